@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shmring.h - the umbrella header: include this one.
+ */
+#ifndef SHMRING_SHMRING_H
+#define SHMRING_SHMRING_H
+
+#include "common.h"
+#include "ring.h"
+
+#endif /* SHMRING_SHMRING_H */

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ringbuf/layout.h - the shared-memory layout of a ring segment (version 1).
+ *
+ * This file is a contract between processes that may run different builds:
+ * fixed-width fields, offsets instead of pointers, explicit padding and a
+ * static_assert on every offset. Any change to it bumps
+ * SHMRING_LAYOUT_VERSION.
+ *
+ *   0      struct shmring_hdr       immutable after creation, integrity-checked
+ *   256    struct shmring_side      producer side (written by producers)
+ *   384    struct shmring_side      consumer side (written by consumers)
+ *   512    struct shmring_waitword  "not empty" eventcount (consumers sleep here)
+ *   640    struct shmring_waitword  "not full" eventcount (producers sleep here)
+ *   768    struct shmring_part[max_participants]
+ *   slots_off (128-aligned)  capacity * slot_stride bytes of slots
+ *
+ * Each side and each wait word has 128 bytes to itself: x86's adjacent-line
+ * prefetcher pulls cache lines in pairs, so 64-byte spacing would still let
+ * the producer's and consumer's hot words ping-pong together.
+ *
+ * A fixed slot is an 8-byte sequence stamp followed by the payload. Only the
+ * producer writes a slot: the stamp of position p is p + 1 once the payload is
+ * in place, so zero-filled memory reads as "empty" and a slot from the
+ * previous lap never matches.
+ */
+#ifndef SHMRING_RINGBUF_LAYOUT_H
+#define SHMRING_RINGBUF_LAYOUT_H
+
+#include <assert.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SHMRING_MAGIC UINT64_C(0x31474e4952484d53) /* "SHMRING1" little-endian */
+#define SHMRING_LAYOUT_VERSION 1u
+#define SHMRING_CACHELINE 64u
+#define SHMRING_SPACING 128u /* distance between independently written words */
+#define SHMRING_STAMP_SIZE 8u
+#define SHMRING_DEFAULT_PARTICIPANTS 64u
+#define SHMRING_MAX_PARTICIPANTS 4096u
+
+/* Feature bits: what a reader must understand to use the segment. */
+#define SHMRING_FEAT_STAMPED_SLOTS (UINT64_C(1) << 0)
+#define SHMRING_FEATURES_KNOWN (SHMRING_FEAT_STAMPED_SLOTS)
+
+struct shmring_hdr {
+	uint64_t magic;             /*   0: SHMRING_MAGIC, stored last at creation */
+	uint32_t version;           /*   8: SHMRING_LAYOUT_VERSION */
+	uint32_t hdr_size;          /*  12: sizeof(struct shmring_hdr) */
+	uint64_t features;          /*  16: SHMRING_FEAT_* */
+	uint32_t kind;              /*  24: enum shmring_kind */
+	uint32_t flags;             /*  28: creation flags, informational */
+	uint64_t capacity;          /*  32: slots, power of two */
+	uint32_t slot_size;         /*  40: payload bytes per slot */
+	uint32_t slot_stride;       /*  44: bytes per slot, stamp included */
+	uint32_t cacheline;         /*  48: SHMRING_SPACING used for this layout */
+	uint32_t max_participants;  /*  52: entries in the participant table */
+	uint32_t creator_uid;       /*  56 */
+	uint32_t creator_pid;       /*  60 */
+	uint64_t ctime_ns;          /*  64: CLOCK_REALTIME at creation */
+	uint64_t total_size;        /*  72: bytes of the whole segment */
+	uint64_t prod_off;          /*  80 */
+	uint64_t cons_off;          /*  88 */
+	uint64_t wait_off;          /*  96: two wait words, not-empty then not-full */
+	uint64_t part_off;          /* 104 */
+	uint64_t slots_off;         /* 112 */
+	uint64_t reserved[16];      /* 120: zero; room for later versions */
+	uint64_t check;             /* 248: FNV-1a 64 over bytes [0, 248) */
+};
+
+/*
+ * One side of the ring. `pos` is the side's free-running position: the next
+ * message a producer will write / a consumer will read. The counters are
+ * written only on slow paths.
+ */
+struct shmring_side {
+	_Atomic uint64_t pos;       /*   0 */
+	_Atomic uint64_t waits;     /*   8: times this side parked */
+	_Atomic uint64_t wakes;     /*  16: futex wakes this side made */
+	uint64_t reserved[13];      /*  24 */
+};
+
+/* An eventcount: sleepers wait on `seq`; wakers bump it only if `waiters`. */
+struct shmring_waitword {
+	_Atomic uint32_t seq;       /*   0: futex word */
+	_Atomic uint32_t waiters;   /*   4: processes parked or about to park */
+	uint32_t reserved[30];      /*   8 */
+};
+
+/*
+ * A participant: a process attached in a role. `owner` is 0 when free, else
+ * (pid << 32) | (role << 24) | tag, claimed by CAS. start_time is the
+ * process's start time in clock ticks (from /proc/PID/stat) so that a
+ * recycled pid is not mistaken for the original owner; 0 means the entry is
+ * being filled in.
+ */
+struct shmring_part {
+	_Atomic uint64_t owner;     /*   0 */
+	_Atomic uint64_t start_time;/*   8 */
+	uint64_t attach_ns;         /*  16: CLOCK_REALTIME when attached */
+	uint64_t reserved;          /*  24 */
+};
+
+#define SHMRING_PART_PID(o) ((uint32_t)((o) >> 32))
+#define SHMRING_PART_ROLE(o) ((uint32_t)(((o) >> 24) & 0xffu))
+
+/* Fixed entries of the table: a single-producer or single-consumer kind
+ * claims its one producer / consumer entry here, so two processes racing to
+ * attach in that role cannot both win. */
+#define SHMRING_PART_SOLE_PRODUCER 0u
+#define SHMRING_PART_SOLE_CONSUMER 1u
+
+#define SHMRING_HDR_CHECKED_BYTES offsetof(struct shmring_hdr, check)
+#define SHMRING_PROD_OFF 256u
+#define SHMRING_CONS_OFF 384u
+#define SHMRING_WAIT_OFF 512u
+#define SHMRING_PART_OFF 768u
+
+static_assert(sizeof(struct shmring_hdr) == 256, "header is 256 bytes");
+static_assert(offsetof(struct shmring_hdr, version) == 8, "layout");
+static_assert(offsetof(struct shmring_hdr, hdr_size) == 12, "layout");
+static_assert(offsetof(struct shmring_hdr, features) == 16, "layout");
+static_assert(offsetof(struct shmring_hdr, kind) == 24, "layout");
+static_assert(offsetof(struct shmring_hdr, flags) == 28, "layout");
+static_assert(offsetof(struct shmring_hdr, capacity) == 32, "layout");
+static_assert(offsetof(struct shmring_hdr, slot_size) == 40, "layout");
+static_assert(offsetof(struct shmring_hdr, slot_stride) == 44, "layout");
+static_assert(offsetof(struct shmring_hdr, cacheline) == 48, "layout");
+static_assert(offsetof(struct shmring_hdr, max_participants) == 52, "layout");
+static_assert(offsetof(struct shmring_hdr, creator_uid) == 56, "layout");
+static_assert(offsetof(struct shmring_hdr, creator_pid) == 60, "layout");
+static_assert(offsetof(struct shmring_hdr, ctime_ns) == 64, "layout");
+static_assert(offsetof(struct shmring_hdr, total_size) == 72, "layout");
+static_assert(offsetof(struct shmring_hdr, prod_off) == 80, "layout");
+static_assert(offsetof(struct shmring_hdr, cons_off) == 88, "layout");
+static_assert(offsetof(struct shmring_hdr, wait_off) == 96, "layout");
+static_assert(offsetof(struct shmring_hdr, part_off) == 104, "layout");
+static_assert(offsetof(struct shmring_hdr, slots_off) == 112, "layout");
+static_assert(offsetof(struct shmring_hdr, reserved) == 120, "layout");
+static_assert(offsetof(struct shmring_hdr, check) == 248, "layout");
+static_assert(sizeof(struct shmring_side) == SHMRING_SPACING, "one side per 128 bytes");
+static_assert(offsetof(struct shmring_side, waits) == 8, "layout");
+static_assert(offsetof(struct shmring_side, wakes) == 16, "layout");
+static_assert(sizeof(struct shmring_waitword) == SHMRING_SPACING, "one wait word per 128 bytes");
+static_assert(offsetof(struct shmring_waitword, waiters) == 4, "layout");
+static_assert(sizeof(struct shmring_part) == 32, "layout");
+static_assert(offsetof(struct shmring_part, start_time) == 8, "layout");
+static_assert(offsetof(struct shmring_part, attach_ns) == 16, "layout");
+static_assert(SHMRING_PROD_OFF == sizeof(struct shmring_hdr), "layout");
+static_assert(SHMRING_CONS_OFF == SHMRING_PROD_OFF + SHMRING_SPACING, "layout");
+static_assert(SHMRING_WAIT_OFF == SHMRING_CONS_OFF + SHMRING_SPACING, "layout");
+static_assert(SHMRING_PART_OFF == SHMRING_WAIT_OFF + 2 * SHMRING_SPACING, "layout");
+/* Lock-free 64-bit atomics are what makes these words usable across processes. */
+static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
+static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock-free");
+
+/* Geometry of a ring, computed identically at create and at validate. */
+struct shmring_geometry {
+	uint64_t capacity;
+	uint32_t slot_size;
+	uint32_t slot_stride;
+	uint32_t max_participants;
+	uint64_t slots_off;
+	uint64_t total_size;
+};
+
+/* Where the parts of a mapped, validated segment are. No pointers are stored
+ * in shared memory; these are computed per process from the offsets. */
+static inline struct shmring_side *shmring__prod_side(void *base)
+{
+	return (struct shmring_side *)((char *)base + SHMRING_PROD_OFF);
+}
+static inline struct shmring_side *shmring__cons_side(void *base)
+{
+	return (struct shmring_side *)((char *)base + SHMRING_CONS_OFF);
+}
+static inline struct shmring_waitword *shmring__not_empty(void *base)
+{
+	return (struct shmring_waitword *)((char *)base + SHMRING_WAIT_OFF);
+}
+static inline struct shmring_waitword *shmring__not_full(void *base)
+{
+	return (struct shmring_waitword *)((char *)base + SHMRING_WAIT_OFF + SHMRING_SPACING);
+}
+static inline struct shmring_part *shmring__parts(void *base)
+{
+	return (struct shmring_part *)((char *)base + SHMRING_PART_OFF);
+}
+
+/*
+ * Compute the geometry of a ring; 0 or -EINVAL (capacity not a power of two,
+ * out-of-range sizes).
+ */
+int shmring__geometry(uint64_t capacity, uint32_t slot_size, uint32_t max_participants,
+		      struct shmring_geometry *g);
+
+/* FNV-1a 64 over the checked part of the header. */
+uint64_t shmring__hdr_checksum(const struct shmring_hdr *h);
+
+/* Fill a zeroed header for `g`; the caller stores the magic last. */
+void shmring__hdr_init(struct shmring_hdr *h, uint32_t kind, uint32_t flags,
+		       const struct shmring_geometry *g, uint32_t uid, uint32_t pid,
+		       uint64_t ctime_ns);
+
+/*
+ * Validate a header copy against the size of the segment it came from
+ * (seg_size bytes). Returns 0 or a negative SHMRING_E* errno. Reads only the
+ * copy, never the segment, so a writer racing with it cannot change what was
+ * checked.
+ */
+int shmring__hdr_validate(const struct shmring_hdr *h, uint64_t seg_size);
+
+/*
+ * Validate the live indices of a mapped segment whose header passed
+ * shmring__hdr_validate(): 0 or -EUCLEAN (consumer past producer, more than
+ * capacity in flight).
+ */
+int shmring__indices_validate(void *base, const struct shmring_hdr *h);
+
+#endif /* SHMRING_RINGBUF_LAYOUT_H */

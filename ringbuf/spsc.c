@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ringbuf/spsc.c - setting up and taking over the sides of an SPSC ring.
+ */
+#include "ringbuf/spsc.h"
+
+void shmring__spsc_view(struct shmring_spsc *v, void *base, const struct shmring_hdr *h)
+{
+	memset(v, 0, sizeof(*v));
+	v->slots = (unsigned char *)base + h->slots_off;
+	v->prod = shmring__prod_side(base);
+	v->cons = shmring__cons_side(base);
+	v->capacity = h->capacity;
+	v->mask = h->capacity - 1;
+	v->stride = h->slot_stride;
+	v->size = h->slot_size;
+}
+
+void shmring__spsc_attach_producer(struct shmring_spsc *v)
+{
+	/* Acquire: see the slots a previous producer wrote before it published. */
+	uint64_t pos = shmring__load_acquire(&v->prod->pos);
+	/* Acquire: the consumer's reads below its position are over. */
+	uint64_t cons = shmring__load_acquire(&v->cons->pos);
+
+	if (cons > pos)
+		pos = cons; /* the old producer died after stamping past its published pos */
+	/* Skip what a producer that died mid-send stamped but never published;
+	 * those messages are complete (stamped after their payload). */
+	while (pos - cons < v->capacity &&
+	       shmring__load_acquire(shmring__spsc_stamp(v, pos)) == pos + 1)
+		pos++;
+	v->pos = pos;
+	v->peer_cache = cons;
+	/* Relaxed: observers only, as in shmring__spsc_send(). */
+	shmring__store_relaxed(&v->prod->pos, pos);
+}
+
+void shmring__spsc_attach_consumer(struct shmring_spsc *v)
+{
+	/* Relaxed: the consumer's own published position, read back by the new
+	 * consumer; the stamps carry the synchronisation with the producer. */
+	v->pos = shmring__load_relaxed(&v->cons->pos);
+}

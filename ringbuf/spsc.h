@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ringbuf/spsc.h - the single-producer single-consumer fixed-slot ring.
+ *
+ * Only the producer writes a slot: payload first, then the slot's stamp
+ * (position + 1) with release. The consumer reads the stamp with acquire and
+ * never writes a slot back, so each message costs one cache-line transfer.
+ * The consumer publishes its position after every receive call; that word is
+ * read by the producer only when its cached copy says the ring is full, so in
+ * steady flow it never leaves the consumer's cache.
+ *
+ * Orderings, by label:
+ *   R-stamp (producer stores a stamp)   pairs with A-stamp (consumer loads it):
+ *       the payload written before the stamp is visible to the consumer.
+ *   R-cons  (consumer stores its pos)   pairs with A-cons  (producer loads it):
+ *       the consumer's reads of those slots finish before the producer reuses
+ *       them.
+ *
+ * Everything read from shared memory is untrusted: a consumer position that
+ * is not between the producer's cached copy and its own position is ignored
+ * (the view is marked corrupt), stamps are only compared, and every slot
+ * address is computed from a local position and the validated geometry.
+ */
+#ifndef SHMRING_RINGBUF_SPSC_H
+#define SHMRING_RINGBUF_SPSC_H
+
+#include "ringbuf/atomics.h"
+#include "ringbuf/layout.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+/* One side's process-local view of a ring. */
+struct shmring_spsc {
+	unsigned char *slots;
+	struct shmring_side *prod;
+	struct shmring_side *cons;
+	uint64_t mask;
+	uint64_t capacity;
+	uint32_t stride;
+	uint32_t size;
+	uint64_t pos;        /* this side's next position (authoritative for its owner) */
+	uint64_t peer_cache; /* producer: the consumer position last read */
+	bool corrupt;        /* a shared index failed its bounds check */
+};
+
+/* Set up a view over a mapped segment whose header passed validation. */
+void shmring__spsc_view(struct shmring_spsc *v, void *base, const struct shmring_hdr *h);
+
+/* Take over the producer side: resume from the published position and skip
+ * forward over slots a previous producer stamped but did not publish. */
+void shmring__spsc_attach_producer(struct shmring_spsc *v);
+
+/* Take over the consumer side at its published position. */
+void shmring__spsc_attach_consumer(struct shmring_spsc *v);
+
+static inline _Atomic uint64_t *shmring__spsc_stamp(const struct shmring_spsc *v, uint64_t pos)
+{
+	return (_Atomic uint64_t *)(void *)(v->slots + (pos & v->mask) * v->stride);
+}
+
+/* Fixed-size copies compile to a few moves; other sizes go to memcpy. */
+static inline void shmring__copy(void *dst, const void *src, uint32_t n)
+{
+	switch (n) {
+	case 8:
+		memcpy(dst, src, 8);
+		break;
+	case 16:
+		memcpy(dst, src, 16);
+		break;
+	case 32:
+		memcpy(dst, src, 32);
+		break;
+	case 64:
+		memcpy(dst, src, 64);
+		break;
+	default:
+		memcpy(dst, src, n);
+	}
+}
+
+/* Free slots as far as the producer knows, refreshing the cache if short. */
+static inline uint64_t shmring__spsc_free(struct shmring_spsc *v, uint64_t want)
+{
+	uint64_t free_slots = v->capacity - (v->pos - v->peer_cache);
+
+	if (free_slots < want) {
+		/* A-cons: pairs with R-cons in shmring__spsc_recv(). */
+		uint64_t c = shmring__load_acquire(&v->cons->pos);
+
+		if (SHMRING_UNLIKELY(c - v->peer_cache > v->pos - v->peer_cache)) {
+			v->corrupt = true; /* behind our cache or past us: ignore it */
+			return free_slots;
+		}
+		v->peer_cache = c;
+		free_slots = v->capacity - (v->pos - c);
+	}
+	return free_slots;
+}
+
+/*
+ * Send up to n messages of v->size bytes each from msgs. all: n or nothing.
+ * Returns the number sent. Producer only.
+ */
+static inline unsigned shmring__spsc_send(struct shmring_spsc *v, const void *msgs, unsigned n,
+					  bool all)
+{
+	const unsigned char *src = (const unsigned char *)msgs;
+	uint64_t free_slots = shmring__spsc_free(v, n);
+	uint64_t pos = v->pos;
+
+	if (free_slots < n) {
+		if (all)
+			return 0;
+		n = (unsigned)free_slots;
+	}
+	for (unsigned i = 0; i < n; i++, pos++, src += v->size) {
+		_Atomic uint64_t *stamp = shmring__spsc_stamp(v, pos);
+
+		shmring__copy((unsigned char *)stamp + SHMRING_STAMP_SIZE, src, v->size);
+		/* R-stamp: pairs with A-stamp in shmring__spsc_recv(). */
+		shmring__store_release(stamp, pos + 1);
+	}
+	v->pos = pos;
+	/* Relaxed: the published position is for observers and for a later
+	 * producer to resume from; consumers synchronise on stamps, not on it. */
+	shmring__store_relaxed(&v->prod->pos, pos);
+	return n;
+}
+
+/* True if the message at the consumer's position + k has been published. */
+static inline bool shmring__spsc_ready(const struct shmring_spsc *v, uint64_t k)
+{
+	uint64_t pos = v->pos + k;
+
+	/* A-stamp: pairs with R-stamp in shmring__spsc_send(). */
+	return shmring__load_acquire(shmring__spsc_stamp(v, pos)) == pos + 1;
+}
+
+/*
+ * Receive up to n messages into msgs. all: n or nothing. Returns the number
+ * received. Consumer only.
+ */
+static inline unsigned shmring__spsc_recv(struct shmring_spsc *v, void *msgs, unsigned n, bool all)
+{
+	unsigned char *dst = (unsigned char *)msgs;
+	uint64_t pos = v->pos;
+	unsigned got;
+
+	if (all) {
+		/*
+		 * One producer stamps in order, so the acquire of the last
+		 * stamp makes every earlier slot of the batch visible too.
+		 */
+		if (n == 0 || n > v->capacity || !shmring__spsc_ready(v, n - 1))
+			return 0;
+		got = n;
+	} else {
+		for (got = 0; got < n && shmring__spsc_ready(v, got); got++)
+			;
+		if (got == 0)
+			return 0;
+	}
+	for (unsigned i = 0; i < got; i++, pos++, dst += v->size)
+		shmring__copy(dst, (const unsigned char *)shmring__spsc_stamp(v, pos) +
+				   SHMRING_STAMP_SIZE, v->size);
+	v->pos = pos;
+	/* R-cons: pairs with A-cons in shmring__spsc_free(). */
+	shmring__store_release(&v->cons->pos, pos);
+	return got;
+}
+
+/* Messages the consumer can see right now (stops at the first unstamped slot
+ * or at max). */
+static inline uint64_t shmring__spsc_available(const struct shmring_spsc *v, uint64_t max)
+{
+	uint64_t k = 0;
+
+	while (k < max && k < v->capacity && shmring__spsc_ready(v, k))
+		k++;
+	return k;
+}
+
+#endif /* SHMRING_RINGBUF_SPSC_H */

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * src/misc.c - version, error strings and clock helpers.
+ */
+#include "src/internal.h"
+
+#include <string.h>
+
+#define STR2(x) #x
+#define STR(x) STR2(x)
+
+const char *shmring_version(void)
+{
+	return STR(SHMRING_VERSION_MAJOR) "." STR(SHMRING_VERSION_MINOR) "." STR(
+		SHMRING_VERSION_PATCH);
+}
+
+const char *shmring_strerror(int err)
+{
+	if (err < 0)
+		err = -err;
+	switch (err) {
+	case 0:
+		return "success";
+	case SHMRING_EBADMAGIC:
+		return "not a shmring segment (bad magic)";
+	case SHMRING_EVERSION:
+		return "unsupported shmring layout version, kind or feature";
+	case SHMRING_ECHECK:
+		return "segment header is corrupt (integrity check failed)";
+	case SHMRING_EGEOMETRY:
+		return "segment header has impossible sizes or offsets";
+	case SHMRING_ETRUNCATED:
+		return "segment is shorter than its header says (truncated)";
+	case SHMRING_ECORRUPT:
+		return "ring indices are corrupt (consumer past producer or overfull)";
+	case SHMRING_EOWNER:
+		return "permission denied, or header owner differs from the segment owner";
+	case SHMRING_EKIND:
+		return "ring is of another kind";
+	case ENOENT:
+		return "no such ring";
+	case EEXIST:
+		return "a ring of that name already exists";
+	case EBUSY:
+		return "that role is already taken by a live process";
+	case EAGAIN:
+		return "ring is full or empty, or still being created";
+	case ETIMEDOUT:
+		return "timed out";
+	case EPERM:
+		return "the handle was not opened in the role this needs";
+	case EINVAL:
+		return "invalid argument (name, sizes, role or flags)";
+	case ENOSPC:
+		return "no space left for the segment";
+	default:
+		break;
+	}
+	return strerror(err);
+}
+
+uint64_t shmring_clock_ns(void)
+{
+	return shmring__now_ns();
+}
+
+uint64_t shmring_deadline_in(uint64_t timeout_ns)
+{
+	uint64_t now = shmring__now_ns();
+
+	return timeout_ns > UINT64_MAX - now ? SHMRING_NO_DEADLINE : now + timeout_ns;
+}

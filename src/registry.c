@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * src/registry.c - the process-local registry of mapped rings.
+ *
+ * A second open of the same object in one process shares the first mapping.
+ * Lookups are lock-free: an RCU hash table (liburcu, "bulletproof" flavour,
+ * which needs no thread registration and so suits a library). Insertions and
+ * removals are serialised by a mutex, so a mapping in the table always has a
+ * live reference; a mapping whose last reference goes is removed from the
+ * table, and unmapped only after a grace period, so a lock-free reader that
+ * found it a moment earlier never touches unmapped memory.
+ */
+#include "src/internal.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <urcu-bp.h>
+#include <urcu/rculfhash.h>
+
+struct shmring_map {
+	struct cds_lfht_node node;
+	struct shmring_map_key key;
+	_Atomic long refs;
+	void *base;
+	uint64_t size;
+};
+
+static struct cds_lfht *table;
+static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t table_once = PTHREAD_ONCE_INIT;
+
+static void table_init(void)
+{
+	/* Fixed size, no resize worker: a process maps a handful of rings. */
+	table = cds_lfht_new(64, 64, 64, 0, NULL);
+	/* urcu-bp keeps a registry of reader threads; keep it consistent across fork. */
+	pthread_atfork(urcu_bp_before_fork, urcu_bp_after_fork_parent, urcu_bp_after_fork_child);
+}
+
+static unsigned long key_hash(const struct shmring_map_key *k)
+{
+	uint64_t x = k->dev * UINT64_C(0x9e3779b97f4a7c15) ^ k->ino ^ ((uint64_t)k->scheme << 56);
+
+	x ^= x >> 31;
+	x *= UINT64_C(0xbf58476d1ce4e5b9);
+	return (unsigned long)(x ^ (x >> 29));
+}
+
+static int key_match(struct cds_lfht_node *node, const void *arg)
+{
+	const struct shmring_map *m = caa_container_of(node, struct shmring_map, node);
+	const struct shmring_map_key *k = arg;
+
+	return m->key.scheme == k->scheme && m->key.dev == k->dev && m->key.ino == k->ino;
+}
+
+/* Take a reference unless the count already reached zero (being removed). */
+static bool ref_get(struct shmring_map *m)
+{
+	/* Relaxed: the count only decides ownership; the mapping's contents
+	 * were published by the mutex that inserted it. */
+	long r = atomic_load_explicit(&m->refs, memory_order_relaxed);
+
+	while (r > 0)
+		if (atomic_compare_exchange_weak_explicit(&m->refs, &r, r + 1, memory_order_acquire,
+							  memory_order_relaxed))
+			return true;
+	return false;
+}
+
+static struct shmring_map *lookup(const struct shmring_map_key *k)
+{
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *node;
+	struct shmring_map *m = NULL;
+
+	urcu_bp_read_lock();
+	cds_lfht_lookup(table, key_hash(k), key_match, k, &it);
+	node = cds_lfht_iter_get_node(&it);
+	if (node) {
+		m = caa_container_of(node, struct shmring_map, node);
+		if (!ref_get(m))
+			m = NULL;
+	}
+	urcu_bp_read_unlock();
+	return m;
+}
+
+int shmring__map_get(struct shmring_region *rg, bool populate, shmring_map_init_fn init, void *arg,
+		     struct shmring_map **out)
+{
+	struct shmring_map *m;
+	void *base;
+	int rc;
+
+	pthread_once(&table_once, table_init);
+	if (!table) {
+		shmring__region_close(rg);
+		return -ENOMEM;
+	}
+	m = lookup(&rg->key);
+	if (m) {
+		shmring__region_close(rg);
+		*out = m;
+		return 0;
+	}
+
+	pthread_mutex_lock(&table_lock);
+	m = lookup(&rg->key); /* another thread may have mapped it meanwhile */
+	if (m) {
+		pthread_mutex_unlock(&table_lock);
+		shmring__region_close(rg);
+		*out = m;
+		return 0;
+	}
+	rc = -ENOMEM;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		goto fail;
+	if (rg->size == 0 || rg->size > SIZE_MAX) {
+		rc = -SHMRING_ETRUNCATED;
+		goto fail;
+	}
+	base = mmap(NULL, (size_t)rg->size, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | (populate ? MAP_POPULATE : 0), rg->fd, 0);
+	if (base == MAP_FAILED) {
+		rc = -errno;
+		goto fail;
+	}
+	rc = init(base, rg->size, rg, arg);
+	if (rc < 0) {
+		munmap(base, (size_t)rg->size);
+		goto fail;
+	}
+	m->key = rg->key;
+	m->base = base;
+	m->size = rg->size;
+	atomic_init(&m->refs, 1);
+	cds_lfht_node_init(&m->node);
+	urcu_bp_read_lock();
+	cds_lfht_add(table, key_hash(&m->key), &m->node);
+	urcu_bp_read_unlock();
+	pthread_mutex_unlock(&table_lock);
+	shmring__region_close(rg);
+	*out = m;
+	return 0;
+fail:
+	pthread_mutex_unlock(&table_lock);
+	free(m);
+	shmring__region_close(rg);
+	return rc;
+}
+
+void shmring__map_put(struct shmring_map *m)
+{
+	if (!m)
+		return;
+	pthread_mutex_lock(&table_lock);
+	/* Acq_rel: the last owner sees every other owner's use of the mapping
+	 * as finished before it unmaps. */
+	if (atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1) {
+		pthread_mutex_unlock(&table_lock);
+		return;
+	}
+	urcu_bp_read_lock();
+	cds_lfht_del(table, &m->node);
+	urcu_bp_read_unlock();
+	pthread_mutex_unlock(&table_lock);
+	/* Readers that found the node before the removal are gone after this. */
+	urcu_bp_synchronize_rcu();
+	munmap(m->base, (size_t)m->size);
+	free(m);
+}
+
+void *shmring__map_base(const struct shmring_map *m)
+{
+	return m->base;
+}
+
+uint64_t shmring__map_size(const struct shmring_map *m)
+{
+	return m->size;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sync/wait.h - wait strategies: spin, spin-then-yield, adaptive
+ * spin-then-yield-then-park (the default) and park only, all with absolute
+ * CLOCK_MONOTONIC deadlines.
+ *
+ * The strategy is generic over what it waits for: it repeatedly calls an
+ * attempt function (a non-blocking send or receive) and parks on an
+ * eventcount between attempts.
+ */
+#ifndef SHMRING_SYNC_WAIT_H
+#define SHMRING_SYNC_WAIT_H
+
+#include "sync/eventcount.h"
+
+#include <stdint.h>
+
+#define SHMRING_DEFAULT_SPIN_NS 50000u /* ~2.5 cross-CPU wake-ups on this class of VM */
+#define SHMRING_MIN_SPIN_NS 1000u
+
+struct shmring_waiter {
+	uint32_t mode;      /* enum shmring_wait_mode */
+	uint64_t spin_ns;   /* the longest spin */
+	uint64_t budget_ns; /* ADAPTIVE: the current spin, halved after each park,
+			     * doubled after each spin that succeeds */
+};
+
+/* > 0: done (returned to the caller); 0: not yet; < 0: error (returned). */
+typedef int (*shmring_attempt_fn)(void *ctx);
+
+void shmring__waiter_init(struct shmring_waiter *w, uint32_t mode, uint64_t spin_ns);
+
+/*
+ * Call attempt until it returns non-zero or the deadline passes (-ETIMEDOUT).
+ * parks counts each futex sleep (may be NULL). Signals do not end the wait.
+ */
+int shmring__wait(struct shmring_waiter *w, const struct shmring_ec *ec, shmring_attempt_fn attempt,
+		  void *ctx, uint64_t deadline, _Atomic uint64_t *parks);
+
+/* CLOCK_MONOTONIC in ns. */
+uint64_t shmring__now_ns(void);
+
+#endif /* SHMRING_SYNC_WAIT_H */
