@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * benches/pair_main.c - shmring_gb_pair: two threads on two CPUs, one
+ * sending and one receiving (stream, messages/s) or bouncing one message
+ * through two rings (rtt, ns per round trip), for shmring, rte_ring and
+ * ck_ring, after the floor they are all measured against.
+ */
+
+#include "rings.h"
+
+/*
+ * The peers order their rings with barriers ThreadSanitizer cannot see (ck's
+ * inline assembly, DPDK's x86 compiler-only read barrier), so under TSan
+ * they would only report their own design; TSan builds measure shmring alone.
+ */
+#if defined(SHMRING_SANITIZE_thread)
+#undef SHMRING_HAVE_DPDK_RING
+#undef SHMRING_HAVE_CK
+#endif
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *family;
+		enum bench_pair_mode mode;
+	} families[] = {
+	    {"stream", BENCH_STREAM},
+	    {"rtt", BENCH_RTT},
+	};
+
+	bench_floor_register();
+	for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
+		bench_pair_register(families[i].family, &bench_pair_shmring, families[i].mode);
+#ifdef SHMRING_HAVE_DPDK_RING
+		bench_pair_register(families[i].family, &bench_pair_rte, families[i].mode);
+#endif
+#ifdef SHMRING_HAVE_CK
+		bench_pair_register(families[i].family, &bench_pair_ck, families[i].mode);
+#endif
+	}
+	return shmring_gb_main(argc, argv);
+}

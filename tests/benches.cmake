@@ -1,0 +1,10 @@
+# Smoke runs of the in-process benchmarks (benches/): every benchmark for about
+# 10 ms, which proves each still builds, runs and passes its own message checks
+# (a failed check makes the program exit 2). Figures from such short runs mean
+# nothing. Serial, as two spinning threads need both CPUs to themselves.
+foreach(prog ops pair)
+  if(TARGET shmring_gb_${prog})
+    add_test(NAME gbench_${prog} COMMAND shmring_gb_${prog} --benchmark_min_time=0.01)
+    set_tests_properties(gbench_${prog} PROPERTIES LABELS perf TIMEOUT 120 RUN_SERIAL TRUE)
+  endif()
+endforeach()
