@@ -194,7 +194,6 @@ int shmring_create(const char *uri, const struct shmring_opts *opts, unsigned ro
 	rc = shmring__geometry(opts->capacity, opts->slot_size, 0, &g);
 	if (rc < 0)
 		return rc;
-	shmring__sync_init();
 	rc = shmring__region_create(&u, g.total_size, mode, opts->flags & SHMRING_CREATE_REPLACE,
 				    &rg);
 	if (rc < 0)
@@ -221,7 +220,6 @@ int shmring_open(const char *uri, unsigned role, shmring_t **out)
 	rc = shmring__uri_parse(uri, &u);
 	if (rc < 0)
 		return rc;
-	shmring__sync_init();
 	rc = shmring__region_open(&u, &rg);
 	if (rc < 0)
 		return rc;

@@ -2,44 +2,7 @@
 #include "sync/eventcount.h"
 #include "sync/futex.h"
 
-#include <errno.h>
 #include <limits.h>
-#include <linux/membarrier.h>
-#include <pthread.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
-
-bool shmring__notify_light;
-/* Set once a waiter's membarrier failed: its waits are then bounded, since a
- * notifier in another process may be relying on that barrier. */
-static atomic_bool heavy_failed;
-#define FALLBACK_SLEEP_NS 10000000u
-static pthread_once_t sync_once = PTHREAD_ONCE_INIT;
-
-static int membarrier(int cmd)
-{
-	return (int)syscall(SYS_membarrier, cmd, 0, 0);
-}
-
-static void sync_register(void)
-{
-	/* Another process's waiter can only reach our CPUs with an IPI if we
-	 * are registered; until then, notify with a full fence. */
-	shmring__notify_light = membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0;
-}
-
-static void sync_once_init(void)
-{
-	sync_register();
-	/* A forked child has a new mm: register it too. */
-	pthread_atfork(NULL, NULL, sync_register);
-}
-
-void shmring__sync_init(void)
-{
-	pthread_once(&sync_once, sync_once_init);
-}
 
 void shmring__ec_wake(const struct shmring_ec *ec, _Atomic uint64_t *wakes)
 {
@@ -53,19 +16,11 @@ void shmring__ec_wake(const struct shmring_ec *ec, _Atomic uint64_t *wakes)
 
 uint32_t shmring__ec_prepare(const struct shmring_ec *ec)
 {
-	/* Seq_cst: the announcement must be visible before we re-check. */
-	atomic_fetch_add_explicit(ec->waiters, 1, memory_order_seq_cst);
-	/*
-	 * The heavy half of the asymmetric barrier: after this, a notifier
-	 * either has its publication visible to our re-check, or will see
-	 * waiters != 0. Without membarrier, a full fence orders our side and the
-	 * notifier's own fallback fence orders its side.
-	 */
-	if (membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) != 0) {
-		shmring__fence_full();
-		/* Relaxed: a sticky hint that only shortens later sleeps. */
-		atomic_store_explicit(&heavy_failed, true, memory_order_relaxed);
-	}
+	/* Relaxed: the fence below orders it before our re-check. */
+	atomic_fetch_add_explicit(ec->waiters, 1, memory_order_relaxed);
+	/* F-wait: pairs with F-notify in shmring__ec_notify(): either the
+	 * notifier sees waiters != 0, or our re-check sees its publication. */
+	shmring__fence_full();
 	/* Acquire: pairs with the release increment in shmring__ec_wake(). */
 	return shmring__load_acquire(ec->seq);
 }
@@ -79,19 +34,7 @@ void shmring__ec_cancel(const struct shmring_ec *ec)
 
 int shmring__ec_wait(const struct shmring_ec *ec, uint32_t key, uint64_t deadline)
 {
-	int rc;
-
-	/* Relaxed: see heavy_failed. */
-	if (atomic_load_explicit(&heavy_failed, memory_order_relaxed)) {
-		struct timespec ts;
-		uint64_t cap;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		cap = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + FALLBACK_SLEEP_NS;
-		if (cap < deadline)
-			deadline = cap;
-	}
-	rc = shmring__futex_wait(ec->seq, key, deadline);
+	int rc = shmring__futex_wait(ec->seq, key, deadline);
 
 	shmring__ec_cancel(ec);
 	return rc;

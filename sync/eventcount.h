@@ -4,16 +4,17 @@
  * sequence and a count of waiters. A notifier makes a system call only when
  * someone waits.
  *
- * The lost-wakeup race is the classic store-buffer one: the notifier stores
- * its data then loads `waiters`; the waiter increments `waiters` then loads
- * the data. One side needs a StoreLoad barrier. A full fence on every send
- * would cost more than the cache-line transfer the message itself costs, so
- * the barrier is made asymmetric: the waiter (already on its way to sleep)
- * runs membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED), which executes a full
- * barrier on every CPU running a registered process, and the notifier needs
- * only a compiler barrier. A process whose registration failed (old kernel,
- * seccomp) falls back to a full fence on its notify path, and a waiter whose
- * membarrier call fails falls back to a full fence plus a bounded sleep.
+ * The lost-wakeup race is the store-buffer one: the notifier stores its data
+ * then loads `waiters`; the waiter increments `waiters` then loads the data.
+ * Both sides put a full fence between their store and their load, so at least
+ * one of them sees the other's store. On the notifier's side the fence is
+ * cheap where it matters: a sender that just published usually has nothing to
+ * do but wait for the reply, and a burst pays it once.
+ *
+ * (An asymmetric barrier - membarrier() on the waiter, a compiler barrier on
+ * the notifier - was measured and rejected: each park then interrupts every
+ * CPU running a shmring process, 10-20 us of CPU per park on this class of VM,
+ * and a storm with many parked producers.)
  */
 #ifndef SHMRING_SYNC_EVENTCOUNT_H
 #define SHMRING_SYNC_EVENTCOUNT_H
@@ -29,14 +30,6 @@ struct shmring_ec {
 	_Atomic uint32_t *waiters;
 };
 
-/* Set by shmring__sync_init(): this process's notify path may rely on the
- * waiter's membarrier instead of a fence. */
-extern bool shmring__notify_light;
-
-/* Register this process for expedited membarriers (idempotent, fork-safe).
- * Called by every open and create. */
-void shmring__sync_init(void);
-
 /* Wake every waiter: bump the sequence and futex-wake. Counts into *wakes. */
 void shmring__ec_wake(const struct shmring_ec *ec, _Atomic uint64_t *wakes);
 
@@ -46,11 +39,10 @@ void shmring__ec_wake(const struct shmring_ec *ec, _Atomic uint64_t *wakes);
  */
 static inline void shmring__ec_notify(const struct shmring_ec *ec, _Atomic uint64_t *wakes)
 {
-	if (shmring__notify_light)
-		shmring__compiler_barrier(); /* pairs with the waiter's membarrier */
-	else
-		shmring__fence_full(); /* StoreLoad: publication before the load below */
-	/* Relaxed: ordered after the publication by the barrier above. */
+	/* F-notify: pairs with F-wait in shmring__ec_prepare(); StoreLoad
+	 * between our publication and the load of waiters. */
+	shmring__fence_full();
+	/* Relaxed: ordered after the publication by the fence above. */
 	if (SHMRING_UNLIKELY(shmring__load_relaxed(ec->waiters) != 0))
 		shmring__ec_wake(ec, wakes);
 }

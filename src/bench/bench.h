@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * src/bench/bench.h - `shmring bench`: a cross-process IPC benchmark.
+ *
+ * Every measurement forks one process and runs the two ends of a mechanism on
+ * two pinned CPUs: the parent is the client (round trips) or the consumer
+ * (throughput) and takes all timings; the child echoes or produces. Each
+ * measurement is bracketed by a short measurement of the "floor" (one cache
+ * line bounced between the same two processes' CPUs), because the host moves
+ * the vCPUs between near and far placement every few seconds.
+ *
+ * A mechanism is one entry of the table in mechs.c: a name, what it allows,
+ * and six calls (setup, attach, send, recv, detach, teardown).
+ */
+#ifndef SHMRING_BENCH_BENCH_H
+#define SHMRING_BENCH_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Entry point of the `shmring bench` sub-command; argv[0] is "bench". */
+int shmring_cmd_bench(int argc, char **argv);
+
+enum shmring_bench_mode {
+	SHMRING_BENCH_RTT = 1u << 0,  /* round-trip latency */
+	SHMRING_BENCH_TPUT = 1u << 1, /* one-way throughput */
+};
+
+#define SHMRING_BENCH_MAX_SIZES 8
+#define SHMRING_BENCH_WHY 200
+
+struct shmring_bench_cfg {
+	int cpu[2];              /* CPU of the parent (client) and of the child */
+	uint64_t warm_ns;        /* warm-up before each measurement */
+	uint64_t run_ns;         /* length of each measurement */
+	unsigned floor_chunks;   /* bracket floor: chunks of round trips timed */
+	unsigned sizes[SHMRING_BENCH_MAX_SIZES];
+	unsigned nsizes;
+	unsigned modes;          /* enum shmring_bench_mode bits to run */
+	bool retry;              /* measure again once when the floor moved */
+	bool progress;           /* progress line on stderr */
+};
+
+/* The two ends of one mechanism, as seen by one process. */
+struct shmring_bench_chan {
+	const struct shmring_bench_mech *mech;
+	const struct shmring_bench_cfg *cfg;
+	unsigned size;      /* message bytes, a multiple of 8 */
+	unsigned mode;      /* SHMRING_BENCH_RTT or SHMRING_BENCH_TPUT */
+	int side;           /* 0: parent (client/consumer), 1: child */
+	pid_t peer;         /* the other process, once forked */
+	uint64_t deadline_ns; /* CLOCK_MONOTONIC after which blocking calls give up */
+	int fd[4];          /* fd-based mechanisms: rd0, wr0, rd1, wr1 (direction d) */
+	void *shm;          /* shared mapping made before fork, or NULL */
+	size_t shm_len;
+	void *priv;         /* mechanism state, made in setup and copied by fork */
+	void *scratch;      /* per-process buffer made in attach */
+};
+
+/*
+ * A mechanism. Direction d carries messages sent by side d, so in a round
+ * trip side 0 sends on direction 0 and receives on direction 1; in a
+ * throughput run only direction 1 (child to parent) is used.
+ *
+ * setup runs in the parent before fork: 0, a negative errno, or a positive
+ *   value to skip (with the reason written to why).
+ * attach runs in each process after fork (may block until the peer attaches).
+ * send/recv move exactly c->size bytes; 0 or a negative errno.
+ * detach runs in each process; teardown in the parent after the child exits,
+ *   also after a failed attach, and must release everything setup made.
+ */
+struct shmring_bench_mech {
+	const char *name;
+	const char *desc;
+	unsigned modes;     /* enum shmring_bench_mode bits it can measure */
+	unsigned max_size;  /* largest message, 0 = no limit of its own */
+	const char *why_not_tput; /* when TPUT is not in modes: why */
+	const void *arg;    /* for families of mechanisms sharing one code */
+	int (*setup)(struct shmring_bench_chan *c, char *why, size_t whylen);
+	int (*attach)(struct shmring_bench_chan *c);
+	int (*send)(struct shmring_bench_chan *c, const void *msg);
+	int (*recv)(struct shmring_bench_chan *c, void *msg);
+	void (*detach)(struct shmring_bench_chan *c);
+	void (*teardown)(struct shmring_bench_chan *c);
+};
+
+/* The floor as a mechanism (floor.c), also used for the brackets. */
+extern const struct shmring_bench_mech shmring_bench_mech_floor;
+
+/* The table of every mechanism built into this binary, in report order. */
+extern const struct shmring_bench_mech *const shmring_bench_mechs[];
+extern const size_t shmring_bench_nmechs;
+const struct shmring_bench_mech *shmring_bench_mech_find(const char *name);
+
+enum shmring_bench_status {
+	SHMRING_BENCH_OK = 0,
+	SHMRING_BENCH_SKIPPED = 1,
+	SHMRING_BENCH_FAILED = 2,
+};
+
+struct shmring_bench_hist;
+
+struct shmring_bench_result {
+	const struct shmring_bench_mech *mech;
+	unsigned mode;
+	unsigned size;
+	int status;                   /* enum shmring_bench_status */
+	char why[SHMRING_BENCH_WHY];  /* skip or failure reason */
+	/* round trips (mode RTT), in ns */
+	struct shmring_bench_hist *hist; /* owned; NULL for throughput */
+	uint64_t samples;
+	double p50, p90, p99, p999, max, mean;
+	/* throughput (mode TPUT) */
+	uint64_t msgs;
+	double msgs_per_s, mb_per_s;
+	/* both */
+	double cpu_ns_per_msg;        /* both processes; per round trip for RTT */
+	/* The bracketing floors, ns: p50 of the `floor` mechanism timed by the
+	 * same harness (timed), and the bare loop with no per-sample timing
+	 * (plain). x_floor is against the timed one: both sides of the ratio
+	 * then carry the same timing cost. */
+	double floor_before, floor_after;
+	double plain_before, plain_after;
+	bool moved;                   /* the bracketing floors differ > 1.5x */
+	bool retried;
+	double x_pipe;                /* vs the pipe, same mode and size; 0 = none */
+};
+
+/* Floors that differ by more than this much mean the placement changed. */
+#define SHMRING_BENCH_MOVED_RATIO 1.5
+/* Below this floor round trip the two vCPUs are "near" each other. */
+#define SHMRING_BENCH_NEAR_NS 200.0
+
+double shmring_bench_result_floor(const struct shmring_bench_result *r);
+double shmring_bench_result_plain_floor(const struct shmring_bench_result *r);
+double shmring_bench_result_x_floor(const struct shmring_bench_result *r);
+double shmring_bench_result_x_plain(const struct shmring_bench_result *r);
+const char *shmring_bench_result_placement(const struct shmring_bench_result *r);
+void shmring_bench_result_free(struct shmring_bench_result *r);
+
+/*
+ * Measure one mechanism in one mode and size, between the two CPUs of cfg,
+ * without floor brackets. Fills *res (status SKIPPED or FAILED with a
+ * reason, or OK with the figures). 0, or a negative errno when the harness
+ * itself failed (no fork, no memory).
+ */
+int shmring_bench_measure(const struct shmring_bench_cfg *cfg, const struct shmring_bench_mech *m,
+			  unsigned mode, unsigned size, struct shmring_bench_result *res);
+
+/*
+ * The plain floor: median over cfg->floor_chunks chunks of the mean round
+ * trip of one cache line between the two CPUs, with no per-sample timing.
+ * 0 and *ns, or a negative errno.
+ */
+int shmring_bench_floor(const struct shmring_bench_cfg *cfg, double *ns);
+
+/* Both bracket floors (see struct shmring_bench_result); 0 or -errno. */
+int shmring_bench_floors(const struct shmring_bench_cfg *cfg, double *timed, double *plain);
+
+/* Run every selected mechanism; see run.c. */
+struct shmring_bench_run {
+	struct shmring_bench_result *res;
+	size_t nres;
+	double timer_overhead_ns;
+	double wall_s;
+};
+int shmring_bench_run_all(const struct shmring_bench_cfg *cfg,
+			  const struct shmring_bench_mech *const *mechs, size_t nmechs,
+			  struct shmring_bench_run *run);
+void shmring_bench_run_free(struct shmring_bench_run *run);
+
+/* Reports (report.c, plot.c). */
+void shmring_bench_report_table(FILE *f, const struct shmring_bench_cfg *cfg,
+				const struct shmring_bench_run *run);
+void shmring_bench_report_json(FILE *f, const struct shmring_bench_cfg *cfg,
+			       const struct shmring_bench_run *run);
+void shmring_bench_report_csv(FILE *f, const struct shmring_bench_cfg *cfg,
+			      const struct shmring_bench_run *run);
+/* 0 when pictures were made; -ENOENT when gnuplot is missing (data and
+ * scripts are still written); other -errno. Says what it did on stderr. */
+int shmring_bench_plot(const char *dir, const struct shmring_bench_cfg *cfg,
+		       const struct shmring_bench_run *run);
+
+#endif /* SHMRING_BENCH_BENCH_H */

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * src/bench/pair.h - what the two processes of a measurement share: CPU
+ * pinning, a shared control page, a watchdog, and a registry of named
+ * objects so that nothing is left behind in /dev/shm or the System V tables
+ * when a run fails or is interrupted.
+ */
+#ifndef SHMRING_BENCH_PAIR_H
+#define SHMRING_BENCH_PAIR_H
+
+#include <signal.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "bench.h"
+
+/* Set by SIGALRM when a measurement overran its time: every wait checks it. */
+extern volatile sig_atomic_t shmring_bench_expired;
+
+/* The page both processes of one measurement map. Fields that one side
+ * writes while the other polls sit 128 bytes apart (adjacent-line
+ * prefetch). */
+struct shmring_bench_ctl {
+	_Atomic uint32_t child_state; /* CHILD_* below, written by the child */
+	int32_t child_err;            /* negative errno when FAILED */
+	uint64_t child_cpu_ns;        /* child CPU time inside the window */
+	uint64_t child_msgs;          /* messages the child handled in the window */
+	char child_why[SHMRING_BENCH_WHY];
+	alignas(128) _Atomic uint32_t go;    /* parent: both ends attached, start */
+	alignas(128) _Atomic uint32_t phase; /* parent: PHASE_* below */
+	alignas(128) _Atomic uint64_t line;  /* the floor's cache line */
+	alignas(128) char pad[128];
+};
+
+enum { SHMRING_BENCH_CHILD_STARTING, SHMRING_BENCH_CHILD_READY, SHMRING_BENCH_CHILD_DONE,
+       SHMRING_BENCH_CHILD_FAILED };
+enum { SHMRING_BENCH_PHASE_WARM, SHMRING_BENCH_PHASE_RUN, SHMRING_BENCH_PHASE_STOP };
+
+int shmring_bench_pin(int cpu);
+
+/* Zeroed MAP_SHARED anonymous memory that a fork shares; NULL on failure. */
+void *shmring_bench_shared_map(size_t len);
+void shmring_bench_shared_unmap(void *p, size_t len);
+
+/* Install the SIGALRM/SIGINT/SIGTERM handlers (once, in the parent). */
+int shmring_bench_signals_init(void);
+/* Timing, payload pattern and signals, once per process; 0 or -errno. */
+int shmring_bench_init(void);
+/* Arm (seconds > 0) or disarm (0) this process's watchdog. */
+void shmring_bench_watchdog(unsigned seconds);
+/* The child of the measurement in progress, killed on SIGINT/SIGTERM. */
+void shmring_bench_set_child(pid_t pid);
+
+/* After EINTR: true to try again, false when the watchdog fired. */
+static inline bool shmring_bench_retry_eintr(void)
+{
+	return !shmring_bench_expired;
+}
+
+/* Registry of named objects, removed on interruption. */
+enum shmring_bench_obj {
+	SHMRING_BENCH_OBJ_SHM,      /* shm_unlink(name); also shmring's posix rings */
+	SHMRING_BENCH_OBJ_PATH,     /* unlink(name) */
+	SHMRING_BENCH_OBJ_MQ,       /* mq_unlink(name) */
+	SHMRING_BENCH_OBJ_SEM,      /* sem_unlink(name) */
+	SHMRING_BENCH_OBJ_SYSV_MSG, /* msgctl(id, IPC_RMID) */
+	SHMRING_BENCH_OBJ_SYSV_SEM, /* semctl(id, 0, IPC_RMID) */
+};
+
+/* A fresh name "/shmring-bench-<pid>-<n><suffix>" into buf. */
+void shmring_bench_name(char *buf, size_t len, const char *suffix);
+/* Register; returns a handle >= 0, or -ENOSPC. */
+int shmring_bench_obj_add(enum shmring_bench_obj kind, const char *name, int id);
+/* The object was removed by its owner: forget it. */
+void shmring_bench_obj_forget(int handle);
+/* Remove the object now and forget it (handle < 0 is ignored). */
+void shmring_bench_obj_remove(int handle);
+/* Remove every registered object now (also from signal handlers). */
+void shmring_bench_obj_remove_all(void);
+
+#endif /* SHMRING_BENCH_PAIR_H */

@@ -1,0 +1,28 @@
+# Tests of the `shmring bench` harness (src/bench/): the histogram against a
+# sorted reference, every mechanism in a tiny run with its payloads verified,
+# and the tool's JSON/CSV output. All short: label fast.
+include(${PROJECT_SOURCE_DIR}/cmake/ShmringPeers.cmake)
+
+set(SHMRING_BENCH_SOURCES
+  ../src/bench/floor.c ../src/bench/hist.c ../src/bench/measure.c
+  ../src/bench/mech_fd.c ../src/bench/mech_ipc.c ../src/bench/mech_peers.c
+  ../src/bench/mech_ring.c ../src/bench/mechs.c ../src/bench/pair.c
+  ../src/bench/payload.c ../src/bench/plot.c ../src/bench/report.c
+  ../src/bench/run.c ../src/bench/timing.c)
+
+shmring_test(test_bench_hist SOURCES test_bench_hist.c ../src/bench/hist.c
+             LABELS fast TIMEOUT 60 LIBS m)
+
+shmring_test(test_bench_mechs SOURCES test_bench_mechs.c ${SHMRING_BENCH_SOURCES}
+             LABELS fast TIMEOUT 180 LIBS m rt)
+if(SHMRING_HAVE_DPDK_RING)
+  target_link_libraries(test_bench_mechs PRIVATE shmring_peer_dpdk)
+  target_compile_definitions(test_bench_mechs PRIVATE SHMRING_HAVE_DPDK_RING=1)
+endif()
+if(SHMRING_HAVE_CK)
+  target_link_libraries(test_bench_mechs PRIVATE shmring_peer_ck)
+  target_compile_definitions(test_bench_mechs PRIVATE SHMRING_HAVE_CK=1)
+endif()
+
+shmring_test(test_bench_json SOURCES test_bench_json.c LABELS fast TIMEOUT 180)
+add_dependencies(test_bench_json shmring_cli)
