@@ -25,7 +25,8 @@ const char *shmring_strerror(int err)
 	case SHMRING_EBADMAGIC:
 		return "not a shmring segment (bad magic)";
 	case SHMRING_EVERSION:
-		return "unsupported shmring layout version, kind or feature";
+		return "not supported: a URI scheme this build lacks, or a segment layout "
+		       "version, ring kind or feature this library does not know";
 	case SHMRING_ECHECK:
 		return "segment header is corrupt (integrity check failed)";
 	case SHMRING_EGEOMETRY:
@@ -57,7 +58,13 @@ const char *shmring_strerror(int err)
 	default:
 		break;
 	}
-	return strerror(err);
+	/* strerror() may build "Unknown error N" in a per-thread buffer that the
+	 * next call reuses; the description table is static. */
+	{
+		const char *d = strerrordesc_np(err);
+
+		return d ? d : "unknown error";
+	}
 }
 
 uint64_t shmring_clock_ns(void)

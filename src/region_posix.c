@@ -8,7 +8,10 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
+
+#define CREATE_WAIT_MS 1000 /* as long as an opener waits for the header */
 
 static int fill(int fd, struct shmring_region *out)
 {
@@ -64,14 +67,26 @@ int shmring__region_create(const struct shmring_uri *u, uint64_t size, uint32_t 
 	return 0;
 }
 
+/*
+ * A creator makes the object and then reserves its space, so an opener can
+ * see it with length 0 for a moment: wait for the length (up to the same
+ * second an opener waits for the header). Still 0 after that means a creator
+ * that died or a foreign empty object; the caller reports it.
+ */
 int shmring__region_open(const struct shmring_uri *u, struct shmring_region *out)
 {
+	const struct timespec tick = {.tv_nsec = 1000000};
 	int fd = shm_open(u->path, O_RDWR | O_CLOEXEC, 0);
 	int rc;
 
 	if (fd < 0)
 		return -errno;
-	rc = fill(fd, out);
+	for (int waited = 0;; waited++) {
+		rc = fill(fd, out);
+		if (rc < 0 || out->size != 0 || waited == CREATE_WAIT_MS)
+			break;
+		nanosleep(&tick, NULL);
+	}
 	if (rc < 0)
 		close(fd);
 	return rc;

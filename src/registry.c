@@ -119,7 +119,11 @@ int shmring__map_get(struct shmring_region *rg, bool populate, shmring_map_init_
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		goto fail;
-	if (rg->size == 0 || rg->size > SIZE_MAX) {
+	if (rg->size == 0) {
+		rc = -EAGAIN; /* its creator never reserved the space (yet) */
+		goto fail;
+	}
+	if (rg->size > SIZE_MAX) {
 		rc = -SHMRING_ETRUNCATED;
 		goto fail;
 	}

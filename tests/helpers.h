@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/helpers.h - what the test programs share: unique ring names that are
+ * removed at teardown even when a test fails, skipping (exit 77), aligned
+ * blocks for the ringbuf layer, and running other programs with a time limit.
+ *
+ * Everything here is static inline: each test is one translation unit and
+ * uses only part of it.
+ */
+#ifndef SHMRING_TESTS_HELPERS_H
+#define SHMRING_TESTS_HELPERS_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shmring/shmring.h"
+
+#define TEST_SKIP 77
+
+/*
+ * Sanitizer builds run slower: TEST_SLOWDOWN stretches time limits, and
+ * TEST_MSG_DIVISOR shrinks the message counts of long runs so that they stay
+ * within their ctest timeouts.
+ */
+#if defined(__SANITIZE_THREAD__) || defined(SHMRING_SANITIZE_thread)
+#define TEST_SLOWDOWN 50u
+#define TEST_MSG_DIVISOR 10u
+#elif defined(__SANITIZE_ADDRESS__) || defined(SHMRING_SANITIZE_address)
+#define TEST_SLOWDOWN 5u
+#define TEST_MSG_DIVISOR 2u
+#else
+#define TEST_SLOWDOWN 1u
+#define TEST_MSG_DIVISOR 1u
+#endif
+
+/* Exit as skipped, saying why. */
+static inline void test_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("SKIP: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	exit(TEST_SKIP);
+}
+
+/* --- Ring names ------------------------------------------------------------ */
+
+#define TEST_MAX_NAMES 512
+#define TEST_NAME_LEN 256
+
+struct test_names {
+	pid_t owner; /* only this process unlinks (forked children _exit) */
+	int n;
+	char name[TEST_MAX_NAMES][TEST_NAME_LEN];
+};
+
+static inline struct test_names *test__names(void)
+{
+	static struct test_names names;
+
+	return &names;
+}
+
+/* Unlink every name this process handed out (a missing one is fine). */
+static inline void test_unlink_all(void)
+{
+	struct test_names *t = test__names();
+
+	if (t->owner != getpid())
+		return;
+	for (int i = 0; i < t->n; i++)
+		shm_unlink(t->name[i]);
+}
+
+static inline void test__atexit(void)
+{
+	test_unlink_all();
+}
+
+/*
+ * A name no other test (or run) uses: "/<prefix>-<pid>-<tag>-<n>", POSIX
+ * form, registered for removal by test_unlink_all() and at exit. The string
+ * stays valid until the process ends.
+ */
+static inline const char *test_ring_name(const char *tag)
+{
+	struct test_names *t = test__names();
+	const char *prefix = getenv("SHMRING_TEST_PREFIX");
+	char *slot;
+
+	if (t->owner != getpid()) {
+		t->owner = getpid();
+		t->n = 0;
+		atexit(test__atexit);
+	}
+	if (t->n == TEST_MAX_NAMES) {
+		fprintf(stderr, "test_ring_name: out of names\n");
+		abort();
+	}
+	slot = t->name[t->n];
+	snprintf(slot, TEST_NAME_LEN, "/%s-%d-%s-%d", prefix && *prefix ? prefix : "shmt",
+		 (int)getpid(), tag, t->n);
+	t->n++;
+	return slot;
+}
+
+/* Register a name made by other means for removal at teardown and exit. */
+static inline void test_register_name(const char *name)
+{
+	struct test_names *t = test__names();
+
+	if (t->owner != getpid()) {
+		t->owner = getpid();
+		t->n = 0;
+		atexit(test__atexit);
+	}
+	if (t->n == TEST_MAX_NAMES || strlen(name) >= TEST_NAME_LEN) {
+		fprintf(stderr, "test_register_name: cannot register %s\n", name);
+		abort();
+	}
+	strcpy(t->name[t->n++], name);
+}
+
+/* cmocka teardown: remove the rings of the test that just ran. */
+static inline int test_teardown_names(void **state)
+{
+	(void)state;
+	test_unlink_all();
+	return 0;
+}
+
+/* --- Memory and time --------------------------------------------------------- */
+
+/* size bytes, page-aligned, zero-filled; aborts on failure. */
+static inline void *test_block(size_t size)
+{
+	size_t rounded = (size + 4095) / 4096 * 4096;
+	void *p = aligned_alloc(4096, rounded ? rounded : 4096);
+
+	if (!p) {
+		fprintf(stderr, "test_block: out of memory\n");
+		abort();
+	}
+	memset(p, 0, rounded ? rounded : 4096);
+	return p;
+}
+
+static inline uint64_t test_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline void test_sleep_ms(unsigned ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* The check value carried beside sequence number i in test messages. */
+static inline uint64_t test_check(uint64_t i)
+{
+	uint64_t x = i + UINT64_C(0x9e3779b97f4a7c15);
+
+	x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return x ^ (x >> 31);
+}
+
+/* --- Other programs ------------------------------------------------------------ */
+
+/* The build directory (tests run with SHMRING_BUILD_DIR set), or skip. */
+static inline const char *test_build_dir(void)
+{
+	const char *d = getenv("SHMRING_BUILD_DIR");
+
+	if (!d || !*d)
+		test_skip("SHMRING_BUILD_DIR is not set (run the test through ctest)");
+	return d;
+}
+
+/* "<build dir>/<rel>" if it is an executable file, else skip. */
+static inline const char *test_build_tool(const char *rel, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/%s", test_build_dir(), rel);
+	if (access(buf, X_OK) != 0)
+		test_skip("%s is not built (%s)", buf, strerror(errno));
+	return buf;
+}
+
+/*
+ * Start argv[0] with argv; its stdout and stderr go to the files named
+ * out_path and err_path when those are not NULL. Returns the child's pid or
+ * -1. The child never returns into the test.
+ */
+static inline pid_t test_spawn(char *const argv[], const char *out_path, const char *err_path)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid != 0)
+		return pid;
+	if (out_path) {
+		int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
+			_exit(126);
+		close(fd);
+	}
+	if (err_path) {
+		int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+			_exit(126);
+		close(fd);
+	}
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+/*
+ * Wait for pid up to timeout_ms; kill it (SIGKILL) if it takes longer.
+ * Returns its exit status (0..255), 128 + signal if a signal ended it, or -1
+ * if it had to be killed.
+ */
+static inline int test_wait_pid(pid_t pid, unsigned timeout_ms)
+{
+	uint64_t deadline = test_now_ns() + (uint64_t)timeout_ms * 1000000u;
+	int status;
+
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			return -1;
+		if (test_now_ns() >= deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -1;
+		}
+		test_sleep_ms(2);
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return -1;
+}
+
+/* Read a whole (small) file into buf, NUL-terminated; returns its length or -1. */
+static inline ssize_t test_read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	size_t n = 0;
+
+	if (fd < 0)
+		return -1;
+	while (n + 1 < size) {
+		ssize_t k = read(fd, buf + n, size - 1 - n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		n += (size_t)k;
+	}
+	close(fd);
+	buf[n] = '\0';
+	return (ssize_t)n;
+}
+
+#endif /* SHMRING_TESTS_HELPERS_H */

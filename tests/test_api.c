@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_api: the public ring API in one process: create options and their
+ * errors (a capacity that is not a power of two, sizes, flags, reserved
+ * fields), exclusive create and replace, empty/full/wrap-around, bulk and
+ * burst through the handle, the information calls, wait policies, the
+ * shared mapping of a second open, and the error strings.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "src/internal.h"
+
+static shmring_t *make(const char *name, uint64_t capacity, uint32_t slot, unsigned role)
+{
+	struct shmring_opts o = {.slot_size = slot, .capacity = capacity};
+	shmring_t *r = NULL;
+	int rc = shmring_create(name, &o, role, &r);
+
+	if (rc != 0)
+		fail_msg("create %s (capacity %llu, slot %u): %s", name,
+			 (unsigned long long)capacity, slot, shmring_strerror(rc));
+	return r;
+}
+
+/* True if no object of that name exists (a failed create left nothing). */
+static int absent(const char *name)
+{
+	shmring_t *r = NULL;
+
+	return shmring_open(name, SHMRING_OBSERVER, &r) == -ENOENT && r == NULL;
+}
+
+static void test_capacity_not_pow2(void **state)
+{
+	static const uint64_t bad[] = {0, 1, 3, 5, 6, 7, 100, 1000, 4095, 4097, 12288,
+				       SHMRING_MAX_CAPACITY + 1, SHMRING_MAX_CAPACITY * 2,
+				       UINT64_MAX};
+	const char *name = test_ring_name("cap");
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct shmring_opts o = {.slot_size = 8, .capacity = bad[i]};
+		shmring_t *r = (shmring_t *)&o; /* must be reset to NULL */
+
+		if (shmring_create(name, &o, SHMRING_PRODUCER, &r) != -EINVAL)
+			fail_msg("capacity %llu accepted", (unsigned long long)bad[i]);
+		assert_null(r);
+		assert_true(absent(name));
+	}
+	/* The smallest good one works. */
+	shmring_close(make(name, 2, 8, SHMRING_PRODUCER));
+}
+
+static void test_create_bad_options(void **state)
+{
+	const char *name = test_ring_name("opts");
+	struct shmring_opts o;
+	shmring_t *r = NULL;
+
+	(void)state;
+	o = (struct shmring_opts){.slot_size = 0, .capacity = 64};
+	assert_int_equal(shmring_create(name, &o, 0, &r), -EINVAL);
+	o = (struct shmring_opts){.slot_size = SHMRING_MAX_SLOT_SIZE + 1, .capacity = 64};
+	assert_int_equal(shmring_create(name, &o, 0, &r), -EINVAL);
+	o = (struct shmring_opts){.kind = 0x7fff, .slot_size = 8, .capacity = 64};
+	assert_int_equal(shmring_create(name, &o, 0, &r), -EINVAL);
+	o = (struct shmring_opts){.slot_size = 8, .capacity = 64, .flags = 1u << 20};
+	assert_int_equal(shmring_create(name, &o, 0, &r), -EINVAL);
+	o = (struct shmring_opts){.slot_size = 8, .capacity = 64, .mode = 01777};
+	assert_int_equal(shmring_create(name, &o, 0, &r), -EINVAL);
+	for (int i = 0; i < 4; i++) {
+		o = (struct shmring_opts){.slot_size = 8, .capacity = 64};
+		o.reserved[i] = 1;
+		assert_int_equal(shmring_create(name, &o, 0, &r), -EINVAL);
+	}
+	o = (struct shmring_opts){.slot_size = 8, .capacity = 64};
+	assert_int_equal(shmring_create(name, &o, 1u << 7, &r), -EINVAL); /* unknown role bit */
+	assert_int_equal(shmring_create(name, NULL, 0, &r), -EINVAL);
+	assert_int_equal(shmring_create(name, &o, 0, NULL), -EINVAL);
+	assert_true(absent(name));
+	/* Largest slot works. */
+	o = (struct shmring_opts){.slot_size = SHMRING_MAX_SLOT_SIZE, .capacity = 2};
+	assert_int_equal(shmring_create(name, &o, 0, &r), 0);
+	assert_int_equal(shmring_slot_size(r), SHMRING_MAX_SLOT_SIZE);
+	shmring_close(r);
+}
+
+static void test_exclusive_and_replace(void **state)
+{
+	const char *name = test_ring_name("excl");
+	struct shmring_opts o = {.slot_size = 8, .capacity = 16};
+	shmring_t *a, *b = NULL, *c;
+	uint64_t v = 7;
+
+	(void)state;
+	a = make(name, 16, 8, SHMRING_PRODUCER);
+	assert_int_equal(shmring_try_send(a, &v), 0);
+	assert_int_equal(shmring_create(name, &o, 0, &b), -EEXIST);
+	assert_null(b);
+	/* Replace: a new, empty ring under the name; the old mapping lives on. */
+	o.capacity = 32;
+	o.flags = SHMRING_CREATE_REPLACE | SHMRING_CREATE_PREFAULT;
+	assert_int_equal(shmring_create(name, &o, SHMRING_CONSUMER, &b), 0);
+	assert_int_equal(shmring_capacity(b), 32);
+	assert_int_equal(shmring_count(b), 0);
+	assert_int_equal(shmring_try_recv(b, &v), -EAGAIN);
+	assert_int_equal(shmring_count(a), 1);
+	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &c), 0);
+	assert_int_equal(shmring_capacity(c), 32);
+	shmring_close(c);
+	shmring_close(a);
+	shmring_close(b);
+	assert_int_equal(shmring_unlink(name), 0);
+	assert_int_equal(shmring_unlink(name), -ENOENT);
+	assert_true(absent(name));
+}
+
+static void test_info(void **state)
+{
+	const char *name = test_ring_name("info");
+	struct shmring_info in;
+	shmring_t *p, *c, *obs;
+	uint64_t v = 1;
+
+	(void)state;
+	p = make(name, 128, 40, SHMRING_PRODUCER);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &c), 0);
+	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &obs), 0);
+	assert_int_equal(shmring_info(obs, &in), 0);
+	assert_int_equal(in.kind, SHMRING_KIND_SPSC);
+	assert_int_equal(in.layout_version, 1);
+	assert_int_equal(in.capacity, 128);
+	assert_int_equal(in.slot_size, 40);
+	assert_int_equal(in.slot_stride, 64);
+	assert_int_equal(in.creator_uid, geteuid());
+	assert_int_equal(in.creator_pid, getpid());
+	assert_true(in.total_size >= 128 * 64);
+	assert_int_equal(in.total_size % 4096, 0);
+	assert_true(in.ctime_ns > UINT64_C(1600000000) * 1000000000u);
+	assert_int_equal(in.produced, 0);
+	assert_int_equal(in.consumed, 0);
+	assert_int_equal(in.producers, 1);
+	assert_int_equal(in.consumers, 1);
+	assert_int_equal(shmring_slot_size(obs), 40);
+	assert_int_equal(shmring_capacity(obs), 128);
+	{
+		unsigned char m[40] = {0};
+
+		memcpy(m, &v, sizeof(v));
+		for (int i = 0; i < 5; i++)
+			assert_int_equal(shmring_try_send(p, m), 0);
+		assert_int_equal(shmring_try_recv(c, m), 0);
+	}
+	assert_int_equal(shmring_count(obs), 4);
+	assert_int_equal(shmring_info(obs, &in), 0);
+	assert_int_equal(in.produced, 5);
+	assert_int_equal(in.consumed, 1);
+	shmring_close(c);
+	assert_int_equal(shmring_info(obs, &in), 0);
+	assert_int_equal(in.consumers, 0);
+	assert_int_equal(in.producers, 1);
+	assert_int_equal(shmring_info(NULL, &in), -EINVAL);
+	assert_int_equal(shmring_info(obs, NULL), -EINVAL);
+	shmring_close(p);
+	shmring_close(obs);
+}
+
+static void test_empty_full_wrap(void **state)
+{
+	const char *name = test_ring_name("efw");
+	shmring_t *p, *c;
+	uint64_t v, sent = 0, got = 0;
+
+	(void)state;
+	p = make(name, 8, 8, SHMRING_PRODUCER);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &c), 0);
+	assert_int_equal(shmring_try_recv(c, &v), -EAGAIN);
+	for (; sent < 8; sent++)
+		assert_int_equal(shmring_try_send(p, &sent), 0);
+	assert_int_equal(shmring_try_send(p, &sent), -EAGAIN);
+	assert_int_equal(shmring_count(p), 8);
+	/* 1000 laps of alternating fills and drains. */
+	for (int step = 0; step < 8000; step++) {
+		if (step % 3 != 2) {
+			if (shmring_try_send(p, &sent) == 0)
+				sent++;
+		}
+		if (step % 5 != 0 && shmring_try_recv(c, &v) == 0) {
+			assert_int_equal(v, got);
+			got++;
+		}
+		assert_true(sent - got <= 8);
+	}
+	while (shmring_try_recv(c, &v) == 0) {
+		assert_int_equal(v, got);
+		got++;
+	}
+	assert_int_equal(got, sent);
+	assert_true(sent > 8 * 500);
+	assert_int_equal(shmring_count(c), 0);
+	assert_int_equal(shmring_try_recv(c, &v), -EAGAIN);
+	shmring_close(p);
+	shmring_close(c);
+}
+
+static void test_bulk_burst(void **state)
+{
+	const char *name = test_ring_name("bb");
+	shmring_t *p, *c;
+	uint64_t buf[64];
+
+	(void)state;
+	p = make(name, 16, 8, SHMRING_PRODUCER);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &c), 0);
+	for (int i = 0; i < 64; i++)
+		buf[i] = (uint64_t)i;
+	assert_int_equal(shmring_try_send_bulk(p, buf, 10), 10);
+	assert_int_equal(shmring_try_send_bulk(p, buf + 10, 7), 0);
+	assert_int_equal(shmring_try_send_burst(p, buf + 10, 7), 6);
+	assert_int_equal(shmring_try_send_burst(p, buf + 16, 7), 0);
+	assert_int_equal(shmring_try_recv_bulk(c, buf, 17), 0); /* > capacity */
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(shmring_try_recv_bulk(c, buf, 4), 4);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(buf[i], i);
+	assert_int_equal(shmring_try_recv_burst(c, buf, 64), 12);
+	for (int i = 0; i < 12; i++)
+		assert_int_equal(buf[i], 4 + i);
+	assert_int_equal(shmring_try_recv_burst(c, buf, 64), 0);
+	assert_int_equal(shmring_try_recv_bulk(c, buf, 1), 0);
+	/* Bulk larger than the capacity never succeeds, even on an empty ring. */
+	assert_int_equal(shmring_try_send_bulk(p, buf, 17), 0);
+	assert_int_equal(shmring_try_send_burst(p, buf, 17), 16);
+	/* Blocking forms: argument errors, then moves. */
+	assert_int_equal(shmring_send_bulk(p, buf, 17, SHMRING_NO_DEADLINE), -EINVAL);
+	assert_int_equal(shmring_send_bulk(p, buf, 0, SHMRING_NO_DEADLINE), -EINVAL);
+	assert_int_equal(shmring_send_burst(p, buf, 0, SHMRING_NO_DEADLINE), -EINVAL);
+	assert_int_equal(shmring_recv_bulk(c, buf, 17, SHMRING_NO_DEADLINE), -EINVAL);
+	assert_int_equal(shmring_recv_bulk(c, buf, 0, SHMRING_NO_DEADLINE), -EINVAL);
+	assert_int_equal(shmring_recv_burst(c, buf, 0, SHMRING_NO_DEADLINE), -EINVAL);
+	assert_int_equal(shmring_recv_bulk(c, buf, 16, SHMRING_NO_DEADLINE), 16);
+	assert_int_equal(shmring_send_burst(p, buf, 20, SHMRING_NO_DEADLINE), 16);
+	assert_int_equal(shmring_recv_burst(c, buf, 64, SHMRING_NO_DEADLINE), 16);
+	assert_int_equal(shmring_send_bulk(p, buf, 16, SHMRING_NO_DEADLINE), 16);
+	assert_int_equal(shmring_recv_bulk(c, buf, 3, 0), 3); /* available: no wait needed */
+	assert_int_equal(shmring_recv_burst(c, buf, 64, 0), 13);
+	shmring_close(p);
+	shmring_close(c);
+}
+
+/* Slot sizes through the handle, sampled (test_spsc sweeps every size). */
+static void test_slot_sizes(void **state)
+{
+	static const uint32_t sizes[] = {1, 2, 7, 8, 9, 15, 16, 17, 55, 56, 57, 63, 64, 65,
+					 100, 1000, 4095, 4096, 4097, SHMRING_MAX_SLOT_SIZE};
+	unsigned char *in = malloc(SHMRING_MAX_SLOT_SIZE), *out = malloc(SHMRING_MAX_SLOT_SIZE);
+
+	(void)state;
+	assert_non_null(in);
+	assert_non_null(out);
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		const char *name = test_ring_name("size");
+		uint32_t size = sizes[s];
+		shmring_t *r = make(name, 4, size, SHMRING_PRODUCER | SHMRING_CONSUMER);
+
+		assert_int_equal(shmring_slot_size(r), size);
+		for (uint32_t m = 0; m < 10; m++) {
+			for (uint32_t i = 0; i < size; i++)
+				in[i] = (unsigned char)(m * 31 + i * 13);
+			assert_int_equal(shmring_try_send(r, in), 0);
+			memset(out, 0, size);
+			assert_int_equal(shmring_try_recv(r, out), 0);
+			assert_memory_equal(in, out, size);
+		}
+		shmring_close(r);
+		shmring_unlink(name);
+	}
+	free(in);
+	free(out);
+}
+
+/* A second open in the same process shares the mapping; closes are counted. */
+static void test_shared_mapping(void **state)
+{
+	const char *name = test_ring_name("share");
+	shmring_t *a, *b, *c, *d;
+	uint64_t v = 42;
+
+	(void)state;
+	a = make(name, 16, 8, SHMRING_PRODUCER);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &b), 0);
+	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &c), 0);
+	assert_ptr_equal(a->base, b->base);
+	assert_ptr_equal(a->base, c->base);
+	assert_ptr_equal(a->map, b->map);
+	shmring_close(a);
+	/* The mapping outlives the creator's handle. */
+	assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &a), 0);
+	assert_ptr_equal(a->base, b->base);
+	assert_int_equal(shmring_try_send(a, &v), 0);
+	v = 0;
+	assert_int_equal(shmring_try_recv(b, &v), 0);
+	assert_int_equal(v, 42);
+	shmring_close(a);
+	shmring_close(b);
+	shmring_close(c);
+	/* All closed: a new open maps afresh and still sees the ring. */
+	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &d), 0);
+	assert_int_equal(shmring_capacity(d), 16);
+	shmring_close(d);
+	assert_int_equal(shmring_close(NULL), 0);
+}
+
+/* Messages stay in the ring across closes; a new consumer resumes. */
+static void test_close_keeps_messages(void **state)
+{
+	const char *name = test_ring_name("keep");
+	shmring_t *p, *c;
+	uint64_t v;
+
+	(void)state;
+	p = make(name, 16, 8, SHMRING_PRODUCER);
+	for (v = 0; v < 10; v++)
+		assert_int_equal(shmring_try_send(p, &v), 0);
+	shmring_close(p);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &c), 0);
+	for (uint64_t want = 0; want < 4; want++) {
+		assert_int_equal(shmring_try_recv(c, &v), 0);
+		assert_int_equal(v, want);
+	}
+	shmring_close(c);
+	assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &p), 0);
+	v = 10;
+	assert_int_equal(shmring_try_send(p, &v), 0);
+	shmring_close(p);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &c), 0);
+	for (uint64_t want = 4; want < 11; want++) {
+		assert_int_equal(shmring_try_recv(c, &v), 0);
+		assert_int_equal(v, want);
+	}
+	assert_int_equal(shmring_try_recv(c, &v), -EAGAIN);
+	shmring_close(c);
+}
+
+static void test_set_wait(void **state)
+{
+	const char *name = test_ring_name("wait");
+	shmring_t *r = make(name, 16, 8, SHMRING_PRODUCER | SHMRING_CONSUMER);
+	struct shmring_wait w = {0};
+	uint64_t v = 5;
+
+	(void)state;
+	for (uint32_t m = SHMRING_WAIT_ADAPTIVE; m <= SHMRING_WAIT_PARK; m++) {
+		w = (struct shmring_wait){.mode = m, .spin_ns = m * 1000u};
+		assert_int_equal(shmring_set_wait(r, &w), 0);
+		assert_int_equal(shmring_send(r, &v, SHMRING_NO_DEADLINE), 0);
+		assert_int_equal(shmring_recv(r, &v, SHMRING_NO_DEADLINE), 0);
+		assert_int_equal(v, 5);
+	}
+	w = (struct shmring_wait){.mode = SHMRING_WAIT_PARK + 1};
+	assert_int_equal(shmring_set_wait(r, &w), -EINVAL);
+	w = (struct shmring_wait){.mode = SHMRING_WAIT_SPIN, .reserved = 1};
+	assert_int_equal(shmring_set_wait(r, &w), -EINVAL);
+	assert_int_equal(shmring_set_wait(r, NULL), -EINVAL);
+	assert_int_equal(shmring_set_wait(NULL, &w), -EINVAL);
+	shmring_close(r);
+}
+
+static void test_strings_and_clock(void **state)
+{
+	static const int errs[] = {0, SHMRING_EBADMAGIC, SHMRING_EVERSION, SHMRING_ECHECK,
+				   SHMRING_EGEOMETRY, SHMRING_ETRUNCATED, SHMRING_ECORRUPT,
+				   SHMRING_EOWNER, SHMRING_EKIND, ENOENT, EEXIST, EBUSY, EAGAIN,
+				   ETIMEDOUT, EPERM, EINVAL, ENOSPC, EIO};
+	uint64_t a, b;
+
+	(void)state;
+	assert_string_equal(shmring_version(), "0.1.0");
+	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+		assert_non_null(shmring_strerror(errs[i]));
+		assert_non_null(shmring_strerror(-errs[i]));
+		assert_string_equal(shmring_strerror(errs[i]), shmring_strerror(-errs[i]));
+		assert_true(strlen(shmring_strerror(errs[i])) > 0);
+	}
+	/* The segment errors are distinct, and each has its own wording. */
+	for (size_t i = 1; i <= 8; i++)
+		for (size_t j = i + 1; j <= 8; j++) {
+			assert_int_not_equal(errs[i], errs[j]);
+			assert_string_not_equal(shmring_strerror(errs[i]), shmring_strerror(errs[j]));
+		}
+	assert_non_null(shmring_strerror(INT32_MIN + 1));
+	a = shmring_clock_ns();
+	b = shmring_clock_ns();
+	assert_true(b >= a);
+	assert_true(shmring_deadline_in(0) >= b);
+	assert_true(shmring_deadline_in(UINT64_MAX) == SHMRING_NO_DEADLINE);
+	assert_true(shmring_deadline_in(UINT64_MAX - 1) == SHMRING_NO_DEADLINE);
+	a = shmring_deadline_in(1000000000u);
+	assert_true(a >= b + 1000000000u && a < shmring_clock_ns() + 1000000001u);
+}
+
+/*
+ * "Never NULL; the string is static. Thread-safe." also for errno values the
+ * library has no wording of its own for: a string must stay valid and
+ * unchanged after later calls. (Last in the list: under ASan a failure here
+ * aborts the program.)
+ */
+static void test_strerror_unknown_is_static(void **state)
+{
+	static const int unknown[] = {9999, 9998, 12345, 100000};
+	const char *first[4];
+	char copy[4][128];
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		first[i] = shmring_strerror(-unknown[i]);
+		assert_non_null(first[i]);
+		snprintf(copy[i], sizeof(copy[i]), "%s", first[i]);
+	}
+	for (int i = 0; i < 4; i++)
+		assert_string_equal(first[i], copy[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_capacity_not_pow2, test_teardown_names),
+		cmocka_unit_test_teardown(test_create_bad_options, test_teardown_names),
+		cmocka_unit_test_teardown(test_exclusive_and_replace, test_teardown_names),
+		cmocka_unit_test_teardown(test_info, test_teardown_names),
+		cmocka_unit_test_teardown(test_empty_full_wrap, test_teardown_names),
+		cmocka_unit_test_teardown(test_bulk_burst, test_teardown_names),
+		cmocka_unit_test_teardown(test_slot_sizes, test_teardown_names),
+		cmocka_unit_test_teardown(test_shared_mapping, test_teardown_names),
+		cmocka_unit_test_teardown(test_close_keeps_messages, test_teardown_names),
+		cmocka_unit_test_teardown(test_set_wait, test_teardown_names),
+		cmocka_unit_test(test_strings_and_clock),
+		cmocka_unit_test(test_strerror_unknown_is_static),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,678 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_attach: bad input to create and open, each a clear negative errno and
+ * never a crash (this runs under ASan+UBSan in CI): a missing ring, segments
+ * made by hand that are too short (or not yet sized, as an open racing a
+ * create sees them), full of random bytes or all zero, a
+ * corrupt header or index in a real ring, a foreign owner, bad names and
+ * schemes, wrong roles, a second live producer, and taking over the role of
+ * a producer that died without closing.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "src/internal.h"
+
+/* --- Segments made by hand ------------------------------------------------ */
+
+/* A shm object of `size` bytes holding `len` bytes of `data` (rest zero). */
+static void make_object(const char *name, uint64_t size, const void *data, size_t len)
+{
+	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);
+	if (len) {
+		assert_true(len <= size);
+		assert_int_equal(pwrite(fd, data, len, 0), (ssize_t)len);
+	}
+	close(fd);
+}
+
+/* Map an existing object read-write, for corrupting it; *size gets its length. */
+static void *map_object(const char *name, size_t *size)
+{
+	struct stat st;
+	void *p;
+	int fd = shm_open(name, O_RDWR, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	assert_true(p != MAP_FAILED);
+	*size = (size_t)st.st_size;
+	return p;
+}
+
+/* A valid header for a 64 x 16-byte ring, as this process would create it. */
+static void good_header(struct shmring_hdr *h, struct shmring_geometry *g)
+{
+	assert_int_equal(shmring__geometry(64, 16, 0, g), 0);
+	shmring__hdr_init(h, SHMRING_KIND_SPSC, 0, g, (uint32_t)geteuid(), (uint32_t)getpid(), 1);
+}
+
+static int open_rc(const char *name, unsigned role)
+{
+	shmring_t *r = (shmring_t *)&r; /* must come back NULL on error */
+	int rc = shmring_open(name, role, &r);
+
+	if (rc == 0) {
+		shmring_close(r);
+	} else if (r != NULL) {
+		fail_msg("open failed (%d) but left a handle", rc);
+	}
+	return rc;
+}
+
+/* Create a real ring with a few messages in it, and close it. */
+static void make_ring(const char *name, unsigned messages)
+{
+	struct shmring_opts o = {.slot_size = 16, .capacity = 64};
+	shmring_t *r;
+
+	assert_int_equal(shmring_create(name, &o, SHMRING_PRODUCER, &r), 0);
+	for (uint64_t i = 0; i < messages; i++) {
+		uint64_t m[2] = {i, test_check(i)};
+
+		assert_int_equal(shmring_try_send(r, m), 0);
+	}
+	shmring_close(r);
+}
+
+static void test_missing(void **state)
+{
+	const char *name = test_ring_name("missing");
+
+	(void)state;
+	assert_int_equal(open_rc(name, SHMRING_OBSERVER), -ENOENT);
+	assert_int_equal(open_rc(name, SHMRING_PRODUCER), -ENOENT);
+	assert_int_equal(shmring_unlink(name), -ENOENT);
+}
+
+/* Shorter than its header says. */
+static void test_truncated(void **state)
+{
+	const char *name = test_ring_name("trunc");
+	struct shmring_geometry g;
+	struct shmring_hdr h;
+
+	(void)state;
+	good_header(&h, &g);
+	make_object(name, g.total_size - 4096, &h, sizeof(h));
+	assert_int_equal(open_rc(name, SHMRING_CONSUMER), -SHMRING_ETRUNCATED);
+	shm_unlink(name);
+	make_object(name, g.total_size - 1, &h, sizeof(h));
+	assert_int_equal(open_rc(name, SHMRING_CONSUMER), -SHMRING_ETRUNCATED);
+	shm_unlink(name);
+	/* The exact size opens. */
+	make_object(name, g.total_size, &h, sizeof(h));
+	assert_int_equal(open_rc(name, SHMRING_CONSUMER), 0);
+}
+
+/* Smaller than a header, whatever it holds. */
+static void test_smaller_than_header(void **state)
+{
+	const char *name = test_ring_name("tiny");
+	struct shmring_geometry g;
+	struct shmring_hdr h;
+	static const uint64_t sizes[] = {1, 8, 100, sizeof(struct shmring_hdr) - 1};
+
+	(void)state;
+	good_header(&h, &g);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		make_object(name, sizes[i], &h, (size_t)sizes[i]);
+		assert_int_equal(open_rc(name, SHMRING_OBSERVER), -SHMRING_ETRUNCATED);
+		shm_unlink(name);
+	}
+	/* Exactly a header: still shorter than the ring it describes. */
+	make_object(name, sizeof(h), &h, sizeof(h));
+	assert_int_equal(open_rc(name, SHMRING_OBSERVER), -SHMRING_ETRUNCATED);
+}
+
+/*
+ * A zero-length object is what a creator's segment looks like between
+ * shm_open and sizing it: "not ready yet" (-EAGAIN, after the wait), not a
+ * truncated ring. test_open_while_creating shows the race.
+ */
+static void test_zero_length(void **state)
+{
+	const char *name = test_ring_name("zero");
+
+	(void)state;
+	make_object(name, 0, NULL, 0);
+	assert_int_equal(open_rc(name, SHMRING_OBSERVER), -EAGAIN);
+}
+
+/*
+ * An open that races with a create must never see a half-made segment as a
+ * broken one: only success, -ENOENT (not there yet, or already removed) or
+ * -EAGAIN (still being made) are right. A child creates and removes the name
+ * over and over while this process opens it.
+ */
+static void test_open_while_creating(void **state)
+{
+	const char *name = test_ring_name("race");
+	const unsigned rounds = 3000;
+	unsigned seen[5] = {0}; /* ok, ENOENT, EAGAIN, other, attempts */
+	int other = 0, status;
+	pid_t child;
+
+	(void)state;
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		struct shmring_opts o = {.slot_size = 64, .capacity = 1024};
+
+		for (unsigned i = 0; i < rounds; i++) {
+			shmring_t *r;
+
+			if (shmring_create(name, &o, SHMRING_PRODUCER, &r) < 0)
+				_exit(1);
+			shmring_close(r);
+			shmring_unlink(name);
+		}
+		_exit(0);
+	}
+	while (waitpid(child, &status, WNOHANG) == 0) {
+		shmring_t *r = NULL;
+		int rc = shmring_open(name, SHMRING_OBSERVER, &r);
+
+		seen[4]++;
+		if (rc == 0) {
+			seen[0]++;
+			shmring_close(r);
+		} else if (rc == -ENOENT) {
+			seen[1]++;
+		} else if (rc == -EAGAIN) {
+			seen[2]++;
+		} else {
+			seen[3]++;
+			other = rc;
+		}
+	}
+	print_message("%u opens: %u ok, %u ENOENT, %u EAGAIN, %u other (last: %s)\n", seen[4],
+		      seen[0], seen[1], seen[2], seen[3], other ? shmring_strerror(other) : "-");
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(seen[3], 0);
+}
+
+static void test_random_bytes(void **state)
+{
+	const char *name = test_ring_name("rand");
+	size_t size = 16384;
+	unsigned char *junk = malloc(size);
+	uint64_t x = 0x9e3779b97f4a7c15u;
+
+	(void)state;
+	assert_non_null(junk);
+	for (int round = 0; round < 20; round++) {
+		for (size_t i = 0; i < size; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			junk[i] = (unsigned char)(x >> 24);
+		}
+		if (round == 1)
+			memset(junk, 0, 8); /* a zero magic over garbage is not "being created" */
+		make_object(name, size, junk, size);
+		assert_int_equal(open_rc(name, SHMRING_PRODUCER | SHMRING_CONSUMER),
+				 -SHMRING_EBADMAGIC);
+		shm_unlink(name);
+	}
+	free(junk);
+}
+
+/* All zero: a creator that has not published its header; give up after the wait. */
+static void test_all_zero(void **state)
+{
+	const char *name = test_ring_name("zeros");
+	uint64_t t0;
+
+	(void)state;
+	make_object(name, 65536, NULL, 0);
+	t0 = test_now_ns();
+	assert_int_equal(open_rc(name, SHMRING_CONSUMER), -EAGAIN);
+	assert_true(test_now_ns() - t0 >= 1000000000u); /* it did wait the full second */
+}
+
+struct late_arg {
+	const char *name;
+	uint64_t delay_ms;
+};
+
+/* Plays a creator that publishes its header late: everything, then the magic. */
+static void *publish_late(void *p)
+{
+	const struct late_arg *a = p;
+	struct shmring_geometry g;
+	struct shmring_hdr h;
+	size_t size;
+	unsigned char *base;
+
+	assert_int_equal(shmring__geometry(64, 16, 0, &g), 0);
+	shmring__hdr_init(&h, SHMRING_KIND_SPSC, 0, &g, (uint32_t)geteuid(), (uint32_t)getpid(), 1);
+	base = map_object(a->name, &size);
+	test_sleep_ms((unsigned)a->delay_ms);
+	memcpy(base + 8, (unsigned char *)&h + 8, sizeof(h) - 8);
+	atomic_store_explicit((_Atomic uint64_t *)(void *)base, h.magic, memory_order_release);
+	munmap(base, size);
+	return NULL;
+}
+
+static void test_all_zero_then_published(void **state)
+{
+	const char *name = test_ring_name("late");
+	struct shmring_geometry g;
+	struct late_arg a = {.name = name, .delay_ms = 100};
+	pthread_t t;
+
+	(void)state;
+	assert_int_equal(shmring__geometry(64, 16, 0, &g), 0);
+	make_object(name, g.total_size, NULL, 0);
+	assert_int_equal(pthread_create(&t, NULL, publish_late, &a), 0);
+	assert_int_equal(open_rc(name, SHMRING_CONSUMER), 0);
+	pthread_join(t, NULL);
+}
+
+/* Corrupt the header of a real ring through a mapping. */
+static void test_corrupt_header_in_segment(void **state)
+{
+	const char *name = test_ring_name("hdr");
+	struct shmring_hdr *h, saved;
+	size_t size;
+
+	(void)state;
+	make_ring(name, 3);
+	h = map_object(name, &size);
+	saved = *h;
+	h->ctime_ns ^= 1;
+	assert_int_equal(open_rc(name, SHMRING_CONSUMER), -SHMRING_ECHECK);
+	*h = saved;
+	h->version = 99;
+	assert_int_equal(open_rc(name, SHMRING_CONSUMER), -SHMRING_EVERSION);
+	*h = saved;
+	h->magic = 0x4141414141414141u;
+	assert_int_equal(open_rc(name, SHMRING_CONSUMER), -SHMRING_EBADMAGIC);
+	*h = saved;
+	h->slots_off += 128;
+	h->check = shmring__hdr_checksum(h);
+	assert_int_equal(open_rc(name, SHMRING_CONSUMER), -SHMRING_EGEOMETRY);
+	*h = saved;
+	h->capacity = 1u << 20; /* bigger than the segment, consistently described */
+	h->total_size = (h->slots_off + (1u << 20) * (uint64_t)h->slot_stride + 4095) / 4096 * 4096;
+	h->check = shmring__hdr_checksum(h);
+	assert_int_equal(open_rc(name, SHMRING_CONSUMER), -SHMRING_ETRUNCATED);
+	*h = saved;
+	assert_int_equal(open_rc(name, SHMRING_CONSUMER), 0);
+	munmap(h, size);
+}
+
+/* A header whose owner is not the segment's owner. */
+static void test_owner_mismatch(void **state)
+{
+	const char *name = test_ring_name("owner");
+	struct shmring_hdr *h;
+	size_t size;
+
+	(void)state;
+	make_ring(name, 0);
+	h = map_object(name, &size);
+	h->creator_uid = (uint32_t)geteuid() + 1;
+	h->check = shmring__hdr_checksum(h);
+	assert_int_equal(open_rc(name, SHMRING_OBSERVER), -SHMRING_EOWNER);
+	h->creator_uid = (uint32_t)geteuid();
+	h->check = shmring__hdr_checksum(h);
+	assert_int_equal(open_rc(name, SHMRING_OBSERVER), 0);
+	munmap(h, size);
+}
+
+/* Impossible shared indices. */
+static void test_corrupt_indices(void **state)
+{
+	const char *name = test_ring_name("idx");
+	unsigned char *base;
+	_Atomic uint64_t *prod, *cons;
+	size_t size;
+
+	(void)state;
+	make_ring(name, 5);
+	base = map_object(name, &size);
+	prod = &shmring__prod_side(base)->pos;
+	cons = &shmring__cons_side(base)->pos;
+	assert_int_equal(atomic_load(prod), 5);
+	/* Consumer past the producer, and no stamp to excuse it. */
+	atomic_store(cons, 9);
+	assert_int_equal(open_rc(name, SHMRING_CONSUMER), -SHMRING_ECORRUPT);
+	assert_int_equal(open_rc(name, SHMRING_OBSERVER), -SHMRING_ECORRUPT);
+	atomic_store(cons, UINT64_MAX);
+	assert_int_equal(open_rc(name, SHMRING_PRODUCER), -SHMRING_ECORRUPT);
+	/* More in flight than the capacity. */
+	atomic_store(cons, 0);
+	atomic_store(prod, 65);
+	assert_int_equal(open_rc(name, SHMRING_CONSUMER), -SHMRING_ECORRUPT);
+	/* Repaired: opens, and the messages are still there. */
+	atomic_store(prod, 5);
+	{
+		shmring_t *r;
+		uint64_t m[2];
+
+		assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &r), 0);
+		for (uint64_t i = 0; i < 5; i++) {
+			assert_int_equal(shmring_try_recv(r, m), 0);
+			assert_int_equal(m[0], i);
+		}
+		assert_int_equal(shmring_try_recv(r, m), -EAGAIN);
+		shmring_close(r);
+	}
+	munmap(base, size);
+}
+
+static void test_bad_names(void **state)
+{
+	static const char *bad[] = {
+		"", "/", "noslash", "posix:", "posix:noslash", "posix:/", ":/x", "/a/b",
+		"/.", "/..", "/sp ace", "/tab\t", "/new\nline", "/star*", "/q?", "/\xc3\xbc",
+		"posix://x", "//x", "/x/",
+	};
+	struct shmring_opts o = {.slot_size = 8, .capacity = 8};
+	char longname[260];
+	shmring_t *r = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (shmring_create(bad[i], &o, 0, &r) != -EINVAL)
+			fail_msg("create accepted name \"%s\"", bad[i]);
+		if (shmring_open(bad[i], 0, &r) != -EINVAL)
+			fail_msg("open accepted name \"%s\"", bad[i]);
+		if (shmring_unlink(bad[i]) != -EINVAL)
+			fail_msg("unlink accepted name \"%s\"", bad[i]);
+		assert_null(r);
+	}
+	assert_int_equal(shmring_create(NULL, &o, 0, &r), -EINVAL);
+	assert_int_equal(shmring_open(NULL, 0, &r), -EINVAL);
+	assert_int_equal(shmring_unlink(NULL), -EINVAL);
+	/* 200 characters is the longest name; 201 is too long. */
+	snprintf(longname, sizeof(longname), "%s", test_ring_name("long"));
+	memset(longname + strlen(longname), 'n', sizeof(longname) - strlen(longname));
+	longname[201] = '\0';
+	test_register_name(longname);
+	assert_int_equal(shmring_create(longname, &o, 0, &r), 0);
+	shmring_close(r);
+	assert_int_equal(shmring_unlink(longname), 0);
+	longname[201] = 'n';
+	longname[202] = '\0';
+	assert_int_equal(shmring_create(longname, &o, 0, &r), -EINVAL);
+	assert_int_equal(shmring_open(longname, 0, &r), -EINVAL);
+}
+
+static void test_unknown_scheme(void **state)
+{
+	static const char *schemes[] = {"nosuch:/x", "zz9:/ring", "shm:/x", "x:y"};
+	struct shmring_opts o = {.slot_size = 8, .capacity = 8};
+	shmring_t *r = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		assert_int_equal(shmring_create(schemes[i], &o, 0, &r), -EPROTONOSUPPORT);
+		assert_int_equal(shmring_open(schemes[i], 0, &r), -EPROTONOSUPPORT);
+		assert_null(r);
+	}
+	/* The explicit POSIX scheme names the same ring as the bare form. */
+	{
+		char uri[128];
+		const char *name = test_ring_name("scheme");
+
+		snprintf(uri, sizeof(uri), "posix:%s", name);
+		assert_int_equal(shmring_create(uri, &o, 0, &r), 0);
+		shmring_close(r);
+		assert_int_equal(open_rc(name, SHMRING_OBSERVER), 0);
+		assert_int_equal(shmring_unlink(uri), 0);
+		assert_int_equal(open_rc(name, SHMRING_OBSERVER), -ENOENT);
+	}
+}
+
+static void test_wrong_roles(void **state)
+{
+	const char *name = test_ring_name("roles");
+	struct shmring_opts o = {.slot_size = 8, .capacity = 8};
+	shmring_t *obs, *p, *c;
+	uint64_t m[8] = {0};
+	struct shmring_info in;
+
+	(void)state;
+	assert_int_equal(shmring_create(name, &o, SHMRING_OBSERVER, &obs), 0);
+	assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &p), 0);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &c), 0);
+	/* Observer: neither. */
+	assert_int_equal(shmring_try_send(obs, m), -EPERM);
+	assert_int_equal(shmring_send(obs, m, SHMRING_NO_DEADLINE), -EPERM);
+	assert_int_equal(shmring_send_bulk(obs, m, 2, SHMRING_NO_DEADLINE), -EPERM);
+	assert_int_equal(shmring_send_burst(obs, m, 2, SHMRING_NO_DEADLINE), -EPERM);
+	assert_int_equal(shmring_try_send_bulk(obs, m, 2), 0);
+	assert_int_equal(shmring_try_send_burst(obs, m, 2), 0);
+	assert_int_equal(shmring_try_recv(obs, m), -EPERM);
+	assert_int_equal(shmring_recv(obs, m, SHMRING_NO_DEADLINE), -EPERM);
+	assert_int_equal(shmring_recv_bulk(obs, m, 1, SHMRING_NO_DEADLINE), -EPERM);
+	assert_int_equal(shmring_recv_burst(obs, m, 1, SHMRING_NO_DEADLINE), -EPERM);
+	/* Consumer may not send; producer may not receive. */
+	assert_int_equal(shmring_try_send(c, m), -EPERM);
+	assert_int_equal(shmring_send(c, m, SHMRING_NO_DEADLINE), -EPERM);
+	assert_int_equal(shmring_try_send_burst(c, m, 1), 0);
+	assert_int_equal(shmring_try_send(p, m), 0);
+	assert_int_equal(shmring_try_recv(p, m), -EPERM);
+	assert_int_equal(shmring_recv(p, m, SHMRING_NO_DEADLINE), -EPERM);
+	assert_int_equal(shmring_try_recv_bulk(p, m, 1), 0);
+	assert_int_equal(shmring_try_recv_burst(p, m, 1), 0);
+	/* None of that moved anything. */
+	assert_int_equal(shmring_info(obs, &in), 0);
+	assert_int_equal(in.produced, 1);
+	assert_int_equal(in.consumed, 0);
+	assert_int_equal(shmring_try_recv(c, m), 0);
+	shmring_close(obs);
+	shmring_close(p);
+	shmring_close(c);
+}
+
+/*
+ * Every failed open or create leaves *out NULL, as most errors already do,
+ * so a caller may close unconditionally; unknown role bits are -EINVAL.
+ */
+static void test_failed_open_clears_handle(void **state)
+{
+	const char *name = test_ring_name("clear");
+	struct shmring_opts o = {.slot_size = 8, .capacity = 8};
+	shmring_t *r;
+
+	(void)state;
+	assert_int_equal(shmring_create(name, &o, SHMRING_OBSERVER, &r), 0);
+	shmring_close(r);
+	assert_int_equal(open_rc(name, SHMRING_OBSERVER), 0);
+	assert_int_equal(open_rc(test_ring_name("nope"), SHMRING_OBSERVER), -ENOENT);
+	assert_int_equal(open_rc("bad name", SHMRING_OBSERVER), -EINVAL);
+	assert_int_equal(open_rc(name, 1u << 5), -EINVAL);
+	assert_int_equal(open_rc(name, ~0u), -EINVAL);
+	r = (shmring_t *)&r;
+	assert_int_equal(shmring_create(test_ring_name("role"), &o, 1u << 5, &r), -EINVAL);
+	assert_null(r);
+	r = (shmring_t *)&r;
+	assert_int_equal(shmring_create(test_ring_name("opts"), NULL, SHMRING_OBSERVER, &r), -EINVAL);
+	assert_null(r);
+}
+
+/* One live producer and one live consumer per SPSC ring, in this process or another. */
+static void test_second_live_producer(void **state)
+{
+	const char *name = test_ring_name("busy");
+	struct shmring_opts o = {.slot_size = 8, .capacity = 8};
+	shmring_t *p, *c, *x = NULL;
+	pid_t child;
+
+	(void)state;
+	assert_int_equal(shmring_create(name, &o, SHMRING_PRODUCER, &p), 0);
+	assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &x), -EBUSY);
+	assert_null(x);
+	assert_int_equal(shmring_open(name, SHMRING_PRODUCER | SHMRING_CONSUMER, &x), -EBUSY);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &c), 0);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &x), -EBUSY);
+	/* Another process gets the same answer. */
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		shmring_t *y;
+		int a = shmring_open(name, SHMRING_PRODUCER, &y);
+		int b = shmring_open(name, SHMRING_CONSUMER, &y);
+
+		_exit(a == -EBUSY && b == -EBUSY ? 0 : 1);
+	}
+	assert_int_equal(test_wait_pid(child, 30000), 0);
+	/* Producer free, consumer busy: a both-roles open fails and gives the
+	 * producer role back. */
+	shmring_close(p);
+	assert_int_equal(shmring_open(name, SHMRING_PRODUCER | SHMRING_CONSUMER, &x), -EBUSY);
+	assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &p), 0);
+	shmring_close(p);
+	shmring_close(c);
+	/* Both released by close: one handle may hold both roles. */
+	assert_int_equal(shmring_open(name, SHMRING_PRODUCER | SHMRING_CONSUMER, &x), 0);
+	shmring_close(x);
+}
+
+/*
+ * A producer process that dies without closing: its role is taken over by
+ * the next producer, and what it sent is still delivered, once each.
+ */
+static void test_dead_producer_taken_over(void **state)
+{
+	const char *name = test_ring_name("dead");
+	struct shmring_opts o = {.slot_size = 16, .capacity = 64};
+	struct shmring_info in;
+	shmring_t *obs, *p, *c;
+	uint64_t m[2];
+	pid_t child;
+
+	(void)state;
+	assert_int_equal(shmring_create(name, &o, SHMRING_OBSERVER, &obs), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		shmring_t *r;
+
+		if (shmring_open(name, SHMRING_PRODUCER, &r) < 0)
+			_exit(1);
+		for (uint64_t i = 0; i < 3; i++) {
+			uint64_t v[2] = {i, test_check(i)};
+
+			if (shmring_try_send(r, v) < 0)
+				_exit(2);
+		}
+		_exit(0); /* no close: the role stays claimed by a dead process */
+	}
+	assert_int_equal(test_wait_pid(child, 30000), 0);
+	assert_int_equal(shmring_info(obs, &in), 0);
+	assert_int_equal(in.producers, 0); /* counted dead */
+	assert_int_equal(in.produced, 3);
+	assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &p), 0);
+	assert_int_equal(shmring_info(obs, &in), 0);
+	assert_int_equal(in.producers, 1);
+	m[0] = 3;
+	m[1] = test_check(3);
+	assert_int_equal(shmring_try_send(p, m), 0);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &c), 0);
+	for (uint64_t i = 0; i < 4; i++) {
+		assert_int_equal(shmring_try_recv(c, m), 0);
+		assert_int_equal(m[0], i);
+		assert_true(m[1] == test_check(i));
+	}
+	assert_int_equal(shmring_try_recv(c, m), -EAGAIN);
+	shmring_close(p);
+	shmring_close(c);
+	shmring_close(obs);
+}
+
+/*
+ * A participant entry naming a live pid whose start time differs belongs to
+ * a process that died and whose pid was reused: not alive, taken over. With
+ * the right start time it is alive, and the role is busy.
+ */
+static void test_recycled_pid(void **state)
+{
+	const char *name = test_ring_name("recyc");
+	struct shmring_part *parts;
+	unsigned char *base;
+	size_t size;
+	pid_t parent = getppid();
+	uint64_t start = shmring__proc_start_time(parent);
+
+	(void)state;
+	if (start == 0) {
+		print_message("no start time for pid %d in /proc\n", (int)parent);
+		skip();
+	}
+	make_ring(name, 0);
+	base = map_object(name, &size);
+	parts = shmring__parts(base);
+	atomic_store(&parts[SHMRING_PART_SOLE_PRODUCER].owner,
+		     ((uint64_t)(uint32_t)parent << 32) | ((uint64_t)SHMRING_PRODUCER << 24) | 1);
+	atomic_store(&parts[SHMRING_PART_SOLE_PRODUCER].start_time, start);
+	assert_int_equal(open_rc(name, SHMRING_PRODUCER), -EBUSY);
+	atomic_store(&parts[SHMRING_PART_SOLE_PRODUCER].start_time, start + 12345);
+	assert_int_equal(open_rc(name, SHMRING_PRODUCER), 0);
+	/* A pid that cannot exist: dead. */
+	atomic_store(&parts[SHMRING_PART_SOLE_CONSUMER].owner,
+		     ((uint64_t)0x7ffffff0u << 32) | ((uint64_t)SHMRING_CONSUMER << 24) | 1);
+	atomic_store(&parts[SHMRING_PART_SOLE_CONSUMER].start_time, 5);
+	assert_int_equal(open_rc(name, SHMRING_CONSUMER), 0);
+	munmap(base, size);
+}
+
+/* Two opens in one process share one mapping (and validation happens once). */
+static void test_same_ring_twice(void **state)
+{
+	const char *name = test_ring_name("twice");
+	struct shmring_opts o = {.slot_size = 8, .capacity = 8};
+	shmring_t *a, *b, *c;
+
+	(void)state;
+	assert_int_equal(shmring_create(name, &o, SHMRING_OBSERVER, &a), 0);
+	assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &b), 0);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &c), 0);
+	assert_non_null(a->base);
+	assert_ptr_equal(a->base, b->base);
+	assert_ptr_equal(b->base, c->base);
+	shmring_close(a);
+	shmring_close(b);
+	shmring_close(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_missing, test_teardown_names),
+		cmocka_unit_test_teardown(test_truncated, test_teardown_names),
+		cmocka_unit_test_teardown(test_smaller_than_header, test_teardown_names),
+		cmocka_unit_test_teardown(test_zero_length, test_teardown_names),
+		cmocka_unit_test_teardown(test_open_while_creating, test_teardown_names),
+		cmocka_unit_test_teardown(test_random_bytes, test_teardown_names),
+		cmocka_unit_test_teardown(test_all_zero, test_teardown_names),
+		cmocka_unit_test_teardown(test_all_zero_then_published, test_teardown_names),
+		cmocka_unit_test_teardown(test_corrupt_header_in_segment, test_teardown_names),
+		cmocka_unit_test_teardown(test_owner_mismatch, test_teardown_names),
+		cmocka_unit_test_teardown(test_corrupt_indices, test_teardown_names),
+		cmocka_unit_test_teardown(test_bad_names, test_teardown_names),
+		cmocka_unit_test_teardown(test_unknown_scheme, test_teardown_names),
+		cmocka_unit_test_teardown(test_wrong_roles, test_teardown_names),
+		cmocka_unit_test_teardown(test_failed_open_clears_handle, test_teardown_names),
+		cmocka_unit_test_teardown(test_second_live_producer, test_teardown_names),
+		cmocka_unit_test_teardown(test_dead_producer_taken_over, test_teardown_names),
+		cmocka_unit_test_teardown(test_recycled_pid, test_teardown_names),
+		cmocka_unit_test_teardown(test_same_ring_twice, test_teardown_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
