@@ -89,6 +89,7 @@ struct bench_pair;
  */
 struct bench_pair_impl {
 	const char *name;
+	const void *arg; /* for families of implementations sharing one code (ring kinds) */
 	/* Build two rings of slot-byte messages, a->b and b->a. 0 or -errno. */
 	int (*setup)(struct bench_pair *p);
 	/* Take this side's ends: side 0 sends on a->b and receives on b->a. 0 or -errno. */

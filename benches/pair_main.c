@@ -2,8 +2,9 @@
 /*
  * benches/pair_main.c - shmring_gb_pair: two threads on two CPUs, one
  * sending and one receiving (stream, messages/s) or bouncing one message
- * through two rings (rtt, ns per round trip), for shmring, rte_ring and
- * ck_ring, after the floor they are all measured against.
+ * through two rings (rtt, ns per round trip), for every shmring ring kind,
+ * rte_ring (SP/SC and MP/MC) and ck_ring (SPSC and MPMC), after the floor
+ * they are all measured against.
  */
 
 #include "rings.h"
@@ -30,12 +31,16 @@ int main(int argc, char **argv)
 
 	bench_floor_register();
 	for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
-		bench_pair_register(families[i].family, &bench_pair_shmring, families[i].mode);
+		for (unsigned k = 0; k < BENCH_NKINDS; k++)
+			bench_pair_register(families[i].family, &bench_pair_shmring[k],
+			                    families[i].mode);
 #ifdef SHMRING_HAVE_DPDK_RING
 		bench_pair_register(families[i].family, &bench_pair_rte, families[i].mode);
+		bench_pair_register(families[i].family, &bench_pair_rte_mt, families[i].mode);
 #endif
 #ifdef SHMRING_HAVE_CK
 		bench_pair_register(families[i].family, &bench_pair_ck, families[i].mode);
+		bench_pair_register(families[i].family, &bench_pair_ck_mpmc, families[i].mode);
 #endif
 	}
 	return shmring_gb_main(argc, argv);

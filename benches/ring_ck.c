@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * benches/ring_ck.c - Concurrency Kit ck_ring, SPSC. 8-byte messages are
- * stored as the ring's own void * values (ck_ring_enqueue_spsc with the
- * number itself, not a pointer to it, so nothing points outside the ring);
+ * benches/ring_ck.c - Concurrency Kit ck_ring, SPSC and MPMC. 8-byte messages
+ * are stored as the ring's own void * values (ck_ring_enqueue_spsc/_mpmc with
+ * the number itself, not a pointer to it, so nothing points outside the ring);
  * 64-byte messages use a ring typed by CK_RING_PROTOTYPE, which copies the
  * struct into the slot. Both are inline header code.
  */
@@ -51,31 +51,36 @@ static void ck_free(struct ck_one *c)
 	free(c);
 }
 
-/* One message in or out; esize is a constant at every call, so one branch remains. */
-BENCH_INLINE bool ck_send(struct ck_one *c, struct ck_m64 *msg, unsigned esize)
+/* One message in or out; esize and mt are constants at every call, so one
+ * branch remains. mt: the MPMC calls. */
+BENCH_INLINE bool ck_send(struct ck_one *c, struct ck_m64 *msg, unsigned esize, bool mt)
 {
 	if (esize == 8) {
 		const uintptr_t v = (uintptr_t)bench_msg_seq(msg->b);
-		return ck_ring_enqueue_spsc(&c->ring, c->slots, (const void *)v);
+		return mt ? ck_ring_enqueue_mpmc(&c->ring, c->slots, (const void *)v)
+		          : ck_ring_enqueue_spsc(&c->ring, c->slots, (const void *)v);
 	}
-	return ck_ring_enqueue_spsc_m64(&c->ring, c->slots, msg);
+	return mt ? ck_ring_enqueue_mpmc_m64(&c->ring, c->slots, msg)
+	          : ck_ring_enqueue_spsc_m64(&c->ring, c->slots, msg);
 }
 
-BENCH_INLINE bool ck_recv(struct ck_one *c, struct ck_m64 *msg, unsigned esize)
+BENCH_INLINE bool ck_recv(struct ck_one *c, struct ck_m64 *msg, unsigned esize, bool mt)
 {
 	if (esize == 8) {
 		void *v;
-		if (!ck_ring_dequeue_spsc(&c->ring, c->slots, &v))
+		if (!(mt ? ck_ring_dequeue_mpmc(&c->ring, c->slots, &v)
+		         : ck_ring_dequeue_spsc(&c->ring, c->slots, &v)))
 			return false;
 		bench_msg_stamp(msg->b, (uintptr_t)v);
 		return true;
 	}
-	return ck_ring_dequeue_spsc_m64(&c->ring, c->slots, msg);
+	return mt ? ck_ring_dequeue_mpmc_m64(&c->ring, c->slots, msg)
+	          : ck_ring_dequeue_spsc_m64(&c->ring, c->slots, msg);
 }
 
 /* --- One thread ---------------------------------------------------------- */
 
-BENCH_INLINE void op_loop(shmring_gb_state *st, struct ck_one *c, unsigned esize)
+BENCH_INLINE void op_loop(shmring_gb_state *st, struct ck_one *c, unsigned esize, bool mt)
 {
 	alignas(64) struct ck_m64 in, out;
 	uint64_t seq = 0;
@@ -84,11 +89,11 @@ BENCH_INLINE void op_loop(shmring_gb_state *st, struct ck_one *c, unsigned esize
 	for (uint64_t n; (n = shmring_gb_batch(st)) != 0;) {
 		for (uint64_t i = 0; i < n; i++, seq++) {
 			bench_msg_stamp(in.b, seq);
-			if (!ck_send(c, &in, esize)) {
+			if (!ck_send(c, &in, esize, mt)) {
 				shmring_gb_fail(st, "ck_ring enqueue into an empty ring");
 				break;
 			}
-			if (!ck_recv(c, &out, esize)) {
+			if (!ck_recv(c, &out, esize, mt)) {
 				shmring_gb_fail(st, "ck_ring dequeue after an enqueue");
 				break;
 			}
@@ -105,15 +110,16 @@ void bench_ck_op(shmring_gb_state *st, void *arg)
 	const unsigned esize = (unsigned)shmring_gb_range(st, 0);
 	struct ck_one *c = ck_make(esize);
 
-	(void)arg;
+	const bool mt = arg != NULL;
+
 	if (!c) {
 		shmring_gb_fail(st, "out of memory");
 		return;
 	}
 	if (esize == 8)
-		op_loop(st, c, 8);
+		mt ? op_loop(st, c, 8, true) : op_loop(st, c, 8, false);
 	else
-		op_loop(st, c, 64);
+		mt ? op_loop(st, c, 64, true) : op_loop(st, c, 64, false);
 	const int64_t iters = (int64_t)shmring_gb_iterations(st);
 	shmring_gb_set_items_processed(st, iters);
 	shmring_gb_set_bytes_processed(st, iters * esize);
@@ -169,9 +175,9 @@ static void pair_teardown(struct bench_pair *p)
 }
 
 BENCH_INLINE int spin_send(struct bench_pair *p, struct ck_one *c, struct ck_m64 *msg,
-                           unsigned esize)
+                           unsigned esize, bool mt)
 {
-	while (!ck_send(c, msg, esize)) {
+	while (!ck_send(c, msg, esize, mt)) {
 		if (bench_pair_stopped(p))
 			return -1;
 		shmring__cpu_relax();
@@ -180,9 +186,9 @@ BENCH_INLINE int spin_send(struct bench_pair *p, struct ck_one *c, struct ck_m64
 }
 
 BENCH_INLINE int spin_recv(struct bench_pair *p, struct ck_one *c, struct ck_m64 *msg,
-                           unsigned esize, uint64_t seq)
+                           unsigned esize, uint64_t seq, bool mt)
 {
-	while (!ck_recv(c, msg, esize)) {
+	while (!ck_recv(c, msg, esize, mt)) {
 		if (bench_pair_stopped(p))
 			return -1;
 		shmring__cpu_relax();
@@ -195,7 +201,7 @@ BENCH_INLINE int spin_recv(struct bench_pair *p, struct ck_one *c, struct ck_m64
 }
 
 BENCH_INLINE int stream_sized(struct bench_pair *p, int side, uint64_t first, uint64_t n,
-                              unsigned esize)
+                              unsigned esize, bool mt)
 {
 	struct ck_pair *s = p->ring;
 	alignas(64) struct ck_m64 msg = {{0}};
@@ -203,9 +209,9 @@ BENCH_INLINE int stream_sized(struct bench_pair *p, int side, uint64_t first, ui
 	for (uint64_t i = first; i < first + n; i++) {
 		if (side == 0) {
 			bench_msg_stamp(msg.b, i);
-			if (spin_send(p, s->r[0], &msg, esize) != 0)
+			if (spin_send(p, s->r[0], &msg, esize, mt) != 0)
 				return -1;
-		} else if (spin_recv(p, s->r[0], &msg, esize, i) != 0) {
+		} else if (spin_recv(p, s->r[0], &msg, esize, i, mt) != 0) {
 			return -1;
 		}
 	}
@@ -214,12 +220,15 @@ BENCH_INLINE int stream_sized(struct bench_pair *p, int side, uint64_t first, ui
 
 static int pair_stream(struct bench_pair *p, int side, uint64_t first, uint64_t n)
 {
-	return p->slot == 8 ? stream_sized(p, side, first, n, 8)
-	                    : stream_sized(p, side, first, n, 64);
+	if (p->impl->arg)
+		return p->slot == 8 ? stream_sized(p, side, first, n, 8, true)
+		                    : stream_sized(p, side, first, n, 64, true);
+	return p->slot == 8 ? stream_sized(p, side, first, n, 8, false)
+	                    : stream_sized(p, side, first, n, 64, false);
 }
 
 BENCH_INLINE int pingpong_sized(struct bench_pair *p, int side, uint64_t first, uint64_t n,
-                                unsigned esize)
+                                unsigned esize, bool mt)
 {
 	struct ck_pair *s = p->ring;
 	struct ck_one *tx = s->r[side], *rx = s->r[!side];
@@ -228,11 +237,11 @@ BENCH_INLINE int pingpong_sized(struct bench_pair *p, int side, uint64_t first, 
 	for (uint64_t i = first; i < first + n; i++) {
 		if (side == 0) {
 			bench_msg_stamp(msg.b, i);
-			if (spin_send(p, tx, &msg, esize) != 0 ||
-			    spin_recv(p, rx, &msg, esize, i) != 0)
+			if (spin_send(p, tx, &msg, esize, mt) != 0 ||
+			    spin_recv(p, rx, &msg, esize, i, mt) != 0)
 				return -1;
-		} else if (spin_recv(p, rx, &msg, esize, i) != 0 ||
-		           spin_send(p, tx, &msg, esize) != 0) {
+		} else if (spin_recv(p, rx, &msg, esize, i, mt) != 0 ||
+		           spin_send(p, tx, &msg, esize, mt) != 0) {
 			return -1;
 		}
 	}
@@ -241,9 +250,25 @@ BENCH_INLINE int pingpong_sized(struct bench_pair *p, int side, uint64_t first, 
 
 static int pair_pingpong(struct bench_pair *p, int side, uint64_t first, uint64_t n)
 {
-	return p->slot == 8 ? pingpong_sized(p, side, first, n, 8)
-	                    : pingpong_sized(p, side, first, n, 64);
+	if (p->impl->arg)
+		return p->slot == 8 ? pingpong_sized(p, side, first, n, 8, true)
+		                    : pingpong_sized(p, side, first, n, 64, true);
+	return p->slot == 8 ? pingpong_sized(p, side, first, n, 8, false)
+	                    : pingpong_sized(p, side, first, n, 64, false);
 }
+
+static const bool ck_mt = true;
+
+const struct bench_pair_impl bench_pair_ck_mpmc = {
+    .name = "ck_ring-mpmc",
+    .arg = &ck_mt,
+    .setup = pair_setup,
+    .attach = pair_attach,
+    .detach = pair_detach,
+    .teardown = pair_teardown,
+    .stream = pair_stream,
+    .pingpong = pair_pingpong,
+};
 
 const struct bench_pair_impl bench_pair_ck = {
     .name = "ck_ring",

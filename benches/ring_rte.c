@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * benches/ring_rte.c - DPDK rte_ring, single producer / single consumer, on
- * memory of our own (rte_ring_get_memsize_elem + rte_ring_init): no EAL, no
- * hugepages. Elements are the messages themselves (the _elem API), 8 or 64
+ * benches/ring_rte.c - DPDK rte_ring, single producer / single consumer
+ * (RING_F_SP_ENQ | RING_F_SC_DEQ) and multi-producer / multi-consumer (flags
+ * 0, RTE_RING_SYNC_MT), on memory of our own (rte_ring_get_memsize_elem +
+ * rte_ring_init): no EAL, no hugepages. Elements are the messages themselves (the _elem API), 8 or 64
  * bytes. The element size is a compile-time constant in each loop, as it
  * would be in a program built around rte_ring, so DPDK gets its specialised
  * copies.
@@ -18,23 +19,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* An SP/SC ring of BENCH_CAPACITY elements of esize bytes, or NULL. */
-static struct rte_ring *rte_make(const char *name, unsigned esize)
+/* A ring of BENCH_CAPACITY elements of esize bytes, SP/SC or MP/MC, or NULL. */
+static struct rte_ring *rte_make(const char *name, unsigned esize, bool mt)
 {
 	const ssize_t size = rte_ring_get_memsize_elem(esize, BENCH_CAPACITY);
 	if (size < 0)
 		return NULL;
 	struct rte_ring *r = bench_alloc((size_t)size);
-	if (r && rte_ring_init(r, name, BENCH_CAPACITY, RING_F_SP_ENQ | RING_F_SC_DEQ) != 0) {
+	if (r && rte_ring_init(r, name, BENCH_CAPACITY, mt ? 0 : RING_F_SP_ENQ | RING_F_SC_DEQ) != 0) {
 		free(r);
 		r = NULL;
 	}
 	return r;
 }
 
+/* One element in or out; mt is a constant at every call. */
+BENCH_INLINE int enq1(struct rte_ring *r, void *msg, unsigned esize, bool mt)
+{
+	return mt ? rte_ring_mp_enqueue_elem(r, msg, esize) : rte_ring_sp_enqueue_elem(r, msg, esize);
+}
+
+BENCH_INLINE int deq1(struct rte_ring *r, void *msg, unsigned esize, bool mt)
+{
+	return mt ? rte_ring_mc_dequeue_elem(r, msg, esize) : rte_ring_sc_dequeue_elem(r, msg, esize);
+}
+
 /* --- One thread ---------------------------------------------------------- */
 
-BENCH_INLINE void op_loop(shmring_gb_state *st, struct rte_ring *r, unsigned esize)
+BENCH_INLINE void op_loop(shmring_gb_state *st, struct rte_ring *r, unsigned esize, bool mt)
 {
 	alignas(64) unsigned char in[BENCH_MAX_SLOT], out[BENCH_MAX_SLOT];
 	uint64_t seq = 0;
@@ -43,12 +55,12 @@ BENCH_INLINE void op_loop(shmring_gb_state *st, struct rte_ring *r, unsigned esi
 	for (uint64_t n; (n = shmring_gb_batch(st)) != 0;) {
 		for (uint64_t i = 0; i < n; i++, seq++) {
 			bench_msg_stamp(in, seq);
-			if (rte_ring_sp_enqueue_elem(r, in, esize) != 0) {
-				shmring_gb_fail(st, "rte_ring_sp_enqueue_elem into an empty ring");
+			if (enq1(r, in, esize, mt) != 0) {
+				shmring_gb_fail(st, "rte_ring enqueue into an empty ring");
 				break;
 			}
-			if (rte_ring_sc_dequeue_elem(r, out, esize) != 0) {
-				shmring_gb_fail(st, "rte_ring_sc_dequeue_elem after an enqueue");
+			if (deq1(r, out, esize, mt) != 0) {
+				shmring_gb_fail(st, "rte_ring dequeue after an enqueue");
 				break;
 			}
 			if (bench_msg_seq(out) != seq) {
@@ -62,17 +74,17 @@ BENCH_INLINE void op_loop(shmring_gb_state *st, struct rte_ring *r, unsigned esi
 void bench_rte_op(shmring_gb_state *st, void *arg)
 {
 	const unsigned esize = (unsigned)shmring_gb_range(st, 0);
-	struct rte_ring *r = rte_make("gb-op", esize);
+	const bool mt = arg != NULL;
+	struct rte_ring *r = rte_make("gb-op", esize, mt);
 
-	(void)arg;
 	if (!r) {
 		shmring_gb_fail(st, "rte_ring_init failed");
 		return;
 	}
 	if (esize == 8)
-		op_loop(st, r, 8);
+		mt ? op_loop(st, r, 8, true) : op_loop(st, r, 8, false);
 	else
-		op_loop(st, r, 64);
+		mt ? op_loop(st, r, 64, true) : op_loop(st, r, 64, false);
 	const int64_t iters = (int64_t)shmring_gb_iterations(st);
 	shmring_gb_set_items_processed(st, iters);
 	shmring_gb_set_bytes_processed(st, iters * esize);
@@ -80,7 +92,7 @@ void bench_rte_op(shmring_gb_state *st, void *arg)
 }
 
 BENCH_INLINE void bulk_loop(shmring_gb_state *st, struct rte_ring *r, unsigned esize,
-                            unsigned burst)
+                            unsigned burst, bool mt)
 {
 	static alignas(64) unsigned char in[BENCH_MAX_BULK * BENCH_MAX_SLOT];
 	static alignas(64) unsigned char out[BENCH_MAX_BULK * BENCH_MAX_SLOT];
@@ -92,14 +104,14 @@ BENCH_INLINE void bulk_loop(shmring_gb_state *st, struct rte_ring *r, unsigned e
 	for (uint64_t n; (n = shmring_gb_batch(st)) != 0;) {
 		for (uint64_t i = 0; i < n; i++, seq++) {
 			bench_msg_stamp(in, seq);
-			if (rte_ring_sp_enqueue_bulk_elem(r, in, esize, burst, NULL) != burst) {
-				shmring_gb_fail(st,
-				                "rte_ring_sp_enqueue_bulk_elem into an empty ring");
+			if ((mt ? rte_ring_mp_enqueue_bulk_elem(r, in, esize, burst, NULL)
+			        : rte_ring_sp_enqueue_bulk_elem(r, in, esize, burst, NULL)) != burst) {
+				shmring_gb_fail(st, "rte_ring bulk enqueue into an empty ring");
 				break;
 			}
-			if (rte_ring_sc_dequeue_bulk_elem(r, out, esize, burst, NULL) != burst) {
-				shmring_gb_fail(st,
-				                "rte_ring_sc_dequeue_bulk_elem after an enqueue");
+			if ((mt ? rte_ring_mc_dequeue_bulk_elem(r, out, esize, burst, NULL)
+			        : rte_ring_sc_dequeue_bulk_elem(r, out, esize, burst, NULL)) != burst) {
+				shmring_gb_fail(st, "rte_ring bulk dequeue after an enqueue");
 				break;
 			}
 			if (bench_msg_seq(out) != seq ||
@@ -113,18 +125,19 @@ BENCH_INLINE void bulk_loop(shmring_gb_state *st, struct rte_ring *r, unsigned e
 
 void bench_rte_bulk(shmring_gb_state *st, void *arg)
 {
-	const unsigned esize = *(const uint32_t *)arg;
+	const struct bench_bulk_arg *a = arg;
+	const unsigned esize = a->slot;
 	const unsigned burst = (unsigned)shmring_gb_range(st, 0);
-	struct rte_ring *r = rte_make("gb-bulk", esize);
+	struct rte_ring *r = rte_make("gb-bulk", esize, a->mt);
 
 	if (!r) {
 		shmring_gb_fail(st, "rte_ring_init failed");
 		return;
 	}
 	if (esize == 8)
-		bulk_loop(st, r, 8, burst);
+		a->mt ? bulk_loop(st, r, 8, burst, true) : bulk_loop(st, r, 8, burst, false);
 	else
-		bulk_loop(st, r, 64, burst);
+		a->mt ? bulk_loop(st, r, 64, burst, true) : bulk_loop(st, r, 64, burst, false);
 	const int64_t msgs = (int64_t)shmring_gb_iterations(st) * burst;
 	shmring_gb_set_items_processed(st, msgs);
 	shmring_gb_set_bytes_processed(st, msgs * esize);
@@ -143,8 +156,9 @@ static int pair_setup(struct bench_pair *p)
 
 	if (!s)
 		return -ENOMEM;
-	s->r[0] = rte_make("gb-ab", p->slot);
-	s->r[1] = rte_make("gb-ba", p->slot);
+	const bool mt = p->impl->arg != NULL;
+	s->r[0] = rte_make("gb-ab", p->slot, mt);
+	s->r[1] = rte_make("gb-ba", p->slot, mt);
 	if (!s->r[0] || !s->r[1]) {
 		free(s->r[0]);
 		free(s->r[1]);
@@ -179,9 +193,10 @@ static void pair_teardown(struct bench_pair *p)
 	p->ring = NULL;
 }
 
-BENCH_INLINE int spin_send(struct bench_pair *p, struct rte_ring *r, void *msg, unsigned esize)
+BENCH_INLINE int spin_send(struct bench_pair *p, struct rte_ring *r, void *msg, unsigned esize,
+                           bool mt)
 {
-	while (rte_ring_sp_enqueue_elem(r, msg, esize) != 0) {
+	while (enq1(r, msg, esize, mt) != 0) {
 		if (bench_pair_stopped(p))
 			return -1;
 		shmring__cpu_relax();
@@ -190,9 +205,9 @@ BENCH_INLINE int spin_send(struct bench_pair *p, struct rte_ring *r, void *msg, 
 }
 
 BENCH_INLINE int spin_recv(struct bench_pair *p, struct rte_ring *r, void *msg, unsigned esize,
-                           uint64_t seq)
+                           uint64_t seq, bool mt)
 {
-	while (rte_ring_sc_dequeue_elem(r, msg, esize) != 0) {
+	while (deq1(r, msg, esize, mt) != 0) {
 		if (bench_pair_stopped(p))
 			return -1;
 		shmring__cpu_relax();
@@ -205,7 +220,7 @@ BENCH_INLINE int spin_recv(struct bench_pair *p, struct rte_ring *r, void *msg, 
 }
 
 BENCH_INLINE int stream_sized(struct bench_pair *p, int side, uint64_t first, uint64_t n,
-                              unsigned esize)
+                              unsigned esize, bool mt)
 {
 	struct rte_pair *s = p->ring;
 	alignas(64) unsigned char msg[BENCH_MAX_SLOT] = {0};
@@ -213,9 +228,9 @@ BENCH_INLINE int stream_sized(struct bench_pair *p, int side, uint64_t first, ui
 	for (uint64_t i = first; i < first + n; i++) {
 		if (side == 0) {
 			bench_msg_stamp(msg, i);
-			if (spin_send(p, s->r[0], msg, esize) != 0)
+			if (spin_send(p, s->r[0], msg, esize, mt) != 0)
 				return -1;
-		} else if (spin_recv(p, s->r[0], msg, esize, i) != 0) {
+		} else if (spin_recv(p, s->r[0], msg, esize, i, mt) != 0) {
 			return -1;
 		}
 	}
@@ -224,12 +239,15 @@ BENCH_INLINE int stream_sized(struct bench_pair *p, int side, uint64_t first, ui
 
 static int pair_stream(struct bench_pair *p, int side, uint64_t first, uint64_t n)
 {
-	return p->slot == 8 ? stream_sized(p, side, first, n, 8)
-	                    : stream_sized(p, side, first, n, 64);
+	if (p->impl->arg)
+		return p->slot == 8 ? stream_sized(p, side, first, n, 8, true)
+		                    : stream_sized(p, side, first, n, 64, true);
+	return p->slot == 8 ? stream_sized(p, side, first, n, 8, false)
+	                    : stream_sized(p, side, first, n, 64, false);
 }
 
 BENCH_INLINE int pingpong_sized(struct bench_pair *p, int side, uint64_t first, uint64_t n,
-                                unsigned esize)
+                                unsigned esize, bool mt)
 {
 	struct rte_pair *s = p->ring;
 	struct rte_ring *tx = s->r[side], *rx = s->r[!side];
@@ -238,11 +256,11 @@ BENCH_INLINE int pingpong_sized(struct bench_pair *p, int side, uint64_t first, 
 	for (uint64_t i = first; i < first + n; i++) {
 		if (side == 0) {
 			bench_msg_stamp(msg, i);
-			if (spin_send(p, tx, msg, esize) != 0 ||
-			    spin_recv(p, rx, msg, esize, i) != 0)
+			if (spin_send(p, tx, msg, esize, mt) != 0 ||
+			    spin_recv(p, rx, msg, esize, i, mt) != 0)
 				return -1;
-		} else if (spin_recv(p, rx, msg, esize, i) != 0 ||
-		           spin_send(p, tx, msg, esize) != 0) {
+		} else if (spin_recv(p, rx, msg, esize, i, mt) != 0 ||
+		           spin_send(p, tx, msg, esize, mt) != 0) {
 			return -1;
 		}
 	}
@@ -251,9 +269,25 @@ BENCH_INLINE int pingpong_sized(struct bench_pair *p, int side, uint64_t first, 
 
 static int pair_pingpong(struct bench_pair *p, int side, uint64_t first, uint64_t n)
 {
-	return p->slot == 8 ? pingpong_sized(p, side, first, n, 8)
-	                    : pingpong_sized(p, side, first, n, 64);
+	if (p->impl->arg)
+		return p->slot == 8 ? pingpong_sized(p, side, first, n, 8, true)
+		                    : pingpong_sized(p, side, first, n, 64, true);
+	return p->slot == 8 ? pingpong_sized(p, side, first, n, 8, false)
+	                    : pingpong_sized(p, side, first, n, 64, false);
 }
+
+static const bool rte_mt = true;
+
+const struct bench_pair_impl bench_pair_rte_mt = {
+    .name = "rte_ring-mpmc",
+    .arg = &rte_mt,
+    .setup = pair_setup,
+    .attach = pair_attach,
+    .detach = pair_detach,
+    .teardown = pair_teardown,
+    .stream = pair_stream,
+    .pingpong = pair_pingpong,
+};
 
 const struct bench_pair_impl bench_pair_rte = {
     .name = "rte_ring",

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * benches/ring_shmring.c - shmring's SPSC ring through the public API: one
- * thread sending and receiving, bulk, and the two-thread pair.
+ * benches/ring_shmring.c - every shmring ring kind through the public API:
+ * one thread sending and receiving (copying, bulk, and zero-copy), and the
+ * two-thread pair. A kind is the benchmark's argument (struct bench_kind);
+ * the message ring carries records of the slot size.
  */
 
 #include "rings.h"
@@ -13,12 +15,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static int ring_create(const char *name, uint32_t slot, unsigned role, shmring_t **out)
+const struct bench_kind bench_kinds[BENCH_NKINDS] = {
+    {SHMRING_KIND_SPSC, "spsc"}, {SHMRING_KIND_MPSC, "mpsc"}, {SHMRING_KIND_SPMC, "spmc"},
+    {SHMRING_KIND_MPMC, "mpmc"}, {SHMRING_KIND_MSG, "msg"},
+};
+
+static bool is_msg(const struct bench_kind *k)
+{
+	return k->kind == SHMRING_KIND_MSG;
+}
+
+/* BENCH_CAPACITY slots; for the message ring, the bytes of as many records. */
+static uint64_t kind_capacity(const struct bench_kind *k, uint32_t slot)
+{
+	if (!is_msg(k))
+		return BENCH_CAPACITY;
+	uint64_t want = BENCH_CAPACITY * shmring_msg_span(slot), cap = SHMRING_MSG_MIN_CAPACITY;
+	while (cap < want)
+		cap <<= 1;
+	return cap;
+}
+
+static int ring_create(const struct bench_kind *k, const char *name, uint32_t slot,
+                       unsigned role, shmring_t **out)
 {
 	const struct shmring_opts o = {
-	    .kind = SHMRING_KIND_SPSC,
+	    .kind = k->kind,
 	    .slot_size = slot,
-	    .capacity = BENCH_CAPACITY,
+	    .capacity = kind_capacity(k, slot),
 	    /* Page faults belong to the first lap, not to the figure. */
 	    .flags = SHMRING_CREATE_PREFAULT,
 	};
@@ -32,33 +56,59 @@ static void fail_rc(shmring_gb_state *st, const char *what, int rc)
 	shmring_gb_fail(st, msg);
 }
 
+/* One message in or out by copy, as 0 / -EAGAIN / -errno, for either family. */
+BENCH_INLINE int tx1(const struct bench_kind *k, shmring_t *h, const void *msg, uint32_t slot)
+{
+	return is_msg(k) ? shmring_msg_try_send(h, msg, slot, 0) : shmring_try_send(h, msg);
+}
+
+BENCH_INLINE int rx1(const struct bench_kind *k, shmring_t *h, void *msg, uint32_t slot)
+{
+	if (!is_msg(k))
+		return shmring_try_recv(h, msg);
+	const ssize_t n = shmring_msg_try_recv(h, msg, slot, NULL);
+	return n < 0 ? (int)n : (size_t)n == slot ? 0 : -EBADMSG;
+}
+
+/* A ring of this kind with both roles on one handle, for one thread. */
+static shmring_t *one_thread_ring(shmring_gb_state *st, const struct bench_kind *k,
+                                  uint32_t slot, char *name, size_t len)
+{
+	shmring_t *h = NULL;
+
+	bench_ring_name(name, len);
+	int rc = ring_create(k, name, slot, SHMRING_PRODUCER | SHMRING_CONSUMER, &h);
+	if (rc != 0) {
+		fail_rc(st, "shmring_create", rc);
+		return NULL;
+	}
+	return h;
+}
+
 /* --- One thread ---------------------------------------------------------- */
 
 void bench_shmring_op(shmring_gb_state *st, void *arg)
 {
+	const struct bench_kind *k = arg;
 	const uint32_t slot = (uint32_t)shmring_gb_range(st, 0);
 	alignas(64) unsigned char in[BENCH_MAX_SLOT], out[BENCH_MAX_SLOT];
 	char name[64];
-	shmring_t *h;
 	uint64_t seq = 0;
+	int rc;
 
-	(void)arg;
-	bench_ring_name(name, sizeof name);
-	int rc = ring_create(name, slot, SHMRING_PRODUCER | SHMRING_CONSUMER, &h);
-	if (rc != 0) {
-		fail_rc(st, "shmring_create", rc);
+	shmring_t *h = one_thread_ring(st, k, slot, name, sizeof name);
+	if (!h)
 		return;
-	}
 	memset(in, 0xa5, sizeof in);
 	for (uint64_t n; (n = shmring_gb_batch(st)) != 0;) {
 		for (uint64_t i = 0; i < n; i++, seq++) {
 			bench_msg_stamp(in, seq);
-			if ((rc = shmring_try_send(h, in)) != 0) {
-				fail_rc(st, "shmring_try_send into an empty ring", rc);
+			if ((rc = tx1(k, h, in, slot)) != 0) {
+				fail_rc(st, "send into an empty ring", rc);
 				break;
 			}
-			if ((rc = shmring_try_recv(h, out)) != 0) {
-				fail_rc(st, "shmring_try_recv after a send", rc);
+			if ((rc = rx1(k, h, out, slot)) != 0) {
+				fail_rc(st, "receive after a send", rc);
 				break;
 			}
 			if (bench_msg_seq(out) != seq) {
@@ -74,40 +124,138 @@ void bench_shmring_op(shmring_gb_state *st, void *arg)
 	shmring_unlink(name);
 }
 
+/* Zero-copy: the message is written into the slot and read from it in place. */
+void bench_shmring_zc(shmring_gb_state *st, void *arg)
+{
+	const struct bench_kind *k = arg;
+	const uint32_t slot = (uint32_t)shmring_gb_range(st, 0);
+	char name[64];
+	uint64_t seq = 0;
+
+	shmring_t *h = one_thread_ring(st, k, slot, name, sizeof name);
+	if (!h)
+		return;
+	for (uint64_t n; (n = shmring_gb_batch(st)) != 0;) {
+		for (uint64_t i = 0; i < n; i++, seq++) {
+			void *w = is_msg(k) ? shmring_msg_reserve(h, slot) : shmring_reserve(h);
+			if (!w) {
+				shmring_gb_fail(st, "reserve in an empty ring");
+				break;
+			}
+			bench_msg_stamp(w, seq);
+			if ((is_msg(k) ? shmring_msg_commit(h, 0) : shmring_commit(h)) != 0) {
+				shmring_gb_fail(st, "commit after a reserve");
+				break;
+			}
+			size_t len = slot;
+			const void *r = is_msg(k) ? shmring_msg_peek(h, &len, NULL) : shmring_peek(h);
+			if (!r || len != slot || bench_msg_seq(r) != seq) {
+				shmring_gb_fail(st, "peek did not show the message committed");
+				break;
+			}
+			if ((is_msg(k) ? shmring_msg_release(h) : shmring_release(h)) != 0) {
+				shmring_gb_fail(st, "release after a peek");
+				break;
+			}
+		}
+	}
+	const int64_t iters = (int64_t)shmring_gb_iterations(st);
+	shmring_gb_set_items_processed(st, iters);
+	shmring_gb_set_bytes_processed(st, iters * slot);
+	shmring_close(h);
+	shmring_unlink(name);
+}
+
+/* All-or-nothing batches by copy; the message ring through its msgvec form. */
 void bench_shmring_bulk(shmring_gb_state *st, void *arg)
 {
-	const uint32_t slot = *(const uint32_t *)arg;
+	const struct bench_bulk_arg *a = arg;
+	const struct bench_kind *k = a->kind;
+	const uint32_t slot = a->slot;
 	const unsigned burst = (unsigned)shmring_gb_range(st, 0);
 	static alignas(64) unsigned char in[BENCH_MAX_BULK * BENCH_MAX_SLOT];
 	static alignas(64) unsigned char out[BENCH_MAX_BULK * BENCH_MAX_SLOT];
+	static struct shmring_msgvec vin[BENCH_MAX_BULK], vout[BENCH_MAX_BULK];
 	char name[64];
-	shmring_t *h;
 
-	bench_ring_name(name, sizeof name);
-	int rc = ring_create(name, slot, SHMRING_PRODUCER | SHMRING_CONSUMER, &h);
-	if (rc != 0) {
-		fail_rc(st, "shmring_create", rc);
+	shmring_t *h = one_thread_ring(st, k, slot, name, sizeof name);
+	if (!h)
 		return;
-	}
-	for (unsigned i = 0; i < burst; i++)
+	for (unsigned i = 0; i < burst; i++) {
 		bench_msg_stamp(in + (size_t)i * slot, i);
+		vin[i] = (struct shmring_msgvec){.buf = in + (size_t)i * slot, .len = slot};
+	}
 	unsigned char *last = out + (size_t)(burst - 1) * slot;
 	uint64_t seq = 0;
 	for (uint64_t n; (n = shmring_gb_batch(st)) != 0;) {
 		for (uint64_t i = 0; i < n; i++, seq++) {
 			/* The first message carries the iteration, so a stale batch shows. */
 			bench_msg_stamp(in, seq);
-			if (shmring_try_send_bulk(h, in, burst) != burst) {
-				shmring_gb_fail(st, "shmring_try_send_bulk into an empty ring");
-				break;
+			unsigned sent, got;
+			if (is_msg(k)) {
+				sent = shmring_msg_try_send_bulk(h, vin, burst);
+				for (unsigned j = 0; j < burst; j++)
+					vout[j] = (struct shmring_msgvec){
+					    .buf = out + (size_t)j * slot, .len = slot};
+				got = sent == burst ? shmring_msg_try_recv_bulk(h, vout, burst) : 0;
+			} else {
+				sent = shmring_try_send_bulk(h, in, burst);
+				got = sent == burst ? shmring_try_recv_bulk(h, out, burst) : 0;
 			}
-			if (shmring_try_recv_bulk(h, out, burst) != burst) {
-				shmring_gb_fail(st, "shmring_try_recv_bulk after a send");
+			if (sent != burst || got != burst) {
+				shmring_gb_fail(st, "bulk send or receive of an empty ring failed");
 				break;
 			}
 			if (bench_msg_seq(out) != seq ||
 			    (burst > 1 && bench_msg_seq(last) != burst - 1)) {
 				shmring_gb_fail(st, "received messages other than the ones sent");
+				break;
+			}
+		}
+	}
+	const int64_t msgs = (int64_t)shmring_gb_iterations(st) * burst;
+	shmring_gb_set_items_processed(st, msgs);
+	shmring_gb_set_bytes_processed(st, msgs * slot);
+	shmring_close(h);
+	shmring_unlink(name);
+}
+
+/* Zero-copy batches (fixed kinds): reserve_burst/commit_burst, peek_burst/release_burst. */
+void bench_shmring_zc_bulk(shmring_gb_state *st, void *arg)
+{
+	const struct bench_bulk_arg *a = arg;
+	const uint32_t slot = a->slot;
+	const unsigned burst = (unsigned)shmring_gb_range(st, 0);
+	void *w[BENCH_MAX_BULK];
+	const void *r[BENCH_MAX_BULK];
+	char name[64];
+
+	shmring_t *h = one_thread_ring(st, a->kind, slot, name, sizeof name);
+	if (!h)
+		return;
+	uint64_t seq = 0;
+	for (uint64_t n; (n = shmring_gb_batch(st)) != 0;) {
+		bool ok = true;
+		for (uint64_t i = 0; i < n && ok; i++, seq++) {
+			if (shmring_reserve_burst(h, burst, w) != burst) {
+				shmring_gb_fail(st, "reserve_burst in an empty ring");
+				break;
+			}
+			for (unsigned j = 0; j < burst; j++)
+				bench_msg_stamp(w[j], seq + j);
+			if (shmring_commit_burst(h, burst) != 0 ||
+			    shmring_peek_burst(h, burst, r) != burst) {
+				shmring_gb_fail(st, "commit_burst or peek_burst failed");
+				break;
+			}
+			for (unsigned j = 0; j < burst && ok; j++)
+				ok = bench_msg_seq(r[j]) == seq + j;
+			if (!ok) {
+				shmring_gb_fail(st, "peeked messages other than the ones committed");
+				break;
+			}
+			if (shmring_release_burst(h, burst) != 0) {
+				shmring_gb_fail(st, "release_burst after a peek");
 				break;
 			}
 		}
@@ -128,6 +276,7 @@ struct shm_pair {
 
 static int pair_setup(struct bench_pair *p)
 {
+	const struct bench_kind *k = p->impl->arg;
 	struct shm_pair *s = calloc(1, sizeof *s);
 	int rc;
 
@@ -136,10 +285,10 @@ static int pair_setup(struct bench_pair *p)
 	bench_ring_name(s->name[0], sizeof s->name[0]);
 	bench_ring_name(s->name[1], sizeof s->name[1]);
 	/* Side 0 creates both rings and keeps its own ends of them. */
-	rc = ring_create(s->name[0], p->slot, SHMRING_PRODUCER, &s->end[0][0]);
+	rc = ring_create(k, s->name[0], p->slot, SHMRING_PRODUCER, &s->end[0][0]);
 	if (rc != 0)
 		goto out_free;
-	rc = ring_create(s->name[1], p->slot, SHMRING_CONSUMER, &s->end[0][1]);
+	rc = ring_create(k, s->name[1], p->slot, SHMRING_CONSUMER, &s->end[0][1]);
 	if (rc != 0)
 		goto out_first;
 	p->ring = s;
@@ -192,14 +341,15 @@ static void pair_teardown(struct bench_pair *p)
 
 static inline int spin_send(struct bench_pair *p, shmring_t *h, const void *msg)
 {
+	const struct bench_kind *k = p->impl->arg;
 	int rc;
-	while ((rc = shmring_try_send(h, msg)) == -EAGAIN) {
+	while ((rc = tx1(k, h, msg, p->slot)) == -EAGAIN) {
 		if (bench_pair_stopped(p))
 			return -1;
 		shmring__cpu_relax();
 	}
 	if (rc != 0) {
-		bench_pair_abort(p, "shmring_try_send failed");
+		bench_pair_abort(p, "send failed");
 		return -1;
 	}
 	return 0;
@@ -207,14 +357,15 @@ static inline int spin_send(struct bench_pair *p, shmring_t *h, const void *msg)
 
 static inline int spin_recv(struct bench_pair *p, shmring_t *h, void *msg, uint64_t seq)
 {
+	const struct bench_kind *k = p->impl->arg;
 	int rc;
-	while ((rc = shmring_try_recv(h, msg)) == -EAGAIN) {
+	while ((rc = rx1(k, h, msg, p->slot)) == -EAGAIN) {
 		if (bench_pair_stopped(p))
 			return -1;
 		shmring__cpu_relax();
 	}
 	if (rc != 0) {
-		bench_pair_abort(p, "shmring_try_recv failed");
+		bench_pair_abort(p, "receive failed");
 		return -1;
 	}
 	if (bench_msg_seq(msg) != seq) {
@@ -259,12 +410,15 @@ static int pair_pingpong(struct bench_pair *p, int side, uint64_t first, uint64_
 	return 0;
 }
 
-const struct bench_pair_impl bench_pair_shmring = {
-    .name = "shmring",
-    .setup = pair_setup,
-    .attach = pair_attach,
-    .detach = pair_detach,
-    .teardown = pair_teardown,
-    .stream = pair_stream,
-    .pingpong = pair_pingpong,
+#define SHM_PAIR(i, pname)                                                                  \
+	{                                                                                   \
+		.name = pname, .arg = &bench_kinds[i], .setup = pair_setup,                 \
+		.attach = pair_attach, .detach = pair_detach, .teardown = pair_teardown,    \
+		.stream = pair_stream, .pingpong = pair_pingpong,                           \
+	}
+
+/* "shmring" is the SPSC ring, the name earlier results carry. */
+const struct bench_pair_impl bench_pair_shmring[BENCH_NKINDS] = {
+    SHM_PAIR(0, "shmring"),      SHM_PAIR(1, "shmring-mpsc"), SHM_PAIR(2, "shmring-spmc"),
+    SHM_PAIR(3, "shmring-mpmc"), SHM_PAIR(4, "shmring-msg"),
 };

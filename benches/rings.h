@@ -1,34 +1,58 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * benches/rings.h - the rings measured, each in its own file: shmring and,
- * where their Debian packages are installed, DPDK rte_ring and Concurrency
- * Kit ck_ring. The same operations, messages and capacity for each, so their
- * rows read side by side.
+ * benches/rings.h - the rings measured, each in its own file: shmring (every
+ * kind) and, where their Debian packages are installed, DPDK rte_ring (SP/SC
+ * and MP/MC) and Concurrency Kit ck_ring (SPSC and MPMC). The same
+ * operations, messages and capacity for each, so their rows read side by side.
  *
- * *_op:   one thread sends one message and receives it back, per iteration;
- *         argument 0 is the message size (8 or 64 bytes).
- * *_bulk: the same with all-or-nothing batches; arg points at the uint32_t
- *         message size, argument 0 is the batch length.
+ * *_op:      one thread sends one message and receives it back, per
+ *            iteration; argument 0 is the message size (8 or 64 bytes).
+ * *_zc:      the same, writing and reading the message in place.
+ * *_bulk:    all-or-nothing batches; arg names the kind and message size,
+ *            argument 0 is the batch length.
+ * *_zc_bulk: zero-copy batches.
  */
 #ifndef SHMRING_BENCHES_RINGS_H
 #define SHMRING_BENCHES_RINGS_H
 
 #include "harness.h"
 
+/* A shmring ring kind (enum shmring_kind) and its short name. */
+struct bench_kind {
+	uint32_t kind;
+	const char *name;
+};
+#define BENCH_NKINDS 5
+/* spsc, mpsc, spmc, mpmc, msg (records of the slot size). */
+extern const struct bench_kind bench_kinds[BENCH_NKINDS];
+
+struct bench_bulk_arg {
+	const struct bench_kind *kind; /* NULL for the peers */
+	uint32_t slot;
+	bool mt; /* peers: the multi-producer / multi-consumer calls */
+};
+
+/* arg: const struct bench_kind * (op, zc) or const struct bench_bulk_arg * (bulk). */
 void bench_shmring_op(shmring_gb_state *st, void *arg);
+void bench_shmring_zc(shmring_gb_state *st, void *arg);
 void bench_shmring_bulk(shmring_gb_state *st, void *arg);
-extern const struct bench_pair_impl bench_pair_shmring;
+void bench_shmring_zc_bulk(shmring_gb_state *st, void *arg); /* fixed-slot kinds */
+extern const struct bench_pair_impl bench_pair_shmring[BENCH_NKINDS];
 
 #ifdef SHMRING_HAVE_DPDK_RING
+/* op: arg NULL for SP/SC, non-NULL for MP/MC; bulk: struct bench_bulk_arg. */
 void bench_rte_op(shmring_gb_state *st, void *arg);
 void bench_rte_bulk(shmring_gb_state *st, void *arg);
-extern const struct bench_pair_impl bench_pair_rte;
+extern const struct bench_pair_impl bench_pair_rte;    /* SP/SC */
+extern const struct bench_pair_impl bench_pair_rte_mt; /* MP/MC */
 #endif
 
 #ifdef SHMRING_HAVE_CK
-/* ck_ring has no bulk operation. */
+/* ck_ring has no bulk operation and no zero-copy receive. op: arg NULL for
+ * SPSC, non-NULL for MPMC. */
 void bench_ck_op(shmring_gb_state *st, void *arg);
-extern const struct bench_pair_impl bench_pair_ck;
+extern const struct bench_pair_impl bench_pair_ck;      /* SPSC */
+extern const struct bench_pair_impl bench_pair_ck_mpmc; /* MPMC */
 #endif
 
 #endif /* SHMRING_BENCHES_RINGS_H */

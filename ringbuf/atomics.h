@@ -15,6 +15,15 @@
 #define shmring__store_release(p, v) atomic_store_explicit((p), (v), memory_order_release)
 #define shmring__store_relaxed(p, v) atomic_store_explicit((p), (v), memory_order_relaxed)
 
+/*
+ * Compare-and-swap, weak (may fail spuriously, so call it in a loop). On
+ * failure *expected receives the current value, read relaxed. `order` is the
+ * ordering of a successful exchange.
+ */
+#define shmring__cas_weak(p, expected, desired, order)                                  \
+	atomic_compare_exchange_weak_explicit((p), (expected), (desired), (order),      \
+					      memory_order_relaxed)
+
 /* A full barrier: orders earlier stores before later loads (StoreLoad). */
 static inline void shmring__fence_full(void)
 {

@@ -8,6 +8,7 @@
 #include "shmring/ring.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #define PAGE 4096u
@@ -38,6 +39,10 @@ static uint32_t slot_stride(uint32_t slot_size)
 	return p;
 }
 
+static_assert(SHMRING_HDR_MULTI_PRODUCER == SHMRING_CREATE_MULTI_PRODUCER, "flags agree");
+static_assert(SHMRING_HDR_MULTI_CONSUMER == SHMRING_CREATE_MULTI_CONSUMER, "flags agree");
+static_assert(SHMRING_REC_MIN_AREA == SHMRING_MSG_MIN_CAPACITY, "limits agree");
+
 int shmring__geometry(uint64_t capacity, uint32_t slot_size, uint32_t max_participants,
 		      struct shmring_geometry *g)
 {
@@ -59,6 +64,47 @@ int shmring__geometry(uint64_t capacity, uint32_t slot_size, uint32_t max_partic
 	/* Bounded above: 2^30 slots of at most 65600 bytes fit easily in 64 bits. */
 	g->total_size = round_up(g->slots_off + capacity * g->slot_stride, PAGE);
 	return 0;
+}
+
+int shmring__geometry_kind(uint32_t kind, uint64_t capacity, uint32_t slot_size,
+			   uint32_t max_participants, struct shmring_geometry *g)
+{
+	if (kind != SHMRING_KIND_MSG)
+		return shmring__geometry(capacity, slot_size, max_participants, g);
+	if (!is_pow2(capacity) || capacity < SHMRING_REC_MIN_AREA ||
+	    capacity > SHMRING_MAX_CAPACITY)
+		return -EINVAL;
+	if (slot_size < 1 || slot_size > SHMRING_MAX_SLOT_SIZE ||
+	    2 * shmring__rec_span(slot_size) > capacity)
+		return -EINVAL;
+	if (max_participants == 0)
+		max_participants = SHMRING_DEFAULT_PARTICIPANTS;
+	if (max_participants < 2 || max_participants > SHMRING_MAX_PARTICIPANTS)
+		return -EINVAL;
+	g->capacity = capacity;
+	g->slot_size = slot_size;
+	g->slot_stride = SHMRING_REC_ALIGN;
+	g->max_participants = max_participants;
+	g->slots_off = round_up(SHMRING_PART_OFF + (uint64_t)max_participants *
+				sizeof(struct shmring_part), SHMRING_SPACING);
+	g->total_size = round_up(g->slots_off + capacity, PAGE);
+	return 0;
+}
+
+uint32_t shmring__hdr_multi(const struct shmring_hdr *h)
+{
+	switch (h->kind) {
+	case SHMRING_KIND_MPSC:
+		return SHMRING_HDR_MULTI_PRODUCER;
+	case SHMRING_KIND_SPMC:
+		return SHMRING_HDR_MULTI_CONSUMER;
+	case SHMRING_KIND_MPMC:
+		return SHMRING_HDR_MULTI_PRODUCER | SHMRING_HDR_MULTI_CONSUMER;
+	case SHMRING_KIND_MSG:
+		return h->flags & (SHMRING_HDR_MULTI_PRODUCER | SHMRING_HDR_MULTI_CONSUMER);
+	default:
+		return 0;
+	}
 }
 
 uint64_t shmring__hdr_checksum(const struct shmring_hdr *h)
@@ -103,7 +149,7 @@ void shmring__hdr_init(struct shmring_hdr *h, uint32_t kind, uint32_t flags,
 
 static int kind_known(uint32_t kind)
 {
-	return kind == SHMRING_KIND_SPSC;
+	return kind >= SHMRING_KIND_SPSC && kind <= SHMRING_KIND_MSG;
 }
 
 int shmring__hdr_validate(const struct shmring_hdr *h, uint64_t seg_size)
@@ -121,9 +167,11 @@ int shmring__hdr_validate(const struct shmring_hdr *h, uint64_t seg_size)
 	/* A valid checksum over fields we do not understand: a newer writer. */
 	if ((h->features & ~SHMRING_FEATURES_KNOWN) || !kind_known(h->kind))
 		return -SHMRING_EVERSION;
-	if (h->hdr_size != sizeof(*h) || h->cacheline != SHMRING_SPACING)
+	/* 0 means "the default" to the geometry function, at creation only. */
+	if (h->hdr_size != sizeof(*h) || h->cacheline != SHMRING_SPACING ||
+	    h->max_participants == 0)
 		return -SHMRING_EGEOMETRY;
-	if (shmring__geometry(h->capacity, h->slot_size, h->max_participants, &g) < 0)
+	if (shmring__geometry_kind(h->kind, h->capacity, h->slot_size, h->max_participants, &g) < 0)
 		return -SHMRING_EGEOMETRY;
 	if (h->slot_stride != g.slot_stride || h->slots_off != g.slots_off ||
 	    h->total_size != g.total_size || h->prod_off != SHMRING_PROD_OFF ||
@@ -138,12 +186,49 @@ int shmring__hdr_validate(const struct shmring_hdr *h, uint64_t seg_size)
 	return 0;
 }
 
+/*
+ * The other kinds: the consumer position never passes the producer position
+ * by more than a capacity (a single producer publishes its position after
+ * its slots, so a consumer may be ahead of it), nor trails it by more. While
+ * others use the ring the two positions move; a pair is judged only when the
+ * consumer position did not change around the read of the producer's.
+ */
+static int indices_validate_multi(void *base, const struct shmring_hdr *h)
+{
+	struct shmring_side *ps = shmring__prod_side(base), *cs = shmring__cons_side(base);
+	bool mp = shmring__hdr_multi(h) & SHMRING_HDR_MULTI_PRODUCER;
+	bool msg_mc = h->kind == SHMRING_KIND_MSG &&
+		      (shmring__hdr_multi(h) & SHMRING_HDR_MULTI_CONSUMER);
+
+	for (int tries = 0; tries < 16; tries++) {
+		/* Acquire, all: keeps the loads in this order, so that an
+		 * unchanged consumer position brackets the producer's, and the
+		 * release watermark (never past the claim position) comes first. */
+		uint64_t done = msg_mc ? shmring__load_acquire(&cs->done) : 0;
+		uint64_t c1 = shmring__load_acquire(&cs->pos);
+		uint64_t p = shmring__load_acquire(&ps->pos);
+		uint64_t c2 = shmring__load_acquire(&cs->pos);
+
+		if (c1 != c2)
+			continue;
+		if (msg_mc && done > c1)
+			return -SHMRING_ECORRUPT;
+		if (c1 > p)
+			return (mp || c1 - p > h->capacity) ? -SHMRING_ECORRUPT : 0;
+		return p - c1 > h->capacity ? -SHMRING_ECORRUPT : 0;
+	}
+	return 0; /* too busy to judge: the ring is alive */
+}
+
 int shmring__indices_validate(void *base, const struct shmring_hdr *h)
 {
-	/* Relaxed: a snapshot for a sanity check; nothing is published by it. */
-	uint64_t prod = shmring__load_relaxed(&shmring__prod_side(base)->pos);
-	uint64_t cons = shmring__load_relaxed(&shmring__cons_side(base)->pos);
+	uint64_t prod, cons;
 
+	if (h->kind != SHMRING_KIND_SPSC)
+		return indices_validate_multi(base, h);
+	/* Relaxed: a snapshot for a sanity check; nothing is published by it. */
+	prod = shmring__load_relaxed(&shmring__prod_side(base)->pos);
+	cons = shmring__load_relaxed(&shmring__cons_side(base)->pos);
 	if (cons > prod) {
 		/*
 		 * A producer that died inside a send leaves its published

@@ -19,10 +19,15 @@
  * prefetcher pulls cache lines in pairs, so 64-byte spacing would still let
  * the producer's and consumer's hot words ping-pong together.
  *
- * A fixed slot is an 8-byte sequence stamp followed by the payload. Only the
- * producer writes a slot: the stamp of position p is p + 1 once the payload is
- * in place, so zero-filled memory reads as "empty" and a slot from the
- * previous lap never matches.
+ * A fixed slot is an 8-byte sequence stamp followed by the payload. In an
+ * SPSC ring only the producer writes a slot: the stamp of position p is p + 1
+ * once the payload is in place, so zero-filled memory reads as "empty" and a
+ * slot from the previous lap never matches. The multi-producer and
+ * multi-consumer fixed kinds (MPSC, SPMC, MPMC) use the same slot shape with a
+ * different stamp, the slot word below; the record ring (MSG) lays out
+ * variable-length records in the slot area instead (struct shmring_rec).
+ * Layout version 1 covers all of them: the kind tells a reader which applies,
+ * and a reader that does not know a kind refuses the segment.
  */
 #ifndef SHMRING_RINGBUF_LAYOUT_H
 #define SHMRING_RINGBUF_LAYOUT_H
@@ -79,7 +84,10 @@ struct shmring_side {
 	_Atomic uint64_t pos;       /*   0 */
 	_Atomic uint64_t waits;     /*   8: times this side parked */
 	_Atomic uint64_t wakes;     /*  16: futex wakes this side made */
-	uint64_t reserved[13];      /*  24 */
+	_Atomic uint64_t done;      /*  24: MSG with many consumers, consumer side
+				     *      only: every record below it is released
+				     *      (pos is then the claim position); else 0 */
+	uint64_t reserved[12];      /*  32 */
 };
 
 /* An eventcount: sleepers wait on `seq`; wakers bump it only if `waiters`. */
@@ -111,6 +119,9 @@ struct shmring_part {
  * attach in that role cannot both win. */
 #define SHMRING_PART_SOLE_PRODUCER 0u
 #define SHMRING_PART_SOLE_CONSUMER 1u
+/* A role a kind allows many of takes any free entry from here on; its index
+ * is the owner stamped in the slots it claims. */
+#define SHMRING_PART_FIRST_SHARED 2u
 
 #define SHMRING_HDR_CHECKED_BYTES offsetof(struct shmring_hdr, check)
 #define SHMRING_PROD_OFF 256u
@@ -143,6 +154,8 @@ static_assert(offsetof(struct shmring_hdr, check) == 248, "layout");
 static_assert(sizeof(struct shmring_side) == SHMRING_SPACING, "one side per 128 bytes");
 static_assert(offsetof(struct shmring_side, waits) == 8, "layout");
 static_assert(offsetof(struct shmring_side, wakes) == 16, "layout");
+static_assert(offsetof(struct shmring_side, done) == 24, "layout");
+static_assert(offsetof(struct shmring_side, reserved) == 32, "layout");
 static_assert(sizeof(struct shmring_waitword) == SHMRING_SPACING, "one wait word per 128 bytes");
 static_assert(offsetof(struct shmring_waitword, waiters) == 4, "layout");
 static_assert(sizeof(struct shmring_part) == 32, "layout");
@@ -155,6 +168,84 @@ static_assert(SHMRING_PART_OFF == SHMRING_WAIT_OFF + 2 * SHMRING_SPACING, "layou
 /* Lock-free 64-bit atomics are what makes these words usable across processes. */
 static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
 static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock-free");
+
+/*
+ * Header flags that are part of the contract (the other creation flags are
+ * informational). For SHMRING_KIND_MSG they choose one or many producers and
+ * consumers; the fixed kinds imply them (MPSC: MP, SPMC: MC, MPMC: both) and
+ * the creator records the implied bits. Equal to SHMRING_CREATE_MULTI_*.
+ */
+#define SHMRING_HDR_MULTI_PRODUCER (1u << 2)
+#define SHMRING_HDR_MULTI_CONSUMER (1u << 3)
+
+/*
+ * The slot word of the multi fixed kinds (MPSC, SPMC, MPMC): the first 8 bytes
+ * of a slot, in place of the SPSC stamp.
+ *
+ *   bits 63..16  lap of the position the state is for (position >> log2 capacity,
+ *                low 48 bits)
+ *   bits 15..12  phase: FREE, CLAIMED (a producer is writing), FULL (published),
+ *                READING (a consumer is reading)
+ *   bits 11..0   owner: the participant-table index of the process that
+ *                claimed the slot (CLAIMED, FULL, READING), 0 when FREE
+ *
+ * Zero-filled memory is FREE for lap 0. (lap << 4 | phase) orders the states
+ * a slot goes through: FREE(L) < CLAIMED(L) < FULL(L) < READING(L) <
+ * FREE(L + 1). A consumer that releases position p stores FREE(lap(p) + 1).
+ * In MPSC the single consumer never writes a slot back: producers learn free
+ * space from the consumer position, as in SPSC, and a slot goes from FULL(L)
+ * straight to CLAIMED(L + 1).
+ */
+#define SHMRING_SLOT_FREE 0u
+#define SHMRING_SLOT_CLAIMED 1u
+#define SHMRING_SLOT_FULL 2u
+#define SHMRING_SLOT_READING 3u
+#define SHMRING_SLOT_LAP_SHIFT 16
+#define SHMRING_SLOT_PHASE_SHIFT 12
+#define SHMRING_SLOT_OWNER_MASK 0xfffu
+static_assert(SHMRING_MAX_PARTICIPANTS - 1 <= SHMRING_SLOT_OWNER_MASK, "owner fits the slot word");
+
+/*
+ * A record of the message ring (SHMRING_KIND_MSG). The slot area is
+ * `capacity` bytes (a power of two) of records, each a 16-byte header and its
+ * payload padded to 16 bytes; a record never wraps: when the next one does not
+ * fit before the end, the producer claims the rest of the area too and marks
+ * it with a padding record. Positions are free-running byte offsets, always
+ * multiples of 16.
+ *
+ * `stamp` is the record's own position with its state in the low four bits,
+ * so a header left from an earlier lap, or bytes of an earlier payload, never
+ * read as the record now expected there (up to a payload forged to hold that
+ * exact value: a consumer bound-checks whatever it reads anyway). A producer
+ * fills `info` and `type` and the payload and stores `stamp` last (COMMITTED).
+ * With many producers it first stores CLAIMED with `info` already set, so the
+ * claim names its owner and its size; with many consumers a consumer stores
+ * READING on claim and RELEASED when done.
+ */
+struct shmring_rec {
+	_Atomic uint64_t stamp;     /*   0: position | SHMRING_REC_* */
+	_Atomic uint32_t info;      /*   8: payload length | owner << 17 | PAD */
+	_Atomic uint32_t type;      /*  12: the sender's type word */
+};
+
+#define SHMRING_REC_CLAIMED 1u
+#define SHMRING_REC_COMMITTED 2u
+#define SHMRING_REC_READING 3u
+#define SHMRING_REC_RELEASED 4u
+#define SHMRING_REC_STATE_MASK 0xfu
+#define SHMRING_REC_HDR 16u
+#define SHMRING_REC_ALIGN 16u
+#define SHMRING_REC_LEN_MASK 0x1ffffu       /* 17 bits: 0..65536 */
+#define SHMRING_REC_OWNER_SHIFT 17
+#define SHMRING_REC_PAD (UINT32_C(1) << 31) /* padding up to the end of the area */
+#define SHMRING_REC_MIN_AREA 64u
+
+static_assert(sizeof(struct shmring_rec) == SHMRING_REC_HDR, "record header is 16 bytes");
+static_assert(offsetof(struct shmring_rec, info) == 8, "layout");
+static_assert(offsetof(struct shmring_rec, type) == 12, "layout");
+static_assert(SHMRING_REC_ALIGN > SHMRING_REC_STATE_MASK, "states fit below the alignment");
+static_assert((SHMRING_MAX_PARTICIPANTS - 1) >> (31 - SHMRING_REC_OWNER_SHIFT) == 0,
+	      "owner fits below the PAD bit");
 
 /* Geometry of a ring, computed identically at create and at validate. */
 struct shmring_geometry {
@@ -190,11 +281,30 @@ static inline struct shmring_part *shmring__parts(void *base)
 }
 
 /*
- * Compute the geometry of a ring; 0 or -EINVAL (capacity not a power of two,
- * out-of-range sizes).
+ * Compute the geometry of a fixed-slot ring; 0 or -EINVAL (capacity not a
+ * power of two, out-of-range sizes).
  */
 int shmring__geometry(uint64_t capacity, uint32_t slot_size, uint32_t max_participants,
 		      struct shmring_geometry *g);
+
+/*
+ * The same for any kind. For SHMRING_KIND_MSG, capacity is the bytes of the
+ * record area (a power of two, SHMRING_MSG_MIN_CAPACITY..SHMRING_MAX_CAPACITY)
+ * and slot_size the largest payload, with room for two of the largest records
+ * (so a record plus the padding before it always fits an empty ring); the
+ * stride is the record alignment.
+ */
+int shmring__geometry_kind(uint32_t kind, uint64_t capacity, uint32_t slot_size,
+			   uint32_t max_participants, struct shmring_geometry *g);
+
+/* The SHMRING_HDR_MULTI_* bits in effect for a validated header. */
+uint32_t shmring__hdr_multi(const struct shmring_hdr *h);
+
+/* Bytes a record of `len` payload bytes takes in a message ring. */
+static inline uint64_t shmring__rec_span(uint64_t len)
+{
+	return SHMRING_REC_HDR + ((len + SHMRING_REC_ALIGN - 1) & ~(uint64_t)(SHMRING_REC_ALIGN - 1));
+}
 
 /* FNV-1a 64 over the checked part of the header. */
 uint64_t shmring__hdr_checksum(const struct shmring_hdr *h);
@@ -215,7 +325,8 @@ int shmring__hdr_validate(const struct shmring_hdr *h, uint64_t seg_size);
 /*
  * Validate the live indices of a mapped segment whose header passed
  * shmring__hdr_validate(): 0 or -EUCLEAN (consumer past producer, more than
- * capacity in flight).
+ * capacity in flight). For a ring in use by others this is a sanity check of
+ * a snapshot, not a proof.
  */
 int shmring__indices_validate(void *base, const struct shmring_hdr *h);
 

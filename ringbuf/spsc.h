@@ -182,4 +182,57 @@ static inline uint64_t shmring__spsc_available(const struct shmring_spsc *v, uin
 	return k;
 }
 
+/*
+ * Zero-copy. The producer reserves slots at its position without moving it and
+ * publishes them in order; the consumer peeks at its position and moves it on
+ * release. Neither side claims anything in shared memory, so giving back part
+ * of a reservation or a peek is just not publishing / not releasing it.
+ */
+
+/* Reserve up to n slots: their payload addresses go to slots[]; returns k. */
+static inline unsigned shmring__spsc_reserve(struct shmring_spsc *v, unsigned n, void **slots)
+{
+	uint64_t free_slots = shmring__spsc_free(v, n);
+
+	if (free_slots < n)
+		n = (unsigned)free_slots;
+	for (unsigned i = 0; i < n; i++)
+		slots[i] = (unsigned char *)shmring__spsc_stamp(v, v->pos + i) + SHMRING_STAMP_SIZE;
+	return n;
+}
+
+/* Publish the first n reserved slots. */
+static inline void shmring__spsc_commit(struct shmring_spsc *v, unsigned n)
+{
+	uint64_t pos = v->pos;
+
+	for (unsigned i = 0; i < n; i++, pos++)
+		/* R-stamp: pairs with A-stamp in shmring__spsc_ready(). */
+		shmring__store_release(shmring__spsc_stamp(v, pos), pos + 1);
+	v->pos = pos;
+	/* Relaxed: for observers and a later producer, as in shmring__spsc_send(). */
+	shmring__store_relaxed(&v->prod->pos, pos);
+}
+
+/* Peek at up to n published messages; returns k. */
+static inline unsigned shmring__spsc_peek(const struct shmring_spsc *v, unsigned n,
+					  const void **slots)
+{
+	unsigned k = (unsigned)shmring__spsc_available(v, n);
+
+	for (unsigned i = 0; i < k; i++)
+		slots[i] = (const unsigned char *)shmring__spsc_stamp(v, v->pos + i) +
+			   SHMRING_STAMP_SIZE;
+	return k;
+}
+
+/* Release the first n peeked messages to the producer. */
+static inline void shmring__spsc_release(struct shmring_spsc *v, unsigned n)
+{
+	v->pos += n;
+	/* R-cons: pairs with A-cons in shmring__spsc_free(); our reads of the
+	 * released slots finish before the producer may reuse them. */
+	shmring__store_release(&v->cons->pos, v->pos);
+}
+
 #endif /* SHMRING_RINGBUF_SPSC_H */

@@ -7,6 +7,8 @@
 #define SHMRING_SRC_INTERNAL_H
 
 #include "ringbuf/layout.h"
+#include "ringbuf/msg.h"
+#include "ringbuf/mring.h"
 #include "ringbuf/spsc.h"
 #include "shmring/shmring.h"
 #include "sync/eventcount.h"
@@ -86,6 +88,10 @@ bool shmring__part_alive(const struct shmring_part *p);
 
 /* Claim entry `idx` for `role`: 0, or -EBUSY if a live process holds it. */
 int shmring__part_claim(struct shmring_part *p, uint32_t role);
+
+/* Claim any shared entry (index >= SHMRING_PART_FIRST_SHARED), free ones
+ * first, then those of dead processes: the index, or -EUSERS. */
+int shmring__part_claim_any(void *base, const struct shmring_hdr *h, uint32_t role);
 void shmring__part_release(struct shmring_part *p);
 
 /* Live participants holding `role`, over the whole table. */
@@ -93,17 +99,30 @@ uint32_t shmring__part_count(void *base, const struct shmring_hdr *h, uint32_t r
 
 /* --- The handle (src/ring.c) --------------------------------------------- */
 
+/* Bits of shmring.fast: the SPSC copy paths may run without further checks. */
+#define SHMRING__FAST_TX 1u /* SPSC, producer role, no reservation held */
+#define SHMRING__FAST_RX 2u /* SPSC, consumer role, no peek held */
+
 struct shmring {
 	struct shmring_map *map;
 	void *base;
 	struct shmring_hdr hdr; /* validated private copy: never re-read */
 	unsigned role;
+	unsigned fast;          /* SHMRING__FAST_*: the one test on the SPSC fast path */
 	int part[2];            /* claimed participant entries, -1 if none */
-	struct shmring_spsc tx; /* producer side view */
-	struct shmring_spsc rx; /* consumer side view */
+	struct shmring_spsc tx; /* producer side view (SPSC) */
+	struct shmring_spsc rx; /* consumer side view (SPSC) */
 	struct shmring_ec not_empty;
 	struct shmring_ec not_full;
 	struct shmring_waiter wait;
+	unsigned spsc_tx_held;  /* SPSC zero-copy: slots reserved / peeked */
+	unsigned spsc_rx_held;
+	uint32_t multi;         /* SHMRING_HDR_MULTI_* in effect */
+	struct shmring_mring_ops ops; /* MPSC, SPMC, MPMC */
+	struct shmring_mring mtx;
+	struct shmring_mring mrx;
+	struct shmring_msgring qtx; /* MSG */
+	struct shmring_msgring qrx;
 };
 
 #endif /* SHMRING_SRC_INTERNAL_H */

@@ -97,30 +97,87 @@ static void release_parts(shmring_t *r)
 	r->part[0] = r->part[1] = -1;
 }
 
-static int attach(shmring_t *r, unsigned role)
+/* Claim the participant entry for one role: the fixed entry of a single
+ * role, or any shared one. Returns the index or -errno. */
+static int claim_role(shmring_t *r, unsigned role, bool many)
 {
 	struct shmring_part *parts = shmring__parts(r->base);
+	uint32_t sole = role == SHMRING_PRODUCER ? SHMRING_PART_SOLE_PRODUCER
+						 : SHMRING_PART_SOLE_CONSUMER;
+	int rc;
+
+	if (many)
+		return shmring__part_claim_any(r->base, &r->hdr, role);
+	rc = shmring__part_claim(&parts[sole], role);
+	return rc < 0 ? rc : (int)sole;
+}
+
+/* Which copy paths may skip the checks: SPSC with the role and nothing held. */
+static void fast_update(shmring_t *r)
+{
+	r->fast = 0;
+	if (r->hdr.kind != SHMRING_KIND_SPSC)
+		return;
+	if ((r->role & SHMRING_PRODUCER) && !r->spsc_tx_held)
+		r->fast |= SHMRING__FAST_TX;
+	if ((r->role & SHMRING_CONSUMER) && !r->spsc_rx_held)
+		r->fast |= SHMRING__FAST_RX;
+}
+
+/* The participant index a side stamps (0 for a side not taken). */
+static uint32_t owner_of(int part)
+{
+	return part < 0 ? 0 : (uint32_t)part;
+}
+
+static int attach(shmring_t *r, unsigned role)
+{
+	uint32_t kind = r->hdr.kind;
 	int rc;
 
 	r->role = role;
-	shmring__spsc_view(&r->tx, r->base, &r->hdr);
-	shmring__spsc_view(&r->rx, r->base, &r->hdr);
+	r->multi = shmring__hdr_multi(&r->hdr);
+	if (kind != SHMRING_KIND_SPSC && kind != SHMRING_KIND_MSG &&
+	    !shmring__mring_ops(kind, &r->ops))
+		return -SHMRING_EVERSION;
 	if (role & SHMRING_PRODUCER) {
-		rc = shmring__part_claim(&parts[SHMRING_PART_SOLE_PRODUCER], SHMRING_PRODUCER);
+		rc = claim_role(r, SHMRING_PRODUCER, r->multi & SHMRING_HDR_MULTI_PRODUCER);
 		if (rc < 0)
 			return rc;
-		r->part[0] = SHMRING_PART_SOLE_PRODUCER;
-		shmring__spsc_attach_producer(&r->tx);
+		r->part[0] = rc;
 	}
 	if (role & SHMRING_CONSUMER) {
-		rc = shmring__part_claim(&parts[SHMRING_PART_SOLE_CONSUMER], SHMRING_CONSUMER);
+		rc = claim_role(r, SHMRING_CONSUMER, r->multi & SHMRING_HDR_MULTI_CONSUMER);
 		if (rc < 0) {
 			release_parts(r);
 			return rc;
 		}
-		r->part[1] = SHMRING_PART_SOLE_CONSUMER;
-		shmring__spsc_attach_consumer(&r->rx);
+		r->part[1] = rc;
 	}
+	/* Each side stamps its own entry's index in what it claims. */
+	if (kind == SHMRING_KIND_SPSC) {
+		shmring__spsc_view(&r->tx, r->base, &r->hdr);
+		shmring__spsc_view(&r->rx, r->base, &r->hdr);
+		if (role & SHMRING_PRODUCER)
+			shmring__spsc_attach_producer(&r->tx);
+		if (role & SHMRING_CONSUMER)
+			shmring__spsc_attach_consumer(&r->rx);
+	} else if (kind == SHMRING_KIND_MSG) {
+		shmring__msg_view(&r->qtx, r->base, &r->hdr, owner_of(r->part[0]));
+		shmring__msg_view(&r->qrx, r->base, &r->hdr, owner_of(r->part[1]));
+		if (role & SHMRING_PRODUCER)
+			shmring__msg_attach_producer(&r->qtx);
+		if (role & SHMRING_CONSUMER)
+			shmring__msg_attach_consumer(&r->qrx);
+	} else {
+		shmring__mring_view(&r->mtx, r->base, &r->hdr, owner_of(r->part[0]));
+		shmring__mring_view(&r->mrx, r->base, &r->hdr, owner_of(r->part[1]));
+		if (role & SHMRING_PRODUCER)
+			shmring__mring_attach_producer(&r->mtx, r->ops.mp);
+		if (role & SHMRING_CONSUMER)
+			shmring__mring_attach_consumer(&r->mrx, r->ops.mc);
+	}
+	fast_update(r);
 	return 0;
 }
 
@@ -171,34 +228,47 @@ int shmring_create(const char *uri, const struct shmring_opts *opts, unsigned ro
 	struct shmring_region rg;
 	struct shmring_map *m;
 	struct create_arg a;
-	uint32_t kind, mode;
+	uint32_t kind, mode, flags;
 	int rc;
 
+	if (out)
+		*out = NULL; /* a failed create never leaves a handle */
 	if (!opts || !out || !role_ok(role))
 		return -EINVAL;
-	*out = NULL;
 	rc = shmring__uri_parse(uri, &u);
 	if (rc < 0)
 		return rc;
 	kind = opts->kind ? opts->kind : SHMRING_KIND_SPSC;
-	if (kind != SHMRING_KIND_SPSC)
+	if (kind < SHMRING_KIND_SPSC || kind > SHMRING_KIND_MSG)
 		return -EINVAL;
-	if (opts->flags & ~(uint32_t)(SHMRING_CREATE_PREFAULT | SHMRING_CREATE_REPLACE))
+	if (opts->flags & ~(uint32_t)(SHMRING_CREATE_PREFAULT | SHMRING_CREATE_REPLACE |
+				      SHMRING_CREATE_MULTI_PRODUCER |
+				      SHMRING_CREATE_MULTI_CONSUMER))
 		return -EINVAL;
+	flags = opts->flags;
+	if (kind != SHMRING_KIND_MSG) {
+		/* The fixed kinds imply their multi bits; asking for others is an error. */
+		struct shmring_hdr probe = {.kind = kind};
+		uint32_t implied = shmring__hdr_multi(&probe);
+
+		if (flags & (SHMRING_HDR_MULTI_PRODUCER | SHMRING_HDR_MULTI_CONSUMER) & ~implied)
+			return -EINVAL;
+		flags |= implied;
+	}
 	for (size_t i = 0; i < sizeof(opts->reserved) / sizeof(opts->reserved[0]); i++)
 		if (opts->reserved[i])
 			return -EINVAL;
 	mode = opts->mode ? opts->mode : SHMRING_DEFAULT_MODE;
 	if (mode & ~0777u)
 		return -EINVAL;
-	rc = shmring__geometry(opts->capacity, opts->slot_size, 0, &g);
+	rc = shmring__geometry_kind(kind, opts->capacity, opts->slot_size, 0, &g);
 	if (rc < 0)
 		return rc;
 	rc = shmring__region_create(&u, g.total_size, mode, opts->flags & SHMRING_CREATE_REPLACE,
 				    &rg);
 	if (rc < 0)
 		return rc;
-	a = (struct create_arg){.kind = kind, .flags = opts->flags, .g = &g};
+	a = (struct create_arg){.kind = kind, .flags = flags, .g = &g};
 	rc = shmring__map_get(&rg, opts->flags & SHMRING_CREATE_PREFAULT, init_segment, &a, &m);
 	if (rc == 0)
 		rc = handle_new(m, role, out);
@@ -214,9 +284,10 @@ int shmring_open(const char *uri, unsigned role, shmring_t **out)
 	struct shmring_map *m;
 	int rc;
 
+	if (out)
+		*out = NULL; /* a failed open never leaves a handle */
 	if (!out || !role_ok(role))
 		return -EINVAL;
-	*out = NULL;
 	rc = shmring__uri_parse(uri, &u);
 	if (rc < 0)
 		return rc;
@@ -229,10 +300,27 @@ int shmring_open(const char *uri, unsigned role, shmring_t **out)
 	return handle_new(m, role, out);
 }
 
+/* What a handle still holds at close: see shmring_close() in ring.h. */
+static void drop_held(shmring_t *r)
+{
+	if (r->hdr.kind == SHMRING_KIND_MSG) {
+		if (r->qtx.held && r->qtx.mp)
+			shmring__msg_commit(&r->qtx, 0);
+		if (r->qrx.held)
+			shmring__msg_release(&r->qrx);
+	} else if (r->hdr.kind != SHMRING_KIND_SPSC) {
+		if (r->mtx.held && r->ops.mp)
+			r->ops.commit(&r->mtx, r->mtx.held);
+		if (r->mrx.held && r->ops.mc)
+			r->ops.release(&r->mrx, r->mrx.held);
+	}
+}
+
 int shmring_close(shmring_t *r)
 {
 	if (!r)
 		return 0;
+	drop_held(r);
 	release_parts(r);
 	shmring__map_put(r->map);
 	free(r);
@@ -255,8 +343,9 @@ int shmring_set_wait(shmring_t *r, const struct shmring_wait *w)
 	return 0;
 }
 
-/* --- Moving messages ----------------------------------------------------- */
+/* --- Moving messages: fixed slots ---------------------------------------- */
 
+/* The SPSC fast paths: taken only when r->fast says the checks passed. */
 static inline unsigned send_n(shmring_t *r, const void *msgs, unsigned n, bool all)
 {
 	unsigned k = shmring__spsc_send(&r->tx, msgs, n, all);
@@ -275,38 +364,129 @@ static inline unsigned recv_n(shmring_t *r, void *msgs, unsigned n, bool all)
 	return k;
 }
 
+/* The other fixed kinds, through their per-kind entry points. */
+static unsigned send_multi(shmring_t *r, const void *msgs, unsigned n, bool all)
+{
+	unsigned k = r->ops.send(&r->mtx, msgs, n, all);
+
+	if (k)
+		shmring__ec_notify(&r->not_empty, &r->mtx.prod->wakes);
+	return k;
+}
+
+static unsigned recv_multi(shmring_t *r, void *msgs, unsigned n, bool all)
+{
+	unsigned k = r->ops.recv(&r->mrx, msgs, n, all);
+
+	if (k)
+		shmring__ec_notify(&r->not_full, &r->mrx.cons->wakes);
+	return k;
+}
+
+/* Why a fixed-slot send (receive) cannot run on this handle; 0 if it can. */
+static int tx_check(const shmring_t *r)
+{
+	if (r->hdr.kind == SHMRING_KIND_MSG)
+		return -SHMRING_EKIND;
+	if (!(r->role & SHMRING_PRODUCER))
+		return -EPERM;
+	if (r->spsc_tx_held || r->mtx.held)
+		return -EBUSY;
+	return 0;
+}
+
+static int rx_check(const shmring_t *r)
+{
+	if (r->hdr.kind == SHMRING_KIND_MSG)
+		return -SHMRING_EKIND;
+	if (!(r->role & SHMRING_CONSUMER))
+		return -EPERM;
+	if (r->spsc_rx_held || r->mrx.held)
+		return -EBUSY;
+	return 0;
+}
+
+/* Any fixed kind, checks done. */
+static unsigned send_any(shmring_t *r, const void *msgs, unsigned n, bool all)
+{
+	return r->hdr.kind == SHMRING_KIND_SPSC ? send_n(r, msgs, n, all)
+						 : send_multi(r, msgs, n, all);
+}
+
+static unsigned recv_any(shmring_t *r, void *msgs, unsigned n, bool all)
+{
+	return r->hdr.kind == SHMRING_KIND_SPSC ? recv_n(r, msgs, n, all)
+						 : recv_multi(r, msgs, n, all);
+}
+
+static unsigned try_send_slow(shmring_t *r, const void *msgs, unsigned n, bool all, int *rc)
+{
+	*rc = tx_check(r);
+	return *rc ? 0 : send_any(r, msgs, n, all);
+}
+
+static unsigned try_recv_slow(shmring_t *r, void *msgs, unsigned n, bool all, int *rc)
+{
+	*rc = rx_check(r);
+	return *rc ? 0 : recv_any(r, msgs, n, all);
+}
+
 int shmring_try_send(shmring_t *r, const void *msg)
 {
-	if (SHMRING_UNLIKELY(!(r->role & SHMRING_PRODUCER)))
-		return -EPERM;
-	return send_n(r, msg, 1, true) ? 0 : -EAGAIN;
+	int rc;
+
+	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_TX))
+		return send_n(r, msg, 1, true) ? 0 : -EAGAIN;
+	if (try_send_slow(r, msg, 1, true, &rc))
+		return 0;
+	return rc ? rc : -EAGAIN;
 }
 
 int shmring_try_recv(shmring_t *r, void *msg)
 {
-	if (SHMRING_UNLIKELY(!(r->role & SHMRING_CONSUMER)))
-		return -EPERM;
-	return recv_n(r, msg, 1, true) ? 0 : -EAGAIN;
+	int rc;
+
+	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_RX))
+		return recv_n(r, msg, 1, true) ? 0 : -EAGAIN;
+	if (try_recv_slow(r, msg, 1, true, &rc))
+		return 0;
+	return rc ? rc : -EAGAIN;
 }
 
 unsigned shmring_try_send_bulk(shmring_t *r, const void *msgs, unsigned n)
 {
-	return (r->role & SHMRING_PRODUCER) ? send_n(r, msgs, n, true) : 0;
+	int rc;
+
+	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_TX))
+		return send_n(r, msgs, n, true);
+	return try_send_slow(r, msgs, n, true, &rc);
 }
 
 unsigned shmring_try_send_burst(shmring_t *r, const void *msgs, unsigned n)
 {
-	return (r->role & SHMRING_PRODUCER) ? send_n(r, msgs, n, false) : 0;
+	int rc;
+
+	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_TX))
+		return send_n(r, msgs, n, false);
+	return try_send_slow(r, msgs, n, false, &rc);
 }
 
 unsigned shmring_try_recv_bulk(shmring_t *r, void *msgs, unsigned n)
 {
-	return (r->role & SHMRING_CONSUMER) ? recv_n(r, msgs, n, true) : 0;
+	int rc;
+
+	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_RX))
+		return recv_n(r, msgs, n, true);
+	return try_recv_slow(r, msgs, n, true, &rc);
 }
 
 unsigned shmring_try_recv_burst(shmring_t *r, void *msgs, unsigned n)
 {
-	return (r->role & SHMRING_CONSUMER) ? recv_n(r, msgs, n, false) : 0;
+	int rc;
+
+	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_RX))
+		return recv_n(r, msgs, n, false);
+	return try_recv_slow(r, msgs, n, false, &rc);
 }
 
 /* One blocking operation: what shmring__wait() retries. */
@@ -317,45 +497,60 @@ struct op {
 	bool all;
 };
 
+static bool tx_corrupt(const shmring_t *r)
+{
+	return r->tx.corrupt || r->mtx.corrupt || r->qtx.corrupt;
+}
+
+static bool rx_corrupt(const shmring_t *r)
+{
+	return r->rx.corrupt || r->mrx.corrupt || r->qrx.corrupt;
+}
+
 static int attempt_send(void *ctx)
 {
 	struct op *o = ctx;
-	unsigned k = send_n(o->r, o->buf, o->n, o->all);
+	unsigned k = send_any(o->r, o->buf, o->n, o->all);
 
 	if (k)
 		return (int)k;
-	return o->r->tx.corrupt ? -SHMRING_ECORRUPT : 0;
+	return tx_corrupt(o->r) ? -SHMRING_ECORRUPT : 0;
 }
 
 static int attempt_recv(void *ctx)
 {
 	struct op *o = ctx;
+	unsigned k = recv_any(o->r, o->buf, o->n, o->all);
 
-	return (int)recv_n(o->r, o->buf, o->n, o->all);
+	if (k)
+		return (int)k;
+	return rx_corrupt(o->r) ? -SHMRING_ECORRUPT : 0;
 }
 
 static int blocking_send(shmring_t *r, const void *msgs, unsigned n, bool all, uint64_t deadline)
 {
 	struct op o = {.r = r, .buf = (void *)(uintptr_t)msgs, .n = n, .all = all};
+	int rc = tx_check(r);
 
-	if (!(r->role & SHMRING_PRODUCER))
-		return -EPERM;
+	if (rc)
+		return rc;
 	if (n == 0 || n > INT32_MAX || (all && n > r->hdr.capacity))
 		return -EINVAL;
 	return shmring__wait(&r->wait, &r->not_full, attempt_send, &o, deadline,
-			     &r->tx.prod->waits);
+			     &shmring__prod_side(r->base)->waits);
 }
 
 static int blocking_recv(shmring_t *r, void *msgs, unsigned n, bool all, uint64_t deadline)
 {
 	struct op o = {.r = r, .buf = msgs, .n = n, .all = all};
+	int rc = rx_check(r);
 
-	if (!(r->role & SHMRING_CONSUMER))
-		return -EPERM;
+	if (rc)
+		return rc;
 	if (n == 0 || n > INT32_MAX || (all && n > r->hdr.capacity))
 		return -EINVAL;
 	return shmring__wait(&r->wait, &r->not_empty, attempt_recv, &o, deadline,
-			     &r->rx.cons->waits);
+			     &shmring__cons_side(r->base)->waits);
 }
 
 int shmring_send(shmring_t *r, const void *msg, uint64_t deadline)
@@ -390,6 +585,341 @@ int shmring_recv_bulk(shmring_t *r, void *msgs, unsigned n, uint64_t deadline)
 int shmring_recv_burst(shmring_t *r, void *msgs, unsigned n, uint64_t deadline)
 {
 	return blocking_recv(r, msgs, n, false, deadline);
+}
+
+/* --- Zero-copy: fixed slots ---------------------------------------------- */
+
+/* Like tx_check()/rx_check(), but holding is allowed. */
+static int zc_tx_check(const shmring_t *r)
+{
+	if (r->hdr.kind == SHMRING_KIND_MSG)
+		return -SHMRING_EKIND;
+	return (r->role & SHMRING_PRODUCER) ? 0 : -EPERM;
+}
+
+static int zc_rx_check(const shmring_t *r)
+{
+	if (r->hdr.kind == SHMRING_KIND_MSG)
+		return -SHMRING_EKIND;
+	return (r->role & SHMRING_CONSUMER) ? 0 : -EPERM;
+}
+
+unsigned shmring_reserve_burst(shmring_t *r, unsigned n, void **slots)
+{
+	unsigned k;
+
+	if (!r || !slots || n == 0 || zc_tx_check(r))
+		return 0;
+	if (r->hdr.kind != SHMRING_KIND_SPSC)
+		return r->ops.reserve(&r->mtx, n, slots);
+	if (r->spsc_tx_held)
+		/* Free space only grows: this returns the held slots again. */
+		return shmring__spsc_reserve(&r->tx, n < r->spsc_tx_held ? n : r->spsc_tx_held,
+					     slots);
+	k = shmring__spsc_reserve(&r->tx, n, slots);
+	r->spsc_tx_held = k;
+	fast_update(r);
+	return k;
+}
+
+void *shmring_reserve(shmring_t *r)
+{
+	void *slot;
+
+	return shmring_reserve_burst(r, 1, &slot) ? slot : NULL;
+}
+
+int shmring_commit_burst(shmring_t *r, unsigned n)
+{
+	int rc;
+
+	if (!r)
+		return -EINVAL;
+	rc = zc_tx_check(r);
+	if (rc)
+		return rc;
+	if (r->hdr.kind != SHMRING_KIND_SPSC) {
+		rc = r->ops.commit(&r->mtx, n);
+		if (rc == 0)
+			shmring__ec_notify(&r->not_empty, &r->mtx.prod->wakes);
+		return rc;
+	}
+	if (n == 0 || n > r->spsc_tx_held)
+		return -EINVAL;
+	shmring__spsc_commit(&r->tx, n);
+	r->spsc_tx_held = 0;
+	fast_update(r);
+	shmring__ec_notify(&r->not_empty, &r->tx.prod->wakes);
+	return 0;
+}
+
+int shmring_commit(shmring_t *r)
+{
+	return shmring_commit_burst(r, 1);
+}
+
+unsigned shmring_peek_burst(shmring_t *r, unsigned n, const void **slots)
+{
+	unsigned k;
+
+	if (!r || !slots || n == 0 || zc_rx_check(r))
+		return 0;
+	if (r->hdr.kind != SHMRING_KIND_SPSC)
+		return r->ops.peek(&r->mrx, n, slots);
+	if (r->spsc_rx_held)
+		return shmring__spsc_peek(&r->rx, n < r->spsc_rx_held ? n : r->spsc_rx_held, slots);
+	k = shmring__spsc_peek(&r->rx, n, slots);
+	r->spsc_rx_held = k;
+	fast_update(r);
+	return k;
+}
+
+const void *shmring_peek(shmring_t *r)
+{
+	const void *slot;
+
+	return shmring_peek_burst(r, 1, &slot) ? slot : NULL;
+}
+
+int shmring_release_burst(shmring_t *r, unsigned n)
+{
+	int rc;
+
+	if (!r)
+		return -EINVAL;
+	rc = zc_rx_check(r);
+	if (rc)
+		return rc;
+	if (r->hdr.kind != SHMRING_KIND_SPSC) {
+		rc = r->ops.release(&r->mrx, n);
+		if (rc == 0)
+			shmring__ec_notify(&r->not_full, &r->mrx.cons->wakes);
+		return rc;
+	}
+	if (n == 0 || n > r->spsc_rx_held)
+		return -EINVAL;
+	shmring__spsc_release(&r->rx, n);
+	r->spsc_rx_held = 0;
+	fast_update(r);
+	shmring__ec_notify(&r->not_full, &r->rx.cons->wakes);
+	return 0;
+}
+
+int shmring_release(shmring_t *r)
+{
+	return shmring_release_burst(r, 1);
+}
+
+/* --- Message ring -------------------------------------------------------- */
+
+uint64_t shmring_msg_span(size_t len)
+{
+	return shmring__rec_span(len);
+}
+
+static int msg_tx_check(const shmring_t *r)
+{
+	if (r->hdr.kind != SHMRING_KIND_MSG)
+		return -SHMRING_EKIND;
+	if (!(r->role & SHMRING_PRODUCER))
+		return -EPERM;
+	return r->qtx.held ? -EBUSY : 0;
+}
+
+static int msg_rx_check(const shmring_t *r)
+{
+	if (r->hdr.kind != SHMRING_KIND_MSG)
+		return -SHMRING_EKIND;
+	if (!(r->role & SHMRING_CONSUMER))
+		return -EPERM;
+	return r->qrx.held ? -EBUSY : 0;
+}
+
+/* Checks done: send m[0..n); the count, or 0 / -EMSGSIZE. */
+static int msg_send_n(shmring_t *r, const struct shmring_msgvec *m, unsigned n, bool all)
+{
+	int k = shmring__msg_send(&r->qtx, m, n, all);
+
+	if (k > 0)
+		shmring__ec_notify(&r->not_empty, &r->qtx.prod->wakes);
+	return k;
+}
+
+/* Checks done: receive into m[0..n); the count, or 0 / -EMSGSIZE / -EUCLEAN. */
+static int msg_recv_n(shmring_t *r, struct shmring_msgvec *m, unsigned n, bool all)
+{
+	int k = shmring__msg_recv(&r->qrx, m, n, all);
+
+	if (k > 0)
+		shmring__ec_notify(&r->not_full, &r->qrx.cons->wakes);
+	return k;
+}
+
+int shmring_msg_try_send(shmring_t *r, const void *buf, size_t len, uint32_t type)
+{
+	struct shmring_msgvec m = {.buf = (void *)(uintptr_t)buf, .len = len, .type = type};
+	int rc = msg_tx_check(r);
+
+	if (rc)
+		return rc;
+	rc = msg_send_n(r, &m, 1, true);
+	return rc > 0 ? 0 : rc < 0 ? rc : -EAGAIN;
+}
+
+ssize_t shmring_msg_try_recv(shmring_t *r, void *buf, size_t cap, uint32_t *type)
+{
+	struct shmring_msgvec m = {.buf = buf, .len = cap, .type = 0};
+	int rc = msg_rx_check(r);
+
+	if (rc)
+		return rc;
+	rc = msg_recv_n(r, &m, 1, true);
+	if (rc <= 0)
+		return rc < 0 ? rc : -EAGAIN;
+	if (type)
+		*type = m.type;
+	return (ssize_t)m.len;
+}
+
+struct msg_op {
+	shmring_t *r;
+	struct shmring_msgvec m;
+};
+
+static int attempt_msg_send(void *ctx)
+{
+	struct msg_op *o = ctx;
+	int k = msg_send_n(o->r, &o->m, 1, true);
+
+	if (k)
+		return k;
+	return o->r->qtx.corrupt ? -SHMRING_ECORRUPT : 0;
+}
+
+static int attempt_msg_recv(void *ctx)
+{
+	struct msg_op *o = ctx;
+	int k = msg_recv_n(o->r, &o->m, 1, true);
+
+	if (k)
+		return k;
+	return o->r->qrx.corrupt ? -SHMRING_ECORRUPT : 0;
+}
+
+int shmring_msg_send(shmring_t *r, const void *buf, size_t len, uint32_t type, uint64_t deadline)
+{
+	struct msg_op o = {.r = r, .m = {.buf = (void *)(uintptr_t)buf, .len = len, .type = type}};
+	int rc = msg_tx_check(r);
+
+	if (rc)
+		return rc;
+	if (len > r->hdr.slot_size)
+		return -EMSGSIZE;
+	rc = shmring__wait(&r->wait, &r->not_full, attempt_msg_send, &o, deadline,
+			   &shmring__prod_side(r->base)->waits);
+	return rc < 0 ? rc : 0;
+}
+
+ssize_t shmring_msg_recv(shmring_t *r, void *buf, size_t cap, uint32_t *type, uint64_t deadline)
+{
+	struct msg_op o = {.r = r, .m = {.buf = buf, .len = cap, .type = 0}};
+	int rc = msg_rx_check(r);
+
+	if (rc)
+		return rc;
+	rc = shmring__wait(&r->wait, &r->not_empty, attempt_msg_recv, &o, deadline,
+			   &shmring__cons_side(r->base)->waits);
+	if (rc < 0)
+		return rc;
+	if (type)
+		*type = o.m.type;
+	return (ssize_t)o.m.len;
+}
+
+void *shmring_msg_reserve(shmring_t *r, size_t len)
+{
+	if (!r || msg_tx_check(r))
+		return NULL;
+	return shmring__msg_reserve(&r->qtx, len);
+}
+
+int shmring_msg_commit(shmring_t *r, uint32_t type)
+{
+	int rc;
+
+	if (!r)
+		return -EINVAL;
+	if (r->hdr.kind != SHMRING_KIND_MSG)
+		return -SHMRING_EKIND;
+	if (!(r->role & SHMRING_PRODUCER))
+		return -EPERM;
+	rc = shmring__msg_commit(&r->qtx, type);
+	if (rc == 0)
+		shmring__ec_notify(&r->not_empty, &r->qtx.prod->wakes);
+	return rc;
+}
+
+const void *shmring_msg_peek(shmring_t *r, size_t *len, uint32_t *type)
+{
+	if (!r || r->hdr.kind != SHMRING_KIND_MSG || !(r->role & SHMRING_CONSUMER))
+		return NULL;
+	return shmring__msg_peek(&r->qrx, len, type);
+}
+
+int shmring_msg_release(shmring_t *r)
+{
+	int rc;
+
+	if (!r)
+		return -EINVAL;
+	if (r->hdr.kind != SHMRING_KIND_MSG)
+		return -SHMRING_EKIND;
+	if (!(r->role & SHMRING_CONSUMER))
+		return -EPERM;
+	rc = shmring__msg_release(&r->qrx);
+	if (rc == 0)
+		shmring__ec_notify(&r->not_full, &r->qrx.cons->wakes);
+	return rc;
+}
+
+unsigned shmring_msg_try_send_burst(shmring_t *r, const struct shmring_msgvec *v, unsigned n)
+{
+	int k;
+
+	if (!r || !v || msg_tx_check(r))
+		return 0;
+	k = msg_send_n(r, v, n, false);
+	return k > 0 ? (unsigned)k : 0;
+}
+
+unsigned shmring_msg_try_send_bulk(shmring_t *r, const struct shmring_msgvec *v, unsigned n)
+{
+	int k;
+
+	if (!r || !v || msg_tx_check(r))
+		return 0;
+	k = msg_send_n(r, v, n, true);
+	return k > 0 ? (unsigned)k : 0;
+}
+
+unsigned shmring_msg_try_recv_burst(shmring_t *r, struct shmring_msgvec *v, unsigned n)
+{
+	int k;
+
+	if (!r || !v || msg_rx_check(r))
+		return 0;
+	k = msg_recv_n(r, v, n, false);
+	return k > 0 ? (unsigned)k : 0;
+}
+
+unsigned shmring_msg_try_recv_bulk(shmring_t *r, struct shmring_msgvec *v, unsigned n)
+{
+	int k;
+
+	if (!r || !v || msg_rx_check(r))
+		return 0;
+	k = msg_recv_n(r, v, n, true);
+	return k > 0 ? (unsigned)k : 0;
 }
 
 /* --- Information --------------------------------------------------------- */
@@ -433,6 +963,9 @@ int shmring_info(shmring_t *r, struct shmring_info *info)
 	info->wakes = shmring__load_relaxed(&prod->wakes) + shmring__load_relaxed(&cons->wakes);
 	info->producers = shmring__part_count(r->base, &r->hdr, SHMRING_PRODUCER);
 	info->consumers = shmring__part_count(r->base, &r->hdr, SHMRING_CONSUMER);
+	info->flags = r->multi;
+	/* Relaxed: a statistic, as above. */
+	info->released = shmring__load_relaxed(&cons->done);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 # Tests of the `shmring bench` harness (src/bench/): the histogram against a
-# sorted reference, every mechanism in a tiny run with its payloads verified,
-# and the tool's JSON/CSV output. All short: label fast.
+# sorted reference, every mechanism (of the table and of the scaling runs) in
+# a tiny run with its payloads verified, and the tool's JSON/CSV output, with
+# --scaling too. All short: label fast.
 include(${PROJECT_SOURCE_DIR}/cmake/ShmringPeers.cmake)
 
 set(SHMRING_BENCH_SOURCES
@@ -8,7 +9,8 @@ set(SHMRING_BENCH_SOURCES
   ../src/bench/mech_fd.c ../src/bench/mech_ipc.c ../src/bench/mech_peers.c
   ../src/bench/mech_ring.c ../src/bench/mechs.c ../src/bench/pair.c
   ../src/bench/payload.c ../src/bench/plot.c ../src/bench/report.c
-  ../src/bench/run.c ../src/bench/timing.c)
+  ../src/bench/run.c ../src/bench/scale.c ../src/bench/scale_mechs.c
+  ../src/bench/scale_peers.c ../src/bench/scale_report.c ../src/bench/timing.c)
 
 shmring_test(test_bench_hist SOURCES test_bench_hist.c ../src/bench/hist.c
              LABELS fast TIMEOUT 60 LIBS m)

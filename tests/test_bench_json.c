@@ -3,7 +3,8 @@
  * tests/test_bench_json.c - `shmring bench` as a user runs it: --json parses
  * (with a small JSON reader below, no dependency) and every result object
  * has every documented key; --csv has one column per key on every line; the
- * floor and the busy-poll SPSC ring are measured; usage errors exit 2.
+ * floor and the busy-poll SPSC ring are measured; usage errors exit 2. The
+ * same for `--scaling`: its JSON keys, which rows it makes, its CSV.
  */
 #include <ctype.h>
 #include <setjmp.h>
@@ -319,6 +320,102 @@ static void test_csv(void **state)
 	free(out);
 }
 
+static const char *const scale_keys[] = {
+	"mechanism", "description", "test", "wait", "peer", "size", "producers", "consumers",
+	"status", "reason", "stalled", "msgs", "window_s", "msgs_per_s", "mb_per_s",
+	"cpu_ns_per_msg", "min_share", "x_one_producer", "x_best_peer", "best_peer", "floor_ns",
+	"floor_before_ns", "floor_after_ns", "floor_plain_ns", "floor_plain_before_ns",
+	"floor_plain_after_ns", "placement", "floor_moved", "retried", "pinning", "cpu_a",
+	"cpu_b",
+};
+#define NSCALE_KEYS (sizeof(scale_keys) / sizeof(scale_keys[0]))
+
+static void test_scaling_json(void **state)
+{
+	int status;
+	char *out = run_tool("--scaling --producers 1,3 --consumers 1,2 --sizes 8 --duration 5 "
+			     "--msg-sizes 64,4K --msg-producers 1,2 --no-retry --json "
+			     "--only shmring-mpsc,shmring-mpmc,shmring-mpmc-adaptive,shmring-msg",
+			     &status);
+	unsigned mpsc_2c = 0, mpmc_2c = 0, records = 0, one_x = 0;
+
+	(void)state;
+	assert_int_equal(status, 0);
+	if (parse(&rd, out) != 0) {
+		print_error("not JSON near: %.80s\n", rd.p);
+		fail();
+	}
+	for (unsigned i = 0; i < rd.nobjs; i++) {
+		const struct obj *o = &rd.objs[i];
+
+		for (size_t k = 0; k < NSCALE_KEYS; k++) {
+			if (!get(o, scale_keys[k])) {
+				print_error("object %u (%s) has no key %s\n", i,
+					    get(o, "mechanism") ? get(o, "mechanism") : "?",
+					    scale_keys[k]);
+				fail();
+			}
+		}
+		const char *mech = get(o, "mechanism"), *st = get(o, "status");
+		const char *test = get(o, "test"), *cons = get(o, "consumers");
+
+		/* Every shmring ring here delivers: nothing fails or is cut off. */
+		assert_string_equal(st, "ok");
+		assert_string_equal(get(o, "stalled"), "false");
+		assert_string_not_equal(get(o, "msgs_per_s"), "null");
+		assert_string_not_equal(get(o, "floor_plain_ns"), "null");
+		assert_string_equal(get(o, "pinning"), "split");
+		assert_string_equal(get(o, "peer"), "false");
+		mpsc_2c += !strcmp(mech, "shmring-mpsc") && !strcmp(cons, "2");
+		mpmc_2c += !strcmp(mech, "shmring-mpmc") && !strcmp(cons, "2");
+		records += !strcmp(test, "records");
+		/* Against itself: 1, or null when nothing arrived in a 5 ms window
+		 * on a loaded machine (a rate of 0 has no ratio). */
+		if (!strcmp(test, "producers") && !strcmp(get(o, "producers"), "1"))
+			one_x += !strcmp(get(o, "x_one_producer"), "1") ||
+				 (!strcmp(get(o, "x_one_producer"), "null") &&
+				  strtod(get(o, "msgs_per_s"), NULL) == 0);
+	}
+	/* MPSC is single-consumer: no 2-consumer rows at all. */
+	assert_int_equal(mpsc_2c, 0);
+	assert_int_equal(mpmc_2c, 2);
+	/* Two message mechanisms? Only shmring-msg selected: 2 sizes x 2 counts. */
+	assert_int_equal(records, 4);
+	/* 8 B: mpsc 1C, mpmc 1C+2C, mpmc-adaptive 1C+2C, msg 1C+2C. */
+	assert_int_equal(rd.nobjs, 7 * 2 + 4);
+	assert_int_equal(one_x, 7);
+	free(out);
+
+	/* The readable table names both parts; CSV has every key as a column. */
+	out = run_tool("--scaling --producers 1,2 --consumers 1 --sizes 8 --duration 5 "
+		       "--msg-sizes 64 --msg-producers 1 --no-retry --only shmring-msg",
+		       &status);
+	assert_int_equal(status, 0);
+	assert_non_null(strstr(out, "Producer scaling, 8 B messages, 1 consumer"));
+	assert_non_null(strstr(out, "record-size sweep"));
+	assert_non_null(strstr(out, "floor around these figures"));
+	free(out);
+	out = run_tool("--scaling --producers 1 --consumers 1 --sizes 8 --duration 5 "
+		       "--msg-sizes none --no-retry --only shmring-mpsc --csv",
+		       &status);
+	assert_int_equal(status, 0);
+	unsigned lines = 0;
+	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"), lines++) {
+		unsigned cols = 1;
+		bool quoted = false;
+
+		for (char *c = line; *c; c++) {
+			if (*c == '"')
+				quoted = !quoted;
+			else if (*c == ',' && !quoted)
+				cols++;
+		}
+		assert_int_equal(cols, NSCALE_KEYS);
+	}
+	assert_int_equal(lines, 2);
+	free(out);
+}
+
 static void test_usage(void **state)
 {
 	int status;
@@ -337,7 +434,24 @@ static void test_usage(void **state)
 	char *out = run_tool("--list", &status);
 	assert_int_equal(status, 0);
 	assert_non_null(strstr(out, "shmring-spsc"));
+	assert_non_null(strstr(out, "shmring-mpmc-batch"));
 	free(out);
+	out = run_tool("--scaling --list", &status);
+	assert_int_equal(status, 0);
+	assert_non_null(strstr(out, "shmring-mpmc-adaptive"));
+	free(out);
+	free(run_tool("--producers 2", &status)); /* needs --scaling */
+	assert_int_equal(status, 2);
+	free(run_tool("--scaling --producers 0", &status));
+	assert_int_equal(status, 2);
+	free(run_tool("--scaling --producers 4,2", &status));
+	assert_int_equal(status, 2);
+	free(run_tool("--scaling --consumers 99", &status));
+	assert_int_equal(status, 2);
+	free(run_tool("--scaling --rtt-only", &status));
+	assert_int_equal(status, 2);
+	free(run_tool("--scaling --only shmring-spsc", &status));
+	assert_int_equal(status, 2);
 }
 
 int main(void)
@@ -347,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_usage),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_scaling_json),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -3,8 +3,10 @@
  * tests/test_bench_mechs.c - every mechanism of `shmring bench` in a tiny
  * run, in both modes and at every size it allows: each message must come
  * back (or through) intact, in order, with nothing lost, which the harness
- * checks on both sides. Then transports that break messages on purpose, to
- * prove the checks catch it, and a look for anything left in /dev/shm.
+ * checks on both sides. The same for every transport of the scaling runs
+ * (many producer processes, one or two consumers, and the message ring's
+ * record sizes). Then transports that break messages on purpose, to prove
+ * the checks catch it, and a look for anything left in /dev/shm.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +23,7 @@
 
 #include "src/bench/bench.h"
 #include "src/bench/hist.h"
+#include "src/bench/scale.h"
 
 static struct shmring_bench_cfg cfg;
 
@@ -87,6 +90,140 @@ static void test_every_mechanism(void **state)
 		}
 }
 
+/* ------------------------------------------------------- scaling runs */
+
+static struct shmring_bench_scale_cfg scfg;
+
+static void scale_cfg(void)
+{
+	memset(&scfg, 0, sizeof(scfg));
+	scfg.base = cfg;
+	scfg.base.warm_ns = 2000000;
+	scfg.base.run_ns = 8000000;
+	/* A collapsed busy-polling peer may take minutes to deliver its
+	 * backlog: cut it off soon (its figure then stands, flagged). */
+	scfg.drain_ns = 200000000;
+}
+
+static void scale_one(const struct shmring_bench_scale_mech *m, unsigned test, unsigned size,
+		      unsigned p, unsigned c)
+{
+	struct shmring_bench_scale_result r;
+
+	assert_int_equal(shmring_bench_scale_measure(&scfg, m, test, size, p, c, &r), 0);
+	if (r.status == SHMRING_BENCH_FAILED) {
+		print_error("%s %u B %uP %uC: %s\n", m->name, size, p, c, r.why);
+		fail();
+	}
+	if (r.status == SHMRING_BENCH_SKIPPED) {
+		assert_true(r.why[0] != '\0');
+		print_message("  %-22s %6u B %uP %uC skipped: %s\n", m->name, size, p, c, r.why);
+		return;
+	}
+	/* Every message sent arrived once (status OK says so). One producer
+	 * and one consumer always move some; in a window of 8 ms on a loaded
+	 * machine a process may not run at all, so the window's count is not
+	 * required, and busy-polling peers with several producers on one CPU
+	 * may move none at all (the collapse the scaling runs show). */
+	if (p == 1 && c == 1 && r.sent == 0) {
+		print_error("%s %u B 1P 1C: nothing sent\n", m->name, size);
+		fail();
+	}
+	assert_true(r.msgs <= r.sent);
+	assert_true(r.min_share >= 0 && r.min_share <= 1.0 + 1e-9);
+}
+
+static void test_every_scaling_mechanism(void **state)
+{
+	/* One line, and several (each line's stamp is checked). */
+	static const unsigned sizes[] = {8, 1024};
+	static const unsigned pc[][2] = {{1, 1}, {3, 1}, {3, 2}};
+	static const unsigned records[] = {16, 4096, 65536};
+
+	(void)state;
+	scale_cfg();
+	for (size_t i = 0; i < shmring_bench_scale_nmechs; i++) {
+		const struct shmring_bench_scale_mech *m = shmring_bench_scale_mechs[i];
+
+		for (unsigned s = 0; s < 2; s++)
+			for (unsigned k = 0; k < 3; k++)
+				scale_one(m, SHMRING_BENCH_SCALE_PRODUCERS, sizes[s], pc[k][0],
+					  pc[k][1]);
+		if (!(m->flags & SHMRING_BENCH_SCALE_MSG))
+			continue;
+		for (unsigned s = 0; s < 3; s++) {
+			scale_one(m, SHMRING_BENCH_SCALE_RECORDS, records[s], 1, 1);
+			scale_one(m, SHMRING_BENCH_SCALE_RECORDS, records[s], 2, 1);
+		}
+	}
+}
+
+/* A scaling transport whose producer 0 breaks its 3rd message (early: a
+ * process may run only briefly in a tiny run on a loaded machine). */
+static struct shmring_bench_scale_mech sbroken;
+static const struct shmring_bench_scale_mech *sinner;
+static int sfault; /* 1 drop, 2 flip a payload byte, 3 send one twice */
+
+static int sbroken_send(struct shmring_bench_scale_end *e, const void *msg)
+{
+	static unsigned n; /* per process: each child starts from the parent's 0 */
+	unsigned char m[64]; /* the faults are injected at 64 B */
+	int rc;
+
+	if (!e->producer || e->index != 0 || ++n != 3 || e->size > sizeof(m))
+		return sinner->send(e, msg);
+	if (sfault == 1)
+		return 0;
+	memcpy(m, msg, e->size);
+	if (sfault == 2)
+		m[e->size - 3] ^= 0x10;
+	rc = sinner->send(e, m);
+	if (rc == 0 && sfault == 3)
+		rc = sinner->send(e, m);
+	return rc;
+}
+
+static void expect_scale_caught(const char *inner, int kind, unsigned consumers,
+				const char *words, const char *or_words)
+{
+	struct shmring_bench_scale_result r;
+
+	sinner = NULL;
+	for (size_t i = 0; i < shmring_bench_scale_nmechs; i++)
+		if (strcmp(shmring_bench_scale_mechs[i]->name, inner) == 0)
+			sinner = shmring_bench_scale_mechs[i];
+	assert_non_null(sinner);
+	sbroken = *sinner;
+	sbroken.name = "broken";
+	sbroken.send = sbroken_send;
+	sfault = kind;
+	assert_int_equal(shmring_bench_scale_measure(&scfg, &sbroken,
+						     SHMRING_BENCH_SCALE_PRODUCERS, 64, 1,
+						     consumers, &r),
+			 0);
+	if (r.status != SHMRING_BENCH_FAILED ||
+	    !(strstr(r.why, words) || (or_words && strstr(r.why, or_words)))) {
+		print_error("%s fault %d, %u consumer(s): status %d, reason '%s', expected '%s'\n",
+			    inner, kind, consumers, r.status, r.why, words);
+		fail();
+	}
+}
+
+static void test_scaling_faults_are_caught(void **state)
+{
+	(void)state;
+	scale_cfg();
+	/* One consumer: each producer's sequence must rise by exactly one. */
+	expect_scale_caught("shmring-mpsc", 1, 1, "lost, repeated or reordered", NULL);
+	expect_scale_caught("shmring-mpsc", 3, 1, "lost, repeated or reordered", NULL);
+	/* Two consumers: the drain waits for a lost message in vain; a repeat
+	 * shows at one consumer, or in the tallies when each took one copy. */
+	expect_scale_caught("shmring-mpmc", 1, 2, "never arrived", NULL);
+	expect_scale_caught("shmring-mpmc-adaptive", 3, 2, "the consumers received",
+			    "reordered or repeated");
+	expect_scale_caught("shmring-mpmc", 2, 2, "corrupt", NULL);
+}
+
 /* ------------------------------------------------ transports that lie */
 
 static struct shmring_bench_mech broken;
@@ -104,7 +241,7 @@ static int broken_send(struct shmring_bench_chan *c, const void *msg)
 		return -ENOMEM;
 	memcpy(m, msg, c->size);
 	sent_count++;
-	if (c->side == 1 && sent_count == 50) {
+	if (c->side == 1 && sent_count == 5) {
 		if (fault == 1) {
 			m[c->size - 3] ^= 0x10;
 		} else if (fault == 2) {
@@ -199,6 +336,8 @@ int main(void)
 		cmocka_unit_test(test_floor),
 		cmocka_unit_test(test_every_mechanism),
 		cmocka_unit_test(test_faults_are_caught),
+		cmocka_unit_test(test_every_scaling_mechanism),
+		cmocka_unit_test(test_scaling_faults_are_caught),
 		cmocka_unit_test(test_nothing_left_behind),
 	};
 

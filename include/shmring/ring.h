@@ -19,13 +19,33 @@
  *     synchronisation.
  *   - Send calls need a handle opened with SHMRING_PRODUCER, receive calls one
  *     opened with SHMRING_CONSUMER; otherwise they return -EPERM.
- *   - try_* calls never block and make no system call. The others may block
- *     according to the handle's wait policy; they are not async-signal-safe.
+ *   - try_* calls never block and make no system call (beyond the futex wake
+ *     of a sleeping peer). The others may block according to the handle's
+ *     wait policy; they are not async-signal-safe.
+ *   - Calls for fixed slots on a message ring, or message calls on a
+ *     fixed-slot ring, return SHMRING_EKIND (0 / NULL for forms that return a
+ *     count or a pointer).
+ *   - A shared position found impossible (a corrupt segment) makes a blocking
+ *     call return -SHMRING_ECORRUPT; a try call then reports "full"/"empty".
+ *
+ * Kinds and how many of each role they allow at a time:
+ *   SPSC  1 producer, 1 consumer      MPSC  many producers, 1 consumer
+ *   SPMC  1 producer, many consumers  MPMC  many producers, many consumers
+ *   MSG   variable-length records; 1 or many of each, chosen at creation.
+ * Every message goes to exactly one consumer. Each producer's messages reach
+ * any one consumer in the order it sent them. With many producers, a producer
+ * that is preempted (or stopped) between claiming a slot and publishing it
+ * holds back consumers of that slot, and of the slots after it, until it runs
+ * again: claims are ordered, publication is not. With many consumers, one
+ * preempted between claiming and releasing a slot likewise holds back
+ * producers once the ring wraps to that slot.
  */
 #ifndef SHMRING_RING_H
 #define SHMRING_RING_H
 
 #include "common.h"
+
+#include <sys/types.h> /* ssize_t */
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,6 +56,10 @@ typedef struct shmring shmring_t;
 /* Ring kinds, recorded in the segment header at creation. */
 enum shmring_kind {
 	SHMRING_KIND_SPSC = 1, /* one producer, one consumer, fixed-size slots */
+	SHMRING_KIND_MPSC = 2, /* many producers, one consumer, fixed-size slots */
+	SHMRING_KIND_SPMC = 3, /* one producer, many consumers, fixed-size slots */
+	SHMRING_KIND_MPMC = 4, /* many producers, many consumers, fixed-size slots */
+	SHMRING_KIND_MSG = 5,  /* variable-length records; see the MULTI flags */
 };
 
 /* Roles asked for at open; a kind allows a bounded number of each. */
@@ -49,16 +73,31 @@ enum shmring_role {
 enum shmring_create_flags {
 	SHMRING_CREATE_PREFAULT = 1u << 0, /* touch every page at create (MAP_POPULATE) */
 	SHMRING_CREATE_REPLACE = 1u << 1,  /* unlink an existing ring of that name first */
+	/* SHMRING_KIND_MSG: allow many producers / many consumers (default one
+	 * of each). The fixed kinds imply them; giving one a fixed kind does not
+	 * allow is -EINVAL. */
+	SHMRING_CREATE_MULTI_PRODUCER = 1u << 2,
+	SHMRING_CREATE_MULTI_CONSUMER = 1u << 3,
 };
 
 #define SHMRING_MAX_SLOT_SIZE 65536u
 #define SHMRING_MAX_CAPACITY (1ull << 30)
 #define SHMRING_DEFAULT_MODE 0600
 
+/*
+ * Fixed kinds: slot_size bytes per message, capacity slots.
+ * SHMRING_KIND_MSG: capacity is the bytes of the record area (a power of two,
+ * SHMRING_MSG_MIN_CAPACITY..SHMRING_MAX_CAPACITY) and slot_size the largest
+ * record payload (records carry 0..slot_size bytes). A record takes 16 bytes
+ * of header plus its payload rounded up to 16, and the area must hold two of
+ * the largest (see shmring_msg_span()).
+ */
+#define SHMRING_MSG_MIN_CAPACITY 64u
+
 struct shmring_opts {
 	uint32_t kind;      /* enum shmring_kind; 0 means SPSC */
-	uint32_t slot_size; /* bytes per message, 1..SHMRING_MAX_SLOT_SIZE */
-	uint64_t capacity;  /* slots, a power of two, 2..SHMRING_MAX_CAPACITY */
+	uint32_t slot_size; /* bytes per message (MSG: largest payload), 1..SHMRING_MAX_SLOT_SIZE */
+	uint64_t capacity;  /* slots (MSG: bytes), a power of two, 2..SHMRING_MAX_CAPACITY */
 	uint32_t mode;      /* permission bits; 0 means SHMRING_DEFAULT_MODE */
 	uint32_t flags;     /* enum shmring_create_flags */
 	uint64_t reserved[4]; /* must be zero */
@@ -83,8 +122,11 @@ SHMRING_API int shmring_create(const char *uri, const struct shmring_opts *opts,
  * SHMRING_ECORRUPT, SHMRING_EOWNER, -EAGAIN (the creator has not finished
  * initialising the header). A role the kind does not allow a second time (a
  * second live producer on an SPSC ring) gives -EBUSY; the slot of a process
- * that died is taken over. A second open of the same ring in one process
- * shares its mapping. Thread-safe.
+ * that died is taken over. A role the kind allows many of takes a free entry
+ * of the participant table (SHMRING_DEFAULT_PARTICIPANTS entries, two of
+ * which are kept for the single roles): -EUSERS when none is left. Each
+ * handle takes its own entry, also within one process. A second open of the
+ * same ring in one process shares its mapping. Thread-safe.
  */
 SHMRING_API int shmring_open(const char *uri, unsigned role, shmring_t **out);
 
@@ -117,11 +159,13 @@ struct shmring_wait {
 /* Set the handle's wait policy. Not thread-safe on one handle. */
 SHMRING_API int shmring_set_wait(shmring_t *r, const struct shmring_wait *w);
 
-/* --- Fixed-slot send and receive --------------------------------------- */
+/* --- Fixed-slot send and receive (SPSC, MPSC, SPMC, MPMC) -------------- */
 
 /*
  * Copy one message of slot_size bytes in/out. 0 on success, -EAGAIN when the
- * ring is full/empty, -EPERM without the role.
+ * ring is full/empty, -EPERM without the role, -EBUSY while the handle holds
+ * a zero-copy reservation (send) or peek (receive), SHMRING_EKIND on a
+ * message ring.
  */
 SHMRING_API int shmring_try_send(shmring_t *r, const void *msg);
 SHMRING_API int shmring_try_recv(shmring_t *r, void *msg);
@@ -137,8 +181,11 @@ SHMRING_API int shmring_recv(shmring_t *r, void *msg, uint64_t deadline);
 
 /*
  * Bulk: all n messages (contiguous, slot_size bytes each) or none.
- * Burst: as many as fit / are available, up to n. Return the count moved.
- * A bulk of more than the capacity never succeeds (returns 0).
+ * Burst: as many as fit / are available, up to n. Return the count moved
+ * (0 also without the role, while holding a reservation/peek, on a message
+ * ring). A bulk of more than the capacity never succeeds (returns 0). With
+ * many producers (consumers), the messages of one call occupy consecutive
+ * positions: no other producer's (consumer's) message falls between them.
  */
 SHMRING_API unsigned shmring_try_send_bulk(shmring_t *r, const void *msgs, unsigned n);
 SHMRING_API unsigned shmring_try_send_burst(shmring_t *r, const void *msgs, unsigned n);
@@ -148,12 +195,144 @@ SHMRING_API unsigned shmring_try_recv_burst(shmring_t *r, void *msgs, unsigned n
 /*
  * Blocking bulk and burst: a bulk waits until all n move (n <= capacity, else
  * -EINVAL); a burst waits until at least one moves. Return the count moved,
- * or -ETIMEDOUT, -EPERM, -EINVAL.
+ * or -ETIMEDOUT, -EPERM, -EINVAL, -EBUSY, SHMRING_EKIND, -SHMRING_ECORRUPT.
  */
 SHMRING_API int shmring_send_bulk(shmring_t *r, const void *msgs, unsigned n, uint64_t deadline);
 SHMRING_API int shmring_send_burst(shmring_t *r, const void *msgs, unsigned n, uint64_t deadline);
 SHMRING_API int shmring_recv_bulk(shmring_t *r, void *msgs, unsigned n, uint64_t deadline);
 SHMRING_API int shmring_recv_burst(shmring_t *r, void *msgs, unsigned n, uint64_t deadline);
+
+/* --- Fixed-slot zero-copy ----------------------------------------------- */
+
+/*
+ * Producer side: shmring_reserve() returns the payload area (slot_size bytes)
+ * of the next slot, to be filled in place, or NULL when the ring is full,
+ * without the producer role, or on a message ring. shmring_commit() publishes
+ * it: 0, or -EINVAL when nothing is reserved. Until the commit, the handle
+ * holds the reservation: reserve calls return it again (reserve_burst: the
+ * held slots, at most n) and copying sends return -EBUSY.
+ *
+ * shmring_reserve_burst() reserves up to n consecutive slots and stores their
+ * payload addresses in slots[0..k) (consecutive positions, but the addresses
+ * jump back to the start of the slot area where the ring wraps); it returns
+ * k, 0 when full. shmring_commit_burst(r, m) publishes the first m of them in
+ * order. With one producer (SPSC, SPMC) m may be less than k: the rest is
+ * given back. With many producers (MPSC, MPMC) the slots are claimed for this
+ * handle, consumers wait for them, and m must equal k (-EINVAL otherwise,
+ * nothing done). shmring_commit() is shmring_commit_burst(r, 1).
+ *
+ * Never blocks, no system call beyond waking a sleeping consumer. Not
+ * async-signal-safe. A reservation of a producer that dies is lost; with many
+ * producers, consumers of that slot then wait (see the kinds above).
+ */
+SHMRING_API void *shmring_reserve(shmring_t *r);
+SHMRING_API int shmring_commit(shmring_t *r);
+SHMRING_API unsigned shmring_reserve_burst(shmring_t *r, unsigned n, void **slots);
+SHMRING_API int shmring_commit_burst(shmring_t *r, unsigned n);
+
+/*
+ * Consumer side: shmring_peek() returns the payload of the next message in
+ * place (slot_size bytes, read-only) or NULL when the ring is empty, without
+ * the consumer role, or on a message ring; shmring_release() gives the slot
+ * back to producers: 0, or -EINVAL when nothing is peeked. While a peek is
+ * held, peek calls return it again and copying receives return -EBUSY.
+ *
+ * shmring_peek_burst() / shmring_release_burst(): up to n consecutive
+ * messages, addresses as for reserve_burst. With one consumer (SPSC, MPSC)
+ * releasing fewer than peeked leaves the rest in the ring; with many
+ * consumers (SPMC, MPMC) the peeked messages are claimed by this handle and m
+ * must equal the count peeked (-EINVAL otherwise, nothing done).
+ *
+ * The memory stays valid and unchanged until the release. Never blocks.
+ */
+SHMRING_API const void *shmring_peek(shmring_t *r);
+SHMRING_API int shmring_release(shmring_t *r);
+SHMRING_API unsigned shmring_peek_burst(shmring_t *r, unsigned n, const void **slots);
+SHMRING_API int shmring_release_burst(shmring_t *r, unsigned n);
+
+/* --- Message ring (SHMRING_KIND_MSG) ------------------------------------- */
+
+/*
+ * Records of 0..slot_size bytes, each with a 32-bit type chosen by the
+ * sender. Each record goes to exactly one consumer, whole. Calls below on a
+ * fixed-slot ring return SHMRING_EKIND (0 / NULL for count and pointer
+ * forms); without the role, -EPERM (0 / NULL). Same handle rules as above.
+ */
+
+/* Bytes one record of len payload bytes takes in the record area. */
+SHMRING_API uint64_t shmring_msg_span(size_t len);
+
+/*
+ * Send one record: 0, -EAGAIN (not enough room now), -EMSGSIZE (len above the
+ * ring's largest record), -EBUSY (a reservation is held). Never blocks.
+ */
+SHMRING_API int shmring_msg_try_send(shmring_t *r, const void *buf, size_t len, uint32_t type);
+
+/*
+ * Receive one record into buf (cap bytes): its length (>= 0), -EAGAIN (empty),
+ * -EMSGSIZE (cap too small: the record stays in the ring; with many
+ * consumers another one may take it), -EBUSY (a peek is held),
+ * -SHMRING_ECORRUPT (the record's header is impossible; the ring cannot be
+ * read past it). *type receives the record's type when type is not NULL.
+ * Never blocks.
+ */
+SHMRING_API ssize_t shmring_msg_try_recv(shmring_t *r, void *buf, size_t cap, uint32_t *type);
+
+/* Blocking forms, waiting by the handle's policy until deadline: as above,
+ * plus -ETIMEDOUT. */
+SHMRING_API int shmring_msg_send(shmring_t *r, const void *buf, size_t len, uint32_t type,
+				 uint64_t deadline);
+SHMRING_API ssize_t shmring_msg_recv(shmring_t *r, void *buf, size_t cap, uint32_t *type,
+				     uint64_t deadline);
+
+/*
+ * Zero-copy send: shmring_msg_reserve() returns len bytes to fill in place
+ * (NULL: full, len too large, no role, wrong kind, or a reservation already
+ * held), and shmring_msg_commit() publishes them with type: 0 or -EINVAL
+ * (nothing reserved). With many producers the space is claimed at reserve:
+ * consumers reach later records only after this one is committed, so commit
+ * soon. Records commit in claim order from the consumers' view.
+ * With many consumers, write the record with word-sized (8-byte aligned)
+ * stores where you can: a consumer that fell a whole lap behind may probe a
+ * header word inside it. It rejects what it reads, but tools such as TSan
+ * report the overlap of a plain store with that atomic load.
+ */
+SHMRING_API void *shmring_msg_reserve(shmring_t *r, size_t len);
+SHMRING_API int shmring_msg_commit(shmring_t *r, uint32_t type);
+
+/*
+ * Zero-copy receive: shmring_msg_peek() returns the next record in place with
+ * its length and type (NULL when empty, no role, wrong kind, or a corrupt
+ * record: shmring_msg_try_recv() tells which); it stays valid until
+ * shmring_msg_release() (0 or -EINVAL when nothing is peeked). A second peek
+ * before the release returns the same record. With many consumers the
+ * record is claimed by this handle at peek.
+ */
+SHMRING_API const void *shmring_msg_peek(shmring_t *r, size_t *len, uint32_t *type);
+SHMRING_API int shmring_msg_release(shmring_t *r);
+
+/* One record for the burst and bulk calls. */
+struct shmring_msgvec {
+	void *buf;     /* send: the payload; receive: where to put it */
+	size_t len;    /* send: payload bytes; receive: in, buf's capacity; out, the length */
+	uint32_t type; /* send: in; receive: out */
+};
+
+/*
+ * Burst: send / receive as many of v[0..n) as possible, in order; return the
+ * count. A send burst stops at the first record that does not fit now or is
+ * too large; a receive burst stops before a record whose buffer is too small
+ * (it stays in the ring) or at a corrupt one. Bulk: all n or none (0). The
+ * records of one call occupy consecutive positions of the ring. Never block.
+ */
+SHMRING_API unsigned shmring_msg_try_send_burst(shmring_t *r, const struct shmring_msgvec *v,
+						unsigned n);
+SHMRING_API unsigned shmring_msg_try_recv_burst(shmring_t *r, struct shmring_msgvec *v,
+						unsigned n);
+SHMRING_API unsigned shmring_msg_try_send_bulk(shmring_t *r, const struct shmring_msgvec *v,
+					       unsigned n);
+SHMRING_API unsigned shmring_msg_try_recv_bulk(shmring_t *r, struct shmring_msgvec *v,
+					       unsigned n);
 
 /* --- Information ------------------------------------------------------- */
 
@@ -177,18 +356,30 @@ struct shmring_info {
 	uint64_t wakes;      /* futex wake calls made by either side */
 	uint32_t producers;  /* live producer participants */
 	uint32_t consumers;  /* live consumer participants */
+	/* added with the multi kinds: */
+	uint32_t flags;      /* SHMRING_CREATE_MULTI_* in effect for this ring */
+	uint32_t reserved0;
+	uint64_t released;   /* MSG with many consumers: bytes released to producers */
 };
+
+/*
+ * For a message ring, capacity is bytes, slot_size the largest payload,
+ * slot_stride the record alignment, and produced/consumed (and
+ * shmring_count()) are byte positions, padding included. With many producers,
+ * produced counts claims, some perhaps not yet published; with many
+ * consumers, consumed counts claims, some perhaps still being read.
+ */
 
 /* Fill *info from the handle's ring (any role). Thread-safe. */
 SHMRING_API int shmring_info(shmring_t *r, struct shmring_info *info);
 
-/* Messages in the ring now (a snapshot). Thread-safe. */
+/* Messages (MSG: bytes) in the ring now (a snapshot). Thread-safe. */
 SHMRING_API uint64_t shmring_count(shmring_t *r);
 
 /* The ring's slot size in bytes. Thread-safe. */
 SHMRING_API uint32_t shmring_slot_size(const shmring_t *r);
 
-/* The ring's capacity in slots. Thread-safe. */
+/* The ring's capacity in slots (MSG: bytes). Thread-safe. */
 SHMRING_API uint64_t shmring_capacity(const shmring_t *r);
 
 #ifdef __cplusplus

@@ -78,6 +78,7 @@ struct shmring_bench_mech {
 	unsigned modes;     /* enum shmring_bench_mode bits it can measure */
 	unsigned max_size;  /* largest message, 0 = no limit of its own */
 	const char *why_not_tput; /* when TPUT is not in modes: why */
+	const char *why_not_rtt;  /* when RTT is not in modes: why */
 	const void *arg;    /* for families of mechanisms sharing one code */
 	int (*setup)(struct shmring_bench_chan *c, char *why, size_t whylen);
 	int (*attach)(struct shmring_bench_chan *c);
@@ -85,6 +86,9 @@ struct shmring_bench_mech {
 	int (*recv)(struct shmring_bench_chan *c, void *msg);
 	void (*detach)(struct shmring_bench_chan *c);
 	void (*teardown)(struct shmring_bench_chan *c);
+	/* Optional: push out what send held back (a batching sender), called
+	 * by the producer after its last message, the stop message included. */
+	int (*flush)(struct shmring_bench_chan *c);
 };
 
 /* The floor as a mechanism (floor.c), also used for the brackets. */
@@ -183,5 +187,18 @@ void shmring_bench_report_csv(FILE *f, const struct shmring_bench_cfg *cfg,
  * scripts are still written); other -errno. Says what it did on stderr. */
 int shmring_bench_plot(const char *dir, const struct shmring_bench_cfg *cfg,
 		       const struct shmring_bench_run *run);
+
+/* Shared by the reports of both modes (report.c, plot.c). */
+void shmring_bench_fmt_ns(char *b, size_t n, double ns);
+void shmring_bench_fmt_size(char *b, size_t n, unsigned size);
+void shmring_bench_fmt_count(char *b, size_t n, double v);
+void shmring_bench_fmt_ratio(char *b, size_t n, double x); /* "-" for x <= 0 */
+void shmring_bench_json_str(FILE *f, const char *s);
+void shmring_bench_csv_str(FILE *f, const char *s);
+bool shmring_bench_in_path(const char *prog);
+/* The terminal lines of a gnuplot script writing STEM.png (or .svg). */
+void shmring_bench_plot_terminal(FILE *g, const char *stem);
+/* Run gnuplot on script inside dir: 0, or -errno / -EIO. */
+int shmring_bench_gnuplot(const char *dir, const char *script);
 
 #endif /* SHMRING_BENCH_BENCH_H */

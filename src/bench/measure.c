@@ -157,6 +157,11 @@ static int produce(struct shmring_bench_chan *c, struct shmring_bench_ctl *ctl, 
 		if (rc)
 			say(why, wl, "producer: send of stop: %s", err_text(rc));
 	}
+	if (rc == 0 && m->flush) {
+		rc = m->flush(c);
+		if (rc)
+			say(why, wl, "producer: flush of the last batch: %s", err_text(rc));
+	}
 	free(msg);
 	return rc;
 }
@@ -377,9 +382,9 @@ static int skip_reason(const struct shmring_bench_mech *m, unsigned mode, unsign
 		       char *why, size_t wl)
 {
 	if (!(m->modes & mode)) {
-		say(why, wl, "%s", mode == SHMRING_BENCH_TPUT && m->why_not_tput
-					   ? m->why_not_tput
-					   : "this mode is not measured for it");
+		const char *text = mode == SHMRING_BENCH_TPUT ? m->why_not_tput : m->why_not_rtt;
+
+		say(why, wl, "%s", text ? text : "this mode is not measured for it");
 		return 1;
 	}
 	if (m->max_size && size > m->max_size) {

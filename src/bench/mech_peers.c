@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdalign.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pair.h"
@@ -122,6 +123,106 @@ static int dpdk_recv(struct shmring_bench_chan *c, void *msg)
 	}
 	return 0;
 }
+
+/* Batching: bursts of up to DPDK_BATCH, held back by send and handed out
+ * one by one by recv, as shmring's batching mechanisms do (mech_ring.c). */
+#define DPDK_BATCH 32u
+
+struct dpdk_batch {
+	unsigned char *tx, *rx;
+	unsigned txn, rxn, rxpos;
+};
+
+static int dpdk_batch_attach(struct shmring_bench_chan *c)
+{
+	struct dpdk_batch *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	c->scratch = b;
+	b->tx = malloc((size_t)DPDK_BATCH * c->size);
+	b->rx = malloc((size_t)DPDK_BATCH * c->size);
+	return b->tx && b->rx ? 0 : -ENOMEM;
+}
+
+static void dpdk_batch_detach(struct shmring_bench_chan *c)
+{
+	struct dpdk_batch *b = c->scratch;
+
+	if (!b)
+		return;
+	free(b->tx);
+	free(b->rx);
+	free(b);
+	c->scratch = NULL;
+}
+
+static int dpdk_batch_flush(struct shmring_bench_chan *c)
+{
+	struct dpdk_batch *b = c->scratch;
+	struct rte_ring *r = peer_ring(c, c->side);
+	unsigned done = 0;
+
+	while (done < b->txn) {
+		unsigned k = rte_ring_sp_enqueue_burst_elem(r, b->tx + (size_t)done * c->size,
+							    c->size, b->txn - done, NULL);
+
+		if (k == 0) {
+			if (shmring_bench_expired)
+				return -ETIMEDOUT;
+			shmring_bench_relax();
+		}
+		done += k;
+	}
+	b->txn = 0;
+	return 0;
+}
+
+static int dpdk_batch_send(struct shmring_bench_chan *c, const void *msg)
+{
+	struct dpdk_batch *b = c->scratch;
+
+	memcpy(b->tx + (size_t)b->txn * c->size, msg, c->size);
+	if (++b->txn < DPDK_BATCH)
+		return 0;
+	return dpdk_batch_flush(c);
+}
+
+static int dpdk_batch_recv(struct shmring_bench_chan *c, void *msg)
+{
+	struct dpdk_batch *b = c->scratch;
+	struct rte_ring *r = peer_ring(c, 1 - c->side);
+
+	while (b->rxpos == b->rxn) {
+		unsigned k = rte_ring_sc_dequeue_burst_elem(r, b->rx, c->size, DPDK_BATCH, NULL);
+
+		if (k) {
+			b->rxn = k;
+			b->rxpos = 0;
+			break;
+		}
+		if (shmring_bench_expired)
+			return -ETIMEDOUT;
+		shmring_bench_relax();
+	}
+	memcpy(msg, b->rx + (size_t)b->rxpos++ * c->size, c->size);
+	return 0;
+}
+
+const struct shmring_bench_mech shmring_bench_mech_dpdk_batch = {
+	.name = "dpdk-ring-batch",
+	.desc = "DPDK rte_ring SP/SC in shared memory, bursts of 32 (burst_elem), busy-poll",
+	.modes = SHMRING_BENCH_TPUT,
+	.why_not_rtt = "a batching sender holds messages back: one round trip would wait for "
+		       "the rest of its batch",
+	.setup = dpdk_setup,
+	.attach = dpdk_batch_attach,
+	.send = dpdk_batch_send,
+	.recv = dpdk_batch_recv,
+	.detach = dpdk_batch_detach,
+	.teardown = peer_teardown,
+	.flush = dpdk_batch_flush,
+};
 
 const struct shmring_bench_mech shmring_bench_mech_dpdk = {
 	.name = "dpdk-ring",

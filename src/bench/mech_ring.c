@@ -8,6 +8,7 @@
  * direction; each ring is created by the parent before fork and opened by
  * each process after, as unrelated processes would.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ struct ring_arg {
 	uint32_t kind;  /* enum shmring_kind */
 	bool busy;      /* spin on try_send/try_recv with a pause */
 	uint32_t wait;  /* enum shmring_wait_mode for the blocking calls */
+	unsigned batch; /* > 0: busy-poll bursts of up to this many (throughput only) */
 };
 
 struct ring_priv {
@@ -30,18 +32,38 @@ struct ring_priv {
 	int obj[2];
 };
 
+/* The most messages one batching call moves. */
+#define RING_MAX_BATCH 64u
+
 struct ring_handles {
 	shmring_t *tx; /* producer on direction `side` */
 	shmring_t *rx; /* consumer on direction 1 - side */
+	/* Batching mechanisms: messages held back by send, and those a burst
+	 * brought in that recv has not handed out yet. */
+	unsigned char *txbuf, *rxbuf;
+	unsigned txn, rxn, rxpos;
+	struct shmring_msgvec vec[RING_MAX_BATCH];
 };
 
-static uint64_t ring_capacity(unsigned size)
+/* Fixed kinds: 4096 slots, as in the published figures, but at most ~8 MiB
+ * a ring. Message ring: bytes for 4096 records of this size, within the same
+ * bound, and always room for two of the largest. */
+static uint64_t ring_capacity(uint32_t kind, unsigned size)
 {
-	/* 4096 slots, as in the published figures, but at most ~8 MiB a ring. */
 	uint64_t cap = 4096;
 
-	while (cap > 2 && cap * size > (8u << 20))
-		cap >>= 1;
+	if (kind != SHMRING_KIND_MSG) {
+		while (cap > 2 && cap * size > (8u << 20))
+			cap >>= 1;
+		return cap;
+	}
+	uint64_t span = shmring_msg_span(size), want = 4096 * span;
+
+	cap = SHMRING_MSG_MIN_CAPACITY;
+	while (cap < want && cap < (8u << 20))
+		cap <<= 1;
+	while (cap < 2 * span)
+		cap <<= 1;
 	return cap;
 }
 
@@ -74,7 +96,7 @@ static int ring_setup(struct shmring_bench_chan *c, char *why, size_t wl)
 	memset(&o, 0, sizeof(o));
 	o.kind = a->kind;
 	o.slot_size = c->size;
-	o.capacity = ring_capacity(c->size);
+	o.capacity = ring_capacity(a->kind, c->size);
 	for (int d = 0; d < 2; d++) {
 		shmring_t *h = NULL;
 		int rc;
@@ -103,6 +125,12 @@ static int ring_attach(struct shmring_bench_chan *c)
 	if (!h)
 		return -ENOMEM;
 	c->scratch = h;
+	if (a->batch) {
+		h->txbuf = malloc((size_t)a->batch * c->size);
+		h->rxbuf = malloc((size_t)a->batch * c->size);
+		if (!h->txbuf || !h->rxbuf)
+			return -ENOMEM;
+	}
 	rc = shmring_open(p->uri[c->side], SHMRING_PRODUCER, &h->tx);
 	if (rc == 0)
 		rc = shmring_open(p->uri[1 - c->side], SHMRING_CONSUMER, &h->rx);
@@ -124,8 +152,108 @@ static void ring_detach(struct shmring_bench_chan *c)
 		return;
 	shmring_close(h->tx);
 	shmring_close(h->rx);
+	free(h->txbuf);
+	free(h->rxbuf);
 	free(h);
 	c->scratch = NULL;
+}
+
+/* One attempt, as 0 / -EAGAIN / -errno, for either family of calls. */
+static int try_send1(const struct ring_arg *a, struct shmring_bench_chan *c, shmring_t *h,
+		     const void *msg)
+{
+	if (a->kind == SHMRING_KIND_MSG)
+		return shmring_msg_try_send(h, msg, c->size, 0);
+	return shmring_try_send(h, msg);
+}
+
+/* A record of any other length than the one sent is a torn transport. */
+static int msg_len(ssize_t n, unsigned size)
+{
+	if (n < 0)
+		return (int)n;
+	return (size_t)n == size ? 0 : -EBADMSG;
+}
+
+static int try_recv1(const struct ring_arg *a, struct shmring_bench_chan *c, shmring_t *h,
+		     void *msg)
+{
+	if (a->kind == SHMRING_KIND_MSG)
+		return msg_len(shmring_msg_try_recv(h, msg, c->size, NULL), c->size);
+	return shmring_try_recv(h, msg);
+}
+
+/* Batching: push out every held message, in bursts, spinning while full. */
+static int batch_flush(struct shmring_bench_chan *c)
+{
+	const struct ring_arg *a = c->mech->arg;
+	struct ring_handles *h = c->scratch;
+	unsigned done = 0;
+
+	while (done < h->txn) {
+		unsigned k;
+
+		if (a->kind == SHMRING_KIND_MSG) {
+			for (unsigned i = done; i < h->txn; i++)
+				h->vec[i - done] = (struct shmring_msgvec){
+					.buf = h->txbuf + (size_t)i * c->size, .len = c->size};
+			k = shmring_msg_try_send_burst(h->tx, h->vec, h->txn - done);
+		} else {
+			k = shmring_try_send_burst(h->tx, h->txbuf + (size_t)done * c->size,
+						   h->txn - done);
+		}
+		if (k == 0) {
+			if (shmring_bench_expired)
+				return -ETIMEDOUT;
+			shmring_bench_relax();
+		}
+		done += k;
+	}
+	h->txn = 0;
+	return 0;
+}
+
+static int batch_send(struct shmring_bench_chan *c, const void *msg)
+{
+	const struct ring_arg *a = c->mech->arg;
+	struct ring_handles *h = c->scratch;
+
+	memcpy(h->txbuf + (size_t)h->txn * c->size, msg, c->size);
+	if (++h->txn < a->batch)
+		return 0;
+	return batch_flush(c);
+}
+
+static int batch_recv(struct shmring_bench_chan *c, void *msg)
+{
+	const struct ring_arg *a = c->mech->arg;
+	struct ring_handles *h = c->scratch;
+
+	while (h->rxpos == h->rxn) {
+		unsigned k;
+
+		if (a->kind == SHMRING_KIND_MSG) {
+			for (unsigned i = 0; i < a->batch; i++)
+				h->vec[i] = (struct shmring_msgvec){
+					.buf = h->rxbuf + (size_t)i * c->size, .len = c->size};
+			k = shmring_msg_try_recv_burst(h->rx, h->vec, a->batch);
+			for (unsigned i = 0; i < k; i++)
+				if (h->vec[i].len != c->size)
+					return -EBADMSG;
+		} else {
+			k = shmring_try_recv_burst(h->rx, h->rxbuf, a->batch);
+		}
+		if (k) {
+			h->rxn = k;
+			h->rxpos = 0;
+			break;
+		}
+		if (shmring_bench_expired)
+			return -ETIMEDOUT;
+		shmring_bench_relax();
+	}
+	memcpy(msg, h->rxbuf + (size_t)h->rxpos++ * c->size, c->size);
+	return 0;
 }
 
 static int ring_send(struct shmring_bench_chan *c, const void *msg)
@@ -134,9 +262,13 @@ static int ring_send(struct shmring_bench_chan *c, const void *msg)
 	struct ring_handles *h = c->scratch;
 	int rc;
 
+	if (a->batch)
+		return batch_send(c, msg);
 	if (!a->busy)
-		return shmring_send(h->tx, msg, c->deadline_ns);
-	while ((rc = shmring_try_send(h->tx, msg)) == -EAGAIN) {
+		return a->kind == SHMRING_KIND_MSG
+			       ? shmring_msg_send(h->tx, msg, c->size, 0, c->deadline_ns)
+			       : shmring_send(h->tx, msg, c->deadline_ns);
+	while ((rc = try_send1(a, c, h->tx, msg)) == -EAGAIN) {
 		if (shmring_bench_expired)
 			return -ETIMEDOUT;
 		shmring_bench_relax();
@@ -150,9 +282,15 @@ static int ring_recv(struct shmring_bench_chan *c, void *msg)
 	struct ring_handles *h = c->scratch;
 	int rc;
 
+	if (a->batch)
+		return batch_recv(c, msg);
 	if (!a->busy)
-		return shmring_recv(h->rx, msg, c->deadline_ns);
-	while ((rc = shmring_try_recv(h->rx, msg)) == -EAGAIN) {
+		return a->kind == SHMRING_KIND_MSG
+			       ? msg_len(shmring_msg_recv(h->rx, msg, c->size, NULL,
+							  c->deadline_ns),
+					 c->size)
+			       : shmring_recv(h->rx, msg, c->deadline_ns);
+	while ((rc = try_recv1(a, c, h->rx, msg)) == -EAGAIN) {
 		if (shmring_bench_expired)
 			return -ETIMEDOUT;
 		shmring_bench_relax();
@@ -163,6 +301,9 @@ static int ring_recv(struct shmring_bench_chan *c, void *msg)
 /*
  * The table: one entry per ring kind and wait policy. A new ring kind is one
  * more ring_arg and one more mechanism here, plus its line in mechs.c.
+ * MPSC, SPMC and MPMC run here with one producer and one consumer: the cost
+ * of their many-party protocol against SPSC. Their scaling with many
+ * processes is `shmring bench --scaling` (scale.c).
  */
 #define RING_MECH(ident, mname, mdesc, ...)                                      \
 	static const struct ring_arg ident##_arg = {__VA_ARGS__};                \
@@ -180,6 +321,30 @@ static int ring_recv(struct shmring_bench_chan *c, void *msg)
 		.teardown = ring_teardown,                                       \
 	}
 
+/* Batching: throughput only, as a sender that holds messages back cannot
+ * take part in a round trip. */
+#define RING_BATCH_MECH(ident, mname, mdesc, ...)                                \
+	static const struct ring_arg ident##_arg = {__VA_ARGS__};                \
+	const struct shmring_bench_mech ident = {                                \
+		.name = mname,                                                   \
+		.desc = mdesc,                                                   \
+		.modes = SHMRING_BENCH_TPUT,                                     \
+		.max_size = SHMRING_MAX_SLOT_SIZE,                               \
+		.why_not_rtt = "a batching sender holds messages back: one round trip "  \
+			       "would wait for the rest of its batch",           \
+		.arg = &ident##_arg,                                             \
+		.setup = ring_setup,                                             \
+		.attach = ring_attach,                                           \
+		.send = ring_send,                                               \
+		.recv = ring_recv,                                               \
+		.detach = ring_detach,                                           \
+		.teardown = ring_teardown,                                       \
+		.flush = batch_flush,                                            \
+	}
+
+#define BATCH 32u
+static_assert(BATCH <= RING_MAX_BATCH, "batch above the handles' buffers");
+
 RING_MECH(shmring_bench_mech_spsc, "shmring-spsc",
 	  "shmring SPSC ring, busy-poll (try_send/try_recv with pause)",
 	  .kind = SHMRING_KIND_SPSC, .busy = true);
@@ -189,3 +354,46 @@ RING_MECH(shmring_bench_mech_spsc_adaptive, "shmring-spsc-adaptive",
 RING_MECH(shmring_bench_mech_spsc_block, "shmring-spsc-block",
 	  "shmring SPSC ring, blocking calls, park on the futex at once",
 	  .kind = SHMRING_KIND_SPSC, .wait = SHMRING_WAIT_PARK);
+RING_BATCH_MECH(shmring_bench_mech_spsc_batch, "shmring-spsc-batch",
+		"shmring SPSC ring, bursts of 32 (try_send_burst/try_recv_burst), busy-poll",
+		.kind = SHMRING_KIND_SPSC, .busy = true, .batch = BATCH);
+
+RING_MECH(shmring_bench_mech_mpsc, "shmring-mpsc",
+	  "shmring MPSC ring (one producer here), busy-poll", .kind = SHMRING_KIND_MPSC,
+	  .busy = true);
+RING_MECH(shmring_bench_mech_mpsc_adaptive, "shmring-mpsc-adaptive",
+	  "shmring MPSC ring, blocking calls, adaptive wait", .kind = SHMRING_KIND_MPSC,
+	  .wait = SHMRING_WAIT_ADAPTIVE);
+RING_BATCH_MECH(shmring_bench_mech_mpsc_batch, "shmring-mpsc-batch",
+		"shmring MPSC ring, bursts of 32, busy-poll", .kind = SHMRING_KIND_MPSC,
+		.busy = true, .batch = BATCH);
+
+RING_MECH(shmring_bench_mech_spmc, "shmring-spmc",
+	  "shmring SPMC ring (one consumer here), busy-poll", .kind = SHMRING_KIND_SPMC,
+	  .busy = true);
+RING_MECH(shmring_bench_mech_spmc_adaptive, "shmring-spmc-adaptive",
+	  "shmring SPMC ring, blocking calls, adaptive wait", .kind = SHMRING_KIND_SPMC,
+	  .wait = SHMRING_WAIT_ADAPTIVE);
+RING_BATCH_MECH(shmring_bench_mech_spmc_batch, "shmring-spmc-batch",
+		"shmring SPMC ring, bursts of 32, busy-poll", .kind = SHMRING_KIND_SPMC,
+		.busy = true, .batch = BATCH);
+
+RING_MECH(shmring_bench_mech_mpmc, "shmring-mpmc",
+	  "shmring MPMC ring (one of each here), busy-poll", .kind = SHMRING_KIND_MPMC,
+	  .busy = true);
+RING_MECH(shmring_bench_mech_mpmc_adaptive, "shmring-mpmc-adaptive",
+	  "shmring MPMC ring, blocking calls, adaptive wait", .kind = SHMRING_KIND_MPMC,
+	  .wait = SHMRING_WAIT_ADAPTIVE);
+RING_BATCH_MECH(shmring_bench_mech_mpmc_batch, "shmring-mpmc-batch",
+		"shmring MPMC ring, bursts of 32, busy-poll", .kind = SHMRING_KIND_MPMC,
+		.busy = true, .batch = BATCH);
+
+RING_MECH(shmring_bench_mech_msg, "shmring-msg",
+	  "shmring message ring (records of the message size), busy-poll",
+	  .kind = SHMRING_KIND_MSG, .busy = true);
+RING_MECH(shmring_bench_mech_msg_adaptive, "shmring-msg-adaptive",
+	  "shmring message ring, blocking calls, adaptive wait", .kind = SHMRING_KIND_MSG,
+	  .wait = SHMRING_WAIT_ADAPTIVE);
+RING_BATCH_MECH(shmring_bench_mech_msg_batch, "shmring-msg-batch",
+		"shmring message ring, bursts of 32 records, busy-poll", .kind = SHMRING_KIND_MSG,
+		.busy = true, .batch = BATCH);

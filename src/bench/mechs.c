@@ -11,7 +11,21 @@ extern const struct shmring_bench_mech shmring_bench_mech_floor;
 extern const struct shmring_bench_mech shmring_bench_mech_spsc;
 extern const struct shmring_bench_mech shmring_bench_mech_spsc_adaptive;
 extern const struct shmring_bench_mech shmring_bench_mech_spsc_block;
+extern const struct shmring_bench_mech shmring_bench_mech_spsc_batch;
+extern const struct shmring_bench_mech shmring_bench_mech_mpsc;
+extern const struct shmring_bench_mech shmring_bench_mech_mpsc_adaptive;
+extern const struct shmring_bench_mech shmring_bench_mech_mpsc_batch;
+extern const struct shmring_bench_mech shmring_bench_mech_spmc;
+extern const struct shmring_bench_mech shmring_bench_mech_spmc_adaptive;
+extern const struct shmring_bench_mech shmring_bench_mech_spmc_batch;
+extern const struct shmring_bench_mech shmring_bench_mech_mpmc;
+extern const struct shmring_bench_mech shmring_bench_mech_mpmc_adaptive;
+extern const struct shmring_bench_mech shmring_bench_mech_mpmc_batch;
+extern const struct shmring_bench_mech shmring_bench_mech_msg;
+extern const struct shmring_bench_mech shmring_bench_mech_msg_adaptive;
+extern const struct shmring_bench_mech shmring_bench_mech_msg_batch;
 extern const struct shmring_bench_mech shmring_bench_mech_dpdk;
+extern const struct shmring_bench_mech shmring_bench_mech_dpdk_batch;
 extern const struct shmring_bench_mech shmring_bench_mech_ck;
 extern const struct shmring_bench_mech shmring_bench_mech_futex;
 extern const struct shmring_bench_mech shmring_bench_mech_posix_sem;
@@ -32,8 +46,22 @@ const struct shmring_bench_mech *const shmring_bench_mechs[] = {
 	&shmring_bench_mech_spsc,
 	&shmring_bench_mech_spsc_adaptive,
 	&shmring_bench_mech_spsc_block,
+	&shmring_bench_mech_spsc_batch,
+	&shmring_bench_mech_mpsc,
+	&shmring_bench_mech_mpsc_adaptive,
+	&shmring_bench_mech_mpsc_batch,
+	&shmring_bench_mech_spmc,
+	&shmring_bench_mech_spmc_adaptive,
+	&shmring_bench_mech_spmc_batch,
+	&shmring_bench_mech_mpmc,
+	&shmring_bench_mech_mpmc_adaptive,
+	&shmring_bench_mech_mpmc_batch,
+	&shmring_bench_mech_msg,
+	&shmring_bench_mech_msg_adaptive,
+	&shmring_bench_mech_msg_batch,
 #ifdef SHMRING_HAVE_DPDK_RING
 	&shmring_bench_mech_dpdk,
+	&shmring_bench_mech_dpdk_batch,
 #endif
 #ifdef SHMRING_HAVE_CK
 	&shmring_bench_mech_ck,

@@ -17,7 +17,7 @@
 #include "hist.h"
 #include "timing.h"
 
-static bool in_path(const char *prog)
+bool shmring_bench_in_path(const char *prog)
 {
 	const char *path = getenv("PATH");
 	char buf[4096];
@@ -38,7 +38,7 @@ static bool in_path(const char *prog)
 }
 
 /* Choose a terminal gnuplot has: PNG (cairo or gd), else SVG. */
-static void terminal_preamble(FILE *g, const char *stem)
+void shmring_bench_plot_terminal(FILE *g, const char *stem)
 {
 	fprintf(g,
 		"if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
@@ -78,7 +78,7 @@ static int write_cdf(const char *dir, const struct shmring_bench_run *run, unsig
 		fclose(d);
 		return -errno;
 	}
-	terminal_preamble(g, stem);
+	shmring_bench_plot_terminal(g, stem);
 	fprintf(g, "set title 'Round trip between two processes, %u B messages (%s)'\n"
 		   "set logscale x\nset format x '%%.0s%%c'\nset xlabel 'round trip (ns)'\n"
 		   "set ylabel 'fraction of round trips at most x'\nset yrange [0:1]\n"
@@ -141,7 +141,7 @@ static int write_bars(const char *dir, const struct shmring_bench_run *run, unsi
 		    r->size == size)
 			fprintf(d, "\"%s\" %.1f %.3f\n", r->mech->name, r->msgs_per_s, r->mb_per_s);
 	}
-	terminal_preamble(g, stem);
+	shmring_bench_plot_terminal(g, stem);
 	fprintf(g, "set title 'One-way throughput between two processes, %u B messages'\n"
 		   "set logscale y\nset ylabel 'messages per second'\nset style fill solid 0.7\n"
 		   "set boxwidth 0.7\nset xtics rotate by -40\nset grid ytics\nunset key\n"
@@ -154,7 +154,7 @@ static int write_bars(const char *dir, const struct shmring_bench_run *run, unsi
 	return 0;
 }
 
-static int run_gnuplot(const char *dir, const char *script)
+int shmring_bench_gnuplot(const char *dir, const char *script)
 {
 	int status;
 	pid_t pid;
@@ -206,7 +206,7 @@ int shmring_bench_plot(const char *dir, const struct shmring_bench_cfg *cfg,
 		fprintf(stderr, "shmring bench: --plot %s: %s\n", dir, strerror(-rc));
 		return rc;
 	}
-	if (!in_path("gnuplot")) {
+	if (!shmring_bench_in_path("gnuplot")) {
 		fclose(list);
 		fprintf(stderr,
 			"shmring bench: gnuplot is not installed: no pictures. The data and "
@@ -217,7 +217,7 @@ int shmring_bench_plot(const char *dir, const struct shmring_bench_cfg *cfg,
 	rewind(list);
 	while (fgets(line, sizeof(line), list)) {
 		line[strcspn(line, "\n")] = 0;
-		if (run_gnuplot(dir, line) == 0)
+		if (shmring_bench_gnuplot(dir, line) == 0)
 			made++;
 		else
 			failed++;

@@ -24,7 +24,7 @@ static const char *status_name(int st)
 	return st == SHMRING_BENCH_OK ? "ok" : st == SHMRING_BENCH_SKIPPED ? "skipped" : "failed";
 }
 
-static void fmt_ns(char *b, size_t n, double ns)
+void shmring_bench_fmt_ns(char *b, size_t n, double ns)
 {
 	if (ns < 1e3)
 		snprintf(b, n, "%.0f ns", ns);
@@ -38,7 +38,7 @@ static void fmt_ns(char *b, size_t n, double ns)
 		snprintf(b, n, "%.2f s", ns / 1e9);
 }
 
-static void fmt_size(char *b, size_t n, unsigned size)
+void shmring_bench_fmt_size(char *b, size_t n, unsigned size)
 {
 	if (size >= 1024 && size % 1024 == 0)
 		snprintf(b, n, "%u KiB", size / 1024);
@@ -46,7 +46,7 @@ static void fmt_size(char *b, size_t n, unsigned size)
 		snprintf(b, n, "%u B", size);
 }
 
-static void fmt_count(char *b, size_t n, double v)
+void shmring_bench_fmt_count(char *b, size_t n, double v)
 {
 	if (v < 1e3)
 		snprintf(b, n, "%.0f", v);
@@ -58,7 +58,7 @@ static void fmt_count(char *b, size_t n, double v)
 		snprintf(b, n, "%.2f G", v / 1e9);
 }
 
-static void fmt_ratio(char *b, size_t n, double x)
+void shmring_bench_fmt_ratio(char *b, size_t n, double x)
 {
 	if (x <= 0)
 		snprintf(b, n, "-");
@@ -97,22 +97,22 @@ static void rtt_rows(FILE *f, const struct shmring_bench_run *run)
 
 		if (r->mode != SHMRING_BENCH_RTT || r->status == SHMRING_BENCH_SKIPPED)
 			continue;
-		fmt_size(sz, sizeof(sz), r->size);
+		shmring_bench_fmt_size(sz, sizeof(sz), r->size);
 		if (r->status == SHMRING_BENCH_FAILED) {
 			fprintf(f, "%-22s %6s FAILED: %s\n", r->mech->name, sz, r->why);
 			continue;
 		}
-		fmt_ns(a[0], sizeof(a[0]), r->p50);
-		fmt_ns(a[1], sizeof(a[1]), r->p90);
-		fmt_ns(a[2], sizeof(a[2]), r->p99);
-		fmt_ns(a[3], sizeof(a[3]), r->p999);
-		fmt_ns(a[4], sizeof(a[4]), r->max);
-		fmt_ratio(xf, sizeof(xf), shmring_bench_result_x_floor(r));
-		fmt_ratio(xb, sizeof(xb), shmring_bench_result_x_plain(r));
-		fmt_ratio(xp, sizeof(xp), r->x_pipe);
-		fmt_ns(cpu, sizeof(cpu), r->cpu_ns_per_msg);
-		fmt_ns(fl, sizeof(fl), shmring_bench_result_floor(r));
-		fmt_ns(fb, sizeof(fb), shmring_bench_result_plain_floor(r));
+		shmring_bench_fmt_ns(a[0], sizeof(a[0]), r->p50);
+		shmring_bench_fmt_ns(a[1], sizeof(a[1]), r->p90);
+		shmring_bench_fmt_ns(a[2], sizeof(a[2]), r->p99);
+		shmring_bench_fmt_ns(a[3], sizeof(a[3]), r->p999);
+		shmring_bench_fmt_ns(a[4], sizeof(a[4]), r->max);
+		shmring_bench_fmt_ratio(xf, sizeof(xf), shmring_bench_result_x_floor(r));
+		shmring_bench_fmt_ratio(xb, sizeof(xb), shmring_bench_result_x_plain(r));
+		shmring_bench_fmt_ratio(xp, sizeof(xp), r->x_pipe);
+		shmring_bench_fmt_ns(cpu, sizeof(cpu), r->cpu_ns_per_msg);
+		shmring_bench_fmt_ns(fl, sizeof(fl), shmring_bench_result_floor(r));
+		shmring_bench_fmt_ns(fb, sizeof(fb), shmring_bench_result_plain_floor(r));
 		place(pl, sizeof(pl), r);
 		fprintf(f, "%-22s %6s %9s %9s %9s %9s %9s %7s %6s %7s %9s %7s %7s  %s\n",
 			r->mech->name, sz, a[0], a[1], a[2], a[3], a[4], xf, xb, xp, cpu, fl, fb, pl);
@@ -130,18 +130,18 @@ static void tput_rows(FILE *f, const struct shmring_bench_run *run)
 
 		if (r->mode != SHMRING_BENCH_TPUT || r->status == SHMRING_BENCH_SKIPPED)
 			continue;
-		fmt_size(sz, sizeof(sz), r->size);
+		shmring_bench_fmt_size(sz, sizeof(sz), r->size);
 		if (r->status == SHMRING_BENCH_FAILED) {
 			fprintf(f, "%-22s %6s FAILED: %s\n", r->mech->name, sz, r->why);
 			continue;
 		}
-		fmt_count(mps, sizeof(mps), r->msgs_per_s);
+		shmring_bench_fmt_count(mps, sizeof(mps), r->msgs_per_s);
 		snprintf(mbs, sizeof(mbs), "%.1f", r->mb_per_s);
-		fmt_ns(cpu, sizeof(cpu), r->cpu_ns_per_msg);
-		fmt_ratio(xf, sizeof(xf), shmring_bench_result_x_floor(r));
-		fmt_ratio(xp, sizeof(xp), r->x_pipe);
-		fmt_ns(fl, sizeof(fl), shmring_bench_result_floor(r));
-		fmt_ns(fb, sizeof(fb), shmring_bench_result_plain_floor(r));
+		shmring_bench_fmt_ns(cpu, sizeof(cpu), r->cpu_ns_per_msg);
+		shmring_bench_fmt_ratio(xf, sizeof(xf), shmring_bench_result_x_floor(r));
+		shmring_bench_fmt_ratio(xp, sizeof(xp), r->x_pipe);
+		shmring_bench_fmt_ns(fl, sizeof(fl), shmring_bench_result_floor(r));
+		shmring_bench_fmt_ns(fb, sizeof(fb), shmring_bench_result_plain_floor(r));
 		place(pl, sizeof(pl), r);
 		fprintf(f, "%-22s %6s %10s %10s %10s %7s %7s %7s %7s  %s\n", r->mech->name, sz, mps,
 			mbs, cpu, xf, xp, fl, fb, pl);
@@ -172,7 +172,7 @@ static void skipped_rows(FILE *f, const struct shmring_bench_run *run)
 			fprintf(f, "\nNot measured\n");
 			header = true;
 		}
-		fmt_size(sz, sizeof(sz), r->size);
+		shmring_bench_fmt_size(sz, sizeof(sz), r->size);
 		fprintf(f, "  %-22s %-10s from %-7s %s\n", r->mech->name, test_name(r->mode), sz,
 			r->why);
 	}
@@ -258,7 +258,7 @@ void shmring_bench_report_table(FILE *f, const struct shmring_bench_cfg *cfg,
 
 /* ------------------------------------------------------------------ JSON */
 
-static void json_str(FILE *f, const char *s)
+void shmring_bench_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
@@ -362,7 +362,7 @@ void shmring_bench_report_json(FILE *f, const struct shmring_bench_cfg *cfg,
 			if (!fl[k].valid)
 				fputs("null", f);
 			else if (fl[k].kind == F_STR)
-				json_str(f, fl[k].s);
+				shmring_bench_json_str(f, fl[k].s);
 			else if (fl[k].kind == F_BOOL)
 				fputs(fl[k].v != 0 ? "true" : "false", f);
 			else if (fl[k].kind == F_INT)
@@ -377,7 +377,7 @@ void shmring_bench_report_json(FILE *f, const struct shmring_bench_cfg *cfg,
 
 /* ------------------------------------------------------------------- CSV */
 
-static void csv_str(FILE *f, const char *s)
+void shmring_bench_csv_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
@@ -408,7 +408,7 @@ void shmring_bench_report_csv(FILE *f, const struct shmring_bench_cfg *cfg,
 			if (!fl[k].valid)
 				continue;
 			if (fl[k].kind == F_STR)
-				csv_str(f, fl[k].s);
+				shmring_bench_csv_str(f, fl[k].s);
 			else if (fl[k].kind == F_BOOL)
 				fputs(fl[k].v != 0 ? "true" : "false", f);
 			else if (fl[k].kind == F_INT)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
+#include "bench/scale.h"
 
 #define MS 1000000ull
 
@@ -37,10 +38,27 @@ static void usage(FILE *f)
 		"  --json           a JSON array of results on stdout instead of the table\n"
 		"  --csv            CSV on stdout instead of the table\n"
 		"  --plot DIR       also draw latency CDFs and throughput bars into DIR (gnuplot)\n"
-		"  --list           list the mechanisms built into this binary\n"
+		"  --list           list the mechanisms built into this binary (with\n"
+		"                   --scaling: those of the scaling runs)\n"
 		"  -h, --help       this help\n"
 		"\n"
-		"Exit status: 0 all measured, 1 a measurement failed, 2 usage.\n");
+		"Scaling (--scaling): one-way throughput against the number of producer\n"
+		"processes for the many-producer rings and peers, each producer and consumer\n"
+		"its own process, then the message ring against its record size.\n"
+		"  --scaling           run the scaling tests instead of the table above\n"
+		"  --producers LIST    producer counts (default 1,2,4,8,16; at most %u)\n"
+		"  --consumers LIST    consumer counts (default 1,2; at most %u)\n"
+		"  --msg-sizes LIST    record sizes of the message-ring sweep (default\n"
+		"                      16,64,256,1K,4K,16K,64K; 'none' to leave it out)\n"
+		"  --msg-producers LIST producers of that sweep (default 1,4)\n"
+		"  --spread            deal every process over the two CPUs in turn (default:\n"
+		"                      consumers on the first CPU, producers on the second)\n"
+		"  --sizes, --duration, --only, --skip, --cpus, --no-retry, --json, --csv,\n"
+		"  --plot DIR (throughput against producers, and against record size) apply;\n"
+		"  the default is 8 and 64 B, 200 ms a figure (--full: 1 s).\n"
+		"\n"
+		"Exit status: 0 all measured, 1 a measurement failed, 2 usage.\n",
+		SHMRING_BENCH_SCALE_MAX_PRODUCERS, SHMRING_BENCH_SCALE_MAX_CONSUMERS);
 }
 
 static int parse_size(const char *s, unsigned *out)
@@ -89,6 +107,34 @@ static int parse_sizes(const char *arg, struct shmring_bench_cfg *cfg)
 	return rc == 0 && cfg->nsizes == 0 ? -EINVAL : rc;
 }
 
+/* A comma-separated list of counts 1..max into out; 'none' (when allowed)
+ * is the empty list. */
+static int parse_counts(const char *opt, const char *arg, unsigned max, unsigned *out, unsigned *n)
+{
+	char *copy = strdup(arg), *save = NULL;
+	int rc = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	*n = 0;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char *end;
+		unsigned long v = strtoul(t, &end, 10);
+
+		if (end == t || *end || v < 1 || v > max ||
+		    *n == SHMRING_BENCH_SCALE_MAX_LIST || (*n && v <= out[*n - 1])) {
+			fprintf(stderr, "shmring bench: bad %s '%s' (rising counts 1..%u, at most "
+					"%u of them)\n",
+				opt, arg, max, SHMRING_BENCH_SCALE_MAX_LIST);
+			rc = -EINVAL;
+			break;
+		}
+		out[(*n)++] = (unsigned)v;
+	}
+	free(copy);
+	return rc == 0 && *n == 0 ? -EINVAL : rc;
+}
+
 static int parse_cpus(const char *arg, struct shmring_bench_cfg *cfg)
 {
 	char *end;
@@ -105,8 +151,9 @@ static int parse_cpus(const char *arg, struct shmring_bench_cfg *cfg)
 }
 
 /* Mark the mechanisms named in LIST in sel[] with val; -EINVAL for a name
- * this binary does not have. */
-static int select_list(const char *arg, bool *sel, bool val)
+ * this binary does not have. names[0..n) are the table's names. */
+static int select_list(const char *arg, const char *const *names, size_t n, const char *hint,
+		       bool *sel, bool val)
 {
 	char *copy = strdup(arg), *save = NULL;
 	int rc = 0;
@@ -116,16 +163,16 @@ static int select_list(const char *arg, bool *sel, bool val)
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		bool found = false;
 
-		for (size_t i = 0; i < shmring_bench_nmechs; i++) {
-			if (strcmp(shmring_bench_mechs[i]->name, t) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(names[i], t) == 0) {
 				sel[i] = val;
 				found = true;
 			}
 		}
 		if (!found) {
 			fprintf(stderr, "shmring bench: no mechanism '%s' in this build "
-					"(see shmring bench --list)\n",
-				t);
+					"(see shmring bench%s --list)\n",
+				t, hint);
 			rc = -EINVAL;
 		}
 	}
@@ -138,14 +185,35 @@ static void list_mechs(void)
 	for (size_t i = 0; i < shmring_bench_nmechs; i++) {
 		const struct shmring_bench_mech *m = shmring_bench_mechs[i];
 
-		printf("%-22s %-14s %s\n", m->name,
-		       (m->modes & SHMRING_BENCH_TPUT) ? "rtt,throughput" : "rtt", m->desc);
+		const char *modes = m->modes == SHMRING_BENCH_RTT	 ? "rtt"
+				    : m->modes == SHMRING_BENCH_TPUT ? "throughput"
+								     : "rtt,throughput";
+
+		printf("%-22s %-14s %s\n", m->name, modes, m->desc);
 	}
 #ifndef SHMRING_HAVE_DPDK_RING
 	printf("%-22s %-14s %s\n", "(dpdk-ring)", "-", "not built: DPDK (libdpdk) not found");
 #endif
 #ifndef SHMRING_HAVE_CK
 	printf("%-22s %-14s %s\n", "(ck-ring)", "-",
+	       "not built: Concurrency Kit (ck) not found");
+#endif
+}
+
+static void list_scale_mechs(void)
+{
+	for (size_t i = 0; i < shmring_bench_scale_nmechs; i++) {
+		const struct shmring_bench_scale_mech *m = shmring_bench_scale_mechs[i];
+
+		printf("%-22s %-14s %s\n", m->name,
+		       (m->flags & SHMRING_BENCH_SCALE_MSG) ? "producers,records" : "producers",
+		       m->desc);
+	}
+#ifndef SHMRING_HAVE_DPDK_RING
+	printf("%-22s %-14s %s\n", "(dpdk-ring-mp)", "-", "not built: DPDK (libdpdk) not found");
+#endif
+#ifndef SHMRING_HAVE_CK
+	printf("%-22s %-14s %s\n", "(ck-ring-mp)", "-",
 	       "not built: Concurrency Kit (ck) not found");
 #endif
 }
@@ -177,10 +245,123 @@ static void set_times(struct shmring_bench_cfg *cfg, unsigned long long run_ms)
 	cfg->warm_ns = cfg->run_ns / 5;
 }
 
+/* The selected entries of a table of names: --only, then --skip. 0, or 2
+ * (usage) after saying why. */
+static int choose(const char *only, const char *skip, const char *const *names, size_t n,
+		  const char *hint, size_t *chosen, size_t *nchosen)
+{
+	bool sel[64];
+
+	if (n > 64)
+		return 2;
+	for (size_t i = 0; i < n; i++)
+		sel[i] = !only;
+	if (only && select_list(only, names, n, hint, sel, true) != 0)
+		return 2;
+	if (skip && select_list(skip, names, n, hint, sel, false) != 0)
+		return 2;
+	*nchosen = 0;
+	for (size_t i = 0; i < n; i++)
+		if (sel[i])
+			chosen[(*nchosen)++] = i;
+	if (*nchosen == 0) {
+		fprintf(stderr, "shmring bench: no mechanism selected\n");
+		return 2;
+	}
+	return 0;
+}
+
+static int run_table(struct shmring_bench_cfg *cfg, const char *only, const char *skip,
+		     bool json, bool csv, const char *plot_dir)
+{
+	const char *names[64];
+	const struct shmring_bench_mech *chosen[64];
+	struct shmring_bench_run run;
+	size_t idx[64], n = 0;
+	int rc;
+
+	if (shmring_bench_nmechs > 64)
+		return 1;
+	for (size_t i = 0; i < shmring_bench_nmechs; i++)
+		names[i] = shmring_bench_mechs[i]->name;
+	rc = choose(only, skip, names, shmring_bench_nmechs, "", idx, &n);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		chosen[i] = shmring_bench_mechs[idx[i]];
+
+	rc = shmring_bench_run_all(cfg, chosen, n, &run);
+	if (rc) {
+		fprintf(stderr, "\nshmring bench: %s\n", strerror(-rc));
+		shmring_bench_run_free(&run);
+		return 1;
+	}
+	if (json)
+		shmring_bench_report_json(stdout, cfg, &run);
+	else if (csv)
+		shmring_bench_report_csv(stdout, cfg, &run);
+	else
+		shmring_bench_report_table(stdout, cfg, &run);
+	fflush(stdout);
+	if (plot_dir)
+		shmring_bench_plot(plot_dir, cfg, &run);
+
+	rc = 0;
+	for (size_t i = 0; i < run.nres; i++)
+		if (run.res[i].status == SHMRING_BENCH_FAILED)
+			rc = 1;
+	shmring_bench_run_free(&run);
+	return rc;
+}
+
+static int run_scaling(struct shmring_bench_scale_cfg *cfg, const char *only, const char *skip,
+		       bool json, bool csv, const char *plot_dir)
+{
+	const char *names[64];
+	const struct shmring_bench_scale_mech *chosen[64];
+	struct shmring_bench_scale_run run;
+	size_t idx[64], n = 0;
+	int rc;
+
+	if (shmring_bench_scale_nmechs > 64)
+		return 1;
+	for (size_t i = 0; i < shmring_bench_scale_nmechs; i++)
+		names[i] = shmring_bench_scale_mechs[i]->name;
+	rc = choose(only, skip, names, shmring_bench_scale_nmechs, " --scaling", idx, &n);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		chosen[i] = shmring_bench_scale_mechs[idx[i]];
+
+	rc = shmring_bench_scale_run_all(cfg, chosen, n, &run);
+	if (rc) {
+		fprintf(stderr, "\nshmring bench: %s\n", strerror(-rc));
+		shmring_bench_scale_run_free(&run);
+		return 1;
+	}
+	if (json)
+		shmring_bench_scale_report_json(stdout, cfg, &run);
+	else if (csv)
+		shmring_bench_scale_report_csv(stdout, cfg, &run);
+	else
+		shmring_bench_scale_report_table(stdout, cfg, &run);
+	fflush(stdout);
+	if (plot_dir)
+		shmring_bench_scale_plot(plot_dir, cfg, &run);
+
+	rc = 0;
+	for (size_t i = 0; i < run.nres; i++)
+		if (run.res[i].status == SHMRING_BENCH_FAILED)
+			rc = 1;
+	shmring_bench_scale_run_free(&run);
+	return rc;
+}
+
 int shmring_cmd_bench(int argc, char **argv)
 {
 	enum { O_QUICK = 256, O_FULL, O_SIZES, O_DURATION, O_ONLY, O_SKIP, O_CPUS, O_JSON, O_CSV,
-	       O_PLOT, O_LIST, O_NORETRY, O_RTT, O_TPUT };
+	       O_PLOT, O_LIST, O_NORETRY, O_RTT, O_TPUT, O_SCALING, O_PRODUCERS, O_CONSUMERS,
+	       O_MSG_SIZES, O_MSG_PRODUCERS, O_SPREAD };
 	static const struct option opts[] = {
 		{"quick", no_argument, NULL, O_QUICK},
 		{"full", no_argument, NULL, O_FULL},
@@ -196,22 +377,27 @@ int shmring_cmd_bench(int argc, char **argv)
 		{"no-retry", no_argument, NULL, O_NORETRY},
 		{"rtt-only", no_argument, NULL, O_RTT},
 		{"tput-only", no_argument, NULL, O_TPUT},
+		{"scaling", no_argument, NULL, O_SCALING},
+		{"producers", required_argument, NULL, O_PRODUCERS},
+		{"consumers", required_argument, NULL, O_CONSUMERS},
+		{"msg-sizes", required_argument, NULL, O_MSG_SIZES},
+		{"msg-producers", required_argument, NULL, O_MSG_PRODUCERS},
+		{"spread", no_argument, NULL, O_SPREAD},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct shmring_bench_cfg cfg;
-	struct shmring_bench_run run;
-	const struct shmring_bench_mech *chosen[64];
-	bool sel[64], only_given = false, full = false, json = false, csv = false;
-	bool sizes_given = false, cpus_given = false;
+	struct shmring_bench_scale_cfg scfg;
+	struct shmring_bench_cfg *cfg = &scfg.base;
+	bool full = false, json = false, csv = false, list = false, scaling = false;
+	bool sizes_given = false, cpus_given = false, modes_given = false;
+	bool scale_opt = false, msg_sizes_given = false;
 	const char *plot_dir = NULL, *only = NULL, *skip = NULL;
 	unsigned long long duration_ms = 0;
-	size_t n = 0;
-	int opt, rc;
+	int opt;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.modes = SHMRING_BENCH_RTT | SHMRING_BENCH_TPUT;
-	cfg.retry = true;
+	memset(&scfg, 0, sizeof(scfg));
+	cfg->modes = SHMRING_BENCH_RTT | SHMRING_BENCH_TPUT;
+	cfg->retry = true;
 	optind = 0; /* glibc: start afresh, whatever the dispatcher parsed */
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -222,7 +408,7 @@ int shmring_cmd_bench(int argc, char **argv)
 			full = true;
 			break;
 		case O_SIZES:
-			if (parse_sizes(optarg, &cfg) != 0)
+			if (parse_sizes(optarg, cfg) != 0)
 				return 2;
 			sizes_given = true;
 			break;
@@ -240,13 +426,12 @@ int shmring_cmd_bench(int argc, char **argv)
 		}
 		case O_ONLY:
 			only = optarg;
-			only_given = true;
 			break;
 		case O_SKIP:
 			skip = optarg;
 			break;
 		case O_CPUS:
-			if (parse_cpus(optarg, &cfg) != 0) {
+			if (parse_cpus(optarg, cfg) != 0) {
 				fprintf(stderr, "shmring bench: bad --cpus '%s' (A,B)\n", optarg);
 				return 2;
 			}
@@ -262,16 +447,59 @@ int shmring_cmd_bench(int argc, char **argv)
 			plot_dir = optarg;
 			break;
 		case O_LIST:
-			list_mechs();
-			return 0;
+			list = true;
+			break;
 		case O_NORETRY:
-			cfg.retry = false;
+			cfg->retry = false;
 			break;
 		case O_RTT:
-			cfg.modes = SHMRING_BENCH_RTT;
+			cfg->modes = SHMRING_BENCH_RTT;
+			modes_given = true;
 			break;
 		case O_TPUT:
-			cfg.modes = SHMRING_BENCH_TPUT;
+			cfg->modes = SHMRING_BENCH_TPUT;
+			modes_given = true;
+			break;
+		case O_SCALING:
+			scaling = true;
+			break;
+		case O_PRODUCERS:
+			if (parse_counts("--producers", optarg, SHMRING_BENCH_SCALE_MAX_PRODUCERS,
+					 scfg.producers, &scfg.nproducers) != 0)
+				return 2;
+			scale_opt = true;
+			break;
+		case O_CONSUMERS:
+			if (parse_counts("--consumers", optarg, SHMRING_BENCH_SCALE_MAX_CONSUMERS,
+					 scfg.consumers, &scfg.nconsumers) != 0)
+				return 2;
+			scale_opt = true;
+			break;
+		case O_MSG_SIZES: {
+			struct shmring_bench_cfg tmp;
+
+			scale_opt = true;
+			msg_sizes_given = true;
+			if (strcmp(optarg, "none") == 0) {
+				scfg.nmsg_sizes = 0;
+				break;
+			}
+			if (parse_sizes(optarg, &tmp) != 0)
+				return 2;
+			scfg.nmsg_sizes = tmp.nsizes;
+			memcpy(scfg.msg_sizes, tmp.sizes, sizeof(tmp.sizes));
+			break;
+		}
+		case O_MSG_PRODUCERS:
+			if (parse_counts("--msg-producers", optarg,
+					 SHMRING_BENCH_SCALE_MAX_PRODUCERS, scfg.msg_producers,
+					 &scfg.nmsg_producers) != 0)
+				return 2;
+			scale_opt = true;
+			break;
+		case O_SPREAD:
+			scfg.placement = SHMRING_BENCH_SPREAD;
+			scale_opt = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -290,62 +518,68 @@ int shmring_cmd_bench(int argc, char **argv)
 		fprintf(stderr, "shmring bench: --json and --csv exclude each other\n");
 		return 2;
 	}
-	if (shmring_bench_nmechs > 64)
-		return 1;
+	if (scaling && modes_given) {
+		fprintf(stderr, "shmring bench: --rtt-only and --tput-only have no meaning with "
+				"--scaling (it measures throughput)\n");
+		return 2;
+	}
+	if (!scaling && scale_opt) {
+		fprintf(stderr, "shmring bench: --producers, --consumers, --msg-sizes, "
+				"--msg-producers and --spread need --scaling\n");
+		return 2;
+	}
+	if (list) {
+		if (scaling)
+			list_scale_mechs();
+		else
+			list_mechs();
+		return 0;
+	}
 
 	if (!sizes_given) {
 		static const unsigned quick[] = {8, 64}, all[] = {8, 64, 1024, 65536};
-		const unsigned *s = full ? all : quick;
+		/* Scaling: the two sizes of the issue in either case; --full only
+		 * lengthens each figure. */
+		const unsigned *s = full && !scaling ? all : quick;
 
-		cfg.nsizes = full ? 4 : 2;
-		memcpy(cfg.sizes, s, cfg.nsizes * sizeof(*s));
+		cfg->nsizes = full && !scaling ? 4 : 2;
+		memcpy(cfg->sizes, s, cfg->nsizes * sizeof(*s));
 	}
-	set_times(&cfg, duration_ms ? duration_ms : full ? 1000 : 250);
-	cfg.floor_chunks = full ? 64 : 24;
-	if (!cpus_given && default_cpus(&cfg) != 0) {
+	set_times(cfg, duration_ms ? duration_ms : full ? 1000 : scaling ? 200 : 250);
+	cfg->floor_chunks = full ? 64 : 24;
+	if (!cpus_given && default_cpus(cfg) != 0) {
 		fprintf(stderr, "shmring bench: cannot read this process's CPUs\n");
 		return 1;
 	}
-	if (cpus_given && cfg.cpu[0] == cfg.cpu[1])
+	if (cpus_given && cfg->cpu[0] == cfg->cpu[1])
 		fprintf(stderr, "shmring bench: both processes on CPU %d: busy-polling figures "
 				"mean little\n",
-			cfg.cpu[0]);
+			cfg->cpu[0]);
+	cfg->progress = isatty(STDERR_FILENO);
+	if (!scaling)
+		return run_table(cfg, only, skip, json, csv, plot_dir);
 
-	for (size_t i = 0; i < shmring_bench_nmechs; i++)
-		sel[i] = !only_given;
-	if (only && select_list(only, sel, true) != 0)
-		return 2;
-	if (skip && select_list(skip, sel, false) != 0)
-		return 2;
-	for (size_t i = 0; i < shmring_bench_nmechs; i++)
-		if (sel[i])
-			chosen[n++] = shmring_bench_mechs[i];
-	if (n == 0) {
-		fprintf(stderr, "shmring bench: no mechanism selected\n");
-		return 2;
+	if (!scfg.nproducers) {
+		static const unsigned p[] = {1, 2, 4, 8, 16};
+
+		scfg.nproducers = 5;
+		memcpy(scfg.producers, p, sizeof(p));
 	}
-	cfg.progress = isatty(STDERR_FILENO);
-
-	rc = shmring_bench_run_all(&cfg, chosen, n, &run);
-	if (rc) {
-		fprintf(stderr, "\nshmring bench: %s\n", strerror(-rc));
-		shmring_bench_run_free(&run);
-		return 1;
+	if (!scfg.nconsumers) {
+		scfg.nconsumers = 2;
+		scfg.consumers[0] = 1;
+		scfg.consumers[1] = 2;
 	}
-	if (json)
-		shmring_bench_report_json(stdout, &cfg, &run);
-	else if (csv)
-		shmring_bench_report_csv(stdout, &cfg, &run);
-	else
-		shmring_bench_report_table(stdout, &cfg, &run);
-	fflush(stdout);
-	if (plot_dir)
-		shmring_bench_plot(plot_dir, &cfg, &run);
+	if (!msg_sizes_given) {
+		static const unsigned m[] = {16, 64, 256, 1024, 4096, 16384, 65536};
 
-	rc = 0;
-	for (size_t i = 0; i < run.nres; i++)
-		if (run.res[i].status == SHMRING_BENCH_FAILED)
-			rc = 1;
-	shmring_bench_run_free(&run);
-	return rc;
+		scfg.nmsg_sizes = 7;
+		memcpy(scfg.msg_sizes, m, sizeof(m));
+	}
+	if (!scfg.nmsg_producers) {
+		scfg.nmsg_producers = 2;
+		scfg.msg_producers[0] = 1;
+		scfg.msg_producers[1] = 4;
+	}
+	return run_scaling(&scfg, only, skip, json, csv, plot_dir);
 }

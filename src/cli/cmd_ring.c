@@ -36,23 +36,37 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+static const char *const kind_names[] = {
+	[SHMRING_KIND_SPSC] = "spsc", [SHMRING_KIND_MPSC] = "mpsc", [SHMRING_KIND_SPMC] = "spmc",
+	[SHMRING_KIND_MPMC] = "mpmc", [SHMRING_KIND_MSG] = "msg",
+};
+
 static const char *kind_name(uint32_t kind)
 {
-	switch (kind) {
-	case SHMRING_KIND_SPSC:
-		return "spsc";
-	default:
-		return "unknown";
-	}
+	if (kind < sizeof(kind_names) / sizeof(kind_names[0]) && kind_names[kind])
+		return kind_names[kind];
+	return "unknown";
 }
 
 static int parse_kind(const char *s, uint32_t *kind)
 {
-	if (!strcmp(s, "spsc")) {
-		*kind = SHMRING_KIND_SPSC;
-		return 0;
+	for (uint32_t k = 0; k < sizeof(kind_names) / sizeof(kind_names[0]); k++) {
+		if (kind_names[k] && !strcmp(s, kind_names[k])) {
+			*kind = k;
+			return 0;
+		}
 	}
 	return -EINVAL;
+}
+
+/* "spsc", or for a message ring "msg" with its producer/consumer counts. */
+static const char *kind_label(const struct shmring_info *in, char *buf, size_t size)
+{
+	if (in->kind != SHMRING_KIND_MSG)
+		return kind_name(in->kind);
+	snprintf(buf, size, "msg-%s%s", (in->flags & SHMRING_CREATE_MULTI_PRODUCER) ? "mp" : "sp",
+		 (in->flags & SHMRING_CREATE_MULTI_CONSUMER) ? "mc" : "sc");
+	return buf;
 }
 
 int shmring_cmd_create(int argc, char **argv)
@@ -61,6 +75,7 @@ int shmring_cmd_create(int argc, char **argv)
 		{"kind", required_argument, 0, 'k'}, {"slot-size", required_argument, 0, 's'},
 		{"capacity", required_argument, 0, 'c'}, {"mode", required_argument, 0, 'm'},
 		{"force", no_argument, 0, 'f'},      {"prefault", no_argument, 0, 'p'},
+		{"multi-producer", no_argument, 0, 'P'}, {"multi-consumer", no_argument, 0, 'C'},
 		{"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
 	struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 64, .capacity = 4096};
 	uint64_t v;
@@ -68,11 +83,14 @@ int shmring_cmd_create(int argc, char **argv)
 	int c, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "k:s:c:m:fph", lo, NULL)) != -1) {
+	bool capacity_set = false;
+
+	while ((c = getopt_long(argc, argv, "k:s:c:m:fpPCh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			if (parse_kind(optarg, &o.kind) < 0) {
-				fprintf(stderr, "shmring create: unknown kind '%s' (spsc)\n", optarg);
+				fprintf(stderr, "shmring create: unknown kind '%s' "
+						"(spsc, mpsc, spmc, mpmc, msg)\n", optarg);
 				return 2;
 			}
 			break;
@@ -88,10 +106,12 @@ int shmring_cmd_create(int argc, char **argv)
 			if (parse_size(optarg, &v) < 0 || v < 2 || v > SHMRING_MAX_CAPACITY ||
 			    (v & (v - 1))) {
 				fprintf(stderr, "shmring create: capacity must be a power of two, "
-						"2..%llu slots\n", (unsigned long long)SHMRING_MAX_CAPACITY);
+						"2..%llu slots (msg: bytes)\n",
+					(unsigned long long)SHMRING_MAX_CAPACITY);
 				return 2;
 			}
 			o.capacity = v;
+			capacity_set = true;
 			break;
 		case 'm': {
 			char *end;
@@ -110,10 +130,20 @@ int shmring_cmd_create(int argc, char **argv)
 		case 'p':
 			o.flags |= SHMRING_CREATE_PREFAULT;
 			break;
+		case 'P':
+			o.flags |= SHMRING_CREATE_MULTI_PRODUCER;
+			break;
+		case 'C':
+			o.flags |= SHMRING_CREATE_MULTI_CONSUMER;
+			break;
 		case 'h':
-			printf("usage: shmring create [--kind spsc] [--slot-size BYTES] "
-			       "[--capacity SLOTS] [--mode OCTAL] [--force] [--prefault] NAME\n\n"
+			printf("usage: shmring create [--kind spsc|mpsc|spmc|mpmc|msg] "
+			       "[--slot-size BYTES] [--capacity N] [--multi-producer] "
+			       "[--multi-consumer] [--mode OCTAL] [--force] [--prefault] NAME\n\n"
 			       "Create a ring (default: spsc, 64-byte slots, 4096 slots, mode 0600).\n"
+			       "For --kind msg, --slot-size is the largest record and --capacity the "
+			       "bytes of the record area\n(default 1 MiB); --multi-producer and "
+			       "--multi-consumer allow many of each (the fixed kinds imply them).\n"
 			       "--force replaces an existing ring of that name; --prefault touches "
 			       "every page now.\n");
 			return 0;
@@ -125,6 +155,8 @@ int shmring_cmd_create(int argc, char **argv)
 		fprintf(stderr, "usage: shmring create [OPTIONS] NAME (see --help)\n");
 		return 2;
 	}
+	if (o.kind == SHMRING_KIND_MSG && !capacity_set)
+		o.capacity = 1u << 20;
 	rc = shmring_create(argv[optind], &o, SHMRING_OBSERVER, &r);
 	if (rc < 0) {
 		shmring_cli_error(argv[optind], rc);
@@ -167,13 +199,15 @@ static void print_time(uint64_t ns)
 
 static void stat_json(const char *name, const struct shmring_info *in, uint64_t count)
 {
+	char kb[16];
+
 	printf("{\"name\":\"%s\",\"kind\":\"%s\",\"layout_version\":%u,\"capacity\":%" PRIu64
 	       ",\"slot_size\":%u,\"slot_stride\":%u,\"total_size\":%" PRIu64
 	       ",\"creator_uid\":%u,\"creator_pid\":%u,\"ctime_ns\":%" PRIu64
 	       ",\"produced\":%" PRIu64 ",\"consumed\":%" PRIu64 ",\"count\":%" PRIu64
 	       ",\"full_waits\":%" PRIu64 ",\"empty_waits\":%" PRIu64 ",\"wakes\":%" PRIu64
 	       ",\"producers\":%u,\"consumers\":%u}\n",
-	       name, kind_name(in->kind), in->layout_version, in->capacity, in->slot_size,
+	       name, kind_label(in, kb, sizeof(kb)), in->layout_version, in->capacity, in->slot_size,
 	       in->slot_stride, in->total_size, in->creator_uid, in->creator_pid, in->ctime_ns,
 	       in->produced, in->consumed, count, in->full_waits, in->empty_waits, in->wakes,
 	       in->producers, in->consumers);
@@ -212,12 +246,19 @@ int shmring_cmd_stat(int argc, char **argv)
 		if (json) {
 			stat_json(argv[i], &in, shmring_count(r));
 		} else {
+			char kb[16];
+
 			printf("%s\n", argv[i]);
-			printf("  kind          %s (layout v%u)\n", kind_name(in.kind),
+			printf("  kind          %s (layout v%u)\n", kind_label(&in, kb, sizeof(kb)),
 			       in.layout_version);
-			printf("  capacity      %" PRIu64 " slots of %u bytes (stride %u), %" PRIu64
-			       " bytes mapped\n", in.capacity, in.slot_size, in.slot_stride,
-			       in.total_size);
+			if (in.kind == SHMRING_KIND_MSG)
+				printf("  capacity      %" PRIu64 " bytes of records of up to %u bytes, "
+				       "%" PRIu64 " bytes mapped\n", in.capacity, in.slot_size,
+				       in.total_size);
+			else
+				printf("  capacity      %" PRIu64 " slots of %u bytes (stride %u), %" PRIu64
+				       " bytes mapped\n", in.capacity, in.slot_size, in.slot_stride,
+				       in.total_size);
 			printf("  created       ");
 			print_time(in.ctime_ns);
 			printf(" by uid %u pid %u\n", in.creator_uid, in.creator_pid);

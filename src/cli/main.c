@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{"rm", shmring_cmd_rm, "remove rings by name"},
 	{"stat", shmring_cmd_stat, "show a ring's header, positions, participants and counters"},
 	{"bench", shmring_cmd_bench, "measure IPC latency and throughput, side by side"},
+	{"stress", shmring_cmd_stress, "many producer processes on one ring; verify every message"},
 };
 
 static void usage(FILE *f)

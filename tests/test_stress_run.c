@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/test_stress_run.c - `shmring stress` end to end, one scenario per
+ * test (the scenario is argv[1]):
+ *
+ *   kinds    every kind the tool lists, a few thousand messages per producer
+ *            with the default process counts, plus each wait mode on one kind,
+ *            a --duration run, and the usage errors of single-role kinds
+ *   oversub  16 producers and 4 consumers (as the kind allows) on 2 CPUs,
+ *            with blocking waits
+ *   inject   the verifier's self-test: each injected fault (lose, dup,
+ *            reorder, tear) must fail the run and be counted exactly once
+ *   signal   SIGINT mid-run: exit 130, a clean verdict of what was sent, and
+ *            the ring removed
+ *   long     every kind for 10 s, and the oversubscribed set for 10 s
+ *
+ * Every run must leave no ring behind. The summary is read from --json.
+ */
+#include "helpers.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+
+#define OUT_MAX (64 * 1024)
+
+static char tool[4096];
+static char out_path[128], err_path[128];
+static int failures;
+
+#define CHECK(cond, ...)                                                                   \
+	do {                                                                               \
+		if (!(cond)) {                                                             \
+			printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);             \
+			printf(__VA_ARGS__);                                               \
+			printf("\n");                                                      \
+			failures++;                                                        \
+		}                                                                          \
+	} while (0)
+
+/* What the test knows of each kind's roles; a kind it does not know yet is
+ * run with the tool's defaults only. */
+struct kind {
+	char name[32];
+	bool multi_prod, multi_cons;
+};
+
+static const struct {
+	const char *name;
+	bool mp, mc;
+} known[] = {
+	{"spsc", false, false}, {"mpsc", true, false}, {"spmc", false, true},
+	{"mpmc", true, true},   {"msg", true, true},
+};
+
+static struct kind kinds[16];
+static int nkinds;
+
+/* Run the tool with args (NULL-terminated after "stress"); its stdout into
+ * out. Returns the exit status, or -1 if it had to be killed. */
+static int run_tool(char *const *args, unsigned timeout_ms, char *out, size_t outsz)
+{
+	char *argv[40];
+	char err[OUT_MAX];
+	int n = 0, st;
+	pid_t pid;
+
+	argv[n++] = tool;
+	argv[n++] = "stress";
+	for (; *args && n < 39; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	pid = test_spawn(argv, out_path, err_path);
+	st = pid < 0 ? -1 : test_wait_pid(pid, timeout_ms);
+	if (test_read_file(out_path, out, outsz) < 0)
+		out[0] = '\0';
+	if (st != 0 && test_read_file(err_path, err, sizeof(err)) > 0) {
+		/* Only the end: progress lines are many. */
+		size_t len = strlen(err);
+
+		printf("  (stderr of the run, tail) %s", len > 2000 ? err + len - 2000 : err);
+	}
+	return st;
+}
+
+/* The unsigned number after "key": in a flat JSON object. */
+static bool json_u64(const char *js, const char *key, uint64_t *v)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(js, pat);
+	if (!p)
+		return false;
+	*v = strtoull(p + strlen(pat), NULL, 10);
+	return true;
+}
+
+static bool json_true(const char *js, const char *key)
+{
+	char pat[64];
+
+	snprintf(pat, sizeof(pat), "\"%s\":true", key);
+	return strstr(js, pat) != NULL;
+}
+
+static uint64_t field(const char *js, const char *key)
+{
+	uint64_t v = UINT64_MAX;
+
+	CHECK(json_u64(js, key, &v), "no \"%s\" in the summary: %s", key, js);
+	return v;
+}
+
+static bool ring_gone(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/dev/shm%s", name);
+	return access(path, F_OK) != 0;
+}
+
+static void load_kinds(void)
+{
+	char *args[] = {"--list-kinds", NULL};
+	char out[4096], *save = NULL;
+
+	CHECK(run_tool(args, 10000, out, sizeof(out)) == 0, "--list-kinds failed");
+	for (char *line = strtok_r(out, "\n", &save); line && nkinds < 16;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct kind *k = &kinds[nkinds++];
+
+		snprintf(k->name, sizeof(k->name), "%s", line);
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (!strcmp(known[i].name, line)) {
+				k->multi_prod = known[i].mp;
+				k->multi_cons = known[i].mc;
+			}
+	}
+	if (!nkinds)
+		test_skip("the tool lists no ring kind");
+	printf("kinds:");
+	for (int i = 0; i < nkinds; i++)
+		printf(" %s", kinds[i].name);
+	printf("\n");
+}
+
+/*
+ * One clean run: exit 0, no violation, and with --count, exactly
+ * producers x count sent and received. extra: more options, NULL-terminated.
+ */
+static void expect_clean(const char *kind, const char *count, const char *duration,
+			 char *const *extra, unsigned timeout_ms)
+{
+	const char *name = test_ring_name("stress");
+	char *args[32];
+	char out[OUT_MAX];
+	int n = 0, st;
+	uint64_t producers;
+
+	args[n++] = "--kind";
+	args[n++] = (char *)kind;
+	if (count) {
+		args[n++] = "--count";
+		args[n++] = (char *)count;
+	}
+	if (duration) {
+		args[n++] = "--duration";
+		args[n++] = (char *)duration;
+	}
+	args[n++] = "--json";
+	args[n++] = "--quiet";
+	args[n++] = "--name";
+	args[n++] = (char *)name;
+	for (; extra && *extra; extra++)
+		args[n++] = *extra;
+	args[n] = NULL;
+	printf("stress");
+	for (int i = 0; i < n; i++)
+		printf(" %s", args[i]);
+	printf("\n");
+	st = run_tool(args, timeout_ms, out, sizeof(out));
+	printf("  -> exit %d: %s", st, out);
+	CHECK(st == 0, "exit status %d", st);
+	CHECK(json_true(out, "ok"), "verdict not ok");
+	CHECK(field(out, "lost") == 0, "lost");
+	CHECK(field(out, "duplicated") == 0, "duplicated");
+	CHECK(field(out, "out_of_order") == 0, "out of order");
+	CHECK(field(out, "torn") == 0, "torn");
+	CHECK(field(out, "invalid") == 0, "invalid");
+	CHECK(field(out, "crashed") == 0 && field(out, "hung") == 0, "processes failed");
+	producers = field(out, "producers");
+	if (count) {
+		uint64_t want = producers * strtoull(count, NULL, 10);
+
+		CHECK(field(out, "sent") == want, "sent %" PRIu64 ", want %" PRIu64,
+		      field(out, "sent"), want);
+		CHECK(field(out, "received") == want, "received %" PRIu64 ", want %" PRIu64,
+		      field(out, "received"), want);
+	} else {
+		CHECK(field(out, "sent") > 0, "nothing sent in a --duration run");
+		CHECK(field(out, "received") == field(out, "sent"), "received != sent");
+	}
+	CHECK(ring_gone(name), "ring %s left behind", name);
+}
+
+/* Options for a kind with n producers and m consumers where it allows many. */
+static char **roles(const struct kind *k, const char *n, const char *m, char **buf)
+{
+	int i = 0;
+
+	if (k->multi_prod) {
+		buf[i++] = "--producers";
+		buf[i++] = (char *)n;
+	}
+	if (k->multi_cons) {
+		buf[i++] = "--consumers";
+		buf[i++] = (char *)m;
+	}
+	buf[i] = NULL;
+	return buf;
+}
+
+static void scenario_kinds(void)
+{
+	static const char *const waits[] = {"spin", "yield", "park"};
+	const char *rich = kinds[0].name;
+
+	for (int i = 0; i < nkinds; i++) {
+		expect_clean(kinds[i].name, "3000", NULL, NULL, 90000);
+		if (kinds[i].multi_prod && kinds[i].multi_cons)
+			rich = kinds[i].name;
+	}
+	/* Each wait strategy on the kind with the most roles available. */
+	for (size_t w = 0; w < sizeof(waits) / sizeof(waits[0]); w++) {
+		char *extra[] = {"--wait", (char *)waits[w], NULL};
+
+		expect_clean(rich, "1000", NULL, extra, 90000);
+	}
+	expect_clean(rich, NULL, "1", NULL, 60000);
+
+	/* A single-role kind says so, as a usage error. */
+	for (int i = 0; i < nkinds; i++) {
+		char *p2[] = {"--kind", kinds[i].name, "--producers", "2", "--count", "10", NULL};
+		char *c2[] = {"--kind", kinds[i].name, "--consumers", "2", "--count", "10", NULL};
+		char out[OUT_MAX];
+
+		if (!kinds[i].multi_prod)
+			CHECK(run_tool(p2, 10000, out, sizeof(out)) == 2,
+			      "%s accepted 2 producers", kinds[i].name);
+		if (!kinds[i].multi_cons)
+			CHECK(run_tool(c2, 10000, out, sizeof(out)) == 2,
+			      "%s accepted 2 consumers", kinds[i].name);
+	}
+}
+
+static void scenario_oversub(void)
+{
+	static const char *const waits[] = {"park", "adaptive"};
+	int ran = 0;
+
+	for (int i = 0; i < nkinds; i++) {
+		char *buf[8], **r;
+
+		if (!kinds[i].multi_prod && !kinds[i].multi_cons)
+			continue;
+		for (size_t w = 0; w < sizeof(waits) / sizeof(waits[0]); w++) {
+			char *extra[12];
+			int n = 0;
+
+			for (r = roles(&kinds[i], "16", "4", buf); *r; r++)
+				extra[n++] = *r;
+			extra[n++] = "--wait";
+			extra[n++] = (char *)waits[w];
+			extra[n] = NULL;
+			expect_clean(kinds[i].name, "5000", NULL, extra, 120000);
+			ran++;
+		}
+	}
+	if (!ran)
+		test_skip("no kind with many producers or consumers is available yet");
+}
+
+static void scenario_inject(void)
+{
+	static const struct {
+		const char *fault, *counter;
+	} faults[] = {
+		{"lose", "lost"},
+		{"dup", "duplicated"},
+		{"reorder", "out_of_order"},
+		{"tear", "torn"},
+	};
+	static const char *const counters[] = {"lost", "duplicated", "out_of_order", "torn",
+					       "invalid"};
+
+	for (int i = 0; i < nkinds; i++) {
+		for (size_t f = 0; f < sizeof(faults) / sizeof(faults[0]); f++) {
+			const char *name = test_ring_name("inject");
+			char *args[] = {"--kind", kinds[i].name, "--count", "2000",
+					"--inject", (char *)faults[f].fault, "--json",
+					"--quiet", "--seed", "42", "--name", (char *)name, NULL};
+			char out[OUT_MAX];
+			int st;
+
+			printf("stress --kind %s --count 2000 --inject %s\n", kinds[i].name,
+			       faults[f].fault);
+			st = run_tool(args, 90000, out, sizeof(out));
+			printf("  -> exit %d: %s", st, out);
+			CHECK(st == 1, "--inject %s on %s: exit %d, want 1", faults[f].fault,
+			      kinds[i].name, st);
+			CHECK(!json_true(out, "ok"), "verdict ok despite --inject");
+			CHECK(json_true(out, "injected"), "the fault was never made");
+			/* Exactly the injected fault, once, and nothing else. */
+			for (size_t c = 0; c < sizeof(counters) / sizeof(counters[0]); c++)
+				CHECK(field(out, counters[c]) ==
+					      (strcmp(counters[c], faults[f].counter) ? 0u : 1u),
+				      "--inject %s on %s: %s = %" PRIu64, faults[f].fault,
+				      kinds[i].name, counters[c], field(out, counters[c]));
+			CHECK(ring_gone(name), "ring %s left behind after a failed run", name);
+		}
+	}
+}
+
+static void scenario_signal(void)
+{
+	const char *name = test_ring_name("sigint");
+	char *argv[] = {tool, "stress", "--kind", kinds[nkinds - 1].name, "--duration", "60",
+			"--json", "--quiet", "--name", (char *)name, NULL};
+	char out[OUT_MAX];
+	pid_t pid;
+	int st;
+
+	printf("stress --kind %s --duration 60, SIGINT after 1.5 s\n", kinds[nkinds - 1].name);
+	pid = test_spawn(argv, out_path, err_path);
+	CHECK(pid > 0, "spawn");
+	test_sleep_ms(1500);
+	kill(pid, SIGINT);
+	st = test_wait_pid(pid, 30000);
+	test_read_file(out_path, out, sizeof(out));
+	printf("  -> exit %d: %s", st, out);
+	CHECK(st == 130, "exit %d after SIGINT, want 130", st);
+	CHECK(json_true(out, "interrupted"), "not marked interrupted");
+	CHECK(field(out, "lost") == 0 && field(out, "duplicated") == 0, "violations");
+	CHECK(field(out, "sent") > 0 && field(out, "received") == field(out, "sent"),
+	      "sent/received");
+	CHECK(ring_gone(name), "ring %s left behind after SIGINT", name);
+}
+
+static void scenario_long(void)
+{
+	for (int i = 0; i < nkinds; i++) {
+		char *buf[8];
+
+		expect_clean(kinds[i].name, NULL, "10", NULL, 120000);
+		if (kinds[i].multi_prod || kinds[i].multi_cons) {
+			char *extra[12];
+			int n = 0;
+
+			for (char **r = roles(&kinds[i], "16", "4", buf); *r; r++)
+				extra[n++] = *r;
+			extra[n++] = "--wait";
+			extra[n++] = "park";
+			extra[n] = NULL;
+			expect_clean(kinds[i].name, NULL, "10", extra, 120000);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : "kinds";
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	test_build_tool("shmring", tool, sizeof(tool));
+	snprintf(out_path, sizeof(out_path), "/tmp/shmt-stress-%d.out", (int)getpid());
+	snprintf(err_path, sizeof(err_path), "/tmp/shmt-stress-%d.err", (int)getpid());
+	load_kinds();
+	if (!strcmp(what, "kinds"))
+		scenario_kinds();
+	else if (!strcmp(what, "oversub"))
+		scenario_oversub();
+	else if (!strcmp(what, "inject"))
+		scenario_inject();
+	else if (!strcmp(what, "signal"))
+		scenario_signal();
+	else if (!strcmp(what, "long"))
+		scenario_long();
+	else {
+		printf("unknown scenario '%s'\n", what);
+		return 1;
+	}
+	unlink(out_path);
+	unlink(err_path);
+	printf("%s: %s\n", what, failures ? "FAILED" : "ok");
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/test_stress_verify.c - the message format and the verifier of
+ * `shmring stress`, in one process and without a ring: every one-bit
+ * corruption of a message is caught; the merge finds a loss, a duplicate
+ * within one consumer and across two, a reorder, a message never sent, a
+ * producer id out of range, and (past the bitmap) a loss, an extra, and a
+ * loss and an extra that cancel in the count.
+ */
+#include "cli/stress.h"
+#include "helpers.h"
+
+#include <inttypes.h>
+
+static int failures;
+
+#define CHECK(cond, ...)                                                                   \
+	do {                                                                               \
+		if (!(cond)) {                                                             \
+			printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);             \
+			printf(__VA_ARGS__);                                               \
+			printf("\n");                                                      \
+			failures++;                                                        \
+		}                                                                          \
+	} while (0)
+
+#define SEED 0x1234u
+#define ROOM 64u
+
+static void test_format(void)
+{
+	static const size_t rooms[] = {24, 25, 31, 64, 100, 4096};
+	uint8_t buf[4096];
+	struct shmring_stress_hdr h;
+	unsigned lens_zero = 0, lens_max = 0;
+
+	for (size_t r = 0; r < sizeof(rooms) / sizeof(rooms[0]); r++) {
+		for (int records = 0; records < 2; records++) {
+			for (uint64_t seq = 0; seq < 2000; seq++) {
+				size_t n = shmring_stress_build(buf, rooms[r], records, SEED, 3, seq);
+
+				CHECK(records ? n >= SHMRING_STRESS_HDR && n <= rooms[r]
+					      : n == rooms[r],
+				      "length %zu in room %zu", n, rooms[r]);
+				CHECK(shmring_stress_check(buf, n, rooms[r], records, &h) == 0,
+				      "fresh message %" PRIu64 " fails its check", seq);
+				CHECK(h.producer == 3 && h.seq == seq, "header");
+				lens_zero += h.len == 0;
+				lens_max += h.len == rooms[r] - SHMRING_STRESS_HDR;
+				/* The wrong length for a record, or for a slot. */
+				if (records && n < rooms[r])
+					CHECK(shmring_stress_check(buf, n + 1, rooms[r], true, &h) < 0,
+					      "record with a byte too many accepted");
+				if (!records)
+					CHECK(shmring_stress_check(buf, n - 1, rooms[r], false, &h) <
+						      0, "short slot accepted");
+			}
+		}
+	}
+	CHECK(lens_zero > 100 && lens_max > 100, "edges: %u empty, %u full", lens_zero, lens_max);
+}
+
+/* Every single-bit flip of a message, anywhere in it, is caught. */
+static void test_every_bit(void)
+{
+	uint8_t buf[256];
+	struct shmring_stress_hdr h;
+
+	for (int records = 0; records < 2; records++) {
+		for (uint64_t seq = 0; seq < 64; seq++) {
+			size_t n = shmring_stress_build(buf, sizeof(buf), records, SEED, 1, seq);
+
+			for (size_t i = 0; i < n * 8; i++) {
+				buf[i / 8] ^= (uint8_t)(1u << (i % 8));
+				CHECK(shmring_stress_check(buf, n, sizeof(buf), records, &h) < 0,
+				      "flip of bit %zu of message %" PRIu64 " (%zu bytes) missed", i,
+				      seq, n);
+				buf[i / 8] ^= (uint8_t)(1u << (i % 8));
+			}
+		}
+	}
+}
+
+struct fixture {
+	struct shmring_stress_area a;
+	struct shmring_stress_result res;
+};
+
+static void setup(struct fixture *f, unsigned producers, unsigned consumers, uint64_t bits,
+		  uint64_t sent)
+{
+	memset(f, 0, sizeof(*f));
+	if (shmring_stress_area_map(&f->a, producers, consumers, bits, SEED) < 0) {
+		printf("cannot map the area\n");
+		exit(1);
+	}
+	for (unsigned p = 0; p < producers; p++)
+		atomic_store(&f->a.prod[p].sent, sent);
+}
+
+static void give(struct fixture *f, unsigned consumer, uint32_t producer, uint64_t seq)
+{
+	uint8_t buf[ROOM];
+	size_t n = shmring_stress_build(buf, ROOM, false, SEED, producer, seq);
+
+	shmring_stress_record(&f->a, consumer, buf, n, ROOM, false, 0);
+}
+
+/* Deliver 0..sent-1 of every producer, round-robin over consumers, in order,
+ * skipping (producer, seq) skip_p/skip_s. */
+static void give_all(struct fixture *f, uint64_t sent, unsigned skip_p, uint64_t skip_s)
+{
+	unsigned c = 0;
+
+	for (uint64_t s = 0; s < sent; s++)
+		for (unsigned p = 0; p < f->a.producers; p++) {
+			if (p == skip_p && s == skip_s)
+				continue;
+			give(f, c, p, s);
+			c = (c + 1) % f->a.consumers;
+		}
+}
+
+static void verdict(struct fixture *f, const char *what, uint64_t lost, uint64_t dup,
+		    uint64_t ooo, uint64_t torn, uint64_t invalid)
+{
+	struct shmring_stress_result *r = &f->res;
+
+	shmring_stress_verify(&f->a, r);
+	printf("%-40s lost %" PRIu64 " dup %" PRIu64 " ooo %" PRIu64 " torn %" PRIu64
+	       " invalid %" PRIu64 "%s\n",
+	       what, r->lost, r->duplicated, r->out_of_order, r->torn, r->invalid,
+	       r->hashed ? " (hashed)" : "");
+	CHECK(r->lost == lost && r->duplicated == dup && r->out_of_order == ooo &&
+		      r->torn == torn && r->invalid == invalid,
+	      "%s: want lost %" PRIu64 " dup %" PRIu64 " ooo %" PRIu64 " torn %" PRIu64
+	      " invalid %" PRIu64,
+	      what, lost, dup, ooo, torn, invalid);
+	shmring_stress_area_unmap(&f->a);
+}
+
+static void test_merge(void)
+{
+	struct fixture f;
+	uint8_t buf[ROOM];
+	size_t n;
+
+	setup(&f, 3, 2, 256, 200);
+	give_all(&f, 200, 99, 0);
+	verdict(&f, "clean", 0, 0, 0, 0, 0);
+
+	setup(&f, 3, 2, 256, 200);
+	give_all(&f, 200, 1, 77);
+	verdict(&f, "one lost", 1, 0, 0, 0, 0);
+
+	setup(&f, 3, 2, 256, 200);
+	give_all(&f, 200, 99, 0);
+	give(&f, 0, 2, 10);
+	give(&f, 1, 2, 10);
+	/* One repeat is within the consumer that had it; the other is across
+	 * consumers, and that consumer also sees it after later ones. */
+	verdict(&f, "dup within and across consumers", 0, 2, 1, 0, 0);
+
+	setup(&f, 1, 1, 256, 200);
+	give(&f, 0, 0, 1);
+	give(&f, 0, 0, 0);
+	for (uint64_t s = 2; s < 200; s++)
+		give(&f, 0, 0, s);
+	verdict(&f, "reordered", 0, 0, 1, 0, 0);
+
+	setup(&f, 1, 2, 256, 200);
+	give_all(&f, 200, 99, 0);
+	give(&f, 1, 0, 230); /* within the bitmap, but never sent */
+	give(&f, 1, 7, 3);   /* no such producer */
+	verdict(&f, "never sent / no such producer", 0, 0, 0, 0, 2);
+
+	setup(&f, 1, 1, 256, 200);
+	for (uint64_t s = 0; s < 200; s++) {
+		n = shmring_stress_build(buf, ROOM, false, SEED, 0, s);
+		if (s == 50)
+			buf[40] ^= 1;
+		shmring_stress_record(&f.a, 0, buf, n, ROOM, false, 0);
+	}
+	verdict(&f, "torn (counted once)", 0, 0, 0, 1, 0);
+
+	/* Past the bitmap (64 bits, 1000 sent): count and multiset hash. */
+	setup(&f, 2, 2, 64, 1000);
+	give_all(&f, 1000, 99, 0);
+	verdict(&f, "past the bitmap: clean", 0, 0, 0, 0, 0);
+	CHECK(f.res.hashed, "hash path not taken");
+
+	setup(&f, 2, 2, 64, 1000);
+	give_all(&f, 1000, 1, 500);
+	verdict(&f, "past the bitmap: one lost", 1, 0, 0, 0, 0);
+
+	/* 500 missing, 501 twice: the count balances, the sum does not (and
+	 * the second 501 comes after a later one: out of order too). */
+	setup(&f, 1, 1, 64, 1000);
+	for (uint64_t s = 0; s < 1000; s++)
+		give(&f, 0, 0, s == 500 ? 501 : s);
+	verdict(&f, "past the bitmap: lost + extra cancel", 1, 1, 1, 0, 0);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	test_format();
+	test_every_bit();
+	test_merge();
+	printf("%s\n", failures ? "FAILED" : "ok");
+	return failures ? 1 : 0;
+}
