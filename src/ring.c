@@ -888,6 +888,8 @@ unsigned shmring_msg_try_send_burst(shmring_t *r, const struct shmring_msgvec *v
 
 	if (!r || !v || msg_tx_check(r))
 		return 0;
+	if (n > INT32_MAX)
+		n = INT32_MAX; /* the count must fit the int the core returns */
 	k = msg_send_n(r, v, n, false);
 	return k > 0 ? (unsigned)k : 0;
 }
@@ -896,7 +898,7 @@ unsigned shmring_msg_try_send_bulk(shmring_t *r, const struct shmring_msgvec *v,
 {
 	int k;
 
-	if (!r || !v || msg_tx_check(r))
+	if (!r || !v || n > INT32_MAX || msg_tx_check(r))
 		return 0;
 	k = msg_send_n(r, v, n, true);
 	return k > 0 ? (unsigned)k : 0;
@@ -908,6 +910,8 @@ unsigned shmring_msg_try_recv_burst(shmring_t *r, struct shmring_msgvec *v, unsi
 
 	if (!r || !v || msg_rx_check(r))
 		return 0;
+	if (n > INT32_MAX)
+		n = INT32_MAX; /* the count must fit the int the core returns */
 	k = msg_recv_n(r, v, n, false);
 	return k > 0 ? (unsigned)k : 0;
 }
@@ -916,7 +920,7 @@ unsigned shmring_msg_try_recv_bulk(shmring_t *r, struct shmring_msgvec *v, unsig
 {
 	int k;
 
-	if (!r || !v || msg_rx_check(r))
+	if (!r || !v || n > INT32_MAX || msg_rx_check(r))
 		return 0;
 	k = msg_recv_n(r, v, n, true);
 	return k > 0 ? (unsigned)k : 0;

@@ -280,7 +280,7 @@ static inline void sb_produce_msg(struct sb_ctx *c, shmring_t *r)
 {
 	const struct sb_cfg *cfg = c->cfg;
 	uint32_t max = cfg->slot_size;
-	unsigned char *buf = malloc((size_t)max * SB_BATCH + 1);
+	unsigned char *buf = malloc((size_t)max * SB_BATCH + 16);
 	unsigned form = c->index % (cfg->no_zero_copy ? 3u : 4u);
 	uint64_t seq = 0;
 
@@ -297,7 +297,22 @@ static inline void sb_produce_msg(struct sb_ctx *c, shmring_t *r)
 				sched_yield();
 				continue;
 			}
-			sb_fill_rec(p, len, c->index, seq);
+			if (cfg->flags & SHMRING_CREATE_MULTI_CONSUMER) {
+				/* Word stores, as ring.h asks with many consumers
+				 * (see shmring_msg_reserve()). */
+				_Atomic uint64_t *w = p;
+
+				sb_fill_rec(buf, len, c->index, seq);
+				memset(buf + len, 0, 8);
+				for (size_t i = 0; i < len; i += 8) {
+					uint64_t x;
+
+					memcpy(&x, buf + i, 8);
+					atomic_store_explicit(&w[i / 8], x, memory_order_relaxed);
+				}
+			} else {
+				sb_fill_rec(p, len, c->index, seq);
+			}
 			if ((rc = shmring_msg_commit(r, sb_rec_type(c->index, seq))) != 0) {
 				sb_timed_out(c, rc);
 				break;

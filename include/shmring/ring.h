@@ -134,6 +134,10 @@ SHMRING_API int shmring_open(const char *uri, unsigned role, shmring_t **out);
  * Close a handle: its role is released and, when it was the process's last
  * handle on that ring, the mapping is released once no thread can still be
  * looking it up. Messages in the ring stay there. NULL is accepted.
+ * Zero-copy state still held: a peek is released (with many consumers; with
+ * one, the messages stay for the next consumer); a reservation is dropped
+ * with one producer, and published as it stands with many (its slots are
+ * claimed, and an unpublished claim would hold back every consumer).
  * Thread-safe with respect to other handles.
  */
 SHMRING_API int shmring_close(shmring_t *r);
@@ -292,10 +296,14 @@ SHMRING_API ssize_t shmring_msg_recv(shmring_t *r, void *buf, size_t cap, uint32
  * (nothing reserved). With many producers the space is claimed at reserve:
  * consumers reach later records only after this one is committed, so commit
  * soon. Records commit in claim order from the consumers' view.
- * With many consumers, write the record with word-sized (8-byte aligned)
- * stores where you can: a consumer that fell a whole lap behind may probe a
- * header word inside it. It rejects what it reads, but tools such as TSan
- * report the overlap of a plain store with that atomic load.
+ * With many consumers, another consumer may have probed these bytes as a
+ * record header a lap earlier (a claim it then lost) or probe them now (its
+ * position went stale while it was preempted): it rejects what it reads, and
+ * the hardware gives plain stores no trouble, but in C11 terms (and to TSan)
+ * a plain store there races with that atomic load. The copying sends write
+ * such payloads with relaxed 8-byte atomic stores for this reason; a
+ * zero-copy writer that wants to be race-free to the letter does the same
+ * (the buffer is 16-byte aligned and padded to 16 bytes).
  */
 SHMRING_API void *shmring_msg_reserve(shmring_t *r, size_t len);
 SHMRING_API int shmring_msg_commit(shmring_t *r, uint32_t type);
