@@ -115,6 +115,8 @@ struct shmring {
 	struct shmring_ec not_empty;
 	struct shmring_ec not_full;
 	struct shmring_waiter wait;
+	uint64_t nf_pending;    /* units freed since parked producers were last woken */
+	uint64_t nf_batch;      /* wake them once this many are pending */
 	unsigned spsc_tx_held;  /* SPSC zero-copy: slots reserved / peeked */
 	unsigned spsc_rx_held;
 	uint32_t multi;         /* SHMRING_HDR_MULTI_* in effect */

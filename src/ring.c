@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #define INIT_WAIT_NS 1000000000u /* how long an open waits for a creator to finish */
+/* A producer parked on a full ring re-checks this often even unwoken: wakes
+ * for freed space are batched, and a consumer may stop short of a batch. */
+#define NOT_FULL_MAX_SLEEP_NS 10000000u
 
 /* --- Opening ------------------------------------------------------------- */
 
@@ -209,7 +212,15 @@ static int handle_new(struct shmring_map *m, unsigned role, shmring_t **out)
 	ne = shmring__not_empty(r->base);
 	nf = shmring__not_full(r->base);
 	r->not_empty = (struct shmring_ec){.seq = &ne->seq, .waiters = &ne->waiters};
-	r->not_full = (struct shmring_ec){.seq = &nf->seq, .waiters = &nf->waiters};
+	r->not_full = (struct shmring_ec){.seq = &nf->seq, .waiters = &nf->waiters,
+					  .max_sleep_ns = NOT_FULL_MAX_SLEEP_NS};
+	/* An eighth of the ring per wake: producers wake to room for a run of
+	 * sends, and the consumer makes one futex call per that many. */
+	r->nf_batch = r->hdr.kind == SHMRING_KIND_MSG
+			      ? r->hdr.capacity / (8 * shmring_msg_span(r->hdr.slot_size))
+			      : r->hdr.capacity / 8;
+	if (r->nf_batch == 0)
+		r->nf_batch = 1;
 	shmring__waiter_init(&r->wait, SHMRING_WAIT_ADAPTIVE, 0);
 	*out = r;
 	return 0;
@@ -345,6 +356,22 @@ int shmring_set_wait(shmring_t *r, const struct shmring_wait *w)
 
 /* --- Moving messages: fixed slots ---------------------------------------- */
 
+/*
+ * Consumers tell parked producers about freed space in batches (see
+ * shmring__ec_notify_batched()): one wake per nf_batch units freed, and at
+ * once when a consumer finds the ring empty.
+ */
+static inline void freed(shmring_t *r, uint64_t units, _Atomic uint64_t *wakes)
+{
+	shmring__ec_notify_batched(&r->not_full, &r->nf_pending, units, r->nf_batch, wakes);
+}
+
+static inline void drained(shmring_t *r, _Atomic uint64_t *wakes)
+{
+	if (SHMRING_UNLIKELY(r->nf_pending))
+		shmring__ec_flush(&r->not_full, &r->nf_pending, wakes);
+}
+
 /* The SPSC fast paths: taken only when r->fast says the checks passed. */
 static inline unsigned send_n(shmring_t *r, const void *msgs, unsigned n, bool all)
 {
@@ -360,7 +387,9 @@ static inline unsigned recv_n(shmring_t *r, void *msgs, unsigned n, bool all)
 	unsigned k = shmring__spsc_recv(&r->rx, msgs, n, all);
 
 	if (k)
-		shmring__ec_notify(&r->not_full, &r->rx.cons->wakes);
+		freed(r, k, &r->rx.cons->wakes);
+	else
+		drained(r, &r->rx.cons->wakes);
 	return k;
 }
 
@@ -379,7 +408,9 @@ static unsigned recv_multi(shmring_t *r, void *msgs, unsigned n, bool all)
 	unsigned k = r->ops.recv(&r->mrx, msgs, n, all);
 
 	if (k)
-		shmring__ec_notify(&r->not_full, &r->mrx.cons->wakes);
+		freed(r, k, &r->mrx.cons->wakes);
+	else
+		drained(r, &r->mrx.cons->wakes);
 	return k;
 }
 
@@ -693,7 +724,7 @@ int shmring_release_burst(shmring_t *r, unsigned n)
 	if (r->hdr.kind != SHMRING_KIND_SPSC) {
 		rc = r->ops.release(&r->mrx, n);
 		if (rc == 0)
-			shmring__ec_notify(&r->not_full, &r->mrx.cons->wakes);
+			freed(r, n, &r->mrx.cons->wakes);
 		return rc;
 	}
 	if (n == 0 || n > r->spsc_rx_held)
@@ -701,7 +732,7 @@ int shmring_release_burst(shmring_t *r, unsigned n)
 	shmring__spsc_release(&r->rx, n);
 	r->spsc_rx_held = 0;
 	fast_update(r);
-	shmring__ec_notify(&r->not_full, &r->rx.cons->wakes);
+	freed(r, n, &r->rx.cons->wakes);
 	return 0;
 }
 
@@ -751,7 +782,9 @@ static int msg_recv_n(shmring_t *r, struct shmring_msgvec *m, unsigned n, bool a
 	int k = shmring__msg_recv(&r->qrx, m, n, all);
 
 	if (k > 0)
-		shmring__ec_notify(&r->not_full, &r->qrx.cons->wakes);
+		freed(r, (uint64_t)k, &r->qrx.cons->wakes);
+	else if (k == 0)
+		drained(r, &r->qrx.cons->wakes);
 	return k;
 }
 
@@ -878,7 +911,7 @@ int shmring_msg_release(shmring_t *r)
 		return -EPERM;
 	rc = shmring__msg_release(&r->qrx);
 	if (rc == 0)
-		shmring__ec_notify(&r->not_full, &r->qrx.cons->wakes);
+		freed(r, 1, &r->qrx.cons->wakes);
 	return rc;
 }
 

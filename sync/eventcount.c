@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "sync/eventcount.h"
 #include "sync/futex.h"
+#include "sync/wait.h"
 
 #include <limits.h>
 
@@ -34,8 +35,15 @@ void shmring__ec_cancel(const struct shmring_ec *ec)
 
 int shmring__ec_wait(const struct shmring_ec *ec, uint32_t key, uint64_t deadline)
 {
-	int rc = shmring__futex_wait(ec->seq, key, deadline);
+	int rc;
 
+	if (ec->max_sleep_ns) {
+		uint64_t now = shmring__now_ns();
+
+		if (deadline - now > ec->max_sleep_ns) /* deadline > now: checked by the caller */
+			deadline = now + ec->max_sleep_ns;
+	}
+	rc = shmring__futex_wait(ec->seq, key, deadline);
 	shmring__ec_cancel(ec);
 	return rc;
 }

@@ -28,6 +28,7 @@
 struct shmring_ec {
 	_Atomic uint32_t *seq;
 	_Atomic uint32_t *waiters;
+	uint64_t max_sleep_ns; /* 0, or the longest single sleep (see notify_batched) */
 };
 
 /* Wake every waiter: bump the sequence and futex-wake. Counts into *wakes. */
@@ -45,6 +46,42 @@ static inline void shmring__ec_notify(const struct shmring_ec *ec, _Atomic uint6
 	/* Relaxed: ordered after the publication by the fence above. */
 	if (SHMRING_UNLIKELY(shmring__load_relaxed(ec->waiters) != 0))
 		shmring__ec_wake(ec, wakes);
+}
+
+/*
+ * Batched notify, for the direction where waking on every event costs more
+ * than it buys: producers parked on a full ring. Waking them all for each
+ * freed slot makes a futex call per message and a herd that mostly parks
+ * again; instead, while someone waits, count the units freed (*pending, the
+ * notifier's own) and wake once `batch` of them have gone by. A notifier that
+ * finds the ring empty calls shmring__ec_flush(). A waiter on such an
+ * eventcount sleeps at most max_sleep_ns at a time, so a notifier that stops
+ * short of a batch delays it by that much, never forever.
+ */
+static inline void shmring__ec_notify_batched(const struct shmring_ec *ec, uint64_t *pending,
+					      uint64_t units, uint64_t batch,
+					      _Atomic uint64_t *wakes)
+{
+	/* F-notify, as in shmring__ec_notify(). */
+	shmring__fence_full();
+	/* Relaxed: ordered after the publication by the fence above. */
+	if (SHMRING_UNLIKELY(shmring__load_relaxed(ec->waiters) != 0)) {
+		*pending += units;
+		if (*pending >= batch) {
+			*pending = 0;
+			shmring__ec_wake(ec, wakes);
+		}
+	}
+}
+
+/* Wake waiters for what is pending from shmring__ec_notify_batched(). */
+static inline void shmring__ec_flush(const struct shmring_ec *ec, uint64_t *pending,
+				     _Atomic uint64_t *wakes)
+{
+	if (*pending == 0)
+		return;
+	*pending = 0;
+	shmring__ec_notify(ec, wakes);
 }
 
 /*

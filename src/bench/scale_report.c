@@ -409,7 +409,7 @@ struct field {
 	bool valid;
 };
 
-#define NFIELDS 32
+#define NFIELDS 33
 
 static void row_fields(const struct shmring_bench_scale_cfg *cfg,
 		       const struct shmring_bench_scale_result *r, struct field *fl)
@@ -435,6 +435,7 @@ static void row_fields(const struct shmring_bench_scale_cfg *cfg,
 	STR("reason", ok && !r->stalled ? NULL : r->why);
 	BOOL("stalled", r->stalled, ok);
 	INT("msgs", r->msgs, ok);
+	INT("sent", r->sent, ok);
 	NUM("window_s", r->window_s, ok);
 	NUM("msgs_per_s", r->msgs_per_s, ok);
 	NUM("mb_per_s", r->mb_per_s, ok);
