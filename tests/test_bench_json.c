@@ -322,7 +322,7 @@ static void test_csv(void **state)
 
 static const char *const scale_keys[] = {
 	"mechanism", "description", "test", "wait", "peer", "size", "producers", "consumers",
-	"status", "reason", "stalled", "msgs", "window_s", "msgs_per_s", "mb_per_s",
+	"status", "reason", "stalled", "msgs", "sent", "window_s", "msgs_per_s", "mb_per_s",
 	"cpu_ns_per_msg", "min_share", "x_one_producer", "x_best_peer", "best_peer", "floor_ns",
 	"floor_before_ns", "floor_after_ns", "floor_plain_ns", "floor_plain_before_ns",
 	"floor_plain_after_ns", "placement", "floor_moved", "retried", "pinning", "cpu_a",
