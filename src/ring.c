@@ -58,17 +58,22 @@ static int read_header(void *base, uint64_t size, struct shmring_hdr *h)
 
 	if (size < sizeof(*h))
 		return -SHMRING_ETRUNCATED;
-	/* Acquire: pairs with the release in init_segment(). */
+	/*
+	 * Acquire: pairs with the release in init_segment(). A zero magic means
+	 * the creator is still writing the rest of the header (so its other
+	 * bytes prove nothing yet): wait. Only once the wait is over, judge
+	 * them: all zero is a creator that never finished, anything else is
+	 * not a shmring segment.
+	 */
 	while ((m = shmring__load_acquire(magic)) == 0) {
-		const unsigned char *p = base;
-		bool blank = true;
+		if (shmring__now_ns() >= deadline) {
+			const unsigned char *p = base;
 
-		for (size_t i = 0; i < sizeof(*h) && blank; i++)
-			blank = p[i] == 0;
-		if (!blank)
-			return -SHMRING_EBADMAGIC;
-		if (shmring__now_ns() >= deadline)
+			for (size_t i = 0; i < sizeof(*h); i++)
+				if (p[i])
+					return -SHMRING_EBADMAGIC;
 			return -EAGAIN;
+		}
 		usleep(1000);
 	}
 	memcpy(h, base, sizeof(*h));
