@@ -144,6 +144,7 @@ void shmring__hdr_init(struct shmring_hdr *h, uint32_t kind, uint32_t flags,
 	h->wait_off = SHMRING_WAIT_OFF;
 	h->part_off = SHMRING_PART_OFF;
 	h->slots_off = g->slots_off;
+	h->recovery_ns = SHMRING_DEFAULT_RECOVERY_NS;
 	h->check = shmring__hdr_checksum(h);
 }
 
@@ -178,6 +179,8 @@ int shmring__hdr_validate(const struct shmring_hdr *h, uint64_t seg_size)
 	    h->cons_off != SHMRING_CONS_OFF || h->wait_off != SHMRING_WAIT_OFF ||
 	    h->part_off != SHMRING_PART_OFF)
 		return -SHMRING_EGEOMETRY;
+	if (h->recovery_ns < SHMRING_MIN_RECOVERY_NS || h->recovery_ns > SHMRING_MAX_RECOVERY_NS)
+		return -SHMRING_EGEOMETRY;
 	for (size_t i = 0; i < sizeof(h->reserved) / sizeof(h->reserved[0]); i++)
 		if (h->reserved[i])
 			return -SHMRING_EGEOMETRY;
@@ -187,11 +190,48 @@ int shmring__hdr_validate(const struct shmring_hdr *h, uint64_t seg_size)
 }
 
 /*
- * The other kinds: the consumer position never passes the producer position
- * by more than a capacity (a single producer publishes its position after
- * its slots, so a consumer may be ahead of it), nor trails it by more. While
- * others use the ring the two positions move; a pair is judged only when the
- * consumer position did not change around the read of the producer's.
+ * SPMC: the consumer position may be ahead of the producer's published
+ * position (a single producer stores it after its slots, and one that died
+ * in a send never stored it), but only over slots that were published: the
+ * slot before the consumer position then carries a state of position
+ * cons - 1 at or after FULL (FULL, SKIPPED, READING) or FREE for the next
+ * lap (released), never anything else. Mirrors the SPSC check below.
+ */
+static int spmc_ahead_ok(void *base, const struct shmring_hdr *h, uint64_t cons, uint64_t prod)
+{
+	const unsigned char *slot;
+	uint64_t w, lap, at, x;
+	unsigned shift = 0;
+
+	if (cons - prod > h->capacity)
+		return -SHMRING_ECORRUPT;
+	while ((UINT64_C(1) << shift) < h->capacity)
+		shift++;
+	slot = (const unsigned char *)base + h->slots_off +
+	       ((cons - 1) & (h->capacity - 1)) * h->slot_stride;
+	/* Acquire: compared only, never used to read a payload; keeps the
+	 * caller's re-read of the positions after it. */
+	w = shmring__load_acquire((_Atomic uint64_t *)(void *)slot);
+	lap = (cons - 1) >> shift;
+	at = (lap << 4) | SHMRING_SLOT_FULL;
+	/* lap << 4 | phase of the word, relative to FULL(lap), modulo 2^36 as
+	 * the ring compares them (ringbuf/mring.h, shmring__mring_cmp). */
+	x = ((w >> SHMRING_SLOT_PHASE_SHIFT) - at) & ((UINT64_C(1) << 36) - 1);
+	if (x == 0 || x == SHMRING_SLOT_SKIPPED - SHMRING_SLOT_FULL ||
+	    x == SHMRING_SLOT_READING - SHMRING_SLOT_FULL ||
+	    x == (UINT64_C(1) << 4) + SHMRING_SLOT_FREE - SHMRING_SLOT_FULL)
+		return 0;
+	return -SHMRING_ECORRUPT;
+}
+
+/*
+ * The other kinds: the consumer position never trails the producer's by
+ * more than a capacity. It never passes it with many producers (consumers
+ * take only claimed positions); with a single producer (SPMC) it may, over
+ * published slots only (spmc_ahead_ok()); a message ring with one producer
+ * keeps the old bound of a capacity. While others use the ring the two
+ * positions move; a pair is judged only when the consumer position did not
+ * change around the read of the producer's.
  */
 static int indices_validate_multi(void *base, const struct shmring_hdr *h)
 {
@@ -213,17 +253,49 @@ static int indices_validate_multi(void *base, const struct shmring_hdr *h)
 			continue;
 		if (msg_mc && done > c1)
 			return -SHMRING_ECORRUPT;
-		if (c1 > p)
-			return (mp || c1 - p > h->capacity) ? -SHMRING_ECORRUPT : 0;
+		if (c1 > p) {
+			if (mp)
+				return -SHMRING_ECORRUPT;
+			if (h->kind == SHMRING_KIND_SPMC) {
+				int rc = spmc_ahead_ok(base, h, c1, p);
+
+				/* Acquire, both: after the slot was read. A slot
+				 * judged while either position moved proves nothing. */
+				if (rc && (shmring__load_acquire(&cs->pos) != c1 ||
+					   shmring__load_acquire(&ps->pos) != p))
+					continue;
+				return rc;
+			}
+			return c1 - p > h->capacity ? -SHMRING_ECORRUPT : 0;
+		}
 		return p - c1 > h->capacity ? -SHMRING_ECORRUPT : 0;
 	}
 	return 0; /* too busy to judge: the ring is alive */
+}
+
+/*
+ * The message ring: its positions are byte offsets of records, multiples of
+ * the record alignment (a misaligned one would make a record header straddle
+ * the end of the area). Their relations are judged with the other kinds'.
+ */
+static int indices_validate_msg(void *base, const struct shmring_hdr *h)
+{
+	bool mc = shmring__hdr_multi(h) & SHMRING_HDR_MULTI_CONSUMER;
+	/* Relaxed, all: compared only; a position is a multiple of 16 whenever
+	 * it is read, so no order is needed between the loads. */
+	uint64_t p = shmring__load_relaxed(&shmring__prod_side(base)->pos);
+	uint64_t c = shmring__load_relaxed(&shmring__cons_side(base)->pos);
+	uint64_t d = mc ? shmring__load_relaxed(&shmring__cons_side(base)->done) : 0;
+
+	return (p | c | d) & (SHMRING_REC_ALIGN - 1) ? -SHMRING_ECORRUPT : 0;
 }
 
 int shmring__indices_validate(void *base, const struct shmring_hdr *h)
 {
 	uint64_t prod, cons;
 
+	if (h->kind == SHMRING_KIND_MSG && indices_validate_msg(base, h) < 0)
+		return -SHMRING_ECORRUPT;
 	if (h->kind != SHMRING_KIND_SPSC)
 		return indices_validate_multi(base, h);
 	/* Relaxed: a snapshot for a sanity check; nothing is published by it. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ringbuf/layout.h - the shared-memory layout of a ring segment (version 1).
+ * ringbuf/layout.h - the shared-memory layout of a ring segment (version 2).
  *
  * This file is a contract between processes that may run different builds:
  * fixed-width fields, offsets instead of pointers, explicit padding and a
@@ -12,7 +12,8 @@
  *   384    struct shmring_side      consumer side (written by consumers)
  *   512    struct shmring_waitword  "not empty" eventcount (consumers sleep here)
  *   640    struct shmring_waitword  "not full" eventcount (producers sleep here)
- *   768    struct shmring_part[max_participants]
+ *   768    struct shmring_ctl       presence of each role, repair counters, stalls
+ *   896    struct shmring_part[max_participants], 128 bytes each
  *   slots_off (128-aligned)  capacity * slot_stride bytes of slots
  *
  * Each side and each wait word has 128 bytes to itself: x86's adjacent-line
@@ -26,8 +27,14 @@
  * multi-consumer fixed kinds (MPSC, SPMC, MPMC) use the same slot shape with a
  * different stamp, the slot word below; the record ring (MSG) lays out
  * variable-length records in the slot area instead (struct shmring_rec).
- * Layout version 1 covers all of them: the kind tells a reader which applies,
- * and a reader that does not know a kind refuses the segment.
+ * One layout version covers all of them: the kind tells a reader which
+ * applies, and a reader that does not know a kind refuses the segment.
+ *
+ * Version 2 (failure semantics): participant entries carry a generation, the
+ * claim they hold (so a claim left by a dead process can be found and
+ * repaired) and where they are parked; the slot word names its owner with a
+ * generation; a control block counts live producers and consumers (for
+ * end-of-stream and EPIPE) and every repair.
  */
 #ifndef SHMRING_RINGBUF_LAYOUT_H
 #define SHMRING_RINGBUF_LAYOUT_H
@@ -39,7 +46,7 @@
 #include <stdint.h>
 
 #define SHMRING_MAGIC UINT64_C(0x31474e4952484d53) /* "SHMRING1" little-endian */
-#define SHMRING_LAYOUT_VERSION 1u
+#define SHMRING_LAYOUT_VERSION 2u
 #define SHMRING_CACHELINE 64u
 #define SHMRING_SPACING 128u /* distance between independently written words */
 #define SHMRING_STAMP_SIZE 8u
@@ -71,7 +78,8 @@ struct shmring_hdr {
 	uint64_t wait_off;          /*  96: two wait words, not-empty then not-full */
 	uint64_t part_off;          /* 104 */
 	uint64_t slots_off;         /* 112 */
-	uint64_t reserved[16];      /* 120: zero; room for later versions */
+	uint64_t recovery_ns;       /* 120: default recovery deadline (see shmring_ctl) */
+	uint64_t reserved[15];      /* 128: zero; room for later versions */
 	uint64_t check;             /* 248: FNV-1a 64 over bytes [0, 248) */
 };
 
@@ -90,29 +98,108 @@ struct shmring_side {
 	uint64_t reserved[12];      /*  32 */
 };
 
-/* An eventcount: sleepers wait on `seq`; wakers bump it only if `waiters`. */
+/*
+ * An eventcount: sleepers wait on `seq`; wakers bump it only if `waiters`.
+ * `waiters` is two counters in one word: the low 16 bits count the waiters
+ * parked or about to park, the high 16 bits count parks (a generation), so a
+ * notifier can tell a new sleeper from a count left behind by a waiter that
+ * was killed while parked. `pending` gathers units freed by every consumer
+ * while producers sleep (batched not-full wake-ups).
+ */
 struct shmring_waitword {
 	_Atomic uint32_t seq;       /*   0: futex word */
-	_Atomic uint32_t waiters;   /*   4: processes parked or about to park */
-	uint32_t reserved[30];      /*   8 */
+	_Atomic uint32_t waiters;   /*   4: parks << 16 | waiting */
+	_Atomic uint32_t pending;   /*   8: units freed since the last wake */
+	uint32_t reserved[29];      /*  12 */
 };
+#define SHMRING_WAITERS_COUNT(w) ((w) & 0xffffu)
+#define SHMRING_WAITERS_ONE (UINT32_C(1) | (UINT32_C(1) << 16)) /* added by a park */
+
+/*
+ * The control block: what every participant may need to know about the
+ * others, written only on attach, detach, repair and stall (never per
+ * message), so it stays in every reader's cache.
+ *
+ * producers / consumers: the live handles of each role in the low 32 bits,
+ * and SHMRING_PRESENCE_EVER once one has attached. Incremented on attach,
+ * decremented on close or by the one process that reaps a dead participant
+ * (the CAS that marks its entry reaped decides which). A side whose peers
+ * were present once and are all gone sees end-of-stream (consumers, once
+ * the ring is drained) or EPIPE (producers).
+ *
+ * The repair counters are the segment's own record of what recovery did;
+ * the stall fields describe the oldest claim a waiter found in its way.
+ */
+struct shmring_ctl {
+	_Atomic uint64_t producers;      /*   0: SHMRING_PRESENCE_* */
+	_Atomic uint64_t consumers;      /*   8 */
+	_Atomic uint64_t prod_repairs;   /*  16: claims of dead producers repaired */
+	_Atomic uint64_t cons_repairs;   /*  24: claims of dead consumers released */
+	_Atomic uint64_t skipped;        /*  32: slots / records consumers dropped as skipped */
+	_Atomic uint64_t cancelled;      /*  40: reservations cancelled (close) */
+	_Atomic uint64_t reaped;         /*  48: dead participants reaped */
+	_Atomic uint64_t stall_pos;      /*  56: position a waiter is held back at */
+	_Atomic uint64_t stall_since_ns; /*  64: CLOCK_MONOTONIC when it was first seen; 0: none */
+	_Atomic uint64_t stall_max_ns;   /*  72: longest stall that ended */
+	_Atomic uint32_t stall_part;     /*  80: participant index holding the claim */
+	_Atomic uint32_t stall_side;     /*  84: SHMRING_PRODUCER or SHMRING_CONSUMER held back */
+	uint64_t reserved[5];            /*  88 */
+};
+#define SHMRING_PRESENCE_EVER (UINT64_C(1) << 32)
+#define SHMRING_PRESENCE_LIVE(v) ((uint32_t)(v))
+/* Peers were here once and none is left. */
+#define SHMRING_PRESENCE_GONE(v) ((v) == SHMRING_PRESENCE_EVER)
+#define SHMRING_DEFAULT_RECOVERY_NS UINT64_C(5000000)
+#define SHMRING_MIN_RECOVERY_NS UINT64_C(100000)
+#define SHMRING_MAX_RECOVERY_NS UINT64_C(60000000000)
 
 /*
  * A participant: a process attached in a role. `owner` is 0 when free, else
- * (pid << 32) | (role << 24) | tag, claimed by CAS. start_time is the
- * process's start time in clock ticks (from /proc/PID/stat) so that a
+ * (pid << 32) | (role << 24) | tag, claimed by CAS; SHMRING_OWNER_REAPED in
+ * the tag marks an owner found dead and already subtracted from the
+ * presence counts (set by CAS, so exactly one process does it). start_time
+ * is the process's start time in clock ticks (from /proc/PID/stat) so that a
  * recycled pid is not mistaken for the original owner; 0 means the entry is
- * being filled in.
+ * being filled in. pidns is the inode of the owner's pid namespace: a
+ * process in another namespace cannot judge the pid and treats the owner as
+ * alive.
+ *
+ * gen counts the claims of the entry; its low 16 bits go into the slot words
+ * the owner stamps, so an old claim never names a later owner of the entry.
+ *
+ * claim_pos / claim_end: the range of ring positions the owner is claiming
+ * or holds (empty when equal). Stored before the CAS that takes the range
+ * (release, A/R-intent), so whoever sees a shared position moved sees who
+ * moved it; cleared when a CAS attempt fails. A claim is over when its slots
+ * are published (FULL / COMMITTED) or released, so a stale range never
+ * covers a position that still waits on this owner. With a message ring,
+ * SHMRING_CLAIM_REPAIR in claim_end marks a repair in progress (the repairer
+ * in the low bits), so only one process writes over a dead claim.
+ *
+ * parked: SHMRING_PARKED_* while the owner sleeps on an eventcount, so that
+ * whoever reaps a dead owner also takes its count off that eventcount.
  */
 struct shmring_part {
-	_Atomic uint64_t owner;     /*   0 */
-	_Atomic uint64_t start_time;/*   8 */
-	uint64_t attach_ns;         /*  16: CLOCK_REALTIME when attached */
-	uint64_t reserved;          /*  24 */
+	_Atomic uint64_t owner;      /*   0 */
+	_Atomic uint64_t start_time; /*   8 */
+	_Atomic uint64_t attach_ns;  /*  16: CLOCK_REALTIME when attached */
+	_Atomic uint64_t pidns;      /*  24: pid namespace inode of the owner */
+	_Atomic uint32_t gen;        /*  32 */
+	_Atomic uint32_t parked;     /*  36: SHMRING_PARKED_* */
+	_Atomic uint32_t uid;        /*  40: owner's effective uid */
+	uint32_t reserved0;          /*  44 */
+	_Atomic uint64_t claim_pos;  /*  48 */
+	_Atomic uint64_t claim_end;  /*  56 */
+	uint64_t reserved[8];        /*  64 */
 };
 
 #define SHMRING_PART_PID(o) ((uint32_t)((o) >> 32))
 #define SHMRING_PART_ROLE(o) ((uint32_t)(((o) >> 24) & 0xffu))
+#define SHMRING_OWNER_REAPED (UINT64_C(1) << 23)
+#define SHMRING_PARKED_NONE 0u
+#define SHMRING_PARKED_NOT_EMPTY 1u
+#define SHMRING_PARKED_NOT_FULL 2u
+#define SHMRING_CLAIM_REPAIR (UINT64_C(1) << 63)
 
 /* Fixed entries of the table: a single-producer or single-consumer kind
  * claims its one producer / consumer entry here, so two processes racing to
@@ -127,7 +214,8 @@ struct shmring_part {
 #define SHMRING_PROD_OFF 256u
 #define SHMRING_CONS_OFF 384u
 #define SHMRING_WAIT_OFF 512u
-#define SHMRING_PART_OFF 768u
+#define SHMRING_CTL_OFF 768u
+#define SHMRING_PART_OFF 896u
 
 static_assert(sizeof(struct shmring_hdr) == 256, "header is 256 bytes");
 static_assert(offsetof(struct shmring_hdr, version) == 8, "layout");
@@ -149,7 +237,7 @@ static_assert(offsetof(struct shmring_hdr, cons_off) == 88, "layout");
 static_assert(offsetof(struct shmring_hdr, wait_off) == 96, "layout");
 static_assert(offsetof(struct shmring_hdr, part_off) == 104, "layout");
 static_assert(offsetof(struct shmring_hdr, slots_off) == 112, "layout");
-static_assert(offsetof(struct shmring_hdr, reserved) == 120, "layout");
+static_assert(offsetof(struct shmring_hdr, reserved) == 128, "layout");
 static_assert(offsetof(struct shmring_hdr, check) == 248, "layout");
 static_assert(sizeof(struct shmring_side) == SHMRING_SPACING, "one side per 128 bytes");
 static_assert(offsetof(struct shmring_side, waits) == 8, "layout");
@@ -158,13 +246,37 @@ static_assert(offsetof(struct shmring_side, done) == 24, "layout");
 static_assert(offsetof(struct shmring_side, reserved) == 32, "layout");
 static_assert(sizeof(struct shmring_waitword) == SHMRING_SPACING, "one wait word per 128 bytes");
 static_assert(offsetof(struct shmring_waitword, waiters) == 4, "layout");
-static_assert(sizeof(struct shmring_part) == 32, "layout");
+static_assert(offsetof(struct shmring_waitword, pending) == 8, "layout");
+static_assert(offsetof(struct shmring_hdr, recovery_ns) == 120, "layout");
+static_assert(sizeof(struct shmring_ctl) == SHMRING_SPACING, "control block is 128 bytes");
+static_assert(offsetof(struct shmring_ctl, consumers) == 8, "layout");
+static_assert(offsetof(struct shmring_ctl, prod_repairs) == 16, "layout");
+static_assert(offsetof(struct shmring_ctl, cons_repairs) == 24, "layout");
+static_assert(offsetof(struct shmring_ctl, skipped) == 32, "layout");
+static_assert(offsetof(struct shmring_ctl, cancelled) == 40, "layout");
+static_assert(offsetof(struct shmring_ctl, reaped) == 48, "layout");
+static_assert(offsetof(struct shmring_ctl, stall_pos) == 56, "layout");
+static_assert(offsetof(struct shmring_ctl, stall_since_ns) == 64, "layout");
+static_assert(offsetof(struct shmring_ctl, stall_max_ns) == 72, "layout");
+static_assert(offsetof(struct shmring_ctl, stall_part) == 80, "layout");
+static_assert(offsetof(struct shmring_ctl, stall_side) == 84, "layout");
+static_assert(offsetof(struct shmring_ctl, reserved) == 88, "layout");
+/* One entry per 128 bytes: owners write their claim range on every claim. */
+static_assert(sizeof(struct shmring_part) == SHMRING_SPACING, "layout");
 static_assert(offsetof(struct shmring_part, start_time) == 8, "layout");
 static_assert(offsetof(struct shmring_part, attach_ns) == 16, "layout");
+static_assert(offsetof(struct shmring_part, pidns) == 24, "layout");
+static_assert(offsetof(struct shmring_part, gen) == 32, "layout");
+static_assert(offsetof(struct shmring_part, parked) == 36, "layout");
+static_assert(offsetof(struct shmring_part, uid) == 40, "layout");
+static_assert(offsetof(struct shmring_part, claim_pos) == 48, "layout");
+static_assert(offsetof(struct shmring_part, claim_end) == 56, "layout");
+static_assert(offsetof(struct shmring_part, reserved) == 64, "layout");
 static_assert(SHMRING_PROD_OFF == sizeof(struct shmring_hdr), "layout");
 static_assert(SHMRING_CONS_OFF == SHMRING_PROD_OFF + SHMRING_SPACING, "layout");
 static_assert(SHMRING_WAIT_OFF == SHMRING_CONS_OFF + SHMRING_SPACING, "layout");
-static_assert(SHMRING_PART_OFF == SHMRING_WAIT_OFF + 2 * SHMRING_SPACING, "layout");
+static_assert(SHMRING_CTL_OFF == SHMRING_WAIT_OFF + 2 * SHMRING_SPACING, "layout");
+static_assert(SHMRING_PART_OFF == SHMRING_CTL_OFF + SHMRING_SPACING, "layout");
 /* Lock-free 64-bit atomics are what makes these words usable across processes. */
 static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
 static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock-free");
@@ -182,26 +294,38 @@ static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock-free");
  * The slot word of the multi fixed kinds (MPSC, SPMC, MPMC): the first 8 bytes
  * of a slot, in place of the SPSC stamp.
  *
- *   bits 63..16  lap of the position the state is for (position >> log2 capacity,
- *                low 48 bits)
- *   bits 15..12  phase: FREE, CLAIMED (a producer is writing), FULL (published),
- *                READING (a consumer is reading)
+ *   bits 63..32  lap of the position the state is for (position >> log2
+ *                capacity, low 32 bits; laps compare modulo 2^32)
+ *   bits 31..28  phase: FREE, CLAIMED (a producer is writing), FULL
+ *                (published), SKIPPED (a claim repaired or cancelled: no
+ *                message, consumers drop the slot), READING (a consumer is
+ *                reading)
+ *   bits 27..12  generation of the owner's participant entry (low 16 bits)
  *   bits 11..0   owner: the participant-table index of the process that
- *                claimed the slot (CLAIMED, FULL, READING), 0 when FREE
+ *                claimed the slot (CLAIMED, FULL, READING), 0 when FREE or
+ *                SKIPPED
  *
  * Zero-filled memory is FREE for lap 0. (lap << 4 | phase) orders the states
- * a slot goes through: FREE(L) < CLAIMED(L) < FULL(L) < READING(L) <
- * FREE(L + 1). A consumer that releases position p stores FREE(lap(p) + 1).
- * In MPSC the single consumer never writes a slot back: producers learn free
- * space from the consumer position, as in SPSC, and a slot goes from FULL(L)
- * straight to CLAIMED(L + 1).
+ * a slot goes through: FREE(L) < CLAIMED(L) < FULL(L) < SKIPPED(L) <
+ * READING(L) < FREE(L + 1); a slot is FULL or SKIPPED, never both. A
+ * consumer that releases position p stores FREE(lap(p) + 1). In MPSC the
+ * single consumer never writes a slot back: producers learn free space from
+ * the consumer position, as in SPSC, and a slot goes from FULL(L) or
+ * SKIPPED(L) straight to CLAIMED(L + 1).
+ *
+ * A producer publishes with a CAS from its own CLAIMED word to FULL, so a
+ * claim that recovery turned into SKIPPED meanwhile (its owner was judged
+ * dead) is never overwritten by the owner's late publish.
  */
 #define SHMRING_SLOT_FREE 0u
 #define SHMRING_SLOT_CLAIMED 1u
 #define SHMRING_SLOT_FULL 2u
-#define SHMRING_SLOT_READING 3u
-#define SHMRING_SLOT_LAP_SHIFT 16
-#define SHMRING_SLOT_PHASE_SHIFT 12
+#define SHMRING_SLOT_SKIPPED 3u
+#define SHMRING_SLOT_READING 4u
+#define SHMRING_SLOT_LAP_SHIFT 32
+#define SHMRING_SLOT_PHASE_SHIFT 28
+#define SHMRING_SLOT_GEN_SHIFT 12
+#define SHMRING_SLOT_GEN_MASK 0xffffu
 #define SHMRING_SLOT_OWNER_MASK 0xfffu
 static_assert(SHMRING_MAX_PARTICIPANTS - 1 <= SHMRING_SLOT_OWNER_MASK, "owner fits the slot word");
 
@@ -232,6 +356,12 @@ struct shmring_rec {
 #define SHMRING_REC_COMMITTED 2u
 #define SHMRING_REC_READING 3u
 #define SHMRING_REC_RELEASED 4u
+/* A record (or padding) whose producer died or cancelled it: `info` gives
+ * its extent as for a committed one; consumers drop it. */
+#define SHMRING_REC_SKIPPED 5u
+/* Sixteen bytes of filler written by recovery over a claim whose producer
+ * died before stamping it: no header fields, the next record follows. */
+#define SHMRING_REC_FILLER 6u
 #define SHMRING_REC_STATE_MASK 0xfu
 #define SHMRING_REC_HDR 16u
 #define SHMRING_REC_ALIGN 16u
@@ -274,6 +404,10 @@ static inline struct shmring_waitword *shmring__not_empty(void *base)
 static inline struct shmring_waitword *shmring__not_full(void *base)
 {
 	return (struct shmring_waitword *)((char *)base + SHMRING_WAIT_OFF + SHMRING_SPACING);
+}
+static inline struct shmring_ctl *shmring__ctl(void *base)
+{
+	return (struct shmring_ctl *)((char *)base + SHMRING_CTL_OFF);
 }
 static inline struct shmring_part *shmring__parts(void *base)
 {

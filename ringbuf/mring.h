@@ -4,53 +4,97 @@
  * producers or many consumers: MPSC, SPMC and MPMC. Each kind is a thin file
  * (ringbuf/mpsc.c, spmc.c, mpmc.c) that instantiates these inline functions
  * with its two constants, mp (many producers) and mc (many consumers), so
- * every kind gets straight-line code for its own case.
+ * every kind gets straight-line code for its own case. Recovery, end-of-stream
+ * and cancelling at close are slow paths, out of line in ringbuf/mring.c.
  *
- * A slot is the slot word (see layout.h: lap, phase, owner) and the payload.
+ * A slot is the slot word (see layout.h: lap, phase, owner generation, owner)
+ * and the payload.
  *
  *   Producers   one (SPMC): the position is private, published after the
- *               slots (relaxed, for observers and for a successor).
- *               many (MPSC, MPMC): a producer claims positions with a CAS on
- *               the shared producer position, then stamps each slot CLAIMED
- *               with its participant index before writing it.
+ *               slots (release, so that a consumer that sees it also sees
+ *               the slots below it published).
+ *               many (MPSC, MPMC): a producer records the range it is about
+ *               to take in its participant entry (the intent, claims.h), takes
+ *               it with a CAS on the shared producer position, stamps each
+ *               slot CLAIMED(lap, gen, owner) before writing it and publishes
+ *               with a CAS from exactly that word to FULL.
  *   Free space  one consumer (MPSC): from the consumer position, cached per
  *               handle as in SPSC; the consumer never writes a slot back.
  *               many consumers (SPMC, MPMC): from the slot word (Vyukov-style):
  *               a slot is free for position p when it reads FREE(lap(p)).
  *   Consumers   one (MPSC): private position, published after each receive.
- *               many (SPMC, MPMC): claim with a CAS on the shared consumer
- *               position, stamp READING, copy out, store FREE(next lap).
+ *               many (SPMC, MPMC): record the intent, claim with a CAS on the
+ *               shared consumer position, stamp READING, copy out, store
+ *               FREE(next lap).
+ *   Skipped     a SKIPPED slot (a claim recovery repaired, or a reservation
+ *               cancelled at close) is consumed like a message but delivers
+ *               nothing: consumers take its position, free it, and count it
+ *               in the control block. A receive goes on past skipped slots,
+ *               so n messages means n real ones.
  *
  * Orderings, by label (each pair names its partner):
- *   R-full  producer stores FULL after the payload      A-full  consumer loads it:
- *           the payload is visible before the message is.
- *   R-free  consumer stores FREE(L+1) after copying out A-free  producer loads it:
- *           the consumer's reads are done before the producer overwrites.
- *   R-cons  consumer stores its position (MPSC)         A-cons  producer loads it:
- *           as R-free, for all slots below the position.
- *   W-claim producer stores CLAIMED after its CAS, W-read consumer stores
- *           READING after its CAS (both release): whoever sees the stamp
- *           also sees the position the CAS advanced (the stale-position check
- *           below relies on it, and so will recovery).
- * The CASes on the positions are relaxed: they only decide who owns a
- * position; the slot words publish the data.
+ *   R-full   producer publishes FULL after the payload  A-full  consumer loads
+ *            (CAS with many producers, else a store):   the slot word: the
+ *            the payload is visible before the message is.
+ *   R-free   consumer stores FREE(L+1) after copying    A-free  producer loads
+ *            out: its reads are done before the producer overwrites.
+ *   R-cons   consumer stores its position (MPSC)        A-cons  producer loads
+ *            it: as R-free, for all slots below the position.
+ *   R-ppos   the single producer (SPMC) stores its      A-ppos  recovery and
+ *            position after the slots' R-full           end-of-stream load it:
+ *            whatever is below it is published.
+ *   R-intent a claimer stores its intent, then takes    A-intent a waiter loads
+ *            the range with a release CAS on the        the position, then the
+ *            shared position (claims.h).                intents (claims.h).
+ *   R-repair recovery and cancel rewrite a word with a release CAS; they
+ *            pair with A-full / A-free like the stores they stand in for,
+ *            and carry the position the repairer saw moved (below).
+ *   W-claim  producer stores CLAIMED after its CAS, W-read consumer stores
+ *            READING after its CAS (both release): whoever sees the stamp
+ *            also sees the position the CAS advanced.
+ * Every word that shows a position as taken (W-claim, W-read, R-full, R-free,
+ * R-cons, R-repair) is stored with release after the CAS that moved the
+ * position past it, so a claimer that loads such a word with acquire and
+ * then finds the position unmoved knows the segment lies (the stale-position
+ * check below).
  *
- * A producer (consumer) preempted between its CAS and its FULL (FREE) store
- * holds back consumers (producers) of that slot, and, since positions are
- * delivered in order, of the slots after it, until it runs again. The
- * blocking calls park on the eventcount meanwhile instead of spinning.
+ * Recovery. A producer (consumer) stopped between its CAS and its FULL
+ * (FREE) holds back consumers (producers) of that slot and, since positions
+ * are delivered in order, of the slots after it. The blocking calls park
+ * meanwhile, and now and then ask shmring__mring_recover_rx() /
+ * shmring__mring_recover_tx() what holds them back:
+ *   - a slot stamped with its claim names its owner and the owner's entry
+ *     generation; the judge (claims.h, a callback into src/) says whether
+ *     that process is dead (a reused entry, another generation, counts as
+ *     dead);
+ *   - a position taken but not yet stamped still shows the previous lap's
+ *     state; its claimer is among the participants whose intent covers it
+ *     (A-intent), and it is dead when all of those are;
+ *   - a dead producer's claim becomes SKIPPED, a dead consumer's claim is
+ *     freed for the next lap (its message is lost), both by a CAS from the
+ *     exact word that was judged and counted in the control block;
+ *   - a live owner's claim is never taken, however long it is stopped: the
+ *     waiter learns where it is held and by whom.
+ * A producer whose claim was repaired anyway (judged dead while alive: a
+ * forged table) finds its CAS to FULL failing, counts the message as
+ * dropped and leaves the slot alone.
  *
- * Untrusted memory: every slot address comes from a local position and the
+ * Untrusted memory: every slot address comes from a position masked by the
  * validated geometry; slot words are only compared; a shared position that
- * contradicts the slot words (a later state while the position has not
- * moved) marks the view corrupt and the call reports full/empty.
+ * contradicts the slot words or the other side's position (a later state
+ * while the position has not moved, positions more than a capacity apart, a
+ * consumer past the producer) marks the view corrupt and the call reports
+ * nothing; every scan is bounded by the capacity. `corrupt` describes the
+ * last call, so a handle recovers when the state becomes valid again.
  */
 #ifndef SHMRING_RINGBUF_MRING_H
 #define SHMRING_RINGBUF_MRING_H
 
 #include "ringbuf/atomics.h"
+#include "ringbuf/claims.h"
 #include "ringbuf/layout.h"
 #include "ringbuf/spsc.h" /* shmring__copy */
+#include "shmring/ring.h" /* SHMRING_PRODUCER, SHMRING_CONSUMER, SHMRING_E* */
 
 #include <errno.h>
 #include <stdbool.h>
@@ -61,22 +105,35 @@ struct shmring_mring {
 	unsigned char *slots;
 	struct shmring_side *prod;
 	struct shmring_side *cons;
+	struct shmring_ctl *ctl;
+	struct shmring_part *me; /* this side's participant entry; NULL: side not taken */
 	uint64_t mask;
 	uint64_t capacity;
 	uint32_t stride;
 	uint32_t size;
 	uint32_t shift;      /* log2(capacity) */
 	uint32_t owner;      /* this side's participant index, stamped in slots */
+	uint32_t gen;        /* the entry's generation; its low 16 bits go in slots */
+	bool mp, mc;         /* the kind's sides (from the header) */
+	bool held_rx;        /* what is held: a peek (true) or a reservation */
+	bool corrupt;        /* the last call found a shared index impossible */
 	uint64_t pos;        /* a single side's next position */
 	uint64_t peer_cache; /* MPSC producer: the consumer position last read */
 	uint64_t held_pos;   /* zero-copy: the first position reserved / peeked */
-	unsigned held;       /* zero-copy: how many */
-	bool corrupt;        /* a shared index failed its check */
+	uint64_t held_span;  /* zero-copy consumer: positions held, skipped included */
+	unsigned held;       /* zero-copy: how many messages */
+	uint64_t freed;      /* consumer: positions the last call gave back to
+			      * producers (skipped slots included) */
+	uint64_t dropped;    /* producer: messages found SKIPPED at publish */
 };
 
-/* Set up a view; owner is the participant index this side stamps. */
+/*
+ * Set up a view. owner: the participant index this side stamps; me: its
+ * entry (NULL for a side the handle has not taken); gen: the generation
+ * under which the entry was taken.
+ */
 void shmring__mring_view(struct shmring_mring *v, void *base, const struct shmring_hdr *h,
-			 uint32_t owner);
+			 uint32_t owner, struct shmring_part *me, uint32_t gen);
 
 /* Take over the single producer side (SPMC): resume after every slot a
  * previous producer published. */
@@ -84,6 +141,55 @@ void shmring__mring_attach_producer(struct shmring_mring *v, bool mp);
 
 /* Take over the single consumer side (MPSC) at its published position. */
 void shmring__mring_attach_consumer(struct shmring_mring *v, bool mc);
+
+/*
+ * Consumer side, slow path: repair what holds this consumer back, if its
+ * owner is dead. Looks at the first position from the consumer position
+ * that is taken by a producer but not published (with one consumer, the
+ * handle's own position; with many, the shared one). Returns
+ *   1        a dead producer's claim was turned into a SKIPPED slot (counted
+ *            in ctl->prod_repairs): receive again;
+ *   0        nothing to repair: the ring is empty there, the slot was
+ *            published, or the positions moved meanwhile (receive again);
+ *   -EAGAIN  a live (or unjudgeable) producer holds position *stall_pos
+ *            (its participant index in *holder, UINT32_MAX when unknown);
+ *   -SHMRING_ECORRUPT  the positions or the slot word are impossible
+ *            (v->corrupt is set).
+ * A single producer (SPMC) never leaves a claim in shared memory: only the
+ * checks are made. Never blocks; calls j->dead() at most once per entry.
+ */
+int shmring__mring_recover_rx(struct shmring_mring *v, const struct shmring_judge *j,
+			      uint64_t *stall_pos, uint32_t *holder);
+
+/*
+ * Producer side, slow path, many consumers only (SPMC, MPMC; 0 for MPSC):
+ * the first slot from the producer position that is not free because a
+ * consumer took the previous lap's message and has not released it. A dead
+ * consumer's claim is freed for the producers (the message is lost; counted
+ * in ctl->cons_repairs). Returns 1 (repaired: send again), 0 (nothing held:
+ * the ring is full of unconsumed messages or free, or positions moved),
+ * -EAGAIN (a live consumer holds the claim of position *stall_pos, the
+ * previous lap's, in *holder) or -SHMRING_ECORRUPT.
+ */
+int shmring__mring_recover_tx(struct shmring_mring *v, const struct shmring_judge *j,
+			      uint64_t *stall_pos, uint32_t *holder);
+
+/*
+ * Consumer: true when nothing is published or claimed past the consumer
+ * position (for end-of-stream: once no producer is left, nothing more can
+ * come). False, with v->corrupt set, when the positions are impossible.
+ */
+bool shmring__mring_drained(struct shmring_mring *v);
+
+/*
+ * At close: give up what the view holds. A reservation with many producers
+ * becomes SKIPPED (counted in ctl->cancelled per slot), with one producer it
+ * is dropped (never published); a peek with many consumers is released (the
+ * slots are freed for the next lap), with one consumer the messages stay for
+ * the next consumer. The view's intent is cleared. v->freed says how many
+ * slots went back to producers.
+ */
+void shmring__mring_cancel(struct shmring_mring *v, bool mp, bool mc);
 
 static inline _Atomic uint64_t *shmring__mring_word(const struct shmring_mring *v, uint64_t pos)
 {
@@ -95,29 +201,53 @@ static inline unsigned char *shmring__mring_payload(const struct shmring_mring *
 	return v->slots + (pos & v->mask) * v->stride + SHMRING_STAMP_SIZE;
 }
 
-/* The slot word of position pos in a phase. */
+/* The slot word of position pos in a phase, for an owner (0, 0 for FREE and
+ * SKIPPED). */
 static inline uint64_t shmring__mring_state(const struct shmring_mring *v, uint64_t pos,
-					    unsigned phase, uint32_t owner)
+					    unsigned phase, uint32_t gen, uint32_t owner)
 {
 	return ((pos >> v->shift) << SHMRING_SLOT_LAP_SHIFT) |
-	       ((uint64_t)phase << SHMRING_SLOT_PHASE_SHIFT) | owner;
+	       ((uint64_t)phase << SHMRING_SLOT_PHASE_SHIFT) |
+	       ((uint64_t)(gen & SHMRING_SLOT_GEN_MASK) << SHMRING_SLOT_GEN_SHIFT) |
+	       (owner & SHMRING_SLOT_OWNER_MASK);
+}
+
+/* The slot word this view stamps for position pos in a phase. */
+static inline uint64_t shmring__mring_mine(const struct shmring_mring *v, uint64_t pos,
+					   unsigned phase)
+{
+	return shmring__mring_state(v, pos, phase, v->gen, v->owner);
 }
 
 /*
- * Where slot word w stands against (pos, phase), the owner ignored: 0 at it,
- * < 0 before it, > 0 after it. Laps compare modulo 2^48.
+ * Where slot word w stands against (pos, phase), the owner and its
+ * generation ignored: 0 at it, < 0 before it, > 0 after it (the difference
+ * of lap << 4 | phase). The shift keeps the 36 bits of lap and phase, so
+ * laps compare modulo 2^32.
  */
 static inline int64_t shmring__mring_cmp(const struct shmring_mring *v, uint64_t w, uint64_t pos,
 					 unsigned phase)
 {
 	uint64_t at = ((pos >> v->shift) << 4) | phase;
 
-	return (int64_t)(((w >> SHMRING_SLOT_PHASE_SHIFT) - at) << SHMRING_SLOT_PHASE_SHIFT);
+	/* An exact multiple of 2^28: the division only scales it (and, unlike
+	 * a right shift of a negative value, is defined by C11). */
+	return (int64_t)(((w >> SHMRING_SLOT_PHASE_SHIFT) - at) << SHMRING_SLOT_PHASE_SHIFT) /
+	       ((int64_t)1 << SHMRING_SLOT_PHASE_SHIFT);
+}
+
+/* Exchange a slot word from exactly `expect` (one attempt decides). Release
+ * on success; the call sites name their pair. */
+static inline bool shmring__mring_cas(_Atomic uint64_t *w, uint64_t expect, uint64_t want)
+{
+	return atomic_compare_exchange_strong_explicit(w, &expect, want, memory_order_release,
+						       memory_order_relaxed);
 }
 
 /*
  * Producer: claim up to n consecutive positions (all: n or none). Returns the
- * count, the first position in *start; 0 when the ring is full.
+ * count, the first position in *start; 0 when the ring is full (or corrupt).
+ * With many producers the claim is recorded in the entry first (R-intent).
  */
 static inline unsigned shmring__mring_claim_tx(struct shmring_mring *v, unsigned n, bool all,
 					       bool mp, bool mc, uint64_t *start)
@@ -126,6 +256,7 @@ static inline unsigned shmring__mring_claim_tx(struct shmring_mring *v, unsigned
 	uint64_t t = mp ? shmring__load_relaxed(&v->prod->pos) : v->pos;
 	unsigned k;
 
+	v->corrupt = false;
 	if (n > v->capacity) {
 		if (all)
 			return 0;
@@ -136,7 +267,8 @@ static inline unsigned shmring__mring_claim_tx(struct shmring_mring *v, unsigned
 
 		if (mc) {
 			for (k = 0; k < n; k++) {
-				/* A-free: pairs with R-free in shmring__mring_finish_rx(). */
+				/* A-free: pairs with R-free in shmring__mring_recv(),
+				 * _release() and R-repair in recovery. */
 				uint64_t w = shmring__load_acquire(shmring__mring_word(v, t + k));
 				int64_t d = shmring__mring_cmp(v, w, t + k, SHMRING_SLOT_FREE);
 
@@ -149,14 +281,14 @@ static inline unsigned shmring__mring_claim_tx(struct shmring_mring *v, unsigned
 			uint64_t used = t - v->peer_cache;
 
 			if (used > v->capacity || v->capacity - used < n) {
-				/* A-cons: pairs with R-cons in shmring__mring_finish_rx(). */
+				/* A-cons: pairs with R-cons in shmring__mring_recv(). */
 				uint64_t c = shmring__load_acquire(&v->cons->pos);
 
 				if (c > t)
 					goto stale; /* the consumer passed t: t is old */
 				if (t - c > v->capacity) {
 					v->corrupt = true;
-					return 0;
+					break;
 				}
 				v->peer_cache = c;
 				used = t - c;
@@ -164,70 +296,99 @@ static inline unsigned shmring__mring_claim_tx(struct shmring_mring *v, unsigned
 			k = v->capacity - used < n ? (unsigned)(v->capacity - used) : n;
 		}
 		if (k == 0 || (all && k < n))
-			return 0;
-		if (!mp)
 			break;
-		/* Relaxed: the exchange only makes the positions ours; the slot
-		 * words publish what is written in them (R-full). */
-		if (shmring__cas_weak(&v->prod->pos, &t, t + k, memory_order_relaxed))
-			break;
+		if (!mp) {
+			*start = t;
+			return k;
+		}
+		shmring__claim_intent(v->me, t, t + k);
+		/* R-intent: release, pairs with A-intent in recovery: whoever
+		 * sees the position moved sees our intent. The slot words
+		 * publish what is written in the slots (R-full). */
+		if (shmring__cas_weak(&v->prod->pos, &t, t + k, memory_order_release)) {
+			*start = t;
+			return k;
+		}
 		continue;
 stale:
 		/*
-		 * What we saw was stored (W-claim, R-free, R-cons: all release,
-		 * all after the CAS that moved the position past t) and we
-		 * loaded it with acquire, so a fresh load sees the position past
-		 * t. If it does not, the segment lies.
+		 * What we saw was stored (W-claim, R-free, R-cons, R-repair:
+		 * all release, all after the CAS that moved the position past
+		 * t) and we loaded it with acquire, so a fresh load sees the
+		 * position past t. If it does not, the segment lies.
 		 */
 		/* Relaxed: ordered by the acquire that saw the later state. */
 		t2 = mp ? shmring__load_relaxed(&v->prod->pos) : t;
 		if (t2 == t) {
 			v->corrupt = true;
-			return 0;
+			break;
 		}
 		t = t2;
 	}
-	*start = t;
-	return k;
+	if (mp)
+		shmring__claim_clear(v->me);
+	return 0;
 }
 
 /* Producer: stamp claimed positions with our index before writing them. */
 static inline void shmring__mring_mark_tx(const struct shmring_mring *v, uint64_t t, unsigned k)
 {
-	/*
-	 * RECOVERY HOOK: a producer that dies (or stalls past a deadline)
-	 * between its CAS and its FULL store leaves CLAIMED(lap, owner) here,
-	 * and consumers stop at that slot. Recovery finds such slots between
-	 * the consumer and producer positions, checks the owner's participant
-	 * entry (shmring__part_alive), and republishes the slot as a skipped
-	 * message (a FULL stamp with a "skipped" marker for consumers to drop),
-	 * counting it. A death between the CAS and this store leaves the
-	 * previous lap's state below the producer position: the same search
-	 * treats it as claimed by an unknown owner, decided by age alone.
-	 */
 	for (unsigned i = 0; i < k; i++)
-		/* W-claim: release, see the header comment. */
+		/* W-claim: release, see the header comment. A producer that dies
+		 * from here to its publish leaves the claim to recovery. */
 		shmring__store_release(shmring__mring_word(v, t + i),
-				       shmring__mring_state(v, t + i, SHMRING_SLOT_CLAIMED, v->owner));
+				       shmring__mring_mine(v, t + i, SHMRING_SLOT_CLAIMED));
 }
 
-/* Producer: publish k filled positions from t. */
-static inline void shmring__mring_publish_tx(struct shmring_mring *v, uint64_t t, unsigned k,
-					     bool mp)
+/*
+ * Producer: publish one filled position. With many producers, a CAS from our
+ * own CLAIMED word: false when recovery turned the claim into SKIPPED
+ * meanwhile (the message is dropped, the slot left alone).
+ */
+static inline bool shmring__mring_publish_one(struct shmring_mring *v, uint64_t t, bool mp)
 {
-	for (unsigned i = 0; i < k; i++)
+	_Atomic uint64_t *w = shmring__mring_word(v, t);
+	uint64_t full = shmring__mring_mine(v, t, SHMRING_SLOT_FULL);
+
+	if (mp) {
 		/* R-full: pairs with A-full in shmring__mring_claim_rx(). */
-		shmring__store_release(shmring__mring_word(v, t + i),
-				       shmring__mring_state(v, t + i, SHMRING_SLOT_FULL, v->owner));
-	if (!mp) {
-		v->pos = t + k;
-		/* Relaxed: for observers and a later producer; consumers
-		 * synchronise on slot words. */
-		shmring__store_relaxed(&v->prod->pos, v->pos);
+		if (shmring__mring_cas(w, shmring__mring_mine(v, t, SHMRING_SLOT_CLAIMED), full))
+			return true;
+		v->dropped++;
+		return false;
 	}
+	/* R-full: pairs with A-full in shmring__mring_claim_rx(). */
+	shmring__store_release(w, full);
+	return true;
 }
 
-/* Send up to n messages (all: n or none); returns the count. */
+/* Single producer: move the position past what it published. */
+static inline void shmring__mring_advance_tx(struct shmring_mring *v, uint64_t end)
+{
+	v->pos = end;
+	/* R-ppos: pairs with A-ppos in recovery and end-of-stream; consumers
+	 * themselves synchronise on the slot words. */
+	shmring__store_release(&v->prod->pos, end);
+}
+
+/* Producer: publish k filled positions from t; returns how many of them
+ * were found SKIPPED (dropped). */
+static inline unsigned shmring__mring_publish_tx(struct shmring_mring *v, uint64_t t, unsigned k,
+						 bool mp)
+{
+	unsigned lost = 0;
+
+	for (unsigned i = 0; i < k; i++)
+		lost += !shmring__mring_publish_one(v, t + i, mp);
+	if (!mp)
+		shmring__mring_advance_tx(v, t + k);
+	return lost;
+}
+
+/*
+ * Send up to n messages (all: n or none); returns the count written. A
+ * message whose claim was repaired meanwhile is counted in v->dropped.
+ */
 static inline unsigned shmring__mring_send(struct shmring_mring *v, const void *msgs, unsigned n,
 					   bool all, bool mp, bool mc)
 {
@@ -236,127 +397,160 @@ static inline unsigned shmring__mring_send(struct shmring_mring *v, const void *
 	unsigned k = shmring__mring_claim_tx(v, n, all, mp, mc, &t);
 
 	for (unsigned i = 0; i < k; i++, src += v->size) {
-		_Atomic uint64_t *w = shmring__mring_word(v, t + i);
-
 		if (mp)
 			shmring__mring_mark_tx(v, t + i, 1);
 		shmring__copy(shmring__mring_payload(v, t + i), src, v->size);
-		/* R-full: pairs with A-full in shmring__mring_claim_rx(). */
-		shmring__store_release(w, shmring__mring_state(v, t + i, SHMRING_SLOT_FULL, v->owner));
+		shmring__mring_publish_one(v, t + i, mp);
 	}
-	if (!mp && k) {
-		v->pos = t + k;
-		/* Relaxed: as in shmring__mring_publish_tx(). */
-		shmring__store_relaxed(&v->prod->pos, v->pos);
-	}
+	if (!mp && k)
+		shmring__mring_advance_tx(v, t + k);
 	return k;
 }
 
 /*
- * Consumer: claim up to n consecutive published messages (all: n or none).
- * Returns the count, the first position in *start; 0 when empty.
+ * Consumer: claim the positions from the head that hold up to n messages
+ * (all: n or none), with the skipped slots before and among them. Returns
+ * the number of positions, the first in *start and the messages among them
+ * in *real; 0 when nothing is ready. When a bulk claim cannot be met, the
+ * skipped slots at the head are still claimed (with *real = 0): they take
+ * room the missing messages need.
  */
 static inline unsigned shmring__mring_claim_rx(struct shmring_mring *v, unsigned n, bool all,
-					       bool mc, uint64_t *start)
+					       bool mc, uint64_t *start, unsigned *real)
 {
 	/* Relaxed: a first guess; the CAS below checks it. */
 	uint64_t h = mc ? shmring__load_relaxed(&v->cons->pos) : v->pos;
-	unsigned k;
+	unsigned k, m;
 
+	v->corrupt = false;
 	if (n > v->capacity) {
 		if (all)
 			return 0;
 		n = (unsigned)v->capacity;
 	}
 	for (;;) {
+		unsigned lead = 0; /* skipped slots before the first message */
 		uint64_t h2;
 
-		for (k = 0; k < n; k++) {
-			/* A-full: pairs with R-full in shmring__mring_publish_tx()
-			 * and shmring__mring_send(). */
+		m = 0;
+		for (k = 0; k < v->capacity && m < n; k++) {
+			/* A-full: pairs with R-full in shmring__mring_publish_one()
+			 * and R-repair in recovery and cancel. */
 			uint64_t w = shmring__load_acquire(shmring__mring_word(v, h + k));
 			int64_t d = shmring__mring_cmp(v, w, h + k, SHMRING_SLOT_FULL);
 
-			if (d > 0)
-				goto stale; /* another consumer took h + k */
 			if (d < 0)
 				break; /* not published yet */
+			if (d > SHMRING_SLOT_SKIPPED - SHMRING_SLOT_FULL)
+				goto stale; /* another consumer took h + k */
+			if (d == 0)
+				m++;
+			else if (m == 0)
+				lead++;
 		}
-		if (k == 0 || (all && k < n))
-			return 0;
-		if (!mc)
+		if (all && m < n) {
+			k = lead;
+			m = 0;
+		}
+		if (k == 0)
 			break;
-		/* Relaxed: as for producers, the slot words carry the data. */
-		if (shmring__cas_weak(&v->cons->pos, &h, h + k, memory_order_relaxed))
-			break;
+		if (!mc) {
+			*start = h;
+			*real = m;
+			return k;
+		}
+		shmring__claim_intent(v->me, h, h + k);
+		/* R-intent: release, pairs with A-intent in recovery, as for
+		 * producers; the slot words carry the data. */
+		if (shmring__cas_weak(&v->cons->pos, &h, h + k, memory_order_release)) {
+			*start = h;
+			*real = m;
+			return k;
+		}
 		continue;
 stale:
-		/* As in shmring__mring_claim_tx(): W-read and R-free follow the
-		 * CAS that moved the position past h. */
+		/* As in shmring__mring_claim_tx(): W-read, R-free and R-repair
+		 * follow the CAS that moved the position past h. */
 		/* Relaxed: ordered by the acquire that saw the later state. */
 		h2 = mc ? shmring__load_relaxed(&v->cons->pos) : h;
 		if (h2 == h) {
 			v->corrupt = true;
-			return 0;
+			break;
 		}
 		h = h2;
 	}
-	*start = h;
-	return k;
+	if (mc)
+		shmring__claim_clear(v->me);
+	return 0;
 }
 
 /* Consumer (many): stamp claimed positions READING with our index. */
 static inline void shmring__mring_mark_rx(const struct shmring_mring *v, uint64_t h, unsigned k)
 {
-	/*
-	 * RECOVERY HOOK: a consumer that dies between its CAS and its FREE
-	 * store leaves READING(lap, owner); producers stop there when the ring
-	 * wraps. Recovery checks the owner's entry and frees the slot (the
-	 * message is lost, and counted).
-	 */
 	for (unsigned i = 0; i < k; i++)
-		/* W-read: release, see the header comment. */
+		/* W-read: release, see the header comment. A consumer that dies
+		 * from here to its FREE leaves the claim to recovery. */
 		shmring__store_release(shmring__mring_word(v, h + i),
-				       shmring__mring_state(v, h + i, SHMRING_SLOT_READING, v->owner));
+				       shmring__mring_mine(v, h + i, SHMRING_SLOT_READING));
 }
 
-/* Consumer: give k read positions from h back to producers. */
-static inline void shmring__mring_finish_rx(struct shmring_mring *v, uint64_t h, unsigned k,
-					    bool mc)
+/* Consumer (many): give position h back to producers. */
+static inline void shmring__mring_free_rx(const struct shmring_mring *v, uint64_t h)
 {
-	if (mc) {
-		for (unsigned i = 0; i < k; i++)
-			/* R-free: pairs with A-free in shmring__mring_claim_tx(). */
-			shmring__store_release(shmring__mring_word(v, h + i),
-					       shmring__mring_state(v, h + i + v->capacity,
-								    SHMRING_SLOT_FREE, 0));
-	} else {
-		v->pos = h + k;
-		/* R-cons: pairs with A-cons in shmring__mring_claim_tx(). */
-		shmring__store_release(&v->cons->pos, v->pos);
-	}
+	/* R-free: pairs with A-free in shmring__mring_claim_tx(). */
+	shmring__store_release(shmring__mring_word(v, h),
+			       shmring__mring_state(v, h + v->capacity, SHMRING_SLOT_FREE, 0, 0));
 }
 
-/* Receive up to n messages (all: n or none); returns the count. */
+/* Consumer (one): move the position past what it consumed. */
+static inline void shmring__mring_advance_rx(struct shmring_mring *v, uint64_t end)
+{
+	v->pos = end;
+	/* R-cons: pairs with A-cons in shmring__mring_claim_tx(). */
+	shmring__store_release(&v->cons->pos, end);
+}
+
+/* Whether claimed position h holds a message (else it is skipped). */
+static inline bool shmring__mring_is_msg(const struct shmring_mring *v, uint64_t h)
+{
+	/* Relaxed: claim_rx loaded it with acquire (A-full) and the position
+	 * is ours now, so only a forged write can change it; it is only
+	 * compared. */
+	uint64_t w = shmring__load_relaxed(shmring__mring_word(v, h));
+
+	return shmring__mring_cmp(v, w, h, SHMRING_SLOT_FULL) == 0;
+}
+
+/* Receive up to n messages (all: n or none); returns the count. Skipped
+ * slots on the way are consumed too (v->freed counts both). */
 static inline unsigned shmring__mring_recv(struct shmring_mring *v, void *msgs, unsigned n,
 					   bool all, bool mc)
 {
 	unsigned char *dst = (unsigned char *)msgs;
 	uint64_t h = 0;
-	unsigned k = shmring__mring_claim_rx(v, n, all, mc, &h);
+	unsigned m = 0, got = 0;
+	unsigned k = shmring__mring_claim_rx(v, n, all, mc, &h, &m);
 
+	v->freed = k;
 	if (!k)
 		return 0;
-	for (unsigned i = 0; i < k; i++, dst += v->size) {
+	for (unsigned i = 0; i < k; i++) {
+		/* All messages (the common case): no need to tell them apart. */
+		if (m == k || (got < m && shmring__mring_is_msg(v, h + i))) {
+			if (mc)
+				shmring__mring_mark_rx(v, h + i, 1);
+			shmring__copy(dst, shmring__mring_payload(v, h + i), v->size);
+			dst += v->size;
+			got++;
+		}
 		if (mc)
-			shmring__mring_mark_rx(v, h + i, 1);
-		shmring__copy(dst, shmring__mring_payload(v, h + i), v->size);
-		if (mc)
-			shmring__mring_finish_rx(v, h + i, 1, true);
+			shmring__mring_free_rx(v, h + i);
 	}
 	if (!mc)
-		shmring__mring_finish_rx(v, h, k, false);
-	return k;
+		shmring__mring_advance_rx(v, h + k);
+	if (got < k)
+		shmring__count(&v->ctl->skipped, k - got);
+	return got;
 }
 
 /* Zero-copy producer: reserve up to n slots (the held ones if any). */
@@ -375,51 +569,132 @@ static inline unsigned shmring__mring_reserve(struct shmring_mring *v, unsigned 
 			shmring__mring_mark_tx(v, t, k);
 		v->held_pos = t;
 		v->held = k;
+		v->held_rx = false;
 	}
 	for (unsigned i = 0; i < k; i++)
 		slots[i] = shmring__mring_payload(v, t + i);
 	return k;
 }
 
-/* Zero-copy producer: publish the first n reserved; 0 or -EINVAL. */
+/*
+ * Zero-copy producer: publish the first n reserved (many producers: all of
+ * them). 0, -EINVAL, or -SHMRING_EDROPPED when some of them were found
+ * SKIPPED (repaired by a peer that judged us dead): those are dropped, the
+ * others published.
+ */
 static inline int shmring__mring_commit(struct shmring_mring *v, unsigned n, bool mp)
 {
+	unsigned lost;
+
 	if (n == 0 || n > v->held || (mp && n != v->held))
 		return -EINVAL;
-	shmring__mring_publish_tx(v, v->held_pos, n, mp);
+	lost = shmring__mring_publish_tx(v, v->held_pos, n, mp);
 	v->held = 0;
-	return 0;
+	return lost ? -SHMRING_EDROPPED : 0;
 }
 
-/* Zero-copy consumer: peek at up to n messages (the held ones if any). */
+/* Zero-copy consumer: the held messages, up to n, into slots[]. */
+static inline unsigned shmring__mring_held_rx(const struct shmring_mring *v, unsigned n,
+					      const void **slots, bool mc)
+{
+	unsigned k = 0;
+
+	if (n > v->held)
+		n = v->held;
+	for (uint64_t i = 0; i < v->held_span && k < n; i++) {
+		uint64_t q = v->held_pos + i;
+		/* Relaxed: ours since the claim (A-full there); only compared. */
+		uint64_t w = shmring__load_relaxed(shmring__mring_word(v, q));
+
+		if (shmring__mring_cmp(v, w, q, mc ? SHMRING_SLOT_READING : SHMRING_SLOT_FULL) == 0)
+			slots[k++] = shmring__mring_payload(v, q);
+	}
+	return k;
+}
+
+/*
+ * Zero-copy consumer: peek at up to n messages (the held ones if any).
+ * Skipped slots before the first message are consumed at once; those among
+ * the messages are freed at once with many consumers, passed at release with
+ * one. v->freed: positions given back to producers by this call.
+ */
 static inline unsigned shmring__mring_peek(struct shmring_mring *v, unsigned n, const void **slots,
 					   bool mc)
 {
 	uint64_t h = 0;
-	unsigned k;
+	unsigned k, m = 0, seen = 0, lead = 0, skipped = 0;
 
-	if (v->held) {
-		k = n < v->held ? n : v->held;
-		h = v->held_pos;
-	} else {
-		k = shmring__mring_claim_rx(v, n, false, mc, &h);
-		if (mc)
-			shmring__mring_mark_rx(v, h, k);
-		v->held_pos = h;
-		v->held = k;
+	v->freed = 0;
+	if (v->held)
+		return shmring__mring_held_rx(v, n, slots, mc);
+	k = shmring__mring_claim_rx(v, n, false, mc, &h, &m);
+	for (unsigned i = 0; i < k; i++) {
+		if (seen < m && (m == k || shmring__mring_is_msg(v, h + i))) {
+			if (mc)
+				shmring__mring_mark_rx(v, h + i, 1);
+			seen++;
+			continue;
+		}
+		if (seen == 0)
+			lead++;
+		if (mc) {
+			shmring__mring_free_rx(v, h + i);
+			skipped++;
+		}
 	}
-	for (unsigned i = 0; i < k; i++)
-		slots[i] = shmring__mring_payload(v, h + i);
-	return k;
+	if (!mc) {
+		skipped = lead;
+		if (lead)
+			shmring__mring_advance_rx(v, h + lead);
+	}
+	if (skipped)
+		shmring__count(&v->ctl->skipped, skipped);
+	v->freed = skipped;
+	if (!seen)
+		return 0;
+	v->held_pos = h + lead;
+	v->held_span = k - lead;
+	v->held = seen;
+	v->held_rx = true;
+	return shmring__mring_held_rx(v, n, slots, mc);
 }
 
-/* Zero-copy consumer: release the first n peeked; 0 or -EINVAL. */
+/*
+ * Zero-copy consumer: release the first n peeked (many consumers: all of
+ * them); 0 or -EINVAL. With one consumer, the skipped slots among them are
+ * passed too. Whatever is left of the hold is peeked again next time.
+ */
 static inline int shmring__mring_release(struct shmring_mring *v, unsigned n, bool mc)
 {
+	uint64_t i = 0;
+	unsigned seen = 0;
+
 	if (n == 0 || n > v->held || (mc && n != v->held))
 		return -EINVAL;
-	shmring__mring_finish_rx(v, v->held_pos, n, mc);
+	if (mc) {
+		for (i = 0; i < v->held_span; i++) {
+			uint64_t q = v->held_pos + i;
+			/* Relaxed: compared only; ours since the claim. */
+			uint64_t w = shmring__load_relaxed(shmring__mring_word(v, q));
+
+			/* The skipped ones among them were freed at peek. */
+			if (shmring__mring_cmp(v, w, q, SHMRING_SLOT_READING) == 0)
+				shmring__mring_free_rx(v, q);
+		}
+		v->freed = v->held;
+	} else {
+		if (n == v->held)
+			i = v->held_span;
+		else
+			for (; i < v->held_span && seen < n; i++)
+				seen += shmring__mring_is_msg(v, v->held_pos + i);
+		shmring__mring_advance_rx(v, v->held_pos + i);
+		if (i > n)
+			shmring__count(&v->ctl->skipped, i - n);
+		v->freed = i;
+	}
 	v->held = 0;
+	v->held_span = 0;
 	return 0;
 }
 

@@ -1,26 +1,39 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ringbuf/msg.c - the message ring (see msg.h). Pure: no system calls, no
- * allocation, no globals.
+ * allocation, no globals; the liveness of other processes is asked through
+ * the judge (ringbuf/claims.h).
  */
 #include "ringbuf/msg.h"
 
 #include <errno.h>
 #include <string.h>
 
+#define ALIGN_MASK ((uint64_t)SHMRING_REC_ALIGN - 1)
+#define STATE_MASK ((uint64_t)SHMRING_REC_STATE_MASK)
+/* The longest claim range taken as real, as in shmring__claims_judge(). */
+#define RANGE_MAX (UINT64_C(1) << 40)
+
 /* What rx_look() found at a position. */
 enum look {
-	LOOK_READY = 1,  /* a committed record (or padding) */
+	LOOK_READY = 1,  /* a committed record, padding, a skipped record or a filler */
 	LOOK_NOT_YET = 0,
 	LOOK_TAKEN = -1, /* another consumer claimed it: our position is old */
 	LOOK_CORRUPT = -2,
+};
+
+enum rec_kind {
+	REC_MSG,     /* a record to deliver */
+	REC_PAD,     /* padding up to the end of the area */
+	REC_SKIPPED, /* repaired or cancelled: its extent from info, nothing delivered */
+	REC_FILLER,  /* 16 bytes written by recovery */
 };
 
 struct rec_meta {
 	uint64_t next; /* position after the record (after the padding: the next lap) */
 	uint32_t len;
 	uint32_t type;
-	bool pad;
+	enum rec_kind kind;
 };
 
 static struct shmring_rec *rec_at(const struct shmring_msgring *v, uint64_t pos)
@@ -40,6 +53,46 @@ static uint64_t left_at(const struct shmring_msgring *v, uint64_t pos)
 }
 
 /*
+ * A position read from shared memory may address a record only if it is a
+ * multiple of the record alignment: then a whole header lies before the end
+ * of the area (the area is a multiple of 16 bytes).
+ */
+static bool aligned(uint64_t pos)
+{
+	return (pos & ALIGN_MASK) == 0;
+}
+
+/* Whether stamp s names position p, in a state a record can be in. */
+static bool names(uint64_t s, uint64_t p)
+{
+	uint64_t st = s & STATE_MASK;
+
+	return (s & ~STATE_MASK) == p && st >= SHMRING_REC_CLAIMED && st <= SHMRING_REC_FILLER;
+}
+
+/* A CAS that fails only when the word differs (*expected then holds it,
+ * read relaxed). */
+static bool cas_exact(_Atomic uint64_t *w, uint64_t *expected, uint64_t desired,
+		      memory_order order)
+{
+	return atomic_compare_exchange_strong_explicit(w, expected, desired, order,
+						       memory_order_relaxed);
+}
+
+static int corrupt(struct shmring_msgring *v)
+{
+	v->corrupt = true;
+	return -SHMRING_ECORRUPT;
+}
+
+/* Every entry point: corrupt and moved describe this call only. */
+static void call_begin(struct shmring_msgring *v)
+{
+	v->corrupt = false;
+	v->moved = false;
+}
+
+/*
  * Decode a header's info word read at pos: 0, or -1 when impossible (a length
  * above the ring's largest, a record crossing the end of the area, padding
  * longer than any record would need).
@@ -52,12 +105,12 @@ static int decode_info(const struct shmring_msgring *v, uint64_t pos, uint32_t i
 	if (info & SHMRING_REC_PAD) {
 		if (left >= shmring__rec_span(v->max_len))
 			return -1;
-		m->pad = true;
+		m->kind = REC_PAD;
 		m->len = 0;
 		m->next = pos + left;
 		return 0;
 	}
-	m->pad = false;
+	m->kind = REC_MSG;
 	m->len = info & SHMRING_REC_LEN_MASK;
 	if (m->len > v->max_len || shmring__rec_span(m->len) > left)
 		return -1;
@@ -65,8 +118,18 @@ static int decode_info(const struct shmring_msgring *v, uint64_t pos, uint32_t i
 	return 0;
 }
 
+/* Whether entry e's claim range covers pos; the range in *cp, *ce. */
+static bool range_covers(struct shmring_part *e, uint64_t pos, uint64_t *cp, uint64_t *ce)
+{
+	/* Acquire: A-intent, pairs with R-intent (claims.h). */
+	*cp = shmring__load_acquire(&e->claim_pos);
+	/* Acquire: as above; claim_end is stored before claim_pos. */
+	*ce = shmring__load_acquire(&e->claim_end) & ~SHMRING_CLAIM_REPAIR;
+	return pos - *cp < *ce - *cp && *ce - *cp <= RANGE_MAX;
+}
+
 void shmring__msg_view(struct shmring_msgring *v, void *base, const struct shmring_hdr *h,
-		       uint32_t owner)
+		       uint32_t owner, struct shmring_part *me, uint32_t gen)
 {
 	uint32_t multi = shmring__hdr_multi(h);
 
@@ -74,10 +137,13 @@ void shmring__msg_view(struct shmring_msgring *v, void *base, const struct shmri
 	v->area = (unsigned char *)base + h->slots_off;
 	v->prod = shmring__prod_side(base);
 	v->cons = shmring__cons_side(base);
+	v->ctl = shmring__ctl(base);
+	v->me = me;
 	v->capacity = h->capacity;
 	v->mask = h->capacity - 1;
 	v->max_len = h->slot_size;
 	v->owner = owner & SHMRING_SLOT_OWNER_MASK;
+	v->gen = gen;
 	v->mp = multi & SHMRING_HDR_MULTI_PRODUCER;
 	v->mc = multi & SHMRING_HDR_MULTI_CONSUMER;
 }
@@ -93,19 +159,29 @@ static _Atomic uint64_t *watermark(const struct shmring_msgring *v)
 	return v->mc ? &v->cons->done : &v->cons->pos;
 }
 
-void shmring__msg_attach_producer(struct shmring_msgring *v)
+static bool sweep(struct shmring_msgring *v);
+
+int shmring__msg_attach_producer(struct shmring_msgring *v)
 {
 	uint64_t pos, c;
 
+	call_begin(v);
 	/* Acquire: A-cons, see the header comment. */
-	v->peer_cache = shmring__load_acquire(watermark(v));
+	c = shmring__load_acquire(watermark(v));
+	if (!aligned(c))
+		return corrupt(v);
+	v->peer_cache = c;
 	if (v->mp)
-		return; /* the position is shared and claimed with CAS */
-	/* Acquire: see the records a previous producer wrote before publishing. */
+		return 0; /* the position is shared and claimed with CAS */
+	/* Acquire: A-ppos: see the records a previous producer wrote before publishing. */
 	pos = shmring__load_acquire(&v->prod->pos);
 	/* Acquire: the consumers' claim position, past which nothing is ours. */
 	c = shmring__load_acquire(&v->cons->pos);
-	if (c > pos && c - pos <= v->capacity)
+	if (!aligned(pos) || !aligned(c) || (c > pos ? c - pos : pos - c) > v->capacity) {
+		v->pos = pos & ~ALIGN_MASK; /* never to be used; in bounds all the same */
+		return corrupt(v);
+	}
+	if (c > pos)
 		pos = c; /* the old producer died after committing, before publishing */
 	/* Skip records a producer that died mid-send committed but did not count. */
 	for (uint64_t start = pos; pos - start < v->capacity;) {
@@ -123,8 +199,9 @@ void shmring__msg_attach_producer(struct shmring_msgring *v)
 		pos = m.next;
 	}
 	v->pos = pos;
-	/* Relaxed: for observers and a successor; consumers read stamps. */
-	shmring__store_relaxed(&v->prod->pos, pos);
+	/* R-ppos: pairs with A-ppos in shmring__msg_drained() and a successor. */
+	shmring__store_release(&v->prod->pos, pos);
+	return 0;
 }
 
 /*
@@ -143,12 +220,16 @@ static uint64_t tx_room(struct shmring_msgring *v, uint64_t t, uint64_t want, bo
 		/* A-cons: pairs with R-cons (one consumer) or R-done (many). */
 		uint64_t c = shmring__load_acquire(watermark(v));
 
+		if (!aligned(c)) {
+			corrupt(v);
+			return 0;
+		}
 		if (c > t) {
 			*stale = true;
 			return 0;
 		}
 		if (t - c > v->capacity) {
-			v->corrupt = true;
+			corrupt(v);
 			return 0;
 		}
 		v->peer_cache = c;
@@ -157,7 +238,7 @@ static uint64_t tx_room(struct shmring_msgring *v, uint64_t t, uint64_t want, bo
 			return v->capacity - used;
 		/* Released records may wait for a sweep (their consumer died
 		 * between releasing and sweeping, or is about to sweep). */
-		shmring__msg_sweep(v);
+		sweep(v);
 	}
 }
 
@@ -182,54 +263,101 @@ static uint64_t tx_plan(const struct shmring_msgring *v, uint64_t t,
 	return p - t;
 }
 
-static void write_pad(const struct shmring_msgring *v, uint64_t p)
+/*
+ * Many producers: put `stamp` on position p of our claim, by a CAS from the
+ * older stamp it replaces. False when p already carries a stamp of its own
+ * position: recovery judged us dead and wrote over our claim (only a forged
+ * table, or a judge mistaken about a live process, does that to a live
+ * producer), and the bytes are no longer ours: nothing more is written there.
+ */
+static bool tx_stamp(const struct shmring_msgring *v, uint64_t p, uint64_t stamp)
+{
+	_Atomic uint64_t *w = &rec_at(v, p)->stamp;
+	/* Relaxed: compared only; the CAS decides. */
+	uint64_t s = shmring__load_relaxed(w);
+
+	if (names(s, p))
+		return false;
+	/* W-claim (CLAIMED) or R-commit (padding): release, see msg.h. Nobody
+	 * but a repairer writes a stamp in our claim, so a failure means one
+	 * did since we looked. */
+	return cas_exact(w, &s, stamp, memory_order_release);
+}
+
+/*
+ * Padding from p to the end of the area. With many producers it goes
+ * straight to COMMITTED, before the record after it is stamped CLAIMED; both
+ * are inside our claim, whose range (the intent) we stored before taking it.
+ * So a repair in between cannot take them from us while we live: the record
+ * position, unstamped, is covered by our live range; had we died, it would be
+ * filled from the record on and the padding consumed as padding. A repair
+ * that wrote over the padding position first (a misjudged death) makes our
+ * CAS fail, and we write nothing more in the claim.
+ */
+static bool write_pad(const struct shmring_msgring *v, uint64_t p)
 {
 	struct shmring_rec *r = rec_at(v, p);
 
 	/* Relaxed: published by the stamp below. */
 	shmring__store_relaxed(&r->info, SHMRING_REC_PAD | (v->owner << SHMRING_REC_OWNER_SHIFT));
+	/* Relaxed: as above. */
 	shmring__store_relaxed(&r->type, 0);
+	if (v->mp)
+		return tx_stamp(v, p, p | SHMRING_REC_COMMITTED);
 	/* R-commit: pairs with A-commit in rx_look(). */
 	shmring__store_release(&r->stamp, p | SHMRING_REC_COMMITTED);
+	return true;
 }
 
-/* Start a record at p: its size and owner, and with many producers the claim. */
-static void write_head(const struct shmring_msgring *v, uint64_t p, uint32_t len)
+/*
+ * Start a record at p: its size and owner, and with many producers the
+ * CLAIMED stamp that shows both to recovery. False: repaired (tx_stamp()).
+ */
+static bool write_head(const struct shmring_msgring *v, uint64_t p, uint32_t len)
 {
 	struct shmring_rec *r = rec_at(v, p);
 
-	/* Relaxed: published by the stamp below (claim or commit). */
+	/* Relaxed: published by the stamp (claim or commit). */
 	shmring__store_relaxed(&r->info, len | (v->owner << SHMRING_REC_OWNER_SHIFT));
-	if (v->mp) {
-		/*
-		 * RECOVERY HOOK: a producer that dies (or stalls past a
-		 * deadline) between its CAS and its COMMITTED store leaves
-		 * CLAIMED here, with its owner and size in info; consumers stop
-		 * at it. Recovery checks the owner's participant entry and
-		 * commits the record as padding (skipped, counted). A death
-		 * before this store leaves a stale stamp below the producer
-		 * position, size unknown: recovery then finds the next record by
-		 * its self-describing stamp (position | state) and pads up to it.
-		 */
-		/* W-claim: release, see msg.h. */
-		shmring__store_release(&r->stamp, p | SHMRING_REC_CLAIMED);
-	}
+	if (!v->mp)
+		return true;
+	/* A producer that dies from here to its commit leaves CLAIMED: recovery
+	 * finds the owner in info and makes the record SKIPPED once that owner
+	 * is dead (shmring__msg_recover_rx()). */
+	return tx_stamp(v, p, p | SHMRING_REC_CLAIMED);
 }
 
-static void commit_rec(const struct shmring_msgring *v, uint64_t p, uint32_t type)
+/* Publish the record at p. False (many producers): recovery made it SKIPPED
+ * first; it stays skipped. */
+static bool commit_rec(const struct shmring_msgring *v, uint64_t p, uint32_t type)
 {
 	struct shmring_rec *r = rec_at(v, p);
 
+	if (v->mp) {
+		uint64_t s = p | SHMRING_REC_CLAIMED;
+
+		/* Relaxed: compared only. A record repaired under us may be
+		 * someone else's by now: not even its type word is ours. */
+		if (shmring__load_relaxed(&r->stamp) != s)
+			return false;
+		/* Relaxed: published by the CAS below. */
+		shmring__store_relaxed(&r->type, type);
+		/* R-commit: release, pairs with A-commit in rx_look(). From
+		 * exactly our CLAIMED stamp, never a store: a repair that came
+		 * first (SKIPPED) wins. */
+		return cas_exact(&r->stamp, &s, p | SHMRING_REC_COMMITTED, memory_order_release);
+	}
 	/* Relaxed: published by the stamp below. */
 	shmring__store_relaxed(&r->type, type);
 	/* R-commit: pairs with A-commit in rx_look(). */
 	shmring__store_release(&r->stamp, p | SHMRING_REC_COMMITTED);
+	return true;
 }
 
 /*
  * Claim `n` records' worth of space (all, or as many as fit) for m[0..n).
  * Returns the count, the first position in *start and the bytes in *bytes;
- * 0 when nothing fits.
+ * 0 when nothing fits (v->corrupt set when a position was impossible).
  */
 static unsigned tx_claim(struct shmring_msgring *v, const struct shmring_msgvec *m, unsigned n,
 			 bool all, uint64_t *start, uint64_t *bytes)
@@ -242,6 +370,10 @@ static unsigned tx_claim(struct shmring_msgring *v, const struct shmring_msgvec 
 		bool stale = false;
 		uint64_t want, room, got;
 
+		if (!aligned(t)) {
+			corrupt(v);
+			return 0;
+		}
 		/* Bulk: all of it; burst: the first record. */
 		want = tx_plan(v, t, m, all ? n : 1, v->capacity, &k);
 		if (k < (all ? n : 1))
@@ -254,22 +386,35 @@ static unsigned tx_claim(struct shmring_msgring *v, const struct shmring_msgvec 
 			uint64_t t2 = v->mp ? shmring__load_relaxed(&v->prod->pos) : t;
 
 			if (t2 == t) {
-				v->corrupt = true;
+				corrupt(v);
 				return 0;
 			}
 			t = t2;
 			continue;
 		}
+		if (v->corrupt)
+			return 0;
 		got = tx_plan(v, t, m, n, room, &k);
 		if (k == 0 || (all && k < n))
 			return 0;
-		if (!v->mp || shmring__cas_weak(&v->prod->pos, &t, t + got, memory_order_relaxed)) {
-			/* Relaxed CAS: it only makes the bytes ours; the stamps
-			 * publish what is written in them (R-commit). */
+		if (!v->mp) {
 			*start = t;
 			*bytes = got;
 			return k;
 		}
+		/* The intent first, so that a death from here on leaves a claim
+		 * recovery can judge (claims.h). */
+		shmring__claim_intent(v->me, t, t + got);
+		/* R-intent: release, pairs with A-intent in recovery: whoever sees
+		 * the position moved sees our range. The stamps publish what is
+		 * written in the bytes (R-commit). */
+		if (shmring__cas_weak(&v->prod->pos, &t, t + got, memory_order_release)) {
+			*start = t;
+			*bytes = got;
+			return k;
+		}
+		/* Not ours: a range we do not hold must not cover another's claim. */
+		shmring__claim_clear(v->me);
 	}
 }
 
@@ -308,7 +453,11 @@ static void copy_in(const struct shmring_msgring *v, unsigned char *dst, const v
 	}
 }
 
-/* Write the records of a claim from t: padding, heads, payloads, commits. */
+/*
+ * Write the records of a claim from t: padding, heads, payloads, commits. A
+ * record recovery repaired before we stamped or committed it is not written
+ * further and counts in v->dropped.
+ */
 static void tx_write(struct shmring_msgring *v, uint64_t t, const struct shmring_msgvec *m,
 		     unsigned k)
 {
@@ -316,15 +465,21 @@ static void tx_write(struct shmring_msgring *v, uint64_t t, const struct shmring
 
 	for (unsigned i = 0; i < k; i++) {
 		uint64_t span = shmring__rec_span(m[i].len);
+		bool ok = true;
 
 		if (left_at(v, p) < span) {
-			write_pad(v, p);
+			ok = write_pad(v, p);
 			p += left_at(v, p);
 		}
-		write_head(v, p, (uint32_t)m[i].len);
-		if (m[i].len)
-			copy_in(v, payload_at(v, p), m[i].buf, m[i].len);
-		commit_rec(v, p, m[i].type);
+		if (ok && write_head(v, p, (uint32_t)m[i].len)) {
+			if (m[i].len)
+				copy_in(v, payload_at(v, p), m[i].buf, m[i].len);
+			ok = commit_rec(v, p, m[i].type);
+		} else {
+			ok = false;
+		}
+		if (!ok)
+			v->dropped++;
 		p += span;
 	}
 }
@@ -335,6 +490,7 @@ int shmring__msg_send(struct shmring_msgring *v, const struct shmring_msgvec *m,
 	uint64_t t, bytes;
 	unsigned k;
 
+	call_begin(v);
 	if (n == 0)
 		return 0;
 	for (unsigned i = 0; i < (all ? n : 1); i++)
@@ -342,12 +498,13 @@ int shmring__msg_send(struct shmring_msgring *v, const struct shmring_msgvec *m,
 			return -EMSGSIZE;
 	k = tx_claim(v, m, n, all, &t, &bytes);
 	if (!k)
-		return 0;
+		return v->corrupt ? -SHMRING_ECORRUPT : 0;
 	tx_write(v, t, m, k);
 	if (!v->mp) {
 		v->pos = t + bytes;
-		/* Relaxed: for observers and a successor; consumers read stamps. */
-		shmring__store_relaxed(&v->prod->pos, v->pos);
+		/* R-ppos: pairs with A-ppos in shmring__msg_drained() and a
+		 * successor; consumers read stamps. */
+		shmring__store_release(&v->prod->pos, v->pos);
 	}
 	return (int)k;
 }
@@ -357,61 +514,102 @@ void *shmring__msg_reserve(struct shmring_msgring *v, size_t len)
 	struct shmring_msgvec m = {.buf = NULL, .len = len, .type = 0};
 	uint64_t t, bytes, p;
 
+	call_begin(v);
 	if (v->held || len > v->max_len || !tx_claim(v, &m, 1, true, &t, &bytes))
 		return NULL;
 	p = t;
 	if (left_at(v, p) < shmring__rec_span(len)) {
-		write_pad(v, p);
+		if (!write_pad(v, p))
+			goto repaired;
 		p += left_at(v, p);
 	}
-	write_head(v, p, (uint32_t)len);
+	if (!write_head(v, p, (uint32_t)len))
+		goto repaired;
 	v->held = true;
+	v->held_rx = false;
 	v->held_pos = p;
 	v->held_end = t + bytes;
 	v->held_len = (uint32_t)len;
 	return payload_at(v, p);
+repaired:
+	v->dropped++;
+	shmring__claim_clear(v->me);
+	return NULL;
 }
 
 int shmring__msg_commit(struct shmring_msgring *v, uint32_t type)
 {
-	if (!v->held)
+	call_begin(v);
+	if (!v->held || v->held_rx)
 		return -EINVAL;
-	commit_rec(v, v->held_pos, type);
 	v->held = false;
+	if (!commit_rec(v, v->held_pos, type)) {
+		v->dropped++;
+		return -SHMRING_EDROPPED;
+	}
 	if (!v->mp) {
 		v->pos = v->held_end;
-		/* Relaxed: as in shmring__msg_send(). */
-		shmring__store_relaxed(&v->prod->pos, v->pos);
+		/* R-ppos: as in shmring__msg_send(). */
+		shmring__store_release(&v->prod->pos, v->pos);
 	}
 	return 0;
 }
 
 /* --- Consumers ----------------------------------------------------------- */
 
-void shmring__msg_attach_consumer(struct shmring_msgring *v)
+int shmring__msg_attach_consumer(struct shmring_msgring *v)
 {
+	uint64_t c, p;
+
+	call_begin(v);
 	if (v->mc)
-		return; /* the position is shared and claimed with CAS */
+		return 0; /* the position is shared, claimed with CAS and checked at each use */
 	/* Relaxed: our own side's published position, read back by a successor;
 	 * the stamps carry the synchronisation with producers. */
-	v->pos = shmring__load_relaxed(&v->cons->pos);
+	c = shmring__load_relaxed(&v->cons->pos);
+	/* Relaxed: compared only. */
+	p = shmring__load_relaxed(&v->prod->pos);
+	/* Many producers: the consumer is never past the producers' claims;
+	 * one: it may be ahead of a position published late, by less than a lap. */
+	if (!aligned(c) || !aligned(p) ||
+	    (v->mp ? c > p || p - c > v->capacity : (c > p ? c - p : p - c) > v->capacity)) {
+		v->pos = c & ~ALIGN_MASK; /* never to be used; in bounds all the same */
+		return corrupt(v);
+	}
+	v->pos = c;
+	return 0;
 }
 
 /* What is at position h, for a consumer. */
 static enum look rx_look(struct shmring_msgring *v, uint64_t h, struct rec_meta *m)
 {
 	struct shmring_rec *r = rec_at(v, h);
-	/* A-commit: pairs with R-commit in commit_rec() and write_pad(). */
+	/* A-commit: pairs with R-commit in commit_rec() and write_pad(), and
+	 * with R-repair (SKIPPED, FILLER) in recovery and cancel. */
 	uint64_t s = shmring__load_acquire(&r->stamp);
 	uint32_t info;
 
-	if (s != (h | SHMRING_REC_COMMITTED)) {
-		if (s == (h | SHMRING_REC_READING) || s == (h | SHMRING_REC_RELEASED))
-			return LOOK_TAKEN;
+	if ((s & ~STATE_MASK) != h)
 		return LOOK_NOT_YET;
+	switch (s & STATE_MASK) {
+	case SHMRING_REC_COMMITTED:
+	case SHMRING_REC_SKIPPED:
+		break;
+	case SHMRING_REC_FILLER:
+		m->kind = REC_FILLER; /* no header fields: the next record follows */
+		m->len = 0;
+		m->type = 0;
+		m->next = h + SHMRING_REC_ALIGN;
+		return LOOK_READY;
+	case SHMRING_REC_READING:
+	case SHMRING_REC_RELEASED:
+		return LOOK_TAKEN;
+	default:
+		return LOOK_NOT_YET; /* CLAIMED: its producer is writing */
 	}
 	/* Relaxed: published by the stamp just acquired. */
 	info = shmring__load_relaxed(&r->info);
+	/* Relaxed: as above. */
 	m->type = shmring__load_relaxed(&r->type);
 	if (v->mc) {
 		/*
@@ -426,29 +624,44 @@ static enum look rx_look(struct shmring_msgring *v, uint64_t h, struct rec_meta 
 	}
 	if (decode_info(v, h, info, m) < 0)
 		return LOOK_CORRUPT;
+	if ((s & STATE_MASK) == SHMRING_REC_SKIPPED)
+		m->kind = REC_SKIPPED; /* padding or a record: its extent, nothing to deliver */
 	return LOOK_READY;
 }
 
 /*
- * Consumer (many): store RELEASED for a record or padding we claimed at p.
- * The caller runs F-sweep and the sweep after a batch.
+ * Consumer (many): store RELEASED for a record (or padding, skipped record,
+ * filler) we claimed at p. The caller runs F-sweep and the sweep after a
+ * batch.
  */
 static void rx_mark_released(const struct shmring_msgring *v, uint64_t p)
 {
-	/* R-rel: pairs with A-rel in shmring__msg_sweep(). */
+	/* R-rel: pairs with A-rel in sweep(). */
 	shmring__store_release(&rec_at(v, p)->stamp, p | SHMRING_REC_RELEASED);
 }
 
 static void rx_mark_reading(const struct shmring_msgring *v, uint64_t p)
 {
-	/*
-	 * RECOVERY HOOK: a consumer that dies between its CAS and RELEASED
-	 * leaves READING here and producers stop when they wrap to it; the
-	 * claimed range is the consumers' CAS, not recorded per owner: a
-	 * recovery would release records stuck in READING past a deadline.
-	 */
+	/* A consumer that dies from here to RELEASED holds producers back once
+	 * they wrap to this record; its range (the intent) lets a producer
+	 * judge it and release the record (shmring__msg_recover_tx()). */
 	/* W-read: release, see msg.h. */
 	shmring__store_release(&rec_at(v, p)->stamp, p | SHMRING_REC_READING);
+}
+
+/* Consumer: an item of our claim that delivers nothing (padding, a skipped
+ * record, a filler). */
+static void rx_pass(struct shmring_msgring *v, uint64_t p, const struct rec_meta *rm)
+{
+	if (rm->kind == REC_SKIPPED)
+		shmring__count(&v->ctl->skipped, 1);
+	if (!v->mc)
+		return;
+	if (rm->kind == REC_FILLER)
+		/* Relaxed: a filler has no header fields; give it the extent of
+		 * an empty record for the sweep (published by R-rel below). */
+		shmring__store_relaxed(&rec_at(v, p)->info, 0);
+	rx_mark_released(v, p);
 }
 
 /* After releasing with many consumers: F-sweep, then sweep. */
@@ -456,25 +669,46 @@ static void rx_done_many(struct shmring_msgring *v)
 {
 	/* F-sweep: our RELEASED stores before the sweep's loads (see msg.h). */
 	shmring__fence_full();
-	shmring__msg_sweep(v);
+	sweep(v);
 }
 
-void shmring__msg_sweep(struct shmring_msgring *v)
+/* The claim [.., end) is over: give it back to producers. */
+static void rx_publish(struct shmring_msgring *v, uint64_t end)
+{
+	if (v->mc) {
+		rx_done_many(v);
+		return;
+	}
+	v->pos = end;
+	/* R-cons: pairs with A-cons in tx_room(). */
+	shmring__store_release(&v->cons->pos, end);
+	v->moved = true;
+}
+
+static bool sweep(struct shmring_msgring *v)
 {
 	uint64_t d;
+	bool moved = false;
 
 	if (!v->mc)
-		return;
+		return false;
 	/* Acquire: pairs with R-done of the sweeper that stored it. */
 	d = shmring__load_acquire(&v->cons->done);
 	for (uint64_t guard = 0; guard <= v->capacity / SHMRING_REC_ALIGN; guard++) {
-		struct shmring_rec *r = rec_at(v, d);
+		struct shmring_rec *r;
 		struct rec_meta m;
-		/* A-rel: pairs with R-rel in rx_mark_released(). */
-		uint64_t s = shmring__load_acquire(&r->stamp);
+		uint64_t s;
 
+		if (!aligned(d)) {
+			v->corrupt = true;
+			break;
+		}
+		r = rec_at(v, d);
+		/* A-rel: pairs with R-rel in rx_mark_released() and R-repair in
+		 * shmring__msg_recover_tx(). */
+		s = shmring__load_acquire(&r->stamp);
 		if (s != (d | SHMRING_REC_RELEASED))
-			return;
+			break;
 		/* Relaxed: published by the stamp; the CAS rejects what changed. */
 		if (decode_info(v, d, shmring__load_relaxed(&r->info), &m) < 0) {
 			/* Acquire: as above. Only a watermark that stood still
@@ -483,77 +717,105 @@ void shmring__msg_sweep(struct shmring_msgring *v)
 
 			if (d2 == d) {
 				v->corrupt = true;
-				return;
+				break;
 			}
 			d = d2;
 			continue;
 		}
 		/* R-done: pairs with A-cons in tx_room(); release, so that
 		 * the readers' release reaches the producers through us. */
-		if (shmring__cas_weak(&v->cons->done, &d, m.next, memory_order_release))
+		if (shmring__cas_weak(&v->cons->done, &d, m.next, memory_order_release)) {
 			d = m.next;
+			moved = true;
+		}
 	}
+	if (moved)
+		v->moved = true;
+	return moved;
 }
 
+bool shmring__msg_sweep(struct shmring_msgring *v)
+{
+	call_begin(v);
+	return sweep(v);
+}
+
+/* What rx_walk() found from a position. */
+struct walk {
+	uint64_t end;      /* after the last record counted */
+	uint64_t skip_end; /* after the items before the first record (skipped
+			    * records, fillers, padding) */
+	unsigned k;        /* records counted */
+	int err;           /* why the walk stopped early: 0, -EMSGSIZE, -EUCLEAN */
+	bool taken;        /* the position turned out to be old */
+	bool bad;          /* the position is impossible against the watermark */
+};
+
 /*
- * Walk the records from h: up to n records (padding skipped) that fit their
- * buffers m[i].len (m may be NULL: any size). Returns the count; *end is the
- * position after the last one, *err why the walk stopped early (0, or
- * -EMSGSIZE / -EUCLEAN at the first record not counted), *taken set when h
- * turned out to be old.
+ * Walk the records from h: up to n records that fit their buffers m[i].len
+ * (m may be NULL: any size), passing padding, skipped records and fillers.
  */
-static unsigned rx_walk(struct shmring_msgring *v, uint64_t h, const struct shmring_msgvec *m,
-			unsigned n, uint64_t *end, int *err, bool *taken)
+static void rx_walk(struct shmring_msgring *v, uint64_t h, const struct shmring_msgvec *m,
+		    unsigned n, struct walk *w)
 {
 	uint64_t p = h;
-	unsigned k = 0;
 
-	*end = h;
-	*err = 0;
-	*taken = false;
+	*w = (struct walk){.end = h, .skip_end = h};
 	if (v->mc) {
 		/*
 		 * A position below the release watermark is old: its bytes may be
 		 * someone's payload by now. Checking first keeps the header loads
 		 * below to places that were record boundaries a moment ago (see
-		 * copy_in() for why it matters).
+		 * copy_in() for why it matters). Nor is the claim position ever
+		 * more than a capacity past the watermark.
 		 */
-		/* Acquire: pairs with R-done in shmring__msg_sweep(). */
-		if (shmring__load_acquire(&v->cons->done) > h) {
-			*taken = true;
-			return 0;
+		/* Acquire: pairs with R-done in sweep(). */
+		uint64_t d = shmring__load_acquire(&v->cons->done);
+
+		if (d > h) {
+			w->taken = true;
+			return;
+		}
+		if (!aligned(d) || h - d > v->capacity) {
+			w->bad = true;
+			return;
 		}
 	}
-	while (k < n && p - h < v->capacity) {
+	while (w->k < n && p - h < v->capacity) {
 		struct rec_meta rm;
 		enum look l = rx_look(v, p, &rm);
 
 		if (l == LOOK_TAKEN) {
-			*taken = true;
-			return 0;
+			w->taken = true;
+			return;
 		}
 		if (l == LOOK_NOT_YET)
 			break;
 		if (l == LOOK_CORRUPT) {
-			*err = -EUCLEAN;
+			w->err = -EUCLEAN;
 			break;
 		}
-		if (!rm.pad) {
-			if (m && rm.len > m[k].len) {
-				*err = -EMSGSIZE;
+		if (rm.kind == REC_MSG) {
+			if (m && rm.len > m[w->k].len) {
+				w->err = -EMSGSIZE;
 				break;
 			}
-			k++;
-			*end = rm.next;
+			w->k++;
+			w->end = rm.next;
 		}
 		p = rm.next;
+		if (!w->k)
+			w->skip_end = p;
 	}
-	return k;
 }
 
 /*
- * Claim the records from the consumer position: up to n (all: n or none).
- * Returns the count and the range [*start, *end); 0 with *err when none.
+ * Claim from the consumer head: up to n records (all: n or none) with the
+ * padding, skipped records and fillers before and between them; or, when no
+ * record can be claimed, the run of those at the head alone (so that a dead
+ * producer's last claim, once repaired, does not stay in the way). Returns
+ * the count of records; the claim is [*start, *end), empty when nothing was
+ * claimed; *err says why no record was (0, -EMSGSIZE, -EUCLEAN).
  */
 static unsigned rx_claim(struct shmring_msgring *v, const struct shmring_msgvec *m, unsigned n,
 			 bool all, uint64_t *start, uint64_t *end, int *err)
@@ -562,24 +824,46 @@ static unsigned rx_claim(struct shmring_msgring *v, const struct shmring_msgvec 
 	uint64_t h = v->mc ? shmring__load_relaxed(&v->cons->pos) : v->pos;
 
 	for (;;) {
-		bool taken;
-		unsigned k = rx_walk(v, h, m, n, end, err, &taken);
-		uint64_t h2;
+		struct walk w;
+		unsigned k;
+		uint64_t to, h2;
 
-		if (!taken && k && (!all || k == n)) {
-			/* Relaxed CAS: only ownership; the stamps carry the data. */
-			if (!v->mc || shmring__cas_weak(&v->cons->pos, &h, *end, memory_order_relaxed)) {
+		if (!aligned(h)) {
+			*err = -EUCLEAN;
+			break;
+		}
+		rx_walk(v, h, m, n, &w);
+		k = w.k && (!all || w.k == n) ? w.k : 0;
+		to = k ? w.end : w.skip_end;
+		*err = k ? 0 : w.err;
+		if (!w.taken && !w.bad && to != h) {
+			if (!v->mc) {
 				*start = h;
+				*end = to;
+				if (*err == -EUCLEAN)
+					v->corrupt = true;
 				return k;
 			}
+			/* The intent first: a consumer that dies holding the
+			 * claim is found by it (claims.h). */
+			shmring__claim_intent(v->me, h, to);
+			/* R-intent: release, pairs with A-intent in
+			 * shmring__msg_recover_tx(). Only ownership: the stamps
+			 * carry the data. */
+			if (shmring__cas_weak(&v->cons->pos, &h, to, memory_order_release)) {
+				*start = h;
+				*end = to;
+				if (*err == -EUCLEAN)
+					v->corrupt = true;
+				return k;
+			}
+			shmring__claim_clear(v->me);
 			continue;
 		}
 		if (!v->mc) {
-			if (taken)
+			if (w.taken || w.bad)
 				*err = -EUCLEAN; /* no one else takes our records */
-			if (*err == -EUCLEAN)
-				v->corrupt = true;
-			return 0;
+			break;
 		}
 		/*
 		 * Empty, too small, corrupt or taken, as seen from h: believe it
@@ -589,23 +873,26 @@ static unsigned rx_claim(struct shmring_msgring *v, const struct shmring_msgvec 
 		 */
 		/* Relaxed: ordered by that acquire. */
 		h2 = shmring__load_relaxed(&v->cons->pos);
-		if (h2 == h) {
-			if (taken)
-				*err = -EUCLEAN;
-			if (*err == -EUCLEAN)
-				v->corrupt = true;
-			return 0;
+		if (h2 != h) {
+			h = h2;
+			continue;
 		}
-		h = h2;
+		if (w.taken || w.bad)
+			*err = -EUCLEAN;
+		break;
 	}
+	*start = *end = h;
+	if (*err == -EUCLEAN)
+		v->corrupt = true;
+	return 0;
 }
 
 /*
  * Read the claimed records in [h, end) into m[0..k): each header is checked
  * again before its payload is copied (the claim makes the record ours, but
- * shared memory stays untrusted). Returns the count copied; a record found
- * impossible now marks the view corrupt and ends the copy (the rest of the
- * claim is still given back).
+ * shared memory stays untrusted); the items that deliver nothing are passed.
+ * Returns the count copied; a record found impossible now marks the view
+ * corrupt and ends the copy (the rest of the claim is still given back).
  */
 static unsigned rx_copy(struct shmring_msgring *v, uint64_t h, uint64_t end,
 			struct shmring_msgvec *m, unsigned k)
@@ -618,20 +905,23 @@ static unsigned rx_copy(struct shmring_msgring *v, uint64_t h, uint64_t end,
 		struct rec_meta rm;
 		enum look l = rx_look(v, p, &rm);
 
-		if (l != LOOK_READY || (!rm.pad && (i >= k || rm.len > m[i].len)) ||
-		    rm.next - h > end - h) {
+		if (l != LOOK_READY || rm.next - h > end - h ||
+		    (rm.kind == REC_MSG && (i >= k || rm.len > m[i].len))) {
 			bad = true;
 			break;
 		}
-		if (!rm.pad) {
-			if (v->mc)
-				rx_mark_reading(v, p);
-			if (rm.len)
-				memcpy(m[i].buf, payload_at(v, p), rm.len);
-			m[i].len = rm.len;
-			m[i].type = rm.type;
-			i++;
+		if (rm.kind != REC_MSG) {
+			rx_pass(v, p, &rm);
+			p = rm.next;
+			continue;
 		}
+		if (v->mc)
+			rx_mark_reading(v, p);
+		if (rm.len)
+			memcpy(m[i].buf, payload_at(v, p), rm.len);
+		m[i].len = rm.len;
+		m[i].type = rm.type;
+		i++;
 		if (v->mc)
 			rx_mark_released(v, p);
 		p = rm.next;
@@ -647,46 +937,48 @@ int shmring__msg_recv(struct shmring_msgring *v, struct shmring_msgvec *m, unsig
 	int err;
 	unsigned k, got;
 
+	call_begin(v);
 	if (n == 0 || v->held)
 		return 0;
 	k = rx_claim(v, m, n, all, &h, &end, &err);
-	if (!k)
+	if (end == h)
 		return err;
 	got = rx_copy(v, h, end, m, k);
-	if (v->mc) {
-		rx_done_many(v);
-	} else {
-		v->pos = end;
-		/* R-cons: pairs with A-cons in tx_room(). */
-		shmring__store_release(&v->cons->pos, end);
-	}
-	return got ? (int)got : -EUCLEAN;
+	rx_publish(v, end);
+	if (!k)
+		return v->corrupt ? -SHMRING_ECORRUPT : err; /* only skipped items were taken */
+	return got ? (int)got : -SHMRING_ECORRUPT;
 }
 
 const void *shmring__msg_peek(struct shmring_msgring *v, size_t *len, uint32_t *type)
 {
 	uint64_t h, end, p;
+	unsigned k;
 	int err;
 
+	call_begin(v);
 	if (!v->held) {
-		if (!rx_claim(v, NULL, 1, true, &h, &end, &err))
-			return NULL;
-		/* Find the record after any padding; claimed, so stable. */
-		for (p = h; p != end;) {
-			struct rec_meta rm;
+		struct rec_meta rm = {0};
 
+		k = rx_claim(v, NULL, 1, true, &h, &end, &err);
+		if (end == h)
+			return NULL;
+		/* Pass what delivers nothing before the record; claimed, so stable. */
+		for (p = h; p != end; p = rm.next) {
 			if (rx_look(v, p, &rm) != LOOK_READY || rm.next - h > end - h) {
-				v->corrupt = true;
+				v->corrupt = true; /* the claim stays held: a corrupt ring stops */
 				return NULL;
 			}
-			if (!rm.pad) {
-				v->held_len = rm.len;
-				v->held_type = rm.type;
+			if (rm.kind == REC_MSG)
 				break;
-			}
-			if (v->mc)
-				rx_mark_released(v, p);
-			p = rm.next;
+			rx_pass(v, p, &rm);
+		}
+		if (!k) {
+			/* Only skipped items: they are gone, nothing to show. */
+			if (p != end)
+				v->corrupt = true;
+			rx_publish(v, end);
+			return NULL;
 		}
 		if (p == end) {
 			v->corrupt = true;
@@ -695,8 +987,13 @@ const void *shmring__msg_peek(struct shmring_msgring *v, size_t *len, uint32_t *
 		if (v->mc)
 			rx_mark_reading(v, p);
 		v->held = true;
+		v->held_rx = true;
 		v->held_pos = p;
 		v->held_end = end;
+		v->held_len = rm.len;
+		v->held_type = rm.type;
+	} else if (!v->held_rx) {
+		return NULL;
 	}
 	if (len)
 		*len = v->held_len;
@@ -707,16 +1004,463 @@ const void *shmring__msg_peek(struct shmring_msgring *v, size_t *len, uint32_t *
 
 int shmring__msg_release(struct shmring_msgring *v)
 {
-	if (!v->held)
+	call_begin(v);
+	if (!v->held || !v->held_rx)
 		return -EINVAL;
 	v->held = false;
-	if (v->mc) {
+	if (v->mc)
 		rx_mark_released(v, v->held_pos);
-		rx_done_many(v);
-	} else {
-		v->pos = v->held_end;
-		/* R-cons: pairs with A-cons in tx_room(). */
-		shmring__store_release(&v->cons->pos, v->pos);
-	}
+	rx_publish(v, v->held_end);
 	return 0;
+}
+
+/* --- End-of-stream, close ------------------------------------------------- */
+
+/* Many consumers: whether the shared consumer position moved from h (a
+ * snapshot that looked impossible was only old). */
+static bool head_moved(const struct shmring_msgring *v, uint64_t h)
+{
+	/* Relaxed: compared only. */
+	return v->mc && shmring__load_relaxed(&v->cons->pos) != h;
+}
+
+/* Whether h is still the consumer head (one consumer's is its own). */
+static bool head_is(const struct shmring_msgring *v, uint64_t h)
+{
+	/* Acquire: keeps what the caller writes at h after this check. */
+	return !v->mc || shmring__load_acquire(&v->cons->pos) == h;
+}
+
+bool shmring__msg_drained(struct shmring_msgring *v)
+{
+	struct rec_meta m;
+	uint64_t h, p;
+
+	call_begin(v);
+	/* Relaxed: a snapshot, compared only; the stamps are acquired. */
+	h = v->mc ? shmring__load_relaxed(&v->cons->pos) : v->pos;
+	/* Acquire: A-ppos (one producer: every record below p is visible) and
+	 * A-intent (many: every claim below p is a claim). */
+	p = shmring__load_acquire(&v->prod->pos);
+	if (!aligned(h) || !aligned(p)) {
+		corrupt(v);
+		return false;
+	}
+	if (v->mp) {
+		/* The consumer is never past the claims; h is read first. */
+		if (h > p || (p - h > v->capacity && !head_moved(v, h)))
+			corrupt(v);
+		return h == p;
+	}
+	if ((h > p ? h - p : p - h) > v->capacity) {
+		if (!head_moved(v, h))
+			corrupt(v);
+		return false;
+	}
+	switch (rx_look(v, h, &m)) {
+	case LOOK_READY:
+	case LOOK_TAKEN: /* our snapshot is old (many consumers) */
+		return false;
+	case LOOK_CORRUPT:
+		if (!head_moved(v, h))
+			corrupt(v);
+		return false;
+	case LOOK_NOT_YET:
+		break;
+	}
+	/* One producer publishes its position after its records (R-ppos):
+	 * nothing readable at h below it is a lie, unless h is old. */
+	if (p > h) {
+		if (!head_moved(v, h))
+			corrupt(v);
+		return false;
+	}
+	return true;
+}
+
+void shmring__msg_cancel(struct shmring_msgring *v)
+{
+	call_begin(v);
+	if (v->held && v->held_rx) {
+		shmring__msg_release(v); /* a peek: given back as it is */
+	} else if (v->held) {
+		v->held = false;
+		if (v->mp) {
+			struct shmring_rec *r = rec_at(v, v->held_pos);
+			uint64_t s = v->held_pos | SHMRING_REC_CLAIMED;
+
+			/* R-repair: release, pairs with A-commit in rx_look():
+			 * consumers drop the record by its extent (info, stored
+			 * before our CLAIMED). From exactly our CLAIMED stamp: a
+			 * claim recovery already repaired stays as it is. */
+			if (cas_exact(&r->stamp, &s, v->held_pos | SHMRING_REC_SKIPPED,
+				      memory_order_release))
+				shmring__count(&v->ctl->cancelled, 1);
+			else
+				v->dropped++;
+		} else {
+			/*
+			 * One producer: nothing of the reservation was published
+			 * (its stamp is still an older one and our position did
+			 * not move), so no consumer sees it, nor the previous
+			 * lap's bytes under it; the next send writes there again.
+			 * Padding before it, committed, is consumed as padding.
+			 */
+			shmring__count(&v->ctl->cancelled, 1);
+		}
+	}
+	shmring__claim_clear(v->me);
+}
+
+/* --- Recovery ------------------------------------------------------------ */
+
+/*
+ * Consumer side: the record at h is CLAIMED; its owner's index is in info.
+ * The owner still holds it only while its entry's range covers h: a freed
+ * or taken-over entry no longer does (records carry no generation; the
+ * range, stored before the claim and replaced only after the publish, stands
+ * in for it).
+ */
+static int repair_claimed(struct shmring_msgring *v, const struct shmring_judge *j, uint64_t h,
+			  uint64_t *stall_pos, uint32_t *holder)
+{
+	struct shmring_rec *r = rec_at(v, h);
+	/* Relaxed: published by W-claim, acquired with the stamp. */
+	uint32_t info = shmring__load_relaxed(&r->info);
+	uint32_t idx = (info >> SHMRING_REC_OWNER_SHIFT) & SHMRING_SLOT_OWNER_MASK;
+	uint64_t s = h | SHMRING_REC_CLAIMED, cp, ce;
+	struct rec_meta m;
+
+	if (decode_info(v, h, info, &m) < 0 || idx >= j->nparts) {
+		/* Acquire: only a stamp that stayed CLAIMED while we read makes
+		 * its info suspect. */
+		if (shmring__load_acquire(&r->stamp) != s)
+			return 0;
+		return corrupt(v);
+	}
+	/* Relaxed (gen): the entry's own generation; the range ties it to the claim. */
+	if (range_covers(&j->parts[idx], h, &cp, &ce) &&
+	    !j->dead(j->ctx, idx, shmring__load_relaxed(&j->parts[idx].gen), 32)) {
+		*stall_pos = h;
+		*holder = idx;
+		return -EAGAIN;
+	}
+	/* R-repair: acquire, the info we judged is the one consumers will
+	 * read; release, pairs with A-commit in rx_look(): consumers drop the
+	 * record by its extent. From exactly the CLAIMED stamp: a commit that
+	 * came first wins, and the owner's late commit fails (EDROPPED). */
+	if (!cas_exact(&r->stamp, &s, h | SHMRING_REC_SKIPPED, memory_order_acq_rel))
+		return 0;
+	shmring__count(&v->ctl->prod_repairs, 1);
+	return 1;
+}
+
+/*
+ * Where a repair from h may stop: the nearest of the producer position p,
+ * the end of every range covering h (all dead: the caller judged them), and
+ * the start of every other producer range past h. So every position in
+ * [h, end) was claimed by a dead producer: a live one's claim below p has its
+ * range visible (A-intent), starting at or before h (then it covers h and
+ * was judged) or after it (then it bounds the fill).
+ */
+static uint64_t fill_end(const struct shmring_msgring *v, const struct shmring_judge *j,
+			 uint64_t h, uint64_t p)
+{
+	uint64_t e = p;
+
+	for (uint32_t i = 0; i < j->nparts; i++) {
+		struct shmring_part *pt = &j->parts[i];
+		/* Relaxed: the role only selects entries; the ranges are acquired. */
+		uint64_t owner = shmring__load_relaxed(&pt->owner), cp, ce;
+
+		if (owner == 0 || !(SHMRING_PART_ROLE(owner) & SHMRING_PRODUCER))
+			continue;
+		if (range_covers(pt, h, &cp, &ce)) {
+			if (ce - h < e - h)
+				e = ce;
+		} else if (cp != ce && ce - cp <= RANGE_MAX && cp - h < e - h) {
+			e = cp;
+		}
+	}
+	e &= ~ALIGN_MASK; /* a forged range end: stop before it, never past */
+	if (e - h < SHMRING_REC_ALIGN || e - h > v->capacity)
+		e = h + SHMRING_REC_ALIGN;
+	return e;
+}
+
+/*
+ * Take position h for a repair: stamp it as a CLAIMED record of length 0 in
+ * our own name, our range covering it. Consumers stop there, so nobody reads
+ * what we are about to write after it; another repairer finds a claim of a
+ * live process (and waits); if we die, the next one makes our record SKIPPED
+ * and goes on from the position after it. False when h was stamped or passed
+ * meanwhile (nothing to do).
+ */
+static bool lock_head(struct shmring_msgring *v, uint64_t h)
+{
+	struct shmring_rec *r = rec_at(v, h);
+	uint64_t s;
+
+	if (v->me) {
+		/* Relaxed: published by the release store of claim_pos. REPAIR
+		 * tells whoever reads the table that this range is a repair. */
+		shmring__store_relaxed(&v->me->claim_end, (h + SHMRING_REC_ALIGN) | SHMRING_CLAIM_REPAIR);
+		/* R-intent: pairs with A-intent in repair_claimed() of whoever
+		 * finds our CLAIMED stamp. */
+		shmring__store_release(&v->me->claim_pos, h);
+	}
+	/*
+	 * Nothing is written at h unless h is still the consumers' head (the
+	 * caller checked it after the judge): consumers cannot pass an
+	 * unstamped position, so until someone stamps h its bytes are nobody
+	 * else's record. Only another repairer may stamp it meanwhile; its
+	 * header then gets our index over its own (relaxed, both: published by
+	 * W-claim below; length 0, our index): the extent is the same, only the
+	 * judged owner differs, and every write over the dead claim is a CAS,
+	 * so that is harmless.
+	 */
+	shmring__store_relaxed(&r->info, v->owner << SHMRING_REC_OWNER_SHIFT);
+	shmring__store_relaxed(&r->type, 0);
+	/* Relaxed: compared only; the CAS decides. */
+	s = shmring__load_relaxed(&r->stamp);
+	if (names(s, h) || !head_is(v, h) ||
+	    /* W-claim: release, our info and range come with the stamp. */
+	    !cas_exact(&r->stamp, &s, h | SHMRING_REC_CLAIMED, memory_order_release)) {
+		shmring__claim_clear(v->me);
+		return false;
+	}
+	return true;
+}
+
+/* The dead claim of entry e is all filled up to fill: its range, stale, goes. */
+static void forget_range(struct shmring_part *e, uint64_t fill)
+{
+	/* Relaxed, both: the CAS below decides; an entry taken over since has
+	 * another range and keeps it. */
+	uint64_t cp = shmring__load_relaxed(&e->claim_pos);
+	uint64_t ce = shmring__load_relaxed(&e->claim_end);
+
+	if ((ce & ~SHMRING_CLAIM_REPAIR) == fill && cp != ce)
+		/* Relaxed: an empty range; judges re-read the stamps anyway. */
+		atomic_compare_exchange_strong_explicit(&e->claim_end, &ce, cp, memory_order_relaxed,
+							memory_order_relaxed);
+}
+
+/*
+ * Consumer side: position h, below the producer position p, holds an older
+ * stamp: a producer took it and has not stamped it. The claimers that may
+ * hold it are the producers whose range covers h; once all of them are dead,
+ * the repairer takes h (lock_head()), fills the rest of the dead claim with
+ * FILLER stamps, one every 16 bytes (running on past the end of the area
+ * into the next lap when the claim wrapped: a filler is never padded), each
+ * by a CAS from the stale value it read, so a position that someone else
+ * stamped meanwhile stops the fill, and finally turns its own stamp into a
+ * FILLER.
+ *
+ * When no entry covers h any more (the dead claimer's entry was reaped and
+ * taken over), the extent of its claim is known only from what follows: the
+ * fill runs to the first position that names itself in its stamp, to the
+ * start of another producer's range, or to the producer position, whichever
+ * comes first. Its limit: a payload forged to hold the stamp of its own
+ * position ends the fill early (and is then read as that record); stale
+ * bytes cannot, as a stamp always holds the position of its own lap.
+ *
+ * A repairer that dies mid-repair leaves its CLAIMED stamp at h: the next
+ * one finds it dead (its range covers h, the judge says dead) and makes it
+ * SKIPPED; consumers pass it, reach the first position not filled yet, and
+ * the repair starts again from there. Positions already filled name
+ * themselves and are never written again: each goes from stale to FILLER
+ * once, whoever wrote it.
+ */
+static int repair_unstamped(struct shmring_msgring *v, const struct shmring_judge *j, uint64_t h,
+			    uint64_t p, uint64_t *stall_pos, uint32_t *holder)
+{
+	struct shmring_rec *r = rec_at(v, h);
+	uint32_t hold;
+	uint64_t e, q, s;
+
+	switch (shmring__claims_judge(j, h, SHMRING_PRODUCER, &hold)) {
+	case SHMRING_CLAIM_LIVE:
+		*stall_pos = h;
+		*holder = hold;
+		return -EAGAIN;
+	case SHMRING_CLAIM_NONE:
+		return 0;
+	case SHMRING_CLAIM_DEAD:
+		break;
+	}
+	/* Acquire: A-intent: the claimer's range was judged, or it stamped h
+	 * before replacing its range, and the stamp shows now. And with many
+	 * consumers, h was a snapshot: if they moved on, it is an old position
+	 * (its bytes possibly a new lap's record), which no range covers. */
+	s = shmring__load_acquire(&r->stamp);
+	if (names(s, h) || !head_is(v, h))
+		return 0;
+	e = fill_end(v, j, h, p);
+	if (!lock_head(v, h))
+		return 0;
+	shmring__count(&v->ctl->prod_repairs, 1);
+	for (q = h + SHMRING_REC_ALIGN; q != e; q += SHMRING_REC_ALIGN) {
+		_Atomic uint64_t *w = &rec_at(v, q)->stamp;
+
+		/* Relaxed: compared only; the CAS decides. */
+		s = shmring__load_relaxed(w);
+		/* R-repair: release (our unlock below publishes the run too). */
+		if (names(s, q) || !cas_exact(w, &s, q | SHMRING_REC_FILLER, memory_order_release))
+			break;
+	}
+	s = h | SHMRING_REC_CLAIMED;
+	/* R-repair: release, pairs with A-commit in rx_look(): a consumer that
+	 * sees the filler at h sees the run after it. From exactly our CLAIMED:
+	 * if someone judged us dead meanwhile, their SKIPPED stays. */
+	cas_exact(&r->stamp, &s, h | SHMRING_REC_FILLER, memory_order_release);
+	shmring__claim_clear(v->me);
+	if (hold != UINT32_MAX && q == e)
+		forget_range(&j->parts[hold], e);
+	return 1;
+}
+
+int shmring__msg_recover_rx(struct shmring_msgring *v, const struct shmring_judge *j,
+			    uint64_t *stall_pos, uint32_t *holder)
+{
+	uint64_t h, p, s;
+
+	call_begin(v);
+	*holder = UINT32_MAX;
+	if (!v->mp || v->held)
+		return 0;
+	/* Relaxed: a snapshot; a repair checks it again before it writes. */
+	h = v->mc ? shmring__load_relaxed(&v->cons->pos) : v->pos;
+	/* Acquire: A-intent: the range of every claim below p is visible (or
+	 * was replaced after its stamp, which then shows). */
+	p = shmring__load_acquire(&v->prod->pos);
+	if (!aligned(h) || !aligned(p) || h > p || p - h > v->capacity) {
+		if (head_moved(v, h))
+			return 0;
+		return corrupt(v);
+	}
+	if (h == p)
+		return 0; /* nothing claimed past the head */
+	/* Acquire: W-claim: a CLAIMED stamp comes with its info. */
+	s = shmring__load_acquire(&rec_at(v, h)->stamp);
+	if (names(s, h))
+		return (s & STATE_MASK) == SHMRING_REC_CLAIMED
+			       ? repair_claimed(v, j, h, stall_pos, holder)
+			       : 0; /* ready to be received, or taken by another consumer */
+	return repair_unstamped(v, j, h, p, stall_pos, holder);
+}
+
+/* Where releasing a dead consumer's records from d may stop: the consumer
+ * position c, or the end of a (dead) range covering d before it. */
+static uint64_t release_end(const struct shmring_judge *j, uint64_t d, uint64_t c)
+{
+	uint64_t e = c;
+
+	for (uint32_t i = 0; i < j->nparts; i++) {
+		struct shmring_part *pt = &j->parts[i];
+		/* Relaxed: the role only selects entries; the ranges are acquired. */
+		uint64_t owner = shmring__load_relaxed(&pt->owner), cp, ce;
+
+		if (owner == 0 || !(SHMRING_PART_ROLE(owner) & SHMRING_CONSUMER))
+			continue;
+		if (range_covers(pt, d, &cp, &ce) && ce - d < e - d)
+			e = ce;
+	}
+	return e;
+}
+
+int shmring__msg_recover_tx(struct shmring_msgring *v, const struct shmring_judge *j,
+			    uint64_t *stall_pos, uint32_t *holder)
+{
+	uint64_t d, c, e, q, s;
+	uint32_t hold;
+	uint64_t lost = 0;
+	bool released = false;
+
+	call_begin(v);
+	*holder = UINT32_MAX;
+	if (!v->mc)
+		return 0;
+	/* Released records may only wait for a sweep (their consumer died
+	 * between releasing and sweeping). */
+	if (sweep(v))
+		return 1;
+	if (v->corrupt)
+		return -SHMRING_ECORRUPT;
+	/* Acquire: pairs with R-done in sweep(). */
+	d = shmring__load_acquire(&v->cons->done);
+	/* Acquire: A-intent (the consumers' claims below c have their ranges
+	 * visible); read after d, so never behind it. */
+	c = shmring__load_acquire(&v->cons->pos);
+	if (!aligned(d) || !aligned(c) || d > c || c - d > v->capacity)
+		return corrupt(v);
+	if (c == d)
+		return 0; /* nothing claimed and unreleased: the records wait for consumers */
+	/* Acquire: W-read / A-commit: the stamp and the info it publishes. */
+	s = shmring__load_acquire(&rec_at(v, d)->stamp);
+	if (!names(s, d) || (s & STATE_MASK) == SHMRING_REC_CLAIMED) {
+		/* Below the consumer position every record was stamped before it
+		 * was claimed; unless the watermark moved, the segment lies. */
+		/* Acquire: pairs with R-done. */
+		if (shmring__load_acquire(&v->cons->done) != d)
+			return 0;
+		return corrupt(v);
+	}
+	if ((s & STATE_MASK) == SHMRING_REC_RELEASED)
+		return sweep(v) ? 1 : 0; /* released just now */
+	switch (shmring__claims_judge(j, d, SHMRING_CONSUMER, &hold)) {
+	case SHMRING_CLAIM_LIVE:
+		*stall_pos = d;
+		*holder = hold;
+		return -EAGAIN;
+	case SHMRING_CLAIM_NONE:
+		return 0;
+	case SHMRING_CLAIM_DEAD:
+		break;
+	}
+	/* Acquire: A-intent: a release since the judge shows now. */
+	if (shmring__load_acquire(&rec_at(v, d)->stamp) != s)
+		return sweep(v) ? 1 : 0;
+	/* Release every record of the dead claim(s) from d that is not yet. */
+	e = release_end(j, d, c);
+	for (q = d; q != e && q - d < v->capacity;) {
+		struct shmring_rec *r = rec_at(v, q);
+		struct rec_meta m;
+		uint64_t st;
+
+		/* Acquire: W-read / A-commit, as above. */
+		s = shmring__load_acquire(&r->stamp);
+		st = s & STATE_MASK;
+		if (!names(s, q) || st == SHMRING_REC_CLAIMED)
+			break;
+		if (st == SHMRING_REC_FILLER) {
+			m.kind = REC_FILLER;
+			m.next = q + SHMRING_REC_ALIGN;
+		} else if (/* Relaxed: published by the stamp. */
+			   decode_info(v, q, shmring__load_relaxed(&r->info), &m) < 0 ||
+			   m.next - d > e - d) {
+			break;
+		}
+		if (st != SHMRING_REC_RELEASED) {
+			if (st == SHMRING_REC_FILLER)
+				/* Relaxed: the extent of an empty record for the
+				 * sweep, as rx_pass() gives it; published below. */
+				shmring__store_relaxed(&r->info, 0);
+			/* R-repair: release, pairs with A-rel in sweep() as the
+			 * dead consumer's R-rel would have; acquire, the info the
+			 * sweep reads is the one we read. From exactly the stamp
+			 * we saw. */
+			if (!cas_exact(&r->stamp, &s, q | SHMRING_REC_RELEASED, memory_order_acq_rel))
+				break;
+			released = true;
+			if (m.kind == REC_MSG &&
+			    (st == SHMRING_REC_READING || st == SHMRING_REC_COMMITTED))
+				lost++;
+		}
+		q = m.next;
+	}
+	if (lost)
+		shmring__count(&v->ctl->cons_repairs, lost);
+	sweep(v);
+	return released ? 1 : 0;
 }

@@ -6,6 +6,7 @@
 #ifndef SHMRING_SRC_INTERNAL_H
 #define SHMRING_SRC_INTERNAL_H
 
+#include "ringbuf/claims.h"
 #include "ringbuf/layout.h"
 #include "ringbuf/msg.h"
 #include "ringbuf/mring.h"
@@ -76,26 +77,62 @@ int shmring__map_get(struct shmring_region *rg, bool populate, shmring_map_init_
 		     struct shmring_map **out);
 void shmring__map_put(struct shmring_map *m);
 void *shmring__map_base(const struct shmring_map *m);
+const struct shmring_map_key *shmring__map_key(const struct shmring_map *m);
 uint64_t shmring__map_size(const struct shmring_map *m);
 
 /* --- Participants (src/participants.c) ----------------------------------- */
 
+/* What a process knows of one table entry's owner (see participants.c). */
+struct shmring_live {
+	uint64_t owner;  /* the owner word judged */
+	uint64_t start;  /* its start time */
+	int pidfd;       /* -1: none */
+	uint32_t state;  /* enum shmring_part_state, 0: judge again */
+};
+
+struct shmring_livecache {
+	struct shmring_live *e; /* one per table entry */
+	uint32_t n;
+	uint64_t dev, ino;      /* the segment, as /proc/PID/maps names it */
+	uint64_t pidns;         /* our pid namespace */
+};
+
+int shmring__live_init(struct shmring_livecache *c, uint32_t n, uint64_t dev, uint64_t ino);
+void shmring__live_free(struct shmring_livecache *c);
+
 /* This process's start time in clock ticks since boot (0 if unknown). */
 uint64_t shmring__proc_start_time(pid_t pid);
+uint64_t shmring__pidns_self(void);
 
-/* Whether the participant entry's owner is still running. */
-bool shmring__part_alive(const struct shmring_part *p);
+/* Judge entry idx now: 0 (free) or enum shmring_part_state. */
+uint32_t shmring__part_state(void *base, struct shmring_livecache *c, uint32_t idx);
 
-/* Claim entry `idx` for `role`: 0, or -EBUSY if a live process holds it. */
-int shmring__part_claim(struct shmring_part *p, uint32_t role);
+/* struct shmring_judge's callback: is the claimer (idx, gen) gone? */
+bool shmring__part_dead(void *base, struct shmring_livecache *c, uint32_t idx, uint32_t gen,
+			unsigned gen_bits);
+
+/* Claim entry idx for role: 0, or -EBUSY if a live process holds it (a dead
+ * holder is reaped and replaced). */
+int shmring__part_claim(void *base, struct shmring_livecache *c, uint32_t idx, uint32_t role);
 
 /* Claim any shared entry (index >= SHMRING_PART_FIRST_SHARED), free ones
- * first, then those of dead processes: the index, or -EUSERS. */
-int shmring__part_claim_any(void *base, const struct shmring_hdr *h, uint32_t role);
-void shmring__part_release(struct shmring_part *p);
+ * first, then those of processes that died: the index, or -EUSERS. */
+int shmring__part_claim_any(void *base, const struct shmring_hdr *h, struct shmring_livecache *c,
+			    uint32_t role);
 
-/* Live participants holding `role`, over the whole table. */
-uint32_t shmring__part_count(void *base, const struct shmring_hdr *h, uint32_t role);
+/* Give an entry back at close; its role leaves the presence count. */
+void shmring__part_release(void *base, uint32_t idx, uint32_t role);
+
+/* A role joins the presence count (after its entry is claimed). */
+void shmring__presence_add(void *base, uint32_t role);
+
+/* Reap every dead participant: how many this call reaped. */
+uint32_t shmring__part_reap_all(void *base, const struct shmring_hdr *h,
+				struct shmring_livecache *c);
+
+/* Live (or unjudgeable) participants holding `role`. */
+uint32_t shmring__part_count(void *base, const struct shmring_hdr *h, struct shmring_livecache *c,
+			     uint32_t role);
 
 /* --- The handle (src/ring.c) --------------------------------------------- */
 
@@ -115,8 +152,16 @@ struct shmring {
 	struct shmring_ec not_empty;
 	struct shmring_ec not_full;
 	struct shmring_waiter wait;
-	uint64_t nf_pending;    /* units freed since parked producers were last woken */
-	uint64_t nf_batch;      /* wake them once this many are pending */
+	struct shmring_ctl *ctl;
+	uint64_t nf_batch;      /* wake parked producers once this many units are freed */
+	uint64_t recovery_ns;   /* the deadline in force for this handle */
+	uint64_t next_check;    /* try calls: when the next peer check is due */
+	unsigned idle;          /* try calls: consecutive empty/full results */
+	bool saw_consumers;     /* a consumer was attached while we were */
+	uint64_t stall_pos;     /* the claim this handle is held back by ... */
+	uint64_t stall_since;   /* ... since (CLOCK_MONOTONIC ns; 0: not held back) */
+	struct shmring_livecache live;
+	struct shmring_judge judge;
 	unsigned spsc_tx_held;  /* SPSC zero-copy: slots reserved / peeked */
 	unsigned spsc_rx_held;
 	uint32_t multi;         /* SHMRING_HDR_MULTI_* in effect */
@@ -126,5 +171,59 @@ struct shmring {
 	struct shmring_msgring qtx; /* MSG */
 	struct shmring_msgring qrx;
 };
+
+/* Shared by the ring files (ring.c, ring_fixed.c, ring_msg.c, peers.c). */
+void shmring__fast_update(shmring_t *r);
+
+/* --- Peers (src/peers.c) ------------------------------------------------- */
+
+/* struct shmring_judge's callback for a handle. */
+bool shmring__judge_dead(void *ctx, uint32_t idx, uint32_t gen, unsigned gen_bits);
+
+/* The recovery deadline in force, and making the eventcounts follow it. */
+uint64_t shmring__recovery_ns(const shmring_t *r);
+void shmring__recovery_apply(shmring_t *r);
+
+/* Wake parked producers for units freed and still pending. */
+void shmring__flush_freed(shmring_t *r);
+
+/*
+ * Look at the peers of one side (SHMRING_PRODUCER: what holds our sends
+ * back; SHMRING_CONSUMER: our receives): reap the dead, repair their claims
+ * in our way, record a stall. > 0: something moved, try again; 0: nothing;
+ * -EPIPE: the other side has gone (consumers: and the ring is drained);
+ * -SHMRING_ECORRUPT.
+ */
+int shmring__peer_check(shmring_t *r, unsigned side);
+
+/* After a fruitless try call: shmring__peer_check() now and then. */
+int shmring__peer_idle(shmring_t *r, unsigned side);
+
+/* End the stall this handle recorded. */
+void shmring__stall_end(shmring_t *r);
+
+/* Consumer: nothing published or claimed ahead of us. */
+bool shmring__rx_drained(shmring_t *r);
+
+/* Consumer, after an empty receive: -EPIPE at end-of-stream, else 0. */
+int shmring__rx_eos(shmring_t *r);
+
+/*
+ * Producer: the consumers this handle has seen have all gone (send gets
+ * -EPIPE). A handle that never saw a consumer may fill the ring for one yet
+ * to come (a producer restarted while its consumer is away). One load.
+ */
+static inline bool shmring__tx_gone(shmring_t *r)
+{
+	/* Relaxed: a send racing the last consumer's close may go either way,
+	 * as a write racing a pipe's close does. */
+	uint64_t c = shmring__load_relaxed(&r->ctl->consumers);
+
+	if (SHMRING_LIKELY(SHMRING_PRESENCE_LIVE(c) != 0)) {
+		r->saw_consumers = true;
+		return false;
+	}
+	return r->saw_consumers;
+}
 
 #endif /* SHMRING_SRC_INTERNAL_H */

@@ -4,6 +4,7 @@
  */
 #include "src/internal.h"
 
+#include <limits.h>
 #include <string.h>
 
 #define STR2(x) #x
@@ -17,6 +18,9 @@ const char *shmring_version(void)
 
 const char *shmring_strerror(int err)
 {
+	/* -INT_MIN does not exist: no errno is that large anyway. */
+	if (err == INT_MIN)
+		return "unknown error";
 	if (err < 0)
 		err = -err;
 	switch (err) {
@@ -55,6 +59,13 @@ const char *shmring_strerror(int err)
 		return "invalid argument (name, sizes, role or flags)";
 	case ENOSPC:
 		return "no space left for the segment";
+	case EPIPE:
+		return "the other side has gone: every producer (or every consumer) closed or died";
+	case SHMRING_EDROPPED:
+		return "a claim of this handle was repaired by a peer that judged its owner dead "
+		       "(or the reservation was cancelled): the message was dropped";
+	case EUSERS:
+		return "the ring's participant table is full";
 	default:
 		break;
 	}

@@ -1,16 +1,42 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * src/participants.c - the participant table: which processes are attached to
- * a ring, in which role, and whether they are still alive.
+ * a ring, in which role, whether they are still alive, and what is done when
+ * one of them is not.
+ *
+ * Judging a process (shmring__part_state):
+ *   - an entry whose owner carries SHMRING_OWNER_REAPED is dead and counted;
+ *   - an owner in another pid namespace cannot be judged from here: its pid
+ *     means another process in ours. It counts as alive (UNKNOWN), never dead
+ *     by mistake;
+ *   - an entry still being filled in (start time 0) is alive for a grace
+ *     period after it was attached, then dead (its claimer died half-way, or
+ *     the entry is forged);
+ *   - otherwise the pid is opened as a pidfd and checked once against
+ *     /proc/PID/stat (not a zombie, the same start time, so a recycled pid is
+ *     never mistaken for the owner) and /proc/PID/maps (the process maps this
+ *     very segment, so a forged entry naming some live process - pid 1, say -
+ *     holds nothing). The verdict and the pidfd are cached per entry; later
+ *     checks poll the pidfd (readable once the process has exited), one
+ *     system call.
+ *   A stopped or traced process is alive: nothing here looks at its state
+ *   beyond "exited".
  */
 #include "src/internal.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
+
+#define FILL_GRACE_NS 1000000000u /* an entry may stay half-written this long */
 
 static _Atomic uint32_t claim_tag;
 
@@ -41,7 +67,8 @@ static int proc_stat(pid_t pid, char *state, uint64_t *start)
 	if (!p || p[1] != ' ' || !p[2])
 		return -1;
 	*state = p[2];
-	p++;
+	/* p is at the ')' that ends field 2: each step moves to the space
+	 * before the next field. */
 	for (int field = 2; field < 22 && p; field++)
 		p = strchr(p + 1, ' ');
 	*start = (p && sscanf(p, " %llu", &st) == 1) ? st : 0;
@@ -56,31 +83,45 @@ uint64_t shmring__proc_start_time(pid_t pid)
 	return proc_stat(pid, &state, &start) == 0 ? start : 0;
 }
 
-bool shmring__part_alive(const struct shmring_part *p)
+uint64_t shmring__pidns_self(void)
 {
-	/* Acquire: pairs with the release stores in shmring__part_claim(). */
-	uint64_t owner = shmring__load_acquire(&p->owner);
-	uint64_t start = shmring__load_acquire(&p->start_time);
-	pid_t pid;
-	uint64_t now_start;
-	char state;
+	struct stat st;
 
-	if (owner == 0)
-		return false;
-	pid = (pid_t)SHMRING_PART_PID(owner);
-	if (pid <= 0)
-		return false;
-	if (kill(pid, 0) < 0 && errno == ESRCH)
-		return false;
-	if (proc_stat(pid, &state, &now_start) < 0)
-		return true; /* no /proc to ask: kill() said it exists */
-	/* A zombie has exited: its parent just has not reaped it yet. */
-	if (state == 'Z' || state == 'X')
-		return false;
-	if (start == 0)
-		return true; /* being filled in by a live process */
-	/* A different start time: the pid was recycled by another process. */
-	return now_start == 0 || now_start == start;
+	return stat("/proc/self/ns/pid", &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+/*
+ * Whether process pid maps the segment (dev, ino): 1 yes, 0 no, -1 cannot
+ * tell (no permission to read its maps).
+ */
+static int maps_segment(pid_t pid, uint64_t dev, uint64_t ino)
+{
+	char path[64], line[512];
+	FILE *f;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned maj, min;
+		unsigned long long i;
+		size_t len = strlen(line);
+
+		if (sscanf(line, "%*s %*s %*s %x:%x %llu", &maj, &min, &i) == 3 && i == ino &&
+		    makedev(maj, min) == dev) {
+			found = 1;
+			break;
+		}
+		/* A line longer than the buffer: skip its rest. */
+		while (len && line[len - 1] != '\n' && fgets(line, sizeof(line), f))
+			len = strlen(line);
+	}
+	if (ferror(f))
+		found = -1;
+	fclose(f);
+	return found;
 }
 
 static uint64_t realtime_ns(void)
@@ -91,88 +132,357 @@ static uint64_t realtime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t owner_word(uint32_t role)
+int shmring__live_init(struct shmring_livecache *c, uint32_t n, uint64_t dev, uint64_t ino)
 {
-	pid_t pid = getpid();
-	/* Relaxed: the tag only has to differ between claims of this process. */
-	uint32_t tag = atomic_fetch_add_explicit(&claim_tag, 1, memory_order_relaxed) & 0xffffffu;
-
-	return ((uint64_t)(uint32_t)pid << 32) | ((uint64_t)(role & 0xffu) << 24) | tag;
+	c->e = calloc(n, sizeof(*c->e));
+	if (!c->e)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++)
+		c->e[i].pidfd = -1;
+	c->n = n;
+	c->dev = dev;
+	c->ino = ino;
+	c->pidns = shmring__pidns_self();
+	return 0;
 }
 
-/* Take entry p if it is free right now: true on success. */
-static bool try_take(struct shmring_part *p, uint64_t mine, uint64_t *cur)
+void shmring__live_free(struct shmring_livecache *c)
 {
-	*cur = 0;
-	/* Acq_rel: on success our later stores follow the claim; on failure we
-	 * read the owner that the caller compares against. */
-	if (!atomic_compare_exchange_strong_explicit(&p->owner, cur, mine, memory_order_acq_rel,
-						     memory_order_acquire))
+	if (!c->e)
+		return;
+	for (uint32_t i = 0; i < c->n; i++)
+		if (c->e[i].pidfd >= 0)
+			close(c->e[i].pidfd);
+	free(c->e);
+	c->e = NULL;
+}
+
+/* Has the process behind a pidfd exited? */
+static bool pidfd_exited(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLIN | POLLHUP | POLLERR));
+}
+
+/* Judge (pid, start) afresh; may leave an open pidfd in *fd. */
+static uint32_t judge_fresh(const struct shmring_livecache *c, pid_t pid, uint64_t start, int *fd)
+{
+	char state;
+	uint64_t now_start;
+	int m;
+
+	*fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (*fd < 0) {
+		if (errno == ESRCH)
+			return SHMRING_PART_DEAD;
+		/* No pidfds (an old kernel, a sandbox): ask kill(). */
+		if (kill(pid, 0) < 0 && errno == ESRCH)
+			return SHMRING_PART_DEAD;
+	}
+	/* After the pidfd is open, the pid cannot be recycled under it. */
+	if (proc_stat(pid, &state, &now_start) < 0)
+		return (*fd >= 0 && pidfd_exited(*fd)) ? SHMRING_PART_DEAD : SHMRING_PART_ALIVE;
+	/* A zombie has exited: its parent just has not reaped it yet. */
+	if (state == 'Z' || state == 'X')
+		return SHMRING_PART_DEAD;
+	if (now_start != start)
+		return SHMRING_PART_DEAD; /* the pid now names another process */
+	m = maps_segment(pid, c->dev, c->ino);
+	if (m == 0 && c->ino)
+		return SHMRING_PART_DEAD; /* alive, but not attached to this ring */
+	return SHMRING_PART_ALIVE;
+}
+
+uint32_t shmring__part_state(void *base, struct shmring_livecache *c, uint32_t idx)
+{
+	struct shmring_part *p = &shmring__parts(base)[idx];
+	/* Acquire: pairs with the release of start_time in take(): a complete
+	 * entry comes with its start time. */
+	uint64_t start = shmring__load_acquire(&p->start_time);
+	/* Relaxed: the start time above was stored after the owner. */
+	uint64_t owner = shmring__load_relaxed(&p->owner);
+	/* Relaxed: written with the entry, before start_time. */
+	uint64_t ns = shmring__load_relaxed(&p->pidns);
+	struct shmring_live *e = c->e ? &c->e[idx] : NULL;
+	pid_t pid = (pid_t)SHMRING_PART_PID(owner);
+	uint32_t st;
+	int fd = -1;
+
+	if (owner == 0)
+		return 0;
+	if (owner & SHMRING_OWNER_REAPED)
+		return SHMRING_PART_REAPED;
+	if (ns && c->pidns && ns != c->pidns)
+		return SHMRING_PART_UNKNOWN;
+	if (pid <= 0)
+		return SHMRING_PART_DEAD;
+	if (start == 0) {
+		/* Relaxed: written right after the owner, by its claimer. */
+		uint64_t at = shmring__load_relaxed(&p->attach_ns), now = realtime_ns();
+
+		return (at <= now && now - at < FILL_GRACE_NS) ? SHMRING_PART_ALIVE
+							       : SHMRING_PART_DEAD;
+	}
+	if (e && e->owner == owner && e->start == start && e->state) {
+		if (e->state == SHMRING_PART_ALIVE && e->pidfd >= 0 && pidfd_exited(e->pidfd))
+			e->state = SHMRING_PART_DEAD;
+		return e->state;
+	}
+	st = judge_fresh(c, pid, start, &fd);
+	if (!e) {
+		if (fd >= 0)
+			close(fd);
+		return st;
+	}
+	if (e->pidfd >= 0)
+		close(e->pidfd);
+	*e = (struct shmring_live){.owner = owner, .start = start, .pidfd = fd, .state = st};
+	/* Without a pidfd a live verdict cannot be kept: judge again next time. */
+	if (st == SHMRING_PART_ALIVE && fd < 0)
+		e->state = 0;
+	return st;
+}
+
+static bool state_dead(uint32_t st)
+{
+	return st == SHMRING_PART_DEAD || st == SHMRING_PART_REAPED;
+}
+
+bool shmring__part_dead(void *base, struct shmring_livecache *c, uint32_t idx, uint32_t gen,
+			unsigned gen_bits)
+{
+	struct shmring_part *p = &shmring__parts(base)[idx];
+	uint32_t mask = gen_bits >= 32 ? UINT32_MAX : (UINT32_C(1) << gen_bits) - 1;
+
+	if (idx >= c->n)
+		return false; /* not a participant index: nothing to judge, never repair */
+	/* Relaxed: a free entry or another generation means the claimer left
+	 * it (a closing handle gives its claims back first); re-read below. */
+	if (shmring__load_relaxed(&p->owner) == 0)
+		return true;
+	/* Relaxed: as above. */
+	if ((shmring__load_relaxed(&p->gen) & mask) != (gen & mask))
+		return true;
+	return state_dead(shmring__part_state(base, c, idx));
+}
+
+/* Presence of a role in the control block. */
+static _Atomic uint64_t *presence(void *base, uint32_t role)
+{
+	struct shmring_ctl *ctl = shmring__ctl(base);
+
+	return role == SHMRING_PRODUCER ? &ctl->producers : &ctl->consumers;
+}
+
+void shmring__presence_add(void *base, uint32_t role)
+{
+	_Atomic uint64_t *w = presence(base, role);
+	/* Release: a peer that sees us present also sees the entry we took. */
+	uint64_t old = atomic_fetch_add_explicit(w, 1, memory_order_release);
+
+	if (!(old & SHMRING_PRESENCE_EVER))
+		/* Relaxed: the flag only ever goes from 0 to 1. */
+		atomic_fetch_or_explicit(w, SHMRING_PRESENCE_EVER, memory_order_relaxed);
+}
+
+static void presence_sub(void *base, uint32_t role)
+{
+	_Atomic uint64_t *w = presence(base, role);
+	/* Relaxed: a first guess for the CAS. */
+	uint64_t old = shmring__load_relaxed(w);
+
+	/* Release: whatever the leaving side published (its last messages)
+	 * happens before a peer sees it gone (acquire in the peers). Never
+	 * below zero, even against a forged count. */
+	while (SHMRING_PRESENCE_LIVE(old) != 0 &&
+	       !atomic_compare_exchange_weak_explicit(w, &old, old - 1, memory_order_release,
+						      memory_order_relaxed))
+		;
+}
+
+/*
+ * Take a dead owner's entry off the books: the one process whose CAS marks it
+ * REAPED subtracts it from the presence count and its parked count from the
+ * eventcount it slept on. Returns true for that process.
+ */
+static bool reap(void *base, struct shmring_part *p, uint64_t owner)
+{
+	uint32_t parked, role = SHMRING_PART_ROLE(owner);
+
+	/* Acq_rel: the winner alone does the accounting below. */
+	if (!atomic_compare_exchange_strong_explicit(&p->owner, &owner, owner | SHMRING_OWNER_REAPED,
+						     memory_order_acq_rel, memory_order_relaxed))
 		return false;
-	p->attach_ns = realtime_ns();
-	/* Release: a reader that sees the start time sees a complete entry. */
-	shmring__store_release(&p->start_time, shmring__proc_start_time(getpid()));
+	if (role & SHMRING_PRODUCER)
+		presence_sub(base, SHMRING_PRODUCER);
+	if (role & SHMRING_CONSUMER)
+		presence_sub(base, SHMRING_CONSUMER);
+	/* Relaxed: the dead owner wrote it last; exchange so it counts once. */
+	parked = atomic_exchange_explicit(&p->parked, 0, memory_order_relaxed);
+	if (parked == SHMRING_PARKED_NOT_EMPTY || parked == SHMRING_PARKED_NOT_FULL) {
+		struct shmring_waitword *ww = parked == SHMRING_PARKED_NOT_EMPTY
+						      ? shmring__not_empty(base)
+						      : shmring__not_full(base);
+		/* Relaxed: as the waiter's own decrement in shmring__ec_cancel(). */
+		uint32_t w = shmring__load_relaxed(&ww->waiters);
+
+		while (SHMRING_EC_WAITING(w) != 0 &&
+		       !atomic_compare_exchange_weak_explicit(&ww->waiters, &w, w - 1,
+							      memory_order_relaxed,
+							      memory_order_relaxed))
+			;
+	}
+	shmring__count(&shmring__ctl(base)->reaped, 1);
 	return true;
 }
 
-int shmring__part_claim(struct shmring_part *p, uint32_t role)
-{
-	uint64_t mine = owner_word(role);
-
-	for (int tries = 0; tries < 8; tries++) {
-		uint64_t cur;
-
-		if (try_take(p, mine, &cur))
-			return 0;
-		if (shmring__part_alive(p))
-			return -EBUSY;
-		/* The owner died: free its entry (unless someone beat us to it)
-		 * and try again. */
-		atomic_compare_exchange_strong_explicit(&p->owner, &cur, 0, memory_order_acq_rel,
-							memory_order_relaxed);
-	}
-	return -EBUSY;
-}
-
-int shmring__part_claim_any(void *base, const struct shmring_hdr *h, uint32_t role)
-{
-	struct shmring_part *parts = shmring__parts(base);
-	uint64_t mine = owner_word(role);
-
-	/* First the free entries: no liveness checks, no system calls. */
-	for (uint32_t i = SHMRING_PART_FIRST_SHARED; i < h->max_participants; i++) {
-		uint64_t cur;
-
-		/* Relaxed: a hint; try_take() decides. */
-		if (shmring__load_relaxed(&parts[i].owner) == 0 && try_take(&parts[i], mine, &cur))
-			return (int)i;
-	}
-	/* Then entries of processes that died. */
-	for (uint32_t i = SHMRING_PART_FIRST_SHARED; i < h->max_participants; i++)
-		if (shmring__part_claim(&parts[i], role) == 0)
-			return (int)i;
-	return -EUSERS;
-}
-
-void shmring__part_release(struct shmring_part *p)
-{
-	/* Relaxed: the entry becomes free only with the release below. */
-	shmring__store_relaxed(&p->start_time, 0);
-	/* Release: whatever this participant did happens before the entry is
-	 * seen free. */
-	shmring__store_release(&p->owner, 0);
-}
-
-uint32_t shmring__part_count(void *base, const struct shmring_hdr *h, uint32_t role)
+uint32_t shmring__part_reap_all(void *base, const struct shmring_hdr *h,
+				struct shmring_livecache *c)
 {
 	struct shmring_part *parts = shmring__parts(base);
 	uint32_t n = 0;
 
 	for (uint32_t i = 0; i < h->max_participants; i++) {
-		/* Acquire: as in shmring__part_alive(). */
-		uint64_t owner = shmring__load_acquire(&parts[i].owner);
+		/* Relaxed: a hint; reap() decides with a CAS. */
+		uint64_t owner = shmring__load_relaxed(&parts[i].owner);
 
-		if (owner && (SHMRING_PART_ROLE(owner) & role) && shmring__part_alive(&parts[i]))
+		if (owner == 0 || (owner & SHMRING_OWNER_REAPED))
+			continue;
+		if (shmring__part_state(base, c, i) == SHMRING_PART_DEAD && reap(base, &parts[i], owner))
+			n++;
+	}
+	return n;
+}
+
+static uint64_t owner_word(uint32_t role)
+{
+	pid_t pid = getpid();
+	/* Relaxed: the tag only has to differ between claims of this process. */
+	uint32_t tag = atomic_fetch_add_explicit(&claim_tag, 1, memory_order_relaxed) & 0x7fffffu;
+
+	return ((uint64_t)(uint32_t)pid << 32) | ((uint64_t)(role & 0xffu) << 24) | tag;
+}
+
+/* Take entry p if it holds `cur` right now: true on success. */
+static bool take(struct shmring_part *p, uint64_t cur, uint64_t mine, uint64_t pidns)
+{
+	/* Acq_rel: on success our later stores follow the claim. */
+	if (!atomic_compare_exchange_strong_explicit(&p->owner, &cur, mine, memory_order_acq_rel,
+						     memory_order_relaxed))
+		return false;
+	/* Relaxed, all: published by the release of start_time below. A new
+	 * generation makes every claim stamped under the old one the old
+	 * owner's, never ours. */
+	shmring__store_relaxed(&p->start_time, 0);
+	atomic_fetch_add_explicit(&p->gen, 1, memory_order_relaxed);
+	shmring__store_relaxed(&p->attach_ns, realtime_ns());
+	shmring__store_relaxed(&p->pidns, pidns);
+	shmring__store_relaxed(&p->uid, (uint32_t)geteuid());
+	shmring__store_relaxed(&p->parked, 0);
+	shmring__store_relaxed(&p->claim_end, shmring__load_relaxed(&p->claim_pos));
+	/* Release: a reader that sees the start time sees a complete entry. */
+	shmring__store_release(&p->start_time, shmring__proc_start_time(getpid()));
+	return true;
+}
+
+/*
+ * Try to take entry i for `mine`: free, reaped, or dead (reaped first). 0,
+ * or -EBUSY while a live (or unjudgeable) process holds it.
+ */
+static int claim_one(void *base, struct shmring_livecache *c, uint32_t i, uint64_t mine)
+{
+	struct shmring_part *p = &shmring__parts(base)[i];
+
+	for (int tries = 0; tries < 8; tries++) {
+		/* Relaxed: take() decides with a CAS. */
+		uint64_t cur = shmring__load_relaxed(&p->owner);
+		uint32_t st;
+
+		if (cur == 0 || (cur & SHMRING_OWNER_REAPED)) {
+			if (take(p, cur, mine, c->pidns))
+				return 0;
+			continue;
+		}
+		st = shmring__part_state(base, c, i);
+		if (st != SHMRING_PART_DEAD)
+			return -EBUSY;
+		reap(base, p, cur);
+	}
+	return -EBUSY;
+}
+
+int shmring__part_claim(void *base, struct shmring_livecache *c, uint32_t idx, uint32_t role)
+{
+	return claim_one(base, c, idx, owner_word(role));
+}
+
+int shmring__part_claim_any(void *base, const struct shmring_hdr *h, struct shmring_livecache *c,
+			    uint32_t role)
+{
+	struct shmring_part *parts = shmring__parts(base);
+	uint64_t mine = owner_word(role);
+
+	/* First the free entries: no liveness checks, no system calls. */
+	for (uint32_t i = SHMRING_PART_FIRST_SHARED; i < h->max_participants; i++)
+		/* Relaxed: a hint; take() decides. */
+		if (shmring__load_relaxed(&parts[i].owner) == 0 && take(&parts[i], 0, mine, c->pidns))
+			return (int)i;
+	/*
+	 * Then entries of processes that died, those with no claim left first:
+	 * a dead claim's range is what recovery reads to know its extent.
+	 */
+	for (int pass = 0; pass < 2; pass++)
+		for (uint32_t i = SHMRING_PART_FIRST_SHARED; i < h->max_participants; i++) {
+			/* Relaxed, both: a preference, not a decision. */
+			uint64_t cp = shmring__load_relaxed(&parts[i].claim_pos);
+			uint64_t ce = shmring__load_relaxed(&parts[i].claim_end);
+
+			if (pass == 0 && cp != ce)
+				continue;
+			if (claim_one(base, c, i, mine) == 0)
+				return (int)i;
+		}
+	return -EUSERS;
+}
+
+void shmring__part_release(void *base, uint32_t idx, uint32_t role)
+{
+	struct shmring_part *p = &shmring__parts(base)[idx];
+	/* Relaxed: the CAS below decides. */
+	uint64_t cur = shmring__load_relaxed(&p->owner);
+
+	if (SHMRING_PART_PID(cur) != (uint32_t)getpid())
+		return; /* reaped and taken over: only a forged table does that */
+	/* Relaxed: the entry becomes free only with the CAS below. */
+	shmring__store_relaxed(&p->claim_end, shmring__load_relaxed(&p->claim_pos));
+	shmring__store_relaxed(&p->start_time, 0);
+	/*
+	 * Release: whatever this participant did happens before the entry is
+	 * seen free. If someone judged us dead and reaped the entry, they took
+	 * us off the counts already.
+	 */
+	if (atomic_compare_exchange_strong_explicit(&p->owner, &cur, 0, memory_order_release,
+						    memory_order_relaxed) &&
+	    !(cur & SHMRING_OWNER_REAPED))
+		presence_sub(base, role);
+}
+
+uint32_t shmring__part_count(void *base, const struct shmring_hdr *h, struct shmring_livecache *c,
+			     uint32_t role)
+{
+	struct shmring_part *parts = shmring__parts(base);
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < h->max_participants; i++) {
+		/* Relaxed: the state below re-reads the entry. */
+		uint64_t owner = shmring__load_relaxed(&parts[i].owner);
+		uint32_t st;
+
+		if (!owner || !(SHMRING_PART_ROLE(owner) & role))
+			continue;
+		st = shmring__part_state(base, c, i);
+		if (st == SHMRING_PART_ALIVE || st == SHMRING_PART_UNKNOWN)
 			n++;
 	}
 	return n;

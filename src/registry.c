@@ -187,3 +187,8 @@ uint64_t shmring__map_size(const struct shmring_map *m)
 {
 	return m->size;
 }
+
+const struct shmring_map_key *shmring__map_key(const struct shmring_map *m)
+{
+	return &m->key;
+}

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * src/ring.c - the public ring API: create, open, close, send, receive.
+ * src/ring.c - a ring's life: create, open (attach in a role), close, and
+ * what a handle tells about its ring. Moving messages is in ring_fixed.c and
+ * ring_msg.c; what is done about peers that die or stop, in peers.c.
  */
 #include "src/internal.h"
 
@@ -10,15 +12,13 @@
 #include <unistd.h>
 
 #define INIT_WAIT_NS 1000000000u /* how long an open waits for a creator to finish */
-/* A producer parked on a full ring re-checks this often even unwoken: wakes
- * for freed space are batched, and a consumer may stop short of a batch. */
-#define NOT_FULL_MAX_SLEEP_NS 10000000u
 
 /* --- Opening ------------------------------------------------------------- */
 
 struct create_arg {
 	uint32_t kind;
 	uint32_t flags;
+	uint64_t recovery_ns;
 	const struct shmring_geometry *g;
 };
 
@@ -41,6 +41,8 @@ static int init_segment(void *base, uint64_t size, const struct shmring_region *
 		return -SHMRING_ETRUNCATED;
 	shmring__hdr_init(&h, a->kind, a->flags, a->g, (uint32_t)geteuid(), (uint32_t)getpid(),
 			  realtime_ns());
+	h.recovery_ns = a->recovery_ns;
+	h.check = shmring__hdr_checksum(&h);
 	/* Everything but the magic, which announces a complete header. */
 	memcpy((char *)base + sizeof(h.magic), (const char *)&h + sizeof(h.magic),
 	       sizeof(h) - sizeof(h.magic));
@@ -99,9 +101,11 @@ static int validate_segment(void *base, uint64_t size, const struct shmring_regi
 
 static void release_parts(shmring_t *r)
 {
+	static const uint32_t roles[2] = {SHMRING_PRODUCER, SHMRING_CONSUMER};
+
 	for (int i = 0; i < 2; i++)
 		if (r->part[i] >= 0)
-			shmring__part_release(&shmring__parts(r->base)[r->part[i]]);
+			shmring__part_release(r->base, (uint32_t)r->part[i], roles[i]);
 	r->part[0] = r->part[1] = -1;
 }
 
@@ -109,19 +113,18 @@ static void release_parts(shmring_t *r)
  * role, or any shared one. Returns the index or -errno. */
 static int claim_role(shmring_t *r, unsigned role, bool many)
 {
-	struct shmring_part *parts = shmring__parts(r->base);
 	uint32_t sole = role == SHMRING_PRODUCER ? SHMRING_PART_SOLE_PRODUCER
 						 : SHMRING_PART_SOLE_CONSUMER;
 	int rc;
 
 	if (many)
-		return shmring__part_claim_any(r->base, &r->hdr, role);
-	rc = shmring__part_claim(&parts[sole], role);
+		return shmring__part_claim_any(r->base, &r->hdr, &r->live, role);
+	rc = shmring__part_claim(r->base, &r->live, sole, role);
 	return rc < 0 ? rc : (int)sole;
 }
 
 /* Which copy paths may skip the checks: SPSC with the role and nothing held. */
-static void fast_update(shmring_t *r)
+void shmring__fast_update(shmring_t *r)
 {
 	r->fast = 0;
 	if (r->hdr.kind != SHMRING_KIND_SPSC)
@@ -132,10 +135,22 @@ static void fast_update(shmring_t *r)
 		r->fast |= SHMRING__FAST_RX;
 }
 
-/* The participant index a side stamps (0 for a side not taken). */
+/* The participant index a side stamps (0 for a side not taken), its entry
+ * and the entry's generation. */
 static uint32_t owner_of(int part)
 {
 	return part < 0 ? 0 : (uint32_t)part;
+}
+
+static struct shmring_part *entry_of(shmring_t *r, int part)
+{
+	return part < 0 ? NULL : &shmring__parts(r->base)[part];
+}
+
+static uint32_t gen_of(shmring_t *r, int part)
+{
+	/* Relaxed: our own entry's generation, set by our claim. */
+	return part < 0 ? 0 : shmring__load_relaxed(&shmring__parts(r->base)[part].gen);
 }
 
 static int attach(shmring_t *r, unsigned role)
@@ -171,28 +186,56 @@ static int attach(shmring_t *r, unsigned role)
 		if (role & SHMRING_CONSUMER)
 			shmring__spsc_attach_consumer(&r->rx);
 	} else if (kind == SHMRING_KIND_MSG) {
-		shmring__msg_view(&r->qtx, r->base, &r->hdr, owner_of(r->part[0]));
-		shmring__msg_view(&r->qrx, r->base, &r->hdr, owner_of(r->part[1]));
+		shmring__msg_view(&r->qtx, r->base, &r->hdr, owner_of(r->part[0]),
+				  entry_of(r, r->part[0]), gen_of(r, r->part[0]));
+		shmring__msg_view(&r->qrx, r->base, &r->hdr, owner_of(r->part[1]),
+				  entry_of(r, r->part[1]), gen_of(r, r->part[1]));
 		if (role & SHMRING_PRODUCER)
 			shmring__msg_attach_producer(&r->qtx);
 		if (role & SHMRING_CONSUMER)
 			shmring__msg_attach_consumer(&r->qrx);
 	} else {
-		shmring__mring_view(&r->mtx, r->base, &r->hdr, owner_of(r->part[0]));
-		shmring__mring_view(&r->mrx, r->base, &r->hdr, owner_of(r->part[1]));
+		shmring__mring_view(&r->mtx, r->base, &r->hdr, owner_of(r->part[0]),
+				    entry_of(r, r->part[0]), gen_of(r, r->part[0]));
+		shmring__mring_view(&r->mrx, r->base, &r->hdr, owner_of(r->part[1]),
+				    entry_of(r, r->part[1]), gen_of(r, r->part[1]));
 		if (role & SHMRING_PRODUCER)
 			shmring__mring_attach_producer(&r->mtx, r->ops.mp);
 		if (role & SHMRING_CONSUMER)
 			shmring__mring_attach_consumer(&r->mrx, r->ops.mc);
 	}
-	fast_update(r);
+	/* Present only once the side is set up: a peer that sees us may count
+	 * on our messages. */
+	if (role & SHMRING_PRODUCER)
+		shmring__presence_add(r->base, SHMRING_PRODUCER);
+	if (role & SHMRING_CONSUMER)
+		shmring__presence_add(r->base, SHMRING_CONSUMER);
+	shmring__fast_update(r);
 	return 0;
+}
+
+/* The eventcounts of a handle: shared words, our own parked mark, periods. */
+static void ec_setup(shmring_t *r)
+{
+	struct shmring_waitword *ne = shmring__not_empty(r->base);
+	struct shmring_waitword *nf = shmring__not_full(r->base);
+	struct shmring_part *prod = entry_of(r, r->part[0]), *cons = entry_of(r, r->part[1]);
+
+	r->not_empty = (struct shmring_ec){.seq = &ne->seq, .waiters = &ne->waiters,
+					   .pending = &ne->pending,
+					   .mark = cons ? &cons->parked : NULL,
+					   .mark_value = SHMRING_PARKED_NOT_EMPTY};
+	r->not_full = (struct shmring_ec){.seq = &nf->seq, .waiters = &nf->waiters,
+					  .pending = &nf->pending,
+					  .mark = prod ? &prod->parked : NULL,
+					  .mark_value = SHMRING_PARKED_NOT_FULL};
+	shmring__recovery_apply(r);
 }
 
 static int handle_new(struct shmring_map *m, unsigned role, shmring_t **out)
 {
 	shmring_t *r = calloc(1, sizeof(*r));
-	struct shmring_waitword *ne, *nf;
+	const struct shmring_map_key *key = shmring__map_key(m);
 	int rc;
 
 	if (!r) {
@@ -201,6 +244,7 @@ static int handle_new(struct shmring_map *m, unsigned role, shmring_t **out)
 	}
 	r->map = m;
 	r->base = shmring__map_base(m);
+	r->ctl = shmring__ctl(r->base);
 	r->part[0] = r->part[1] = -1;
 	/* The header is immutable once published and was validated from a copy;
 	 * take a fresh copy and re-check it, so nothing later re-reads shared
@@ -208,19 +252,21 @@ static int handle_new(struct shmring_map *m, unsigned role, shmring_t **out)
 	memcpy(&r->hdr, r->base, sizeof(r->hdr));
 	rc = shmring__hdr_validate(&r->hdr, shmring__map_size(m));
 	if (rc == 0)
+		rc = shmring__live_init(&r->live, r->hdr.max_participants, key->dev, key->ino);
+	if (rc == 0)
 		rc = attach(r, role);
 	if (rc < 0) {
+		shmring__live_free(&r->live);
 		shmring__map_put(m);
 		free(r);
 		return rc;
 	}
-	ne = shmring__not_empty(r->base);
-	nf = shmring__not_full(r->base);
-	r->not_empty = (struct shmring_ec){.seq = &ne->seq, .waiters = &ne->waiters};
-	r->not_full = (struct shmring_ec){.seq = &nf->seq, .waiters = &nf->waiters,
-					  .max_sleep_ns = NOT_FULL_MAX_SLEEP_NS};
-	/* An eighth of the ring per wake: producers wake to room for a run of
-	 * sends, and the consumer makes one futex call per that many. */
+	r->judge = (struct shmring_judge){.dead = shmring__judge_dead, .ctx = r,
+					  .parts = shmring__parts(r->base), .ctl = r->ctl,
+					  .nparts = r->hdr.max_participants};
+	ec_setup(r);
+	/* An eighth of the ring per wake at most: producers wake to room for a
+	 * run of sends, and the consumer makes one futex call per that many. */
 	r->nf_batch = r->hdr.kind == SHMRING_KIND_MSG
 			      ? r->hdr.capacity / (8 * shmring_msg_span(r->hdr.slot_size))
 			      : r->hdr.capacity / 8;
@@ -257,6 +303,9 @@ int shmring_create(const char *uri, const struct shmring_opts *opts, unsigned ro
 	kind = opts->kind ? opts->kind : SHMRING_KIND_SPSC;
 	if (kind < SHMRING_KIND_SPSC || kind > SHMRING_KIND_MSG)
 		return -EINVAL;
+	if (opts->recovery_ns && (opts->recovery_ns < SHMRING_MIN_RECOVERY_NS ||
+				  opts->recovery_ns > SHMRING_MAX_RECOVERY_NS))
+		return -EINVAL;
 	if (opts->flags & ~(uint32_t)(SHMRING_CREATE_PREFAULT | SHMRING_CREATE_REPLACE |
 				      SHMRING_CREATE_MULTI_PRODUCER |
 				      SHMRING_CREATE_MULTI_CONSUMER))
@@ -284,7 +333,9 @@ int shmring_create(const char *uri, const struct shmring_opts *opts, unsigned ro
 				    &rg);
 	if (rc < 0)
 		return rc;
-	a = (struct create_arg){.kind = kind, .flags = flags, .g = &g};
+	a = (struct create_arg){.kind = kind, .flags = flags, .g = &g,
+				.recovery_ns = opts->recovery_ns ? opts->recovery_ns
+								 : SHMRING_DEFAULT_RECOVERY_NS};
 	rc = shmring__map_get(&rg, opts->flags & SHMRING_CREATE_PREFAULT, init_segment, &a, &m);
 	if (rc == 0)
 		rc = handle_new(m, role, out);
@@ -316,20 +367,26 @@ int shmring_open(const char *uri, unsigned role, shmring_t **out)
 	return handle_new(m, role, out);
 }
 
-/* What a handle still holds at close: see shmring_close() in ring.h. */
+/*
+ * What a handle still holds at close (see shmring_close() in ring.h): a
+ * reservation is cancelled (with many producers the claimed slots become
+ * skipped slots that consumers drop; never published with what an earlier lap
+ * left there), a peek is released. Either wakes whoever waits on it.
+ */
 static void drop_held(shmring_t *r)
 {
 	if (r->hdr.kind == SHMRING_KIND_MSG) {
-		if (r->qtx.held && r->qtx.mp)
-			shmring__msg_commit(&r->qtx, 0);
+		if (r->qtx.held)
+			shmring__msg_cancel(&r->qtx);
 		if (r->qrx.held)
-			shmring__msg_release(&r->qrx);
+			shmring__msg_cancel(&r->qrx);
 	} else if (r->hdr.kind != SHMRING_KIND_SPSC) {
-		if (r->mtx.held && r->ops.mp)
-			r->ops.commit(&r->mtx, r->mtx.held);
-		if (r->mrx.held && r->ops.mc)
-			r->ops.release(&r->mrx, r->mrx.held);
+		if (r->mtx.held)
+			shmring__mring_cancel(&r->mtx, r->ops.mp, r->ops.mc);
+		if (r->mrx.held)
+			shmring__mring_cancel(&r->mrx, r->ops.mp, r->ops.mc);
 	}
+	/* An SPSC reservation or peek claims nothing in shared memory. */
 }
 
 int shmring_close(shmring_t *r)
@@ -337,7 +394,13 @@ int shmring_close(shmring_t *r)
 	if (!r)
 		return 0;
 	drop_held(r);
+	shmring__flush_freed(r);
 	release_parts(r);
+	/* Our going may be end-of-stream or EPIPE for someone asleep, and what
+	 * we cancelled or released lets others move. */
+	shmring__ec_notify(&r->not_empty, NULL);
+	shmring__ec_notify(&r->not_full, NULL);
+	shmring__live_free(&r->live);
 	shmring__map_put(r->map);
 	free(r);
 	return 0;
@@ -359,609 +422,14 @@ int shmring_set_wait(shmring_t *r, const struct shmring_wait *w)
 	return 0;
 }
 
-/* --- Moving messages: fixed slots ---------------------------------------- */
-
-/*
- * Consumers tell parked producers about freed space in batches (see
- * shmring__ec_notify_batched()): one wake per nf_batch units freed, and at
- * once when a consumer finds the ring empty.
- */
-static inline void freed(shmring_t *r, uint64_t units, _Atomic uint64_t *wakes)
+int shmring_set_recovery(shmring_t *r, uint64_t recovery_ns)
 {
-	shmring__ec_notify_batched(&r->not_full, &r->nf_pending, units, r->nf_batch, wakes);
-}
-
-static inline void drained(shmring_t *r, _Atomic uint64_t *wakes)
-{
-	if (SHMRING_UNLIKELY(r->nf_pending))
-		shmring__ec_flush(&r->not_full, &r->nf_pending, wakes);
-}
-
-/* The SPSC fast paths: taken only when r->fast says the checks passed. */
-static inline unsigned send_n(shmring_t *r, const void *msgs, unsigned n, bool all)
-{
-	unsigned k = shmring__spsc_send(&r->tx, msgs, n, all);
-
-	if (k)
-		shmring__ec_notify(&r->not_empty, &r->tx.prod->wakes);
-	return k;
-}
-
-static inline unsigned recv_n(shmring_t *r, void *msgs, unsigned n, bool all)
-{
-	unsigned k = shmring__spsc_recv(&r->rx, msgs, n, all);
-
-	if (k)
-		freed(r, k, &r->rx.cons->wakes);
-	else
-		drained(r, &r->rx.cons->wakes);
-	return k;
-}
-
-/* The other fixed kinds, through their per-kind entry points. */
-static unsigned send_multi(shmring_t *r, const void *msgs, unsigned n, bool all)
-{
-	unsigned k = r->ops.send(&r->mtx, msgs, n, all);
-
-	if (k)
-		shmring__ec_notify(&r->not_empty, &r->mtx.prod->wakes);
-	return k;
-}
-
-static unsigned recv_multi(shmring_t *r, void *msgs, unsigned n, bool all)
-{
-	unsigned k = r->ops.recv(&r->mrx, msgs, n, all);
-
-	if (k)
-		freed(r, k, &r->mrx.cons->wakes);
-	else
-		drained(r, &r->mrx.cons->wakes);
-	return k;
-}
-
-/* Why a fixed-slot send (receive) cannot run on this handle; 0 if it can. */
-static int tx_check(const shmring_t *r)
-{
-	if (r->hdr.kind == SHMRING_KIND_MSG)
-		return -SHMRING_EKIND;
-	if (!(r->role & SHMRING_PRODUCER))
-		return -EPERM;
-	if (r->spsc_tx_held || r->mtx.held)
-		return -EBUSY;
+	if (!r || (recovery_ns && (recovery_ns < SHMRING_MIN_RECOVERY_NS ||
+				   recovery_ns > SHMRING_MAX_RECOVERY_NS)))
+		return -EINVAL;
+	r->recovery_ns = recovery_ns;
+	shmring__recovery_apply(r);
 	return 0;
-}
-
-static int rx_check(const shmring_t *r)
-{
-	if (r->hdr.kind == SHMRING_KIND_MSG)
-		return -SHMRING_EKIND;
-	if (!(r->role & SHMRING_CONSUMER))
-		return -EPERM;
-	if (r->spsc_rx_held || r->mrx.held)
-		return -EBUSY;
-	return 0;
-}
-
-/* Any fixed kind, checks done. */
-static unsigned send_any(shmring_t *r, const void *msgs, unsigned n, bool all)
-{
-	return r->hdr.kind == SHMRING_KIND_SPSC ? send_n(r, msgs, n, all)
-						 : send_multi(r, msgs, n, all);
-}
-
-static unsigned recv_any(shmring_t *r, void *msgs, unsigned n, bool all)
-{
-	return r->hdr.kind == SHMRING_KIND_SPSC ? recv_n(r, msgs, n, all)
-						 : recv_multi(r, msgs, n, all);
-}
-
-static unsigned try_send_slow(shmring_t *r, const void *msgs, unsigned n, bool all, int *rc)
-{
-	*rc = tx_check(r);
-	return *rc ? 0 : send_any(r, msgs, n, all);
-}
-
-static unsigned try_recv_slow(shmring_t *r, void *msgs, unsigned n, bool all, int *rc)
-{
-	*rc = rx_check(r);
-	return *rc ? 0 : recv_any(r, msgs, n, all);
-}
-
-int shmring_try_send(shmring_t *r, const void *msg)
-{
-	int rc;
-
-	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_TX))
-		return send_n(r, msg, 1, true) ? 0 : -EAGAIN;
-	if (try_send_slow(r, msg, 1, true, &rc))
-		return 0;
-	return rc ? rc : -EAGAIN;
-}
-
-int shmring_try_recv(shmring_t *r, void *msg)
-{
-	int rc;
-
-	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_RX))
-		return recv_n(r, msg, 1, true) ? 0 : -EAGAIN;
-	if (try_recv_slow(r, msg, 1, true, &rc))
-		return 0;
-	return rc ? rc : -EAGAIN;
-}
-
-unsigned shmring_try_send_bulk(shmring_t *r, const void *msgs, unsigned n)
-{
-	int rc;
-
-	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_TX))
-		return send_n(r, msgs, n, true);
-	return try_send_slow(r, msgs, n, true, &rc);
-}
-
-unsigned shmring_try_send_burst(shmring_t *r, const void *msgs, unsigned n)
-{
-	int rc;
-
-	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_TX))
-		return send_n(r, msgs, n, false);
-	return try_send_slow(r, msgs, n, false, &rc);
-}
-
-unsigned shmring_try_recv_bulk(shmring_t *r, void *msgs, unsigned n)
-{
-	int rc;
-
-	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_RX))
-		return recv_n(r, msgs, n, true);
-	return try_recv_slow(r, msgs, n, true, &rc);
-}
-
-unsigned shmring_try_recv_burst(shmring_t *r, void *msgs, unsigned n)
-{
-	int rc;
-
-	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_RX))
-		return recv_n(r, msgs, n, false);
-	return try_recv_slow(r, msgs, n, false, &rc);
-}
-
-/* One blocking operation: what shmring__wait() retries. */
-struct op {
-	shmring_t *r;
-	void *buf;
-	unsigned n;
-	bool all;
-};
-
-static bool tx_corrupt(const shmring_t *r)
-{
-	return r->tx.corrupt || r->mtx.corrupt || r->qtx.corrupt;
-}
-
-static bool rx_corrupt(const shmring_t *r)
-{
-	return r->rx.corrupt || r->mrx.corrupt || r->qrx.corrupt;
-}
-
-static int attempt_send(void *ctx)
-{
-	struct op *o = ctx;
-	unsigned k = send_any(o->r, o->buf, o->n, o->all);
-
-	if (k)
-		return (int)k;
-	return tx_corrupt(o->r) ? -SHMRING_ECORRUPT : 0;
-}
-
-static int attempt_recv(void *ctx)
-{
-	struct op *o = ctx;
-	unsigned k = recv_any(o->r, o->buf, o->n, o->all);
-
-	if (k)
-		return (int)k;
-	return rx_corrupt(o->r) ? -SHMRING_ECORRUPT : 0;
-}
-
-static int blocking_send(shmring_t *r, const void *msgs, unsigned n, bool all, uint64_t deadline)
-{
-	struct op o = {.r = r, .buf = (void *)(uintptr_t)msgs, .n = n, .all = all};
-	int rc = tx_check(r);
-
-	if (rc)
-		return rc;
-	if (n == 0 || n > INT32_MAX || (all && n > r->hdr.capacity))
-		return -EINVAL;
-	return shmring__wait(&r->wait, &r->not_full, attempt_send, &o, deadline,
-			     &shmring__prod_side(r->base)->waits);
-}
-
-static int blocking_recv(shmring_t *r, void *msgs, unsigned n, bool all, uint64_t deadline)
-{
-	struct op o = {.r = r, .buf = msgs, .n = n, .all = all};
-	int rc = rx_check(r);
-
-	if (rc)
-		return rc;
-	if (n == 0 || n > INT32_MAX || (all && n > r->hdr.capacity))
-		return -EINVAL;
-	return shmring__wait(&r->wait, &r->not_empty, attempt_recv, &o, deadline,
-			     &shmring__cons_side(r->base)->waits);
-}
-
-int shmring_send(shmring_t *r, const void *msg, uint64_t deadline)
-{
-	int rc = blocking_send(r, msg, 1, true, deadline);
-
-	return rc < 0 ? rc : 0;
-}
-
-int shmring_recv(shmring_t *r, void *msg, uint64_t deadline)
-{
-	int rc = blocking_recv(r, msg, 1, true, deadline);
-
-	return rc < 0 ? rc : 0;
-}
-
-int shmring_send_bulk(shmring_t *r, const void *msgs, unsigned n, uint64_t deadline)
-{
-	return blocking_send(r, msgs, n, true, deadline);
-}
-
-int shmring_send_burst(shmring_t *r, const void *msgs, unsigned n, uint64_t deadline)
-{
-	return blocking_send(r, msgs, n, false, deadline);
-}
-
-int shmring_recv_bulk(shmring_t *r, void *msgs, unsigned n, uint64_t deadline)
-{
-	return blocking_recv(r, msgs, n, true, deadline);
-}
-
-int shmring_recv_burst(shmring_t *r, void *msgs, unsigned n, uint64_t deadline)
-{
-	return blocking_recv(r, msgs, n, false, deadline);
-}
-
-/* --- Zero-copy: fixed slots ---------------------------------------------- */
-
-/* Like tx_check()/rx_check(), but holding is allowed. */
-static int zc_tx_check(const shmring_t *r)
-{
-	if (r->hdr.kind == SHMRING_KIND_MSG)
-		return -SHMRING_EKIND;
-	return (r->role & SHMRING_PRODUCER) ? 0 : -EPERM;
-}
-
-static int zc_rx_check(const shmring_t *r)
-{
-	if (r->hdr.kind == SHMRING_KIND_MSG)
-		return -SHMRING_EKIND;
-	return (r->role & SHMRING_CONSUMER) ? 0 : -EPERM;
-}
-
-unsigned shmring_reserve_burst(shmring_t *r, unsigned n, void **slots)
-{
-	unsigned k;
-
-	if (!r || !slots || n == 0 || zc_tx_check(r))
-		return 0;
-	if (r->hdr.kind != SHMRING_KIND_SPSC)
-		return r->ops.reserve(&r->mtx, n, slots);
-	if (r->spsc_tx_held)
-		/* Free space only grows: this returns the held slots again. */
-		return shmring__spsc_reserve(&r->tx, n < r->spsc_tx_held ? n : r->spsc_tx_held,
-					     slots);
-	k = shmring__spsc_reserve(&r->tx, n, slots);
-	r->spsc_tx_held = k;
-	fast_update(r);
-	return k;
-}
-
-void *shmring_reserve(shmring_t *r)
-{
-	void *slot;
-
-	return shmring_reserve_burst(r, 1, &slot) ? slot : NULL;
-}
-
-int shmring_commit_burst(shmring_t *r, unsigned n)
-{
-	int rc;
-
-	if (!r)
-		return -EINVAL;
-	rc = zc_tx_check(r);
-	if (rc)
-		return rc;
-	if (r->hdr.kind != SHMRING_KIND_SPSC) {
-		rc = r->ops.commit(&r->mtx, n);
-		if (rc == 0)
-			shmring__ec_notify(&r->not_empty, &r->mtx.prod->wakes);
-		return rc;
-	}
-	if (n == 0 || n > r->spsc_tx_held)
-		return -EINVAL;
-	shmring__spsc_commit(&r->tx, n);
-	r->spsc_tx_held = 0;
-	fast_update(r);
-	shmring__ec_notify(&r->not_empty, &r->tx.prod->wakes);
-	return 0;
-}
-
-int shmring_commit(shmring_t *r)
-{
-	return shmring_commit_burst(r, 1);
-}
-
-unsigned shmring_peek_burst(shmring_t *r, unsigned n, const void **slots)
-{
-	unsigned k;
-
-	if (!r || !slots || n == 0 || zc_rx_check(r))
-		return 0;
-	if (r->hdr.kind != SHMRING_KIND_SPSC)
-		return r->ops.peek(&r->mrx, n, slots);
-	if (r->spsc_rx_held)
-		return shmring__spsc_peek(&r->rx, n < r->spsc_rx_held ? n : r->spsc_rx_held, slots);
-	k = shmring__spsc_peek(&r->rx, n, slots);
-	r->spsc_rx_held = k;
-	fast_update(r);
-	return k;
-}
-
-const void *shmring_peek(shmring_t *r)
-{
-	const void *slot;
-
-	return shmring_peek_burst(r, 1, &slot) ? slot : NULL;
-}
-
-int shmring_release_burst(shmring_t *r, unsigned n)
-{
-	int rc;
-
-	if (!r)
-		return -EINVAL;
-	rc = zc_rx_check(r);
-	if (rc)
-		return rc;
-	if (r->hdr.kind != SHMRING_KIND_SPSC) {
-		rc = r->ops.release(&r->mrx, n);
-		if (rc == 0)
-			freed(r, n, &r->mrx.cons->wakes);
-		return rc;
-	}
-	if (n == 0 || n > r->spsc_rx_held)
-		return -EINVAL;
-	shmring__spsc_release(&r->rx, n);
-	r->spsc_rx_held = 0;
-	fast_update(r);
-	freed(r, n, &r->rx.cons->wakes);
-	return 0;
-}
-
-int shmring_release(shmring_t *r)
-{
-	return shmring_release_burst(r, 1);
-}
-
-/* --- Message ring -------------------------------------------------------- */
-
-uint64_t shmring_msg_span(size_t len)
-{
-	return shmring__rec_span(len);
-}
-
-static int msg_tx_check(const shmring_t *r)
-{
-	if (r->hdr.kind != SHMRING_KIND_MSG)
-		return -SHMRING_EKIND;
-	if (!(r->role & SHMRING_PRODUCER))
-		return -EPERM;
-	return r->qtx.held ? -EBUSY : 0;
-}
-
-static int msg_rx_check(const shmring_t *r)
-{
-	if (r->hdr.kind != SHMRING_KIND_MSG)
-		return -SHMRING_EKIND;
-	if (!(r->role & SHMRING_CONSUMER))
-		return -EPERM;
-	return r->qrx.held ? -EBUSY : 0;
-}
-
-/* Checks done: send m[0..n); the count, or 0 / -EMSGSIZE. */
-static int msg_send_n(shmring_t *r, const struct shmring_msgvec *m, unsigned n, bool all)
-{
-	int k = shmring__msg_send(&r->qtx, m, n, all);
-
-	if (k > 0)
-		shmring__ec_notify(&r->not_empty, &r->qtx.prod->wakes);
-	return k;
-}
-
-/* Checks done: receive into m[0..n); the count, or 0 / -EMSGSIZE / -EUCLEAN. */
-static int msg_recv_n(shmring_t *r, struct shmring_msgvec *m, unsigned n, bool all)
-{
-	int k = shmring__msg_recv(&r->qrx, m, n, all);
-
-	if (k > 0)
-		freed(r, (uint64_t)k, &r->qrx.cons->wakes);
-	else if (k == 0)
-		drained(r, &r->qrx.cons->wakes);
-	return k;
-}
-
-int shmring_msg_try_send(shmring_t *r, const void *buf, size_t len, uint32_t type)
-{
-	struct shmring_msgvec m = {.buf = (void *)(uintptr_t)buf, .len = len, .type = type};
-	int rc = msg_tx_check(r);
-
-	if (rc)
-		return rc;
-	rc = msg_send_n(r, &m, 1, true);
-	return rc > 0 ? 0 : rc < 0 ? rc : -EAGAIN;
-}
-
-ssize_t shmring_msg_try_recv(shmring_t *r, void *buf, size_t cap, uint32_t *type)
-{
-	struct shmring_msgvec m = {.buf = buf, .len = cap, .type = 0};
-	int rc = msg_rx_check(r);
-
-	if (rc)
-		return rc;
-	rc = msg_recv_n(r, &m, 1, true);
-	if (rc <= 0)
-		return rc < 0 ? rc : -EAGAIN;
-	if (type)
-		*type = m.type;
-	return (ssize_t)m.len;
-}
-
-struct msg_op {
-	shmring_t *r;
-	struct shmring_msgvec m;
-};
-
-static int attempt_msg_send(void *ctx)
-{
-	struct msg_op *o = ctx;
-	int k = msg_send_n(o->r, &o->m, 1, true);
-
-	if (k)
-		return k;
-	return o->r->qtx.corrupt ? -SHMRING_ECORRUPT : 0;
-}
-
-static int attempt_msg_recv(void *ctx)
-{
-	struct msg_op *o = ctx;
-	int k = msg_recv_n(o->r, &o->m, 1, true);
-
-	if (k)
-		return k;
-	return o->r->qrx.corrupt ? -SHMRING_ECORRUPT : 0;
-}
-
-int shmring_msg_send(shmring_t *r, const void *buf, size_t len, uint32_t type, uint64_t deadline)
-{
-	struct msg_op o = {.r = r, .m = {.buf = (void *)(uintptr_t)buf, .len = len, .type = type}};
-	int rc = msg_tx_check(r);
-
-	if (rc)
-		return rc;
-	if (len > r->hdr.slot_size)
-		return -EMSGSIZE;
-	rc = shmring__wait(&r->wait, &r->not_full, attempt_msg_send, &o, deadline,
-			   &shmring__prod_side(r->base)->waits);
-	return rc < 0 ? rc : 0;
-}
-
-ssize_t shmring_msg_recv(shmring_t *r, void *buf, size_t cap, uint32_t *type, uint64_t deadline)
-{
-	struct msg_op o = {.r = r, .m = {.buf = buf, .len = cap, .type = 0}};
-	int rc = msg_rx_check(r);
-
-	if (rc)
-		return rc;
-	rc = shmring__wait(&r->wait, &r->not_empty, attempt_msg_recv, &o, deadline,
-			   &shmring__cons_side(r->base)->waits);
-	if (rc < 0)
-		return rc;
-	if (type)
-		*type = o.m.type;
-	return (ssize_t)o.m.len;
-}
-
-void *shmring_msg_reserve(shmring_t *r, size_t len)
-{
-	if (!r || msg_tx_check(r))
-		return NULL;
-	return shmring__msg_reserve(&r->qtx, len);
-}
-
-int shmring_msg_commit(shmring_t *r, uint32_t type)
-{
-	int rc;
-
-	if (!r)
-		return -EINVAL;
-	if (r->hdr.kind != SHMRING_KIND_MSG)
-		return -SHMRING_EKIND;
-	if (!(r->role & SHMRING_PRODUCER))
-		return -EPERM;
-	rc = shmring__msg_commit(&r->qtx, type);
-	if (rc == 0)
-		shmring__ec_notify(&r->not_empty, &r->qtx.prod->wakes);
-	return rc;
-}
-
-const void *shmring_msg_peek(shmring_t *r, size_t *len, uint32_t *type)
-{
-	if (!r || r->hdr.kind != SHMRING_KIND_MSG || !(r->role & SHMRING_CONSUMER))
-		return NULL;
-	return shmring__msg_peek(&r->qrx, len, type);
-}
-
-int shmring_msg_release(shmring_t *r)
-{
-	int rc;
-
-	if (!r)
-		return -EINVAL;
-	if (r->hdr.kind != SHMRING_KIND_MSG)
-		return -SHMRING_EKIND;
-	if (!(r->role & SHMRING_CONSUMER))
-		return -EPERM;
-	rc = shmring__msg_release(&r->qrx);
-	if (rc == 0)
-		freed(r, 1, &r->qrx.cons->wakes);
-	return rc;
-}
-
-unsigned shmring_msg_try_send_burst(shmring_t *r, const struct shmring_msgvec *v, unsigned n)
-{
-	int k;
-
-	if (!r || !v || msg_tx_check(r))
-		return 0;
-	if (n > INT32_MAX)
-		n = INT32_MAX; /* the count must fit the int the core returns */
-	k = msg_send_n(r, v, n, false);
-	return k > 0 ? (unsigned)k : 0;
-}
-
-unsigned shmring_msg_try_send_bulk(shmring_t *r, const struct shmring_msgvec *v, unsigned n)
-{
-	int k;
-
-	if (!r || !v || n > INT32_MAX || msg_tx_check(r))
-		return 0;
-	k = msg_send_n(r, v, n, true);
-	return k > 0 ? (unsigned)k : 0;
-}
-
-unsigned shmring_msg_try_recv_burst(shmring_t *r, struct shmring_msgvec *v, unsigned n)
-{
-	int k;
-
-	if (!r || !v || msg_rx_check(r))
-		return 0;
-	if (n > INT32_MAX)
-		n = INT32_MAX; /* the count must fit the int the core returns */
-	k = msg_recv_n(r, v, n, false);
-	return k > 0 ? (unsigned)k : 0;
-}
-
-unsigned shmring_msg_try_recv_bulk(shmring_t *r, struct shmring_msgvec *v, unsigned n)
-{
-	int k;
-
-	if (!r || !v || n > INT32_MAX || msg_rx_check(r))
-		return 0;
-	k = msg_recv_n(r, v, n, true);
-	return k > 0 ? (unsigned)k : 0;
 }
 
 /* --- Information --------------------------------------------------------- */
@@ -980,11 +448,15 @@ uint64_t shmring_count(shmring_t *r)
 int shmring_info(shmring_t *r, struct shmring_info *info)
 {
 	struct shmring_side *prod, *cons;
+	struct shmring_ctl *ctl;
+	uint64_t since, now, pres;
+	uint32_t part;
 
 	if (!r || !info)
 		return -EINVAL;
 	prod = shmring__prod_side(r->base);
 	cons = shmring__cons_side(r->base);
+	ctl = r->ctl;
 	memset(info, 0, sizeof(*info));
 	info->kind = r->hdr.kind;
 	info->layout_version = r->hdr.version;
@@ -997,18 +469,74 @@ int shmring_info(shmring_t *r, struct shmring_info *info)
 	info->max_participants = r->hdr.max_participants;
 	info->ctime_ns = r->hdr.ctime_ns;
 	info->total_size = r->hdr.total_size;
+	info->recovery_ns = r->hdr.recovery_ns;
 	/* Relaxed, all: live statistics, each read once for display. */
 	info->produced = shmring__load_relaxed(&prod->pos);
 	info->consumed = shmring__load_relaxed(&cons->pos);
 	info->full_waits = shmring__load_relaxed(&prod->waits);
 	info->empty_waits = shmring__load_relaxed(&cons->waits);
 	info->wakes = shmring__load_relaxed(&prod->wakes) + shmring__load_relaxed(&cons->wakes);
-	info->producers = shmring__part_count(r->base, &r->hdr, SHMRING_PRODUCER);
-	info->consumers = shmring__part_count(r->base, &r->hdr, SHMRING_CONSUMER);
+	info->producers = shmring__part_count(r->base, &r->hdr, &r->live, SHMRING_PRODUCER);
+	info->consumers = shmring__part_count(r->base, &r->hdr, &r->live, SHMRING_CONSUMER);
 	info->flags = r->multi;
-	/* Relaxed: a statistic, as above. */
 	info->released = shmring__load_relaxed(&cons->done);
+	info->prod_repairs = shmring__load_relaxed(&ctl->prod_repairs);
+	info->cons_repairs = shmring__load_relaxed(&ctl->cons_repairs);
+	info->skipped = shmring__load_relaxed(&ctl->skipped);
+	info->cancelled = shmring__load_relaxed(&ctl->cancelled);
+	info->reaped = shmring__load_relaxed(&ctl->reaped);
+	info->stall_max_ns = shmring__load_relaxed(&ctl->stall_max_ns);
+	pres = shmring__load_relaxed(&ctl->producers);
+	info->producers_gone = SHMRING_PRESENCE_GONE(pres);
+	pres = shmring__load_relaxed(&ctl->consumers);
+	info->consumers_gone = SHMRING_PRESENCE_GONE(pres);
+	since = shmring__load_relaxed(&ctl->stall_since_ns);
+	now = shmring__now_ns();
+	if (since && since <= now) {
+		info->stall_pos = shmring__load_relaxed(&ctl->stall_pos);
+		info->stall_ns = now - since;
+		info->stall_side = shmring__load_relaxed(&ctl->stall_side) & 3u;
+		part = shmring__load_relaxed(&ctl->stall_part);
+		if (part < r->hdr.max_participants)
+			info->stall_pid = SHMRING_PART_PID(
+				shmring__load_relaxed(&shmring__parts(r->base)[part].owner));
+	}
 	return 0;
+}
+
+int shmring_participants(shmring_t *r, struct shmring_participant *out, unsigned n)
+{
+	struct shmring_part *parts;
+	unsigned k = 0;
+
+	if (!r || (!out && n))
+		return -EINVAL;
+	parts = shmring__parts(r->base);
+	for (uint32_t i = 0; i < r->hdr.max_participants && k < n; i++) {
+		/* Relaxed, all: a snapshot for display; the state is judged by
+		 * shmring__part_state(), which re-reads what it needs. */
+		uint64_t owner = shmring__load_relaxed(&parts[i].owner);
+		uint32_t st;
+
+		if (!owner)
+			continue;
+		st = shmring__part_state(r->base, &r->live, i);
+		if (!st)
+			continue; /* freed meanwhile */
+		out[k] = (struct shmring_participant){
+			.index = i,
+			.pid = SHMRING_PART_PID(owner),
+			.role = SHMRING_PART_ROLE(owner) & (SHMRING_PRODUCER | SHMRING_CONSUMER),
+			.gen = shmring__load_relaxed(&parts[i].gen),
+			.state = st,
+			.parked = shmring__load_relaxed(&parts[i].parked),
+			.attach_ns = shmring__load_relaxed(&parts[i].attach_ns),
+			.claim_pos = shmring__load_relaxed(&parts[i].claim_pos),
+			.claim_end = shmring__load_relaxed(&parts[i].claim_end) & ~SHMRING_CLAIM_REPAIR,
+		};
+		k++;
+	}
+	return (int)k;
 }
 
 uint32_t shmring_slot_size(const shmring_t *r)

@@ -5,20 +5,75 @@
 
 #include <limits.h>
 
-void shmring__ec_wake(const struct shmring_ec *ec, _Atomic uint64_t *wakes)
+void shmring__ec_wake(struct shmring_ec *ec, uint32_t w, _Atomic uint64_t *wakes)
 {
+	int n;
+
+	if (ec->quiet_until && w == ec->quiet_w) {
+		if (shmring__now_ns() < ec->quiet_until)
+			return; /* the same count that found nobody asleep: stale */
+		ec->quiet_until = 0;
+	}
 	/* Release: a waiter that sees the new sequence sees what we published. */
 	atomic_fetch_add_explicit(ec->seq, 1, memory_order_release);
-	shmring__futex_wake(ec->seq, INT_MAX);
+	n = shmring__futex_wake(ec->seq, INT_MAX);
 	if (wakes)
 		/* Relaxed: a statistic. */
 		atomic_fetch_add_explicit(wakes, 1, memory_order_relaxed);
+	if (n == 0 && ec->quiet_ns) {
+		/*
+		 * Nobody was asleep: a waiter between its prepare and its sleep
+		 * (it sees the new sequence and does not sleep), or a count left
+		 * by a dead waiter or forged. Silence this exact word for a
+		 * period; any new park changes it.
+		 */
+		ec->quiet_w = w;
+		ec->quiet_until = shmring__now_ns() + ec->quiet_ns;
+	}
 }
 
-uint32_t shmring__ec_prepare(const struct shmring_ec *ec)
+void shmring__ec_add_pending(struct shmring_ec *ec, uint32_t w, uint64_t units, uint64_t batch,
+			     _Atomic uint64_t *wakes)
 {
-	/* Relaxed: the fence below orders it before our re-check. */
-	atomic_fetch_add_explicit(ec->waiters, 1, memory_order_relaxed);
+	uint64_t need = SHMRING_EC_WAITING(w) < batch ? SHMRING_EC_WAITING(w) : batch;
+	uint32_t add = units > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)units;
+	/* Relaxed: a tally; the wake below publishes nothing of its own (the
+	 * units were published before F-notify). */
+	uint32_t now = atomic_fetch_add_explicit(ec->pending, add, memory_order_relaxed) + add;
+
+	if (now < need)
+		return;
+	/* Relaxed: whoever takes the tally to zero makes the one wake. */
+	if (atomic_exchange_explicit(ec->pending, 0, memory_order_relaxed) != 0)
+		shmring__ec_wake(ec, w, wakes);
+}
+
+void shmring__ec_flush(struct shmring_ec *ec, _Atomic uint64_t *wakes)
+{
+	uint32_t w;
+
+	if (!shmring__ec_has_pending(ec))
+		return;
+	/* Relaxed: as in shmring__ec_add_pending(). */
+	if (atomic_exchange_explicit(ec->pending, 0, memory_order_relaxed) == 0)
+		return;
+	/* F-notify: as in shmring__ec_notify(). */
+	shmring__fence_full();
+	/* Relaxed: ordered by the fence above. */
+	w = shmring__load_relaxed(ec->waiters);
+	if (SHMRING_EC_WAITING(w) != 0)
+		shmring__ec_wake(ec, w, wakes);
+}
+
+uint32_t shmring__ec_prepare(struct shmring_ec *ec)
+{
+	/* Relaxed: the fence below orders it before our re-check. Counted
+	 * before the mark is set, so that a reaper that sees the mark always
+	 * finds our count to take off. */
+	atomic_fetch_add_explicit(ec->waiters, SHMRING_EC_PARK, memory_order_relaxed);
+	if (ec->mark)
+		/* Relaxed: read only by a reaper after we are dead. */
+		shmring__store_relaxed(ec->mark, ec->mark_value);
 	/* F-wait: pairs with F-notify in shmring__ec_notify(): either the
 	 * notifier sees waiters != 0, or our re-check sees its publication. */
 	shmring__fence_full();
@@ -26,14 +81,18 @@ uint32_t shmring__ec_prepare(const struct shmring_ec *ec)
 	return shmring__load_acquire(ec->seq);
 }
 
-void shmring__ec_cancel(const struct shmring_ec *ec)
+void shmring__ec_cancel(struct shmring_ec *ec)
 {
+	if (ec->mark)
+		/* Relaxed: as in shmring__ec_prepare(); cleared before the count
+		 * drops, so a reaper never takes off a count we took off. */
+		shmring__store_relaxed(ec->mark, 0);
 	/* Relaxed: only ever compared with zero by notifiers; a stale non-zero
 	 * costs one unneeded wake. */
 	atomic_fetch_sub_explicit(ec->waiters, 1, memory_order_relaxed);
 }
 
-int shmring__ec_wait(const struct shmring_ec *ec, uint32_t key, uint64_t deadline)
+int shmring__ec_wait(struct shmring_ec *ec, uint32_t key, uint64_t deadline)
 {
 	int rc;
 

@@ -1,15 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sync/eventcount.h - an eventcount on two shared 32-bit words: a futex
- * sequence and a count of waiters. A notifier makes a system call only when
- * someone waits.
+ * sync/eventcount.h - an eventcount on shared 32-bit words: a futex sequence,
+ * a waiters word and a count of units pending a batched wake. A notifier
+ * makes a system call only when someone waits.
  *
  * The lost-wakeup race is the store-buffer one: the notifier stores its data
  * then loads `waiters`; the waiter increments `waiters` then loads the data.
- * Both sides put a full fence between their store and their load, so at least
- * one of them sees the other's store. On the notifier's side the fence is
- * cheap where it matters: a sender that just published usually has nothing to
- * do but wait for the reply, and a burst pays it once.
+ * Both sides put a full fence between their store and their load (F-notify,
+ * F-wait), so at least one of them sees the other's store. Every notify pays
+ * that fence; shmring__ec_notify_light() is for callers that know no one can
+ * be parked on this eventcount yet.
+ *
+ * Waiters that die: `waiters` counts parks in its high 16 bits and waiters in
+ * its low 16 bits (layout.h). A waiter killed while parked leaves its count
+ * behind; whoever reaps its participant entry takes it off (the entry says
+ * where it was parked: `mark`). Until then, or against a forged count, a
+ * notifier whose wake found nobody asleep remembers the waiters word it saw
+ * and makes no further wake call while the word stays the same, for
+ * `quiet_ns`: a stale or forged count costs one system call per such period,
+ * not one per message. A real new waiter changes the word (its park bumps the
+ * generation), so it is never missed; and every sleep is bounded by
+ * `max_sleep_ns`, so even a waiter the rule misses re-checks within a period.
  *
  * (An asymmetric barrier - membarrier() on the waiter, a compiler barrier on
  * the notifier - was measured and rejected: each park then interrupts every
@@ -24,64 +35,81 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The shared words an eventcount is handed; sync/ knows nothing else. */
+/* The shared words an eventcount is handed, and its process-local state;
+ * sync/ knows nothing else of the segment. */
 struct shmring_ec {
 	_Atomic uint32_t *seq;
 	_Atomic uint32_t *waiters;
-	uint64_t max_sleep_ns; /* 0, or the longest single sleep (see notify_batched) */
+	_Atomic uint32_t *pending;  /* units freed by notifiers, for notify_batched */
+	_Atomic uint32_t *mark;     /* the waiter's own word, set to mark_value while parked */
+	uint32_t mark_value;
+	uint64_t max_sleep_ns;      /* the longest single sleep (re-check period) */
+	uint64_t quiet_ns;          /* how long a wake that found nobody silences the word */
+	uint32_t quiet_w;           /* the waiters word that wake saw */
+	uint64_t quiet_until;       /* CLOCK_MONOTONIC ns; 0: not silenced */
 };
 
-/* Wake every waiter: bump the sequence and futex-wake. Counts into *wakes. */
-void shmring__ec_wake(const struct shmring_ec *ec, _Atomic uint64_t *wakes);
+#define SHMRING_EC_WAITING(w) ((w) & 0xffffu)
+#define SHMRING_EC_PARK (UINT32_C(1) | (UINT32_C(1) << 16))
+
+/*
+ * Wake every waiter: bump the sequence and futex-wake, unless the waiters
+ * word w is silenced (see above). Counts into *wakes. Slow path.
+ */
+void shmring__ec_wake(struct shmring_ec *ec, uint32_t w, _Atomic uint64_t *wakes);
 
 /*
  * Call after publishing (a stamp, a position): wakes waiters if there are
- * any. No system call and no fence when nobody waits.
+ * any. No system call when nobody waits; always one full fence (F-notify).
  */
-static inline void shmring__ec_notify(const struct shmring_ec *ec, _Atomic uint64_t *wakes)
+static inline void shmring__ec_notify(struct shmring_ec *ec, _Atomic uint64_t *wakes)
 {
+	uint32_t w;
+
 	/* F-notify: pairs with F-wait in shmring__ec_prepare(); StoreLoad
 	 * between our publication and the load of waiters. */
 	shmring__fence_full();
 	/* Relaxed: ordered after the publication by the fence above. */
-	if (SHMRING_UNLIKELY(shmring__load_relaxed(ec->waiters) != 0))
-		shmring__ec_wake(ec, wakes);
+	w = shmring__load_relaxed(ec->waiters);
+	if (SHMRING_UNLIKELY(SHMRING_EC_WAITING(w) != 0))
+		shmring__ec_wake(ec, w, wakes);
 }
 
 /*
- * Batched notify, for the direction where waking on every event costs more
- * than it buys: producers parked on a full ring. Waking them all for each
- * freed slot makes a futex call per message and a herd that mostly parks
- * again; instead, while someone waits, count the units freed (*pending, the
- * notifier's own) and wake once `batch` of them have gone by. A notifier that
- * finds the ring empty calls shmring__ec_flush(). A waiter on such an
- * eventcount sleeps at most max_sleep_ns at a time, so a notifier that stops
- * short of a batch delays it by that much, never forever.
+ * Batched notify, for producers parked on a full ring: waking them all for
+ * each freed slot makes a futex call per message and a herd that mostly
+ * parks again. While someone waits, notifiers add the units they free to the
+ * shared `pending` word; the one whose addition reaches `batch`, or the
+ * number of parked waiters if that is smaller, wakes them all. So a single
+ * parked producer is woken by the first unit freed, and N parked producers
+ * once there is a unit for each (or a batch). Notifiers that stop short call
+ * shmring__ec_flush() wherever they pause (an empty ring, before they park,
+ * close), so units never sit pending while their freer sleeps.
  */
-static inline void shmring__ec_notify_batched(const struct shmring_ec *ec, uint64_t *pending,
-					      uint64_t units, uint64_t batch,
-					      _Atomic uint64_t *wakes)
+void shmring__ec_add_pending(struct shmring_ec *ec, uint32_t w, uint64_t units, uint64_t batch,
+			     _Atomic uint64_t *wakes);
+
+static inline void shmring__ec_notify_batched(struct shmring_ec *ec, uint64_t units,
+					      uint64_t batch, _Atomic uint64_t *wakes)
 {
+	uint32_t w;
+
 	/* F-notify, as in shmring__ec_notify(). */
 	shmring__fence_full();
 	/* Relaxed: ordered after the publication by the fence above. */
-	if (SHMRING_UNLIKELY(shmring__load_relaxed(ec->waiters) != 0)) {
-		*pending += units;
-		if (*pending >= batch) {
-			*pending = 0;
-			shmring__ec_wake(ec, wakes);
-		}
-	}
+	w = shmring__load_relaxed(ec->waiters);
+	if (SHMRING_UNLIKELY(SHMRING_EC_WAITING(w) != 0))
+		shmring__ec_add_pending(ec, w, units, batch, wakes);
 }
 
-/* Wake waiters for what is pending from shmring__ec_notify_batched(). */
-static inline void shmring__ec_flush(const struct shmring_ec *ec, uint64_t *pending,
-				     _Atomic uint64_t *wakes)
+/* Wake waiters for units pending from shmring__ec_notify_batched(). */
+void shmring__ec_flush(struct shmring_ec *ec, _Atomic uint64_t *wakes);
+
+/* Whether units are pending (a load of the shared word; cheap). */
+static inline bool shmring__ec_has_pending(const struct shmring_ec *ec)
 {
-	if (*pending == 0)
-		return;
-	*pending = 0;
-	shmring__ec_notify(ec, wakes);
+	/* Relaxed: a hint; shmring__ec_flush() decides with an exchange. */
+	return shmring__load_relaxed(ec->pending) != 0;
 }
 
 /*
@@ -89,11 +117,12 @@ static inline void shmring__ec_flush(const struct shmring_ec *ec, uint64_t *pend
  * condition; if it still does not hold, shmring__ec_wait(), else
  * shmring__ec_cancel().
  */
-uint32_t shmring__ec_prepare(const struct shmring_ec *ec);
-void shmring__ec_cancel(const struct shmring_ec *ec);
+uint32_t shmring__ec_prepare(struct shmring_ec *ec);
+void shmring__ec_cancel(struct shmring_ec *ec);
 
-/* Sleep until notified or deadline; ends the announcement made by prepare.
- * Returns 0, -EAGAIN (already notified), -ETIMEDOUT or -EINTR. */
-int shmring__ec_wait(const struct shmring_ec *ec, uint32_t key, uint64_t deadline);
+/* Sleep until notified, the deadline or max_sleep_ns, whichever is first;
+ * ends the announcement made by prepare. Returns 0, -EAGAIN (already
+ * notified), -ETIMEDOUT or -EINTR. */
+int shmring__ec_wait(struct shmring_ec *ec, uint32_t key, uint64_t deadline);
 
 #endif /* SHMRING_SYNC_EVENTCOUNT_H */

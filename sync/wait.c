@@ -24,9 +24,36 @@ void shmring__waiter_init(struct shmring_waiter *w, uint32_t mode, uint64_t spin
 	w->budget_ns = w->spin_ns;
 }
 
+/* One wait's progress through its checks. */
+struct run {
+	const struct shmring_wait_ops *ops;
+	uint64_t next_check;
+};
+
+/* Run the check if its time has come; its result, or 0. */
+static int run_check(struct run *run, uint64_t now)
+{
+	if (!run->ops->check || now < run->next_check)
+		return 0;
+	run->next_check = now + run->ops->check_ns;
+	return run->ops->check(run->ops->ctx);
+}
+
+/* One attempt, and on nothing the check when due: > 0 / < 0 end the wait. */
+static int attempt_and_check(struct run *run, uint64_t now)
+{
+	int r = run->ops->attempt(run->ops->ctx);
+
+	if (r)
+		return r;
+	r = run_check(run, now);
+	if (r > 0)
+		return run->ops->attempt(run->ops->ctx);
+	return r;
+}
+
 /* Spin until attempt succeeds, the limit passes (0) or the deadline (-ETIMEDOUT). */
-static int spin(shmring_attempt_fn attempt, void *ctx, uint64_t limit, uint64_t deadline,
-		bool yield)
+static int spin(struct run *run, uint64_t limit, uint64_t deadline, bool yield)
 {
 	for (unsigned i = 1;; i++) {
 		int r;
@@ -35,32 +62,36 @@ static int spin(shmring_attempt_fn attempt, void *ctx, uint64_t limit, uint64_t 
 			sched_yield();
 		else
 			shmring__cpu_relax();
-		r = attempt(ctx);
-		if (r)
-			return r;
 		if (yield || i % CLOCK_EVERY == 0) {
 			uint64_t now = shmring__now_ns();
 
+			r = attempt_and_check(run, now);
+			if (r)
+				return r;
 			if (now >= deadline)
 				return -ETIMEDOUT;
 			if (now >= limit)
 				return 0;
+			continue;
 		}
+		r = run->ops->attempt(run->ops->ctx);
+		if (r)
+			return r;
 	}
 }
 
-static int park(const struct shmring_ec *ec, shmring_attempt_fn attempt, void *ctx,
-		uint64_t deadline, _Atomic uint64_t *parks)
+static int park(struct run *run, struct shmring_ec *ec, uint64_t deadline, _Atomic uint64_t *parks)
 {
 	for (;;) {
 		uint32_t key = shmring__ec_prepare(ec);
-		int r = attempt(ctx);
+		uint64_t now = shmring__now_ns();
+		int r = attempt_and_check(run, now);
 
 		if (r) {
 			shmring__ec_cancel(ec);
 			return r;
 		}
-		if (shmring__now_ns() >= deadline) {
+		if (now >= deadline) {
 			shmring__ec_cancel(ec);
 			return -ETIMEDOUT;
 		}
@@ -68,36 +99,41 @@ static int park(const struct shmring_ec *ec, shmring_attempt_fn attempt, void *c
 			/* Relaxed: a statistic. */
 			atomic_fetch_add_explicit(parks, 1, memory_order_relaxed);
 		/* Any return (woken, changed, timed out, EINTR) leads back to
-		 * the attempt; only our own clock ends the wait. */
+		 * the attempt; only our own clock ends the wait. The sleep is
+		 * at most ec->max_sleep_ns, so the check runs on time. */
 		shmring__ec_wait(ec, key, deadline);
-		r = attempt(ctx);
+		r = attempt_and_check(run, shmring__now_ns());
 		if (r)
 			return r;
 	}
 }
 
-int shmring__wait(struct shmring_waiter *w, const struct shmring_ec *ec, shmring_attempt_fn attempt,
-		  void *ctx, uint64_t deadline, _Atomic uint64_t *parks)
+int shmring__wait(struct shmring_waiter *w, struct shmring_ec *ec,
+		  const struct shmring_wait_ops *ops, uint64_t deadline, _Atomic uint64_t *parks)
 {
+	struct run run = {.ops = ops, .next_check = 0};
 	uint64_t start;
-	int r = attempt(ctx);
+	int r = ops->attempt(ops->ctx);
 
 	if (r)
 		return r;
-	if (w->mode == SHMRING_WAIT_PARK)
-		return park(ec, attempt, ctx, deadline, parks);
 	start = shmring__now_ns();
+	/* The first check after a period, not at once: a wait that ends
+	 * quickly (the common case) makes no system call for it. */
+	run.next_check = start + ops->check_ns;
+	if (w->mode == SHMRING_WAIT_PARK)
+		return park(&run, ec, deadline, parks);
 	if (start >= deadline)
 		return -ETIMEDOUT;
 
 	switch (w->mode) {
 	case SHMRING_WAIT_SPIN:
-		return spin(attempt, ctx, UINT64_MAX, deadline, false);
+		return spin(&run, UINT64_MAX, deadline, false);
 	case SHMRING_WAIT_YIELD:
-		r = spin(attempt, ctx, start + w->spin_ns, deadline, false);
-		return r ? r : spin(attempt, ctx, UINT64_MAX, deadline, true);
+		r = spin(&run, start + w->spin_ns, deadline, false);
+		return r ? r : spin(&run, UINT64_MAX, deadline, true);
 	default: /* ADAPTIVE */
-		r = spin(attempt, ctx, start + w->budget_ns, deadline, false);
+		r = spin(&run, start + w->budget_ns, deadline, false);
 		if (r > 0) {
 			w->budget_ns = w->budget_ns * 2 < w->spin_ns ? w->budget_ns * 2 : w->spin_ns;
 			return r;
@@ -106,12 +142,12 @@ int shmring__wait(struct shmring_waiter *w, const struct shmring_ec *ec, shmring
 			return r;
 		for (unsigned i = 0; i < ADAPTIVE_YIELDS; i++) {
 			sched_yield();
-			r = attempt(ctx);
+			r = ops->attempt(ops->ctx);
 			if (r)
 				return r;
 		}
 		w->budget_ns = w->budget_ns / 2 > SHMRING_MIN_SPIN_NS ? w->budget_ns / 2
 								     : SHMRING_MIN_SPIN_NS;
-		return park(ec, attempt, ctx, deadline, parks);
+		return park(&run, ec, deadline, parks);
 	}
 }

@@ -28,14 +28,29 @@ struct shmring_waiter {
 /* > 0: done (returned to the caller); 0: not yet; < 0: error (returned). */
 typedef int (*shmring_attempt_fn)(void *ctx);
 
+/* What a wait repeats. */
+struct shmring_wait_ops {
+	shmring_attempt_fn attempt; /* the non-blocking operation */
+	/*
+	 * Run at least every check_ns while the wait goes on (and once before
+	 * the first sleep): looks at what holds the wait back (dead peers,
+	 * their claims). > 0: something changed, attempt again now; < 0: end
+	 * the wait with that error; 0: nothing to do. May be NULL.
+	 */
+	shmring_attempt_fn check;
+	void *ctx;
+	uint64_t check_ns;
+};
+
 void shmring__waiter_init(struct shmring_waiter *w, uint32_t mode, uint64_t spin_ns);
 
 /*
- * Call attempt until it returns non-zero or the deadline passes (-ETIMEDOUT).
- * parks counts each futex sleep (may be NULL). Signals do not end the wait.
+ * Call ops->attempt until it returns non-zero or the deadline passes
+ * (-ETIMEDOUT), running ops->check on its period. parks counts each futex
+ * sleep (may be NULL). Signals do not end the wait.
  */
-int shmring__wait(struct shmring_waiter *w, const struct shmring_ec *ec, shmring_attempt_fn attempt,
-		  void *ctx, uint64_t deadline, _Atomic uint64_t *parks);
+int shmring__wait(struct shmring_waiter *w, struct shmring_ec *ec,
+		  const struct shmring_wait_ops *ops, uint64_t deadline, _Atomic uint64_t *parks);
 
 /* CLOCK_MONOTONIC in ns. */
 uint64_t shmring__now_ns(void);

@@ -23,3 +23,6 @@ set_tests_properties(test_msg_stress_long PROPERTIES LABELS stress TIMEOUT 1800
 # Throughput of every kind next to SPSC and the cache-line floor (prints a
 # table; label perf, not run by default CI labels).
 shmring_test(test_kind_perf SOURCES test_kind_perf.c LABELS perf TIMEOUT 300 ARGS 0.3)
+
+# Recovery in the multi fixed kinds (ringbuf layer, one thread, a fake judge).
+shmring_test(test_mring_recover SOURCES test_mring_recover.c LABELS fast TIMEOUT 60)

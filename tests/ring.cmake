@@ -65,3 +65,4 @@ target_compile_options(test_build_cxx PRIVATE -Wall -Wextra -Wpedantic
   $<$<BOOL:${SHMRING_WERROR}>:-Werror>)
 add_test(NAME test_build_cxx COMMAND test_build_cxx)
 set_tests_properties(test_build_cxx PROPERTIES LABELS fast TIMEOUT 30 SKIP_RETURN_CODE 77)
+shmring_test(test_msg_recover SOURCES test_msg_recover.c LABELS fast TIMEOUT 300)

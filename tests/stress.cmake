@@ -16,10 +16,13 @@ shmring_test(test_stress_oversub SOURCES test_stress_run.c ARGS oversub LABELS f
 shmring_test(test_stress_inject SOURCES test_stress_run.c ARGS inject LABELS fast TIMEOUT 300)
 # SIGINT: exit 130, what was sent verified, the ring removed.
 shmring_test(test_stress_signal SOURCES test_stress_run.c ARGS signal LABELS fast TIMEOUT 120)
+# Faults (issue 7): SIGKILL and SIGSTOP of producers and consumers mid-run.
+shmring_test(test_stress_kill SOURCES test_stress_run.c ARGS kill LABELS fast TIMEOUT 400)
+shmring_test(test_stress_stop SOURCES test_stress_run.c ARGS stop LABELS fast TIMEOUT 300)
 # 10 s per kind, and 10 s oversubscribed per multi kind.
 shmring_test(test_stress_long SOURCES test_stress_run.c ARGS long LABELS stress TIMEOUT 900)
 
 foreach(t test_stress_kinds test_stress_oversub test_stress_inject test_stress_signal
-          test_stress_long)
+          test_stress_kill test_stress_stop test_stress_long)
   add_dependencies(${t} shmring_cli)
 endforeach()

@@ -471,6 +471,8 @@ static inline void sb_consume(struct sb_ctx *c, shmring_t *r)
 				if (len >= 0) {
 					v[0].len = (size_t)len;
 					got = 1;
+				} else if (len == -EPIPE) {
+					break; /* end-of-stream: the verifier counts what came */
 				} else if (len != -ETIMEDOUT) {
 					sb_timed_out(c, (int)len);
 					break;
@@ -495,6 +497,8 @@ static inline void sb_consume(struct sb_ctx *c, shmring_t *r)
 					if (len >= 0) {
 						v[0].len = (size_t)len;
 						got = 1;
+					} else if (len == -EPIPE) {
+						break; /* end-of-stream */
 					}
 				}
 			}
@@ -505,12 +509,16 @@ static inline void sb_consume(struct sb_ctx *c, shmring_t *r)
 
 			if (cfg->blocking) {
 				uint64_t dl = shmring_deadline_in(20000000);
-				int rc = form == 0   ? (shmring_recv(r, buf, dl) == 0 ? 1 : -ETIMEDOUT)
+				int rc = form == 0   ? shmring_recv(r, buf, dl)
 					 : form == 1 ? shmring_recv_burst(r, buf, n, dl)
 						     : shmring_recv_bulk(r, buf, n, dl);
 
+				if (form == 0 && rc == 0)
+					rc = 1;
 				if (rc > 0)
 					got = (unsigned)rc;
+				else if (rc == -EPIPE)
+					break; /* end-of-stream: the verifier counts what came */
 				else if (rc != -ETIMEDOUT) {
 					sb_timed_out(c, rc);
 					break;

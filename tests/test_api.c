@@ -73,11 +73,13 @@ static void test_create_bad_options(void **state)
 	assert_int_equal(shmring_create(name, &o, 0, &r), -EINVAL);
 	o = (struct shmring_opts){.slot_size = 8, .capacity = 64, .mode = 01777};
 	assert_int_equal(shmring_create(name, &o, 0, &r), -EINVAL);
-	for (int i = 0; i < 4; i++) {
+	for (size_t i = 0; i < sizeof(o.reserved) / sizeof(o.reserved[0]); i++) {
 		o = (struct shmring_opts){.slot_size = 8, .capacity = 64};
 		o.reserved[i] = 1;
 		assert_int_equal(shmring_create(name, &o, 0, &r), -EINVAL);
 	}
+	o = (struct shmring_opts){.slot_size = 8, .capacity = 64, .recovery_ns = 1000};
+	assert_int_equal(shmring_create(name, &o, 0, &r), -EINVAL); /* below 100 us */
 	o = (struct shmring_opts){.slot_size = 8, .capacity = 64};
 	assert_int_equal(shmring_create(name, &o, 1u << 7, &r), -EINVAL); /* unknown role bit */
 	assert_int_equal(shmring_create(name, NULL, 0, &r), -EINVAL);
@@ -133,7 +135,7 @@ static void test_info(void **state)
 	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &obs), 0);
 	assert_int_equal(shmring_info(obs, &in), 0);
 	assert_int_equal(in.kind, SHMRING_KIND_SPSC);
-	assert_int_equal(in.layout_version, 1);
+	assert_int_equal(in.layout_version, SHMRING_LAYOUT_VERSION);
 	assert_int_equal(in.capacity, 128);
 	assert_int_equal(in.slot_size, 40);
 	assert_int_equal(in.slot_stride, 64);
@@ -343,7 +345,7 @@ static void test_close_keeps_messages(void **state)
 		assert_int_equal(shmring_try_recv(c, &v), 0);
 		assert_int_equal(v, want);
 	}
-	assert_int_equal(shmring_try_recv(c, &v), -EAGAIN);
+	assert_int_equal(shmring_try_recv(c, &v), -EPIPE); /* end-of-stream */
 	shmring_close(c);
 }
 

@@ -367,7 +367,8 @@ static void test_corrupt_indices(void **state)
 			assert_int_equal(shmring_try_recv(r, m), 0);
 			assert_int_equal(m[0], i);
 		}
-		assert_int_equal(shmring_try_recv(r, m), -EAGAIN);
+		/* The producer that sent them has closed: end-of-stream. */
+		assert_int_equal(shmring_try_recv(r, m), -EPIPE);
 		shmring_close(r);
 	}
 	munmap(base, size);
@@ -598,7 +599,9 @@ static void test_dead_producer_taken_over(void **state)
 /*
  * A participant entry naming a live pid whose start time differs belongs to
  * a process that died and whose pid was reused: not alive, taken over. With
- * the right start time it is alive, and the role is busy.
+ * the right start time, a process that maps the ring (this one) is alive and
+ * the role is busy; a live process that does not map it (our parent, pid 1)
+ * holds nothing: a forged entry, taken over.
  */
 static void test_recycled_pid(void **state)
 {
@@ -606,27 +609,39 @@ static void test_recycled_pid(void **state)
 	struct shmring_part *parts;
 	unsigned char *base;
 	size_t size;
-	pid_t parent = getppid();
-	uint64_t start = shmring__proc_start_time(parent);
+	pid_t self = getpid(), parent = getppid();
+	uint64_t start = shmring__proc_start_time(self);
+	uint64_t pstart = shmring__proc_start_time(parent);
 
 	(void)state;
-	if (start == 0) {
-		print_message("no start time for pid %d in /proc\n", (int)parent);
+	if (start == 0 || pstart == 0) {
+		print_message("no start time for pids %d/%d in /proc\n", (int)self, (int)parent);
 		skip();
 	}
 	make_ring(name, 0);
 	base = map_object(name, &size);
 	parts = shmring__parts(base);
 	atomic_store(&parts[SHMRING_PART_SOLE_PRODUCER].owner,
-		     ((uint64_t)(uint32_t)parent << 32) | ((uint64_t)SHMRING_PRODUCER << 24) | 1);
+		     ((uint64_t)(uint32_t)self << 32) | ((uint64_t)SHMRING_PRODUCER << 24) | 1);
 	atomic_store(&parts[SHMRING_PART_SOLE_PRODUCER].start_time, start);
 	assert_int_equal(open_rc(name, SHMRING_PRODUCER), -EBUSY);
 	atomic_store(&parts[SHMRING_PART_SOLE_PRODUCER].start_time, start + 12345);
+	assert_int_equal(open_rc(name, SHMRING_PRODUCER), 0);
+	/* Alive, the right start time, but not attached: forged. */
+	atomic_store(&parts[SHMRING_PART_SOLE_PRODUCER].owner,
+		     ((uint64_t)(uint32_t)parent << 32) | ((uint64_t)SHMRING_PRODUCER << 24) | 1);
+	atomic_store(&parts[SHMRING_PART_SOLE_PRODUCER].start_time, pstart);
 	assert_int_equal(open_rc(name, SHMRING_PRODUCER), 0);
 	/* A pid that cannot exist: dead. */
 	atomic_store(&parts[SHMRING_PART_SOLE_CONSUMER].owner,
 		     ((uint64_t)0x7ffffff0u << 32) | ((uint64_t)SHMRING_CONSUMER << 24) | 1);
 	atomic_store(&parts[SHMRING_PART_SOLE_CONSUMER].start_time, 5);
+	assert_int_equal(open_rc(name, SHMRING_CONSUMER), 0);
+	/* Half-written (start time 0) long ago: dead, whatever the pid. */
+	atomic_store(&parts[SHMRING_PART_SOLE_CONSUMER].owner,
+		     ((uint64_t)(uint32_t)parent << 32) | ((uint64_t)SHMRING_CONSUMER << 24) | 1);
+	atomic_store(&parts[SHMRING_PART_SOLE_CONSUMER].start_time, 0);
+	atomic_store(&parts[SHMRING_PART_SOLE_CONSUMER].attach_ns, 1);
 	assert_int_equal(open_rc(name, SHMRING_CONSUMER), 0);
 	munmap(base, size);
 }

@@ -3,8 +3,12 @@
  * test_cli: the shmring tool's create, stat and rm: exit codes (0 success,
  * 1 failure, 2 usage) and messages for good and bad input, the keys and
  * values of `stat --json`, and that what the tool creates is what the
- * library opens. Skipped (77) when the tool is not built.
+ * library opens; sizes that overflow, modes nobody could use, output that
+ * cannot be written, files in /dev/shm that are not (whole) rings, the
+ * failure information of `stat` (issue 7). Skipped (77) when the tool is
+ * not built.
  */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,25 +22,71 @@ static char tmpdir[] = "/tmp/shmring-test-cli-XXXXXX";
 static char out_path[512], err_path[512];
 static char out[16384], err[16384];
 
-/* Run `shmring args...` (NULL-terminated); capture stdout/stderr; return its exit status. */
-static int run(const char *arg, ...)
+/* Where a run's stdout goes: the capture file, another path, or nowhere
+ * (closed). */
+static const char *stdout_to;
+static bool stdout_closed;
+
+static int vrun(const char *arg, va_list ap)
 {
 	char *argv[16];
 	int argc = 0, status;
-	va_list ap;
+	pid_t pid;
 
 	argv[argc++] = tool;
-	va_start(ap, arg);
 	for (const char *a = arg; a && argc < 15; a = va_arg(ap, const char *))
 		argv[argc++] = (char *)a;
-	va_end(ap);
 	argv[argc] = NULL;
-	status = test_wait_pid(test_spawn(argv, out_path, err_path), 60000);
-	if (test_read_file(out_path, out, sizeof(out)) < 0)
+	if (stdout_closed) {
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0) {
+			int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+			if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+				_exit(126);
+			close(fd);
+			close(STDOUT_FILENO);
+			execv(argv[0], argv);
+			_exit(127);
+		}
+	} else {
+		pid = test_spawn(argv, stdout_to ? stdout_to : out_path, err_path);
+	}
+	status = test_wait_pid(pid, 60000);
+	if (stdout_to || stdout_closed || test_read_file(out_path, out, sizeof(out)) < 0)
 		out[0] = '\0';
 	if (test_read_file(err_path, err, sizeof(err)) < 0)
 		err[0] = '\0';
 	return status;
+}
+
+/* Run `shmring args...` (NULL-terminated); capture stdout/stderr; return its exit status. */
+static int run(const char *arg, ...)
+{
+	va_list ap;
+	int st;
+
+	va_start(ap, arg);
+	st = vrun(arg, ap);
+	va_end(ap);
+	return st;
+}
+
+/* The same with stdout sent to path, or closed (path NULL). */
+static int run_out(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	int st;
+
+	stdout_to = path;
+	stdout_closed = !path;
+	va_start(ap, arg);
+	st = vrun(arg, ap);
+	va_end(ap);
+	stdout_to = NULL;
+	stdout_closed = false;
+	return st;
 }
 
 #define assert_contains(hay, needle)                                                          \
@@ -208,7 +258,13 @@ static void test_stat_json(void **state)
 	snprintf(want, sizeof(want), "\"name\":\"%s\"", name);
 	assert_contains(out, want);
 	assert_contains(out, "\"kind\":\"spsc\"");
-	assert_contains(out, "\"layout_version\":1,");
+	{
+		struct shmring_info in;
+
+		assert_int_equal(shmring_info(p, &in), 0);
+		snprintf(want, sizeof(want), "\"layout_version\":%u,", in.layout_version);
+		assert_contains(out, want);
+	}
 	assert_contains(out, "\"capacity\":64,");
 	assert_contains(out, "\"slot_size\":8,");
 	assert_contains(out, "\"produced\":5,");
@@ -294,6 +350,260 @@ static void test_top_level(void **state)
 	assert_int_equal(run("rm", "--help", NULL), 0);
 }
 
+/* Issue 7, item 12: a size whose suffix overflows 64 bits is an error, not
+ * a small ring. */
+static void test_sizes_overflow(void **state)
+{
+	static const char *huge[] = {"18014398509481985k", "18446744073709551616",
+				     "99999999999999999999", "17179869184g", "0x10000000000000000"};
+	const char *name = test_ring_name("overflow");
+	shmring_t *r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
+		if (run("create", "--capacity", huge[i], name, NULL) != 2)
+			fail_msg("--capacity %s: not a usage error", huge[i]);
+		assert_contains(err, "shmring create: --capacity");
+		assert_contains(err, "too large");
+		if (run("create", "--slot-size", huge[i], name, NULL) != 2)
+			fail_msg("--slot-size %s: not a usage error", huge[i]);
+		assert_contains(err, "too large");
+		assert_contains(err, "slot size");
+		assert_string_equal(out, "");
+	}
+	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &r), -ENOENT);
+	/* The edges that do fit still work: 1g slots is over the maximum, but
+	 * as a range error, not an overflow. */
+	assert_int_equal(run("create", "--capacity", "2g", name, NULL), 2);
+	assert_contains(err, "power of two");
+	assert_true(strstr(err, "too large") == NULL);
+	/* A leading zero is not octal: "010" is ten, not a power of two. */
+	assert_int_equal(run("create", "--capacity", "010", name, NULL), 2);
+	assert_int_equal(run("create", "--capacity", "0x10", "--slot-size", "1KiB", name, NULL), 0);
+	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &r), 0);
+	assert_int_equal(shmring_capacity(r), 16);
+	assert_int_equal(shmring_slot_size(r), 1024);
+	shmring_close(r);
+}
+
+/* --mode 0000 would make a ring nobody can open: refused, with the reason. */
+static void test_mode_unusable(void **state)
+{
+	static const char *modes[] = {"0000", "0", "0400", "0222", "0444"};
+	const char *name = test_ring_name("mode");
+	shmring_t *r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (run("create", "--mode", modes[i], name, NULL) != 2)
+			fail_msg("--mode %s accepted", modes[i]);
+		assert_contains(err, "shmring create: --mode");
+		assert_contains(err, "nobody could open");
+	}
+	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &r), -ENOENT);
+	assert_int_equal(run("create", "--mode", "-1", name, NULL), 2);
+	assert_contains(err, "octal");
+	assert_int_equal(run("create", "--mode", "0660", name, NULL), 0);
+}
+
+/* shmring_strerror() of every int, including INT_MIN (whose negation does
+ * not exist), and the wording of the failure errors. */
+static void test_strerror(void **state)
+{
+	static const int odd[] = {INT_MIN, INT_MIN + 1, INT_MAX, -1, 0, 4095, -4096};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++)
+		assert_non_null(shmring_strerror(odd[i]));
+	assert_contains(shmring_strerror(-EPIPE), "gone");
+	assert_contains(shmring_strerror(-SHMRING_EDROPPED), "repaired");
+	assert_contains(shmring_strerror(-SHMRING_EDROPPED), "dropped");
+	assert_contains(shmring_strerror(-SHMRING_ETRUNCATED), "truncated");
+}
+
+/* Output that cannot be written is a failure, said on stderr. */
+static void test_output_unwritable(void **state)
+{
+	const char *name = test_ring_name("full");
+	struct shmring_info before, after;
+	shmring_t *r;
+
+	(void)state;
+	assert_int_equal(run("create", name, NULL), 0);
+	if (access("/dev/full", W_OK) == 0) {
+		assert_int_equal(run_out("/dev/full", "stat", name, NULL), 1);
+		assert_contains(err, "shmring stat: cannot write to standard output");
+		assert_int_equal(run_out("/dev/full", "stat", "--json", name, NULL), 1);
+		assert_contains(err, "cannot write");
+		assert_int_equal(run_out("/dev/full", "--help", NULL), 1);
+	}
+	/* Closed: the tool must not print into whatever it opens next (the
+	 * ring's own segment would get descriptor 1). */
+	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &r), 0);
+	assert_int_equal(shmring_info(r, &before), 0);
+	assert_int_equal(run_out(NULL, "stat", name, NULL), 1);
+	assert_contains(err, "shmring stat: cannot write to standard output");
+	assert_int_equal(shmring_info(r, &after), 0);
+	assert_memory_equal(&before, &after, offsetof(struct shmring_info, produced));
+	shmring_close(r);
+	assert_int_equal(run("stat", name, NULL), 0);
+}
+
+/* Usage errors go to stderr with 2; errors share one prefix. */
+static void test_usage_and_prefix(void **state)
+{
+	const char *missing = test_ring_name("prefix");
+	char want[256];
+
+	(void)state;
+	assert_int_equal(run("rm", NULL), 2);
+	assert_string_equal(out, "");
+	assert_contains(err, "usage: shmring rm");
+	assert_int_equal(run("stat", NULL), 2);
+	assert_string_equal(out, "");
+	assert_int_equal(run("stat", "--bogus", missing, NULL), 2);
+	assert_contains(err, "shmring stat: unknown option");
+	snprintf(want, sizeof(want), "shmring stat: %s: no such ring", missing);
+	assert_int_equal(run("stat", missing, NULL), 1);
+	assert_contains(err, want);
+	snprintf(want, sizeof(want), "shmring rm: %s: no such ring", missing);
+	assert_int_equal(run("rm", missing, NULL), 1);
+	assert_contains(err, want);
+	assert_int_equal(run("create", "noslash", NULL), 1);
+	assert_contains(err, "shmring create: noslash: invalid argument");
+}
+
+/* An unknown command gets the nearest one suggested. */
+static void test_unknown_command_suggestion(void **state)
+{
+	(void)state;
+	assert_int_equal(run("stta", NULL), 2);
+	assert_contains(err, "unknown command 'stta'");
+	assert_contains(err, "did you mean 'stat'?");
+	assert_int_equal(run("creat", NULL), 2);
+	assert_contains(err, "did you mean 'create'?");
+	assert_int_equal(run("stres", NULL), 2);
+	assert_contains(err, "did you mean 'stress'?");
+	assert_int_equal(run("xyzzy", NULL), 2);
+	assert_contains(err, "unknown command 'xyzzy'");
+	assert_true(strstr(err, "did you mean") == NULL);
+}
+
+/* Make a file in /dev/shm of size bytes, all zero. */
+static void make_zero_file(const char *name, size_t size)
+{
+	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);
+	close(fd);
+}
+
+/*
+ * Files in /dev/shm that are not whole rings: all zero, empty (a creator
+ * that died before the header), truncated after creation. stat says which,
+ * promptly once the file is older than a creation takes, and never waits
+ * and calls it "full or empty".
+ */
+static void test_stat_not_a_ring(void **state)
+{
+	const char *young = test_ring_name("zero-young");
+	const char *young_empty = test_ring_name("empty-young");
+	const char *zero = test_ring_name("zero");
+	const char *empty = test_ring_name("empty");
+	const char *cut = test_ring_name("cut");
+	char path[256];
+	uint64_t t0;
+
+	(void)state;
+	/* Young all-zero and empty files: after the library's wait for their
+	 * creator. */
+	make_zero_file(young, 4096);
+	assert_int_equal(run("stat", young, NULL), 1);
+	assert_contains(err, "shmring stat: ");
+	assert_contains(err, "never finished writing the header (all zero");
+	assert_true(strstr(err, "full or empty") == NULL);
+	make_zero_file(young_empty, 0);
+	assert_int_equal(run("stat", young_empty, NULL), 1);
+	assert_contains(err, "empty file");
+	assert_true(strstr(err, "full or empty") == NULL);
+
+	make_zero_file(zero, 4096);
+	make_zero_file(empty, 0);
+	/* A ring, then shrunk by some process. */
+	assert_int_equal(run("create", "--capacity", "1024", "--slot-size", "256", cut, NULL), 0);
+	snprintf(path, sizeof(path), "/dev/shm%s", cut);
+	assert_int_equal(truncate(path, 4096), 0);
+	assert_int_equal(run("stat", cut, NULL), 1);
+	assert_contains(err, "truncated");
+	assert_contains(err, "4096 bytes");
+	assert_int_equal(run("stat", "--json", cut, NULL), 1);
+	assert_string_equal(out, "");
+
+	/* Older than a creation may take: judged at once. */
+	test_sleep_ms(2200);
+	t0 = test_now_ns();
+	assert_int_equal(run("stat", zero, NULL), 1);
+	assert_contains(err, "never finished writing the header (all zero)");
+	assert_int_equal(run("stat", empty, NULL), 1);
+	assert_contains(err, "empty file: not a ring, or its creator died before writing "
+			     "the header");
+	assert_true(strstr(err, "full or empty") == NULL);
+	if (test_now_ns() - t0 > 800000000u * TEST_SLOWDOWN)
+		fail_msg("stat of old zero/empty files took %.2f s: it waited",
+			 (double)(test_now_ns() - t0) / 1e9);
+}
+
+/* create --recovery-ms reaches the ring; stat shows it and the failure
+ * figures, text and JSON. */
+static void test_recovery_and_failure_info(void **state)
+{
+	static const char *keys[] = {"recovery_ns", "producers_gone", "consumers_gone",
+				     "prod_repairs", "cons_repairs", "skipped", "cancelled",
+				     "reaped", "stall_side", "stall_pos", "stall_ns", "stall_pid",
+				     "stall_max_ns", "participants"};
+	const char *name = test_ring_name("recovery");
+	struct shmring_info in;
+	shmring_t *p;
+	char want[128];
+
+	(void)state;
+	assert_int_equal(run("create", "--recovery-ms", "0", name, NULL), 2);
+	assert_contains(err, "recovery");
+	assert_int_equal(run("create", "--recovery-ms", "60001", name, NULL), 2);
+	assert_int_equal(run("create", "--recovery-ms", "abc", name, NULL), 2);
+	assert_int_equal(run("create", "--kind", "mpmc", "--recovery-ms", "20", name, NULL), 0);
+	assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &p), 0);
+	assert_int_equal(shmring_info(p, &in), 0);
+	assert_int_equal(in.recovery_ns, 20000000);
+
+	assert_int_equal(run("stat", name, NULL), 0);
+	assert_contains(out, "recovery      deadline 20.00 ms");
+	assert_contains(out, "repairs       producer claims 0");
+	assert_contains(out, "stall ");
+	assert_contains(out, "table");
+	/* This process, attached as a producer, alive. */
+	{
+		char *line = strstr(out, "table");
+
+		assert_non_null(line);
+		if (!strstr(line, "producer") || !strstr(line, "alive"))
+			fail_msg("no live producer in the table: %s", out);
+	}
+	assert_int_equal(run("stat", "--json", name, NULL), 0);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		snprintf(want, sizeof(want), "\"%s\":", keys[i]);
+		assert_contains(out, want);
+	}
+	assert_contains(out, "\"recovery_ns\":20000000,");
+	snprintf(want, sizeof(want), "{\"index\":");
+	assert_contains(out, want);
+	snprintf(want, sizeof(want), "\"pid\":%u,\"role\":\"producer\",\"state\":\"alive\"",
+		 (unsigned)getpid());
+	assert_contains(out, want);
+	shmring_close(p);
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -325,6 +635,14 @@ int main(void)
 		cmocka_unit_test_teardown(test_stat_errors, test_teardown_names),
 		cmocka_unit_test_teardown(test_rm_errors, test_teardown_names),
 		cmocka_unit_test(test_top_level),
+		cmocka_unit_test_teardown(test_sizes_overflow, test_teardown_names),
+		cmocka_unit_test_teardown(test_mode_unusable, test_teardown_names),
+		cmocka_unit_test(test_strerror),
+		cmocka_unit_test_teardown(test_output_unwritable, test_teardown_names),
+		cmocka_unit_test(test_usage_and_prefix),
+		cmocka_unit_test(test_unknown_command_suggestion),
+		cmocka_unit_test_teardown(test_stat_not_a_ring, test_teardown_names),
+		cmocka_unit_test_teardown(test_recovery_and_failure_info, test_teardown_names),
 	};
 
 	test_build_tool("shmring", tool, sizeof(tool));

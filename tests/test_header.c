@@ -60,7 +60,8 @@ static void test_good_header(void **state)
 	assert_int_equal(good.part_off, SHMRING_PART_OFF);
 	assert_int_equal(good.slots_off, geo.slots_off);
 	assert_int_equal(good.total_size, geo.total_size);
-	for (size_t i = 0; i < 16; i++)
+	assert_int_equal(good.recovery_ns, SHMRING_DEFAULT_RECOVERY_NS);
+	for (size_t i = 0; i < sizeof(good.reserved) / sizeof(good.reserved[0]); i++)
 		assert_int_equal(good.reserved[i], 0);
 	assert_true(good.check == shmring__hdr_checksum(&good));
 }
@@ -161,7 +162,7 @@ static void test_kind(void **state)
 
 static void test_capacity(void **state)
 {
-	static const uint64_t bad[] = {0, 1, 3, 63, 65, 96, CAP / 2, CAP * 4,
+	static const uint64_t bad[] = {0, 1, 3, 63, 65, 96, CAP * 4,
 				       SHMRING_MAX_CAPACITY * 2, UINT64_MAX, UINT64_C(1) << 63};
 
 	(void)state;
@@ -262,12 +263,28 @@ static void test_offsets(void **state)
 static void test_reserved(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < 16; i++) {
+	for (size_t i = 0; i < sizeof(good.reserved) / sizeof(good.reserved[0]); i++) {
 		struct shmring_hdr h = good;
 
 		h.reserved[i] = UINT64_C(1) << (i * 4);
 		assert_int_equal(validate_resealed(&h, geo.total_size), -SHMRING_EGEOMETRY);
 	}
+}
+
+/* The recovery deadline must lie in its documented range. */
+static void test_recovery_range(void **state)
+{
+	static const uint64_t bad[] = {0, SHMRING_MIN_RECOVERY_NS - 1, SHMRING_MAX_RECOVERY_NS + 1,
+				       UINT64_MAX};
+	struct shmring_hdr h = good;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		h.recovery_ns = bad[i];
+		assert_int_equal(validate_resealed(&h, geo.total_size), -SHMRING_EGEOMETRY);
+	}
+	h.recovery_ns = SHMRING_MIN_RECOVERY_NS;
+	assert_int_equal(validate_resealed(&h, geo.total_size), 0);
 }
 
 static void test_total_size(void **state)
@@ -454,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_max_participants),
 		cmocka_unit_test(test_offsets),
 		cmocka_unit_test(test_reserved),
+		cmocka_unit_test(test_recovery_range),
 		cmocka_unit_test(test_total_size),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_informational_fields),

@@ -13,6 +13,12 @@
  *   signal   SIGINT mid-run: exit 130, a clean verdict of what was sent, and
  *            the ring removed
  *   long     every kind for 10 s, and the oversubscribed set for 10 s
+ *   kill     --kill on every kind (producers, consumers, both): every message
+ *            delivered once, or dropped with a dead consumer's claim exactly
+ *            as the ring counted; a killed producer's last message never
+ *            reported invalid (issue 7, item 11)
+ *   stop     --stop on every kind: paused processes hold others back but
+ *            nothing is lost, repaired or duplicated
  *
  * Every run must leave no ring behind. The summary is read from --json.
  */
@@ -347,6 +353,130 @@ static void scenario_signal(void)
 	CHECK(ring_gone(name), "ring %s left behind after SIGINT", name);
 }
 
+/*
+ * A run with faults: exit 0 and a clean verdict, every planned fault made
+ * or reported as not made, and the accounting closed: what was sent was
+ * verified or dropped with a dead consumer's claim.
+ */
+static void expect_faults(const char *kind, char *const *extra, bool kills, unsigned want)
+{
+	const char *name = test_ring_name("fault");
+	char *args[40];
+	char out[OUT_MAX];
+	int n = 0, st;
+
+	args[n++] = "--kind";
+	args[n++] = (char *)kind;
+	args[n++] = "--json";
+	args[n++] = "--quiet";
+	args[n++] = "--name";
+	args[n++] = (char *)name;
+	for (; extra && *extra && n < 38; extra++)
+		args[n++] = *extra;
+	args[n] = NULL;
+	printf("stress");
+	for (int i = 0; i < n; i++)
+		printf(" %s", args[i]);
+	printf("\n");
+	st = run_tool(args, 120000 * TEST_SLOWDOWN, out, sizeof(out));
+	printf("  -> exit %d: %s", st, out);
+	CHECK(st == 0, "exit status %d", st);
+	CHECK(json_true(out, "ok"), "verdict not ok");
+	CHECK(field(out, "lost") == 0, "lost");
+	CHECK(field(out, "duplicated") == 0, "duplicated");
+	CHECK(field(out, "out_of_order") == 0, "out of order");
+	CHECK(field(out, "torn") == 0, "torn");
+	CHECK(field(out, "invalid") == 0, "invalid");
+	CHECK(field(out, "crashed") == 0 && field(out, "hung") == 0, "processes failed");
+	CHECK(field(out, "repair_mismatch") == 0, "repairs do not match the losses");
+	CHECK(field(out, "live_repaired") == 0, "a live process's claim was repaired");
+	CHECK(field(out, "drain_gave_up") == 0, "a consumer gave up draining");
+	CHECK(json_true(out, "ring_counts"), "the ring's repair counts were not read");
+	CHECK(field(out, "sent") > 0, "nothing sent");
+	if (kills) {
+		CHECK(field(out, "killed") + field(out, "faults_missed") == want,
+		      "killed %" PRIu64 " + missed %" PRIu64 ", want %u", field(out, "killed"),
+		      field(out, "faults_missed"), want);
+		CHECK(field(out, "killed") >= 1, "nothing was killed");
+		CHECK(field(out, "recorded") + field(out, "dropped") == field(out, "sent"),
+		      "recorded %" PRIu64 " + dropped %" PRIu64 " != sent %" PRIu64,
+		      field(out, "recorded"), field(out, "dropped"), field(out, "sent"));
+		/* Each dropped message went with the claim of a consumer
+		 * killed in a receive: one at most each. */
+		CHECK(field(out, "dropped") <= field(out, "died_receiving"),
+		      "dropped %" PRIu64 " with %" PRIu64 " consumers killed in a receive",
+		      field(out, "dropped"), field(out, "died_receiving"));
+	} else {
+		CHECK(field(out, "stopped") + field(out, "faults_missed") == want,
+		      "stopped %" PRIu64 " + missed %" PRIu64 ", want %u", field(out, "stopped"),
+		      field(out, "faults_missed"), want);
+		CHECK(field(out, "stopped") >= 1, "nothing was stopped");
+		CHECK(field(out, "received") == field(out, "sent"), "received != sent");
+		CHECK(field(out, "prod_repairs") == 0 && field(out, "cons_repairs") == 0,
+		      "a stopped process's claim was repaired");
+	}
+	CHECK(json_u64(out, "longest_gap_ns", &(uint64_t){0}), "no longest_gap_ns");
+	CHECK(json_u64(out, "stall_max_ns", &(uint64_t){0}), "no stall_max_ns");
+	CHECK(ring_gone(name), "ring %s left behind", name);
+}
+
+static void scenario_kill(void)
+{
+	for (int i = 0; i < nkinds; i++) {
+		char *buf[8], **r;
+		char *extra[20];
+		int n = 0;
+
+		/* Small rings wrap often, so dead consumers' claims get in the
+		 * producers' way and are repaired during the run. */
+		for (r = roles(&kinds[i], "4", "2", buf); *r; r++)
+			extra[n++] = *r;
+		extra[n++] = "--duration";
+		extra[n++] = "2";
+		extra[n++] = "--kill";
+		extra[n++] = "2";
+		extra[n++] = "--victims";
+		extra[n++] = "both";
+		extra[n++] = "--recovery-ms";
+		extra[n++] = "5";
+		extra[n++] = "--stall";
+		extra[n++] = "5";
+		extra[n] = NULL;
+		expect_faults(kinds[i].name, extra, true, 2);
+		if (kinds[i].multi_prod) {
+			/* Many producers, three of them killed mid-send. */
+			char *more[] = {"--producers", "8", "--duration", "2", "--kill", "3",
+					"--recovery-ms", "5", "--stall", "5", NULL};
+
+			expect_faults(kinds[i].name, more, true, 3);
+		}
+	}
+}
+
+static void scenario_stop(void)
+{
+	for (int i = 0; i < nkinds; i++) {
+		char *buf[8], **r;
+		char *extra[20];
+		int n = 0;
+
+		for (r = roles(&kinds[i], "4", "2", buf); *r; r++)
+			extra[n++] = *r;
+		extra[n++] = "--duration";
+		extra[n++] = "2";
+		extra[n++] = "--stop";
+		extra[n++] = "2";
+		extra[n++] = "--victims";
+		extra[n++] = "both";
+		extra[n++] = "--stop-for";
+		extra[n++] = "0.5";
+		extra[n++] = "--recovery-ms";
+		extra[n++] = "1";
+		extra[n] = NULL;
+		expect_faults(kinds[i].name, extra, false, 2);
+	}
+}
+
 static void scenario_long(void)
 {
 	for (int i = 0; i < nkinds; i++) {
@@ -386,6 +516,10 @@ int main(int argc, char **argv)
 		scenario_signal();
 	else if (!strcmp(what, "long"))
 		scenario_long();
+	else if (!strcmp(what, "kill"))
+		scenario_kill();
+	else if (!strcmp(what, "stop"))
+		scenario_stop();
 	else {
 		printf("unknown scenario '%s'\n", what);
 		return 1;

@@ -5,7 +5,11 @@
  * corruption of a message is caught; the merge finds a loss, a duplicate
  * within one consumer and across two, a reorder, a message never sent, a
  * producer id out of range, and (past the bitmap) a loss, an extra, and a
- * loss and an extra that cancel in the count.
+ * loss and an extra that cancel in the count. With faults: a killed
+ * producer's last message (arrived or not: never invalid, never lost), what
+ * a killed consumer held or was recording (salvaged, counted once), a whole
+ * message in the inbox of one killed while receiving, and the ring's repair
+ * counts matched against the messages missing.
  */
 #include "cli/stress.h"
 #include "helpers.h"
@@ -90,7 +94,7 @@ static void setup(struct fixture *f, unsigned producers, unsigned consumers, uin
 		  uint64_t sent)
 {
 	memset(f, 0, sizeof(*f));
-	if (shmring_stress_area_map(&f->a, producers, consumers, bits, SEED) < 0) {
+	if (shmring_stress_area_map(&f->a, producers, consumers, bits, SEED, ROOM, true) < 0) {
 		printf("cannot map the area\n");
 		exit(1);
 	}
@@ -106,9 +110,10 @@ static void give(struct fixture *f, unsigned consumer, uint32_t producer, uint64
 	shmring_stress_record(&f->a, consumer, buf, n, ROOM, false, 0);
 }
 
-/* Deliver 0..sent-1 of every producer, round-robin over consumers, in order,
- * skipping (producer, seq) skip_p/skip_s. */
-static void give_all(struct fixture *f, uint64_t sent, unsigned skip_p, uint64_t skip_s)
+/* Deliver 0..sent-1 of every producer, round-robin over the first ncons
+ * consumers, in order, skipping (producer, seq) skip_p/skip_s. */
+static void give_some(struct fixture *f, unsigned ncons, uint64_t sent, unsigned skip_p,
+		      uint64_t skip_s)
 {
 	unsigned c = 0;
 
@@ -117,8 +122,13 @@ static void give_all(struct fixture *f, uint64_t sent, unsigned skip_p, uint64_t
 			if (p == skip_p && s == skip_s)
 				continue;
 			give(f, c, p, s);
-			c = (c + 1) % f->a.consumers;
+			c = (c + 1) % ncons;
 		}
+}
+
+static void give_all(struct fixture *f, uint64_t sent, unsigned skip_p, uint64_t skip_s)
+{
+	give_some(f, f->a.consumers, sent, skip_p, skip_s);
 }
 
 static void verdict(struct fixture *f, const char *what, uint64_t lost, uint64_t dup,
@@ -126,7 +136,7 @@ static void verdict(struct fixture *f, const char *what, uint64_t lost, uint64_t
 {
 	struct shmring_stress_result *r = &f->res;
 
-	shmring_stress_verify(&f->a, r);
+	shmring_stress_verify(&f->a, ROOM, false, NULL, r);
 	printf("%-40s lost %" PRIu64 " dup %" PRIu64 " ooo %" PRIu64 " torn %" PRIu64
 	       " invalid %" PRIu64 "%s\n",
 	       what, r->lost, r->duplicated, r->out_of_order, r->torn, r->invalid,
@@ -201,12 +211,182 @@ static void test_merge(void)
 	verdict(&f, "past the bitmap: lost + extra cancel", 1, 1, 1, 0, 0);
 }
 
+/* The verdict with the ring's counts, for the fault cases. */
+static void verdict_faults(struct fixture *f, const char *what,
+			   const struct shmring_stress_ring_counts *ring, uint64_t lost,
+			   uint64_t dropped, uint64_t salvaged, uint64_t mismatch)
+{
+	struct shmring_stress_result *r = &f->res;
+
+	for (unsigned p = 0; p < f->a.producers; p++)
+		r->sent += atomic_load(&f->a.prod[p].sent);
+	r->salvaged += shmring_stress_salvage(&f->a, ROOM, false);
+	shmring_stress_verify(&f->a, ROOM, false, ring, r);
+	printf("%-40s sent %" PRIu64 " recorded %" PRIu64 " lost %" PRIu64 " dup %" PRIu64
+	       " invalid %" PRIu64 " dropped %" PRIu64 " salvaged %" PRIu64 " mismatch %" PRIu64
+	       " (last: %" PRIu64 " delivered, %" PRIu64 " never sent)\n",
+	       what, r->sent, r->recorded, r->lost, r->duplicated, r->invalid, r->dropped,
+	       r->salvaged, r->repair_mismatch, r->last_delivered, r->last_never_sent);
+	CHECK(r->lost == lost && r->dropped == dropped && r->salvaged == salvaged &&
+		      r->repair_mismatch == mismatch && r->duplicated == 0 && r->invalid == 0 &&
+		      r->torn == 0 && r->out_of_order == 0,
+	      "%s: want lost %" PRIu64 " dropped %" PRIu64 " salvaged %" PRIu64
+	      " mismatch %" PRIu64, what, lost, dropped, salvaged, mismatch);
+	shmring_stress_area_unmap(&f->a);
+}
+
+/* Consumer c's journal and inbox as a consumer leaves them. */
+static void in_hand(struct fixture *f, unsigned c, uint32_t state, uint32_t producer,
+		    uint64_t seq)
+{
+	uint8_t *inbox = f->a.inbox + (size_t)c * f->a.inbox_stride;
+
+	memset(inbox, 0xff, SHMRING_STRESS_HDR);
+	if (producer != UINT32_MAX)
+		f->a.journal[c].len = (uint32_t)shmring_stress_build(inbox, ROOM, false, SEED,
+								     producer, seq);
+	f->a.journal[c].state = state;
+}
+
+static void test_faults(void)
+{
+	struct shmring_stress_ring_counts ring = {
+		.known = true, .deaths = true, .consumer_claims = true};
+	struct shmring_stress_ring_counts one = ring;
+	struct fixture f;
+
+	/* Issue 7, item 11: the producer was killed after the ring published
+	 * message 200 and before it counted it (trying 201, sent 200). */
+	setup(&f, 2, 2, 256, 200);
+	atomic_store(&f.a.prod[1].trying, 201);
+	give_all(&f, 200, 99, 0);
+	give(&f, 0, 1, 200);
+	verdict_faults(&f, "killed producer: last one arrived", &ring, 0, 0, 0, 0);
+	CHECK(f.res.last_delivered == 1 && f.res.sent == 401, "last message not counted sent");
+
+	setup(&f, 2, 2, 256, 200);
+	atomic_store(&f.a.prod[1].trying, 201);
+	give_all(&f, 200, 99, 0);
+	verdict_faults(&f, "killed producer: last one never sent", &ring, 0, 0, 0, 0);
+	CHECK(f.res.last_never_sent == 1 && f.res.sent == 400, "never-sent message counted");
+
+	/* One of its claims repaired by the ring: its last message, never sent. */
+	one.prod_repairs = 1;
+	one.skipped = 1;
+	setup(&f, 2, 2, 256, 200);
+	atomic_store(&f.a.prod[1].trying, 201);
+	give_all(&f, 200, 99, 0);
+	verdict_faults(&f, "killed producer: its claim repaired", &one, 0, 0, 0, 0);
+	/* ... but two repairs for one death is one too many. */
+	one.prod_repairs = 2;
+	one.skipped = 2;
+	setup(&f, 2, 2, 256, 200);
+	atomic_store(&f.a.prod[1].trying, 201);
+	give_all(&f, 200, 99, 0);
+	verdict_faults(&f, "producer repairs beyond the deaths", &one, 0, 0, 0, 1);
+
+	/* A killed consumer (slot 2; the others got the rest) held message
+	 * (1, 77): recorded for it. */
+	setup(&f, 2, 3, 256, 200);
+	give_some(&f, 2, 200, 1, 77);
+	in_hand(&f, 2, SHMRING_STRESS_HOLDING, 1, 77);
+	verdict_faults(&f, "killed consumer holding one", &ring, 0, 0, 1, 0);
+
+	/* ... or was half-way through recording it: undone, then redone. */
+	setup(&f, 2, 3, 256, 200);
+	give_some(&f, 2, 200, 1, 77);
+	in_hand(&f, 2, SHMRING_STRESS_HOLDING, 1, 77);
+	{
+		/* Record it, then roll the bookkeeping back to RECORDING
+		 * with only part of the changes made. */
+		struct shmring_stress_journal *j = &f.a.journal[2];
+		uint8_t *inbox = f.a.inbox + 2 * f.a.inbox_stride;
+
+		shmring_stress_record(&f.a, 2, inbox, j->len, ROOM, false, 0);
+		j->state = SHMRING_STRESS_RECORDING;
+		f.a.cons[2].recorded = j->recorded; /* the counter not yet bumped */
+	}
+	verdict_faults(&f, "killed consumer while recording", &ring, 0, 0, 1, 0);
+
+	/* Killed while receiving, a whole message in its inbox, no repair:
+	 * the ring handed it over before the kill. */
+	setup(&f, 2, 2, 256, 200);
+	give_all(&f, 200, 1, 77);
+	in_hand(&f, 1, SHMRING_STRESS_RECEIVING, 1, 77);
+	verdict_faults(&f, "inbox whole, no repair", &ring, 0, 0, 1, 0);
+
+	/* The same with one consumer repair: lost with its claim instead. */
+	one = ring;
+	one.cons_repairs = 1;
+	setup(&f, 2, 2, 256, 200);
+	give_all(&f, 200, 1, 77);
+	in_hand(&f, 1, SHMRING_STRESS_RECEIVING, 1, 77);
+	verdict_faults(&f, "inbox whole, its claim repaired", &one, 0, 1, 0, 0);
+
+	/* Killed mid-copy (the inbox spoiled), claim repaired: dropped. */
+	setup(&f, 2, 2, 256, 200);
+	give_all(&f, 200, 1, 77);
+	in_hand(&f, 1, SHMRING_STRESS_RECEIVING, UINT32_MAX, 0);
+	verdict_faults(&f, "partial copy, claim repaired", &one, 0, 1, 0, 0);
+
+	/* ... its claim never in anyone's way (not repaired): dropped too. */
+	one.cons_repairs = 0;
+	setup(&f, 2, 2, 256, 200);
+	give_all(&f, 200, 1, 77);
+	in_hand(&f, 1, SHMRING_STRESS_RECEIVING, UINT32_MAX, 0);
+	verdict_faults(&f, "partial copy, claim not repaired", &one, 0, 1, 0, 0);
+
+	/* ... but one consumer killed in a receive explains one message, not two. */
+	setup(&f, 2, 2, 256, 200);
+	give_all(&f, 200, 1, 77);
+	f.a.bitmap[(1 * 2 + 0) * f.a.words + 0] &= ~UINT64_C(1); /* (0, 0) gone too */
+	f.a.bitmap[(0 * 2 + 0) * f.a.words + 0] &= ~UINT64_C(1);
+	in_hand(&f, 1, SHMRING_STRESS_RECEIVING, UINT32_MAX, 0);
+	verdict_faults(&f, "two missing, one dead receiver", &one, 1, 1, 0, 0);
+
+	/* One consumer (no claims): a killed consumer loses nothing. */
+	one.consumer_claims = false;
+	setup(&f, 2, 2, 256, 200);
+	give_all(&f, 200, 1, 77);
+	in_hand(&f, 1, SHMRING_STRESS_RECEIVING, UINT32_MAX, 0);
+	verdict_faults(&f, "one consumer: missing is lost", &one, 1, 0, 0, 0);
+	one.consumer_claims = true;
+
+	/* Two repairs, one consumer killed in a receive: one too many. */
+	one.cons_repairs = 2;
+	setup(&f, 2, 2, 256, 200);
+	give_all(&f, 200, 1, 77);
+	in_hand(&f, 1, SHMRING_STRESS_RECEIVING, UINT32_MAX, 0);
+	verdict_faults(&f, "repairs beyond dead receivers", &one, 0, 1, 0, 1);
+
+	/* Missing with no repair to explain it: lost. */
+	setup(&f, 2, 2, 256, 200);
+	give_all(&f, 200, 1, 77);
+	verdict_faults(&f, "missing, nothing repaired", &ring, 1, 0, 0, 0);
+
+	/* A repair, nothing missing: the ring counted a loss that was not. */
+	one = ring;
+	one.cons_repairs = 1;
+	setup(&f, 2, 2, 256, 200);
+	give_all(&f, 200, 99, 0);
+	verdict_faults(&f, "repair with nothing missing", &one, 0, 0, 0, 1);
+
+	/* Repairs although nobody died: live claims repaired. */
+	one.deaths = false;
+	setup(&f, 2, 2, 256, 200);
+	give_all(&f, 200, 99, 0);
+	shmring_stress_verify(&f.a, ROOM, false, &one, &f.res);
+	CHECK(f.res.live_repaired == 1, "repair without a death not reported");
+	shmring_stress_area_unmap(&f.a);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_format();
 	test_every_bit();
 	test_merge();
+	test_faults();
 	printf("%s\n", failures ? "FAILED" : "ok");
 	return failures ? 1 : 0;
 }

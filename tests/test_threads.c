@@ -225,12 +225,15 @@ static void *consumer(void *arg)
 			sum += batch[i].check ^ batch[i].seq;
 		}
 	}
-	/* Nothing more than was sent. */
-	if (shmring_try_recv(r, batch) != -EAGAIN) {
+	/* Nothing more than was sent: empty, or end-of-stream once the
+	 * producer has closed. */
+	rc = shmring_try_recv(r, batch);
+	if (rc != -EAGAIN && rc != -EPIPE) {
 		rc = -EPROTO;
 		snprintf(run->why, sizeof(run->why), "a message beyond the last one");
 		goto out;
 	}
+	rc = 0;
 	rc = 0;
 out:
 	run->cons_rc = rc;

@@ -39,6 +39,33 @@
  * again: claims are ordered, publication is not. With many consumers, one
  * preempted between claiming and releasing a slot likewise holds back
  * producers once the ring wraps to that slot.
+ *
+ * Failure: a ring survives its participants.
+ *   - Every process attached in a role has an entry in the ring's participant
+ *     table (pid, process start time, pid namespace, a generation). A process
+ *     is judged dead when its pid is gone, is a zombie, or now belongs to a
+ *     process with another start time. A process in another pid namespace
+ *     cannot be judged and counts as alive; so does a stopped one.
+ *   - A claim (a slot or record taken but not yet published or released) of a
+ *     dead process is repaired when it is in someone's way: a producer's
+ *     claim becomes a skipped slot that consumers drop, a consumer's claim is
+ *     released (its message is lost). Waiters check the owners of what holds
+ *     them back at least once per recovery deadline (the ring's, set at
+ *     create; a handle may set its own), so they move on within about that
+ *     long after the death. A live owner's claim is never taken, however
+ *     long it is stopped. Each repair is counted (shmring_info()).
+ *     A producer whose claim was repaired anyway (it was judged dead while
+ *     alive, which only a forged table can cause) gets -SHMRING_EDROPPED
+ *     from its publish, and the message is not delivered.
+ *   - End-of-stream: once producers have been attached and all of them have
+ *     gone (closed or died) and the ring is drained, receive calls return
+ *     -EPIPE instead of waiting (count forms return 0); a producer that
+ *     attaches later lets consumers go on. Once the consumers a producer
+ *     handle has seen attached have all gone, its send calls return -EPIPE
+ *     (count forms 0); SIGPIPE is never raised. A producer handle that has
+ *     not seen a consumer yet may fill the ring for one to come (a producer
+ *     restarted while its consumer is away). A death is noticed by a blocked call within the recovery
+ *     deadline, and by try calls in a loop at about the same pace.
  */
 #ifndef SHMRING_RING_H
 #define SHMRING_RING_H
@@ -100,8 +127,13 @@ struct shmring_opts {
 	uint64_t capacity;  /* slots (MSG: bytes), a power of two, 2..SHMRING_MAX_CAPACITY */
 	uint32_t mode;      /* permission bits; 0 means SHMRING_DEFAULT_MODE */
 	uint32_t flags;     /* enum shmring_create_flags */
-	uint64_t reserved[4]; /* must be zero */
+	uint64_t recovery_ns; /* recovery deadline (see "Failure" below); 0 means
+			       * SHMRING_DEFAULT_RECOVERY_NS, else 100 us..60 s */
+	uint64_t reserved[3]; /* must be zero */
 };
+
+/* The default recovery deadline: 5 ms. */
+#define SHMRING_DEFAULT_RECOVERY_NS UINT64_C(5000000)
 
 /*
  * Create a ring; creation is always exclusive (-EEXIST if the name is taken,
@@ -135,12 +167,23 @@ SHMRING_API int shmring_open(const char *uri, unsigned role, shmring_t **out);
  * handle on that ring, the mapping is released once no thread can still be
  * looking it up. Messages in the ring stay there. NULL is accepted.
  * Zero-copy state still held: a peek is released (with many consumers; with
- * one, the messages stay for the next consumer); a reservation is dropped
- * with one producer, and published as it stands with many (its slots are
- * claimed, and an unpublished claim would hold back every consumer).
+ * one, the messages stay for the next consumer); a reservation is cancelled:
+ * with one producer it is simply never published, with many its claimed
+ * slots (records) become skipped ones that consumers drop (counted in
+ * shmring_info().cancelled). Nothing held is ever published with what an
+ * earlier message left in the slot. Whoever waits on what close gives back,
+ * or on the role leaving (end-of-stream, EPIPE), is woken.
  * Thread-safe with respect to other handles.
  */
 SHMRING_API int shmring_close(shmring_t *r);
+
+/*
+ * Truncation: a process with write access that shrinks a POSIX shared-memory
+ * segment under its mappers makes their next access to the lost pages fault
+ * (SIGBUS); POSIX shm offers no seal against it. Open refuses a segment
+ * shorter than its header says (SHMRING_ETRUNCATED), and `shmring stat`
+ * reports it.
+ */
 
 /* Remove a ring's name; mappings still open stay valid. Thread-safe. */
 SHMRING_API int shmring_unlink(const char *uri);
@@ -167,9 +210,12 @@ SHMRING_API int shmring_set_wait(shmring_t *r, const struct shmring_wait *w);
 
 /*
  * Copy one message of slot_size bytes in/out. 0 on success, -EAGAIN when the
- * ring is full/empty, -EPERM without the role, -EBUSY while the handle holds
- * a zero-copy reservation (send) or peek (receive), SHMRING_EKIND on a
- * message ring.
+ * ring is full/empty, -EPIPE when the other side has gone (see "Failure"
+ * above), -SHMRING_ECORRUPT when this call found a shared index impossible
+ * (reported once; the next call looks again), -SHMRING_EDROPPED (send, many
+ * producers) when the claim was repaired before it was published, -EPERM
+ * without the role, -EBUSY while the handle holds a zero-copy reservation
+ * (send) or peek (receive), SHMRING_EKIND on a message ring.
  */
 SHMRING_API int shmring_try_send(shmring_t *r, const void *msg);
 SHMRING_API int shmring_try_recv(shmring_t *r, void *msg);
@@ -178,7 +224,10 @@ SHMRING_API int shmring_try_recv(shmring_t *r, void *msg);
  * Blocking forms: wait, by the handle's policy, until the message fits or one
  * arrives, or until deadline (absolute CLOCK_MONOTONIC ns;
  * SHMRING_NO_DEADLINE waits forever). Signals do not interrupt the wait.
- * 0 on success, -ETIMEDOUT, -EPERM.
+ * 0 on success, -ETIMEDOUT, -EPIPE (the other side has gone; noticed within
+ * the recovery deadline), -SHMRING_ECORRUPT, -SHMRING_EDROPPED (as above),
+ * -EPERM. While it waits, the call checks its peers once per recovery
+ * deadline and repairs the claims of dead ones in its way.
  */
 SHMRING_API int shmring_send(shmring_t *r, const void *msg, uint64_t deadline);
 SHMRING_API int shmring_recv(shmring_t *r, void *msg, uint64_t deadline);
@@ -199,7 +248,9 @@ SHMRING_API unsigned shmring_try_recv_burst(shmring_t *r, void *msgs, unsigned n
 /*
  * Blocking bulk and burst: a bulk waits until all n move (n <= capacity, else
  * -EINVAL); a burst waits until at least one moves. Return the count moved,
- * or -ETIMEDOUT, -EPERM, -EINVAL, -EBUSY, SHMRING_EKIND, -SHMRING_ECORRUPT.
+ * or -ETIMEDOUT, -EPIPE, -EPERM, -EINVAL, -EBUSY, SHMRING_EKIND,
+ * -SHMRING_ECORRUPT. A send count includes messages whose claim was repaired
+ * before they were published (many producers; only a forged table causes it).
  */
 SHMRING_API int shmring_send_bulk(shmring_t *r, const void *msgs, unsigned n, uint64_t deadline);
 SHMRING_API int shmring_send_burst(shmring_t *r, const void *msgs, unsigned n, uint64_t deadline);
@@ -227,7 +278,10 @@ SHMRING_API int shmring_recv_burst(shmring_t *r, void *msgs, unsigned n, uint64_
  *
  * Never blocks, no system call beyond waking a sleeping consumer. Not
  * async-signal-safe. A reservation of a producer that dies is lost; with many
- * producers, consumers of that slot then wait (see the kinds above).
+ * producers its claim is repaired (see "Failure"). With many producers,
+ * commit returns -SHMRING_EDROPPED if any reserved slot was repaired before
+ * the commit (the others are published). reserve returns NULL too once the
+ * consumers have gone.
  */
 SHMRING_API void *shmring_reserve(shmring_t *r);
 SHMRING_API int shmring_commit(shmring_t *r);
@@ -268,7 +322,9 @@ SHMRING_API uint64_t shmring_msg_span(size_t len);
 
 /*
  * Send one record: 0, -EAGAIN (not enough room now), -EMSGSIZE (len above the
- * ring's largest record), -EBUSY (a reservation is held). Never blocks.
+ * ring's largest record), -EBUSY (a reservation is held), -EPIPE (the
+ * consumers have gone), -SHMRING_ECORRUPT, -SHMRING_EDROPPED (as for the
+ * fixed kinds). Never blocks.
  */
 SHMRING_API int shmring_msg_try_send(shmring_t *r, const void *buf, size_t len, uint32_t type);
 
@@ -277,13 +333,13 @@ SHMRING_API int shmring_msg_try_send(shmring_t *r, const void *buf, size_t len, 
  * -EMSGSIZE (cap too small: the record stays in the ring; with many
  * consumers another one may take it), -EBUSY (a peek is held),
  * -SHMRING_ECORRUPT (the record's header is impossible; the ring cannot be
- * read past it). *type receives the record's type when type is not NULL.
+ * read past it), -EPIPE (end-of-stream). *type receives the record's type when type is not NULL.
  * Never blocks.
  */
 SHMRING_API ssize_t shmring_msg_try_recv(shmring_t *r, void *buf, size_t cap, uint32_t *type);
 
 /* Blocking forms, waiting by the handle's policy until deadline: as above,
- * plus -ETIMEDOUT. */
+ * plus -ETIMEDOUT; peers are checked as for the fixed kinds. */
 SHMRING_API int shmring_msg_send(shmring_t *r, const void *buf, size_t len, uint32_t type,
 				 uint64_t deadline);
 SHMRING_API ssize_t shmring_msg_recv(shmring_t *r, void *buf, size_t cap, uint32_t *type,
@@ -368,7 +424,56 @@ struct shmring_info {
 	uint32_t flags;      /* SHMRING_CREATE_MULTI_* in effect for this ring */
 	uint32_t reserved0;
 	uint64_t released;   /* MSG with many consumers: bytes released to producers */
+	/* added with failure recovery (layout 2): */
+	uint64_t recovery_ns;   /* the ring's recovery deadline */
+	uint64_t prod_repairs;  /* claims of dead producers turned into skipped slots */
+	uint64_t cons_repairs;  /* claims of dead consumers released (messages lost) */
+	uint64_t skipped;       /* skipped slots / records dropped by consumers */
+	uint64_t cancelled;     /* reservations cancelled by close */
+	uint64_t reaped;        /* dead participants found and reaped */
+	uint64_t stall_pos;     /* position a waiter is held back at by a claim */
+	uint64_t stall_ns;      /* for how long (0: nobody is held back now) */
+	uint64_t stall_max_ns;  /* the longest such stall that ended */
+	uint32_t stall_pid;     /* pid holding that claim (0: unknown) */
+	uint32_t stall_side;    /* SHMRING_PRODUCER or SHMRING_CONSUMER: who is held back */
+	bool producers_gone;    /* producers attached once and none is left */
+	bool consumers_gone;    /* consumers attached once and none is left */
 };
+
+/* One entry of the participant table, as shmring_participants() reports it. */
+struct shmring_participant {
+	uint32_t index;     /* entry in the table (the owner stamped in claims) */
+	uint32_t pid;
+	uint32_t role;      /* SHMRING_PRODUCER and/or SHMRING_CONSUMER */
+	uint32_t gen;       /* claims of this entry so far */
+	uint32_t state;     /* enum shmring_part_state */
+	uint32_t parked;    /* 1: asleep waiting for messages, 2: for room, 0: not */
+	uint64_t attach_ns; /* CLOCK_REALTIME when it attached */
+	uint64_t claim_pos; /* the range of its latest claim ... */
+	uint64_t claim_end; /* ... [claim_pos, claim_end) (empty when equal): held
+			     * while those positions are not yet published
+			     * (producer) or released (consumer) */
+};
+
+enum shmring_part_state {
+	SHMRING_PART_ALIVE = 1,   /* running or stopped: its claims are never taken */
+	SHMRING_PART_DEAD = 2,    /* exited; its claims are repaired when in the way */
+	SHMRING_PART_REAPED = 3,  /* exited and already subtracted from the counts */
+	SHMRING_PART_UNKNOWN = 4, /* in another pid namespace: treated as alive */
+};
+
+/*
+ * Copy up to n occupied entries of the participant table into out[]; returns
+ * how many were copied (0..n) or -EINVAL. Each entry's state is judged now
+ * (a system call or two per entry). Thread-safe.
+ */
+SHMRING_API int shmring_participants(shmring_t *r, struct shmring_participant *out, unsigned n);
+
+/*
+ * Set this handle's recovery deadline (0: back to the ring's own). Not
+ * thread-safe on one handle. 0 or -EINVAL (outside 100 us..60 s).
+ */
+SHMRING_API int shmring_set_recovery(shmring_t *r, uint64_t recovery_ns);
 
 /*
  * For a message ring, capacity is bytes, slot_size the largest payload,

@@ -236,6 +236,8 @@ static int drain(struct shmring_bench_scale_end *e, struct ctl *ctl, struct cons
 	for (;;) {
 		int rc = m->try_recv(e, msg);
 
+		if (rc == -EPIPE)
+			rc = -EAGAIN; /* end-of-stream: nothing more will come */
 		if (rc == 0) {
 			rc = check(e, k, msg, why, wl);
 			if (rc)
@@ -320,6 +322,13 @@ static int consume(struct shmring_bench_scale_end *e, struct ctl *ctl, struct ch
 	}
 	for (;;) {
 		rc = m->recv(e, msg);
+		if (rc == -EPIPE) {
+			/* End-of-stream: every producer has closed and the ring
+			 * is drained; count what was taken as at the end. */
+			observe(ctl, me, k, &w, true);
+			rc = drain(e, ctl, k, msg, me->why, sizeof(me->why));
+			break;
+		}
 		if (rc == -EAGAIN) {
 			observe(ctl, me, k, &w, false);
 			/* Relaxed: see give_up(); drain() re-reads with acquire. */
@@ -672,11 +681,21 @@ int shmring_bench_scale_measure(const struct shmring_bench_scale_cfg *cfg,
 		struct child *c = &ctl->child[k < producers ? k : MAXP + (k - producers)];
 		uint32_t st = atomic_load_explicit(&c->state, memory_order_acquire);
 
-		if (st == ST_FAILED && c->err != -ECANCELED && !res->why[0])
+		/* A producer's EPIPE is the consequence of a consumer's
+		 * failure: named only if nothing else is. */
+		if (st == ST_FAILED && c->err != -ECANCELED && c->err != -EPIPE && !res->why[0])
 			say(res->why, sizeof(res->why), "%s", c->why);
 		all_done &= st == ST_DONE;
 		/* Cut off: each process finished, or stopped at the parent's word. */
 		all_cut &= st == ST_DONE || (st == ST_FAILED && c->err == -ECANCELED);
+	}
+	for (unsigned k = 0; k < nkids && !res->why[0]; k++) {
+		const struct child *c = &ctl->child[k < producers ? k : MAXP + (k - producers)];
+
+		/* Acquire: as above. */
+		if (atomic_load_explicit(&c->state, memory_order_acquire) == ST_FAILED &&
+		    c->err == -EPIPE)
+			say(res->why, sizeof(res->why), "%s", c->why);
 	}
 	if (cut && all_cut && !why[0] && !res->why[0]) {
 		/* The window's figures stand; what was still queued was not checked. */

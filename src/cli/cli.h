@@ -13,7 +13,7 @@ int shmring_cmd_stat(int argc, char **argv);
 int shmring_cmd_bench(int argc, char **argv);
 int shmring_cmd_stress(int argc, char **argv);
 
-/* Print "shmring: <what>: <library's description of err>" to stderr. */
-void shmring_cli_error(const char *what, int err);
+/* Print "shmring <cmd>: <what>: <the library's description of err>" to stderr. */
+void shmring_cli_error(const char *cmd, const char *what, int err);
 
 #endif /* SHMRING_CLI_H */

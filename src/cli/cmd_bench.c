@@ -13,6 +13,7 @@
 
 #include "bench/bench.h"
 #include "bench/scale.h"
+#include "cli/args.h"
 
 #define MS 1000000ull
 
@@ -61,24 +62,13 @@ static void usage(FILE *f)
 		SHMRING_BENCH_SCALE_MAX_PRODUCERS, SHMRING_BENCH_SCALE_MAX_CONSUMERS);
 }
 
+/* A message size: the shared parser (suffixes, overflow), then 8..65536 in
+ * steps of 8. */
 static int parse_size(const char *s, unsigned *out)
 {
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
+	uint64_t v;
 
-	if (end == s)
-		return -EINVAL;
-	if (*end == 'K' || *end == 'k') {
-		v *= 1024;
-		end++;
-		if (*end == 'i' || *end == 'I')
-			end++;
-		if (*end == 'B' || *end == 'b')
-			end++;
-	} else if (*end == 'B' || *end == 'b') {
-		end++;
-	}
-	if (*end || v < 8 || v % 8 || v > 65536)
+	if (shmring_cli_parse_u64(s, &v) < 0 || v < 8 || v % 8 || v > 65536)
 		return -EINVAL;
 	*out = (unsigned)v;
 	return 0;

@@ -3,6 +3,7 @@
  * src/cli/cmd_stress.c - `shmring stress`: options, the summary, --sweep.
  * The run itself is in stress_run.c, the verifier in stress_verify.c.
  */
+#include "cli/args.h"
 #include "cli/stress.h"
 
 #include <getopt.h>
@@ -19,10 +20,13 @@
 #define DEFAULT_DURATION_NS (5 * 1000000000ull)
 #define DEFAULT_STALL_NS (10 * 1000000000ull)
 #define DEFAULT_BITMAP_LIMIT (UINT64_C(1) << 26)
+#define DEFAULT_STOP_MAX_NS (2 * 1000000000ull)
 #define MAX_SWEEP 16
 
 static const char *const wait_names[] = {"adaptive", "spin", "yield", "park"};
 static const char *const inject_names[] = {"none", "lose", "dup", "reorder", "tear"};
+/* --victims, indexed by the role bits */
+static const char *const victim_names[] = {"none", "producers", "consumers", "both"};
 
 static void usage(FILE *f)
 {
@@ -68,7 +72,18 @@ static void usage(FILE *f)
 		"  --list-kinds         print the kinds this build can stress, one per line\n"
 		"  --inject FAULT       self-test of the verifier, not of the ring: one consumer\n"
 		"                       loses, duplicates, reorders or tears one message after\n"
-		"                       receiving it (lose|dup|reorder|tear); the run must fail\n",
+		"                       receiving it (lose|dup|reorder|tear); the run must fail\n"
+		"\nFaults in the ring's participants (see docs/STRESS.md, \"Faults\"):\n"
+		"  --kill N             SIGKILL N processes at random moments of the run; every\n"
+		"                       message must then be delivered once or be counted lost\n"
+		"                       by the ring's repair of a dead consumer's claim\n"
+		"  --stop N             SIGSTOP N processes at random moments, SIGCONT each after\n"
+		"                       a random pause; nothing may be lost or repaired\n"
+		"  --victims WHO        producers (default), consumers or both; a killed\n"
+		"                       consumer is replaced by a new one\n"
+		"  --stop-for SECONDS   longest pause (default 2; pauses are a tenth of it to\n"
+		"                       all of it); --stall is raised past it\n"
+		"  --recovery-ms MS     the ring's recovery deadline (default: the library's)\n",
 		DEFAULT_PRODUCERS, DEFAULT_CONSUMERS, SHMRING_STRESS_HDR, DEFAULT_BITMAP_LIMIT);
 }
 
@@ -84,41 +99,23 @@ __attribute__((format(printf, 1, 2))) static int bad(const char *fmt, ...)
 	return -EINVAL;
 }
 
-static int parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!s || !*s || *s == '-')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s)
-		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	default: break;
-	}
-	if (*end)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
+/* Positive seconds, at most about 116 days. */
 static int parse_seconds(const char *s, uint64_t *ns)
 {
-	char *end;
-	double v;
+	int rc = shmring_cli_parse_time(s, 1000000000u, ns);
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v > 0) || v > 1e7)
-		return -EINVAL;
-	*ns = (uint64_t)llround(v * 1e9);
-	return 0;
+	if (rc == 0 && (*ns == 0 || *ns > 10000000ull * 1000000000u))
+		rc = -ERANGE;
+	return rc;
 }
+
+static const char *too_large(int rc)
+{
+	return rc == -ERANGE ? " (too large)" : "";
+}
+
+/* A count of faults (--kill, --stop). */
+#define MAX_FAULTS 1000u
 
 static int parse_name(const char *s, const char *const *names, size_t n, uint32_t *out)
 {
@@ -150,6 +147,13 @@ static int parse_sweep(const char *s, unsigned *list, unsigned *n)
 }
 
 /* --- Summary -------------------------------------------------------------- */
+
+/* Consumers that ran: replacements of killed ones included. */
+static unsigned consumer_count(const struct shmring_stress_cfg *cfg,
+			       const struct shmring_stress_result *r)
+{
+	return r->consumer_slots ? r->consumer_slots : cfg->consumers;
+}
 
 static const char *verdict(const struct shmring_stress_result *res)
 {
@@ -196,8 +200,24 @@ static void print_json(const struct shmring_stress_cfg *cfg, const struct shmrin
 	       ",\"aborted\":%s",
 	       r->crashed, r->hung, r->drain_gave_up, r->interrupted ? "true" : "false",
 	       r->aborted ? "true" : "false");
+	printf(",\"kill\":%u,\"stop\":%u,\"victims\":\"%s\",\"stop_for_s\":%.3f"
+	       ",\"killed\":%u,\"killed_producers\":%u,\"killed_consumers\":%u,\"stopped\":%u"
+	       ",\"faults_missed\":%u",
+	       cfg->kill, cfg->stop, victim_names[cfg->victims & 3], (double)cfg->stop_max_ns / 1e9,
+	       r->killed, r->killed_producers, r->killed_consumers, r->stopped, r->faults_missed);
+	printf(",\"last_delivered\":%" PRIu64 ",\"last_never_sent\":%" PRIu64
+	       ",\"salvaged\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"repair_mismatch\":%" PRIu64
+	       ",\"live_repaired\":%" PRIu64,
+	       r->last_delivered, r->last_never_sent, r->salvaged, r->dropped, r->repair_mismatch,
+	       r->live_repaired);
+	printf(",\"ring_counts\":%s,\"prod_repairs\":%" PRIu64 ",\"cons_repairs\":%" PRIu64
+	       ",\"skipped\":%" PRIu64 ",\"cancelled\":%" PRIu64 ",\"reaped\":%" PRIu64
+	       ",\"died_receiving\":%u,\"stall_max_ns\":%" PRIu64
+	       ",\"longest_gap_ns\":%" PRIu64,
+	       r->ring_counts ? "true" : "false", r->prod_repairs, r->cons_repairs, r->skipped,
+	       r->cancelled, r->reaped, r->died_receiving, r->stall_max_ns, r->longest_gap_ns);
 	printf(",\"per_consumer\":[");
-	for (unsigned c = 0; c < cfg->consumers; c++)
+	for (unsigned c = 0; c < consumer_count(cfg, r); c++)
 		printf("%s%" PRIu64, c ? "," : "", r->per_consumer[c]);
 	printf("],\"inject\":\"%s\",\"injected\":%s,\"verdict\":\"%s\",\"ok\":%s,\"why\":",
 	       inject_names[cfg->inject], r->injected ? "true" : "false", verdict(r), shmring_stress_clean(r) ? "true" : "false");
@@ -218,7 +238,7 @@ static void print_text(const struct shmring_stress_cfg *cfg, const struct shmrin
 		       cfg->producers, cfg->count);
 	printf("\n  received   %" PRIu64 " in %.3f s: %.0f msg/s (", r->taken, r->seconds,
 	       r->msgs_per_s);
-	for (unsigned c = 0; c < cfg->consumers; c++)
+	for (unsigned c = 0; c < consumer_count(cfg, r); c++)
 		printf("%sconsumer %u: %" PRIu64, c ? ", " : "", c, r->per_consumer[c]);
 	printf(")\n  verified   lost %" PRIu64 ", duplicated %" PRIu64 ", out of order %" PRIu64
 	       ", torn %" PRIu64 ", invalid %" PRIu64 "\n",
@@ -233,6 +253,36 @@ static void print_text(const struct shmring_stress_cfg *cfg, const struct shmrin
 	if (cfg->inject)
 		printf("  inject     %s (self-test of the verifier: FAIL is the expected verdict)\n",
 		       inject_names[cfg->inject]);
+	if (cfg->kill || cfg->stop) {
+		printf("  faults     killed %u (%u producer(s), %u consumer(s)%s), stopped %u "
+		       "(pauses up to %.2f s)",
+		       r->killed, r->killed_producers, r->killed_consumers,
+		       r->killed_consumers ? ", each replaced" : "", r->stopped,
+		       (double)cfg->stop_max_ns / 1e9);
+		if (r->faults_missed)
+			printf(", %u not made (the run ended first, or no %s at work)",
+			       r->faults_missed, victim_names[cfg->victims & 3]);
+		printf("\n");
+		if (r->killed)
+			printf("  accounted  killed producers' last message: %" PRIu64 " delivered, %"
+			       PRIu64 " never sent; salvaged from killed consumers %" PRIu64
+			       "; dropped with dead consumers' claims %" PRIu64 "\n",
+			       r->last_delivered, r->last_never_sent, r->salvaged, r->dropped);
+		printf("  repairs    ");
+		if (r->ring_counts)
+			printf("producer claims %" PRIu64 " (skipped %" PRIu64 "), consumer claims "
+			       "%" PRIu64 " (consumers killed in a receive: %u), cancelled %" PRIu64
+			       ", reaped %" PRIu64,
+			       r->prod_repairs, r->skipped, r->cons_repairs, r->died_receiving,
+			       r->cancelled, r->reaped);
+		else
+			printf("(the ring's counters could not be read)");
+		printf("; mismatches %" PRIu64 ", live claims repaired %" PRIu64 "\n",
+		       r->repair_mismatch, r->live_repaired);
+	}
+	printf("  held back  longest wait of a consumer that ended with a message %.2f ms; "
+	       "the ring's longest stall behind a claim %.2f ms\n",
+	       (double)r->longest_gap_ns / 1e6, (double)r->stall_max_ns / 1e6);
 	printf("shmring stress: %s%s%s\n", verdict(r), r->why[0] ? ": " : "", r->why);
 }
 
@@ -297,7 +347,8 @@ static int sweep(struct shmring_stress_cfg cfg, const unsigned *list, unsigned n
 
 enum {
 	OPT_KEEP = 256, OPT_STALL, OPT_TIMEOUT, OPT_BITMAP, OPT_SWEEP, OPT_JSON, OPT_QUIET,
-	OPT_LIST, OPT_INJECT, OPT_SEED, OPT_NAME, OPT_WAIT,
+	OPT_LIST, OPT_INJECT, OPT_SEED, OPT_NAME, OPT_WAIT, OPT_KILL, OPT_STOP, OPT_VICTIMS,
+	OPT_STOP_FOR, OPT_RECOVERY,
 };
 
 int shmring_cmd_stress(int argc, char **argv)
@@ -314,61 +365,68 @@ int shmring_cmd_stress(int argc, char **argv)
 		{"sweep", required_argument, 0, OPT_SWEEP}, {"json", no_argument, 0, OPT_JSON},
 		{"quiet", no_argument, 0, OPT_QUIET},     {"list-kinds", no_argument, 0, OPT_LIST},
 		{"inject", required_argument, 0, OPT_INJECT}, {"help", no_argument, 0, 'h'},
+		{"kill", required_argument, 0, OPT_KILL}, {"stop", required_argument, 0, OPT_STOP},
+		{"victims", required_argument, 0, OPT_VICTIMS},
+		{"stop-for", required_argument, 0, OPT_STOP_FOR},
+		{"recovery-ms", required_argument, 0, OPT_RECOVERY},
 		{0, 0, 0, 0}};
 	struct shmring_stress_cfg cfg = {.stall_ns = DEFAULT_STALL_NS,
-					 .bitmap_limit = DEFAULT_BITMAP_LIMIT};
+					 .bitmap_limit = DEFAULT_BITMAP_LIMIT,
+					 .victims = SHMRING_PRODUCER,
+					 .stop_max_ns = DEFAULT_STOP_MAX_NS};
 	struct shmring_stress_result res;
-	uint64_t producers = 0, consumers = 0, slot = 0, cap = 0;
+	uint64_t producers = 0, consumers = 0, slot = 0, cap = 0, nkill = 0, nstop = 0;
 	unsigned list[MAX_SWEEP], nsweep = 0;
-	bool json = false, have_seed = false, timeout_set = false;
+	bool json = false, have_seed = false, timeout_set = false, stall_set = false;
 	const char *kind = "mpmc";
 	uint32_t u = 0;
-	int c, rc;
+	int c, rc, prc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "k:p:c:n:d:s:C:h", lo, NULL)) != -1) {
 		rc = 0;
+		prc = 0;
 		switch (c) {
 		case 'k':
 			kind = optarg;
 			break;
 		case 'p':
-			if (parse_u64(optarg, &producers) < 0 || producers < 1 ||
+			if ((prc = shmring_cli_parse_u64(optarg, &producers)) < 0 || producers < 1 ||
 			    producers > SHMRING_STRESS_MAX_PRODUCERS)
-				rc = bad("--producers must be 1..256, not '%s'", optarg);
+				rc = bad("--producers must be 1..256, not '%s'%s", optarg, too_large(prc));
 			break;
 		case 'c':
-			if (parse_u64(optarg, &consumers) < 0 || consumers < 1 ||
+			if ((prc = shmring_cli_parse_u64(optarg, &consumers)) < 0 || consumers < 1 ||
 			    consumers > SHMRING_STRESS_MAX_CONSUMERS)
-				rc = bad("--consumers must be 1..64, not '%s'", optarg);
+				rc = bad("--consumers must be 1..64, not '%s'%s", optarg, too_large(prc));
 			break;
 		case 'n':
-			if (parse_u64(optarg, &cfg.count) < 0 || cfg.count < 1)
-				rc = bad("--count must be a positive number, not '%s'", optarg);
+			if ((prc = shmring_cli_parse_u64(optarg, &cfg.count)) < 0 || cfg.count < 1)
+				rc = bad("--count must be a positive number, not '%s'%s", optarg, too_large(prc));
 			break;
 		case 'd':
-			if (parse_seconds(optarg, &cfg.duration_ns) < 0)
-				rc = bad("--duration must be a positive number of seconds, not '%s'",
-					 optarg);
+			if ((prc = parse_seconds(optarg, &cfg.duration_ns)) < 0)
+				rc = bad("--duration must be a positive number of seconds, not '%s'%s",
+					 optarg, too_large(prc));
 			break;
 		case 's':
-			if (parse_u64(optarg, &slot) < 0 || slot < SHMRING_STRESS_HDR ||
+			if ((prc = shmring_cli_parse_u64(optarg, &slot)) < 0 || slot < SHMRING_STRESS_HDR ||
 			    slot > SHMRING_MAX_SLOT_SIZE)
 				rc = bad("--slot-size must be 24..65536 bytes (a message's header "
-					 "takes 24), not '%s'", optarg);
+					 "takes 24), not '%s'%s", optarg, too_large(prc));
 			break;
 		case 'C':
-			if (parse_u64(optarg, &cap) < 0 || cap < 2 || (cap & (cap - 1)))
-				rc = bad("--capacity must be a power of two, not '%s'", optarg);
+			if ((prc = shmring_cli_parse_u64(optarg, &cap)) < 0 || cap < 2 || (cap & (cap - 1)))
+				rc = bad("--capacity must be a power of two, not '%s'%s", optarg, too_large(prc));
 			break;
 		case OPT_WAIT:
 			if (parse_name(optarg, wait_names, 4, &cfg.wait_mode) < 0)
-				rc = bad("--wait must be adaptive, spin, yield or park, not '%s'",
-					 optarg);
+				rc = bad("--wait must be adaptive, spin, yield or park, not '%s'%s",
+					 optarg, too_large(prc));
 			break;
 		case OPT_SEED:
-			if (parse_u64(optarg, &cfg.seed) < 0)
-				rc = bad("--seed must be a number, not '%s'", optarg);
+			if ((prc = shmring_cli_parse_u64(optarg, &cfg.seed)) < 0)
+				rc = bad("--seed must be a number, not '%s'%s", optarg, too_large(prc));
 			have_seed = true;
 			break;
 		case OPT_NAME:
@@ -377,25 +435,53 @@ int shmring_cmd_stress(int argc, char **argv)
 		case OPT_KEEP:
 			cfg.keep = true;
 			break;
-		case OPT_STALL:
-			if (parse_seconds(optarg, &cfg.stall_ns) < 0)
-				rc = bad("--stall must be a positive number of seconds, not '%s'",
+		case OPT_KILL:
+			if ((prc = shmring_cli_parse_u64(optarg, &nkill)) < 0 || nkill > MAX_FAULTS)
+				rc = bad("--kill must be a count of processes, 0..%u, not '%s'%s",
+					 MAX_FAULTS, optarg, too_large(prc));
+			break;
+		case OPT_STOP:
+			if ((prc = shmring_cli_parse_u64(optarg, &nstop)) < 0 || nstop > MAX_FAULTS)
+				rc = bad("--stop must be a count of processes, 0..%u, not '%s'%s",
+					 MAX_FAULTS, optarg, too_large(prc));
+			break;
+		case OPT_VICTIMS:
+			if (parse_name(optarg, victim_names, 4, &cfg.victims) < 0 || !cfg.victims)
+				rc = bad("--victims must be producers, consumers or both, not '%s'",
 					 optarg);
 			break;
+		case OPT_STOP_FOR:
+			if ((prc = parse_seconds(optarg, &cfg.stop_max_ns)) < 0 ||
+			    cfg.stop_max_ns > 600 * 1000000000ull)
+				rc = bad("--stop-for must be a positive number of seconds, at most "
+					 "600, not '%s'%s", optarg, too_large(prc));
+			break;
+		case OPT_RECOVERY:
+			prc = shmring_cli_parse_time(optarg, 1000000, &cfg.recovery_ns);
+			if (prc < 0 || cfg.recovery_ns < 100000 || cfg.recovery_ns > 60000000000ull)
+				rc = bad("--recovery-ms must be 0.1..60000 milliseconds, not '%s'%s",
+					 optarg, too_large(prc));
+			break;
+		case OPT_STALL:
+			stall_set = true;
+			if ((prc = parse_seconds(optarg, &cfg.stall_ns)) < 0)
+				rc = bad("--stall must be a positive number of seconds, not '%s'%s",
+					 optarg, too_large(prc));
+			break;
 		case OPT_TIMEOUT:
-			if (parse_seconds(optarg, &cfg.timeout_ns) < 0)
-				rc = bad("--timeout must be a positive number of seconds, not '%s'",
-					 optarg);
+			if ((prc = parse_seconds(optarg, &cfg.timeout_ns)) < 0)
+				rc = bad("--timeout must be a positive number of seconds, not '%s'%s",
+					 optarg, too_large(prc));
 			timeout_set = true;
 			break;
 		case OPT_BITMAP:
-			if (parse_u64(optarg, &cfg.bitmap_limit) < 0 || cfg.bitmap_limit < 1)
-				rc = bad("--bitmap-limit must be a positive number, not '%s'", optarg);
+			if ((prc = shmring_cli_parse_u64(optarg, &cfg.bitmap_limit)) < 0 || cfg.bitmap_limit < 1)
+				rc = bad("--bitmap-limit must be a positive number, not '%s'%s", optarg, too_large(prc));
 			break;
 		case OPT_SWEEP:
 			if (parse_sweep(optarg, list, &nsweep) < 0)
 				rc = bad("--sweep takes up to 16 producer counts 1..256 separated by "
-					 "commas, not '%s'", optarg);
+					 "commas, not '%s'%s", optarg, too_large(prc));
 			break;
 		case OPT_JSON:
 			json = true;
@@ -413,8 +499,8 @@ int shmring_cmd_stress(int argc, char **argv)
 		}
 		case OPT_INJECT:
 			if (parse_name(optarg, inject_names, 5, &u) < 0)
-				rc = bad("--inject must be lose, dup, reorder or tear, not '%s'",
-					 optarg);
+				rc = bad("--inject must be lose, dup, reorder or tear, not '%s'%s",
+					 optarg, too_large(prc));
 			cfg.inject = (enum shmring_stress_inject)u;
 			break;
 		case 'h':
@@ -466,6 +552,26 @@ int shmring_cmd_stress(int argc, char **argv)
 	if (nsweep && cfg.name) {
 		bad("%s", "--name and --sweep do not go together (every run makes its own ring)");
 		return 2;
+	}
+	cfg.kill = (unsigned)nkill;
+	cfg.stop = (unsigned)nstop;
+	if ((cfg.kill || cfg.stop) && cfg.inject) {
+		bad("%s", "--inject tests the verifier alone: not with --kill or --stop");
+		return 2;
+	}
+	if (shmring_stress_consumer_slots(&cfg) <
+	    cfg.consumers + ((cfg.victims & SHMRING_CONSUMER) ? cfg.kill : 0)) {
+		bad("each killed consumer is replaced: %u consumers and %u kills make more than "
+		    "%u", cfg.consumers, cfg.kill, SHMRING_STRESS_MAX_CONSUMERS);
+		return 2;
+	}
+	/* A stopped producer may hold the consumers back for its whole pause:
+	 * that is no stall. */
+	if (cfg.stop && cfg.stall_ns < cfg.stop_max_ns + 2000000000ull) {
+		if (stall_set && !cfg.quiet)
+			fprintf(stderr, "shmring stress: --stall raised to %.1f s, past --stop-for\n",
+				(double)(cfg.stop_max_ns + 2000000000ull) / 1e9);
+		cfg.stall_ns = cfg.stop_max_ns + 2000000000ull;
 	}
 	if (nsweep)
 		return sweep(cfg, list, nsweep, json);

@@ -2,11 +2,15 @@
 /*
  * src/cli/main.c - the shmring tool: a thin client of the public API.
  */
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "shmring/shmring.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 struct command {
 	const char *name;
@@ -33,29 +37,74 @@ static void usage(FILE *f)
 		   "the version.\n");
 }
 
-void shmring_cli_error(const char *what, int err)
+void shmring_cli_error(const char *cmd, const char *what, int err)
 {
-	fprintf(stderr, "shmring: %s: %s\n", what, shmring_strerror(err));
+	fprintf(stderr, "shmring %s: %s: %s\n", cmd, what, shmring_strerror(err));
+}
+
+/*
+ * A standard descriptor that is closed would be handed to the next file the
+ * tool opens: with stdout closed, `stat` would print into the ring's own
+ * segment. Hold each closed one with /dev/null, read-only for the outputs so
+ * that writing to them still fails (and is reported) instead of vanishing.
+ */
+static void hold_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int got;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free descriptor: fd itself, as those below it
+		 * are open by now. */
+		got = open("/dev/null", O_RDONLY);
+		if (got > fd) {
+			dup2(got, fd);
+			close(got);
+		}
+	}
+}
+
+/* What was printed must have reached stdout: a full disk or a closed
+ * descriptor is a failure, even for a command that did everything else. */
+static int check_output(const char *cmd, int status)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return status;
+	fprintf(stderr, "shmring%s%s: cannot write to standard output%s%s\n", cmd ? " " : "",
+		cmd ? cmd : "", errno ? ": " : "", errno ? strerror(errno) : "");
+	return status ? status : 1;
 }
 
 int main(int argc, char **argv)
 {
+	const char *names[sizeof(commands) / sizeof(commands[0])];
+	const char *near;
+
+	hold_std_fds();
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
-		return 0;
+		return check_output(NULL, 0);
 	}
 	if (!strcmp(argv[1], "--version")) {
 		printf("shmring %s\n", shmring_version());
-		return 0;
+		return check_output(NULL, 0);
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "shmring: unknown command '%s'\n\n", argv[1]);
+			return check_output(commands[i].name, commands[i].run(argc - 1, argv + 1));
+		names[i] = commands[i].name;
+	}
+	near = shmring_cli_nearest(argv[1], names, sizeof(names) / sizeof(names[0]));
+	fprintf(stderr, "shmring: unknown command '%s'", argv[1]);
+	if (near)
+		fprintf(stderr, "; did you mean '%s'?", near);
+	fprintf(stderr, "\n\n");
 	usage(stderr);
 	return 2;
 }

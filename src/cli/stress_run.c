@@ -65,9 +65,15 @@ struct endpoint {
 	shmring_t *h;
 	uint8_t *buf;  /* one message; room bytes (64-byte multiple) */
 	size_t room;   /* slot size, or the largest record */
+	bool own_buf;  /* buf is malloc'ed (not a consumer's inbox) */
 };
 
-/* Try first: while messages flow a send makes no clock read for its deadline. */
+/* The run told this producer to stop (not an errno: -ECANCELED is
+ * SHMRING_EDROPPED, a result of the send itself). */
+#define STOPPED 1
+
+/* Try first: while messages flow a send makes no clock read for its deadline.
+ * 0, STOPPED, or the send's negative errno. */
 static int send_one(struct endpoint *e, size_t n, uint32_t type)
 {
 	bool records = e->cfg->kind->records;
@@ -84,49 +90,61 @@ static int send_one(struct endpoint *e, size_t n, uint32_t type)
 			return rc;
 		if (atomic_load_explicit(&e->a->ctl->stop, memory_order_relaxed) ||
 		    atomic_load_explicit(&e->a->ctl->abort, memory_order_relaxed))
-			return -ECANCELED;
+			return STOPPED;
 	}
 }
 
 /* One message into e->buf: its length, or -ETIMEDOUT after POLL_NS, or
- * another negative errno. *waited says whether it had to wait. */
-static long recv_one(struct endpoint *e, uint32_t *type, bool *waited)
+ * another negative errno (-EPIPE: every producer has gone and the ring is
+ * drained). *waited_at is when it began to wait (0: it did not). */
+static long recv_one(struct endpoint *e, uint32_t *type, uint64_t *waited_at)
 {
 	long rc;
 
 	*type = 0;
-	*waited = false;
+	*waited_at = 0;
 	if (e->cfg->kind->records) {
 		rc = shmring_msg_try_recv(e->h, e->buf, e->room, type);
 		if (rc == -EAGAIN) {
-			*waited = true;
+			*waited_at = shmring_clock_ns();
 			rc = shmring_msg_recv(e->h, e->buf, e->room, type,
-					      shmring_deadline_in(POLL_NS));
+					      *waited_at + POLL_NS);
 		}
 		return rc;
 	}
 	rc = shmring_try_recv(e->h, e->buf);
 	if (rc == -EAGAIN) {
-		*waited = true;
-		rc = shmring_recv(e->h, e->buf, shmring_deadline_in(POLL_NS));
+		*waited_at = shmring_clock_ns();
+		rc = shmring_recv(e->h, e->buf, *waited_at + POLL_NS);
 	}
 	return rc < 0 ? rc : (long)e->room;
 }
 
+/* How long a replacement consumer retries an open that finds the role
+ * still held (the ring has not judged its killed predecessor dead yet). */
+#define REOPEN_NS (5 * 1000000000ull)
+
+/* A producer builds its messages in a buffer of its own; a consumer
+ * receives into its inbox in the shared area (inbox: not NULL), where the
+ * parent finds what it held if it is killed. */
 static int endpoint_open(struct endpoint *e, const struct shmring_stress_cfg *cfg,
-			 struct shmring_stress_area *a, const char *ring, unsigned role)
+			 struct shmring_stress_area *a, const char *ring, unsigned role,
+			 uint8_t *inbox)
 {
 	struct shmring_wait w = {.mode = cfg->wait_mode};
+	uint64_t until = shmring_clock_ns() + REOPEN_NS;
 	int rc;
 
 	memset(e, 0, sizeof(*e));
 	e->cfg = cfg;
 	e->a = a;
 	e->room = cfg->slot_size;
-	e->buf = aligned_alloc(64, (e->room + 63) / 64 * 64);
+	e->buf = inbox ? inbox : aligned_alloc(64, (e->room + 63) / 64 * 64);
+	e->own_buf = !inbox;
 	if (!e->buf)
 		return -ENOMEM;
-	rc = shmring_open(ring, role, &e->h);
+	while ((rc = shmring_open(ring, role, &e->h)) == -EBUSY && shmring_clock_ns() < until)
+		sleep_ns(1000000);
 	if (rc == 0)
 		rc = shmring_set_wait(e->h, &w);
 	return rc;
@@ -135,7 +153,8 @@ static int endpoint_open(struct endpoint *e, const struct shmring_stress_cfg *cf
 static void endpoint_close(struct endpoint *e)
 {
 	shmring_close(e->h);
-	free(e->buf);
+	if (e->own_buf)
+		free(e->buf);
 }
 
 /* Ready, then wait for the parent's go; false if told to abort instead. */
@@ -152,6 +171,10 @@ static bool wait_go(struct shmring_stress_area *a)
 
 /* --- Children ------------------------------------------------------------ */
 
+/* A producer whose sends keep finding no consumer (all killed, their
+ * replacements not attached yet) retries this often. */
+#define EPIPE_RETRY_NS (1000 * 1000ull)
+
 static int producer_main(const struct shmring_stress_cfg *cfg, struct shmring_stress_area *a,
 			 unsigned id, const char *ring)
 {
@@ -161,29 +184,53 @@ static int producer_main(const struct shmring_stress_cfg *cfg, struct shmring_st
 	uint64_t seq = 0;
 	int rc;
 
-	rc = endpoint_open(&e, cfg, a, ring, SHMRING_PRODUCER);
+	rc = endpoint_open(&e, cfg, a, ring, SHMRING_PRODUCER, NULL);
 	if (rc < 0) {
 		me->err = rc;
 		endpoint_close(&e);
 		return 1;
 	}
 	if (wait_go(a)) {
-		for (; !cfg->count || seq < cfg->count; seq++) {
+		while (!cfg->count || seq < cfg->count) {
 			size_t n;
 
 			if (atomic_load_explicit(&a->ctl->stop, memory_order_relaxed))
 				break;
 			n = shmring_stress_build(e.buf, e.room, records, cfg->seed, id, seq);
+			/* Before the send, as sent is stored after it: a kill
+			 * between the two leaves message seq in doubt, and the
+			 * verifier asks the consumers whether it went out. */
+			atomic_store_explicit(&me->trying, seq + 1, memory_order_relaxed);
+			atomic_signal_fence(memory_order_seq_cst);
 			rc = send_one(&e, n, shmring_stress_type(id, seq));
+			if (rc == STOPPED)
+				break;
+			if (rc == -SHMRING_EDROPPED) {
+				/* Our claim was repaired as if we were dead: the
+				 * message was not delivered. Counted (a live
+				 * process must never be repaired), then resent. */
+				me->dropped_live++;
+				continue;
+			}
+			if (rc == -EPIPE) {
+				/* No consumer attached now: a killed one's
+				 * replacement is on its way. */
+				me->epipe++;
+				sleep_ns(EPIPE_RETRY_NS);
+				continue;
+			}
 			if (rc < 0)
 				break;
 			/* Release: a consumer that reads this count after
 			 * producers_done knows the final total. */
-			atomic_store_explicit(&me->sent, seq + 1, memory_order_release);
+			atomic_store_explicit(&me->sent, ++seq, memory_order_release);
 		}
 	}
-	if (rc < 0 && rc != -ECANCELED)
+	if (rc < 0)
 		me->err = rc;
+	/* Stopped or failed in a send: that message did not go out, and
+	 * nothing is in doubt (only a kill leaves trying past sent). */
+	atomic_store_explicit(&me->trying, seq, memory_order_relaxed);
 	atomic_store_explicit(&me->done, 1, memory_order_release);
 	/* Pairs with the consumers' acquire of producers_done: every final
 	 * sent count is visible once the total reaches the producer count. */
@@ -302,19 +349,40 @@ static void deliver(struct endpoint *e, unsigned id, struct injector *in, size_t
 	shmring_stress_record(a, id, e->buf, n, e->room, records, type);
 }
 
+/*
+ * Every producer is done (or dead): whether everything is out. Without
+ * kills, when the consumers' counts reach the producers'. Once a process
+ * was killed the counts may never settle (a killed producer's last message
+ * may be out without being counted, a lost claim of a killed consumer never
+ * comes out): then when the ring is empty, as nothing can be added to it any
+ * more (a dead producer's unfinished claim still counts as in the ring until
+ * a consumer that meets it has it repaired). End-of-stream (-EPIPE) ends the
+ * drain too.
+ */
+static bool all_out(struct endpoint *e)
+{
+	struct shmring_stress_area *a = e->a;
+
+	if (load32(&a->ctl->killed) == 0)
+		return total_taken(a) >= total_sent(a);
+	return shmring_count(e->h) == 0;
+}
+
 static int consumer_main(const struct shmring_stress_cfg *cfg, struct shmring_stress_area *a,
 			 unsigned id, const char *ring, uint64_t inject_at)
 {
 	struct shmring_stress_cons *me = &a->cons[id];
+	struct shmring_stress_journal *j = &a->journal[id];
+	uint8_t *inbox = a->inbox + (size_t)id * a->inbox_stride;
 	struct injector in = {.mode = cfg->inject,
 			      .at = inject_at,
 			      .below = cfg->count ? (cfg->count + 1) / 2 : UINT64_MAX};
 	struct endpoint e;
-	uint64_t taken = 0, idle_since = 0;
+	uint64_t taken = 0, idle_since = 0, wait_from = 0;
 	unsigned since_clock = 0;
 	int rc;
 
-	rc = endpoint_open(&e, cfg, a, ring, SHMRING_CONSUMER);
+	rc = endpoint_open(&e, cfg, a, ring, SHMRING_CONSUMER, inbox);
 	if (rc == 0 && in.mode == SHMRING_STRESS_INJECT_REORDER && !(in.held = malloc(e.room)))
 		rc = -ENOMEM;
 	if (rc < 0) {
@@ -326,21 +394,49 @@ static int consumer_main(const struct shmring_stress_cfg *cfg, struct shmring_st
 		goto out;
 	for (;;) {
 		uint32_t type;
-		bool waited;
-		long n = recv_one(&e, &type, &waited);
+		uint64_t waited_at;
+		long n;
 
+		if (a->journaled) {
+			/* Spoil the header, so that a whole message in the
+			 * inbox after a kill is one this receive brought. */
+			memset(inbox, 0xff, SHMRING_STRESS_HDR);
+			shmring_stress_hand(j, SHMRING_STRESS_RECEIVING);
+		}
+		n = recv_one(&e, &type, &waited_at);
+		if (waited_at && !wait_from)
+			wait_from = waited_at;
 		if (n >= 0) {
+			if (a->journaled) {
+				j->len = (uint32_t)n;
+				j->type = type;
+				shmring_stress_hand(j, SHMRING_STRESS_HOLDING);
+			}
 			/* Published per message (own line, release): the other
 			 * consumers sum these to know when everything is out. */
 			atomic_store_explicit(&me->taken, ++taken, memory_order_release);
-			if (waited || ++since_clock >= CLOCK_EVERY) {
-				atomic_store_explicit(&me->last_ns, shmring_clock_ns(),
-						      memory_order_relaxed);
+			if (wait_from || ++since_clock >= CLOCK_EVERY) {
+				uint64_t now = shmring_clock_ns();
+
+				atomic_store_explicit(&me->last_ns, now, memory_order_relaxed);
 				since_clock = 0;
+				/* How long this consumer was held back: a wait
+				 * that ended with a message. */
+				if (wait_from && now - wait_from > me->max_gap_ns)
+					me->max_gap_ns = now - wait_from;
+				wait_from = 0;
 			}
 			idle_since = 0;
 			deliver(&e, id, &in, (size_t)n, type);
 			continue;
+		}
+		if (a->journaled)
+			shmring_stress_hand(j, SHMRING_STRESS_IDLE);
+		if (n == -EPIPE) {
+			/* End of stream: every producer has gone, and the
+			 * ring is drained. */
+			me->end_of_stream = 1;
+			break;
 		}
 		if (n != -ETIMEDOUT) {
 			me->err = (int32_t)n;
@@ -353,7 +449,7 @@ static int consumer_main(const struct shmring_stress_cfg *cfg, struct shmring_st
 		/* Every producer is done, so the sent total is final. What
 		 * is not out yet is in the ring or with another consumer
 		 * that has not published its count yet. */
-		if (total_taken(a) >= total_sent(a))
+		if (all_out(&e))
 			break;
 		if (!idle_since) {
 			idle_since = shmring_clock_ns();
@@ -383,7 +479,15 @@ struct child {
 	int role;
 	unsigned id;
 	bool reaped;
-	bool killed;
+	bool killed;     /* by the parent, as hung or on a second interrupt */
+	bool faulted;    /* killed by --kill: expected, not a failure */
+	uint64_t cont_at; /* stopped by --stop: SIGCONT at this time (0: running) */
+};
+
+/* One planned fault: at this fraction of the run, kill or stop someone. */
+struct fault {
+	double at;
+	bool stop;
 };
 
 struct run {
@@ -391,7 +495,12 @@ struct run {
 	struct shmring_stress_result *res;
 	struct shmring_stress_area a;
 	struct child *kids;
-	unsigned nkids, live;
+	unsigned nkids, maxkids, live;
+	unsigned next_consumer;   /* the slot a replacement consumer gets */
+	uint64_t inject_at;
+	struct fault *faults;
+	unsigned nfaults, next_fault;
+	uint64_t rng;
 	shmring_t *obs;
 	char ring[224];
 };
@@ -418,6 +527,42 @@ static int child_err(struct run *r, const struct child *k)
 	return k->role == ROLE_PRODUCER ? r->a.prod[k->id].err : r->a.cons[k->id].err;
 }
 
+static int spawn_one(struct run *r, struct child *k);
+
+/* A producer that died cannot say it is done: say it for it, so that the
+ * consumers can drain and finish. */
+static void producer_gone(struct run *r, const struct child *k)
+{
+	if (k->role == ROLE_PRODUCER &&
+	    !atomic_exchange_explicit(&r->a.prod[k->id].done, 1, memory_order_acq_rel))
+		atomic_fetch_add_explicit(&r->a.ctl->producers_done, 1, memory_order_acq_rel);
+}
+
+/* A consumer killed by --kill is replaced by a new one in the next slot, so
+ * that the ring keeps a consumer (a single-consumer kind has no other). */
+static void replace_consumer(struct run *r)
+{
+	struct child *k;
+	int rc;
+
+	if (load32(&r->a.ctl->abort))
+		return;
+	if (r->next_consumer >= r->a.consumers || r->nkids >= r->maxkids) {
+		note(r, "no consumer slot left to replace a killed consumer");
+		return;
+	}
+	k = &r->kids[r->nkids];
+	*k = (struct child){.role = ROLE_CONSUMER, .id = r->next_consumer};
+	rc = spawn_one(r, k);
+	if (rc < 0) {
+		note(r, "fork of a replacement consumer: %s", strerror(-rc));
+		r->res->crashed++;
+		return;
+	}
+	r->next_consumer++;
+	r->nkids++;
+}
+
 /* Reap whatever has exited; account crashes. Returns how many were reaped. */
 static unsigned reap(struct run *r, bool block)
 {
@@ -436,6 +581,13 @@ static unsigned reap(struct run *r, bool block)
 		k->reaped = true;
 		r->live--;
 		n++;
+		if (k->faulted && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) {
+			/* Killed on purpose: the run goes on without it. */
+			producer_gone(r, k);
+			if (k->role == ROLE_CONSUMER)
+				replace_consumer(r);
+			continue;
+		}
 		if (k->killed && r->res->aborted) {
 			continue; /* killed because the user insisted, not hung */
 		} else if (k->killed) {
@@ -454,13 +606,9 @@ static unsigned reap(struct run *r, bool block)
 		} else {
 			continue;
 		}
-		/* A producer that died cannot say it is done: say it for it, so
-		 * the consumers can drain and finish; and stop the others, as
-		 * the run has failed anyway. */
-		if (k->role == ROLE_PRODUCER &&
-		    !atomic_exchange_explicit(&r->a.prod[k->id].done, 1, memory_order_acq_rel))
-			atomic_fetch_add_explicit(&r->a.ctl->producers_done, 1,
-						  memory_order_acq_rel);
+		/* The run has failed anyway: stop the other producers, and let
+		 * the consumers drain what was sent. */
+		producer_gone(r, k);
 		atomic_store_explicit(&r->a.ctl->stop, 1, memory_order_release);
 	}
 	return n;
@@ -488,34 +636,193 @@ static void child_setup(pid_t parent)
 		_exit(1);
 }
 
-static int spawn(struct run *r, uint64_t inject_at)
+static int spawn_one(struct run *r, struct child *k)
 {
 	pid_t parent = getpid();
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		child_setup(parent);
+		_exit(k->role == ROLE_PRODUCER
+			      ? producer_main(r->cfg, &r->a, k->id, r->ring)
+			      : consumer_main(r->cfg, &r->a, k->id, r->ring, r->inject_at));
+	}
+	k->pid = pid;
+	r->live++;
+	return 0;
+}
+
+static int spawn(struct run *r)
+{
 	unsigned i = 0;
+	int rc;
 
 	/* Consumers first, so the first messages find someone to take them. */
 	for (unsigned c = 0; c < r->cfg->consumers; c++, i++)
 		r->kids[i] = (struct child){.role = ROLE_CONSUMER, .id = c};
 	for (unsigned p = 0; p < r->cfg->producers; p++, i++)
 		r->kids[i] = (struct child){.role = ROLE_PRODUCER, .id = p};
-	fflush(NULL);
-	for (i = 0; i < r->nkids; i++) {
-		struct child *k = &r->kids[i];
-		pid_t pid = fork();
-
-		if (pid < 0)
-			return -errno;
-		if (pid == 0) {
-			child_setup(parent);
-			_exit(k->role == ROLE_PRODUCER
-				      ? producer_main(r->cfg, &r->a, k->id, r->ring)
-				      : consumer_main(r->cfg, &r->a, k->id, r->ring, inject_at));
+	r->nkids = i;
+	r->next_consumer = r->cfg->consumers;
+	for (i = 0; i < r->nkids; i++)
+		if ((rc = spawn_one(r, &r->kids[i])) < 0) {
+			r->nkids = i;
+			return rc;
 		}
-		k->pid = pid;
-		r->live++;
-	}
 	return 0;
 }
+
+/* --- Faults (--kill, --stop) ------------------------------------------- */
+
+static uint64_t next_rand(struct run *r)
+{
+	uint64_t x = (r->rng += UINT64_C(0x9e3779b97f4a7c15));
+
+	x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return x ^ (x >> 31);
+}
+
+/* A uniform double in [0, 1). */
+static double uniform(struct run *r)
+{
+	return (double)(next_rand(r) >> 11) / 9007199254740992.0;
+}
+
+static int by_moment(const void *x, const void *y)
+{
+	const struct fault *a = x, *b = y;
+
+	return (a->at > b->at) - (a->at < b->at);
+}
+
+/*
+ * Random moments within the sending part of the run (between 5% and 80% of
+ * it, by time with --duration and by messages sent with --count, whichever
+ * is further): late enough that everyone is under way, early enough that
+ * the run goes on after the last one.
+ */
+static int plan_faults(struct run *r)
+{
+	const struct shmring_stress_cfg *cfg = r->cfg;
+
+	r->rng = cfg->seed ^ UINT64_C(0x6b696c6c73746f70);
+	r->nfaults = cfg->kill + cfg->stop;
+	if (!r->nfaults)
+		return 0;
+	r->faults = calloc(r->nfaults, sizeof(*r->faults));
+	if (!r->faults)
+		return -ENOMEM;
+	for (unsigned i = 0; i < r->nfaults; i++)
+		r->faults[i] = (struct fault){.at = 0.05 + 0.75 * uniform(r), .stop = i >= cfg->kill};
+	qsort(r->faults, r->nfaults, sizeof(*r->faults), by_moment);
+	return 0;
+}
+
+static double run_fraction(struct run *r, uint64_t now)
+{
+	const struct shmring_stress_cfg *cfg = r->cfg;
+	double f = 0;
+
+	if (cfg->duration_ns)
+		f = (double)(now - r->a.ctl->start_ns) / (double)cfg->duration_ns;
+	if (cfg->count) {
+		double g = (double)total_sent(&r->a) / ((double)cfg->count * cfg->producers);
+
+		if (g > f)
+			f = g;
+	}
+	return f;
+}
+
+/* Someone to hit now, at random: a live child of a victim role that is still
+ * at work (a producer not done, a consumer not done) and, for a stop, not
+ * stopped already. NULL if there is none. */
+static struct child *pick_victim(struct run *r, bool stop)
+{
+	struct child *cand[SHMRING_STRESS_MAX_PRODUCERS + SHMRING_STRESS_MAX_CONSUMERS];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < r->nkids && n < sizeof(cand) / sizeof(cand[0]); i++) {
+		struct child *k = &r->kids[i];
+		bool prod = k->role == ROLE_PRODUCER;
+
+		if (k->reaped || k->killed || k->faulted || (stop && k->cont_at))
+			continue;
+		if (!(r->cfg->victims & (prod ? SHMRING_PRODUCER : SHMRING_CONSUMER)))
+			continue;
+		if (prod ? load32(&r->a.prod[k->id].done) : load32(&r->a.cons[k->id].done))
+			continue;
+		cand[n++] = k;
+	}
+	return n ? cand[next_rand(r) % n] : NULL;
+}
+
+static void fault(struct run *r, bool stop, uint64_t now)
+{
+	struct child *k = pick_victim(r, stop);
+	uint64_t max = r->cfg->stop_max_ns, pause;
+
+	if (!k) {
+		r->res->faults_missed++;
+		return;
+	}
+	if (stop) {
+		pause = max / 10 + (uint64_t)((double)(max - max / 10) * uniform(r));
+		if (kill(k->pid, SIGSTOP) == 0) {
+			k->cont_at = now + (pause ? pause : 1);
+			r->res->stopped++;
+		}
+		return;
+	}
+	/* Counted before the kill: a consumer that sees the count knows the
+	 * totals may not settle any more (see all_out()). */
+	atomic_fetch_add_explicit(&r->a.ctl->killed, 1, memory_order_acq_rel);
+	if (kill(k->pid, SIGKILL) == 0) {
+		k->faulted = true;
+		k->cont_at = 0;
+		r->res->killed++;
+		if (k->role == ROLE_PRODUCER)
+			r->res->killed_producers++;
+		else
+			r->res->killed_consumers++;
+	}
+}
+
+/* Make the faults whose moment has come, and resume the stopped whose pause
+ * is over (all of them once the run is stopping: the drain needs them). */
+static void faults(struct run *r, uint64_t now)
+{
+	bool ending = load32(&r->a.ctl->stop);
+
+	for (unsigned i = 0; i < r->nkids; i++) {
+		struct child *k = &r->kids[i];
+
+		if (k->cont_at && (now >= k->cont_at || k->reaped)) {
+			if (!k->reaped)
+				kill(k->pid, SIGCONT);
+			k->cont_at = 0;
+		}
+	}
+	while (r->next_fault < r->nfaults) {
+		struct fault *f = &r->faults[r->next_fault];
+
+		if (ending) {
+			r->res->faults_missed++; /* the run ended first */
+		} else if (run_fraction(r, now) >= f->at) {
+			fault(r, f->stop, now);
+		} else {
+			break;
+		}
+		r->next_fault++;
+	}
+}
+
+/* --- The parent's loop ---------------------------------------------------- */
 
 static void human(char *buf, size_t len, double v)
 {
@@ -533,18 +840,26 @@ static void progress(struct run *r, uint64_t now, uint64_t *last_ns, uint64_t *l
 {
 	struct shmring_info in;
 	uint64_t taken = total_taken(&r->a), sent = total_sent(&r->a);
-	char s[32], t[32], rate[32];
+	char s[32], t[32], rate[32], extra[128] = "";
 
 	if (shmring_info(r->obs, &in) < 0)
 		memset(&in, 0, sizeof(in));
 	human(s, sizeof(s), (double)sent);
 	human(t, sizeof(t), (double)taken);
 	human(rate, sizeof(rate), (double)(taken - *last_taken) * 1e9 / (double)(now - *last_ns));
+	if (r->nfaults)
+		snprintf(extra, sizeof(extra), "  faults: killed %u, stopped %u", r->res->killed,
+			 r->res->stopped);
+	if (in.stall_ns)
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+			 "  stall: %s held back %.1f ms by pid %u",
+			 in.stall_side == SHMRING_PRODUCER ? "producers" : "consumers",
+			 (double)in.stall_ns / 1e6, in.stall_pid);
 	fprintf(stderr,
 		"shmring stress: %5.1fs  sent %s  received %s  %s msg/s  waits: full %" PRIu64
-		", empty %" PRIu64 ", wakes %" PRIu64 "\n",
+		", empty %" PRIu64 ", wakes %" PRIu64 "%s\n",
 		(double)(now - r->a.ctl->start_ns) / 1e9, s, t, rate, in.full_waits,
-		in.empty_waits, in.wakes);
+		in.empty_waits, in.wakes, extra);
 	*last_ns = now;
 	*last_taken = taken;
 }
@@ -597,6 +912,7 @@ static void watch(struct run *r)
 				kill_all(r);
 			}
 		}
+		faults(r, now);
 		m = total_sent(&r->a) + total_taken(&r->a);
 		if (m != moved) {
 			moved = m;
@@ -614,6 +930,9 @@ static void watch(struct run *r)
 		if (!cfg->quiet && now - last_print >= 1000000000u)
 			progress(r, now, &last_print, &last_taken);
 	}
+	/* Everyone finished before these moments came. */
+	r->res->faults_missed += r->nfaults - r->next_fault;
+	r->next_fault = r->nfaults;
 }
 
 static int make_name(const struct shmring_stress_cfg *cfg, char *out, size_t len)
@@ -631,10 +950,15 @@ static int make_name(const struct shmring_stress_cfg *cfg, char *out, size_t len
 static int create_ring(struct run *r)
 {
 	const struct shmring_stress_cfg *cfg = r->cfg;
-	struct shmring_opts o = {
-		.kind = cfg->kind->kind, .slot_size = cfg->slot_size, .capacity = cfg->capacity};
+	struct shmring_opts o = {.kind = cfg->kind->kind,
+				 .slot_size = cfg->slot_size,
+				 .capacity = cfg->capacity,
+				 .recovery_ns = cfg->recovery_ns};
 
-	/* Only the msg kind takes these; a fixed kind's roles come with it. */
+	/* Only the msg kind takes these; a fixed kind's roles come with it.
+	 * (The replacement of a killed consumer needs no flag: it takes the
+	 * single consumer's role over once the ring judges the killed one
+	 * dead, see endpoint_open().) */
 	if (cfg->kind->records && cfg->producers > 1)
 		o.flags |= SHMRING_CREATE_MULTI_PRODUCER;
 	if (cfg->kind->records && cfg->consumers > 1)
@@ -645,30 +969,57 @@ static int create_ring(struct run *r)
 
 static void finish(struct run *r)
 {
+	const struct shmring_stress_cfg *cfg = r->cfg;
 	struct shmring_stress_result *res = r->res;
+	struct shmring_stress_ring_counts counts = {0};
 	struct shmring_info in;
 	uint64_t last = r->a.ctl->start_ns;
 
 	res->sent = total_sent(&r->a);
 	res->taken = total_taken(&r->a);
+	res->consumer_slots = r->next_consumer;
 	for (unsigned c = 0; c < r->a.consumers; c++) {
 		uint64_t l = load64(&r->a.cons[c].last_ns);
 
 		res->per_consumer[c] = load64(&r->a.cons[c].taken);
 		res->drain_gave_up += r->a.cons[c].drain_gave_up;
+		if (r->a.cons[c].max_gap_ns > res->longest_gap_ns)
+			res->longest_gap_ns = r->a.cons[c].max_gap_ns;
 		if (l > last)
 			last = l;
 	}
 	res->seconds = (double)(last - r->a.ctl->start_ns) / 1e9;
 	res->msgs_per_s = res->seconds > 0 ? (double)res->taken / res->seconds : 0;
+	memset(&in, 0, sizeof(in));
 	if (shmring_info(r->obs, &in) == 0) {
 		res->full_waits = in.full_waits;
 		res->empty_waits = in.empty_waits;
 		res->wakes = in.wakes;
+		res->prod_repairs = in.prod_repairs;
+		res->cons_repairs = in.cons_repairs;
+		res->skipped = in.skipped;
+		res->cancelled = in.cancelled;
+		res->reaped = in.reaped;
+		res->stall_max_ns = in.stall_max_ns;
+		res->ring_counts = true;
+		counts = (struct shmring_stress_ring_counts){
+			.known = true,
+			.deaths = res->killed || res->crashed || res->hung,
+			.prod_repairs = in.prod_repairs,
+			.cons_repairs = in.cons_repairs,
+			.skipped = in.skipped,
+			.cancelled = in.cancelled,
+			/* A fixed kind with many consumers claims always; a msg
+			 * ring only when made for many. */
+			.consumer_claims = cfg->kind->records ? cfg->consumers > 1
+							      : cfg->kind->multi_cons,
+		};
 	}
-	shmring_stress_verify(&r->a, res);
+	/* What killed consumers had in hand, first: it is recorded for them. */
+	res->salvaged = shmring_stress_salvage(&r->a, cfg->slot_size, cfg->kind->records);
+	shmring_stress_verify(&r->a, cfg->slot_size, cfg->kind->records, &counts, res);
 	res->injected = load32(&r->a.ctl->injected);
-	if (r->cfg->inject && !res->injected) {
+	if (cfg->inject && !res->injected) {
 		/* A self-test that tested nothing must not pass. */
 		res->inject_missed = true;
 		note(r, "--inject: no consumer got to make the fault (too few messages?)");
@@ -682,20 +1033,30 @@ static void finish(struct run *r)
 			 "%s%" PRIu64 " lost, %" PRIu64 " duplicated, %" PRIu64 " out of order, %" PRIu64
 			 " torn, %" PRIu64 " invalid",
 			 at ? "; " : "", res->lost, res->duplicated, res->out_of_order, res->torn, res->invalid);
+	} else if (res->live_repaired) {
+		note(r, "%" PRIu64 " claim(s) of live processes were repaired as if they had died",
+		     res->live_repaired);
+	} else if (res->repair_mismatch) {
+		note(r, "the ring counted %" PRIu64 " repair(s) more than messages went missing "
+			"(producer repairs %" PRIu64 ", consumer repairs %" PRIu64 ", skipped %" PRIu64
+			")", res->repair_mismatch, res->prod_repairs, res->cons_repairs, res->skipped);
 	} else if (res->drain_gave_up) {
 		note(r, "%u consumer(s) waited --stall for messages that never came",
 		     res->drain_gave_up);
-	} else if (res->taken != res->sent) {
+	} else if (!res->killed && res->taken != res->sent) {
 		note(r, "consumers took %" PRIu64 " messages out of the ring, producers sent %" PRIu64,
 		     res->taken, res->sent);
+	} else if (res->killed && res->recorded + res->dropped != res->sent) {
+		note(r, "%" PRIu64 " sent, but %" PRIu64 " verified and %" PRIu64 " dropped by "
+			"repairs", res->sent, res->recorded, res->dropped);
 	}
 }
 
 int shmring_stress_run(const struct shmring_stress_cfg *cfg, struct shmring_stress_result *res)
 {
 	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term, old_hup;
-	struct run r = {.cfg = cfg, .res = res};
-	uint64_t inject_at = 100;
+	struct run r = {.cfg = cfg, .res = res, .inject_at = 100};
+	unsigned slots = shmring_stress_consumer_slots(cfg);
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -705,13 +1066,19 @@ int shmring_stress_run(const struct shmring_stress_cfg *cfg, struct shmring_stre
 		return res->setup_err = rc;
 	}
 	snprintf(res->ring, sizeof(res->ring), "%s", r.ring);
-	r.nkids = cfg->producers + cfg->consumers;
-	r.kids = calloc(r.nkids, sizeof(*r.kids));
-	rc = r.kids ? shmring_stress_area_map(&r.a, cfg->producers, cfg->consumers,
-					      shmring_stress_bitmap_bits(cfg), cfg->seed)
-		    : -ENOMEM;
+	r.maxkids = cfg->producers + slots;
+	r.kids = calloc(r.maxkids, sizeof(*r.kids));
+	rc = r.kids ? plan_faults(&r) : -ENOMEM;
+	if (rc == 0)
+		/* Journals only when a consumer may be killed: they cost a few
+		 * stores per message. */
+		rc = shmring_stress_area_map(&r.a, cfg->producers, slots,
+					     shmring_stress_bitmap_bits(cfg), cfg->seed,
+					     cfg->slot_size,
+					     cfg->kill && (cfg->victims & SHMRING_CONSUMER));
 	if (rc < 0) {
 		free(r.kids);
+		free(r.faults);
 		snprintf(res->why, sizeof(res->why), "cannot map the result area: %s",
 			 shmring_strerror(rc));
 		return res->setup_err = rc;
@@ -727,14 +1094,14 @@ int shmring_stress_run(const struct shmring_stress_cfg *cfg, struct shmring_stre
 	if (cfg->count) {
 		uint64_t per = cfg->count * cfg->producers / cfg->consumers / 4;
 
-		inject_at = per < 1 ? 1 : per < inject_at ? per : inject_at;
+		r.inject_at = per < 1 ? 1 : per < r.inject_at ? per : r.inject_at;
 	}
 	interrupted = 0;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	sigaction(SIGHUP, &sa, &old_hup);
-	rc = spawn(&r, inject_at);
+	rc = spawn(&r);
 	if (rc < 0)
 		snprintf(res->why, sizeof(res->why), "fork: %s", strerror(-rc));
 	else
@@ -757,6 +1124,7 @@ int shmring_stress_run(const struct shmring_stress_cfg *cfg, struct shmring_stre
 out:
 	shmring_stress_area_unmap(&r.a);
 	free(r.kids);
+	free(r.faults);
 	if (rc < 0)
 		res->setup_err = rc;
 	return rc;
@@ -764,8 +1132,15 @@ out:
 
 bool shmring_stress_clean(const struct shmring_stress_result *res)
 {
-	return !res->setup_err && !res->lost && !res->duplicated && !res->out_of_order &&
-	       !res->torn && !res->invalid && !res->crashed && !res->hung && !res->drain_gave_up &&
-	       !res->inject_missed && !res->aborted &&
-	       res->taken == res->sent && res->recorded == res->taken;
+	bool ok = !res->setup_err && !res->lost && !res->duplicated && !res->out_of_order &&
+		  !res->torn && !res->invalid && !res->crashed && !res->hung &&
+		  !res->drain_gave_up && !res->inject_missed && !res->aborted &&
+		  !res->repair_mismatch && !res->live_repaired;
+
+	/* Without kills every message taken is verified and every one sent is
+	 * taken; with them, every one sent is verified or dropped with a
+	 * dead consumer's claim (as the ring counted). */
+	if (!res->killed)
+		return ok && res->taken == res->sent && res->recorded == res->taken;
+	return ok && res->recorded + res->dropped == res->sent;
 }

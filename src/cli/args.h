@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * src/cli/args.h - parsing of option values, shared by every subcommand, so
+ * that a size, a count or a time means the same thing (and overflows the
+ * same way: never silently) wherever the tool takes one.
+ */
+#ifndef SHMRING_CLI_ARGS_H
+#define SHMRING_CLI_ARGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A non-negative integer: decimal, or hexadecimal after 0x (a leading 0 is
+ * not octal: "010" is ten), then an optional binary multiplier k, m, g or t
+ * (any case, 2^10 .. 2^40), optionally followed by "i" and/or "B" ("4k",
+ * "4K", "4KiB", "64B"). No sign, no spaces. 0, -EINVAL (not such a number)
+ * or -ERANGE (it does not fit in 64 bits, suffix included).
+ */
+int shmring_cli_parse_u64(const char *s, uint64_t *out);
+
+/*
+ * A non-negative decimal number of units (unit_ns nanoseconds each, e.g.
+ * 1000000 for milliseconds; a fraction is allowed: "0.5"), rounded to the
+ * nearest nanosecond. 0, -EINVAL or -ERANGE (more than 2^64 - 1 ns).
+ */
+int shmring_cli_parse_time(const char *s, uint64_t unit_ns, uint64_t *ns);
+
+/*
+ * The candidate closest to word by edit distance (insertions, deletions,
+ * substitutions and swaps of two neighbours), if it is close enough to be
+ * what was meant (at most a third of its length, and at least one edit
+ * allowed) or starts with word; NULL otherwise.
+ */
+const char *shmring_cli_nearest(const char *word, const char *const *cands, size_t n);
+
+#endif /* SHMRING_CLI_ARGS_H */

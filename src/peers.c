@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * src/peers.c - what a handle does about the other participants of its
+ * ring: notices the ones that died (and reaps them), repairs their claims
+ * when they are in its way, tells end-of-stream and EPIPE, and keeps the
+ * segment's record of who held whom back and for how long.
+ *
+ * None of it runs on the fast path. A blocking call runs shmring__peer_check()
+ * once per recovery period while it waits (sync/wait.c); try calls run it
+ * after a run of fruitless calls, at most once per period
+ * (shmring__peer_idle()); the presence words that say end-of-stream and EPIPE
+ * are read on every empty receive and every send, one load of a line that is
+ * only written on attach, detach and repair.
+ */
+#include "src/internal.h"
+
+#define IDLE_TRIES 256u /* fruitless try calls between looks at the clock */
+#define REPAIRS_PER_CHECK 64 /* claims one check repairs before it lets the caller go on */
+
+bool shmring__judge_dead(void *ctx, uint32_t idx, uint32_t gen, unsigned gen_bits)
+{
+	shmring_t *r = ctx;
+
+	return shmring__part_dead(r->base, &r->live, idx, gen, gen_bits);
+}
+
+uint64_t shmring__recovery_ns(const shmring_t *r)
+{
+	return r->recovery_ns ? r->recovery_ns : r->hdr.recovery_ns;
+}
+
+void shmring__recovery_apply(shmring_t *r)
+{
+	uint64_t ns = shmring__recovery_ns(r);
+
+	/* A sleeper re-checks its peers once per period; a wake that found
+	 * nobody silences a stale waiters word for as long. */
+	r->not_empty.max_sleep_ns = r->not_full.max_sleep_ns = ns;
+	r->not_empty.quiet_ns = r->not_full.quiet_ns = ns;
+}
+
+void shmring__flush_freed(shmring_t *r)
+{
+	if (SHMRING_UNLIKELY(shmring__ec_has_pending(&r->not_full)))
+		shmring__ec_flush(&r->not_full, &shmring__cons_side(r->base)->wakes);
+}
+
+/* --- Who holds whom back ------------------------------------------------- */
+
+static void stall_begin(shmring_t *r, unsigned side, uint64_t pos, uint32_t holder, uint64_t now)
+{
+	if (r->stall_since && r->stall_pos == pos)
+		return;
+	r->stall_pos = pos;
+	r->stall_since = now;
+	/* Relaxed, all: a description for `shmring stat`; the last writer wins. */
+	shmring__store_relaxed(&r->ctl->stall_pos, pos);
+	shmring__store_relaxed(&r->ctl->stall_part, holder);
+	shmring__store_relaxed(&r->ctl->stall_side, side);
+	shmring__store_relaxed(&r->ctl->stall_since_ns, now);
+}
+
+void shmring__stall_end(shmring_t *r)
+{
+	uint64_t now = shmring__now_ns(), took = now - r->stall_since;
+	/* Relaxed, all: statistics. */
+	uint64_t max = shmring__load_relaxed(&r->ctl->stall_max_ns);
+
+	while (took > max && !atomic_compare_exchange_weak_explicit(&r->ctl->stall_max_ns, &max, took,
+								    memory_order_relaxed,
+								    memory_order_relaxed))
+		;
+	if (shmring__load_relaxed(&r->ctl->stall_pos) == r->stall_pos)
+		shmring__store_relaxed(&r->ctl->stall_since_ns, 0);
+	r->stall_since = 0;
+}
+
+/* --- Recovery ------------------------------------------------------------ */
+
+/*
+ * SPSC holds no claims, but its stamps are shared memory too: the stamp at
+ * the consumer's position may only be that position's (published), the one
+ * a lap before (consumed), or zero before the first lap. Anything else
+ * would make the consumer wait for ever.
+ */
+static int spsc_stamp_check(const struct shmring_spsc *v)
+{
+	/* Relaxed: compared only; the payload is read after A-stamp. */
+	uint64_t s = shmring__load_relaxed(shmring__spsc_stamp(v, v->pos));
+
+	if (s == v->pos + 1)
+		return 0;
+	if (v->pos >= v->capacity ? s == v->pos + 1 - v->capacity : s == 0)
+		return 0;
+	return -SHMRING_ECORRUPT;
+}
+
+/* Consumer side: 1 repaired, 0 nothing in the way, -EAGAIN held back by a
+ * live claim (*pos, *holder), -SHMRING_ECORRUPT. */
+static int recover_rx(shmring_t *r, uint64_t *pos, uint32_t *holder)
+{
+	switch (r->hdr.kind) {
+	case SHMRING_KIND_SPSC:
+		return spsc_stamp_check(&r->rx);
+	case SHMRING_KIND_MSG:
+		return shmring__msg_recover_rx(&r->qrx, &r->judge, pos, holder);
+	default:
+		return shmring__mring_recover_rx(&r->mrx, &r->judge, pos, holder);
+	}
+}
+
+/* Producer side: the same, for claims of consumers. */
+static int recover_tx(shmring_t *r, uint64_t *pos, uint32_t *holder)
+{
+	switch (r->hdr.kind) {
+	case SHMRING_KIND_SPSC:
+		return 0;
+	case SHMRING_KIND_MSG:
+		return shmring__msg_recover_tx(&r->qtx, &r->judge, pos, holder);
+	default:
+		return shmring__mring_recover_tx(&r->mtx, &r->judge, pos, holder);
+	}
+}
+
+bool shmring__rx_drained(shmring_t *r)
+{
+	switch (r->hdr.kind) {
+	case SHMRING_KIND_SPSC:
+		return !shmring__spsc_ready(&r->rx, 0);
+	case SHMRING_KIND_MSG:
+		return shmring__msg_drained(&r->qrx);
+	default:
+		return shmring__mring_drained(&r->mrx);
+	}
+}
+
+int shmring__rx_eos(shmring_t *r)
+{
+	/* Acquire: pairs with the release in the producers' leaving (presence
+	 * count): their last messages are visible before they are gone. */
+	uint64_t p = shmring__load_acquire(&r->ctl->producers);
+
+	if (SHMRING_UNLIKELY(SHMRING_PRESENCE_GONE(p)) && shmring__rx_drained(r))
+		return -EPIPE;
+	return 0;
+}
+
+int shmring__peer_check(shmring_t *r, unsigned side)
+{
+	uint64_t now = shmring__now_ns(), pos = 0;
+	uint32_t holder = UINT32_MAX;
+	int rc = 0, progress = 0;
+
+	if (shmring__part_reap_all(r->base, &r->hdr, &r->live)) {
+		/* Someone died: sleepers may now be at end-of-stream or EPIPE. */
+		shmring__ec_notify(&r->not_empty, NULL);
+		shmring__ec_notify(&r->not_full, NULL);
+	}
+	for (int i = 0; i < REPAIRS_PER_CHECK; i++) {
+		rc = side == SHMRING_CONSUMER ? recover_rx(r, &pos, &holder)
+					      : recover_tx(r, &pos, &holder);
+		if (rc <= 0)
+			break;
+		progress = 1;
+	}
+	if (progress) {
+		/* A repair frees what it repaired for everyone waiting on it. */
+		if (side == SHMRING_CONSUMER)
+			shmring__ec_notify(&r->not_empty, NULL);
+		else
+			shmring__ec_notify(&r->not_full, NULL);
+	}
+	if (rc == -EAGAIN) {
+		stall_begin(r, side, pos, holder, now);
+		rc = 0;
+	} else if (r->stall_since) {
+		shmring__stall_end(r);
+	}
+	if (rc < 0)
+		return rc;
+	if (side == SHMRING_CONSUMER) {
+		rc = shmring__rx_eos(r);
+		if (rc < 0)
+			return rc;
+	} else if (shmring__tx_gone(r)) {
+		return -EPIPE;
+	}
+	return progress;
+}
+
+int shmring__peer_idle(shmring_t *r, unsigned side)
+{
+	uint64_t now;
+
+	if (++r->idle < IDLE_TRIES)
+		return 0;
+	r->idle = 0;
+	now = shmring__now_ns();
+	if (now < r->next_check)
+		return 0;
+	r->next_check = now + shmring__recovery_ns(r);
+	return shmring__peer_check(r, side);
+}

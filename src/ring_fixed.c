@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * src/ring_fixed.c - sending and receiving on the fixed-slot kinds (SPSC,
+ * MPSC, SPMC, MPMC): copies, bulk and burst, blocking and timed forms,
+ * zero-copy.
+ */
+#include "src/internal.h"
+
+#include <string.h>
+
+/*
+ * Consumers tell parked producers about freed space in batches (see
+ * shmring__ec_notify_batched()), and at once when they find the ring empty.
+ */
+static inline void freed(shmring_t *r, uint64_t units, _Atomic uint64_t *wakes)
+{
+	shmring__ec_notify_batched(&r->not_full, units, r->nf_batch, wakes);
+}
+
+/* The SPSC fast paths: taken only when r->fast says the checks passed. */
+static inline unsigned send_n(shmring_t *r, const void *msgs, unsigned n, bool all)
+{
+	unsigned k = shmring__spsc_send(&r->tx, msgs, n, all);
+
+	if (k)
+		shmring__ec_notify(&r->not_empty, &r->tx.prod->wakes);
+	return k;
+}
+
+static inline unsigned recv_n(shmring_t *r, void *msgs, unsigned n, bool all)
+{
+	unsigned k = shmring__spsc_recv(&r->rx, msgs, n, all);
+
+	if (k)
+		freed(r, k, &r->rx.cons->wakes);
+	return k;
+}
+
+/* The other fixed kinds, through their per-kind entry points. */
+static unsigned send_multi(shmring_t *r, const void *msgs, unsigned n, bool all)
+{
+	unsigned k = r->ops.send(&r->mtx, msgs, n, all);
+
+	if (k) {
+		shmring__ec_notify(&r->not_empty, &r->mtx.prod->wakes);
+		if (SHMRING_UNLIKELY(r->stall_since))
+			shmring__stall_end(r);
+	}
+	return k;
+}
+
+static unsigned recv_multi(shmring_t *r, void *msgs, unsigned n, bool all)
+{
+	unsigned k = r->ops.recv(&r->mrx, msgs, n, all);
+
+	if (k) {
+		freed(r, k, &r->mrx.cons->wakes);
+		if (SHMRING_UNLIKELY(r->stall_since))
+			shmring__stall_end(r);
+	}
+	return k;
+}
+
+/* Why a fixed-slot send (receive) cannot run on this handle; 0 if it can. */
+static int tx_check(const shmring_t *r)
+{
+	if (r->hdr.kind == SHMRING_KIND_MSG)
+		return -SHMRING_EKIND;
+	if (!(r->role & SHMRING_PRODUCER))
+		return -EPERM;
+	if (r->spsc_tx_held || r->mtx.held)
+		return -EBUSY;
+	return 0;
+}
+
+static int rx_check(const shmring_t *r)
+{
+	if (r->hdr.kind == SHMRING_KIND_MSG)
+		return -SHMRING_EKIND;
+	if (!(r->role & SHMRING_CONSUMER))
+		return -EPERM;
+	if (r->spsc_rx_held || r->mrx.held)
+		return -EBUSY;
+	return 0;
+}
+
+/* Any fixed kind, checks done. */
+static unsigned send_any(shmring_t *r, const void *msgs, unsigned n, bool all)
+{
+	return r->hdr.kind == SHMRING_KIND_SPSC ? send_n(r, msgs, n, all)
+						 : send_multi(r, msgs, n, all);
+}
+
+static unsigned recv_any(shmring_t *r, void *msgs, unsigned n, bool all)
+{
+	return r->hdr.kind == SHMRING_KIND_SPSC ? recv_n(r, msgs, n, all)
+						 : recv_multi(r, msgs, n, all);
+}
+
+/*
+ * A shared index found impossible by this call: report it once and forget
+ * it, so that a handle recovers as soon as the state is valid again.
+ */
+static bool tx_corrupt(shmring_t *r)
+{
+	bool c = r->tx.corrupt || r->mtx.corrupt;
+
+	r->tx.corrupt = r->mtx.corrupt = false;
+	return c;
+}
+
+static bool rx_corrupt(shmring_t *r)
+{
+	bool c = r->rx.corrupt || r->mrx.corrupt;
+
+	r->rx.corrupt = r->mrx.corrupt = false;
+	return c;
+}
+
+/* A send that moved nothing: why, as an error (-EAGAIN: full, for now). */
+static int tx_nothing(shmring_t *r)
+{
+	int rc;
+
+	if (tx_corrupt(r))
+		return -SHMRING_ECORRUPT;
+	rc = shmring__peer_idle(r, SHMRING_PRODUCER);
+	return rc < 0 ? rc : -EAGAIN;
+}
+
+/* A receive that moved nothing: -EPIPE at end-of-stream, -EAGAIN if empty. */
+static int rx_nothing(shmring_t *r)
+{
+	int rc;
+
+	shmring__flush_freed(r); /* we stop here: give producers what we freed */
+	if (rx_corrupt(r))
+		return -SHMRING_ECORRUPT;
+	rc = shmring__rx_eos(r);
+	if (rc < 0)
+		return rc;
+	rc = shmring__peer_idle(r, SHMRING_CONSUMER);
+	return rc < 0 ? rc : -EAGAIN;
+}
+
+/* The dropped count of a claim repaired under us, before and after. */
+static uint64_t dropped(const shmring_t *r)
+{
+	return r->mtx.dropped;
+}
+
+int shmring_try_send(shmring_t *r, const void *msg)
+{
+	uint64_t d;
+	int rc;
+
+	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_TX)) {
+		if (shmring__tx_gone(r))
+			return -EPIPE;
+		return send_n(r, msg, 1, true) ? 0 : tx_nothing(r);
+	}
+	rc = tx_check(r);
+	if (rc)
+		return rc;
+	if (shmring__tx_gone(r))
+		return -EPIPE;
+	d = dropped(r);
+	if (!send_any(r, msg, 1, true))
+		return tx_nothing(r);
+	return dropped(r) != d ? -SHMRING_EDROPPED : 0;
+}
+
+int shmring_try_recv(shmring_t *r, void *msg)
+{
+	int rc;
+
+	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_RX))
+		return recv_n(r, msg, 1, true) ? 0 : rx_nothing(r);
+	rc = rx_check(r);
+	if (rc)
+		return rc;
+	return recv_any(r, msg, 1, true) ? 0 : rx_nothing(r);
+}
+
+static unsigned try_send_many(shmring_t *r, const void *msgs, unsigned n, bool all)
+{
+	unsigned k;
+
+	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_TX)) {
+		if (shmring__tx_gone(r))
+			return 0;
+		k = send_n(r, msgs, n, all);
+	} else {
+		if (tx_check(r) || shmring__tx_gone(r))
+			return 0;
+		k = send_any(r, msgs, n, all);
+	}
+	if (!k)
+		tx_nothing(r);
+	return k;
+}
+
+static unsigned try_recv_many(shmring_t *r, void *msgs, unsigned n, bool all)
+{
+	unsigned k;
+
+	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_RX)) {
+		k = recv_n(r, msgs, n, all);
+	} else {
+		if (rx_check(r))
+			return 0;
+		k = recv_any(r, msgs, n, all);
+	}
+	if (!k)
+		rx_nothing(r);
+	return k;
+}
+
+unsigned shmring_try_send_bulk(shmring_t *r, const void *msgs, unsigned n)
+{
+	return try_send_many(r, msgs, n, true);
+}
+
+unsigned shmring_try_send_burst(shmring_t *r, const void *msgs, unsigned n)
+{
+	return try_send_many(r, msgs, n, false);
+}
+
+unsigned shmring_try_recv_bulk(shmring_t *r, void *msgs, unsigned n)
+{
+	return try_recv_many(r, msgs, n, true);
+}
+
+unsigned shmring_try_recv_burst(shmring_t *r, void *msgs, unsigned n)
+{
+	return try_recv_many(r, msgs, n, false);
+}
+
+/* One blocking operation: what shmring__wait() retries. */
+struct op {
+	shmring_t *r;
+	void *buf;
+	unsigned n;
+	bool all;
+};
+
+static int attempt_send(void *ctx)
+{
+	struct op *o = ctx;
+	unsigned k;
+
+	if (shmring__tx_gone(o->r))
+		return -EPIPE;
+	k = send_any(o->r, o->buf, o->n, o->all);
+	if (k)
+		return (int)k;
+	return tx_corrupt(o->r) ? -SHMRING_ECORRUPT : 0;
+}
+
+static int attempt_recv(void *ctx)
+{
+	struct op *o = ctx;
+	unsigned k = recv_any(o->r, o->buf, o->n, o->all);
+
+	if (k)
+		return (int)k;
+	shmring__flush_freed(o->r); /* we may park: give producers what we freed */
+	if (rx_corrupt(o->r))
+		return -SHMRING_ECORRUPT;
+	return shmring__rx_eos(o->r);
+}
+
+static int check_send(void *ctx)
+{
+	return shmring__peer_check(((struct op *)ctx)->r, SHMRING_PRODUCER);
+}
+
+static int check_recv(void *ctx)
+{
+	return shmring__peer_check(((struct op *)ctx)->r, SHMRING_CONSUMER);
+}
+
+static int blocking_send(shmring_t *r, const void *msgs, unsigned n, bool all, uint64_t deadline)
+{
+	struct op o = {.r = r, .buf = (void *)(uintptr_t)msgs, .n = n, .all = all};
+	struct shmring_wait_ops ops = {.attempt = attempt_send, .check = check_send, .ctx = &o,
+				       .check_ns = shmring__recovery_ns(r)};
+	int rc = tx_check(r);
+
+	if (rc)
+		return rc;
+	if (n == 0 || n > INT32_MAX || (all && n > r->hdr.capacity))
+		return -EINVAL;
+	rc = shmring__wait(&r->wait, &r->not_full, &ops, deadline,
+			   &shmring__prod_side(r->base)->waits);
+	if (r->stall_since)
+		shmring__stall_end(r);
+	return rc;
+}
+
+static int blocking_recv(shmring_t *r, void *msgs, unsigned n, bool all, uint64_t deadline)
+{
+	struct op o = {.r = r, .buf = msgs, .n = n, .all = all};
+	struct shmring_wait_ops ops = {.attempt = attempt_recv, .check = check_recv, .ctx = &o,
+				       .check_ns = shmring__recovery_ns(r)};
+	int rc = rx_check(r);
+
+	if (rc)
+		return rc;
+	if (n == 0 || n > INT32_MAX || (all && n > r->hdr.capacity))
+		return -EINVAL;
+	rc = shmring__wait(&r->wait, &r->not_empty, &ops, deadline,
+			   &shmring__cons_side(r->base)->waits);
+	if (r->stall_since)
+		shmring__stall_end(r);
+	return rc;
+}
+
+int shmring_send(shmring_t *r, const void *msg, uint64_t deadline)
+{
+	uint64_t d = dropped(r);
+	int rc = blocking_send(r, msg, 1, true, deadline);
+
+	if (rc < 0)
+		return rc;
+	return dropped(r) != d ? -SHMRING_EDROPPED : 0;
+}
+
+int shmring_recv(shmring_t *r, void *msg, uint64_t deadline)
+{
+	int rc = blocking_recv(r, msg, 1, true, deadline);
+
+	return rc < 0 ? rc : 0;
+}
+
+int shmring_send_bulk(shmring_t *r, const void *msgs, unsigned n, uint64_t deadline)
+{
+	return blocking_send(r, msgs, n, true, deadline);
+}
+
+int shmring_send_burst(shmring_t *r, const void *msgs, unsigned n, uint64_t deadline)
+{
+	return blocking_send(r, msgs, n, false, deadline);
+}
+
+int shmring_recv_bulk(shmring_t *r, void *msgs, unsigned n, uint64_t deadline)
+{
+	return blocking_recv(r, msgs, n, true, deadline);
+}
+
+int shmring_recv_burst(shmring_t *r, void *msgs, unsigned n, uint64_t deadline)
+{
+	return blocking_recv(r, msgs, n, false, deadline);
+}
+
+/* --- Zero-copy ----------------------------------------------------------- */
+
+/* Like tx_check()/rx_check(), but holding is allowed. */
+static int zc_tx_check(const shmring_t *r)
+{
+	if (r->hdr.kind == SHMRING_KIND_MSG)
+		return -SHMRING_EKIND;
+	return (r->role & SHMRING_PRODUCER) ? 0 : -EPERM;
+}
+
+static int zc_rx_check(const shmring_t *r)
+{
+	if (r->hdr.kind == SHMRING_KIND_MSG)
+		return -SHMRING_EKIND;
+	return (r->role & SHMRING_CONSUMER) ? 0 : -EPERM;
+}
+
+unsigned shmring_reserve_burst(shmring_t *r, unsigned n, void **slots)
+{
+	unsigned k;
+
+	if (!r || !slots || n == 0 || zc_tx_check(r))
+		return 0;
+	if (r->hdr.kind != SHMRING_KIND_SPSC) {
+		if (!r->mtx.held && shmring__tx_gone(r))
+			return 0;
+		k = r->ops.reserve(&r->mtx, n, slots);
+	} else if (r->spsc_tx_held) {
+		/* Free space only grows: this returns the held slots again. */
+		return shmring__spsc_reserve(&r->tx, n < r->spsc_tx_held ? n : r->spsc_tx_held,
+					     slots);
+	} else {
+		if (shmring__tx_gone(r))
+			return 0;
+		k = shmring__spsc_reserve(&r->tx, n, slots);
+		r->spsc_tx_held = k;
+		shmring__fast_update(r);
+	}
+	if (!k)
+		tx_nothing(r);
+	return k;
+}
+
+void *shmring_reserve(shmring_t *r)
+{
+	void *slot;
+
+	return shmring_reserve_burst(r, 1, &slot) ? slot : NULL;
+}
+
+int shmring_commit_burst(shmring_t *r, unsigned n)
+{
+	int rc;
+
+	if (!r)
+		return -EINVAL;
+	rc = zc_tx_check(r);
+	if (rc)
+		return rc;
+	if (r->hdr.kind != SHMRING_KIND_SPSC) {
+		rc = r->ops.commit(&r->mtx, n);
+		if (rc == 0 || rc == -SHMRING_EDROPPED)
+			shmring__ec_notify(&r->not_empty, &r->mtx.prod->wakes);
+		return rc;
+	}
+	if (n == 0 || n > r->spsc_tx_held)
+		return -EINVAL;
+	shmring__spsc_commit(&r->tx, n);
+	r->spsc_tx_held = 0;
+	shmring__fast_update(r);
+	shmring__ec_notify(&r->not_empty, &r->tx.prod->wakes);
+	return 0;
+}
+
+int shmring_commit(shmring_t *r)
+{
+	return shmring_commit_burst(r, 1);
+}
+
+unsigned shmring_peek_burst(shmring_t *r, unsigned n, const void **slots)
+{
+	unsigned k;
+
+	if (!r || !slots || n == 0 || zc_rx_check(r))
+		return 0;
+	if (r->hdr.kind != SHMRING_KIND_SPSC) {
+		k = r->ops.peek(&r->mrx, n, slots);
+		if (k && SHMRING_UNLIKELY(r->stall_since))
+			shmring__stall_end(r);
+	} else if (r->spsc_rx_held) {
+		return shmring__spsc_peek(&r->rx, n < r->spsc_rx_held ? n : r->spsc_rx_held, slots);
+	} else {
+		k = shmring__spsc_peek(&r->rx, n, slots);
+		r->spsc_rx_held = k;
+		shmring__fast_update(r);
+	}
+	if (!k)
+		rx_nothing(r);
+	return k;
+}
+
+const void *shmring_peek(shmring_t *r)
+{
+	const void *slot;
+
+	return shmring_peek_burst(r, 1, &slot) ? slot : NULL;
+}
+
+int shmring_release_burst(shmring_t *r, unsigned n)
+{
+	int rc;
+
+	if (!r)
+		return -EINVAL;
+	rc = zc_rx_check(r);
+	if (rc)
+		return rc;
+	if (r->hdr.kind != SHMRING_KIND_SPSC) {
+		rc = r->ops.release(&r->mrx, n);
+		if (rc == 0)
+			freed(r, n, &r->mrx.cons->wakes);
+		return rc;
+	}
+	if (n == 0 || n > r->spsc_rx_held)
+		return -EINVAL;
+	shmring__spsc_release(&r->rx, n);
+	r->spsc_rx_held = 0;
+	shmring__fast_update(r);
+	freed(r, n, &r->rx.cons->wakes);
+	return 0;
+}
+
+int shmring_release(shmring_t *r)
+{
+	return shmring_release_burst(r, 1);
+}

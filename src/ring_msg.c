@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * src/ring_msg.c - sending and receiving on the message ring
+ * (SHMRING_KIND_MSG): copies, bursts and bulks, blocking and timed forms,
+ * zero-copy.
+ */
+#include "src/internal.h"
+
+uint64_t shmring_msg_span(size_t len)
+{
+	return shmring__rec_span(len);
+}
+
+static int msg_tx_check(const shmring_t *r)
+{
+	if (r->hdr.kind != SHMRING_KIND_MSG)
+		return -SHMRING_EKIND;
+	if (!(r->role & SHMRING_PRODUCER))
+		return -EPERM;
+	return r->qtx.held ? -EBUSY : 0;
+}
+
+static int msg_rx_check(const shmring_t *r)
+{
+	if (r->hdr.kind != SHMRING_KIND_MSG)
+		return -SHMRING_EKIND;
+	if (!(r->role & SHMRING_CONSUMER))
+		return -EPERM;
+	return r->qrx.held ? -EBUSY : 0;
+}
+
+/* A view's corrupt flag, reported once (see ring_fixed.c). */
+static bool corrupt_once(struct shmring_msgring *v)
+{
+	bool c = v->corrupt;
+
+	v->corrupt = false;
+	return c;
+}
+
+/* Checks done: send m[0..n); the count, or 0 / -EMSGSIZE / -EPIPE. */
+static int msg_send_n(shmring_t *r, const struct shmring_msgvec *m, unsigned n, bool all)
+{
+	int k;
+
+	if (shmring__tx_gone(r))
+		return -EPIPE;
+	k = shmring__msg_send(&r->qtx, m, n, all);
+	if (k > 0) {
+		shmring__ec_notify(&r->not_empty, &r->qtx.prod->wakes);
+		if (SHMRING_UNLIKELY(r->stall_since))
+			shmring__stall_end(r);
+	}
+	return k;
+}
+
+/* Checks done: receive into m[0..n); the count, or 0 / -EMSGSIZE / -EUCLEAN. */
+static int msg_recv_n(shmring_t *r, struct shmring_msgvec *m, unsigned n, bool all)
+{
+	int k = shmring__msg_recv(&r->qrx, m, n, all);
+
+	if (k > 0) {
+		shmring__ec_notify_batched(&r->not_full, (uint64_t)k, r->nf_batch,
+					   &r->qrx.cons->wakes);
+		if (SHMRING_UNLIKELY(r->stall_since))
+			shmring__stall_end(r);
+	}
+	return k;
+}
+
+/* Nothing sent: why (-EAGAIN: no room for now). */
+static int msg_tx_nothing(shmring_t *r)
+{
+	int rc;
+
+	if (corrupt_once(&r->qtx))
+		return -SHMRING_ECORRUPT;
+	rc = shmring__peer_idle(r, SHMRING_PRODUCER);
+	return rc < 0 ? rc : -EAGAIN;
+}
+
+/* Nothing received: -EPIPE at end-of-stream, else -EAGAIN. */
+static int msg_rx_nothing(shmring_t *r)
+{
+	int rc;
+
+	shmring__flush_freed(r);
+	if (corrupt_once(&r->qrx))
+		return -SHMRING_ECORRUPT;
+	rc = shmring__rx_eos(r);
+	if (rc < 0)
+		return rc;
+	rc = shmring__peer_idle(r, SHMRING_CONSUMER);
+	return rc < 0 ? rc : -EAGAIN;
+}
+
+int shmring_msg_try_send(shmring_t *r, const void *buf, size_t len, uint32_t type)
+{
+	struct shmring_msgvec m = {.buf = (void *)(uintptr_t)buf, .len = len, .type = type};
+	uint64_t d;
+	int rc = msg_tx_check(r);
+
+	if (rc)
+		return rc;
+	d = r->qtx.dropped;
+	rc = msg_send_n(r, &m, 1, true);
+	if (rc > 0)
+		return r->qtx.dropped != d ? -SHMRING_EDROPPED : 0;
+	return rc < 0 ? rc : msg_tx_nothing(r);
+}
+
+ssize_t shmring_msg_try_recv(shmring_t *r, void *buf, size_t cap, uint32_t *type)
+{
+	struct shmring_msgvec m = {.buf = buf, .len = cap, .type = 0};
+	int rc = msg_rx_check(r);
+
+	if (rc)
+		return rc;
+	rc = msg_recv_n(r, &m, 1, true);
+	if (rc <= 0) {
+		if (rc == -EUCLEAN)
+			corrupt_once(&r->qrx);
+		return rc < 0 ? rc : msg_rx_nothing(r);
+	}
+	if (type)
+		*type = m.type;
+	return (ssize_t)m.len;
+}
+
+struct msg_op {
+	shmring_t *r;
+	struct shmring_msgvec m;
+};
+
+static int attempt_msg_send(void *ctx)
+{
+	struct msg_op *o = ctx;
+	int k = msg_send_n(o->r, &o->m, 1, true);
+
+	if (k)
+		return k;
+	return corrupt_once(&o->r->qtx) ? -SHMRING_ECORRUPT : 0;
+}
+
+static int attempt_msg_recv(void *ctx)
+{
+	struct msg_op *o = ctx;
+	int k = msg_recv_n(o->r, &o->m, 1, true);
+
+	if (k)
+		return k;
+	shmring__flush_freed(o->r);
+	if (corrupt_once(&o->r->qrx))
+		return -SHMRING_ECORRUPT;
+	return shmring__rx_eos(o->r);
+}
+
+static int check_msg_send(void *ctx)
+{
+	return shmring__peer_check(((struct msg_op *)ctx)->r, SHMRING_PRODUCER);
+}
+
+static int check_msg_recv(void *ctx)
+{
+	return shmring__peer_check(((struct msg_op *)ctx)->r, SHMRING_CONSUMER);
+}
+
+int shmring_msg_send(shmring_t *r, const void *buf, size_t len, uint32_t type, uint64_t deadline)
+{
+	struct msg_op o = {.r = r, .m = {.buf = (void *)(uintptr_t)buf, .len = len, .type = type}};
+	struct shmring_wait_ops ops = {.attempt = attempt_msg_send, .check = check_msg_send,
+				       .ctx = &o};
+	uint64_t d;
+	int rc = msg_tx_check(r);
+
+	if (rc)
+		return rc;
+	if (len > r->hdr.slot_size)
+		return -EMSGSIZE;
+	ops.check_ns = shmring__recovery_ns(r);
+	d = r->qtx.dropped;
+	rc = shmring__wait(&r->wait, &r->not_full, &ops, deadline,
+			   &shmring__prod_side(r->base)->waits);
+	if (rc < 0)
+		return rc;
+	return r->qtx.dropped != d ? -SHMRING_EDROPPED : 0;
+}
+
+ssize_t shmring_msg_recv(shmring_t *r, void *buf, size_t cap, uint32_t *type, uint64_t deadline)
+{
+	struct msg_op o = {.r = r, .m = {.buf = buf, .len = cap, .type = 0}};
+	struct shmring_wait_ops ops = {.attempt = attempt_msg_recv, .check = check_msg_recv,
+				       .ctx = &o};
+	int rc = msg_rx_check(r);
+
+	if (rc)
+		return rc;
+	ops.check_ns = shmring__recovery_ns(r);
+	rc = shmring__wait(&r->wait, &r->not_empty, &ops, deadline,
+			   &shmring__cons_side(r->base)->waits);
+	if (r->stall_since)
+		shmring__stall_end(r);
+	if (rc < 0)
+		return rc;
+	if (type)
+		*type = o.m.type;
+	return (ssize_t)o.m.len;
+}
+
+void *shmring_msg_reserve(shmring_t *r, size_t len)
+{
+	void *p;
+
+	if (!r || msg_tx_check(r) || shmring__tx_gone(r))
+		return NULL;
+	p = shmring__msg_reserve(&r->qtx, len);
+	if (!p && len <= r->hdr.slot_size)
+		msg_tx_nothing(r);
+	return p;
+}
+
+int shmring_msg_commit(shmring_t *r, uint32_t type)
+{
+	int rc;
+
+	if (!r)
+		return -EINVAL;
+	if (r->hdr.kind != SHMRING_KIND_MSG)
+		return -SHMRING_EKIND;
+	if (!(r->role & SHMRING_PRODUCER))
+		return -EPERM;
+	rc = shmring__msg_commit(&r->qtx, type);
+	if (rc == 0 || rc == -SHMRING_EDROPPED)
+		shmring__ec_notify(&r->not_empty, &r->qtx.prod->wakes);
+	return rc;
+}
+
+const void *shmring_msg_peek(shmring_t *r, size_t *len, uint32_t *type)
+{
+	const void *p;
+
+	if (!r || r->hdr.kind != SHMRING_KIND_MSG || !(r->role & SHMRING_CONSUMER))
+		return NULL;
+	p = shmring__msg_peek(&r->qrx, len, type);
+	if (!p)
+		msg_rx_nothing(r);
+	else if (SHMRING_UNLIKELY(r->stall_since))
+		shmring__stall_end(r);
+	return p;
+}
+
+int shmring_msg_release(shmring_t *r)
+{
+	int rc;
+
+	if (!r)
+		return -EINVAL;
+	if (r->hdr.kind != SHMRING_KIND_MSG)
+		return -SHMRING_EKIND;
+	if (!(r->role & SHMRING_CONSUMER))
+		return -EPERM;
+	rc = shmring__msg_release(&r->qrx);
+	if (rc == 0)
+		shmring__ec_notify_batched(&r->not_full, 1, r->nf_batch, &r->qrx.cons->wakes);
+	return rc;
+}
+
+unsigned shmring_msg_try_send_burst(shmring_t *r, const struct shmring_msgvec *v, unsigned n)
+{
+	int k;
+
+	if (!r || !v || msg_tx_check(r))
+		return 0;
+	if (n > INT32_MAX)
+		n = INT32_MAX; /* the count must fit the int the core returns */
+	k = msg_send_n(r, v, n, false);
+	if (k == 0)
+		msg_tx_nothing(r);
+	return k > 0 ? (unsigned)k : 0;
+}
+
+unsigned shmring_msg_try_send_bulk(shmring_t *r, const struct shmring_msgvec *v, unsigned n)
+{
+	int k;
+
+	if (!r || !v || n > INT32_MAX || msg_tx_check(r))
+		return 0;
+	k = msg_send_n(r, v, n, true);
+	if (k == 0)
+		msg_tx_nothing(r);
+	return k > 0 ? (unsigned)k : 0;
+}
+
+unsigned shmring_msg_try_recv_burst(shmring_t *r, struct shmring_msgvec *v, unsigned n)
+{
+	int k;
+
+	if (!r || !v || msg_rx_check(r))
+		return 0;
+	if (n > INT32_MAX)
+		n = INT32_MAX; /* the count must fit the int the core returns */
+	k = msg_recv_n(r, v, n, false);
+	if (k <= 0)
+		msg_rx_nothing(r);
+	return k > 0 ? (unsigned)k : 0;
+}
+
+unsigned shmring_msg_try_recv_bulk(shmring_t *r, struct shmring_msgvec *v, unsigned n)
+{
+	int k;
+
+	if (!r || !v || n > INT32_MAX || msg_rx_check(r))
+		return 0;
+	k = msg_recv_n(r, v, n, true);
+	if (k <= 0)
+		msg_rx_nothing(r);
+	return k > 0 ? (unsigned)k : 0;
+}

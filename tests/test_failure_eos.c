@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_failure_eos: end-of-stream and EPIPE, for every kind (SPSC, MPSC,
+ * SPMC, MPMC, message ring with one and with many of each role), each
+ * participant a separate process (tests/failure_helpers.h):
+ *
+ *   - a consumer blocked in recv with no deadline gets the k messages the
+ *     only producer sent, then -EPIPE within a second of the producer's
+ *     close, or of its SIGKILL (a zombie: nobody reaps it during the test);
+ *     try_recv then says -EPIPE too, and info.producers_gone is set;
+ *   - a producer attaching after end-of-stream lets the consumer go on (it
+ *     blocks again, gets the new messages, then -EPIPE again);
+ *   - a producer blocked in send on a full ring gets -EPIPE within a second
+ *     of the only consumer's close or SIGKILL, and is not killed by SIGPIPE;
+ *     a consumer attaching later finds the messages and lets it go on;
+ *   - before any consumer attached (or any producer), nothing is "gone": a
+ *     producer fills the ring (-EAGAIN, -ETIMEDOUT, never -EPIPE) and a
+ *     consumer waits.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "failure_helpers.h"
+
+#define K         8u                             /* messages a test ring holds */
+#define PROMPT_NS (1000 * FH_MS * TEST_SLOWDOWN) /* "promptly": within a second */
+
+static uint64_t since(uint64_t t0, uint64_t t1)
+{
+	return t1 > t0 ? t1 - t0 : 0;
+}
+
+/* The op in progress must still be blocked after `ms`. */
+static void still_blocked(struct fh_agent *ag, unsigned ms, const char *what)
+{
+	test_sleep_ms(ms);
+	if (fh_agent_done(ag))
+		fail_msg("%s returned %lld instead of waiting", what, (long long)ag->rc);
+}
+
+/* Producers gone: the consumer drains, then sees -EPIPE; a new producer revives it. */
+static void eos_after(int id, bool kill_it)
+{
+	const char *name = test_ring_name(fh_kind(id)->tag);
+	shmring_t *obs;
+	struct fh_agent *c, *p, *p2;
+	struct shmring_info in;
+	uint64_t t_gone;
+	int64_t rc;
+
+	fh_limit(120);
+	obs = fh_create(name, id, K, 0, SHMRING_OBSERVER);
+	c = fh_agent_new(name, id, NULL);
+	assert_int_equal(fh_agent_call(c, FH_OPEN, SHMRING_CONSUMER, 0), 0);
+	/* No producer has ever attached: a receive waits (no end-of-stream yet). */
+	assert_int_equal(fh_agent_call(c, FH_RECV, 100, 0), -ETIMEDOUT);
+	in = fh_info(obs);
+	assert_false(in.producers_gone);
+	fh_agent_start(c, FH_RECV_UNTIL_ERR, 0, FH_NO_DEADLINE);
+	still_blocked(c, 50, "recv before any producer attached");
+
+	p = fh_agent_new(name, id, NULL);
+	assert_int_equal(fh_agent_call(p, FH_OPEN, SHMRING_PRODUCER, 0), 0);
+	/* Three ringfuls: the producer blocks on a full ring on the way. */
+	assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 3 * K), 0);
+	assert_int_equal(p->out[0], 3 * K);
+	if (kill_it) {
+		t_gone = test_now_ns();
+		fh_agent_kill(p, false); /* left a zombie: dead all the same */
+	} else {
+		assert_int_equal(fh_agent_call(p, FH_CLOSE, 0, 0), 0);
+		t_gone = p->t_start;
+	}
+	rc = fh_agent_result(c, 10000);
+	print_message("%s %s: consumer got %llu messages, then %lld (%s) %.3f ms after the "
+	              "producer went\n",
+	              fh_kind(id)->tag, kill_it ? "kill" : "close", (unsigned long long)c->out[0],
+	              (long long)rc, shmring_strerror((int)rc),
+	              (double)since(t_gone, c->t_end) / 1e6);
+	assert_int_equal(rc, -EPIPE);
+	assert_int_equal(c->out[0], 3 * K);
+	assert_true(c->out[1]);
+	assert_true(c->out[4]); /* 0, 1, 2, ... in order */
+	if (since(t_gone, c->t_end) > PROMPT_NS)
+		fail_msg("-EPIPE came %.3f ms after the producer went",
+		         (double)since(t_gone, c->t_end) / 1e6);
+	/* A try call at end-of-stream says so too, and so does info. */
+	assert_int_equal(fh_agent_call(c, FH_TRY_RECV, 0, 0), -EPIPE);
+	in = fh_info(obs);
+	assert_true(in.producers_gone);
+	assert_int_equal(in.producers, 0);
+
+	/* A producer attaching later lets the consumer go on. */
+	p2 = fh_agent_new(name, id, NULL);
+	assert_int_equal(fh_agent_call(p2, FH_OPEN, SHMRING_PRODUCER, 0), 0);
+	in = fh_info(obs);
+	assert_false(in.producers_gone);
+	fh_agent_start(c, FH_RECV_UNTIL_ERR, 1000, FH_NO_DEADLINE);
+	still_blocked(c, 50, "recv with a new producer attached");
+	assert_int_equal(fh_agent_call(p2, FH_SEND_N, 1000, 5), 0);
+	assert_int_equal(fh_agent_call(p2, FH_CLOSE, 0, 0), 0);
+	rc = fh_agent_result(c, 10000);
+	assert_int_equal(rc, -EPIPE);
+	assert_int_equal(c->out[0], 5);
+	assert_true(c->out[1]);
+	assert_true(c->out[4]);
+	assert_int_equal(since(p2->t_start, c->t_end) <= PROMPT_NS, 1);
+	assert_int_equal(fh_agent_exit(c), 0);
+	assert_int_equal(fh_agent_exit(p2), 0);
+	fh_close(obs);
+}
+
+static void eos_close(int id)
+{
+	eos_after(id, false);
+}
+
+static void eos_kill(int id)
+{
+	eos_after(id, true);
+}
+
+/* Consumers gone: a producer blocked on a full ring gets -EPIPE, not SIGPIPE. */
+static void epipe_after(int id, bool kill_it)
+{
+	const char *name = test_ring_name(fh_kind(id)->tag);
+	shmring_t *obs;
+	struct fh_agent *c, *c2, *p;
+	struct shmring_info in;
+	uint64_t t_gone;
+	int64_t rc;
+	int status;
+
+	fh_limit(120);
+	obs = fh_create(name, id, K, 0, SHMRING_OBSERVER);
+	c = fh_agent_new(name, id, NULL);
+	p = fh_agent_new(name, id, NULL);
+	assert_int_equal(fh_agent_call(c, FH_OPEN, SHMRING_CONSUMER, 0), 0);
+	assert_int_equal(fh_agent_call(p, FH_OPEN, SHMRING_PRODUCER, 0), 0);
+	assert_int_equal(fh_agent_call(p, FH_FILL, 0, 0), -EAGAIN);
+	assert_int_equal(p->out[0], K);
+	fh_agent_start(p, FH_SEND, K, FH_NO_DEADLINE);
+	still_blocked(p, 50, "send on a full ring");
+	if (kill_it) {
+		t_gone = test_now_ns();
+		fh_agent_kill(c, false); /* a zombie until the end of the test */
+	} else {
+		assert_int_equal(fh_agent_call(c, FH_CLOSE, 0, 0), 0);
+		t_gone = c->t_start;
+	}
+	rc = fh_agent_result(p, 10000);
+	print_message("%s %s: blocked send returned %lld (%s) %.3f ms after the consumer went\n",
+	              fh_kind(id)->tag, kill_it ? "kill" : "close", (long long)rc,
+	              shmring_strerror((int)rc), (double)since(t_gone, p->t_end) / 1e6);
+	assert_int_equal(rc, -EPIPE);
+	if (since(t_gone, p->t_end) > PROMPT_NS)
+		fail_msg("-EPIPE came %.3f ms after the consumer went",
+		         (double)since(t_gone, p->t_end) / 1e6);
+	assert_int_equal(fh_agent_call(p, FH_TRY_SEND, K, 0), -EPIPE);
+	in = fh_info(obs);
+	assert_true(in.consumers_gone);
+	assert_int_equal(in.consumers, 0);
+	/* The producer is alive: SIGPIPE was never raised (its default kills). */
+	assert_int_equal(waitpid(p->pid, &status, WNOHANG), 0);
+
+	/* A consumer attaching later finds the messages and lets the producer on. */
+	c2 = fh_agent_new(name, id, NULL);
+	assert_int_equal(fh_agent_call(c2, FH_OPEN, SHMRING_CONSUMER, 0), 0);
+	in = fh_info(obs);
+	assert_false(in.consumers_gone);
+	assert_int_equal(fh_agent_call(c2, FH_RECV_N, K, 1000), 0);
+	assert_int_equal(c2->out[0], K);
+	assert_true(c2->out[1]);
+	assert_int_equal(c2->out[2], 0);
+	assert_true(c2->out[4]);
+	assert_int_equal(fh_agent_call(p, FH_SEND, K, 1000), 0);
+	assert_int_equal(fh_agent_call(c2, FH_RECV, 1000, 0), 0);
+	assert_int_equal(c2->out[0], K);
+	assert_int_equal(fh_agent_exit(p), 0);
+	assert_int_equal(fh_agent_exit(c2), 0);
+	fh_close(obs);
+}
+
+static void epipe_close(int id)
+{
+	epipe_after(id, false);
+}
+
+static void epipe_kill(int id)
+{
+	epipe_after(id, true);
+}
+
+/* Until a consumer has attached, a producer may fill the ring: -EAGAIN, never -EPIPE. */
+static void before_consumer(int id)
+{
+	const char *name = test_ring_name(fh_kind(id)->tag);
+	shmring_t *obs;
+	struct fh_agent *c, *p;
+	struct shmring_info in;
+
+	fh_limit(60);
+	obs = fh_create(name, id, K, 0, SHMRING_OBSERVER);
+	p = fh_agent_new(name, id, NULL);
+	assert_int_equal(fh_agent_call(p, FH_OPEN, SHMRING_PRODUCER, 0), 0);
+	assert_int_equal(fh_agent_call(p, FH_FILL, 0, 0), -EAGAIN);
+	assert_int_equal(p->out[0], K);
+	assert_int_equal(fh_agent_call(p, FH_TRY_SEND, K, 0), -EAGAIN);
+	assert_int_equal(fh_agent_call(p, FH_SEND, K, 100), -ETIMEDOUT);
+	in = fh_info(obs);
+	assert_false(in.consumers_gone);
+	assert_false(in.producers_gone);
+	/* The producer leaves before any consumer came: the messages wait for one. */
+	assert_int_equal(fh_agent_exit(p), 0);
+	c = fh_agent_new(name, id, NULL);
+	assert_int_equal(fh_agent_call(c, FH_OPEN, SHMRING_CONSUMER, 0), 0);
+	assert_int_equal(fh_agent_call(c, FH_RECV_N, K, 1000), 0);
+	assert_int_equal(c->out[0], K);
+	assert_true(c->out[1]);
+	assert_int_equal(c->out[2], 0);
+	assert_true(c->out[4]);
+	/* Drained, and the producer has gone: end-of-stream. */
+	assert_int_equal(fh_agent_call(c, FH_RECV, 1000, 0), -EPIPE);
+	assert_int_equal(fh_agent_exit(c), 0);
+	fh_close(obs);
+}
+
+FH_PER_KIND(eos_close)
+FH_PER_KIND(eos_kill)
+FH_PER_KIND(epipe_close)
+FH_PER_KIND(epipe_kill)
+FH_PER_KIND(before_consumer)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    FH_KIND_TESTS(eos_close),  FH_KIND_TESTS(eos_kill),        FH_KIND_TESTS(epipe_close),
+	    FH_KIND_TESTS(epipe_kill), FH_KIND_TESTS(before_consumer),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,677 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_failure_hostile: state forged by a peer through its own mapping of the
+ * segment (shm_open + mmap, as any process with access can) is a clear error
+ * or is seen through, never a silent hang, and never a sticky error once the
+ * state is repaired (issue 7, items 7, 8 and 10). Victims are agents
+ * (tests/failure_helpers.h), each a separate process.
+ *
+ *   - SPSC slot stamp "from the future" with messages in the ring: a
+ *     blocking recv returns -SHMRING_ECORRUPT (not -ETIMEDOUT), a try_recv
+ *     says empty; after the stamp is put back, recv delivers every message.
+ *   - SPSC participant entry naming pid 1 (with its real start time, and
+ *     with a wrong one), or a live foreign pid with start_time 0: producer
+ *     opens succeed within a few seconds (pid 1 does not map the ring; a
+ *     start time still 0 long after the attach is not a live owner).
+ *   - A consumer position past the producer position (consumed 10, produced
+ *     4) is refused at open with -SHMRING_ECORRUPT for every kind, and a
+ *     repaired ring opens again.
+ *   - MPMC positions that jump far while processes are attached (producer
+ *     position 2^40 ahead, or consumer position 2^40 ahead): blocking send
+ *     and recv return -SHMRING_ECORRUPT, not -ETIMEDOUT; try calls say
+ *     full / empty; nothing moves; after repair, blocking calls work again.
+ *   - Message ring positions off the 16-byte record alignment (item 7),
+ *     forged while detached (one and many of each role) or while attached
+ *     (many): no crash, no bad record delivered, -SHMRING_ECORRUPT from
+ *     someone, and a working ring after repair.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "failure_helpers.h"
+#include "ringbuf/layout.h"
+
+#define ECORRUPT (-SHMRING_ECORRUPT)
+#define FAR      (UINT64_C(1) << 40)
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static double ms_of(const struct fh_agent *ag)
+{
+	return (double)(ag->t_end - ag->t_start) / 1e6;
+}
+
+/* The agent must still be alive (not killed by a signal). */
+static void alive(struct fh_agent *ag, const char *what)
+{
+	int status;
+	pid_t w = waitpid(ag->pid, &status, WNOHANG);
+
+	if (w == ag->pid) {
+		ag->reaped = true;
+		fail_msg("%s: the process died (%s %d)", what,
+		         WIFSIGNALED(status) ? "signal" : "exit",
+		         WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	}
+}
+
+/* --- SPSC stamp from the future ---------------------------------------------------- */
+
+static void test_spsc_future_stamp(void **state)
+{
+	const char *name = test_ring_name("future");
+	struct fh_agent *p, *c;
+	const struct shmring_hdr *h;
+	_Atomic uint64_t *stamp;
+	uint64_t orig;
+	shmring_t *obs;
+	size_t size;
+	void *base;
+	int64_t rc;
+
+	(void)state;
+	fh_limit(60);
+	obs = fh_create(name, FH_SPSC, 8, 0, SHMRING_OBSERVER);
+	p = fh_agent_new(name, FH_SPSC, NULL);
+	c = fh_agent_new(name, FH_SPSC, NULL);
+	assert_int_equal(fh_agent_call(p, FH_OPEN, SHMRING_PRODUCER, 0), 0);
+	assert_int_equal(fh_agent_call(c, FH_OPEN, SHMRING_CONSUMER, 0), 0);
+	assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 3), 0);
+	base = fh_map_ring(name, &size);
+	h = base;
+	stamp = (_Atomic uint64_t *)(void *)((char *)base + h->slots_off);
+	orig = atomic_load(stamp);
+	assert_int_equal(orig, 1);         /* position 0, published: stamp 0 + 1 */
+	atomic_store(stamp, orig + 5 * 8); /* five laps ahead */
+
+	rc = fh_agent_call(c, FH_RECV, 5000, 0);
+	print_message("recv over a stamp from the future: %lld (%s) after %.3f ms\n", (long long)rc,
+	              shmring_strerror((int)rc), ms_of(c));
+	assert_int_equal(rc, ECORRUPT);
+	assert_int_equal(fh_agent_call(c, FH_TRY_RECV, 0, 0), -EAGAIN);
+
+	/* Repaired: no sticky error, every message comes. */
+	atomic_store(stamp, orig);
+	assert_int_equal(fh_agent_call(c, FH_RECV_N, 3, 5000), 0);
+	assert_int_equal(c->out[0], 3);
+	assert_int_equal(c->out[2], 0);
+	assert_true(c->out[1] && c->out[4]);
+	assert_int_equal(fh_agent_call(c, FH_RECV, 100, 0), -ETIMEDOUT);
+	assert_int_equal(fh_agent_call(p, FH_SEND, 3, 1000), 0);
+	assert_int_equal(fh_agent_call(c, FH_RECV, 1000, 0), 0);
+	assert_int_equal(c->out[0], 3);
+	munmap(base, size);
+	fh_close(obs);
+}
+
+/* --- Forged participant entries ---------------------------------------------------- */
+
+/* Write a producer entry for `pid` into SPSC's sole producer entry. */
+static void forge_producer_entry(const char *name, pid_t pid, uint64_t start_time, uint32_t uid)
+{
+	size_t size;
+	void *base = fh_map_ring(name, &size);
+	struct shmring_part *e = &shmring__parts(base)[SHMRING_PART_SOLE_PRODUCER];
+
+	atomic_store(&e->start_time, start_time);
+	atomic_store(&e->attach_ns, realtime_ns());
+	atomic_store(&e->pidns, fh_pidns());
+	atomic_store(&e->uid, uid);
+	atomic_store(&e->gen, 1);
+	atomic_store(&e->owner,
+	             ((uint64_t)(uint32_t)pid << 32) | ((uint64_t)SHMRING_PRODUCER << 24) | 1u);
+	munmap(base, size);
+}
+
+/* A producer open succeeds within limit_ms (retrying after -EBUSY). */
+static void producer_opens(const char *name, unsigned limit_ms, const char *what)
+{
+	struct fh_agent *p = fh_agent_new(name, FH_SPSC, NULL);
+	uint64_t t0 = test_now_ns(), deadline = t0 + (uint64_t)limit_ms * TEST_SLOWDOWN * FH_MS;
+	unsigned tries = 0;
+	int64_t rc;
+
+	for (;;) {
+		rc = fh_agent_call(p, FH_OPEN, SHMRING_PRODUCER, 0);
+		tries++;
+		if (rc != -EBUSY || test_now_ns() > deadline)
+			break;
+		test_sleep_ms(50);
+	}
+	print_message("%s: producer open %lld (%s) after %u tries, %.3f ms\n", what, (long long)rc,
+	              shmring_strerror((int)rc), tries, (double)(test_now_ns() - t0) / 1e6);
+	if (rc != 0)
+		fail_msg("%s: producer open still %lld (%s) after %.1f s", what, (long long)rc,
+		         shmring_strerror((int)rc), (double)(test_now_ns() - t0) / 1e9);
+	assert_int_equal(fh_agent_call(p, FH_SEND, 0, 1000), 0);
+	assert_int_equal(fh_agent_exit(p), 0);
+}
+
+static void pid1_entry(bool real_start)
+{
+	const char *name = test_ring_name("pid1");
+	shmring_t *obs;
+	uint64_t st = real_start ? fh_start_time(1) : 12345;
+
+	fh_limit(60);
+	if (real_start && st == 0) {
+		print_message("cannot read /proc/1/stat\n");
+		skip();
+	}
+	/* With its real start time, only pid 1's mappings tell it apart from a
+	 * participant; where they cannot be read (EACCES: not root, or a
+	 * sandbox), nobody can tell, and the library must count it alive. */
+	if (real_start && access("/proc/1/maps", R_OK) == 0) {
+		FILE *f = fopen("/proc/1/maps", "r");
+		bool readable = f && fgetc(f) != EOF;
+
+		if (f)
+			fclose(f);
+		if (!readable) {
+			print_message("/proc/1/maps cannot be read here: pid 1 cannot be judged\n");
+			skip();
+		}
+	} else if (real_start) {
+		print_message("/proc/1/maps cannot be read here: pid 1 cannot be judged\n");
+		skip();
+	}
+	obs = fh_create(name, FH_SPSC, 8, 0, SHMRING_OBSERVER);
+	forge_producer_entry(name, 1, st, 0);
+	producer_opens(name, 3000,
+	               real_start ? "pid 1, its real start time" : "pid 1, a wrong start time");
+	fh_close(obs);
+}
+
+static void test_pid1_real_start(void **state)
+{
+	(void)state;
+	pid1_entry(true);
+}
+
+static void test_pid1_wrong_start(void **state)
+{
+	(void)state;
+	pid1_entry(false);
+}
+
+/* start_time 0 ("being filled in") with a live pid that never mapped the ring. */
+static void test_start0_foreign_pid(void **state)
+{
+	const char *name = test_ring_name("start0");
+	struct fh_agent *foreign;
+	shmring_t *obs;
+
+	(void)state;
+	fh_limit(60);
+	/* Forked before the ring exists: it has never mapped it. */
+	foreign = fh_agent_new(name, FH_SPSC, NULL);
+	obs = fh_create(name, FH_SPSC, 8, 0, SHMRING_OBSERVER);
+	forge_producer_entry(name, foreign->pid, 0, (uint32_t)geteuid());
+	producer_opens(name, 5000, "a live foreign pid with start_time 0");
+	alive(foreign, "the foreign process");
+	fh_close(obs);
+}
+
+/* shmring_info() of a ring through a fresh observer handle. */
+static struct shmring_info fh_info_of(const char *name)
+{
+	shmring_t *o = NULL;
+	struct shmring_info in;
+
+	memset(&in, 0, sizeof(in));
+	if (shmring_open(name, SHMRING_OBSERVER, &o) == 0) {
+		shmring_info(o, &in);
+		shmring_close(o);
+	}
+	return in;
+}
+
+/* --- Consumer position past the producer position ----------------------------------- */
+
+static void cons_past_prod(int id)
+{
+	const char *name = test_ring_name(fh_kind(id)->tag);
+	uint64_t unit = fh_is_msg(id) ? FH_MSG_SPAN : 1;
+	struct fh_agent *p, *c, *x;
+	struct shmring_side *ps, *cs;
+	shmring_t *obs;
+	size_t size;
+	void *base;
+	int64_t rc_c, rc_p;
+
+	fh_limit(60);
+	obs = fh_create(name, id, 16, 0, SHMRING_OBSERVER);
+	p = fh_agent_new(name, id, NULL);
+	c = fh_agent_new(name, id, NULL);
+	assert_int_equal(fh_agent_call(p, FH_OPEN, SHMRING_PRODUCER, 0), 0);
+	assert_int_equal(fh_agent_call(c, FH_OPEN, SHMRING_CONSUMER, 0), 0);
+	assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 4), 0);
+	assert_int_equal(fh_agent_call(c, FH_RECV_N, 4, 1000), 0);
+	assert_int_equal(fh_agent_exit(p), 0);
+	assert_int_equal(fh_agent_exit(c), 0);
+	fh_close(obs);
+
+	base = fh_map_ring(name, &size);
+	ps = shmring__prod_side(base);
+	cs = shmring__cons_side(base);
+	assert_int_equal(atomic_load(&ps->pos), 4 * unit);
+	assert_int_equal(atomic_load(&cs->pos), 4 * unit);
+	atomic_store(&cs->pos, 10 * unit); /* consumed 10, produced 4 */
+	x = fh_agent_new(name, id, NULL);
+	rc_c = fh_agent_call(x, FH_OPEN, SHMRING_CONSUMER, 0);
+	if (rc_c == 0)
+		fh_agent_call(x, FH_CLOSE, 0, 0);
+	rc_p = fh_agent_call(x, FH_OPEN, SHMRING_PRODUCER, 0);
+	if (rc_p == 0)
+		fh_agent_call(x, FH_CLOSE, 0, 0);
+	print_message("%s consumed 10 produced 4: consumer open %lld, producer open %lld\n",
+	              fh_kind(id)->tag, (long long)rc_c, (long long)rc_p);
+	if (rc_c == 0 && rc_p == 0) {
+		/* Accepted: show what the ring does then (a jam, in issue 7). */
+		struct fh_agent *y = fh_agent_new(name, id, NULL);
+		struct shmring_info in;
+		int64_t s1, s2, r1;
+
+		assert_int_equal(fh_agent_call(x, FH_OPEN, SHMRING_PRODUCER, 0), 0);
+		assert_int_equal(fh_agent_call(y, FH_OPEN, SHMRING_CONSUMER, 0), 0);
+		in = fh_info_of(name);
+		s1 = fh_agent_call(x, FH_TRY_SEND, 4, 0);
+		s2 = fh_agent_call(x, FH_SEND, 5, 200);
+		r1 = fh_agent_call(y, FH_RECV, 200, 0);
+		print_message(
+		    "  accepted: count %llu (produced %llu consumed %llu); try_send %lld, "
+		    "send %lld, recv %lld\n",
+		    (unsigned long long)(in.produced - in.consumed),
+		    (unsigned long long)in.produced, (unsigned long long)in.consumed, (long long)s1,
+		    (long long)s2, (long long)r1);
+		/*
+		 * One producer may die between committing records and publishing
+		 * its position, so a consumer ahead of it by less than a ring is
+		 * possible there, and the next producer resumes at the consumer.
+		 * The message ring takes that reading (SPSC checks the stamps
+		 * and refuses); it must then work, not jam.
+		 */
+		if (id == FH_MSG1) {
+			assert_int_equal(s1, 0);
+			assert_int_equal(s2, 0);
+			assert_int_equal(r1, 0);
+			assert_int_equal(y->out[0], 4);
+			assert_int_equal(fh_agent_call(y, FH_RECV, 200, 0), 0);
+			assert_int_equal(y->out[0], 5);
+		}
+		fh_agent_call(x, FH_CLOSE, 0, 0);
+		fh_agent_exit(y);
+		if (id == FH_MSG1) {
+			munmap(base, size);
+			return;
+		}
+	}
+	if (!(id == FH_MSG1 && rc_c == 0 && rc_p == 0)) {
+		assert_int_equal(rc_c, ECORRUPT);
+		assert_int_equal(rc_p, ECORRUPT);
+	}
+
+	/* Repaired: it opens and works. */
+	atomic_store(&cs->pos, 4 * unit);
+	p = fh_agent_new(name, id, NULL);
+	c = fh_agent_new(name, id, NULL);
+	assert_int_equal(fh_agent_call(p, FH_OPEN, SHMRING_PRODUCER, 0), 0);
+	assert_int_equal(fh_agent_call(c, FH_OPEN, SHMRING_CONSUMER, 0), 0);
+	assert_int_equal(fh_agent_call(p, FH_SEND, 4, 1000), 0);
+	assert_int_equal(fh_agent_call(c, FH_RECV, 1000, 0), 0);
+	assert_int_equal(c->out[0], 4);
+	munmap(base, size);
+}
+
+/* --- MPMC positions jumping far while attached --------------------------------------- */
+
+/* The positions must be where the test left them. */
+static void unmoved(struct shmring_side *ps, struct shmring_side *cs, uint64_t pp, uint64_t cp,
+                    const char *what)
+{
+	if (atomic_load(&ps->pos) != pp || atomic_load(&cs->pos) != cp)
+		fail_msg("%s: calls on a corrupt ring moved the positions: producer %llu -> %llu, "
+		         "consumer %llu -> %llu",
+		         what, (unsigned long long)pp, (unsigned long long)atomic_load(&ps->pos),
+		         (unsigned long long)cp, (unsigned long long)atomic_load(&cs->pos));
+}
+
+/* Repaired: the same handles work again, blocking calls included. */
+static void works_after_repair(struct fh_agent *p, struct fh_agent *c, uint64_t *seq)
+{
+	assert_int_equal(fh_agent_call(c, FH_RECV, 100, 0), -ETIMEDOUT);
+	assert_int_equal(fh_agent_call(p, FH_SEND, (int64_t)*seq, 1000), 0);
+	assert_int_equal(fh_agent_call(c, FH_RECV, 1000, 0), 0);
+	assert_int_equal(c->out[0], *seq);
+	assert_true(c->out[1]);
+	(*seq)++;
+}
+
+/*
+ * The producer position far ahead (more in flight than the ring holds):
+ * consumers and producers both read it, both must say corrupt, and move
+ * nothing.
+ */
+static void prod_ahead(struct fh_agent *p, struct fh_agent *c, struct shmring_side *ps,
+                       struct shmring_side *cs, uint64_t far, const char *what, uint64_t *seq)
+{
+	uint64_t pp = atomic_load(&ps->pos), cp = atomic_load(&cs->pos);
+	int64_t rc_r, rc_s;
+
+	atomic_store(&ps->pos, pp + far);
+	rc_r = fh_agent_call(c, FH_RECV, 3000, 0);
+	print_message("%s: recv %lld (%s) after %.3f ms\n", what, (long long)rc_r,
+	              shmring_strerror((int)rc_r), ms_of(c));
+	rc_s = fh_agent_call(p, FH_SEND, (int64_t)*seq, 3000);
+	print_message("%s: send %lld (%s) after %.3f ms\n", what, (long long)rc_s,
+	              shmring_strerror((int)rc_s), ms_of(p));
+	if (rc_s == 0)
+		fail_msg(
+		    "%s: send returned 0: the message went to position %llu, with the consumers "
+		    "at %llu (now producer %llu)",
+		    what, (unsigned long long)(pp + far), (unsigned long long)cp,
+		    (unsigned long long)atomic_load(&ps->pos));
+	assert_int_equal(rc_r, ECORRUPT);
+	assert_int_equal(rc_s, ECORRUPT);
+	assert_int_equal(fh_agent_call(c, FH_TRY_RECV, 0, 0), -EAGAIN);
+	assert_int_equal(fh_agent_call(p, FH_TRY_SEND, (int64_t)*seq, 0), -EAGAIN);
+	unmoved(ps, cs, pp + far, cp, what);
+	atomic_store(&ps->pos, pp);
+	works_after_repair(p, c, seq);
+}
+
+/*
+ * The consumer position far ahead of the producer's: consumers say corrupt
+ * at once. A producer with many consumers judges room by the slot words
+ * alone, so it may fill the ring (those messages are delivered after the
+ * repair); once it has to wait, it must say corrupt too.
+ */
+static void cons_ahead(struct fh_agent *p, struct fh_agent *c, struct shmring_side *ps,
+                       struct shmring_side *cs, uint64_t far, const char *what, uint64_t *seq)
+{
+	uint64_t pp = atomic_load(&ps->pos), cp = atomic_load(&cs->pos), filled;
+	int64_t rc;
+
+	atomic_store(&cs->pos, cp + far);
+	rc = fh_agent_call(c, FH_RECV, 3000, 0);
+	print_message("%s: recv %lld (%s) after %.3f ms\n", what, (long long)rc,
+	              shmring_strerror((int)rc), ms_of(c));
+	assert_int_equal(rc, ECORRUPT);
+	assert_int_equal(fh_agent_call(c, FH_TRY_RECV, 0, 0), -EAGAIN);
+	unmoved(ps, cs, pp, cp + far, what);
+	rc = fh_agent_call(p, FH_FILL, (int64_t)*seq, 0);
+	filled = p->out[0];
+	print_message("%s: the producer sent %llu, then %lld (%s)\n", what,
+	              (unsigned long long)filled, (long long)rc, shmring_strerror((int)rc));
+	assert_true(filled <= 8);
+	rc = fh_agent_call(p, FH_SEND, (int64_t)(*seq + filled), 3000);
+	print_message("%s: then a blocking send %lld (%s) after %.3f ms\n", what, (long long)rc,
+	              shmring_strerror((int)rc), ms_of(p));
+	assert_int_equal(rc, ECORRUPT);
+	unmoved(ps, cs, pp + filled, cp + far, what);
+	atomic_store(&cs->pos, cp);
+	assert_int_equal(fh_agent_call(c, FH_RECV_N, (int64_t)filled, 1000), 0);
+	assert_int_equal(c->out[0], filled);
+	if (filled) {
+		assert_int_equal(c->out[2], *seq);
+		assert_true(c->out[1] && c->out[4]);
+	}
+	*seq += filled;
+	works_after_repair(p, c, seq);
+}
+
+static void positions_jump(uint64_t far, const char *how, bool cons_too)
+{
+	const char *name = test_ring_name("jump");
+	struct fh_agent *p, *c;
+	struct shmring_side *ps, *cs;
+	uint64_t seq = 2;
+	shmring_t *obs;
+	size_t size;
+	void *base;
+	char what[128];
+
+	fh_limit(90);
+	obs = fh_create(name, FH_MPMC, 8, 0, SHMRING_OBSERVER);
+	p = fh_agent_new(name, FH_MPMC, NULL);
+	c = fh_agent_new(name, FH_MPMC, NULL);
+	assert_int_equal(fh_agent_call(p, FH_OPEN, SHMRING_PRODUCER, 0), 0);
+	assert_int_equal(fh_agent_call(c, FH_OPEN, SHMRING_CONSUMER, 0), 0);
+	assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 2), 0);
+	assert_int_equal(fh_agent_call(c, FH_RECV_N, 2, 1000), 0);
+	base = fh_map_ring(name, &size);
+	ps = shmring__prod_side(base);
+	cs = shmring__cons_side(base);
+
+	snprintf(what, sizeof(what), "producer position %s ahead", how);
+	prod_ahead(p, c, ps, cs, far, what, &seq);
+	if (cons_too) {
+		snprintf(what, sizeof(what), "consumer position %s ahead", how);
+		cons_ahead(p, c, ps, cs, far, what, &seq);
+	}
+	munmap(base, size);
+	assert_int_equal(fh_agent_exit(p), 0);
+	assert_int_equal(fh_agent_exit(c), 0);
+	fh_close(obs);
+}
+
+/* A jump of 2^17 laps and 3 slots: the slot words disagree with it too. */
+static void test_mpmc_positions_jump(void **state)
+{
+	(void)state;
+	positions_jump((UINT64_C(1) << 20) + 3, "2^20 + 3", true);
+}
+
+/*
+ * 2^40 positions on an 8-slot ring is 2^37 laps, 0 modulo the 2^32 laps a
+ * slot word tells apart: the slots look exactly as they should at the forged
+ * position, and only the positions themselves show the forgery.
+ */
+static void test_mpmc_positions_jump_lap_alias(void **state)
+{
+	(void)state;
+	positions_jump(FAR, "2^40 (a multiple of 2^32 laps)", false);
+}
+
+/* --- Message ring positions off the record alignment ---------------------------------- */
+
+/* 7 records through the ring; the positions then stand 7 records in. */
+static void seven_records(const char *name, int id, struct fh_agent *p, struct fh_agent *c)
+{
+	(void)name;
+	(void)id;
+	assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 7), 0);
+	assert_int_equal(fh_agent_call(c, FH_RECV_N, 7, 1000), 0);
+	assert_int_equal(c->out[0], 7);
+}
+
+/* After repair, fresh processes use the ring normally. */
+static void works_again(const char *name, int id, uint64_t first)
+{
+	struct fh_agent *p = fh_agent_new(name, id, NULL), *c = fh_agent_new(name, id, NULL);
+
+	assert_int_equal(fh_agent_call(p, FH_OPEN, SHMRING_PRODUCER, 0), 0);
+	assert_int_equal(fh_agent_call(c, FH_OPEN, SHMRING_CONSUMER, 0), 0);
+	assert_int_equal(fh_agent_call(p, FH_SEND_N, (int64_t)first, 6), 0); /* 8 fit */
+	assert_int_equal(fh_agent_call(c, FH_RECV_N, 6, 1000), 0);
+	assert_int_equal(c->out[2], first);
+	assert_true(c->out[1] && c->out[4]);
+	assert_int_equal(fh_agent_exit(p), 0);
+	assert_int_equal(fh_agent_exit(c), 0);
+}
+
+/*
+ * Positions 8 bytes off the record alignment, forged while nobody is
+ * attached: whoever attaches next must notice (at open or on its first
+ * blocking call), never crash, never deliver a bad record.
+ */
+static void msg_misaligned_detached(int id)
+{
+	const char *name = test_ring_name(fh_kind(id)->tag);
+	struct fh_agent *p, *c;
+	struct shmring_side *ps, *cs;
+	int64_t rc_po, rc_co, rc_s = 1, rc_r = 1;
+	uint64_t pp, cp;
+	shmring_t *obs;
+	size_t size;
+	void *base;
+
+	fh_limit(60);
+	obs = fh_create(name, id, 8, 0, SHMRING_OBSERVER);
+	p = fh_agent_new(name, id, NULL);
+	c = fh_agent_new(name, id, NULL);
+	assert_int_equal(fh_agent_call(p, FH_OPEN, SHMRING_PRODUCER, 0), 0);
+	assert_int_equal(fh_agent_call(c, FH_OPEN, SHMRING_CONSUMER, 0), 0);
+	seven_records(name, id, p, c);
+	assert_int_equal(fh_agent_exit(p), 0);
+	assert_int_equal(fh_agent_exit(c), 0);
+	fh_close(obs);
+
+	base = fh_map_ring(name, &size);
+	ps = shmring__prod_side(base);
+	cs = shmring__cons_side(base);
+	pp = atomic_load(&ps->pos);
+	cp = atomic_load(&cs->pos);
+	atomic_store(&ps->pos, pp + 8);
+	atomic_store(&cs->pos, cp + 8);
+	p = fh_agent_new(name, id, NULL);
+	c = fh_agent_new(name, id, NULL);
+	rc_po = fh_agent_call(p, FH_OPEN, SHMRING_PRODUCER, 0);
+	rc_co = fh_agent_call(c, FH_OPEN, SHMRING_CONSUMER, 0);
+	if (rc_po == 0) {
+		rc_s = fh_agent_call(p, FH_SEND, 7, 1000);
+		alive(p, "send at misaligned positions");
+	}
+	if (rc_co == 0) {
+		rc_r = fh_agent_call(c, FH_RECV, 1000, 0);
+		alive(c, "recv at misaligned positions");
+		if (rc_r == 0 && (!c->out[1] || c->out[0] != 7))
+			fail_msg("recv at misaligned positions delivered a bad record");
+	}
+	print_message("%s positions +8 (detached): producer open %lld, consumer open %lld, send "
+	              "%lld, recv %lld\n",
+	              fh_kind(id)->tag, (long long)rc_po, (long long)rc_co, (long long)rc_s,
+	              (long long)rc_r);
+	assert_true(rc_po == ECORRUPT || rc_co == ECORRUPT || rc_s == ECORRUPT || rc_r == ECORRUPT);
+	assert_true(rc_s != -ETIMEDOUT);
+	fh_agent_exit(p);
+	fh_agent_exit(c);
+
+	/* Repaired: aligned again, the ring works. */
+	atomic_store(&ps->pos, pp);
+	atomic_store(&cs->pos, cp);
+	works_again(name, id, 1000);
+	munmap(base, size);
+}
+
+/* Many of each role: positions 8 bytes off while processes are attached. */
+static void test_msgm_misaligned_attached(void **state)
+{
+	const char *name = test_ring_name("msgm");
+	struct fh_agent *p, *c;
+	struct shmring_side *ps, *cs;
+	uint64_t pp, cp;
+	shmring_t *obs;
+	size_t size;
+	void *base;
+	int64_t rc;
+
+	(void)state;
+	fh_limit(60);
+	obs = fh_create(name, FH_MSGM, 8, 0, SHMRING_OBSERVER);
+	p = fh_agent_new(name, FH_MSGM, NULL);
+	c = fh_agent_new(name, FH_MSGM, NULL);
+	assert_int_equal(fh_agent_call(p, FH_OPEN, SHMRING_PRODUCER, 0), 0);
+	assert_int_equal(fh_agent_call(c, FH_OPEN, SHMRING_CONSUMER, 0), 0);
+	seven_records(name, FH_MSGM, p, c);
+	base = fh_map_ring(name, &size);
+	ps = shmring__prod_side(base);
+	cs = shmring__cons_side(base);
+	pp = atomic_load(&ps->pos);
+	cp = atomic_load(&cs->pos);
+
+	/* Producer position 8 bytes off: consumers would read a header there. */
+	atomic_store(&ps->pos, pp + 8);
+	rc = fh_agent_call(c, FH_RECV, 1000, 0);
+	alive(c, "recv with the producer position misaligned");
+	print_message("msgm producer position +8: recv %lld (%s)\n", (long long)rc,
+	              shmring_strerror((int)rc));
+	assert_int_equal(rc, ECORRUPT);
+	rc = fh_agent_call(p, FH_SEND, 7, 1000);
+	alive(p, "send with the producer position misaligned");
+	print_message("msgm producer position +8: send %lld (%s)\n", (long long)rc,
+	              shmring_strerror((int)rc));
+	assert_int_equal(rc, ECORRUPT);
+	assert_int_equal(atomic_load(&ps->pos), pp + 8); /* nothing claimed */
+	atomic_store(&ps->pos, pp);
+
+	/* Consumer position 8 bytes off, with a record to read. */
+	assert_int_equal(fh_agent_call(p, FH_SEND, 100, 1000), 0);
+	atomic_store(&cs->pos, cp + 8);
+	rc = fh_agent_call(c, FH_RECV, 1000, 0);
+	alive(c, "recv with the consumer position misaligned");
+	print_message("msgm consumer position +8: recv %lld (%s)\n", (long long)rc,
+	              shmring_strerror((int)rc));
+	assert_int_equal(rc, ECORRUPT);
+	rc = fh_agent_call(p, FH_TRY_SEND, 101, 0);
+	alive(p, "try_send with the consumer position misaligned");
+	assert_int_equal(atomic_load(&cs->pos), cp + 8);
+	atomic_store(&cs->pos, cp);
+
+	/* Repaired: the same handles go on. */
+	assert_int_equal(fh_agent_call(c, FH_RECV, 1000, 0), 0);
+	assert_int_equal(c->out[0], 100);
+	if (rc == 0) {
+		assert_int_equal(fh_agent_call(c, FH_RECV, 1000, 0), 0);
+		assert_int_equal(c->out[0], 101);
+	}
+	assert_int_equal(fh_agent_call(p, FH_SEND_N, 200, 6), 0); /* 8 fit */
+	assert_int_equal(fh_agent_call(c, FH_RECV_N, 6, 1000), 0);
+	assert_int_equal(c->out[2], 200);
+	assert_true(c->out[1] && c->out[4]);
+	munmap(base, size);
+	assert_int_equal(fh_agent_exit(p), 0);
+	assert_int_equal(fh_agent_exit(c), 0);
+	fh_close(obs);
+}
+
+FH_PER_KIND(cons_past_prod)
+
+static void test_msg1_misaligned_detached(void **state)
+{
+	(void)state;
+	msg_misaligned_detached(FH_MSG1);
+}
+
+static void test_msgm_misaligned_detached(void **state)
+{
+	(void)state;
+	msg_misaligned_detached(FH_MSGM);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_teardown(test_spsc_future_stamp, fh_teardown),
+	    cmocka_unit_test_teardown(test_pid1_real_start, fh_teardown),
+	    cmocka_unit_test_teardown(test_pid1_wrong_start, fh_teardown),
+	    cmocka_unit_test_teardown(test_start0_foreign_pid, fh_teardown),
+	    FH_KIND_TESTS(cons_past_prod),
+	    cmocka_unit_test_teardown(test_mpmc_positions_jump, fh_teardown),
+	    cmocka_unit_test_teardown(test_mpmc_positions_jump_lap_alias, fh_teardown),
+	    cmocka_unit_test_teardown(test_msg1_misaligned_detached, fh_teardown),
+	    cmocka_unit_test_teardown(test_msgm_misaligned_detached, fh_teardown),
+	    cmocka_unit_test_teardown(test_msgm_misaligned_attached, fh_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,1301 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_msg_recover: failure recovery and hostile positions in the message
+ * ring core (ringbuf/msg.c), in one process over a mapped block (no system
+ * calls in the code under test), with a fake judge that answers from a table:
+ *   - forged producer, consumer and release positions (misaligned, 8 bytes
+ *     before the end of the area, out of reach) give -EUCLEAN or nothing,
+ *     never a crash or a read past the area, which ends at a PROT_NONE page
+ *     (run it under ASan too);
+ *   - a producer holding a reservation blocks consumers; recovery waits for
+ *     it while it lives, makes it SKIPPED once it is dead; its late commit
+ *     fails with -SHMRING_EDROPPED and is never delivered;
+ *   - a claim never stamped is filled with FILLER (within the dead claim
+ *     only, across the end of the area, with and without an entry covering
+ *     it), and a repairer that dies mid-repair is itself repaired;
+ *   - a dead consumer's claim is released and producers get room;
+ *   - cancelling a reservation gives SKIPPED (many producers) or nothing
+ *     (one producer), never a stale duplicate; a cancelled peek is released;
+ *   - end-of-stream (drained) and the counters in the control block;
+ *   - many threads, some of which "die" holding claims, lose nothing else.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "ringbuf/claims.h"
+#include "ringbuf/layout.h"
+#include "ringbuf/msg.h"
+
+#define PAGE 4096u
+#define MAXP 64u
+#define MP SHMRING_CREATE_MULTI_PRODUCER
+#define MC SHMRING_CREATE_MULTI_CONSUMER
+
+/* Participant entries the tests use. */
+#define P_SOLE 0u /* the single producer */
+#define C_SOLE 1u /* the single consumer */
+#define P_A 2u
+#define P_B 3u
+#define C_C 4u
+#define C_D 5u
+#define P_E 6u
+
+struct ring {
+	unsigned char *map;
+	size_t map_len;
+	unsigned char *base;
+	struct shmring_hdr *h;
+	struct shmring_part *parts;
+	struct shmring_ctl *ctl;
+	struct shmring_judge j;
+	uint32_t flags;
+	uint64_t cap;
+	_Atomic bool dead[MAXP];
+	_Atomic unsigned asked;
+};
+
+/* Anonymous shared memory, so that forked children share it too. */
+static void *shared_alloc(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	assert_true(p != MAP_FAILED);
+	memset(p, 0, n);
+	return p;
+}
+
+static bool fake_dead(void *ctx, uint32_t idx, uint32_t gen, unsigned gen_bits)
+{
+	struct ring *r = ctx;
+
+	(void)gen;
+	(void)gen_bits;
+	atomic_fetch_add(&r->asked, 1);
+	return idx < MAXP && atomic_load(&r->dead[idx]);
+}
+
+/*
+ * A message ring of `cap` bytes whose record area ends exactly where the
+ * mapping does, followed by a PROT_NONE page: any access past the area
+ * faults (and ASan reports it).
+ */
+static struct ring *ring_make(uint64_t cap, uint32_t max_len, uint32_t flags)
+{
+	struct ring *r = shared_alloc(sizeof(*r)); /* shared with forked children */
+	struct shmring_geometry g;
+	uint32_t np;
+
+	for (np = 24; np <= 512; np++) {
+		assert_int_equal(shmring__geometry_kind(SHMRING_KIND_MSG, cap, max_len, np, &g), 0);
+		if (g.slots_off + cap == g.total_size)
+			break;
+	}
+	assert_true(np <= 512);
+	r->map_len = g.total_size + PAGE;
+	r->map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(r->map != MAP_FAILED);
+	assert_int_equal(mprotect(r->map + g.total_size, PAGE, PROT_NONE), 0);
+	r->base = r->map;
+	r->h = (struct shmring_hdr *)(void *)r->base;
+	shmring__hdr_init(r->h, SHMRING_KIND_MSG, flags, &g, 0, 0, 0);
+	assert_int_equal(shmring__hdr_validate(r->h, g.total_size), 0);
+	r->parts = shmring__parts(r->base);
+	r->ctl = shmring__ctl(r->base);
+	r->flags = flags;
+	r->cap = cap;
+	r->j = (struct shmring_judge){.dead = fake_dead, .ctx = r, .parts = r->parts,
+				      .ctl = r->ctl, .nparts = np < MAXP ? np : MAXP};
+	/* Entries in use: the sole ones and a few shared ones, each with its role. */
+	for (uint32_t i = 0; i < r->j.nparts && i <= P_E; i++) {
+		uint32_t role = (i == C_SOLE || i == C_C || i == C_D) ? SHMRING_CONSUMER
+								       : SHMRING_PRODUCER;
+
+		atomic_store(&r->parts[i].owner,
+			     ((uint64_t)(1000 + i) << 32) | ((uint64_t)role << 24) | 1u);
+		atomic_store(&r->parts[i].gen, 1u);
+	}
+	assert_true(r->j.nparts > P_E);
+	return r;
+}
+
+static void ring_free(struct ring *r)
+{
+	munmap(r->map, r->map_len);
+	munmap(r, sizeof(*r));
+}
+
+static void view(struct ring *r, struct shmring_msgring *v, uint32_t idx)
+{
+	shmring__msg_view(v, r->base, r->h, idx, &r->parts[idx], atomic_load(&r->parts[idx].gen));
+}
+
+/* A producer / consumer view, attached (the entry: the sole one or idx). */
+static void producer(struct ring *r, struct shmring_msgring *v, uint32_t idx)
+{
+	view(r, v, (r->flags & MP) ? idx : P_SOLE);
+	assert_int_equal(shmring__msg_attach_producer(v), 0);
+}
+
+static void consumer(struct ring *r, struct shmring_msgring *v, uint32_t idx)
+{
+	view(r, v, (r->flags & MC) ? idx : C_SOLE);
+	assert_int_equal(shmring__msg_attach_consumer(v), 0);
+}
+
+static struct shmring_rec *rec(struct ring *r, uint64_t pos)
+{
+	return (struct shmring_rec *)(void *)(r->base + r->h->slots_off + (pos & (r->cap - 1)));
+}
+
+static uint64_t stamp(struct ring *r, uint64_t pos)
+{
+	return atomic_load(&rec(r, pos)->stamp);
+}
+
+static void fill(unsigned char *b, size_t len, unsigned seed)
+{
+	for (size_t i = 0; i < len; i++)
+		b[i] = (unsigned char)(seed * 29u + i * 11u + 3u);
+}
+
+static bool same(const unsigned char *b, size_t len, unsigned seed)
+{
+	for (size_t i = 0; i < len; i++)
+		if (b[i] != (unsigned char)(seed * 29u + i * 11u + 3u))
+			return false;
+	return true;
+}
+
+/* Send one record of `len` bytes whose type and contents are `seed`. */
+static int send1(struct shmring_msgring *v, size_t len, unsigned seed)
+{
+	unsigned char buf[1024];
+	struct shmring_msgvec m = {.buf = buf, .len = len, .type = seed};
+
+	fill(buf, len, seed);
+	return shmring__msg_send(v, &m, 1, true);
+}
+
+/* Receive one record: its type (the seed), checked; -1 when none (rc in *rc). */
+static long recv1(struct shmring_msgring *v, int *rc)
+{
+	unsigned char buf[1024];
+	struct shmring_msgvec m = {.buf = buf, .len = sizeof(buf), .type = 0};
+	int k = shmring__msg_recv(v, &m, 1, true);
+
+	if (rc)
+		*rc = k;
+	if (k != 1)
+		return -1;
+	if (!same(buf, m.len, m.type))
+		fail_msg("record %u is torn", m.type);
+	return (long)m.type;
+}
+
+/* Claim [pos, pos + bytes) for entry idx by hand, as a producer that dies
+ * right after its CAS would: intent, CAS, nothing stamped. */
+static uint64_t claim_by_hand(struct ring *r, uint32_t idx, uint64_t bytes)
+{
+	_Atomic uint64_t *pp = &shmring__prod_side(r->base)->pos;
+	uint64_t t = atomic_load(pp);
+
+	shmring__claim_intent(&r->parts[idx], t, t + bytes);
+	assert_true(atomic_compare_exchange_strong(pp, &t, t + bytes));
+	return t;
+}
+
+static bool range_empty(struct ring *r, uint32_t idx)
+{
+	return atomic_load(&r->parts[idx].claim_pos) == atomic_load(&r->parts[idx].claim_end);
+}
+
+static const uint32_t modes[] = {0, MP, MC, MP | MC};
+
+/* --- Hostile positions ------------------------------------------------------ */
+
+enum field { F_PROD, F_CONS, F_DONE, F_N };
+enum op {
+	OP_ATTACH_TX, OP_ATTACH_RX, OP_SEND, OP_RESERVE, OP_RECV, OP_PEEK, OP_SWEEP,
+	OP_DRAINED, OP_RECOVER_RX, OP_RECOVER_TX, OP_N
+};
+static const char *const op_names[] = {"attach_tx", "attach_rx", "send", "reserve", "recv",
+				       "peek", "sweep", "drained", "recover_rx", "recover_tx"};
+static const char *const field_names[] = {"prod->pos", "cons->pos", "cons->done"};
+
+/* Must `op` detect a forged `f` (misaligned: only the alignment; else any)? */
+static bool must_detect(uint32_t mode, enum field f, bool misaligned, enum op op)
+{
+	bool mp = mode & MP, mc = mode & MC;
+
+	switch (f) {
+	case F_PROD:
+		switch (op) {
+		case OP_ATTACH_TX: return !mp;
+		case OP_ATTACH_RX: return !mc;
+		case OP_SEND: case OP_RESERVE: return mp;
+		case OP_DRAINED: return true;
+		case OP_RECOVER_RX: return mp;
+		default: return false;
+		}
+	case F_CONS:
+		switch (op) {
+		/* A producer of many reads the watermark at attach for its
+		 * alignment only; its distance is judged at the first send. */
+		case OP_ATTACH_TX: return !mp || (!mc && misaligned);
+		case OP_ATTACH_RX: return !mc;
+		case OP_SEND: case OP_RESERVE: return !mc;
+		case OP_RECV: case OP_PEEK: return mc;
+		case OP_DRAINED: return mc;
+		case OP_RECOVER_RX: return mc && mp;
+		case OP_RECOVER_TX: return mc;
+		default: return false;
+		}
+	case F_DONE:
+		if (!mc)
+			return false;
+		switch (op) {
+		case OP_ATTACH_TX: return misaligned;
+		case OP_SEND: case OP_RESERVE: case OP_RECV: case OP_PEEK: case OP_RECOVER_TX:
+			return true;
+		case OP_SWEEP: return misaligned;
+		default: return false;
+		}
+	default:
+		return false;
+	}
+}
+
+/* Run op on ring r (already forged); whether it reported corruption. */
+static bool run_op(struct ring *r, struct shmring_msgring *tx, struct shmring_msgring *rx,
+		   enum op op)
+{
+	struct shmring_msgring v;
+	unsigned char buf[256];
+	struct shmring_msgvec m = {.buf = buf, .len = sizeof(buf)};
+	uint64_t pos = 0;
+	uint32_t holder = 0;
+	int rc;
+
+	switch (op) {
+	case OP_ATTACH_TX:
+		view(r, &v, (r->flags & MP) ? P_E : P_SOLE);
+		rc = shmring__msg_attach_producer(&v);
+		assert_true(rc == 0 || (rc == -EUCLEAN && v.corrupt));
+		/* Even if a caller went on after a failed attach: no crash. */
+		send1(&v, 40, 1);
+		return rc == -EUCLEAN;
+	case OP_ATTACH_RX:
+		view(r, &v, (r->flags & MC) ? C_D : C_SOLE);
+		rc = shmring__msg_attach_consumer(&v);
+		assert_true(rc == 0 || (rc == -EUCLEAN && v.corrupt));
+		shmring__msg_recv(&v, &m, 1, false);
+		return rc == -EUCLEAN;
+	case OP_SEND:
+		rc = send1(tx, 40, 7);
+		assert_true(rc == 0 || rc == 1 || rc == -EUCLEAN);
+		assert_true((rc == -EUCLEAN) == tx->corrupt);
+		return rc == -EUCLEAN;
+	case OP_RESERVE: {
+		void *p = shmring__msg_reserve(tx, 40);
+
+		if (p) {
+			memset(p, 0x5a, 40);
+			assert_false(tx->corrupt);
+			shmring__msg_commit(tx, 1);
+		}
+		return tx->corrupt;
+	}
+	case OP_RECV:
+		rc = shmring__msg_recv(rx, &m, 1, false);
+		assert_true(rc == 0 || rc == 1 || rc == -EUCLEAN);
+		assert_true((rc == -EUCLEAN) == rx->corrupt);
+		return rc == -EUCLEAN;
+	case OP_PEEK: {
+		size_t len;
+		const void *p = shmring__msg_peek(rx, &len, NULL);
+
+		if (p) {
+			assert_false(rx->corrupt);
+			shmring__msg_release(rx);
+		}
+		return rx->corrupt;
+	}
+	case OP_SWEEP:
+		shmring__msg_sweep(rx);
+		return rx->corrupt;
+	case OP_DRAINED: {
+		bool d = shmring__msg_drained(rx);
+
+		assert_false(d && rx->corrupt);
+		return rx->corrupt;
+	}
+	case OP_RECOVER_RX:
+		rc = shmring__msg_recover_rx(rx, &r->j, &pos, &holder);
+		assert_true(rc >= -EUCLEAN);
+		assert_true((rc == -EUCLEAN) == rx->corrupt);
+		return rc == -EUCLEAN;
+	case OP_RECOVER_TX:
+		rc = shmring__msg_recover_tx(tx, &r->j, &pos, &holder);
+		assert_true((rc == -EUCLEAN) == tx->corrupt);
+		return rc == -EUCLEAN;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Every forged position, for every mode and every operation: the record
+ * area ends at a PROT_NONE page, so a header straddling its end faults.
+ */
+static void test_hostile_positions(void **state)
+{
+	(void)state;
+	for (unsigned mi = 0; mi < 4; mi++) {
+		uint32_t mode = modes[mi];
+
+		for (int f = 0; f < F_N; f++) {
+			for (int bad = 0; bad < 8; bad++) {
+				for (int op = 0; op < OP_N; op++) {
+					struct ring *r = ring_make(1024, 200, mode);
+					struct shmring_msgring tx, rx;
+					struct shmring_side *ps = shmring__prod_side(r->base);
+					struct shmring_side *cs = shmring__cons_side(r->base);
+					_Atomic uint64_t *w = f == F_PROD ? &ps->pos
+							      : f == F_CONS ? &cs->pos : &cs->done;
+					uint64_t real, forged;
+					bool misaligned = bad < 5, got;
+					int n = 0;
+
+					producer(r, &tx, P_A);
+					consumer(r, &rx, C_C);
+					/* Laps of traffic, then a full ring less two records:
+					 * the producer has to read the watermark again. */
+					for (int i = 0; i < 40; i++) {
+						assert_int_equal(send1(&tx, 40 + i, (unsigned)i), 1);
+						assert_int_equal(recv1(&rx, NULL), i);
+					}
+					while (send1(&tx, 40, 100) == 1)
+						n++;
+					assert_true(n > 4);
+					assert_int_equal(recv1(&rx, NULL), 100);
+					assert_int_equal(recv1(&rx, NULL), 100);
+					real = atomic_load(w);
+					if (f == F_DONE && !(mode & MC))
+						real = 0;
+					switch (bad) {
+					case 0: /* 8 bytes before the end of the area */
+						forged = r->cap - 8;
+						break;
+					case 1: /* the same, in the lap of the real position */
+						forged = (real | (r->cap - 1)) - 7;
+						break;
+					case 2:
+						forged = real + 8;
+						break;
+					case 3:
+						forged = real + 4;
+						break;
+					case 4:
+						forged = 5 * r->cap - 8;
+						break;
+					case 5: /* aligned, out of reach */
+						forged = real + 2 * r->cap;
+						break;
+					case 6:
+						forged = real - 2 * r->cap;
+						break;
+					default:
+						forged = UINT64_MAX & ~UINT64_C(15);
+						break;
+					}
+					atomic_store(w, forged);
+					got = run_op(r, &tx, &rx, (enum op)op);
+					if (must_detect(mode, (enum field)f, misaligned, (enum op)op) && !got)
+						fail_msg("mode %u, %s = %#llx (was %#llx): %s did not "
+							 "report corruption",
+							 mode, field_names[f], (unsigned long long)forged,
+							 (unsigned long long)real, op_names[op]);
+					/* Whatever it was, everything else copes too. */
+					for (int o = 0; o < OP_N; o++)
+						run_op(r, &tx, &rx, (enum op)o);
+					ring_free(r);
+				}
+			}
+		}
+	}
+}
+
+/* The index check at open finds a misaligned position in a message ring. */
+static void test_indices_validate(void **state)
+{
+	(void)state;
+	for (unsigned mi = 0; mi < 4; mi++) {
+		for (int f = 0; f < F_N; f++) {
+			struct ring *r = ring_make(1024, 200, modes[mi]);
+			struct shmring_side *ps = shmring__prod_side(r->base);
+			struct shmring_side *cs = shmring__cons_side(r->base);
+			_Atomic uint64_t *w = f == F_PROD ? &ps->pos : f == F_CONS ? &cs->pos : &cs->done;
+
+			assert_int_equal(shmring__indices_validate(r->base, r->h), 0);
+			atomic_store(w, 8);
+			if (f != F_DONE || (modes[mi] & MC))
+				assert_int_equal(shmring__indices_validate(r->base, r->h), -EUCLEAN);
+			ring_free(r);
+		}
+	}
+}
+
+/* --- Producers that die ------------------------------------------------------ */
+
+/*
+ * A producer dies holding a reservation (CLAIMED): consumers wait while it
+ * lives, get the records after it once it is dead; its late commit fails.
+ */
+static void test_dead_producer_claimed(void **state)
+{
+	(void)state;
+	for (unsigned mc = 0; mc < 2; mc++) {
+		struct ring *r = ring_make(1024, 200, MP | (mc ? MC : 0));
+		struct shmring_msgring a, b, c;
+		uint64_t pos = 0, at;
+		uint32_t holder = 0;
+		unsigned asked;
+		void *w;
+		int rc;
+
+		producer(r, &a, P_A);
+		producer(r, &b, P_B);
+		consumer(r, &c, C_C);
+		assert_int_equal(send1(&a, 10, 1), 1);
+		assert_int_equal(recv1(&c, NULL), 1);
+		w = shmring__msg_reserve(&a, 50);
+		assert_non_null(w);
+		fill(w, 50, 99);
+		at = a.held_pos;
+		assert_int_equal(stamp(r, at), at | SHMRING_REC_CLAIMED);
+		assert_int_equal(send1(&b, 20, 2), 1);
+		assert_int_equal(send1(&b, 30, 3), 1);
+		assert_int_equal(recv1(&c, &rc), -1);
+		assert_int_equal(rc, 0);
+		assert_false(shmring__msg_drained(&c));
+
+		/* Alive: wait, and change nothing. */
+		asked = atomic_load(&r->asked);
+		assert_int_equal(shmring__msg_recover_rx(&c, &r->j, &pos, &holder), -EAGAIN);
+		assert_int_equal(pos, at);
+		assert_int_equal(holder, P_A);
+		assert_true(atomic_load(&r->asked) > asked);
+		assert_int_equal(stamp(r, at), at | SHMRING_REC_CLAIMED);
+		assert_int_equal(atomic_load(&r->ctl->prod_repairs), 0);
+		assert_int_equal(recv1(&c, &rc), -1);
+
+		/* Dead: SKIPPED, counted, and the consumer goes on. */
+		atomic_store(&r->dead[P_A], true);
+		assert_int_equal(shmring__msg_recover_rx(&c, &r->j, &pos, &holder), 1);
+		assert_int_equal(stamp(r, at), at | SHMRING_REC_SKIPPED);
+		assert_int_equal(atomic_load(&r->ctl->prod_repairs), 1);
+		assert_int_equal(shmring__msg_recover_rx(&c, &r->j, &pos, &holder), 0);
+		assert_int_equal(recv1(&c, NULL), 2);
+		assert_int_equal(recv1(&c, NULL), 3);
+		assert_int_equal(atomic_load(&r->ctl->skipped), 1);
+		assert_int_equal(recv1(&c, &rc), -1);
+		assert_int_equal(rc, 0);
+		assert_true(shmring__msg_drained(&c));
+
+		/* The owner was only misjudged: its late commit is dropped. */
+		assert_int_equal(shmring__msg_commit(&a, 5), -SHMRING_EDROPPED);
+		assert_int_equal(a.dropped, 1);
+		assert_int_equal(stamp(r, at), at | (mc ? SHMRING_REC_RELEASED : SHMRING_REC_SKIPPED));
+		assert_int_equal(recv1(&c, &rc), -1);
+		assert_int_equal(rc, 0);
+		assert_int_equal(atomic_load(&r->ctl->skipped), 1);
+		/* Everybody goes on. */
+		atomic_store(&r->dead[P_A], false);
+		assert_int_equal(send1(&a, 7, 6), 1);
+		assert_int_equal(recv1(&c, NULL), 6);
+		ring_free(r);
+	}
+}
+
+/* A CLAIMED record whose owner's entry no longer covers it (freed or taken
+ * over) is repaired without asking about the entry's new owner. */
+static void test_claimed_entry_taken_over(void **state)
+{
+	struct ring *r = ring_make(1024, 200, MP);
+	struct shmring_msgring a, b, c;
+	uint64_t pos, at;
+	uint32_t holder;
+
+	(void)state;
+	producer(r, &a, P_A);
+	producer(r, &b, P_B);
+	consumer(r, &c, C_SOLE);
+	assert_non_null(shmring__msg_reserve(&a, 30));
+	at = a.held_pos;
+	assert_int_equal(send1(&b, 20, 2), 1);
+	/* The entry is taken by a new process: a new generation, an empty range. */
+	atomic_store(&r->parts[P_A].claim_end, atomic_load(&r->parts[P_A].claim_pos));
+	atomic_fetch_add(&r->parts[P_A].gen, 1);
+	assert_int_equal(shmring__msg_recover_rx(&c, &r->j, &pos, &holder), 1);
+	assert_int_equal(stamp(r, at), at | SHMRING_REC_SKIPPED);
+	assert_int_equal(recv1(&c, NULL), 2);
+	ring_free(r);
+}
+
+/*
+ * A producer dies between its CAS and its first stamp: the length is
+ * unknown. Recovery fills the dead claim with FILLER stamps, exactly over
+ * the claim, and consumers go on.
+ */
+static void test_unstamped_claim(void **state)
+{
+	(void)state;
+	for (unsigned mc = 0; mc < 2; mc++) {
+		for (unsigned wrap = 0; wrap < 2; wrap++) {
+			struct ring *r = ring_make(1024, 200, MP | (mc ? MC : 0));
+			struct shmring_msgring a, b, c;
+			uint64_t pos = 0, t, b0;
+			uint32_t holder = 0;
+			int rc;
+
+			producer(r, &a, P_A);
+			producer(r, &b, P_B);
+			consumer(r, &c, C_C);
+			/* Move to 48 bytes before the end of the area when wrapping. */
+			if (wrap) {
+				for (unsigned i = 0; i < 61; i++) {
+					assert_int_equal(send1(&b, 0, i), 1);
+					assert_int_equal(recv1(&c, NULL), i);
+				}
+				assert_int_equal(atomic_load(&shmring__prod_side(r->base)->pos),
+						 r->cap - 48);
+			}
+			t = claim_by_hand(r, P_A, 96);
+			b0 = t + 96;
+			assert_int_equal(send1(&b, 20, 500), 1);
+			assert_int_equal(send1(&b, 40, 501), 1);
+			assert_int_equal(stamp(r, b0), b0 | SHMRING_REC_COMMITTED);
+			assert_int_equal(recv1(&c, &rc), -1);
+			assert_int_equal(rc, 0);
+
+			assert_int_equal(shmring__msg_recover_rx(&c, &r->j, &pos, &holder), -EAGAIN);
+			assert_int_equal(pos, t);
+			assert_int_equal(holder, P_A);
+			assert_true(stamp(r, t) != (t | SHMRING_REC_FILLER));
+			atomic_store(&r->dead[P_A], true);
+			assert_int_equal(shmring__msg_recover_rx(&c, &r->j, &pos, &holder), 1);
+			for (uint64_t q = t; q < b0; q += 16)
+				assert_int_equal(stamp(r, q), q | SHMRING_REC_FILLER);
+			assert_int_equal(stamp(r, b0), b0 | SHMRING_REC_COMMITTED);
+			assert_true(range_empty(r, P_A));
+			assert_true(range_empty(r, mc ? C_C : C_SOLE));
+			assert_int_equal(atomic_load(&r->ctl->prod_repairs), 1);
+			assert_int_equal(shmring__msg_recover_rx(&c, &r->j, &pos, &holder), 0);
+			assert_int_equal(recv1(&c, NULL), 500);
+			assert_int_equal(recv1(&c, NULL), 501);
+			assert_int_equal(atomic_load(&r->ctl->skipped), 0); /* fillers are not records */
+			assert_true(shmring__msg_drained(&c));
+			/* The ring goes on across the repaired bytes. */
+			for (unsigned i = 0; i < 40; i++) {
+				assert_int_equal(send1(&b, 60, 600 + i), 1);
+				assert_int_equal(recv1(&c, NULL), 600 + i);
+			}
+			ring_free(r);
+		}
+	}
+}
+
+/*
+ * No entry covers the dead claim any more (its entry was reaped and taken
+ * over): the fill runs to the next record that names itself, or to the
+ * producer position when nothing follows.
+ */
+static void test_unstamped_no_entry(void **state)
+{
+	(void)state;
+	for (unsigned follow = 0; follow < 2; follow++) {
+		struct ring *r = ring_make(1024, 200, MP | MC);
+		struct shmring_msgring b, c;
+		uint64_t pos, t;
+		uint32_t holder;
+
+		producer(r, &b, P_B);
+		consumer(r, &c, C_C);
+		assert_int_equal(send1(&b, 5, 1), 1);
+		assert_int_equal(recv1(&c, NULL), 1);
+		t = claim_by_hand(r, P_A, 128);
+		atomic_store(&r->parts[P_A].claim_end, atomic_load(&r->parts[P_A].claim_pos));
+		if (follow)
+			assert_int_equal(send1(&b, 33, 2), 1);
+		assert_false(shmring__msg_drained(&c));
+		assert_int_equal(shmring__msg_recover_rx(&c, &r->j, &pos, &holder), 1);
+		for (uint64_t q = t; q < t + 128; q += 16)
+			assert_int_equal(stamp(r, q), q | SHMRING_REC_FILLER);
+		if (follow)
+			assert_int_equal(recv1(&c, NULL), 2);
+		assert_int_equal(recv1(&c, NULL), -1);
+		assert_true(shmring__msg_drained(&c));
+		ring_free(r);
+	}
+}
+
+/*
+ * The fill stays inside the dead claim: a live producer's claim after it,
+ * not stamped yet, is never written, even when a stale range of a producer
+ * that died between storing its intent and its (failed) CAS covers both.
+ */
+static void test_fill_bounded(void **state)
+{
+	struct ring *r = ring_make(1024, 200, MP);
+	struct shmring_msgring c;
+	uint64_t pos, t, tb, old;
+	uint32_t holder;
+	int rc;
+
+	(void)state;
+	consumer(r, &c, C_SOLE);
+	t = claim_by_hand(r, P_A, 64);
+	tb = claim_by_hand(r, P_B, 48); /* B, alive, is about to stamp */
+	assert_int_equal(tb, t + 64);
+	/* E stored an intent from an old producer position and died. */
+	shmring__claim_intent(&r->parts[P_E], t, t + 160);
+	old = stamp(r, tb);
+	atomic_store(&r->dead[P_A], true);
+	atomic_store(&r->dead[P_E], true);
+	assert_int_equal(shmring__msg_recover_rx(&c, &r->j, &pos, &holder), 1);
+	for (uint64_t q = t; q < tb; q += 16)
+		assert_int_equal(stamp(r, q), q | SHMRING_REC_FILLER);
+	assert_int_equal(stamp(r, tb), old);
+	assert_int_equal(recv1(&c, &rc), -1);
+	/* Now B holds the head: alive, so the consumer waits. */
+	assert_int_equal(shmring__msg_recover_rx(&c, &r->j, &pos, &holder), -EAGAIN);
+	assert_int_equal(pos, tb);
+	assert_int_equal(holder, P_B);
+	/* B goes on as if it had been preempted: it stamps, writes, commits. */
+	{
+		struct shmring_rec *h = rec(r, tb);
+		uint64_t s = atomic_load(&h->stamp);
+
+		atomic_store(&h->info, 20u | (P_B << SHMRING_REC_OWNER_SHIFT));
+		assert_true(atomic_compare_exchange_strong(&h->stamp, &s, tb | SHMRING_REC_CLAIMED));
+		fill((unsigned char *)h + 16, 20, 77);
+		atomic_store(&h->type, 77u);
+		atomic_store(&h->stamp, tb | SHMRING_REC_COMMITTED);
+	}
+	assert_int_equal(recv1(&c, NULL), 77);
+	ring_free(r);
+}
+
+/*
+ * A repairer that dies mid-repair: its CLAIMED stamp of length 0 holds the
+ * consumers while it lives; once dead it is SKIPPED, and the repair goes on
+ * from the first position not filled yet.
+ */
+static void test_repairer_dies(void **state)
+{
+	struct ring *r = ring_make(1024, 200, MP | MC);
+	struct shmring_msgring b, c;
+	uint64_t pos, t;
+	uint32_t holder;
+	struct shmring_rec *h;
+	int rc;
+
+	(void)state;
+	producer(r, &b, P_B);
+	consumer(r, &c, C_C);
+	t = claim_by_hand(r, P_A, 96);
+	assert_int_equal(send1(&b, 12, 9), 1);
+	atomic_store(&r->dead[P_A], true);
+	/* Consumer D took h for the repair, filled one filler, and stopped. */
+	h = rec(r, t);
+	atomic_store(&r->parts[C_D].claim_end, (t + 16) | SHMRING_CLAIM_REPAIR);
+	atomic_store(&r->parts[C_D].claim_pos, t);
+	atomic_store(&h->info, C_D << SHMRING_REC_OWNER_SHIFT);
+	atomic_store(&h->stamp, t | SHMRING_REC_CLAIMED);
+	atomic_store(&rec(r, t + 16)->stamp, (t + 16) | SHMRING_REC_FILLER);
+
+	assert_int_equal(shmring__msg_recover_rx(&c, &r->j, &pos, &holder), -EAGAIN);
+	assert_int_equal(pos, t);
+	assert_int_equal(holder, C_D);
+	atomic_store(&r->dead[C_D], true);
+	assert_int_equal(shmring__msg_recover_rx(&c, &r->j, &pos, &holder), 1);
+	assert_int_equal(stamp(r, t), t | SHMRING_REC_SKIPPED);
+	/* The consumer passes what is done and stops at the rest. */
+	assert_int_equal(recv1(&c, &rc), -1);
+	assert_int_equal(rc, 0);
+	assert_int_equal(atomic_load(&shmring__cons_side(r->base)->pos), t + 32);
+	assert_int_equal(atomic_load(&r->ctl->skipped), 1);
+	assert_int_equal(shmring__msg_recover_rx(&c, &r->j, &pos, &holder), 1);
+	for (uint64_t q = t + 32; q < t + 96; q += 16)
+		assert_int_equal(stamp(r, q), q | SHMRING_REC_FILLER);
+	assert_int_equal(recv1(&c, NULL), 9);
+	assert_int_equal(atomic_load(&r->ctl->prod_repairs), 2);
+	ring_free(r);
+}
+
+/* A copying send whose claim was filled over before it stamped it: counted
+ * as dropped, never delivered. */
+static void test_send_after_repair(void **state)
+{
+	struct ring *r = ring_make(1024, 200, MP);
+	struct shmring_msgring a, c;
+	uint64_t t;
+	int rc;
+
+	(void)state;
+	producer(r, &a, P_A);
+	consumer(r, &c, C_SOLE);
+	t = atomic_load(&shmring__prod_side(r->base)->pos);
+	for (uint64_t q = t; q < t + 64; q += 16) /* as a completed repair leaves it */
+		atomic_store(&rec(r, q)->stamp, q | SHMRING_REC_FILLER);
+	assert_int_equal(send1(&a, 40, 3), 1);
+	assert_int_equal(a.dropped, 1);
+	assert_int_equal(recv1(&c, &rc), -1);
+	assert_int_equal(rc, 0);
+	assert_true(shmring__msg_drained(&c));
+	/* The next one goes through. */
+	assert_int_equal(send1(&a, 40, 4), 1);
+	assert_int_equal(a.dropped, 1);
+	assert_int_equal(recv1(&c, NULL), 4);
+	ring_free(r);
+}
+
+/* --- Consumers that die ------------------------------------------------------ */
+
+static void test_dead_consumer(void **state)
+{
+	(void)state;
+	for (unsigned mp = 0; mp < 2; mp++) {
+		for (unsigned how = 0; how < 3; how++) {
+			struct ring *r = ring_make(1024, 200, MC | (mp ? MP : 0));
+			struct shmring_msgring a, c, d;
+			uint64_t pos = 99;
+			uint32_t holder = 0;
+			unsigned sent = 0;
+			size_t len;
+
+			producer(r, &a, P_A);
+			consumer(r, &c, C_C);
+			consumer(r, &d, C_D);
+			assert_int_equal(send1(&a, 48, sent++), 1);
+			if (how == 1) {
+				/* C claims (its CAS) and dies before READING. */
+				_Atomic uint64_t *cp = &shmring__cons_side(r->base)->pos;
+				uint64_t h = atomic_load(cp);
+
+				shmring__claim_intent(&r->parts[C_C], h, h + 64);
+				assert_true(atomic_compare_exchange_strong(cp, &h, h + 64));
+			} else {
+				/* C peeks (READING) and dies. */
+				assert_non_null(shmring__msg_peek(&c, &len, NULL));
+			}
+			while (send1(&a, 48, sent) == 1)
+				sent++;
+			for (unsigned i = 1; i < sent; i++)
+				assert_int_equal(recv1(&d, NULL), i);
+			assert_int_equal(send1(&a, 48, sent), 0);
+			if (how < 2) {
+				assert_int_equal(shmring__msg_recover_tx(&a, &r->j, &pos, &holder),
+						 -EAGAIN);
+				assert_int_equal(pos, 0);
+				assert_int_equal(holder, C_C);
+				assert_int_equal(stamp(r, 0), how ? SHMRING_REC_COMMITTED
+								  : SHMRING_REC_READING);
+				assert_int_equal(send1(&a, 48, sent), 0);
+				atomic_store(&r->dead[C_C], true);
+			} else {
+				/* C released, but died before its sweep. */
+				atomic_store(&rec(r, 0)->stamp, 0 | SHMRING_REC_RELEASED);
+			}
+			assert_int_equal(shmring__msg_recover_tx(&a, &r->j, &pos, &holder), 1);
+			assert_true(a.moved);
+			assert_int_equal(atomic_load(&r->ctl->cons_repairs), how < 2 ? 1 : 0);
+			assert_int_equal(atomic_load(&shmring__cons_side(r->base)->done),
+					 atomic_load(&shmring__cons_side(r->base)->pos));
+			assert_int_equal(send1(&a, 48, sent), 1);
+			assert_int_equal(recv1(&d, NULL), sent);
+			assert_int_equal(shmring__msg_recover_tx(&a, &r->j, &pos, &holder), 0);
+			ring_free(r);
+		}
+	}
+}
+
+/* --- Close ------------------------------------------------------------------- */
+
+static void test_cancel_many(void **state)
+{
+	(void)state;
+	for (unsigned mc = 0; mc < 2; mc++) {
+		struct ring *r = ring_make(1024, 200, MP | (mc ? MC : 0));
+		struct shmring_msgring a, b, c;
+		uint64_t at;
+		void *w;
+		int rc;
+
+		producer(r, &a, P_A);
+		producer(r, &b, P_B);
+		consumer(r, &c, C_C);
+		w = shmring__msg_reserve(&a, 30);
+		assert_non_null(w);
+		fill(w, 30, 1);
+		at = a.held_pos;
+		assert_false(range_empty(r, P_A));
+		assert_int_equal(send1(&b, 30, 2), 1);
+		shmring__msg_cancel(&a);
+		assert_false(a.held);
+		assert_true(range_empty(r, P_A));
+		assert_int_equal(stamp(r, at), at | SHMRING_REC_SKIPPED);
+		assert_int_equal(atomic_load(&r->ctl->cancelled), 1);
+		assert_int_equal(recv1(&c, NULL), 2);
+		assert_int_equal(recv1(&c, &rc), -1);
+		assert_int_equal(rc, 0);
+		assert_int_equal(atomic_load(&r->ctl->skipped), 1);
+		assert_true(shmring__msg_drained(&c));
+		ring_free(r);
+	}
+}
+
+/*
+ * One producer: a cancelled reservation is never published, and what lay in
+ * its place a lap before is not delivered again; padding before it is.
+ */
+static void test_cancel_single(void **state)
+{
+	(void)state;
+	for (unsigned mi = 0; mi < 2; mi++) {
+		for (unsigned pad = 0; pad < 2; pad++) {
+			struct ring *r = ring_make(256, 64, modes[mi * 2]); /* 0 or MC */
+			struct shmring_msgring a, a2, c;
+			unsigned seq = 0;
+			void *w;
+			int rc;
+
+			producer(r, &a, P_SOLE);
+			consumer(r, &c, C_C);
+			/* A lap of 48-byte records (64 bytes each), all received;
+			 * then stop 32 bytes before the end for the padded case. */
+			for (unsigned i = 0; i < 4 + pad * 3; i++) {
+				assert_int_equal(send1(&a, 48, seq), 1);
+				assert_int_equal(recv1(&c, NULL), (long)seq++);
+			}
+			if (pad) {
+				assert_int_equal(send1(&a, 16, seq), 1);
+				assert_int_equal(recv1(&c, NULL), (long)seq++);
+				assert_int_equal(a.pos & (r->cap - 1), 224);
+			}
+			w = shmring__msg_reserve(&a, 48);
+			assert_non_null(w);
+			memset(w, 0xee, 48);
+			shmring__msg_cancel(&a);
+			assert_int_equal(atomic_load(&r->ctl->cancelled), 1);
+			assert_int_equal(recv1(&c, &rc), -1);
+			assert_int_equal(rc, 0);
+			assert_true(shmring__msg_drained(&c));
+			/* The next producer of the ring, and one record, once. */
+			producer(r, &a2, P_SOLE);
+			assert_int_equal(send1(&a2, 48, 1000), 1);
+			assert_int_equal(recv1(&c, NULL), 1000);
+			assert_int_equal(recv1(&c, &rc), -1);
+			assert_int_equal(rc, 0);
+			ring_free(r);
+		}
+	}
+}
+
+/* A held peek is released by cancel: producers get the room. */
+static void test_cancel_peek(void **state)
+{
+	(void)state;
+	for (unsigned mi = 0; mi < 4; mi++) {
+		struct ring *r = ring_make(256, 64, modes[mi]);
+		struct shmring_msgring a, c;
+		unsigned sent = 0;
+		size_t len;
+
+		producer(r, &a, P_A);
+		consumer(r, &c, C_C);
+		while (send1(&a, 48, sent) == 1)
+			sent++;
+		assert_non_null(shmring__msg_peek(&c, &len, NULL));
+		shmring__msg_cancel(&c);
+		assert_false(c.held);
+		assert_true(c.moved);
+		assert_int_equal(send1(&a, 48, sent), 1);
+		for (unsigned i = 1; i <= sent; i++)
+			assert_int_equal(recv1(&c, NULL), i);
+		ring_free(r);
+	}
+}
+
+/* Skipped records alone are taken by a receive that then returns 0, and a
+ * peek goes on past them to the record after. */
+static void test_skipped_only(void **state)
+{
+	(void)state;
+	for (unsigned mc = 0; mc < 2; mc++) {
+		struct ring *r = ring_make(1024, 200, MP | (mc ? MC : 0));
+		struct shmring_msgring a, c;
+		uint64_t h0;
+		size_t len;
+		uint32_t type;
+		const void *p;
+		int rc;
+
+		producer(r, &a, P_A);
+		consumer(r, &c, C_C);
+		assert_non_null(shmring__msg_reserve(&a, 10));
+		shmring__msg_cancel(&a);
+		h0 = atomic_load(&shmring__cons_side(r->base)->pos);
+		assert_false(shmring__msg_drained(&c));
+		assert_int_equal(recv1(&c, &rc), -1);
+		assert_int_equal(rc, 0);
+		assert_true(c.moved);
+		assert_int_equal(atomic_load(&shmring__cons_side(r->base)->pos), h0 + 32);
+		assert_true(shmring__msg_drained(&c));
+		if (mc)
+			assert_int_equal(atomic_load(&shmring__cons_side(r->base)->done), h0 + 32);
+		/* Skipped then a record: a peek shows the record. */
+		assert_non_null(shmring__msg_reserve(&a, 10));
+		shmring__msg_cancel(&a);
+		assert_int_equal(send1(&a, 21, 42), 1);
+		p = shmring__msg_peek(&c, &len, &type);
+		assert_non_null(p);
+		assert_int_equal(len, 21);
+		assert_int_equal(type, 42);
+		assert_true(same(p, 21, 42));
+		assert_int_equal(shmring__msg_release(&c), 0);
+		assert_int_equal(atomic_load(&r->ctl->skipped), 2);
+		assert_true(shmring__msg_drained(&c));
+		ring_free(r);
+	}
+}
+
+/* --- Many threads, many processes ------------------------------------------ */
+
+#define T_PROD 4u
+#define T_CONS 3u
+#define T_PER 20000u
+#define T_DIE_EVERY 997u
+
+struct shared {
+	struct ring *r;
+	unsigned nprod, ncons;
+	bool deaths;
+	_Atomic unsigned prod_done;
+	_Atomic uint64_t received;
+	_Atomic uint64_t died_claimed;   /* deaths holding a CLAIMED record */
+	_Atomic uint64_t died_unstamped; /* deaths between the CAS and the stamp */
+	_Atomic uint64_t errors;
+	_Atomic int err_claimed;
+	char err[200];
+	_Atomic unsigned char seen[T_PROD][T_PER];
+};
+
+/* Fail from a thread or a child process: recorded, checked by the parent. */
+static void t_fail(struct shared *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	atomic_fetch_add(&s->errors, 1);
+	if (atomic_exchange(&s->err_claimed, 1))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	va_end(ap);
+}
+
+#define CHECK(s, cond, ...)                    \
+	do {                                   \
+		if (!(cond)) {                 \
+			t_fail(s, __VA_ARGS__); \
+			return;                \
+		}                              \
+	} while (0)
+
+/* The entry of producer `id` comes back as a new process: a new generation,
+ * an empty range (what src/ does when it takes over a dead entry). */
+static void t_reincarnate(struct ring *r, uint32_t idx, struct shmring_msgring *v)
+{
+	atomic_store(&r->parts[idx].claim_end, atomic_load(&r->parts[idx].claim_pos));
+	atomic_fetch_add(&r->parts[idx].gen, 1);
+	atomic_store(&r->dead[idx], false);
+	view(r, v, idx);
+	(void)shmring__msg_attach_producer(v);
+}
+
+/* Wait until the consumers passed position pos (a repair happened). */
+static void t_wait_passed(struct ring *r, uint64_t pos)
+{
+	while (atomic_load(&shmring__cons_side(r->base)->pos) <= pos)
+		sched_yield();
+}
+
+/* Die between the CAS and the first stamp: claim 96 bytes by hand. */
+static void t_die_unstamped(struct shared *s, uint32_t idx)
+{
+	struct ring *r = s->r;
+	_Atomic uint64_t *pp = &shmring__prod_side(r->base)->pos;
+	_Atomic uint64_t *wm = (r->flags & MC) ? &shmring__cons_side(r->base)->done
+					       : &shmring__cons_side(r->base)->pos;
+
+	for (;;) {
+		uint64_t t = atomic_load(pp);
+
+		if (t + 96 - atomic_load(wm) > r->cap) {
+			sched_yield();
+			continue;
+		}
+		shmring__claim_intent(&r->parts[idx], t, t + 96);
+		if (atomic_compare_exchange_strong_explicit(pp, &t, t + 96, memory_order_release,
+							    memory_order_relaxed)) {
+			atomic_store(&r->dead[idx], true);
+			t_wait_passed(r, t);
+			return;
+		}
+		shmring__claim_clear(&r->parts[idx]);
+	}
+}
+
+static void t_producer(struct shared *s, unsigned id)
+{
+	struct ring *r = s->r;
+	struct shmring_msgring v;
+	uint32_t idx = 8 + id;
+	unsigned form = id % 3; /* 0: send one, 1: reserve/commit, 2: bursts */
+	unsigned died_at = UINT32_MAX;
+
+	view(r, &v, idx);
+	CHECK(s, shmring__msg_attach_producer(&v) == 0, "producer attach");
+	for (unsigned i = 0; i < T_PER;) {
+		unsigned char buf[4][64];
+		struct shmring_msgvec m[4];
+		unsigned n = form == 2 ? 1 + i % 4 : 1;
+		int k;
+
+		if (s->deaths && id == s->nprod - 1 && i % T_DIE_EVERY == T_DIE_EVERY - 1 &&
+		    died_at != i) {
+			died_at = i;
+			if ((i / T_DIE_EVERY) % 2) {
+				void *w;
+
+				while (!(w = shmring__msg_reserve(&v, 30)))
+					sched_yield();
+				memset(w, 0xdd, 30);
+				atomic_store(&r->dead[idx], true);
+				t_wait_passed(r, v.held_pos);
+				atomic_fetch_add(&s->died_claimed, 1);
+			} else {
+				t_die_unstamped(s, idx);
+				atomic_fetch_add(&s->died_unstamped, 1);
+			}
+			t_reincarnate(r, idx, &v); /* the dead view is dropped as it is */
+		}
+		if (n > T_PER - i)
+			n = T_PER - i;
+		for (unsigned j = 0; j < n; j++) {
+			m[j] = (struct shmring_msgvec){.buf = buf[j], .len = 8 + (i + j) * 7 % 41,
+						       .type = id << 24 | (i + j)};
+			fill(buf[j], m[j].len, m[j].type);
+		}
+		if (form == 1) {
+			void *w = shmring__msg_reserve(&v, m[0].len);
+
+			k = 0;
+			if (w) {
+				memcpy(w, buf[0], m[0].len);
+				CHECK(s, shmring__msg_commit(&v, m[0].type) == 0, "commit %u/%u", id, i);
+				k = 1;
+			}
+			CHECK(s, !v.corrupt, "reserve found corruption");
+		} else {
+			k = shmring__msg_send(&v, m, n, form == 0);
+			CHECK(s, k >= 0, "send: %d", k);
+		}
+		CHECK(s, v.dropped == 0, "a live producer's record was dropped");
+		if (k > 0) {
+			i += (unsigned)k;
+			continue;
+		}
+		if (r->flags & MC) {
+			uint64_t pos;
+			uint32_t holder;
+			int rc = shmring__msg_recover_tx(&v, &r->j, &pos, &holder);
+
+			CHECK(s, rc == 0 || rc == 1 || rc == -EAGAIN, "recover_tx: %d", rc);
+		}
+		sched_yield();
+	}
+	atomic_fetch_add(&s->prod_done, 1);
+}
+
+static void t_consumer(struct shared *s, unsigned id)
+{
+	struct ring *r = s->r;
+	struct shmring_msgring v;
+	uint32_t idx = (r->flags & MC) ? 30 + id : C_SOLE;
+	bool peek = id % 2;
+
+	atomic_store(&r->parts[idx].owner,
+		     ((uint64_t)(2000 + id) << 32) | ((uint64_t)SHMRING_CONSUMER << 24) | 1u);
+	view(r, &v, idx);
+	CHECK(s, shmring__msg_attach_consumer(&v) == 0, "consumer attach");
+	for (;;) {
+		unsigned char buf[4][64];
+		struct shmring_msgvec m[4];
+		int k;
+
+		if (peek) {
+			size_t len;
+			uint32_t type;
+			const void *p = shmring__msg_peek(&v, &len, &type);
+
+			k = 0;
+			if (p) {
+				CHECK(s, len <= 64, "peek: length %zu", len);
+				memcpy(buf[0], p, len);
+				m[0] = (struct shmring_msgvec){.buf = buf[0], .len = len, .type = type};
+				CHECK(s, shmring__msg_release(&v) == 0, "release");
+				k = 1;
+			}
+			CHECK(s, !v.corrupt, "peek found corruption");
+		} else {
+			for (int i = 0; i < 4; i++)
+				m[i] = (struct shmring_msgvec){.buf = buf[i], .len = sizeof(buf[i])};
+			k = shmring__msg_recv(&v, m, 4, false);
+			CHECK(s, k >= 0, "recv: %d", k);
+		}
+		for (int i = 0; i < k; i++) {
+			unsigned p = m[i].type >> 24, q = m[i].type & 0xffffff;
+
+			CHECK(s, p < T_PROD && q < T_PER, "record type %#x", m[i].type);
+			CHECK(s, same(buf[i], m[i].len, m[i].type), "torn record %u/%u", p, q);
+			CHECK(s, atomic_fetch_add(&s->seen[p][q], 1) == 0, "record %u/%u twice", p, q);
+			atomic_fetch_add(&s->received, 1);
+		}
+		if (k > 0)
+			continue;
+		{
+			uint64_t pos;
+			uint32_t holder;
+			int rc = shmring__msg_recover_rx(&v, &r->j, &pos, &holder);
+
+			CHECK(s, rc == 0 || rc == 1 || rc == -EAGAIN, "recover_rx: %d", rc);
+		}
+		if (atomic_load(&s->prod_done) == s->nprod && shmring__msg_drained(&v))
+			break;
+		CHECK(s, !v.corrupt, "drained found corruption");
+		sched_yield();
+	}
+}
+
+struct targ {
+	struct shared *s;
+	unsigned id;
+	bool prod;
+};
+
+static void *t_main(void *arg)
+{
+	struct targ *a = arg;
+
+	if (a->prod)
+		t_producer(a->s, a->id);
+	else
+		t_consumer(a->s, a->id);
+	return NULL;
+}
+
+static void t_run(uint32_t flags, bool processes, bool deaths)
+{
+	struct shared *s = shared_alloc(sizeof(*s));
+	unsigned n;
+	pthread_t th[T_PROD + T_CONS];
+	pid_t pid[T_PROD + T_CONS];
+	struct targ a[T_PROD + T_CONS];
+
+	s->r = ring_make(1024, 64, flags);
+	s->nprod = (flags & MP) ? T_PROD : 1;
+	s->ncons = (flags & MC) ? T_CONS : 1;
+	s->deaths = deaths && (flags & MP);
+	for (unsigned i = 0; i < T_PROD; i++)
+		atomic_store(&s->r->parts[8 + i].owner,
+			     ((uint64_t)(3000 + i) << 32) | ((uint64_t)SHMRING_PRODUCER << 24) | 1u);
+	n = s->nprod + s->ncons;
+	for (unsigned i = 0; i < n; i++) {
+		a[i] = (struct targ){.s = s, .id = i < s->ncons ? i : i - s->ncons,
+				     .prod = i >= s->ncons};
+		if (!processes) {
+			assert_int_equal(pthread_create(&th[i], NULL, t_main, &a[i]), 0);
+			continue;
+		}
+		pid[i] = fork();
+		assert_true(pid[i] >= 0);
+		if (pid[i] == 0) {
+			t_main(&a[i]);
+			_exit(0);
+		}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (!processes) {
+			pthread_join(th[i], NULL);
+		} else {
+			int st;
+
+			assert_int_equal(waitpid(pid[i], &st, 0), pid[i]);
+			assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		}
+	}
+	if (atomic_load(&s->errors))
+		fail_msg("flags %#x %s: %s", flags, processes ? "processes" : "threads", s->err);
+	assert_int_equal(atomic_load(&s->received), s->nprod * T_PER);
+	for (unsigned id = 0; id < s->nprod; id++)
+		for (unsigned i = 0; i < T_PER; i++)
+			assert_int_equal(atomic_load(&s->seen[id][i]), 1);
+	/* Every death repaired, each CLAIMED one skipped once; no consumer
+	 * ever judged dead. */
+	assert_int_equal(atomic_load(&s->r->ctl->skipped), atomic_load(&s->died_claimed));
+	assert_true(atomic_load(&s->r->ctl->prod_repairs) >=
+		    atomic_load(&s->died_claimed) + atomic_load(&s->died_unstamped));
+	assert_int_equal(atomic_load(&s->r->ctl->cons_repairs), 0);
+	if (s->deaths)
+		assert_true(atomic_load(&s->died_claimed) > 0 && atomic_load(&s->died_unstamped) > 0);
+	ring_free(s->r);
+	munmap(s, sizeof(*s));
+}
+
+static void test_concurrent(void **state)
+{
+	(void)state;
+	for (unsigned mi = 0; mi < 4; mi++)
+		for (unsigned processes = 0; processes < 2; processes++)
+			for (unsigned deaths = 0; deaths < 2; deaths++)
+				t_run(modes[mi], processes, deaths);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hostile_positions),
+		cmocka_unit_test(test_indices_validate),
+		cmocka_unit_test(test_dead_producer_claimed),
+		cmocka_unit_test(test_claimed_entry_taken_over),
+		cmocka_unit_test(test_unstamped_claim),
+		cmocka_unit_test(test_unstamped_no_entry),
+		cmocka_unit_test(test_fill_bounded),
+		cmocka_unit_test(test_repairer_dies),
+		cmocka_unit_test(test_send_after_repair),
+		cmocka_unit_test(test_dead_consumer),
+		cmocka_unit_test(test_cancel_many),
+		cmocka_unit_test(test_cancel_single),
+		cmocka_unit_test(test_cancel_peek),
+		cmocka_unit_test(test_skipped_only),
+		cmocka_unit_test(test_concurrent),
+	};
+
+	return cmocka_run_group_tests_name("msg_recover", tests, NULL, NULL);
+}
