@@ -118,7 +118,7 @@ struct shmring_mring {
 	bool held_rx;        /* what is held: a peek (true) or a reservation */
 	bool corrupt;        /* the last call found a shared index impossible */
 	uint64_t pos;        /* a single side's next position */
-	uint64_t peer_cache; /* MPSC producer: the consumer position last read */
+	uint64_t peer_cache; /* producer: the consumer position last read */
 	uint64_t held_pos;   /* zero-copy: the first position reserved / peeked */
 	uint64_t held_span;  /* zero-copy consumer: positions held, skipped included */
 	unsigned held;       /* zero-copy: how many messages */
@@ -276,6 +276,27 @@ static inline unsigned shmring__mring_claim_tx(struct shmring_mring *v, unsigned
 					goto stale; /* position t + k is someone's already */
 				if (d < 0)
 					break; /* the previous lap's message is still there */
+			}
+			/*
+			 * Laps compare modulo 2^32: a producer position forged
+			 * a multiple of 2^32 laps ahead would find its slots
+			 * FREE. Each FREE(lap(p)) we acquired was stored after
+			 * the consumer position passed p - capacity, so the
+			 * consumer position must be within a capacity of t + k.
+			 * Checked once per capacity of positions (peer_cache),
+			 * not per message: the consumer position is a hot line.
+			 */
+			if (k && t + k - v->peer_cache > v->capacity) {
+				/* Relaxed: ordered by the A-free acquires above. */
+				uint64_t c = shmring__load_relaxed(&v->cons->pos);
+
+				if (c > t)
+					goto stale; /* consumers passed t meanwhile: t is old */
+				if (t + k - c > v->capacity) {
+					v->corrupt = true;
+					break;
+				}
+				v->peer_cache = c;
 			}
 		} else {
 			uint64_t used = t - v->peer_cache;

@@ -7,8 +7,9 @@ SHMRING_JOBS=${SHMRING_JOBS:-$(nproc 2>/dev/null || echo 2)}
 # Debian packages the build, the tests and the benchmarks need. The peer rings
 # (DPDK rte_ring, Concurrency Kit ck_ring) and gnuplot are optional for the
 # build; they are installed so that `shmring bench` can compare and plot.
+# clang and its runtime libraries (libFuzzer, ASan, UBSan) build the fuzzers.
 SHMRING_PACKAGES=(cmake gcc g++ make pkg-config libcmocka-dev liburcu-dev libbenchmark-dev
-                  libck-dev libdpdk-dev gnuplot-nox)
+                  libck-dev libdpdk-dev gnuplot-nox clang libclang-rt-14-dev)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -28,14 +29,17 @@ install_deps() {
 }
 
 # configure_build DIR [cmake args...]
+# SHMRING_BUILD_TARGETS="t1 t2" builds only those targets (default: all).
 configure_build() {
-	local dir=$1
+	local dir=$1 targets=()
 	shift
+	read -r -a targets <<<"${SHMRING_BUILD_TARGETS:-}"
 	cmake -S "$SHMRING_ROOT" -B "$dir" -DSHMRING_WERROR=ON "$@" >"$dir.configure.log" 2>&1 || {
 		cat "$dir.configure.log" >&2
 		return 1
 	}
-	cmake --build "$dir" -j "$SHMRING_JOBS" >"$dir.build.log" 2>&1 || {
+	cmake --build "$dir" -j "$SHMRING_JOBS" ${targets[@]+--target "${targets[@]}"} \
+		>"$dir.build.log" 2>&1 || {
 		grep -E 'error|Error' -A3 "$dir.build.log" | head -n 60 >&2
 		return 1
 	}

@@ -382,8 +382,12 @@ static void prod_ahead(struct fh_agent *p, struct fh_agent *c, struct shmring_si
 		    (unsigned long long)atomic_load(&ps->pos));
 	assert_int_equal(rc_r, ECORRUPT);
 	assert_int_equal(rc_s, ECORRUPT);
-	assert_int_equal(fh_agent_call(c, FH_TRY_RECV, 0, 0), -EAGAIN);
-	assert_int_equal(fh_agent_call(p, FH_TRY_SEND, (int64_t)*seq, 0), -EAGAIN);
+	/* Try calls say corrupt too (ring.h: reported by the call that found
+	 * it), or nothing moved for them: never a message. */
+	rc_r = fh_agent_call(c, FH_TRY_RECV, 0, 0);
+	rc_s = fh_agent_call(p, FH_TRY_SEND, (int64_t)*seq, 0);
+	assert_true(rc_r == -EAGAIN || rc_r == ECORRUPT);
+	assert_true(rc_s == -EAGAIN || rc_s == ECORRUPT);
 	unmoved(ps, cs, pp + far, cp, what);
 	atomic_store(&ps->pos, pp);
 	works_after_repair(p, c, seq);

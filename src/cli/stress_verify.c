@@ -231,7 +231,8 @@ uint64_t shmring_stress_salvage(struct shmring_stress_area *a, size_t room, bool
 		struct shmring_stress_journal *j = &a->journal[c];
 		struct shmring_stress_cons *cs = &a->cons[c];
 
-		switch (j->state) {
+		/* Relaxed: the journal's owner is dead or done. */
+		switch (atomic_load_explicit(&j->state, memory_order_relaxed)) {
 		case SHMRING_STRESS_RECORDING:
 			/* Killed half-way: back to the state before, then again. */
 			cs->recorded = j->recorded;
