@@ -11,6 +11,7 @@
  *
  *   shmring_recovery [--rounds N] [--recovery-ms MS] [--json]
  */
+#define _GNU_SOURCE /* kill(), SIGKILL in strict C11 */
 #include "shmring/shmring.h"
 
 #include <errno.h>
