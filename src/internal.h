@@ -202,6 +202,23 @@ int shmring__peer_idle(shmring_t *r, unsigned side);
 /* End the stall this handle recorded. */
 void shmring__stall_end(shmring_t *r);
 
+/*
+ * A try call that moved nothing: why, as an error. corrupt: the call found a
+ * shared index impossible. Producer: -EAGAIN (full for now), -EPIPE,
+ * -SHMRING_ECORRUPT; consumer: the same with -EPIPE at end-of-stream. Both
+ * run the peer check now and then.
+ */
+int shmring__tx_nothing(shmring_t *r, bool corrupt);
+int shmring__rx_nothing(shmring_t *r, bool corrupt);
+
+/*
+ * Wait by the handle's policy for attempt(op) to succeed on one side
+ * (SHMRING_PRODUCER: room; SHMRING_CONSUMER: messages), checking peers once
+ * per recovery deadline. attempt's result, -ETIMEDOUT, -EPIPE, ...
+ */
+int shmring__block(shmring_t *r, unsigned side, shmring_attempt_fn attempt, void *op,
+		   uint64_t deadline);
+
 /* Consumer: nothing published or claimed ahead of us. */
 bool shmring__rx_drained(shmring_t *r);
 

@@ -201,3 +201,67 @@ int shmring__peer_idle(shmring_t *r, unsigned side)
 	r->next_check = now + shmring__recovery_ns(r);
 	return shmring__peer_check(r, side);
 }
+
+/* --- What the send and receive files share ------------------------------- */
+
+int shmring__tx_nothing(shmring_t *r, bool corrupt)
+{
+	int rc;
+
+	if (corrupt)
+		return -SHMRING_ECORRUPT;
+	rc = shmring__peer_idle(r, SHMRING_PRODUCER);
+	return rc < 0 ? rc : -EAGAIN;
+}
+
+int shmring__rx_nothing(shmring_t *r, bool corrupt)
+{
+	int rc;
+
+	shmring__flush_freed(r); /* we stop here: give producers what we freed */
+	if (corrupt)
+		return -SHMRING_ECORRUPT;
+	rc = shmring__rx_eos(r);
+	if (rc < 0)
+		return rc;
+	rc = shmring__peer_idle(r, SHMRING_CONSUMER);
+	return rc < 0 ? rc : -EAGAIN;
+}
+
+/* One blocking call: its side and its attempt, for the wait's callbacks. */
+struct blocking {
+	shmring_t *r;
+	unsigned side;
+	shmring_attempt_fn attempt;
+	void *op;
+};
+
+static int block_attempt(void *ctx)
+{
+	const struct blocking *b = ctx;
+
+	return b->attempt(b->op);
+}
+
+static int block_check(void *ctx)
+{
+	const struct blocking *b = ctx;
+
+	return shmring__peer_check(b->r, b->side);
+}
+
+int shmring__block(shmring_t *r, unsigned side, shmring_attempt_fn attempt, void *op,
+		   uint64_t deadline)
+{
+	struct blocking b = {.r = r, .side = side, .attempt = attempt, .op = op};
+	struct shmring_wait_ops ops = {.attempt = block_attempt, .check = block_check, .ctx = &b,
+				       .check_ns = shmring__recovery_ns(r)};
+	bool tx = side == SHMRING_PRODUCER;
+	int rc = shmring__wait(&r->wait, tx ? &r->not_full : &r->not_empty, &ops, deadline,
+			       tx ? &shmring__prod_side(r->base)->waits
+				  : &shmring__cons_side(r->base)->waits);
+
+	if (r->stall_since)
+		shmring__stall_end(r);
+	return rc;
+}

@@ -117,30 +117,14 @@ static bool rx_corrupt(shmring_t *r)
 	return c;
 }
 
-/* A send that moved nothing: why, as an error (-EAGAIN: full, for now). */
 static int tx_nothing(shmring_t *r)
 {
-	int rc;
-
-	if (tx_corrupt(r))
-		return -SHMRING_ECORRUPT;
-	rc = shmring__peer_idle(r, SHMRING_PRODUCER);
-	return rc < 0 ? rc : -EAGAIN;
+	return shmring__tx_nothing(r, tx_corrupt(r));
 }
 
-/* A receive that moved nothing: -EPIPE at end-of-stream, -EAGAIN if empty. */
 static int rx_nothing(shmring_t *r)
 {
-	int rc;
-
-	shmring__flush_freed(r); /* we stop here: give producers what we freed */
-	if (rx_corrupt(r))
-		return -SHMRING_ECORRUPT;
-	rc = shmring__rx_eos(r);
-	if (rc < 0)
-		return rc;
-	rc = shmring__peer_idle(r, SHMRING_CONSUMER);
-	return rc < 0 ? rc : -EAGAIN;
+	return shmring__rx_nothing(r, rx_corrupt(r));
 }
 
 /* The dropped count of a claim repaired under us, before and after. */
@@ -270,50 +254,28 @@ static int attempt_recv(void *ctx)
 	return shmring__rx_eos(o->r);
 }
 
-static int check_send(void *ctx)
-{
-	return shmring__peer_check(((struct op *)ctx)->r, SHMRING_PRODUCER);
-}
-
-static int check_recv(void *ctx)
-{
-	return shmring__peer_check(((struct op *)ctx)->r, SHMRING_CONSUMER);
-}
-
 static int blocking_send(shmring_t *r, const void *msgs, unsigned n, bool all, uint64_t deadline)
 {
 	struct op o = {.r = r, .buf = (void *)(uintptr_t)msgs, .n = n, .all = all};
-	struct shmring_wait_ops ops = {.attempt = attempt_send, .check = check_send, .ctx = &o,
-				       .check_ns = shmring__recovery_ns(r)};
 	int rc = tx_check(r);
 
 	if (rc)
 		return rc;
 	if (n == 0 || n > INT32_MAX || (all && n > r->hdr.capacity))
 		return -EINVAL;
-	rc = shmring__wait(&r->wait, &r->not_full, &ops, deadline,
-			   &shmring__prod_side(r->base)->waits);
-	if (r->stall_since)
-		shmring__stall_end(r);
-	return rc;
+	return shmring__block(r, SHMRING_PRODUCER, attempt_send, &o, deadline);
 }
 
 static int blocking_recv(shmring_t *r, void *msgs, unsigned n, bool all, uint64_t deadline)
 {
 	struct op o = {.r = r, .buf = msgs, .n = n, .all = all};
-	struct shmring_wait_ops ops = {.attempt = attempt_recv, .check = check_recv, .ctx = &o,
-				       .check_ns = shmring__recovery_ns(r)};
 	int rc = rx_check(r);
 
 	if (rc)
 		return rc;
 	if (n == 0 || n > INT32_MAX || (all && n > r->hdr.capacity))
 		return -EINVAL;
-	rc = shmring__wait(&r->wait, &r->not_empty, &ops, deadline,
-			   &shmring__cons_side(r->base)->waits);
-	if (r->stall_since)
-		shmring__stall_end(r);
-	return rc;
+	return shmring__block(r, SHMRING_CONSUMER, attempt_recv, &o, deadline);
 }
 
 int shmring_send(shmring_t *r, const void *msg, uint64_t deadline)

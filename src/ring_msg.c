@@ -68,30 +68,14 @@ static int msg_recv_n(shmring_t *r, struct shmring_msgvec *m, unsigned n, bool a
 	return k;
 }
 
-/* Nothing sent: why (-EAGAIN: no room for now). */
 static int msg_tx_nothing(shmring_t *r)
 {
-	int rc;
-
-	if (corrupt_once(&r->qtx))
-		return -SHMRING_ECORRUPT;
-	rc = shmring__peer_idle(r, SHMRING_PRODUCER);
-	return rc < 0 ? rc : -EAGAIN;
+	return shmring__tx_nothing(r, corrupt_once(&r->qtx));
 }
 
-/* Nothing received: -EPIPE at end-of-stream, else -EAGAIN. */
 static int msg_rx_nothing(shmring_t *r)
 {
-	int rc;
-
-	shmring__flush_freed(r);
-	if (corrupt_once(&r->qrx))
-		return -SHMRING_ECORRUPT;
-	rc = shmring__rx_eos(r);
-	if (rc < 0)
-		return rc;
-	rc = shmring__peer_idle(r, SHMRING_CONSUMER);
-	return rc < 0 ? rc : -EAGAIN;
+	return shmring__rx_nothing(r, corrupt_once(&r->qrx));
 }
 
 int shmring_msg_try_send(shmring_t *r, const void *buf, size_t len, uint32_t type)
@@ -155,21 +139,9 @@ static int attempt_msg_recv(void *ctx)
 	return shmring__rx_eos(o->r);
 }
 
-static int check_msg_send(void *ctx)
-{
-	return shmring__peer_check(((struct msg_op *)ctx)->r, SHMRING_PRODUCER);
-}
-
-static int check_msg_recv(void *ctx)
-{
-	return shmring__peer_check(((struct msg_op *)ctx)->r, SHMRING_CONSUMER);
-}
-
 int shmring_msg_send(shmring_t *r, const void *buf, size_t len, uint32_t type, uint64_t deadline)
 {
 	struct msg_op o = {.r = r, .m = {.buf = (void *)(uintptr_t)buf, .len = len, .type = type}};
-	struct shmring_wait_ops ops = {.attempt = attempt_msg_send, .check = check_msg_send,
-				       .ctx = &o};
 	uint64_t d;
 	int rc = msg_tx_check(r);
 
@@ -177,10 +149,8 @@ int shmring_msg_send(shmring_t *r, const void *buf, size_t len, uint32_t type, u
 		return rc;
 	if (len > r->hdr.slot_size)
 		return -EMSGSIZE;
-	ops.check_ns = shmring__recovery_ns(r);
 	d = r->qtx.dropped;
-	rc = shmring__wait(&r->wait, &r->not_full, &ops, deadline,
-			   &shmring__prod_side(r->base)->waits);
+	rc = shmring__block(r, SHMRING_PRODUCER, attempt_msg_send, &o, deadline);
 	if (rc < 0)
 		return rc;
 	return r->qtx.dropped != d ? -SHMRING_EDROPPED : 0;
@@ -189,17 +159,11 @@ int shmring_msg_send(shmring_t *r, const void *buf, size_t len, uint32_t type, u
 ssize_t shmring_msg_recv(shmring_t *r, void *buf, size_t cap, uint32_t *type, uint64_t deadline)
 {
 	struct msg_op o = {.r = r, .m = {.buf = buf, .len = cap, .type = 0}};
-	struct shmring_wait_ops ops = {.attempt = attempt_msg_recv, .check = check_msg_recv,
-				       .ctx = &o};
 	int rc = msg_rx_check(r);
 
 	if (rc)
 		return rc;
-	ops.check_ns = shmring__recovery_ns(r);
-	rc = shmring__wait(&r->wait, &r->not_empty, &ops, deadline,
-			   &shmring__cons_side(r->base)->waits);
-	if (r->stall_since)
-		shmring__stall_end(r);
+	rc = shmring__block(r, SHMRING_CONSUMER, attempt_msg_recv, &o, deadline);
 	if (rc < 0)
 		return rc;
 	if (type)
