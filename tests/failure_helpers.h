@@ -583,6 +583,15 @@ static inline int64_t fh_agent_call(struct fh_agent *ag, int op, int64_t a, int6
 	return fh_agent_result(ag, 30000);
 }
 
+/* Fork an agent that opens the ring in `role` (the open must succeed). */
+static inline struct fh_agent *fh_agent_open(const char *name, int id, unsigned role)
+{
+	struct fh_agent *ag = fh_agent_new(name, id, NULL);
+
+	assert_int_equal(fh_agent_call(ag, FH_OPEN, role, 0), 0);
+	return ag;
+}
+
 /* The agent's exit status as test_wait_pid() reports it (waits up to timeout_ms). */
 static inline int fh_agent_reap(struct fh_agent *ag, unsigned timeout_ms)
 {
@@ -779,37 +788,19 @@ static inline uint64_t fh_start_time(pid_t pid)
 /* --- One test per kind ----------------------------------------------------------- */
 
 /* Define fn_spsc() ... fn_msgm(), cmocka tests that run fn(kind id). */
-#define FH_PER_KIND(fn)                                                                            \
-	static void fn##_spsc(void **s)                                                            \
+#define FH__KIND_TEST(fn, tag, id)                                                                 \
+	static void fn##_##tag(void **s)                                                           \
 	{                                                                                          \
 		(void)s;                                                                           \
-		fn(FH_SPSC);                                                                       \
-	}                                                                                          \
-	static void fn##_mpsc(void **s)                                                            \
-	{                                                                                          \
-		(void)s;                                                                           \
-		fn(FH_MPSC);                                                                       \
-	}                                                                                          \
-	static void fn##_spmc(void **s)                                                            \
-	{                                                                                          \
-		(void)s;                                                                           \
-		fn(FH_SPMC);                                                                       \
-	}                                                                                          \
-	static void fn##_mpmc(void **s)                                                            \
-	{                                                                                          \
-		(void)s;                                                                           \
-		fn(FH_MPMC);                                                                       \
-	}                                                                                          \
-	static void fn##_msg1(void **s)                                                            \
-	{                                                                                          \
-		(void)s;                                                                           \
-		fn(FH_MSG1);                                                                       \
-	}                                                                                          \
-	static void fn##_msgm(void **s)                                                            \
-	{                                                                                          \
-		(void)s;                                                                           \
-		fn(FH_MSGM);                                                                       \
+		fn(id);                                                                            \
 	}
+#define FH_PER_KIND(fn)                                                                            \
+	FH__KIND_TEST(fn, spsc, FH_SPSC)                                                           \
+	FH__KIND_TEST(fn, mpsc, FH_MPSC)                                                           \
+	FH__KIND_TEST(fn, spmc, FH_SPMC)                                                           \
+	FH__KIND_TEST(fn, mpmc, FH_MPMC)                                                           \
+	FH__KIND_TEST(fn, msg1, FH_MSG1)                                                           \
+	FH__KIND_TEST(fn, msgm, FH_MSGM)
 
 /* The cmocka entries for the tests FH_PER_KIND(fn) defined. */
 #define FH_KIND_TESTS(fn)                                                                          \

@@ -53,8 +53,7 @@ static void eos_after(int id, bool kill_it)
 
 	fh_limit(120);
 	obs = fh_create(name, id, K, 0, SHMRING_OBSERVER);
-	c = fh_agent_new(name, id, NULL);
-	assert_int_equal(fh_agent_call(c, FH_OPEN, SHMRING_CONSUMER, 0), 0);
+	c = fh_agent_open(name, id, SHMRING_CONSUMER);
 	/* No producer has ever attached: a receive waits (no end-of-stream yet). */
 	assert_int_equal(fh_agent_call(c, FH_RECV, 100, 0), -ETIMEDOUT);
 	in = fh_info(obs);
@@ -62,8 +61,7 @@ static void eos_after(int id, bool kill_it)
 	fh_agent_start(c, FH_RECV_UNTIL_ERR, 0, FH_NO_DEADLINE);
 	still_blocked(c, 50, "recv before any producer attached");
 
-	p = fh_agent_new(name, id, NULL);
-	assert_int_equal(fh_agent_call(p, FH_OPEN, SHMRING_PRODUCER, 0), 0);
+	p = fh_agent_open(name, id, SHMRING_PRODUCER);
 	/* Three ringfuls: the producer blocks on a full ring on the way. */
 	assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 3 * K), 0);
 	assert_int_equal(p->out[0], 3 * K);
@@ -94,8 +92,7 @@ static void eos_after(int id, bool kill_it)
 	assert_int_equal(in.producers, 0);
 
 	/* A producer attaching later lets the consumer go on. */
-	p2 = fh_agent_new(name, id, NULL);
-	assert_int_equal(fh_agent_call(p2, FH_OPEN, SHMRING_PRODUCER, 0), 0);
+	p2 = fh_agent_open(name, id, SHMRING_PRODUCER);
 	in = fh_info(obs);
 	assert_false(in.producers_gone);
 	fh_agent_start(c, FH_RECV_UNTIL_ERR, 1000, FH_NO_DEADLINE);
@@ -136,10 +133,8 @@ static void epipe_after(int id, bool kill_it)
 
 	fh_limit(120);
 	obs = fh_create(name, id, K, 0, SHMRING_OBSERVER);
-	c = fh_agent_new(name, id, NULL);
-	p = fh_agent_new(name, id, NULL);
-	assert_int_equal(fh_agent_call(c, FH_OPEN, SHMRING_CONSUMER, 0), 0);
-	assert_int_equal(fh_agent_call(p, FH_OPEN, SHMRING_PRODUCER, 0), 0);
+	c = fh_agent_open(name, id, SHMRING_CONSUMER);
+	p = fh_agent_open(name, id, SHMRING_PRODUCER);
 	assert_int_equal(fh_agent_call(p, FH_FILL, 0, 0), -EAGAIN);
 	assert_int_equal(p->out[0], K);
 	fh_agent_start(p, FH_SEND, K, FH_NO_DEADLINE);
@@ -167,8 +162,7 @@ static void epipe_after(int id, bool kill_it)
 	assert_int_equal(waitpid(p->pid, &status, WNOHANG), 0);
 
 	/* A consumer attaching later finds the messages and lets the producer on. */
-	c2 = fh_agent_new(name, id, NULL);
-	assert_int_equal(fh_agent_call(c2, FH_OPEN, SHMRING_CONSUMER, 0), 0);
+	c2 = fh_agent_open(name, id, SHMRING_CONSUMER);
 	in = fh_info(obs);
 	assert_false(in.consumers_gone);
 	assert_int_equal(fh_agent_call(c2, FH_RECV_N, K, 1000), 0);
@@ -204,8 +198,7 @@ static void before_consumer(int id)
 
 	fh_limit(60);
 	obs = fh_create(name, id, K, 0, SHMRING_OBSERVER);
-	p = fh_agent_new(name, id, NULL);
-	assert_int_equal(fh_agent_call(p, FH_OPEN, SHMRING_PRODUCER, 0), 0);
+	p = fh_agent_open(name, id, SHMRING_PRODUCER);
 	assert_int_equal(fh_agent_call(p, FH_FILL, 0, 0), -EAGAIN);
 	assert_int_equal(p->out[0], K);
 	assert_int_equal(fh_agent_call(p, FH_TRY_SEND, K, 0), -EAGAIN);
@@ -215,8 +208,7 @@ static void before_consumer(int id)
 	assert_false(in.producers_gone);
 	/* The producer leaves before any consumer came: the messages wait for one. */
 	assert_int_equal(fh_agent_exit(p), 0);
-	c = fh_agent_new(name, id, NULL);
-	assert_int_equal(fh_agent_call(c, FH_OPEN, SHMRING_CONSUMER, 0), 0);
+	c = fh_agent_open(name, id, SHMRING_CONSUMER);
 	assert_int_equal(fh_agent_call(c, FH_RECV_N, K, 1000), 0);
 	assert_int_equal(c->out[0], K);
 	assert_true(c->out[1]);

@@ -81,10 +81,8 @@ static void test_spsc_future_stamp(void **state)
 	(void)state;
 	fh_limit(60);
 	obs = fh_create(name, FH_SPSC, 8, 0, SHMRING_OBSERVER);
-	p = fh_agent_new(name, FH_SPSC, NULL);
-	c = fh_agent_new(name, FH_SPSC, NULL);
-	assert_int_equal(fh_agent_call(p, FH_OPEN, SHMRING_PRODUCER, 0), 0);
-	assert_int_equal(fh_agent_call(c, FH_OPEN, SHMRING_CONSUMER, 0), 0);
+	p = fh_agent_open(name, FH_SPSC, SHMRING_PRODUCER);
+	c = fh_agent_open(name, FH_SPSC, SHMRING_CONSUMER);
 	assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 3), 0);
 	base = fh_map_ring(name, &size);
 	h = base;
@@ -250,10 +248,8 @@ static void cons_past_prod(int id)
 
 	fh_limit(60);
 	obs = fh_create(name, id, 16, 0, SHMRING_OBSERVER);
-	p = fh_agent_new(name, id, NULL);
-	c = fh_agent_new(name, id, NULL);
-	assert_int_equal(fh_agent_call(p, FH_OPEN, SHMRING_PRODUCER, 0), 0);
-	assert_int_equal(fh_agent_call(c, FH_OPEN, SHMRING_CONSUMER, 0), 0);
+	p = fh_agent_open(name, id, SHMRING_PRODUCER);
+	c = fh_agent_open(name, id, SHMRING_CONSUMER);
 	assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 4), 0);
 	assert_int_equal(fh_agent_call(c, FH_RECV_N, 4, 1000), 0);
 	assert_int_equal(fh_agent_exit(p), 0);
@@ -322,10 +318,8 @@ static void cons_past_prod(int id)
 
 	/* Repaired: it opens and works. */
 	atomic_store(&cs->pos, 4 * unit);
-	p = fh_agent_new(name, id, NULL);
-	c = fh_agent_new(name, id, NULL);
-	assert_int_equal(fh_agent_call(p, FH_OPEN, SHMRING_PRODUCER, 0), 0);
-	assert_int_equal(fh_agent_call(c, FH_OPEN, SHMRING_CONSUMER, 0), 0);
+	p = fh_agent_open(name, id, SHMRING_PRODUCER);
+	c = fh_agent_open(name, id, SHMRING_CONSUMER);
 	assert_int_equal(fh_agent_call(p, FH_SEND, 4, 1000), 0);
 	assert_int_equal(fh_agent_call(c, FH_RECV, 1000, 0), 0);
 	assert_int_equal(c->out[0], 4);
@@ -446,10 +440,8 @@ static void positions_jump(uint64_t far, const char *how, bool cons_too)
 
 	fh_limit(90);
 	obs = fh_create(name, FH_MPMC, 8, 0, SHMRING_OBSERVER);
-	p = fh_agent_new(name, FH_MPMC, NULL);
-	c = fh_agent_new(name, FH_MPMC, NULL);
-	assert_int_equal(fh_agent_call(p, FH_OPEN, SHMRING_PRODUCER, 0), 0);
-	assert_int_equal(fh_agent_call(c, FH_OPEN, SHMRING_CONSUMER, 0), 0);
+	p = fh_agent_open(name, FH_MPMC, SHMRING_PRODUCER);
+	c = fh_agent_open(name, FH_MPMC, SHMRING_CONSUMER);
 	assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 2), 0);
 	assert_int_equal(fh_agent_call(c, FH_RECV_N, 2, 1000), 0);
 	base = fh_map_ring(name, &size);
@@ -501,10 +493,9 @@ static void seven_records(const char *name, int id, struct fh_agent *p, struct f
 /* After repair, fresh processes use the ring normally. */
 static void works_again(const char *name, int id, uint64_t first)
 {
-	struct fh_agent *p = fh_agent_new(name, id, NULL), *c = fh_agent_new(name, id, NULL);
+	struct fh_agent *p = fh_agent_open(name, id, SHMRING_PRODUCER);
+	struct fh_agent *c = fh_agent_open(name, id, SHMRING_CONSUMER);
 
-	assert_int_equal(fh_agent_call(p, FH_OPEN, SHMRING_PRODUCER, 0), 0);
-	assert_int_equal(fh_agent_call(c, FH_OPEN, SHMRING_CONSUMER, 0), 0);
 	assert_int_equal(fh_agent_call(p, FH_SEND_N, (int64_t)first, 6), 0); /* 8 fit */
 	assert_int_equal(fh_agent_call(c, FH_RECV_N, 6, 1000), 0);
 	assert_int_equal(c->out[2], first);
@@ -531,10 +522,8 @@ static void msg_misaligned_detached(int id)
 
 	fh_limit(60);
 	obs = fh_create(name, id, 8, 0, SHMRING_OBSERVER);
-	p = fh_agent_new(name, id, NULL);
-	c = fh_agent_new(name, id, NULL);
-	assert_int_equal(fh_agent_call(p, FH_OPEN, SHMRING_PRODUCER, 0), 0);
-	assert_int_equal(fh_agent_call(c, FH_OPEN, SHMRING_CONSUMER, 0), 0);
+	p = fh_agent_open(name, id, SHMRING_PRODUCER);
+	c = fh_agent_open(name, id, SHMRING_CONSUMER);
 	seven_records(name, id, p, c);
 	assert_int_equal(fh_agent_exit(p), 0);
 	assert_int_equal(fh_agent_exit(c), 0);
@@ -592,10 +581,8 @@ static void test_msgm_misaligned_attached(void **state)
 	(void)state;
 	fh_limit(60);
 	obs = fh_create(name, FH_MSGM, 8, 0, SHMRING_OBSERVER);
-	p = fh_agent_new(name, FH_MSGM, NULL);
-	c = fh_agent_new(name, FH_MSGM, NULL);
-	assert_int_equal(fh_agent_call(p, FH_OPEN, SHMRING_PRODUCER, 0), 0);
-	assert_int_equal(fh_agent_call(c, FH_OPEN, SHMRING_CONSUMER, 0), 0);
+	p = fh_agent_open(name, FH_MSGM, SHMRING_PRODUCER);
+	c = fh_agent_open(name, FH_MSGM, SHMRING_CONSUMER);
 	seven_records(name, FH_MSGM, p, c);
 	base = fh_map_ring(name, &size);
 	ps = shmring__prod_side(base);

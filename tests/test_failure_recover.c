@@ -388,14 +388,12 @@ static void stop_holder(int id)
 		assert_int_equal(fh_agent_call(c[i], FH_OPEN, SHMRING_CONSUMER, 0), 0);
 		fh_agent_start(c[i], FH_RECV_LOG, 20000, 6);
 	}
-	a = fh_agent_new(name, id, NULL);
-	assert_int_equal(fh_agent_call(a, FH_OPEN, SHMRING_PRODUCER, 0), 0);
+	a = fh_agent_open(name, id, SHMRING_PRODUCER);
 	assert_int_equal(fh_agent_call(a, FH_RESERVE, 1, 1000), 0);
 	kill(a->pid, SIGSTOP);
 	assert_int_equal(waitpid(a->pid, &status, WUNTRACED), a->pid);
 	assert_true(WIFSTOPPED(status));
-	b = fh_agent_new(name, id, NULL);
-	assert_int_equal(fh_agent_call(b, FH_OPEN, SHMRING_PRODUCER, 0), 0);
+	b = fh_agent_open(name, id, SHMRING_PRODUCER);
 	assert_int_equal(fh_agent_call(b, FH_SEND_N, 2000, 5), 0);
 
 	/* 2 s stopped: nothing gets past its slot, nobody takes it. */
@@ -492,10 +490,8 @@ static void stall_accounting(int id, bool producer_held)
 
 	fh_limit(60);
 	obs = fh_create(name, id, 4, 0, SHMRING_OBSERVER);
-	p = fh_agent_new(name, id, NULL);
-	c = fh_agent_new(name, id, NULL);
-	assert_int_equal(fh_agent_call(p, FH_OPEN, SHMRING_PRODUCER, 0), 0);
-	assert_int_equal(fh_agent_call(c, FH_OPEN, SHMRING_CONSUMER, 0), 0);
+	p = fh_agent_open(name, id, SHMRING_PRODUCER);
+	c = fh_agent_open(name, id, SHMRING_CONSUMER);
 	if (producer_held) {
 		holder = c;
 		waiter = p;

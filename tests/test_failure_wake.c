@@ -109,8 +109,7 @@ static void producer_woken(int id, enum free_by how, unsigned nconsumers)
 
 	fh_limit(120);
 	obs = fh_create(name, id, K, RECOVERY_LONG, SHMRING_OBSERVER);
-	p = fh_agent_new(name, id, NULL);
-	assert_int_equal(fh_agent_call(p, FH_OPEN, SHMRING_PRODUCER, 0), 0);
+	p = fh_agent_open(name, id, SHMRING_PRODUCER);
 	assert_int_equal(fh_agent_call(p, FH_SET_WAIT, SHMRING_WAIT_PARK, 0), 0);
 	for (unsigned i = 0; i < nconsumers; i++) {
 		c[i] = fh_agent_new(name, id, NULL);
@@ -305,8 +304,7 @@ static void waiter_killed(int id)
 	    shmring_open(name, mc ? SHMRING_PRODUCER | SHMRING_CONSUMER : SHMRING_PRODUCER, &pc),
 	    0);
 	fh_keep(pc);
-	c1 = fh_agent_new(name, id, NULL);
-	assert_int_equal(fh_agent_call(c1, FH_OPEN, SHMRING_CONSUMER, 0), 0);
+	c1 = fh_agent_open(name, id, SHMRING_CONSUMER);
 	assert_int_equal(fh_agent_call(c1, FH_SET_WAIT, SHMRING_WAIT_PARK, 0), 0);
 	waits0 = fh_info(obs).empty_waits;
 	fh_agent_start(c1, FH_RECV, FH_NO_DEADLINE, 0);

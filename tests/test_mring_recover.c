@@ -139,6 +139,25 @@ static uint64_t ctr(_Atomic uint64_t *c)
 	return shmring__load_relaxed(c);
 }
 
+/*
+ * Recovery by side v (tx: a producer's, else a consumer's) held back at
+ * position at by a live holder: it waits (-EAGAIN), names the position and
+ * the holder, and leaves the slot word as it was.
+ */
+static void waits_on_live(struct ring *r, struct shmring_mring *v, bool tx, uint64_t at,
+			  uint32_t who)
+{
+	uint64_t pos = 99, w = word(r, at);
+	uint32_t holder = 99;
+	int rc = tx ? shmring__mring_recover_tx(v, &r->j, &pos, &holder)
+		    : shmring__mring_recover_rx(v, &r->j, &pos, &holder);
+
+	assert_int_equal(rc, -EAGAIN);
+	assert_int_equal(pos, at);
+	assert_int_equal(holder, who);
+	assert_int_equal(word(r, at), w);
+}
+
 static const uint32_t k_mpsc = SHMRING_KIND_MPSC, k_spmc = SHMRING_KIND_SPMC,
 		      k_mpmc = SHMRING_KIND_MPMC;
 
@@ -211,12 +230,8 @@ static void test_dead_producer_stamped(void **st)
 
 	w = word(&r, 0);
 	assert_int_equal(w, state(&r, 0, SHMRING_SLOT_CLAIMED, a.gen, P1));
-	for (int i = 0; i < 3; i++) {
-		assert_int_equal(shmring__mring_recover_rx(&rx, &r.j, &pos, &holder), -EAGAIN);
-		assert_int_equal(pos, 0);
-		assert_int_equal(holder, P1);
-		assert_int_equal(word(&r, 0), w);
-	}
+	for (int i = 0; i < 3; i++)
+		waits_on_live(&r, &rx, false, 0, P1);
 	assert_int_equal(ctr(&r.ctl->prod_repairs), 0);
 
 	r.dead[P1] = true;
@@ -279,10 +294,7 @@ static void test_dead_producer_unstamped(void **st)
 
 	w = word(&r, 4);
 	assert_true(w != state(&r, 4, SHMRING_SLOT_CLAIMED, a.gen, P1));
-	assert_int_equal(shmring__mring_recover_rx(&rx, &r.j, &pos, &holder), -EAGAIN);
-	assert_int_equal(pos, 4);
-	assert_int_equal(holder, P1);
-	assert_int_equal(word(&r, 4), w);
+	waits_on_live(&r, &rx, false, 4, P1);
 	assert_int_equal(ctr(&r.ctl->prod_repairs), 0);
 
 	r.dead[P1] = true;
@@ -361,10 +373,7 @@ static void test_dead_consumer(void **st)
 
 	w = word(&r, 1);
 	assert_int_equal(w, state(&r, 1, SHMRING_SLOT_READING, c1.gen, C1));
-	assert_int_equal(shmring__mring_recover_tx(&tx, &r.j, &pos, &holder), -EAGAIN);
-	assert_int_equal(pos, 1);
-	assert_int_equal(holder, C1);
-	assert_int_equal(word(&r, 1), w);
+	waits_on_live(&r, &tx, true, 1, C1);
 	assert_int_equal(ctr(&r.ctl->cons_repairs), 0);
 	r.dead[C1] = true;
 	assert_int_equal(shmring__mring_recover_tx(&tx, &r.j, &pos, &holder), 1);
@@ -391,10 +400,7 @@ static void test_dead_consumer(void **st)
 	assert_int_equal(send1(&r, &tx, 10), 0); /* slot of position 6 */
 	w = word(&r, 6);
 	assert_int_equal(w, state(&r, 6, SHMRING_SLOT_FULL, tx.gen, tx.owner));
-	assert_int_equal(shmring__mring_recover_tx(&tx, &r.j, &pos, &holder), -EAGAIN);
-	assert_int_equal(pos, 6);
-	assert_int_equal(holder, C1);
-	assert_int_equal(word(&r, 6), w);
+	waits_on_live(&r, &tx, true, 6, C1);
 	r.dead[C1] = true;
 	assert_int_equal(shmring__mring_recover_tx(&tx, &r.j, &pos, &holder), 1);
 	assert_int_equal(ctr(&r.ctl->cons_repairs), 2);

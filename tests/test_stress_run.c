@@ -152,41 +152,40 @@ static void load_kinds(void)
 }
 
 /*
- * One clean run: exit 0, no violation, and with --count, exactly
- * producers x count sent and received. extra: more options, NULL-terminated.
+ * Run `stress --kind kind [pre...] --json --quiet --name name [extra...]`
+ * (pre and extra NULL-terminated, either may be NULL), printing the command
+ * line and what it wrote; its exit status, its JSON summary into out.
  */
-static void expect_clean(const char *kind, const char *count, const char *duration,
-			 char *const *extra, unsigned timeout_ms)
+static int run_json(const char *kind, char *const *pre, const char *name, char *const *extra,
+		    unsigned timeout_ms, char *out, size_t outsz)
 {
-	const char *name = test_ring_name("stress");
-	char *args[32];
-	char out[OUT_MAX];
+	char *args[40];
 	int n = 0, st;
-	uint64_t producers;
 
 	args[n++] = "--kind";
 	args[n++] = (char *)kind;
-	if (count) {
-		args[n++] = "--count";
-		args[n++] = (char *)count;
-	}
-	if (duration) {
-		args[n++] = "--duration";
-		args[n++] = (char *)duration;
-	}
+	for (; pre && *pre; pre++)
+		args[n++] = *pre;
 	args[n++] = "--json";
 	args[n++] = "--quiet";
 	args[n++] = "--name";
 	args[n++] = (char *)name;
-	for (; extra && *extra; extra++)
+	for (; extra && *extra && n < 38; extra++)
 		args[n++] = *extra;
 	args[n] = NULL;
 	printf("stress");
 	for (int i = 0; i < n; i++)
 		printf(" %s", args[i]);
 	printf("\n");
-	st = run_tool(args, timeout_ms, out, sizeof(out));
+	st = run_tool(args, timeout_ms, out, outsz);
 	printf("  -> exit %d: %s", st, out);
+	return st;
+}
+
+/* What every run that must pass shows: exit 0, an ok verdict, no violation
+ * and no failed process. */
+static void check_verdict_ok(int st, const char *out)
+{
 	CHECK(st == 0, "exit status %d", st);
 	CHECK(json_true(out, "ok"), "verdict not ok");
 	CHECK(field(out, "lost") == 0, "lost");
@@ -195,6 +194,31 @@ static void expect_clean(const char *kind, const char *count, const char *durati
 	CHECK(field(out, "torn") == 0, "torn");
 	CHECK(field(out, "invalid") == 0, "invalid");
 	CHECK(field(out, "crashed") == 0 && field(out, "hung") == 0, "processes failed");
+}
+
+/*
+ * One clean run: exit 0, no violation, and with --count, exactly
+ * producers x count sent and received. extra: more options, NULL-terminated.
+ */
+static void expect_clean(const char *kind, const char *count, const char *duration,
+			 char *const *extra, unsigned timeout_ms)
+{
+	const char *name = test_ring_name("stress");
+	char *pre[5];
+	char out[OUT_MAX];
+	int n = 0;
+	uint64_t producers;
+
+	if (count) {
+		pre[n++] = "--count";
+		pre[n++] = (char *)count;
+	}
+	if (duration) {
+		pre[n++] = "--duration";
+		pre[n++] = (char *)duration;
+	}
+	pre[n] = NULL;
+	check_verdict_ok(run_json(kind, pre, name, extra, timeout_ms, out, sizeof(out)), out);
 	producers = field(out, "producers");
 	if (count) {
 		uint64_t want = producers * strtoull(count, NULL, 10);
@@ -210,8 +234,9 @@ static void expect_clean(const char *kind, const char *count, const char *durati
 	CHECK(ring_gone(name), "ring %s left behind", name);
 }
 
-/* Options for a kind with n producers and m consumers where it allows many. */
-static char **roles(const struct kind *k, const char *n, const char *m, char **buf)
+/* Options for a kind with n producers and m consumers where it allows many,
+ * into buf; how many (at most 4). */
+static int roles(const struct kind *k, const char *n, const char *m, char **buf)
 {
 	int i = 0;
 
@@ -223,8 +248,15 @@ static char **roles(const struct kind *k, const char *n, const char *m, char **b
 		buf[i++] = "--consumers";
 		buf[i++] = (char *)m;
 	}
-	buf[i] = NULL;
-	return buf;
+	return i;
+}
+
+/* Append the NULL-terminated list more to args (n so far) and terminate it. */
+static void append(char **args, int n, char *const *more)
+{
+	while (*more)
+		args[n++] = *more++;
+	args[n] = NULL;
 }
 
 static void scenario_kinds(void)
@@ -266,19 +298,13 @@ static void scenario_oversub(void)
 	int ran = 0;
 
 	for (int i = 0; i < nkinds; i++) {
-		char *buf[8], **r;
-
 		if (!kinds[i].multi_prod && !kinds[i].multi_cons)
 			continue;
 		for (size_t w = 0; w < sizeof(waits) / sizeof(waits[0]); w++) {
 			char *extra[12];
-			int n = 0;
 
-			for (r = roles(&kinds[i], "16", "4", buf); *r; r++)
-				extra[n++] = *r;
-			extra[n++] = "--wait";
-			extra[n++] = (char *)waits[w];
-			extra[n] = NULL;
+			append(extra, roles(&kinds[i], "16", "4", extra),
+			       (char *[]){"--wait", (char *)waits[w], NULL});
 			expect_clean(kinds[i].name, "5000", NULL, extra, 120000);
 			ran++;
 		}
@@ -361,33 +387,10 @@ static void scenario_signal(void)
 static void expect_faults(const char *kind, char *const *extra, bool kills, unsigned want)
 {
 	const char *name = test_ring_name("fault");
-	char *args[40];
 	char out[OUT_MAX];
-	int n = 0, st;
 
-	args[n++] = "--kind";
-	args[n++] = (char *)kind;
-	args[n++] = "--json";
-	args[n++] = "--quiet";
-	args[n++] = "--name";
-	args[n++] = (char *)name;
-	for (; extra && *extra && n < 38; extra++)
-		args[n++] = *extra;
-	args[n] = NULL;
-	printf("stress");
-	for (int i = 0; i < n; i++)
-		printf(" %s", args[i]);
-	printf("\n");
-	st = run_tool(args, 120000 * TEST_SLOWDOWN, out, sizeof(out));
-	printf("  -> exit %d: %s", st, out);
-	CHECK(st == 0, "exit status %d", st);
-	CHECK(json_true(out, "ok"), "verdict not ok");
-	CHECK(field(out, "lost") == 0, "lost");
-	CHECK(field(out, "duplicated") == 0, "duplicated");
-	CHECK(field(out, "out_of_order") == 0, "out of order");
-	CHECK(field(out, "torn") == 0, "torn");
-	CHECK(field(out, "invalid") == 0, "invalid");
-	CHECK(field(out, "crashed") == 0 && field(out, "hung") == 0, "processes failed");
+	check_verdict_ok(
+	    run_json(kind, NULL, name, extra, 120000 * TEST_SLOWDOWN, out, sizeof(out)), out);
 	CHECK(field(out, "repair_mismatch") == 0, "repairs do not match the losses");
 	CHECK(field(out, "live_repaired") == 0, "a live process's claim was repaired");
 	CHECK(field(out, "drain_gave_up") == 0, "a consumer gave up draining");
@@ -423,25 +426,13 @@ static void expect_faults(const char *kind, char *const *extra, bool kills, unsi
 static void scenario_kill(void)
 {
 	for (int i = 0; i < nkinds; i++) {
-		char *buf[8], **r;
 		char *extra[20];
-		int n = 0;
 
 		/* Small rings wrap often, so dead consumers' claims get in the
 		 * producers' way and are repaired during the run. */
-		for (r = roles(&kinds[i], "4", "2", buf); *r; r++)
-			extra[n++] = *r;
-		extra[n++] = "--duration";
-		extra[n++] = "2";
-		extra[n++] = "--kill";
-		extra[n++] = "2";
-		extra[n++] = "--victims";
-		extra[n++] = "both";
-		extra[n++] = "--recovery-ms";
-		extra[n++] = "5";
-		extra[n++] = "--stall";
-		extra[n++] = "5";
-		extra[n] = NULL;
+		append(extra, roles(&kinds[i], "4", "2", extra),
+		       (char *[]){"--duration", "2", "--kill", "2", "--victims", "both",
+				  "--recovery-ms", "5", "--stall", "5", NULL});
 		expect_faults(kinds[i].name, extra, true, 2);
 		if (kinds[i].multi_prod) {
 			/* Many producers, three of them killed mid-send. */
@@ -456,23 +447,11 @@ static void scenario_kill(void)
 static void scenario_stop(void)
 {
 	for (int i = 0; i < nkinds; i++) {
-		char *buf[8], **r;
 		char *extra[20];
-		int n = 0;
 
-		for (r = roles(&kinds[i], "4", "2", buf); *r; r++)
-			extra[n++] = *r;
-		extra[n++] = "--duration";
-		extra[n++] = "2";
-		extra[n++] = "--stop";
-		extra[n++] = "2";
-		extra[n++] = "--victims";
-		extra[n++] = "both";
-		extra[n++] = "--stop-for";
-		extra[n++] = "0.5";
-		extra[n++] = "--recovery-ms";
-		extra[n++] = "1";
-		extra[n] = NULL;
+		append(extra, roles(&kinds[i], "4", "2", extra),
+		       (char *[]){"--duration", "2", "--stop", "2", "--victims", "both",
+				  "--stop-for", "0.5", "--recovery-ms", "1", NULL});
 		expect_faults(kinds[i].name, extra, false, 2);
 	}
 }
@@ -480,18 +459,12 @@ static void scenario_stop(void)
 static void scenario_long(void)
 {
 	for (int i = 0; i < nkinds; i++) {
-		char *buf[8];
-
 		expect_clean(kinds[i].name, NULL, "10", NULL, 120000);
 		if (kinds[i].multi_prod || kinds[i].multi_cons) {
 			char *extra[12];
-			int n = 0;
 
-			for (char **r = roles(&kinds[i], "16", "4", buf); *r; r++)
-				extra[n++] = *r;
-			extra[n++] = "--wait";
-			extra[n++] = "park";
-			extra[n] = NULL;
+			append(extra, roles(&kinds[i], "16", "4", extra),
+			       (char *[]){"--wait", "park", NULL});
 			expect_clean(kinds[i].name, NULL, "10", extra, 120000);
 		}
 	}

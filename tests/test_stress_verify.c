@@ -248,6 +248,25 @@ static void in_hand(struct fixture *f, unsigned c, uint32_t state, uint32_t prod
 	f->a.journal[c].state = state;
 }
 
+/* Two producers of 200 each, two consumers that received them all; producer
+ * 1 was killed trying message 201 (whether the ring published it, the test
+ * decides). */
+static void killed_producer(struct fixture *f)
+{
+	setup(f, 2, 2, 256, 200);
+	atomic_store(&f->a.prod[1].trying, 201);
+	give_all(f, 200, 99, 0);
+}
+
+/* The same, all delivered but message (1, 77): consumer 1 was killed
+ * receiving it, its inbox whole or (the copy cut short) spoiled. */
+static void killed_receiving(struct fixture *f, bool whole)
+{
+	setup(f, 2, 2, 256, 200);
+	give_all(f, 200, 1, 77);
+	in_hand(f, 1, SHMRING_STRESS_RECEIVING, whole ? 1 : UINT32_MAX, whole ? 77 : 0);
+}
+
 static void test_faults(void)
 {
 	struct shmring_stress_ring_counts ring = {
@@ -257,32 +276,24 @@ static void test_faults(void)
 
 	/* Issue 7, item 11: the producer was killed after the ring published
 	 * message 200 and before it counted it (trying 201, sent 200). */
-	setup(&f, 2, 2, 256, 200);
-	atomic_store(&f.a.prod[1].trying, 201);
-	give_all(&f, 200, 99, 0);
+	killed_producer(&f);
 	give(&f, 0, 1, 200);
 	verdict_faults(&f, "killed producer: last one arrived", &ring, 0, 0, 0, 0);
 	CHECK(f.res.last_delivered == 1 && f.res.sent == 401, "last message not counted sent");
 
-	setup(&f, 2, 2, 256, 200);
-	atomic_store(&f.a.prod[1].trying, 201);
-	give_all(&f, 200, 99, 0);
+	killed_producer(&f);
 	verdict_faults(&f, "killed producer: last one never sent", &ring, 0, 0, 0, 0);
 	CHECK(f.res.last_never_sent == 1 && f.res.sent == 400, "never-sent message counted");
 
 	/* One of its claims repaired by the ring: its last message, never sent. */
 	one.prod_repairs = 1;
 	one.skipped = 1;
-	setup(&f, 2, 2, 256, 200);
-	atomic_store(&f.a.prod[1].trying, 201);
-	give_all(&f, 200, 99, 0);
+	killed_producer(&f);
 	verdict_faults(&f, "killed producer: its claim repaired", &one, 0, 0, 0, 0);
 	/* ... but two repairs for one death is one too many. */
 	one.prod_repairs = 2;
 	one.skipped = 2;
-	setup(&f, 2, 2, 256, 200);
-	atomic_store(&f.a.prod[1].trying, 201);
-	give_all(&f, 200, 99, 0);
+	killed_producer(&f);
 	verdict_faults(&f, "producer repairs beyond the deaths", &one, 0, 0, 0, 1);
 
 	/* A killed consumer (slot 2; the others got the rest) held message
@@ -310,53 +321,39 @@ static void test_faults(void)
 
 	/* Killed while receiving, a whole message in its inbox, no repair:
 	 * the ring handed it over before the kill. */
-	setup(&f, 2, 2, 256, 200);
-	give_all(&f, 200, 1, 77);
-	in_hand(&f, 1, SHMRING_STRESS_RECEIVING, 1, 77);
+	killed_receiving(&f, true);
 	verdict_faults(&f, "inbox whole, no repair", &ring, 0, 0, 1, 0);
 
 	/* The same with one consumer repair: lost with its claim instead. */
 	one = ring;
 	one.cons_repairs = 1;
-	setup(&f, 2, 2, 256, 200);
-	give_all(&f, 200, 1, 77);
-	in_hand(&f, 1, SHMRING_STRESS_RECEIVING, 1, 77);
+	killed_receiving(&f, true);
 	verdict_faults(&f, "inbox whole, its claim repaired", &one, 0, 1, 0, 0);
 
 	/* Killed mid-copy (the inbox spoiled), claim repaired: dropped. */
-	setup(&f, 2, 2, 256, 200);
-	give_all(&f, 200, 1, 77);
-	in_hand(&f, 1, SHMRING_STRESS_RECEIVING, UINT32_MAX, 0);
+	killed_receiving(&f, false);
 	verdict_faults(&f, "partial copy, claim repaired", &one, 0, 1, 0, 0);
 
 	/* ... its claim never in anyone's way (not repaired): dropped too. */
 	one.cons_repairs = 0;
-	setup(&f, 2, 2, 256, 200);
-	give_all(&f, 200, 1, 77);
-	in_hand(&f, 1, SHMRING_STRESS_RECEIVING, UINT32_MAX, 0);
+	killed_receiving(&f, false);
 	verdict_faults(&f, "partial copy, claim not repaired", &one, 0, 1, 0, 0);
 
 	/* ... but one consumer killed in a receive explains one message, not two. */
-	setup(&f, 2, 2, 256, 200);
-	give_all(&f, 200, 1, 77);
+	killed_receiving(&f, false);
 	f.a.bitmap[(1 * 2 + 0) * f.a.words + 0] &= ~UINT64_C(1); /* (0, 0) gone too */
 	f.a.bitmap[(0 * 2 + 0) * f.a.words + 0] &= ~UINT64_C(1);
-	in_hand(&f, 1, SHMRING_STRESS_RECEIVING, UINT32_MAX, 0);
 	verdict_faults(&f, "two missing, one dead receiver", &one, 1, 1, 0, 0);
 
 	/* One consumer (no claims): a killed consumer loses nothing. */
 	one.consumer_claims = false;
-	setup(&f, 2, 2, 256, 200);
-	give_all(&f, 200, 1, 77);
-	in_hand(&f, 1, SHMRING_STRESS_RECEIVING, UINT32_MAX, 0);
+	killed_receiving(&f, false);
 	verdict_faults(&f, "one consumer: missing is lost", &one, 1, 0, 0, 0);
 	one.consumer_claims = true;
 
 	/* Two repairs, one consumer killed in a receive: one too many. */
 	one.cons_repairs = 2;
-	setup(&f, 2, 2, 256, 200);
-	give_all(&f, 200, 1, 77);
-	in_hand(&f, 1, SHMRING_STRESS_RECEIVING, UINT32_MAX, 0);
+	killed_receiving(&f, false);
 	verdict_faults(&f, "repairs beyond dead receivers", &one, 0, 1, 0, 1);
 
 	/* Missing with no repair to explain it: lost. */

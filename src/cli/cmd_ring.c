@@ -2,6 +2,7 @@
 /*
  * src/cli/cmd_ring.c - create, rm and stat.
  */
+#include "bench/bench.h" /* shmring_bench_json_str() */
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "shmring/shmring.h"
@@ -323,27 +324,13 @@ static struct shmring_participant *participants(shmring_t *r, const struct shmri
 	return p;
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", (unsigned)(unsigned char)*s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 static void stat_json(const char *name, const struct shmring_info *in, uint64_t count,
 		      const struct shmring_participant *p, int np, int perr)
 {
 	char kb[16];
 
 	printf("{\"name\":");
-	json_str(name);
+	shmring_bench_json_str(stdout, name);
 	printf(",\"kind\":\"%s\",\"layout_version\":%u,\"capacity\":%" PRIu64
 	       ",\"slot_size\":%u,\"slot_stride\":%u,\"total_size\":%" PRIu64
 	       ",\"creator_uid\":%u,\"creator_pid\":%u,\"ctime_ns\":%" PRIu64

@@ -3,6 +3,7 @@
  * src/cli/cmd_stress.c - `shmring stress`: options, the summary, --sweep.
  * The run itself is in stress_run.c, the verifier in stress_verify.c.
  */
+#include "bench/bench.h" /* shmring_bench_json_str() */
 #include "cli/args.h"
 #include "cli/stress.h"
 
@@ -164,24 +165,10 @@ static const char *verdict(const struct shmring_stress_result *res)
 	return res->interrupted ? "INTERRUPTED" : "PASS";
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", (unsigned)(unsigned char)*s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 static void print_json(const struct shmring_stress_cfg *cfg, const struct shmring_stress_result *r)
 {
 	printf("{\"kind\":\"%s\",\"ring\":", cfg->kind->name);
-	json_str(r->ring);
+	shmring_bench_json_str(stdout, r->ring);
 	printf(",\"producers\":%u,\"consumers\":%u,\"slot_size\":%u,\"capacity\":%" PRIu64
 	       ",\"wait\":\"%s\",\"seed\":%" PRIu64 ",\"count\":%" PRIu64 ",\"duration_s\":%.3f",
 	       cfg->producers, cfg->consumers, cfg->slot_size, cfg->capacity,
@@ -221,7 +208,7 @@ static void print_json(const struct shmring_stress_cfg *cfg, const struct shmrin
 		printf("%s%" PRIu64, c ? "," : "", r->per_consumer[c]);
 	printf("],\"inject\":\"%s\",\"injected\":%s,\"verdict\":\"%s\",\"ok\":%s,\"why\":",
 	       inject_names[cfg->inject], r->injected ? "true" : "false", verdict(r), shmring_stress_clean(r) ? "true" : "false");
-	json_str(r->why);
+	shmring_bench_json_str(stdout, r->why);
 	printf("}");
 }
 

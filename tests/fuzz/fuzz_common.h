@@ -2,7 +2,9 @@
 /*
  * tests/fuzz/fuzz_common.h - what the ring fuzzers (fuzz_msg, fuzz_mring) and
  * the seed generator share: the input format of a forged segment, the guard
- * page arena a segment is built in, and a fake judge for recovery.
+ * page arena a segment is built in, a fake judge for recovery, and the
+ * checks of what a peer's poke or a recovery may do (fuzz_header uses only
+ * FUZZ_CHECK).
  *
  * Input of fuzz_msg and fuzz_mring (little-endian; missing bytes read as 0,
  * extra bytes are ignored):
@@ -47,6 +49,7 @@
 
 #include "ringbuf/claims.h"
 #include "ringbuf/layout.h"
+#include "shmring/common.h" /* SHMRING_ECORRUPT */
 
 #define FUZZ_OPS 16
 #define FUZZ_OFF_POKE 8
@@ -286,6 +289,48 @@ static inline void fuzz_judge_init(struct shmring_judge *j, struct fuzz_judge_ct
 	j->parts = shmring__parts(base);
 	j->ctl = shmring__ctl(base);
 	j->nparts = c->nparts;
+}
+
+/*
+ * The segment of a target: header h (already built and valid) at the start
+ * of an arena segment of h->slots_off + area_bytes bytes, so that the slot
+ * or record area ends where the guard page begins; then the forged state of
+ * input d, and the fake judge over its participant table.
+ */
+static inline void *fuzz_segment(const struct shmring_hdr *h, const struct fuzz_cfg *c,
+				 const uint8_t *d, size_t n, uint64_t area_bytes,
+				 struct shmring_judge *j, struct fuzz_judge_ctx *jctx)
+{
+	void *base = fuzz_arena(h->slots_off + area_bytes);
+
+	memcpy(base, h, sizeof(*h));
+	fuzz_forge(base, h, c, d, n, area_bytes);
+	fuzz_judge_init(j, jctx, base, c);
+	return base;
+}
+
+/* A peer's store into a participant entry's claim range: entry op[1], its
+ * end (op[2] bit 0) or its start. */
+static inline void fuzz_poke_claim(void *base, const struct fuzz_cfg *c, const uint8_t *op,
+				   uint64_t val)
+{
+	struct shmring_part *p = &shmring__parts(base)[op[1] % c->nparts];
+
+	if (op[2] & 1)
+		atomic_store(&p->claim_end, val);
+	else
+		atomic_store(&p->claim_pos, val);
+}
+
+/* What a recovery call may answer, whatever was forged: done, progress,
+ * wait on a holder that exists (or none named), or corrupt; and it asks
+ * the judge a bounded number of times. */
+static inline void fuzz_check_recover(int rc, uint32_t holder, const struct fuzz_judge_ctx *jctx,
+				      const struct fuzz_cfg *c)
+{
+	FUZZ_CHECK(rc == 0 || rc == 1 || rc == -EAGAIN || rc == -SHMRING_ECORRUPT);
+	FUZZ_CHECK(rc != -EAGAIN || holder == UINT32_MAX || holder < c->nparts);
+	FUZZ_CHECK(jctx->calls <= 2 * c->nparts + 2); /* bounded */
 }
 
 /* Touch every byte of a region the library handed out (reads past it fault

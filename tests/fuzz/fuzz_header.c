@@ -22,25 +22,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
-#include "ringbuf/layout.h"
+#include "fuzz_common.h" /* FUZZ_CHECK */
 #include "shmring/shmring.h"
-
-#define FUZZ_CHECK(cond)                                                                   \
-	do {                                                                               \
-		if (!(cond)) {                                                             \
-			fprintf(stderr, "%s:%d: contract violated: %s\n", __FILE__, __LINE__, \
-				#cond);                                                    \
-			abort();                                                           \
-		}                                                                          \
-	} while (0)
 
 static void check_indices(const uint8_t *data, size_t size, const struct shmring_hdr *h)
 {

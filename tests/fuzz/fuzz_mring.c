@@ -278,15 +278,9 @@ static void op_poke(struct fz *z, const uint8_t *op)
 	case 1:
 		atomic_store(&shmring__cons_side(z->base)->pos, val);
 		break;
-	case 2: { /* a participant entry's claim range */
-		struct shmring_part *p = &shmring__parts(z->base)[op[1] % z->c.nparts];
-
-		if (op[2] & 1)
-			atomic_store(&p->claim_end, val);
-		else
-			atomic_store(&p->claim_pos, val);
+	case 2: /* a participant entry's claim range */
+		fuzz_poke_claim(z->base, &z->c, op, val);
 		break;
-	}
 	case 3: /* the slot word of a slot */
 		memcpy(z->slots + (op[1] % z->cap) * z->h.slot_stride, &val, 8);
 		break;
@@ -314,9 +308,7 @@ static void op_recover(struct fz *z, const uint8_t *op)
 	z->jctx.calls = 0;
 	rc = tx ? shmring__mring_recover_tx(&z->mtx, &z->judge, &pos, &holder)
 		: shmring__mring_recover_rx(&z->mrx, &z->judge, &pos, &holder);
-	FUZZ_CHECK(rc == 0 || rc == 1 || rc == -EAGAIN || rc == -SHMRING_ECORRUPT);
-	FUZZ_CHECK(rc != -EAGAIN || holder == UINT32_MAX || holder < z->c.nparts);
-	FUZZ_CHECK(z->jctx.calls <= 2 * z->c.nparts + 2); /* bounded */
+	fuzz_check_recover(rc, holder, &z->jctx, &z->c);
 }
 
 /* What close does with a side's held slots. */
@@ -410,12 +402,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!z.spsc && !shmring__mring_ops(probe.kind, &z.ops))
 		abort();
 	z.area = z.cap * z.h.slot_stride;
-	/* The slot area ends where the guard page begins. */
-	z.base = fuzz_arena(z.h.slots_off + z.area);
+	z.base = fuzz_segment(&z.h, &z.c, data, size, z.area, &z.judge, &z.jctx);
 	z.slots = (unsigned char *)z.base + z.h.slots_off;
-	memcpy(z.base, &z.h, sizeof(z.h));
-	fuzz_forge(z.base, &z.h, &z.c, data, size, z.area);
-	fuzz_judge_init(&z.judge, &z.jctx, z.base, &z.c);
 
 	take_tx(&z, !(z.c.flags & FUZZ_F_FRESH_TX));
 	take_rx(&z, !(z.c.flags & FUZZ_F_FRESH_RX));

@@ -190,15 +190,9 @@ static void op_poke(struct fz *z, const uint8_t *op)
 	case 2:
 		atomic_store(&shmring__cons_side(z->base)->done, val);
 		break;
-	case 3: { /* a participant entry's claim range */
-		struct shmring_part *p = &shmring__parts(z->base)[op[1] % z->c.nparts];
-
-		if (op[2] & 1)
-			atomic_store(&p->claim_end, val);
-		else
-			atomic_store(&p->claim_pos, val);
+	case 3: /* a participant entry's claim range */
+		fuzz_poke_claim(z->base, &z->c, op, val);
 		break;
-	}
 	case 4: { /* the info word of the record at the consumer head */
 		uint32_t info = (uint32_t)op[1] | (uint32_t)op[2] << 8;
 
@@ -233,9 +227,7 @@ static void op_recover(struct fz *z, const uint8_t *op)
 	z->jctx.calls = 0;
 	rc = tx ? shmring__msg_recover_tx(&z->tx, &z->judge, &pos, &holder)
 		: shmring__msg_recover_rx(&z->rx, &z->judge, &pos, &holder);
-	FUZZ_CHECK(rc == 0 || rc == 1 || rc == -EAGAIN || rc == -SHMRING_ECORRUPT);
-	FUZZ_CHECK(rc != -EAGAIN || holder == UINT32_MAX || holder < z->c.nparts);
-	FUZZ_CHECK(z->jctx.calls <= 2 * z->c.nparts + 2); /* bounded */
+	fuzz_check_recover(rc, holder, &z->jctx, &z->c);
 }
 
 /* What close does with a side's reservation or peek. */
@@ -328,12 +320,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(z.c.kind & 2 ? SHMRING_HDR_MULTI_CONSUMER : 0);
 	if (!fuzz_header(&z.h, SHMRING_KIND_MSG, flags, z.cap, z.max_len, z.c.nparts))
 		abort(); /* every selector gives a valid geometry */
-	/* The area ends where the guard page begins. */
-	z.base = fuzz_arena(z.h.slots_off + z.cap);
+	z.base = fuzz_segment(&z.h, &z.c, data, size, z.cap, &z.judge, &z.jctx);
 	z.area = (unsigned char *)z.base + z.h.slots_off;
-	memcpy(z.base, &z.h, sizeof(z.h));
-	fuzz_forge(z.base, &z.h, &z.c, data, size, z.cap);
-	fuzz_judge_init(&z.judge, &z.jctx, z.base, &z.c);
 
 	take_tx(&z, !(z.c.flags & FUZZ_F_FRESH_TX));
 	take_rx(&z, !(z.c.flags & FUZZ_F_FRESH_RX));
