@@ -322,13 +322,10 @@ static int consume(struct shmring_bench_scale_end *e, struct ctl *ctl, struct ch
 	}
 	for (;;) {
 		rc = m->recv(e, msg);
-		if (rc == -EPIPE) {
-			/* End-of-stream: every producer has closed and the ring
-			 * is drained; count what was taken as at the end. */
-			observe(ctl, me, k, &w, true);
-			rc = drain(e, ctl, k, msg, me->why, sizeof(me->why));
-			break;
-		}
+		if (rc == -EPIPE)
+			/* End-of-stream: the producers have closed; they say they
+			 * are done just after, and the end below waits for it. */
+			rc = -EAGAIN;
 		if (rc == -EAGAIN) {
 			observe(ctl, me, k, &w, false);
 			/* Relaxed: see give_up(); drain() re-reads with acquire. */
