@@ -264,11 +264,24 @@ static uint64_t tx_plan(const struct shmring_msgring *v, uint64_t t,
 }
 
 /*
- * Many producers: put `stamp` on position p of our claim, by a CAS from the
- * older stamp it replaces. False when p already carries a stamp of its own
- * position: recovery judged us dead and wrote over our claim (only a forged
- * table, or a judge mistaken about a live process, does that to a live
- * producer), and the bytes are no longer ours: nothing more is written there.
+ * Many producers: whether our claim is still ours. Recovery that judged us
+ * dead (only a forged table, or a judge mistaken about a live process, does
+ * that to a live producer) marks our entry before it writes over the claim
+ * (SHMRING_CLAIM_REPAIR in claim_end, or the range emptied): then the bytes
+ * are no longer ours and nothing more is written in them. We ask our own
+ * entry, not the old bytes under the stamp: those are whatever an earlier lap
+ * left, and mean something only once they name the position.
+ */
+static bool tx_still_mine(const struct shmring_msgring *v)
+{
+	/* Relaxed: our own entry; only a repairer's mark changes it. */
+	return !v->me || shmring__load_relaxed(&v->me->claim_end) == v->intent_end;
+}
+
+/*
+ * Many producers: put `stamp` on position p of our claim, with a CAS from
+ * the value seen, so that a repair that wrote p since (after our look at the
+ * entry) is not overwritten either. False: repaired.
  */
 static bool tx_stamp(const struct shmring_msgring *v, uint64_t p, uint64_t stamp)
 {
@@ -276,11 +289,7 @@ static bool tx_stamp(const struct shmring_msgring *v, uint64_t p, uint64_t stamp
 	/* Relaxed: compared only; the CAS decides. */
 	uint64_t s = shmring__load_relaxed(w);
 
-	if (names(s, p))
-		return false;
-	/* W-claim (CLAIMED) or R-commit (padding): release, see msg.h. Nobody
-	 * but a repairer writes a stamp in our claim, so a failure means one
-	 * did since we looked. */
+	/* W-claim (CLAIMED) or R-commit (padding): release, see msg.h. */
 	return cas_exact(w, &s, stamp, memory_order_release);
 }
 
@@ -290,14 +299,16 @@ static bool tx_stamp(const struct shmring_msgring *v, uint64_t p, uint64_t stamp
  * are inside our claim, whose range (the intent) we stored before taking it.
  * So a repair in between cannot take them from us while we live: the record
  * position, unstamped, is covered by our live range; had we died, it would be
- * filled from the record on and the padding consumed as padding. A repair
- * that wrote over the padding position first (a misjudged death) makes our
- * CAS fail, and we write nothing more in the claim.
+ * filled from the record on and the padding consumed as padding. Were we
+ * judged dead by mistake, our entry says so (tx_still_mine()) and we write
+ * nothing more in the claim, padding included.
  */
 static bool write_pad(const struct shmring_msgring *v, uint64_t p)
 {
 	struct shmring_rec *r = rec_at(v, p);
 
+	if (v->mp && !tx_still_mine(v))
+		return false;
 	/* Relaxed: published by the stamp below. */
 	shmring__store_relaxed(&r->info, SHMRING_REC_PAD | (v->owner << SHMRING_REC_OWNER_SHIFT));
 	/* Relaxed: as above. */
@@ -311,12 +322,14 @@ static bool write_pad(const struct shmring_msgring *v, uint64_t p)
 
 /*
  * Start a record at p: its size and owner, and with many producers the
- * CLAIMED stamp that shows both to recovery. False: repaired (tx_stamp()).
+ * CLAIMED stamp that shows both to recovery. False: repaired.
  */
 static bool write_head(const struct shmring_msgring *v, uint64_t p, uint32_t len)
 {
 	struct shmring_rec *r = rec_at(v, p);
 
+	if (v->mp && !tx_still_mine(v))
+		return false;
 	/* Relaxed: published by the stamp (claim or commit). */
 	shmring__store_relaxed(&r->info, len | (v->owner << SHMRING_REC_OWNER_SHIFT));
 	if (!v->mp)
@@ -405,6 +418,7 @@ static unsigned tx_claim(struct shmring_msgring *v, const struct shmring_msgvec 
 		/* The intent first, so that a death from here on leaves a claim
 		 * recovery can judge (claims.h). */
 		shmring__claim_intent(v->me, t, t + got);
+		v->intent_end = t + got;
 		/* R-intent: release, pairs with A-intent in recovery: whoever sees
 		 * the position moved sees our range. The stamps publish what is
 		 * written in the bytes (R-commit). */
@@ -430,11 +444,19 @@ static unsigned tx_claim(struct shmring_msgring *v, const struct shmring_msgvec 
 static void copy_in(const struct shmring_msgring *v, unsigned char *dst, const void *src,
 		    size_t len)
 {
+	/* The record's span is rounded up to 16 bytes: the word that holds the
+	 * payload's last byte is inside it. */
 	const unsigned char *s = src;
 	_Atomic uint64_t *w = (_Atomic uint64_t *)(void *)dst;
 
 	if (!v->mc) {
 		memcpy(dst, src, len);
+		/* Whole words only, as with many consumers below: a payload
+		 * ending inside a word over an earlier lap's stamp would leave
+		 * the stamp's high bytes, and such a word may name a later
+		 * position by chance (one in 2^16 or so). */
+		if (len % 8)
+			memset(dst + len, 0, 8 - len % 8);
 		return;
 	}
 	for (; len >= 8; len -= 8, s += 8, w++) {
@@ -525,6 +547,12 @@ void *shmring__msg_reserve(struct shmring_msgring *v, size_t len)
 	}
 	if (!write_head(v, p, (uint32_t)len))
 		goto repaired;
+	if (len % 8)
+		/* Relaxed: published by the commit. The word that will hold the
+		 * payload's last byte starts as zeros, so a caller writing bytes
+		 * leaves no earlier lap's stamp bytes in it (see copy_in()). */
+		shmring__store_relaxed((_Atomic uint64_t *)(void *)(payload_at(v, p) + (len & ~(size_t)7)),
+				       0);
 	v->held = true;
 	v->held_rx = false;
 	v->held_pos = p;
@@ -658,8 +686,10 @@ static void rx_pass(struct shmring_msgring *v, uint64_t p, const struct rec_meta
 	if (!v->mc)
 		return;
 	if (rm->kind == REC_FILLER)
-		/* Relaxed: a filler has no header fields; give it the extent of
-		 * an empty record for the sweep (published by R-rel below). */
+		/* Relaxed: with many consumers a filler reaches a receiver only
+		 * in a forged segment (repairs write theirs inside their own
+		 * claim); it has no header fields: give it the extent of an
+		 * empty record for the sweep (published by R-rel below). */
 		shmring__store_relaxed(&rec_at(v, p)->info, 0);
 	rx_mark_released(v, p);
 }
@@ -687,8 +717,8 @@ static void rx_publish(struct shmring_msgring *v, uint64_t end)
 
 static bool sweep(struct shmring_msgring *v)
 {
-	uint64_t d;
-	bool moved = false;
+	uint64_t d, c = 0;
+	bool moved = false, have_c = false;
 
 	if (!v->mc)
 		return false;
@@ -705,12 +735,27 @@ static bool sweep(struct shmring_msgring *v)
 		}
 		r = rec_at(v, d);
 		/* A-rel: pairs with R-rel in rx_mark_released() and R-repair in
-		 * shmring__msg_recover_tx(). */
+		 * recovery. */
 		s = shmring__load_acquire(&r->stamp);
-		if (s != (d | SHMRING_REC_RELEASED))
+		if (s == (d | SHMRING_REC_FILLER)) {
+			/*
+			 * With many consumers a filler exists only inside a claim
+			 * a repairer took as its own (it never reaches a
+			 * receiver), written by its claimer and never read back:
+			 * done with once written. Never past the claim position.
+			 */
+			if (!have_c) {
+				/* Acquire: compared only; keeps the order of the loads. */
+				c = shmring__load_acquire(&v->cons->pos);
+				have_c = true;
+			}
+			if (d >= c)
+				break;
+			m.next = d + SHMRING_REC_ALIGN;
+		} else if (s != (d | SHMRING_REC_RELEASED)) {
 			break;
-		/* Relaxed: published by the stamp; the CAS rejects what changed. */
-		if (decode_info(v, d, shmring__load_relaxed(&r->info), &m) < 0) {
+		} else if (/* Relaxed: published by the stamp; the CAS rejects what changed. */
+			   decode_info(v, d, shmring__load_relaxed(&r->info), &m) < 0) {
 			/* Acquire: as above. Only a watermark that stood still
 			 * while we read makes the record's info suspect. */
 			uint64_t d2 = shmring__load_acquire(&v->cons->done);
@@ -1024,13 +1069,6 @@ static bool head_moved(const struct shmring_msgring *v, uint64_t h)
 	return v->mc && shmring__load_relaxed(&v->cons->pos) != h;
 }
 
-/* Whether h is still the consumer head (one consumer's is its own). */
-static bool head_is(const struct shmring_msgring *v, uint64_t h)
-{
-	/* Acquire: keeps what the caller writes at h after this check. */
-	return !v->mc || shmring__load_acquire(&v->cons->pos) == h;
-}
-
 bool shmring__msg_drained(struct shmring_msgring *v)
 {
 	struct rec_meta m;
@@ -1157,11 +1195,18 @@ static int repair_claimed(struct shmring_msgring *v, const struct shmring_judge 
 
 /*
  * Where a repair from h may stop: the nearest of the producer position p,
- * the end of every range covering h (all dead: the caller judged them), and
- * the start of every other producer range past h. So every position in
- * [h, end) was claimed by a dead producer: a live one's claim below p has its
- * range visible (A-intent), starting at or before h (then it covers h and
- * was judged) or after it (then it bounds the fill).
+ * the end of every range covering h (all dead: the caller judged them), the
+ * start of every other producer range past h, and the first position after
+ * h that carries its own stamp. So every position in [h, end) was claimed by
+ * a dead producer: a live one's claim below p has its range visible
+ * (A-intent), starting at or before h (then it covers h and was judged) or
+ * after it (then it bounds the fill).
+ *
+ * When no entry covers h any more (the dead claimer's entry was reaped and
+ * taken over), only the last two bounds are left; their limit: a payload
+ * forged to hold the stamp of its own position ends the fill early (and is
+ * then read as that record). Stale bytes cannot, as a stamp always holds the
+ * position of its own lap.
  */
 static uint64_t fill_end(const struct shmring_msgring *v, const struct shmring_judge *j,
 			 uint64_t h, uint64_t p)
@@ -1185,51 +1230,11 @@ static uint64_t fill_end(const struct shmring_msgring *v, const struct shmring_j
 	e &= ~ALIGN_MASK; /* a forged range end: stop before it, never past */
 	if (e - h < SHMRING_REC_ALIGN || e - h > v->capacity)
 		e = h + SHMRING_REC_ALIGN;
+	for (uint64_t q = h + SHMRING_REC_ALIGN; q != e; q += SHMRING_REC_ALIGN)
+		/* Acquire: compared only (positions past the head, not reusable). */
+		if (names(shmring__load_acquire(&rec_at(v, q)->stamp), q))
+			return q;
 	return e;
-}
-
-/*
- * Take position h for a repair: stamp it as a CLAIMED record of length 0 in
- * our own name, our range covering it. Consumers stop there, so nobody reads
- * what we are about to write after it; another repairer finds a claim of a
- * live process (and waits); if we die, the next one makes our record SKIPPED
- * and goes on from the position after it. False when h was stamped or passed
- * meanwhile (nothing to do).
- */
-static bool lock_head(struct shmring_msgring *v, uint64_t h)
-{
-	struct shmring_rec *r = rec_at(v, h);
-	uint64_t s;
-
-	if (v->me) {
-		/* Relaxed: published by the release store of claim_pos. REPAIR
-		 * tells whoever reads the table that this range is a repair. */
-		shmring__store_relaxed(&v->me->claim_end, (h + SHMRING_REC_ALIGN) | SHMRING_CLAIM_REPAIR);
-		/* R-intent: pairs with A-intent in repair_claimed() of whoever
-		 * finds our CLAIMED stamp. */
-		shmring__store_release(&v->me->claim_pos, h);
-	}
-	/*
-	 * Nothing is written at h unless h is still the consumers' head (the
-	 * caller checked it after the judge): consumers cannot pass an
-	 * unstamped position, so until someone stamps h its bytes are nobody
-	 * else's record. Only another repairer may stamp it meanwhile; its
-	 * header then gets our index over its own (relaxed, both: published by
-	 * W-claim below; length 0, our index): the extent is the same, only the
-	 * judged owner differs, and every write over the dead claim is a CAS,
-	 * so that is harmless.
-	 */
-	shmring__store_relaxed(&r->info, v->owner << SHMRING_REC_OWNER_SHIFT);
-	shmring__store_relaxed(&r->type, 0);
-	/* Relaxed: compared only; the CAS decides. */
-	s = shmring__load_relaxed(&r->stamp);
-	if (names(s, h) || !head_is(v, h) ||
-	    /* W-claim: release, our info and range come with the stamp. */
-	    !cas_exact(&r->stamp, &s, h | SHMRING_REC_CLAIMED, memory_order_release)) {
-		shmring__claim_clear(v->me);
-		return false;
-	}
-	return true;
 }
 
 /* The dead claim of entry e is all filled up to fill: its range, stale, goes. */
@@ -1247,37 +1252,67 @@ static void forget_range(struct shmring_part *e, uint64_t fill)
 }
 
 /*
+ * Take the repair on the dead entry e whose range covers h: SHMRING_CLAIM_REPAIR
+ * in its claim_end tells its owner, were it alive after all (a misjudged
+ * process), that the claim is no longer its own (tx_stamp()), and `stat` that
+ * a repair is under way. A CAS from the value read: an entry taken over
+ * since keeps its new range. Exclusion between repairers comes from elsewhere
+ * (see repair_unstamped()).
+ */
+static void mark_repair(struct shmring_part *e, uint64_t h)
+{
+	uint64_t cp, ce;
+
+	if (!range_covers(e, h, &cp, &ce))
+		return;
+	/* Relaxed: the CAS below decides; the range was acquired above. */
+	ce = shmring__load_relaxed(&e->claim_end);
+	/* Release: the mark before the fillers we write after it. */
+	atomic_compare_exchange_strong_explicit(&e->claim_end, &ce, ce | SHMRING_CLAIM_REPAIR,
+						memory_order_release, memory_order_relaxed);
+}
+
+/* Record our repair of [h, e) in our own entry (R-intent), REPAIR marking it
+ * as a repair rather than a receive. */
+static void repair_intent(struct shmring_msgring *v, uint64_t h, uint64_t e)
+{
+	if (!v->me)
+		return;
+	/* Relaxed: published by the release store of claim_pos. */
+	shmring__store_relaxed(&v->me->claim_end, e | SHMRING_CLAIM_REPAIR);
+	/* R-intent: pairs with A-intent in shmring__msg_recover_tx(). */
+	shmring__store_release(&v->me->claim_pos, h);
+}
+
+/*
  * Consumer side: position h, below the producer position p, holds an older
- * stamp: a producer took it and has not stamped it. The claimers that may
- * hold it are the producers whose range covers h; once all of them are dead,
- * the repairer takes h (lock_head()), fills the rest of the dead claim with
- * FILLER stamps, one every 16 bytes (running on past the end of the area
- * into the next lap when the claim wrapped: a filler is never padded), each
- * by a CAS from the stale value it read, so a position that someone else
- * stamped meanwhile stops the fill, and finally turns its own stamp into a
- * FILLER.
+ * stamp: a producer took it and has not stamped it, so its length is
+ * unknown. The claimers that may hold it are the producers whose range
+ * covers h; once all of them are dead the repairer writes a FILLER stamp
+ * every 16 bytes over the dead claim (fill_end()), running on past the end
+ * of the area into the next lap when the claim wrapped (a filler is never
+ * padded; a run may end exactly at the end of the area).
  *
- * When no entry covers h any more (the dead claimer's entry was reaped and
- * taken over), the extent of its claim is known only from what follows: the
- * fill runs to the first position that names itself in its stamp, to the
- * start of another producer's range, or to the producer position, whichever
- * comes first. Its limit: a payload forged to hold the stamp of its own
- * position ends the fill early (and is then read as that record); stale
- * bytes cannot, as a stamp always holds the position of its own lap.
- *
- * A repairer that dies mid-repair leaves its CLAIMED stamp at h: the next
- * one finds it dead (its range covers h, the judge says dead) and makes it
- * SKIPPED; consumers pass it, reach the first position not filled yet, and
- * the repair starts again from there. Positions already filled name
- * themselves and are never written again: each goes from stale to FILLER
- * once, whoever wrote it.
+ * Only bytes the repairer alone may write are written, so neither a second
+ * repairer nor one that was preempted for a lap can write over a record:
+ *   - one consumer: it is the only one that may pass h, and it is the
+ *     repairer. If it dies mid-repair, the next consumer finds the rest
+ *     unstamped and fills it again (the fill is idempotent: the same value
+ *     at each position).
+ *   - many consumers: the repairer first takes [h, end) as its own receive
+ *     claim (intent, then a CAS on the consumer position, as a receive
+ *     does); receivers go on after it at once, and the fillers, written
+ *     below the claim position, are passed by the sweep like released
+ *     records. If it dies mid-repair, it is a dead consumer holding a claim
+ *     (its range marked REPAIR): producers held back by it release the rest
+ *     in shmring__msg_recover_tx() with fillers.
  */
 static int repair_unstamped(struct shmring_msgring *v, const struct shmring_judge *j, uint64_t h,
 			    uint64_t p, uint64_t *stall_pos, uint32_t *holder)
 {
 	struct shmring_rec *r = rec_at(v, h);
 	uint32_t hold;
-	uint64_t e, q, s;
+	uint64_t e, s;
 
 	switch (shmring__claims_judge(j, h, SHMRING_PRODUCER, &hold)) {
 	case SHMRING_CLAIM_LIVE:
@@ -1291,31 +1326,37 @@ static int repair_unstamped(struct shmring_msgring *v, const struct shmring_judg
 	}
 	/* Acquire: A-intent: the claimer's range was judged, or it stamped h
 	 * before replacing its range, and the stamp shows now. And with many
-	 * consumers, h was a snapshot: if they moved on, it is an old position
-	 * (its bytes possibly a new lap's record), which no range covers. */
+	 * consumers, h was a snapshot: if they moved on, it is an old position,
+	 * which no range covers any more. */
 	s = shmring__load_acquire(&r->stamp);
-	if (names(s, h) || !head_is(v, h))
+	if (names(s, h) || head_moved(v, h))
 		return 0;
 	e = fill_end(v, j, h, p);
-	if (!lock_head(v, h))
-		return 0;
-	shmring__count(&v->ctl->prod_repairs, 1);
-	for (q = h + SHMRING_REC_ALIGN; q != e; q += SHMRING_REC_ALIGN) {
-		_Atomic uint64_t *w = &rec_at(v, q)->stamp;
+	if (hold != UINT32_MAX)
+		mark_repair(&j->parts[hold], h);
+	repair_intent(v, h, e);
+	if (v->mc) {
+		uint64_t hh = h;
 
-		/* Relaxed: compared only; the CAS decides. */
-		s = shmring__load_relaxed(w);
-		/* R-repair: release (our unlock below publishes the run too). */
-		if (names(s, q) || !cas_exact(w, &s, q | SHMRING_REC_FILLER, memory_order_release))
-			break;
+		/* R-intent: release, pairs with A-intent in recover_tx(); as a
+		 * receive takes its claim. Fails if the head moved. */
+		if (!cas_exact(&v->cons->pos, &hh, e, memory_order_release)) {
+			shmring__claim_clear(v->me);
+			return 0;
+		}
 	}
-	s = h | SHMRING_REC_CLAIMED;
-	/* R-repair: release, pairs with A-commit in rx_look(): a consumer that
-	 * sees the filler at h sees the run after it. From exactly our CLAIMED:
-	 * if someone judged us dead meanwhile, their SKIPPED stays. */
-	cas_exact(&r->stamp, &s, h | SHMRING_REC_FILLER, memory_order_release);
+	shmring__count(&v->ctl->prod_repairs, 1);
+	for (uint64_t q = h; q != e; q += SHMRING_REC_ALIGN)
+		/* R-repair: release, pairs with A-commit in rx_look() (one
+		 * consumer, or its successor) and A-rel in sweep(). */
+		shmring__store_release(&rec_at(v, q)->stamp, q | SHMRING_REC_FILLER);
 	shmring__claim_clear(v->me);
-	if (hold != UINT32_MAX && q == e)
+	if (v->mc) {
+		/* F-sweep: our fillers before the sweep's loads, as after a release. */
+		shmring__fence_full();
+		sweep(v);
+	}
+	if (hold != UINT32_MAX)
 		forget_range(&j->parts[hold], e);
 	return 1;
 }
@@ -1351,31 +1392,46 @@ int shmring__msg_recover_rx(struct shmring_msgring *v, const struct shmring_judg
 }
 
 /* Where releasing a dead consumer's records from d may stop: the consumer
- * position c, or the end of a (dead) range covering d before it. */
-static uint64_t release_end(const struct shmring_judge *j, uint64_t d, uint64_t c)
+ * position c, or the end of a (dead) range covering d before it; *repair
+ * set when one of those ranges is a repair (REPAIR). */
+static uint64_t release_end(const struct shmring_judge *j, uint64_t d, uint64_t c, bool *repair)
 {
 	uint64_t e = c;
 
+	*repair = false;
 	for (uint32_t i = 0; i < j->nparts; i++) {
 		struct shmring_part *pt = &j->parts[i];
 		/* Relaxed: the role only selects entries; the ranges are acquired. */
 		uint64_t owner = shmring__load_relaxed(&pt->owner), cp, ce;
 
-		if (owner == 0 || !(SHMRING_PART_ROLE(owner) & SHMRING_CONSUMER))
+		if (owner == 0 || !(SHMRING_PART_ROLE(owner) & SHMRING_CONSUMER) ||
+		    !range_covers(pt, d, &cp, &ce))
 			continue;
-		if (range_covers(pt, d, &cp, &ce) && ce - d < e - d)
+		if (ce - d < e - d)
 			e = ce;
+		/* Relaxed: the flag of a range just acquired. */
+		if (shmring__load_relaxed(&pt->claim_end) & SHMRING_CLAIM_REPAIR)
+			*repair = true;
 	}
 	return e;
 }
 
+/*
+ * Producer side, many consumers: the release watermark d is held by a
+ * consumer claim below the consumer position c (records READING, or still
+ * COMMITTED / SKIPPED: claimed, not yet stamped by the claimer; or, in a
+ * repairer's claim, positions not yet filled). A dead claimer's records are
+ * released by a CAS from the exact stamp judged (the message is lost:
+ * ctl->cons_repairs counts the messages), the rest of a dead repair is
+ * filled, then the watermark is swept.
+ */
 int shmring__msg_recover_tx(struct shmring_msgring *v, const struct shmring_judge *j,
 			    uint64_t *stall_pos, uint32_t *holder)
 {
 	uint64_t d, c, e, q, s;
 	uint32_t hold;
 	uint64_t lost = 0;
-	bool released = false;
+	bool released = false, repair;
 
 	call_begin(v);
 	*holder = UINT32_MAX;
@@ -1398,16 +1454,11 @@ int shmring__msg_recover_tx(struct shmring_msgring *v, const struct shmring_judg
 		return 0; /* nothing claimed and unreleased: the records wait for consumers */
 	/* Acquire: W-read / A-commit: the stamp and the info it publishes. */
 	s = shmring__load_acquire(&rec_at(v, d)->stamp);
-	if (!names(s, d) || (s & STATE_MASK) == SHMRING_REC_CLAIMED) {
-		/* Below the consumer position every record was stamped before it
-		 * was claimed; unless the watermark moved, the segment lies. */
-		/* Acquire: pairs with R-done. */
-		if (shmring__load_acquire(&v->cons->done) != d)
-			return 0;
-		return corrupt(v);
-	}
-	if ((s & STATE_MASK) == SHMRING_REC_RELEASED)
+	if (names(s, d) && ((s & STATE_MASK) == SHMRING_REC_RELEASED ||
+			    (s & STATE_MASK) == SHMRING_REC_FILLER))
 		return sweep(v) ? 1 : 0; /* released just now */
+	if (names(s, d) && (s & STATE_MASK) == SHMRING_REC_CLAIMED)
+		goto suspect; /* below the consumer position, everything was stamped */
 	switch (shmring__claims_judge(j, d, SHMRING_CONSUMER, &hold)) {
 	case SHMRING_CLAIM_LIVE:
 		*stall_pos = d;
@@ -1421,8 +1472,9 @@ int shmring__msg_recover_tx(struct shmring_msgring *v, const struct shmring_judg
 	/* Acquire: A-intent: a release since the judge shows now. */
 	if (shmring__load_acquire(&rec_at(v, d)->stamp) != s)
 		return sweep(v) ? 1 : 0;
-	/* Release every record of the dead claim(s) from d that is not yet. */
-	e = release_end(j, d, c);
+	e = release_end(j, d, c, &repair);
+	if (!names(s, d) && !repair)
+		goto suspect; /* unstamped, and not in a repair: the segment lies */
 	for (q = d; q != e && q - d < v->capacity;) {
 		struct shmring_rec *r = rec_at(v, q);
 		struct rec_meta m;
@@ -1431,21 +1483,28 @@ int shmring__msg_recover_tx(struct shmring_msgring *v, const struct shmring_judg
 		/* Acquire: W-read / A-commit, as above. */
 		s = shmring__load_acquire(&r->stamp);
 		st = s & STATE_MASK;
-		if (!names(s, q) || st == SHMRING_REC_CLAIMED)
+		if (!names(s, q)) {
+			if (!repair)
+				break;
+			/* R-repair: release, pairs with A-rel in sweep(): what
+			 * the dead repairer did not fill yet. From the stale value
+			 * seen: another producer doing the same wins once. */
+			if (!cas_exact(&r->stamp, &s, q | SHMRING_REC_FILLER, memory_order_release))
+				break;
+			released = true;
+			q += SHMRING_REC_ALIGN;
+			continue;
+		}
+		if (st == SHMRING_REC_CLAIMED)
 			break;
 		if (st == SHMRING_REC_FILLER) {
-			m.kind = REC_FILLER;
-			m.next = q + SHMRING_REC_ALIGN;
-		} else if (/* Relaxed: published by the stamp. */
-			   decode_info(v, q, shmring__load_relaxed(&r->info), &m) < 0 ||
-			   m.next - d > e - d) {
-			break;
+			q += SHMRING_REC_ALIGN; /* passed by the sweep as it is */
+			continue;
 		}
+		/* Relaxed: published by the stamp. */
+		if (decode_info(v, q, shmring__load_relaxed(&r->info), &m) < 0 || m.next - d > e - d)
+			break;
 		if (st != SHMRING_REC_RELEASED) {
-			if (st == SHMRING_REC_FILLER)
-				/* Relaxed: the extent of an empty record for the
-				 * sweep, as rx_pass() gives it; published below. */
-				shmring__store_relaxed(&r->info, 0);
 			/* R-repair: release, pairs with A-rel in sweep() as the
 			 * dead consumer's R-rel would have; acquire, the info the
 			 * sweep reads is the one we read. From exactly the stamp
@@ -1463,4 +1522,9 @@ int shmring__msg_recover_tx(struct shmring_msgring *v, const struct shmring_judg
 		shmring__count(&v->ctl->cons_repairs, lost);
 	sweep(v);
 	return released ? 1 : 0;
+suspect:
+	/* Acquire: only a watermark that stood still makes the stamp suspect. */
+	if (shmring__load_acquire(&v->cons->done) != d)
+		return 0;
+	return corrupt(v);
 }

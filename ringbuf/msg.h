@@ -22,7 +22,9 @@
  *   Skipped    a SKIPPED record (a claim recovery repaired, or a reservation
  *              cancelled at close; `info` gives its extent) and a FILLER
  *              (16 bytes recovery wrote over a claim whose extent was never
- *              stamped) are consumed like records but deliver nothing; each
+ *              stamped; with many consumers, only inside a repairer's own
+ *              claim, passed by the sweep) are consumed like records but
+ *              deliver nothing; each
  *              SKIPPED record is counted once in ctl->skipped, by the
  *              consumer that takes it. A receive goes on past them, so n
  *              records means n real ones; a receive that finds only these
@@ -47,9 +49,10 @@
  *       on the shared position)                A-intent (recovery loads the
  *       position, then the ranges; claims.h): whoever sees the position
  *       moved sees who moved it.
- *   R-repair (recovery and cancel rewrite a stamp with a CAS: SKIPPED,
- *       FILLER, RELEASED; release, acquire too where they read `info`)
- *       pairs with A-commit / A-rel like the stores they stand in for.
+ *   R-repair (recovery and cancel write SKIPPED, FILLER or RELEASED, by a
+ *       CAS from the exact stamp judged wherever another process may write
+ *       the same word; release, acquire too where they read `info`) pairs
+ *       with A-commit / A-rel like the stores they stand in for.
  *   W-claim / W-read (CLAIMED, READING, release): whoever sees the stamp sees
  *       the position the claiming CAS advanced, and with CLAIMED the `info`
  *       stored before it (recovery reads the extent and owner there).
@@ -69,17 +72,18 @@
  *     commit then fails: -SHMRING_EDROPPED).
  *   - A position taken but never stamped holds an older stamp, size unknown.
  *     Its claimer is among the producers whose range covers it (A-intent);
- *     when they are all dead, the repairer takes the position itself: it
- *     stamps it as a CLAIMED record of length 0 in its own name (with its
- *     own range covering it), fills the rest of the dead claim with FILLER
- *     stamps, one every 16 bytes, each by a CAS from the stale value it
- *     read, and finally turns its own stamp into a FILLER. The end of the
- *     fill is the nearest of: the dead ranges' ends, the start of any other
- *     producer's range, the producer position, and the first position that
- *     already carries its own stamp. So no position a live producer holds
- *     is ever written, and a repairer that dies mid-way is itself a dead
- *     claimer of a CLAIMED record (SKIPPED by the next one, who then goes on
- *     filling: each stamp goes from stale to FILLER once, whoever writes it).
+ *     when they are all dead, the dead claim is filled with FILLER stamps,
+ *     one every 16 bytes, up to the nearest of: the dead ranges' ends, the
+ *     start of any other producer's range, the producer position, and the
+ *     first position that already carries its own stamp; so no position a
+ *     live producer holds is ever written. A repairer writes only bytes it
+ *     alone may write: one consumer fills its own head (nobody else may pass
+ *     it); one of many first takes the dead range as its own receive claim
+ *     (intent marked SHMRING_CLAIM_REPAIR, CAS on the consumer position)
+ *     and fills it behind the consumers, the sweep passing the fillers. A
+ *     repairer that dies mid-way leaves the rest to its successor (one
+ *     consumer) or to the producers it holds back (many: a dead consumer's
+ *     repair claim is filled by shmring__msg_recover_tx()).
  *   - A dead consumer's claim is released by a CAS to RELEASED (the record
  *     is lost, counted in ctl->cons_repairs) and swept.
  *   - A live owner's claim is never taken, however long it is stopped: the
@@ -137,6 +141,8 @@ struct shmring_msgring {
 	uint32_t held_type;
 	uint64_t dropped;    /* producer: records of this handle found repaired
 			      * (SKIPPED or filled over) when it came to stamp them */
+	uint64_t intent_end; /* many producers: the claim_end we stored; a repairer
+			      * that judged us dead changes it */
 };
 
 /*

@@ -120,8 +120,8 @@ int shmring__part_claim(void *base, struct shmring_livecache *c, uint32_t idx, u
 int shmring__part_claim_any(void *base, const struct shmring_hdr *h, struct shmring_livecache *c,
 			    uint32_t role);
 
-/* Give an entry back at close; its role leaves the presence count. */
-void shmring__part_release(void *base, uint32_t idx, uint32_t role);
+/* Give an entry back; present: its role was counted present and leaves. */
+void shmring__part_release(void *base, uint32_t idx, uint32_t role, bool present);
 
 /* A role joins the presence count (after its entry is claimed). */
 void shmring__presence_add(void *base, uint32_t role);

@@ -446,7 +446,7 @@ int shmring__part_claim_any(void *base, const struct shmring_hdr *h, struct shmr
 	return -EUSERS;
 }
 
-void shmring__part_release(void *base, uint32_t idx, uint32_t role)
+void shmring__part_release(void *base, uint32_t idx, uint32_t role, bool present)
 {
 	struct shmring_part *p = &shmring__parts(base)[idx];
 	/* Relaxed: the CAS below decides. */
@@ -464,7 +464,7 @@ void shmring__part_release(void *base, uint32_t idx, uint32_t role)
 	 */
 	if (atomic_compare_exchange_strong_explicit(&p->owner, &cur, 0, memory_order_release,
 						    memory_order_relaxed) &&
-	    !(cur & SHMRING_OWNER_REAPED))
+	    !(cur & SHMRING_OWNER_REAPED) && present)
 		presence_sub(base, role);
 }
 

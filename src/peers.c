@@ -170,6 +170,9 @@ int shmring__peer_check(shmring_t *r, unsigned side)
 		else
 			shmring__ec_notify(&r->not_full, NULL);
 	}
+	if (r->hdr.kind == SHMRING_KIND_MSG && (r->qrx.moved || r->qtx.moved))
+		/* A repair or its sweep gave producers room. */
+		shmring__ec_notify(&r->not_full, NULL);
 	if (rc == -EAGAIN) {
 		stall_begin(r, side, pos, holder, now);
 		rc = 0;

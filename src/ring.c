@@ -99,13 +99,14 @@ static int validate_segment(void *base, uint64_t size, const struct shmring_regi
 	return shmring__indices_validate(base, &h);
 }
 
-static void release_parts(shmring_t *r)
+/* present: the roles were counted present (attach got that far). */
+static void release_parts(shmring_t *r, bool present)
 {
 	static const uint32_t roles[2] = {SHMRING_PRODUCER, SHMRING_CONSUMER};
 
 	for (int i = 0; i < 2; i++)
 		if (r->part[i] >= 0)
-			shmring__part_release(r->base, (uint32_t)r->part[i], roles[i]);
+			shmring__part_release(r->base, (uint32_t)r->part[i], roles[i], present);
 	r->part[0] = r->part[1] = -1;
 }
 
@@ -172,7 +173,7 @@ static int attach(shmring_t *r, unsigned role)
 	if (role & SHMRING_CONSUMER) {
 		rc = claim_role(r, SHMRING_CONSUMER, r->multi & SHMRING_HDR_MULTI_CONSUMER);
 		if (rc < 0) {
-			release_parts(r);
+			release_parts(r, false);
 			return rc;
 		}
 		r->part[1] = rc;
@@ -190,10 +191,13 @@ static int attach(shmring_t *r, unsigned role)
 				  entry_of(r, r->part[0]), gen_of(r, r->part[0]));
 		shmring__msg_view(&r->qrx, r->base, &r->hdr, owner_of(r->part[1]),
 				  entry_of(r, r->part[1]), gen_of(r, r->part[1]));
-		if (role & SHMRING_PRODUCER)
-			shmring__msg_attach_producer(&r->qtx);
-		if (role & SHMRING_CONSUMER)
-			shmring__msg_attach_consumer(&r->qrx);
+		rc = (role & SHMRING_PRODUCER) ? shmring__msg_attach_producer(&r->qtx) : 0;
+		if (rc == 0 && (role & SHMRING_CONSUMER))
+			rc = shmring__msg_attach_consumer(&r->qrx);
+		if (rc < 0) {
+			release_parts(r, false);
+			return rc;
+		}
 	} else {
 		shmring__mring_view(&r->mtx, r->base, &r->hdr, owner_of(r->part[0]),
 				    entry_of(r, r->part[0]), gen_of(r, r->part[0]));
@@ -395,7 +399,7 @@ int shmring_close(shmring_t *r)
 		return 0;
 	drop_held(r);
 	shmring__flush_freed(r);
-	release_parts(r);
+	release_parts(r, true);
 	/* Our going may be end-of-stream or EPIPE for someone asleep, and what
 	 * we cancelled or released lets others move. */
 	shmring__ec_notify(&r->not_empty, NULL);

@@ -53,11 +53,12 @@ static unsigned recv_multi(shmring_t *r, void *msgs, unsigned n, bool all)
 {
 	unsigned k = r->ops.recv(&r->mrx, msgs, n, all);
 
-	if (k) {
-		freed(r, k, &r->mrx.cons->wakes);
-		if (SHMRING_UNLIKELY(r->stall_since))
-			shmring__stall_end(r);
-	}
+	/* Skipped slots consumed on the way free room too, even when no
+	 * message came with them. */
+	if (r->mrx.freed)
+		freed(r, r->mrx.freed, &r->mrx.cons->wakes);
+	if (k && SHMRING_UNLIKELY(r->stall_since))
+		shmring__stall_end(r);
 	return k;
 }
 
@@ -402,6 +403,8 @@ unsigned shmring_peek_burst(shmring_t *r, unsigned n, const void **slots)
 		return 0;
 	if (r->hdr.kind != SHMRING_KIND_SPSC) {
 		k = r->ops.peek(&r->mrx, n, slots);
+		if (r->mrx.freed) /* skipped slots passed on the way */
+			freed(r, r->mrx.freed, &r->mrx.cons->wakes);
 		if (k && SHMRING_UNLIKELY(r->stall_since))
 			shmring__stall_end(r);
 	} else if (r->spsc_rx_held) {
@@ -434,8 +437,8 @@ int shmring_release_burst(shmring_t *r, unsigned n)
 		return rc;
 	if (r->hdr.kind != SHMRING_KIND_SPSC) {
 		rc = r->ops.release(&r->mrx, n);
-		if (rc == 0)
-			freed(r, n, &r->mrx.cons->wakes);
+		if (rc == 0 && r->mrx.freed)
+			freed(r, r->mrx.freed, &r->mrx.cons->wakes);
 		return rc;
 	}
 	if (n == 0 || n > r->spsc_rx_held)

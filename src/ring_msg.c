@@ -46,6 +46,9 @@ static int msg_send_n(shmring_t *r, const struct shmring_msgvec *m, unsigned n, 
 	if (shmring__tx_gone(r))
 		return -EPIPE;
 	k = shmring__msg_send(&r->qtx, m, n, all);
+	if (SHMRING_UNLIKELY(r->qtx.moved))
+		/* Our sweep moved the release watermark: others may fit now. */
+		shmring__ec_notify(&r->not_full, &r->qtx.prod->wakes);
 	if (k > 0) {
 		shmring__ec_notify(&r->not_empty, &r->qtx.prod->wakes);
 		if (SHMRING_UNLIKELY(r->stall_since))
@@ -59,12 +62,13 @@ static int msg_recv_n(shmring_t *r, struct shmring_msgvec *m, unsigned n, bool a
 {
 	int k = shmring__msg_recv(&r->qrx, m, n, all);
 
-	if (k > 0) {
-		shmring__ec_notify_batched(&r->not_full, (uint64_t)k, r->nf_batch,
+	/* Room for producers comes when the watermark moves, which skipped
+	 * records alone may do. */
+	if (r->qrx.moved)
+		shmring__ec_notify_batched(&r->not_full, k > 0 ? (uint64_t)k : 1, r->nf_batch,
 					   &r->qrx.cons->wakes);
-		if (SHMRING_UNLIKELY(r->stall_since))
-			shmring__stall_end(r);
-	}
+	if (k > 0 && SHMRING_UNLIKELY(r->stall_since))
+		shmring__stall_end(r);
 	return k;
 }
 
@@ -206,6 +210,8 @@ const void *shmring_msg_peek(shmring_t *r, size_t *len, uint32_t *type)
 	if (!r || r->hdr.kind != SHMRING_KIND_MSG || !(r->role & SHMRING_CONSUMER))
 		return NULL;
 	p = shmring__msg_peek(&r->qrx, len, type);
+	if (r->qrx.moved) /* skipped records passed on the way */
+		shmring__ec_notify_batched(&r->not_full, 1, r->nf_batch, &r->qrx.cons->wakes);
 	if (!p)
 		msg_rx_nothing(r);
 	else if (SHMRING_UNLIKELY(r->stall_since))
@@ -224,7 +230,7 @@ int shmring_msg_release(shmring_t *r)
 	if (!(r->role & SHMRING_CONSUMER))
 		return -EPERM;
 	rc = shmring__msg_release(&r->qrx);
-	if (rc == 0)
+	if (rc == 0 && r->qrx.moved)
 		shmring__ec_notify_batched(&r->not_full, 1, r->nf_batch, &r->qrx.cons->wakes);
 	return rc;
 }
