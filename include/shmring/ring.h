@@ -19,14 +19,17 @@
  *     synchronisation.
  *   - Send calls need a handle opened with SHMRING_PRODUCER, receive calls one
  *     opened with SHMRING_CONSUMER; otherwise they return -EPERM.
- *   - try_* calls never block and make no system call (beyond the futex wake
- *     of a sleeping peer). The others may block according to the handle's
- *     wait policy; they are not async-signal-safe.
+ *   - try_* calls never block. A call that moves a message makes no system
+ *     call beyond the futex wake of a sleeping peer; a run of calls that move
+ *     nothing checks the peers (a few system calls) at most once per recovery
+ *     deadline (see "Failure"). The others may block according to the
+ *     handle's wait policy; they are not async-signal-safe.
  *   - Calls for fixed slots on a message ring, or message calls on a
  *     fixed-slot ring, return SHMRING_EKIND (0 / NULL for forms that return a
  *     count or a pointer).
- *   - A shared position found impossible (a corrupt segment) makes a blocking
- *     call return -SHMRING_ECORRUPT; a try call then reports "full"/"empty".
+ *   - A shared position found impossible (a corrupt segment) makes the call
+ *     that found it return -SHMRING_ECORRUPT (count forms: 0); the next call
+ *     looks again, so a handle works as soon as the state is valid.
  *
  * Kinds and how many of each role they allow at a time:
  *   SPSC  1 producer, 1 consumer      MPSC  many producers, 1 consumer
@@ -370,7 +373,12 @@ SHMRING_API int shmring_msg_commit(shmring_t *r, uint32_t type);
  * record: shmring_msg_try_recv() tells which); it stays valid until
  * shmring_msg_release() (0 or -EINVAL when nothing is peeked). A second peek
  * before the release returns the same record. With many consumers the
- * record is claimed by this handle at peek.
+ * record is claimed by this handle at peek, and another consumer whose
+ * position went stale may still probe these bytes as a record header (a
+ * compare-exchange that fails: harmless, but TSan counts it as a write); a
+ * zero-copy reader that wants to be race-free to the letter copies the
+ * payload with word-sized (8-byte) atomic loads, as the copying receives do
+ * (the payload is 16-byte aligned and padded to 16 bytes).
  */
 SHMRING_API const void *shmring_msg_peek(shmring_t *r, size_t *len, uint32_t *type);
 SHMRING_API int shmring_msg_release(shmring_t *r);
