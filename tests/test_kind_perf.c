@@ -12,8 +12,8 @@
  *   2 threads  one producer on CPU 0, one consumer on CPU 1, busy-polling
  *              with the try calls: messages per second, one way.
  * The floor is the round trip of one cache line bounced between the same two
- * CPUs, measured just before and just after each two-thread figure (see
- * TARGETS.md: the host moves the vCPUs, and the floor with them); a figure
+ * CPUs, measured just before and just after each two-thread figure (the
+ * host moves the vCPUs, and the floor with them); a figure
  * whose floor moved by more than 1.5x between the two is marked '*'.
  * Not a pass/fail test: it prints and exits 0 (77 with fewer than 2 CPUs).
  */
