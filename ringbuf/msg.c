@@ -933,6 +933,40 @@ static unsigned rx_claim(struct shmring_msgring *v, const struct shmring_msgvec 
 }
 
 /*
+ * Copy a claimed record's payload out. With many consumers, another consumer
+ * whose position went stale while it was preempted may still compare-exchange
+ * what it takes for a record stamp in these bytes (recovery, see
+ * repair_claimed()): the CAS fails, and a failed CAS is only a load in C11,
+ * but TSan counts every compare-exchange as an atomic write. So the payload
+ * comes out as relaxed 64-bit loads (plain moves on x86 and arm64), the
+ * mirror of copy_in(); the payload is 8-byte aligned and its span rounded up
+ * to 16 bytes, so the word holding its last byte is inside the record.
+ */
+static void copy_out(const struct shmring_msgring *v, void *dst, const unsigned char *src,
+		     size_t len)
+{
+	unsigned char *d = dst;
+	_Atomic uint64_t *w = (_Atomic uint64_t *)(void *)src;
+
+	if (!v->mc) {
+		memcpy(dst, src, len);
+		return;
+	}
+	for (; len >= 8; len -= 8, d += 8, w++) {
+		/* Relaxed: published by the record's stamp (A-commit). */
+		uint64_t x = shmring__load_relaxed(w);
+
+		memcpy(d, &x, 8);
+	}
+	if (len) {
+		/* Relaxed: as above. */
+		uint64_t x = shmring__load_relaxed(w);
+
+		memcpy(d, &x, len);
+	}
+}
+
+/*
  * Read the claimed records in [h, end) into m[0..k): each header is checked
  * again before its payload is copied (the claim makes the record ours, but
  * shared memory stays untrusted); the items that deliver nothing are passed.
@@ -963,7 +997,7 @@ static unsigned rx_copy(struct shmring_msgring *v, uint64_t h, uint64_t end,
 		if (v->mc)
 			rx_mark_reading(v, p);
 		if (rm.len)
-			memcpy(m[i].buf, payload_at(v, p), rm.len);
+			copy_out(v, m[i].buf, payload_at(v, p), rm.len);
 		m[i].len = rm.len;
 		m[i].type = rm.type;
 		i++;
@@ -1183,6 +1217,21 @@ static int repair_claimed(struct shmring_msgring *v, const struct shmring_judge 
 		*holder = idx;
 		return -EAGAIN;
 	}
+	/*
+	 * Many consumers: h was a snapshot of their position, and the judge
+	 * above may have taken long (system calls). Once a consumer claimed h,
+	 * the record could be received, released and swept, and a producer a
+	 * lap later could write a payload over these bytes: our CAS would then
+	 * hit someone's payload (and succeed, were it to hold h|CLAIMED). The
+	 * position is monotonic (no ABA), and producers write over h's bytes
+	 * only once the watermark passed h, which follows a claim past h: while
+	 * the position is still h, these bytes are h's header. The stamp load
+	 * before (acquire, in shmring__msg_recover_rx()) keeps this load after
+	 * it. What is left is the few instructions from here to the CAS, in
+	 * which a whole lap would have to pass.
+	 */
+	if (head_moved(v, h))
+		return 0;
 	/* R-repair: acquire, the info we judged is the one consumers will
 	 * read; release, pairs with A-commit in rx_look(): consumers drop the
 	 * record by its extent. From exactly the CLAIMED stamp: a commit that
@@ -1448,8 +1497,17 @@ int shmring__msg_recover_tx(struct shmring_msgring *v, const struct shmring_judg
 	/* Acquire: A-intent (the consumers' claims below c have their ranges
 	 * visible); read after d, so never behind it. */
 	c = shmring__load_acquire(&v->cons->pos);
-	if (!aligned(d) || !aligned(c) || d > c || c - d > v->capacity)
+	if (!aligned(d) || !aligned(c))
 		return corrupt(v);
+	if (d > c || c - d > v->capacity) {
+		/* The watermark may have moved on between the two loads, and
+		 * consumers claimed up to a capacity past its new place: only
+		 * a watermark that stood still makes the pair impossible. */
+		/* Acquire: as above. */
+		if (shmring__load_acquire(&v->cons->done) != d)
+			return 0;
+		return corrupt(v);
+	}
 	if (c == d)
 		return 0; /* nothing claimed and unreleased: the records wait for consumers */
 	/* Acquire: W-read / A-commit: the stamp and the info it publishes. */
@@ -1457,10 +1515,10 @@ int shmring__msg_recover_tx(struct shmring_msgring *v, const struct shmring_judg
 	if (names(s, d) && ((s & STATE_MASK) == SHMRING_REC_RELEASED ||
 			    (s & STATE_MASK) == SHMRING_REC_FILLER))
 		return sweep(v) ? 1 : 0; /* released just now */
-	if (names(s, d) && (s & STATE_MASK) == SHMRING_REC_CLAIMED)
-		goto suspect; /* below the consumer position, everything was stamped */
 	switch (shmring__claims_judge(j, d, SHMRING_CONSUMER, &hold)) {
 	case SHMRING_CLAIM_LIVE:
+		/* A live consumer holds d: it reads it, or repairs a dead
+		 * producer's claim there (a CLAIMED stamp it is replacing). */
 		*stall_pos = d;
 		*holder = hold;
 		return -EAGAIN;
@@ -1469,6 +1527,8 @@ int shmring__msg_recover_tx(struct shmring_msgring *v, const struct shmring_judg
 	case SHMRING_CLAIM_DEAD:
 		break;
 	}
+	if (names(s, d) && (s & STATE_MASK) == SHMRING_REC_CLAIMED)
+		goto suspect; /* claimed by no live consumer, yet never committed */
 	/* Acquire: A-intent: a release since the judge shows now. */
 	if (shmring__load_acquire(&rec_at(v, d)->stamp) != s)
 		return sweep(v) ? 1 : 0;
