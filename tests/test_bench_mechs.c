@@ -110,7 +110,14 @@ static void scale_one(const struct shmring_bench_scale_mech *m, unsigned test, u
 {
 	struct shmring_bench_scale_result r;
 
-	assert_int_equal(shmring_bench_scale_measure(&scfg, m, test, size, p, c, &r), 0);
+	/* A run whose one producer never got the CPU in its 8 ms window (a
+	 * loaded machine, a sanitizer build) says nothing: measure again, a
+	 * few times, before calling "nothing sent" a fault. */
+	for (int tries = 0;; tries++) {
+		assert_int_equal(shmring_bench_scale_measure(&scfg, m, test, size, p, c, &r), 0);
+		if (!(p == 1 && c == 1 && r.status == SHMRING_BENCH_OK && r.sent == 0) || tries == 4)
+			break;
+	}
 	if (r.status == SHMRING_BENCH_FAILED) {
 		print_error("%s %u B %uP %uC: %s\n", m->name, size, p, c, r.why);
 		fail();
