@@ -118,7 +118,8 @@ struct shmring_mring {
 	bool held_rx;        /* what is held: a peek (true) or a reservation */
 	bool corrupt;        /* the last call found a shared index impossible */
 	uint64_t pos;        /* a single side's next position */
-	uint64_t peer_cache; /* producer: the consumer position last read */
+	uint64_t peer_cache; /* producer: the consumer position last read (one
+			      * consumer), or the last claim position (many) */
 	uint64_t held_pos;   /* zero-copy: the first position reserved / peeked */
 	uint64_t held_span;  /* zero-copy consumer: positions held, skipped included */
 	unsigned held;       /* zero-copy: how many messages */
@@ -281,12 +282,13 @@ static inline unsigned shmring__mring_claim_tx(struct shmring_mring *v, unsigned
 			 * Laps compare modulo 2^32: a producer position forged
 			 * a multiple of 2^32 laps ahead would find its slots
 			 * FREE. Each FREE(lap(p)) we acquired was stored after
-			 * the consumer position passed p - capacity, so the
-			 * consumer position must be within a capacity of t + k.
-			 * Checked once per capacity of positions (peer_cache),
-			 * not per message: the consumer position is a hot line.
+			 * the consumer position passed p - capacity, so a jump
+			 * of that size from the last position this handle
+			 * claimed at (peer_cache) is checked against the
+			 * consumer position. Only such jumps are: the consumer
+			 * position is a hot line, not to be read per message.
 			 */
-			if (k && t + k - v->peer_cache > v->capacity) {
+			if (k && t - v->peer_cache >= (v->capacity << 31)) {
 				/* Relaxed: ordered by the A-free acquires above. */
 				uint64_t c = shmring__load_relaxed(&v->cons->pos);
 
@@ -296,8 +298,9 @@ static inline unsigned shmring__mring_claim_tx(struct shmring_mring *v, unsigned
 					v->corrupt = true;
 					break;
 				}
-				v->peer_cache = c;
 			}
+			if (k)
+				v->peer_cache = t;
 		} else {
 			uint64_t used = t - v->peer_cache;
 
