@@ -194,15 +194,25 @@ static uint32_t judge_fresh(const struct shmring_livecache *c, pid_t pid, uint64
 	return SHMRING_PART_ALIVE;
 }
 
+/* Whether entry p changed owner or start time since we read them. */
+static bool entry_moved(struct shmring_part *p, uint64_t owner, uint64_t start)
+{
+	/* Acquire, both: as in shmring__part_state(). */
+	return shmring__load_acquire(&p->owner) != owner ||
+	       shmring__load_acquire(&p->start_time) != start;
+}
+
 uint32_t shmring__part_state(void *base, struct shmring_livecache *c, uint32_t idx)
 {
 	struct shmring_part *p = &shmring__parts(base)[idx];
-	/* Acquire: pairs with the release of start_time in take(): a complete
-	 * entry comes with its start time. */
+	/* Acquire: pairs with the release of start_time in take(): the start
+	 * time comes with its owner word (a new owner stores it right after
+	 * its CAS; entry_moved() catches a read in between). */
 	uint64_t start = shmring__load_acquire(&p->start_time);
 	/* Relaxed: the start time above was stored after the owner. */
 	uint64_t owner = shmring__load_relaxed(&p->owner);
-	/* Relaxed: written with the entry, before start_time. */
+	/* Relaxed: written just after start_time; the previous owner's value
+	 * read in between can only make us judge "unknown" (alive). */
 	uint64_t ns = shmring__load_relaxed(&p->pidns);
 	struct shmring_live *e = c->e ? &c->e[idx] : NULL;
 	pid_t pid = (pid_t)SHMRING_PART_PID(owner);
@@ -221,8 +231,9 @@ uint32_t shmring__part_state(void *base, struct shmring_livecache *c, uint32_t i
 		/* Relaxed: written right after the owner, by its claimer. */
 		uint64_t at = shmring__load_relaxed(&p->attach_ns), now = realtime_ns();
 
-		return (at <= now && now - at < FILL_GRACE_NS) ? SHMRING_PART_ALIVE
-							       : SHMRING_PART_DEAD;
+		if (at <= now && now - at < FILL_GRACE_NS)
+			return SHMRING_PART_ALIVE;
+		return entry_moved(p, owner, start) ? SHMRING_PART_ALIVE : SHMRING_PART_DEAD;
 	}
 	if (e && e->owner == owner && e->start == start && e->state) {
 		if (e->state == SHMRING_PART_ALIVE && e->pidfd >= 0 && pidfd_exited(e->pidfd))
@@ -230,6 +241,12 @@ uint32_t shmring__part_state(void *base, struct shmring_livecache *c, uint32_t i
 		return e->state;
 	}
 	st = judge_fresh(c, pid, start, &fd);
+	if (st == SHMRING_PART_DEAD && entry_moved(p, owner, start)) {
+		/* Taken by a new owner while we read it: judge it next time. */
+		if (fd >= 0)
+			close(fd);
+		return SHMRING_PART_ALIVE;
+	}
 	if (!e) {
 		if (fd >= 0)
 			close(fd);
@@ -367,22 +384,26 @@ static uint64_t owner_word(uint32_t role)
 /* Take entry p if it holds `cur` right now: true on success. */
 static bool take(struct shmring_part *p, uint64_t cur, uint64_t mine, uint64_t pidns)
 {
+	/* Read before the claim: the entry must show its owner's start time
+	 * right after the CAS, or a peer judging it in between would find
+	 * the old owner's start time next to our pid and call us dead. */
+	uint64_t start = shmring__proc_start_time(getpid());
+
 	/* Acq_rel: on success our later stores follow the claim. */
 	if (!atomic_compare_exchange_strong_explicit(&p->owner, &cur, mine, memory_order_acq_rel,
 						     memory_order_relaxed))
 		return false;
-	/* Relaxed, all: published by the release of start_time below. A new
+	/* Release: a reader that sees the start time sees our owner word. */
+	shmring__store_release(&p->start_time, start);
+	/* Relaxed, all: the rest of the entry, read only on slow paths. A new
 	 * generation makes every claim stamped under the old one the old
 	 * owner's, never ours. */
-	shmring__store_relaxed(&p->start_time, 0);
-	atomic_fetch_add_explicit(&p->gen, 1, memory_order_relaxed);
 	shmring__store_relaxed(&p->attach_ns, realtime_ns());
+	atomic_fetch_add_explicit(&p->gen, 1, memory_order_relaxed);
 	shmring__store_relaxed(&p->pidns, pidns);
 	shmring__store_relaxed(&p->uid, (uint32_t)geteuid());
 	shmring__store_relaxed(&p->parked, 0);
 	shmring__store_relaxed(&p->claim_end, shmring__load_relaxed(&p->claim_pos));
-	/* Release: a reader that sees the start time sees a complete entry. */
-	shmring__store_release(&p->start_time, shmring__proc_start_time(getpid()));
 	return true;
 }
 
