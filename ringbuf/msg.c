@@ -1356,23 +1356,37 @@ static void repair_intent(struct shmring_msgring *v, uint64_t h, uint64_t e)
  *     (its range marked REPAIR): producers held back by it release the rest
  *     in shmring__msg_recover_tx() with fillers.
  */
+/*
+ * Judge the claimers of position pos by the claim ranges (claims.h): 1 when
+ * every possible claimer is dead (repair it; *hold names a dead one, or
+ * UINT32_MAX), 0 when nothing holds it, -EAGAIN when a live one does
+ * (*stall_pos, *holder say which).
+ */
+static int judge_claim(const struct shmring_judge *j, uint64_t pos, uint32_t role,
+		       uint32_t *hold, uint64_t *stall_pos, uint32_t *holder)
+{
+	switch (shmring__claims_judge(j, pos, role, hold)) {
+	case SHMRING_CLAIM_LIVE:
+		*stall_pos = pos;
+		*holder = *hold;
+		return -EAGAIN;
+	case SHMRING_CLAIM_NONE:
+		return 0;
+	default:
+		return 1;
+	}
+}
+
 static int repair_unstamped(struct shmring_msgring *v, const struct shmring_judge *j, uint64_t h,
 			    uint64_t p, uint64_t *stall_pos, uint32_t *holder)
 {
 	struct shmring_rec *r = rec_at(v, h);
 	uint32_t hold;
 	uint64_t e, s;
+	int rc = judge_claim(j, h, SHMRING_PRODUCER, &hold, stall_pos, holder);
 
-	switch (shmring__claims_judge(j, h, SHMRING_PRODUCER, &hold)) {
-	case SHMRING_CLAIM_LIVE:
-		*stall_pos = h;
-		*holder = hold;
-		return -EAGAIN;
-	case SHMRING_CLAIM_NONE:
-		return 0;
-	case SHMRING_CLAIM_DEAD:
-		break;
-	}
+	if (rc <= 0)
+		return rc;
 	/* Acquire: A-intent: the claimer's range was judged, or it stamped h
 	 * before replacing its range, and the stamp shows now. And with many
 	 * consumers, h was a snapshot: if they moved on, it is an old position,
@@ -1481,6 +1495,7 @@ int shmring__msg_recover_tx(struct shmring_msgring *v, const struct shmring_judg
 	uint32_t hold;
 	uint64_t lost = 0;
 	bool released = false, repair;
+	int rc;
 
 	call_begin(v);
 	*holder = UINT32_MAX;
@@ -1515,18 +1530,11 @@ int shmring__msg_recover_tx(struct shmring_msgring *v, const struct shmring_judg
 	if (names(s, d) && ((s & STATE_MASK) == SHMRING_REC_RELEASED ||
 			    (s & STATE_MASK) == SHMRING_REC_FILLER))
 		return sweep(v) ? 1 : 0; /* released just now */
-	switch (shmring__claims_judge(j, d, SHMRING_CONSUMER, &hold)) {
-	case SHMRING_CLAIM_LIVE:
-		/* A live consumer holds d: it reads it, or repairs a dead
-		 * producer's claim there (a CLAIMED stamp it is replacing). */
-		*stall_pos = d;
-		*holder = hold;
-		return -EAGAIN;
-	case SHMRING_CLAIM_NONE:
-		return 0;
-	case SHMRING_CLAIM_DEAD:
-		break;
-	}
+	/* A live consumer holding d reads it, or repairs a dead producer's
+	 * claim there (a CLAIMED stamp it is replacing): wait for it. */
+	rc = judge_claim(j, d, SHMRING_CONSUMER, &hold, stall_pos, holder);
+	if (rc <= 0)
+		return rc;
 	if (names(s, d) && (s & STATE_MASK) == SHMRING_REC_CLAIMED)
 		goto suspect; /* claimed by no live consumer, yet never committed */
 	/* Acquire: A-intent: a release since the judge shows now. */
