@@ -22,22 +22,32 @@
 
 /* --- Names (src/uri.c) --------------------------------------------------- */
 
+/* Values of enum shmring_backend. */
 enum shmring_scheme {
-	SHMRING_SCHEME_POSIX = 1,
+	SHMRING_SCHEME_POSIX = SHMRING_BACKEND_POSIX,
+	SHMRING_SCHEME_SYSV = SHMRING_BACKEND_SYSV,
+	SHMRING_SCHEME_FILE = SHMRING_BACKEND_FILE,
+	SHMRING_SCHEME_MEMFD = SHMRING_BACKEND_MEMFD,
+	SHMRING_SCHEME_ANON = SHMRING_BACKEND_ANON,
 };
 
-#define SHMRING_NAME_MAX 200
+#define SHMRING_NAME_MAX 200 /* posix: characters after the slash */
+#define SHMRING_LABEL_MAX 64 /* memfd: label characters */
 
 struct shmring_uri {
 	uint32_t scheme;
-	char path[SHMRING_NAME_MAX + 2]; /* POSIX: "/name" */
+	uint32_t key;       /* sysv: the key (unless key_from_path) */
+	uint32_t proj;      /* sysv:@path#ID: the ftok project id */
+	bool key_from_path; /* sysv: key = ftok(path, proj) */
+	char path[SHMRING_PATH_MAX + 1]; /* posix "/name", file and sysv:@ path,
+					  * memfd label */
 };
 
-/* Parse "posix:/name" or "/name"; 0, -EINVAL (malformed) or
- * -EPROTONOSUPPORT (a scheme this build does not have). */
+/* Parse a ring URI; 0, -EINVAL (malformed) or -EPROTONOSUPPORT (an unknown
+ * scheme). */
 int shmring__uri_parse(const char *uri, struct shmring_uri *out);
 
-/* --- Regions (src/region_posix.c) ---------------------------------------- */
+/* --- Regions (src/region*.c) --------------------------------------------- */
 
 /* Identity of a mapped object, for sharing one mapping inside a process. */
 struct shmring_map_key {
@@ -46,39 +56,103 @@ struct shmring_map_key {
 	uint64_t ino;
 };
 
-/* An open, not yet mapped, region. */
+/* Region creation flags (from enum shmring_create_flags). */
+struct shmring_region_opts {
+	uint64_t size;  /* bytes the ring needs */
+	uint32_t mode;  /* permission bits, exactly */
+	bool replace;   /* remove an existing object of that name first */
+	bool huge;      /* hugetlb pages ... */
+	bool huge_fallback; /* ... or normal ones when they cannot be had */
+	uint64_t huge_size; /* size rounded up to whole huge pages (set by
+			     * shmring__region_create()) */
+};
+
+/*
+ * An open, not yet mapped, region. One of fd (posix, file, memfd), shmid
+ * (sysv) or base (anon: mapped at creation) is set.
+ */
 struct shmring_region {
-	int fd;
-	uint64_t size; /* bytes, as the OS reports them */
+	uint32_t scheme;
+	int fd;             /* -1: none */
+	int shmid;          /* -1: none */
+	void *base;         /* anon: the mapping; NULL otherwise */
+	uint64_t size;      /* bytes, as the OS reports them */
 	uint32_t owner_uid;
+	uint32_t mode;      /* permission bits */
+	bool huge;          /* backed by hugetlb pages */
 	struct shmring_map_key key;
 };
 
-/* Create exclusively with `size` bytes reserved (not just a sparse length):
- * -EEXIST, -ENOSPC, -EACCES, ... On failure nothing is left behind. */
-int shmring__region_create(const struct shmring_uri *u, uint64_t size, uint32_t mode,
-			   bool replace, struct shmring_region *out);
-int shmring__region_open(const struct shmring_uri *u, struct shmring_region *out);
+/*
+ * Create exclusively with o->size bytes reserved where the backend can
+ * (fallocate: not just a sparse length): -EEXIST, -ENOSPC, -EACCES,
+ * -EOPNOTSUPP (huge pages where the backend has none), -ENOMEM (too few huge
+ * pages) ... On failure nothing is left behind.
+ */
+int shmring__region_create(const struct shmring_uri *u, const struct shmring_region_opts *o,
+			   struct shmring_region *out);
+
+/* Open an existing region by name (not memfd/anon: -ENOENT). nowait: an
+ * object its creator has not sized yet is -EAGAIN at once. */
+int shmring__region_open(const struct shmring_uri *u, bool nowait, struct shmring_region *out);
+
+/* A region from a descriptor (taken over: closed on failure too): a regular
+ * file, posix or memfd; a memfd must be sealed against shrinking (-EPERM). */
+int shmring__region_from_fd(int fd, struct shmring_region *out);
+
 int shmring__region_unlink(const struct shmring_uri *u);
 void shmring__region_close(struct shmring_region *r);
+
+/* Map an open region (anon: take its mapping): 0 or -errno. */
+int shmring__region_map(struct shmring_region *rg, bool populate, void **base);
+void shmring__region_unmap(uint32_t scheme, void *base, uint64_t size);
+
+/* The backend-specific parts (src/region_fd.c, src/region_sysv.c). */
+int shmring__fd_create(const struct shmring_uri *u, const struct shmring_region_opts *o,
+		       struct shmring_region *out);
+int shmring__fd_open(const struct shmring_uri *u, bool nowait, struct shmring_region *out);
+int shmring__fd_fill(int fd, uint32_t scheme, struct shmring_region *out);
+int shmring__fd_unlink(const struct shmring_uri *u);
+int shmring__sysv_create(const struct shmring_uri *u, const struct shmring_region_opts *o,
+			 struct shmring_region *out);
+int shmring__sysv_open(const struct shmring_uri *u, struct shmring_region *out);
+int shmring__sysv_unlink(const struct shmring_uri *u);
 
 /* --- Registry of mappings (src/registry.c) ------------------------------- */
 
 struct shmring_map;
 
+/* How to map: populate / mlock this process's mapping. */
+#define SHMRING__MAP_POPULATE 1u
+#define SHMRING__MAP_MLOCK 2u
+
 /*
  * Find the process's mapping of the region, or map it (with `init` run on a
  * fresh mapping; it validates or initialises the segment and may fail). Takes
- * a reference. Closes the region's fd either way.
+ * a reference. Closes the region either way (a descriptor is kept with the
+ * mapping, for shmring_fd_send()).
  */
 typedef int (*shmring_map_init_fn)(void *base, uint64_t size, const struct shmring_region *rg,
 				   void *arg);
-int shmring__map_get(struct shmring_region *rg, bool populate, shmring_map_init_fn init, void *arg,
+int shmring__map_get(struct shmring_region *rg, unsigned how, shmring_map_init_fn init, void *arg,
 		     struct shmring_map **out);
+/* Another reference on a mapping held. */
+void shmring__map_ref(struct shmring_map *m);
 void shmring__map_put(struct shmring_map *m);
 void *shmring__map_base(const struct shmring_map *m);
-const struct shmring_map_key *shmring__map_key(const struct shmring_map *m);
 uint64_t shmring__map_size(const struct shmring_map *m);
+
+/* What the process knows of a mapping, beyond where it is. */
+struct shmring_map_info {
+	uint32_t scheme;
+	int fd;             /* the object's descriptor, -1: none (sysv, anon) */
+	uint32_t page_size;
+	uint32_t owner_uid;
+	uint32_t mode;
+	uint64_t maps_dev;  /* the object as /proc/PID/maps names it (liveness) */
+	uint64_t maps_ino;
+};
+const struct shmring_map_info *shmring__map_info(const struct shmring_map *m);
 
 /* --- Participants (src/participants.c) ----------------------------------- */
 
@@ -143,6 +217,10 @@ uint32_t shmring__part_count(void *base, const struct shmring_hdr *h, struct shm
 struct shmring {
 	struct shmring_map *map;
 	void *base;
+	pid_t pid;              /* the process the handle belongs to */
+	uint32_t flush_mode;    /* enum shmring_flush_mode */
+	uint32_t flush_every;   /* SHMRING_FLUSH_EVERY: messages per msync ... */
+	uint64_t flush_count;   /* ... and how many moved since the last */
 	struct shmring_hdr hdr; /* validated private copy: never re-read */
 	unsigned role;
 	unsigned fast;          /* SHMRING__FAST_*: the one test on the SPSC fast path */
@@ -174,6 +252,15 @@ struct shmring {
 
 /* Shared by the ring files (ring.c, ring_fixed.c, ring_msg.c, peers.c). */
 void shmring__fast_update(shmring_t *r);
+
+/* n messages moved by this handle: msync when its flush policy says so. */
+void shmring__flush_moved(shmring_t *r, uint64_t n);
+
+static inline void shmring__moved(shmring_t *r, uint64_t n)
+{
+	if (SHMRING_UNLIKELY(r->flush_every) && n)
+		shmring__flush_moved(r, n);
+}
 
 /* --- Peers (src/peers.c) ------------------------------------------------- */
 

@@ -43,6 +43,17 @@ const char *shmring_strerror(int err)
 		return "permission denied, or header owner differs from the segment owner";
 	case SHMRING_EKIND:
 		return "ring is of another kind";
+	case SHMRING_EMISMATCH:
+		return "ring exists with another capacity, slot size or producer/consumer "
+		       "multiplicity than asked for";
+	case SHMRING_EFOREIGN:
+		return "ring belongs to another user (open it with SHMRING_OPEN_ANY_OWNER to "
+		       "allow that)";
+	case EOPNOTSUPP:
+		return "not supported by this backend (huge pages on posix: or outside "
+		       "hugetlbfs, a descriptor of a sysv or anon ring)";
+	case EPROTO:
+		return "the socket did not carry a ring descriptor";
 	case ENOENT:
 		return "no such ring";
 	case EEXIST:

@@ -13,7 +13,10 @@
 #include "src/internal.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/sysmacros.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <urcu-bp.h>
@@ -25,6 +28,7 @@ struct shmring_map {
 	_Atomic long refs;
 	void *base;
 	uint64_t size;
+	struct shmring_map_info info;
 };
 
 static struct cds_lfht *table;
@@ -88,7 +92,42 @@ static struct shmring_map *lookup(const struct shmring_map_key *k)
 	return m;
 }
 
-int shmring__map_get(struct shmring_region *rg, bool populate, shmring_map_init_fn init, void *arg,
+/*
+ * How the kernel names the mapping at base in /proc/PID/maps (what a judge of
+ * liveness compares another process's maps against: for System V and
+ * anonymous memory there is no file to stat) and the page size it uses.
+ */
+static void probe(void *base, struct shmring_map_info *mi)
+{
+	FILE *f = fopen("/proc/self/smaps", "re");
+	char line[512];
+	bool ours = false;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		unsigned maj, min;
+		unsigned long long ino;
+		unsigned kb;
+
+		if (sscanf(line, "%lx-%lx %*s %*s %x:%x %llu", &lo, &hi, &maj, &min, &ino) == 5) {
+			if (ours)
+				break; /* the next mapping */
+			ours = lo == (unsigned long)(uintptr_t)base;
+			if (ours) {
+				mi->maps_dev = makedev(maj, min);
+				mi->maps_ino = ino;
+			}
+		} else if (ours && sscanf(line, "KernelPageSize: %u kB", &kb) == 1) {
+			mi->page_size = kb * 1024u;
+			break;
+		}
+	}
+	fclose(f);
+}
+
+int shmring__map_get(struct shmring_region *rg, unsigned how, shmring_map_init_fn init, void *arg,
 		     struct shmring_map **out)
 {
 	struct shmring_map *m;
@@ -100,18 +139,18 @@ int shmring__map_get(struct shmring_region *rg, bool populate, shmring_map_init_
 		shmring__region_close(rg);
 		return -ENOMEM;
 	}
-	m = lookup(&rg->key);
-	if (m) {
-		shmring__region_close(rg);
-		*out = m;
-		return 0;
-	}
-
 	pthread_mutex_lock(&table_lock);
-	m = lookup(&rg->key); /* another thread may have mapped it meanwhile */
+	/* Anonymous memory is never found by name; anything else may already
+	 * be mapped by another handle of this process. */
+	m = rg->scheme == SHMRING_SCHEME_ANON ? NULL : lookup(&rg->key);
 	if (m) {
 		pthread_mutex_unlock(&table_lock);
 		shmring__region_close(rg);
+		if ((how & SHMRING__MAP_MLOCK) && mlock(m->base, (size_t)m->size) < 0) {
+			rc = -errno;
+			shmring__map_put(m);
+			return rc;
+		}
 		*out = m;
 		return 0;
 	}
@@ -119,35 +158,32 @@ int shmring__map_get(struct shmring_region *rg, bool populate, shmring_map_init_
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		goto fail;
-	if (rg->size == 0) {
-		rc = -EAGAIN; /* its creator never reserved the space (yet) */
+	rc = shmring__region_map(rg, how & SHMRING__MAP_POPULATE, &base);
+	if (rc < 0)
 		goto fail;
-	}
-	if (rg->size > SIZE_MAX) {
-		rc = -SHMRING_ETRUNCATED;
-		goto fail;
-	}
-	base = mmap(NULL, (size_t)rg->size, PROT_READ | PROT_WRITE,
-		    MAP_SHARED | (populate ? MAP_POPULATE : 0), rg->fd, 0);
-	if (base == MAP_FAILED) {
-		rc = -errno;
-		goto fail;
-	}
 	rc = init(base, rg->size, rg, arg);
+	if (rc == 0 && (how & SHMRING__MAP_MLOCK) && mlock(base, (size_t)rg->size) < 0)
+		rc = -errno;
 	if (rc < 0) {
-		munmap(base, (size_t)rg->size);
+		shmring__region_unmap(rg->scheme, base, rg->size);
 		goto fail;
 	}
 	m->key = rg->key;
 	m->base = base;
 	m->size = rg->size;
+	m->info = (struct shmring_map_info){
+		.scheme = rg->scheme, .fd = rg->fd, .owner_uid = rg->owner_uid, .mode = rg->mode,
+		.page_size = (uint32_t)sysconf(_SC_PAGESIZE),
+		.maps_dev = rg->key.dev, .maps_ino = rg->key.ino,
+	};
+	rg->fd = -1; /* kept with the mapping */
+	probe(base, &m->info);
 	atomic_init(&m->refs, 1);
 	cds_lfht_node_init(&m->node);
 	urcu_bp_read_lock();
 	cds_lfht_add(table, key_hash(&m->key), &m->node);
 	urcu_bp_read_unlock();
 	pthread_mutex_unlock(&table_lock);
-	shmring__region_close(rg);
 	*out = m;
 	return 0;
 fail:
@@ -155,6 +191,13 @@ fail:
 	free(m);
 	shmring__region_close(rg);
 	return rc;
+}
+
+void shmring__map_ref(struct shmring_map *m)
+{
+	/* Relaxed: the caller already holds a reference, so the count cannot
+	 * reach zero under it. */
+	atomic_fetch_add_explicit(&m->refs, 1, memory_order_relaxed);
 }
 
 void shmring__map_put(struct shmring_map *m)
@@ -174,7 +217,9 @@ void shmring__map_put(struct shmring_map *m)
 	pthread_mutex_unlock(&table_lock);
 	/* Readers that found the node before the removal are gone after this. */
 	urcu_bp_synchronize_rcu();
-	munmap(m->base, (size_t)m->size);
+	shmring__region_unmap(m->info.scheme, m->base, m->size);
+	if (m->info.fd >= 0)
+		close(m->info.fd);
 	free(m);
 }
 
@@ -188,7 +233,7 @@ uint64_t shmring__map_size(const struct shmring_map *m)
 	return m->size;
 }
 
-const struct shmring_map_key *shmring__map_key(const struct shmring_map *m)
+const struct shmring_map_info *shmring__map_info(const struct shmring_map *m)
 {
-	return &m->key;
+	return &m->info;
 }

@@ -8,6 +8,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,10 +54,10 @@ static int init_segment(void *base, uint64_t size, const struct shmring_region *
 }
 
 /* Copy the header out of the segment once the creator has published it. */
-static int read_header(void *base, uint64_t size, struct shmring_hdr *h)
+static int read_header(void *base, uint64_t size, struct shmring_hdr *h, bool nowait)
 {
 	_Atomic uint64_t *magic = (_Atomic uint64_t *)base;
-	uint64_t deadline = shmring__now_ns() + INIT_WAIT_NS;
+	uint64_t deadline = shmring__now_ns() + (nowait ? 0 : INIT_WAIT_NS);
 	uint64_t m;
 
 	if (size < sizeof(*h))
@@ -83,12 +85,26 @@ static int read_header(void *base, uint64_t size, struct shmring_hdr *h)
 	return 0;
 }
 
+/* What an opener asks of the ring beyond a valid header. */
+struct want {
+	uint32_t flags;     /* SHMRING_OPEN_* */
+	uint32_t kind;      /* 0: any */
+	uint32_t slot_size; /* 0: any */
+	uint64_t capacity;  /* 0: any */
+	int64_t multi;      /* SHMRING_HDR_MULTI_* expected; -1: any */
+	bool any_owner;     /* the owner may be another user */
+};
+
 static int validate_segment(void *base, uint64_t size, const struct shmring_region *rg, void *arg)
 {
+	const struct want *w = arg;
 	struct shmring_hdr h;
-	int rc = read_header(base, size, &h);
+	int rc;
 
-	(void)arg;
+	/* Another user's segment is not even read unless that was allowed. */
+	if (!w->any_owner && rg->owner_uid != (uint32_t)geteuid())
+		return -SHMRING_EFOREIGN;
+	rc = read_header(base, size, &h, w->flags & SHMRING_OPEN_NOWAIT);
 	if (rc < 0)
 		return rc;
 	rc = shmring__hdr_validate(&h, size);
@@ -128,7 +144,8 @@ static int claim_role(shmring_t *r, unsigned role, bool many)
 void shmring__fast_update(shmring_t *r)
 {
 	r->fast = 0;
-	if (r->hdr.kind != SHMRING_KIND_SPSC)
+	/* Flushing counts messages: not on the fast paths. */
+	if (r->hdr.kind != SHMRING_KIND_SPSC || r->flush_every)
 		return;
 	if ((r->role & SHMRING_PRODUCER) && !r->spsc_tx_held)
 		r->fast |= SHMRING__FAST_TX;
@@ -236,10 +253,29 @@ static void ec_setup(shmring_t *r)
 	shmring__recovery_apply(r);
 }
 
-static int handle_new(struct shmring_map *m, unsigned role, shmring_t **out)
+/* What the opener asked for that the header (already validated) may not
+ * be: checked on every handle, also on a mapping the process had already. */
+static int check_want(const shmring_t *r, const struct shmring_map_info *mi, const struct want *w)
+{
+	if (!w)
+		return 0;
+	if (!w->any_owner && mi->owner_uid != (uint32_t)geteuid())
+		return -SHMRING_EFOREIGN;
+	if (w->kind && w->kind != r->hdr.kind)
+		return -SHMRING_EKIND;
+	if ((w->slot_size && w->slot_size != r->hdr.slot_size) ||
+	    (w->capacity && w->capacity != r->hdr.capacity) ||
+	    (w->multi >= 0 && (uint32_t)w->multi != shmring__hdr_multi(&r->hdr)))
+		return -SHMRING_EMISMATCH;
+	return 0;
+}
+
+/* A handle on a mapping (whose reference it takes over) in role. */
+static int handle_new(struct shmring_map *m, unsigned role, const struct want *w,
+		      shmring_t **out)
 {
 	shmring_t *r = calloc(1, sizeof(*r));
-	const struct shmring_map_key *key = shmring__map_key(m);
+	const struct shmring_map_info *mi = shmring__map_info(m);
 	int rc;
 
 	if (!r) {
@@ -250,13 +286,17 @@ static int handle_new(struct shmring_map *m, unsigned role, shmring_t **out)
 	r->base = shmring__map_base(m);
 	r->ctl = shmring__ctl(r->base);
 	r->part[0] = r->part[1] = -1;
+	r->pid = getpid();
 	/* The header is immutable once published and was validated from a copy;
 	 * take a fresh copy and re-check it, so nothing later re-reads shared
 	 * memory for geometry. */
 	memcpy(&r->hdr, r->base, sizeof(r->hdr));
 	rc = shmring__hdr_validate(&r->hdr, shmring__map_size(m));
 	if (rc == 0)
-		rc = shmring__live_init(&r->live, r->hdr.max_participants, key->dev, key->ino);
+		rc = check_want(r, mi, w);
+	if (rc == 0)
+		rc = shmring__live_init(&r->live, r->hdr.max_participants, mi->maps_dev,
+					mi->maps_ino);
 	if (rc == 0)
 		rc = attach(r, role);
 	if (rc < 0) {
@@ -286,25 +326,85 @@ static bool role_ok(unsigned role)
 	return (role & ~(unsigned)(SHMRING_PRODUCER | SHMRING_CONSUMER)) == 0;
 }
 
-int shmring_create(const char *uri, const struct shmring_opts *opts, unsigned role,
-		   shmring_t **out)
+static int want_from(const struct shmring_open_opts *o, struct want *w)
+{
+	*w = (struct want){.multi = -1};
+	if (!o)
+		return 0;
+	if (o->flags & ~(uint32_t)(SHMRING_OPEN_PREFAULT | SHMRING_OPEN_MLOCK |
+				   SHMRING_OPEN_ANY_OWNER | SHMRING_OPEN_NOWAIT))
+		return -EINVAL;
+	if (o->reserved0)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(o->reserved) / sizeof(o->reserved[0]); i++)
+		if (o->reserved[i])
+			return -EINVAL;
+	*w = (struct want){.flags = o->flags, .kind = o->kind, .slot_size = o->slot_size,
+			   .capacity = o->capacity, .multi = -1,
+			   .any_owner = o->flags & SHMRING_OPEN_ANY_OWNER};
+	return 0;
+}
+
+static unsigned map_how(uint32_t open_flags)
+{
+	return ((open_flags & SHMRING_OPEN_PREFAULT) ? SHMRING__MAP_POPULATE : 0) |
+	       ((open_flags & SHMRING_OPEN_MLOCK) ? SHMRING__MAP_MLOCK : 0);
+}
+
+/* Map a region and take a handle on it, validating what w asks. */
+static int open_region(struct shmring_region *rg, unsigned role, const struct want *w,
+		       shmring_t **out)
+{
+	struct shmring_map *m;
+	int rc = shmring__map_get(rg, map_how(w->flags), validate_segment, (void *)w, &m);
+
+	if (rc < 0)
+		return rc;
+	return handle_new(m, role, w, out);
+}
+
+static int open_uri(const struct shmring_uri *u, unsigned role, const struct want *w,
+		    shmring_t **out)
+{
+	struct shmring_region rg;
+	int rc = shmring__region_open(u, w->flags & SHMRING_OPEN_NOWAIT, &rg);
+
+	return rc < 0 ? rc : open_region(&rg, role, w, out);
+}
+
+int shmring_open_ex(const char *uri, unsigned role, const struct shmring_open_opts *opts,
+		    shmring_t **out)
 {
 	struct shmring_uri u;
-	struct shmring_geometry g;
-	struct shmring_region rg;
-	struct shmring_map *m;
-	struct create_arg a;
-	uint32_t kind, mode, flags;
+	struct want w;
 	int rc;
 
 	if (out)
-		*out = NULL; /* a failed create never leaves a handle */
-	if (!opts || !out || !role_ok(role))
+		*out = NULL; /* a failed open never leaves a handle */
+	if (!out || !role_ok(role))
 		return -EINVAL;
-	rc = shmring__uri_parse(uri, &u);
+	rc = want_from(opts, &w);
+	if (rc == 0)
+		rc = shmring__uri_parse(uri, &u);
 	if (rc < 0)
 		return rc;
-	kind = opts->kind ? opts->kind : SHMRING_KIND_SPSC;
+	return open_uri(&u, role, &w, out);
+}
+
+int shmring_open(const char *uri, unsigned role, shmring_t **out)
+{
+	return shmring_open_ex(uri, role, NULL, out);
+}
+
+/* Validated creation options: the kind, the flags in effect, the geometry. */
+static int create_args(const struct shmring_opts *opts, struct create_arg *a,
+		       struct shmring_geometry *g)
+{
+	uint32_t kind = opts->kind ? opts->kind : SHMRING_KIND_SPSC;
+	uint32_t flags = opts->flags & (SHMRING_CREATE_MULTI_PRODUCER |
+					SHMRING_CREATE_MULTI_CONSUMER);
+	int rc;
+
 	if (kind < SHMRING_KIND_SPSC || kind > SHMRING_KIND_MSG)
 		return -EINVAL;
 	if (opts->recovery_ns && (opts->recovery_ns < SHMRING_MIN_RECOVERY_NS ||
@@ -312,63 +412,116 @@ int shmring_create(const char *uri, const struct shmring_opts *opts, unsigned ro
 		return -EINVAL;
 	if (opts->flags & ~(uint32_t)(SHMRING_CREATE_PREFAULT | SHMRING_CREATE_REPLACE |
 				      SHMRING_CREATE_MULTI_PRODUCER |
-				      SHMRING_CREATE_MULTI_CONSUMER))
+				      SHMRING_CREATE_MULTI_CONSUMER | SHMRING_CREATE_OPEN_EXISTING |
+				      SHMRING_CREATE_HUGE | SHMRING_CREATE_HUGE_FALLBACK |
+				      SHMRING_CREATE_MLOCK))
 		return -EINVAL;
-	flags = opts->flags;
+	if ((opts->flags & SHMRING_CREATE_HUGE_FALLBACK) && !(opts->flags & SHMRING_CREATE_HUGE))
+		return -EINVAL;
+	if ((opts->flags & SHMRING_CREATE_REPLACE) && (opts->flags & SHMRING_CREATE_OPEN_EXISTING))
+		return -EINVAL;
 	if (kind != SHMRING_KIND_MSG) {
 		/* The fixed kinds imply their multi bits; asking for others is an error. */
 		struct shmring_hdr probe = {.kind = kind};
 		uint32_t implied = shmring__hdr_multi(&probe);
 
-		if (flags & (SHMRING_HDR_MULTI_PRODUCER | SHMRING_HDR_MULTI_CONSUMER) & ~implied)
+		if (flags & ~implied)
 			return -EINVAL;
 		flags |= implied;
 	}
 	for (size_t i = 0; i < sizeof(opts->reserved) / sizeof(opts->reserved[0]); i++)
 		if (opts->reserved[i])
 			return -EINVAL;
-	mode = opts->mode ? opts->mode : SHMRING_DEFAULT_MODE;
-	if (mode & ~0777u)
+	if ((opts->mode ? opts->mode : SHMRING_DEFAULT_MODE) & ~0777u)
 		return -EINVAL;
-	rc = shmring__geometry_kind(kind, opts->capacity, opts->slot_size, 0, &g);
+	rc = shmring__geometry_kind(kind, opts->capacity, opts->slot_size, 0, g);
 	if (rc < 0)
 		return rc;
-	rc = shmring__region_create(&u, g.total_size, mode, opts->flags & SHMRING_CREATE_REPLACE,
-				    &rg);
-	if (rc < 0)
-		return rc;
-	a = (struct create_arg){.kind = kind, .flags = flags, .g = &g,
-				.recovery_ns = opts->recovery_ns ? opts->recovery_ns
-								 : SHMRING_DEFAULT_RECOVERY_NS};
-	rc = shmring__map_get(&rg, opts->flags & SHMRING_CREATE_PREFAULT, init_segment, &a, &m);
+	*a = (struct create_arg){.kind = kind, .flags = flags, .g = g,
+				 .recovery_ns = opts->recovery_ns ? opts->recovery_ns
+								  : SHMRING_DEFAULT_RECOVERY_NS};
+	return 0;
+}
+
+/*
+ * Open-or-create found the name taken: open what is there, if it is the ring
+ * asked for. -ENOENT (removed meanwhile) and -EAGAIN (a creator that never
+ * finished: the caller replaces it) are for the caller to act on.
+ */
+static int open_existing(const struct shmring_uri *u, const struct create_arg *a, unsigned role,
+			 shmring_t **out)
+{
+	struct want w = {.kind = a->kind, .slot_size = a->g->slot_size,
+			 .capacity = a->g->capacity, .multi = (int64_t)a->flags};
+
+	return open_uri(u, role, &w, out);
+}
+
+int shmring_create(const char *uri, const struct shmring_opts *opts, unsigned role,
+		   shmring_t **out)
+{
+	struct shmring_uri u;
+	struct shmring_geometry g;
+	struct shmring_region rg;
+	struct shmring_region_opts ro;
+	struct shmring_map *m;
+	struct create_arg a;
+	bool or_open, named;
+	int rc;
+
+	if (out)
+		*out = NULL; /* a failed create never leaves a handle */
+	if (!opts || !out || !role_ok(role))
+		return -EINVAL;
+	rc = shmring__uri_parse(uri, &u);
 	if (rc == 0)
-		rc = handle_new(m, role, out);
+		rc = create_args(opts, &a, &g);
 	if (rc < 0)
+		return rc;
+	or_open = opts->flags & SHMRING_CREATE_OPEN_EXISTING;
+	named = u.scheme != SHMRING_SCHEME_MEMFD && u.scheme != SHMRING_SCHEME_ANON;
+	if (!named && (opts->flags & (SHMRING_CREATE_OPEN_EXISTING | SHMRING_CREATE_REPLACE)))
+		return -EINVAL; /* nothing named to find or replace */
+	ro = (struct shmring_region_opts){
+		.size = g.total_size, .mode = opts->mode ? opts->mode : SHMRING_DEFAULT_MODE,
+		.replace = opts->flags & SHMRING_CREATE_REPLACE,
+		.huge = opts->flags & SHMRING_CREATE_HUGE,
+		.huge_fallback = opts->flags & SHMRING_CREATE_HUGE_FALLBACK,
+	};
+	/* Open-or-create races other creators and removers: a few rounds. */
+	for (int round = 0;; round++) {
+		rc = shmring__region_create(&u, &ro, &rg);
+		if (rc != -EEXIST || !or_open || round == 8)
+			break;
+		rc = open_existing(&u, &a, role, out);
+		if (rc == -EAGAIN)
+			/* Still no header after the creator's grace second: it died
+			 * while creating. Take the name over. */
+			shmring__region_unlink(&u);
+		else if (rc != -ENOENT)
+			return rc;
+	}
+	if (rc < 0)
+		return rc;
+	rc = shmring__map_get(&rg,
+			      ((opts->flags & SHMRING_CREATE_PREFAULT) ? SHMRING__MAP_POPULATE : 0) |
+				      ((opts->flags & SHMRING_CREATE_MLOCK) ? SHMRING__MAP_MLOCK : 0),
+			      init_segment, &a, &m);
+	if (rc == 0)
+		rc = handle_new(m, role, NULL, out);
+	if (rc < 0 && named)
 		shmring__region_unlink(&u);
 	return rc;
 }
 
-int shmring_open(const char *uri, unsigned role, shmring_t **out)
+int shmring_dup(shmring_t *r, unsigned role, shmring_t **out)
 {
-	struct shmring_uri u;
-	struct shmring_region rg;
-	struct shmring_map *m;
-	int rc;
-
 	if (out)
-		*out = NULL; /* a failed open never leaves a handle */
-	if (!out || !role_ok(role))
+		*out = NULL;
+	if (!r || !out || !role_ok(role))
 		return -EINVAL;
-	rc = shmring__uri_parse(uri, &u);
-	if (rc < 0)
-		return rc;
-	rc = shmring__region_open(&u, &rg);
-	if (rc < 0)
-		return rc;
-	rc = shmring__map_get(&rg, false, validate_segment, NULL, &m);
-	if (rc < 0)
-		return rc;
-	return handle_new(m, role, out);
+	shmring__map_ref(r->map);
+	return handle_new(r->map, role, NULL, out);
 }
 
 /*
@@ -397,13 +550,19 @@ int shmring_close(shmring_t *r)
 {
 	if (!r)
 		return 0;
-	drop_held(r);
-	shmring__flush_freed(r);
-	release_parts(r, true);
-	/* Our going may be end-of-stream or EPIPE for someone asleep, and what
-	 * we cancelled or released lets others move. */
-	shmring__ec_notify(&r->not_empty, NULL);
-	shmring__ec_notify(&r->not_full, NULL);
+	/* A handle inherited across fork() names the parent's entries and
+	 * claims: the child gives back only its own memory. */
+	if (r->pid == getpid()) {
+		drop_held(r);
+		shmring__flush_freed(r);
+		if (r->flush_mode != SHMRING_FLUSH_NONE)
+			shmring_flush(r);
+		release_parts(r, true);
+		/* Our going may be end-of-stream or EPIPE for someone asleep,
+		 * and what we cancelled or released lets others move. */
+		shmring__ec_notify(&r->not_empty, NULL);
+		shmring__ec_notify(&r->not_full, NULL);
+	}
 	shmring__live_free(&r->live);
 	shmring__map_put(r->map);
 	free(r);
@@ -424,6 +583,137 @@ int shmring_set_wait(shmring_t *r, const struct shmring_wait *w)
 		return -EINVAL;
 	shmring__waiter_init(&r->wait, w->mode, w->spin_ns);
 	return 0;
+}
+
+int shmring_set_flush(shmring_t *r, uint32_t mode, uint32_t every)
+{
+	if (!r || mode > SHMRING_FLUSH_EVERY || (mode == SHMRING_FLUSH_EVERY) != (every != 0))
+		return -EINVAL;
+	r->flush_mode = mode;
+	r->flush_every = every;
+	r->flush_count = 0;
+	shmring__fast_update(r);
+	return 0;
+}
+
+int shmring_flush(shmring_t *r)
+{
+	if (!r)
+		return -EINVAL;
+	return msync(r->base, (size_t)shmring__map_size(r->map), MS_SYNC) < 0 ? -errno : 0;
+}
+
+void shmring__flush_moved(shmring_t *r, uint64_t n)
+{
+	r->flush_count += n;
+	if (r->flush_count >= r->flush_every) {
+		r->flush_count = 0;
+		shmring_flush(r);
+	}
+}
+
+/* --- Handing a ring to another process ----------------------------------- */
+
+/* The one byte of payload that says what the descriptor is. */
+#define FD_TAG 'R'
+
+int shmring_fd_send(shmring_t *r, int sock)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} c;
+	char tag = FD_TAG;
+	struct iovec iov = {.iov_base = &tag, .iov_len = 1};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
+			     .msg_controllen = sizeof(c.buf)};
+	struct cmsghdr *cm;
+	int fd;
+	ssize_t n;
+
+	if (!r)
+		return -EINVAL;
+	fd = shmring__map_info(r->map)->fd;
+	if (fd < 0)
+		return -EOPNOTSUPP; /* sysv, anon: no descriptor */
+	memset(&c, 0, sizeof(c));
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	do
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : 0;
+}
+
+/* The descriptor of one received message: exactly one, tagged; any other
+ * descriptor that came along is closed. */
+static int recv_fd(int sock)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+	} c;
+	char tag = 0;
+	struct iovec iov = {.iov_base = &tag, .iov_len = 1};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
+			     .msg_controllen = sizeof(c.buf)};
+	int fd = -1;
+	ssize_t n;
+
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+		size_t k;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int got;
+
+			memcpy(&got, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (fd < 0)
+				fd = got;
+			else
+				close(got);
+		}
+	}
+	if (n == 0 && fd < 0)
+		return -ECONNRESET; /* the sender went away */
+	if (fd < 0 || n != 1 || tag != FD_TAG || (msg.msg_flags & MSG_CTRUNC)) {
+		if (fd >= 0)
+			close(fd);
+		return -EPROTO;
+	}
+	return fd;
+}
+
+int shmring_fd_recv(int sock, unsigned role, const struct shmring_open_opts *opts,
+		    shmring_t **out)
+{
+	struct shmring_region rg;
+	struct want w;
+	int fd, rc;
+
+	if (out)
+		*out = NULL;
+	if (!out || !role_ok(role))
+		return -EINVAL;
+	rc = want_from(opts, &w);
+	if (rc < 0)
+		return rc;
+	w.any_owner = true; /* the sender chose to share it */
+	fd = recv_fd(sock);
+	if (fd < 0)
+		return fd;
+	rc = shmring__region_from_fd(fd, &rg);
+	return rc < 0 ? rc : open_region(&rg, role, &w, out);
 }
 
 int shmring_set_recovery(shmring_t *r, uint64_t recovery_ns)
@@ -474,6 +764,10 @@ int shmring_info(shmring_t *r, struct shmring_info *info)
 	info->ctime_ns = r->hdr.ctime_ns;
 	info->total_size = r->hdr.total_size;
 	info->recovery_ns = r->hdr.recovery_ns;
+	info->backend = shmring__map_info(r->map)->scheme;
+	info->page_size = shmring__map_info(r->map)->page_size;
+	info->owner_uid = shmring__map_info(r->map)->owner_uid;
+	info->mode = shmring__map_info(r->map)->mode;
 	/* Relaxed, all: live statistics, each read once for display. */
 	info->produced = shmring__load_relaxed(&prod->pos);
 	info->consumed = shmring__load_relaxed(&cons->pos);

@@ -88,14 +88,20 @@ static int rx_check(const shmring_t *r)
 /* Any fixed kind, checks done. */
 static unsigned send_any(shmring_t *r, const void *msgs, unsigned n, bool all)
 {
-	return r->hdr.kind == SHMRING_KIND_SPSC ? send_n(r, msgs, n, all)
-						 : send_multi(r, msgs, n, all);
+	unsigned k = r->hdr.kind == SHMRING_KIND_SPSC ? send_n(r, msgs, n, all)
+						       : send_multi(r, msgs, n, all);
+
+	shmring__moved(r, k);
+	return k;
 }
 
 static unsigned recv_any(shmring_t *r, void *msgs, unsigned n, bool all)
 {
-	return r->hdr.kind == SHMRING_KIND_SPSC ? recv_n(r, msgs, n, all)
-						 : recv_multi(r, msgs, n, all);
+	unsigned k = r->hdr.kind == SHMRING_KIND_SPSC ? recv_n(r, msgs, n, all)
+						       : recv_multi(r, msgs, n, all);
+
+	shmring__moved(r, k);
+	return k;
 }
 
 /*
@@ -377,8 +383,10 @@ int shmring_commit_burst(shmring_t *r, unsigned n)
 		return rc;
 	if (r->hdr.kind != SHMRING_KIND_SPSC) {
 		rc = r->ops.commit(&r->mtx, n);
-		if (rc == 0 || rc == -SHMRING_EDROPPED)
+		if (rc == 0 || rc == -SHMRING_EDROPPED) {
 			shmring__ec_notify(&r->not_empty, &r->mtx.prod->wakes);
+			shmring__moved(r, n);
+		}
 		return rc;
 	}
 	if (n == 0 || n > r->spsc_tx_held)
@@ -387,6 +395,7 @@ int shmring_commit_burst(shmring_t *r, unsigned n)
 	r->spsc_tx_held = 0;
 	shmring__fast_update(r);
 	shmring__ec_notify(&r->not_empty, &r->tx.prod->wakes);
+	shmring__moved(r, n);
 	return 0;
 }
 
@@ -439,6 +448,8 @@ int shmring_release_burst(shmring_t *r, unsigned n)
 		rc = r->ops.release(&r->mrx, n);
 		if (rc == 0 && r->mrx.freed)
 			freed(r, r->mrx.freed, &r->mrx.cons->wakes);
+		if (rc == 0)
+			shmring__moved(r, n);
 		return rc;
 	}
 	if (n == 0 || n > r->spsc_rx_held)
@@ -447,6 +458,7 @@ int shmring_release_burst(shmring_t *r, unsigned n)
 	r->spsc_rx_held = 0;
 	shmring__fast_update(r);
 	freed(r, n, &r->rx.cons->wakes);
+	shmring__moved(r, n);
 	return 0;
 }
 

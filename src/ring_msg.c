@@ -53,6 +53,7 @@ static int msg_send_n(shmring_t *r, const struct shmring_msgvec *m, unsigned n, 
 		shmring__ec_notify(&r->not_empty, &r->qtx.prod->wakes);
 		if (SHMRING_UNLIKELY(r->stall_since))
 			shmring__stall_end(r);
+		shmring__moved(r, (uint64_t)k);
 	}
 	return k;
 }
@@ -69,6 +70,8 @@ static int msg_recv_n(shmring_t *r, struct shmring_msgvec *m, unsigned n, bool a
 					   &r->qrx.cons->wakes);
 	if (k > 0 && SHMRING_UNLIKELY(r->stall_since))
 		shmring__stall_end(r);
+	if (k > 0)
+		shmring__moved(r, (uint64_t)k);
 	return k;
 }
 
@@ -198,8 +201,10 @@ int shmring_msg_commit(shmring_t *r, uint32_t type)
 	if (!(r->role & SHMRING_PRODUCER))
 		return -EPERM;
 	rc = shmring__msg_commit(&r->qtx, type);
-	if (rc == 0 || rc == -SHMRING_EDROPPED)
+	if (rc == 0 || rc == -SHMRING_EDROPPED) {
 		shmring__ec_notify(&r->not_empty, &r->qtx.prod->wakes);
+		shmring__moved(r, 1);
+	}
 	return rc;
 }
 
@@ -232,6 +237,8 @@ int shmring_msg_release(shmring_t *r)
 	rc = shmring__msg_release(&r->qrx);
 	if (rc == 0 && r->qrx.moved)
 		shmring__ec_notify_batched(&r->not_full, 1, r->nf_batch, &r->qrx.cons->wakes);
+	if (rc == 0)
+		shmring__moved(r, 1);
 	return rc;
 }
 

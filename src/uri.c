@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * src/uri.c - ring names. One URI-style name selects the backend; this build
- * knows POSIX shared memory ("posix:/name", or a bare "/name").
+ * src/uri.c - ring names. One URI-style name selects the backend (see
+ * "Names" in shmring/ring.h); a bare "/name" is POSIX shared memory.
  */
 #include "src/internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static bool name_char_ok(char c)
@@ -13,6 +14,7 @@ static bool name_char_ok(char c)
 	       c == '.' || c == '_' || c == '-';
 }
 
+/* "/name": one component of name characters, not "." or "..". */
 static int parse_posix(const char *p, struct shmring_uri *out)
 {
 	size_t n;
@@ -28,13 +30,118 @@ static int parse_posix(const char *p, struct shmring_uri *out)
 		if (!name_char_ok(p[i]))
 			return -EINVAL;
 	out->scheme = SHMRING_SCHEME_POSIX;
-	memcpy(out->path, p, n + 2);
+	memcpy(out->path, p, n + 1);
 	return 0;
+}
+
+/*
+ * An absolute path without "." or ".." components and without control
+ * characters, at most SHMRING_PATH_MAX bytes: the ring is exactly the file
+ * named, never one a relative or climbing path happens to reach.
+ */
+static int parse_path(const char *p, char *out)
+{
+	size_t n = strlen(p);
+
+	if (p[0] != '/' || n > SHMRING_PATH_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+			return -EINVAL;
+		if (p[i] != '/')
+			continue;
+		/* A component starts at i + 1: refuse "." and "..". */
+		if (p[i + 1] == '.' && (p[i + 2] == '/' || p[i + 2] == '\0'))
+			return -EINVAL;
+		if (p[i + 1] == '.' && p[i + 2] == '.' && (p[i + 3] == '/' || p[i + 3] == '\0'))
+			return -EINVAL;
+	}
+	if (n > 1 && p[n - 1] == '/')
+		return -EINVAL; /* a directory, not a file */
+	memcpy(out, p, n + 1);
+	return 0;
+}
+
+/* A decimal or 0x-hex number in [lo, hi], nothing else. */
+static int parse_num(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
+{
+	char *end;
+	int base = 10;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!((*s >= '0' && *s <= '9') || (base == 16 && ((*s >= 'a' && *s <= 'f') ||
+							  (*s >= 'A' && *s <= 'F')))))
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &end, base);
+	if (errno || *end || *v < lo || *v > hi)
+		return -EINVAL;
+	return 0;
+}
+
+/* "KEY", "@/path" or "@/path#ID". */
+static int parse_sysv(const char *p, struct shmring_uri *out)
+{
+	uint64_t v;
+	int rc;
+
+	out->scheme = SHMRING_SCHEME_SYSV;
+	if (p[0] != '@') {
+		rc = parse_num(p, 1, UINT32_MAX, &v);
+		out->key = (uint32_t)v;
+		return rc;
+	}
+	{
+		const char *hash = strrchr(p + 1, '#');
+		char path[SHMRING_PATH_MAX + 1];
+		size_t n = hash ? (size_t)(hash - (p + 1)) : strlen(p + 1);
+
+		out->proj = 1;
+		if (hash) {
+			rc = parse_num(hash + 1, 1, 255, &v);
+			if (rc < 0)
+				return rc;
+			out->proj = (uint32_t)v;
+		}
+		if (n > SHMRING_PATH_MAX)
+			return -EINVAL;
+		memcpy(path, p + 1, n);
+		path[n] = '\0';
+		rc = parse_path(path, out->path);
+		if (rc < 0)
+			return rc;
+		out->key_from_path = true;
+	}
+	return 0;
+}
+
+/* "" or a label of up to 64 name characters. */
+static int parse_label(const char *p, uint32_t scheme, struct shmring_uri *out)
+{
+	size_t n = strlen(p);
+
+	if (n > SHMRING_LABEL_MAX || (scheme == SHMRING_SCHEME_ANON && n))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!name_char_ok(p[i]))
+			return -EINVAL;
+	out->scheme = scheme;
+	memcpy(out->path, p, n + 1);
+	return 0;
+}
+
+static bool scheme_is(const char *uri, size_t len, const char *name)
+{
+	return strlen(name) == len && strncmp(uri, name, len) == 0;
 }
 
 int shmring__uri_parse(const char *uri, struct shmring_uri *out)
 {
-	const char *colon;
+	const char *colon, *rest;
+	size_t len;
 
 	if (!uri || !out)
 		return -EINVAL;
@@ -44,10 +151,23 @@ int shmring__uri_parse(const char *uri, struct shmring_uri *out)
 	colon = strchr(uri, ':');
 	if (!colon || colon == uri)
 		return -EINVAL;
-	if ((size_t)(colon - uri) == 5 && strncmp(uri, "posix", 5) == 0)
-		return parse_posix(colon + 1, out);
+	len = (size_t)(colon - uri);
+	rest = colon + 1;
+	if (scheme_is(uri, len, "posix"))
+		return parse_posix(rest, out);
+	if (scheme_is(uri, len, "sysv"))
+		return parse_sysv(rest, out);
+	if (scheme_is(uri, len, "file")) {
+		out->scheme = SHMRING_SCHEME_FILE;
+		return parse_path(rest, out->path);
+	}
+	if (scheme_is(uri, len, "memfd"))
+		return parse_label(rest, SHMRING_SCHEME_MEMFD, out);
+	if (scheme_is(uri, len, "anon"))
+		return parse_label(rest, SHMRING_SCHEME_ANON, out);
 	for (const char *c = uri; c < colon; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')))
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '+' ||
+		      *c == '-'))
 			return -EINVAL;
 	return -EPROTONOSUPPORT;
 }

@@ -47,6 +47,8 @@ SHMRING_API const char *shmring_version(void);
 #define SHMRING_ECORRUPT   EUCLEAN         /* a shared index is impossible */
 #define SHMRING_EOWNER     EACCES          /* header owner differs from the segment's owner */
 #define SHMRING_EKIND      EPROTOTYPE      /* ring kind differs from the one asked for */
+#define SHMRING_EMISMATCH  EDOM            /* capacity or slot size differ from those asked for */
+#define SHMRING_EFOREIGN   EREMOTE         /* the segment belongs to another user */
 /* A claim of this handle was repaired by a peer that judged its owner dead
  * (or the handle's reservation was cancelled): the message was dropped. */
 #define SHMRING_EDROPPED   ECANCELED

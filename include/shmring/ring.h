@@ -8,9 +8,36 @@
  * role: producer, consumer, both, or neither (an observer that may only read
  * the ring's information).
  *
- * Names
- *   "posix:/name" or "/name"   POSIX shared memory (shm_open), /dev/shm/name.
- *   A name is 1..200 characters of [A-Za-z0-9._-] after the slash.
+ * Names (one URI selects where the ring lives; shmring_create() and
+ * shmring_open() take any of them):
+ *   "posix:/name" or "/name"  POSIX shared memory (shm_open), /dev/shm/name.
+ *                             1..200 characters of [A-Za-z0-9._-] after the
+ *                             slash, not "." or "..".
+ *   "sysv:KEY"                System V shared memory (shmget) with key KEY,
+ *                             decimal or 0x-hex, 1..0xffffffff.
+ *   "sysv:@/path" "sysv:@/path#ID"
+ *                             the key ftok(path, ID) makes of an existing
+ *                             file (ID 1..255, default 1).
+ *   "file:/path"              a regular file mapped MAP_SHARED: the ring
+ *                             outlives every process (and, flushed, a reboot;
+ *                             see shmring_set_flush()). An absolute path of
+ *                             at most SHMRING_PATH_MAX bytes without "." or
+ *                             ".." components.
+ *   "memfd:" "memfd:LABEL"    create only: an anonymous file (memfd_create),
+ *                             sealed so that nobody can shrink or grow it. It
+ *                             has no name anyone can open; hand it to another
+ *                             process with shmring_fd_send()/shmring_fd_recv()
+ *                             (LABEL, [A-Za-z0-9._-]{0,64}, only shows in
+ *                             /proc/PID/fd).
+ *   "anon:"                   create only: shared anonymous memory, inherited
+ *                             by children across fork() (see shmring_dup()).
+ *   Unlinking: shm_unlink, IPC_RMID, unlink(2); memfd and anon rings go with
+ *   their last mapping and have nothing to unlink (-EINVAL).
+ *
+ * Processes and fork: a handle belongs to the process that opened it. A
+ * child created by fork() inherits the mapping but not the roles: it takes
+ * its own handle with shmring_dup() and may only close the inherited ones
+ * (closing one in the child gives nothing back that the parent holds).
  *
  * Concurrency contract, for every call below unless it says otherwise:
  *   - Handles are not shared between threads: each thread that sends or
@@ -108,9 +135,28 @@ enum shmring_create_flags {
 	 * allow is -EINVAL. */
 	SHMRING_CREATE_MULTI_PRODUCER = 1u << 2,
 	SHMRING_CREATE_MULTI_CONSUMER = 1u << 3,
+	/* Open-or-create: when a ring of that name exists, open it instead.
+	 * It must have the kind, slot size, capacity and MULTI flags asked for:
+	 * -SHMRING_EKIND / -SHMRING_EMISMATCH otherwise. A segment of that
+	 * name whose creator died before finishing its header (still all zero
+	 * after the creator's grace second) is replaced. Named backends only. */
+	SHMRING_CREATE_OPEN_EXISTING = 1u << 4,
+	/* Explicit huge pages (hugetlb): memfd, anon, sysv, and file: on a
+	 * hugetlbfs mount. Without HUGE_FALLBACK, -ENOMEM when too few huge
+	 * pages are reserved (/proc/sys/vm/nr_hugepages) and -EOPNOTSUPP on
+	 * posix: (tmpfs) and on a file outside hugetlbfs. The size is rounded
+	 * up to whole huge pages. */
+	SHMRING_CREATE_HUGE = 1u << 5,
+	/* With HUGE: use normal pages when huge ones cannot be had
+	 * (shmring_info().page_size tells which were used). */
+	SHMRING_CREATE_HUGE_FALLBACK = 1u << 6,
+	/* Lock the creator's mapping in memory (mlock): -ENOMEM / -EPERM
+	 * when RLIMIT_MEMLOCK does not allow it. */
+	SHMRING_CREATE_MLOCK = 1u << 7,
 };
 
 #define SHMRING_MAX_SLOT_SIZE 65536u
+#define SHMRING_PATH_MAX 1024u /* longest path of a file: or sysv:@ name */
 #define SHMRING_MAX_CAPACITY (1ull << 30)
 #define SHMRING_DEFAULT_MODE 0600
 
@@ -139,13 +185,16 @@ struct shmring_opts {
 #define SHMRING_DEFAULT_RECOVERY_NS UINT64_C(5000000)
 
 /*
- * Create a ring; creation is always exclusive (-EEXIST if the name is taken,
- * unless SHMRING_CREATE_REPLACE). Space is reserved before the header is
- * written, so a full /dev/shm fails here with -ENOSPC instead of a SIGBUS
- * later. role as for shmring_open(). On success *out is a new handle.
+ * Create a ring; creation is exclusive (-EEXIST if the name is taken) unless
+ * SHMRING_CREATE_REPLACE or SHMRING_CREATE_OPEN_EXISTING. Space is reserved
+ * before the header is written (fallocate on tmpfs and files), so a full
+ * /dev/shm or disk fails here with -ENOSPC instead of a SIGBUS later. The
+ * permission bits are exactly opts->mode (the umask does not apply). role
+ * as for shmring_open(). On success *out is a new handle.
  * Errors: -EINVAL (bad name, options or role), -EEXIST, -ENOSPC, -EACCES,
- * -ENOMEM, -EMFILE, -EPROTONOSUPPORT (scheme not built in), other -errno from
- * the OS. Thread-safe.
+ * -ENOMEM, -EMFILE, -EOPNOTSUPP (an option the backend cannot do),
+ * -EPROTONOSUPPORT (an unknown scheme), and with OPEN_EXISTING those of
+ * shmring_open_ex(). Thread-safe.
  */
 SHMRING_API int shmring_create(const char *uri, const struct shmring_opts *opts, unsigned role,
 			       shmring_t **out);
@@ -165,6 +214,58 @@ SHMRING_API int shmring_create(const char *uri, const struct shmring_opts *opts,
  */
 SHMRING_API int shmring_open(const char *uri, unsigned role, shmring_t **out);
 
+/* Open flags (struct shmring_open_opts). */
+enum shmring_open_flags {
+	SHMRING_OPEN_PREFAULT = 1u << 0,  /* map with every page present (MAP_POPULATE) */
+	SHMRING_OPEN_MLOCK = 1u << 1,     /* lock this process's mapping in memory */
+	SHMRING_OPEN_ANY_OWNER = 1u << 2, /* allow a ring created by another user */
+	SHMRING_OPEN_NOWAIT = 1u << 3,    /* a creator still writing the ring: -EAGAIN at once */
+};
+
+struct shmring_open_opts {
+	uint32_t flags;     /* enum shmring_open_flags */
+	uint32_t kind;      /* the kind expected (-SHMRING_EKIND if another); 0: any */
+	uint32_t slot_size; /* expected slot size (-SHMRING_EMISMATCH if another); 0: any */
+	uint32_t reserved0; /* must be zero */
+	uint64_t capacity;  /* expected capacity (-SHMRING_EMISMATCH if another); 0: any */
+	uint64_t reserved[3]; /* must be zero */
+};
+
+/*
+ * shmring_open() with options (NULL: none). shmring_open() itself refuses a
+ * ring whose segment belongs to another user than the caller's effective
+ * user (-SHMRING_EFOREIGN); SHMRING_OPEN_ANY_OWNER allows it (the segment's
+ * permissions still apply). Errors as for shmring_open(), plus
+ * -SHMRING_EFOREIGN, -SHMRING_EKIND, -SHMRING_EMISMATCH, and -ENOMEM or
+ * -EPERM from MLOCK. Thread-safe.
+ */
+SHMRING_API int shmring_open_ex(const char *uri, unsigned role,
+				const struct shmring_open_opts *opts, shmring_t **out);
+
+/*
+ * A new handle on r's ring in the calling process, with its own role, as
+ * shmring_open() would give: the way to a second handle on a memfd or anon
+ * ring, and the way a child after fork() attaches to what it inherited.
+ * Thread-safe.
+ */
+SHMRING_API int shmring_dup(shmring_t *r, unsigned role, shmring_t **out);
+
+/*
+ * Hand a ring to another process over a Unix-domain socket (SCM_RIGHTS):
+ * shmring_fd_send() sends the descriptor of r's segment (posix, file and
+ * memfd rings; -EOPNOTSUPP for sysv and anon) as one message on the
+ * connected socket sock; shmring_fd_recv() receives one such message and
+ * opens the ring in role, validating it as shmring_open_ex() does with opts
+ * (NULL: none; the owner check is skipped, the sender chose to share). A
+ * memfd not sealed against shrinking is refused (-EPERM), so no peer can
+ * make this process's accesses fault; a descriptor that is not a regular
+ * file is -EBADF. Both block on the socket unless it is non-blocking
+ * (-EAGAIN). Thread-safe.
+ */
+SHMRING_API int shmring_fd_send(shmring_t *r, int sock);
+SHMRING_API int shmring_fd_recv(int sock, unsigned role, const struct shmring_open_opts *opts,
+				shmring_t **out);
+
 /*
  * Close a handle: its role is released and, when it was the process's last
  * handle on that ring, the mapping is released once no thread can still be
@@ -182,10 +283,10 @@ SHMRING_API int shmring_close(shmring_t *r);
 
 /*
  * Truncation: a process with write access that shrinks a POSIX shared-memory
- * segment under its mappers makes their next access to the lost pages fault
- * (SIGBUS); POSIX shm offers no seal against it. Open refuses a segment
- * shorter than its header says (SHMRING_ETRUNCATED), and `shmring stat`
- * reports it.
+ * segment or a file under its mappers makes their next access to the lost
+ * pages fault (SIGBUS); neither offers a seal against it (memfd rings are
+ * sealed, System V segments cannot shrink). Open refuses a segment shorter
+ * than its header says (SHMRING_ETRUNCATED), and `shmring stat` reports it.
  */
 
 /* Remove a ring's name; mappings still open stay valid. Thread-safe. */
@@ -208,6 +309,29 @@ struct shmring_wait {
 
 /* Set the handle's wait policy. Not thread-safe on one handle. */
 SHMRING_API int shmring_set_wait(shmring_t *r, const struct shmring_wait *w);
+
+/* --- Durability (file: rings) -------------------------------------------- */
+
+enum shmring_flush_mode {
+	SHMRING_FLUSH_NONE = 0,  /* default: the kernel writes back when it likes */
+	SHMRING_FLUSH_CLOSE = 1, /* msync at shmring_close() */
+	SHMRING_FLUSH_EVERY = 2, /* msync after every `every` messages this handle moves
+				  * (a bulk or burst call flushes once, at its end), and
+				  * at close */
+};
+
+/*
+ * A ring in a file survives every process without flushing: what a process
+ * wrote is in the page cache when it dies. Flushing (msync MS_SYNC of the
+ * whole ring) makes it survive a crash of the machine too, at the cost
+ * measured in docs/BENCHMARKS.md. On the other backends memory does not
+ * outlive the machine and flushing does nothing. 0 or -EINVAL (unknown
+ * mode, EVERY with every 0). Not thread-safe on one handle.
+ */
+SHMRING_API int shmring_set_flush(shmring_t *r, uint32_t mode, uint32_t every);
+
+/* msync the ring now: 0 or -errno. Thread-safe. */
+SHMRING_API int shmring_flush(shmring_t *r);
 
 /* --- Fixed-slot send and receive (SPSC, MPSC, SPMC, MPMC) -------------- */
 
@@ -446,6 +570,20 @@ struct shmring_info {
 	uint32_t stall_side;    /* SHMRING_PRODUCER or SHMRING_CONSUMER: who is held back */
 	bool producers_gone;    /* producers attached once and none is left */
 	bool consumers_gone;    /* consumers attached once and none is left */
+	/* added with the backends: */
+	uint32_t backend;       /* enum shmring_backend */
+	uint32_t page_size;     /* bytes per page of this process's mapping */
+	uint32_t owner_uid;     /* the segment's owner, as the OS reports it */
+	uint32_t mode;          /* the segment's permission bits */
+};
+
+/* Where a ring lives (the URI scheme it was opened by). */
+enum shmring_backend {
+	SHMRING_BACKEND_POSIX = 1,
+	SHMRING_BACKEND_SYSV = 2,
+	SHMRING_BACKEND_FILE = 3,
+	SHMRING_BACKEND_MEMFD = 4,
+	SHMRING_BACKEND_ANON = 5,
 };
 
 /* One entry of the participant table, as shmring_participants() reports it. */

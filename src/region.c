@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * src/region.c - where a ring lives: the backends behind one interface
+ * (region_fd.c: posix, file, memfd; region_sysv.c: System V), anonymous
+ * shared memory, and mapping any of them.
+ */
+#include "src/internal.h"
+
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+#include <unistd.h>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+
+static bool fd_scheme(uint32_t scheme)
+{
+	return scheme == SHMRING_SCHEME_POSIX || scheme == SHMRING_SCHEME_FILE ||
+	       scheme == SHMRING_SCHEME_MEMFD;
+}
+
+static int create_anon(const struct shmring_region_opts *o, struct shmring_region *out)
+{
+	void *base = MAP_FAILED;
+	uint64_t size = o->size;
+
+	if (o->huge)
+		base = mmap(NULL, (size_t)o->huge_size, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (base == MAP_FAILED && o->huge && !o->huge_fallback)
+		return errno == EINVAL ? -EOPNOTSUPP : -errno;
+	if (base != MAP_FAILED) {
+		size = o->huge_size;
+	} else {
+		base = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (base == MAP_FAILED)
+			return -errno;
+	}
+	*out = (struct shmring_region){
+		.scheme = SHMRING_SCHEME_ANON, .fd = -1, .shmid = -1, .base = base,
+		.size = size, .huge = size != o->size, .owner_uid = (uint32_t)geteuid(), .mode = o->mode,
+		/* Nobody else can name it: the address is identity enough. */
+		.key = {.scheme = SHMRING_SCHEME_ANON, .ino = (uint64_t)(uintptr_t)base},
+	};
+	return 0;
+}
+
+/* The default huge page size (what MAP_HUGETLB and SHM_HUGETLB use). */
+static uint64_t huge_page_size(void)
+{
+	FILE *f = fopen("/proc/meminfo", "re");
+	char line[128];
+	unsigned long kb = 2048;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Hugepagesize: %lu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return (uint64_t)kb * 1024u;
+}
+
+int shmring__region_create(const struct shmring_uri *u, const struct shmring_region_opts *o,
+			   struct shmring_region *out)
+{
+	struct shmring_region_opts h = *o;
+
+	if (o->size > SIZE_MAX / 2)
+		return -ENOMEM;
+	h.huge_size = o->size;
+	if (o->huge) {
+		uint64_t page = huge_page_size();
+
+		h.huge_size = (o->size + page - 1) / page * page;
+	}
+	if (u->scheme == SHMRING_SCHEME_SYSV)
+		return shmring__sysv_create(u, &h, out);
+	if (u->scheme == SHMRING_SCHEME_ANON)
+		return create_anon(&h, out);
+	return shmring__fd_create(u, &h, out);
+}
+
+int shmring__region_open(const struct shmring_uri *u, bool nowait, struct shmring_region *out)
+{
+	if (u->scheme == SHMRING_SCHEME_SYSV)
+		return shmring__sysv_open(u, out);
+	if (u->scheme == SHMRING_SCHEME_MEMFD || u->scheme == SHMRING_SCHEME_ANON)
+		return -ENOENT; /* no name anyone can open */
+	return shmring__fd_open(u, nowait, out);
+}
+
+int shmring__region_unlink(const struct shmring_uri *u)
+{
+	if (u->scheme == SHMRING_SCHEME_SYSV)
+		return shmring__sysv_unlink(u);
+	if (!fd_scheme(u->scheme) || u->scheme == SHMRING_SCHEME_MEMFD)
+		return -EINVAL; /* nothing named to remove */
+	return shmring__fd_unlink(u);
+}
+
+void shmring__region_close(struct shmring_region *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	if (r->base)
+		shmring__region_unmap(r->scheme, r->base, r->size);
+	r->base = NULL;
+}
+
+void shmring__region_unmap(uint32_t scheme, void *base, uint64_t size)
+{
+	if (scheme == SHMRING_SCHEME_SYSV)
+		shmdt(base);
+	else
+		munmap(base, (size_t)size);
+}
+
+int shmring__region_map(struct shmring_region *rg, bool populate, void **base)
+{
+	void *b;
+
+	if (rg->size == 0)
+		return -EAGAIN; /* its creator never reserved the space (yet) */
+	if (rg->size > SIZE_MAX)
+		return -SHMRING_ETRUNCATED;
+	if (rg->scheme == SHMRING_SCHEME_ANON) {
+		b = rg->base;
+		rg->base = NULL; /* the mapping is the caller's now */
+	} else if (rg->scheme == SHMRING_SCHEME_SYSV) {
+		b = shmat(rg->shmid, NULL, 0);
+		if (b == (void *)-1)
+			return -errno;
+	} else {
+		b = mmap(NULL, (size_t)rg->size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | (populate ? MAP_POPULATE : 0), rg->fd, 0);
+		if (b == MAP_FAILED)
+			return -errno;
+		populate = false; /* done by MAP_POPULATE */
+	}
+	/* Segments that were not mmap()ed here are populated after the fact. */
+	if (populate && madvise(b, (size_t)rg->size, MADV_POPULATE_WRITE) < 0) {
+		int rc = errno == EINVAL ? -EOPNOTSUPP : -errno;
+
+		shmring__region_unmap(rg->scheme, b, rg->size);
+		return rc;
+	}
+	*base = b;
+	return 0;
+}

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * src/region_fd.c - regions that are files: POSIX shared memory (shm_open,
+ * a file on /dev/shm's tmpfs), regular files, and memfds.
+ */
+#include "src/internal.h"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CREATE_WAIT_MS 1000 /* as long as an opener waits for the header */
+
+static bool on_hugetlbfs(int fd, uint64_t *page)
+{
+	struct statfs fs;
+
+	if (fstatfs(fd, &fs) < 0 || fs.f_type != HUGETLBFS_MAGIC)
+		return false;
+	*page = (uint64_t)fs.f_bsize;
+	return true;
+}
+
+int shmring__fd_fill(int fd, uint32_t scheme, struct shmring_region *out)
+{
+	struct stat st;
+	uint64_t page;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	/* A device, pipe or socket is never a ring, whatever its bytes say. */
+	if (!S_ISREG(st.st_mode))
+		return -EBADF;
+	out->scheme = scheme;
+	out->fd = fd;
+	out->shmid = -1;
+	out->base = NULL;
+	out->size = (uint64_t)st.st_size;
+	out->owner_uid = (uint32_t)st.st_uid;
+	out->mode = (uint32_t)st.st_mode & 07777;
+	out->huge = on_hugetlbfs(fd, &page);
+	out->key.scheme = scheme;
+	out->key.dev = (uint64_t)st.st_dev;
+	out->key.ino = (uint64_t)st.st_ino;
+	return 0;
+}
+
+/*
+ * Reserve the pages, so that a full tmpfs or disk is an error now and not a
+ * SIGBUS on first touch. Where fallocate is not supported, compare the free
+ * space and set the length.
+ */
+static int reserve(int fd, uint64_t size)
+{
+	struct statvfs vfs;
+	int rc = posix_fallocate(fd, 0, (off_t)size);
+
+	if (rc == 0)
+		return 0;
+	if (rc != EOPNOTSUPP && rc != EINVAL)
+		return -rc;
+	if (fstatvfs(fd, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < size)
+		return -ENOSPC;
+	return ftruncate(fd, (off_t)size) < 0 ? -errno : 0;
+}
+
+static uint64_t round_up(uint64_t v, uint64_t to)
+{
+	return (v + to - 1) / to * to;
+}
+
+/* Size and reserve a new file of a named backend: huge pages only where the
+ * file is on hugetlbfs. */
+static int size_named(int fd, const struct shmring_region_opts *o)
+{
+	uint64_t page, size = o->size;
+	int rc;
+
+	if (on_hugetlbfs(fd, &page)) {
+		size = round_up(size, page);
+		rc = reserve(fd, size);
+		/* hugetlbfs runs out of reserved pages, not of disk. */
+		return rc == -ENOSPC ? -ENOMEM : rc;
+	}
+	if (o->huge && !o->huge_fallback)
+		return -EOPNOTSUPP;
+	return reserve(fd, size);
+}
+
+static int open_name(const struct shmring_uri *u, int flags, mode_t mode)
+{
+	if (u->scheme == SHMRING_SCHEME_POSIX)
+		return shm_open(u->path, flags, mode);
+	/* file: exactly the file named, never one a symbolic link leads to. */
+	return open(u->path, flags | O_NOFOLLOW, mode);
+}
+
+int shmring__fd_unlink(const struct shmring_uri *u)
+{
+	if (u->scheme == SHMRING_SCHEME_POSIX)
+		return shm_unlink(u->path) < 0 ? -errno : 0;
+	return unlink(u->path) < 0 ? -errno : 0;
+}
+
+static int create_memfd(const struct shmring_uri *u, const struct shmring_region_opts *o,
+			struct shmring_region *out)
+{
+	char label[SHMRING_LABEL_MAX + 16];
+	uint64_t size = o->size, page = 0;
+	unsigned flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
+	int fd, rc;
+
+	snprintf(label, sizeof(label), "shmring%s%.64s", u->path[0] ? "-" : "", u->path);
+	fd = o->huge ? memfd_create(label, flags | MFD_HUGETLB) : -1;
+	if (fd >= 0 && on_hugetlbfs(fd, &page))
+		size = round_up(size, page);
+	if (fd >= 0 && (rc = reserve(fd, size)) < 0) {
+		close(fd);
+		fd = -1;
+		errno = rc == -ENOSPC ? ENOMEM : -rc;
+	}
+	if (o->huge && fd < 0) {
+		if (!o->huge_fallback)
+			return errno == EINVAL ? -EOPNOTSUPP : -errno;
+		size = o->size;
+	}
+	if (fd < 0) {
+		fd = memfd_create(label, flags);
+		if (fd < 0)
+			return -errno;
+		rc = reserve(fd, size);
+		if (rc < 0) {
+			close(fd);
+			return rc;
+		}
+	}
+	/*
+	 * Nobody may shrink or grow it (a shrink would make every mapper
+	 * fault), nor add seals later (a write seal would refuse new mappers).
+	 */
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0 ||
+	    fchmod(fd, (mode_t)o->mode) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	rc = shmring__fd_fill(fd, SHMRING_SCHEME_MEMFD, out);
+	if (rc < 0)
+		close(fd);
+	return rc;
+}
+
+int shmring__fd_create(const struct shmring_uri *u, const struct shmring_region_opts *o,
+		       struct shmring_region *out)
+{
+	int fd, rc = 0;
+
+	if (u->scheme == SHMRING_SCHEME_MEMFD)
+		return create_memfd(u, o, out);
+	if (u->scheme == SHMRING_SCHEME_POSIX && o->huge && !o->huge_fallback)
+		return -EOPNOTSUPP; /* tmpfs under /dev/shm has no explicit huge pages */
+	if (o->replace && (rc = shmring__fd_unlink(u)) < 0 && rc != -ENOENT)
+		return rc;
+	fd = open_name(u, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)o->mode);
+	if (fd < 0)
+		return -errno;
+	rc = 0;
+	/* open applies the umask; the caller asked for exactly `mode`. */
+	if (fchmod(fd, (mode_t)o->mode) < 0)
+		rc = -errno;
+	if (rc == 0)
+		rc = size_named(fd, o);
+	if (rc == 0)
+		rc = shmring__fd_fill(fd, u->scheme, out);
+	if (rc < 0) {
+		shmring__fd_unlink(u);
+		close(fd);
+	}
+	return rc;
+}
+
+/*
+ * A creator makes the object and then reserves its space, so an opener can
+ * see it with length 0 for a moment: wait for the length (up to the same
+ * second an opener waits for the header). Still 0 after that means a creator
+ * that died or a foreign empty object; the caller reports it.
+ */
+int shmring__fd_open(const struct shmring_uri *u, bool nowait, struct shmring_region *out)
+{
+	const struct timespec tick = {.tv_nsec = 1000000};
+	int fd = open_name(u, O_RDWR | O_CLOEXEC, 0);
+	int rc;
+
+	if (fd < 0)
+		return -errno;
+	for (int waited = 0;; waited++) {
+		rc = shmring__fd_fill(fd, u->scheme, out);
+		if (rc < 0 || out->size != 0 || nowait || waited == CREATE_WAIT_MS)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	if (rc < 0)
+		close(fd);
+	return rc;
+}
+
+/* Which backend a received descriptor is: a memfd must be sealed. */
+int shmring__region_from_fd(int fd, struct shmring_region *out)
+{
+	char link[64], path[32];
+	uint32_t scheme = SHMRING_SCHEME_FILE;
+	ssize_t n;
+	int seals, rc;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	link[n > 0 ? n : 0] = '\0';
+	if (strncmp(link, "/memfd:", 7) == 0) {
+		scheme = SHMRING_SCHEME_MEMFD;
+		seals = fcntl(fd, F_GET_SEALS);
+		if (seals < 0 || !(seals & F_SEAL_SHRINK)) {
+			close(fd);
+			return -EPERM;
+		}
+	} else if (strncmp(link, "/dev/shm/", 9) == 0) {
+		scheme = SHMRING_SCHEME_POSIX;
+	}
+	rc = shmring__fd_fill(fd, scheme, out);
+	if (rc < 0)
+		close(fd);
+	return rc;
+}
