@@ -99,7 +99,7 @@ static int open_name(const struct shmring_uri *u, int flags, mode_t mode)
 	if (u->scheme == SHMRING_SCHEME_POSIX)
 		return shm_open(u->path, flags, mode);
 	/* file: exactly the file named, never one a symbolic link leads to. */
-	return open(u->path, flags | O_NOFOLLOW, mode);
+	return open(u->path, flags | O_NOFOLLOW | O_NONBLOCK, mode);
 }
 
 int shmring__fd_unlink(const struct shmring_uri *u)
