@@ -52,7 +52,7 @@
  *     deadline (see "Failure"). The others may block according to the
  *     handle's wait policy; they are not async-signal-safe.
  *   - Calls for fixed slots on a message ring, or message calls on a
- *     fixed-slot ring, return SHMRING_EKIND (0 / NULL for forms that return a
+ *     fixed-slot ring, return -SHMRING_EKIND (0 / NULL for forms that return a
  *     count or a pointer).
  *   - A shared position found impossible (a corrupt segment) makes the call
  *     that found it return -SHMRING_ECORRUPT (count forms: 0); the next call
@@ -201,9 +201,10 @@ SHMRING_API int shmring_create(const char *uri, const struct shmring_opts *opts,
 
 /*
  * Open an existing ring. The header is validated before anything else is read
- * from the segment: -ENOENT (no such ring), SHMRING_EBADMAGIC,
- * SHMRING_EVERSION, SHMRING_ECHECK, SHMRING_EGEOMETRY, SHMRING_ETRUNCATED,
- * SHMRING_ECORRUPT, SHMRING_EOWNER, -EAGAIN (the creator has not finished
+ * from the segment: -ENOENT (no such ring), -SHMRING_EBADMAGIC,
+ * -SHMRING_EVERSION, -SHMRING_ECHECK, -SHMRING_EGEOMETRY, -SHMRING_ETRUNCATED,
+ * -SHMRING_ECORRUPT, -SHMRING_EOWNER, -SHMRING_EFOREIGN (another user's
+ * ring; see shmring_open_ex()), -EAGAIN (the creator has not finished
  * initialising the header). A role the kind does not allow a second time (a
  * second live producer on an SPSC ring) gives -EBUSY; the slot of a process
  * that died is taken over. A role the kind allows many of takes a free entry
@@ -276,8 +277,10 @@ SHMRING_API int shmring_fd_recv(int sock, unsigned role, const struct shmring_op
  * slots (records) become skipped ones that consumers drop (counted in
  * shmring_info().cancelled). Nothing held is ever published with what an
  * earlier message left in the slot. Whoever waits on what close gives back,
- * or on the role leaving (end-of-stream, EPIPE), is woken.
- * Thread-safe with respect to other handles.
+ * or on the role leaving (end-of-stream, EPIPE), is woken. With a flush
+ * policy (shmring_set_flush()) the ring is msynced first. A handle inherited
+ * across fork() and closed in the child gives back only the child's memory.
+ * Always 0. Thread-safe with respect to other handles.
  */
 SHMRING_API int shmring_close(shmring_t *r);
 
@@ -286,7 +289,7 @@ SHMRING_API int shmring_close(shmring_t *r);
  * segment or a file under its mappers makes their next access to the lost
  * pages fault (SIGBUS); neither offers a seal against it (memfd rings are
  * sealed, System V segments cannot shrink). Open refuses a segment shorter
- * than its header says (SHMRING_ETRUNCATED), and `shmring stat` reports it.
+ * than its header says (-SHMRING_ETRUNCATED), and `shmring stat` reports it.
  */
 
 /* Remove a ring's name; mappings still open stay valid. Thread-safe. */
@@ -342,7 +345,7 @@ SHMRING_API int shmring_flush(shmring_t *r);
  * (reported once; the next call looks again), -SHMRING_EDROPPED (send, many
  * producers) when the claim was repaired before it was published, -EPERM
  * without the role, -EBUSY while the handle holds a zero-copy reservation
- * (send) or peek (receive), SHMRING_EKIND on a message ring.
+ * (send) or peek (receive), -SHMRING_EKIND on a message ring.
  */
 SHMRING_API int shmring_try_send(shmring_t *r, const void *msg);
 SHMRING_API int shmring_try_recv(shmring_t *r, void *msg);
@@ -375,7 +378,7 @@ SHMRING_API unsigned shmring_try_recv_burst(shmring_t *r, void *msgs, unsigned n
 /*
  * Blocking bulk and burst: a bulk waits until all n move (n <= capacity, else
  * -EINVAL); a burst waits until at least one moves. Return the count moved,
- * or -ETIMEDOUT, -EPIPE, -EPERM, -EINVAL, -EBUSY, SHMRING_EKIND,
+ * or -ETIMEDOUT, -EPIPE, -EPERM, -EINVAL, -EBUSY, -SHMRING_EKIND,
  * -SHMRING_ECORRUPT. A send count includes messages whose claim was repaired
  * before they were published (many producers; only a forged table causes it).
  */
@@ -440,7 +443,7 @@ SHMRING_API int shmring_release_burst(shmring_t *r, unsigned n);
 /*
  * Records of 0..slot_size bytes, each with a 32-bit type chosen by the
  * sender. Each record goes to exactly one consumer, whole. Calls below on a
- * fixed-slot ring return SHMRING_EKIND (0 / NULL for count and pointer
+ * fixed-slot ring return -SHMRING_EKIND (0 / NULL for count and pointer
  * forms); without the role, -EPERM (0 / NULL). Same handle rules as above.
  */
 
