@@ -135,13 +135,14 @@ int shmring__region_map(struct shmring_region *rg, bool populate, void **base)
 		if (b == (void *)-1)
 			return -errno;
 	} else {
-		b = mmap(NULL, (size_t)rg->size, PROT_READ | PROT_WRITE,
-			 MAP_SHARED | (populate ? MAP_POPULATE : 0), rg->fd, 0);
+		b = mmap(NULL, (size_t)rg->size, PROT_READ | PROT_WRITE, MAP_SHARED, rg->fd, 0);
 		if (b == MAP_FAILED)
 			return -errno;
-		populate = false; /* done by MAP_POPULATE */
 	}
-	/* Segments that were not mmap()ed here are populated after the fact. */
+	/*
+	 * Populate for writing: MAP_POPULATE maps a shared file's pages
+	 * read-only, so every first write would still fault.
+	 */
 	if (populate && madvise(b, (size_t)rg->size, MADV_POPULATE_WRITE) < 0) {
 		int rc = errno == EINVAL ? -EOPNOTSUPP : -errno;
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,4 +148,70 @@ const char *shmring_cli_nearest(const char *word, const char *const *cands, size
 		}
 	}
 	return best;
+}
+
+/* The long option names, for a suggestion; n is how many fit in names. */
+static size_t long_names(const struct option *lo, const char **names, size_t max)
+{
+	size_t n = 0;
+
+	for (; lo && lo->name && n < max; lo++)
+		names[n++] = lo->name;
+	return n;
+}
+
+int shmring_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+		       const struct option *longopts)
+{
+	const char *names[64], *near, *bad;
+	char word[64];
+	int c, at;
+
+	opterr = 0; /* getopt's own messages would name the subcommand as the program */
+	at = optind ? optind : 1;
+	c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	if (c != '?' && c != ':')
+		return c;
+	/* glibc moves past the offending word; with permutation it is the
+	 * last one consumed, which optind - 1 names (at when it stood still). */
+	bad = optind > at && optind - 1 < argc ? argv[optind - 1] : argv[at < argc ? at : argc - 1];
+	if (optopt && optopt < 256 && !(bad[0] == '-' && bad[1] == '-')) {
+		if (strchr(shortopts, optopt))
+			fprintf(stderr, "shmring %s: option '-%c' needs a value\n", cmd, optopt);
+		else
+			fprintf(stderr, "shmring %s: unknown option '-%c'\n", cmd, optopt);
+	} else if (bad[0] == '-' && bad[1] == '-') {
+		size_t len = strcspn(bad + 2, "=");
+		bool known = false;
+
+		snprintf(word, sizeof(word), "%.*s", (int)len, bad + 2); /* truncates */
+		for (const struct option *o = longopts; o && o->name; o++)
+			if (!strcmp(o->name, word))
+				known = true;
+		if (known && bad[2 + len] == '=')
+			fprintf(stderr, "shmring %s: option '--%s' takes no value\n", cmd, word);
+		else if (known || optopt)
+			fprintf(stderr, "shmring %s: option '--%s' needs a value\n", cmd, word);
+		else {
+			/* An abbreviation of several names is ambiguous, not unknown. */
+			size_t n = long_names(longopts, names, sizeof(names) / sizeof(names[0]));
+			int prefixed = 0;
+
+			for (size_t i = 0; i < n; i++)
+				prefixed += !strncmp(names[i], word, len);
+			if (prefixed > 1 && len) {
+				fprintf(stderr, "shmring %s: option '--%s' is ambiguous\n", cmd, word);
+			} else {
+				near = shmring_cli_nearest(word, names, n);
+				fprintf(stderr, "shmring %s: unknown option '--%s'", cmd, word);
+				if (near)
+					fprintf(stderr, "; did you mean '--%s'?", near);
+				fprintf(stderr, "\n");
+			}
+		}
+	} else {
+		fprintf(stderr, "shmring %s: unknown option '%s'\n", cmd, bad);
+	}
+	fprintf(stderr, "see 'shmring %s --help'\n", cmd);
+	return '?';
 }

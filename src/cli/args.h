@@ -7,6 +7,7 @@
 #ifndef SHMRING_CLI_ARGS_H
 #define SHMRING_CLI_ARGS_H
 
+#include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,5 +34,16 @@ int shmring_cli_parse_time(const char *s, uint64_t unit_ns, uint64_t *ns);
  * allowed) or starts with word; NULL otherwise.
  */
 const char *shmring_cli_nearest(const char *word, const char *const *cands, size_t n);
+
+/*
+ * getopt_long() for subcommand cmd ("stat"), with the tool's own messages:
+ * an unknown option ("shmring stat: unknown option '--jsn'; did you mean
+ * '--json'?"), an ambiguous abbreviation or a missing value is said on
+ * stderr with the "shmring CMD:" prefix, followed by "see 'shmring CMD
+ * --help'", and returns '?' (the caller exits 2). Otherwise as
+ * getopt_long(). Set optind to 0 before the first call of a subcommand.
+ */
+int shmring_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+		       const struct option *longopts);
 
 #endif /* SHMRING_CLI_ARGS_H */

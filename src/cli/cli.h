@@ -10,6 +10,10 @@
 int shmring_cmd_create(int argc, char **argv);
 int shmring_cmd_rm(int argc, char **argv);
 int shmring_cmd_stat(int argc, char **argv);
+int shmring_cmd_ls(int argc, char **argv);
+int shmring_cmd_gc(int argc, char **argv);
+int shmring_cmd_put(int argc, char **argv);
+int shmring_cmd_get(int argc, char **argv);
 int shmring_cmd_bench(int argc, char **argv);
 int shmring_cmd_stress(int argc, char **argv);
 

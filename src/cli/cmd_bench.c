@@ -389,7 +389,7 @@ int shmring_cmd_bench(int argc, char **argv)
 	cfg->modes = SHMRING_BENCH_RTT | SHMRING_BENCH_TPUT;
 	cfg->retry = true;
 	optind = 0; /* glibc: start afresh, whatever the dispatcher parsed */
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = shmring_cli_getopt("bench", argc, argv, "h", opts)) != -1) {
 		switch (opt) {
 		case O_QUICK:
 			full = false;
@@ -495,7 +495,6 @@ int shmring_cmd_bench(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
 			return 2;
 		}
 	}

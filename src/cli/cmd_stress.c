@@ -369,8 +369,8 @@ int shmring_cmd_stress(int argc, char **argv)
 	uint32_t u = 0;
 	int c, rc, prc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "k:p:c:n:d:s:C:h", lo, NULL)) != -1) {
+	optind = 0;
+	while ((c = shmring_cli_getopt("stress", argc, argv, "k:p:c:n:d:s:C:h", lo)) != -1) {
 		rc = 0;
 		prc = 0;
 		switch (c) {

@@ -21,7 +21,11 @@ struct command {
 static const struct command commands[] = {
 	{"create", shmring_cmd_create, "create a ring"},
 	{"rm", shmring_cmd_rm, "remove rings by name"},
+	{"ls", shmring_cmd_ls, "list every ring on the machine, and which are stale"},
+	{"gc", shmring_cmd_gc, "remove the stale rings (every participant dead)"},
 	{"stat", shmring_cmd_stat, "show a ring's header, positions, participants and counters"},
+	{"put", shmring_cmd_put, "send each line (or record) of standard input as a message"},
+	{"get", shmring_cmd_get, "write each message to standard output"},
 	{"bench", shmring_cmd_bench, "measure IPC latency and throughput, side by side"},
 	{"stress", shmring_cmd_stress, "many producer processes on one ring; verify every message"},
 };
@@ -29,12 +33,13 @@ static const struct command commands[] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: shmring COMMAND [ARGS...]\n\n"
-		   "Lock-free rings in shared memory. Rings are named posix:/NAME or /NAME.\n\n"
+		   "Lock-free rings in shared memory. Rings are named posix:/NAME (or /NAME),\n"
+		   "sysv:KEY, sysv:@/PATH[#ID] or file:/ABSOLUTE/PATH.\n\n"
 		   "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\n'shmring COMMAND --help' describes a command. 'shmring --version' prints "
-		   "the version.\n");
+	fprintf(f, "\n'shmring COMMAND --help' describes a command. 'shmring --version' (-V) "
+		   "prints the version.\n");
 }
 
 void shmring_cli_error(const char *cmd, const char *what, int err)
@@ -91,7 +96,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return check_output(NULL, 0);
 	}
-	if (!strcmp(argv[1], "--version")) {
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		printf("shmring %s\n", shmring_version());
 		return check_output(NULL, 0);
 	}
@@ -99,6 +104,12 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], commands[i].name))
 			return check_output(commands[i].name, commands[i].run(argc - 1, argv + 1));
 		names[i] = commands[i].name;
+	}
+	if (argv[1][0] == '-') {
+		fprintf(stderr, "shmring: unknown option '%s' (options come after the command)\n\n",
+			argv[1]);
+		usage(stderr);
+		return 2;
 	}
 	near = shmring_cli_nearest(argv[1], names, sizeof(names) / sizeof(names[0]));
 	fprintf(stderr, "shmring: unknown command '%s'", argv[1]);

@@ -1,0 +1,665 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * src/cli/cmd_ls.c - `shmring ls` and `shmring gc`: every ring on the
+ * machine (POSIX segments in /dev/shm, System V segments, and the files and
+ * directories named), what each holds and who uses it; gc removes the stale
+ * ones (see shmring_cli_use_of() for the rule).
+ */
+#include "bench/bench.h" /* shmring_bench_json_str() */
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "cli/probe.h"
+#include "shmring/shmring.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SHM_DIR "/dev/shm"
+#define SYSV_LIST "/proc/sysvipc/shm"
+/* gc leaves a ring younger than this: its creator may still be attaching. */
+#define GC_YOUNG_NS (2 * 1000000000ull)
+#define PIDS_SHOWN 4 /* pids listed per column in the text table */
+#define MATCH_MAX 16
+
+/* --match patterns: a name is looked at when it matches one (or none is given). */
+struct match {
+	const char *pat[MATCH_MAX];
+	int n;
+};
+
+static int match_add(const char *cmd, struct match *m, const char *pat)
+{
+	if (m->n == MATCH_MAX) {
+		fprintf(stderr, "shmring %s: at most %d --match patterns\n", cmd, MATCH_MAX);
+		return 2;
+	}
+	m->pat[m->n++] = pat;
+	return 0;
+}
+
+static bool matches(const struct match *m, const char *uri)
+{
+	for (int i = 0; i < m->n; i++)
+		if (fnmatch(m->pat[i], uri, 0) == 0)
+			return true;
+	return m->n == 0;
+}
+
+/* The names to look at, in order, each with whether it was named on the
+ * command line (then "not a ring" is an error, not silence). */
+struct name {
+	char *uri;
+	char *shown; /* what errors call it: the path given, or the URI */
+	bool named;
+};
+
+struct names {
+	struct name *v;
+	size_t n, cap;
+};
+
+static int names_add(struct names *s, const char *uri, const char *shown, bool named)
+{
+	struct name *e;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		struct name *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	e = &s->v[s->n];
+	e->uri = strdup(uri);
+	e->shown = strdup(shown ? shown : uri);
+	e->named = named;
+	if (!e->uri || !e->shown) {
+		free(e->uri);
+		free(e->shown);
+		return -ENOMEM;
+	}
+	s->n++;
+	return 0;
+}
+
+static void names_free(struct names *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->v[i].uri);
+		free(s->v[i].shown);
+	}
+	free(s->v);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A name the library takes after "posix:/": [A-Za-z0-9._-]{1,200}, not . or .. */
+static bool posix_name_ok(const char *n)
+{
+	size_t len = strlen(n);
+
+	if (len == 0 || len > 200 || !strcmp(n, ".") || !strcmp(n, ".."))
+		return false;
+	for (; *n; n++)
+		if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') ||
+		      (*n >= '0' && *n <= '9') || *n == '.' || *n == '_' || *n == '-'))
+			return false;
+	return true;
+}
+
+/* The regular files of dir (not recursive, links not followed), sorted. */
+static int dir_files(const char *dir, char ***out, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **v = NULL;
+	size_t cap = 0;
+	int rc = 0;
+
+	*n = 0;
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		if (e->d_name[0] == '.' && (!e->d_name[1] || !strcmp(e->d_name, "..")))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", strcmp(dir, "/") ? dir : "",
+				     e->d_name) >= sizeof(path) ||
+		    lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (*n == cap) {
+			char **nv = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*nv));
+
+			if (!nv) {
+				rc = -ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		if (!(v[*n] = strdup(e->d_name))) {
+			rc = -ENOMEM;
+			break;
+		}
+		(*n)++;
+	}
+	closedir(d);
+	if (v)
+		qsort(v, *n, sizeof(*v), by_name);
+	*out = v;
+	return rc;
+}
+
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Every POSIX segment whose name the library can open. */
+static int add_posix(struct names *s)
+{
+	char **v, uri[256];
+	size_t n;
+	int rc = dir_files(SHM_DIR, &v, &n);
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (!posix_name_ok(v[i]))
+			continue;
+		snprintf(uri, sizeof(uri), "posix:/%s", v[i]);
+		rc = names_add(s, uri, NULL, false);
+	}
+	strv_free(v, n);
+	return rc == -ENOENT ? 0 : rc; /* no /dev/shm: no POSIX rings */
+}
+
+static int by_key(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Every System V segment with a key (IPC_PRIVATE ones have no name). */
+static int add_sysv(struct names *s)
+{
+	FILE *f = fopen(SYSV_LIST, "re");
+	uint32_t *keys = NULL;
+	size_t n = 0, cap = 0;
+	char line[512], uri[32];
+	int rc = 0;
+
+	if (!f)
+		return 0; /* no System V IPC in this kernel or namespace */
+	if (!fgets(line, sizeof(line), f)) /* the header line */
+		line[0] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		long long key; /* printed as a signed int */
+
+		if (sscanf(line, "%lld", &key) != 1 || key == 0)
+			continue;
+		if (n == cap) {
+			uint32_t *nk = realloc(keys, (cap = cap ? cap * 2 : 32) * sizeof(*nk));
+
+			if (!nk) {
+				rc = -ENOMEM;
+				break;
+			}
+			keys = nk;
+		}
+		keys[n++] = (uint32_t)key;
+	}
+	fclose(f);
+	if (keys)
+		qsort(keys, n, sizeof(*keys), by_key);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		snprintf(uri, sizeof(uri), "sysv:0x%08" PRIx32, keys[i]);
+		rc = names_add(s, uri, NULL, false);
+	}
+	free(keys);
+	return rc;
+}
+
+/* A file or directory named on the command line: 0, or 1 (said why). */
+static int add_path(const char *cmd, struct names *s, const char *arg)
+{
+	char real[PATH_MAX], uri[PATH_MAX + 8];
+	struct stat st;
+
+	if (!realpath(arg, real) || stat(real, &st) < 0) {
+		fprintf(stderr, "shmring %s: %s: %s\n", cmd, arg, strerror(errno));
+		return 1;
+	}
+	if (S_ISREG(st.st_mode)) {
+		snprintf(uri, sizeof(uri), "file:%s", real);
+		if (names_add(s, uri, arg, true) < 0)
+			goto nomem;
+		return 0;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		char **v;
+		size_t n;
+		int rc = dir_files(real, &v, &n);
+
+		for (size_t i = 0; rc == 0 && i < n; i++) {
+			if ((size_t)snprintf(uri, sizeof(uri), "file:%s/%s",
+					     strcmp(real, "/") ? real : "", v[i]) < sizeof(uri))
+				rc = names_add(s, uri, NULL, false);
+		}
+		strv_free(v, n);
+		if (rc == -ENOMEM)
+			goto nomem;
+		if (rc < 0) {
+			fprintf(stderr, "shmring %s: %s: %s\n", cmd, arg, strerror(-rc));
+			return 1;
+		}
+		return 0;
+	}
+	fprintf(stderr, "shmring %s: %s: not a regular file or a directory\n", cmd, arg);
+	return 1;
+nomem:
+	fprintf(stderr, "shmring %s: out of memory\n", cmd);
+	return 1;
+}
+
+/* Everything ls and gc look at: 0, 1 (some path failed, said) or 2 (no memory). */
+static int gather(const char *cmd, struct names *s, char **paths, int npaths)
+{
+	int status = 0;
+
+	if (add_posix(s) < 0 || add_sysv(s) < 0) {
+		fprintf(stderr, "shmring %s: out of memory\n", cmd);
+		return 2;
+	}
+	for (int i = 0; i < npaths; i++)
+		status |= add_path(cmd, s, paths[i]);
+	return status;
+}
+
+/*
+ * What one name is; *lk is filled (and must be freed) when it is to be
+ * shown: a ring, or a segment that carries the shmring mark but fails. A
+ * name given on the command line that is not a ring is an error.
+ */
+static bool look_one(const char *cmd, const struct names *s, size_t i, const struct match *m,
+		     struct shmring_cli_look *lk, int *status)
+{
+	if (!matches(m, s->v[i].uri))
+		return false;
+	shmring_cli_look(s->v[i].uri, lk);
+	if (lk->what == SHMRING_CLI_RING || lk->what == SHMRING_CLI_BAD_RING)
+		return true;
+	if (s->v[i].named) {
+		fprintf(stderr, "shmring %s: %s: %s\n", cmd, s->v[i].shown,
+			lk->why ? lk->why : shmring_strerror(lk->err));
+		*status = 1;
+	}
+	shmring_cli_look_done(lk);
+	return false;
+}
+
+/* "12s", "5m", "3h", "2d". */
+static const char *age(char *buf, size_t size, uint64_t ctime_ns)
+{
+	uint64_t now = shmring_cli_realtime_ns();
+	uint64_t s = now > ctime_ns ? (now - ctime_ns) / 1000000000u : 0;
+
+	if (s < 120)
+		snprintf(buf, size, "%" PRIu64 "s", s);
+	else if (s < 120 * 60)
+		snprintf(buf, size, "%" PRIu64 "m", s / 60);
+	else if (s < 48 * 3600)
+		snprintf(buf, size, "%" PRIu64 "h", s / 3600);
+	else
+		snprintf(buf, size, "%" PRIu64 "d", s / 86400);
+	return buf;
+}
+
+static bool is_dead(const struct shmring_participant *p)
+{
+	return p->state == SHMRING_PART_DEAD || p->state == SHMRING_PART_REAPED;
+}
+
+/* "N (pid,pid,...)" of the entries alive (dead: the others). */
+static const char *pids(char *buf, size_t size, const struct shmring_cli_look *lk, bool dead)
+{
+	unsigned n = 0, shown = 0;
+	size_t at;
+
+	for (int i = 0; i < lk->np; i++)
+		n += is_dead(&lk->p[i]) == dead;
+	at = (size_t)snprintf(buf, size, "%u", n);
+	for (int i = 0; i < lk->np && at < size; i++) {
+		if (is_dead(&lk->p[i]) != dead)
+			continue;
+		if (shown == PIDS_SHOWN) {
+			at += (size_t)snprintf(buf + at, size - at, ",...");
+			break;
+		}
+		at += (size_t)snprintf(buf + at, size - at, "%s%u", shown ? "," : " (",
+				       lk->p[i].pid);
+		shown++;
+	}
+	if (shown && at < size)
+		snprintf(buf + at, size - at, ")");
+	return buf;
+}
+
+static void json_pids(const struct shmring_cli_look *lk, bool dead)
+{
+	bool first = true;
+
+	printf("[");
+	for (int i = 0; i < lk->np; i++) {
+		if (is_dead(&lk->p[i]) != dead)
+			continue;
+		printf("%s%u", first ? "" : ",", lk->p[i].pid);
+		first = false;
+	}
+	printf("]");
+}
+
+static void ls_json(const struct shmring_cli_look *lk, bool first)
+{
+	char kb[16], user[64];
+	const struct shmring_info *in = &lk->in;
+
+	printf("%s{\"name\":", first ? "" : ",");
+	shmring_bench_json_str(stdout, lk->uri);
+	if (lk->what != SHMRING_CLI_RING) {
+		printf(",\"error\":");
+		shmring_bench_json_str(stdout, shmring_strerror(lk->err));
+		printf("}");
+		return;
+	}
+	printf(",\"kind\":\"%s\",\"capacity\":%" PRIu64 ",\"slot_size\":%u,\"count\":%" PRIu64
+	       ",\"alive\":",
+	       shmring_cli_kind_label(in, kb, sizeof(kb)), in->capacity, in->slot_size, lk->count);
+	json_pids(lk, false);
+	printf(",\"dead\":");
+	json_pids(lk, true);
+	printf(",\"owner_uid\":%u,\"owner\":", in->owner_uid);
+	shmring_bench_json_str(stdout, shmring_cli_user(in->owner_uid, user, sizeof(user)));
+	printf(",\"mode\":\"%04o\",\"ctime_ns\":%" PRIu64 ",\"use\":\"%s\",\"stale\":%s}", in->mode,
+	       in->ctime_ns, shmring_cli_use_name(lk->use),
+	       lk->use == SHMRING_CLI_STALE ? "true" : "false");
+}
+
+/* One row of the text table, as cells. */
+enum { C_NAME, C_KIND, C_CAP, C_SLOT, C_FILL, C_ALIVE, C_DEAD, C_OWNER, C_MODE, C_AGE, C_USE,
+       NCOL };
+
+static const char *const heads[NCOL] = {"NAME", "KIND",  "CAPACITY", "SLOT", "FILL", "ALIVE",
+					"DEAD", "OWNER", "MODE",     "AGE",  "USE"};
+
+struct row {
+	char cell[NCOL][96];
+	char *error; /* for a ring the library refuses: the rest of the line */
+};
+
+static void ls_row(const struct shmring_cli_look *lk, struct row *w)
+{
+	const struct shmring_info *in = &lk->in;
+	char kb[16];
+	bool msg = in->kind == SHMRING_KIND_MSG;
+
+	memset(w, 0, sizeof(*w));
+	snprintf(w->cell[C_NAME], sizeof(w->cell[0]), "%s", lk->uri);
+	if (lk->what != SHMRING_CLI_RING) {
+		w->error = (char *)shmring_strerror(lk->err);
+		return;
+	}
+	snprintf(w->cell[C_KIND], sizeof(w->cell[0]), "%s",
+		 shmring_cli_kind_label(in, kb, sizeof(kb)));
+	/* A message ring counts bytes, not messages: say so. */
+	snprintf(w->cell[C_CAP], sizeof(w->cell[0]), "%" PRIu64 "%s", in->capacity, msg ? "B" : "");
+	snprintf(w->cell[C_SLOT], sizeof(w->cell[0]), "%u", in->slot_size);
+	snprintf(w->cell[C_FILL], sizeof(w->cell[0]), "%" PRIu64 "/%" PRIu64 "%s", lk->count,
+		 in->capacity, msg ? "B" : "");
+	pids(w->cell[C_ALIVE], sizeof(w->cell[0]), lk, false);
+	pids(w->cell[C_DEAD], sizeof(w->cell[0]), lk, true);
+	shmring_cli_user(in->owner_uid, w->cell[C_OWNER], sizeof(w->cell[0]));
+	snprintf(w->cell[C_MODE], sizeof(w->cell[0]), "%04o", in->mode);
+	age(w->cell[C_AGE], sizeof(w->cell[0]), in->ctime_ns);
+	snprintf(w->cell[C_USE], sizeof(w->cell[0]), "%s", shmring_cli_use_name(lk->use));
+}
+
+static void ls_table(const struct row *rows, size_t n)
+{
+	size_t width[NCOL];
+
+	for (int c = 0; c < NCOL; c++)
+		width[c] = strlen(heads[c]);
+	for (size_t i = 0; i < n; i++)
+		for (int c = 0; c < NCOL; c++)
+			if (strlen(rows[i].cell[c]) > width[c])
+				width[c] = strlen(rows[i].cell[c]);
+	for (int c = 0; c < NCOL; c++)
+		printf("%-*s%s", c + 1 < NCOL ? (int)width[c] : 0, heads[c],
+		       c + 1 < NCOL ? "  " : "\n");
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].error) {
+			printf("%-*s  error: %s\n", (int)width[C_NAME], rows[i].cell[C_NAME],
+			       rows[i].error);
+			continue;
+		}
+		for (int c = 0; c < NCOL; c++)
+			printf("%-*s%s", c + 1 < NCOL ? (int)width[c] : 0, rows[i].cell[c],
+			       c + 1 < NCOL ? "  " : "\n");
+	}
+}
+
+static void ls_usage(FILE *f)
+{
+	fprintf(f, "usage: shmring ls [--json] [--match PATTERN]... [PATH...]\n\n"
+		   "List every ring on the machine: the POSIX segments in " SHM_DIR ", the System V\n"
+		   "segments with a key, and each file PATH (file: rings) and each regular file\n"
+		   "in each directory PATH (not recursive). Other objects are not listed; a\n"
+		   "segment that carries the shmring mark but that the library refuses is listed\n"
+		   "with the reason. Rings of other users are listed when they can be read.\n\n"
+		   "Columns: NAME (its URI), KIND, CAPACITY (slots; msg: bytes), SLOT (bytes;\n"
+		   "msg: the largest record), FILL (in the ring / capacity), ALIVE and DEAD (the\n"
+		   "participants, with pids), OWNER, MODE, AGE (since creation), and USE:\n"
+		   "  live     a participant is alive (or in another pid namespace)\n"
+		   "  unused   nobody has attached to it in a role yet (a new ring)\n"
+		   "  waiting  nobody is alive, and messages wait for a first consumer\n"
+		   "  stale    participants attached once, and none of them is alive\n\n"
+		   "      --json           one JSON array, an object a ring (\"stale\": true or\n"
+		   "                       false; a refused one: \"name\" and \"error\")\n"
+		   "  -m, --match PATTERN  only names (URIs) that match the shell pattern, e.g.\n"
+		   "                       'posix:/myapp-*' (several: any of them)\n");
+}
+
+/* What ls and gc take, parsed once for both. */
+struct scan {
+	bool json, dry;
+	struct match match;
+	struct names names;
+};
+
+/*
+ * Parse ls's or gc's options (gc also takes --dry-run) and gather the names:
+ * -1 to go on, or the exit status (the usage shown, or an error said).
+ * *status is 1 when a PATH could not be looked at.
+ */
+static int scan_start(const char *cmd, int argc, char **argv, void (*usage)(FILE *),
+		      struct scan *sc, int *status)
+{
+	static const struct option lo[] = {{"json", no_argument, 0, 'j'},
+					   {"match", required_argument, 0, 'm'},
+					   {"dry-run", no_argument, 0, 'n'},
+					   {"help", no_argument, 0, 'h'},
+					   {0, 0, 0, 0}};
+	struct option mine[5];
+	bool gc = !strcmp(cmd, "gc");
+	int c, n = 0;
+
+	/* ls has no --dry-run: leave it out of what getopt (and its
+	 * suggestions) know. */
+	for (const struct option *o = lo; o->name; o++)
+		if (gc || o->val != 'n')
+			mine[n++] = *o;
+	mine[n] = (struct option){0, 0, 0, 0};
+	memset(sc, 0, sizeof(*sc));
+	optind = 0;
+	while ((c = shmring_cli_getopt(cmd, argc, argv, gc ? "nm:h" : "m:h", mine)) != -1) {
+		switch (c) {
+		case 'j':
+			sc->json = true;
+			break;
+		case 'n':
+			sc->dry = true;
+			break;
+		case 'm':
+			if (match_add(cmd, &sc->match, optarg))
+				return 2;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	*status = gather(cmd, &sc->names, argv + optind, argc - optind);
+	if (*status == 2) {
+		names_free(&sc->names);
+		return 1;
+	}
+	return -1;
+}
+
+int shmring_cmd_ls(int argc, char **argv)
+{
+	struct scan sc;
+	struct names *s = &sc.names;
+	struct row *rows = NULL;
+	size_t nrows = 0;
+	int rc, status = 0;
+
+	rc = scan_start("ls", argc, argv, ls_usage, &sc, &status);
+	if (rc >= 0)
+		return rc;
+	if (!sc.json && s->n && !(rows = calloc(s->n, sizeof(*rows)))) {
+		fprintf(stderr, "shmring ls: out of memory\n");
+		names_free(s);
+		return 1;
+	}
+	if (sc.json)
+		printf("[");
+	for (size_t i = 0; i < s->n; i++) {
+		struct shmring_cli_look lk;
+
+		if (!look_one("ls", s, i, &sc.match, &lk, &status))
+			continue;
+		if (sc.json)
+			ls_json(&lk, nrows == 0);
+		else
+			ls_row(&lk, &rows[nrows]);
+		nrows++;
+		shmring_cli_look_done(&lk);
+	}
+	if (sc.json)
+		printf("]\n");
+	else
+		ls_table(rows, nrows);
+	free(rows);
+	names_free(s);
+	return status;
+}
+
+static void gc_usage(FILE *f)
+{
+	fprintf(f, "usage: shmring gc [--dry-run] [--json] [--match PATTERN]... [PATH...]\n\n"
+		   "Remove the stale rings among those 'shmring ls' lists (the same PATH\n"
+		   "arguments): rings that participants attached to once and none of whose\n"
+		   "participants is alive, even with messages left in them. Never removed: a\n"
+		   "ring with a participant alive or in another pid namespace, one that nobody\n"
+		   "has attached to yet (as 'shmring create' leaves it), one whose messages wait\n"
+		   "for a first consumer, one created less than 2 s ago, and one the library\n"
+		   "refuses. A process that attaches between the look and the removal keeps\n"
+		   "its mapping of the removed ring.\n\n"
+		   "  -n, --dry-run        say what would be removed, remove nothing\n"
+		   "      --json           one JSON array: {\"name\", \"removed\" (or\n"
+		   "                       \"would_remove\"), \"dead\": [pids], and \"error\" when\n"
+		   "                       removing failed}\n"
+		   "  -m, --match PATTERN  only names (URIs) that match the shell pattern, e.g.\n"
+		   "                       'posix:/myapp-*' (several: any of them)\n");
+}
+
+int shmring_cmd_gc(int argc, char **argv)
+{
+	struct scan sc;
+	struct names *s = &sc.names;
+	bool first = true;
+	int rc, status = 0;
+
+	rc = scan_start("gc", argc, argv, gc_usage, &sc, &status);
+	if (rc >= 0)
+		return rc;
+	if (sc.json)
+		printf("[");
+	for (size_t i = 0; i < s->n; i++) {
+		struct shmring_cli_look lk;
+		char dead[96];
+		int err = 0;
+
+		if (!look_one("gc", s, i, &sc.match, &lk, &status))
+			continue;
+		if (lk.what != SHMRING_CLI_RING || lk.use != SHMRING_CLI_STALE ||
+		    shmring_cli_realtime_ns() < lk.in.ctime_ns + GC_YOUNG_NS) {
+			shmring_cli_look_done(&lk);
+			continue;
+		}
+		pids(dead, sizeof(dead), &lk, true);
+		/* Our own handle goes first: the name is what is removed. */
+		shmring_close(lk.r);
+		lk.r = NULL;
+		if (!sc.dry)
+			err = shmring_cli_remove_seen(lk.uri, &lk.obj);
+		if (err < 0) {
+			fprintf(stderr, "shmring gc: %s: %s\n", lk.uri,
+				err == -ESTALE ? "another object took that name meanwhile; not "
+						"removed" : shmring_strerror(err));
+			status = 1;
+		}
+		if (sc.json) {
+			printf("%s{\"name\":", first ? "" : ",");
+			shmring_bench_json_str(stdout, lk.uri);
+			printf(",\"%s\":%s,\"dead\":", sc.dry ? "would_remove" : "removed",
+			       err < 0 ? "false" : "true");
+			json_pids(&lk, true);
+			if (err < 0) {
+				printf(",\"error\":");
+				shmring_bench_json_str(stdout, err == -ESTALE
+								       ? "replaced meanwhile"
+								       : shmring_strerror(err));
+			}
+			printf("}");
+			first = false;
+		} else if (err == 0) {
+			printf("%s %s: participants dead %s\n", sc.dry ? "would remove" : "removed",
+			       lk.uri, dead);
+		}
+		shmring_cli_look_done(&lk);
+	}
+	if (sc.json)
+		printf("]\n");
+	names_free(s);
+	return status;
+}

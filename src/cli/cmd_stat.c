@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * src/cli/cmd_stat.c - `shmring stat`: a ring's header, positions,
+ * participants and counters, once or refreshed (--watch), as text or JSON.
+ */
+#include "bench/bench.h" /* shmring_bench_json_str() */
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "cli/probe.h"
+#include "shmring/shmring.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *backend_name(uint32_t b)
+{
+	static const char *const names[] = {
+		[SHMRING_BACKEND_POSIX] = "posix", [SHMRING_BACKEND_SYSV] = "sysv",
+		[SHMRING_BACKEND_FILE] = "file",   [SHMRING_BACKEND_MEMFD] = "memfd",
+		[SHMRING_BACKEND_ANON] = "anon",
+	};
+
+	return b < sizeof(names) / sizeof(names[0]) && names[b] ? names[b] : "unknown";
+}
+
+static void print_time(uint64_t ns)
+{
+	time_t t = (time_t)(ns / 1000000000u);
+	struct tm tm;
+	char buf[64];
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	printf("%s", buf);
+}
+
+/* A duration for people: "850 ns", "12.3 us", "5.00 ms", "1.50 s". */
+static const char *dur(char *buf, size_t size, uint64_t ns)
+{
+	if (ns < 1000)
+		snprintf(buf, size, "%" PRIu64 " ns", ns);
+	else if (ns < 1000000)
+		snprintf(buf, size, "%.1f us", (double)ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, size, "%.2f ms", (double)ns / 1e6);
+	else
+		snprintf(buf, size, "%.2f s", (double)ns / 1e9);
+	return buf;
+}
+
+static const char *role_label(uint32_t role)
+{
+	switch (role & (SHMRING_PRODUCER | SHMRING_CONSUMER)) {
+	case SHMRING_PRODUCER:
+		return "producer";
+	case SHMRING_CONSUMER:
+		return "consumer";
+	case SHMRING_PRODUCER | SHMRING_CONSUMER:
+		return "both";
+	default:
+		return "observer";
+	}
+}
+
+static const char *state_label(uint32_t state)
+{
+	switch (state) {
+	case SHMRING_PART_ALIVE:
+		return "alive";
+	case SHMRING_PART_DEAD:
+		return "dead";
+	case SHMRING_PART_REAPED:
+		return "reaped";
+	case SHMRING_PART_UNKNOWN:
+		return "unknown";
+	default:
+		return "?";
+	}
+}
+
+static const char *parked_label(uint32_t parked)
+{
+	return parked == 1 ? "messages" : parked == 2 ? "room" : "no";
+}
+
+/* Who waits at the stall: the side held back, not the holder. */
+static const char *side_label(uint32_t side)
+{
+	return side == SHMRING_CONSUMER ? "consumers"
+	       : side == SHMRING_PRODUCER ? "producers"
+					  : "none";
+}
+
+static void stat_json(const char *name, const struct shmring_info *in, uint64_t count,
+		      const struct shmring_participant *p, int np, int perr, const char *end)
+{
+	char kb[16], user[64];
+
+	printf("{\"name\":");
+	shmring_bench_json_str(stdout, name);
+	printf(",\"kind\":\"%s\",\"layout_version\":%u,\"capacity\":%" PRIu64
+	       ",\"slot_size\":%u,\"slot_stride\":%u,\"total_size\":%" PRIu64
+	       ",\"creator_uid\":%u,\"creator_pid\":%u,\"ctime_ns\":%" PRIu64
+	       ",\"produced\":%" PRIu64 ",\"consumed\":%" PRIu64 ",\"count\":%" PRIu64
+	       ",\"full_waits\":%" PRIu64 ",\"empty_waits\":%" PRIu64 ",\"wakes\":%" PRIu64,
+	       shmring_cli_kind_label(in, kb, sizeof(kb)), in->layout_version, in->capacity,
+	       in->slot_size,
+	       in->slot_stride, in->total_size, in->creator_uid, in->creator_pid, in->ctime_ns,
+	       in->produced, in->consumed, count, in->full_waits, in->empty_waits, in->wakes);
+	printf(",\"recovery_ns\":%" PRIu64 ",\"max_participants\":%u,\"producers_gone\":%s"
+	       ",\"consumers_gone\":%s,\"prod_repairs\":%" PRIu64 ",\"cons_repairs\":%" PRIu64
+	       ",\"skipped\":%" PRIu64 ",\"cancelled\":%" PRIu64 ",\"reaped\":%" PRIu64,
+	       in->recovery_ns, in->max_participants, in->producers_gone ? "true" : "false",
+	       in->consumers_gone ? "true" : "false", in->prod_repairs, in->cons_repairs,
+	       in->skipped, in->cancelled, in->reaped);
+	printf(",\"backend\":\"%s\",\"page_size\":%u,\"owner_uid\":%u,\"owner\":",
+	       backend_name(in->backend), in->page_size, in->owner_uid);
+	shmring_bench_json_str(stdout, shmring_cli_user(in->owner_uid, user, sizeof(user)));
+	printf(",\"mode\":\"%04o\",\"use\":\"%s\"", in->mode,
+	       perr < 0 ? "unknown" : shmring_cli_use_name(shmring_cli_use_of(in, count, p, np)));
+	printf(",\"stall_side\":\"%s\",\"stall_pos\":%" PRIu64 ",\"stall_ns\":%" PRIu64
+	       ",\"stall_pid\":%u,\"stall_max_ns\":%" PRIu64,
+	       in->stall_ns ? side_label(in->stall_side) : "none", in->stall_pos, in->stall_ns,
+	       in->stall_pid, in->stall_max_ns);
+	printf(",\"participants\":");
+	if (perr < 0) {
+		printf("null");
+	} else {
+		printf("[");
+		for (int i = 0; i < np; i++)
+			printf("%s{\"index\":%u,\"pid\":%u,\"role\":\"%s\",\"state\":\"%s\","
+			       "\"parked\":\"%s\",\"gen\":%u,\"attach_ns\":%" PRIu64
+			       ",\"claim_pos\":%" PRIu64 ",\"claim_end\":%" PRIu64 "}",
+			       i ? "," : "", p[i].index, p[i].pid, role_label(p[i].role),
+			       state_label(p[i].state), parked_label(p[i].parked), p[i].gen,
+			       p[i].attach_ns, p[i].claim_pos, p[i].claim_end);
+		printf("]");
+	}
+	/* Last, as before the failure fields: "consumers" closes the object. */
+	printf(",\"producers\":%u,\"consumers\":%u}%s", in->producers, in->consumers, end);
+}
+
+/* The participant holding pid, for the stall line: its state or NULL. */
+static const char *pid_state(const struct shmring_participant *p, int np, uint32_t pid)
+{
+	for (int i = 0; i < np; i++)
+		if (p[i].pid == pid)
+			return state_label(p[i].state);
+	return NULL;
+}
+
+static void stat_text(const char *name, const struct shmring_info *in, uint64_t count,
+		      const struct shmring_participant *p, int np, int perr)
+{
+	char kb[16], d1[32], d2[32], user[64];
+
+	printf("%s\n", name);
+	printf("  kind          %s (layout v%u)\n", shmring_cli_kind_label(in, kb, sizeof(kb)),
+	       in->layout_version);
+	if (in->kind == SHMRING_KIND_MSG)
+		printf("  capacity      %" PRIu64 " bytes of records of up to %u bytes, %" PRIu64
+		       " bytes mapped\n", in->capacity, in->slot_size, in->total_size);
+	else
+		printf("  capacity      %" PRIu64 " slots of %u bytes (stride %u), %" PRIu64
+		       " bytes mapped\n", in->capacity, in->slot_size, in->slot_stride,
+		       in->total_size);
+	printf("  created       ");
+	print_time(in->ctime_ns);
+	printf(" by uid %u pid %u\n", in->creator_uid, in->creator_pid);
+	printf("  backend       %s, %u-byte pages, owner %s, mode %04o\n",
+	       backend_name(in->backend), in->page_size,
+	       shmring_cli_user(in->owner_uid, user, sizeof(user)), in->mode);
+	printf("  positions     produced %" PRIu64 ", consumed %" PRIu64 ", in ring %" PRIu64
+	       "\n", in->produced, in->consumed, count);
+	printf("  participants  %u producer(s), %u consumer(s) alive%s%s; %s\n", in->producers,
+	       in->consumers, in->producers_gone ? "; all producers have gone" : "",
+	       in->consumers_gone ? "; all consumers have gone" : "",
+	       perr < 0 ? "use unknown"
+			: shmring_cli_use_name(shmring_cli_use_of(in, count, p, np)));
+	printf("  waits         full %" PRIu64 ", empty %" PRIu64 ", wakes %" PRIu64 "\n",
+	       in->full_waits, in->empty_waits, in->wakes);
+	printf("  recovery      deadline %s\n", dur(d1, sizeof(d1), in->recovery_ns));
+	printf("  repairs       producer claims %" PRIu64 " (slots skipped %" PRIu64
+	       "), consumer claims %" PRIu64 " (messages lost), cancelled %" PRIu64
+	       ", dead reaped %" PRIu64 "\n",
+	       in->prod_repairs, in->skipped, in->cons_repairs, in->cancelled, in->reaped);
+	if (in->stall_ns) {
+		const char *st = pid_state(p, np, in->stall_pid);
+
+		printf("  stall         %s held back at position %" PRIu64 " for %s by ",
+		       side_label(in->stall_side), in->stall_pos, dur(d1, sizeof(d1), in->stall_ns));
+		if (in->stall_pid)
+			printf("pid %u (%s)", in->stall_pid, st ? st : "not in the table");
+		else
+			printf("an unknown process");
+		printf("; longest before: %s\n", dur(d2, sizeof(d2), in->stall_max_ns));
+	} else {
+		printf("  stall         none now; longest so far %s\n",
+		       dur(d2, sizeof(d2), in->stall_max_ns));
+	}
+	if (perr < 0) {
+		printf("  table         cannot be read: %s\n", shmring_strerror(perr));
+		return;
+	}
+	if (!np) {
+		printf("  table         empty\n");
+		return;
+	}
+	printf("  table         %5s %8s %-8s %-7s %-8s %s\n", "index", "pid", "role", "state",
+	       "parked", "claim");
+	for (int i = 0; i < np; i++) {
+		printf("                %5u %8u %-8s %-7s %-8s ", p[i].index, p[i].pid,
+		       role_label(p[i].role), state_label(p[i].state), parked_label(p[i].parked));
+		if (p[i].claim_end != p[i].claim_pos)
+			printf("[%" PRIu64 ", %" PRIu64 ")\n", p[i].claim_pos, p[i].claim_end);
+		else
+			printf("-\n");
+	}
+}
+
+/* --- stat: what the object says before the library is asked ------------- */
+
+/*
+ * An open waits (up to a second) for a creator that is still writing the
+ * header, and cannot tell one that died from one that is slow. The object's
+ * times can: a creator changes them while it sets the object up (size,
+ * mode), and the library's own wait is a second, so an object last changed
+ * more than 2 s ago whose header is still zero will never get one. Only
+ * then does stat judge it without asking the library.
+ */
+static const char *judge_early(const struct shmring_cli_object *o)
+{
+	if (!o->seen || !shmring_cli_object_settled(o))
+		return NULL;
+	if (o->size == 0)
+		return "empty file: not a ring, or its creator died before writing the header";
+	if (o->head_len >= 8 && o->all_zero)
+		return "the creator never finished writing the header (all zero): not a ring, "
+		       "or its creator died while creating it";
+	if (o->zero_magic)
+		return "not a shmring segment (no magic: not a ring, or its creator died while "
+		       "writing the header)";
+	return NULL;
+}
+
+/* The open failed: say why in the terms of what the object shows. */
+static void open_failed(const char *name, int rc, const struct shmring_cli_object *o)
+{
+	const char *early = NULL;
+
+	if (o->seen && o->size == 0 &&
+	    (rc == -EAGAIN || rc == -SHMRING_ETRUNCATED || rc == -SHMRING_EBADMAGIC))
+		early = "empty file (still, after waiting for its creator): not a ring, or its "
+			"creator died before writing the header";
+	else if (rc == -EAGAIN)
+		early = "the creator never finished writing the header (all zero after waiting "
+			"for it): not a ring, or its creator died while creating it";
+	if (early) {
+		fprintf(stderr, "shmring stat: %s: %s\n", name, early);
+		return;
+	}
+	if (rc == -SHMRING_ETRUNCATED && o->seen) {
+		fprintf(stderr, "shmring stat: %s: %s: the file has %" PRIu64 " bytes; a "
+				"process shrank it (ftruncate), or it is not a ring\n",
+			name, shmring_strerror(rc), o->size);
+		return;
+	}
+	shmring_cli_error("stat", name, rc);
+}
+
+/* A peer may shrink the segment under the mapping at any time (POSIX shm
+ * and files have no seals): reading it then raises SIGBUS, which stat
+ * reports. */
+static sigjmp_buf bus_jmp;
+static volatile sig_atomic_t bus_armed;
+
+static void on_bus(int sig)
+{
+	if (bus_armed)
+		siglongjmp(bus_jmp, 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static volatile sig_atomic_t stop_watch;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_watch = 1;
+}
+
+static void stat_usage(FILE *f)
+{
+	fprintf(f, "usage: shmring stat [--json] [--watch SECONDS] NAME...\n\n"
+		   "Show each ring's header, positions, participants (who is attached in which\n"
+		   "role, alive or dead, and which claim each holds), wait counters, the repairs\n"
+		   "made after participants died, and who holds the others back now (the stall)\n"
+		   "and the longest such stall so far. Rings of other users are shown too.\n\n"
+		   "  --json             one JSON object; for several names, one array of them\n"
+		   "                     (a name that fails is {\"name\": ..., \"error\": ...})\n"
+		   "  -w, --watch SECONDS\n"
+		   "                     show again every SECONDS (fractions allowed) until\n"
+		   "                     interrupted (SIGINT, SIGTERM: exit status 0); on a\n"
+		   "                     terminal in place, else each refresh after a blank line\n");
+}
+
+/* A failed name in a JSON array. */
+static void json_error(const char *name, const char *why, bool last)
+{
+	printf("{\"name\":");
+	shmring_bench_json_str(stdout, name);
+	printf(",\"error\":");
+	shmring_bench_json_str(stdout, why);
+	printf("}%s", last ? "" : ",");
+}
+
+/* Show every name once: 0, 1 (some name failed) or -1 (SIGBUS: stop). */
+static int stat_all(char **names, int n, bool json)
+{
+	const struct shmring_open_opts oo = {.flags = SHMRING_OPEN_ANY_OWNER};
+	bool array = json && n > 1;
+	struct shmring_info in;
+	volatile int status = 0; /* kept across the SIGBUS longjmp */
+
+	if (array)
+		printf("[");
+	for (int i = 0; i < n; i++) {
+		struct shmring_participant *volatile p = NULL;
+		shmring_t *volatile r = NULL;
+		struct shmring_cli_object o;
+		const char *early, *end = array ? (i + 1 < n ? "," : "") : "\n";
+		int rc, np = 0, perr = 0;
+
+		shmring_cli_object_look(names[i], &o);
+		early = judge_early(&o);
+		if (early) {
+			fprintf(stderr, "shmring stat: %s: %s\n", names[i], early);
+			if (array)
+				json_error(names[i], early, i + 1 == n);
+			status = 1;
+			continue;
+		}
+		if (sigsetjmp(bus_jmp, 1)) {
+			/* The library may have been stopped half-way through
+			 * anything: report, and touch nothing of it again. */
+			bus_armed = 0;
+			fprintf(stderr, "shmring stat: %s: the segment was truncated while being "
+					"read (SIGBUS): a process shrank it; nothing more is read\n",
+				names[i]);
+			if (array)
+				printf("]\n");
+			return -1;
+		}
+		bus_armed = 1;
+		{
+			shmring_t *h;
+
+			rc = shmring_open_ex(names[i], SHMRING_OBSERVER, &oo, &h);
+			r = rc == 0 ? h : NULL;
+		}
+		memset(&in, 0, sizeof(in));
+		if (rc == 0)
+			rc = shmring_info(r, &in);
+		if (rc < 0) {
+			bus_armed = 0;
+			open_failed(names[i], rc, &o);
+			if (array)
+				json_error(names[i], shmring_strerror(rc), i + 1 == n);
+			shmring_close(r);
+			status = 1;
+			continue;
+		}
+		p = shmring_cli_participants(r, &in, &np, &perr);
+		if (json)
+			stat_json(names[i], &in, shmring_count(r), p, np, perr, end);
+		else
+			stat_text(names[i], &in, shmring_count(r), p, np, perr);
+		bus_armed = 0;
+		free(p);
+		shmring_close(r);
+	}
+	if (array)
+		printf("]\n");
+	return status;
+}
+
+/* Sleep ns unless a stop signal comes first. */
+static void watch_sleep(uint64_t ns)
+{
+	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000u),
+			      .tv_nsec = (long)(ns % 1000000000u)};
+
+	while (!stop_watch && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int shmring_cmd_stat(int argc, char **argv)
+{
+	static const struct option lo[] = {{"json", no_argument, 0, 'j'},
+					   {"watch", required_argument, 0, 'w'},
+					   {"help", no_argument, 0, 'h'},
+					   {0, 0, 0, 0}};
+	struct sigaction sa = {.sa_handler = on_bus}, old, stop = {.sa_handler = on_stop};
+	bool json = false, watch = false, tty;
+	uint64_t every = 0;
+	int c, status;
+
+	optind = 0;
+	while ((c = shmring_cli_getopt("stat", argc, argv, "w:h", lo)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'w':
+			if (shmring_cli_parse_time(optarg, 1000000000u, &every) < 0 || every == 0 ||
+			    every > 86400ull * 1000000000u) {
+				fprintf(stderr, "shmring stat: --watch '%s': not valid; seconds, "
+						"more than 0 and at most a day (e.g. 0.5)\n", optarg);
+				return 2;
+			}
+			watch = true;
+			break;
+		case 'h':
+			stat_usage(stdout);
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "usage: shmring stat [--json] [--watch SECONDS] NAME... "
+				"(see --help)\n");
+		return 2;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &old);
+	if (!watch) {
+		status = stat_all(argv + optind, argc - optind, json);
+		sigaction(SIGBUS, &old, NULL);
+		return status < 0 ? 1 : status;
+	}
+	/* No SA_RESTART: the signal ends the sleep at once. */
+	sigemptyset(&stop.sa_mask);
+	sigaction(SIGINT, &stop, NULL);
+	sigaction(SIGTERM, &stop, NULL);
+	tty = isatty(STDOUT_FILENO);
+	for (int round = 0; !stop_watch; round++) {
+		if (tty)
+			printf("\033[H\033[J");
+		else if (round)
+			printf("\n");
+		if (stat_all(argv + optind, argc - optind, json) < 0)
+			return 1;
+		/* Each refresh must reach its reader now, and a reader that
+		 * has gone ends the watch. */
+		if (fflush(stdout) != 0 || ferror(stdout))
+			return 1;
+		watch_sleep(every);
+	}
+	sigaction(SIGBUS, &old, NULL);
+	return 0;
+}

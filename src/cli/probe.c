@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * src/cli/probe.c - what a ring name stands for (see probe.h): the object as
+ * the OS shows it, the library's view of it, and the "stale" rule.
+ */
+#include "cli/probe.h"
+#include "ringbuf/layout.h" /* SHMRING_MAGIC: a ring is told from other objects by it */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HEAD_MAX 4096
+#define SETTLED_NS (2 * 1000000000ull)
+
+static const struct {
+	const char *prefix;
+	enum shmring_cli_scheme scheme;
+} schemes[] = {
+	{"posix:", SHMRING_CLI_POSIX}, {"sysv:", SHMRING_CLI_SYSV}, {"file:", SHMRING_CLI_FILE},
+	{"memfd:", SHMRING_CLI_MEMFD}, {"anon:", SHMRING_CLI_ANON},
+};
+
+enum shmring_cli_scheme shmring_cli_scheme(const char *uri)
+{
+	if (uri[0] == '/')
+		return SHMRING_CLI_POSIX;
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
+		if (!strncmp(uri, schemes[i].prefix, strlen(schemes[i].prefix)))
+			return schemes[i].scheme;
+	return SHMRING_CLI_OTHER;
+}
+
+const char *shmring_cli_scheme_name(enum shmring_cli_scheme s)
+{
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
+		if (schemes[i].scheme == s)
+			return schemes[i].prefix; /* "posix:" */
+	return "unknown:";
+}
+
+uint64_t shmring_cli_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t ts_ns(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec;
+}
+
+/* The part after "scheme:"; the bare "/name" is POSIX. */
+static const char *uri_arg(const char *uri)
+{
+	const char *colon = uri[0] == '/' ? NULL : strchr(uri, ':');
+
+	return colon ? colon + 1 : uri;
+}
+
+/* Classify the bytes read from the object's start. */
+static void judge_head(struct shmring_cli_object *o, const unsigned char *head, size_t n)
+{
+	uint64_t magic;
+
+	o->head_len = n;
+	o->all_zero = true;
+	for (size_t i = 0; i < n; i++) {
+		if (head[i]) {
+			o->all_zero = false;
+			break;
+		}
+	}
+	if (n < sizeof(magic))
+		return;
+	memcpy(&magic, head, sizeof(magic));
+	o->magic = magic == SHMRING_MAGIC;
+	o->zero_magic = magic == 0;
+}
+
+/* A POSIX or file object: fstat, then pread its start (pread, not mmap: a
+ * file shrunk meanwhile gives a short read, not SIGBUS). */
+static void look_fd(int fd, struct shmring_cli_object *o)
+{
+	unsigned char head[HEAD_MAX];
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0) {
+		o->err = -errno;
+		return;
+	}
+	if (fstat(fd, &st) < 0) {
+		o->err = -errno;
+		close(fd);
+		return;
+	}
+	o->seen = true;
+	o->regular = S_ISREG(st.st_mode);
+	o->size = (uint64_t)st.st_size;
+	o->id[0] = (uint64_t)st.st_dev;
+	o->id[1] = (uint64_t)st.st_ino;
+	/* A creator changes the times while it sets the object up (size, mode). */
+	o->changed_ns = ts_ns(&st.st_ctim) > ts_ns(&st.st_mtim) ? ts_ns(&st.st_ctim)
+								 : ts_ns(&st.st_mtim);
+	n = o->regular && o->size ? pread(fd, head, sizeof(head), 0) : 0;
+	judge_head(o, head, n > 0 ? (size_t)n : 0);
+	close(fd);
+}
+
+/* "KEY" (decimal or 0x-hex, 1..0xffffffff) or "@/path[#ID]": the key, or 0
+ * when the name is not one the tool can read (the library then says why). */
+static key_t sysv_key(const char *arg)
+{
+	unsigned long long v = 0;
+	const char *p = arg;
+	unsigned base = 10;
+
+	if (arg[0] == '@') {
+		char path[SHMRING_PATH_MAX + 1];
+		const char *hash = strrchr(arg, '#');
+		size_t len = hash ? (size_t)(hash - arg - 1) : strlen(arg + 1);
+		int id = 1;
+
+		if (len == 0 || len > SHMRING_PATH_MAX)
+			return 0;
+		if (hash) {
+			char *end;
+			long l = strtol(hash + 1, &end, 10);
+
+			if (!hash[1] || *end || l < 1 || l > 255)
+				return 0;
+			id = (int)l;
+		}
+		memcpy(path, arg + 1, len);
+		path[len] = '\0';
+		{
+			key_t k = ftok(path, id);
+
+			return k == (key_t)-1 ? 0 : k;
+		}
+	}
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	}
+	if (!*p)
+		return 0;
+	for (; *p; p++) {
+		unsigned d;
+
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if (base == 16 && *p >= 'a' && *p <= 'f')
+			d = (unsigned)(*p - 'a') + 10;
+		else if (base == 16 && *p >= 'A' && *p <= 'F')
+			d = (unsigned)(*p - 'A') + 10;
+		else
+			return 0;
+		v = v * base + d;
+		if (v > 0xffffffffull)
+			return 0;
+	}
+	return (key_t)(uint32_t)v;
+}
+
+static void look_sysv(const char *arg, struct shmring_cli_object *o)
+{
+	struct shmid_ds ds;
+	key_t key = sysv_key(arg);
+	void *at;
+	int id;
+
+	if (!key)
+		return; /* a name the library will refuse */
+	id = shmget(key, 0, 0);
+	if (id < 0 || shmctl(id, IPC_STAT, &ds) < 0) {
+		o->err = -errno;
+		return;
+	}
+	o->regular = true;
+	o->size = (uint64_t)ds.shm_segsz;
+	o->id[0] = (uint64_t)(uint32_t)id;
+	o->changed_ns = (uint64_t)ds.shm_ctime * 1000000000u;
+	at = shmat(id, NULL, SHM_RDONLY);
+	if (at == (void *)-1) {
+		o->err = -errno;
+		return;
+	}
+	o->seen = true;
+	/* A segment is whole pages: its first bytes up to its size are there. */
+	judge_head(o, at, o->size < HEAD_MAX ? (size_t)o->size : HEAD_MAX);
+	shmdt(at);
+}
+
+void shmring_cli_object_look(const char *uri, struct shmring_cli_object *o)
+{
+	const char *arg = uri_arg(uri);
+
+	memset(o, 0, sizeof(*o));
+	o->scheme = shmring_cli_scheme(uri);
+	switch (o->scheme) {
+	case SHMRING_CLI_POSIX:
+		if (arg[0] == '/' && arg[1] && !strchr(arg + 1, '/'))
+			look_fd(shm_open(arg, O_RDONLY | O_CLOEXEC, 0), o);
+		break;
+	case SHMRING_CLI_FILE:
+		if (arg[0] == '/')
+			/* O_NONBLOCK: a FIFO of that name must not hang the tool. */
+			look_fd(open(arg, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), o);
+		break;
+	case SHMRING_CLI_SYSV:
+		look_sysv(arg, o);
+		break;
+	default:
+		break;
+	}
+}
+
+bool shmring_cli_object_settled(const struct shmring_cli_object *o)
+{
+	return shmring_cli_realtime_ns() > o->changed_ns + SETTLED_NS;
+}
+
+struct shmring_participant *shmring_cli_participants(shmring_t *r, const struct shmring_info *in,
+						     int *n, int *err)
+{
+	unsigned max = in->max_participants ? in->max_participants : 1;
+	struct shmring_participant *p;
+
+	*n = 0;
+	*err = 0;
+	if (max > 65536) /* a header field: bounded by the library, but be sure */
+		max = 65536;
+	p = calloc(max, sizeof(*p));
+	if (!p) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	*n = shmring_participants(r, p, max);
+	if (*n < 0) {
+		*err = *n;
+		*n = 0;
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+enum shmring_cli_use shmring_cli_use_of(const struct shmring_info *in, uint64_t count,
+					const struct shmring_participant *p, int np)
+{
+	bool alive = false, dead = false, consumer_came = in->consumers_gone;
+
+	for (int i = 0; i < np; i++) {
+		if (p[i].state != SHMRING_PART_DEAD && p[i].state != SHMRING_PART_REAPED) {
+			alive = true; /* alive, or in another pid namespace: cannot be judged */
+			continue;
+		}
+		dead = true;
+		if (p[i].role & SHMRING_CONSUMER)
+			consumer_came = true;
+	}
+	if (alive)
+		return SHMRING_CLI_LIVE;
+	if (!dead && !in->producers_gone && !in->consumers_gone)
+		return SHMRING_CLI_UNUSED;
+	if (count && !consumer_came)
+		return SHMRING_CLI_WAITING;
+	return SHMRING_CLI_STALE;
+}
+
+const char *shmring_cli_use_name(enum shmring_cli_use u)
+{
+	switch (u) {
+	case SHMRING_CLI_UNUSED:
+		return "unused";
+	case SHMRING_CLI_LIVE:
+		return "live";
+	case SHMRING_CLI_WAITING:
+		return "waiting";
+	case SHMRING_CLI_STALE:
+		return "stale";
+	}
+	return "?";
+}
+
+/* The object says it is not a ring: why, or NULL when it may be one. */
+static const char *not_a_ring(const struct shmring_cli_object *o)
+{
+	if (!o->regular)
+		return "not a regular file";
+	if (o->size == 0)
+		return "empty: not a shmring segment";
+	if (o->head_len < 8)
+		return "too short to be a shmring segment";
+	if (o->magic)
+		return NULL;
+	if (o->all_zero)
+		return "all zero: not a shmring segment, or a ring whose creator has not "
+		       "written its header (still creating it, or died)";
+	return "not a shmring segment";
+}
+
+void shmring_cli_look(const char *uri, struct shmring_cli_look *lk)
+{
+	const struct shmring_open_opts oo = {.flags = SHMRING_OPEN_ANY_OWNER | SHMRING_OPEN_NOWAIT};
+	shmring_t *r;
+	int rc;
+
+	memset(lk, 0, sizeof(*lk));
+	lk->uri = uri;
+	shmring_cli_object_look(uri, &lk->obj);
+	if (lk->obj.err == -ENOENT) {
+		/* The library's word on the name: a malformed one is -EINVAL. */
+		rc = shmring_open_ex(uri, SHMRING_OBSERVER, &oo, &r);
+		if (rc == 0)
+			shmring_close(r); /* made just now: still nothing to show */
+		lk->err = rc == 0 ? -ENOENT : rc;
+		lk->what = lk->err == -ENOENT ? SHMRING_CLI_NONE : SHMRING_CLI_UNKNOWN;
+		return;
+	}
+	if (lk->obj.err) {
+		lk->what = SHMRING_CLI_UNKNOWN;
+		lk->err = lk->obj.err;
+		return;
+	}
+	if (lk->obj.seen && (lk->why = not_a_ring(&lk->obj))) {
+		lk->what = SHMRING_CLI_NOT_RING;
+		return;
+	}
+	rc = shmring_open_ex(uri, SHMRING_OBSERVER, &oo, &r);
+	if (rc == 0)
+		rc = shmring_info(r, &lk->in);
+	else
+		r = NULL;
+	if (rc < 0) {
+		shmring_close(r);
+		lk->err = rc;
+		if (rc == -ENOENT)
+			lk->what = SHMRING_CLI_NONE;
+		else if (lk->obj.seen)
+			lk->what = SHMRING_CLI_BAD_RING;
+		else if (rc == -SHMRING_EBADMAGIC)
+			lk->what = SHMRING_CLI_NOT_RING;
+		else
+			lk->what = SHMRING_CLI_UNKNOWN;
+		return;
+	}
+	lk->what = SHMRING_CLI_RING;
+	lk->r = r;
+	lk->count = shmring_count(r);
+	lk->p = shmring_cli_participants(r, &lk->in, &lk->np, &lk->perr);
+	/* A table that cannot be read cannot show anyone dead: never stale. */
+	lk->use = lk->perr ? SHMRING_CLI_LIVE
+			   : shmring_cli_use_of(&lk->in, lk->count, lk->p, lk->np);
+}
+
+void shmring_cli_look_done(struct shmring_cli_look *lk)
+{
+	free(lk->p);
+	lk->p = NULL;
+	if (lk->r)
+		shmring_close(lk->r);
+	lk->r = NULL;
+}
+
+int shmring_cli_remove_seen(const char *uri, const struct shmring_cli_object *seen)
+{
+	struct shmring_cli_object now;
+
+	shmring_cli_object_look(uri, &now);
+	if (now.err == -ENOENT)
+		return -ENOENT;
+	if (seen->seen && now.seen && (now.id[0] != seen->id[0] || now.id[1] != seen->id[1]))
+		return -ESTALE;
+	return shmring_unlink(uri);
+}
+
+static const char *const kind_names[] = {
+	[SHMRING_KIND_SPSC] = "spsc", [SHMRING_KIND_MPSC] = "mpsc", [SHMRING_KIND_SPMC] = "spmc",
+	[SHMRING_KIND_MPMC] = "mpmc", [SHMRING_KIND_MSG] = "msg",
+};
+
+const char *shmring_cli_kind_name(uint32_t kind)
+{
+	if (kind < sizeof(kind_names) / sizeof(kind_names[0]) && kind_names[kind])
+		return kind_names[kind];
+	return "unknown";
+}
+
+int shmring_cli_kind_parse(const char *s, uint32_t *kind)
+{
+	for (uint32_t k = 0; k < sizeof(kind_names) / sizeof(kind_names[0]); k++) {
+		if (kind_names[k] && !strcmp(s, kind_names[k])) {
+			*kind = k;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *shmring_cli_kind_label(const struct shmring_info *in, char *buf, size_t size)
+{
+	if (in->kind != SHMRING_KIND_MSG)
+		return shmring_cli_kind_name(in->kind);
+	snprintf(buf, size, "msg-%s%s", (in->flags & SHMRING_CREATE_MULTI_PRODUCER) ? "mp" : "sp",
+		 (in->flags & SHMRING_CREATE_MULTI_CONSUMER) ? "mc" : "sc");
+	return buf;
+}
+
+const char *shmring_cli_user(uint32_t uid, char *buf, size_t size)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[1024];
+
+	if (getpwuid_r((uid_t)uid, &pw, tmp, sizeof(tmp), &res) == 0 && res && res->pw_name)
+		snprintf(buf, size, "%s", res->pw_name);
+	else
+		snprintf(buf, size, "%u", uid);
+	return buf;
+}

@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_cli_io: `shmring put` and `shmring get` on every named backend and
+ * on the SPSC, MPMC and MSG kinds: lines and --binary records round trip
+ * exactly; a line longer than the largest message is an error naming it
+ * (nothing cut, the lines before it sent); slots too small for the framing
+ * are refused; get -n and --timeout; get ends at end-of-stream (producers
+ * closed, or SIGKILLed); put fails when the consumers have gone and when
+ * --timeout runs out; get refuses a slot put did not frame and leaves it.
+ * Skipped (77) when the tool is not built.
+ */
+#include "test_cli_run.h"
+
+struct kind {
+	const char *name;
+	const char *const args[8]; /* create's options for it */
+};
+
+static const struct kind kinds[] = {
+	{"spsc", {"--kind", "spsc", "-s", "24", "-c", "8", NULL}},
+	{"mpmc", {"--kind", "mpmc", "-s", "24", "-c", "8", NULL}},
+	{"msg", {"--kind", "msg", "-s", "20", "-c", "256", NULL}},
+};
+
+static void create(const char *name, const struct kind *k)
+{
+	const char *args[12] = {"create"};
+	int n = 1;
+
+	for (int i = 0; k->args[i]; i++)
+		args[n++] = k->args[i];
+	args[n++] = name;
+	args[n] = NULL;
+	if (test_wait_pid(cli_start(NULL, cli_out_path, cli_err_path, args), 60000) != 0) {
+		test_read_file(cli_err_path, cli_err, sizeof(cli_err));
+		fail_msg("create %s %s: %s", k->name, name, cli_err);
+	}
+}
+
+/* Lines of 0..20 bytes (the largest message of every kind above: 24 - 4 and
+ * 20), an empty one among them, the last without its newline. */
+static const char lines[] = "first\n\n0123456789abcdefghij\nfour four\nx\nsixth line\nlast";
+static const char lines_out[] = "first\n\n0123456789abcdefghij\nfour four\nx\nsixth line\nlast\n";
+
+/* Records with zeros and newlines in them, 4-byte little-endian lengths. */
+static const unsigned char records[] = {3, 0, 0, 0, 'a', 0, '\n', 0, 0, 0, 0, 20, 0, 0, 0,
+					0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+					16, 17, 18, 19, 1, 0, 0, 0, 0xff};
+
+/* put then get, before and after the producer closed, on every backend and kind. */
+static void test_round_trip(void **state)
+{
+	const char *in_lines = cli_write_file("lines", lines, strlen(lines));
+	char lines_path[600], rec_path[600];
+
+	(void)state;
+	snprintf(lines_path, sizeof(lines_path), "%s", in_lines);
+	snprintf(rec_path, sizeof(rec_path), "%s", cli_write_file("records", records,
+								  sizeof(records)));
+	for (int b = 0; b < CLI_BACKENDS; b++) {
+		for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+			const char *name = cli_ring_name(b, kinds[k].name);
+
+			create(name, &kinds[k]);
+			/* The ring holds all seven: the producer needs no consumer. */
+			if (cli_run_in(lines_path, "put", name, NULL) != 0)
+				fail_msg("put %s %s: %s", kinds[k].name, name, cli_err);
+			assert_int_equal(cli_run("get", name, NULL), 0);
+			if (strcmp(cli_out, lines_out))
+				fail_msg("get %s %s gave \"%s\"", kinds[k].name, name, cli_out);
+			assert_string_equal(cli_err, "");
+			/* Binary records, exactly. */
+			assert_int_equal(cli_run_in(rec_path, "put", "--binary", name, NULL), 0);
+			assert_int_equal(cli_run("get", "--binary", name, NULL), 0);
+			assert_memory_equal(cli_out, records, sizeof(records));
+			assert_int_equal(test_read_file(cli_out_path, cli_out, sizeof(cli_out)),
+					 (ssize_t)sizeof(records));
+			assert_int_equal(cli_run("rm", name, NULL), 0);
+		}
+	}
+}
+
+/* A line longer than the largest message: an error naming it; the lines
+ * before it are sent, nothing is cut. Slots too small are refused. */
+static void test_too_long(void **state)
+{
+	static const char in[] = "ok 1\nok 2\n0123456789abcdefghijK\nnever\n";
+	static const unsigned char rec[] = {21, 0, 0, 0};
+	const char *path = cli_write_file("long", in, strlen(in));
+	char p[600];
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s", path);
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		const char *name = cli_ring_name((int)k, kinds[k].name);
+
+		create(name, &kinds[k]);
+		assert_int_equal(cli_run_in(p, "put", name, NULL), 1);
+		cli_assert_contains(cli_err, "shmring put: ");
+		cli_assert_contains(cli_err, "line 3: 21 bytes, more than the ring's largest message "
+					     "(20 bytes)");
+		assert_int_equal(cli_run("get", "-t", "0.5", name, NULL), 0);
+		assert_string_equal(cli_out, "ok 1\nok 2\n");
+		/* A record that says it is too long. */
+		assert_int_equal(cli_run_in(cli_write_file("longrec", rec, sizeof(rec)), "put",
+					    "--binary", name, NULL),
+				 1);
+		cli_assert_contains(cli_err, "record 1: 21 bytes");
+		/* A record cut short by the end of the input. */
+		assert_int_equal(cli_run_in(cli_write_file("cutrec", "\5\0\0\0ab", 6), "put",
+					    "--binary", name, NULL),
+				 1);
+		cli_assert_contains(cli_err, "record 1: the input ends inside it (2 bytes of 5)");
+		assert_int_equal(cli_run("rm", name, NULL), 0);
+	}
+	{
+		const char *name = test_ring_name("tiny");
+
+		assert_int_equal(cli_run("create", "-s", "4", name, NULL), 0);
+		assert_int_equal(cli_run_in(p, "put", name, NULL), 1);
+		cli_assert_contains(cli_err, "slots of 4 bytes are too small");
+		assert_int_equal(cli_run("get", name, NULL), 1);
+		cli_assert_contains(cli_err, "too small");
+	}
+}
+
+/* get -n stops after COUNT; --timeout ends the wait (exit 1 only with -n
+ * and fewer than COUNT). */
+static void test_count_and_timeout(void **state)
+{
+	static const char in[] = "1\n2\n3\n4\n5\n";
+	const char *name = cli_file_name("count");
+	const char *never = test_ring_name("never");
+	char p[600];
+	uint64_t t0;
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s", cli_write_file("five", in, strlen(in)));
+	assert_int_equal(cli_run("create", "-s", "16", "-c", "8", name, NULL), 0);
+	assert_int_equal(cli_run_in(p, "put", name, NULL), 0);
+	assert_int_equal(cli_run("get", "-n", "3", name, NULL), 0);
+	assert_string_equal(cli_out, "1\n2\n3\n");
+	assert_int_equal(cli_run("get", "--count", "2", name, NULL), 0);
+	assert_string_equal(cli_out, "4\n5\n");
+	assert_int_equal(cli_run("get", "-n", "0", name, NULL), 0);
+	assert_string_equal(cli_out, "");
+
+	/* No producer has ever attached: get waits, until --timeout. */
+	assert_int_equal(cli_run("create", never, NULL), 0);
+	t0 = test_now_ns();
+	assert_int_equal(cli_run("get", "-n", "1", "--timeout", "0.3", never, NULL), 1);
+	cli_assert_contains(cli_err, "got 0 of 1");
+	assert_true(test_now_ns() - t0 >= 300000000u);
+	assert_int_equal(cli_run("get", "-t", "0.3", never, NULL), 0);
+	assert_string_equal(cli_out, "");
+	assert_int_equal(cli_run("get", "-t", "0", never, NULL), 2);
+	assert_int_equal(cli_run("get", "-n", "x", never, NULL), 2);
+
+	/* put --timeout: a ring of 2 slots and no consumer takes 2 lines. */
+	{
+		const char *small = test_ring_name("small");
+
+		assert_int_equal(cli_run("create", "-s", "16", "-c", "2", small, NULL), 0);
+		assert_int_equal(cli_run_in(p, "put", "--timeout", "0.2", small, NULL), 1);
+		cli_assert_contains(cli_err, "line 3: no room within 0.2 s");
+		assert_int_equal(cli_run("get", small, NULL), 0);
+		assert_string_equal(cli_out, "1\n2\n");
+	}
+}
+
+/* get started first ends at end-of-stream: once put has closed, and once a
+ * producer has been SIGKILLed. */
+static void test_end_of_stream(void **state)
+{
+	static const char in[] = "a\nb\nc\n";
+	char p[600], out_path[600], err_path[600];
+	static char out[4096];
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s", cli_write_file("abc", in, strlen(in)));
+	snprintf(out_path, sizeof(out_path), "%s/eos.out", cli_dir);
+	snprintf(err_path, sizeof(err_path), "%s/eos.err", cli_dir);
+	for (int b = 0; b < CLI_BACKENDS; b++) {
+		const char *name = cli_ring_name(b, "eos");
+		const char *args[] = {"get", name, NULL};
+		pid_t get;
+
+		create(name, &kinds[b]);
+		get = cli_start(NULL, out_path, err_path, args);
+		test_sleep_ms(100);
+		assert_int_equal(cli_run_in(p, "put", name, NULL), 0);
+		assert_int_equal(test_wait_pid(get, 10000), 0);
+		test_read_file(out_path, out, sizeof(out));
+		assert_string_equal(out, in);
+
+		/* A producer that sent two messages, alive while get drains
+		 * them, then SIGKILLed: get writes them and ends. */
+		{
+			int fds[2], st;
+			pid_t prod;
+			char c;
+
+			assert_int_equal(pipe(fds), 0);
+			prod = fork();
+			assert_true(prod >= 0);
+			if (prod == 0) {
+				shmring_t *r;
+				unsigned char slot[24] = {1, 0, 0, 0, 'x'};
+
+				close(fds[0]);
+				if (shmring_open(name, SHMRING_PRODUCER, &r) != 0)
+					_exit(1);
+				for (int i = 0; i < 2; i++) {
+					slot[4] = (unsigned char)('x' + i);
+					if ((b == 2 ? shmring_msg_send(r, slot + 4, 1, 0,
+								       SHMRING_NO_DEADLINE)
+						    : shmring_send(r, slot, SHMRING_NO_DEADLINE)) != 0)
+						_exit(1);
+				}
+				if (write(fds[1], "s", 1) != 1)
+					_exit(1);
+				for (;;)
+					pause();
+			}
+			close(fds[1]);
+			assert_int_equal(read(fds[0], &c, 1), 1);
+			close(fds[0]);
+			get = cli_start(NULL, out_path, err_path, args);
+			test_sleep_ms(300);
+			/* The producer lives: get waits for more. */
+			assert_int_equal(waitpid(get, &st, WNOHANG), 0);
+			kill(prod, SIGKILL);
+			assert_int_equal(waitpid(prod, &st, 0), prod);
+		}
+		assert_int_equal(test_wait_pid(get, 10000), 0);
+		test_read_file(out_path, out, sizeof(out));
+		assert_string_equal(out, "x\ny\n");
+		assert_int_equal(cli_run("rm", name, NULL), 0);
+	}
+}
+
+/* put fails (exit 1) when the consumer it has seen goes. */
+static void test_put_epipe(void **state)
+{
+	const char *name = test_ring_name("epipe");
+	const char *args[] = {"put", name, NULL};
+	char fifo[600], err_path[600], out_path[600];
+	static char err[4096];
+	unsigned char slot[64];
+	shmring_t *c;
+	pid_t put;
+	int fd;
+
+	(void)state;
+	snprintf(fifo, sizeof(fifo), "%s/fifo", cli_dir);
+	snprintf(err_path, sizeof(err_path), "%s/epipe.err", cli_dir);
+	snprintf(out_path, sizeof(out_path), "%s/epipe.out", cli_dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(cli_run("create", name, NULL), 0);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &c), 0);
+	put = cli_start(fifo, out_path, err_path, args);
+	fd = open(fifo, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "one\n", 4), 4);
+	assert_int_equal(shmring_recv(c, slot, shmring_deadline_in(10000000000ull)), 0);
+	assert_memory_equal(slot, "\3\0\0\0one", 7);
+	shmring_close(c);
+	assert_int_equal(write(fd, "two\n", 4), 4);
+	close(fd);
+	assert_int_equal(test_wait_pid(put, 10000), 1);
+	test_read_file(err_path, err, sizeof(err));
+	cli_assert_contains(err, "the consumers have gone; line 2 not sent");
+}
+
+/* A slot that put did not frame: get stops with an error and leaves it. */
+static void test_foreign_slot(void **state)
+{
+	const char *name = test_ring_name("foreign");
+	struct shmring_opts o = {.slot_size = 8, .capacity = 8};
+	unsigned char slot[8] = {0xff, 0xff, 0, 0, 'a'};
+	shmring_t *p;
+
+	(void)state;
+	assert_int_equal(shmring_create(name, &o, SHMRING_PRODUCER, &p), 0);
+	assert_int_equal(shmring_try_send(p, slot), 0);
+	assert_int_equal(cli_run("get", name, NULL), 1);
+	cli_assert_contains(cli_err, "message 1: its length field says 65535 bytes");
+	cli_assert_contains(cli_err, "left in the ring");
+	assert_int_equal(shmring_count(p), 1);
+	shmring_close(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_round_trip, test_teardown_names),
+		cmocka_unit_test_teardown(test_too_long, test_teardown_names),
+		cmocka_unit_test_teardown(test_count_and_timeout, test_teardown_names),
+		cmocka_unit_test_teardown(test_end_of_stream, test_teardown_names),
+		cmocka_unit_test_teardown(test_put_epipe, test_teardown_names),
+		cmocka_unit_test_teardown(test_foreign_slot, test_teardown_names),
+	};
+
+	srand((unsigned)getpid() ^ (unsigned)test_now_ns());
+	cli_setup();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_cli_ls: the tool's ls, gc, rm and stat on rings of every named
+ * backend (posix, sysv with a random key, file in a temporary directory):
+ * rings whose participants died show as stale and gc removes them, a ring
+ * with a live participant or with messages waiting for a first consumer is
+ * left; rm refuses objects that are not rings (and removes them with
+ * --force); option misuse is a usage error (2) with the "shmring CMD:"
+ * prefix; stat --json of several names is one array; stat --watch
+ * refreshes until SIGINT; create's new options. Skipped (77) when the tool
+ * is not built.
+ */
+#include "test_cli_run.h"
+
+static const char *backend_names[CLI_BACKENDS] = {"posix", "sysv", "file"};
+
+/* The URI ls prints for a name: "posix:/x" for "/x", else the name. */
+static const char *listed(const char *name, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s", name[0] == '/' ? "posix:" : "", name);
+	return buf;
+}
+
+/* Run `ls --json --match URI` (with the temporary directory as a PATH);
+ * return the object of that ring in cli_out or NULL. */
+static const char *ls_one(const char *name)
+{
+	char uri[700], want[760];
+
+	listed(name, uri, sizeof(uri));
+	assert_int_equal(cli_run("ls", "--json", "--match", uri, cli_dir, NULL), 0);
+	if (cli_json_top_count(cli_out) < 0)
+		fail_msg("ls --json is not one JSON array: %s", cli_out);
+	snprintf(want, sizeof(want), "{\"name\":\"%s\"", uri);
+	return strstr(cli_out, want);
+}
+
+static void test_misuse(void **state)
+{
+	static const char *cmds[] = {"create", "rm", "stat", "ls", "gc", "put", "get"};
+
+	(void)state;
+	assert_int_equal(cli_run("stat", "--jsn", "/x", NULL), 2);
+	cli_assert_contains(cli_err, "shmring stat: unknown option '--jsn'");
+	cli_assert_contains(cli_err, "did you mean '--json'?");
+	assert_string_equal(cli_out, "");
+	assert_int_equal(cli_run("rm", "--jsn", NULL), 2);
+	cli_assert_contains(cli_err, "shmring rm: unknown option '--jsn'");
+	assert_int_equal(cli_run("rm", "--frce", "/x", NULL), 2);
+	cli_assert_contains(cli_err, "did you mean '--force'?");
+	assert_int_equal(cli_run("ls", "--jsn", NULL), 2);
+	cli_assert_contains(cli_err, "shmring ls: unknown option '--jsn'");
+	assert_int_equal(cli_run("gc", "--dryrun", NULL), 2);
+	cli_assert_contains(cli_err, "did you mean '--dry-run'?");
+	assert_int_equal(cli_run("put", "-x", "/x", NULL), 2);
+	cli_assert_contains(cli_err, "shmring put: unknown option '-x'");
+	assert_int_equal(cli_run("get", "--count", NULL), 2);
+	cli_assert_contains(cli_err, "shmring get: option '--count' needs a value");
+	assert_int_equal(cli_run("stat", "--json=1", "/x", NULL), 2);
+	cli_assert_contains(cli_err, "takes no value");
+	assert_int_equal(cli_run("stat", "--watch", "0", "/x", NULL), 2);
+	cli_assert_contains(cli_err, "shmring stat: --watch");
+	assert_int_equal(cli_run("stress", "--bogus", NULL), 2);
+	cli_assert_contains(cli_err, "shmring stress: unknown option '--bogus'");
+	assert_int_equal(cli_run("bench", "--bogus", NULL), 2);
+	cli_assert_contains(cli_err, "shmring bench: unknown option '--bogus'");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "usage: shmring %s", cmds[i]);
+		if (cli_run(cmds[i], "-h", NULL) != 0 || !strstr(cli_out, want))
+			fail_msg("%s -h: %s", cmds[i], cli_out);
+		if (cli_run(cmds[i], "--help", NULL) != 0 || !strstr(cli_out, want))
+			fail_msg("%s --help: %s", cmds[i], cli_out);
+	}
+	assert_int_equal(cli_run("-V", NULL), 0);
+	cli_assert_contains(cli_out, shmring_version());
+	assert_int_equal(cli_run("--help", NULL), 0);
+	cli_assert_contains(cli_out, "ls ");
+	cli_assert_contains(cli_out, "gc ");
+	cli_assert_contains(cli_out, "put ");
+	cli_assert_contains(cli_out, "get ");
+	assert_int_equal(cli_run("sl", NULL), 2);
+	cli_assert_contains(cli_err, "unknown command 'sl'");
+}
+
+/* A ring of each backend made by the tool is listed, unused. */
+static void test_ls_backends(void **state)
+{
+	(void)state;
+	for (int b = 0; b < CLI_BACKENDS; b++) {
+		const char *name = cli_ring_name(b, "ls");
+		const char *obj;
+		char uri[700];
+
+		if (cli_run("create", "--kind", "mpmc", "-s", "32", "-c", "16", name, NULL) != 0)
+			fail_msg("create %s: %s", name, cli_err);
+		obj = ls_one(name);
+		if (!obj)
+			fail_msg("%s not listed: %s", name, cli_out);
+		cli_assert_contains(obj, "\"kind\":\"mpmc\",\"capacity\":16,\"slot_size\":32");
+		cli_assert_contains(obj, "\"use\":\"unused\",\"stale\":false");
+		/* The text table has the ring under its URI. */
+		listed(name, uri, sizeof(uri));
+		assert_int_equal(cli_run("ls", "--match", uri, cli_dir, NULL), 0);
+		cli_assert_contains(cli_out, "NAME");
+		cli_assert_contains(cli_out, uri);
+		cli_assert_contains(cli_out, "unused");
+		/* stat shows the backend. */
+		assert_int_equal(cli_run("stat", name, NULL), 0);
+		cli_assert_contains(cli_out, "backend ");
+		cli_assert_contains(cli_out, backend_names[b]);
+		assert_int_equal(cli_run("rm", name, NULL), 0);
+		assert_string_equal(cli_err, "");
+		obj = ls_one(name);
+		assert_null(obj);
+	}
+	/* A file named on the command line that is not a ring is an error. */
+	{
+		const char *junk = cli_write_file("junk.txt", "not a ring at all\n", 18);
+
+		assert_int_equal(cli_run("ls", "--match", "file:*", junk, NULL), 1);
+		cli_assert_contains(cli_err, "shmring ls: ");
+		cli_assert_contains(cli_err, "junk.txt: not a shmring segment");
+		unlink(junk);
+	}
+}
+
+/* A child attaches to name as a producer (sending `send` messages first)
+ * and is SIGKILLed; returns its pid. */
+static pid_t producer_dies(const char *name, int send)
+{
+	int fds[2];
+	char c;
+	pid_t pid;
+
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		shmring_t *r;
+		char msg[32] = {3, 0, 0, 0, 'a', 'b', 'c'};
+
+		close(fds[0]);
+		if (shmring_open(name, SHMRING_PRODUCER, &r) != 0)
+			_exit(1);
+		for (int i = 0; i < send; i++)
+			if (shmring_try_send(r, msg) != 0)
+				_exit(1);
+		if (write(fds[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	if (read(fds[0], &c, 1) != 1)
+		fail_msg("the producer child of %s did not attach", name);
+	close(fds[0]);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	return pid;
+}
+
+/*
+ * Per backend: a ring whose producer was SIGKILLed is stale and gc removes
+ * it; one with a live consumer (this process) is not; one whose dead
+ * producer left messages for a consumer that never came waits, and stays.
+ */
+static void test_stale_and_gc(void **state)
+{
+	const char *stale[CLI_BACKENDS], *live[CLI_BACKENDS], *waiting[CLI_BACKENDS];
+	shmring_t *cons[CLI_BACKENDS];
+	pid_t dead[CLI_BACKENDS];
+	char uri[700], want[800];
+
+	(void)state;
+	for (int b = 0; b < CLI_BACKENDS; b++) {
+		stale[b] = cli_ring_name(b, "stale");
+		live[b] = cli_ring_name(b, "live");
+		waiting[b] = cli_ring_name(b, "waiting");
+		assert_int_equal(cli_run("create", "-s", "32", "-c", "8", stale[b], NULL), 0);
+		assert_int_equal(cli_run("create", "-s", "32", "-c", "8", live[b], NULL), 0);
+		assert_int_equal(cli_run("create", "-s", "32", "-c", "8", waiting[b], NULL), 0);
+		dead[b] = producer_dies(stale[b], 0);
+		producer_dies(waiting[b], 2);
+		assert_int_equal(shmring_open(live[b], SHMRING_CONSUMER, &cons[b]), 0);
+	}
+	for (int b = 0; b < CLI_BACKENDS; b++) {
+		const char *obj = ls_one(stale[b]);
+
+		if (!obj)
+			fail_msg("%s not listed: %s", stale[b], cli_out);
+		snprintf(want, sizeof(want), "\"alive\":[],\"dead\":[%d]", (int)dead[b]);
+		cli_assert_contains(obj, want);
+		cli_assert_contains(obj, "\"use\":\"stale\",\"stale\":true");
+		obj = ls_one(live[b]);
+		assert_non_null(obj);
+		snprintf(want, sizeof(want), "\"alive\":[%d]", (int)getpid());
+		cli_assert_contains(obj, want);
+		cli_assert_contains(obj, "\"use\":\"live\",\"stale\":false");
+		obj = ls_one(waiting[b]);
+		assert_non_null(obj);
+		cli_assert_contains(obj, "\"count\":2,");
+		cli_assert_contains(obj, "\"use\":\"waiting\",\"stale\":false");
+		/* The text form marks it. */
+		assert_int_equal(cli_run("ls", "--match", listed(stale[b], uri, sizeof(uri)),
+					 cli_dir, NULL),
+				 0);
+		cli_assert_contains(cli_out, "stale");
+	}
+	/* Too young for gc: a creator may still be attaching. */
+	for (int b = 0; b < CLI_BACKENDS; b++) {
+		assert_int_equal(cli_run("gc", "--match", listed(stale[b], uri, sizeof(uri)),
+					 cli_dir, NULL),
+				 0);
+		assert_string_equal(cli_out, "");
+	}
+	test_sleep_ms(2100);
+	for (int b = 0; b < CLI_BACKENDS; b++) {
+		char m1[700], m2[700];
+
+		listed(live[b], m1, sizeof(m1));
+		listed(waiting[b], m2, sizeof(m2));
+		listed(stale[b], uri, sizeof(uri));
+		assert_int_equal(cli_run("gc", "--dry-run", "--match", uri, "--match", m1, "--match",
+					 m2, cli_dir, NULL),
+				 0);
+		snprintf(want, sizeof(want), "would remove %s", uri);
+		cli_assert_contains(cli_out, want);
+		cli_assert_lacks(cli_out, m1);
+		cli_assert_lacks(cli_out, m2);
+		assert_int_equal(cli_run("gc", "--json", "--match", uri, "--match", m1, "--match", m2,
+					 cli_dir, NULL),
+				 0);
+		if (cli_json_top_count(cli_out) != 1)
+			fail_msg("gc --json: not an array of one: %s", cli_out);
+		cli_assert_contains(cli_out, "\"removed\":true");
+		cli_assert_contains(cli_out, uri);
+		/* Gone, and the others are still there. */
+		{
+			shmring_t *r;
+
+			assert_int_equal(shmring_open(stale[b], SHMRING_OBSERVER, &r), -ENOENT);
+			assert_int_equal(shmring_open(live[b], SHMRING_OBSERVER, &r), 0);
+			shmring_close(r);
+			assert_int_equal(shmring_open(waiting[b], SHMRING_OBSERVER, &r), 0);
+			shmring_close(r);
+		}
+	}
+	for (int b = 0; b < CLI_BACKENDS; b++) {
+		shmring_close(cons[b]);
+		assert_int_equal(cli_run("rm", live[b], waiting[b], NULL), 0);
+	}
+}
+
+/* Objects that are not rings: rm refuses them, --force removes them. */
+static void test_rm_not_a_ring(void **state)
+{
+	const char *junk = test_ring_name("junk");
+	const char *empty = test_ring_name("empty");
+	const char *sysv = cli_sysv_name();
+	const char *file = cli_file_name("junk");
+	char bytes[4096];
+	int fd, id;
+	shmring_t *r;
+
+	(void)state;
+	memset(bytes, 'x', sizeof(bytes));
+	fd = shm_open(junk, O_RDWR | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, bytes, sizeof(bytes)), (ssize_t)sizeof(bytes));
+	close(fd);
+	fd = shm_open(empty, O_RDWR | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	id = shmget((key_t)strtoul(sysv + 5, NULL, 16), 4096, IPC_CREAT | IPC_EXCL | 0600);
+	assert_true(id >= 0);
+	cli_write_file(strrchr(file, '/') + 1, bytes, 100);
+
+	assert_int_equal(cli_run("rm", junk, NULL), 1);
+	cli_assert_contains(cli_err, "shmring rm: ");
+	cli_assert_contains(cli_err, "not a shmring segment");
+	cli_assert_contains(cli_err, "--force");
+	assert_int_equal(cli_run("rm", empty, NULL), 1);
+	cli_assert_contains(cli_err, "empty");
+	assert_int_equal(cli_run("rm", sysv, NULL), 1);
+	cli_assert_contains(cli_err, "all zero");
+	assert_int_equal(cli_run("rm", file, NULL), 1);
+	cli_assert_contains(cli_err, "not a shmring segment");
+	/* Still there; ls does not list them. */
+	fd = shm_open(junk, O_RDONLY, 0);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_true(shmget((key_t)strtoul(sysv + 5, NULL, 16), 0, 0) >= 0);
+	assert_int_equal(access(cli_path(file), F_OK), 0);
+	assert_int_equal(cli_run("ls", "--json", "--match", "*junk*", "--match", sysv, cli_dir, NULL),
+			 0);
+	assert_string_equal(cli_out, "[]\n");
+
+	assert_int_equal(cli_run("rm", "--force", junk, empty, sysv, file, NULL), 0);
+	assert_string_equal(cli_err, "");
+	assert_true(shm_open(junk, O_RDONLY, 0) < 0 && errno == ENOENT);
+	assert_true(shm_open(empty, O_RDONLY, 0) < 0 && errno == ENOENT);
+	assert_true(shmget((key_t)strtoul(sysv + 5, NULL, 16), 0, 0) < 0);
+	assert_true(access(cli_path(file), F_OK) < 0);
+
+	/* Ours, but refused by the library (a header byte changed): ls lists
+	 * it with the reason, rm removes it with a note. */
+	for (int b = 0; b < CLI_BACKENDS; b++) {
+		const char *name = cli_ring_name(b, "corrupt");
+		char uri[700], want[760];
+		struct shmring_opts o = {.slot_size = 8, .capacity = 8};
+		unsigned char *base;
+
+		assert_int_equal(shmring_create(name, &o, SHMRING_OBSERVER, &r), 0);
+		shmring_close(r);
+		if (b == 1) {
+			int sid = shmget((key_t)strtoul(name + 5, NULL, 16), 0, 0);
+
+			base = shmat(sid, NULL, 0);
+			assert_true(base != (void *)-1);
+			base[40] ^= 0x5a;
+			shmdt(base);
+		} else {
+			fd = b == 0 ? shm_open(name, O_RDWR, 0) : open(cli_path(name), O_RDWR);
+			assert_true(fd >= 0);
+			assert_int_equal(pread(fd, bytes, 1, 40), 1);
+			bytes[0] ^= 0x5a;
+			assert_int_equal(pwrite(fd, bytes, 1, 40), 1);
+			close(fd);
+		}
+		assert_true(shmring_open(name, SHMRING_OBSERVER, &r) < 0);
+		listed(name, uri, sizeof(uri));
+		assert_int_equal(cli_run("ls", "--json", "--match", uri, cli_dir, NULL), 0);
+		snprintf(want, sizeof(want), "{\"name\":\"%s\",\"error\":", uri);
+		cli_assert_contains(cli_out, want);
+		assert_int_equal(cli_run("rm", name, NULL), 0);
+		cli_assert_contains(cli_err, "removed; note:");
+		assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &r), -ENOENT);
+	}
+	/* Nothing to remove for the anonymous kinds. */
+	assert_int_equal(cli_run("rm", "memfd:x", NULL), 1);
+	cli_assert_contains(cli_err, "shmring rm: memfd:x: a memfd ring has no name");
+	assert_int_equal(cli_run("rm", "anon:", NULL), 1);
+	cli_assert_contains(cli_err, "anon");
+}
+
+/* stat --json of several names: one array, failures as error objects. */
+static void test_stat_json_array(void **state)
+{
+	const char *a = test_ring_name("arr-a");
+	const char *b = cli_file_name("arr-b");
+	const char *missing = test_ring_name("arr-missing");
+	char want[700];
+
+	(void)state;
+	assert_int_equal(cli_run("create", a, NULL), 0);
+	assert_int_equal(cli_run("create", "--kind", "msg", b, NULL), 0);
+	assert_int_equal(cli_run("stat", "--json", a, b, NULL), 0);
+	assert_int_equal(cli_json_top_count(cli_out), 2);
+	snprintf(want, sizeof(want), "\"name\":\"%s\"", a);
+	cli_assert_contains(cli_out, want);
+	snprintf(want, sizeof(want), "\"name\":\"%s\"", b);
+	cli_assert_contains(cli_out, want);
+	cli_assert_contains(cli_out, "\"backend\":\"file\"");
+	cli_assert_contains(cli_out, "\"backend\":\"posix\"");
+	assert_int_equal(cli_run("stat", "--json", a, missing, b, NULL), 1);
+	assert_int_equal(cli_json_top_count(cli_out), 3);
+	snprintf(want, sizeof(want), "{\"name\":\"%s\",\"error\":\"no such ring\"}", missing);
+	cli_assert_contains(cli_out, want);
+	cli_assert_contains(cli_err, missing);
+	/* One name: one object, as before. */
+	assert_int_equal(cli_run("stat", "--json", a, NULL), 0);
+	assert_true(cli_out[0] == '{');
+	assert_int_equal(cli_json_top_count(cli_out), 1);
+	assert_int_equal(cli_run("rm", a, b, NULL), 0);
+}
+
+/* stat --watch: refreshes (a blank line between, not a terminal) until
+ * SIGINT, then exit 0; SIGTERM too. */
+static void test_stat_watch(void **state)
+{
+	const char *name = test_ring_name("watch");
+	const char *args[] = {"stat", "--watch", "0.2", name, NULL};
+	char out_path[600], err_path[600];
+	static char out[1 << 16];
+	int sigs[] = {SIGINT, SIGTERM};
+
+	(void)state;
+	assert_int_equal(cli_run("create", name, NULL), 0);
+	snprintf(out_path, sizeof(out_path), "%s/watch.out", cli_dir);
+	snprintf(err_path, sizeof(err_path), "%s/watch.err", cli_dir);
+	for (int i = 0; i < 2; i++) {
+		pid_t pid = cli_start(NULL, out_path, err_path, args);
+		int n = 0;
+
+		test_sleep_ms(1500);
+		kill(pid, sigs[i]);
+		assert_int_equal(test_wait_pid(pid, 10000), 0);
+		assert_true(test_read_file(out_path, out, sizeof(out)) > 0);
+		for (const char *p = out; (p = strstr(p, "  kind ")); p++)
+			n++;
+		if (n < 2)
+			fail_msg("stat --watch refreshed %d times in 1.5 s: %s", n, out);
+		cli_assert_contains(out, "\n\n");
+		cli_assert_lacks(out, "\033[H");
+	}
+}
+
+/* create: every scheme it can name, the new options, and what it refuses. */
+static void test_create_options(void **state)
+{
+	const char *name = test_ring_name("opts");
+	const char *sysv = cli_sysv_name();
+	shmring_t *r;
+
+	(void)state;
+	assert_int_equal(cli_run("create", "-c", "16", name, NULL), 0);
+	assert_int_equal(cli_run("create", "--open-existing", "-c", "16", name, NULL), 0);
+	assert_int_equal(cli_run("create", "--open-existing", "-c", "32", name, NULL), 1);
+	cli_assert_contains(cli_err, "shmring create: ");
+	assert_int_equal(cli_run("create", "--exclusive", "-c", "16", name, NULL), 1);
+	cli_assert_contains(cli_err, "already exists");
+	assert_int_equal(cli_run("create", "--exclusive", "--replace", name, NULL), 2);
+	assert_int_equal(cli_run("create", "--open-existing", "--replace", name, NULL), 2);
+	assert_int_equal(cli_run("create", "--replace", "-c", "32", name, NULL), 0);
+	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &r), 0);
+	assert_int_equal(shmring_capacity(r), 32);
+	shmring_close(r);
+	/* Huge pages on tmpfs: not there. */
+	assert_int_equal(cli_run("create", "--huge", "--replace", name, NULL), 1);
+	cli_assert_contains(cli_err, "huge pages are not available");
+	/* On sysv: without reserved huge pages, said so; the fallback works. */
+	if (cli_run("create", "--huge", sysv, NULL) == 1) {
+		cli_assert_contains(cli_err, "/proc/sys/vm/nr_hugepages");
+		assert_int_equal(cli_run("create", "--huge-fallback", sysv, NULL), 0);
+		cli_assert_contains(cli_err, "no huge pages to be had");
+	}
+	assert_int_equal(shmring_open(sysv, SHMRING_OBSERVER, &r), 0);
+	shmring_close(r);
+	assert_int_equal(cli_run("create", "--prefault", "--replace", name, NULL), 0);
+	/* No name to keep them by. */
+	assert_int_equal(cli_run("create", "memfd:x", NULL), 2);
+	cli_assert_contains(cli_err, "shmring create: memfd:x: a memfd ring");
+	assert_int_equal(cli_run("create", "anon:", NULL), 2);
+	cli_assert_contains(cli_err, "anon");
+	assert_int_equal(cli_run("rm", name, sysv, NULL), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_misuse),
+		cmocka_unit_test_teardown(test_ls_backends, test_teardown_names),
+		cmocka_unit_test_teardown(test_stale_and_gc, test_teardown_names),
+		cmocka_unit_test_teardown(test_rm_not_a_ring, test_teardown_names),
+		cmocka_unit_test_teardown(test_stat_json_array, test_teardown_names),
+		cmocka_unit_test_teardown(test_stat_watch, test_teardown_names),
+		cmocka_unit_test_teardown(test_create_options, test_teardown_names),
+	};
+
+	srand((unsigned)getpid() ^ (unsigned)test_now_ns());
+	cli_setup();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
