@@ -426,9 +426,18 @@ static int claim_one(void *base, struct shmring_livecache *c, uint32_t i, uint64
 			continue;
 		}
 		st = shmring__part_state(base, c, i);
-		if (st != SHMRING_PART_DEAD)
+		if (state_dead(st)) {
+			reap(base, p, cur); /* a no-op when a peer reaped it first */
+			continue;
+		}
+		/*
+		 * Alive, or judged while the word changed under the judge (a
+		 * peer reaping the dead owner, or the owner leaving): only an
+		 * owner word still the one judged means a live holder.
+		 * Relaxed: as above.
+		 */
+		if (shmring__load_relaxed(&p->owner) == cur)
 			return -EBUSY;
-		reap(base, p, cur);
 	}
 	return -EBUSY;
 }

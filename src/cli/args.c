@@ -3,6 +3,7 @@
  * src/cli/args.c - option values shared by the subcommands (see args.h).
  */
 #include "cli/args.h"
+#include "shmring/shmring.h"
 
 #include <errno.h>
 #include <math.h>
@@ -214,4 +215,95 @@ int shmring_cli_getopt(const char *cmd, int argc, char **argv, const char *short
 	}
 	fprintf(stderr, "see 'shmring %s --help'\n", cmd);
 	return '?';
+}
+
+static bool name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '-';
+}
+
+/* A "." or ".." component in a path. */
+static bool dot_component(const char *p)
+{
+	for (const char *c = p; *c; c++)
+		if (*c == '/' && c[1] == '.' &&
+		    (c[2] == '/' || c[2] == '\0' || (c[2] == '.' && (c[3] == '/' || c[3] == '\0'))))
+			return true;
+	return false;
+}
+
+static const char *path_problem(const char *scheme, const char *p, char *buf, size_t size)
+{
+	if (p[0] != '/')
+		snprintf(buf, size, "a %s path must be absolute (start with '/')", scheme);
+	else if (dot_component(p))
+		snprintf(buf, size, "a %s path may not have '.' or '..' components", scheme);
+	else if (strlen(p) > SHMRING_PATH_MAX)
+		snprintf(buf, size, "a %s path is at most %u bytes", scheme, SHMRING_PATH_MAX);
+	else if (p[strlen(p) - 1] == '/')
+		snprintf(buf, size, "a %s path names a file, not a directory", scheme);
+	else
+		return NULL;
+	return buf;
+}
+
+static const char *posix_problem(const char *n, char *buf, size_t size)
+{
+	size_t len;
+
+	if (n[0] != '/') {
+		snprintf(buf, size, "a POSIX ring name starts with '/': did you mean '/%.60s'?", n);
+		return buf;
+	}
+	len = strlen(n + 1);
+	if (len == 0 || !strcmp(n, "/.") || !strcmp(n, "/.."))
+		snprintf(buf, size, "a POSIX ring name needs a name after the '/' (not '.' or '..')");
+	else if (strchr(n + 1, '/'))
+		snprintf(buf, size, "a POSIX ring name is one component: no '/' after the first "
+				    "(for a file, use file:/PATH)");
+	else if (len > 200)
+		snprintf(buf, size, "a POSIX ring name is at most 200 characters after the '/'");
+	else {
+		for (const char *c = n + 1; *c; c++)
+			if (!name_char(*c)) {
+				snprintf(buf, size, "a POSIX ring name uses only letters, digits, "
+						    "'.', '_' and '-'");
+				return buf;
+			}
+		return NULL;
+	}
+	return buf;
+}
+
+const char *shmring_cli_name_problem(const char *name, char *buf, size_t size)
+{
+	const char *colon = strchr(name, ':');
+	size_t len = colon ? (size_t)(colon - name) : 0;
+
+	if (!name[0]) {
+		snprintf(buf, size, "empty ring name");
+		return buf;
+	}
+	if (name[0] == '/' || !colon)
+		return posix_problem(name, buf, size);
+	if (len == 5 && !strncmp(name, "posix", 5))
+		return posix_problem(colon + 1, buf, size);
+	if (len == 4 && !strncmp(name, "file", 4))
+		return path_problem("file:", colon + 1, buf, size);
+	if (len == 4 && !strncmp(name, "sysv", 4)) {
+		if (colon[1] == '@')
+			return path_problem("sysv:@", colon + 2, buf, size);
+		snprintf(buf, size, "a System V name is sysv:KEY (1..0xffffffff, decimal or "
+				    "0x-hex) or sysv:@/PATH[#ID] (ID 1..255)");
+		return buf;
+	}
+	if ((len == 5 && !strncmp(name, "memfd", 5)) || (len == 4 && !strncmp(name, "anon", 4))) {
+		snprintf(buf, size, "memfd: takes a label of up to 64 letters, digits, '.', '_' "
+				    "or '-'; anon: takes none");
+		return buf;
+	}
+	snprintf(buf, size, "unknown scheme '%.*s:' (posix:, sysv:, file:, memfd:, anon:)",
+		 (int)(len > 32 ? 32 : len), name);
+	return buf;
 }

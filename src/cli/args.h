@@ -46,4 +46,13 @@ const char *shmring_cli_nearest(const char *word, const char *const *cands, size
 int shmring_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 		       const struct option *longopts);
 
+/*
+ * What is wrong with a ring name the library refused as malformed (-EINVAL)
+ * or of an unknown scheme (-EPROTONOSUPPORT), in words a user can act on
+ * ("a POSIX name starts with '/': did you mean '/orders'?"); buf holds the
+ * text. NULL when the name looks well-formed (the error was about
+ * something else).
+ */
+const char *shmring_cli_name_problem(const char *name, char *buf, size_t size);
+
 #endif /* SHMRING_CLI_ARGS_H */

@@ -17,7 +17,8 @@ int shmring_cmd_get(int argc, char **argv);
 int shmring_cmd_bench(int argc, char **argv);
 int shmring_cmd_stress(int argc, char **argv);
 
-/* Print "shmring <cmd>: <what>: <the library's description of err>" to stderr. */
+/* Print "shmring <cmd>: <name>: <the library's description of err>" to stderr;
+ * for a malformed name, what is wrong with it. */
 void shmring_cli_error(const char *cmd, const char *what, int err);
 
 #endif /* SHMRING_CLI_H */

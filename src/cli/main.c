@@ -44,7 +44,13 @@ static void usage(FILE *f)
 
 void shmring_cli_error(const char *cmd, const char *what, int err)
 {
-	fprintf(stderr, "shmring %s: %s: %s\n", cmd, what, shmring_strerror(err));
+	char buf[256];
+	const char *why = NULL;
+
+	/* The library's "invalid argument" for a name, said precisely. */
+	if (err == -EINVAL || err == -EPROTONOSUPPORT)
+		why = shmring_cli_name_problem(what, buf, sizeof(buf));
+	fprintf(stderr, "shmring %s: %s: %s\n", cmd, what, why ? why : shmring_strerror(err));
 }
 
 /*
