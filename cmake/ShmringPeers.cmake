@@ -1,6 +1,13 @@
 # Optional peer rings (DPDK rte_ring, Concurrency Kit ck_ring) for benchmarks.
 # Defines SHMRING_HAVE_DPDK_RING / SHMRING_HAVE_CK and interface targets
 # shmring_peer_dpdk / shmring_peer_ck. Included once per directory that needs it.
+# Only with SHMRING_BENCH_PEERS (off by default, so that the installed tool
+# does not link DPDK just because it was installed; scripts/ turn it on).
+if(NOT SHMRING_BENCH_PEERS)
+  set(SHMRING_HAVE_DPDK_RING OFF)
+  set(SHMRING_HAVE_CK OFF)
+  return()
+endif()
 if(NOT DEFINED SHMRING_PEERS_PROBED)
   set(SHMRING_PEERS_PROBED ON)
   pkg_check_modules(DPDK QUIET libdpdk)

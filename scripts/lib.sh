@@ -34,7 +34,9 @@ configure_build() {
 	local dir=$1 targets=()
 	shift
 	read -r -a targets <<<"${SHMRING_BUILD_TARGETS:-}"
-	cmake -S "$SHMRING_ROOT" -B "$dir" -DSHMRING_WERROR=ON "$@" >"$dir.configure.log" 2>&1 || {
+	# The project's own builds measure the peer rings (off by default for users).
+	cmake -S "$SHMRING_ROOT" -B "$dir" -DSHMRING_WERROR=ON -DSHMRING_BENCH_PEERS=ON "$@" \
+		>"$dir.configure.log" 2>&1 || {
 		cat "$dir.configure.log" >&2
 		return 1
 	}
