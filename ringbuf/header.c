@@ -181,6 +181,9 @@ int shmring__hdr_validate(const struct shmring_hdr *h, uint64_t seg_size)
 		return -SHMRING_EGEOMETRY;
 	if (h->recovery_ns < SHMRING_MIN_RECOVERY_NS || h->recovery_ns > SHMRING_MAX_RECOVERY_NS)
 		return -SHMRING_EGEOMETRY;
+	if (h->notifier > SHMRING_HDR_NOTIFY_SYSVSEM ||
+	    (h->notifier == SHMRING_HDR_NOTIFY_SYSVSEM ? h->semid < 0 : h->semid != 0))
+		return -SHMRING_EGEOMETRY;
 	for (size_t i = 0; i < sizeof(h->reserved) / sizeof(h->reserved[0]); i++)
 		if (h->reserved[i])
 			return -SHMRING_EGEOMETRY;

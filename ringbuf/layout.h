@@ -46,7 +46,7 @@
 #include <stdint.h>
 
 #define SHMRING_MAGIC UINT64_C(0x31474e4952484d53) /* "SHMRING1" little-endian */
-#define SHMRING_LAYOUT_VERSION 2u
+#define SHMRING_LAYOUT_VERSION 3u
 #define SHMRING_CACHELINE 64u
 #define SHMRING_SPACING 128u /* distance between independently written words */
 #define SHMRING_STAMP_SIZE 8u
@@ -79,7 +79,10 @@ struct shmring_hdr {
 	uint64_t part_off;          /* 104 */
 	uint64_t slots_off;         /* 112 */
 	uint64_t recovery_ns;       /* 120: default recovery deadline (see shmring_ctl) */
-	uint64_t reserved[15];      /* 128: zero; room for later versions */
+	uint32_t notifier;          /* 128: SHMRING_HDR_NOTIFY_*: how sleepers are woken */
+	int32_t semid;              /* 132: SHMRING_HDR_NOTIFY_SYSVSEM: the semaphore set
+				     *      (0: not empty, 1: not full); else 0 */
+	uint64_t reserved[14];      /* 136: zero; room for later versions */
 	uint64_t check;             /* 248: FNV-1a 64 over bytes [0, 248) */
 };
 
@@ -110,8 +113,16 @@ struct shmring_waitword {
 	_Atomic uint32_t seq;       /*   0: futex word */
 	_Atomic uint32_t waiters;   /*   4: parks << 16 | waiting */
 	_Atomic uint32_t pending;   /*   8: units freed since the last wake */
-	uint32_t reserved[29];      /*  12 */
+	uint32_t reserved0;         /*  12 */
+	uint64_t psem[4];           /*  16: SHMRING_HDR_NOTIFY_PSEM: a process-shared
+				     *      POSIX semaphore (sem_t) sleepers wait on */
+	uint32_t reserved[20];      /*  48 */
 };
+
+/* How sleepers on a wait word are woken (chosen at creation). */
+#define SHMRING_HDR_NOTIFY_FUTEX 0u   /* the eventcount's futex sequence */
+#define SHMRING_HDR_NOTIFY_PSEM 1u    /* a POSIX semaphore in the wait word */
+#define SHMRING_HDR_NOTIFY_SYSVSEM 2u /* a System V semaphore set */
 #define SHMRING_WAITERS_COUNT(w) ((w) & 0xffffu)
 #define SHMRING_WAITERS_ONE (UINT32_C(1) | (UINT32_C(1) << 16)) /* added by a park */
 
@@ -143,7 +154,9 @@ struct shmring_ctl {
 	_Atomic uint64_t stall_max_ns;   /*  72: longest stall that ended */
 	_Atomic uint32_t stall_part;     /*  80: participant index holding the claim */
 	_Atomic uint32_t stall_side;     /*  84: SHMRING_PRODUCER or SHMRING_CONSUMER held back */
-	uint64_t reserved[5];            /*  88 */
+	_Atomic uint64_t bells;          /*  88: bit i: participant i has an armed doorbell */
+	_Atomic uint64_t bell_signals;   /*  96: doorbell signals sent */
+	uint64_t reserved[3];            /* 104 */
 };
 #define SHMRING_PRESENCE_EVER (UINT64_C(1) << 32)
 #define SHMRING_PRESENCE_LIVE(v) ((uint32_t)(v))
@@ -187,10 +200,12 @@ struct shmring_part {
 	_Atomic uint32_t gen;        /*  32 */
 	_Atomic uint32_t parked;     /*  36: SHMRING_PARKED_* */
 	_Atomic uint32_t uid;        /*  40: owner's effective uid */
-	uint32_t reserved0;          /*  44 */
+	_Atomic uint32_t bell;       /*  44: doorbell: signal number | SHMRING_BELL_* */
 	_Atomic uint64_t claim_pos;  /*  48 */
 	_Atomic uint64_t claim_end;  /*  56 */
-	uint64_t reserved[8];        /*  64 */
+	_Atomic uint32_t bell_token; /*  64: the value the doorbell's signal carries */
+	uint32_t reserved0;          /*  68 */
+	uint64_t reserved[7];        /*  72 */
 };
 
 #define SHMRING_PART_PID(o) ((uint32_t)((o) >> 32))
@@ -200,6 +215,13 @@ struct shmring_part {
 #define SHMRING_PARKED_NOT_EMPTY 1u
 #define SHMRING_PARKED_NOT_FULL 2u
 #define SHMRING_CLAIM_REPAIR (UINT64_C(1) << 63)
+/* bell: the low 8 bits are the signal number; a registered doorbell has
+ * REGISTERED, an armed one (a signal is wanted) ARMED too. Only the first
+ * 64 entries can hold a doorbell (the `bells` mask). */
+#define SHMRING_BELL_SIGNO(b) ((b) & 0xffu)
+#define SHMRING_BELL_REGISTERED (UINT32_C(1) << 8)
+#define SHMRING_BELL_ARMED (UINT32_C(1) << 9)
+#define SHMRING_BELL_MAX_PARTS 64u
 
 /* Fixed entries of the table: a single-producer or single-consumer kind
  * claims its one producer / consumer entry here, so two processes racing to
@@ -237,7 +259,9 @@ static_assert(offsetof(struct shmring_hdr, cons_off) == 88, "layout");
 static_assert(offsetof(struct shmring_hdr, wait_off) == 96, "layout");
 static_assert(offsetof(struct shmring_hdr, part_off) == 104, "layout");
 static_assert(offsetof(struct shmring_hdr, slots_off) == 112, "layout");
-static_assert(offsetof(struct shmring_hdr, reserved) == 128, "layout");
+static_assert(offsetof(struct shmring_hdr, notifier) == 128, "layout");
+static_assert(offsetof(struct shmring_hdr, semid) == 132, "layout");
+static_assert(offsetof(struct shmring_hdr, reserved) == 136, "layout");
 static_assert(offsetof(struct shmring_hdr, check) == 248, "layout");
 static_assert(sizeof(struct shmring_side) == SHMRING_SPACING, "one side per 128 bytes");
 static_assert(offsetof(struct shmring_side, waits) == 8, "layout");
@@ -247,6 +271,7 @@ static_assert(offsetof(struct shmring_side, reserved) == 32, "layout");
 static_assert(sizeof(struct shmring_waitword) == SHMRING_SPACING, "one wait word per 128 bytes");
 static_assert(offsetof(struct shmring_waitword, waiters) == 4, "layout");
 static_assert(offsetof(struct shmring_waitword, pending) == 8, "layout");
+static_assert(offsetof(struct shmring_waitword, psem) == 16, "layout");
 static_assert(offsetof(struct shmring_hdr, recovery_ns) == 120, "layout");
 static_assert(sizeof(struct shmring_ctl) == SHMRING_SPACING, "control block is 128 bytes");
 static_assert(offsetof(struct shmring_ctl, consumers) == 8, "layout");
@@ -260,7 +285,9 @@ static_assert(offsetof(struct shmring_ctl, stall_since_ns) == 64, "layout");
 static_assert(offsetof(struct shmring_ctl, stall_max_ns) == 72, "layout");
 static_assert(offsetof(struct shmring_ctl, stall_part) == 80, "layout");
 static_assert(offsetof(struct shmring_ctl, stall_side) == 84, "layout");
-static_assert(offsetof(struct shmring_ctl, reserved) == 88, "layout");
+static_assert(offsetof(struct shmring_ctl, bells) == 88, "layout");
+static_assert(offsetof(struct shmring_ctl, bell_signals) == 96, "layout");
+static_assert(offsetof(struct shmring_ctl, reserved) == 104, "layout");
 /* One entry per 128 bytes: owners write their claim range on every claim. */
 static_assert(sizeof(struct shmring_part) == SHMRING_SPACING, "layout");
 static_assert(offsetof(struct shmring_part, start_time) == 8, "layout");
@@ -271,7 +298,9 @@ static_assert(offsetof(struct shmring_part, parked) == 36, "layout");
 static_assert(offsetof(struct shmring_part, uid) == 40, "layout");
 static_assert(offsetof(struct shmring_part, claim_pos) == 48, "layout");
 static_assert(offsetof(struct shmring_part, claim_end) == 56, "layout");
-static_assert(offsetof(struct shmring_part, reserved) == 64, "layout");
+static_assert(offsetof(struct shmring_part, bell) == 44, "layout");
+static_assert(offsetof(struct shmring_part, bell_token) == 64, "layout");
+static_assert(offsetof(struct shmring_part, reserved) == 72, "layout");
 static_assert(SHMRING_PROD_OFF == sizeof(struct shmring_hdr), "layout");
 static_assert(SHMRING_CONS_OFF == SHMRING_PROD_OFF + SHMRING_SPACING, "layout");
 static_assert(SHMRING_WAIT_OFF == SHMRING_CONS_OFF + SHMRING_SPACING, "layout");

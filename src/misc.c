@@ -52,6 +52,8 @@ const char *shmring_strerror(int err)
 	case EOPNOTSUPP:
 		return "not supported by this backend (huge pages on posix: or outside "
 		       "hugetlbfs, a descriptor of a sysv or anon ring)";
+	case EIDRM:
+		return "the ring's System V semaphore set (its notifier) has been removed";
 	case EPROTO:
 		return "the socket did not carry a ring descriptor";
 	case ENOENT:

@@ -6,9 +6,11 @@
  */
 #include "src/internal.h"
 
+#include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sem.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,9 +22,18 @@
 struct create_arg {
 	uint32_t kind;
 	uint32_t flags;
+	uint32_t notifier;
+	int32_t semid; /* SYSVSEM: the set made for this ring */
 	uint64_t recovery_ns;
 	const struct shmring_geometry *g;
 };
+
+static_assert(SHMRING_NOTIFIER_FUTEX == SHMRING_HDR_NOTIFY_FUTEX &&
+		      SHMRING_NOTIFIER_PSEM == SHMRING_HDR_NOTIFY_PSEM &&
+		      SHMRING_NOTIFIER_SYSVSEM == SHMRING_HDR_NOTIFY_SYSVSEM,
+	      "the public notifier values are the header's");
+static_assert(sizeof(sem_t) <= sizeof(((struct shmring_waitword *)0)->psem),
+	      "a sem_t fits its place in the wait word");
 
 static uint64_t realtime_ns(void)
 {
@@ -44,7 +55,13 @@ static int init_segment(void *base, uint64_t size, const struct shmring_region *
 	shmring__hdr_init(&h, a->kind, a->flags, a->g, (uint32_t)geteuid(), (uint32_t)getpid(),
 			  realtime_ns());
 	h.recovery_ns = a->recovery_ns;
+	h.notifier = a->notifier;
+	h.semid = a->semid;
 	h.check = shmring__hdr_checksum(&h);
+	if (a->notifier == SHMRING_HDR_NOTIFY_PSEM &&
+	    (sem_init((sem_t *)(void *)shmring__not_empty(base)->psem, 1, 0) < 0 ||
+	     sem_init((sem_t *)(void *)shmring__not_full(base)->psem, 1, 0) < 0))
+		return -errno;
 	/* Everything but the magic, which announces a complete header. */
 	memcpy((char *)base + sizeof(h.magic), (const char *)&h + sizeof(h.magic),
 	       sizeof(h) - sizeof(h.magic));
@@ -92,8 +109,34 @@ struct want {
 	uint32_t slot_size; /* 0: any */
 	uint64_t capacity;  /* 0: any */
 	int64_t multi;      /* SHMRING_HDR_MULTI_* expected; -1: any */
+	int64_t notifier;   /* SHMRING_HDR_NOTIFY_* expected; -1: any */
 	bool any_owner;     /* the owner may be another user */
 };
+
+union semun_arg {
+	int val;
+	struct semid_ds *buf;
+	unsigned short *array;
+};
+
+/*
+ * The System V set a header names must be one made for a ring by its
+ * creator: two semaphores, created by the ring's creator. A peer that
+ * rewrote the header cannot point our posts at someone else's set.
+ */
+static int check_semset(const struct shmring_hdr *h)
+{
+	struct semid_ds ds;
+	union semun_arg arg = {.buf = &ds};
+
+	if (semctl(h->semid, 0, IPC_STAT, arg) < 0)
+		return errno == EINVAL ? -EIDRM : -errno;
+	if (ds.sem_nsems != 2)
+		return -SHMRING_EGEOMETRY;
+	if (ds.sem_perm.cuid != h->creator_uid)
+		return -SHMRING_EOWNER;
+	return 0;
+}
 
 static int validate_segment(void *base, uint64_t size, const struct shmring_region *rg, void *arg)
 {
@@ -112,6 +155,8 @@ static int validate_segment(void *base, uint64_t size, const struct shmring_regi
 		return rc;
 	if (h.creator_uid != rg->owner_uid)
 		return -SHMRING_EOWNER;
+	if (h.notifier == SHMRING_HDR_NOTIFY_SYSVSEM && (rc = check_semset(&h)) < 0)
+		return rc;
 	return shmring__indices_validate(base, &h);
 }
 
@@ -250,6 +295,12 @@ static void ec_setup(shmring_t *r)
 					  .pending = &nf->pending,
 					  .mark = prod ? &prod->parked : NULL,
 					  .mark_value = SHMRING_PARKED_NOT_FULL};
+	r->not_empty.notifier = r->not_full.notifier = r->hdr.notifier;
+	r->not_empty.psem = ne->psem;
+	r->not_full.psem = nf->psem;
+	r->not_empty.semid = r->not_full.semid = r->hdr.semid;
+	r->not_empty.semnum = 0;
+	r->not_full.semnum = 1;
 	shmring__recovery_apply(r);
 }
 
@@ -265,7 +316,8 @@ static int check_want(const shmring_t *r, const struct shmring_map_info *mi, con
 		return -SHMRING_EKIND;
 	if ((w->slot_size && w->slot_size != r->hdr.slot_size) ||
 	    (w->capacity && w->capacity != r->hdr.capacity) ||
-	    (w->multi >= 0 && (uint32_t)w->multi != shmring__hdr_multi(&r->hdr)))
+	    (w->multi >= 0 && (uint32_t)w->multi != shmring__hdr_multi(&r->hdr)) ||
+	    (w->notifier >= 0 && (uint32_t)w->notifier != r->hdr.notifier))
 		return -SHMRING_EMISMATCH;
 	return 0;
 }
@@ -328,7 +380,7 @@ static bool role_ok(unsigned role)
 
 static int want_from(const struct shmring_open_opts *o, struct want *w)
 {
-	*w = (struct want){.multi = -1};
+	*w = (struct want){.multi = -1, .notifier = -1};
 	if (!o)
 		return 0;
 	if (o->flags & ~(uint32_t)(SHMRING_OPEN_PREFAULT | SHMRING_OPEN_MLOCK |
@@ -340,7 +392,7 @@ static int want_from(const struct shmring_open_opts *o, struct want *w)
 		if (o->reserved[i])
 			return -EINVAL;
 	*w = (struct want){.flags = o->flags, .kind = o->kind, .slot_size = o->slot_size,
-			   .capacity = o->capacity, .multi = -1,
+			   .capacity = o->capacity, .multi = -1, .notifier = -1,
 			   .any_owner = o->flags & SHMRING_OPEN_ANY_OWNER};
 	return 0;
 }
@@ -432,12 +484,14 @@ static int create_args(const struct shmring_opts *opts, struct create_arg *a,
 	for (size_t i = 0; i < sizeof(opts->reserved) / sizeof(opts->reserved[0]); i++)
 		if (opts->reserved[i])
 			return -EINVAL;
+	if (opts->reserved0 || opts->notifier > SHMRING_NOTIFIER_SYSVSEM)
+		return -EINVAL;
 	if ((opts->mode ? opts->mode : SHMRING_DEFAULT_MODE) & ~0777u)
 		return -EINVAL;
 	rc = shmring__geometry_kind(kind, opts->capacity, opts->slot_size, 0, g);
 	if (rc < 0)
 		return rc;
-	*a = (struct create_arg){.kind = kind, .flags = flags, .g = g,
+	*a = (struct create_arg){.kind = kind, .flags = flags, .g = g, .notifier = opts->notifier,
 				 .recovery_ns = opts->recovery_ns ? opts->recovery_ns
 								  : SHMRING_DEFAULT_RECOVERY_NS};
 	return 0;
@@ -452,7 +506,8 @@ static int open_existing(const struct shmring_uri *u, const struct create_arg *a
 			 shmring_t **out)
 {
 	struct want w = {.kind = a->kind, .slot_size = a->g->slot_size,
-			 .capacity = a->g->capacity, .multi = (int64_t)a->flags};
+			 .capacity = a->g->capacity, .multi = (int64_t)a->flags,
+			 .notifier = a->notifier};
 
 	return open_uri(u, role, &w, out);
 }
@@ -482,12 +537,22 @@ int shmring_create(const char *uri, const struct shmring_opts *opts, unsigned ro
 	named = u.scheme != SHMRING_SCHEME_MEMFD && u.scheme != SHMRING_SCHEME_ANON;
 	if (!named && (opts->flags & (SHMRING_CREATE_OPEN_EXISTING | SHMRING_CREATE_REPLACE)))
 		return -EINVAL; /* nothing named to find or replace */
+	if (!named && a.notifier == SHMRING_HDR_NOTIFY_SYSVSEM)
+		return -EOPNOTSUPP; /* no unlink would ever remove the set */
 	ro = (struct shmring_region_opts){
 		.size = g.total_size, .mode = opts->mode ? opts->mode : SHMRING_DEFAULT_MODE,
 		.replace = opts->flags & SHMRING_CREATE_REPLACE,
 		.huge = opts->flags & SHMRING_CREATE_HUGE,
 		.huge_fallback = opts->flags & SHMRING_CREATE_HUGE_FALLBACK,
 	};
+	/* Replacing goes through shmring_unlink(), which also removes what the
+	 * old ring had outside its segment (a System V notifier set). */
+	if (ro.replace) {
+		rc = shmring_unlink(uri);
+		if (rc < 0 && rc != -ENOENT)
+			return rc;
+		ro.replace = false;
+	}
 	/* Open-or-create races other creators and removers: a few rounds. */
 	for (int round = 0;; round++) {
 		rc = shmring__region_create(&u, &ro, &rg);
@@ -503,6 +568,15 @@ int shmring_create(const char *uri, const struct shmring_opts *opts, unsigned ro
 	}
 	if (rc < 0)
 		return rc;
+	if (a.notifier == SHMRING_HDR_NOTIFY_SYSVSEM) {
+		a.semid = semget(IPC_PRIVATE, 2, IPC_CREAT | (int)ro.mode);
+		if (a.semid < 0) {
+			rc = -errno;
+			shmring__region_close(&rg);
+			shmring__region_unlink(&u);
+			return rc;
+		}
+	}
 	rc = shmring__map_get(&rg,
 			      ((opts->flags & SHMRING_CREATE_PREFAULT) ? SHMRING__MAP_POPULATE : 0) |
 				      ((opts->flags & SHMRING_CREATE_MLOCK) ? SHMRING__MAP_MLOCK : 0),
@@ -511,6 +585,8 @@ int shmring_create(const char *uri, const struct shmring_opts *opts, unsigned ro
 		rc = handle_new(m, role, NULL, out);
 	if (rc < 0 && named)
 		shmring__region_unlink(&u);
+	if (rc < 0 && a.notifier == SHMRING_HDR_NOTIFY_SYSVSEM)
+		semctl(a.semid, 0, IPC_RMID);
 	return rc;
 }
 
@@ -572,9 +648,21 @@ int shmring_close(shmring_t *r)
 int shmring_unlink(const char *uri)
 {
 	struct shmring_uri u;
+	struct shmring_open_opts o = {.flags = SHMRING_OPEN_ANY_OWNER | SHMRING_OPEN_NOWAIT};
+	shmring_t *r;
 	int rc = shmring__uri_parse(uri, &u);
 
-	return rc < 0 ? rc : shmring__region_unlink(&u);
+	if (rc < 0)
+		return rc;
+	/* A System V notifier set goes with its ring (a ring that does not
+	 * open is removed all the same). */
+	if (u.scheme != SHMRING_SCHEME_MEMFD && u.scheme != SHMRING_SCHEME_ANON &&
+	    shmring_open_ex(uri, SHMRING_OBSERVER, &o, &r) == 0) {
+		if (r->hdr.notifier == SHMRING_HDR_NOTIFY_SYSVSEM)
+			semctl(r->hdr.semid, 0, IPC_RMID);
+		shmring_close(r);
+	}
+	return shmring__region_unlink(&u);
 }
 
 int shmring_set_wait(shmring_t *r, const struct shmring_wait *w)
@@ -768,6 +856,8 @@ int shmring_info(shmring_t *r, struct shmring_info *info)
 	info->page_size = shmring__map_info(r->map)->page_size;
 	info->owner_uid = shmring__map_info(r->map)->owner_uid;
 	info->mode = shmring__map_info(r->map)->mode;
+	info->notifier = r->hdr.notifier;
+	info->bell_signals = shmring__load_relaxed(&ctl->bell_signals);
 	/* Relaxed, all: live statistics, each read once for display. */
 	info->produced = shmring__load_relaxed(&prod->pos);
 	info->consumed = shmring__load_relaxed(&cons->pos);

@@ -3,7 +3,61 @@
 #include "sync/futex.h"
 #include "sync/wait.h"
 
+#include <errno.h>
 #include <limits.h>
+#include <semaphore.h>
+#include <sys/sem.h>
+#include <time.h>
+
+#include "ringbuf/layout.h"
+
+#define SEM_WAKE_MAX 64u /* posts per wake at most: a herd beyond it re-checks */
+
+/* Post a semaphore notifier once per sleeper counted in w. */
+static int sem_wake(struct shmring_ec *ec, uint32_t w)
+{
+	unsigned n = SHMRING_EC_WAITING(w) < SEM_WAKE_MAX ? SHMRING_EC_WAITING(w) : SEM_WAKE_MAX;
+
+	if (ec->notifier == SHMRING_HDR_NOTIFY_PSEM) {
+		for (unsigned i = 0; i < n; i++)
+			if (sem_post(ec->psem) < 0)
+				break; /* EOVERFLOW: posts enough for anyone */
+	} else {
+		struct sembuf op = {.sem_num = ec->semnum, .sem_op = (short)n, .sem_flg = 0};
+
+		/* ERANGE (the count at its maximum) likewise; EIDRM: the set is
+		 * gone with the ring, and sleepers re-check on their period. */
+		(void)semop(ec->semid, &op, 1);
+	}
+	return (int)n;
+}
+
+static struct timespec ts_of(uint64_t ns)
+{
+	return (struct timespec){.tv_sec = (time_t)(ns / 1000000000u),
+				 .tv_nsec = (long)(ns % 1000000000u)};
+}
+
+/* Wait on a semaphore notifier until deadline: 0, -ETIMEDOUT or -EINTR. */
+static int sem_sleep(struct shmring_ec *ec, uint64_t deadline)
+{
+	if (ec->notifier == SHMRING_HDR_NOTIFY_PSEM) {
+		struct timespec ts = ts_of(deadline);
+
+		return sem_clockwait(ec->psem, CLOCK_MONOTONIC, &ts) == 0 ? 0 : -errno;
+	}
+	{
+		uint64_t now = shmring__now_ns();
+		struct timespec rel = ts_of(deadline > now ? deadline - now : 0);
+		struct sembuf op = {.sem_num = ec->semnum, .sem_op = -1, .sem_flg = 0};
+
+		if (semtimedop(ec->semid, &op, 1, &rel) == 0)
+			return 0;
+		if (errno == EAGAIN)
+			return -ETIMEDOUT;
+		return errno == EINTR ? -EINTR : -errno;
+	}
+}
 
 void shmring__ec_wake(struct shmring_ec *ec, uint32_t w, _Atomic uint64_t *wakes)
 {
@@ -16,7 +70,10 @@ void shmring__ec_wake(struct shmring_ec *ec, uint32_t w, _Atomic uint64_t *wakes
 	}
 	/* Release: a waiter that sees the new sequence sees what we published. */
 	atomic_fetch_add_explicit(ec->seq, 1, memory_order_release);
-	n = shmring__futex_wake(ec->seq, INT_MAX);
+	if (ec->notifier == SHMRING_HDR_NOTIFY_FUTEX)
+		n = shmring__futex_wake(ec->seq, INT_MAX);
+	else
+		n = sem_wake(ec, w); /* whether anyone slept is not known: never quiet */
 	if (wakes)
 		/* Relaxed: a statistic. */
 		atomic_fetch_add_explicit(wakes, 1, memory_order_relaxed);
@@ -102,7 +159,10 @@ int shmring__ec_wait(struct shmring_ec *ec, uint32_t key, uint64_t deadline)
 		if (deadline - now > ec->max_sleep_ns) /* deadline > now: checked by the caller */
 			deadline = now + ec->max_sleep_ns;
 	}
-	rc = shmring__futex_wait(ec->seq, key, deadline);
+	if (ec->notifier == SHMRING_HDR_NOTIFY_FUTEX)
+		rc = shmring__futex_wait(ec->seq, key, deadline);
+	else
+		rc = sem_sleep(ec, deadline);
 	shmring__ec_cancel(ec);
 	return rc;
 }

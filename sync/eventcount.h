@@ -22,6 +22,14 @@
  * generation), so it is never missed; and every sleep is bounded by
  * `max_sleep_ns`, so even a waiter the rule misses re-checks within a period.
  *
+ * Notifiers: sleepers sleep on the futex `seq` by default. With a
+ * semaphore notifier (a POSIX semaphore in the segment, or a System V one)
+ * the counting and the fences are the same; a wake posts the semaphore once
+ * for each sleeper counted in `waiters` (at most 64 a wake) and a sleeper
+ * waits on it. A post not consumed (its sleeper found the condition true
+ * and did not sleep) makes some later wait return at once; that waiter
+ * re-checks and waits again, taking the stale post away.
+ *
  * (An asymmetric barrier - membarrier() on the waiter, a compiler barrier on
  * the notifier - was measured and rejected: each park then interrupts every
  * CPU running a shmring process, 10-20 us of CPU per park on this class of VM,
@@ -47,6 +55,12 @@ struct shmring_ec {
 	uint64_t quiet_ns;          /* how long a wake that found nobody silences the word */
 	uint32_t quiet_w;           /* the waiters word that wake saw */
 	uint64_t quiet_until;       /* CLOCK_MONOTONIC ns; 0: not silenced */
+	/* What sleepers sleep on (SHMRING_HDR_NOTIFY_*): the futex on seq, or a
+	 * semaphore posted once per sleeper at each wake. */
+	uint32_t notifier;
+	void *psem;                 /* PSEM: a process-shared sem_t */
+	int semid;                  /* SYSVSEM: the set ... */
+	unsigned short semnum;      /* ... and the semaphore in it */
 };
 
 #define SHMRING_EC_WAITING(w) ((w) & 0xffffu)

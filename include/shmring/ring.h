@@ -178,7 +178,26 @@ struct shmring_opts {
 	uint32_t flags;     /* enum shmring_create_flags */
 	uint64_t recovery_ns; /* recovery deadline (see "Failure" below); 0 means
 			       * SHMRING_DEFAULT_RECOVERY_NS, else 100 us..60 s */
-	uint64_t reserved[3]; /* must be zero */
+	uint32_t notifier;    /* enum shmring_notifier: how sleepers are woken */
+	uint32_t reserved0;   /* must be zero */
+	uint64_t reserved[2]; /* must be zero */
+};
+
+/*
+ * How a process parked on an empty (full) ring is woken, chosen at creation
+ * for every participant. Each keeps the sleeper count of the eventcount, so
+ * a sender makes a system call only when someone sleeps.
+ *   FUTEX    the eventcount's own futex word (default; the fastest).
+ *   PSEM     a process-shared POSIX semaphore (sem_init) in the segment.
+ *   SYSVSEM  a System V semaphore set made at create (semget), for where
+ *            futexes are not available to the participants; removed by
+ *            shmring_unlink(). Named backends only (-EOPNOTSUPP on memfd:
+ *            and anon:, whose rings have no unlink to remove the set).
+ */
+enum shmring_notifier {
+	SHMRING_NOTIFIER_FUTEX = 0,
+	SHMRING_NOTIFIER_PSEM = 1,
+	SHMRING_NOTIFIER_SYSVSEM = 2,
 };
 
 /* The default recovery deadline: 5 ms. */
@@ -578,6 +597,10 @@ struct shmring_info {
 	uint32_t page_size;     /* bytes per page of this process's mapping */
 	uint32_t owner_uid;     /* the segment's owner, as the OS reports it */
 	uint32_t mode;          /* the segment's permission bits */
+	/* added with the notifiers and the doorbell (layout 3): */
+	uint32_t notifier;      /* enum shmring_notifier */
+	uint32_t reserved1;
+	uint64_t bell_signals;  /* doorbell signals sent to consumers */
 };
 
 /* Where a ring lives (the URI scheme it was opened by). */

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_notifiers: no lost wake-ups with any notifier (futex eventcount,
+ * POSIX semaphore, System V semaphore) and any wait policy that parks
+ * (adaptive, park) or does not (spin, yield). Two processes play ping-pong
+ * through two SPSC rings with blocking calls; every wait has a deadline,
+ * and a wait that times out is a wake-up lost. With the park policy each
+ * round trip is a park and a wake on each side, and the segment's park
+ * counters must show it. argv[1] sets the round trips per combination
+ * (default 10^4; the stress run asks for 10^6 with the parking policies).
+ *
+ * Also: the notifier is recorded in the header (shmring_info().notifier),
+ * open-or-create with another notifier is -SHMRING_EMISMATCH, a System V
+ * notifier on memfd:/anon: is -EOPNOTSUPP, shmring_unlink() removes the
+ * System V set, and a header naming a set that is not the ring's is refused.
+ */
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <sys/ipc.h>
+#include <sys/sem.h>
+
+#include "helpers.h"
+#include "src/internal.h"
+
+static uint64_t rounds = 10000;
+static bool parking_only;
+
+#define WAIT_NS (2000000000ull * TEST_SLOWDOWN) /* a lost wake-up, not a slow one */
+
+static const char *notifier_name(uint32_t n)
+{
+	return n == SHMRING_NOTIFIER_FUTEX ? "futex" : n == SHMRING_NOTIFIER_PSEM ? "psem" : "sysvsem";
+}
+
+static shmring_t *make(const char *name, uint32_t notifier, unsigned role)
+{
+	struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 8, .capacity = 16,
+				 .notifier = notifier, .flags = SHMRING_CREATE_REPLACE};
+	shmring_t *r;
+	int rc = shmring_create(name, &o, role, &r);
+
+	if (rc < 0)
+		fail_msg("create %s (%s): %s", name, notifier_name(notifier), shmring_strerror(rc));
+	return r;
+}
+
+/* The child: receive on ping, answer on pong, rounds times. */
+static int echo(const char *ping, const char *pong, uint32_t mode)
+{
+	struct shmring_wait w = {.mode = mode};
+	shmring_t *in, *out;
+	uint64_t v;
+
+	if (shmring_open(ping, SHMRING_CONSUMER, &in) || shmring_open(pong, SHMRING_PRODUCER, &out))
+		return 10;
+	shmring_set_wait(in, &w);
+	shmring_set_wait(out, &w);
+	for (uint64_t i = 0; i < rounds; i++) {
+		int rc = shmring_recv(in, &v, shmring_deadline_in(WAIT_NS));
+
+		if (rc < 0) {
+			fprintf(stderr, "echo: recv %" PRIu64 ": %s\n", i, shmring_strerror(rc));
+			return 11;
+		}
+		if (v != i)
+			return 12;
+		rc = shmring_send(out, &v, shmring_deadline_in(WAIT_NS));
+		if (rc < 0)
+			return 13;
+	}
+	shmring_close(in);
+	shmring_close(out);
+	return 0;
+}
+
+static void pingpong(uint32_t notifier, uint32_t mode)
+{
+	char ping[96], pong[96];
+	struct shmring_wait w = {.mode = mode};
+	struct shmring_info in;
+	shmring_t *tx, *rx;
+	pid_t pid;
+	int st;
+
+	snprintf(ping, sizeof(ping), "%s", test_ring_name("ping"));
+	snprintf(pong, sizeof(pong), "%s", test_ring_name("pong"));
+	tx = make(ping, notifier, SHMRING_PRODUCER);
+	rx = make(pong, notifier, SHMRING_CONSUMER);
+	shmring_set_wait(tx, &w);
+	shmring_set_wait(rx, &w);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(echo(ping, pong, mode));
+	for (uint64_t i = 0; i < rounds; i++) {
+		uint64_t v = i;
+		int rc = shmring_send(tx, &v, shmring_deadline_in(WAIT_NS));
+
+		if (rc == 0)
+			rc = shmring_recv(rx, &v, shmring_deadline_in(WAIT_NS));
+		if (rc < 0 || v != i) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			fail_msg("%s/%u: round %" PRIu64 ": %s (a lost wake-up times out)",
+				 notifier_name(notifier), mode, i, rc < 0 ? shmring_strerror(rc) : "wrong value");
+		}
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(shmring_info(rx, &in), 0);
+	assert_int_equal(in.notifier, notifier);
+	if (mode == SHMRING_WAIT_PARK)
+		/* Every round trip parks the parent on pong unless the answer
+		 * beat it there; most do park. */
+		assert_true(in.empty_waits >= rounds / 4);
+	printf("%-8s mode %u: %" PRIu64 " round trips, %" PRIu64 " parks on pong\n",
+	       notifier_name(notifier), mode, rounds, in.empty_waits);
+	shmring_close(tx);
+	shmring_close(rx);
+	assert_int_equal(shmring_unlink(ping), 0);
+	assert_int_equal(shmring_unlink(pong), 0);
+}
+
+static void each_mode(uint32_t notifier)
+{
+	static const uint32_t modes[] = {SHMRING_WAIT_PARK, SHMRING_WAIT_ADAPTIVE,
+					 SHMRING_WAIT_YIELD, SHMRING_WAIT_SPIN};
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (!parking_only || modes[i] == SHMRING_WAIT_PARK || modes[i] == SHMRING_WAIT_ADAPTIVE)
+			pingpong(notifier, modes[i]);
+}
+
+static void test_futex(void **state)
+{
+	(void)state;
+	each_mode(SHMRING_NOTIFIER_FUTEX);
+}
+
+static void test_psem(void **state)
+{
+	(void)state;
+	each_mode(SHMRING_NOTIFIER_PSEM);
+}
+
+static void test_sysvsem(void **state)
+{
+	(void)state;
+	each_mode(SHMRING_NOTIFIER_SYSVSEM);
+}
+
+/* The set a ring's header names, and whether it exists. */
+static int semid_of(shmring_t *r)
+{
+	return ((struct shmring_hdr *)shmring__map_base(r->map))->semid;
+}
+
+static void test_lifecycle(void **state)
+{
+	const char *name = test_ring_name("life");
+	struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 8, .capacity = 16,
+				 .notifier = SHMRING_NOTIFIER_SYSVSEM};
+	struct shmring_opts other = o;
+	shmring_t *r, *r2;
+	int id;
+
+	(void)state;
+	assert_int_equal(shmring_create(name, &o, SHMRING_OBSERVER, &r), 0);
+	id = semid_of(r);
+	assert_true(id >= 0);
+	assert_true(semctl(id, 0, GETVAL) >= 0);
+	/* Open-or-create insists on the notifier too. */
+	other.notifier = SHMRING_NOTIFIER_PSEM;
+	other.flags = SHMRING_CREATE_OPEN_EXISTING;
+	assert_int_equal(shmring_create(name, &other, SHMRING_OBSERVER, &r2), -SHMRING_EMISMATCH);
+	other.notifier = SHMRING_NOTIFIER_SYSVSEM;
+	assert_int_equal(shmring_create(name, &other, SHMRING_OBSERVER, &r2), 0);
+	shmring_close(r2);
+	shmring_close(r);
+	/* Unlink takes the set with it. */
+	assert_int_equal(shmring_unlink(name), 0);
+	assert_int_equal(semctl(id, 0, GETVAL), -1);
+	/* Nothing named would remove a set made for memfd: or anon:. */
+	assert_int_equal(shmring_create("memfd:", &o, SHMRING_OBSERVER, &r), -EOPNOTSUPP);
+	assert_int_equal(shmring_create("anon:", &o, SHMRING_OBSERVER, &r), -EOPNOTSUPP);
+	o.notifier = 3;
+	assert_int_equal(shmring_create(name, &o, SHMRING_OBSERVER, &r), -EINVAL);
+}
+
+/* A header rewritten to name a set that is not the ring's is refused. */
+static void test_forged_set(void **state)
+{
+	const char *name = test_ring_name("forged");
+	struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 8, .capacity = 16,
+				 .notifier = SHMRING_NOTIFIER_SYSVSEM};
+	struct shmring_hdr *h;
+	shmring_t *r, *r2;
+	int own, stranger = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+	int fd;
+
+	(void)state;
+	assert_true(stranger >= 0);
+	assert_int_equal(shmring_create(name, &o, SHMRING_OBSERVER, &r), 0);
+	own = semid_of(r);
+	shmring_close(r);
+	/* Through a raw mapping of our own: the header now names the stranger. */
+	fd = shm_open(name, O_RDWR, 0);
+	assert_true(fd >= 0);
+	h = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(h != MAP_FAILED);
+	close(fd);
+	h->semid = stranger;
+	h->check = shmring__hdr_checksum(h);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &r2), -SHMRING_EGEOMETRY);
+	/* ... or a set that is gone. */
+	semctl(stranger, 0, IPC_RMID);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &r2), -EIDRM);
+	h->semid = own;
+	h->check = shmring__hdr_checksum(h);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &r2), 0);
+	shmring_close(r2);
+	munmap(h, 4096);
+	assert_int_equal(shmring_unlink(name), 0);
+	assert_int_equal(semctl(own, 0, GETVAL), -1);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_futex, test_teardown_names),
+		cmocka_unit_test_teardown(test_psem, test_teardown_names),
+		cmocka_unit_test_teardown(test_sysvsem, test_teardown_names),
+		cmocka_unit_test_teardown(test_lifecycle, test_teardown_names),
+		cmocka_unit_test_teardown(test_forged_set, test_teardown_names),
+	};
+
+	if (argc > 1) {
+		rounds = strtoull(argv[1], NULL, 10);
+		parking_only = true;
+	}
+	rounds /= TEST_MSG_DIVISOR;
+	alarm(rounds > 100000 ? 3000 : 600);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
