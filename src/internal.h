@@ -218,6 +218,8 @@ struct shmring {
 	struct shmring_map *map;
 	void *base;
 	pid_t pid;              /* the process the handle belongs to */
+	int bell_signo;         /* doorbell registered with this signal (0: none) */
+	int bell_token;
 	uint32_t flush_mode;    /* enum shmring_flush_mode */
 	uint32_t flush_every;   /* SHMRING_FLUSH_EVERY: messages per msync ... */
 	uint64_t flush_count;   /* ... and how many moved since the last */
@@ -252,6 +254,26 @@ struct shmring {
 
 /* Shared by the ring files (ring.c, ring_fixed.c, ring_msg.c, peers.c). */
 void shmring__fast_update(shmring_t *r);
+
+/* --- Doorbell (src/doorbell.c) ------------------------------------------ */
+
+/* Signal the armed doorbells among the entries in mask. */
+void shmring__bells_ring(shmring_t *r, uint64_t mask);
+
+/* Take entry idx's doorbell off (unregister, close, reap). */
+void shmring__bell_clear(void *base, uint32_t idx);
+
+/*
+ * After the notify of a publication: ring registered doorbells. Relaxed: the
+ * notify's full fence (F-notify) orders this load after the publication.
+ */
+static inline void shmring__bells(shmring_t *r)
+{
+	uint64_t mask = shmring__load_relaxed(&r->ctl->bells);
+
+	if (SHMRING_UNLIKELY(mask != 0))
+		shmring__bells_ring(r, mask);
+}
 
 /* n messages moved by this handle: msync when its flush policy says so. */
 void shmring__flush_moved(shmring_t *r, uint64_t n);

@@ -331,6 +331,7 @@ static bool reap(void *base, struct shmring_part *p, uint64_t owner)
 	if (!atomic_compare_exchange_strong_explicit(&p->owner, &owner, owner | SHMRING_OWNER_REAPED,
 						     memory_order_acq_rel, memory_order_relaxed))
 		return false;
+	shmring__bell_clear(base, (uint32_t)(p - shmring__parts(base)));
 	if (role & SHMRING_PRODUCER)
 		presence_sub(base, SHMRING_PRODUCER);
 	if (role & SHMRING_CONSUMER)
@@ -403,6 +404,7 @@ static bool take(struct shmring_part *p, uint64_t cur, uint64_t mine, uint64_t p
 	shmring__store_relaxed(&p->pidns, pidns);
 	shmring__store_relaxed(&p->uid, (uint32_t)geteuid());
 	shmring__store_relaxed(&p->parked, 0);
+	shmring__store_relaxed(&p->bell, 0);
 	shmring__store_relaxed(&p->claim_end, shmring__load_relaxed(&p->claim_pos));
 	return true;
 }
@@ -484,6 +486,7 @@ void shmring__part_release(void *base, uint32_t idx, uint32_t role, bool present
 
 	if (SHMRING_PART_PID(cur) != (uint32_t)getpid())
 		return; /* reaped and taken over: only a forged table does that */
+	shmring__bell_clear(base, idx);
 	/* Relaxed: the entry becomes free only with the CAS below. */
 	shmring__store_relaxed(&p->claim_end, shmring__load_relaxed(&p->claim_pos));
 	shmring__store_relaxed(&p->start_time, 0);

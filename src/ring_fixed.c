@@ -22,8 +22,10 @@ static inline unsigned send_n(shmring_t *r, const void *msgs, unsigned n, bool a
 {
 	unsigned k = shmring__spsc_send(&r->tx, msgs, n, all);
 
-	if (k)
+	if (k) {
 		shmring__ec_notify(&r->not_empty, &r->tx.prod->wakes);
+	shmring__bells(r);
+	}
 	return k;
 }
 
@@ -43,6 +45,7 @@ static unsigned send_multi(shmring_t *r, const void *msgs, unsigned n, bool all)
 
 	if (k) {
 		shmring__ec_notify(&r->not_empty, &r->mtx.prod->wakes);
+		shmring__bells(r);
 		if (SHMRING_UNLIKELY(r->stall_since))
 			shmring__stall_end(r);
 	}
@@ -385,6 +388,7 @@ int shmring_commit_burst(shmring_t *r, unsigned n)
 		rc = r->ops.commit(&r->mtx, n);
 		if (rc == 0 || rc == -SHMRING_EDROPPED) {
 			shmring__ec_notify(&r->not_empty, &r->mtx.prod->wakes);
+			shmring__bells(r);
 			shmring__moved(r, n);
 		}
 		return rc;
@@ -395,6 +399,7 @@ int shmring_commit_burst(shmring_t *r, unsigned n)
 	r->spsc_tx_held = 0;
 	shmring__fast_update(r);
 	shmring__ec_notify(&r->not_empty, &r->tx.prod->wakes);
+	shmring__bells(r);
 	shmring__moved(r, n);
 	return 0;
 }

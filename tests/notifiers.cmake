@@ -7,3 +7,7 @@ add_test(NAME test_notifiers_long COMMAND test_notifiers 1000000)
 set_tests_properties(test_notifiers_long PROPERTIES LABELS stress TIMEOUT 3000
                      SKIP_RETURN_CODE 77
                      ENVIRONMENT "SHMRING_BUILD_DIR=${PROJECT_BINARY_DIR};SHMRING_TEST_PREFIX=shmt")
+
+# The signal doorbell: an epoll loop (signalfd) fed by 4 producer processes,
+# sigtimedwait, a killed registrant, another user's process, misuse.
+shmring_test(test_doorbell SOURCES test_doorbell.c LABELS fast TIMEOUT 300)

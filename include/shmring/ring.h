@@ -355,6 +355,50 @@ SHMRING_API int shmring_set_flush(shmring_t *r, uint32_t mode, uint32_t every);
 /* msync the ring now: 0 or -errno. Thread-safe. */
 SHMRING_API int shmring_flush(shmring_t *r);
 
+/* --- Doorbell: a real-time signal when messages arrive ------------------ */
+
+/*
+ * For consumers that wait in their own event loop (signalfd + epoll) or on
+ * sigtimedwait() rather than in shmring's calls. A consumer handle
+ * registers a real-time signal number (SIGRTMIN..SIGRTMAX; shmring uses no
+ * signal of its own) and a token; the signal must already be blocked in the
+ * calling thread (and should be in every thread of the process: a real-time
+ * signal nobody blocks ends the process), or -EINVAL. Only a process of the
+ * ring's owner user may register (-EPERM), and only in one of the first 64
+ * participant entries (-EUSERS).
+ *
+ * The consumer arms the doorbell before it sleeps: shmring_doorbell_arm()
+ * returns 1 when there is something to read already (messages, or
+ * end-of-stream to be reported by the next receive), 0 when it is armed and
+ * the loop may sleep. A producer that publishes a message after that sends
+ * the registered signal once, carrying the token in si_value.sival_int
+ * (SI_QUEUE), and disarms it; more messages send nothing more until the
+ * consumer arms again, so the signal rate is bounded by the consumer's
+ * drains. A signal may come with nothing left to read (a message consumed
+ * before it arrived): read until -EAGAIN, then arm.
+ *
+ * Who is signalled: only a registered consumer that is alive (its pid, start
+ * time and pid namespace, and its mapping of this ring, are checked, as for
+ * recovery), runs as the signalling process's effective user, through its
+ * pidfd, so a recycled pid is never signalled (without pidfds, sigqueue()
+ * after a fresh check of the start time). A dead registrant is reaped and
+ * taken off; a forged entry signals nobody.
+ *
+ * shmring_doorbell_wait() arms and waits with sigtimedwait() for the
+ * registered signal until there is something to read (0) or the deadline
+ * (-ETIMEDOUT); each sleep lasts at most the recovery deadline. It takes any
+ * pending instance of that signal number, so give each ring its own signal
+ * number in a process, or use a signalfd and dispatch on the token.
+ *
+ * None of these is async-signal-safe; they are for synchronous signal
+ * handling (signalfd, sigtimedwait), not for signal handlers. Not
+ * thread-safe on one handle. close() unregisters.
+ */
+SHMRING_API int shmring_doorbell_register(shmring_t *r, int signo, int token);
+SHMRING_API int shmring_doorbell_unregister(shmring_t *r);
+SHMRING_API int shmring_doorbell_arm(shmring_t *r);
+SHMRING_API int shmring_doorbell_wait(shmring_t *r, uint64_t deadline);
+
 /* --- Fixed-slot send and receive (SPSC, MPSC, SPMC, MPMC) -------------- */
 
 /*
