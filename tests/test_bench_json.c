@@ -25,7 +25,8 @@ static const char *const keys[] = {
 	"msgs_per_s", "mb_per_s", "cpu_ns_per_msg", "floor_ns", "floor_before_ns",
 	"floor_after_ns", "floor_plain_ns", "floor_plain_before_ns", "floor_plain_after_ns",
 	"x_floor", "x_floor_plain", "x_pipe", "placement", "floor_moved", "retried",
-	"cpu_client", "cpu_server", "hist_precision",
+	"cpu_client", "cpu_server", "hist_precision", "machine_cpu", "machine_kernel",
+	"machine_compiler", "machine_commit",
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -326,7 +327,7 @@ static const char *const scale_keys[] = {
 	"cpu_ns_per_msg", "min_share", "x_one_producer", "x_best_peer", "best_peer", "floor_ns",
 	"floor_before_ns", "floor_after_ns", "floor_plain_ns", "floor_plain_before_ns",
 	"floor_plain_after_ns", "placement", "floor_moved", "retried", "pinning", "cpu_a",
-	"cpu_b",
+	"cpu_b", "machine_cpu", "machine_kernel", "machine_compiler", "machine_commit",
 };
 #define NSCALE_KEYS (sizeof(scale_keys) / sizeof(scale_keys[0]))
 

@@ -91,6 +91,14 @@ struct shmring_bench_mech {
 	int (*flush)(struct shmring_bench_chan *c);
 };
 
+/*
+ * Capacity of a shmring ring of size-byte messages, for both kinds of run
+ * (mech_ring.c): fixed kinds 4096 slots, as in the published figures, but
+ * at most ~8 MiB a ring; the message ring bytes for 4096 records of this
+ * size, within the same bound, and always room for two of the largest.
+ */
+uint64_t shmring_bench_ring_capacity(uint32_t kind, unsigned size);
+
 /* The floor as a mechanism (floor.c), also used for the brackets. */
 extern const struct shmring_bench_mech shmring_bench_mech_floor;
 
@@ -107,6 +115,24 @@ enum shmring_bench_status {
 
 struct shmring_bench_hist;
 
+/*
+ * The floors measured around one figure, ns: p50 of the `floor` mechanism
+ * timed by the same harness (floor_*), and the bare loop with no per-sample
+ * timing (plain_*). Ratios are against the timed one: both sides of the
+ * ratio then carry the same timing cost. Shared by both kinds of run.
+ */
+struct shmring_bench_bracket {
+	double floor_before, floor_after;
+	double plain_before, plain_after;
+	bool moved;                   /* the bracketing floors differ > 1.5x */
+	bool retried;                 /* measured once more after a move */
+};
+
+/* The floors of the moment, carried from one figure to the next. */
+struct shmring_bench_floor_now {
+	double timed, plain;
+};
+
 struct shmring_bench_result {
 	const struct shmring_bench_mech *mech;
 	unsigned mode;
@@ -122,14 +148,7 @@ struct shmring_bench_result {
 	double msgs_per_s, mb_per_s;
 	/* both */
 	double cpu_ns_per_msg;        /* both processes; per round trip for RTT */
-	/* The bracketing floors, ns: p50 of the `floor` mechanism timed by the
-	 * same harness (timed), and the bare loop with no per-sample timing
-	 * (plain). x_floor is against the timed one: both sides of the ratio
-	 * then carry the same timing cost. */
-	double floor_before, floor_after;
-	double plain_before, plain_after;
-	bool moved;                   /* the bracketing floors differ > 1.5x */
-	bool retried;
+	struct shmring_bench_bracket br; /* the floors around the figure */
 	double x_pipe;                /* vs the pipe, same mode and size; 0 = none */
 };
 
@@ -138,11 +157,19 @@ struct shmring_bench_result {
 /* Below this floor round trip the two vCPUs are "near" each other. */
 #define SHMRING_BENCH_NEAR_NS 200.0
 
-double shmring_bench_result_floor(const struct shmring_bench_result *r);
-double shmring_bench_result_plain_floor(const struct shmring_bench_result *r);
+/* The timed and bare floors around a figure (mean of before and after, or
+ * the one measured), 0 when none; "near", "far", "moved" or "unknown". */
+double shmring_bench_bracket_floor(const struct shmring_bench_bracket *b);
+double shmring_bench_bracket_plain(const struct shmring_bench_bracket *b);
+const char *shmring_bench_bracket_placement(const struct shmring_bench_bracket *b);
+/* After a figure measured with *now as the floors before it: measure the
+ * floors after it into *b and *now, and whether they moved. 0 or -errno. */
+int shmring_bench_bracket_close(const struct shmring_bench_cfg *cfg,
+				struct shmring_bench_floor_now *now,
+				struct shmring_bench_bracket *b);
+
 double shmring_bench_result_x_floor(const struct shmring_bench_result *r);
 double shmring_bench_result_x_plain(const struct shmring_bench_result *r);
-const char *shmring_bench_result_placement(const struct shmring_bench_result *r);
 void shmring_bench_result_free(struct shmring_bench_result *r);
 
 /*
@@ -176,7 +203,7 @@ int shmring_bench_run_all(const struct shmring_bench_cfg *cfg,
 			  struct shmring_bench_run *run);
 void shmring_bench_run_free(struct shmring_bench_run *run);
 
-/* Reports (report.c, plot.c). */
+/* Reports (report.c, plot.c). Every report names the machine it ran on. */
 void shmring_bench_report_table(FILE *f, const struct shmring_bench_cfg *cfg,
 				const struct shmring_bench_run *run);
 void shmring_bench_report_json(FILE *f, const struct shmring_bench_cfg *cfg,
@@ -188,17 +215,82 @@ void shmring_bench_report_csv(FILE *f, const struct shmring_bench_cfg *cfg,
 int shmring_bench_plot(const char *dir, const struct shmring_bench_cfg *cfg,
 		       const struct shmring_bench_run *run);
 
-/* Shared by the reports of both modes (report.c, plot.c). */
+/* ------------------------------------ shared by the reports of both modes */
+
 void shmring_bench_fmt_ns(char *b, size_t n, double ns);
 void shmring_bench_fmt_size(char *b, size_t n, unsigned size);
 void shmring_bench_fmt_count(char *b, size_t n, double v);
 void shmring_bench_fmt_ratio(char *b, size_t n, double x); /* "-" for x <= 0 */
+const char *shmring_bench_status_name(int status); /* "ok", "skipped", "failed" */
+/* A JSON string, quoted and escaped (also used by other commands). */
 void shmring_bench_json_str(FILE *f, const char *s);
-void shmring_bench_csv_str(FILE *f, const char *s);
-bool shmring_bench_in_path(const char *prog);
-/* The terminal lines of a gnuplot script writing STEM.png (or .svg). */
-void shmring_bench_plot_terminal(FILE *g, const char *stem);
-/* Run gnuplot on script inside dir: 0, or -errno / -EIO. */
-int shmring_bench_gnuplot(const char *dir, const char *script);
+
+/* The machine a run is on: CPU model (/proc/cpuinfo), kernel (uname),
+ * compiler (__VERSION__) and the commit the tool was built from ("" when
+ * the build did not know it). Read once. */
+struct shmring_bench_machine {
+	char cpu[128], kernel[200], compiler[128], commit[48];
+};
+const struct shmring_bench_machine *shmring_bench_machine(void);
+/* The "machine: ..." line of a table's header. */
+void shmring_bench_machine_line(FILE *f);
+
+/*
+ * One value of a JSON object or CSV row. Every row of a report has every
+ * field, in the same order; an invalid one is null in JSON and empty in CSV,
+ * as is a number that is not finite.
+ */
+enum shmring_bench_field_kind { SHMRING_BENCH_F_STR, SHMRING_BENCH_F_NUM,
+				SHMRING_BENCH_F_INT, SHMRING_BENCH_F_BOOL };
+struct shmring_bench_field {
+	const char *key;
+	enum shmring_bench_field_kind kind;
+	const char *s; /* SHMRING_BENCH_F_STR */
+	double v;
+	bool valid;
+};
+#define SHMRING_BENCH_MAX_FIELDS 48
+
+/* Appends fields to an array, counting them. */
+struct shmring_bench_row {
+	struct shmring_bench_field f[SHMRING_BENCH_MAX_FIELDS];
+	unsigned n;
+};
+void shmring_bench_row_str(struct shmring_bench_row *w, const char *key, const char *s);
+void shmring_bench_row_num(struct shmring_bench_row *w, const char *key, double v, bool valid);
+void shmring_bench_row_int(struct shmring_bench_row *w, const char *key, double v, bool valid);
+void shmring_bench_row_bool(struct shmring_bench_row *w, const char *key, bool v, bool valid);
+/* The floors of a figure: floor_ns, floor_before_ns, ..., floor_plain_after_ns. */
+void shmring_bench_row_floors(struct shmring_bench_row *w, const struct shmring_bench_bracket *b,
+			      bool ok);
+/* placement, floor_moved, retried. */
+void shmring_bench_row_placement(struct shmring_bench_row *w,
+				 const struct shmring_bench_bracket *b, bool ok);
+/* machine_cpu, machine_kernel, machine_compiler, machine_commit. */
+void shmring_bench_row_machine(struct shmring_bench_row *w);
+
+/* The fields of row i of a report (i == SIZE_MAX: any row, for the CSV
+ * header), from the report's own state. */
+typedef void shmring_bench_row_fn(const void *ctx, size_t i, struct shmring_bench_row *w);
+enum shmring_bench_format { SHMRING_BENCH_JSON, SHMRING_BENCH_CSV };
+/* A JSON array of nrows flat objects, or a CSV header and nrows lines. */
+void shmring_bench_write_rows(FILE *f, enum shmring_bench_format fmt, shmring_bench_row_fn *fn,
+			      const void *ctx, size_t nrows);
+
+/* --plot: the data and gnuplot scripts of a report, then the pictures. */
+struct shmring_bench_plot {
+	const char *dir;
+	FILE *list;       /* the scripts written, one a line */
+};
+/* Make dir and start the list; 0 or -errno (said on stderr). */
+int shmring_bench_plot_begin(struct shmring_bench_plot *p, const char *dir);
+/* STEM.dat and STEM.gp in the directory, the script's terminal lines
+ * written and its name listed; 0 or -errno. */
+int shmring_bench_plot_open(struct shmring_bench_plot *p, const char *stem, FILE **dat,
+			    FILE **gp);
+/* rc: the first error of writing (said here). Then run gnuplot on every
+ * script: 0 when pictures were made, -ENOENT when gnuplot is missing (the
+ * data and scripts stay), other -errno. Says what it did on stderr. */
+int shmring_bench_plot_end(struct shmring_bench_plot *p, int rc);
 
 #endif /* SHMRING_BENCH_BENCH_H */

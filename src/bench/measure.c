@@ -476,15 +476,7 @@ int shmring_bench_measure(const struct shmring_bench_cfg *cfg, const struct shmr
 	for (int i = 0; i < 4; i++)
 		c.fd[i] = -1;
 	rc = m->setup(&c, res->why, sizeof(res->why));
-	if (rc > 0) {
-		res->status = SHMRING_BENCH_SKIPPED;
-		rc = 0;
-		goto unmap;
-	}
-	if (rc < 0) {
-		if (!res->why[0])
-			say(res->why, sizeof(res->why), "setup: %s", strerror(-rc));
-		res->status = SHMRING_BENCH_FAILED;
+	if (shmring_bench_setup_stopped(rc, &res->status, res->why, sizeof(res->why))) {
 		rc = 0;
 		goto unmap;
 	}

@@ -5,12 +5,14 @@
  * shared memory through rte_ring_get_memsize_elem + rte_ring_init, without
  * the EAL) and Concurrency Kit's ck_ring (SPSC, holding message values, not
  * pointers, so that it works across address spaces). Both busy-poll, as they
- * offer no blocking form.
+ * offer no blocking form. The drivers below the mechanisms (peers.h) serve
+ * the scaling transports too.
  */
 #include "bench.h"
 
 #if defined(SHMRING_HAVE_DPDK_RING) || defined(SHMRING_HAVE_CK)
 
+#include <assert.h>
 #include <errno.h>
 #include <stdalign.h>
 #include <stdio.h>
@@ -18,10 +20,10 @@
 #include <string.h>
 
 #include "pair.h"
+#include "peers.h"
 #include "timing.h"
 
-/* Same depth rule as shmring's rings, so that the comparison is fair. */
-static unsigned peer_capacity(unsigned size)
+unsigned shmring_bench_peer_capacity(unsigned size)
 {
 	unsigned cap = 4096;
 
@@ -30,9 +32,17 @@ static unsigned peer_capacity(unsigned size)
 	return cap;
 }
 
-static size_t round_up(size_t v, size_t a)
+void *shmring_bench_peer_ring(void *shm, size_t len, unsigned n, unsigned i)
 {
-	return (v + a - 1) / a * a;
+	return (char *)shm + (size_t)i * (len / n);
+}
+
+/* n rings of one bytes each, page-aligned, in one shared mapping. */
+static int peer_map(size_t one, unsigned n, void **shm, size_t *len)
+{
+	*len = (size_t)n * ((one + 4095) / 4096 * 4096);
+	*shm = shmring_bench_shared_map(*len);
+	return *shm ? 0 : -ENOMEM;
 }
 
 static int peer_attach(struct shmring_bench_chan *c)
@@ -52,50 +62,61 @@ static void peer_teardown(struct shmring_bench_chan *c)
 	c->shm = NULL;
 }
 
-/* Base of direction d's ring: two equal halves of the mapping. */
+/* Direction d's ring: two equal halves of the mapping. */
 static void *peer_ring(const struct shmring_bench_chan *c, int d)
 {
-	return (char *)c->shm + (size_t)d * (c->shm_len / 2);
+	return shmring_bench_peer_ring(c->shm, c->shm_len, 2, (unsigned)d);
 }
+
+/* Spin with a pause until done() says the message went through. */
+#define PEER_SPIN(done)                                                          \
+	do {                                                                     \
+		while (!(done)) {                                                \
+			if (shmring_bench_expired)                               \
+				return -ETIMEDOUT;                               \
+			shmring_bench_relax();                                   \
+		}                                                                \
+		return 0;                                                        \
+	} while (0)
 #endif
 
 /* ------------------------------------------------------------- rte_ring */
 
 #ifdef SHMRING_HAVE_DPDK_RING
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpedantic"
-#pragma GCC diagnostic ignored "-Wcast-align"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wundef"
-#pragma GCC diagnostic ignored "-Wstrict-prototypes"
-#include <rte_ring.h>
-#include <rte_ring_elem.h>
-#pragma GCC diagnostic pop
 
-static int dpdk_setup(struct shmring_bench_chan *c, char *why, size_t wl)
+int shmring_bench_rte_map(unsigned size, unsigned n, unsigned flags, void **shm, size_t *len,
+			  char *why, size_t wl)
 {
-	unsigned cap = peer_capacity(c->size);
-	ssize_t one = rte_ring_get_memsize_elem(c->size, cap);
+	unsigned cap = shmring_bench_peer_capacity(size);
+	ssize_t one = rte_ring_get_memsize_elem(size, cap);
 
 	if (one < 0) {
-		snprintf(why, wl, "rte_ring_get_memsize_elem(%u, %u): %s", c->size, cap,
+		snprintf(why, wl, "rte_ring_get_memsize_elem(%u, %u): %s", size, cap,
 			 strerror((int)-one));
 		return 1;
 	}
-	c->shm_len = 2 * round_up((size_t)one, 4096);
-	c->shm = shmring_bench_shared_map(c->shm_len);
-	if (!c->shm)
+	if (peer_map((size_t)one, n, shm, len) != 0)
 		return -ENOMEM;
-	for (int d = 0; d < 2; d++) {
-		int rc = rte_ring_init(peer_ring(c, d), d ? "shmring-bench-1" : "shmring-bench-0",
-				       cap, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	for (unsigned i = 0; i < n; i++) {
+		char name[32];
+		int rc;
+
+		snprintf(name, sizeof(name), "shmring-bench-%u", i);
+		rc = rte_ring_init(shmring_bench_peer_ring(*shm, *len, n, i), name, cap, flags);
 		if (rc) {
 			snprintf(why, wl, "rte_ring_init: %s", strerror(-rc));
-			peer_teardown(c);
+			shmring_bench_shared_unmap(*shm, *len);
+			*shm = NULL;
 			return rc;
 		}
 	}
 	return 0;
+}
+
+static int dpdk_setup(struct shmring_bench_chan *c, char *why, size_t wl)
+{
+	return shmring_bench_rte_map(c->size, 2, RING_F_SP_ENQ | RING_F_SC_DEQ, &c->shm,
+				     &c->shm_len, why, wl);
 }
 
 static int dpdk_send(struct shmring_bench_chan *c, const void *msg)
@@ -104,24 +125,14 @@ static int dpdk_send(struct shmring_bench_chan *c, const void *msg)
 
 	/* The element API copies esize bytes by value; the cast only drops
 	 * const from an API that never writes through it. */
-	while (rte_ring_sp_enqueue_elem(r, (void *)(uintptr_t)msg, c->size) != 0) {
-		if (shmring_bench_expired)
-			return -ETIMEDOUT;
-		shmring_bench_relax();
-	}
-	return 0;
+	PEER_SPIN(rte_ring_sp_enqueue_elem(r, (void *)(uintptr_t)msg, c->size) == 0);
 }
 
 static int dpdk_recv(struct shmring_bench_chan *c, void *msg)
 {
 	struct rte_ring *r = peer_ring(c, 1 - c->side);
 
-	while (rte_ring_sc_dequeue_elem(r, msg, c->size) != 0) {
-		if (shmring_bench_expired)
-			return -ETIMEDOUT;
-		shmring_bench_relax();
-	}
-	return 0;
+	PEER_SPIN(rte_ring_sc_dequeue_elem(r, msg, c->size) == 0);
 }
 
 /* Batching: bursts of up to DPDK_BATCH, held back by send and handed out
@@ -258,84 +269,70 @@ CK_RING_PROTOTYPE(m1k, ck_msg1k)
 CK_RING_PROTOTYPE(m64k, ck_msg64k)
 #pragma GCC diagnostic pop
 
-/* Each half: the ring's control block, then its element buffer. */
+/* Each ring: its control block, then its element buffer. */
 #define CK_CTL 256u
+static_assert(sizeof(struct ck_ring) <= CK_CTL, "ck_ring's control block outgrew its space");
 
-static int ck_setup(struct shmring_bench_chan *c, char *why, size_t wl)
+int shmring_bench_ck_map(unsigned size, unsigned n, void **shm, size_t *len, char *why,
+			 size_t wl)
 {
-	unsigned cap = peer_capacity(c->size);
+	unsigned cap = shmring_bench_peer_capacity(size);
 
-	if (c->size != 8 && c->size != 64 && c->size != 1024 && c->size != 65536) {
+	if (size != 8 && size != 64 && size != 1024 && size != 65536) {
 		snprintf(why, wl, "element types are compiled for 8, 64, 1024 and 65536 B");
 		return 1;
 	}
-	c->shm_len = 2 * round_up(CK_CTL + (size_t)cap * c->size, 4096);
-	c->shm = shmring_bench_shared_map(c->shm_len);
-	if (!c->shm)
+	if (peer_map(CK_CTL + (size_t)cap * size, n, shm, len) != 0)
 		return -ENOMEM;
-	for (int d = 0; d < 2; d++)
-		ck_ring_init(peer_ring(c, d), cap);
+	for (unsigned i = 0; i < n; i++)
+		ck_ring_init(shmring_bench_peer_ring(*shm, *len, n, i), cap);
 	return 0;
 }
 
-static bool ck_put(struct shmring_bench_chan *c, void *base, const void *msg)
+/* One call of the typed API: ck_ring_OP_MODE_TYPE(ring, buffer, msg). */
+#define CK_CALL(op, mode, type, r, buf, m)                                       \
+	((mode) == SHMRING_BENCH_CK_SPSC   ? ck_ring_##op##_spsc_##type(r, buf, m) \
+	 : (mode) == SHMRING_BENCH_CK_MPSC ? ck_ring_##op##_mpsc_##type(r, buf, m) \
+					   : ck_ring_##op##_mpmc_##type(r, buf, m))
+#define CK_SIZED(op, size, mode, r, buf, m)                                      \
+	((size) == 8	   ? CK_CALL(op, mode, m8, r, buf, m)                         \
+	 : (size) == 64	   ? CK_CALL(op, mode, m64, r, buf, m)                        \
+	 : (size) == 1024 ? CK_CALL(op, mode, m1k, r, buf, m)                        \
+			  : CK_CALL(op, mode, m64k, r, buf, m))
+
+bool shmring_bench_ck_put(void *base, unsigned size, enum shmring_bench_ck_mode mode,
+			  const void *msg)
 {
 	struct ck_ring *r = base;
 	void *buf = (char *)base + CK_CTL;
 	/* The typed API takes non-const entries but only reads them. */
 	void *m = (void *)(uintptr_t)msg;
 
-	switch (c->size) {
-	case 8:
-		return ck_ring_enqueue_spsc_m8(r, buf, m);
-	case 64:
-		return ck_ring_enqueue_spsc_m64(r, buf, m);
-	case 1024:
-		return ck_ring_enqueue_spsc_m1k(r, buf, m);
-	default:
-		return ck_ring_enqueue_spsc_m64k(r, buf, m);
-	}
+	return CK_SIZED(enqueue, size, mode, r, buf, m);
 }
 
-static bool ck_get(struct shmring_bench_chan *c, void *base, void *msg)
+bool shmring_bench_ck_get(void *base, unsigned size, enum shmring_bench_ck_mode mode, void *msg)
 {
 	struct ck_ring *r = base;
 	void *buf = (char *)base + CK_CTL;
 
-	switch (c->size) {
-	case 8:
-		return ck_ring_dequeue_spsc_m8(r, buf, msg);
-	case 64:
-		return ck_ring_dequeue_spsc_m64(r, buf, msg);
-	case 1024:
-		return ck_ring_dequeue_spsc_m1k(r, buf, msg);
-	default:
-		return ck_ring_dequeue_spsc_m64k(r, buf, msg);
-	}
+	return CK_SIZED(dequeue, size, mode, r, buf, msg);
+}
+
+static int ck_setup(struct shmring_bench_chan *c, char *why, size_t wl)
+{
+	return shmring_bench_ck_map(c->size, 2, &c->shm, &c->shm_len, why, wl);
 }
 
 static int ck_send(struct shmring_bench_chan *c, const void *msg)
 {
-	void *base = peer_ring(c, c->side);
-
-	while (!ck_put(c, base, msg)) {
-		if (shmring_bench_expired)
-			return -ETIMEDOUT;
-		shmring_bench_relax();
-	}
-	return 0;
+	PEER_SPIN(shmring_bench_ck_put(peer_ring(c, c->side), c->size, SHMRING_BENCH_CK_SPSC, msg));
 }
 
 static int ck_recv(struct shmring_bench_chan *c, void *msg)
 {
-	void *base = peer_ring(c, 1 - c->side);
-
-	while (!ck_get(c, base, msg)) {
-		if (shmring_bench_expired)
-			return -ETIMEDOUT;
-		shmring_bench_relax();
-	}
-	return 0;
+	PEER_SPIN(
+		shmring_bench_ck_get(peer_ring(c, 1 - c->side), c->size, SHMRING_BENCH_CK_SPSC, msg));
 }
 
 const struct shmring_bench_mech shmring_bench_mech_ck = {

@@ -45,10 +45,7 @@ struct ring_handles {
 	struct shmring_msgvec vec[RING_MAX_BATCH];
 };
 
-/* Fixed kinds: 4096 slots, as in the published figures, but at most ~8 MiB
- * a ring. Message ring: bytes for 4096 records of this size, within the same
- * bound, and always room for two of the largest. */
-static uint64_t ring_capacity(uint32_t kind, unsigned size)
+uint64_t shmring_bench_ring_capacity(uint32_t kind, unsigned size)
 {
 	uint64_t cap = 4096;
 
@@ -96,7 +93,7 @@ static int ring_setup(struct shmring_bench_chan *c, char *why, size_t wl)
 	memset(&o, 0, sizeof(o));
 	o.kind = a->kind;
 	o.slot_size = c->size;
-	o.capacity = ring_capacity(a->kind, c->size);
+	o.capacity = shmring_bench_ring_capacity(a->kind, c->size);
 	for (int d = 0; d < 2; d++) {
 		shmring_t *h = NULL;
 		int rc;

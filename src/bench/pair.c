@@ -170,3 +170,13 @@ void shmring_bench_obj_remove(int handle)
 	if (handle >= 0 && handle < MAX_OBJS && objs[handle].used)
 		remove_obj(&objs[handle]);
 }
+
+bool shmring_bench_setup_stopped(int rc, int *status, char *why, size_t wl)
+{
+	if (rc == 0)
+		return false;
+	*status = rc > 0 ? SHMRING_BENCH_SKIPPED : SHMRING_BENCH_FAILED;
+	if (rc < 0 && !why[0])
+		snprintf(why, wl, "setup: %s", strerror(-rc));
+	return true;
+}

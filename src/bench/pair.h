@@ -61,6 +61,11 @@ static inline bool shmring_bench_retry_eintr(void)
 	return !shmring_bench_expired;
 }
 
+/* After a mechanism's setup returned rc: false to go on; true when the
+ * figure stops there, *status SKIPPED (rc > 0, why given by setup) or
+ * FAILED (rc < 0, why filled in when setup left it empty). */
+bool shmring_bench_setup_stopped(int rc, int *status, char *why, size_t wl);
+
 /* Registry of named objects, removed on interruption. */
 enum shmring_bench_obj {
 	SHMRING_BENCH_OBJ_SHM,      /* shm_unlink(name); also shmring's posix rings */

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * src/bench/plot.c - `--plot DIR`: per message size, a latency CDF of every
- * mechanism on a log axis and a bar chart of one-way throughput, drawn by
- * gnuplot. The data and the gnuplot scripts are written in any case, so
- * that pictures can be made elsewhere when gnuplot is not installed here.
+ * src/bench/plot.c - `--plot DIR`: what both kinds of run share (the
+ * directory, each picture's data and script, running gnuplot on them), and
+ * the two-process run's pictures: per message size, a latency CDF of every
+ * mechanism on a log axis and a bar chart of one-way throughput. The data
+ * and the gnuplot scripts are written in any case, so that pictures can be
+ * made elsewhere when gnuplot is not installed here.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,7 +19,7 @@
 #include "hist.h"
 #include "timing.h"
 
-bool shmring_bench_in_path(const char *prog)
+static bool in_path(const char *prog)
 {
 	const char *path = getenv("PATH");
 	char buf[4096];
@@ -38,7 +40,7 @@ bool shmring_bench_in_path(const char *prog)
 }
 
 /* Choose a terminal gnuplot has: PNG (cairo or gd), else SVG. */
-void shmring_bench_plot_terminal(FILE *g, const char *stem)
+static void plot_terminal(FILE *g, const char *stem)
 {
 	fprintf(g,
 		"if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
@@ -51,6 +53,105 @@ void shmring_bench_plot_terminal(FILE *g, const char *stem)
 		stem, stem, stem);
 }
 
+static int gnuplot(const char *dir, const char *script)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (chdir(dir) != 0)
+			_exit(127);
+		execlp("gnuplot", "gnuplot", script, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+static int say_err(const char *dir, int rc)
+{
+	fprintf(stderr, "shmring bench: --plot %s: %s\n", dir, strerror(-rc));
+	return rc;
+}
+
+int shmring_bench_plot_begin(struct shmring_bench_plot *p, const char *dir)
+{
+	char path[4096];
+
+	p->dir = dir;
+	p->list = NULL;
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+		return say_err(dir, -errno);
+	snprintf(path, sizeof(path), "%s/plots.list", dir);
+	p->list = fopen(path, "w+");
+	if (!p->list)
+		return say_err(dir, -errno);
+	return 0;
+}
+
+int shmring_bench_plot_open(struct shmring_bench_plot *p, const char *stem, FILE **dat,
+			    FILE **gp)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s.dat", p->dir, stem);
+	*dat = fopen(path, "w");
+	if (!*dat)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/%s.gp", p->dir, stem);
+	*gp = fopen(path, "w");
+	if (!*gp) {
+		int rc = -errno;
+
+		fclose(*dat);
+		return rc;
+	}
+	plot_terminal(*gp, stem);
+	fprintf(p->list, "%s.gp\n", stem);
+	return 0;
+}
+
+int shmring_bench_plot_end(struct shmring_bench_plot *p, int rc)
+{
+	char path[4096], line[256];
+	unsigned made = 0, failed = 0;
+
+	if (rc) {
+		fclose(p->list);
+		return say_err(p->dir, rc);
+	}
+	if (!in_path("gnuplot")) {
+		fclose(p->list);
+		fprintf(stderr,
+			"shmring bench: gnuplot is not installed: no pictures. The data and "
+			"gnuplot scripts are in %s/ (run `gnuplot NAME.gp` there).\n",
+			p->dir);
+		return -ENOENT;
+	}
+	rewind(p->list);
+	while (fgets(line, sizeof(line), p->list)) {
+		line[strcspn(line, "\n")] = 0;
+		if (gnuplot(p->dir, line) == 0)
+			made++;
+		else
+			failed++;
+	}
+	fclose(p->list);
+	snprintf(path, sizeof(path), "%s/plots.list", p->dir);
+	remove(path);
+	fprintf(stderr, "shmring bench: %u picture(s) in %s/%s\n", made, p->dir,
+		failed ? " (gnuplot failed on some; scripts kept there)" : "");
+	return failed ? -EIO : 0;
+}
+
+/* ---------------------------------------------- the two-process pictures */
+
 static bool has_mode_size(const struct shmring_bench_run *run, unsigned mode, unsigned size)
 {
 	for (size_t i = 0; i < run->nres; i++)
@@ -60,25 +161,18 @@ static bool has_mode_size(const struct shmring_bench_run *run, unsigned mode, un
 	return false;
 }
 
-static int write_cdf(const char *dir, const struct shmring_bench_run *run, unsigned size,
-		     FILE *list)
+static int write_cdf(struct shmring_bench_plot *pl, const struct shmring_bench_run *run,
+		     unsigned size)
 {
-	char path[4096], stem[64];
+	char stem[64];
 	FILE *d, *g;
 	unsigned blocks = 0;
+	int rc;
 
 	snprintf(stem, sizeof(stem), "rtt_cdf_%uB", size);
-	snprintf(path, sizeof(path), "%s/%s.dat", dir, stem);
-	d = fopen(path, "w");
-	if (!d)
-		return -errno;
-	snprintf(path, sizeof(path), "%s/%s.gp", dir, stem);
-	g = fopen(path, "w");
-	if (!g) {
-		fclose(d);
-		return -errno;
-	}
-	shmring_bench_plot_terminal(g, stem);
+	rc = shmring_bench_plot_open(pl, stem, &d, &g);
+	if (rc)
+		return rc;
 	fprintf(g, "set title 'Round trip between two processes, %u B messages (%s)'\n"
 		   "set logscale x\nset format x '%%.0s%%c'\nset xlabel 'round trip (ns)'\n"
 		   "set ylabel 'fraction of round trips at most x'\nset yrange [0:1]\n"
@@ -112,27 +206,20 @@ static int write_cdf(const char *dir, const struct shmring_bench_run *run, unsig
 	fprintf(g, "\n");
 	fclose(d);
 	fclose(g);
-	fprintf(list, "%s.gp\n", stem);
 	return 0;
 }
 
-static int write_bars(const char *dir, const struct shmring_bench_run *run, unsigned size,
-		      FILE *list)
+static int write_bars(struct shmring_bench_plot *pl, const struct shmring_bench_run *run,
+		      unsigned size)
 {
-	char path[4096], stem[64];
+	char stem[64];
 	FILE *d, *g;
+	int rc;
 
 	snprintf(stem, sizeof(stem), "throughput_%uB", size);
-	snprintf(path, sizeof(path), "%s/%s.dat", dir, stem);
-	d = fopen(path, "w");
-	if (!d)
-		return -errno;
-	snprintf(path, sizeof(path), "%s/%s.gp", dir, stem);
-	g = fopen(path, "w");
-	if (!g) {
-		fclose(d);
-		return -errno;
-	}
+	rc = shmring_bench_plot_open(pl, stem, &d, &g);
+	if (rc)
+		return rc;
 	fprintf(d, "# mechanism msgs_per_s mb_per_s\n");
 	for (size_t i = 0; i < run->nres; i++) {
 		const struct shmring_bench_result *r = &run->res[i];
@@ -141,7 +228,6 @@ static int write_bars(const char *dir, const struct shmring_bench_run *run, unsi
 		    r->size == size)
 			fprintf(d, "\"%s\" %.1f %.3f\n", r->mech->name, r->msgs_per_s, r->mb_per_s);
 	}
-	shmring_bench_plot_terminal(g, stem);
 	fprintf(g, "set title 'One-way throughput between two processes, %u B messages'\n"
 		   "set logscale y\nset ylabel 'messages per second'\nset style fill solid 0.7\n"
 		   "set boxwidth 0.7\nset xtics rotate by -40\nset grid ytics\nunset key\n"
@@ -150,81 +236,22 @@ static int write_bars(const char *dir, const struct shmring_bench_run *run, unsi
 		size, stem);
 	fclose(d);
 	fclose(g);
-	fprintf(list, "%s.gp\n", stem);
 	return 0;
-}
-
-int shmring_bench_gnuplot(const char *dir, const char *script)
-{
-	int status;
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		if (chdir(dir) != 0)
-			_exit(127);
-		execlp("gnuplot", "gnuplot", script, (char *)NULL);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
 
 int shmring_bench_plot(const char *dir, const struct shmring_bench_cfg *cfg,
 		       const struct shmring_bench_run *run)
 {
-	char path[4096], line[256];
-	FILE *list;
-	int rc = 0;
-	unsigned made = 0, failed = 0;
+	struct shmring_bench_plot pl;
+	int rc = shmring_bench_plot_begin(&pl, dir);
 
-	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-		rc = -errno;
-		fprintf(stderr, "shmring bench: --plot %s: %s\n", dir, strerror(-rc));
+	if (rc)
 		return rc;
-	}
-	snprintf(path, sizeof(path), "%s/plots.list", dir);
-	list = fopen(path, "w+");
-	if (!list) {
-		rc = -errno;
-		fprintf(stderr, "shmring bench: --plot %s: %s\n", dir, strerror(-rc));
-		return rc;
-	}
 	for (unsigned s = 0; s < cfg->nsizes && rc == 0; s++) {
 		if (has_mode_size(run, SHMRING_BENCH_RTT, cfg->sizes[s]))
-			rc = write_cdf(dir, run, cfg->sizes[s], list);
+			rc = write_cdf(&pl, run, cfg->sizes[s]);
 		if (rc == 0 && has_mode_size(run, SHMRING_BENCH_TPUT, cfg->sizes[s]))
-			rc = write_bars(dir, run, cfg->sizes[s], list);
+			rc = write_bars(&pl, run, cfg->sizes[s]);
 	}
-	if (rc) {
-		fclose(list);
-		fprintf(stderr, "shmring bench: --plot %s: %s\n", dir, strerror(-rc));
-		return rc;
-	}
-	if (!shmring_bench_in_path("gnuplot")) {
-		fclose(list);
-		fprintf(stderr,
-			"shmring bench: gnuplot is not installed: no pictures. The data and "
-			"gnuplot scripts are in %s/ (run `gnuplot NAME.gp` there).\n",
-			dir);
-		return -ENOENT;
-	}
-	rewind(list);
-	while (fgets(line, sizeof(line), list)) {
-		line[strcspn(line, "\n")] = 0;
-		if (shmring_bench_gnuplot(dir, line) == 0)
-			made++;
-		else
-			failed++;
-	}
-	fclose(list);
-	remove(path);
-	fprintf(stderr, "shmring bench: %u picture(s) in %s/%s\n", made, dir,
-		failed ? " (gnuplot failed on some; scripts kept there)" : "");
-	return failed ? -EIO : 0;
+	return shmring_bench_plot_end(&pl, rc);
 }

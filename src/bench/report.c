@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * src/bench/report.c - the readable table, JSON and CSV.
+ * src/bench/report.c - what the reports of both kinds of run share (number
+ * formats, the machine they ran on, the JSON/CSV row writer), then the
+ * readable table, JSON and CSV of the two-process run. The scaling run's
+ * own are in scale_report.c.
  *
  * JSON and CSV carry the same fields for every row, null (empty in CSV)
  * where a field does not apply, so that a consumer never has to guess.
@@ -9,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "bench.h"
 #include "hist.h"
@@ -19,7 +23,7 @@ static const char *test_name(unsigned mode)
 	return mode == SHMRING_BENCH_RTT ? "rtt" : "throughput";
 }
 
-static const char *status_name(int st)
+const char *shmring_bench_status_name(int st)
 {
 	return st == SHMRING_BENCH_OK ? "ok" : st == SHMRING_BENCH_SKIPPED ? "skipped" : "failed";
 }
@@ -66,6 +70,223 @@ void shmring_bench_fmt_ratio(char *b, size_t n, double x)
 		snprintf(b, n, "%.3g", x);
 }
 
+/* ---------------------------------------------------------- the machine */
+
+static void cpu_model(char *b, size_t n)
+{
+	static const char *const keys[] = {"model name", "Model", "cpu model", "cpu"};
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[512];
+
+	snprintf(b, n, "unknown");
+	if (!f)
+		return;
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		bool found = false;
+
+		rewind(f);
+		while (!found && fgets(line, sizeof(line), f)) {
+			size_t kl = strlen(keys[k]);
+			char *v = line + kl;
+
+			if (strncmp(line, keys[k], kl) != 0 || (*v != ' ' && *v != '\t' && *v != ':'))
+				continue;
+			v = strchr(v, ':');
+			if (!v)
+				continue;
+			v += strspn(v + 1, " \t") + 1;
+			v[strcspn(v, "\n")] = 0;
+			if (*v) {
+				snprintf(b, n, "%s", v);
+				found = true;
+			}
+		}
+		if (found)
+			break;
+	}
+	fclose(f);
+}
+
+const struct shmring_bench_machine *shmring_bench_machine(void)
+{
+	static struct shmring_bench_machine m;
+	static bool done;
+	struct utsname u;
+
+	if (done)
+		return &m;
+	done = true;
+	cpu_model(m.cpu, sizeof(m.cpu));
+	if (uname(&u) == 0)
+		snprintf(m.kernel, sizeof(m.kernel), "%s %s %s", u.sysname, u.release, u.machine);
+	else
+		snprintf(m.kernel, sizeof(m.kernel), "unknown");
+#if defined(__clang__) || !defined(__GNUC__)
+	snprintf(m.compiler, sizeof(m.compiler), "%s", __VERSION__);
+#else
+	snprintf(m.compiler, sizeof(m.compiler), "gcc %s", __VERSION__);
+#endif
+#ifdef SHMRING_BUILD_COMMIT
+	snprintf(m.commit, sizeof(m.commit), "%s", SHMRING_BUILD_COMMIT);
+#endif
+	return &m;
+}
+
+void shmring_bench_machine_line(FILE *f)
+{
+	const struct shmring_bench_machine *m = shmring_bench_machine();
+
+	fprintf(f, "machine: %s; %s; built with %s%s%s\n", m->cpu, m->kernel, m->compiler,
+		m->commit[0] ? " from commit " : "", m->commit);
+}
+
+/* ------------------------------------------------------------- the rows */
+
+static void add(struct shmring_bench_row *w, const char *key, enum shmring_bench_field_kind kind,
+		const char *s, double v, bool valid)
+{
+	/* Every row has every field: a row that outgrows the array is a bug. */
+	if (w->n == SHMRING_BENCH_MAX_FIELDS)
+		abort();
+	w->f[w->n++] = (struct shmring_bench_field){key, kind, s, v, valid};
+}
+
+void shmring_bench_row_str(struct shmring_bench_row *w, const char *key, const char *s)
+{
+	add(w, key, SHMRING_BENCH_F_STR, s, 0, s != NULL);
+}
+
+void shmring_bench_row_num(struct shmring_bench_row *w, const char *key, double v, bool valid)
+{
+	add(w, key, SHMRING_BENCH_F_NUM, NULL, v, valid);
+}
+
+void shmring_bench_row_int(struct shmring_bench_row *w, const char *key, double v, bool valid)
+{
+	add(w, key, SHMRING_BENCH_F_INT, NULL, v, valid);
+}
+
+void shmring_bench_row_bool(struct shmring_bench_row *w, const char *key, bool v, bool valid)
+{
+	add(w, key, SHMRING_BENCH_F_BOOL, NULL, v ? 1.0 : 0.0, valid);
+}
+
+void shmring_bench_row_floors(struct shmring_bench_row *w, const struct shmring_bench_bracket *b,
+			      bool ok)
+{
+	double fl = shmring_bench_bracket_floor(b), bare = shmring_bench_bracket_plain(b);
+
+	shmring_bench_row_num(w, "floor_ns", fl, ok && fl > 0);
+	shmring_bench_row_num(w, "floor_before_ns", b->floor_before, ok && b->floor_before > 0);
+	shmring_bench_row_num(w, "floor_after_ns", b->floor_after, ok && b->floor_after > 0);
+	shmring_bench_row_num(w, "floor_plain_ns", bare, ok && bare > 0);
+	shmring_bench_row_num(w, "floor_plain_before_ns", b->plain_before,
+			      ok && b->plain_before > 0);
+	shmring_bench_row_num(w, "floor_plain_after_ns", b->plain_after, ok && b->plain_after > 0);
+}
+
+void shmring_bench_row_placement(struct shmring_bench_row *w,
+				 const struct shmring_bench_bracket *b, bool ok)
+{
+	shmring_bench_row_str(w, "placement", ok ? shmring_bench_bracket_placement(b) : NULL);
+	shmring_bench_row_bool(w, "floor_moved", b->moved, ok);
+	shmring_bench_row_bool(w, "retried", b->retried, ok);
+}
+
+void shmring_bench_row_machine(struct shmring_bench_row *w)
+{
+	const struct shmring_bench_machine *m = shmring_bench_machine();
+
+	shmring_bench_row_str(w, "machine_cpu", m->cpu);
+	shmring_bench_row_str(w, "machine_kernel", m->kernel);
+	shmring_bench_row_str(w, "machine_compiler", m->compiler);
+	shmring_bench_row_str(w, "machine_commit", m->commit[0] ? m->commit : NULL);
+}
+
+void shmring_bench_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static void csv_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* One value: null in JSON and nothing in CSV when not valid or not finite. */
+static void value(FILE *f, const struct shmring_bench_field *x, bool csv)
+{
+	bool valid = x->valid && (x->kind == SHMRING_BENCH_F_STR || isfinite(x->v));
+
+	if (!valid) {
+		if (!csv)
+			fputs("null", f);
+	} else if (x->kind == SHMRING_BENCH_F_STR) {
+		if (csv)
+			csv_str(f, x->s);
+		else
+			shmring_bench_json_str(f, x->s);
+	} else if (x->kind == SHMRING_BENCH_F_BOOL) {
+		fputs(x->v != 0 ? "true" : "false", f);
+	} else if (x->kind == SHMRING_BENCH_F_INT) {
+		fprintf(f, "%.0f", x->v);
+	} else {
+		fprintf(f, "%.6g", x->v);
+	}
+}
+
+void shmring_bench_write_rows(FILE *f, enum shmring_bench_format fmt, shmring_bench_row_fn *fn,
+			      const void *ctx, size_t nrows)
+{
+	bool csv = fmt == SHMRING_BENCH_CSV;
+	struct shmring_bench_row w;
+
+	if (csv) {
+		w.n = 0;
+		fn(ctx, SIZE_MAX, &w);
+		for (unsigned k = 0; k < w.n; k++)
+			fprintf(f, "%s%s", k ? "," : "", w.f[k].key);
+		fputc('\n', f);
+	} else {
+		fputs("[\n", f);
+	}
+	for (size_t i = 0; i < nrows; i++) {
+		w.n = 0;
+		fn(ctx, i, &w);
+		if (!csv)
+			fputs("  {", f);
+		for (unsigned k = 0; k < w.n; k++) {
+			if (csv)
+				fputs(k ? "," : "", f);
+			else
+				fprintf(f, "%s\"%s\": ", k ? ", " : "", w.f[k].key);
+			value(f, &w.f[k], csv);
+		}
+		fputs(csv ? "\n" : i + 1 < nrows ? "},\n" : "}\n", f);
+	}
+	if (!csv)
+		fputs("]\n", f);
+}
+
+/* ------------------------------------------------ the two-process table */
+
 static const struct shmring_bench_result *find(const struct shmring_bench_run *run,
 					       const char *name, unsigned mode, unsigned size)
 {
@@ -81,7 +302,8 @@ static const struct shmring_bench_result *find(const struct shmring_bench_run *r
 
 static void place(char *b, size_t n, const struct shmring_bench_result *r)
 {
-	snprintf(b, n, "%s%s", shmring_bench_result_placement(r), r->retried ? " (2nd)" : "");
+	snprintf(b, n, "%s%s", shmring_bench_bracket_placement(&r->br),
+		 r->br.retried ? " (2nd)" : "");
 }
 
 static void rtt_rows(FILE *f, const struct shmring_bench_run *run)
@@ -111,8 +333,8 @@ static void rtt_rows(FILE *f, const struct shmring_bench_run *run)
 		shmring_bench_fmt_ratio(xb, sizeof(xb), shmring_bench_result_x_plain(r));
 		shmring_bench_fmt_ratio(xp, sizeof(xp), r->x_pipe);
 		shmring_bench_fmt_ns(cpu, sizeof(cpu), r->cpu_ns_per_msg);
-		shmring_bench_fmt_ns(fl, sizeof(fl), shmring_bench_result_floor(r));
-		shmring_bench_fmt_ns(fb, sizeof(fb), shmring_bench_result_plain_floor(r));
+		shmring_bench_fmt_ns(fl, sizeof(fl), shmring_bench_bracket_floor(&r->br));
+		shmring_bench_fmt_ns(fb, sizeof(fb), shmring_bench_bracket_plain(&r->br));
 		place(pl, sizeof(pl), r);
 		fprintf(f, "%-22s %6s %9s %9s %9s %9s %9s %7s %6s %7s %9s %7s %7s  %s\n",
 			r->mech->name, sz, a[0], a[1], a[2], a[3], a[4], xf, xb, xp, cpu, fl, fb, pl);
@@ -140,8 +362,8 @@ static void tput_rows(FILE *f, const struct shmring_bench_run *run)
 		shmring_bench_fmt_ns(cpu, sizeof(cpu), r->cpu_ns_per_msg);
 		shmring_bench_fmt_ratio(xf, sizeof(xf), shmring_bench_result_x_floor(r));
 		shmring_bench_fmt_ratio(xp, sizeof(xp), r->x_pipe);
-		shmring_bench_fmt_ns(fl, sizeof(fl), shmring_bench_result_floor(r));
-		shmring_bench_fmt_ns(fb, sizeof(fb), shmring_bench_result_plain_floor(r));
+		shmring_bench_fmt_ns(fl, sizeof(fl), shmring_bench_bracket_floor(&r->br));
+		shmring_bench_fmt_ns(fb, sizeof(fb), shmring_bench_bracket_plain(&r->br));
 		place(pl, sizeof(pl), r);
 		fprintf(f, "%-22s %6s %10s %10s %10s %7s %7s %7s %7s  %s\n", r->mech->name, sz, mps,
 			mbs, cpu, xf, xp, fl, fb, pl);
@@ -179,12 +401,11 @@ static void skipped_rows(FILE *f, const struct shmring_bench_run *run)
 }
 
 static void compare(FILE *f, const char *what, const struct shmring_bench_result *a,
-		    const struct shmring_bench_result *b, double x, const char *target)
+		    const struct shmring_bench_result *b, double x)
 {
 	if (!a || !b || x <= 0)
 		return;
-	fprintf(f, "  %-52s %6.3g x%s%s%s\n", what, x, target ? "   (target " : "",
-		target ? target : "", target ? ")" : "");
+	fprintf(f, "  %-52s %6.3g x\n", what, x);
 }
 
 static void key_ratios(FILE *f, const struct shmring_bench_run *run)
@@ -202,24 +423,22 @@ static void key_ratios(FILE *f, const struct shmring_bench_run *run)
 		return;
 	fprintf(f, "\nIn this run (8 B)\n");
 	compare(f, "shmring-spsc round trip p50 / floor around it", spsc, spsc,
-		spsc ? shmring_bench_result_x_floor(spsc) : 0, "<= 1.25");
+		spsc ? shmring_bench_result_x_floor(spsc) : 0);
 	compare(f, "shmring-spsc round trip p50 / bare-loop floor", spsc, spsc,
-		spsc ? shmring_bench_result_x_plain(spsc) : 0, NULL);
+		spsc ? shmring_bench_result_x_plain(spsc) : 0);
 	/* Ring against ring: each p50 over the floor measured around it, so a
 	 * placement change between the two figures does not count as a win. */
 	compare(f, "shmring-spsc / dpdk-ring round trip (x floor each)", spsc, dpdk,
 		spsc && dpdk ? shmring_bench_result_x_floor(spsc) /
 				       shmring_bench_result_x_floor(dpdk)
-			     : 0,
-		"<= 0.55");
+			     : 0);
 	compare(f, "shmring-spsc / ck-ring round trip (x floor each)", spsc, ck,
 		spsc && ck ? shmring_bench_result_x_floor(spsc) / shmring_bench_result_x_floor(ck)
-			   : 0,
-		NULL);
+			   : 0);
 	compare(f, "shmring-spsc-block round trip p50 / raw futex p50", blk, fut,
-		blk && fut ? blk->p50 / fut->p50 : 0, "<= 1.1");
+		blk && fut ? blk->p50 / fut->p50 : 0);
 	compare(f, "shmring-spsc throughput / pipe throughput", tr, tp,
-		tr && tp ? tr->msgs_per_s / tp->msgs_per_s : 0, NULL);
+		tr && tp ? tr->msgs_per_s / tp->msgs_per_s : 0);
 }
 
 void shmring_bench_report_table(FILE *f, const struct shmring_bench_cfg *cfg,
@@ -231,6 +450,7 @@ void shmring_bench_report_table(FILE *f, const struct shmring_bench_cfg *cfg,
 		   "%.0f ms per figure after %.0f ms warm-up; %.1f s in all\n",
 		cfg->cpu[0], cfg->cpu[1], (double)cfg->run_ns / 1e6, (double)cfg->warm_ns / 1e6,
 		run->wall_s);
+	shmring_bench_machine_line(f);
 	if (shmring_bench_use_tsc)
 		fprintf(f, "timer: TSC at %.3f GHz (invariant)", 1.0 / shmring_bench_ns_per_tick);
 	else
@@ -244,7 +464,7 @@ void shmring_bench_report_table(FILE *f, const struct shmring_bench_cfg *cfg,
 	skipped_rows(f, run);
 	key_ratios(f, run);
 	for (size_t i = 0; i < run->nres; i++) {
-		moved += run->res[i].status == SHMRING_BENCH_OK && run->res[i].moved;
+		moved += run->res[i].status == SHMRING_BENCH_OK && run->res[i].br.moved;
 		failed += run->res[i].status == SHMRING_BENCH_FAILED;
 	}
 	fprintf(f, "\nx floor, x bare: p50 / floor, / bare floor (throughput: time per message / "
@@ -263,166 +483,67 @@ void shmring_bench_report_table(FILE *f, const struct shmring_bench_cfg *cfg,
 		fprintf(f, "%zu measurement(s) FAILED.\n", failed);
 }
 
-/* ------------------------------------------------------------------ JSON */
-
-void shmring_bench_json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
-static void json_num(FILE *f, double v, bool valid)
-{
-	if (valid && isfinite(v))
-		fprintf(f, "%.6g", v);
-	else
-		fputs("null", f);
-}
+/* ------------------------------------------------------------ JSON, CSV */
 
 /* The fields of a row, in order; JSON and CSV share this list. */
-enum field_kind { F_STR, F_NUM, F_BOOL, F_INT };
-struct field {
-	const char *key;
-	enum field_kind kind;
-	const char *s; /* F_STR; NULL = null */
-	double v;
-	bool valid;
-};
-
-#define NFIELDS 31
-
-static void row_fields(const struct shmring_bench_cfg *cfg, const struct shmring_bench_result *r,
-		       struct field *fl)
+static void row_fields(const void *ctx, size_t i, struct shmring_bench_row *w)
 {
+	const struct shmring_bench_cfg *cfg = ((const void *const *)ctx)[0];
+	const struct shmring_bench_run *run = ((const void *const *)ctx)[1];
+	struct shmring_bench_result none;
+	const struct shmring_bench_result *r = &none;
+
+	if (i < run->nres) {
+		r = &run->res[i];
+	} else {
+		memset(&none, 0, sizeof(none));
+		none.mech = shmring_bench_mechs[0];
+	}
 	bool ok = r->status == SHMRING_BENCH_OK;
 	bool rtt = ok && r->mode == SHMRING_BENCH_RTT;
 	bool tput = ok && r->mode == SHMRING_BENCH_TPUT;
-	double fl_ns = shmring_bench_result_floor(r);
-	double bare_ns = shmring_bench_result_plain_floor(r);
-	unsigned i = 0;
 
-#define STR(k, val) fl[i++] = (struct field){(k), F_STR, (val), 0, (val) != NULL}
-#define NUM(k, val, ok_) fl[i++] = (struct field){(k), F_NUM, NULL, (double)(val), (ok_)}
-#define INT(k, val, ok_) fl[i++] = (struct field){(k), F_INT, NULL, (double)(val), (ok_)}
-#define BOOL(k, val, ok_) fl[i++] = (struct field){(k), F_BOOL, NULL, (val) ? 1.0 : 0.0, (ok_)}
-	STR("mechanism", r->mech->name);
-	STR("description", r->mech->desc);
-	STR("test", test_name(r->mode));
-	INT("size", r->size, true);
-	STR("status", status_name(r->status));
-	STR("reason", r->status == SHMRING_BENCH_OK ? NULL : r->why);
-	INT("samples", r->samples, ok);
-	NUM("rtt_p50_ns", r->p50, rtt);
-	NUM("rtt_p90_ns", r->p90, rtt);
-	NUM("rtt_p99_ns", r->p99, rtt);
-	NUM("rtt_p999_ns", r->p999, rtt);
-	NUM("rtt_max_ns", r->max, rtt);
-	NUM("rtt_mean_ns", r->mean, rtt);
-	NUM("msgs_per_s", r->msgs_per_s, tput);
-	NUM("mb_per_s", r->mb_per_s, tput);
-	NUM("cpu_ns_per_msg", r->cpu_ns_per_msg, ok);
-	NUM("floor_ns", fl_ns, ok && fl_ns > 0);
-	NUM("floor_before_ns", r->floor_before, ok && r->floor_before > 0);
-	NUM("floor_after_ns", r->floor_after, ok && r->floor_after > 0);
-	NUM("floor_plain_ns", bare_ns, ok && bare_ns > 0);
-	NUM("floor_plain_before_ns", r->plain_before, ok && r->plain_before > 0);
-	NUM("floor_plain_after_ns", r->plain_after, ok && r->plain_after > 0);
-	NUM("x_floor", shmring_bench_result_x_floor(r), ok && fl_ns > 0);
-	NUM("x_floor_plain", shmring_bench_result_x_plain(r), ok && bare_ns > 0);
-	NUM("x_pipe", r->x_pipe, ok && r->x_pipe > 0);
-	STR("placement", ok ? shmring_bench_result_placement(r) : NULL);
-	BOOL("floor_moved", r->moved, ok);
-	BOOL("retried", r->retried, ok);
-	INT("cpu_client", cfg->cpu[0], true);
-	INT("cpu_server", cfg->cpu[1], true);
-	NUM("hist_precision", SHMRING_BENCH_HIST_PRECISION, rtt);
-	/* Every row has every field: a miscount here is a bug. */
-	if (i != NFIELDS)
-		abort();
-#undef STR
-#undef NUM
-#undef INT
-#undef BOOL
+	shmring_bench_row_str(w, "mechanism", r->mech->name);
+	shmring_bench_row_str(w, "description", r->mech->desc);
+	shmring_bench_row_str(w, "test", test_name(r->mode));
+	shmring_bench_row_int(w, "size", r->size, true);
+	shmring_bench_row_str(w, "status", shmring_bench_status_name(r->status));
+	shmring_bench_row_str(w, "reason", r->status == SHMRING_BENCH_OK ? NULL : r->why);
+	shmring_bench_row_int(w, "samples", (double)r->samples, ok);
+	shmring_bench_row_num(w, "rtt_p50_ns", r->p50, rtt);
+	shmring_bench_row_num(w, "rtt_p90_ns", r->p90, rtt);
+	shmring_bench_row_num(w, "rtt_p99_ns", r->p99, rtt);
+	shmring_bench_row_num(w, "rtt_p999_ns", r->p999, rtt);
+	shmring_bench_row_num(w, "rtt_max_ns", r->max, rtt);
+	shmring_bench_row_num(w, "rtt_mean_ns", r->mean, rtt);
+	shmring_bench_row_num(w, "msgs_per_s", r->msgs_per_s, tput);
+	shmring_bench_row_num(w, "mb_per_s", r->mb_per_s, tput);
+	shmring_bench_row_num(w, "cpu_ns_per_msg", r->cpu_ns_per_msg, ok);
+	shmring_bench_row_floors(w, &r->br, ok);
+	shmring_bench_row_num(w, "x_floor", shmring_bench_result_x_floor(r),
+			      ok && shmring_bench_bracket_floor(&r->br) > 0);
+	shmring_bench_row_num(w, "x_floor_plain", shmring_bench_result_x_plain(r),
+			      ok && shmring_bench_bracket_plain(&r->br) > 0);
+	shmring_bench_row_num(w, "x_pipe", r->x_pipe, ok && r->x_pipe > 0);
+	shmring_bench_row_placement(w, &r->br, ok);
+	shmring_bench_row_int(w, "cpu_client", cfg->cpu[0], true);
+	shmring_bench_row_int(w, "cpu_server", cfg->cpu[1], true);
+	shmring_bench_row_num(w, "hist_precision", SHMRING_BENCH_HIST_PRECISION, rtt);
+	shmring_bench_row_machine(w);
 }
 
 void shmring_bench_report_json(FILE *f, const struct shmring_bench_cfg *cfg,
 			       const struct shmring_bench_run *run)
 {
-	struct field fl[NFIELDS];
+	const void *ctx[2] = {cfg, run};
 
-	fputs("[\n", f);
-	for (size_t i = 0; i < run->nres; i++) {
-		row_fields(cfg, &run->res[i], fl);
-		fputs("  {", f);
-		for (unsigned k = 0; k < NFIELDS; k++) {
-			fprintf(f, "%s\"%s\": ", k ? ", " : "", fl[k].key);
-			if (!fl[k].valid)
-				fputs("null", f);
-			else if (fl[k].kind == F_STR)
-				shmring_bench_json_str(f, fl[k].s);
-			else if (fl[k].kind == F_BOOL)
-				fputs(fl[k].v != 0 ? "true" : "false", f);
-			else if (fl[k].kind == F_INT)
-				fprintf(f, "%.0f", fl[k].v);
-			else
-				json_num(f, fl[k].v, true);
-		}
-		fprintf(f, "}%s\n", i + 1 < run->nres ? "," : "");
-	}
-	fputs("]\n", f);
-}
-
-/* ------------------------------------------------------------------- CSV */
-
-void shmring_bench_csv_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
+	shmring_bench_write_rows(f, SHMRING_BENCH_JSON, row_fields, ctx, run->nres);
 }
 
 void shmring_bench_report_csv(FILE *f, const struct shmring_bench_cfg *cfg,
 			      const struct shmring_bench_run *run)
 {
-	struct field fl[NFIELDS];
-	struct shmring_bench_result none;
+	const void *ctx[2] = {cfg, run};
 
-	memset(&none, 0, sizeof(none));
-	none.mech = shmring_bench_mechs[0];
-	row_fields(cfg, &none, fl);
-	for (unsigned k = 0; k < NFIELDS; k++)
-		fprintf(f, "%s%s", k ? "," : "", fl[k].key);
-	fputc('\n', f);
-	for (size_t i = 0; i < run->nres; i++) {
-		row_fields(cfg, &run->res[i], fl);
-		for (unsigned k = 0; k < NFIELDS; k++) {
-			if (k)
-				fputc(',', f);
-			if (!fl[k].valid)
-				continue;
-			if (fl[k].kind == F_STR)
-				shmring_bench_csv_str(f, fl[k].s);
-			else if (fl[k].kind == F_BOOL)
-				fputs(fl[k].v != 0 ? "true" : "false", f);
-			else if (fl[k].kind == F_INT)
-				fprintf(f, "%.0f", fl[k].v);
-			else
-				fprintf(f, "%.6g", fl[k].v);
-		}
-		fputc('\n', f);
-	}
+	shmring_bench_write_rows(f, SHMRING_BENCH_CSV, row_fields, ctx, run->nres);
 }

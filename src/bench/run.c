@@ -22,14 +22,14 @@ static double mid(double a, double b)
 	return a > 0 ? a : b;
 }
 
-double shmring_bench_result_floor(const struct shmring_bench_result *r)
+double shmring_bench_bracket_floor(const struct shmring_bench_bracket *b)
 {
-	return mid(r->floor_before, r->floor_after);
+	return mid(b->floor_before, b->floor_after);
 }
 
-double shmring_bench_result_plain_floor(const struct shmring_bench_result *r)
+double shmring_bench_bracket_plain(const struct shmring_bench_bracket *b)
 {
-	return mid(r->plain_before, r->plain_after);
+	return mid(b->plain_before, b->plain_after);
 }
 
 static double x_of(const struct shmring_bench_result *r, double f)
@@ -44,12 +44,12 @@ static double x_of(const struct shmring_bench_result *r, double f)
 
 double shmring_bench_result_x_floor(const struct shmring_bench_result *r)
 {
-	return x_of(r, shmring_bench_result_floor(r));
+	return x_of(r, shmring_bench_bracket_floor(&r->br));
 }
 
 double shmring_bench_result_x_plain(const struct shmring_bench_result *r)
 {
-	return x_of(r, shmring_bench_result_plain_floor(r));
+	return x_of(r, shmring_bench_bracket_plain(&r->br));
 }
 
 /* A timed floor this far above the bare one was not a floor: another
@@ -87,14 +87,14 @@ int shmring_bench_floors(const struct shmring_bench_cfg *cfg, double *timed, dou
 	return rc;
 }
 
-const char *shmring_bench_result_placement(const struct shmring_bench_result *r)
+const char *shmring_bench_bracket_placement(const struct shmring_bench_bracket *b)
 {
 	/* The bare loop's figure, as the near/far ranges are known for it. */
-	double f = shmring_bench_result_plain_floor(r);
+	double f = shmring_bench_bracket_plain(b);
 
 	if (f <= 0)
 		return "unknown";
-	if (r->moved)
+	if (b->moved)
 		return "moved";
 	return f < SHMRING_BENCH_NEAR_NS ? "near" : "far";
 }
@@ -104,6 +104,24 @@ static bool floors_moved(double a, double b)
 	if (a <= 0 || b <= 0)
 		return false;
 	return (a > b ? a / b : b / a) > SHMRING_BENCH_MOVED_RATIO;
+}
+
+int shmring_bench_bracket_close(const struct shmring_bench_cfg *cfg,
+				struct shmring_bench_floor_now *now,
+				struct shmring_bench_bracket *b)
+{
+	int rc;
+
+	b->floor_before = now->timed;
+	b->plain_before = now->plain;
+	rc = shmring_bench_floors(cfg, &now->timed, &now->plain);
+	if (rc)
+		return rc;
+	b->floor_after = now->timed;
+	b->plain_after = now->plain;
+	b->moved = floors_moved(b->floor_before, b->floor_after) ||
+		   floors_moved(b->plain_before, b->plain_after);
+	return 0;
 }
 
 /* What one timed sample costs on its own: back-to-back timestamps and
@@ -145,28 +163,15 @@ static void progress(const struct shmring_bench_cfg *cfg, size_t i, size_t n, ui
 	fflush(stderr);
 }
 
-struct floors {
-	double timed, plain;
-};
-
 static int measure_bracketed(const struct shmring_bench_cfg *cfg,
 			     const struct shmring_bench_mech *m, unsigned mode, unsigned size,
-			     struct floors *now, struct shmring_bench_result *res)
+			     struct shmring_bench_floor_now *now, struct shmring_bench_result *res)
 {
 	int rc = shmring_bench_measure(cfg, m, mode, size, res);
 
 	if (rc || res->status != SHMRING_BENCH_OK)
 		return rc;
-	res->floor_before = now->timed;
-	res->plain_before = now->plain;
-	rc = shmring_bench_floors(cfg, &now->timed, &now->plain);
-	if (rc)
-		return rc;
-	res->floor_after = now->timed;
-	res->plain_after = now->plain;
-	res->moved = floors_moved(res->floor_before, res->floor_after) ||
-		     floors_moved(res->plain_before, res->plain_after);
-	return 0;
+	return shmring_bench_bracket_close(cfg, now, &res->br);
 }
 
 int shmring_bench_run_all(const struct shmring_bench_cfg *cfg,
@@ -176,7 +181,7 @@ int shmring_bench_run_all(const struct shmring_bench_cfg *cfg,
 	static const unsigned modes[] = {SHMRING_BENCH_RTT, SHMRING_BENCH_TPUT};
 	size_t total = nmechs * 2 * cfg->nsizes, k = 0;
 	uint64_t t0 = shmring_bench_mono_ns();
-	struct floors floor_now = {0, 0};
+	struct shmring_bench_floor_now floor_now = {0, 0};
 	int rc;
 
 	memset(run, 0, sizeof(*run));
@@ -207,7 +212,7 @@ int shmring_bench_run_all(const struct shmring_bench_cfg *cfg,
 				rc = measure_bracketed(cfg, m, modes[md], size, &floor_now, res);
 				if (rc)
 					return rc;
-				if (res->moved && cfg->retry) {
+				if (res->br.moved && cfg->retry) {
 					struct shmring_bench_result again;
 
 					memset(&again, 0, sizeof(again));
@@ -231,7 +236,7 @@ int shmring_bench_run_all(const struct shmring_bench_cfg *cfg,
 					} else {
 						shmring_bench_result_free(&again);
 					}
-					res->retried = true;
+					res->br.retried = true;
 				}
 			}
 		}

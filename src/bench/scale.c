@@ -406,7 +406,7 @@ static _Noreturn void child_main(const struct shmring_bench_scale_cfg *cfg,
 		say(me->why, sizeof(me->why), "cannot pin to CPU %d: %s", cpu, strerror(-rc));
 		child_exit(ctl, me, rc);
 	}
-	rc = e->mech->attach(e);
+	rc = e->mech->attach ? e->mech->attach(e) : 0;
 	if (rc) {
 		say(me->why, sizeof(me->why), "%s %u: attach: %s",
 		    e->producer ? "producer" : "consumer", e->index, err_text(rc));
@@ -420,13 +420,15 @@ static _Noreturn void child_main(const struct shmring_bench_scale_cfg *cfg,
 	while (!atomic_load_explicit(&ctl->go, memory_order_acquire)) {
 		if (shmring_bench_expired ||
 		    atomic_load_explicit(&ctl->abort, memory_order_relaxed)) {
-			e->mech->detach(e);
+			if (e->mech->detach)
+				e->mech->detach(e);
 			_exit(1);
 		}
 		sched_yield();
 	}
 	rc = e->producer ? produce(e, ctl, me) : consume(e, ctl, me);
-	e->mech->detach(e);
+	if (e->mech->detach)
+		e->mech->detach(e);
 	child_exit(ctl, me, rc);
 }
 
@@ -574,15 +576,7 @@ int shmring_bench_scale_measure(const struct shmring_bench_scale_cfg *cfg,
 						: b->run_ns > 2000000000ull ? b->run_ns : 2000000000ull;
 	ctl->still_ns = drain_ns / 4 < DRAIN_STILL_NS ? drain_ns / 4 : DRAIN_STILL_NS;
 	rc = m->setup(&e, res->why, sizeof(res->why));
-	if (rc > 0) {
-		res->status = SHMRING_BENCH_SKIPPED;
-		rc = 0;
-		goto unmap;
-	}
-	if (rc < 0) {
-		if (!res->why[0])
-			say(res->why, sizeof(res->why), "setup: %s", strerror(-rc));
-		res->status = SHMRING_BENCH_FAILED;
+	if (shmring_bench_setup_stopped(rc, &res->status, res->why, sizeof(res->why))) {
 		rc = 0;
 		goto unmap;
 	}
@@ -721,36 +715,16 @@ unmap:
 
 /* ------------------------------------------------------------ the run */
 
-static bool floors_moved(double a, double b)
-{
-	if (a <= 0 || b <= 0)
-		return false;
-	return (a > b ? a / b : b / a) > SHMRING_BENCH_MOVED_RATIO;
-}
-
-struct floors {
-	double timed, plain;
-};
-
 static int measure_bracketed(const struct shmring_bench_scale_cfg *cfg,
 			     const struct shmring_bench_scale_mech *m, unsigned test, unsigned size,
-			     unsigned p, unsigned c, struct floors *now,
+			     unsigned p, unsigned c, struct shmring_bench_floor_now *now,
 			     struct shmring_bench_scale_result *res)
 {
 	int rc = shmring_bench_scale_measure(cfg, m, test, size, p, c, res);
 
 	if (rc || res->status != SHMRING_BENCH_OK)
 		return rc;
-	res->floor_before = now->timed;
-	res->plain_before = now->plain;
-	rc = shmring_bench_floors(&cfg->base, &now->timed, &now->plain);
-	if (rc)
-		return rc;
-	res->floor_after = now->timed;
-	res->plain_after = now->plain;
-	res->moved = floors_moved(res->floor_before, res->floor_after) ||
-		     floors_moved(res->plain_before, res->plain_after);
-	return 0;
+	return shmring_bench_bracket_close(&cfg->base, now, &res->br);
 }
 
 struct job {
@@ -857,7 +831,7 @@ int shmring_bench_scale_run_all(const struct shmring_bench_scale_cfg *cfg,
 	size_t total = plan(cfg, mechs, nmechs, NULL);
 	struct job *jobs = calloc(total ? total : 1, sizeof(*jobs));
 	uint64_t t0 = shmring_bench_mono_ns();
-	struct floors now = {0, 0};
+	struct shmring_bench_floor_now now = {0, 0};
 	int rc;
 
 	memset(run, 0, sizeof(*run));
@@ -877,7 +851,7 @@ int shmring_bench_scale_run_all(const struct shmring_bench_scale_cfg *cfg,
 		progress(cfg, k, total, t0, j, "");
 		rc = measure_bracketed(cfg, j->m, j->test, j->size, j->producers, j->consumers,
 				       &now, res);
-		if (rc || !res->moved || !cfg->base.retry)
+		if (rc || !res->br.moved || !cfg->base.retry)
 			continue;
 		struct shmring_bench_scale_result again;
 
@@ -889,7 +863,7 @@ int shmring_bench_scale_run_all(const struct shmring_bench_scale_cfg *cfg,
 					       j->consumers, &now, &again);
 		if (rc == 0 && again.status == SHMRING_BENCH_OK)
 			*res = again;
-		res->retried = true;
+		res->br.retried = true;
 	}
 	if (cfg->base.progress) {
 		fprintf(stderr, "\r\033[K");

@@ -94,6 +94,7 @@ struct shmring_bench_scale_end {
  *   when give_up() said so (the caller then checks whether the run is
  *   over), -EBADMSG for a record of the wrong length, other -errno.
  * try_recv: one attempt, never waits: 0 or -EAGAIN (the final drain).
+ * attach and detach may be NULL: nothing to do in the child.
  * max_consumers 1 means a single-consumer ring; 0 means any number.
  */
 struct shmring_bench_scale_mech {
@@ -144,8 +145,7 @@ struct shmring_bench_scale_result {
 	double msgs_per_s, mb_per_s;
 	double cpu_ns_per_msg; /* CPU time of every child over the window, per message */
 	double min_share;   /* least-served producer's messages / the mean producer's */
-	double floor_before, floor_after, plain_before, plain_after;
-	bool moved, retried;
+	struct shmring_bench_bracket br; /* the floors around the figure */
 	bool stalled;       /* cut off after the window with messages still queued:
 			       the rate stands, the rest was not checked */
 	double x_one;       /* vs the same row with the fewest producers measured */

@@ -30,27 +30,6 @@ struct sring_priv {
 	int obj;
 };
 
-/* Fixed kinds: 4096 slots, at most ~8 MiB. Message ring: room for 4096
- * records, at most ~8 MiB, at least the two largest records it must hold. */
-static uint64_t sring_capacity(uint32_t kind, unsigned size)
-{
-	uint64_t cap = 4096;
-
-	if (kind != SHMRING_KIND_MSG) {
-		while (cap > 2 && cap * size > (8u << 20))
-			cap >>= 1;
-		return cap;
-	}
-	uint64_t span = shmring_msg_span(size), want = 4096 * span;
-
-	cap = SHMRING_MSG_MIN_CAPACITY;
-	while (cap < want && cap < (8u << 20))
-		cap <<= 1;
-	while (cap < 2 * span)
-		cap <<= 1;
-	return cap;
-}
-
 static void sring_teardown(struct shmring_bench_scale_end *e)
 {
 	struct sring_priv *p = e->priv;
@@ -76,7 +55,7 @@ static int sring_setup(struct shmring_bench_scale_end *e, char *why, size_t wl)
 	memset(&o, 0, sizeof(o));
 	o.kind = a->kind;
 	o.slot_size = e->size;
-	o.capacity = sring_capacity(a->kind, e->size);
+	o.capacity = shmring_bench_ring_capacity(a->kind, e->size);
 	/* A message ring is created for what will use it: many producers
 	 * when the run has them, as a user would (one producer is faster). */
 	if (a->kind == SHMRING_KIND_MSG && e->producers > 1)

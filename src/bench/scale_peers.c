@@ -18,44 +18,18 @@
 
 #if defined(SHMRING_HAVE_DPDK_RING) || defined(SHMRING_HAVE_CK)
 
-#include <assert.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "pair.h"
+#include "peers.h"
 #include "timing.h"
 
 struct speer_arg {
 	bool yield; /* sched_yield() on full/empty instead of a pause */
 };
-
-/* Same depth rule as shmring's rings, so that the comparison is fair. */
-static unsigned speer_capacity(unsigned size)
-{
-	unsigned cap = 4096;
-
-	while (cap > 2 && (size_t)cap * size > (8u << 20))
-		cap >>= 1;
-	return cap;
-}
-
-static size_t round_up(size_t v, size_t a)
-{
-	return (v + a - 1) / a * a;
-}
-
-static int speer_attach(struct shmring_bench_scale_end *e)
-{
-	(void)e;
-	return 0;
-}
-
-static void speer_detach(struct shmring_bench_scale_end *e)
-{
-	(void)e;
-}
 
 static void speer_teardown(struct shmring_bench_scale_end *e)
 {
@@ -84,39 +58,11 @@ static const struct speer_arg speer_yield = {.yield = true};
 /* ------------------------------------------------------------- rte_ring */
 
 #ifdef SHMRING_HAVE_DPDK_RING
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpedantic"
-#pragma GCC diagnostic ignored "-Wcast-align"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wundef"
-#pragma GCC diagnostic ignored "-Wstrict-prototypes"
-#include <rte_ring.h>
-#include <rte_ring_elem.h>
-#pragma GCC diagnostic pop
 
 static int sdpdk_setup(struct shmring_bench_scale_end *e, char *why, size_t wl)
 {
-	unsigned cap = speer_capacity(e->size);
-	ssize_t len = rte_ring_get_memsize_elem(e->size, cap);
-	int rc;
-
-	if (len < 0) {
-		snprintf(why, wl, "rte_ring_get_memsize_elem(%u, %u): %s", e->size, cap,
-			 strerror((int)-len));
-		return 1;
-	}
-	e->shm_len = round_up((size_t)len, 4096);
-	e->shm = shmring_bench_shared_map(e->shm_len);
-	if (!e->shm)
-		return -ENOMEM;
 	/* Flags 0: multi-producer / multi-consumer, RTE_RING_SYNC_MT. */
-	rc = rte_ring_init(e->shm, "shmring-bench-mp", cap, 0);
-	if (rc) {
-		snprintf(why, wl, "rte_ring_init: %s", strerror(-rc));
-		speer_teardown(e);
-		return rc;
-	}
-	return 0;
+	return shmring_bench_rte_map(e->size, 1, 0, &e->shm, &e->shm_len, why, wl);
 }
 
 static int sdpdk_send(struct shmring_bench_scale_end *e, const void *msg)
@@ -152,11 +98,9 @@ static int sdpdk_recv(struct shmring_bench_scale_end *e, void *msg)
 		.flags = SHMRING_BENCH_SCALE_PEER | (mflags),                  \
 		.arg = &(marg),                                                \
 		.setup = sdpdk_setup,                                          \
-		.attach = speer_attach,                                        \
 		.send = sdpdk_send,                                            \
 		.recv = sdpdk_recv,                                            \
 		.try_recv = sdpdk_try_recv,                                    \
-		.detach = speer_detach,                                        \
 		.teardown = speer_teardown,                                    \
 	}
 
@@ -172,82 +116,24 @@ SDPDK_MECH(shmring_bench_scale_dpdk_yield, "dpdk-ring-mp-yield",
 /* -------------------------------------------------------------- ck_ring */
 
 #ifdef SHMRING_HAVE_CK
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpedantic"
-#pragma GCC diagnostic ignored "-Wcast-align"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wundef"
-#include <ck_ring.h>
-
-/* ck_ring copies whole elements of a declared type: one type per size. */
-struct sck_msg8 { uint64_t w[1]; };
-struct sck_msg64 { uint64_t w[8]; };
-struct sck_msg1k { uint64_t w[128]; };
-CK_RING_PROTOTYPE(s8, sck_msg8)
-CK_RING_PROTOTYPE(s64, sck_msg64)
-CK_RING_PROTOTYPE(s1k, sck_msg1k)
-#pragma GCC diagnostic pop
-
-/* The mapping: the ring's control block, then its element buffer. */
-#define SCK_CTL 256u
-static_assert(sizeof(struct ck_ring) <= SCK_CTL, "ck_ring's control block outgrew its space");
-
 static int sck_setup(struct shmring_bench_scale_end *e, char *why, size_t wl)
 {
-	unsigned cap = speer_capacity(e->size);
+	return shmring_bench_ck_map(e->size, 1, &e->shm, &e->shm_len, why, wl);
+}
 
-	if (e->size != 8 && e->size != 64 && e->size != 1024) {
-		snprintf(why, wl, "element types are compiled for 8, 64 and 1024 B");
-		return 1;
-	}
-	e->shm_len = round_up(SCK_CTL + (size_t)cap * e->size, 4096);
-	e->shm = shmring_bench_shared_map(e->shm_len);
-	if (!e->shm)
-		return -ENOMEM;
-	ck_ring_init(e->shm, cap);
-	return 0;
+static enum shmring_bench_ck_mode sck_mode(const struct shmring_bench_scale_end *e)
+{
+	return e->consumers == 1 ? SHMRING_BENCH_CK_MPSC : SHMRING_BENCH_CK_MPMC;
 }
 
 static bool sck_put(struct shmring_bench_scale_end *e, const void *msg)
 {
-	struct ck_ring *r = e->shm;
-	void *buf = (char *)e->shm + SCK_CTL;
-	/* The typed API takes non-const entries but only reads them. */
-	void *m = (void *)(uintptr_t)msg;
-	bool one = e->consumers == 1;
-
-	switch (e->size) {
-	case 8:
-		return one ? ck_ring_enqueue_mpsc_s8(r, buf, m) : ck_ring_enqueue_mpmc_s8(r, buf, m);
-	case 64:
-		return one ? ck_ring_enqueue_mpsc_s64(r, buf, m)
-			   : ck_ring_enqueue_mpmc_s64(r, buf, m);
-	default:
-		return one ? ck_ring_enqueue_mpsc_s1k(r, buf, m)
-			   : ck_ring_enqueue_mpmc_s1k(r, buf, m);
-	}
+	return shmring_bench_ck_put(e->shm, e->size, sck_mode(e), msg);
 }
 
 static int sck_try_recv(struct shmring_bench_scale_end *e, void *msg)
 {
-	struct ck_ring *r = e->shm;
-	void *buf = (char *)e->shm + SCK_CTL;
-	bool one = e->consumers == 1, ok;
-
-	switch (e->size) {
-	case 8:
-		ok = one ? ck_ring_dequeue_mpsc_s8(r, buf, msg) : ck_ring_dequeue_mpmc_s8(r, buf, msg);
-		break;
-	case 64:
-		ok = one ? ck_ring_dequeue_mpsc_s64(r, buf, msg)
-			 : ck_ring_dequeue_mpmc_s64(r, buf, msg);
-		break;
-	default:
-		ok = one ? ck_ring_dequeue_mpsc_s1k(r, buf, msg)
-			 : ck_ring_dequeue_mpmc_s1k(r, buf, msg);
-		break;
-	}
-	return ok ? 0 : -EAGAIN;
+	return shmring_bench_ck_get(e->shm, e->size, sck_mode(e), msg) ? 0 : -EAGAIN;
 }
 
 static int sck_send(struct shmring_bench_scale_end *e, const void *msg)
@@ -274,11 +160,9 @@ static int sck_recv(struct shmring_bench_scale_end *e, void *msg)
 		.max_size = 1024,                                              \
 		.arg = &(marg),                                                \
 		.setup = sck_setup,                                            \
-		.attach = speer_attach,                                        \
 		.send = sck_send,                                              \
 		.recv = sck_recv,                                              \
 		.try_recv = sck_try_recv,                                      \
-		.detach = speer_detach,                                        \
 		.teardown = speer_teardown,                                    \
 	}
 

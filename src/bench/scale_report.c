@@ -15,29 +15,6 @@
 #include "scale.h"
 #include "timing.h"
 
-static double mid(double a, double b)
-{
-	if (a > 0 && b > 0)
-		return (a + b) / 2;
-	return a > 0 ? a : b;
-}
-
-static const char *placement(const struct shmring_bench_scale_result *r)
-{
-	double f = mid(r->plain_before, r->plain_after);
-
-	if (f <= 0)
-		return "unknown";
-	if (r->moved)
-		return "moved";
-	return f < SHMRING_BENCH_NEAR_NS ? "near" : "far";
-}
-
-static const char *status_name(int st)
-{
-	return st == SHMRING_BENCH_OK ? "ok" : st == SHMRING_BENCH_SKIPPED ? "skipped" : "failed";
-}
-
 static const char *test_name(unsigned test)
 {
 	return test == SHMRING_BENCH_SCALE_PRODUCERS ? "producers" : "records";
@@ -95,7 +72,8 @@ static void cell(char *b, size_t n, const struct shmring_bench_scale_result *r, 
 		snprintf(v, sizeof(v), "%.0f", r->mb_per_s);
 	else
 		shmring_bench_fmt_count(v, sizeof(v), r->msgs_per_s);
-	snprintf(b, n, "%s %c%s", v, placement(r)[0], r->stalled ? "!" : "");
+	snprintf(b, n, "%s %c%s", v, shmring_bench_bracket_placement(&r->br)[0],
+		 r->stalled ? "!" : "");
 }
 
 /* Distinct mechanisms of the run, in order of appearance. */
@@ -124,7 +102,7 @@ static void floors_line(FILE *f, const struct shmring_bench_scale_run *run, unsi
 
 	for (size_t i = 0; i < run->nres; i++) {
 		const struct shmring_bench_scale_result *r = &run->res[i];
-		double b = mid(r->plain_before, r->plain_after), t = mid(r->floor_before, r->floor_after);
+		double b = shmring_bench_bracket_plain(&r->br), t = shmring_bench_bracket_floor(&r->br);
 
 		if (r->status != SHMRING_BENCH_OK || r->test != test ||
 		    (test == SHMRING_BENCH_SCALE_PRODUCERS &&
@@ -138,7 +116,7 @@ static void floors_line(FILE *f, const struct shmring_bench_scale_run *run, unsi
 			tlo = t;
 		if (t > thi)
 			thi = t;
-		moved += r->moved;
+		moved += r->br.moved;
 	}
 	if (hi <= 0)
 		return;
@@ -291,12 +269,11 @@ static void failures(FILE *f, const struct shmring_bench_scale_run *run)
 	}
 }
 
-static void key_ratio(FILE *f, const char *what, double x, const char *target)
+static void key_ratio(FILE *f, const char *what, double x)
 {
 	if (x <= 0)
 		return;
-	fprintf(f, "  %-64s %6.3g x%s%s%s\n", what, x, target ? "   (target " : "",
-		target ? target : "", target ? ")" : "");
+	fprintf(f, "  %-64s %6.3g x\n", what, x);
 }
 
 static void key_ratios(FILE *f, const struct shmring_bench_scale_cfg *cfg,
@@ -329,8 +306,7 @@ static void key_ratios(FILE *f, const struct shmring_bench_scale_cfg *cfg,
 				}
 				snprintf(what, sizeof(what), "%s %u B, %uC: %uP / %uP", keep[k],
 					 size, cons, pn, p1);
-				key_ratio(f, what, b->msgs_per_s / a->msgs_per_s,
-					  p1 == 1 && pn >= 16 && k < 2 ? ">= 0.5" : NULL);
+				key_ratio(f, what, b->msgs_per_s / a->msgs_per_s);
 			}
 	/* Each shmring transport against the best peer doing the same job:
 	 * the worst such ratio over every figure it has. */
@@ -358,7 +334,7 @@ static void key_ratios(FILE *f, const struct shmring_bench_scale_cfg *cfg,
 		snprintf(what, sizeof(what), "%s / best peer, worst case (%u B %uP %uC, %s)",
 			 ms[i]->name, worst->size, worst->producers, worst->consumers,
 			 worst->best_peer);
-		key_ratio(f, what, worst->x_peer, ">= 1");
+		key_ratio(f, what, worst->x_peer);
 	}
 }
 
@@ -376,6 +352,7 @@ void shmring_bench_scale_report_table(FILE *f, const struct shmring_bench_scale_
 	fprintf(f, "CPUs %d and %d; each producer and consumer its own process; every message "
 		   "checked (producer id, sequence, payload)\n",
 		cfg->base.cpu[0], cfg->base.cpu[1]);
+	shmring_bench_machine_line(f);
 	for (unsigned s = 0; s < cfg->base.nsizes; s++)
 		for (unsigned c = 0; c < cfg->nconsumers; c++)
 			producers_matrix(f, cfg, run, cfg->base.sizes[s], cfg->consumers[c]);
@@ -400,163 +377,75 @@ void shmring_bench_scale_report_table(FILE *f, const struct shmring_bench_scale_
 
 /* ------------------------------------------------------------ JSON, CSV */
 
-enum kind { K_STR, K_NUM, K_INT, K_BOOL };
-struct field {
-	const char *key;
-	enum kind kind;
-	const char *s;
-	double v;
-	bool valid;
-};
-
-#define NFIELDS 33
-
-static void row_fields(const struct shmring_bench_scale_cfg *cfg,
-		       const struct shmring_bench_scale_result *r, struct field *fl)
+static void row_fields(const void *ctx, size_t i, struct shmring_bench_row *w)
 {
+	const struct shmring_bench_scale_cfg *cfg = ((const void *const *)ctx)[0];
+	const struct shmring_bench_scale_run *run = ((const void *const *)ctx)[1];
+	struct shmring_bench_scale_result none;
+	const struct shmring_bench_scale_result *r = &none;
+
+	if (i < run->nres) {
+		r = &run->res[i];
+	} else {
+		memset(&none, 0, sizeof(none));
+		none.mech = shmring_bench_scale_mechs[0];
+		none.test = SHMRING_BENCH_SCALE_PRODUCERS;
+	}
 	bool ok = r->status == SHMRING_BENCH_OK;
-	double fl_ns = mid(r->floor_before, r->floor_after);
-	double bare = mid(r->plain_before, r->plain_after);
-	unsigned i = 0;
 
-#define STR(k, val) fl[i++] = (struct field){(k), K_STR, (val), 0, (val) != NULL}
-#define NUM(k, val, ok_) fl[i++] = (struct field){(k), K_NUM, NULL, (double)(val), (ok_)}
-#define INT(k, val, ok_) fl[i++] = (struct field){(k), K_INT, NULL, (double)(val), (ok_)}
-#define BOOL(k, val, ok_) fl[i++] = (struct field){(k), K_BOOL, NULL, (val) ? 1.0 : 0.0, (ok_)}
-	STR("mechanism", r->mech->name);
-	STR("description", r->mech->desc);
-	STR("test", test_name(r->test));
-	STR("wait", wait_name(r->mech));
-	BOOL("peer", r->mech->flags & SHMRING_BENCH_SCALE_PEER, true);
-	INT("size", r->size, true);
-	INT("producers", r->producers, true);
-	INT("consumers", r->consumers, true);
-	STR("status", status_name(r->status));
-	STR("reason", ok && !r->stalled ? NULL : r->why);
-	BOOL("stalled", r->stalled, ok);
-	INT("msgs", r->msgs, ok);
-	INT("sent", r->sent, ok);
-	NUM("window_s", r->window_s, ok);
-	NUM("msgs_per_s", r->msgs_per_s, ok);
-	NUM("mb_per_s", r->mb_per_s, ok);
-	NUM("cpu_ns_per_msg", r->cpu_ns_per_msg, ok && r->msgs);
-	NUM("min_share", r->min_share, ok);
-	NUM("x_one_producer", r->x_one, ok && r->x_one > 0);
-	NUM("x_best_peer", r->x_peer, ok && r->x_peer > 0);
-	STR("best_peer", ok && r->x_peer > 0 ? r->best_peer : NULL);
-	NUM("floor_ns", fl_ns, ok && fl_ns > 0);
-	NUM("floor_before_ns", r->floor_before, ok && r->floor_before > 0);
-	NUM("floor_after_ns", r->floor_after, ok && r->floor_after > 0);
-	NUM("floor_plain_ns", bare, ok && bare > 0);
-	NUM("floor_plain_before_ns", r->plain_before, ok && r->plain_before > 0);
-	NUM("floor_plain_after_ns", r->plain_after, ok && r->plain_after > 0);
-	STR("placement", ok ? placement(r) : NULL);
-	BOOL("floor_moved", r->moved, ok);
-	BOOL("retried", r->retried, ok);
-	STR("pinning", cfg->placement == SHMRING_BENCH_SPREAD ? "spread" : "split");
-	INT("cpu_a", cfg->base.cpu[0], true);
-	INT("cpu_b", cfg->base.cpu[1], true);
-	/* Every row has every field: a miscount here is a bug. */
-	if (i != NFIELDS)
-		abort();
-#undef STR
-#undef NUM
-#undef INT
-#undef BOOL
-}
-
-static void value(FILE *f, const struct field *x, bool csv)
-{
-	if (!x->valid) {
-		if (!csv)
-			fputs("null", f);
-		return;
-	}
-	if (x->kind == K_STR) {
-		if (csv)
-			shmring_bench_csv_str(f, x->s);
-		else
-			shmring_bench_json_str(f, x->s);
-	} else if (x->kind == K_BOOL) {
-		fputs(x->v != 0 ? "true" : "false", f);
-	} else if (x->kind == K_INT) {
-		fprintf(f, "%.0f", x->v);
-	} else if (isfinite(x->v)) {
-		fprintf(f, "%.6g", x->v);
-	} else if (!csv) {
-		fputs("null", f);
-	}
+	shmring_bench_row_str(w, "mechanism", r->mech->name);
+	shmring_bench_row_str(w, "description", r->mech->desc);
+	shmring_bench_row_str(w, "test", test_name(r->test));
+	shmring_bench_row_str(w, "wait", wait_name(r->mech));
+	shmring_bench_row_bool(w, "peer", r->mech->flags & SHMRING_BENCH_SCALE_PEER, true);
+	shmring_bench_row_int(w, "size", r->size, true);
+	shmring_bench_row_int(w, "producers", r->producers, true);
+	shmring_bench_row_int(w, "consumers", r->consumers, true);
+	shmring_bench_row_str(w, "status", shmring_bench_status_name(r->status));
+	shmring_bench_row_str(w, "reason", ok && !r->stalled ? NULL : r->why);
+	shmring_bench_row_bool(w, "stalled", r->stalled, ok);
+	shmring_bench_row_int(w, "msgs", (double)r->msgs, ok);
+	shmring_bench_row_int(w, "sent", (double)r->sent, ok);
+	shmring_bench_row_num(w, "window_s", r->window_s, ok);
+	shmring_bench_row_num(w, "msgs_per_s", r->msgs_per_s, ok);
+	shmring_bench_row_num(w, "mb_per_s", r->mb_per_s, ok);
+	shmring_bench_row_num(w, "cpu_ns_per_msg", r->cpu_ns_per_msg, ok && r->msgs);
+	shmring_bench_row_num(w, "min_share", r->min_share, ok);
+	shmring_bench_row_num(w, "x_one_producer", r->x_one, ok && r->x_one > 0);
+	shmring_bench_row_num(w, "x_best_peer", r->x_peer, ok && r->x_peer > 0);
+	shmring_bench_row_str(w, "best_peer", ok && r->x_peer > 0 ? r->best_peer : NULL);
+	shmring_bench_row_floors(w, &r->br, ok);
+	shmring_bench_row_placement(w, &r->br, ok);
+	shmring_bench_row_str(w, "pinning", cfg->placement == SHMRING_BENCH_SPREAD ? "spread"
+										 : "split");
+	shmring_bench_row_int(w, "cpu_a", cfg->base.cpu[0], true);
+	shmring_bench_row_int(w, "cpu_b", cfg->base.cpu[1], true);
+	shmring_bench_row_machine(w);
 }
 
 void shmring_bench_scale_report_json(FILE *f, const struct shmring_bench_scale_cfg *cfg,
 				     const struct shmring_bench_scale_run *run)
 {
-	struct field fl[NFIELDS];
+	const void *ctx[2] = {cfg, run};
 
-	fputs("[\n", f);
-	for (size_t i = 0; i < run->nres; i++) {
-		row_fields(cfg, &run->res[i], fl);
-		fputs("  {", f);
-		for (unsigned k = 0; k < NFIELDS; k++) {
-			fprintf(f, "%s\"%s\": ", k ? ", " : "", fl[k].key);
-			value(f, &fl[k], false);
-		}
-		fprintf(f, "}%s\n", i + 1 < run->nres ? "," : "");
-	}
-	fputs("]\n", f);
+	shmring_bench_write_rows(f, SHMRING_BENCH_JSON, row_fields, ctx, run->nres);
 }
 
 void shmring_bench_scale_report_csv(FILE *f, const struct shmring_bench_scale_cfg *cfg,
 				    const struct shmring_bench_scale_run *run)
 {
-	struct field fl[NFIELDS];
-	struct shmring_bench_scale_result none;
+	const void *ctx[2] = {cfg, run};
 
-	memset(&none, 0, sizeof(none));
-	none.mech = shmring_bench_scale_mechs[0];
-	none.test = SHMRING_BENCH_SCALE_PRODUCERS;
-	row_fields(cfg, &none, fl);
-	for (unsigned k = 0; k < NFIELDS; k++)
-		fprintf(f, "%s%s", k ? "," : "", fl[k].key);
-	fputc('\n', f);
-	for (size_t i = 0; i < run->nres; i++) {
-		row_fields(cfg, &run->res[i], fl);
-		for (unsigned k = 0; k < NFIELDS; k++) {
-			if (k)
-				fputc(',', f);
-			value(f, &fl[k], true);
-		}
-		fputc('\n', f);
-	}
+	shmring_bench_write_rows(f, SHMRING_BENCH_CSV, row_fields, ctx, run->nres);
 }
 
 /* ---------------------------------------------------------------- plots */
 
-static int open_pair(const char *dir, const char *stem, FILE **d, FILE **g)
-{
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s.dat", dir, stem);
-	*d = fopen(path, "w");
-	if (!*d)
-		return -errno;
-	snprintf(path, sizeof(path), "%s/%s.gp", dir, stem);
-	*g = fopen(path, "w");
-	if (!*g) {
-		int rc = -errno;
-
-		fclose(*d);
-		return rc;
-	}
-	shmring_bench_plot_terminal(*g, stem);
-	return 0;
-}
-
 /* Throughput against producers, one line per transport, for one size and
  * consumer count; busy-polling transports solid, waiting ones dashed. */
-static int plot_producers(const char *dir, const struct shmring_bench_scale_cfg *cfg,
+static int plot_producers(struct shmring_bench_plot *pl, const struct shmring_bench_scale_cfg *cfg,
 			  const struct shmring_bench_scale_run *run, unsigned size,
-			  unsigned consumers, FILE *list)
+			  unsigned consumers)
 {
 	const struct shmring_bench_scale_mech *ms[64];
 	size_t nm = mechs_of(run, SHMRING_BENCH_SCALE_PRODUCERS, ms, 64);
@@ -566,7 +455,7 @@ static int plot_producers(const char *dir, const struct shmring_bench_scale_cfg 
 	int rc;
 
 	snprintf(stem, sizeof(stem), "scaling_%uB_%uc", size, consumers);
-	rc = open_pair(dir, stem, &d, &g);
+	rc = shmring_bench_plot_open(pl, stem, &d, &g);
 	if (rc)
 		return rc;
 	fprintf(g, "set title 'Producer scaling between processes, %u B messages, %u consumer%s "
@@ -602,12 +491,11 @@ static int plot_producers(const char *dir, const struct shmring_bench_scale_cfg 
 	fprintf(g, "%s\n", blocks ? "" : "NaN notitle");
 	fclose(d);
 	fclose(g);
-	fprintf(list, "%s.gp\n", stem);
 	return 0;
 }
 
-static int plot_records(const char *dir, const struct shmring_bench_scale_cfg *cfg,
-			const struct shmring_bench_scale_run *run, FILE *list)
+static int plot_records(struct shmring_bench_plot *pl, const struct shmring_bench_scale_cfg *cfg,
+			const struct shmring_bench_scale_run *run)
 {
 	const struct shmring_bench_scale_mech *ms[64];
 	size_t nm = mechs_of(run, SHMRING_BENCH_SCALE_RECORDS, ms, 64);
@@ -618,7 +506,7 @@ static int plot_records(const char *dir, const struct shmring_bench_scale_cfg *c
 
 	if (!nm)
 		return 0;
-	rc = open_pair(dir, stem, &d, &g);
+	rc = shmring_bench_plot_open(pl, stem, &d, &g);
 	if (rc)
 		return rc;
 	fprintf(g, "set title 'Message ring between processes, payload throughput against record "
@@ -654,60 +542,21 @@ static int plot_records(const char *dir, const struct shmring_bench_scale_cfg *c
 	fprintf(g, "%s\n", blocks ? "" : "NaN notitle");
 	fclose(d);
 	fclose(g);
-	fprintf(list, "%s.gp\n", stem);
 	return 0;
 }
 
 int shmring_bench_scale_plot(const char *dir, const struct shmring_bench_scale_cfg *cfg,
 			     const struct shmring_bench_scale_run *run)
 {
-	char path[4096], line[256];
-	unsigned made = 0, failed = 0;
-	FILE *list;
-	int rc = 0;
+	struct shmring_bench_plot pl;
+	int rc = shmring_bench_plot_begin(&pl, dir);
 
-	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-		rc = -errno;
-		fprintf(stderr, "shmring bench: --plot %s: %s\n", dir, strerror(-rc));
+	if (rc)
 		return rc;
-	}
-	snprintf(path, sizeof(path), "%s/plots.list", dir);
-	list = fopen(path, "w+");
-	if (!list) {
-		rc = -errno;
-		fprintf(stderr, "shmring bench: --plot %s: %s\n", dir, strerror(-rc));
-		return rc;
-	}
 	for (unsigned s = 0; s < cfg->base.nsizes && rc == 0; s++)
 		for (unsigned c = 0; c < cfg->nconsumers && rc == 0; c++)
-			rc = plot_producers(dir, cfg, run, cfg->base.sizes[s], cfg->consumers[c],
-					    list);
+			rc = plot_producers(&pl, cfg, run, cfg->base.sizes[s], cfg->consumers[c]);
 	if (rc == 0)
-		rc = plot_records(dir, cfg, run, list);
-	if (rc) {
-		fclose(list);
-		fprintf(stderr, "shmring bench: --plot %s: %s\n", dir, strerror(-rc));
-		return rc;
-	}
-	if (!shmring_bench_in_path("gnuplot")) {
-		fclose(list);
-		fprintf(stderr,
-			"shmring bench: gnuplot is not installed: no pictures. The data and "
-			"gnuplot scripts are in %s/ (run `gnuplot NAME.gp` there).\n",
-			dir);
-		return -ENOENT;
-	}
-	rewind(list);
-	while (fgets(line, sizeof(line), list)) {
-		line[strcspn(line, "\n")] = 0;
-		if (shmring_bench_gnuplot(dir, line) == 0)
-			made++;
-		else
-			failed++;
-	}
-	fclose(list);
-	remove(path);
-	fprintf(stderr, "shmring bench: %u picture(s) in %s/%s\n", made, dir,
-		failed ? " (gnuplot failed on some; scripts kept there)" : "");
-	return failed ? -EIO : 0;
+		rc = plot_records(&pl, cfg, run);
+	return shmring_bench_plot_end(&pl, rc);
 }

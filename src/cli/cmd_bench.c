@@ -108,10 +108,9 @@ static int parse_counts(const char *opt, const char *arg, unsigned max, unsigned
 		return -ENOMEM;
 	*n = 0;
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		char *end;
-		unsigned long v = strtoul(t, &end, 10);
+		uint64_t v;
 
-		if (end == t || *end || v < 1 || v > max ||
+		if (shmring_cli_parse_u64(t, &v) != 0 || v < 1 || v > max ||
 		    *n == SHMRING_BENCH_SCALE_MAX_LIST || (*n && v <= out[*n - 1])) {
 			fprintf(stderr, "shmring bench: bad %s '%s' (rising counts 1..%u, at most "
 					"%u of them)\n",
@@ -412,15 +411,16 @@ int shmring_cmd_bench(int argc, char **argv)
 			sizes_given = true;
 			break;
 		case O_DURATION: {
-			char *end;
+			uint64_t ns;
 
-			duration_ms = strtoull(optarg, &end, 10);
-			if (*end || duration_ms == 0 || duration_ms > 600000) {
+			if (shmring_cli_parse_time(optarg, MS, &ns) != 0 || ns < MS ||
+			    ns > 600000 * MS) {
 				fprintf(stderr, "shmring bench: bad --duration '%s' (1..600000 "
 						"ms)\n",
 					optarg);
 				return 2;
 			}
+			duration_ms = ns / MS;
 			break;
 		}
 		case O_ONLY:
