@@ -71,7 +71,10 @@ static int child_consumer(const char *name, uint32_t mode, uint64_t seq)
 	struct msg m;
 	int rc;
 
-	if (shmring_open(name, SHMRING_CONSUMER, &r) < 0 || shmring_set_wait(r, &w) < 0)
+	/* The longest recovery deadline: a park lasts until the send wakes it,
+	 * not until a periodic re-check that might catch the message itself. */
+	if (shmring_open(name, SHMRING_CONSUMER, &r) < 0 || shmring_set_wait(r, &w) < 0 ||
+	    shmring_set_recovery(r, 60000000000ull) < 0)
 		return 10;
 	rc = shmring_recv(r, &m, shmring_deadline_in(60000 * MS));
 	if (rc == -ETIMEDOUT)
