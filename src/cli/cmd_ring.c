@@ -67,6 +67,9 @@ static void create_usage(FILE *f)
 		"                         mount; needs pages reserved in /proc/sys/vm/nr_hugepages\n"
 		"      --huge-fallback    --huge, or normal pages when huge ones cannot be had\n"
 		"  -p, --prefault         touch every page now, so none is allocated later\n"
+		"      --notifier N       how sleepers are woken: futex (the default), psem (a\n"
+		"                         POSIX semaphore) or sysvsem (a System V semaphore set,\n"
+		"                         removed with the ring)\n"
 		"Sizes take k, m, g (binary).\n",
 		(double)SHMRING_DEFAULT_RECOVERY_NS / 1e6);
 }
@@ -90,7 +93,7 @@ static void create_failed(const char *name, const struct shmring_opts *o, int rc
 
 int shmring_cmd_create(int argc, char **argv)
 {
-	enum { OPT_RECOVERY = 256, OPT_EXCL, OPT_EXISTING, OPT_HUGE, OPT_HUGE_FB };
+	enum { OPT_RECOVERY = 256, OPT_EXCL, OPT_EXISTING, OPT_HUGE, OPT_HUGE_FB, OPT_NOTIFIER };
 	static const struct option lo[] = {
 		{"kind", required_argument, 0, 'k'}, {"slot-size", required_argument, 0, 's'},
 		{"capacity", required_argument, 0, 'c'}, {"mode", required_argument, 0, 'm'},
@@ -101,6 +104,7 @@ int shmring_cmd_create(int argc, char **argv)
 		{"exclusive", no_argument, 0, OPT_EXCL},
 		{"open-existing", no_argument, 0, OPT_EXISTING},
 		{"huge", no_argument, 0, OPT_HUGE},  {"huge-fallback", no_argument, 0, OPT_HUGE_FB},
+		{"notifier", required_argument, 0, OPT_NOTIFIER},
 		{"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
 	struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 64, .capacity = 4096};
 	bool capacity_set = false, exclusive = false;
@@ -191,6 +195,13 @@ int shmring_cmd_create(int argc, char **argv)
 			break;
 		case OPT_HUGE:
 			o.flags |= SHMRING_CREATE_HUGE;
+			break;
+		case OPT_NOTIFIER:
+			if (shmring_cli_notifier_parse(optarg, &o.notifier) < 0) {
+				fprintf(stderr, "shmring create: unknown notifier '%s' "
+						"(futex, psem, sysvsem)\n", optarg);
+				return 2;
+			}
 			break;
 		case 'h':
 			create_usage(stdout);

@@ -123,6 +123,8 @@ static void stat_json(const char *name, const struct shmring_info *in, uint64_t 
 	printf(",\"backend\":\"%s\",\"page_size\":%u,\"owner_uid\":%u,\"owner\":",
 	       backend_name(in->backend), in->page_size, in->owner_uid);
 	shmring_bench_json_str(stdout, shmring_cli_user(in->owner_uid, user, sizeof(user)));
+	printf(",\"notifier\":\"%s\",\"bell_signals\":%" PRIu64,
+	       shmring_cli_notifier_name(in->notifier), in->bell_signals);
 	printf(",\"mode\":\"%04o\",\"use\":\"%s\"", in->mode,
 	       perr < 0 ? "unknown" : shmring_cli_use_name(shmring_cli_use_of(in, count, p, np)));
 	printf(",\"stall_side\":\"%s\",\"stall_pos\":%" PRIu64 ",\"stall_ns\":%" PRIu64
@@ -177,6 +179,8 @@ static void stat_text(const char *name, const struct shmring_info *in, uint64_t 
 	printf("  backend       %s, %u-byte pages, owner %s, mode %04o\n",
 	       backend_name(in->backend), in->page_size,
 	       shmring_cli_user(in->owner_uid, user, sizeof(user)), in->mode);
+	printf("  notifier      %s; doorbell signals sent %" PRIu64 "\n",
+	       shmring_cli_notifier_name(in->notifier), in->bell_signals);
 	printf("  positions     produced %" PRIu64 ", consumed %" PRIu64 ", in ring %" PRIu64
 	       "\n", in->produced, in->consumed, count);
 	printf("  participants  %u producer(s), %u consumer(s) alive%s%s; %s\n", in->producers,

@@ -400,15 +400,38 @@ const char *shmring_cli_kind_name(uint32_t kind)
 	return "unknown";
 }
 
-int shmring_cli_kind_parse(const char *s, uint32_t *kind)
+/* The index of s in a table of names: 0, or -EINVAL. */
+static int name_parse(const char *const *names, uint32_t n, const char *s, uint32_t *out)
 {
-	for (uint32_t k = 0; k < sizeof(kind_names) / sizeof(kind_names[0]); k++) {
-		if (kind_names[k] && !strcmp(s, kind_names[k])) {
-			*kind = k;
+	for (uint32_t k = 0; k < n; k++) {
+		if (names[k] && !strcmp(s, names[k])) {
+			*out = k;
 			return 0;
 		}
 	}
 	return -EINVAL;
+}
+
+int shmring_cli_kind_parse(const char *s, uint32_t *kind)
+{
+	return name_parse(kind_names, sizeof(kind_names) / sizeof(kind_names[0]), s, kind);
+}
+
+static const char *const notifier_names[] = {
+	[SHMRING_NOTIFIER_FUTEX] = "futex", [SHMRING_NOTIFIER_PSEM] = "psem",
+	[SHMRING_NOTIFIER_SYSVSEM] = "sysvsem",
+};
+
+const char *shmring_cli_notifier_name(uint32_t notifier)
+{
+	return notifier < sizeof(notifier_names) / sizeof(notifier_names[0]) ? notifier_names[notifier]
+									      : "unknown";
+}
+
+int shmring_cli_notifier_parse(const char *s, uint32_t *notifier)
+{
+	return name_parse(notifier_names, sizeof(notifier_names) / sizeof(notifier_names[0]), s,
+			  notifier);
 }
 
 const char *shmring_cli_kind_label(const struct shmring_info *in, char *buf, size_t size)

@@ -127,6 +127,10 @@ int shmring_cli_remove_seen(const char *uri, const struct shmring_cli_object *se
 const char *shmring_cli_kind_name(uint32_t kind);
 int shmring_cli_kind_parse(const char *s, uint32_t *kind);
 
+/* "futex", "psem", "sysvsem" for a notifier; parse: 0 or -EINVAL. */
+const char *shmring_cli_notifier_name(uint32_t notifier);
+int shmring_cli_notifier_parse(const char *s, uint32_t *notifier);
+
 /* "spsc", or for a message ring "msg-spsc" (its producer/consumer counts). */
 const char *shmring_cli_kind_label(const struct shmring_info *in, char *buf, size_t size);
 
