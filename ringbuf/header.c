@@ -159,6 +159,8 @@ int shmring__hdr_validate(const struct shmring_hdr *h, uint64_t seg_size)
 
 	if (seg_size < sizeof(*h))
 		return -SHMRING_ETRUNCATED;
+	if (h->magic == SHMRING_SYNC_MAGIC)
+		return -SHMRING_EKIND; /* a synchronization object, not a ring */
 	if (h->magic != SHMRING_MAGIC)
 		return -SHMRING_EBADMAGIC;
 	if (h->version != SHMRING_LAYOUT_VERSION)

@@ -46,6 +46,9 @@
 #include <stdint.h>
 
 #define SHMRING_MAGIC UINT64_C(0x31474e4952484d53) /* "SHMRING1" little-endian */
+/* The magic of a synchronization object (src/syncobj.h), at the same offset:
+ * a ring open that finds it says "another kind", not "not ours". */
+#define SHMRING_SYNC_MAGIC UINT64_C(0x31434e5953484d53) /* "SHMSYNC1" */
 #define SHMRING_LAYOUT_VERSION 3u
 #define SHMRING_CACHELINE 64u
 #define SHMRING_SPACING 128u /* distance between independently written words */

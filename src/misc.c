@@ -42,7 +42,8 @@ const char *shmring_strerror(int err)
 	case SHMRING_EOWNER:
 		return "permission denied, or header owner differs from the segment owner";
 	case SHMRING_EKIND:
-		return "ring is of another kind";
+		return "ring is of another kind (or a ring and a synchronisation object were "
+		       "taken for each other)";
 	case SHMRING_EMISMATCH:
 		return "ring exists with another capacity, slot size or producer/consumer "
 		       "multiplicity than asked for";
@@ -53,7 +54,8 @@ const char *shmring_strerror(int err)
 		return "not supported by this backend (huge pages on posix: or outside "
 		       "hugetlbfs, a descriptor of a sysv or anon ring)";
 	case EIDRM:
-		return "the ring's System V semaphore set (its notifier) has been removed";
+		return "the System V semaphore set (a ring's notifier, or a semaphore) has been "
+		       "removed";
 	case EPROTO:
 		return "the socket did not carry a ring descriptor";
 	case ENOENT:
@@ -79,6 +81,16 @@ const char *shmring_strerror(int err)
 		       "(or the reservation was cancelled): the message was dropped";
 	case EUSERS:
 		return "the ring's participant table is full";
+	case EOWNERDEAD:
+		return "the mutex's owner died holding it: it is held now, and what it protects "
+		       "may need repair (shmring_mutex_consistent())";
+	case ENOTRECOVERABLE:
+		return "the mutex was unlocked without repair after its owner died: not "
+		       "recoverable";
+	case ENOLCK:
+		return "the mutex could not be locked again after the condition wait: not held";
+	case EOVERFLOW:
+		return "the semaphore is at its largest count";
 	default:
 		break;
 	}

@@ -3,4 +3,4 @@
 add_test(NAME test_man_pages
          COMMAND bash ${PROJECT_SOURCE_DIR}/tests/check_man.sh $<TARGET_FILE:shmring>
                  ${PROJECT_SOURCE_DIR}/man)
-set_tests_properties(test_man_pages PROPERTIES LABELS fast TIMEOUT 60 SKIP_RETURN_CODE 77)
+set_tests_properties(test_man_pages PROPERTIES LABELS fast TIMEOUT 240 SKIP_RETURN_CODE 77)

@@ -7,5 +7,6 @@
 
 #include "common.h"
 #include "ring.h"
+#include "sync.h"
 
 #endif /* SHMRING_SHMRING_H */

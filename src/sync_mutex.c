@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * src/sync_mutex.c - robust mutexes (shmring/sync.h) on a 64-bit owner word.
+ *
+ * The owner word (src/syncobj.h) names the owning thread by its id and the
+ * low bits of its start time, so that a recycled id is never taken for the
+ * owner. Locking is a CAS of 0 to our word; a locker that finds the mutex
+ * held sets WAITERS in the word and sleeps on `seq`, which an unlock that
+ * finds WAITERS bumps before it wakes one sleeper. A woken locker takes the
+ * mutex with WAITERS set (others may still sleep), so its unlock wakes the
+ * next: no count of sleepers that a killed one could leave wrong.
+ *
+ * Ordering: M1, the CAS that takes the mutex (acquire), pairs with M2, the
+ * CAS of unlock (release): what one owner wrote under the lock is seen by
+ * the next. The sleep is a Dekker pair, all seq_cst: the locker reads seq,
+ * then sees the owner word held with WAITERS (W1); the unlocker clears the
+ * word, then bumps seq (W2). Either the locker sees the mutex free, or the
+ * unlocker saw WAITERS and its bump of seq comes after the locker read it,
+ * so the futex wait returns at once or is woken.
+ *
+ * Death: a locker that has watched one owner hold the mutex for CHECK_NS
+ * judges it (and again every CHECK_NS; its futex sleeps end by then). Dead
+ * (no such thread, a zombie, another start time) means a CAS from exactly
+ * the word judged to ours with OWNER_DIED, and -EOWNERDEAD. The judgement
+ * reads /proc/TID/stat and opens a pidfd: no signal is ever sent.
+ *
+ * Namespaces: a thread id means something only in its pid namespace. Every
+ * handle records its namespace in the object at open, before it can take the
+ * mutex (seq_cst, before M1): `pidns` is that namespace while every opener
+ * shares it, SHMRING_MUTEX_NS_MANY once two have. A judge that finds another
+ * namespace (or MANY) there cannot tell who the owner is: alive.
+ */
+#include "src/syncobj.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define CHECK_NS UINT64_C(10000000) /* judge an owner after it held 10 ms, then every 10 ms */
+#define SPINS 64                    /* looks at a held mutex before sleeping */
+#define PID_LIMIT 4194304           /* PID_MAX_LIMIT: no thread id reaches it */
+
+struct shmring_mutex {
+	struct shmring_syncobj obj;
+	struct shmring_sync_mutex *st;
+	uint64_t pidns;               /* our pid namespace (0: unknown) */
+	_Atomic uint64_t tried_owner; /* trylock: the owner last judged alive ... */
+	_Atomic uint64_t tried_at;    /* ... and when */
+};
+
+/* --- Who we are ----------------------------------------------------------------- */
+
+static _Thread_local struct {
+	pid_t tid;
+	uint64_t word;
+} self;
+
+static pid_t thread_id(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+/*
+ * This thread's owner word. Cached per thread: a fork child's thread has
+ * another id than the parent's thread it copies, so the cache is recomputed
+ * there.
+ */
+static uint64_t self_word(void)
+{
+	pid_t tid = thread_id();
+
+	if (self.tid != tid) {
+		uint64_t start = shmring__proc_start_time(tid);
+
+		self.word = ((uint64_t)(uint32_t)tid << 32) |
+			    ((start & SHMRING_MUTEX_START_MASK) << 3);
+		self.tid = tid;
+	}
+	return self.word;
+}
+
+/* --- Judging an owner ---------------------------------------------------------- */
+
+/* A thread's state letter and start time from /proc/TID/stat: 0, or -errno. */
+static int thread_stat(pid_t tid, char *state, uint64_t *start)
+{
+	char path[64], buf[1024];
+	const char *p;
+	unsigned long long st = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ENOENT;
+	buf[n] = '\0';
+	/* The command name may hold spaces and parentheses: fields resume
+	 * after the last ')'. State is field 3, starttime field 22. */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2])
+		return -ENOENT;
+	*state = p[2];
+	for (int field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %llu", &st) != 1)
+		return -ENOENT;
+	*start = st;
+	return 0;
+}
+
+static bool pidfd_exited(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLIN | POLLHUP | POLLERR));
+}
+
+/* Whether the owner named by word o is gone. Never sends a signal. */
+static bool owner_dead(const struct shmring_mutex *m, uint64_t o)
+{
+	/* seq_cst: after the load of the owner word (see "Namespaces"). */
+	uint64_t ns = atomic_load(&m->st->pidns);
+	uint32_t tid = SHMRING_MUTEX_TID(o);
+	uint64_t start = 0;
+	char state = 0;
+	int fd, rc;
+
+	if (m->pidns == 0 || ns != m->pidns)
+		return false; /* another namespace's owner, or unknown: cannot judge */
+	if (tid == 0 || tid >= PID_LIMIT)
+		return true; /* no thread has that id: a forged word */
+	/* ESRCH: no process or thread has that id in our namespace. EINVAL: a
+	 * thread that is not a process leader, which exists (older kernels
+	 * open pidfds of leaders only). */
+	fd = (int)syscall(SYS_pidfd_open, (pid_t)tid, 0u);
+	if (fd < 0 && errno == ESRCH)
+		return true;
+	rc = thread_stat((pid_t)tid, &state, &start);
+	if (rc == 0) {
+		if (fd >= 0)
+			close(fd);
+		/* A zombie has exited; another start time is another thread
+		 * that got the id since. */
+		return state == 'Z' || state == 'X' ||
+		       (start & SHMRING_MUTEX_START_MASK) != SHMRING_MUTEX_START(o);
+	}
+	/* /proc could not tell (hidden pids, no /proc): only a pidfd that says
+	 * the process exited is a verdict of death. */
+	if (fd < 0)
+		return false;
+	rc = pidfd_exited(fd);
+	close(fd);
+	return rc;
+}
+
+/* --- Handles ---------------------------------------------------------------- */
+
+/* Record our pid namespace in the object (see "Namespaces"). */
+static void register_ns(struct shmring_mutex *m)
+{
+	uint64_t mine = m->pidns ? m->pidns : SHMRING_MUTEX_NS_MANY;
+	uint64_t cur = atomic_load(&m->st->pidns);
+
+	/* seq_cst: before any owner word of ours (M1). */
+	while (cur != mine && cur != SHMRING_MUTEX_NS_MANY &&
+	       !atomic_compare_exchange_weak(&m->st->pidns, &cur,
+					     cur == 0 ? mine : SHMRING_MUTEX_NS_MANY))
+		;
+}
+
+static int mutex_new(struct shmring_mutex **m)
+{
+	*m = calloc(1, sizeof(**m));
+	return *m ? 0 : -ENOMEM;
+}
+
+static void mutex_setup(struct shmring_mutex *m)
+{
+	m->st = m->obj.state;
+	m->pidns = shmring__pidns_self();
+	register_ns(m);
+}
+
+int shmring_mutex_create(const char *uri, const struct shmring_sync_opts *opts,
+			 shmring_mutex_t **out)
+{
+	struct shmring_sync_create c;
+	struct shmring_uri u;
+	struct shmring_mutex *m = NULL;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!out)
+		return -EINVAL;
+	rc = shmring__sync_opts_check(opts, SHMRING_SYNC_REPLACE);
+	if (rc == 0 && opts && (opts->impl || opts->value))
+		rc = -EINVAL;
+	if (rc == 0)
+		rc = shmring__uri_parse(uri, &u);
+	if (rc == 0)
+		rc = mutex_new(&m);
+	if (rc < 0)
+		return rc;
+	c = (struct shmring_sync_create){
+		.kind = SHMRING_SYNC_KIND_MUTEX, .mode = opts && opts->mode ? opts->mode : 0600,
+		.replace = opts && (opts->flags & SHMRING_SYNC_REPLACE),
+	};
+	rc = shmring__syncobj_create(&u, &c, &m->obj);
+	if (rc < 0) {
+		free(m);
+		return rc;
+	}
+	mutex_setup(m);
+	*out = m;
+	return 0;
+}
+
+int shmring_mutex_open(const char *uri, const struct shmring_sync_open_opts *opts,
+		       shmring_mutex_t **out)
+{
+	struct shmring_uri u;
+	struct shmring_mutex *m = NULL;
+	uint32_t flags;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!out)
+		return -EINVAL;
+	rc = shmring__sync_open_flags(opts, SHMRING_SYNC_ANY_OWNER | SHMRING_SYNC_NOWAIT, &flags);
+	if (rc == 0)
+		rc = shmring__uri_parse(uri, &u);
+	if (rc == 0)
+		rc = mutex_new(&m);
+	if (rc < 0)
+		return rc;
+	rc = shmring__syncobj_open(&u, SHMRING_SYNC_KIND_MUTEX, flags, &m->obj);
+	if (rc < 0) {
+		free(m);
+		return rc;
+	}
+	mutex_setup(m);
+	*out = m;
+	return 0;
+}
+
+int shmring_mutex_dup(shmring_mutex_t *m, shmring_mutex_t **out)
+{
+	struct shmring_mutex *d;
+
+	if (out)
+		*out = NULL;
+	if (!m || !out)
+		return -EINVAL;
+	if (mutex_new(&d) < 0)
+		return -ENOMEM;
+	shmring__syncobj_dup(&m->obj, &d->obj);
+	/* A fork child may be in another namespace (unshare): ask again. */
+	mutex_setup(d);
+	*out = d;
+	return 0;
+}
+
+int shmring_mutex_close(shmring_mutex_t *m)
+{
+	if (!m)
+		return 0;
+	shmring__syncobj_close(&m->obj);
+	free(m);
+	return 0;
+}
+
+int shmring_mutex_unlink(const char *uri)
+{
+	return shmring__syncobj_unlink(uri);
+}
+
+/* --- Locking -------------------------------------------------------------------- */
+
+/* Take the mutex from a dead owner whose word is exactly o. */
+static bool take_over(struct shmring_mutex *m, uint64_t o, uint64_t me)
+{
+	/* M1 (acquire): as a lock; also sees what the dead owner wrote. */
+	return atomic_compare_exchange_strong_explicit(
+		&m->st->owner, &o, me | SHMRING_MUTEX_OWNER_DIED | SHMRING_MUTEX_WAITERS,
+		memory_order_acquire, memory_order_relaxed);
+}
+
+/* trylock: judge the holder at most once per CHECK_NS per handle. 0 if it
+ * was judged alive that recently. */
+static bool judged_alive_lately(struct shmring_mutex *m, uint64_t o, uint64_t now)
+{
+	/* Relaxed, both: a cache of a verdict, read and written racily by
+	 * threads sharing the handle; the worst is one judgement too many. */
+	return shmring__load_relaxed(&m->tried_owner) == SHMRING_MUTEX_IDENT(o) &&
+	       now - shmring__load_relaxed(&m->tried_at) < CHECK_NS;
+}
+
+static int lock(struct shmring_mutex *m, uint64_t deadline, bool try)
+{
+	struct shmring_sync_mutex *st = m->st;
+	uint64_t me = self_word();
+	uint64_t o = 0, watched = 0, since = 0;
+	bool contended = false;
+	int spins = try ? SPINS : 0;
+
+	/* M1 (acquire): pairs with M2 in unlock. */
+	if (atomic_compare_exchange_strong_explicit(&st->owner, &o, me, memory_order_acquire,
+						    memory_order_relaxed))
+		return 0;
+	for (;;) {
+		/* W1: seq, then the owner word (seq_cst both; pairs with W2). */
+		uint32_t s = atomic_load(&st->seq);
+		uint64_t now;
+
+		o = atomic_load(&st->owner);
+		if (o & SHMRING_MUTEX_NOTRECOVERABLE)
+			return -ENOTRECOVERABLE;
+		if (SHMRING_MUTEX_TID(o) == 0) {
+			/* Free (whatever stray bits a forger left). After a
+			 * sleep, others may sleep too: keep WAITERS. M1. */
+			if (atomic_compare_exchange_strong_explicit(
+				    &st->owner, &o, me | (contended ? SHMRING_MUTEX_WAITERS : 0),
+				    memory_order_acquire, memory_order_relaxed))
+				return 0;
+			continue;
+		}
+		if (SHMRING_MUTEX_IDENT(o) == me)
+			return -EDEADLK;
+		if (spins < SPINS) {
+			spins++;
+			shmring__cpu_relax();
+			continue;
+		}
+		now = shmring__now_ns();
+		if (SHMRING_MUTEX_IDENT(o) != watched) {
+			watched = SHMRING_MUTEX_IDENT(o);
+			since = now;
+		}
+		if (try || now >= deadline || now - since >= CHECK_NS) {
+			if (try && judged_alive_lately(m, o, now))
+				return -EBUSY;
+			if (owner_dead(m, o)) {
+				if (take_over(m, o, me))
+					return -EOWNERDEAD;
+				continue;
+			}
+			if (try) {
+				/* Relaxed, both: see judged_alive_lately(). */
+				shmring__store_relaxed(&m->tried_owner, SHMRING_MUTEX_IDENT(o));
+				shmring__store_relaxed(&m->tried_at, now);
+				return -EBUSY;
+			}
+			if (now >= deadline)
+				return -ETIMEDOUT;
+			since = now; /* judge it again one period from now */
+		}
+		/* W1: WAITERS in the word we saw held, so that its unlock bumps
+		 * seq (seq_cst). */
+		if (!(o & SHMRING_MUTEX_WAITERS) &&
+		    !atomic_compare_exchange_strong(&st->owner, &o, o | SHMRING_MUTEX_WAITERS))
+			continue;
+		contended = true;
+		shmring__sync_sleep(&st->seq, s,
+				    deadline - since < CHECK_NS ? deadline : since + CHECK_NS);
+	}
+}
+
+int shmring_mutex_lock(shmring_mutex_t *m)
+{
+	return m ? lock(m, SHMRING_NO_DEADLINE, false) : -EINVAL;
+}
+
+int shmring_mutex_timedlock(shmring_mutex_t *m, uint64_t deadline)
+{
+	return m ? lock(m, deadline, false) : -EINVAL;
+}
+
+int shmring_mutex_trylock(shmring_mutex_t *m)
+{
+	return m ? lock(m, 0, true) : -EINVAL;
+}
+
+int shmring_mutex_unlock(shmring_mutex_t *m)
+{
+	struct shmring_sync_mutex *st;
+	uint64_t me, o, next;
+
+	if (!m)
+		return -EINVAL;
+	st = m->st;
+	me = self_word();
+	/* Relaxed: a first guess for the CAS. */
+	o = shmring__load_relaxed(&st->owner);
+	do {
+		if (SHMRING_MUTEX_IDENT(o) != me || (o & SHMRING_MUTEX_NOTRECOVERABLE))
+			return -EPERM;
+		/* Not repaired after an owner died: for good. */
+		next = (o & SHMRING_MUTEX_OWNER_DIED) ? SHMRING_MUTEX_NOTRECOVERABLE : 0;
+		/* M2 (seq_cst, so release): pairs with M1; W2: the word
+		 * before seq. */
+	} while (!atomic_compare_exchange_weak(&st->owner, &o, next));
+	if ((o & SHMRING_MUTEX_WAITERS) || next) {
+		/* W2: seq after the owner word (seq_cst; pairs with W1). */
+		atomic_fetch_add(&st->seq, 1);
+		shmring__futex_wake(&st->seq, next ? INT_MAX : 1);
+	}
+	return 0;
+}
+
+int shmring_mutex_consistent(shmring_mutex_t *m)
+{
+	uint64_t me, o;
+
+	if (!m)
+		return -EINVAL;
+	me = self_word();
+	/* Relaxed: a first guess for the CAS. */
+	o = shmring__load_relaxed(&m->st->owner);
+	do {
+		if (SHMRING_MUTEX_IDENT(o) != me || !(o & SHMRING_MUTEX_OWNER_DIED) ||
+		    (o & SHMRING_MUTEX_NOTRECOVERABLE))
+			return -EINVAL;
+		/* Relaxed: only we (the owner) clear the flag; others only
+		 * add WAITERS, which the CAS keeps. */
+	} while (!shmring__cas_weak(&m->st->owner, &o, o & ~SHMRING_MUTEX_OWNER_DIED,
+				    memory_order_relaxed));
+	return 0;
+}

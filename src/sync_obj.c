@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * src/sync_obj.c - the segment every futex-based synchronisation object
+ * lives in: creating it by name, opening and validating it as a ring is
+ * validated (src/ring.c), and the futex sleep the objects share.
+ */
+#include "src/syncobj.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+#include <time.h>
+#include <unistd.h>
+
+#define INIT_WAIT_NS 1000000000u /* how long an open waits for a creator to finish */
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* FNV-1a 64, as the ring header's check (ringbuf/header.c). */
+static uint64_t hdr_checksum(const struct shmring_sync_hdr *h)
+{
+	const unsigned char *p = (const unsigned char *)h;
+	uint64_t x = UINT64_C(0xcbf29ce484222325);
+
+	for (size_t i = 0; i < SHMRING_SYNC_HDR_CHECKED_BYTES; i++) {
+		x ^= p[i];
+		x *= UINT64_C(0x100000001b3);
+	}
+	return x;
+}
+
+static bool kind_known(uint32_t kind)
+{
+	return kind >= SHMRING_SYNC_KIND_SEM && kind <= SHMRING_SYNC_KIND_COND;
+}
+
+/* The header flags a kind may carry. */
+static uint32_t kind_flags(uint32_t kind)
+{
+	return kind == SHMRING_SYNC_KIND_EVENT ? SHMRING_SYNC_HDR_MANUAL : 0;
+}
+
+/* Validate a private copy of the header of a seg_size-byte segment. */
+static int hdr_validate(const struct shmring_sync_hdr *h, uint64_t seg_size, uint32_t kind)
+{
+	if (seg_size < sizeof(*h))
+		return -SHMRING_ETRUNCATED;
+	/* A ring's magic: a shmring segment, of another kind. */
+	if (h->magic == SHMRING_MAGIC)
+		return -SHMRING_EKIND;
+	if (h->magic != SHMRING_SYNC_MAGIC)
+		return -SHMRING_EBADMAGIC;
+	if (h->version != SHMRING_SYNC_LAYOUT_VERSION)
+		return -SHMRING_EVERSION;
+	if (h->check != hdr_checksum(h))
+		return -SHMRING_ECHECK;
+	/* A valid checksum over what we do not know: a newer writer. */
+	if (!kind_known(h->kind) || (h->flags & ~kind_flags(h->kind)))
+		return -SHMRING_EVERSION;
+	if (h->hdr_size != sizeof(*h) || h->total_size != SHMRING_SYNC_SEGMENT_SIZE ||
+	    h->state_off != SHMRING_SYNC_STATE_OFF)
+		return -SHMRING_EGEOMETRY;
+	for (size_t i = 0; i < sizeof(h->reserved) / sizeof(h->reserved[0]); i++)
+		if (h->reserved[i])
+			return -SHMRING_EGEOMETRY;
+	if (seg_size < h->total_size)
+		return -SHMRING_ETRUNCATED;
+	if (h->kind != kind)
+		return -SHMRING_EKIND;
+	return 0;
+}
+
+static int init_segment(void *base, uint64_t size, const struct shmring_region *rg, void *arg)
+{
+	const struct shmring_sync_create *c = arg;
+	struct shmring_sync_hdr h;
+	_Atomic uint64_t *magic = (_Atomic uint64_t *)base;
+
+	(void)rg;
+	if (size < SHMRING_SYNC_SEGMENT_SIZE)
+		return -SHMRING_ETRUNCATED;
+	memset(&h, 0, sizeof(h));
+	h.magic = SHMRING_SYNC_MAGIC;
+	h.version = SHMRING_SYNC_LAYOUT_VERSION;
+	h.hdr_size = sizeof(h);
+	h.kind = c->kind;
+	h.flags = c->hdr_flags;
+	h.creator_uid = (uint32_t)geteuid();
+	h.creator_pid = (uint32_t)getpid();
+	h.ctime_ns = realtime_ns();
+	h.total_size = SHMRING_SYNC_SEGMENT_SIZE;
+	h.state_off = SHMRING_SYNC_STATE_OFF;
+	h.check = hdr_checksum(&h);
+	if (c->init)
+		c->init((char *)base + SHMRING_SYNC_STATE_OFF, c);
+	/* Everything but the magic, which announces a complete object. */
+	memcpy((char *)base + sizeof(h.magic), (const char *)&h + sizeof(h.magic),
+	       sizeof(h) - sizeof(h.magic));
+	/* Release: pairs with the acquire in read_header(); the state written
+	 * by init comes with it. */
+	shmring__store_release(magic, h.magic);
+	return 0;
+}
+
+/* Copy the header out once the creator has published it (as ring.c). */
+static int read_header(void *base, uint64_t size, struct shmring_sync_hdr *h, bool nowait)
+{
+	_Atomic uint64_t *magic = (_Atomic uint64_t *)base;
+	uint64_t deadline = shmring__now_ns() + (nowait ? 0 : INIT_WAIT_NS);
+	uint64_t m;
+
+	if (size < sizeof(*h))
+		return -SHMRING_ETRUNCATED;
+	/*
+	 * Acquire: pairs with the release in init_segment() (and a ring's).
+	 * A zero magic is a creator still writing: wait. Only after the wait
+	 * are the other bytes judged: all zero is a creator that never
+	 * finished, anything else is not a shmring segment.
+	 */
+	while ((m = shmring__load_acquire(magic)) == 0) {
+		if (shmring__now_ns() >= deadline) {
+			const unsigned char *p = base;
+
+			for (size_t i = 0; i < sizeof(*h); i++)
+				if (p[i])
+					return -SHMRING_EBADMAGIC;
+			return -EAGAIN;
+		}
+		usleep(1000);
+	}
+	memcpy(h, base, sizeof(*h));
+	h->magic = m;
+	return 0;
+}
+
+struct want {
+	uint32_t kind;
+	uint32_t flags; /* SHMRING_SYNC_* */
+};
+
+static int validate_segment(void *base, uint64_t size, const struct shmring_region *rg, void *arg)
+{
+	const struct want *w = arg;
+	struct shmring_sync_hdr h;
+	int rc;
+
+	/* Another user's segment is not even read unless that was allowed. */
+	if (!(w->flags & SHMRING_SYNC_ANY_OWNER) && rg->owner_uid != (uint32_t)geteuid())
+		return -SHMRING_EFOREIGN;
+	rc = read_header(base, size, &h, w->flags & SHMRING_SYNC_NOWAIT);
+	if (rc == 0)
+		rc = hdr_validate(&h, size, w->kind);
+	if (rc == 0 && h.creator_uid != rg->owner_uid)
+		rc = -SHMRING_EOWNER;
+	return rc;
+}
+
+/*
+ * Make *out of a mapping (whose reference it takes over). The mapping may be
+ * one this process had already (another handle, or a ring of that name):
+ * take a fresh copy of the header and validate it again, so that nothing
+ * later re-reads shared memory for what the object is.
+ */
+static int take(struct shmring_map *m, const struct want *w, struct shmring_syncobj *out)
+{
+	const struct shmring_map_info *mi = shmring__map_info(m);
+	void *base = shmring__map_base(m);
+	int rc = 0;
+
+	if (!(w->flags & SHMRING_SYNC_ANY_OWNER) && mi->owner_uid != (uint32_t)geteuid())
+		rc = -SHMRING_EFOREIGN;
+	if (rc == 0) {
+		memcpy(&out->hdr, base, sizeof(out->hdr));
+		rc = hdr_validate(&out->hdr, shmring__map_size(m), w->kind);
+	}
+	if (rc == 0 && out->hdr.creator_uid != mi->owner_uid)
+		rc = -SHMRING_EOWNER;
+	if (rc < 0) {
+		shmring__map_put(m);
+		return rc;
+	}
+	out->map = m;
+	out->state = (char *)base + SHMRING_SYNC_STATE_OFF;
+	return 0;
+}
+
+int shmring__syncobj_create(const struct shmring_uri *u, const struct shmring_sync_create *c,
+			    struct shmring_syncobj *out)
+{
+	bool named = u->scheme != SHMRING_SCHEME_MEMFD && u->scheme != SHMRING_SCHEME_ANON;
+	struct shmring_region_opts ro = {.size = SHMRING_SYNC_SEGMENT_SIZE, .mode = c->mode,
+					 .replace = c->replace};
+	struct want w = {.kind = c->kind, .flags = SHMRING_SYNC_ANY_OWNER};
+	struct shmring_region rg;
+	struct shmring_map *m;
+	int rc;
+
+	if (!named && c->replace)
+		return -EINVAL; /* nothing named to replace */
+	rc = shmring__region_create(u, &ro, &rg);
+	if (rc < 0)
+		return rc;
+	rc = shmring__map_get(&rg, 0, init_segment, (void *)c, &m);
+	if (rc == 0)
+		rc = take(m, &w, out);
+	if (rc < 0 && named)
+		shmring__region_unlink(u);
+	return rc;
+}
+
+int shmring__syncobj_open(const struct shmring_uri *u, uint32_t kind, uint32_t flags,
+			  struct shmring_syncobj *out)
+{
+	struct want w = {.kind = kind, .flags = flags};
+	struct shmring_region rg;
+	struct shmring_map *m;
+	int rc = shmring__region_open(u, flags & SHMRING_SYNC_NOWAIT, &rg);
+
+	if (rc < 0)
+		return rc;
+	rc = shmring__map_get(&rg, 0, validate_segment, &w, &m);
+	return rc < 0 ? rc : take(m, &w, out);
+}
+
+void shmring__syncobj_dup(const struct shmring_syncobj *o, struct shmring_syncobj *out)
+{
+	shmring__map_ref(o->map);
+	*out = *o;
+}
+
+void shmring__syncobj_close(struct shmring_syncobj *o)
+{
+	shmring__map_put(o->map);
+	o->map = NULL;
+	o->state = NULL;
+}
+
+int shmring__syncobj_unlink(const char *uri)
+{
+	struct shmring_uri u;
+	int rc = shmring__uri_parse(uri, &u);
+
+	return rc < 0 ? rc : shmring__region_unlink(&u);
+}
+
+int shmring__syncobj_exists(const struct shmring_uri *u)
+{
+	if (u->scheme == SHMRING_SCHEME_POSIX) {
+		int fd = shm_open(u->path, O_RDONLY | O_CLOEXEC, 0);
+
+		if (fd >= 0) {
+			close(fd);
+			return 1;
+		}
+		return errno == ENOENT ? 0 : (errno == EACCES ? 1 : -errno);
+	}
+	if (u->scheme == SHMRING_SCHEME_SYSV) {
+		key_t key = u->key_from_path ? ftok(u->path, (int)u->proj) : (key_t)u->key;
+
+		if (key == (key_t)-1)
+			return -errno;
+		if (shmget(key, 0, 0) >= 0)
+			return 1;
+		return errno == ENOENT ? 0 : (errno == EACCES ? 1 : -errno);
+	}
+	return 0;
+}
+
+int shmring__sync_opts_check(const struct shmring_sync_opts *o, uint32_t allowed)
+{
+	if (!o)
+		return 0;
+	if (o->flags & ~allowed)
+		return -EINVAL;
+	if (o->mode & ~0777u)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(o->reserved) / sizeof(o->reserved[0]); i++)
+		if (o->reserved[i])
+			return -EINVAL;
+	return 0;
+}
+
+int shmring__sync_open_flags(const struct shmring_sync_open_opts *o, uint32_t allowed,
+			     uint32_t *flags)
+{
+	*flags = 0;
+	if (!o)
+		return 0;
+	if ((o->flags & ~allowed) || o->reserved0)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(o->reserved) / sizeof(o->reserved[0]); i++)
+		if (o->reserved[i])
+			return -EINVAL;
+	*flags = o->flags;
+	return 0;
+}
+
+int shmring__sync_sleep(_Atomic uint32_t *word, uint32_t expected, uint64_t deadline)
+{
+	for (;;) {
+		int rc = shmring__futex_wait(word, expected, deadline);
+
+		if (rc == -EINTR) {
+			/* A signal: sleep again for the time left (the deadline is
+			 * absolute), unless the word moved meanwhile.
+			 * Relaxed: the caller re-reads what it waits for. */
+			if (shmring__load_relaxed(word) != expected)
+				return 0;
+			continue;
+		}
+		if (rc == -ETIMEDOUT) {
+			/* Never early by our own clock, whatever the kernel's
+			 * rounding. */
+			if (shmring__now_ns() < deadline)
+				continue;
+			return -ETIMEDOUT;
+		}
+		/* Woken, the word had changed (-EAGAIN), or an error the
+		 * caller's next look at the word sorts out. */
+		return 0;
+	}
+}
