@@ -39,6 +39,13 @@ void *bench_alloc(size_t size)
 	return p;
 }
 
+void bench_count(shmring_gb_state *st, unsigned msgs, unsigned size)
+{
+	const int64_t n = (int64_t)shmring_gb_iterations(st) * msgs;
+	shmring_gb_set_items_processed(st, n);
+	shmring_gb_set_bytes_processed(st, n * size);
+}
+
 shmring_gb_bench *bench_register_slots(const char *name, shmring_gb_fn *fn, void *arg)
 {
 	shmring_gb_bench *b = shmring_gb_register(name, fn, arg);
@@ -174,6 +181,20 @@ static void chunks_finish(struct chunks *c, double *median, double *mean)
 	c->per_op = NULL;
 }
 
+/* This thread's side and CPU in a two-thread run; false (the run skipped)
+ * when there are not two CPUs. Both threads see the same affinity, so both
+ * take this exit or neither. */
+static bool two_sides(shmring_gb_state *st, int *side, int *cpu)
+{
+	*side = shmring_gb_thread_index(st);
+	*cpu = cpu_for_side(*side);
+	if (shmring_gb_thread_count(st) != 2 || *cpu < 0) {
+		shmring_gb_skip(st, "needs two threads on two CPUs");
+		return false;
+	}
+	return true;
+}
+
 static int floor_chunk(void *ctx, int side, uint64_t first, uint64_t n)
 {
 	floor_bounce(ctx, side, 2 * first, n);
@@ -183,14 +204,11 @@ static int floor_chunk(void *ctx, int side, uint64_t first, uint64_t n)
 static void floor_run(shmring_gb_state *st, void *arg)
 {
 	struct bench_floor_line *f = arg;
-	const int side = shmring_gb_thread_index(st);
-	const int cpu = cpu_for_side(side);
 	struct chunks c = {0};
+	int side, cpu;
 
-	if (shmring_gb_thread_count(st) != 2 || cpu < 0) {
-		shmring_gb_skip(st, "needs two threads on two CPUs");
+	if (!two_sides(st, &side, &cpu))
 		return;
-	}
 	/* A failed pin leaves the run measuring wherever the threads land: still a floor. */
 	(void)shmring_gb_pin_cpu(st, cpu);
 	if (side == 0) {
@@ -221,6 +239,35 @@ void bench_floor_register(void)
 }
 
 /* --- The two-thread driver ------------------------------------------------ */
+
+int bench_ring_pair_setup(struct bench_pair *p, void *(*make)(const struct bench_pair *p, int dir),
+                          void (*drop)(void *ring), int err)
+{
+	struct bench_ring_pair *s = calloc(1, sizeof *s);
+
+	if (!s)
+		return -ENOMEM;
+	s->drop = drop;
+	s->r[0] = make(p, 0);
+	s->r[1] = make(p, 1);
+	p->ring = s;
+	if (!s->r[0] || !s->r[1]) {
+		bench_ring_pair_teardown(p);
+		return err;
+	}
+	return 0;
+}
+
+void bench_ring_pair_teardown(struct bench_pair *p)
+{
+	struct bench_ring_pair *s = p->ring;
+
+	for (int dir = 0; dir < 2; dir++)
+		if (s->r[dir])
+			s->drop(s->r[dir]);
+	free(s);
+	p->ring = NULL;
+}
 
 void bench_pair_abort(struct bench_pair *p, const char *why)
 {
@@ -274,22 +321,17 @@ static void pair_report(shmring_gb_state *st, struct bench_pair *p, int side, ui
 static int pair_chunk(void *ctx, int side, uint64_t first, uint64_t n)
 {
 	struct bench_pair *p = ctx;
-	return p->mode == BENCH_STREAM ? p->impl->stream(p, side, first, n)
-	                               : p->impl->pingpong(p, side, first, n);
+	return p->impl->chunk(p, side, first, n);
 }
 
 static void pair_run(shmring_gb_state *st, void *arg)
 {
 	struct bench_pair *p = arg;
-	const int side = shmring_gb_thread_index(st);
-	const int cpu = cpu_for_side(side);
 	struct chunks c = {0};
+	int side, cpu;
 
-	/* Both threads see the same affinity, so both take this exit or neither. */
-	if (shmring_gb_thread_count(st) != 2 || cpu < 0) {
-		shmring_gb_skip(st, "needs two threads on two CPUs");
+	if (!two_sides(st, &side, &cpu))
 		return;
-	}
 
 	if (side == 0) {
 		/* relaxed: the barrier below publishes all of these to side 1. */
@@ -306,11 +348,11 @@ static void pair_run(shmring_gb_state *st, void *arg)
 	}
 
 	int rc = shmring_gb_pin_cpu(st, cpu);
-	p->attach_rc[side] = rc != 0 ? rc : p->impl->attach(p, side);
+	p->attach_rc[side] = rc != 0 ? rc : p->impl->attach ? p->impl->attach(p, side) : 0;
 	shmring_gb_barrier(st);
 	const int attach_rc = p->attach_rc[0] != 0 ? p->attach_rc[0] : p->attach_rc[1];
 	if (attach_rc != 0) {
-		if (rc == 0 && p->attach_rc[side] == 0)
+		if (rc == 0 && p->attach_rc[side] == 0 && p->impl->detach)
 			p->impl->detach(p, side);
 		shmring_gb_barrier(st);
 		if (side == 0)
@@ -330,7 +372,8 @@ static void pair_run(shmring_gb_state *st, void *arg)
 		p->floor_ns[0] = before;
 		p->floor_ns[1] = after;
 	}
-	p->impl->detach(p, side);
+	if (p->impl->detach)
+		p->impl->detach(p, side);
 	shmring_gb_barrier(st);
 	if (side == 0)
 		p->impl->teardown(p);

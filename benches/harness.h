@@ -30,6 +30,10 @@
 #define BENCH_MAX_SLOT 64u
 /* Operations per timed chunk of a two-thread loop: ~10 us streaming, ~60 us-1 ms in round trips. */
 #define BENCH_CHUNK 1024u
+/* A message of up to BENCH_MAX_SLOT bytes, as the loops hold it. */
+struct bench_msg {
+	unsigned char b[BENCH_MAX_SLOT];
+};
 /* Largest bulk measured. */
 #define BENCH_MAX_BULK 256u
 /* Spacing of independently written shared words (x86 prefetches line pairs). */
@@ -64,6 +68,9 @@ static inline uint64_t bench_msg_seq(const void *msg)
 	return seq;
 }
 
+/* Set a one-thread run's counters: msgs messages of size bytes an iteration. */
+void bench_count(shmring_gb_state *st, unsigned msgs, unsigned size);
+
 /* Slot sizes every benchmark is run with. */
 extern const int64_t bench_slot_sizes[2];
 
@@ -82,17 +89,19 @@ struct bench_pair;
 /*
  * One ring implementation as the two-thread driver sees it. Each side is
  * one thread, pinned to its own CPU; side 0 also runs setup and teardown.
- * The driver calls, in order: setup (side 0 alone), attach (each side),
- * stream or pingpong (both sides at once, once per run), detach (each side),
- * teardown (side 0, after both detached). Failures go through
- * bench_pair_abort() or a negative return.
+ * The driver calls, in order: setup (side 0 alone), attach (each side, when
+ * given), chunk (both sides at once, for each chunk of a run), detach (each
+ * side, when given), teardown (side 0, after both detached). Failures go
+ * through bench_pair_abort() or a negative return. benches/loops.h makes
+ * chunk from a ring's one-message calls.
  */
 struct bench_pair_impl {
 	const char *name;
 	const void *arg; /* for families of implementations sharing one code (ring kinds) */
 	/* Build two rings of slot-byte messages, a->b and b->a. 0 or -errno. */
 	int (*setup)(struct bench_pair *p);
-	/* Take this side's ends: side 0 sends on a->b and receives on b->a. 0 or -errno. */
+	/* Take this side's ends: side 0 sends on a->b and receives on b->a.
+	 * 0 or -errno. NULL: both sides use the rings setup made. */
 	int (*attach)(struct bench_pair *p, int side);
 	void (*detach)(struct bench_pair *p, int side);
 	void (*teardown)(struct bench_pair *p);
@@ -103,8 +112,7 @@ struct bench_pair_impl {
 	 * with a pause while full or empty, and give up when
 	 * bench_pair_stopped(). Called once per chunk of a run. 0 or -1.
 	 */
-	int (*stream)(struct bench_pair *p, int side, uint64_t first, uint64_t n);
-	int (*pingpong)(struct bench_pair *p, int side, uint64_t first, uint64_t n);
+	int (*chunk)(struct bench_pair *p, int side, uint64_t first, uint64_t n);
 };
 
 /* The bounced cache line of the floor, alone on its lines. */
@@ -129,6 +137,22 @@ struct bench_pair {
 	struct bench_pair *next; /* the registrations, for the process's lifetime */
 	struct bench_floor_line floor;
 };
+
+/*
+ * For rings that both sides use as they are (no per-thread handle): the two
+ * rings of a pair at p->ring, made by make (direction 0 a->b, 1 b->a; NULL
+ * on failure, which setup returns as err) and freed by drop. The setup is
+ * the impl's; bench_ring_pair_teardown is its teardown.
+ */
+struct bench_ring_pair {
+	void *r[2];
+	void (*drop)(void *ring);
+};
+int bench_ring_pair_setup(struct bench_pair *p, void *(*make)(const struct bench_pair *p, int dir),
+                          void (*drop)(void *ring), int err);
+void bench_ring_pair_teardown(struct bench_pair *p);
+/* Direction dir's ring of such a pair. */
+#define BENCH_RING_PAIR(p, dir) (((struct bench_ring_pair *)(p)->ring)->r[dir])
 
 /* Whether the run was aborted (by either side). Cheap enough for a spin loop. */
 static inline bool bench_pair_stopped(struct bench_pair *p)

@@ -15,23 +15,19 @@
 
 #include <stdlib.h>
 
-struct ck_m64 {
-	unsigned char b[BENCH_MAX_SLOT];
-};
-
-/* ck_ring_{enqueue,dequeue}_spsc_m64: a ring whose slots are struct ck_m64. */
-CK_RING_PROTOTYPE(m64, ck_m64)
+/* ck_ring_{enqueue,dequeue}_spsc_m64: a ring whose slots are struct bench_msg. */
+CK_RING_PROTOTYPE(m64, bench_msg)
 
 /* One ck ring and its slots: ck keeps the two apart. */
 struct ck_one {
 	struct ck_ring ring;
-	void *slots; /* ck_ring_buffer_t[] for 8 bytes, struct ck_m64[] for 64 */
+	void *slots; /* ck_ring_buffer_t[] for 8 bytes, struct bench_msg[] for 64 */
 };
 
 static struct ck_one *ck_make(unsigned esize)
 {
 	struct ck_one *c = bench_alloc(sizeof *c);
-	const size_t slot = esize == 8 ? sizeof(ck_ring_buffer_t) : sizeof(struct ck_m64);
+	const size_t slot = esize == 8 ? sizeof(ck_ring_buffer_t) : sizeof(struct bench_msg);
 
 	if (!c)
 		return NULL;
@@ -44,16 +40,18 @@ static struct ck_one *ck_make(unsigned esize)
 	return c;
 }
 
-static void ck_free(struct ck_one *c)
+static void ck_free(void *ring)
 {
+	struct ck_one *c = ring;
+
 	if (c)
 		free(c->slots);
 	free(c);
 }
 
-/* One message in or out; esize and mt are constants at every call, so one
- * branch remains. mt: the MPMC calls. */
-BENCH_INLINE bool ck_send(struct ck_one *c, struct ck_m64 *msg, unsigned esize, bool mt)
+/* One message in or out, for benches/loops.h; esize and mt are constants at
+ * every call, so one branch remains. mt: the MPMC calls. */
+BENCH_INLINE bool ck_send(struct ck_one *c, struct bench_msg *msg, unsigned esize, bool mt)
 {
 	if (esize == 8) {
 		const uintptr_t v = (uintptr_t)bench_msg_seq(msg->b);
@@ -64,7 +62,7 @@ BENCH_INLINE bool ck_send(struct ck_one *c, struct ck_m64 *msg, unsigned esize, 
 	          : ck_ring_enqueue_spsc_m64(&c->ring, c->slots, msg);
 }
 
-BENCH_INLINE bool ck_recv(struct ck_one *c, struct ck_m64 *msg, unsigned esize, bool mt)
+BENCH_INLINE bool ck_recv(struct ck_one *c, struct bench_msg *msg, unsigned esize, bool mt)
 {
 	if (esize == 8) {
 		void *v;
@@ -78,183 +76,42 @@ BENCH_INLINE bool ck_recv(struct ck_one *c, struct ck_m64 *msg, unsigned esize, 
 	          : ck_ring_dequeue_spsc_m64(&c->ring, c->slots, msg);
 }
 
+#define LOOP_RING                       "ck_ring"
+#define LOOP_END                        struct ck_one *
+#define LOOP_SEND(arg, e, m, esize, mt) (ck_send(e, m, esize, mt) ? 0 : -EAGAIN)
+#define LOOP_RECV(arg, e, m, esize, mt) (ck_recv(e, m, esize, mt) ? 0 : -EAGAIN)
+/* Both sides use both rings of a struct bench_ring_pair. */
+#define LOOP_TX(p, side) ((struct ck_one *)BENCH_RING_PAIR(p, side))
+#define LOOP_RX(p, side) ((struct ck_one *)BENCH_RING_PAIR(p, !(side)))
+#define LOOP_MT(p)       ((p)->impl->arg != NULL)
+#include "loops.h"
+
 /* --- One thread ---------------------------------------------------------- */
-
-BENCH_INLINE void op_loop(shmring_gb_state *st, struct ck_one *c, unsigned esize, bool mt)
-{
-	alignas(64) struct ck_m64 in, out;
-	uint64_t seq = 0;
-
-	memset(&in, 0xa5, sizeof in);
-	for (uint64_t n; (n = shmring_gb_batch(st)) != 0;) {
-		for (uint64_t i = 0; i < n; i++, seq++) {
-			bench_msg_stamp(in.b, seq);
-			if (!ck_send(c, &in, esize, mt)) {
-				shmring_gb_fail(st, "ck_ring enqueue into an empty ring");
-				break;
-			}
-			if (!ck_recv(c, &out, esize, mt)) {
-				shmring_gb_fail(st, "ck_ring dequeue after an enqueue");
-				break;
-			}
-			if (bench_msg_seq(out.b) != seq) {
-				shmring_gb_fail(st, "received a message other than the one sent");
-				break;
-			}
-		}
-	}
-}
 
 void bench_ck_op(shmring_gb_state *st, void *arg)
 {
 	const unsigned esize = (unsigned)shmring_gb_range(st, 0);
 	struct ck_one *c = ck_make(esize);
 
-	const bool mt = arg != NULL;
-
 	if (!c) {
 		shmring_gb_fail(st, "out of memory");
 		return;
 	}
-	if (esize == 8)
-		mt ? op_loop(st, c, 8, true) : op_loop(st, c, 8, false);
-	else
-		mt ? op_loop(st, c, 64, true) : op_loop(st, c, 64, false);
-	const int64_t iters = (int64_t)shmring_gb_iterations(st);
-	shmring_gb_set_items_processed(st, iters);
-	shmring_gb_set_bytes_processed(st, iters * esize);
+	loop_op(st, NULL, c, esize, arg != NULL);
 	ck_free(c);
 }
 
 /* --- Two threads ---------------------------------------------------------- */
 
-struct ck_pair {
-	struct ck_one *r[2]; /* [0] a->b, [1] b->a */
-};
+static void *pair_make(const struct bench_pair *p, int dir)
+{
+	(void)dir;
+	return ck_make(p->slot);
+}
 
 static int pair_setup(struct bench_pair *p)
 {
-	struct ck_pair *s = calloc(1, sizeof *s);
-
-	if (!s)
-		return -ENOMEM;
-	s->r[0] = ck_make(p->slot);
-	s->r[1] = ck_make(p->slot);
-	if (!s->r[0] || !s->r[1]) {
-		ck_free(s->r[0]);
-		ck_free(s->r[1]);
-		free(s);
-		return -ENOMEM;
-	}
-	p->ring = s;
-	return 0;
-}
-
-/* ck_ring has no per-thread handle: both sides use the ring itself. */
-static int pair_attach(struct bench_pair *p, int side)
-{
-	(void)p;
-	(void)side;
-	return 0;
-}
-
-static void pair_detach(struct bench_pair *p, int side)
-{
-	(void)p;
-	(void)side;
-}
-
-static void pair_teardown(struct bench_pair *p)
-{
-	struct ck_pair *s = p->ring;
-
-	ck_free(s->r[0]);
-	ck_free(s->r[1]);
-	free(s);
-	p->ring = NULL;
-}
-
-BENCH_INLINE int spin_send(struct bench_pair *p, struct ck_one *c, struct ck_m64 *msg,
-                           unsigned esize, bool mt)
-{
-	while (!ck_send(c, msg, esize, mt)) {
-		if (bench_pair_stopped(p))
-			return -1;
-		shmring__cpu_relax();
-	}
-	return 0;
-}
-
-BENCH_INLINE int spin_recv(struct bench_pair *p, struct ck_one *c, struct ck_m64 *msg,
-                           unsigned esize, uint64_t seq, bool mt)
-{
-	while (!ck_recv(c, msg, esize, mt)) {
-		if (bench_pair_stopped(p))
-			return -1;
-		shmring__cpu_relax();
-	}
-	if (bench_msg_seq(msg->b) != seq) {
-		bench_pair_abort(p, "message lost, repeated or out of order");
-		return -1;
-	}
-	return 0;
-}
-
-BENCH_INLINE int stream_sized(struct bench_pair *p, int side, uint64_t first, uint64_t n,
-                              unsigned esize, bool mt)
-{
-	struct ck_pair *s = p->ring;
-	alignas(64) struct ck_m64 msg = {{0}};
-
-	for (uint64_t i = first; i < first + n; i++) {
-		if (side == 0) {
-			bench_msg_stamp(msg.b, i);
-			if (spin_send(p, s->r[0], &msg, esize, mt) != 0)
-				return -1;
-		} else if (spin_recv(p, s->r[0], &msg, esize, i, mt) != 0) {
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int pair_stream(struct bench_pair *p, int side, uint64_t first, uint64_t n)
-{
-	if (p->impl->arg)
-		return p->slot == 8 ? stream_sized(p, side, first, n, 8, true)
-		                    : stream_sized(p, side, first, n, 64, true);
-	return p->slot == 8 ? stream_sized(p, side, first, n, 8, false)
-	                    : stream_sized(p, side, first, n, 64, false);
-}
-
-BENCH_INLINE int pingpong_sized(struct bench_pair *p, int side, uint64_t first, uint64_t n,
-                                unsigned esize, bool mt)
-{
-	struct ck_pair *s = p->ring;
-	struct ck_one *tx = s->r[side], *rx = s->r[!side];
-	alignas(64) struct ck_m64 msg = {{0}};
-
-	for (uint64_t i = first; i < first + n; i++) {
-		if (side == 0) {
-			bench_msg_stamp(msg.b, i);
-			if (spin_send(p, tx, &msg, esize, mt) != 0 ||
-			    spin_recv(p, rx, &msg, esize, i, mt) != 0)
-				return -1;
-		} else if (spin_recv(p, rx, &msg, esize, i, mt) != 0 ||
-		           spin_send(p, tx, &msg, esize, mt) != 0) {
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int pair_pingpong(struct bench_pair *p, int side, uint64_t first, uint64_t n)
-{
-	if (p->impl->arg)
-		return p->slot == 8 ? pingpong_sized(p, side, first, n, 8, true)
-		                    : pingpong_sized(p, side, first, n, 64, true);
-	return p->slot == 8 ? pingpong_sized(p, side, first, n, 8, false)
-	                    : pingpong_sized(p, side, first, n, 64, false);
+	return bench_ring_pair_setup(p, pair_make, ck_free, -ENOMEM);
 }
 
 static const bool ck_mt = true;
@@ -263,19 +120,13 @@ const struct bench_pair_impl bench_pair_ck_mpmc = {
     .name = "ck_ring-mpmc",
     .arg = &ck_mt,
     .setup = pair_setup,
-    .attach = pair_attach,
-    .detach = pair_detach,
-    .teardown = pair_teardown,
-    .stream = pair_stream,
-    .pingpong = pair_pingpong,
+    .teardown = bench_ring_pair_teardown,
+    .chunk = loop_chunk,
 };
 
 const struct bench_pair_impl bench_pair_ck = {
     .name = "ck_ring",
     .setup = pair_setup,
-    .attach = pair_attach,
-    .detach = pair_detach,
-    .teardown = pair_teardown,
-    .stream = pair_stream,
-    .pingpong = pair_pingpong,
+    .teardown = bench_ring_pair_teardown,
+    .chunk = loop_chunk,
 };

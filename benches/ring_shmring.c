@@ -49,13 +49,6 @@ static int ring_create(const struct bench_kind *k, const char *name, uint32_t sl
 	return shmring_create(name, &o, role, out);
 }
 
-static void fail_rc(shmring_gb_state *st, const char *what, int rc)
-{
-	char msg[160];
-	snprintf(msg, sizeof msg, "%s: %s", what, shmring_strerror(rc));
-	shmring_gb_fail(st, msg);
-}
-
 /* One message in or out by copy, as 0 / -EAGAIN / -errno, for either family. */
 BENCH_INLINE int tx1(const struct bench_kind *k, shmring_t *h, const void *msg, uint32_t slot)
 {
@@ -70,6 +63,21 @@ BENCH_INLINE int rx1(const struct bench_kind *k, shmring_t *h, void *msg, uint32
 	return n < 0 ? (int)n : (size_t)n == slot ? 0 : -EBADMSG;
 }
 
+struct shm_pair {
+	char name[2][64];     /* [0] a->b, [1] b->a */
+	shmring_t *end[2][2]; /* [side][0] its sending end, [side][1] its receiving end */
+};
+
+/* The loops (benches/loops.h): arg is the kind; the size is the message's. */
+#define LOOP_RING                       "shmring"
+#define LOOP_END                        shmring_t *
+#define LOOP_SEND(arg, e, m, esize, mt) tx1(arg, e, (m)->b, esize)
+#define LOOP_RECV(arg, e, m, esize, mt) rx1(arg, e, (m)->b, esize)
+#define LOOP_TX(p, side)                (((struct shm_pair *)(p)->ring)->end[side][0])
+#define LOOP_RX(p, side)                (((struct shm_pair *)(p)->ring)->end[side][1])
+#define LOOP_MT(p)                      false
+#include "loops.h"
+
 /* A ring of this kind with both roles on one handle, for one thread. */
 static shmring_t *one_thread_ring(shmring_gb_state *st, const struct bench_kind *k,
                                   uint32_t slot, char *name, size_t len)
@@ -79,10 +87,21 @@ static shmring_t *one_thread_ring(shmring_gb_state *st, const struct bench_kind 
 	bench_ring_name(name, len);
 	int rc = ring_create(k, name, slot, SHMRING_PRODUCER | SHMRING_CONSUMER, &h);
 	if (rc != 0) {
-		fail_rc(st, "shmring_create", rc);
+		loop_fail(st, "create", rc);
 		return NULL;
 	}
 	return h;
+}
+
+/* After a one-thread run: its counters (msgs messages an iteration, when
+ * not set already), and the ring gone. */
+static void one_thread_done(shmring_gb_state *st, shmring_t *h, const char *name, unsigned msgs,
+                            uint32_t slot)
+{
+	if (msgs)
+		bench_count(st, msgs, slot);
+	shmring_close(h);
+	shmring_unlink(name);
 }
 
 /* --- One thread ---------------------------------------------------------- */
@@ -91,37 +110,13 @@ void bench_shmring_op(shmring_gb_state *st, void *arg)
 {
 	const struct bench_kind *k = arg;
 	const uint32_t slot = (uint32_t)shmring_gb_range(st, 0);
-	alignas(64) unsigned char in[BENCH_MAX_SLOT], out[BENCH_MAX_SLOT];
 	char name[64];
-	uint64_t seq = 0;
-	int rc;
 
 	shmring_t *h = one_thread_ring(st, k, slot, name, sizeof name);
 	if (!h)
 		return;
-	memset(in, 0xa5, sizeof in);
-	for (uint64_t n; (n = shmring_gb_batch(st)) != 0;) {
-		for (uint64_t i = 0; i < n; i++, seq++) {
-			bench_msg_stamp(in, seq);
-			if ((rc = tx1(k, h, in, slot)) != 0) {
-				fail_rc(st, "send into an empty ring", rc);
-				break;
-			}
-			if ((rc = rx1(k, h, out, slot)) != 0) {
-				fail_rc(st, "receive after a send", rc);
-				break;
-			}
-			if (bench_msg_seq(out) != seq) {
-				shmring_gb_fail(st, "received a message other than the one sent");
-				break;
-			}
-		}
-	}
-	const int64_t iters = (int64_t)shmring_gb_iterations(st);
-	shmring_gb_set_items_processed(st, iters);
-	shmring_gb_set_bytes_processed(st, iters * slot);
-	shmring_close(h);
-	shmring_unlink(name);
+	loop_op(st, k, h, slot, false);
+	one_thread_done(st, h, name, 0, slot);
 }
 
 /* Zero-copy: the message is written into the slot and read from it in place. */
@@ -159,11 +154,7 @@ void bench_shmring_zc(shmring_gb_state *st, void *arg)
 			}
 		}
 	}
-	const int64_t iters = (int64_t)shmring_gb_iterations(st);
-	shmring_gb_set_items_processed(st, iters);
-	shmring_gb_set_bytes_processed(st, iters * slot);
-	shmring_close(h);
-	shmring_unlink(name);
+	one_thread_done(st, h, name, 1, slot);
 }
 
 /* All-or-nothing batches by copy; the message ring through its msgvec form. */
@@ -213,11 +204,7 @@ void bench_shmring_bulk(shmring_gb_state *st, void *arg)
 			}
 		}
 	}
-	const int64_t msgs = (int64_t)shmring_gb_iterations(st) * burst;
-	shmring_gb_set_items_processed(st, msgs);
-	shmring_gb_set_bytes_processed(st, msgs * slot);
-	shmring_close(h);
-	shmring_unlink(name);
+	one_thread_done(st, h, name, burst, slot);
 }
 
 /* Zero-copy batches (fixed kinds): reserve_burst/commit_burst, peek_burst/release_burst. */
@@ -260,19 +247,10 @@ void bench_shmring_zc_bulk(shmring_gb_state *st, void *arg)
 			}
 		}
 	}
-	const int64_t msgs = (int64_t)shmring_gb_iterations(st) * burst;
-	shmring_gb_set_items_processed(st, msgs);
-	shmring_gb_set_bytes_processed(st, msgs * slot);
-	shmring_close(h);
-	shmring_unlink(name);
+	one_thread_done(st, h, name, burst, slot);
 }
 
 /* --- Two threads ---------------------------------------------------------- */
-
-struct shm_pair {
-	char name[2][64];     /* [0] a->b, [1] b->a */
-	shmring_t *end[2][2]; /* [side][0] its sending end, [side][1] its receiving end */
-};
 
 static int pair_setup(struct bench_pair *p)
 {
@@ -339,82 +317,10 @@ static void pair_teardown(struct bench_pair *p)
 	p->ring = NULL;
 }
 
-static inline int spin_send(struct bench_pair *p, shmring_t *h, const void *msg)
-{
-	const struct bench_kind *k = p->impl->arg;
-	int rc;
-	while ((rc = tx1(k, h, msg, p->slot)) == -EAGAIN) {
-		if (bench_pair_stopped(p))
-			return -1;
-		shmring__cpu_relax();
-	}
-	if (rc != 0) {
-		bench_pair_abort(p, "send failed");
-		return -1;
-	}
-	return 0;
-}
-
-static inline int spin_recv(struct bench_pair *p, shmring_t *h, void *msg, uint64_t seq)
-{
-	const struct bench_kind *k = p->impl->arg;
-	int rc;
-	while ((rc = rx1(k, h, msg, p->slot)) == -EAGAIN) {
-		if (bench_pair_stopped(p))
-			return -1;
-		shmring__cpu_relax();
-	}
-	if (rc != 0) {
-		bench_pair_abort(p, "receive failed");
-		return -1;
-	}
-	if (bench_msg_seq(msg) != seq) {
-		bench_pair_abort(p, "message lost, repeated or out of order");
-		return -1;
-	}
-	return 0;
-}
-
-static int pair_stream(struct bench_pair *p, int side, uint64_t first, uint64_t n)
-{
-	struct shm_pair *s = p->ring;
-	alignas(64) unsigned char msg[BENCH_MAX_SLOT] = {0};
-
-	for (uint64_t i = first; i < first + n; i++) {
-		if (side == 0) {
-			bench_msg_stamp(msg, i);
-			if (spin_send(p, s->end[0][0], msg) != 0)
-				return -1;
-		} else if (spin_recv(p, s->end[1][1], msg, i) != 0) {
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int pair_pingpong(struct bench_pair *p, int side, uint64_t first, uint64_t n)
-{
-	struct shm_pair *s = p->ring;
-	shmring_t *tx = s->end[side][0], *rx = s->end[side][1];
-	alignas(64) unsigned char msg[BENCH_MAX_SLOT] = {0};
-
-	for (uint64_t i = first; i < first + n; i++) {
-		if (side == 0) {
-			bench_msg_stamp(msg, i);
-			if (spin_send(p, tx, msg) != 0 || spin_recv(p, rx, msg, i) != 0)
-				return -1;
-		} else if (spin_recv(p, rx, msg, i) != 0 || spin_send(p, tx, msg) != 0) {
-			return -1;
-		}
-	}
-	return 0;
-}
-
-#define SHM_PAIR(i, pname)                                                                  \
-	{                                                                                   \
-		.name = pname, .arg = &bench_kinds[i], .setup = pair_setup,                 \
-		.attach = pair_attach, .detach = pair_detach, .teardown = pair_teardown,    \
-		.stream = pair_stream, .pingpong = pair_pingpong,                           \
+#define SHM_PAIR(i, pname)                                                                         \
+	{                                                                                          \
+		.name = pname, .arg = &bench_kinds[i], .setup = pair_setup, .attach = pair_attach, \
+		.detach = pair_detach, .teardown = pair_teardown, .chunk = loop_chunk,             \
 	}
 
 /* "shmring" is the SPSC ring, the name earlier results carry. */

@@ -173,7 +173,10 @@ static void test_stale_and_gc(void **state)
 	pid_t dead[CLI_BACKENDS];
 	char uri[700], want[800];
 
+	uint64_t created;
+
 	(void)state;
+	created = test_now_ns();
 	for (int b = 0; b < CLI_BACKENDS; b++) {
 		stale[b] = cli_ring_name(b, "stale");
 		live[b] = cli_ring_name(b, "live");
@@ -208,12 +211,19 @@ static void test_stale_and_gc(void **state)
 				 0);
 		cli_assert_contains(cli_out, "stale");
 	}
-	/* Too young for gc: a creator may still be attaching. */
+	/* Too young for gc (under 2 s): a creator may still be attaching. Only
+	 * while they are young, which a slow (sanitizer) run may have let pass. */
 	for (int b = 0; b < CLI_BACKENDS; b++) {
-		assert_int_equal(cli_run("gc", "--match", listed(stale[b], uri, sizeof(uri)),
-					 cli_dir, NULL),
+		uint64_t t0 = test_now_ns();
+
+		assert_int_equal(cli_run("gc", "--dry-run", "--match",
+					 listed(stale[b], uri, sizeof(uri)), cli_dir, NULL),
 				 0);
-		assert_string_equal(cli_out, "");
+		if (t0 - created < 1500000000ull && test_now_ns() - created < 1900000000ull)
+			assert_string_equal(cli_out, "");
+		else
+			print_message("young-ring check skipped: the setup took %.1f s\n",
+				      (double)(t0 - created) / 1e9);
 	}
 	test_sleep_ms(2100);
 	for (int b = 0; b < CLI_BACKENDS; b++) {

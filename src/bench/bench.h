@@ -91,6 +91,11 @@ struct shmring_bench_mech {
 	int (*flush)(struct shmring_bench_chan *c);
 };
 
+/* Why a batching mechanism measures throughput only. */
+#define SHMRING_BENCH_WHY_BATCH                                                                    \
+	"a batching sender holds messages back: one round trip would wait for the "                \
+	"rest of its batch"
+
 /*
  * Capacity of a shmring ring of size-byte messages, for both kinds of run
  * (mech_ring.c): fixed kinds 4096 slots, as in the published figures, but

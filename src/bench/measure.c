@@ -40,24 +40,6 @@ int shmring_bench_init(void)
 	return rc;
 }
 
-static void say(char *why, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void say(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-}
-
-static const char *err_text(int err)
-{
-	if (err == -ETIMEDOUT && shmring_bench_expired)
-		return "timed out (watchdog)";
-	return strerror(-err);
-}
-
 static unsigned watchdog_s(const struct shmring_bench_cfg *cfg)
 {
 	return (unsigned)((cfg->warm_ns + cfg->run_ns) / 1000000000u) + WATCHDOG_SLACK_S;
@@ -79,14 +61,16 @@ static int serve_rtt(struct shmring_bench_chan *c, struct shmring_bench_ctl *ctl
 	for (;;) {
 		rc = m->recv(c, msg);
 		if (rc) {
-			say(why, wl, "server: receive: %s", err_text(rc));
+			shmring_bench_say(why, wl, "server: receive: %s",
+			                  shmring_bench_err_text(rc));
 			break;
 		}
 		uint64_t seq = shmring_bench_payload_seq(msg);
 		if (seq & SHMRING_BENCH_SEQ_STOP) {
 			rc = m->send(c, msg);
 			if (rc)
-				say(why, wl, "server: echo of stop: %s", err_text(rc));
+				shmring_bench_say(why, wl, "server: echo of stop: %s",
+				                  shmring_bench_err_text(rc));
 			break;
 		}
 		rc = shmring_bench_payload_check(msg, c->size, expect, why, wl);
@@ -94,7 +78,7 @@ static int serve_rtt(struct shmring_bench_chan *c, struct shmring_bench_ctl *ctl
 			break;
 		rc = m->send(c, msg);
 		if (rc) {
-			say(why, wl, "server: send: %s", err_text(rc));
+			shmring_bench_say(why, wl, "server: send: %s", shmring_bench_err_text(rc));
 			break;
 		}
 		expect++;
@@ -141,8 +125,8 @@ static int produce(struct shmring_bench_chan *c, struct shmring_bench_ctl *ctl, 
 		shmring_bench_payload_stamp(msg, c->size, seq);
 		rc = m->send(c, msg);
 		if (rc) {
-			say(why, wl, "producer: send of message %llu: %s", (unsigned long long)seq,
-			    err_text(rc));
+			shmring_bench_say(why, wl, "producer: send of message %llu: %s",
+			                  (unsigned long long)seq, shmring_bench_err_text(rc));
 			break;
 		}
 		seq++;
@@ -155,12 +139,14 @@ static int produce(struct shmring_bench_chan *c, struct shmring_bench_ctl *ctl, 
 		shmring_bench_payload_stamp(msg, c->size, seq | SHMRING_BENCH_SEQ_STOP);
 		rc = m->send(c, msg);
 		if (rc)
-			say(why, wl, "producer: send of stop: %s", err_text(rc));
+			shmring_bench_say(why, wl, "producer: send of stop: %s",
+			                  shmring_bench_err_text(rc));
 	}
 	if (rc == 0 && m->flush) {
 		rc = m->flush(c);
 		if (rc)
-			say(why, wl, "producer: flush of the last batch: %s", err_text(rc));
+			shmring_bench_say(why, wl, "producer: flush of the last batch: %s",
+			                  shmring_bench_err_text(rc));
 	}
 	free(msg);
 	return rc;
@@ -189,7 +175,7 @@ static void child_main(struct shmring_bench_chan *c, struct shmring_bench_ctl *c
 	shmring_bench_watchdog(watchdog_s(cfg));
 	rc = shmring_bench_pin(cfg->cpu[1]);
 	if (rc) {
-		say(why, wl, "cannot pin to CPU %d: %s", cfg->cpu[1], strerror(-rc));
+		shmring_bench_say(why, wl, "cannot pin to CPU %d: %s", cfg->cpu[1], strerror(-rc));
 		child_fail(ctl, rc);
 	}
 	c->side = 1;
@@ -197,7 +183,7 @@ static void child_main(struct shmring_bench_chan *c, struct shmring_bench_ctl *c
 	c->deadline_ns = shmring_bench_mono_ns() + (uint64_t)watchdog_s(cfg) * 1000000000u;
 	rc = c->mech->attach(c);
 	if (rc) {
-		say(why, wl, "attach: %s", err_text(rc));
+		shmring_bench_say(why, wl, "attach: %s", shmring_bench_err_text(rc));
 		child_fail(ctl, rc);
 	}
 	/* Release: everything attach wrote to shared memory is in place
@@ -206,7 +192,7 @@ static void child_main(struct shmring_bench_chan *c, struct shmring_bench_ctl *c
 	/* Acquire: pairs with the parent's release of go. */
 	while (!atomic_load_explicit(&ctl->go, memory_order_acquire)) {
 		if (shmring_bench_expired) {
-			say(why, wl, "the client never started");
+			shmring_bench_say(why, wl, "the client never started");
 			child_fail(ctl, -ETIMEDOUT);
 		}
 		shmring_bench_relax();
@@ -252,14 +238,14 @@ static int client_rtt(struct shmring_bench_chan *c, struct shmring_bench_ctl *ct
 		shmring_bench_payload_stamp(tx, c->size, seq);
 		rc = m->send(c, tx);
 		if (rc) {
-			say(why, wl, "client: send of message %llu: %s", (unsigned long long)seq,
-			    err_text(rc));
+			shmring_bench_say(why, wl, "client: send of message %llu: %s",
+			                  (unsigned long long)seq, shmring_bench_err_text(rc));
 			goto out;
 		}
 		rc = m->recv(c, rx);
 		if (rc) {
-			say(why, wl, "client: receive of message %llu: %s",
-			    (unsigned long long)seq, err_text(rc));
+			shmring_bench_say(why, wl, "client: receive of message %llu: %s",
+			                  (unsigned long long)seq, shmring_bench_err_text(rc));
 			goto out;
 		}
 		rc = shmring_bench_payload_check(rx, c->size, seq, why, wl);
@@ -290,9 +276,9 @@ static int client_rtt(struct shmring_bench_chan *c, struct shmring_bench_ctl *ct
 	if (rc == 0)
 		rc = m->recv(c, rx);
 	if (rc)
-		say(why, wl, "client: stop: %s", err_text(rc));
+		shmring_bench_say(why, wl, "client: stop: %s", shmring_bench_err_text(rc));
 	else if (shmring_bench_payload_seq(rx) != ((seq + 1) | SHMRING_BENCH_SEQ_STOP)) {
-		say(why, wl, "client: the stop message came back altered");
+		shmring_bench_say(why, wl, "client: the stop message came back altered");
 		rc = -EBADMSG;
 	}
 out:
@@ -319,14 +305,16 @@ static int consume(struct shmring_bench_chan *c, struct shmring_bench_ctl *ctl, 
 	for (;;) {
 		rc = m->recv(c, rx);
 		if (rc) {
-			say(why, wl, "consumer: receive of message %llu: %s",
-			    (unsigned long long)expect, err_text(rc));
+			shmring_bench_say(why, wl, "consumer: receive of message %llu: %s",
+			                  (unsigned long long)expect, shmring_bench_err_text(rc));
 			break;
 		}
 		uint64_t seq = shmring_bench_payload_seq(rx);
 		if (seq & SHMRING_BENCH_SEQ_STOP) {
 			if (seq != (expect | SHMRING_BENCH_SEQ_STOP)) {
-				say(why, wl, "consumer: stop came after message %llu, expected %llu",
+				shmring_bench_say(
+				    why, wl,
+				    "consumer: stop came after message %llu, expected %llu",
 				    (unsigned long long)(seq & ~SHMRING_BENCH_SEQ_STOP) - 1,
 				    (unsigned long long)expect - 1);
 				rc = -EBADMSG;
@@ -362,7 +350,7 @@ static int consume(struct shmring_bench_chan *c, struct shmring_bench_ctl *ctl, 
 		}
 	}
 	if (rc == 0 && phase != SHMRING_BENCH_PHASE_STOP) {
-		say(why, wl, "consumer: the producer stopped early");
+		shmring_bench_say(why, wl, "consumer: the producer stopped early");
 		rc = -EPROTO;
 	}
 	free(rx);
@@ -384,18 +372,11 @@ static int skip_reason(const struct shmring_bench_mech *m, unsigned mode, unsign
 	if (!(m->modes & mode)) {
 		const char *text = mode == SHMRING_BENCH_TPUT ? m->why_not_tput : m->why_not_rtt;
 
-		say(why, wl, "%s", text ? text : "this mode is not measured for it");
+		shmring_bench_say(why, wl, "%s", text ? text : "this mode is not measured for it");
 		return 1;
 	}
-	if (m->max_size && size > m->max_size) {
-		say(why, wl, "messages above %u B do not fit", m->max_size);
+	if (shmring_bench_size_skip(m->max_size, size, why, wl))
 		return 1;
-	}
-	if (size < 8 || size % 8 || size > SHMRING_BENCH_MAX_MSG) {
-		say(why, wl, "the harness sends multiples of 8 B up to %u B",
-		    SHMRING_BENCH_MAX_MSG);
-		return 1;
-	}
 	return 0;
 }
 
@@ -462,8 +443,8 @@ int shmring_bench_measure(const struct shmring_bench_cfg *cfg, const struct shmr
 		return -ENOMEM;
 	rc = shmring_bench_pin(cfg->cpu[0]);
 	if (rc) {
-		say(res->why, sizeof(res->why), "cannot pin to CPU %d: %s", cfg->cpu[0],
-		    strerror(-rc));
+		shmring_bench_say(res->why, sizeof(res->why), "cannot pin to CPU %d: %s",
+		                  cfg->cpu[0], strerror(-rc));
 		res->status = SHMRING_BENCH_FAILED;
 		goto unmap;
 	}
@@ -497,7 +478,8 @@ int shmring_bench_measure(const struct shmring_bench_cfg *cfg, const struct shmr
 	c.deadline_ns = shmring_bench_mono_ns() + (uint64_t)watchdog_s(cfg) * 1000000000u;
 	rc = m->attach(&c);
 	if (rc) {
-		say(why, sizeof(why), "client: attach: %s", err_text(rc));
+		shmring_bench_say(why, sizeof(why), "client: attach: %s",
+		                  shmring_bench_err_text(rc));
 	} else {
 		uint32_t st;
 
@@ -540,18 +522,18 @@ int shmring_bench_measure(const struct shmring_bench_cfg *cfg, const struct shmr
 	if (cst == SHMRING_BENCH_CHILD_FAILED) {
 		/* The child's reason comes first: the parent usually only saw the
 		 * consequence (a closed pipe, a timeout). */
-		say(res->why, sizeof(res->why), "%s", ctl->child_why);
+		shmring_bench_say(res->why, sizeof(res->why), "%s", ctl->child_why);
 		res->status = SHMRING_BENCH_FAILED;
 	} else if (rc || cst != SHMRING_BENCH_CHILD_DONE) {
 		if (!why[0]) {
 			if (WIFSIGNALED(status))
-				say(why, sizeof(why), "the server died of signal %d",
-				    WTERMSIG(status));
+				shmring_bench_say(why, sizeof(why), "the server died of signal %d",
+				                  WTERMSIG(status));
 			else
-				say(why, sizeof(why), "the server exited with %d",
-				    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+				shmring_bench_say(why, sizeof(why), "the server exited with %d",
+				                  WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		}
-		say(res->why, sizeof(res->why), "%s", why);
+		shmring_bench_say(res->why, sizeof(res->why), "%s", why);
 		res->status = SHMRING_BENCH_FAILED;
 	} else {
 		fill_figures(res, ctl, &w);

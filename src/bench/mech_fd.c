@@ -68,14 +68,15 @@ static void fd_teardown(struct shmring_bench_chan *c)
 static int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
+	int rc;
 
 	while (len) {
 		ssize_t n = write(fd, p, len);
 
 		if (n < 0) {
-			if (errno == EINTR && shmring_bench_retry_eintr())
-				continue;
-			return errno == EINTR ? -ETIMEDOUT : -errno;
+			if ((rc = shmring_bench_call_failed()) != 0)
+				return rc;
+			continue;
 		}
 		p += n;
 		len -= (size_t)n;
@@ -86,14 +87,15 @@ static int write_all(int fd, const void *buf, size_t len)
 static int read_all(int fd, void *buf, size_t len)
 {
 	char *p = buf;
+	int rc;
 
 	while (len) {
 		ssize_t n = read(fd, p, len);
 
 		if (n < 0) {
-			if (errno == EINTR && shmring_bench_retry_eintr())
-				continue;
-			return errno == EINTR ? -ETIMEDOUT : -errno;
+			if ((rc = shmring_bench_call_failed()) != 0)
+				return rc;
+			continue;
 		}
 		if (n == 0)
 			return -EPIPE; /* the peer closed its end */
@@ -116,6 +118,8 @@ static int stream_recv(struct shmring_bench_chan *c, void *msg)
 /* Datagram and seqpacket keep message boundaries: one call, whole message. */
 static int packet_send(struct shmring_bench_chan *c, const void *msg)
 {
+	int rc;
+
 	for (;;) {
 		ssize_t n = send(wr_fd(c), msg, c->size, 0);
 
@@ -123,14 +127,15 @@ static int packet_send(struct shmring_bench_chan *c, const void *msg)
 			return 0;
 		if (n >= 0)
 			return -EMSGSIZE;
-		if (errno == EINTR && shmring_bench_retry_eintr())
-			continue;
-		return errno == EINTR ? -ETIMEDOUT : -errno;
+		if ((rc = shmring_bench_call_failed()) != 0)
+			return rc;
 	}
 }
 
 static int packet_recv(struct shmring_bench_chan *c, void *msg)
 {
+	int rc;
+
 	for (;;) {
 		ssize_t n = recv(rd_fd(c), msg, c->size, MSG_TRUNC);
 
@@ -140,9 +145,8 @@ static int packet_recv(struct shmring_bench_chan *c, void *msg)
 			return -EPIPE;
 		if (n > 0)
 			return -EMSGSIZE;
-		if (errno == EINTR && shmring_bench_retry_eintr())
-			continue;
-		return errno == EINTR ? -ETIMEDOUT : -errno;
+		if ((rc = shmring_bench_call_failed()) != 0)
+			return rc;
 	}
 }
 
@@ -194,12 +198,7 @@ static void fifo_teardown(struct shmring_bench_chan *c)
 	struct fifo_priv *f = c->priv;
 
 	close_fds(c, -1, -1);
-	if (f) {
-		shmring_bench_obj_remove(f->obj[0]);
-		shmring_bench_obj_remove(f->obj[1]);
-		free(f);
-	}
-	c->priv = NULL;
+	shmring_bench_priv_free(&c->priv, f ? f->obj : NULL, 2);
 }
 
 static int fifo_setup(struct shmring_bench_chan *c, char *why, size_t wl)
@@ -232,14 +231,15 @@ static int fifo_setup(struct shmring_bench_chan *c, char *why, size_t wl)
 
 static int open_retry(const char *path, int flags)
 {
+	int rc;
+
 	for (;;) {
 		int fd = open(path, flags | O_CLOEXEC);
 
 		if (fd >= 0)
 			return fd;
-		if (errno == EINTR && shmring_bench_retry_eintr())
-			continue;
-		return errno == EINTR ? -ETIMEDOUT : -errno;
+		if ((rc = shmring_bench_call_failed()) != 0)
+			return rc;
 	}
 }
 

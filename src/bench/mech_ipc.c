@@ -109,12 +109,7 @@ static void pmq_teardown(struct shmring_bench_chan *c)
 	struct pmq_priv *p = c->priv;
 
 	pmq_close(c);
-	if (p) {
-		shmring_bench_obj_remove(p->obj[0]);
-		shmring_bench_obj_remove(p->obj[1]);
-		free(p);
-	}
-	c->priv = NULL;
+	shmring_bench_priv_free(&c->priv, p ? p->obj : NULL, 2);
 }
 
 static int pmq_setup(struct shmring_bench_chan *c, char *why, size_t wl)
@@ -166,16 +161,18 @@ static int pmq_attach(struct shmring_bench_chan *c)
 
 static int pmq_send(struct shmring_bench_chan *c, const void *msg)
 {
-	while (mq_send((mqd_t)c->fd[2 * c->side + 1], msg, c->size, 0) != 0) {
-		if (errno == EINTR && shmring_bench_retry_eintr())
-			continue;
-		return errno == EINTR ? -ETIMEDOUT : -errno;
-	}
+	int rc;
+
+	while (mq_send((mqd_t)c->fd[2 * c->side + 1], msg, c->size, 0) != 0)
+		if ((rc = shmring_bench_call_failed()) != 0)
+			return rc;
 	return 0;
 }
 
 static int pmq_recv(struct shmring_bench_chan *c, void *msg)
 {
+	int rc;
+
 	for (;;) {
 		ssize_t n = mq_receive((mqd_t)c->fd[2 * (1 - c->side)], msg, c->size, NULL);
 
@@ -183,9 +180,8 @@ static int pmq_recv(struct shmring_bench_chan *c, void *msg)
 			return 0;
 		if (n >= 0)
 			return -EMSGSIZE;
-		if (errno == EINTR && shmring_bench_retry_eintr())
-			continue;
-		return errno == EINTR ? -ETIMEDOUT : -errno;
+		if ((rc = shmring_bench_call_failed()) != 0)
+			return rc;
 	}
 }
 
@@ -249,14 +245,13 @@ static int smq_send(struct shmring_bench_chan *c, const void *msg)
 {
 	const struct smq_priv *p = c->priv;
 	struct smq_buf *b = c->scratch;
+	int rc;
 
 	b->mtype = c->side + 1;
 	memcpy(b->mtext, msg, c->size);
-	while (msgsnd(p->id, b, c->size, 0) != 0) {
-		if (errno == EINTR && shmring_bench_retry_eintr())
-			continue;
-		return errno == EINTR ? -ETIMEDOUT : -errno;
-	}
+	while (msgsnd(p->id, b, c->size, 0) != 0)
+		if ((rc = shmring_bench_call_failed()) != 0)
+			return rc;
 	return 0;
 }
 
@@ -264,6 +259,7 @@ static int smq_recv(struct shmring_bench_chan *c, void *msg)
 {
 	const struct smq_priv *p = c->priv;
 	struct smq_buf *b = c->scratch;
+	int rc;
 
 	for (;;) {
 		ssize_t n = msgrcv(p->id, b, c->size, 2 - c->side, 0);
@@ -274,9 +270,8 @@ static int smq_recv(struct shmring_bench_chan *c, void *msg)
 		}
 		if (n >= 0)
 			return -EMSGSIZE;
-		if (errno == EINTR && shmring_bench_retry_eintr())
-			continue;
-		return errno == EINTR ? -ETIMEDOUT : -errno;
+		if ((rc = shmring_bench_call_failed()) != 0)
+			return rc;
 	}
 }
 
@@ -284,11 +279,7 @@ static void smq_teardown(struct shmring_bench_chan *c)
 {
 	struct smq_priv *p = c->priv;
 
-	if (p) {
-		shmring_bench_obj_remove(p->obj);
-		free(p);
-	}
-	c->priv = NULL;
+	shmring_bench_priv_free(&c->priv, p ? &p->obj : NULL, 1);
 }
 
 const struct shmring_bench_mech shmring_bench_mech_sysv_mq = {
@@ -321,12 +312,11 @@ struct ssem_priv {
 static int ssem_op(int semid, int num, int delta)
 {
 	struct sembuf op = {.sem_num = (unsigned short)num, .sem_op = (short)delta, .sem_flg = 0};
+	int rc;
 
-	while (semop(semid, &op, 1) != 0) {
-		if (errno == EINTR && shmring_bench_retry_eintr())
-			continue;
-		return errno == EINTR ? -ETIMEDOUT : -errno;
-	}
+	while (semop(semid, &op, 1) != 0)
+		if ((rc = shmring_bench_call_failed()) != 0)
+			return rc;
 	return 0;
 }
 
@@ -337,11 +327,7 @@ static void ssem_teardown(struct shmring_bench_chan *c)
 	if (c->shm)
 		shmdt(c->shm);
 	c->shm = NULL;
-	if (p) {
-		shmring_bench_obj_remove(p->obj);
-		free(p);
-	}
-	c->priv = NULL;
+	shmring_bench_priv_free(&c->priv, p ? &p->obj : NULL, 1);
 }
 
 static int ssem_setup(struct shmring_bench_chan *c, char *why, size_t wl)
@@ -488,11 +474,11 @@ static int psem_setup(struct shmring_bench_chan *c, char *why, size_t wl)
 
 static int psem_wait(sem_t *s)
 {
-	while (sem_wait(s) != 0) {
-		if (errno == EINTR && shmring_bench_retry_eintr())
-			continue;
-		return errno == EINTR ? -ETIMEDOUT : -errno;
-	}
+	int rc;
+
+	while (sem_wait(s) != 0)
+		if ((rc = shmring_bench_call_failed()) != 0)
+			return rc;
 	return 0;
 }
 
@@ -557,9 +543,7 @@ static int futex_wait_on(_Atomic uint32_t *w, uint32_t seen)
 	/* Not FUTEX_PRIVATE: the word lives in memory shared by two processes. */
 	if (syscall(SYS_futex, (uint32_t *)w, FUTEX_WAIT, seen, NULL, NULL, 0) == 0)
 		return 0;
-	if (errno == EAGAIN || (errno == EINTR && shmring_bench_retry_eintr()))
-		return 0;
-	return errno == EINTR ? -ETIMEDOUT : -errno;
+	return errno == EAGAIN ? 0 : shmring_bench_call_failed();
 }
 
 static void futex_wake_one(_Atomic uint32_t *w)
@@ -731,14 +715,13 @@ static int rts_recv(struct shmring_bench_chan *c, void *msg)
 	const struct rts_priv *p = c->priv;
 	siginfo_t si;
 	sigset_t set;
+	int rc;
 
 	sigemptyset(&set);
 	sigaddset(&set, p->sig[1 - c->side]);
-	while (sigwaitinfo(&set, &si) < 0) {
-		if (errno == EINTR && shmring_bench_retry_eintr())
-			continue;
-		return errno == EINTR ? -ETIMEDOUT : -errno;
-	}
+	while (sigwaitinfo(&set, &si) < 0)
+		if ((rc = shmring_bench_call_failed()) != 0)
+			return rc;
 	if (si.si_code != SI_QUEUE || si.si_pid != c->peer)
 		return -EPROTO;
 	uint64_t w = (uint64_t)(uintptr_t)si.si_value.sival_ptr;

@@ -69,14 +69,13 @@ static void *peer_ring(const struct shmring_bench_chan *c, int d)
 }
 
 /* Spin with a pause until done() says the message went through. */
-#define PEER_SPIN(done)                                                          \
-	do {                                                                     \
-		while (!(done)) {                                                \
-			if (shmring_bench_expired)                               \
-				return -ETIMEDOUT;                               \
-			shmring_bench_relax();                                   \
-		}                                                                \
-		return 0;                                                        \
+#define PEER_SPIN(done)                                                                            \
+	do {                                                                                       \
+		int rc_;                                                                           \
+		while (!(done))                                                                    \
+			if ((rc_ = shmring_bench_spin()) != 0)                                     \
+				return rc_;                                                        \
+		return 0;                                                                          \
 	} while (0)
 #endif
 
@@ -173,16 +172,14 @@ static int dpdk_batch_flush(struct shmring_bench_chan *c)
 	struct dpdk_batch *b = c->scratch;
 	struct rte_ring *r = peer_ring(c, c->side);
 	unsigned done = 0;
+	int rc;
 
 	while (done < b->txn) {
 		unsigned k = rte_ring_sp_enqueue_burst_elem(r, b->tx + (size_t)done * c->size,
 							    c->size, b->txn - done, NULL);
 
-		if (k == 0) {
-			if (shmring_bench_expired)
-				return -ETIMEDOUT;
-			shmring_bench_relax();
-		}
+		if (k == 0 && (rc = shmring_bench_spin()) != 0)
+			return rc;
 		done += k;
 	}
 	b->txn = 0;
@@ -203,6 +200,7 @@ static int dpdk_batch_recv(struct shmring_bench_chan *c, void *msg)
 {
 	struct dpdk_batch *b = c->scratch;
 	struct rte_ring *r = peer_ring(c, 1 - c->side);
+	int rc;
 
 	while (b->rxpos == b->rxn) {
 		unsigned k = rte_ring_sc_dequeue_burst_elem(r, b->rx, c->size, DPDK_BATCH, NULL);
@@ -212,27 +210,25 @@ static int dpdk_batch_recv(struct shmring_bench_chan *c, void *msg)
 			b->rxpos = 0;
 			break;
 		}
-		if (shmring_bench_expired)
-			return -ETIMEDOUT;
-		shmring_bench_relax();
+		if ((rc = shmring_bench_spin()) != 0)
+			return rc;
 	}
 	memcpy(msg, b->rx + (size_t)b->rxpos++ * c->size, c->size);
 	return 0;
 }
 
 const struct shmring_bench_mech shmring_bench_mech_dpdk_batch = {
-	.name = "dpdk-ring-batch",
-	.desc = "DPDK rte_ring SP/SC in shared memory, bursts of 32 (burst_elem), busy-poll",
-	.modes = SHMRING_BENCH_TPUT,
-	.why_not_rtt = "a batching sender holds messages back: one round trip would wait for "
-		       "the rest of its batch",
-	.setup = dpdk_setup,
-	.attach = dpdk_batch_attach,
-	.send = dpdk_batch_send,
-	.recv = dpdk_batch_recv,
-	.detach = dpdk_batch_detach,
-	.teardown = peer_teardown,
-	.flush = dpdk_batch_flush,
+    .name = "dpdk-ring-batch",
+    .desc = "DPDK rte_ring SP/SC in shared memory, bursts of 32 (burst_elem), busy-poll",
+    .modes = SHMRING_BENCH_TPUT,
+    .why_not_rtt = SHMRING_BENCH_WHY_BATCH,
+    .setup = dpdk_setup,
+    .attach = dpdk_batch_attach,
+    .send = dpdk_batch_send,
+    .recv = dpdk_batch_recv,
+    .detach = dpdk_batch_detach,
+    .teardown = peer_teardown,
+    .flush = dpdk_batch_flush,
 };
 
 const struct shmring_bench_mech shmring_bench_mech_dpdk = {

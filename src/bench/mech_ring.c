@@ -186,6 +186,7 @@ static int batch_flush(struct shmring_bench_chan *c)
 	const struct ring_arg *a = c->mech->arg;
 	struct ring_handles *h = c->scratch;
 	unsigned done = 0;
+	int rc;
 
 	while (done < h->txn) {
 		unsigned k;
@@ -199,11 +200,8 @@ static int batch_flush(struct shmring_bench_chan *c)
 			k = shmring_try_send_burst(h->tx, h->txbuf + (size_t)done * c->size,
 						   h->txn - done);
 		}
-		if (k == 0) {
-			if (shmring_bench_expired)
-				return -ETIMEDOUT;
-			shmring_bench_relax();
-		}
+		if (k == 0 && (rc = shmring_bench_spin()) != 0)
+			return rc;
 		done += k;
 	}
 	h->txn = 0;
@@ -225,6 +223,7 @@ static int batch_recv(struct shmring_bench_chan *c, void *msg)
 {
 	const struct ring_arg *a = c->mech->arg;
 	struct ring_handles *h = c->scratch;
+	int rc;
 
 	while (h->rxpos == h->rxn) {
 		unsigned k;
@@ -245,9 +244,8 @@ static int batch_recv(struct shmring_bench_chan *c, void *msg)
 			h->rxpos = 0;
 			break;
 		}
-		if (shmring_bench_expired)
-			return -ETIMEDOUT;
-		shmring_bench_relax();
+		if ((rc = shmring_bench_spin()) != 0)
+			return rc;
 	}
 	memcpy(msg, h->rxbuf + (size_t)h->rxpos++ * c->size, c->size);
 	return 0;
@@ -265,11 +263,9 @@ static int ring_send(struct shmring_bench_chan *c, const void *msg)
 		return a->kind == SHMRING_KIND_MSG
 			       ? shmring_msg_send(h->tx, msg, c->size, 0, c->deadline_ns)
 			       : shmring_send(h->tx, msg, c->deadline_ns);
-	while ((rc = try_send1(a, c, h->tx, msg)) == -EAGAIN) {
-		if (shmring_bench_expired)
-			return -ETIMEDOUT;
-		shmring_bench_relax();
-	}
+	while ((rc = try_send1(a, c, h->tx, msg)) == -EAGAIN)
+		if ((rc = shmring_bench_spin()) != 0)
+			return rc;
 	return rc;
 }
 
@@ -287,11 +283,9 @@ static int ring_recv(struct shmring_bench_chan *c, void *msg)
 							  c->deadline_ns),
 					 c->size)
 			       : shmring_recv(h->rx, msg, c->deadline_ns);
-	while ((rc = try_recv1(a, c, h->rx, msg)) == -EAGAIN) {
-		if (shmring_bench_expired)
-			return -ETIMEDOUT;
-		shmring_bench_relax();
-	}
+	while ((rc = try_recv1(a, c, h->rx, msg)) == -EAGAIN)
+		if ((rc = shmring_bench_spin()) != 0)
+			return rc;
 	return rc;
 }
 
@@ -302,42 +296,31 @@ static int ring_recv(struct shmring_bench_chan *c, void *msg)
  * of their many-party protocol against SPSC. Their scaling with many
  * processes is `shmring bench --scaling` (scale.c).
  */
-#define RING_MECH(ident, mname, mdesc, ...)                                      \
-	static const struct ring_arg ident##_arg = {__VA_ARGS__};                \
-	const struct shmring_bench_mech ident = {                                \
-		.name = mname,                                                   \
-		.desc = mdesc,                                                   \
-		.modes = SHMRING_BENCH_RTT | SHMRING_BENCH_TPUT,                 \
-		.max_size = SHMRING_MAX_SLOT_SIZE,                               \
-		.arg = &ident##_arg,                                             \
-		.setup = ring_setup,                                             \
-		.attach = ring_attach,                                           \
-		.send = ring_send,                                               \
-		.recv = ring_recv,                                               \
-		.detach = ring_detach,                                           \
-		.teardown = ring_teardown,                                       \
+#define RING_MECH_OF(ident, mname, mdesc, mmodes, mwhy_not_rtt, mflush, ...)                       \
+	static const struct ring_arg ident##_arg = {__VA_ARGS__};                                  \
+	const struct shmring_bench_mech ident = {                                                  \
+	    .name = mname,                                                                         \
+	    .desc = mdesc,                                                                         \
+	    .modes = (mmodes),                                                                     \
+	    .max_size = SHMRING_MAX_SLOT_SIZE,                                                     \
+	    .why_not_rtt = mwhy_not_rtt,                                                           \
+	    .arg = &ident##_arg,                                                                   \
+	    .setup = ring_setup,                                                                   \
+	    .attach = ring_attach,                                                                 \
+	    .send = ring_send,                                                                     \
+	    .recv = ring_recv,                                                                     \
+	    .detach = ring_detach,                                                                 \
+	    .teardown = ring_teardown,                                                             \
+	    .flush = mflush,                                                                       \
 	}
-
+#define RING_MECH(ident, mname, mdesc, ...)                                                        \
+	RING_MECH_OF(ident, mname, mdesc, SHMRING_BENCH_RTT | SHMRING_BENCH_TPUT, NULL, NULL,      \
+	             __VA_ARGS__)
 /* Batching: throughput only, as a sender that holds messages back cannot
  * take part in a round trip. */
-#define RING_BATCH_MECH(ident, mname, mdesc, ...)                                \
-	static const struct ring_arg ident##_arg = {__VA_ARGS__};                \
-	const struct shmring_bench_mech ident = {                                \
-		.name = mname,                                                   \
-		.desc = mdesc,                                                   \
-		.modes = SHMRING_BENCH_TPUT,                                     \
-		.max_size = SHMRING_MAX_SLOT_SIZE,                               \
-		.why_not_rtt = "a batching sender holds messages back: one round trip "  \
-			       "would wait for the rest of its batch",           \
-		.arg = &ident##_arg,                                             \
-		.setup = ring_setup,                                             \
-		.attach = ring_attach,                                           \
-		.send = ring_send,                                               \
-		.recv = ring_recv,                                               \
-		.detach = ring_detach,                                           \
-		.teardown = ring_teardown,                                       \
-		.flush = batch_flush,                                            \
-	}
+#define RING_BATCH_MECH(ident, mname, mdesc, ...)                                                  \
+	RING_MECH_OF(ident, mname, mdesc, SHMRING_BENCH_TPUT, SHMRING_BENCH_WHY_BATCH,             \
+	             batch_flush, __VA_ARGS__)
 
 #define BATCH 32u
 static_assert(BATCH <= RING_MAX_BATCH, "batch above the handles' buffers");

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 #include "pair.h"
+#include "payload.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <mqueue.h>
 #include <sched.h>
 #include <semaphore.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
@@ -29,6 +32,38 @@ struct obj {
 
 static struct obj objs[MAX_OBJS];
 static unsigned name_counter;
+
+void shmring_bench_say(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+}
+
+const char *shmring_bench_err_text(int err)
+{
+	if ((err == -ETIMEDOUT || err == -ECANCELED) && shmring_bench_expired)
+		return "timed out (watchdog)";
+	if (err == -ECANCELED)
+		return "gave up: another process of the run failed";
+	return strerror(-err);
+}
+
+int shmring_bench_size_skip(unsigned max_size, unsigned size, char *why, size_t wl)
+{
+	if (max_size && size > max_size) {
+		shmring_bench_say(why, wl, "messages above %u B do not fit", max_size);
+		return 1;
+	}
+	if (size < 8 || size % 8 || size > SHMRING_BENCH_MAX_MSG) {
+		shmring_bench_say(why, wl, "the harness sends multiples of 8 B up to %u B",
+		                  SHMRING_BENCH_MAX_MSG);
+		return 1;
+	}
+	return 0;
+}
 
 int shmring_bench_pin(int cpu)
 {
@@ -83,6 +118,14 @@ static void remove_obj(struct obj *o)
 		break;
 	}
 	o->used = 0;
+}
+
+void shmring_bench_priv_free(void **priv, const int *obj, unsigned n)
+{
+	for (unsigned i = 0; obj && i < n; i++)
+		shmring_bench_obj_remove(obj[i]);
+	free(*priv);
+	*priv = NULL;
 }
 
 void shmring_bench_obj_remove_all(void)

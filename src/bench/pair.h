@@ -8,6 +8,7 @@
 #ifndef SHMRING_BENCH_PAIR_H
 #define SHMRING_BENCH_PAIR_H
 
+#include <errno.h>
 #include <signal.h>
 #include <stdalign.h>
 #include <stdatomic.h>
@@ -17,6 +18,7 @@
 #include <sys/types.h>
 
 #include "bench.h"
+#include "timing.h"
 
 /* Set by SIGALRM when a measurement overran its time: every wait checks it. */
 extern volatile sig_atomic_t shmring_bench_expired;
@@ -60,6 +62,43 @@ static inline bool shmring_bench_retry_eintr(void)
 {
 	return !shmring_bench_expired;
 }
+
+/* Write a reason into why (at most len bytes, as snprintf). */
+void shmring_bench_say(char *why, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* A failure's words: the watchdog for -ETIMEDOUT or -ECANCELED once it
+ * fired, the run given up for -ECANCELED, else strerror. */
+const char *shmring_bench_err_text(int err);
+
+/* A busy-polling mechanism's wait after a failed attempt: 0 after a pause,
+ * to try again; -ETIMEDOUT once the watchdog fired. */
+static inline int shmring_bench_spin(void)
+{
+	if (shmring_bench_expired)
+		return -ETIMEDOUT;
+	shmring_bench_relax();
+	return 0;
+}
+
+/* After a system call failed (errno set): 0 to call it again (EINTR with the
+ * watchdog not fired), else the failure as -errno, -ETIMEDOUT when it was
+ * the watchdog that interrupted it. */
+static inline int shmring_bench_call_failed(void)
+{
+	if (errno == EINTR)
+		return shmring_bench_retry_eintr() ? 0 : -ETIMEDOUT;
+	return -errno;
+}
+
+/* The end of a teardown: remove the n registered objects of handles obj
+ * (NULL when there is no state; handles < 0 are skipped), free *priv and
+ * clear it. */
+void shmring_bench_priv_free(void **priv, const int *obj, unsigned n);
+
+/* Whether a message of size bytes is one the harness cannot send through a
+ * mechanism whose largest is max_size (0: no limit of its own): 1 with the
+ * reason in why, or 0. */
+int shmring_bench_size_skip(unsigned max_size, unsigned size, char *why, size_t wl);
 
 /* After a mechanism's setup returned rc: false to go on; true when the
  * figure stops there, *status SKIPPED (rc > 0, why given by setup) or

@@ -63,25 +63,6 @@ struct ctl {
 	struct tally tally[MAXC][MAXP];           /* consumer c, producer p */
 };
 
-static void say(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-}
-
-static const char *err_text(int err)
-{
-	if ((err == -ETIMEDOUT || err == -ECANCELED) && shmring_bench_expired)
-		return "timed out (watchdog)";
-	if (err == -ECANCELED)
-		return "gave up: another process of the run failed";
-	return strerror(-err);
-}
-
 bool shmring_bench_scale_give_up(const struct shmring_bench_scale_end *e)
 {
 	const struct ctl *ctl = e->ctl;
@@ -154,8 +135,9 @@ static int produce(struct shmring_bench_scale_end *e, struct ctl *ctl, struct ch
 		shmring_bench_payload_stamp(msg, e->size, id | seq);
 		rc = m->send(e, msg);
 		if (rc) {
-			say(me->why, sizeof(me->why), "producer %u: send of message %llu: %s",
-			    e->index, (unsigned long long)seq, err_text(rc));
+			shmring_bench_say(me->why, sizeof(me->why),
+			                  "producer %u: send of message %llu: %s", e->index,
+			                  (unsigned long long)seq, shmring_bench_err_text(rc));
 			break;
 		}
 		seq++;
@@ -185,17 +167,18 @@ static int check(const struct shmring_bench_scale_end *e, struct consumer *k, co
 	uint64_t id = tag >> SHMRING_BENCH_SCALE_ID_SHIFT, seq = tag & SEQ_MASK;
 
 	if (id >= e->producers) {
-		say(why, wl, "consumer %u: a message names producer %llu of %u", e->index,
-		    (unsigned long long)id, e->producers);
+		shmring_bench_say(why, wl, "consumer %u: a message names producer %llu of %u",
+		                  e->index, (unsigned long long)id, e->producers);
 		return -EBADMSG;
 	}
 	if (e->consumers == 1 ? seq != k->last[id] + 1 : seq <= k->last[id]) {
-		say(why, wl,
+		shmring_bench_say(
+		    why, wl,
 		    "consumer %u: producer %llu's message %llu arrived after its message %llu%s",
 		    e->index, (unsigned long long)id, (unsigned long long)seq,
 		    (unsigned long long)k->last[id],
 		    e->consumers == 1 ? " (one consumer: lost, repeated or reordered)"
-				      : " (reordered or repeated)");
+		                      : " (reordered or repeated)");
 		return -EBADMSG;
 	}
 	if (shmring_bench_payload_check(msg, e->size, tag, why, wl) != 0)
@@ -251,8 +234,8 @@ static int drain(struct shmring_bench_scale_end *e, struct ctl *ctl, struct cons
 			continue;
 		}
 		if (rc != -EAGAIN) {
-			say(why, wl, "consumer %u: receive while draining: %s", e->index,
-			    err_text(rc));
+			shmring_bench_say(why, wl, "consumer %u: receive while draining: %s",
+			                  e->index, shmring_bench_err_text(rc));
 			return rc;
 		}
 		got = atomic_load_explicit(&ctl->recv_total, memory_order_relaxed);
@@ -265,12 +248,14 @@ static int drain(struct shmring_bench_scale_end *e, struct ctl *ctl, struct cons
 		} else if (!still_since) {
 			still_since = shmring_bench_mono_ns();
 		} else if (shmring_bench_mono_ns() - still_since > ctl->still_ns) {
-			say(why, wl, "drain: %llu of %llu messages sent never arrived",
+			shmring_bench_say(
+			    why, wl, "drain: %llu of %llu messages sent never arrived",
 			    (unsigned long long)(total - got), (unsigned long long)total);
 			return -EPROTO;
 		}
 		if (shmring_bench_expired) {
-			say(why, wl, "drain: %llu of %llu messages sent never arrived",
+			shmring_bench_say(
+			    why, wl, "drain: %llu of %llu messages sent never arrived",
 			    (unsigned long long)(total - got), (unsigned long long)total);
 			return -EPROTO;
 		}
@@ -338,8 +323,8 @@ static int consume(struct shmring_bench_scale_end *e, struct ctl *ctl, struct ch
 				break;
 			}
 			if (shmring_bench_expired) {
-				say(me->why, sizeof(me->why), "consumer %u: nothing arrives",
-				    e->index);
+				shmring_bench_say(me->why, sizeof(me->why),
+				                  "consumer %u: nothing arrives", e->index);
 				rc = -ETIMEDOUT;
 				break;
 			}
@@ -352,8 +337,10 @@ static int consume(struct shmring_bench_scale_end *e, struct ctl *ctl, struct ch
 			continue;
 		}
 		if (rc) {
-			say(me->why, sizeof(me->why), "consumer %u: receive: %s", e->index,
-			    rc == -EBADMSG ? "a record of the wrong length" : err_text(rc));
+			shmring_bench_say(me->why, sizeof(me->why), "consumer %u: receive: %s",
+			                  e->index,
+			                  rc == -EBADMSG ? "a record of the wrong length"
+			                                 : shmring_bench_err_text(rc));
 			break;
 		}
 		rc = check(e, k, msg, me->why, sizeof(me->why));
@@ -403,13 +390,15 @@ static _Noreturn void child_main(const struct shmring_bench_scale_cfg *cfg,
 	shmring_bench_watchdog(watchdog_s(&cfg->base));
 	rc = shmring_bench_pin(cpu);
 	if (rc) {
-		say(me->why, sizeof(me->why), "cannot pin to CPU %d: %s", cpu, strerror(-rc));
+		shmring_bench_say(me->why, sizeof(me->why), "cannot pin to CPU %d: %s", cpu,
+		                  strerror(-rc));
 		child_exit(ctl, me, rc);
 	}
 	rc = e->mech->attach ? e->mech->attach(e) : 0;
 	if (rc) {
-		say(me->why, sizeof(me->why), "%s %u: attach: %s",
-		    e->producer ? "producer" : "consumer", e->index, err_text(rc));
+		shmring_bench_say(me->why, sizeof(me->why), "%s %u: attach: %s",
+		                  e->producer ? "producer" : "consumer", e->index,
+		                  shmring_bench_err_text(rc));
 		child_exit(ctl, me, rc);
 	}
 	/* Release: this process's attach (shared state it wrote included) is
@@ -467,20 +456,13 @@ static int skip_reason(const struct shmring_bench_scale_mech *m, unsigned size,
 		       unsigned producers, unsigned consumers, char *why, size_t wl)
 {
 	if (m->max_consumers && consumers > m->max_consumers) {
-		say(why, wl, "a single-consumer ring");
+		shmring_bench_say(why, wl, "a single-consumer ring");
 		return 1;
 	}
-	if (m->max_size && size > m->max_size) {
-		say(why, wl, "messages above %u B do not fit", m->max_size);
+	if (shmring_bench_size_skip(m->max_size, size, why, wl))
 		return 1;
-	}
-	if (size < 8 || size % 8 || size > SHMRING_BENCH_MAX_MSG) {
-		say(why, wl, "the harness sends multiples of 8 B up to %u B",
-		    SHMRING_BENCH_MAX_MSG);
-		return 1;
-	}
 	if (producers < 1 || producers > MAXP || consumers < 1 || consumers > MAXC) {
-		say(why, wl, "1..%u producers and 1..%u consumers", MAXP, MAXC);
+		shmring_bench_say(why, wl, "1..%u producers and 1..%u consumers", MAXP, MAXC);
 		return 1;
 	}
 	return 0;
@@ -500,12 +482,14 @@ static int verify(const struct ctl *ctl, unsigned producers, unsigned consumers,
 			sum += ctl->tally[c][p].sum;
 		}
 		if (count != n) {
-			say(why, wl, "producer %u sent %llu messages, the consumers received %llu",
+			shmring_bench_say(
+			    why, wl, "producer %u sent %llu messages, the consumers received %llu",
 			    p, (unsigned long long)n, (unsigned long long)count);
 			return -EPROTO;
 		}
 		if (sum != want) {
-			say(why, wl, "producer %u: some messages arrived twice and others never",
+			shmring_bench_say(
+			    why, wl, "producer %u: some messages arrived twice and others never",
 			    p);
 			return -EPROTO;
 		}
@@ -592,7 +576,7 @@ int shmring_bench_scale_measure(const struct shmring_bench_scale_cfg *cfg,
 		e.index = e.producer ? k - consumers : k;
 		pid = fork();
 		if (pid < 0) {
-			say(why, sizeof(why), "fork: %s", strerror(errno));
+			shmring_bench_say(why, sizeof(why), "fork: %s", strerror(errno));
 			break;
 		}
 		if (pid == 0)
@@ -611,11 +595,13 @@ int shmring_bench_scale_measure(const struct shmring_bench_scale_cfg *cfg,
 			reap(pids, nkids, &left, false);
 			if (left != before ||
 			    atomic_load_explicit(&ctl->abort, memory_order_relaxed)) {
-				say(why, sizeof(why), "a process failed before the start");
+				shmring_bench_say(why, sizeof(why),
+				                  "a process failed before the start");
 				break;
 			}
 			if (shmring_bench_mono_ns() > give_up_at) {
-				say(why, sizeof(why), "the processes never all attached");
+				shmring_bench_say(why, sizeof(why),
+				                  "the processes never all attached");
 				break;
 			}
 			sleep_ns(200000);
@@ -649,7 +635,8 @@ int shmring_bench_scale_measure(const struct shmring_bench_scale_cfg *cfg,
 		now = shmring_bench_mono_ns();
 		if (now > cutoff_at + 2000000000ull) {
 			if (!why[0])
-				say(why, sizeof(why), "the run did not finish: killed");
+				shmring_bench_say(why, sizeof(why),
+				                  "the run did not finish: killed");
 			reap(pids, nkids, &left, true);
 			break;
 		}
@@ -675,7 +662,7 @@ int shmring_bench_scale_measure(const struct shmring_bench_scale_cfg *cfg,
 		/* A producer's EPIPE is the consequence of a consumer's
 		 * failure: named only if nothing else is. */
 		if (st == ST_FAILED && c->err != -ECANCELED && c->err != -EPIPE && !res->why[0])
-			say(res->why, sizeof(res->why), "%s", c->why);
+			shmring_bench_say(res->why, sizeof(res->why), "%s", c->why);
 		all_done &= st == ST_DONE;
 		/* Cut off: each process finished, or stopped at the parent's word. */
 		all_cut &= st == ST_DONE || (st == ST_FAILED && c->err == -ECANCELED);
@@ -686,20 +673,21 @@ int shmring_bench_scale_measure(const struct shmring_bench_scale_cfg *cfg,
 		/* Acquire: as above. */
 		if (atomic_load_explicit(&c->state, memory_order_acquire) == ST_FAILED &&
 		    c->err == -EPIPE)
-			say(res->why, sizeof(res->why), "%s", c->why);
+			shmring_bench_say(res->why, sizeof(res->why), "%s", c->why);
 	}
 	if (cut && all_cut && !why[0] && !res->why[0]) {
 		/* The window's figures stand; what was still queued was not checked. */
 		fill(res, ctl, (double)(t_stop - t_run) / 1e9);
 		res->stalled = true;
-		say(res->why, sizeof(res->why),
+		shmring_bench_say(
+		    res->why, sizeof(res->why),
 		    "still delivering %.1f s after the window: cut off, the rest unchecked",
 		    (double)drain_ns / 1e9);
 		res->status = SHMRING_BENCH_OK;
 	} else if (!all_done || why[0] || res->why[0]) {
 		if (!res->why[0])
-			say(res->why, sizeof(res->why), "%s",
-			    why[0] ? why : "a process of the run died");
+			shmring_bench_say(res->why, sizeof(res->why), "%s",
+			                  why[0] ? why : "a process of the run died");
 		res->status = SHMRING_BENCH_FAILED;
 	} else if (verify(ctl, producers, consumers, res->why, sizeof(res->why)) != 0) {
 		res->status = SHMRING_BENCH_FAILED;
