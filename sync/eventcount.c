@@ -13,11 +13,23 @@
 
 #define SEM_WAKE_MAX 64u /* posts per wake at most: a herd beyond it re-checks */
 
-/* Post a semaphore notifier once per sleeper counted in w. */
+/*
+ * Post a semaphore notifier up to once per sleeper counted in w, less the
+ * posts still waiting to be taken: a post whose sleeper never slept stays
+ * in the count, and without the cap they pile up until every wait returns
+ * at once (a sleeper that spins).
+ */
 static int sem_wake(struct shmring_ec *ec, uint32_t w)
 {
-	unsigned n = SHMRING_EC_WAITING(w) < SEM_WAKE_MAX ? SHMRING_EC_WAITING(w) : SEM_WAKE_MAX;
+	unsigned want = SHMRING_EC_WAITING(w) < SEM_WAKE_MAX ? SHMRING_EC_WAITING(w) : SEM_WAKE_MAX;
+	int have = 0;
+	unsigned n;
 
+	if (ec->notifier == SHMRING_HDR_NOTIFY_PSEM)
+		sem_getvalue(ec->psem, &have);
+	else
+		have = semctl(ec->semid, ec->semnum, GETVAL);
+	n = have <= 0 ? want : (unsigned)have >= want ? 0 : want - (unsigned)have;
 	if (ec->notifier == SHMRING_HDR_NOTIFY_PSEM) {
 		for (unsigned i = 0; i < n; i++)
 			if (sem_post(ec->psem) < 0)
@@ -29,7 +41,7 @@ static int sem_wake(struct shmring_ec *ec, uint32_t w)
 		 * gone with the ring, and sleepers re-check on their period. */
 		(void)semop(ec->semid, &op, 1);
 	}
-	return (int)n;
+	return (int)want; /* not 0 while someone waits: a semaphore wake is never "nobody asleep" */
 }
 
 static struct timespec ts_of(uint64_t ns)

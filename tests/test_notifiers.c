@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <semaphore.h>
 #include <sys/ipc.h>
 #include <sys/sem.h>
 
@@ -48,6 +49,12 @@ static shmring_t *make(const char *name, uint32_t notifier, unsigned role)
 	if (rc < 0)
 		fail_msg("create %s (%s): %s", name, notifier_name(notifier), shmring_strerror(rc));
 	return r;
+}
+
+/* The set a ring's header names, and whether it exists. */
+static int semid_of(shmring_t *r)
+{
+	return ((struct shmring_hdr *)shmring__map_base(r->map))->semid;
 }
 
 /* The child: receive on ping, answer on pong, rounds times. */
@@ -116,6 +123,19 @@ static void pingpong(uint32_t notifier, uint32_t mode)
 	assert_int_equal(WEXITSTATUS(st), 0);
 	assert_int_equal(shmring_info(rx, &in), 0);
 	assert_int_equal(in.notifier, notifier);
+	/* Posts whose sleeper never slept do not pile up (a pile makes every
+	 * wait return at once: a sleeper that spins). */
+	for (int d = 0; d < 2; d++) {
+		shmring_t *h = d ? rx : tx;
+		int v = 0;
+
+		if (notifier == SHMRING_NOTIFIER_PSEM)
+			sem_getvalue((sem_t *)(void *)shmring__not_empty(h->base)->psem, &v);
+		else if (notifier == SHMRING_NOTIFIER_SYSVSEM)
+			v = semctl(semid_of(h), 0, GETVAL);
+		if (v > 2)
+			fail_msg("%s: %d posts left on a ring after the run", notifier_name(notifier), v);
+	}
 	if (mode == SHMRING_WAIT_PARK)
 		/* Every round trip parks the parent on pong unless the answer
 		 * beat it there; most do park. */
@@ -154,12 +174,6 @@ static void test_sysvsem(void **state)
 {
 	(void)state;
 	each_mode(SHMRING_NOTIFIER_SYSVSEM);
-}
-
-/* The set a ring's header names, and whether it exists. */
-static int semid_of(shmring_t *r)
-{
-	return ((struct shmring_hdr *)shmring__map_base(r->map))->semid;
 }
 
 static void test_lifecycle(void **state)

@@ -10,9 +10,13 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 #include <shmring/shmring.h>
 
@@ -25,7 +29,12 @@ struct ring_arg {
 	bool busy;      /* spin on try_send/try_recv with a pause */
 	uint32_t wait;  /* enum shmring_wait_mode for the blocking calls */
 	unsigned batch; /* > 0: busy-poll bursts of up to this many (throughput only) */
+	uint32_t notifier; /* enum shmring_notifier of the rings */
+	unsigned bell;  /* receive by the doorbell: BELL_WAIT (sigtimedwait) or BELL_EPOLL */
 };
+
+#define BELL_WAIT 1u  /* shmring_doorbell_wait() */
+#define BELL_EPOLL 2u /* a signalfd in an epoll loop */
 
 struct ring_priv {
 	char uri[2][64];
@@ -43,6 +52,7 @@ struct ring_handles {
 	unsigned char *txbuf, *rxbuf;
 	unsigned txn, rxn, rxpos;
 	struct shmring_msgvec vec[RING_MAX_BATCH];
+	int sfd, ep; /* BELL_EPOLL: the doorbell's signalfd and the loop's epoll */
 };
 
 uint64_t shmring_bench_ring_capacity(uint32_t kind, unsigned size)
@@ -94,6 +104,7 @@ static int ring_setup(struct shmring_bench_chan *c, char *why, size_t wl)
 	o.kind = a->kind;
 	o.slot_size = c->size;
 	o.capacity = shmring_bench_ring_capacity(a->kind, c->size);
+	o.notifier = a->notifier;
 	for (int d = 0; d < 2; d++) {
 		shmring_t *h = NULL;
 		int rc;
@@ -109,6 +120,34 @@ static int ring_setup(struct shmring_bench_chan *c, char *why, size_t wl)
 		shmring_close(h);
 	}
 	return 0;
+}
+
+/* The doorbell's signal: blocked in this process (a real-time signal that
+ * nobody blocks would end it), registered on our receiving ring. */
+static int bell_signo(void)
+{
+	return SIGRTMIN + 2;
+}
+
+static int bell_attach(struct ring_handles *h, unsigned how)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+	sigset_t s;
+	int rc;
+
+	sigemptyset(&s);
+	sigaddset(&s, bell_signo());
+	if (sigprocmask(SIG_BLOCK, &s, NULL) < 0)
+		return -errno;
+	rc = shmring_doorbell_register(h->rx, bell_signo(), 1);
+	if (rc < 0 || how != BELL_EPOLL)
+		return rc;
+	h->sfd = signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK);
+	h->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (h->sfd < 0 || h->ep < 0)
+		return -errno;
+	ev.data.fd = h->sfd;
+	return epoll_ctl(h->ep, EPOLL_CTL_ADD, h->sfd, &ev) < 0 ? -errno : 0;
 }
 
 static int ring_attach(struct shmring_bench_chan *c)
@@ -138,6 +177,9 @@ static int ring_attach(struct shmring_bench_chan *c)
 		if (rc == 0)
 			rc = shmring_set_wait(h->rx, &w);
 	}
+	h->sfd = h->ep = -1;
+	if (rc == 0 && a->bell)
+		rc = bell_attach(h, a->bell);
 	return rc;
 }
 
@@ -149,6 +191,10 @@ static void ring_detach(struct shmring_bench_chan *c)
 		return;
 	shmring_close(h->tx);
 	shmring_close(h->rx);
+	if (h->sfd >= 0)
+		close(h->sfd);
+	if (h->ep >= 0)
+		close(h->ep);
 	free(h->txbuf);
 	free(h->rxbuf);
 	free(h);
@@ -269,6 +315,41 @@ static int ring_send(struct shmring_bench_chan *c, const void *msg)
 	return rc;
 }
 
+/*
+ * Receive by the doorbell, as an event loop does: take what is there; when
+ * nothing is, arm the doorbell and sleep until its signal (sigtimedwait in
+ * shmring_doorbell_wait(), or epoll on a signalfd).
+ */
+static int bell_recv(const struct ring_arg *a, struct shmring_bench_chan *c,
+		     struct ring_handles *h, void *msg)
+{
+	struct signalfd_siginfo si;
+	struct epoll_event ev;
+	int rc;
+
+	while ((rc = try_recv1(a, c, h->rx, msg)) == -EAGAIN) {
+		if (a->bell == BELL_WAIT) {
+			rc = shmring_doorbell_wait(h->rx, c->deadline_ns);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		rc = shmring_doorbell_arm(h->rx);
+		if (rc < 0)
+			return rc;
+		if (rc == 1)
+			continue;
+		rc = epoll_wait(h->ep, &ev, 1, 1000);
+		if (rc < 0 && errno != EINTR)
+			return -errno;
+		while (read(h->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+			;
+		if ((rc = shmring_bench_spin()) != 0) /* the watchdog's word on the run */
+			return rc;
+	}
+	return rc;
+}
+
 static int ring_recv(struct shmring_bench_chan *c, void *msg)
 {
 	const struct ring_arg *a = c->mech->arg;
@@ -277,6 +358,8 @@ static int ring_recv(struct shmring_bench_chan *c, void *msg)
 
 	if (a->batch)
 		return batch_recv(c, msg);
+	if (a->bell)
+		return bell_recv(a, c, h, msg);
 	if (!a->busy)
 		return a->kind == SHMRING_KIND_MSG
 			       ? msg_len(shmring_msg_recv(h->rx, msg, c->size, NULL,
@@ -334,6 +417,20 @@ RING_MECH(shmring_bench_mech_spsc_adaptive, "shmring-spsc-adaptive",
 RING_MECH(shmring_bench_mech_spsc_block, "shmring-spsc-block",
 	  "shmring SPSC ring, blocking calls, park on the futex at once",
 	  .kind = SHMRING_KIND_SPSC, .wait = SHMRING_WAIT_PARK);
+RING_MECH(shmring_bench_mech_spsc_psem, "shmring-spsc-psem",
+	  "shmring SPSC ring, blocking calls, park on a POSIX semaphore (psem notifier)",
+	  .kind = SHMRING_KIND_SPSC, .wait = SHMRING_WAIT_PARK,
+	  .notifier = SHMRING_NOTIFIER_PSEM);
+RING_MECH(shmring_bench_mech_spsc_sysvsem, "shmring-spsc-sysvsem",
+	  "shmring SPSC ring, blocking calls, park on a System V semaphore (sysvsem notifier)",
+	  .kind = SHMRING_KIND_SPSC, .wait = SHMRING_WAIT_PARK,
+	  .notifier = SHMRING_NOTIFIER_SYSVSEM);
+RING_MECH(shmring_bench_mech_spsc_doorbell, "shmring-spsc-doorbell",
+	  "shmring SPSC ring, receive by the signal doorbell (sigtimedwait)",
+	  .kind = SHMRING_KIND_SPSC, .wait = SHMRING_WAIT_PARK, .bell = BELL_WAIT);
+RING_MECH(shmring_bench_mech_spsc_doorbell_epoll, "shmring-spsc-doorbell-epoll",
+	  "shmring SPSC ring, receive by the signal doorbell (signalfd in epoll)",
+	  .kind = SHMRING_KIND_SPSC, .wait = SHMRING_WAIT_PARK, .bell = BELL_EPOLL);
 RING_BATCH_MECH(shmring_bench_mech_spsc_batch, "shmring-spsc-batch",
 		"shmring SPSC ring, bursts of 32 (try_send_burst/try_recv_burst), busy-poll",
 		.kind = SHMRING_KIND_SPSC, .busy = true, .batch = BATCH);

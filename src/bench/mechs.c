@@ -11,6 +11,10 @@ extern const struct shmring_bench_mech shmring_bench_mech_floor;
 extern const struct shmring_bench_mech shmring_bench_mech_spsc;
 extern const struct shmring_bench_mech shmring_bench_mech_spsc_adaptive;
 extern const struct shmring_bench_mech shmring_bench_mech_spsc_block;
+extern const struct shmring_bench_mech shmring_bench_mech_spsc_psem;
+extern const struct shmring_bench_mech shmring_bench_mech_spsc_sysvsem;
+extern const struct shmring_bench_mech shmring_bench_mech_spsc_doorbell;
+extern const struct shmring_bench_mech shmring_bench_mech_spsc_doorbell_epoll;
 extern const struct shmring_bench_mech shmring_bench_mech_spsc_batch;
 extern const struct shmring_bench_mech shmring_bench_mech_mpsc;
 extern const struct shmring_bench_mech shmring_bench_mech_mpsc_adaptive;
@@ -46,6 +50,10 @@ const struct shmring_bench_mech *const shmring_bench_mechs[] = {
 	&shmring_bench_mech_spsc,
 	&shmring_bench_mech_spsc_adaptive,
 	&shmring_bench_mech_spsc_block,
+	&shmring_bench_mech_spsc_psem,
+	&shmring_bench_mech_spsc_sysvsem,
+	&shmring_bench_mech_spsc_doorbell,
+	&shmring_bench_mech_spsc_doorbell_epoll,
 	&shmring_bench_mech_spsc_batch,
 	&shmring_bench_mech_mpsc,
 	&shmring_bench_mech_mpsc_adaptive,
