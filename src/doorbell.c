@@ -151,14 +151,47 @@ static int send_signal(int pidfd, pid_t pid, uint64_t start, int signo, uint32_t
 	return sigqueue(pid, signo, si.si_value);
 }
 
+/*
+ * Whether the cached judgement of entry i still stands for its current
+ * owner: alive, through a pidfd, and of our user. Then a signal costs one
+ * system call; a process that has exited since answers ESRCH to it.
+ */
+static bool judged_ok(shmring_t *r, uint32_t i, struct shmring_part *p)
+{
+	struct shmring_live *e = &r->live.e[i];
+
+	/* Acquire, both: as in shmring__part_state() (start time, then owner). */
+	return e->state == SHMRING_PART_ALIVE && e->pidfd >= 0 && e->same_user == 1 &&
+	       e->start == shmring__load_acquire(&p->start_time) &&
+	       e->owner == shmring__load_acquire(&p->owner);
+}
+
+/* Judge entry i afresh: true if its owner may be signalled. */
+static bool judge(shmring_t *r, uint32_t i)
+{
+	uint32_t st = shmring__part_state(r->base, &r->live, i);
+	struct shmring_live *e = &r->live.e[i];
+
+	if (st == SHMRING_PART_DEAD || st == SHMRING_PART_REAPED) {
+		shmring__part_reap_all(r->base, &r->hdr, &r->live);
+		return false;
+	}
+	if (st != SHMRING_PART_ALIVE || !(SHMRING_PART_ROLE(e->owner) & SHMRING_CONSUMER))
+		return false; /* unjudgeable (another pid namespace) or not a consumer */
+	if (!e->same_user)
+		e->same_user = same_user((pid_t)SHMRING_PART_PID(e->owner)) ? 1 : 2;
+	return e->same_user == 1;
+}
+
 /* Ring entry i's doorbell if it is armed and we take the armed bit. */
 static void ring_one(shmring_t *r, uint32_t i)
 {
 	struct shmring_part *p = &shmring__parts(r->base)[i];
 	/* Acquire: pairs with the release in registration (the token). */
 	uint32_t b = shmring__load_acquire(&p->bell);
-	uint32_t st, signo = SHMRING_BELL_SIGNO(b);
-	struct shmring_live *e;
+	uint32_t signo = SHMRING_BELL_SIGNO(b);
+	struct shmring_live *e = &r->live.e[i];
+	int rc;
 
 	if (!(b & SHMRING_BELL_ARMED))
 		return;
@@ -167,20 +200,19 @@ static void ring_one(shmring_t *r, uint32_t i)
 	if (!atomic_compare_exchange_strong_explicit(&p->bell, &b, b & ~SHMRING_BELL_ARMED,
 						     memory_order_relaxed, memory_order_relaxed))
 		return; /* another producer took it, or it changed */
-	st = shmring__part_state(r->base, &r->live, i);
-	if (st == SHMRING_PART_DEAD || st == SHMRING_PART_REAPED) {
-		shmring__part_reap_all(r->base, &r->hdr, &r->live);
-		return;
-	}
-	e = &r->live.e[i];
-	if (st != SHMRING_PART_ALIVE || (int)signo < SIGRTMIN || (int)signo > SIGRTMAX ||
-	    !(SHMRING_PART_ROLE(e->owner) & SHMRING_CONSUMER) ||
-	    !same_user((pid_t)SHMRING_PART_PID(e->owner)))
-		return; /* unjudgeable, forged, or not ours to signal */
-	if (send_signal(e->pidfd, (pid_t)SHMRING_PART_PID(e->owner), e->start, (int)signo,
-			shmring__load_relaxed(&p->bell_token)) == 0)
+	if ((int)signo < SIGRTMIN || (int)signo > SIGRTMAX)
+		return; /* forged */
+	if (!judged_ok(r, i, p) && !judge(r, i))
+		return; /* dead (reaped), unjudgeable, or not ours to signal */
+	rc = send_signal(e->pidfd, (pid_t)SHMRING_PART_PID(e->owner), e->start, (int)signo,
+			 shmring__load_relaxed(&p->bell_token));
+	if (rc == 0)
 		/* Relaxed: a statistic. */
 		atomic_fetch_add_explicit(&r->ctl->bell_signals, 1, memory_order_relaxed);
+	else if (errno == ESRCH) {
+		e->state = 0; /* exited since it was judged: judge (and reap) it now */
+		judge(r, i);
+	}
 }
 
 void shmring__bells_ring(shmring_t *r, uint64_t mask)

@@ -162,6 +162,7 @@ struct shmring_live {
 	uint64_t start;  /* its start time */
 	int pidfd;       /* -1: none */
 	uint32_t state;  /* enum shmring_part_state, 0: judge again */
+	uint32_t same_user; /* doorbell: 0 not looked at, 1 runs as our user, 2 not */
 };
 
 struct shmring_livecache {

@@ -111,6 +111,8 @@ static void test_epoll_four_producers(void **state)
 			next[m[0]]++;
 			got++;
 		}
+		if (got == (uint64_t)PRODUCERS * PER_PRODUCER)
+			break;
 		/* All producers attached so far may have finished before the
 		 * last one attached: end-of-stream for now, not for good. */
 		if (rc == -EPIPE) {
