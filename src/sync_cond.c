@@ -12,6 +12,7 @@
  * seq, then look at waiters) are a Dekker pair, seq_cst on both sides; and a
  * signaller that holds the mutex sees the registration through the mutex.
  */
+#include "src/sync_handle.h"
 #include "src/syncobj.h"
 
 #include <limits.h>
@@ -22,99 +23,38 @@ struct shmring_cond {
 	struct shmring_sync_cond *st;
 };
 
-static int cond_new(struct shmring_cond **c)
+static void cond_setup(void *h)
 {
-	*c = calloc(1, sizeof(**c));
-	return *c ? 0 : -ENOMEM;
+	struct shmring_cond *c = h;
+
+	c->st = c->obj.state;
 }
+
+static const struct shmring_sync_type cond_type = {
+	.kind = SHMRING_SYNC_KIND_COND, .size = sizeof(struct shmring_cond),
+	.create_flags = SHMRING_SYNC_REPLACE, .setup = cond_setup,
+};
 
 int shmring_cond_create(const char *uri, const struct shmring_sync_opts *opts,
 			shmring_cond_t **out)
 {
-	struct shmring_sync_create sc;
-	struct shmring_uri u;
-	struct shmring_cond *c = NULL;
-	int rc;
-
-	if (out)
-		*out = NULL;
-	if (!out)
-		return -EINVAL;
-	rc = shmring__sync_opts_check(opts, SHMRING_SYNC_REPLACE);
-	if (rc == 0 && opts && (opts->impl || opts->value))
-		rc = -EINVAL;
-	if (rc == 0)
-		rc = shmring__uri_parse(uri, &u);
-	if (rc == 0)
-		rc = cond_new(&c);
-	if (rc < 0)
-		return rc;
-	sc = (struct shmring_sync_create){
-		.kind = SHMRING_SYNC_KIND_COND, .mode = opts && opts->mode ? opts->mode : 0600,
-		.replace = opts && (opts->flags & SHMRING_SYNC_REPLACE),
-	};
-	rc = shmring__syncobj_create(&u, &sc, &c->obj);
-	if (rc < 0) {
-		free(c);
-		return rc;
-	}
-	c->st = c->obj.state;
-	*out = c;
-	return 0;
+	return shmring__sync_handle_create(&cond_type, uri, opts, (void **)out);
 }
 
 int shmring_cond_open(const char *uri, const struct shmring_sync_open_opts *opts,
 		      shmring_cond_t **out)
 {
-	struct shmring_uri u;
-	struct shmring_cond *c = NULL;
-	uint32_t flags;
-	int rc;
-
-	if (out)
-		*out = NULL;
-	if (!out)
-		return -EINVAL;
-	rc = shmring__sync_open_flags(opts, SHMRING_SYNC_ANY_OWNER | SHMRING_SYNC_NOWAIT, &flags);
-	if (rc == 0)
-		rc = shmring__uri_parse(uri, &u);
-	if (rc == 0)
-		rc = cond_new(&c);
-	if (rc < 0)
-		return rc;
-	rc = shmring__syncobj_open(&u, SHMRING_SYNC_KIND_COND, flags, &c->obj);
-	if (rc < 0) {
-		free(c);
-		return rc;
-	}
-	c->st = c->obj.state;
-	*out = c;
-	return 0;
+	return shmring__sync_handle_open(&cond_type, uri, opts, (void **)out);
 }
 
 int shmring_cond_dup(shmring_cond_t *c, shmring_cond_t **out)
 {
-	struct shmring_cond *d;
-
-	if (out)
-		*out = NULL;
-	if (!c || !out)
-		return -EINVAL;
-	if (cond_new(&d) < 0)
-		return -ENOMEM;
-	shmring__syncobj_dup(&c->obj, &d->obj);
-	d->st = d->obj.state;
-	*out = d;
-	return 0;
+	return shmring__sync_handle_dup(&cond_type, c, (void **)out);
 }
 
 int shmring_cond_close(shmring_cond_t *c)
 {
-	if (!c)
-		return 0;
-	shmring__syncobj_close(&c->obj);
-	free(c);
-	return 0;
+	return shmring__sync_handle_close(c);
 }
 
 int shmring_cond_unlink(const char *uri)

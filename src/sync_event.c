@@ -11,6 +11,7 @@
  * system call only when one may sleep: E1 (setter) and E2 (waiter) are a
  * Dekker pair, seq_cst on both sides, as in the futex semaphore.
  */
+#include "src/sync_handle.h"
 #include "src/syncobj.h"
 
 #include <limits.h>
@@ -30,107 +31,45 @@ static void event_init(void *state, const struct shmring_sync_create *c)
 	shmring__store_relaxed(&st->state, c->value ? SHMRING_EVENT_SET : 0u);
 }
 
-static int event_new(struct shmring_event **e)
+static void event_setup(void *h)
 {
-	*e = calloc(1, sizeof(**e));
-	return *e ? 0 : -ENOMEM;
-}
+	struct shmring_event *e = h;
 
-static void event_setup(struct shmring_event *e)
-{
 	e->st = e->obj.state;
 	e->manual = e->obj.hdr.flags & SHMRING_SYNC_HDR_MANUAL;
 }
 
+static uint32_t event_hdr_flags(const struct shmring_sync_opts *o)
+{
+	return (o->flags & SHMRING_SYNC_MANUAL_RESET) ? SHMRING_SYNC_HDR_MANUAL : 0;
+}
+
+static const struct shmring_sync_type event_type = {
+	.kind = SHMRING_SYNC_KIND_EVENT, .size = sizeof(struct shmring_event),
+	.create_flags = SHMRING_SYNC_REPLACE | SHMRING_SYNC_MANUAL_RESET, .max_value = 1,
+	.hdr_flags = event_hdr_flags, .init = event_init, .setup = event_setup,
+};
+
 int shmring_event_create(const char *uri, const struct shmring_sync_opts *opts,
 			 shmring_event_t **out)
 {
-	struct shmring_sync_opts o = opts ? *opts : (struct shmring_sync_opts){0};
-	struct shmring_sync_create c;
-	struct shmring_uri u;
-	struct shmring_event *e = NULL;
-	int rc;
-
-	if (out)
-		*out = NULL;
-	if (!out)
-		return -EINVAL;
-	rc = shmring__sync_opts_check(opts, SHMRING_SYNC_REPLACE | SHMRING_SYNC_MANUAL_RESET);
-	if (rc == 0 && (o.impl || o.value > 1))
-		rc = -EINVAL;
-	if (rc == 0)
-		rc = shmring__uri_parse(uri, &u);
-	if (rc == 0)
-		rc = event_new(&e);
-	if (rc < 0)
-		return rc;
-	c = (struct shmring_sync_create){
-		.kind = SHMRING_SYNC_KIND_EVENT, .mode = o.mode ? o.mode : 0600,
-		.hdr_flags = (o.flags & SHMRING_SYNC_MANUAL_RESET) ? SHMRING_SYNC_HDR_MANUAL : 0,
-		.replace = o.flags & SHMRING_SYNC_REPLACE, .init = event_init, .value = o.value,
-	};
-	rc = shmring__syncobj_create(&u, &c, &e->obj);
-	if (rc < 0) {
-		free(e);
-		return rc;
-	}
-	event_setup(e);
-	*out = e;
-	return 0;
+	return shmring__sync_handle_create(&event_type, uri, opts, (void **)out);
 }
 
 int shmring_event_open(const char *uri, const struct shmring_sync_open_opts *opts,
 		       shmring_event_t **out)
 {
-	struct shmring_uri u;
-	struct shmring_event *e = NULL;
-	uint32_t flags;
-	int rc;
-
-	if (out)
-		*out = NULL;
-	if (!out)
-		return -EINVAL;
-	rc = shmring__sync_open_flags(opts, SHMRING_SYNC_ANY_OWNER | SHMRING_SYNC_NOWAIT, &flags);
-	if (rc == 0)
-		rc = shmring__uri_parse(uri, &u);
-	if (rc == 0)
-		rc = event_new(&e);
-	if (rc < 0)
-		return rc;
-	rc = shmring__syncobj_open(&u, SHMRING_SYNC_KIND_EVENT, flags, &e->obj);
-	if (rc < 0) {
-		free(e);
-		return rc;
-	}
-	event_setup(e);
-	*out = e;
-	return 0;
+	return shmring__sync_handle_open(&event_type, uri, opts, (void **)out);
 }
 
 int shmring_event_dup(shmring_event_t *e, shmring_event_t **out)
 {
-	struct shmring_event *d;
-
-	if (out)
-		*out = NULL;
-	if (!e || !out)
-		return -EINVAL;
-	if (event_new(&d) < 0)
-		return -ENOMEM;
-	shmring__syncobj_dup(&e->obj, &d->obj);
-	event_setup(d);
-	*out = d;
-	return 0;
+	return shmring__sync_handle_dup(&event_type, e, (void **)out);
 }
 
 int shmring_event_close(shmring_event_t *e)
 {
-	if (!e)
-		return 0;
-	shmring__syncobj_close(&e->obj);
-	free(e);
-	return 0;
+	return shmring__sync_handle_close(e);
 }
 
 int shmring_event_unlink(const char *uri)

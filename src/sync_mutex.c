@@ -30,6 +30,7 @@
  * shares it, SHMRING_MUTEX_NS_MANY once two have. A judge that finds another
  * namespace (or MANY) there cannot tell who the owner is: alive.
  */
+#include "src/sync_handle.h"
 #include "src/syncobj.h"
 
 #include <fcntl.h>
@@ -178,107 +179,40 @@ static void register_ns(struct shmring_mutex *m)
 		;
 }
 
-static int mutex_new(struct shmring_mutex **m)
+static void mutex_setup(void *h)
 {
-	*m = calloc(1, sizeof(**m));
-	return *m ? 0 : -ENOMEM;
-}
+	struct shmring_mutex *m = h;
 
-static void mutex_setup(struct shmring_mutex *m)
-{
 	m->st = m->obj.state;
 	m->pidns = shmring__pidns_self();
 	register_ns(m);
 }
 
+static const struct shmring_sync_type mutex_type = {
+	.kind = SHMRING_SYNC_KIND_MUTEX, .size = sizeof(struct shmring_mutex),
+	.create_flags = SHMRING_SYNC_REPLACE, .setup = mutex_setup,
+};
+
 int shmring_mutex_create(const char *uri, const struct shmring_sync_opts *opts,
 			 shmring_mutex_t **out)
 {
-	struct shmring_sync_create c;
-	struct shmring_uri u;
-	struct shmring_mutex *m = NULL;
-	int rc;
-
-	if (out)
-		*out = NULL;
-	if (!out)
-		return -EINVAL;
-	rc = shmring__sync_opts_check(opts, SHMRING_SYNC_REPLACE);
-	if (rc == 0 && opts && (opts->impl || opts->value))
-		rc = -EINVAL;
-	if (rc == 0)
-		rc = shmring__uri_parse(uri, &u);
-	if (rc == 0)
-		rc = mutex_new(&m);
-	if (rc < 0)
-		return rc;
-	c = (struct shmring_sync_create){
-		.kind = SHMRING_SYNC_KIND_MUTEX, .mode = opts && opts->mode ? opts->mode : 0600,
-		.replace = opts && (opts->flags & SHMRING_SYNC_REPLACE),
-	};
-	rc = shmring__syncobj_create(&u, &c, &m->obj);
-	if (rc < 0) {
-		free(m);
-		return rc;
-	}
-	mutex_setup(m);
-	*out = m;
-	return 0;
+	return shmring__sync_handle_create(&mutex_type, uri, opts, (void **)out);
 }
 
 int shmring_mutex_open(const char *uri, const struct shmring_sync_open_opts *opts,
 		       shmring_mutex_t **out)
 {
-	struct shmring_uri u;
-	struct shmring_mutex *m = NULL;
-	uint32_t flags;
-	int rc;
-
-	if (out)
-		*out = NULL;
-	if (!out)
-		return -EINVAL;
-	rc = shmring__sync_open_flags(opts, SHMRING_SYNC_ANY_OWNER | SHMRING_SYNC_NOWAIT, &flags);
-	if (rc == 0)
-		rc = shmring__uri_parse(uri, &u);
-	if (rc == 0)
-		rc = mutex_new(&m);
-	if (rc < 0)
-		return rc;
-	rc = shmring__syncobj_open(&u, SHMRING_SYNC_KIND_MUTEX, flags, &m->obj);
-	if (rc < 0) {
-		free(m);
-		return rc;
-	}
-	mutex_setup(m);
-	*out = m;
-	return 0;
+	return shmring__sync_handle_open(&mutex_type, uri, opts, (void **)out);
 }
 
 int shmring_mutex_dup(shmring_mutex_t *m, shmring_mutex_t **out)
 {
-	struct shmring_mutex *d;
-
-	if (out)
-		*out = NULL;
-	if (!m || !out)
-		return -EINVAL;
-	if (mutex_new(&d) < 0)
-		return -ENOMEM;
-	shmring__syncobj_dup(&m->obj, &d->obj);
-	/* A fork child may be in another namespace (unshare): ask again. */
-	mutex_setup(d);
-	*out = d;
-	return 0;
+	return shmring__sync_handle_dup(&mutex_type, m, (void **)out);
 }
 
 int shmring_mutex_close(shmring_mutex_t *m)
 {
-	if (!m)
-		return 0;
-	shmring__syncobj_close(&m->obj);
-	free(m);
-	return 0;
+	return shmring__sync_handle_close(m);
 }
 
 int shmring_mutex_unlink(const char *uri)
