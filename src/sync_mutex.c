@@ -126,26 +126,23 @@ static bool pidfd_exited(int fd)
 	return poll(&p, 1, 0) == 1 && (p.revents & (POLLIN | POLLHUP | POLLERR));
 }
 
-/* Whether the owner named by word o is gone. Never sends a signal. */
-static bool owner_dead(const struct shmring_mutex *m, uint64_t o)
+int shmring__mutex_judge(uint64_t obj_ns, uint64_t self_ns, uint64_t o)
 {
-	/* seq_cst: after the load of the owner word (see "Namespaces"). */
-	uint64_t ns = atomic_load(&m->st->pidns);
 	uint32_t tid = SHMRING_MUTEX_TID(o);
 	uint64_t start = 0;
 	char state = 0;
 	int fd, rc;
 
-	if (m->pidns == 0 || ns != m->pidns)
-		return false; /* another namespace's owner, or unknown: cannot judge */
+	if (self_ns == 0 || obj_ns != self_ns)
+		return -1; /* another namespace's owner, or unknown: cannot judge */
 	if (tid == 0 || tid >= PID_LIMIT)
-		return true; /* no thread has that id: a forged word */
+		return 1; /* no thread has that id: a forged word */
 	/* ESRCH: no process or thread has that id in our namespace. EINVAL: a
 	 * thread that is not a process leader, which exists (older kernels
 	 * open pidfds of leaders only). */
 	fd = (int)syscall(SYS_pidfd_open, (pid_t)tid, 0u);
 	if (fd < 0 && errno == ESRCH)
-		return true;
+		return 1;
 	rc = thread_stat((pid_t)tid, &state, &start);
 	if (rc == 0) {
 		if (fd >= 0)
@@ -158,10 +155,19 @@ static bool owner_dead(const struct shmring_mutex *m, uint64_t o)
 	/* /proc could not tell (hidden pids, no /proc): only a pidfd that says
 	 * the process exited is a verdict of death. */
 	if (fd < 0)
-		return false;
+		return 0;
 	rc = pidfd_exited(fd);
 	close(fd);
 	return rc;
+}
+
+/* Whether the owner named by word o is gone. Never sends a signal. */
+static bool owner_dead(const struct shmring_mutex *m, uint64_t o)
+{
+	/* seq_cst: after the load of the owner word (see "Namespaces"). */
+	uint64_t ns = atomic_load(&m->st->pidns);
+
+	return shmring__mutex_judge(ns, m->pidns, o) == 1;
 }
 
 /* --- Handles ---------------------------------------------------------------- */

@@ -7,10 +7,13 @@
 #include "src/syncobj.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -73,7 +76,7 @@ static int hdr_validate(const struct shmring_sync_hdr *h, uint64_t seg_size, uin
 			return -SHMRING_EGEOMETRY;
 	if (seg_size < h->total_size)
 		return -SHMRING_ETRUNCATED;
-	if (h->kind != kind)
+	if (kind && h->kind != kind)
 		return -SHMRING_EKIND;
 	return 0;
 }
@@ -327,4 +330,216 @@ int shmring__sync_sleep(_Atomic uint32_t *word, uint32_t expected, uint64_t dead
 		 * caller's next look at the word sorts out. */
 		return 0;
 	}
+}
+
+/* --- Looking at an object: shmring_sync_stat() ------------------------------ */
+
+#define PSEM_DIR "/dev/shm" /* where glibc keeps named semaphores (sync_sem_posix.c) */
+#define TID_LIMIT 4194304u  /* PID_MAX_LIMIT: no thread id reaches it */
+
+union stat_semun {
+	int val;
+	struct semid_ds *buf;
+	unsigned short *array;
+};
+
+/* The process (thread group) of thread tid, from /proc/TID/status: its id,
+ * or 0 when it cannot be told. */
+static uint32_t thread_group(uint32_t tid)
+{
+	char path[64], buf[2048];
+	const char *p;
+	unsigned long v;
+	ssize_t n;
+	int fd;
+
+	if (tid == 0 || tid >= TID_LIMIT)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%u/status", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strstr(buf, "\nTgid:");
+	if (!p || sscanf(p + 6, " %lu", &v) != 1 || v == 0 || v >= TID_LIMIT)
+		return 0;
+	return (uint32_t)v;
+}
+
+/* An object in a shmring segment: the header says what it is (validated as
+ * an open validates it), the state is read once, word by word. */
+static int stat_segment(const struct shmring_uri *u, uint32_t flags, struct shmring_sync_info *in)
+{
+	const struct shmring_map_info *mi;
+	struct shmring_syncobj o;
+	int rc = shmring__syncobj_open(u, 0, flags, &o);
+
+	if (rc < 0)
+		return rc;
+	mi = shmring__map_info(o.map);
+	/* The validated private copy of the header: kind is 1..4. */
+	in->type = o.hdr.kind;
+	in->creator_uid = o.hdr.creator_uid;
+	in->creator_pid = o.hdr.creator_pid;
+	in->ctime_ns = o.hdr.ctime_ns;
+	in->owner_uid = mi->owner_uid;
+	in->mode = mi->mode & 0777u;
+	/* Relaxed loads: a snapshot; nothing is derived from one word that
+	 * another must agree with. */
+	switch (o.hdr.kind) {
+	case SHMRING_SYNC_KIND_SEM: {
+		struct shmring_sync_sem *st = o.state;
+
+		in->impl = SHMRING_SEM_FUTEX;
+		in->value = shmring__load_relaxed(&st->count);
+		in->waiters = shmring__load_relaxed(&st->waiters);
+		break;
+	}
+	case SHMRING_SYNC_KIND_EVENT: {
+		struct shmring_sync_event *st = o.state;
+		uint32_t v = shmring__load_relaxed(&st->state);
+
+		in->value = v & SHMRING_EVENT_SET;
+		in->seq = v >> 1;
+		in->waiters = shmring__load_relaxed(&st->waiters);
+		if (o.hdr.flags & SHMRING_SYNC_HDR_MANUAL)
+			in->flags |= SHMRING_SYNC_INFO_MANUAL;
+		break;
+	}
+	case SHMRING_SYNC_KIND_MUTEX: {
+		struct shmring_sync_mutex *st = o.state;
+		/* seq_cst, both: the namespace after the owner word, as a
+		 * locker reads them (sync_mutex.c, "Namespaces"). */
+		uint64_t w = atomic_load(&st->owner);
+		uint64_t ns = atomic_load(&st->pidns);
+		uint32_t tid = SHMRING_MUTEX_TID(w);
+
+		in->seq = shmring__load_relaxed(&st->seq);
+		in->waiters = (w & SHMRING_MUTEX_WAITERS) ? 1 : 0;
+		if (w & SHMRING_MUTEX_OWNER_DIED)
+			in->flags |= SHMRING_SYNC_INFO_OWNER_DIED;
+		if (w & SHMRING_MUTEX_NOTRECOVERABLE)
+			in->flags |= SHMRING_SYNC_INFO_NOTRECOVERABLE;
+		if (tid != 0) {
+			/* Judged as a locker judges it: an id no thread can
+			 * have (a forged word) is a dead holder. */
+			int j = shmring__mutex_judge(ns, shmring__pidns_self(), w);
+
+			in->value = 1;
+			in->holder_tid = tid;
+			in->holder_state = j == 1   ? SHMRING_SYNC_HOLDER_DEAD
+					   : j == 0 ? SHMRING_SYNC_HOLDER_ALIVE
+						    : SHMRING_SYNC_HOLDER_UNKNOWN;
+			if (j == 0)
+				in->holder_pid = thread_group(tid);
+		}
+		break;
+	}
+	default: {
+		struct shmring_sync_cond *st = o.state;
+
+		in->seq = shmring__load_relaxed(&st->seq);
+		in->waiters = shmring__load_relaxed(&st->waiters);
+		break;
+	}
+	}
+	shmring__syncobj_close(&o);
+	return 0;
+}
+
+/* A POSIX named semaphore: validated (and mapped) as an open does, its count
+ * by sem_getvalue(); owner, mode and time from its file. */
+static int stat_psem(const struct shmring_uri *u, uint32_t flags, struct shmring_sync_info *in)
+{
+	char path[SHMRING_NAME_MAX + 32];
+	struct shmring_psem *p;
+	struct statx sx;
+	int rc = shmring__psem_open(u, flags, &p);
+
+	if (rc < 0)
+		return rc;
+	rc = shmring__psem_value(p, &in->value);
+	shmring__psem_put(p);
+	if (rc < 0)
+		return rc;
+	snprintf(path, sizeof(path), PSEM_DIR "/sem.%s", u->path + 1);
+	memset(&sx, 0, sizeof(sx));
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, &sx) < 0) {
+		struct stat st;
+
+		if (errno != ENOSYS || lstat(path, &st) < 0)
+			return -errno;
+		sx.stx_uid = st.st_uid;
+		sx.stx_mode = (uint16_t)st.st_mode;
+		sx.stx_ctime.tv_sec = st.st_ctim.tv_sec;
+		sx.stx_ctime.tv_nsec = (uint32_t)st.st_ctim.tv_nsec;
+	}
+	in->type = SHMRING_SYNC_KIND_SEM;
+	in->impl = SHMRING_SEM_POSIX;
+	in->flags = SHMRING_SYNC_INFO_WAITERS_UNKNOWN;
+	in->owner_uid = sx.stx_uid;
+	in->creator_uid = sx.stx_uid; /* sem_open creates it as its caller */
+	in->mode = sx.stx_mode & 0777u;
+	if (sx.stx_mask & STATX_BTIME)
+		in->ctime_ns = (uint64_t)sx.stx_btime.tv_sec * 1000000000u + sx.stx_btime.tv_nsec;
+	else
+		in->ctime_ns = (uint64_t)sx.stx_ctime.tv_sec * 1000000000u + sx.stx_ctime.tv_nsec;
+	return 0;
+}
+
+/* A System V set of ours (validated as an open does). The creator is the
+ * last process that operated on the marker, which only creation does. */
+static int stat_ssem(const struct shmring_uri *u, uint32_t flags, struct shmring_sync_info *in)
+{
+	struct semid_ds ds;
+	union stat_semun arg = {.buf = &ds};
+	int id, v, n, pid;
+	int rc = shmring__ssem_open(u, flags, &id);
+
+	if (rc < 0)
+		return rc;
+	if (semctl(id, 0, IPC_STAT, arg) < 0 || (v = semctl(id, 0, GETVAL)) < 0 ||
+	    (n = semctl(id, 0, GETNCNT)) < 0 || (pid = semctl(id, 1, GETPID)) < 0)
+		return errno == EINVAL || errno == EIDRM ? -ENOENT : -errno;
+	in->type = SHMRING_SYNC_KIND_SEM;
+	in->impl = SHMRING_SEM_SYSV;
+	in->value = (uint32_t)v;
+	in->waiters = (uint32_t)n;
+	in->creator_pid = (uint32_t)pid;
+	in->creator_uid = (uint32_t)ds.sem_perm.cuid;
+	in->owner_uid = (uint32_t)ds.sem_perm.uid;
+	in->mode = (uint32_t)ds.sem_perm.mode & 0777u;
+	in->ctime_ns = ds.sem_ctime > 0 ? (uint64_t)ds.sem_ctime * 1000000000u : 0;
+	return 0;
+}
+
+int shmring_sync_stat(const char *uri, uint32_t flags, struct shmring_sync_info *info)
+{
+	struct shmring_uri u;
+	int rc;
+
+	if (!info)
+		return -EINVAL;
+	memset(info, 0, sizeof(*info));
+	if (flags & ~(SHMRING_SYNC_ANY_OWNER | SHMRING_SYNC_NOWAIT))
+		return -EINVAL;
+	rc = shmring__uri_parse(uri, &u);
+	if (rc < 0)
+		return rc;
+	/* Which implementation, as shmring_sem_open() decides: a shared-memory
+	 * object of that name first, then a semaphore of the scheme's own. */
+	rc = shmring__syncobj_exists(&u);
+	if (rc == 0 && u.scheme == SHMRING_SCHEME_POSIX)
+		rc = stat_psem(&u, flags, info);
+	else if (rc == 0 && u.scheme == SHMRING_SCHEME_SYSV)
+		rc = stat_ssem(&u, flags, info);
+	else if (rc >= 0)
+		rc = stat_segment(&u, flags, info);
+	if (rc < 0)
+		memset(info, 0, sizeof(*info));
+	return rc < 0 ? rc : 0;
 }

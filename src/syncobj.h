@@ -175,7 +175,8 @@ int shmring__sync_open_flags(const struct shmring_sync_open_opts *o, uint32_t al
 int shmring__syncobj_create(const struct shmring_uri *u, const struct shmring_sync_create *c,
 			    struct shmring_syncobj *out);
 
-/* Open the object named u, expecting kind; flags: SHMRING_SYNC_*. */
+/* Open the object named u, expecting kind (0: any kind, for
+ * shmring_sync_stat()); flags: SHMRING_SYNC_*. */
 int shmring__syncobj_open(const struct shmring_uri *u, uint32_t kind, uint32_t flags,
 			  struct shmring_syncobj *out);
 
@@ -197,6 +198,15 @@ int shmring__syncobj_exists(const struct shmring_uri *u);
  * retries after signals).
  */
 int shmring__sync_sleep(_Atomic uint32_t *word, uint32_t expected, uint64_t deadline);
+
+/*
+ * Judge the thread named by a mutex's owner word o (src/sync_mutex.c), as a
+ * locker does: 1 dead (no such thread, a zombie, another start time, a
+ * forged id), 0 alive, -1 cannot be judged (obj_ns, the namespace the mutex
+ * records, is not self_ns, or self_ns is unknown). Reads /proc and opens a
+ * pidfd; never sends a signal.
+ */
+int shmring__mutex_judge(uint64_t obj_ns, uint64_t self_ns, uint64_t o);
 
 /* --- Semaphores (src/sync_sem*.c) ------------------------------------------- */
 

@@ -9,3 +9,9 @@ shmring_test(test_cli_io SOURCES test_cli_io.c LABELS fast TIMEOUT 120)
 add_test(NAME cli_file_kill COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli_file_kill.sh)
 set_tests_properties(cli_file_kill PROPERTIES LABELS fast TIMEOUT 120 SKIP_RETURN_CODE 77
                      ENVIRONMENT "SHMRING_BUILD_DIR=${PROJECT_BINARY_DIR};SHMRING_TEST_PREFIX=shmt")
+
+# ls, stat, rm and gc on the named synchronization objects: every kind and
+# semaphore implementation listed and shown, a mutex whose holder was
+# SIGKILLed shown with its owner dead, each removed the right way, a ring's
+# System V notifier set not listed.
+shmring_test(test_cli_sync SOURCES test_cli_sync.c LABELS fast TIMEOUT 60)

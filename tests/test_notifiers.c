@@ -32,7 +32,20 @@
 static uint64_t rounds = 10000;
 static bool parking_only;
 
-#define WAIT_NS (2000000000ull * TEST_SLOWDOWN) /* a lost wake-up, not a slow one */
+#define WAIT_NS (10000000000ull * TEST_SLOWDOWN) /* a lost wake-up, not a slow one */
+
+/*
+ * Every handle sleeps with the longest recovery deadline: its sleeps are not
+ * cut short by a re-check every few milliseconds, which would hide a lost
+ * wake-up; a lost one waits out WAIT_NS and fails.
+ */
+static void longest_sleeps(shmring_t *r, uint32_t mode)
+{
+	struct shmring_wait w = {.mode = mode};
+
+	shmring_set_wait(r, &w);
+	shmring_set_recovery(r, 60000000000ull);
+}
 
 static const char *notifier_name(uint32_t n)
 {
@@ -60,14 +73,13 @@ static int semid_of(shmring_t *r)
 /* The child: receive on ping, answer on pong, rounds times. */
 static int echo(const char *ping, const char *pong, uint32_t mode)
 {
-	struct shmring_wait w = {.mode = mode};
 	shmring_t *in, *out;
 	uint64_t v;
 
 	if (shmring_open(ping, SHMRING_CONSUMER, &in) || shmring_open(pong, SHMRING_PRODUCER, &out))
 		return 10;
-	shmring_set_wait(in, &w);
-	shmring_set_wait(out, &w);
+	longest_sleeps(in, mode);
+	longest_sleeps(out, mode);
 	for (uint64_t i = 0; i < rounds; i++) {
 		int rc = shmring_recv(in, &v, shmring_deadline_in(WAIT_NS));
 
@@ -89,7 +101,6 @@ static int echo(const char *ping, const char *pong, uint32_t mode)
 static void pingpong(uint32_t notifier, uint32_t mode)
 {
 	char ping[96], pong[96];
-	struct shmring_wait w = {.mode = mode};
 	struct shmring_info in;
 	shmring_t *tx, *rx;
 	pid_t pid;
@@ -99,8 +110,8 @@ static void pingpong(uint32_t notifier, uint32_t mode)
 	snprintf(pong, sizeof(pong), "%s", test_ring_name("pong"));
 	tx = make(ping, notifier, SHMRING_PRODUCER);
 	rx = make(pong, notifier, SHMRING_CONSUMER);
-	shmring_set_wait(tx, &w);
-	shmring_set_wait(rx, &w);
+	longest_sleeps(tx, mode);
+	longest_sleeps(rx, mode);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0)

@@ -340,6 +340,84 @@ SHMRING_API int shmring_cond_wait(shmring_cond_t *c, shmring_mutex_t *m, uint64_
 SHMRING_API int shmring_cond_signal(shmring_cond_t *c);
 SHMRING_API int shmring_cond_broadcast(shmring_cond_t *c);
 
+/* --- Looking at an object ------------------------------------------------- */
+
+/* What a named object is (struct shmring_sync_info.type). */
+enum shmring_sync_info_type {
+	SHMRING_SYNC_TYPE_SEM = 1,
+	SHMRING_SYNC_TYPE_EVENT = 2,
+	SHMRING_SYNC_TYPE_MUTEX = 3,
+	SHMRING_SYNC_TYPE_COND = 4,
+};
+
+/* A mutex's holder (struct shmring_sync_info.holder_state). */
+enum shmring_sync_holder {
+	SHMRING_SYNC_HOLDER_NONE = 0,    /* free, or not a mutex */
+	SHMRING_SYNC_HOLDER_ALIVE = 1,   /* its thread lives (also: stopped, traced) */
+	SHMRING_SYNC_HOLDER_DEAD = 2,    /* died holding it: the next locker gets -EOWNERDEAD */
+	SHMRING_SYNC_HOLDER_UNKNOWN = 3, /* cannot be judged from here (another pid namespace) */
+};
+
+/* struct shmring_sync_info.flags */
+enum shmring_sync_info_flags {
+	SHMRING_SYNC_INFO_MANUAL = 1u << 0,          /* events: manual reset */
+	SHMRING_SYNC_INFO_OWNER_DIED = 1u << 1,      /* mutexes: taken over from a dead
+						      * owner, not yet made consistent */
+	SHMRING_SYNC_INFO_NOTRECOVERABLE = 1u << 2,  /* mutexes: not recoverable, for good */
+	SHMRING_SYNC_INFO_WAITERS_UNKNOWN = 1u << 3, /* waiters cannot be told (POSIX-kind
+						      * semaphores): 0 there */
+};
+
+/* What shmring_sync_stat() finds: a snapshot, stale as soon as it is taken. */
+struct shmring_sync_info {
+	uint32_t type;         /* enum shmring_sync_info_type */
+	uint32_t impl;         /* semaphores: enum shmring_sem_impl; others: 0 */
+	uint32_t flags;        /* SHMRING_SYNC_INFO_* */
+	uint32_t value;        /* semaphores: the count; events: 1 set, 0 not; mutexes:
+				* 1 held, 0 free; condition variables: 0 */
+	uint32_t seq;          /* events: sets so far (31 bits); condition variables:
+				* signals and broadcasts so far; mutexes: unlocks
+				* that woke a waiter; semaphores: 0 */
+	uint32_t waiters;      /* the sleepers (and those about to sleep) the object
+				* counts: futex semaphores, events and condition
+				* variables their waiters word (a peer killed asleep
+				* leaves it one too high), System V sets semncnt;
+				* mutexes: 1 when someone may sleep, else 0 */
+	uint32_t holder_state; /* mutexes: enum shmring_sync_holder */
+	uint32_t holder_tid;   /* a held mutex: its owner thread's id, as the owner
+				* word says (in the pid namespace of its users) */
+	uint32_t holder_pid;   /* ... and that thread's process, when alive here; else 0 */
+	uint32_t creator_uid;
+	uint32_t creator_pid;  /* 0: not known (POSIX-kind semaphores) */
+	uint32_t owner_uid;    /* the object's owner, as the OS says */
+	uint32_t mode;         /* its permission bits */
+	uint32_t reserved0;
+	uint64_t ctime_ns;     /* creation, CLOCK_REALTIME ns (POSIX-kind semaphores:
+				* the file's birth or else change time; System V
+				* sets: to the second) */
+	uint64_t reserved[4];  /* zero */
+};
+
+/*
+ * Identify the object named uri, whatever it is, and take a snapshot of its
+ * state into *info, without taking a role in it or changing it (no handle,
+ * nothing written: a mutex's holder is judged as a locker would, reading
+ * /proc and opening a pidfd, never sending a signal). flags:
+ * SHMRING_SYNC_ANY_OWNER, SHMRING_SYNC_NOWAIT, as for open. The
+ * implementation of a semaphore is found as shmring_sem_open() finds it, and
+ * the object is validated as an open validates it; every value read from the
+ * shared state is checked before it is used (a forged one gives a wrong
+ * answer about that object, never a crash). 0, or the errors of open:
+ * -EINVAL (bad name or flags, info NULL), -ENOENT, -SHMRING_EKIND (a ring),
+ * -SHMRING_EBADMAGIC, -SHMRING_EFOREIGN, -SHMRING_EVERSION, -SHMRING_ECHECK,
+ * -SHMRING_EGEOMETRY, -SHMRING_ETRUNCATED, -SHMRING_EOWNER, -EACCES,
+ * -EAGAIN. *info is zeroed on failure. Thread-safe.
+ *
+ * To remove an object of any type, shmring_sem_unlink() serves (it removes
+ * whatever object has the name, of every implementation).
+ */
+SHMRING_API int shmring_sync_stat(const char *uri, uint32_t flags, struct shmring_sync_info *info);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * src/cli/cmd_ls.c - `shmring ls` and `shmring gc`: every ring on the
- * machine (POSIX segments in /dev/shm, System V segments, and the files and
- * directories named), what each holds and who uses it; gc removes the stale
- * ones (see shmring_cli_use_of() for the rule).
+ * src/cli/cmd_ls.c - `shmring ls` and `shmring gc`: every ring and named
+ * synchronization object on the machine (POSIX segments and named
+ * semaphores in /dev/shm, System V segments and semaphore sets, and the
+ * files and directories named), what each holds and who uses it; gc removes
+ * the stale rings (see shmring_cli_use_of() for the rule) and never a
+ * synchronization object.
  */
 #include "bench/bench.h" /* shmring_bench_json_str() */
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/probe.h"
+#include "cli/sync_show.h"
 #include "shmring/shmring.h"
 
 #include <dirent.h>
@@ -24,6 +27,8 @@
 
 #define SHM_DIR "/dev/shm"
 #define SYSV_LIST "/proc/sysvipc/shm"
+#define SYSV_SEM_LIST "/proc/sysvipc/sem"
+#define PSEM_PREFIX "sem." /* glibc's file of the POSIX named semaphore /NAME: sem.NAME */
 /* gc leaves a ring younger than this: its creator may still be attaching. */
 #define GC_YOUNG_NS (2 * 1000000000ull)
 #define PIDS_SHOWN 4 /* pids listed per column in the text table */
@@ -58,6 +63,7 @@ static bool matches(const struct match *m, const char *uri)
 struct name {
 	char *uri;
 	char *shown; /* what errors call it: the path given, or the URI */
+	char *alt;   /* /dev/shm/sem.NAME: posix:/NAME, the POSIX semaphore it may be */
 	bool named;
 };
 
@@ -66,7 +72,8 @@ struct names {
 	size_t n, cap;
 };
 
-static int names_add(struct names *s, const char *uri, const char *shown, bool named)
+static int names_add(struct names *s, const char *uri, const char *shown, const char *alt,
+		     bool named)
 {
 	struct name *e;
 
@@ -82,10 +89,12 @@ static int names_add(struct names *s, const char *uri, const char *shown, bool n
 	e = &s->v[s->n];
 	e->uri = strdup(uri);
 	e->shown = strdup(shown ? shown : uri);
+	e->alt = alt ? strdup(alt) : NULL;
 	e->named = named;
-	if (!e->uri || !e->shown) {
+	if (!e->uri || !e->shown || (alt && !e->alt)) {
 		free(e->uri);
 		free(e->shown);
+		free(e->alt);
 		return -ENOMEM;
 	}
 	s->n++;
@@ -97,6 +106,7 @@ static void names_free(struct names *s)
 	for (size_t i = 0; i < s->n; i++) {
 		free(s->v[i].uri);
 		free(s->v[i].shown);
+		free(s->v[i].alt);
 	}
 	free(s->v);
 }
@@ -171,18 +181,24 @@ static void strv_free(char **v, size_t n)
 	free(v);
 }
 
-/* Every POSIX segment whose name the library can open. */
+/* Every POSIX segment whose name the library can open; sem.NAME may also
+ * be the POSIX named semaphore posix:/NAME. */
 static int add_posix(struct names *s)
 {
-	char **v, uri[256];
+	char **v, uri[256], alt[256];
 	size_t n;
 	int rc = dir_files(SHM_DIR, &v, &n);
 
 	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const char *sem = v[i] + strlen(PSEM_PREFIX);
+		bool psem = !strncmp(v[i], PSEM_PREFIX, strlen(PSEM_PREFIX)) && posix_name_ok(sem);
+
 		if (!posix_name_ok(v[i]))
 			continue;
 		snprintf(uri, sizeof(uri), "posix:/%s", v[i]);
-		rc = names_add(s, uri, NULL, false);
+		if (psem)
+			snprintf(alt, sizeof(alt), "posix:/%s", sem);
+		rc = names_add(s, uri, NULL, psem ? alt : NULL, false);
 	}
 	strv_free(v, n);
 	return rc == -ENOENT ? 0 : rc; /* no /dev/shm: no POSIX rings */
@@ -195,13 +211,20 @@ static int by_key(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Every System V segment with a key (IPC_PRIVATE ones have no name). */
-static int add_sysv(struct names *s)
+struct keys {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+/*
+ * The keys of a /proc/sysvipc list (IPC_PRIVATE ones have no name: a ring's
+ * notifier set among them); sems: only the sets of two semaphores, the size
+ * of shmring's. 0 or -ENOMEM.
+ */
+static int read_keys(const char *list, bool sems, struct keys *k)
 {
-	FILE *f = fopen(SYSV_LIST, "re");
-	uint32_t *keys = NULL;
-	size_t n = 0, cap = 0;
-	char line[512], uri[32];
+	FILE *f = fopen(list, "re");
+	char line[512];
 	int rc = 0;
 
 	if (!f)
@@ -210,28 +233,47 @@ static int add_sysv(struct names *s)
 		line[0] = '\0';
 	while (fgets(line, sizeof(line), f)) {
 		long long key; /* printed as a signed int */
+		unsigned long long nsems = 0;
+		int got = sscanf(line, "%lld %*d %*o %llu", &key, &nsems);
 
-		if (sscanf(line, "%lld", &key) != 1 || key == 0)
+		if (got < 1 || key == 0 || (sems && (got != 2 || nsems != 2)))
 			continue;
-		if (n == cap) {
-			uint32_t *nk = realloc(keys, (cap = cap ? cap * 2 : 32) * sizeof(*nk));
+		if (k->n == k->cap) {
+			size_t cap = k->cap ? k->cap * 2 : 32;
+			uint32_t *nk = realloc(k->v, cap * sizeof(*nk));
 
 			if (!nk) {
 				rc = -ENOMEM;
 				break;
 			}
-			keys = nk;
+			k->v = nk;
+			k->cap = cap;
 		}
-		keys[n++] = (uint32_t)key;
+		k->v[k->n++] = (uint32_t)key;
 	}
 	fclose(f);
-	if (keys)
-		qsort(keys, n, sizeof(*keys), by_key);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		snprintf(uri, sizeof(uri), "sysv:0x%08" PRIx32, keys[i]);
-		rc = names_add(s, uri, NULL, false);
+	return rc;
+}
+
+/* Every System V segment and semaphore set of two with a key, once per key
+ * (a segment and a set with one key: the name is the segment's). */
+static int add_sysv(struct names *s)
+{
+	struct keys k = {0};
+	char uri[32];
+	int rc = read_keys(SYSV_LIST, false, &k);
+
+	if (rc == 0)
+		rc = read_keys(SYSV_SEM_LIST, true, &k);
+	if (k.v)
+		qsort(k.v, k.n, sizeof(*k.v), by_key);
+	for (size_t i = 0; rc == 0 && i < k.n; i++) {
+		if (i && k.v[i] == k.v[i - 1])
+			continue;
+		snprintf(uri, sizeof(uri), "sysv:0x%08" PRIx32, k.v[i]);
+		rc = names_add(s, uri, NULL, NULL, false);
 	}
-	free(keys);
+	free(k.v);
 	return rc;
 }
 
@@ -247,7 +289,7 @@ static int add_path(const char *cmd, struct names *s, const char *arg)
 	}
 	if (S_ISREG(st.st_mode)) {
 		snprintf(uri, sizeof(uri), "file:%s", real);
-		if (names_add(s, uri, arg, true) < 0)
+		if (names_add(s, uri, arg, NULL, true) < 0)
 			goto nomem;
 		return 0;
 	}
@@ -259,7 +301,7 @@ static int add_path(const char *cmd, struct names *s, const char *arg)
 		for (size_t i = 0; rc == 0 && i < n; i++) {
 			if ((size_t)snprintf(uri, sizeof(uri), "file:%s/%s",
 					     strcmp(real, "/") ? real : "", v[i]) < sizeof(uri))
-				rc = names_add(s, uri, NULL, false);
+				rc = names_add(s, uri, NULL, NULL, false);
 		}
 		strv_free(v, n);
 		if (rc == -ENOMEM)
@@ -291,24 +333,44 @@ static int gather(const char *cmd, struct names *s, char **paths, int npaths)
 	return status;
 }
 
+/* Whether a look found something ls shows. */
+static bool shown(const struct shmring_cli_look *lk)
+{
+	return lk->what == SHMRING_CLI_RING || lk->what == SHMRING_CLI_BAD_RING ||
+	       lk->what == SHMRING_CLI_SYNC || lk->what == SHMRING_CLI_BAD_SYNC;
+}
+
 /*
  * What one name is; *lk is filled (and must be freed) when it is to be
- * shown: a ring, or a segment that carries the shmring mark but fails. A
- * name given on the command line that is not a ring is an error.
+ * shown: a ring or a synchronization object, or a segment that carries
+ * either's mark but fails. A name given on the command line that is neither
+ * is an error. A file sem.NAME in /dev/shm that is nothing of the sort as
+ * posix:/sem.NAME is looked at as posix:/NAME, a POSIX named semaphore
+ * (only: under that name, anything else is listed as itself).
  */
 static bool look_one(const char *cmd, const struct names *s, size_t i, const struct match *m,
 		     struct shmring_cli_look *lk, int *status)
 {
-	if (!matches(m, s->v[i].uri))
-		return false;
-	shmring_cli_look(s->v[i].uri, lk);
-	if (lk->what == SHMRING_CLI_RING || lk->what == SHMRING_CLI_BAD_RING)
-		return true;
-	if (s->v[i].named) {
-		fprintf(stderr, "shmring %s: %s: %s\n", cmd, s->v[i].shown,
-			lk->why ? lk->why : shmring_strerror(lk->err));
-		*status = 1;
+	const struct name *e = &s->v[i];
+	bool alt = e->alt && matches(m, e->alt);
+
+	if (matches(m, e->uri)) {
+		shmring_cli_look(e->uri, lk);
+		if (shown(lk))
+			return true;
+		if (e->named) {
+			fprintf(stderr, "shmring %s: %s: %s\n", cmd, e->shown,
+				lk->why ? lk->why : shmring_strerror(lk->err));
+			*status = 1;
+		}
+		alt = alt && lk->what == SHMRING_CLI_NOT_RING;
+		shmring_cli_look_done(lk);
 	}
+	if (!alt)
+		return false;
+	shmring_cli_look(e->alt, lk);
+	if (lk->what == SHMRING_CLI_SYNC && lk->sync.impl == SHMRING_SEM_POSIX)
+		return true;
 	shmring_cli_look_done(lk);
 	return false;
 }
@@ -379,15 +441,21 @@ static void ls_json(const struct shmring_cli_look *lk, bool first)
 	char kb[16], user[64];
 	const struct shmring_info *in = &lk->in;
 
-	printf("%s{\"name\":", first ? "" : ",");
+	printf("%s", first ? "" : ",");
+	if (lk->what == SHMRING_CLI_SYNC) {
+		shmring_cli_sync_json(lk->uri, &lk->sync);
+		return;
+	}
+	printf("{\"name\":");
 	shmring_bench_json_str(stdout, lk->uri);
 	if (lk->what != SHMRING_CLI_RING) {
 		printf(",\"error\":");
 		shmring_bench_json_str(stdout, shmring_strerror(lk->err));
-		printf("}");
+		printf(",\"type\":\"%s\"}", lk->what == SHMRING_CLI_BAD_SYNC ? "sync" : "ring");
 		return;
 	}
-	printf(",\"kind\":\"%s\",\"capacity\":%" PRIu64 ",\"slot_size\":%u,\"count\":%" PRIu64
+	printf(",\"type\":\"ring\",\"kind\":\"%s\",\"capacity\":%" PRIu64
+	       ",\"slot_size\":%u,\"count\":%" PRIu64
 	       ",\"alive\":",
 	       shmring_cli_kind_label(in, kb, sizeof(kb)), in->capacity, in->slot_size, lk->count);
 	json_pids(lk, false);
@@ -439,48 +507,85 @@ static void ls_row(const struct shmring_cli_look *lk, struct row *w)
 	snprintf(w->cell[C_USE], sizeof(w->cell[0]), "%s", shmring_cli_use_name(lk->use));
 }
 
-static void ls_table(const struct row *rows, size_t n)
+/* The synchronization objects' table: its own columns. */
+enum { S_NAME, S_KIND, S_STATE, S_WAITERS, S_OWNER, S_MODE, S_AGE, SNCOL };
+_Static_assert((int)SNCOL <= (int)NCOL, "a row holds either table's cells");
+
+static const char *const sync_heads[SNCOL] = {"NAME",  "KIND", "STATE", "WAITERS",
+					      "OWNER", "MODE", "AGE"};
+
+static void sync_row(const struct shmring_cli_look *lk, struct row *w)
+{
+	const struct shmring_sync_info *in = &lk->sync;
+
+	memset(w, 0, sizeof(*w));
+	snprintf(w->cell[S_NAME], sizeof(w->cell[0]), "%s", lk->uri);
+	if (lk->what != SHMRING_CLI_SYNC) {
+		w->error = (char *)shmring_strerror(lk->err);
+		return;
+	}
+	snprintf(w->cell[S_KIND], sizeof(w->cell[0]), "%s", shmring_cli_sync_kind(in));
+	shmring_cli_sync_state(in, w->cell[S_STATE], sizeof(w->cell[0]));
+	shmring_cli_sync_waiters(in, w->cell[S_WAITERS], sizeof(w->cell[0]));
+	shmring_cli_user(in->owner_uid, w->cell[S_OWNER], sizeof(w->cell[0]));
+	snprintf(w->cell[S_MODE], sizeof(w->cell[0]), "%04o", in->mode);
+	age(w->cell[S_AGE], sizeof(w->cell[0]), in->ctime_ns);
+}
+
+static void ls_table(const char *const *head, int ncol, const struct row *rows, size_t n)
 {
 	size_t width[NCOL];
 
-	for (int c = 0; c < NCOL; c++)
-		width[c] = strlen(heads[c]);
+	for (int c = 0; c < ncol; c++)
+		width[c] = strlen(head[c]);
 	for (size_t i = 0; i < n; i++)
-		for (int c = 0; c < NCOL; c++)
+		for (int c = 0; c < ncol; c++)
 			if (strlen(rows[i].cell[c]) > width[c])
 				width[c] = strlen(rows[i].cell[c]);
-	for (int c = 0; c < NCOL; c++)
-		printf("%-*s%s", c + 1 < NCOL ? (int)width[c] : 0, heads[c],
-		       c + 1 < NCOL ? "  " : "\n");
+	for (int c = 0; c < ncol; c++)
+		printf("%-*s%s", c + 1 < ncol ? (int)width[c] : 0, head[c],
+		       c + 1 < ncol ? "  " : "\n");
 	for (size_t i = 0; i < n; i++) {
 		if (rows[i].error) {
-			printf("%-*s  error: %s\n", (int)width[C_NAME], rows[i].cell[C_NAME],
+			printf("%-*s  error: %s\n", (int)width[0], rows[i].cell[0],
 			       rows[i].error);
 			continue;
 		}
-		for (int c = 0; c < NCOL; c++)
-			printf("%-*s%s", c + 1 < NCOL ? (int)width[c] : 0, rows[i].cell[c],
-			       c + 1 < NCOL ? "  " : "\n");
+		for (int c = 0; c < ncol; c++)
+			printf("%-*s%s", c + 1 < ncol ? (int)width[c] : 0, rows[i].cell[c],
+			       c + 1 < ncol ? "  " : "\n");
 	}
 }
 
 static void ls_usage(FILE *f)
 {
 	fprintf(f, "usage: shmring ls [--json] [--match PATTERN]... [PATH...]\n\n"
-		   "List every ring on the machine: the POSIX segments in " SHM_DIR ", the System V\n"
-		   "segments with a key, and each file PATH (file: rings) and each regular file\n"
-		   "in each directory PATH (not recursive). Other objects are not listed; a\n"
-		   "segment that carries the shmring mark but that the library refuses is listed\n"
-		   "with the reason. Rings of other users are listed when they can be read.\n\n"
-		   "Columns: NAME (its URI), KIND, CAPACITY (slots; msg: bytes), SLOT (bytes;\n"
+		   "List every ring and named synchronization object (semaphore, event, mutex,\n"
+		   "condition variable) on the machine: the POSIX segments in " SHM_DIR ",\n"
+		   "the POSIX named semaphores there (" SHM_DIR "/sem.NAME, listed as\n"
+		   "posix:/NAME), the System V segments and semaphore sets of shmring's with a\n"
+		   "key, and each file PATH (file: names) and each regular file in each\n"
+		   "directory PATH (not recursive). Other objects are not listed; a segment that\n"
+		   "carries the shmring mark but that the library refuses is listed with the\n"
+		   "reason. Objects of other users are listed when they can be read. A POSIX\n"
+		   "named semaphore carries no mark: those of other programs are listed too.\n\n"
+		   "Rings: NAME (its URI), KIND, CAPACITY (slots; msg: bytes), SLOT (bytes;\n"
 		   "msg: the largest record), FILL (in the ring / capacity), ALIVE and DEAD (the\n"
 		   "participants, with pids), OWNER, MODE, AGE (since creation), and USE:\n"
 		   "  live     a participant is alive (or in another pid namespace)\n"
 		   "  unused   nobody has attached to it in a role yet (a new ring)\n"
 		   "  waiting  nobody is alive, and messages wait for a first consumer\n"
-		   "  stale    participants attached once, and none of them is alive\n\n"
-		   "      --json           one JSON array, an object a ring (\"stale\": true or\n"
-		   "                       false; a refused one: \"name\" and \"error\")\n"
+		   "  stale    participants attached once, and none of them is alive\n"
+		   "Synchronization objects, in a second table: NAME, KIND (sem-futex, sem-posix,\n"
+		   "sem-sysv, event-manual, event-auto, mutex, cond), STATE (a semaphore's count,\n"
+		   "an event set or clear, a mutex free or held by a thread, alive or dead, a\n"
+		   "condition variable's signal count), WAITERS (? where it cannot be told),\n"
+		   "OWNER, MODE, AGE.\n\n"
+		   "      --json           one JSON array, an object a name: \"type\" is \"ring\"\n"
+		   "                       (with \"stale\": true or false), \"sem\", \"event\",\n"
+		   "                       \"mutex\" or \"cond\" (as 'shmring stat --json' shows\n"
+		   "                       them); a refused one: \"name\", \"error\" and \"type\"\n"
+		   "                       (\"ring\" or \"sync\")\n"
 		   "  -m, --match PATTERN  only names (URIs) that match the shell pattern, e.g.\n"
 		   "                       'posix:/myapp-*' (several: any of them)\n");
 }
@@ -548,15 +653,17 @@ int shmring_cmd_ls(int argc, char **argv)
 {
 	struct scan sc;
 	struct names *s = &sc.names;
-	struct row *rows = NULL;
-	size_t nrows = 0;
+	struct row *rows = NULL, *srows = NULL;
+	size_t nrows = 0, nsync = 0;
 	int rc, status = 0;
 
 	rc = scan_start("ls", argc, argv, ls_usage, &sc, &status);
 	if (rc >= 0)
 		return rc;
-	if (!sc.json && s->n && !(rows = calloc(s->n, sizeof(*rows)))) {
+	if (!sc.json && s->n &&
+	    (!(rows = calloc(s->n, sizeof(*rows))) || !(srows = calloc(s->n, sizeof(*srows))))) {
 		fprintf(stderr, "shmring ls: out of memory\n");
+		free(rows);
 		names_free(s);
 		return 1;
 	}
@@ -564,21 +671,34 @@ int shmring_cmd_ls(int argc, char **argv)
 		printf("[");
 	for (size_t i = 0; i < s->n; i++) {
 		struct shmring_cli_look lk;
+		bool sync;
 
 		if (!look_one("ls", s, i, &sc.match, &lk, &status))
 			continue;
+		sync = lk.what == SHMRING_CLI_SYNC || lk.what == SHMRING_CLI_BAD_SYNC;
 		if (sc.json)
-			ls_json(&lk, nrows == 0);
+			ls_json(&lk, nrows + nsync == 0);
+		else if (sync)
+			sync_row(&lk, &srows[nsync]);
 		else
 			ls_row(&lk, &rows[nrows]);
-		nrows++;
+		*(sync ? &nsync : &nrows) += 1;
 		shmring_cli_look_done(&lk);
 	}
-	if (sc.json)
+	if (sc.json) {
 		printf("]\n");
-	else
-		ls_table(rows, nrows);
+	} else {
+		/* The rings' table, as ever (headings alone when there is
+		 * nothing at all); the synchronization objects' after it. */
+		if (nrows || !nsync)
+			ls_table(heads, NCOL, rows, nrows);
+		if (nrows && nsync)
+			printf("\n");
+		if (nsync)
+			ls_table(sync_heads, SNCOL, srows, nsync);
+	}
 	free(rows);
+	free(srows);
 	names_free(s);
 	return status;
 }
@@ -593,7 +713,9 @@ static void gc_usage(FILE *f)
 		   "has attached to yet (as 'shmring create' leaves it), one whose messages wait\n"
 		   "for a first consumer, one created less than 2 s ago, and one the library\n"
 		   "refuses. A process that attaches between the look and the removal keeps\n"
-		   "its mapping of the removed ring.\n\n"
+		   "its mapping of the removed ring. Synchronization objects (semaphores, events,\n"
+		   "mutexes, condition variables) are never removed: nothing records who uses\n"
+		   "them ('shmring rm' removes one by name).\n\n"
 		   "  -n, --dry-run        say what would be removed, remove nothing\n"
 		   "      --json           one JSON array: {\"name\", \"removed\" (or\n"
 		   "                       \"would_remove\"), \"dead\": [pids], and \"error\" when\n"
@@ -621,6 +743,8 @@ int shmring_cmd_gc(int argc, char **argv)
 
 		if (!look_one("gc", s, i, &sc.match, &lk, &status))
 			continue;
+		/* Synchronization objects are never stale: nothing records who
+		 * uses them. */
 		if (lk.what != SHMRING_CLI_RING || lk.use != SHMRING_CLI_STALE ||
 		    shmring_cli_realtime_ns() < lk.in.ctime_ns + GC_YOUNG_NS) {
 			shmring_cli_look_done(&lk);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * src/cli/cmd_ring.c - create and rm.
+ * src/cli/cmd_ring.c - create, and rm (of rings and of named synchronization
+ * objects).
  */
 #include "cli/args.h"
 #include "cli/cli.h"
@@ -247,13 +248,19 @@ int shmring_cmd_create(int argc, char **argv)
 static void rm_usage(FILE *f)
 {
 	fprintf(f, "usage: shmring rm [--force] NAME...\n\n"
-		   "Remove rings by name (posix:, sysv: and file: names); processes that have\n"
-		   "them open keep using them. Each name is first opened as an observer: an\n"
-		   "object that is not a shmring segment (another program's, or an empty one) is\n"
-		   "refused. A segment that carries the shmring mark but that the library\n"
-		   "refuses (a corrupt header, another layout version) is removed, with a note.\n"
-		   "memfd: and anon: rings have no name: they go with their last mapping.\n\n"
-		   "  -f, --force  remove each name without looking at what it is\n");
+		   "Remove rings and named synchronization objects (semaphores, events, mutexes,\n"
+		   "condition variables) by name (posix:, sysv: and file: names); processes that\n"
+		   "have them open keep using them, except a System V semaphore set, which goes\n"
+		   "at once. Each name is first looked at (a ring opened as an observer, a\n"
+		   "synchronization object as 'shmring stat' sees it) and removed the way its\n"
+		   "kind is: the segment or file, a POSIX named semaphore with sem_unlink(), a\n"
+		   "System V semaphore set with IPC_RMID. An object that is neither (another\n"
+		   "program's, or an empty one) is refused. A segment that carries the shmring\n"
+		   "mark but that the library refuses (a corrupt header, another layout\n"
+		   "version) is removed, with a note. memfd: and anon: objects have no name:\n"
+		   "they go with their last mapping.\n\n"
+		   "  -f, --force  remove each name without looking at what it is (a System V\n"
+		   "               semaphore set of another program is still left alone)\n");
 }
 
 /* Remove one name; 0 or 1 (the exit status for it). */
@@ -269,7 +276,7 @@ static int rm_one(const char *name, bool force)
 		return 1;
 	}
 	if (force) {
-		rc = shmring_unlink(name);
+		rc = shmring_cli_remove_any(name);
 		if (rc < 0) {
 			shmring_cli_error("rm", name, rc);
 			return 1;
@@ -280,6 +287,12 @@ static int rm_one(const char *name, bool force)
 	shmring_cli_look_done(&lk);
 	switch (lk.what) {
 	case SHMRING_CLI_NOT_RING:
+		if (!lk.obj.seen && lk.obj.scheme == SHMRING_CLI_SYSV) {
+			/* The library removes no set but its own, even forced. */
+			fprintf(stderr, "shmring rm: %s: %s; not removed (ipcrm(1) removes it)\n",
+				name, lk.why ? lk.why : shmring_strerror(lk.err));
+			return 1;
+		}
 		fprintf(stderr, "shmring rm: %s: %s; not removed (--force removes it)\n", name,
 			lk.why ? lk.why : shmring_strerror(lk.err));
 		return 1;
@@ -289,17 +302,23 @@ static int rm_one(const char *name, bool force)
 			shmring_cli_error("rm", name, lk.err);
 			return 1;
 		}
-		fprintf(stderr, "shmring rm: %s: cannot tell whether it is a ring: %s; not removed "
-				"(--force removes it without looking)\n", name, shmring_strerror(lk.err));
+		fprintf(stderr, "shmring rm: %s: cannot tell whether it is a ring or a "
+				"synchronization object: %s; not removed (--force removes it "
+				"without looking)\n", name, shmring_strerror(lk.err));
 		return 1;
 	case SHMRING_CLI_NONE:
 		shmring_cli_error("rm", name, lk.err);
 		return 1;
 	case SHMRING_CLI_BAD_RING:
 	case SHMRING_CLI_RING:
+	case SHMRING_CLI_BAD_SYNC:
+	case SHMRING_CLI_SYNC:
 		break;
 	}
-	rc = shmring_cli_remove_seen(name, &lk.obj);
+	if (lk.what == SHMRING_CLI_SYNC)
+		rc = shmring_cli_remove_sync(name, &lk.obj, &lk.sync);
+	else
+		rc = shmring_cli_remove_seen(name, &lk.obj);
 	if (rc == -ESTALE) {
 		fprintf(stderr, "shmring rm: %s: another object took that name while it was being "
 				"looked at; not removed\n", name);
@@ -309,7 +328,7 @@ static int rm_one(const char *name, bool force)
 		shmring_cli_error("rm", name, rc);
 		return 1;
 	}
-	if (lk.what == SHMRING_CLI_BAD_RING)
+	if (lk.what == SHMRING_CLI_BAD_RING || lk.what == SHMRING_CLI_BAD_SYNC)
 		fprintf(stderr, "shmring rm: %s: removed; note: it carries the shmring mark but the "
 				"library refuses it: %s\n", name, shmring_strerror(lk.err));
 	return 0;

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * src/cli/cmd_stat.c - `shmring stat`: a ring's header, positions,
- * participants and counters, once or refreshed (--watch), as text or JSON.
+ * participants and counters, or a named synchronization object's state
+ * (shmring_sync_stat()), once or refreshed (--watch), as text or JSON.
  */
 #include "bench/bench.h" /* shmring_bench_json_str() */
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/probe.h"
+#include "cli/sync_show.h"
 #include "shmring/shmring.h"
 
 #include <errno.h>
@@ -105,7 +107,7 @@ static void stat_json(const char *name, const struct shmring_info *in, uint64_t 
 
 	printf("{\"name\":");
 	shmring_bench_json_str(stdout, name);
-	printf(",\"kind\":\"%s\",\"layout_version\":%u,\"capacity\":%" PRIu64
+	printf(",\"type\":\"ring\",\"kind\":\"%s\",\"layout_version\":%u,\"capacity\":%" PRIu64
 	       ",\"slot_size\":%u,\"slot_stride\":%u,\"total_size\":%" PRIu64
 	       ",\"creator_uid\":%u,\"creator_pid\":%u,\"ctime_ns\":%" PRIu64
 	       ",\"produced\":%" PRIu64 ",\"consumed\":%" PRIu64 ",\"count\":%" PRIu64
@@ -307,9 +309,17 @@ static void stat_usage(FILE *f)
 		   "Show each ring's header, positions, participants (who is attached in which\n"
 		   "role, alive or dead, and which claim each holds), wait counters, the repairs\n"
 		   "made after participants died, and who holds the others back now (the stall)\n"
-		   "and the longest such stall so far. Rings of other users are shown too.\n\n"
-		   "  --json             one JSON object; for several names, one array of them\n"
-		   "                     (a name that fails is {\"name\": ..., \"error\": ...})\n"
+		   "and the longest such stall so far. For a named synchronization object, what\n"
+		   "it is (a semaphore and its implementation, an event, a robust mutex, a\n"
+		   "condition variable) and its state: a semaphore's count, an event set or\n"
+		   "clear, a mutex free or held (by which thread, and whether that thread is\n"
+		   "alive or died holding it), the waiters, who created it when, its owner and\n"
+		   "mode; nothing is changed and no role is taken. Objects of other users are\n"
+		   "shown too.\n\n"
+		   "  --json             one JSON object, whose \"type\" is \"ring\", \"sem\",\n"
+		   "                     \"event\", \"mutex\" or \"cond\"; for several names, one\n"
+		   "                     array of them (a name that fails is {\"name\": ...,\n"
+		   "                     \"error\": ...})\n"
 		   "  -w, --watch SECONDS\n"
 		   "                     show again every SECONDS (fractions allowed) until\n"
 		   "                     interrupted (SIGINT, SIGTERM: exit status 0); on a\n"
@@ -326,6 +336,27 @@ static void json_error(const char *name, const char *why, bool last)
 	printf("}%s", last ? "" : ",");
 }
 
+/*
+ * A synchronization object's name (its segment has their magic), or one a
+ * semaphore may have (a posix: or sysv: name without a segment): what
+ * shmring_sync_stat() says. 1: ask the ring's way.
+ */
+static int sync_first(const char *name, const struct shmring_cli_object *o,
+		      struct shmring_sync_info *si)
+{
+	int rc;
+
+	bool semaphore = o->err == -ENOENT &&
+			 (o->scheme == SHMRING_CLI_POSIX || o->scheme == SHMRING_CLI_SYSV);
+
+	if (!(o->seen && o->sync_magic) && !semaphore)
+		return 1;
+	rc = shmring_sync_stat(name, SHMRING_SYNC_ANY_OWNER, si);
+	if (!o->seen && (rc == -ENOENT || rc == -EINVAL || rc == -EPROTONOSUPPORT))
+		return 1; /* nothing: the ring's way says so in its words */
+	return rc;
+}
+
 /* Show every name once: 0, 1 (some name failed) or -1 (SIGBUS: stop). */
 static int stat_all(char **names, int n, bool json)
 {
@@ -339,7 +370,9 @@ static int stat_all(char **names, int n, bool json)
 	for (int i = 0; i < n; i++) {
 		struct shmring_participant *volatile p = NULL;
 		shmring_t *volatile r = NULL;
+		struct shmring_sync_info si;
 		struct shmring_cli_object o;
+		bool sync = false;
 		const char *early, *end = array ? (i + 1 < n ? "," : "") : "\n";
 		int rc, np = 0, perr = 0;
 
@@ -364,11 +397,39 @@ static int stat_all(char **names, int n, bool json)
 			return -1;
 		}
 		bus_armed = 1;
-		{
+		rc = sync_first(names[i], &o, &si);
+		if (rc <= 0) {
+			sync = true;
+		} else {
 			shmring_t *h;
 
 			rc = shmring_open_ex(names[i], SHMRING_OBSERVER, &oo, &h);
 			r = rc == 0 ? h : NULL;
+			/* A synchronization object the look did not see as one
+			 * (it appeared meanwhile). */
+			if (rc == -SHMRING_EKIND &&
+			    shmring_sync_stat(names[i], SHMRING_SYNC_ANY_OWNER, &si) == 0) {
+				sync = true;
+				rc = 0;
+			}
+		}
+		if (sync) {
+			/* si is a copy: nothing shared is read from here on. */
+			bus_armed = 0;
+			if (rc < 0) {
+				shmring_cli_error("stat", names[i], rc);
+				if (array)
+					json_error(names[i], shmring_strerror(rc), i + 1 == n);
+				status = 1;
+				continue;
+			}
+			if (json) {
+				shmring_cli_sync_json(names[i], &si);
+				printf("%s", end);
+			} else {
+				shmring_cli_sync_text(names[i], &si);
+			}
+			continue;
 		}
 		memset(&in, 0, sizeof(in));
 		if (rc == 0)

@@ -20,10 +20,11 @@ struct command {
 
 static const struct command commands[] = {
 	{"create", shmring_cmd_create, "create a ring"},
-	{"rm", shmring_cmd_rm, "remove rings by name"},
-	{"ls", shmring_cmd_ls, "list every ring on the machine, and which are stale"},
+	{"rm", shmring_cmd_rm, "remove rings and synchronization objects by name"},
+	{"ls", shmring_cmd_ls, "list every ring (and which are stale) and synchronization object"},
 	{"gc", shmring_cmd_gc, "remove the stale rings (every participant dead)"},
-	{"stat", shmring_cmd_stat, "show a ring's header, positions, participants and counters"},
+	{"stat", shmring_cmd_stat,
+	 "show a ring's header, positions, participants and counters, or a sync object's state"},
 	{"put", shmring_cmd_put, "send each line (or record) of standard input as a message"},
 	{"get", shmring_cmd_get, "write each message to standard output"},
 	{"bench", shmring_cmd_bench, "measure IPC latency and throughput, side by side"},
@@ -34,7 +35,9 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: shmring COMMAND [ARGS...]\n\n"
 		   "Lock-free rings in shared memory. Rings are named posix:/NAME (or /NAME),\n"
-		   "sysv:KEY, sysv:@/PATH[#ID] or file:/ABSOLUTE/PATH.\n\n"
+		   "sysv:KEY, sysv:@/PATH[#ID] or file:/ABSOLUTE/PATH; so are the named\n"
+		   "synchronization objects (semaphores, events, robust mutexes, condition\n"
+		   "variables: shmring/sync.h), which ls, stat and rm know too.\n\n"
 		   "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * src/cli/probe.c - what a ring name stands for (see probe.h): the object as
- * the OS shows it, the library's view of it, and the "stale" rule.
+ * src/cli/probe.c - what a name stands for (see probe.h): the object as the
+ * OS shows it, the library's view of it, and the "stale" rule.
  */
 #include "cli/probe.h"
-#include "ringbuf/layout.h" /* SHMRING_MAGIC: a ring is told from other objects by it */
+#include "ringbuf/layout.h" /* SHMRING_MAGIC, SHMRING_SYNC_MAGIC: what a segment holds */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -86,6 +86,7 @@ static void judge_head(struct shmring_cli_object *o, const unsigned char *head, 
 		return;
 	memcpy(&magic, head, sizeof(magic));
 	o->magic = magic == SHMRING_MAGIC;
+	o->sync_magic = magic == SHMRING_SYNC_MAGIC;
 	o->zero_magic = magic == 0;
 }
 
@@ -305,12 +306,53 @@ static const char *not_a_ring(const struct shmring_cli_object *o)
 		return "empty: not a shmring segment";
 	if (o->head_len < 8)
 		return "too short to be a shmring segment";
-	if (o->magic)
+	if (o->magic || o->sync_magic)
 		return NULL;
 	if (o->all_zero)
 		return "all zero: not a shmring segment, or a ring whose creator has not "
 		       "written its header (still creating it, or died)";
 	return "not a shmring segment";
+}
+
+#define SYNC_LOOK_FLAGS (SHMRING_SYNC_ANY_OWNER | SHMRING_SYNC_NOWAIT)
+
+/* A segment with the synchronization objects' magic. */
+static void look_sync_segment(struct shmring_cli_look *lk)
+{
+	lk->err = shmring_sync_stat(lk->uri, SYNC_LOOK_FLAGS, &lk->sync);
+	if (lk->err == -ENOENT)
+		lk->what = SHMRING_CLI_NONE; /* removed meanwhile */
+	else
+		lk->what = lk->err == 0 ? SHMRING_CLI_SYNC : SHMRING_CLI_BAD_SYNC;
+}
+
+/*
+ * No segment of that name: a POSIX named or a System V semaphore may have
+ * it. true when something was found (or the look failed), false when there
+ * is nothing of the sort (then the ring's way says what the name is).
+ */
+static bool look_sync_semaphore(struct shmring_cli_look *lk)
+{
+	int rc;
+
+	if (lk->obj.scheme != SHMRING_CLI_POSIX && lk->obj.scheme != SHMRING_CLI_SYSV)
+		return false;
+	rc = shmring_sync_stat(lk->uri, SYNC_LOOK_FLAGS, &lk->sync);
+	if (rc == -ENOENT || rc == -EINVAL || rc == -EPROTONOSUPPORT)
+		return false;
+	lk->err = rc;
+	if (rc == 0) {
+		lk->what = SHMRING_CLI_SYNC;
+	} else if (rc == -SHMRING_EBADMAGIC || rc == -SHMRING_ETRUNCATED) {
+		lk->what = SHMRING_CLI_NOT_RING;
+		lk->why = lk->obj.scheme == SHMRING_CLI_POSIX
+				  ? "its semaphore file (sem.NAME in /dev/shm) is not a POSIX "
+				    "semaphore: not a regular file of the size of a sem_t"
+				  : "a System V semaphore set of another program";
+	} else {
+		lk->what = SHMRING_CLI_UNKNOWN;
+	}
+	return true;
 }
 
 void shmring_cli_look(const char *uri, struct shmring_cli_look *lk)
@@ -322,6 +364,8 @@ void shmring_cli_look(const char *uri, struct shmring_cli_look *lk)
 	memset(lk, 0, sizeof(*lk));
 	lk->uri = uri;
 	shmring_cli_object_look(uri, &lk->obj);
+	if (lk->obj.err == -ENOENT && look_sync_semaphore(lk))
+		return;
 	if (lk->obj.err == -ENOENT) {
 		/* The library's word on the name: a malformed one is -EINVAL. */
 		rc = shmring_open_ex(uri, SHMRING_OBSERVER, &oo, &r);
@@ -340,7 +384,16 @@ void shmring_cli_look(const char *uri, struct shmring_cli_look *lk)
 		lk->what = SHMRING_CLI_NOT_RING;
 		return;
 	}
+	if (lk->obj.seen && lk->obj.sync_magic) {
+		look_sync_segment(lk);
+		return;
+	}
 	rc = shmring_open_ex(uri, SHMRING_OBSERVER, &oo, &r);
+	if (rc == -SHMRING_EKIND && shmring_sync_stat(uri, SYNC_LOOK_FLAGS, &lk->sync) == 0) {
+		/* A synchronization object the tool could not look at itself. */
+		lk->what = SHMRING_CLI_SYNC;
+		return;
+	}
 	if (rc == 0)
 		rc = shmring_info(r, &lk->in);
 	else
@@ -386,6 +439,37 @@ int shmring_cli_remove_seen(const char *uri, const struct shmring_cli_object *se
 	if (seen->seen && now.seen && (now.id[0] != seen->id[0] || now.id[1] != seen->id[1]))
 		return -ESTALE;
 	return shmring_unlink(uri);
+}
+
+int shmring_cli_remove_sync(const char *uri, const struct shmring_cli_object *seen,
+			    const struct shmring_sync_info *in)
+{
+	struct shmring_cli_object now;
+
+	shmring_cli_object_look(uri, &now);
+	if (in->impl == SHMRING_SEM_POSIX || in->impl == SHMRING_SEM_SYSV) {
+		/* A segment of that name would be removed in its place. */
+		if (now.seen || (now.err && now.err != -ENOENT))
+			return -ESTALE;
+	} else {
+		if (now.err == -ENOENT)
+			return -ENOENT;
+		if (seen->seen && now.seen &&
+		    (now.id[0] != seen->id[0] || now.id[1] != seen->id[1]))
+			return -ESTALE;
+	}
+	/* Removes the object of whichever implementation has the name (any
+	 * type: an event, mutex or condition variable is a segment too). */
+	return shmring_sem_unlink(uri);
+}
+
+int shmring_cli_remove_any(const char *uri)
+{
+	int rc = shmring_unlink(uri);
+
+	if (rc == -ENOENT)
+		rc = shmring_sem_unlink(uri); /* a POSIX named or System V semaphore */
+	return rc;
 }
 
 static const char *const kind_names[] = {

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * src/cli/probe.h - what a ring name stands for, as stat, rm, ls and gc see
- * it: the object the OS shows (size, age, its first bytes) before the
- * library is asked, then the library's view (open as an observer, info,
- * participants), and one rule for a "stale" ring that ls shows and gc
- * removes.
+ * src/cli/probe.h - what a name stands for, as stat, rm, ls and gc see it:
+ * the object the OS shows (size, age, its first bytes) before the library
+ * is asked, then the library's view (a ring opened as an observer, info,
+ * participants; or a named synchronization object, as shmring_sync_stat()
+ * sees it), and one rule for a "stale" ring that ls shows and gc removes.
  */
 #ifndef SHMRING_CLI_PROBE_H
 #define SHMRING_CLI_PROBE_H
@@ -41,6 +41,7 @@ struct shmring_cli_object {
 	uint64_t id[2];      /* identity: device and inode, or the System V id */
 	size_t head_len;     /* bytes read from its start, up to 4096 */
 	bool magic;          /* it starts with the shmring magic */
+	bool sync_magic;     /* ... with the synchronization objects' magic */
 	bool zero_magic;     /* its first 8 bytes are zero */
 	bool all_zero;       /* every byte read is zero */
 };
@@ -62,6 +63,8 @@ enum shmring_cli_what {
 	SHMRING_CLI_RING,     /* a ring, open as an observer (r, in, p) */
 	SHMRING_CLI_BAD_RING, /* the shmring magic, but the library refuses it (err) */
 	SHMRING_CLI_UNKNOWN,  /* cannot be looked at (err) */
+	SHMRING_CLI_SYNC,     /* a synchronization object (sync) */
+	SHMRING_CLI_BAD_SYNC, /* the synchronization objects' magic, refused (err) */
 };
 
 /* How a ring is used now (see shmring_cli_use_of()). */
@@ -85,13 +88,17 @@ struct shmring_cli_look {
 	int np;
 	int perr;                       /* the table could not be read */
 	enum shmring_cli_use use;
+	struct shmring_sync_info sync;  /* SHMRING_CLI_SYNC */
 };
 
 /*
  * Look at a name: the object, then (when it carries the magic, or the tool
  * does not know the scheme) the library's open as an observer with
- * SHMRING_OPEN_ANY_OWNER | SHMRING_OPEN_NOWAIT. Free with
- * shmring_cli_look_done().
+ * SHMRING_OPEN_ANY_OWNER | SHMRING_OPEN_NOWAIT; an object with the
+ * synchronization objects' magic, and a posix: or sysv: name without a
+ * segment (a POSIX named or System V semaphore may have it), goes to
+ * shmring_sync_stat() with SHMRING_SYNC_ANY_OWNER | SHMRING_SYNC_NOWAIT.
+ * Free with shmring_cli_look_done().
  */
 void shmring_cli_look(const char *uri, struct shmring_cli_look *lk);
 void shmring_cli_look_done(struct shmring_cli_look *lk);
@@ -122,6 +129,20 @@ const char *shmring_cli_use_name(enum shmring_cli_use u);
  * library's error.
  */
 int shmring_cli_remove_seen(const char *uri, const struct shmring_cli_object *seen);
+
+/*
+ * The same for a synchronization object seen as *in (the right removal for
+ * its kind: the segment's name, sem_unlink() for a POSIX named semaphore,
+ * IPC_RMID for a System V set): 0, -ESTALE (a segment now has the name of a
+ * POSIX or System V semaphore, or another object took it), or the library's
+ * error.
+ */
+int shmring_cli_remove_sync(const char *uri, const struct shmring_cli_object *seen,
+			    const struct shmring_sync_info *in);
+
+/* A name a ring or a synchronization object may have, removed without
+ * looking (rm --force): the ring's way first, then a semaphore's. */
+int shmring_cli_remove_any(const char *uri);
 
 /* "spsc" ... "msg" for a kind, "unknown" for another number; parse: 0 or -EINVAL. */
 const char *shmring_cli_kind_name(uint32_t kind);
