@@ -103,6 +103,17 @@ int shmring__region_from_fd(int fd, struct shmring_region *out);
 int shmring__region_unlink(const struct shmring_uri *u);
 void shmring__region_close(struct shmring_region *r);
 
+/*
+ * A segment's header (a ring's or a synchronization object's; its first 8
+ * bytes are the magic): publish writes len bytes of hdr with the magic last
+ * (release); read waits up to a second (nowait: not at all) for a non-zero
+ * magic (acquire) and copies len bytes: 0, -SHMRING_ETRUNCATED (size < len),
+ * -EAGAIN (still all zero: a creator that never finished) or
+ * -SHMRING_EBADMAGIC (a zero magic before other bytes).
+ */
+void shmring__segment_publish(void *base, const void *hdr, size_t len);
+int shmring__segment_read(const void *base, uint64_t size, void *hdr, size_t len, bool nowait);
+
 /* Map an open region (anon: take its mapping): 0 or -errno. */
 int shmring__region_map(struct shmring_region *rg, bool populate, void **base);
 void shmring__region_unmap(uint32_t scheme, void *base, uint64_t size);

@@ -7,6 +7,7 @@
 #include "src/internal.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <unistd.h>
@@ -150,5 +151,53 @@ int shmring__region_map(struct shmring_region *rg, bool populate, void **base)
 		return rc;
 	}
 	*base = b;
+	return 0;
+}
+
+/* --- A segment's header: published last, read once ----------------------- */
+
+#define INIT_WAIT_NS 1000000000u /* how long an open waits for a creator to finish */
+
+void shmring__segment_publish(void *base, const void *hdr, size_t len)
+{
+	_Atomic uint64_t *magic = (_Atomic uint64_t *)base;
+	uint64_t m;
+
+	memcpy(&m, hdr, sizeof(m));
+	/* Everything but the magic, which announces a complete header. */
+	memcpy((char *)base + sizeof(m), (const char *)hdr + sizeof(m), len - sizeof(m));
+	/* Release: pairs with the acquire in shmring__segment_read(); what the
+	 * creator wrote into the segment before comes with it. */
+	shmring__store_release(magic, m);
+}
+
+int shmring__segment_read(const void *base, uint64_t size, void *hdr, size_t len, bool nowait)
+{
+	_Atomic uint64_t *magic = (_Atomic uint64_t *)base;
+	uint64_t deadline = shmring__now_ns() + (nowait ? 0 : INIT_WAIT_NS);
+	uint64_t m;
+
+	if (size < len)
+		return -SHMRING_ETRUNCATED;
+	/*
+	 * Acquire: pairs with the release in shmring__segment_publish(). A zero
+	 * magic means the creator is still writing the rest of the header (so
+	 * its other bytes prove nothing yet): wait. Only once the wait is over,
+	 * judge them: all zero is a creator that never finished, anything else
+	 * is not a shmring segment.
+	 */
+	while ((m = shmring__load_acquire(magic)) == 0) {
+		if (shmring__now_ns() >= deadline) {
+			const unsigned char *p = base;
+
+			for (size_t i = 0; i < len; i++)
+				if (p[i])
+					return -SHMRING_EBADMAGIC;
+			return -EAGAIN;
+		}
+		usleep(1000);
+	}
+	memcpy(hdr, base, len);
+	memcpy(hdr, &m, sizeof(m));
 	return 0;
 }

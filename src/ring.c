@@ -15,7 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define INIT_WAIT_NS 1000000000u /* how long an open waits for a creator to finish */
 
 /* --- Opening ------------------------------------------------------------- */
 
@@ -47,7 +46,6 @@ static int init_segment(void *base, uint64_t size, const struct shmring_region *
 {
 	const struct create_arg *a = arg;
 	struct shmring_hdr h;
-	_Atomic uint64_t *magic = (_Atomic uint64_t *)base;
 
 	(void)rg;
 	if (size < a->g->total_size)
@@ -62,43 +60,7 @@ static int init_segment(void *base, uint64_t size, const struct shmring_region *
 	    (sem_init((sem_t *)(void *)shmring__not_empty(base)->psem, 1, 0) < 0 ||
 	     sem_init((sem_t *)(void *)shmring__not_full(base)->psem, 1, 0) < 0))
 		return -errno;
-	/* Everything but the magic, which announces a complete header. */
-	memcpy((char *)base + sizeof(h.magic), (const char *)&h + sizeof(h.magic),
-	       sizeof(h) - sizeof(h.magic));
-	/* Release: pairs with the acquire in read_header(). */
-	shmring__store_release(magic, h.magic);
-	return 0;
-}
-
-/* Copy the header out of the segment once the creator has published it. */
-static int read_header(void *base, uint64_t size, struct shmring_hdr *h, bool nowait)
-{
-	_Atomic uint64_t *magic = (_Atomic uint64_t *)base;
-	uint64_t deadline = shmring__now_ns() + (nowait ? 0 : INIT_WAIT_NS);
-	uint64_t m;
-
-	if (size < sizeof(*h))
-		return -SHMRING_ETRUNCATED;
-	/*
-	 * Acquire: pairs with the release in init_segment(). A zero magic means
-	 * the creator is still writing the rest of the header (so its other
-	 * bytes prove nothing yet): wait. Only once the wait is over, judge
-	 * them: all zero is a creator that never finished, anything else is
-	 * not a shmring segment.
-	 */
-	while ((m = shmring__load_acquire(magic)) == 0) {
-		if (shmring__now_ns() >= deadline) {
-			const unsigned char *p = base;
-
-			for (size_t i = 0; i < sizeof(*h); i++)
-				if (p[i])
-					return -SHMRING_EBADMAGIC;
-			return -EAGAIN;
-		}
-		usleep(1000);
-	}
-	memcpy(h, base, sizeof(*h));
-	h->magic = m;
+	shmring__segment_publish(base, &h, sizeof(h));
 	return 0;
 }
 
@@ -147,7 +109,7 @@ static int validate_segment(void *base, uint64_t size, const struct shmring_regi
 	/* Another user's segment is not even read unless that was allowed. */
 	if (!w->any_owner && rg->owner_uid != (uint32_t)geteuid())
 		return -SHMRING_EFOREIGN;
-	rc = read_header(base, size, &h, w->flags & SHMRING_OPEN_NOWAIT);
+	rc = shmring__segment_read(base, size, &h, sizeof(h), w->flags & SHMRING_OPEN_NOWAIT);
 	if (rc < 0)
 		return rc;
 	rc = shmring__hdr_validate(&h, size);

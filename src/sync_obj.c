@@ -17,7 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define INIT_WAIT_NS 1000000000u /* how long an open waits for a creator to finish */
 
 static uint64_t realtime_ns(void)
 {
@@ -85,7 +84,6 @@ static int init_segment(void *base, uint64_t size, const struct shmring_region *
 {
 	const struct shmring_sync_create *c = arg;
 	struct shmring_sync_hdr h;
-	_Atomic uint64_t *magic = (_Atomic uint64_t *)base;
 
 	(void)rg;
 	if (size < SHMRING_SYNC_SEGMENT_SIZE)
@@ -104,43 +102,8 @@ static int init_segment(void *base, uint64_t size, const struct shmring_region *
 	h.check = hdr_checksum(&h);
 	if (c->init)
 		c->init((char *)base + SHMRING_SYNC_STATE_OFF, c);
-	/* Everything but the magic, which announces a complete object. */
-	memcpy((char *)base + sizeof(h.magic), (const char *)&h + sizeof(h.magic),
-	       sizeof(h) - sizeof(h.magic));
-	/* Release: pairs with the acquire in read_header(); the state written
-	 * by init comes with it. */
-	shmring__store_release(magic, h.magic);
-	return 0;
-}
-
-/* Copy the header out once the creator has published it (as ring.c). */
-static int read_header(void *base, uint64_t size, struct shmring_sync_hdr *h, bool nowait)
-{
-	_Atomic uint64_t *magic = (_Atomic uint64_t *)base;
-	uint64_t deadline = shmring__now_ns() + (nowait ? 0 : INIT_WAIT_NS);
-	uint64_t m;
-
-	if (size < sizeof(*h))
-		return -SHMRING_ETRUNCATED;
-	/*
-	 * Acquire: pairs with the release in init_segment() (and a ring's).
-	 * A zero magic is a creator still writing: wait. Only after the wait
-	 * are the other bytes judged: all zero is a creator that never
-	 * finished, anything else is not a shmring segment.
-	 */
-	while ((m = shmring__load_acquire(magic)) == 0) {
-		if (shmring__now_ns() >= deadline) {
-			const unsigned char *p = base;
-
-			for (size_t i = 0; i < sizeof(*h); i++)
-				if (p[i])
-					return -SHMRING_EBADMAGIC;
-			return -EAGAIN;
-		}
-		usleep(1000);
-	}
-	memcpy(h, base, sizeof(*h));
-	h->magic = m;
+	/* The state written by init comes with the header. */
+	shmring__segment_publish(base, &h, sizeof(h));
 	return 0;
 }
 
@@ -158,7 +121,7 @@ static int validate_segment(void *base, uint64_t size, const struct shmring_regi
 	/* Another user's segment is not even read unless that was allowed. */
 	if (!(w->flags & SHMRING_SYNC_ANY_OWNER) && rg->owner_uid != (uint32_t)geteuid())
 		return -SHMRING_EFOREIGN;
-	rc = read_header(base, size, &h, w->flags & SHMRING_SYNC_NOWAIT);
+	rc = shmring__segment_read(base, size, &h, sizeof(h), w->flags & SHMRING_SYNC_NOWAIT);
 	if (rc == 0)
 		rc = hdr_validate(&h, size, w->kind);
 	if (rc == 0 && h.creator_uid != rg->owner_uid)
