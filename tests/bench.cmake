@@ -6,11 +6,12 @@ include(${PROJECT_SOURCE_DIR}/cmake/ShmringPeers.cmake)
 
 set(SHMRING_BENCH_SOURCES
   ../src/bench/floor.c ../src/bench/hist.c ../src/bench/measure.c
-  ../src/bench/mech_fd.c ../src/bench/mech_ipc.c ../src/bench/mech_peers.c
-  ../src/bench/mech_ring.c ../src/bench/mechs.c ../src/bench/pair.c
-  ../src/bench/payload.c ../src/bench/plot.c ../src/bench/report.c
-  ../src/bench/run.c ../src/bench/scale.c ../src/bench/scale_mechs.c
-  ../src/bench/scale_peers.c ../src/bench/scale_report.c ../src/bench/timing.c)
+  ../src/bench/mech_fd.c ../src/bench/mech_ipc.c ../src/bench/mech_ring.c
+  ../src/bench/mechs.c ../src/bench/pair.c ../src/bench/payload.c
+  ../src/bench/plot.c ../src/bench/report.c ../src/bench/ring_peers.c
+  ../src/bench/ring_shmring.c ../src/bench/rings.c ../src/bench/run.c
+  ../src/bench/scale.c ../src/bench/scale_mechs.c ../src/bench/scale_report.c
+  ../src/bench/timing.c)
 
 shmring_test(test_bench_hist SOURCES test_bench_hist.c ../src/bench/hist.c
              LABELS fast TIMEOUT 60 LIBS m)

@@ -98,7 +98,7 @@ struct shmring_bench_mech {
 
 /*
  * Capacity of a shmring ring of size-byte messages, for both kinds of run
- * (mech_ring.c): fixed kinds 4096 slots, as in the published figures, but
+ * (ring_shmring.c): fixed kinds 4096 slots, as in the published figures, but
  * at most ~8 MiB a ring; the message ring bytes for 4096 records of this
  * size, within the same bound, and always room for two of the largest.
  */

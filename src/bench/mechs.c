@@ -1,36 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * src/bench/mechs.c - the table of mechanisms, in the order they are run and
- * reported. Adding a mechanism is one line here (and its definition).
+ * reported. Adding a mechanism is one line here (and its definition); a ring
+ * is one line of the list in rings.h, which serves the scaling runs too.
  */
 #include <string.h>
 
 #include "bench.h"
+#include "rings.h"
+
+/* The rings of the list that `shmring bench` runs (mech_ring.c). */
+#define RING_DECL(id, transport, opts, style, batch, pair, ...)                                    \
+	SHMRING_BENCH_PICK(pair, PAIR)(extern const struct shmring_bench_mech shmring_bench_mech_##id;)
+#define RING_PTR(id, transport, opts, style, batch, pair, ...)                                     \
+	SHMRING_BENCH_PICK(pair, PAIR)(&shmring_bench_mech_##id, )
+SHMRING_BENCH_RINGS(RING_DECL)
 
 extern const struct shmring_bench_mech shmring_bench_mech_floor;
-extern const struct shmring_bench_mech shmring_bench_mech_spsc;
-extern const struct shmring_bench_mech shmring_bench_mech_spsc_adaptive;
-extern const struct shmring_bench_mech shmring_bench_mech_spsc_block;
-extern const struct shmring_bench_mech shmring_bench_mech_spsc_psem;
-extern const struct shmring_bench_mech shmring_bench_mech_spsc_sysvsem;
-extern const struct shmring_bench_mech shmring_bench_mech_spsc_doorbell;
-extern const struct shmring_bench_mech shmring_bench_mech_spsc_doorbell_epoll;
-extern const struct shmring_bench_mech shmring_bench_mech_spsc_batch;
-extern const struct shmring_bench_mech shmring_bench_mech_mpsc;
-extern const struct shmring_bench_mech shmring_bench_mech_mpsc_adaptive;
-extern const struct shmring_bench_mech shmring_bench_mech_mpsc_batch;
-extern const struct shmring_bench_mech shmring_bench_mech_spmc;
-extern const struct shmring_bench_mech shmring_bench_mech_spmc_adaptive;
-extern const struct shmring_bench_mech shmring_bench_mech_spmc_batch;
-extern const struct shmring_bench_mech shmring_bench_mech_mpmc;
-extern const struct shmring_bench_mech shmring_bench_mech_mpmc_adaptive;
-extern const struct shmring_bench_mech shmring_bench_mech_mpmc_batch;
-extern const struct shmring_bench_mech shmring_bench_mech_msg;
-extern const struct shmring_bench_mech shmring_bench_mech_msg_adaptive;
-extern const struct shmring_bench_mech shmring_bench_mech_msg_batch;
-extern const struct shmring_bench_mech shmring_bench_mech_dpdk;
-extern const struct shmring_bench_mech shmring_bench_mech_dpdk_batch;
-extern const struct shmring_bench_mech shmring_bench_mech_ck;
 extern const struct shmring_bench_mech shmring_bench_mech_futex;
 extern const struct shmring_bench_mech shmring_bench_mech_posix_sem;
 extern const struct shmring_bench_mech shmring_bench_mech_sysv_sem;
@@ -47,33 +33,7 @@ extern const struct shmring_bench_mech shmring_bench_mech_rt_signal;
 
 const struct shmring_bench_mech *const shmring_bench_mechs[] = {
 	&shmring_bench_mech_floor,
-	&shmring_bench_mech_spsc,
-	&shmring_bench_mech_spsc_adaptive,
-	&shmring_bench_mech_spsc_block,
-	&shmring_bench_mech_spsc_psem,
-	&shmring_bench_mech_spsc_sysvsem,
-	&shmring_bench_mech_spsc_doorbell,
-	&shmring_bench_mech_spsc_doorbell_epoll,
-	&shmring_bench_mech_spsc_batch,
-	&shmring_bench_mech_mpsc,
-	&shmring_bench_mech_mpsc_adaptive,
-	&shmring_bench_mech_mpsc_batch,
-	&shmring_bench_mech_spmc,
-	&shmring_bench_mech_spmc_adaptive,
-	&shmring_bench_mech_spmc_batch,
-	&shmring_bench_mech_mpmc,
-	&shmring_bench_mech_mpmc_adaptive,
-	&shmring_bench_mech_mpmc_batch,
-	&shmring_bench_mech_msg,
-	&shmring_bench_mech_msg_adaptive,
-	&shmring_bench_mech_msg_batch,
-#ifdef SHMRING_HAVE_DPDK_RING
-	&shmring_bench_mech_dpdk,
-	&shmring_bench_mech_dpdk_batch,
-#endif
-#ifdef SHMRING_HAVE_CK
-	&shmring_bench_mech_ck,
-#endif
+	SHMRING_BENCH_RINGS(RING_PTR)
 	&shmring_bench_mech_futex,
 	&shmring_bench_mech_posix_sem,
 	&shmring_bench_mech_sysv_sem,

@@ -87,7 +87,8 @@ struct shmring_bench_scale_end {
 };
 
 /*
- * A transport for the scaling runs, one table entry each (scale_mechs.c).
+ * A transport for the scaling runs, one table entry each (scale_mechs.c,
+ * built from the list of rings in rings.h).
  * send: wait in the mechanism's own way until the message is in; 0,
  *   -ECANCELED when shmring_bench_scale_give_up() said so, other -errno.
  * recv: wait likewise until a message of size bytes arrives; 0, -EAGAIN

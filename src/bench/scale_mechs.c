@@ -1,104 +1,73 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * src/bench/scale_mechs.c - shmring's many-producer rings as transports of
- * the scaling runs (through the public API only), and the table of every
- * scaling transport. The peers are in scale_peers.c.
+ * src/bench/scale_mechs.c - the rings of the list (rings.h) as transports
+ * of the scaling runs, and their table: shmring's many-producer rings and
+ * the peer rings, through their transports.
  *
- * One code serves every kind and wait: busy-poll on the try_ calls with a
- * pause, or the blocking calls under a wait policy. The ring is created by
- * the parent and opened by each child by name, as unrelated processes would.
+ * One code serves every line: busy-poll on the try_ calls with a pause,
+ * sched_yield() between attempts, or the transport's blocking calls under a
+ * deadline refreshed while the run goes on. The ring is created by the
+ * parent and opened by each child, as unrelated processes would.
  */
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <shmring/shmring.h>
+#include <sched.h>
+#include <stddef.h>
 
 #include "pair.h"
+#include "rings.h"
 #include "scale.h"
 #include "timing.h"
 
-struct sring_arg {
-	uint32_t kind; /* enum shmring_kind */
-	bool busy;     /* spin on the try_ calls with a pause */
-	uint32_t wait; /* enum shmring_wait_mode for the blocking calls */
-};
-
-struct sring_priv {
-	char uri[64];
-	int obj;
-};
+static const struct shmring_bench_ring_line *line_of(const struct shmring_bench_scale_end *e)
+{
+	return e->mech->arg;
+}
 
 static void sring_teardown(struct shmring_bench_scale_end *e)
 {
-	struct sring_priv *p = e->priv;
-
-	if (!p)
-		return;
-	shmring_unlink(p->uri);
-	shmring_bench_obj_forget(p->obj);
-	free(p);
-	e->priv = NULL;
+	shmring_bench_rings_destroy(&e->priv);
 }
 
+/* The rings are made for what will use them: many producers or consumers
+ * when the run has them. The peers run in their multi-producer form
+ * throughout (their names say -mp). */
 static int sring_setup(struct shmring_bench_scale_end *e, char *why, size_t wl)
 {
-	const struct sring_arg *a = e->mech->arg;
-	struct sring_priv *p = calloc(1, sizeof(*p));
-	struct shmring_opts o;
-	shmring_t *h = NULL;
-	int rc;
+	unsigned hints = 0;
 
-	if (!p)
-		return -ENOMEM;
-	memset(&o, 0, sizeof(o));
-	o.kind = a->kind;
-	o.slot_size = e->size;
-	o.capacity = shmring_bench_ring_capacity(a->kind, e->size);
-	/* A message ring is created for what will use it: many producers
-	 * when the run has them, as a user would (one producer is faster). */
-	if (a->kind == SHMRING_KIND_MSG && e->producers > 1)
-		o.flags |= SHMRING_CREATE_MULTI_PRODUCER;
-	if (a->kind == SHMRING_KIND_MSG && e->consumers > 1)
-		o.flags |= SHMRING_CREATE_MULTI_CONSUMER;
-	shmring_bench_name(p->uri, sizeof(p->uri), NULL);
-	rc = shmring_create(p->uri, &o, SHMRING_OBSERVER, &h);
-	if (rc) {
-		snprintf(why, wl, "shmring_create %s: %s", p->uri, shmring_strerror(rc));
-		free(p);
-		return rc;
-	}
-	p->obj = shmring_bench_obj_add(SHMRING_BENCH_OBJ_SHM, p->uri, 0);
-	shmring_close(h);
-	e->priv = p;
-	return 0;
+	if (e->producers > 1 || (e->mech->flags & SHMRING_BENCH_SCALE_PEER))
+		hints |= SHMRING_BENCH_RING_MP;
+	if (e->consumers > 1)
+		hints |= SHMRING_BENCH_RING_MC;
+	return shmring_bench_rings_create(line_of(e), 1, e->size, hints, &e->priv, why, wl);
 }
 
 static int sring_attach(struct shmring_bench_scale_end *e)
 {
-	const struct sring_arg *a = e->mech->arg;
-	const struct sring_priv *p = e->priv;
-	shmring_t *h = NULL;
-	int rc = shmring_open(p->uri, e->producer ? SHMRING_PRODUCER : SHMRING_CONSUMER, &h);
+	struct shmring_bench_ring_end *end = NULL;
+	int rc = shmring_bench_ring_open(e->priv, 0, e->producer,
+					 line_of(e)->style == SHMRING_BENCH_RING_BLOCK, &end);
 
-	if (rc)
-		return rc;
-	e->local = h;
-	if (!a->busy) {
-		struct shmring_wait w;
-
-		memset(&w, 0, sizeof(w));
-		w.mode = a->wait;
-		rc = shmring_set_wait(h, &w);
-	}
+	e->local = end;
 	return rc;
 }
 
 static void sring_detach(struct shmring_bench_scale_end *e)
 {
-	shmring_close(e->local);
+	shmring_bench_ring_close(e->local);
 	e->local = NULL;
+}
+
+/* One failed attempt: wait the line's way; false when it is time to stop. */
+static bool wait_once(struct shmring_bench_scale_end *e)
+{
+	if (shmring_bench_scale_give_up(e))
+		return false;
+	if (line_of(e)->style == SHMRING_BENCH_RING_YIELD)
+		sched_yield();
+	else
+		shmring_bench_relax();
+	return true;
 }
 
 /* After a blocking call timed out: stop, or wait again for another while. */
@@ -112,144 +81,95 @@ static bool again(struct shmring_bench_scale_end *e)
 
 static int sring_send(struct shmring_bench_scale_end *e, const void *msg)
 {
-	const struct sring_arg *a = e->mech->arg;
-	shmring_t *h = e->local;
+	const struct shmring_bench_transport *t = line_of(e)->t;
 	int rc;
 
-	if (a->busy) {
-		while ((rc = a->kind == SHMRING_KIND_MSG ? shmring_msg_try_send(h, msg, e->size, 0)
-							 : shmring_try_send(h, msg)) == -EAGAIN) {
-			if (shmring_bench_scale_give_up(e))
+	if (line_of(e)->style != SHMRING_BENCH_RING_BLOCK) {
+		while ((rc = t->try_send(e->local, msg)) == -EAGAIN)
+			if (!wait_once(e))
 				return -ECANCELED;
-			shmring_bench_relax();
-		}
 		return rc;
 	}
 	/* The deadline is refreshed only when it passes, so the clock is read
 	 * only when a call had to wait that long. */
 	do {
-		rc = a->kind == SHMRING_KIND_MSG ? shmring_msg_send(h, msg, e->size, 0, e->deadline_ns)
-						 : shmring_send(h, msg, e->deadline_ns);
+		rc = t->send(e->local, msg, e->deadline_ns);
 	} while (rc == -ETIMEDOUT && again(e));
 	return rc == -ETIMEDOUT ? -ECANCELED : rc;
 }
 
-/* One receive attempt or blocking receive, as 0 / -errno. */
-static int sring_recv_once(struct shmring_bench_scale_end *e, void *msg, bool block)
-{
-	const struct sring_arg *a = e->mech->arg;
-	shmring_t *h = e->local;
-
-	if (a->kind != SHMRING_KIND_MSG)
-		return block ? shmring_recv(h, msg, e->deadline_ns) : shmring_try_recv(h, msg);
-	ssize_t n = block ? shmring_msg_recv(h, msg, e->size, NULL, e->deadline_ns)
-			  : shmring_msg_try_recv(h, msg, e->size, NULL);
-	if (n < 0)
-		return (int)n;
-	/* Every record of a run has the same length: anything else is torn. */
-	return (size_t)n == e->size ? 0 : -EBADMSG;
-}
-
 static int sring_recv(struct shmring_bench_scale_end *e, void *msg)
 {
-	const struct sring_arg *a = e->mech->arg;
+	const struct shmring_bench_transport *t = line_of(e)->t;
 	int rc;
 
-	if (a->busy) {
-		while ((rc = sring_recv_once(e, msg, false)) == -EAGAIN) {
-			if (shmring_bench_scale_give_up(e))
+	if (line_of(e)->style != SHMRING_BENCH_RING_BLOCK) {
+		while ((rc = t->try_recv(e->local, msg)) == -EAGAIN)
+			if (!wait_once(e))
 				return -EAGAIN;
-			shmring_bench_relax();
-		}
 		return rc;
 	}
 	do {
-		rc = sring_recv_once(e, msg, true);
+		rc = t->recv(e->local, msg, e->deadline_ns);
 	} while (rc == -ETIMEDOUT && again(e));
 	return rc == -ETIMEDOUT ? -EAGAIN : rc;
 }
 
 static int sring_try_recv(struct shmring_bench_scale_end *e, void *msg)
 {
-	return sring_recv_once(e, msg, false);
+	return line_of(e)->t->try_recv(e->local, msg);
 }
 
-#define SRING_MECH(ident, mname, mdesc, mflags, maxc, ...)                    \
-	static const struct sring_arg ident##_arg = {__VA_ARGS__};            \
-	static const struct shmring_bench_scale_mech ident = {                \
-		.name = mname,                                                \
-		.desc = mdesc,                                                \
-		.flags = (mflags),                                            \
-		.max_consumers = (maxc),                                      \
-		.max_size = SHMRING_MAX_SLOT_SIZE,                            \
-		.arg = &ident##_arg,                                          \
-		.setup = sring_setup,                                         \
-		.attach = sring_attach,                                       \
-		.send = sring_send,                                           \
-		.recv = sring_recv,                                           \
-		.try_recv = sring_try_recv,                                   \
-		.detach = sring_detach,                                       \
-		.teardown = sring_teardown,                                   \
-	}
+/* The transports: the lines of the list with a section, scale_<id>. */
+#define SECTION_FLAGS_BUSY_RING 0
+#define SECTION_FLAGS_BUSY_PEER SHMRING_BENCH_SCALE_PEER
+#define SECTION_FLAGS_BUSY_MSG SHMRING_BENCH_SCALE_MSG
+#define SECTION_FLAGS_WAIT_RING SHMRING_BENCH_SCALE_WAIT
+#define SECTION_FLAGS_WAIT_PEER (SHMRING_BENCH_SCALE_PEER | SHMRING_BENCH_SCALE_WAIT)
+#define SECTION_FLAGS_WAIT_MSG (SHMRING_BENCH_SCALE_MSG | SHMRING_BENCH_SCALE_WAIT)
+#define SECTION_FLAGS_NONE 0
 
-#define WAITS SHMRING_BENCH_SCALE_WAIT
-#define MSG SHMRING_BENCH_SCALE_MSG
+#define SCALE_MECH(id, transport, opts, style, batch, pair, pname, pdesc, section, sname, sdesc,   \
+		   maxc, smax)                                                                     \
+	static const struct shmring_bench_scale_mech scale_##id = {                                \
+		.name = sname,                                                                     \
+		.desc = sdesc,                                                                     \
+		.flags = SECTION_FLAGS_##section,                                                  \
+		.max_consumers = (maxc),                                                           \
+		.max_size = (smax) ? (smax) : SHMRING_BENCH_MAX_SIZE_##transport,                  \
+		.arg = &shmring_bench_ring_line_##id,                                              \
+		.setup = sring_setup,                                                              \
+		.attach = sring_attach,                                                            \
+		.send = sring_send,                                                                \
+		.recv = sring_recv,                                                                \
+		.try_recv = sring_try_recv,                                                        \
+		.detach = sring_detach,                                                            \
+		.teardown = sring_teardown,                                                        \
+	};                                                                                         \
+	_Static_assert((SHMRING_BENCH_RING_##style == SHMRING_BENCH_RING_BUSY) ==                  \
+			       !(SECTION_FLAGS_##section & SHMRING_BENCH_SCALE_WAIT),              \
+		       #id ": its section says how it waits");
+#define SCALE_MECH_IF(id, transport, opts, style, batch, pair, pname, pdesc, section, ...)         \
+	SHMRING_BENCH_SECOND(SHMRING_BENCH_NONE_##section, SHMRING_BENCH_KEEP, ~)(                 \
+		SCALE_MECH(id, transport, opts, style, batch, pair, pname, pdesc, section,         \
+			   __VA_ARGS__))
+#define SHMRING_BENCH_NONE_NONE ~, SHMRING_BENCH_SKIP
+SHMRING_BENCH_RINGS(SCALE_MECH_IF)
 
-SRING_MECH(s_mpsc, "shmring-mpsc", "shmring MPSC ring, busy-poll (try_send/try_recv with pause)",
-	   0, 1, .kind = SHMRING_KIND_MPSC, .busy = true);
-SRING_MECH(s_mpsc_adaptive, "shmring-mpsc-adaptive",
-	   "shmring MPSC ring, blocking calls, adaptive wait (spin, yield, park)", WAITS, 1,
-	   .kind = SHMRING_KIND_MPSC, .wait = SHMRING_WAIT_ADAPTIVE);
-SRING_MECH(s_mpsc_park, "shmring-mpsc-block",
-	   "shmring MPSC ring, blocking calls, park on the futex at once", WAITS, 1,
-	   .kind = SHMRING_KIND_MPSC, .wait = SHMRING_WAIT_PARK);
-SRING_MECH(s_mpmc, "shmring-mpmc", "shmring MPMC ring, busy-poll (try_send/try_recv with pause)",
-	   0, 0, .kind = SHMRING_KIND_MPMC, .busy = true);
-SRING_MECH(s_mpmc_adaptive, "shmring-mpmc-adaptive",
-	   "shmring MPMC ring, blocking calls, adaptive wait (spin, yield, park)", WAITS, 0,
-	   .kind = SHMRING_KIND_MPMC, .wait = SHMRING_WAIT_ADAPTIVE);
-SRING_MECH(s_mpmc_park, "shmring-mpmc-block",
-	   "shmring MPMC ring, blocking calls, park on the futex at once", WAITS, 0,
-	   .kind = SHMRING_KIND_MPMC, .wait = SHMRING_WAIT_PARK);
-SRING_MECH(s_msg, "shmring-msg",
-	   "shmring message ring (variable-length records; many producers when the run has "
-	   "them), busy-poll",
-	   MSG, 0, .kind = SHMRING_KIND_MSG, .busy = true);
-SRING_MECH(s_msg_adaptive, "shmring-msg-adaptive",
-	   "shmring message ring, blocking calls, adaptive wait (spin, yield, park)", MSG | WAITS,
-	   0, .kind = SHMRING_KIND_MSG, .wait = SHMRING_WAIT_ADAPTIVE);
+/* In report order, section by section (rings.h). */
+#define SCALE_PTR(want, id, transport, opts, style, batch, pair, pname, pdesc, section, ...)      \
+	SHMRING_BENCH_PICK(section, want)(&scale_##id, )
+#define PTR_BUSY_RING(...) SCALE_PTR(BUSY_RING, __VA_ARGS__)
+#define PTR_BUSY_PEER(...) SCALE_PTR(BUSY_PEER, __VA_ARGS__)
+#define PTR_BUSY_MSG(...) SCALE_PTR(BUSY_MSG, __VA_ARGS__)
+#define PTR_WAIT_RING(...) SCALE_PTR(WAIT_RING, __VA_ARGS__)
+#define PTR_WAIT_PEER(...) SCALE_PTR(WAIT_PEER, __VA_ARGS__)
+#define PTR_WAIT_MSG(...) SCALE_PTR(WAIT_MSG, __VA_ARGS__)
 
-#ifdef SHMRING_HAVE_DPDK_RING
-extern const struct shmring_bench_scale_mech shmring_bench_scale_dpdk;
-extern const struct shmring_bench_scale_mech shmring_bench_scale_dpdk_yield;
-#endif
-#ifdef SHMRING_HAVE_CK
-extern const struct shmring_bench_scale_mech shmring_bench_scale_ck;
-extern const struct shmring_bench_scale_mech shmring_bench_scale_ck_yield;
-#endif
-
-/* In report order: busy-polling transports, then those that yield or block. */
 const struct shmring_bench_scale_mech *const shmring_bench_scale_mechs[] = {
-	&s_mpsc,
-	&s_mpmc,
-#ifdef SHMRING_HAVE_DPDK_RING
-	&shmring_bench_scale_dpdk,
-#endif
-#ifdef SHMRING_HAVE_CK
-	&shmring_bench_scale_ck,
-#endif
-	&s_msg,
-	&s_mpsc_adaptive,
-	&s_mpsc_park,
-	&s_mpmc_adaptive,
-	&s_mpmc_park,
-#ifdef SHMRING_HAVE_DPDK_RING
-	&shmring_bench_scale_dpdk_yield,
-#endif
-#ifdef SHMRING_HAVE_CK
-	&shmring_bench_scale_ck_yield,
-#endif
-	&s_msg_adaptive,
+	SHMRING_BENCH_RINGS(PTR_BUSY_RING) SHMRING_BENCH_RINGS(PTR_BUSY_PEER)
+	SHMRING_BENCH_RINGS(PTR_BUSY_MSG) SHMRING_BENCH_RINGS(PTR_WAIT_RING)
+	SHMRING_BENCH_RINGS(PTR_WAIT_PEER) SHMRING_BENCH_RINGS(PTR_WAIT_MSG)
 };
 
 const size_t shmring_bench_scale_nmechs =
