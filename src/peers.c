@@ -29,7 +29,8 @@ uint64_t shmring__recovery_ns(const shmring_t *r)
 	return r->recovery_ns ? r->recovery_ns : r->hdr.recovery_ns;
 }
 
-#define QUIET_MAX_NS UINT64_C(1000000) /* the longest a stale waiters word is silenced */
+/* The longest a stale waiters word is silenced: the default period. */
+#define QUIET_MAX_NS SHMRING_DEFAULT_RECOVERY_NS
 
 void shmring__recovery_apply(shmring_t *r)
 {
@@ -41,7 +42,8 @@ void shmring__recovery_apply(shmring_t *r)
 	 * than QUIET_MAX_NS: the word's park count wraps after 65536 parks, and
 	 * a new waiter whose word came round to the silenced one must not be
 	 * left to sleep out a long period (seen with 60 s periods: ~650k parks
-	 * a minute in a ping-pong). No process parks 65536 times in 1 ms.
+	 * a minute in a ping-pong). 65536 parks, each a futex call, take far
+	 * longer than 5 ms.
 	 */
 	r->not_empty.max_sleep_ns = r->not_full.max_sleep_ns = ns;
 	r->not_empty.quiet_ns = r->not_full.quiet_ns = ns < QUIET_MAX_NS ? ns : QUIET_MAX_NS;
