@@ -128,6 +128,9 @@ int shmring__sysv_create(const struct shmring_uri *u, const struct shmring_regio
 			 struct shmring_region *out);
 int shmring__sysv_open(const struct shmring_uri *u, struct shmring_region *out);
 int shmring__sysv_unlink(const struct shmring_uri *u);
+/* The System V key a sysv: URI names (its key, or ftok of its path): 0,
+ * -EINVAL (not a sysv: URI, or ftok's key 0) or ftok's -errno. */
+int shmring__sysv_key(const struct shmring_uri *u, key_t *key);
 
 /* --- Registry of mappings (src/registry.c) ------------------------------- */
 

@@ -9,8 +9,10 @@
 #include <sys/shm.h>
 #include <unistd.h>
 
-static int key_of(const struct shmring_uri *u, key_t *key)
+int shmring__sysv_key(const struct shmring_uri *u, key_t *key)
 {
+	if (u->scheme != SHMRING_SCHEME_SYSV)
+		return -EINVAL;
 	if (!u->key_from_path) {
 		*key = (key_t)u->key;
 		return 0;
@@ -18,7 +20,7 @@ static int key_of(const struct shmring_uri *u, key_t *key)
 	*key = ftok(u->path, (int)u->proj);
 	if (*key == (key_t)-1)
 		return -errno;
-	/* ftok's key 0 would be IPC_PRIVATE: a segment nobody could open. */
+	/* ftok's key 0 would be IPC_PRIVATE: an object nobody could open. */
 	return *key == IPC_PRIVATE ? -EINVAL : 0;
 }
 
@@ -45,7 +47,7 @@ static int fill(int shmid, struct shmring_region *out)
 int shmring__sysv_unlink(const struct shmring_uri *u)
 {
 	key_t key;
-	int id, rc = key_of(u, &key);
+	int id, rc = shmring__sysv_key(u, &key);
 
 	if (rc < 0)
 		return rc;
@@ -60,7 +62,7 @@ int shmring__sysv_create(const struct shmring_uri *u, const struct shmring_regio
 {
 	int flags = IPC_CREAT | IPC_EXCL | (int)(o->mode & 0777);
 	key_t key;
-	int id = -1, rc = key_of(u, &key);
+	int id = -1, rc = shmring__sysv_key(u, &key);
 
 	if (rc < 0)
 		return rc;
@@ -85,7 +87,7 @@ int shmring__sysv_create(const struct shmring_uri *u, const struct shmring_regio
 int shmring__sysv_open(const struct shmring_uri *u, struct shmring_region *out)
 {
 	key_t key;
-	int id, rc = key_of(u, &key);
+	int id, rc = shmring__sysv_key(u, &key);
 
 	if (rc < 0)
 		return rc;

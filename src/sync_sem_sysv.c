@@ -24,21 +24,6 @@ union semun {
 	unsigned short *array;
 };
 
-static int key_of(const struct shmring_uri *u, key_t *key)
-{
-	if (u->scheme != SHMRING_SCHEME_SYSV)
-		return -EINVAL;
-	if (!u->key_from_path) {
-		*key = (key_t)u->key;
-		return 0;
-	}
-	*key = ftok(u->path, (int)u->proj);
-	if (*key == (key_t)-1)
-		return -errno;
-	/* ftok's key 0 would be IPC_PRIVATE: a set nobody could open. */
-	return *key == IPC_PRIVATE ? -EINVAL : 0;
-}
-
 /* A removed set answers EINVAL or EIDRM. */
 static int sem_err(int e)
 {
@@ -79,7 +64,7 @@ static int check_set(int semid, uint32_t flags)
 int shmring__ssem_exists(const struct shmring_uri *u)
 {
 	key_t key;
-	int rc = key_of(u, &key);
+	int rc = shmring__sysv_key(u, &key);
 
 	if (rc < 0)
 		return rc;
@@ -91,7 +76,7 @@ int shmring__ssem_exists(const struct shmring_uri *u)
 int shmring__ssem_unlink(const struct shmring_uri *u)
 {
 	key_t key;
-	int id, rc = key_of(u, &key);
+	int id, rc = shmring__sysv_key(u, &key);
 
 	if (rc < 0)
 		return rc;
@@ -112,7 +97,7 @@ int shmring__ssem_create(const struct shmring_uri *u, uint32_t mode, uint32_t va
 	struct sembuf mark = {.sem_num = 1, .sem_op = SHMRING_SYSV_MARKER, .sem_flg = 0};
 	union semun arg = {.val = (int)value};
 	key_t key;
-	int id, rc = key_of(u, &key);
+	int id, rc = shmring__sysv_key(u, &key);
 
 	if (rc < 0)
 		return rc;
@@ -144,7 +129,7 @@ int shmring__ssem_create(const struct shmring_uri *u, uint32_t mode, uint32_t va
 int shmring__ssem_open(const struct shmring_uri *u, uint32_t flags, int *semid)
 {
 	key_t key;
-	int id, rc = key_of(u, &key);
+	int id, rc = shmring__sysv_key(u, &key);
 
 	if (rc < 0)
 		return rc;
