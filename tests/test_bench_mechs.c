@@ -310,10 +310,10 @@ static void test_floor(void **state)
 
 	(void)state;
 	assert_int_equal(shmring_bench_floors(&cfg, &timed, &plain), 0);
+	/* Both floors are measured; how they compare depends on the placement
+	 * each ran in (the vCPUs move between near and far every few seconds),
+	 * so their ratio is reported by the bench, never asserted here. */
 	assert_true(timed > 0 && plain > 0);
-	/* Timing every round trip can only add to the bare loop's figure;
-	 * a third is slack for a placement change between the two. */
-	assert_true(timed > plain * 0.66);
 }
 
 static void test_nothing_left_behind(void **state)
