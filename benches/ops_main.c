@@ -4,8 +4,8 @@
  * thread, with no other CPU involved, for every shmring ring kind: send +
  * receive of one message by copy (op/) and in place (zc/), bulk send +
  * receive of 1..256 by copy (bulk/) and in place (zc_bulk/), next to rte_ring
- * (SP/SC and MP/MC) and ck_ring (SPSC and MPMC) doing the same, and what the
- * timing loop itself costs.
+ * (SP/SC and MP/MC), ck_ring (SPSC and MPMC) and boost's spsc_queue doing
+ * the same, and what the timing loop itself costs.
  */
 
 #include "rings.h"
@@ -70,6 +70,9 @@ int main(int argc, char **argv)
 #ifdef SHMRING_HAVE_CK
 	bench_register_slots("op/ck_ring", bench_ck_op, NULL);
 	bench_register_slots("op/ck_ring-mpmc", bench_ck_op, (void *)&mt);
+#endif
+#ifdef SHMRING_HAVE_BOOST
+	bench_register_slots("op/boost_spsc", bench_boost_op, NULL);
 #endif
 	(void)mt;
 

@@ -3,7 +3,8 @@
  * benches/pair_main.c - shmring_gb_pair: two threads on two CPUs, one
  * sending and one receiving (stream, messages/s) or bouncing one message
  * through two rings (rtt, ns per round trip), for every shmring ring kind,
- * rte_ring (SP/SC and MP/MC) and ck_ring (SPSC and MPMC), after the floor
+ * rte_ring (SP/SC and MP/MC), ck_ring (SPSC and MPMC) and boost's
+ * spsc_queue, after the floor
  * they are all measured against.
  */
 
@@ -11,12 +12,14 @@
 
 /*
  * The peers order their rings with barriers ThreadSanitizer cannot see (ck's
- * inline assembly, DPDK's x86 compiler-only read barrier), so under TSan
- * they would only report their own design; TSan builds measure shmring alone.
+ * inline assembly, DPDK's x86 compiler-only read barrier; boost's shim is
+ * not instrumented), so under TSan they would only report their own design;
+ * TSan builds measure shmring alone.
  */
 #if defined(SHMRING_SANITIZE_thread)
 #undef SHMRING_HAVE_DPDK_RING
 #undef SHMRING_HAVE_CK
+#undef SHMRING_HAVE_BOOST
 #endif
 
 int main(int argc, char **argv)
@@ -41,6 +44,9 @@ int main(int argc, char **argv)
 #ifdef SHMRING_HAVE_CK
 		bench_pair_register(families[i].family, &bench_pair_ck, families[i].mode);
 		bench_pair_register(families[i].family, &bench_pair_ck_mpmc, families[i].mode);
+#endif
+#ifdef SHMRING_HAVE_BOOST
+		bench_pair_register(families[i].family, &bench_pair_boost, families[i].mode);
 #endif
 	}
 	return shmring_gb_main(argc, argv);

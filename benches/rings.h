@@ -2,7 +2,8 @@
 /*
  * benches/rings.h - the rings measured, each in its own file: shmring (every
  * kind) and, where their Debian packages are installed, DPDK rte_ring (SP/SC
- * and MP/MC) and Concurrency Kit ck_ring (SPSC and MPMC). The same
+ * and MP/MC), Concurrency Kit ck_ring (SPSC and MPMC) and
+ * boost::lockfree::spsc_queue (SPSC only). The same
  * operations, messages and capacity for each, so their rows read side by side.
  *
  * *_op:      one thread sends one message and receives it back, per
@@ -53,6 +54,12 @@ extern const struct bench_pair_impl bench_pair_rte_mt; /* MP/MC */
 void bench_ck_op(shmring_gb_state *st, void *arg);
 extern const struct bench_pair_impl bench_pair_ck;      /* SPSC */
 extern const struct bench_pair_impl bench_pair_ck_mpmc; /* MPMC */
+#endif
+
+#ifdef SHMRING_HAVE_BOOST
+/* One producer and one consumer only. op: arg unused. */
+void bench_boost_op(shmring_gb_state *st, void *arg);
+extern const struct bench_pair_impl bench_pair_boost;
 #endif
 
 #endif /* SHMRING_BENCHES_RINGS_H */

@@ -49,7 +49,7 @@
 /* The magic of a synchronization object (src/syncobj.h), at the same offset:
  * a ring open that finds it says "another kind", not "not ours". */
 #define SHMRING_SYNC_MAGIC UINT64_C(0x31434e5953484d53) /* "SHMSYNC1" */
-#define SHMRING_LAYOUT_VERSION 3u
+#define SHMRING_LAYOUT_VERSION 4u
 #define SHMRING_CACHELINE 64u
 #define SHMRING_SPACING 128u /* distance between independently written words */
 #define SHMRING_STAMP_SIZE 8u
@@ -58,7 +58,9 @@
 
 /* Feature bits: what a reader must understand to use the segment. */
 #define SHMRING_FEAT_STAMPED_SLOTS (UINT64_C(1) << 0)
-#define SHMRING_FEATURES_KNOWN (SHMRING_FEAT_STAMPED_SLOTS)
+/* Nobody may park: notifiers skip the waiters word (SHMRING_CREATE_POLL_ONLY). */
+#define SHMRING_FEAT_POLL_ONLY (UINT64_C(1) << 1)
+#define SHMRING_FEATURES_KNOWN (SHMRING_FEAT_STAMPED_SLOTS | SHMRING_FEAT_POLL_ONLY)
 
 struct shmring_hdr {
 	uint64_t magic;             /*   0: SHMRING_MAGIC, stored last at creation */
@@ -224,6 +226,12 @@ struct shmring_part {
 #define SHMRING_BELL_SIGNO(b) ((b) & 0xffu)
 #define SHMRING_BELL_REGISTERED (UINT32_C(1) << 8)
 #define SHMRING_BELL_ARMED (UINT32_C(1) << 9)
+/* A socket doorbell: no signal (signal number 0); the waiter's socket is
+ * bound to the abstract Unix address "shmring-bell-" and bell_token in 8
+ * hex digits. A build that predates it reads signal 0 as forged and rings
+ * nothing (its waiter wakes at its own timeout), so the layout version
+ * stays. */
+#define SHMRING_BELL_SOCKET (UINT32_C(1) << 10)
 #define SHMRING_BELL_MAX_PARTS 64u
 
 /* Fixed entries of the table: a single-producer or single-consumer kind

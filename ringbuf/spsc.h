@@ -7,7 +7,10 @@
  * never writes a slot back, so each message costs one cache-line transfer.
  * The consumer publishes its position after every receive call; that word is
  * read by the producer only when its cached copy says the ring is full, so in
- * steady flow it never leaves the consumer's cache.
+ * steady flow it never leaves the consumer's cache. The producer's position
+ * is for observers and for a producer that takes over, and both can read the
+ * stamps past it: it is published once every SHMRING_SPSC_PUBLISH_EVERY
+ * messages, when the ring is full and when the producer leaves.
  *
  * Orderings, by label:
  *   R-stamp (producer stores a stamp)   pairs with A-stamp (consumer loads it):
@@ -29,6 +32,9 @@
 
 #include <stdbool.h>
 #include <string.h>
+
+/* How often the producer's position is published (a power of two). */
+#define SHMRING_SPSC_PUBLISH_EVERY 64u
 
 /* One side's process-local view of a ring. */
 struct shmring_spsc {
@@ -95,8 +101,23 @@ static inline uint64_t shmring__spsc_free(struct shmring_spsc *v, uint64_t want)
 		}
 		v->peer_cache = c;
 		free_slots = v->capacity - (v->pos - c);
+		if (free_slots < want)
+			/* Relaxed: for observers (see shmring__spsc_publish()). */
+			shmring__store_relaxed(&v->prod->pos, v->pos);
 	}
 	return free_slots;
+}
+
+/*
+ * Publish the producer's position if the messages just sent (old..pos)
+ * crossed a multiple of SHMRING_SPSC_PUBLISH_EVERY. Relaxed: for observers
+ * and for a later producer to resume from; consumers synchronise on stamps,
+ * and whoever reads it also reads the stamps past it.
+ */
+static inline void shmring__spsc_publish(struct shmring_spsc *v, uint64_t old)
+{
+	if (old / SHMRING_SPSC_PUBLISH_EVERY != v->pos / SHMRING_SPSC_PUBLISH_EVERY)
+		shmring__store_relaxed(&v->prod->pos, v->pos);
 }
 
 /*
@@ -122,11 +143,52 @@ static inline unsigned shmring__spsc_send(struct shmring_spsc *v, const void *ms
 		/* R-stamp: pairs with A-stamp in shmring__spsc_recv(). */
 		shmring__store_release(stamp, pos + 1);
 	}
-	v->pos = pos;
-	/* Relaxed: the published position is for observers and for a later
-	 * producer to resume from; consumers synchronise on stamps, not on it. */
-	shmring__store_relaxed(&v->prod->pos, pos);
+	{
+		uint64_t old = v->pos;
+
+		v->pos = pos;
+		shmring__spsc_publish(v, old);
+	}
 	return n;
+}
+
+/*
+ * One message, the most common call: the loop, the batch bookkeeping and
+ * their registers of shmring__spsc_send() left out. Returns whether it was
+ * sent. Producer only.
+ */
+static inline bool shmring__spsc_send1(struct shmring_spsc *v, const void *msg)
+{
+	uint64_t pos = v->pos;
+	_Atomic uint64_t *stamp;
+
+	if (SHMRING_UNLIKELY(pos - v->peer_cache >= v->capacity) && shmring__spsc_free(v, 1) == 0)
+		return false;
+	stamp = shmring__spsc_stamp(v, pos);
+	shmring__copy((unsigned char *)stamp + SHMRING_STAMP_SIZE, msg, v->size);
+	/* R-stamp: pairs with A-stamp in shmring__spsc_recv1(). */
+	shmring__store_release(stamp, pos + 1);
+	v->pos = pos + 1;
+	if (SHMRING_UNLIKELY((pos + 1) % SHMRING_SPSC_PUBLISH_EVERY == 0))
+		/* Relaxed: for observers (see shmring__spsc_publish()). */
+		shmring__store_relaxed(&v->prod->pos, pos + 1);
+	return true;
+}
+
+/* One message: returns whether one was received. Consumer only. */
+static inline bool shmring__spsc_recv1(struct shmring_spsc *v, void *msg)
+{
+	uint64_t pos = v->pos;
+	_Atomic uint64_t *stamp = shmring__spsc_stamp(v, pos);
+
+	/* A-stamp: pairs with R-stamp in shmring__spsc_send1() / _send(). */
+	if (shmring__load_acquire(stamp) != pos + 1)
+		return false;
+	shmring__copy(msg, (const unsigned char *)stamp + SHMRING_STAMP_SIZE, v->size);
+	v->pos = pos + 1;
+	/* R-cons: pairs with A-cons in shmring__spsc_free(). */
+	shmring__store_release(&v->cons->pos, pos + 1);
+	return true;
 }
 
 /* True if the message at the consumer's position + k has been published. */
@@ -204,14 +266,31 @@ static inline unsigned shmring__spsc_reserve(struct shmring_spsc *v, unsigned n,
 /* Publish the first n reserved slots. */
 static inline void shmring__spsc_commit(struct shmring_spsc *v, unsigned n)
 {
-	uint64_t pos = v->pos;
+	uint64_t pos = v->pos, old = v->pos;
 
 	for (unsigned i = 0; i < n; i++, pos++)
 		/* R-stamp: pairs with A-stamp in shmring__spsc_ready(). */
 		shmring__store_release(shmring__spsc_stamp(v, pos), pos + 1);
 	v->pos = pos;
-	/* Relaxed: for observers and a later producer, as in shmring__spsc_send(). */
-	shmring__store_relaxed(&v->prod->pos, pos);
+	shmring__spsc_publish(v, old);
+}
+
+/*
+ * The producer's position as an observer can know it: the published one and
+ * the stamped slots past it (at most a capacity beyond the consumer's).
+ */
+static inline uint64_t shmring__spsc_produced(const struct shmring_spsc *v)
+{
+	/* Relaxed, both: a snapshot; the stamps are compared, never followed. */
+	uint64_t p = shmring__load_relaxed(&v->prod->pos);
+	uint64_t c = shmring__load_relaxed(&v->cons->pos);
+
+	if (c > p)
+		p = c;
+	while (p - c < v->capacity &&
+	       shmring__load_relaxed(shmring__spsc_stamp(v, p)) == p + 1)
+		p++;
+	return p;
 }
 
 /* Peek at up to n published messages; returns k. */

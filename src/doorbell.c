@@ -6,7 +6,7 @@
  * (the entry says which process it is, since when, and that it maps this
  * ring) and sets its bit in the control block's `bells` mask. Before it
  * sleeps it arms the doorbell and looks at the ring once more; a producer,
- * after publishing and its notify fence (F-notify), sees the mask, and for
+ * after publishing, sees the mask and, after a full fence (F-notify), for
  * each armed entry takes the armed bit off with a CAS: the one that takes it
  * sends the one signal. So a waiter that has not drained gets one signal
  * however many messages come (the rate is bounded by the waiter's drains),
@@ -20,15 +20,30 @@
  * recycled pid is never signalled. Without pidfds, sigqueue() follows a
  * fresh check of the start time. A dead registrant is reaped, which takes
  * its bit off the mask.
+ *
+ * A socket doorbell rings the same way with one byte instead of a signal,
+ * for event loops that cannot take signals: the waiter's non-blocking
+ * datagram socket is bound to an abstract Unix address made of a fixed
+ * prefix and a random token kept in the entry, and the producer that takes
+ * the armed bit sends one byte there without blocking. A full socket
+ * buffer already holds a byte, so a send that fails for it loses nothing;
+ * a forged token can at most send a byte to another doorbell.
  */
 #include "src/internal.h"
 
+#include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+#define BELL_PREFIX "shmring-bell-"
 
 static struct shmring_part *my_entry(shmring_t *r)
 {
@@ -40,36 +55,117 @@ static uint64_t my_bit(shmring_t *r)
 	return UINT64_C(1) << r->part[1];
 }
 
-int shmring_doorbell_register(shmring_t *r, int signo, int token)
+/* The checks both kinds of registration make: 0 or -errno. */
+static int may_register(shmring_t *r)
 {
-	struct shmring_part *p;
-	sigset_t cur;
-
 	if (!r)
 		return -EINVAL;
-	p = my_entry(r);
-	if (!p)
+	if (!my_entry(r))
 		return -EPERM; /* consumers only */
 	if (r->part[1] >= (int)SHMRING_BELL_MAX_PARTS)
 		return -EUSERS;
+	if (r->not_empty.poll_only)
+		return -EOPNOTSUPP; /* producers of a poll-only ring ring no bells */
+	/* Doorbells ring only between processes of one user: the ring's. */
+	if (shmring__map_info(r->map)->owner_uid != (uint32_t)geteuid())
+		return -EPERM;
+	return 0;
+}
+
+/* Publish a registration in our entry and the mask. */
+static void publish(shmring_t *r, uint32_t bell, uint32_t token)
+{
+	struct shmring_part *p = my_entry(r);
+
+	/* Relaxed: published by the release below. */
+	shmring__store_relaxed(&p->bell_token, token);
+	/* Release: a producer that sees the registration sees the token. */
+	shmring__store_release(&p->bell, bell | SHMRING_BELL_REGISTERED);
+	/* Relaxed: the mask is a hint that entries are worth looking at; each
+	 * entry's own word decides (and arming fences). */
+	atomic_fetch_or_explicit(&r->ctl->bells, my_bit(r), memory_order_relaxed);
+}
+
+/* The socket of a previous socket registration goes with it. */
+static void drop_sock(shmring_t *r)
+{
+	if (r->bell_signo == SHMRING__BELL_SOCK)
+		close(r->bell_sock);
+	r->bell_signo = 0;
+}
+
+int shmring_doorbell_register(shmring_t *r, int signo, int token)
+{
+	sigset_t cur;
+	int rc = may_register(r);
+
+	if (rc < 0)
+		return rc;
 	if (signo < SIGRTMIN || signo > SIGRTMAX)
 		return -EINVAL;
 	/* A real-time signal nobody blocks terminates the process. */
 	if (pthread_sigmask(SIG_BLOCK, NULL, &cur) != 0 || sigismember(&cur, signo) != 1)
 		return -EINVAL;
-	/* Signals go only between processes of one user: the ring's. */
-	if (shmring__map_info(r->map)->owner_uid != (uint32_t)geteuid())
-		return -EPERM;
-	/* Relaxed: published by the release below. */
-	shmring__store_relaxed(&p->bell_token, (uint32_t)token);
-	/* Release: a producer that sees the registration sees the token. */
-	shmring__store_release(&p->bell, (uint32_t)signo | SHMRING_BELL_REGISTERED);
-	/* Relaxed: the mask is a hint that entries are worth looking at; each
-	 * entry's own word decides (and arming fences). */
-	atomic_fetch_or_explicit(&r->ctl->bells, my_bit(r), memory_order_relaxed);
+	drop_sock(r);
+	publish(r, (uint32_t)signo, (uint32_t)token);
 	r->bell_signo = signo;
 	r->bell_token = token;
 	return 0;
+}
+
+/* The abstract address of the doorbell with this token; its length. */
+static socklen_t bell_addr(struct sockaddr_un *a, uint32_t token)
+{
+	int n;
+
+	memset(a, 0, sizeof(*a));
+	a->sun_family = AF_UNIX;
+	/* sun_path[0] stays 0: the abstract namespace, nothing in the file
+	 * system to clean up after a crash. */
+	n = snprintf(a->sun_path + 1, sizeof(a->sun_path) - 1, BELL_PREFIX "%08x", token);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+}
+
+int shmring_doorbell_register_fd(shmring_t *r, int *fd)
+{
+	struct sockaddr_un a;
+	uint32_t token = 0;
+	int rc = may_register(r), s;
+
+	if (rc < 0)
+		return rc;
+	if (!fd)
+		return -EINVAL;
+	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	/* A random token, again when another doorbell has it. */
+	for (int tries = 0;; tries++) {
+		if (getrandom(&token, sizeof(token), 0) != (ssize_t)sizeof(token))
+			token = (uint32_t)shmring__now_ns() ^ ((uint32_t)getpid() << 16) ^ (uint32_t)tries;
+		if (bind(s, (struct sockaddr *)&a, bell_addr(&a, token)) == 0)
+			break;
+		if (errno != EADDRINUSE || tries == 16) {
+			rc = -errno;
+			close(s);
+			return rc;
+		}
+	}
+	drop_sock(r);
+	publish(r, SHMRING_BELL_SOCKET, token);
+	r->bell_signo = SHMRING__BELL_SOCK;
+	r->bell_sock = s;
+	r->bell_token = (int)token;
+	*fd = s;
+	return 0;
+}
+
+void shmring__bell_close(shmring_t *r)
+{
+	drop_sock(r);
+	if (r->bell_tx > 0)
+		close(r->bell_tx - 1);
+	r->bell_tx = 0;
 }
 
 void shmring__bell_clear(void *base, uint32_t idx)
@@ -91,7 +187,7 @@ int shmring_doorbell_unregister(shmring_t *r)
 	if (!r || !r->bell_signo)
 		return -EINVAL;
 	shmring__bell_clear(r->base, (uint32_t)r->part[1]);
-	r->bell_signo = 0;
+	drop_sock(r);
 	return 0;
 }
 
@@ -183,6 +279,35 @@ static bool judge(shmring_t *r, uint32_t i)
 	return e->same_user == 1;
 }
 
+/*
+ * Ring entry i's socket doorbell: one byte to its abstract address, never
+ * blocking. A waiter that died or unregistered has no socket there
+ * (ECONNREFUSED, ENOENT); one whose buffer is full has a byte to read
+ * already (EAGAIN). Either way there is nothing more to do.
+ */
+static void ring_sock(shmring_t *r, uint32_t i, struct shmring_part *p)
+{
+	struct sockaddr_un a;
+	socklen_t len;
+
+	if (!judged_ok(r, i, p) && !judge(r, i))
+		return; /* dead (reaped), unjudgeable, or not ours to ring */
+	if (!r->bell_tx) {
+		int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+		if (s < 0)
+			return; /* the waiter wakes at its own timeout */
+		r->bell_tx = s + 1;
+	}
+	/* Relaxed: the token was published with the registration, which the
+	 * acquire of the bell word saw. */
+	len = bell_addr(&a, shmring__load_relaxed(&p->bell_token));
+	if (sendto(r->bell_tx - 1, "", 1, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&a, len) ==
+	    1)
+		/* Relaxed: a statistic. */
+		atomic_fetch_add_explicit(&r->ctl->bell_signals, 1, memory_order_relaxed);
+}
+
 /* Ring entry i's doorbell if it is armed and we take the armed bit. */
 static void ring_one(shmring_t *r, uint32_t i)
 {
@@ -200,6 +325,11 @@ static void ring_one(shmring_t *r, uint32_t i)
 	if (!atomic_compare_exchange_strong_explicit(&p->bell, &b, b & ~SHMRING_BELL_ARMED,
 						     memory_order_relaxed, memory_order_relaxed))
 		return; /* another producer took it, or it changed */
+	if (b & SHMRING_BELL_SOCKET) {
+		if (signo == 0)
+			ring_sock(r, i, p);
+		return; /* else forged */
+	}
 	if ((int)signo < SIGRTMIN || (int)signo > SIGRTMAX)
 		return; /* forged */
 	if (!judged_ok(r, i, p) && !judge(r, i))
@@ -217,6 +347,10 @@ static void ring_one(shmring_t *r, uint32_t i)
 
 void shmring__bells_ring(shmring_t *r, uint64_t mask)
 {
+	/* F-notify: pairs with F-arm in shmring_doorbell_arm(): either we see
+	 * the armed bit, or its re-check sees our message. Paid only while a
+	 * doorbell is registered on the ring. */
+	shmring__fence_full();
 	while (mask) {
 		uint32_t i = (uint32_t)__builtin_ctzll(mask);
 
@@ -233,7 +367,8 @@ int shmring_doorbell_wait(shmring_t *r, uint64_t deadline)
 	if (!r || !r->bell_signo)
 		return -EINVAL;
 	sigemptyset(&set);
-	sigaddset(&set, r->bell_signo);
+	if (r->bell_signo != SHMRING__BELL_SOCK)
+		sigaddset(&set, r->bell_signo);
 	for (;;) {
 		uint64_t now = shmring__now_ns(), until;
 		struct timespec ts;
@@ -250,10 +385,23 @@ int shmring_doorbell_wait(shmring_t *r, uint64_t deadline)
 								 : deadline;
 		ts = (struct timespec){.tv_sec = (time_t)((until - now) / 1000000000u),
 				       .tv_nsec = (long)((until - now) % 1000000000u)};
-		if (sigtimedwait(&set, &si, &ts) >= 0)
+		if (r->bell_signo == SHMRING__BELL_SOCK) {
+			char buf[64];
+			int n = ppoll(&(struct pollfd){.fd = r->bell_sock, .events = POLLIN}, 1, &ts,
+				      NULL);
+
+			if (n > 0) {
+				while (recv(r->bell_sock, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+					;
+				continue;
+			}
+			if (n < 0 && errno != EINTR)
+				return -errno;
+		} else if (sigtimedwait(&set, &si, &ts) >= 0) {
 			continue;
-		if (errno != EAGAIN && errno != EINTR)
+		} else if (errno != EAGAIN && errno != EINTR) {
 			return -errno;
+		}
 		/* A quiet period: look at the producers, as blocking receives
 		 * do (dead ones reaped, their claims repaired; all gone is
 		 * end-of-stream, for the caller's next receive to report). */

@@ -233,8 +233,12 @@ struct shmring {
 	struct shmring_map *map;
 	void *base;
 	pid_t pid;              /* the process the handle belongs to */
-	int bell_signo;         /* doorbell registered with this signal (0: none) */
+	int bell_signo;         /* doorbell registered with this signal (0: none;
+				 * SHMRING__BELL_SOCK: a socket doorbell) */
 	int bell_token;
+	int bell_sock;          /* socket doorbell: the waiter's socket */
+	int bell_tx;            /* socket that rings socket doorbells, plus one
+				 * (0: not made yet) */
 	uint32_t flush_mode;    /* enum shmring_flush_mode */
 	uint32_t flush_every;   /* SHMRING_FLUSH_EVERY: messages per msync ... */
 	uint64_t flush_count;   /* ... and how many moved since the last */
@@ -265,12 +269,20 @@ struct shmring {
 	struct shmring_mring mrx;
 	struct shmring_msgring qtx; /* MSG */
 	struct shmring_msgring qrx;
+	struct shmring_sock *sock;  /* a socket channel (src/sock.c): no segment,
+				     * fast stays 0, the public calls dispatch */
 };
 
 /* Shared by the ring files (ring.c, ring_fixed.c, ring_msg.c, peers.c). */
 void shmring__fast_update(shmring_t *r);
 
 /* --- Doorbell (src/doorbell.c) ------------------------------------------ */
+
+/* bell_signo of a handle whose doorbell is a socket. */
+#define SHMRING__BELL_SOCK (-1)
+
+/* Close the doorbell sockets a handle holds (close). */
+void shmring__bell_close(shmring_t *r);
 
 /* Signal the armed doorbells among the entries in mask. */
 void shmring__bells_ring(shmring_t *r, uint64_t mask);
@@ -279,13 +291,17 @@ void shmring__bells_ring(shmring_t *r, uint64_t mask);
 void shmring__bell_clear(void *base, uint32_t idx);
 
 /*
- * After the notify of a publication: ring registered doorbells. Relaxed: the
- * notify's full fence (F-notify) orders this load after the publication.
+ * After the notify of a publication: ring registered doorbells. Relaxed and
+ * unfenced, like the notify (N-light): registering happens before arming,
+ * and shmring__bells_ring() fences before it reads the armed bits.
  */
 static inline void shmring__bells(shmring_t *r)
 {
-	uint64_t mask = shmring__load_relaxed(&r->ctl->bells);
+	uint64_t mask;
 
+	if (r->not_empty.poll_only)
+		return;
+	mask = shmring__load_relaxed(&r->ctl->bells);
 	if (SHMRING_UNLIKELY(mask != 0))
 		shmring__bells_ring(r, mask);
 }
@@ -361,7 +377,8 @@ static inline bool shmring__tx_gone(shmring_t *r)
 	uint64_t c = shmring__load_relaxed(&r->ctl->consumers);
 
 	if (SHMRING_LIKELY(SHMRING_PRESENCE_LIVE(c) != 0)) {
-		r->saw_consumers = true;
+		if (SHMRING_UNLIKELY(!r->saw_consumers))
+			r->saw_consumers = true; /* written once, not by every send */
 		return false;
 	}
 	return r->saw_consumers;

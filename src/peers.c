@@ -163,8 +163,8 @@ int shmring__peer_check(shmring_t *r, unsigned side)
 
 	if (shmring__part_reap_all(r->base, &r->hdr, &r->live)) {
 		/* Someone died: sleepers may now be at end-of-stream or EPIPE. */
-		shmring__ec_notify(&r->not_empty, NULL);
-		shmring__ec_notify(&r->not_full, NULL);
+		shmring__ec_notify_fenced(&r->not_empty, NULL);
+		shmring__ec_notify_fenced(&r->not_full, NULL);
 	}
 	for (int i = 0; i < REPAIRS_PER_CHECK; i++) {
 		rc = side == SHMRING_CONSUMER ? recover_rx(r, &pos, &holder)
@@ -176,13 +176,13 @@ int shmring__peer_check(shmring_t *r, unsigned side)
 	if (progress) {
 		/* A repair frees what it repaired for everyone waiting on it. */
 		if (side == SHMRING_CONSUMER)
-			shmring__ec_notify(&r->not_empty, NULL);
+			shmring__ec_notify_fenced(&r->not_empty, NULL);
 		else
-			shmring__ec_notify(&r->not_full, NULL);
+			shmring__ec_notify_fenced(&r->not_full, NULL);
 	}
 	if (r->hdr.kind == SHMRING_KIND_MSG && (r->qrx.moved || r->qtx.moved))
 		/* A repair or its sweep gave producers room. */
-		shmring__ec_notify(&r->not_full, NULL);
+		shmring__ec_notify_fenced(&r->not_full, NULL);
 	if (rc == -EAGAIN) {
 		stall_begin(r, side, pos, holder, now);
 		rc = 0;

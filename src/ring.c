@@ -5,6 +5,7 @@
  * ring_msg.c; what is done about peers that die or stop, in peers.c.
  */
 #include "src/internal.h"
+#include "src/sock.h"
 
 #include <semaphore.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@ struct create_arg {
 	uint32_t kind;
 	uint32_t flags;
 	uint32_t notifier;
+	uint64_t features; /* SHMRING_FEAT_* beyond the default */
 	int32_t semid; /* SYSVSEM: the set made for this ring */
 	uint64_t recovery_ns;
 	const struct shmring_geometry *g;
@@ -54,6 +56,7 @@ static int init_segment(void *base, uint64_t size, const struct shmring_region *
 			  realtime_ns());
 	h.recovery_ns = a->recovery_ns;
 	h.notifier = a->notifier;
+	h.features |= a->features;
 	h.semid = a->semid;
 	h.check = shmring__hdr_checksum(&h);
 	if (a->notifier == SHMRING_HDR_NOTIFY_PSEM &&
@@ -72,6 +75,7 @@ struct want {
 	uint64_t capacity;  /* 0: any */
 	int64_t multi;      /* SHMRING_HDR_MULTI_* expected; -1: any */
 	int64_t notifier;   /* SHMRING_HDR_NOTIFY_* expected; -1: any */
+	int64_t poll_only;  /* SHMRING_FEAT_POLL_ONLY expected set (1) or not (0); -1: any */
 	bool any_owner;     /* the owner may be another user */
 };
 
@@ -263,6 +267,8 @@ static void ec_setup(shmring_t *r)
 	r->not_empty.semid = r->not_full.semid = r->hdr.semid;
 	r->not_empty.semnum = 0;
 	r->not_full.semnum = 1;
+	r->not_empty.poll_only = r->not_full.poll_only =
+		r->hdr.features & SHMRING_FEAT_POLL_ONLY;
 	shmring__recovery_apply(r);
 }
 
@@ -279,7 +285,8 @@ static int check_want(const shmring_t *r, const struct shmring_map_info *mi, con
 	if ((w->slot_size && w->slot_size != r->hdr.slot_size) ||
 	    (w->capacity && w->capacity != r->hdr.capacity) ||
 	    (w->multi >= 0 && (uint32_t)w->multi != shmring__hdr_multi(&r->hdr)) ||
-	    (w->notifier >= 0 && (uint32_t)w->notifier != r->hdr.notifier))
+	    (w->notifier >= 0 && (uint32_t)w->notifier != r->hdr.notifier) ||
+	    (w->poll_only >= 0 && w->poll_only != !!(r->hdr.features & SHMRING_FEAT_POLL_ONLY)))
 		return -SHMRING_EMISMATCH;
 	return 0;
 }
@@ -330,7 +337,8 @@ static int handle_new(struct shmring_map *m, unsigned role, const struct want *w
 			      : r->hdr.capacity / 8;
 	if (r->nf_batch == 0)
 		r->nf_batch = 1;
-	shmring__waiter_init(&r->wait, SHMRING_WAIT_ADAPTIVE, 0);
+	shmring__waiter_init(&r->wait,
+			     r->not_empty.poll_only ? SHMRING_WAIT_YIELD : SHMRING_WAIT_ADAPTIVE, 0);
 	*out = r;
 	return 0;
 }
@@ -342,7 +350,7 @@ static bool role_ok(unsigned role)
 
 static int want_from(const struct shmring_open_opts *o, struct want *w)
 {
-	*w = (struct want){.multi = -1, .notifier = -1};
+	*w = (struct want){.multi = -1, .notifier = -1, .poll_only = -1};
 	if (!o)
 		return 0;
 	if (o->flags & ~(uint32_t)(SHMRING_OPEN_PREFAULT | SHMRING_OPEN_MLOCK |
@@ -354,7 +362,7 @@ static int want_from(const struct shmring_open_opts *o, struct want *w)
 		if (o->reserved[i])
 			return -EINVAL;
 	*w = (struct want){.flags = o->flags, .kind = o->kind, .slot_size = o->slot_size,
-			   .capacity = o->capacity, .multi = -1, .notifier = -1,
+			   .capacity = o->capacity, .multi = -1, .notifier = -1, .poll_only = -1,
 			   .any_owner = o->flags & SHMRING_OPEN_ANY_OWNER};
 	return 0;
 }
@@ -398,6 +406,9 @@ int shmring_open_ex(const char *uri, unsigned role, const struct shmring_open_op
 	if (!out || !role_ok(role))
 		return -EINVAL;
 	rc = want_from(opts, &w);
+	if (rc == 0 && (shmring__sock_scheme(uri) || shmring__uri_is_auto(uri) ||
+			(opts && opts->fallback)))
+		return shmring__sock_open(uri, role, opts, out);
 	if (rc == 0)
 		rc = shmring__uri_parse(uri, &u);
 	if (rc < 0)
@@ -428,7 +439,7 @@ static int create_args(const struct shmring_opts *opts, struct create_arg *a,
 				      SHMRING_CREATE_MULTI_PRODUCER |
 				      SHMRING_CREATE_MULTI_CONSUMER | SHMRING_CREATE_OPEN_EXISTING |
 				      SHMRING_CREATE_HUGE | SHMRING_CREATE_HUGE_FALLBACK |
-				      SHMRING_CREATE_MLOCK))
+				      SHMRING_CREATE_MLOCK | SHMRING_CREATE_POLL_ONLY))
 		return -EINVAL;
 	if ((opts->flags & SHMRING_CREATE_HUGE_FALLBACK) && !(opts->flags & SHMRING_CREATE_HUGE))
 		return -EINVAL;
@@ -454,6 +465,9 @@ static int create_args(const struct shmring_opts *opts, struct create_arg *a,
 	if (rc < 0)
 		return rc;
 	*a = (struct create_arg){.kind = kind, .flags = flags, .g = g, .notifier = opts->notifier,
+				 .features = (opts->flags & SHMRING_CREATE_POLL_ONLY)
+						     ? SHMRING_FEAT_POLL_ONLY
+						     : 0,
 				 .recovery_ns = opts->recovery_ns ? opts->recovery_ns
 								  : SHMRING_DEFAULT_RECOVERY_NS};
 	return 0;
@@ -469,7 +483,7 @@ static int open_existing(const struct shmring_uri *u, const struct create_arg *a
 {
 	struct want w = {.kind = a->kind, .slot_size = a->g->slot_size,
 			 .capacity = a->g->capacity, .multi = (int64_t)a->flags,
-			 .notifier = a->notifier};
+			 .notifier = a->notifier, .poll_only = a->features != 0};
 
 	return open_uri(u, role, &w, out);
 }
@@ -490,11 +504,15 @@ int shmring_create(const char *uri, const struct shmring_opts *opts, unsigned ro
 		*out = NULL; /* a failed create never leaves a handle */
 	if (!opts || !out || !role_ok(role))
 		return -EINVAL;
-	rc = shmring__uri_parse(uri, &u);
+	if (shmring__uri_is_auto(uri))
+		return -EINVAL; /* open only */
+	rc = shmring__sock_scheme(uri) ? 0 : shmring__uri_parse(uri, &u);
 	if (rc == 0)
 		rc = create_args(opts, &a, &g);
 	if (rc < 0)
 		return rc;
+	if (shmring__sock_scheme(uri))
+		return shmring__sock_create(uri, opts, a.kind, a.flags, role, out);
 	or_open = opts->flags & SHMRING_CREATE_OPEN_EXISTING;
 	named = u.scheme != SHMRING_SCHEME_MEMFD && u.scheme != SHMRING_SCHEME_ANON;
 	if (!named && (opts->flags & (SHMRING_CREATE_OPEN_EXISTING | SHMRING_CREATE_REPLACE)))
@@ -558,6 +576,8 @@ int shmring_dup(shmring_t *r, unsigned role, shmring_t **out)
 		*out = NULL;
 	if (!r || !out || !role_ok(role))
 		return -EINVAL;
+	if (r->sock)
+		return -EOPNOTSUPP;
 	shmring__map_ref(r->map);
 	return handle_new(r->map, role, NULL, out);
 }
@@ -588,19 +608,25 @@ int shmring_close(shmring_t *r)
 {
 	if (!r)
 		return 0;
+	if (r->sock)
+		return shmring__sock_close(r);
 	/* A handle inherited across fork() names the parent's entries and
 	 * claims: the child gives back only its own memory. */
 	if (r->pid == getpid()) {
 		drop_held(r);
+		if (r->hdr.kind == SHMRING_KIND_SPSC && (r->role & SHMRING_PRODUCER))
+			/* Relaxed: for observers, as in ringbuf/spsc.h. */
+			shmring__store_relaxed(&r->tx.prod->pos, r->tx.pos);
 		shmring__flush_freed(r);
 		if (r->flush_mode != SHMRING_FLUSH_NONE)
 			shmring_flush(r);
 		release_parts(r, true);
 		/* Our going may be end-of-stream or EPIPE for someone asleep,
 		 * and what we cancelled or released lets others move. */
-		shmring__ec_notify(&r->not_empty, NULL);
-		shmring__ec_notify(&r->not_full, NULL);
+		shmring__ec_notify_fenced(&r->not_empty, NULL);
+		shmring__ec_notify_fenced(&r->not_full, NULL);
 	}
+	shmring__bell_close(r);
 	shmring__live_free(&r->live);
 	shmring__map_put(r->map);
 	free(r);
@@ -612,8 +638,11 @@ int shmring_unlink(const char *uri)
 	struct shmring_uri u;
 	struct shmring_open_opts o = {.flags = SHMRING_OPEN_ANY_OWNER | SHMRING_OPEN_NOWAIT};
 	shmring_t *r;
-	int rc = shmring__uri_parse(uri, &u);
+	int rc;
 
+	if (shmring__sock_scheme(uri))
+		return shmring__sock_unlink(uri);
+	rc = shmring__uri_parse(uri, &u);
 	if (rc < 0)
 		return rc;
 	/* A System V notifier set goes with its ring (a ring that does not
@@ -631,6 +660,9 @@ int shmring_set_wait(shmring_t *r, const struct shmring_wait *w)
 {
 	if (!r || !w || w->mode > SHMRING_WAIT_PARK || w->reserved)
 		return -EINVAL;
+	if (r->not_empty.poll_only &&
+	    (w->mode == SHMRING_WAIT_ADAPTIVE || w->mode == SHMRING_WAIT_PARK))
+		return -EOPNOTSUPP; /* a poll-only ring: nobody may park */
 	shmring__waiter_init(&r->wait, w->mode, w->spin_ns);
 	return 0;
 }
@@ -639,6 +671,8 @@ int shmring_set_flush(shmring_t *r, uint32_t mode, uint32_t every)
 {
 	if (!r || mode > SHMRING_FLUSH_EVERY || (mode == SHMRING_FLUSH_EVERY) != (every != 0))
 		return -EINVAL;
+	if (r->sock)
+		return -EOPNOTSUPP;
 	r->flush_mode = mode;
 	r->flush_every = every;
 	r->flush_count = 0;
@@ -650,6 +684,8 @@ int shmring_flush(shmring_t *r)
 {
 	if (!r)
 		return -EINVAL;
+	if (r->sock)
+		return -EOPNOTSUPP;
 	return msync(r->base, (size_t)shmring__map_size(r->map), MS_SYNC) < 0 ? -errno : 0;
 }
 
@@ -683,6 +719,8 @@ int shmring_fd_send(shmring_t *r, int sock)
 
 	if (!r)
 		return -EINVAL;
+	if (r->sock)
+		return -EOPNOTSUPP;
 	fd = shmring__map_info(r->map)->fd;
 	if (fd < 0)
 		return -EOPNOTSUPP; /* sysv, anon: no descriptor */
@@ -771,6 +809,8 @@ int shmring_set_recovery(shmring_t *r, uint64_t recovery_ns)
 	if (!r || (recovery_ns && (recovery_ns < SHMRING_MIN_RECOVERY_NS ||
 				   recovery_ns > SHMRING_MAX_RECOVERY_NS)))
 		return -EINVAL;
+	if (r->sock)
+		return -EOPNOTSUPP;
 	r->recovery_ns = recovery_ns;
 	shmring__recovery_apply(r);
 	return 0;
@@ -778,11 +818,27 @@ int shmring_set_recovery(shmring_t *r, uint64_t recovery_ns)
 
 /* --- Information --------------------------------------------------------- */
 
+/* Where the producers are: an SPSC producer publishes its position only
+ * now and then (ringbuf/spsc.h), the stamps past it say the rest. */
+static uint64_t produced(shmring_t *r)
+{
+	if (r->hdr.kind != SHMRING_KIND_SPSC)
+		/* Relaxed: a snapshot for display; no data is read through it. */
+		return shmring__load_relaxed(&shmring__prod_side(r->base)->pos);
+	if (r->role & SHMRING_PRODUCER)
+		return r->tx.pos;
+	return shmring__spsc_produced(&r->tx);
+}
+
 uint64_t shmring_count(shmring_t *r)
 {
+	uint64_t prod, cons;
+
+	if (r->sock)
+		return shmring__sock_count(r);
+	prod = produced(r);
 	/* Relaxed: a snapshot for display; no data is read through it. */
-	uint64_t prod = shmring__load_relaxed(&shmring__prod_side(r->base)->pos);
-	uint64_t cons = shmring__load_relaxed(&shmring__cons_side(r->base)->pos);
+	cons = shmring__load_relaxed(&shmring__cons_side(r->base)->pos);
 
 	if (cons >= prod)
 		return 0;
@@ -798,11 +854,14 @@ int shmring_info(shmring_t *r, struct shmring_info *info)
 
 	if (!r || !info)
 		return -EINVAL;
+	if (r->sock)
+		return shmring__sock_info(r, info);
 	prod = shmring__prod_side(r->base);
 	cons = shmring__cons_side(r->base);
 	ctl = r->ctl;
 	memset(info, 0, sizeof(*info));
 	info->kind = r->hdr.kind;
+	info->transport = SHMRING_TRANSPORT_SHM;
 	info->layout_version = r->hdr.version;
 	info->capacity = r->hdr.capacity;
 	info->slot_size = r->hdr.slot_size;
@@ -820,15 +879,16 @@ int shmring_info(shmring_t *r, struct shmring_info *info)
 	info->mode = shmring__map_info(r->map)->mode;
 	info->notifier = r->hdr.notifier;
 	info->bell_signals = shmring__load_relaxed(&ctl->bell_signals);
+	info->late_wakes = r->wait.late_wakes;
 	/* Relaxed, all: live statistics, each read once for display. */
-	info->produced = shmring__load_relaxed(&prod->pos);
+	info->produced = produced(r);
 	info->consumed = shmring__load_relaxed(&cons->pos);
 	info->full_waits = shmring__load_relaxed(&prod->waits);
 	info->empty_waits = shmring__load_relaxed(&cons->waits);
 	info->wakes = shmring__load_relaxed(&prod->wakes) + shmring__load_relaxed(&cons->wakes);
 	info->producers = shmring__part_count(r->base, &r->hdr, &r->live, SHMRING_PRODUCER);
 	info->consumers = shmring__part_count(r->base, &r->hdr, &r->live, SHMRING_CONSUMER);
-	info->flags = r->multi;
+	info->flags = r->multi | ((r->hdr.features & SHMRING_FEAT_POLL_ONLY) ? SHMRING_CREATE_POLL_ONLY : 0);
 	info->released = shmring__load_relaxed(&cons->done);
 	info->prod_repairs = shmring__load_relaxed(&ctl->prod_repairs);
 	info->cons_repairs = shmring__load_relaxed(&ctl->cons_repairs);
@@ -861,6 +921,8 @@ int shmring_participants(shmring_t *r, struct shmring_participant *out, unsigned
 
 	if (!r || (!out && n))
 		return -EINVAL;
+	if (r->sock)
+		return -EOPNOTSUPP;
 	parts = shmring__parts(r->base);
 	for (uint32_t i = 0; i < r->hdr.max_participants && k < n; i++) {
 		/* Relaxed, all: a snapshot for display; the state is judged by

@@ -5,6 +5,7 @@
  * zero-copy.
  */
 #include "src/internal.h"
+#include "src/sock.h"
 
 #include <string.h>
 
@@ -24,7 +25,7 @@ static inline unsigned send_n(shmring_t *r, const void *msgs, unsigned n, bool a
 
 	if (k) {
 		shmring__ec_notify(&r->not_empty, &r->tx.prod->wakes);
-	shmring__bells(r);
+		shmring__bells(r);
 	}
 	return k;
 }
@@ -151,8 +152,14 @@ int shmring_try_send(shmring_t *r, const void *msg)
 	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_TX)) {
 		if (shmring__tx_gone(r))
 			return -EPIPE;
-		return send_n(r, msg, 1, true) ? 0 : tx_nothing(r);
+		if (!shmring__spsc_send1(&r->tx, msg))
+			return tx_nothing(r);
+		shmring__ec_notify(&r->not_empty, &r->tx.prod->wakes);
+		shmring__bells(r);
+		return 0;
 	}
+	if (SHMRING_UNLIKELY(r->sock))
+		return shmring__sock_try_send(r, msg);
 	rc = tx_check(r);
 	if (rc)
 		return rc;
@@ -168,8 +175,14 @@ int shmring_try_recv(shmring_t *r, void *msg)
 {
 	int rc;
 
-	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_RX))
-		return recv_n(r, msg, 1, true) ? 0 : rx_nothing(r);
+	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_RX)) {
+		if (!shmring__spsc_recv1(&r->rx, msg))
+			return rx_nothing(r);
+		freed(r, 1, &r->rx.cons->wakes);
+		return 0;
+	}
+	if (SHMRING_UNLIKELY(r->sock))
+		return shmring__sock_try_recv(r, msg);
 	rc = rx_check(r);
 	if (rc)
 		return rc;
@@ -185,6 +198,8 @@ static unsigned try_send_many(shmring_t *r, const void *msgs, unsigned n, bool a
 			return 0;
 		k = send_n(r, msgs, n, all);
 	} else {
+		if (SHMRING_UNLIKELY(r->sock))
+			return shmring__sock_try_send_many(r, msgs, n, all);
 		if (tx_check(r) || shmring__tx_gone(r))
 			return 0;
 		k = send_any(r, msgs, n, all);
@@ -201,6 +216,8 @@ static unsigned try_recv_many(shmring_t *r, void *msgs, unsigned n, bool all)
 	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_RX)) {
 		k = recv_n(r, msgs, n, all);
 	} else {
+		if (SHMRING_UNLIKELY(r->sock))
+			return shmring__sock_try_recv_many(r, msgs, n, all);
 		if (rx_check(r))
 			return 0;
 		k = recv_any(r, msgs, n, all);
@@ -267,7 +284,11 @@ static int attempt_recv(void *ctx)
 static int blocking_send(shmring_t *r, const void *msgs, unsigned n, bool all, uint64_t deadline)
 {
 	struct op o = {.r = r, .buf = (void *)(uintptr_t)msgs, .n = n, .all = all};
-	int rc = tx_check(r);
+	int rc;
+
+	if (SHMRING_UNLIKELY(r->sock))
+		return shmring__sock_send_many(r, msgs, n, all, deadline);
+	rc = tx_check(r);
 
 	if (rc)
 		return rc;
@@ -279,7 +300,11 @@ static int blocking_send(shmring_t *r, const void *msgs, unsigned n, bool all, u
 static int blocking_recv(shmring_t *r, void *msgs, unsigned n, bool all, uint64_t deadline)
 {
 	struct op o = {.r = r, .buf = msgs, .n = n, .all = all};
-	int rc = rx_check(r);
+	int rc;
+
+	if (SHMRING_UNLIKELY(r->sock))
+		return shmring__sock_recv_many(r, msgs, n, all, deadline);
+	rc = rx_check(r);
 
 	if (rc)
 		return rc;
@@ -346,7 +371,7 @@ unsigned shmring_reserve_burst(shmring_t *r, unsigned n, void **slots)
 {
 	unsigned k;
 
-	if (!r || !slots || n == 0 || zc_tx_check(r))
+	if (!r || !slots || n == 0 || r->sock || zc_tx_check(r))
 		return 0;
 	if (r->hdr.kind != SHMRING_KIND_SPSC) {
 		if (!r->mtx.held && shmring__tx_gone(r))
@@ -381,6 +406,8 @@ int shmring_commit_burst(shmring_t *r, unsigned n)
 
 	if (!r)
 		return -EINVAL;
+	if (SHMRING_UNLIKELY(r->sock))
+		return -EOPNOTSUPP;
 	rc = zc_tx_check(r);
 	if (rc)
 		return rc;
@@ -413,7 +440,7 @@ unsigned shmring_peek_burst(shmring_t *r, unsigned n, const void **slots)
 {
 	unsigned k;
 
-	if (!r || !slots || n == 0 || zc_rx_check(r))
+	if (!r || !slots || n == 0 || r->sock || zc_rx_check(r))
 		return 0;
 	if (r->hdr.kind != SHMRING_KIND_SPSC) {
 		k = r->ops.peek(&r->mrx, n, slots);
@@ -446,6 +473,8 @@ int shmring_release_burst(shmring_t *r, unsigned n)
 
 	if (!r)
 		return -EINVAL;
+	if (SHMRING_UNLIKELY(r->sock))
+		return -EOPNOTSUPP;
 	rc = zc_rx_check(r);
 	if (rc)
 		return rc;

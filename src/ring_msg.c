@@ -5,6 +5,7 @@
  * zero-copy.
  */
 #include "src/internal.h"
+#include "src/sock.h"
 
 uint64_t shmring_msg_span(size_t len)
 {
@@ -90,8 +91,11 @@ int shmring_msg_try_send(shmring_t *r, const void *buf, size_t len, uint32_t typ
 {
 	struct shmring_msgvec m = {.buf = (void *)(uintptr_t)buf, .len = len, .type = type};
 	uint64_t d;
-	int rc = msg_tx_check(r);
+	int rc;
 
+	if (SHMRING_UNLIKELY(r->sock))
+		return shmring__sock_msg_try_send(r, buf, len, type);
+	rc = msg_tx_check(r);
 	if (rc)
 		return rc;
 	d = r->qtx.dropped;
@@ -104,8 +108,11 @@ int shmring_msg_try_send(shmring_t *r, const void *buf, size_t len, uint32_t typ
 ssize_t shmring_msg_try_recv(shmring_t *r, void *buf, size_t cap, uint32_t *type)
 {
 	struct shmring_msgvec m = {.buf = buf, .len = cap, .type = 0};
-	int rc = msg_rx_check(r);
+	int rc;
 
+	if (SHMRING_UNLIKELY(r->sock))
+		return shmring__sock_msg_try_recv(r, buf, cap, type);
+	rc = msg_rx_check(r);
 	if (rc)
 		return rc;
 	rc = msg_recv_n(r, &m, 1, true);
@@ -151,8 +158,11 @@ int shmring_msg_send(shmring_t *r, const void *buf, size_t len, uint32_t type, u
 {
 	struct msg_op o = {.r = r, .m = {.buf = (void *)(uintptr_t)buf, .len = len, .type = type}};
 	uint64_t d;
-	int rc = msg_tx_check(r);
+	int rc;
 
+	if (SHMRING_UNLIKELY(r->sock))
+		return shmring__sock_msg_send(r, buf, len, type, deadline);
+	rc = msg_tx_check(r);
 	if (rc)
 		return rc;
 	if (len > r->hdr.slot_size)
@@ -167,8 +177,11 @@ int shmring_msg_send(shmring_t *r, const void *buf, size_t len, uint32_t type, u
 ssize_t shmring_msg_recv(shmring_t *r, void *buf, size_t cap, uint32_t *type, uint64_t deadline)
 {
 	struct msg_op o = {.r = r, .m = {.buf = buf, .len = cap, .type = 0}};
-	int rc = msg_rx_check(r);
+	int rc;
 
+	if (SHMRING_UNLIKELY(r->sock))
+		return shmring__sock_msg_recv(r, buf, cap, type, deadline);
+	rc = msg_rx_check(r);
 	if (rc)
 		return rc;
 	rc = shmring__block(r, SHMRING_CONSUMER, attempt_msg_recv, &o, deadline);
@@ -183,7 +196,7 @@ void *shmring_msg_reserve(shmring_t *r, size_t len)
 {
 	void *p;
 
-	if (!r || msg_tx_check(r) || shmring__tx_gone(r))
+	if (!r || r->sock || msg_tx_check(r) || shmring__tx_gone(r))
 		return NULL;
 	p = shmring__msg_reserve(&r->qtx, len);
 	if (!p && len <= r->hdr.slot_size)
@@ -197,6 +210,8 @@ int shmring_msg_commit(shmring_t *r, uint32_t type)
 
 	if (!r)
 		return -EINVAL;
+	if (SHMRING_UNLIKELY(r->sock))
+		return -EOPNOTSUPP;
 	if (r->hdr.kind != SHMRING_KIND_MSG)
 		return -SHMRING_EKIND;
 	if (!(r->role & SHMRING_PRODUCER))
@@ -214,7 +229,7 @@ const void *shmring_msg_peek(shmring_t *r, size_t *len, uint32_t *type)
 {
 	const void *p;
 
-	if (!r || r->hdr.kind != SHMRING_KIND_MSG || !(r->role & SHMRING_CONSUMER))
+	if (!r || r->sock || r->hdr.kind != SHMRING_KIND_MSG || !(r->role & SHMRING_CONSUMER))
 		return NULL;
 	p = shmring__msg_peek(&r->qrx, len, type);
 	if (r->qrx.moved) /* skipped records passed on the way */
@@ -232,6 +247,8 @@ int shmring_msg_release(shmring_t *r)
 
 	if (!r)
 		return -EINVAL;
+	if (SHMRING_UNLIKELY(r->sock))
+		return -EOPNOTSUPP;
 	if (r->hdr.kind != SHMRING_KIND_MSG)
 		return -SHMRING_EKIND;
 	if (!(r->role & SHMRING_CONSUMER))
@@ -248,7 +265,11 @@ unsigned shmring_msg_try_send_burst(shmring_t *r, const struct shmring_msgvec *v
 {
 	int k;
 
-	if (!r || !v || msg_tx_check(r))
+	if (!r || !v)
+		return 0;
+	if (SHMRING_UNLIKELY(r->sock))
+		return shmring__sock_msg_try_send_many(r, v, n, false);
+	if (msg_tx_check(r))
 		return 0;
 	if (n > INT32_MAX)
 		n = INT32_MAX; /* the count must fit the int the core returns */
@@ -262,6 +283,8 @@ unsigned shmring_msg_try_send_bulk(shmring_t *r, const struct shmring_msgvec *v,
 {
 	int k;
 
+	if (r && v && SHMRING_UNLIKELY(r->sock))
+		return shmring__sock_msg_try_send_many(r, v, n, true);
 	if (!r || !v || n > INT32_MAX || msg_tx_check(r))
 		return 0;
 	k = msg_send_n(r, v, n, true);
@@ -274,7 +297,11 @@ unsigned shmring_msg_try_recv_burst(shmring_t *r, struct shmring_msgvec *v, unsi
 {
 	int k;
 
-	if (!r || !v || msg_rx_check(r))
+	if (!r || !v)
+		return 0;
+	if (SHMRING_UNLIKELY(r->sock))
+		return shmring__sock_msg_try_recv_many(r, v, n, false);
+	if (msg_rx_check(r))
 		return 0;
 	if (n > INT32_MAX)
 		n = INT32_MAX; /* the count must fit the int the core returns */
@@ -288,6 +315,8 @@ unsigned shmring_msg_try_recv_bulk(shmring_t *r, struct shmring_msgvec *v, unsig
 {
 	int k;
 
+	if (r && v && SHMRING_UNLIKELY(r->sock))
+		return shmring__sock_msg_try_recv_many(r, v, n, true);
 	if (!r || !v || n > INT32_MAX || msg_rx_check(r))
 		return 0;
 	k = msg_recv_n(r, v, n, true);

@@ -4,6 +4,7 @@
  * "Names" in shmring/ring.h); a bare "/name" is POSIX shared memory.
  */
 #include "src/internal.h"
+#include "src/sock.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -170,4 +171,116 @@ int shmring__uri_parse(const char *uri, struct shmring_uri *out)
 		      *c == '-'))
 			return -EINVAL;
 	return -EPROTONOSUPPORT;
+}
+
+/* --- Socket channels (see src/sock.h) ------------------------------------ */
+
+bool shmring__sock_scheme(const char *uri)
+{
+	return uri && (strncmp(uri, "unix:", 5) == 0 || strncmp(uri, "tcp:", 4) == 0);
+}
+
+static bool host_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '-' || c == '_' || c == ':';
+}
+
+/* "HOST:PORT" or "[V6]:PORT": a host of name characters (an IPv6 address
+ * only in brackets) and a decimal port 1..65535. */
+static int parse_tcp(const char *p, struct shmring_sock_uri *out)
+{
+	const char *colon = strrchr(p, ':'), *h = p;
+	size_t n;
+	uint64_t port;
+
+	if (!colon || colon == p || colon[1] < '0' || colon[1] > '9')
+		return -EINVAL;
+	if (parse_num(colon + 1, 1, 65535, &port) < 0)
+		return -EINVAL;
+	n = (size_t)(colon - p);
+	if (p[0] == '[') {
+		if (n < 3 || p[n - 1] != ']')
+			return -EINVAL;
+		h = p + 1;
+		n -= 2;
+	}
+	if (n == 0 || n > SHMRING_SOCK_HOST_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!host_char_ok(h[i]) || (h[i] == ':' && p[0] != '['))
+			return -EINVAL;
+	out->transport = SHMRING_TRANSPORT_TCP;
+	out->port = (uint16_t)port;
+	memcpy(out->name, h, n);
+	out->name[n] = '\0';
+	return 0;
+}
+
+int shmring__sock_uri_parse(const char *uri, struct shmring_sock_uri *out)
+{
+	const char *p;
+	size_t n;
+
+	if (!uri || !out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (strncmp(uri, "tcp:", 4) == 0)
+		return parse_tcp(uri + 4, out);
+	if (strncmp(uri, "unix:", 5) != 0)
+		return -EINVAL;
+	p = uri + 5;
+	n = strlen(p);
+	out->transport = SHMRING_TRANSPORT_UNIX;
+	if (p[0] == '@') {
+		/* An abstract name: name characters (and slashes), no NUL. */
+		if (n < 2 || n - 1 > SHMRING_SOCK_UNIX_MAX - 1)
+			return -EINVAL;
+		for (size_t i = 1; i < n; i++)
+			if (!name_char_ok(p[i]) && p[i] != '/')
+				return -EINVAL;
+		out->abstract = true;
+		memcpy(out->name, p + 1, n);
+		return 0;
+	}
+	{
+		char path[SHMRING_PATH_MAX + 1];
+
+		/* sun_path holds the path and its NUL. */
+		if (n > SHMRING_SOCK_UNIX_MAX || parse_path(p, path) < 0 || n < 2)
+			return -EINVAL;
+		memcpy(out->name, path, n + 1);
+	}
+	return 0;
+}
+
+#define AUTO_FALLBACK "?fallback="
+
+bool shmring__uri_is_auto(const char *uri)
+{
+	return uri && strncmp(uri, "auto:", 5) == 0;
+}
+
+int shmring__uri_auto_split(const char *uri, char *ring, size_t ring_cap, char *fallback,
+			    size_t fb_cap)
+{
+	const char *q;
+	size_t rn, fn;
+
+	if (!uri || strncmp(uri, "auto:", 5) != 0)
+		return -ENOENT;
+	uri += 5;
+	q = strstr(uri, AUTO_FALLBACK);
+	if (!q)
+		return -EINVAL;
+	rn = (size_t)(q - uri);
+	q += strlen(AUTO_FALLBACK);
+	fn = strlen(q);
+	if (rn == 0 || rn >= ring_cap || fn >= fb_cap || !shmring__sock_scheme(q) ||
+	    strstr(q, AUTO_FALLBACK))
+		return -EINVAL;
+	memcpy(ring, uri, rn);
+	ring[rn] = '\0';
+	memcpy(fallback, q, fn + 1);
+	return 0;
 }

@@ -107,7 +107,7 @@ void shmring__ec_add_pending(struct shmring_ec *ec, uint32_t w, uint64_t units, 
 	uint64_t need = SHMRING_EC_WAITING(w) < batch ? SHMRING_EC_WAITING(w) : batch;
 	uint32_t add = units > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)units;
 	/* Relaxed: a tally; the wake below publishes nothing of its own (the
-	 * units were published before F-notify). */
+	 * units were published before the notify). */
 	uint32_t now = atomic_fetch_add_explicit(ec->pending, add, memory_order_relaxed) + add;
 
 	if (now < need)
@@ -126,7 +126,8 @@ void shmring__ec_flush(struct shmring_ec *ec, _Atomic uint64_t *wakes)
 	/* Relaxed: as in shmring__ec_add_pending(). */
 	if (atomic_exchange_explicit(ec->pending, 0, memory_order_relaxed) == 0)
 		return;
-	/* F-notify: as in shmring__ec_notify(). */
+	/* F-notify: as in shmring__ec_notify_fenced(): a flush runs where a
+	 * notifier pauses, so it makes no time argument. */
 	shmring__fence_full();
 	/* Relaxed: ordered by the fence above. */
 	w = shmring__load_relaxed(ec->waiters);
@@ -143,8 +144,10 @@ uint32_t shmring__ec_prepare(struct shmring_ec *ec)
 	if (ec->mark)
 		/* Relaxed: read only by a reaper after we are dead. */
 		shmring__store_relaxed(ec->mark, ec->mark_value);
-	/* F-wait: pairs with F-notify in shmring__ec_notify(): either the
-	 * notifier sees waiters != 0, or our re-check sees its publication. */
+	/* F-wait: pairs with F-notify in shmring__ec_notify_fenced() and
+	 * shmring__ec_flush(): either the notifier sees waiters != 0, or our
+	 * re-check sees its publication. Against N-light (an unfenced
+	 * notifier) the caller's S-settle re-check does the same. */
 	shmring__fence_full();
 	/* Acquire: pairs with the release increment in shmring__ec_wake(). */
 	return shmring__load_acquire(ec->seq);

@@ -6,11 +6,21 @@
  *
  * The lost-wakeup race is the store-buffer one: the notifier stores its data
  * then loads `waiters`; the waiter increments `waiters` then loads the data.
- * Both sides put a full fence between their store and their load (F-notify,
- * F-wait), so at least one of them sees the other's store. Every notify pays
- * that fence; shmring__ec_notify_light() is for callers that know no one can
- * be parked on this eventcount yet.
- *
+ * The waiter puts a full fence between its store and its load (F-wait).
+ * The notifier does not (N-light): a full fence per message makes the store
+ * of the message wait for the cache line the other side is reading, a whole
+ * cache-line round trip per message when the reader has caught up. So the
+ * notifier's load of `waiters` may be performed while its publication still
+ * sits in its store buffer, and see no waiter that has just counted itself.
+ * The waiter covers that window (S-settle): after its fence it keeps
+ * re-checking the condition for SHMRING_EC_SETTLE_NS, longer than any store
+ * takes to leave a store buffer (a cache-line transfer, under a microsecond
+ * even in far placement), before it sleeps. And its first sleep of a wait
+ * is at most SHMRING_EC_FIRST_SLEEP_NS, so that even a store held back
+ * longer than the settle costs one short sleep, never a lost wake-up. Paths
+ * that pause (an empty ring, close, a reaped peer) notify with the fence
+ * (shmring__ec_notify_fenced(), shmring__ec_flush()).
+
  * Waiters that die: `waiters` counts parks in its high 16 bits and waiters in
  * its low 16 bits (layout.h). A waiter killed while parked leaves its count
  * behind; whoever reaps its participant entry takes it off (the entry says
@@ -30,10 +40,10 @@
  * and did not sleep) makes some later wait return at once; that waiter
  * re-checks and waits again, taking the stale post away.
  *
- * (An asymmetric barrier - membarrier() on the waiter, a compiler barrier on
- * the notifier - was measured and rejected: each park then interrupts every
- * CPU running a shmring process, 10-20 us of CPU per park on this class of VM,
- * and a storm with many parked producers.)
+ * (An asymmetric barrier - membarrier() on the waiter, nothing on the
+ * notifier - makes the same guarantee without a time argument, but each park
+ * then interrupts every CPU running a shmring process: 10-20 us of CPU per
+ * park on this class of VM. docs/BENCHMARKS.md has the measurement.)
  */
 #ifndef SHMRING_SYNC_EVENTCOUNT_H
 #define SHMRING_SYNC_EVENTCOUNT_H
@@ -51,6 +61,7 @@ struct shmring_ec {
 	_Atomic uint32_t *pending;  /* units freed by notifiers, for notify_batched */
 	_Atomic uint32_t *mark;     /* the waiter's own word, set to mark_value while parked */
 	uint32_t mark_value;
+	bool poll_only;             /* nobody may wait here: notifiers look for no one */
 	uint64_t max_sleep_ns;      /* the longest single sleep (re-check period) */
 	uint64_t quiet_ns;          /* how long a wake that found nobody silences the word */
 	uint32_t quiet_w;           /* the waiters word that wake saw */
@@ -64,6 +75,11 @@ struct shmring_ec {
 };
 
 #define SHMRING_EC_WAITING(w) ((w) & 0xffffu)
+
+/* S-settle: how long a waiter keeps re-checking after announcing itself. */
+#define SHMRING_EC_SETTLE_NS 2000u
+/* The first sleep of a wait at most: the bound on a wake-up N-light missed. */
+#define SHMRING_EC_FIRST_SLEEP_NS 1000000u
 #define SHMRING_EC_PARK (UINT32_C(1) | (UINT32_C(1) << 16))
 
 /*
@@ -74,9 +90,26 @@ void shmring__ec_wake(struct shmring_ec *ec, uint32_t w, _Atomic uint64_t *wakes
 
 /*
  * Call after publishing (a stamp, a position): wakes waiters if there are
- * any. No system call when nobody waits; always one full fence (F-notify).
+ * any. No fence and no system call when nobody waits (N-light, above).
  */
 static inline void shmring__ec_notify(struct shmring_ec *ec, _Atomic uint64_t *wakes)
+{
+	uint32_t w;
+
+	if (ec->poll_only)
+		return;
+	/* Keeps the compiler from hoisting the load above the publication; the
+	 * CPU may still perform it first, which S-settle covers. */
+	shmring__compiler_barrier();
+	/* Relaxed, N-light: pairs with F-wait and S-settle in the waiter. */
+	w = shmring__load_relaxed(ec->waiters);
+	if (SHMRING_UNLIKELY(SHMRING_EC_WAITING(w) != 0))
+		shmring__ec_wake(ec, w, wakes);
+}
+
+/* As shmring__ec_notify(), with the full fence, for paths that run once
+ * (close, a reaped peer) and want no time argument. */
+static inline void shmring__ec_notify_fenced(struct shmring_ec *ec, _Atomic uint64_t *wakes)
 {
 	uint32_t w;
 
@@ -85,7 +118,7 @@ static inline void shmring__ec_notify(struct shmring_ec *ec, _Atomic uint64_t *w
 	shmring__fence_full();
 	/* Relaxed: ordered after the publication by the fence above. */
 	w = shmring__load_relaxed(ec->waiters);
-	if (SHMRING_UNLIKELY(SHMRING_EC_WAITING(w) != 0))
+	if (SHMRING_EC_WAITING(w) != 0)
 		shmring__ec_wake(ec, w, wakes);
 }
 
@@ -108,9 +141,11 @@ static inline void shmring__ec_notify_batched(struct shmring_ec *ec, uint64_t un
 {
 	uint32_t w;
 
-	/* F-notify, as in shmring__ec_notify(). */
-	shmring__fence_full();
-	/* Relaxed: ordered after the publication by the fence above. */
+	if (ec->poll_only)
+		return;
+	/* As in shmring__ec_notify(): no fence (N-light). */
+	shmring__compiler_barrier();
+	/* Relaxed, N-light: pairs with F-wait and S-settle in the waiter. */
 	w = shmring__load_relaxed(ec->waiters);
 	if (SHMRING_UNLIKELY(SHMRING_EC_WAITING(w) != 0))
 		shmring__ec_add_pending(ec, w, units, batch, wakes);
@@ -136,7 +171,9 @@ void shmring__ec_cancel(struct shmring_ec *ec);
 
 /* Sleep until notified, the deadline or max_sleep_ns, whichever is first;
  * ends the announcement made by prepare. Returns 0, -EAGAIN (already
- * notified), -ETIMEDOUT or -EINTR. */
+ * notified), -ETIMEDOUT or -EINTR. The caller has re-checked for
+ * SHMRING_EC_SETTLE_NS (S-settle) and caps its first sleep of a wait at
+ * SHMRING_EC_FIRST_SLEEP_NS through deadline. */
 int shmring__ec_wait(struct shmring_ec *ec, uint32_t key, uint64_t deadline);
 
 #endif /* SHMRING_SYNC_EVENTCOUNT_H */

@@ -80,13 +80,42 @@ static int spin(struct run *run, uint64_t limit, uint64_t deadline, bool yield)
 	}
 }
 
-static int park(struct run *run, struct shmring_ec *ec, uint64_t deadline, _Atomic uint64_t *parks)
+/*
+ * S-settle: after announcing ourselves (F-wait), re-check for a while before
+ * sleeping: a notifier that loaded `waiters` before our announcement has
+ * its publication at most a store buffer away (see sync/eventcount.h).
+ */
+static int settle(struct run *run, uint64_t from)
 {
+	for (unsigned i = 1;; i++) {
+		int r;
+
+		shmring__cpu_relax();
+		r = run->ops->attempt(run->ops->ctx);
+		if (r)
+			return r;
+		/* The last attempt comes after the settle time has passed, even
+		 * if we were descheduled in between: the settle is measured
+		 * from our announcement to our last look. */
+		if (i % 16 == 0 && shmring__now_ns() - from >= SHMRING_EC_SETTLE_NS)
+			return run->ops->attempt(run->ops->ctx);
+	}
+}
+
+static int park(struct run *run, struct shmring_ec *ec, uint64_t deadline, _Atomic uint64_t *parks,
+		uint64_t *late)
+{
+	/* The first sleep is short: the bound on a wake-up that S-settle
+	 * did not cover. */
+	uint64_t cap = SHMRING_EC_FIRST_SLEEP_NS;
+
 	for (;;) {
 		uint32_t key = shmring__ec_prepare(ec);
 		uint64_t now = shmring__now_ns();
 		int r = attempt_and_check(run, now);
 
+		if (!r)
+			r = settle(run, now);
 		if (r) {
 			shmring__ec_cancel(ec);
 			return r;
@@ -101,8 +130,16 @@ static int park(struct run *run, struct shmring_ec *ec, uint64_t deadline, _Atom
 		/* Any return (woken, changed, timed out, EINTR) leads back to
 		 * the attempt; only our own clock ends the wait. The sleep is
 		 * at most ec->max_sleep_ns, so the check runs on time. */
-		shmring__ec_wait(ec, key, deadline);
+		bool capped = deadline - now > cap;
+		int slept = shmring__ec_wait(ec, key, capped ? now + cap : deadline);
+		/* Relaxed: only compared; a wake that came, however late, moved it.
+		 * (Semaphore notifiers move it too: shmring__ec_wake() bumps it.) */
+		bool unwoken = slept == -ETIMEDOUT && shmring__load_relaxed(ec->seq) == key;
+
+		cap = UINT64_MAX;
 		r = attempt_and_check(run, shmring__now_ns());
+		if (r > 0 && capped && unwoken)
+			(*late)++;
 		if (r)
 			return r;
 	}
@@ -122,7 +159,7 @@ int shmring__wait(struct shmring_waiter *w, struct shmring_ec *ec,
 	 * quickly (the common case) makes no system call for it. */
 	run.next_check = start + ops->check_ns;
 	if (w->mode == SHMRING_WAIT_PARK)
-		return park(&run, ec, deadline, parks);
+		return park(&run, ec, deadline, parks, &w->late_wakes);
 	if (start >= deadline)
 		return -ETIMEDOUT;
 
@@ -148,6 +185,6 @@ int shmring__wait(struct shmring_waiter *w, struct shmring_ec *ec,
 		}
 		w->budget_ns = w->budget_ns / 2 > SHMRING_MIN_SPIN_NS ? w->budget_ns / 2
 								     : SHMRING_MIN_SPIN_NS;
-		return park(&run, ec, deadline, parks);
+		return park(&run, ec, deadline, parks, &w->late_wakes);
 	}
 }

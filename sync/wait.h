@@ -23,6 +23,8 @@ struct shmring_waiter {
 	uint64_t spin_ns;   /* the longest spin */
 	uint64_t budget_ns; /* ADAPTIVE: the current spin, halved after each park,
 			     * doubled after each spin that succeeds */
+	uint64_t late_wakes; /* first sleeps that ran out and found the wait over:
+			      * wake-ups an unfenced notifier missed (S-settle) */
 };
 
 /* > 0: done (returned to the caller); 0: not yet; < 0: error (returned). */

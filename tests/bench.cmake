@@ -7,6 +7,7 @@ include(${PROJECT_SOURCE_DIR}/cmake/ShmringPeers.cmake)
 set(SHMRING_BENCH_SOURCES
   ../src/bench/floor.c ../src/bench/hist.c ../src/bench/measure.c
   ../src/bench/mech_fd.c ../src/bench/mech_ipc.c ../src/bench/mech_ring.c
+  ../src/bench/mech_sock.c ../src/cli/bridge.c
   ../src/bench/mechs.c ../src/bench/pair.c ../src/bench/payload.c
   ../src/bench/plot.c ../src/bench/report.c ../src/bench/ring_peers.c
   ../src/bench/ring_shmring.c ../src/bench/rings.c ../src/bench/run.c
@@ -25,6 +26,13 @@ endif()
 if(SHMRING_HAVE_CK)
   target_link_libraries(test_bench_mechs PRIVATE shmring_peer_ck)
   target_compile_definitions(test_bench_mechs PRIVATE SHMRING_HAVE_CK=1)
+endif()
+if(SHMRING_HAVE_BOOST)
+  target_link_libraries(test_bench_mechs PRIVATE shmring_peer_boost)
+endif()
+include(${PROJECT_SOURCE_DIR}/cmake/ShmringZmq.cmake)
+if(SHMRING_HAVE_ZMQ)
+  target_link_libraries(test_bench_mechs PRIVATE shmring_zmq)
 endif()
 
 shmring_test(test_bench_json SOURCES test_bench_json.c LABELS fast TIMEOUT 180)

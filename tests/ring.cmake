@@ -66,3 +66,7 @@ target_compile_options(test_build_cxx PRIVATE -Wall -Wextra -Wpedantic
 add_test(NAME test_build_cxx COMMAND test_build_cxx)
 set_tests_properties(test_build_cxx PROPERTIES LABELS fast TIMEOUT 30 SKIP_RETURN_CODE 77)
 shmring_test(test_msg_recover SOURCES test_msg_recover.c LABELS fast TIMEOUT 300)
+
+# Poll-only rings: nobody parks, notifiers look for nobody; blocking calls,
+# end-of-stream and EPIPE still work.
+shmring_test(test_poll_only SOURCES test_poll_only.c LABELS fast TIMEOUT 120)

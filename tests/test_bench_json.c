@@ -3,8 +3,10 @@
  * tests/test_bench_json.c - `shmring bench` as a user runs it: --json parses
  * (with a small JSON reader below, no dependency) and every result object
  * has every documented key; --csv has one column per key on every line; the
- * floor and the busy-poll SPSC ring are measured; usage errors exit 2. The
- * same for `--scaling`: its JSON keys, which rows it makes, its CSV.
+ * floor and the busy-poll SPSC ring are measured; every ratio between two
+ * mechanisms names the one placement it was taken in, or says it is unknown;
+ * usage errors exit 2. The same for `--scaling`: its JSON keys, which rows it
+ * makes, its CSV.
  */
 #include <ctype.h>
 #include <setjmp.h>
@@ -20,11 +22,12 @@
 #include <cmocka.h>
 
 static const char *const keys[] = {
-	"mechanism", "description", "test", "size", "status", "reason", "samples",
+	"mechanism", "description", "test", "size", "row", "status", "reason", "samples",
 	"rtt_p50_ns", "rtt_p90_ns", "rtt_p99_ns", "rtt_p999_ns", "rtt_max_ns", "rtt_mean_ns",
 	"msgs_per_s", "mb_per_s", "cpu_ns_per_msg", "floor_ns", "floor_before_ns",
 	"floor_after_ns", "floor_plain_ns", "floor_plain_before_ns", "floor_plain_after_ns",
-	"x_floor", "x_floor_plain", "x_pipe", "placement", "floor_moved", "retried",
+	"x_floor", "x_floor_plain", "placement", "floor_moved", "retried", "versus", "ratio",
+	"versus_rtt_p50_ns", "versus_msgs_per_s", "figures", "versus_figures", "rounds",
 	"cpu_client", "cpu_server", "hist_precision", "machine_cpu", "machine_kernel",
 	"machine_compiler", "machine_commit",
 };
@@ -88,7 +91,7 @@ struct obj {
 
 struct reader {
 	const char *p;
-	struct obj objs[256];
+	struct obj objs[512];
 	unsigned nobjs;
 };
 
@@ -202,7 +205,7 @@ static int parse(struct reader *r, const char *text)
 	} else {
 		for (;;) {
 			ws(r);
-			if (r->nobjs == 256)
+			if (r->nobjs == 512)
 				return -1;
 			memset(&r->objs[r->nobjs], 0, sizeof(r->objs[0]));
 			if (object(r, &r->objs[r->nobjs++]))
@@ -243,11 +246,42 @@ static void test_reader_itself(void **state)
 	assert_int_not_equal(parse(&rd, "[{\"a\": nul}]"), 0);
 }
 
+/* A ratio row: taken in one placement, with both medians and the figures
+ * behind them, or unknown with nothing but the reason. Never a timing. */
+static void check_ratio_row(const struct obj *o)
+{
+	const char *st = get(o, "status"), *pl = get(o, "placement");
+
+	assert_string_not_equal(get(o, "versus"), "null");
+	assert_true(strtod(get(o, "rounds"), NULL) >= 1);
+	if (!strcmp(st, "ok")) {
+		assert_true(!strcmp(pl, "near") || !strcmp(pl, "far"));
+		assert_string_not_equal(get(o, "ratio"), "null");
+		assert_true(strtod(get(o, "figures"), NULL) >= 1);
+		assert_true(strtod(get(o, "versus_figures"), NULL) >= 1);
+		assert_string_not_equal(get(o, "floor_plain_ns"), "null");
+		if (!strcmp(get(o, "test"), "rtt"))
+			assert_string_not_equal(get(o, "versus_rtt_p50_ns"), "null");
+		else
+			assert_string_not_equal(get(o, "versus_msgs_per_s"), "null");
+	} else {
+		assert_string_equal(st, "unknown");
+		assert_string_equal(pl, "null");
+		assert_string_equal(get(o, "ratio"), "null");
+		assert_non_null(strstr(get(o, "reason"), "placement changed"));
+	}
+	/* Ratios are not figures: no percentiles, no floors of their own. */
+	assert_string_equal(get(o, "rtt_p99_ns"), "null");
+	assert_string_equal(get(o, "x_floor"), "null");
+	assert_string_equal(get(o, "floor_moved"), "null");
+}
+
 static void test_json(void **state)
 {
 	int status;
 	char *out = run_tool("--duration 5 --sizes 8,64 --no-retry --json", &status);
 	bool floor_ok = false, spsc_ok = false, spsc_tput = false;
+	unsigned block_futex = 0, spsc_pipe = 0;
 
 	(void)state;
 	assert_int_equal(status, 0);
@@ -269,14 +303,28 @@ static void test_json(void **state)
 		const char *mech = get(o, "mechanism"), *st = get(o, "status");
 		const char *test = get(o, "test");
 
+		if (!strcmp(get(o, "row"), "ratio")) {
+			check_ratio_row(o);
+			block_futex += !strcmp(mech, "shmring-spsc-block") &&
+				       !strcmp(get(o, "versus"), "futex");
+			spsc_pipe += !strcmp(mech, "shmring-spsc") && !strcmp(get(o, "versus"), "pipe");
+			continue;
+		}
+		assert_string_equal(get(o, "row"), "figure");
+		assert_string_equal(get(o, "versus"), "null");
+		assert_string_equal(get(o, "ratio"), "null");
 		assert_true(!strcmp(st, "ok") || !strcmp(st, "skipped"));
 		if (!strcmp(st, "ok") && !strcmp(test, "rtt")) {
 			assert_string_not_equal(get(o, "rtt_p50_ns"), "null");
 			assert_string_not_equal(get(o, "rtt_p99_ns"), "null");
 			assert_string_not_equal(get(o, "rtt_p999_ns"), "null");
-			assert_string_not_equal(get(o, "x_floor"), "null");
 			assert_string_equal(get(o, "msgs_per_s"), "null");
 		}
+		/* A figure over its floor only when the floors agree on a placement. */
+		if (!strcmp(st, "ok") && !strcmp(get(o, "placement"), "moved"))
+			assert_string_equal(get(o, "x_floor"), "null");
+		else if (!strcmp(st, "ok") && !strcmp(test, "rtt"))
+			assert_string_not_equal(get(o, "x_floor"), "null");
 		if (!strcmp(st, "ok") && !strcmp(test, "throughput"))
 			assert_true(strtod(get(o, "msgs_per_s"), NULL) > 0);
 		if (!strcmp(st, "skipped"))
@@ -290,7 +338,54 @@ static void test_json(void **state)
 	assert_true(floor_ok);
 	assert_true(spsc_ok);
 	assert_true(spsc_tput);
+	/* Both tests at both sizes, known or not. */
+	assert_int_equal(block_futex, 4);
+	assert_int_equal(spsc_pipe, 4);
 	free(out);
+}
+
+/* The readable table: every ratio line names its placement or says it is
+ * unknown; none is printed between the figure tables. */
+static void test_table_ratios(void **state)
+{
+	int status;
+	char *out = run_tool("--duration 5 --sizes 8 --no-retry --ratio-rounds 3 "
+			     "--only floor,shmring-spsc,shmring-spsc-block,futex,pipe",
+			     &status);
+	const char *sec, *line, *end;
+	unsigned ratios = 0;
+
+	(void)state;
+	assert_int_equal(status, 0);
+	assert_null(strstr(out, "x pipe"));
+	sec = strstr(out, "\nRatios");
+	assert_non_null(sec);
+	/* The section runs to the first empty line; its rows start with the test. */
+	for (line = sec + 1; *line && *line != '\n'; line = *end ? end + 1 : end) {
+		char row[512];
+
+		end = strchr(line, '\n');
+		if (!end)
+			end = line + strlen(line);
+		snprintf(row, sizeof(row), "%.*s", (int)(end - line), line);
+		if (strncmp(row, "  round trip", 12) != 0 && strncmp(row, "  throughput", 12) != 0)
+			continue;
+		ratios++;
+		/* "near (...)", "far (...)" or "unknown (placement changed)" */
+		if (!strstr(row, " near") && !strstr(row, " far") &&
+		    !strstr(row, "unknown (placement changed)")) {
+			print_error("a ratio with no placement: %s\n", row);
+			fail();
+		}
+	}
+	/* x floor and x bare of shmring-spsc, then block/futex and spsc/pipe in
+	 * both tests. */
+	assert_int_equal(ratios, 2 + 4);
+	free(out);
+	free(run_tool("--ratio-rounds 99", &status));
+	assert_int_equal(status, 2);
+	free(run_tool("--scaling --ratio-rounds 2", &status));
+	assert_int_equal(status, 2);
 }
 
 static void test_csv(void **state)
@@ -316,8 +411,9 @@ static void test_csv(void **state)
 			assert_true(!strncmp(line, "mechanism,description,test,size", 31));
 		lines++;
 	}
-	/* floor rtt, floor tput (skipped), pipe x2, ring x2, plus the header */
-	assert_int_equal(lines, 7);
+	/* floor rtt, floor tput (skipped), pipe x2, ring x2, the ring against
+	 * the pipe in both tests, plus the header */
+	assert_int_equal(lines, 9);
 	free(out);
 }
 
@@ -371,11 +467,13 @@ static void test_scaling_json(void **state)
 		mpmc_2c += !strcmp(mech, "shmring-mpmc") && !strcmp(cons, "2");
 		records += !strcmp(test, "records");
 		/* Against itself: 1, or null when nothing arrived in a 5 ms window
-		 * on a loaded machine (a rate of 0 has no ratio). */
+		 * on a loaded machine (a rate of 0 has no ratio) or when its floors
+		 * moved (a figure in no one placement has no ratio). */
 		if (!strcmp(test, "producers") && !strcmp(get(o, "producers"), "1"))
 			one_x += !strcmp(get(o, "x_one_producer"), "1") ||
 				 (!strcmp(get(o, "x_one_producer"), "null") &&
-				  strtod(get(o, "msgs_per_s"), NULL) == 0);
+				  (strtod(get(o, "msgs_per_s"), NULL) == 0 ||
+				   !strcmp(get(o, "placement"), "moved")));
 	}
 	/* MPSC is single-consumer: no 2-consumer rows at all. */
 	assert_int_equal(mpsc_2c, 0);
@@ -462,6 +560,7 @@ int main(void)
 		cmocka_unit_test(test_usage),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_table_ratios),
 		cmocka_unit_test(test_scaling_json),
 	};
 

@@ -289,6 +289,30 @@ static void test_stat_json(void **state)
 	shmring_close(p);
 }
 
+/* create --poll-only records the choice; stat shows it; a ring without it
+ * says so too. */
+static void test_poll_only(void **state)
+{
+	const char *name = test_ring_name("poll");
+	const char *plain = test_ring_name("plain");
+	struct shmring_info in;
+	shmring_t *r;
+
+	(void)state;
+	assert_int_equal(run("create", "--poll-only", name, NULL), 0);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &r), 0);
+	assert_int_equal(shmring_info(r, &in), 0);
+	assert_true(in.flags & SHMRING_CREATE_POLL_ONLY);
+	shmring_close(r);
+	assert_int_equal(run("stat", "--json", name, NULL), 0);
+	assert_contains(out, "\"poll_only\":true");
+	assert_int_equal(run("stat", name, NULL), 0);
+	assert_contains(out, "poll-only");
+	assert_int_equal(run("create", plain, NULL), 0);
+	assert_int_equal(run("stat", "--json", plain, NULL), 0);
+	assert_contains(out, "\"poll_only\":false");
+}
+
 static void test_stat_errors(void **state)
 {
 	const char *good = test_ring_name("good");
@@ -642,6 +666,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_create_bad_input, test_teardown_names),
 		cmocka_unit_test_teardown(test_unknown_scheme_message, test_teardown_names),
 		cmocka_unit_test_teardown(test_stat_json, test_teardown_names),
+		cmocka_unit_test_teardown(test_poll_only, test_teardown_names),
 		cmocka_unit_test_teardown(test_stat_errors, test_teardown_names),
 		cmocka_unit_test_teardown(test_rm_errors, test_teardown_names),
 		cmocka_unit_test(test_top_level),

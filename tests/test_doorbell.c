@@ -23,6 +23,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 
+#include "doorbell_helpers.h"
 #include "helpers.h"
 #include "src/internal.h"
 
@@ -53,25 +54,6 @@ static shmring_t *make(const char *name, uint32_t kind, uint32_t mode)
 	return r;
 }
 
-static int produce(const char *name, uint32_t id)
-{
-	shmring_t *tx;
-	uint64_t m[2];
-
-	if (shmring_open(name, SHMRING_PRODUCER, &tx) < 0)
-		return 10;
-	for (uint32_t i = 0; i < PER_PRODUCER; i++) {
-		m[0] = id;
-		m[1] = i;
-		if (shmring_send(tx, m, shmring_deadline_in(10000000000ull)) < 0)
-			return 11;
-		if (i % 1000 == 0)
-			usleep(200); /* let the consumer drain and sleep now and then */
-	}
-	shmring_close(tx);
-	return 0;
-}
-
 static void test_epoll_four_producers(void **state)
 {
 	const char *name = test_ring_name("bell");
@@ -98,7 +80,7 @@ static void test_epoll_four_producers(void **state)
 		pids[p] = fork();
 		assert_true(pids[p] >= 0);
 		if (pids[p] == 0)
-			_exit(produce(name, p));
+			_exit(doorbell_produce(name, p, PER_PRODUCER));
 	}
 	while (got < (uint64_t)PRODUCERS * PER_PRODUCER) {
 		struct signalfd_siginfo si;

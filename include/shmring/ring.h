@@ -34,6 +34,26 @@
  *   Unlinking: shm_unlink, IPC_RMID, unlink(2); memfd and anon rings go with
  *   their last mapping and have nothing to unlink (-EINVAL).
  *
+ * Socket channels: the same calls over a connection, where shared memory
+ * cannot reach (another container, another host). shmring_create() listens,
+ * shmring_open() connects; see "Socket channels" below for what differs.
+ *   "unix:/path"              AF_UNIX SOCK_SEQPACKET (one packet per message)
+ *                             bound at an absolute path of at most 107 bytes;
+ *                             shmring_unlink() removes the socket file
+ *                             (-ENOTSOCK if the path is something else).
+ *   "unix:@name"              the same in the abstract namespace: no file,
+ *                             the name goes with the listener.
+ *   "tcp:HOST:PORT"           TCP (length-prefixed frames, TCP_NODELAY);
+ *                             HOST a name, an IPv4 address or [IPv6],
+ *                             PORT 1..65535; create binds HOST (0.0.0.0:
+ *                             every interface). Nothing to unlink (-EINVAL).
+ *   "auto:RING?fallback=SOCKET"
+ *                             open only (create: -EINVAL): the ring RING
+ *                             (any name above) when it opens, else the
+ *                             socket channel SOCKET (see struct
+ *                             shmring_open_opts.fallback); shmring_info()
+ *                             tells which (transport).
+ *
  * Processes and fork: a handle belongs to the process that opened it. A
  * child created by fork() inherits the mapping but not the roles: it takes
  * its own handle with shmring_dup() and may only close the inherited ones
@@ -97,6 +117,57 @@
  *     restarted while its consumer is away). A death is noticed by a blocked call within the recovery
  *     deadline, and by try calls in a loop at about the same pace.
  */
+/*
+ * Socket channels ("unix:" and "tcp:" names): the ring's calls over
+ * connections, with these differences.
+ *   - Roles: the handle shmring_create() returns is the listener and the
+ *     consumer (role exactly SHMRING_CONSUMER); each shmring_open() is one
+ *     connection and one producer (role exactly SHMRING_PRODUCER). Other
+ *     roles are -EOPNOTSUPP. The listener takes as many producers as the
+ *     kind allows: SPSC, SPMC and MSG without MULTI_PRODUCER one at a time
+ *     (a second open is refused with -EBUSY until the first has closed),
+ *     the others up to 1024 connections (-EUSERS beyond).
+ *   - Messages: the kind and slot size are the ring's (fixed kinds exactly
+ *     slot_size bytes, MSG 0..slot_size bytes and a type; -EMSGSIZE as on a
+ *     ring). capacity is recorded and checked by shmring_open_ex(), but the
+ *     kernel's socket buffers bound what is in flight: a try send returns
+ *     -EAGAIN and a blocking one sleeps when they are full.
+ *   - Opening checks the channel in a handshake: the listener refuses a
+ *     connector that expects another kind (-SHMRING_EKIND), slot size or
+ *     capacity (-SHMRING_EMISMATCH), a role it does not take (-EPERM), a
+ *     second producer of a single-producer kind (-EBUSY). A peer that is no
+ *     shmring listener is -EPROTO (-SHMRING_EVERSION: another protocol
+ *     version), one that does not answer within 5 s -ETIMEDOUT; nobody
+ *     there is -ENOENT (unix: no socket file) or -ECONNREFUSED. The listener
+ *     accepts and checks connections in a thread of its own (started by
+ *     create, stopped by close), so an open never waits for the consumer
+ *     to call in.
+ *   - A connection that sends what is not the channel's (a frame longer
+ *     than slot_size, bytes that are no frame, a stream that stops inside
+ *     a frame, a wrong handshake) is closed and counted (shmring_info():
+ *     sock_errors, sock_refused); the listener goes on with the others.
+ *   - End-of-stream: once producers have connected and all have closed (or
+ *     died: the kernel closes their sockets) and what they sent is
+ *     received, receives return -EPIPE (count forms 0); a producer that
+ *     connects later lets the consumer go on. A producer's sends return
+ *     -EPIPE once the listener has closed its connection; SIGPIPE is never
+ *     raised.
+ *   - Each producer's messages arrive in the order it sent them; the
+ *     listener serves its connections in turn. Bulk receives are all or
+ *     nothing as on a ring: what a bulk found too few of stays in the
+ *     handle for the next receive. A send the socket took only part of is
+ *     finished by the handle before anything else it sends; close waits up
+ *     to 5 s for it.
+ *   - Blocking and timed calls sleep in the kernel until the deadline
+ *     (poll, epoll, or the receive itself with a receive timeout); the
+ *     wait policy does not apply.
+ *   - Not on a socket handle: zero-copy (reserve and peek calls return
+ *     NULL or 0, commit and release -EOPNOTSUPP), shmring_dup(),
+ *     shmring_fd_send(), shmring_flush(), shmring_set_flush(),
+ *     shmring_set_recovery() and shmring_participants() (-EOPNOTSUPP), and
+ *     doorbells (-EPERM). shmring_count() is what the listener holds
+ *     received but not yet taken.
+ */
 #ifndef SHMRING_RING_H
 #define SHMRING_RING_H
 
@@ -153,6 +224,12 @@ enum shmring_create_flags {
 	/* Lock the creator's mapping in memory (mlock): -ENOMEM / -EPERM
 	 * when RLIMIT_MEMLOCK does not allow it. */
 	SHMRING_CREATE_MLOCK = 1u << 7,
+	/* Poll-only: no participant may park, so neither side ever looks for
+	 * sleepers. Blocking and timed calls spin, then yield; the default
+	 * wait policy is SHMRING_WAIT_YIELD, and asking for ADAPTIVE or PARK
+	 * (shmring_set_wait()) or a doorbell is -EOPNOTSUPP. For pinned
+	 * busy-polling processes with CPUs to spare, like io_uring's SQPOLL. */
+	SHMRING_CREATE_POLL_ONLY = 1u << 8,
 };
 
 #define SHMRING_MAX_SLOT_SIZE 65536u
@@ -249,6 +326,12 @@ struct shmring_open_opts {
 	uint32_t reserved0; /* must be zero */
 	uint64_t capacity;  /* expected capacity (-SHMRING_EMISMATCH if another); 0: any */
 	uint64_t reserved[3]; /* must be zero */
+	/* added with the socket channels: a socket channel URI ("unix:..." or
+	 * "tcp:...") to open instead when the ring does not open (-ENOENT,
+	 * -EACCES, -EPERM, -SHMRING_EFOREIGN): the same program runs where
+	 * shared memory cannot reach. NULL: none. An "auto:" URI's fallback
+	 * wins. */
+	const char *fallback;
 };
 
 /*
@@ -320,7 +403,7 @@ enum shmring_wait_mode {
 	SHMRING_WAIT_ADAPTIVE = 0, /* spin, then yield, then park on a futex (default) */
 	SHMRING_WAIT_SPIN = 1,     /* spin with a pause instruction only */
 	SHMRING_WAIT_YIELD = 2,    /* spin briefly, then sched_yield() in a loop */
-	SHMRING_WAIT_PARK = 3,     /* park on the futex at once */
+	SHMRING_WAIT_PARK = 3,     /* park at once (after the 2 us re-check of every sleeper) */
 };
 
 struct shmring_wait {
@@ -395,6 +478,28 @@ SHMRING_API int shmring_flush(shmring_t *r);
  * thread-safe on one handle. close() unregisters.
  */
 SHMRING_API int shmring_doorbell_register(shmring_t *r, int signo, int token);
+
+/*
+ * A socket doorbell, for event loops that cannot take signals: the same
+ * arm-then-one-wake contract as the signal doorbell, but the wake is one
+ * byte on a socket that *fd receives: a non-blocking, close-on-exec
+ * AF_UNIX datagram socket bound to an abstract address (a fixed prefix and
+ * a random token kept in the participant entry). Poll it for reading
+ * (epoll, poll, zmq_poll...), read it until -EAGAIN (the byte carries
+ * nothing), receive until the ring is empty, then shmring_doorbell_arm()
+ * again. A producer never blocks on it: a full socket buffer already holds
+ * a byte. Who is rung is judged as for signals (a live consumer of the
+ * ring's owner user). Abstract addresses belong to a network namespace:
+ * producers in another one (another container) cannot ring it, and its
+ * waiter wakes only at its own timeout. Any local process may send the
+ * socket a byte: a spurious wake, never a missed one. The socket belongs
+ * to the handle: unregister and
+ * close() close it; do not close it yourself. Registering again (either
+ * kind) replaces the registration. shmring_doorbell_wait() waits on the
+ * socket. 0, or the errors of shmring_doorbell_register() (-EINVAL for a
+ * NULL fd) and of socket(2) and bind(2). Not thread-safe on one handle.
+ */
+SHMRING_API int shmring_doorbell_register_fd(shmring_t *r, int *fd);
 SHMRING_API int shmring_doorbell_unregister(shmring_t *r);
 SHMRING_API int shmring_doorbell_arm(shmring_t *r);
 SHMRING_API int shmring_doorbell_wait(shmring_t *r, uint64_t deadline);
@@ -619,7 +724,7 @@ struct shmring_info {
 	uint32_t producers;  /* live producer participants */
 	uint32_t consumers;  /* live consumer participants */
 	/* added with the multi kinds: */
-	uint32_t flags;      /* SHMRING_CREATE_MULTI_* in effect for this ring */
+	uint32_t flags;      /* SHMRING_CREATE_MULTI_* and _POLL_ONLY in effect for this ring */
 	uint32_t reserved0;
 	uint64_t released;   /* MSG with many consumers: bytes released to producers */
 	/* added with failure recovery (layout 2): */
@@ -645,6 +750,28 @@ struct shmring_info {
 	uint32_t notifier;      /* enum shmring_notifier */
 	uint32_t reserved1;
 	uint64_t bell_signals;  /* doorbell signals sent to consumers */
+	/* added with the unfenced fast path (layout 4): */
+	uint64_t late_wakes;    /* this handle: sleeps that ended on their short
+				 * first timeout rather than a wake, with the wait
+				 * over: wake-ups a notifier missed (shmring(7)) */
+	/* added with the socket channels: */
+	uint32_t transport;     /* enum shmring_transport */
+	uint32_t sock_conns;    /* listener: connections served now */
+	uint64_t sock_accepted; /* listener: connections accepted (handshake passed) */
+	uint64_t sock_refused;  /* listener: connections refused at the handshake */
+	uint64_t sock_errors;   /* listener: connections closed for what they sent */
+};
+
+/*
+ * What a handle's messages travel through. On a socket channel the fields
+ * of struct shmring_info that describe a segment are 0 (backend, page_size,
+ * total_size, owner_uid, mode, ...); produced and consumed count the
+ * messages this handle sent and received, producers the live connections.
+ */
+enum shmring_transport {
+	SHMRING_TRANSPORT_SHM = 1,  /* a ring in shared memory */
+	SHMRING_TRANSPORT_UNIX = 2, /* unix: AF_UNIX SOCK_SEQPACKET */
+	SHMRING_TRANSPORT_TCP = 3,  /* tcp: */
 };
 
 /* Where a ring lives (the URI scheme it was opened by). */

@@ -42,6 +42,8 @@ struct shmring_bench_cfg {
 	unsigned modes;          /* enum shmring_bench_mode bits to run */
 	bool retry;              /* measure again once when the floor moved */
 	bool progress;           /* progress line on stderr */
+	unsigned ratio_rounds;   /* most rounds of each back-to-back comparison
+				    (run.c); 0: no comparisons */
 };
 
 /* The two ends of one mechanism, as seen by one process. */
@@ -116,6 +118,7 @@ enum shmring_bench_status {
 	SHMRING_BENCH_OK = 0,
 	SHMRING_BENCH_SKIPPED = 1,
 	SHMRING_BENCH_FAILED = 2,
+	SHMRING_BENCH_UNKNOWN = 3, /* a ratio: no placement held figures of both */
 };
 
 struct shmring_bench_hist;
@@ -154,7 +157,30 @@ struct shmring_bench_result {
 	/* both */
 	double cpu_ns_per_msg;        /* both processes; per round trip for RTT */
 	struct shmring_bench_bracket br; /* the floors around the figure */
-	double x_pipe;                /* vs the pipe, same mode and size; 0 = none */
+};
+
+/*
+ * A ratio between two mechanisms, taken only from figures measured back to
+ * back: rounds of A then B, each figure bracketed by the floor (the floor
+ * after A is the one before B), until both have figures in one placement
+ * (near or far by their floors; a figure whose floor moved counts for
+ * neither) or the rounds run out. The ratio is of the medians of each in
+ * that placement: round trip p50 over p50 (below 1: A is faster),
+ * throughput msgs/s over msgs/s (above 1: A is faster).
+ */
+#define SHMRING_BENCH_RATIO_MAX_ROUNDS 16
+#define SHMRING_BENCH_RATIO_MIN_ROUNDS 2
+struct shmring_bench_ratio {
+	const struct shmring_bench_mech *a, *b;
+	unsigned mode, size;
+	int status;                   /* OK; UNKNOWN (placement changed); FAILED; SKIPPED */
+	char why[SHMRING_BENCH_WHY];  /* for any status but OK */
+	double ratio;                 /* a_value / b_value, when OK */
+	double a_value, b_value;      /* medians: p50 ns or msgs/s, in that placement */
+	double floor_plain;           /* median bare floor around those figures */
+	const char *placement;        /* "near" or "far" when OK, else NULL */
+	unsigned rounds;              /* rounds measured */
+	unsigned a_figures, b_figures; /* figures of each in that placement */
 };
 
 /* Floors that differ by more than this much mean the placement changed. */
@@ -173,6 +199,8 @@ int shmring_bench_bracket_close(const struct shmring_bench_cfg *cfg,
 				struct shmring_bench_floor_now *now,
 				struct shmring_bench_bracket *b);
 
+/* A figure over the floors around it (0 when it has none, or when they
+ * moved: the figure then belongs to no one placement). */
 double shmring_bench_result_x_floor(const struct shmring_bench_result *r);
 double shmring_bench_result_x_plain(const struct shmring_bench_result *r);
 void shmring_bench_result_free(struct shmring_bench_result *r);
@@ -200,6 +228,8 @@ int shmring_bench_floors(const struct shmring_bench_cfg *cfg, double *timed, dou
 struct shmring_bench_run {
 	struct shmring_bench_result *res;
 	size_t nres;
+	struct shmring_bench_ratio *ratios; /* the back-to-back comparisons */
+	size_t nratios;
 	double timer_overhead_ns;
 	double wall_s;
 };

@@ -201,6 +201,8 @@ static void child_main(struct shmring_bench_chan *c, struct shmring_bench_ctl *c
 		rc = serve_rtt(c, ctl, why, wl);
 	else
 		rc = produce(c, ctl, why, wl);
+	if (rc)
+		shmring_bench_fail_first(ctl, SHMRING_BENCH_FAIL_CHILD);
 	c->mech->detach(c);
 	if (rc)
 		child_fail(ctl, rc);
@@ -486,7 +488,14 @@ int shmring_bench_measure(const struct shmring_bench_cfg *cfg, const struct shmr
 		/* Acquire: pairs with the child's release of READY/FAILED. */
 		while ((st = atomic_load_explicit(&ctl->child_state, memory_order_acquire)) ==
 		       SHMRING_BENCH_CHILD_STARTING) {
-			if (shmring_bench_expired || waitpid(pid, &status, WNOHANG) == pid) {
+			if (shmring_bench_expired) {
+				shmring_bench_say(why, sizeof(why),
+						  "the server was not ready after %u s",
+						  watchdog_s(cfg));
+				rc = -ETIMEDOUT;
+				break;
+			}
+			if (waitpid(pid, &status, WNOHANG) == pid) {
 				rc = -ECHILD;
 				break;
 			}
@@ -500,6 +509,8 @@ int shmring_bench_measure(const struct shmring_bench_cfg *cfg, const struct shmr
 				rc = client_rtt(&c, ctl, res->hist, &w, why, sizeof(why));
 			else
 				rc = consume(&c, ctl, &w, why, sizeof(why));
+			if (rc)
+				shmring_bench_fail_first(ctl, SHMRING_BENCH_FAIL_PARENT);
 		} else if (rc == 0) {
 			rc = -ECHILD;
 		}
@@ -519,9 +530,11 @@ int shmring_bench_measure(const struct shmring_bench_cfg *cfg, const struct shmr
 
 	/* Acquire: pairs with the child's final release of its state. */
 	uint32_t cst = atomic_load_explicit(&ctl->child_state, memory_order_acquire);
-	if (cst == SHMRING_BENCH_CHILD_FAILED) {
-		/* The child's reason comes first: the parent usually only saw the
-		 * consequence (a closed pipe, a timeout). */
+	/* Relaxed: the child is reaped; its stores are visible. */
+	uint32_t first = atomic_load_explicit(&ctl->first_fail, memory_order_relaxed);
+	if (cst == SHMRING_BENCH_CHILD_FAILED && !(first == SHMRING_BENCH_FAIL_PARENT && why[0])) {
+		/* The child's reason, unless we failed first: the other side
+		 * usually only saw the consequence (a closed pipe, a timeout). */
 		shmring_bench_say(res->why, sizeof(res->why), "%s", ctl->child_why);
 		res->status = SHMRING_BENCH_FAILED;
 	} else if (rc || cst != SHMRING_BENCH_CHILD_DONE) {

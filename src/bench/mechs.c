@@ -27,6 +27,13 @@ extern const struct shmring_bench_mech shmring_bench_mech_unix_stream;
 extern const struct shmring_bench_mech shmring_bench_mech_unix_dgram;
 extern const struct shmring_bench_mech shmring_bench_mech_unix_seqpacket;
 extern const struct shmring_bench_mech shmring_bench_mech_tcp;
+extern const struct shmring_bench_mech shmring_bench_mech_shmring_unix;
+extern const struct shmring_bench_mech shmring_bench_mech_shmring_tcp;
+extern const struct shmring_bench_mech shmring_bench_mech_bridge_tcp;
+#ifdef SHMRING_HAVE_ZMQ
+extern const struct shmring_bench_mech shmring_bench_mech_zmq;
+extern const struct shmring_bench_mech shmring_bench_mech_bridge_zmq;
+#endif
 extern const struct shmring_bench_mech shmring_bench_mech_posix_mq;
 extern const struct shmring_bench_mech shmring_bench_mech_sysv_mq;
 extern const struct shmring_bench_mech shmring_bench_mech_rt_signal;
@@ -44,6 +51,13 @@ const struct shmring_bench_mech *const shmring_bench_mechs[] = {
 	&shmring_bench_mech_unix_dgram,
 	&shmring_bench_mech_unix_seqpacket,
 	&shmring_bench_mech_tcp,
+	&shmring_bench_mech_shmring_unix,
+	&shmring_bench_mech_shmring_tcp,
+	&shmring_bench_mech_bridge_tcp,
+#ifdef SHMRING_HAVE_ZMQ
+	&shmring_bench_mech_zmq,
+	&shmring_bench_mech_bridge_zmq,
+#endif
 	&shmring_bench_mech_posix_mq,
 	&shmring_bench_mech_sysv_mq,
 	&shmring_bench_mech_rt_signal,

@@ -32,6 +32,7 @@ struct shmring_bench_ctl {
 	uint64_t child_cpu_ns;        /* child CPU time inside the window */
 	uint64_t child_msgs;          /* messages the child handled in the window */
 	char child_why[SHMRING_BENCH_WHY];
+	_Atomic uint32_t first_fail;  /* FAIL_* below: the side that failed first */
 	alignas(128) _Atomic uint32_t go;    /* parent: both ends attached, start */
 	alignas(128) _Atomic uint32_t phase; /* parent: PHASE_* below */
 	alignas(128) _Atomic uint64_t line;  /* the floor's cache line */
@@ -41,6 +42,20 @@ struct shmring_bench_ctl {
 enum { SHMRING_BENCH_CHILD_STARTING, SHMRING_BENCH_CHILD_READY, SHMRING_BENCH_CHILD_DONE,
        SHMRING_BENCH_CHILD_FAILED };
 enum { SHMRING_BENCH_PHASE_WARM, SHMRING_BENCH_PHASE_RUN, SHMRING_BENCH_PHASE_STOP };
+/* One side's failure makes the other's next call fail too (a closed pipe, a
+ * timeout): whoever fails first says so, and its reason is the one given. */
+enum { SHMRING_BENCH_FAIL_NONE, SHMRING_BENCH_FAIL_CHILD, SHMRING_BENCH_FAIL_PARENT };
+
+/* Claim the first failure for side (FAIL_CHILD or FAIL_PARENT), before
+ * closing anything the other side could notice. */
+static inline void shmring_bench_fail_first(struct shmring_bench_ctl *ctl, uint32_t side)
+{
+	uint32_t none = SHMRING_BENCH_FAIL_NONE;
+
+	/* Relaxed: only the winner matters, read after the child is reaped. */
+	atomic_compare_exchange_strong_explicit(&ctl->first_fail, &none, side,
+						memory_order_relaxed, memory_order_relaxed);
+}
 
 int shmring_bench_pin(int cpu);
 

@@ -25,7 +25,16 @@ static const char *test_name(unsigned mode)
 
 const char *shmring_bench_status_name(int st)
 {
-	return st == SHMRING_BENCH_OK ? "ok" : st == SHMRING_BENCH_SKIPPED ? "skipped" : "failed";
+	switch (st) {
+	case SHMRING_BENCH_OK:
+		return "ok";
+	case SHMRING_BENCH_SKIPPED:
+		return "skipped";
+	case SHMRING_BENCH_UNKNOWN:
+		return "unknown";
+	default:
+		return "failed";
+	}
 }
 
 void shmring_bench_fmt_ns(char *b, size_t n, double ns)
@@ -287,35 +296,32 @@ void shmring_bench_write_rows(FILE *f, enum shmring_bench_format fmt, shmring_be
 
 /* ------------------------------------------------ the two-process table */
 
-static const struct shmring_bench_result *find(const struct shmring_bench_run *run,
-					       const char *name, unsigned mode, unsigned size)
-{
-	for (size_t i = 0; i < run->nres; i++) {
-		const struct shmring_bench_result *r = &run->res[i];
-
-		if (r->status == SHMRING_BENCH_OK && r->mode == mode && r->size == size &&
-		    strcmp(r->mech->name, name) == 0)
-			return r;
-	}
-	return NULL;
-}
-
 static void place(char *b, size_t n, const struct shmring_bench_result *r)
 {
 	snprintf(b, n, "%s%s", shmring_bench_bracket_placement(&r->br),
 		 r->br.retried ? " (2nd)" : "");
 }
 
+/* A figure over its floor: "?" when the floors around it moved, as the
+ * figure then belongs to neither placement. */
+static void x_floor_text(char *b, size_t n, const struct shmring_bench_result *r, double x)
+{
+	if (r->br.moved)
+		snprintf(b, n, "?");
+	else
+		shmring_bench_fmt_ratio(b, n, x);
+}
+
 static void rtt_rows(FILE *f, const struct shmring_bench_run *run)
 {
 	fprintf(f, "\nRound trip, two processes (p50..max of %s)\n",
 		"every round trip in the window");
-	fprintf(f, "%-22s %6s %9s %9s %9s %9s %9s %7s %6s %7s %9s %7s %7s  %s\n", "mechanism",
-		"size", "p50", "p90", "p99", "p99.9", "max", "x floor", "x bare", "x pipe", "cpu/rt",
-		"floor", "bare", "placement");
+	fprintf(f, "%-22s %6s %9s %9s %9s %9s %9s %7s %6s %9s %7s %7s  %s\n", "mechanism",
+		"size", "p50", "p90", "p99", "p99.9", "max", "x floor", "x bare", "cpu/rt", "floor",
+		"bare", "placement");
 	for (size_t i = 0; i < run->nres; i++) {
 		const struct shmring_bench_result *r = &run->res[i];
-		char sz[16], a[5][16], xf[16], xb[16], xp[16], cpu[16], fl[16], fb[16], pl[32];
+		char sz[16], a[5][16], xf[16], xb[16], cpu[16], fl[16], fb[16], pl[32];
 
 		if (r->mode != SHMRING_BENCH_RTT || r->status == SHMRING_BENCH_SKIPPED)
 			continue;
@@ -329,26 +335,25 @@ static void rtt_rows(FILE *f, const struct shmring_bench_run *run)
 		shmring_bench_fmt_ns(a[2], sizeof(a[2]), r->p99);
 		shmring_bench_fmt_ns(a[3], sizeof(a[3]), r->p999);
 		shmring_bench_fmt_ns(a[4], sizeof(a[4]), r->max);
-		shmring_bench_fmt_ratio(xf, sizeof(xf), shmring_bench_result_x_floor(r));
-		shmring_bench_fmt_ratio(xb, sizeof(xb), shmring_bench_result_x_plain(r));
-		shmring_bench_fmt_ratio(xp, sizeof(xp), r->x_pipe);
+		x_floor_text(xf, sizeof(xf), r, shmring_bench_result_x_floor(r));
+		x_floor_text(xb, sizeof(xb), r, shmring_bench_result_x_plain(r));
 		shmring_bench_fmt_ns(cpu, sizeof(cpu), r->cpu_ns_per_msg);
 		shmring_bench_fmt_ns(fl, sizeof(fl), shmring_bench_bracket_floor(&r->br));
 		shmring_bench_fmt_ns(fb, sizeof(fb), shmring_bench_bracket_plain(&r->br));
 		place(pl, sizeof(pl), r);
-		fprintf(f, "%-22s %6s %9s %9s %9s %9s %9s %7s %6s %7s %9s %7s %7s  %s\n",
-			r->mech->name, sz, a[0], a[1], a[2], a[3], a[4], xf, xb, xp, cpu, fl, fb, pl);
+		fprintf(f, "%-22s %6s %9s %9s %9s %9s %9s %7s %6s %9s %7s %7s  %s\n", r->mech->name,
+			sz, a[0], a[1], a[2], a[3], a[4], xf, xb, cpu, fl, fb, pl);
 	}
 }
 
 static void tput_rows(FILE *f, const struct shmring_bench_run *run)
 {
 	fprintf(f, "\nOne-way throughput, two processes\n");
-	fprintf(f, "%-22s %6s %10s %10s %10s %7s %7s %7s %7s  %s\n", "mechanism", "size",
-		"msgs/s", "MB/s", "cpu/msg", "x floor", "x pipe", "floor", "bare", "placement");
+	fprintf(f, "%-22s %6s %10s %10s %10s %7s %7s %7s  %s\n", "mechanism", "size", "msgs/s",
+		"MB/s", "cpu/msg", "x floor", "floor", "bare", "placement");
 	for (size_t i = 0; i < run->nres; i++) {
 		const struct shmring_bench_result *r = &run->res[i];
-		char sz[16], mps[16], mbs[16], cpu[16], xf[16], xp[16], fl[16], fb[16], pl[32];
+		char sz[16], mps[16], mbs[16], cpu[16], xf[16], fl[16], fb[16], pl[32];
 
 		if (r->mode != SHMRING_BENCH_TPUT || r->status == SHMRING_BENCH_SKIPPED)
 			continue;
@@ -360,13 +365,12 @@ static void tput_rows(FILE *f, const struct shmring_bench_run *run)
 		shmring_bench_fmt_count(mps, sizeof(mps), r->msgs_per_s);
 		snprintf(mbs, sizeof(mbs), "%.1f", r->mb_per_s);
 		shmring_bench_fmt_ns(cpu, sizeof(cpu), r->cpu_ns_per_msg);
-		shmring_bench_fmt_ratio(xf, sizeof(xf), shmring_bench_result_x_floor(r));
-		shmring_bench_fmt_ratio(xp, sizeof(xp), r->x_pipe);
+		x_floor_text(xf, sizeof(xf), r, shmring_bench_result_x_floor(r));
 		shmring_bench_fmt_ns(fl, sizeof(fl), shmring_bench_bracket_floor(&r->br));
 		shmring_bench_fmt_ns(fb, sizeof(fb), shmring_bench_bracket_plain(&r->br));
 		place(pl, sizeof(pl), r);
-		fprintf(f, "%-22s %6s %10s %10s %10s %7s %7s %7s %7s  %s\n", r->mech->name, sz, mps,
-			mbs, cpu, xf, xp, fl, fb, pl);
+		fprintf(f, "%-22s %6s %10s %10s %10s %7s %7s %7s  %s\n", r->mech->name, sz, mps, mbs,
+			cpu, xf, fl, fb, pl);
 	}
 }
 
@@ -400,45 +404,92 @@ static void skipped_rows(FILE *f, const struct shmring_bench_run *run)
 	}
 }
 
-static void compare(FILE *f, const char *what, const struct shmring_bench_result *a,
-		    const struct shmring_bench_result *b, double x)
+/* A median of a ratio's side: p50 in ns, or msgs/s. */
+static void ratio_value(char *b, size_t n, unsigned mode, double v)
 {
-	if (!a || !b || x <= 0)
-		return;
-	fprintf(f, "  %-52s %6.3g x\n", what, x);
+	if (mode == SHMRING_BENCH_RTT) {
+		shmring_bench_fmt_ns(b, n, v);
+	} else {
+		char c[16];
+
+		shmring_bench_fmt_count(c, sizeof(c), v);
+		snprintf(b, n, "%s/s", c);
+	}
 }
 
-static void key_ratios(FILE *f, const struct shmring_bench_run *run)
+/* A figure over the floor around it, with the placement it was taken in
+ * (a figure whose floors moved has none, and no ratio). */
+static void floor_line(FILE *f, const struct shmring_bench_result *r, const char *what,
+		       double floor, double x)
 {
-	const struct shmring_bench_result *spsc = find(run, "shmring-spsc", SHMRING_BENCH_RTT, 8);
-	const struct shmring_bench_result *blk =
-		find(run, "shmring-spsc-block", SHMRING_BENCH_RTT, 8);
-	const struct shmring_bench_result *fut = find(run, "futex", SHMRING_BENCH_RTT, 8);
-	const struct shmring_bench_result *dpdk = find(run, "dpdk-ring", SHMRING_BENCH_RTT, 8);
-	const struct shmring_bench_result *ck = find(run, "ck-ring", SHMRING_BENCH_RTT, 8);
-	const struct shmring_bench_result *tr = find(run, "shmring-spsc", SHMRING_BENCH_TPUT, 8);
-	const struct shmring_bench_result *tp = find(run, "pipe", SHMRING_BENCH_TPUT, 8);
+	char sz[16], v[32], fv[32];
 
-	if (!spsc && !blk && !tr)
+	shmring_bench_fmt_size(sz, sizeof(sz), r->size);
+	ratio_value(v, sizeof(v), r->mode, r->p50);
+	shmring_bench_fmt_ns(fv, sizeof(fv), floor);
+	if (x > 0)
+		fprintf(f, "  %-10s %6s  %-20s %-18s %10s %10s %8.3g  %s\n", "round trip", sz,
+			r->mech->name, what, v, fv, x, shmring_bench_bracket_placement(&r->br));
+	else
+		fprintf(f, "  %-10s %6s  %-20s %-18s %10s %10s %8s %s\n", "round trip", sz,
+			r->mech->name, what, v, fv, "unknown", "(placement changed)");
+}
+
+static void ratio_rows(FILE *f, const struct shmring_bench_run *run)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < run->nres; i++) {
+		const struct shmring_bench_result *r = &run->res[i];
+
+		if (r->status == SHMRING_BENCH_OK && r->mode == SHMRING_BENCH_RTT &&
+		    strcmp(r->mech->name, "shmring-spsc") == 0) {
+			any = true;
+			break;
+		}
+	}
+	if (!any && run->nratios == 0)
 		return;
-	fprintf(f, "\nIn this run (8 B)\n");
-	compare(f, "shmring-spsc round trip p50 / floor around it", spsc, spsc,
-		spsc ? shmring_bench_result_x_floor(spsc) : 0);
-	compare(f, "shmring-spsc round trip p50 / bare-loop floor", spsc, spsc,
-		spsc ? shmring_bench_result_x_plain(spsc) : 0);
-	/* Ring against ring: each p50 over the floor measured around it, so a
-	 * placement change between the two figures does not count as a win. */
-	compare(f, "shmring-spsc / dpdk-ring round trip (x floor each)", spsc, dpdk,
-		spsc && dpdk ? shmring_bench_result_x_floor(spsc) /
-				       shmring_bench_result_x_floor(dpdk)
-			     : 0);
-	compare(f, "shmring-spsc / ck-ring round trip (x floor each)", spsc, ck,
-		spsc && ck ? shmring_bench_result_x_floor(spsc) / shmring_bench_result_x_floor(ck)
-			   : 0);
-	compare(f, "shmring-spsc-block round trip p50 / raw futex p50", blk, fut,
-		blk && fut ? blk->p50 / fut->p50 : 0);
-	compare(f, "shmring-spsc throughput / pipe throughput", tr, tp,
-		tr && tp ? tr->msgs_per_s / tp->msgs_per_s : 0);
+	fprintf(f, "\nRatios, each within one placement: A over the floor around it, or A over B "
+		   "from figures measured back to back\n(rounds of A then B, the floor around "
+		   "each; the medians of the figures in one placement)\n");
+	fprintf(f, "  %-10s %6s  %-20s %-18s %10s %10s %8s  %s\n", "test", "size", "A", "B",
+		"median A", "median B", "A / B", "placement");
+	for (size_t i = 0; i < run->nres; i++) {
+		const struct shmring_bench_result *r = &run->res[i];
+
+		if (r->status != SHMRING_BENCH_OK || r->mode != SHMRING_BENCH_RTT ||
+		    strcmp(r->mech->name, "shmring-spsc") != 0)
+			continue;
+		floor_line(f, r, "floor (around it)", shmring_bench_bracket_floor(&r->br),
+			   shmring_bench_result_x_floor(r));
+		floor_line(f, r, "bare floor", shmring_bench_bracket_plain(&r->br),
+			   shmring_bench_result_x_plain(r));
+	}
+	for (size_t i = 0; i < run->nratios; i++) {
+		const struct shmring_bench_ratio *ra = &run->ratios[i];
+		char sz[16], av[32] = "", bv[32] = "", pl[64];
+
+		shmring_bench_fmt_size(sz, sizeof(sz), ra->size);
+		if (ra->status == SHMRING_BENCH_OK) {
+			ratio_value(av, sizeof(av), ra->mode, ra->a_value);
+			ratio_value(bv, sizeof(bv), ra->mode, ra->b_value);
+			snprintf(pl, sizeof(pl), "%s (%u+%u figures, %u round%s)", ra->placement,
+				 ra->a_figures, ra->b_figures, ra->rounds, ra->rounds == 1 ? "" : "s");
+			fprintf(f, "  %-10s %6s  %-20s %-18s %10s %10s %8.3g  %s\n",
+				ra->mode == SHMRING_BENCH_RTT ? "round trip" : "throughput", sz,
+				ra->a->name, ra->b->name, av, bv, ra->ratio, pl);
+		} else {
+			/* One space: "unknown (placement changed)" reads as one. */
+			fprintf(f, "  %-10s %6s  %-20s %-18s %10s %10s %8s %s\n",
+				ra->mode == SHMRING_BENCH_RTT ? "round trip" : "throughput", sz,
+				ra->a->name, ra->b->name, "", "",
+				ra->status == SHMRING_BENCH_UNKNOWN ? "unknown" : "FAILED:",
+				ra->status == SHMRING_BENCH_UNKNOWN ? "(placement changed)" : ra->why);
+		}
+	}
+	fprintf(f, "  (round trip: p50 over p50, below 1 = A faster; throughput: msgs/s over "
+		   "msgs/s, above 1 = A faster)\n");
 }
 
 void shmring_bench_report_table(FILE *f, const struct shmring_bench_cfg *cfg,
@@ -462,22 +513,22 @@ void shmring_bench_report_table(FILE *f, const struct shmring_bench_cfg *cfg,
 	rtt_rows(f, run);
 	tput_rows(f, run);
 	skipped_rows(f, run);
-	key_ratios(f, run);
+	ratio_rows(f, run);
 	for (size_t i = 0; i < run->nres; i++) {
 		moved += run->res[i].status == SHMRING_BENCH_OK && run->res[i].br.moved;
 		failed += run->res[i].status == SHMRING_BENCH_FAILED;
 	}
+	for (size_t i = 0; i < run->nratios; i++)
+		failed += run->ratios[i].status == SHMRING_BENCH_FAILED;
 	fprintf(f, "\nx floor, x bare: p50 / floor, / bare floor (throughput: time per message / "
-		   "floor); x pipe: vs the pipe, same test and size\n(throughput: higher is "
-		   "faster). "
-		   "cpu: CPU time of both processes per round trip or message. placement: near "
-		   "or far (bare floor below or above %.0f ns);\n"
-		   "\"moved\": the floor changed more than %.1fx across the figure (measured once "
-		   "more, \"(2nd)\").\n",
+		   "floor). cpu: CPU time of both processes per round trip\nor message. "
+		   "placement: near or far (bare floor below or above %.0f ns); \"moved\": the "
+		   "floor changed more than %.1fx across the\nfigure (measured once more, "
+		   "\"(2nd)\"), and its x floor is \"?\". Mechanisms are compared only under "
+		   "\"Ratios\", never across the tables.\n",
 		SHMRING_BENCH_NEAR_NS, SHMRING_BENCH_MOVED_RATIO);
 	if (moved)
-		fprintf(f, "%zu figure(s) flagged \"moved\": read them against their own floor "
-			   "only.\n",
+		fprintf(f, "%zu figure(s) flagged \"moved\": they belong to no one placement.\n",
 			moved);
 	if (failed)
 		fprintf(f, "%zu measurement(s) FAILED.\n", failed);
@@ -485,21 +536,37 @@ void shmring_bench_report_table(FILE *f, const struct shmring_bench_cfg *cfg,
 
 /* ------------------------------------------------------------ JSON, CSV */
 
-/* The fields of a row, in order; JSON and CSV share this list. */
+/*
+ * The fields of a row, in order; JSON and CSV share this list. Rows 0..nres-1
+ * are the figures ("row": "figure"), the rest the ratios measured back to
+ * back ("row": "ratio": mechanism is A, versus is B, the figure fields are
+ * A's medians in the ratio's placement, versus_* are B's).
+ */
 static void row_fields(const void *ctx, size_t i, struct shmring_bench_row *w)
 {
 	const struct shmring_bench_cfg *cfg = ((const void *const *)ctx)[0];
 	const struct shmring_bench_run *run = ((const void *const *)ctx)[1];
+	const struct shmring_bench_ratio *ra = NULL;
 	struct shmring_bench_result none;
 	const struct shmring_bench_result *r = &none;
 
+	memset(&none, 0, sizeof(none));
+	none.mech = shmring_bench_mechs[0];
 	if (i < run->nres) {
 		r = &run->res[i];
-	} else {
-		memset(&none, 0, sizeof(none));
-		none.mech = shmring_bench_mechs[0];
+	} else if (i != SIZE_MAX && i - run->nres < run->nratios) {
+		/* A ratio row: A's medians where a figure row has its figures. */
+		ra = &run->ratios[i - run->nres];
+		none.mech = ra->a;
+		none.mode = ra->mode;
+		none.size = ra->size;
+		none.status = ra->status;
+		snprintf(none.why, sizeof(none.why), "%s", ra->why);
+		none.p50 = ra->a_value;
+		none.msgs_per_s = ra->a_value;
 	}
 	bool ok = r->status == SHMRING_BENCH_OK;
+	bool fig = ok && !ra; /* every figure field */
 	bool rtt = ok && r->mode == SHMRING_BENCH_RTT;
 	bool tput = ok && r->mode == SHMRING_BENCH_TPUT;
 
@@ -507,28 +574,51 @@ static void row_fields(const void *ctx, size_t i, struct shmring_bench_row *w)
 	shmring_bench_row_str(w, "description", r->mech->desc);
 	shmring_bench_row_str(w, "test", test_name(r->mode));
 	shmring_bench_row_int(w, "size", r->size, true);
+	shmring_bench_row_str(w, "row", ra ? "ratio" : "figure");
 	shmring_bench_row_str(w, "status", shmring_bench_status_name(r->status));
 	shmring_bench_row_str(w, "reason", r->status == SHMRING_BENCH_OK ? NULL : r->why);
-	shmring_bench_row_int(w, "samples", (double)r->samples, ok);
+	shmring_bench_row_int(w, "samples", (double)r->samples, fig);
 	shmring_bench_row_num(w, "rtt_p50_ns", r->p50, rtt);
-	shmring_bench_row_num(w, "rtt_p90_ns", r->p90, rtt);
-	shmring_bench_row_num(w, "rtt_p99_ns", r->p99, rtt);
-	shmring_bench_row_num(w, "rtt_p999_ns", r->p999, rtt);
-	shmring_bench_row_num(w, "rtt_max_ns", r->max, rtt);
-	shmring_bench_row_num(w, "rtt_mean_ns", r->mean, rtt);
+	shmring_bench_row_num(w, "rtt_p90_ns", r->p90, rtt && fig);
+	shmring_bench_row_num(w, "rtt_p99_ns", r->p99, rtt && fig);
+	shmring_bench_row_num(w, "rtt_p999_ns", r->p999, rtt && fig);
+	shmring_bench_row_num(w, "rtt_max_ns", r->max, rtt && fig);
+	shmring_bench_row_num(w, "rtt_mean_ns", r->mean, rtt && fig);
 	shmring_bench_row_num(w, "msgs_per_s", r->msgs_per_s, tput);
-	shmring_bench_row_num(w, "mb_per_s", r->mb_per_s, tput);
-	shmring_bench_row_num(w, "cpu_ns_per_msg", r->cpu_ns_per_msg, ok);
-	shmring_bench_row_floors(w, &r->br, ok);
+	shmring_bench_row_num(w, "mb_per_s", r->mb_per_s, tput && fig);
+	shmring_bench_row_num(w, "cpu_ns_per_msg", r->cpu_ns_per_msg, fig);
+	if (ra) {
+		/* Of a ratio: the median bare floor around the figures it used. */
+		shmring_bench_row_num(w, "floor_ns", 0, false);
+		shmring_bench_row_num(w, "floor_before_ns", 0, false);
+		shmring_bench_row_num(w, "floor_after_ns", 0, false);
+		shmring_bench_row_num(w, "floor_plain_ns", ra->floor_plain, ok);
+		shmring_bench_row_num(w, "floor_plain_before_ns", 0, false);
+		shmring_bench_row_num(w, "floor_plain_after_ns", 0, false);
+	} else {
+		shmring_bench_row_floors(w, &r->br, fig);
+	}
 	shmring_bench_row_num(w, "x_floor", shmring_bench_result_x_floor(r),
-			      ok && shmring_bench_bracket_floor(&r->br) > 0);
+			      fig && shmring_bench_result_x_floor(r) > 0);
 	shmring_bench_row_num(w, "x_floor_plain", shmring_bench_result_x_plain(r),
-			      ok && shmring_bench_bracket_plain(&r->br) > 0);
-	shmring_bench_row_num(w, "x_pipe", r->x_pipe, ok && r->x_pipe > 0);
-	shmring_bench_row_placement(w, &r->br, ok);
+			      fig && shmring_bench_result_x_plain(r) > 0);
+	if (ra)
+		shmring_bench_row_str(w, "placement", ok ? ra->placement : NULL);
+	else
+		shmring_bench_row_str(w, "placement",
+				      ok ? shmring_bench_bracket_placement(&r->br) : NULL);
+	shmring_bench_row_bool(w, "floor_moved", r->br.moved, fig);
+	shmring_bench_row_bool(w, "retried", r->br.retried, fig);
+	shmring_bench_row_str(w, "versus", ra ? ra->b->name : NULL);
+	shmring_bench_row_num(w, "ratio", ra ? ra->ratio : 0, ra && ok);
+	shmring_bench_row_num(w, "versus_rtt_p50_ns", ra ? ra->b_value : 0, ra && rtt);
+	shmring_bench_row_num(w, "versus_msgs_per_s", ra ? ra->b_value : 0, ra && tput);
+	shmring_bench_row_int(w, "figures", ra ? ra->a_figures : 0, ra && ok);
+	shmring_bench_row_int(w, "versus_figures", ra ? ra->b_figures : 0, ra && ok);
+	shmring_bench_row_int(w, "rounds", ra ? ra->rounds : 0, ra != NULL);
 	shmring_bench_row_int(w, "cpu_client", cfg->cpu[0], true);
 	shmring_bench_row_int(w, "cpu_server", cfg->cpu[1], true);
-	shmring_bench_row_num(w, "hist_precision", SHMRING_BENCH_HIST_PRECISION, rtt);
+	shmring_bench_row_num(w, "hist_precision", SHMRING_BENCH_HIST_PRECISION, rtt && fig);
 	shmring_bench_row_machine(w);
 }
 
@@ -537,7 +627,7 @@ void shmring_bench_report_json(FILE *f, const struct shmring_bench_cfg *cfg,
 {
 	const void *ctx[2] = {cfg, run};
 
-	shmring_bench_write_rows(f, SHMRING_BENCH_JSON, row_fields, ctx, run->nres);
+	shmring_bench_write_rows(f, SHMRING_BENCH_JSON, row_fields, ctx, run->nres + run->nratios);
 }
 
 void shmring_bench_report_csv(FILE *f, const struct shmring_bench_cfg *cfg,
@@ -545,5 +635,5 @@ void shmring_bench_report_csv(FILE *f, const struct shmring_bench_cfg *cfg,
 {
 	const void *ctx[2] = {cfg, run};
 
-	shmring_bench_write_rows(f, SHMRING_BENCH_CSV, row_fields, ctx, run->nres);
+	shmring_bench_write_rows(f, SHMRING_BENCH_CSV, row_fields, ctx, run->nres + run->nratios);
 }

@@ -14,12 +14,17 @@
  *    values inline, not pointers, so that it works across address spaces;
  *    one type per size: 8, 64, 1024 and 65536 B): the spsc, mpsc or mpmc
  *    calls, as the rings' users are.
+ *  - boost::lockfree::spsc_queue in its fixed-capacity form (no heap, no
+ *    pointer inside), constructed by placement-new in the mapping through
+ *    the C shim of peer_boost.cc; one element type per size like ck_ring.
+ *    Single producer and single consumer only: the scaling runs list it
+ *    and skip it (rings.h, SHMRING_BENCH_SPSC_ONLY_boost).
  *
- * Neither has a blocking form; ck_ring has no bursts.
+ * None has a blocking form; ck_ring has no bursts.
  */
 #include "rings.h"
 
-#if defined(SHMRING_HAVE_DPDK_RING) || defined(SHMRING_HAVE_CK)
+#if defined(SHMRING_HAVE_DPDK_RING) || defined(SHMRING_HAVE_CK) || defined(SHMRING_HAVE_BOOST)
 
 #include <assert.h>
 #include <errno.h>
@@ -248,5 +253,88 @@ const struct shmring_bench_transport shmring_bench_transport_ck = {
 	.close = peer_close,
 	.try_send = ck_try_send,
 	.try_recv = ck_try_recv,
+};
+#endif
+
+/* ---------------------------------------------- boost::lockfree::spsc_queue */
+
+#ifdef SHMRING_HAVE_BOOST
+#include "peer_boost.h"
+
+static const struct shmring_bench_boost_ops *boost_ops(const struct shmring_bench_rings *r)
+{
+	return shmring_bench_boost_for_size(r->size);
+}
+
+static int boost_create(struct shmring_bench_rings *r, char *why, size_t wl)
+{
+	const struct shmring_bench_boost_ops *ops = boost_ops(r);
+
+	if (!ops) {
+		snprintf(why, wl, "element types are compiled for 8, 64, 1024 and 65536 B");
+		return 1;
+	}
+	if (r->hints) {
+		snprintf(why, wl, "a single-producer single-consumer queue");
+		return 1;
+	}
+	/* Same depth rule as the other rings (the shim's types follow it). */
+	assert(ops->capacity == peer_capacity(r->size));
+	if (peer_map(r, ops->memsize) != 0)
+		return -ENOMEM;
+	/* Each ring starts on a page (peer_map), more than the queue's alignment. */
+	for (unsigned i = 0; i < r->n; i++)
+		ops->init(peer_ring(r, i));
+	return 0;
+}
+
+/* The ops table is static in the shim, the same in both processes of a
+ * fork: keep it with the end rather than look it up per message. */
+static int boost_open(struct shmring_bench_ring_end *e)
+{
+	e->local = (void *)(uintptr_t)boost_ops(e->r); /* const kept by every use */
+	return e->local ? peer_open(e) : -EINVAL;
+}
+
+static void boost_close(struct shmring_bench_ring_end *e)
+{
+	peer_close(e);
+	e->local = NULL;
+}
+
+static const struct shmring_bench_boost_ops *end_ops(const struct shmring_bench_ring_end *e)
+{
+	return e->local;
+}
+
+static int boost_try_send(struct shmring_bench_ring_end *e, const void *msg)
+{
+	return end_ops(e)->try_push(e->ring, msg) ? 0 : -EAGAIN;
+}
+
+static int boost_try_recv(struct shmring_bench_ring_end *e, void *msg)
+{
+	return end_ops(e)->try_pop(e->ring, msg) ? 0 : -EAGAIN;
+}
+
+static int boost_try_send_burst(struct shmring_bench_ring_end *e, const void *msgs, unsigned n)
+{
+	return (int)end_ops(e)->push_burst(e->ring, msgs, n);
+}
+
+static int boost_try_recv_burst(struct shmring_bench_ring_end *e, void *msgs, unsigned n)
+{
+	return (int)end_ops(e)->pop_burst(e->ring, msgs, n);
+}
+
+const struct shmring_bench_transport shmring_bench_transport_boost = {
+	.create = boost_create,
+	.destroy = peer_destroy,
+	.open = boost_open,
+	.close = boost_close,
+	.try_send = boost_try_send,
+	.try_recv = boost_try_recv,
+	.try_send_burst = boost_try_send_burst,
+	.try_recv_burst = boost_try_recv_burst,
 };
 #endif

@@ -4,10 +4,10 @@
  * of their mechanisms.
  *
  * A transport is one ring family behind one interface: shmring's rings (by
- * kind, with a wait policy, a notifier or the doorbell), DPDK rte_ring and
- * Concurrency Kit ck_ring. The parent creates n rings before fork; each
- * process opens the one it uses, as a producer or a consumer, as unrelated
- * processes would. The loops of `shmring bench` (mech_ring.c: busy-poll,
+ * kind, with a wait policy, a notifier or the doorbell), DPDK rte_ring,
+ * Concurrency Kit ck_ring and boost::lockfree::spsc_queue. The parent
+ * creates n rings before fork; each process opens the one it uses, as a
+ * producer or a consumer, as unrelated processes would. The loops of `shmring bench` (mech_ring.c: busy-poll,
  * blocking calls, bursts) and of `shmring bench --scaling` (scale_mechs.c:
  * busy-poll, sched_yield(), blocking calls) are written once over it.
  *
@@ -96,6 +96,15 @@ struct shmring_bench_transport {
 #define SHMRING_BENCH_MAX_SIZE_shmring SHMRING_MAX_SLOT_SIZE
 #define SHMRING_BENCH_MAX_SIZE_dpdk 0u
 #define SHMRING_BENCH_MAX_SIZE_ck 0u
+#define SHMRING_BENCH_MAX_SIZE_boost 0u
+
+/* Each transport's reach, SHMRING_BENCH_SPSC_ONLY_<transport>: 1 for a queue
+ * of one producer and one consumer, which the scaling runs (many producers,
+ * or many consumers) list as skipped. */
+#define SHMRING_BENCH_SPSC_ONLY_shmring 0
+#define SHMRING_BENCH_SPSC_ONLY_dpdk 0
+#define SHMRING_BENCH_SPSC_ONLY_ck 0
+#define SHMRING_BENCH_SPSC_ONLY_boost 1
 
 extern const struct shmring_bench_transport shmring_bench_transport_shmring;
 #ifdef SHMRING_HAVE_DPDK_RING
@@ -103,6 +112,9 @@ extern const struct shmring_bench_transport shmring_bench_transport_dpdk;
 #endif
 #ifdef SHMRING_HAVE_CK
 extern const struct shmring_bench_transport shmring_bench_transport_ck;
+#endif
+#ifdef SHMRING_HAVE_BOOST
+extern const struct shmring_bench_transport shmring_bench_transport_boost;
 #endif
 
 /* Create n rings of size-byte messages for a line of the list into *priv
@@ -138,7 +150,9 @@ struct shmring_bench_ring_line {
  * MPMC run in `shmring bench` with one producer and one consumer: the cost
  * of their many-party protocol against SPSC; their scaling with many
  * processes is --scaling. The peers run in --scaling in their
- * multi-producer form throughout.
+ * multi-producer form throughout, except a single-producer single-consumer
+ * queue (SHMRING_BENCH_SPSC_ONLY_<transport>), which is listed there as
+ * skipped.
  */
 #define SHMRING_BENCH_BATCH 32u
 
@@ -151,6 +165,11 @@ struct shmring_bench_ring_line {
 #define SHMRING_BENCH_IF_CK(...) __VA_ARGS__
 #else
 #define SHMRING_BENCH_IF_CK(...)
+#endif
+#ifdef SHMRING_HAVE_BOOST
+#define SHMRING_BENCH_IF_BOOST(...) __VA_ARGS__
+#else
+#define SHMRING_BENCH_IF_BOOST(...)
 #endif
 
 #define SHMRING_BENCH_RINGS(X)                                                                     \
@@ -259,7 +278,18 @@ struct shmring_bench_ring_line {
 	    X(ck_yield, ck, (.kind = 0), YIELD, 0, NOPAIR, NULL, NULL, WAIT_PEER,                  \
 	      "ck-ring-mp-yield",                                                                  \
 	      "Concurrency Kit ck_ring MPSC or MPMC, values inline, sched_yield() on full/empty",  \
-	      0, 1024))
+	      0, 1024))                                                                            \
+	SHMRING_BENCH_IF_BOOST(                                                                    \
+	    X(boost, boost, (.kind = 0), BUSY, 0, PAIR, "boost-spsc",                              \
+	      "boost::lockfree::spsc_queue in shared memory (fixed capacity, placement-new), "     \
+	      "busy-poll",                                                                         \
+	      BUSY_PEER, "boost-spsc",                                                             \
+	      "boost::lockfree::spsc_queue (one producer and one consumer only)", 0, 0)            \
+	    X(boost_batch, boost, (.kind = 0), BUSY, SHMRING_BENCH_BATCH, PAIR,                    \
+	      "boost-spsc-batch",                                                                  \
+	      "boost::lockfree::spsc_queue in shared memory, bursts of 32 (push/pop of arrays), "  \
+	      "busy-poll",                                                                         \
+	      NONE, NULL, NULL, 0, 0))
 
 /* Every line's shared part, shmring_bench_ring_line_<id> (rings.c). */
 #define SHMRING_BENCH_RING_LINE_DECL(id, ...)                                                      \

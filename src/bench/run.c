@@ -2,7 +2,8 @@
 /*
  * src/bench/run.c - the whole run: every selected mechanism, mode and size,
  * each bracketed by plain floor measurements, measured again once when the
- * floor moved under it (the host re-placed the vCPUs).
+ * floor moved under it (the host re-placed the vCPUs); then the ratios
+ * between mechanisms, each from its own figures measured back to back.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +15,13 @@
 #include "hist.h"
 #include "pair.h"
 #include "timing.h"
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return (a > b) - (a < b);
+}
 
 static double mid(double a, double b)
 {
@@ -34,7 +42,9 @@ double shmring_bench_bracket_plain(const struct shmring_bench_bracket *b)
 
 static double x_of(const struct shmring_bench_result *r, double f)
 {
-	if (r->status != SHMRING_BENCH_OK || f <= 0)
+	/* Floors that moved say the figure straddled two placements: over
+	 * either floor the ratio would mix them. */
+	if (r->status != SHMRING_BENCH_OK || f <= 0 || r->br.moved)
 		return 0;
 	if (r->mode == SHMRING_BENCH_RTT)
 		return r->p50 / f;
@@ -174,6 +184,214 @@ static int measure_bracketed(const struct shmring_bench_cfg *cfg,
 	return shmring_bench_bracket_close(cfg, now, &res->br);
 }
 
+/* ------------------------------------------ ratios, measured back to back */
+
+/*
+ * The comparisons a run makes, when both mechanisms are in it: shmring's
+ * SPSC ring against each peer ring doing the same job (single messages and
+ * bursts), its blocking form against the raw futex, and against the pipe
+ * (the kernel's plainest channel). Each in both tests and at every size
+ * that both of its mechanisms measured.
+ */
+static const struct {
+	const char *a, *b;
+} compared[] = {
+	{"shmring-spsc", "dpdk-ring"},
+	{"shmring-spsc", "ck-ring"},
+	{"shmring-spsc", "boost-spsc"},
+	{"shmring-spsc-batch", "dpdk-ring-batch"},
+	{"shmring-spsc-batch", "boost-spsc-batch"},
+	{"shmring-spsc-block", "futex"},
+	{"shmring-spsc", "pipe"},
+};
+
+enum { PL_NEAR, PL_FAR, PL_N };
+static const char *const pl_name[PL_N] = {"near", "far"};
+
+/* The figures of one side of a comparison, by placement. */
+struct side {
+	double v[PL_N][SHMRING_BENCH_RATIO_MAX_ROUNDS];
+	double floor[PL_N][SHMRING_BENCH_RATIO_MAX_ROUNDS];
+	unsigned n[PL_N];
+	unsigned moved; /* figures whose floors moved: in no placement */
+};
+
+static const struct shmring_bench_mech *chosen(const struct shmring_bench_mech *const *mechs,
+					       size_t nmechs, const char *name)
+{
+	for (size_t i = 0; i < nmechs; i++)
+		if (strcmp(mechs[i]->name, name) == 0)
+			return mechs[i];
+	return NULL;
+}
+
+/* The main pass's figure, so that a comparison runs only where both ran. */
+static const struct shmring_bench_result *figure(const struct shmring_bench_run *run,
+						 const struct shmring_bench_mech *m, unsigned mode,
+						 unsigned size)
+{
+	for (size_t i = 0; i < run->nres; i++)
+		if (run->res[i].mech == m && run->res[i].mode == mode && run->res[i].size == size)
+			return &run->res[i];
+	return NULL;
+}
+
+static double median(double *v, unsigned n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The placement with the most figures of both sides (near on a tie), or
+ * -1 when none holds one of each. */
+static int common_placement(const struct side *a, const struct side *b)
+{
+	int best = -1;
+	unsigned most = 0;
+
+	for (int p = 0; p < PL_N; p++) {
+		unsigned both = a->n[p] < b->n[p] ? a->n[p] : b->n[p];
+
+		if (both > most) {
+			most = both;
+			best = p;
+		}
+	}
+	return best;
+}
+
+/* One figure of a comparison, bracketed like every figure; filed under its
+ * placement. 0, or -errno when the harness failed; *failed with the reason
+ * when the measurement did. */
+static int one_figure(const struct shmring_bench_cfg *cfg, const struct shmring_bench_mech *m,
+		      unsigned mode, unsigned size, struct shmring_bench_floor_now *now,
+		      struct side *sd, struct shmring_bench_ratio *ra)
+{
+	struct shmring_bench_result r;
+	int rc = measure_bracketed(cfg, m, mode, size, now, &r);
+
+	if (rc == 0 && r.status != SHMRING_BENCH_OK) {
+		ra->status = r.status;
+		/* The name first: which of the two failed; then as much of why as fits. */
+		snprintf(ra->why, sizeof(ra->why), "%s: %.160s", m->name, r.why);
+	} else if (rc == 0) {
+		const char *pl = shmring_bench_bracket_placement(&r.br);
+		int p = strcmp(pl, "near") == 0 ? PL_NEAR : strcmp(pl, "far") == 0 ? PL_FAR : -1;
+
+		if (p < 0) {
+			sd->moved++;
+		} else {
+			sd->v[p][sd->n[p]] = mode == SHMRING_BENCH_RTT ? r.p50 : r.msgs_per_s;
+			sd->floor[p][sd->n[p]++] = shmring_bench_bracket_plain(&r.br);
+		}
+	}
+	shmring_bench_result_free(&r);
+	return rc;
+}
+
+static void compare_progress(const struct shmring_bench_cfg *cfg, size_t k, size_t n,
+			     uint64_t t0, const struct shmring_bench_ratio *ra, unsigned round)
+{
+	if (!cfg->progress)
+		return;
+	fprintf(stderr, "\r\033[K[ratio %zu/%zu %3.0fs] %s / %s %s %u B, round %u", k + 1, n,
+		(double)(shmring_bench_mono_ns() - t0) / 1e9, ra->a->name, ra->b->name,
+		mode_name(ra->mode), ra->size, round + 1);
+	fflush(stderr);
+}
+
+/* Rounds of A then B until a placement holds both (after the least rounds
+ * that give a median some footing), or the rounds run out. */
+static int compare_one(const struct shmring_bench_cfg *cfg, struct shmring_bench_floor_now *now,
+		       struct shmring_bench_ratio *ra, size_t k, size_t n, uint64_t t0)
+{
+	unsigned most = cfg->ratio_rounds < SHMRING_BENCH_RATIO_MAX_ROUNDS
+				? cfg->ratio_rounds
+				: SHMRING_BENCH_RATIO_MAX_ROUNDS;
+	struct side *a = calloc(2, sizeof(*a)), *b = a + 1;
+	int rc = 0, p = -1;
+
+	if (!a)
+		return -ENOMEM;
+	ra->status = SHMRING_BENCH_OK;
+	for (unsigned round = 0; round < most && rc == 0; round++) {
+		compare_progress(cfg, k, n, t0, ra, round);
+		rc = one_figure(cfg, ra->a, ra->mode, ra->size, now, a, ra);
+		if (rc == 0 && ra->status == SHMRING_BENCH_OK)
+			rc = one_figure(cfg, ra->b, ra->mode, ra->size, now, b, ra);
+		if (rc || ra->status != SHMRING_BENCH_OK)
+			break;
+		ra->rounds = round + 1;
+		p = common_placement(a, b);
+		if (p >= 0 && ra->rounds >= SHMRING_BENCH_RATIO_MIN_ROUNDS)
+			break;
+	}
+	if (rc == 0 && ra->status == SHMRING_BENCH_OK && p < 0) {
+		ra->status = SHMRING_BENCH_UNKNOWN;
+		snprintf(ra->why, sizeof(ra->why),
+			 "placement changed: in %u round(s), %s near %u, far %u, moved %u; "
+			 "%s near %u, far %u, moved %u",
+			 ra->rounds, ra->a->name, a->n[PL_NEAR], a->n[PL_FAR], a->moved,
+			 ra->b->name, b->n[PL_NEAR], b->n[PL_FAR], b->moved);
+	} else if (rc == 0 && ra->status == SHMRING_BENCH_OK) {
+		double fl[2 * SHMRING_BENCH_RATIO_MAX_ROUNDS];
+		unsigned nf = 0;
+
+		for (unsigned i = 0; i < a->n[p]; i++)
+			fl[nf++] = a->floor[p][i];
+		for (unsigned i = 0; i < b->n[p]; i++)
+			fl[nf++] = b->floor[p][i];
+		ra->placement = pl_name[p];
+		ra->a_figures = a->n[p];
+		ra->b_figures = b->n[p];
+		ra->a_value = median(a->v[p], a->n[p]);
+		ra->b_value = median(b->v[p], b->n[p]);
+		ra->floor_plain = median(fl, nf);
+		ra->ratio = ra->b_value > 0 ? ra->a_value / ra->b_value : 0;
+	}
+	free(a);
+	return rc;
+}
+
+/* Every comparison whose two mechanisms the run has and measured (OK) in
+ * the main pass, in the order of the list, test and size. */
+static int compare_all(const struct shmring_bench_cfg *cfg,
+		       const struct shmring_bench_mech *const *mechs, size_t nmechs,
+		       struct shmring_bench_run *run, struct shmring_bench_floor_now *now,
+		       uint64_t t0)
+{
+	static const unsigned modes[] = {SHMRING_BENCH_RTT, SHMRING_BENCH_TPUT};
+	size_t cap = sizeof(compared) / sizeof(compared[0]) * 2 * cfg->nsizes;
+	int rc = 0;
+
+	if (cfg->ratio_rounds == 0)
+		return 0;
+	run->ratios = calloc(cap ? cap : 1, sizeof(*run->ratios));
+	if (!run->ratios)
+		return -ENOMEM;
+	for (size_t c = 0; c < sizeof(compared) / sizeof(compared[0]); c++) {
+		const struct shmring_bench_mech *a = chosen(mechs, nmechs, compared[c].a);
+		const struct shmring_bench_mech *b = chosen(mechs, nmechs, compared[c].b);
+
+		for (unsigned md = 0; a && b && md < 2; md++)
+			for (unsigned si = 0; si < cfg->nsizes; si++) {
+				const struct shmring_bench_result *fa =
+					figure(run, a, modes[md], cfg->sizes[si]);
+				const struct shmring_bench_result *fb =
+					figure(run, b, modes[md], cfg->sizes[si]);
+
+				if (!fa || !fb || fa->status != SHMRING_BENCH_OK ||
+				    fb->status != SHMRING_BENCH_OK)
+					continue;
+				run->ratios[run->nratios++] = (struct shmring_bench_ratio){
+					.a = a, .b = b, .mode = modes[md], .size = cfg->sizes[si]};
+			}
+	}
+	for (size_t k = 0; k < run->nratios && rc == 0; k++)
+		rc = compare_one(cfg, now, &run->ratios[k], k, run->nratios, t0);
+	return rc;
+}
+
 int shmring_bench_run_all(const struct shmring_bench_cfg *cfg,
 			  const struct shmring_bench_mech *const *mechs, size_t nmechs,
 			  struct shmring_bench_run *run)
@@ -241,29 +459,14 @@ int shmring_bench_run_all(const struct shmring_bench_cfg *cfg,
 			}
 		}
 	}
+
+	rc = compare_all(cfg, mechs, nmechs, run, &floor_now, t0);
 	if (cfg->progress) {
 		fprintf(stderr, "\r\033[K");
 		fflush(stderr);
 	}
-
-	/* Ratios against the pipe, same mode and size. */
-	for (size_t i = 0; i < run->nres; i++) {
-		struct shmring_bench_result *r = &run->res[i];
-
-		if (r->status != SHMRING_BENCH_OK)
-			continue;
-		for (size_t j = 0; j < run->nres; j++) {
-			const struct shmring_bench_result *p = &run->res[j];
-
-			if (p->status != SHMRING_BENCH_OK || strcmp(p->mech->name, "pipe") != 0 ||
-			    p->mode != r->mode || p->size != r->size)
-				continue;
-			if (r->mode == SHMRING_BENCH_RTT && p->p50 > 0)
-				r->x_pipe = r->p50 / p->p50;
-			else if (r->mode == SHMRING_BENCH_TPUT && p->msgs_per_s > 0)
-				r->x_pipe = r->msgs_per_s / p->msgs_per_s;
-		}
-	}
+	if (rc)
+		return rc;
 	run->wall_s = (double)(shmring_bench_mono_ns() - t0) / 1e9;
 	return 0;
 }
@@ -273,5 +476,6 @@ void shmring_bench_run_free(struct shmring_bench_run *run)
 	for (size_t i = 0; run->res && i < run->nres; i++)
 		shmring_bench_result_free(&run->res[i]);
 	free(run->res);
+	free(run->ratios);
 	memset(run, 0, sizeof(*run));
 }

@@ -455,6 +455,12 @@ static void result_init(struct shmring_bench_scale_result *res,
 static int skip_reason(const struct shmring_bench_scale_mech *m, unsigned size,
 		       unsigned producers, unsigned consumers, char *why, size_t wl)
 {
+	/* Listed so that its absence reads as a reason, not as a missing build:
+	 * this run is about many producers, and its rings are made for them. */
+	if (m->flags & SHMRING_BENCH_SCALE_SPSC) {
+		shmring_bench_say(why, wl, "a single-producer single-consumer queue");
+		return 1;
+	}
 	if (m->max_consumers && consumers > m->max_consumers) {
 		shmring_bench_say(why, wl, "a single-consumer ring");
 		return 1;
@@ -762,8 +768,22 @@ static bool same_job(const struct shmring_bench_scale_result *a,
 		       (b->mech->flags & SHMRING_BENCH_SCALE_WAIT);
 }
 
+/* Whether two figures were measured in one placement (near or far, by the
+ * floors around each, neither of which moved): the only figures whose ratio
+ * this run reports. */
+static bool one_placement(const struct shmring_bench_scale_result *a,
+			  const struct shmring_bench_scale_result *b)
+{
+	const char *pa = shmring_bench_bracket_placement(&a->br);
+
+	return (strcmp(pa, "near") == 0 || strcmp(pa, "far") == 0) &&
+	       strcmp(pa, shmring_bench_bracket_placement(&b->br)) == 0;
+}
+
 /* x_one against the fewest producers of the same row; x_peer against the
- * best peer of the same job and wait class. */
+ * best peer of the same job and wait class. Each only when both figures are
+ * in one placement: a ratio across placements measures the host, not the
+ * rings. */
 static void ratios(struct shmring_bench_scale_run *run)
 {
 	for (size_t i = 0; i < run->nres; i++) {
@@ -782,7 +802,7 @@ static void ratios(struct shmring_bench_scale_run *run)
 			if (!one || q->producers < one->producers)
 				one = q;
 		}
-		if (one && one->msgs_per_s > 0)
+		if (one && one->msgs_per_s > 0 && one_placement(r, one))
 			r->x_one = r->msgs_per_s / one->msgs_per_s;
 		if (r->mech->flags & SHMRING_BENCH_SCALE_PEER)
 			continue;
@@ -791,7 +811,7 @@ static void ratios(struct shmring_bench_scale_run *run)
 
 			if (q->status != SHMRING_BENCH_OK ||
 			    !(q->mech->flags & SHMRING_BENCH_SCALE_PEER) || !same_job(r, q) ||
-			    q->msgs_per_s <= 0)
+			    q->msgs_per_s <= 0 || !one_placement(r, q))
 				continue;
 			if (r->x_peer <= 0 || r->msgs_per_s / q->msgs_per_s < r->x_peer) {
 				r->x_peer = r->msgs_per_s / q->msgs_per_s;

@@ -40,6 +40,8 @@ enum shmring_bench_scale_flags {
 	SHMRING_BENCH_SCALE_PEER = 1u << 0, /* not shmring: a peer ring */
 	SHMRING_BENCH_SCALE_WAIT = 1u << 1, /* yields or blocks on full/empty (else busy-polls) */
 	SHMRING_BENCH_SCALE_MSG = 1u << 2,  /* variable-length records: also the size sweep */
+	SHMRING_BENCH_SCALE_SPSC = 1u << 3, /* one producer and one consumer only: every
+					       figure is skipped, with the reason */
 };
 
 enum shmring_bench_scale_placement {

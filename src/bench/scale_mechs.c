@@ -134,7 +134,8 @@ static int sring_try_recv(struct shmring_bench_scale_end *e, void *msg)
 	static const struct shmring_bench_scale_mech scale_##id = {                                \
 		.name = sname,                                                                     \
 		.desc = sdesc,                                                                     \
-		.flags = SECTION_FLAGS_##section,                                                  \
+		.flags = SECTION_FLAGS_##section |                                                 \
+			 (SHMRING_BENCH_SPSC_ONLY_##transport ? SHMRING_BENCH_SCALE_SPSC : 0),     \
 		.max_consumers = (maxc),                                                           \
 		.max_size = (smax) ? (smax) : SHMRING_BENCH_MAX_SIZE_##transport,                  \
 		.arg = &shmring_bench_ring_line_##id,                                              \

@@ -269,11 +269,23 @@ static void failures(FILE *f, const struct shmring_bench_scale_run *run)
 	}
 }
 
-static void key_ratio(FILE *f, const char *what, double x)
+/* A ratio of two figures of one placement (near, far), or unknown when
+ * their floors say they were not. */
+static void key_ratio(FILE *f, const char *what, double x, const char *placement)
 {
-	if (x <= 0)
-		return;
-	fprintf(f, "  %-64s %6.3g x\n", what, x);
+	if (x > 0)
+		fprintf(f, "  %-64s %6.3g x  %s\n", what, x, placement);
+	else
+		fprintf(f, "  %-64s unknown (placement changed)\n", what);
+}
+
+static bool one_placement(const struct shmring_bench_scale_result *a,
+			  const struct shmring_bench_scale_result *b)
+{
+	const char *pa = shmring_bench_bracket_placement(&a->br);
+
+	return (strcmp(pa, "near") == 0 || strcmp(pa, "far") == 0) &&
+	       strcmp(pa, shmring_bench_bracket_placement(&b->br)) == 0;
 }
 
 static void key_ratios(FILE *f, const struct shmring_bench_scale_cfg *cfg,
@@ -306,7 +318,9 @@ static void key_ratios(FILE *f, const struct shmring_bench_scale_cfg *cfg,
 				}
 				snprintf(what, sizeof(what), "%s %u B, %uC: %uP / %uP", keep[k],
 					 size, cons, pn, p1);
-				key_ratio(f, what, b->msgs_per_s / a->msgs_per_s);
+				key_ratio(f, what,
+					  one_placement(a, b) ? b->msgs_per_s / a->msgs_per_s : 0,
+					  shmring_bench_bracket_placement(&a->br));
 			}
 	/* Each shmring transport against the best peer doing the same job:
 	 * the worst such ratio over every figure it has. */
@@ -334,7 +348,7 @@ static void key_ratios(FILE *f, const struct shmring_bench_scale_cfg *cfg,
 		snprintf(what, sizeof(what), "%s / best peer, worst case (%u B %uP %uC, %s)",
 			 ms[i]->name, worst->size, worst->producers, worst->consumers,
 			 worst->best_peer);
-		key_ratio(f, what, worst->x_peer);
+		key_ratio(f, what, worst->x_peer, shmring_bench_bracket_placement(&worst->br));
 	}
 }
 
@@ -369,7 +383,9 @@ void shmring_bench_scale_report_table(FILE *f, const struct shmring_bench_scale_
 		   "fairness: the least-served producer's\nshare against an even share, at the "
 		   "largest count. cpu/msg: CPU time of every process per message, there.\n"
 		   "vs best peer: against the fastest peer ring of the same job and wait class "
-		   "(busy-poll, or yield/block), lowest over producer counts.\n",
+		   "(busy-poll, or yield/block), lowest over producer counts.\n"
+		   "Every ratio (max/1P, vs best peer, \"In this run\") is of two figures in one "
+		   "placement, or left out (\"-\", \"unknown\").\n",
 		SHMRING_BENCH_NEAR_NS, SHMRING_BENCH_MOVED_RATIO);
 	if (failed)
 		fprintf(f, "%zu measurement(s) FAILED.\n", failed);

@@ -16,6 +16,7 @@ int shmring_cmd_put(int argc, char **argv);
 int shmring_cmd_get(int argc, char **argv);
 int shmring_cmd_bench(int argc, char **argv);
 int shmring_cmd_stress(int argc, char **argv);
+int shmring_cmd_bridge(int argc, char **argv);
 
 /* Print "shmring <cmd>: <name>: <the library's description of err>" to stderr;
  * for a malformed name, what is wrong with it. */

@@ -16,6 +16,9 @@
 #include "cli/args.h"
 
 #define MS 1000000ull
+/* Rounds of A then B behind each ratio: two give a median, two more give a
+ * placement flip the chance to flip back. */
+#define DEFAULT_RATIO_ROUNDS 4u
 
 static void usage(FILE *f)
 {
@@ -36,6 +39,8 @@ static void usage(FILE *f)
 		"  --tput-only      throughput only\n"
 		"  --cpus A,B       the two CPUs (default: the first two this process may use)\n"
 		"  --no-retry       do not measure again when the floor moved\n"
+		"  --ratio-rounds N most rounds (A then B) of each back-to-back comparison\n"
+		"                   behind the ratios (default %u, at most %u; 0: no ratios)\n"
 		"  --json           a JSON array of results on stdout instead of the table\n"
 		"  --csv            CSV on stdout instead of the table\n"
 		"  --plot DIR       also draw latency CDFs and throughput bars into DIR (gnuplot)\n"
@@ -59,7 +64,8 @@ static void usage(FILE *f)
 		"  the default is 8 and 64 B, 200 ms a figure (--full: 1 s).\n"
 		"\n"
 		"Exit status: 0 all measured, 1 a measurement failed, 2 usage.\n",
-		SHMRING_BENCH_SCALE_MAX_PRODUCERS, SHMRING_BENCH_SCALE_MAX_CONSUMERS);
+		DEFAULT_RATIO_ROUNDS, SHMRING_BENCH_RATIO_MAX_ROUNDS, SHMRING_BENCH_SCALE_MAX_PRODUCERS,
+		SHMRING_BENCH_SCALE_MAX_CONSUMERS);
 }
 
 /* A message size: the shared parser (suffixes, overflow), then 8..65536 in
@@ -197,6 +203,9 @@ static void list_mechs(void)
 #ifndef SHMRING_HAVE_CK
 	list_missing("(ck-ring)", "Concurrency Kit (ck)");
 #endif
+#ifndef SHMRING_HAVE_BOOST
+	list_missing("(boost-spsc)", "boost::lockfree (libboost-dev)");
+#endif
 }
 
 static void list_scale_mechs(void)
@@ -213,6 +222,9 @@ static void list_scale_mechs(void)
 #endif
 #ifndef SHMRING_HAVE_CK
 	list_missing("(ck-ring-mp)", "Concurrency Kit (ck)");
+#endif
+#ifndef SHMRING_HAVE_BOOST
+	list_missing("(boost-spsc)", "boost::lockfree (libboost-dev)");
 #endif
 }
 
@@ -308,6 +320,9 @@ static int run_table(struct shmring_bench_cfg *cfg, const char *only, const char
 	for (size_t i = 0; i < run.nres; i++)
 		if (run.res[i].status == SHMRING_BENCH_FAILED)
 			rc = 1;
+	for (size_t i = 0; i < run.nratios; i++)
+		if (run.ratios[i].status == SHMRING_BENCH_FAILED)
+			rc = 1;
 	shmring_bench_run_free(&run);
 	return rc;
 }
@@ -359,7 +374,7 @@ int shmring_cmd_bench(int argc, char **argv)
 {
 	enum { O_QUICK = 256, O_FULL, O_SIZES, O_DURATION, O_ONLY, O_SKIP, O_CPUS, O_JSON, O_CSV,
 	       O_PLOT, O_LIST, O_NORETRY, O_RTT, O_TPUT, O_SCALING, O_PRODUCERS, O_CONSUMERS,
-	       O_MSG_SIZES, O_MSG_PRODUCERS, O_SPREAD };
+	       O_MSG_SIZES, O_MSG_PRODUCERS, O_SPREAD, O_RATIO_ROUNDS };
 	static const struct option opts[] = {
 		{"quick", no_argument, NULL, O_QUICK},
 		{"full", no_argument, NULL, O_FULL},
@@ -381,6 +396,7 @@ int shmring_cmd_bench(int argc, char **argv)
 		{"msg-sizes", required_argument, NULL, O_MSG_SIZES},
 		{"msg-producers", required_argument, NULL, O_MSG_PRODUCERS},
 		{"spread", no_argument, NULL, O_SPREAD},
+		{"ratio-rounds", required_argument, NULL, O_RATIO_ROUNDS},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -388,7 +404,7 @@ int shmring_cmd_bench(int argc, char **argv)
 	struct shmring_bench_cfg *cfg = &scfg.base;
 	bool full = false, json = false, csv = false, list = false, scaling = false;
 	bool sizes_given = false, cpus_given = false, modes_given = false;
-	bool scale_opt = false, msg_sizes_given = false;
+	bool scale_opt = false, msg_sizes_given = false, table_opt = false;
 	const char *plot_dir = NULL, *only = NULL, *skip = NULL;
 	unsigned long long duration_ms = 0;
 	int opt;
@@ -396,6 +412,7 @@ int shmring_cmd_bench(int argc, char **argv)
 	memset(&scfg, 0, sizeof(scfg));
 	cfg->modes = SHMRING_BENCH_RTT | SHMRING_BENCH_TPUT;
 	cfg->retry = true;
+	cfg->ratio_rounds = DEFAULT_RATIO_ROUNDS;
 	optind = 0; /* glibc: start afresh, whatever the dispatcher parsed */
 	while ((opt = shmring_cli_getopt("bench", argc, argv, "h", opts)) != -1) {
 		switch (opt) {
@@ -500,6 +517,19 @@ int shmring_cmd_bench(int argc, char **argv)
 			scfg.placement = SHMRING_BENCH_SPREAD;
 			scale_opt = true;
 			break;
+		case O_RATIO_ROUNDS: {
+			uint64_t v;
+
+			if (shmring_cli_parse_u64(optarg, &v) != 0 ||
+			    v > SHMRING_BENCH_RATIO_MAX_ROUNDS) {
+				fprintf(stderr, "shmring bench: bad --ratio-rounds '%s' (0..%u)\n",
+					optarg, SHMRING_BENCH_RATIO_MAX_ROUNDS);
+				return 2;
+			}
+			cfg->ratio_rounds = (unsigned)v;
+			table_opt = true;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -519,6 +549,10 @@ int shmring_cmd_bench(int argc, char **argv)
 	if (scaling && modes_given) {
 		fprintf(stderr, "shmring bench: --rtt-only and --tput-only have no meaning with "
 				"--scaling (it measures throughput)\n");
+		return 2;
+	}
+	if (scaling && table_opt) {
+		fprintf(stderr, "shmring bench: --ratio-rounds has no meaning with --scaling\n");
 		return 2;
 	}
 	if (!scaling && scale_opt) {

@@ -71,6 +71,9 @@ static void create_usage(FILE *f)
 		"      --notifier N       how sleepers are woken: futex (the default), psem (a\n"
 		"                         POSIX semaphore) or sysvsem (a System V semaphore set,\n"
 		"                         removed with the ring)\n"
+		"      --poll-only        nobody may park: senders never look for sleepers;\n"
+		"                         blocking calls spin, then yield (for pinned,\n"
+		"                         busy-polling processes with CPUs to spare)\n"
 		"Sizes take k, m, g (binary).\n",
 		(double)SHMRING_DEFAULT_RECOVERY_NS / 1e6);
 }
@@ -94,7 +97,8 @@ static void create_failed(const char *name, const struct shmring_opts *o, int rc
 
 int shmring_cmd_create(int argc, char **argv)
 {
-	enum { OPT_RECOVERY = 256, OPT_EXCL, OPT_EXISTING, OPT_HUGE, OPT_HUGE_FB, OPT_NOTIFIER };
+	enum { OPT_RECOVERY = 256, OPT_EXCL, OPT_EXISTING, OPT_HUGE, OPT_HUGE_FB, OPT_NOTIFIER,
+	       OPT_POLL_ONLY };
 	static const struct option lo[] = {
 		{"kind", required_argument, 0, 'k'}, {"slot-size", required_argument, 0, 's'},
 		{"capacity", required_argument, 0, 'c'}, {"mode", required_argument, 0, 'm'},
@@ -106,6 +110,7 @@ int shmring_cmd_create(int argc, char **argv)
 		{"open-existing", no_argument, 0, OPT_EXISTING},
 		{"huge", no_argument, 0, OPT_HUGE},  {"huge-fallback", no_argument, 0, OPT_HUGE_FB},
 		{"notifier", required_argument, 0, OPT_NOTIFIER},
+		{"poll-only", no_argument, 0, OPT_POLL_ONLY},
 		{"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
 	struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 64, .capacity = 4096};
 	bool capacity_set = false, exclusive = false;
@@ -196,6 +201,9 @@ int shmring_cmd_create(int argc, char **argv)
 			break;
 		case OPT_HUGE:
 			o.flags |= SHMRING_CREATE_HUGE;
+			break;
+		case OPT_POLL_ONLY:
+			o.flags |= SHMRING_CREATE_POLL_ONLY;
 			break;
 		case OPT_NOTIFIER:
 			if (shmring_cli_notifier_parse(optarg, &o.notifier) < 0) {

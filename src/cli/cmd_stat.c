@@ -6,6 +6,7 @@
  */
 #include "bench/bench.h" /* shmring_bench_json_str() */
 #include "cli/args.h"
+#include "cli/bridge.h"
 #include "cli/cli.h"
 #include "cli/probe.h"
 #include "cli/sync_show.h"
@@ -125,8 +126,9 @@ static void stat_json(const char *name, const struct shmring_info *in, uint64_t 
 	printf(",\"backend\":\"%s\",\"page_size\":%u,\"owner_uid\":%u,\"owner\":",
 	       backend_name(in->backend), in->page_size, in->owner_uid);
 	shmring_bench_json_str(stdout, shmring_cli_user(in->owner_uid, user, sizeof(user)));
-	printf(",\"notifier\":\"%s\",\"bell_signals\":%" PRIu64,
-	       shmring_cli_notifier_name(in->notifier), in->bell_signals);
+	printf(",\"notifier\":\"%s\",\"bell_signals\":%" PRIu64 ",\"poll_only\":%s",
+	       shmring_cli_notifier_name(in->notifier), in->bell_signals,
+	       (in->flags & SHMRING_CREATE_POLL_ONLY) ? "true" : "false");
 	printf(",\"mode\":\"%04o\",\"use\":\"%s\"", in->mode,
 	       perr < 0 ? "unknown" : shmring_cli_use_name(shmring_cli_use_of(in, count, p, np)));
 	printf(",\"stall_side\":\"%s\",\"stall_pos\":%" PRIu64 ",\"stall_ns\":%" PRIu64
@@ -181,8 +183,9 @@ static void stat_text(const char *name, const struct shmring_info *in, uint64_t 
 	printf("  backend       %s, %u-byte pages, owner %s, mode %04o\n",
 	       backend_name(in->backend), in->page_size,
 	       shmring_cli_user(in->owner_uid, user, sizeof(user)), in->mode);
-	printf("  notifier      %s; doorbell signals sent %" PRIu64 "\n",
-	       shmring_cli_notifier_name(in->notifier), in->bell_signals);
+	printf("  notifier      %s; doorbell signals sent %" PRIu64 "%s\n",
+	       shmring_cli_notifier_name(in->notifier), in->bell_signals,
+	       (in->flags & SHMRING_CREATE_POLL_ONLY) ? "; poll-only (nobody parks)" : "");
 	printf("  positions     produced %" PRIu64 ", consumed %" PRIu64 ", in ring %" PRIu64
 	       "\n", in->produced, in->consumed, count);
 	printf("  participants  %u producer(s), %u consumer(s) alive%s%s; %s\n", in->producers,
@@ -315,9 +318,11 @@ static void stat_usage(FILE *f)
 		   "clear, a mutex free or held (by which thread, and whether that thread is\n"
 		   "alive or died holding it), the waiters, who created it when, its owner and\n"
 		   "mode; nothing is changed and no role is taken. Objects of other users are\n"
-		   "shown too.\n\n"
+		   "shown too. bridge:NAME shows a bridge's counts and senders (shmring\n"
+		   "bridge --name NAME; bridge:PID without --name).\n\n"
 		   "  --json             one JSON object, whose \"type\" is \"ring\", \"sem\",\n"
-		   "                     \"event\", \"mutex\" or \"cond\"; for several names, one\n"
+		   "                     \"event\", \"mutex\" or \"cond\" (a bridge: \"bridge\"\n"
+		   "                     and its counts); for several names, one\n"
 		   "                     array of them (a name that fails is {\"name\": ...,\n"
 		   "                     \"error\": ...})\n"
 		   "  -w, --watch SECONDS\n"
@@ -376,6 +381,17 @@ static int stat_all(char **names, int n, bool json)
 		const char *early, *end = array ? (i + 1 < n ? "," : "") : "\n";
 		int rc, np = 0, perr = 0;
 
+		if (!strncmp(names[i], "bridge:", 7)) {
+			/* A bridge's status object (shmring bridge --name). */
+			if (shmring_bridge_stat(names[i] + 7, json) != 0) {
+				if (array)
+					json_error(names[i], "no such bridge", i + 1 == n);
+				status = 1;
+			} else if (json) {
+				printf("%s", end);
+			}
+			continue;
+		}
 		shmring_cli_object_look(names[i], &o);
 		early = judge_early(&o);
 		if (early) {

@@ -29,6 +29,8 @@ static const struct command commands[] = {
 	{"get", shmring_cmd_get, "write each message to standard output"},
 	{"bench", shmring_cmd_bench, "measure IPC latency and throughput, side by side"},
 	{"stress", shmring_cmd_stress, "many producer processes on one ring; verify every message"},
+	{"bridge", shmring_cmd_bridge,
+	 "forward messages between rings, socket channels and ZeroMQ, counting every loss"},
 };
 
 static void usage(FILE *f)

@@ -10,8 +10,10 @@
  *                              target seals it, see fuzz_header.c)
  *   corpus/fuzz_msg/<seed>     message rings, in fuzz_common.h's format
  *   corpus/fuzz_mring/<seed>   fixed-slot rings, likewise
+ *   corpus/fuzz_frame/<seed>   socket channel streams, packets, handshakes
+ *                              and names, from the channel's own encoders
  *
- * Usage: fuzz_gen_seeds CORPUS_DIR (its three subdirectories must exist).
+ * Usage: fuzz_gen_seeds CORPUS_DIR (its four subdirectories must exist).
  * Run it again only when the layout or the input format changes.
  */
 #include <errno.h>
@@ -25,6 +27,7 @@
 
 #include "fuzz_common.h"
 #include "shmring/shmring.h"
+#include "src/sock.h"
 
 #define NPARTS 4u /* entries dumped: the sole ones and two shared */
 
@@ -332,6 +335,93 @@ static void make_seed(const char *dir, const struct seed *s)
 	shmring_unlink(name);
 }
 
+/*
+ * corpus/fuzz_frame/: what socket channel peers send, made by the encoders a
+ * channel uses (src/sock_proto.c), behind fuzz_frame's five selector bytes
+ * (mode, kind, slot size, chunk).
+ */
+static size_t frame_sel(uint8_t *b, uint8_t mode, uint32_t kind, uint32_t slot, uint8_t chunk)
+{
+	b[0] = mode;
+	b[1] = (uint8_t)(kind - 1);
+	b[2] = (uint8_t)(slot - 1);
+	b[3] = (uint8_t)((slot - 1) >> 8);
+	b[4] = chunk;
+	return 5;
+}
+
+static size_t frame_put(uint8_t *b, uint32_t len, uint32_t type, uint8_t fill)
+{
+	shmring__sock_frame_header(b, len, type);
+	memset(b + SHMRING_SOCK_FRAME_HDR, fill, len);
+	return SHMRING_SOCK_FRAME_HDR + len;
+}
+
+static void frame_seeds(const char *dir)
+{
+	static const char *names[] = {"unix:/run/app/ring.sock", "unix:@app-ring",
+				      "tcp:127.0.0.1:7000", "tcp:[::1]:7000",
+				      "auto:/ring?fallback=unix:/run/app/ring.sock",
+				      "auto:file:/var/lib/ring?fallback=tcp:db.example:9000"};
+	struct shmring_sock_hello h = {.version = SHMRING_SOCK_VERSION, .type = SHMRING_SOCK_HELLO,
+				       .role = SHMRING_PRODUCER};
+	uint8_t b[4096];
+	size_t n;
+
+	/* TCP streams: fixed slots; records of several sizes, the last cut
+	 * short; a length past the maximum. */
+	n = frame_sel(b, 0, SHMRING_KIND_MPSC, 24, 5);
+	for (unsigned i = 0; i < 6; i++)
+		n += frame_put(b + n, 24, 0, (uint8_t)i);
+	write_file(dir, "fuzz_frame", "tcp-fixed", b, n);
+	n = frame_sel(b, 0, SHMRING_KIND_MSG, 100, 7);
+	for (unsigned i = 0; i < 6; i++)
+		n += frame_put(b + n, i * 19, 1000 + i, (uint8_t)i);
+	n += frame_put(b + n, 50, 7, 9) - 20;
+	write_file(dir, "fuzz_frame", "tcp-msg-cut", b, n);
+	n = frame_sel(b, 0, SHMRING_KIND_MSG, 16, 3);
+	n += frame_put(b + n, 16, 1, 1);
+	n += frame_put(b + n, 17, 1, 1);
+	write_file(dir, "fuzz_frame", "tcp-too-long", b, n);
+	/* Unix packets: [u8 length][packet]. */
+	n = frame_sel(b, 1, SHMRING_KIND_MSG, 32, 0);
+	for (unsigned len = 0; len < 40; len += 6) {
+		b[n++] = (uint8_t)len;
+		memset(b + n, 0x5a, len);
+		n += len;
+	}
+	write_file(dir, "fuzz_frame", "unix-packets", b, n);
+	/* Handshakes: a producer's hello, one asking for another kind, a
+	 * consumer's; an accept and a refusal as a connector reads them. */
+	n = frame_sel(b, 2, SHMRING_KIND_MPSC, 64, 0);
+	shmring__sock_hello_encode(&h, b + n);
+	write_file(dir, "fuzz_frame", "hello", b, n + SHMRING_SOCK_HELLO_LEN);
+	h.kind = SHMRING_KIND_SPSC;
+	h.slot_size = 64;
+	h.capacity = 128;
+	shmring__sock_hello_encode(&h, b + n);
+	write_file(dir, "fuzz_frame", "hello-asking", b, n + SHMRING_SOCK_HELLO_LEN);
+	h = (struct shmring_sock_hello){.version = SHMRING_SOCK_VERSION,
+					.type = SHMRING_SOCK_ACCEPT, .kind = SHMRING_KIND_MSG,
+					.slot_size = 64, .role = SHMRING_CONSUMER,
+					.flags = SHMRING_CREATE_MULTI_PRODUCER, .capacity = 4096};
+	n = frame_sel(b, 3, SHMRING_KIND_MSG, 64, 0x63);
+	shmring__sock_hello_encode(&h, b + n);
+	write_file(dir, "fuzz_frame", "accept", b, n + SHMRING_SOCK_HELLO_LEN);
+	h = (struct shmring_sock_hello){.version = SHMRING_SOCK_VERSION,
+					.type = SHMRING_SOCK_REFUSE, .error = EBUSY};
+	shmring__sock_hello_encode(&h, b + n);
+	write_file(dir, "fuzz_frame", "refuse", b, n + SHMRING_SOCK_HELLO_LEN);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char name[32];
+
+		n = frame_sel(b, 4, 1, 1, 0);
+		memcpy(b + n, names[i], strlen(names[i]));
+		snprintf(name, sizeof(name), "name%zu", i + 1);
+		write_file(dir, "fuzz_frame", name, b, n + strlen(names[i]));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -340,5 +430,6 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++)
 		make_seed(argv[1], &seeds[i]);
+	frame_seeds(argv[1]);
 	return 0;
 }

@@ -1,0 +1,1562 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * src/cli/bridge.c - the engine of `shmring bridge` (see bridge.h).
+ *
+ * One loop takes a message from FROM and puts it into TO, never holding more
+ * than that one message: when TO is full the loop stops reading FROM, so
+ * back-pressure reaches the producers (a ring fills, a socket's buffers fill,
+ * a ZeroMQ PUSH reaches its high-water mark). A message peeked from a ring
+ * is released only once TO has it, so a bridge killed at any moment leaves
+ * it in the ring for the next one.
+ *
+ * The receiving side checks each sender's sequence in a status object in
+ * shared memory (bridge:NAME), which `shmring stat` reads and which outlives
+ * a killed bridge: a restarted one resumes every sender's sequence, so the
+ * messages that were in flight when it died show as a gap (lost, counted)
+ * when the sender's next message comes, never as silence. Around each put
+ * into TO the object records which message is being put: a bridge killed
+ * right there cannot know, at its restart, whether that one message got in,
+ * and counts it as in doubt.
+ */
+/* Beside this file: the bench tests build it without the tool's paths. */
+#include "bridge.h"
+#include "shmring/shmring.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef SHMRING_HAVE_ZMQ
+#include <zmq.h>
+#endif
+
+#define SLICE_NS UINT64_C(100000000)      /* longest single wait: stop is checked after it */
+#define BACKOFF_MIN_NS UINT64_C(20000)
+#define BACKOFF_MAX_NS UINT64_C(1000000)  /* a full ring is polled at least this often */
+#define RECONNECT_MIN_NS UINT64_C(10000000)
+#define RECONNECT_MAX_NS UINT64_C(1000000000)
+#define SOCK_RECORDS UINT64_C(1048576)    /* a socket channel listener's record area */
+
+/* ---------------------------------------------------------- status object */
+
+#define BSTAT_MAGIC UINT64_C(0x3154534242484d53) /* "SHMBBST1" little-endian */
+#define BSTAT_VERSION 1u
+#define BSTAT_SESSIONS 64u
+#define BSTAT_PREFIX "/shmring-bridge."
+#define BSTAT_NAME_MAX 64u
+
+enum { C_FORWARDED, C_LOST, C_DUPS, C_RECONNECTS, C_ERRORS, C_IN_DOUBT, C_UNSEQ, C_SENDERS,
+       C_RESTARTS, C_REPLAYED, C_N };
+
+/* One sender seen by a receiving bridge. */
+struct bstat_sess {
+	_Atomic uint64_t id;        /* the sender's session (0: free entry) */
+	_Atomic uint64_t next;      /* the sequence number expected next */
+	_Atomic uint64_t delivered;
+	_Atomic uint64_t lost;
+	_Atomic uint64_t dups;
+	_Atomic uint64_t last_ns;   /* CLOCK_REALTIME of its last message */
+	_Atomic uint32_t ended;     /* its END came */
+	uint32_t reserved0;
+	uint64_t reserved;
+};
+
+/*
+ * The status object, in /dev/shm (shmring-bridge.NAME). Written by the one
+ * bridge that holds its lock (flock), read by anyone: every value that
+ * changes is a relaxed atomic, read once and checked by the reader.
+ */
+struct bstat {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t size;              /* sizeof(struct bstat) */
+	_Atomic uint32_t pid;       /* the bridge running it, or that ran it last */
+	uint32_t reserved0;
+	_Atomic uint64_t started_ns; /* CLOCK_REALTIME of its start */
+	char from[256], to[256];
+	_Atomic uint64_t c[C_N];
+	/* The message being put into TO (receiving side). */
+	_Atomic uint32_t pend_valid;
+	_Atomic uint32_t pend_sess;
+	_Atomic uint64_t pend_seq;
+	/* Sending side: this run's session and the last sequence sent. */
+	_Atomic uint64_t session;
+	_Atomic uint64_t seq;
+	uint64_t reserved[8];
+	struct bstat_sess s[BSTAT_SESSIONS];
+};
+
+static_assert(sizeof(struct bstat_sess) == 64, "a session entry is 64 bytes");
+
+static uint64_t ld(const _Atomic uint64_t *p)
+{
+	/* Relaxed: statistics and state written by one process; a reader takes
+	 * a snapshot, and a restarted bridge reads after its predecessor died. */
+	return atomic_load_explicit(p, memory_order_relaxed);
+}
+
+static void st(_Atomic uint64_t *p, uint64_t v)
+{
+	atomic_store_explicit(p, v, memory_order_relaxed); /* as in ld() */
+}
+
+static void add(_Atomic uint64_t *p, uint64_t v)
+{
+	st(p, ld(p) + v); /* one writer */
+}
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000u), .tv_nsec = (long)(ns % 1000000000u)};
+
+	nanosleep(&ts, NULL);
+}
+
+static bool name_ok(const char *n)
+{
+	size_t len = strlen(n);
+
+	if (len == 0 || len > BSTAT_NAME_MAX || !strcmp(n, ".") || !strcmp(n, ".."))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)n[i]) && !strchr("._-", n[i]))
+			return false;
+	return true;
+}
+
+/* ---------------------------------------------------------------- the wire */
+
+static void le_put(unsigned char *p, uint64_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t le_get(const unsigned char *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static void hdr_write(unsigned char *p, const struct shmring_bridge_hdr *h)
+{
+	le_put(p, SHMRING_BRIDGE_MAGIC, 8);
+	le_put(p + 8, h->session, 8);
+	le_put(p + 16, h->seq, 8);
+	le_put(p + 24, h->type, 4);
+	le_put(p + 28, h->flags, 2);
+	le_put(p + 30, 1, 2);
+}
+
+/* A header read from the wire, checked once: true when it is one of ours. */
+static bool hdr_read(const unsigned char *p, size_t len, struct shmring_bridge_hdr *h)
+{
+	if (len < SHMRING_BRIDGE_HDR || le_get(p, 8) != SHMRING_BRIDGE_MAGIC)
+		return false;
+	h->magic = SHMRING_BRIDGE_MAGIC;
+	h->session = le_get(p + 8, 8);
+	h->seq = le_get(p + 16, 8);
+	h->type = (uint32_t)le_get(p + 24, 4);
+	h->flags = (uint16_t)le_get(p + 28, 2);
+	h->version = (uint16_t)le_get(p + 30, 2);
+	/* Session 0 and sequence 0 are never sent; unknown flags and versions
+	 * are not ours to interpret. */
+	return h->version == 1 && h->session != 0 && h->seq != 0 &&
+	       (h->flags & ~(SHMRING_BRIDGE_END | SHMRING_BRIDGE_REPLAY)) == 0;
+}
+
+/* -------------------------------------------------------------- endpoints */
+
+enum ep_kind { EP_RING = 1, EP_SOCK, EP_ZMQ };
+
+struct ep {
+	enum ep_kind kind;
+	const char *uri;
+	bool from;
+	shmring_t *r;
+	bool msg;          /* a record ring or channel (lengths vary, a type) */
+	bool mc;           /* a ring of many consumers: close releases a peek */
+	size_t max;        /* largest payload; a fixed ring's exact size */
+	uint64_t capacity;
+	int bell;          /* FROM ring: its socket doorbell, or -1 */
+	/* ZeroMQ */
+	void *z;
+	void *mon;         /* PUSH TO: its connection events (PAIR), or NULL */
+	bool zdown;        /* a peer went and none has come back yet */
+	bool zreplay;      /* one came back: send the window again first */
+	int ztimeo;        /* the send (TO) or receive (FROM) timeout set now */
+	uint64_t zlook;    /* when the events were looked at last */
+	int ztype;
+	bool bind;
+	char zaddr[300];
+};
+
+/* One message between FROM and TO. */
+struct msg {
+	const unsigned char *p;
+	size_t len;
+	uint32_t type;
+	bool seqd;         /* it carries a bridge header */
+	struct shmring_bridge_hdr h;
+	bool held;         /* peeked from a FROM ring: release once TO has it */
+};
+
+struct shmring_bridge {
+	struct shmring_bridge_opts o;
+	struct ep from, to;
+	struct bstat *st;
+	bool st_shared;    /* st is the mapped status object (else malloc'd) */
+	bool st_mine;      /* ours to remove at close (unless persistent) */
+	int st_fd;
+	char st_path[96];
+	unsigned char *buf; /* a copied message, with room for a header first */
+	size_t bufcap;
+	bool pend_on;      /* the message being put is a sender's: mark it */
+	uint64_t session;  /* this run's, when it stamps messages */
+	uint64_t seq;
+	bool stamped;      /* sent at least one message of its own session */
+	void *zctx;
+	/* A socket channel TO: the last records sent, whole, to send again
+	 * after a reconnection (what the old connection's buffers held). */
+	unsigned char *rp;
+	size_t rp_rec;       /* bytes per record */
+	uint64_t rp_n;       /* records kept */
+	uint64_t rp_head;    /* records sent so far */
+	uint64_t rp_count;   /* records kept now (< rp_n) */
+	size_t *rp_len;
+	uint32_t *rp_type;
+	char err[512];
+#ifdef SHMRING_HAVE_ZMQ
+	zmq_msg_t zf[2];
+	int nzf;
+#endif
+};
+
+bool shmring_bridge_have_zmq(void)
+{
+#ifdef SHMRING_HAVE_ZMQ
+	return true;
+#else
+	return false;
+#endif
+}
+
+static int fail(struct shmring_bridge *b, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(struct shmring_bridge *b, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(b->err, sizeof(b->err), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static bool is_sock(const char *uri)
+{
+	return !strncmp(uri, "unix:", 5) || !strncmp(uri, "tcp:", 4);
+}
+
+/* "zmq+", "zmq-pub+", "zmq-sub+": the socket type and the address after it. */
+static int zmq_scheme(const char *uri, int *type, const char **addr)
+{
+	static const struct {
+		const char *p;
+		int type;
+	} s[] = {{"zmq+", 1}, {"zmq-pub+", 2}, {"zmq-sub+", 3}};
+
+	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)
+		if (!strncmp(uri, s[i].p, strlen(s[i].p))) {
+			*type = s[i].type;
+			*addr = uri + strlen(s[i].p);
+			return 1;
+		}
+	return 0;
+}
+
+static void ep_close(struct ep *e)
+{
+	shmring_close(e->r); /* closes the doorbell socket too */
+	e->r = NULL;
+	e->bell = -1;
+#ifdef SHMRING_HAVE_ZMQ
+	if (e->mon)
+		zmq_close(e->mon);
+	if (e->z)
+		zmq_close(e->z);
+#endif
+	e->z = e->mon = NULL;
+}
+
+static int ring_learn(struct shmring_bridge *b, struct ep *e)
+{
+	struct shmring_info in;
+	int rc = shmring_info(e->r, &in);
+
+	if (rc < 0)
+		return fail(b, rc, "%s: %s", e->uri, shmring_strerror(rc));
+	e->msg = in.kind == SHMRING_KIND_MSG;
+	e->mc = (in.flags & SHMRING_CREATE_MULTI_CONSUMER) != 0;
+	e->max = in.slot_size;
+	e->capacity = in.capacity;
+	return 0;
+}
+
+static int open_ring(struct shmring_bridge *b, struct ep *e)
+{
+	unsigned role = e->from ? SHMRING_CONSUMER : SHMRING_PRODUCER;
+	int rc = shmring_open(e->uri, role, &e->r);
+
+	if (rc == -EBUSY)
+		return fail(b, rc, "%s: this ring allows one %s, and a live process is it", e->uri,
+			    e->from ? "consumer" : "producer");
+	if (rc == -ENOENT)
+		return fail(b, rc, "%s: no such ring (make it with 'shmring create')", e->uri);
+	if (rc < 0)
+		return fail(b, rc, "%s: %s", e->uri, shmring_strerror(rc));
+	rc = ring_learn(b, e);
+	if (rc < 0)
+		return rc;
+	/* A socket doorbell wakes the loop without signals (the engine also
+	 * runs in threads); without one (another user's ring, a late entry)
+	 * the loop polls with a short backoff instead. */
+	if (e->from && shmring_doorbell_register_fd(e->r, &e->bell) < 0)
+		e->bell = -1;
+	return 0;
+}
+
+/* A connecting socket channel (TO): one attempt. */
+static int sock_connect(struct shmring_bridge *b, struct ep *e)
+{
+	int rc = shmring_open(e->uri, SHMRING_PRODUCER, &e->r);
+
+	if (rc < 0)
+		return rc;
+	rc = ring_learn(b, e);
+	if (rc < 0) {
+		ep_close(e);
+		return rc;
+	}
+	return 0;
+}
+
+/* Errors that another attempt may cure: nobody listening yet, or gone. */
+static bool transient(int rc)
+{
+	return rc == -ECONNREFUSED || rc == -ENOENT || rc == -EPIPE || rc == -ECONNRESET ||
+	       rc == -ETIMEDOUT || rc == -EAGAIN || rc == -EHOSTUNREACH || rc == -ENETUNREACH ||
+	       rc == -ECONNABORTED;
+}
+
+static bool stopping(const struct shmring_bridge *b)
+{
+	return b->o.stop && atomic_load_explicit(b->o.stop, memory_order_relaxed);
+}
+
+/* Connect, retrying what may cure itself until deadline (or stop). */
+static int sock_connect_retry(struct shmring_bridge *b, struct ep *e, uint64_t deadline)
+{
+	uint64_t wait = RECONNECT_MIN_NS;
+
+	for (;;) {
+		int rc = sock_connect(b, e);
+
+		if (rc == 0 || !transient(rc))
+			return rc;
+		if (shmring_clock_ns() >= deadline || stopping(b))
+			return rc;
+		sleep_ns(wait);
+		wait = wait * 2 > RECONNECT_MAX_NS ? RECONNECT_MAX_NS : wait * 2;
+	}
+}
+
+static int open_sock(struct shmring_bridge *b, struct ep *e, size_t peer_max)
+{
+	int rc;
+
+	if (e->from) {
+		/* The listener: records of the largest message TO takes, with
+		 * the header before it, from any number of sending bridges. */
+		struct shmring_opts o = {.kind = SHMRING_KIND_MSG,
+					 .slot_size = (uint32_t)(peer_max + SHMRING_BRIDGE_HDR),
+					 .capacity = SOCK_RECORDS,
+					 .flags = SHMRING_CREATE_MULTI_PRODUCER};
+
+		if (peer_max + SHMRING_BRIDGE_HDR > SHMRING_MAX_SLOT_SIZE)
+			return fail(b, -EMSGSIZE,
+				    "%s: messages of %zu bytes and the bridge's %u-byte header exceed "
+				    "a socket channel's largest message (%u bytes)",
+				    e->uri, peer_max, SHMRING_BRIDGE_HDR, SHMRING_MAX_SLOT_SIZE);
+		rc = shmring_create(e->uri, &o, SHMRING_CONSUMER, &e->r);
+		if (rc < 0)
+			return fail(b, rc, "%s: %s", e->uri, shmring_strerror(rc));
+		return ring_learn(b, e);
+	}
+	rc = sock_connect_retry(b, e, shmring_clock_ns() + b->o.connect_ns);
+	if (rc < 0)
+		return fail(b, rc, "%s: %s%s", e->uri, shmring_strerror(rc),
+			    transient(rc) ? " (nobody listening there: start the receiving bridge "
+					    "first, or give a longer --connect-timeout)"
+					  : "");
+	if (!e->msg)
+		return fail(b, -SHMRING_EKIND, "%s: the listener is not a bridge's (fixed-size "
+					       "messages)", e->uri);
+	return 0;
+}
+
+#ifdef SHMRING_HAVE_ZMQ
+/* The endpoint's send or receive timeout, set only when it changes (the
+ * hot path sets the same one every time). */
+static void ztimeout(struct ep *e, uint64_t wait_ns)
+{
+	int t = (int)(wait_ns / 1000000u);
+
+	if (t != e->ztimeo) {
+		zmq_setsockopt(e->z, e->from ? ZMQ_RCVTIMEO : ZMQ_SNDTIMEO, &t, sizeof(t));
+		e->ztimeo = t;
+	}
+}
+
+static int open_zmq(struct shmring_bridge *b, struct ep *e, int scheme, const char *addr)
+{
+	static const char *const names[] = {"", "zmq+", "zmq-pub+", "zmq-sub+"};
+	int hwm = b->o.hwm ? (int)b->o.hwm : 1000, timeo = (int)(SLICE_NS / 1000000), zero = 0;
+	const char *q = strchr(addr, '?');
+	size_t alen = q ? (size_t)(q - addr) : strlen(addr);
+	const char *host;
+	int rc;
+
+	if (scheme == 2 && e->from)
+		return fail(b, -EINVAL, "%s: a PUB socket only sends: receive with zmq-sub+%.*s",
+			    e->uri, (int)alen, addr);
+	if (scheme == 3 && !e->from)
+		return fail(b, -EINVAL, "%s: a SUB socket only receives: publish with zmq-pub+%.*s",
+			    e->uri, (int)alen, addr);
+	if (alen >= sizeof(e->zaddr) || !strstr(addr, "://"))
+		return fail(b, -EINVAL, "%s: not a ZeroMQ endpoint: %sTRANSPORT://ADDRESS, e.g. "
+					"%stcp://127.0.0.1:5555 (or tcp://*:5555 to bind)",
+			    e->uri, names[scheme], names[scheme]);
+	memcpy(e->zaddr, addr, alen);
+	e->zaddr[alen] = '\0';
+	if (q && strcmp(q, "?bind") && strcmp(q, "?connect"))
+		return fail(b, -EINVAL, "%s: unknown option '%s' (?bind or ?connect)", e->uri, q);
+	/* Bind to a wildcard host or when asked; connect otherwise. */
+	host = strstr(e->zaddr, "://") + 3;
+	e->bind = q ? !strcmp(q, "?bind") : (host[0] == '*');
+	if (!b->zctx && !(b->zctx = zmq_ctx_new()))
+		return fail(b, -errno, "%s: zmq_ctx_new: %s", e->uri, zmq_strerror(errno));
+	e->ztype = scheme == 1 ? (e->from ? ZMQ_PULL : ZMQ_PUSH) : scheme == 2 ? ZMQ_PUB : ZMQ_SUB;
+	e->z = zmq_socket(b->zctx, e->ztype);
+	if (!e->z)
+		return fail(b, -errno, "%s: zmq_socket: %s", e->uri, zmq_strerror(errno));
+	/* Bounded queues: a full one blocks the sender (PUSH) for at most a
+	 * slice at a time, and the loop stops reading FROM meanwhile. */
+	zmq_setsockopt(e->z, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+	zmq_setsockopt(e->z, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+	zmq_setsockopt(e->z, ZMQ_SNDTIMEO, &timeo, sizeof(timeo));
+	zmq_setsockopt(e->z, ZMQ_RCVTIMEO, &timeo, sizeof(timeo));
+	e->ztimeo = timeo;
+	zmq_setsockopt(e->z, ZMQ_LINGER, &zero, sizeof(zero));
+	if (e->ztype == ZMQ_SUB)
+		zmq_setsockopt(e->z, ZMQ_SUBSCRIBE, "", 0);
+	if (e->ztype == ZMQ_PUSH && !b->o.raw) {
+		/* Messages queue only to a live connection, and its going and
+		 * coming are watched: what the dead one held is sent again,
+		 * first, on the next (see to_zmq_events()). */
+		char mon[64];
+		int one = 1;
+
+		zmq_setsockopt(e->z, ZMQ_IMMEDIATE, &one, sizeof(one));
+		snprintf(mon, sizeof(mon), "inproc://shmring-bridge-%p", (void *)e);
+		if (zmq_socket_monitor(e->z, mon, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_ACCEPTED |
+							  ZMQ_EVENT_DISCONNECTED) != 0 ||
+		    !(e->mon = zmq_socket(b->zctx, ZMQ_PAIR)) || zmq_connect(e->mon, mon) != 0)
+			return fail(b, -errno, "%s: zmq_socket_monitor: %s", e->uri,
+				    zmq_strerror(errno));
+	}
+	rc = e->bind ? zmq_bind(e->z, e->zaddr) : zmq_connect(e->z, e->zaddr);
+	if (rc != 0)
+		return fail(b, -errno, "%s: cannot %s %s: %s", e->uri, e->bind ? "bind" : "connect",
+			    e->zaddr, zmq_strerror(errno));
+	e->msg = true;
+	e->max = SIZE_MAX;
+	return 0;
+}
+#endif
+
+static int open_ep(struct shmring_bridge *b, struct ep *e, size_t peer_max)
+{
+	const char *addr;
+	int scheme;
+
+	if (zmq_scheme(e->uri, &scheme, &addr)) {
+		e->kind = EP_ZMQ;
+#ifdef SHMRING_HAVE_ZMQ
+		return open_zmq(b, e, scheme, addr);
+#else
+		(void)peer_max;
+		return fail(b, -EPROTONOSUPPORT, "%s: this shmring was built without ZeroMQ "
+						 "(libzmq was not found, or SHMRING_WITH_ZMQ was off)",
+			    e->uri);
+#endif
+	}
+	if (is_sock(e->uri)) {
+		e->kind = EP_SOCK;
+		return open_sock(b, e, peer_max);
+	}
+	e->kind = EP_RING;
+	return open_ring(b, e);
+}
+
+/* ------------------------------------------------------- the status object */
+
+static int bstat_lock(int fd)
+{
+	/* A reader (`shmring stat`) takes the lock shared for a moment. */
+	for (int i = 0; i < 50; i++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK)
+			return -errno;
+		sleep_ns(2000000);
+	}
+	return -EBUSY;
+}
+
+static bool bstat_valid(const struct bstat *s, size_t size)
+{
+	return size >= sizeof(*s) && s->magic == BSTAT_MAGIC && s->version == BSTAT_VERSION &&
+	       s->size == sizeof(*s);
+}
+
+static void bstat_init(struct bstat *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->version = BSTAT_VERSION;
+	s->size = sizeof(*s);
+	s->magic = BSTAT_MAGIC;
+}
+
+static int open_status(struct shmring_bridge *b)
+{
+	struct stat sb;
+	void *p;
+	int rc;
+
+	if (!b->o.name) {
+		b->st = calloc(1, sizeof(*b->st));
+		if (!b->st)
+			return fail(b, -ENOMEM, "out of memory");
+		bstat_init(b->st);
+		return 0;
+	}
+	if (!name_ok(b->o.name))
+		return fail(b, -EINVAL, "--name '%s': 1..%u characters of [A-Za-z0-9._-]", b->o.name,
+			    BSTAT_NAME_MAX);
+	snprintf(b->st_path, sizeof(b->st_path), BSTAT_PREFIX "%s", b->o.name);
+	b->st_fd = shm_open(b->st_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (b->st_fd < 0)
+		return fail(b, -errno, "bridge:%s: %s", b->o.name, strerror(errno));
+	rc = bstat_lock(b->st_fd);
+	if (rc == -EBUSY)
+		return fail(b, rc, "bridge:%s: another bridge runs by this name", b->o.name);
+	if (rc < 0 || fstat(b->st_fd, &sb) != 0)
+		return fail(b, rc < 0 ? rc : -errno, "bridge:%s: %s", b->o.name,
+			    strerror(rc < 0 ? -rc : errno));
+	if (sb.st_size != 0 && sb.st_size != (off_t)sizeof(struct bstat))
+		return fail(b, -EEXIST, "bridge:%s: /dev/shm%s is not a bridge's status object",
+			    b->o.name, b->st_path);
+	if (sb.st_size == 0 && ftruncate(b->st_fd, sizeof(struct bstat)) != 0)
+		return fail(b, -errno, "bridge:%s: %s", b->o.name, strerror(errno));
+	p = mmap(NULL, sizeof(struct bstat), PROT_READ | PROT_WRITE, MAP_SHARED, b->st_fd, 0);
+	if (p == MAP_FAILED)
+		return fail(b, -errno, "bridge:%s: %s", b->o.name, strerror(errno));
+	b->st = p;
+	b->st_shared = true;
+	b->st_mine = sb.st_size == 0;
+	if (sb.st_size == 0 || (!b->o.persist && bstat_valid(b->st, (size_t)sb.st_size))) {
+		b->st_mine = true;
+		bstat_init(b->st);
+	} else if (!bstat_valid(b->st, (size_t)sb.st_size)) {
+		return fail(b, -EEXIST, "bridge:%s: /dev/shm%s is not a bridge's status object",
+			    b->o.name, b->st_path);
+	} else {
+		/* Resume. A message that was being put into TO when the last
+		 * run died may or may not have got in: say so, and expect the
+		 * one after it from that sender. */
+		b->st_mine = true;
+		add(&b->st->c[C_RESTARTS], 1);
+		if (atomic_load_explicit(&b->st->pend_valid, memory_order_relaxed)) {
+			uint32_t i = atomic_load_explicit(&b->st->pend_sess, memory_order_relaxed);
+
+			add(&b->st->c[C_IN_DOUBT], 1);
+			if (i < BSTAT_SESSIONS && ld(&b->st->s[i].next) == ld(&b->st->pend_seq))
+				st(&b->st->s[i].next, ld(&b->st->pend_seq) + 1);
+			atomic_store_explicit(&b->st->pend_valid, 0, memory_order_relaxed);
+		}
+	}
+	atomic_store_explicit(&b->st->pid, (uint32_t)getpid(), memory_order_relaxed);
+	st(&b->st->started_ns, realtime_ns());
+	return 0;
+}
+
+/* The entry of sender id, made (or taken from the stalest) when new. */
+static struct bstat_sess *sess_get(struct shmring_bridge *b, uint64_t id, bool *fresh)
+{
+	struct bstat_sess *victim = NULL;
+
+	for (uint32_t i = 0; i < BSTAT_SESSIONS; i++) {
+		struct bstat_sess *s = &b->st->s[i];
+		uint64_t sid = ld(&s->id);
+
+		if (sid == id) {
+			*fresh = false;
+			return s;
+		}
+		/* Free first, then ended, then the longest silent. */
+		if (!victim || (sid == 0 && ld(&victim->id) != 0) ||
+		    (ld(&victim->id) != 0 && atomic_load_explicit(&s->ended, memory_order_relaxed) >
+						      atomic_load_explicit(&victim->ended,
+									   memory_order_relaxed)) ||
+		    (ld(&victim->id) != 0 &&
+		     atomic_load_explicit(&s->ended, memory_order_relaxed) ==
+			     atomic_load_explicit(&victim->ended, memory_order_relaxed) &&
+		     ld(&s->last_ns) < ld(&victim->last_ns)))
+			victim = s;
+	}
+	memset((void *)victim, 0, sizeof(*victim));
+	st(&victim->id, id);
+	add(&b->st->c[C_SENDERS], 1);
+	*fresh = true;
+	return victim;
+}
+
+/* ----------------------------------------------------------------- FROM */
+
+/* Release what a FROM ring lent us, once TO has it (or it was dropped). */
+static void from_done(struct shmring_bridge *b, struct msg *m)
+{
+	if (m->held) {
+		if (b->from.msg)
+			shmring_msg_release(b->from.r);
+		else
+			shmring_release(b->from.r);
+		m->held = false;
+	}
+#ifdef SHMRING_HAVE_ZMQ
+	for (int i = 0; i < b->nzf; i++)
+		zmq_msg_close(&b->zf[i]);
+	b->nzf = 0;
+#endif
+}
+
+/* Split a received record into header and payload. */
+static void parse_prefixed(struct msg *m, const unsigned char *p, size_t len, uint32_t type)
+{
+	m->seqd = hdr_read(p, len, &m->h);
+	if (m->seqd) {
+		m->p = p + SHMRING_BRIDGE_HDR;
+		m->len = len - SHMRING_BRIDGE_HDR;
+		m->type = m->h.type;
+	} else {
+		m->p = p;
+		m->len = len;
+		m->type = type;
+	}
+}
+
+/* Wait for a FROM ring to have something, at most wait_ns. */
+static void ring_wait(struct shmring_bridge *b, uint64_t wait_ns, uint64_t *backoff)
+{
+	struct ep *e = &b->from;
+
+	if (e->bell >= 0) {
+		char c[64];
+		int rc = shmring_doorbell_arm(e->r);
+
+		if (rc != 0)
+			return; /* something to read already (or an error the next read says) */
+		if (poll(&(struct pollfd){.fd = e->bell, .events = POLLIN}, 1,
+			 (int)(wait_ns / 1000000u) + 1) > 0)
+			while (recv(e->bell, c, sizeof(c), MSG_DONTWAIT) > 0)
+				;
+		return;
+	}
+	*backoff = *backoff ? *backoff * 2 : BACKOFF_MIN_NS;
+	if (*backoff > BACKOFF_MAX_NS)
+		*backoff = BACKOFF_MAX_NS;
+	sleep_ns(*backoff < wait_ns ? *backoff : wait_ns);
+}
+
+/*
+ * Take the next message from FROM, waiting at most wait_ns: 1 (in *m), 0
+ * (nothing yet), or -errno (the bridge cannot go on).
+ */
+static int from_get(struct shmring_bridge *b, struct msg *m, uint64_t wait_ns)
+{
+	struct ep *e = &b->from;
+	uint64_t deadline = shmring_deadline_in(wait_ns), backoff = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (e->kind == EP_RING) {
+		for (;;) {
+			ssize_t n;
+
+			if (e->msg) {
+				size_t len;
+				uint32_t type;
+				const void *p = shmring_msg_peek(e->r, &len, &type);
+
+				if (p) {
+					*m = (struct msg){.p = p, .len = len, .type = type, .held = true};
+					return 1;
+				}
+			} else {
+				const void *p = shmring_peek(e->r);
+
+				if (p) {
+					*m = (struct msg){.p = p, .len = e->max, .held = true};
+					return 1;
+				}
+			}
+			/* NULL: empty, or a record the ring cannot give (a copying
+			 * receive says which, and takes it when it can). */
+			if (shmring_count(e->r) > 0) {
+				uint32_t type = 0;
+
+				n = e->msg ? shmring_msg_try_recv(e->r, b->buf + SHMRING_BRIDGE_HDR,
+								  e->max, &type)
+					   : shmring_try_recv(e->r, b->buf + SHMRING_BRIDGE_HDR);
+				if (n >= 0) {
+					*m = (struct msg){.p = b->buf + SHMRING_BRIDGE_HDR,
+							  .len = e->msg ? (size_t)n : e->max,
+							  .type = type};
+					return 1;
+				}
+				if (n != -EAGAIN && n != -EPIPE)
+					return fail(b, (int)n, "%s: %s", e->uri,
+						    shmring_strerror((int)n));
+			}
+			if (shmring_clock_ns() >= deadline)
+				return 0;
+			ring_wait(b, deadline - shmring_clock_ns(), &backoff);
+		}
+	}
+	if (e->kind == EP_SOCK) {
+		uint32_t type = 0;
+		ssize_t n = shmring_msg_recv(e->r, b->buf, b->bufcap, &type, deadline);
+
+		if (n >= 0) {
+			parse_prefixed(m, b->buf, (size_t)n, type);
+			return 1;
+		}
+		if (n == -ETIMEDOUT || n == -EAGAIN) /* -EAGAIN: asked not to wait */
+			return 0;
+		if (n == -EPIPE) {
+			/* No sender connected now: wait for the next. */
+			sleep_ns(wait_ns < 10000000 ? wait_ns : 10000000);
+			return 0;
+		}
+		return fail(b, (int)n, "%s: %s", e->uri, shmring_strerror((int)n));
+	}
+#ifdef SHMRING_HAVE_ZMQ
+	{
+		int more = 0;
+
+		zmq_msg_init(&b->zf[0]);
+		b->nzf = 1;
+		/* What is queued already is taken without touching the
+		 * timeout; only an empty queue waits. */
+		if (zmq_msg_recv(&b->zf[0], e->z, ZMQ_DONTWAIT) < 0 &&
+		    (errno != EAGAIN || (ztimeout(e, wait_ns), zmq_msg_recv(&b->zf[0], e->z, 0) < 0))) {
+			int err = errno;
+
+			from_done(b, m);
+			if (err == EAGAIN || err == EINTR)
+				return 0;
+			return fail(b, -err, "%s: %s", e->uri, zmq_strerror(err));
+		}
+		more = zmq_msg_more(&b->zf[0]);
+		if (!more) {
+			/* One frame: a plain ZeroMQ producer's message. */
+			*m = (struct msg){.p = zmq_msg_data(&b->zf[0]), .len = zmq_msg_size(&b->zf[0])};
+			return 1;
+		}
+		zmq_msg_init(&b->zf[1]);
+		b->nzf = 2;
+		/* The rest of a multipart message is already here. */
+		if (zmq_msg_recv(&b->zf[1], e->z, 0) < 0) {
+			from_done(b, m);
+			return 0;
+		}
+		m->seqd = hdr_read(zmq_msg_data(&b->zf[0]), zmq_msg_size(&b->zf[0]), &m->h);
+		if (!m->seqd || zmq_msg_size(&b->zf[0]) != SHMRING_BRIDGE_HDR ||
+		    zmq_msg_more(&b->zf[1])) {
+			/* Not ours: drop all of it, and say so. */
+			while (zmq_msg_more(&b->zf[1])) {
+				zmq_msg_close(&b->zf[1]);
+				zmq_msg_init(&b->zf[1]);
+				if (zmq_msg_recv(&b->zf[1], e->z, 0) < 0)
+					break;
+			}
+			from_done(b, m);
+			add(&b->st->c[C_ERRORS], 1);
+			add(&b->st->c[C_LOST], 1);
+			fprintf(stderr, "shmring bridge: %s: a multipart message that is not a "
+					"bridge's: dropped (counted lost)\n", e->uri);
+			return 0;
+		}
+		m->p = zmq_msg_data(&b->zf[1]);
+		m->len = zmq_msg_size(&b->zf[1]);
+		m->type = m->h.type;
+		return 1;
+	}
+#else
+	return fail(b, -EPROTONOSUPPORT, "built without ZeroMQ");
+#endif
+}
+
+/* ------------------------------------------------------------------- TO */
+
+#ifdef SHMRING_HAVE_ZMQ
+/*
+ * A PUSH TO's connection events. A peer that goes takes what its
+ * connection held (ZMQ_IMMEDIATE: nothing more queues until one is back);
+ * when one comes back, the window of the last records sent goes again,
+ * marked REPLAY, before anything new, so the receiver gets what was lost
+ * in order and drops what it has. 0, -EAGAIN (no peer yet: waited up to
+ * wait_ns), -ECANCELED (stopping during a replay) or -errno.
+ */
+static int to_zmq_events(struct shmring_bridge *b, uint64_t wait_ns)
+{
+	struct ep *e = &b->to;
+
+	for (;;) {
+		zmq_msg_t ev, addr;
+		int flags = e->zdown ? 0 : ZMQ_DONTWAIT, timeo = (int)(wait_ns / 1000000u);
+		uint16_t what;
+
+		zmq_setsockopt(e->mon, ZMQ_RCVTIMEO, &timeo, sizeof(timeo));
+		zmq_msg_init(&ev);
+		if (zmq_msg_recv(&ev, e->mon, flags) < 0) {
+			zmq_msg_close(&ev);
+			if (e->zdown)
+				return -EAGAIN;
+			break;
+		}
+		/* An event is two frames: 6 bytes (event, value), the address. */
+		what = zmq_msg_size(&ev) >= 2 ? (uint16_t)le_get(zmq_msg_data(&ev), 2) : 0;
+		if (zmq_msg_more(&ev)) {
+			zmq_msg_init(&addr);
+			zmq_msg_recv(&addr, e->mon, 0);
+			zmq_msg_close(&addr);
+		}
+		zmq_msg_close(&ev);
+		if (what == ZMQ_EVENT_DISCONNECTED) {
+			e->zdown = true;
+		} else if (what == ZMQ_EVENT_CONNECTED || what == ZMQ_EVENT_ACCEPTED) {
+			e->zreplay = e->zdown;
+			e->zdown = false;
+			if (e->zreplay)
+				add(&b->st->c[C_RECONNECTS], 1);
+		}
+	}
+	if (!e->zreplay)
+		return 0;
+	for (uint64_t j = 0; j < b->rp_count; j++) {
+		uint64_t i = (b->rp_head - b->rp_count + j) % b->rp_n;
+		unsigned char *p = b->rp + i * b->rp_rec;
+		int timeo = (int)(SLICE_NS / 1000000u);
+
+		p[28] |= SHMRING_BRIDGE_REPLAY; /* the flags' low byte */
+		ztimeout(e, (uint64_t)timeo * 1000000u);
+		while (zmq_send(e->z, p, SHMRING_BRIDGE_HDR, ZMQ_SNDMORE) < 0) {
+			if ((errno != EAGAIN && errno != EINTR))
+				return -errno;
+			if (stopping(b))
+				return -ECANCELED;
+		}
+		if (zmq_send(e->z, p + SHMRING_BRIDGE_HDR, b->rp_len[i] - SHMRING_BRIDGE_HDR, 0) < 0)
+			return -errno;
+	}
+	e->zreplay = false;
+	return 0;
+}
+#endif
+
+/* Put m into TO once: 0, -EAGAIN (full now: the caller waits and tries
+ * again), -EPIPE (a socket channel lost its listener), -EMSGSIZE (it can
+ * never fit: rejected), or another -errno. */
+static int to_put_once(struct shmring_bridge *b, const struct msg *m, uint64_t wait_ns)
+{
+	struct ep *e = &b->to;
+	int rc;
+
+	if (e->kind == EP_RING) {
+		if (e->msg) {
+			if (m->len > e->max)
+				return -EMSGSIZE;
+			return shmring_msg_try_send(e->r, m->p, m->len, m->type);
+		}
+		if (m->len != e->max)
+			return -EMSGSIZE;
+		return shmring_try_send(e->r, m->p);
+	}
+	if (e->kind == EP_SOCK) {
+		uint64_t i = b->rp_head % b->rp_n;
+		unsigned char *p = b->rp + i * b->rp_rec;
+
+		if (m->len + SHMRING_BRIDGE_HDR > e->max)
+			return -EMSGSIZE;
+		/* One record, the header then the payload, built where it is
+		 * kept for a replay. */
+		memmove(p + SHMRING_BRIDGE_HDR, m->p, m->len);
+		hdr_write(p, &m->h);
+		rc = shmring_msg_send(e->r, p, m->len + SHMRING_BRIDGE_HDR, m->type,
+				      shmring_deadline_in(wait_ns));
+		if (rc == 0) {
+			b->rp_len[i] = m->len + SHMRING_BRIDGE_HDR;
+			b->rp_type[i] = m->type;
+			b->rp_head++;
+			/* One slot stays out of the window: the next record is
+			 * built there, never over one a replay would send. */
+			if (b->rp_count < b->rp_n - 1)
+				b->rp_count++;
+		}
+		return rc == -ETIMEDOUT ? -EAGAIN : rc;
+	}
+#ifdef SHMRING_HAVE_ZMQ
+	{
+		unsigned char *h = NULL;
+		uint64_t i = 0;
+
+		/* The events, at least every millisecond: a peer's going is
+		 * seen long before ZeroMQ reconnects (100 ms), so nothing new
+		 * goes out on a new connection before the replay. */
+		if (e->mon && (e->zdown || e->zreplay || shmring_clock_ns() - e->zlook > 1000000)) {
+			e->zlook = shmring_clock_ns();
+			rc = to_zmq_events(b, wait_ns);
+			if (rc < 0)
+				return rc;
+		}
+		ztimeout(e, wait_ns);
+		if (!b->o.raw) {
+			/* The header, kept with the payload for a replay. */
+			i = b->rp ? b->rp_head % b->rp_n : 0;
+			h = b->rp ? b->rp + i * b->rp_rec : b->buf;
+			hdr_write(h, &m->h);
+			/* The high-water mark is checked at the first frame; the
+			 * rest of a multipart message then always goes. */
+			if (zmq_send(e->z, h, SHMRING_BRIDGE_HDR, ZMQ_SNDMORE) < 0)
+				return errno == EAGAIN || errno == EINTR ? -EAGAIN : -errno;
+		} else if (m->h.flags & SHMRING_BRIDGE_END) {
+			return 0; /* a raw stream has no END */
+		}
+		if (zmq_send(e->z, m->p, m->len, 0) < 0)
+			return errno == EAGAIN || errno == EINTR ? -EAGAIN : -errno;
+		if (b->rp && h) {
+			memcpy(h + SHMRING_BRIDGE_HDR, m->p, m->len);
+			b->rp_len[i] = m->len + SHMRING_BRIDGE_HDR;
+			b->rp_head++;
+			/* One slot stays out of the window: the next record is
+			 * built there, never over one a replay would send. */
+			if (b->rp_count < b->rp_n - 1)
+				b->rp_count++;
+		}
+		return 0;
+	}
+#else
+	return -EPROTONOSUPPORT;
+#endif
+}
+
+/* A socket channel TO lost its listener: connect again, with backoff, until
+ * it works or the bridge stops. */
+/* Send the kept records again, oldest first, marked REPLAY: 0, -EPIPE
+ * (gone again), -ECANCELED (stopping), or another -errno. */
+static int replay(struct shmring_bridge *b)
+{
+	for (uint64_t j = 0; j < b->rp_count; j++) {
+		uint64_t i = (b->rp_head - b->rp_count + j) % b->rp_n;
+		unsigned char *p = b->rp + i * b->rp_rec;
+		int rc;
+
+		p[28] |= SHMRING_BRIDGE_REPLAY; /* the flags' low byte */
+		do {
+			if (stopping(b))
+				return -ECANCELED;
+			rc = shmring_msg_send(b->to.r, p, b->rp_len[i], b->rp_type[i],
+					      shmring_deadline_in(SLICE_NS));
+		} while (rc == -ETIMEDOUT);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int to_reconnect(struct shmring_bridge *b)
+{
+	for (;;) {
+		int rc;
+
+		ep_close(&b->to);
+		rc = sock_connect_retry(b, &b->to, SHMRING_NO_DEADLINE);
+		if (rc < 0)
+			return rc;
+		add(&b->st->c[C_RECONNECTS], 1);
+		rc = replay(b);
+		if (rc != -EPIPE)
+			return rc;
+	}
+}
+
+/*
+ * Put m into TO, waiting while it is full until deadline: 0 (it is in), 1
+ * (still full at the deadline, or stopping during a reconnect: it is not),
+ * or -errno (fatal). A message TO can never take is rejected: counted
+ * lost and an error, said once, and 2 (the loop goes on).
+ */
+static int to_put(struct shmring_bridge *b, const struct msg *m0, uint64_t deadline)
+{
+	struct msg again = *m0;
+	const struct msg *m = m0;
+	uint64_t backoff = 0;
+
+	for (;;) {
+		uint64_t now = shmring_clock_ns(), slice;
+		int rc;
+
+		slice = deadline > now ? deadline - now : 0;
+		if (slice > SLICE_NS)
+			slice = SLICE_NS;
+		/* Only an attempt that may succeed is in doubt if we die in it:
+		 * not the waits between attempts on a full TO. */
+		if (b->pend_on) {
+			atomic_store_explicit(&b->st->pend_valid, 1, memory_order_relaxed);
+			atomic_signal_fence(memory_order_seq_cst); /* the mark precedes the put */
+		}
+		rc = to_put_once(b, m, slice);
+		if (rc == 0)
+			return 0; /* the caller records the outcome, then clears the mark */
+		if (b->pend_on) {
+			atomic_signal_fence(memory_order_seq_cst);
+			atomic_store_explicit(&b->st->pend_valid, 0, memory_order_relaxed);
+		}
+		if (rc == -EMSGSIZE) {
+			static bool said;
+
+			add(&b->st->c[C_ERRORS], 1);
+			add(&b->st->c[C_LOST], 1);
+			if (!said)
+				fprintf(stderr, "shmring bridge: %s: a message of %zu bytes does not fit "
+						"(%s %zu bytes): dropped, counted lost (said once)\n",
+					b->to.uri, m->len,
+					b->to.kind == EP_RING && !b->to.msg ? "slots are" : "at most",
+					b->to.kind == EP_SOCK ? b->to.max - SHMRING_BRIDGE_HDR : b->to.max);
+			said = true;
+			return 2;
+		}
+		if (rc == -EPIPE && b->to.kind == EP_SOCK) {
+			rc = to_reconnect(b);
+			if (rc < 0)
+				return stopping(b) ? 1 : fail(b, rc, "%s: %s", b->to.uri,
+							      shmring_strerror(rc));
+			/* The old connection may have taken it after all. */
+			again.h.flags |= SHMRING_BRIDGE_REPLAY;
+			m = &again;
+			continue;
+		}
+		if (rc == -ECANCELED)
+			return 1; /* stopping during a replay */
+		if (rc == -EPIPE && b->to.kind == EP_RING) {
+			/* The consumers a producer saw have all gone: the ring
+			 * keeps what we put until one comes back; wait. */
+			rc = -EAGAIN;
+		}
+		if (rc != -EAGAIN)
+			return fail(b, rc, "%s: %s", b->to.uri, shmring_strerror(rc));
+		if (shmring_clock_ns() >= deadline || (stopping(b) && deadline == SHMRING_NO_DEADLINE))
+			return 1;
+		if (b->to.kind == EP_RING) {
+			backoff = backoff ? backoff * 2 : BACKOFF_MIN_NS;
+			if (backoff > BACKOFF_MAX_NS)
+				backoff = BACKOFF_MAX_NS;
+			sleep_ns(backoff);
+		}
+	}
+}
+
+/* --------------------------------------------------------------- the loop */
+
+/* Whether m goes on to TO (false: a duplicate or an END, counted). */
+static bool accept_seq(struct shmring_bridge *b, const struct msg *m, struct bstat_sess **out)
+{
+	bool fresh;
+	struct bstat_sess *s = sess_get(b, m->h.session, &fresh);
+	uint64_t next;
+
+	if (fresh)
+		/* A subscriber joins a stream where it is; anyone else expects
+		 * the sender's first message. */
+		st(&s->next, b->from.ztype == 3 /* ZMQ_SUB */ ? m->h.seq : 1);
+	next = ld(&s->next);
+	st(&s->last_ns, realtime_ns());
+	if (m->h.flags & SHMRING_BRIDGE_END) {
+		if (m->h.seq >= next) {
+			add(&s->lost, m->h.seq - next + 1);
+			add(&b->st->c[C_LOST], m->h.seq - next + 1);
+			st(&s->next, m->h.seq + 1);
+		}
+		atomic_store_explicit(&s->ended, 1, memory_order_relaxed);
+		*out = s;
+		return false;
+	}
+	if (m->h.seq < next) {
+		if (m->h.flags & SHMRING_BRIDGE_REPLAY) {
+			add(&b->st->c[C_REPLAYED], 1);
+		} else {
+			add(&s->dups, 1);
+			add(&b->st->c[C_DUPS], 1);
+		}
+		return false;
+	}
+	if (m->h.seq > next) {
+		add(&s->lost, m->h.seq - next);
+		add(&b->st->c[C_LOST], m->h.seq - next);
+		st(&s->next, m->h.seq);
+	}
+	*out = s;
+	return true;
+}
+
+/* Whether TO carries bridge headers on (a socket channel, ZeroMQ unless raw). */
+static bool to_sequenced(const struct shmring_bridge *b)
+{
+	return b->to.kind == EP_SOCK || (b->to.kind == EP_ZMQ && !b->o.raw);
+}
+
+/*
+ * Forward one message: 0 forwarded, 2 not forwarded but done with
+ * (a duplicate, an END, a message TO can never take: each counted), 1 TO
+ * stayed full until the deadline of a stop (a message held in a FROM ring
+ * stays there for the next run; any other is counted lost here), -errno
+ * fatal.
+ */
+static int forward(struct shmring_bridge *b, struct msg *m, uint64_t deadline)
+{
+	struct bstat_sess *s = NULL;
+	bool end = m->seqd && (m->h.flags & SHMRING_BRIDGE_END);
+	int rc;
+
+	if (m->seqd) {
+		bool go = accept_seq(b, m, &s);
+
+		/* An END goes on through a relay, so the far end counts too. */
+		if (!go && !(end && to_sequenced(b)))
+			return 2;
+	} else {
+		add(&b->st->c[C_UNSEQ], b->from.kind == EP_RING ? 0 : 1);
+		/* Our own sequence for what we send on. */
+		m->h = (struct shmring_bridge_hdr){.session = b->session, .seq = b->seq + 1,
+						   .type = m->type};
+	}
+	if (s) {
+		/* Which message is going into TO, for a restart to judge;
+		 * to_put() marks it valid around each attempt. */
+		atomic_store_explicit(&b->st->pend_sess, (uint32_t)(s - b->st->s),
+				      memory_order_relaxed);
+		st(&b->st->pend_seq, m->h.seq);
+		b->pend_on = true;
+	}
+	rc = to_put(b, m, deadline);
+	b->pend_on = false;
+	if (rc == 1 && !m->held && !end) {
+		/* Stopping with TO full: taken from a socket, it is lost now;
+		 * its sender's next number must not count it again. */
+		add(&b->st->c[C_LOST], 1);
+		if (s)
+			add(&s->lost, 1);
+		fprintf(stderr, "shmring bridge: %s: full when stopping: a message taken from %s is "
+				"lost (counted)\n", b->to.uri, b->from.uri);
+	}
+	if (s) {
+		atomic_signal_fence(memory_order_seq_cst); /* the put precedes the outcome */
+		if (rc == 0 && !end)
+			add(&s->delivered, 1);
+		if (rc == 0 || rc == 2 || (rc == 1 && !end))
+			st(&s->next, m->h.seq + 1);
+		atomic_store_explicit(&b->st->pend_valid, 0, memory_order_relaxed);
+	}
+	if (rc != 0)
+		return rc;
+	if (end)
+		return 2;
+	if (!m->seqd && m->h.session == b->session) {
+		b->seq++;
+		b->stamped = true;
+		st(&b->st->seq, b->seq);
+	}
+	add(&b->st->c[C_FORWARDED], 1);
+	return 0;
+}
+
+int shmring_bridge_run(struct shmring_bridge *b)
+{
+	uint64_t last = shmring_clock_ns(), done = 0, drain_until = 0;
+
+	for (;;) {
+		struct msg m;
+		uint64_t now = shmring_clock_ns(), wait, deadline;
+		int rc;
+
+		if (!drain_until && stopping(b))
+			drain_until = now + b->o.drain_ns;
+		if (b->o.count && done >= b->o.count)
+			return 0;
+		if (drain_until && now >= drain_until)
+			return 0;
+		if (!drain_until && b->o.idle_ns && now - last >= b->o.idle_ns) {
+			if (b->o.count)
+				return fail(b, -ETIMEDOUT, "no message for %.3g s: forwarded %" PRIu64
+							   " of %" PRIu64,
+					    (double)b->o.idle_ns / 1e9, done, b->o.count);
+			return 0;
+		}
+		wait = drain_until ? 0 : SLICE_NS;
+		if (!drain_until && b->o.idle_ns && b->o.idle_ns - (now - last) < wait)
+			wait = b->o.idle_ns - (now - last);
+		rc = from_get(b, &m, wait);
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
+			if (drain_until)
+				return 0; /* FROM is drained */
+			continue;
+		}
+		last = shmring_clock_ns();
+		deadline = drain_until ? drain_until : SHMRING_NO_DEADLINE;
+		rc = forward(b, &m, deadline);
+		if (rc < 0) {
+			from_done(b, &m);
+			return rc;
+		}
+		if (rc == 1) {
+			/* Stopping with TO full: a peek is left unreleased, for
+			 * the next consumer of the ring (forward() counted any
+			 * other message lost) - but closing a handle of a ring
+			 * of many consumers releases what it peeked. */
+			if (m.held && b->from.mc) {
+				add(&b->st->c[C_LOST], 1);
+				fprintf(stderr, "shmring bridge: %s: full when stopping: a message "
+						"taken from %s is lost (counted)\n",
+					b->to.uri, b->from.uri);
+			}
+			m.held = false;
+			from_done(b, &m);
+			return 0;
+		}
+		from_done(b, &m);
+		if (rc == 0)
+			done++;
+	}
+}
+
+/* --------------------------------------------------------- open and close */
+
+int shmring_bridge_open(const struct shmring_bridge_opts *o, struct shmring_bridge **out,
+			char *err, size_t errlen)
+{
+	struct shmring_bridge *b = calloc(1, sizeof(*b));
+	size_t from_max;
+	int rc;
+
+	*out = NULL;
+	if (!b) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	b->o = *o;
+	if (!b->o.connect_ns)
+		b->o.connect_ns = 5000000000u;
+	b->st_fd = -1;
+	b->from = (struct ep){.uri = o->from, .from = true, .bell = -1};
+	b->to = (struct ep){.uri = o->to, .bell = -1};
+	if (getrandom(&b->session, sizeof(b->session), 0) != (ssize_t)sizeof(b->session))
+		b->session = realtime_ns() ^ ((uint64_t)getpid() << 32);
+	b->session |= 1; /* never 0 */
+	rc = open_status(b);
+	/* TO first: a FROM listener sizes its records by what TO takes; then
+	 * FROM, and TO's check of FROM's size. */
+	if (rc == 0 && !is_sock(o->to))
+		rc = open_ep(b, &b->to, 0);
+	if (rc == 0)
+		rc = open_ep(b, &b->from, b->to.kind == EP_RING ? b->to.max : SHMRING_MAX_SLOT_SIZE -
+							  SHMRING_BRIDGE_HDR);
+	from_max = b->from.kind == EP_SOCK ? b->from.max - SHMRING_BRIDGE_HDR : b->from.max;
+	if (rc == 0 && is_sock(o->to))
+		rc = open_ep(b, &b->to, from_max);
+	if (rc == 0 && b->from.kind != EP_ZMQ && b->to.kind == EP_RING) {
+		/* Sizes that can never go through are a mistake said now. */
+		if (!b->to.msg && (b->from.msg ? from_max < b->to.max && b->from.kind == EP_RING
+					       : from_max != b->to.max))
+			rc = fail(b, -SHMRING_EMISMATCH, "%s carries %s%zu-byte messages, and %s has "
+							 "%zu-byte slots",
+				  o->from, b->from.msg ? "up to " : "", from_max, o->to, b->to.max);
+		else if (b->to.msg && !b->from.msg && from_max > b->to.max)
+			rc = fail(b, -SHMRING_EMISMATCH, "%s carries %zu-byte messages, and %s takes "
+							 "records of at most %zu bytes",
+				  o->from, from_max, o->to, b->to.max);
+	}
+	if (rc == 0 && b->to.kind == EP_SOCK && from_max + SHMRING_BRIDGE_HDR > b->to.max)
+		rc = fail(b, -SHMRING_EMISMATCH, "%s carries messages of up to %zu bytes; with the "
+						 "bridge's %u-byte header they exceed what %s takes "
+						 "(%zu bytes)",
+			  o->from, from_max, SHMRING_BRIDGE_HDR, o->to, b->to.max);
+	if (rc == 0) {
+		size_t a = b->from.max == SIZE_MAX ? 0 : b->from.max;
+		size_t c = b->to.max == SIZE_MAX ? 0 : b->to.max;
+
+		b->bufcap = (a > c ? a : c) + SHMRING_BRIDGE_HDR;
+		if (b->bufcap < SHMRING_MAX_SLOT_SIZE + SHMRING_BRIDGE_HDR)
+			b->bufcap = SHMRING_MAX_SLOT_SIZE + SHMRING_BRIDGE_HDR;
+		b->buf = malloc(b->bufcap);
+		if (!b->buf)
+			rc = fail(b, -ENOMEM, "out of memory");
+	}
+	if (rc == 0 && (b->to.kind == EP_SOCK || (b->to.mon && from_max != SIZE_MAX))) {
+		/* Up to 16384 records or 8 MiB: about what the buffers of a
+		 * loopback or LAN connection hold at both ends. */
+		b->rp_rec = (b->to.kind == EP_SOCK ? b->to.max : from_max + SHMRING_BRIDGE_HDR);
+		b->rp_rec = (b->rp_rec + 15) & ~(size_t)15;
+		b->rp_n = (8u << 20) / b->rp_rec;
+		if (b->rp_n > 16384)
+			b->rp_n = 16384;
+		if (b->rp_n < 16)
+			b->rp_n = 16;
+		b->rp = malloc(b->rp_n * b->rp_rec);
+		b->rp_len = calloc(b->rp_n, sizeof(*b->rp_len));
+		b->rp_type = calloc(b->rp_n, sizeof(*b->rp_type));
+		if (!b->rp || !b->rp_len || !b->rp_type)
+			rc = fail(b, -ENOMEM, "out of memory");
+	}
+	if (rc == 0 && b->st_shared) {
+		snprintf(b->st->from, sizeof(b->st->from), "%s", o->from);
+		snprintf(b->st->to, sizeof(b->st->to), "%s", o->to);
+	}
+	if (rc == 0)
+		st(&b->st->session, b->session);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", b->err);
+		b->stamped = false;
+		shmring_bridge_close(b);
+		return rc;
+	}
+	*out = b;
+	return 0;
+}
+
+void shmring_bridge_get_counts(const struct shmring_bridge *b, struct shmring_bridge_counts *c)
+{
+	const struct bstat *s = b->st;
+
+	*c = (struct shmring_bridge_counts){
+		.forwarded = ld(&s->c[C_FORWARDED]),   .lost = ld(&s->c[C_LOST]),
+		.duplicates = ld(&s->c[C_DUPS]),       .reconnects = ld(&s->c[C_RECONNECTS]),
+		.errors = ld(&s->c[C_ERRORS]),         .in_doubt = ld(&s->c[C_IN_DOUBT]),
+		.unsequenced = ld(&s->c[C_UNSEQ]),     .senders = ld(&s->c[C_SENDERS]),
+		.restarts = ld(&s->c[C_RESTARTS]),     .replayed = ld(&s->c[C_REPLAYED]),
+	};
+}
+
+const char *shmring_bridge_error(const struct shmring_bridge *b)
+{
+	return b->err;
+}
+
+void shmring_bridge_close(struct shmring_bridge *b)
+{
+	if (!b)
+		return;
+	/* A sending bridge says where its session ended, so that the receiver
+	 * counts a lost tail too. Best effort, within the drain time. */
+	if (b->stamped && to_sequenced(b) && (b->to.r || b->to.z)) {
+		struct msg end = {.p = (const unsigned char *)"", .len = 0};
+
+		end.h = (struct shmring_bridge_hdr){.session = b->session, .seq = b->seq,
+						    .flags = SHMRING_BRIDGE_END};
+		if (to_put_once(b, &end, b->o.drain_ns ? b->o.drain_ns : SLICE_NS) == -EAGAIN)
+			fprintf(stderr, "shmring bridge: %s: could not send the end of this session "
+					"(full)\n", b->to.uri);
+	}
+#ifdef SHMRING_HAVE_ZMQ
+	if (b->to.z && b->o.drain_ns) {
+		/* What ZeroMQ still queues goes out within the drain time. */
+		int linger = (int)(b->o.drain_ns / 1000000u);
+
+		zmq_setsockopt(b->to.z, ZMQ_LINGER, &linger, sizeof(linger));
+	}
+	for (int i = 0; i < b->nzf; i++)
+		zmq_msg_close(&b->zf[i]);
+#endif
+	ep_close(&b->from);
+	ep_close(&b->to);
+#ifdef SHMRING_HAVE_ZMQ
+	if (b->zctx)
+		zmq_ctx_term(b->zctx);
+#endif
+	if (b->st_shared) {
+		if (b->st_mine && !b->o.persist)
+			shm_unlink(b->st_path);
+		munmap(b->st, sizeof(*b->st));
+	} else {
+		free(b->st);
+	}
+	if (b->st_fd >= 0)
+		close(b->st_fd); /* and the lock with it */
+	free(b->buf);
+	free(b->rp);
+	free(b->rp_len);
+	free(b->rp_type);
+	free(b);
+}
+
+/* ------------------------------------------------------------------ stat */
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+int shmring_bridge_stat(const char *name, bool json)
+{
+	static const char *const keys[C_N] = {"forwarded", "lost", "duplicates", "reconnects",
+					      "errors", "in_doubt", "unsequenced", "senders",
+					      "restarts", "replayed"};
+	char path[96], from[257], to[257];
+	struct stat sb;
+	struct bstat *s;
+	bool running;
+	int fd, lk;
+
+	if (!name_ok(name)) {
+		fprintf(stderr, "shmring stat: bridge:%s: a bridge's name is 1..%u characters of "
+				"[A-Za-z0-9._-]\n", name, BSTAT_NAME_MAX);
+		return 1;
+	}
+	snprintf(path, sizeof(path), BSTAT_PREFIX "%s", name);
+	fd = shm_open(path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0) {
+		fprintf(stderr, "shmring stat: bridge:%s: %s\n", name,
+			errno == ENOENT ? "no such bridge (none runs with --name by that name, and "
+					  "none left its status behind)"
+					: strerror(errno));
+		return 1;
+	}
+	if (fstat(fd, &sb) != 0 || sb.st_size != (off_t)sizeof(*s)) {
+		fprintf(stderr, "shmring stat: bridge:%s: not a bridge's status object\n", name);
+		close(fd);
+		return 1;
+	}
+	s = mmap(NULL, sizeof(*s), PROT_READ, MAP_SHARED, fd, 0);
+	if (s == MAP_FAILED || !bstat_valid(s, (size_t)sb.st_size)) {
+		fprintf(stderr, "shmring stat: bridge:%s: not a bridge's status object\n", name);
+		if (s != MAP_FAILED)
+			munmap(s, sizeof(*s));
+		close(fd);
+		return 1;
+	}
+	/* Running: the lock is held. A shared lock taken for a moment says. */
+	lk = flock(fd, LOCK_SH | LOCK_NB);
+	running = lk != 0 && errno == EWOULDBLOCK;
+	if (lk == 0)
+		flock(fd, LOCK_UN);
+	/* The strings are the writer's; bound them here. */
+	memcpy(from, s->from, 256);
+	memcpy(to, s->to, 256);
+	from[256] = to[256] = '\0';
+	if (json) {
+		printf("{\"type\":\"bridge\",\"name\":");
+		json_str(name);
+		printf(",\"pid\":%u,\"running\":%s,\"from\":",
+		       atomic_load_explicit(&s->pid, memory_order_relaxed), running ? "true" : "false");
+		json_str(from);
+		printf(",\"to\":");
+		json_str(to);
+		for (int i = 0; i < C_N; i++)
+			printf(",\"%s\":%" PRIu64, keys[i], ld(&s->c[i]));
+		printf(",\"session\":\"%016" PRIx64 "\",\"sent_seq\":%" PRIu64 ",\"sessions\":[",
+		       ld(&s->session), ld(&s->seq));
+	} else {
+		printf("bridge:%s  pid %u (%s)\n  from %s\n  to   %s\n", name,
+		       atomic_load_explicit(&s->pid, memory_order_relaxed),
+		       running ? "running" : "not running", from, to);
+		printf("  ");
+		for (int i = 0; i < C_N; i++)
+			printf("%s%s %" PRIu64, i ? ", " : "", keys[i], ld(&s->c[i]));
+		printf("\n  own session %016" PRIx64 ", last sequence sent %" PRIu64 "\n",
+		       ld(&s->session), ld(&s->seq));
+	}
+	for (uint32_t i = 0, n = 0; i < BSTAT_SESSIONS; i++) {
+		const struct bstat_sess *e = &s->s[i];
+		uint64_t id = ld(&e->id);
+		uint32_t ended = atomic_load_explicit(&e->ended, memory_order_relaxed);
+
+		if (!id)
+			continue;
+		if (json)
+			printf("%s{\"session\":\"%016" PRIx64 "\",\"next\":%" PRIu64
+			       ",\"delivered\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"duplicates\":%" PRIu64
+			       ",\"ended\":%s}",
+			       n ? "," : "", id, ld(&e->next), ld(&e->delivered), ld(&e->lost),
+			       ld(&e->dups), ended ? "true" : "false");
+		else
+			printf("  sender %016" PRIx64 ": next %" PRIu64 ", delivered %" PRIu64
+			       ", lost %" PRIu64 ", duplicates %" PRIu64 "%s\n",
+			       id, ld(&e->next), ld(&e->delivered), ld(&e->lost), ld(&e->dups),
+			       ended ? ", ended" : "");
+		n++;
+	}
+	if (json)
+		printf("]}"); /* the caller ends it (a line, or an array's comma) */
+	munmap(s, sizeof(*s));
+	close(fd);
+	return 0;
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * src/cli/bridge.h - `shmring bridge`: forward messages from one endpoint to
+ * another (a ring, a socket channel, a ZeroMQ socket), accounting for every
+ * message. The engine is here so that `shmring bench` runs it in threads as
+ * well as the command does in a process.
+ *
+ * Wire: every message a bridge sends to a socket channel or ZeroMQ carries
+ * a 32-byte header (struct shmring_bridge_hdr): the sending bridge's session
+ * (random, one per run) and a sequence number counting from 1, so that the
+ * receiving bridge finds gaps (lost) and repeats (duplicates) per sender. A
+ * sender that stops cleanly sends an END header with its last sequence, so
+ * that a lost tail is counted too. Over ZeroMQ the header is a frame of its
+ * own before the payload; over a socket channel it prefixes the payload.
+ */
+#ifndef SHMRING_CLI_BRIDGE_H
+#define SHMRING_CLI_BRIDGE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SHMRING_BRIDGE_MAGIC UINT64_C(0x3147445242484d53) /* "SHMBRDG1" little-endian */
+#define SHMRING_BRIDGE_HDR 32u
+#define SHMRING_BRIDGE_END 1u    /* flags: the session ends; seq is its last message */
+#define SHMRING_BRIDGE_REPLAY 2u /* flags: sent again after a reconnection */
+
+/* The header, little-endian on the wire. */
+struct shmring_bridge_hdr {
+	uint64_t magic;
+	uint64_t session;
+	uint64_t seq;
+	uint32_t type;  /* the record's type (message rings), else 0 */
+	uint16_t flags; /* SHMRING_BRIDGE_END, SHMRING_BRIDGE_REPLAY */
+	uint16_t version; /* 1 */
+};
+
+/* What a bridge did, since its status object was made (restarts included). */
+struct shmring_bridge_counts {
+	uint64_t forwarded;   /* messages put into TO */
+	uint64_t lost;        /* gaps in senders' sequences, and what could not be
+			       * put into TO before the bridge stopped */
+	uint64_t duplicates;  /* repeats of a sequence number already delivered */
+	uint64_t reconnects;  /* socket channel connections made again */
+	uint64_t errors;      /* failed calls and rejected messages (wrong size,
+			       * bad header): each is counted in lost too */
+	uint64_t in_doubt;    /* a restart found a message half put into TO:
+			       * delivered or not, nobody can tell */
+	uint64_t unsequenced; /* received without a bridge header (a plain
+			       * ZeroMQ or socket producer): not checked */
+	uint64_t senders;     /* sessions seen */
+	uint64_t restarts;    /* runs that resumed this status object */
+	uint64_t replayed;    /* messages a sender sent again after reconnecting
+			       * that had already arrived: dropped, as expected */
+};
+
+struct shmring_bridge_opts {
+	const char *from, *to;
+	/* Status object bridge:NAME (NULL: none). persist: keep it at exit,
+	 * and resume its sequences and counts at the next start. */
+	const char *name;
+	bool persist;
+	uint64_t count;      /* stop after forwarding this many; 0: no limit */
+	uint64_t idle_ns;    /* stop after this long without a message; 0: never */
+	uint64_t connect_ns; /* deadline for the first connection of a socket channel */
+	uint64_t drain_ns;   /* at stop: how long to keep draining FROM into TO */
+	unsigned hwm;        /* ZeroMQ high-water marks (messages); 0: 1000 */
+	bool raw;            /* ZeroMQ TO: the payload alone, no header frame */
+	const atomic_int *stop; /* becomes nonzero: drain, then stop */
+};
+
+struct shmring_bridge;
+
+/* Whether this build speaks ZeroMQ. */
+bool shmring_bridge_have_zmq(void);
+
+/*
+ * Open both ends and the status object. 0, or -errno with a readable
+ * reason in err (the URI first); *out is NULL then.
+ */
+int shmring_bridge_open(const struct shmring_bridge_opts *o, struct shmring_bridge **out,
+			char *err, size_t errlen);
+
+/*
+ * Forward until stopped (o->stop), --count or the idle timeout. 0, or
+ * -errno (the reason in shmring_bridge_error()): -ETIMEDOUT when the idle
+ * timeout ended a run that had a count to reach.
+ */
+int shmring_bridge_run(struct shmring_bridge *b);
+
+void shmring_bridge_get_counts(const struct shmring_bridge *b, struct shmring_bridge_counts *c);
+const char *shmring_bridge_error(const struct shmring_bridge *b);
+
+/* Send the END header (a sending bridge), close both ends; the status object
+ * goes unless persistent. NULL is accepted. */
+void shmring_bridge_close(struct shmring_bridge *b);
+
+/* `shmring stat bridge:NAME`: print the status object; 0, or 1 (said why). */
+int shmring_bridge_stat(const char *name, bool json);
+
+#endif /* SHMRING_CLI_BRIDGE_H */

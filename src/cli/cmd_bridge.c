@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * src/cli/cmd_bridge.c - `shmring bridge FROM TO`: forward messages between
+ * a ring, a socket channel and (when built with libzmq) ZeroMQ, with the
+ * counts of what was forwarded, lost and repeated said at exit and kept in
+ * a status object that `shmring stat bridge:NAME` shows. The engine is
+ * bridge.c.
+ */
+#include "cli/args.h"
+#include "cli/bridge.h"
+#include "cli/cli.h"
+#include "shmring/shmring.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static atomic_int stop_flag;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	atomic_store_explicit(&stop_flag, 1, memory_order_relaxed);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: shmring bridge [--name NAME] [--count N] [--timeout SECONDS]\n"
+		"                      [--connect-timeout SECONDS] [--drain SECONDS]%s FROM TO\n\n"
+		"Forward every message from FROM to TO, one at a time: when TO is full the\n"
+		"bridge stops reading FROM, so producers feel the back-pressure.\n\n"
+		"FROM and TO are each one of:\n"
+		"  a ring          /NAME, posix:/NAME, sysv:KEY, file:/PATH ... (made with\n"
+		"                  'shmring create'): the bridge is its consumer (FROM) or\n"
+		"                  producer (TO); fixed slots or a message ring's records\n"
+		"  unix:/PATH, unix:@NAME, tcp:HOST:PORT\n"
+		"                  a socket channel: as FROM the bridge listens, as TO it\n"
+		"                  connects (again, with backoff, when the listener goes)\n",
+		shmring_bridge_have_zmq() ? " [--hwm N] [--raw]" : "");
+	if (shmring_bridge_have_zmq())
+		fprintf(f,
+			"  zmq+tcp://HOST:PORT       ZeroMQ PULL (FROM) or PUSH (TO)\n"
+			"  zmq-sub+tcp://HOST:PORT   ZeroMQ SUB, subscribed to everything (FROM)\n"
+			"  zmq-pub+tcp://HOST:PORT   ZeroMQ PUB (TO; drops what no subscriber keeps\n"
+			"                            up with: the receivers count it lost)\n"
+			"                  HOST '*' binds, any other connects; '?bind' or '?connect'\n"
+			"                  after the address says which. Other ZeroMQ transports\n"
+			"                  (ipc://...) work the same way.\n");
+	fprintf(f,
+		"\nEvery message sent to a socket channel%s carries a 32-byte header: the\n"
+		"sending bridge's session and a sequence number. The receiving bridge counts\n"
+		"each sender's gaps as lost and its repeats as duplicates (dropped), so what\n"
+		"was in flight when either side restarted is delivered or counted, never\n"
+		"silently gone. A ring receives the payload alone. A bridge that reconnects\n"
+		"to a socket channel first sends its last records again (replayed).\n\n"
+		"options:\n"
+		"  --name NAME        keep counts and every sender's sequence in the status\n"
+		"                     object bridge:NAME ('shmring stat bridge:NAME'); it\n"
+		"                     stays after exit, and a bridge restarted with the\n"
+		"                     same name resumes it (without --name: bridge:PID,\n"
+		"                     removed at exit)\n"
+		"  -n, --count N      stop after forwarding N messages\n"
+		"  -t, --timeout SECONDS\n"
+		"                     stop after SECONDS without a message (exit 1 when\n"
+		"                     --count was not reached)\n"
+		"  --connect-timeout SECONDS\n"
+		"                     how long the first connection to a socket channel may\n"
+		"                     take (default 5); later ones are retried forever\n"
+		"  --drain SECONDS    on SIGINT/SIGTERM, keep forwarding what FROM holds for\n"
+		"                     at most this long (default 2), then stop\n",
+		shmring_bridge_have_zmq() ? " or ZeroMQ" : "");
+	if (shmring_bridge_have_zmq())
+		fprintf(f,
+			"  --hwm N            ZeroMQ high-water marks, in messages (default 1000)\n"
+			"  --raw              to ZeroMQ: the payload alone, for consumers that are\n"
+			"                     not bridges (their losses cannot be counted)\n");
+	fprintf(f,
+		"  -h, --help         this text\n\n"
+		"At exit (SIGINT and SIGTERM drain first, then exit 0) it prints on standard\n"
+		"error: forwarded=N lost=N duplicates=N reconnects=N errors=N in_doubt=N ...\n"
+		"(in_doubt: messages a killed bridge was putting into TO at its death).\n");
+}
+
+static int parse_secs(const char *opt, const char *arg, uint64_t *ns)
+{
+	int rc = shmring_cli_parse_time(arg, 1000000000u, ns);
+
+	if (rc < 0 || *ns == 0) {
+		fprintf(stderr, "shmring bridge: %s '%s': %s; seconds, more than 0 (e.g. 0.5)\n",
+			opt, arg, rc == -ERANGE ? "too large" : "not valid");
+		return 2;
+	}
+	return 0;
+}
+
+static void say_counts(FILE *f, const char *from, const char *to,
+		       const struct shmring_bridge_counts *c)
+{
+	fprintf(f, "shmring bridge: %s -> %s: forwarded=%" PRIu64 " lost=%" PRIu64
+		   " duplicates=%" PRIu64 " reconnects=%" PRIu64 " errors=%" PRIu64
+		   " in_doubt=%" PRIu64 " unsequenced=%" PRIu64 " senders=%" PRIu64
+		   " restarts=%" PRIu64 " replayed=%" PRIu64 "\n",
+		from, to, c->forwarded, c->lost, c->duplicates, c->reconnects, c->errors,
+		c->in_doubt, c->unsequenced, c->senders, c->restarts, c->replayed);
+}
+
+int shmring_cmd_bridge(int argc, char **argv)
+{
+	static const struct option lo[] = {{"name", required_argument, 0, 'N'},
+					   {"count", required_argument, 0, 'n'},
+					   {"timeout", required_argument, 0, 't'},
+					   {"connect-timeout", required_argument, 0, 'C'},
+					   {"drain", required_argument, 0, 'D'},
+					   {"hwm", required_argument, 0, 'H'},
+					   {"raw", no_argument, 0, 'R'},
+					   {"help", no_argument, 0, 'h'},
+					   {0, 0, 0, 0}};
+	struct shmring_bridge_opts o = {.drain_ns = 2000000000u, .stop = &stop_flag};
+	struct sigaction sa = {.sa_handler = on_stop};
+	struct shmring_bridge_counts cnt;
+	struct shmring_bridge *b;
+	char err[600], pidname[32];
+	uint64_t v;
+	int c, rc;
+
+	optind = 0;
+	while ((c = shmring_cli_getopt("bridge", argc, argv, "n:t:h", lo)) != -1) {
+		switch (c) {
+		case 'N':
+			o.name = optarg;
+			o.persist = true;
+			break;
+		case 'n':
+			rc = shmring_cli_parse_u64(optarg, &o.count);
+			if (rc < 0 || o.count == 0) {
+				fprintf(stderr, "shmring bridge: --count '%s': %s; a count of messages, "
+						"more than 0\n",
+					optarg, rc == -ERANGE ? "too large" : "not valid");
+				return 2;
+			}
+			break;
+		case 't':
+			if (parse_secs("--timeout", optarg, &o.idle_ns))
+				return 2;
+			break;
+		case 'C':
+			if (parse_secs("--connect-timeout", optarg, &o.connect_ns))
+				return 2;
+			break;
+		case 'D':
+			if (parse_secs("--drain", optarg, &o.drain_ns))
+				return 2;
+			break;
+		case 'H':
+		case 'R':
+			if (!shmring_bridge_have_zmq()) {
+				fprintf(stderr, "shmring bridge: --%s: this shmring was built without "
+						"ZeroMQ\n", c == 'H' ? "hwm" : "raw");
+				return 2;
+			}
+			if (c == 'R') {
+				o.raw = true;
+				break;
+			}
+			rc = shmring_cli_parse_u64(optarg, &v);
+			if (rc < 0 || v == 0 || v > 1000000000u) {
+				fprintf(stderr, "shmring bridge: --hwm '%s': not valid; messages, "
+						"1..1000000000\n", optarg);
+				return 2;
+			}
+			o.hwm = (unsigned)v;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	if (argc - optind != 2) {
+		fprintf(stderr, "usage: shmring bridge [options] FROM TO (see --help)%s\n",
+			argc - optind < 2 ? ": FROM and TO are needed" : ": too many arguments");
+		return 2;
+	}
+	o.from = argv[optind];
+	o.to = argv[optind + 1];
+	if (!o.name) {
+		snprintf(pidname, sizeof(pidname), "%d", (int)getpid());
+		o.name = pidname;
+	}
+	/* Before anything can block: a signal during a connect retry stops it. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	rc = shmring_bridge_open(&o, &b, err, sizeof(err));
+	if (rc < 0) {
+		const char *uri = !strncmp(err, o.from, strlen(o.from)) ? o.from : o.to;
+		char why[256];
+
+		/* A malformed ring name, said precisely (the error starts
+		 * with the URI it is about). */
+		if ((rc == -EINVAL || rc == -EPROTONOSUPPORT) && strncmp(uri, "zmq", 3) != 0 &&
+		    !strncmp(err, uri, strlen(uri)) &&
+		    err[strlen(uri)] == ':' && shmring_cli_name_problem(uri, why, sizeof(why)))
+			fprintf(stderr, "shmring bridge: %s: %s\n", uri, why);
+		else
+			fprintf(stderr, "shmring bridge: %s\n", err);
+		return 1;
+	}
+	rc = shmring_bridge_run(b);
+	if (rc < 0)
+		fprintf(stderr, "shmring bridge: %s\n", shmring_bridge_error(b));
+	shmring_bridge_get_counts(b, &cnt); /* the END close sends counts nothing */
+	shmring_bridge_close(b);
+	say_counts(stderr, o.from, o.to, &cnt);
+	return rc < 0 ? 1 : 0;
+}

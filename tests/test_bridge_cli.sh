@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# test_bridge_cli.sh - `shmring bridge` used wrongly says why and exits
+# non-zero (2: usage, 1: failure); used rightly with --count it stops and
+# says its counts; `shmring stat bridge:NAME` shows them. ZeroMQ's schemes
+# work, or say the build has none, and help lists them only when built.
+# Exit 0 pass, 1 fail, 77 skip.
+set -u
+
+build=${SHMRING_BUILD_DIR:-.}
+S=$build/shmring
+if [ ! -x "$S" ]; then
+	echo "test_bridge_cli: SKIP: no shmring tool at $S"
+	exit 77
+fi
+tag=${SHMRING_TEST_PREFIX:-shmt}-brcli-$$
+tmp=$(mktemp -d)
+cleanup() {
+	"$S" rm "/$tag-a" "/$tag-b" "/$tag-c" "/$tag-m" >/dev/null 2>&1
+	rm -f "/dev/shm/shmring-bridge.$tag"
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+bad=0
+
+# expect STATUS PATTERN ARGS...: the exit status, and stderr matching.
+expect() {
+	local want=$1 pat=$2 rc
+	shift 2
+	timeout 20 "$S" bridge "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" != "$want" ] || ! grep -Eq -- "$pat" "$tmp/err"; then
+		echo "FAIL: shmring bridge $*: exit $rc (want $want), stderr:"
+		sed 's/^/    /' "$tmp/err"
+		echo "    (wanted /$pat/)"
+		bad=1
+	else
+		echo "ok: shmring bridge $* -> $rc: $(head -1 "$tmp/err")"
+	fi
+}
+
+"$S" create --kind spsc --slot-size 64 --capacity 64 "/$tag-a" || exit 1
+"$S" create --kind spsc --slot-size 128 --capacity 64 "/$tag-b" || exit 1
+"$S" create --kind spsc --slot-size 64 --capacity 64 "/$tag-c" || exit 1
+"$S" create --kind msg --slot-size 32 --capacity 4096 "/$tag-m" || exit 1
+
+# Usage: exit 2.
+expect 2 'FROM and TO are needed'
+expect 2 'FROM and TO are needed' "/$tag-a"
+expect 2 'too many arguments' "/$tag-a" "/$tag-c" /x
+expect 2 "unknown option '--cuont'" --cuont 3 "/$tag-a" "/$tag-c"
+expect 2 "--count '0'" --count 0 "/$tag-a" "/$tag-c"
+expect 2 "--timeout 'x'" --timeout x "/$tag-a" "/$tag-c"
+# Failures: exit 1, the URI named first.
+expect 1 "/$tag-nope: no such ring" "/$tag-nope" "/$tag-c"
+expect 1 "nothing/x.*" "nothing/x" "/$tag-c"
+expect 1 "has 128-byte slots" "/$tag-a" "/$tag-b"
+expect 1 "records of at most 32 bytes" "/$tag-a" "/$tag-m"
+expect 1 "tcp:127.0.0.1:1: .*(refused|nobody)" --connect-timeout 0.2 "/$tag-a" tcp:127.0.0.1:1
+expect 1 "bogus:x.*" "/$tag-a" bogus:x
+expect 1 "--name 'a/b'" --name a/b "/$tag-a" "/$tag-c"
+expect 1 "no message for 0.3 s: forwarded 0 of 5" --count 5 --timeout 0.3 "/$tag-a" "/$tag-c"
+if "$S" bridge --help | grep -q zmq+tcp; then
+	expect 1 "a PUB socket only sends" zmq-pub+tcp://127.0.0.1:5 "/$tag-c"
+	expect 1 "a SUB socket only receives" "/$tag-a" zmq-sub+tcp://127.0.0.1:5
+	expect 1 "not a ZeroMQ endpoint" "/$tag-a" zmq+nothing
+	expect 1 "unknown option '\?bnd'" "/$tag-a" "zmq+tcp://127.0.0.1:5?bnd"
+	expect 1 "cannot bind" "zmq+tcp://256.1.1.1:5?bind" "/$tag-c"
+else
+	expect 1 "built without ZeroMQ" "/$tag-a" zmq+tcp://127.0.0.1:5
+	expect 2 "built without ZeroMQ" --hwm 5 "/$tag-a" "/$tag-c"
+fi
+
+# Right: ring to ring, --count 3, with a status object and its counts.
+printf 'one\ntwo\nthree\nfour\n' | "$S" put "/$tag-a"
+expect 0 "forwarded=3 lost=0 duplicates=0" --name "$tag" --count 3 "/$tag-a" "/$tag-c"
+got=$("$S" get -n 3 --timeout 2 "/$tag-c" | tr '\n' ' ')
+if [ "$got" != "one two three " ]; then
+	echo "FAIL: the ring received '$got'"
+	bad=1
+fi
+if ! "$S" stat "bridge:$tag" | grep -q "forwarded 3, lost 0"; then
+	echo "FAIL: shmring stat bridge:$tag:"
+	"$S" stat "bridge:$tag"
+	bad=1
+fi
+if ! "$S" stat --json "bridge:$tag" | grep -q '"type":"bridge".*"running":false.*"forwarded":3'; then
+	echo "FAIL: shmring stat --json bridge:$tag:"
+	"$S" stat --json "bridge:$tag"
+	bad=1
+fi
+# The same name again resumes it; "four" is still in A.
+expect 0 "forwarded=4 .* restarts=1" --name "$tag" --count 1 "/$tag-a" "/$tag-c"
+if "$S" stat "bridge:$tag-none" 2>"$tmp/err" || ! grep -q "no such bridge" "$tmp/err"; then
+	echo "FAIL: shmring stat of a bridge that is not there"
+	bad=1
+fi
+[ $bad -eq 0 ] && echo "test_bridge_cli: PASS"
+exit $bad

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_bridge_engine: the engine of `shmring bridge` (src/cli/bridge.c) in
+ * threads, between message rings, with every record length 0..max and its
+ * type carried through:
+ *   - msg ring -> bridge -> tcp: channel -> bridge -> msg ring;
+ *   - msg ring -> bridge -> ZeroMQ PUSH/PULL -> bridge -> msg ring (when
+ *     built with ZeroMQ), and a fixed-slot ring into a message ring;
+ *   - back-pressure: with nobody reading the last ring, the first one fills
+ *     and stays full (nothing is buffered without bound), and everything
+ *     arrives once a reader comes;
+ *   - the counts: forwarded, nothing lost or duplicated, one sender.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "src/cli/bridge.h"
+
+#define MAXLEN 200u
+
+struct runner {
+	struct shmring_bridge *b;
+	pthread_t t;
+	int rc;
+};
+
+static atomic_int stop;
+
+static void *run(void *arg)
+{
+	struct runner *r = arg;
+
+	r->rc = shmring_bridge_run(r->b);
+	return NULL;
+}
+
+static void start(struct runner *r, const char *from, const char *to)
+{
+	struct shmring_bridge_opts o = {.from = from, .to = to, .drain_ns = 200000000,
+					.connect_ns = 5000000000u, .stop = &stop};
+	char err[600];
+	int rc = shmring_bridge_open(&o, &r->b, err, sizeof(err));
+
+	if (rc < 0)
+		fail_msg("bridge %s -> %s: %s", from, to, err);
+	assert_int_equal(pthread_create(&r->t, NULL, run, r), 0);
+}
+
+static void finish(struct runner *r, struct shmring_bridge_counts *c)
+{
+	pthread_join(r->t, NULL);
+	if (r->rc != 0)
+		fail_msg("bridge: %s", shmring_bridge_error(r->b));
+	shmring_bridge_get_counts(r->b, c);
+	shmring_bridge_close(r->b);
+}
+
+static shmring_t *make_msg(const char *name, unsigned role)
+{
+	struct shmring_opts o = {.kind = SHMRING_KIND_MSG, .slot_size = MAXLEN, .capacity = 4096,
+				 .flags = SHMRING_CREATE_REPLACE};
+	shmring_t *r;
+
+	assert_int_equal(shmring_create(name, &o, role, &r), 0);
+	return r;
+}
+
+static void fill(unsigned char *b, size_t len, uint32_t i)
+{
+	for (size_t k = 0; k < len; k++)
+		b[k] = (unsigned char)(i * 31 + k);
+}
+
+/* A -> bridge -> wire -> bridge -> B; n records of every length, sent
+ * while nothing reads B until sent records fill A (back-pressure). */
+static void through(const char *wire_in, const char *wire_out, unsigned n)
+{
+	const char *a = test_ring_name("bra"), *bn = test_ring_name("brb");
+	shmring_t *tx = make_msg(a, SHMRING_PRODUCER), *rx = make_msg(bn, SHMRING_CONSUMER);
+	struct runner r1, r2;
+	struct shmring_bridge_counts c1, c2;
+	unsigned char buf[MAXLEN], want[MAXLEN];
+	unsigned sent = 0, got = 0;
+
+	atomic_store(&stop, 0);
+	start(&r2, wire_in, bn);
+	start(&r1, a, wire_out);
+	/* Nobody reads B: B, the wire's buffers and A fill up, and then A
+	 * stays full (nothing is buffered without bound). */
+	for (uint64_t last = test_now_ns(); sent < n && test_now_ns() - last < 500000000;) {
+		size_t len = sent % (MAXLEN + 1);
+
+		fill(buf, len, sent);
+		if (shmring_msg_try_send(tx, buf, len, 1000 + sent) != 0) {
+			test_sleep_ms(1);
+			continue;
+		}
+		sent++;
+		last = test_now_ns();
+	}
+	printf("with nobody reading: %u of %u records sent, then the source stayed full\n", sent,
+	       n);
+	assert_true(sent < n);
+	/* A reader comes: everything arrives, in order, whole, typed. */
+	while (got < n) {
+		uint32_t type;
+		ssize_t len;
+
+		while (sent < n) {
+			size_t l = sent % (MAXLEN + 1);
+
+			fill(buf, l, sent);
+			if (shmring_msg_try_send(tx, buf, l, 1000 + sent) != 0)
+				break;
+			sent++;
+		}
+		len = shmring_msg_recv(rx, buf, sizeof(buf), &type, shmring_deadline_in(100000000));
+		if (len == -ETIMEDOUT)
+			continue;
+		assert_int_equal(len, got % (MAXLEN + 1));
+		assert_int_equal(type, 1000 + got);
+		fill(want, (size_t)len, got);
+		assert_memory_equal(buf, want, (size_t)len);
+		got++;
+	}
+	atomic_store(&stop, 1);
+	finish(&r1, &c1);
+	finish(&r2, &c2);
+	assert_int_equal(c1.forwarded, n);
+	assert_int_equal(c2.forwarded, n);
+	assert_int_equal(c2.lost, 0);
+	assert_int_equal(c2.duplicates, 0);
+	assert_int_equal(c2.senders, 1);
+	assert_int_equal(c2.errors, 0);
+	shmring_close(tx);
+	shmring_close(rx);
+}
+
+static int free_port(void)
+{
+	return 20000 + (int)((unsigned)getpid() * 7919u % 40000u);
+}
+
+static void test_tcp(void **state)
+{
+	char in[64], out[64];
+
+	(void)state;
+	snprintf(in, sizeof(in), "tcp:127.0.0.1:%d", free_port());
+	snprintf(out, sizeof(out), "tcp:127.0.0.1:%d", free_port());
+	through(in, out, 200000);
+}
+
+static void test_zmq(void **state)
+{
+	char in[64], out[64];
+
+	(void)state;
+	if (!shmring_bridge_have_zmq())
+		skip();
+	snprintf(in, sizeof(in), "zmq+tcp://127.0.0.1:%d?bind", free_port() + 1);
+	snprintf(out, sizeof(out), "zmq+tcp://127.0.0.1:%d", free_port() + 1);
+	through(in, out, 200000);
+}
+
+/* Fixed slots of 64 bytes into a message ring of records up to 200. */
+static void test_fixed_into_msg(void **state)
+{
+	const char *a = test_ring_name("brf"), *bn = test_ring_name("brm");
+	struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 64, .capacity = 64,
+				 .flags = SHMRING_CREATE_REPLACE};
+	shmring_t *tx, *rx = make_msg(bn, SHMRING_CONSUMER);
+	struct shmring_bridge_counts c;
+	struct runner r;
+	unsigned char m[64], buf[MAXLEN];
+
+	(void)state;
+	assert_int_equal(shmring_create(a, &o, SHMRING_PRODUCER, &tx), 0);
+	atomic_store(&stop, 0);
+	start(&r, a, bn);
+	for (uint32_t i = 0; i < 1000; i++) {
+		uint32_t type = 7;
+		ssize_t len;
+
+		fill(m, sizeof(m), i);
+		assert_int_equal(shmring_send(tx, m, shmring_deadline_in(5000000000ull)), 0);
+		len = shmring_msg_recv(rx, buf, sizeof(buf), &type, shmring_deadline_in(5000000000ull));
+		assert_int_equal(len, 64);
+		assert_int_equal(type, 0);
+		assert_memory_equal(buf, m, 64);
+	}
+	atomic_store(&stop, 1);
+	finish(&r, &c);
+	assert_int_equal(c.forwarded, 1000);
+	shmring_close(tx);
+	shmring_close(rx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_tcp, test_teardown_names),
+		cmocka_unit_test_teardown(test_zmq, test_teardown_names),
+		cmocka_unit_test_teardown(test_fixed_into_msg, test_teardown_names),
+	};
+
+	alarm(100);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

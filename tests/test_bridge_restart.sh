@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# test_bridge_restart.sh tcp|zmq [ROUNDS] - ring -> bridge -> wire -> bridge
+# -> ring across processes, the receiving bridge killed and restarted while
+# messages flow:
+#
+#   put p1 \                                                   / get (checks)
+#   put p2 -> ring A -> bridge (A -> wire) -> bridge (wire -> B) -> ring B
+#
+# Rounds alternate SIGKILL and SIGTERM of the receiving bridge, each
+# followed by a restart with the same --name, which resumes its status
+# object. At the end every line that reached B is checked: each producer's
+# lines arrive once and in order, and what did not arrive is exactly what
+# the receiving bridge counted lost (give or take the messages it counted
+# in doubt: killed while putting one into B). Exit 0 pass, 1 fail, 77 skip.
+set -u
+
+mode=${1:-tcp}
+rounds=${2:-4}
+build=${SHMRING_BUILD_DIR:-.}
+S=$build/shmring
+per=${BRIDGE_TEST_PER_PRODUCER:-20000}
+if [ ! -x "$S" ]; then
+	echo "test_bridge_restart: SKIP: no shmring tool at $S"
+	exit 77
+fi
+if [ "$mode" = zmq ] && ! "$S" bridge --help | grep -q zmq+tcp; then
+	echo "test_bridge_restart: SKIP: this shmring was built without ZeroMQ"
+	exit 77
+fi
+
+tag=${SHMRING_TEST_PREFIX:-shmt}-br$mode-$$
+A=/$tag-a
+B=/$tag-b
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	"$S" rm "$A" "$B" >/dev/null 2>&1
+	rm -f "/dev/shm/shmring-bridge.$tag-rx" "/dev/shm/shmring-bridge.$tag-tx"
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "test_bridge_restart $mode: FAIL: $*"
+	for f in "$tmp"/*.log; do echo "--- $f"; tail -5 "$f"; done
+	exit 1
+}
+
+port=$((20000 + (RANDOM * 7 + $$) % 40000))
+case $mode in
+tcp) wire_in=tcp:127.0.0.1:$port wire_out=tcp:127.0.0.1:$port ;;
+zmq) wire_in="zmq+tcp://127.0.0.1:$port?bind" wire_out=zmq+tcp://127.0.0.1:$port ;;
+*) echo "usage: $0 tcp|zmq [ROUNDS]" >&2; exit 2 ;;
+esac
+
+"$S" create --kind mpsc --slot-size 64 --capacity 4096 "$A" || fail "create $A"
+"$S" create --kind mpsc --slot-size 64 --capacity 4096 "$B" || fail "create $B"
+
+start_rx() {
+	"$S" bridge --name "$tag-rx" "$wire_in" "$B" 2>>"$tmp/rx.log" &
+	rx=$!
+	pids+=("$rx")
+}
+start_rx
+sleep 0.2
+"$S" bridge --name "$tag-tx" --connect-timeout 10 "$A" "$wire_out" 2>>"$tmp/tx.log" &
+tx=$!
+pids+=("$tx")
+# B keeps a producer attached between the receiving bridge's lives, so that
+# the consumer does not take a restart for the end of the stream.
+mkfifo "$tmp/hold" || fail "mkfifo"
+"$S" put "$B" <"$tmp/hold" &
+holder=$!
+pids+=("$holder")
+exec 9>"$tmp/hold"
+"$S" get --timeout 30 "$B" >"$tmp/out.txt" 2>"$tmp/get.log" &
+getter=$!
+pids+=("$getter")
+
+# Two producers, each pacing itself so that the restarts fall mid-stream.
+for p in 1 2; do
+	seq 1 "$per" | awk -v p="$p" '{ print "p" p, $1; if (NR % 500 == 0) { fflush(); system("sleep 0.02") } }' |
+		"$S" put "$A" 2>>"$tmp/put$p.log" &
+	eval "put$p=\$!"
+	pids+=("$!")
+done
+
+for r in $(seq 1 "$rounds"); do
+	sleep 0.$((2 + RANDOM % 4))
+	if [ $((r % 2)) -eq 1 ]; then
+		kill -9 "$rx"
+	else
+		kill -TERM "$rx"
+	fi
+	wait "$rx" 2>/dev/null
+	sleep 0.$((RANDOM % 3))
+	start_rx
+done
+
+wait "$put1" || fail "producer 1 failed"
+wait "$put2" || fail "producer 2 failed"
+# Everything leaves A, then the sender stops (sending its END), then the
+# receiver (draining what came).
+for _ in $(seq 1 200); do
+	left=$("$S" stat --json "$A" | sed -n 's/.*"count": *\([0-9]*\).*/\1/p' | head -1)
+	[ "${left:-1}" = 0 ] && break
+	sleep 0.05
+done
+sleep 0.5
+kill -TERM "$tx"
+wait "$tx" || fail "the sending bridge exited with an error"
+sleep 0.5
+kill -TERM "$rx"
+wait "$rx" || fail "the receiving bridge exited with an error"
+exec 9>&- # the holder's end of input: it detaches, and B's stream ends
+wait "$holder"
+wait "$getter"
+
+line=$(grep 'forwarded=' "$tmp/rx.log" | tail -1)
+[ -n "$line" ] || fail "the receiving bridge printed no counts"
+val() { echo "$line" | sed -n "s/.* $1=\([0-9]*\).*/\1/p"; }
+lost=$(val lost)
+dups=$(val duplicates)
+doubt=$(val in_doubt)
+restarts=$(val restarts)
+got=$(wc -l <"$tmp/out.txt")
+sent=$((2 * per))
+echo "test_bridge_restart $mode: sent $sent, received $got, lost (counted) $lost," \
+	"in doubt $doubt, duplicates $dups, restarts $restarts"
+echo "  receiver: $line"
+echo "  sender:   $(grep 'forwarded=' "$tmp/tx.log" | tail -1)"
+
+# Each producer's lines once and in order.
+awk '{ n = $2 + 0; if (n <= last[$1]) { print "producer " $1 ": " n " after " last[$1]; bad = 1 } last[$1] = n }
+     END { exit bad }' "$tmp/out.txt" || fail "a line arrived twice or out of order"
+[ "$restarts" -ge "$rounds" ] || fail "the receiving bridge resumed $restarts times, not $rounds"
+# Nothing silently lost: what is missing was counted.
+[ $((got + lost)) -le "$sent" ] || fail "received $got + lost $lost > sent $sent"
+[ $((got + lost + doubt)) -ge "$sent" ] || fail "received $got + lost $lost (+ in doubt $doubt) < sent $sent: messages silently lost"
+echo "test_bridge_restart $mode: PASS"
+exit 0

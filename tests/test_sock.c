@@ -1,0 +1,756 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_sock: the socket channels (unix:, unix:@ and tcp: on loopback)
+ * through the ring's calls, each test over every transport:
+ *   - fixed kinds: single, burst, bulk, try and blocking; every byte;
+ *   - MSG: every size 0..max with types, -EMSGSIZE leaving the record;
+ *   - end-of-stream once the producers closed (or were killed) and all is
+ *     received, -EPIPE
+ *     for a producer once the listener closed, timed receives;
+ *   - the handshake: another kind, slot size or capacity, a second
+ *     producer of a single-producer kind, a consumer role: refused with
+ *     their errors, and counted by the listener;
+ *   - bad peers (raw sockets): a wrong handshake, a handshake cut short, a
+ *     frame longer than the maximum, a frame cut short then closed, garbage:
+ *     each connection closed and counted while a good producer is served;
+ *   - auto: fallback (and the open option), unlink, names, info.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "sock_helpers.h"
+
+static const int transports[] = {TS_UNIX, TS_ABSTRACT, TS_TCP};
+#define FOR_EACH_TRANSPORT(t) for (unsigned t##_i = 0, t = transports[0]; t##_i < 3; \
+				   t##_i++, t = t##_i < 3 ? transports[t##_i] : 0)
+
+static shmring_t *listen_on(const char *uri, uint32_t kind, uint32_t slot, uint64_t cap,
+			    uint32_t flags)
+{
+	struct shmring_opts o = {.kind = kind, .slot_size = slot, .capacity = cap, .flags = flags};
+	shmring_t *r = NULL;
+
+	assert_int_equal(shmring_create(uri, &o, SHMRING_CONSUMER, &r), 0);
+	return r;
+}
+
+static shmring_t *connect_to(const char *uri)
+{
+	shmring_t *r = NULL;
+
+	assert_int_equal(shmring_open(uri, SHMRING_PRODUCER, &r), 0);
+	return r;
+}
+
+static void fill(uint8_t *b, uint32_t size, uint64_t seq)
+{
+	for (uint32_t i = 0; i < size; i++)
+		b[i] = (uint8_t)(test_check(seq) >> (8 * (i % 8))) ^ (uint8_t)i;
+}
+
+static void check(const uint8_t *b, uint32_t size, uint64_t seq)
+{
+	for (uint32_t i = 0; i < size; i++)
+		assert_int_equal(b[i], (uint8_t)(test_check(seq) >> (8 * (i % 8))) ^ (uint8_t)i);
+}
+
+static uint64_t in_1s(void)
+{
+	return shmring_deadline_in(1000000000ull * TEST_SLOWDOWN);
+}
+
+/* Receive one message (blocking, 1 s), -EPIPE at end-of-stream. */
+static void recv_one(shmring_t *rx, uint8_t *buf, uint32_t slot, uint64_t seq)
+{
+	assert_int_equal(shmring_recv(rx, buf, in_1s()), 0);
+	check(buf, slot, seq);
+}
+
+static void test_fixed(void **state)
+{
+	(void)state;
+	FOR_EACH_TRANSPORT(t)
+	{
+		const uint32_t slot = 48;
+		const char *uri = ts_uri(t, "fixed");
+		shmring_t *rx = listen_on(uri, SHMRING_KIND_MPSC, slot, 64, 0);
+		shmring_t *tx = connect_to(uri);
+		uint8_t b[16 * 48], got[16 * 48];
+		struct shmring_info in;
+		uint64_t seq = 0, rseq = 0;
+		int rc;
+
+		assert_int_equal(shmring_info(tx, &in), 0);
+		assert_int_equal(in.transport, t == TS_TCP ? SHMRING_TRANSPORT_TCP
+							 : SHMRING_TRANSPORT_UNIX);
+		assert_int_equal(in.kind, SHMRING_KIND_MPSC);
+		assert_int_equal(in.slot_size, slot);
+		assert_int_equal(in.capacity, 64);
+		assert_int_equal(shmring_slot_size(tx), slot);
+		/* Empty: try says so, a timed receive times out. */
+		assert_int_equal(shmring_try_recv(rx, got), -EAGAIN);
+		/* Roles: a producer does not receive, the listener does not send. */
+		assert_int_equal(shmring_try_recv(tx, got), -EPERM);
+		assert_int_equal(shmring_try_send(rx, b), -EPERM);
+		assert_int_equal(shmring_msg_try_send(tx, b, 1, 0), -SHMRING_EKIND);
+		/* Single, try and blocking. */
+		fill(b, slot, seq);
+		assert_int_equal(shmring_try_send(tx, b), 0);
+		seq++;
+		fill(b, slot, seq);
+		assert_int_equal(shmring_send(tx, b, in_1s()), 0);
+		seq++;
+		recv_one(rx, got, slot, rseq++);
+		recv_one(rx, got, slot, rseq++);
+		/* Bursts and bulks, every form against every other. */
+		for (unsigned round = 0; round < 50; round++) {
+			unsigned n = 1 + round % 16;
+
+			for (unsigned i = 0; i < n; i++)
+				fill(b + i * slot, slot, seq + i);
+			switch (round % 4) {
+			case 0: rc = (int)shmring_try_send_burst(tx, b, n); break;
+			case 1: rc = (int)shmring_try_send_bulk(tx, b, n); break;
+			case 2: rc = shmring_send_burst(tx, b, n, in_1s()); break;
+			default: rc = shmring_send_bulk(tx, b, n, in_1s()); break;
+			}
+			assert_int_equal(rc, (int)n);
+			seq += n;
+			while (rseq < seq) {
+				unsigned want = (unsigned)(seq - rseq);
+
+				switch (round % 3) {
+				case 0: rc = shmring_recv_burst(rx, got, want, in_1s()); break;
+				case 1: rc = shmring_recv_bulk(rx, got, want, in_1s()); break;
+				default: rc = shmring_recv(rx, got, in_1s()) == 0 ? 1 : -1; break;
+				}
+				assert_true(rc > 0);
+				for (int i = 0; i < rc; i++)
+					check(got + (size_t)i * slot, slot, rseq + (uint64_t)i);
+				rseq += (uint64_t)rc;
+			}
+		}
+		/* A bulk that finds too few takes none and leaves them. */
+		for (unsigned i = 0; i < 3; i++)
+			fill(b + i * slot, slot, seq + i);
+		assert_int_equal(shmring_send_bulk(tx, b, 3, in_1s()), 3);
+		seq += 3;
+		{
+			uint64_t end = test_now_ns() + 2000000000ull * TEST_SLOWDOWN;
+			unsigned k = 0;
+
+			while (k == 0 && test_now_ns() < end) {
+				assert_int_equal(shmring_try_recv_bulk(rx, got, 5), 0);
+				k = shmring_count(rx) == 3 ? 1 : 0;
+				if (!k)
+					test_sleep_ms(1);
+			}
+			assert_int_equal(shmring_count(rx), 3);
+		}
+		assert_int_equal(shmring_recv_bulk(rx, got, 3, in_1s()), 3);
+		for (unsigned i = 0; i < 3; i++)
+			check(got + i * slot, slot, rseq + i);
+		rseq += 3;
+		/* Zero-copy is not there on a socket. */
+		assert_null(shmring_reserve(tx));
+		assert_int_equal(shmring_commit(tx), -EOPNOTSUPP);
+		assert_null(shmring_peek(rx));
+		assert_int_equal(shmring_release(rx), -EOPNOTSUPP);
+		assert_int_equal(shmring_dup(rx, SHMRING_CONSUMER, &(shmring_t *){NULL}), -EOPNOTSUPP);
+		/* Counters. */
+		assert_int_equal(shmring_info(rx, &in), 0);
+		assert_int_equal(in.consumed, rseq);
+		assert_int_equal(in.sock_accepted, 1);
+		assert_int_equal(in.sock_conns, 1);
+		assert_int_equal(in.sock_errors, 0);
+		assert_int_equal(shmring_info(tx, &in), 0);
+		assert_int_equal(in.produced, seq);
+		/* The producer goes: end-of-stream once drained. */
+		fill(b, slot, seq);
+		assert_int_equal(shmring_send(tx, b, in_1s()), 0);
+		seq++;
+		shmring_close(tx);
+		recv_one(rx, got, slot, rseq++);
+		assert_int_equal(shmring_recv(rx, got, in_1s()), -EPIPE);
+		assert_int_equal(shmring_try_recv(rx, got), -EPIPE);
+		assert_int_equal(shmring_info(rx, &in), 0);
+		assert_true(in.producers_gone);
+		/* A producer that comes later lets the consumer go on. */
+		tx = connect_to(uri);
+		fill(b, slot, seq);
+		assert_int_equal(shmring_send(tx, b, in_1s()), 0);
+		recv_one(rx, got, slot, seq);
+		shmring_close(tx);
+		shmring_close(rx);
+		shmring_unlink(uri);
+	}
+}
+
+static void test_msg(void **state)
+{
+	(void)state;
+	FOR_EACH_TRANSPORT(t)
+	{
+		const uint32_t max = 300;
+		const char *uri = ts_uri(t, "msg");
+		shmring_t *rx = listen_on(uri, SHMRING_KIND_MSG, max, 4096,
+					  SHMRING_CREATE_MULTI_PRODUCER);
+		shmring_t *tx = connect_to(uri);
+		uint8_t b[8 * 301], got[8 * 301];
+		struct shmring_msgvec v[8], w[8];
+		uint32_t type = 0;
+		ssize_t n;
+
+		/* Every size, single sends and receives, the type kept. */
+		for (uint32_t len = 0; len <= max; len++) {
+			fill(b, len, len);
+			if (len % 2)
+				assert_int_equal(shmring_msg_try_send(tx, b, len, 1000 + len), 0);
+			else
+				assert_int_equal(shmring_msg_send(tx, b, len, 1000 + len, in_1s()), 0);
+			n = shmring_msg_recv(rx, got, sizeof(got), &type, in_1s());
+			assert_int_equal(n, (ssize_t)len);
+			assert_int_equal(type, 1000 + len);
+			check(got, len, len);
+		}
+		assert_int_equal(shmring_msg_try_send(tx, b, max + 1, 0), -EMSGSIZE);
+		assert_int_equal(shmring_msg_send(tx, b, max + 1, 0, in_1s()), -EMSGSIZE);
+		assert_int_equal(shmring_try_send(tx, b), -SHMRING_EKIND);
+		/* A buffer too small: -EMSGSIZE, and the record stays first. */
+		fill(b, 200, 7);
+		assert_int_equal(shmring_msg_send(tx, b, 200, 7, in_1s()), 0);
+		fill(b, 10, 8);
+		assert_int_equal(shmring_msg_send(tx, b, 10, 8, in_1s()), 0);
+		{
+			uint64_t end = test_now_ns() + 2000000000ull * TEST_SLOWDOWN;
+
+			while ((n = shmring_msg_try_recv(rx, got, 100, &type)) == -EAGAIN &&
+			       test_now_ns() < end)
+				test_sleep_ms(1);
+		}
+		assert_int_equal(n, -EMSGSIZE);
+		assert_int_equal(shmring_msg_try_recv(rx, got, 100, &type), -EMSGSIZE);
+		n = shmring_msg_recv(rx, got, sizeof(got), &type, in_1s());
+		assert_int_equal(n, 200);
+		assert_int_equal(type, 7);
+		check(got, 200, 7);
+		n = shmring_msg_recv(rx, got, sizeof(got), &type, in_1s());
+		assert_int_equal(n, 10);
+		check(got, 10, 8);
+		/* Bursts and bulks. */
+		for (unsigned round = 0; round < 40; round++) {
+			unsigned k = 1 + round % 8, sent, rcvd = 0;
+
+			for (unsigned i = 0; i < k; i++) {
+				v[i] = (struct shmring_msgvec){.buf = b + i * 301,
+							       .len = (round * 37 + i * 91) % (max + 1),
+							       .type = round * 100 + i};
+				fill(v[i].buf, (uint32_t)v[i].len, round * 100 + i);
+			}
+			sent = round % 2 ? shmring_msg_try_send_bulk(tx, v, k)
+					 : shmring_msg_try_send_burst(tx, v, k);
+			assert_int_equal(sent, k);
+			while (rcvd < k) {
+				unsigned got_n;
+				uint64_t end = test_now_ns() + 2000000000ull * TEST_SLOWDOWN;
+
+				do {
+					for (unsigned i = 0; i < k - rcvd; i++)
+						w[i] = (struct shmring_msgvec){.buf = got + i * 301,
+									       .len = 301};
+					got_n = round % 2 ? shmring_msg_try_recv_burst(rx, w, k - rcvd)
+							  : shmring_msg_try_recv_bulk(rx, w, k - rcvd);
+				} while (!got_n && test_now_ns() < end);
+				assert_true(got_n > 0);
+				for (unsigned i = 0; i < got_n; i++) {
+					assert_int_equal(w[i].len, v[rcvd + i].len);
+					assert_int_equal(w[i].type, v[rcvd + i].type);
+					check(w[i].buf, (uint32_t)w[i].len, round * 100 + rcvd + i);
+				}
+				rcvd += got_n;
+			}
+		}
+		assert_null(shmring_msg_reserve(tx, 1));
+		assert_int_equal(shmring_msg_commit(tx, 0), -EOPNOTSUPP);
+		assert_null(shmring_msg_peek(rx, &(size_t){0}, &type));
+		assert_int_equal(shmring_msg_release(rx), -EOPNOTSUPP);
+		shmring_close(tx);
+		assert_int_equal(shmring_msg_recv(rx, got, sizeof(got), &type, in_1s()), -EPIPE);
+		shmring_close(rx);
+		shmring_unlink(uri);
+	}
+}
+
+static void test_epipe_timeout(void **state)
+{
+	(void)state;
+	FOR_EACH_TRANSPORT(t)
+	{
+		const char *uri = ts_uri(t, "epipe");
+		shmring_t *rx = listen_on(uri, SHMRING_KIND_SPSC, 16, 16, 0);
+		shmring_t *tx = connect_to(uri);
+		uint8_t b[16] = {1};
+		uint64_t t0 = test_now_ns(), end;
+		int rc;
+
+		/* A timed receive times out. */
+		assert_int_equal(shmring_recv(rx, b, shmring_deadline_in(50000000)), -ETIMEDOUT);
+		assert_true(test_now_ns() - t0 >= 50000000);
+		assert_int_equal(shmring_recv_burst(rx, b, 1, shmring_deadline_in(1000000)),
+				 -ETIMEDOUT);
+		/* Past deadlines still take what is there. */
+		assert_int_equal(shmring_send(tx, b, 0), 0);
+		end = test_now_ns() + 2000000000ull * TEST_SLOWDOWN;
+		while ((rc = shmring_recv(rx, b, 0)) == -ETIMEDOUT && test_now_ns() < end)
+			;
+		assert_int_equal(rc, 0);
+		/* The listener goes: the producer's sends end with -EPIPE (and
+		 * no SIGPIPE kills us). */
+		shmring_close(rx);
+		end = test_now_ns() + 2000000000ull * TEST_SLOWDOWN;
+		while ((rc = shmring_try_send(tx, b)) == 0 && test_now_ns() < end)
+			test_sleep_ms(1);
+		assert_int_equal(rc, -EPIPE);
+		assert_int_equal(shmring_send(tx, b, in_1s()), -EPIPE);
+		assert_int_equal(shmring_try_send_burst(tx, b, 1), 0);
+		{
+			struct shmring_info in;
+
+			assert_int_equal(shmring_info(tx, &in), 0);
+			assert_true(in.consumers_gone);
+		}
+		shmring_close(tx);
+		/* A full socket: a timed send times out. */
+		rx = listen_on(uri, SHMRING_KIND_SPSC, 16, 16, SHMRING_CREATE_REPLACE);
+		tx = connect_to(uri);
+		/* TCP moves what is queued on to the reader's buffer for a
+		 * while: full means full three times 10 ms apart. */
+		for (int fulls = 0; fulls < 3;) {
+			rc = shmring_try_send(tx, b);
+			if (rc == -EAGAIN) {
+				fulls++;
+				test_sleep_ms(10);
+			} else {
+				assert_int_equal(rc, 0);
+				fulls = 0;
+			}
+		}
+		/* TCP may still collapse the reader's queue and make room now
+		 * and then: a timed send either gets in or times out, in time. */
+		end = test_now_ns() + 5000000000ull * TEST_SLOWDOWN;
+		do {
+			t0 = test_now_ns();
+			rc = shmring_send(tx, b, shmring_deadline_in(30000000));
+		} while (rc == 0 && test_now_ns() < end);
+		assert_int_equal(rc, -ETIMEDOUT);
+		assert_true(test_now_ns() - t0 >= 30000000);
+		shmring_close(tx);
+		shmring_close(rx);
+		shmring_unlink(uri);
+	}
+}
+
+static void test_handshake(void **state)
+{
+	(void)state;
+	FOR_EACH_TRANSPORT(t)
+	{
+		const char *uri = ts_uri(t, "hello");
+		shmring_t *rx = listen_on(uri, SHMRING_KIND_SPSC, 32, 128, 0);
+		shmring_t *tx = NULL, *tx2 = NULL;
+		struct shmring_open_opts o = {.kind = SHMRING_KIND_MPSC};
+		struct shmring_info in;
+		uint64_t end;
+
+		assert_int_equal(shmring_open_ex(uri, SHMRING_PRODUCER, &o, &tx), -SHMRING_EKIND);
+		assert_null(tx);
+		o = (struct shmring_open_opts){.kind = SHMRING_KIND_SPSC, .slot_size = 64};
+		assert_int_equal(shmring_open_ex(uri, SHMRING_PRODUCER, &o, &tx), -SHMRING_EMISMATCH);
+		o = (struct shmring_open_opts){.capacity = 256};
+		assert_int_equal(shmring_open_ex(uri, SHMRING_PRODUCER, &o, &tx), -SHMRING_EMISMATCH);
+		o = (struct shmring_open_opts){.kind = SHMRING_KIND_SPSC, .slot_size = 32,
+					       .capacity = 128};
+		assert_int_equal(shmring_open_ex(uri, SHMRING_PRODUCER, &o, &tx), 0);
+		/* SPSC: one producer at a time. */
+		assert_int_equal(shmring_open(uri, SHMRING_PRODUCER, &tx2), -EBUSY);
+		shmring_close(tx);
+		end = test_now_ns() + 2000000000ull * TEST_SLOWDOWN;
+		while (shmring_open(uri, SHMRING_PRODUCER, &tx2) == -EBUSY && test_now_ns() < end)
+			test_sleep_ms(1);
+		assert_non_null(tx2);
+		shmring_close(tx2);
+		/* Roles a socket does not take. */
+		assert_int_equal(shmring_open(uri, SHMRING_CONSUMER, &tx), -EOPNOTSUPP);
+		assert_int_equal(shmring_open(uri, SHMRING_PRODUCER | SHMRING_CONSUMER, &tx),
+				 -EOPNOTSUPP);
+		{
+			/* A raw peer asking for the consumer role is refused. */
+			struct shmring_sock_hello h = {.version = SHMRING_SOCK_VERSION,
+						       .type = SHMRING_SOCK_HELLO,
+						       .role = SHMRING_CONSUMER};
+			uint8_t b[SHMRING_SOCK_HELLO_LEN];
+			int fd = ts_raw_connect(uri);
+
+			assert_true(fd >= 0);
+			shmring__sock_hello_encode(&h, b);
+			assert_int_equal(send(fd, b, sizeof(b), MSG_NOSIGNAL), (ssize_t)sizeof(b));
+			assert_true(ts_raw_closed(fd, 2000 * TEST_SLOWDOWN));
+			close(fd);
+		}
+		assert_int_equal(shmring_info(rx, &in), 0);
+		assert_int_equal(in.sock_refused, 5);
+		assert_int_equal(in.sock_accepted, 2);
+		/* Nobody there. */
+		shmring_close(rx);
+		assert_int_equal(shmring_open(uri, SHMRING_PRODUCER, &tx),
+				 t == TS_UNIX ? -ECONNREFUSED : -ECONNREFUSED);
+		shmring_unlink(uri);
+		if (t == TS_UNIX)
+			assert_int_equal(shmring_open(uri, SHMRING_PRODUCER, &tx), -ENOENT);
+	}
+	{
+		/* Options of a segment, roles of a listener. */
+		struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 8, .capacity = 8};
+		const char *uri = ts_uri(TS_ABSTRACT, "opts");
+		shmring_t *r = NULL;
+
+		assert_int_equal(shmring_create(uri, &o, SHMRING_PRODUCER, &r), -EOPNOTSUPP);
+		o.flags = SHMRING_CREATE_HUGE;
+		assert_int_equal(shmring_create(uri, &o, SHMRING_CONSUMER, &r), -EOPNOTSUPP);
+		o.flags = 0;
+		o.slot_size = 0;
+		assert_int_equal(shmring_create(uri, &o, SHMRING_CONSUMER, &r), -EINVAL);
+		o.slot_size = 8;
+		assert_int_equal(shmring_create(uri, &o, SHMRING_CONSUMER, &r), 0);
+		{
+			shmring_t *r2 = NULL;
+
+			assert_int_equal(shmring_create(uri, &o, SHMRING_CONSUMER, &r2), -EEXIST);
+		}
+		assert_int_equal(shmring_set_recovery(r, 1000000), -EOPNOTSUPP);
+		assert_int_equal(shmring_flush(r), -EOPNOTSUPP);
+		assert_int_equal(shmring_participants(r, NULL, 0), -EOPNOTSUPP);
+		assert_int_equal(shmring_fd_send(r, 0), -EOPNOTSUPP);
+		assert_int_equal(shmring_set_flush(r, SHMRING_FLUSH_NONE, 0), -EOPNOTSUPP);
+		assert_int_equal(shmring_doorbell_register(r, SIGRTMIN, 1), -EPERM);
+		assert_int_equal(shmring_count(r), 0);
+		assert_int_equal(shmring_unlink(uri), -EINVAL);
+		shmring_close(r);
+	}
+}
+
+/* A producer killed (SIGKILL) is a producer gone: the kernel closes its
+ * socket, the consumer gets what it sent and then end-of-stream. */
+static void test_killed_producer(void **state)
+{
+	(void)state;
+	FOR_EACH_TRANSPORT(t)
+	{
+		const char *uri = ts_uri(t, "kill");
+		shmring_t *rx = listen_on(uri, SHMRING_KIND_MSG, 64, 1024, 0);
+		uint8_t b[64];
+		uint32_t type;
+		pid_t pid;
+		int status;
+
+		pid = fork();
+		if (pid == 0) {
+			shmring_t *tx;
+
+			if (shmring_open(uri, SHMRING_PRODUCER, &tx) < 0)
+				_exit(1);
+			for (uint32_t i = 0; i < 10; i++)
+				if (shmring_msg_send(tx, &i, sizeof(i), i, in_1s()) < 0)
+					_exit(2);
+			raise(SIGKILL);
+			_exit(3);
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		for (uint32_t i = 0; i < 10; i++) {
+			uint32_t v;
+
+			assert_int_equal(shmring_msg_recv(rx, b, sizeof(b), &type, in_1s()), 4);
+			memcpy(&v, b, 4);
+			assert_int_equal(v, i);
+			assert_int_equal(type, i);
+		}
+		assert_int_equal(shmring_msg_recv(rx, b, sizeof(b), &type, in_1s()), -EPIPE);
+		shmring_close(rx);
+		shmring_unlink(uri);
+	}
+}
+
+/* --- Bad peers ----------------------------------------------------------------- */
+
+struct bad_ctx {
+	const char *uri;
+	int transport;
+	uint32_t slot;
+	uint64_t count;
+	_Atomic int done;
+	_Atomic int failed;
+	char why[128];
+};
+
+static void bad_fail(struct bad_ctx *c, const char *why)
+{
+	if (atomic_exchange(&c->failed, 1) == 0)
+		snprintf(c->why, sizeof(c->why), "%s", why);
+}
+
+static void *good_producer(void *arg)
+{
+	struct bad_ctx *c = arg;
+	shmring_t *tx = NULL;
+	uint8_t b[64];
+
+	if (shmring_open(c->uri, SHMRING_PRODUCER, &tx) < 0) {
+		bad_fail(c, "good producer: open");
+		return NULL;
+	}
+	for (uint64_t i = 0; i < c->count; i++) {
+		fill(b, c->slot, i);
+		if (shmring_send(tx, b, shmring_deadline_in(10000000000ull)) != 0) {
+			bad_fail(c, "good producer: send");
+			break;
+		}
+		if (i % 64 == 0)
+			test_sleep_ms(1); /* spread over the bad peers' time */
+	}
+	shmring_close(tx);
+	return NULL;
+}
+
+/* One bad peer after another, each waited for until the listener closes it. */
+static void *bad_peers(void *arg)
+{
+	struct bad_ctx *c = arg;
+	bool tcp = c->transport == TS_TCP;
+	uint8_t junk[512];
+	int fd;
+
+	memset(junk, 0xa5, sizeof(junk));
+	/* A wrong handshake. */
+	fd = ts_raw_connect(c->uri);
+	if (fd < 0 || send(fd, junk, SHMRING_SOCK_HELLO_LEN, MSG_NOSIGNAL) < 0 ||
+	    !ts_raw_closed(fd, 5000))
+		bad_fail(c, "wrong handshake not closed");
+	close(fd);
+	/* A handshake cut short, then gone. */
+	fd = ts_raw_connect(c->uri);
+	if (fd < 0 || send(fd, junk, 7, MSG_NOSIGNAL) < 0)
+		bad_fail(c, "short handshake");
+	close(fd);
+	/* A frame longer than the maximum. */
+	fd = ts_raw_connect(c->uri);
+	if (fd < 0 || ts_raw_hello(fd) != 0) {
+		bad_fail(c, "oversized: handshake");
+	} else {
+		uint8_t f[SHMRING_SOCK_FRAME_HDR + 128];
+
+		shmring__sock_frame_header(f, c->slot + 1, 0);
+		memset(f + SHMRING_SOCK_FRAME_HDR, 1, 128);
+		if (tcp)
+			send(fd, f, SHMRING_SOCK_FRAME_HDR + c->slot + 1, MSG_NOSIGNAL);
+		else
+			send(fd, f, c->slot + 1, MSG_NOSIGNAL);
+		if (!ts_raw_closed(fd, 5000))
+			bad_fail(c, "oversized frame: not closed");
+	}
+	close(fd);
+	/* A frame cut short, then gone. */
+	fd = ts_raw_connect(c->uri);
+	if (fd < 0 || ts_raw_hello(fd) != 0) {
+		bad_fail(c, "truncated: handshake");
+	} else {
+		uint8_t f[SHMRING_SOCK_FRAME_HDR + 4];
+
+		shmring__sock_frame_header(f, c->slot, 0);
+		memset(f + SHMRING_SOCK_FRAME_HDR, 2, 4);
+		send(fd, f, sizeof(f), MSG_NOSIGNAL);
+	}
+	close(fd);
+	/* Garbage after a good handshake. */
+	fd = ts_raw_connect(c->uri);
+	if (fd < 0 || ts_raw_hello(fd) != 0) {
+		bad_fail(c, "garbage: handshake");
+	} else {
+		send(fd, junk, tcp ? sizeof(junk) : 3, MSG_NOSIGNAL);
+		if (!ts_raw_closed(fd, 5000))
+			bad_fail(c, "garbage: not closed");
+	}
+	close(fd);
+	/* An empty packet (unix) or a zero-length frame of a fixed kind. */
+	fd = ts_raw_connect(c->uri);
+	if (fd < 0 || ts_raw_hello(fd) != 0) {
+		bad_fail(c, "empty: handshake");
+	} else {
+		uint8_t f[SHMRING_SOCK_FRAME_HDR];
+
+		shmring__sock_frame_header(f, 0, 0);
+		send(fd, f, tcp ? sizeof(f) : 0, MSG_NOSIGNAL);
+		if (!ts_raw_closed(fd, 5000))
+			bad_fail(c, "empty: not closed");
+	}
+	close(fd);
+	atomic_store(&c->done, 1);
+	return NULL;
+}
+
+static void test_bad_peers(void **state)
+{
+	(void)state;
+	FOR_EACH_TRANSPORT(t)
+	{
+		struct bad_ctx c = {.uri = ts_uri(t, "bad"), .transport = t, .slot = 40,
+				    .count = 2000};
+		shmring_t *rx = listen_on(c.uri, SHMRING_KIND_MPSC, c.slot, 64, 0);
+		pthread_t good, bad;
+		uint64_t next = 0, end = test_now_ns() + 30000000000ull * TEST_SLOWDOWN;
+		struct shmring_info in = {0};
+		uint8_t b[64];
+
+		pthread_create(&good, NULL, good_producer, &c);
+		pthread_create(&bad, NULL, bad_peers, &c);
+		/* Serve everyone until the good producer's messages are all in
+		 * and the bad peers have been dealt with. */
+		while (test_now_ns() < end) {
+			int rc = shmring_recv(rx, b, shmring_deadline_in(10000000));
+
+			if (rc == 0) {
+				check(b, c.slot, next);
+				next++;
+			}
+			shmring_info(rx, &in);
+			if (next == c.count && atomic_load(&c.done) && in.sock_errors >= 4 &&
+			    in.sock_refused >= 2)
+				break;
+		}
+		pthread_join(good, NULL);
+		pthread_join(bad, NULL);
+		if (atomic_load(&c.failed))
+			fail_msg("%s: %s", ts_name(t), c.why);
+		assert_int_equal(next, c.count);
+		assert_int_equal(in.sock_refused, 2);
+		assert_int_equal(in.sock_errors, 4);
+		assert_int_equal(in.sock_accepted, 5);
+		assert_int_equal(shmring_recv(rx, b, in_1s()), -EPIPE);
+		shmring_close(rx);
+		shmring_unlink(c.uri);
+	}
+}
+
+/* --- Fallback, names ------------------------------------------------------------ */
+
+static void test_fallback(void **state)
+{
+	const char *ring = test_ring_name("auto");
+	const char *uri = ts_uri(TS_UNIX, "auto");
+	char autouri[512];
+	shmring_t *rx, *tx = NULL, *ring_rx;
+	struct shmring_info in;
+	struct shmring_opts o = {.kind = SHMRING_KIND_MPSC, .slot_size = 16, .capacity = 16};
+	struct shmring_open_opts oo = {.fallback = uri};
+	uint8_t b[16] = {9};
+
+	(void)state;
+	snprintf(autouri, sizeof(autouri), "auto:%s?fallback=%s", ring, uri);
+	rx = listen_on(uri, SHMRING_KIND_MPSC, 16, 16, 0);
+	/* No ring: the socket. */
+	assert_int_equal(shmring_open(autouri, SHMRING_PRODUCER, &tx), 0);
+	assert_int_equal(shmring_info(tx, &in), 0);
+	assert_int_equal(in.transport, SHMRING_TRANSPORT_UNIX);
+	assert_int_equal(shmring_send(tx, b, in_1s()), 0);
+	assert_int_equal(shmring_recv(rx, b, in_1s()), 0);
+	shmring_close(tx);
+	assert_int_equal(shmring_open_ex(ring, SHMRING_PRODUCER, &oo, &tx), 0);
+	assert_int_equal(shmring_info(tx, &in), 0);
+	assert_int_equal(in.transport, SHMRING_TRANSPORT_UNIX);
+	shmring_close(tx);
+	/* The ring exists: the ring. */
+	assert_int_equal(shmring_create(ring, &o, SHMRING_CONSUMER, &ring_rx), 0);
+	assert_int_equal(shmring_open(autouri, SHMRING_PRODUCER, &tx), 0);
+	assert_int_equal(shmring_info(tx, &in), 0);
+	assert_int_equal(in.transport, SHMRING_TRANSPORT_SHM);
+	assert_int_equal(shmring_send(tx, b, in_1s()), 0);
+	assert_int_equal(shmring_recv(ring_rx, b, in_1s()), 0);
+	shmring_close(tx);
+	assert_int_equal(shmring_open_ex(ring, SHMRING_PRODUCER, &oo, &tx), 0);
+	assert_int_equal(shmring_info(tx, &in), 0);
+	assert_int_equal(in.transport, SHMRING_TRANSPORT_SHM);
+	shmring_close(tx);
+	/* The ring there but not what was asked: its error, no fallback. */
+	oo.kind = SHMRING_KIND_SPSC;
+	assert_int_equal(shmring_open_ex(ring, SHMRING_PRODUCER, &oo, &tx), -SHMRING_EKIND);
+	shmring_close(ring_rx);
+	shmring_unlink(ring);
+	/* Malformed. */
+	assert_int_equal(shmring_open("auto:/x", SHMRING_PRODUCER, &tx), -EINVAL);
+	assert_int_equal(shmring_open("auto:/x?fallback=/y", SHMRING_PRODUCER, &tx), -EINVAL);
+	oo = (struct shmring_open_opts){.fallback = "/notasocket"};
+	assert_int_equal(shmring_open_ex(ring, SHMRING_PRODUCER, &oo, &tx), -EINVAL);
+	assert_int_equal(shmring_create(autouri, &o, SHMRING_CONSUMER, &tx), -EINVAL);
+	shmring_close(rx);
+	assert_int_equal(shmring_unlink(uri), 0);
+	assert_int_equal(shmring_unlink(uri), -ENOENT);
+}
+
+static void test_names(void **state)
+{
+	static const char *bad[] = {
+		"unix:", "unix:relative", "unix:/a/../b", "unix:@", "unix:@a b",
+		"unix:/0123456789012345678901234567890123456789012345678901234567890123456789"
+		"01234567890123456789012345678901234567890",
+		"tcp:", "tcp:host", "tcp:host:", "tcp::80", "tcp:host:0", "tcp:host:65536",
+		"tcp:host:8x", "tcp:a:b:80", "tcp:[::1:80", "tcp:[]:80", "tcp:ho st:80",
+	};
+	static const char *good[] = {"unix:/tmp/x.sock", "unix:@name/x", "tcp:localhost:1",
+				     "tcp:127.0.0.1:65535", "tcp:[::1]:80", "tcp:0.0.0.0:9"};
+	struct shmring_sock_uri u;
+	char path[64];
+	int fd;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		shmring_t *r = NULL;
+
+		if (shmring__sock_uri_parse(bad[i], &u) != -EINVAL)
+			fail_msg("accepted %s", bad[i]);
+		assert_int_equal(shmring_open(bad[i], SHMRING_PRODUCER, &r), -EINVAL);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (shmring__sock_uri_parse(good[i], &u) != 0)
+			fail_msg("refused %s", good[i]);
+	assert_int_equal(shmring__sock_uri_parse("tcp:[::1]:80", &u), 0);
+	assert_string_equal(u.name, "::1");
+	assert_int_equal(u.port, 80);
+	/* unlink removes sockets only. */
+	snprintf(path, sizeof(path), "unix:/tmp/shmt-%d-notsock", (int)getpid());
+	fd = open(path + 5, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(shmring_unlink(path), -ENOTSOCK);
+	unlink(path + 5);
+	assert_int_equal(shmring_unlink("tcp:127.0.0.1:9"), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fixed),         cmocka_unit_test(test_msg),
+		cmocka_unit_test(test_epipe_timeout), cmocka_unit_test(test_handshake),
+		cmocka_unit_test(test_killed_producer),
+		cmocka_unit_test(test_bad_peers),     cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_names),
+	};
+
+	signal(SIGPIPE, SIG_DFL); /* a SIGPIPE would end the test: none must come */
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
