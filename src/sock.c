@@ -1446,10 +1446,13 @@ static int handshake(struct shmring_sock *s, const struct shmring_sock_hello *as
 			n = recv(s->fd, b + got, sizeof(b) - got, MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
+		/* Closed without an answer: a listener going away (or one that
+		 * refused us before it could say why); whoever retries may
+		 * find it back. */
 		if (n < 0)
-			return errno == ECONNRESET ? -EPROTO : -errno;
+			return -errno;
 		if (n == 0)
-			return -EPROTO; /* closed without an answer */
+			return -ECONNRESET;
 		if (s->transport == SHMRING_TRANSPORT_UNIX) {
 			got = (size_t)n;
 			break;

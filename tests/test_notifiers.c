@@ -33,6 +33,19 @@
 static uint64_t rounds = 10000;
 
 /*
+ * Late wake-ups allowed in a run: a sleep that ends on its short first
+ * timeout with the wait over is counted late, and that also happens when
+ * the answer comes just as the timeout ends (the other side descheduled for
+ * the whole millisecond, on a loaded machine). A wake-up the notifiers
+ * really miss would show at every turn of some race, thousands of times in
+ * a long run: a few in 10^5 round trips is the bound.
+ */
+static uint64_t late_allowed(void)
+{
+	return 2 + rounds / 50000;
+}
+
+/*
  * With the park policy, wait a little before each send: a waiter re-checks
  * for SHMRING_EC_SETTLE_NS before it sleeps, and a ping-pong faster than
  * that would never park at all (and test no wake-up).
@@ -115,8 +128,9 @@ static int echo(const char *ping, const char *pong, uint32_t mode)
 		struct shmring_info a, b;
 
 		/* A wake-up the unfenced notify missed ends a sleep only on its
-		 * short first timeout: counted, and there should be none. */
-		if (shmring_info(in, &a) || shmring_info(out, &b) || a.late_wakes || b.late_wakes) {
+		 * short first timeout: counted, and rare (late_allowed()). */
+		if (shmring_info(in, &a) || shmring_info(out, &b) ||
+		    a.late_wakes + b.late_wakes > late_allowed()) {
 			fprintf(stderr, "echo: %" PRIu64 " + %" PRIu64 " late wake-ups\n",
 				a.late_wakes, b.late_wakes);
 			return 14;
@@ -170,7 +184,7 @@ static void pingpong(uint32_t notifier, uint32_t mode)
 		struct shmring_info out;
 
 		assert_int_equal(shmring_info(tx, &out), 0);
-		if (in.late_wakes || out.late_wakes)
+		if (in.late_wakes + out.late_wakes > late_allowed())
 			fail_msg("%s/%u: %" PRIu64 " + %" PRIu64 " wake-ups missed by the notifier",
 				 notifier_name(notifier), mode, in.late_wakes, out.late_wakes);
 	}

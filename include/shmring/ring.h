@@ -137,7 +137,9 @@
  *     capacity (-SHMRING_EMISMATCH), a role it does not take (-EPERM), a
  *     second producer of a single-producer kind (-EBUSY). A peer that is no
  *     shmring listener is -EPROTO (-SHMRING_EVERSION: another protocol
- *     version), one that does not answer within 5 s -ETIMEDOUT; nobody
+ *     version), one that closes the connection without an answer (a
+ *     listener going away) -ECONNRESET, one that does not answer within
+ *     5 s -ETIMEDOUT; nobody
  *     there is -ENOENT (unix: no socket file) or -ECONNREFUSED. The listener
  *     accepts and checks connections in a thread of its own (started by
  *     create, stopped by close), so an open never waits for the consumer
@@ -753,7 +755,8 @@ struct shmring_info {
 	/* added with the unfenced fast path (layout 4): */
 	uint64_t late_wakes;    /* this handle: sleeps that ended on their short
 				 * first timeout rather than a wake, with the wait
-				 * over: wake-ups a notifier missed (shmring(7)) */
+				 * over: wake-ups a notifier missed, or answers
+				 * that came just then (shmring(7)) */
 	/* added with the socket channels: */
 	uint32_t transport;     /* enum shmring_transport */
 	uint32_t sock_conns;    /* listener: connections served now */

@@ -359,6 +359,31 @@ static int consume(struct shmring_bench_chan *c, struct shmring_bench_ctl *ctl, 
 	return rc;
 }
 
+/* Where a server that outlived the watchdog is stuck: its kernel wait
+ * channel and system call, from /proc, for the reason given. */
+static void stuck_where(pid_t pid, char *why, size_t wl)
+{
+	char path[64], wchan[64] = "?", sys[64] = "?";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
+	if ((f = fopen(path, "r"))) {
+		if (!fgets(wchan, sizeof(wchan), f))
+			snprintf(wchan, sizeof(wchan), "?");
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	if ((f = fopen(path, "r"))) {
+		if (fgets(sys, sizeof(sys), f))
+			sys[strcspn(sys, " \n")] = '\0'; /* the call's number, or "running" */
+		else
+			snprintf(sys, sizeof(sys), "?");
+		fclose(f);
+	}
+	shmring_bench_say(why, wl, "the server was still running when the watchdog ended "
+			  "the run (kernel wait: %s, system call: %s)", wchan, sys);
+}
+
 static void result_init(struct shmring_bench_result *res, const struct shmring_bench_mech *m,
 			unsigned mode, unsigned size)
 {
@@ -521,8 +546,11 @@ int shmring_bench_measure(const struct shmring_bench_cfg *cfg, const struct shmr
 		kill(pid, SIGKILL);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-		if (shmring_bench_expired)
+		if (shmring_bench_expired) {
+			if (!why[0])
+				stuck_where(pid, why, sizeof(why));
 			kill(pid, SIGKILL);
+		}
 	}
 	shmring_bench_set_child(0);
 	shmring_bench_watchdog(0);
