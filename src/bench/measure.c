@@ -282,6 +282,11 @@ static int client_rtt(struct shmring_bench_chan *c, struct shmring_bench_ctl *ct
 	else if (shmring_bench_payload_seq(rx) != ((seq + 1) | SHMRING_BENCH_SEQ_STOP)) {
 		shmring_bench_say(why, wl, "client: the stop message came back altered");
 		rc = -EBADMSG;
+	} else {
+		/* All of it: in a short run the stop may be the message a
+		 * transport damages. */
+		rc = shmring_bench_payload_check(rx, c->size, (seq + 1) | SHMRING_BENCH_SEQ_STOP,
+						 why, wl);
 	}
 out:
 	free(tx);
@@ -320,6 +325,9 @@ static int consume(struct shmring_bench_chan *c, struct shmring_bench_ctl *ctl, 
 				    (unsigned long long)(seq & ~SHMRING_BENCH_SEQ_STOP) - 1,
 				    (unsigned long long)expect - 1);
 				rc = -EBADMSG;
+			} else {
+				/* All of it, as every other message. */
+				rc = shmring_bench_payload_check(rx, c->size, seq, why, wl);
 			}
 			break;
 		}
