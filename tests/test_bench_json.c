@@ -78,6 +78,16 @@ static char *run_tool(const char *args, int *status)
 	out[len] = 0;
 	int st = pclose(p);
 	*status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	if (*status != 0) {
+		/* Say which figures failed, for the log of a failed run. */
+		for (char *line = out, *nl; *line; line = nl + 1) {
+			nl = strchr(line, '\n');
+			if (!nl)
+				nl = line + strlen(line) - 1;
+			if (memmem(line, (size_t)(nl - line + 1), "failed", 6))
+				fprintf(stderr, "bench %s: %.*s\n", args, (int)(nl - line), line);
+		}
+	}
 	return out;
 }
 
