@@ -34,7 +34,9 @@ static int sem_wake(struct shmring_ec *ec, uint32_t w)
 		for (unsigned i = 0; i < n; i++)
 			if (sem_post(ec->psem) < 0)
 				break; /* EOVERFLOW: posts enough for anyone */
-	} else {
+	} else if (n > 0) {
+		/* Never with 0: a semop of 0 waits for the count to reach zero,
+		 * which stale posts nobody takes may never let happen. */
 		struct sembuf op = {.sem_num = ec->semnum, .sem_op = (short)n, .sem_flg = 0};
 
 		/* ERANGE (the count at its maximum) likewise; EIDRM: the set is
