@@ -35,6 +35,11 @@
  * repaired) and where they are parked; the slot word names its owner with a
  * generation; a control block counts live producers and consumers (for
  * end-of-stream and EPIPE) and every repair.
+ *
+ * Version 5: a participant entry is claimed in two steps, the owner word
+ * carrying SHMRING_OWNER_CLAIMING until the rest of the entry is written, so
+ * a judge never compares a new owner's pid with the start time of the
+ * entry's previous owner (or with none).
  */
 #ifndef SHMRING_RINGBUF_LAYOUT_H
 #define SHMRING_RINGBUF_LAYOUT_H
@@ -49,7 +54,7 @@
 /* The magic of a synchronization object (src/syncobj.h), at the same offset:
  * a ring open that finds it says "another kind", not "not ours". */
 #define SHMRING_SYNC_MAGIC UINT64_C(0x31434e5953484d53) /* "SHMSYNC1" */
-#define SHMRING_LAYOUT_VERSION 4u
+#define SHMRING_LAYOUT_VERSION 5u
 #define SHMRING_CACHELINE 64u
 #define SHMRING_SPACING 128u /* distance between independently written words */
 #define SHMRING_STAMP_SIZE 8u
@@ -173,14 +178,19 @@ struct shmring_ctl {
 
 /*
  * A participant: a process attached in a role. `owner` is 0 when free, else
- * (pid << 32) | (role << 24) | tag, claimed by CAS; SHMRING_OWNER_REAPED in
- * the tag marks an owner found dead and already subtracted from the
- * presence counts (set by CAS, so exactly one process does it). start_time
- * is the process's start time in clock ticks (from /proc/PID/stat) so that a
- * recycled pid is not mistaken for the original owner; 0 means the entry is
- * being filled in. pidns is the inode of the owner's pid namespace: a
- * process in another namespace cannot judge the pid and treats the owner as
- * alive.
+ * (pid << 32) | (role << 24) | flags | tag, claimed by CAS; SHMRING_OWNER_REAPED
+ * marks an owner found dead and already subtracted from the presence counts
+ * (set by CAS, so exactly one process does it). SHMRING_OWNER_CLAIMING marks
+ * an entry its claimer is still filling in: the claimer takes the entry with
+ * the flag set, writes the fields below, then clears the flag by CAS
+ * (release). start_time is the process's start time in clock ticks (from
+ * /proc/PID/stat) so that a recycled pid is not mistaken for the original
+ * owner; it is compared only once the flag is clear (before that it may be the
+ * previous owner's), and 0 means the claimer could not read it. Without a
+ * start time to compare, an owner is judged by its pid alone: alive, not a
+ * zombie, and mapping the segment. pidns is the inode of the owner's pid
+ * namespace: a process in another namespace cannot judge the pid and treats
+ * the owner as alive.
  *
  * gen counts the claims of the entry; its low 16 bits go into the slot words
  * the owner stamps, so an old claim never names a later owner of the entry.
@@ -216,6 +226,8 @@ struct shmring_part {
 #define SHMRING_PART_PID(o) ((uint32_t)((o) >> 32))
 #define SHMRING_PART_ROLE(o) ((uint32_t)(((o) >> 24) & 0xffu))
 #define SHMRING_OWNER_REAPED (UINT64_C(1) << 23)
+#define SHMRING_OWNER_CLAIMING (UINT64_C(1) << 22)
+#define SHMRING_OWNER_TAG_MASK (SHMRING_OWNER_CLAIMING - 1)
 #define SHMRING_PARKED_NONE 0u
 #define SHMRING_PARKED_NOT_EMPTY 1u
 #define SHMRING_PARKED_NOT_FULL 2u

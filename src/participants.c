@@ -36,8 +36,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FILL_GRACE_NS 1000000000u /* an entry may stay half-written this long */
-
 static _Atomic uint32_t claim_tag;
 
 /*
@@ -165,7 +163,8 @@ static bool pidfd_exited(int fd)
 	return poll(&p, 1, 0) == 1 && (p.revents & (POLLIN | POLLHUP | POLLERR));
 }
 
-/* Judge (pid, start) afresh; may leave an open pidfd in *fd. */
+/* Judge (pid, start) afresh; start 0: nothing to compare the process's
+ * start time with. May leave an open pidfd in *fd. */
 static uint32_t judge_fresh(const struct shmring_livecache *c, pid_t pid, uint64_t start, int *fd)
 {
 	char state;
@@ -186,7 +185,7 @@ static uint32_t judge_fresh(const struct shmring_livecache *c, pid_t pid, uint64
 	/* A zombie has exited: its parent just has not reaped it yet. */
 	if (state == 'Z' || state == 'X')
 		return SHMRING_PART_DEAD;
-	if (now_start != start)
+	if (start && now_start != start)
 		return SHMRING_PART_DEAD; /* the pid now names another process */
 	m = maps_segment(pid, c->dev, c->ino);
 	if (m == 0 && c->ino)
@@ -194,25 +193,27 @@ static uint32_t judge_fresh(const struct shmring_livecache *c, pid_t pid, uint64
 	return SHMRING_PART_ALIVE;
 }
 
-/* Whether entry p changed owner or start time since we read them. */
+/* Whether entry p changed owner (a claim finished counts) or start time
+ * since we read them; start 0: the start time was not read. */
 static bool entry_moved(struct shmring_part *p, uint64_t owner, uint64_t start)
 {
-	/* Acquire, both: as in shmring__part_state(). */
-	return shmring__load_acquire(&p->owner) != owner ||
-	       shmring__load_acquire(&p->start_time) != start;
+	/* Acquire: as in shmring__part_state(). */
+	if (shmring__load_acquire(&p->owner) != owner)
+		return true;
+	/* Relaxed: after the acquire above. */
+	return start && shmring__load_relaxed(&p->start_time) != start;
 }
 
 uint32_t shmring__part_state(void *base, struct shmring_livecache *c, uint32_t idx)
 {
 	struct shmring_part *p = &shmring__parts(base)[idx];
-	/* Acquire: pairs with the release of start_time in take(): the start
-	 * time comes with its owner word (a new owner stores it right after
-	 * its CAS; entry_moved() catches a read in between). */
-	uint64_t start = shmring__load_acquire(&p->start_time);
-	/* Relaxed: the start time above was stored after the owner. */
-	uint64_t owner = shmring__load_relaxed(&p->owner);
-	/* Relaxed: written just after start_time; the previous owner's value
-	 * read in between can only make us judge "unknown" (alive). */
+	/* Acquire: pairs with the release CAS that ends a claim in take(): the
+	 * start time and namespace written before it come with the word. */
+	uint64_t owner = shmring__load_acquire(&p->owner);
+	/* Relaxed, both: after the acquire above; a later owner's values read
+	 * here are caught by entry_moved(). While the claim is being written
+	 * they may be the previous owner's: not compared then. */
+	uint64_t start = shmring__load_relaxed(&p->start_time);
 	uint64_t ns = shmring__load_relaxed(&p->pidns);
 	struct shmring_live *e = c->e ? &c->e[idx] : NULL;
 	pid_t pid = (pid_t)SHMRING_PART_PID(owner);
@@ -223,18 +224,12 @@ uint32_t shmring__part_state(void *base, struct shmring_livecache *c, uint32_t i
 		return 0;
 	if (owner & SHMRING_OWNER_REAPED)
 		return SHMRING_PART_REAPED;
+	if (owner & SHMRING_OWNER_CLAIMING)
+		start = ns = 0; /* judged by the pid alone (layout.h) */
 	if (ns && c->pidns && ns != c->pidns)
 		return SHMRING_PART_UNKNOWN;
 	if (pid <= 0)
 		return SHMRING_PART_DEAD;
-	if (start == 0) {
-		/* Relaxed: written right after the owner, by its claimer. */
-		uint64_t at = shmring__load_relaxed(&p->attach_ns), now = realtime_ns();
-
-		if (at <= now && now - at < FILL_GRACE_NS)
-			return SHMRING_PART_ALIVE;
-		return entry_moved(p, owner, start) ? SHMRING_PART_ALIVE : SHMRING_PART_DEAD;
-	}
 	if (e && e->owner == owner && e->start == start && e->state) {
 		if (e->state == SHMRING_PART_ALIVE && e->pidfd >= 0 && pidfd_exited(e->pidfd))
 			e->state = SHMRING_PART_DEAD;
@@ -242,7 +237,7 @@ uint32_t shmring__part_state(void *base, struct shmring_livecache *c, uint32_t i
 	}
 	st = judge_fresh(c, pid, start, &fd);
 	if (st == SHMRING_PART_DEAD && entry_moved(p, owner, start)) {
-		/* Taken by a new owner while we read it: judge it next time. */
+		/* Taken, or its claim finished, while we read it: judge it next time. */
 		if (fd >= 0)
 			close(fd);
 		return SHMRING_PART_ALIVE;
@@ -255,8 +250,9 @@ uint32_t shmring__part_state(void *base, struct shmring_livecache *c, uint32_t i
 	if (e->pidfd >= 0)
 		close(e->pidfd);
 	*e = (struct shmring_live){.owner = owner, .start = start, .pidfd = fd, .state = st};
-	/* Without a pidfd a live verdict cannot be kept: judge again next time. */
-	if (st == SHMRING_PART_ALIVE && fd < 0)
+	/* Without a pidfd, or while the claim is being written, a live
+	 * verdict cannot be kept: judge again next time. */
+	if (st == SHMRING_PART_ALIVE && (fd < 0 || start == 0))
 		e->state = 0;
 	return st;
 }
@@ -332,9 +328,10 @@ static bool reap(void *base, struct shmring_part *p, uint64_t owner)
 						     memory_order_acq_rel, memory_order_relaxed))
 		return false;
 	shmring__bell_clear(base, (uint32_t)(p - shmring__parts(base)));
-	if (role & SHMRING_PRODUCER)
+	/* A claimer that died filling its entry in was never counted present. */
+	if ((role & SHMRING_PRODUCER) && !(owner & SHMRING_OWNER_CLAIMING))
 		presence_sub(base, SHMRING_PRODUCER);
-	if (role & SHMRING_CONSUMER)
+	if ((role & SHMRING_CONSUMER) && !(owner & SHMRING_OWNER_CLAIMING))
 		presence_sub(base, SHMRING_CONSUMER);
 	/* Relaxed: the dead owner wrote it last; exchange so it counts once. */
 	parked = atomic_exchange_explicit(&p->parked, 0, memory_order_relaxed);
@@ -377,28 +374,31 @@ static uint64_t owner_word(uint32_t role)
 {
 	pid_t pid = getpid();
 	/* Relaxed: the tag only has to differ between claims of this process. */
-	uint32_t tag = atomic_fetch_add_explicit(&claim_tag, 1, memory_order_relaxed) & 0x7fffffu;
+	uint32_t tag = atomic_fetch_add_explicit(&claim_tag, 1, memory_order_relaxed);
 
-	return ((uint64_t)(uint32_t)pid << 32) | ((uint64_t)(role & 0xffu) << 24) | tag;
+	return ((uint64_t)(uint32_t)pid << 32) | ((uint64_t)(role & 0xffu) << 24) |
+	       (tag & SHMRING_OWNER_TAG_MASK);
 }
 
-/* Take entry p if it holds `cur` right now: true on success. */
+/*
+ * Take entry p if it holds `cur` right now: true on success. Two steps
+ * (layout.h): the entry is ours with SHMRING_OWNER_CLAIMING from the first
+ * CAS, and judged by our pid alone until the second clears it, so a judge
+ * never compares us with the start time the previous owner left.
+ */
 static bool take(struct shmring_part *p, uint64_t cur, uint64_t mine, uint64_t pidns)
 {
-	/* Read before the claim: the entry must show its owner's start time
-	 * right after the CAS, or a peer judging it in between would find
-	 * the old owner's start time next to our pid and call us dead. */
 	uint64_t start = shmring__proc_start_time(getpid());
+	uint64_t claiming = mine | SHMRING_OWNER_CLAIMING;
 
 	/* Acq_rel: on success our later stores follow the claim. */
-	if (!atomic_compare_exchange_strong_explicit(&p->owner, &cur, mine, memory_order_acq_rel,
-						     memory_order_relaxed))
+	if (!atomic_compare_exchange_strong_explicit(&p->owner, &cur, claiming,
+						     memory_order_acq_rel, memory_order_relaxed))
 		return false;
-	/* Release: a reader that sees the start time sees our owner word. */
-	shmring__store_release(&p->start_time, start);
-	/* Relaxed, all: the rest of the entry, read only on slow paths. A new
-	 * generation makes every claim stamped under the old one the old
-	 * owner's, never ours. */
+	/* Relaxed, all: published by the release CAS below. A new generation
+	 * makes every claim stamped under the old one the old owner's, never
+	 * ours. */
+	shmring__store_relaxed(&p->start_time, start);
 	shmring__store_relaxed(&p->attach_ns, realtime_ns());
 	atomic_fetch_add_explicit(&p->gen, 1, memory_order_relaxed);
 	shmring__store_relaxed(&p->pidns, pidns);
@@ -406,7 +406,12 @@ static bool take(struct shmring_part *p, uint64_t cur, uint64_t mine, uint64_t p
 	shmring__store_relaxed(&p->parked, 0);
 	shmring__store_relaxed(&p->bell, 0);
 	shmring__store_relaxed(&p->claim_end, shmring__load_relaxed(&p->claim_pos));
-	return true;
+	/* Release: pairs with the acquire of the owner word in
+	 * shmring__part_state(). A CAS, not a store: only a judge that found
+	 * us dead (a forged table, or a pid gone) changes the word meanwhile,
+	 * and then the entry is not ours. */
+	return atomic_compare_exchange_strong_explicit(&p->owner, &claiming, mine,
+						       memory_order_release, memory_order_relaxed);
 }
 
 /*

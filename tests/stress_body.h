@@ -639,12 +639,14 @@ static inline int sb_run(const struct sb_cfg *cfg, const char *tag)
 		shmring_info(owner, &in);
 		fprintf(stderr,
 			"%s: %u producers x %u consumers (%s, %s), %llu msgs in %.2f s; "
-			"full waits %llu, empty waits %llu, wakes %llu\n",
+			"full waits %llu, empty waits %llu, wakes %llu; reaped %llu, repairs %llu/%llu\n",
 			tag, cfg->producers, cfg->consumers, cfg->processes ? "processes" : "threads",
 			cfg->blocking ? "blocking" : "try+yield",
 			(unsigned long long)((uint64_t)cfg->producers * cfg->count),
 			(double)(shmring_clock_ns() - t0) / 1e9, (unsigned long long)in.full_waits,
-			(unsigned long long)in.empty_waits, (unsigned long long)in.wakes);
+			(unsigned long long)in.empty_waits, (unsigned long long)in.wakes,
+			(unsigned long long)in.reaped, (unsigned long long)in.prod_repairs,
+			(unsigned long long)in.cons_repairs);
 	}
 	shmring_close(owner);
 	shmring_unlink(name);

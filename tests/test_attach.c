@@ -637,11 +637,30 @@ static void test_recycled_pid(void **state)
 		     ((uint64_t)0x7ffffff0u << 32) | ((uint64_t)SHMRING_CONSUMER << 24) | 1);
 	atomic_store(&parts[SHMRING_PART_SOLE_CONSUMER].start_time, 5);
 	assert_int_equal(open_rc(name, SHMRING_CONSUMER), 0);
-	/* Half-written (start time 0) long ago: dead, whatever the pid. */
+	/* No start time (its claimer could not read one): judged by the pid
+	 * alone; our parent maps nothing: taken over. */
 	atomic_store(&parts[SHMRING_PART_SOLE_CONSUMER].owner,
 		     ((uint64_t)(uint32_t)parent << 32) | ((uint64_t)SHMRING_CONSUMER << 24) | 1);
 	atomic_store(&parts[SHMRING_PART_SOLE_CONSUMER].start_time, 0);
 	atomic_store(&parts[SHMRING_PART_SOLE_CONSUMER].attach_ns, 1);
+	assert_int_equal(open_rc(name, SHMRING_CONSUMER), 0);
+	/*
+	 * A claim still being written (CLAIMING) by a live process that maps
+	 * the ring: busy, whatever start time and attach time the entry's
+	 * previous owner left (a claimer preempted between its two steps was
+	 * once judged dead here, and its claims released under it).
+	 */
+	atomic_store(&parts[SHMRING_PART_SOLE_CONSUMER].owner,
+		     ((uint64_t)(uint32_t)self << 32) | ((uint64_t)SHMRING_CONSUMER << 24) |
+			     SHMRING_OWNER_CLAIMING | 1);
+	atomic_store(&parts[SHMRING_PART_SOLE_CONSUMER].start_time, pstart);
+	assert_int_equal(open_rc(name, SHMRING_CONSUMER), -EBUSY);
+	atomic_store(&parts[SHMRING_PART_SOLE_CONSUMER].start_time, 0);
+	assert_int_equal(open_rc(name, SHMRING_CONSUMER), -EBUSY);
+	/* The same claim by a pid that cannot exist: dead, taken over. */
+	atomic_store(&parts[SHMRING_PART_SOLE_CONSUMER].owner,
+		     ((uint64_t)0x7ffffff0u << 32) | ((uint64_t)SHMRING_CONSUMER << 24) |
+			     SHMRING_OWNER_CLAIMING | 1);
 	assert_int_equal(open_rc(name, SHMRING_CONSUMER), 0);
 	munmap(base, size);
 }
