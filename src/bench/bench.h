@@ -286,7 +286,8 @@ struct shmring_bench_field {
 };
 #define SHMRING_BENCH_MAX_FIELDS 48
 
-/* Appends fields to an array, counting them. */
+/* Appends fields to an array, counting them. A string is kept by pointer
+ * until the row is written: it must outlive the row function's return. */
 struct shmring_bench_row {
 	struct shmring_bench_field f[SHMRING_BENCH_MAX_FIELDS];
 	unsigned n;

@@ -561,7 +561,6 @@ static void row_fields(const void *ctx, size_t i, struct shmring_bench_row *w)
 		none.mode = ra->mode;
 		none.size = ra->size;
 		none.status = ra->status;
-		snprintf(none.why, sizeof(none.why), "%s", ra->why);
 		none.p50 = ra->a_value;
 		none.msgs_per_s = ra->a_value;
 	}
@@ -576,7 +575,10 @@ static void row_fields(const void *ctx, size_t i, struct shmring_bench_row *w)
 	shmring_bench_row_int(w, "size", r->size, true);
 	shmring_bench_row_str(w, "row", ra ? "ratio" : "figure");
 	shmring_bench_row_str(w, "status", shmring_bench_status_name(r->status));
-	shmring_bench_row_str(w, "reason", r->status == SHMRING_BENCH_OK ? NULL : r->why);
+	/* The row keeps pointers until it is written: the ratio's own reason,
+	 * never a copy in `none`, which is gone by then. */
+	shmring_bench_row_str(w, "reason",
+			      r->status == SHMRING_BENCH_OK ? NULL : ra ? ra->why : r->why);
 	shmring_bench_row_int(w, "samples", (double)r->samples, fig);
 	shmring_bench_row_num(w, "rtt_p50_ns", r->p50, rtt);
 	shmring_bench_row_num(w, "rtt_p90_ns", r->p90, rtt && fig);
