@@ -50,5 +50,7 @@ static inline void shmring__cpu_relax(void)
 
 #define SHMRING_LIKELY(x) __builtin_expect(!!(x), 1)
 #define SHMRING_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* For slow paths split off a fast one, so that it keeps no frame. */
+#define SHMRING_NOINLINE __attribute__((noinline))
 
 #endif /* SHMRING_RINGBUF_ATOMICS_H */

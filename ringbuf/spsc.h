@@ -86,6 +86,28 @@ static inline void shmring__copy(void *dst, const void *src, uint32_t n)
 	}
 }
 
+/* The copy sizes the single-message fast paths move inline (no call): false
+ * for any other size, which the general path copies. */
+static inline bool shmring__copy_fixed(void *dst, const void *src, uint32_t n)
+{
+	switch (n) {
+	case 8:
+		memcpy(dst, src, 8);
+		return true;
+	case 16:
+		memcpy(dst, src, 16);
+		return true;
+	case 32:
+		memcpy(dst, src, 32);
+		return true;
+	case 64:
+		memcpy(dst, src, 64);
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Free slots as far as the producer knows, refreshing the cache if short. */
 static inline uint64_t shmring__spsc_free(struct shmring_spsc *v, uint64_t want)
 {

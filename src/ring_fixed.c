@@ -144,7 +144,8 @@ static uint64_t dropped(const shmring_t *r)
 	return r->mtx.dropped;
 }
 
-int shmring_try_send(shmring_t *r, const void *msg)
+/* try_send() when its fast path does not apply: every kind, every check. */
+static SHMRING_NOINLINE int send_general(shmring_t *r, const void *msg)
 {
 	uint64_t d;
 	int rc;
@@ -171,7 +172,60 @@ int shmring_try_send(shmring_t *r, const void *msg)
 	return dropped(r) != d ? -SHMRING_EDROPPED : 0;
 }
 
-int shmring_try_recv(shmring_t *r, void *msg)
+/* After a fast send found a sleeper or an armed doorbell. */
+static SHMRING_NOINLINE int sent_wake(shmring_t *r)
+{
+	shmring__ec_notify(&r->not_empty, &r->tx.prod->wakes);
+	shmring__bells(r);
+	return 0;
+}
+
+/*
+ * The most common call, an SPSC producer sending one message while the ring
+ * has room and its consumer is there, is written so that it makes no call
+ * and keeps no frame: every other case (and every failure) goes to
+ * send_general() before anything is published, and a sleeper or an armed
+ * doorbell to sent_wake() after. In a tight loop each instruction here is
+ * a share of the message rate (docs/BENCHMARKS.md).
+ */
+int shmring_try_send(shmring_t *r, const void *msg)
+{
+	struct shmring_spsc *v = &r->tx;
+	uint64_t pos = v->pos, w;
+	unsigned char *slot;
+
+	/* Relaxed (consumers): as in shmring__tx_gone(); r->fast first, as
+	 * only an SPSC handle has r->ctl. */
+	if (SHMRING_UNLIKELY(!(r->fast & SHMRING__FAST_TX) || pos - v->peer_cache >= v->capacity ||
+			     !r->saw_consumers ||
+			     SHMRING_PRESENCE_LIVE(shmring__load_relaxed(&r->ctl->consumers)) == 0))
+		return send_general(r, msg);
+	slot = (unsigned char *)shmring__spsc_stamp(v, pos);
+	if (SHMRING_UNLIKELY(!shmring__copy_fixed(slot + SHMRING_STAMP_SIZE, msg, v->size)))
+		return send_general(r, msg);
+	/* R-stamp: pairs with A-stamp in shmring__spsc_recv1(). */
+	shmring__store_release((_Atomic uint64_t *)(void *)slot, pos + 1);
+	v->pos = pos + 1;
+	if (SHMRING_UNLIKELY((pos + 1) % SHMRING_SPSC_PUBLISH_EVERY == 0))
+		/* Relaxed: for observers (see shmring__spsc_publish()). */
+		shmring__store_relaxed(&v->prod->pos, pos + 1);
+	if (r->not_empty.poll_only)
+		return 0;
+	/* As in shmring__ec_notify() and shmring__bells(): after the
+	 * publication, no fence (N-light); one branch for both. */
+	shmring__compiler_barrier();
+	/* Relaxed, both: N-light, pairs with F-wait and S-settle in the waiter
+	 * (waiters) and with the fence before the armed bits are read
+	 * (bells). */
+	w = SHMRING_EC_WAITING(shmring__load_relaxed(r->not_empty.waiters)) |
+	    shmring__load_relaxed(&r->ctl->bells);
+	if (SHMRING_UNLIKELY(w != 0))
+		return sent_wake(r);
+	return 0;
+}
+
+/* try_recv() when its fast path does not apply. */
+static SHMRING_NOINLINE int recv_general(shmring_t *r, void *msg)
 {
 	int rc;
 
@@ -187,6 +241,42 @@ int shmring_try_recv(shmring_t *r, void *msg)
 	if (rc)
 		return rc;
 	return recv_any(r, msg, 1, true) ? 0 : rx_nothing(r);
+}
+
+/* After a fast receive found producers asleep for room. */
+static SHMRING_NOINLINE int received_wake(shmring_t *r)
+{
+	freed(r, 1, &r->rx.cons->wakes);
+	return 0;
+}
+
+/* As shmring_try_send(): the SPSC consumer's one message, inline and
+ * frameless; an empty ring and everything else go to recv_general(). */
+int shmring_try_recv(shmring_t *r, void *msg)
+{
+	struct shmring_spsc *v = &r->rx;
+	uint64_t pos = v->pos;
+	const unsigned char *slot;
+
+	if (SHMRING_UNLIKELY(!(r->fast & SHMRING__FAST_RX)))
+		return recv_general(r, msg);
+	slot = (const unsigned char *)shmring__spsc_stamp(v, pos);
+	/* A-stamp: pairs with R-stamp in shmring_try_send() and the sends of
+	 * ringbuf/spsc.h. */
+	if (shmring__load_acquire((_Atomic uint64_t *)(void *)slot) != pos + 1 ||
+	    SHMRING_UNLIKELY(!shmring__copy_fixed(msg, slot + SHMRING_STAMP_SIZE, v->size)))
+		return recv_general(r, msg);
+	v->pos = pos + 1;
+	/* R-cons: pairs with A-cons in shmring__spsc_free(). */
+	shmring__store_release(&v->cons->pos, pos + 1);
+	if (r->not_full.poll_only)
+		return 0;
+	/* As in shmring__ec_notify_batched(): no fence (N-light). */
+	shmring__compiler_barrier();
+	/* Relaxed, N-light: pairs with F-wait and S-settle in the waiter. */
+	if (SHMRING_UNLIKELY(SHMRING_EC_WAITING(shmring__load_relaxed(r->not_full.waiters)) != 0))
+		return received_wake(r);
+	return 0;
 }
 
 static unsigned try_send_many(shmring_t *r, const void *msgs, unsigned n, bool all)
