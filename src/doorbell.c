@@ -256,7 +256,8 @@ static bool judged_ok(shmring_t *r, uint32_t i, struct shmring_part *p)
 {
 	struct shmring_live *e = &r->live.e[i];
 
-	/* Acquire, both: as in shmring__part_state() (start time, then owner). */
+	/* Acquire, both: compared only; either one changed means a new owner
+	 * (or a claim finished) since the cached judgement. */
 	return e->state == SHMRING_PART_ALIVE && e->pidfd >= 0 && e->same_user == 1 &&
 	       e->start == shmring__load_acquire(&p->start_time) &&
 	       e->owner == shmring__load_acquire(&p->owner);
