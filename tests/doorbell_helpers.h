@@ -2,7 +2,8 @@
 /*
  * tests/doorbell_helpers.h - what the two doorbell tests share: a producer
  * process that sends (id, i) pairs for i < count, pausing now and then so
- * that the consumer drains, arms its doorbell and sleeps.
+ * that the consumer drains, arms its doorbell and sleeps; and the consumer's
+ * drain, which checks every producer's order.
  */
 #ifndef SHMRING_TESTS_DOORBELL_HELPERS_H
 #define SHMRING_TESTS_DOORBELL_HELPERS_H
@@ -27,6 +28,27 @@ static inline int doorbell_produce(const char *name, uint32_t id, uint32_t count
 	}
 	shmring_close(tx);
 	return 0;
+}
+
+/*
+ * Receive whatever is there, checking each producer's order in next[] (ids
+ * below `producers`) and counting in *got. Returns what ended the drain:
+ * -EAGAIN (empty), or -EPIPE, which between two producers' lives (all those
+ * attached so far finished before the next one attached) means "for now".
+ */
+static inline int doorbell_drain(shmring_t *rx, uint32_t *next, uint32_t producers,
+				 uint64_t *got)
+{
+	uint64_t m[2];
+	int rc;
+
+	while ((rc = shmring_try_recv(rx, m)) == 0) {
+		assert_true(m[0] < producers);
+		assert_int_equal(m[1], next[m[0]]);
+		next[m[0]]++;
+		(*got)++;
+	}
+	return rc;
 }
 
 #endif /* SHMRING_TESTS_DOORBELL_HELPERS_H */

@@ -575,6 +575,32 @@ static inline void *sb_thread(void *arg)
 	return NULL;
 }
 
+/* After every participant has been joined or waited for: the messages not
+ * received exactly once. */
+static inline uint64_t sb_missing(const struct sb_cfg *cfg, struct sb_shared *sh)
+{
+	uint64_t missing = 0;
+
+	for (uint64_t i = 0; i < (uint64_t)cfg->producers * cfg->count; i++)
+		/* Relaxed: every writer has been joined or waited for. */
+		if (atomic_load_explicit(&sh->seen[i], memory_order_relaxed) != 1)
+			missing++;
+	return missing;
+}
+
+/* A run's verdict: 0, or -1 after saying what went wrong first. */
+static inline int sb_verdict(struct sb_shared *sh, const char *tag, uint64_t missing)
+{
+	/* Relaxed: read after every participant has finished. */
+	uint64_t errors = atomic_load_explicit(&sh->errors, memory_order_relaxed);
+
+	if (!errors && !missing)
+		return 0;
+	fprintf(stderr, "%s: FAILED: %llu errors, %llu not received exactly once; first: %s\n",
+		tag, (unsigned long long)errors, (unsigned long long)missing, sh->first_error);
+	return -1;
+}
+
 /*
  * Run one stress configuration. Returns 0 when every message arrived exactly
  * once, intact and in order per producer; prints what went wrong otherwise.
@@ -629,10 +655,7 @@ static inline int sb_run(const struct sb_cfg *cfg, const char *tag)
 			pthread_join(th[i], NULL);
 		}
 	}
-	for (uint64_t i = 0; i < (uint64_t)cfg->producers * cfg->count; i++)
-		/* Relaxed: every writer has been joined or waited for. */
-		if (atomic_load_explicit(&sh->seen[i], memory_order_relaxed) != 1)
-			missing++;
+	missing = sb_missing(cfg, sh);
 	{
 		struct shmring_info in;
 
@@ -650,12 +673,7 @@ static inline int sb_run(const struct sb_cfg *cfg, const char *tag)
 	}
 	shmring_close(owner);
 	shmring_unlink(name);
-	/* Relaxed: as above. */
-	rc = atomic_load_explicit(&sh->errors, memory_order_relaxed) || missing ? -1 : 0;
-	if (rc)
-		fprintf(stderr, "%s: FAILED: %llu errors, %llu not received exactly once; first: %s\n",
-			tag, (unsigned long long)atomic_load_explicit(&sh->errors, memory_order_relaxed),
-			(unsigned long long)missing, sh->first_error);
+	rc = sb_verdict(sh, tag, missing);
 	munmap(sh, shsize);
 	return rc;
 }

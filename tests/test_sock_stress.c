@@ -79,21 +79,14 @@ static int sock_run(const struct sb_cfg *cfg, unsigned cons_form, const char *ta
 	shmring_info(rx, &in);
 	if (in.sock_accepted != cfg->producers || in.sock_errors || in.sock_refused)
 		sb_fail(sh, "connections miscounted", (unsigned)in.sock_accepted, in.sock_errors);
-	for (uint64_t i = 0; i < (uint64_t)cfg->producers * cfg->count; i++)
-		/* Relaxed: every writer has been waited for. */
-		if (atomic_load_explicit(&sh->seen[i], memory_order_relaxed) != 1)
-			missing++;
+	missing = sb_missing(cfg, sh);
 	fprintf(stderr, "%s over %s: %u producer processes, %llu msgs in %.2f s\n", tag,
 		ts_name(transport), cfg->producers,
 		(unsigned long long)((uint64_t)cfg->producers * cfg->count),
 		(double)(shmring_clock_ns() - t0) / 1e9);
 	shmring_close(rx);
 	shmring_unlink(uri);
-	rc = atomic_load_explicit(&sh->errors, memory_order_relaxed) || missing ? -1 : 0;
-	if (rc)
-		fprintf(stderr, "%s: FAILED: %llu errors, %llu not received exactly once; first: %s\n",
-			tag, (unsigned long long)atomic_load_explicit(&sh->errors, memory_order_relaxed),
-			(unsigned long long)missing, sh->first_error);
+	rc = sb_verdict(sh, tag, missing);
 	munmap(sh, shsize);
 	return rc;
 }
