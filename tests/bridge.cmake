@@ -36,6 +36,15 @@ foreach(t tcp zmq)
                        ENVIRONMENT "SHMRING_BUILD_DIR=${PROJECT_BINARY_DIR};SHMRING_TEST_PREFIX=shmt;BRIDGE_TEST_PER_PRODUCER=100000")
 endforeach()
 
+# test_bridge_tail: the receiving bridge dies holding the last messages a
+# sender forwarded, and the sender has nothing more to send: at its close
+# it connects again and sends its kept records again before its END, so the
+# tail arrives (before: "forwarded" by the sender, missing in B, nothing
+# counted).
+add_test(NAME test_bridge_tail COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_bridge_tail.sh)
+set_tests_properties(test_bridge_tail PROPERTIES LABELS fast TIMEOUT 120 SKIP_RETURN_CODE 77
+                     ENVIRONMENT "SHMRING_BUILD_DIR=${PROJECT_BINARY_DIR};SHMRING_TEST_PREFIX=shmt")
+
 # The bridge's engine in threads: message rings through tcp: and ZeroMQ with
 # every record length and its type, a fixed-slot ring into a message ring,
 # back-pressure (a full destination holds the source back), the counts.

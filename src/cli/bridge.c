@@ -1000,8 +1000,9 @@ static int to_put_once(struct shmring_bridge *b, const struct msg *m, uint64_t w
 /* A socket channel TO lost its listener: connect again, with backoff, until
  * it works or the bridge stops. */
 /* Send the kept records again, oldest first, marked REPLAY: 0, -EPIPE
- * (gone again), -ECANCELED (stopping), or another -errno. */
-static int replay(struct shmring_bridge *b)
+ * (gone again), -ECANCELED (stopping; or past deadline, the one a closing
+ * bridge gives), or another -errno. */
+static int replay(struct shmring_bridge *b, uint64_t deadline)
 {
 	for (uint64_t j = 0; j < b->rp_count; j++) {
 		uint64_t i = (b->rp_head - b->rp_count + j) % b->rp_n;
@@ -1010,7 +1011,8 @@ static int replay(struct shmring_bridge *b)
 
 		p[28] |= SHMRING_BRIDGE_REPLAY; /* the flags' low byte */
 		do {
-			if (stopping(b))
+			if (deadline == SHMRING_NO_DEADLINE ? stopping(b)
+							    : shmring_clock_ns() >= deadline)
 				return -ECANCELED;
 			rc = shmring_msg_send(b->to.r, p, b->rp_len[i], b->rp_type[i],
 					      shmring_deadline_in(SLICE_NS));
@@ -1031,10 +1033,31 @@ static int to_reconnect(struct shmring_bridge *b)
 		if (rc < 0)
 			return rc;
 		add(&b->st->c[C_RECONNECTS], 1);
-		rc = replay(b);
+		rc = replay(b, SHMRING_NO_DEADLINE);
 		if (rc != -EPIPE)
 			return rc;
 	}
+}
+
+/*
+ * Closing, the END found that a socket channel TO lost its listener since
+ * our last message (nothing tells a sender while FROM is quiet), so what
+ * the old connection held may be gone. Within wait_ns: connect again, send
+ * the kept records again, then the END, so that the tail arrives or is
+ * counted lost, never silent. 0, -EAGAIN, or -errno.
+ */
+static int end_after_reconnect(struct shmring_bridge *b, const struct msg *end, uint64_t wait_ns)
+{
+	uint64_t deadline = shmring_clock_ns() + wait_ns;
+	int rc;
+
+	ep_close(&b->to);
+	rc = sock_connect_retry(b, &b->to, deadline);
+	if (rc < 0)
+		return rc;
+	add(&b->st->c[C_RECONNECTS], 1);
+	rc = replay(b, deadline);
+	return rc < 0 ? rc : to_put_once(b, end, wait_ns);
 }
 
 /*
@@ -1408,10 +1431,15 @@ void shmring_bridge_close(struct shmring_bridge *b)
 	 * counts a lost tail too. Best effort, within the drain time. */
 	if (b->stamped && to_sequenced(b) && (b->to.r || b->to.z)) {
 		struct msg end = {.p = (const unsigned char *)"", .len = 0};
+		uint64_t wait = b->o.drain_ns ? b->o.drain_ns : SLICE_NS;
+		int rc;
 
 		end.h = (struct shmring_bridge_hdr){.session = b->session, .seq = b->seq,
 						    .flags = SHMRING_BRIDGE_END};
-		if (to_put_once(b, &end, b->o.drain_ns ? b->o.drain_ns : SLICE_NS) == -EAGAIN)
+		rc = to_put_once(b, &end, wait);
+		if (rc == -EPIPE && b->to.kind == EP_SOCK)
+			rc = end_after_reconnect(b, &end, wait);
+		if (rc == -EAGAIN)
 			fprintf(stderr, "shmring bridge: %s: could not send the end of this session "
 					"(full)\n", b->to.uri);
 	}

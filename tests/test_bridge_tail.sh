@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# test_bridge_tail.sh - the tail of a stream over tcp: is never lost in
+# silence. ring A -> bridge -> tcp: -> bridge -> ring B -> get. The receiving
+# bridge is stopped (SIGSTOP), the sender forwards 500 more messages into the
+# connection, the receiver is killed there and restarted, and nothing more
+# comes from A: the sender, idle, learns of the dead connection only when it
+# closes and sends its END. It must then connect again and send its kept
+# records again, so every message arrives (or is counted lost), not
+# "forwarded" by one side and missing on the other with nothing said.
+# Exit 0 pass, 1 fail, 77 skip.
+set -u
+
+build=${SHMRING_BUILD_DIR:-.}
+S=$build/shmring
+if [ ! -x "$S" ]; then
+	echo "test_bridge_tail: SKIP: no shmring tool at $S"
+	exit 77
+fi
+
+tag=${SHMRING_TEST_PREFIX:-shmt}-brtail-$$
+A=/$tag-a
+B=/$tag-b
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	"$S" rm "$A" "$B" >/dev/null 2>&1
+	rm -f "/dev/shm/shmring-bridge.$tag-rx" "/dev/shm/shmring-bridge.$tag-tx"
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "test_bridge_tail: FAIL: $*"
+	for f in "$tmp"/*.log; do echo "--- $f"; tail -5 "$f"; done
+	exit 1
+}
+
+# A's count, from `shmring stat --json`.
+count() { "$S" stat --json "$1" | sed -n 's/.*"count": *\([0-9]*\).*/\1/p' | head -1; }
+
+# Wait until ring $1 holds $2 messages (at most 10 s).
+wait_count() {
+	for _ in $(seq 1 200); do
+		[ "$(count "$1")" = "$2" ] && return 0
+		sleep 0.05
+	done
+	fail "$1 never held $2 messages (holds $(count "$1"))"
+}
+
+port=$((20000 + (RANDOM * 7 + $$) % 40000))
+"$S" create --kind mpsc --slot-size 64 --capacity 4096 "$A" || fail "create $A"
+"$S" create --kind mpsc --slot-size 64 --capacity 4096 "$B" || fail "create $B"
+
+start_rx() {
+	"$S" bridge --name "$tag-rx" "tcp:127.0.0.1:$port" "$B" 2>>"$tmp/rx.log" &
+	rx=$!
+	pids+=("$rx")
+}
+start_rx
+sleep 0.2
+"$S" bridge --name "$tag-tx" --connect-timeout 10 "$A" "tcp:127.0.0.1:$port" \
+	2>>"$tmp/tx.log" &
+tx=$!
+pids+=("$tx")
+
+# The first 1000 arrive in B and stay there (no consumer yet).
+seq 1 1000 | "$S" put "$A" || fail "put 1..1000"
+wait_count "$B" 1000
+# 500 more leave A while the receiver is stopped, then it dies with them.
+kill -STOP "$rx"
+seq 1001 1500 | "$S" put "$A" || fail "put 1001..1500"
+wait_count "$A" 0
+sleep 0.2
+kill -9 "$rx"
+kill -CONT "$rx" 2>/dev/null
+wait "$rx" 2>/dev/null
+start_rx
+sleep 0.3
+kill -TERM "$tx"
+wait "$tx" || fail "the sending bridge exited with an error"
+sleep 0.3
+kill -TERM "$rx"
+wait "$rx" || fail "the receiving bridge exited with an error"
+
+"$S" get -n 1500 --timeout 2 "$B" >"$tmp/out.txt" 2>"$tmp/get.log"
+got=$(wc -l <"$tmp/out.txt")
+line=$(grep 'forwarded=' "$tmp/rx.log" | tail -1)
+lost=$(echo "$line" | sed -n 's/.* lost=\([0-9]*\).*/\1/p')
+echo "test_bridge_tail: received $got of 1500, counted lost ${lost:-?}"
+echo "  receiver: $line"
+[ "$((got + ${lost:-0}))" -ge 1500 ] || fail "$((1500 - got)) messages missing and not counted lost"
+seq 1 1500 | cmp -s - "$tmp/out.txt" || [ "${lost:-0}" -gt 0 ] ||
+	fail "B does not hold 1..1500 in order"
+echo "test_bridge_tail: PASS"
