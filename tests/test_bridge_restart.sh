@@ -18,37 +18,14 @@ set -u
 
 mode=${1:-tcp}
 rounds=${2:-4}
-build=${SHMRING_BUILD_DIR:-.}
-S=$build/shmring
 per=${BRIDGE_TEST_PER_PRODUCER:-20000}
-if [ ! -x "$S" ]; then
-	echo "test_bridge_restart: SKIP: no shmring tool at $S"
-	exit 77
-fi
+name="test_bridge_restart $mode"
+tag=${SHMRING_TEST_PREFIX:-shmt}-br$mode-$$
+. "$(dirname "$0")/bridge_lib.sh"
 if [ "$mode" = zmq ] && ! "$S" bridge --help | grep -q zmq+tcp; then
 	echo "test_bridge_restart: SKIP: this shmring was built without ZeroMQ"
 	exit 77
 fi
-
-tag=${SHMRING_TEST_PREFIX:-shmt}-br$mode-$$
-A=/$tag-a
-B=/$tag-b
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	"$S" rm "$A" "$B" >/dev/null 2>&1
-	rm -f "/dev/shm/shmring-bridge.$tag-rx" "/dev/shm/shmring-bridge.$tag-tx"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-fail() {
-	echo "test_bridge_restart $mode: FAIL: $*"
-	for f in "$tmp"/*.log; do echo "--- $f"; tail -5 "$f"; done
-	exit 1
-}
 
 port=$((20000 + (RANDOM * 7 + $$) % 40000))
 case $mode in

@@ -12,32 +12,9 @@
 # Exit 0 pass, 1 fail, 77 skip.
 set -u
 
-build=${SHMRING_BUILD_DIR:-.}
-S=$build/shmring
-if [ ! -x "$S" ]; then
-	echo "test_bridge_tail: SKIP: no shmring tool at $S"
-	exit 77
-fi
-
+name=test_bridge_tail
 tag=${SHMRING_TEST_PREFIX:-shmt}-brtail-$$
-A=/$tag-a
-B=/$tag-b
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	"$S" rm "$A" "$B" >/dev/null 2>&1
-	rm -f "/dev/shm/shmring-bridge.$tag-rx" "/dev/shm/shmring-bridge.$tag-tx"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-fail() {
-	echo "test_bridge_tail: FAIL: $*"
-	for f in "$tmp"/*.log; do echo "--- $f"; tail -5 "$f"; done
-	exit 1
-}
+. "$(dirname "$0")/bridge_lib.sh"
 
 # A's count, from `shmring stat --json`.
 count() { "$S" stat --json "$1" | sed -n 's/.*"count": *\([0-9]*\).*/\1/p' | head -1; }

@@ -997,8 +997,6 @@ static int to_put_once(struct shmring_bridge *b, const struct msg *m, uint64_t w
 #endif
 }
 
-/* A socket channel TO lost its listener: connect again, with backoff, until
- * it works or the bridge stops. */
 /* Send the kept records again, oldest first, marked REPLAY: 0, -EPIPE
  * (gone again), -ECANCELED (stopping; or past deadline, the one a closing
  * bridge gives), or another -errno. */
@@ -1023,20 +1021,28 @@ static int replay(struct shmring_bridge *b, uint64_t deadline)
 	return 0;
 }
 
+/* Connect again (until deadline) and send the kept records again. */
+static int reconnect_replay(struct shmring_bridge *b, uint64_t deadline)
+{
+	int rc;
+
+	ep_close(&b->to);
+	rc = sock_connect_retry(b, &b->to, deadline);
+	if (rc < 0)
+		return rc;
+	add(&b->st->c[C_RECONNECTS], 1);
+	return replay(b, deadline);
+}
+
+/* A socket channel TO lost its listener: connect again, with backoff, until
+ * it works or the bridge stops. */
 static int to_reconnect(struct shmring_bridge *b)
 {
-	for (;;) {
-		int rc;
+	int rc;
 
-		ep_close(&b->to);
-		rc = sock_connect_retry(b, &b->to, SHMRING_NO_DEADLINE);
-		if (rc < 0)
-			return rc;
-		add(&b->st->c[C_RECONNECTS], 1);
-		rc = replay(b, SHMRING_NO_DEADLINE);
-		if (rc != -EPIPE)
-			return rc;
-	}
+	while ((rc = reconnect_replay(b, SHMRING_NO_DEADLINE)) == -EPIPE)
+		;
+	return rc;
 }
 
 /*
@@ -1048,15 +1054,8 @@ static int to_reconnect(struct shmring_bridge *b)
  */
 static int end_after_reconnect(struct shmring_bridge *b, const struct msg *end, uint64_t wait_ns)
 {
-	uint64_t deadline = shmring_clock_ns() + wait_ns;
-	int rc;
+	int rc = reconnect_replay(b, shmring_clock_ns() + wait_ns);
 
-	ep_close(&b->to);
-	rc = sock_connect_retry(b, &b->to, deadline);
-	if (rc < 0)
-		return rc;
-	add(&b->st->c[C_RECONNECTS], 1);
-	rc = replay(b, deadline);
 	return rc < 0 ? rc : to_put_once(b, end, wait_ns);
 }
 
