@@ -65,27 +65,6 @@ static inline _Atomic uint64_t *shmring__spsc_stamp(const struct shmring_spsc *v
 	return (_Atomic uint64_t *)(void *)(v->slots + (pos & v->mask) * v->stride);
 }
 
-/* Fixed-size copies compile to a few moves; other sizes go to memcpy. */
-static inline void shmring__copy(void *dst, const void *src, uint32_t n)
-{
-	switch (n) {
-	case 8:
-		memcpy(dst, src, 8);
-		break;
-	case 16:
-		memcpy(dst, src, 16);
-		break;
-	case 32:
-		memcpy(dst, src, 32);
-		break;
-	case 64:
-		memcpy(dst, src, 64);
-		break;
-	default:
-		memcpy(dst, src, n);
-	}
-}
-
 /* The copy sizes the single-message fast paths move inline (no call): false
  * for any other size, which the general path copies. */
 static inline bool shmring__copy_fixed(void *dst, const void *src, uint32_t n)
@@ -106,6 +85,13 @@ static inline bool shmring__copy_fixed(void *dst, const void *src, uint32_t n)
 	default:
 		return false;
 	}
+}
+
+/* Fixed-size copies compile to a few moves; other sizes go to memcpy. */
+static inline void shmring__copy(void *dst, const void *src, uint32_t n)
+{
+	if (!shmring__copy_fixed(dst, src, n))
+		memcpy(dst, src, n);
 }
 
 /* Free slots as far as the producer knows, refreshing the cache if short. */
@@ -174,6 +160,27 @@ static inline unsigned shmring__spsc_send(struct shmring_spsc *v, const void *ms
 	return n;
 }
 
+/* The message at pos is in its slot: stamp it and move on. Producer only. */
+static inline void shmring__spsc_stamp1(struct shmring_spsc *v, _Atomic uint64_t *stamp,
+					uint64_t pos)
+{
+	/* R-stamp: pairs with A-stamp in shmring__spsc_recv1() and the
+	 * receives that share it. */
+	shmring__store_release(stamp, pos + 1);
+	v->pos = pos + 1;
+	if (SHMRING_UNLIKELY((pos + 1) % SHMRING_SPSC_PUBLISH_EVERY == 0))
+		/* Relaxed: for observers (see shmring__spsc_publish()). */
+		shmring__store_relaxed(&v->prod->pos, pos + 1);
+}
+
+/* The message at pos has been copied out: give its slot back. Consumer only. */
+static inline void shmring__spsc_taken1(struct shmring_spsc *v, uint64_t pos)
+{
+	v->pos = pos + 1;
+	/* R-cons: pairs with A-cons in shmring__spsc_free(). */
+	shmring__store_release(&v->cons->pos, pos + 1);
+}
+
 /*
  * One message, the most common call: the loop, the batch bookkeeping and
  * their registers of shmring__spsc_send() left out. Returns whether it was
@@ -188,12 +195,7 @@ static inline bool shmring__spsc_send1(struct shmring_spsc *v, const void *msg)
 		return false;
 	stamp = shmring__spsc_stamp(v, pos);
 	shmring__copy((unsigned char *)stamp + SHMRING_STAMP_SIZE, msg, v->size);
-	/* R-stamp: pairs with A-stamp in shmring__spsc_recv1(). */
-	shmring__store_release(stamp, pos + 1);
-	v->pos = pos + 1;
-	if (SHMRING_UNLIKELY((pos + 1) % SHMRING_SPSC_PUBLISH_EVERY == 0))
-		/* Relaxed: for observers (see shmring__spsc_publish()). */
-		shmring__store_relaxed(&v->prod->pos, pos + 1);
+	shmring__spsc_stamp1(v, stamp, pos);
 	return true;
 }
 
@@ -207,9 +209,7 @@ static inline bool shmring__spsc_recv1(struct shmring_spsc *v, void *msg)
 	if (shmring__load_acquire(stamp) != pos + 1)
 		return false;
 	shmring__copy(msg, (const unsigned char *)stamp + SHMRING_STAMP_SIZE, v->size);
-	v->pos = pos + 1;
-	/* R-cons: pairs with A-cons in shmring__spsc_free(). */
-	shmring__store_release(&v->cons->pos, pos + 1);
+	shmring__spsc_taken1(v, pos);
 	return true;
 }
 

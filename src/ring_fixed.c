@@ -192,7 +192,7 @@ int shmring_try_send(shmring_t *r, const void *msg)
 {
 	struct shmring_spsc *v = &r->tx;
 	uint64_t pos = v->pos, w;
-	unsigned char *slot;
+	_Atomic uint64_t *stamp;
 
 	/* Relaxed (consumers): as in shmring__tx_gone(); r->fast first, as
 	 * only an SPSC handle has r->ctl. */
@@ -200,15 +200,11 @@ int shmring_try_send(shmring_t *r, const void *msg)
 			     !r->saw_consumers ||
 			     SHMRING_PRESENCE_LIVE(shmring__load_relaxed(&r->ctl->consumers)) == 0))
 		return send_general(r, msg);
-	slot = (unsigned char *)shmring__spsc_stamp(v, pos);
-	if (SHMRING_UNLIKELY(!shmring__copy_fixed(slot + SHMRING_STAMP_SIZE, msg, v->size)))
+	stamp = shmring__spsc_stamp(v, pos);
+	if (SHMRING_UNLIKELY(!shmring__copy_fixed((unsigned char *)stamp + SHMRING_STAMP_SIZE, msg,
+						  v->size)))
 		return send_general(r, msg);
-	/* R-stamp: pairs with A-stamp in shmring__spsc_recv1(). */
-	shmring__store_release((_Atomic uint64_t *)(void *)slot, pos + 1);
-	v->pos = pos + 1;
-	if (SHMRING_UNLIKELY((pos + 1) % SHMRING_SPSC_PUBLISH_EVERY == 0))
-		/* Relaxed: for observers (see shmring__spsc_publish()). */
-		shmring__store_relaxed(&v->prod->pos, pos + 1);
+	shmring__spsc_stamp1(v, stamp, pos);
 	if (r->not_empty.poll_only)
 		return 0;
 	/* As in shmring__ec_notify() and shmring__bells(): after the
@@ -256,19 +252,18 @@ int shmring_try_recv(shmring_t *r, void *msg)
 {
 	struct shmring_spsc *v = &r->rx;
 	uint64_t pos = v->pos;
-	const unsigned char *slot;
+	_Atomic uint64_t *stamp;
 
 	if (SHMRING_UNLIKELY(!(r->fast & SHMRING__FAST_RX)))
 		return recv_general(r, msg);
-	slot = (const unsigned char *)shmring__spsc_stamp(v, pos);
-	/* A-stamp: pairs with R-stamp in shmring_try_send() and the sends of
-	 * ringbuf/spsc.h. */
-	if (shmring__load_acquire((_Atomic uint64_t *)(void *)slot) != pos + 1 ||
-	    SHMRING_UNLIKELY(!shmring__copy_fixed(msg, slot + SHMRING_STAMP_SIZE, v->size)))
+	stamp = shmring__spsc_stamp(v, pos);
+	/* A-stamp: pairs with R-stamp in shmring__spsc_stamp1() and the sends
+	 * of ringbuf/spsc.h. */
+	if (shmring__load_acquire(stamp) != pos + 1 ||
+	    SHMRING_UNLIKELY(!shmring__copy_fixed(
+		    msg, (const unsigned char *)stamp + SHMRING_STAMP_SIZE, v->size)))
 		return recv_general(r, msg);
-	v->pos = pos + 1;
-	/* R-cons: pairs with A-cons in shmring__spsc_free(). */
-	shmring__store_release(&v->cons->pos, pos + 1);
+	shmring__spsc_taken1(v, pos);
 	if (r->not_full.poll_only)
 		return 0;
 	/* As in shmring__ec_notify_batched(): no fence (N-light). */
