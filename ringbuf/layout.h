@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ringbuf/layout.h - the shared-memory layout of a ring segment (version 2).
+ * ringbuf/layout.h - the shared-memory layout of a ring segment.
  *
  * This file is a contract between processes that may run different builds:
  * fixed-width fields, offsets instead of pointers, explicit padding and a
@@ -40,6 +40,10 @@
  * carrying SHMRING_OWNER_CLAIMING until the rest of the entry is written, so
  * a judge never compares a new owner's pid with the start time of the
  * entry's previous owner (or with none).
+ *
+ * Version 6: a waiter commits to sleep by setting a bit in the waiters word,
+ * and notifiers make the wake call only for a committed sleeper; a build of
+ * version 5 would leave a version-6 sleeper unwoken.
  */
 #ifndef SHMRING_RINGBUF_LAYOUT_H
 #define SHMRING_RINGBUF_LAYOUT_H
@@ -54,7 +58,7 @@
 /* The magic of a synchronization object (src/syncobj.h), at the same offset:
  * a ring open that finds it says "another kind", not "not ours". */
 #define SHMRING_SYNC_MAGIC UINT64_C(0x31434e5953484d53) /* "SHMSYNC1" */
-#define SHMRING_LAYOUT_VERSION 5u
+#define SHMRING_LAYOUT_VERSION 6u
 #define SHMRING_CACHELINE 64u
 #define SHMRING_SPACING 128u /* distance between independently written words */
 #define SHMRING_STAMP_SIZE 8u
@@ -112,16 +116,18 @@ struct shmring_side {
 };
 
 /*
- * An eventcount: sleepers wait on `seq`; wakers bump it only if `waiters`.
- * `waiters` is two counters in one word: the low 16 bits count the waiters
- * parked or about to park, the high 16 bits count parks (a generation), so a
- * notifier can tell a new sleeper from a count left behind by a waiter that
- * was killed while parked. `pending` gathers units freed by every consumer
- * while producers sleep (batched not-full wake-ups).
+ * An eventcount: sleepers wait on `seq`; wakers bump it only if someone
+ * sleeps. `waiters`: the low 16 bits count the waiters parked or about to
+ * park (announced); bit 31 (SHMRING_EC_SLEEP) is set by a waiter committing
+ * to sleep and cleared by the notifier that wakes it; bits 16-30 count
+ * commits (a generation), so a notifier can tell a new sleeper from a word
+ * left behind by a waiter that was killed while parked (sync/eventcount.h).
+ * `pending` gathers units freed by every consumer while producers sleep
+ * (batched not-full wake-ups).
  */
 struct shmring_waitword {
 	_Atomic uint32_t seq;       /*   0: futex word */
-	_Atomic uint32_t waiters;   /*   4: parks << 16 | waiting */
+	_Atomic uint32_t waiters;   /*   4: sleep << 31 | commits << 16 | waiting */
 	_Atomic uint32_t pending;   /*   8: units freed since the last wake */
 	uint32_t reserved0;         /*  12 */
 	uint64_t psem[4];           /*  16: SHMRING_HDR_NOTIFY_PSEM: a process-shared

@@ -73,16 +73,26 @@ static int sem_sleep(struct shmring_ec *ec, uint64_t deadline)
 	}
 }
 
-void shmring__ec_wake(struct shmring_ec *ec, uint32_t w, _Atomic uint64_t *wakes)
+void shmring__ec_wake(struct shmring_ec *ec, _Atomic uint64_t *wakes)
 {
+	uint32_t w;
 	int n;
 
+	/* C-wake: pairs with C-commit in shmring__ec_commit(). Sequentially
+	 * consistent: one of the two read-modify-writes of the word comes
+	 * first, and our publication (before this) is visible to a committer
+	 * that comes after. */
+	w = atomic_fetch_and_explicit(ec->waiters, ~SHMRING_EC_SLEEP, memory_order_seq_cst);
+	if (!(w & SHMRING_EC_SLEEP))
+		return; /* nobody asleep: whoever commits later sees our publication */
 	if (ec->quiet_until && w == ec->quiet_w) {
 		if (shmring__now_ns() < ec->quiet_until)
-			return; /* the same count that found nobody asleep: stale */
+			return; /* the same word that found nobody asleep: stale or forged */
 		ec->quiet_until = 0;
 	}
-	/* Release: a waiter that sees the new sequence sees what we published. */
+	/* Release: a waiter that sees the new sequence sees what we published.
+	 * A sleeper whose futex compare came before this bump is in the queue
+	 * when the wake below looks. */
 	atomic_fetch_add_explicit(ec->seq, 1, memory_order_release);
 	if (ec->notifier == SHMRING_HDR_NOTIFY_FUTEX)
 		n = shmring__futex_wake(ec->seq, INT_MAX);
@@ -93,10 +103,10 @@ void shmring__ec_wake(struct shmring_ec *ec, uint32_t w, _Atomic uint64_t *wakes
 		atomic_fetch_add_explicit(wakes, 1, memory_order_relaxed);
 	if (n == 0 && ec->quiet_ns) {
 		/*
-		 * Nobody was asleep: a waiter between its prepare and its sleep
-		 * (it sees the new sequence and does not sleep), or a count left
-		 * by a dead waiter or forged. Silence this exact word for a
-		 * period; any new park changes it.
+		 * Nobody was asleep: a sleeper woken by someone else or by its
+		 * timeout, a SLEEP bit left by a waiter that died, or a forged
+		 * word. Silence this exact word for a period; any new commit
+		 * changes it.
 		 */
 		ec->quiet_w = w;
 		ec->quiet_until = shmring__now_ns() + ec->quiet_ns;
@@ -116,7 +126,7 @@ void shmring__ec_add_pending(struct shmring_ec *ec, uint32_t w, uint64_t units, 
 		return;
 	/* Relaxed: whoever takes the tally to zero makes the one wake. */
 	if (atomic_exchange_explicit(ec->pending, 0, memory_order_relaxed) != 0)
-		shmring__ec_wake(ec, w, wakes);
+		shmring__ec_wake(ec, wakes);
 }
 
 void shmring__ec_flush(struct shmring_ec *ec, _Atomic uint64_t *wakes)
@@ -134,7 +144,7 @@ void shmring__ec_flush(struct shmring_ec *ec, _Atomic uint64_t *wakes)
 	/* Relaxed: ordered by the fence above. */
 	w = shmring__load_relaxed(ec->waiters);
 	if (SHMRING_EC_WAITING(w) != 0)
-		shmring__ec_wake(ec, w, wakes);
+		shmring__ec_wake(ec, wakes);
 }
 
 uint32_t shmring__ec_prepare(struct shmring_ec *ec)
@@ -142,7 +152,7 @@ uint32_t shmring__ec_prepare(struct shmring_ec *ec)
 	/* Relaxed: the fence below orders it before our re-check. Counted
 	 * before the mark is set, so that a reaper that sees the mark always
 	 * finds our count to take off. */
-	atomic_fetch_add_explicit(ec->waiters, SHMRING_EC_PARK, memory_order_relaxed);
+	atomic_fetch_add_explicit(ec->waiters, 1, memory_order_relaxed);
 	if (ec->mark)
 		/* Relaxed: read only by a reaper after we are dead. */
 		shmring__store_relaxed(ec->mark, ec->mark_value);
@@ -153,6 +163,23 @@ uint32_t shmring__ec_prepare(struct shmring_ec *ec)
 	shmring__fence_full();
 	/* Acquire: pairs with the release increment in shmring__ec_wake(). */
 	return shmring__load_acquire(ec->seq);
+}
+
+void shmring__ec_commit(struct shmring_ec *ec)
+{
+	uint32_t w = shmring__load_relaxed(ec->waiters);
+	uint32_t nw;
+
+	do
+		nw = (w & ~SHMRING_EC_GEN_MASK) | SHMRING_EC_SLEEP |
+		     ((w + SHMRING_EC_GEN_UNIT) & SHMRING_EC_GEN_MASK);
+	/* C-commit: pairs with C-wake in shmring__ec_wake(). Sequentially
+	 * consistent: either a notifier's read-modify-write comes after this
+	 * one and sees the bit, or it came before and the caller's re-check
+	 * after this sees the notifier's publication. Relaxed on failure: we
+	 * try again with the word seen. */
+	while (!atomic_compare_exchange_weak_explicit(ec->waiters, &w, nw, memory_order_seq_cst,
+						      memory_order_relaxed));
 }
 
 void shmring__ec_cancel(struct shmring_ec *ec)

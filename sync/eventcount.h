@@ -21,16 +21,34 @@
  * that pause (an empty ring, close, a reaped peer) notify with the fence
  * (shmring__ec_notify_fenced(), shmring__ec_flush()).
 
- * Waiters that die: `waiters` counts parks in its high 16 bits and waiters in
- * its low 16 bits (layout.h). A waiter killed while parked leaves its count
- * behind; whoever reaps its participant entry takes it off (the entry says
- * where it was parked: `mark`). Until then, or against a forged count, a
- * notifier whose wake found nobody asleep remembers the waiters word it saw
- * and makes no further wake call while the word stays the same, for
- * `quiet_ns`: a stale or forged count costs one system call per such period,
- * not one per message. A real new waiter changes the word (its park bumps the
- * generation), so it is never missed; and every sleep is bounded by
- * `max_sleep_ns`, so even a waiter the rule misses re-checks within a period.
+ * Who is asleep: announcing oneself (prepare) and going to sleep (commit)
+ * are two steps. A waiter that has announced itself only re-checks; a
+ * notifier that sees one makes no system call. Before it sleeps, the waiter
+ * sets the SLEEP bit of `waiters` (and bumps the generation) with a
+ * read-modify-write, then re-checks the condition once more (C-commit). A
+ * notifier that sees a waiter clears the bit with a read-modify-write and
+ * makes the wake call only if the bit was set (C-wake). Both are
+ * read-modify-writes of the same word, so one comes first: if the waiter's
+ * did, the notifier sees the bit and wakes; if the notifier's did, the
+ * waiter's re-check after its own sees the publication (it was made before
+ * the notifier's read-modify-write). A notifier that clears the bit wakes
+ * every sleeper; a sleeper that wakes for another reason leaves the bit
+ * set, which costs one wake call that finds nobody. So a waiter that is
+ * still re-checking (S-settle, or a spin that ends in no sleep) costs its
+ * notifiers an atomic operation per message, not a system call per message.
+ *
+ * Waiters that die: `waiters` counts waiters in its low 16 bits (layout.h).
+ * A waiter killed while parked leaves its count behind; whoever reaps its
+ * participant entry takes it off (the entry says where it was parked:
+ * `mark`). Until then, or against a forged word, the count costs notifiers
+ * the atomic operation above, and a SLEEP bit left or forged one wake call
+ * that clears it. A notifier whose wake found nobody asleep remembers the
+ * word it saw and makes no further wake call while the word stays the same,
+ * for `quiet_ns`: a forger that sets the bit again and again costs one
+ * system call per such period, not one per message. A real new sleeper
+ * changes the word (its commit bumps the generation), so it is never
+ * missed; and every sleep is bounded by `max_sleep_ns`, so even a sleeper
+ * the rule misses re-checks within a period.
  *
  * Notifiers: sleepers sleep on the futex `seq` by default. With a
  * semaphore notifier (a POSIX semaphore in the segment, or a System V one)
@@ -75,18 +93,24 @@ struct shmring_ec {
 };
 
 #define SHMRING_EC_WAITING(w) ((w) & 0xffffu)
+/* Set by a waiter about to sleep, cleared by the notifier that wakes it. */
+#define SHMRING_EC_SLEEP (UINT32_C(1) << 31)
+/* The generation: bits 16-30, bumped by every commit. */
+#define SHMRING_EC_GEN_UNIT (UINT32_C(1) << 16)
+#define SHMRING_EC_GEN_MASK (UINT32_C(0x7fff) << 16)
 
 /* S-settle: how long a waiter keeps re-checking after announcing itself. */
 #define SHMRING_EC_SETTLE_NS 2000u
 /* The first sleep of a wait at most: the bound on a wake-up N-light missed. */
 #define SHMRING_EC_FIRST_SLEEP_NS 1000000u
-#define SHMRING_EC_PARK (UINT32_C(1) | (UINT32_C(1) << 16))
 
 /*
- * Wake every waiter: bump the sequence and futex-wake, unless the waiters
- * word w is silenced (see above). Counts into *wakes. Slow path.
+ * Someone waits (the waiters word the caller saw counts a waiter): if
+ * one is asleep (the SLEEP bit, C-wake), bump the sequence and wake every
+ * sleeper, unless the word is silenced (see above). Counts each wake call
+ * into *wakes. Slow path.
  */
-void shmring__ec_wake(struct shmring_ec *ec, uint32_t w, _Atomic uint64_t *wakes);
+void shmring__ec_wake(struct shmring_ec *ec, _Atomic uint64_t *wakes);
 
 /*
  * Call after publishing (a stamp, a position): wakes waiters if there are
@@ -104,7 +128,7 @@ static inline void shmring__ec_notify(struct shmring_ec *ec, _Atomic uint64_t *w
 	/* Relaxed, N-light: pairs with F-wait and S-settle in the waiter. */
 	w = shmring__load_relaxed(ec->waiters);
 	if (SHMRING_UNLIKELY(SHMRING_EC_WAITING(w) != 0))
-		shmring__ec_wake(ec, w, wakes);
+		shmring__ec_wake(ec, wakes);
 }
 
 /* As shmring__ec_notify(), with the full fence, for paths that run once
@@ -119,7 +143,7 @@ static inline void shmring__ec_notify_fenced(struct shmring_ec *ec, _Atomic uint
 	/* Relaxed: ordered after the publication by the fence above. */
 	w = shmring__load_relaxed(ec->waiters);
 	if (SHMRING_EC_WAITING(w) != 0)
-		shmring__ec_wake(ec, w, wakes);
+		shmring__ec_wake(ec, wakes);
 }
 
 /*
@@ -163,17 +187,20 @@ static inline bool shmring__ec_has_pending(const struct shmring_ec *ec)
 
 /*
  * Announce a waiter and return the key to wait on. After this, re-check the
- * condition; if it still does not hold, shmring__ec_wait(), else
- * shmring__ec_cancel().
+ * condition for SHMRING_EC_SETTLE_NS (S-settle); if it still does not hold,
+ * shmring__ec_commit(), re-check once more, and if it still does not hold,
+ * shmring__ec_wait(); else shmring__ec_cancel().
  */
 uint32_t shmring__ec_prepare(struct shmring_ec *ec);
+void shmring__ec_commit(struct shmring_ec *ec);
 void shmring__ec_cancel(struct shmring_ec *ec);
 
 /* Sleep until notified, the deadline or max_sleep_ns, whichever is first;
  * ends the announcement made by prepare. Returns 0, -EAGAIN (already
  * notified), -ETIMEDOUT or -EINTR. The caller has re-checked for
- * SHMRING_EC_SETTLE_NS (S-settle) and caps its first sleep of a wait at
- * SHMRING_EC_FIRST_SLEEP_NS through deadline. */
+ * SHMRING_EC_SETTLE_NS (S-settle), committed and re-checked (C-commit), and
+ * caps its first sleep of a wait at SHMRING_EC_FIRST_SLEEP_NS through
+ * deadline. */
 int shmring__ec_wait(struct shmring_ec *ec, uint32_t key, uint64_t deadline);
 
 #endif /* SHMRING_SYNC_EVENTCOUNT_H */

@@ -125,6 +125,16 @@ static int park(struct run *run, struct shmring_ec *ec, uint64_t deadline, _Atom
 
 		if (!r)
 			r = settle(run, now);
+		if (!r && now < deadline) {
+			/* C-commit: announce the sleep, then the last look. Each
+			 * commit is counted as a park: a notifier makes at most
+			 * one wake call per commit. */
+			shmring__ec_commit(ec);
+			if (parks)
+				/* Relaxed: a statistic. */
+				atomic_fetch_add_explicit(parks, 1, memory_order_relaxed);
+			r = run->ops->attempt(run->ops->ctx);
+		}
 		if (r) {
 			shmring__ec_cancel(ec);
 			return r;
@@ -133,9 +143,6 @@ static int park(struct run *run, struct shmring_ec *ec, uint64_t deadline, _Atom
 			shmring__ec_cancel(ec);
 			return -ETIMEDOUT;
 		}
-		if (parks)
-			/* Relaxed: a statistic. */
-			atomic_fetch_add_explicit(parks, 1, memory_order_relaxed);
 		/* Any return (woken, changed, timed out, EINTR) leads back to
 		 * the attempt; only our own clock ends the wait. The sleep is
 		 * at most ec->max_sleep_ns, so the check runs on time. */

@@ -20,10 +20,14 @@
  *     consumer parked in recv_bulk as promptly, which then gets the two
  *     messages sent after the reservation and never the stale one; the
  *     reservation is counted as cancelled.
- *   - The waiter count: after a consumer parked in recv is SIGKILLed, or
- *     after a peer forges `waiters` = 1 in both wait words, 10000 try_sends
- *     make a few futex wakes at most (< 100), not one per message; a real
- *     sleeper is still woken afterwards.
+ *   - The waiter count: after a consumer parked in recv is SIGKILLed,
+ *     10000 try_sends make a few futex wakes at most (< 100), not one per
+ *     message; after a peer forges `waiters` = 1 in both wait words (a
+ *     waiter announced, none asleep) they make none, and with the SLEEP bit
+ *     forged too, the one or two that clear it; a real sleeper is still
+ *     woken afterwards.
+ *   - Streaming with both sides parking, the ring's wake calls never
+ *     outnumber its parks (each kind).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -33,6 +37,7 @@
 
 #include "failure_helpers.h"
 #include "ringbuf/layout.h"
+#include "sync/eventcount.h"
 
 #define K             8u
 #define ROUNDS        5u
@@ -332,7 +337,11 @@ static void waiter_killed(int id)
 	fh_close(obs);
 }
 
-/* A peer that writes waiters = 1 costs a few wakes, not one per message. */
+/*
+ * A peer that writes the waiters word: a count alone (waiters announced, none
+ * asleep) costs no wake call at all; the SLEEP bit set as well costs the one
+ * wake that clears it.
+ */
 static void waiters_forged(int id)
 {
 	const char *name = test_ring_name(fh_kind(id)->tag);
@@ -351,13 +360,68 @@ static void waiters_forged(int id)
 	wakes = wakes_for_sends(id, obs, pc, pc);
 	print_message("%s: %u sends with a forged waiter count made %llu wakes\n", fh_kind(id)->tag,
 	              SENDS, (unsigned long long)wakes);
-	if (wakes >= MAX_WAKES)
-		fail_msg("%llu futex wakes for %u sends with waiters forged to 1",
+	if (wakes != 0)
+		fail_msg("%llu futex wakes for %u sends with waiters forged to 1 (none asleep)",
+		         (unsigned long long)wakes, SENDS);
+	atomic_store(&shmring__not_empty(base)->waiters, SHMRING_EC_SLEEP | 1u);
+	atomic_store(&shmring__not_full(base)->waiters, SHMRING_EC_SLEEP | 1u);
+	wakes = wakes_for_sends(id, obs, pc, pc);
+	print_message("%s: %u sends with a forged sleeper made %llu wakes\n", fh_kind(id)->tag,
+	              SENDS, (unsigned long long)wakes);
+	if (wakes == 0 || wakes > 2)
+		fail_msg("%llu futex wakes for %u sends with a sleeper forged in both words "
+		         "(expected one or two: the wakes that clear the bits)",
 		         (unsigned long long)wakes, SENDS);
 	if (fh_kind(id)->mc)
 		sleeper_still_woken(id, name, obs, pc);
 	munmap(base, size);
 	fh_close(pc);
+	fh_close(obs);
+}
+
+/*
+ * Streaming with both sides parking (SHMRING_WAIT_PARK), another process
+ * consuming: a notifier makes a wake call only for a waiter that committed to
+ * sleep, so the ring's wake calls never outnumber its parks. A notifier that
+ * called for every waiter still re-checking (S-settle) made tens of
+ * thousands of calls for a hundred parks.
+ */
+static void wakes_match_parks(int id)
+{
+	const char *name = test_ring_name(fh_kind(id)->tag);
+	const int64_t n = 200000;
+	struct fh_agent *c;
+	shmring_t *obs, *p;
+	struct shmring_wait w = {.mode = SHMRING_WAIT_PARK};
+	struct shmring_info in;
+
+	fh_limit(120);
+	obs = fh_create(name, id, 64, 0, SHMRING_OBSERVER);
+	assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &p), 0);
+	fh_keep(p);
+	assert_int_equal(shmring_set_wait(p, &w), 0);
+	c = fh_agent_open(name, id, SHMRING_CONSUMER);
+	assert_int_equal(fh_agent_call(c, FH_SET_WAIT, SHMRING_WAIT_PARK, 0), 0);
+	fh_agent_start(c, FH_RECV_N, n, 30000);
+	for (int64_t i = 0; i < n; i++) {
+		int rc = fh__send(id, p, (uint64_t)i, false, fh_deadline(30000));
+
+		if (rc != 0)
+			fail_msg("send %lld: %d (%s)", (long long)i, rc, shmring_strerror(rc));
+	}
+	assert_int_equal(fh_agent_result(c, 60000), 0);
+	assert_int_equal(c->out[0], n);
+	assert_true(c->out[1] && c->out[4]);
+	in = fh_info(obs);
+	print_message("%s: %lld messages, %llu parks (%llu full, %llu empty), %llu wakes\n",
+	              fh_kind(id)->tag, (long long)n,
+	              (unsigned long long)(in.full_waits + in.empty_waits),
+	              (unsigned long long)in.full_waits, (unsigned long long)in.empty_waits,
+	              (unsigned long long)in.wakes);
+	if (in.wakes > in.full_waits + in.empty_waits)
+		fail_msg("%llu wake calls for %llu parks", (unsigned long long)in.wakes,
+		         (unsigned long long)(in.full_waits + in.empty_waits));
+	fh_close(p);
 	fh_close(obs);
 }
 
@@ -389,6 +453,7 @@ ONE(waiter_killed, msgm, FH_MSGM)
 ONE(waiters_forged, spsc, FH_SPSC)
 ONE(waiters_forged, mpmc, FH_MPMC)
 ONE(waiters_forged, msgm, FH_MSGM)
+FH_PER_KIND(wakes_match_parks)
 
 int main(void)
 {
@@ -403,6 +468,7 @@ int main(void)
 	    T(waiter_killed, spsc),          T(waiter_killed, mpmc),
 	    T(waiter_killed, msgm),          T(waiters_forged, spsc),
 	    T(waiters_forged, mpmc),         T(waiters_forged, msgm),
+	    FH_KIND_TESTS(wakes_match_parks),
 	};
 
 	srandom((unsigned)(test_now_ns() ^ (uint64_t)getpid()));

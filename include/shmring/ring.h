@@ -720,9 +720,9 @@ struct shmring_info {
 	/* live values, read without stopping the ring: */
 	uint64_t produced;   /* producer position (messages sent since creation) */
 	uint64_t consumed;   /* consumer position (messages received since creation) */
-	uint64_t full_waits; /* times a producer parked on a full ring */
-	uint64_t empty_waits; /* times a consumer parked on an empty ring */
-	uint64_t wakes;      /* futex wake calls made by either side */
+	uint64_t full_waits; /* times a producer committed to park on a full ring */
+	uint64_t empty_waits; /* times a consumer committed to park on an empty ring */
+	uint64_t wakes;      /* futex wake calls made by either side (at most one per park) */
 	uint32_t producers;  /* live producer participants */
 	uint32_t consumers;  /* live consumer participants */
 	/* added with the multi kinds: */
