@@ -17,6 +17,13 @@
 #include "bench.h"
 #include "hist.h"
 #include "timing.h"
+/* Written at build time for the tool (src/cli/CMakeLists.txt); absent in the
+ * test programs that share this file. */
+#if defined(__has_include)
+#if __has_include("shmring_build_commit.h")
+#include "shmring_build_commit.h"
+#endif
+#endif
 
 static const char *test_name(unsigned mode)
 {
