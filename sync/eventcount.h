@@ -101,8 +101,14 @@ struct shmring_ec {
 
 /* S-settle: how long a waiter keeps re-checking after announcing itself. */
 #define SHMRING_EC_SETTLE_NS 2000u
-/* The first sleep of a wait at most: the bound on a wake-up N-light missed. */
-#define SHMRING_EC_FIRST_SLEEP_NS 1000000u
+/*
+ * The first sleep of a wait at most: the bound on a wake-up N-light missed.
+ * 5 ms, not less: a sleep whose timeout comes before the CPU's next timer
+ * tick makes the kernel reprogram the timer going to sleep and again on an
+ * early wake-up, which in a virtual machine cost 1-3 us per sleep (a parked
+ * round trip: 21 us with a 1 ms bound, 18 us with 5 ms or more).
+ */
+#define SHMRING_EC_FIRST_SLEEP_NS 5000000u
 
 /*
  * Someone waits (the waiters word the caller saw counts a waiter): if

@@ -24,7 +24,7 @@
 static const char *const keys[] = {
 	"mechanism", "description", "test", "size", "row", "status", "reason", "samples",
 	"rtt_p50_ns", "rtt_p90_ns", "rtt_p99_ns", "rtt_p999_ns", "rtt_max_ns", "rtt_mean_ns",
-	"msgs_per_s", "mb_per_s", "cpu_ns_per_msg", "floor_ns", "floor_before_ns",
+	"answer_delay_ns", "msgs_per_s", "mb_per_s", "cpu_ns_per_msg", "floor_ns", "floor_before_ns",
 	"floor_after_ns", "floor_plain_ns", "floor_plain_before_ns", "floor_plain_after_ns",
 	"x_floor", "x_floor_plain", "placement", "floor_moved", "retried", "versus", "ratio",
 	"versus_rtt_p50_ns", "versus_msgs_per_s", "figures", "versus_figures", "rounds",
@@ -565,6 +565,68 @@ static void test_usage(void **state)
 	assert_int_equal(status, 2);
 	free(run_tool("--scaling --only shmring-spsc", &status));
 	assert_int_equal(status, 2);
+	free(run_tool("--answer-delay soon", &status));
+	assert_int_equal(status, 2);
+	free(run_tool("--answer-delay 2000000", &status)); /* more than 1 s */
+	assert_int_equal(status, 2);
+	free(run_tool("--scaling --answer-delay 20", &status));
+	assert_int_equal(status, 2);
+}
+
+/*
+ * --answer-delay: the server waits before each answer, so a window of
+ * --duration holds at most duration / delay round trips (each one took at
+ * least the delay); the figures say the delay they are shown less, the
+ * table's header says it too. Counts, not times: no speed is asserted.
+ */
+static void test_answer_delay(void **state)
+{
+	int status;
+	char *out = run_tool("--duration 20 --sizes 8 --rtt-only --no-retry --ratio-rounds 0 "
+			     "--only futex,shmring-spsc-block --answer-delay 500 --json",
+			     &status);
+	unsigned figures = 0;
+
+	(void)state;
+	assert_int_equal(status, 0);
+	if (parse(&rd, out) != 0) {
+		print_error("not JSON near: %.80s\n", rd.p);
+		fail();
+	}
+	for (unsigned i = 0; i < rd.nobjs; i++) {
+		const struct obj *o = &rd.objs[i];
+		double samples;
+
+		if (strcmp(get(o, "row"), "figure") || strcmp(get(o, "test"), "rtt") ||
+		    strcmp(get(o, "status"), "ok"))
+			continue;
+		assert_string_equal(get(o, "answer_delay_ns"), "500000");
+		samples = strtod(get(o, "samples"), NULL);
+		print_message("%s: %.0f round trips in a 20 ms window, answers 500 us late\n",
+			      get(o, "mechanism"), samples);
+		/* 20 ms / 500 us = 40, and one round trip may straddle the end. */
+		assert_true(samples >= 1 && samples <= 41);
+		figures++;
+	}
+	assert_int_equal(figures, 2);
+	free(out);
+	out = run_tool("--duration 5 --sizes 8 --rtt-only --no-retry --ratio-rounds 0 "
+		       "--only futex --answer-delay 3",
+		       &status);
+	assert_int_equal(status, 0);
+	assert_non_null(strstr(out, "the server waits 3 us before each answer"));
+	free(out);
+	/* Without the option, no delay is subtracted. */
+	out = run_tool("--duration 5 --sizes 8 --rtt-only --no-retry --ratio-rounds 0 "
+		       "--only futex --json",
+		       &status);
+	assert_int_equal(status, 0);
+	assert_int_equal(parse(&rd, out), 0);
+	for (unsigned i = 0; i < rd.nobjs; i++)
+		if (!strcmp(get(&rd.objs[i], "test"), "rtt") &&
+		    !strcmp(get(&rd.objs[i], "status"), "ok"))
+			assert_string_equal(get(&rd.objs[i], "answer_delay_ns"), "0");
+	free(out);
 }
 
 int main(void)
@@ -576,6 +638,7 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_table_ratios),
 		cmocka_unit_test(test_scaling_json),
+		cmocka_unit_test(test_answer_delay),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -60,7 +60,7 @@ static uint64_t wait_for_counter(shmring_t *r, size_t field_off, uint64_t timeou
 		assert_int_equal(shmring_info(r, &in), 0);
 		memcpy(&v, (char *)&in + field_off, sizeof(v));
 		/* Past the first sleep of the wait, which is short (at most
-		 * 1 ms): the waiter is then in a long one, and what wakes it
+		 * 5 ms): the waiter is then in a long one, and what wakes it
 		 * is the send, not its own clock. */
 		if (v >= 2 || test_now_ns() > deadline)
 			return v;

@@ -44,6 +44,9 @@ struct shmring_bench_cfg {
 	bool progress;           /* progress line on stderr */
 	unsigned ratio_rounds;   /* most rounds of each back-to-back comparison
 				    (run.c); 0: no comparisons */
+	uint64_t answer_delay_ns; /* round trips: the server waits this long (on
+				     its CPU) before each answer, and every
+				     round trip is recorded less it; 0: none */
 };
 
 /* The two ends of one mechanism, as seen by one process. */

@@ -508,6 +508,10 @@ void shmring_bench_report_table(FILE *f, const struct shmring_bench_cfg *cfg,
 		   "%.0f ms per figure after %.0f ms warm-up; %.1f s in all\n",
 		cfg->cpu[0], cfg->cpu[1], (double)cfg->run_ns / 1e6, (double)cfg->warm_ns / 1e6,
 		run->wall_s);
+	if (cfg->answer_delay_ns)
+		fprintf(f, "the server waits %.3g us before each answer; round trips are shown "
+			   "less that delay\n",
+			(double)cfg->answer_delay_ns / 1e3);
 	shmring_bench_machine_line(f);
 	if (shmring_bench_use_tsc)
 		fprintf(f, "timer: TSC at %.3f GHz (invariant)", 1.0 / shmring_bench_ns_per_tick);
@@ -593,6 +597,8 @@ static void row_fields(const void *ctx, size_t i, struct shmring_bench_row *w)
 	shmring_bench_row_num(w, "rtt_p999_ns", r->p999, rtt && fig);
 	shmring_bench_row_num(w, "rtt_max_ns", r->max, rtt && fig);
 	shmring_bench_row_num(w, "rtt_mean_ns", r->mean, rtt && fig);
+	/* Subtracted from every round trip above. */
+	shmring_bench_row_num(w, "answer_delay_ns", (double)cfg->answer_delay_ns, rtt);
 	shmring_bench_row_num(w, "msgs_per_s", r->msgs_per_s, tput);
 	shmring_bench_row_num(w, "mb_per_s", r->mb_per_s, tput && fig);
 	shmring_bench_row_num(w, "cpu_ns_per_msg", r->cpu_ns_per_msg, fig);

@@ -16,6 +16,7 @@
 #include "cli/args.h"
 
 #define MS 1000000ull
+#define US 1000ull
 /* Rounds of A then B behind each ratio: two give a median, two more give a
  * placement flip the chance to flip back. */
 #define DEFAULT_RATIO_ROUNDS 4u
@@ -41,6 +42,9 @@ static void usage(FILE *f)
 		"  --no-retry       do not measure again when the floor moved\n"
 		"  --ratio-rounds N most rounds (A then B) of each back-to-back comparison\n"
 		"                   behind the ratios (default %u, at most %u; 0: no ratios)\n"
+		"  --answer-delay US the server waits US microseconds (spinning) before each\n"
+		"                   answer, so that a client that parks really sleeps; round\n"
+		"                   trips are shown less the delay (default 0)\n"
 		"  --json           a JSON array of results on stdout instead of the table\n"
 		"  --csv            CSV on stdout instead of the table\n"
 		"  --plot DIR       also draw latency CDFs and throughput bars into DIR (gnuplot)\n"
@@ -374,7 +378,7 @@ int shmring_cmd_bench(int argc, char **argv)
 {
 	enum { O_QUICK = 256, O_FULL, O_SIZES, O_DURATION, O_ONLY, O_SKIP, O_CPUS, O_JSON, O_CSV,
 	       O_PLOT, O_LIST, O_NORETRY, O_RTT, O_TPUT, O_SCALING, O_PRODUCERS, O_CONSUMERS,
-	       O_MSG_SIZES, O_MSG_PRODUCERS, O_SPREAD, O_RATIO_ROUNDS };
+	       O_MSG_SIZES, O_MSG_PRODUCERS, O_SPREAD, O_RATIO_ROUNDS, O_ANSWER_DELAY };
 	static const struct option opts[] = {
 		{"quick", no_argument, NULL, O_QUICK},
 		{"full", no_argument, NULL, O_FULL},
@@ -397,6 +401,7 @@ int shmring_cmd_bench(int argc, char **argv)
 		{"msg-producers", required_argument, NULL, O_MSG_PRODUCERS},
 		{"spread", no_argument, NULL, O_SPREAD},
 		{"ratio-rounds", required_argument, NULL, O_RATIO_ROUNDS},
+		{"answer-delay", required_argument, NULL, O_ANSWER_DELAY},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -530,6 +535,19 @@ int shmring_cmd_bench(int argc, char **argv)
 			table_opt = true;
 			break;
 		}
+		case O_ANSWER_DELAY: {
+			uint64_t ns;
+
+			if (shmring_cli_parse_time(optarg, US, &ns) != 0 || ns > 1000 * MS) {
+				fprintf(stderr, "shmring bench: bad --answer-delay '%s' (0..1000000 "
+						"us)\n",
+					optarg);
+				return 2;
+			}
+			cfg->answer_delay_ns = ns;
+			table_opt = true;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -552,7 +570,8 @@ int shmring_cmd_bench(int argc, char **argv)
 		return 2;
 	}
 	if (scaling && table_opt) {
-		fprintf(stderr, "shmring bench: --ratio-rounds has no meaning with --scaling\n");
+		fprintf(stderr, "shmring bench: --ratio-rounds and --answer-delay have no meaning "
+				"with --scaling\n");
 		return 2;
 	}
 	if (!scaling && scale_opt) {
