@@ -246,6 +246,21 @@ static const char *get(const struct obj *o, const char *key)
 
 static struct reader rd;
 
+/* Run the tool, which must succeed, and parse its JSON into rd; the text
+ * (rd points into it) is the caller's to free. */
+static char *run_json(const char *args)
+{
+	int status;
+	char *out = run_tool(args, &status);
+
+	assert_int_equal(status, 0);
+	if (parse(&rd, out) != 0) {
+		print_error("not JSON near: %.80s\n", rd.p);
+		fail();
+	}
+	return out;
+}
+
 static void test_reader_itself(void **state)
 {
 	(void)state;
@@ -292,17 +307,11 @@ static void check_ratio_row(const struct obj *o)
 
 static void test_json(void **state)
 {
-	int status;
-	char *out = run_tool("--duration 5 --sizes 8,64 --no-retry --json", &status);
+	char *out = run_json("--duration 5 --sizes 8,64 --no-retry --json");
 	bool floor_ok = false, spsc_ok = false, spsc_tput = false;
 	unsigned block_futex = 0, spsc_pipe = 0;
 
 	(void)state;
-	assert_int_equal(status, 0);
-	if (parse(&rd, out) != 0) {
-		print_error("not JSON near: %.80s\n", rd.p);
-		fail();
-	}
 	assert_true(rd.nobjs >= 10);
 	for (unsigned i = 0; i < rd.nobjs; i++) {
 		const struct obj *o = &rd.objs[i];
@@ -444,18 +453,12 @@ static const char *const scale_keys[] = {
 static void test_scaling_json(void **state)
 {
 	int status;
-	char *out = run_tool("--scaling --producers 1,3 --consumers 1,2 --sizes 8 --duration 5 "
+	char *out = run_json("--scaling --producers 1,3 --consumers 1,2 --sizes 8 --duration 5 "
 			     "--msg-sizes 64,4K --msg-producers 1,2 --no-retry --json "
-			     "--only shmring-mpsc,shmring-mpmc,shmring-mpmc-adaptive,shmring-msg",
-			     &status);
+			     "--only shmring-mpsc,shmring-mpmc,shmring-mpmc-adaptive,shmring-msg");
 	unsigned mpsc_2c = 0, mpmc_2c = 0, records = 0, one_x = 0;
 
 	(void)state;
-	assert_int_equal(status, 0);
-	if (parse(&rd, out) != 0) {
-		print_error("not JSON near: %.80s\n", rd.p);
-		fail();
-	}
 	for (unsigned i = 0; i < rd.nobjs; i++) {
 		const struct obj *o = &rd.objs[i];
 
@@ -582,17 +585,11 @@ static void test_usage(void **state)
 static void test_answer_delay(void **state)
 {
 	int status;
-	char *out = run_tool("--duration 20 --sizes 8 --rtt-only --no-retry --ratio-rounds 0 "
-			     "--only futex,shmring-spsc-block --answer-delay 500 --json",
-			     &status);
+	char *out = run_json("--duration 20 --sizes 8 --rtt-only --no-retry --ratio-rounds 0 "
+			     "--only futex,shmring-spsc-block --answer-delay 500 --json");
 	unsigned figures = 0;
 
 	(void)state;
-	assert_int_equal(status, 0);
-	if (parse(&rd, out) != 0) {
-		print_error("not JSON near: %.80s\n", rd.p);
-		fail();
-	}
 	for (unsigned i = 0; i < rd.nobjs; i++) {
 		const struct obj *o = &rd.objs[i];
 		double samples;
@@ -617,11 +614,8 @@ static void test_answer_delay(void **state)
 	assert_non_null(strstr(out, "the server waits 3 us before each answer"));
 	free(out);
 	/* Without the option, no delay is subtracted. */
-	out = run_tool("--duration 5 --sizes 8 --rtt-only --no-retry --ratio-rounds 0 "
-		       "--only futex --json",
-		       &status);
-	assert_int_equal(status, 0);
-	assert_int_equal(parse(&rd, out), 0);
+	out = run_json("--duration 5 --sizes 8 --rtt-only --no-retry --ratio-rounds 0 "
+		       "--only futex --json");
 	for (unsigned i = 0; i < rd.nobjs; i++)
 		if (!strcmp(get(&rd.objs[i], "test"), "rtt") &&
 		    !strcmp(get(&rd.objs[i], "status"), "ok"))
