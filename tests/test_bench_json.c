@@ -246,14 +246,21 @@ static const char *get(const struct obj *o, const char *key)
 
 static struct reader rd;
 
-/* Run the tool, which must succeed, and parse its JSON into rd; the text
- * (rd points into it) is the caller's to free. */
-static char *run_json(const char *args)
+/* Run the tool, which must succeed; its output is the caller's to free. */
+static char *run_ok(const char *args)
 {
 	int status;
 	char *out = run_tool(args, &status);
 
 	assert_int_equal(status, 0);
+	return out;
+}
+
+/* As run_ok(), and parse its JSON into rd (which points into the text). */
+static char *run_json(const char *args)
+{
+	char *out = run_ok(args);
+
 	if (parse(&rd, out) != 0) {
 		print_error("not JSON near: %.80s\n", rd.p);
 		fail();
@@ -503,10 +510,8 @@ static void test_scaling_json(void **state)
 	free(out);
 
 	/* The readable table names both parts; CSV has every key as a column. */
-	out = run_tool("--scaling --producers 1,2 --consumers 1 --sizes 8 --duration 5 "
-		       "--msg-sizes 64 --msg-producers 1 --no-retry --only shmring-msg",
-		       &status);
-	assert_int_equal(status, 0);
+	out = run_ok("--scaling --producers 1,2 --consumers 1 --sizes 8 --duration 5 "
+		     "--msg-sizes 64 --msg-producers 1 --no-retry --only shmring-msg");
 	assert_non_null(strstr(out, "Producer scaling, 8 B messages, 1 consumer"));
 	assert_non_null(strstr(out, "record-size sweep"));
 	assert_non_null(strstr(out, "floor around these figures"));
@@ -584,7 +589,6 @@ static void test_usage(void **state)
  */
 static void test_answer_delay(void **state)
 {
-	int status;
 	char *out = run_json("--duration 20 --sizes 8 --rtt-only --no-retry --ratio-rounds 0 "
 			     "--only futex,shmring-spsc-block --answer-delay 500 --json");
 	unsigned figures = 0;
@@ -607,10 +611,8 @@ static void test_answer_delay(void **state)
 	}
 	assert_int_equal(figures, 2);
 	free(out);
-	out = run_tool("--duration 5 --sizes 8 --rtt-only --no-retry --ratio-rounds 0 "
-		       "--only futex --answer-delay 3",
-		       &status);
-	assert_int_equal(status, 0);
+	out = run_ok("--duration 5 --sizes 8 --rtt-only --no-retry --ratio-rounds 0 "
+		     "--only futex --answer-delay 3");
 	assert_non_null(strstr(out, "the server waits 3 us before each answer"));
 	free(out);
 	/* Without the option, no delay is subtracted. */
