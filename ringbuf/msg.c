@@ -46,6 +46,24 @@ static unsigned char *payload_at(const struct shmring_msgring *v, uint64_t pos)
 	return v->area + (pos & v->mask) + SHMRING_REC_HDR;
 }
 
+/*
+ * Zero every 16-byte-aligned word inside the item at p (up to next), its
+ * header left as it is, before the bytes go back to producers (consumers)
+ * or are left unpublished (a producer's cancel, a new producer's start).
+ * A consumer reads the stamp of a position a producer has claimed and not
+ * stamped yet; what it finds there is what an earlier lap left. A header
+ * left there names an older position, but a payload word could name the
+ * current one (a payload holding small numbers: 0x2f24 names position
+ * 0x2f20 as RELEASED), and the record it describes would be believed. So no
+ * word at a 16-byte boundary survives a lap but a header. Relaxed: the
+ * release that gives the bytes back (R-cons, R-rel) publishes the zeros.
+ */
+static void scrub(const struct shmring_msgring *v, uint64_t p, uint64_t next)
+{
+	for (uint64_t q = p + SHMRING_REC_ALIGN; q < next; q += SHMRING_REC_ALIGN)
+		shmring__store_relaxed(&rec_at(v, q)->stamp, 0);
+}
+
 /* Bytes from pos to the end of the area. */
 static uint64_t left_at(const struct shmring_msgring *v, uint64_t pos)
 {
@@ -199,6 +217,11 @@ int shmring__msg_attach_producer(struct shmring_msgring *v)
 		pos = m.next;
 	}
 	v->pos = pos;
+	/* A producer that died left what it wrote past its last commit (a
+	 * reservation's payload) where our headers will go: scrub() the free
+	 * space, from here to a capacity past the consumers. */
+	for (uint64_t q = pos; q - c < v->capacity; q += SHMRING_REC_ALIGN)
+		shmring__store_relaxed(&rec_at(v, q)->stamp, 0);
 	/* R-ppos: pairs with A-ppos in shmring__msg_drained() and a successor. */
 	shmring__store_release(&v->prod->pos, pos);
 	return 0;
@@ -683,6 +706,7 @@ static void rx_pass(struct shmring_msgring *v, uint64_t p, const struct rec_meta
 {
 	if (rm->kind == REC_SKIPPED)
 		shmring__count(&v->ctl->skipped, 1);
+	scrub(v, p, rm->next);
 	if (!v->mc)
 		return;
 	if (rm->kind == REC_FILLER)
@@ -998,6 +1022,7 @@ static unsigned rx_copy(struct shmring_msgring *v, uint64_t h, uint64_t end,
 			rx_mark_reading(v, p);
 		if (rm.len)
 			copy_out(v, m[i].buf, payload_at(v, p), rm.len);
+		scrub(v, p, rm.next);
 		m[i].len = rm.len;
 		m[i].type = rm.type;
 		i++;
@@ -1087,6 +1112,7 @@ int shmring__msg_release(struct shmring_msgring *v)
 	if (!v->held || !v->held_rx)
 		return -EINVAL;
 	v->held = false;
+	scrub(v, v->held_pos, v->held_pos + shmring__rec_span(v->held_len));
 	if (v->mc)
 		rx_mark_released(v, v->held_pos);
 	rx_publish(v, v->held_end);
@@ -1175,9 +1201,12 @@ void shmring__msg_cancel(struct shmring_msgring *v)
 			 * One producer: nothing of the reservation was published
 			 * (its stamp is still an older one and our position did
 			 * not move), so no consumer sees it, nor the previous
-			 * lap's bytes under it; the next send writes there again.
-			 * Padding before it, committed, is consumed as padding.
+			 * lap's bytes under it; the next send writes there again,
+			 * with headers where the caller may have written payload:
+			 * scrub() it. Padding before it, committed, is consumed
+			 * as padding.
 			 */
+			scrub(v, v->held_pos, v->held_pos + shmring__rec_span(v->held_len));
 			shmring__count(&v->ctl->cancelled, 1);
 		}
 	}
@@ -1573,6 +1602,10 @@ int shmring__msg_recover_tx(struct shmring_msgring *v, const struct shmring_judg
 		if (decode_info(v, q, shmring__load_relaxed(&r->info), &m) < 0 || m.next - d > e - d)
 			break;
 		if (st != SHMRING_REC_RELEASED) {
+			/* As the dead consumer would have, before the bytes go
+			 * back (scrub()); a release that beats us scrubbed
+			 * them too. */
+			scrub(v, q, m.next);
 			/* R-repair: release, pairs with A-rel in sweep() as the
 			 * dead consumer's R-rel would have; acquire, the info the
 			 * sweep reads is the one we read. From exactly the stamp
