@@ -47,21 +47,31 @@ static unsigned char *payload_at(const struct shmring_msgring *v, uint64_t pos)
 }
 
 /*
- * Zero every 16-byte-aligned word inside the item at p (up to next), its
- * header left as it is, before the bytes go back to producers (consumers)
- * or are left unpublished (a producer's cancel, a new producer's start).
- * A consumer reads the stamp of a position a producer has claimed and not
- * stamped yet; what it finds there is what an earlier lap left. A header
- * left there names an older position, but a payload word could name the
- * current one (a payload holding small numbers: 0x2f24 names position
- * 0x2f20 as RELEASED), and the record it describes would be believed. So no
- * word at a 16-byte boundary survives a lap but a header. Relaxed: the
- * release that gives the bytes back (R-cons, R-rel) publishes the zeros.
+ * Clear every 16-byte-aligned word inside the item at p (up to next), its
+ * header aside, that names a later position at the same place in the area,
+ * before the bytes go back to producers (consumers) or are left unpublished
+ * (a producer's cancel, a new producer's start). A consumer reads the stamp
+ * of a position a producer has claimed and not stamped yet, and finds what
+ * an earlier lap left there. A header left there names an older position,
+ * but a payload word could name the current one (a payload holding small
+ * numbers: 0x2f24 names position 0x2f20 as RELEASED), and the record it
+ * seemed to describe would be believed. Only a word naming a later position
+ * at the same offset can ever be taken for a stamp, so only such a word is
+ * stored over: the others cost a load of a line the caller has just read.
  */
 static void scrub(const struct shmring_msgring *v, uint64_t p, uint64_t next)
 {
-	for (uint64_t q = p + SHMRING_REC_ALIGN; q < next; q += SHMRING_REC_ALIGN)
-		shmring__store_relaxed(&rec_at(v, q)->stamp, 0);
+	for (uint64_t q = p + SHMRING_REC_ALIGN; q < next; q += SHMRING_REC_ALIGN) {
+		_Atomic uint64_t *w = &rec_at(v, q)->stamp;
+		/* Relaxed, both: the release that gives the bytes back (R-cons,
+		 * R-rel) publishes the zero. */
+		uint64_t x = shmring__load_relaxed(w), at = x & ~STATE_MASK;
+		uint64_t st = x & STATE_MASK;
+
+		if (st >= SHMRING_REC_CLAIMED && st <= SHMRING_REC_FILLER && at > q &&
+		    ((at - q) & v->mask) == 0)
+			shmring__store_relaxed(w, 0);
+	}
 }
 
 /* Bytes from pos to the end of the area. */
