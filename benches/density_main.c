@@ -326,7 +326,7 @@ static inline bool paused(struct run *run, unsigned *spins)
 struct endpoint {
 	const struct run *run;
 	shmring_t *h;
-	struct shmring_spsc sv;
+	struct shmring_lane sv;
 	struct dense dv;
 	struct linestamp lv;
 };

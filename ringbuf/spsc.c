@@ -4,7 +4,13 @@
  */
 #include "ringbuf/spsc.h"
 
-void shmring__spsc_view(struct shmring_spsc *v, void *base, const struct shmring_hdr *h)
+#include <assert.h>
+
+/* What shmring/lane.h compiles into its callers must be this layout. */
+static_assert((SHMRING_LANE_ABI >> 8) == SHMRING_LAYOUT_VERSION, "lane.h: another layout");
+static_assert(SHMRING_LANE_STAMP_SIZE == SHMRING_STAMP_SIZE, "lane.h: another slot layout");
+
+void shmring__spsc_view(struct shmring_lane *v, void *base, const struct shmring_hdr *h)
 {
 	memset(v, 0, sizeof(*v));
 	v->slots = (unsigned char *)base + h->slots_off;
@@ -16,7 +22,7 @@ void shmring__spsc_view(struct shmring_spsc *v, void *base, const struct shmring
 	v->size = h->slot_size;
 }
 
-void shmring__spsc_attach_producer(struct shmring_spsc *v)
+void shmring__spsc_attach_producer(struct shmring_lane *v)
 {
 	/* Acquire: see the slots a previous producer wrote before it published. */
 	uint64_t pos = shmring__load_acquire(&v->prod->pos);
@@ -28,17 +34,19 @@ void shmring__spsc_attach_producer(struct shmring_spsc *v)
 	/* Skip what a producer that died mid-send stamped but never published;
 	 * those messages are complete (stamped after their payload). */
 	while (pos - cons < v->capacity &&
-	       shmring__load_acquire(shmring__spsc_stamp(v, pos)) == pos + 1)
+	       shmring__load_acquire(shmring__lane_stamp(v, pos)) == pos + 1)
 		pos++;
 	v->pos = pos;
 	v->peer_cache = cons;
+	v->published = &v->prod->pos;
 	/* Relaxed: observers only, as in shmring__spsc_send(). */
 	shmring__store_relaxed(&v->prod->pos, pos);
 }
 
-void shmring__spsc_attach_consumer(struct shmring_spsc *v)
+void shmring__spsc_attach_consumer(struct shmring_lane *v)
 {
 	/* Relaxed: the consumer's own published position, read back by the new
 	 * consumer; the stamps carry the synchronisation with the producer. */
 	v->pos = shmring__load_relaxed(&v->cons->pos);
+	v->published = &v->cons->pos;
 }

@@ -9,7 +9,7 @@
  * read by the producer only when its cached copy says the ring is full, so in
  * steady flow it never leaves the consumer's cache. The producer's position
  * is for observers and for a producer that takes over, and both can read the
- * stamps past it: it is published once every SHMRING_SPSC_PUBLISH_EVERY
+ * stamps past it: it is published once every SHMRING_LANE_PUBLISH_EVERY
  * messages, when the ring is full and when the producer leaves.
  *
  * Orderings, by label:
@@ -29,63 +29,20 @@
 
 #include "ringbuf/atomics.h"
 #include "ringbuf/layout.h"
+#include "shmring/lane.h"
 
 #include <stdbool.h>
 #include <string.h>
 
-/* How often the producer's position is published (a power of two). */
-#define SHMRING_SPSC_PUBLISH_EVERY 64u
-
-/* One side's process-local view of a ring. */
-struct shmring_spsc {
-	unsigned char *slots;
-	struct shmring_side *prod;
-	struct shmring_side *cons;
-	uint64_t mask;
-	uint64_t capacity;
-	uint32_t stride;
-	uint32_t size;
-	uint64_t pos;        /* this side's next position (authoritative for its owner) */
-	uint64_t peer_cache; /* producer: the consumer position last read */
-	bool corrupt;        /* a shared index failed its bounds check */
-};
-
 /* Set up a view over a mapped segment whose header passed validation. */
-void shmring__spsc_view(struct shmring_spsc *v, void *base, const struct shmring_hdr *h);
+void shmring__spsc_view(struct shmring_lane *v, void *base, const struct shmring_hdr *h);
 
 /* Take over the producer side: resume from the published position and skip
  * forward over slots a previous producer stamped but did not publish. */
-void shmring__spsc_attach_producer(struct shmring_spsc *v);
+void shmring__spsc_attach_producer(struct shmring_lane *v);
 
 /* Take over the consumer side at its published position. */
-void shmring__spsc_attach_consumer(struct shmring_spsc *v);
-
-static inline _Atomic uint64_t *shmring__spsc_stamp(const struct shmring_spsc *v, uint64_t pos)
-{
-	return (_Atomic uint64_t *)(void *)(v->slots + (pos & v->mask) * v->stride);
-}
-
-/* The copy sizes the single-message fast paths move inline (no call): false
- * for any other size, which the general path copies. */
-static inline bool shmring__copy_fixed(void *dst, const void *src, uint32_t n)
-{
-	switch (n) {
-	case 8:
-		memcpy(dst, src, 8);
-		return true;
-	case 16:
-		memcpy(dst, src, 16);
-		return true;
-	case 32:
-		memcpy(dst, src, 32);
-		return true;
-	case 64:
-		memcpy(dst, src, 64);
-		return true;
-	default:
-		return false;
-	}
-}
+void shmring__spsc_attach_consumer(struct shmring_lane *v);
 
 /* Fixed-size copies compile to a few moves; other sizes go to memcpy. */
 static inline void shmring__copy(void *dst, const void *src, uint32_t n)
@@ -95,7 +52,7 @@ static inline void shmring__copy(void *dst, const void *src, uint32_t n)
 }
 
 /* Free slots as far as the producer knows, refreshing the cache if short. */
-static inline uint64_t shmring__spsc_free(struct shmring_spsc *v, uint64_t want)
+static inline uint64_t shmring__spsc_free(struct shmring_lane *v, uint64_t want)
 {
 	uint64_t free_slots = v->capacity - (v->pos - v->peer_cache);
 
@@ -118,13 +75,13 @@ static inline uint64_t shmring__spsc_free(struct shmring_spsc *v, uint64_t want)
 
 /*
  * Publish the producer's position if the messages just sent (old..pos)
- * crossed a multiple of SHMRING_SPSC_PUBLISH_EVERY. Relaxed: for observers
+ * crossed a multiple of SHMRING_LANE_PUBLISH_EVERY. Relaxed: for observers
  * and for a later producer to resume from; consumers synchronise on stamps,
  * and whoever reads it also reads the stamps past it.
  */
-static inline void shmring__spsc_publish(struct shmring_spsc *v, uint64_t old)
+static inline void shmring__spsc_publish(struct shmring_lane *v, uint64_t old)
 {
-	if (old / SHMRING_SPSC_PUBLISH_EVERY != v->pos / SHMRING_SPSC_PUBLISH_EVERY)
+	if (old / SHMRING_LANE_PUBLISH_EVERY != v->pos / SHMRING_LANE_PUBLISH_EVERY)
 		shmring__store_relaxed(&v->prod->pos, v->pos);
 }
 
@@ -132,7 +89,7 @@ static inline void shmring__spsc_publish(struct shmring_spsc *v, uint64_t old)
  * Send up to n messages of v->size bytes each from msgs. all: n or nothing.
  * Returns the number sent. Producer only.
  */
-static inline unsigned shmring__spsc_send(struct shmring_spsc *v, const void *msgs, unsigned n,
+static inline unsigned shmring__spsc_send(struct shmring_lane *v, const void *msgs, unsigned n,
 					  bool all)
 {
 	const unsigned char *src = (const unsigned char *)msgs;
@@ -145,7 +102,7 @@ static inline unsigned shmring__spsc_send(struct shmring_spsc *v, const void *ms
 		n = (unsigned)free_slots;
 	}
 	for (unsigned i = 0; i < n; i++, pos++, src += v->size) {
-		_Atomic uint64_t *stamp = shmring__spsc_stamp(v, pos);
+		_Atomic uint64_t *stamp = shmring__lane_stamp(v, pos);
 
 		shmring__copy((unsigned char *)stamp + SHMRING_STAMP_SIZE, src, v->size);
 		/* R-stamp: pairs with A-stamp in shmring__spsc_recv(). */
@@ -160,73 +117,52 @@ static inline unsigned shmring__spsc_send(struct shmring_spsc *v, const void *ms
 	return n;
 }
 
-/* The message at pos is in its slot: stamp it and move on. Producer only. */
-static inline void shmring__spsc_stamp1(struct shmring_spsc *v, _Atomic uint64_t *stamp,
-					uint64_t pos)
-{
-	/* R-stamp: pairs with A-stamp in shmring__spsc_recv1() and the
-	 * receives that share it. */
-	shmring__store_release(stamp, pos + 1);
-	v->pos = pos + 1;
-	if (SHMRING_UNLIKELY((pos + 1) % SHMRING_SPSC_PUBLISH_EVERY == 0))
-		/* Relaxed: for observers (see shmring__spsc_publish()). */
-		shmring__store_relaxed(&v->prod->pos, pos + 1);
-}
-
-/* The message at pos has been copied out: give its slot back. Consumer only. */
-static inline void shmring__spsc_taken1(struct shmring_spsc *v, uint64_t pos)
-{
-	v->pos = pos + 1;
-	/* R-cons: pairs with A-cons in shmring__spsc_free(). */
-	shmring__store_release(&v->cons->pos, pos + 1);
-}
-
 /*
  * One message, the most common call: the loop, the batch bookkeeping and
  * their registers of shmring__spsc_send() left out. Returns whether it was
  * sent. Producer only.
  */
-static inline bool shmring__spsc_send1(struct shmring_spsc *v, const void *msg)
+static inline bool shmring__spsc_send1(struct shmring_lane *v, const void *msg)
 {
 	uint64_t pos = v->pos;
 	_Atomic uint64_t *stamp;
 
 	if (SHMRING_UNLIKELY(pos - v->peer_cache >= v->capacity) && shmring__spsc_free(v, 1) == 0)
 		return false;
-	stamp = shmring__spsc_stamp(v, pos);
+	stamp = shmring__lane_stamp(v, pos);
 	shmring__copy((unsigned char *)stamp + SHMRING_STAMP_SIZE, msg, v->size);
-	shmring__spsc_stamp1(v, stamp, pos);
+	shmring__lane_stamp1(v, stamp, pos);
 	return true;
 }
 
 /* One message: returns whether one was received. Consumer only. */
-static inline bool shmring__spsc_recv1(struct shmring_spsc *v, void *msg)
+static inline bool shmring__spsc_recv1(struct shmring_lane *v, void *msg)
 {
 	uint64_t pos = v->pos;
-	_Atomic uint64_t *stamp = shmring__spsc_stamp(v, pos);
+	_Atomic uint64_t *stamp = shmring__lane_stamp(v, pos);
 
 	/* A-stamp: pairs with R-stamp in shmring__spsc_send1() / _send(). */
 	if (shmring__load_acquire(stamp) != pos + 1)
 		return false;
 	shmring__copy(msg, (const unsigned char *)stamp + SHMRING_STAMP_SIZE, v->size);
-	shmring__spsc_taken1(v, pos);
+	shmring__lane_taken1(v, pos);
 	return true;
 }
 
 /* True if the message at the consumer's position + k has been published. */
-static inline bool shmring__spsc_ready(const struct shmring_spsc *v, uint64_t k)
+static inline bool shmring__spsc_ready(const struct shmring_lane *v, uint64_t k)
 {
 	uint64_t pos = v->pos + k;
 
 	/* A-stamp: pairs with R-stamp in shmring__spsc_send(). */
-	return shmring__load_acquire(shmring__spsc_stamp(v, pos)) == pos + 1;
+	return shmring__load_acquire(shmring__lane_stamp(v, pos)) == pos + 1;
 }
 
 /*
  * Receive up to n messages into msgs. all: n or nothing. Returns the number
  * received. Consumer only.
  */
-static inline unsigned shmring__spsc_recv(struct shmring_spsc *v, void *msgs, unsigned n, bool all)
+static inline unsigned shmring__spsc_recv(struct shmring_lane *v, void *msgs, unsigned n, bool all)
 {
 	unsigned char *dst = (unsigned char *)msgs;
 	uint64_t pos = v->pos;
@@ -247,7 +183,7 @@ static inline unsigned shmring__spsc_recv(struct shmring_spsc *v, void *msgs, un
 			return 0;
 	}
 	for (unsigned i = 0; i < got; i++, pos++, dst += v->size)
-		shmring__copy(dst, (const unsigned char *)shmring__spsc_stamp(v, pos) +
+		shmring__copy(dst, (const unsigned char *)shmring__lane_stamp(v, pos) +
 				   SHMRING_STAMP_SIZE, v->size);
 	v->pos = pos;
 	/* R-cons: pairs with A-cons in shmring__spsc_free(). */
@@ -257,7 +193,7 @@ static inline unsigned shmring__spsc_recv(struct shmring_spsc *v, void *msgs, un
 
 /* Messages the consumer can see right now (stops at the first unstamped slot
  * or at max). */
-static inline uint64_t shmring__spsc_available(const struct shmring_spsc *v, uint64_t max)
+static inline uint64_t shmring__spsc_available(const struct shmring_lane *v, uint64_t max)
 {
 	uint64_t k = 0;
 
@@ -274,25 +210,25 @@ static inline uint64_t shmring__spsc_available(const struct shmring_spsc *v, uin
  */
 
 /* Reserve up to n slots: their payload addresses go to slots[]; returns k. */
-static inline unsigned shmring__spsc_reserve(struct shmring_spsc *v, unsigned n, void **slots)
+static inline unsigned shmring__spsc_reserve(struct shmring_lane *v, unsigned n, void **slots)
 {
 	uint64_t free_slots = shmring__spsc_free(v, n);
 
 	if (free_slots < n)
 		n = (unsigned)free_slots;
 	for (unsigned i = 0; i < n; i++)
-		slots[i] = (unsigned char *)shmring__spsc_stamp(v, v->pos + i) + SHMRING_STAMP_SIZE;
+		slots[i] = (unsigned char *)shmring__lane_stamp(v, v->pos + i) + SHMRING_STAMP_SIZE;
 	return n;
 }
 
 /* Publish the first n reserved slots. */
-static inline void shmring__spsc_commit(struct shmring_spsc *v, unsigned n)
+static inline void shmring__spsc_commit(struct shmring_lane *v, unsigned n)
 {
 	uint64_t pos = v->pos, old = v->pos;
 
 	for (unsigned i = 0; i < n; i++, pos++)
 		/* R-stamp: pairs with A-stamp in shmring__spsc_ready(). */
-		shmring__store_release(shmring__spsc_stamp(v, pos), pos + 1);
+		shmring__store_release(shmring__lane_stamp(v, pos), pos + 1);
 	v->pos = pos;
 	shmring__spsc_publish(v, old);
 }
@@ -301,7 +237,7 @@ static inline void shmring__spsc_commit(struct shmring_spsc *v, unsigned n)
  * The producer's position as an observer can know it: the published one and
  * the stamped slots past it (at most a capacity beyond the consumer's).
  */
-static inline uint64_t shmring__spsc_produced(const struct shmring_spsc *v)
+static inline uint64_t shmring__spsc_produced(const struct shmring_lane *v)
 {
 	/* Relaxed, both: a snapshot; the stamps are compared, never followed. */
 	uint64_t p = shmring__load_relaxed(&v->prod->pos);
@@ -310,25 +246,25 @@ static inline uint64_t shmring__spsc_produced(const struct shmring_spsc *v)
 	if (c > p)
 		p = c;
 	while (p - c < v->capacity &&
-	       shmring__load_relaxed(shmring__spsc_stamp(v, p)) == p + 1)
+	       shmring__load_relaxed(shmring__lane_stamp(v, p)) == p + 1)
 		p++;
 	return p;
 }
 
 /* Peek at up to n published messages; returns k. */
-static inline unsigned shmring__spsc_peek(const struct shmring_spsc *v, unsigned n,
+static inline unsigned shmring__spsc_peek(const struct shmring_lane *v, unsigned n,
 					  const void **slots)
 {
 	unsigned k = (unsigned)shmring__spsc_available(v, n);
 
 	for (unsigned i = 0; i < k; i++)
-		slots[i] = (const unsigned char *)shmring__spsc_stamp(v, v->pos + i) +
+		slots[i] = (const unsigned char *)shmring__lane_stamp(v, v->pos + i) +
 			   SHMRING_STAMP_SIZE;
 	return k;
 }
 
 /* Release the first n peeked messages to the producer. */
-static inline void shmring__spsc_release(struct shmring_spsc *v, unsigned n)
+static inline void shmring__spsc_release(struct shmring_lane *v, unsigned n)
 {
 	v->pos += n;
 	/* R-cons: pairs with A-cons in shmring__spsc_free(); our reads of the

@@ -246,8 +246,8 @@ struct shmring {
 	unsigned role;
 	unsigned fast;          /* SHMRING__FAST_*: the one test on the SPSC fast path */
 	int part[2];            /* claimed participant entries, -1 if none */
-	struct shmring_spsc tx; /* producer side view (SPSC) */
-	struct shmring_spsc rx; /* consumer side view (SPSC) */
+	struct shmring_lane tx; /* producer side view (SPSC) */
+	struct shmring_lane rx; /* consumer side view (SPSC) */
 	struct shmring_ec not_empty;
 	struct shmring_ec not_full;
 	struct shmring_waiter wait;
@@ -377,8 +377,10 @@ static inline bool shmring__tx_gone(shmring_t *r)
 	uint64_t c = shmring__load_relaxed(&r->ctl->consumers);
 
 	if (SHMRING_LIKELY(SHMRING_PRESENCE_LIVE(c) != 0)) {
-		if (SHMRING_UNLIKELY(!r->saw_consumers))
+		if (SHMRING_UNLIKELY(!r->saw_consumers)) {
 			r->saw_consumers = true; /* written once, not by every send */
+			shmring__fast_update(r);
+		}
 		return false;
 	}
 	return r->saw_consumers;

@@ -93,10 +93,10 @@ void shmring__stall_end(shmring_t *r)
  * a lap before (consumed), or zero before the first lap. Anything else
  * would make the consumer wait for ever.
  */
-static int spsc_stamp_check(const struct shmring_spsc *v)
+static int spsc_stamp_check(const struct shmring_lane *v)
 {
 	/* Relaxed: compared only; the payload is read after A-stamp. */
-	uint64_t s = shmring__load_relaxed(shmring__spsc_stamp(v, v->pos));
+	uint64_t s = shmring__load_relaxed(shmring__lane_stamp(v, v->pos));
 
 	if (s == v->pos + 1)
 		return 0;

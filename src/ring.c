@@ -7,6 +7,7 @@
 #include "src/internal.h"
 #include "src/sock.h"
 
+#include <assert.h>
 #include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,10 +152,13 @@ static int claim_role(shmring_t *r, unsigned role, bool many)
 	return rc < 0 ? rc : (int)sole;
 }
 
-/* Which copy paths may skip the checks: SPSC with the role and nothing held. */
+/* Which copy paths may skip the checks: SPSC with the role and nothing held.
+ * The lanes' go says the same to the short paths (the producer's also needs
+ * a consumer seen, see shmring__tx_gone()). */
 void shmring__fast_update(shmring_t *r)
 {
 	r->fast = 0;
+	r->tx.go = r->rx.go = 0;
 	/* Flushing counts messages: not on the fast paths. */
 	if (r->hdr.kind != SHMRING_KIND_SPSC || r->flush_every)
 		return;
@@ -162,6 +166,42 @@ void shmring__fast_update(shmring_t *r)
 		r->fast |= SHMRING__FAST_TX;
 	if ((r->role & SHMRING_CONSUMER) && !r->spsc_rx_held)
 		r->fast |= SHMRING__FAST_RX;
+	r->tx.go = (r->fast & SHMRING__FAST_TX) && r->saw_consumers;
+	r->rx.go = (r->fast & SHMRING__FAST_RX) != 0;
+}
+
+/* The shared words an SPSC handle's lanes look at (shmring/lane.h). */
+static void lanes_setup(shmring_t *r)
+{
+	r->tx.ring = r->rx.ring = r;
+	r->tx.presence = &r->ctl->consumers;
+	r->tx.waiters = &shmring__not_empty(r->base)->waiters;
+	r->tx.bells = &r->ctl->bells;
+	r->rx.waiters = &shmring__not_full(r->base)->waiters;
+	r->tx.poll_only = r->rx.poll_only = (r->hdr.features & SHMRING_FEAT_POLL_ONLY) != 0;
+}
+
+static_assert(SHMRING_LANE_LIVE(0xfedcba9876543210ull) ==
+		      SHMRING_PRESENCE_LIVE(0xfedcba9876543210ull),
+	      "lane.h: another presence word");
+static_assert(SHMRING_LANE_WAITING(0xfedcba98u) == SHMRING_EC_WAITING(0xfedcba98u),
+	      "lane.h: another waiters word");
+static_assert(SHMRING_LANE_PUBLISH_EVERY == 64u, "lane.h: publication period");
+
+int shmring_lane_get_abi(shmring_t *r, unsigned role, unsigned abi, struct shmring_lane **out)
+{
+	if (!r || !out || (role != SHMRING_PRODUCER && role != SHMRING_CONSUMER))
+		return -EINVAL;
+	if (abi != SHMRING_LANE_ABI)
+		return -EPROTO;
+	if (r->sock)
+		return -ENOTSUP;
+	if (r->hdr.kind != SHMRING_KIND_SPSC)
+		return -SHMRING_EKIND;
+	if (!(r->role & role))
+		return -EPERM;
+	*out = role == SHMRING_PRODUCER ? &r->tx : &r->rx;
+	return 0;
 }
 
 /* The participant index a side stamps (0 for a side not taken), its entry
@@ -214,6 +254,7 @@ static int attach(shmring_t *r, unsigned role)
 			shmring__spsc_attach_producer(&r->tx);
 		if (role & SHMRING_CONSUMER)
 			shmring__spsc_attach_consumer(&r->rx);
+		lanes_setup(r);
 	} else if (kind == SHMRING_KIND_MSG) {
 		shmring__msg_view(&r->qtx, r->base, &r->hdr, owner_of(r->part[0]),
 				  entry_of(r, r->part[0]), gen_of(r, r->part[0]));

@@ -182,42 +182,20 @@ static SHMRING_NOINLINE int sent_wake(shmring_t *r)
 
 /*
  * The most common call, an SPSC producer sending one message while the ring
- * has room and its consumer is there, is written so that it makes no call
- * and keeps no frame: every other case (and every failure) goes to
- * send_general() before anything is published, and a sleeper or an armed
- * doorbell to sent_wake() after. In a tight loop each instruction here is
- * a share of the message rate (docs/BENCHMARKS.md).
+ * has room and its consumer is there, is the lane's short path
+ * (shmring/lane.h), written so that it makes no call and keeps no frame:
+ * every other case (and every failure) goes to send_general() before
+ * anything is published, and a sleeper or an armed doorbell to sent_wake()
+ * after. In a tight loop each instruction here is a share of the message
+ * rate (docs/BENCHMARKS.md).
  */
 int shmring_try_send(shmring_t *r, const void *msg)
 {
-	struct shmring_spsc *v = &r->tx;
-	uint64_t pos = v->pos, w;
-	_Atomic uint64_t *stamp;
+	int k = shmring__lane_send(&r->tx, msg);
 
-	/* Relaxed (consumers): as in shmring__tx_gone(); r->fast first, as
-	 * only an SPSC handle has r->ctl. */
-	if (SHMRING_UNLIKELY(!(r->fast & SHMRING__FAST_TX) || pos - v->peer_cache >= v->capacity ||
-			     !r->saw_consumers ||
-			     SHMRING_PRESENCE_LIVE(shmring__load_relaxed(&r->ctl->consumers)) == 0))
-		return send_general(r, msg);
-	stamp = shmring__spsc_stamp(v, pos);
-	if (SHMRING_UNLIKELY(!shmring__copy_fixed((unsigned char *)stamp + SHMRING_STAMP_SIZE, msg,
-						  v->size)))
-		return send_general(r, msg);
-	shmring__spsc_stamp1(v, stamp, pos);
-	if (r->not_empty.poll_only)
+	if (SHMRING_LIKELY(k == SHMRING__LANE_DONE))
 		return 0;
-	/* As in shmring__ec_notify() and shmring__bells(): after the
-	 * publication, no fence (N-light); one branch for both. */
-	shmring__compiler_barrier();
-	/* Relaxed, both: N-light, pairs with F-wait and S-settle in the waiter
-	 * (waiters) and with the fence before the armed bits are read
-	 * (bells). */
-	w = SHMRING_EC_WAITING(shmring__load_relaxed(r->not_empty.waiters)) |
-	    shmring__load_relaxed(&r->ctl->bells);
-	if (SHMRING_UNLIKELY(w != 0))
-		return sent_wake(r);
-	return 0;
+	return k == SHMRING__LANE_WAKE ? sent_wake(r) : send_general(r, msg);
 }
 
 /* try_recv() when its fast path does not apply. */
@@ -246,32 +224,23 @@ static SHMRING_NOINLINE int received_wake(shmring_t *r)
 	return 0;
 }
 
-/* As shmring_try_send(): the SPSC consumer's one message, inline and
- * frameless; an empty ring and everything else go to recv_general(). */
+/* As shmring_try_send(): the SPSC consumer's one message, the lane's short
+ * path; an empty ring and everything else go to recv_general(). */
 int shmring_try_recv(shmring_t *r, void *msg)
 {
-	struct shmring_spsc *v = &r->rx;
-	uint64_t pos = v->pos;
-	_Atomic uint64_t *stamp;
+	int k = shmring__lane_recv(&r->rx, msg);
 
-	if (SHMRING_UNLIKELY(!(r->fast & SHMRING__FAST_RX)))
-		return recv_general(r, msg);
-	stamp = shmring__spsc_stamp(v, pos);
-	/* A-stamp: pairs with R-stamp in shmring__spsc_stamp1() and the sends
-	 * of ringbuf/spsc.h. */
-	if (shmring__load_acquire(stamp) != pos + 1 ||
-	    SHMRING_UNLIKELY(!shmring__copy_fixed(
-		    msg, (const unsigned char *)stamp + SHMRING_STAMP_SIZE, v->size)))
-		return recv_general(r, msg);
-	shmring__spsc_taken1(v, pos);
-	if (r->not_full.poll_only)
+	if (SHMRING_LIKELY(k == SHMRING__LANE_DONE))
 		return 0;
-	/* As in shmring__ec_notify_batched(): no fence (N-light). */
-	shmring__compiler_barrier();
-	/* Relaxed, N-light: pairs with F-wait and S-settle in the waiter. */
-	if (SHMRING_UNLIKELY(SHMRING_EC_WAITING(shmring__load_relaxed(r->not_full.waiters)) != 0))
-		return received_wake(r);
-	return 0;
+	return k == SHMRING__LANE_WAKE ? received_wake(r) : recv_general(r, msg);
+}
+
+/* An inline short path of shmring/lane.h published and found someone to wake. */
+int shmring_lane_wake(struct shmring_lane *l)
+{
+	shmring_t *r = l->ring;
+
+	return l == &r->tx ? sent_wake(r) : received_wake(r);
 }
 
 static unsigned try_send_many(shmring_t *r, const void *msgs, unsigned n, bool all)

@@ -43,8 +43,9 @@
  *     must show zero. On a machine so busy that no round shows zero, the
  *     case passes on the disturbed rules alone and prints a NOTE saying
  *     zero was not shown.
- * Spinning cases (SHMRING_WAIT_SPIN, try calls in a loop with a pause)
- * never park, so every round must show zero however busy the machine.
+ * Spinning cases (SHMRING_WAIT_SPIN, try calls in a loop with a pause,
+ * through the library or the inline lane of shmring/lane.h) never park, so
+ * every round must show zero however busy the machine.
  *
  * Skipped (77): under ASan/TSan (their runtimes make system calls of their
  * own: shadow memory, thread bookkeeping), on fewer than two CPUs (no steady
@@ -73,6 +74,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include "shmring/lane.h"
 #include "ringbuf/atomics.h"
 
 #if defined(__has_feature)
@@ -103,7 +105,9 @@ enum side { PROD, CONS, NSIDES };
 
 enum phase { SETUP, WINDOW, DONE };
 
-enum api { SPIN, ADAPTIVE };
+/* SPIN: try calls in a loop; LANE: the same through the inline path
+ * (shmring/lane.h); ADAPTIVE: blocking calls, the default wait policy. */
+enum api { SPIN, LANE, ADAPTIVE };
 
 /* One case: a ring kind, how both sides wait, and the ring's recovery deadline. */
 struct nosys_case {
@@ -267,11 +271,14 @@ __attribute__((format(printf, 2, 3))) static int worker_fail(struct worker *w, c
  * empty) or < 0. */
 static int send_one(const struct nosys_case *c, shmring_t *h, uint64_t v, uint64_t deadline)
 {
+	struct shmring_lane *l;
 	int rc;
 
 	if (c->kind == SHMRING_KIND_MSG)
 		rc = c->api == SPIN ? shmring_msg_try_send(h, &v, sizeof v, 1)
 		                    : shmring_msg_send(h, &v, sizeof v, 1, deadline);
+	else if (c->api == LANE)
+		rc = shmring_lane_get(h, SHMRING_PRODUCER, &l) ? -EPROTO : shmring_lane_try_send(l, &v);
 	else
 		rc = c->api == SPIN ? shmring_try_send(h, &v) : shmring_send(h, &v, deadline);
 	return rc == -EAGAIN ? 1 : rc;
@@ -289,6 +296,10 @@ static int recv_one(const struct nosys_case *c, shmring_t *h, uint64_t *v, uint6
 		if (n == (ssize_t)sizeof *v)
 			return type == 1 ? 0 : -EPROTO;
 		rc = n < 0 ? (int)n : -EPROTO;
+	} else if (c->api == LANE) {
+		struct shmring_lane *l;
+
+		rc = shmring_lane_get(h, SHMRING_CONSUMER, &l) ? -EPROTO : shmring_lane_try_recv(l, v);
 	} else {
 		rc = c->api == SPIN ? shmring_try_recv(h, v) : shmring_recv(h, v, deadline);
 	}
@@ -455,7 +466,7 @@ static int child_round(const struct nosys_case *c, const char *name, struct roun
 		rc = shmring_open(name, SHMRING_CONSUMER, &ch.h[CONS]);
 	if (rc < 0)
 		return child_fail(out, 1, "create/open %s: %s", name, shmring_strerror(rc));
-	if (c->api == SPIN &&
+	if (c->api != ADAPTIVE &&
 	    (shmring_set_wait(ch.h[PROD], &spin) != 0 || shmring_set_wait(ch.h[CONS], &spin) != 0))
 		return child_fail(out, 1, "shmring_set_wait(SPIN) failed");
 	rc = warm_up(c, ch.h[PROD], ch.h[CONS]);
@@ -730,6 +741,7 @@ static void check_case(const struct nosys_case *c)
 static struct nosys_case cases[] = {
     {"spsc_spin", SHMRING_KIND_SPSC, SPIN, LONG_RECOVERY_NS},
     {"spsc_adaptive", SHMRING_KIND_SPSC, ADAPTIVE, LONG_RECOVERY_NS},
+    {"spsc_lane", SHMRING_KIND_SPSC, LANE, LONG_RECOVERY_NS},
     {"mpsc_spin", SHMRING_KIND_MPSC, SPIN, LONG_RECOVERY_NS},
     {"mpsc_adaptive", SHMRING_KIND_MPSC, ADAPTIVE, LONG_RECOVERY_NS},
     {"msg_spin", SHMRING_KIND_MSG, SPIN, LONG_RECOVERY_NS},

@@ -18,7 +18,7 @@
 struct ring {
 	unsigned char *base;
 	struct shmring_hdr *h;
-	struct shmring_spsc tx, rx;
+	struct shmring_lane tx, rx;
 };
 
 static void ring_make(struct ring *r, uint64_t capacity, uint32_t slot)
@@ -46,13 +46,13 @@ static void ring_free(struct ring *r)
  * checks against the caller's buffer even when the slot size rules them out;
  * calling through these wrappers keeps a uint64_t message warning-free.
  */
-static __attribute__((noinline)) unsigned ring_send(struct shmring_spsc *v, const void *m,
+static __attribute__((noinline)) unsigned ring_send(struct shmring_lane *v, const void *m,
 						     unsigned n, bool all)
 {
 	return shmring__spsc_send(v, m, n, all);
 }
 
-static __attribute__((noinline)) unsigned ring_recv(struct shmring_spsc *v, void *m, unsigned n,
+static __attribute__((noinline)) unsigned ring_recv(struct shmring_lane *v, void *m, unsigned n,
 						     bool all)
 {
 	return shmring__spsc_recv(v, m, n, all);
@@ -148,7 +148,7 @@ static void test_wraparound(void **state)
 		assert_true(next_recv > 10 * caps[c]); /* really went round many times */
 		/* The producer publishes its position every so often; the
 		 * stamps past it tell an observer the rest. */
-		assert_true(next_send - atomic_load(&r.tx.prod->pos) < SHMRING_SPSC_PUBLISH_EVERY);
+		assert_true(next_send - atomic_load(&r.tx.prod->pos) < SHMRING_LANE_PUBLISH_EVERY);
 		assert_int_equal(shmring__spsc_produced(&r.rx), next_send);
 		assert_int_equal(atomic_load(&r.rx.cons->pos), next_recv);
 		ring_free(&r);
@@ -310,7 +310,7 @@ static void test_large_slots_bulk(void **state)
 static void test_producer_takeover(void **state)
 {
 	struct ring r;
-	struct shmring_spsc tx2;
+	struct shmring_lane tx2;
 	uint64_t v;
 
 	(void)state;
@@ -352,7 +352,7 @@ static void test_producer_takeover(void **state)
 static void test_consumer_takeover(void **state)
 {
 	struct ring r;
-	struct shmring_spsc rx2;
+	struct shmring_lane rx2;
 	uint64_t v;
 
 	(void)state;

@@ -17,6 +17,7 @@
 #include "bench.h"
 #include "pair.h"
 #include "rings.h"
+#include "shmring/lane.h"
 
 uint64_t shmring_bench_ring_capacity(uint32_t kind, unsigned size)
 {
@@ -80,11 +81,13 @@ static int sh_create(struct shmring_bench_rings *r, char *why, size_t wl)
 	return 0;
 }
 
-/* A process's end: the handle, the bursts' vectors of a message ring, and
- * for the doorbell's epoll loop its signalfd and epoll. */
+/* A process's end: the handle, the bursts' vectors of a message ring, for
+ * the doorbell's epoll loop its signalfd and epoll, and the handle's lane
+ * when single messages go inline. */
 struct sh_local {
 	struct shmring_msgvec vec[SHMRING_BENCH_RING_MAX_BATCH];
 	int sfd, ep;
+	struct shmring_lane *lane;
 };
 
 /* The doorbell's signal: blocked in this process (a real-time signal that
@@ -139,6 +142,9 @@ static int sh_open(struct shmring_bench_ring_end *e)
 	}
 	if (rc == 0 && o->bell && !e->producer)
 		rc = bell_attach(h, l, o->bell);
+	if (rc == 0 && o->lane)
+		rc = shmring_lane_get(h, e->producer ? SHMRING_PRODUCER : SHMRING_CONSUMER,
+				      &l->lane);
 	return rc;
 }
 
@@ -173,6 +179,10 @@ static int msg_len(ssize_t n, unsigned size)
 
 static int sh_try_send(struct shmring_bench_ring_end *e, const void *msg)
 {
+	const struct sh_local *l = e->local;
+
+	if (l->lane)
+		return shmring_lane_try_send(l->lane, msg);
 	if (is_msg(e))
 		return shmring_msg_try_send(e->ring, msg, e->r->size, 0);
 	return shmring_try_send(e->ring, msg);
@@ -180,6 +190,10 @@ static int sh_try_send(struct shmring_bench_ring_end *e, const void *msg)
 
 static int sh_try_recv(struct shmring_bench_ring_end *e, void *msg)
 {
+	const struct sh_local *l = e->local;
+
+	if (l->lane)
+		return shmring_lane_try_recv(l->lane, msg);
 	if (is_msg(e))
 		return msg_len(shmring_msg_try_recv(e->ring, msg, e->r->size, NULL), e->r->size);
 	return shmring_try_recv(e->ring, msg);

@@ -40,6 +40,7 @@ struct shmring_bench_ring_opts {
 	uint32_t wait;     /* enum shmring_wait_mode of the blocking calls */
 	uint32_t notifier; /* enum shmring_notifier */
 	unsigned bell;     /* blocking receive by the doorbell: BELL_WAIT or BELL_EPOLL */
+	unsigned lane;     /* SPSC: single messages through the inline path (shmring/lane.h) */
 };
 
 #define SHMRING_BENCH_BELL_WAIT 1u  /* shmring_doorbell_wait() (sigtimedwait) */
@@ -175,6 +176,10 @@ struct shmring_bench_ring_line {
 #define SHMRING_BENCH_RINGS(X)                                                                     \
 	X(spsc, shmring, (.kind = SHMRING_KIND_SPSC), BUSY, 0, PAIR, "shmring-spsc",               \
 	  "shmring SPSC ring, busy-poll (try_send/try_recv with pause)", NONE, NULL, NULL, 0, 0)     \
+	X(spsc_lane, shmring, (.kind = SHMRING_KIND_SPSC, .lane = 1), BUSY, 0, PAIR,               \
+	  "shmring-spsc-lane",                                                                     \
+	  "shmring SPSC ring, busy-poll, the calls inline (shmring/lane.h)", NONE, NULL, NULL, 0,  \
+	  0)                                                                                       \
 	X(spsc_adaptive, shmring, (.kind = SHMRING_KIND_SPSC, .wait = SHMRING_WAIT_ADAPTIVE),      \
 	  BLOCK, 0, PAIR, "shmring-spsc-adaptive",                                                 \
 	  "shmring SPSC ring, blocking calls, adaptive wait (spin, yield, park)", NONE, NULL,       \

@@ -199,6 +199,8 @@ static const struct {
 	{"shmring-spsc", "dpdk-ring"},
 	{"shmring-spsc", "ck-ring"},
 	{"shmring-spsc", "boost-spsc"},
+	{"shmring-spsc-lane", "shmring-spsc"},
+	{"shmring-spsc-lane", "boost-spsc"},
 	{"shmring-spsc-batch", "dpdk-ring-batch"},
 	{"shmring-spsc-batch", "boost-spsc-batch"},
 	{"shmring-spsc-block", "futex"},

@@ -30,7 +30,7 @@ struct fz {
 	bool spsc;
 	struct shmring_mring_ops ops;
 	/* SPSC: the views, and what the handle holds (ring.c keeps these) */
-	struct shmring_spsc stx, srx;
+	struct shmring_lane stx, srx;
 	unsigned stx_held, srx_held;
 	/* the multi kinds */
 	struct shmring_mring mtx, mrx;

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shmring/lane.h - the SPSC copy path compiled into the caller.
+ *
+ * shmring_try_send() and shmring_try_recv() on an SPSC ring take a short
+ * path that makes no call and keeps no frame; what is left of their cost in
+ * a tight loop is the call itself and the message passed through memory. A
+ * lane moves that path into the caller's code: shmring_lane_try_send() and
+ * shmring_lane_try_recv() are inline, do what the library's short path does
+ * (the same loads, stores and orderings), and call the library for
+ * everything else: a full or empty ring, a consumer that has gone, a sleeper
+ * or an armed doorbell to wake, a reservation or peek held, a slot size
+ * other than 8, 16, 32 or 64 bytes. So they return exactly what
+ * shmring_try_send() and shmring_try_recv() return on the same handle.
+ *
+ *	struct shmring_lane *tx;
+ *	int rc = shmring_lane_get(r, SHMRING_PRODUCER, &tx);
+ *	...
+ *	while (shmring_lane_try_send(tx, &value) == -EAGAIN)
+ *		pause();
+ *
+ * A lane is part of its handle: it is valid until shmring_close() of that
+ * handle, is used by the one thread that uses that side of the handle, and
+ * may be mixed with the handle's other calls (bulk, blocking, zero-copy) in
+ * any order. Its fields are the library's: the caller reads none and writes
+ * none. Everything the inline path reads from shared memory is a stamp it
+ * compares with a position it holds or a word it tests for zero; slot
+ * addresses come from the lane's own position and the geometry open
+ * validated.
+ *
+ * The inline path knows the segment layout, so it is bound to it:
+ * SHMRING_LANE_ABI names the layout version and the version of struct
+ * shmring_lane this header was written for, shmring_lane_get() passes it to
+ * the library, and a library of another layout or lane version refuses the
+ * lane (-EPROTO) instead of letting this code run over a layout it does not
+ * know. open already refused a segment of another layout.
+ *
+ * C11 only (it uses <stdatomic.h>); not included by <shmring/shmring.h>.
+ */
+#ifndef SHMRING_LANE_H
+#define SHMRING_LANE_H
+
+#ifdef __cplusplus
+#error "shmring/lane.h is C11 only: from C++, call shmring_try_send() and shmring_try_recv()"
+#endif
+
+#include "ring.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Layout 6 (the segment), lane structure 1. */
+#define SHMRING_LANE_ABI 0x0601u
+
+/* The segment facts the inline path uses; the library asserts each against
+ * its own definitions at build time. */
+#define SHMRING_LANE_STAMP_SIZE 8u                     /* a slot: stamp, payload */
+#define SHMRING_LANE_LIVE(presence) ((uint32_t)(presence)) /* live participants */
+#define SHMRING_LANE_WAITING(waiters) ((waiters) & 0xffffu) /* announced sleepers */
+#define SHMRING_LANE_PUBLISH_EVERY 64u                 /* producer position published */
+
+struct shmring_side; /* the segment's per-side words (the library's) */
+
+/* One side of an SPSC ring in one handle. The library's: read only through
+ * the functions below. */
+struct shmring_lane {
+	unsigned char *slots;        /* slot 0 of the segment */
+	struct shmring_side *prod;   /* the producer's and the consumer's words */
+	struct shmring_side *cons;
+	uint64_t mask;               /* capacity - 1 */
+	uint64_t capacity;
+	uint32_t stride;             /* bytes per slot: stamp and payload */
+	uint32_t size;               /* payload bytes */
+	uint64_t pos;                /* this side's next position */
+	uint64_t peer_cache;         /* producer: the consumer position last read */
+	_Atomic uint64_t *published; /* this side's position as others read it */
+	_Atomic uint64_t *presence;  /* producer: the consumers' presence word */
+	_Atomic uint32_t *waiters;   /* the word the other side announces sleep in */
+	_Atomic uint64_t *bells;     /* producer: armed doorbells */
+	shmring_t *ring;             /* the handle, for everything not inline */
+	uint32_t go;                 /* nonzero: the handle's checks hold (kind,
+				      * role, nothing held, a consumer seen) */
+	bool poll_only;              /* nobody may sleep on this ring */
+	bool corrupt;                /* a shared index failed its bounds check */
+};
+
+/*
+ * The lane of r's producer (role SHMRING_PRODUCER) or consumer
+ * (SHMRING_CONSUMER) side in *out. 0, or -EINVAL (NULL argument, role not
+ * exactly one of the two), -EPROTO (the library's layout or lane version is
+ * not the one this header was written for), -ENOTSUP (a socket channel),
+ * -SHMRING_EKIND (not an SPSC ring), -EPERM (the handle lacks the role).
+ */
+#define shmring_lane_get(r, role, out) shmring_lane_get_abi((r), (role), SHMRING_LANE_ABI, (out))
+SHMRING_API int shmring_lane_get_abi(shmring_t *r, unsigned role, unsigned abi,
+				     struct shmring_lane **out);
+
+/* After an inline send (receive) that published and found a sleeper or an
+ * armed doorbell (a producer asleep for room): wake them. Returns 0. */
+SHMRING_API int shmring_lane_wake(struct shmring_lane *l);
+
+/* The rest of this header is the inline path itself. */
+
+#define SHMRING_LANE_LIKELY(x) __builtin_expect(!!(x), 1)
+#define SHMRING_LANE_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* What the short path did: sent (received), did so and found someone to
+ * wake, or left everything to the general path without publishing. */
+enum { SHMRING__LANE_DONE = 0, SHMRING__LANE_WAKE = 1, SHMRING__LANE_SLOW = -1 };
+
+/* The slot of position pos: its stamp, then the payload. */
+static inline _Atomic uint64_t *shmring__lane_stamp(const struct shmring_lane *l, uint64_t pos)
+{
+	return (_Atomic uint64_t *)(void *)(l->slots + (pos & l->mask) * l->stride);
+}
+
+/* The copy sizes the short paths move inline (no call): false for any
+ * other size, which the general path copies. Inlined into a caller whose
+ * buffer has one of these sizes, the branches of the others cannot run;
+ * GCC's bounds warnings would still name them, so they are off here. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Warray-bounds"
+#pragma GCC diagnostic ignored "-Wstringop-overflow"
+#pragma GCC diagnostic ignored "-Wstringop-overread"
+#endif
+static inline bool shmring__copy_fixed(void *dst, const void *src, uint32_t n)
+{
+	switch (n) {
+	case 8:
+		memcpy(dst, src, 8);
+		return true;
+	case 16:
+		memcpy(dst, src, 16);
+		return true;
+	case 32:
+		memcpy(dst, src, 32);
+		return true;
+	case 64:
+		memcpy(dst, src, 64);
+		return true;
+	default:
+		return false;
+	}
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+/* The message at pos is in its slot: stamp it and move on. Producer only. */
+static inline void shmring__lane_stamp1(struct shmring_lane *l, _Atomic uint64_t *stamp,
+					uint64_t pos)
+{
+	/* R-stamp: pairs with A-stamp in shmring__lane_recv() and every
+	 * receive of ringbuf/spsc.h: the payload before the stamp. */
+	atomic_store_explicit(stamp, pos + 1, memory_order_release);
+	l->pos = pos + 1;
+	if (SHMRING_LANE_UNLIKELY((pos + 1) % SHMRING_LANE_PUBLISH_EVERY == 0))
+		/* Relaxed: for observers and a later producer, who read the
+		 * stamps past it (ringbuf/spsc.h). */
+		atomic_store_explicit(l->published, pos + 1, memory_order_relaxed);
+}
+
+/* The message at pos has been copied out: give its slot back. Consumer only. */
+static inline void shmring__lane_taken1(struct shmring_lane *l, uint64_t pos)
+{
+	l->pos = pos + 1;
+	/* R-cons: pairs with A-cons in the producer's room check: our read of
+	 * the slot is over before the producer may reuse it. */
+	atomic_store_explicit(l->published, pos + 1, memory_order_release);
+}
+
+/*
+ * The short send: room by the cached consumer position, a consumer present,
+ * an inline copy, the stamp, then one look for sleepers and doorbells.
+ * Anything else returns SHMRING__LANE_SLOW before anything is published.
+ */
+static inline int shmring__lane_send(struct shmring_lane *l, const void *msg)
+{
+	uint64_t pos = l->pos;
+	_Atomic uint64_t *stamp;
+	uint64_t w;
+
+	/* Relaxed (presence): a send racing the last consumer's close may go
+	 * either way, as a write racing a pipe's close does. go first: the
+	 * pointers are set only where it is. */
+	if (SHMRING_LANE_UNLIKELY(
+		    !l->go || pos - l->peer_cache >= l->capacity ||
+		    SHMRING_LANE_LIVE(atomic_load_explicit(l->presence, memory_order_relaxed)) == 0))
+		return SHMRING__LANE_SLOW;
+	stamp = shmring__lane_stamp(l, pos);
+	if (SHMRING_LANE_UNLIKELY(!shmring__copy_fixed(
+		    (unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, msg, l->size)))
+		return SHMRING__LANE_SLOW;
+	shmring__lane_stamp1(l, stamp, pos);
+	if (l->poll_only)
+		return SHMRING__LANE_DONE;
+	/* N-light: no fence after the publication; the compiler barrier only
+	 * keeps the loads below after the stamp in program order. */
+	atomic_signal_fence(memory_order_seq_cst);
+	/* Relaxed, both: N-light, pairs with F-wait and S-settle in a waiter
+	 * (waiters) and with the fence before the armed bits are read
+	 * (bells). */
+	w = SHMRING_LANE_WAITING(atomic_load_explicit(l->waiters, memory_order_relaxed)) |
+	    atomic_load_explicit(l->bells, memory_order_relaxed);
+	return SHMRING_LANE_UNLIKELY(w != 0) ? SHMRING__LANE_WAKE : SHMRING__LANE_DONE;
+}
+
+/* The short receive: the stamp of the next position, an inline copy, the
+ * position given back, one look for producers asleep for room. */
+static inline int shmring__lane_recv(struct shmring_lane *l, void *msg)
+{
+	uint64_t pos = l->pos;
+	_Atomic uint64_t *stamp;
+
+	if (SHMRING_LANE_UNLIKELY(!l->go))
+		return SHMRING__LANE_SLOW;
+	stamp = shmring__lane_stamp(l, pos);
+	/* A-stamp: pairs with R-stamp in shmring__lane_stamp1() and the sends
+	 * of ringbuf/spsc.h: the payload is there once the stamp is. */
+	if (atomic_load_explicit(stamp, memory_order_acquire) != pos + 1 ||
+	    SHMRING_LANE_UNLIKELY(!shmring__copy_fixed(
+		    msg, (const unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, l->size)))
+		return SHMRING__LANE_SLOW;
+	shmring__lane_taken1(l, pos);
+	if (l->poll_only)
+		return SHMRING__LANE_DONE;
+	/* N-light, as in the send: no fence after giving the slot back. */
+	atomic_signal_fence(memory_order_seq_cst);
+	/* Relaxed, N-light: pairs with F-wait and S-settle in the waiter. */
+	return SHMRING_LANE_UNLIKELY(SHMRING_LANE_WAITING(atomic_load_explicit(
+		       l->waiters, memory_order_relaxed)) != 0)
+		       ? SHMRING__LANE_WAKE
+		       : SHMRING__LANE_DONE;
+}
+
+/* As shmring_try_send() on the lane's handle, the common case inline. */
+static inline int shmring_lane_try_send(struct shmring_lane *l, const void *msg)
+{
+	int k = shmring__lane_send(l, msg);
+
+	if (SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE))
+		return 0;
+	return k == SHMRING__LANE_WAKE ? shmring_lane_wake(l) : shmring_try_send(l->ring, msg);
+}
+
+/* As shmring_try_recv() on the lane's handle, the common case inline. */
+static inline int shmring_lane_try_recv(struct shmring_lane *l, void *msg)
+{
+	int k = shmring__lane_recv(l, msg);
+
+	if (SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE))
+		return 0;
+	return k == SHMRING__LANE_WAKE ? shmring_lane_wake(l) : shmring_try_recv(l->ring, msg);
+}
+
+#endif /* SHMRING_LANE_H */

@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/test_lane.c - the SPSC inline path (shmring/lane.h): who may have a
+ * lane and why not, a stream across processes at every inline copy size and
+ * at one that is not inline, lane calls mixed with the handle's own, the
+ * same results as shmring_try_send()/_try_recv() for a full and an empty
+ * ring, a reservation or peek held, a consumer or producer gone, and
+ * sleepers on both sides woken by lane calls.
+ */
+#include "helpers.h"
+
+#include "shmring/lane.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+static shmring_t *make(const char *name, uint32_t kind, uint32_t slot, uint64_t cap,
+		       uint32_t flags, unsigned role)
+{
+	struct shmring_opts o = {.kind = kind, .slot_size = slot, .capacity = cap,
+				 .flags = flags};
+	shmring_t *r = NULL;
+
+	assert_int_equal(shmring_create(name, &o, role, &r), 0);
+	return r;
+}
+
+/* A message of size bytes carrying i in its first and last 8 bytes. */
+static void fill(unsigned char *m, uint32_t size, uint64_t i)
+{
+	memset(m, (int)(i & 0xff), size);
+	memcpy(m, &i, 8);
+	memcpy(m + size - 8, &i, 8);
+}
+
+static bool holds(const unsigned char *m, uint32_t size, uint64_t i)
+{
+	unsigned char want[128];
+
+	fill(want, size, i);
+	return memcmp(m, want, size) == 0;
+}
+
+static void test_get_refusals(void **state)
+{
+	const char *name = test_ring_name("get");
+	const char *mname = test_ring_name("getm");
+	shmring_t *tx = make(name, SHMRING_KIND_SPSC, 8, 64, 0, SHMRING_PRODUCER), *rx, *obs, *mp;
+	struct shmring_lane *l = NULL, *l2 = NULL;
+
+	(void)state;
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &rx), 0);
+	assert_int_equal(shmring_open(name, 0, &obs), 0);
+	assert_int_equal(shmring_lane_get(NULL, SHMRING_PRODUCER, &l), -EINVAL);
+	assert_int_equal(shmring_lane_get(tx, SHMRING_PRODUCER, NULL), -EINVAL);
+	assert_int_equal(shmring_lane_get(tx, 0, &l), -EINVAL);
+	assert_int_equal(shmring_lane_get(tx, SHMRING_PRODUCER | SHMRING_CONSUMER, &l), -EINVAL);
+	/* A header written for another layout or lane structure. */
+	assert_int_equal(shmring_lane_get_abi(tx, SHMRING_PRODUCER, SHMRING_LANE_ABI + 1, &l),
+			 -EPROTO);
+	assert_int_equal(shmring_lane_get_abi(tx, SHMRING_PRODUCER, SHMRING_LANE_ABI - 0x100, &l),
+			 -EPROTO);
+	assert_null(l);
+	assert_int_equal(shmring_lane_get(tx, SHMRING_CONSUMER, &l), -EPERM);
+	assert_int_equal(shmring_lane_get(rx, SHMRING_PRODUCER, &l), -EPERM);
+	assert_int_equal(shmring_lane_get(obs, SHMRING_CONSUMER, &l), -EPERM);
+	assert_null(l);
+	/* One lane per side of a handle, the same every time. */
+	assert_int_equal(shmring_lane_get(tx, SHMRING_PRODUCER, &l), 0);
+	assert_int_equal(shmring_lane_get(tx, SHMRING_PRODUCER, &l2), 0);
+	assert_ptr_equal(l, l2);
+	assert_int_equal(shmring_lane_get(rx, SHMRING_CONSUMER, &l2), 0);
+	assert_ptr_not_equal(l, l2);
+	/* Another kind has no lane. */
+	mp = make(mname, SHMRING_KIND_MPSC, 8, 64, 0, SHMRING_PRODUCER);
+	assert_int_equal(shmring_lane_get(mp, SHMRING_PRODUCER, &l), -SHMRING_EKIND);
+	shmring_close(mp);
+	assert_int_equal(shmring_unlink(mname), 0);
+	shmring_close(obs);
+	shmring_close(rx);
+	shmring_close(tx);
+	assert_int_equal(shmring_unlink(name), 0);
+}
+
+static void test_socket_has_no_lane(void **state)
+{
+	char uri[96];
+	struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 8, .capacity = 64};
+	struct shmring_lane *l = NULL;
+	shmring_t *r = NULL;
+
+	(void)state;
+	snprintf(uri, sizeof(uri), "unix:@shmring-test-lane-%d", (int)getpid());
+	assert_int_equal(shmring_create(uri, &o, SHMRING_CONSUMER, &r), 0);
+	assert_int_equal(shmring_lane_get(r, SHMRING_CONSUMER, &l), -ENOTSUP);
+	assert_null(l);
+	shmring_close(r);
+}
+
+/* The consumer of the stream: lane receives, with a burst through the
+ * handle every 97th message; exits 0 only if every message is right. */
+static int consume(const char *name, uint32_t size, uint64_t n)
+{
+	unsigned char m[128], burst[4 * 128];
+	struct shmring_lane *l;
+	shmring_t *rx;
+	uint64_t i = 0;
+	int rc;
+
+	if (shmring_open(name, SHMRING_CONSUMER, &rx) != 0 ||
+	    shmring_lane_get(rx, SHMRING_CONSUMER, &l) != 0)
+		return 2;
+	while (i < n) {
+		if (i % 97 == 0) {
+			unsigned k = shmring_try_recv_burst(rx, burst, 4);
+
+			for (unsigned j = 0; j < k; j++, i++)
+				if (!holds(burst + j * size, size, i))
+					return 3;
+			if (k == 0)
+				sched_yield();
+			continue;
+		}
+		rc = shmring_lane_try_recv(l, m);
+		if (rc == -EAGAIN) {
+			sched_yield();
+			continue;
+		}
+		if (rc != 0 || !holds(m, size, i))
+			return 4;
+		i++;
+	}
+	/* The producer has closed: end-of-stream through the lane. */
+	do
+		rc = shmring_lane_try_recv(l, m);
+	while (rc == -EAGAIN && (sched_yield(), true));
+	shmring_close(rx);
+	return rc == -EPIPE ? 0 : 5;
+}
+
+/* Producer in this process, consumer in a child: lane sends, with a bulk
+ * through the handle every 101st message. */
+static void stream(uint32_t size)
+{
+	const char *name = test_ring_name("stream");
+	const uint64_t n = 200000 / TEST_MSG_DIVISOR;
+	shmring_t *tx = make(name, SHMRING_KIND_SPSC, size, 256, 0, SHMRING_PRODUCER);
+	unsigned char m[128], bulk[3 * 128];
+	struct shmring_lane *l;
+	uint64_t i = 0;
+	pid_t pid;
+	int status;
+
+	assert_int_equal(shmring_lane_get(tx, SHMRING_PRODUCER, &l), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(consume(name, size, n));
+	while (i < n) {
+		int rc;
+
+		if (i % 101 == 0 && n - i >= 3) {
+			for (unsigned j = 0; j < 3; j++)
+				fill(bulk + j * size, size, i + j);
+			if (shmring_try_send_bulk(tx, bulk, 3) == 3)
+				i += 3;
+			else
+				sched_yield();
+			continue;
+		}
+		fill(m, size, i);
+		rc = shmring_lane_try_send(l, m);
+		if (rc == -EAGAIN) {
+			sched_yield();
+			continue;
+		}
+		assert_int_equal(rc, 0);
+		i++;
+	}
+	shmring_close(tx);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(shmring_unlink(name), 0);
+}
+
+static void test_stream_8(void **state)
+{
+	(void)state;
+	stream(8);
+}
+
+static void test_stream_64(void **state)
+{
+	(void)state;
+	stream(64);
+}
+
+/* 24 bytes is not copied inline: every lane call goes to the library. */
+static void test_stream_24(void **state)
+{
+	(void)state;
+	stream(24);
+}
+
+static void test_full_empty_held(void **state)
+{
+	const char *name = test_ring_name("full");
+	shmring_t *tx = make(name, SHMRING_KIND_SPSC, 16, 8, 0, SHMRING_PRODUCER), *rx;
+	struct shmring_lane *lt, *lr;
+	unsigned char m[16];
+	void *slot;
+	const void *seen;
+
+	(void)state;
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &rx), 0);
+	assert_int_equal(shmring_lane_get(tx, SHMRING_PRODUCER, &lt), 0);
+	assert_int_equal(shmring_lane_get(rx, SHMRING_CONSUMER, &lr), 0);
+	assert_int_equal(shmring_lane_try_recv(lr, m), -EAGAIN);
+	for (uint64_t i = 0; i < 8; i++) {
+		fill(m, 16, i);
+		assert_int_equal(shmring_lane_try_send(lt, m), 0);
+	}
+	fill(m, 16, 8);
+	assert_int_equal(shmring_lane_try_send(lt, m), -EAGAIN);
+	assert_int_equal(shmring_try_send(tx, m), -EAGAIN);
+	assert_int_equal(shmring_count(rx), 8);
+	/* A peek held: the lane is refused as the handle is. */
+	seen = shmring_peek(rx);
+	assert_non_null(seen);
+	assert_true(holds(seen, 16, 0));
+	assert_int_equal(shmring_lane_try_recv(lr, m), -EBUSY);
+	assert_int_equal(shmring_release(rx), 0);
+	for (uint64_t i = 1; i < 8; i++) {
+		assert_int_equal(shmring_lane_try_recv(lr, m), 0);
+		assert_true(holds(m, 16, i));
+	}
+	assert_int_equal(shmring_lane_try_recv(lr, m), -EAGAIN);
+	/* A reservation held: the lane is refused; the reserved slot comes
+	 * first once committed. */
+	slot = shmring_reserve(tx);
+	assert_non_null(slot);
+	fill(slot, 16, 100);
+	fill(m, 16, 101);
+	assert_int_equal(shmring_lane_try_send(lt, m), -EBUSY);
+	assert_int_equal(shmring_commit(tx), 0);
+	assert_int_equal(shmring_lane_try_send(lt, m), 0);
+	assert_int_equal(shmring_lane_try_recv(lr, m), 0);
+	assert_true(holds(m, 16, 100));
+	assert_int_equal(shmring_lane_try_recv(lr, m), 0);
+	assert_true(holds(m, 16, 101));
+	/* The consumer goes: the lane's send gets EPIPE. */
+	shmring_close(rx);
+	assert_int_equal(shmring_lane_try_send(lt, m), -EPIPE);
+	shmring_close(tx);
+	assert_int_equal(shmring_unlink(name), 0);
+}
+
+/* A producer that never saw a consumer fills the ring for one yet to come,
+ * through the lane as through the handle. */
+static void test_before_any_consumer(void **state)
+{
+	const char *name = test_ring_name("early");
+	shmring_t *tx = make(name, SHMRING_KIND_SPSC, 8, 4, 0, SHMRING_PRODUCER), *rx;
+	struct shmring_lane *lt, *lr;
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(shmring_lane_get(tx, SHMRING_PRODUCER, &lt), 0);
+	for (v = 0; v < 4; v++)
+		assert_int_equal(shmring_lane_try_send(lt, &v), 0);
+	assert_int_equal(shmring_lane_try_send(lt, &v), -EAGAIN);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &rx), 0);
+	assert_int_equal(shmring_lane_get(rx, SHMRING_CONSUMER, &lr), 0);
+	for (uint64_t i = 0; i < 4; i++) {
+		assert_int_equal(shmring_lane_try_recv(lr, &v), 0);
+		assert_int_equal(v, i);
+	}
+	shmring_close(tx);
+	assert_int_equal(shmring_lane_try_recv(lr, &v), -EPIPE);
+	shmring_close(rx);
+	assert_int_equal(shmring_unlink(name), 0);
+}
+
+struct sleeper {
+	shmring_t *r;
+	uint64_t v;
+	int rc;
+};
+
+static void *recv_parked(void *arg)
+{
+	struct sleeper *s = arg;
+
+	s->rc = shmring_recv(s->r, &s->v, shmring_deadline_in(10000000000ull));
+	return NULL;
+}
+
+static void *send_parked(void *arg)
+{
+	struct sleeper *s = arg;
+
+	s->rc = shmring_send(s->r, &s->v, shmring_deadline_in(10000000000ull));
+	return NULL;
+}
+
+/* Sleepers, both ways: a lane send wakes a parked consumer, lane receives
+ * wake a parked producer. */
+static void test_wakes_sleepers(void **state)
+{
+	const char *name = test_ring_name("wake");
+	struct shmring_wait park = {.mode = SHMRING_WAIT_PARK};
+	shmring_t *tx = make(name, SHMRING_KIND_SPSC, 8, 16, 0, SHMRING_PRODUCER), *rx;
+	struct shmring_lane *lt, *lr;
+	struct shmring_info in;
+	struct sleeper s;
+	pthread_t t;
+	uint64_t v = 7;
+
+	(void)state;
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &rx), 0);
+	assert_int_equal(shmring_set_wait(rx, &park), 0);
+	assert_int_equal(shmring_set_wait(tx, &park), 0);
+	assert_int_equal(shmring_lane_get(tx, SHMRING_PRODUCER, &lt), 0);
+	assert_int_equal(shmring_lane_get(rx, SHMRING_CONSUMER, &lr), 0);
+	/* The consumer parks on the empty ring; one lane send wakes it. */
+	s = (struct sleeper){.r = rx};
+	assert_int_equal(pthread_create(&t, NULL, recv_parked, &s), 0);
+	do {
+		usleep(1000);
+		assert_int_equal(shmring_info(tx, &in), 0);
+	} while (in.empty_waits == 0);
+	assert_int_equal(shmring_lane_try_send(lt, &v), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(s.rc, 0);
+	assert_int_equal(s.v, 7);
+	/* The producer parks on the full ring; lane receives wake it. */
+	for (v = 0; v < 16; v++)
+		assert_int_equal(shmring_lane_try_send(lt, &v), 0);
+	s = (struct sleeper){.r = tx, .v = 16};
+	assert_int_equal(pthread_create(&t, NULL, send_parked, &s), 0);
+	do {
+		usleep(1000);
+		assert_int_equal(shmring_info(rx, &in), 0);
+	} while (in.full_waits == 0);
+	for (uint64_t i = 0; i < 16; i++) {
+		assert_int_equal(shmring_lane_try_recv(lr, &v), 0);
+		assert_int_equal(v, i);
+	}
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(s.rc, 0);
+	assert_int_equal(shmring_lane_try_recv(lr, &v), 0);
+	assert_int_equal(v, 16);
+	shmring_close(rx);
+	shmring_close(tx);
+	assert_int_equal(shmring_unlink(name), 0);
+}
+
+/* A poll-only ring: the lanes look for no sleepers and still carry it all. */
+static void test_poll_only(void **state)
+{
+	const char *name = test_ring_name("poll");
+	shmring_t *tx = make(name, SHMRING_KIND_SPSC, 32, 64, SHMRING_CREATE_POLL_ONLY,
+			     SHMRING_PRODUCER | SHMRING_CONSUMER);
+	struct shmring_lane *lt, *lr;
+	unsigned char m[32];
+
+	(void)state;
+	assert_int_equal(shmring_lane_get(tx, SHMRING_PRODUCER, &lt), 0);
+	assert_int_equal(shmring_lane_get(tx, SHMRING_CONSUMER, &lr), 0);
+	for (uint64_t i = 0; i < 1000; i++) {
+		fill(m, 32, i);
+		assert_int_equal(shmring_lane_try_send(lt, m), 0);
+		if (i % 3 == 2)
+			for (uint64_t j = i - 2; j <= i; j++) {
+				assert_int_equal(shmring_lane_try_recv(lr, m), 0);
+				assert_true(holds(m, 32, j));
+			}
+	}
+	assert_int_equal(shmring_lane_try_recv(lr, m), 0);
+	assert_true(holds(m, 32, 999));
+	assert_int_equal(shmring_lane_try_recv(lr, m), -EAGAIN);
+	shmring_close(tx);
+	assert_int_equal(shmring_unlink(name), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_get_refusals),
+		cmocka_unit_test(test_socket_has_no_lane),
+		cmocka_unit_test(test_stream_8),
+		cmocka_unit_test(test_stream_64),
+		cmocka_unit_test(test_stream_24),
+		cmocka_unit_test(test_full_empty_held),
+		cmocka_unit_test(test_before_any_consumer),
+		cmocka_unit_test(test_wakes_sleepers),
+		cmocka_unit_test(test_poll_only),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
