@@ -5,7 +5,7 @@
  * at one that is not inline, lane calls mixed with the handle's own, the
  * same results as shmring_try_send()/_try_recv() for a full and an empty
  * ring, a reservation or peek held, a consumer or producer gone, and
- * sleepers on both sides woken by lane calls.
+ * sleepers on both sides woken by lane calls; the by-value 8-byte calls.
  */
 #include "helpers.h"
 
@@ -103,7 +103,7 @@ static void test_socket_has_no_lane(void **state)
 
 /* The consumer of the stream: lane receives, with a burst through the
  * handle every 97th message; exits 0 only if every message is right. */
-static int consume(const char *name, uint32_t size, uint64_t n)
+static int consume(const char *name, uint32_t size, uint64_t n, bool u64)
 {
 	unsigned char m[128], burst[4 * 128];
 	struct shmring_lane *l;
@@ -125,7 +125,14 @@ static int consume(const char *name, uint32_t size, uint64_t n)
 				sched_yield();
 			continue;
 		}
-		rc = shmring_lane_try_recv(l, m);
+		if (u64 && i % 2) {
+			uint64_t v;
+
+			rc = shmring_lane_try_recv_u64(l, &v);
+			memcpy(m, &v, sizeof(v));
+		} else {
+			rc = shmring_lane_try_recv(l, m);
+		}
 		if (rc == -EAGAIN) {
 			sched_yield();
 			continue;
@@ -144,7 +151,7 @@ static int consume(const char *name, uint32_t size, uint64_t n)
 
 /* Producer in this process, consumer in a child: lane sends, with a bulk
  * through the handle every 101st message. */
-static void stream(uint32_t size)
+static void stream(uint32_t size, bool u64)
 {
 	const char *name = test_ring_name("stream");
 	const uint64_t n = 200000 / TEST_MSG_DIVISOR;
@@ -159,7 +166,7 @@ static void stream(uint32_t size)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0)
-		_exit(consume(name, size, n));
+		_exit(consume(name, size, n, u64));
 	while (i < n) {
 		int rc;
 
@@ -173,7 +180,7 @@ static void stream(uint32_t size)
 			continue;
 		}
 		fill(m, size, i);
-		rc = shmring_lane_try_send(l, m);
+		rc = u64 && i % 3 ? shmring_lane_try_send_u64(l, i) : shmring_lane_try_send(l, m);
 		if (rc == -EAGAIN) {
 			sched_yield();
 			continue;
@@ -191,20 +198,27 @@ static void stream(uint32_t size)
 static void test_stream_8(void **state)
 {
 	(void)state;
-	stream(8);
+	stream(8, false);
+}
+
+/* The by-value calls, every other receive and two sends in three. */
+static void test_stream_u64(void **state)
+{
+	(void)state;
+	stream(8, true);
 }
 
 static void test_stream_64(void **state)
 {
 	(void)state;
-	stream(64);
+	stream(64, false);
 }
 
 /* 24 bytes is not copied inline: every lane call goes to the library. */
 static void test_stream_24(void **state)
 {
 	(void)state;
-	stream(24);
+	stream(24, false);
 }
 
 static void test_full_empty_held(void **state)
@@ -258,6 +272,46 @@ static void test_full_empty_held(void **state)
 	assert_int_equal(shmring_lane_try_send(lt, m), -EPIPE);
 	shmring_close(tx);
 	assert_int_equal(shmring_unlink(name), 0);
+}
+
+/* By value: the same results as the pointer forms, and -EMSGSIZE where the
+ * slots are not 8 bytes. */
+static void test_u64_results(void **state)
+{
+	const char *name = test_ring_name("u64");
+	const char *wide = test_ring_name("u64w");
+	shmring_t *tx = make(name, SHMRING_KIND_SPSC, 8, 8, 0, SHMRING_PRODUCER), *rx, *w;
+	struct shmring_lane *lt, *lr, *lw;
+	uint64_t v = 12345;
+
+	(void)state;
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &rx), 0);
+	assert_int_equal(shmring_lane_get(tx, SHMRING_PRODUCER, &lt), 0);
+	assert_int_equal(shmring_lane_get(rx, SHMRING_CONSUMER, &lr), 0);
+	assert_int_equal(shmring_lane_try_recv_u64(lr, &v), -EAGAIN);
+	assert_int_equal(v, 12345);
+	for (uint64_t i = 0; i < 8; i++)
+		assert_int_equal(shmring_lane_try_send_u64(lt, i * 7), 0);
+	assert_int_equal(shmring_lane_try_send_u64(lt, 99), -EAGAIN);
+	for (uint64_t i = 0; i < 8; i++) {
+		assert_int_equal(shmring_lane_try_recv_u64(lr, &v), 0);
+		assert_int_equal(v, i * 7);
+	}
+	assert_int_equal(shmring_lane_try_recv_u64(lr, &v), -EAGAIN);
+	shmring_close(rx);
+	assert_int_equal(shmring_lane_try_send_u64(lt, 1), -EPIPE);
+	shmring_close(tx);
+	assert_int_equal(shmring_unlink(name), 0);
+
+	w = make(wide, SHMRING_KIND_SPSC, 16, 8, 0, SHMRING_PRODUCER | SHMRING_CONSUMER);
+	assert_int_equal(shmring_lane_get(w, SHMRING_PRODUCER, &lw), 0);
+	assert_int_equal(shmring_lane_try_send_u64(lw, 1), -EMSGSIZE);
+	assert_int_equal(shmring_lane_get(w, SHMRING_CONSUMER, &lw), 0);
+	v = 5;
+	assert_int_equal(shmring_lane_try_recv_u64(lw, &v), -EMSGSIZE);
+	assert_int_equal(v, 5);
+	shmring_close(w);
+	assert_int_equal(shmring_unlink(wide), 0);
 }
 
 /* A producer that never saw a consumer fills the ring for one yet to come,
@@ -394,9 +448,11 @@ int main(void)
 		cmocka_unit_test(test_get_refusals),
 		cmocka_unit_test(test_socket_has_no_lane),
 		cmocka_unit_test(test_stream_8),
+		cmocka_unit_test(test_stream_u64),
 		cmocka_unit_test(test_stream_64),
 		cmocka_unit_test(test_stream_24),
 		cmocka_unit_test(test_full_empty_held),
+		cmocka_unit_test(test_u64_results),
 		cmocka_unit_test(test_before_any_consumer),
 		cmocka_unit_test(test_wakes_sleepers),
 		cmocka_unit_test(test_poll_only),

@@ -153,7 +153,7 @@ static inline bool shmring__copy_fixed(void *dst, const void *src, uint32_t n)
 static inline void shmring__lane_stamp1(struct shmring_lane *l, _Atomic uint64_t *stamp,
 					uint64_t pos)
 {
-	/* R-stamp: pairs with A-stamp in shmring__lane_recv() and every
+	/* R-stamp: pairs with A-stamp in shmring__lane_ready() and every
 	 * receive of ringbuf/spsc.h: the payload before the stamp. */
 	atomic_store_explicit(stamp, pos + 1, memory_order_release);
 	l->pos = pos + 1;
@@ -173,28 +173,29 @@ static inline void shmring__lane_taken1(struct shmring_lane *l, uint64_t pos)
 }
 
 /*
- * The short send: room by the cached consumer position, a consumer present,
- * an inline copy, the stamp, then one look for sleepers and doorbells.
- * Anything else returns SHMRING__LANE_SLOW before anything is published.
+ * The short send, in two halves around the copy: the slot to fill (room by
+ * the cached consumer position, a consumer present), or NULL for the
+ * general path, before anything is written ...
  */
-static inline int shmring__lane_send(struct shmring_lane *l, const void *msg)
+static inline _Atomic uint64_t *shmring__lane_room(const struct shmring_lane *l)
 {
-	uint64_t pos = l->pos;
-	_Atomic uint64_t *stamp;
-	uint64_t w;
-
 	/* Relaxed (presence): a send racing the last consumer's close may go
 	 * either way, as a write racing a pipe's close does. go first: the
 	 * pointers are set only where it is. */
 	if (SHMRING_LANE_UNLIKELY(
-		    !l->go || pos - l->peer_cache >= l->capacity ||
+		    !l->go || l->pos - l->peer_cache >= l->capacity ||
 		    SHMRING_LANE_LIVE(atomic_load_explicit(l->presence, memory_order_relaxed)) == 0))
-		return SHMRING__LANE_SLOW;
-	stamp = shmring__lane_stamp(l, pos);
-	if (SHMRING_LANE_UNLIKELY(!shmring__copy_fixed(
-		    (unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, msg, l->size)))
-		return SHMRING__LANE_SLOW;
-	shmring__lane_stamp1(l, stamp, pos);
+		return NULL;
+	return shmring__lane_stamp(l, l->pos);
+}
+
+/* ... and, the payload in that slot, the stamp and one look for sleepers
+ * and doorbells. */
+static inline int shmring__lane_sent(struct shmring_lane *l, _Atomic uint64_t *stamp)
+{
+	uint64_t w;
+
+	shmring__lane_stamp1(l, stamp, l->pos);
 	if (l->poll_only)
 		return SHMRING__LANE_DONE;
 	/* N-light: no fence after the publication; the compiler barrier only
@@ -208,23 +209,38 @@ static inline int shmring__lane_send(struct shmring_lane *l, const void *msg)
 	return SHMRING_LANE_UNLIKELY(w != 0) ? SHMRING__LANE_WAKE : SHMRING__LANE_DONE;
 }
 
-/* The short receive: the stamp of the next position, an inline copy, the
- * position given back, one look for producers asleep for room. */
-static inline int shmring__lane_recv(struct shmring_lane *l, void *msg)
+/* The short send of msg (l->size bytes); SHMRING__LANE_SLOW before anything
+ * is published for every case it does not take. */
+static inline int shmring__lane_send(struct shmring_lane *l, const void *msg)
 {
-	uint64_t pos = l->pos;
+	_Atomic uint64_t *stamp = shmring__lane_room(l);
+
+	if (SHMRING_LANE_UNLIKELY(!stamp || !shmring__copy_fixed((unsigned char *)stamp +
+									SHMRING_LANE_STAMP_SIZE,
+								msg, l->size)))
+		return SHMRING__LANE_SLOW;
+	return shmring__lane_sent(l, stamp);
+}
+
+/* The short receive, likewise: the slot whose message is there (its stamp
+ * read), or NULL ... */
+static inline _Atomic uint64_t *shmring__lane_ready(const struct shmring_lane *l)
+{
 	_Atomic uint64_t *stamp;
 
 	if (SHMRING_LANE_UNLIKELY(!l->go))
-		return SHMRING__LANE_SLOW;
-	stamp = shmring__lane_stamp(l, pos);
+		return NULL;
+	stamp = shmring__lane_stamp(l, l->pos);
 	/* A-stamp: pairs with R-stamp in shmring__lane_stamp1() and the sends
 	 * of ringbuf/spsc.h: the payload is there once the stamp is. */
-	if (atomic_load_explicit(stamp, memory_order_acquire) != pos + 1 ||
-	    SHMRING_LANE_UNLIKELY(!shmring__copy_fixed(
-		    msg, (const unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, l->size)))
-		return SHMRING__LANE_SLOW;
-	shmring__lane_taken1(l, pos);
+	return atomic_load_explicit(stamp, memory_order_acquire) == l->pos + 1 ? stamp : NULL;
+}
+
+/* ... and, the payload copied out, the slot given back and one look for
+ * producers asleep for room. */
+static inline int shmring__lane_received(struct shmring_lane *l)
+{
+	shmring__lane_taken1(l, l->pos);
 	if (l->poll_only)
 		return SHMRING__LANE_DONE;
 	/* N-light, as in the send: no fence after giving the slot back. */
@@ -234,6 +250,19 @@ static inline int shmring__lane_recv(struct shmring_lane *l, void *msg)
 		       l->waiters, memory_order_relaxed)) != 0)
 		       ? SHMRING__LANE_WAKE
 		       : SHMRING__LANE_DONE;
+}
+
+/* The short receive into msg (l->size bytes). */
+static inline int shmring__lane_recv(struct shmring_lane *l, void *msg)
+{
+	_Atomic uint64_t *stamp = shmring__lane_ready(l);
+
+	if (SHMRING_LANE_UNLIKELY(!stamp || !shmring__copy_fixed(msg,
+								(const unsigned char *)stamp +
+									SHMRING_LANE_STAMP_SIZE,
+								l->size)))
+		return SHMRING__LANE_SLOW;
+	return shmring__lane_received(l);
 }
 
 /* As shmring_try_send() on the lane's handle, the common case inline. */
@@ -254,6 +283,68 @@ static inline int shmring_lane_try_recv(struct shmring_lane *l, void *msg)
 	if (SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE))
 		return 0;
 	return k == SHMRING__LANE_WAKE ? shmring_lane_wake(l) : shmring_try_recv(l->ring, msg);
+}
+
+/*
+ * 8-byte messages by value. The pointer forms above make the caller keep
+ * the message in memory (usually its stack) for every call; these keep it
+ * in a register on the common path and put it in memory only in the
+ * out-of-line helpers below, so a tight loop stores nothing but the slot.
+ * -EMSGSIZE when the ring's slots are not 8 bytes.
+ */
+
+/* Out of line: the library's general send of v. */
+static __attribute__((noinline, cold, unused)) int
+shmring__lane_send_u64_slow(struct shmring_lane *l, uint64_t v)
+{
+	return l->size == 8 ? shmring_try_send(l->ring, &v) : -EMSGSIZE;
+}
+
+/* Out of line: the library's general receive, its result in registers. */
+struct shmring__lane_got {
+	int rc;
+	uint64_t v;
+};
+
+static __attribute__((noinline, cold, unused)) struct shmring__lane_got
+shmring__lane_recv_u64_slow(struct shmring_lane *l)
+{
+	struct shmring__lane_got g = {-EMSGSIZE, 0};
+
+	if (l->size == 8)
+		g.rc = shmring_try_recv(l->ring, &g.v);
+	return g;
+}
+
+/* As shmring_try_send() of the 8 bytes of v. */
+static inline int shmring_lane_try_send_u64(struct shmring_lane *l, uint64_t v)
+{
+	_Atomic uint64_t *stamp = shmring__lane_room(l);
+	int k;
+
+	if (SHMRING_LANE_UNLIKELY(!stamp || l->size != 8))
+		return shmring__lane_send_u64_slow(l, v);
+	memcpy((unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, &v, 8);
+	k = shmring__lane_sent(l, stamp);
+	return SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE) ? 0 : shmring_lane_wake(l);
+}
+
+/* As shmring_try_recv() into *v (left as it was unless 0 is returned). */
+static inline int shmring_lane_try_recv_u64(struct shmring_lane *l, uint64_t *v)
+{
+	_Atomic uint64_t *stamp = shmring__lane_ready(l);
+	struct shmring__lane_got g;
+	int k;
+
+	if (SHMRING_LANE_LIKELY(stamp != NULL && l->size == 8)) {
+		memcpy(v, (const unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, 8);
+		k = shmring__lane_received(l);
+		return SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE) ? 0 : shmring_lane_wake(l);
+	}
+	g = shmring__lane_recv_u64_slow(l);
+	if (g.rc == 0)
+		*v = g.v;
+	return g.rc;
 }
 
 #endif /* SHMRING_LANE_H */
