@@ -173,29 +173,27 @@ static inline void shmring__lane_taken1(struct shmring_lane *l, uint64_t pos)
 }
 
 /*
- * The short send, in two halves around the copy: the slot to fill (room by
- * the cached consumer position, a consumer present), or NULL for the
- * general path, before anything is written ...
+ * The short send, in two halves around the copy. First: may the message at
+ * pos (the lane's position, read once by the caller) go into its slot? Room
+ * by the cached consumer position and a consumer present; nothing written.
  */
-static inline _Atomic uint64_t *shmring__lane_room(const struct shmring_lane *l)
+static inline bool shmring__lane_room(const struct shmring_lane *l, uint64_t pos)
 {
 	/* Relaxed (presence): a send racing the last consumer's close may go
 	 * either way, as a write racing a pipe's close does. go first: the
 	 * pointers are set only where it is. */
-	if (SHMRING_LANE_UNLIKELY(
-		    !l->go || l->pos - l->peer_cache >= l->capacity ||
-		    SHMRING_LANE_LIVE(atomic_load_explicit(l->presence, memory_order_relaxed)) == 0))
-		return NULL;
-	return shmring__lane_stamp(l, l->pos);
+	return SHMRING_LANE_LIKELY(
+		l->go && pos - l->peer_cache < l->capacity &&
+		SHMRING_LANE_LIVE(atomic_load_explicit(l->presence, memory_order_relaxed)) != 0);
 }
 
-/* ... and, the payload in that slot, the stamp and one look for sleepers
- * and doorbells. */
-static inline int shmring__lane_sent(struct shmring_lane *l, _Atomic uint64_t *stamp)
+/* Then, the payload in the slot: the stamp and one look for sleepers and
+ * doorbells. */
+static inline int shmring__lane_sent(struct shmring_lane *l, _Atomic uint64_t *stamp, uint64_t pos)
 {
 	uint64_t w;
 
-	shmring__lane_stamp1(l, stamp, l->pos);
+	shmring__lane_stamp1(l, stamp, pos);
 	if (l->poll_only)
 		return SHMRING__LANE_DONE;
 	/* N-light: no fence after the publication; the compiler barrier only
@@ -213,34 +211,37 @@ static inline int shmring__lane_sent(struct shmring_lane *l, _Atomic uint64_t *s
  * is published for every case it does not take. */
 static inline int shmring__lane_send(struct shmring_lane *l, const void *msg)
 {
-	_Atomic uint64_t *stamp = shmring__lane_room(l);
-
-	if (SHMRING_LANE_UNLIKELY(!stamp || !shmring__copy_fixed((unsigned char *)stamp +
-									SHMRING_LANE_STAMP_SIZE,
-								msg, l->size)))
-		return SHMRING__LANE_SLOW;
-	return shmring__lane_sent(l, stamp);
-}
-
-/* The short receive, likewise: the slot whose message is there (its stamp
- * read), or NULL ... */
-static inline _Atomic uint64_t *shmring__lane_ready(const struct shmring_lane *l)
-{
+	uint64_t pos = l->pos;
 	_Atomic uint64_t *stamp;
 
-	if (SHMRING_LANE_UNLIKELY(!l->go))
-		return NULL;
-	stamp = shmring__lane_stamp(l, l->pos);
-	/* A-stamp: pairs with R-stamp in shmring__lane_stamp1() and the sends
-	 * of ringbuf/spsc.h: the payload is there once the stamp is. */
-	return atomic_load_explicit(stamp, memory_order_acquire) == l->pos + 1 ? stamp : NULL;
+	if (SHMRING_LANE_UNLIKELY(!shmring__lane_room(l, pos)))
+		return SHMRING__LANE_SLOW;
+	stamp = shmring__lane_stamp(l, pos);
+	if (SHMRING_LANE_UNLIKELY(!shmring__copy_fixed(
+		    (unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, msg, l->size)))
+		return SHMRING__LANE_SLOW;
+	return shmring__lane_sent(l, stamp, pos);
 }
 
-/* ... and, the payload copied out, the slot given back and one look for
- * producers asleep for room. */
-static inline int shmring__lane_received(struct shmring_lane *l)
+/* The short receive, likewise. First: is the message at pos there? Its
+ * slot's stamp in *stamp if it is. */
+static inline bool shmring__lane_ready(const struct shmring_lane *l, uint64_t pos,
+				       _Atomic uint64_t **stamp)
 {
-	shmring__lane_taken1(l, l->pos);
+	/* go first: the geometry is set only where it is. */
+	if (SHMRING_LANE_UNLIKELY(!l->go))
+		return false;
+	*stamp = shmring__lane_stamp(l, pos);
+	/* A-stamp: pairs with R-stamp in shmring__lane_stamp1() and the sends
+	 * of ringbuf/spsc.h: the payload is there once the stamp is. */
+	return atomic_load_explicit(*stamp, memory_order_acquire) == pos + 1;
+}
+
+/* Then, the payload copied out: the slot given back and one look for
+ * producers asleep for room. */
+static inline int shmring__lane_received(struct shmring_lane *l, uint64_t pos)
+{
+	shmring__lane_taken1(l, pos);
 	if (l->poll_only)
 		return SHMRING__LANE_DONE;
 	/* N-light, as in the send: no fence after giving the slot back. */
@@ -255,14 +256,16 @@ static inline int shmring__lane_received(struct shmring_lane *l)
 /* The short receive into msg (l->size bytes). */
 static inline int shmring__lane_recv(struct shmring_lane *l, void *msg)
 {
-	_Atomic uint64_t *stamp = shmring__lane_ready(l);
+	uint64_t pos = l->pos;
+	_Atomic uint64_t *stamp;
 
-	if (SHMRING_LANE_UNLIKELY(!stamp || !shmring__copy_fixed(msg,
-								(const unsigned char *)stamp +
-									SHMRING_LANE_STAMP_SIZE,
-								l->size)))
+	if (SHMRING_LANE_UNLIKELY(!shmring__lane_ready(l, pos, &stamp) ||
+				  !shmring__copy_fixed(msg,
+						       (const unsigned char *)stamp +
+							       SHMRING_LANE_STAMP_SIZE,
+						       l->size)))
 		return SHMRING__LANE_SLOW;
-	return shmring__lane_received(l);
+	return shmring__lane_received(l, pos);
 }
 
 /* As shmring_try_send() on the lane's handle, the common case inline. */
@@ -319,26 +322,29 @@ shmring__lane_recv_u64_slow(struct shmring_lane *l)
 /* As shmring_try_send() of the 8 bytes of v. */
 static inline int shmring_lane_try_send_u64(struct shmring_lane *l, uint64_t v)
 {
-	_Atomic uint64_t *stamp = shmring__lane_room(l);
+	uint64_t pos = l->pos;
+	_Atomic uint64_t *stamp;
 	int k;
 
-	if (SHMRING_LANE_UNLIKELY(!stamp || l->size != 8))
+	if (SHMRING_LANE_UNLIKELY(!shmring__lane_room(l, pos) || l->size != 8))
 		return shmring__lane_send_u64_slow(l, v);
+	stamp = shmring__lane_stamp(l, pos);
 	memcpy((unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, &v, 8);
-	k = shmring__lane_sent(l, stamp);
+	k = shmring__lane_sent(l, stamp, pos);
 	return SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE) ? 0 : shmring_lane_wake(l);
 }
 
 /* As shmring_try_recv() into *v (left as it was unless 0 is returned). */
 static inline int shmring_lane_try_recv_u64(struct shmring_lane *l, uint64_t *v)
 {
-	_Atomic uint64_t *stamp = shmring__lane_ready(l);
+	uint64_t pos = l->pos;
+	_Atomic uint64_t *stamp;
 	struct shmring__lane_got g;
 	int k;
 
-	if (SHMRING_LANE_LIKELY(stamp != NULL && l->size == 8)) {
+	if (SHMRING_LANE_LIKELY(shmring__lane_ready(l, pos, &stamp) && l->size == 8)) {
 		memcpy(v, (const unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, 8);
-		k = shmring__lane_received(l);
+		k = shmring__lane_received(l, pos);
 		return SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE) ? 0 : shmring_lane_wake(l);
 	}
 	g = shmring__lane_recv_u64_slow(l);
