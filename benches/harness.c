@@ -98,6 +98,30 @@ static void floor_bounce(struct bench_floor_line *f, int side, uint64_t base, ui
 	}
 }
 
+/*
+ * The same over two lines, one per direction, as a round trip through two
+ * rings uses them: side 0 writes the first and waits on the second, side 1
+ * the other way round.
+ */
+static void floor_bounce2(struct bench_floor_line *f, int side, uint64_t base, uint64_t rounds)
+{
+	_Atomic uint64_t *mine = &f[side].word, *theirs = &f[!side].word;
+
+	/* relaxed throughout, as in floor_bounce(). */
+	for (uint64_t i = 0; i < rounds; i++) {
+		const uint64_t v = base + i + 1;
+		if (side == 0) {
+			atomic_store_explicit(mine, v, memory_order_relaxed);
+			while (atomic_load_explicit(theirs, memory_order_relaxed) != v)
+				shmring__cpu_relax();
+		} else {
+			while (atomic_load_explicit(theirs, memory_order_relaxed) != v)
+				shmring__cpu_relax();
+			atomic_store_explicit(mine, v, memory_order_relaxed);
+		}
+	}
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	const double x = *(const double *)a, y = *(const double *)b;
@@ -201,9 +225,22 @@ static int floor_chunk(void *ctx, int side, uint64_t first, uint64_t n)
 	return 0;
 }
 
+static int floor2_chunk(void *ctx, int side, uint64_t first, uint64_t n)
+{
+	floor_bounce2(ctx, side, first, n);
+	return 0;
+}
+
+/* The floors: arg is the line (one_line) or the two lines (two_lines). */
+struct floor_kind {
+	struct bench_floor_line *lines;
+	unsigned n;
+	chunk_fn *chunk;
+};
+
 static void floor_run(shmring_gb_state *st, void *arg)
 {
-	struct bench_floor_line *f = arg;
+	const struct floor_kind *fk = arg;
 	struct chunks c = {0};
 	int side, cpu;
 
@@ -212,13 +249,14 @@ static void floor_run(shmring_gb_state *st, void *arg)
 	/* A failed pin leaves the run measuring wherever the threads land: still a floor. */
 	(void)shmring_gb_pin_cpu(st, cpu);
 	if (side == 0) {
-		/* relaxed: the barrier below publishes it. */
-		atomic_store_explicit(&f->word, 0, memory_order_relaxed);
+		for (unsigned i = 0; i < fk->n; i++)
+			/* relaxed: the barrier below publishes it. */
+			atomic_store_explicit(&fk->lines[i].word, 0, memory_order_relaxed);
 	}
 	shmring_gb_barrier(st);
 
 	for (uint64_t k; (k = shmring_gb_batch(st)) != 0;)
-		(void)chunks_run(&c, floor_chunk, f, side, k);
+		(void)chunks_run(&c, fk->chunk, fk->lines, side, k);
 
 	double median, mean;
 	chunks_finish(&c, &median, &mean);
@@ -232,10 +270,16 @@ static void floor_run(shmring_gb_state *st, void *arg)
 
 void bench_floor_register(void)
 {
-	static struct bench_floor_line line;
+	static struct bench_floor_line one, two[2];
+	static struct floor_kind kinds[] = {
+	    {&one, 1, floor_chunk},
+	    {two, 2, floor2_chunk},
+	};
 
-	shmring_gb_bench_use_real_time(
-	    shmring_gb_bench_threads(shmring_gb_register("floor/one_line", floor_run, &line), 2));
+	shmring_gb_bench_use_real_time(shmring_gb_bench_threads(
+	    shmring_gb_register("floor/one_line", floor_run, &kinds[0]), 2));
+	shmring_gb_bench_use_real_time(shmring_gb_bench_threads(
+	    shmring_gb_register("floor/two_lines", floor_run, &kinds[1]), 2));
 }
 
 /* --- The two-thread driver ------------------------------------------------ */

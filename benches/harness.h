@@ -176,7 +176,8 @@ void bench_pair_abort(struct bench_pair *p, const char *why);
 void bench_pair_register(const char *family, const struct bench_pair_impl *impl,
                          enum bench_pair_mode mode);
 
-/* Register "floor/one_line": two threads bouncing one cache line; rtt_ns as above. */
+/* Register "floor/one_line" (two threads bouncing one cache line) and
+ * "floor/two_lines" (one line per direction, as two rings); rtt_ns as above. */
 void bench_floor_register(void);
 
 #endif /* SHMRING_BENCHES_HARNESS_H */

@@ -37,6 +37,7 @@ int main(int argc, char **argv)
 		for (unsigned k = 0; k < BENCH_NKINDS; k++)
 			bench_pair_register(families[i].family, &bench_pair_shmring[k],
 			                    families[i].mode);
+		bench_pair_register(families[i].family, &bench_pair_shmring_lane, families[i].mode);
 #ifdef SHMRING_HAVE_DPDK_RING
 		bench_pair_register(families[i].family, &bench_pair_rte, families[i].mode);
 		bench_pair_register(families[i].family, &bench_pair_rte_mt, families[i].mode);

@@ -63,11 +63,6 @@ BENCH_INLINE int rx1(const struct bench_kind *k, shmring_t *h, void *msg, uint32
 	return n < 0 ? (int)n : (size_t)n == slot ? 0 : -EBADMSG;
 }
 
-struct shm_pair {
-	char name[2][64];     /* [0] a->b, [1] b->a */
-	shmring_t *end[2][2]; /* [side][0] its sending end, [side][1] its receiving end */
-};
-
 /* The loops (benches/loops.h): arg is the kind; the size is the message's. */
 #define LOOP_RING                       "shmring"
 #define LOOP_END                        shmring_t *
@@ -252,7 +247,7 @@ void bench_shmring_zc_bulk(shmring_gb_state *st, void *arg)
 
 /* --- Two threads ---------------------------------------------------------- */
 
-static int pair_setup(struct bench_pair *p)
+int bench_shmring_pair_setup(struct bench_pair *p)
 {
 	const struct bench_kind *k = p->impl->arg;
 	struct shm_pair *s = calloc(1, sizeof *s);
@@ -280,7 +275,7 @@ out_free:
 	return rc;
 }
 
-static int pair_attach(struct bench_pair *p, int side)
+int bench_shmring_pair_attach(struct bench_pair *p, int side)
 {
 	struct shm_pair *s = p->ring;
 	int rc;
@@ -298,16 +293,17 @@ static int pair_attach(struct bench_pair *p, int side)
 	return rc;
 }
 
-static void pair_detach(struct bench_pair *p, int side)
+void bench_shmring_pair_detach(struct bench_pair *p, int side)
 {
 	struct shm_pair *s = p->ring;
 
 	shmring_close(s->end[side][0]);
 	shmring_close(s->end[side][1]);
 	s->end[side][0] = s->end[side][1] = NULL;
+	s->lane[side][0] = s->lane[side][1] = NULL; /* went with their handles */
 }
 
-static void pair_teardown(struct bench_pair *p)
+void bench_shmring_pair_teardown(struct bench_pair *p)
 {
 	struct shm_pair *s = p->ring;
 
@@ -319,8 +315,9 @@ static void pair_teardown(struct bench_pair *p)
 
 #define SHM_PAIR(i, pname)                                                                         \
 	{                                                                                          \
-		.name = pname, .arg = &bench_kinds[i], .setup = pair_setup, .attach = pair_attach, \
-		.detach = pair_detach, .teardown = pair_teardown, .chunk = loop_chunk,             \
+		.name = pname, .arg = &bench_kinds[i], .setup = bench_shmring_pair_setup,         \
+		.attach = bench_shmring_pair_attach, .detach = bench_shmring_pair_detach,          \
+		.teardown = bench_shmring_pair_teardown, .chunk = loop_chunk,                      \
 	}
 
 /* "shmring" is the SPSC ring, the name earlier results carry. */

@@ -18,6 +18,10 @@
 
 #include "harness.h"
 
+#include <shmring/shmring.h>
+
+struct shmring_lane;
+
 /* A shmring ring kind (enum shmring_kind) and its short name. */
 struct bench_kind {
 	uint32_t kind;
@@ -39,6 +43,22 @@ void bench_shmring_zc(shmring_gb_state *st, void *arg);
 void bench_shmring_bulk(shmring_gb_state *st, void *arg);
 void bench_shmring_zc_bulk(shmring_gb_state *st, void *arg); /* fixed-slot kinds */
 extern const struct bench_pair_impl bench_pair_shmring[BENCH_NKINDS];
+
+/* The two rings of a shmring pair and each side's ends of them; the lanes
+ * (shmring/lane.h) of those ends where the pair sends through them. */
+struct shm_pair {
+	char name[2][64];                /* [0] a->b, [1] b->a */
+	shmring_t *end[2][2];            /* [side][0] its sending end, [side][1] its receiving end */
+	struct shmring_lane *lane[2][2]; /* the same ends' lanes (SPSC through lanes) */
+};
+
+/* A shmring pair's life, shared by the kinds and the lanes. */
+int bench_shmring_pair_setup(struct bench_pair *p);
+int bench_shmring_pair_attach(struct bench_pair *p, int side);
+void bench_shmring_pair_detach(struct bench_pair *p, int side);
+void bench_shmring_pair_teardown(struct bench_pair *p);
+/* The SPSC ring with both sides sending and receiving through lanes. */
+extern const struct bench_pair_impl bench_pair_shmring_lane;
 
 #ifdef SHMRING_HAVE_DPDK_RING
 /* op: arg NULL for SP/SC, non-NULL for MP/MC; bulk: struct bench_bulk_arg. */

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * benches/ring_lane.c - the shmring SPSC ring with every message through the
+ * inline path of shmring/lane.h (shmring_lane_try_send/_try_recv): the same
+ * rings, ends and checks as the "shmring" rows, the calls compiled into the
+ * loop as ck_ring's and rte_ring's are.
+ */
+#include "rings.h"
+
+#include <shmring/lane.h>
+
+#define LOOP_RING                       "shmring lane"
+#define LOOP_END                        struct shmring_lane *
+#define LOOP_SEND(arg, e, m, esize, mt) ((void)(esize), shmring_lane_try_send(e, (m)->b))
+#define LOOP_RECV(arg, e, m, esize, mt) ((void)(esize), shmring_lane_try_recv(e, (m)->b))
+#define LOOP_TX(p, side)                (((struct shm_pair *)(p)->ring)->lane[side][0])
+#define LOOP_RX(p, side)                (((struct shm_pair *)(p)->ring)->lane[side][1])
+#define LOOP_MT(p)                      false
+#include "loops.h"
+
+/* This side's ends, then their lanes. */
+static int lane_attach(struct bench_pair *p, int side)
+{
+	struct shm_pair *s = p->ring;
+	int rc = bench_shmring_pair_attach(p, side);
+
+	if (rc == 0)
+		rc = shmring_lane_get(s->end[side][0], SHMRING_PRODUCER, &s->lane[side][0]);
+	if (rc == 0)
+		rc = shmring_lane_get(s->end[side][1], SHMRING_CONSUMER, &s->lane[side][1]);
+	if (rc != 0)
+		bench_shmring_pair_detach(p, side);
+	return rc;
+}
+
+const struct bench_pair_impl bench_pair_shmring_lane = {
+    .name = "shmring-lane",
+    .arg = &bench_kinds[0], /* the SPSC ring */
+    .setup = bench_shmring_pair_setup,
+    .attach = lane_attach,
+    .detach = bench_shmring_pair_detach,
+    .teardown = bench_shmring_pair_teardown,
+    .chunk = loop_chunk,
+};
