@@ -186,7 +186,6 @@ static_assert(SHMRING_LANE_LIVE(0xfedcba9876543210ull) ==
 	      "lane.h: another presence word");
 static_assert(SHMRING_LANE_WAITING(0xfedcba98u) == SHMRING_EC_WAITING(0xfedcba98u),
 	      "lane.h: another waiters word");
-static_assert(SHMRING_LANE_PUBLISH_EVERY == 64u, "lane.h: publication period");
 
 int shmring_lane_get_abi(shmring_t *r, unsigned role, unsigned abi, struct shmring_lane **out)
 {
