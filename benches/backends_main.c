@@ -448,7 +448,7 @@ static void child_main(int test, struct ring *a, struct ring *b, uint32_t flush_
 		_exit(2);
 	if (test == T_RTT) {
 		for (;;) {
-			uint64_t m;
+			uint64_t m = 0;
 
 			while ((rc = shmring_try_recv(in, &m)) == -EAGAIN)
 				if (give_up(&spins))
@@ -527,7 +527,7 @@ static int parent_rtt(shmring_t *out, shmring_t *in, struct run *res)
 		t_end = timed ? t_start + opt.figure_ns : warm_end;
 		for (uint64_t now = t_start; now < t_end && nch < MAXCH;) {
 			for (unsigned i = 0; i < CHUNK; i++, seq++) {
-				uint64_t m;
+				uint64_t m = 0;
 				int rc;
 
 				while ((rc = shmring_try_send(out, &seq)) == -EAGAIN)

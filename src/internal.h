@@ -230,6 +230,8 @@ uint32_t shmring__part_count(void *base, const struct shmring_hdr *h, struct shm
 #define SHMRING__FAST_RX 2u /* SPSC, consumer role, no peek held */
 
 struct shmring {
+	struct shmring_lane tx; /* producer side view (SPSC); first, then rx: */
+	struct shmring_lane rx; /* consumer side view (SPSC); see shmring/lane.h */
 	struct shmring_map *map;
 	void *base;
 	pid_t pid;              /* the process the handle belongs to */
@@ -246,8 +248,6 @@ struct shmring {
 	unsigned role;
 	unsigned fast;          /* SHMRING__FAST_*: the one test on the SPSC fast path */
 	int part[2];            /* claimed participant entries, -1 if none */
-	struct shmring_lane tx; /* producer side view (SPSC) */
-	struct shmring_lane rx; /* consumer side view (SPSC) */
 	struct shmring_ec not_empty;
 	struct shmring_ec not_full;
 	struct shmring_waiter wait;

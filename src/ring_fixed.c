@@ -189,7 +189,7 @@ static SHMRING_NOINLINE int sent_wake(shmring_t *r)
  * after. In a tight loop each instruction here is a share of the message
  * rate (docs/BENCHMARKS.md).
  */
-int shmring_try_send(shmring_t *r, const void *msg)
+int(shmring_try_send)(shmring_t *r, const void *msg)
 {
 	int k = shmring__lane_send(&r->tx, msg);
 
@@ -226,13 +226,50 @@ static SHMRING_NOINLINE int received_wake(shmring_t *r)
 
 /* As shmring_try_send(): the SPSC consumer's one message, the lane's short
  * path; an empty ring and everything else go to recv_general(). */
-int shmring_try_recv(shmring_t *r, void *msg)
+int(shmring_try_recv)(shmring_t *r, void *msg)
 {
 	int k = shmring__lane_recv(&r->rx, msg);
 
 	if (SHMRING_LIKELY(k == SHMRING__LANE_DONE))
 		return 0;
 	return k == SHMRING__LANE_WAKE ? received_wake(r) : recv_general(r, msg);
+}
+
+/* Slots wider than the caller's 8 bytes, on a handle that would copy them. */
+static bool wider_than_8(const shmring_t *r, unsigned role)
+{
+	return r->hdr.slot_size > 8 && (r->role & role) && r->hdr.kind != SHMRING_KIND_MSG;
+}
+
+/* As shmring_try_send(r, &v) where that reads no further than v. */
+int(shmring_try_send_u64)(shmring_t *r, uint64_t v)
+{
+	int k = shmring__lane_send_u64(&r->tx, v);
+
+	if (SHMRING_LIKELY(k == SHMRING__LANE_DONE))
+		return 0;
+	if (k == SHMRING__LANE_WAKE)
+		return sent_wake(r);
+	return wider_than_8(r, SHMRING_PRODUCER) ? -EMSGSIZE : send_general(r, &v);
+}
+
+/* As shmring_try_recv(r, v) where that writes no further than *v; a
+ * message narrower than 8 bytes leaves the rest of *v zero. */
+int(shmring_try_recv_u64)(shmring_t *r, uint64_t *v)
+{
+	uint64_t m = 0;
+	int k = shmring__lane_recv_u64(&r->rx, v);
+
+	if (SHMRING_LIKELY(k == SHMRING__LANE_DONE))
+		return 0;
+	if (k == SHMRING__LANE_WAKE)
+		return received_wake(r);
+	if (wider_than_8(r, SHMRING_CONSUMER))
+		return -EMSGSIZE;
+	k = recv_general(r, &m);
+	if (k == 0)
+		*v = m;
+	return k;
 }
 
 /* An inline short path of shmring/lane.h published and found someone to wake. */

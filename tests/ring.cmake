@@ -79,3 +79,7 @@ shmring_test(test_poll_only SOURCES test_poll_only.c LABELS fast TIMEOUT 120)
 # The SPSC inline path (shmring/lane.h): refusals, streams across processes,
 # the handle's results for every case the inline path leaves to it, sleepers.
 shmring_test(test_lane SOURCES test_lane.c LABELS fast TIMEOUT 120)
+
+# The handle's copy calls inline in C11 (<shmring/shmring.h>): the library's
+# results in every case, by value and by pointer, narrow and wide slots.
+shmring_test(test_inline SOURCES test_inline.c LABELS fast TIMEOUT 120)

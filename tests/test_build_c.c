@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 size_t test_build_c_layout(int what);
+int test_build_c_inline(shmring_t *r);
 
 /* Sizes and offsets of the public structures as this compiler lays them out in C. */
 size_t test_build_c_layout(int what)
@@ -34,4 +35,15 @@ size_t test_build_c_layout(int what)
 	default:
 		return 0;
 	}
+}
+
+/* The inline copy calls of C11 compile cleanly here too (not run). */
+int test_build_c_inline(shmring_t *r)
+{
+	uint64_t u = 1;
+	int64_t s = -1;
+	int rc = shmring_try_send(r, &u) | shmring_try_send(r, &s) | shmring_try_send_u64(r, u);
+
+	return rc | shmring_try_recv(r, &u) | shmring_try_recv(r, &s) |
+	       shmring_try_recv_u64(r, &u) | (shmring_try_send)(r, &u);
 }

@@ -126,7 +126,7 @@ static int consume(const char *name, uint32_t size, uint64_t n, bool u64)
 			continue;
 		}
 		if (u64 && i % 2) {
-			uint64_t v;
+			uint64_t v = 0;
 
 			rc = shmring_lane_try_recv_u64(l, &v);
 			memcpy(m, &v, sizeof(v));

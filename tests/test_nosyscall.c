@@ -105,9 +105,10 @@ enum side { PROD, CONS, NSIDES };
 
 enum phase { SETUP, WINDOW, DONE };
 
-/* SPIN: try calls in a loop; LANE: the same through the inline path
- * (shmring/lane.h); ADAPTIVE: blocking calls, the default wait policy. */
-enum api { SPIN, LANE, ADAPTIVE };
+/* SPIN: try calls in a loop (inline over the handle: an 8-byte message);
+ * LIBRARY: the same through the library's own functions; LANE: through a
+ * lane (shmring/lane.h); ADAPTIVE: blocking calls, the default wait policy. */
+enum api { SPIN, LIBRARY, LANE, ADAPTIVE };
 
 /* One case: a ring kind, how both sides wait, and the ring's recovery deadline. */
 struct nosys_case {
@@ -279,6 +280,8 @@ static int send_one(const struct nosys_case *c, shmring_t *h, uint64_t v, uint64
 		                    : shmring_msg_send(h, &v, sizeof v, 1, deadline);
 	else if (c->api == LANE)
 		rc = shmring_lane_get(h, SHMRING_PRODUCER, &l) ? -EPROTO : shmring_lane_try_send(l, &v);
+	else if (c->api == LIBRARY)
+		rc = (shmring_try_send)(h, &v);
 	else
 		rc = c->api == SPIN ? shmring_try_send(h, &v) : shmring_send(h, &v, deadline);
 	return rc == -EAGAIN ? 1 : rc;
@@ -300,6 +303,8 @@ static int recv_one(const struct nosys_case *c, shmring_t *h, uint64_t *v, uint6
 		struct shmring_lane *l;
 
 		rc = shmring_lane_get(h, SHMRING_CONSUMER, &l) ? -EPROTO : shmring_lane_try_recv(l, v);
+	} else if (c->api == LIBRARY) {
+		rc = (shmring_try_recv)(h, v);
 	} else {
 		rc = c->api == SPIN ? shmring_try_recv(h, v) : shmring_recv(h, v, deadline);
 	}
@@ -741,6 +746,7 @@ static void check_case(const struct nosys_case *c)
 static struct nosys_case cases[] = {
     {"spsc_spin", SHMRING_KIND_SPSC, SPIN, LONG_RECOVERY_NS},
     {"spsc_adaptive", SHMRING_KIND_SPSC, ADAPTIVE, LONG_RECOVERY_NS},
+    {"spsc_library", SHMRING_KIND_SPSC, LIBRARY, LONG_RECOVERY_NS},
     {"spsc_lane", SHMRING_KIND_SPSC, LANE, LONG_RECOVERY_NS},
     {"mpsc_spin", SHMRING_KIND_MPSC, SPIN, LONG_RECOVERY_NS},
     {"mpsc_adaptive", SHMRING_KIND_MPSC, ADAPTIVE, LONG_RECOVERY_NS},

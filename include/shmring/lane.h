@@ -33,9 +33,12 @@
  * shmring_lane this header was written for, shmring_lane_get() passes it to
  * the library, and a library of another layout or lane version refuses the
  * lane (-EPROTO) instead of letting this code run over a layout it does not
- * know. open already refused a segment of another layout.
+ * know. open already refused a segment of another layout. The handle's own
+ * inline calls (at the end) make no such call: the library's soname carries
+ * the same number, so a program never loads a library of another one.
  *
- * C11 only (it uses <stdatomic.h>); not included by <shmring/shmring.h>.
+ * C11 only (it uses <stdatomic.h>). <shmring/shmring.h> includes it when
+ * compiled as C11 by GCC or Clang, for the handle's inline calls at the end.
  */
 #ifndef SHMRING_LANE_H
 #define SHMRING_LANE_H
@@ -51,8 +54,9 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Layout 6 (the segment), lane structure 1. */
-#define SHMRING_LANE_ABI 0x0601u
+/* Layout 6 (the segment), lane structure 2 (a handle begins with its two
+ * lanes). The library's soname carries this number. */
+#define SHMRING_LANE_ABI 0x0602u
 
 /* The segment facts the inline path uses; the library asserts each against
  * its own definitions at build time. */
@@ -291,66 +295,192 @@ static inline int shmring_lane_try_recv(struct shmring_lane *l, void *msg)
 /*
  * 8-byte messages by value. The pointer forms above make the caller keep
  * the message in memory (usually its stack) for every call; these keep it
- * in a register on the common path and put it in memory only in the
- * out-of-line helpers below, so a tight loop stores nothing but the slot.
- * -EMSGSIZE when the ring's slots are not 8 bytes.
+ * in a register on the common path and put it in memory only out of line,
+ * so a tight loop stores nothing but the slot. They return what
+ * shmring_try_send_u64() and shmring_try_recv_u64() return on the lane's
+ * handle.
  */
 
-/* Out of line: the library's general send of v. */
-static __attribute__((noinline, cold, unused)) int
-shmring__lane_send_u64_slow(struct shmring_lane *l, uint64_t v)
+/* The short send of v; SHMRING__LANE_SLOW before anything is published
+ * for every case it does not take (slots other than 8 bytes among them). */
+static inline int shmring__lane_send_u64(struct shmring_lane *l, uint64_t v)
 {
-	return l->size == 8 ? shmring_try_send(l->ring, &v) : -EMSGSIZE;
+	uint64_t pos = l->pos;
+	_Atomic uint64_t *stamp;
+
+	if (SHMRING_LANE_UNLIKELY(!shmring__lane_room(l, pos) || l->size != 8))
+		return SHMRING__LANE_SLOW;
+	stamp = shmring__lane_stamp(l, pos);
+	memcpy((unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, &v, 8);
+	return shmring__lane_sent(l, stamp, pos);
 }
 
-/* Out of line: the library's general receive, its result in registers. */
-struct shmring__lane_got {
+/* The short receive into *v, likewise (*v untouched unless it received). */
+static inline int shmring__lane_recv_u64(struct shmring_lane *l, uint64_t *v)
+{
+	uint64_t pos = l->pos;
+	_Atomic uint64_t *stamp;
+
+	if (SHMRING_LANE_UNLIKELY(!shmring__lane_ready(l, pos, &stamp) || l->size != 8))
+		return SHMRING__LANE_SLOW;
+	memcpy(v, (const unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, 8);
+	return shmring__lane_received(l, pos);
+}
+
+/* Out of line: the library's receive, its result in registers, so that the
+ * caller's *v is written only by the caller and may stay in a register. */
+struct shmring__got {
 	int rc;
 	uint64_t v;
 };
 
-static __attribute__((noinline, cold, unused)) struct shmring__lane_got
-shmring__lane_recv_u64_slow(struct shmring_lane *l)
+static __attribute__((noinline, cold, unused)) struct shmring__got
+shmring__recv_u64_slow(shmring_t *r)
 {
-	struct shmring__lane_got g = {-EMSGSIZE, 0};
+	struct shmring__got g = {0, 0};
 
-	if (l->size == 8)
-		g.rc = shmring_try_recv(l->ring, &g.v);
+	g.rc = shmring_try_recv_u64(r, &g.v);
 	return g;
 }
 
-/* As shmring_try_send() of the 8 bytes of v. */
-static inline int shmring_lane_try_send_u64(struct shmring_lane *l, uint64_t v)
+/* After the short receive: its result, or the library's. */
+static inline int shmring__recv_u64_done(shmring_t *r, struct shmring_lane *l, int k,
+					 uint64_t *v)
 {
-	uint64_t pos = l->pos;
-	_Atomic uint64_t *stamp;
-	int k;
+	struct shmring__got g;
 
-	if (SHMRING_LANE_UNLIKELY(!shmring__lane_room(l, pos) || l->size != 8))
-		return shmring__lane_send_u64_slow(l, v);
-	stamp = shmring__lane_stamp(l, pos);
-	memcpy((unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, &v, 8);
-	k = shmring__lane_sent(l, stamp, pos);
-	return SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE) ? 0 : shmring_lane_wake(l);
-}
-
-/* As shmring_try_recv() into *v (left as it was unless 0 is returned). */
-static inline int shmring_lane_try_recv_u64(struct shmring_lane *l, uint64_t *v)
-{
-	uint64_t pos = l->pos;
-	_Atomic uint64_t *stamp;
-	struct shmring__lane_got g;
-	int k;
-
-	if (SHMRING_LANE_LIKELY(shmring__lane_ready(l, pos, &stamp) && l->size == 8)) {
-		memcpy(v, (const unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, 8);
-		k = shmring__lane_received(l, pos);
-		return SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE) ? 0 : shmring_lane_wake(l);
-	}
-	g = shmring__lane_recv_u64_slow(l);
+	if (SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE))
+		return 0;
+	if (k == SHMRING__LANE_WAKE)
+		return shmring_lane_wake(l);
+	g = shmring__recv_u64_slow(r);
 	if (g.rc == 0)
 		*v = g.v;
 	return g.rc;
 }
+
+/* As shmring_try_send_u64() on the lane's handle. */
+static inline int shmring_lane_try_send_u64(struct shmring_lane *l, uint64_t v)
+{
+	int k = shmring__lane_send_u64(l, v);
+
+	if (SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE))
+		return 0;
+	return k == SHMRING__LANE_WAKE ? shmring_lane_wake(l) : shmring_try_send_u64(l->ring, v);
+}
+
+/* As shmring_try_recv_u64() on the lane's handle. */
+static inline int shmring_lane_try_recv_u64(struct shmring_lane *l, uint64_t *v)
+{
+	return shmring__recv_u64_done(l->ring, l, shmring__lane_recv_u64(l, v), v);
+}
+
+/*
+ * The handle's own calls, inline. A handle begins with its producer's lane
+ * and then its consumer's (the library asserts both offsets): on an SPSC
+ * handle with that side's checks holding, go is set and the short path
+ * runs; on every other handle go is 0 and the call goes to the library.
+ */
+#define SHMRING__ALWAYS_INLINE __attribute__((always_inline))
+#define SHMRING__HANDLE_LANE(r, side) ((struct shmring_lane *)(void *)(r) + (side))
+
+/* As shmring_try_send_u64(). */
+static inline SHMRING__ALWAYS_INLINE int shmring__try_send_u64_inline(shmring_t *r, uint64_t v)
+{
+	struct shmring_lane *l = SHMRING__HANDLE_LANE(r, 0);
+	int k = shmring__lane_send_u64(l, v);
+
+	if (SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE))
+		return 0;
+	return k == SHMRING__LANE_WAKE ? shmring_lane_wake(l) : (shmring_try_send_u64)(r, v);
+}
+
+/* As shmring_try_recv_u64(). */
+static inline SHMRING__ALWAYS_INLINE int shmring__try_recv_u64_inline(shmring_t *r, uint64_t *v)
+{
+	struct shmring_lane *l = SHMRING__HANDLE_LANE(r, 1);
+
+	return shmring__recv_u64_done(r, l, shmring__lane_recv_u64(l, v), v);
+}
+
+/*
+ * As shmring_try_send() and shmring_try_recv() of a message whose type is
+ * an 8-byte integer. Where the compiler sees that the message is an object
+ * of its own, 8 bytes or fewer from msg to its end (a variable, as a rule),
+ * the message is read or written here and goes to the library by value, so
+ * its address goes nowhere and the caller may keep it in a register; a
+ * ring whose slots are wider than that object is -EMSGSIZE, where the
+ * pointer form would read or write past it. Otherwise (an array of them,
+ * an object the compiler cannot see) the short path is the same and
+ * everything else goes to the library's pointer form.
+ */
+#define SHMRING__OWN_8(msg) (__builtin_object_size((msg), 0) <= 8)
+
+static inline SHMRING__ALWAYS_INLINE int shmring__try_send_8(shmring_t *r, const void *msg)
+{
+	struct shmring_lane *l = SHMRING__HANDLE_LANE(r, 0);
+	uint64_t v;
+	int k;
+
+	if (SHMRING_LANE_UNLIKELY(msg == NULL))
+		return (shmring_try_send)(r, NULL);
+	memcpy(&v, msg, 8);
+	if (SHMRING__OWN_8(msg))
+		return shmring__try_send_u64_inline(r, v);
+	k = shmring__lane_send_u64(l, v);
+	if (SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE))
+		return 0;
+	return k == SHMRING__LANE_WAKE ? shmring_lane_wake(l) : (shmring_try_send)(r, msg);
+}
+
+static inline SHMRING__ALWAYS_INLINE int shmring__try_recv_8(shmring_t *r, void *msg)
+{
+	struct shmring_lane *l = SHMRING__HANDLE_LANE(r, 1);
+	uint64_t v;
+	int k;
+
+	if (SHMRING_LANE_UNLIKELY(msg == NULL))
+		return (shmring_try_recv)(r, NULL);
+	if (SHMRING__OWN_8(msg)) {
+		k = shmring__try_recv_u64_inline(r, &v);
+		if (k == 0)
+			memcpy(msg, &v, 8);
+		return k;
+	}
+	k = shmring__lane_recv_u64(l, &v);
+	if (SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE)) {
+		memcpy(msg, &v, 8);
+		return 0;
+	}
+	if (k == SHMRING__LANE_WAKE) {
+		memcpy(msg, &v, 8);
+		return shmring_lane_wake(l);
+	}
+	return (shmring_try_recv)(r, msg);
+}
+
+/*
+ * In C11, through <shmring/shmring.h>, the four calls are these inline
+ * forms (SHMRING_NO_INLINE before the include turns this off; a call
+ * written (shmring_try_send)(r, msg) always reaches the library). The
+ * pointer forms take this path for a message of type uint64_t or int64_t
+ * and the library's for every other type; by value, a ring whose slots are
+ * wider than 8 bytes is -EMSGSIZE, where the library's pointer form would
+ * read or write past the caller's 8 bytes.
+ */
+#ifndef SHMRING_NO_INLINE
+#define shmring_try_send_u64(r, v) shmring__try_send_u64_inline((r), (v))
+#define shmring_try_recv_u64(r, v) shmring__try_recv_u64_inline((r), (v))
+#define shmring_try_send(r, msg)                                                    \
+	_Generic((msg), uint64_t *: shmring__try_send_8((r), (const void *)(msg)),  \
+		 const uint64_t *: shmring__try_send_8((r), (const void *)(msg)),   \
+		 int64_t *: shmring__try_send_8((r), (const void *)(msg)),          \
+		 const int64_t *: shmring__try_send_8((r), (const void *)(msg)),    \
+		 default: (shmring_try_send)((r), (msg)))
+#define shmring_try_recv(r, msg)                                                   \
+	_Generic((msg), uint64_t *: shmring__try_recv_8((r), (void *)(msg)),        \
+		 int64_t *: shmring__try_recv_8((r), (void *)(msg)),                \
+		 default: (shmring_try_recv)((r), (msg)))
+#endif
 
 #endif /* SHMRING_LANE_H */

@@ -521,6 +521,19 @@ SHMRING_API int shmring_try_send(shmring_t *r, const void *msg);
 SHMRING_API int shmring_try_recv(shmring_t *r, void *msg);
 
 /*
+ * 8-byte messages by value: as shmring_try_send(r, &v) and
+ * shmring_try_recv(r, v), with -EMSGSIZE on a ring whose slots are wider
+ * than 8 bytes (where those would read or write past the 8 bytes). Slots
+ * narrower than 8 bytes carry the first slot_size bytes of v, and a message
+ * received from one fills the first bytes of *v and leaves the rest zero;
+ * *v is written only on success. In C11 these are inline, and so are the
+ * two calls above for a message of type uint64_t or int64_t
+ * (shmring/lane.h says when the latter take the by-value form).
+ */
+SHMRING_API int shmring_try_send_u64(shmring_t *r, uint64_t v);
+SHMRING_API int shmring_try_recv_u64(shmring_t *r, uint64_t *v);
+
+/*
  * Blocking forms: wait, by the handle's policy, until the message fits or one
  * arrives, or until deadline (absolute CLOCK_MONOTONIC ns;
  * SHMRING_NO_DEADLINE waits forever). Signals do not interrupt the wait.

@@ -9,4 +9,10 @@
 #include "ring.h"
 #include "sync.h"
 
+/* C11 with atomics: the SPSC short paths inline (shmring/lane.h). */
+#if !defined(__cplusplus) && defined(__GNUC__) && defined(__STDC_VERSION__) && \
+	__STDC_VERSION__ >= 201112L && !defined(__STDC_NO_ATOMICS__)
+#include "lane.h"
+#endif
+
 #endif /* SHMRING_SHMRING_H */
