@@ -152,6 +152,17 @@ static int claim_role(shmring_t *r, unsigned role, bool many)
 	return rc < 0 ? rc : (int)sole;
 }
 
+/* A lane's go where its checks hold: the payload size, which the by-value
+ * paths of shmring/lane.h take to mean SHMRING_LANE_STRIDE_8 bytes per slot
+ * when it is 8; should the geometry ever say otherwise, a go that only the
+ * pointer paths take. */
+static uint32_t lane_go(const shmring_t *r)
+{
+	if (r->hdr.slot_size == 8 && r->hdr.slot_stride != SHMRING_LANE_STRIDE_8)
+		return 1;
+	return r->hdr.slot_size;
+}
+
 /* Which copy paths may skip the checks: SPSC with the role and nothing held.
  * The lanes' go says the same to the short paths (the producer's also needs
  * a consumer seen, see shmring__tx_gone()). */
@@ -166,8 +177,8 @@ void shmring__fast_update(shmring_t *r)
 		r->fast |= SHMRING__FAST_TX;
 	if ((r->role & SHMRING_CONSUMER) && !r->spsc_rx_held)
 		r->fast |= SHMRING__FAST_RX;
-	r->tx.go = (r->fast & SHMRING__FAST_TX) && r->saw_consumers;
-	r->rx.go = (r->fast & SHMRING__FAST_RX) != 0;
+	r->tx.go = (r->fast & SHMRING__FAST_TX) && r->saw_consumers ? lane_go(r) : 0;
+	r->rx.go = r->fast & SHMRING__FAST_RX ? lane_go(r) : 0;
 }
 
 /* The shared words an SPSC handle's lanes look at (shmring/lane.h). */

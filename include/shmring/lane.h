@@ -64,6 +64,8 @@
 #define SHMRING_LANE_LIVE(presence) ((uint32_t)(presence)) /* live participants */
 #define SHMRING_LANE_WAITING(waiters) ((waiters) & 0xffffu) /* announced sleepers */
 #define SHMRING_LANE_PUBLISH_EVERY 64u                 /* producer position published */
+#define SHMRING_LANE_AHEAD 32u                         /* slots the producer prefetches ahead */
+#define SHMRING_LANE_STRIDE_8 16u                      /* bytes per slot of an 8-byte payload */
 
 struct shmring_side; /* the segment's per-side words (the library's) */
 
@@ -84,11 +86,20 @@ struct shmring_lane {
 	_Atomic uint32_t *waiters;   /* the word the other side announces sleep in */
 	_Atomic uint64_t *bells;     /* producer: armed doorbells */
 	shmring_t *ring;             /* the handle, for everything not inline */
-	uint32_t go;                 /* nonzero: the handle's checks hold (kind,
-				      * role, nothing held, a consumer seen) */
+	uint32_t go;                 /* the payload size (size) where the
+				      * handle's checks hold (kind, role, nothing
+				      * held, a consumer seen); else 0 */
 	bool poll_only;              /* nobody may sleep on this ring */
 	bool corrupt;                /* a shared index failed its bounds check */
 };
+
+/*
+ * A handle begins with its producer's lane and then its consumer's (the
+ * library asserts both offsets): on an SPSC handle with that side's checks
+ * holding, go is set and the short paths run; on every other handle go is 0
+ * and every call goes to the library.
+ */
+#define SHMRING__HANDLE_LANE(r, side) ((struct shmring_lane *)(void *)(r) + (side))
 
 /*
  * The lane of r's producer (role SHMRING_PRODUCER) or consumer
@@ -118,6 +129,13 @@ enum { SHMRING__LANE_DONE = 0, SHMRING__LANE_WAKE = 1, SHMRING__LANE_SLOW = -1 }
 static inline _Atomic uint64_t *shmring__lane_stamp(const struct shmring_lane *l, uint64_t pos)
 {
 	return (_Atomic uint64_t *)(void *)(l->slots + (pos & l->mask) * l->stride);
+}
+
+/* The same where the payload is 8 bytes (go is 8): the stride is then
+ * SHMRING_LANE_STRIDE_8, which the library checks before it sets go. */
+static inline _Atomic uint64_t *shmring__lane_stamp8(const struct shmring_lane *l, uint64_t pos)
+{
+	return (_Atomic uint64_t *)(void *)(l->slots + (pos & l->mask) * SHMRING_LANE_STRIDE_8);
 }
 
 /* The copy sizes the short paths move inline (no call): false for any
@@ -177,6 +195,32 @@ static inline void shmring__lane_taken1(struct shmring_lane *l, uint64_t pos)
 }
 
 /*
+ * The producer asks for a slot's line ahead of time, with intent to write:
+ * SHMRING_LANE_AHEAD positions on, or the last slot the consumer is known
+ * to be done with (by the cached position) if that is nearer, so no line
+ * the consumer has yet to read is taken from it. The line comes over while
+ * this and the next messages are written instead of when the producer
+ * reaches it, and a consumer just behind the producer finds each line
+ * written whole. A hint: it loads nothing and never faults.
+ */
+static inline uint64_t shmring__lane_ahead_pos(const struct shmring_lane *l, uint64_t pos)
+{
+	uint64_t last = l->peer_cache + l->capacity - 1; /* >= pos: there is room */
+	uint64_t want = pos + SHMRING_LANE_AHEAD;
+
+	return want < last ? want : last;
+}
+
+static inline void shmring__lane_ahead(const void *at)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__asm__ volatile("prefetchw %0" ::"m"(*(const char *)at));
+#else
+	__builtin_prefetch(at, 1, 3);
+#endif
+}
+
+/*
  * The short send, in two halves around the copy. First: may the message at
  * pos (the lane's position, read once by the caller) go into its slot? Room
  * by the cached consumer position and a consumer present; nothing written.
@@ -224,6 +268,7 @@ static inline int shmring__lane_send(struct shmring_lane *l, const void *msg)
 	if (SHMRING_LANE_UNLIKELY(!shmring__copy_fixed(
 		    (unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, msg, l->size)))
 		return SHMRING__LANE_SLOW;
+	shmring__lane_ahead(shmring__lane_stamp(l, shmring__lane_ahead_pos(l, pos)));
 	return shmring__lane_sent(l, stamp, pos);
 }
 
@@ -308,10 +353,11 @@ static inline int shmring__lane_send_u64(struct shmring_lane *l, uint64_t v)
 	uint64_t pos = l->pos;
 	_Atomic uint64_t *stamp;
 
-	if (SHMRING_LANE_UNLIKELY(!shmring__lane_room(l, pos) || l->size != 8))
+	if (SHMRING_LANE_UNLIKELY(l->go != 8 || !shmring__lane_room(l, pos)))
 		return SHMRING__LANE_SLOW;
-	stamp = shmring__lane_stamp(l, pos);
+	stamp = shmring__lane_stamp8(l, pos);
 	memcpy((unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, &v, 8);
+	shmring__lane_ahead(shmring__lane_stamp8(l, shmring__lane_ahead_pos(l, pos)));
 	return shmring__lane_sent(l, stamp, pos);
 }
 
@@ -321,7 +367,12 @@ static inline int shmring__lane_recv_u64(struct shmring_lane *l, uint64_t *v)
 	uint64_t pos = l->pos;
 	_Atomic uint64_t *stamp;
 
-	if (SHMRING_LANE_UNLIKELY(!shmring__lane_ready(l, pos, &stamp) || l->size != 8))
+	/* go first: the geometry is set only where it is. */
+	if (SHMRING_LANE_UNLIKELY(l->go != 8))
+		return SHMRING__LANE_SLOW;
+	stamp = shmring__lane_stamp8(l, pos);
+	/* A-stamp, as in shmring__lane_ready(). */
+	if (SHMRING_LANE_UNLIKELY(atomic_load_explicit(stamp, memory_order_acquire) != pos + 1))
 		return SHMRING__LANE_SLOW;
 	memcpy(v, (const unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, 8);
 	return shmring__lane_received(l, pos);
@@ -359,14 +410,24 @@ static inline int shmring__recv_u64_done(shmring_t *r, struct shmring_lane *l, i
 	return g.rc;
 }
 
+/* Out of line: after the short send of v left k to do (a wake, or the
+ * send itself) on handle r. One call site, so
+ * that the inline code stays short enough for callers' own inline
+ * wrappers to be inlined too. */
+static __attribute__((noinline, cold, unused)) int shmring__send_u64_after(shmring_t *r, uint64_t v,
+									     int k)
+{
+	return k == SHMRING__LANE_WAKE ? shmring_lane_wake(SHMRING__HANDLE_LANE(r, 0))
+				       : shmring_try_send_u64(r, v);
+}
+
 /* As shmring_try_send_u64() on the lane's handle. */
 static inline int shmring_lane_try_send_u64(struct shmring_lane *l, uint64_t v)
 {
 	int k = shmring__lane_send_u64(l, v);
 
-	if (SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE))
-		return 0;
-	return k == SHMRING__LANE_WAKE ? shmring_lane_wake(l) : shmring_try_send_u64(l->ring, v);
+	return SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE) ? 0
+							   : shmring__send_u64_after(l->ring, v, k);
 }
 
 /* As shmring_try_recv_u64() on the lane's handle. */
@@ -375,14 +436,8 @@ static inline int shmring_lane_try_recv_u64(struct shmring_lane *l, uint64_t *v)
 	return shmring__recv_u64_done(l->ring, l, shmring__lane_recv_u64(l, v), v);
 }
 
-/*
- * The handle's own calls, inline. A handle begins with its producer's lane
- * and then its consumer's (the library asserts both offsets): on an SPSC
- * handle with that side's checks holding, go is set and the short path
- * runs; on every other handle go is 0 and the call goes to the library.
- */
+/* The handle's own calls, inline (SHMRING__HANDLE_LANE above). */
 #define SHMRING__ALWAYS_INLINE __attribute__((always_inline))
-#define SHMRING__HANDLE_LANE(r, side) ((struct shmring_lane *)(void *)(r) + (side))
 
 /* As shmring_try_send_u64(). */
 static inline SHMRING__ALWAYS_INLINE int shmring__try_send_u64_inline(shmring_t *r, uint64_t v)
@@ -390,9 +445,7 @@ static inline SHMRING__ALWAYS_INLINE int shmring__try_send_u64_inline(shmring_t 
 	struct shmring_lane *l = SHMRING__HANDLE_LANE(r, 0);
 	int k = shmring__lane_send_u64(l, v);
 
-	if (SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE))
-		return 0;
-	return k == SHMRING__LANE_WAKE ? shmring_lane_wake(l) : (shmring_try_send_u64)(r, v);
+	return SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE) ? 0 : shmring__send_u64_after(r, v, k);
 }
 
 /* As shmring_try_recv_u64(). */
