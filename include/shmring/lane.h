@@ -211,7 +211,7 @@ static inline uint64_t shmring__lane_ahead_pos(const struct shmring_lane *l, uin
 	return want < last ? want : last;
 }
 
-static inline void shmring__lane_ahead(const void *at)
+static inline void shmring__prefetch_write(const void *at)
 {
 #if defined(__x86_64__) || defined(__i386__)
 	__asm__ volatile("prefetchw %0" ::"m"(*(const char *)at));
@@ -268,7 +268,7 @@ static inline int shmring__lane_send(struct shmring_lane *l, const void *msg)
 	if (SHMRING_LANE_UNLIKELY(!shmring__copy_fixed(
 		    (unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, msg, l->size)))
 		return SHMRING__LANE_SLOW;
-	shmring__lane_ahead(shmring__lane_stamp(l, shmring__lane_ahead_pos(l, pos)));
+	shmring__prefetch_write(shmring__lane_stamp(l, shmring__lane_ahead_pos(l, pos)));
 	return shmring__lane_sent(l, stamp, pos);
 }
 
@@ -357,7 +357,7 @@ static inline int shmring__lane_send_u64(struct shmring_lane *l, uint64_t v)
 		return SHMRING__LANE_SLOW;
 	stamp = shmring__lane_stamp8(l, pos);
 	memcpy((unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, &v, 8);
-	shmring__lane_ahead(shmring__lane_stamp8(l, shmring__lane_ahead_pos(l, pos)));
+	shmring__prefetch_write(shmring__lane_stamp8(l, shmring__lane_ahead_pos(l, pos)));
 	return shmring__lane_sent(l, stamp, pos);
 }
 
