@@ -11,12 +11,13 @@
  */
 #include "helpers.h"
 
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <sys/wait.h>
 #include <cmocka.h>
+
+#include "parked_helpers.h"
 
 #if !defined(shmring_try_send) || !defined(shmring_try_recv) || \
 	!defined(shmring_try_send_u64) || !defined(shmring_try_recv_u64)
@@ -268,28 +269,6 @@ static void test_wide_slots(void **state)
 	assert_int_equal(shmring_unlink(name), 0);
 }
 
-struct sleeper {
-	shmring_t *r;
-	uint64_t v;
-	int rc;
-};
-
-static void *recv_parked(void *arg)
-{
-	struct sleeper *s = arg;
-
-	s->rc = shmring_recv(s->r, &s->v, shmring_deadline_in(10000000000ull));
-	return NULL;
-}
-
-static void *send_parked(void *arg)
-{
-	struct sleeper *s = arg;
-
-	s->rc = shmring_send(s->r, &s->v, shmring_deadline_in(10000000000ull));
-	return NULL;
-}
-
 /* A parked consumer is woken by an inline send, a parked producer by
  * inline receives. */
 static void test_wakes_sleepers(void **state)
@@ -297,9 +276,7 @@ static void test_wakes_sleepers(void **state)
 	const char *name = test_ring_name("wake");
 	struct shmring_wait park = {.mode = SHMRING_WAIT_PARK};
 	shmring_t *tx = make(name, SHMRING_KIND_SPSC, 8, 16, SHMRING_PRODUCER), *rx;
-	struct shmring_info in;
 	struct sleeper s;
-	pthread_t t;
 	uint64_t v;
 
 	(void)state;
@@ -307,29 +284,19 @@ static void test_wakes_sleepers(void **state)
 	assert_int_equal(shmring_set_wait(rx, &park), 0);
 	assert_int_equal(shmring_set_wait(tx, &park), 0);
 	s = (struct sleeper){.r = rx};
-	assert_int_equal(pthread_create(&t, NULL, recv_parked, &s), 0);
-	do {
-		usleep(1000);
-		assert_int_equal(shmring_info(tx, &in), 0);
-	} while (in.empty_waits == 0);
+	sleeper_start(&s, false, tx);
 	assert_int_equal(shmring_try_send_u64(tx, 7), 0);
-	assert_int_equal(pthread_join(t, NULL), 0);
-	assert_int_equal(s.rc, 0);
+	sleeper_done(&s);
 	assert_int_equal(s.v, 7);
 	for (v = 0; v < 16; v++)
 		assert_int_equal(shmring_try_send(tx, &v), 0);
 	s = (struct sleeper){.r = tx, .v = 16};
-	assert_int_equal(pthread_create(&t, NULL, send_parked, &s), 0);
-	do {
-		usleep(1000);
-		assert_int_equal(shmring_info(rx, &in), 0);
-	} while (in.full_waits == 0);
+	sleeper_start(&s, true, rx);
 	for (uint64_t i = 0; i < 16; i++) {
 		assert_int_equal(shmring_try_recv(rx, &v), 0);
 		assert_int_equal(v, i);
 	}
-	assert_int_equal(pthread_join(t, NULL), 0);
-	assert_int_equal(s.rc, 0);
+	sleeper_done(&s);
 	assert_int_equal(shmring_try_recv_u64(rx, &v), 0);
 	assert_int_equal(v, 16);
 	shmring_close(rx);

@@ -11,12 +11,13 @@
 
 #include "shmring/lane.h"
 
-#include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+
+#include "parked_helpers.h"
 
 static shmring_t *make(const char *name, uint32_t kind, uint32_t slot, uint64_t cap,
 		       uint32_t flags, unsigned role)
@@ -340,28 +341,6 @@ static void test_before_any_consumer(void **state)
 	assert_int_equal(shmring_unlink(name), 0);
 }
 
-struct sleeper {
-	shmring_t *r;
-	uint64_t v;
-	int rc;
-};
-
-static void *recv_parked(void *arg)
-{
-	struct sleeper *s = arg;
-
-	s->rc = shmring_recv(s->r, &s->v, shmring_deadline_in(10000000000ull));
-	return NULL;
-}
-
-static void *send_parked(void *arg)
-{
-	struct sleeper *s = arg;
-
-	s->rc = shmring_send(s->r, &s->v, shmring_deadline_in(10000000000ull));
-	return NULL;
-}
-
 /* Sleepers, both ways: a lane send wakes a parked consumer, lane receives
  * wake a parked producer. */
 static void test_wakes_sleepers(void **state)
@@ -370,9 +349,7 @@ static void test_wakes_sleepers(void **state)
 	struct shmring_wait park = {.mode = SHMRING_WAIT_PARK};
 	shmring_t *tx = make(name, SHMRING_KIND_SPSC, 8, 16, 0, SHMRING_PRODUCER), *rx;
 	struct shmring_lane *lt, *lr;
-	struct shmring_info in;
 	struct sleeper s;
-	pthread_t t;
 	uint64_t v = 7;
 
 	(void)state;
@@ -383,30 +360,20 @@ static void test_wakes_sleepers(void **state)
 	assert_int_equal(shmring_lane_get(rx, SHMRING_CONSUMER, &lr), 0);
 	/* The consumer parks on the empty ring; one lane send wakes it. */
 	s = (struct sleeper){.r = rx};
-	assert_int_equal(pthread_create(&t, NULL, recv_parked, &s), 0);
-	do {
-		usleep(1000);
-		assert_int_equal(shmring_info(tx, &in), 0);
-	} while (in.empty_waits == 0);
+	sleeper_start(&s, false, tx);
 	assert_int_equal(shmring_lane_try_send(lt, &v), 0);
-	assert_int_equal(pthread_join(t, NULL), 0);
-	assert_int_equal(s.rc, 0);
+	sleeper_done(&s);
 	assert_int_equal(s.v, 7);
 	/* The producer parks on the full ring; lane receives wake it. */
 	for (v = 0; v < 16; v++)
 		assert_int_equal(shmring_lane_try_send(lt, &v), 0);
 	s = (struct sleeper){.r = tx, .v = 16};
-	assert_int_equal(pthread_create(&t, NULL, send_parked, &s), 0);
-	do {
-		usleep(1000);
-		assert_int_equal(shmring_info(rx, &in), 0);
-	} while (in.full_waits == 0);
+	sleeper_start(&s, true, rx);
 	for (uint64_t i = 0; i < 16; i++) {
 		assert_int_equal(shmring_lane_try_recv(lr, &v), 0);
 		assert_int_equal(v, i);
 	}
-	assert_int_equal(pthread_join(t, NULL), 0);
-	assert_int_equal(s.rc, 0);
+	sleeper_done(&s);
 	assert_int_equal(shmring_lane_try_recv(lr, &v), 0);
 	assert_int_equal(v, 16);
 	shmring_close(rx);
