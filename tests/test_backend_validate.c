@@ -566,7 +566,7 @@ static void test_names(void **s)
 	snprintf(uri, sizeof(uri), "sysv:@/nonexistent-%s-%d", bt_prefix(), (int)getpid());
 	check_name(uri, -ENOENT, -ENOENT);
 	/* ... and with one, the key is ftok(path, ID): ID 1 by default. */
-	snprintf(path, sizeof(path), "%s/ftok", bt_dir());
+	assert_true(snprintf(path, sizeof(path), "%s/ftok", bt_dir()) < (int)sizeof(path));
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
 	assert_true(fd >= 0);
 	close(fd);

@@ -42,7 +42,8 @@ static void crash_run(uint32_t kind, unsigned np)
 	c.backend = BT_FILE;
 	c.kind = kind;
 	c.capacity = o.capacity;
-	snprintf(c.dir, sizeof(c.dir), "%s/%s-%u", bt_dir(), tag, bt_rand32() % 100000u);
+	assert_true(snprintf(c.dir, sizeof(c.dir), "%s/%s-%u", bt_dir(), tag,
+	                     bt_rand32() % 100000u) < (int)sizeof(c.dir));
 	assert_int_equal(mkdir(c.dir, 0700), 0);
 	rc = bt_create(BT_FILE, tag, &o, SHMRING_OBSERVER, &r, c.uri, sizeof(c.uri));
 	if (rc != 0)

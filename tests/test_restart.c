@@ -44,8 +44,8 @@ static void restart_run(int backend, uint32_t kind, unsigned np)
 	c.kind = kind;
 	c.capacity = o.capacity;
 	snprintf(tag, sizeof(tag), "restart-%s", kind == SHMRING_KIND_SPSC ? "spsc" : "mpsc");
-	snprintf(c.dir, sizeof(c.dir), "%s/%s-%s-%u", bt_dir(), tag, bt_backend_name(backend),
-	         bt_rand32() % 100000u);
+	assert_true(snprintf(c.dir, sizeof(c.dir), "%s/%s-%s-%u", bt_dir(), tag,
+	                     bt_backend_name(backend), bt_rand32() % 100000u) < (int)sizeof(c.dir));
 	assert_int_equal(mkdir(c.dir, 0700), 0);
 	rc = bt_create(backend, tag, &o, SHMRING_OBSERVER, &r, c.uri, sizeof(c.uri));
 	if (rc != 0)
