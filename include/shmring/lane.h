@@ -411,9 +411,8 @@ static inline int shmring__recv_u64_done(shmring_t *r, struct shmring_lane *l, i
 }
 
 /* Out of line: after the short send of v left k to do (a wake, or the
- * send itself) on handle r. One call site, so
- * that the inline code stays short enough for callers' own inline
- * wrappers to be inlined too. */
+ * send itself) on handle r. One call site, so that the inline code stays
+ * short enough for callers' own inline wrappers to be inlined too. */
 static __attribute__((noinline, cold, unused)) int shmring__send_u64_after(shmring_t *r, uint64_t v,
 									     int k)
 {
