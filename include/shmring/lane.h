@@ -470,19 +470,18 @@ static inline SHMRING__ALWAYS_INLINE int shmring__try_recv_u64_inline(shmring_t 
 
 static inline SHMRING__ALWAYS_INLINE int shmring__try_send_8(shmring_t *r, const void *msg)
 {
-	struct shmring_lane *l = SHMRING__HANDLE_LANE(r, 0);
 	uint64_t v;
 	int k;
 
 	if (SHMRING_LANE_UNLIKELY(msg == NULL))
 		return (shmring_try_send)(r, NULL);
 	memcpy(&v, msg, 8);
-	if (SHMRING__OWN_8(msg))
-		return shmring__try_send_u64_inline(r, v);
-	k = shmring__lane_send_u64(l, v);
+	k = shmring__lane_send_u64(SHMRING__HANDLE_LANE(r, 0), v);
 	if (SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE))
 		return 0;
-	return k == SHMRING__LANE_WAKE ? shmring_lane_wake(l) : (shmring_try_send)(r, msg);
+	if (SHMRING__OWN_8(msg) || k == SHMRING__LANE_WAKE)
+		return shmring__send_u64_after(r, v, k);
+	return (shmring_try_send)(r, msg);
 }
 
 static inline SHMRING__ALWAYS_INLINE int shmring__try_recv_8(shmring_t *r, void *msg)
@@ -493,20 +492,12 @@ static inline SHMRING__ALWAYS_INLINE int shmring__try_recv_8(shmring_t *r, void 
 
 	if (SHMRING_LANE_UNLIKELY(msg == NULL))
 		return (shmring_try_recv)(r, NULL);
-	if (SHMRING__OWN_8(msg)) {
-		k = shmring__try_recv_u64_inline(r, &v);
+	k = shmring__lane_recv_u64(l, &v);
+	if (SHMRING_LANE_LIKELY(k != SHMRING__LANE_SLOW) || SHMRING__OWN_8(msg)) {
+		k = shmring__recv_u64_done(r, l, k, &v);
 		if (k == 0)
 			memcpy(msg, &v, 8);
 		return k;
-	}
-	k = shmring__lane_recv_u64(l, &v);
-	if (SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE)) {
-		memcpy(msg, &v, 8);
-		return 0;
-	}
-	if (k == SHMRING__LANE_WAKE) {
-		memcpy(msg, &v, 8);
-		return shmring_lane_wake(l);
 	}
 	return (shmring_try_recv)(r, msg);
 }
