@@ -539,6 +539,36 @@ static void tx_write(struct shmring_msgring *v, uint64_t t, const struct shmring
 	}
 }
 
+/* The single producer: its records up to `end` are written; move on. */
+static void tx_published(struct shmring_msgring *v, uint64_t end)
+{
+	v->pos = end;
+	/* R-ppos: pairs with A-ppos in shmring__msg_drained() and a successor;
+	 * consumers read stamps. */
+	shmring__store_release(&v->prod->pos, end);
+}
+
+/*
+ * The single producer's one record where it needs no planning: no padding
+ * before it, and room for it by the cached watermark. What tx_claim() and
+ * tx_write() would do for it, without their loops. False: nothing written,
+ * the general path decides.
+ */
+static bool tx_one(struct shmring_msgring *v, const struct shmring_msgvec *m)
+{
+	uint64_t t = v->pos, span = shmring__rec_span(m->len), used = t - v->peer_cache;
+
+	if (v->mp || m->len > v->max_len || left_at(v, t) < span || used > v->capacity ||
+	    v->capacity - used < span)
+		return false;
+	write_head(v, t, (uint32_t)m->len);
+	if (m->len)
+		copy_in(v, payload_at(v, t), m->buf, m->len);
+	commit_rec(v, t, m->type);
+	tx_published(v, t + span);
+	return true;
+}
+
 int shmring__msg_send(struct shmring_msgring *v, const struct shmring_msgvec *m, unsigned n,
 		      bool all)
 {
@@ -548,6 +578,8 @@ int shmring__msg_send(struct shmring_msgring *v, const struct shmring_msgvec *m,
 	call_begin(v);
 	if (n == 0)
 		return 0;
+	if (n == 1 && tx_one(v, m))
+		return 1;
 	for (unsigned i = 0; i < (all ? n : 1); i++)
 		if (m[i].len > v->max_len)
 			return -EMSGSIZE;
@@ -555,12 +587,8 @@ int shmring__msg_send(struct shmring_msgring *v, const struct shmring_msgvec *m,
 	if (!k)
 		return v->corrupt ? -SHMRING_ECORRUPT : 0;
 	tx_write(v, t, m, k);
-	if (!v->mp) {
-		v->pos = t + bytes;
-		/* R-ppos: pairs with A-ppos in shmring__msg_drained() and a
-		 * successor; consumers read stamps. */
-		shmring__store_release(&v->prod->pos, v->pos);
-	}
+	if (!v->mp)
+		tx_published(v, t + bytes);
 	return (int)k;
 }
 
@@ -1045,6 +1073,35 @@ static unsigned rx_copy(struct shmring_msgring *v, uint64_t h, uint64_t end,
 	return i;
 }
 
+/*
+ * The single consumer's one record where it is a message at the head that
+ * fits: what rx_claim() and rx_copy() would do for it, with one look at its
+ * header. 1: received; 0: nothing at the head yet (the general path would
+ * say the same); -1: anything else (padding, a skipped record, too long,
+ * impossible), nothing taken, the general path decides.
+ */
+static int rx_one(struct shmring_msgring *v, struct shmring_msgvec *m)
+{
+	uint64_t h = v->pos;
+	struct rec_meta rm;
+	enum look l;
+
+	if (v->mc)
+		return -1;
+	l = rx_look(v, h, &rm);
+	if (l == LOOK_NOT_YET)
+		return 0;
+	if (l != LOOK_READY || rm.kind != REC_MSG || rm.len > m->len)
+		return -1;
+	if (rm.len)
+		copy_out(v, m->buf, payload_at(v, h), rm.len);
+	scrub(v, h, rm.next);
+	m->len = rm.len;
+	m->type = rm.type;
+	rx_publish(v, rm.next);
+	return 1;
+}
+
 int shmring__msg_recv(struct shmring_msgring *v, struct shmring_msgvec *m, unsigned n, bool all)
 {
 	uint64_t h, end;
@@ -1054,6 +1111,12 @@ int shmring__msg_recv(struct shmring_msgring *v, struct shmring_msgvec *m, unsig
 	call_begin(v);
 	if (n == 0 || v->held)
 		return 0;
+	if (n == 1) {
+		int one = rx_one(v, m);
+
+		if (one >= 0)
+			return one;
+	}
 	k = rx_claim(v, m, n, all, &h, &end, &err);
 	if (end == h)
 		return err;
