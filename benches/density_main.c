@@ -21,6 +21,10 @@
  *             consumer position published per receive call as in stamped:
  *             the current protocol at 7 messages a line instead of 4.
  *             8-byte messages only (a 64-byte message fills a line).
+ *   packed    stamped with the stamp and payload back to back (stride
+ *             size + 8 rounded to 8: 72 bytes for 64-byte messages, where
+ *             the current layout takes 128), so slots share lines.
+ *             64-byte messages only (at 8 bytes it is stamped).
  *   stamped+F, dense+F
  *             stamped and dense with a full fence after every call that
  *             moved something, on both sides, as the library's eventcount
@@ -87,10 +91,10 @@
 #define RUN_CHUNK  4096u /* messages per timed chunk of a run */
 #define MAX_CHUNKS 4096u
 
-enum layout { STAMPED, DENSE, LINESTAMP, STAMPED_F, DENSE_F, API, NLAYOUTS };
+enum layout { STAMPED, DENSE, LINESTAMP, PACKED, STAMPED_F, DENSE_F, API, NLAYOUTS };
 enum mode { SINGLE, BURST, NMODES };
 
-static const char *const layout_name[NLAYOUTS] = {"stamped",   "dense",   "linestamp",
+static const char *const layout_name[NLAYOUTS] = {"stamped",   "dense",   "linestamp", "packed",
                                                   "stamped+F", "dense+F", "api"};
 static const char *const mode_name[NMODES] = {"single", "batch32"};
 static const unsigned sizes[] = {8, 64};
@@ -341,6 +345,7 @@ static void endpoint_init(struct endpoint *e, const struct run *run, int side)
 	switch (run->layout) {
 	case STAMPED:
 	case STAMPED_F:
+	case PACKED:
 		/* The view shmring__spsc_view() would build over a mapped ring:
 		 * stamp + payload, stride a power of two up to a line, whole
 		 * lines above (ringbuf/header.c). */
@@ -354,6 +359,8 @@ static void endpoint_init(struct endpoint *e, const struct run *run, int side)
 		               : run->size + SHMRING_STAMP_SIZE <= 32 ? 32
 		               : run->size + SHMRING_STAMP_SIZE <= 64 ? 64
 		                                                      : 128;
+		if (run->layout == PACKED) /* stamp and payload back to back */
+			e->sv.stride = (run->size + SHMRING_STAMP_SIZE + 7u) & ~7u;
 		break;
 	case DENSE:
 	case DENSE_F:
@@ -388,6 +395,7 @@ static inline unsigned ep_send(struct endpoint *e, const unsigned char *src, uns
 {
 	switch (e->run->layout) {
 	case STAMPED:
+	case PACKED:
 		return shmring__spsc_send(&e->sv, src, n, n == 1);
 	case STAMPED_F:
 		return with_fence(shmring__spsc_send(&e->sv, src, n, n == 1));
@@ -407,6 +415,7 @@ static inline unsigned ep_recv(struct endpoint *e, unsigned char *dst, unsigned 
 {
 	switch (e->run->layout) {
 	case STAMPED:
+	case PACKED:
 		return shmring__spsc_recv(&e->sv, dst, n, n == 1);
 	case STAMPED_F:
 		return with_fence(shmring__spsc_recv(&e->sv, dst, n, n == 1));
@@ -775,7 +784,7 @@ int main(int argc, char **argv)
 	for (unsigned s = 0; s < NSIZES; s++)
 		for (int m = 0; m < NMODES; m++)
 			for (int l = 0; l < NLAYOUTS; l++)
-				if (l != LINESTAMP || sizes[s] == 8)
+				if ((l != LINESTAMP || sizes[s] == 8) && (l != PACKED || sizes[s] != 8))
 					combos[ncombos++] =
 					    (struct combo){(enum layout)l, (enum mode)m, sizes[s]};
 	sh.prod = zalloc(sizeof *sh.prod);
