@@ -91,6 +91,12 @@ int shmring__geometry_kind(uint32_t kind, uint64_t capacity, uint32_t slot_size,
 	return 0;
 }
 
+void shmring__geometry_dense(struct shmring_geometry *g)
+{
+	g->slot_stride = (uint32_t)round_up(g->slot_size, 8);
+	g->total_size = round_up(g->slots_off + g->capacity * g->slot_stride, PAGE);
+}
+
 uint32_t shmring__hdr_multi(const struct shmring_hdr *h)
 {
 	switch (h->kind) {
@@ -174,8 +180,14 @@ int shmring__hdr_validate(const struct shmring_hdr *h, uint64_t seg_size)
 	if (h->hdr_size != sizeof(*h) || h->cacheline != SHMRING_SPACING ||
 	    h->max_participants == 0)
 		return -SHMRING_EGEOMETRY;
+	/* Slots are stamped or dense, one of the two; dense only in SPSC. */
+	if (!(h->features & SHMRING_FEAT_STAMPED_SLOTS) == !(h->features & SHMRING_FEAT_DENSE_SLOTS) ||
+	    ((h->features & SHMRING_FEAT_DENSE_SLOTS) && h->kind != SHMRING_KIND_SPSC))
+		return -SHMRING_EGEOMETRY;
 	if (shmring__geometry_kind(h->kind, h->capacity, h->slot_size, h->max_participants, &g) < 0)
 		return -SHMRING_EGEOMETRY;
+	if (h->features & SHMRING_FEAT_DENSE_SLOTS)
+		shmring__geometry_dense(&g);
 	if (h->slot_stride != g.slot_stride || h->slots_off != g.slots_off ||
 	    h->total_size != g.total_size || h->prod_off != SHMRING_PROD_OFF ||
 	    h->cons_off != SHMRING_CONS_OFF || h->wait_off != SHMRING_WAIT_OFF ||
@@ -295,6 +307,30 @@ static int indices_validate_msg(void *base, const struct shmring_hdr *h)
 	return (p | c | d) & (SHMRING_REC_ALIGN - 1) ? -SHMRING_ECORRUPT : 0;
 }
 
+/*
+ * The dense SPSC layout: the producer's position is exact (published with
+ * every send), so the consumer's is never past it nor a capacity behind.
+ * Judged, as above, only when the consumer's did not move around the read
+ * of the producer's.
+ */
+static int indices_validate_dense(void *base, const struct shmring_hdr *h)
+{
+	struct shmring_side *ps = shmring__prod_side(base), *cs = shmring__cons_side(base);
+
+	for (int tries = 0; tries < 16; tries++) {
+		/* Acquire, all: keeps the loads in this order, so that an
+		 * unchanged consumer position brackets the producer's. */
+		uint64_t c1 = shmring__load_acquire(&cs->pos);
+		uint64_t p = shmring__load_acquire(&ps->pos);
+		uint64_t c2 = shmring__load_acquire(&cs->pos);
+
+		if (c1 != c2)
+			continue;
+		return p - c1 > h->capacity ? -SHMRING_ECORRUPT : 0;
+	}
+	return 0; /* too busy to judge: the ring is alive */
+}
+
 int shmring__indices_validate(void *base, const struct shmring_hdr *h)
 {
 	uint64_t prod, cons;
@@ -303,6 +339,8 @@ int shmring__indices_validate(void *base, const struct shmring_hdr *h)
 		return -SHMRING_ECORRUPT;
 	if (h->kind != SHMRING_KIND_SPSC)
 		return indices_validate_multi(base, h);
+	if (h->features & SHMRING_FEAT_DENSE_SLOTS)
+		return indices_validate_dense(base, h);
 	/* Relaxed: a snapshot for a sanity check; nothing is published by it. */
 	prod = shmring__load_relaxed(&shmring__prod_side(base)->pos);
 	cons = shmring__load_relaxed(&shmring__cons_side(base)->pos);

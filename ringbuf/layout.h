@@ -69,7 +69,14 @@
 #define SHMRING_FEAT_STAMPED_SLOTS (UINT64_C(1) << 0)
 /* Nobody may park: notifiers skip the waiters word (SHMRING_CREATE_POLL_ONLY). */
 #define SHMRING_FEAT_POLL_ONLY (UINT64_C(1) << 1)
-#define SHMRING_FEATURES_KNOWN (SHMRING_FEAT_STAMPED_SLOTS | SHMRING_FEAT_POLL_ONLY)
+/*
+ * SPSC only, in place of STAMPED_SLOTS (SHMRING_CREATE_DENSE): payloads back
+ * to back at a stride of the slot size rounded up to 8, no stamps; the
+ * producer's position, published after every send, says what is there.
+ */
+#define SHMRING_FEAT_DENSE_SLOTS (UINT64_C(1) << 2)
+#define SHMRING_FEATURES_KNOWN                                                                    \
+	(SHMRING_FEAT_STAMPED_SLOTS | SHMRING_FEAT_POLL_ONLY | SHMRING_FEAT_DENSE_SLOTS)
 
 struct shmring_hdr {
 	uint64_t magic;             /*   0: SHMRING_MAGIC, stored last at creation */
@@ -488,6 +495,10 @@ int shmring__geometry(uint64_t capacity, uint32_t slot_size, uint32_t max_partic
  */
 int shmring__geometry_kind(uint32_t kind, uint64_t capacity, uint32_t slot_size,
 			   uint32_t max_participants, struct shmring_geometry *g);
+
+/* Make a fixed-slot geometry the dense SPSC layout's (SHMRING_FEAT_DENSE_SLOTS):
+ * no stamp, the stride the slot size rounded up to 8. */
+void shmring__geometry_dense(struct shmring_geometry *g);
 
 /* The SHMRING_HDR_MULTI_* bits in effect for a validated header. */
 uint32_t shmring__hdr_multi(const struct shmring_hdr *h);

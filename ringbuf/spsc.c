@@ -20,10 +20,32 @@ void shmring__spsc_view(struct shmring_lane *v, void *base, const struct shmring
 	v->mask = h->capacity - 1;
 	v->stride = h->slot_stride;
 	v->size = h->slot_size;
+	v->dense = (h->features & SHMRING_FEAT_DENSE_SLOTS) != 0;
+}
+
+/* Dense: the producer's position is exact; resume from it when it is within
+ * a capacity of the consumer's, else from the consumer's (nothing past it
+ * can be believed). */
+static void dense_attach_producer(struct shmring_lane *v)
+{
+	/* Acquire: see the payloads a previous producer wrote before it published. */
+	uint64_t pos = shmring__load_acquire(&v->prod->pos);
+	/* Acquire: the consumer's reads below its position are over. */
+	uint64_t cons = shmring__load_acquire(&v->cons->pos);
+
+	if (pos - cons > v->capacity)
+		pos = cons;
+	v->peer_cache = cons;
+	v->published = &v->prod->pos;
+	shmring__dense_publish(v, pos);
 }
 
 void shmring__spsc_attach_producer(struct shmring_lane *v)
 {
+	if (v->dense) {
+		dense_attach_producer(v);
+		return;
+	}
 	/* Acquire: see the slots a previous producer wrote before it published. */
 	uint64_t pos = shmring__load_acquire(&v->prod->pos);
 	/* Acquire: the consumer's reads below its position are over. */
@@ -48,5 +70,6 @@ void shmring__spsc_attach_consumer(struct shmring_lane *v)
 	/* Relaxed: the consumer's own published position, read back by the new
 	 * consumer; the stamps carry the synchronisation with the producer. */
 	v->pos = shmring__load_relaxed(&v->cons->pos);
+	v->peer_cache = v->pos; /* dense: nothing known published yet */
 	v->published = &v->cons->pos;
 }

@@ -19,10 +19,21 @@
  *       the consumer's reads of those slots finish before the producer reuses
  *       them.
  *
+ * The dense layout (SHMRING_FEAT_DENSE_SLOTS, chosen at create) has no
+ * stamps: payloads lie back to back, and the producer publishes its position
+ * after the payloads of every call; the consumer reads it only when its
+ * cached copy (peer_cache, on the consumer's side) says empty. A message
+ * then costs its payload's share of a line and the position's line once per
+ * refill, where a stamp would take 8 bytes of every slot.
+ *   R-ppos  (producer stores its pos, dense)  pairs with A-ppos (consumer
+ *       loads it): the payloads written before are visible.
+ *
  * Everything read from shared memory is untrusted: a consumer position that
  * is not between the producer's cached copy and its own position is ignored
- * (the view is marked corrupt), stamps are only compared, and every slot
- * address is computed from a local position and the validated geometry.
+ * (the view is marked corrupt), as is a dense producer position behind the
+ * consumer's cached copy or more than a capacity ahead of it; stamps are only
+ * compared, and every slot address is computed from a local position and the
+ * validated geometry.
  */
 #ifndef SHMRING_RINGBUF_SPSC_H
 #define SHMRING_RINGBUF_SPSC_H
@@ -49,6 +60,47 @@ static inline void shmring__copy(void *dst, const void *src, uint32_t n)
 {
 	if (!shmring__copy_fixed(dst, src, n))
 		memcpy(dst, src, n);
+}
+
+/* The payload of the slot at pos, in either layout. */
+static inline unsigned char *shmring__spsc_slot(const struct shmring_lane *v, uint64_t pos)
+{
+	unsigned char *s = v->slots + (pos & v->mask) * v->stride;
+
+	return v->dense ? s : s + SHMRING_STAMP_SIZE;
+}
+
+/*
+ * Dense: messages published past the consumer's position as far as it
+ * knows, re-reading the producer's position when that is fewer than want.
+ * Consumer only.
+ */
+static inline uint64_t shmring__dense_avail(struct shmring_lane *v, uint64_t want)
+{
+	uint64_t have = v->peer_cache - v->pos;
+
+	if (have < want) {
+		/* A-ppos: pairs with R-ppos in shmring__dense_publish(). */
+		uint64_t p = shmring__load_acquire(&v->prod->pos);
+
+		/* From our cache (at or past our position) to a capacity past
+		 * our position; anything else is a lie. */
+		if (SHMRING_UNLIKELY(p - v->peer_cache > v->pos + v->capacity - v->peer_cache)) {
+			v->corrupt = true;
+			return have;
+		}
+		v->peer_cache = p;
+		have = p - v->pos;
+	}
+	return have;
+}
+
+/* Dense: the payloads below pos are written; publish them. Producer only. */
+static inline void shmring__dense_publish(struct shmring_lane *v, uint64_t pos)
+{
+	v->pos = pos;
+	/* R-ppos: pairs with A-ppos in shmring__dense_avail(). */
+	shmring__store_release(&v->prod->pos, pos);
 }
 
 /* Free slots as far as the producer knows, refreshing the cache if short. */
@@ -101,6 +153,12 @@ static inline unsigned shmring__spsc_send(struct shmring_lane *v, const void *ms
 			return 0;
 		n = (unsigned)free_slots;
 	}
+	if (v->dense) {
+		for (unsigned i = 0; i < n; i++, src += v->size)
+			shmring__copy(shmring__spsc_slot(v, pos + i), src, v->size);
+		shmring__dense_publish(v, pos + n);
+		return n;
+	}
 	for (unsigned i = 0; i < n; i++, pos++, src += v->size) {
 		_Atomic uint64_t *stamp = shmring__lane_stamp(v, pos);
 
@@ -129,6 +187,11 @@ static inline bool shmring__spsc_send1(struct shmring_lane *v, const void *msg)
 
 	if (SHMRING_UNLIKELY(pos - v->peer_cache >= v->capacity) && shmring__spsc_free(v, 1) == 0)
 		return false;
+	if (v->dense) {
+		shmring__copy(shmring__spsc_slot(v, pos), msg, v->size);
+		shmring__dense_publish(v, pos + 1);
+		return true;
+	}
 	stamp = shmring__lane_stamp(v, pos);
 	shmring__copy((unsigned char *)stamp + SHMRING_STAMP_SIZE, msg, v->size);
 	shmring__lane_stamp1(v, stamp, pos);
@@ -141,6 +204,13 @@ static inline bool shmring__spsc_recv1(struct shmring_lane *v, void *msg)
 	uint64_t pos = v->pos;
 	_Atomic uint64_t *stamp = shmring__lane_stamp(v, pos);
 
+	if (v->dense) {
+		if (pos == v->peer_cache && shmring__dense_avail(v, 1) == 0)
+			return false;
+		shmring__copy(msg, shmring__spsc_slot(v, pos), v->size);
+		shmring__lane_taken1(v, pos);
+		return true;
+	}
 	/* A-stamp: pairs with R-stamp in shmring__spsc_send1() / _send(). */
 	if (shmring__load_acquire(stamp) != pos + 1)
 		return false;
@@ -150,9 +220,12 @@ static inline bool shmring__spsc_recv1(struct shmring_lane *v, void *msg)
 }
 
 /* True if the message at the consumer's position + k has been published. */
-static inline bool shmring__spsc_ready(const struct shmring_lane *v, uint64_t k)
+static inline bool shmring__spsc_ready(struct shmring_lane *v, uint64_t k)
 {
 	uint64_t pos = v->pos + k;
+
+	if (v->dense)
+		return shmring__dense_avail(v, k + 1) > k;
 
 	/* A-stamp: pairs with R-stamp in shmring__spsc_send(). */
 	return shmring__load_acquire(shmring__lane_stamp(v, pos)) == pos + 1;
@@ -183,8 +256,7 @@ static inline unsigned shmring__spsc_recv(struct shmring_lane *v, void *msgs, un
 			return 0;
 	}
 	for (unsigned i = 0; i < got; i++, pos++, dst += v->size)
-		shmring__copy(dst, (const unsigned char *)shmring__lane_stamp(v, pos) +
-				   SHMRING_STAMP_SIZE, v->size);
+		shmring__copy(dst, shmring__spsc_slot(v, pos), v->size);
 	v->pos = pos;
 	/* R-cons: pairs with A-cons in shmring__spsc_free(). */
 	shmring__store_release(&v->cons->pos, pos);
@@ -193,9 +265,14 @@ static inline unsigned shmring__spsc_recv(struct shmring_lane *v, void *msgs, un
 
 /* Messages the consumer can see right now (stops at the first unstamped slot
  * or at max). */
-static inline uint64_t shmring__spsc_available(const struct shmring_lane *v, uint64_t max)
+static inline uint64_t shmring__spsc_available(struct shmring_lane *v, uint64_t max)
 {
 	uint64_t k = 0;
+
+	if (v->dense) {
+		k = shmring__dense_avail(v, max < v->capacity ? max : v->capacity);
+		return k < max ? k : max;
+	}
 
 	while (k < max && k < v->capacity && shmring__spsc_ready(v, k))
 		k++;
@@ -217,7 +294,7 @@ static inline unsigned shmring__spsc_reserve(struct shmring_lane *v, unsigned n,
 	if (free_slots < n)
 		n = (unsigned)free_slots;
 	for (unsigned i = 0; i < n; i++)
-		slots[i] = (unsigned char *)shmring__lane_stamp(v, v->pos + i) + SHMRING_STAMP_SIZE;
+		slots[i] = shmring__spsc_slot(v, v->pos + i);
 	return n;
 }
 
@@ -226,6 +303,10 @@ static inline void shmring__spsc_commit(struct shmring_lane *v, unsigned n)
 {
 	uint64_t pos = v->pos, old = v->pos;
 
+	if (v->dense) {
+		shmring__dense_publish(v, pos + n);
+		return;
+	}
 	for (unsigned i = 0; i < n; i++, pos++)
 		/* R-stamp: pairs with A-stamp in shmring__spsc_ready(). */
 		shmring__store_release(shmring__lane_stamp(v, pos), pos + 1);
@@ -245,6 +326,8 @@ static inline uint64_t shmring__spsc_produced(const struct shmring_lane *v)
 
 	if (c > p)
 		p = c;
+	if (v->dense)
+		return p - c <= v->capacity ? p : c;
 	while (p - c < v->capacity &&
 	       shmring__load_relaxed(shmring__lane_stamp(v, p)) == p + 1)
 		p++;
@@ -252,14 +335,12 @@ static inline uint64_t shmring__spsc_produced(const struct shmring_lane *v)
 }
 
 /* Peek at up to n published messages; returns k. */
-static inline unsigned shmring__spsc_peek(const struct shmring_lane *v, unsigned n,
-					  const void **slots)
+static inline unsigned shmring__spsc_peek(struct shmring_lane *v, unsigned n, const void **slots)
 {
 	unsigned k = (unsigned)shmring__spsc_available(v, n);
 
 	for (unsigned i = 0; i < k; i++)
-		slots[i] = (const unsigned char *)shmring__lane_stamp(v, v->pos + i) +
-			   SHMRING_STAMP_SIZE;
+		slots[i] = shmring__spsc_slot(v, v->pos + i);
 	return k;
 }
 

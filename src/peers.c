@@ -91,12 +91,21 @@ void shmring__stall_end(shmring_t *r)
  * SPSC holds no claims, but its stamps are shared memory too: the stamp at
  * the consumer's position may only be that position's (published), the one
  * a lap before (consumed), or zero before the first lap. Anything else
- * would make the consumer wait for ever.
+ * would make the consumer wait for ever. The dense layout's producer
+ * position, likewise, only from the consumer's to a capacity past it.
  */
 static int spsc_stamp_check(const struct shmring_lane *v)
 {
+	uint64_t s;
+
+	if (v->dense) {
+		/* Dense: no stamps; the producer's position may only be from
+		 * ours to a capacity past it. Relaxed: compared only. */
+		s = shmring__load_relaxed(&v->prod->pos);
+		return s - v->pos <= v->capacity ? 0 : -SHMRING_ECORRUPT;
+	}
 	/* Relaxed: compared only; the payload is read after A-stamp. */
-	uint64_t s = shmring__load_relaxed(shmring__lane_stamp(v, v->pos));
+	s = shmring__load_relaxed(shmring__lane_stamp(v, v->pos));
 
 	if (s == v->pos + 1)
 		return 0;

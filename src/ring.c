@@ -58,6 +58,8 @@ static int init_segment(void *base, uint64_t size, const struct shmring_region *
 	h.recovery_ns = a->recovery_ns;
 	h.notifier = a->notifier;
 	h.features |= a->features;
+	if (a->features & SHMRING_FEAT_DENSE_SLOTS)
+		h.features &= ~SHMRING_FEAT_STAMPED_SLOTS; /* one slot layout or the other */
 	h.semid = a->semid;
 	h.check = shmring__hdr_checksum(&h);
 	if (a->notifier == SHMRING_HDR_NOTIFY_PSEM &&
@@ -68,6 +70,9 @@ static int init_segment(void *base, uint64_t size, const struct shmring_region *
 	return 0;
 }
 
+/* The header's feature bits a creator chooses (an opener may ask for them). */
+#define CHOSEN_FEATURES (SHMRING_FEAT_POLL_ONLY | SHMRING_FEAT_DENSE_SLOTS)
+
 /* What an opener asks of the ring beyond a valid header. */
 struct want {
 	uint32_t flags;     /* SHMRING_OPEN_* */
@@ -76,7 +81,7 @@ struct want {
 	uint64_t capacity;  /* 0: any */
 	int64_t multi;      /* SHMRING_HDR_MULTI_* expected; -1: any */
 	int64_t notifier;   /* SHMRING_HDR_NOTIFY_* expected; -1: any */
-	int64_t poll_only;  /* SHMRING_FEAT_POLL_ONLY expected set (1) or not (0); -1: any */
+	int64_t features;   /* SHMRING_FEAT_POLL_ONLY and _DENSE_SLOTS expected, exactly; -1: any */
 	bool any_owner;     /* the owner may be another user */
 };
 
@@ -158,6 +163,8 @@ static int claim_role(shmring_t *r, unsigned role, bool many)
  * pointer paths take. */
 static uint32_t lane_go(const shmring_t *r)
 {
+	if (r->hdr.features & SHMRING_FEAT_DENSE_SLOTS)
+		return 0; /* the short paths are the stamped layout's */
 	if (r->hdr.slot_size == 8 && r->hdr.slot_stride != SHMRING_LANE_STRIDE_8)
 		return 1;
 	return r->hdr.slot_size;
@@ -340,7 +347,7 @@ static int check_want(const shmring_t *r, const struct shmring_map_info *mi, con
 	    (w->capacity && w->capacity != r->hdr.capacity) ||
 	    (w->multi >= 0 && (uint32_t)w->multi != shmring__hdr_multi(&r->hdr)) ||
 	    (w->notifier >= 0 && (uint32_t)w->notifier != r->hdr.notifier) ||
-	    (w->poll_only >= 0 && w->poll_only != !!(r->hdr.features & SHMRING_FEAT_POLL_ONLY)))
+	    (w->features >= 0 && (uint64_t)w->features != (r->hdr.features & CHOSEN_FEATURES)))
 		return -SHMRING_EMISMATCH;
 	return 0;
 }
@@ -404,7 +411,7 @@ static bool role_ok(unsigned role)
 
 static int want_from(const struct shmring_open_opts *o, struct want *w)
 {
-	*w = (struct want){.multi = -1, .notifier = -1, .poll_only = -1};
+	*w = (struct want){.multi = -1, .notifier = -1, .features = -1};
 	if (!o)
 		return 0;
 	if (o->flags & ~(uint32_t)(SHMRING_OPEN_PREFAULT | SHMRING_OPEN_MLOCK |
@@ -416,7 +423,7 @@ static int want_from(const struct shmring_open_opts *o, struct want *w)
 		if (o->reserved[i])
 			return -EINVAL;
 	*w = (struct want){.flags = o->flags, .kind = o->kind, .slot_size = o->slot_size,
-			   .capacity = o->capacity, .multi = -1, .notifier = -1, .poll_only = -1,
+			   .capacity = o->capacity, .multi = -1, .notifier = -1, .features = -1,
 			   .any_owner = o->flags & SHMRING_OPEN_ANY_OWNER};
 	return 0;
 }
@@ -493,7 +500,10 @@ static int create_args(const struct shmring_opts *opts, struct create_arg *a,
 				      SHMRING_CREATE_MULTI_PRODUCER |
 				      SHMRING_CREATE_MULTI_CONSUMER | SHMRING_CREATE_OPEN_EXISTING |
 				      SHMRING_CREATE_HUGE | SHMRING_CREATE_HUGE_FALLBACK |
-				      SHMRING_CREATE_MLOCK | SHMRING_CREATE_POLL_ONLY))
+				      SHMRING_CREATE_MLOCK | SHMRING_CREATE_POLL_ONLY |
+				      SHMRING_CREATE_DENSE))
+		return -EINVAL;
+	if ((opts->flags & SHMRING_CREATE_DENSE) && kind != SHMRING_KIND_SPSC)
 		return -EINVAL;
 	if ((opts->flags & SHMRING_CREATE_HUGE_FALLBACK) && !(opts->flags & SHMRING_CREATE_HUGE))
 		return -EINVAL;
@@ -518,10 +528,15 @@ static int create_args(const struct shmring_opts *opts, struct create_arg *a,
 	rc = shmring__geometry_kind(kind, opts->capacity, opts->slot_size, 0, g);
 	if (rc < 0)
 		return rc;
+	if (opts->flags & SHMRING_CREATE_DENSE)
+		shmring__geometry_dense(g);
 	*a = (struct create_arg){.kind = kind, .flags = flags, .g = g, .notifier = opts->notifier,
-				 .features = (opts->flags & SHMRING_CREATE_POLL_ONLY)
-						     ? SHMRING_FEAT_POLL_ONLY
-						     : 0,
+				 .features = ((opts->flags & SHMRING_CREATE_POLL_ONLY)
+						      ? SHMRING_FEAT_POLL_ONLY
+						      : 0) |
+					     ((opts->flags & SHMRING_CREATE_DENSE)
+						      ? SHMRING_FEAT_DENSE_SLOTS
+						      : 0),
 				 .recovery_ns = opts->recovery_ns ? opts->recovery_ns
 								  : SHMRING_DEFAULT_RECOVERY_NS};
 	return 0;
@@ -537,7 +552,7 @@ static int open_existing(const struct shmring_uri *u, const struct create_arg *a
 {
 	struct want w = {.kind = a->kind, .slot_size = a->g->slot_size,
 			 .capacity = a->g->capacity, .multi = (int64_t)a->flags,
-			 .notifier = a->notifier, .poll_only = a->features != 0};
+			 .notifier = a->notifier, .features = (int64_t)a->features};
 
 	return open_uri(u, role, &w, out);
 }
@@ -942,7 +957,8 @@ int shmring_info(shmring_t *r, struct shmring_info *info)
 	info->wakes = shmring__load_relaxed(&prod->wakes) + shmring__load_relaxed(&cons->wakes);
 	info->producers = shmring__part_count(r->base, &r->hdr, &r->live, SHMRING_PRODUCER);
 	info->consumers = shmring__part_count(r->base, &r->hdr, &r->live, SHMRING_CONSUMER);
-	info->flags = r->multi | ((r->hdr.features & SHMRING_FEAT_POLL_ONLY) ? SHMRING_CREATE_POLL_ONLY : 0);
+	info->flags = r->multi | ((r->hdr.features & SHMRING_FEAT_POLL_ONLY) ? SHMRING_CREATE_POLL_ONLY : 0) |
+		      ((r->hdr.features & SHMRING_FEAT_DENSE_SLOTS) ? SHMRING_CREATE_DENSE : 0);
 	info->released = shmring__load_relaxed(&cons->done);
 	info->prod_repairs = shmring__load_relaxed(&ctl->prod_repairs);
 	info->cons_repairs = shmring__load_relaxed(&ctl->cons_repairs);

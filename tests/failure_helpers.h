@@ -50,12 +50,12 @@ static inline bool fh_msg_ok(const struct fh_msg *m)
 
 /* --- Kinds ------------------------------------------------------------------ */
 
-enum fh_kind_id { FH_SPSC, FH_MPSC, FH_SPMC, FH_MPMC, FH_MSG1, FH_MSGM, FH_NKINDS };
+enum fh_kind_id { FH_SPSC, FH_SPSCD, FH_MPSC, FH_SPMC, FH_MPMC, FH_MSG1, FH_MSGM, FH_NKINDS };
 
 struct fh_kind {
 	const char *tag;
 	uint32_t kind;
-	uint32_t flags; /* SHMRING_CREATE_MULTI_* for the message ring */
+	uint32_t flags; /* SHMRING_CREATE_MULTI_* for the message ring, _DENSE for SPSC */
 	bool mp, mc;    /* many producers / many consumers */
 };
 
@@ -63,6 +63,7 @@ static inline const struct fh_kind *fh_kind(int id)
 {
 	static const struct fh_kind kinds[FH_NKINDS] = {
 	    [FH_SPSC] = {"spsc", SHMRING_KIND_SPSC, 0, false, false},
+	    [FH_SPSCD] = {"spscd", SHMRING_KIND_SPSC, SHMRING_CREATE_DENSE, false, false},
 	    [FH_MPSC] = {"mpsc", SHMRING_KIND_MPSC, 0, true, false},
 	    [FH_SPMC] = {"spmc", SHMRING_KIND_SPMC, 0, false, true},
 	    [FH_MPMC] = {"mpmc", SHMRING_KIND_MPMC, 0, true, true},
@@ -787,7 +788,7 @@ static inline uint64_t fh_start_time(pid_t pid)
 
 /* --- One test per kind ----------------------------------------------------------- */
 
-/* Define fn_spsc() ... fn_msgm(), cmocka tests that run fn(kind id). */
+/* Define fn_spsc(), fn_spscd() (dense SPSC) ... fn_msgm(), cmocka tests that run fn(kind id). */
 #define FH__KIND_TEST(fn, tag, id)                                                                 \
 	static void fn##_##tag(void **s)                                                           \
 	{                                                                                          \
@@ -796,6 +797,7 @@ static inline uint64_t fh_start_time(pid_t pid)
 	}
 #define FH_PER_KIND(fn)                                                                            \
 	FH__KIND_TEST(fn, spsc, FH_SPSC)                                                           \
+	FH__KIND_TEST(fn, spscd, FH_SPSCD)                                                         \
 	FH__KIND_TEST(fn, mpsc, FH_MPSC)                                                           \
 	FH__KIND_TEST(fn, spmc, FH_SPMC)                                                           \
 	FH__KIND_TEST(fn, mpmc, FH_MPMC)                                                           \
@@ -805,6 +807,7 @@ static inline uint64_t fh_start_time(pid_t pid)
 /* The cmocka entries for the tests FH_PER_KIND(fn) defined. */
 #define FH_KIND_TESTS(fn)                                                                          \
 	cmocka_unit_test_teardown(fn##_spsc, fh_teardown),                                         \
+	    cmocka_unit_test_teardown(fn##_spscd, fh_teardown),                                    \
 	    cmocka_unit_test_teardown(fn##_mpsc, fh_teardown),                                     \
 	    cmocka_unit_test_teardown(fn##_spmc, fh_teardown),                                     \
 	    cmocka_unit_test_teardown(fn##_mpmc, fh_teardown),                                     \

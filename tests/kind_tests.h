@@ -2,7 +2,8 @@
 /*
  * tests/kind_tests.h - the tests every fixed-slot kind runs, instantiated by
  * a thin file per kind (test_kind_spsc.c, test_kind_mpsc.c, ...) that
- * defines KT_KIND and KT_TAG and includes this:
+ * defines KT_KIND and KT_TAG (and KT_FLAGS, creation flags such as
+ * SHMRING_CREATE_DENSE, where it has some) and includes this:
  *
  *   - stress (tests/stress_body.h): the kind's largest allowed set of
  *     producers and consumers, as threads with try calls, as threads with
@@ -29,6 +30,10 @@
 #error "define KT_KIND and KT_TAG before including kind_tests.h"
 #endif
 
+#ifndef KT_FLAGS
+#define KT_FLAGS 0u
+#endif
+
 #define KT_MP (KT_KIND == SHMRING_KIND_MPSC || KT_KIND == SHMRING_KIND_MPMC)
 #define KT_MC (KT_KIND == SHMRING_KIND_SPMC || KT_KIND == SHMRING_KIND_MPMC)
 
@@ -45,7 +50,7 @@ static unsigned kt_consumers(unsigned want)
 static void kt_stress(unsigned np, unsigned nc, bool processes, bool blocking, uint64_t count,
 		      uint64_t capacity, uint32_t slot, const char *what)
 {
-	struct sb_cfg c = {.kind = KT_KIND, .slot_size = slot, .capacity = capacity,
+	struct sb_cfg c = {.kind = KT_KIND, .flags = KT_FLAGS, .slot_size = slot, .capacity = capacity,
 			   .producers = kt_producers(np), .consumers = kt_consumers(nc),
 			   .count = sb_scale(count), .processes = processes, .blocking = blocking,
 			   .no_zero_copy = blocking, .wait_mode = SHMRING_WAIT_ADAPTIVE};
@@ -88,7 +93,8 @@ static void test_oversubscribed(void **state)
 
 static shmring_t *kt_create(const char *name, uint64_t capacity, uint32_t slot)
 {
-	struct shmring_opts o = {.kind = KT_KIND, .slot_size = slot, .capacity = capacity};
+	struct shmring_opts o = {.kind = KT_KIND, .slot_size = slot, .capacity = capacity,
+				 .flags = KT_FLAGS};
 	shmring_t *r;
 
 	assert_int_equal(shmring_create(name, &o, SHMRING_OBSERVER, &r), 0);
@@ -221,7 +227,7 @@ static void test_roles(void **state)
 	assert_int_equal(shmring_info(own, &in), 0);
 	assert_int_equal(in.kind, KT_KIND);
 	assert_int_equal(in.flags, (KT_MP ? SHMRING_CREATE_MULTI_PRODUCER : 0) |
-					   (KT_MC ? SHMRING_CREATE_MULTI_CONSUMER : 0));
+					   (KT_MC ? SHMRING_CREATE_MULTI_CONSUMER : 0) | KT_FLAGS);
 	assert_int_equal(in.producers + in.consumers, n);
 	while (n)
 		shmring_close(h[--n]);

@@ -2,7 +2,7 @@
 # stress body (tests/stress_body.h) and one set of per-kind tests
 # (tests/kind_tests.h) serve thin files per kind. The fast label runs each in
 # seconds; the stress label runs the same programs with --scale (x20).
-foreach(k spsc mpsc spmc mpmc)
+foreach(k spsc spsc_dense mpsc spmc mpmc)
   shmring_test(test_kind_${k} SOURCES test_kind_${k}.c LABELS fast TIMEOUT 300)
   add_test(NAME test_kind_${k}_long COMMAND test_kind_${k} --scale 20)
   set_tests_properties(test_kind_${k}_long PROPERTIES LABELS stress TIMEOUT 1800

@@ -46,7 +46,7 @@
 
 struct sb_cfg {
 	uint32_t kind;          /* SHMRING_KIND_* */
-	uint32_t flags;         /* SHMRING_KIND_MSG: SHMRING_CREATE_MULTI_* */
+	uint32_t flags;         /* creation flags (MSG: SHMRING_CREATE_MULTI_*; SPSC: _DENSE) */
 	uint32_t slot_size;     /* fixed: bytes per slot (>= 16); MSG: largest record */
 	uint64_t capacity;      /* fixed: slots; MSG: bytes */
 	unsigned producers, consumers;

@@ -448,9 +448,11 @@ ONE(close_reservation, mpsc, FH_MPSC)
 ONE(close_reservation, mpmc, FH_MPMC)
 ONE(close_reservation, msgm, FH_MSGM)
 ONE(waiter_killed, spsc, FH_SPSC)
+ONE(waiter_killed, spscd, FH_SPSCD)
 ONE(waiter_killed, mpmc, FH_MPMC)
 ONE(waiter_killed, msgm, FH_MSGM)
 ONE(waiters_forged, spsc, FH_SPSC)
+ONE(waiters_forged, spscd, FH_SPSCD)
 ONE(waiters_forged, mpmc, FH_MPMC)
 ONE(waiters_forged, msgm, FH_MSGM)
 FH_PER_KIND(wakes_match_parks)
@@ -465,8 +467,9 @@ int main(void)
 	    T(wake_close_peek, spmc),        T(wake_close_peek, mpmc),
 	    T(wake_close_peek, msgm),        T(close_reservation, mpsc),
 	    T(close_reservation, mpmc),      T(close_reservation, msgm),
-	    T(waiter_killed, spsc),          T(waiter_killed, mpmc),
-	    T(waiter_killed, msgm),          T(waiters_forged, spsc),
+	    T(waiter_killed, spsc),          T(waiter_killed, spscd),
+	    T(waiter_killed, mpmc),          T(waiter_killed, msgm),
+	    T(waiters_forged, spsc),         T(waiters_forged, spscd),
 	    T(waiters_forged, mpmc),         T(waiters_forged, msgm),
 	    FH_KIND_TESTS(wakes_match_parks),
 	};

@@ -91,6 +91,7 @@ struct shmring_lane {
 				      * held, a consumer seen); else 0 */
 	bool poll_only;              /* nobody may sleep on this ring */
 	bool corrupt;                /* a shared index failed its bounds check */
+	bool dense;                  /* the dense layout: no stamps (go is 0) */
 };
 
 /*

@@ -232,6 +232,16 @@ enum shmring_create_flags {
 	 * (shmring_set_wait()) or a doorbell is -EOPNOTSUPP. For pinned
 	 * busy-polling processes with CPUs to spare, like io_uring's SQPOLL. */
 	SHMRING_CREATE_POLL_ONLY = 1u << 8,
+	/* SHMRING_KIND_SPSC only (-EINVAL otherwise): the dense slot layout.
+	 * Payloads lie back to back (the slot size rounded up to 8 bytes
+	 * each) with no per-slot stamp, and the producer publishes its
+	 * position with every send. Batches and small messages move fewer
+	 * cache lines; a single 64-byte message at a time moves more (the
+	 * position's line with each one): docs/BENCHMARKS.md has the figures.
+	 * The calls, their results and the failure semantics are the same;
+	 * the inline paths of shmring/lane.h hand every call to the library.
+	 * Readers built before this flag refuse such a ring (-SHMRING_EVERSION). */
+	SHMRING_CREATE_DENSE = 1u << 9,
 };
 
 #define SHMRING_MAX_SLOT_SIZE 65536u
@@ -739,7 +749,7 @@ struct shmring_info {
 	uint32_t producers;  /* live producer participants */
 	uint32_t consumers;  /* live consumer participants */
 	/* added with the multi kinds: */
-	uint32_t flags;      /* SHMRING_CREATE_MULTI_* and _POLL_ONLY in effect for this ring */
+	uint32_t flags;      /* SHMRING_CREATE_MULTI_*, _POLL_ONLY and _DENSE in effect for this ring */
 	uint32_t reserved0;
 	uint64_t released;   /* MSG with many consumers: bytes released to producers */
 	/* added with failure recovery (layout 2): */
