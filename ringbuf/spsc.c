@@ -51,8 +51,11 @@ void shmring__spsc_attach_producer(struct shmring_lane *v)
 	/* Acquire: the consumer's reads below its position are over. */
 	uint64_t cons = shmring__load_acquire(&v->cons->pos);
 
-	if (cons > pos)
-		pos = cons; /* the old producer died after stamping past its published pos */
+	/* Behind the consumer: the old producer died after stamping past its
+	 * published position. More than a ring ahead of it: a lie. Either way
+	 * the stamps from the consumer's position on say the rest. */
+	if (pos - cons > v->capacity)
+		pos = cons;
 	/* Skip what a producer that died mid-send stamped but never published;
 	 * those messages are complete (stamped after their payload). */
 	while (pos - cons < v->capacity &&
