@@ -26,6 +26,7 @@
 #include "src/bench/bench.h"
 #include "src/bench/hist.h"
 #include "src/bench/pair.h"
+#include "src/bench/rings.h"
 #include "src/bench/scale.h"
 #ifdef SHMRING_HAVE_BOOST
 #include <signal.h>
@@ -360,6 +361,61 @@ static void test_floor(void **state)
 	assert_true(timed > 0 && plain > 0);
 }
 
+/* The dense mechanisms measure dense rings, and the others stamped ones: a
+ * line that lost its flag would still pass every run above, measuring the
+ * wrong layout under the dense name. 24 B: a dense slot is 24 bytes apart,
+ * a stamped one more. */
+static void test_dense_mechanisms_are_dense(void **state)
+{
+	static const struct {
+		const char *name;
+		bool dense;
+	} lines[] = {{"shmring-spsc-dense", true},
+		     {"shmring-spsc-dense-batch", true},
+		     {"shmring-spsc", false},
+		     {"shmring-spsc-batch", false}};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		const struct shmring_bench_mech *m = shmring_bench_mech_find(lines[i].name);
+		const struct shmring_bench_rings *r;
+		struct shmring_info in[2];
+		char why[256] = "";
+		void *priv = NULL;
+		int rc[2] = {-1, -1};
+
+		assert_non_null(m);
+		if (lines[i].dense)
+			assert_non_null(strstr(m->desc, "dense"));
+		assert_int_equal(shmring_bench_rings_create(m->arg, 2, 24, 0, &priv, why,
+							    sizeof(why)),
+				 0);
+		r = priv;
+		/* Looked at, then removed, before any assert: a failure must not
+		 * leave the rings in /dev/shm. */
+		for (unsigned k = 0; k < 2; k++) {
+			shmring_t *h;
+
+			rc[k] = shmring_open(r->uri[k], SHMRING_OBSERVER, &h);
+			if (rc[k] == 0) {
+				rc[k] = shmring_info(h, &in[k]);
+				shmring_close(h);
+			}
+		}
+		shmring_bench_rings_destroy(&priv);
+		assert_null(priv);
+		for (unsigned k = 0; k < 2; k++) {
+			assert_int_equal(rc[k], 0);
+			assert_int_equal(in[k].kind, SHMRING_KIND_SPSC);
+			assert_int_equal(!!(in[k].flags & SHMRING_CREATE_DENSE), lines[i].dense);
+			if (lines[i].dense)
+				assert_int_equal(in[k].slot_stride, 24);
+			else
+				assert_true(in[k].slot_stride > 24);
+		}
+	}
+}
+
 static void test_nothing_left_behind(void **state)
 {
 	char prefix[64];
@@ -486,6 +542,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_floor),
 		cmocka_unit_test(test_every_mechanism),
+		cmocka_unit_test(test_dense_mechanisms_are_dense),
 		cmocka_unit_test(test_faults_are_caught),
 		cmocka_unit_test(test_every_scaling_mechanism),
 		cmocka_unit_test(test_scaling_faults_are_caught),

@@ -313,6 +313,51 @@ static void test_poll_only(void **state)
 	assert_contains(out, "\"poll_only\":false");
 }
 
+/* create --dense records the choice and its stride; stat shows it; a ring
+ * without it says so too; any kind but spsc is refused, whichever of --kind
+ * and --dense comes first, and nothing is created. */
+static void test_dense(void **state)
+{
+	const char *name = test_ring_name("dense");
+	const char *plain = test_ring_name("plain");
+	const char *multi = test_ring_name("densemp");
+	struct shmring_info in;
+	shmring_t *r;
+
+	(void)state;
+	assert_int_equal(run("create", "--dense", "--slot-size", "20", name, NULL), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &r), 0);
+	assert_int_equal(shmring_info(r, &in), 0);
+	assert_true(in.flags & SHMRING_CREATE_DENSE);
+	assert_int_equal(in.slot_size, 20);
+	assert_int_equal(in.slot_stride, 24);
+	shmring_close(r);
+	assert_int_equal(run("stat", "--json", name, NULL), 0);
+	assert_contains(out, "\"dense\":true");
+	assert_contains(out, "\"slot_stride\":24,");
+	assert_int_equal(run("stat", name, NULL), 0);
+	assert_contains(out, "slots of 20 bytes (stride 24; dense slots");
+	assert_int_equal(run("create", plain, NULL), 0);
+	assert_int_equal(run("stat", "--json", plain, NULL), 0);
+	assert_contains(out, "\"dense\":false");
+	assert_int_equal(run("stat", plain, NULL), 0);
+	assert_null(strstr(out, "dense"));
+	/* --open-existing wants the layout asked for, and says which differs. */
+	assert_int_equal(run("create", "--open-existing", "--dense", "--slot-size", "20", name,
+			     NULL), 0);
+	assert_int_equal(run("create", "--open-existing", "--slot-size", "20", name, NULL), 1);
+	assert_contains(err, "exists with dense slots (--dense was not given)");
+	assert_int_equal(run("create", "--open-existing", "--dense", plain, NULL), 1);
+	assert_contains(err, "exists without dense slots (--dense was given)");
+
+	assert_int_equal(run("create", "--kind", "mpsc", "--dense", multi, NULL), 2);
+	assert_contains(err, "--dense is for spsc rings only (not mpsc)");
+	assert_int_equal(run("create", "--dense", "-k", "msg", multi, NULL), 2);
+	assert_contains(err, "--dense is for spsc rings only (not msg)");
+	assert_int_equal(shmring_open(multi, SHMRING_OBSERVER, &r), -ENOENT);
+}
+
 static void test_stat_errors(void **state)
 {
 	const char *good = test_ring_name("good");
@@ -667,6 +712,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_unknown_scheme_message, test_teardown_names),
 		cmocka_unit_test_teardown(test_stat_json, test_teardown_names),
 		cmocka_unit_test_teardown(test_poll_only, test_teardown_names),
+		cmocka_unit_test_teardown(test_dense, test_teardown_names),
 		cmocka_unit_test_teardown(test_stat_errors, test_teardown_names),
 		cmocka_unit_test_teardown(test_rm_errors, test_teardown_names),
 		cmocka_unit_test(test_top_level),

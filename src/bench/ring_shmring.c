@@ -57,6 +57,7 @@ static int sh_create(struct shmring_bench_rings *r, char *why, size_t wl)
 	o.slot_size = r->size;
 	o.capacity = shmring_bench_ring_capacity(r->o->kind, r->size);
 	o.notifier = r->o->notifier;
+	o.flags = r->o->flags;
 	/* A message ring is created for what will use it: many producers or
 	 * consumers only when the run has them, as a user would (one of each
 	 * is faster). */

@@ -41,6 +41,7 @@ struct shmring_bench_ring_opts {
 	uint32_t notifier; /* enum shmring_notifier */
 	unsigned bell;     /* blocking receive by the doorbell: BELL_WAIT or BELL_EPOLL */
 	unsigned lane;     /* SPSC: single messages through the inline path (shmring/lane.h) */
+	uint32_t flags;    /* SHMRING_CREATE_* of the ring's layout (SPSC: _DENSE) */
 };
 
 #define SHMRING_BENCH_BELL_WAIT 1u  /* shmring_doorbell_wait() (sigtimedwait) */
@@ -213,6 +214,13 @@ struct shmring_bench_ring_line {
 	  "shmring-spsc-batch",                                                                    \
 	  "shmring SPSC ring, bursts of 32 (try_send_burst/try_recv_burst), busy-poll", NONE,      \
 	  NULL, NULL, 0, 0)                                                                        \
+	X(spsc_dense, shmring, (.kind = SHMRING_KIND_SPSC, .flags = SHMRING_CREATE_DENSE), BUSY,   \
+	  0, PAIR, "shmring-spsc-dense",                                                           \
+	  "shmring SPSC ring, dense slots (SHMRING_CREATE_DENSE), busy-poll", NONE, NULL, NULL, 0, \
+	  0)                                                                                       \
+	X(spsc_dense_batch, shmring, (.kind = SHMRING_KIND_SPSC, .flags = SHMRING_CREATE_DENSE),   \
+	  BUSY, SHMRING_BENCH_BATCH, PAIR, "shmring-spsc-dense-batch",                             \
+	  "shmring SPSC ring, dense slots, bursts of 32, busy-poll", NONE, NULL, NULL, 0, 0)       \
 	X(mpsc, shmring, (.kind = SHMRING_KIND_MPSC), BUSY, 0, PAIR, "shmring-mpsc",               \
 	  "shmring MPSC ring (one producer here), busy-poll", BUSY_RING, "shmring-mpsc",           \
 	  "shmring MPSC ring, busy-poll (try_send/try_recv with pause)", 1, 0)                     \

@@ -189,9 +189,11 @@ static int measure_bracketed(const struct shmring_bench_cfg *cfg,
 /*
  * The comparisons a run makes, when both mechanisms are in it: shmring's
  * SPSC ring against each peer ring doing the same job (single messages and
- * bursts), its blocking form against the raw futex, and against the pipe
- * (the kernel's plainest channel). Each in both tests and at every size
- * that both of its mechanisms measured.
+ * bursts), its dense slot layout against the stamped one (whether dropping
+ * the stamps pays depends on the size and on bursts), its blocking form
+ * against the raw futex, and against the pipe (the kernel's plainest
+ * channel). Each in both tests and at every size that both of its
+ * mechanisms measured.
  */
 static const struct {
 	const char *a, *b;
@@ -203,6 +205,8 @@ static const struct {
 	{"shmring-spsc-lane", "boost-spsc"},
 	{"shmring-spsc-batch", "dpdk-ring-batch"},
 	{"shmring-spsc-batch", "boost-spsc-batch"},
+	{"shmring-spsc-dense", "shmring-spsc"},
+	{"shmring-spsc-dense-batch", "shmring-spsc-batch"},
 	{"shmring-spsc-block", "futex"},
 	{"shmring-spsc", "pipe"},
 };

@@ -183,10 +183,10 @@ static int select_list(const char *arg, const char *const *names, size_t n, cons
 static void __attribute__((unused)) list_missing(const char *name, const char *lib)
 {
 #ifdef SHMRING_BENCH_PEERS
-	printf("%-22s %-14s not built: %s not found\n", name, "-", lib);
+	printf("%-24s %-14s not built: %s not found\n", name, "-", lib);
 #else
 	(void)lib;
-	printf("%-22s %-14s not built: configure with -DSHMRING_BENCH_PEERS=ON\n", name, "-");
+	printf("%-24s %-14s not built: configure with -DSHMRING_BENCH_PEERS=ON\n", name, "-");
 #endif
 }
 
@@ -199,7 +199,7 @@ static void list_mechs(void)
 				    : m->modes == SHMRING_BENCH_TPUT ? "throughput"
 								     : "rtt,throughput";
 
-		printf("%-22s %-14s %s\n", m->name, modes, m->desc);
+		printf("%-24s %-14s %s\n", m->name, modes, m->desc);
 	}
 #ifndef SHMRING_HAVE_DPDK_RING
 	list_missing("(dpdk-ring)", "DPDK (libdpdk)");
@@ -217,7 +217,7 @@ static void list_scale_mechs(void)
 	for (size_t i = 0; i < shmring_bench_scale_nmechs; i++) {
 		const struct shmring_bench_scale_mech *m = shmring_bench_scale_mechs[i];
 
-		printf("%-22s %-14s %s\n", m->name,
+		printf("%-24s %-14s %s\n", m->name,
 		       (m->flags & SHMRING_BENCH_SCALE_MSG) ? "producers,records" : "producers",
 		       m->desc);
 	}

@@ -126,9 +126,11 @@ static void stat_json(const char *name, const struct shmring_info *in, uint64_t 
 	printf(",\"backend\":\"%s\",\"page_size\":%u,\"owner_uid\":%u,\"owner\":",
 	       backend_name(in->backend), in->page_size, in->owner_uid);
 	shmring_bench_json_str(stdout, shmring_cli_user(in->owner_uid, user, sizeof(user)));
-	printf(",\"notifier\":\"%s\",\"bell_signals\":%" PRIu64 ",\"poll_only\":%s",
+	printf(",\"notifier\":\"%s\",\"bell_signals\":%" PRIu64 ",\"poll_only\":%s"
+	       ",\"dense\":%s",
 	       shmring_cli_notifier_name(in->notifier), in->bell_signals,
-	       (in->flags & SHMRING_CREATE_POLL_ONLY) ? "true" : "false");
+	       (in->flags & SHMRING_CREATE_POLL_ONLY) ? "true" : "false",
+	       (in->flags & SHMRING_CREATE_DENSE) ? "true" : "false");
 	printf(",\"mode\":\"%04o\",\"use\":\"%s\"", in->mode,
 	       perr < 0 ? "unknown" : shmring_cli_use_name(shmring_cli_use_of(in, count, p, np)));
 	printf(",\"stall_side\":\"%s\",\"stall_pos\":%" PRIu64 ",\"stall_ns\":%" PRIu64
@@ -174,8 +176,9 @@ static void stat_text(const char *name, const struct shmring_info *in, uint64_t 
 		printf("  capacity      %" PRIu64 " bytes of records of up to %u bytes, %" PRIu64
 		       " bytes mapped\n", in->capacity, in->slot_size, in->total_size);
 	else
-		printf("  capacity      %" PRIu64 " slots of %u bytes (stride %u), %" PRIu64
+		printf("  capacity      %" PRIu64 " slots of %u bytes (stride %u%s), %" PRIu64
 		       " bytes mapped\n", in->capacity, in->slot_size, in->slot_stride,
+		       (in->flags & SHMRING_CREATE_DENSE) ? "; dense slots, no stamps" : "",
 		       in->total_size);
 	printf("  created       ");
 	print_time(in->ctime_ns);
