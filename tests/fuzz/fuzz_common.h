@@ -17,7 +17,8 @@
  *   4    u8      participant index of the producer view (low nibble) and
  *                of the consumer view (high nibble), modulo the entries
  *   5    u16     dead mask: the fake judge calls entry i dead when bit i is set
- *   7    u8      flags: FUZZ_F_*
+ *   7    u8      flags: FUZZ_F_* (fuzz_mring, SPSC: FUZZ_F_DENSE picks the
+ *                dense slot layout)
  *   8    u64[2]  values the POKE operation writes
  *   24   u8[16][4]  operations: opcode, a, b, c
  *   88   u64     producer side pos
@@ -64,6 +65,8 @@
 /* flags (byte 7) */
 #define FUZZ_F_FRESH_TX (1u << 0) /* producer view not attached: it starts at 0 */
 #define FUZZ_F_FRESH_RX (1u << 1) /* consumer view not attached: it starts at 0 */
+#define FUZZ_F_DENSE (1u << 2)    /* fuzz_mring, SPSC: the dense slot layout
+				   * (SHMRING_FEAT_DENSE_SLOTS); ignored elsewhere */
 
 /* Opcodes (the first byte of an operation, modulo the count). */
 enum fuzz_msg_op {
@@ -87,9 +90,10 @@ enum fuzz_msg_op {
 };
 
 enum fuzz_mring_op {
-	FUZZ_MRING_SEND_BURST, /* a: count - 1 (low 3 bits); b: fill */
+	FUZZ_MRING_SEND_BURST, /* a: count - 1 (low 3 bits); b: fill; c bit 0 (SPSC):
+				* one at a time (shmring__spsc_send1/_recv1) */
 	FUZZ_MRING_SEND_BULK,
-	FUZZ_MRING_RECV_BURST,
+	FUZZ_MRING_RECV_BURST, /* a: count - 1 (low 3 bits); c bit 0 as above */
 	FUZZ_MRING_RECV_BULK,
 	FUZZ_MRING_RESERVE,    /* a: count - 1; b: fill; c bit 0: commit at once */
 	FUZZ_MRING_COMMIT,     /* a bit 0: b & 7 + 1 of them, else all held */
@@ -99,8 +103,10 @@ enum fuzz_mring_op {
 	FUZZ_MRING_ATTACH,     /* a bit 0: the producer side, else the consumer side;
 				* c bit 0: the old view closes (cancel) first, else it dies */
 	FUZZ_MRING_RECOVER,    /* as ATTACH */
-	FUZZ_MRING_AVAILABLE,  /* SPSC: a: at most */
-	FUZZ_MRING_DRAINED,
+	FUZZ_MRING_AVAILABLE,  /* SPSC: a: at most; c bit 0: then a bulk receive of
+				* what it reported */
+	FUZZ_MRING_DRAINED,    /* SPSC: what close asks (spsc_ready) and what count
+				* reads (spsc_produced) */
 	FUZZ_MRING_CANCEL,     /* as ATTACH (what close does) */
 	FUZZ_MRING_OP_COUNT
 };
@@ -243,16 +249,36 @@ static inline void *fuzz_arena(size_t bytes)
 	return end - bytes;
 }
 
-/* A header for a ring of this geometry; false if the geometry is refused. */
-static inline bool fuzz_header(struct shmring_hdr *h, uint32_t kind, uint32_t flags,
-			       uint64_t capacity, uint32_t size, uint32_t nparts)
+/*
+ * A header for a ring of this geometry; false if it is refused. dense: the
+ * dense slot layout, as shmring_create() makes it with SHMRING_CREATE_DENSE
+ * (the dense geometry, SHMRING_FEAT_DENSE_SLOTS in place of
+ * SHMRING_FEAT_STAMPED_SLOTS, the checksum computed again).
+ */
+static inline bool fuzz_header_layout(struct shmring_hdr *h, uint32_t kind, uint32_t flags,
+				      uint64_t capacity, uint32_t size, uint32_t nparts,
+				      bool dense)
 {
 	struct shmring_geometry g;
 
 	if (shmring__geometry_kind(kind, capacity, size, nparts, &g) < 0)
 		return false;
+	if (dense)
+		shmring__geometry_dense(&g);
 	shmring__hdr_init(h, kind, flags, &g, 0, 0, 0);
+	if (dense) {
+		h->features &= ~SHMRING_FEAT_STAMPED_SLOTS;
+		h->features |= SHMRING_FEAT_DENSE_SLOTS;
+		h->check = shmring__hdr_checksum(h);
+	}
 	return shmring__hdr_validate(h, g.total_size) == 0;
+}
+
+/* The same, stamped slots. */
+static inline bool fuzz_header(struct shmring_hdr *h, uint32_t kind, uint32_t flags,
+			       uint64_t capacity, uint32_t size, uint32_t nparts)
+{
+	return fuzz_header_layout(h, kind, flags, capacity, size, nparts, false);
 }
 
 /* The fake judge: an entry is dead when its bit is set in the dead mask, or

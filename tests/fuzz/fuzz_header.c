@@ -13,8 +13,10 @@
  *      of exactly total_size bytes (never more than the input has).
  *   4. The image goes into a POSIX shm object of the input's size, which is
  *      opened as observer, producer, consumer and both; what opens is asked
- *      for its info, participants and count and tries a receive and a send
- *      (never blocking), then everything is closed and the object unlinked.
+ *      for its info, participants and count and tries receives (a burst and
+ *      one message) and a send (never blocking), then everything is closed
+ *      and the object unlinked. Fixed-slot rings of both slot layouts
+ *      (stamped, and dense: SHMRING_FEAT_DENSE_SLOTS) are among the seeds.
  *
  * Any return code is fine; crashes, hangs and sanitizer reports are not. An
  * image whose magic is zero (or too short to have one) skips the open: the
@@ -52,6 +54,8 @@ static void exercise(shmring_t *r, unsigned role)
 	int n;
 
 	FUZZ_CHECK(shmring_info(r, &info) == 0);
+	/* Validation lets the dense layout through on SPSC rings only. */
+	FUZZ_CHECK(!(info.flags & SHMRING_CREATE_DENSE) || info.kind == SHMRING_KIND_SPSC);
 	if (role == SHMRING_OBSERVER) {
 		/* What `shmring stat` shows; it reads /proc per participant,
 		 * so once per input. */
@@ -87,6 +91,7 @@ static void exercise(shmring_t *r, unsigned role)
 	} else {
 		if (role & SHMRING_CONSUMER) {
 			FUZZ_CHECK(shmring_try_recv_burst(r, buf, 4) <= 4);
+			(void)shmring_try_recv(r, buf); /* the one-message path */
 			if (shmring_peek(r))
 				(void)shmring_release(r);
 		}

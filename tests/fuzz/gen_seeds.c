@@ -7,7 +7,9 @@
  * segment is then copied out while the handles are still open:
  *
  *   corpus/fuzz_header/<seed>  the whole segment, checksum field zeroed (the
- *                              target seals it, see fuzz_header.c)
+ *                              target seals it, see fuzz_header.c); a few
+ *                              with their slot layout bits and geometry
+ *                              changed, valid or not (header_variants())
  *   corpus/fuzz_msg/<seed>     message rings, in fuzz_common.h's format
  *   corpus/fuzz_mring/<seed>   fixed-slot rings, likewise
  *   corpus/fuzz_frame/<seed>   socket channel streams, packets, handshakes
@@ -34,7 +36,8 @@
 struct seed {
 	const char *name;
 	uint32_t kind;
-	uint32_t flags;    /* MSG: SHMRING_CREATE_MULTI_* */
+	uint32_t flags;    /* MSG: SHMRING_CREATE_MULTI_*; SPSC: SHMRING_CREATE_DENSE,
+			    * _POLL_ONLY */
 	uint64_t capacity; /* slots, MSG: bytes */
 	uint32_t size;     /* slot size, MSG: largest record */
 	unsigned laps;     /* full laps sent and received first */
@@ -50,6 +53,20 @@ static const struct seed seeds[] = {
 	{"spsc-empty", SHMRING_KIND_SPSC, 0, 8, 8, 0, 0, false, false, false, 0, 0},
 	{"spsc-wrapped", SHMRING_KIND_SPSC, 0, 16, 24, 3, 5, false, false, true, 0, 0},
 	{"spsc-held", SHMRING_KIND_SPSC, 0, 8, 8, 1, 3, true, true, false, 1, 0},
+	/* The dense slot layout (SHMRING_CREATE_DENSE): stride 8 (1-byte
+	 * slots), 16 (8 and 12), 24 and 104 (100, the ring full). */
+	{"spsc-dense-empty", SHMRING_KIND_SPSC, SHMRING_CREATE_DENSE, 8, 8, 0, 0, false, false,
+	 false, 0, 0},
+	{"spsc-dense-wrapped", SHMRING_KIND_SPSC, SHMRING_CREATE_DENSE, 16, 24, 3, 5, false, false,
+	 true, 0, 0},
+	{"spsc-dense-held", SHMRING_KIND_SPSC, SHMRING_CREATE_DENSE, 8, 8, 1, 3, true, true, false,
+	 1, 0},
+	{"spsc-dense-small", SHMRING_KIND_SPSC, SHMRING_CREATE_DENSE, 64, 1, 2, 40, false, false,
+	 false, 0, 0},
+	{"spsc-dense-full", SHMRING_KIND_SPSC, SHMRING_CREATE_DENSE, 4, 100, 1, 4, false, false,
+	 false, 1, 0},
+	{"spsc-dense-poll", SHMRING_KIND_SPSC, SHMRING_CREATE_DENSE | SHMRING_CREATE_POLL_ONLY, 32,
+	 12, 2, 10, false, false, true, 0, 0},
 	{"mpsc-wrapped", SHMRING_KIND_MPSC, 0, 16, 16, 2, 7, false, false, true, 0, 0},
 	{"mpsc-claim", SHMRING_KIND_MPSC, 0, 8, 8, 1, 2, true, false, false, 1, 0},
 	{"spmc-wrapped", SHMRING_KIND_SPMC, 0, 16, 12, 2, 9, false, false, true, 0, 0},
@@ -151,6 +168,70 @@ static void write_file(const char *dir, const char *sub, const char *name, const
 	if (!f || fwrite(p, 1, n, f) != n || fclose(f) != 0) {
 		fprintf(stderr, "gen_seeds: %s: %s\n", path, strerror(errno));
 		exit(1);
+	}
+}
+
+/*
+ * fuzz_header seeds next to a real image (check zeroed): its slot layout
+ * bits changed, so that validation meets every combination of
+ * SHMRING_FEAT_STAMPED_SLOTS and _DENSE_SLOTS, each with both geometries,
+ * and the dense bit on kinds other than SPSC. All of them are refused
+ * (-SHMRING_EGEOMETRY) before the segment's size is looked at, so only the
+ * header is kept (the corpus stays small); the valid dense rings are real
+ * seeds above.
+ */
+struct variant {
+	const char *from; /* the seed whose image is changed */
+	const char *name;
+	uint64_t features;
+	bool dense_geometry; /* the stride and size of the dense layout */
+};
+
+static const struct variant variants[] = {
+	{"spsc-wrapped", "spsc-dense-bit-stamped-geometry", SHMRING_FEAT_DENSE_SLOTS, false},
+	{"spsc-wrapped", "spsc-no-slot-layout", 0, false},
+	{"spsc-dense-wrapped", "spsc-dense-and-stamped",
+	 SHMRING_FEAT_DENSE_SLOTS | SHMRING_FEAT_STAMPED_SLOTS, true},
+	{"spsc-dense-wrapped", "spsc-stamped-bit-dense-geometry", SHMRING_FEAT_STAMPED_SLOTS, true},
+	{"spsc-dense-wrapped", "spsc-dense-no-slot-layout", 0, true},
+	{"mpsc-wrapped", "mpsc-dense", SHMRING_FEAT_DENSE_SLOTS, true},
+	{"mpmc-wrapped", "mpmc-dense-and-stamped",
+	 SHMRING_FEAT_DENSE_SLOTS | SHMRING_FEAT_STAMPED_SLOTS, false},
+	{"msg-spsc", "msg-dense", SHMRING_FEAT_DENSE_SLOTS, false},
+};
+
+static void header_variants(const char *dir, const char *from, const unsigned char *img,
+			    size_t n)
+{
+	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+		const struct variant *v = &variants[i];
+		unsigned char *out;
+		struct shmring_hdr h;
+
+		if (strcmp(v->from, from) != 0)
+			continue;
+		out = malloc(n);
+		if (!out)
+			die("malloc", -ENOMEM);
+		memcpy(out, img, n);
+		memcpy(&h, out, sizeof(h));
+		h.features &= ~(SHMRING_FEAT_STAMPED_SLOTS | SHMRING_FEAT_DENSE_SLOTS);
+		h.features |= v->features;
+		if (h.kind != SHMRING_KIND_MSG) {
+			struct shmring_geometry g;
+			int rc = shmring__geometry_kind(h.kind, h.capacity, h.slot_size,
+							h.max_participants, &g);
+
+			if (rc < 0)
+				die("geometry", rc);
+			if (v->dense_geometry)
+				shmring__geometry_dense(&g);
+			h.slot_stride = g.slot_stride;
+			h.total_size = g.total_size;
+		}
+		memcpy(out, &h, sizeof(h)); /* the check stays 0: the target seals it */
+		write_file(dir, "fuzz_header", v->name, out, sizeof(h));
+		free(out);
 	}
 }
 
@@ -271,6 +352,7 @@ static void make_seed(const char *dir, const struct seed *s)
 		memcpy(img, seg, (size_t)st.st_size);
 		memset(img + offsetof(struct shmring_hdr, check), 0, sizeof(h.check));
 		write_file(dir, "fuzz_header", s->name, img, (size_t)st.st_size);
+		header_variants(dir, s->name, img, (size_t)st.st_size);
 		free(img);
 	}
 
@@ -292,6 +374,8 @@ static void make_seed(const char *dir, const struct seed *s)
 		cfg[0] = (uint8_t)(s->kind - SHMRING_KIND_SPSC);
 		cfg[1] = (uint8_t)(log2u(s->capacity) - 1);
 		cfg[2] = (uint8_t)i;
+		if (s->flags & SHMRING_CREATE_DENSE)
+			cfg[7] |= FUZZ_F_DENSE;
 		memcpy(cfg + FUZZ_OFF_OPS, mring_scripts[s->script], sizeof(mring_scripts[0]));
 	}
 	cfg[3] = NPARTS - 2;
