@@ -207,6 +207,7 @@ static const struct {
 	{"shmring-spsc-batch", "boost-spsc-batch"},
 	{"shmring-spsc-dense", "shmring-spsc"},
 	{"shmring-spsc-dense-batch", "shmring-spsc-batch"},
+	{"shmring-spsc-dense-batch", "boost-spsc-batch"},
 	{"shmring-spsc-block", "futex"},
 	{"shmring-spsc", "pipe"},
 };
