@@ -119,6 +119,38 @@ static inline const char *test_ring_name(const char *tag)
 	return slot;
 }
 
+/*
+ * Open-or-create insists on a layout flag chosen at create (flag, e.g.
+ * SHMRING_CREATE_POLL_ONLY): over an 8-byte 64-slot SPSC ring made with
+ * it, a request without it is -SHMRING_EMISMATCH and one with it opens; and
+ * the other way round. Returns 0, or the number of the step that went wrong.
+ */
+static inline int test_open_existing_insists(const char *name, uint32_t flag)
+{
+	shmring_t *r = NULL, *r2 = NULL;
+
+	for (int round = 0; round < 2; round++) {
+		uint32_t made = round ? 0 : flag, other = round ? flag : 0;
+		struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 8, .capacity = 64,
+					 .flags = made};
+		int step = round * 4;
+
+		if (shmring_create(name, &o, 0, &r) != 0)
+			return step + 1;
+		o.flags = other | SHMRING_CREATE_OPEN_EXISTING;
+		if (shmring_create(name, &o, 0, &r2) != -SHMRING_EMISMATCH)
+			return step + 2;
+		o.flags = made | SHMRING_CREATE_OPEN_EXISTING;
+		if (shmring_create(name, &o, 0, &r2) != 0)
+			return step + 3;
+		shmring_close(r2);
+		shmring_close(r);
+		if (shmring_unlink(name) != 0)
+			return step + 4;
+	}
+	return 0;
+}
+
 /* Register a name made by other means for removal at teardown and exit. */
 static inline void test_register_name(const char *name)
 {

@@ -289,28 +289,40 @@ static void test_stat_json(void **state)
 	shmring_close(p);
 }
 
+/*
+ * A ring created with a flag's option (name) has the flag, and stat --json
+ * says "key":true; a ring created without it (plain, made here) says false.
+ */
+static void flag_recorded(const char *name, const char *plain, uint32_t flag, const char *key)
+{
+	char want[64];
+	struct shmring_info in;
+	shmring_t *r;
+
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &r), 0);
+	assert_int_equal(shmring_info(r, &in), 0);
+	assert_true(in.flags & flag);
+	shmring_close(r);
+	assert_int_equal(run("stat", "--json", name, NULL), 0);
+	snprintf(want, sizeof(want), "\"%s\":true", key);
+	assert_contains(out, want);
+	assert_int_equal(run("create", plain, NULL), 0);
+	assert_int_equal(run("stat", "--json", plain, NULL), 0);
+	snprintf(want, sizeof(want), "\"%s\":false", key);
+	assert_contains(out, want);
+}
+
 /* create --poll-only records the choice; stat shows it; a ring without it
  * says so too. */
 static void test_poll_only(void **state)
 {
 	const char *name = test_ring_name("poll");
-	const char *plain = test_ring_name("plain");
-	struct shmring_info in;
-	shmring_t *r;
 
 	(void)state;
 	assert_int_equal(run("create", "--poll-only", name, NULL), 0);
-	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &r), 0);
-	assert_int_equal(shmring_info(r, &in), 0);
-	assert_true(in.flags & SHMRING_CREATE_POLL_ONLY);
-	shmring_close(r);
-	assert_int_equal(run("stat", "--json", name, NULL), 0);
-	assert_contains(out, "\"poll_only\":true");
+	flag_recorded(name, test_ring_name("plain"), SHMRING_CREATE_POLL_ONLY, "poll_only");
 	assert_int_equal(run("stat", name, NULL), 0);
 	assert_contains(out, "poll-only");
-	assert_int_equal(run("create", plain, NULL), 0);
-	assert_int_equal(run("stat", "--json", plain, NULL), 0);
-	assert_contains(out, "\"poll_only\":false");
 }
 
 /* create --dense records the choice and its stride; stat shows it; a ring
@@ -327,20 +339,16 @@ static void test_dense(void **state)
 	(void)state;
 	assert_int_equal(run("create", "--dense", "--slot-size", "20", name, NULL), 0);
 	assert_string_equal(err, "");
+	flag_recorded(name, plain, SHMRING_CREATE_DENSE, "dense");
 	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &r), 0);
 	assert_int_equal(shmring_info(r, &in), 0);
-	assert_true(in.flags & SHMRING_CREATE_DENSE);
 	assert_int_equal(in.slot_size, 20);
 	assert_int_equal(in.slot_stride, 24);
 	shmring_close(r);
 	assert_int_equal(run("stat", "--json", name, NULL), 0);
-	assert_contains(out, "\"dense\":true");
 	assert_contains(out, "\"slot_stride\":24,");
 	assert_int_equal(run("stat", name, NULL), 0);
 	assert_contains(out, "slots of 20 bytes (stride 24; dense slots");
-	assert_int_equal(run("create", plain, NULL), 0);
-	assert_int_equal(run("stat", "--json", plain, NULL), 0);
-	assert_contains(out, "\"dense\":false");
 	assert_int_equal(run("stat", plain, NULL), 0);
 	assert_null(strstr(out, "dense"));
 	/* --open-existing wants the layout asked for, and says which differs. */

@@ -74,10 +74,7 @@ static void test_refusals_and_match(void **state)
 					  SHMRING_KIND_MSG};
 	const char *name = test_ring_name("match");
 	struct shmring_opts o = {.slot_size = 8, .capacity = 1024, .flags = SHMRING_CREATE_DENSE};
-	struct shmring_opts plain = {.kind = SHMRING_KIND_SPSC, .slot_size = 8, .capacity = 64,
-				     .flags = SHMRING_CREATE_OPEN_EXISTING};
-	struct shmring_opts dense = plain;
-	shmring_t *r = NULL, *r2 = NULL;
+	shmring_t *r = NULL;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
@@ -85,19 +82,7 @@ static void test_refusals_and_match(void **state)
 		assert_int_equal(shmring_create(name, &o, 0, &r), -EINVAL);
 		assert_null(r);
 	}
-	dense.flags |= SHMRING_CREATE_DENSE;
-	r = make(name, 8, 64, 0);
-	assert_int_equal(shmring_create(name, &plain, 0, &r2), -SHMRING_EMISMATCH);
-	assert_int_equal(shmring_create(name, &dense, 0, &r2), 0);
-	shmring_close(r2);
-	shmring_close(r);
-	assert_int_equal(shmring_unlink(name), 0);
-	/* And the other way round. */
-	plain.flags = 0;
-	assert_int_equal(shmring_create(name, &plain, 0, &r), 0);
-	assert_int_equal(shmring_create(name, &dense, 0, &r2), -SHMRING_EMISMATCH);
-	shmring_close(r);
-	assert_int_equal(shmring_unlink(name), 0);
+	assert_int_equal(test_open_existing_insists(name, SHMRING_CREATE_DENSE), 0);
 }
 
 /* A header must name exactly one slot layout, dense only for SPSC, with the

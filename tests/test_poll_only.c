@@ -63,25 +63,10 @@ static void test_flag_and_refusals(void **state)
 
 static void test_open_existing_must_match(void **state)
 {
-	const char *name = test_ring_name("match");
-	struct shmring_opts plain = {.kind = SHMRING_KIND_SPSC, .slot_size = 8, .capacity = 64,
-				     .flags = SHMRING_CREATE_OPEN_EXISTING};
-	struct shmring_opts polled = plain;
-	shmring_t *r = make(name, SHMRING_KIND_SPSC, 0, 0), *r2 = NULL;
-
 	(void)state;
-	assert_int_equal(shmring_create(name, &plain, 0, &r2), -SHMRING_EMISMATCH);
-	polled.flags |= SHMRING_CREATE_POLL_ONLY;
-	assert_int_equal(shmring_create(name, &polled, 0, &r2), 0);
-	shmring_close(r2);
-	shmring_close(r);
-	assert_int_equal(shmring_unlink(name), 0);
-	/* And the other way round. */
-	plain.flags = 0;
-	assert_int_equal(shmring_create(name, &plain, 0, &r), 0);
-	assert_int_equal(shmring_create(name, &polled, 0, &r2), -SHMRING_EMISMATCH);
-	shmring_close(r);
-	assert_int_equal(shmring_unlink(name), 0);
+	assert_int_equal(test_open_existing_insists(test_ring_name("match"),
+						    SHMRING_CREATE_POLL_ONLY),
+			 0);
 }
 
 /* The child: receive MSGS values in order with blocking calls, then expect
