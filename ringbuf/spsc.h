@@ -118,7 +118,7 @@ static inline uint64_t shmring__spsc_free(struct shmring_lane *v, uint64_t want)
 		}
 		v->peer_cache = c;
 		free_slots = v->capacity - (v->pos - c);
-		if (free_slots < want)
+		if (free_slots < want && !v->dense) /* dense: published already */
 			/* Relaxed: for observers (see shmring__spsc_publish()). */
 			shmring__store_relaxed(&v->prod->pos, v->pos);
 	}

@@ -683,8 +683,9 @@ int shmring_close(shmring_t *r)
 	 * claims: the child gives back only its own memory. */
 	if (r->pid == getpid()) {
 		drop_held(r);
-		if (r->hdr.kind == SHMRING_KIND_SPSC && (r->role & SHMRING_PRODUCER))
-			/* Relaxed: for observers, as in ringbuf/spsc.h. */
+		if (r->hdr.kind == SHMRING_KIND_SPSC && (r->role & SHMRING_PRODUCER) && !r->tx.dense)
+			/* Relaxed: for observers, as in ringbuf/spsc.h (a dense
+			 * producer's position is published already). */
 			shmring__store_relaxed(&r->tx.prod->pos, r->tx.pos);
 		shmring__flush_freed(r);
 		if (r->flush_mode != SHMRING_FLUSH_NONE)
