@@ -80,7 +80,8 @@ struct shmring_lane {
 	uint32_t stride;             /* bytes per slot: stamp and payload */
 	uint32_t size;               /* payload bytes */
 	uint64_t pos;                /* this side's next position */
-	uint64_t peer_cache;         /* producer: the consumer position last read */
+	uint64_t peer_cache;         /* producer: the consumer position last read;
+				      * a dense ring's consumer: the producer's */
 	_Atomic uint64_t *published; /* this side's position as others read it */
 	_Atomic uint64_t *presence;  /* producer: the consumers' presence word */
 	_Atomic uint32_t *waiters;   /* the word the other side announces sleep in */
