@@ -5,7 +5,9 @@
  * every participant). A fake judge answers liveness from a table. Covers: a
  * producer's claim, stamped or not, held by a live owner (never touched) and
  * by a dead one (SKIPPED, counted, the messages after it delivered); the
- * owner's late publish (-SHMRING_EDROPPED, never delivered); a dead
+ * owner's late publish (-SHMRING_EDROPPED, never delivered); an owner
+ * judged dead before its stamp whose stamp and publish land a lap late
+ * (repaired again, nothing wedged); a dead
  * consumer's claim, stamped or not (freed); a reused entry (another
  * generation) judged dead; cancelling at close; skipped slots in bulk,
  * burst and zero-copy receives; end-of-stream; forged positions (corrupt,
@@ -260,6 +262,66 @@ static void test_dead_producer_stamped(void **st)
 		assert_int_equal(out[0], 200 + i);
 	}
 	assert_int_equal(ctr(&r.ctl->skipped), 1);
+	ring_free(&r);
+}
+
+/*
+ * A live producer judged dead (a forged table) after it took a position and
+ * before it stamped it: the claim is repaired as unstamped. Its stamp (a
+ * store) and its publish (a CAS from that stamp, which then succeeds) land
+ * a lap late, after the consumer took the SKIPPED slot and another producer
+ * published there: the slot shows an old lap's message under a taken
+ * position. The consumer is held by whoever's recorded intent still covers
+ * the position; once nobody's does, the word is repaired like an unstamped
+ * claim: nothing wedges for good, nothing impossible is delivered.
+ */
+static void test_late_stamp_after_lap(void **st)
+{
+	struct ring r;
+	struct shmring_mring a, b, rx;
+	uint64_t out[8], pos = 99, t = 0;
+	uint32_t holder = 99;
+
+	ring_make(&r, kind_of(st), 4);
+	producer(&r, &a, P1);
+	producer(&r, &b, P2);
+	consumer(&r, &rx, C1);
+	shmring__claim_intent(a.me, t, t + 1); /* P1 takes position 0, no stamp */
+	assert_true(atomic_compare_exchange_strong(&a.prod->pos, &t, t + 1));
+	r.dead[P1] = true; /* the forged verdict */
+	assert_int_equal(shmring__mring_recover_rx(&rx, &r.j, &pos, &holder), 1);
+	r.dead[P1] = false;
+	for (uint64_t i = 1; i <= 3; i++)
+		assert_int_equal(send1(&r, &b, 100 + i), 1);
+	assert_int_equal(recv8(&r, &rx, out), 3);
+	assert_int_equal(out[0], 101);
+	assert_int_equal(ctr(&r.ctl->skipped), 1);
+	assert_int_equal(send1(&r, &b, 104), 1); /* position 4: slot 0, next lap */
+
+	/* P1 goes on where it stopped: its stamp, its payload, its publish. */
+	shmring__mring_mark_tx(&a, 0, 1);
+	memcpy(shmring__mring_payload(&a, 0), &(uint64_t){666}, 8);
+	assert_true(shmring__mring_publish_one(&a, 0, true));
+	assert_int_equal(recv8(&r, &rx, out), 0);
+	assert_false(rx.corrupt);
+	assert_false(shmring__mring_drained(&rx));
+	waits_on_live(&r, &rx, false, 4, P2); /* P2's intent still covers 4 */
+
+	assert_int_equal(send1(&r, &b, 105), 1); /* P2 claims again */
+	assert_int_equal(recv8(&r, &rx, out), 0);
+	assert_int_equal(shmring__mring_recover_rx(&rx, &r.j, &pos, &holder), 1);
+	assert_int_equal(word(&r, 4), state(&r, 4, SHMRING_SLOT_SKIPPED, 0, 0));
+	assert_int_equal(ctr(&r.ctl->prod_repairs), 2);
+	assert_int_equal(recv8(&r, &rx, out), 1);
+	assert_int_equal(out[0], 105); /* 104 and 666 were lost to the forger */
+	assert_int_equal(ctr(&r.ctl->skipped), 2);
+	assert_true(shmring__mring_drained(&rx));
+	for (uint64_t i = 0; i < 12; i++) {
+		assert_int_equal(send1(&r, &b, 200 + i), 1);
+		assert_int_equal(recv8(&r, &rx, out), 1);
+		assert_int_equal(out[0], 200 + i);
+	}
+	assert_false(rx.corrupt);
 	ring_free(&r);
 }
 
@@ -699,6 +761,7 @@ int main(void)
 		EACH_KIND(test_laps),
 		MP_KINDS(test_dead_producer_stamped),
 		MP_KINDS(test_dead_producer_unstamped),
+		MP_KINDS(test_late_stamp_after_lap),
 		MP_KINDS(test_generation_mismatch),
 		MC_KINDS(test_dead_consumer),
 		EACH_KIND(test_cancel_reservation),
