@@ -8,6 +8,15 @@
 
 #define CLOCK_EVERY 64u /* spins between clock reads (a read costs ~20 ns) */
 #define ADAPTIVE_YIELDS 4u
+/*
+ * A park-only waiter looks this long before it announces itself. While it
+ * is announced, every notify costs the notifier an atomic operation on the
+ * waiters word (C-wake), and the announcement and its cancel cost the
+ * waiter two; at high message rates most waits end within a microsecond,
+ * and this look ends them without touching the word (MPSC with one
+ * producer, near: 17 -> 21 M msg/s; docs/BENCHMARKS.md).
+ */
+#define SHMRING_PARK_LOOK_NS 1000u
 
 uint64_t shmring__now_ns(void)
 {
@@ -94,7 +103,9 @@ static void sleep_until(uint64_t deadline)
  * sleeping: a notifier that loaded `waiters` before our announcement has
  * its publication at most a store buffer away (see sync/eventcount.h).
  */
-static int settle(struct run *run, uint64_t from)
+/* Attempt with a pause between, until an attempt ends the wait or ns have
+ * passed since from (0). */
+static int look(struct run *run, uint64_t from, uint64_t ns)
 {
 	for (unsigned i = 1;; i++) {
 		int r;
@@ -103,12 +114,20 @@ static int settle(struct run *run, uint64_t from)
 		r = run->ops->attempt(run->ops->ctx);
 		if (r)
 			return r;
-		/* The last attempt comes after the settle time has passed, even
-		 * if we were descheduled in between: the settle is measured
-		 * from our announcement to our last look. */
-		if (i % 16 == 0 && shmring__now_ns() - from >= SHMRING_EC_SETTLE_NS)
-			return run->ops->attempt(run->ops->ctx);
+		if (i % 16 == 0 && shmring__now_ns() - from >= ns)
+			return 0;
 	}
+}
+
+/* S-settle: look on for SHMRING_EC_SETTLE_NS after the announcement. */
+static int settle(struct run *run, uint64_t from)
+{
+	int r = look(run, from, SHMRING_EC_SETTLE_NS);
+
+	/* The last attempt comes after the settle time has passed, even if we
+	 * were descheduled in between: the settle is measured from our
+	 * announcement to our last look. */
+	return r ? r : run->ops->attempt(run->ops->ctx);
 }
 
 static int park(struct run *run, struct shmring_ec *ec, uint64_t deadline, _Atomic uint64_t *parks,
@@ -180,8 +199,10 @@ int shmring__wait(struct shmring_waiter *w, struct shmring_ec *ec,
 	/* The first check after a period, not at once: a wait that ends
 	 * quickly (the common case) makes no system call for it. */
 	run.next_check = start + ops->check_ns;
-	if (w->mode == SHMRING_WAIT_PARK)
-		return park(&run, ec, deadline, parks, &w->late_wakes);
+	if (w->mode == SHMRING_WAIT_PARK) {
+		r = look(&run, start, SHMRING_PARK_LOOK_NS);
+		return r ? r : park(&run, ec, deadline, parks, &w->late_wakes);
+	}
 	if (start >= deadline)
 		return -ETIMEDOUT;
 
