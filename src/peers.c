@@ -275,14 +275,22 @@ static int block_check(void *ctx)
 int shmring__block(shmring_t *r, unsigned side, shmring_attempt_fn attempt, void *op,
 		   uint64_t deadline)
 {
-	struct blocking b = {.r = r, .side = side, .attempt = attempt, .op = op};
-	struct shmring_wait_ops ops = {.attempt = block_attempt, .check = block_check, .ctx = &b,
-				       .check_ns = shmring__recovery_ns(r)};
-	bool tx = side == SHMRING_PRODUCER;
-	int rc = shmring__wait(&r->wait, tx ? &r->not_full : &r->not_empty, &ops, deadline,
-			       tx ? &shmring__prod_side(r->base)->waits
-				  : &shmring__cons_side(r->base)->waits);
+	/* Most calls end at their first attempt: it comes before anything of
+	 * the wait is set up. */
+	int rc = attempt(op);
 
+	if (rc == 0) {
+		struct blocking b = {.r = r, .side = side, .attempt = attempt, .op = op};
+		struct shmring_wait_ops ops = {.attempt = block_attempt,
+					       .check = block_check,
+					       .ctx = &b,
+					       .check_ns = shmring__recovery_ns(r)};
+		bool tx = side == SHMRING_PRODUCER;
+
+		rc = shmring__wait(&r->wait, tx ? &r->not_full : &r->not_empty, &ops, deadline,
+				   tx ? &shmring__prod_side(r->base)->waits
+				      : &shmring__cons_side(r->base)->waits);
+	}
 	if (r->stall_since)
 		shmring__stall_end(r);
 	return rc;

@@ -404,11 +404,20 @@ static int blocking_recv(shmring_t *r, void *msgs, unsigned n, bool all, uint64_
 	return shmring__block(r, SHMRING_CONSUMER, attempt_recv, &o, deadline);
 }
 
+/* One message: where the ring has room, the lane's short path, as
+ * shmring_try_send() takes it; everything else the blocking way. */
 int shmring_send(shmring_t *r, const void *msg, uint64_t deadline)
 {
-	uint64_t d = dropped(r);
-	int rc = blocking_send(r, msg, 1, true, deadline);
+	int k = shmring__lane_send(&r->tx, msg);
+	uint64_t d;
+	int rc;
 
+	if (SHMRING_LIKELY(k == SHMRING__LANE_DONE))
+		return 0;
+	if (k == SHMRING__LANE_WAKE)
+		return sent_wake(r);
+	d = dropped(r);
+	rc = blocking_send(r, msg, 1, true, deadline);
 	if (rc < 0)
 		return rc;
 	return dropped(r) != d ? -SHMRING_EDROPPED : 0;
@@ -416,8 +425,14 @@ int shmring_send(shmring_t *r, const void *msg, uint64_t deadline)
 
 int shmring_recv(shmring_t *r, void *msg, uint64_t deadline)
 {
-	int rc = blocking_recv(r, msg, 1, true, deadline);
+	int k = shmring__lane_recv(&r->rx, msg);
+	int rc;
 
+	if (SHMRING_LIKELY(k == SHMRING__LANE_DONE))
+		return 0;
+	if (k == SHMRING__LANE_WAKE)
+		return received_wake(r);
+	rc = blocking_recv(r, msg, 1, true, deadline);
 	return rc < 0 ? rc : 0;
 }
 

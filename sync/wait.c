@@ -190,12 +190,9 @@ int shmring__wait(struct shmring_waiter *w, struct shmring_ec *ec,
 		  const struct shmring_wait_ops *ops, uint64_t deadline, _Atomic uint64_t *parks)
 {
 	struct run run = {.ops = ops, .next_check = 0};
-	uint64_t start;
-	int r = ops->attempt(ops->ctx);
+	uint64_t start = shmring__now_ns();
+	int r;
 
-	if (r)
-		return r;
-	start = shmring__now_ns();
 	/* The first check after a period, not at once: a wait that ends
 	 * quickly (the common case) makes no system call for it. */
 	run.next_check = start + ops->check_ns;

@@ -47,9 +47,10 @@ struct shmring_wait_ops {
 void shmring__waiter_init(struct shmring_waiter *w, uint32_t mode, uint64_t spin_ns);
 
 /*
- * Call ops->attempt until it returns non-zero or the deadline passes
- * (-ETIMEDOUT), running ops->check on its period. parks counts each futex
- * sleep (may be NULL). Signals do not end the wait.
+ * After an attempt of the caller's that returned 0: call ops->attempt until
+ * it returns non-zero or the deadline passes (-ETIMEDOUT), running
+ * ops->check on its period. parks counts each futex sleep (may be NULL).
+ * Signals do not end the wait.
  */
 int shmring__wait(struct shmring_waiter *w, struct shmring_ec *ec,
 		  const struct shmring_wait_ops *ops, uint64_t deadline, _Atomic uint64_t *parks);

@@ -186,7 +186,8 @@ struct shmring_bench_ring_line {
 	  "shmring SPSC ring, blocking calls, adaptive wait (spin, yield, park)", NONE, NULL,       \
 	  NULL, 0, 0)                                                                              \
 	X(spsc_block, shmring, (.kind = SHMRING_KIND_SPSC, .wait = SHMRING_WAIT_PARK), BLOCK, 0,   \
-	  PAIR, "shmring-spsc-block", "shmring SPSC ring, blocking calls, park on the futex at once", \
+	  PAIR, "shmring-spsc-block",                                                              \
+	  "shmring SPSC ring, blocking calls, park-only wait (a 1 us look, then the futex)",       \
 	  NONE, NULL, NULL, 0, 0)                                                                  \
 	X(spsc_psem, shmring,                                                                      \
 	  (.kind = SHMRING_KIND_SPSC, .wait = SHMRING_WAIT_PARK,                                   \
@@ -230,7 +231,7 @@ struct shmring_bench_ring_line {
 	  "shmring MPSC ring, blocking calls, adaptive wait (spin, yield, park)", 1, 0)            \
 	X(mpsc_block, shmring, (.kind = SHMRING_KIND_MPSC, .wait = SHMRING_WAIT_PARK), BLOCK, 0,   \
 	  NOPAIR, NULL, NULL, WAIT_RING, "shmring-mpsc-block",                                     \
-	  "shmring MPSC ring, blocking calls, park on the futex at once", 1, 0)                    \
+	  "shmring MPSC ring, blocking calls, park-only wait (a 1 us look, then the futex)", 1, 0) \
 	X(mpsc_batch, shmring, (.kind = SHMRING_KIND_MPSC), BUSY, SHMRING_BENCH_BATCH, PAIR,      \
 	  "shmring-mpsc-batch", "shmring MPSC ring, bursts of 32, busy-poll", NONE, NULL, NULL, 0, \
 	  0)                                                                                       \
@@ -251,7 +252,7 @@ struct shmring_bench_ring_line {
 	  "shmring MPMC ring, blocking calls, adaptive wait (spin, yield, park)", 0, 0)            \
 	X(mpmc_block, shmring, (.kind = SHMRING_KIND_MPMC, .wait = SHMRING_WAIT_PARK), BLOCK, 0,   \
 	  NOPAIR, NULL, NULL, WAIT_RING, "shmring-mpmc-block",                                     \
-	  "shmring MPMC ring, blocking calls, park on the futex at once", 0, 0)                    \
+	  "shmring MPMC ring, blocking calls, park-only wait (a 1 us look, then the futex)", 0, 0) \
 	X(mpmc_batch, shmring, (.kind = SHMRING_KIND_MPMC), BUSY, SHMRING_BENCH_BATCH, PAIR,      \
 	  "shmring-mpmc-batch", "shmring MPMC ring, bursts of 32, busy-poll", NONE, NULL, NULL, 0, \
 	  0)                                                                                       \
