@@ -98,11 +98,6 @@ static void sleep_until(uint64_t deadline)
 		;
 }
 
-/*
- * S-settle: after announcing ourselves (F-wait), re-check for a while before
- * sleeping: a notifier that loaded `waiters` before our announcement has
- * its publication at most a store buffer away (see sync/eventcount.h).
- */
 /* Attempt with a pause between, until an attempt ends the wait or ns have
  * passed since from (0). */
 static int look(struct run *run, uint64_t from, uint64_t ns)
@@ -119,7 +114,11 @@ static int look(struct run *run, uint64_t from, uint64_t ns)
 	}
 }
 
-/* S-settle: look on for SHMRING_EC_SETTLE_NS after the announcement. */
+/*
+ * S-settle: after announcing ourselves (F-wait), re-check for a while before
+ * sleeping: a notifier that loaded `waiters` before our announcement has
+ * its publication at most a store buffer away (see sync/eventcount.h).
+ */
 static int settle(struct run *run, uint64_t from)
 {
 	int r = look(run, from, SHMRING_EC_SETTLE_NS);
@@ -197,7 +196,11 @@ int shmring__wait(struct shmring_waiter *w, struct shmring_ec *ec,
 	 * quickly (the common case) makes no system call for it. */
 	run.next_check = start + ops->check_ns;
 	if (w->mode == SHMRING_WAIT_PARK) {
-		r = look(&run, start, SHMRING_PARK_LOOK_NS);
+		/* The look ends at the deadline, if that comes first. */
+		uint64_t left = deadline > start ? deadline - start : 0;
+
+		r = left ? look(&run, start, left < SHMRING_PARK_LOOK_NS ? left : SHMRING_PARK_LOOK_NS)
+			 : 0;
 		return r ? r : park(&run, ec, deadline, parks, &w->late_wakes);
 	}
 	if (start >= deadline)
