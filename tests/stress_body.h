@@ -64,6 +64,7 @@ struct sb_shared {
 	_Atomic uint64_t timeouts;  /* operations that waited past SB_OP_NS */
 	char first_error[256];
 	_Atomic int error_claimed;
+	_Atomic uint32_t producers_in; /* producers attached so far (sb_attached()) */
 	_Atomic uint8_t seen[];     /* producers x count */
 };
 
@@ -423,6 +424,13 @@ static inline bool sb_all_in(const struct sb_ctx *c)
 	       (uint64_t)c->cfg->producers * c->cfg->count;
 }
 
+/* A producer has attached (call after its open, before it sends). */
+static inline void sb_attached(struct sb_ctx *c)
+{
+	/* Relaxed: a start signal; the ring orders the messages. */
+	atomic_fetch_add_explicit(&c->sh->producers_in, 1, memory_order_relaxed);
+}
+
 static inline void sb_consume(struct sb_ctx *c, shmring_t *r)
 {
 	const struct sb_cfg *cfg = c->cfg;
@@ -432,6 +440,18 @@ static inline void sb_consume(struct sb_ctx *c, shmring_t *r)
 	uint64_t *last = malloc(sizeof(*last) * cfg->producers);
 	unsigned form = c->index % (cfg->no_zero_copy ? 3u : 4u);
 	uint64_t idle_since = 0;
+
+	/*
+	 * End-of-stream comes once the producers that attached have all gone:
+	 * wait for every one to attach, or the first to finish could end the
+	 * stream before the last has attached (processes start slowly under
+	 * TSan). A producer that never attaches fails the run on its own.
+	 */
+	/* Relaxed: as in sb_attached(). */
+	for (uint64_t end = shmring_clock_ns() + SB_OP_NS;
+	     atomic_load_explicit(&c->sh->producers_in, memory_order_relaxed) < cfg->producers &&
+	     shmring_clock_ns() < end;)
+		usleep(1000);
 
 	for (unsigned i = 0; i < cfg->producers; i++)
 		last[i] = UINT64_MAX;
@@ -560,6 +580,8 @@ static inline void sb_participate(struct sb_ctx *c)
 
 	if (!r)
 		return;
+	if (c->producer)
+		sb_attached(c);
 	if (c->producer && c->cfg->kind == SHMRING_KIND_MSG)
 		sb_produce_msg(c, r);
 	else if (c->producer)

@@ -106,6 +106,8 @@ static int participate(struct board *b, shmring_t *inherited, int sock, bool pro
 	    in.page_size != (uint32_t)sysconf(_SC_PAGESIZE))
 		sb_fail(sh, "info in the participant: wrong backend or page size", index,
 		        in.backend);
+	if (producer)
+		sb_attached(&c);
 	if (b->cfg.kind == SHMRING_KIND_MSG && producer)
 		sb_produce_msg(&c, r);
 	else if (producer)
