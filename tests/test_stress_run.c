@@ -11,7 +11,8 @@
  *   inject   the verifier's self-test: each injected fault (lose, dup,
  *            reorder, tear) must fail the run and be counted exactly once
  *   signal   SIGINT mid-run: exit 130, a clean verdict of what was sent, and
- *            the ring removed
+ *            the ring removed; the ring removed too when the reader of the
+ *            tool's output goes away mid-run (SIGPIPE)
  *   long     every kind for 10 s, and the oversubscribed set for 10 s
  *   kill     --kill on every kind (producers, consumers, both): every message
  *            delivered once, or dropped with a dead consumer's claim exactly
@@ -25,6 +26,7 @@
 #include "helpers.h"
 
 #include <inttypes.h>
+#include <poll.h>
 #include <stdbool.h>
 
 #define OUT_MAX (64 * 1024)
@@ -380,6 +382,62 @@ static void scenario_signal(void)
 }
 
 /*
+ * The reader of the progress lines goes away mid-run (`shmring stress |
+ * head -2`): the next progress line ends the run as an interrupt does, the
+ * ring is removed, and the tool then dies of SIGPIPE on its report, as any
+ * writer whose reader left: within seconds, not at the end of its 60 s.
+ */
+static void scenario_pipe_closed(void)
+{
+	const char *name = test_ring_name("sigpipe");
+	char *argv[] = {tool,	  "stress", "--kind", kinds[nkinds - 1].name, "--duration", "60",
+			"--name", (char *)name, NULL};
+	uint64_t t0 = test_now_ns(), until = t0 + 20000000000ull * TEST_SLOWDOWN;
+	char got[4096];
+	size_t len = 0;
+	int p[2], st;
+	pid_t pid;
+
+	printf("stress --kind %s --duration 60, its output's reader gone after a progress line\n",
+	       kinds[nkinds - 1].name);
+	CHECK(pipe(p) == 0, "pipe");
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		if (dup2(p[1], STDOUT_FILENO) < 0 || dup2(p[1], STDERR_FILENO) < 0)
+			_exit(126);
+		close(p[1]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	CHECK(pid > 0, "fork");
+	close(p[1]);
+	/* Until a progress line shows the run under way (its ring created). */
+	got[0] = 0;
+	while (!strstr(got, " sent ") && len + 1 < sizeof(got) && test_now_ns() < until) {
+		struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+		ssize_t n;
+
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		n = read(p[0], got + len, sizeof(got) - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		got[len] = 0;
+	}
+	CHECK(strstr(got, " sent "), "no progress line came: %s", got);
+	CHECK(!ring_gone(name), "ring %s not there while the run goes on", name);
+	close(p[0]);
+	st = test_wait_pid(pid, 30000 * TEST_SLOWDOWN);
+	printf("  -> exit %d after %.1f s\n", st, (double)(test_now_ns() - t0) / 1e9);
+	CHECK(st == 128 + SIGPIPE, "exit %d with its output's reader gone, want %d", st,
+	      128 + SIGPIPE);
+	CHECK(ring_gone(name), "ring %s left behind after SIGPIPE", name);
+}
+
+/*
  * A run with faults: exit 0 and a clean verdict, every planned fault made
  * or reported as not made, and the accounting closed: what was sent was
  * verified or dropped with a dead consumer's claim.
@@ -485,8 +543,10 @@ int main(int argc, char **argv)
 		scenario_oversub();
 	else if (!strcmp(what, "inject"))
 		scenario_inject();
-	else if (!strcmp(what, "signal"))
+	else if (!strcmp(what, "signal")) {
 		scenario_signal();
+		scenario_pipe_closed();
+	}
 	else if (!strcmp(what, "long"))
 		scenario_long();
 	else if (!strcmp(what, "kill"))

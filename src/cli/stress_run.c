@@ -1054,7 +1054,7 @@ static void finish(struct run *r)
 
 int shmring_stress_run(const struct shmring_stress_cfg *cfg, struct shmring_stress_result *res)
 {
-	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term, old_hup;
+	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term, old_hup, old_pipe;
 	struct run r = {.cfg = cfg, .res = res, .inject_at = 100};
 	unsigned slots = shmring_stress_consumer_slots(cfg);
 	int rc;
@@ -1101,6 +1101,9 @@ int shmring_stress_run(const struct shmring_stress_cfg *cfg, struct shmring_stre
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	sigaction(SIGHUP, &sa, &old_hup);
+	/* Whoever read our output went away (`shmring stress | head`): end
+	 * the run as an interrupt does, so that the ring is still removed. */
+	sigaction(SIGPIPE, &sa, &old_pipe);
 	rc = spawn(&r);
 	if (rc < 0)
 		snprintf(res->why, sizeof(res->why), "fork: %s", strerror(-rc));
@@ -1118,6 +1121,7 @@ int shmring_stress_run(const struct shmring_stress_cfg *cfg, struct shmring_stre
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGHUP, &old_hup, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
 	shmring_close(r.obs);
 	if (!cfg->keep)
 		shmring_unlink(r.ring);
