@@ -691,6 +691,59 @@ static void test_recovery_and_failure_info(void **state)
 	shmring_close(p);
 }
 
+/* stat names a live participant that is stopped, text and JSON; once it
+ * runs again it is alive as before. */
+static void test_stat_stopped(void **state)
+{
+	const char *name = test_ring_name("stopped");
+	int ready[2], st;
+	char want[128], c;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(run("create", "--kind", "mpsc", name, NULL), 0);
+	assert_int_equal(pipe(ready), 0);
+	fflush(stdout);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		shmring_t *p;
+
+		close(ready[0]);
+		if (shmring_open(name, SHMRING_PRODUCER, &p))
+			_exit(1);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	assert_int_equal(kill(pid, SIGSTOP), 0);
+	assert_int_equal(waitpid(pid, &st, WUNTRACED), pid);
+	assert_true(WIFSTOPPED(st));
+
+	assert_int_equal(run("stat", name, NULL), 0);
+	snprintf(want, sizeof(want), "%8u producer stopped", (unsigned)pid);
+	assert_contains(out, want);
+	assert_int_equal(run("stat", "--json", name, NULL), 0);
+	snprintf(want, sizeof(want),
+		 "\"pid\":%u,\"role\":\"producer\",\"state\":\"alive\",\"stopped\":true",
+		 (unsigned)pid);
+	assert_contains(out, want);
+
+	assert_int_equal(kill(pid, SIGCONT), 0);
+	assert_int_equal(waitpid(pid, &st, WCONTINUED), pid);
+	assert_int_equal(run("stat", name, NULL), 0);
+	snprintf(want, sizeof(want), "%8u producer alive", (unsigned)pid);
+	assert_contains(out, want);
+	assert_int_equal(run("stat", "--json", name, NULL), 0);
+	assert_contains(out, "\"state\":\"alive\",\"stopped\":false");
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -732,6 +785,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_command_suggestion),
 		cmocka_unit_test_teardown(test_stat_not_a_ring, test_teardown_names),
 		cmocka_unit_test_teardown(test_recovery_and_failure_info, test_teardown_names),
+		cmocka_unit_test_teardown(test_stat_stopped, test_teardown_names),
 	};
 
 	test_build_tool("shmring", tool, sizeof(tool));

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,38 @@ static const char *state_label(uint32_t state)
 	}
 }
 
+/*
+ * Whether a participant the library judges alive is stopped (SIGSTOP, or
+ * under a debugger) now: such a process keeps its claims however long it is
+ * stopped, so it is what a user looks for behind a stall. Read from
+ * /proc/PID/stat (the state after the command's closing parenthesis); an
+ * entry in another pid namespace is UNKNOWN, never asked.
+ */
+static bool part_stopped(const struct shmring_participant *p)
+{
+	char path[64], buf[512], *rp;
+	FILE *f;
+	size_t n;
+
+	if (p->state != SHMRING_PART_ALIVE || p->pid == 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%u/stat", p->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	rp = strrchr(buf, ')');
+	return rp && rp[1] == ' ' && (rp[2] == 'T' || rp[2] == 't');
+}
+
+/* The state column: the library's verdict, and "stopped" for a live one. */
+static const char *part_label(const struct shmring_participant *p)
+{
+	return part_stopped(p) ? "stopped" : state_label(p->state);
+}
+
 static const char *parked_label(uint32_t parked)
 {
 	return parked == 1 ? "messages" : parked == 2 ? "room" : "no";
@@ -144,10 +177,11 @@ static void stat_json(const char *name, const struct shmring_info *in, uint64_t 
 		printf("[");
 		for (int i = 0; i < np; i++)
 			printf("%s{\"index\":%u,\"pid\":%u,\"role\":\"%s\",\"state\":\"%s\","
-			       "\"parked\":\"%s\",\"gen\":%u,\"attach_ns\":%" PRIu64
+			       "\"stopped\":%s,\"parked\":\"%s\",\"gen\":%u,\"attach_ns\":%" PRIu64
 			       ",\"claim_pos\":%" PRIu64 ",\"claim_end\":%" PRIu64 "}",
 			       i ? "," : "", p[i].index, p[i].pid, role_label(p[i].role),
-			       state_label(p[i].state), parked_label(p[i].parked), p[i].gen,
+			       state_label(p[i].state), part_stopped(&p[i]) ? "true" : "false",
+			       parked_label(p[i].parked), p[i].gen,
 			       p[i].attach_ns, p[i].claim_pos, p[i].claim_end);
 		printf("]");
 	}
@@ -160,7 +194,7 @@ static const char *pid_state(const struct shmring_participant *p, int np, uint32
 {
 	for (int i = 0; i < np; i++)
 		if (p[i].pid == pid)
-			return state_label(p[i].state);
+			return part_label(&p[i]);
 	return NULL;
 }
 
@@ -229,7 +263,7 @@ static void stat_text(const char *name, const struct shmring_info *in, uint64_t 
 	       "parked", "claim");
 	for (int i = 0; i < np; i++) {
 		printf("                %5u %8u %-8s %-7s %-8s ", p[i].index, p[i].pid,
-		       role_label(p[i].role), state_label(p[i].state), parked_label(p[i].parked));
+		       role_label(p[i].role), part_label(&p[i]), parked_label(p[i].parked));
 		if (p[i].claim_end != p[i].claim_pos)
 			printf("[%" PRIu64 ", %" PRIu64 ")\n", p[i].claim_pos, p[i].claim_end);
 		else
