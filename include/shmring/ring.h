@@ -413,9 +413,10 @@ SHMRING_API int shmring_unlink(const char *uri);
 
 enum shmring_wait_mode {
 	SHMRING_WAIT_ADAPTIVE = 0, /* spin, then yield, then park on a futex (default) */
-	SHMRING_WAIT_SPIN = 1,     /* spin with a pause instruction only */
+	SHMRING_WAIT_SPIN = 1,     /* spin with a pause instruction only, a look after each */
 	SHMRING_WAIT_YIELD = 2,    /* spin briefly, then sched_yield() in a loop */
-	SHMRING_WAIT_PARK = 3,     /* park after a 1 us look (and the 2 us re-check of every sleeper) */
+	SHMRING_WAIT_PARK = 3,     /* park after a 1 us look, an attempt every 0.25 us (and the
+				    * 2 us re-check of every sleeper) */
 };
 
 struct shmring_wait {
