@@ -302,6 +302,42 @@ static inline int test_wait_pid(pid_t pid, unsigned timeout_ms)
 	return -1;
 }
 
+/*
+ * A child process that opens name in role, runs then(r, arg) when given (a
+ * non-zero return fails it), tells the parent and then waits for a signal.
+ * Returns its pid once it has done so, or -1 (the child is gone then).
+ */
+static inline pid_t test_fork_participant(const char *name, unsigned role,
+					  int (*then)(shmring_t *r, void *arg), void *arg)
+{
+	int fds[2];
+	char c;
+	pid_t pid;
+
+	if (pipe(fds) != 0)
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		shmring_t *r;
+
+		close(fds[0]);
+		if (shmring_open(name, role, &r) != 0 || (then && then(r, arg) != 0))
+			_exit(1);
+		if (write(fds[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	if (pid > 0 && read(fds[0], &c, 1) != 1) {
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	close(fds[0]);
+	return pid;
+}
+
 /* Read a whole (small) file into buf, NUL-terminated; returns its length or -1. */
 static inline ssize_t test_read_file(const char *path, char *buf, size_t size)
 {

@@ -696,30 +696,14 @@ static void test_recovery_and_failure_info(void **state)
 static void test_stat_stopped(void **state)
 {
 	const char *name = test_ring_name("stopped");
-	int ready[2], st;
-	char want[128], c;
+	char want[128];
 	pid_t pid;
+	int st;
 
 	(void)state;
 	assert_int_equal(run("create", "--kind", "mpsc", name, NULL), 0);
-	assert_int_equal(pipe(ready), 0);
-	fflush(stdout);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		shmring_t *p;
-
-		close(ready[0]);
-		if (shmring_open(name, SHMRING_PRODUCER, &p))
-			_exit(1);
-		if (write(ready[1], "r", 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(ready[1]);
-	assert_int_equal(read(ready[0], &c, 1), 1);
-	close(ready[0]);
+	pid = test_fork_participant(name, SHMRING_PRODUCER, NULL, NULL);
+	assert_true(pid > 0);
 	assert_int_equal(kill(pid, SIGSTOP), 0);
 	assert_int_equal(waitpid(pid, &st, WUNTRACED), pid);
 	assert_true(WIFSTOPPED(st));

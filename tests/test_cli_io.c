@@ -168,6 +168,21 @@ static void test_count_and_timeout(void **state)
 	}
 }
 
+/* Send "x" and "y" as put frames them, on backend *(int *)arg's ring (2: a
+ * message ring). */
+static int send_x_y(shmring_t *r, void *arg)
+{
+	unsigned char slot[24] = {1, 0, 0, 0, 'x'};
+
+	for (int i = 0; i < 2; i++) {
+		slot[4] = (unsigned char)('x' + i);
+		if ((*(int *)arg == 2 ? shmring_msg_send(r, slot + 4, 1, 0, SHMRING_NO_DEADLINE)
+				      : shmring_send(r, slot, SHMRING_NO_DEADLINE)) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* get started first ends at end-of-stream: once put has closed, and once a
  * producer has been SIGKILLed. */
 static void test_end_of_stream(void **state)
@@ -196,35 +211,10 @@ static void test_end_of_stream(void **state)
 		/* A producer that sent two messages, alive while get drains
 		 * them, then SIGKILLed: get writes them and ends. */
 		{
-			int fds[2], st;
-			pid_t prod;
-			char c;
+			int st;
+			pid_t prod = test_fork_participant(name, SHMRING_PRODUCER, send_x_y, &b);
 
-			assert_int_equal(pipe(fds), 0);
-			prod = fork();
-			assert_true(prod >= 0);
-			if (prod == 0) {
-				shmring_t *r;
-				unsigned char slot[24] = {1, 0, 0, 0, 'x'};
-
-				close(fds[0]);
-				if (shmring_open(name, SHMRING_PRODUCER, &r) != 0)
-					_exit(1);
-				for (int i = 0; i < 2; i++) {
-					slot[4] = (unsigned char)('x' + i);
-					if ((b == 2 ? shmring_msg_send(r, slot + 4, 1, 0,
-								       SHMRING_NO_DEADLINE)
-						    : shmring_send(r, slot, SHMRING_NO_DEADLINE)) != 0)
-						_exit(1);
-				}
-				if (write(fds[1], "s", 1) != 1)
-					_exit(1);
-				for (;;)
-					pause();
-			}
-			close(fds[1]);
-			assert_int_equal(read(fds[0], &c, 1), 1);
-			close(fds[0]);
+			assert_true(prod > 0);
 			get = cli_start(NULL, out_path, err_path, args);
 			test_sleep_ms(300);
 			/* The producer lives: get waits for more. */

@@ -126,36 +126,25 @@ static void test_ls_backends(void **state)
 	}
 }
 
+/* Send *(int *)arg messages of 3 bytes, put's framing. */
+static int send_some(shmring_t *r, void *arg)
+{
+	char msg[32] = {3, 0, 0, 0, 'a', 'b', 'c'};
+
+	for (int i = 0; i < *(int *)arg; i++)
+		if (shmring_try_send(r, msg) != 0)
+			return -1;
+	return 0;
+}
+
 /* A child attaches to name as a producer (sending `send` messages first)
  * and is SIGKILLed; returns its pid. */
 static pid_t producer_dies(const char *name, int send)
 {
-	int fds[2];
-	char c;
-	pid_t pid;
+	pid_t pid = test_fork_participant(name, SHMRING_PRODUCER, send_some, &send);
 
-	assert_int_equal(pipe(fds), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		shmring_t *r;
-		char msg[32] = {3, 0, 0, 0, 'a', 'b', 'c'};
-
-		close(fds[0]);
-		if (shmring_open(name, SHMRING_PRODUCER, &r) != 0)
-			_exit(1);
-		for (int i = 0; i < send; i++)
-			if (shmring_try_send(r, msg) != 0)
-				_exit(1);
-		if (write(fds[1], "x", 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(fds[1]);
-	if (read(fds[0], &c, 1) != 1)
+	if (pid < 0)
 		fail_msg("the producer child of %s did not attach", name);
-	close(fds[0]);
 	kill(pid, SIGKILL);
 	assert_int_equal(waitpid(pid, NULL, 0), pid);
 	return pid;
