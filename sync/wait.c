@@ -6,7 +6,8 @@
 #include <sched.h>
 #include <time.h>
 
-#define CLOCK_EVERY 64u /* spins between clock reads (a read costs ~20 ns) */
+#define CLOCK_EVERY 64u    /* spins between clock reads (a read costs ~20 ns) */
+#define GAP_CLOCK_EVERY 4u /* the same while a gap is kept between attempts */
 #define ADAPTIVE_YIELDS 4u
 /*
  * A park-only waiter looks this long before it announces itself. While it
@@ -83,6 +84,9 @@ static int attempt_and_check(struct run *run, uint64_t now)
 static int spin(struct run *run, uint64_t limit, uint64_t deadline, bool yield, uint64_t gap)
 {
 	uint64_t next = gap ? shmring__now_ns() + gap : 0;
+	/* Pauses between clock reads, a power of two: a clock read is a system
+	 * call where the clock has no vDSO, so not one per pause. */
+	unsigned every = yield ? 1 : gap ? GAP_CLOCK_EVERY : CLOCK_EVERY;
 
 	for (unsigned i = 1;; i++) {
 		int r;
@@ -91,7 +95,7 @@ static int spin(struct run *run, uint64_t limit, uint64_t deadline, bool yield, 
 			sched_yield();
 		else
 			shmring__cpu_relax();
-		if (yield || gap || i % CLOCK_EVERY == 0) {
+		if ((i & (every - 1)) == 0) {
 			uint64_t now = shmring__now_ns();
 
 			if (now < next)
@@ -106,6 +110,8 @@ static int spin(struct run *run, uint64_t limit, uint64_t deadline, bool yield, 
 				return 0;
 			continue;
 		}
+		if (gap)
+			continue; /* between the clock reads, no attempt */
 		r = run->ops->attempt(run->ops->ctx);
 		if (r)
 			return r;
