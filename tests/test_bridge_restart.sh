@@ -38,7 +38,7 @@ esac
 "$S" create --kind mpsc --slot-size 64 --capacity 4096 "$B" || fail "create $B"
 
 start_rx() {
-	"$S" bridge --name "$tag-rx" "$wire_in" "$B" 2>>"$tmp/rx.log" &
+	"$S" bridge --name "$tag-rx" "$wire_in" "$B" 2>>"$tmp/rx.log" 9>&- &
 	rx=$!
 	pids+=("$rx")
 }
@@ -54,14 +54,16 @@ mkfifo "$tmp/hold" || fail "mkfifo"
 holder=$!
 pids+=("$holder")
 exec 9>"$tmp/hold"
-"$S" get --timeout 30 "$B" >"$tmp/out.txt" 2>"$tmp/get.log" &
+# Only the holder's input is the fifo's write end (fd 9): nothing else started
+# from here keeps it, so that closing it ends B's stream at once.
+"$S" get --timeout 30 "$B" >"$tmp/out.txt" 2>"$tmp/get.log" 9>&- &
 getter=$!
 pids+=("$getter")
 
 # Two producers, each pacing itself so that the restarts fall mid-stream.
 for p in 1 2; do
 	seq 1 "$per" | awk -v p="$p" '{ print "p" p, $1; if (NR % 500 == 0) { fflush(); system("sleep 0.02") } }' |
-		"$S" put "$A" 2>>"$tmp/put$p.log" &
+		"$S" put "$A" 2>>"$tmp/put$p.log" 9>&- &
 	eval "put$p=\$!"
 	pids+=("$!")
 done
