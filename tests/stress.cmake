@@ -19,7 +19,7 @@ shmring_test(test_stress_signal SOURCES test_stress_run.c ARGS signal LABELS fas
 # Faults (issue 7): SIGKILL and SIGSTOP of producers and consumers mid-run.
 shmring_test(test_stress_kill SOURCES test_stress_run.c ARGS kill LABELS fast TIMEOUT 400)
 shmring_test(test_stress_stop SOURCES test_stress_run.c ARGS stop LABELS fast TIMEOUT 300)
-# 10 s per kind, and 10 s oversubscribed per multi kind.
+# 6 s per kind, and 6 s oversubscribed per multi kind.
 shmring_test(test_stress_long SOURCES test_stress_run.c ARGS long LABELS stress TIMEOUT 900)
 
 foreach(t test_stress_kinds test_stress_oversub test_stress_inject test_stress_signal

@@ -58,7 +58,7 @@ static void restart_run(int backend, uint32_t kind, unsigned np)
 		prod[i] = bt_crash_spawn(&c, inc_of[i], 0);
 	}
 	for (unsigned k = 0; k < 2 * kills_per_side; k++) {
-		test_sleep_ms(bt_rand_between(10, 60));
+		test_sleep_ms(bt_rand_between(5, 35));
 		/* Each restart alternates between open and create-or-open. */
 		c.by_create = (restarts++ % 2) == 1;
 		if (k % 2 == 0) {
@@ -72,7 +72,7 @@ static void restart_run(int backend, uint32_t kind, unsigned np)
 			cons = bt_crash_spawn(&c, -1, 0);
 		}
 	}
-	test_sleep_ms(bt_rand_between(10, 60));
+	test_sleep_ms(bt_rand_between(5, 35));
 	for (unsigned i = 0; i < np; i++)
 		bt_crash_kill(prod[i], "producer");
 	bt_crash_kill(cons, "consumer");
