@@ -52,9 +52,9 @@ static uint64_t late_allowed(void)
  * C-commit): a ping-pong faster than its settle would never park at all
  * (and test no wake-up), and a send right after the commit lands in the
  * window between the commit and the sleep itself, the one a notifier must
- * not miss. A receiver that does not commit within 20 ms (descheduled on a
- * loaded machine, or dead) is not waited for further: the send goes on, and
- * a dead receiver shows in the round trip.
+ * not miss. A receiver that does not commit within 20 ms (times
+ * TEST_SLOWDOWN: descheduled on a loaded machine, or dead) is not waited for
+ * further: the send goes on, and a dead receiver shows in the round trip.
  */
 static void outlast_settle(shmring_t *to, uint32_t mode)
 {
@@ -63,7 +63,7 @@ static void outlast_settle(shmring_t *to, uint32_t mode)
 
 	if (mode != SHMRING_WAIT_PARK)
 		return;
-	until = shmring_clock_ns() + 20000000u;
+	until = shmring_clock_ns() + 20000000ull * TEST_SLOWDOWN;
 	/* Relaxed: only a hint of when to send; the send orders itself. */
 	while (!(atomic_load_explicit(w, memory_order_relaxed) & SHMRING_EC_SLEEP) &&
 	       shmring_clock_ns() < until)
