@@ -12,17 +12,16 @@ shmring_test(test_api SOURCES test_api.c LABELS fast TIMEOUT 60)
 # Two threads, each with its own handle: 10^7 messages per variant (a few
 # seconds; divided under the sanitizers), and 10^8 in the stress suite.
 shmring_test(test_threads SOURCES test_threads.c LABELS fast TIMEOUT 300 ARGS 10000000)
-shmring_test(test_threads_1e8 SOURCES test_threads.c LABELS stress TIMEOUT 1800 ARGS 100000000)
+shmring_test(test_threads_1e8 PROGRAM test_threads LABELS stress TIMEOUT 1800 ARGS 100000000)
 
 # Unrelated processes (fork + exec of the examples): 10^6 messages, with the
 # consumer started before and after the producer; and 10^7 (about a second
 # here, so it stays in the fast suite).
 shmring_test(test_procs SOURCES test_procs.c LABELS fast TIMEOUT 300 ARGS 1000000)
-shmring_test(test_procs_1e7 SOURCES test_procs.c LABELS fast TIMEOUT 900 ARGS 10000000)
+shmring_test(test_procs_1e7 PROGRAM test_procs LABELS fast TIMEOUT 900 ARGS 10000000)
 if(SHMRING_BUILD_EXAMPLES)
   add_dependencies(test_procs shmring_example_producer shmring_example_consumer
                    shmring_example_pingpong_fork)
-  add_dependencies(test_procs_1e7 shmring_example_producer shmring_example_consumer)
 endif()
 
 # Blocking across processes: parking and waking, timeouts, signals.
