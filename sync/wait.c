@@ -98,7 +98,9 @@ static int spin(struct run *run, uint64_t limit, uint64_t deadline, bool yield, 
 		if ((i & (every - 1)) == 0) {
 			uint64_t now = shmring__now_ns();
 
-			if (now < next)
+			/* Between gaps, no attempt, but for the last one when
+			 * the limit or the deadline has come. */
+			if (now < next && now < limit && now < deadline)
 				continue;
 			next = now + gap;
 			r = attempt_and_check(run, now);
