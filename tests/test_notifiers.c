@@ -56,7 +56,7 @@ static uint64_t late_allowed(void)
  * TEST_SLOWDOWN: descheduled on a loaded machine, or dead) is not waited for
  * further: the send goes on, and a dead receiver shows in the round trip.
  */
-static void outlast_settle(shmring_t *to, uint32_t mode)
+static void await_commit(shmring_t *to, uint32_t mode)
 {
 	_Atomic uint32_t *w = &shmring__not_empty(to->base)->waiters;
 	uint64_t until;
@@ -129,7 +129,7 @@ static int echo(const char *ping, const char *pong, uint32_t mode)
 		}
 		if (v != i)
 			return 12;
-		outlast_settle(out, mode);
+		await_commit(out, mode);
 		rc = shmring_send(out, &v, shmring_deadline_in(WAIT_NS));
 		if (rc < 0)
 			return 13;
@@ -173,7 +173,7 @@ static void pingpong(uint32_t notifier, uint32_t mode)
 		uint64_t v = i;
 		int rc;
 
-		outlast_settle(tx, mode);
+		await_commit(tx, mode);
 		rc = shmring_send(tx, &v, shmring_deadline_in(WAIT_NS));
 
 		if (rc == 0)
@@ -213,7 +213,7 @@ static void pingpong(uint32_t notifier, uint32_t mode)
 	}
 	if (mode == SHMRING_WAIT_PARK)
 		/* The child answers once the parent has committed to sleep on
-		 * pong (outlast_settle()): every round trip parks it, but for
+		 * pong (await_commit()): every round trip parks it, but for
 		 * answers that gave up waiting on a loaded machine. */
 		assert_true(in.empty_waits >= rounds / 2);
 	printf("%-8s mode %u: %" PRIu64 " round trips, %" PRIu64 " parks on pong\n",
