@@ -222,6 +222,19 @@ static inline void shmring__prefetch_write(const void *at)
 #endif
 }
 
+/* The prefetch of shmring__lane_ahead_pos(l, pos)'s slot: its first line,
+ * and its second where the slot spans two (a 64-byte payload's stamp makes
+ * it 72 bytes, in a slot of 128). */
+static inline void shmring__lane_prefetch(const struct shmring_lane *l, uint64_t pos)
+{
+	const unsigned char *at =
+		(const unsigned char *)shmring__lane_stamp(l, shmring__lane_ahead_pos(l, pos));
+
+	shmring__prefetch_write(at);
+	if (l->stride > 64)
+		shmring__prefetch_write(at + 64);
+}
+
 /*
  * The short send, in two halves around the copy. First: may the message at
  * pos (the lane's position, read once by the caller) go into its slot? Room
@@ -270,7 +283,7 @@ static inline int shmring__lane_send(struct shmring_lane *l, const void *msg)
 	if (SHMRING_LANE_UNLIKELY(!shmring__copy_fixed(
 		    (unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, msg, l->size)))
 		return SHMRING__LANE_SLOW;
-	shmring__prefetch_write(shmring__lane_stamp(l, shmring__lane_ahead_pos(l, pos)));
+	shmring__lane_prefetch(l, pos);
 	return shmring__lane_sent(l, stamp, pos);
 }
 
