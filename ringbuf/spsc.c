@@ -9,6 +9,7 @@
 /* What shmring/lane.h compiles into its callers must be this layout. */
 static_assert((SHMRING_LANE_ABI >> 8) == SHMRING_LAYOUT_VERSION, "lane.h: another layout");
 static_assert(SHMRING_LANE_STAMP_SIZE == SHMRING_STAMP_SIZE, "lane.h: another slot layout");
+static_assert(SHMRING_LANE_LINE == SHMRING_CACHELINE, "lane.h: another line size");
 
 void shmring__spsc_view(struct shmring_lane *v, void *base, const struct shmring_hdr *h)
 {

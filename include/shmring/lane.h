@@ -66,6 +66,7 @@
 #define SHMRING_LANE_PUBLISH_EVERY 64u                 /* producer position published */
 #define SHMRING_LANE_AHEAD 32u                         /* slots the producer prefetches ahead */
 #define SHMRING_LANE_STRIDE_8 16u                      /* bytes per slot of an 8-byte payload */
+#define SHMRING_LANE_LINE 64u                          /* a cache line; slots of up to one never straddle two */
 
 struct shmring_side; /* the segment's per-side words (the library's) */
 
@@ -223,16 +224,16 @@ static inline void shmring__prefetch_write(const void *at)
 }
 
 /* The prefetch of shmring__lane_ahead_pos(l, pos)'s slot: its first line,
- * and its second where the slot spans two (a 64-byte payload's stamp makes
- * it 72 bytes, in a slot of 128). */
+ * and its second where the slot spans two (a 64-byte payload and its stamp
+ * make 72 bytes, in a slot of 128: the largest slot the inline path fills). */
 static inline void shmring__lane_prefetch(const struct shmring_lane *l, uint64_t pos)
 {
 	const unsigned char *at =
 		(const unsigned char *)shmring__lane_stamp(l, shmring__lane_ahead_pos(l, pos));
 
 	shmring__prefetch_write(at);
-	if (l->stride > 64)
-		shmring__prefetch_write(at + 64);
+	if (l->stride > SHMRING_LANE_LINE)
+		shmring__prefetch_write(at + SHMRING_LANE_LINE);
 }
 
 /*
