@@ -97,6 +97,18 @@ void shmring__geometry_dense(struct shmring_geometry *g)
 	g->total_size = round_up(g->slots_off + g->capacity * g->slot_stride, PAGE);
 }
 
+void shmring__geometry_duplex(struct shmring_geometry *g, uint32_t direction, uint64_t *block)
+{
+	uint64_t c = g->slots_off, stride = g->slot_stride;
+	/* Both directions' slots, after both headers and tables. */
+	uint64_t total = round_up(2 * c + g->capacity * 2 * stride, PAGE);
+
+	*block = c;
+	g->slot_stride = (uint32_t)(2 * stride);
+	g->slots_off = direction == 0 ? 2 * c : c + stride;
+	g->total_size = direction == 0 ? total : total - c;
+}
+
 uint32_t shmring__hdr_multi(const struct shmring_hdr *h)
 {
 	switch (h->kind) {
@@ -188,6 +200,19 @@ int shmring__hdr_validate(const struct shmring_hdr *h, uint64_t seg_size)
 		return -SHMRING_EGEOMETRY;
 	if (h->features & SHMRING_FEAT_DENSE_SLOTS)
 		shmring__geometry_dense(&g);
+	/* A duplex is two stamped SPSC rings; direction says which this is. */
+	if ((h->features & SHMRING_FEAT_DUPLEX)
+		    ? h->kind != SHMRING_KIND_SPSC || (h->features & SHMRING_FEAT_DENSE_SLOTS) ||
+			      h->direction > 1 || h->notifier == SHMRING_HDR_NOTIFY_SYSVSEM
+		    : h->direction != 0)
+		return -SHMRING_EGEOMETRY;
+	if (h->features & SHMRING_FEAT_DUPLEX) {
+		uint64_t block;
+
+		shmring__geometry_duplex(&g, h->direction, &block);
+	}
+	if (h->reserved0)
+		return -SHMRING_EGEOMETRY;
 	if (h->slot_stride != g.slot_stride || h->slots_off != g.slots_off ||
 	    h->total_size != g.total_size || h->prod_off != SHMRING_PROD_OFF ||
 	    h->cons_off != SHMRING_CONS_OFF || h->wait_off != SHMRING_WAIT_OFF ||

@@ -75,8 +75,30 @@
  * producer's position, published after every send, says what is there.
  */
 #define SHMRING_FEAT_DENSE_SLOTS (UINT64_C(1) << 2)
+/*
+ * SPSC only, with STAMPED_SLOTS (shmring_duplex_create()): the segment holds
+ * two SPSC rings, one per direction, whose slots alternate: slot i of
+ * direction 0, slot i of direction 1, slot i + 1 of direction 0, ... So a
+ * request and its reply share a cache line where slots are at most 32 bytes
+ * (8-byte payloads: two exchanges per line), and a round trip moves one line
+ * where two rings move two. Each direction is a whole ring (header, sides,
+ * wait words, control block, participant table) whose slot stride is twice
+ * the plain ring's:
+ *
+ *   0      direction 0: header ... participants   (C bytes: a plain ring's slots_off)
+ *   C      direction 1: header ... participants   (C bytes)
+ *   2C     slots: d0[0] d1[0] d0[1] d1[1] ...      (capacity * 2 * stride)
+ *
+ * Direction 0's header has direction 0, slots_off 2C; direction 1's (at C)
+ * direction 1, slots_off C + stride (relative to its own header), and
+ * total_size the bytes from its header to the segment's end. Builds that
+ * predate the bit refuse the segment (an unknown feature); the layout of
+ * each direction is that of version 6, so the version stays.
+ */
+#define SHMRING_FEAT_DUPLEX (UINT64_C(1) << 3)
 #define SHMRING_FEATURES_KNOWN                                                                    \
-	(SHMRING_FEAT_STAMPED_SLOTS | SHMRING_FEAT_POLL_ONLY | SHMRING_FEAT_DENSE_SLOTS)
+	(SHMRING_FEAT_STAMPED_SLOTS | SHMRING_FEAT_POLL_ONLY | SHMRING_FEAT_DENSE_SLOTS |          \
+	 SHMRING_FEAT_DUPLEX)
 
 struct shmring_hdr {
 	uint64_t magic;             /*   0: SHMRING_MAGIC, stored last at creation */
@@ -103,7 +125,10 @@ struct shmring_hdr {
 	uint32_t notifier;          /* 128: SHMRING_HDR_NOTIFY_*: how sleepers are woken */
 	int32_t semid;              /* 132: SHMRING_HDR_NOTIFY_SYSVSEM: the semaphore set
 				     *      (0: not empty, 1: not full); else 0 */
-	uint64_t reserved[14];      /* 136: zero; room for later versions */
+	uint32_t direction;         /* 136: SHMRING_FEAT_DUPLEX: this ring's direction
+				     *      (0 or 1); else 0 */
+	uint32_t reserved0;         /* 140: zero */
+	uint64_t reserved[13];      /* 144: zero; room for later versions */
 	uint64_t check;             /* 248: FNV-1a 64 over bytes [0, 248) */
 };
 
@@ -297,7 +322,9 @@ static_assert(offsetof(struct shmring_hdr, part_off) == 104, "layout");
 static_assert(offsetof(struct shmring_hdr, slots_off) == 112, "layout");
 static_assert(offsetof(struct shmring_hdr, notifier) == 128, "layout");
 static_assert(offsetof(struct shmring_hdr, semid) == 132, "layout");
-static_assert(offsetof(struct shmring_hdr, reserved) == 136, "layout");
+static_assert(offsetof(struct shmring_hdr, direction) == 136, "layout");
+static_assert(offsetof(struct shmring_hdr, reserved0) == 140, "layout");
+static_assert(offsetof(struct shmring_hdr, reserved) == 144, "layout");
 static_assert(offsetof(struct shmring_hdr, check) == 248, "layout");
 static_assert(sizeof(struct shmring_side) == SHMRING_SPACING, "one side per 128 bytes");
 static_assert(offsetof(struct shmring_side, waits) == 8, "layout");
@@ -499,6 +526,14 @@ int shmring__geometry_kind(uint32_t kind, uint64_t capacity, uint32_t slot_size,
 /* Make a fixed-slot geometry the dense SPSC layout's (SHMRING_FEAT_DENSE_SLOTS):
  * no stamp, the stride the slot size rounded up to 8. */
 void shmring__geometry_dense(struct shmring_geometry *g);
+
+/*
+ * Make a plain SPSC geometry that of one direction of a duplex
+ * (SHMRING_FEAT_DUPLEX): slots_off and total_size relative to that
+ * direction's header, the stride doubled. Direction 1's header lies at the
+ * plain geometry's slots_off (C above): *block gets it.
+ */
+void shmring__geometry_duplex(struct shmring_geometry *g, uint32_t direction, uint64_t *block);
 
 /* The SHMRING_HDR_MULTI_* bits in effect for a validated header. */
 uint32_t shmring__hdr_multi(const struct shmring_hdr *h);

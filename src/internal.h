@@ -233,7 +233,11 @@ struct shmring {
 	struct shmring_lane tx; /* producer side view (SPSC); first, then rx: */
 	struct shmring_lane rx; /* consumer side view (SPSC); see shmring/lane.h */
 	struct shmring_map *map;
-	void *base;
+	void *base;             /* this ring's header: the mapping's start, or a
+				 * duplex's direction 1 further on (view_off) */
+	uint64_t view_off;      /* base - the mapping's start */
+	bool duplex_end;        /* taken through the duplex calls: a duplex's
+				 * roles are open to it */
 	pid_t pid;              /* the process the handle belongs to */
 	int bell_signo;         /* doorbell registered with this signal (0: none;
 				 * SHMRING__BELL_SOCK: a socket doorbell) */

@@ -27,7 +27,8 @@ struct create_arg {
 	uint64_t features; /* SHMRING_FEAT_* beyond the default */
 	int32_t semid; /* SYSVSEM: the set made for this ring */
 	uint64_t recovery_ns;
-	const struct shmring_geometry *g;
+	const struct shmring_geometry *g; /* a plain ring's, also for a duplex */
+	bool duplex;   /* two directions (SHMRING_FEAT_DUPLEX) */
 };
 
 static_assert(SHMRING_NOTIFIER_FUTEX == SHMRING_HDR_NOTIFY_FUTEX &&
@@ -45,21 +46,20 @@ static uint64_t realtime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static int init_segment(void *base, uint64_t size, const struct shmring_region *rg, void *arg)
+/* Write one ring's header (and its semaphores) at base, magic last. */
+static int init_ring(void *base, const struct create_arg *a, const struct shmring_geometry *g,
+		     uint32_t direction, uint64_t ctime_ns)
 {
-	const struct create_arg *a = arg;
 	struct shmring_hdr h;
 
-	(void)rg;
-	if (size < a->g->total_size)
-		return -SHMRING_ETRUNCATED;
-	shmring__hdr_init(&h, a->kind, a->flags, a->g, (uint32_t)geteuid(), (uint32_t)getpid(),
-			  realtime_ns());
+	shmring__hdr_init(&h, a->kind, a->flags, g, (uint32_t)geteuid(), (uint32_t)getpid(),
+			  ctime_ns);
 	h.recovery_ns = a->recovery_ns;
 	h.notifier = a->notifier;
 	h.features |= a->features;
 	if (a->features & SHMRING_FEAT_DENSE_SLOTS)
 		h.features &= ~SHMRING_FEAT_STAMPED_SLOTS; /* one slot layout or the other */
+	h.direction = direction;
 	h.semid = a->semid;
 	h.check = shmring__hdr_checksum(&h);
 	if (a->notifier == SHMRING_HDR_NOTIFY_PSEM &&
@@ -70,8 +70,29 @@ static int init_segment(void *base, uint64_t size, const struct shmring_region *
 	return 0;
 }
 
+static int init_segment(void *base, uint64_t size, const struct shmring_region *rg, void *arg)
+{
+	const struct create_arg *a = arg;
+	struct shmring_geometry g0 = *a->g, g1 = *a->g;
+	uint64_t block, now = realtime_ns();
+	int rc;
+
+	(void)rg;
+	if (!a->duplex)
+		return size < a->g->total_size ? -SHMRING_ETRUNCATED
+					       : init_ring(base, a, a->g, 0, now);
+	shmring__geometry_duplex(&g0, 0, &block);
+	shmring__geometry_duplex(&g1, 1, &block);
+	if (size < g0.total_size)
+		return -SHMRING_ETRUNCATED;
+	/* Direction 1 first: an opener waits for direction 0's magic (A-magic
+	 * in shmring__segment_read()), published last. */
+	rc = init_ring((char *)base + block, a, &g1, 1, now);
+	return rc < 0 ? rc : init_ring(base, a, &g0, 0, now);
+}
+
 /* The header's feature bits a creator chooses (an opener may ask for them). */
-#define CHOSEN_FEATURES (SHMRING_FEAT_POLL_ONLY | SHMRING_FEAT_DENSE_SLOTS)
+#define CHOSEN_FEATURES (SHMRING_FEAT_POLL_ONLY | SHMRING_FEAT_DENSE_SLOTS | SHMRING_FEAT_DUPLEX)
 
 /* What an opener asks of the ring beyond a valid header. */
 struct want {
@@ -81,7 +102,7 @@ struct want {
 	uint64_t capacity;  /* 0: any */
 	int64_t multi;      /* SHMRING_HDR_MULTI_* expected; -1: any */
 	int64_t notifier;   /* SHMRING_HDR_NOTIFY_* expected; -1: any */
-	int64_t features;   /* SHMRING_FEAT_POLL_ONLY and _DENSE_SLOTS expected, exactly; -1: any */
+	int64_t features;   /* CHOSEN_FEATURES expected, exactly; -1: any */
 	bool any_owner;     /* the owner may be another user */
 };
 
@@ -110,6 +131,43 @@ static int check_semset(const struct shmring_hdr *h)
 	return 0;
 }
 
+/* Where a duplex's direction 1 begins, from direction 0's validated header
+ * (whose slots begin after both directions' tables: twice the offset). */
+static uint64_t duplex_block(const struct shmring_hdr *h0)
+{
+	return h0->slots_off / 2;
+}
+
+/* The two directions of a duplex are one ring's halves: the same shape,
+ * the same creator. */
+static bool duplex_same(const struct shmring_hdr *h0, const struct shmring_hdr *h1)
+{
+	return h1->direction == 1 && h1->features == h0->features && h1->kind == h0->kind &&
+	       h1->capacity == h0->capacity && h1->slot_size == h0->slot_size &&
+	       h1->max_participants == h0->max_participants && h1->notifier == h0->notifier &&
+	       h1->creator_uid == h0->creator_uid && h1->ctime_ns == h0->ctime_ns;
+}
+
+/* A duplex whose direction 0 (h0, at base) is valid: its direction 1 must be
+ * the other half of the same ring. */
+static int duplex_validate(void *base, uint64_t size, const struct shmring_hdr *h0)
+{
+	uint64_t off = duplex_block(h0);
+	void *b1 = (char *)base + off;
+	struct shmring_hdr h1;
+	int rc;
+
+	if (h0->direction != 0)
+		return -SHMRING_EGEOMETRY;
+	/* Published before direction 0's magic, which the caller acquired. */
+	rc = shmring__segment_read(b1, size - off, &h1, sizeof(h1), true);
+	if (rc == 0)
+		rc = shmring__hdr_validate(&h1, size - off);
+	if (rc == 0 && !duplex_same(h0, &h1))
+		rc = -SHMRING_EGEOMETRY;
+	return rc < 0 ? rc : shmring__indices_validate(b1, &h1);
+}
+
 static int validate_segment(void *base, uint64_t size, const struct shmring_region *rg, void *arg)
 {
 	const struct want *w = arg;
@@ -129,7 +187,10 @@ static int validate_segment(void *base, uint64_t size, const struct shmring_regi
 		return -SHMRING_EOWNER;
 	if (h.notifier == SHMRING_HDR_NOTIFY_SYSVSEM && (rc = check_semset(&h)) < 0)
 		return rc;
-	return shmring__indices_validate(base, &h);
+	rc = shmring__indices_validate(base, &h);
+	if (rc < 0 || !(h.features & SHMRING_FEAT_DUPLEX))
+		return rc;
+	return duplex_validate(base, size, &h);
 }
 
 /* present: the roles were counted present (attach got that far). */
@@ -352,9 +413,26 @@ static int check_want(const shmring_t *r, const struct shmring_map_info *mi, con
 	return 0;
 }
 
-/* A handle on a mapping (whose reference it takes over) in role. */
-static int handle_new(struct shmring_map *m, unsigned role, const struct want *w,
-		      shmring_t **out)
+/*
+ * What a handle's header says about where it is: a plain ring's at the
+ * mapping's start; a duplex's direction 0 there and direction 1 at off; a
+ * duplex's roles only to the duplex calls (duplex_end), others may observe.
+ */
+static int check_view(const shmring_t *r, uint64_t off, unsigned role, bool duplex_end)
+{
+	bool duplex = r->hdr.features & SHMRING_FEAT_DUPLEX;
+
+	if (off ? !duplex || r->hdr.direction != 1 : r->hdr.direction != 0)
+		return -SHMRING_EGEOMETRY;
+	if (duplex && !duplex_end && role != SHMRING_OBSERVER)
+		return -SHMRING_EKIND;
+	return 0;
+}
+
+/* A handle in role on the ring at off in a mapping (whose reference it takes
+ * over): the mapping's ring, or a duplex's direction (duplex_end). */
+static int handle_new(struct shmring_map *m, uint64_t off, unsigned role, const struct want *w,
+		      bool duplex_end, shmring_t **out)
 {
 	shmring_t *r = calloc(1, sizeof(*r));
 	const struct shmring_map_info *mi = shmring__map_info(m);
@@ -365,7 +443,9 @@ static int handle_new(struct shmring_map *m, unsigned role, const struct want *w
 		return -ENOMEM;
 	}
 	r->map = m;
-	r->base = shmring__map_base(m);
+	r->view_off = off;
+	r->duplex_end = duplex_end;
+	r->base = (char *)shmring__map_base(m) + off;
 	r->ctl = shmring__ctl(r->base);
 	r->part[0] = r->part[1] = -1;
 	r->pid = getpid();
@@ -373,7 +453,9 @@ static int handle_new(struct shmring_map *m, unsigned role, const struct want *w
 	 * take a fresh copy and re-check it, so nothing later re-reads shared
 	 * memory for geometry. */
 	memcpy(&r->hdr, r->base, sizeof(r->hdr));
-	rc = shmring__hdr_validate(&r->hdr, shmring__map_size(m));
+	rc = shmring__hdr_validate(&r->hdr, shmring__map_size(m) - off);
+	if (rc == 0)
+		rc = check_view(r, off, role, duplex_end);
 	if (rc == 0)
 		rc = check_want(r, mi, w);
 	if (rc == 0)
@@ -434,25 +516,93 @@ static unsigned map_how(uint32_t open_flags)
 	       ((open_flags & SHMRING_OPEN_MLOCK) ? SHMRING__MAP_MLOCK : 0);
 }
 
-/* Map a region and take a handle on it, validating what w asks. */
-static int open_region(struct shmring_region *rg, unsigned role, const struct want *w,
-		       shmring_t **out)
+/*
+ * The handles an open or create hands back: one in a role, or a duplex's
+ * pair (the end's sending and receiving directions).
+ */
+struct take {
+	bool duplex;
+	unsigned role;   /* plain: the role; duplex: SHMRING_DUPLEX_A or _B */
+	shmring_t **out; /* plain: the handle; duplex: the sending direction */
+	shmring_t **rx;  /* duplex: the receiving direction */
+};
+
+/*
+ * A duplex end's two handles on a mapping (whose reference it takes over):
+ * end A sends on direction 0 and receives on direction 1, end B the other
+ * way round, SHMRING_DUPLEX_OBSERVE observes both. Direction 0's header is validated again here for where
+ * direction 1 lies; each handle then checks its own header against it.
+ */
+static int duplex_pair(struct shmring_map *m, unsigned end, const struct want *w,
+		       shmring_t **tx, shmring_t **rx)
+{
+	struct shmring_hdr h0;
+	struct want w1 = w ? *w : (struct want){.multi = -1, .notifier = -1, .features = -1};
+	uint64_t off[2];
+	unsigned roles[2] = {SHMRING_PRODUCER, SHMRING_CONSUMER};
+	int rc;
+
+	memcpy(&h0, shmring__map_base(m), sizeof(h0));
+	rc = shmring__hdr_validate(&h0, shmring__map_size(m));
+	if (rc == 0 && (!(h0.features & SHMRING_FEAT_DUPLEX) || h0.direction != 0))
+		rc = -SHMRING_EKIND; /* not a duplex */
+	if (rc < 0) {
+		shmring__map_put(m);
+		return rc;
+	}
+	off[0] = 0;
+	off[1] = duplex_block(&h0);
+	/* Direction 1 must be the ring direction 0 is. */
+	w1.kind = SHMRING_KIND_SPSC;
+	w1.slot_size = h0.slot_size;
+	w1.capacity = h0.capacity;
+	w1.notifier = h0.notifier;
+	w1.features = (int64_t)(h0.features & CHOSEN_FEATURES);
+	shmring__map_ref(m); /* one reference each */
+	if (end == SHMRING_DUPLEX_OBSERVE) {
+		/* Direction 0 in *tx, 1 in *rx, neither taking a role. */
+		end = 0;
+		roles[0] = roles[1] = SHMRING_OBSERVER;
+	}
+	/* Direction 0 against what the caller asked, direction 1 against that. */
+	rc = handle_new(m, off[end], roles[0], end == 0 ? w : &w1, true, tx);
+	if (rc < 0) {
+		shmring__map_put(m);
+		return rc;
+	}
+	rc = handle_new(m, off[1 - end], roles[1], end == 0 ? &w1 : w, true, rx);
+	if (rc < 0) {
+		shmring_close(*tx);
+		*tx = NULL;
+	}
+	return rc;
+}
+
+/* Take what t asks for on a mapping (whose reference it takes over). */
+static int take_handles(struct shmring_map *m, const struct want *w, const struct take *t)
+{
+	if (t->duplex)
+		return duplex_pair(m, t->role, w, t->out, t->rx);
+	return handle_new(m, 0, t->role, w, false, t->out);
+}
+
+/* Map a region and take handles on it, validating what w asks. */
+static int open_region(struct shmring_region *rg, const struct want *w, const struct take *t)
 {
 	struct shmring_map *m;
 	int rc = shmring__map_get(rg, map_how(w->flags), validate_segment, (void *)w, &m);
 
 	if (rc < 0)
 		return rc;
-	return handle_new(m, role, w, out);
+	return take_handles(m, w, t);
 }
 
-static int open_uri(const struct shmring_uri *u, unsigned role, const struct want *w,
-		    shmring_t **out)
+static int open_uri(const struct shmring_uri *u, const struct want *w, const struct take *t)
 {
 	struct shmring_region rg;
 	int rc = shmring__region_open(u, w->flags & SHMRING_OPEN_NOWAIT, &rg);
 
-	return rc < 0 ? rc : open_region(&rg, role, w, out);
+	return rc < 0 ? rc : open_region(&rg, w, t);
 }
 
 int shmring_open_ex(const char *uri, unsigned role, const struct shmring_open_opts *opts,
@@ -474,7 +624,7 @@ int shmring_open_ex(const char *uri, unsigned role, const struct shmring_open_op
 		rc = shmring__uri_parse(uri, &u);
 	if (rc < 0)
 		return rc;
-	return open_uri(&u, role, &w, out);
+	return open_uri(&u, &w, &(struct take){.role = role, .out = out});
 }
 
 int shmring_open(const char *uri, unsigned role, shmring_t **out)
@@ -547,18 +697,36 @@ static int create_args(const struct shmring_opts *opts, struct create_arg *a,
  * asked for. -ENOENT (removed meanwhile) and -EAGAIN (a creator that never
  * finished: the caller replaces it) are for the caller to act on.
  */
-static int open_existing(const struct shmring_uri *u, const struct create_arg *a, unsigned role,
-			 shmring_t **out)
+static int open_existing(const struct shmring_uri *u, const struct create_arg *a,
+			 const struct take *t)
 {
 	struct want w = {.kind = a->kind, .slot_size = a->g->slot_size,
 			 .capacity = a->g->capacity, .multi = (int64_t)a->flags,
 			 .notifier = a->notifier, .features = (int64_t)a->features};
 
-	return open_uri(u, role, &w, out);
+	return open_uri(u, &w, t);
 }
 
-int shmring_create(const char *uri, const struct shmring_opts *opts, unsigned role,
-		   shmring_t **out)
+/* A duplex's creation options on top of create_args(): one SPSC ring per
+ * direction, stamped; a System V set per ring is not made for two. */
+static int duplex_args(struct create_arg *a, uint64_t *size)
+{
+	struct shmring_geometry g0 = *a->g;
+	uint64_t block;
+
+	if (a->kind != SHMRING_KIND_SPSC || (a->features & SHMRING_FEAT_DENSE_SLOTS))
+		return -EINVAL;
+	if (a->notifier == SHMRING_HDR_NOTIFY_SYSVSEM)
+		return -EOPNOTSUPP;
+	a->duplex = true;
+	a->features |= SHMRING_FEAT_DUPLEX;
+	shmring__geometry_duplex(&g0, 0, &block);
+	*size = g0.total_size;
+	return 0;
+}
+
+/* shmring_create() and shmring_duplex_create(): what t asks for. */
+static int create_take(const char *uri, const struct shmring_opts *opts, const struct take *t)
 {
 	struct shmring_uri u;
 	struct shmring_geometry g;
@@ -566,12 +734,11 @@ int shmring_create(const char *uri, const struct shmring_opts *opts, unsigned ro
 	struct shmring_region_opts ro;
 	struct shmring_map *m;
 	struct create_arg a;
+	uint64_t size;
 	bool or_open, named;
 	int rc;
 
-	if (out)
-		*out = NULL; /* a failed create never leaves a handle */
-	if (!opts || !out || !role_ok(role))
+	if (!opts)
 		return -EINVAL;
 	if (shmring__uri_is_auto(uri))
 		return -EINVAL; /* open only */
@@ -580,8 +747,12 @@ int shmring_create(const char *uri, const struct shmring_opts *opts, unsigned ro
 		rc = create_args(opts, &a, &g);
 	if (rc < 0)
 		return rc;
+	size = g.total_size;
+	if (t->duplex && (rc = duplex_args(&a, &size)) < 0)
+		return rc;
 	if (shmring__sock_scheme(uri))
-		return shmring__sock_create(uri, opts, a.kind, a.flags, role, out);
+		return t->duplex ? -EOPNOTSUPP
+				 : shmring__sock_create(uri, opts, a.kind, a.flags, t->role, t->out);
 	or_open = opts->flags & SHMRING_CREATE_OPEN_EXISTING;
 	named = u.scheme != SHMRING_SCHEME_MEMFD && u.scheme != SHMRING_SCHEME_ANON;
 	if (!named && (opts->flags & (SHMRING_CREATE_OPEN_EXISTING | SHMRING_CREATE_REPLACE)))
@@ -589,7 +760,7 @@ int shmring_create(const char *uri, const struct shmring_opts *opts, unsigned ro
 	if (!named && a.notifier == SHMRING_HDR_NOTIFY_SYSVSEM)
 		return -EOPNOTSUPP; /* no unlink would ever remove the set */
 	ro = (struct shmring_region_opts){
-		.size = g.total_size, .mode = opts->mode ? opts->mode : SHMRING_DEFAULT_MODE,
+		.size = size, .mode = opts->mode ? opts->mode : SHMRING_DEFAULT_MODE,
 		.replace = opts->flags & SHMRING_CREATE_REPLACE,
 		.huge = opts->flags & SHMRING_CREATE_HUGE,
 		.huge_fallback = opts->flags & SHMRING_CREATE_HUGE_FALLBACK,
@@ -607,7 +778,7 @@ int shmring_create(const char *uri, const struct shmring_opts *opts, unsigned ro
 		rc = shmring__region_create(&u, &ro, &rg);
 		if (rc != -EEXIST || !or_open || round == 8)
 			break;
-		rc = open_existing(&u, &a, role, out);
+		rc = open_existing(&u, &a, t);
 		if (rc == -EAGAIN)
 			/* Still no header after the creator's grace second: it died
 			 * while creating. Take the name over. */
@@ -631,12 +802,81 @@ int shmring_create(const char *uri, const struct shmring_opts *opts, unsigned ro
 				      ((opts->flags & SHMRING_CREATE_MLOCK) ? SHMRING__MAP_MLOCK : 0),
 			      init_segment, &a, &m);
 	if (rc == 0)
-		rc = handle_new(m, role, NULL, out);
+		rc = take_handles(m, NULL, t);
 	if (rc < 0 && named)
 		shmring__region_unlink(&u);
 	if (rc < 0 && a.notifier == SHMRING_HDR_NOTIFY_SYSVSEM)
 		semctl(a.semid, 0, IPC_RMID);
 	return rc;
+}
+
+int shmring_create(const char *uri, const struct shmring_opts *opts, unsigned role,
+		   shmring_t **out)
+{
+	if (out)
+		*out = NULL; /* a failed create never leaves a handle */
+	if (!out || !role_ok(role))
+		return -EINVAL;
+	return create_take(uri, opts, &(struct take){.role = role, .out = out});
+}
+
+static bool end_ok(unsigned end)
+{
+	return end == SHMRING_DUPLEX_A || end == SHMRING_DUPLEX_B || end == SHMRING_DUPLEX_OBSERVE;
+}
+
+/* A failed duplex call leaves no handle; 0 if the arguments are usable. */
+static int duplex_outs(unsigned end, shmring_t **tx, shmring_t **rx)
+{
+	if (tx)
+		*tx = NULL;
+	if (rx)
+		*rx = NULL;
+	return tx && rx && tx != rx && end_ok(end) ? 0 : -EINVAL;
+}
+
+int shmring_duplex_create(const char *uri, const struct shmring_opts *opts, unsigned end,
+			  shmring_t **tx, shmring_t **rx)
+{
+	int rc = duplex_outs(end, tx, rx);
+
+	return rc < 0 ? rc
+		      : create_take(uri, opts,
+				    &(struct take){.duplex = true, .role = end, .out = tx, .rx = rx});
+}
+
+int shmring_duplex_open(const char *uri, unsigned end, const struct shmring_open_opts *opts,
+			shmring_t **tx, shmring_t **rx)
+{
+	struct shmring_uri u;
+	struct want w;
+	int rc = duplex_outs(end, tx, rx);
+
+	if (rc == 0)
+		rc = want_from(opts, &w);
+	if (rc == 0 && opts && (opts->fallback || (opts->kind && opts->kind != SHMRING_KIND_SPSC)))
+		rc = -EINVAL;
+	if (rc == 0 && (shmring__sock_scheme(uri) || shmring__uri_is_auto(uri)))
+		rc = -EOPNOTSUPP; /* a duplex lives in shared memory only */
+	if (rc == 0)
+		rc = shmring__uri_parse(uri, &u);
+	if (rc < 0)
+		return rc;
+	return open_uri(&u, &w, &(struct take){.duplex = true, .role = end, .out = tx, .rx = rx});
+}
+
+int shmring_duplex_dup(shmring_t *r, unsigned end, shmring_t **tx, shmring_t **rx)
+{
+	int rc = duplex_outs(end, tx, rx);
+
+	if (rc == 0 && !r)
+		rc = -EINVAL;
+	if (rc == 0 && r->sock)
+		rc = -EOPNOTSUPP;
+	if (rc < 0)
+		return rc;
+	shmring__map_ref(r->map);
+	return duplex_pair(r->map, end, NULL, tx, rx);
 }
 
 int shmring_dup(shmring_t *r, unsigned role, shmring_t **out)
@@ -648,7 +888,8 @@ int shmring_dup(shmring_t *r, unsigned role, shmring_t **out)
 	if (r->sock)
 		return -EOPNOTSUPP;
 	shmring__map_ref(r->map);
-	return handle_new(r->map, role, NULL, out);
+	/* The same ring: a duplex's direction stays the one r is on. */
+	return handle_new(r->map, r->view_off, role, NULL, r->duplex_end, out);
 }
 
 /*
@@ -756,7 +997,10 @@ int shmring_flush(shmring_t *r)
 		return -EINVAL;
 	if (r->sock)
 		return -EOPNOTSUPP;
-	return msync(r->base, (size_t)shmring__map_size(r->map), MS_SYNC) < 0 ? -errno : 0;
+	/* The whole mapping: a duplex's directions share its slot lines. */
+	return msync(shmring__map_base(r->map), (size_t)shmring__map_size(r->map), MS_SYNC) < 0
+		       ? -errno
+		       : 0;
 }
 
 void shmring__flush_moved(shmring_t *r, uint64_t n)
@@ -871,7 +1115,7 @@ int shmring_fd_recv(int sock, unsigned role, const struct shmring_open_opts *opt
 	if (fd < 0)
 		return fd;
 	rc = shmring__region_from_fd(fd, &rg);
-	return rc < 0 ? rc : open_region(&rg, role, &w, out);
+	return rc < 0 ? rc : open_region(&rg, &w, &(struct take){.role = role, .out = out});
 }
 
 int shmring_set_recovery(shmring_t *r, uint64_t recovery_ns)
@@ -959,7 +1203,9 @@ int shmring_info(shmring_t *r, struct shmring_info *info)
 	info->producers = shmring__part_count(r->base, &r->hdr, &r->live, SHMRING_PRODUCER);
 	info->consumers = shmring__part_count(r->base, &r->hdr, &r->live, SHMRING_CONSUMER);
 	info->flags = r->multi | ((r->hdr.features & SHMRING_FEAT_POLL_ONLY) ? SHMRING_CREATE_POLL_ONLY : 0) |
-		      ((r->hdr.features & SHMRING_FEAT_DENSE_SLOTS) ? SHMRING_CREATE_DENSE : 0);
+		      ((r->hdr.features & SHMRING_FEAT_DENSE_SLOTS) ? SHMRING_CREATE_DENSE : 0) |
+		      ((r->hdr.features & SHMRING_FEAT_DUPLEX) ? SHMRING_CREATE_DUPLEX : 0);
+	info->direction = r->hdr.direction;
 	info->released = shmring__load_relaxed(&cons->done);
 	info->prod_repairs = shmring__load_relaxed(&ctl->prod_repairs);
 	info->cons_repairs = shmring__load_relaxed(&ctl->cons_repairs);

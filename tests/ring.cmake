@@ -75,6 +75,7 @@ shmring_test(test_msg_recover SOURCES test_msg_recover.c LABELS fast TIMEOUT 300
 # end-of-stream and EPIPE still work.
 shmring_test(test_poll_only SOURCES test_poll_only.c LABELS fast TIMEOUT 120)
 shmring_test(test_dense SOURCES test_dense.c LABELS fast TIMEOUT 120)
+shmring_test(test_duplex SOURCES test_duplex.c LABELS fast TIMEOUT 180)
 
 # The SPSC inline path (shmring/lane.h): refusals, streams across processes,
 # the handle's results for every case the inline path leaves to it, sleepers.

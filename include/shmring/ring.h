@@ -242,6 +242,10 @@ enum shmring_create_flags {
 	 * the inline paths of shmring/lane.h hand every call to the library.
 	 * Readers built before this flag refuse such a ring (-SHMRING_EVERSION). */
 	SHMRING_CREATE_DENSE = 1u << 9,
+	/* Reported, not chosen here: shmring_info() sets it on either
+	 * direction of a duplex (shmring_duplex_create()); shmring_create()
+	 * refuses it (-EINVAL). */
+	SHMRING_CREATE_DUPLEX = 1u << 10,
 };
 
 #define SHMRING_MAX_SLOT_SIZE 65536u
@@ -364,6 +368,49 @@ SHMRING_API int shmring_open_ex(const char *uri, unsigned role,
  * Thread-safe.
  */
 SHMRING_API int shmring_dup(shmring_t *r, unsigned role, shmring_t **out);
+
+/*
+ * A duplex: two SPSC rings in one segment, one each way, for request and
+ * reply. Slot i of one direction lies next to slot i of the other, so where
+ * a slot is at most 32 bytes (payloads of up to 24) a request and its reply
+ * share a cache line, as do the next exchange's: a round trip moves about
+ * one line where two rings move two (docs/BENCHMARKS.md). The price is
+ * density: each direction has half the messages per line of a plain ring,
+ * and two streams flowing both ways at once write the same lines (for that,
+ * use two rings).
+ *
+ * End A sends on direction 0 and receives on direction 1, end B the other
+ * way; *tx is the end's producer handle, *rx its consumer handle.
+ * SHMRING_DUPLEX_OBSERVE takes no role: *tx observes direction 0, *rx
+ * direction 1 (for tools: create without attaching, look at both). Each is an
+ * ordinary SPSC handle in every respect (every call of this header, the
+ * lanes of shmring/lane.h, blocking waits, end-of-stream and EPIPE when the
+ * other end goes, shmring_info(), which reports SHMRING_CREATE_DUPLEX and
+ * the direction), closed on its own with shmring_close(). One process at a
+ * time holds each end (a second is -EBUSY, as for an SPSC role).
+ *
+ * shmring_duplex_create(): as shmring_create() with opts (kind 0 or
+ * SHMRING_KIND_SPSC, capacity and slot size per direction; not
+ * SHMRING_CREATE_DENSE or the multi flags: -EINVAL; not the System V
+ * notifier: -EOPNOTSUPP), taking end. shmring_duplex_open(): as
+ * shmring_open_ex() (opts may be NULL; a socket or auto: URI is
+ * -EOPNOTSUPP). shmring_duplex_dup(): the end's handles from any handle r on
+ * the duplex (as shmring_dup(): memfd, anon, after fork()). A segment that
+ * is not a duplex is -SHMRING_EKIND. shmring_open() of a duplex gives
+ * direction 0, as an observer only (a role: -SHMRING_EKIND). On failure
+ * *tx and *rx are NULL. Thread-safe.
+ */
+enum shmring_duplex_end {
+	SHMRING_DUPLEX_A = 0,
+	SHMRING_DUPLEX_B = 1,
+	SHMRING_DUPLEX_OBSERVE = 2,
+};
+SHMRING_API int shmring_duplex_create(const char *uri, const struct shmring_opts *opts,
+				      unsigned end, shmring_t **tx, shmring_t **rx);
+SHMRING_API int shmring_duplex_open(const char *uri, unsigned end,
+				    const struct shmring_open_opts *opts, shmring_t **tx,
+				    shmring_t **rx);
+SHMRING_API int shmring_duplex_dup(shmring_t *r, unsigned end, shmring_t **tx, shmring_t **rx);
 
 /*
  * Hand a ring to another process over a Unix-domain socket (SCM_RIGHTS):
@@ -787,6 +834,10 @@ struct shmring_info {
 	uint64_t sock_accepted; /* listener: connections accepted (handshake passed) */
 	uint64_t sock_refused;  /* listener: connections refused at the handshake */
 	uint64_t sock_errors;   /* listener: connections closed for what they sent */
+	/* added with the duplex: */
+	uint32_t direction;     /* SHMRING_CREATE_DUPLEX: this ring's direction
+				 * (0: end A sends on it, 1: end B does); else 0 */
+	uint32_t reserved2;
 };
 
 /*

@@ -443,10 +443,13 @@ static void floor_line(FILE *f, const struct shmring_bench_result *r, const char
 }
 
 /* The mechanisms whose round trip is set against the floor: the SPSC ring
- * busy-polled, through the library's calls and inline. */
+ * busy-polled, through the library's calls and inline, as two rings and as
+ * a duplex. */
 static bool floor_compared(const char *name)
 {
-	return strcmp(name, "shmring-spsc") == 0 || strcmp(name, "shmring-spsc-lane") == 0;
+	return strcmp(name, "shmring-spsc") == 0 || strcmp(name, "shmring-spsc-lane") == 0 ||
+	       strcmp(name, "shmring-spsc-duplex") == 0 ||
+	       strcmp(name, "shmring-spsc-duplex-lane") == 0;
 }
 
 static void ratio_rows(FILE *f, const struct shmring_bench_run *run)

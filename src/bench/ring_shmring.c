@@ -48,6 +48,68 @@ static void sh_destroy(struct shmring_bench_rings *r)
 	}
 }
 
+/*
+ * A duplex (SHMRING_CREATE_DUPLEX in the line's flags): the two rings of a
+ * pair are its two directions, one segment under the first name; created
+ * without taking an end, so neither process sees the other gone before it
+ * has come.
+ */
+static int duplex_create(struct shmring_bench_rings *r, struct shmring_opts *o, char *why,
+			 size_t wl)
+{
+	shmring_t *d0 = NULL, *d1 = NULL;
+	int rc;
+
+	if (r->n != 2) {
+		snprintf(why, wl, "a duplex has two directions, not %u", r->n);
+		return 1;
+	}
+	o->flags &= ~(uint32_t)SHMRING_CREATE_DUPLEX;
+	shmring_bench_name(r->uri[0], sizeof(r->uri[0]), NULL);
+	rc = shmring_duplex_create(r->uri[0], o, SHMRING_DUPLEX_OBSERVE, &d0, &d1);
+	if (rc) {
+		snprintf(why, wl, "shmring_duplex_create %s: %s", r->uri[0], shmring_strerror(rc));
+		return rc;
+	}
+	r->obj[0] = shmring_bench_obj_add(SHMRING_BENCH_OBJ_SHM, r->uri[0], 0);
+	r->obj[1] = -1; /* one segment */
+	shmring_close(d0);
+	shmring_close(d1);
+	return 0;
+}
+
+/*
+ * A process's duplex end comes as two handles from one call; the pair opens
+ * its sending and its receiving ring one after the other, so the handle not
+ * asked for yet waits here (one pair per process).
+ */
+static struct {
+	const struct shmring_bench_rings *r;
+	shmring_t *h[2]; /* by direction */
+} duplex_held;
+
+/* The handle of direction e->i in the role e asks for: end A sends on
+ * direction 0 and receives on 1. */
+static int duplex_open(struct shmring_bench_ring_end *e, shmring_t **out)
+{
+	unsigned end = e->producer ? e->i : 1 - e->i;
+	shmring_t *tx, *rx;
+	int rc;
+
+	if (duplex_held.r == e->r && duplex_held.h[e->i]) {
+		*out = duplex_held.h[e->i];
+		duplex_held.h[e->i] = NULL;
+		return 0;
+	}
+	rc = shmring_duplex_open(e->r->uri[0], end, NULL, &tx, &rx);
+	if (rc)
+		return rc;
+	duplex_held.r = e->r;
+	duplex_held.h[1 - e->i] = e->producer ? rx : tx;
+	*out = e->producer ? tx : rx;
+	return 0;
+}
+
 static int sh_create(struct shmring_bench_rings *r, char *why, size_t wl)
 {
 	struct shmring_opts o;
@@ -65,6 +127,8 @@ static int sh_create(struct shmring_bench_rings *r, char *why, size_t wl)
 		o.flags |= SHMRING_CREATE_MULTI_PRODUCER;
 	if (r->o->kind == SHMRING_KIND_MSG && (r->hints & SHMRING_BENCH_RING_MC))
 		o.flags |= SHMRING_CREATE_MULTI_CONSUMER;
+	if (o.flags & SHMRING_CREATE_DUPLEX)
+		return duplex_create(r, &o, why, wl);
 	for (unsigned i = 0; i < r->n; i++) {
 		shmring_t *h = NULL;
 		int rc;
@@ -130,7 +194,10 @@ static int sh_open(struct shmring_bench_ring_end *e)
 		return -ENOMEM;
 	l->sfd = l->ep = -1;
 	e->local = l;
-	rc = shmring_open(e->r->uri[e->i], e->producer ? SHMRING_PRODUCER : SHMRING_CONSUMER, &h);
+	rc = (o->flags & SHMRING_CREATE_DUPLEX)
+		     ? duplex_open(e, &h)
+		     : shmring_open(e->r->uri[e->i], e->producer ? SHMRING_PRODUCER : SHMRING_CONSUMER,
+				    &h);
 	if (rc)
 		return rc;
 	e->ring = h;

@@ -41,7 +41,7 @@ struct shmring_bench_ring_opts {
 	uint32_t notifier; /* enum shmring_notifier */
 	unsigned bell;     /* blocking receive by the doorbell: BELL_WAIT or BELL_EPOLL */
 	unsigned lane;     /* SPSC: single messages through the inline path (shmring/lane.h) */
-	uint32_t flags;    /* SHMRING_CREATE_* of the ring's layout (SPSC: _DENSE) */
+	uint32_t flags;    /* SHMRING_CREATE_* of the ring's layout (SPSC: _DENSE, _DUPLEX) */
 };
 
 #define SHMRING_BENCH_BELL_WAIT 1u  /* shmring_doorbell_wait() (sigtimedwait) */
@@ -181,6 +181,14 @@ struct shmring_bench_ring_line {
 	  "shmring-spsc-lane",                                                                     \
 	  "shmring SPSC ring, busy-poll, the calls inline (shmring/lane.h)", NONE, NULL, NULL, 0,  \
 	  0)                                                                                       \
+	X(spsc_duplex, shmring, (.kind = SHMRING_KIND_SPSC, .flags = SHMRING_CREATE_DUPLEX), BUSY, \
+	  0, PAIR, "shmring-spsc-duplex",                                                          \
+	  "shmring SPSC duplex (both directions in one segment, slots interleaved), busy-poll",    \
+	  NONE, NULL, NULL, 0, 0)                                                                  \
+	X(spsc_duplex_lane, shmring,                                                               \
+	  (.kind = SHMRING_KIND_SPSC, .flags = SHMRING_CREATE_DUPLEX, .lane = 1), BUSY, 0, PAIR,   \
+	  "shmring-spsc-duplex-lane", "shmring SPSC duplex, busy-poll, the calls inline",          \
+	  NONE, NULL, NULL, 0, 0)                                                                  \
 	X(spsc_adaptive, shmring, (.kind = SHMRING_KIND_SPSC, .wait = SHMRING_WAIT_ADAPTIVE),      \
 	  BLOCK, 0, PAIR, "shmring-spsc-adaptive",                                                 \
 	  "shmring SPSC ring, blocking calls, adaptive wait (spin, yield, park)", NONE, NULL,       \

@@ -206,6 +206,8 @@ static const struct {
 	{"shmring-spsc-batch", "dpdk-ring-batch"},
 	{"shmring-spsc-batch", "boost-spsc-batch"},
 	{"shmring-spsc-dense", "shmring-spsc"},
+	{"shmring-spsc-duplex", "shmring-spsc"},
+	{"shmring-spsc-duplex-lane", "shmring-spsc-lane"},
 	{"shmring-spsc-dense-batch", "shmring-spsc-batch"},
 	{"shmring-spsc-dense-batch", "boost-spsc-batch"},
 	{"shmring-spsc-block", "futex"},

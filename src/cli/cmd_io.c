@@ -61,6 +61,20 @@ static int largest(const char *cmd, const char *name, const struct shmring_info 
 	return 0;
 }
 
+/* name is a duplex (an observer may open it as its direction 0). */
+static bool is_duplex(const char *name)
+{
+	struct shmring_info in;
+	shmring_t *r;
+	bool yes;
+
+	if (shmring_open(name, SHMRING_OBSERVER, &r) < 0)
+		return false;
+	yes = shmring_info(r, &in) == 0 && (in.flags & SHMRING_CREATE_DUPLEX);
+	shmring_close(r);
+	return yes;
+}
+
 /* Open name in role and learn its geometry: 0, or 1 (said why). */
 static int open_ring(const char *cmd, const char *name, unsigned role, shmring_t **r,
 		     struct shmring_info *in, size_t *max)
@@ -73,6 +87,10 @@ static int open_ring(const char *cmd, const char *name, unsigned role, shmring_t
 			fprintf(stderr, "shmring %s: %s: this ring allows one %s, and a live process "
 					"is it\n",
 				cmd, name, role == SHMRING_PRODUCER ? "producer" : "consumer");
+		else if (rc == -SHMRING_EKIND && is_duplex(name))
+			fprintf(stderr, "shmring %s: %s: a duplex: its two ends belong to the "
+					"programs that take them (shmring_duplex_open())\n",
+				cmd, name);
 		else
 			shmring_cli_error(cmd, name, rc);
 		return 1;

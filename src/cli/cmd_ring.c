@@ -62,7 +62,7 @@ static void create_usage(FILE *f)
 		"      --exclusive        fail if NAME exists (the default)\n"
 		"      --open-existing    if NAME exists, succeed when it has this kind, slot\n"
 		"                         size, capacity, multiplicity and slot layout\n"
-		"                         (--dense or not); else fail\n"
+		"                         (--dense, --duplex or not); else fail\n"
 		"      --replace, -f, --force\n"
 		"                         remove an existing ring of that name first\n"
 		"      --huge             explicit huge pages: sysv:, or file: on a hugetlbfs\n"
@@ -77,6 +77,11 @@ static void create_usage(FILE *f)
 		"                         busy-polling processes with CPUs to spare)\n"
 		"      --dense            spsc only: payloads back to back, no per-slot stamp\n"
 		"                         (fewer cache lines for bursts and small messages)\n"
+		"      --duplex           spsc only: two rings in one segment, one each way,\n"
+		"                         slots interleaved so a request and its reply share a\n"
+		"                         cache line; programs take an end with\n"
+		"                         shmring_duplex_open() (capacity and slot size per\n"
+		"                         direction)\n"
 		"Sizes take k, m, g (binary).\n",
 		(double)SHMRING_DEFAULT_RECOVERY_NS / 1e6);
 }
@@ -121,7 +126,7 @@ static void create_failed(const char *name, const struct shmring_opts *o, int rc
 int shmring_cmd_create(int argc, char **argv)
 {
 	enum { OPT_RECOVERY = 256, OPT_EXCL, OPT_EXISTING, OPT_HUGE, OPT_HUGE_FB, OPT_NOTIFIER,
-	       OPT_POLL_ONLY, OPT_DENSE };
+	       OPT_POLL_ONLY, OPT_DENSE, OPT_DUPLEX };
 	static const struct option lo[] = {
 		{"kind", required_argument, 0, 'k'}, {"slot-size", required_argument, 0, 's'},
 		{"capacity", required_argument, 0, 'c'}, {"mode", required_argument, 0, 'm'},
@@ -135,9 +140,10 @@ int shmring_cmd_create(int argc, char **argv)
 		{"notifier", required_argument, 0, OPT_NOTIFIER},
 		{"poll-only", no_argument, 0, OPT_POLL_ONLY},
 		{"dense", no_argument, 0, OPT_DENSE},
+		{"duplex", no_argument, 0, OPT_DUPLEX},
 		{"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
 	struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 64, .capacity = 4096};
-	bool capacity_set = false, exclusive = false;
+	bool capacity_set = false, exclusive = false, duplex = false;
 	enum shmring_cli_scheme scheme;
 	struct shmring_info in;
 	const char *name;
@@ -232,6 +238,9 @@ int shmring_cmd_create(int argc, char **argv)
 		case OPT_DENSE:
 			o.flags |= SHMRING_CREATE_DENSE;
 			break;
+		case OPT_DUPLEX:
+			duplex = true;
+			break;
 		case OPT_NOTIFIER:
 			if (shmring_cli_notifier_parse(optarg, &o.notifier) < 0) {
 				fprintf(stderr, "shmring create: unknown notifier '%s' "
@@ -263,6 +272,13 @@ int shmring_cmd_create(int argc, char **argv)
 			shmring_cli_kind_name(o.kind));
 		return 2;
 	}
+	if (duplex && (o.kind != SHMRING_KIND_SPSC || (o.flags & SHMRING_CREATE_DENSE) ||
+		       o.notifier == SHMRING_NOTIFIER_SYSVSEM)) {
+		fprintf(stderr, "shmring create: --duplex is two spsc rings with stamped slots: "
+				"not with --kind %s, --dense or --notifier sysvsem\n",
+			shmring_cli_kind_name(o.kind));
+		return 2;
+	}
 	name = argv[optind];
 	scheme = shmring_cli_scheme(name);
 	if (scheme == SHMRING_CLI_MEMFD || scheme == SHMRING_CLI_ANON) {
@@ -274,7 +290,16 @@ int shmring_cmd_create(int argc, char **argv)
 	}
 	if (o.kind == SHMRING_KIND_MSG && !capacity_set)
 		o.capacity = 1u << 20;
-	rc = shmring_create(name, &o, SHMRING_OBSERVER, &r);
+	if (duplex) {
+		shmring_t *d1;
+
+		/* Both directions observed: the ends attach later. */
+		rc = shmring_duplex_create(name, &o, SHMRING_DUPLEX_OBSERVE, &r, &d1);
+		if (rc == 0)
+			shmring_close(d1);
+	} else {
+		rc = shmring_create(name, &o, SHMRING_OBSERVER, &r);
+	}
 	if (rc < 0) {
 		create_failed(name, &o, rc);
 		return 1;

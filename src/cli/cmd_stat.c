@@ -134,8 +134,15 @@ static const char *side_label(uint32_t side)
 					  : "none";
 }
 
+/* A duplex's direction 1 (d1, with count1 in it): its live figures. */
+struct reverse {
+	struct shmring_info in;
+	uint64_t count;
+};
+
 static void stat_json(const char *name, const struct shmring_info *in, uint64_t count,
-		      const struct shmring_participant *p, int np, int perr, const char *end)
+		      const struct shmring_participant *p, int np, int perr,
+		      const struct reverse *d1, const char *end)
 {
 	char kb[16], user[64];
 
@@ -185,6 +192,15 @@ static void stat_json(const char *name, const struct shmring_info *in, uint64_t 
 			       p[i].attach_ns, p[i].claim_pos, p[i].claim_end);
 		printf("]");
 	}
+	if (d1)
+		printf(",\"duplex\":true,\"direction\":0,\"direction1\":{\"produced\":%" PRIu64
+		       ",\"consumed\":%" PRIu64 ",\"count\":%" PRIu64 ",\"full_waits\":%" PRIu64
+		       ",\"empty_waits\":%" PRIu64 ",\"wakes\":%" PRIu64 ",\"producers_gone\":%s"
+		       ",\"consumers_gone\":%s,\"producers\":%u,\"consumers\":%u}",
+		       d1->in.produced, d1->in.consumed, d1->count, d1->in.full_waits,
+		       d1->in.empty_waits, d1->in.wakes, d1->in.producers_gone ? "true" : "false",
+		       d1->in.consumers_gone ? "true" : "false", d1->in.producers,
+		       d1->in.consumers);
 	/* Last, as before the failure fields: "consumers" closes the object. */
 	printf(",\"producers\":%u,\"consumers\":%u}%s", in->producers, in->consumers, end);
 }
@@ -199,7 +215,8 @@ static const char *pid_state(const struct shmring_participant *p, int np, uint32
 }
 
 static void stat_text(const char *name, const struct shmring_info *in, uint64_t count,
-		      const struct shmring_participant *p, int np, int perr)
+		      const struct shmring_participant *p, int np, int perr,
+		      const struct reverse *rev)
 {
 	char kb[16], d1[32], d2[32], user[64];
 
@@ -232,6 +249,17 @@ static void stat_text(const char *name, const struct shmring_info *in, uint64_t 
 			: shmring_cli_use_name(shmring_cli_use_of(in, count, p, np)));
 	printf("  waits         full %" PRIu64 ", empty %" PRIu64 ", wakes %" PRIu64 "\n",
 	       in->full_waits, in->empty_waits, in->wakes);
+	if (rev) {
+		/* The lines above are direction 0's (end A sends on it). */
+		printf("  duplex        above: direction 0 (end A sends); direction 1 (end B "
+		       "sends): produced %" PRIu64 ", consumed %" PRIu64 ", in ring %" PRIu64
+		       "; %u producer(s), %u consumer(s) alive%s%s; waits full %" PRIu64
+		       ", empty %" PRIu64 ", wakes %" PRIu64 "\n",
+		       rev->in.produced, rev->in.consumed, rev->count, rev->in.producers,
+		       rev->in.consumers, rev->in.producers_gone ? "; all producers have gone" : "",
+		       rev->in.consumers_gone ? "; all consumers have gone" : "",
+		       rev->in.full_waits, rev->in.empty_waits, rev->in.wakes);
+	}
 	printf("  recovery      deadline %s\n", dur(d1, sizeof(d1), in->recovery_ns));
 	printf("  repairs       producer claims %" PRIu64 " (slots skipped %" PRIu64
 	       "), consumer claims %" PRIu64 " (messages lost), cancelled %" PRIu64
@@ -399,6 +427,21 @@ static int sync_first(const char *name, const struct shmring_cli_object *o,
 	return rc;
 }
 
+/* A duplex's direction 1, observed: 0 or -errno. */
+static int reverse_of(const char *name, const struct shmring_open_opts *oo, struct reverse *d1)
+{
+	shmring_t *h0, *h1;
+	int rc = shmring_duplex_open(name, SHMRING_DUPLEX_OBSERVE, oo, &h0, &h1);
+
+	if (rc < 0)
+		return rc;
+	rc = shmring_info(h1, &d1->in);
+	d1->count = shmring_count(h1);
+	shmring_close(h0);
+	shmring_close(h1);
+	return rc;
+}
+
 /* Show every name once: 0, 1 (some name failed) or -1 (SIGBUS: stop). */
 static int stat_all(char **names, int n, bool json)
 {
@@ -414,7 +457,8 @@ static int stat_all(char **names, int n, bool json)
 		shmring_t *volatile r = NULL;
 		struct shmring_sync_info si;
 		struct shmring_cli_object o;
-		bool sync = false;
+		struct reverse d1;
+		bool sync = false, have_d1;
 		const char *early, *end = array ? (i + 1 < n ? "," : "") : "\n";
 		int rc, np = 0, perr = 0;
 
@@ -497,10 +541,12 @@ static int stat_all(char **names, int n, bool json)
 			continue;
 		}
 		p = shmring_cli_participants(r, &in, &np, &perr);
+		have_d1 = (in.flags & SHMRING_CREATE_DUPLEX) && reverse_of(names[i], &oo, &d1) == 0;
 		if (json)
-			stat_json(names[i], &in, shmring_count(r), p, np, perr, end);
+			stat_json(names[i], &in, shmring_count(r), p, np, perr, have_d1 ? &d1 : NULL,
+				  end);
 		else
-			stat_text(names[i], &in, shmring_count(r), p, np, perr);
+			stat_text(names[i], &in, shmring_count(r), p, np, perr, have_d1 ? &d1 : NULL);
 		bus_armed = 0;
 		free(p);
 		shmring_close(r);

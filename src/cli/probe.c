@@ -520,6 +520,8 @@ int shmring_cli_notifier_parse(const char *s, uint32_t *notifier)
 
 const char *shmring_cli_kind_label(const struct shmring_info *in, char *buf, size_t size)
 {
+	if (in->flags & SHMRING_CREATE_DUPLEX)
+		return "spsc-duplex";
 	if (in->kind != SHMRING_KIND_MSG)
 		return shmring_cli_kind_name(in->kind);
 	snprintf(buf, size, "msg-%s%s", (in->flags & SHMRING_CREATE_MULTI_PRODUCER) ? "mp" : "sp",
