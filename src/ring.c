@@ -220,8 +220,8 @@ static int claim_role(shmring_t *r, unsigned role, bool many)
 
 /* A lane's go where its checks hold: the payload size, which the by-value
  * paths of shmring/lane.h take to mean SHMRING_LANE_STRIDE_8 bytes per slot
- * when it is 8; should the geometry ever say otherwise, a go that only the
- * pointer paths take. */
+ * when it is 8; 8-byte slots at another stride (a duplex's) get 1, which the
+ * by-value paths hand to the pointer paths. */
 static uint32_t lane_go(const shmring_t *r)
 {
 	if (r->hdr.features & SHMRING_FEAT_DENSE_SLOTS)
@@ -258,6 +258,7 @@ static void lanes_setup(shmring_t *r)
 	r->tx.bells = &r->ctl->bells;
 	r->rx.waiters = &shmring__not_full(r->base)->waiters;
 	r->tx.poll_only = r->rx.poll_only = (r->hdr.features & SHMRING_FEAT_POLL_ONLY) != 0;
+	r->tx.no_ahead = (r->hdr.features & SHMRING_FEAT_DUPLEX) != 0;
 }
 
 static_assert(SHMRING_LANE_LIVE(0xfedcba9876543210ull) ==

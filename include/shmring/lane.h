@@ -94,6 +94,8 @@ struct shmring_lane {
 	bool poll_only;              /* nobody may sleep on this ring */
 	bool corrupt;                /* a shared index failed its bounds check */
 	bool dense;                  /* the dense layout: no stamps (go is 0) */
+	bool no_ahead;               /* a duplex: the lines ahead are the other
+				      * direction's too, so none is prefetched */
 };
 
 /*
@@ -231,6 +233,10 @@ static inline void shmring__lane_prefetch(const struct shmring_lane *l, uint64_t
 	const unsigned char *at =
 		(const unsigned char *)shmring__lane_stamp(l, shmring__lane_ahead_pos(l, pos));
 
+	/* A duplex's other producer writes the same lines: taking one for
+	 * writing ahead of time takes it from that producer, each time. */
+	if (l->no_ahead)
+		return;
 	shmring__prefetch_write(at);
 	if (l->stride > SHMRING_LANE_LINE)
 		shmring__prefetch_write(at + SHMRING_LANE_LINE);
@@ -370,7 +376,10 @@ static inline int shmring__lane_send_u64(struct shmring_lane *l, uint64_t v)
 	_Atomic uint64_t *stamp;
 
 	if (SHMRING_LANE_UNLIKELY(l->go != 8 || !shmring__lane_room(l, pos)))
-		return SHMRING__LANE_SLOW;
+		/* go 1: 8-byte slots at another stride (a duplex), the
+		 * pointer path's short send; out of the way of the others. */
+		return SHMRING_LANE_UNLIKELY(l->go == 1) ? shmring__lane_send(l, &v)
+							 : SHMRING__LANE_SLOW;
 	stamp = shmring__lane_stamp8(l, pos);
 	memcpy((unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, &v, 8);
 	shmring__prefetch_write(shmring__lane_stamp8(l, shmring__lane_ahead_pos(l, pos)));
@@ -383,9 +392,11 @@ static inline int shmring__lane_recv_u64(struct shmring_lane *l, uint64_t *v)
 	uint64_t pos = l->pos;
 	_Atomic uint64_t *stamp;
 
-	/* go first: the geometry is set only where it is. */
+	/* go first: the geometry is set only where it is. go 1, as in the
+	 * send: the pointer path's short receive. */
 	if (SHMRING_LANE_UNLIKELY(l->go != 8))
-		return SHMRING__LANE_SLOW;
+		return SHMRING_LANE_UNLIKELY(l->go == 1) ? shmring__lane_recv(l, v)
+							 : SHMRING__LANE_SLOW;
 	stamp = shmring__lane_stamp8(l, pos);
 	/* A-stamp, as in shmring__lane_ready(). */
 	if (SHMRING_LANE_UNLIKELY(atomic_load_explicit(stamp, memory_order_acquire) != pos + 1))
