@@ -446,6 +446,77 @@ static void test_create_options(void **state)
 	assert_int_equal(cli_run("rm", name, sysv, NULL), 0);
 }
 
+/*
+ * A duplex: created by the tool, listed and shown with both directions;
+ * put and get refuse it by name; gc leaves it while either direction is in
+ * use (end A killed, end B still sending on direction 1) and removes it
+ * once neither is.
+ */
+static void test_duplex(void **state)
+{
+	const char *name = test_ring_name("duplex");
+	char uri[700], want[760];
+	shmring_t *tx, *rx, *btx, *brx;
+	const char *obj;
+	uint64_t created;
+	pid_t a;
+	int p[2];
+	char c;
+
+	(void)state;
+	assert_int_equal(cli_run("create", "--duplex", "--dense", name, NULL), 2);
+	cli_assert_contains(cli_err, "--duplex");
+	assert_int_equal(cli_run("create", "--duplex", "-k", "mpsc", name, NULL), 2);
+	created = test_now_ns();
+	assert_int_equal(cli_run("create", "--duplex", "-s", "8", "-c", "64", name, NULL), 0);
+	obj = ls_one(name);
+	if (!obj)
+		fail_msg("%s not listed: %s", name, cli_out);
+	cli_assert_contains(obj, "\"kind\":\"spsc-duplex\"");
+	assert_int_equal(cli_run("stat", name, NULL), 0);
+	cli_assert_contains(cli_out, "direction 1 (end B sends)");
+	assert_int_equal(cli_run("stat", "--json", name, NULL), 0);
+	cli_assert_contains(cli_out, "\"duplex\":true,\"direction\":0,\"direction1\":{");
+	assert_int_equal(cli_run("get", name, NULL), 1);
+	cli_assert_contains(cli_err, "a duplex");
+
+	/* End A in a child that is killed; end B here keeps only its sending
+	 * handle: direction 0 has nobody alive, direction 1 its producer. */
+	assert_int_equal(pipe(p), 0);
+	a = fork();
+	assert_true(a >= 0);
+	if (a == 0) {
+		alarm(60);
+		if (shmring_duplex_open(name, SHMRING_DUPLEX_A, NULL, &tx, &rx) < 0 ||
+		    write(p[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(read(p[0], &c, 1), 1);
+	close(p[0]);
+	close(p[1]);
+	assert_int_equal(shmring_duplex_open(name, SHMRING_DUPLEX_B, NULL, &btx, &brx), 0);
+	shmring_close(brx);
+	kill(a, SIGKILL);
+	assert_int_equal(waitpid(a, NULL, 0), a);
+	while (test_now_ns() - created < 2100000000ull)
+		test_sleep_ms(50);
+	listed(name, uri, sizeof(uri));
+	obj = ls_one(name);
+	if (!obj)
+		fail_msg("%s not listed: %s", name, cli_out);
+	cli_assert_contains(obj, "\"use\":\"live\"");
+	assert_int_equal(cli_run("gc", "--dry-run", "--match", uri, cli_dir, NULL), 0);
+	assert_string_equal(cli_out, "");
+	/* End B goes too: stale in both directions, and gc removes it. */
+	shmring_close(btx);
+	assert_int_equal(cli_run("gc", "--match", uri, cli_dir, NULL), 0);
+	snprintf(want, sizeof(want), "%s", uri);
+	cli_assert_contains(cli_out, want);
+	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &tx), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -456,6 +527,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_stat_json_array, test_teardown_names),
 		cmocka_unit_test_teardown(test_stat_watch, test_teardown_names),
 		cmocka_unit_test_teardown(test_create_options, test_teardown_names),
+		cmocka_unit_test_teardown(test_duplex, test_teardown_names),
 	};
 
 	srand((unsigned)getpid() ^ (unsigned)test_now_ns());

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -627,6 +628,47 @@ static void test_anon_fork(void **state)
 	shmring_close(rx);
 }
 
+/* A memfd duplex handed over a socket: the receiver opens it as an
+ * observer and takes end B from that handle. */
+static void test_memfd_handed(void **state)
+{
+	struct shmring_opts o = opts_of(8, 64);
+	shmring_t *tx, *rx;
+	int sv[2], status;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(shmring_duplex_create("memfd:duplex", &o, SHMRING_DUPLEX_A, &tx, &rx), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		shmring_t *obs, *btx, *brx, *no;
+
+		alarm(60);
+		close(sv[0]);
+		/* In a role, the plain receive refuses a duplex. */
+		if (shmring_fd_recv(sv[1], SHMRING_CONSUMER, NULL, &no) != -SHMRING_EKIND)
+			_exit(7);
+		if (shmring_fd_recv(sv[1], SHMRING_OBSERVER, NULL, &obs) < 0)
+			_exit(8);
+		if (shmring_duplex_dup(obs, SHMRING_DUPLEX_B, &btx, &brx) < 0)
+			_exit(9);
+		shmring_close(obs);
+		_exit(echo_b(btx, brx, 8, 1000, FORM_BLOCK));
+	}
+	close(sv[1]);
+	assert_int_equal(shmring_fd_send(tx, sv[0]), 0);
+	assert_int_equal(shmring_fd_send(rx, sv[0]), 0);
+	request_a(tx, rx, 8, 1000);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(sv[0]);
+	shmring_close(tx);
+	shmring_close(rx);
+}
+
 /* A file ring keeps both directions' messages across closes. */
 static void test_file_reopen(void **state)
 {
@@ -673,6 +715,7 @@ int main(void)
 		cmocka_unit_test(test_echo_bulk),
 		cmocka_unit_test(test_end_killed),
 		cmocka_unit_test(test_anon_fork),
+		cmocka_unit_test(test_memfd_handed),
 		cmocka_unit_test(test_file_reopen),
 	};
 

@@ -87,7 +87,7 @@ static void create_usage(FILE *f)
 }
 
 /* What a failed create means, when the library's word alone would not say. */
-static void create_failed(const char *name, const struct shmring_opts *o, int rc)
+static void create_failed(const char *name, const struct shmring_opts *o, bool duplex, int rc)
 {
 	if ((o->flags & SHMRING_CREATE_HUGE) && rc == -ENOMEM) {
 		fprintf(stderr, "shmring create: %s: not enough huge pages: none (or too few) are "
@@ -100,7 +100,8 @@ static void create_failed(const char *name, const struct shmring_opts *o, int rc
 				"sysv:, or file: on a hugetlbfs mount\n", name);
 		return;
 	}
-	if ((o->flags & SHMRING_CREATE_OPEN_EXISTING) && rc == -SHMRING_EMISMATCH) {
+	if ((o->flags & SHMRING_CREATE_OPEN_EXISTING) &&
+	    (rc == -SHMRING_EMISMATCH || (duplex && rc == -SHMRING_EKIND))) {
 		/* The library's word names capacity, slot size and multiplicity;
 		 * a ring that differs only in its slot layout would read as a
 		 * puzzle, so look. */
@@ -108,10 +109,17 @@ static void create_failed(const char *name, const struct shmring_opts *o, int rc
 		shmring_t *r;
 
 		if (shmring_open(name, SHMRING_OBSERVER, &r) == 0) {
-			bool dense = shmring_info(r, &in) == 0 &&
-				     (in.flags & SHMRING_CREATE_DENSE);
+			bool ok = shmring_info(r, &in) == 0;
+			bool dense = ok && (in.flags & SHMRING_CREATE_DENSE);
+			bool is_duplex = ok && (in.flags & SHMRING_CREATE_DUPLEX);
 
 			shmring_close(r);
+			if (ok && is_duplex != duplex) {
+				fprintf(stderr, "shmring create: %s: the ring exists %s a duplex "
+						"(--duplex was %sgiven)\n", name,
+					is_duplex ? "as" : "and is not", is_duplex ? "not " : "");
+				return;
+			}
 			if (dense != !!(o->flags & SHMRING_CREATE_DENSE)) {
 				fprintf(stderr, "shmring create: %s: the ring exists %s dense "
 						"slots (--dense was %sgiven)\n", name,
@@ -301,7 +309,7 @@ int shmring_cmd_create(int argc, char **argv)
 		rc = shmring_create(name, &o, SHMRING_OBSERVER, &r);
 	}
 	if (rc < 0) {
-		create_failed(name, &o, rc);
+		create_failed(name, &o, duplex, rc);
 		return 1;
 	}
 	if ((o.flags & SHMRING_CREATE_HUGE_FALLBACK) && shmring_info(r, &in) == 0 &&

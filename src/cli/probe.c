@@ -355,6 +355,36 @@ static bool look_sync_semaphore(struct shmring_cli_look *lk)
 	return true;
 }
 
+/*
+ * A duplex is in use while either direction is (an end that closed one of
+ * its handles still uses the other): the more alive of direction 0's use
+ * (d0) and direction 1's. A direction 1 that cannot be looked at counts as
+ * live, so nothing removes what could not be judged.
+ */
+static enum shmring_cli_use duplex_use(const char *uri, const struct shmring_open_opts *oo,
+				       enum shmring_cli_use d0)
+{
+	static const int rank[] = {[SHMRING_CLI_STALE] = 0, [SHMRING_CLI_UNUSED] = 1,
+				   [SHMRING_CLI_WAITING] = 2, [SHMRING_CLI_LIVE] = 3};
+	enum shmring_cli_use d1 = SHMRING_CLI_LIVE;
+	struct shmring_participant *p;
+	struct shmring_info in;
+	shmring_t *h0, *h1;
+	int np = 0, perr = 0;
+
+	if (shmring_duplex_open(uri, SHMRING_DUPLEX_OBSERVE, oo, &h0, &h1) < 0)
+		return SHMRING_CLI_LIVE;
+	if (shmring_info(h1, &in) == 0) {
+		p = shmring_cli_participants(h1, &in, &np, &perr);
+		if (!perr)
+			d1 = shmring_cli_use_of(&in, shmring_count(h1), p, np);
+		free(p);
+	}
+	shmring_close(h0);
+	shmring_close(h1);
+	return rank[d1] > rank[d0] ? d1 : d0;
+}
+
 void shmring_cli_look(const char *uri, struct shmring_cli_look *lk)
 {
 	const struct shmring_open_opts oo = {.flags = SHMRING_OPEN_ANY_OWNER | SHMRING_OPEN_NOWAIT};
@@ -418,6 +448,8 @@ void shmring_cli_look(const char *uri, struct shmring_cli_look *lk)
 	/* A table that cannot be read cannot show anyone dead: never stale. */
 	lk->use = lk->perr ? SHMRING_CLI_LIVE
 			   : shmring_cli_use_of(&lk->in, lk->count, lk->p, lk->np);
+	if (lk->in.flags & SHMRING_CREATE_DUPLEX)
+		lk->use = duplex_use(uri, &oo, lk->use);
 }
 
 void shmring_cli_look_done(struct shmring_cli_look *lk)
