@@ -14,8 +14,10 @@
  *   4. The image goes into a POSIX shm object of the input's size, which is
  *      opened as observer, producer, consumer and both; what opens is asked
  *      for its info, participants and count and tries receives (a burst and
- *      one message) and a send (never blocking), then everything is closed
- *      and the object unlinked. Fixed-slot rings of both slot layouts
+ *      one message) and a send (never blocking); then both ends of a duplex
+ *      and an observer of both (shmring_duplex_open(); a duplex's direction
+ *      1 header is sealed as the first one is), likewise; then everything
+ *      is closed and the object unlinked. Fixed-slot rings of both slot layouts
  *      (stamped, and dense: SHMRING_FEAT_DENSE_SLOTS) are among the seeds.
  *
  * Any return code is fine; crashes, hangs and sanitizer reports are not. An
@@ -125,6 +127,49 @@ static bool write_object(const char *name, const uint8_t *img, size_t size)
 	return true;
 }
 
+/* Both ends of a duplex and an observer of both, open at once; what opens
+ * is exercised as any handle. */
+static void duplex_path(const char *name)
+{
+	static const unsigned ends[] = {SHMRING_DUPLEX_A, SHMRING_DUPLEX_B, SHMRING_DUPLEX_OBSERVE};
+	shmring_t *tx[3] = {NULL, NULL, NULL}, *rx[3] = {NULL, NULL, NULL};
+
+	for (unsigned i = 0; i < 3; i++) {
+		if (shmring_duplex_open(name, ends[i], NULL, &tx[i], &rx[i]) < 0) {
+			FUZZ_CHECK(tx[i] == NULL && rx[i] == NULL);
+			continue;
+		}
+		exercise(tx[i], ends[i] == SHMRING_DUPLEX_OBSERVE ? SHMRING_OBSERVER
+								  : SHMRING_PRODUCER);
+		exercise(rx[i], ends[i] == SHMRING_DUPLEX_OBSERVE ? SHMRING_OBSERVER
+								  : SHMRING_CONSUMER);
+	}
+	for (unsigned i = 3; i-- > 0;) {
+		shmring_close(rx[i]);
+		shmring_close(tx[i]);
+	}
+}
+
+/* A duplex's direction 1 header, where the sealed direction 0 says it is,
+ * sealed as direction 0 was when its check is 0. */
+static void seal_direction1(uint8_t *img, size_t size, const struct shmring_hdr *h0)
+{
+	struct shmring_hdr h1;
+	uint64_t off;
+
+	if (!(h0->features & SHMRING_FEAT_DUPLEX))
+		return;
+	off = h0->slots_off / 2;
+	if (off > size || size - off < sizeof(h1))
+		return;
+	memcpy(&h1, img + off, sizeof(h1));
+	if (h1.check != 0)
+		return;
+	h1.creator_uid = h0->creator_uid;
+	h1.check = shmring__hdr_checksum(&h1);
+	memcpy(img + off, &h1, sizeof(h1));
+}
+
 static void open_path(const uint8_t *data, size_t size, const struct shmring_hdr *sealed)
 {
 	static const unsigned roles[] = {SHMRING_OBSERVER, SHMRING_PRODUCER, SHMRING_CONSUMER,
@@ -141,8 +186,10 @@ static void open_path(const uint8_t *data, size_t size, const struct shmring_hdr
 	if (!img)
 		abort();
 	memcpy(img, data, size);
-	if (sealed)
+	if (sealed) {
 		memcpy(img, sealed, size < sizeof(*sealed) ? size : sizeof(*sealed));
+		seal_direction1(img, size, sealed);
+	}
 	memcpy(&magic, img, sizeof(magic));
 	if (magic == 0) { /* the opener would wait for a creator */
 		free(img);
@@ -160,6 +207,7 @@ static void open_path(const uint8_t *data, size_t size, const struct shmring_hdr
 			exercise(r[i], roles[i]);
 		else
 			FUZZ_CHECK(r[i] == NULL);
+	duplex_path(name);
 	for (unsigned i = 4; i-- > 0;)
 		shmring_close(r[i]);
 	shm_unlink(name);

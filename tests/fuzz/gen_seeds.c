@@ -506,6 +506,65 @@ static void frame_seeds(const char *dir)
 	}
 }
 
+/*
+ * A duplex (both directions in one segment), with messages in flight each
+ * way, for fuzz_header: both headers' checks zeroed, so the target seals
+ * them and mutations reach the checks behind.
+ */
+static void duplex_seed(const char *dir)
+{
+	struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 8, .capacity = 8,
+				 .flags = SHMRING_CREATE_REPLACE};
+	shmring_t *d0, *d1, *atx, *arx, *btx, *brx;
+	unsigned char *seg, *img;
+	struct shmring_hdr h;
+	struct stat st;
+	char name[64];
+	uint64_t v;
+	int fd, rc;
+
+	snprintf(name, sizeof(name), "/shmring-fuzz-gen-duplex-%d", (int)getpid());
+	rc = shmring_duplex_create(name, &o, SHMRING_DUPLEX_OBSERVE, &d0, &d1);
+	if (rc == 0)
+		rc = shmring_duplex_open(name, SHMRING_DUPLEX_A, NULL, &atx, &arx);
+	if (rc == 0)
+		rc = shmring_duplex_open(name, SHMRING_DUPLEX_B, NULL, &btx, &brx);
+	if (rc < 0)
+		die("duplex", rc);
+	/* Eleven requests answered (a lap and some), then three more each way. */
+	for (v = 0; v < 11; v++)
+		if (shmring_try_send(atx, &v) < 0 || shmring_try_recv(brx, &v) < 0 ||
+		    shmring_try_send(btx, &v) < 0 || shmring_try_recv(arx, &v) < 0)
+			die("duplex exchange", -EIO);
+	for (v = 0; v < 3; v++)
+		if (shmring_try_send(atx, &v) < 0 || shmring_try_send(btx, &v) < 0)
+			die("duplex send", -EIO);
+	fd = shm_open(name, O_RDONLY, 0);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		die("shm_open", -errno);
+	seg = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (seg == MAP_FAILED)
+		die("mmap", -errno);
+	close(fd);
+	img = malloc((size_t)st.st_size);
+	if (!img)
+		die("malloc", -ENOMEM);
+	memcpy(img, seg, (size_t)st.st_size);
+	memcpy(&h, img, sizeof(h));
+	memset(img + offsetof(struct shmring_hdr, check), 0, sizeof(h.check));
+	memset(img + h.slots_off / 2 + offsetof(struct shmring_hdr, check), 0, sizeof(h.check));
+	write_file(dir, "fuzz_header", "spsc-duplex", img, (size_t)st.st_size);
+	free(img);
+	munmap(seg, (size_t)st.st_size);
+	shmring_close(atx);
+	shmring_close(arx);
+	shmring_close(btx);
+	shmring_close(brx);
+	shmring_close(d0);
+	shmring_close(d1);
+	shmring_unlink(name);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -514,6 +573,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++)
 		make_seed(argv[1], &seeds[i]);
+	duplex_seed(argv[1]);
 	frame_seeds(argv[1]);
 	return 0;
 }
