@@ -192,6 +192,28 @@ static inline void *test_block(size_t size)
 	return p;
 }
 
+/* Map an existing POSIX shm object read-write (for looking at and forging
+ * it); *size gets its length. NULL if it does not open or map. */
+static inline void *test_map_shm(const char *name, size_t *size)
+{
+	struct stat st;
+	void *p;
+	int fd = shm_open(name, O_RDWR, 0);
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return NULL;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return NULL;
+	*size = (size_t)st.st_size;
+	return p;
+}
+
 static inline uint64_t test_now_ns(void)
 {
 	struct timespec ts;

@@ -37,16 +37,9 @@ static void make_object(const char *name, uint64_t size, const void *data, size_
 /* Map an existing object read-write, for corrupting it; *size gets its length. */
 static void *map_object(const char *name, size_t *size)
 {
-	struct stat st;
-	void *p;
-	int fd = shm_open(name, O_RDWR, 0);
+	void *p = test_map_shm(name, size);
 
-	assert_true(fd >= 0);
-	assert_int_equal(fstat(fd, &st), 0);
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	assert_true(p != MAP_FAILED);
-	*size = (size_t)st.st_size;
+	assert_non_null(p);
 	return p;
 }
 

@@ -49,16 +49,9 @@ static void make(const char *name, uint32_t slot, uint64_t capacity, unsigned en
 /* Map a posix segment by name, read-write, for looking at and forging it. */
 static unsigned char *map_raw(const char *name, size_t *size)
 {
-	int fd = shm_open(name, O_RDWR, 0);
-	struct stat st;
-	void *p;
+	unsigned char *p = test_map_shm(name, size);
 
-	assert_true(fd >= 0);
-	assert_int_equal(fstat(fd, &st), 0);
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	assert_true(p != MAP_FAILED);
-	*size = (size_t)st.st_size;
+	assert_non_null(p);
 	return p;
 }
 

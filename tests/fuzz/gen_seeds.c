@@ -282,6 +282,21 @@ static unsigned per_lap(const struct seed *s)
 	return (unsigned)(s->capacity / span);
 }
 
+/* The segment of a POSIX object, read-only; st gets its size. */
+static unsigned char *map_segment(const char *name, struct stat *st)
+{
+	unsigned char *seg;
+	int fd = shm_open(name, O_RDONLY, 0);
+
+	if (fd < 0 || fstat(fd, st) < 0)
+		die("shm_open", -errno);
+	seg = mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (seg == MAP_FAILED)
+		die("mmap", -errno);
+	close(fd);
+	return seg;
+}
+
 static void make_seed(const char *dir, const struct seed *s)
 {
 	struct shmring_opts o = {.kind = s->kind, .slot_size = s->size, .capacity = s->capacity,
@@ -298,7 +313,7 @@ static void make_seed(const char *dir, const struct seed *s)
 	uint8_t cfg[FUZZ_OFF_PROD_POS] = {0};
 	struct shmring_hdr h;
 	size_t n;
-	int fd, rc;
+	int rc;
 
 	snprintf(name, sizeof(name), "/shmring-fuzz-gen-%d", (int)getpid());
 	rc = shmring_create(name, &o, SHMRING_OBSERVER, &own);
@@ -335,13 +350,7 @@ static void make_seed(const char *dir, const struct seed *s)
 	}
 
 	/* The segment as it is now, handles still open. */
-	fd = shm_open(name, O_RDONLY, 0);
-	if (fd < 0 || fstat(fd, &st) < 0)
-		die("shm_open", -errno);
-	seg = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	if (seg == MAP_FAILED)
-		die("mmap", -errno);
-	close(fd);
+	seg = map_segment(name, &st);
 	memcpy(&h, seg, sizeof(h));
 
 	if (s->header) {
@@ -521,7 +530,7 @@ static void duplex_seed(const char *dir)
 	struct stat st;
 	char name[64];
 	uint64_t v;
-	int fd, rc;
+	int rc;
 
 	snprintf(name, sizeof(name), "/shmring-fuzz-gen-duplex-%d", (int)getpid());
 	rc = shmring_duplex_create(name, &o, SHMRING_DUPLEX_OBSERVE, &d0, &d1);
@@ -539,13 +548,7 @@ static void duplex_seed(const char *dir)
 	for (v = 0; v < 3; v++)
 		if (shmring_try_send(atx, &v) < 0 || shmring_try_send(btx, &v) < 0)
 			die("duplex send", -EIO);
-	fd = shm_open(name, O_RDONLY, 0);
-	if (fd < 0 || fstat(fd, &st) < 0)
-		die("shm_open", -errno);
-	seg = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	if (seg == MAP_FAILED)
-		die("mmap", -errno);
-	close(fd);
+	seg = map_segment(name, &st);
 	img = malloc((size_t)st.st_size);
 	if (!img)
 		die("malloc", -ENOMEM);
