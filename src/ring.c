@@ -523,7 +523,7 @@ static unsigned map_how(uint32_t open_flags)
  */
 struct take {
 	bool duplex;
-	unsigned role;   /* plain: the role; duplex: SHMRING_DUPLEX_A or _B */
+	unsigned role;   /* plain: the role; duplex: enum shmring_duplex_end */
 	shmring_t **out; /* plain: the handle; duplex: the sending direction */
 	shmring_t **rx;  /* duplex: the receiving direction */
 };
@@ -531,8 +531,9 @@ struct take {
 /*
  * A duplex end's two handles on a mapping (whose reference it takes over):
  * end A sends on direction 0 and receives on direction 1, end B the other
- * way round, SHMRING_DUPLEX_OBSERVE observes both. Direction 0's header is validated again here for where
- * direction 1 lies; each handle then checks its own header against it.
+ * way round, SHMRING_DUPLEX_OBSERVE observes both. Direction 0's header is
+ * validated again here for where direction 1 lies; each handle then checks
+ * its own header against it.
  */
 static int duplex_pair(struct shmring_map *m, unsigned end, const struct want *w,
 		       shmring_t **tx, shmring_t **rx)
