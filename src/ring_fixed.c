@@ -246,6 +246,11 @@ int(shmring_try_send_u64)(shmring_t *r, uint64_t v)
 {
 	int k = shmring__lane_send_u64(&r->tx, v);
 
+	/* 8-byte slots at a stride the by-value path does not know (a
+	 * duplex's, go 1): the pointer path's short send. */
+	if (k == SHMRING__LANE_SLOW && r->tx.go == 1)
+		k = shmring__lane_send(&r->tx, &v);
+
 	if (SHMRING_LIKELY(k == SHMRING__LANE_DONE))
 		return 0;
 	if (k == SHMRING__LANE_WAKE)
@@ -259,6 +264,10 @@ int(shmring_try_recv_u64)(shmring_t *r, uint64_t *v)
 {
 	uint64_t m = 0;
 	int k = shmring__lane_recv_u64(&r->rx, v);
+
+	/* As in the send: the pointer path's short receive. */
+	if (k == SHMRING__LANE_SLOW && r->rx.go == 1)
+		k = shmring__lane_recv(&r->rx, v);
 
 	if (SHMRING_LIKELY(k == SHMRING__LANE_DONE))
 		return 0;

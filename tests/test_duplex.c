@@ -112,6 +112,11 @@ static void test_layout(void **state)
 	}
 	assert_int_equal(shmring_try_recv(rx, &v), -EAGAIN);
 	assert_int_equal(shmring_try_recv(brx, &v), -EAGAIN);
+	/* The library's own by-value calls (not the inline ones) on a duplex. */
+	assert_int_equal((shmring_try_send_u64)(tx, 77), 0);
+	assert_int_equal((shmring_try_recv_u64)(brx, &v), 0);
+	assert_int_equal(v, 77);
+	assert_int_equal((shmring_try_recv_u64)(brx, &v), -EAGAIN);
 	munmap(raw, size);
 	shmring_close(btx);
 	shmring_close(brx);

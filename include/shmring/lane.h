@@ -376,10 +376,7 @@ static inline int shmring__lane_send_u64(struct shmring_lane *l, uint64_t v)
 	_Atomic uint64_t *stamp;
 
 	if (SHMRING_LANE_UNLIKELY(l->go != 8 || !shmring__lane_room(l, pos)))
-		/* go 1: 8-byte slots at another stride (a duplex), the
-		 * pointer path's short send; out of the way of the others. */
-		return SHMRING_LANE_UNLIKELY(l->go == 1) ? shmring__lane_send(l, &v)
-							 : SHMRING__LANE_SLOW;
+		return SHMRING__LANE_SLOW;
 	stamp = shmring__lane_stamp8(l, pos);
 	memcpy((unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, &v, 8);
 	shmring__prefetch_write(shmring__lane_stamp8(l, shmring__lane_ahead_pos(l, pos)));
@@ -392,11 +389,9 @@ static inline int shmring__lane_recv_u64(struct shmring_lane *l, uint64_t *v)
 	uint64_t pos = l->pos;
 	_Atomic uint64_t *stamp;
 
-	/* go first: the geometry is set only where it is. go 1, as in the
-	 * send: the pointer path's short receive. */
+	/* go first: the geometry is set only where it is. */
 	if (SHMRING_LANE_UNLIKELY(l->go != 8))
-		return SHMRING_LANE_UNLIKELY(l->go == 1) ? shmring__lane_recv(l, v)
-							 : SHMRING__LANE_SLOW;
+		return SHMRING__LANE_SLOW;
 	stamp = shmring__lane_stamp8(l, pos);
 	/* A-stamp, as in shmring__lane_ready(). */
 	if (SHMRING_LANE_UNLIKELY(atomic_load_explicit(stamp, memory_order_acquire) != pos + 1))
@@ -416,7 +411,21 @@ static __attribute__((noinline, cold, unused)) struct shmring__got
 shmring__recv_u64_slow(shmring_t *r)
 {
 	struct shmring__got g = {0, 0};
+	struct shmring_lane *l = SHMRING__HANDLE_LANE(r, 1);
 
+	/* go 1: 8-byte slots at a stride the by-value path does not know (a
+	 * duplex's): the pointer path's short receive, here, out of the
+	 * callers' loops, so that their inline code stays as short. */
+	if (l->go == 1) {
+		int k = shmring__lane_recv(l, &g.v);
+
+		if (k == SHMRING__LANE_DONE)
+			return g;
+		if (k == SHMRING__LANE_WAKE) {
+			g.rc = shmring_lane_wake(l);
+			return g;
+		}
+	}
 	g.rc = shmring_try_recv_u64(r, &g.v);
 	return g;
 }
@@ -443,8 +452,14 @@ static inline int shmring__recv_u64_done(shmring_t *r, struct shmring_lane *l, i
 static __attribute__((noinline, cold, unused)) int shmring__send_u64_after(shmring_t *r, uint64_t v,
 									     int k)
 {
-	return k == SHMRING__LANE_WAKE ? shmring_lane_wake(SHMRING__HANDLE_LANE(r, 0))
-				       : shmring_try_send_u64(r, v);
+	struct shmring_lane *l = SHMRING__HANDLE_LANE(r, 0);
+
+	/* go 1, as in shmring__recv_u64_slow(): the pointer path's short send. */
+	if (k == SHMRING__LANE_SLOW && l->go == 1)
+		k = shmring__lane_send(l, &v);
+	if (k == SHMRING__LANE_DONE)
+		return 0;
+	return k == SHMRING__LANE_WAKE ? shmring_lane_wake(l) : shmring_try_send_u64(r, v);
 }
 
 /* As shmring_try_send_u64() on the lane's handle. */
