@@ -260,6 +260,7 @@ struct shmring {
 	uint64_t recovery_ns;   /* the deadline in force for this handle */
 	uint64_t next_check;    /* try calls: when the next peer check is due */
 	unsigned idle;          /* try calls: consecutive empty/full results */
+	uint32_t rx_quiet_granted; /* the lane's last grant of empty answers */
 	bool saw_consumers;     /* a consumer was attached while we were */
 	uint64_t stall_pos;     /* the claim this handle is held back by ... */
 	uint64_t stall_since;   /* ... since (CLOCK_MONOTONIC ns; 0: not held back) */

@@ -256,6 +256,7 @@ static void lanes_setup(shmring_t *r)
 	r->tx.presence = &r->ctl->consumers;
 	r->tx.waiters = &shmring__not_empty(r->base)->waiters;
 	r->tx.bells = &r->ctl->bells;
+	r->rx.presence = &r->ctl->producers;
 	r->rx.waiters = &shmring__not_full(r->base)->waiters;
 	r->tx.poll_only = r->rx.poll_only = (r->hdr.features & SHMRING_FEAT_POLL_ONLY) != 0;
 	r->tx.no_ahead = (r->hdr.features & SHMRING_FEAT_DUPLEX) != 0;

@@ -16,6 +16,9 @@
 static inline void freed(shmring_t *r, uint64_t units, _Atomic uint64_t *wakes)
 {
 	shmring__ec_notify_batched(&r->not_full, units, r->nf_batch, wakes);
+	/* The wakes may be pending now: the lane's next empty receive comes
+	 * here, to flush them (rx_nothing()). */
+	r->rx.quiet = 0;
 }
 
 /* The SPSC fast paths: taken only when r->fast says the checks passed. */
@@ -133,9 +136,26 @@ static int tx_nothing(shmring_t *r)
 	return shmring__tx_nothing(r, tx_corrupt(r));
 }
 
+/* Empty answers an SPSC consumer's lane gives on its own between two of
+ * the library's (shmring__lane_empty()). */
+#define RX_QUIET 255u
+
+/*
+ * The library's empty receive. The lane's own empty answers since the last
+ * one count as the tries they were towards the next look at the peers; an
+ * answer of -EAGAIN here (nothing to flush, no corruption, no end-of-stream)
+ * grants the lane the next ones.
+ */
 static int rx_nothing(shmring_t *r)
 {
-	return shmring__rx_nothing(r, rx_corrupt(r));
+	int rc;
+
+	r->idle += r->rx_quiet_granted - r->rx.quiet;
+	r->rx.quiet = r->rx_quiet_granted = 0;
+	rc = shmring__rx_nothing(r, rx_corrupt(r));
+	if (rc == -EAGAIN && r->rx.go)
+		r->rx.quiet = r->rx_quiet_granted = RX_QUIET;
+	return rc;
 }
 
 /* The dropped count of a claim repaired under us, before and after. */
@@ -232,6 +252,8 @@ int(shmring_try_recv)(shmring_t *r, void *msg)
 
 	if (SHMRING_LIKELY(k == SHMRING__LANE_DONE))
 		return 0;
+	if (k == SHMRING__LANE_EMPTY)
+		return -EAGAIN;
 	return k == SHMRING__LANE_WAKE ? received_wake(r) : recv_general(r, msg);
 }
 
@@ -265,12 +287,17 @@ int(shmring_try_recv_u64)(shmring_t *r, uint64_t *v)
 	uint64_t m = 0;
 	int k = shmring__lane_recv_u64(&r->rx, v);
 
-	/* As in the send: the pointer path's short receive. */
+	/* As in the send: the pointer path's short receive; where it is not
+	 * taken, SLOW on 8-byte slots at their own stride is an empty ring. */
 	if (k == SHMRING__LANE_SLOW && r->rx.go == 1)
 		k = shmring__lane_recv(&r->rx, v);
+	else if (k == SHMRING__LANE_SLOW && r->rx.go == 8)
+		k = shmring__lane_empty(&r->rx);
 
 	if (SHMRING_LIKELY(k == SHMRING__LANE_DONE))
 		return 0;
+	if (k == SHMRING__LANE_EMPTY)
+		return -EAGAIN;
 	if (k == SHMRING__LANE_WAKE)
 		return received_wake(r);
 	if (wider_than_8(r, SHMRING_CONSUMER))

@@ -154,6 +154,41 @@ static void test_full_each_way(void **state)
 	shmring_close(rx);
 }
 
+/* End B closes after end A has polled its empty direction for a while
+ * (the short path answers such polls itself): A drains B's last message,
+ * then reads end-of-stream at once, by value and through its lane; its
+ * sends, having seen B there, get EPIPE. */
+static void test_polled_then_closed(void **state)
+{
+	const char *name = test_ring_name("polled");
+	shmring_t *tx, *rx, *btx, *brx;
+	struct shmring_lane *lr;
+	uint64_t v = 0;
+
+	(void)state;
+	make(name, 8, 16, SHMRING_DUPLEX_A, &tx, &rx);
+	assert_int_equal(shmring_duplex_open(name, SHMRING_DUPLEX_B, NULL, &btx, &brx), 0);
+	assert_int_equal(shmring_lane_get(rx, SHMRING_CONSUMER, &lr), 0);
+	for (int i = 0; i < 1000; i++) {
+		assert_int_equal(shmring_try_recv_u64(rx, &v), -EAGAIN);
+		assert_int_equal(shmring_lane_try_recv(lr, &v), -EAGAIN);
+	}
+	assert_int_equal(shmring_try_send_u64(btx, 7), 0);
+	assert_int_equal(shmring_try_send_u64(btx, 8), 0);
+	assert_int_equal(shmring_try_send_u64(tx, 1), 0); /* A sees B there */
+	shmring_close(btx);
+	shmring_close(brx);
+	assert_int_equal(shmring_try_recv_u64(rx, &v), 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(shmring_lane_try_recv(lr, &v), 0);
+	assert_int_equal(v, 8);
+	assert_int_equal(shmring_try_recv_u64(rx, &v), -EPIPE);
+	assert_int_equal(shmring_lane_try_recv(lr, &v), -EPIPE);
+	assert_int_equal(shmring_try_send_u64(tx, 9), -EPIPE);
+	shmring_close(tx);
+	shmring_close(rx);
+}
+
 /* Created without an end, as a tool would: both directions observed, no
  * role taken, so the ends that come later see no peer gone. */
 static void test_observe(void **state)
@@ -712,6 +747,7 @@ int main(void)
 		cmocka_unit_test(test_echo_lane),
 		cmocka_unit_test(test_echo_bulk),
 		cmocka_unit_test(test_end_killed),
+		cmocka_unit_test(test_polled_then_closed),
 		cmocka_unit_test(test_anon_fork),
 		cmocka_unit_test(test_memfd_handed),
 		cmocka_unit_test(test_file_reopen),

@@ -409,6 +409,60 @@ static void test_poll_only(void **state)
 	assert_int_equal(shmring_unlink(name), 0);
 }
 
+/*
+ * Empty polls are answered by the short path once the library has looked
+ * (shmring__lane_empty()): end-of-stream must still come at once when the
+ * producer closes after a run of them, through every receive form.
+ */
+enum { FORM_LANE, FORM_LANE_U64, FORM_HANDLE_8, FORM_HANDLE_U64, FORM_LIB, FORM_LIB_U64 };
+
+static int recv_form(shmring_t *r, struct shmring_lane *l, int form, uint64_t *v)
+{
+	switch (form) {
+	case FORM_LANE:
+		return shmring_lane_try_recv(l, v);
+	case FORM_LANE_U64:
+		return shmring_lane_try_recv_u64(l, v);
+	case FORM_HANDLE_8:
+		return shmring_try_recv(r, v);
+	case FORM_HANDLE_U64:
+		return shmring_try_recv_u64(r, v);
+	case FORM_LIB:
+		return (shmring_try_recv)(r, v);
+	default:
+		return (shmring_try_recv_u64)(r, v);
+	}
+}
+
+static void test_empty_then_eos(void **state)
+{
+	(void)state;
+	for (int form = FORM_LANE; form <= FORM_LIB_U64; form++) {
+		const char *name = test_ring_name("eos");
+		shmring_t *tx = make(name, SHMRING_KIND_SPSC, 8, 16, 0, SHMRING_PRODUCER), *rx;
+		struct shmring_lane *lr;
+		uint64_t v = 0;
+
+		assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &rx), 0);
+		assert_int_equal(shmring_lane_get(rx, SHMRING_CONSUMER, &lr), 0);
+		for (int i = 0; i < 1000; i++)
+			assert_int_equal(recv_form(rx, lr, form, &v), -EAGAIN);
+		assert_int_equal(shmring_try_send_u64(tx, 41), 0);
+		assert_int_equal(shmring_try_send_u64(tx, 42), 0);
+		assert_int_equal(recv_form(rx, lr, form, &v), 0);
+		assert_int_equal(v, 41);
+		assert_int_equal(recv_form(rx, lr, form, &v), 0);
+		assert_int_equal(v, 42);
+		for (int i = 0; i < 10; i++)
+			assert_int_equal(recv_form(rx, lr, form, &v), -EAGAIN);
+		shmring_close(tx);
+		assert_int_equal(recv_form(rx, lr, form, &v), -EPIPE);
+		assert_int_equal(v, 42);
+		shmring_close(rx);
+		assert_int_equal(shmring_unlink(name), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -423,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_before_any_consumer),
 		cmocka_unit_test(test_wakes_sleepers),
 		cmocka_unit_test(test_poll_only),
+		cmocka_unit_test(test_empty_then_eos),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,10 +7,11 @@
  * a tight loop is the call itself and the message passed through memory. A
  * lane moves that path into the caller's code: shmring_lane_try_send() and
  * shmring_lane_try_recv() are inline, do what the library's short path does
- * (the same loads, stores and orderings), and call the library for
- * everything else: a full or empty ring, a consumer that has gone, a sleeper
- * or an armed doorbell to wake, a reservation or peek held, a slot size
- * other than 8, 16, 32 or 64 bytes. So they return exactly what
+ * (the same loads, stores and orderings), answer most polls of an empty
+ * ring themselves (as the library would, see shmring__lane_empty()), and
+ * call the library for everything else: a full ring, a consumer that has
+ * gone, a sleeper or an armed doorbell to wake, a reservation or peek held,
+ * a slot size other than 8, 16, 32 or 64 bytes. So they return exactly what
  * shmring_try_send() and shmring_try_recv() return on the same handle.
  *
  *	struct shmring_lane *tx;
@@ -49,14 +50,15 @@
 
 #include "ring.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
-/* Layout 6 (the segment), lane structure 2 (a handle begins with its two
+/* Layout 6 (the segment), lane structure 3 (a handle begins with its two
  * lanes). The library's soname carries this number. */
-#define SHMRING_LANE_ABI 0x0602u
+#define SHMRING_LANE_ABI 0x0603u
 
 /* The segment facts the inline path uses; the library asserts each against
  * its own definitions at build time. */
@@ -84,7 +86,7 @@ struct shmring_lane {
 	uint64_t peer_cache;         /* producer: the consumer position last read;
 				      * a dense ring's consumer: the producer's */
 	_Atomic uint64_t *published; /* this side's position as others read it */
-	_Atomic uint64_t *presence;  /* producer: the consumers' presence word */
+	_Atomic uint64_t *presence;  /* the other side's presence word */
 	_Atomic uint32_t *waiters;   /* the word the other side announces sleep in */
 	_Atomic uint64_t *bells;     /* producer: armed doorbells */
 	shmring_t *ring;             /* the handle, for everything not inline */
@@ -96,6 +98,8 @@ struct shmring_lane {
 	bool dense;                  /* the dense layout: no stamps (go is 0) */
 	bool no_ahead;               /* a duplex: the lines ahead are the other
 				      * direction's too, so none is prefetched */
+	uint32_t quiet;              /* consumer: empty answers the short path
+				      * may give before the library looks again */
 };
 
 /*
@@ -127,8 +131,14 @@ SHMRING_API int shmring_lane_wake(struct shmring_lane *l);
 #define SHMRING_LANE_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* What the short path did: sent (received), did so and found someone to
- * wake, or left everything to the general path without publishing. */
-enum { SHMRING__LANE_DONE = 0, SHMRING__LANE_WAKE = 1, SHMRING__LANE_SLOW = -1 };
+ * wake, found the ring empty and answers so itself (receive only), or left
+ * everything to the general path without publishing. */
+enum {
+	SHMRING__LANE_DONE = 0,
+	SHMRING__LANE_WAKE = 1,
+	SHMRING__LANE_EMPTY = 2,
+	SHMRING__LANE_SLOW = -1
+};
 
 /* The slot of position pos: its stamp, then the payload. */
 static inline _Atomic uint64_t *shmring__lane_stamp(const struct shmring_lane *l, uint64_t pos)
@@ -294,6 +304,28 @@ static inline int shmring__lane_send(struct shmring_lane *l, const void *msg)
 	return shmring__lane_sent(l, stamp, pos);
 }
 
+/*
+ * Nothing at the consumer's position. The library's answer to an empty
+ * receive is -EAGAIN unless the producers have gone (end-of-stream), the
+ * handle has wakes to flush or a corrupt index to report, or it is time to
+ * look for dead peers; after each such look it grants the lane a number of
+ * empty answers of its own (quiet), which it takes back whenever it has
+ * something to flush. So: -EAGAIN here while a grant lasts and a producer
+ * is present, else the library. A producer that closes is seen at once; one
+ * that died, within one grant of the library's look, as before it.
+ */
+static inline int shmring__lane_empty(struct shmring_lane *l)
+{
+	/* Relaxed (presence): as in the send's room check; a producer's
+	 * leaving is ordered after its last message by the library's acquire
+	 * on the general path, which a gone producer sends us to. */
+	if (l->quiet == 0 ||
+	    SHMRING_LANE_LIVE(atomic_load_explicit(l->presence, memory_order_relaxed)) == 0)
+		return SHMRING__LANE_SLOW;
+	l->quiet--;
+	return SHMRING__LANE_EMPTY;
+}
+
 /* The short receive, likewise. First: is the message at pos there? Its
  * slot's stamp in *stamp if it is. */
 static inline bool shmring__lane_ready(const struct shmring_lane *l, uint64_t pos,
@@ -330,11 +362,10 @@ static inline int shmring__lane_recv(struct shmring_lane *l, void *msg)
 	uint64_t pos = l->pos;
 	_Atomic uint64_t *stamp;
 
-	if (SHMRING_LANE_UNLIKELY(!shmring__lane_ready(l, pos, &stamp) ||
-				  !shmring__copy_fixed(msg,
-						       (const unsigned char *)stamp +
-							       SHMRING_LANE_STAMP_SIZE,
-						       l->size)))
+	if (SHMRING_LANE_UNLIKELY(!shmring__lane_ready(l, pos, &stamp)))
+		return l->go ? shmring__lane_empty(l) : SHMRING__LANE_SLOW;
+	if (SHMRING_LANE_UNLIKELY(!shmring__copy_fixed(
+		    msg, (const unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, l->size)))
 		return SHMRING__LANE_SLOW;
 	return shmring__lane_received(l, pos);
 }
@@ -356,6 +387,8 @@ static inline int shmring_lane_try_recv(struct shmring_lane *l, void *msg)
 
 	if (SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE))
 		return 0;
+	if (k == SHMRING__LANE_EMPTY)
+		return -EAGAIN;
 	return k == SHMRING__LANE_WAKE ? shmring_lane_wake(l) : shmring_try_recv(l->ring, msg);
 }
 
@@ -412,21 +445,24 @@ shmring__recv_u64_slow(shmring_t *r)
 {
 	struct shmring__got g = {0, 0};
 	struct shmring_lane *l = SHMRING__HANDLE_LANE(r, 1);
+	int k = SHMRING__LANE_SLOW;
 
-	/* go 1: 8-byte slots at a stride the by-value path does not know (a
-	 * duplex's): the pointer path's short receive, here, out of the
-	 * callers' loops, so that their inline code stays as short. */
-	if (l->go == 1) {
-		int k = shmring__lane_recv(l, &g.v);
-
-		if (k == SHMRING__LANE_DONE)
-			return g;
-		if (k == SHMRING__LANE_WAKE) {
-			g.rc = shmring_lane_wake(l);
-			return g;
-		}
-	}
-	g.rc = shmring_try_recv_u64(r, &g.v);
+	/* go 8: the short receive found the ring empty (it sends nothing
+	 * else here). go 1: 8-byte slots at a stride the by-value path does
+	 * not know (a duplex's): the pointer path's short receive. Both here,
+	 * out of the callers' loops, so that their inline code stays short. */
+	if (l->go == 8)
+		k = shmring__lane_empty(l);
+	else if (l->go == 1)
+		k = shmring__lane_recv(l, &g.v);
+	if (k == SHMRING__LANE_DONE)
+		return g;
+	if (k == SHMRING__LANE_WAKE)
+		g.rc = shmring_lane_wake(l);
+	else if (k == SHMRING__LANE_EMPTY)
+		g.rc = -EAGAIN;
+	else
+		g.rc = shmring_try_recv_u64(r, &g.v);
 	return g;
 }
 
