@@ -259,7 +259,8 @@ struct shmring {
 	uint64_t nf_batch;      /* wake parked producers once this many units are freed */
 	uint64_t recovery_ns;   /* the deadline in force for this handle */
 	uint64_t next_check;    /* try calls: when the next peer check is due */
-	unsigned idle;          /* try calls: consecutive empty/full results */
+	unsigned idle;          /* fruitless try calls since the last look at
+				 * the clock (shmring__peer_idle()) */
 	uint32_t rx_quiet_granted; /* the lane's last grant of empty answers */
 	bool saw_consumers;     /* a consumer was attached while we were */
 	uint64_t stall_pos;     /* the claim this handle is held back by ... */
