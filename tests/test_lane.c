@@ -463,6 +463,54 @@ static void test_empty_then_eos(void **state)
 	}
 }
 
+/* A producer killed while the consumer busy-polls through the short path:
+ * the library's look for dead peers still comes (once per grant of empty
+ * answers), so the poll ends in -EPIPE once the ring is drained. */
+static void test_polling_sees_killed_producer(void **state)
+{
+	(void)state;
+	for (int form = FORM_LANE; form <= FORM_HANDLE_U64; form++) {
+		const char *name = test_ring_name("killed");
+		shmring_t *rx = make(name, SHMRING_KIND_SPSC, 8, 16, 0, SHMRING_CONSUMER);
+		struct shmring_lane *lr;
+		uint64_t v = 0, got = 0, deadline;
+		int rc, status;
+		pid_t pid;
+
+		assert_int_equal(shmring_lane_get(rx, SHMRING_CONSUMER, &lr), 0);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			shmring_t *tx;
+
+			if (shmring_open(name, SHMRING_PRODUCER, &tx) != 0)
+				_exit(1);
+			for (uint64_t i = 1; i <= 3; i++)
+				if (shmring_try_send_u64(tx, i) != 0)
+					_exit(2);
+			for (;;)
+				pause();
+		}
+		deadline = test_now_ns() + 10000000000ull;
+		while (got < 3 && test_now_ns() < deadline) {
+			rc = recv_form(rx, lr, form, &v);
+			if (rc == 0)
+				assert_int_equal(v, ++got);
+			else
+				assert_int_equal(rc, -EAGAIN);
+		}
+		assert_int_equal(got, 3);
+		assert_int_equal(kill(pid, SIGKILL), 0);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		do
+			rc = recv_form(rx, lr, form, &v);
+		while (rc == -EAGAIN && test_now_ns() < deadline);
+		assert_int_equal(rc, -EPIPE);
+		shmring_close(rx);
+		assert_int_equal(shmring_unlink(name), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -478,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_wakes_sleepers),
 		cmocka_unit_test(test_poll_only),
 		cmocka_unit_test(test_empty_then_eos),
+		cmocka_unit_test(test_polling_sees_killed_producer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
