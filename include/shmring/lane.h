@@ -440,7 +440,11 @@ struct shmring__got {
 	uint64_t v;
 };
 
-static __attribute__((noinline, cold, unused)) struct shmring__got
+/* Neither out-of-line function is marked cold: on a duplex (go 1) every
+ * call comes here and on every ring every empty poll does, and a cold
+ * function's placement apart and smaller code cost a duplex's round trip
+ * by value some 15 ns (docs/BENCHMARKS.md). */
+static __attribute__((noinline, unused)) struct shmring__got
 shmring__recv_u64_slow(shmring_t *r)
 {
 	struct shmring__got g = {0, 0};
@@ -485,8 +489,8 @@ static inline int shmring__recv_u64_done(shmring_t *r, struct shmring_lane *l, i
 /* Out of line: after the short send of v left k to do (a wake, or the
  * send itself) on handle r. One call site, so that the inline code stays
  * short enough for callers' own inline wrappers to be inlined too. */
-static __attribute__((noinline, cold, unused)) int shmring__send_u64_after(shmring_t *r, uint64_t v,
-									     int k)
+static __attribute__((noinline, unused)) int
+shmring__send_u64_after(shmring_t *r, uint64_t v, int k)
 {
 	struct shmring_lane *l = SHMRING__HANDLE_LANE(r, 0);
 
