@@ -443,7 +443,7 @@ struct shmring__got {
 /* Neither out-of-line function is marked cold: on a duplex (go 1) every
  * call comes here and on every ring every empty poll does, and a cold
  * function's placement apart and smaller code cost a duplex's round trip
- * by value some 15 ns (docs/BENCHMARKS.md). */
+ * by value 18-21 ns near (docs/BENCHMARKS.md). */
 static __attribute__((noinline, unused)) struct shmring__got
 shmring__recv_u64_slow(shmring_t *r)
 {
