@@ -218,9 +218,9 @@ static inline void shmring__lane_taken1(struct shmring_lane *l, uint64_t pos)
  * reaches it, and a consumer just behind the producer finds each line
  * written whole. A hint: it loads nothing and never faults.
  */
-static inline uint64_t shmring__lane_ahead_pos(const struct shmring_lane *l, uint64_t pos)
+static inline uint64_t shmring__lane_ahead_pos(uint64_t pos, uint64_t seen, uint64_t capacity)
 {
-	uint64_t last = l->peer_cache + l->capacity - 1; /* >= pos: there is room */
+	uint64_t last = seen + capacity - 1; /* >= pos: there is room */
 	uint64_t want = pos + SHMRING_LANE_AHEAD;
 
 	return want < last ? want : last;
@@ -235,13 +235,12 @@ static inline void shmring__prefetch_write(const void *at)
 #endif
 }
 
-/* The prefetch of shmring__lane_ahead_pos(l, pos)'s slot: its first line,
- * and its second where the slot spans two (a 64-byte payload and its stamp
- * make 72 bytes, in a slot of 128: the largest slot the inline path fills). */
-static inline void shmring__lane_prefetch(const struct shmring_lane *l, uint64_t pos)
+/* The prefetch of slot ahead's first line, and its second where the slot
+ * spans two (a 64-byte payload and its stamp make 72 bytes, in a slot of
+ * 128: the largest slot the inline path fills). */
+static inline void shmring__lane_prefetch(const struct shmring_lane *l, uint64_t ahead)
 {
-	const unsigned char *at =
-		(const unsigned char *)shmring__lane_stamp(l, shmring__lane_ahead_pos(l, pos));
+	const unsigned char *at = (const unsigned char *)shmring__lane_stamp(l, ahead);
 
 	/* A duplex's other producer writes the same lines: taking one for
 	 * writing ahead of time takes it from that producer, each time. */
@@ -254,16 +253,20 @@ static inline void shmring__lane_prefetch(const struct shmring_lane *l, uint64_t
 
 /*
  * The short send, in two halves around the copy. First: may the message at
- * pos (the lane's position, read once by the caller) go into its slot? Room
- * by the cached consumer position and a consumer present; nothing written.
+ * pos go into its slot? Room by the cached consumer position (seen) and a
+ * consumer present; nothing written. The caller reads pos, seen and
+ * capacity from the lane once, before this: the compiler may not carry a
+ * field it loaded across the shared words' atomic loads and stores, so a
+ * field read again after them is loaded again.
  */
-static inline bool shmring__lane_room(const struct shmring_lane *l, uint64_t pos)
+static inline bool shmring__lane_room(const struct shmring_lane *l, uint64_t pos, uint64_t seen,
+				      uint64_t capacity)
 {
 	/* Relaxed (presence): a send racing the last consumer's close may go
 	 * either way, as a write racing a pipe's close does. go first: the
 	 * pointers are set only where it is. */
 	return SHMRING_LANE_LIKELY(
-		l->go && pos - l->peer_cache < l->capacity &&
+		l->go && pos - seen < capacity &&
 		SHMRING_LANE_LIVE(atomic_load_explicit(l->presence, memory_order_relaxed)) != 0);
 }
 
@@ -291,16 +294,19 @@ static inline int shmring__lane_sent(struct shmring_lane *l, _Atomic uint64_t *s
  * is published for every case it does not take. */
 static inline int shmring__lane_send(struct shmring_lane *l, const void *msg)
 {
-	uint64_t pos = l->pos;
+	uint64_t pos = l->pos, seen = l->peer_cache, capacity = l->capacity;
 	_Atomic uint64_t *stamp;
 
-	if (SHMRING_LANE_UNLIKELY(!shmring__lane_room(l, pos)))
+	if (SHMRING_LANE_UNLIKELY(!shmring__lane_room(l, pos, seen, capacity)))
 		return SHMRING__LANE_SLOW;
 	stamp = shmring__lane_stamp(l, pos);
+	/* The prefetch before the copy, whose stores the compiler must assume
+	 * may change the lane (a hint: a size copied out of line below is
+	 * sent by the library without it). */
+	shmring__lane_prefetch(l, shmring__lane_ahead_pos(pos, seen, capacity));
 	if (SHMRING_LANE_UNLIKELY(!shmring__copy_fixed(
 		    (unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, msg, l->size)))
 		return SHMRING__LANE_SLOW;
-	shmring__lane_prefetch(l, pos);
 	return shmring__lane_sent(l, stamp, pos);
 }
 
@@ -405,14 +411,16 @@ static inline int shmring_lane_try_recv(struct shmring_lane *l, void *msg)
  * for every case it does not take (slots other than 8 bytes among them). */
 static inline int shmring__lane_send_u64(struct shmring_lane *l, uint64_t v)
 {
-	uint64_t pos = l->pos;
+	uint64_t pos = l->pos, seen = l->peer_cache, capacity = l->capacity;
 	_Atomic uint64_t *stamp;
 
-	if (SHMRING_LANE_UNLIKELY(l->go != 8 || !shmring__lane_room(l, pos)))
+	if (SHMRING_LANE_UNLIKELY(l->go != 8 || !shmring__lane_room(l, pos, seen, capacity)))
 		return SHMRING__LANE_SLOW;
 	stamp = shmring__lane_stamp8(l, pos);
+	/* Before the payload's store, as in shmring__lane_send(). */
+	shmring__prefetch_write(
+		shmring__lane_stamp8(l, shmring__lane_ahead_pos(pos, seen, capacity)));
 	memcpy((unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, &v, 8);
-	shmring__prefetch_write(shmring__lane_stamp8(l, shmring__lane_ahead_pos(l, pos)));
 	return shmring__lane_sent(l, stamp, pos);
 }
 
