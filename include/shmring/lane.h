@@ -56,9 +56,9 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Layout 6 (the segment), lane structure 3 (a handle begins with its two
+/* Layout 6 (the segment), lane structure 4 (a handle begins with its two
  * lanes). The library's soname carries this number. */
-#define SHMRING_LANE_ABI 0x0603u
+#define SHMRING_LANE_ABI 0x0604u
 
 /* The segment facts the inline path uses; the library asserts each against
  * its own definitions at build time. */
@@ -85,6 +85,8 @@ struct shmring_lane {
 	uint64_t pos;                /* this side's next position */
 	uint64_t peer_cache;         /* producer: the consumer position last read;
 				      * a dense ring's consumer: the producer's */
+	uint64_t limit;              /* producer: peer_cache + capacity, the first
+				      * position without room by that reading */
 	_Atomic uint64_t *published; /* this side's position as others read it */
 	_Atomic uint64_t *presence;  /* the other side's presence word */
 	_Atomic uint32_t *waiters;   /* the word the other side announces sleep in */
@@ -218,9 +220,9 @@ static inline void shmring__lane_taken1(struct shmring_lane *l, uint64_t pos)
  * reaches it, and a consumer just behind the producer finds each line
  * written whole. A hint: it loads nothing and never faults.
  */
-static inline uint64_t shmring__lane_ahead_pos(uint64_t pos, uint64_t seen, uint64_t capacity)
+static inline uint64_t shmring__lane_ahead_pos(uint64_t pos, uint64_t limit)
 {
-	uint64_t last = seen + capacity - 1; /* >= pos: there is room */
+	uint64_t last = limit - 1; /* >= pos: there is room */
 	uint64_t want = pos + SHMRING_LANE_AHEAD;
 
 	return want < last ? want : last;
@@ -253,20 +255,20 @@ static inline void shmring__lane_prefetch(const struct shmring_lane *l, uint64_t
 
 /*
  * The short send, in two halves around the copy. First: may the message at
- * pos go into its slot? Room by the cached consumer position (seen) and a
- * consumer present; nothing written. The caller reads pos, seen and
- * capacity from the lane once, before this: the compiler may not carry a
- * field it loaded across the shared words' atomic loads and stores, so a
- * field read again after them is loaded again.
+ * pos go into its slot? Room by the cached consumer position (pos below
+ * limit, which the library saturates rather than let it wrap) and a
+ * consumer present; nothing written. The caller
+ * reads pos and limit from the lane once, before this: the compiler may not
+ * carry a field it loaded across the shared words' atomic loads and stores,
+ * so a field read again after them is loaded again.
  */
-static inline bool shmring__lane_room(const struct shmring_lane *l, uint64_t pos, uint64_t seen,
-				      uint64_t capacity)
+static inline bool shmring__lane_room(const struct shmring_lane *l, uint64_t pos, uint64_t limit)
 {
 	/* Relaxed (presence): a send racing the last consumer's close may go
 	 * either way, as a write racing a pipe's close does. go first: the
 	 * pointers are set only where it is. */
 	return SHMRING_LANE_LIKELY(
-		l->go && pos - seen < capacity &&
+		l->go && pos < limit &&
 		SHMRING_LANE_LIVE(atomic_load_explicit(l->presence, memory_order_relaxed)) != 0);
 }
 
@@ -294,16 +296,16 @@ static inline int shmring__lane_sent(struct shmring_lane *l, _Atomic uint64_t *s
  * is published for every case it does not take. */
 static inline int shmring__lane_send(struct shmring_lane *l, const void *msg)
 {
-	uint64_t pos = l->pos, seen = l->peer_cache, capacity = l->capacity;
+	uint64_t pos = l->pos, limit = l->limit;
 	_Atomic uint64_t *stamp;
 
-	if (SHMRING_LANE_UNLIKELY(!shmring__lane_room(l, pos, seen, capacity)))
+	if (SHMRING_LANE_UNLIKELY(!shmring__lane_room(l, pos, limit)))
 		return SHMRING__LANE_SLOW;
 	stamp = shmring__lane_stamp(l, pos);
 	/* The prefetch before the copy, whose stores the compiler must assume
 	 * may change the lane (a hint: a size copied out of line below is
 	 * sent by the library without it). */
-	shmring__lane_prefetch(l, shmring__lane_ahead_pos(pos, seen, capacity));
+	shmring__lane_prefetch(l, shmring__lane_ahead_pos(pos, limit));
 	if (SHMRING_LANE_UNLIKELY(!shmring__copy_fixed(
 		    (unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, msg, l->size)))
 		return SHMRING__LANE_SLOW;
@@ -411,15 +413,15 @@ static inline int shmring_lane_try_recv(struct shmring_lane *l, void *msg)
  * for every case it does not take (slots other than 8 bytes among them). */
 static inline int shmring__lane_send_u64(struct shmring_lane *l, uint64_t v)
 {
-	uint64_t pos = l->pos, seen = l->peer_cache, capacity = l->capacity;
+	uint64_t pos = l->pos, limit = l->limit;
 	_Atomic uint64_t *stamp;
 
-	if (SHMRING_LANE_UNLIKELY(l->go != 8 || !shmring__lane_room(l, pos, seen, capacity)))
+	if (SHMRING_LANE_UNLIKELY(l->go != 8 || !shmring__lane_room(l, pos, limit)))
 		return SHMRING__LANE_SLOW;
 	stamp = shmring__lane_stamp8(l, pos);
 	/* Before the payload's store, as in shmring__lane_send(). */
 	shmring__prefetch_write(
-		shmring__lane_stamp8(l, shmring__lane_ahead_pos(pos, seen, capacity)));
+		shmring__lane_stamp8(l, shmring__lane_ahead_pos(pos, limit)));
 	memcpy((unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, &v, 8);
 	return shmring__lane_sent(l, stamp, pos);
 }
