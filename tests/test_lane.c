@@ -5,10 +5,12 @@
  * at one that is not inline, lane calls mixed with the handle's own, the
  * same results as shmring_try_send()/_try_recv() for a full and an empty
  * ring, a reservation or peek held, a consumer or producer gone, and
- * sleepers on both sides woken by lane calls; the by-value 8-byte calls.
+ * sleepers on both sides woken by lane calls; the by-value 8-byte calls;
+ * the producer's room limit at positions near the top of 64 bits.
  */
 #include "helpers.h"
 
+#include "ringbuf/layout.h"
 #include "shmring/lane.h"
 
 #include <sched.h>
@@ -409,6 +411,78 @@ static void test_poll_only(void **state)
 	assert_int_equal(shmring_unlink(name), 0);
 }
 
+/* Both sides closed, both positions of the segment forged to pos, both
+ * sides attached again (as to a segment another writer left so). */
+static void reattach_at(const char *name, shmring_t **tx, shmring_t **rx,
+			struct shmring_lane **lt, struct shmring_lane **lr, uint64_t pos)
+{
+	size_t size = 0;
+	void *base;
+
+	shmring_close(*tx);
+	shmring_close(*rx);
+	base = test_map_shm(name, &size);
+	assert_non_null(base);
+	atomic_store(&shmring__prod_side(base)->pos, pos);
+	atomic_store(&shmring__cons_side(base)->pos, pos);
+	munmap(base, size);
+	assert_int_equal(shmring_open(name, SHMRING_PRODUCER, tx), 0);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, rx), 0);
+	assert_int_equal(shmring_lane_get(*tx, SHMRING_PRODUCER, lt), 0);
+	assert_int_equal(shmring_lane_get(*rx, SHMRING_CONSUMER, lr), 0);
+}
+
+/*
+ * Positions near the top of 64 bits, as a segment may say: the producer's
+ * room limit is the consumer position plus the capacity, saturated where
+ * that sum would wrap, so the inline send never takes a slot the library's
+ * check by the cached position would refuse: a full ring stays full.
+ */
+static void test_limit_at_the_top(void **state)
+{
+	const char *name = test_ring_name("top");
+	shmring_t *tx = make(name, SHMRING_KIND_SPSC, 8, 8, 0, SHMRING_PRODUCER), *rx;
+	struct shmring_lane *lt, *lr;
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &rx), 0);
+	assert_int_equal(shmring_lane_get(tx, SHMRING_PRODUCER, &lt), 0);
+	assert_int_equal(shmring_lane_get(rx, SHMRING_CONSUMER, &lr), 0);
+	assert_int_equal(lt->limit, 8);
+	reattach_at(name, &tx, &rx, &lt, &lr, UINT64_MAX - 12);
+	assert_int_equal(lt->limit, UINT64_MAX - 4);
+	for (v = 0; v < 8; v++)
+		assert_int_equal(shmring_lane_try_send_u64(lt, v), 0);
+	assert_int_equal(shmring_lane_try_send_u64(lt, v), -EAGAIN);
+	for (uint64_t i = 0; i < 8; i++) {
+		assert_int_equal(shmring_lane_try_recv_u64(lr, &v), 0);
+		assert_int_equal(v, i);
+	}
+	assert_int_equal(shmring_lane_try_recv_u64(lr, &v), -EAGAIN);
+	shmring_close(rx);
+	shmring_close(tx);
+	assert_int_equal(shmring_unlink(name), 0);
+	/* Where the sum wraps: saturated. Up to the top the inline send has
+	 * room as the library counts it, and nothing is refused early. A new
+	 * ring: the stamps above would read as messages of a dead producer. */
+	name = test_ring_name("top2");
+	tx = make(name, SHMRING_KIND_SPSC, 8, 8, 0, SHMRING_PRODUCER);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &rx), 0);
+	reattach_at(name, &tx, &rx, &lt, &lr, UINT64_MAX - 5);
+	assert_int_equal(lt->limit, UINT64_MAX);
+	for (v = 0; v < 5; v++)
+		assert_int_equal(shmring_lane_try_send_u64(lt, v), 0);
+	assert_int_equal(lt->pos, UINT64_MAX);
+	for (uint64_t i = 0; i < 5; i++) {
+		assert_int_equal(shmring_lane_try_recv_u64(lr, &v), 0);
+		assert_int_equal(v, i);
+	}
+	shmring_close(rx);
+	shmring_close(tx);
+	assert_int_equal(shmring_unlink(name), 0);
+}
+
 /*
  * Empty polls are answered by the short path once the library has looked
  * (shmring__lane_empty()): end-of-stream must still come at once when the
@@ -525,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_before_any_consumer),
 		cmocka_unit_test(test_wakes_sleepers),
 		cmocka_unit_test(test_poll_only),
+		cmocka_unit_test(test_limit_at_the_top),
 		cmocka_unit_test(test_empty_then_eos),
 		cmocka_unit_test(test_polling_sees_killed_producer),
 	};
