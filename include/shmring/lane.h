@@ -301,11 +301,11 @@ static inline int shmring__lane_send(struct shmring_lane *l, const void *msg)
 
 	if (SHMRING_LANE_UNLIKELY(!shmring__lane_room(l, pos, limit)))
 		return SHMRING__LANE_SLOW;
-	stamp = shmring__lane_stamp(l, pos);
 	/* The prefetch before the copy, whose stores the compiler must assume
 	 * may change the lane (a hint: a size copied out of line below is
 	 * sent by the library without it). */
 	shmring__lane_prefetch(l, shmring__lane_ahead_pos(pos, limit));
+	stamp = shmring__lane_stamp(l, pos);
 	if (SHMRING_LANE_UNLIKELY(!shmring__copy_fixed(
 		    (unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, msg, l->size)))
 		return SHMRING__LANE_SLOW;
