@@ -32,6 +32,17 @@ static shmring_t *make(const char *name, uint32_t kind, uint32_t slot, uint64_t 
 	return r;
 }
 
+/* A new SPSC ring of 8-byte slots: a producer handle, a consumer handle
+ * and their lanes. */
+static void make_pair(const char *name, uint64_t cap, shmring_t **tx, shmring_t **rx,
+		      struct shmring_lane **lt, struct shmring_lane **lr)
+{
+	*tx = make(name, SHMRING_KIND_SPSC, 8, cap, 0, SHMRING_PRODUCER);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, rx), 0);
+	assert_int_equal(shmring_lane_get(*tx, SHMRING_PRODUCER, lt), 0);
+	assert_int_equal(shmring_lane_get(*rx, SHMRING_CONSUMER, lr), 0);
+}
+
 /* A message of size bytes carrying i in its first and last 8 bytes. */
 static void fill(unsigned char *m, uint32_t size, uint64_t i)
 {
@@ -283,14 +294,12 @@ static void test_u64_results(void **state)
 {
 	const char *name = test_ring_name("u64");
 	const char *wide = test_ring_name("u64w");
-	shmring_t *tx = make(name, SHMRING_KIND_SPSC, 8, 8, 0, SHMRING_PRODUCER), *rx, *w;
+	shmring_t *tx, *rx, *w;
 	struct shmring_lane *lt, *lr, *lw;
 	uint64_t v = 12345;
 
 	(void)state;
-	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &rx), 0);
-	assert_int_equal(shmring_lane_get(tx, SHMRING_PRODUCER, &lt), 0);
-	assert_int_equal(shmring_lane_get(rx, SHMRING_CONSUMER, &lr), 0);
+	make_pair(name, 8, &tx, &rx, &lt, &lr);
 	assert_int_equal(shmring_lane_try_recv_u64(lr, &v), -EAGAIN);
 	assert_int_equal(v, 12345);
 	for (uint64_t i = 0; i < 8; i++)
@@ -441,14 +450,12 @@ static void reattach_at(const char *name, shmring_t **tx, shmring_t **rx,
 static void test_limit_at_the_top(void **state)
 {
 	const char *name = test_ring_name("top");
-	shmring_t *tx = make(name, SHMRING_KIND_SPSC, 8, 8, 0, SHMRING_PRODUCER), *rx;
+	shmring_t *tx, *rx;
 	struct shmring_lane *lt, *lr;
 	uint64_t v;
 
 	(void)state;
-	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &rx), 0);
-	assert_int_equal(shmring_lane_get(tx, SHMRING_PRODUCER, &lt), 0);
-	assert_int_equal(shmring_lane_get(rx, SHMRING_CONSUMER, &lr), 0);
+	make_pair(name, 8, &tx, &rx, &lt, &lr);
 	assert_int_equal(lt->limit, 8);
 	reattach_at(name, &tx, &rx, &lt, &lr, UINT64_MAX - 12);
 	assert_int_equal(lt->limit, UINT64_MAX - 4);
@@ -467,8 +474,7 @@ static void test_limit_at_the_top(void **state)
 	 * room as the library counts it, and nothing is refused early. A new
 	 * ring: the stamps above would read as messages of a dead producer. */
 	name = test_ring_name("top2");
-	tx = make(name, SHMRING_KIND_SPSC, 8, 8, 0, SHMRING_PRODUCER);
-	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &rx), 0);
+	make_pair(name, 8, &tx, &rx, &lt, &lr);
 	reattach_at(name, &tx, &rx, &lt, &lr, UINT64_MAX - 5);
 	assert_int_equal(lt->limit, UINT64_MAX);
 	for (v = 0; v < 5; v++)
