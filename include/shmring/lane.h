@@ -85,8 +85,8 @@ struct shmring_lane {
 	uint64_t pos;                /* this side's next position */
 	uint64_t peer_cache;         /* producer: the consumer position last read;
 				      * a dense ring's consumer: the producer's */
-	uint64_t limit;              /* producer: peer_cache + capacity, the first
-				      * position without room by that reading */
+	uint64_t limit;              /* producer: peer_cache + capacity (saturated),
+				      * the first position without room by it */
 	_Atomic uint64_t *published; /* this side's position as others read it */
 	_Atomic uint64_t *presence;  /* the other side's presence word */
 	_Atomic uint32_t *waiters;   /* the word the other side announces sleep in */
@@ -257,10 +257,10 @@ static inline void shmring__lane_prefetch(const struct shmring_lane *l, uint64_t
  * The short send, in two halves around the copy. First: may the message at
  * pos go into its slot? Room by the cached consumer position (pos below
  * limit, which the library saturates rather than let it wrap) and a
- * consumer present; nothing written. The caller
- * reads pos and limit from the lane once, before this: the compiler may not
- * carry a field it loaded across the shared words' atomic loads and stores,
- * so a field read again after them is loaded again.
+ * consumer present; nothing written. The caller reads pos and limit from
+ * the lane once, before this: the compiler may not carry a field it loaded
+ * across the shared words' atomic loads and stores, so a field read again
+ * after them is loaded again.
  */
 static inline bool shmring__lane_room(const struct shmring_lane *l, uint64_t pos, uint64_t limit)
 {
