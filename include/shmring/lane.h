@@ -302,8 +302,8 @@ static inline int shmring__lane_send(struct shmring_lane *l, const void *msg)
 	if (SHMRING_LANE_UNLIKELY(!shmring__lane_room(l, pos, limit)))
 		return SHMRING__LANE_SLOW;
 	/* The prefetch before the copy, whose stores the compiler must assume
-	 * may change the lane (a hint: a size copied out of line below is
-	 * sent by the library without it). */
+	 * may change the lane. For a size the library copies (below) it is
+	 * issued all the same: a hint, it changes nothing the library sees. */
 	shmring__lane_prefetch(l, shmring__lane_ahead_pos(pos, limit));
 	stamp = shmring__lane_stamp(l, pos);
 	if (SHMRING_LANE_UNLIKELY(!shmring__copy_fixed(
