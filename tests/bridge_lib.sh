@@ -3,7 +3,8 @@
 # tests/bridge_lib.sh - what the bridge test scripts share, sourced after
 # setting `name` (the test's name in its messages) and `tag` (a prefix for
 # the rings and bridges it makes): the tool in $S, rings $A and $B, a
-# temporary directory $tmp, the processes in pids[] killed at exit, fail().
+# temporary directory $tmp, the processes in pids[] killed at exit, fail(),
+# await().
 build=${SHMRING_BUILD_DIR:-.}
 S=$build/shmring
 if [ ! -x "$S" ]; then
@@ -27,4 +28,38 @@ fail() {
 	echo "$name: FAIL: $*"
 	for f in "$tmp"/*.log; do echo "--- $f"; tail -5 "$f"; done
 	exit 1
+}
+
+# show_state: each process of pids[] still running (state, where it sleeps,
+# and its threads' stacks where gdb is installed), and the rings' counts.
+show_state() {
+	local p
+	for p in "${pids[@]}"; do
+		[ -d "/proc/$p" ] || continue
+		ps -o pid=,stat=,wchan:24=,etime=,args= -p "$p"
+		if command -v gdb >/dev/null; then
+			gdb -q -batch -p "$p" -ex 'thread apply all bt 12' 2>/dev/null | grep -E '^(Thread|#)'
+		fi
+	done
+	"$S" stat "$A" 2>&1 | head -12
+	"$S" stat "$B" 2>&1 | head -12
+}
+
+# await PID SECONDS WHAT: wait for a child of this shell and return its exit
+# status; one still running after SECONDS fails the test, saying which step
+# hung and where everything stood (not the ctest timeout, which says nothing).
+await() {
+	local pid=$1 secs=$2 what=$3 i st
+	for ((i = 0; i < secs * 20; i++)); do
+		# A child that has exited stays, a zombie, until waited for.
+		st=$(sed -n 's/^[0-9]* (.*) \(.\).*/\1/p' "/proc/$pid/stat" 2>/dev/null)
+		if [ -z "$st" ] || [ "$st" = Z ]; then
+			wait "$pid"
+			return
+		fi
+		sleep 0.05
+	done
+	echo "$name: $what (pid $pid) still running after $secs s"
+	show_state
+	fail "$what did not finish"
 }

@@ -75,13 +75,13 @@ for r in $(seq 1 "$rounds"); do
 	else
 		kill -TERM "$rx"
 	fi
-	wait "$rx" 2>/dev/null
+	await "$rx" 15 "the receiving bridge (signalled in round $r)" 2>/dev/null
 	sleep 0.$((RANDOM % 3))
 	start_rx
 done
 
-wait "$put1" || fail "producer 1 failed"
-wait "$put2" || fail "producer 2 failed"
+await "$put1" 45 "producer 1" || fail "producer 1 failed"
+await "$put2" 10 "producer 2" || fail "producer 2 failed"
 # Everything leaves A, then the sender stops (sending its END), then the
 # receiver (draining what came).
 for _ in $(seq 1 200); do
@@ -91,13 +91,13 @@ for _ in $(seq 1 200); do
 done
 sleep 0.5
 kill -TERM "$tx"
-wait "$tx" || fail "the sending bridge exited with an error"
+await "$tx" 15 "the sending bridge (SIGTERM)" || fail "the sending bridge exited with an error"
 sleep 0.5
 kill -TERM "$rx"
-wait "$rx" || fail "the receiving bridge exited with an error"
+await "$rx" 15 "the receiving bridge (SIGTERM)" || fail "the receiving bridge exited with an error"
 exec 9>&- # the holder's end of input: it detaches, and B's stream ends
-wait "$holder"
-wait "$getter"
+await "$holder" 10 "the put holding B open" || fail "the put holding B open failed"
+await "$getter" 10 "the get reading B" || fail "the get reading B failed"
 
 line=$(grep 'forwarded=' "$tmp/rx.log" | tail -1)
 [ -n "$line" ] || fail "the receiving bridge printed no counts"

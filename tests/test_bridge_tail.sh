@@ -54,14 +54,14 @@ wait_count "$A" 0
 sleep 0.2
 kill -9 "$rx"
 kill -CONT "$rx" 2>/dev/null
-wait "$rx" 2>/dev/null
+await "$rx" 15 "the receiving bridge (killed)" 2>/dev/null
 start_rx
 sleep 0.3
 kill -TERM "$tx"
-wait "$tx" || fail "the sending bridge exited with an error"
+await "$tx" 15 "the sending bridge (SIGTERM)" || fail "the sending bridge exited with an error"
 sleep 0.3
 kill -TERM "$rx"
-wait "$rx" || fail "the receiving bridge exited with an error"
+await "$rx" 15 "the receiving bridge (SIGTERM)" || fail "the receiving bridge exited with an error"
 
 "$S" get -n 1500 --timeout 2 "$B" >"$tmp/out.txt" 2>"$tmp/get.log"
 got=$(wc -l <"$tmp/out.txt")
