@@ -68,6 +68,18 @@ for p in 1 2; do
 	pids+=("$!")
 done
 
+# The receiving bridge's life has resumed its status object: signalled any
+# sooner (a slow start under a sanitizer), it would count no restart.
+resumed() { # n
+	local i n
+	for ((i = 0; i < 300; i++)); do
+		n=$("$S" stat --json "bridge:$tag-rx" 2>/dev/null | sed -n 's/.*"restarts": *\([0-9]*\).*/\1/p')
+		[ "${n:-0}" -ge "$1" ] && return 0
+		sleep 0.05
+	done
+	fail "the receiving bridge had not resumed $1 times 15 s after its restart"
+}
+
 for r in $(seq 1 "$rounds"); do
 	sleep 0.$((2 + RANDOM % 4))
 	if [ $((r % 2)) -eq 1 ]; then
@@ -78,6 +90,7 @@ for r in $(seq 1 "$rounds"); do
 	await "$rx" 15 "the receiving bridge (signalled in round $r)" 2>/dev/null
 	sleep 0.$((RANDOM % 3))
 	start_rx
+	resumed "$r"
 done
 
 await "$put1" 45 "producer 1" || fail "producer 1 failed"
