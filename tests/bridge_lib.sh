@@ -4,7 +4,7 @@
 # setting `name` (the test's name in its messages) and `tag` (a prefix for
 # the rings and bridges it makes): the tool in $S, rings $A and $B, a
 # temporary directory $tmp, the processes in pids[] killed at exit, fail(),
-# await().
+# await(), stat_field().
 build=${SHMRING_BUILD_DIR:-.}
 S=$build/shmring
 if [ ! -x "$S" ]; then
@@ -62,4 +62,10 @@ await() {
 	echo "$name: $what (pid $pid) still running after $secs s"
 	show_state
 	fail "$what did not finish"
+}
+
+# stat_field TARGET FIELD: a number from `shmring stat --json TARGET` (a
+# ring, or bridge:NAME); empty if there is none.
+stat_field() {
+	"$S" stat --json "$1" 2>/dev/null | sed -n "s/.*\"$2\": *\([0-9]*\).*/\1/p" | head -1
 }

@@ -37,6 +37,24 @@ esac
 "$S" create --kind mpsc --slot-size 64 --capacity 4096 "$A" || fail "create $A"
 "$S" create --kind mpsc --slot-size 64 --capacity 4096 "$B" || fail "create $B"
 
+# B keeps a producer attached between the receiving bridge's lives, so that
+# the consumer does not take a restart for the end of the stream. It is
+# attached before anything else: a receiving bridge killed before it (a slow
+# start, under a sanitizer with the CPUs busy) left B with no producer, and
+# the consumer took that for the end of the stream.
+mkfifo "$tmp/hold" || fail "mkfifo"
+"$S" put "$B" <"$tmp/hold" &
+holder=$!
+pids+=("$holder")
+exec 9>"$tmp/hold"
+for ((i = 0; i < 300; i++)); do
+	[ "$(stat_field "$B" producers)" = 1 ] && break
+	sleep 0.05
+done
+[ "$(stat_field "$B" producers)" = 1 ] || fail "the put holding B open had not attached after 15 s"
+# Only the holder's input is the fifo's write end (fd 9): nothing else started
+# from here keeps it, so that closing it ends B's stream at once.
+
 start_rx() {
 	"$S" bridge --name "$tag-rx" "$wire_in" "$B" 2>>"$tmp/rx.log" 9>&- &
 	rx=$!
@@ -44,18 +62,9 @@ start_rx() {
 }
 start_rx
 sleep 0.2
-"$S" bridge --name "$tag-tx" --connect-timeout 10 "$A" "$wire_out" 2>>"$tmp/tx.log" &
+"$S" bridge --name "$tag-tx" --connect-timeout 10 "$A" "$wire_out" 2>>"$tmp/tx.log" 9>&- &
 tx=$!
 pids+=("$tx")
-# B keeps a producer attached between the receiving bridge's lives, so that
-# the consumer does not take a restart for the end of the stream.
-mkfifo "$tmp/hold" || fail "mkfifo"
-"$S" put "$B" <"$tmp/hold" &
-holder=$!
-pids+=("$holder")
-exec 9>"$tmp/hold"
-# Only the holder's input is the fifo's write end (fd 9): nothing else started
-# from here keeps it, so that closing it ends B's stream at once.
 "$S" get --timeout 30 "$B" >"$tmp/out.txt" 2>"$tmp/get.log" 9>&- &
 getter=$!
 pids+=("$getter")
@@ -73,7 +82,7 @@ done
 resumed() { # n
 	local i n
 	for ((i = 0; i < 300; i++)); do
-		n=$("$S" stat --json "bridge:$tag-rx" 2>/dev/null | sed -n 's/.*"restarts": *\([0-9]*\).*/\1/p')
+		n=$(stat_field "bridge:$tag-rx" restarts)
 		[ "${n:-0}" -ge "$1" ] && return 0
 		sleep 0.05
 	done
@@ -98,7 +107,7 @@ await "$put2" 10 "producer 2" || fail "producer 2 failed"
 # Everything leaves A, then the sender stops (sending its END), then the
 # receiver (draining what came).
 for _ in $(seq 1 200); do
-	left=$("$S" stat --json "$A" | sed -n 's/.*"count": *\([0-9]*\).*/\1/p' | head -1)
+	left=$(stat_field "$A" count)
 	[ "${left:-1}" = 0 ] && break
 	sleep 0.05
 done

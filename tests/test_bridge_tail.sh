@@ -17,7 +17,7 @@ tag=${SHMRING_TEST_PREFIX:-shmt}-brtail-$$
 . "$(dirname "$0")/bridge_lib.sh"
 
 # A's count, from `shmring stat --json`.
-count() { "$S" stat --json "$1" | sed -n 's/.*"count": *\([0-9]*\).*/\1/p' | head -1; }
+count() { stat_field "$1" count; }
 
 # Wait until ring $1 holds $2 messages (at most 10 s).
 wait_count() {
