@@ -47,13 +47,13 @@ mkfifo "$tmp/hold" || fail "mkfifo"
 holder=$!
 pids+=("$holder")
 exec 9>"$tmp/hold"
+# Only the holder's input is the fifo's write end (fd 9): nothing else started
+# from here keeps it, so that closing it ends B's stream at once.
 for ((i = 0; i < 300; i++)); do
 	[ "$(stat_field "$B" producers)" = 1 ] && break
 	sleep 0.05
 done
 [ "$(stat_field "$B" producers)" = 1 ] || fail "the put holding B open had not attached after 15 s"
-# Only the holder's input is the fifo's write end (fd 9): nothing else started
-# from here keeps it, so that closing it ends B's stream at once.
 
 start_rx() {
 	"$S" bridge --name "$tag-rx" "$wire_in" "$B" 2>>"$tmp/rx.log" 9>&- &
