@@ -66,7 +66,7 @@
 #define SHMRING_LANE_LIVE(presence) ((uint32_t)(presence)) /* live participants */
 #define SHMRING_LANE_WAITING(waiters) ((waiters) & 0xffffu) /* announced sleepers */
 #define SHMRING_LANE_PUBLISH_EVERY 64u                 /* producer position published */
-#define SHMRING_LANE_AHEAD 32u                         /* slots the producer prefetches ahead */
+#define SHMRING_LANE_AHEAD 64u                         /* slots the producer prefetches ahead */
 #define SHMRING_LANE_STRIDE_8 16u                      /* bytes per slot of an 8-byte payload */
 #define SHMRING_LANE_LINE 64u                          /* a cache line; slots of up to one never straddle two */
 
