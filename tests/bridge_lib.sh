@@ -4,7 +4,7 @@
 # setting `name` (the test's name in its messages) and `tag` (a prefix for
 # the rings and bridges it makes): the tool in $S, rings $A and $B, a
 # temporary directory $tmp, the processes in pids[] killed at exit, fail(),
-# await(), stat_field().
+# within(), await(), stat_field() and its tests.
 build=${SHMRING_BUILD_DIR:-.}
 S=$build/shmring
 if [ ! -x "$S" ]; then
@@ -45,20 +45,35 @@ show_state() {
 	"$S" stat "$B" 2>&1 | head -12
 }
 
+# within SECONDS CMD...: run CMD every 50 ms until it succeeds (0), or until
+# SECONDS have passed (1).
+within() {
+	local secs=$1 i
+	shift
+	for ((i = 0; i < secs * 20; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# exited PID: the process is gone, or has exited and, a zombie, waits to be
+# waited for.
+exited() {
+	local st
+	st=$(sed -n 's/^[0-9]* (.*) \(.\).*/\1/p' "/proc/$1/stat" 2>/dev/null)
+	[ -z "$st" ] || [ "$st" = Z ]
+}
+
 # await PID SECONDS WHAT: wait for a child of this shell and return its exit
 # status; one still running after SECONDS fails the test, saying which step
 # hung and where everything stood (not the ctest timeout, which says nothing).
 await() {
-	local pid=$1 secs=$2 what=$3 i st
-	for ((i = 0; i < secs * 20; i++)); do
-		# A child that has exited stays, a zombie, until waited for.
-		st=$(sed -n 's/^[0-9]* (.*) \(.\).*/\1/p' "/proc/$pid/stat" 2>/dev/null)
-		if [ -z "$st" ] || [ "$st" = Z ]; then
-			wait "$pid"
-			return
-		fi
-		sleep 0.05
-	done
+	local pid=$1 secs=$2 what=$3
+	if within "$secs" exited "$pid"; then
+		wait "$pid"
+		return
+	fi
 	echo "$name: $what (pid $pid) still running after $secs s"
 	show_state
 	fail "$what did not finish"
@@ -68,4 +83,12 @@ await() {
 # ring, or bridge:NAME); empty if there is none.
 stat_field() {
 	"$S" stat --json "$1" 2>/dev/null | sed -n "s/.*\"$2\": *\([0-9]*\).*/\1/p" | head -1
+}
+
+# field_is TARGET FIELD VALUE, field_at_least TARGET FIELD N: tests of it.
+field_is() { [ "$(stat_field "$1" "$2")" = "$3" ]; }
+field_at_least() {
+	local v
+	v=$(stat_field "$1" "$2")
+	[ "${v:-0}" -ge "$3" ]
 }

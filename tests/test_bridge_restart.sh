@@ -49,11 +49,7 @@ pids+=("$holder")
 exec 9>"$tmp/hold"
 # Only the holder's input is the fifo's write end (fd 9): nothing else started
 # from here keeps it, so that closing it ends B's stream at once.
-for ((i = 0; i < 300; i++)); do
-	[ "$(stat_field "$B" producers)" = 1 ] && break
-	sleep 0.05
-done
-[ "$(stat_field "$B" producers)" = 1 ] || fail "the put holding B open had not attached after 15 s"
+within 15 field_is "$B" producers 1 || fail "the put holding B open had not attached after 15 s"
 
 start_rx() {
 	"$S" bridge --name "$tag-rx" "$wire_in" "$B" 2>>"$tmp/rx.log" 9>&- &
@@ -77,18 +73,6 @@ for p in 1 2; do
 	pids+=("$!")
 done
 
-# The receiving bridge's life has resumed its status object: signalled any
-# sooner (a slow start under a sanitizer), it would count no restart.
-resumed() { # n
-	local i n
-	for ((i = 0; i < 300; i++)); do
-		n=$(stat_field "bridge:$tag-rx" restarts)
-		[ "${n:-0}" -ge "$1" ] && return 0
-		sleep 0.05
-	done
-	fail "the receiving bridge had not resumed $1 times 15 s after its restart"
-}
-
 for r in $(seq 1 "$rounds"); do
 	sleep 0.$((2 + RANDOM % 4))
 	if [ $((r % 2)) -eq 1 ]; then
@@ -99,18 +83,17 @@ for r in $(seq 1 "$rounds"); do
 	await "$rx" 15 "the receiving bridge (signalled in round $r)" 2>/dev/null
 	sleep 0.$((RANDOM % 3))
 	start_rx
-	resumed "$r"
+	# This life has resumed the status object before the next signal: any
+	# sooner (a slow start under a sanitizer), it would count no restart.
+	within 15 field_at_least "bridge:$tag-rx" restarts "$r" ||
+		fail "the receiving bridge had not resumed $r times 15 s after its restart"
 done
 
 await "$put1" 45 "producer 1" || fail "producer 1 failed"
 await "$put2" 10 "producer 2" || fail "producer 2 failed"
 # Everything leaves A, then the sender stops (sending its END), then the
 # receiver (draining what came).
-for _ in $(seq 1 200); do
-	left=$(stat_field "$A" count)
-	[ "${left:-1}" = 0 ] && break
-	sleep 0.05
-done
+within 10 field_is "$A" count 0
 sleep 0.5
 kill -TERM "$tx"
 await "$tx" 15 "the sending bridge (SIGTERM)" || fail "the sending bridge exited with an error"

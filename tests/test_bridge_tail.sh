@@ -16,16 +16,10 @@ name=test_bridge_tail
 tag=${SHMRING_TEST_PREFIX:-shmt}-brtail-$$
 . "$(dirname "$0")/bridge_lib.sh"
 
-# A's count, from `shmring stat --json`.
-count() { stat_field "$1" count; }
-
 # Wait until ring $1 holds $2 messages (at most 10 s).
 wait_count() {
-	for _ in $(seq 1 200); do
-		[ "$(count "$1")" = "$2" ] && return 0
-		sleep 0.05
-	done
-	fail "$1 never held $2 messages (holds $(count "$1"))"
+	within 10 field_is "$1" count "$2" ||
+		fail "$1 never held $2 messages (holds $(stat_field "$1" count))"
 }
 
 port=$((20000 + (RANDOM * 7 + $$) % 40000))
