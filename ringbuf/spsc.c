@@ -36,7 +36,7 @@ static void dense_attach_producer(struct shmring_lane *v)
 
 	if (pos - cons > v->capacity)
 		pos = cons;
-	shmring__spsc_seen(v, cons);
+	shmring__lane_seen(v, cons);
 	v->published = &v->prod->pos;
 	shmring__dense_publish(v, pos);
 }
@@ -63,7 +63,7 @@ void shmring__spsc_attach_producer(struct shmring_lane *v)
 	       shmring__load_acquire(shmring__lane_stamp(v, pos)) == pos + 1)
 		pos++;
 	v->pos = pos;
-	shmring__spsc_seen(v, cons);
+	shmring__lane_seen(v, cons);
 	v->published = &v->prod->pos;
 	/* Relaxed: observers only, as in shmring__spsc_send(). */
 	shmring__store_relaxed(&v->prod->pos, pos);

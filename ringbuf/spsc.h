@@ -103,16 +103,6 @@ static inline void shmring__dense_publish(struct shmring_lane *v, uint64_t pos)
 	shmring__store_release(&v->prod->pos, pos);
 }
 
-/* The producer's reading of the consumer position c (validated): the cache
- * and the limit of the inline room check (shmring/lane.h), saturated, as c
- * came from shared memory; a position at the saturated limit goes to the
- * general path, which checks by the cache. */
-static inline void shmring__spsc_seen(struct shmring_lane *v, uint64_t c)
-{
-	v->peer_cache = c;
-	v->limit = c > UINT64_MAX - v->capacity ? UINT64_MAX : c + v->capacity;
-}
-
 /* Free slots as far as the producer knows, refreshing the cache if short. */
 static inline uint64_t shmring__spsc_free(struct shmring_lane *v, uint64_t want)
 {
@@ -126,7 +116,7 @@ static inline uint64_t shmring__spsc_free(struct shmring_lane *v, uint64_t want)
 			v->corrupt = true; /* behind our cache or past us: ignore it */
 			return free_slots;
 		}
-		shmring__spsc_seen(v, c);
+		shmring__lane_seen(v, c);
 		free_slots = v->capacity - (v->pos - c);
 		if (free_slots < want && !v->dense) /* dense: published already */
 			/* Relaxed: for observers (see shmring__spsc_publish()). */

@@ -262,6 +262,7 @@ struct shmring {
 	unsigned idle;          /* fruitless try calls since the last look at
 				 * the clock (shmring__peer_idle()) */
 	uint32_t rx_quiet_granted; /* the lane's last grant of empty answers */
+	uint32_t tx_quiet_granted; /* the lane's last grant of full answers */
 	bool saw_consumers;     /* a consumer was attached while we were */
 	uint64_t stall_pos;     /* the claim this handle is held back by ... */
 	uint64_t stall_since;   /* ... since (CLOCK_MONOTONIC ns; 0: not held back) */

@@ -267,6 +267,8 @@ static_assert(SHMRING_LANE_LIVE(0xfedcba9876543210ull) ==
 	      "lane.h: another presence word");
 static_assert(SHMRING_LANE_WAITING(0xfedcba98u) == SHMRING_EC_WAITING(0xfedcba98u),
 	      "lane.h: another waiters word");
+static_assert(offsetof(struct shmring_side, pos) == SHMRING_LANE_SIDE_POS,
+	      "lane.h: a side's position is elsewhere");
 static_assert(offsetof(struct shmring, tx) == 0 &&
 		      offsetof(struct shmring, rx) == sizeof(struct shmring_lane),
 	      "lane.h: a handle begins with its producer's lane, then its consumer's");

@@ -131,31 +131,42 @@ static bool rx_corrupt(shmring_t *r)
 	return c;
 }
 
-static int tx_nothing(shmring_t *r)
-{
-	return shmring__tx_nothing(r, tx_corrupt(r));
-}
-
-/* Empty answers an SPSC consumer's lane gives on its own between two of
- * the library's (shmring__lane_empty()). */
-#define RX_QUIET 255u
+/* Full (empty) answers an SPSC lane gives on its own between two of the
+ * library's (shmring__lane_again()). */
+#define LANE_QUIET 255u
 
 /*
- * The library's empty receive. The lane's own empty answers since the last
- * one count as the tries they were towards the next look at the peers; an
- * answer of -EAGAIN here (nothing to flush, no corruption, no end-of-stream)
- * grants the lane the next ones.
+ * A lane's answers of its own since the library's last count as the tries
+ * they were towards the next look at the peers (shmring__peer_idle()); the
+ * library's answer rc, if -EAGAIN (nothing to flush, nothing corrupt, the
+ * peers there), grants the lane the next ones.
  */
+static void lane_quiet_take(shmring_t *r, struct shmring_lane *l, uint32_t *granted)
+{
+	r->idle += *granted - l->quiet;
+	l->quiet = *granted = 0;
+}
+
+static int lane_quiet_grant(struct shmring_lane *l, uint32_t *granted, int rc)
+{
+	if (rc == -EAGAIN && l->go)
+		l->quiet = *granted = LANE_QUIET;
+	return rc;
+}
+
+/* The library's full send and empty receive. */
+static int tx_nothing(shmring_t *r)
+{
+	lane_quiet_take(r, &r->tx, &r->tx_quiet_granted);
+	return lane_quiet_grant(&r->tx, &r->tx_quiet_granted,
+				shmring__tx_nothing(r, tx_corrupt(r)));
+}
+
 static int rx_nothing(shmring_t *r)
 {
-	int rc;
-
-	r->idle += r->rx_quiet_granted - r->rx.quiet;
-	r->rx.quiet = r->rx_quiet_granted = 0;
-	rc = shmring__rx_nothing(r, rx_corrupt(r));
-	if (rc == -EAGAIN && r->rx.go)
-		r->rx.quiet = r->rx_quiet_granted = RX_QUIET;
-	return rc;
+	lane_quiet_take(r, &r->rx, &r->rx_quiet_granted);
+	return lane_quiet_grant(&r->rx, &r->rx_quiet_granted,
+				shmring__rx_nothing(r, rx_corrupt(r)));
 }
 
 /* The dropped count of a claim repaired under us, before and after. */
@@ -213,8 +224,8 @@ int(shmring_try_send)(shmring_t *r, const void *msg)
 {
 	int k = shmring__lane_send(&r->tx, msg);
 
-	if (SHMRING_LIKELY(k == SHMRING__LANE_DONE))
-		return 0;
+	if (SHMRING_LIKELY(SHMRING__LANE_ANSWER(k)))
+		return k;
 	return k == SHMRING__LANE_WAKE ? sent_wake(r) : send_general(r, msg);
 }
 
@@ -250,10 +261,8 @@ int(shmring_try_recv)(shmring_t *r, void *msg)
 {
 	int k = shmring__lane_recv(&r->rx, msg);
 
-	if (SHMRING_LIKELY(k == SHMRING__LANE_DONE))
-		return 0;
-	if (k == SHMRING__LANE_EMPTY)
-		return -EAGAIN;
+	if (SHMRING_LIKELY(SHMRING__LANE_ANSWER(k)))
+		return k;
 	return k == SHMRING__LANE_WAKE ? received_wake(r) : recv_general(r, msg);
 }
 
@@ -273,8 +282,8 @@ int(shmring_try_send_u64)(shmring_t *r, uint64_t v)
 	if (k == SHMRING__LANE_SLOW && r->tx.go == 1)
 		k = shmring__lane_send(&r->tx, &v);
 
-	if (SHMRING_LIKELY(k == SHMRING__LANE_DONE))
-		return 0;
+	if (SHMRING_LIKELY(SHMRING__LANE_ANSWER(k)))
+		return k;
 	if (k == SHMRING__LANE_WAKE)
 		return sent_wake(r);
 	return wider_than_8(r, SHMRING_PRODUCER) ? -EMSGSIZE : send_general(r, &v);
@@ -294,10 +303,8 @@ int(shmring_try_recv_u64)(shmring_t *r, uint64_t *v)
 	else if (k == SHMRING__LANE_SLOW && r->rx.go == 8)
 		k = shmring__lane_empty(&r->rx);
 
-	if (SHMRING_LIKELY(k == SHMRING__LANE_DONE))
-		return 0;
-	if (k == SHMRING__LANE_EMPTY)
-		return -EAGAIN;
+	if (SHMRING_LIKELY(SHMRING__LANE_ANSWER(k)))
+		return k;
 	if (k == SHMRING__LANE_WAKE)
 		return received_wake(r);
 	if (wider_than_8(r, SHMRING_CONSUMER))
@@ -441,7 +448,8 @@ static int blocking_recv(shmring_t *r, void *msgs, unsigned n, bool all, uint64_
 }
 
 /* One message: where the ring has room, the lane's short path, as
- * shmring_try_send() takes it; everything else the blocking way. */
+ * shmring_try_send() takes it; everything else (a full ring among it) the
+ * blocking way. */
 int shmring_send(shmring_t *r, const void *msg, uint64_t deadline)
 {
 	int k = shmring__lane_send(&r->tx, msg);

@@ -80,6 +80,13 @@ shmring_test(test_duplex SOURCES test_duplex.c LABELS fast TIMEOUT 180)
 # The SPSC inline path (shmring/lane.h): refusals, streams across processes,
 # the handle's results for every case the inline path leaves to it, sleepers.
 shmring_test(test_lane SOURCES test_lane.c LABELS fast TIMEOUT 120)
+# A program's own inline wrappers of the SPSC calls are inlined by the
+# compilers (tests/check_inline.sh); once, in the plain build.
+if(SHMRING_SANITIZE STREQUAL "" AND NOT SHMRING_BUILD_FUZZERS)
+  add_test(NAME test_lane_inlined
+           COMMAND bash ${PROJECT_SOURCE_DIR}/tests/check_inline.sh ${PROJECT_SOURCE_DIR})
+  set_tests_properties(test_lane_inlined PROPERTIES LABELS fast TIMEOUT 60 SKIP_RETURN_CODE 77)
+endif()
 
 # The handle's copy calls inline in C11 (<shmring/shmring.h>): the library's
 # results in every case, by value and by pointer, narrow and wide slots.

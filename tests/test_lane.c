@@ -591,6 +591,165 @@ static void test_polling_sees_killed_producer(void **state)
 	}
 }
 
+/*
+ * Full polls are answered by the short path too, once the library has
+ * looked (shmring__lane_again()): after a run of them the send reads the
+ * consumer's position again and takes the room one receive made, through
+ * every send form; the ring keeps order and loses nothing.
+ */
+static int send_form(shmring_t *r, struct shmring_lane *l, int form, uint64_t v)
+{
+	switch (form) {
+	case FORM_LANE:
+		return shmring_lane_try_send(l, &v);
+	case FORM_LANE_U64:
+		return shmring_lane_try_send_u64(l, v);
+	case FORM_HANDLE_8:
+		return shmring_try_send(r, &v);
+	case FORM_HANDLE_U64:
+		return shmring_try_send_u64(r, v);
+	case FORM_LIB:
+		return (shmring_try_send)(r, &v);
+	default:
+		return (shmring_try_send_u64)(r, v);
+	}
+}
+
+static void test_full_then_room(void **state)
+{
+	(void)state;
+	for (int form = FORM_LANE; form <= FORM_LIB_U64; form++) {
+		const char *name = test_ring_name("room");
+		shmring_t *tx, *rx;
+		struct shmring_lane *lt, *lr;
+		uint64_t v, next = 0, sent = 0;
+
+		make_pair(name, 16, &tx, &rx, &lt, &lr);
+		for (int round = 0; round < 3; round++) {
+			while (send_form(tx, lt, form, sent) == 0)
+				sent++;
+			assert_int_equal(sent - next, 16);
+			for (int i = 0; i < 1000; i++)
+				assert_int_equal(send_form(tx, lt, form, sent), -EAGAIN);
+			assert_int_equal(shmring_try_recv_u64(rx, &v), 0);
+			assert_int_equal(v, next++);
+			assert_int_equal(send_form(tx, lt, form, sent++), 0);
+			assert_int_equal(send_form(tx, lt, form, sent), -EAGAIN);
+			for (int i = 0; i < 5; i++) {
+				assert_int_equal(shmring_lane_try_recv_u64(lr, &v), 0);
+				assert_int_equal(v, next++);
+			}
+		}
+		while (shmring_try_recv_u64(rx, &v) == 0)
+			assert_int_equal(v, next++);
+		assert_int_equal(next, sent);
+		shmring_close(rx);
+		shmring_close(tx);
+		assert_int_equal(shmring_unlink(name), 0);
+	}
+}
+
+/* A consumer killed while the producer polls a full ring through the short
+ * path: the library's look for dead peers still comes (once per grant of
+ * full answers), so the poll ends in -EPIPE. */
+static void test_polling_sees_killed_consumer(void **state)
+{
+	(void)state;
+	for (int form = FORM_LANE; form <= FORM_HANDLE_U64; form++) {
+		const char *name = test_ring_name("killedc");
+		shmring_t *tx = make(name, SHMRING_KIND_SPSC, 8, 16, 0, SHMRING_PRODUCER);
+		struct shmring_lane *lt;
+		uint64_t sent = 0, deadline;
+		int rc, status, ready[2];
+		char c;
+		pid_t pid;
+
+		assert_int_equal(shmring_lane_get(tx, SHMRING_PRODUCER, &lt), 0);
+		assert_int_equal(pipe(ready), 0);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			shmring_t *rx;
+			uint64_t v;
+
+			if (shmring_open(name, SHMRING_CONSUMER, &rx) != 0)
+				_exit(1);
+			if (write(ready[1], "r", 1) != 1)
+				_exit(2);
+			for (uint64_t i = 0; i < 3; i++)
+				if (shmring_recv(rx, &v, SHMRING_NO_DEADLINE) != 0 || v != i)
+					_exit(3);
+			for (;;)
+				pause();
+		}
+		assert_int_equal(read(ready[0], &c, 1), 1);
+		deadline = test_now_ns() + 10000000000ull;
+		/* Until the consumer has taken its 3 and the ring is full. */
+		while (sent < 16 + 3 && test_now_ns() < deadline) {
+			rc = send_form(tx, lt, form, sent);
+			if (rc == 0)
+				sent++;
+			else
+				assert_int_equal(rc, -EAGAIN);
+		}
+		assert_int_equal(sent, 16 + 3);
+		assert_int_equal(kill(pid, SIGKILL), 0);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		do
+			rc = send_form(tx, lt, form, sent);
+		while (rc == -EAGAIN && test_now_ns() < deadline);
+		assert_int_equal(rc, -EPIPE);
+		close(ready[0]);
+		close(ready[1]);
+		shmring_close(tx);
+		assert_int_equal(shmring_unlink(name), 0);
+	}
+}
+
+/*
+ * A consumer position forged past the producer's while the ring is full:
+ * the short path reads it as no room, so nothing unread is overwritten,
+ * and the library reports it (-SHMRING_ECORRUPT) by the end of the grant;
+ * once it is put back, the ring goes on as before.
+ */
+static void test_forged_consumer_position(void **state)
+{
+	(void)state;
+	for (int form = FORM_LANE; form <= FORM_LIB_U64; form++) {
+		const char *name = test_ring_name("forged");
+		shmring_t *tx, *rx;
+		struct shmring_lane *lt, *lr;
+		uint64_t v, real;
+		size_t size = 0;
+		void *base;
+		int rc = -EAGAIN, polls = 0;
+
+		make_pair(name, 16, &tx, &rx, &lt, &lr);
+		for (uint64_t i = 0; i < 16; i++)
+			assert_int_equal(send_form(tx, lt, form, i), 0);
+		base = test_map_shm(name, &size);
+		assert_non_null(base);
+		real = atomic_load(&shmring__cons_side(base)->pos);
+		atomic_store(&shmring__cons_side(base)->pos, real + 16 + 5);
+		while (rc == -EAGAIN && polls++ < 100000)
+			rc = send_form(tx, lt, form, 1000);
+		assert_int_equal(rc, -SHMRING_ECORRUPT);
+		atomic_store(&shmring__cons_side(base)->pos, real);
+		munmap(base, size);
+		assert_int_equal(send_form(tx, lt, form, 1000), -EAGAIN);
+		for (uint64_t i = 0; i < 16; i++) {
+			assert_int_equal(shmring_lane_try_recv_u64(lr, &v), 0);
+			assert_int_equal(v, i);
+		}
+		assert_int_equal(send_form(tx, lt, form, 16), 0);
+		assert_int_equal(shmring_lane_try_recv_u64(lr, &v), 0);
+		assert_int_equal(v, 16);
+		shmring_close(rx);
+		shmring_close(tx);
+		assert_int_equal(shmring_unlink(name), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -608,6 +767,9 @@ int main(void)
 		cmocka_unit_test(test_limit_at_the_top),
 		cmocka_unit_test(test_empty_then_eos),
 		cmocka_unit_test(test_polling_sees_killed_producer),
+		cmocka_unit_test(test_full_then_room),
+		cmocka_unit_test(test_polling_sees_killed_consumer),
+		cmocka_unit_test(test_forged_consumer_position),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

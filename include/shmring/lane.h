@@ -7,10 +7,10 @@
  * a tight loop is the call itself and the message passed through memory. A
  * lane moves that path into the caller's code: shmring_lane_try_send() and
  * shmring_lane_try_recv() are inline, do what the library's short path does
- * (the same loads, stores and orderings), answer most polls of an empty
- * ring themselves (as the library would, see shmring__lane_empty()), and
- * call the library for everything else: a full ring, a consumer that has
- * gone, a sleeper or an armed doorbell to wake, a reservation or peek held,
+ * (the same loads, stores and orderings), answer most polls of an empty or
+ * full ring themselves (as the library would, see shmring__lane_again()),
+ * and call the library for everything else: a consumer that has gone, a
+ * sleeper or an armed doorbell to wake, a reservation or peek held,
  * a slot size other than 8, 16, 32 or 64 bytes. So they return exactly what
  * shmring_try_send() and shmring_try_recv() return on the same handle.
  *
@@ -63,6 +63,7 @@
 /* The segment facts the inline path uses; the library asserts each against
  * its own definitions at build time. */
 #define SHMRING_LANE_STAMP_SIZE 8u                     /* a slot: stamp, payload */
+#define SHMRING_LANE_SIDE_POS 0u                       /* a side's position: its first word */
 #define SHMRING_LANE_LIVE(presence) ((uint32_t)(presence)) /* live participants */
 #define SHMRING_LANE_WAITING(waiters) ((waiters) & 0xffffu) /* announced sleepers */
 #define SHMRING_LANE_PUBLISH_EVERY 64u                 /* producer position published */
@@ -100,8 +101,9 @@ struct shmring_lane {
 	bool dense;                  /* the dense layout: no stamps (go is 0) */
 	bool no_ahead;               /* a duplex: the lines ahead are the other
 				      * direction's too, so none is prefetched */
-	uint32_t quiet;              /* consumer: empty answers the short path
-				      * may give before the library looks again */
+	uint32_t quiet;              /* empty (consumer) or full (producer)
+				      * answers the short path may give before
+				      * the library looks again */
 };
 
 /*
@@ -132,15 +134,17 @@ SHMRING_API int shmring_lane_wake(struct shmring_lane *l);
 #define SHMRING_LANE_LIKELY(x) __builtin_expect(!!(x), 1)
 #define SHMRING_LANE_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-/* What the short path did: sent (received), did so and found someone to
- * wake, found the ring empty and answers so itself (receive only), or left
- * everything to the general path without publishing. */
+/* What the short path did: sent (received), found the ring full (empty)
+ * and answers so itself, did so and found someone to wake, or left
+ * everything to the general path without publishing. The first two are
+ * the call's result as they stand, and the only ones not above zero. */
 enum {
 	SHMRING__LANE_DONE = 0,
+	SHMRING__LANE_AGAIN = -EAGAIN,
 	SHMRING__LANE_WAKE = 1,
-	SHMRING__LANE_EMPTY = 2,
-	SHMRING__LANE_SLOW = -1
+	SHMRING__LANE_SLOW = 2
 };
+#define SHMRING__LANE_ANSWER(k) ((k) <= 0) /* k is the call's result */
 
 /* The slot of position pos: its stamp, then the payload. */
 static inline _Atomic uint64_t *shmring__lane_stamp(const struct shmring_lane *l, uint64_t pos)
@@ -213,16 +217,29 @@ static inline void shmring__lane_taken1(struct shmring_lane *l, uint64_t pos)
 
 /*
  * The producer asks for a slot's line ahead of time, with intent to write:
- * SHMRING_LANE_AHEAD positions on, or the last slot the consumer is known
- * to be done with (by the cached position) if that is nearer, so no line
- * the consumer has yet to read is taken from it. The line comes over while
- * this and the next messages are written instead of when the producer
- * reaches it, and a consumer just behind the producer finds each line
- * written whole. A hint: it loads nothing and never faults.
+ * SHMRING_LANE_AHEAD positions on, or nearer where the ring is nearly
+ * full, but never in a line the consumer has yet to finish. By the cached
+ * consumer position every slot before limit is free, yet the line of limit
+ * - 1 may still hold slots the consumer is reading: taking it for writing
+ * takes it from the consumer, which takes it back for its next slot, once
+ * per message while the ring stays full. A line holds at most
+ * SHMRING_LANE_LINE / SHMRING_LANE_STRIDE_8 slots, so every position up to
+ * limit minus that many lies in a line the consumer is done with. With
+ * fewer free slots than that, it is a position just written, whose line a
+ * consumer nearly a ring behind is not reading unless the ring is only a
+ * few lines long; where limit is below that many (2 slots), the position
+ * asked for is pos's own slot. The line comes over while this and the next messages
+ * are written instead of when the producer reaches it, and a consumer just
+ * behind the producer finds each line written whole. It loads nothing and
+ * never faults.
+ *
+ * As short as it is on purpose: a caller's own inline wrapper of a send
+ * is inlined only while this path stays small, and a send behind a call
+ * costs a tight loop several times its speed (docs/BENCHMARKS.md).
  */
 static inline uint64_t shmring__lane_ahead_pos(uint64_t pos, uint64_t limit)
 {
-	uint64_t last = limit - 1; /* >= pos: there is room */
+	uint64_t last = limit - SHMRING_LANE_LINE / SHMRING_LANE_STRIDE_8;
 	uint64_t want = pos + SHMRING_LANE_AHEAD;
 
 	return want < last ? want : last;
@@ -254,22 +271,78 @@ static inline void shmring__lane_prefetch(const struct shmring_lane *l, uint64_t
 }
 
 /*
- * The short send, in two halves around the copy. First: may the message at
- * pos go into its slot? Room by the cached consumer position (pos below
- * limit, which the library saturates rather than let it wrap) and a
- * consumer present; nothing written. The caller reads pos and limit from
- * the lane once, before this: the compiler may not carry a field it loaded
- * across the shared words' atomic loads and stores, so a field read again
- * after them is loaded again.
+ * An answer of -EAGAIN without the library: the ring is empty (full) by
+ * the short path's lights. The library's own such answer is -EAGAIN unless
+ * the handle has wakes to flush or a corrupt index to report, the peers
+ * have gone, or it is time to look for dead ones; after each such look it
+ * grants the lane a number of answers of its own (quiet), which it takes
+ * back whenever it has something to flush. So: -EAGAIN here while a grant
+ * lasts, else the library. A peer that dies is seen within one grant of
+ * the library's look, as before it.
  */
-static inline bool shmring__lane_room(const struct shmring_lane *l, uint64_t pos, uint64_t limit)
+static inline int shmring__lane_again(struct shmring_lane *l)
+{
+	if (l->quiet == 0)
+		return SHMRING__LANE_SLOW;
+	l->quiet--;
+	return SHMRING__LANE_AGAIN;
+}
+
+/* The producer's reading of the consumer position c (checked): the cache,
+ * and the limit of the room check, saturated rather than let it wrap (a
+ * limit past every position is exact there: each has room). */
+static inline void shmring__lane_seen(struct shmring_lane *l, uint64_t c)
+{
+	l->peer_cache = c;
+	l->limit = c > UINT64_MAX - l->capacity ? UINT64_MAX : c + l->capacity;
+}
+
+/*
+ * The producer at its limit: the consumer's position read again, as the
+ * library would. Room by it, or the ring full (shmring__lane_again()). A
+ * position the library would find impossible (past ours) reads as a full
+ * ring here, so the library reports it when the grant runs out. Inline, so
+ * that a producer polling a full ring makes no call: a call's frame is
+ * written to the caller's stack, whose lines a consumer thread may be
+ * reading (a context the two share), and every poll would take them from
+ * it (docs/BENCHMARKS.md).
+ */
+static inline int shmring__lane_refill(struct shmring_lane *l, uint64_t pos, uint64_t *limit)
+{
+	/* A-cons: pairs with R-cons in shmring__lane_taken1() and the
+	 * receives of ringbuf/spsc.h: the consumer's reads of the slots below
+	 * c are over before we reuse them. */
+	uint64_t c = atomic_load_explicit(
+		(_Atomic uint64_t *)(void *)((unsigned char *)l->cons + SHMRING_LANE_SIDE_POS),
+		memory_order_acquire);
+
+	if (SHMRING_LANE_UNLIKELY(pos - c >= l->capacity))
+		return shmring__lane_again(l);
+	shmring__lane_seen(l, c);
+	*limit = l->limit;
+	return SHMRING__LANE_DONE;
+}
+
+/*
+ * The short send, in two halves around the copy. First: may the message at
+ * pos go into its slot? A consumer present, and room by the cached
+ * consumer position (pos below limit) or by its position read again
+ * (*limit then updated); nothing written. The caller reads pos and limit
+ * from the lane once, before this: the compiler may not carry a field it
+ * loaded across the shared words' atomic loads and stores, so a field
+ * read again after them is loaded again.
+ */
+static inline int shmring__lane_room(struct shmring_lane *l, uint64_t pos, uint64_t *limit)
 {
 	/* Relaxed (presence): a send racing the last consumer's close may go
 	 * either way, as a write racing a pipe's close does. go first: the
 	 * pointers are set only where it is. */
-	return SHMRING_LANE_LIKELY(
-		l->go && pos < limit &&
-		SHMRING_LANE_LIVE(atomic_load_explicit(l->presence, memory_order_relaxed)) != 0);
+	if (SHMRING_LANE_UNLIKELY(
+		    !l->go ||
+		    SHMRING_LANE_LIVE(atomic_load_explicit(l->presence, memory_order_relaxed)) == 0))
+		return SHMRING__LANE_SLOW;
+	return SHMRING_LANE_LIKELY(pos < *limit) ? SHMRING__LANE_DONE
+						 : shmring__lane_refill(l, pos, limit);
 }
 
 /* Then, the payload in the slot: the stamp and one look for sleepers and
@@ -298,9 +371,10 @@ static inline int shmring__lane_send(struct shmring_lane *l, const void *msg)
 {
 	uint64_t pos = l->pos, limit = l->limit;
 	_Atomic uint64_t *stamp;
+	int k = shmring__lane_room(l, pos, &limit);
 
-	if (SHMRING_LANE_UNLIKELY(!shmring__lane_room(l, pos, limit)))
-		return SHMRING__LANE_SLOW;
+	if (SHMRING_LANE_UNLIKELY(k != SHMRING__LANE_DONE))
+		return k;
 	/* The prefetch before the copy, whose stores the compiler must assume
 	 * may change the lane. For a size the library copies (below) it is
 	 * issued all the same: a hint, it changes nothing the library sees. */
@@ -313,25 +387,18 @@ static inline int shmring__lane_send(struct shmring_lane *l, const void *msg)
 }
 
 /*
- * Nothing at the consumer's position. The library's answer to an empty
- * receive is -EAGAIN unless the producers have gone (end-of-stream), the
- * handle has wakes to flush or a corrupt index to report, or it is time to
- * look for dead peers; after each such look it grants the lane a number of
- * empty answers of its own (quiet), which it takes back whenever it has
- * something to flush. So: -EAGAIN here while a grant lasts and a producer
- * is present, else the library. A producer that closes is seen at once; one
- * that died, within one grant of the library's look, as before it.
+ * Nothing at the consumer's position: -EAGAIN by shmring__lane_again()
+ * while a producer is present, else the library (end-of-stream). A
+ * producer that closes is seen at once.
  */
 static inline int shmring__lane_empty(struct shmring_lane *l)
 {
 	/* Relaxed (presence): as in the send's room check; a producer's
 	 * leaving is ordered after its last message by the library's acquire
 	 * on the general path, which a gone producer sends us to. */
-	if (l->quiet == 0 ||
-	    SHMRING_LANE_LIVE(atomic_load_explicit(l->presence, memory_order_relaxed)) == 0)
+	if (SHMRING_LANE_LIVE(atomic_load_explicit(l->presence, memory_order_relaxed)) == 0)
 		return SHMRING__LANE_SLOW;
-	l->quiet--;
-	return SHMRING__LANE_EMPTY;
+	return shmring__lane_again(l);
 }
 
 /* The short receive, likewise. First: is the message at pos there? Its
@@ -383,8 +450,8 @@ static inline int shmring_lane_try_send(struct shmring_lane *l, const void *msg)
 {
 	int k = shmring__lane_send(l, msg);
 
-	if (SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE))
-		return 0;
+	if (SHMRING_LANE_LIKELY(SHMRING__LANE_ANSWER(k)))
+		return k;
 	return k == SHMRING__LANE_WAKE ? shmring_lane_wake(l) : shmring_try_send(l->ring, msg);
 }
 
@@ -393,10 +460,8 @@ static inline int shmring_lane_try_recv(struct shmring_lane *l, void *msg)
 {
 	int k = shmring__lane_recv(l, msg);
 
-	if (SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE))
-		return 0;
-	if (k == SHMRING__LANE_EMPTY)
-		return -EAGAIN;
+	if (SHMRING_LANE_LIKELY(SHMRING__LANE_ANSWER(k)))
+		return k;
 	return k == SHMRING__LANE_WAKE ? shmring_lane_wake(l) : shmring_try_recv(l->ring, msg);
 }
 
@@ -415,9 +480,10 @@ static inline int shmring__lane_send_u64(struct shmring_lane *l, uint64_t v)
 {
 	uint64_t pos = l->pos, limit = l->limit;
 	_Atomic uint64_t *stamp;
+	int k = l->go == 8 ? shmring__lane_room(l, pos, &limit) : SHMRING__LANE_SLOW;
 
-	if (SHMRING_LANE_UNLIKELY(l->go != 8 || !shmring__lane_room(l, pos, limit)))
-		return SHMRING__LANE_SLOW;
+	if (SHMRING_LANE_UNLIKELY(k != SHMRING__LANE_DONE))
+		return k;
 	stamp = shmring__lane_stamp8(l, pos);
 	/* Before the payload's store, as in shmring__lane_send(). */
 	shmring__prefetch_write(
@@ -453,45 +519,41 @@ struct shmring__got {
 /* Neither out-of-line function is marked cold: on a duplex (go 1) every
  * call comes here and on every ring every empty poll does, and a cold
  * function's placement apart and smaller code cost a duplex's round trip
- * by value 18-21 ns near (docs/BENCHMARKS.md). */
+ * by value 18-21 ns near (docs/BENCHMARKS.md). Out of line: after the
+ * short receive left k to do (a wake, an empty ring, or the receive
+ * itself) on handle r. One call site, as for the send below. */
 static __attribute__((noinline, unused)) struct shmring__got
-shmring__recv_u64_slow(shmring_t *r)
+shmring__recv_u64_after(shmring_t *r, int k)
 {
 	struct shmring__got g = {0, 0};
 	struct shmring_lane *l = SHMRING__HANDLE_LANE(r, 1);
-	int k = SHMRING__LANE_SLOW;
 
 	/* go 8: the short receive found the ring empty (it sends nothing
 	 * else here). go 1: 8-byte slots at a stride the by-value path does
-	 * not know (a duplex's): the pointer path's short receive. Both here,
-	 * out of the callers' loops, so that their inline code stays short. */
-	if (l->go == 8)
+	 * not know (a duplex's): the pointer path's short receive. */
+	if (k == SHMRING__LANE_SLOW && l->go == 8)
 		k = shmring__lane_empty(l);
-	else if (l->go == 1)
+	else if (k == SHMRING__LANE_SLOW && l->go == 1)
 		k = shmring__lane_recv(l, &g.v);
-	if (k == SHMRING__LANE_DONE)
-		return g;
-	if (k == SHMRING__LANE_WAKE)
+	if (SHMRING__LANE_ANSWER(k))
+		g.rc = k;
+	else if (k == SHMRING__LANE_WAKE)
 		g.rc = shmring_lane_wake(l);
-	else if (k == SHMRING__LANE_EMPTY)
-		g.rc = -EAGAIN;
 	else
 		g.rc = shmring_try_recv_u64(r, &g.v);
 	return g;
 }
 
-/* After the short receive: its result, or the library's. */
-static inline int shmring__recv_u64_done(shmring_t *r, struct shmring_lane *l, int k,
-					 uint64_t *v)
+/* After the short receive: its result, or the library's. A wake leaves *v
+ * as the short receive wrote it. */
+static inline int shmring__recv_u64_done(shmring_t *r, int k, uint64_t *v)
 {
 	struct shmring__got g;
 
-	if (SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE))
-		return 0;
-	if (k == SHMRING__LANE_WAKE)
-		return shmring_lane_wake(l);
-	g = shmring__recv_u64_slow(r);
-	if (g.rc == 0)
+	if (SHMRING_LANE_LIKELY(SHMRING__LANE_ANSWER(k)))
+		return k;
+	g = shmring__recv_u64_after(r, k);
+	if (g.rc == 0 && k == SHMRING__LANE_SLOW)
 		*v = g.v;
 	return g.rc;
 }
@@ -504,11 +566,11 @@ shmring__send_u64_after(shmring_t *r, uint64_t v, int k)
 {
 	struct shmring_lane *l = SHMRING__HANDLE_LANE(r, 0);
 
-	/* go 1, as in shmring__recv_u64_slow(): the pointer path's short send. */
+	/* go 1, as in shmring__recv_u64_after(): the pointer path's short send. */
 	if (k == SHMRING__LANE_SLOW && l->go == 1)
 		k = shmring__lane_send(l, &v);
-	if (k == SHMRING__LANE_DONE)
-		return 0;
+	if (SHMRING__LANE_ANSWER(k))
+		return k;
 	return k == SHMRING__LANE_WAKE ? shmring_lane_wake(l) : shmring_try_send_u64(r, v);
 }
 
@@ -517,14 +579,14 @@ static inline int shmring_lane_try_send_u64(struct shmring_lane *l, uint64_t v)
 {
 	int k = shmring__lane_send_u64(l, v);
 
-	return SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE) ? 0
-							   : shmring__send_u64_after(l->ring, v, k);
+	return SHMRING_LANE_LIKELY(SHMRING__LANE_ANSWER(k)) ? k
+							    : shmring__send_u64_after(l->ring, v, k);
 }
 
 /* As shmring_try_recv_u64() on the lane's handle. */
 static inline int shmring_lane_try_recv_u64(struct shmring_lane *l, uint64_t *v)
 {
-	return shmring__recv_u64_done(l->ring, l, shmring__lane_recv_u64(l, v), v);
+	return shmring__recv_u64_done(l->ring, shmring__lane_recv_u64(l, v), v);
 }
 
 /* The handle's own calls, inline (SHMRING__HANDLE_LANE above). */
@@ -536,15 +598,13 @@ static inline SHMRING__ALWAYS_INLINE int shmring__try_send_u64_inline(shmring_t 
 	struct shmring_lane *l = SHMRING__HANDLE_LANE(r, 0);
 	int k = shmring__lane_send_u64(l, v);
 
-	return SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE) ? 0 : shmring__send_u64_after(r, v, k);
+	return SHMRING_LANE_LIKELY(SHMRING__LANE_ANSWER(k)) ? k : shmring__send_u64_after(r, v, k);
 }
 
 /* As shmring_try_recv_u64(). */
 static inline SHMRING__ALWAYS_INLINE int shmring__try_recv_u64_inline(shmring_t *r, uint64_t *v)
 {
-	struct shmring_lane *l = SHMRING__HANDLE_LANE(r, 1);
-
-	return shmring__recv_u64_done(r, l, shmring__lane_recv_u64(l, v), v);
+	return shmring__recv_u64_done(r, shmring__lane_recv_u64(SHMRING__HANDLE_LANE(r, 1), v), v);
 }
 
 /*
@@ -565,31 +625,30 @@ static inline SHMRING__ALWAYS_INLINE int shmring__try_send_8(shmring_t *r, const
 	uint64_t v;
 	int k;
 
-	if (SHMRING_LANE_UNLIKELY(msg == NULL))
-		return (shmring_try_send)(r, NULL);
-	memcpy(&v, msg, 8);
-	k = shmring__lane_send_u64(SHMRING__HANDLE_LANE(r, 0), v);
-	if (SHMRING_LANE_LIKELY(k == SHMRING__LANE_DONE))
-		return 0;
-	if (SHMRING__OWN_8(msg) || k == SHMRING__LANE_WAKE)
-		return shmring__send_u64_after(r, v, k);
+	if (SHMRING_LANE_LIKELY(msg != NULL)) {
+		memcpy(&v, msg, 8);
+		k = shmring__lane_send_u64(SHMRING__HANDLE_LANE(r, 0), v);
+		if (SHMRING_LANE_LIKELY(SHMRING__LANE_ANSWER(k)))
+			return k;
+		if (SHMRING__OWN_8(msg) || k == SHMRING__LANE_WAKE)
+			return shmring__send_u64_after(r, v, k);
+	}
 	return (shmring_try_send)(r, msg);
 }
 
 static inline SHMRING__ALWAYS_INLINE int shmring__try_recv_8(shmring_t *r, void *msg)
 {
-	struct shmring_lane *l = SHMRING__HANDLE_LANE(r, 1);
 	uint64_t v;
 	int k;
 
-	if (SHMRING_LANE_UNLIKELY(msg == NULL))
-		return (shmring_try_recv)(r, NULL);
-	k = shmring__lane_recv_u64(l, &v);
-	if (SHMRING_LANE_LIKELY(k != SHMRING__LANE_SLOW) || SHMRING__OWN_8(msg)) {
-		k = shmring__recv_u64_done(r, l, k, &v);
-		if (k == 0)
-			memcpy(msg, &v, 8);
-		return k;
+	if (SHMRING_LANE_LIKELY(msg != NULL)) {
+		k = shmring__lane_recv_u64(SHMRING__HANDLE_LANE(r, 1), &v);
+		if (SHMRING_LANE_LIKELY(k != SHMRING__LANE_SLOW) || SHMRING__OWN_8(msg)) {
+			k = shmring__recv_u64_done(r, k, &v);
+			if (k == 0)
+				memcpy(msg, &v, 8);
+			return k;
+		}
 	}
 	return (shmring_try_recv)(r, msg);
 }
