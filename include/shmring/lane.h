@@ -218,20 +218,20 @@ static inline void shmring__lane_taken1(struct shmring_lane *l, uint64_t pos)
 /*
  * The producer asks for a slot's line ahead of time, with intent to write:
  * SHMRING_LANE_AHEAD positions on, or nearer where the ring is nearly
- * full, but never in a line the consumer has yet to finish. By the cached
- * consumer position every slot before limit is free, yet the line of limit
- * - 1 may still hold slots the consumer is reading: taking it for writing
- * takes it from the consumer, which takes it back for its next slot, once
- * per message while the ring stays full. A line holds at most
+ * full, and not in a line the consumer has yet to finish. By the cached
+ * consumer position every slot before limit is free, yet the line of
+ * limit - 1 may still hold slots the consumer is reading: taking it for
+ * writing takes it from the consumer, which takes it back for its next
+ * slot, once per message while the ring stays full. A line holds at most
  * SHMRING_LANE_LINE / SHMRING_LANE_STRIDE_8 slots, so every position up to
  * limit minus that many lies in a line the consumer is done with. With
  * fewer free slots than that, it is a position just written, whose line a
  * consumer nearly a ring behind is not reading unless the ring is only a
  * few lines long; where limit is below that many (2 slots), the position
- * asked for is pos's own slot. The line comes over while this and the next messages
- * are written instead of when the producer reaches it, and a consumer just
- * behind the producer finds each line written whole. It loads nothing and
- * never faults.
+ * asked for is pos's own slot. The line comes over while this and the
+ * next messages are written instead of when the producer reaches it, and
+ * a consumer just behind the producer finds each line written whole. It
+ * loads nothing and never faults.
  *
  * As short as it is on purpose: a caller's own inline wrapper of a send
  * is inlined only while this path stays small, and a send behind a call
