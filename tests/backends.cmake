@@ -27,18 +27,18 @@ shmring_test(test_huge SOURCES test_huge.c LABELS fast TIMEOUT 120)
 
 # Producer and consumer SIGKILLed and restarted by name, 20 times each, on
 # posix, sysv and file, SPSC and MPSC: nothing committed lost, never -EBUSY.
-# The stress run kills 140 times each.
+# The stress run kills 80 times each.
 shmring_test(test_restart SOURCES test_restart.c LABELS fast TIMEOUT 300)
-add_test(NAME test_restart_long COMMAND test_restart --kills 140)
+add_test(NAME test_restart_long COMMAND test_restart --kills 80)
 set_tests_properties(test_restart_long PROPERTIES LABELS stress TIMEOUT 1800
                      SKIP_RETURN_CODE 77
                      ENVIRONMENT "SHMRING_BUILD_DIR=${PROJECT_BINARY_DIR};SHMRING_TEST_PREFIX=shmt")
 
 # A file ring outliving every participant: 20 rounds of everyone SIGKILLed at
 # random moments, then a fresh process drains it; every committed message
-# exactly once. The stress run does 200 rounds.
+# exactly once. The stress run does 120 rounds.
 shmring_test(test_file_crash SOURCES test_file_crash.c LABELS fast TIMEOUT 300)
-add_test(NAME test_file_crash_long COMMAND test_file_crash --rounds 200)
+add_test(NAME test_file_crash_long COMMAND test_file_crash --rounds 120)
 set_tests_properties(test_file_crash_long PROPERTIES LABELS stress TIMEOUT 1800
                      SKIP_RETURN_CODE 77
                      ENVIRONMENT "SHMRING_BUILD_DIR=${PROJECT_BINARY_DIR};SHMRING_TEST_PREFIX=shmt")

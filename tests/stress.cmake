@@ -20,7 +20,7 @@ shmring_test(test_stress_signal PROGRAM test_stress_kinds ARGS signal LABELS fas
 # Faults (issue 7): SIGKILL and SIGSTOP of producers and consumers mid-run.
 shmring_test(test_stress_kill PROGRAM test_stress_kinds ARGS kill LABELS fast TIMEOUT 400)
 shmring_test(test_stress_stop PROGRAM test_stress_kinds ARGS stop LABELS fast TIMEOUT 300)
-# 6 s per kind, and 6 s oversubscribed per multi kind.
+# 4 s per kind, and 4 s oversubscribed per multi kind.
 shmring_test(test_stress_long PROGRAM test_stress_kinds ARGS long LABELS stress TIMEOUT 900)
 
 add_dependencies(test_stress_kinds shmring_cli)

@@ -13,7 +13,7 @@
  *   signal   SIGINT mid-run: exit 130, a clean verdict of what was sent, and
  *            the ring removed; the ring removed too when the reader of the
  *            tool's output goes away mid-run (SIGPIPE)
- *   long     every kind for 6 s, and the oversubscribed set for 6 s
+ *   long     every kind for 4 s, and the oversubscribed set for 4 s
  *   kill     --kill on every kind (producers, consumers, both): every message
  *            delivered once, or dropped with a dead consumer's claim exactly
  *            as the ring counted; a killed producer's last message never
@@ -517,13 +517,13 @@ static void scenario_stop(void)
 static void scenario_long(void)
 {
 	for (int i = 0; i < nkinds; i++) {
-		expect_clean(kinds[i].name, NULL, "6", NULL, 120000);
+		expect_clean(kinds[i].name, NULL, "4", NULL, 120000);
 		if (kinds[i].multi_prod || kinds[i].multi_cons) {
 			char *extra[12];
 
 			append(extra, roles(&kinds[i], "16", "4", extra),
 			       (char *[]){"--wait", "park", NULL});
-			expect_clean(kinds[i].name, NULL, "6", extra, 120000);
+			expect_clean(kinds[i].name, NULL, "4", extra, 120000);
 		}
 	}
 }
