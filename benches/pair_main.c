@@ -2,7 +2,8 @@
 /*
  * benches/pair_main.c - shmring_gb_pair: two threads on two CPUs, one
  * sending and one receiving (stream, messages/s) or bouncing one message
- * through two rings (rtt, ns per round trip), for every shmring ring kind,
+ * through two rings (rtt, ns per round trip), for every shmring ring kind
+ * (the SPSC ring also created poll-only, and inline through shmring/lane.h),
  * rte_ring (SP/SC and MP/MC), ck_ring (SPSC and MPMC) and boost's
  * spsc_queue, after the floor
  * they are all measured against.
@@ -38,6 +39,9 @@ int main(int argc, char **argv)
 			bench_pair_register(families[i].family, &bench_pair_shmring[k],
 			                    families[i].mode);
 		bench_pair_register(families[i].family, &bench_pair_shmring_lane, families[i].mode);
+		bench_pair_register(families[i].family, &bench_pair_shmring_poll, families[i].mode);
+		bench_pair_register(families[i].family, &bench_pair_shmring_lane_poll,
+		                    families[i].mode);
 #ifdef SHMRING_HAVE_DPDK_RING
 		bench_pair_register(families[i].family, &bench_pair_rte, families[i].mode);
 		bench_pair_register(families[i].family, &bench_pair_rte_mt, families[i].mode);

@@ -42,3 +42,14 @@ const struct bench_pair_impl bench_pair_shmring_lane = {
     .teardown = bench_shmring_pair_teardown,
     .chunk = loop_chunk,
 };
+
+/* The same on rings created poll-only (SHMRING_CREATE_POLL_ONLY). */
+const struct bench_pair_impl bench_pair_shmring_lane_poll = {
+    .name = "shmring-lane-poll",
+    .arg = &bench_kind_spsc_poll,
+    .setup = bench_shmring_pair_setup,
+    .attach = lane_attach,
+    .detach = bench_shmring_pair_detach,
+    .teardown = bench_shmring_pair_teardown,
+    .chunk = loop_chunk,
+};

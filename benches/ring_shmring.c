@@ -16,9 +16,12 @@
 #include <stdlib.h>
 
 const struct bench_kind bench_kinds[BENCH_NKINDS] = {
-    {SHMRING_KIND_SPSC, "spsc"}, {SHMRING_KIND_MPSC, "mpsc"}, {SHMRING_KIND_SPMC, "spmc"},
-    {SHMRING_KIND_MPMC, "mpmc"}, {SHMRING_KIND_MSG, "msg"},
+    {SHMRING_KIND_SPSC, "spsc", 0}, {SHMRING_KIND_MPSC, "mpsc", 0}, {SHMRING_KIND_SPMC, "spmc", 0},
+    {SHMRING_KIND_MPMC, "mpmc", 0}, {SHMRING_KIND_MSG, "msg", 0},
 };
+
+const struct bench_kind bench_kind_spsc_poll = {SHMRING_KIND_SPSC, "spsc-poll",
+                                                SHMRING_CREATE_POLL_ONLY};
 
 static bool is_msg(const struct bench_kind *k)
 {
@@ -44,7 +47,7 @@ static int ring_create(const struct bench_kind *k, const char *name, uint32_t sl
 	    .slot_size = slot,
 	    .capacity = kind_capacity(k, slot),
 	    /* Page faults belong to the first lap, not to the figure. */
-	    .flags = SHMRING_CREATE_PREFAULT,
+	    .flags = SHMRING_CREATE_PREFAULT | k->flags,
 	};
 	return shmring_create(name, &o, role, out);
 }
@@ -313,15 +316,19 @@ void bench_shmring_pair_teardown(struct bench_pair *p)
 	p->ring = NULL;
 }
 
-#define SHM_PAIR(i, pname)                                                                         \
+#define SHM_PAIR(kind, pname)                                                                      \
 	{                                                                                          \
-		.name = pname, .arg = &bench_kinds[i], .setup = bench_shmring_pair_setup,         \
+		.name = pname, .arg = (kind), .setup = bench_shmring_pair_setup,                   \
 		.attach = bench_shmring_pair_attach, .detach = bench_shmring_pair_detach,          \
 		.teardown = bench_shmring_pair_teardown, .chunk = loop_chunk,                      \
 	}
 
 /* "shmring" is the SPSC ring, the name earlier results carry. */
 const struct bench_pair_impl bench_pair_shmring[BENCH_NKINDS] = {
-    SHM_PAIR(0, "shmring"),      SHM_PAIR(1, "shmring-mpsc"), SHM_PAIR(2, "shmring-spmc"),
-    SHM_PAIR(3, "shmring-mpmc"), SHM_PAIR(4, "shmring-msg"),
+    SHM_PAIR(&bench_kinds[0], "shmring"),      SHM_PAIR(&bench_kinds[1], "shmring-mpsc"),
+    SHM_PAIR(&bench_kinds[2], "shmring-spmc"), SHM_PAIR(&bench_kinds[3], "shmring-mpmc"),
+    SHM_PAIR(&bench_kinds[4], "shmring-msg"),
 };
+
+const struct bench_pair_impl bench_pair_shmring_poll =
+    SHM_PAIR(&bench_kind_spsc_poll, "shmring-poll");

@@ -22,14 +22,18 @@
 
 struct shmring_lane;
 
-/* A shmring ring kind (enum shmring_kind) and its short name. */
+/* A shmring ring kind (enum shmring_kind), its short name, and the
+ * SHMRING_CREATE_* flags its rings are created with besides prefaulting. */
 struct bench_kind {
 	uint32_t kind;
 	const char *name;
+	uint32_t flags;
 };
 #define BENCH_NKINDS 5
 /* spsc, mpsc, spmc, mpmc, msg (records of the slot size). */
 extern const struct bench_kind bench_kinds[BENCH_NKINDS];
+/* The SPSC ring created poll-only (SHMRING_CREATE_POLL_ONLY): pairs only. */
+extern const struct bench_kind bench_kind_spsc_poll;
 
 struct bench_bulk_arg {
 	const struct bench_kind *kind; /* NULL for the peers */
@@ -43,6 +47,7 @@ void bench_shmring_zc(shmring_gb_state *st, void *arg);
 void bench_shmring_bulk(shmring_gb_state *st, void *arg);
 void bench_shmring_zc_bulk(shmring_gb_state *st, void *arg); /* fixed-slot kinds */
 extern const struct bench_pair_impl bench_pair_shmring[BENCH_NKINDS];
+extern const struct bench_pair_impl bench_pair_shmring_poll;
 
 /* The two rings of a shmring pair and each side's ends of them; the lanes
  * (shmring/lane.h) of those ends where the pair sends through them. */
@@ -59,6 +64,7 @@ void bench_shmring_pair_detach(struct bench_pair *p, int side);
 void bench_shmring_pair_teardown(struct bench_pair *p);
 /* The SPSC ring with both sides sending and receiving through lanes. */
 extern const struct bench_pair_impl bench_pair_shmring_lane;
+extern const struct bench_pair_impl bench_pair_shmring_lane_poll;
 
 #ifdef SHMRING_HAVE_DPDK_RING
 /* op: arg NULL for SP/SC, non-NULL for MP/MC; bulk: struct bench_bulk_arg. */

@@ -363,19 +363,22 @@ static void test_floor(void **state)
 	assert_true(timed > 0 && plain > 0);
 }
 
-/* The dense mechanisms measure dense rings, and the others stamped ones: a
- * line that lost its flag would still pass every run above, measuring the
- * wrong layout under the dense name. 24 B: a dense slot is 24 bytes apart,
- * a stamped one more. */
-static void test_dense_mechanisms_are_dense(void **state)
+/* The dense mechanisms measure dense rings, the poll-only ones poll-only
+ * rings, and the others default ones: a line that lost its flag would still
+ * pass every run above, measuring another ring under its name. 24 B: a
+ * dense slot is 24 bytes apart, a stamped one more. */
+static void test_mechanisms_have_their_flags(void **state)
 {
 	static const struct {
 		const char *name;
-		bool dense;
-	} lines[] = {{"shmring-spsc-dense", true},
-		     {"shmring-spsc-dense-batch", true},
-		     {"shmring-spsc", false},
-		     {"shmring-spsc-batch", false}};
+		bool dense, poll;
+	} lines[] = {{"shmring-spsc-dense", true, false},
+		     {"shmring-spsc-dense-batch", true, false},
+		     {"shmring-spsc-poll", false, true},
+		     {"shmring-spsc-lane-poll", false, true},
+		     {"shmring-spsc", false, false},
+		     {"shmring-spsc-lane", false, false},
+		     {"shmring-spsc-batch", false, false}};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
@@ -389,6 +392,8 @@ static void test_dense_mechanisms_are_dense(void **state)
 		assert_non_null(m);
 		if (lines[i].dense)
 			assert_non_null(strstr(m->desc, "dense"));
+		if (lines[i].poll)
+			assert_non_null(strstr(m->desc, "poll-only"));
 		assert_int_equal(shmring_bench_rings_create(m->arg, 2, 24, 0, &priv, why,
 							    sizeof(why)),
 				 0);
@@ -410,6 +415,7 @@ static void test_dense_mechanisms_are_dense(void **state)
 			assert_int_equal(rc[k], 0);
 			assert_int_equal(in[k].kind, SHMRING_KIND_SPSC);
 			assert_int_equal(!!(in[k].flags & SHMRING_CREATE_DENSE), lines[i].dense);
+			assert_int_equal(!!(in[k].flags & SHMRING_CREATE_POLL_ONLY), lines[i].poll);
 			if (lines[i].dense)
 				assert_int_equal(in[k].slot_stride, 24);
 			else
@@ -544,7 +550,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_floor),
 		cmocka_unit_test(test_every_mechanism),
-		cmocka_unit_test(test_dense_mechanisms_are_dense),
+		cmocka_unit_test(test_mechanisms_have_their_flags),
 		cmocka_unit_test(test_faults_are_caught),
 		cmocka_unit_test(test_every_scaling_mechanism),
 		cmocka_unit_test(test_scaling_faults_are_caught),

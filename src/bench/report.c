@@ -443,11 +443,13 @@ static void floor_line(FILE *f, const struct shmring_bench_result *r, const char
 }
 
 /* The mechanisms whose round trip is set against the floor: the SPSC ring
- * busy-polled, through the library's calls and inline, as two rings and as
- * a duplex. */
+ * busy-polled, through the library's calls and inline, created poll-only or
+ * not, as two rings and as a duplex. */
 static bool floor_compared(const char *name)
 {
 	return strcmp(name, "shmring-spsc") == 0 || strcmp(name, "shmring-spsc-lane") == 0 ||
+	       strcmp(name, "shmring-spsc-poll") == 0 ||
+	       strcmp(name, "shmring-spsc-lane-poll") == 0 ||
 	       strcmp(name, "shmring-spsc-duplex") == 0 ||
 	       strcmp(name, "shmring-spsc-duplex-lane") == 0;
 }

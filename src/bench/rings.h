@@ -181,6 +181,14 @@ struct shmring_bench_ring_line {
 	  "shmring-spsc-lane",                                                                     \
 	  "shmring SPSC ring, busy-poll, the calls inline (shmring/lane.h)", NONE, NULL, NULL, 0,  \
 	  0)                                                                                       \
+	X(spsc_poll, shmring, (.kind = SHMRING_KIND_SPSC, .flags = SHMRING_CREATE_POLL_ONLY), BUSY, \
+	  0, PAIR, "shmring-spsc-poll",                                                            \
+	  "shmring SPSC ring created poll-only (SHMRING_CREATE_POLL_ONLY: nobody parks), busy-poll", \
+	  NONE, NULL, NULL, 0, 0)                                                                  \
+	X(spsc_lane_poll, shmring,                                                                 \
+	  (.kind = SHMRING_KIND_SPSC, .flags = SHMRING_CREATE_POLL_ONLY, .lane = 1), BUSY, 0, PAIR, \
+	  "shmring-spsc-lane-poll", "shmring SPSC ring created poll-only, busy-poll, the calls inline", \
+	  NONE, NULL, NULL, 0, 0)                                                                  \
 	X(spsc_duplex, shmring, (.kind = SHMRING_KIND_SPSC, .flags = SHMRING_CREATE_DUPLEX), BUSY, \
 	  0, PAIR, "shmring-spsc-duplex",                                                          \
 	  "shmring SPSC duplex (both directions in one segment, slots interleaved), busy-poll",    \

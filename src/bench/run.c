@@ -189,8 +189,10 @@ static int measure_bracketed(const struct shmring_bench_cfg *cfg,
 /*
  * The comparisons a run makes, when both mechanisms are in it: shmring's
  * SPSC ring against each peer ring doing the same job (single messages and
- * bursts), its dense slot layout against the stamped one (whether dropping
- * the stamps pays depends on the size and on bursts), its blocking form
+ * bursts), a ring created poll-only against the default one and the peers
+ * (what giving up parking buys), its dense slot layout against the stamped
+ * one (whether dropping the stamps pays depends on the size and on bursts),
+ * its blocking form
  * against the raw futex, and against the pipe (the kernel's plainest
  * channel). Each in both tests and at every size that both of its
  * mechanisms measured.
@@ -203,6 +205,10 @@ static const struct {
 	{"shmring-spsc", "boost-spsc"},
 	{"shmring-spsc-lane", "shmring-spsc"},
 	{"shmring-spsc-lane", "boost-spsc"},
+	{"shmring-spsc-poll", "shmring-spsc"},
+	{"shmring-spsc-poll", "ck-ring"},
+	{"shmring-spsc-poll", "boost-spsc"},
+	{"shmring-spsc-lane-poll", "shmring-spsc-lane"},
 	{"shmring-spsc-batch", "dpdk-ring-batch"},
 	{"shmring-spsc-batch", "boost-spsc-batch"},
 	{"shmring-spsc-dense", "shmring-spsc"},
