@@ -33,23 +33,14 @@ static int lane_attach(struct bench_pair *p, int side)
 	return rc;
 }
 
-const struct bench_pair_impl bench_pair_shmring_lane = {
-    .name = "shmring-lane",
-    .arg = &bench_kinds[0], /* the SPSC ring */
-    .setup = bench_shmring_pair_setup,
-    .attach = lane_attach,
-    .detach = bench_shmring_pair_detach,
-    .teardown = bench_shmring_pair_teardown,
-    .chunk = loop_chunk,
-};
+#define LANE_PAIR(kind, pname)                                                                     \
+	{                                                                                          \
+		.name = pname, .arg = (kind), .setup = bench_shmring_pair_setup,                   \
+		.attach = lane_attach, .detach = bench_shmring_pair_detach,                        \
+		.teardown = bench_shmring_pair_teardown, .chunk = loop_chunk,                      \
+	}
 
-/* The same on rings created poll-only (SHMRING_CREATE_POLL_ONLY). */
-const struct bench_pair_impl bench_pair_shmring_lane_poll = {
-    .name = "shmring-lane-poll",
-    .arg = &bench_kind_spsc_poll,
-    .setup = bench_shmring_pair_setup,
-    .attach = lane_attach,
-    .detach = bench_shmring_pair_detach,
-    .teardown = bench_shmring_pair_teardown,
-    .chunk = loop_chunk,
-};
+/* The SPSC ring, created as by default and poll-only (SHMRING_CREATE_POLL_ONLY). */
+const struct bench_pair_impl bench_pair_shmring_lane = LANE_PAIR(&bench_kinds[0], "shmring-lane");
+const struct bench_pair_impl bench_pair_shmring_lane_poll =
+    LANE_PAIR(&bench_kind_spsc_poll, "shmring-lane-poll");

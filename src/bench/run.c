@@ -206,6 +206,7 @@ static const struct {
 	{"shmring-spsc-lane", "shmring-spsc"},
 	{"shmring-spsc-lane", "boost-spsc"},
 	{"shmring-spsc-poll", "shmring-spsc"},
+	{"shmring-spsc-poll", "dpdk-ring"},
 	{"shmring-spsc-poll", "ck-ring"},
 	{"shmring-spsc-poll", "boost-spsc"},
 	{"shmring-spsc-lane-poll", "shmring-spsc-lane"},
