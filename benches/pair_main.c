@@ -3,10 +3,10 @@
  * benches/pair_main.c - shmring_gb_pair: two threads on two CPUs, one
  * sending and one receiving (stream, messages/s) or bouncing one message
  * through two rings (rtt, ns per round trip), for every shmring ring kind
- * (the SPSC ring also created poll-only, and inline through shmring/lane.h),
- * rte_ring (SP/SC and MP/MC), ck_ring (SPSC and MPMC) and boost's
- * spsc_queue, after the floor
- * they are all measured against.
+ * (the SPSC ring also created poll-only or with dense slots, and inline
+ * through shmring/lane.h), rte_ring (SP/SC and MP/MC), ck_ring (SPSC and
+ * MPMC) and boost's spsc_queue, after the floor they are all measured
+ * against.
  */
 
 #include "rings.h"
@@ -40,6 +40,7 @@ int main(int argc, char **argv)
 			                    families[i].mode);
 		bench_pair_register(families[i].family, &bench_pair_shmring_lane, families[i].mode);
 		bench_pair_register(families[i].family, &bench_pair_shmring_poll, families[i].mode);
+		bench_pair_register(families[i].family, &bench_pair_shmring_dense, families[i].mode);
 		bench_pair_register(families[i].family, &bench_pair_shmring_lane_poll,
 		                    families[i].mode);
 #ifdef SHMRING_HAVE_DPDK_RING

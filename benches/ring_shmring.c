@@ -22,6 +22,8 @@ const struct bench_kind bench_kinds[BENCH_NKINDS] = {
 
 const struct bench_kind bench_kind_spsc_poll = {SHMRING_KIND_SPSC, "spsc-poll",
                                                 SHMRING_CREATE_POLL_ONLY};
+const struct bench_kind bench_kind_spsc_dense = {SHMRING_KIND_SPSC, "spsc-dense",
+                                                 SHMRING_CREATE_DENSE};
 
 static bool is_msg(const struct bench_kind *k)
 {
@@ -332,3 +334,5 @@ const struct bench_pair_impl bench_pair_shmring[BENCH_NKINDS] = {
 
 const struct bench_pair_impl bench_pair_shmring_poll =
     SHM_PAIR(&bench_kind_spsc_poll, "shmring-poll");
+const struct bench_pair_impl bench_pair_shmring_dense =
+    SHM_PAIR(&bench_kind_spsc_dense, "shmring-dense");

@@ -32,8 +32,9 @@ struct bench_kind {
 #define BENCH_NKINDS 5
 /* spsc, mpsc, spmc, mpmc, msg (records of the slot size). */
 extern const struct bench_kind bench_kinds[BENCH_NKINDS];
-/* The SPSC ring created poll-only (SHMRING_CREATE_POLL_ONLY): pairs only. */
-extern const struct bench_kind bench_kind_spsc_poll;
+/* The SPSC ring created poll-only (SHMRING_CREATE_POLL_ONLY), and with
+ * dense slots (SHMRING_CREATE_DENSE): pairs only. */
+extern const struct bench_kind bench_kind_spsc_poll, bench_kind_spsc_dense;
 
 struct bench_bulk_arg {
 	const struct bench_kind *kind; /* NULL for the peers */
@@ -47,7 +48,7 @@ void bench_shmring_zc(shmring_gb_state *st, void *arg);
 void bench_shmring_bulk(shmring_gb_state *st, void *arg);
 void bench_shmring_zc_bulk(shmring_gb_state *st, void *arg); /* fixed-slot kinds */
 extern const struct bench_pair_impl bench_pair_shmring[BENCH_NKINDS];
-extern const struct bench_pair_impl bench_pair_shmring_poll;
+extern const struct bench_pair_impl bench_pair_shmring_poll, bench_pair_shmring_dense;
 
 /* The two rings of a shmring pair and each side's ends of them; the lanes
  * (shmring/lane.h) of those ends where the pair sends through them. */
