@@ -84,6 +84,7 @@ struct shmring_bench_mech {
 	unsigned max_size;  /* largest message, 0 = no limit of its own */
 	const char *why_not_tput; /* when TPUT is not in modes: why */
 	const char *why_not_rtt;  /* when RTT is not in modes: why */
+	bool floor_rtt;     /* its round trip is also reported against the floor */
 	const void *arg;    /* for families of mechanisms sharing one code */
 	int (*setup)(struct shmring_bench_chan *c, char *why, size_t whylen);
 	int (*attach)(struct shmring_bench_chan *c);

@@ -164,8 +164,8 @@ static int ring_recv(struct shmring_bench_chan *c, void *msg)
 }
 
 /*
- * The mechanisms: the lines of the list marked PAIR, shmring_bench_mech_<id>
- * (mechs.c puts them in its table). Bursts measure throughput only, as a
+ * The mechanisms: the lines of the list marked PAIR or PAIR_FLOOR,
+ * shmring_bench_mech_<id> (mechs.c puts them in its table). Bursts measure throughput only, as a
  * sender that holds messages back cannot take part in a round trip.
  */
 #define PAIR_MECH(id, transport, opts, style, batch, pair, pname, pdesc, ...)                      \
@@ -175,6 +175,7 @@ static int ring_recv(struct shmring_bench_chan *c, void *msg)
 		.modes = (batch) ? SHMRING_BENCH_TPUT : SHMRING_BENCH_RTT | SHMRING_BENCH_TPUT,    \
 		.max_size = SHMRING_BENCH_MAX_SIZE_##transport,                              \
 		.why_not_rtt = (batch) ? SHMRING_BENCH_WHY_BATCH : NULL,                           \
+		.floor_rtt = SHMRING_BENCH_FLOOR_RTT(pair),                                        \
 		.arg = &shmring_bench_ring_line_##id,                                              \
 		.setup = ring_setup,                                                               \
 		.attach = ring_attach,                                                             \

@@ -442,18 +442,6 @@ static void floor_line(FILE *f, const struct shmring_bench_result *r, const char
 			r->mech->name, what, v, fv, "unknown", "(placement changed)");
 }
 
-/* The mechanisms whose round trip is set against the floor: the SPSC ring
- * busy-polled, through the library's calls and inline, created poll-only or
- * not, as two rings and as a duplex. */
-static bool floor_compared(const char *name)
-{
-	return strcmp(name, "shmring-spsc") == 0 || strcmp(name, "shmring-spsc-lane") == 0 ||
-	       strcmp(name, "shmring-spsc-poll") == 0 ||
-	       strcmp(name, "shmring-spsc-lane-poll") == 0 ||
-	       strcmp(name, "shmring-spsc-duplex") == 0 ||
-	       strcmp(name, "shmring-spsc-duplex-lane") == 0;
-}
-
 static void ratio_rows(FILE *f, const struct shmring_bench_run *run)
 {
 	bool any = false;
@@ -462,7 +450,7 @@ static void ratio_rows(FILE *f, const struct shmring_bench_run *run)
 		const struct shmring_bench_result *r = &run->res[i];
 
 		if (r->status == SHMRING_BENCH_OK && r->mode == SHMRING_BENCH_RTT &&
-		    floor_compared(r->mech->name)) {
+		    r->mech->floor_rtt) {
 			any = true;
 			break;
 		}
@@ -478,7 +466,7 @@ static void ratio_rows(FILE *f, const struct shmring_bench_run *run)
 		const struct shmring_bench_result *r = &run->res[i];
 
 		if (r->status != SHMRING_BENCH_OK || r->mode != SHMRING_BENCH_RTT ||
-		    !floor_compared(r->mech->name))
+		    !r->mech->floor_rtt)
 			continue;
 		floor_line(f, r, "floor (around it)", shmring_bench_bracket_floor(&r->br),
 			   shmring_bench_result_x_floor(r));

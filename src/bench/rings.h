@@ -142,7 +142,9 @@ struct shmring_bench_ring_line {
 /*
  * The list, one line per ring mechanism:
  *   X(id, transport, (options), style, batch,
- *     pair, name, description,            - in `shmring bench`: PAIR or NOPAIR
+ *     pair, name, description,            - in `shmring bench`: PAIR, PAIR_FLOOR
+ *                                           (its round trip also set against
+ *                                           the floor) or NOPAIR
  *     section, name, description,         - in --scaling: its section or NONE
  *     max consumers, max size)            - --scaling: 1 single-consumer, 0 any;
  *                                           largest message, 0 the transport's
@@ -175,31 +177,33 @@ struct shmring_bench_ring_line {
 #endif
 
 #define SHMRING_BENCH_RINGS(X)                                                                     \
-	X(spsc, shmring, (.kind = SHMRING_KIND_SPSC), BUSY, 0, PAIR, "shmring-spsc",               \
-	  "shmring SPSC ring, busy-poll (try_send/try_recv with pause)", NONE, NULL, NULL, 0, 0)     \
-	X(spsc_lane, shmring, (.kind = SHMRING_KIND_SPSC, .lane = 1), BUSY, 0, PAIR,               \
+	X(spsc, shmring, (.kind = SHMRING_KIND_SPSC), BUSY, 0, PAIR_FLOOR, "shmring-spsc",         \
+	  "shmring SPSC ring, busy-poll (try_send/try_recv with pause)", NONE, NULL, NULL, 0, 0)   \
+	X(spsc_lane, shmring, (.kind = SHMRING_KIND_SPSC, .lane = 1), BUSY, 0, PAIR_FLOOR,         \
 	  "shmring-spsc-lane",                                                                     \
 	  "shmring SPSC ring, busy-poll, the calls inline (shmring/lane.h)", NONE, NULL, NULL, 0,  \
 	  0)                                                                                       \
 	X(spsc_poll, shmring, (.kind = SHMRING_KIND_SPSC, .flags = SHMRING_CREATE_POLL_ONLY), BUSY, \
-	  0, PAIR, "shmring-spsc-poll",                                                            \
+	  0, PAIR_FLOOR, "shmring-spsc-poll",                                                      \
 	  "shmring SPSC ring created poll-only (SHMRING_CREATE_POLL_ONLY: nobody parks), busy-poll", \
 	  NONE, NULL, NULL, 0, 0)                                                                  \
 	X(spsc_lane_poll, shmring,                                                                 \
-	  (.kind = SHMRING_KIND_SPSC, .flags = SHMRING_CREATE_POLL_ONLY, .lane = 1), BUSY, 0, PAIR, \
+	  (.kind = SHMRING_KIND_SPSC, .flags = SHMRING_CREATE_POLL_ONLY, .lane = 1), BUSY, 0,      \
+	  PAIR_FLOOR,                                                                              \
 	  "shmring-spsc-lane-poll", "shmring SPSC ring created poll-only, busy-poll, the calls inline", \
 	  NONE, NULL, NULL, 0, 0)                                                                  \
 	X(spsc_duplex, shmring, (.kind = SHMRING_KIND_SPSC, .flags = SHMRING_CREATE_DUPLEX), BUSY, \
-	  0, PAIR, "shmring-spsc-duplex",                                                          \
+	  0, PAIR_FLOOR, "shmring-spsc-duplex",                                                    \
 	  "shmring SPSC duplex (both directions in one segment, slots interleaved), busy-poll",    \
 	  NONE, NULL, NULL, 0, 0)                                                                  \
 	X(spsc_duplex_lane, shmring,                                                               \
-	  (.kind = SHMRING_KIND_SPSC, .flags = SHMRING_CREATE_DUPLEX, .lane = 1), BUSY, 0, PAIR,   \
+	  (.kind = SHMRING_KIND_SPSC, .flags = SHMRING_CREATE_DUPLEX, .lane = 1), BUSY, 0,         \
+	  PAIR_FLOOR,                                                                              \
 	  "shmring-spsc-duplex-lane", "shmring SPSC duplex, busy-poll, the calls inline",          \
 	  NONE, NULL, NULL, 0, 0)                                                                  \
 	X(spsc_adaptive, shmring, (.kind = SHMRING_KIND_SPSC, .wait = SHMRING_WAIT_ADAPTIVE),      \
 	  BLOCK, 0, PAIR, "shmring-spsc-adaptive",                                                 \
-	  "shmring SPSC ring, blocking calls, adaptive wait (spin, yield, park)", NONE, NULL,       \
+	  "shmring SPSC ring, blocking calls, adaptive wait (spin, yield, park)", NONE, NULL,      \
 	  NULL, 0, 0)                                                                              \
 	X(spsc_block, shmring, (.kind = SHMRING_KIND_SPSC, .wait = SHMRING_WAIT_PARK), BLOCK, 0,   \
 	  PAIR, "shmring-spsc-block",                                                              \
@@ -218,16 +222,16 @@ struct shmring_bench_ring_line {
 	  "shmring SPSC ring, blocking calls, park on a System V semaphore (sysvsem notifier)",    \
 	  NONE, NULL, NULL, 0, 0)                                                                  \
 	X(spsc_doorbell, shmring,                                                                  \
-	  (.kind = SHMRING_KIND_SPSC, .wait = SHMRING_WAIT_PARK, .bell = SHMRING_BENCH_BELL_WAIT),  \
+	  (.kind = SHMRING_KIND_SPSC, .wait = SHMRING_WAIT_PARK, .bell = SHMRING_BENCH_BELL_WAIT), \
 	  BLOCK, 0, PAIR, "shmring-spsc-doorbell",                                                 \
-	  "shmring SPSC ring, receive by the signal doorbell (sigtimedwait)", NONE, NULL, NULL, 0,  \
+	  "shmring SPSC ring, receive by the signal doorbell (sigtimedwait)", NONE, NULL, NULL, 0, \
 	  0)                                                                                       \
 	X(spsc_doorbell_epoll, shmring,                                                            \
 	  (.kind = SHMRING_KIND_SPSC, .wait = SHMRING_WAIT_PARK, .bell = SHMRING_BENCH_BELL_EPOLL), \
 	  BLOCK, 0, PAIR, "shmring-spsc-doorbell-epoll",                                           \
 	  "shmring SPSC ring, receive by the signal doorbell (signalfd in epoll)", NONE, NULL,     \
 	  NULL, 0, 0)                                                                              \
-	X(spsc_batch, shmring, (.kind = SHMRING_KIND_SPSC), BUSY, SHMRING_BENCH_BATCH, PAIR,      \
+	X(spsc_batch, shmring, (.kind = SHMRING_KIND_SPSC), BUSY, SHMRING_BENCH_BATCH, PAIR,       \
 	  "shmring-spsc-batch",                                                                    \
 	  "shmring SPSC ring, bursts of 32 (try_send_burst/try_recv_burst), busy-poll", NONE,      \
 	  NULL, NULL, 0, 0)                                                                        \
@@ -248,7 +252,7 @@ struct shmring_bench_ring_line {
 	X(mpsc_block, shmring, (.kind = SHMRING_KIND_MPSC, .wait = SHMRING_WAIT_PARK), BLOCK, 0,   \
 	  NOPAIR, NULL, NULL, WAIT_RING, "shmring-mpsc-block",                                     \
 	  "shmring MPSC ring, blocking calls, park-only wait (a 1 us look, then the futex)", 1, 0) \
-	X(mpsc_batch, shmring, (.kind = SHMRING_KIND_MPSC), BUSY, SHMRING_BENCH_BATCH, PAIR,      \
+	X(mpsc_batch, shmring, (.kind = SHMRING_KIND_MPSC), BUSY, SHMRING_BENCH_BATCH, PAIR,       \
 	  "shmring-mpsc-batch", "shmring MPSC ring, bursts of 32, busy-poll", NONE, NULL, NULL, 0, \
 	  0)                                                                                       \
 	X(spmc, shmring, (.kind = SHMRING_KIND_SPMC), BUSY, 0, PAIR, "shmring-spmc",               \
@@ -256,7 +260,7 @@ struct shmring_bench_ring_line {
 	X(spmc_adaptive, shmring, (.kind = SHMRING_KIND_SPMC, .wait = SHMRING_WAIT_ADAPTIVE),      \
 	  BLOCK, 0, PAIR, "shmring-spmc-adaptive",                                                 \
 	  "shmring SPMC ring, blocking calls, adaptive wait", NONE, NULL, NULL, 0, 0)              \
-	X(spmc_batch, shmring, (.kind = SHMRING_KIND_SPMC), BUSY, SHMRING_BENCH_BATCH, PAIR,      \
+	X(spmc_batch, shmring, (.kind = SHMRING_KIND_SPMC), BUSY, SHMRING_BENCH_BATCH, PAIR,       \
 	  "shmring-spmc-batch", "shmring SPMC ring, bursts of 32, busy-poll", NONE, NULL, NULL, 0, \
 	  0)                                                                                       \
 	X(mpmc, shmring, (.kind = SHMRING_KIND_MPMC), BUSY, 0, PAIR, "shmring-mpmc",               \
@@ -269,7 +273,7 @@ struct shmring_bench_ring_line {
 	X(mpmc_block, shmring, (.kind = SHMRING_KIND_MPMC, .wait = SHMRING_WAIT_PARK), BLOCK, 0,   \
 	  NOPAIR, NULL, NULL, WAIT_RING, "shmring-mpmc-block",                                     \
 	  "shmring MPMC ring, blocking calls, park-only wait (a 1 us look, then the futex)", 0, 0) \
-	X(mpmc_batch, shmring, (.kind = SHMRING_KIND_MPMC), BUSY, SHMRING_BENCH_BATCH, PAIR,      \
+	X(mpmc_batch, shmring, (.kind = SHMRING_KIND_MPMC), BUSY, SHMRING_BENCH_BATCH, PAIR,       \
 	  "shmring-mpmc-batch", "shmring MPMC ring, bursts of 32, busy-poll", NONE, NULL, NULL, 0, \
 	  0)                                                                                       \
 	X(msg, shmring, (.kind = SHMRING_KIND_MSG), BUSY, 0, PAIR, "shmring-msg",                  \
@@ -282,7 +286,7 @@ struct shmring_bench_ring_line {
 	  0, PAIR, "shmring-msg-adaptive", "shmring message ring, blocking calls, adaptive wait",  \
 	  WAIT_MSG, "shmring-msg-adaptive",                                                        \
 	  "shmring message ring, blocking calls, adaptive wait (spin, yield, park)", 0, 0)         \
-	X(msg_batch, shmring, (.kind = SHMRING_KIND_MSG), BUSY, SHMRING_BENCH_BATCH, PAIR,        \
+	X(msg_batch, shmring, (.kind = SHMRING_KIND_MSG), BUSY, SHMRING_BENCH_BATCH, PAIR,         \
 	  "shmring-msg-batch", "shmring message ring, bursts of 32 records, busy-poll", NONE,      \
 	  NULL, NULL, 0, 0)                                                                        \
 	SHMRING_BENCH_IF_DPDK(                                                                     \
@@ -329,7 +333,8 @@ SHMRING_BENCH_RINGS(SHMRING_BENCH_RING_LINE_DECL)
 
 /*
  * Picking lines: SHMRING_BENCH_PICK(column, wanted)(x) is x when the line's
- * column (PAIR/NOPAIR, or a section) is the one wanted, else nothing.
+ * column (PAIR/NOPAIR, or a section) is the one wanted, else nothing; a
+ * PAIR_FLOOR line is a PAIR line.
  */
 #define SHMRING_BENCH_KEEP(...) __VA_ARGS__
 #define SHMRING_BENCH_SKIP(...)
@@ -338,12 +343,18 @@ SHMRING_BENCH_RINGS(SHMRING_BENCH_RING_LINE_DECL)
 #define SHMRING_BENCH_PICK(col, want)                                                              \
 	SHMRING_BENCH_SECOND(SHMRING_BENCH_SAME_##col##_##want, SHMRING_BENCH_SKIP, ~)
 #define SHMRING_BENCH_SAME_PAIR_PAIR ~, SHMRING_BENCH_KEEP
+#define SHMRING_BENCH_SAME_PAIR_FLOOR_PAIR ~, SHMRING_BENCH_KEEP
 #define SHMRING_BENCH_SAME_BUSY_RING_BUSY_RING ~, SHMRING_BENCH_KEEP
 #define SHMRING_BENCH_SAME_BUSY_PEER_BUSY_PEER ~, SHMRING_BENCH_KEEP
 #define SHMRING_BENCH_SAME_BUSY_MSG_BUSY_MSG ~, SHMRING_BENCH_KEEP
 #define SHMRING_BENCH_SAME_WAIT_RING_WAIT_RING ~, SHMRING_BENCH_KEEP
 #define SHMRING_BENCH_SAME_WAIT_PEER_WAIT_PEER ~, SHMRING_BENCH_KEEP
 #define SHMRING_BENCH_SAME_WAIT_MSG_WAIT_MSG ~, SHMRING_BENCH_KEEP
+
+/* A PAIR line's round trip set against the floor: true for PAIR_FLOOR. */
+#define SHMRING_BENCH_FLOOR_RTT(pair) SHMRING_BENCH_FLOOR_RTT_##pair
+#define SHMRING_BENCH_FLOOR_RTT_PAIR false
+#define SHMRING_BENCH_FLOOR_RTT_PAIR_FLOOR true
 
 /* Parentheses off a column: (a, b) -> a, b. */
 #define SHMRING_BENCH_UNPAREN(...) __VA_ARGS__
