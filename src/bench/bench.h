@@ -234,7 +234,8 @@ struct shmring_bench_run {
 	size_t nres;
 	struct shmring_bench_ratio *ratios; /* the back-to-back comparisons */
 	size_t nratios;
-	double timer_overhead_ns;
+	double timer_overhead_ns; /* one timed sample, alone */
+	double timer_step_ns;     /* the timer's least step seen (0: none seen) */
 	double wall_s;
 };
 int shmring_bench_run_all(const struct shmring_bench_cfg *cfg,

@@ -517,7 +517,9 @@ void shmring_bench_report_table(FILE *f, const struct shmring_bench_cfg *cfg,
 		fprintf(f, "timer: TSC at %.3f GHz (invariant)", 1.0 / shmring_bench_ns_per_tick);
 	else
 		fprintf(f, "timer: clock_gettime(CLOCK_MONOTONIC)");
-	fprintf(f, ", one timed sample costs ~%.0f ns; percentiles within %.2f%%\n",
+	if (run->timer_step_ns > 0)
+		fprintf(f, ", read in steps of %.1f ns", run->timer_step_ns);
+	fprintf(f, "; one timed sample costs ~%.0f ns; percentiles within %.2f%%\n",
 		run->timer_overhead_ns, SHMRING_BENCH_HIST_PRECISION * 100);
 	fprintf(f, "floor: one cache line bounced between the two CPUs before and after each "
 		   "figure, timed like the figures (floor) and as a bare loop (bare)\n");

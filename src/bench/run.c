@@ -134,26 +134,34 @@ int shmring_bench_bracket_close(const struct shmring_bench_cfg *cfg,
 	return 0;
 }
 
-/* What one timed sample costs on its own: back-to-back timestamps and
- * histogram updates, as the round-trip loop does them. */
-static double timer_overhead_ns(void)
+/* What one timed sample costs on its own (back-to-back timestamps and
+ * histogram updates, as the round-trip loop does them: the median gap) and
+ * the timer's step (the least gap that is not zero: a guest's time-stamp
+ * counter may advance many ticks at a time, which no figure can be finer
+ * than). */
+static void timer_facts(struct shmring_bench_run *run)
 {
 	struct shmring_bench_hist *h = malloc(sizeof(*h));
-	double ns = 0;
+	uint64_t step = UINT64_MAX;
 
+	run->timer_overhead_ns = run->timer_step_ns = 0;
 	if (!h)
-		return 0;
+		return;
 	shmring_bench_hist_reset(h);
 	uint64_t prev = shmring_bench_ticks();
 	for (unsigned i = 0; i < 20000; i++) {
 		uint64_t t = shmring_bench_ticks();
 
 		shmring_bench_hist_record(h, t - prev);
+		if (t != prev && t - prev < step)
+			step = t - prev;
 		prev = t;
 	}
-	ns = shmring_bench_ticks_to_ns((uint64_t)shmring_bench_hist_percentile(h, 50));
+	run->timer_overhead_ns =
+		shmring_bench_ticks_to_ns((uint64_t)shmring_bench_hist_percentile(h, 50));
+	if (step != UINT64_MAX)
+		run->timer_step_ns = shmring_bench_ticks_to_ns(step);
 	free(h);
-	return ns;
 }
 
 static const char *mode_name(unsigned mode)
@@ -428,7 +436,7 @@ int shmring_bench_run_all(const struct shmring_bench_cfg *cfg,
 	rc = shmring_bench_pin(cfg->cpu[0]);
 	if (rc)
 		return rc;
-	run->timer_overhead_ns = timer_overhead_ns();
+	timer_facts(run);
 	rc = shmring_bench_floors(cfg, &floor_now.timed, &floor_now.plain);
 	if (rc)
 		return rc;
