@@ -391,6 +391,16 @@ static void test_table_ratios(void **state)
 	(void)state;
 	assert_int_equal(status, 0);
 	assert_null(strstr(out, "x pipe"));
+	/* The timer line names the timer; a counter's least step, above zero. */
+	line = strstr(out, "\ntimer: ");
+	assert_non_null(line);
+	if (strncmp(line, "\ntimer: TSC", 11) == 0) {
+		const char *step = strstr(line, "read in steps of ");
+
+		end = strchr(line + 1, '\n');
+		assert_true(step != NULL && end != NULL && step < end);
+		assert_true(strtod(step + strlen("read in steps of "), NULL) > 0);
+	}
 	sec = strstr(out, "\nRatios");
 	assert_non_null(sec);
 	/* The section runs to the first empty line; its rows start with the test. */
