@@ -165,8 +165,9 @@ static int ring_recv(struct shmring_bench_chan *c, void *msg)
 
 /*
  * The mechanisms: the lines of the list marked PAIR or PAIR_FLOOR,
- * shmring_bench_mech_<id> (mechs.c puts them in its table). Bursts measure throughput only, as a
- * sender that holds messages back cannot take part in a round trip.
+ * shmring_bench_mech_<id> (mechs.c puts them in its table). Bursts measure
+ * throughput only, as a sender that holds messages back cannot take part in
+ * a round trip.
  */
 #define PAIR_MECH(id, transport, opts, style, batch, pair, pname, pdesc, ...)                      \
 	SHMRING_BENCH_PICK(pair, PAIR)(const struct shmring_bench_mech shmring_bench_mech_##id = { \
