@@ -52,5 +52,8 @@ static inline void shmring__cpu_relax(void)
 #define SHMRING_UNLIKELY(x) __builtin_expect(!!(x), 0)
 /* For slow paths split off a fast one, so that it keeps no frame. */
 #define SHMRING_NOINLINE __attribute__((noinline))
+/* For a loop written once and made several times, each with its own
+ * constants (sync/wait.c). */
+#define SHMRING_ALWAYS_INLINE __attribute__((always_inline))
 
 #endif /* SHMRING_RINGBUF_ATOMICS_H */

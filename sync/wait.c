@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "sync/wait.h"
+#include "ringbuf/atomics.h"
 #include "shmring/ring.h"
 
 #include <errno.h>
@@ -28,9 +29,26 @@
  * stores alone meanwhile (MPSC with one producer, park-only, near: 20 -> 32
  * M msg/s; docs/BENCHMARKS.md). It costs a message that arrives during the
  * look up to the gap in latency, so the spinning policies (adaptive, spin,
- * yield), chosen for latency, attempt after every pause.
+ * yield), chosen for latency, keep no gap; they back off in proportion
+ * instead (below).
  */
 #define SHMRING_LOOK_GAP_NS 250u
+/*
+ * The spinning policies attempt after every pause at first, then, the
+ * longer the wait has lasted, after more pauses: after pause i, the next
+ * attempt comes 1 + min(i >> SPIN_BACKOFF_SHIFT, SPIN_BACKOFF_MAX) pauses
+ * later. Each attempt reads the line the producer is about to write; read
+ * again and again while the producer writes it (a claim, a payload across
+ * two lines, a locked publish), it is taken from the producer between its
+ * stores, and each time the producer waits for it to come back: far apart,
+ * a round trip of the adaptive MPSC ring's 64-byte message took 1.03 us
+ * polled after every pause and 0.62 us backed off (docs/BENCHMARKS.md). A
+ * wait of t is lengthened by at most t >> SPIN_BACKOFF_SHIFT and a few
+ * pauses, so waits of a few lines' transfer time, as near ones are,
+ * attempt after nearly every pause still.
+ */
+#define SPIN_BACKOFF_SHIFT 3u
+#define SPIN_BACKOFF_MAX 7u
 
 uint64_t shmring__now_ns(void)
 {
@@ -77,16 +95,19 @@ static int attempt_and_check(struct run *run, uint64_t now)
 
 /*
  * Attempt until an attempt ends the wait, the limit passes (0) or the
- * deadline (-ETIMEDOUT): after each pause, or with a gap at most once every
- * gap ns, or after each sched_yield(). The attempts that read the clock run
- * the check when it is due.
+ * deadline (-ETIMEDOUT): after a pause or a few as the wait lasts
+ * (SPIN_BACKOFF_SHIFT), or with a gap at most once every gap ns, or after
+ * each sched_yield(). The attempts that read the clock run the check when
+ * it is due.
  */
-static int spin(struct run *run, uint64_t limit, uint64_t deadline, bool yield, uint64_t gap)
+static inline SHMRING_ALWAYS_INLINE int spin_as(struct run *run, uint64_t limit, uint64_t deadline,
+						bool yield, uint64_t gap)
 {
 	uint64_t next = gap ? shmring__now_ns() + gap : 0;
 	/* Pauses between clock reads, a power of two: a clock read is a system
 	 * call where the clock has no vDSO, so not one per pause. */
 	unsigned every = yield ? 1 : gap ? GAP_CLOCK_EVERY : CLOCK_EVERY;
+	unsigned due = 1; /* the pause after which the next attempt comes */
 
 	for (unsigned i = 1;; i++) {
 		int r;
@@ -114,10 +135,38 @@ static int spin(struct run *run, uint64_t limit, uint64_t deadline, bool yield, 
 		}
 		if (gap)
 			continue; /* between the clock reads, no attempt */
+		if (i < due)
+			continue; /* backing off (SPIN_BACKOFF_SHIFT) */
+		due = i + 1 +
+		      ((i >> SPIN_BACKOFF_SHIFT) < SPIN_BACKOFF_MAX ? (i >> SPIN_BACKOFF_SHIFT)
+								    : SPIN_BACKOFF_MAX);
 		r = run->ops->attempt(run->ops->ctx);
 		if (r)
 			return r;
 	}
+}
+
+/*
+ * spin_as() made three loops, each with its constants folded in: the busy
+ * look of the spinning policies, the look with a gap (park-only waits and
+ * every settle) and the yields. One loop that tested yield and gap at run
+ * time cost the adaptive SPMC ring's 64-byte round trip some 25% far
+ * (docs/BENCHMARKS.md); out of line, so that the callers stay small.
+ */
+static SHMRING_NOINLINE int spin_busy(struct run *run, uint64_t limit, uint64_t deadline)
+{
+	return spin_as(run, limit, deadline, false, 0);
+}
+
+static SHMRING_NOINLINE int spin_gapped(struct run *run, uint64_t limit,
+						 uint64_t deadline)
+{
+	return spin_as(run, limit, deadline, false, SHMRING_LOOK_GAP_NS);
+}
+
+static SHMRING_NOINLINE int spin_yield(struct run *run, uint64_t limit, uint64_t deadline)
+{
+	return spin_as(run, limit, deadline, true, 0);
 }
 
 static void sleep_until(uint64_t deadline)
@@ -136,7 +185,7 @@ static void sleep_until(uint64_t deadline)
  */
 static int settle(struct run *run, uint64_t from)
 {
-	int r = spin(run, from + SHMRING_EC_SETTLE_NS, UINT64_MAX, false, SHMRING_LOOK_GAP_NS);
+	int r = spin_gapped(run, from + SHMRING_EC_SETTLE_NS, UINT64_MAX);
 
 	/* The last attempt comes after the settle time has passed, even if we
 	 * were descheduled in between: the settle is measured from our
@@ -217,15 +266,15 @@ int shmring__wait(struct shmring_waiter *w, struct shmring_ec *ec,
 
 	switch (w->mode) {
 	case SHMRING_WAIT_PARK:
-		r = spin(&run, start + SHMRING_PARK_LOOK_NS, deadline, false, SHMRING_LOOK_GAP_NS);
+		r = spin_gapped(&run, start + SHMRING_PARK_LOOK_NS, deadline);
 		return r ? r : park(&run, ec, deadline, parks, &w->late_wakes);
 	case SHMRING_WAIT_SPIN:
-		return spin(&run, UINT64_MAX, deadline, false, 0);
+		return spin_busy(&run, UINT64_MAX, deadline);
 	case SHMRING_WAIT_YIELD:
-		r = spin(&run, start + w->spin_ns, deadline, false, 0);
-		return r ? r : spin(&run, UINT64_MAX, deadline, true, 0);
+		r = spin_busy(&run, start + w->spin_ns, deadline);
+		return r ? r : spin_yield(&run, UINT64_MAX, deadline);
 	default: /* ADAPTIVE */
-		r = spin(&run, start + w->budget_ns, deadline, false, 0);
+		r = spin_busy(&run, start + w->budget_ns, deadline);
 		if (r > 0) {
 			w->budget_ns = w->budget_ns * 2 < w->spin_ns ? w->budget_ns * 2 : w->spin_ns;
 			return r;
