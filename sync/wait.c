@@ -48,7 +48,7 @@
  * attempt after nearly every pause still.
  */
 #define SPIN_BACKOFF_SHIFT 3u
-#define SPIN_BACKOFF_MAX 7u
+#define SPIN_BACKOFF_MAX   7u
 
 uint64_t shmring__now_ns(void)
 {
@@ -158,8 +158,7 @@ static SHMRING_NOINLINE int spin_busy(struct run *run, uint64_t limit, uint64_t 
 	return spin_as(run, limit, deadline, false, 0);
 }
 
-static SHMRING_NOINLINE int spin_gapped(struct run *run, uint64_t limit,
-						 uint64_t deadline)
+static SHMRING_NOINLINE int spin_gapped(struct run *run, uint64_t limit, uint64_t deadline)
 {
 	return spin_as(run, limit, deadline, false, SHMRING_LOOK_GAP_NS);
 }
