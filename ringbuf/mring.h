@@ -16,8 +16,9 @@
  *               many (MPSC, MPMC): a producer records the range it is about
  *               to take in its participant entry (the intent, claims.h), takes
  *               it with a CAS on the shared producer position, stamps each
- *               slot CLAIMED(lap, gen, owner) before writing it and publishes
- *               with a CAS from exactly that word to FULL.
+ *               slot CLAIMED(lap, gen, owner) before writing the slot's
+ *               first line and publishes with a CAS from exactly that word
+ *               to FULL.
  *   Free space  one consumer (MPSC): from the consumer position, cached per
  *               handle as in SPSC; the consumer never writes a slot back.
  *               many consumers (SPMC, MPMC): from the slot word (Vyukov-style):
@@ -421,9 +422,24 @@ static inline unsigned shmring__mring_send(struct shmring_mring *v, const void *
 	unsigned k = shmring__mring_claim_tx(v, n, all, mp, mc, &t);
 
 	for (unsigned i = 0; i < k; i++, src += v->size) {
-		if (mp)
-			shmring__mring_mark_tx(v, t + i, 1);
-		shmring__copy(shmring__mring_payload(v, t + i), src, v->size);
+		unsigned char *dst = shmring__mring_payload(v, t + i);
+
+		/* What lies past the word's line first, then the claim, the
+		 * rest and the publish on that line, all at once: the line a
+		 * consumer waiting for this message reads again and again
+		 * (shmring__fill_fixed()). The position is taken meanwhile,
+		 * as from the claim on: recovery finds its claimer by the
+		 * intents, and nobody reads a payload before its FULL word. */
+		if (v->size > SHMRING_LANE_HEAD) {
+			shmring__fill_tail(dst, src, v->size);
+			if (mp)
+				shmring__mring_mark_tx(v, t + i, 1);
+			memcpy(dst, src, SHMRING_LANE_HEAD);
+		} else {
+			if (mp)
+				shmring__mring_mark_tx(v, t + i, 1);
+			shmring__copy(dst, src, v->size);
+		}
 		shmring__mring_publish_one(v, t + i, mp);
 	}
 	if (!mp && k)

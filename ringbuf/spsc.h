@@ -62,6 +62,29 @@ static inline void shmring__copy(void *dst, const void *src, uint32_t n)
 		memcpy(dst, src, n);
 }
 
+/* The bytes of an n-byte message (n > SHMRING_LANE_HEAD) that lie past its
+ * slot's first line, into the slot. */
+static inline void shmring__fill_tail(unsigned char *payload, const unsigned char *src, uint32_t n)
+{
+	if (n == 64) /* the common size: fixed moves */
+		memcpy(payload + SHMRING_LANE_HEAD, src + SHMRING_LANE_HEAD, 64 - SHMRING_LANE_HEAD);
+	else
+		memcpy(payload + SHMRING_LANE_HEAD, src + SHMRING_LANE_HEAD, n - SHMRING_LANE_HEAD);
+}
+
+/* A message into its stamped slot: what lies past the stamp's line first
+ * (shmring__fill_fixed()). */
+static inline void shmring__fill(void *payload, const void *src, uint32_t n)
+{
+	if (shmring__fill_fixed(payload, src, n))
+		return;
+	if (n > SHMRING_LANE_HEAD) {
+		shmring__fill_tail(payload, src, n);
+		n = SHMRING_LANE_HEAD;
+	}
+	memcpy(payload, src, n);
+}
+
 /* The payload of the slot at pos, in either layout. */
 static inline unsigned char *shmring__spsc_slot(const struct shmring_lane *v, uint64_t pos)
 {
@@ -162,7 +185,7 @@ static inline unsigned shmring__spsc_send(struct shmring_lane *v, const void *ms
 	for (unsigned i = 0; i < n; i++, pos++, src += v->size) {
 		_Atomic uint64_t *stamp = shmring__lane_stamp(v, pos);
 
-		shmring__copy((unsigned char *)stamp + SHMRING_STAMP_SIZE, src, v->size);
+		shmring__fill((unsigned char *)stamp + SHMRING_STAMP_SIZE, src, v->size);
 		/* R-stamp: pairs with A-stamp in shmring__spsc_recv(). */
 		shmring__store_release(stamp, pos + 1);
 	}
@@ -193,7 +216,7 @@ static inline bool shmring__spsc_send1(struct shmring_lane *v, const void *msg)
 		return true;
 	}
 	stamp = shmring__lane_stamp(v, pos);
-	shmring__copy((unsigned char *)stamp + SHMRING_STAMP_SIZE, msg, v->size);
+	shmring__fill((unsigned char *)stamp + SHMRING_STAMP_SIZE, msg, v->size);
 	shmring__lane_stamp1(v, stamp, pos);
 	return true;
 }
