@@ -41,7 +41,7 @@
  * again and again while the producer writes it (a claim, a payload across
  * two lines, a locked publish), it is taken from the producer between its
  * stores, and each time the producer waits for it to come back: far apart,
- * a round trip of the adaptive MPSC ring's 64-byte message took 1.03 us
+ * a round trip of the adaptive MPSC ring's 64-byte message took 1.06 us
  * polled after every pause and 0.62 us backed off (docs/BENCHMARKS.md). A
  * wait of t is lengthened by at most t >> SPIN_BACKOFF_SHIFT and a few
  * pauses, so waits of a few lines' transfer time, as near ones are,

@@ -201,8 +201,8 @@ static inline bool shmring__copy_fixed(void *dst, const void *src, uint32_t n)
  * taken for the first bytes, then the next line is fetched, and a read of
  * the consumer's meanwhile takes the stamp's line back, to be fetched
  * again for the rest and the stamp. Written last and all at once, it is
- * fetched once a message (a stream of 64-byte messages near: 15 -> 8.5 ns a
- * message; docs/BENCHMARKS.md).
+ * fetched once a message (a stream of 64-byte messages through the library's
+ * send, far: 81-86 -> 59-61 ns a message; docs/BENCHMARKS.md).
  */
 static inline bool shmring__fill_fixed(void *payload, const void *src, uint32_t n)
 {
