@@ -147,11 +147,10 @@ static inline SHMRING_ALWAYS_INLINE int spin_as(struct run *run, uint64_t limit,
 }
 
 /*
- * spin_as() made three loops, each with its constants folded in: the busy
- * look of the spinning policies, the look with a gap (park-only waits and
- * every settle) and the yields. One loop that tested yield and gap at run
- * time cost the adaptive SPMC ring's 64-byte round trip some 25% far
- * (docs/BENCHMARKS.md); out of line, so that the callers stay small.
+ * spin_as() made three loops, each with its constants folded in, so that
+ * none tests per pause what it is: the busy look of the spinning policies,
+ * the look with a gap (park-only waits and every settle) and the yields.
+ * Out of line, so that the callers stay small.
  */
 static SHMRING_NOINLINE int spin_busy(struct run *run, uint64_t limit, uint64_t deadline)
 {
