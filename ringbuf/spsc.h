@@ -76,13 +76,12 @@ static inline void shmring__fill_tail(unsigned char *payload, const unsigned cha
  * (shmring__fill_fixed()). */
 static inline void shmring__fill(void *payload, const void *src, uint32_t n)
 {
-	if (shmring__fill_fixed(payload, src, n))
-		return;
 	if (n > SHMRING_LANE_HEAD) {
 		shmring__fill_tail(payload, src, n);
-		n = SHMRING_LANE_HEAD;
+		memcpy(payload, src, SHMRING_LANE_HEAD);
+	} else {
+		shmring__copy(payload, src, n);
 	}
-	memcpy(payload, src, n);
 }
 
 /* The payload of the slot at pos, in either layout. */
