@@ -236,6 +236,7 @@ static inline bool shmring__spsc_recv1(struct shmring_lane *v, void *msg)
 	/* A-stamp: pairs with R-stamp in shmring__spsc_send1() / _send(). */
 	if (shmring__load_acquire(stamp) != pos + 1)
 		return false;
+	shmring__lane_read_ahead(v, pos);
 	shmring__copy(msg, (const unsigned char *)stamp + SHMRING_STAMP_SIZE, v->size);
 	shmring__lane_taken1(v, pos);
 	return true;

@@ -68,6 +68,9 @@
 #define SHMRING_LANE_WAITING(waiters) ((waiters) & 0xffffu) /* announced sleepers */
 #define SHMRING_LANE_PUBLISH_EVERY 64u                 /* producer position published */
 #define SHMRING_LANE_AHEAD 64u                         /* slots the producer prefetches ahead */
+#ifndef SHMRING_LANE_READ_AHEAD
+#define SHMRING_LANE_READ_AHEAD 24u                    /* slots the consumer prefetches ahead */
+#endif
 #define SHMRING_LANE_STRIDE_8 16u                      /* bytes per slot of an 8-byte payload */
 #define SHMRING_LANE_LINE 64u                          /* a cache line; slots of up to one never straddle two */
 
@@ -297,6 +300,26 @@ static inline void shmring__lane_prefetch(const struct shmring_lane *l, uint64_t
 }
 
 /*
+ * The consumer asks for a line of the slot SHMRING_LANE_READ_AHEAD
+ * positions on, to read: where a slot spans two lines (a 64-byte payload
+ * after its stamp), the second, which holds the payload's last bytes. A
+ * consumer that reads each message's two lines as it reaches them waits
+ * for both; with the second asked for a few messages ahead, it is there
+ * (or on its way) when the consumer reaches it. The first line, which
+ * holds the stamp, is left to the consumer's own read: asked for ahead,
+ * it gained nothing (docs/BENCHMARKS.md). It loads nothing and never
+ * faults; slot addresses come from the position and the geometry.
+ */
+static inline void shmring__lane_read_ahead(const struct shmring_lane *l, uint64_t pos)
+{
+	if (l->stride == 2 * SHMRING_LANE_LINE && !l->no_ahead)
+		__builtin_prefetch((const unsigned char *)shmring__lane_stamp(
+					   l, pos + SHMRING_LANE_READ_AHEAD) +
+					   SHMRING_LANE_LINE,
+				   0, 3);
+}
+
+/*
  * An answer of -EAGAIN without the library: the ring is empty (full) by
  * the short path's lights. The library's own such answer is -EAGAIN unless
  * the handle has wakes to flush or a corrupt index to report, the peers
@@ -465,6 +488,7 @@ static inline int shmring__lane_recv(struct shmring_lane *l, void *msg)
 
 	if (SHMRING_LANE_UNLIKELY(!shmring__lane_ready(l, pos, &stamp)))
 		return l->go ? shmring__lane_empty(l) : SHMRING__LANE_SLOW;
+	shmring__lane_read_ahead(l, pos);
 	if (SHMRING_LANE_UNLIKELY(!shmring__copy_fixed(
 		    msg, (const unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, l->size)))
 		return SHMRING__LANE_SLOW;
