@@ -68,9 +68,7 @@
 #define SHMRING_LANE_WAITING(waiters) ((waiters) & 0xffffu) /* announced sleepers */
 #define SHMRING_LANE_PUBLISH_EVERY 64u                 /* producer position published */
 #define SHMRING_LANE_AHEAD 64u                         /* slots the producer prefetches ahead */
-#ifndef SHMRING_LANE_READ_AHEAD
 #define SHMRING_LANE_READ_AHEAD 24u                    /* slots the consumer prefetches ahead */
-#endif
 #define SHMRING_LANE_STRIDE_8 16u                      /* bytes per slot of an 8-byte payload */
 #define SHMRING_LANE_LINE 64u                          /* a cache line; slots of up to one never straddle two */
 
@@ -301,14 +299,17 @@ static inline void shmring__lane_prefetch(const struct shmring_lane *l, uint64_t
 
 /*
  * The consumer asks for a line of the slot SHMRING_LANE_READ_AHEAD
- * positions on, to read: where a slot spans two lines (a 64-byte payload
- * after its stamp), the second, which holds the payload's last bytes. A
- * consumer that reads each message's two lines as it reaches them waits
- * for both; with the second asked for a few messages ahead, it is there
- * (or on its way) when the consumer reaches it. The first line, which
- * holds the stamp, is left to the consumer's own read: asked for ahead,
- * it gained nothing (docs/BENCHMARKS.md). It loads nothing and never
- * faults; slot addresses come from the position and the geometry.
+ * positions on, to read, where a slot spans two lines (a 64-byte payload
+ * after its stamp): the second, which holds the payload's last bytes. A
+ * stream of such messages between two threads far apart went from 56-61 to
+ * 39-45 ns a message with it (16 to 64 positions on about the same, 8
+ * slower than none). The first line (the stamp's) alone gained nothing,
+ * both lines less than the second alone; asked for only where the producer's
+ * published position shows the slot written, a third of the gain was left,
+ * so it is asked for whether or not the producer has reached it (round
+ * trips measured the same either way; docs/BENCHMARKS.md). It loads
+ * nothing and never faults: the address comes from our position and the
+ * geometry.
  */
 static inline void shmring__lane_read_ahead(const struct shmring_lane *l, uint64_t pos)
 {
