@@ -8,3 +8,10 @@ foreach(prog ops pair)
     set_tests_properties(gbench_${prog} PROPERTIES LABELS perf TIMEOUT 120 RUN_SERIAL TRUE)
   endif()
 endforeach()
+# shmring_loop: a short stream of each size, checked message by message.
+if(TARGET shmring_loop)
+  add_test(NAME loop_stream COMMAND shmring_loop --messages 200000 --rounds 1)
+  add_test(NAME loop_stream_8 COMMAND shmring_loop --size 8 --poll-only --work 1 --messages 200000 --rounds 1)
+  set_tests_properties(loop_stream loop_stream_8 PROPERTIES LABELS perf TIMEOUT 120 RUN_SERIAL TRUE
+                       SKIP_RETURN_CODE 77)
+endif()
