@@ -86,7 +86,9 @@ struct shmring_lane {
 	uint32_t size;               /* payload bytes */
 	uint64_t pos;                /* this side's next position */
 	uint64_t peer_cache;         /* producer: the consumer position last read;
-				      * a dense ring's consumer: the producer's */
+				      * a dense ring's consumer: the producer's;
+				      * a stamped ring's consumer: its position
+				      * when it last found the ring empty */
 	uint64_t limit;              /* producer: peer_cache + capacity (saturated),
 				      * the first position without room by it */
 	_Atomic uint64_t *published; /* this side's position as others read it */
@@ -301,19 +303,21 @@ static inline void shmring__lane_prefetch(const struct shmring_lane *l, uint64_t
  * The consumer asks for a line of the slot SHMRING_LANE_READ_AHEAD
  * positions on, to read, where a slot spans two lines (a 64-byte payload
  * after its stamp): the second, which holds the payload's last bytes. A
- * stream of such messages between two threads far apart went from 56-61 to
- * 39-45 ns a message with it (16 to 64 positions on about the same, 8
+ * stream of such messages between two threads far apart went from 56-65 to
+ * 39-49 ns a message with it (16 to 128 positions on about the same, 8
  * slower than none). The first line (the stamp's) alone gained nothing,
- * both lines less than the second alone; asked for only where the producer's
- * published position shows the slot written, a third of the gain was left,
- * so it is asked for whether or not the producer has reached it (round
- * trips measured the same either way; docs/BENCHMARKS.md). It loads
- * nothing and never faults: the address comes from our position and the
- * geometry.
+ * both lines less than the second alone; asked for only where the
+ * producer's published position shows the slot written, a third of the
+ * gain was left, so it is asked for whether or not the producer has
+ * reached it. Not for the message the consumer found missing at its last
+ * look (peer_cache): a consumer that waits for each message, as in a round
+ * trip, has nothing ahead to read, and the hint cost near round trips of
+ * 64-byte messages 4-20 ns (docs/BENCHMARKS.md). It loads nothing and never
+ * faults: the address comes from our position and the geometry.
  */
 static inline void shmring__lane_read_ahead(const struct shmring_lane *l, uint64_t pos)
 {
-	if (l->stride == 2 * SHMRING_LANE_LINE && !l->no_ahead)
+	if (l->stride == 2 * SHMRING_LANE_LINE && !l->no_ahead && pos != l->peer_cache)
 		__builtin_prefetch((const unsigned char *)shmring__lane_stamp(
 					   l, pos + SHMRING_LANE_READ_AHEAD) +
 					   SHMRING_LANE_LINE,
@@ -487,8 +491,12 @@ static inline int shmring__lane_recv(struct shmring_lane *l, void *msg)
 	uint64_t pos = l->pos;
 	_Atomic uint64_t *stamp;
 
-	if (SHMRING_LANE_UNLIKELY(!shmring__lane_ready(l, pos, &stamp)))
-		return l->go ? shmring__lane_empty(l) : SHMRING__LANE_SLOW;
+	if (SHMRING_LANE_UNLIKELY(!shmring__lane_ready(l, pos, &stamp))) {
+		if (!l->go)
+			return SHMRING__LANE_SLOW;
+		l->peer_cache = pos;
+		return shmring__lane_empty(l);
+	}
 	shmring__lane_read_ahead(l, pos);
 	if (SHMRING_LANE_UNLIKELY(!shmring__copy_fixed(
 		    msg, (const unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, l->size)))
