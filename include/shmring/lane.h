@@ -311,9 +311,10 @@ static inline void shmring__lane_prefetch(const struct shmring_lane *l, uint64_t
  * gain was left, so it is asked for whether or not the producer has
  * reached it. Not for the message the consumer found missing at its last
  * look (peer_cache): a consumer that waits for each message, as in a round
- * trip, has nothing ahead to read, and the hint cost near round trips of
- * 64-byte messages 4-20 ns (docs/BENCHMARKS.md). It loads nothing and never
- * faults: the address comes from our position and the geometry.
+ * trip, has nothing ahead to read, and there the hint cost near round
+ * trips of 64-byte messages 4-20 ns in one burst (docs/BENCHMARKS.md). It
+ * loads nothing and never faults: the address comes from our position and
+ * the geometry.
  */
 static inline void shmring__lane_read_ahead(const struct shmring_lane *l, uint64_t pos)
 {
