@@ -207,14 +207,10 @@ int main(int argc, char **argv)
 			flags |= SHMRING_CREATE_POLL_ONLY;
 			break;
 		case 'w':
-			if ((v = number(optarg, 0, 1000000)) < 0)
-				goto bad;
-			j.work = (unsigned)v;
-			break;
 		case 'e':
 			if ((v = number(optarg, 0, 1000000)) < 0)
 				goto bad;
-			j.empty_pauses = (unsigned)v;
+			*(c == 'w' ? &j.work : &j.empty_pauses) = (unsigned)v;
 			break;
 		case 'h':
 			usage(stdout);
