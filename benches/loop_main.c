@@ -25,6 +25,8 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,13 +40,15 @@ struct msg {
 };
 
 struct job {
-	shmring_t *h[2]; /* producer, consumer */
-	unsigned size;   /* 8 or 64 */
+	shmring_t *h[2];           /* producer, consumer */
+	struct shmring_lane *l[2]; /* their lanes */
+	unsigned size;             /* 8 or 64 */
 	uint64_t messages;
 	unsigned work, empty_pauses;
 	int cpu[2];
 	uint64_t full, empty, bad; /* answers seen, mismatches */
-	int rc;                    /* first failure, -errno */
+	int rc[2];                 /* each side's failure, -errno */
+	_Atomic bool failed;       /* a side failed: the other stops waiting */
 	double ns;
 };
 
@@ -71,41 +75,61 @@ static unsigned last(unsigned size)
 	return size / 8 - 1;
 }
 
+/* A side that fails says so, so that the other stops waiting for it. */
+static int fail(struct job *j, int side, int rc)
+{
+	j->rc[side] = rc;
+	/* Relaxed: only the flag's own value matters; rc is read after the join. */
+	atomic_store_explicit(&j->failed, true, memory_order_relaxed);
+	return rc;
+}
+
+/* Whether the other side failed: a full or empty ring then stays so. */
+static bool other_failed(struct job *j)
+{
+	/* Relaxed: as in fail(). */
+	return atomic_load_explicit(&j->failed, memory_order_relaxed);
+}
+
+/* A pin that fails leaves the thread where the scheduler puts it: the
+ * stream still runs, and the header line says which CPUs were asked for. */
 static void *producer(void *arg)
 {
 	struct job *j = arg;
-	struct shmring_lane *l;
 	struct msg m;
 	uint64_t full = 0;
-	int rc = pin(j->cpu[0]) ? -EINVAL : shmring_lane_get(j->h[0], SHMRING_PRODUCER, &l);
+	int rc = 0;
 
+	(void)pin(j->cpu[0]);
 	memset(&m, 0, sizeof m);
 	for (uint64_t i = 0; rc == 0 && i < j->messages; i++) {
 		m.w[0] = m.w[last(j->size)] = i;
-		while ((rc = shmring_lane_try_send(l, &m)) == -EAGAIN) {
+		while ((rc = shmring_lane_try_send(j->l[0], &m)) == -EAGAIN && !other_failed(j)) {
 			full++;
 			shmring__cpu_relax();
 		}
 	}
 	j->full = full;
-	if (rc != 0)
-		j->rc = rc;
+	if (rc != 0 && rc != -EAGAIN) /* -EAGAIN: stopped for the consumer's failure */
+		fail(j, 0, rc);
 	return NULL;
 }
 
 static void consume(struct job *j)
 {
-	struct shmring_lane *l;
 	struct msg m;
 	uint64_t empty = 0, bad = 0, t0 = 0;
-	int rc = pin(j->cpu[1]) ? -EINVAL : shmring_lane_get(j->h[1], SHMRING_CONSUMER, &l);
+	int rc = 0;
 
+	(void)pin(j->cpu[1]);
 	for (uint64_t i = 0; rc == 0 && i < j->messages; i++) {
-		while ((rc = shmring_lane_try_recv(l, &m)) == -EAGAIN) {
+		while ((rc = shmring_lane_try_recv(j->l[1], &m)) == -EAGAIN && !other_failed(j)) {
 			empty++;
 			for (unsigned k = 0; k < j->empty_pauses; k++)
 				shmring__cpu_relax();
 		}
+		if (rc != 0)
+			break;
 		if (i == 0)
 			t0 = now_ns();
 		bad += m.w[0] != i || m.w[last(j->size)] != i;
@@ -115,8 +139,8 @@ static void consume(struct job *j)
 	j->ns = (double)(now_ns() - t0);
 	j->empty = empty;
 	j->bad = bad;
-	if (rc != 0)
-		j->rc = rc;
+	if (rc != 0 && rc != -EAGAIN) /* -EAGAIN: stopped for the producer's failure */
+		fail(j, 1, rc);
 }
 
 static int run(struct job *j, unsigned flags)
@@ -132,13 +156,18 @@ static int run(struct job *j, unsigned flags)
 		shmring_close(j->h[0]);
 		return rc;
 	}
-	j->rc = 0;
-	if (pthread_create(&t, NULL, producer, j) != 0) {
-		rc = -EAGAIN;
-	} else {
-		consume(j);
-		pthread_join(t, NULL);
-		rc = j->rc;
+	j->rc[0] = j->rc[1] = 0;
+	atomic_store_explicit(&j->failed, false, memory_order_relaxed); /* no thread yet */
+	if ((rc = shmring_lane_get(j->h[0], SHMRING_PRODUCER, &j->l[0])) == 0 &&
+	    (rc = shmring_lane_get(j->h[1], SHMRING_CONSUMER, &j->l[1])) == 0) {
+		if (pthread_create(&t, NULL, producer, j) != 0) {
+			rc = -EAGAIN;
+		} else {
+			consume(j);
+			pthread_join(t, NULL);
+			/* The side that failed; the other only stopped. */
+			rc = j->rc[0] != 0 ? j->rc[0] : j->rc[1];
+		}
 	}
 	shmring_close(j->h[1]);
 	shmring_close(j->h[0]);
