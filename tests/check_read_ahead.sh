@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The SPSC consumer's read-ahead (shmring__lane_read_ahead() in
+# shmring/lane.h) is in the code that runs, x86-64 only: a prefetcht0 in the
+# library's shmring_try_recv() (LIBRARY, as built) and in a program's own
+# receive through the lane's inline call, compiled at -O2 by gcc and by
+# clang. A compiler is free to drop a __builtin_prefetch(), and GCC 12
+# dropped this one without a word. A compiler not installed is not checked.
+# usage: check_read_ahead.sh SOURCE_DIR LIBRARY
+set -euo pipefail
+src=$1 lib=$2
+if [ "$(uname -m)" != x86_64 ]; then
+	echo "not x86-64: the check reads x86 instructions" >&2
+	exit 77
+fi
+if ! command -v objdump >/dev/null 2>&1; then
+	echo "objdump not installed" >&2
+	exit 77
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# prefetches FILE FUNCTION: the prefetcht0 instructions in FUNCTION's body.
+prefetches() {
+	objdump -d --no-show-raw-insn "$1" |
+		awk -v fn="<$2>:" '$2 == fn {on = 1; next} /^[0-9a-f]+ </ {on = 0} on && /prefetcht0/' |
+		wc -l
+}
+
+n=$(prefetches "$lib" shmring_try_recv)
+if [ "$n" = 0 ]; then
+	echo "$lib: no prefetcht0 in shmring_try_recv" >&2
+	exit 1
+fi
+echo "$lib: shmring_try_recv reads ahead"
+
+cat >"$tmp/user.c" <<'C'
+#include <shmring/shmring.h>
+int user_recv(struct shmring_lane *l, void *msg);
+int user_recv(struct shmring_lane *l, void *msg)
+{
+	return shmring_lane_try_recv(l, msg);
+}
+C
+for cc in gcc clang; do
+	if ! command -v "$cc" >/dev/null 2>&1; then
+		echo "$cc: not installed, not checked"
+		continue
+	fi
+	"$cc" -std=c11 -O2 -I"$src/include" -c "$tmp/user.c" -o "$tmp/user.o"
+	if [ "$(prefetches "$tmp/user.o" user_recv)" = 0 ]; then
+		echo "$cc: no prefetcht0 in a receive through shmring_lane_try_recv()" >&2
+		exit 1
+	fi
+	echo "$cc: the inline receive reads ahead"
+done
