@@ -25,6 +25,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,14 +36,20 @@
 
 #define CAPACITY 4096u
 
+/* A side's message buffer and the job both threads read are each on lines
+ * of their own: a buffer that shared a line with the job, on the consumer's
+ * stack, moved that line to the consumer with every message and back to the
+ * producer, which reads its lane's address from the job: 64-byte messages
+ * far apart took 43-50 ns against 35-36, by where the stack began. */
 struct msg {
-	uint64_t w[8]; /* up to 64 bytes; the sequence number in the first and last word */
+	/* up to 64 bytes; the sequence number in the first and last word */
+	alignas(64) uint64_t w[8];
 };
 
 struct job {
-	shmring_t *h[2];           /* producer, consumer */
-	struct shmring_lane *l[2]; /* their lanes */
-	unsigned size;             /* 8 or 64 */
+	alignas(128) shmring_t *h[2]; /* producer, consumer */
+	struct shmring_lane *l[2];    /* their lanes */
+	unsigned size;                /* 8 or 64 */
 	uint64_t messages;
 	unsigned work, empty_pauses;
 	int cpu[2];
