@@ -983,6 +983,24 @@ int shmring_set_wait(shmring_t *r, const struct shmring_wait *w)
 	return 0;
 }
 
+int shmring_set_slip(shmring_t *r, uint32_t answers)
+{
+	if (!r || answers > UINT16_MAX)
+		return -EINVAL;
+	if (r->sock)
+		return -ENOTSUP;
+	if (r->hdr.kind != SHMRING_KIND_SPSC)
+		return -SHMRING_EKIND;
+	if (!(r->role & SHMRING_CONSUMER))
+		return -EPERM;
+	if (r->hdr.features & SHMRING_FEAT_DENSE_SLOTS)
+		return -EOPNOTSUPP; /* its receives do not take the lane's path */
+	r->rx.slip = (uint16_t)answers;
+	r->rx.slipping = 0;
+	r->rx.peer_cache = r->rx.pos; /* a run counts from here */
+	return 0;
+}
+
 int shmring_set_flush(shmring_t *r, uint32_t mode, uint32_t every)
 {
 	if (!r || mode > SHMRING_FLUSH_EVERY || (mode == SHMRING_FLUSH_EVERY) != (every != 0))

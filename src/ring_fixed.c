@@ -297,11 +297,12 @@ int(shmring_try_recv_u64)(shmring_t *r, uint64_t *v)
 	int k = shmring__lane_recv_u64(&r->rx, v);
 
 	/* As in the send: the pointer path's short receive; where it is not
-	 * taken, SLOW on 8-byte slots at their own stride is an empty ring. */
+	 * taken, SLOW on 8-byte slots at their own stride is an empty ring
+	 * or a slip. */
 	if (k == SHMRING__LANE_SLOW && r->rx.go == 1)
 		k = shmring__lane_recv(&r->rx, v);
 	else if (k == SHMRING__LANE_SLOW && r->rx.go == 8)
-		k = shmring__lane_empty(&r->rx);
+		k = shmring__lane_nothing(&r->rx, r->rx.pos);
 
 	if (SHMRING_LIKELY(SHMRING__LANE_ANSWER(k)))
 		return k;

@@ -80,6 +80,8 @@ shmring_test(test_duplex SOURCES test_duplex.c LABELS fast TIMEOUT 180)
 # The SPSC inline path (shmring/lane.h): refusals, streams across processes,
 # the handle's results for every case the inline path leaves to it, sleepers.
 shmring_test(test_lane SOURCES test_lane.c LABELS fast TIMEOUT 120)
+# A consumer's slip (shmring_set_slip()): when, how long, what ends it.
+shmring_test(test_slip SOURCES test_slip.c LABELS fast TIMEOUT 120)
 # A program's own inline wrappers of the SPSC calls are inlined by the
 # compilers (tests/check_inline.sh); once, in the plain build.
 if(SHMRING_SANITIZE STREQUAL "" AND NOT SHMRING_BUILD_FUZZERS)

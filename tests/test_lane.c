@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "lane_forms.h"
 #include "parked_helpers.h"
 
 static shmring_t *make(const char *name, uint32_t kind, uint32_t slot, uint64_t cap,
@@ -494,25 +495,6 @@ static void test_limit_at_the_top(void **state)
  * (shmring__lane_empty()): end-of-stream must still come at once when the
  * producer closes after a run of them, through every receive form.
  */
-enum { FORM_LANE, FORM_LANE_U64, FORM_HANDLE_8, FORM_HANDLE_U64, FORM_LIB, FORM_LIB_U64 };
-
-static int recv_form(shmring_t *r, struct shmring_lane *l, int form, uint64_t *v)
-{
-	switch (form) {
-	case FORM_LANE:
-		return shmring_lane_try_recv(l, v);
-	case FORM_LANE_U64:
-		return shmring_lane_try_recv_u64(l, v);
-	case FORM_HANDLE_8:
-		return shmring_try_recv(r, v);
-	case FORM_HANDLE_U64:
-		return shmring_try_recv_u64(r, v);
-	case FORM_LIB:
-		return (shmring_try_recv)(r, v);
-	default:
-		return (shmring_try_recv_u64)(r, v);
-	}
-}
 
 static void test_empty_then_eos(void **state)
 {

@@ -56,9 +56,9 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Layout 6 (the segment), lane structure 4 (a handle begins with its two
+/* Layout 6 (the segment), lane structure 5 (a handle begins with its two
  * lanes). The library's soname carries this number. */
-#define SHMRING_LANE_ABI 0x0604u
+#define SHMRING_LANE_ABI 0x0605u
 
 /* The segment facts the inline path uses; the library asserts each against
  * its own definitions at build time. */
@@ -71,6 +71,7 @@
 #define SHMRING_LANE_READ_AHEAD 24u                    /* slots the consumer prefetches ahead */
 #define SHMRING_LANE_STRIDE_8 16u                      /* bytes per slot of an 8-byte payload */
 #define SHMRING_LANE_LINE 64u                          /* a cache line; slots of up to one never straddle two */
+#define SHMRING_LANE_SLIP_RUN 16u                      /* messages in a row before a slip (shmring_set_slip()) */
 
 struct shmring_side; /* the segment's per-side words (the library's) */
 
@@ -107,6 +108,9 @@ struct shmring_lane {
 	uint32_t quiet;              /* empty (consumer) or full (producer)
 				      * answers the short path may give before
 				      * the library looks again */
+	uint16_t slip;               /* consumer: empty answers a slip lasts
+				      * (shmring_set_slip()); 0: never slips */
+	uint16_t slipping;           /* consumer: answers left in this slip */
 };
 
 /*
@@ -471,6 +475,33 @@ static inline int shmring__lane_empty(struct shmring_lane *l)
 	return shmring__lane_again(l);
 }
 
+/*
+ * The consumer takes nothing at pos: it looked and found the message
+ * missing, or it is in a slip and did not look. A look that comes after
+ * SHMRING_LANE_SLIP_RUN messages or more in a row (since the last one that
+ * found the ring empty, peer_cache) ends a run of a stream it has caught up
+ * with, and starts a slip of l->slip answers where the handle asked for
+ * them (shmring_set_slip()). An answer of the slip is one the lane gives
+ * itself: where it hands over to the library instead (a producer gone, the
+ * library's turn to look), the library looks at the ring, and the slip
+ * goes on after.
+ */
+static inline int shmring__lane_nothing(struct shmring_lane *l, uint64_t pos)
+{
+	int k;
+
+	if (l->slipping == 0) {
+		if (pos - l->peer_cache >= SHMRING_LANE_SLIP_RUN)
+			l->slipping = l->slip;
+		l->peer_cache = pos;
+		return shmring__lane_empty(l);
+	}
+	k = shmring__lane_empty(l);
+	if (k == SHMRING__LANE_AGAIN)
+		l->slipping--;
+	return k;
+}
+
 /* The short receive, likewise. First: is the message at pos there? Its
  * slot's stamp in *stamp if it is. */
 static inline bool shmring__lane_ready(const struct shmring_lane *l, uint64_t pos,
@@ -507,11 +538,10 @@ static inline int shmring__lane_recv(struct shmring_lane *l, void *msg)
 	uint64_t pos = l->pos;
 	_Atomic uint64_t *stamp;
 
-	if (SHMRING_LANE_UNLIKELY(!shmring__lane_ready(l, pos, &stamp))) {
+	if (SHMRING_LANE_UNLIKELY(l->slipping != 0 || !shmring__lane_ready(l, pos, &stamp))) {
 		if (!l->go)
 			return SHMRING__LANE_SLOW;
-		l->peer_cache = pos;
-		return shmring__lane_empty(l);
+		return shmring__lane_nothing(l, pos);
 	}
 	shmring__lane_read_ahead(l, pos);
 	if (SHMRING_LANE_UNLIKELY(!shmring__copy_fixed(
@@ -573,8 +603,9 @@ static inline int shmring__lane_recv_u64(struct shmring_lane *l, uint64_t *v)
 	uint64_t pos = l->pos;
 	_Atomic uint64_t *stamp;
 
-	/* go first: the geometry is set only where it is. */
-	if (SHMRING_LANE_UNLIKELY(l->go != 8))
+	/* go first: the geometry is set only where it is. A slip is the
+	 * slow path's (shmring__lane_nothing()), as an empty ring is. */
+	if (SHMRING_LANE_UNLIKELY(l->go != 8 || l->slipping != 0))
 		return SHMRING__LANE_SLOW;
 	stamp = shmring__lane_stamp8(l, pos);
 	/* A-stamp, as in shmring__lane_ready(). */
@@ -603,11 +634,11 @@ shmring__recv_u64_after(shmring_t *r, int k)
 	struct shmring__got g = {0, 0};
 	struct shmring_lane *l = SHMRING__HANDLE_LANE(r, 1);
 
-	/* go 8: the short receive found the ring empty (it sends nothing
-	 * else here). go 1: 8-byte slots at a stride the by-value path does
+	/* go 8: the short receive found the ring empty or is in a slip (it
+	 * sends nothing else here). go 1: 8-byte slots at a stride the by-value path does
 	 * not know (a duplex's): the pointer path's short receive. */
 	if (k == SHMRING__LANE_SLOW && l->go == 8)
-		k = shmring__lane_empty(l);
+		k = shmring__lane_nothing(l, l->pos);
 	else if (k == SHMRING__LANE_SLOW && l->go == 1)
 		k = shmring__lane_recv(l, &g.v);
 	if (SHMRING__LANE_ANSWER(k))

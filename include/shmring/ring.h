@@ -475,6 +475,28 @@ struct shmring_wait {
 /* Set the handle's wait policy. Not thread-safe on one handle. */
 SHMRING_API int shmring_set_wait(shmring_t *r, const struct shmring_wait *w);
 
+/*
+ * A slip for an SPSC consumer that trades latency for throughput. When a
+ * one-message receive (shmring_try_recv(), shmring_try_recv_u64(), the
+ * lane's inline calls) finds the ring empty after SHMRING_LANE_SLIP_RUN (16)
+ * messages or more in a row, the consumer has caught up with a stream; the
+ * next `answers` such receives then answer -EAGAIN without looking at the
+ * ring, so that the producer gets ahead. A consumer that reads the slot
+ * the producer is writing takes its cache line from it, once a message
+ * while it keeps up; with a head start the two work on different lines (a
+ * stream of 64-byte messages between two threads far apart: about 45 ->
+ * 27 ns a message, docs/BENCHMARKS.md). The cost is latency: a message
+ * sent during a slip waits for its end, up to `answers` calls (with a
+ * pause between calls, about 20-40 ns each). A round trip, where each
+ * message follows an empty receive, never slips; blocking and bulk
+ * receives never wait for a slip; a producer that leaves ends it (the
+ * messages left are taken, then end-of-stream). 0 (the default) turns it
+ * off; at most 65535. -EINVAL (no handle, too many answers), -ENOTSUP (a
+ * socket channel), -SHMRING_EKIND (not SPSC), -EPERM (not a consumer),
+ * -EOPNOTSUPP (the dense layout). Not thread-safe on one handle.
+ */
+SHMRING_API int shmring_set_slip(shmring_t *r, uint32_t answers);
+
 /* --- Durability (file: rings) -------------------------------------------- */
 
 enum shmring_flush_mode {
