@@ -13,9 +13,10 @@
  * consumer checks both (exit 2 on a mismatch).
  *
  * Options let the consumer do work per message (--work: pauses after each
- * message) or wait longer after an empty answer (--empty-pauses), to see how
- * the stream's speed depends on how close the consumer runs behind the
- * producer (docs/BENCHMARKS.md).
+ * message), wait longer after an empty answer (--empty-pauses) or slip once
+ * it has caught up (--slip: shmring_set_slip()), to see how the stream's
+ * speed depends on how close the consumer runs behind the producer
+ * (docs/BENCHMARKS.md).
  */
 #include <shmring/shmring.h>
 
@@ -51,7 +52,7 @@ struct job {
 	struct shmring_lane *l[2];    /* their lanes */
 	unsigned size;                /* 8 or 64 */
 	uint64_t messages;
-	unsigned work, empty_pauses;
+	unsigned work, empty_pauses, slip;
 	int cpu[2];
 	uint64_t full, empty, bad; /* answers seen, mismatches */
 	int rc[2];                 /* each side's failure, -errno */
@@ -163,6 +164,11 @@ static int run(struct job *j, unsigned flags)
 		shmring_close(j->h[0]);
 		return rc;
 	}
+	if (j->slip && (rc = shmring_set_slip(j->h[1], j->slip)) != 0) {
+		shmring_close(j->h[1]);
+		shmring_close(j->h[0]);
+		return rc;
+	}
 	j->rc[0] = j->rc[1] = 0;
 	atomic_store_explicit(&j->failed, false, memory_order_relaxed); /* no thread yet */
 	if ((rc = shmring_lane_get(j->h[0], SHMRING_PRODUCER, &j->l[0])) == 0 &&
@@ -184,7 +190,7 @@ static int run(struct job *j, unsigned flags)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: shmring_loop [--size 8|64] [--messages N] [--rounds R] [--poll-only]\n"
-	           "                    [--work PAUSES] [--empty-pauses PAUSES]\n"
+	           "                    [--work PAUSES] [--empty-pauses PAUSES] [--slip ANSWERS]\n"
 	           "  one SPSC stream between two threads on the first two CPUs, through the\n"
 	           "  inline calls of shmring/lane.h, timed as a whole: ns a message, and the\n"
 	           "  empty (consumer) and full (producer) answers per message.\n"
@@ -193,7 +199,8 @@ static void usage(FILE *f)
 	           "  --rounds        rounds (default 3)\n"
 	           "  --poll-only     create the ring SHMRING_CREATE_POLL_ONLY\n"
 	           "  --work          pauses the consumer spends after each message (default 0)\n"
-	           "  --empty-pauses  pauses after each empty answer (default 1)\n");
+	           "  --empty-pauses  pauses after each empty answer (default 1)\n"
+	           "  --slip          the consumer's shmring_set_slip() answers (default 0)\n");
 }
 
 /* A whole number in [lo, hi] from s, or -1. */
@@ -215,6 +222,7 @@ int main(int argc, char **argv)
 	                                     {"poll-only", no_argument, NULL, 'p'},
 	                                     {"work", required_argument, NULL, 'w'},
 	                                     {"empty-pauses", required_argument, NULL, 'e'},
+	                                     {"slip", required_argument, NULL, 'l'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
 	struct job j = {.size = 64, .messages = UINT64_C(1) << 24, .empty_pauses = 1};
@@ -248,6 +256,11 @@ int main(int argc, char **argv)
 				goto bad;
 			*(c == 'w' ? &j.work : &j.empty_pauses) = (unsigned)v;
 			break;
+		case 'l':
+			if ((v = number(optarg, 0, 65535)) < 0)
+				goto bad;
+			j.slip = (unsigned)v;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -266,9 +279,9 @@ int main(int argc, char **argv)
 		return 77;
 	}
 	printf("# shmring_loop: %u-byte messages, %llu a round, %s ring of %u, CPUs %d and %d, "
-	       "work %u, empty pauses %u\n",
+	       "work %u, empty pauses %u, slip %u\n",
 	       j.size, (unsigned long long)j.messages, flags ? "poll-only" : "default", CAPACITY,
-	       j.cpu[0], j.cpu[1], j.work, j.empty_pauses);
+	       j.cpu[0], j.cpu[1], j.work, j.empty_pauses, j.slip);
 	for (long long r = 0; r < rounds; r++) {
 		int rc = run(&j, flags);
 

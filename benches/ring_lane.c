@@ -44,3 +44,6 @@ static int lane_attach(struct bench_pair *p, int side)
 const struct bench_pair_impl bench_pair_shmring_lane = LANE_PAIR(&bench_kinds[0], "shmring-lane");
 const struct bench_pair_impl bench_pair_shmring_lane_poll =
     LANE_PAIR(&bench_kind_spsc_poll, "shmring-lane-poll");
+/* Poll-only with consumers that slip (shmring_set_slip()). */
+const struct bench_pair_impl bench_pair_shmring_lane_poll_slip =
+    LANE_PAIR(&bench_kind_spsc_poll_slip, "shmring-lane-poll-slip");

@@ -16,14 +16,18 @@
 #include <stdlib.h>
 
 const struct bench_kind bench_kinds[BENCH_NKINDS] = {
-    {SHMRING_KIND_SPSC, "spsc", 0}, {SHMRING_KIND_MPSC, "mpsc", 0}, {SHMRING_KIND_SPMC, "spmc", 0},
-    {SHMRING_KIND_MPMC, "mpmc", 0}, {SHMRING_KIND_MSG, "msg", 0},
+    {SHMRING_KIND_SPSC, "spsc", 0, 0}, {SHMRING_KIND_MPSC, "mpsc", 0, 0},
+    {SHMRING_KIND_SPMC, "spmc", 0, 0}, {SHMRING_KIND_MPMC, "mpmc", 0, 0},
+    {SHMRING_KIND_MSG, "msg", 0, 0},
 };
 
 const struct bench_kind bench_kind_spsc_poll = {SHMRING_KIND_SPSC, "spsc-poll",
-                                                SHMRING_CREATE_POLL_ONLY};
+                                                SHMRING_CREATE_POLL_ONLY, 0};
 const struct bench_kind bench_kind_spsc_dense = {SHMRING_KIND_SPSC, "spsc-dense",
-                                                 SHMRING_CREATE_DENSE};
+                                                 SHMRING_CREATE_DENSE, 0};
+const struct bench_kind bench_kind_spsc_slip = {SHMRING_KIND_SPSC, "spsc-slip", 0, BENCH_SLIP};
+const struct bench_kind bench_kind_spsc_poll_slip = {SHMRING_KIND_SPSC, "spsc-poll-slip",
+                                                     SHMRING_CREATE_POLL_ONLY, BENCH_SLIP};
 
 static bool is_msg(const struct bench_kind *k)
 {
@@ -282,19 +286,24 @@ out_free:
 
 int bench_shmring_pair_attach(struct bench_pair *p, int side)
 {
+	const struct bench_kind *k = p->impl->arg;
 	struct shm_pair *s = p->ring;
-	int rc;
+	int rc = 0;
 
-	if (side == 0)
-		return 0; /* its ends came with creation */
-	rc = shmring_open(s->name[0], SHMRING_CONSUMER, &s->end[1][1]);
-	if (rc != 0)
-		return rc;
-	rc = shmring_open(s->name[1], SHMRING_PRODUCER, &s->end[1][0]);
-	if (rc != 0) {
-		shmring_close(s->end[1][1]);
-		s->end[1][1] = NULL;
+	if (side == 1) { /* side 0's ends came with creation */
+		rc = shmring_open(s->name[0], SHMRING_CONSUMER, &s->end[1][1]);
+		if (rc != 0)
+			return rc;
+		rc = shmring_open(s->name[1], SHMRING_PRODUCER, &s->end[1][0]);
+		if (rc != 0) {
+			shmring_close(s->end[1][1]);
+			s->end[1][1] = NULL;
+			return rc;
+		}
 	}
+	/* Each side's receiving end slips where the row's kind asks. */
+	if (k->slip && (rc = shmring_set_slip(s->end[side][1], k->slip)) != 0)
+		bench_shmring_pair_detach(p, side);
 	return rc;
 }
 
@@ -336,3 +345,5 @@ const struct bench_pair_impl bench_pair_shmring_poll =
     SHM_PAIR(&bench_kind_spsc_poll, "shmring-poll");
 const struct bench_pair_impl bench_pair_shmring_dense =
     SHM_PAIR(&bench_kind_spsc_dense, "shmring-dense");
+const struct bench_pair_impl bench_pair_shmring_slip =
+    SHM_PAIR(&bench_kind_spsc_slip, "shmring-slip");

@@ -28,13 +28,18 @@ struct bench_kind {
 	uint32_t kind;
 	const char *name;
 	uint32_t flags;
+	uint32_t slip; /* the consumers' shmring_set_slip() (0: none) */
 };
+/* The slip of the rows that have one: about 2-5 us at a pause per answer. */
+#define BENCH_SLIP 128u
 #define BENCH_NKINDS 5
 /* spsc, mpsc, spmc, mpmc, msg (records of the slot size). */
 extern const struct bench_kind bench_kinds[BENCH_NKINDS];
 /* The SPSC ring created poll-only (SHMRING_CREATE_POLL_ONLY), and with
- * dense slots (SHMRING_CREATE_DENSE): pairs only. */
+ * dense slots (SHMRING_CREATE_DENSE); the SPSC ring with consumers that
+ * slip (BENCH_SLIP), created by default and poll-only: pairs only. */
 extern const struct bench_kind bench_kind_spsc_poll, bench_kind_spsc_dense;
+extern const struct bench_kind bench_kind_spsc_slip, bench_kind_spsc_poll_slip;
 
 struct bench_bulk_arg {
 	const struct bench_kind *kind; /* NULL for the peers */
@@ -49,6 +54,7 @@ void bench_shmring_bulk(shmring_gb_state *st, void *arg);
 void bench_shmring_zc_bulk(shmring_gb_state *st, void *arg); /* fixed-slot kinds */
 extern const struct bench_pair_impl bench_pair_shmring[BENCH_NKINDS];
 extern const struct bench_pair_impl bench_pair_shmring_poll, bench_pair_shmring_dense;
+extern const struct bench_pair_impl bench_pair_shmring_slip;
 
 /* The two rings of a shmring pair and each side's ends of them; the lanes
  * (shmring/lane.h) of those ends where the pair sends through them. */
@@ -66,6 +72,7 @@ void bench_shmring_pair_teardown(struct bench_pair *p);
 /* The SPSC ring with both sides sending and receiving through lanes. */
 extern const struct bench_pair_impl bench_pair_shmring_lane;
 extern const struct bench_pair_impl bench_pair_shmring_lane_poll;
+extern const struct bench_pair_impl bench_pair_shmring_lane_poll_slip;
 
 #ifdef SHMRING_HAVE_DPDK_RING
 /* op: arg NULL for SP/SC, non-NULL for MP/MC; bulk: struct bench_bulk_arg. */
