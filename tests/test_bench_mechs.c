@@ -376,6 +376,7 @@ static void test_mechanisms_have_their_flags(void **state)
 		     {"shmring-spsc-dense-batch", true, false},
 		     {"shmring-spsc-poll", false, true},
 		     {"shmring-spsc-lane-poll", false, true},
+		     {"shmring-spsc-lane-poll-slip", false, true},
 		     {"shmring-spsc", false, false},
 		     {"shmring-spsc-lane", false, false},
 		     {"shmring-spsc-batch", false, false}};

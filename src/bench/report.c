@@ -25,6 +25,20 @@
 #endif
 #endif
 
+/* The mechanism column: as wide as the longest name, 24 at least. */
+static int name_width(void)
+{
+	size_t w = 24;
+
+	for (size_t i = 0; i < shmring_bench_nmechs; i++) {
+		size_t n = strlen(shmring_bench_mechs[i]->name);
+
+		w = n > w ? n : w;
+	}
+	return (int)w;
+}
+#define NAME_W name_width()
+
 static const char *test_name(unsigned mode)
 {
 	return mode == SHMRING_BENCH_RTT ? "rtt" : "throughput";
@@ -323,7 +337,7 @@ static void rtt_rows(FILE *f, const struct shmring_bench_run *run)
 {
 	fprintf(f, "\nRound trip, two processes (p50..max of %s)\n",
 		"every round trip in the window");
-	fprintf(f, "%-24s %6s %9s %9s %9s %9s %9s %7s %6s %9s %7s %7s  %s\n", "mechanism",
+	fprintf(f, "%-*s %6s %9s %9s %9s %9s %9s %7s %6s %9s %7s %7s  %s\n", NAME_W, "mechanism",
 		"size", "p50", "p90", "p99", "p99.9", "max", "x floor", "x bare", "cpu/rt", "floor",
 		"bare", "placement");
 	for (size_t i = 0; i < run->nres; i++) {
@@ -334,7 +348,7 @@ static void rtt_rows(FILE *f, const struct shmring_bench_run *run)
 			continue;
 		shmring_bench_fmt_size(sz, sizeof(sz), r->size);
 		if (r->status == SHMRING_BENCH_FAILED) {
-			fprintf(f, "%-24s %6s FAILED: %s\n", r->mech->name, sz, r->why);
+			fprintf(f, "%-*s %6s FAILED: %s\n", NAME_W, r->mech->name, sz, r->why);
 			continue;
 		}
 		shmring_bench_fmt_ns(a[0], sizeof(a[0]), r->p50);
@@ -348,7 +362,7 @@ static void rtt_rows(FILE *f, const struct shmring_bench_run *run)
 		shmring_bench_fmt_ns(fl, sizeof(fl), shmring_bench_bracket_floor(&r->br));
 		shmring_bench_fmt_ns(fb, sizeof(fb), shmring_bench_bracket_plain(&r->br));
 		place(pl, sizeof(pl), r);
-		fprintf(f, "%-24s %6s %9s %9s %9s %9s %9s %7s %6s %9s %7s %7s  %s\n", r->mech->name,
+		fprintf(f, "%-*s %6s %9s %9s %9s %9s %9s %7s %6s %9s %7s %7s  %s\n", NAME_W, r->mech->name,
 			sz, a[0], a[1], a[2], a[3], a[4], xf, xb, cpu, fl, fb, pl);
 	}
 }
@@ -356,7 +370,7 @@ static void rtt_rows(FILE *f, const struct shmring_bench_run *run)
 static void tput_rows(FILE *f, const struct shmring_bench_run *run)
 {
 	fprintf(f, "\nOne-way throughput, two processes\n");
-	fprintf(f, "%-24s %6s %10s %10s %10s %7s %7s %7s  %s\n", "mechanism", "size", "msgs/s",
+	fprintf(f, "%-*s %6s %10s %10s %10s %7s %7s %7s  %s\n", NAME_W, "mechanism", "size", "msgs/s",
 		"MB/s", "cpu/msg", "x floor", "floor", "bare", "placement");
 	for (size_t i = 0; i < run->nres; i++) {
 		const struct shmring_bench_result *r = &run->res[i];
@@ -366,7 +380,7 @@ static void tput_rows(FILE *f, const struct shmring_bench_run *run)
 			continue;
 		shmring_bench_fmt_size(sz, sizeof(sz), r->size);
 		if (r->status == SHMRING_BENCH_FAILED) {
-			fprintf(f, "%-24s %6s FAILED: %s\n", r->mech->name, sz, r->why);
+			fprintf(f, "%-*s %6s FAILED: %s\n", NAME_W, r->mech->name, sz, r->why);
 			continue;
 		}
 		shmring_bench_fmt_count(mps, sizeof(mps), r->msgs_per_s);
@@ -376,7 +390,7 @@ static void tput_rows(FILE *f, const struct shmring_bench_run *run)
 		shmring_bench_fmt_ns(fl, sizeof(fl), shmring_bench_bracket_floor(&r->br));
 		shmring_bench_fmt_ns(fb, sizeof(fb), shmring_bench_bracket_plain(&r->br));
 		place(pl, sizeof(pl), r);
-		fprintf(f, "%-24s %6s %10s %10s %10s %7s %7s %7s  %s\n", r->mech->name, sz, mps, mbs,
+		fprintf(f, "%-*s %6s %10s %10s %10s %7s %7s %7s  %s\n", NAME_W, r->mech->name, sz, mps, mbs,
 			cpu, xf, fl, fb, pl);
 	}
 }
@@ -406,7 +420,7 @@ static void skipped_rows(FILE *f, const struct shmring_bench_run *run)
 			header = true;
 		}
 		shmring_bench_fmt_size(sz, sizeof(sz), r->size);
-		fprintf(f, "  %-24s %-10s from %-7s %s\n", r->mech->name, test_name(r->mode), sz,
+		fprintf(f, "  %-*s %-10s from %-7s %s\n", NAME_W, r->mech->name, test_name(r->mode), sz,
 			r->why);
 	}
 }
@@ -435,11 +449,11 @@ static void floor_line(FILE *f, const struct shmring_bench_result *r, const char
 	ratio_value(v, sizeof(v), r->mode, r->p50);
 	shmring_bench_fmt_ns(fv, sizeof(fv), floor);
 	if (x > 0)
-		fprintf(f, "  %-10s %6s  %-24s %-18s %10s %10s %8.3g  %s\n", "round trip", sz,
-			r->mech->name, what, v, fv, x, shmring_bench_bracket_placement(&r->br));
+		fprintf(f, "  %-10s %6s  %-*s %-*s %10s %10s %8.3g  %s\n", "round trip", sz,
+			NAME_W, r->mech->name, NAME_W, what, v, fv, x, shmring_bench_bracket_placement(&r->br));
 	else
-		fprintf(f, "  %-10s %6s  %-24s %-18s %10s %10s %8s %s\n", "round trip", sz,
-			r->mech->name, what, v, fv, "unknown", "(placement changed)");
+		fprintf(f, "  %-10s %6s  %-*s %-*s %10s %10s %8s %s\n", "round trip", sz,
+			NAME_W, r->mech->name, NAME_W, what, v, fv, "unknown", "(placement changed)");
 }
 
 static void ratio_rows(FILE *f, const struct shmring_bench_run *run)
@@ -460,7 +474,7 @@ static void ratio_rows(FILE *f, const struct shmring_bench_run *run)
 	fprintf(f, "\nRatios, each within one placement: A over the floor around it, or A over B "
 		   "from figures measured back to back\n(rounds of A then B, the floor around "
 		   "each; the medians of the figures in one placement)\n");
-	fprintf(f, "  %-10s %6s  %-24s %-18s %10s %10s %8s  %s\n", "test", "size", "A", "B",
+	fprintf(f, "  %-10s %6s  %-*s %-*s %10s %10s %8s  %s\n", "test", "size", NAME_W, "A", NAME_W, "B",
 		"median A", "median B", "A / B", "placement");
 	for (size_t i = 0; i < run->nres; i++) {
 		const struct shmring_bench_result *r = &run->res[i];
@@ -483,14 +497,14 @@ static void ratio_rows(FILE *f, const struct shmring_bench_run *run)
 			ratio_value(bv, sizeof(bv), ra->mode, ra->b_value);
 			snprintf(pl, sizeof(pl), "%s (%u+%u figures, %u round%s)", ra->placement,
 				 ra->a_figures, ra->b_figures, ra->rounds, ra->rounds == 1 ? "" : "s");
-			fprintf(f, "  %-10s %6s  %-24s %-18s %10s %10s %8.3g  %s\n",
+			fprintf(f, "  %-10s %6s  %-*s %-*s %10s %10s %8.3g  %s\n",
 				ra->mode == SHMRING_BENCH_RTT ? "round trip" : "throughput", sz,
-				ra->a->name, ra->b->name, av, bv, ra->ratio, pl);
+				NAME_W, ra->a->name, NAME_W, ra->b->name, av, bv, ra->ratio, pl);
 		} else {
 			/* One space: "unknown (placement changed)" reads as one. */
-			fprintf(f, "  %-10s %6s  %-24s %-18s %10s %10s %8s %s\n",
+			fprintf(f, "  %-10s %6s  %-*s %-*s %10s %10s %8s %s\n",
 				ra->mode == SHMRING_BENCH_RTT ? "round trip" : "throughput", sz,
-				ra->a->name, ra->b->name, "", "",
+				NAME_W, ra->a->name, NAME_W, ra->b->name, "", "",
 				ra->status == SHMRING_BENCH_UNKNOWN ? "unknown" : "FAILED:",
 				ra->status == SHMRING_BENCH_UNKNOWN ? "(placement changed)" : ra->why);
 		}

@@ -213,6 +213,8 @@ static int sh_open(struct shmring_bench_ring_end *e)
 	if (rc == 0 && o->lane)
 		rc = shmring_lane_get(h, e->producer ? SHMRING_PRODUCER : SHMRING_CONSUMER,
 				      &l->lane);
+	if (rc == 0 && o->slip && !e->producer)
+		rc = shmring_set_slip(h, o->slip);
 	return rc;
 }
 

@@ -42,6 +42,7 @@ struct shmring_bench_ring_opts {
 	unsigned bell;     /* blocking receive by the doorbell: BELL_WAIT or BELL_EPOLL */
 	unsigned lane;     /* SPSC: single messages through the inline path (shmring/lane.h) */
 	uint32_t flags;    /* SHMRING_CREATE_* of the ring's layout (SPSC: _DENSE, _DUPLEX) */
+	uint32_t slip;     /* SPSC consumers: shmring_set_slip() answers (0: none) */
 };
 
 #define SHMRING_BENCH_BELL_WAIT 1u  /* shmring_doorbell_wait() (sigtimedwait) */
@@ -191,6 +192,12 @@ struct shmring_bench_ring_line {
 	  (.kind = SHMRING_KIND_SPSC, .flags = SHMRING_CREATE_POLL_ONLY, .lane = 1), BUSY, 0,      \
 	  PAIR_FLOOR,                                                                              \
 	  "shmring-spsc-lane-poll", "shmring SPSC ring created poll-only, busy-poll, the calls inline", \
+	  NONE, NULL, NULL, 0, 0)                                                                  \
+	X(spsc_lane_poll_slip, shmring,                                                            \
+	  (.kind = SHMRING_KIND_SPSC, .flags = SHMRING_CREATE_POLL_ONLY, .lane = 1, .slip = 128),  \
+	  BUSY, 0, PAIR_FLOOR, "shmring-spsc-lane-poll-slip",                                      \
+	  "shmring SPSC ring created poll-only, busy-poll, the calls inline, the consumer slips "  \
+	  "128 answers once it catches up (shmring_set_slip)",                                     \
 	  NONE, NULL, NULL, 0, 0)                                                                  \
 	X(spsc_duplex, shmring, (.kind = SHMRING_KIND_SPSC, .flags = SHMRING_CREATE_DUPLEX), BUSY, \
 	  0, PAIR_FLOOR, "shmring-spsc-duplex",                                                    \

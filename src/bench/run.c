@@ -218,6 +218,8 @@ static const struct {
 	{"shmring-spsc-poll", "ck-ring"},
 	{"shmring-spsc-poll", "boost-spsc"},
 	{"shmring-spsc-lane-poll", "shmring-spsc-lane"},
+	{"shmring-spsc-lane-poll-slip", "shmring-spsc-lane-poll"},
+	{"shmring-spsc-lane-poll-slip", "boost-spsc"},
 	{"shmring-spsc-batch", "dpdk-ring-batch"},
 	{"shmring-spsc-batch", "boost-spsc-batch"},
 	{"shmring-spsc-dense", "shmring-spsc"},
