@@ -238,6 +238,7 @@ void shmring__fast_update(shmring_t *r)
 {
 	r->fast = 0;
 	r->tx.go = r->rx.go = 0;
+	r->rx.slipping = 0; /* a slip ends where go is set again */
 	/* Flushing counts messages: not on the fast paths. */
 	if (r->hdr.kind != SHMRING_KIND_SPSC || r->flush_every)
 		return;
@@ -996,8 +997,8 @@ int shmring_set_slip(shmring_t *r, uint32_t answers)
 	if (r->hdr.features & SHMRING_FEAT_DENSE_SLOTS)
 		return -EOPNOTSUPP; /* its receives do not take the lane's path */
 	r->rx.slip = (uint16_t)answers;
-	r->rx.slipping = 0;
 	r->rx.peer_cache = r->rx.pos; /* a run counts from here */
+	shmring__fast_update(r);      /* a slip under way ends */
 	return 0;
 }
 

@@ -229,11 +229,32 @@ int(shmring_try_send)(shmring_t *r, const void *msg)
 	return k == SHMRING__LANE_WAKE ? sent_wake(r) : send_general(r, msg);
 }
 
+/*
+ * A receive during the consumer's slip (shmring_set_slip(), begun by the
+ * lane, which hands every receive here meanwhile): -EAGAIN without a look
+ * at the ring while a producer is there, the last one giving the lane its
+ * short path back. 0 where the slip is over (the producers gone: their
+ * messages are taken, then end-of-stream) and the receive goes on.
+ */
+static int slipped(shmring_t *r)
+{
+	/* Relaxed (presence): as the lane's empty answer reads it. */
+	if (SHMRING_LANE_LIVE(atomic_load_explicit(r->rx.presence, memory_order_relaxed)) == 0) {
+		shmring__fast_update(r);
+		return 0;
+	}
+	if (--r->rx.slipping == 0)
+		shmring__fast_update(r);
+	return -EAGAIN;
+}
+
 /* try_recv() when its fast path does not apply. */
 static SHMRING_NOINLINE int recv_general(shmring_t *r, void *msg)
 {
 	int rc;
 
+	if (SHMRING_UNLIKELY(r->rx.slipping != 0) && (rc = slipped(r)) != 0)
+		return rc;
 	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_RX)) {
 		if (!shmring__spsc_recv1(&r->rx, msg))
 			return rx_nothing(r);
@@ -297,8 +318,7 @@ int(shmring_try_recv_u64)(shmring_t *r, uint64_t *v)
 	int k = shmring__lane_recv_u64(&r->rx, v);
 
 	/* As in the send: the pointer path's short receive; where it is not
-	 * taken, SLOW on 8-byte slots at their own stride is an empty ring
-	 * or a slip. */
+	 * taken, SLOW on 8-byte slots at their own stride is an empty ring. */
 	if (k == SHMRING__LANE_SLOW && r->rx.go == 1)
 		k = shmring__lane_recv(&r->rx, v);
 	else if (k == SHMRING__LANE_SLOW && r->rx.go == 8)

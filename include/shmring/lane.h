@@ -110,7 +110,8 @@ struct shmring_lane {
 				      * the library looks again */
 	uint16_t slip;               /* consumer: empty answers a slip lasts
 				      * (shmring_set_slip()); 0: never slips */
-	uint16_t slipping;           /* consumer: answers left in this slip */
+	uint16_t slipping;           /* consumer: answers left in this slip,
+				      * the library's to count (go is 0) */
 };
 
 /*
@@ -476,30 +477,26 @@ static inline int shmring__lane_empty(struct shmring_lane *l)
 }
 
 /*
- * The consumer takes nothing at pos: it looked and found the message
- * missing, or it is in a slip and did not look. A look that comes after
- * SHMRING_LANE_SLIP_RUN messages or more in a row (since the last one that
- * found the ring empty, peer_cache) ends a run of a stream it has caught up
- * with, and starts a slip of l->slip answers where the handle asked for
- * them (shmring_set_slip()). An answer of the slip is one the lane gives
- * itself: where it hands over to the library instead (a producer gone, the
- * library's turn to look), the library looks at the ring, and the slip
- * goes on after.
+ * The consumer looked at pos and found the message missing. A look that
+ * comes after SHMRING_LANE_SLIP_RUN messages or more in a row (since the
+ * last one that found the ring empty, peer_cache) ends a run of a stream it
+ * has caught up with, and starts a slip where the handle asked for one
+ * (shmring_set_slip()): the lane hands every receive to the library (go 0),
+ * which answers l->slip of them without looking and then gives the short
+ * path back. So the receive that looks costs nothing more, and a round
+ * trip's polls run as they did.
  */
 static inline int shmring__lane_nothing(struct shmring_lane *l, uint64_t pos)
 {
-	int k;
+	uint64_t run = pos - l->peer_cache;
 
-	if (l->slipping == 0) {
-		if (pos - l->peer_cache >= SHMRING_LANE_SLIP_RUN)
-			l->slipping = l->slip;
-		l->peer_cache = pos;
-		return shmring__lane_empty(l);
+	l->peer_cache = pos;
+	if (SHMRING_LANE_UNLIKELY(l->slip != 0) && run >= SHMRING_LANE_SLIP_RUN) {
+		l->slipping = l->slip;
+		l->go = 0;
+		return SHMRING__LANE_AGAIN;
 	}
-	k = shmring__lane_empty(l);
-	if (k == SHMRING__LANE_AGAIN)
-		l->slipping--;
-	return k;
+	return shmring__lane_empty(l);
 }
 
 /* The short receive, likewise. First: is the message at pos there? Its
@@ -538,7 +535,7 @@ static inline int shmring__lane_recv(struct shmring_lane *l, void *msg)
 	uint64_t pos = l->pos;
 	_Atomic uint64_t *stamp;
 
-	if (SHMRING_LANE_UNLIKELY(l->slipping != 0 || !shmring__lane_ready(l, pos, &stamp))) {
+	if (SHMRING_LANE_UNLIKELY(!shmring__lane_ready(l, pos, &stamp))) {
 		if (!l->go)
 			return SHMRING__LANE_SLOW;
 		return shmring__lane_nothing(l, pos);
@@ -603,9 +600,8 @@ static inline int shmring__lane_recv_u64(struct shmring_lane *l, uint64_t *v)
 	uint64_t pos = l->pos;
 	_Atomic uint64_t *stamp;
 
-	/* go first: the geometry is set only where it is. A slip is the
-	 * slow path's (shmring__lane_nothing()), as an empty ring is. */
-	if (SHMRING_LANE_UNLIKELY(l->go != 8 || l->slipping != 0))
+	/* go first: the geometry is set only where it is. */
+	if (SHMRING_LANE_UNLIKELY(l->go != 8))
 		return SHMRING__LANE_SLOW;
 	stamp = shmring__lane_stamp8(l, pos);
 	/* A-stamp, as in shmring__lane_ready(). */
@@ -634,8 +630,8 @@ shmring__recv_u64_after(shmring_t *r, int k)
 	struct shmring__got g = {0, 0};
 	struct shmring_lane *l = SHMRING__HANDLE_LANE(r, 1);
 
-	/* go 8: the short receive found the ring empty or is in a slip (it
-	 * sends nothing else here). go 1: 8-byte slots at a stride the by-value path does
+	/* go 8: the short receive found the ring empty (it sends nothing
+	 * else here). go 1: 8-byte slots at a stride the by-value path does
 	 * not know (a duplex's): the pointer path's short receive. */
 	if (k == SHMRING__LANE_SLOW && l->go == 8)
 		k = shmring__lane_nothing(l, l->pos);

@@ -490,8 +490,9 @@ SHMRING_API int shmring_set_wait(shmring_t *r, const struct shmring_wait *w);
  * pause between calls, about 20-40 ns each). A round trip, where each
  * message follows an empty receive, never slips; blocking and bulk
  * receives never wait for a slip; a producer that leaves ends it (the
- * messages left are taken, then end-of-stream). 0 (the default) turns it
- * off; at most 65535. -EINVAL (no handle, too many answers), -ENOTSUP (a
+ * messages left are taken, then end-of-stream). During a slip the inline
+ * calls hand each receive to the library, which gives its answers; a call
+ * ends a slip under way. 0 (the default) turns it off; at most 65535. -EINVAL (no handle, too many answers), -ENOTSUP (a
  * socket channel), -SHMRING_EKIND (not SPSC), -EPERM (not a consumer),
  * -EOPNOTSUPP (the dense layout). Not thread-safe on one handle.
  */
