@@ -30,7 +30,7 @@ struct bench_kind {
 	uint32_t flags;
 	uint32_t slip; /* the consumers' shmring_set_slip() (0: none) */
 };
-/* The slip of the rows that have one: about 2-5 us at a pause per answer. */
+/* The slip of the rows that have one: about 2.6 us at a pause per answer. */
 #define BENCH_SLIP 128u
 #define BENCH_NKINDS 5
 /* spsc, mpsc, spmc, mpmc, msg (records of the slot size). */
