@@ -93,25 +93,51 @@ static void test_refusals(void **state)
 	close_pair(name, tx, rx);
 }
 
-/* Without shmring_set_slip(), a message sent after a run and an empty
+/* body on a new pair of 8-byte slots whose consumer slips `slip` answers,
+ * through each receive form; body may close the producer (*tx NULL). */
+static void for_each_form(const char *tag, uint32_t slip,
+			  void (*body)(shmring_t **tx, shmring_t *rx, struct shmring_lane *lr,
+				       int form))
+{
+	for (int form = FORM_LANE; form <= FORM_LIB_U64; form++) {
+		const char *name = test_ring_name(tag);
+		shmring_t *tx, *rx;
+		struct shmring_lane *lr;
+
+		make_pair(name, &tx, &rx, &lr);
+		assert_int_equal(shmring_set_slip(rx, slip), 0);
+		body(&tx, rx, lr, form);
+		close_pair(name, tx, rx);
+	}
+}
+
+/* A look that finds the ring empty, then value sent: `answers` receives
+ * answer -EAGAIN, the next takes it. */
+static void expect_slip(shmring_t *tx, shmring_t *rx, struct shmring_lane *lr, int form,
+			int answers, uint64_t value)
+{
+	uint64_t v = 0;
+
+	assert_int_equal(recv_form(rx, lr, form, &v), -EAGAIN);
+	assert_int_equal(shmring_try_send_u64(tx, value), 0);
+	for (int i = 0; i < answers; i++)
+		assert_int_equal(recv_form(rx, lr, form, &v), -EAGAIN);
+	assert_int_equal(recv_form(rx, lr, form, &v), 0);
+	assert_int_equal(v, value);
+}
+
+/* Without a slip asked for, a message sent after a run and an empty
  * receive is taken by the next receive. */
+static void off_body(shmring_t **tx, shmring_t *rx, struct shmring_lane *lr, int form)
+{
+	run_of(*tx, rx, lr, form, 0, 40);
+	expect_slip(*tx, rx, lr, form, 0, 40);
+}
+
 static void test_off_by_default(void **state)
 {
 	(void)state;
-	for (int form = FORM_LANE; form <= FORM_LIB_U64; form++) {
-		const char *name = test_ring_name("slipoff");
-		shmring_t *tx, *rx;
-		struct shmring_lane *lr;
-		uint64_t v = 0;
-
-		make_pair(name, &tx, &rx, &lr);
-		run_of(tx, rx, lr, form, 0, 40);
-		assert_int_equal(recv_form(rx, lr, form, &v), -EAGAIN);
-		assert_int_equal(shmring_try_send_u64(tx, 40), 0);
-		assert_int_equal(recv_form(rx, lr, form, &v), 0);
-		assert_int_equal(v, 40);
-		close_pair(name, tx, rx);
-	}
+	for_each_form("slipoff", 0, off_body);
 }
 
 /*
@@ -119,47 +145,24 @@ static void test_off_by_default(void **state)
  * five receives answer -EAGAIN with a message in the ring, the sixth takes
  * it. A shorter run then starts no slip; another long one does again.
  */
+static void run_body(shmring_t **tx, shmring_t *rx, struct shmring_lane *lr, int form)
+{
+	const uint64_t run = SHMRING_LANE_SLIP_RUN;
+
+	run_of(*tx, rx, lr, form, 0, run);
+	expect_slip(*tx, rx, lr, form, 5, run);
+	/* One short of a run (the message just taken and these): no slip. */
+	run_of(*tx, rx, lr, form, run + 1, run - 2);
+	expect_slip(*tx, rx, lr, form, 0, 2 * run - 1);
+	/* A run again. */
+	run_of(*tx, rx, lr, form, 2 * run, run);
+	expect_slip(*tx, rx, lr, form, 5, 3 * run);
+}
+
 static void test_slip_after_run(void **state)
 {
 	(void)state;
-	for (int form = FORM_LANE; form <= FORM_LIB_U64; form++) {
-		const char *name = test_ring_name("slip");
-		shmring_t *tx, *rx;
-		struct shmring_lane *lr;
-		uint64_t v = 0, next;
-
-		make_pair(name, &tx, &rx, &lr);
-		assert_int_equal(shmring_set_slip(rx, 5), 0);
-		run_of(tx, rx, lr, form, 0, SHMRING_LANE_SLIP_RUN);
-		next = SHMRING_LANE_SLIP_RUN;
-		assert_int_equal(recv_form(rx, lr, form, &v), -EAGAIN);
-		assert_int_equal(shmring_try_send_u64(tx, next), 0);
-		for (int i = 0; i < 5; i++)
-			assert_int_equal(recv_form(rx, lr, form, &v), -EAGAIN);
-		assert_int_equal(recv_form(rx, lr, form, &v), 0);
-		assert_int_equal(v, next);
-		next++;
-
-		/* One short of a run: no slip. */
-		run_of(tx, rx, lr, form, next, SHMRING_LANE_SLIP_RUN - 2);
-		next += SHMRING_LANE_SLIP_RUN - 2;
-		assert_int_equal(recv_form(rx, lr, form, &v), -EAGAIN);
-		assert_int_equal(shmring_try_send_u64(tx, next), 0);
-		assert_int_equal(recv_form(rx, lr, form, &v), 0);
-		assert_int_equal(v, next);
-		next++;
-
-		/* A run again (the message just taken and these). */
-		run_of(tx, rx, lr, form, next, SHMRING_LANE_SLIP_RUN);
-		next += SHMRING_LANE_SLIP_RUN;
-		assert_int_equal(recv_form(rx, lr, form, &v), -EAGAIN);
-		assert_int_equal(shmring_try_send_u64(tx, next), 0);
-		for (int i = 0; i < 5; i++)
-			assert_int_equal(recv_form(rx, lr, form, &v), -EAGAIN);
-		assert_int_equal(recv_form(rx, lr, form, &v), 0);
-		assert_int_equal(v, next);
-		close_pair(name, tx, rx);
-	}
+	for_each_form("slip", 5, run_body);
 }
 
 /* 64-byte messages through the pointer forms: the same slip. */
@@ -222,30 +225,28 @@ static void test_round_trip_never_slips(void **state)
 
 /* A producer that leaves during a slip: its messages are taken at once,
  * then end-of-stream, through every form. */
+static void gone_body(shmring_t **tx, shmring_t *rx, struct shmring_lane *lr, int form)
+{
+	uint64_t v = 0;
+
+	run_of(*tx, rx, lr, form, 0, 2 * SHMRING_LANE_SLIP_RUN);
+	assert_int_equal(recv_form(rx, lr, form, &v), -EAGAIN);
+	assert_int_equal(recv_form(rx, lr, form, &v), -EAGAIN);
+	assert_int_equal(shmring_try_send_u64(*tx, 7), 0);
+	assert_int_equal(shmring_try_send_u64(*tx, 8), 0);
+	shmring_close(*tx);
+	*tx = NULL;
+	assert_int_equal(recv_form(rx, lr, form, &v), 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(recv_form(rx, lr, form, &v), 0);
+	assert_int_equal(v, 8);
+	assert_int_equal(recv_form(rx, lr, form, &v), -EPIPE);
+}
+
 static void test_producer_gone_ends_slip(void **state)
 {
 	(void)state;
-	for (int form = FORM_LANE; form <= FORM_LIB_U64; form++) {
-		const char *name = test_ring_name("slipgone");
-		shmring_t *tx, *rx;
-		struct shmring_lane *lr;
-		uint64_t v = 0;
-
-		make_pair(name, &tx, &rx, &lr);
-		assert_int_equal(shmring_set_slip(rx, 1000), 0);
-		run_of(tx, rx, lr, form, 0, 2 * SHMRING_LANE_SLIP_RUN);
-		assert_int_equal(recv_form(rx, lr, form, &v), -EAGAIN);
-		assert_int_equal(recv_form(rx, lr, form, &v), -EAGAIN);
-		assert_int_equal(shmring_try_send_u64(tx, 7), 0);
-		assert_int_equal(shmring_try_send_u64(tx, 8), 0);
-		shmring_close(tx);
-		assert_int_equal(recv_form(rx, lr, form, &v), 0);
-		assert_int_equal(v, 7);
-		assert_int_equal(recv_form(rx, lr, form, &v), 0);
-		assert_int_equal(v, 8);
-		assert_int_equal(recv_form(rx, lr, form, &v), -EPIPE);
-		close_pair(name, NULL, rx);
-	}
+	for_each_form("slipgone", 1000, gone_body);
 }
 
 /* A blocking receive during a slip looks at the ring: it returns the
