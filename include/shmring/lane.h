@@ -99,7 +99,8 @@ struct shmring_lane {
 	shmring_t *ring;             /* the handle, for everything not inline */
 	uint32_t go;                 /* the payload size (size) where the
 				      * handle's checks hold (kind, role, nothing
-				      * held, a consumer seen); else 0 */
+				      * held, a consumer seen); else 0, and 0
+				      * during a consumer's slip */
 	bool poll_only;              /* nobody may sleep on this ring */
 	bool corrupt;                /* a shared index failed its bounds check */
 	bool dense;                  /* the dense layout: no stamps (go is 0) */
