@@ -233,19 +233,25 @@ int(shmring_try_send)(shmring_t *r, const void *msg)
  * A receive during the consumer's slip (shmring_set_slip(), begun by the
  * lane, which hands every receive here meanwhile): -EAGAIN without a look
  * at the ring while a producer is there, the last one giving the lane its
- * short path back. 0 where the slip is over (the producers gone: their
- * messages are taken, then end-of-stream) and the receive goes on.
+ * short path back. As an empty answer does, it gives producers asleep for
+ * room what was freed, and now and then looks for dead peers. 0 where the
+ * slip is over (the producers gone: their messages are taken, then
+ * end-of-stream) and the receive goes on.
  */
 static int slipped(shmring_t *r)
 {
+	int rc;
+
+	shmring__flush_freed(r);
 	/* Relaxed (presence): as the lane's empty answer reads it. */
 	if (SHMRING_LANE_LIVE(atomic_load_explicit(r->rx.presence, memory_order_relaxed)) == 0) {
 		shmring__fast_update(r);
 		return 0;
 	}
+	rc = shmring__peer_idle(r, SHMRING_CONSUMER);
 	if (--r->rx.slipping == 0)
 		shmring__fast_update(r);
-	return -EAGAIN;
+	return rc < 0 ? rc : -EAGAIN;
 }
 
 /* try_recv() when its fast path does not apply. */

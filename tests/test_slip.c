@@ -271,11 +271,16 @@ static void test_blocking_recv_does_not_wait(void **state)
 	close_pair(name, tx, rx);
 }
 
-/* A stream between two threads with the consumer slipping: every message,
- * in order (and, under TSan, no race on the slip's fields). */
+/*
+ * A stream between two threads with the consumer slipping: every message,
+ * in order (and, under TSan, no race on the slip's fields). The producer
+ * either polls or parks for room (shmring_send() with the park-only wait
+ * policy), to be woken by what the consumer frees, slip or not.
+ */
 struct stream {
 	shmring_t *tx;
 	uint64_t n;
+	bool park;
 	int rc;
 };
 
@@ -284,37 +289,59 @@ static void *produce(void *arg)
 	struct stream *s = arg;
 	int rc = 0;
 
-	for (uint64_t i = 0; i < s->n && rc == 0; i++)
-		while ((rc = shmring_try_send_u64(s->tx, i)) == -EAGAIN)
-			sched_yield();
+	for (uint64_t i = 0; i < s->n && rc == 0; i++) {
+		if (s->park)
+			rc = shmring_send(s->tx, &i, SHMRING_NO_DEADLINE);
+		else
+			while ((rc = shmring_try_send_u64(s->tx, i)) == -EAGAIN)
+				sched_yield();
+	}
 	s->rc = rc;
 	return NULL;
 }
 
-static void test_stream_in_order(void **state)
+static void stream_in_order(bool park)
 {
 	const char *name = test_ring_name("slipstream");
-	struct stream s = {.n = 200000 / TEST_MSG_DIVISOR};
+	struct stream s = {.n = (park ? 50000 : 200000) / TEST_MSG_DIVISOR, .park = park};
+	const struct shmring_wait w = {.mode = SHMRING_WAIT_PARK};
 	shmring_t *rx;
 	struct shmring_lane *lr;
 	pthread_t t;
 	uint64_t v = 0;
 	int rc;
 
-	(void)state;
 	make_pair(name, &s.tx, &rx, &lr);
 	assert_int_equal(shmring_set_slip(rx, 64), 0);
+	if (park)
+		assert_int_equal(shmring_set_wait(s.tx, &w), 0);
 	assert_int_equal(pthread_create(&t, NULL, produce, &s), 0);
 	for (uint64_t i = 0; i < s.n; i++) {
 		while ((rc = shmring_lane_try_recv(lr, &v)) == -EAGAIN)
 			shmring__cpu_relax();
 		assert_int_equal(rc, 0);
 		assert_int_equal(v, i);
+		/* Parking: a consumer slower in bursts, so that the ring fills
+		 * and then drains. */
+		for (unsigned k = 0; park && i % 256 < 64 && k < 64; k++)
+			shmring__cpu_relax();
 	}
 	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_int_equal(s.rc, 0);
 	assert_int_equal(shmring_lane_try_recv(lr, &v), -EAGAIN);
 	close_pair(name, s.tx, rx);
+}
+
+static void test_stream_in_order(void **state)
+{
+	(void)state;
+	stream_in_order(false);
+}
+
+static void test_parked_producer_stream(void **state)
+{
+	(void)state;
+	stream_in_order(true);
 }
 
 int main(void)
@@ -328,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_producer_gone_ends_slip),
 		cmocka_unit_test(test_blocking_recv_does_not_wait),
 		cmocka_unit_test(test_stream_in_order),
+		cmocka_unit_test(test_parked_producer_stream),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, test_teardown_names);
