@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The SPSC consumer's read-ahead (shmring__lane_read_ahead() in
 # shmring/lane.h) is in the code that runs, x86-64 only: a prefetcht0 in the
-# library's shmring_try_recv() (LIBRARY, as built) and in a program's own
+# library's shmring_try_recv() or a function it calls (LIBRARY, as built:
+# at -O2 the short receive may stay a function of its own) and in a program's own
 # receive through the lane's inline call, compiled at -O2 by gcc and by
 # clang. A compiler is free to drop a __builtin_prefetch(), and GCC 12
 # dropped this one without a word. A compiler not installed is not checked.
@@ -20,16 +21,29 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# prefetches FILE FUNCTION: the prefetcht0 instructions in FUNCTION's body.
-prefetches() {
+# body FILE FUNCTION: the instructions of FUNCTION.
+body() {
 	objdump -d --no-show-raw-insn "$1" |
-		awk -v fn="<$2>:" '$2 == fn {on = 1; next} /^[0-9a-f]+ </ {on = 0} on && /prefetcht0/' |
-		wc -l
+		awk -v fn="<$2>:" '$2 == fn {on = 1; next} /^[0-9a-f]+ </ {on = 0} on'
+}
+
+# prefetches FILE FUNCTION: the prefetcht0 instructions in FUNCTION's body
+# and in the bodies of the functions it calls or jumps to (where the
+# compiler did not inline the short receive, at -O2 say).
+prefetches() {
+	local f=$1 fn=$2 callee
+	{
+		body "$f" "$fn"
+		for callee in $(body "$f" "$fn" | sed -n 's/.*\(call\|jmp\) .*<\([A-Za-z0-9_.]*\)>.*/\2/p' |
+			grep -v "^$fn\$" | sort -u); do
+			body "$f" "$callee"
+		done
+	} | grep -c prefetcht0 || true
 }
 
 n=$(prefetches "$lib" shmring_try_recv)
 if [ "$n" = 0 ]; then
-	echo "$lib: no prefetcht0 in shmring_try_recv" >&2
+	echo "$lib: no prefetcht0 in shmring_try_recv or what it calls" >&2
 	exit 1
 fi
 echo "$lib: shmring_try_recv reads ahead"
