@@ -142,6 +142,11 @@ SHMRING_API int shmring_lane_wake(struct shmring_lane *l);
 
 #define SHMRING_LANE_LIKELY(x) __builtin_expect(!!(x), 1)
 #define SHMRING_LANE_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* The short send and receive, inlined into every caller: at -O2 (the
+ * default build, RelWithDebInfo) GCC left them functions of their own, and
+ * the library's one-message calls paid a call for each message
+ * (docs/BENCHMARKS.md). */
+#define SHMRING__ALWAYS_INLINE __attribute__((always_inline))
 
 /* What the short path did: sent (received), found the ring full (empty)
  * and answers so itself, did so and found someone to wake, or left
@@ -443,7 +448,7 @@ static inline int shmring__lane_sent(struct shmring_lane *l, _Atomic uint64_t *s
 
 /* The short send of msg (l->size bytes); SHMRING__LANE_SLOW before anything
  * is published for every case it does not take. */
-static inline int shmring__lane_send(struct shmring_lane *l, const void *msg)
+static inline SHMRING__ALWAYS_INLINE int shmring__lane_send(struct shmring_lane *l, const void *msg)
 {
 	uint64_t pos = l->pos, limit = l->limit;
 	_Atomic uint64_t *stamp;
@@ -531,7 +536,7 @@ static inline int shmring__lane_received(struct shmring_lane *l, uint64_t pos)
 }
 
 /* The short receive into msg (l->size bytes). */
-static inline int shmring__lane_recv(struct shmring_lane *l, void *msg)
+static inline SHMRING__ALWAYS_INLINE int shmring__lane_recv(struct shmring_lane *l, void *msg)
 {
 	uint64_t pos = l->pos;
 	_Atomic uint64_t *stamp;
@@ -693,7 +698,6 @@ static inline int shmring_lane_try_recv_u64(struct shmring_lane *l, uint64_t *v)
 }
 
 /* The handle's own calls, inline (SHMRING__HANDLE_LANE above). */
-#define SHMRING__ALWAYS_INLINE __attribute__((always_inline))
 
 /* As shmring_try_send_u64(). */
 static inline SHMRING__ALWAYS_INLINE int shmring__try_send_u64_inline(shmring_t *r, uint64_t v)
