@@ -251,7 +251,8 @@ static void test_producer_gone_ends_slip(void **state)
 
 /* A blocking receive during a slip looks at the ring: it returns the
  * message sent, within its deadline, where a slip of 65535 answers would
- * hold a one-message receive for that many calls. */
+ * hold a one-message receive for that many calls, and leaves the slip as
+ * it was; shmring_set_slip() ends it. */
 static void test_blocking_recv_does_not_wait(void **state)
 {
 	const char *name = test_ring_name("slipblock");
@@ -268,6 +269,12 @@ static void test_blocking_recv_does_not_wait(void **state)
 	assert_int_equal(shmring_try_send_u64(tx, 77), 0);
 	assert_int_equal(shmring_recv(rx, &v, shmring_deadline_in(10ull * 1000 * 1000 * 1000)), 0);
 	assert_int_equal(v, 77);
+	/* It took none of the slip's answers: the slip goes on. */
+	assert_int_equal(shmring_try_send_u64(tx, 78), 0);
+	assert_int_equal(shmring_lane_try_recv(lr, &v), -EAGAIN);
+	assert_int_equal(shmring_set_slip(rx, 0), 0); /* ends it */
+	assert_int_equal(shmring_lane_try_recv(lr, &v), 0);
+	assert_int_equal(v, 78);
 	close_pair(name, tx, rx);
 }
 
