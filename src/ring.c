@@ -274,18 +274,29 @@ static_assert(offsetof(struct shmring, tx) == 0 &&
 		      offsetof(struct shmring, rx) == sizeof(struct shmring_lane),
 	      "lane.h: a handle begins with its producer's lane, then its consumer's");
 
-int shmring_lane_get_abi(shmring_t *r, unsigned role, unsigned abi, struct shmring_lane **out)
+/* Whether r has a lane for role: 0, or why not (a socket channel, another
+ * kind, the role not taken). */
+static int lane_refusal(const shmring_t *r, unsigned role)
 {
-	if (!r || !out || (role != SHMRING_PRODUCER && role != SHMRING_CONSUMER))
-		return -EINVAL;
-	if (abi != SHMRING_LANE_ABI)
-		return -EPROTO;
 	if (r->sock)
 		return -ENOTSUP;
 	if (r->hdr.kind != SHMRING_KIND_SPSC)
 		return -SHMRING_EKIND;
 	if (!(r->role & role))
 		return -EPERM;
+	return 0;
+}
+
+int shmring_lane_get_abi(shmring_t *r, unsigned role, unsigned abi, struct shmring_lane **out)
+{
+	int rc;
+
+	if (!r || !out || (role != SHMRING_PRODUCER && role != SHMRING_CONSUMER))
+		return -EINVAL;
+	if (abi != SHMRING_LANE_ABI)
+		return -EPROTO;
+	if ((rc = lane_refusal(r, role)) != 0)
+		return rc;
 	*out = role == SHMRING_PRODUCER ? &r->tx : &r->rx;
 	return 0;
 }
@@ -986,14 +997,12 @@ int shmring_set_wait(shmring_t *r, const struct shmring_wait *w)
 
 int shmring_set_slip(shmring_t *r, uint32_t answers)
 {
+	int rc;
+
 	if (!r || answers > UINT16_MAX)
 		return -EINVAL;
-	if (r->sock)
-		return -ENOTSUP;
-	if (r->hdr.kind != SHMRING_KIND_SPSC)
-		return -SHMRING_EKIND;
-	if (!(r->role & SHMRING_CONSUMER))
-		return -EPERM;
+	if ((rc = lane_refusal(r, SHMRING_CONSUMER)) != 0)
+		return rc;
 	if (r->hdr.features & SHMRING_FEAT_DENSE_SLOTS)
 		return -EOPNOTSUPP; /* its receives do not take the lane's path */
 	r->rx.slip = (uint16_t)answers;
