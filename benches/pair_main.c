@@ -46,6 +46,8 @@ int main(int argc, char **argv)
 		bench_pair_register(families[i].family, &bench_pair_shmring_slip, families[i].mode);
 		bench_pair_register(families[i].family, &bench_pair_shmring_lane_poll_slip,
 		                    families[i].mode);
+		bench_pair_register(families[i].family, &bench_pair_shmring_lane_send,
+		                    families[i].mode);
 #ifdef SHMRING_HAVE_DPDK_RING
 		bench_pair_register(families[i].family, &bench_pair_rte, families[i].mode);
 		bench_pair_register(families[i].family, &bench_pair_rte_mt, families[i].mode);

@@ -73,6 +73,8 @@ void bench_shmring_pair_teardown(struct bench_pair *p);
 extern const struct bench_pair_impl bench_pair_shmring_lane;
 extern const struct bench_pair_impl bench_pair_shmring_lane_poll;
 extern const struct bench_pair_impl bench_pair_shmring_lane_poll_slip;
+/* The same ring with inline sends and the library's receives. */
+extern const struct bench_pair_impl bench_pair_shmring_lane_send;
 
 #ifdef SHMRING_HAVE_DPDK_RING
 /* op: arg NULL for SP/SC, non-NULL for MP/MC; bulk: struct bench_bulk_arg. */

@@ -379,6 +379,7 @@ static void test_mechanisms_have_their_flags(void **state)
 		     {"shmring-spsc-lane-poll-slip", false, true},
 		     {"shmring-spsc", false, false},
 		     {"shmring-spsc-lane", false, false},
+		     {"shmring-spsc-lane-send", false, false},
 		     {"shmring-spsc-batch", false, false}};
 
 	(void)state;

@@ -210,7 +210,8 @@ static int sh_open(struct shmring_bench_ring_end *e)
 	}
 	if (rc == 0 && o->bell && !e->producer)
 		rc = bell_attach(h, l, o->bell);
-	if (rc == 0 && o->lane)
+	if (rc == 0 && (o->lane == SHMRING_BENCH_LANE_BOTH ||
+			(o->lane == SHMRING_BENCH_LANE_SEND && e->producer)))
 		rc = shmring_lane_get(h, e->producer ? SHMRING_PRODUCER : SHMRING_CONSUMER,
 				      &l->lane);
 	if (rc == 0 && o->slip && !e->producer)

@@ -34,13 +34,18 @@ enum shmring_bench_ring_style {
 	SHMRING_BENCH_RING_BLOCK, /* the transport's blocking calls */
 };
 
+/* Which sides of a line's rings go through lanes. */
+#define SHMRING_BENCH_LANE_BOTH 1u
+#define SHMRING_BENCH_LANE_SEND 2u
+
 /* A shmring ring's options (the peers have none). */
 struct shmring_bench_ring_opts {
 	uint32_t kind;     /* enum shmring_kind */
 	uint32_t wait;     /* enum shmring_wait_mode of the blocking calls */
 	uint32_t notifier; /* enum shmring_notifier */
 	unsigned bell;     /* blocking receive by the doorbell: BELL_WAIT or BELL_EPOLL */
-	unsigned lane;     /* SPSC: single messages through the inline path (shmring/lane.h) */
+	unsigned lane;     /* SPSC: single messages through the inline path (shmring/lane.h):
+			    * SHMRING_BENCH_LANE_BOTH or _SEND (sends alone); 0: none */
 	uint32_t flags;    /* SHMRING_CREATE_* of the ring's layout (SPSC: _DENSE, _DUPLEX) */
 	uint32_t slip;     /* SPSC consumers: shmring_set_slip() answers (0: none) */
 };
@@ -180,21 +185,25 @@ struct shmring_bench_ring_line {
 #define SHMRING_BENCH_RINGS(X)                                                                     \
 	X(spsc, shmring, (.kind = SHMRING_KIND_SPSC), BUSY, 0, PAIR_FLOOR, "shmring-spsc",         \
 	  "shmring SPSC ring, busy-poll (try_send/try_recv with pause)", NONE, NULL, NULL, 0, 0)   \
-	X(spsc_lane, shmring, (.kind = SHMRING_KIND_SPSC, .lane = 1), BUSY, 0, PAIR_FLOOR,         \
+	X(spsc_lane, shmring, (.kind = SHMRING_KIND_SPSC, .lane = SHMRING_BENCH_LANE_BOTH), BUSY, 0, PAIR_FLOOR,         \
 	  "shmring-spsc-lane",                                                                     \
 	  "shmring SPSC ring, busy-poll, the calls inline (shmring/lane.h)", NONE, NULL, NULL, 0,  \
 	  0)                                                                                       \
+	X(spsc_lane_send, shmring, (.kind = SHMRING_KIND_SPSC, .lane = SHMRING_BENCH_LANE_SEND),   \
+	  BUSY, 0, PAIR_FLOOR, "shmring-spsc-lane-send",                                           \
+	  "shmring SPSC ring, busy-poll, the sends inline, the receives the library's",           \
+	  NONE, NULL, NULL, 0, 0)                                                                  \
 	X(spsc_poll, shmring, (.kind = SHMRING_KIND_SPSC, .flags = SHMRING_CREATE_POLL_ONLY), BUSY, \
 	  0, PAIR_FLOOR, "shmring-spsc-poll",                                                      \
 	  "shmring SPSC ring created poll-only (SHMRING_CREATE_POLL_ONLY: nobody parks), busy-poll", \
 	  NONE, NULL, NULL, 0, 0)                                                                  \
 	X(spsc_lane_poll, shmring,                                                                 \
-	  (.kind = SHMRING_KIND_SPSC, .flags = SHMRING_CREATE_POLL_ONLY, .lane = 1), BUSY, 0,      \
+	  (.kind = SHMRING_KIND_SPSC, .flags = SHMRING_CREATE_POLL_ONLY, .lane = SHMRING_BENCH_LANE_BOTH), BUSY, 0,      \
 	  PAIR_FLOOR,                                                                              \
 	  "shmring-spsc-lane-poll", "shmring SPSC ring created poll-only, busy-poll, the calls inline", \
 	  NONE, NULL, NULL, 0, 0)                                                                  \
 	X(spsc_lane_poll_slip, shmring,                                                            \
-	  (.kind = SHMRING_KIND_SPSC, .flags = SHMRING_CREATE_POLL_ONLY, .lane = 1, .slip = 128),  \
+	  (.kind = SHMRING_KIND_SPSC, .flags = SHMRING_CREATE_POLL_ONLY, .lane = SHMRING_BENCH_LANE_BOTH, .slip = 128),  \
 	  BUSY, 0, PAIR_FLOOR, "shmring-spsc-lane-poll-slip",                                      \
 	  "shmring SPSC ring created poll-only, busy-poll, the calls inline, the consumer slips "  \
 	  "128 answers once it catches up (shmring_set_slip)",                                     \
@@ -204,7 +213,7 @@ struct shmring_bench_ring_line {
 	  "shmring SPSC duplex (both directions in one segment, slots interleaved), busy-poll",    \
 	  NONE, NULL, NULL, 0, 0)                                                                  \
 	X(spsc_duplex_lane, shmring,                                                               \
-	  (.kind = SHMRING_KIND_SPSC, .flags = SHMRING_CREATE_DUPLEX, .lane = 1), BUSY, 0,         \
+	  (.kind = SHMRING_KIND_SPSC, .flags = SHMRING_CREATE_DUPLEX, .lane = SHMRING_BENCH_LANE_BOTH), BUSY, 0,         \
 	  PAIR_FLOOR,                                                                              \
 	  "shmring-spsc-duplex-lane", "shmring SPSC duplex, busy-poll, the calls inline",          \
 	  NONE, NULL, NULL, 0, 0)                                                                  \

@@ -213,6 +213,7 @@ static const struct {
 	{"shmring-spsc", "boost-spsc"},
 	{"shmring-spsc-lane", "shmring-spsc"},
 	{"shmring-spsc-lane", "boost-spsc"},
+	{"shmring-spsc-lane-send", "shmring-spsc-lane"},
 	{"shmring-spsc-poll", "shmring-spsc"},
 	{"shmring-spsc-poll", "dpdk-ring"},
 	{"shmring-spsc-poll", "ck-ring"},
