@@ -116,6 +116,8 @@ extern const struct shmring_bench_mech shmring_bench_mech_floor;
 /* The table of every mechanism built into this binary, in report order. */
 extern const struct shmring_bench_mech *const shmring_bench_mechs[];
 extern const size_t shmring_bench_nmechs;
+/* The width of a column of mechanism names: the longest name, 24 at least. */
+int shmring_bench_name_width(void);
 const struct shmring_bench_mech *shmring_bench_mech_find(const char *name);
 
 enum shmring_bench_status {

@@ -25,8 +25,7 @@
 #endif
 #endif
 
-/* The mechanism column: as wide as the longest name, 24 at least. */
-static int name_width(void)
+int shmring_bench_name_width(void)
 {
 	size_t w = 24;
 
@@ -37,7 +36,7 @@ static int name_width(void)
 	}
 	return (int)w;
 }
-#define NAME_W name_width()
+#define NAME_W shmring_bench_name_width()
 
 static const char *test_name(unsigned mode)
 {

@@ -183,10 +183,11 @@ static int select_list(const char *arg, const char *const *names, size_t n, cons
 static void __attribute__((unused)) list_missing(const char *name, const char *lib)
 {
 #ifdef SHMRING_BENCH_PEERS
-	printf("%-24s %-14s not built: %s not found\n", name, "-", lib);
+	printf("%-*s %-14s not built: %s not found\n", shmring_bench_name_width(), name, "-", lib);
 #else
 	(void)lib;
-	printf("%-24s %-14s not built: configure with -DSHMRING_BENCH_PEERS=ON\n", name, "-");
+	printf("%-*s %-14s not built: configure with -DSHMRING_BENCH_PEERS=ON\n",
+	       shmring_bench_name_width(), name, "-");
 #endif
 }
 
@@ -199,7 +200,7 @@ static void list_mechs(void)
 				    : m->modes == SHMRING_BENCH_TPUT ? "throughput"
 								     : "rtt,throughput";
 
-		printf("%-24s %-14s %s\n", m->name, modes, m->desc);
+		printf("%-*s %-14s %s\n", shmring_bench_name_width(), m->name, modes, m->desc);
 	}
 #ifndef SHMRING_HAVE_DPDK_RING
 	list_missing("(dpdk-ring)", "DPDK (libdpdk)");
