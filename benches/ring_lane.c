@@ -18,19 +18,24 @@
 #define LOOP_MT(p)                      false
 #include "loops.h"
 
-/* This side's ends, then their lanes. */
-static int lane_attach(struct bench_pair *p, int side)
+int bench_shmring_lanes_attach(struct bench_pair *p, int side, bool recv)
 {
 	struct shm_pair *s = p->ring;
 	int rc = bench_shmring_pair_attach(p, side);
 
 	if (rc == 0)
 		rc = shmring_lane_get(s->end[side][0], SHMRING_PRODUCER, &s->lane[side][0]);
-	if (rc == 0)
+	if (rc == 0 && recv)
 		rc = shmring_lane_get(s->end[side][1], SHMRING_CONSUMER, &s->lane[side][1]);
 	if (rc != 0)
 		bench_shmring_pair_detach(p, side);
 	return rc;
+}
+
+/* This side's ends, then both their lanes. */
+static int lane_attach(struct bench_pair *p, int side)
+{
+	return bench_shmring_lanes_attach(p, side, true);
 }
 
 #define LANE_PAIR(kind, pname)                                                                     \

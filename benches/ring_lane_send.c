@@ -26,14 +26,7 @@
 /* This side's ends, then its sending end's lane. */
 static int lane_send_attach(struct bench_pair *p, int side)
 {
-	struct shm_pair *s = p->ring;
-	int rc = bench_shmring_pair_attach(p, side);
-
-	if (rc == 0)
-		rc = shmring_lane_get(s->end[side][0], SHMRING_PRODUCER, &s->lane[side][0]);
-	if (rc != 0)
-		bench_shmring_pair_detach(p, side);
-	return rc;
+	return bench_shmring_lanes_attach(p, side, false);
 }
 
 /* The SPSC ring as created by default. */
