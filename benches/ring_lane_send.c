@@ -5,7 +5,7 @@
  * receives through the library's call (shmring_try_recv): the same rings,
  * ends and checks as the "shmring" and "shmring-lane" rows. For a loop
  * that waits for each answer, the receive behind a call held round trips
- * where the inline one moved between two states (docs/BENCHMARKS.md).
+ * steady where the inline one moved between two states (docs/BENCHMARKS.md).
  */
 #include "rings.h"
 

@@ -10,6 +10,7 @@
 
 #include "shmring/lane.h"
 
+/* The handle's four (FORM_HANDLE_8 on) need no lane: l may be NULL. */
 enum { FORM_LANE, FORM_LANE_U64, FORM_HANDLE_8, FORM_HANDLE_U64, FORM_LIB, FORM_LIB_U64 };
 
 static inline int recv_form(shmring_t *r, struct shmring_lane *l, int form, uint64_t *v)

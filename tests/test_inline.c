@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 
+#include "lane_forms.h"
 #include "parked_helpers.h"
 
 #if !defined(shmring_try_send) || !defined(shmring_try_recv) || \
@@ -51,18 +52,15 @@ static int send_by(enum way w, shmring_t *r, uint64_t v)
 	}
 }
 
+/* The receive the same way: the handle's forms of tests/lane_forms.h, in
+ * the order of enum way. */
+_Static_assert(FORM_HANDLE_8 + INLINE_U64 == FORM_HANDLE_U64 &&
+		       FORM_HANDLE_8 + LIBRARY_PTR == FORM_LIB &&
+		       FORM_HANDLE_8 + LIBRARY_U64 == FORM_LIB_U64,
+	       "enum way follows the handle's forms");
 static int recv_by(enum way w, shmring_t *r, uint64_t *v)
 {
-	switch (w) {
-	case INLINE_PTR:
-		return shmring_try_recv(r, v);
-	case INLINE_U64:
-		return shmring_try_recv_u64(r, v);
-	case LIBRARY_PTR:
-		return (shmring_try_recv)(r, v);
-	default:
-		return (shmring_try_recv_u64)(r, v);
-	}
+	return recv_form(r, NULL, FORM_HANDLE_8 + (int)w, v);
 }
 
 /* What one pass of the scenario returned, call by call. */
