@@ -258,7 +258,8 @@ struct shmring {
 	struct shmring_ctl *ctl;
 	uint64_t nf_batch;      /* wake parked producers once this many units are freed */
 	uint64_t recovery_ns;   /* the deadline in force for this handle */
-	uint64_t next_check;    /* try calls: when the next peer check is due */
+	uint64_t next_check;    /* try calls and timed-out blocking calls: when
+				 * the next peer check is due */
 	unsigned idle;          /* fruitless try calls since the last look at
 				 * the clock (shmring__peer_idle()) */
 	uint32_t rx_quiet_granted; /* the lane's last grant of empty answers */

@@ -272,6 +272,28 @@ static int block_check(void *ctx)
 	return shmring__peer_check(b->r, b->side);
 }
 
+/*
+ * A blocking call that timed out. Its wait looks at the peers once per
+ * recovery period of its own, so a run of calls each shorter than that
+ * (a short or past deadline in a loop) would never look: no end-of-stream,
+ * no EPIPE, a dead peer's claim never repaired. Like a run of fruitless try
+ * calls, it looks when the handle's next look is due, at most once per
+ * period; what the look moved gets one more attempt.
+ */
+static int timed_out(shmring_t *r, unsigned side, shmring_attempt_fn attempt, void *op)
+{
+	uint64_t now = shmring__now_ns();
+	int rc;
+
+	if (now < r->next_check)
+		return -ETIMEDOUT;
+	r->next_check = now + shmring__recovery_ns(r);
+	rc = shmring__peer_check(r, side);
+	if (rc > 0)
+		rc = attempt(op);
+	return rc == 0 ? -ETIMEDOUT : rc;
+}
+
 int shmring__block(shmring_t *r, unsigned side, shmring_attempt_fn attempt, void *op,
 		   uint64_t deadline)
 {
@@ -290,6 +312,8 @@ int shmring__block(shmring_t *r, unsigned side, shmring_attempt_fn attempt, void
 		rc = shmring__wait(&r->wait, tx ? &r->not_full : &r->not_empty, &ops, deadline,
 				   tx ? &shmring__prod_side(r->base)->waits
 				      : &shmring__cons_side(r->base)->waits);
+		if (rc == -ETIMEDOUT)
+			rc = timed_out(r, side, attempt, op);
 	}
 	if (r->stall_since)
 		shmring__stall_end(r);

@@ -16,7 +16,8 @@ set_tests_properties(test_failure_recover_long PROPERTIES LABELS stress TIMEOUT 
                      ENVIRONMENT "SHMRING_BUILD_DIR=${PROJECT_BINARY_DIR};SHMRING_TEST_PREFIX=shmt")
 
 # End-of-stream (-EPIPE on receive) and EPIPE on send, for close and SIGKILL,
-# for every kind.
+# for every kind; also through a loop of timed calls each shorter than the
+# recovery deadline (and a killed consumer's claim repaired by such sends).
 shmring_test(test_failure_eos SOURCES test_failure_eos.c LABELS fast TIMEOUT 300)
 
 # Parked producers woken after a single freed slot (try_recv, peek/release,

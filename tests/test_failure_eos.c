@@ -15,7 +15,10 @@
  *     a consumer attaching later finds the messages and lets it go on;
  *   - before any consumer attached (or any producer), nothing is "gone": a
  *     producer fills the ring (-EAGAIN, -ETIMEDOUT, never -EPIPE) and a
- *     consumer waits.
+ *     consumer waits;
+ *   - the same with calls whose deadlines are far shorter than the recovery
+ *     deadline, in a loop: -EPIPE once the peer is killed, and a killed
+ *     consumer's claim repaired where another consumer stays.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -220,17 +223,104 @@ static void before_consumer(int id)
 	fh_close(obs);
 }
 
+/*
+ * Calls whose deadlines are shorter than the recovery deadline, in a loop:
+ * each call's wait is over before its first look at the peers is due, so
+ * the handle must look when a call times out (at most once per period), or
+ * a killed peer is never noticed: no end-of-stream, no EPIPE, a dead
+ * consumer's claim never repaired.
+ */
+#define SHORT_RECOVERY_NS (1000 * FH_MS) /* far longer than a call's deadline */
+#define SHORT_CALL_NS     (2 * FH_MS)
+#define SHORT_BOUND_NS    (3000 * FH_MS * TEST_SLOWDOWN)
+
+/* Short timed calls until `want` moved a message (0), one fails otherwise
+ * than -ETIMEDOUT (its result) or the bound passes (-ETIMEDOUT); *moved: the
+ * calls that moved a message (a receive checks each and expects seqs from
+ * *next on). */
+static int short_calls(int id, shmring_t *r, bool tx, uint64_t want, uint64_t *next,
+                       uint64_t *moved)
+{
+	uint64_t t0 = test_now_ns();
+	int rc = -ETIMEDOUT;
+
+	while (*moved < want && test_now_ns() - t0 < SHORT_BOUND_NS) {
+		struct fh_msg m;
+
+		rc = tx ? fh__send(id, r, *next, false, shmring_deadline_in(SHORT_CALL_NS))
+		        : fh__recv(id, r, &m, false, shmring_deadline_in(SHORT_CALL_NS));
+		if (rc == -ETIMEDOUT)
+			continue;
+		if (rc < 0)
+			break;
+		if (!tx && (!fh_msg_ok(&m) || m.seq != *next))
+			fail_msg("received seq %llu, expected %llu", (unsigned long long)m.seq,
+			         (unsigned long long)*next);
+		(*next)++;
+		(*moved)++;
+	}
+	return *moved == want ? 0 : rc;
+}
+
+static void short_deadlines(int id)
+{
+	const char *name = test_ring_name(fh_kind(id)->tag);
+	const char *name2 = test_ring_name(fh_kind(id)->tag);
+	struct fh_agent *p, *c, *c2 = NULL;
+	shmring_t *r;
+	uint64_t next = 0, moved = 0;
+	int rc;
+
+	fh_limit(120);
+	/* The producer killed: the consumer gets its K messages, then -EPIPE. */
+	r = fh_create(name, id, K, SHORT_RECOVERY_NS, SHMRING_CONSUMER);
+	p = fh_agent_open(name, id, SHMRING_PRODUCER);
+	assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, K), 0);
+	fh_agent_kill(p, false);
+	rc = short_calls(id, r, false, UINT64_MAX, &next, &moved);
+	print_message("%s: short receives got %llu, then %d (%s)\n", fh_kind(id)->tag,
+	              (unsigned long long)moved, rc, shmring_strerror(rc));
+	assert_int_equal(rc, -EPIPE);
+	assert_int_equal(moved, K);
+
+	/* The consumer killed holding a message (a peek: a claim where many
+	 * consume); another consumer, where the kind allows one, keeps the ring
+	 * from being deserted: the claim must be repaired. Without it, -EPIPE. */
+	r = fh_create(name2, id, K, SHORT_RECOVERY_NS, SHMRING_PRODUCER);
+	c = fh_agent_open(name2, id, SHMRING_CONSUMER);
+	if (fh_kind(id)->mc)
+		c2 = fh_agent_open(name2, id, SHMRING_CONSUMER);
+	for (next = 0; fh__send(id, r, next, true, 0) == 0; next++)
+		;
+	assert_int_equal(next, K);
+	assert_int_equal(fh_agent_call(c, FH_PEEK, 0, 0), 0);
+	fh_agent_kill(c, false);
+	moved = 0;
+	rc = short_calls(id, r, true, c2 ? 1 : UINT64_MAX, &next, &moved);
+	print_message("%s: short sends moved %llu, then %d (%s)\n", fh_kind(id)->tag,
+	              (unsigned long long)moved, rc, shmring_strerror(rc));
+	if (c2) {
+		/* Room for one: the dead consumer's message, lost (and counted). */
+		assert_int_equal(rc, 0);
+		assert_int_equal(moved, 1);
+		assert_int_equal(fh_agent_exit(c2), 0);
+	} else {
+		assert_int_equal(rc, -EPIPE);
+	}
+}
+
 FH_PER_KIND(eos_close)
 FH_PER_KIND(eos_kill)
 FH_PER_KIND(epipe_close)
 FH_PER_KIND(epipe_kill)
 FH_PER_KIND(before_consumer)
+FH_PER_KIND(short_deadlines)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    FH_KIND_TESTS(eos_close),  FH_KIND_TESTS(eos_kill),        FH_KIND_TESTS(epipe_close),
-	    FH_KIND_TESTS(epipe_kill), FH_KIND_TESTS(before_consumer),
+	    FH_KIND_TESTS(epipe_kill), FH_KIND_TESTS(before_consumer), FH_KIND_TESTS(short_deadlines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -115,7 +115,8 @@
  *     (count forms 0); SIGPIPE is never raised. A producer handle that has
  *     not seen a consumer yet may fill the ring for one to come (a producer
  *     restarted while its consumer is away). A death is noticed by a blocked call within the recovery
- *     deadline, and by try calls in a loop at about the same pace.
+ *     deadline, and by try calls (or timed calls that time out) in a loop
+ *     at about the same pace.
  */
 /*
  * Socket channels ("unix:" and "tcp:" names): the ring's calls over
