@@ -17,7 +17,9 @@
  * signalled: the entry is judged as for recovery (pid, start time, pid
  * namespace, the segment in its maps), the process's user is read from
  * /proc, and the signal goes through the pidfd that judgement opened, so a
- * recycled pid is never signalled. Without pidfds, sigqueue() follows a
+ * recycled pid is never signalled. The signal number is read from the
+ * entry too, so the process must also block, ignore or catch that signal
+ * (/proc/PID/status): a forged number never ends the process it names. Without pidfds, sigqueue() follows a
  * fresh check of the start time. A dead registrant is reaped, which takes
  * its bit off the mask.
  *
@@ -229,6 +231,41 @@ static bool same_user(pid_t pid)
 	return stat(path, &st) == 0 && st.st_uid == geteuid();
 }
 
+/*
+ * Whether process pid takes signo without dying of it: the signal is
+ * blocked by its main thread, ignored or caught (/proc/PID/status). The
+ * signal number comes from the bell word, which a peer may have forged on
+ * the entry of a consumer that never registered it (or registered
+ * another): sent there, a real-time signal's default action ends that
+ * process. A registrant blocks its signal in every thread, the main one
+ * included, or a signal it asked for would end it just the same.
+ */
+static bool takes_signal(pid_t pid, int signo)
+{
+	static const char *const keys[] = {"SigBlk:", "SigIgn:", "SigCgt:"};
+	uint64_t bit = UINT64_C(1) << (signo - 1);
+	char path[32], line[256];
+	bool ok = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!ok && fgets(line, sizeof(line), f)) {
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			size_t n = strlen(keys[k]);
+			unsigned long long mask;
+
+			if (strncmp(line, keys[k], n) == 0 && sscanf(line + n, "%llx", &mask) == 1 &&
+			    (mask & bit))
+				ok = true;
+		}
+	}
+	fclose(f);
+	return ok;
+}
+
 static int send_signal(int pidfd, pid_t pid, uint64_t start, int signo, uint32_t token)
 {
 	siginfo_t si;
@@ -335,6 +372,12 @@ static void ring_one(shmring_t *r, uint32_t i)
 		return; /* forged */
 	if (!judged_ok(r, i, p) && !judge(r, i))
 		return; /* dead (reaped), unjudgeable, or not ours to signal */
+	if (e->sig_ok != signo) {
+		/* Once per owner and signal number: the judgement's cache. */
+		if (!takes_signal((pid_t)SHMRING_PART_PID(e->owner), (int)signo))
+			return; /* forged: it would end the process */
+		e->sig_ok = signo;
+	}
 	rc = send_signal(e->pidfd, (pid_t)SHMRING_PART_PID(e->owner), e->start, (int)signo,
 			 shmring__load_relaxed(&p->bell_token));
 	if (rc == 0)

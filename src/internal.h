@@ -177,6 +177,8 @@ struct shmring_live {
 	int pidfd;       /* -1: none */
 	uint32_t state;  /* enum shmring_part_state, 0: judge again */
 	uint32_t same_user; /* doorbell: 0 not looked at, 1 runs as our user, 2 not */
+	uint32_t sig_ok;    /* doorbell: the signal it was last found to take
+			     * (blocked, ignored or caught); 0: none yet */
 };
 
 struct shmring_livecache {

@@ -8,6 +8,8 @@
  *     message comes, 0 at end-of-stream.
  *   - A registered waiter SIGKILLed while armed is never signalled: the
  *     producer finds it dead, reaps it and takes its doorbell off.
+ *   - A signal number forged into a registrant's entry, one the process
+ *     does not block, is never sent (it would end it); its own still is.
  *   - A registrant of another uid is refused; a forged entry naming a live
  *     process of another user (it maps the ring) is never signalled.
  *   - Misuse: a producer handle, a signal out of range, a signal not blocked.
@@ -270,6 +272,80 @@ static void test_other_user(void **state)
 	shmring_close(obs);
 }
 
+/*
+ * The signal number is the entry's, so a peer may forge another one than
+ * the registrant blocks: sent, its default action would end the consumer.
+ * Only a signal the process blocks, ignores or catches is sent.
+ */
+static void test_forged_signo(void **state)
+{
+	const char *name = test_ring_name("bells");
+	int other = bell_sig() + 1;
+	shmring_t *rx, *tx, *obs = make(name, SHMRING_KIND_MPSC, 0);
+	struct shmring_part *parts, *entry = NULL;
+	struct shmring_info in;
+	uint64_t m[2] = {5, 6};
+	int gate[2], done[2], st;
+	pid_t pid;
+	char c;
+
+	(void)state;
+	shmring_close(obs);
+	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &obs), 0);
+	assert_int_equal(pipe(gate), 0);
+	assert_int_equal(pipe(done), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct timespec ts = {.tv_sec = 0, .tv_nsec = 300000000};
+		sigset_t s, pend;
+
+		sigemptyset(&s);
+		sigaddset(&s, other);
+		sigprocmask(SIG_UNBLOCK, &s, NULL); /* its default action: the end */
+		block_bell();
+		if (shmring_open(name, SHMRING_CONSUMER, &rx) < 0 ||
+		    shmring_doorbell_register(rx, bell_sig(), 6) < 0 || shmring_doorbell_arm(rx) != 0)
+			_exit(1);
+		(void)!write(gate[1], "r", 1);
+		(void)!read(done[0], &c, 1);
+		nanosleep(&ts, NULL);
+		sigpending(&pend);
+		_exit(sigismember(&pend, bell_sig()) ? 0 : 6); /* 6: the real one never came */
+	}
+	assert_int_equal(read(gate[0], &c, 1), 1);
+	parts = shmring__parts(shmring__map_base(obs->map));
+	for (uint32_t i = 0; i < 64; i++)
+		if (SHMRING_PART_PID(shmring__load_relaxed(&parts[i].owner)) == (uint32_t)pid)
+			entry = &parts[i];
+	assert_non_null(entry);
+	/* Armed, with a signal the consumer does not block: nothing is sent. */
+	shmring__store_relaxed(&entry->bell,
+			       (uint32_t)other | SHMRING_BELL_REGISTERED | SHMRING_BELL_ARMED);
+	assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &tx), 0);
+	assert_int_equal(shmring_try_send(tx, m), 0);
+	assert_int_equal(shmring_info(obs, &in), 0);
+	assert_int_equal(in.bell_signals, 0);
+	/* The registered signal is still rung. */
+	shmring__store_relaxed(&entry->bell,
+			       (uint32_t)bell_sig() | SHMRING_BELL_REGISTERED | SHMRING_BELL_ARMED);
+	assert_int_equal(shmring_try_send(tx, m), 0);
+	(void)!write(done[1], "d", 1);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (WIFSIGNALED(st))
+		fail_msg("the consumer died of signal %d", WTERMSIG(st));
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(shmring_info(obs, &in), 0);
+	assert_int_equal(in.bell_signals, 1);
+	shmring_close(tx);
+	shmring_close(obs);
+	close(gate[0]);
+	close(gate[1]);
+	close(done[0]);
+	close(done[1]);
+}
+
 static void test_misuse(void **state)
 {
 	const char *name = test_ring_name("bellm");
@@ -300,6 +376,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_wait, test_teardown_names),
 		cmocka_unit_test_teardown(test_killed_registrant, test_teardown_names),
 		cmocka_unit_test_teardown(test_other_user, test_teardown_names),
+		cmocka_unit_test_teardown(test_forged_signo, test_teardown_names),
 		cmocka_unit_test_teardown(test_misuse, test_teardown_names),
 	};
 

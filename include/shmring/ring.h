@@ -546,8 +546,9 @@ SHMRING_API int shmring_flush(shmring_t *r);
  *
  * Who is signalled: only a registered consumer that is alive (its pid, start
  * time and pid namespace, and its mapping of this ring, are checked, as for
- * recovery), runs as the signalling process's effective user, through its
- * pidfd, so a recycled pid is never signalled (without pidfds, sigqueue()
+ * recovery), runs as the signalling process's effective user, and blocks,
+ * ignores or catches that signal (a forged signal number never ends a
+ * process), through its pidfd, so a recycled pid is never signalled (without pidfds, sigqueue()
  * after a fresh check of the start time). A dead registrant is reaped and
  * taken off; a forged entry signals nobody.
  *
