@@ -144,8 +144,19 @@ int shmring__map_get(struct shmring_region *rg, unsigned how, shmring_map_init_f
 	 * be mapped by another handle of this process. */
 	m = rg->scheme == SHMRING_SCHEME_ANON ? NULL : lookup(&rg->key);
 	if (m) {
+		/* The object's size now (the region was just opened), not when
+		 * we mapped it: a peer with write access may have shrunk it
+		 * since (posix and file: objects have no seals). A handle over
+		 * the lost pages would fault at its first touch; a fresh
+		 * mapping's validation refuses it too. */
+		bool shrunk = rg->size < m->size;
+
 		pthread_mutex_unlock(&table_lock);
 		shmring__region_close(rg);
+		if (shrunk) {
+			shmring__map_put(m);
+			return -SHMRING_ETRUNCATED;
+		}
 		if ((how & SHMRING__MAP_MLOCK) && mlock(m->base, (size_t)m->size) < 0) {
 			rc = -errno;
 			shmring__map_put(m);
