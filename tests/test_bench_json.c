@@ -91,6 +91,24 @@ static char *run_tool(const char *args, int *status)
 	return out;
 }
 
+/* Run the tool with args for a usage error: its exit status, and whether it
+ * said why on stderr (a usage error must never be silent). */
+static int run_usage_error(const char *args, bool *said)
+{
+	char cmd[8192], buf[4096];
+	FILE *p;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "'%s' bench %s 2>&1 >/dev/null", tool, args);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	*said = fread(buf, 1, sizeof(buf), p) > 0;
+	while (fread(buf, 1, sizeof(buf), p) > 0)
+		;
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 /* ------------------------------------------------- a small JSON reader */
 
 struct obj {
@@ -592,6 +610,21 @@ static void test_usage(void **state)
 	assert_int_equal(status, 2);
 	free(run_tool("--scaling --answer-delay 20", &status));
 	assert_int_equal(status, 2);
+	/* An empty list is a usage error said, never a silent exit 2. */
+	static const char *const said[] = {
+		"--sizes ''", "--sizes ,", "--scaling --producers ''", "--scaling --consumers ,",
+		"--scaling --msg-sizes ''", "--scaling --msg-producers ''",
+	};
+	for (size_t i = 0; i < sizeof(said) / sizeof(said[0]); i++) {
+		bool why;
+
+		status = run_usage_error(said[i], &why);
+		if (status != 2 || !why)
+			print_error("bench %s: exit %d, %s\n", said[i], status,
+				    why ? "said why" : "said nothing");
+		assert_int_equal(status, 2);
+		assert_true(why);
+	}
 }
 
 /*

@@ -104,7 +104,13 @@ static int parse_sizes(const char *arg, struct shmring_bench_cfg *cfg)
 		cfg->nsizes++;
 	}
 	free(copy);
-	return rc == 0 && cfg->nsizes == 0 ? -EINVAL : rc;
+	if (rc == 0 && cfg->nsizes == 0) {
+		fprintf(stderr, "shmring bench: no size in '%s' (multiples of 8 from 8 to 64K, "
+				"comma-separated)\n",
+			arg);
+		rc = -EINVAL;
+	}
+	return rc;
 }
 
 /* A comma-separated list of counts 1..max into out; 'none' (when allowed)
@@ -131,7 +137,12 @@ static int parse_counts(const char *opt, const char *arg, unsigned max, unsigned
 		out[(*n)++] = (unsigned)v;
 	}
 	free(copy);
-	return rc == 0 && *n == 0 ? -EINVAL : rc;
+	if (rc == 0 && *n == 0) {
+		fprintf(stderr, "shmring bench: bad %s '%s' (rising counts 1..%u, at most %u of them)\n",
+			opt, arg, max, SHMRING_BENCH_SCALE_MAX_LIST);
+		rc = -EINVAL;
+	}
+	return rc;
 }
 
 static int parse_cpus(const char *arg, struct shmring_bench_cfg *cfg)
