@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bench/bench.h"
@@ -143,6 +144,26 @@ static int parse_counts(const char *opt, const char *arg, unsigned max, unsigned
 		rc = -EINVAL;
 	}
 	return rc;
+}
+
+/* --plot DIR: made (or there) and a directory now, before any figure is
+ * measured; a run of minutes would otherwise learn it at its end. */
+static int plot_dir_ok(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+		;
+	else if (stat(dir, &st) != 0)
+		;
+	else if (!S_ISDIR(st.st_mode))
+		errno = ENOTDIR;
+	else if (access(dir, W_OK | X_OK) != 0)
+		;
+	else
+		return 0;
+	fprintf(stderr, "shmring bench: --plot %s: %s\n", dir, strerror(errno));
+	return -errno;
 }
 
 static int parse_cpus(const char *arg, struct shmring_bench_cfg *cfg)
@@ -598,6 +619,8 @@ int shmring_cmd_bench(int argc, char **argv)
 			list_mechs();
 		return 0;
 	}
+	if (plot_dir && plot_dir_ok(plot_dir) < 0)
+		return 2;
 
 	if (!sizes_given) {
 		static const unsigned quick[] = {8, 64}, all[] = {8, 64, 1024, 65536};
