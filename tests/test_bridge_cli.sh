@@ -61,6 +61,9 @@ expect 1 "tcp:127.0.0.1:1: .*(refused|nobody)" --connect-timeout 0.2 "/$tag-a" t
 expect 1 "bogus:x.*" "/$tag-a" bogus:x
 expect 1 "--name 'a/b'" --name a/b "/$tag-a" "/$tag-c"
 expect 1 "no message for 0.3 s: forwarded 0 of 5" --count 5 --timeout 0.3 "/$tag-a" "/$tag-c"
+# One ring as FROM and TO (here by two names) would forward each message to
+# itself for ever.
+expect 1 "are the same ring" --timeout 0.3 "/$tag-a" "posix:/$tag-a"
 if "$S" bridge --help | grep -q zmq+tcp; then
 	expect 1 "a PUB socket only sends" zmq-pub+tcp://127.0.0.1:5 "/$tag-c"
 	expect 1 "a SUB socket only receives" "/$tag-a" zmq-sub+tcp://127.0.0.1:5

@@ -352,6 +352,22 @@ static int open_ring(struct shmring_bridge *b, struct ep *e)
 	return 0;
 }
 
+/*
+ * FROM and TO the same ring, maybe by two names (posix:/x and /x, two
+ * System V names of one key): every message forwarded would come back to be
+ * forwarded again, for ever. A header's creation time and creator tell a
+ * ring from any other.
+ */
+static bool same_ring(const struct ep *a, const struct ep *c)
+{
+	struct shmring_info x, y;
+
+	return a->kind == EP_RING && c->kind == EP_RING && shmring_info(a->r, &x) == 0 &&
+	       shmring_info(c->r, &y) == 0 && x.ctime_ns == y.ctime_ns &&
+	       x.creator_pid == y.creator_pid && x.creator_uid == y.creator_uid &&
+	       x.backend == y.backend && x.total_size == y.total_size;
+}
+
 /* A connecting socket channel (TO): one attempt. */
 static int sock_connect(struct shmring_bridge *b, struct ep *e)
 {
@@ -1344,6 +1360,9 @@ int shmring_bridge_open(const struct shmring_bridge_opts *o, struct shmring_brid
 	from_max = b->from.kind == EP_SOCK ? b->from.max - SHMRING_BRIDGE_HDR : b->from.max;
 	if (rc == 0 && is_sock(o->to))
 		rc = open_ep(b, &b->to, from_max);
+	if (rc == 0 && same_ring(&b->from, &b->to))
+		rc = fail(b, -EINVAL, "%s and %s are the same ring: every message would come back "
+				      "to be forwarded again, for ever", o->from, o->to);
 	if (rc == 0 && b->from.kind != EP_ZMQ && b->to.kind == EP_RING) {
 		/* Sizes that can never go through are a mistake said now. */
 		if (!b->to.msg && (b->from.msg ? from_max < b->to.max && b->from.kind == EP_RING
