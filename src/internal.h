@@ -100,6 +100,11 @@ int shmring__region_open(const struct shmring_uri *u, bool nowait, struct shmrin
  * file, posix or memfd; a memfd must be sealed against shrinking (-EPERM). */
 int shmring__region_from_fd(int fd, struct shmring_region *out);
 
+/* -EOPNOTSUPP where explicit huge pages can never be had for u (POSIX shared
+ * memory; a file outside hugetlbfs), known before anything is created or
+ * removed; else 0 (other failures are left to the create). */
+int shmring__region_huge_possible(const struct shmring_uri *u);
+
 int shmring__region_unlink(const struct shmring_uri *u);
 void shmring__region_close(struct shmring_region *r);
 
@@ -124,6 +129,7 @@ int shmring__fd_create(const struct shmring_uri *u, const struct shmring_region_
 int shmring__fd_open(const struct shmring_uri *u, bool nowait, struct shmring_region *out);
 int shmring__fd_fill(int fd, uint32_t scheme, struct shmring_region *out);
 int shmring__fd_unlink(const struct shmring_uri *u);
+int shmring__fd_huge_possible(const struct shmring_uri *u);
 int shmring__sysv_create(const struct shmring_uri *u, const struct shmring_region_opts *o,
 			 struct shmring_region *out);
 int shmring__sysv_open(const struct shmring_uri *u, struct shmring_region *out);

@@ -93,6 +93,11 @@ int shmring__region_open(const struct shmring_uri *u, bool nowait, struct shmrin
 	return shmring__fd_open(u, nowait, out);
 }
 
+int shmring__region_huge_possible(const struct shmring_uri *u)
+{
+	return fd_scheme(u->scheme) ? shmring__fd_huge_possible(u) : 0;
+}
+
 int shmring__region_unlink(const struct shmring_uri *u)
 {
 	if (u->scheme == SHMRING_SCHEME_SYSV)

@@ -109,6 +109,29 @@ int shmring__fd_unlink(const struct shmring_uri *u)
 	return unlink(u->path) < 0 ? -errno : 0;
 }
 
+int shmring__fd_huge_possible(const struct shmring_uri *u)
+{
+	char dir[SHMRING_PATH_MAX + 1];
+	struct statfs fs;
+	char *slash;
+
+	if (u->scheme == SHMRING_SCHEME_POSIX)
+		return -EOPNOTSUPP; /* tmpfs under /dev/shm has no explicit huge pages */
+	if (u->scheme != SHMRING_SCHEME_FILE)
+		return 0;
+	/* The file's directory: the file itself may not exist yet. */
+	snprintf(dir, sizeof(dir), "%s", u->path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return 0;
+	if (slash == dir)
+		slash++; /* a file in / */
+	*slash = '\0';
+	if (statfs(dir, &fs) == 0 && fs.f_type != HUGETLBFS_MAGIC)
+		return -EOPNOTSUPP;
+	return 0;
+}
+
 static int create_memfd(const struct shmring_uri *u, const struct shmring_region_opts *o,
 			struct shmring_region *out)
 {

@@ -783,7 +783,12 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 		.huge_fallback = opts->flags & SHMRING_CREATE_HUGE_FALLBACK,
 	};
 	/* Replacing goes through shmring_unlink(), which also removes what the
-	 * old ring had outside its segment (a System V notifier set). */
+	 * old ring had outside its segment (a System V notifier set). Huge
+	 * pages where there can be none are refused first: the old ring must
+	 * not go for a create that cannot succeed. */
+	if (ro.replace && ro.huge && !ro.huge_fallback &&
+	    (rc = shmring__region_huge_possible(&u)) < 0)
+		return rc;
 	if (ro.replace) {
 		rc = shmring_unlink(uri);
 		if (rc < 0 && rc != -ENOENT)

@@ -170,6 +170,17 @@ static void test_create_existing(void **state)
 	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &r), 0);
 	assert_int_equal(shmring_capacity(r), 32);
 	shmring_close(r);
+	/* A replacement that cannot be made (no huge pages on tmpfs) leaves
+	 * the ring it would replace, and its message, in place. */
+	assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &r), 0);
+	assert_int_equal(shmring_try_send(r, (char[64]){"kept"}), 0);
+	shmring_close(r);
+	assert_int_equal(run("create", "--force", "--huge", name, NULL), 1);
+	assert_contains(err, "huge pages are not available there");
+	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &r), 0);
+	assert_int_equal(shmring_capacity(r), 32);
+	assert_int_equal(shmring_count(r), 1);
+	shmring_close(r);
 }
 
 static void test_create_bad_input(void **state)
