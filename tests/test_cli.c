@@ -241,6 +241,21 @@ static void test_unknown_scheme_message(void **state)
 	assert_contains(err, "scheme");
 	assert_int_equal(run("stat", "nosuch:/x", NULL), 1);
 	assert_contains(err, "scheme");
+	/* Socket channels and auto: names are known, and are no segments:
+	 * said so, not as a backend's "not supported" or an unknown scheme. */
+	static const char *cmds[] = {"create", "stat", "rm"};
+	static const char *names[][2] = {
+		{"unix:@shmt-no-such-channel", "a socket channel"},
+		{"tcp:127.0.0.1:1", "a socket channel"},
+		{"auto:/shmt-no-such-ring", "auto:/NAME?fallback="},
+		{"auto:/shmt-no-such-ring?fallback=tcp:127.0.0.1:1", "auto:/NAME?fallback="},
+	};
+
+	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			if (run(cmds[c], names[i][0], NULL) != 1 || !strstr(err, names[i][1]))
+				fail_msg("shmring %s %s: %s", cmds[c], names[i][0], err);
+		}
 }
 
 static void test_stat_json(void **state)

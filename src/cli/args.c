@@ -303,6 +303,18 @@ const char *shmring_cli_name_problem(const char *name, char *buf, size_t size)
 				    "or '-'; anon: takes none");
 		return buf;
 	}
+	if ((len == 4 && !strncmp(name, "unix", 4)) || (len == 3 && !strncmp(name, "tcp", 3))) {
+		snprintf(buf, size, "a socket channel (unix:/PATH, unix:@NAME, tcp:HOST:PORT) is "
+				    "no segment to create, remove or show: it lives in the program "
+				    "that listens on it, and producers connect to it");
+		return buf;
+	}
+	if (len == 4 && !strncmp(name, "auto", 4)) {
+		snprintf(buf, size, "auto:/NAME?fallback=unix:/PATH (or tcp:HOST:PORT) opens a "
+				    "ring, or that socket channel where there is none; create, rm "
+				    "and stat take the ring's own name");
+		return buf;
+	}
 	snprintf(buf, size, "unknown scheme '%.*s:' (posix:, sysv:, file:, memfd:, anon:)",
 		 (int)(len > 32 ? 32 : len), name);
 	return buf;

@@ -4,6 +4,7 @@
  */
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/probe.h"
 #include "shmring/shmring.h"
 
 #include <errno.h>
@@ -52,8 +53,11 @@ void shmring_cli_error(const char *cmd, const char *what, int err)
 	char buf[256];
 	const char *why = NULL;
 
-	/* The library's "invalid argument" for a name, said precisely. */
-	if (err == -EINVAL || err == -EPROTONOSUPPORT)
+	/* The library's "invalid argument" for a name, said precisely; and
+	 * its "not supported" for a socket channel or an auto: name, which
+	 * would otherwise read as a backend's (huge pages, descriptors). */
+	if (err == -EINVAL || err == -EPROTONOSUPPORT ||
+	    (err == -EOPNOTSUPP && shmring_cli_scheme(what) == SHMRING_CLI_OTHER))
 		why = shmring_cli_name_problem(what, buf, sizeof(buf));
 	fprintf(stderr, "shmring %s: %s: %s\n", cmd, what, why ? why : shmring_strerror(err));
 }
