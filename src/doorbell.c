@@ -19,9 +19,9 @@
  * /proc, and the signal goes through the pidfd that judgement opened, so a
  * recycled pid is never signalled. The signal number is read from the
  * entry too, so the process must also block, ignore or catch that signal
- * (/proc/PID/status): a forged number never ends the process it names. Without pidfds, sigqueue() follows a
- * fresh check of the start time. A dead registrant is reaped, which takes
- * its bit off the mask.
+ * (/proc/PID/status): a forged number never ends the process it names.
+ * Without pidfds, sigqueue() follows a fresh check of the start time. A
+ * dead registrant is reaped, which takes its bit off the mask.
  *
  * A socket doorbell rings the same way with one byte instead of a signal,
  * for event loops that cannot take signals: the waiter's non-blocking

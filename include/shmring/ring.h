@@ -548,9 +548,10 @@ SHMRING_API int shmring_flush(shmring_t *r);
  * time and pid namespace, and its mapping of this ring, are checked, as for
  * recovery), runs as the signalling process's effective user, and blocks,
  * ignores or catches that signal (a forged signal number never ends a
- * process), through its pidfd, so a recycled pid is never signalled (without pidfds, sigqueue()
- * after a fresh check of the start time). A dead registrant is reaped and
- * taken off; a forged entry signals nobody.
+ * process). The signal goes through its pidfd, so a recycled pid is never
+ * signalled (without pidfds, sigqueue() after a fresh check of the start
+ * time). A dead registrant is reaped and taken off; a forged entry signals
+ * nobody.
  *
  * shmring_doorbell_wait() arms and waits with sigtimedwait() for the
  * registered signal until there is something to read (0) or the deadline
