@@ -46,6 +46,46 @@ static void block_bell(void)
 	assert_int_equal(sigprocmask(SIG_BLOCK, &s, NULL), 0);
 }
 
+/* A child to play a consumer: gate tells the parent it is ready, done that
+ * the parent has sent. */
+static pid_t fork_gated(int gate[2], int done[2])
+{
+	pid_t pid;
+
+	assert_int_equal(pipe(gate), 0);
+	assert_int_equal(pipe(done), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	return pid;
+}
+
+/* The child's side: ready, then whether the doorbell's signal came within
+ * 300 ms of the parent's send. */
+static bool child_rung(int gate[2], int done[2])
+{
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = 300000000};
+	sigset_t pend;
+	char c;
+
+	(void)!write(gate[1], "r", 1);
+	(void)!read(done[0], &c, 1);
+	nanosleep(&ts, NULL);
+	sigpending(&pend);
+	return sigismember(&pend, bell_sig());
+}
+
+/* The participant entry of pid, in the ring obs observes. */
+static uint32_t entry_of(shmring_t *obs, pid_t pid)
+{
+	struct shmring_part *parts = shmring__parts(shmring__map_base(obs->map));
+
+	for (uint32_t i = 0; i < 64; i++)
+		if (SHMRING_PART_PID(shmring__load_relaxed(&parts[i].owner)) == (uint32_t)pid)
+			return i;
+	fail_msg("no participant entry for pid %d", (int)pid);
+	return 0;
+}
+
 static shmring_t *make(const char *name, uint32_t kind, uint32_t mode)
 {
 	struct shmring_opts o = {.kind = kind, .slot_size = 16, .capacity = 256, .mode = mode,
@@ -217,6 +257,7 @@ static void test_other_user(void **state)
 	struct shmring_info in;
 	uint64_t m[2] = {3, 4};
 	int gate[2], done[2], st;
+	uint32_t i;
 	pid_t pid;
 	char c;
 
@@ -226,14 +267,9 @@ static void test_other_user(void **state)
 	obs = make(name, SHMRING_KIND_MPSC, 0666);
 	shmring_close(obs);
 	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &obs), 0);
-	assert_int_equal(pipe(gate), 0);
-	assert_int_equal(pipe(done), 0);
-	pid = fork();
-	assert_true(pid >= 0);
+	pid = fork_gated(gate, done);
 	if (pid == 0) {
 		struct shmring_open_opts oo = {.flags = SHMRING_OPEN_ANY_OWNER};
-		sigset_t pend;
-		struct timespec ts = {.tv_sec = 0, .tv_nsec = 300000000};
 
 		block_bell();
 		if (setgid(65534) < 0 || setuid(65534) < 0)
@@ -243,23 +279,15 @@ static void test_other_user(void **state)
 		/* Refused: the ring is another user's. */
 		if (shmring_doorbell_register(rx, bell_sig(), 5) != -EPERM)
 			_exit(4);
-		(void)!write(gate[1], "r", 1);
-		(void)!read(done[0], &c, 1);
-		nanosleep(&ts, NULL);
-		sigpending(&pend);
-		_exit(sigismember(&pend, bell_sig()) ? 5 : 0);
+		_exit(child_rung(gate, done) ? 5 : 0);
 	}
 	assert_int_equal(read(gate[0], &c, 1), 1);
 	/* Forge the stranger's entry into an armed doorbell. */
 	parts = shmring__parts(shmring__map_base(obs->map));
-	for (uint32_t i = 0; i < 64; i++)
-		if (SHMRING_PART_PID(shmring__load_relaxed(&parts[i].owner)) == (uint32_t)pid) {
-			shmring__store_relaxed(&parts[i].bell, (uint32_t)bell_sig() |
-								   SHMRING_BELL_REGISTERED |
-								   SHMRING_BELL_ARMED);
-			atomic_fetch_or(&shmring__ctl(shmring__map_base(obs->map))->bells,
-					UINT64_C(1) << i);
-		}
+	i = entry_of(obs, pid);
+	shmring__store_relaxed(&parts[i].bell,
+			       (uint32_t)bell_sig() | SHMRING_BELL_REGISTERED | SHMRING_BELL_ARMED);
+	atomic_fetch_or(&shmring__ctl(shmring__map_base(obs->map))->bells, UINT64_C(1) << i);
 	assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &tx), 0);
 	assert_int_equal(shmring_try_send(tx, m), 0);
 	(void)!write(done[1], "d", 1);
@@ -282,7 +310,7 @@ static void test_forged_signo(void **state)
 	const char *name = test_ring_name("bells");
 	int other = bell_sig() + 1;
 	shmring_t *rx, *tx, *obs = make(name, SHMRING_KIND_MPSC, 0);
-	struct shmring_part *parts, *entry = NULL;
+	struct shmring_part *entry;
 	struct shmring_info in;
 	uint64_t m[2] = {5, 6};
 	int gate[2], done[2], st;
@@ -292,13 +320,9 @@ static void test_forged_signo(void **state)
 	(void)state;
 	shmring_close(obs);
 	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &obs), 0);
-	assert_int_equal(pipe(gate), 0);
-	assert_int_equal(pipe(done), 0);
-	pid = fork();
-	assert_true(pid >= 0);
+	pid = fork_gated(gate, done);
 	if (pid == 0) {
-		struct timespec ts = {.tv_sec = 0, .tv_nsec = 300000000};
-		sigset_t s, pend;
+		sigset_t s;
 
 		sigemptyset(&s);
 		sigaddset(&s, other);
@@ -307,18 +331,10 @@ static void test_forged_signo(void **state)
 		if (shmring_open(name, SHMRING_CONSUMER, &rx) < 0 ||
 		    shmring_doorbell_register(rx, bell_sig(), 6) < 0 || shmring_doorbell_arm(rx) != 0)
 			_exit(1);
-		(void)!write(gate[1], "r", 1);
-		(void)!read(done[0], &c, 1);
-		nanosleep(&ts, NULL);
-		sigpending(&pend);
-		_exit(sigismember(&pend, bell_sig()) ? 0 : 6); /* 6: the real one never came */
+		_exit(child_rung(gate, done) ? 0 : 6); /* 6: the real one never came */
 	}
 	assert_int_equal(read(gate[0], &c, 1), 1);
-	parts = shmring__parts(shmring__map_base(obs->map));
-	for (uint32_t i = 0; i < 64; i++)
-		if (SHMRING_PART_PID(shmring__load_relaxed(&parts[i].owner)) == (uint32_t)pid)
-			entry = &parts[i];
-	assert_non_null(entry);
+	entry = &shmring__parts(shmring__map_base(obs->map))[entry_of(obs, pid)];
 	/* Armed, with a signal the consumer does not block: nothing is sent. */
 	shmring__store_relaxed(&entry->bell,
 			       (uint32_t)other | SHMRING_BELL_REGISTERED | SHMRING_BELL_ARMED);
