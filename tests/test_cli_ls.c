@@ -106,6 +106,18 @@ static void test_ls_backends(void **state)
 		cli_assert_contains(cli_out, "NAME");
 		cli_assert_contains(cli_out, uri);
 		cli_assert_contains(cli_out, "unused");
+		/* A pattern without wildcards is a name as create takes it:
+		 * "/NAME", and a System V key in decimal too. */
+		assert_int_equal(cli_run("ls", "--match", name, cli_dir, NULL), 0);
+		cli_assert_contains(cli_out, uri);
+		if (b == 1) {
+			char dec[32];
+
+			snprintf(dec, sizeof(dec), "sysv:%lu", strtoul(name + 5, NULL, 16));
+			assert_int_equal(cli_run("gc", "--dry-run", "--match", dec, NULL), 0);
+			assert_int_equal(cli_run("ls", "--match", dec, cli_dir, NULL), 0);
+			cli_assert_contains(cli_out, uri);
+		}
 		/* stat shows the backend. */
 		assert_int_equal(cli_run("stat", name, NULL), 0);
 		cli_assert_contains(cli_out, "backend ");

@@ -14,6 +14,7 @@
 #include "cli/sync_show.h"
 #include "shmring/shmring.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -37,8 +38,46 @@
 /* --match patterns: a name is looked at when it matches one (or none is given). */
 struct match {
 	const char *pat[MATCH_MAX];
+	char lit[MATCH_MAX][NAME_MAX + 8]; /* a literal name in the form listed */
 	int n;
 };
+
+/*
+ * A pattern without wildcards that names a ring as the other commands take
+ * it, written the way ls lists it: "/NAME" as "posix:/NAME", and a System
+ * V key in any base as the zero-padded hex of the list ("sysv:0x00001234").
+ * Else the pattern as given.
+ */
+static const char *match_literal(const char *pat, char *buf, size_t size)
+{
+	unsigned long long key;
+	char *end;
+
+	if (strpbrk(pat, "*?[\\"))
+		return pat;
+	if (pat[0] == '/' && strlen(pat) + sizeof("posix:") <= size) {
+		snprintf(buf, size, "posix:%s", pat);
+		return buf;
+	}
+	if (strncmp(pat, "sysv:", 5) == 0) {
+		const char *num = pat + 5;
+		int base = 10;
+
+		if (num[0] == '0' && (num[1] == 'x' || num[1] == 'X')) {
+			base = 16;
+			num += 2;
+		}
+		if (!isxdigit((unsigned char)num[0]) || (base == 10 && !isdigit((unsigned char)num[0])))
+			return pat;
+		errno = 0;
+		key = strtoull(num, &end, base);
+		if (errno == 0 && *end == '\0' && key <= UINT32_MAX) {
+			snprintf(buf, size, "sysv:0x%08llx", key);
+			return buf;
+		}
+	}
+	return pat;
+}
 
 static int match_add(const char *cmd, struct match *m, const char *pat)
 {
@@ -46,7 +85,8 @@ static int match_add(const char *cmd, struct match *m, const char *pat)
 		fprintf(stderr, "shmring %s: at most %d --match patterns\n", cmd, MATCH_MAX);
 		return 2;
 	}
-	m->pat[m->n++] = pat;
+	m->pat[m->n] = match_literal(pat, m->lit[m->n], sizeof(m->lit[m->n]));
+	m->n++;
 	return 0;
 }
 
@@ -587,7 +627,10 @@ static void ls_usage(FILE *f)
 		   "                       them); a refused one: \"name\", \"error\" and \"type\"\n"
 		   "                       (\"ring\" or \"sync\")\n"
 		   "  -m, --match PATTERN  only names (URIs) that match the shell pattern, e.g.\n"
-		   "                       'posix:/myapp-*' (several: any of them)\n");
+		   "                       'posix:/myapp-*' (several: any of them); a name\n"
+		   "                       without wildcards as the other commands take it\n"
+		   "                       ('/NAME', 'sysv:KEY' in decimal or hex) matches\n"
+		   "                       that object\n");
 }
 
 /* What ls and gc take, parsed once for both. */
@@ -721,7 +764,10 @@ static void gc_usage(FILE *f)
 		   "                       \"would_remove\"), \"dead\": [pids], and \"error\" when\n"
 		   "                       removing failed}\n"
 		   "  -m, --match PATTERN  only names (URIs) that match the shell pattern, e.g.\n"
-		   "                       'posix:/myapp-*' (several: any of them)\n");
+		   "                       'posix:/myapp-*' (several: any of them); a name\n"
+		   "                       without wildcards as the other commands take it\n"
+		   "                       ('/NAME', 'sysv:KEY' in decimal or hex) matches\n"
+		   "                       that object\n");
 }
 
 int shmring_cmd_gc(int argc, char **argv)
