@@ -950,6 +950,11 @@ static unsigned tcp_recv(struct shmring_sock *s, struct conn *c, const struct ms
 			 wait & MSG_DONTWAIT);
 		if (n > 0) {
 			c->rb.len += (size_t)n;
+			/* Slept once: the rest of a frame is not waited for
+			 * here, or a peer trickling bytes would hold the
+			 * caller past its deadline (each receive restarts
+			 * SO_RCVTIMEO); the caller sleeps again if it may. */
+			wait = MSG_DONTWAIT;
 		} else if (n == 0) {
 			c->eof = true;
 		} else if (errno != EINTR) {

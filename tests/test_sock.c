@@ -13,6 +13,8 @@
  *   - bad peers (raw sockets): a wrong handshake, a handshake cut short, a
  *     frame longer than the maximum, a frame cut short then closed, garbage:
  *     each connection closed and counted while a good producer is served;
+ *   - a tcp producer trickling a frame a byte at a time: a timed receive
+ *     still ends at its deadline;
  *   - auto: fallback (and the open option), unlink, names, info.
  */
 #include <setjmp.h>
@@ -647,6 +649,54 @@ static void test_bad_peers(void **state)
 	}
 }
 
+/* A producer that sends one frame a byte every 50 ms, until told to stop. */
+struct trickle_ctx {
+	int fd;
+	uint32_t slot;
+	atomic_int stop;
+};
+
+static void *trickler(void *arg)
+{
+	struct trickle_ctx *c = arg;
+	uint8_t f[SHMRING_SOCK_FRAME_HDR + 256] = {0};
+
+	shmring__sock_frame_header(f, c->slot, 0);
+	for (size_t i = 0; i < SHMRING_SOCK_FRAME_HDR + c->slot && !atomic_load(&c->stop); i++) {
+		if (send(c->fd, f + i, 1, MSG_NOSIGNAL) != 1)
+			break;
+		test_sleep_ms(50);
+	}
+	return NULL;
+}
+
+static void test_trickle(void **state)
+{
+	const char *uri = ts_uri(TS_TCP, "trickle");
+	struct trickle_ctx c = {.slot = 256};
+	shmring_t *rx = listen_on(uri, SHMRING_KIND_SPSC, c.slot, 16, 0);
+	uint8_t b[256];
+	pthread_t th;
+	uint64_t t0;
+	int rc;
+
+	(void)state;
+	c.fd = ts_raw_connect(uri);
+	assert_true(c.fd >= 0);
+	assert_int_equal(ts_raw_hello(c.fd), 0);
+	pthread_create(&th, NULL, trickler, &c);
+	/* Each byte ends one sleep in the receive; the deadline ends them all
+	 * (the whole frame takes over 13 s). */
+	t0 = test_now_ns();
+	rc = shmring_recv(rx, b, shmring_deadline_in(200000000));
+	assert_int_equal(rc, -ETIMEDOUT);
+	assert_true(test_now_ns() - t0 < 200000000 + 1000000000ull * TEST_SLOWDOWN);
+	atomic_store(&c.stop, 1);
+	pthread_join(th, NULL);
+	close(c.fd);
+	shmring_close(rx);
+}
+
 /* --- Fallback, names ------------------------------------------------------------ */
 
 static void test_fallback(void **state)
@@ -747,7 +797,8 @@ int main(void)
 		cmocka_unit_test(test_fixed),         cmocka_unit_test(test_msg),
 		cmocka_unit_test(test_epipe_timeout), cmocka_unit_test(test_handshake),
 		cmocka_unit_test(test_killed_producer),
-		cmocka_unit_test(test_bad_peers),     cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_bad_peers),     cmocka_unit_test(test_trickle),
+		cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_names),
 	};
 
