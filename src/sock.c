@@ -50,6 +50,7 @@
 #define SOCK_CLOSE_NS UINT64_C(5000000000)     /* close finishing a partial send */
 #define SOCK_MAX_CONNS 1024u
 #define SOCK_PENDING_MAX 64u /* handshakes in progress at once */
+#define SOCK_ACCEPT_RETRY_NS UINT64_C(100000000) /* accept again, out of descriptors */
 #define SOCK_RBUF 65536u     /* tcp read buffer */
 #define SOCK_BATCH 64u       /* messages per sendmmsg/recvmmsg/sendmsg */
 #define SOCK_FAIR 32u        /* messages between looks for other readable connections */
@@ -442,9 +443,11 @@ static void *acceptor(void *arg)
 	struct pending pd[SOCK_PENDING_MAX];
 	struct pollfd pf[2 + SOCK_PENDING_MAX];
 	unsigned np = 0;
+	uint64_t accept_at = 0; /* out of descriptors: no accept before */
 
 	for (;;) {
 		uint64_t now = now_ns(), next = SHMRING_NO_DEADLINE;
+		bool can_accept = np < SOCK_PENDING_MAX && now >= accept_at;
 		int k;
 
 		/* A peer that never finishes its handshake is refused. */
@@ -460,7 +463,9 @@ static void *acceptor(void *arg)
 			i++;
 		}
 		pf[0] = (struct pollfd){.fd = s->stopfd, .events = POLLIN};
-		pf[1] = (struct pollfd){.fd = s->lfd, .events = np < SOCK_PENDING_MAX ? POLLIN : 0};
+		if (np < SOCK_PENDING_MAX && !can_accept && accept_at < next)
+			next = accept_at;
+		pf[1] = (struct pollfd){.fd = s->lfd, .events = can_accept ? POLLIN : 0};
 		for (unsigned i = 0; i < np; i++)
 			pf[2 + i] = (struct pollfd){.fd = pd[i].fd, .events = POLLIN};
 		k = poll(pf, 2 + np, ms_until(next));
@@ -478,8 +483,15 @@ static void *acceptor(void *arg)
 		while ((pf[1].revents & POLLIN) && np < SOCK_PENDING_MAX) {
 			int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-			if (fd < 0)
+			if (fd < 0) {
+				/* The connection stays in the backlog, and the
+				 * listening socket readable: polling it again at
+				 * once would spin until a descriptor is free. */
+				if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+				    errno == ENOMEM)
+					accept_at = now_ns() + SOCK_ACCEPT_RETRY_NS;
 				break;
+			}
 			pd[np++] = (struct pending){.fd = fd, .deadline = now_ns() + SOCK_HANDSHAKE_NS};
 		}
 	}

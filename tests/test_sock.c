@@ -14,7 +14,9 @@
  *     frame longer than the maximum, a frame cut short then closed, garbage:
  *     each connection closed and counted while a good producer is served;
  *   - a tcp producer trickling a frame a byte at a time: a timed receive
- *     still ends at its deadline;
+ *     still ends at its deadline; the listener out of descriptors with a
+ *     connection waiting: its acceptor does not spin, and takes the
+ *     connection once it can;
  *   - auto: fallback (and the open option), unlink, names, info.
  */
 #include <setjmp.h>
@@ -25,6 +27,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/resource.h>
 
 #include "sock_helpers.h"
 
@@ -697,6 +700,47 @@ static void test_trickle(void **state)
 	shmring_close(rx);
 }
 
+static double cpu_s(void)
+{
+	struct rusage u;
+
+	getrusage(RUSAGE_SELF, &u);
+	return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+	       (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+static void test_out_of_fds(void **state)
+{
+	const char *uri = ts_uri(TS_ABSTRACT, "nofd");
+	shmring_t *rx = listen_on(uri, SHMRING_KIND_MPSC, 16, 16, 0);
+	struct rlimit old, low;
+	double cpu;
+	int fd, next;
+
+	(void)state;
+	/* Room for the raw client's socket and not one more: the acceptor's
+	 * accept fails with EMFILE, the connection waits in the backlog. */
+	next = open("/dev/null", O_RDONLY | O_CLOEXEC); /* the lowest free number */
+	assert_true(next >= 0);
+	close(next);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = (struct rlimit){.rlim_cur = (rlim_t)next + 1, .rlim_max = old.rlim_max};
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	fd = ts_raw_connect(uri);
+	assert_true(fd >= 0);
+	test_sleep_ms(100);
+	cpu = cpu_s();
+	test_sleep_ms(1000);
+	cpu = cpu_s() - cpu;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	if (cpu > 0.3)
+		fail_msg("acceptor spun out of descriptors: %.2f s of CPU in 1 s", cpu);
+	/* Descriptors again: the waiting connection is taken. */
+	assert_int_equal(ts_raw_hello(fd), 0);
+	close(fd);
+	shmring_close(rx);
+}
+
 /* --- Fallback, names ------------------------------------------------------------ */
 
 static void test_fallback(void **state)
@@ -798,7 +842,7 @@ int main(void)
 		cmocka_unit_test(test_epipe_timeout), cmocka_unit_test(test_handshake),
 		cmocka_unit_test(test_killed_producer),
 		cmocka_unit_test(test_bad_peers),     cmocka_unit_test(test_trickle),
-		cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_out_of_fds),    cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_names),
 	};
 
