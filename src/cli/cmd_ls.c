@@ -14,7 +14,6 @@
 #include "cli/sync_show.h"
 #include "shmring/shmring.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -50,8 +49,7 @@ struct match {
  */
 static const char *match_literal(const char *pat, char *buf, size_t size)
 {
-	unsigned long long key;
-	char *end;
+	uint64_t key;
 
 	if (strpbrk(pat, "*?[\\"))
 		return pat;
@@ -59,22 +57,10 @@ static const char *match_literal(const char *pat, char *buf, size_t size)
 		snprintf(buf, size, "posix:%s", pat);
 		return buf;
 	}
-	if (strncmp(pat, "sysv:", 5) == 0) {
-		const char *num = pat + 5;
-		int base = 10;
-
-		if (num[0] == '0' && (num[1] == 'x' || num[1] == 'X')) {
-			base = 16;
-			num += 2;
-		}
-		if (!isxdigit((unsigned char)num[0]) || (base == 10 && !isdigit((unsigned char)num[0])))
-			return pat;
-		errno = 0;
-		key = strtoull(num, &end, base);
-		if (errno == 0 && *end == '\0' && key <= UINT32_MAX) {
-			snprintf(buf, size, "sysv:0x%08llx", key);
-			return buf;
-		}
+	if (strncmp(pat, "sysv:", 5) == 0 && shmring_cli_parse_u64(pat + 5, &key) == 0 &&
+	    key >= 1 && key <= UINT32_MAX) {
+		snprintf(buf, size, "sysv:0x%08" PRIx64, key);
+		return buf;
 	}
 	return pat;
 }
