@@ -9,9 +9,14 @@
  *   - an owner in another pid namespace cannot be judged from here: its pid
  *     means another process in ours. It counts as alive (UNKNOWN), never dead
  *     by mistake;
- *   - an entry still being filled in (start time 0) is alive for a grace
- *     period after it was attached, then dead (its claimer died half-way, or
- *     the entry is forged);
+ *   - an entry still being filled in (SHMRING_OWNER_CLAIMING: its start
+ *     time may still be the previous owner's) or whose start time is 0 (its
+ *     claimer could not read one, or the entry is forged) has no start time
+ *     to compare, and is judged by its pid alone: dead once that pid is gone,
+ *     a zombie or a process that does not map this segment, alive as long as
+ *     it is none of these. There is no grace period: a claimer that died
+ *     half-way is dead at once; a forged entry naming a live process that
+ *     maps the segment holds its entry for as long as that process lives;
  *   - otherwise the pid is opened as a pidfd and checked once against
  *     /proc/PID/stat (not a zombie, the same start time, so a recycled pid is
  *     never mistaken for the owner) and /proc/PID/maps (the process maps this
