@@ -9,7 +9,9 @@
  * word it sleeps on), and a manual-reset waiter can tell that a set came
  * and went while it slept. `waiters` counts sleepers so that a set makes a
  * system call only when one may sleep: E1 (setter) and E2 (waiter) are a
- * Dekker pair, seq_cst on both sides, as in the futex semaphore.
+ * Dekker pair, seq_cst on both sides, as in the futex semaphore. As there,
+ * a waiter sleeps at most SHMRING_SYNC_RECHECK_NS at a time, so a setter
+ * that dies between its set and its wake cannot strand it.
  */
 #include "src/sync_handle.h"
 #include "src/syncobj.h"
@@ -158,7 +160,9 @@ int shmring_event_wait(shmring_event_t *e, uint64_t deadline)
 		atomic_fetch_add(&e->st->waiters, 1);
 		s = atomic_load(&e->st->state);
 		if (!(s & SHMRING_EVENT_SET) && (!e->manual || (s >> 1) == (since >> 1)))
-			rc = shmring__sync_sleep(&e->st->state, s, deadline);
+			/* In slices: a set whose setter died before its wake
+			 * is found at the next look. */
+			rc = shmring__sync_sleep_slice(&e->st->state, s, deadline);
 		/* Relaxed: a hint for setters; a forged 0 wraps to a large
 		 * count, which costs setters a vain wake, nothing worse. */
 		atomic_fetch_sub_explicit(&e->st->waiters, 1, memory_order_relaxed);

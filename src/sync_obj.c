@@ -295,6 +295,17 @@ int shmring__sync_sleep(_Atomic uint32_t *word, uint32_t expected, uint64_t dead
 	}
 }
 
+int shmring__sync_sleep_slice(_Atomic uint32_t *word, uint32_t expected, uint64_t deadline)
+{
+	uint64_t now = shmring__now_ns();
+	int rc;
+
+	if (deadline <= now || deadline - now <= SHMRING_SYNC_RECHECK_NS)
+		return shmring__sync_sleep(word, expected, deadline);
+	rc = shmring__sync_sleep(word, expected, now + SHMRING_SYNC_RECHECK_NS);
+	return rc == -ETIMEDOUT ? 0 : rc;
+}
+
 /* --- Looking at an object: shmring_sync_stat() ------------------------------ */
 
 #define PSEM_DIR "/dev/shm" /* where glibc keeps named semaphores (sync_sem_posix.c) */

@@ -11,7 +11,9 @@
  * 0. The two sides are a Dekker pair, all seq_cst (S1/S2 below): either the
  * poster sees the waiter registered and wakes it, or the waiter sees the
  * unit before it sleeps (and the kernel's compare of the futex word closes
- * the gap between the look and the sleep).
+ * the gap between the look and the sleep). A waiter sleeps at most
+ * SHMRING_SYNC_RECHECK_NS at a time and then looks again: a poster that
+ * dies after its increment and before its wake cannot strand it.
  */
 #include "src/syncobj.h"
 
@@ -71,7 +73,9 @@ static int fsem_wait(struct shmring_sync_sem *st, uint64_t deadline)
 		/* S2: register, then look (seq_cst both; pairs with S1). */
 		atomic_fetch_add(&st->waiters, 1);
 		if (atomic_load(&st->count) == 0)
-			rc = shmring__sync_sleep(&st->count, 0, deadline);
+			/* In slices: a unit posted without a wake (its poster
+			 * died between the two) is found at the next look. */
+			rc = shmring__sync_sleep_slice(&st->count, 0, deadline);
 		/* Relaxed: only a hint for posters. A forged 0 wraps to a
 		 * large count: posts then wake in vain, nothing worse. */
 		atomic_fetch_sub_explicit(&st->waiters, 1, memory_order_relaxed);

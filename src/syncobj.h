@@ -200,6 +200,22 @@ int shmring__syncobj_exists(const struct shmring_uri *u);
 int shmring__sync_sleep(_Atomic uint32_t *word, uint32_t expected, uint64_t deadline);
 
 /*
+ * The longest one sleep of a semaphore's, an event's or a condition
+ * variable's waiter lasts before it looks at the word again. A waker that
+ * dies between its change of the word and its futex wake (or a wake lost
+ * any other way) would otherwise leave a waiter asleep beside a unit, a set
+ * flag or a signal until its deadline, or for ever.
+ */
+#define SHMRING_SYNC_RECHECK_NS UINT64_C(100000000)
+
+/*
+ * shmring__sync_sleep() for at most SHMRING_SYNC_RECHECK_NS: 0 (woken, the
+ * word changed, or the slice is over with the deadline still ahead: look
+ * again), -ETIMEDOUT (the deadline has passed).
+ */
+int shmring__sync_sleep_slice(_Atomic uint32_t *word, uint32_t expected, uint64_t deadline);
+
+/*
  * Judge the thread named by a mutex's owner word o (src/sync_mutex.c), as a
  * locker does: 1 dead (no such thread, a zombie, another start time, a
  * forged id), 0 alive, -1 cannot be judged (obj_ns, the namespace the mutex

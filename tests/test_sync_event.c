@@ -6,6 +6,8 @@
  *   - events: manual reset stays set and wakes every waiter (also a set
  *     that is reset at once); auto reset lets exactly one waiter through
  *     per set; trywait, reset, created set, open, dup, kinds, options;
+ *   - a set whose wake never comes (a setter killed between the two) lets
+ *     a sleeping waiter through within a second, manual and auto reset;
  *   - no lost wake-ups: ping-pong through two auto-reset events between two
  *     processes, every wait with a deadline (argv[1] cycles; 10^5 default);
  *   - timeouts and EINTR (a handler without SA_RESTART) for event waits and
@@ -255,6 +257,54 @@ static void test_auto_wakes_one(void **state)
 	munmap(base, size);
 	shmring_event_close(e);
 	munmap(sh, 4096);
+}
+
+/*
+ * A setter that dies between its set and its wake (simulated: the flag and
+ * a new count stored in the page, no futex wake) must not strand a sleeping
+ * waiter beside a set flag: it looks again within SHMRING_SYNC_RECHECK_NS,
+ * long before its 10 s deadline. Auto reset: the waiter takes the flag.
+ */
+static void lost_set(bool manual)
+{
+	const char *uri = sh_name("posix", manual ? "lost-m" : "lost-a");
+	struct waiters_shared *sh = sh_shared(4096);
+	struct waiter_arg a = {.uri = uri, .ms = 10000, .sh = sh};
+	shmring_event_t *e = make_event(uri, manual, false);
+	size_t size;
+	void *base = sh_map_raw(uri, &size);
+	struct shmring_sync_event *st = sh_state(base);
+	uint32_t s;
+	uint64_t t0;
+	pid_t pid;
+
+	pid = sh_fork(event_waiter, &a, 30);
+	wait_until(&st->waiters, 1, "waiters");
+	usleep(20000); /* from registered to asleep */
+	t0 = test_now_ns();
+	s = atomic_load(&st->state);
+	atomic_store(&st->state, (s + SHMRING_EVENT_SEQ_ONE) | SHMRING_EVENT_SET); /* no wake */
+	assert_int_equal(sh_join(pid, 20), 0);
+	print_message("%s waiter through %.2f ms after the unwoken set\n",
+	              manual ? "manual" : "auto", (double)(atomic_load(&sh->t_last) - t0) / 1e6);
+	assert_int_equal(atomic_load(&sh->woken), 1);
+	assert_true(atomic_load(&sh->t_last) - t0 < 1000 * SH_MS * TEST_SLOWDOWN);
+	assert_int_equal(shmring_event_trywait(e), manual ? 0 : -EAGAIN);
+	munmap(base, size);
+	shmring_event_close(e);
+	munmap(sh, 4096);
+}
+
+static void test_lost_set_manual(void **state)
+{
+	(void)state;
+	lost_set(true);
+}
+
+static void test_lost_set_auto(void **state)
+{
+	(void)state;
+	lost_set(false);
 }
 
 /* --- Ping-pong ---------------------------------------------------------------------------- */
@@ -723,6 +773,8 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_teardown(test_event_anon, sh_teardown),
 	    cmocka_unit_test_teardown(test_manual_wakes_all, sh_teardown),
 	    cmocka_unit_test_teardown(test_auto_wakes_one, sh_teardown),
+	    cmocka_unit_test_teardown(test_lost_set_manual, sh_teardown),
+	    cmocka_unit_test_teardown(test_lost_set_auto, sh_teardown),
 	    cmocka_unit_test_teardown(test_pingpong, sh_teardown),
 	    cmocka_unit_test_teardown(test_timeouts_eintr, sh_teardown),
 	    cmocka_unit_test_teardown(test_cond_queue, sh_teardown),

@@ -20,6 +20,8 @@
  *     still work;
  *   - a waiter SIGKILLed while asleep leaves the waiters word one high:
  *     later posts still wake live waiters;
+ *   - a unit that appears without a wake (a poster killed between the two)
+ *     is taken by a sleeping waiter within a second;
  *   - SEM_UNDO: a System V unit taken by a process that dies comes back;
  *   - bad input: a ring opened as a semaphore (-SHMRING_EKIND) and a
  *     semaphore as a ring, an event as a semaphore, truncated segments,
@@ -628,6 +630,41 @@ static void test_dead_waiter(void **state)
 	munmap(sh, 4096);
 }
 
+/*
+ * A poster that dies between its increment and its wake (simulated: the
+ * count raised in the page, no futex wake) must not strand a sleeping
+ * waiter beside the unit: it looks again within SHMRING_SYNC_RECHECK_NS and
+ * takes it, long before its 10 s deadline.
+ */
+static void test_lost_wake(void **state)
+{
+	const char *uri = impl_name(SHMRING_SEM_FUTEX, "lost");
+	struct eintr_shared *sh = sh_shared(4096);
+	struct waiter_arg a = {.uri = uri, .sh = sh};
+	shmring_sem_t *s = make(uri, SHMRING_SEM_FUTEX, 0);
+	size_t size;
+	void *base = sh_map_raw(uri, &size);
+	struct shmring_sync_sem *st = sh_state(base);
+	uint64_t t0;
+	double took;
+	pid_t pid;
+
+	(void)state;
+	pid = sh_fork(waiter_child, &a, 30);
+	wait_waiters(st, 1);
+	t0 = test_now_ns();
+	atomic_fetch_add(&st->count, 1); /* the post, without its wake */
+	assert_int_equal(sh_join(pid, 20), 0);
+	took = sh_ms_since(t0);
+	print_message("waiter took the unit %.2f ms after it appeared unwoken\n", took);
+	assert_int_equal(sh->rc, 0);
+	assert_true(took < 1000.0 * TEST_SLOWDOWN);
+	assert_int_equal(value_of(s), 0);
+	munmap(base, size);
+	shmring_sem_close(s);
+	munmap(sh, 4096);
+}
+
 /* --- SEM_UNDO ----------------------------------------------------------------------------- */
 
 struct undo_arg {
@@ -937,6 +974,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_teardown(test_limits, sh_teardown),
 	    cmocka_unit_test_teardown(test_forged_count, sh_teardown),
 	    cmocka_unit_test_teardown(test_dead_waiter, sh_teardown),
+	    cmocka_unit_test_teardown(test_lost_wake, sh_teardown),
 	    cmocka_unit_test_teardown(test_undo, sh_teardown),
 	    cmocka_unit_test_teardown(test_ring_and_kinds, sh_teardown),
 	    cmocka_unit_test_teardown(test_bad_segments, sh_teardown),
