@@ -11,6 +11,15 @@
  * sleeps: C1 (waiter: register, later sleep on seq) and C2 (signaller: bump
  * seq, then look at waiters) are a Dekker pair, seq_cst on both sides; and a
  * signaller that holds the mutex sees the registration through the mutex.
+ *
+ * A waiter sleeps at most SHMRING_SYNC_RECHECK_NS at a time and returns
+ * once it finds the sequence moved. So a signal is never lost for good: if
+ * the waiter it woke dies before returning (or the signaller dies between
+ * its bump and its wake), every waiter that slept through it returns within
+ * that time. Those returns, and those of waiters a live woken waiter had
+ * company from, are the spurious wake-ups condition variables allow: a
+ * signal wakes at least one waiter, and may wake every waiter that was
+ * asleep when it came.
  */
 #include "src/sync_handle.h"
 #include "src/syncobj.h"
@@ -81,7 +90,16 @@ int shmring_cond_wait(shmring_cond_t *c, shmring_mutex_t *m, uint64_t deadline)
 		atomic_fetch_sub_explicit(&c->st->waiters, 1, memory_order_relaxed);
 		return rc;
 	}
-	rc = shmring__sync_sleep(&c->st->seq, s, deadline);
+	/*
+	 * In slices, until the sequence moves or the deadline passes: a
+	 * signal whose one woken waiter died before it returned (or whose
+	 * signaller died before its wake) is then seen by the other waiters
+	 * at their next look, as a wake-up, instead of being lost to them.
+	 * Relaxed: the mutex taken below orders what the signaller wrote.
+	 */
+	do
+		rc = shmring__sync_sleep_slice(&c->st->seq, s, deadline);
+	while (rc == 0 && shmring__load_relaxed(&c->st->seq) == s);
 	/* Relaxed: a hint; a forged 0 wraps to a large count (vain wakes). */
 	atomic_fetch_sub_explicit(&c->st->waiters, 1, memory_order_relaxed);
 	if (deadline != SHMRING_NO_DEADLINE) {

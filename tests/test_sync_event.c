@@ -16,7 +16,9 @@
  *     across 4 processes (sums checked), broadcast waking every waiter, a
  *     timed-out wait that holds the mutex again, a wait without the mutex
  *     (-EPERM), and a relock that cannot happen because the holder is
- *     stopped (-ENOLCK, not a hang).
+ *     stopped (-ENOLCK, not a hang); a signal whose wake never comes (its
+ *     signaller or its woken waiter killed) reaches a sleeping waiter
+ *     within a second.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -733,6 +735,71 @@ static int relock_holder(void *p)
 	return shmring_mutex_unlock(m) == 0 ? 0 : 2;
 }
 
+/*
+ * A signal whose futex wake never comes (its signaller killed between the
+ * bump and the wake, or the waiter it woke killed before returning: for
+ * the others, the same) must reach a sleeping waiter all the same: it
+ * looks again within SHMRING_SYNC_RECHECK_NS, long before its 10 s deadline.
+ */
+static int lost_signal_waiter(void *p)
+{
+	struct bc_arg *a = p;
+	struct relock_shared *sh = (struct relock_shared *)(void *)a->sh;
+	shmring_mutex_t *m = NULL;
+	shmring_cond_t *c = NULL;
+	int rc = shmring_mutex_open(a->m, NULL, &m);
+
+	if (rc == 0)
+		rc = shmring_cond_open(a->c, NULL, &c);
+	if (rc == 0)
+		rc = shmring_mutex_timedlock(m, sh_deadline_ms(5000));
+	if (rc < 0)
+		return SH_CFAIL(1, "%s", shmring_strerror(rc));
+	atomic_store(&sh->in_wait, 1);
+	sh->rc = shmring_cond_wait(c, m, sh_deadline_ms(10000));
+	if (sh->rc == 0 || sh->rc == -ETIMEDOUT)
+		shmring_mutex_unlock(m);
+	return 0;
+}
+
+static void test_cond_lost_signal(void **state)
+{
+	const char *mu = sh_name("posix", "sm"), *cu = sh_name("posix", "sc");
+	struct relock_shared *sh = sh_shared(4096);
+	struct bc_arg a = {.m = mu, .c = cu, .sh = (struct bc_shared *)(void *)sh};
+	shmring_mutex_t *m = NULL;
+	shmring_cond_t *c = NULL;
+	size_t size;
+	void *base;
+	struct shmring_sync_cond *st;
+	uint64_t t0 = test_now_ns();
+	double took;
+	pid_t w;
+
+	(void)state;
+	assert_int_equal(shmring_mutex_create(mu, NULL, &m), 0);
+	assert_int_equal(shmring_cond_create(cu, NULL, &c), 0);
+	base = sh_map_raw(cu, &size);
+	st = sh_state(base);
+	w = sh_fork(lost_signal_waiter, &a, 30);
+	while (!atomic_load(&sh->in_wait) && sh_ms_since(t0) < 5000.0 * TEST_SLOWDOWN)
+		usleep(500);
+	wait_until(&st->waiters, 1, "waiters");
+	usleep(20000); /* from registered to asleep */
+	t0 = test_now_ns();
+	atomic_fetch_add(&st->seq, 1); /* the signal, without its wake */
+	assert_int_equal(sh_join(w, 20), 0);
+	took = sh_ms_since(t0);
+	print_message("condition waiter returned %d %.2f ms after the unwoken signal\n", sh->rc,
+	              took);
+	assert_int_equal(sh->rc, 0);
+	assert_true(took < 1000.0 * TEST_SLOWDOWN);
+	munmap(base, size);
+	shmring_cond_close(c);
+	shmring_mutex_close(m);
+	munmap(sh, 4096);
+}
+
 static void test_cond_enolck(void **state)
 {
 	const char *mu = sh_name("posix", "lm"), *cu = sh_name("posix", "lc");
@@ -780,6 +847,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_teardown(test_cond_queue, sh_teardown),
 	    cmocka_unit_test_teardown(test_cond_broadcast, sh_teardown),
 	    cmocka_unit_test_teardown(test_cond_enolck, sh_teardown),
+	    cmocka_unit_test_teardown(test_cond_lost_signal, sh_teardown),
 	};
 
 	if (argc > 1)

@@ -308,8 +308,12 @@ SHMRING_API int shmring_mutex_consistent(shmring_mutex_t *m);
  * A sequence-counter condition variable used with a robust mutex: a wait
  * reads the sequence before it unlocks and sleeps only while it is unchanged,
  * so a signal between the unlock and the sleep is never lost. Spurious
- * wake-ups are possible (recheck the predicate). Any condition variable may
- * be used with any mutex.
+ * wake-ups are possible (recheck the predicate). A waiter looks at the
+ * sequence again at least every 100 ms: a signal whose woken waiter died
+ * before returning (or whose signaller died before its wake) is not lost,
+ * it reaches the other waiters then; so a signal may also, within 100 ms,
+ * return every waiter that slept through it. Any condition variable may be
+ * used with any mutex.
  */
 SHMRING_API int shmring_cond_create(const char *uri, const struct shmring_sync_opts *opts,
 				    shmring_cond_t **out);
