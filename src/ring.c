@@ -26,6 +26,7 @@ struct create_arg {
 	uint32_t notifier;
 	uint64_t features; /* SHMRING_FEAT_* beyond the default */
 	int32_t semid; /* SYSVSEM: the set made for this ring */
+	uint64_t ctime_ns; /* the header's creation time; 0: now */
 	uint64_t recovery_ns;
 	const struct shmring_geometry *g; /* a plain ring's, also for a duplex */
 	bool duplex;   /* two directions (SHMRING_FEAT_DUPLEX) */
@@ -74,7 +75,7 @@ static int init_segment(void *base, uint64_t size, const struct shmring_region *
 {
 	const struct create_arg *a = arg;
 	struct shmring_geometry g0 = *a->g, g1 = *a->g;
-	uint64_t block, now = realtime_ns();
+	uint64_t block, now = a->ctime_ns ? a->ctime_ns : realtime_ns();
 	int rc;
 
 	(void)rg;
@@ -113,14 +114,23 @@ union semun_arg {
 };
 
 /*
- * The System V set a header names must be one made for a ring by its
- * creator: two semaphores, created by the ring's creator. A peer that
- * rewrote the header cannot point our posts at someone else's set.
+ * The System V set a header names must be one made for this ring by its
+ * creator: two semaphores, created by the ring's creator, without a key
+ * (semget(IPC_PRIVATE): a keyed set is some program's named set, never a
+ * ring's), in the second the header's creation time names (the creator
+ * takes that time from the set it made: set_ctime()). A peer that rewrote
+ * the header cannot point our posts at a named set, nor at the set of a
+ * ring created in another second. Nothing in a set can name its ring more
+ * closely: its semaphores' values are the posts, and anyone who may post
+ * may change them. A creator before this check read its clock after
+ * making the set, at most a second later on anything but a huge ring
+ * populated at create: one second either way is taken.
  */
 static int check_semset(const struct shmring_hdr *h)
 {
 	struct semid_ds ds;
 	union semun_arg arg = {.buf = &ds};
+	uint64_t made = h->ctime_ns / 1000000000u;
 
 	if (semctl(h->semid, 0, IPC_STAT, arg) < 0)
 		return errno == EINVAL ? -EIDRM : -errno;
@@ -128,6 +138,36 @@ static int check_semset(const struct shmring_hdr *h)
 		return -SHMRING_EGEOMETRY;
 	if (ds.sem_perm.cuid != h->creator_uid)
 		return -SHMRING_EOWNER;
+	if (ds.sem_perm.__key != IPC_PRIVATE)
+		return -SHMRING_EGEOMETRY;
+	if (ds.sem_ctime < 0 || (uint64_t)ds.sem_ctime > made || made - (uint64_t)ds.sem_ctime > 1)
+		return -SHMRING_EGEOMETRY;
+	return 0;
+}
+
+/*
+ * The header's creation time for a ring whose System V set is semid: now,
+ * within the second the kernel recorded as the set's creation (sem_ctime),
+ * which check_semset() compares. 0, or -errno.
+ */
+static int set_ctime(int semid, uint64_t *ctime_ns)
+{
+	struct semid_ds ds;
+	union semun_arg arg = {.buf = &ds};
+	uint64_t now = realtime_ns(), made;
+
+	if (semctl(semid, 0, IPC_STAT, arg) < 0)
+		return -errno;
+	if (ds.sem_ctime < 0)
+		return -SHMRING_EGEOMETRY;
+	made = (uint64_t)ds.sem_ctime * 1000000000u;
+	/* The same clock, read a moment later: in the same second but for a
+	 * second's edge, or a clock stepped meanwhile. */
+	if (now < made)
+		now = made;
+	else if (now - made >= 1000000000u)
+		now = made + 999999999u;
+	*ctime_ns = now;
 	return 0;
 }
 
@@ -812,8 +852,10 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 		return rc;
 	if (a.notifier == SHMRING_HDR_NOTIFY_SYSVSEM) {
 		a.semid = semget(IPC_PRIVATE, 2, IPC_CREAT | (int)ro.mode);
-		if (a.semid < 0) {
-			rc = -errno;
+		rc = a.semid < 0 ? -errno : set_ctime(a.semid, &a.ctime_ns);
+		if (rc < 0) {
+			if (a.semid >= 0)
+				semctl(a.semid, 0, IPC_RMID);
 			shmring__region_close(&rg);
 			shmring__region_unlink(&u);
 			return rc;

@@ -13,7 +13,8 @@
  * Also: the notifier is recorded in the header (shmring_info().notifier),
  * open-or-create with another notifier is -SHMRING_EMISMATCH, a System V
  * notifier on memfd:/anon: is -EOPNOTSUPP, shmring_unlink() removes the
- * System V set, and a header naming a set that is not the ring's is refused.
+ * System V set, and a header naming a set that is not the ring's (another
+ * size, removed, keyed, or another ring's) is refused.
  */
 #include <inttypes.h>
 #include <setjmp.h>
@@ -284,15 +285,18 @@ static void test_lifecycle(void **state)
 	assert_int_equal(shmring_create(name, &o, SHMRING_OBSERVER, &r), -EINVAL);
 }
 
-/* A header rewritten to name a set that is not the ring's is refused. */
+/* A header rewritten to name a set that is not the ring's is refused: one of
+ * another size, one that is gone, a keyed set, another ring's set. */
 static void test_forged_set(void **state)
 {
 	const char *name = test_ring_name("forged");
+	const char *other_name = test_ring_name("forged2");
 	struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 8, .capacity = 16,
 				 .notifier = SHMRING_NOTIFIER_SYSVSEM};
 	struct shmring_hdr *h;
 	shmring_t *r, *r2;
-	int own, stranger = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+	key_t key = (key_t)(0x53000000u | ((unsigned)getpid() & 0xffffffu));
+	int own, keyed, other, rc, stranger = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
 	int fd;
 
 	(void)state;
@@ -312,6 +316,29 @@ static void test_forged_set(void **state)
 	/* ... or a set that is gone. */
 	semctl(stranger, 0, IPC_RMID);
 	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &r2), -EIDRM);
+	/* ... or a named (keyed) set of two of our own: some program's, never
+	 * a ring's. */
+	keyed = semget(key, 2, IPC_CREAT | IPC_EXCL | 0600);
+	if (keyed < 0)
+		fail_msg("semget key 0x%x: %s", (unsigned)key, strerror(errno));
+	h->semid = keyed;
+	h->check = shmring__hdr_checksum(h);
+	rc = shmring_open(name, SHMRING_CONSUMER, &r2);
+	if (rc == 0)
+		shmring_close(r2);
+	semctl(keyed, 0, IPC_RMID); /* before the check: never left behind */
+	assert_int_equal(rc, -SHMRING_EGEOMETRY);
+	/* ... or the set of another ring of ours, made seconds later. */
+	test_sleep_ms(2100);
+	assert_int_equal(shmring_create(other_name, &o, SHMRING_OBSERVER, &r), 0);
+	other = semid_of(r);
+	shmring_close(r);
+	h->semid = other;
+	h->check = shmring__hdr_checksum(h);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &r2), -SHMRING_EGEOMETRY);
+	assert_int_equal(shmring_open(other_name, SHMRING_CONSUMER, &r2), 0);
+	shmring_close(r2);
+	assert_int_equal(shmring_unlink(other_name), 0);
 	h->semid = own;
 	h->check = shmring__hdr_checksum(h);
 	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &r2), 0);
