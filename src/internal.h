@@ -204,6 +204,16 @@ uint64_t shmring__pidns_self(void);
 /* Judge entry idx now: 0 (free) or enum shmring_part_state. */
 uint32_t shmring__part_state(void *base, struct shmring_livecache *c, uint32_t idx);
 
+/*
+ * Judge entry idx as holding owner, a word the caller loaded with acquire
+ * (and nothing else of the entry before it): 0 (owner 0) or the state of
+ * that owner. moved (may be NULL): set when the judgement found the entry
+ * holding another word than owner meanwhile (the state is then ALIVE, a
+ * guess: judge again).
+ */
+uint32_t shmring__part_state_of(void *base, struct shmring_livecache *c, uint32_t idx,
+                                uint64_t owner, bool *moved);
+
 /* struct shmring_judge's callback: is the claimer (idx, gen) gone? */
 bool shmring__part_dead(void *base, struct shmring_livecache *c, uint32_t idx, uint32_t gen,
 			unsigned gen_bits);

@@ -211,11 +211,18 @@ static bool entry_moved(struct shmring_part *p, uint64_t owner, uint64_t start)
 
 uint32_t shmring__part_state(void *base, struct shmring_livecache *c, uint32_t idx)
 {
-	struct shmring_part *p = &shmring__parts(base)[idx];
 	/* Acquire: pairs with the release CAS that ends a claim in take(): the
 	 * start time and namespace written before it come with the word. */
-	uint64_t owner = shmring__load_acquire(&p->owner);
-	/* Relaxed, both: after the acquire above; a later owner's values read
+	uint64_t owner = shmring__load_acquire(&shmring__parts(base)[idx].owner);
+
+	return shmring__part_state_of(base, c, idx, owner, NULL);
+}
+
+uint32_t shmring__part_state_of(void *base, struct shmring_livecache *c, uint32_t idx,
+                                uint64_t owner, bool *moved)
+{
+	struct shmring_part *p = &shmring__parts(base)[idx];
+	/* Relaxed, both: after the caller's acquire of owner; a later owner's values read
 	 * here are caught by entry_moved(). While the claim is being written
 	 * they may be the previous owner's: not compared then. */
 	uint64_t start = shmring__load_relaxed(&p->start_time);
@@ -245,6 +252,8 @@ uint32_t shmring__part_state(void *base, struct shmring_livecache *c, uint32_t i
 		/* Taken, or its claim finished, while we read it: judge it next time. */
 		if (fd >= 0)
 			close(fd);
+		if (moved)
+			*moved = true;
 		return SHMRING_PART_ALIVE;
 	}
 	if (!e) {
@@ -414,6 +423,10 @@ static bool take(struct shmring_part *p, uint64_t cur, uint64_t mine, uint64_t p
 	if (!atomic_compare_exchange_strong_explicit(&p->owner, &cur, claiming,
 						     memory_order_acq_rel, memory_order_relaxed))
 		return false;
+	/* Release fence: pairs with the acquire fence in
+	 * shmring_participants(): a reader that loads one of the fields
+	 * written below then finds the owner word changed on its re-read. */
+	atomic_thread_fence(memory_order_release);
 	/* Relaxed, all: published by the release CAS below. A new generation
 	 * makes every claim stamped under the old one the old owner's, never
 	 * ours. */

@@ -1311,6 +1311,62 @@ int shmring_info(shmring_t *r, struct shmring_info *info)
 	return 0;
 }
 
+/*
+ * One entry of the table, read once into *out: the owner word, the fields,
+ * the state judged for that very word, and the owner word again; an entry
+ * whose word changed meanwhile is read again (a few times), so that a pid
+ * is never reported with the state of another owner, nor with fields a
+ * later claimer is writing. false: free, or changing under every read.
+ */
+static bool participant_snapshot(shmring_t *r, struct shmring_part *e, uint32_t i,
+                                 struct shmring_participant *out)
+{
+	for (int tries = 0; tries < 4; tries++) {
+		/* Acquire: pairs with the release CAS that ends a claim (take() in
+		 * participants.c): the fields written before it come with it. */
+		uint64_t owner = shmring__load_acquire(&e->owner);
+		bool moved = false;
+		uint32_t st, parked;
+		struct shmring_participant p;
+
+		if (!owner)
+			return false;
+		/* Relaxed, all: after the acquire above; checked against the
+		 * owner word read again below. */
+		p = (struct shmring_participant){
+		    .index = i,
+		    .pid = SHMRING_PART_PID(owner),
+		    .role = SHMRING_PART_ROLE(owner) & (SHMRING_PRODUCER | SHMRING_CONSUMER),
+		    .gen = shmring__load_relaxed(&e->gen),
+		    .attach_ns = shmring__load_relaxed(&e->attach_ns),
+		    .claim_pos = shmring__load_relaxed(&e->claim_pos),
+		    .claim_end = shmring__load_relaxed(&e->claim_end) & ~SHMRING_CLAIM_REPAIR,
+		};
+		parked = shmring__load_relaxed(&e->parked);
+		st = shmring__part_state_of(r->base, &r->live, i, owner, &moved);
+		/* Acquire fence: the loads above come before the owner's re-read
+		 * (pairs with the release fence after the claiming CAS in take()). */
+		atomic_thread_fence(memory_order_acquire);
+		if (moved || shmring__load_relaxed(&e->owner) != owner)
+			continue;
+		if (!st)
+			return false;
+		/* Only the values the interface has; a forged one reads as not parked. */
+		p.parked = parked == SHMRING_PARKED_NOT_EMPTY || parked == SHMRING_PARKED_NOT_FULL
+		               ? parked
+		               : 0;
+		p.state = st;
+		if (owner & SHMRING_OWNER_CLAIMING) {
+			/* Being claimed: the fields may still be the previous owner's. */
+			p.gen = p.parked = 0;
+			p.attach_ns = p.claim_pos = p.claim_end = 0;
+		}
+		*out = p;
+		return true;
+	}
+	return false;
+}
+
 int shmring_participants(shmring_t *r, struct shmring_participant *out, unsigned n)
 {
 	struct shmring_part *parts;
@@ -1321,30 +1377,9 @@ int shmring_participants(shmring_t *r, struct shmring_participant *out, unsigned
 	if (r->sock)
 		return -EOPNOTSUPP;
 	parts = shmring__parts(r->base);
-	for (uint32_t i = 0; i < r->hdr.max_participants && k < n; i++) {
-		/* Relaxed, all: a snapshot for display; the state is judged by
-		 * shmring__part_state(), which re-reads what it needs. */
-		uint64_t owner = shmring__load_relaxed(&parts[i].owner);
-		uint32_t st;
-
-		if (!owner)
-			continue;
-		st = shmring__part_state(r->base, &r->live, i);
-		if (!st)
-			continue; /* freed meanwhile */
-		out[k] = (struct shmring_participant){
-			.index = i,
-			.pid = SHMRING_PART_PID(owner),
-			.role = SHMRING_PART_ROLE(owner) & (SHMRING_PRODUCER | SHMRING_CONSUMER),
-			.gen = shmring__load_relaxed(&parts[i].gen),
-			.state = st,
-			.parked = shmring__load_relaxed(&parts[i].parked),
-			.attach_ns = shmring__load_relaxed(&parts[i].attach_ns),
-			.claim_pos = shmring__load_relaxed(&parts[i].claim_pos),
-			.claim_end = shmring__load_relaxed(&parts[i].claim_end) & ~SHMRING_CLAIM_REPAIR,
-		};
-		k++;
-	}
+	for (uint32_t i = 0; i < r->hdr.max_participants && k < n; i++)
+		if (participant_snapshot(r, &parts[i], i, &out[k]))
+			k++;
 	return (int)k;
 }
 

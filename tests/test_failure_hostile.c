@@ -34,6 +34,8 @@
 #include "failure_helpers.h"
 #include "ringbuf/layout.h"
 
+#include <pthread.h>
+
 #define ECORRUPT (-SHMRING_ECORRUPT)
 #define FAR      (UINT64_C(1) << 40)
 
@@ -649,6 +651,88 @@ static void test_msgm_misaligned_detached(void **state)
 	msg_misaligned_detached(FH_MSGM);
 }
 
+/* --- An entry changing under shmring_participants() ------------------------------ */
+
+struct flipper {
+	_Atomic uint64_t *owner;
+	uint64_t a, b;
+	_Atomic int stop;
+};
+
+static void *flip(void *p)
+{
+	struct flipper *f = p;
+
+	while (!atomic_load(&f->stop)) {
+		atomic_store(f->owner, f->a);
+		atomic_store(f->owner, f->b);
+	}
+	return NULL;
+}
+
+/*
+ * A peer that rewrites an entry's owner word over and over, between a dead
+ * process's pid and ours (a live one mapping the segment), while we list
+ * the participants: every entry listed must carry the state of the pid it
+ * reports (the dead pid dead, ours alive), never the state judged for the
+ * other word.
+ */
+static void test_participants_torn(void **state)
+{
+	const char *name = test_ring_name("torn");
+	shmring_t *obs = fh_create(name, FH_SPSC, 8, 0, SHMRING_OBSERVER);
+	size_t size;
+	void *base = fh_map_ring(name, &size);
+	struct shmring_part *e = &shmring__parts(base)[SHMRING_PART_SOLE_PRODUCER];
+	struct flipper f = {.owner = &e->owner};
+	pid_t dead = fork(), me = getpid();
+	unsigned listed[2] = {0, 0}, wrong = 0, rounds = 0;
+	uint64_t t0;
+	pthread_t th;
+
+	(void)state;
+	fh_limit(60);
+	if (dead == 0)
+		_exit(0);
+	assert_true(dead > 0);
+	assert_int_equal(test_wait_pid(dead, 10000), 0);
+	atomic_store(&e->start_time, fh_start_time(me));
+	atomic_store(&e->attach_ns, realtime_ns());
+	atomic_store(&e->pidns, fh_pidns());
+	atomic_store(&e->uid, (uint32_t)geteuid());
+	atomic_store(&e->gen, 1);
+	f.a = ((uint64_t)(uint32_t)dead << 32) | ((uint64_t)SHMRING_PRODUCER << 24) | 1u;
+	f.b = ((uint64_t)(uint32_t)me << 32) | ((uint64_t)SHMRING_PRODUCER << 24) | 2u;
+	assert_int_equal(pthread_create(&th, NULL, flip, &f), 0);
+	t0 = test_now_ns();
+	while (test_now_ns() - t0 < 1000 * FH_MS && wrong == 0) {
+		struct shmring_participant p[4];
+		int n = shmring_participants(obs, p, 4);
+
+		rounds++;
+		for (int i = 0; i < n; i++) {
+			if (p[i].pid == (uint32_t)dead) {
+				listed[0]++;
+				wrong += p[i].state != SHMRING_PART_DEAD;
+			} else if (p[i].pid == (uint32_t)me) {
+				listed[1]++;
+				wrong += p[i].state != SHMRING_PART_ALIVE;
+			} else {
+				wrong++;
+			}
+		}
+	}
+	atomic_store(&f.stop, 1);
+	pthread_join(th, NULL);
+	print_message("%u listings: the dead pid listed %u times, ours %u, %u with a state or pid "
+	              "not its own\n",
+	              rounds, listed[0], listed[1], wrong);
+	assert_int_equal(wrong, 0);
+	atomic_store(&e->owner, 0);
+	munmap(base, size);
+	fh_close(obs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -662,6 +746,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_msg1_misaligned_detached, fh_teardown),
 	    cmocka_unit_test_teardown(test_msgm_misaligned_detached, fh_teardown),
 	    cmocka_unit_test_teardown(test_msgm_misaligned_attached, fh_teardown),
+	    cmocka_unit_test_teardown(test_participants_torn, fh_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -912,7 +912,11 @@ enum shmring_part_state {
 /*
  * Copy up to n occupied entries of the participant table into out[]; returns
  * how many were copied (0..n) or -EINVAL. Each entry's state is judged now
- * (a system call or two per entry). Thread-safe.
+ * (a system call or two per entry). Each entry is read once into a snapshot
+ * whose state is the one judged for the pid it reports; an entry whose owner
+ * changed under every one of a few reads is left out, and one still being
+ * claimed reports 0 for gen, parked, attach_ns and its claim range (the
+ * previous owner's may still be there). Thread-safe.
  */
 SHMRING_API int shmring_participants(shmring_t *r, struct shmring_participant *out, unsigned n);
 
