@@ -15,3 +15,9 @@ set_tests_properties(cli_file_kill PROPERTIES LABELS fast TIMEOUT 120 SKIP_RETUR
 # SIGKILLed shown with its owner dead, each removed the right way, a ring's
 # System V notifier set not listed.
 shmring_test(test_cli_sync SOURCES test_cli_sync.c LABELS fast TIMEOUT 60)
+
+# Names that are not rings (a FIFO, socket, directory, symbolic link,
+# device or foreign file in /dev/shm or at a file: path): every command
+# says what it is and exits 1 without hanging; rm never removes what a link
+# points to.
+shmring_test(test_cli_hostile SOURCES test_cli_hostile.c LABELS fast TIMEOUT 180)

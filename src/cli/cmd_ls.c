@@ -25,7 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SHM_DIR "/dev/shm"
+#define SHM_DIR SHMRING_CLI_SHM_DIR
 #define SYSV_LIST "/proc/sysvipc/shm"
 #define SYSV_SEM_LIST "/proc/sysvipc/sem"
 #define PSEM_PREFIX "sem." /* glibc's file of the POSIX named semaphore /NAME: sem.NAME */

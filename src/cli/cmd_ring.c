@@ -330,12 +330,15 @@ static void rm_usage(FILE *f)
 		   "synchronization object as 'shmring stat' sees it) and removed the way its\n"
 		   "kind is: the segment or file, a POSIX named semaphore with sem_unlink(), a\n"
 		   "System V semaphore set with IPC_RMID. An object that is neither (another\n"
-		   "program's, or an empty one) is refused. A segment that carries the shmring\n"
+		   "program's, or an empty one) is refused, and so is a name that is not a\n"
+		   "regular file (a FIFO, socket, device, directory or symbolic link: never\n"
+		   "opened, a link never followed). A segment that carries the shmring\n"
 		   "mark but that the library refuses (a corrupt header, another layout\n"
 		   "version) is removed, with a note. memfd: and anon: objects have no name:\n"
 		   "they go with their last mapping.\n\n"
 		   "  -f, --force  remove each name without looking at what it is (a System V\n"
-		   "               semaphore set of another program is still left alone)\n");
+		   "               semaphore set of another program is still left alone; a\n"
+		   "               symbolic link is removed itself, never what it points to)\n");
 }
 
 /* Remove one name; 0 or 1 (the exit status for it). */
@@ -351,11 +354,19 @@ static int rm_one(const char *name, bool force)
 		return 1;
 	}
 	if (force) {
+		struct shmring_cli_object o;
+
+		/* unlink() removes a symbolic link itself, never what it
+		 * points to: say so, as the name was not looked at. */
+		shmring_cli_object_look(name, &o);
 		rc = shmring_cli_remove_any(name);
 		if (rc < 0) {
 			shmring_cli_error("rm", name, rc);
 			return 1;
 		}
+		if (o.seen && o.link)
+			fprintf(stderr, "shmring rm: %s: removed the symbolic link itself, not what "
+					"it points to\n", name);
 		return 0;
 	}
 	shmring_cli_look(name, &lk);
@@ -368,8 +379,9 @@ static int rm_one(const char *name, bool force)
 				name, lk.why ? lk.why : shmring_strerror(lk.err));
 			return 1;
 		}
-		fprintf(stderr, "shmring rm: %s: %s; not removed (--force removes it)\n", name,
-			lk.why ? lk.why : shmring_strerror(lk.err));
+		fprintf(stderr, "shmring rm: %s: %s; not removed (--force removes %s)\n", name,
+			lk.why ? lk.why : shmring_strerror(lk.err),
+			lk.obj.link ? "the link itself, never what it points to" : "it");
 		return 1;
 	case SHMRING_CLI_UNKNOWN:
 		if (lk.obj.scheme == SHMRING_CLI_OTHER || lk.err == -EINVAL ||

@@ -311,6 +311,9 @@ static void stat_text(const char *name, const struct shmring_info *in, uint64_t 
  */
 static const char *judge_early(const struct shmring_cli_object *o)
 {
+	/* A FIFO, socket, device, directory or link: never a ring. */
+	if (o->seen && o->not_ring)
+		return o->not_ring;
 	if (!o->seen || !shmring_cli_object_settled(o))
 		return NULL;
 	if (o->size == 0)

@@ -59,6 +59,27 @@ void shmring_cli_error(const char *cmd, const char *what, int err)
 	if (err == -EINVAL || err == -EPROTONOSUPPORT ||
 	    (err == -EOPNOTSUPP && shmring_cli_scheme(what) == SHMRING_CLI_OTHER))
 		why = shmring_cli_name_problem(what, buf, sizeof(buf));
+	/* The library's word for a name that is not a regular file (a FIFO,
+	 * socket, device, directory, or a symbolic link it does not follow):
+	 * say what it is. */
+	if (!why && (err == -EBADF || err == -ELOOP || err == -EISDIR || err == -ENXIO ||
+		     err == -EINVAL || err == -EEXIST)) {
+		struct shmring_cli_object o;
+
+		shmring_cli_object_look(what, &o);
+		if (o.seen && o.not_ring && err == -EEXIST) {
+			snprintf(buf, sizeof(buf), "the name is taken by %s", o.not_ring);
+			why = buf;
+		} else if (o.seen && err == -EEXIST && o.sync_magic) {
+			why = "the name is taken by a synchronization object, not a ring";
+		} else if (o.seen && err == -EEXIST && !o.magic && !o.zero_magic &&
+			   o.head_len >= 8) {
+			why = "the name is taken by a file that is not a shmring segment "
+			      "(another program's)";
+		} else if (o.seen && o.not_ring) {
+			why = o.not_ring;
+		}
+	}
 	fprintf(stderr, "shmring %s: %s: %s\n", cmd, what, why ? why : shmring_strerror(err));
 }
 

@@ -90,14 +90,64 @@ static void judge_head(struct shmring_cli_object *o, const unsigned char *head, 
 	o->zero_magic = magic == 0;
 }
 
-/* A POSIX or file object: fstat, then pread its start (pread, not mmap: a
- * file shrunk meanwhile gives a short read, not SIGBUS). */
-static void look_fd(int fd, struct shmring_cli_object *o)
+/* What a file that is not a regular one is, in words: "a FIFO (named
+ * pipe)", or with `not` "a FIFO (named pipe), not a shmring segment". */
+static const char *type_name(mode_t mode, bool not)
+{
+	if (S_ISFIFO(mode))
+		return not ? "a FIFO (named pipe), not a shmring segment" : "a FIFO (named pipe)";
+	if (S_ISSOCK(mode))
+		return not ? "a socket, not a shmring segment" : "a socket";
+	if (S_ISDIR(mode))
+		return not ? "a directory, not a shmring segment" : "a directory";
+	if (S_ISLNK(mode))
+		return not ? "a symbolic link (never followed), not a shmring segment"
+			   : "a symbolic link";
+	if (S_ISCHR(mode))
+		return not ? "a character device, not a shmring segment" : "a character device";
+	if (S_ISBLK(mode))
+		return not ? "a block device, not a shmring segment" : "a block device";
+	return not ? "not a regular file: not a shmring segment" : "not a regular file";
+}
+
+static void look_stat(const struct stat *st, struct shmring_cli_object *o)
+{
+	o->regular = S_ISREG(st->st_mode);
+	o->type = o->regular ? NULL : type_name(st->st_mode, false);
+	o->not_ring = o->regular ? NULL : type_name(st->st_mode, true);
+	o->link = S_ISLNK(st->st_mode);
+	o->size = (uint64_t)st->st_size;
+	o->id[0] = (uint64_t)st->st_dev;
+	o->id[1] = (uint64_t)st->st_ino;
+	/* A creator changes the times while it sets the object up (size, mode). */
+	o->changed_ns = ts_ns(&st->st_ctim) > ts_ns(&st->st_mtim) ? ts_ns(&st->st_ctim)
+								  : ts_ns(&st->st_mtim);
+}
+
+/*
+ * A POSIX or file object at path: lstat first, and only a regular file is
+ * opened (never following a link, never waiting: O_NONBLOCK), so that a
+ * FIFO, socket, device or directory of that name is told apart and never
+ * hangs the tool or is touched; then fstat, and pread its start (pread, not
+ * mmap: a file shrunk meanwhile gives a short read, not SIGBUS).
+ */
+static void look_path(const char *path, struct shmring_cli_object *o)
 {
 	unsigned char head[HEAD_MAX];
 	struct stat st;
 	ssize_t n;
+	int fd;
 
+	if (lstat(path, &st) < 0) {
+		o->err = -errno;
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		o->seen = true;
+		look_stat(&st, o);
+		return;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
 	if (fd < 0) {
 		o->err = -errno;
 		return;
@@ -108,13 +158,7 @@ static void look_fd(int fd, struct shmring_cli_object *o)
 		return;
 	}
 	o->seen = true;
-	o->regular = S_ISREG(st.st_mode);
-	o->size = (uint64_t)st.st_size;
-	o->id[0] = (uint64_t)st.st_dev;
-	o->id[1] = (uint64_t)st.st_ino;
-	/* A creator changes the times while it sets the object up (size, mode). */
-	o->changed_ns = ts_ns(&st.st_ctim) > ts_ns(&st.st_mtim) ? ts_ns(&st.st_ctim)
-								 : ts_ns(&st.st_mtim);
+	look_stat(&st, o);
 	n = o->regular && o->size ? pread(fd, head, sizeof(head), 0) : 0;
 	judge_head(o, head, n > 0 ? (size_t)n : 0);
 	close(fd);
@@ -213,13 +257,19 @@ void shmring_cli_object_look(const char *uri, struct shmring_cli_object *o)
 	o->scheme = shmring_cli_scheme(uri);
 	switch (o->scheme) {
 	case SHMRING_CLI_POSIX:
-		if (arg[0] == '/' && arg[1] && !strchr(arg + 1, '/'))
-			look_fd(shm_open(arg, O_RDONLY | O_CLOEXEC, 0), o);
+		/* shm_open()'s file: SHM_DIR "/NAME" (a name the library
+		 * takes; the others are left to it to refuse). */
+		if (arg[0] == '/' && arg[1] && !strchr(arg + 1, '/') &&
+		    strlen(arg) <= SHMRING_CLI_POSIX_NAME_MAX) {
+			char path[sizeof(SHMRING_CLI_SHM_DIR) + SHMRING_CLI_POSIX_NAME_MAX + 1];
+
+			snprintf(path, sizeof(path), "%s%s", SHMRING_CLI_SHM_DIR, arg);
+			look_path(path, o);
+		}
 		break;
 	case SHMRING_CLI_FILE:
 		if (arg[0] == '/')
-			/* O_NONBLOCK: a FIFO of that name must not hang the tool. */
-			look_fd(open(arg, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), o);
+			look_path(arg, o);
 		break;
 	case SHMRING_CLI_SYSV:
 		look_sysv(arg, o);
@@ -301,7 +351,7 @@ const char *shmring_cli_use_name(enum shmring_cli_use u)
 static const char *not_a_ring(const struct shmring_cli_object *o)
 {
 	if (!o->regular)
-		return "not a regular file";
+		return o->not_ring;
 	if (o->size == 0)
 		return "empty: not a shmring segment";
 	if (o->head_len < 8)

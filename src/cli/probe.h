@@ -27,6 +27,12 @@ enum shmring_cli_scheme {
 
 enum shmring_cli_scheme shmring_cli_scheme(const char *uri);
 
+/* Where shm_open() keeps POSIX objects (glibc on Linux): /NAME is the file
+ * SHMRING_CLI_SHM_DIR "/NAME"; names longer than a file name are never
+ * looked for there. */
+#define SHMRING_CLI_SHM_DIR "/dev/shm"
+#define SHMRING_CLI_POSIX_NAME_MAX 256
+
 /* The scheme's name ("posix", ...), for messages and JSON. */
 const char *shmring_cli_scheme_name(enum shmring_cli_scheme s);
 
@@ -36,6 +42,10 @@ struct shmring_cli_object {
 	bool seen;           /* it exists and its start could be read */
 	int err;             /* why not seen: -ENOENT, -EACCES, ... (0: not looked at) */
 	bool regular;        /* a regular file or a shared-memory segment */
+	const char *type;    /* else what it is: "a FIFO (named pipe)", "a directory",
+			      * "a symbolic link" (never followed), ... */
+	const char *not_ring; /* the same, "..., not a shmring segment" */
+	bool link;            /* it is a symbolic link */
 	uint64_t size;       /* bytes */
 	uint64_t changed_ns; /* CLOCK_REALTIME of its last change (size, mode, creation) */
 	uint64_t id[2];      /* identity: device and inode, or the System V id */
@@ -48,7 +58,9 @@ struct shmring_cli_object {
 
 /*
  * Look at the object (POSIX, System V and file names; the others are left
- * unseen with err 0). Never maps the object read-write and never waits.
+ * unseen with err 0). Never maps the object read-write and never waits: an
+ * object that is not a regular file (a FIFO, socket, device, directory or
+ * symbolic link) is seen by lstat alone, never opened nor followed.
  */
 void shmring_cli_object_look(const char *uri, struct shmring_cli_object *o);
 

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_cli_hostile: the shmring tool on names that are not what they should
+ * be. A FIFO, socket, directory, symbolic link, character device or foreign
+ * file under a ring's name (in /dev/shm, or a file: path): stat, rm, get,
+ * put and create say what it is and exit 1, and nothing hangs; rm never
+ * removes what a symbolic link points to. Skipped (77) when the tool is not
+ * built.
+ */
+#include "test_cli_run.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+/* A command may take this long at most (it must never wait on the name). */
+#define LIMIT_MS (10000u * TEST_SLOWDOWN)
+
+/* Run `shmring args...` with a time limit: its exit status, or -1 when it
+ * had to be killed (it hung); cli_out and cli_err hold what it wrote. */
+static int run_limited(const char *arg, ...)
+{
+	const char *args[32];
+	va_list ap;
+	int n = 0, st;
+
+	va_start(ap, arg);
+	for (const char *a = arg; a && n < 31; a = va_arg(ap, const char *))
+		args[n++] = a;
+	va_end(ap);
+	args[n] = NULL;
+	st = test_wait_pid(cli_start(NULL, cli_out_path, cli_err_path, args), LIMIT_MS);
+	if (test_read_file(cli_out_path, cli_out, sizeof(cli_out)) < 0)
+		cli_out[0] = '\0';
+	if (test_read_file(cli_err_path, cli_err, sizeof(cli_err)) < 0)
+		cli_err[0] = '\0';
+	return st;
+}
+
+/* The path in /dev/shm of a POSIX name "/NAME". */
+static const char *shm_path(const char *name, char *buf, size_t size)
+{
+	snprintf(buf, size, "/dev/shm%s", name);
+	return buf;
+}
+
+static void make_socket(const char *path)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	assert_true(strlen(path) < sizeof(a.sun_path));
+	strcpy(a.sun_path, path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	close(fd);
+}
+
+/* What each object is, made at a path. */
+enum thing { FIFO, SOCKET, DIRECTORY, LINK, JUNK, NTHINGS };
+
+static const char *const said[NTHINGS] = {
+    [FIFO] = "a FIFO (named pipe), not a shmring segment",
+    [SOCKET] = "a socket, not a shmring segment",
+    [DIRECTORY] = "a directory, not a shmring segment",
+    [LINK] = "a symbolic link (never followed), not a shmring segment",
+    [JUNK] = "not a shmring segment",
+};
+
+/* Make thing t at path; a link points to target (a ring). */
+static void make_thing(enum thing t, const char *path, const char *target)
+{
+	char junk[8192];
+	int fd;
+
+	switch (t) {
+	case FIFO:
+		assert_int_equal(mkfifo(path, 0600), 0);
+		break;
+	case SOCKET:
+		make_socket(path);
+		break;
+	case DIRECTORY:
+		assert_int_equal(mkdir(path, 0700), 0);
+		break;
+	case LINK:
+		assert_int_equal(symlink(target, path), 0);
+		break;
+	case JUNK:
+		memset(junk, 'j', sizeof(junk));
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+		close(fd);
+		break;
+	default:
+		fail();
+	}
+}
+
+static void remove_thing(const char *path)
+{
+	if (unlink(path) < 0)
+		assert_int_equal(rmdir(path), 0);
+}
+
+/* stat, rm, get, put and create on name (which is thing t at path): each
+ * says what it is, exits 1 in time, and leaves it there. */
+static void check_refused(const char *name, const char *path, enum thing t)
+{
+	static const char *const cmds[] = {"stat", "rm", "get", "put", "create"};
+	struct stat st;
+
+	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+		int rc = run_limited(cmds[c], name, NULL);
+
+		if (rc != 1)
+			fail_msg("shmring %s %s (%s): exit %d (-1: it hung); stderr: %s", cmds[c],
+			         name, said[t], rc, cli_err);
+		cli_assert_contains(cli_err, name);
+		cli_assert_contains(cli_err, said[t]);
+		if (!strcmp(cmds[c], "create"))
+			cli_assert_contains(cli_err, "the name is taken by");
+		if (!strcmp(cmds[c], "rm"))
+			cli_assert_contains(cli_err, "not removed");
+		assert_int_equal(lstat(path, &st), 0);
+	}
+}
+
+/* In /dev/shm, under a POSIX name. */
+static void test_posix_not_regular(void **state)
+{
+	const char *ring = test_ring_name("target");
+	char path[256];
+
+	(void)state;
+	assert_int_equal(cli_run("create", ring, NULL), 0);
+	for (int t = 0; t < NTHINGS; t++) {
+		const char *name = test_ring_name("thing");
+
+		shm_path(name, path, sizeof(path));
+		make_thing((enum thing)t, path, shm_path(ring, (char[256]){0}, 256));
+		check_refused(name, path, (enum thing)t);
+		remove_thing(path);
+	}
+	/* The ring a link pointed to is untouched. */
+	assert_int_equal(cli_run("stat", ring, NULL), 0);
+}
+
+/* file: names, and a character device. */
+static void test_file_not_regular(void **state)
+{
+	const char *ring = cli_file_name("target");
+	char name[700];
+
+	(void)state;
+	assert_int_equal(cli_run("create", ring, NULL), 0);
+	for (int t = 0; t < NTHINGS; t++) {
+		snprintf(name, sizeof(name), "%s", cli_file_name("thing"));
+		make_thing((enum thing)t, cli_path(name), cli_path(ring));
+		check_refused(name, cli_path(name), (enum thing)t);
+		remove_thing(cli_path(name));
+	}
+	assert_int_equal(run_limited("stat", "file:/dev/null", NULL), 1);
+	cli_assert_contains(cli_err, "a character device, not a shmring segment");
+	assert_int_equal(run_limited("rm", "file:/dev/null", NULL), 1);
+	cli_assert_contains(cli_err, "not removed");
+	assert_int_equal(access("/dev/null", F_OK), 0);
+	assert_int_equal(cli_run("stat", ring, NULL), 0);
+}
+
+/* rm --force of a symbolic link removes the link, never its target, and
+ * says so; ls of a directory with a FIFO and a link in it lists the ring
+ * alone and does not hang. */
+static void test_link_and_ls(void **state)
+{
+	const char *ring = cli_file_name("target");
+	char link[700], fifo[700], dir[600], shm_fifo[256];
+	const char *pfifo = test_ring_name("ls-fifo");
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(cli_run("create", ring, NULL), 0);
+	snprintf(link, sizeof(link), "%s", cli_file_name("link"));
+	snprintf(fifo, sizeof(fifo), "%s", cli_file_name("fifo"));
+	assert_int_equal(symlink(cli_path(ring), cli_path(link)), 0);
+	assert_int_equal(mkfifo(cli_path(fifo), 0600), 0);
+	assert_int_equal(mkfifo(shm_path(pfifo, shm_fifo, sizeof(shm_fifo)), 0600), 0);
+
+	snprintf(dir, sizeof(dir), "%s", cli_dir);
+	assert_int_equal(run_limited("ls", dir, NULL), 0);
+	cli_assert_contains(cli_out, ring);
+	cli_assert_lacks(cli_out, link);
+	cli_assert_lacks(cli_out, fifo);
+	/* The whole machine: /dev/shm has a FIFO in it. */
+	assert_int_equal(run_limited("ls", "--match", pfifo, NULL), 0);
+	assert_int_equal(run_limited("gc", "--match", pfifo, NULL), 0);
+
+	assert_int_equal(run_limited("rm", "--force", link, NULL), 0);
+	cli_assert_contains(cli_err, "removed the symbolic link itself, not what it points to");
+	assert_int_equal(lstat(cli_path(link), &st), -1);
+	assert_int_equal(cli_run("stat", ring, NULL), 0);
+	cli_assert_contains(cli_out, "spsc");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_teardown(test_posix_not_regular, test_teardown_names),
+	    cmocka_unit_test_teardown(test_file_not_regular, test_teardown_names),
+	    cmocka_unit_test_teardown(test_link_and_ls, test_teardown_names),
+	};
+
+	srand((unsigned)getpid() ^ (unsigned)test_now_ns());
+	cli_setup();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
