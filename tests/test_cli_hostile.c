@@ -4,12 +4,15 @@
  * be. A FIFO, socket, directory, symbolic link, character device or foreign
  * file under a ring's name (in /dev/shm, or a file: path): stat, rm, get,
  * put and create say what it is and exit 1, and nothing hangs; rm never
- * removes what a symbolic link points to. Skipped (77) when the tool is not
- * built.
+ * removes what a symbolic link points to. A ring's segment shrunk
+ * (ftruncate) under a running get, put or stat, or before it is opened: the
+ * tool says so and exits 1, never dies of SIGBUS. Skipped (77) when the tool
+ * is not built.
  */
 #include "test_cli_run.h"
 
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
@@ -203,12 +206,152 @@ static void test_link_and_ls(void **state)
 	cli_assert_contains(cli_out, "spsc");
 }
 
+/* The path of a ring's segment (posix or file). */
+static const char *seg_path(const char *name, char *buf, size_t size)
+{
+	if (strncmp(name, "file:", 5))
+		return shm_path(name, buf, size);
+	snprintf(buf, size, "%s", cli_path(name));
+	return buf;
+}
+
+/* Start `shmring args...` in the background, stdin from in_path. */
+static pid_t start_bg(const char *in_path, const char *const *args)
+{
+	return cli_start(in_path, cli_out_path, cli_err_path, args);
+}
+
+/* Wait for a background run; its exit status (-1: it hung), cli_err. */
+static int wait_bg(pid_t pid)
+{
+	int st = test_wait_pid(pid, LIMIT_MS);
+
+	if (test_read_file(cli_err_path, cli_err, sizeof(cli_err)) < 0)
+		cli_err[0] = '\0';
+	return st;
+}
+
+static void assert_shrank(const char *cmd, const char *name, int st)
+{
+	if (st != 1)
+		fail_msg("shmring %s %s, its segment truncated under it: exit %d (128 + 7 is "
+		         "SIGBUS, -1 a hang); stderr: %s",
+		         cmd, name, st, cli_err);
+	cli_assert_contains(cli_err, "shrank under us");
+	cli_assert_contains(cli_err, name);
+}
+
+/* get waiting on an empty ring, put waiting on a full one: the segment is
+ * shrunk to a page under them. */
+static void test_sigbus_get_put(void **state)
+{
+	char lines[64 * 6 + 1] = "", path[700];
+
+	(void)state;
+	for (int i = 0; i < 64; i++)
+		strcat(lines, "line.\n");
+	snprintf(path, sizeof(path), "%s", cli_write_file("lines", lines, strlen(lines)));
+	for (int b = 0; b < 2; b++) {
+		const char *name = b ? cli_file_name("bus") : test_ring_name("bus");
+		const char *get[] = {"get", name, NULL};
+		const char *put[] = {"put", name, NULL};
+		char seg[700];
+		pid_t pid;
+
+		assert_int_equal(cli_run("create", "-c", "4", "-s", "16", name, NULL), 0);
+		seg_path(name, seg, sizeof(seg));
+		pid = start_bg(NULL, get);
+		test_sleep_ms(300);
+		assert_int_equal(truncate(seg, 4096), 0);
+		assert_shrank("get", name, wait_bg(pid));
+
+		assert_int_equal(cli_run("rm", "--force", name, NULL), 0);
+		assert_int_equal(cli_run("create", "-c", "4", "-s", "16", name, NULL), 0);
+		pid = start_bg(path, put); /* 64 lines: it waits for room after 4 */
+		test_sleep_ms(300);
+		assert_int_equal(truncate(seg, 4096), 0);
+		assert_shrank("put", name, wait_bg(pid));
+		assert_int_equal(cli_run("rm", "--force", name, NULL), 0);
+	}
+}
+
+/* A segment truncated before the command opens it: refused by name, exit 1. */
+static void test_truncated_before(void **state)
+{
+	static const char *const cmds[] = {"stat", "get", "put"};
+
+	(void)state;
+	for (int b = 0; b < 2; b++) {
+		const char *name = b ? cli_file_name("cut") : test_ring_name("cut");
+		char seg[700];
+
+		assert_int_equal(cli_run("create", "-c", "1024", "-s", "256", name, NULL), 0);
+		assert_int_equal(truncate(seg_path(name, seg, sizeof(seg)), 4096), 0);
+		for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+			int rc = run_limited(cmds[c], name, NULL);
+
+			if (rc != 1)
+				fail_msg("shmring %s %s (truncated): exit %d; stderr: %s", cmds[c],
+				         name, rc, cli_err);
+			cli_assert_contains(cli_err, name);
+			cli_assert_contains(cli_err, "truncated");
+		}
+		/* ls names it, with the reason, and goes on. */
+		assert_int_equal(run_limited("ls", "--match", name, b ? cli_dir : NULL, NULL), 0);
+		cli_assert_contains(cli_out, "truncated");
+	}
+}
+
+/*
+ * stat and ls while another process shrinks and restores the segment over
+ * and over: each run shows the ring or says it was truncated, exit 0 or 1,
+ * and none dies of SIGBUS.
+ */
+static void test_sigbus_stat_race(void **state)
+{
+	const char *name = test_ring_name("race");
+	char seg[256];
+	struct stat st;
+	pid_t cutter;
+	int status;
+
+	(void)state;
+	assert_int_equal(cli_run("create", "-k", "mpmc", "-c", "1024", "-s", "256", name, NULL), 0);
+	shm_path(name, seg, sizeof(seg));
+	assert_int_equal(stat(seg, &st), 0);
+	cutter = fork();
+	assert_true(cutter >= 0);
+	if (cutter == 0) {
+		for (;;) {
+			if (truncate(seg, 4096) < 0 || truncate(seg, st.st_size) < 0)
+				_exit(1);
+		}
+	}
+	for (int i = 0; i < 40; i++) {
+		int rc = i % 4 == 3 ? run_limited("ls", "--match", name, NULL)
+		                    : run_limited("stat", i % 2 ? "--json" : name, name, NULL);
+
+		if (rc != 0 && rc != 1)
+			fail_msg(
+			    "run %d while the segment is cut and restored: exit %d; stderr: %s", i,
+			    rc, cli_err);
+		if (rc == 1 && !strstr(cli_err, "truncated") && !strstr(cli_err, "shrank"))
+			fail_msg("run %d: exit 1 without saying the segment shrank: %s", i,
+			         cli_err);
+	}
+	kill(cutter, SIGKILL);
+	waitpid(cutter, &status, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_posix_not_regular, test_teardown_names),
 	    cmocka_unit_test_teardown(test_file_not_regular, test_teardown_names),
 	    cmocka_unit_test_teardown(test_link_and_ls, test_teardown_names),
+	    cmocka_unit_test_teardown(test_sigbus_get_put, test_teardown_names),
+	    cmocka_unit_test_teardown(test_truncated_before, test_teardown_names),
+	    cmocka_unit_test_teardown(test_sigbus_stat_race, test_teardown_names),
 	};
 
 	srand((unsigned)getpid() ^ (unsigned)test_now_ns());

@@ -7,6 +7,8 @@
 #ifndef SHMRING_CLI_H
 #define SHMRING_CLI_H
 
+#include <setjmp.h>
+
 int shmring_cmd_create(int argc, char **argv);
 int shmring_cmd_rm(int argc, char **argv);
 int shmring_cmd_stat(int argc, char **argv);
@@ -21,5 +23,23 @@ int shmring_cmd_bridge(int argc, char **argv);
 /* Print "shmring <cmd>: <name>: <the library's description of err>" to stderr;
  * for a malformed name, what is wrong with it. */
 void shmring_cli_error(const char *cmd, const char *what, int err);
+
+/*
+ * SIGBUS: a ring's segment (POSIX shm or a file: neither can be sealed) may
+ * be shrunk by any process that can write it, and the next read of a page
+ * beyond its new end raises SIGBUS. main() installs one handler for every
+ * command: unless a recovery point is armed in the faulting thread, it
+ * writes "shmring CMD[: NAME]: the ring's segment shrank under us ..." to
+ * stderr and exits with status 1 (async-signal-safe: write(2), _exit(2)).
+ */
+
+/* The name the message gives (a ring the command works on), or NULL. The
+ * string must live until the command ends. */
+void shmring_cli_bus_name(const char *name);
+
+/* Arm (jb) or disarm (NULL) a recovery point in the calling thread: a
+ * SIGBUS then disarms it and siglongjmp()s to jb (set with sigsetjmp(jb,
+ * 1)), and the command reports it itself. */
+void shmring_cli_bus_arm(sigjmp_buf *jb);
 
 #endif /* SHMRING_CLI_H */

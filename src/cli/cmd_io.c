@@ -327,6 +327,7 @@ int shmring_cmd_put(int argc, char **argv)
 		return 2;
 	}
 	name = argv[optind];
+	shmring_cli_bus_name(name);
 	what = binary ? "record" : "line";
 	if (open_ring("put", name, SHMRING_PRODUCER, &r, &info, &max))
 		return 1;
@@ -526,6 +527,7 @@ int shmring_cmd_get(int argc, char **argv)
 		return 2;
 	}
 	name = argv[optind];
+	shmring_cli_bus_name(name);
 	if (open_ring("get", name, SHMRING_CONSUMER, &r, &info, &max))
 		return 1;
 	idle_since = shmring_clock_ns();

@@ -354,17 +354,8 @@ static void open_failed(const char *name, int rc, const struct shmring_cli_objec
 
 /* A peer may shrink the segment under the mapping at any time (POSIX shm
  * and files have no seals): reading it then raises SIGBUS, which stat
- * reports. */
+ * reports itself, naming the ring (the tool's handler jumps back here). */
 static sigjmp_buf bus_jmp;
-static volatile sig_atomic_t bus_armed;
-
-static void on_bus(int sig)
-{
-	if (bus_armed)
-		siglongjmp(bus_jmp, 1);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
 
 static volatile sig_atomic_t stop_watch;
 
@@ -488,7 +479,7 @@ static int stat_all(char **names, int n, bool json)
 		if (sigsetjmp(bus_jmp, 1)) {
 			/* The library may have been stopped half-way through
 			 * anything: report, and touch nothing of it again. */
-			bus_armed = 0;
+			shmring_cli_bus_arm(NULL);
 			fprintf(stderr, "shmring stat: %s: the segment was truncated while being "
 					"read (SIGBUS): a process shrank it; nothing more is read\n",
 				names[i]);
@@ -496,7 +487,7 @@ static int stat_all(char **names, int n, bool json)
 				printf("]\n");
 			return -1;
 		}
-		bus_armed = 1;
+		shmring_cli_bus_arm(&bus_jmp);
 		rc = sync_first(names[i], &o, &si);
 		if (rc <= 0) {
 			sync = true;
@@ -515,7 +506,7 @@ static int stat_all(char **names, int n, bool json)
 		}
 		if (sync) {
 			/* si is a copy: nothing shared is read from here on. */
-			bus_armed = 0;
+			shmring_cli_bus_arm(NULL);
 			if (rc < 0) {
 				shmring_cli_error("stat", names[i], rc);
 				if (array)
@@ -535,7 +526,7 @@ static int stat_all(char **names, int n, bool json)
 		if (rc == 0)
 			rc = shmring_info(r, &in);
 		if (rc < 0) {
-			bus_armed = 0;
+			shmring_cli_bus_arm(NULL);
 			open_failed(names[i], rc, &o);
 			if (array)
 				json_error(names[i], shmring_strerror(rc), i + 1 == n);
@@ -550,7 +541,7 @@ static int stat_all(char **names, int n, bool json)
 				  end);
 		else
 			stat_text(names[i], &in, shmring_count(r), p, np, perr, have_d1 ? &d1 : NULL);
-		bus_armed = 0;
+		shmring_cli_bus_arm(NULL);
 		free(p);
 		shmring_close(r);
 	}
@@ -575,7 +566,7 @@ int shmring_cmd_stat(int argc, char **argv)
 					   {"watch", required_argument, 0, 'w'},
 					   {"help", no_argument, 0, 'h'},
 					   {0, 0, 0, 0}};
-	struct sigaction sa = {.sa_handler = on_bus}, old, stop = {.sa_handler = on_stop};
+	struct sigaction stop = {.sa_handler = on_stop};
 	bool json = false, watch = false, tty;
 	uint64_t every = 0;
 	int c, status;
@@ -607,11 +598,8 @@ int shmring_cmd_stat(int argc, char **argv)
 				"(see --help)\n");
 		return 2;
 	}
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, &old);
 	if (!watch) {
 		status = stat_all(argv + optind, argc - optind, json);
-		sigaction(SIGBUS, &old, NULL);
 		return status < 0 ? 1 : status;
 	}
 	/* No SA_RESTART: the signal ends the sleep at once. */
@@ -632,6 +620,5 @@ int shmring_cmd_stat(int argc, char **argv)
 			return 1;
 		watch_sleep(every);
 	}
-	sigaction(SIGBUS, &old, NULL);
 	return 0;
 }

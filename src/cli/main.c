@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -118,6 +119,68 @@ static int check_output(const char *cmd, int status)
 	return status ? status : 1;
 }
 
+/* --- SIGBUS: one handler for every command (see cli.h) ------------------- */
+
+static const char *bus_cmd;
+static const char *volatile bus_ring;
+static _Thread_local sigjmp_buf *volatile bus_jump;
+
+void shmring_cli_bus_name(const char *name)
+{
+	bus_ring = name;
+}
+
+void shmring_cli_bus_arm(sigjmp_buf *jb)
+{
+	bus_jump = jb;
+}
+
+static void bus_write(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	while (n) {
+		ssize_t w = write(STDERR_FILENO, s, n);
+
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+static void on_bus(int sig)
+{
+	sigjmp_buf *jb = bus_jump;
+	const char *ring = bus_ring;
+
+	(void)sig;
+	if (jb) {
+		bus_jump = NULL;
+		siglongjmp(*jb, 1);
+	}
+	bus_write("shmring ");
+	bus_write(bus_cmd ? bus_cmd : "");
+	if (ring) {
+		bus_write(": ");
+		bus_write(ring);
+	}
+	bus_write(": the ring's segment shrank under us (SIGBUS: another process truncated "
+		  "it); stopping\n");
+	_exit(1);
+}
+
+static void bus_install(const char *cmd)
+{
+	struct sigaction sa = {.sa_handler = on_bus};
+
+	bus_cmd = cmd;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	const char *names[sizeof(commands) / sizeof(commands[0])];
@@ -137,8 +200,10 @@ int main(int argc, char **argv)
 		return check_output(NULL, 0);
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (!strcmp(argv[1], commands[i].name))
+		if (!strcmp(argv[1], commands[i].name)) {
+			bus_install(commands[i].name);
 			return check_output(commands[i].name, commands[i].run(argc - 1, argv + 1));
+		}
 		names[i] = commands[i].name;
 	}
 	if (argv[1][0] == '-') {
