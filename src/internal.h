@@ -109,6 +109,17 @@ int shmring__region_unlink(const struct shmring_uri *u);
 void shmring__region_close(struct shmring_region *r);
 
 /*
+ * Whether the object u names may be removed to replace it with a segment
+ * whose header starts with magic (SHMRING_MAGIC, SHMRING_SYNC_MAGIC): 0 when
+ * there is none, or it carries magic, or it is empty or its magic is zero (a
+ * creator that died before its header); -SHMRING_EKIND when it carries the
+ * other shmring magic; -SHMRING_EBADMAGIC for anything else (another
+ * program's data; a FIFO, socket, device, directory or symbolic link);
+ * -errno when it cannot be looked at (-EACCES). Never waits.
+ */
+int shmring__region_replaceable(const struct shmring_uri *u, uint64_t magic);
+
+/*
  * A segment's header (a ring's or a synchronization object's; its first 8
  * bytes are the magic): publish writes len bytes of hdr with the magic last
  * (release); read waits up to a second (nowait: not at all) for a non-zero

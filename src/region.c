@@ -6,10 +6,12 @@
  */
 #include "src/internal.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef MADV_POPULATE_WRITE
@@ -105,6 +107,87 @@ int shmring__region_unlink(const struct shmring_uri *u)
 	if (!fd_scheme(u->scheme) || u->scheme == SHMRING_SCHEME_MEMFD)
 		return -EINVAL; /* nothing named to remove */
 	return shmring__fd_unlink(u);
+}
+
+/*
+ * Up to 8 bytes from the start of the object u names (a System V segment
+ * attached read-only, a file read): how many into *head, -ENOENT, or
+ * -errno. Never waits (O_NONBLOCK) and never follows a symbolic link; what
+ * is not a regular file (a FIFO, socket, device, directory, a link at a
+ * file: path) is -SHMRING_EBADMAGIC, and is not opened where that could be
+ * told first.
+ */
+static int region_head(const struct shmring_uri *u, uint64_t *head)
+{
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	*head = 0;
+	if (u->scheme == SHMRING_SCHEME_SYSV) {
+		struct shmid_ds ds;
+		key_t key;
+		void *at;
+		int id, rc = shmring__sysv_key(u, &key);
+
+		if (rc < 0)
+			return rc;
+		id = shmget(key, 0, 0);
+		if (id < 0 || shmctl(id, IPC_STAT, &ds) < 0)
+			return -errno;
+		at = shmat(id, NULL, SHM_RDONLY);
+		if (at == (void *)-1)
+			return -errno;
+		n = ds.shm_segsz < sizeof(*head) ? (ssize_t)ds.shm_segsz : (ssize_t)sizeof(*head);
+		memcpy(head, at, (size_t)n);
+		shmdt(at);
+		return (int)n;
+	}
+	if (u->scheme == SHMRING_SCHEME_FILE) {
+		if (lstat(u->path, &st) < 0)
+			return -errno;
+		if (!S_ISREG(st.st_mode))
+			return -SHMRING_EBADMAGIC;
+		fd = open(u->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+	} else {
+		fd = shm_open(u->path, O_RDONLY | O_NONBLOCK, 0);
+	}
+	if (fd < 0)
+		return errno == ELOOP ? -SHMRING_EBADMAGIC : -errno;
+	if (fstat(fd, &st) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return -SHMRING_EBADMAGIC;
+	}
+	n = pread(fd, head, sizeof(*head), 0);
+	close(fd);
+	return n < 0 ? -errno : (int)n;
+}
+
+int shmring__region_replaceable(const struct shmring_uri *u, uint64_t magic)
+{
+	uint64_t head;
+	int n;
+
+	if (u->scheme != SHMRING_SCHEME_POSIX && u->scheme != SHMRING_SCHEME_FILE &&
+	    u->scheme != SHMRING_SCHEME_SYSV)
+		return 0; /* no name: nothing there to replace */
+	n = region_head(u, &head);
+	if (n == -ENOENT)
+		return 0;
+	if (n < 0)
+		return n;
+	/* Fewer bytes than a magic: empty, or a creator that died. */
+	if (head == 0 || head == magic)
+		return 0;
+	if (n == (int)sizeof(head) && (head == SHMRING_MAGIC || head == SHMRING_SYNC_MAGIC))
+		return -SHMRING_EKIND; /* the other kind of shmring segment */
+	return -SHMRING_EBADMAGIC;
 }
 
 void shmring__region_close(struct shmring_region *r)

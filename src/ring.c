@@ -830,6 +830,11 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 	    (rc = shmring__region_huge_possible(&u)) < 0)
 		return rc;
 	if (ro.replace) {
+		/* Only a ring (or a segment whose creator died before its
+		 * header) is replaced: never another program's data. */
+		rc = shmring__region_replaceable(&u, SHMRING_MAGIC);
+		if (rc < 0)
+			return rc;
 		rc = shmring_unlink(uri);
 		if (rc < 0 && rc != -ENOENT)
 			return rc;

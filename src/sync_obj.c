@@ -171,6 +171,11 @@ int shmring__syncobj_create(const struct shmring_uri *u, const struct shmring_sy
 
 	if (!named && c->replace)
 		return -EINVAL; /* nothing named to replace */
+	/* Only a synchronization object (or a segment whose creator died
+	 * before its header) is replaced: never a ring, nor another
+	 * program's data. */
+	if (c->replace && (rc = shmring__region_replaceable(u, SHMRING_SYNC_MAGIC)) < 0)
+		return rc;
 	rc = shmring__region_create(u, &ro, &rg);
 	if (rc < 0)
 		return rc;

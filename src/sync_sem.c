@@ -115,10 +115,14 @@ static int create_futex(const struct shmring_uri *u, const struct shmring_sync_o
 			return rc;
 		if (rc > 0 && !c.replace)
 			return -EEXIST;
+		/* Replaced only if it is a semaphore: another program's
+		 * file or set is -SHMRING_EBADMAGIC, and stays. */
 		if (rc > 0) {
-			rc = posix ? shmring__psem_unlink(u) : shmring__ssem_unlink(u);
+			rc = posix ? shmring__psem_replaceable(u) : 0;
+			if (rc == 0)
+				rc = posix ? shmring__psem_unlink(u) : shmring__ssem_unlink(u);
 			if (rc < 0 && rc != -ENOENT)
-				return rc == -SHMRING_EBADMAGIC ? -EEXIST : rc;
+				return rc;
 		}
 	}
 	rc = shmring__syncobj_create(u, &c, &s->obj);

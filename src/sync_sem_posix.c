@@ -83,6 +83,19 @@ int shmring__psem_exists(const struct shmring_uri *u)
 	return errno == ENOENT ? 0 : -errno;
 }
 
+int shmring__psem_replaceable(const struct shmring_uri *u)
+{
+	char path[SHMRING_NAME_MAX + 32];
+	struct stat st;
+
+	sem_path(u, path, sizeof(path));
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	/* What an open would refuse as no semaphore (of ours). */
+	return S_ISREG(st.st_mode) && (uint64_t)st.st_size == sizeof(sem_t) ? 0
+									    : -SHMRING_EBADMAGIC;
+}
+
 int shmring__psem_create(const struct shmring_uri *u, uint32_t mode, uint32_t value, bool replace,
 			 struct shmring_psem **out)
 {
@@ -98,7 +111,15 @@ int shmring__psem_create(const struct shmring_uri *u, uint32_t mode, uint32_t va
 		return rc;
 	if (rc > 0 && !replace)
 		return -EEXIST;
-	if (rc > 0 && (rc = shmring__region_unlink(u)) < 0 && rc != -ENOENT)
+	/* A segment of that name goes only if it is a synchronization object's. */
+	if (rc > 0) {
+		rc = shmring__region_replaceable(u, SHMRING_SYNC_MAGIC);
+		if (rc == 0 && (rc = shmring__region_unlink(u)) == -ENOENT)
+			rc = 0;
+		if (rc < 0)
+			return rc;
+	}
+	if (replace && (rc = shmring__psem_replaceable(u)) < 0)
 		return rc;
 	if (replace && sem_unlink(u->path) < 0 && errno != ENOENT)
 		return -errno;

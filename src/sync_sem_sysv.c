@@ -109,10 +109,16 @@ int shmring__ssem_create(const struct shmring_uri *u, uint32_t mode, uint32_t va
 		return rc;
 	if (rc > 0 && !replace)
 		return -EEXIST;
-	if (rc > 0 && (rc = shmring__region_unlink(u)) < 0 && rc != -ENOENT)
-		return rc;
+	/* A segment of that name goes only if it is a synchronization object's. */
+	if (rc > 0) {
+		rc = shmring__region_replaceable(u, SHMRING_SYNC_MAGIC);
+		if (rc == 0 && (rc = shmring__region_unlink(u)) == -ENOENT)
+			rc = 0;
+		if (rc < 0)
+			return rc;
+	}
 	if (replace && (rc = shmring__ssem_unlink(u)) < 0 && rc != -ENOENT)
-		return rc == -SHMRING_EBADMAGIC ? -EEXIST : rc;
+		return rc; /* -SHMRING_EBADMAGIC: another program's set stays */
 	/* semget applies no umask: the mode is exactly the caller's. */
 	id = semget(key, 2, IPC_CREAT | IPC_EXCL | (int)(mode & 0777));
 	if (id < 0)

@@ -252,6 +252,10 @@ int shmring__psem_open(const struct shmring_uri *u, uint32_t flags, struct shmri
 void shmring__psem_put(struct shmring_psem *p);
 /* Whether /dev/shm/sem.NAME exists: 1, 0 or -errno. */
 int shmring__psem_exists(const struct shmring_uri *u);
+/* Whether the file of a POSIX named semaphore of that name (if any) may be
+ * removed to replace it: 0, or -SHMRING_EBADMAGIC when it is no semaphore
+ * (not a regular file of the size of a sem_t), or -errno. */
+int shmring__psem_replaceable(const struct shmring_uri *u);
 int shmring__psem_unlink(const struct shmring_uri *u);
 int shmring__psem_post(struct shmring_psem *p);
 int shmring__psem_trywait(struct shmring_psem *p);

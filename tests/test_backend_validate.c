@@ -29,7 +29,12 @@
  *     (-ENOENT), "memfd:x" opened (-ENOENT), an unknown scheme
  *     (-EPROTONOSUPPORT), and names at their limits that work;
  *   - file: names of a FIFO (refused at once, never blocking), a directory,
- *     a device; open-or-create and replace on memfd: and anon: (-EINVAL).
+ *     a device; open-or-create and replace on memfd: and anon: (-EINVAL);
+ *   - replace (SHMRING_CREATE_REPLACE, SHMRING_SYNC_REPLACE) removes only
+ *     an object of its own kind, or one whose magic is zero (a creator that
+ *     died): another program's data is -SHMRING_EBADMAGIC, the other kind
+ *     of shmring object -SHMRING_EKIND, a FIFO or symbolic link
+ *     -SHMRING_EBADMAGIC, and each is left as it was.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -38,6 +43,8 @@
 #include <cmocka.h>
 
 #include "backend_helpers.h"
+
+#include <sys/sem.h>
 
 static const int named[] = {BT_POSIX, BT_SYSV, BT_FILE};
 #define NNAMED 3
@@ -642,6 +649,141 @@ static void test_odd_objects(void **s)
 	assert_null(r);
 }
 
+/* --- Replace ------------------------------------------------------------------------- */
+
+static int replace_ring(const char *uri)
+{
+	struct shmring_opts o = spsc_opts(16, 64);
+	shmring_t *r = NULL;
+	int rc;
+
+	o.flags = SHMRING_CREATE_REPLACE;
+	rc = shmring_create(uri, &o, SHMRING_OBSERVER, &r);
+	if (rc == 0)
+		shmring_close(r);
+	else
+		assert_null(r);
+	return rc;
+}
+
+static int replace_event(const char *uri)
+{
+	struct shmring_sync_opts o = {.flags = SHMRING_SYNC_REPLACE};
+	shmring_event_t *e = NULL;
+	int rc = shmring_event_create(uri, &o, &e);
+
+	if (rc == 0)
+		shmring_event_close(e);
+	return rc;
+}
+
+static int open_event(const char *uri)
+{
+	shmring_event_t *e = NULL;
+	int rc = shmring_event_open(uri, NULL, &e);
+
+	if (rc == 0)
+		shmring_event_close(e);
+	return rc;
+}
+
+static void replace_on(int b)
+{
+	unsigned char bytes[4096];
+	char uri[BT_URI_MAX];
+
+	memset(bytes, 'x', sizeof(bytes));
+	/* Another program's data: left alone by either kind of replace. */
+	assert_int_equal(bt_raw_make(b, uri, sizeof(bytes), bytes, sizeof(bytes)), 0);
+	assert_int_equal(replace_ring(uri), -SHMRING_EBADMAGIC);
+	assert_int_equal(replace_event(uri), -SHMRING_EBADMAGIC);
+	assert_int_equal(open_plain(uri, SHMRING_OBSERVER), -SHMRING_EBADMAGIC);
+
+	/* A zero magic (a creator that died): replaced, by either kind. */
+	assert_int_equal(bt_raw_make(b, uri, 4096, NULL, 0), 0);
+	assert_int_equal(replace_ring(uri), 0);
+	assert_int_equal(open_plain(uri, SHMRING_OBSERVER), 0);
+	assert_int_equal(bt_raw_make(b, uri, 4096, NULL, 0), 0);
+	assert_int_equal(replace_event(uri), 0);
+	assert_int_equal(open_event(uri), 0);
+
+	/* An event: a ring does not replace it, an event does. */
+	assert_int_equal(replace_ring(uri), -SHMRING_EKIND);
+	assert_int_equal(open_event(uri), 0);
+	assert_int_equal(replace_event(uri), 0);
+	assert_int_equal(open_event(uri), 0);
+
+	/* A ring: an event does not replace it, a ring does. */
+	make_ring(b, "replace", 16, 64, uri);
+	assert_int_equal(replace_event(uri), -SHMRING_EKIND);
+	assert_int_equal(open_plain(uri, SHMRING_OBSERVER), 0);
+	assert_int_equal(replace_ring(uri), 0);
+	assert_int_equal(open_plain(uri, SHMRING_OBSERVER), 0);
+}
+
+static void test_replace(void **s)
+{
+	char uri[BT_URI_MAX], path[BT_URI_MAX], target[BT_URI_MAX];
+	struct shmring_sync_opts so = {.flags = SHMRING_SYNC_REPLACE};
+	shmring_sem_t *sem = NULL;
+	struct stat st;
+	int fd, id;
+
+	(void)s;
+	alarm(60 * TEST_SLOWDOWN);
+	for (int i = 0; i < NNAMED; i++)
+		replace_on(named[i]);
+
+	/* A FIFO in /dev/shm and at a file: path, a symbolic link there. */
+	bt_uri(BT_POSIX, "fifo", uri, sizeof(uri));
+	snprintf(path, sizeof(path), "/dev/shm%s", uri + 6);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(replace_ring(uri), -SHMRING_EBADMAGIC);
+	assert_int_equal(replace_event(uri), -SHMRING_EBADMAGIC);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	assert_int_equal(unlink(path), 0);
+	bt_uri(BT_FILE, "fifo", uri, sizeof(uri));
+	assert_int_equal(mkfifo(uri + 5, 0600), 0);
+	assert_int_equal(replace_ring(uri), -SHMRING_EBADMAGIC);
+	assert_int_equal(lstat(uri + 5, &st), 0);
+	make_ring(BT_FILE, "target", 16, 64, target);
+	bt_uri(BT_FILE, "link", uri, sizeof(uri));
+	assert_int_equal(symlink(target + 5, uri + 5), 0);
+	assert_int_equal(replace_ring(uri), -SHMRING_EBADMAGIC);
+	assert_int_equal(replace_event(uri), -SHMRING_EBADMAGIC);
+	assert_int_equal(lstat(uri + 5, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(open_plain(target, SHMRING_OBSERVER), 0);
+
+	/* A file sem.NAME that is no POSIX semaphore: no semaphore replaces it. */
+	bt_uri(BT_POSIX, "psem", uri, sizeof(uri));
+	snprintf(path, sizeof(path), "/dev/shm/sem.%s", uri + 7);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "not a semaphore", 15), 15);
+	close(fd);
+	so.impl = SHMRING_SEM_POSIX;
+	assert_int_equal(shmring_sem_create(uri, &so, &sem), -SHMRING_EBADMAGIC);
+	so.impl = SHMRING_SEM_FUTEX;
+	assert_int_equal(shmring_sem_create(uri, &so, &sem), -SHMRING_EBADMAGIC);
+	assert_null(sem);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 15);
+	assert_int_equal(unlink(path), 0);
+
+	/* A System V semaphore set of another program (three semaphores). */
+	bt_uri(BT_SYSV, "ssem", uri, sizeof(uri));
+	id = semget(bt_sysv_key(uri), 3, IPC_CREAT | IPC_EXCL | 0600);
+	assert_true(id >= 0);
+	so.impl = SHMRING_SEM_SYSV;
+	assert_int_equal(shmring_sem_create(uri, &so, &sem), -SHMRING_EBADMAGIC);
+	so.impl = SHMRING_SEM_FUTEX;
+	assert_int_equal(shmring_sem_create(uri, &so, &sem), -SHMRING_EBADMAGIC);
+	assert_true(semctl(id, 2, GETVAL) >= 0); /* still there */
+	assert_int_equal(semctl(id, 0, IPC_RMID), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -654,6 +796,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_open_existing, bt_teardown),
 	    cmocka_unit_test_teardown(test_dead_creator, bt_teardown),
 	    cmocka_unit_test_teardown(test_odd_objects, bt_teardown),
+	    cmocka_unit_test_teardown(test_replace, bt_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

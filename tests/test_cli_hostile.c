@@ -7,7 +7,9 @@
  * removes what a symbolic link points to. A ring's segment shrunk
  * (ftruncate) under a running get, put or stat, or before it is opened: the
  * tool says so and exits 1, never dies of SIGBUS. Skipped (77) when the tool
- * is not built.
+ * is not built. create --replace removes a ring (or a segment its creator
+ * left all zero), never another program's data, a synchronization object or
+ * a FIFO.
  */
 #include "test_cli_run.h"
 
@@ -343,6 +345,63 @@ static void test_sigbus_stat_race(void **state)
 	waitpid(cutter, &status, 0);
 }
 
+/* create --replace removes a ring, or a segment a creator left all zero;
+ * nothing else: foreign data, a synchronization object and a FIFO stay. */
+static void test_replace_only_rings(void **state)
+{
+	static const char junk[] = "another program's data, not a ring at all";
+	char zero[4096] = {0};
+
+	(void)state;
+	for (int b = 0; b < 2; b++) {
+		const char *name = b ? cli_file_name("junk") : test_ring_name("junk");
+		const char *ev = b ? cli_file_name("event") : test_ring_name("event");
+		const char *fifo = b ? cli_file_name("fifo") : test_ring_name("fifo");
+		const char *dead = b ? cli_file_name("dead") : test_ring_name("dead");
+		char seg[700], buf[sizeof(junk)];
+		shmring_event_t *e;
+		struct stat st;
+		int fd;
+
+		seg_path(name, seg, sizeof(seg));
+		fd = open(seg, O_RDWR | O_CREAT | O_EXCL, 0600);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+		assert_int_equal(run_limited("create", "--replace", name, NULL), 1);
+		cli_assert_contains(cli_err, "--replace removes only a ring");
+		cli_assert_contains(cli_err, "not a shmring segment");
+		assert_int_equal(pread(fd, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+		assert_memory_equal(buf, junk, sizeof(junk));
+		close(fd);
+
+		assert_int_equal(shmring_event_create(ev, NULL, &e), 0);
+		assert_int_equal(run_limited("create", "-f", ev, NULL), 1);
+		cli_assert_contains(cli_err, "a synchronization object");
+		assert_int_equal(shmring_event_set(e), 0);
+		shmring_event_close(e);
+		assert_int_equal(shmring_event_open(ev, NULL, &e), 0);
+		shmring_event_close(e);
+		assert_int_equal(shmring_event_unlink(ev), 0);
+
+		assert_int_equal(mkfifo(seg_path(fifo, seg, sizeof(seg)), 0600), 0);
+		assert_int_equal(run_limited("create", "--replace", fifo, NULL), 1);
+		cli_assert_contains(cli_err, "a FIFO (named pipe)");
+		assert_int_equal(lstat(seg, &st), 0);
+		assert_true(S_ISFIFO(st.st_mode));
+		assert_int_equal(unlink(seg), 0);
+
+		/* All zero: a creator that died; and a ring: both replaced. */
+		fd = open(seg_path(dead, seg, sizeof(seg)), O_RDWR | O_CREAT | O_EXCL, 0600);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, zero, sizeof(zero)), (ssize_t)sizeof(zero));
+		close(fd);
+		assert_int_equal(run_limited("create", "--replace", dead, NULL), 0);
+		assert_int_equal(run_limited("create", "--replace", "-c", "8", dead, NULL), 0);
+		assert_int_equal(run_limited("stat", dead, NULL), 0);
+		cli_assert_contains(cli_out, "8 slots");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -352,6 +411,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_sigbus_get_put, test_teardown_names),
 	    cmocka_unit_test_teardown(test_truncated_before, test_teardown_names),
 	    cmocka_unit_test_teardown(test_sigbus_stat_race, test_teardown_names),
+	    cmocka_unit_test_teardown(test_replace_only_rings, test_teardown_names),
 	};
 
 	srand((unsigned)getpid() ^ (unsigned)test_now_ns());

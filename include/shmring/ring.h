@@ -203,7 +203,13 @@ enum shmring_role {
 /* Creation flags. */
 enum shmring_create_flags {
 	SHMRING_CREATE_PREFAULT = 1u << 0, /* touch every page at create (MAP_POPULATE) */
-	SHMRING_CREATE_REPLACE = 1u << 1,  /* unlink an existing ring of that name first */
+	/* Unlink an existing ring of that name first. Only a ring, or a segment
+	 * whose magic is zero or that is empty (a creator that died before its
+	 * header) is removed; anything else is refused and left as it is:
+	 * -SHMRING_EKIND (a synchronization object), -SHMRING_EBADMAGIC
+	 * (another program's data; a FIFO, socket, device, directory or
+	 * symbolic link under the name). */
+	SHMRING_CREATE_REPLACE = 1u << 1,
 	/* SHMRING_KIND_MSG: allow many producers / many consumers (default one
 	 * of each). The fixed kinds imply them; giving one a fixed kind does not
 	 * allow is -EINVAL. */
@@ -306,8 +312,9 @@ enum shmring_notifier {
  * as for shmring_open(). On success *out is a new handle.
  * Errors: -EINVAL (bad name, options or role), -EEXIST, -ENOSPC, -EACCES,
  * -ENOMEM, -EMFILE, -EOPNOTSUPP (an option the backend cannot do),
- * -EPROTONOSUPPORT (an unknown scheme), and with OPEN_EXISTING those of
- * shmring_open_ex(). Thread-safe.
+ * -EPROTONOSUPPORT (an unknown scheme), with REPLACE -SHMRING_EKIND and
+ * -SHMRING_EBADMAGIC (what has the name is not a ring: left alone), and with
+ * OPEN_EXISTING those of shmring_open_ex(). Thread-safe.
  */
 SHMRING_API int shmring_create(const char *uri, const struct shmring_opts *opts, unsigned role,
 			       shmring_t **out);

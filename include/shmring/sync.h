@@ -78,7 +78,14 @@ typedef struct shmring_cond shmring_cond_t;
 
 /* Flags of struct shmring_sync_opts (create) and shmring_sync_open_opts. */
 enum shmring_sync_flags {
-	/* create: remove an existing object of that name first (named only) */
+	/* create: remove an existing object of that name first (named only).
+	 * Only a synchronization object (a segment with their magic, a POSIX
+	 * named semaphore, a System V set of ours), or a segment whose magic is
+	 * zero or that is empty (a creator that died), is removed; anything else
+	 * is refused and left as it is: -SHMRING_EKIND (a ring),
+	 * -SHMRING_EBADMAGIC (another program's data or semaphore set, a file
+	 * sem.NAME that is no semaphore; a FIFO, socket, device, directory or
+	 * symbolic link under the name) */
 	SHMRING_SYNC_REPLACE = 1u << 0,
 	/* create, events: manual reset (stays set until reset, wakes every
 	 * waiter); without it an event is auto-reset (each set lets exactly
@@ -165,7 +172,8 @@ enum shmring_sem_impl {
 /*
  * Create a semaphore with opts->value units (0 when opts is NULL), opts->impl
  * (0: SHMRING_SEM_FUTEX). Exclusive: -EEXIST if the name is taken, unless
- * SHMRING_SYNC_REPLACE. Errors: -EINVAL (bad name, options, an
+ * SHMRING_SYNC_REPLACE (which removes only a synchronization object: see
+ * there). Errors: -EINVAL (bad name, options, an
  * implementation the scheme does not offer, a value above its largest count),
  * -EEXIST, -EACCES, -ENOSPC, -ENOMEM, -EMFILE. Thread-safe.
  */

@@ -64,7 +64,9 @@ static void create_usage(FILE *f)
 		"                         size, capacity, multiplicity and slot layout\n"
 		"                         (--dense, --duplex or not); else fail\n"
 		"      --replace, -f, --force\n"
-		"                         remove an existing ring of that name first\n"
+		"                         remove an existing ring of that name first (only a\n"
+		"                         ring, or a segment left all zero by a creator that\n"
+		"                         died: anything else under the name is refused)\n"
 		"      --huge             explicit huge pages: sysv:, or file: on a hugetlbfs\n"
 		"                         mount; needs pages reserved in /proc/sys/vm/nr_hugepages\n"
 		"      --huge-fallback    --huge, or normal pages when huge ones cannot be had\n"
@@ -98,6 +100,20 @@ static void create_failed(const char *name, const struct shmring_opts *o, bool d
 	if ((o->flags & SHMRING_CREATE_HUGE) && rc == -EOPNOTSUPP) {
 		fprintf(stderr, "shmring create: %s: huge pages are not available there: use "
 				"sysv:, or file: on a hugetlbfs mount\n", name);
+		return;
+	}
+	if ((o->flags & SHMRING_CREATE_REPLACE) &&
+	    (rc == -SHMRING_EBADMAGIC || rc == -SHMRING_EKIND)) {
+		struct shmring_cli_object ob;
+		const char *what = "data that is not a shmring segment (another program's)";
+
+		shmring_cli_object_look(name, &ob);
+		if (rc == -SHMRING_EKIND)
+			what = "a synchronization object ('shmring rm' removes it)";
+		else if (ob.seen && ob.not_ring)
+			what = ob.not_ring;
+		fprintf(stderr, "shmring create: %s: --replace removes only a ring: the name is "
+				"taken by %s; nothing removed\n", name, what);
 		return;
 	}
 	if ((o->flags & SHMRING_CREATE_OPEN_EXISTING) &&
