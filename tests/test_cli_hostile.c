@@ -9,7 +9,7 @@
  * tool says so and exits 1, never dies of SIGBUS. Skipped (77) when the tool
  * is not built. create --replace removes a ring (or a segment its creator
  * left all zero), never another program's data, a synchronization object or
- * a FIFO.
+ * a FIFO. A file: directory or sysv:@ key file that does not exist is named.
  */
 #include "test_cli_run.h"
 
@@ -402,6 +402,39 @@ static void test_replace_only_rings(void **state)
 	}
 }
 
+/* A file: name in a directory that does not exist, a sysv:@ name whose key
+ * file does not: the message names what is missing, for create and stat. */
+static void test_missing_path(void **state)
+{
+	char name[1600], want[1600], file[700];
+
+	(void)state;
+	snprintf(name, sizeof(name), "file:%s/no-such-dir/ring", cli_dir);
+	assert_int_equal(run_limited("create", name, NULL), 1);
+	snprintf(want, sizeof(want),
+	         "cannot create the file: the directory %s/no-such-dir "
+	         "does not exist",
+	         cli_dir);
+	cli_assert_contains(cli_err, want);
+	assert_int_equal(run_limited("stat", name, NULL), 1);
+	snprintf(want, sizeof(want), "the directory %s/no-such-dir does not exist", cli_dir);
+	cli_assert_contains(cli_err, want);
+
+	/* A directory that is a regular file. */
+	snprintf(file, sizeof(file), "%s", cli_write_file("plain", "x", 1));
+	snprintf(name, sizeof(name), "file:%s/ring", file);
+	assert_int_equal(run_limited("create", name, NULL), 1);
+	snprintf(want, sizeof(want), "the directory %s is not a directory", file);
+	cli_assert_contains(cli_err, want);
+
+	snprintf(name, sizeof(name), "sysv:@%s/no-such-key#7", cli_dir);
+	assert_int_equal(run_limited("create", name, NULL), 1);
+	snprintf(want, sizeof(want), "the key file %s/no-such-key does not exist", cli_dir);
+	cli_assert_contains(cli_err, want);
+	assert_int_equal(run_limited("stat", name, NULL), 1);
+	cli_assert_contains(cli_err, want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +445,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_truncated_before, test_teardown_names),
 	    cmocka_unit_test_teardown(test_sigbus_stat_race, test_teardown_names),
 	    cmocka_unit_test_teardown(test_replace_only_rings, test_teardown_names),
+	    cmocka_unit_test(test_missing_path),
 	};
 
 	srand((unsigned)getpid() ^ (unsigned)test_now_ns());

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct command {
@@ -49,6 +50,56 @@ static void usage(FILE *f)
 		   "prints the version.\n");
 }
 
+/*
+ * A name whose path part is missing: a file: ring's directory, or the file
+ * a sysv:@ key is made from (ftok). What is missing, into buf, or NULL.
+ */
+static const char *missing_path(const char *cmd, const char *what, int err, char *buf,
+				size_t size)
+{
+	char path[SHMRING_PATH_MAX + 1];
+	const char *arg, *end;
+	struct stat st;
+	size_t len;
+	int gone;
+
+	if (err != -ENOENT && err != -ENOTDIR)
+		return NULL;
+	if (!strncmp(what, "file:/", 6)) {
+		arg = what + 5;
+		end = strrchr(arg, '/');
+		len = end == arg ? 1 : (size_t)(end - arg);
+		if (len > SHMRING_PATH_MAX)
+			return NULL;
+		memcpy(path, arg, len);
+		path[len] = '\0';
+		gone = stat(path, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+		if (gone != ENOENT && gone != ENOTDIR)
+			return NULL; /* the directory is there: the file is not */
+		snprintf(buf, size, "%s: the directory %.*s %s",
+			 !strcmp(cmd, "create") ? "cannot create the file" : "no such ring",
+			 (int)len, path,
+			 gone == ENOENT ? "does not exist" : "is not a directory (or part of its "
+							     "path is not)");
+		return buf;
+	}
+	if (!strncmp(what, "sysv:@", 6)) {
+		arg = what + 6;
+		end = strrchr(arg, '#');
+		len = end ? (size_t)(end - arg) : strlen(arg);
+		if (len == 0 || len > SHMRING_PATH_MAX)
+			return NULL;
+		memcpy(path, arg, len);
+		path[len] = '\0';
+		if (stat(path, &st) == 0)
+			return NULL;
+		snprintf(buf, size, "the key file %.*s does not exist (sysv:@PATH makes its key "
+			 "from an existing file, with ftok(3))", (int)len, path);
+		return buf;
+	}
+	return NULL;
+}
+
 void shmring_cli_error(const char *cmd, const char *what, int err)
 {
 	char buf[256];
@@ -60,6 +111,8 @@ void shmring_cli_error(const char *cmd, const char *what, int err)
 	if (err == -EINVAL || err == -EPROTONOSUPPORT ||
 	    (err == -EOPNOTSUPP && shmring_cli_scheme(what) == SHMRING_CLI_OTHER))
 		why = shmring_cli_name_problem(what, buf, sizeof(buf));
+	if (!why)
+		why = missing_path(cmd, what, err, buf, sizeof(buf));
 	/* The library's word for a name that is not a regular file (a FIFO,
 	 * socket, device, directory, or a symbolic link it does not follow):
 	 * say what it is. */
