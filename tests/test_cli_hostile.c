@@ -435,6 +435,26 @@ static void test_missing_path(void **state)
 	cli_assert_contains(cli_err, want);
 }
 
+/* A FIFO where a bridge's status object would be: stat bridge:NAME and
+ * bridge --name NAME say it is none, and neither hangs. */
+static void test_bridge_status_fifo(void **state)
+{
+	char name[64], path[128], arg[80];
+
+	(void)state;
+	snprintf(name, sizeof(name), "hostile-%d", (int)getpid());
+	snprintf(path, sizeof(path), "/dev/shm/shmring-bridge.%s", name);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	snprintf(arg, sizeof(arg), "bridge:%s", name);
+	assert_int_equal(run_limited("stat", arg, NULL), 1);
+	cli_assert_contains(cli_err, "not a bridge's status object");
+	assert_int_equal(run_limited("bridge", "--name", name, test_ring_name("from"),
+	                             test_ring_name("to"), NULL),
+	                 1);
+	cli_assert_contains(cli_err, "is not a bridge's status object");
+	assert_int_equal(unlink(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -446,6 +466,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_sigbus_stat_race, test_teardown_names),
 	    cmocka_unit_test_teardown(test_replace_only_rings, test_teardown_names),
 	    cmocka_unit_test(test_missing_path),
+	    cmocka_unit_test_teardown(test_bridge_status_fifo, test_teardown_names),
 	};
 
 	srand((unsigned)getpid() ^ (unsigned)test_now_ns());

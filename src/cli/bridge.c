@@ -597,7 +597,7 @@ static int open_status(struct shmring_bridge *b)
 		return fail(b, -EINVAL, "--name '%s': 1..%u characters of [A-Za-z0-9._-]", b->o.name,
 			    BSTAT_NAME_MAX);
 	snprintf(b->st_path, sizeof(b->st_path), BSTAT_PREFIX "%s", b->o.name);
-	b->st_fd = shm_open(b->st_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	b->st_fd = shm_open(b->st_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);
 	if (b->st_fd < 0)
 		return fail(b, -errno, "bridge:%s: %s", b->o.name, strerror(errno));
 	rc = bstat_lock(b->st_fd);
@@ -606,7 +606,7 @@ static int open_status(struct shmring_bridge *b)
 	if (rc < 0 || fstat(b->st_fd, &sb) != 0)
 		return fail(b, rc < 0 ? rc : -errno, "bridge:%s: %s", b->o.name,
 			    strerror(rc < 0 ? -rc : errno));
-	if (sb.st_size != 0 && sb.st_size != (off_t)sizeof(struct bstat))
+	if (!S_ISREG(sb.st_mode) || (sb.st_size != 0 && sb.st_size != (off_t)sizeof(struct bstat)))
 		return fail(b, -EEXIST, "bridge:%s: /dev/shm%s is not a bridge's status object",
 			    b->o.name, b->st_path);
 	if (sb.st_size == 0 && ftruncate(b->st_fd, sizeof(struct bstat)) != 0)
@@ -1528,7 +1528,8 @@ int shmring_bridge_stat(const char *name, bool json)
 		return 1;
 	}
 	snprintf(path, sizeof(path), BSTAT_PREFIX "%s", name);
-	fd = shm_open(path, O_RDONLY | O_CLOEXEC, 0);
+	/* O_NONBLOCK: a FIFO of that name must not hang stat. */
+	fd = shm_open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
 	if (fd < 0) {
 		fprintf(stderr, "shmring stat: bridge:%s: %s\n", name,
 			errno == ENOENT ? "no such bridge (none runs with --name by that name, and "
@@ -1536,7 +1537,7 @@ int shmring_bridge_stat(const char *name, bool json)
 					: strerror(errno));
 		return 1;
 	}
-	if (fstat(fd, &sb) != 0 || sb.st_size != (off_t)sizeof(*s)) {
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size != (off_t)sizeof(*s)) {
 		fprintf(stderr, "shmring stat: bridge:%s: not a bridge's status object\n", name);
 		close(fd);
 		return 1;
