@@ -723,7 +723,7 @@ static void replace_on(int b)
 
 static void test_replace(void **s)
 {
-	char uri[BT_URI_MAX], path[BT_URI_MAX], target[BT_URI_MAX];
+	char uri[BT_URI_MAX], path[BT_URI_MAX + 16], target[BT_URI_MAX];
 	struct shmring_sync_opts so = {.flags = SHMRING_SYNC_REPLACE};
 	shmring_sem_t *sem = NULL;
 	struct stat st;
