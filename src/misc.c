@@ -61,7 +61,7 @@ const char *shmring_strerror(int err)
 	case ENOENT:
 		return "no such ring";
 	case EEXIST:
-		return "a ring of that name already exists";
+		return "a ring or object of that name already exists";
 	case EBUSY:
 		return "that role is already taken by a live process";
 	case EAGAIN:

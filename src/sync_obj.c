@@ -225,7 +225,9 @@ int shmring__syncobj_unlink(const char *uri)
 int shmring__syncobj_exists(const struct shmring_uri *u)
 {
 	if (u->scheme == SHMRING_SCHEME_POSIX) {
-		int fd = shm_open(u->path, O_RDONLY | O_CLOEXEC, 0);
+		/* O_NONBLOCK: a FIFO under the name must not hold us until
+		 * some writer opens it. */
+		int fd = shm_open(u->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
 
 		if (fd >= 0) {
 			close(fd);

@@ -649,6 +649,40 @@ static void test_odd_objects(void **s)
 	assert_null(r);
 }
 
+/* A FIFO in /dev/shm under a synchronization object's name: every open and
+ * create answers at once with an error, never waiting for a writer. */
+static void test_sync_on_fifo(void **s)
+{
+	struct shmring_sync_opts so = {0};
+	char uri[BT_URI_MAX], path[BT_URI_MAX + 16];
+	shmring_sem_t *sem = NULL;
+	shmring_event_t *ev = NULL;
+	shmring_mutex_t *mu = NULL;
+	shmring_cond_t *cv = NULL;
+	struct stat st;
+
+	(void)s;
+	alarm(30 * TEST_SLOWDOWN);
+	bt_uri(BT_POSIX, "sfifo", uri, sizeof(uri));
+	snprintf(path, sizeof(path), "/dev/shm%s", uri + 6);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_true(shmring_sem_open(uri, NULL, &sem) < 0);
+	assert_true(shmring_event_open(uri, NULL, &ev) < 0);
+	assert_true(shmring_mutex_open(uri, NULL, &mu) < 0);
+	assert_true(shmring_cond_open(uri, NULL, &cv) < 0);
+	assert_int_equal(shmring_sem_create(uri, &so, &sem), -EEXIST);
+	assert_int_equal(shmring_event_create(uri, &so, &ev), -EEXIST);
+	assert_int_equal(shmring_mutex_create(uri, &so, &mu), -EEXIST);
+	assert_int_equal(shmring_cond_create(uri, &so, &cv), -EEXIST);
+	assert_null(sem);
+	assert_null(ev);
+	assert_null(mu);
+	assert_null(cv);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	assert_int_equal(unlink(path), 0);
+}
+
 /* --- Replace ------------------------------------------------------------------------- */
 
 static int replace_ring(const char *uri)
@@ -797,6 +831,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_dead_creator, bt_teardown),
 	    cmocka_unit_test_teardown(test_odd_objects, bt_teardown),
 	    cmocka_unit_test_teardown(test_replace, bt_teardown),
+	    cmocka_unit_test_teardown(test_sync_on_fifo, bt_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
