@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: MIT
 # The SPSC consumer's read-ahead (shmring__lane_read_ahead() in
 # shmring/lane.h) is in the code that runs, x86-64 only: a prefetcht0 in the
-# library's shmring_try_recv() or a function it calls (LIBRARY, as built:
-# at -O2 the short receive may stay a function of its own) and in a program's own
-# receive through the lane's inline call, compiled at -O2 by gcc and by
-# clang. A compiler is free to drop a __builtin_prefetch(), and GCC 12
-# dropped this one without a word. A compiler not installed is not checked.
+# library's shmring_try_recv() or a function it calls, three calls deep
+# (LIBRARY, as built: at -O2 the short receive may stay a function of its
+# own, at -O0 two), and in a program's own receive through the lane's
+# inline call, compiled at -O2 by gcc and by clang. A compiler is free to
+# drop a __builtin_prefetch(), and GCC 12 dropped this one without a word.
+# A compiler not installed is not checked.
 # usage: check_read_ahead.sh SOURCE_DIR LIBRARY
 set -euo pipefail
 src=$1 lib=$2
@@ -28,17 +29,27 @@ body() {
 }
 
 # prefetches FILE FUNCTION: the prefetcht0 instructions in FUNCTION's body
-# and in the bodies of the functions it calls or jumps to (where the
-# compiler did not inline the short receive, at -O2 say).
+# and in the bodies of the functions it calls or jumps to, three calls deep
+# (where the compiler did not inline the short receive: at -O2 one call
+# down, at -O0 two).
+callees() {
+	body "$1" "$2" | sed -n 's/.*\(call\|jmp\) .*<\([A-Za-z0-9_.]*\)>.*/\2/p' |
+		grep -v '@plt$' | sort -u
+}
 prefetches() {
-	local f=$1 fn=$2 callee
-	{
-		body "$f" "$fn"
-		for callee in $(body "$f" "$fn" | sed -n 's/.*\(call\|jmp\) .*<\([A-Za-z0-9_.]*\)>.*/\2/p' |
-			grep -v "^$fn\$" | sort -u); do
-			body "$f" "$callee"
+	local f=$1 seen=" $2 " next=$2 fn callee depth
+	for depth in 1 2 3; do
+		local found=""
+		for fn in $next; do
+			for callee in $(callees "$f" "$fn"); do
+				case $seen in *" $callee "*) continue ;; esac
+				seen="$seen$callee "
+				found="$found $callee"
+			done
 		done
-	} | grep -c prefetcht0 || true
+		next=$found
+	done
+	for fn in $seen; do body "$f" "$fn"; done | grep -c prefetcht0 || true
 }
 
 n=$(prefetches "$lib" shmring_try_recv)
