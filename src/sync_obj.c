@@ -247,6 +247,21 @@ int shmring__syncobj_exists(const struct shmring_uri *u)
 	return 0;
 }
 
+int shmring__syncobj_make_room(const struct shmring_uri *u, bool replace)
+{
+	int rc = shmring__syncobj_exists(u);
+
+	if (rc <= 0)
+		return rc;
+	if (!replace)
+		return -EEXIST;
+	/* A segment of that name goes only if it is a synchronization object's. */
+	rc = shmring__region_replaceable(u, SHMRING_SYNC_MAGIC);
+	if (rc == 0 && (rc = shmring__region_unlink(u)) == -ENOENT)
+		rc = 0;
+	return rc;
+}
+
 int shmring__sync_opts_check(const struct shmring_sync_opts *o, uint32_t allowed)
 {
 	if (!o)

@@ -106,19 +106,9 @@ int shmring__psem_create(const struct shmring_uri *u, uint32_t mode, uint32_t va
 	if (u->scheme != SHMRING_SCHEME_POSIX || value > (uint32_t)SEM_VALUE_MAX)
 		return -EINVAL;
 	/* One name, one object: not beside a futex semaphore (or a ring). */
-	rc = shmring__syncobj_exists(u);
+	rc = shmring__syncobj_make_room(u, replace);
 	if (rc < 0)
 		return rc;
-	if (rc > 0 && !replace)
-		return -EEXIST;
-	/* A segment of that name goes only if it is a synchronization object's. */
-	if (rc > 0) {
-		rc = shmring__region_replaceable(u, SHMRING_SYNC_MAGIC);
-		if (rc == 0 && (rc = shmring__region_unlink(u)) == -ENOENT)
-			rc = 0;
-		if (rc < 0)
-			return rc;
-	}
 	if (replace && (rc = shmring__psem_replaceable(u)) < 0)
 		return rc;
 	if (replace && sem_unlink(u->path) < 0 && errno != ENOENT)

@@ -104,19 +104,9 @@ int shmring__ssem_create(const struct shmring_uri *u, uint32_t mode, uint32_t va
 	if (value > SHMRING_SYSV_SEM_MAX)
 		return -EINVAL;
 	/* One name, one object: not beside a futex semaphore (or a ring). */
-	rc = shmring__syncobj_exists(u);
+	rc = shmring__syncobj_make_room(u, replace);
 	if (rc < 0)
 		return rc;
-	if (rc > 0 && !replace)
-		return -EEXIST;
-	/* A segment of that name goes only if it is a synchronization object's. */
-	if (rc > 0) {
-		rc = shmring__region_replaceable(u, SHMRING_SYNC_MAGIC);
-		if (rc == 0 && (rc = shmring__region_unlink(u)) == -ENOENT)
-			rc = 0;
-		if (rc < 0)
-			return rc;
-	}
 	if (replace && (rc = shmring__ssem_unlink(u)) < 0 && rc != -ENOENT)
 		return rc; /* -SHMRING_EBADMAGIC: another program's set stays */
 	/* semget applies no umask: the mode is exactly the caller's. */

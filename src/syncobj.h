@@ -192,6 +192,15 @@ int shmring__syncobj_unlink(const char *uri);
 int shmring__syncobj_exists(const struct shmring_uri *u);
 
 /*
+ * Before a semaphore of a scheme's own (POSIX, System V) is made under u:
+ * 0 when no shared-memory object has the name, or (replace) it was a
+ * synchronization object's segment, now removed; -EEXIST when one has it
+ * and replace is not asked; -SHMRING_EKIND / -SHMRING_EBADMAGIC when it is
+ * a ring's or something else (left in place); -errno when it cannot be told.
+ */
+int shmring__syncobj_make_room(const struct shmring_uri *u, bool replace);
+
+/*
  * Sleep on *word while it holds `expected`, until woken or deadline: 0
  * (woken, or the word changed), -ETIMEDOUT (the deadline has passed, by
  * shmring__now_ns()). Signals are absorbed. One futex wait per call (plus
