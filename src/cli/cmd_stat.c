@@ -436,13 +436,14 @@ static int reverse_of(const char *name, const struct shmring_open_opts *oo, stru
 	return rc;
 }
 
-/* Show every name once: 0, 1 (some name failed) or -1 (SIGBUS: stop). */
+/* Show every name once: 0, or 1 (some name failed). A SIGBUS ends the
+ * tool there, with status 1. */
 static int stat_all(char **names, int n, bool json)
 {
 	const struct shmring_open_opts oo = {.flags = SHMRING_OPEN_ANY_OWNER};
 	bool array = json && n > 1;
 	struct shmring_info in;
-	volatile int status = 0; /* kept across the SIGBUS longjmp */
+	int status = 0;
 
 	if (array)
 		printf("[");
@@ -485,7 +486,11 @@ static int stat_all(char **names, int n, bool json)
 				names[i]);
 			if (array)
 				printf("]\n");
-			return -1;
+			/* The library was left mid-call (a handle half-made,
+			 * a lock perhaps held): leave at once, as the tool's
+			 * own handler does, running no exit handlers over it. */
+			fflush(stdout);
+			_exit(1);
 		}
 		shmring_cli_bus_arm(&bus_jmp);
 		rc = sync_first(names[i], &o, &si);
@@ -569,7 +574,7 @@ int shmring_cmd_stat(int argc, char **argv)
 	struct sigaction stop = {.sa_handler = on_stop};
 	bool json = false, watch = false, tty;
 	uint64_t every = 0;
-	int c, status;
+	int c;
 
 	optind = 0;
 	while ((c = shmring_cli_getopt("stat", argc, argv, "w:h", lo)) != -1) {
@@ -599,8 +604,7 @@ int shmring_cmd_stat(int argc, char **argv)
 		return 2;
 	}
 	if (!watch) {
-		status = stat_all(argv + optind, argc - optind, json);
-		return status < 0 ? 1 : status;
+		return stat_all(argv + optind, argc - optind, json);
 	}
 	/* No SA_RESTART: the signal ends the sleep at once. */
 	sigemptyset(&stop.sa_mask);
@@ -612,8 +616,7 @@ int shmring_cmd_stat(int argc, char **argv)
 			printf("\033[H\033[J");
 		else if (round)
 			printf("\n");
-		if (stat_all(argv + optind, argc - optind, json) < 0)
-			return 1;
+		stat_all(argv + optind, argc - optind, json);
 		/* Each refresh must reach its reader now, and a reader that
 		 * has gone ends the watch. */
 		if (fflush(stdout) != 0 || ferror(stdout))
