@@ -696,6 +696,18 @@ struct relock_shared {
 	uint64_t ms;
 };
 
+/* A waiter's start: open the mutex and the condition, take the mutex. */
+static int relock_enter(const struct bc_arg *a, shmring_mutex_t **m, shmring_cond_t **c)
+{
+	int rc = shmring_mutex_open(a->m, NULL, m);
+
+	if (rc == 0)
+		rc = shmring_cond_open(a->c, NULL, c);
+	if (rc == 0)
+		rc = shmring_mutex_timedlock(*m, sh_deadline_ms(5000));
+	return rc;
+}
+
 static int relock_waiter(void *p)
 {
 	struct bc_arg *a = p;
@@ -703,12 +715,8 @@ static int relock_waiter(void *p)
 	shmring_mutex_t *m = NULL;
 	shmring_cond_t *c = NULL;
 	uint64_t t0;
-	int rc = shmring_mutex_open(a->m, NULL, &m);
+	int rc = relock_enter(a, &m, &c);
 
-	if (rc == 0)
-		rc = shmring_cond_open(a->c, NULL, &c);
-	if (rc == 0)
-		rc = shmring_mutex_timedlock(m, sh_deadline_ms(5000));
 	if (rc < 0)
 		return SH_CFAIL(1, "%s", shmring_strerror(rc));
 	atomic_store(&sh->in_wait, 1);
@@ -747,12 +755,8 @@ static int lost_signal_waiter(void *p)
 	struct relock_shared *sh = (struct relock_shared *)(void *)a->sh;
 	shmring_mutex_t *m = NULL;
 	shmring_cond_t *c = NULL;
-	int rc = shmring_mutex_open(a->m, NULL, &m);
+	int rc = relock_enter(a, &m, &c);
 
-	if (rc == 0)
-		rc = shmring_cond_open(a->c, NULL, &c);
-	if (rc == 0)
-		rc = shmring_mutex_timedlock(m, sh_deadline_ms(5000));
 	if (rc < 0)
 		return SH_CFAIL(1, "%s", shmring_strerror(rc));
 	atomic_store(&sh->in_wait, 1);
