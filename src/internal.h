@@ -248,9 +248,18 @@ void shmring__presence_add(void *base, uint32_t role);
 uint32_t shmring__part_reap_all(void *base, const struct shmring_hdr *h,
 				struct shmring_livecache *c);
 
+/* The same, and in the same pass the live (or unjudgeable) participants of
+ * each role: live[0] producers, live[1] consumers. */
+uint32_t shmring__part_reap_count(void *base, const struct shmring_hdr *h,
+                                  struct shmring_livecache *c, uint32_t live[2]);
+
 /* Live (or unjudgeable) participants holding `role`. */
 uint32_t shmring__part_count(void *base, const struct shmring_hdr *h, struct shmring_livecache *c,
 			     uint32_t role);
+
+/* The same for both roles in one pass: live[0] producers, live[1] consumers. */
+void shmring__part_count_roles(void *base, const struct shmring_hdr *h, struct shmring_livecache *c,
+                               uint32_t live[2]);
 
 /* --- The handle (src/ring.c) --------------------------------------------- */
 
@@ -403,9 +412,23 @@ bool shmring__rx_drained(shmring_t *r);
 int shmring__rx_eos(shmring_t *r);
 
 /*
+ * The presence word of role (read as `seen`) says none is left: whether the
+ * participant table agrees (no live or unjudgeable entry in that role). A
+ * word that disagrees (forged, or lowered by a race of the repair in
+ * shmring__peer_check()) is set back to what the table shows. Slow: judges
+ * the table's entries; only ever called when the word says none.
+ */
+bool shmring__presence_none(shmring_t *r, uint32_t role, uint64_t seen);
+
+/* shmring__tx_gone() where the consumers' word shows none live. */
+bool shmring__tx_gone_none(shmring_t *r, uint64_t seen);
+
+/*
  * Producer: the consumers this handle has seen have all gone (send gets
  * -EPIPE). A handle that never saw a consumer may fill the ring for one yet
- * to come (a producer restarted while its consumer is away). One load.
+ * to come (a producer restarted while its consumer is away). One load while
+ * a consumer is present; a word that shows none is checked against the
+ * participant table (shmring__presence_none()) before a send believes it.
  */
 static inline bool shmring__tx_gone(shmring_t *r)
 {
@@ -420,7 +443,7 @@ static inline bool shmring__tx_gone(shmring_t *r)
 		}
 		return false;
 	}
-	return r->saw_consumers;
+	return r->saw_consumers && shmring__tx_gone_none(r, c);
 }
 
 #endif /* SHMRING_SRC_INTERNAL_H */

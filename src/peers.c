@@ -153,13 +153,74 @@ bool shmring__rx_drained(shmring_t *r)
 	}
 }
 
+/* --- Presence ------------------------------------------------------------ */
+
+static _Atomic uint64_t *presence_word(shmring_t *r, uint32_t role)
+{
+	return role == SHMRING_PRODUCER ? &r->ctl->producers : &r->ctl->consumers;
+}
+
+bool shmring__presence_none(shmring_t *r, uint32_t role, uint64_t seen)
+{
+	uint32_t live[2];
+	uint32_t n;
+
+	shmring__part_count_roles(r->base, &r->hdr, &r->live, live);
+	n = role == SHMRING_PRODUCER ? live[0] : live[1];
+	if (n == 0)
+		return true;
+	/*
+	 * A live participant holds an entry from its claim until its release,
+	 * so the word is wrong: put back what the table shows, unless the
+	 * word moved meanwhile (then the next look decides). Relaxed: a count
+	 * only; what the participants publish is ordered by its own words.
+	 */
+	atomic_compare_exchange_strong_explicit(presence_word(r, role), &seen,
+	                                        SHMRING_PRESENCE_EVER | n, memory_order_relaxed,
+	                                        memory_order_relaxed);
+	return false;
+}
+
+bool shmring__tx_gone_none(shmring_t *r, uint64_t seen)
+{
+	return shmring__presence_none(r, SHMRING_CONSUMER, seen);
+}
+
+/*
+ * A count above the table's: a participant that died between giving its
+ * entry back and taking itself off the count (SIGKILL in
+ * shmring__part_release()), or a forged word. Nobody would ever reap it,
+ * and the other side would never see end-of-stream or EPIPE: lower it to
+ * the live entries of that role. The word is read before the table, so a
+ * participant counted in it is in the table too (it claims its entry
+ * before it counts itself). A participant leaving while we count may take
+ * itself off after we lowered the word, which leaves it one low; a word
+ * showing none is never believed without the table
+ * (shmring__presence_none()), which puts it back.
+ */
+static void presence_settle(shmring_t *r, uint64_t seen[2], const uint32_t live[2])
+{
+	for (int i = 0; i < 2; i++) {
+		uint64_t fixed = (seen[i] & ~(uint64_t)UINT32_MAX) | live[i];
+
+		if (SHMRING_PRESENCE_LIVE(seen[i]) <= live[i])
+			continue;
+		/* Release: as a leaving participant's own decrement
+		 * (presence_sub() in participants.c). */
+		atomic_compare_exchange_strong_explicit(
+		    presence_word(r, i == 0 ? SHMRING_PRODUCER : SHMRING_CONSUMER), &seen[i], fixed,
+		    memory_order_release, memory_order_relaxed);
+	}
+}
+
 int shmring__rx_eos(shmring_t *r)
 {
 	/* Acquire: pairs with the release in the producers' leaving (presence
 	 * count): their last messages are visible before they are gone. */
 	uint64_t p = shmring__load_acquire(&r->ctl->producers);
 
-	if (SHMRING_UNLIKELY(SHMRING_PRESENCE_GONE(p)) && shmring__rx_drained(r))
+	if (SHMRING_UNLIKELY(SHMRING_PRESENCE_GONE(p)) && shmring__rx_drained(r) &&
+	    shmring__presence_none(r, SHMRING_PRODUCER, p))
 		return -EPIPE;
 	return 0;
 }
@@ -169,12 +230,19 @@ int shmring__peer_check(shmring_t *r, unsigned side)
 	uint64_t now = shmring__now_ns(), pos = 0;
 	uint32_t holder = UINT32_MAX;
 	int rc = 0, progress = 0;
+	/* Acquire, both: pair with the release in shmring__presence_add(): an
+	 * attacher counted in a word has its entry visible to the scan below,
+	 * which must come after (presence_settle()). */
+	uint64_t seen[2] = {shmring__load_acquire(&r->ctl->producers),
+	                    shmring__load_acquire(&r->ctl->consumers)};
+	uint32_t live[2];
 
-	if (shmring__part_reap_all(r->base, &r->hdr, &r->live)) {
+	if (shmring__part_reap_count(r->base, &r->hdr, &r->live, live)) {
 		/* Someone died: sleepers may now be at end-of-stream or EPIPE. */
 		shmring__ec_notify_fenced(&r->not_empty, NULL);
 		shmring__ec_notify_fenced(&r->not_full, NULL);
 	}
+	presence_settle(r, seen, live);
 	for (int i = 0; i < REPAIRS_PER_CHECK; i++) {
 		rc = side == SHMRING_CONSUMER ? recover_rx(r, &pos, &holder)
 					      : recover_tx(r, &pos, &holder);

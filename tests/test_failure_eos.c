@@ -18,7 +18,12 @@
  *     consumer waits;
  *   - the same with calls whose deadlines are far shorter than the recovery
  *     deadline, in a loop: -EPIPE once the peer is killed, and a killed
- *     consumer's claim repaired where another consumer stays.
+ *     consumer's claim repaired where another consumer stays;
+ *   - presence words that disagree with the participant table: forged to
+ *     "none left" while the peer is alive (no false end-of-stream or EPIPE,
+ *     the word put back), or one too high (as if a participant died between
+ *     freeing its entry and its decrement: end-of-stream and EPIPE still
+ *     come within a second of the last peer's close).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,6 +32,7 @@
 #include <cmocka.h>
 
 #include "failure_helpers.h"
+#include "ringbuf/layout.h"
 
 #define K         8u                             /* messages a test ring holds */
 #define PROMPT_NS (1000 * FH_MS * TEST_SLOWDOWN) /* "promptly": within a second */
@@ -309,18 +315,156 @@ static void short_deadlines(int id)
 	}
 }
 
+/* --- Presence words that disagree with the participant table ------------------- */
+
+/* Store v into the producers' (role SHMRING_PRODUCER) or consumers' word
+ * through a mapping of our own, as a hostile peer would. */
+static void forge_presence(const char *name, uint32_t role, uint64_t v)
+{
+	size_t size;
+	void *base = fh_map_ring(name, &size);
+	struct shmring_ctl *ctl = shmring__ctl(base);
+
+	atomic_store(role == SHMRING_PRODUCER ? &ctl->producers : &ctl->consumers, v);
+	munmap(base, size);
+}
+
+static uint64_t presence_of(const char *name, uint32_t role)
+{
+	size_t size;
+	void *base = fh_map_ring(name, &size);
+	struct shmring_ctl *ctl = shmring__ctl(base);
+	uint64_t v = atomic_load(role == SHMRING_PRODUCER ? &ctl->producers : &ctl->consumers);
+
+	munmap(base, size);
+	return v;
+}
+
+/*
+ * A word forged (or torn) to "none left" while a live participant of that
+ * role is attached: no false end-of-stream, no false EPIPE; the word is set
+ * back to what the table shows; a real leaving still ends the stream.
+ */
+static void forged_zero(int id)
+{
+	const char *name = test_ring_name(fh_kind(id)->tag);
+	shmring_t *obs;
+	struct fh_agent *c, *p;
+	int64_t rc;
+
+	fh_limit(120);
+	obs = fh_create(name, id, K, 0, SHMRING_OBSERVER);
+	c = fh_agent_open(name, id, SHMRING_CONSUMER);
+	p = fh_agent_open(name, id, SHMRING_PRODUCER);
+	assert_int_equal(fh_agent_call(p, FH_SEND, 0, 1000), 0);
+	assert_int_equal(fh_agent_call(c, FH_RECV, 1000, 0), 0);
+
+	/* The producers' word says none left; the producer is alive. */
+	forge_presence(name, SHMRING_PRODUCER, SHMRING_PRESENCE_EVER);
+	assert_int_equal(fh_agent_call(c, FH_TRY_RECV, 0, 0), -EAGAIN);
+	assert_int_equal(fh_agent_call(c, FH_RECV, 200, 0), -ETIMEDOUT);
+	assert_int_equal(presence_of(name, SHMRING_PRODUCER), SHMRING_PRESENCE_EVER | 1);
+	assert_int_equal(fh_agent_call(p, FH_SEND, 1, 1000), 0);
+	assert_int_equal(fh_agent_call(c, FH_RECV, 1000, 0), 0);
+	assert_int_equal(c->out[0], 1);
+
+	/* The consumers' word says none left; the consumer is alive. */
+	forge_presence(name, SHMRING_CONSUMER, SHMRING_PRESENCE_EVER);
+	assert_int_equal(fh_agent_call(p, FH_TRY_SEND, 2, 0), 0);
+	assert_int_equal(presence_of(name, SHMRING_CONSUMER), SHMRING_PRESENCE_EVER | 1);
+	assert_int_equal(fh_agent_call(p, FH_SEND, 3, 1000), 0);
+	assert_int_equal(fh_agent_call(c, FH_RECV_N, 2, 1000), 0);
+	assert_int_equal(c->out[0], 2);
+	assert_int_equal(c->out[2], 2);
+
+	/* A word of 0 live and never-attached, the same. */
+	forge_presence(name, SHMRING_CONSUMER, 0);
+	assert_int_equal(fh_agent_call(p, FH_TRY_SEND, 4, 0), 0);
+	assert_int_equal(fh_agent_call(c, FH_RECV, 1000, 0), 0);
+
+	/* The producer really leaves: end-of-stream all the same. */
+	assert_int_equal(fh_agent_call(p, FH_CLOSE, 0, 0), 0);
+	rc = fh_agent_call(c, FH_RECV, 1000, 0);
+	assert_int_equal(rc, -EPIPE);
+	assert_int_equal(fh_agent_exit(c), 0);
+	assert_int_equal(fh_agent_exit(p), 0);
+	fh_close(obs);
+}
+
+/*
+ * A word one above the table (a participant killed between freeing its
+ * entry and taking itself off the count, or a forged word): the peer check
+ * lowers it, so the last producer's close still ends the stream, and the
+ * last consumer's close still gives a blocked producer EPIPE, promptly.
+ */
+static void stale_high(int id)
+{
+	const char *name = test_ring_name(fh_kind(id)->tag);
+	const char *name2 = test_ring_name(fh_kind(id)->tag);
+	shmring_t *obs;
+	struct fh_agent *c, *p;
+	uint64_t t_gone;
+	int64_t rc;
+
+	fh_limit(120);
+	obs = fh_create(name, id, K, 0, SHMRING_OBSERVER);
+	c = fh_agent_open(name, id, SHMRING_CONSUMER);
+	p = fh_agent_open(name, id, SHMRING_PRODUCER);
+	forge_presence(name, SHMRING_PRODUCER, SHMRING_PRESENCE_EVER | 2);
+	fh_agent_start(c, FH_RECV_UNTIL_ERR, 0, FH_NO_DEADLINE);
+	assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 3 * K), 0);
+	assert_int_equal(fh_agent_call(p, FH_CLOSE, 0, 0), 0);
+	t_gone = p->t_end;
+	rc = fh_agent_result(c, 5000);
+	print_message("%s: with the producers' word one high, the consumer got %llu, then %lld "
+	              "(%s) %.3f ms after the close\n",
+	              fh_kind(id)->tag, (unsigned long long)c->out[0], (long long)rc,
+	              shmring_strerror((int)rc), (double)since(t_gone, c->t_end) / 1e6);
+	assert_int_equal(rc, -EPIPE);
+	assert_int_equal(c->out[0], 3 * K);
+	assert_true(c->out[4]);
+	assert_true(since(t_gone, c->t_end) <= PROMPT_NS);
+	assert_int_equal(fh_agent_exit(c), 0);
+	assert_int_equal(fh_agent_exit(p), 0);
+	fh_close(obs);
+
+	obs = fh_create(name2, id, K, 0, SHMRING_OBSERVER);
+	c = fh_agent_open(name2, id, SHMRING_CONSUMER);
+	p = fh_agent_open(name2, id, SHMRING_PRODUCER);
+	forge_presence(name2, SHMRING_CONSUMER, SHMRING_PRESENCE_EVER | 2);
+	assert_int_equal(fh_agent_call(p, FH_FILL, 0, 0), -EAGAIN);
+	fh_agent_start(p, FH_SEND, K, FH_NO_DEADLINE);
+	still_blocked(p, 50, "send on a full ring");
+	assert_int_equal(fh_agent_call(c, FH_CLOSE, 0, 0), 0);
+	t_gone = c->t_end;
+	rc = fh_agent_result(p, 5000);
+	print_message("%s: with the consumers' word one high, the blocked send returned %lld (%s) "
+	              "%.3f ms after the close\n",
+	              fh_kind(id)->tag, (long long)rc, shmring_strerror((int)rc),
+	              (double)since(t_gone, p->t_end) / 1e6);
+	assert_int_equal(rc, -EPIPE);
+	assert_true(since(t_gone, p->t_end) <= PROMPT_NS);
+	assert_int_equal(fh_agent_exit(c), 0);
+	assert_int_equal(fh_agent_exit(p), 0);
+	fh_close(obs);
+}
+
 FH_PER_KIND(eos_close)
 FH_PER_KIND(eos_kill)
 FH_PER_KIND(epipe_close)
 FH_PER_KIND(epipe_kill)
 FH_PER_KIND(before_consumer)
 FH_PER_KIND(short_deadlines)
+FH_PER_KIND(forged_zero)
+FH_PER_KIND(stale_high)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    FH_KIND_TESTS(eos_close),  FH_KIND_TESTS(eos_kill),        FH_KIND_TESTS(epipe_close),
-	    FH_KIND_TESTS(epipe_kill), FH_KIND_TESTS(before_consumer), FH_KIND_TESTS(short_deadlines),
+	    FH_KIND_TESTS(eos_close),       FH_KIND_TESTS(eos_kill),
+	    FH_KIND_TESTS(epipe_close),     FH_KIND_TESTS(epipe_kill),
+	    FH_KIND_TESTS(before_consumer), FH_KIND_TESTS(short_deadlines),
+	    FH_KIND_TESTS(forged_zero),     FH_KIND_TESTS(stale_high),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
