@@ -555,14 +555,43 @@ static inline void fh_agent_start(struct fh_agent *ag, int op, int64_t a, int64_
 	atomic_fetch_add_explicit(&ag->req, 1, memory_order_release);
 }
 
-/* Wait up to timeout_ms for the op in progress; true if it finished. */
+/*
+ * Whether the agent's process has ended (reaping it): an agent that ends
+ * without acknowledging its op will never acknowledge it.
+ */
+static inline bool fh__agent_ended(struct fh_agent *ag)
+{
+	int st;
+
+	if (ag->reaped)
+		return true;
+	if (waitpid(ag->pid, &st, WNOHANG) != ag->pid)
+		return false;
+	ag->status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
+	ag->reaped = true;
+	return true;
+}
+
+/* Wait up to timeout_ms for the op in progress; true if it finished, false
+ * at the timeout or as soon as the agent is found to have ended without it. */
 static inline bool fh_agent_wait(struct fh_agent *ag, unsigned timeout_ms)
 {
 	uint64_t deadline = test_now_ns() + (uint64_t)timeout_ms * TEST_SLOWDOWN * FH_MS;
 
-	while (!fh_agent_done(ag)) {
+	for (unsigned n = 1; !fh_agent_done(ag); n++) {
 		if (test_now_ns() > deadline)
 			return false;
+		if (n % 128 == 0 && fh__agent_ended(ag)) {
+			/* Its last store is visible once it has been reaped. An
+			 * exit's answer is the exit status (fh_agent_exit()), which
+			 * a missing acknowledgement does not change. */
+			if (fh_agent_done(ag) || ag->op == FH_EXIT)
+				break;
+			fprintf(stderr, "agent %d ended (status %d) without answering op %u (req %u, ack %u)\n",
+			        (int)ag->pid, ag->status, ag->op, (unsigned)atomic_load(&ag->req),
+			        (unsigned)atomic_load(&ag->ack));
+			return false;
+		}
 		fh_nap_us(50);
 	}
 	return true;
@@ -608,6 +637,8 @@ static inline void fh_agent_kill(struct fh_agent *ag, bool reap)
 {
 	if (ag->pid <= 0)
 		abort(); /* never kill(0) or kill(-1) */
+	if (ag->reaped)
+		return; /* ended already: its pid may be another's now */
 	kill(ag->pid, SIGKILL);
 	if (reap)
 		fh_agent_reap(ag, 10000);
@@ -622,7 +653,7 @@ static inline int fh_agent_exit(struct fh_agent *ag)
 		kill(ag->pid, SIGKILL);
 	} else {
 		fh_agent_start(ag, FH_EXIT, 0, 0);
-		if (!fh_agent_wait(ag, 10000))
+		if (!fh_agent_wait(ag, 10000) && !ag->reaped)
 			kill(ag->pid, SIGKILL);
 	}
 	return fh_agent_reap(ag, 10000);
