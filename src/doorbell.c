@@ -200,9 +200,10 @@ static bool readable(shmring_t *r)
 
 	if (shmring_count(r) > 0)
 		return true;
-	/* Relaxed: as in shmring__tx_gone(). */
+	/* Relaxed: as in shmring__tx_gone(); a word saying none is left is
+	 * believed where the participant table agrees. */
 	pres = shmring__load_relaxed(&r->ctl->producers);
-	return SHMRING_PRESENCE_GONE(pres);
+	return SHMRING_PRESENCE_GONE(pres) && shmring__presence_none(r, SHMRING_PRODUCER, pres);
 }
 
 int shmring_doorbell_arm(shmring_t *r)

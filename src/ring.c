@@ -1298,10 +1298,12 @@ int shmring_info(shmring_t *r, struct shmring_info *info)
 	info->cancelled = shmring__load_relaxed(&ctl->cancelled);
 	info->reaped = shmring__load_relaxed(&ctl->reaped);
 	info->stall_max_ns = shmring__load_relaxed(&ctl->stall_max_ns);
+	/* A word that says none is left is believed where the table agrees
+	 * (shmring__presence_none()): here the counts just taken. */
 	pres = shmring__load_relaxed(&ctl->producers);
-	info->producers_gone = SHMRING_PRESENCE_GONE(pres);
+	info->producers_gone = SHMRING_PRESENCE_GONE(pres) && info->producers == 0;
 	pres = shmring__load_relaxed(&ctl->consumers);
-	info->consumers_gone = SHMRING_PRESENCE_GONE(pres);
+	info->consumers_gone = SHMRING_PRESENCE_GONE(pres) && info->consumers == 0;
 	since = shmring__load_relaxed(&ctl->stall_since_ns);
 	now = shmring__now_ns();
 	if (since && since <= now) {

@@ -11,6 +11,10 @@
  *     go on without blocking, and a new consumer's doorbell rings.
  *   - Misuse and ownership: a NULL fd, a producer handle; unregistering,
  *     registering a signal instead, and close() close the socket.
+ *   - The producers' presence word forged to "none left" while the producer
+ *     is attached: no end-of-stream to report (arm answers 0, info says the
+ *     producers are there) and the word is put back; the producer's real
+ *     close then makes the doorbell ready at once.
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -22,10 +26,13 @@
 
 #include <cmocka.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "doorbell_helpers.h"
 #include "helpers.h"
+#include "ringbuf/layout.h"
 
 #define PRODUCERS 3
 #define PER_PRODUCER 20000u
@@ -331,6 +338,53 @@ static void test_misuse(void **state)
 	shmring_close(rx);
 }
 
+/* The producers' presence word of ring `name`, through a mapping of our own
+ * (as a hostile peer with write access has one): stored when store, then read. */
+static uint64_t producers_word(const char *name, bool store, uint64_t v)
+{
+	struct stat st;
+	int fd = shm_open(name, O_RDWR, 0);
+	void *base;
+	uint64_t now;
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	base = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	assert_true(base != MAP_FAILED);
+	if (store)
+		atomic_store(&shmring__ctl(base)->producers, v);
+	now = atomic_load(&shmring__ctl(base)->producers);
+	munmap(base, (size_t)st.st_size);
+	return now;
+}
+
+static void test_forged_gone(void **state)
+{
+	const char *name = test_ring_name("bells6");
+	shmring_t *rx = make(name, SHMRING_KIND_SPSC), *tx;
+	struct shmring_info in;
+	int fd;
+
+	(void)state;
+	assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &tx), 0);
+	assert_int_equal(shmring_doorbell_register_fd(rx, &fd), 0);
+	assert_int_equal(shmring_doorbell_arm(rx), 0);
+	producers_word(name, true, SHMRING_PRESENCE_EVER);
+	assert_int_equal(shmring_info(rx, &in), 0);
+	assert_false(in.producers_gone);
+	assert_int_equal(in.producers, 1);
+	assert_int_equal(shmring_doorbell_arm(rx), 0);
+	assert_int_equal(producers_word(name, false, 0), SHMRING_PRESENCE_EVER | 1);
+	assert_int_equal(drain(fd), 0);
+	/* The producer really leaves: ready (end-of-stream to read). */
+	shmring_close(tx);
+	assert_int_equal(shmring_doorbell_arm(rx), 1);
+	assert_int_equal(shmring_info(rx, &in), 0);
+	assert_true(in.producers_gone);
+	shmring_close(rx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +393,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_wait, test_teardown_names),
 		cmocka_unit_test_teardown(test_waiter_gone, test_teardown_names),
 		cmocka_unit_test_teardown(test_misuse, test_teardown_names),
+		cmocka_unit_test_teardown(test_forged_gone, test_teardown_names),
 	};
 
 	alarm(300);
