@@ -1206,7 +1206,11 @@ static void t_producer(struct shared *s, unsigned id)
 
 				while (!(w = shmring__msg_reserve(&v, 30)))
 					sched_yield();
-				memset(w, 0xdd, 30);
+				/* Word stores, as the commits below (see ring.h): a
+				 * stale consumer may probe these bytes. */
+				for (size_t b = 0; b < 32; b += 8)
+					atomic_store_explicit((_Atomic uint64_t *)w + b / 8,
+					                      0xddddddddddddddddull, memory_order_relaxed);
 				atomic_store(&r->dead[idx], true);
 				t_wait_passed(s, v.held_pos);
 				atomic_fetch_add(&s->died_claimed, 1);
