@@ -129,6 +129,17 @@ static void eos_kill(int id)
 	eos_after(id, true);
 }
 
+/* The ring `name` of kind id, made with an observer (returned), and a
+ * consumer agent and a producer agent opened on it, in that order. */
+static shmring_t *trio(const char *name, int id, struct fh_agent **c, struct fh_agent **p)
+{
+	shmring_t *obs = fh_create(name, id, K, 0, SHMRING_OBSERVER);
+
+	*c = fh_agent_open(name, id, SHMRING_CONSUMER);
+	*p = fh_agent_open(name, id, SHMRING_PRODUCER);
+	return obs;
+}
+
 /* Consumers gone: a producer blocked on a full ring gets -EPIPE, not SIGPIPE. */
 static void epipe_after(int id, bool kill_it)
 {
@@ -141,9 +152,7 @@ static void epipe_after(int id, bool kill_it)
 	int status;
 
 	fh_limit(120);
-	obs = fh_create(name, id, K, 0, SHMRING_OBSERVER);
-	c = fh_agent_open(name, id, SHMRING_CONSUMER);
-	p = fh_agent_open(name, id, SHMRING_PRODUCER);
+	obs = trio(name, id, &c, &p);
 	assert_int_equal(fh_agent_call(p, FH_FILL, 0, 0), -EAGAIN);
 	assert_int_equal(p->out[0], K);
 	fh_agent_start(p, FH_SEND, K, FH_NO_DEADLINE);
@@ -353,9 +362,7 @@ static void forged_zero(int id)
 	int64_t rc;
 
 	fh_limit(120);
-	obs = fh_create(name, id, K, 0, SHMRING_OBSERVER);
-	c = fh_agent_open(name, id, SHMRING_CONSUMER);
-	p = fh_agent_open(name, id, SHMRING_PRODUCER);
+	obs = trio(name, id, &c, &p);
 	assert_int_equal(fh_agent_call(p, FH_SEND, 0, 1000), 0);
 	assert_int_equal(fh_agent_call(c, FH_RECV, 1000, 0), 0);
 
@@ -407,9 +414,7 @@ static void stale_high(int id)
 	int64_t rc;
 
 	fh_limit(120);
-	obs = fh_create(name, id, K, 0, SHMRING_OBSERVER);
-	c = fh_agent_open(name, id, SHMRING_CONSUMER);
-	p = fh_agent_open(name, id, SHMRING_PRODUCER);
+	obs = trio(name, id, &c, &p);
 	forge_presence(name, SHMRING_PRODUCER, SHMRING_PRESENCE_EVER | 2);
 	fh_agent_start(c, FH_RECV_UNTIL_ERR, 0, FH_NO_DEADLINE);
 	assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 3 * K), 0);
@@ -428,9 +433,7 @@ static void stale_high(int id)
 	assert_int_equal(fh_agent_exit(p), 0);
 	fh_close(obs);
 
-	obs = fh_create(name2, id, K, 0, SHMRING_OBSERVER);
-	c = fh_agent_open(name2, id, SHMRING_CONSUMER);
-	p = fh_agent_open(name2, id, SHMRING_PRODUCER);
+	obs = trio(name2, id, &c, &p);
 	forge_presence(name2, SHMRING_CONSUMER, SHMRING_PRESENCE_EVER | 2);
 	assert_int_equal(fh_agent_call(p, FH_FILL, 0, 0), -EAGAIN);
 	fh_agent_start(p, FH_SEND, K, FH_NO_DEADLINE);
