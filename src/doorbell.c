@@ -308,7 +308,7 @@ static bool judge(shmring_t *r, uint32_t i)
 	struct shmring_live *e = &r->live.e[i];
 
 	if (st == SHMRING_PART_DEAD || st == SHMRING_PART_REAPED) {
-		shmring__part_reap_all(r->base, &r->hdr, &r->live);
+		shmring__part_scan(r->base, &r->hdr, &r->live, NULL, true);
 		return false;
 	}
 	if (st != SHMRING_PART_ALIVE || !(SHMRING_PART_ROLE(e->owner) & SHMRING_CONSUMER))

@@ -244,22 +244,14 @@ void shmring__part_release(void *base, uint32_t idx, uint32_t role, bool present
 /* A role joins the presence count (after its entry is claimed). */
 void shmring__presence_add(void *base, uint32_t role);
 
-/* Reap every dead participant: how many this call reaped. */
-uint32_t shmring__part_reap_all(void *base, const struct shmring_hdr *h,
-				struct shmring_livecache *c);
-
-/* The same, and in the same pass the live (or unjudgeable) participants of
- * each role: live[0] producers, live[1] consumers. */
-uint32_t shmring__part_reap_count(void *base, const struct shmring_hdr *h,
-                                  struct shmring_livecache *c, uint32_t live[2]);
-
-/* Live (or unjudgeable) participants holding `role`. */
-uint32_t shmring__part_count(void *base, const struct shmring_hdr *h, struct shmring_livecache *c,
-			     uint32_t role);
-
-/* The same for both roles in one pass: live[0] producers, live[1] consumers. */
-void shmring__part_count_roles(void *base, const struct shmring_hdr *h, struct shmring_livecache *c,
-                               uint32_t live[2]);
+/*
+ * One pass over the participant table: the live (or unjudgeable) entries of
+ * each role counted into live[0] (producers) and live[1] (consumers) where
+ * live is given, and the dead taken off the books where reap_dead is set.
+ * Returns how many this call reaped.
+ */
+uint32_t shmring__part_scan(void *base, const struct shmring_hdr *h, struct shmring_livecache *c,
+                           uint32_t live[2], bool reap_dead);
 
 /* --- The handle (src/ring.c) --------------------------------------------- */
 
@@ -420,9 +412,6 @@ int shmring__rx_eos(shmring_t *r);
  */
 bool shmring__presence_none(shmring_t *r, uint32_t role, uint64_t seen);
 
-/* shmring__tx_gone() where the consumers' word shows none live. */
-bool shmring__tx_gone_none(shmring_t *r, uint64_t seen);
-
 /*
  * Producer: the consumers this handle has seen have all gone (send gets
  * -EPIPE). A handle that never saw a consumer may fill the ring for one yet
@@ -443,7 +432,7 @@ static inline bool shmring__tx_gone(shmring_t *r)
 		}
 		return false;
 	}
-	return r->saw_consumers && shmring__tx_gone_none(r, c);
+	return r->saw_consumers && shmring__presence_none(r, SHMRING_CONSUMER, c);
 }
 
 #endif /* SHMRING_SRC_INTERNAL_H */

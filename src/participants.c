@@ -366,8 +366,8 @@ static bool reap(void *base, struct shmring_part *p, uint64_t owner)
 	return true;
 }
 
-uint32_t shmring__part_reap_count(void *base, const struct shmring_hdr *h,
-                                  struct shmring_livecache *c, uint32_t live[2])
+uint32_t shmring__part_scan(void *base, const struct shmring_hdr *h, struct shmring_livecache *c,
+                           uint32_t live[2], bool reap_dead)
 {
 	struct shmring_part *parts = shmring__parts(base);
 	uint32_t n = 0;
@@ -375,14 +375,17 @@ uint32_t shmring__part_reap_count(void *base, const struct shmring_hdr *h,
 	if (live)
 		live[0] = live[1] = 0;
 	for (uint32_t i = 0; i < h->max_participants; i++) {
-		/* Relaxed: a hint; reap() decides with a CAS. */
+		/* Relaxed: a hint; the state below re-reads the entry, and
+		 * reap() decides with a CAS. */
 		uint64_t owner = shmring__load_relaxed(&parts[i].owner);
 		uint32_t st, role = SHMRING_PART_ROLE(owner);
 
 		if (owner == 0 || (owner & SHMRING_OWNER_REAPED))
 			continue;
+		if (!reap_dead && !(role & (SHMRING_PRODUCER | SHMRING_CONSUMER)))
+			continue; /* nothing to count, nothing to reap */
 		st = shmring__part_state(base, c, i);
-		if (st == SHMRING_PART_DEAD && reap(base, &parts[i], owner))
+		if (reap_dead && st == SHMRING_PART_DEAD && reap(base, &parts[i], owner))
 			n++;
 		if (live && (st == SHMRING_PART_ALIVE || st == SHMRING_PART_UNKNOWN)) {
 			live[0] += (role & SHMRING_PRODUCER) != 0;
@@ -390,12 +393,6 @@ uint32_t shmring__part_reap_count(void *base, const struct shmring_hdr *h,
 		}
 	}
 	return n;
-}
-
-uint32_t shmring__part_reap_all(void *base, const struct shmring_hdr *h,
-                                struct shmring_livecache *c)
-{
-	return shmring__part_reap_count(base, h, c, NULL);
 }
 
 static uint64_t owner_word(uint32_t role)
@@ -536,34 +533,4 @@ void shmring__part_release(void *base, uint32_t idx, uint32_t role, bool present
 						    memory_order_relaxed) &&
 	    !(cur & SHMRING_OWNER_REAPED) && present)
 		presence_sub(base, role);
-}
-
-void shmring__part_count_roles(void *base, const struct shmring_hdr *h, struct shmring_livecache *c,
-                               uint32_t live[2])
-{
-	struct shmring_part *parts = shmring__parts(base);
-
-	live[0] = live[1] = 0;
-	for (uint32_t i = 0; i < h->max_participants; i++) {
-		/* Relaxed: the state below re-reads the entry. */
-		uint64_t owner = shmring__load_relaxed(&parts[i].owner);
-		uint32_t st, role = SHMRING_PART_ROLE(owner);
-
-		if (!owner || !(role & (SHMRING_PRODUCER | SHMRING_CONSUMER)))
-			continue;
-		st = shmring__part_state(base, c, i);
-		if (st != SHMRING_PART_ALIVE && st != SHMRING_PART_UNKNOWN)
-			continue;
-		live[0] += (role & SHMRING_PRODUCER) != 0;
-		live[1] += (role & SHMRING_CONSUMER) != 0;
-	}
-}
-
-uint32_t shmring__part_count(void *base, const struct shmring_hdr *h, struct shmring_livecache *c,
-                             uint32_t role)
-{
-	uint32_t live[2];
-
-	shmring__part_count_roles(base, h, c, live);
-	return role == SHMRING_PRODUCER ? live[0] : role == SHMRING_CONSUMER ? live[1] : 0;
 }

@@ -165,7 +165,7 @@ bool shmring__presence_none(shmring_t *r, uint32_t role, uint64_t seen)
 	uint32_t live[2];
 	uint32_t n;
 
-	shmring__part_count_roles(r->base, &r->hdr, &r->live, live);
+	shmring__part_scan(r->base, &r->hdr, &r->live, live, false);
 	n = role == SHMRING_PRODUCER ? live[0] : live[1];
 	if (n == 0)
 		return true;
@@ -179,11 +179,6 @@ bool shmring__presence_none(shmring_t *r, uint32_t role, uint64_t seen)
 	                                        SHMRING_PRESENCE_EVER | n, memory_order_relaxed,
 	                                        memory_order_relaxed);
 	return false;
-}
-
-bool shmring__tx_gone_none(shmring_t *r, uint64_t seen)
-{
-	return shmring__presence_none(r, SHMRING_CONSUMER, seen);
 }
 
 /*
@@ -237,7 +232,7 @@ int shmring__peer_check(shmring_t *r, unsigned side)
 	                    shmring__load_acquire(&r->ctl->consumers)};
 	uint32_t live[2];
 
-	if (shmring__part_reap_count(r->base, &r->hdr, &r->live, live)) {
+	if (shmring__part_scan(r->base, &r->hdr, &r->live, live, true)) {
 		/* Someone died: sleepers may now be at end-of-stream or EPIPE. */
 		shmring__ec_notify_fenced(&r->not_empty, NULL);
 		shmring__ec_notify_fenced(&r->not_full, NULL);

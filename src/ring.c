@@ -1249,7 +1249,7 @@ int shmring_info(shmring_t *r, struct shmring_info *info)
 	struct shmring_side *prod, *cons;
 	struct shmring_ctl *ctl;
 	uint64_t since, now, pres;
-	uint32_t part;
+	uint32_t part, live[2];
 
 	if (!r || !info)
 		return -EINVAL;
@@ -1285,8 +1285,9 @@ int shmring_info(shmring_t *r, struct shmring_info *info)
 	info->full_waits = shmring__load_relaxed(&prod->waits);
 	info->empty_waits = shmring__load_relaxed(&cons->waits);
 	info->wakes = shmring__load_relaxed(&prod->wakes) + shmring__load_relaxed(&cons->wakes);
-	info->producers = shmring__part_count(r->base, &r->hdr, &r->live, SHMRING_PRODUCER);
-	info->consumers = shmring__part_count(r->base, &r->hdr, &r->live, SHMRING_CONSUMER);
+	shmring__part_scan(r->base, &r->hdr, &r->live, live, false);
+	info->producers = live[0];
+	info->consumers = live[1];
 	info->flags = r->multi | ((r->hdr.features & SHMRING_FEAT_POLL_ONLY) ? SHMRING_CREATE_POLL_ONLY : 0) |
 		      ((r->hdr.features & SHMRING_FEAT_DENSE_SLOTS) ? SHMRING_CREATE_DENSE : 0) |
 		      ((r->hdr.features & SHMRING_FEAT_DUPLEX) ? SHMRING_CREATE_DUPLEX : 0);
