@@ -310,6 +310,19 @@ static inline void shmring__prefetch_read(const void *at)
 #endif
 }
 
+/*
+ * Whether the slot of stamp begins a line (the slots begin on one): the
+ * producer asks for the line ahead only there, once a line rather than once
+ * a message. The slot SHMRING_LANE_AHEAD positions on begins a line where
+ * ours does, so every line is still asked for; four slots of 8-byte
+ * messages share one, and a producer bound by its own instructions (two
+ * threads close together) saves the address and the hint on three of them.
+ */
+static inline bool shmring__lane_line_start(const _Atomic uint64_t *stamp)
+{
+	return ((uintptr_t)stamp & (SHMRING_LANE_LINE - 1)) == 0;
+}
+
 /* The prefetch of slot ahead's first line, and its second where the slot
  * spans two (a 64-byte payload and its stamp make 72 bytes, in a slot of
  * 128: the largest slot the inline path fills). */
@@ -456,11 +469,12 @@ static inline SHMRING__ALWAYS_INLINE int shmring__lane_send(struct shmring_lane 
 
 	if (SHMRING_LANE_UNLIKELY(k != SHMRING__LANE_DONE))
 		return k;
+	stamp = shmring__lane_stamp(l, pos);
 	/* The prefetch before the copy, whose stores the compiler must assume
 	 * may change the lane. For a size the library copies (below) it is
 	 * issued all the same: a hint, it changes nothing the library sees. */
-	shmring__lane_prefetch(l, shmring__lane_ahead_pos(pos, limit));
-	stamp = shmring__lane_stamp(l, pos);
+	if (shmring__lane_line_start(stamp))
+		shmring__lane_prefetch(l, shmring__lane_ahead_pos(pos, limit));
 	if (SHMRING_LANE_UNLIKELY(!shmring__fill_fixed(
 		    (unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, msg, l->size)))
 		return SHMRING__LANE_SLOW;
@@ -594,8 +608,9 @@ static inline int shmring__lane_send_u64(struct shmring_lane *l, uint64_t v)
 		return k;
 	stamp = shmring__lane_stamp8(l, pos);
 	/* Before the payload's store, as in shmring__lane_send(). */
-	shmring__prefetch_write(
-		shmring__lane_stamp8(l, shmring__lane_ahead_pos(pos, limit)));
+	if (shmring__lane_line_start(stamp))
+		shmring__prefetch_write(
+			shmring__lane_stamp8(l, shmring__lane_ahead_pos(pos, limit)));
 	memcpy((unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, &v, 8);
 	return shmring__lane_sent(l, stamp, pos);
 }
