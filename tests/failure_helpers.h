@@ -567,7 +567,7 @@ static inline bool fh__agent_ended(struct fh_agent *ag)
 		return true;
 	if (waitpid(ag->pid, &st, WNOHANG) != ag->pid)
 		return false;
-	ag->status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
+	ag->status = test_exit_code(st);
 	ag->reaped = true;
 	return true;
 }

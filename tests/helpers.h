@@ -293,6 +293,16 @@ static inline pid_t test_spawn(char *const argv[], const char *out_path, const c
 	_exit(127);
 }
 
+/* A wait status as one number: the exit code, 128 + the signal, or -1. */
+static inline int test_exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return -1;
+}
+
 /*
  * Wait for pid up to timeout_ms; kill it (SIGKILL) if it takes longer.
  * Returns its exit status (0..255), 128 + signal if a signal ended it, or -1
@@ -317,11 +327,7 @@ static inline int test_wait_pid(pid_t pid, unsigned timeout_ms)
 		}
 		test_sleep_ms(2);
 	}
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return -1;
+	return test_exit_code(status);
 }
 
 /*
