@@ -15,7 +15,8 @@ shmring_test(test_stress_kinds SOURCES test_stress_run.c ARGS kinds LABELS fast 
 shmring_test(test_stress_oversub PROGRAM test_stress_kinds ARGS oversub LABELS fast TIMEOUT 300)
 # The verifier's self-test: every injected fault fails the run, counted once.
 shmring_test(test_stress_inject PROGRAM test_stress_kinds ARGS inject LABELS fast TIMEOUT 300)
-# SIGINT: exit 130, what was sent verified, the ring removed.
+# SIGINT: exit 130, what was sent verified, the ring removed; likewise the
+# reader of the output gone (SIGPIPE), and the segment truncated (exit 1).
 shmring_test(test_stress_signal PROGRAM test_stress_kinds ARGS signal LABELS fast TIMEOUT 120)
 # Faults (issue 7): SIGKILL and SIGSTOP of producers and consumers mid-run.
 shmring_test(test_stress_kill PROGRAM test_stress_kinds ARGS kill LABELS fast TIMEOUT 400)

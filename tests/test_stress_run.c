@@ -13,6 +13,8 @@
  *   signal   SIGINT mid-run: exit 130, a clean verdict of what was sent, and
  *            the ring removed; the ring removed too when the reader of the
  *            tool's output goes away mid-run (SIGPIPE)
+ *            the ring's segment truncated by another process mid-run: one
+ *            report of it, exit 1, the ring removed
  *   long     every kind for 4 s, and the oversubscribed set for 4 s
  *   kill     --kill on every kind (producers, consumers, both): every message
  *            delivered once, or dropped with a dead consumer's claim exactly
@@ -438,6 +440,42 @@ static void scenario_pipe_closed(void)
 }
 
 /*
+ * Another process truncates the ring's segment mid-run, so every read past
+ * its new end raises SIGBUS: the run stops within seconds, fails (exit 1,
+ * "shrank" in the summary), says so once (its children say nothing) and
+ * removes the ring.
+ */
+static void scenario_shrink(void)
+{
+	const char *name = test_ring_name("shrink");
+	char *argv[] = {tool,	  "stress", "--kind", "mpmc", "--producers", "4", "--duration",
+			"60", "--json", "--quiet", "--name", (char *)name, NULL};
+	char out[OUT_MAX], err[OUT_MAX], seg[256];
+	uint64_t t0;
+	pid_t pid;
+	int st;
+
+	printf("stress --kind mpmc --duration 60, its segment truncated after 1.5 s\n");
+	snprintf(seg, sizeof(seg), "/dev/shm%s", name);
+	pid = test_spawn(argv, out_path, err_path);
+	CHECK(pid > 0, "spawn");
+	test_sleep_ms(1500);
+	CHECK(!ring_gone(name), "ring %s not there while the run goes on", name);
+	t0 = test_now_ns();
+	CHECK(truncate(seg, 4096) == 0, "truncate %s: %s", seg, strerror(errno));
+	st = test_wait_pid(pid, 30000 * TEST_SLOWDOWN);
+	test_read_file(out_path, out, sizeof(out));
+	if (test_read_file(err_path, err, sizeof(err)) < 0)
+		err[0] = '\0';
+	printf("  -> exit %d after %.1f s: %s", st, (double)(test_now_ns() - t0) / 1e9, out);
+	CHECK(st == 1, "exit %d after the segment shrank, want 1", st);
+	CHECK(json_true(out, "shrank"), "not marked shrank");
+	CHECK(strstr(out, "segment shrank"), "the summary does not say the segment shrank");
+	CHECK(!strstr(err, "shrank"), "a child reported the shrink itself: %s", err);
+	CHECK(ring_gone(name), "ring %s left behind after its segment shrank", name);
+}
+
+/*
  * A run with faults: exit 0 and a clean verdict, every planned fault made
  * or reported as not made, and the accounting closed: what was sent was
  * verified or dropped with a dead consumer's claim.
@@ -546,6 +584,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(what, "signal")) {
 		scenario_signal();
 		scenario_pipe_closed();
+		scenario_shrink();
 	}
 	else if (!strcmp(what, "long"))
 		scenario_long();

@@ -184,9 +184,9 @@ static void print_json(const struct shmring_stress_cfg *cfg, const struct shmrin
 	printf(",\"full_waits\":%" PRIu64 ",\"empty_waits\":%" PRIu64 ",\"wakes\":%" PRIu64,
 	       r->full_waits, r->empty_waits, r->wakes);
 	printf(",\"crashed\":%u,\"hung\":%u,\"drain_gave_up\":%u,\"interrupted\":%s"
-	       ",\"aborted\":%s",
+	       ",\"aborted\":%s,\"shrank\":%s",
 	       r->crashed, r->hung, r->drain_gave_up, r->interrupted ? "true" : "false",
-	       r->aborted ? "true" : "false");
+	       r->aborted ? "true" : "false", r->shrank ? "true" : "false");
 	printf(",\"kill\":%u,\"stop\":%u,\"victims\":\"%s\",\"stop_for_s\":%.3f"
 	       ",\"killed\":%u,\"killed_producers\":%u,\"killed_consumers\":%u,\"stopped\":%u"
 	       ",\"faults_missed\":%u",
@@ -233,8 +233,11 @@ static void print_text(const struct shmring_stress_cfg *cfg, const struct shmrin
 	printf("             (each of the first %" PRIu64 " sequence numbers per producer "
 	       "checked one by one%s)\n",
 	       r->bitmap_bits, r->hashed ? "; the rest by count and multiset hash" : "");
-	printf("  ring       full waits %" PRIu64 ", empty waits %" PRIu64 ", wakes %" PRIu64 "\n",
-	       r->full_waits, r->empty_waits, r->wakes);
+	if (r->ring_counts)
+		printf("  ring       full waits %" PRIu64 ", empty waits %" PRIu64 ", wakes %" PRIu64
+		       "\n", r->full_waits, r->empty_waits, r->wakes);
+	else
+		printf("  ring       (the ring's counters could not be read)\n");
 	printf("  processes  %u crashed or failed, %u hung, %u consumer(s) gave up draining\n",
 	       r->crashed, r->hung, r->drain_gave_up);
 	if (cfg->inject)

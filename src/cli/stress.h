@@ -134,6 +134,7 @@ struct shmring_stress_result {
 	unsigned drain_gave_up; /* consumers that stopped waiting for missing messages */
 	bool interrupted;     /* SIGINT/SIGTERM/SIGHUP */
 	bool aborted;         /* a second one: children killed, no verdict */
+	bool shrank;          /* the ring's segment shrank (SIGBUS): stopped, no verdict */
 	bool injected;        /* the --inject fault was made */
 	bool inject_missed;   /* --inject asked for, but no consumer made it */
 	int setup_err;        /* < 0: the run could not start (ring, memory, fork) */

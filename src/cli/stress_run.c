@@ -7,9 +7,11 @@
  * kills one that stopped making progress), then hands what the consumers
  * recorded to the verifier and removes the ring.
  */
+#include "cli/cli.h"
 #include "cli/stress.h"
 
 #include <inttypes.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -528,6 +530,11 @@ static int child_err(struct run *r, const struct child *k)
 }
 
 static int spawn_one(struct run *r, struct child *k);
+static void ring_shrank(struct run *r);
+
+/* A child's exit status when the ring's segment shrank under it (SIGBUS):
+ * the parent says so once for the run, instead of every child saying it. */
+#define CHILD_EXIT_SHRANK 86
 
 /* A producer that died cannot say it is done: say it for it, so that the
  * consumers can drain and finish. */
@@ -588,8 +595,12 @@ static unsigned reap(struct run *r, bool block)
 				replace_consumer(r);
 			continue;
 		}
-		if (k->killed && r->res->aborted) {
-			continue; /* killed because the user insisted, not hung */
+		if (k->killed && (r->res->aborted || r->res->shrank)) {
+			continue; /* killed because the user insisted or the
+				   * ring is gone, not hung */
+		} else if (WIFEXITED(st) && WEXITSTATUS(st) == CHILD_EXIT_SHRANK) {
+			ring_shrank(r);
+			continue;
 		} else if (k->killed) {
 			r->res->hung++;
 			note(r, "%s %u made no progress and was killed", role_name(k->role), k->id);
@@ -623,14 +634,94 @@ static void kill_all(struct run *r)
 		}
 }
 
+/* The ring's segment shrank under the run (another process truncated it):
+ * every process that touches it dies of SIGBUS, so the run stops here,
+ * with no verdict on the messages. */
+static void ring_shrank(struct run *r)
+{
+	if (r->res->shrank)
+		return;
+	r->res->shrank = true;
+	note(r, "the ring's segment shrank under the run (SIGBUS: another process truncated "
+		"it): every process stopped");
+	atomic_store_explicit(&r->a.ctl->abort, 1, memory_order_release);
+	kill_all(r);
+}
+
+/*
+ * The parent's reads of the ring through its observer handle, with a
+ * recovery point armed (cli.h): a SIGBUS ends the run by ring_shrank()
+ * instead of the whole command. False if the ring could not be read.
+ */
+static bool obs_info(struct run *r, struct shmring_info *in)
+{
+	sigjmp_buf jb;
+
+	if (r->res->shrank)
+		return false;
+	if (sigsetjmp(jb, 1)) {
+		ring_shrank(r);
+		return false;
+	}
+	shmring_cli_bus_arm(&jb);
+	if (shmring_info(r->obs, in) < 0) {
+		shmring_cli_bus_arm(NULL);
+		return false;
+	}
+	shmring_cli_bus_arm(NULL);
+	return true;
+}
+
+/*
+ * The observer handle closed and, unless kept, the ring removed, likewise.
+ * A segment that shrank is removed all the same: shmring_unlink() removes
+ * the name whether or not the ring still opens, and is tried once more if
+ * its look at the ring faulted. A handle that could not be closed is left
+ * to the process's exit.
+ */
+static void obs_done(struct run *r, bool keep)
+{
+	sigjmp_buf jb;
+	volatile int tries = 0;
+
+	if (sigsetjmp(jb, 1) == 0) {
+		shmring_cli_bus_arm(&jb);
+		if (!r->res->shrank)
+			shmring_close(r->obs);
+		shmring_cli_bus_arm(NULL);
+	} else {
+		ring_shrank(r);
+	}
+	r->obs = NULL;
+	if (keep)
+		return;
+	if (sigsetjmp(jb, 1) != 0)
+		ring_shrank(r);
+	if (tries++ < 2) {
+		shmring_cli_bus_arm(&jb);
+		shmring_unlink(r->ring);
+	}
+	shmring_cli_bus_arm(NULL);
+}
+
+static void child_on_bus(int sig)
+{
+	(void)sig;
+	_exit(CHILD_EXIT_SHRANK);
+}
+
 static void child_setup(pid_t parent)
 {
+	struct sigaction bus = {.sa_handler = child_on_bus};
+
 	/* Ctrl-C reaches the whole process group: the parent alone decides
 	 * how the run ends, so children ignore it. If the parent dies, they
 	 * must not live on, spinning on a ring nobody watches. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGTERM, SIG_DFL);
+	sigemptyset(&bus.sa_mask);
+	sigaction(SIGBUS, &bus, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
@@ -842,7 +933,7 @@ static void progress(struct run *r, uint64_t now, uint64_t *last_ns, uint64_t *l
 	uint64_t taken = total_taken(&r->a), sent = total_sent(&r->a);
 	char s[32], t[32], rate[32], extra[128] = "";
 
-	if (shmring_info(r->obs, &in) < 0)
+	if (!obs_info(r, &in))
 		memset(&in, 0, sizeof(in));
 	human(s, sizeof(s), (double)sent);
 	human(t, sizeof(t), (double)taken);
@@ -991,7 +1082,7 @@ static void finish(struct run *r)
 	res->seconds = (double)(last - r->a.ctl->start_ns) / 1e9;
 	res->msgs_per_s = res->seconds > 0 ? (double)res->taken / res->seconds : 0;
 	memset(&in, 0, sizeof(in));
-	if (shmring_info(r->obs, &in) == 0) {
+	if (obs_info(r, &in)) {
 		res->full_waits = in.full_waits;
 		res->empty_waits = in.empty_waits;
 		res->wakes = in.wakes;
@@ -1122,9 +1213,7 @@ int shmring_stress_run(const struct shmring_stress_cfg *cfg, struct shmring_stre
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGHUP, &old_hup, NULL);
 	sigaction(SIGPIPE, &old_pipe, NULL);
-	shmring_close(r.obs);
-	if (!cfg->keep)
-		shmring_unlink(r.ring);
+	obs_done(&r, cfg->keep);
 out:
 	shmring_stress_area_unmap(&r.a);
 	free(r.kids);
@@ -1138,7 +1227,7 @@ bool shmring_stress_clean(const struct shmring_stress_result *res)
 {
 	bool ok = !res->setup_err && !res->lost && !res->duplicated && !res->out_of_order &&
 		  !res->torn && !res->invalid && !res->crashed && !res->hung &&
-		  !res->drain_gave_up && !res->inject_missed && !res->aborted &&
+		  !res->drain_gave_up && !res->inject_missed && !res->aborted && !res->shrank &&
 		  !res->repair_mismatch && !res->live_repaired;
 
 	/* Without kills every message taken is verified and every one sent is
