@@ -676,8 +676,8 @@ static bool obs_info(struct run *r, struct shmring_info *in)
  * The observer handle closed and, unless kept, the ring removed, likewise.
  * A segment that shrank is removed all the same: shmring_unlink() removes
  * the name whether or not the ring still opens, and is tried once more if
- * its look at the ring faulted. A handle that could not be closed is left
- * to the process's exit.
+ * its look at the ring faulted. A handle whose close faulted is left to
+ * the process's exit.
  */
 static void obs_done(struct run *r, bool keep)
 {
@@ -686,8 +686,7 @@ static void obs_done(struct run *r, bool keep)
 
 	if (sigsetjmp(jb, 1) == 0) {
 		shmring_cli_bus_arm(&jb);
-		if (!r->res->shrank)
-			shmring_close(r->obs);
+		shmring_close(r->obs);
 		shmring_cli_bus_arm(NULL);
 	} else {
 		ring_shrank(r);
