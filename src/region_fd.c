@@ -96,8 +96,15 @@ static int size_named(int fd, const struct shmring_region_opts *o)
 
 static int open_name(const struct shmring_uri *u, int flags, mode_t mode)
 {
-	if (u->scheme == SHMRING_SCHEME_POSIX)
-		return shm_open(u->path, flags, mode);
+	if (u->scheme == SHMRING_SCHEME_POSIX) {
+		int fd = shm_open(u->path, flags, mode);
+
+		/* glibc folds a directory's EISDIR into EINVAL; the name was
+		 * checked when the URI was parsed, so EINVAL here is that. */
+		if (fd < 0 && errno == EINVAL)
+			errno = EISDIR;
+		return fd;
+	}
 	/* file: exactly the file named, never one a symbolic link leads to. */
 	return open(u->path, flags | O_NOFOLLOW | O_NONBLOCK, mode);
 }

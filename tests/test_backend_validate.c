@@ -626,18 +626,36 @@ static void test_odd_objects(void **s)
 	assert_int_equal(mkfifo(uri + 5, 0600), 0);
 	t0 = test_now_ns();
 	rc = shmring_open(uri, SHMRING_CONSUMER, &r);
-	assert_true(rc < 0);
+	assert_int_equal(rc, -EBADF);
 	assert_null(r);
 	assert_true(test_now_ns() - t0 < 500000000ull * TEST_SLOWDOWN);
 	o.flags = SHMRING_CREATE_OPEN_EXISTING;
 	assert_true(shmring_create(uri, &o, SHMRING_CONSUMER, &r) < 0);
 	assert_null(r);
 	o.flags = 0;
-	/* A directory, a device. */
+	/* A directory, a device, a symbolic link (to a FIFO, or to nothing). */
 	snprintf(uri, sizeof(uri), "file:%s", bt_dir());
-	assert_true(shmring_open(uri, SHMRING_OBSERVER, &r) < 0);
-	assert_true(shmring_open("file:/dev/null", SHMRING_OBSERVER, &r) < 0);
-	assert_true(shmring_open("file:/dev/zero", SHMRING_OBSERVER, &r) < 0);
+	assert_int_equal(shmring_open(uri, SHMRING_OBSERVER, &r), -EISDIR);
+	assert_int_equal(shmring_open("file:/dev/null", SHMRING_OBSERVER, &r), -EBADF);
+	assert_int_equal(shmring_open("file:/dev/zero", SHMRING_OBSERVER, &r), -EBADF);
+	{
+		char link[BT_URI_MAX + 8];
+
+		snprintf(link, sizeof(link), "file:%s/link", bt_dir());
+		assert_int_equal(symlink("fifo", link + 5), 0);
+		assert_int_equal(shmring_open(link, SHMRING_OBSERVER, &r), -ELOOP);
+		assert_int_equal(unlink(link + 5), 0);
+	}
+	/* A directory under a POSIX name (glibc's shm_open says EINVAL). */
+	bt_uri(BT_POSIX, "sdir", uri, sizeof(uri));
+	{
+		char path[BT_URI_MAX + 16];
+
+		snprintf(path, sizeof(path), "/dev/shm%s", uri + 6);
+		assert_int_equal(mkdir(path, 0700), 0);
+		assert_int_equal(shmring_open(uri, SHMRING_OBSERVER, &r), -EISDIR);
+		assert_int_equal(rmdir(path), 0);
+	}
 	assert_null(r);
 
 	/* Open-or-create and replace are for named backends only. */
