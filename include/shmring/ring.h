@@ -327,11 +327,12 @@ SHMRING_API int shmring_create(const char *uri, const struct shmring_opts *opts,
  * ring; see shmring_open_ex()), -EAGAIN (the creator has not finished
  * initialising the header). A name (POSIX or file:) that is not a regular
  * file is never opened: -EBADF (a FIFO, socket or device), -EISDIR (a
- * directory), -ELOOP (a symbolic link: none is followed). A role the kind does not allow a second time (a
- * second live producer on an SPSC ring) gives -EBUSY; the slot of a process
- * that died is taken over. A role the kind allows many of takes a free entry
- * of the participant table (SHMRING_DEFAULT_PARTICIPANTS entries, two of
- * which are kept for the single roles): -EUSERS when none is left. Each
+ * directory), -ELOOP (a symbolic link: none is followed). A role the kind
+ * does not allow a second time (a second live producer on an SPSC ring)
+ * gives -EBUSY; the slot of a process that died is taken over. A role the
+ * kind allows many of takes a free entry of the participant table
+ * (SHMRING_DEFAULT_PARTICIPANTS entries, two of which are kept for the
+ * single roles): -EUSERS when none is left. Each
  * handle takes its own entry, also within one process. A second open of the
  * same ring in one process shares its mapping. Thread-safe.
  */
