@@ -12,9 +12,9 @@
  *            reorder, tear) must fail the run and be counted exactly once
  *   signal   SIGINT mid-run: exit 130, a clean verdict of what was sent, and
  *            the ring removed; the ring removed too when the reader of the
- *            tool's output goes away mid-run (SIGPIPE)
- *            the ring's segment truncated by another process mid-run: one
- *            report of it, exit 1, the ring removed
+ *            tool's output goes away mid-run (SIGPIPE); and, with the ring's
+ *            segment truncated by another process mid-run, one report of it,
+ *            exit 1 and the ring removed
  *   long     every kind for 4 s, and the oversubscribed set for 4 s
  *   kill     --kill on every kind (producers, consumers, both): every message
  *            delivered once, or dropped with a dead consumer's claim exactly
