@@ -243,6 +243,33 @@ static void assert_shrank(const char *cmd, const char *name, int st)
 	cli_assert_contains(cli_err, name);
 }
 
+/* Until a background command has the ring open in role (a sanitizer's
+ * start-up can take longer than any fixed sleep): truncated before its
+ * open, the segment would be refused as truncated, not shrunk under it. */
+static void wait_attached(const char *name, unsigned role)
+{
+	uint64_t until = test_now_ns() + (uint64_t)LIMIT_MS * 1000000u;
+
+	for (;;) {
+		struct shmring_info in;
+		shmring_t *obs = NULL;
+		uint32_t n = 0;
+
+		if (shmring_open(name, SHMRING_OBSERVER, &obs) == 0) {
+			if (shmring_info(obs, &in) == 0)
+				n = role == SHMRING_PRODUCER ? in.producers : in.consumers;
+			shmring_close(obs);
+		}
+		if (n > 0)
+			break;
+		if (test_now_ns() > until)
+			fail_msg("%s: no %s attached within %u ms", name,
+			         role == SHMRING_PRODUCER ? "producer" : "consumer", LIMIT_MS);
+		test_sleep_ms(10);
+	}
+	test_sleep_ms(100); /* and on to its wait */
+}
+
 /* get waiting on an empty ring, put waiting on a full one: the segment is
  * shrunk to a page under them. */
 static void test_sigbus_get_put(void **state)
@@ -263,14 +290,14 @@ static void test_sigbus_get_put(void **state)
 		assert_int_equal(cli_run("create", "-c", "4", "-s", "16", name, NULL), 0);
 		seg_path(name, seg, sizeof(seg));
 		pid = start_bg(NULL, get);
-		test_sleep_ms(300);
+		wait_attached(name, SHMRING_CONSUMER);
 		assert_int_equal(truncate(seg, 4096), 0);
 		assert_shrank("get", name, wait_bg(pid));
 
 		assert_int_equal(cli_run("rm", "--force", name, NULL), 0);
 		assert_int_equal(cli_run("create", "-c", "4", "-s", "16", name, NULL), 0);
 		pid = start_bg(path, put); /* 64 lines: it waits for room after 4 */
-		test_sleep_ms(300);
+		wait_attached(name, SHMRING_PRODUCER);
 		assert_int_equal(truncate(seg, 4096), 0);
 		assert_shrank("put", name, wait_bg(pid));
 		assert_int_equal(cli_run("rm", "--force", name, NULL), 0);
