@@ -649,58 +649,65 @@ static void ring_shrank(struct run *r)
 }
 
 /*
- * The parent's reads of the ring through its observer handle, with a
- * recovery point armed (cli.h): a SIGBUS ends the run by ring_shrank()
- * instead of the whole command. False if the ring could not be read.
+ * The parent's calls that touch the ring through its observer handle run
+ * here, with a recovery point armed (cli.h): a SIGBUS ends the run by
+ * ring_shrank() instead of the whole command. True if the call returned
+ * (its result in *rc), false if it faulted.
  */
-static bool obs_info(struct run *r, struct shmring_info *in)
+static bool guarded(struct run *r, int (*call)(struct run *, void *), void *arg, int *rc)
 {
 	sigjmp_buf jb;
 
-	if (r->res->shrank)
-		return false;
 	if (sigsetjmp(jb, 1)) {
 		ring_shrank(r);
 		return false;
 	}
 	shmring_cli_bus_arm(&jb);
-	if (shmring_info(r->obs, in) < 0) {
-		shmring_cli_bus_arm(NULL);
-		return false;
-	}
+	*rc = call(r, arg);
 	shmring_cli_bus_arm(NULL);
 	return true;
 }
 
+static int call_info(struct run *r, void *in)
+{
+	return shmring_info(r->obs, in);
+}
+
+static int call_close(struct run *r, void *arg)
+{
+	(void)arg;
+	return shmring_close(r->obs);
+}
+
+static int call_unlink(struct run *r, void *arg)
+{
+	(void)arg;
+	return shmring_unlink(r->ring);
+}
+
+/* The ring's counters, unless it shrank: false if they could not be read. */
+static bool obs_info(struct run *r, struct shmring_info *in)
+{
+	int rc;
+
+	return !r->res->shrank && guarded(r, call_info, in, &rc) && rc == 0;
+}
+
 /*
- * The observer handle closed and, unless kept, the ring removed, likewise.
- * A segment that shrank is removed all the same: shmring_unlink() removes
- * the name whether or not the ring still opens, and is tried once more if
- * its look at the ring faulted. A handle whose close faulted is left to
- * the process's exit.
+ * The observer handle closed and, unless kept, the ring removed. A segment
+ * that shrank is removed all the same: shmring_unlink() removes the name
+ * whether or not the ring still opens, and is tried once more if its look
+ * at the ring faulted. A handle whose close faulted is left to the
+ * process's exit.
  */
 static void obs_done(struct run *r, bool keep)
 {
-	sigjmp_buf jb;
-	volatile int tries = 0;
+	int rc;
 
-	if (sigsetjmp(jb, 1) == 0) {
-		shmring_cli_bus_arm(&jb);
-		shmring_close(r->obs);
-		shmring_cli_bus_arm(NULL);
-	} else {
-		ring_shrank(r);
-	}
+	guarded(r, call_close, NULL, &rc);
 	r->obs = NULL;
-	if (keep)
-		return;
-	if (sigsetjmp(jb, 1) != 0)
-		ring_shrank(r);
-	if (tries++ < 2) {
-		shmring_cli_bus_arm(&jb);
-		shmring_unlink(r->ring);
-	}
-	shmring_cli_bus_arm(NULL);
+	if (!keep && !guarded(r, call_unlink, NULL, &rc))
+		guarded(r, call_unlink, NULL, &rc);
 }
 
 static void child_on_bus(int sig)
