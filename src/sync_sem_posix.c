@@ -11,6 +11,7 @@
  * place in between) before letting go of its descriptor.
  */
 #include "src/syncobj.h"
+#include "sync/semt.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -196,51 +197,34 @@ int shmring__psem_unlink(const struct shmring_uri *u)
 	return sem_unlink(u->path) < 0 ? -errno : 0;
 }
 
+/*
+ * Post, wait and read through sync/semt.h, not glibc's calls: the file is
+ * writable by whoever may post, and glibc trusts a word of the sem_t that
+ * such a peer may rewrite (it would abort us, or spin past the deadline).
+ */
 int shmring__psem_post(struct shmring_psem *p)
 {
-	return sem_post(p->sem) < 0 ? -errno : 0;
+	return shmring__semt_post(p->sem);
 }
 
 int shmring__psem_trywait(struct shmring_psem *p)
 {
-	while (sem_trywait(p->sem) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return 0;
+	return shmring__semt_trywait(p->sem);
 }
 
 int shmring__psem_wait(struct shmring_psem *p, uint64_t deadline)
 {
-	struct timespec ts;
+	int rc;
 
-	if (deadline == SHMRING_NO_DEADLINE) {
-		while (sem_wait(p->sem) < 0)
-			if (errno != EINTR)
-				return -errno;
-		return 0;
-	}
-	ts.tv_sec = (time_t)(deadline / 1000000000u);
-	ts.tv_nsec = (long)(deadline % 1000000000u);
-	for (;;) {
-		/* The deadline is absolute: a retry after a signal does not
-		 * stretch the wait. */
-		if (sem_clockwait(p->sem, CLOCK_MONOTONIC, &ts) == 0)
-			return 0;
-		if (errno == EINTR)
-			continue;
-		if (errno != ETIMEDOUT)
-			return -errno;
-		if (shmring__now_ns() >= deadline)
-			return -ETIMEDOUT;
-	}
+	/* The deadline is absolute: a retry after a signal does not stretch
+	 * the wait. */
+	while ((rc = shmring__semt_wait(p->sem, deadline)) == -EINTR)
+		;
+	return rc;
 }
 
 int shmring__psem_value(struct shmring_psem *p, uint32_t *value)
 {
-	int v;
-
-	if (sem_getvalue(p->sem, &v) < 0)
-		return -errno;
-	*value = v < 0 ? 0 : (uint32_t)v;
+	*value = (uint32_t)shmring__semt_value(p->sem);
 	return 0;
 }

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include "sync/eventcount.h"
 #include "sync/futex.h"
+#include "sync/semt.h"
 #include "sync/wait.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <semaphore.h>
 #include <sys/sem.h>
 #include <time.h>
 
@@ -26,13 +26,13 @@ static int sem_wake(struct shmring_ec *ec, uint32_t w)
 	unsigned n;
 
 	if (ec->notifier == SHMRING_HDR_NOTIFY_PSEM)
-		sem_getvalue(ec->psem, &have);
+		have = shmring__semt_value(ec->psem);
 	else
 		have = semctl(ec->semid, ec->semnum, GETVAL);
 	n = have <= 0 ? want : (unsigned)have >= want ? 0 : want - (unsigned)have;
 	if (ec->notifier == SHMRING_HDR_NOTIFY_PSEM) {
 		for (unsigned i = 0; i < n; i++)
-			if (sem_post(ec->psem) < 0)
+			if (shmring__semt_post(ec->psem) < 0)
 				break; /* EOVERFLOW: posts enough for anyone */
 	} else if (n > 0) {
 		/* Never with 0: a semop of 0 waits for the count to reach zero,
@@ -55,11 +55,10 @@ static struct timespec ts_of(uint64_t ns)
 /* Wait on a semaphore notifier until deadline: 0, -ETIMEDOUT or -EINTR. */
 static int sem_sleep(struct shmring_ec *ec, uint64_t deadline)
 {
-	if (ec->notifier == SHMRING_HDR_NOTIFY_PSEM) {
-		struct timespec ts = ts_of(deadline);
-
-		return sem_clockwait(ec->psem, CLOCK_MONOTONIC, &ts) == 0 ? 0 : -errno;
-	}
+	if (ec->notifier == SHMRING_HDR_NOTIFY_PSEM)
+		/* Not sem_clockwait(): the sem_t is in the segment, and glibc
+		 * trusts a word of it any peer may rewrite (sync/semt.h). */
+		return shmring__semt_wait(ec->psem, deadline);
 	{
 		uint64_t now = shmring__now_ns();
 		struct timespec rel = ts_of(deadline > now ? deadline - now : 0);

@@ -24,6 +24,12 @@
  *     forged while detached (one and many of each role) or while attached
  *     (many): no crash, no bad record delivered, -SHMRING_ECORRUPT from
  *     someone, and a working ring after repair.
+ *   - A ring woken by POSIX semaphores (SHMRING_NOTIFIER_PSEM) whose sem_t
+ *     futex-flags word a peer rewrote: parked receives and sends time out
+ *     as asked and a parked receiver is still woken by a send, where
+ *     glibc's sem_clockwait()/sem_post() aborted the process ("The futex
+ *     facility returned an unexpected error code") or spun past the
+ *     deadline.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -651,6 +657,80 @@ static void test_msgm_misaligned_detached(void **state)
 	msg_misaligned_detached(FH_MSGM);
 }
 
+/* --- A POSIX semaphore notifier's flags word forged --------------------------------- */
+
+/* glibc's process-shared sem_t (64-bit atomics): the count and the waiters in
+ * one 64-bit word, then the futex flags glibc hands the kernel. */
+static _Atomic int *psem_flags(struct shmring_waitword *w)
+{
+	return (_Atomic int *)(void *)((char *)w->psem + 8);
+}
+
+static void test_psem_flags_forged(void **state)
+{
+	static const unsigned forged[] = {0x55, 3, 0xffffffffu, 0};
+	const char *name = test_ring_name("psemflags");
+	struct shmring_opts o = fh_opts(FH_SPSC, 2, 0);
+	struct fh_agent *p, *c;
+	shmring_t *obs = NULL;
+	uint64_t seq = 1;
+	size_t size;
+	void *base;
+	int64_t rc;
+
+	(void)state;
+	fh_limit(120);
+	o.notifier = SHMRING_NOTIFIER_PSEM;
+	assert_int_equal(shmring_create(name, &o, SHMRING_OBSERVER, &obs), 0);
+	fh_keep(obs);
+	p = fh_agent_open(name, FH_SPSC, SHMRING_PRODUCER);
+	c = fh_agent_open(name, FH_SPSC, SHMRING_CONSUMER);
+	assert_int_equal(fh_agent_call(p, FH_SET_WAIT, SHMRING_WAIT_PARK, 0), 0);
+	assert_int_equal(fh_agent_call(c, FH_SET_WAIT, SHMRING_WAIT_PARK, 0), 0);
+	base = fh_map_ring(name, &size);
+	for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		struct shmring_info in;
+
+		atomic_store(psem_flags(shmring__not_empty(base)), (int)forged[i]);
+		atomic_store(psem_flags(shmring__not_full(base)), (int)forged[i]);
+
+		/* Parked on an empty ring, then on a full one: the deadline. */
+		rc = fh_agent_call(c, FH_RECV, 200, 0);
+		alive(c, "parked recv over forged semaphore flags");
+		print_message("flags %#x: recv %lld (%s) after %.3f ms\n", forged[i], (long long)rc,
+		              shmring_strerror((int)rc), ms_of(c));
+		assert_int_equal(rc, -ETIMEDOUT);
+		assert_true(ms_of(c) < 3000.0 * TEST_SLOWDOWN);
+		assert_int_equal(fh_agent_call(p, FH_FILL, (int64_t)seq, 0), -EAGAIN);
+		assert_int_equal(p->out[0], 2);
+		rc = fh_agent_call(p, FH_SEND, (int64_t)seq + 2, 200);
+		alive(p, "parked send over forged semaphore flags");
+		print_message("flags %#x: send %lld (%s) after %.3f ms\n", forged[i], (long long)rc,
+		              shmring_strerror((int)rc), ms_of(p));
+		assert_int_equal(rc, -ETIMEDOUT);
+		assert_true(ms_of(p) < 3000.0 * TEST_SLOWDOWN);
+		assert_int_equal(fh_agent_call(c, FH_RECV_N, 2, 1000), 0);
+		assert_int_equal(c->out[2], seq);
+		seq += 2;
+
+		/* A parked receiver is woken by a send from another process. */
+		in = fh_info(obs);
+		fh_agent_start(c, FH_RECV, 5000, 0);
+		assert_true(fh_wait_parked(obs, c->pid, 1, in.empty_waits, 5000));
+		assert_int_equal(fh_agent_call(p, FH_SEND, (int64_t)seq, 1000), 0);
+		rc = fh_agent_result(c, 10000);
+		alive(c, "recv woken over forged semaphore flags");
+		assert_int_equal(rc, 0);
+		assert_int_equal(c->out[0], seq);
+		assert_true(c->out[1]);
+		seq++;
+	}
+	munmap(base, size);
+	assert_int_equal(fh_agent_exit(p), 0);
+	assert_int_equal(fh_agent_exit(c), 0);
+	fh_close(obs);
+}
+
 /* --- An entry changing under shmring_participants() ------------------------------ */
 
 struct flipper {
@@ -747,6 +827,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_msgm_misaligned_detached, fh_teardown),
 	    cmocka_unit_test_teardown(test_msgm_misaligned_attached, fh_teardown),
 	    cmocka_unit_test_teardown(test_participants_torn, fh_teardown),
+	    cmocka_unit_test_teardown(test_psem_flags_forged, fh_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

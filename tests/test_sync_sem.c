@@ -20,6 +20,8 @@
  *     still work;
  *   - a waiter SIGKILLed while asleep leaves the waiters word one high:
  *     later posts still wake live waiters;
+ *   - a POSIX named semaphore whose sem_t futex-flags word was forged:
+ *     waits time out at their deadline, posts wake sleepers, no abort;
  *   - a unit that appears without a wake (a poster killed between the two)
  *     is taken by a sleeping waiter within a second;
  *   - SEM_UNDO: a System V unit taken by a process that dies comes back;
@@ -631,6 +633,77 @@ static void test_dead_waiter(void **state)
 }
 
 /*
+ * A POSIX named semaphore whose futex-flags word a peer rewrote (glibc's
+ * sem_t: the count and the waiters in one 64-bit word, then the flags its
+ * own calls hand the kernel): a wait still times out at its deadline and a
+ * sleeping waiter is still woken by a post. glibc's sem_clockwait() and
+ * sem_post() aborted the process over such a word ("The futex facility
+ * returned an unexpected error code") or spun past the deadline.
+ */
+static int short_waiter_child(void *p)
+{
+	struct waiter_arg *a = p;
+	shmring_sem_t *s = NULL;
+	int rc = shmring_sem_open(a->uri, NULL, &s);
+
+	if (rc < 0)
+		return SH_CFAIL(1, "open: %s", shmring_strerror(rc));
+	a->sh->rc = shmring_sem_wait(s, shmring_deadline_in(100 * SH_MS));
+	shmring_sem_close(s);
+	return 0;
+}
+
+static void test_forged_posix_flags(void **state)
+{
+	static const unsigned forged[] = {0x55, 3, 0xffffffffu, 0};
+	const char *uri = impl_name(SHMRING_SEM_POSIX, "flags");
+	struct eintr_shared *sh = sh_shared(4096);
+	struct waiter_arg a = {.uri = uri, .sh = sh};
+	shmring_sem_t *s = make(uri, SHMRING_SEM_POSIX, 0);
+	char path[256];
+	int fd = open(sh_shm_path(uri, true, path, sizeof(path)), O_RDWR);
+	_Atomic uint64_t *data;
+	void *m;
+
+	(void)state;
+	assert_true(fd >= 0);
+	m = mmap(NULL, sizeof(sem_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	assert_true(m != MAP_FAILED);
+	data = m;
+	for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		uint64_t t0;
+		pid_t pid;
+
+		atomic_store((_Atomic int *)(void *)((char *)m + 8), (int)forged[i]);
+		sh->rc = 1;
+		pid = sh_fork(short_waiter_child, &a, 30);
+		assert_int_equal(sh_join(pid, 10), 0);
+		assert_int_equal(sh->rc, -ETIMEDOUT);
+
+		sh->rc = 1;
+		pid = sh_fork(waiter_child, &a, 30);
+		t0 = test_now_ns();
+		while (atomic_load(data) >> 32 == 0) { /* the waiter has announced itself */
+			if (sh_ms_since(t0) > 5000.0 * TEST_SLOWDOWN)
+				fail_msg("flags %#x: no waiter", forged[i]);
+			usleep(1000);
+		}
+		usleep(20000); /* from announced to asleep */
+		t0 = test_now_ns();
+		assert_int_equal(shmring_sem_post(s), 0);
+		assert_int_equal(sh_join(pid, 10), 0);
+		assert_int_equal(sh->rc, 0);
+		print_message("flags %#x: waiter woken %.2f ms after the post\n", forged[i],
+		              sh_ms_since(t0));
+		assert_int_equal(value_of(s), 0);
+	}
+	munmap(m, sizeof(sem_t));
+	shmring_sem_close(s);
+	munmap(sh, 4096);
+}
+
+/*
  * A poster that dies between its increment and its wake (simulated: the
  * count raised in the page, no futex wake) must not strand a sleeping
  * waiter beside the unit: it looks again within SHMRING_SYNC_RECHECK_NS and
@@ -974,6 +1047,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_teardown(test_limits, sh_teardown),
 	    cmocka_unit_test_teardown(test_forged_count, sh_teardown),
 	    cmocka_unit_test_teardown(test_dead_waiter, sh_teardown),
+	    cmocka_unit_test_teardown(test_forged_posix_flags, sh_teardown),
 	    cmocka_unit_test_teardown(test_lost_wake, sh_teardown),
 	    cmocka_unit_test_teardown(test_undo, sh_teardown),
 	    cmocka_unit_test_teardown(test_ring_and_kinds, sh_teardown),
