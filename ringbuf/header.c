@@ -97,6 +97,24 @@ void shmring__geometry_dense(struct shmring_geometry *g)
 	g->total_size = round_up(g->slots_off + g->capacity * g->slot_stride, PAGE);
 }
 
+uint64_t shmring__groups(uint64_t capacity)
+{
+	uint64_t need = (capacity + SHMRING_GROUP_SLOTS - 2) / SHMRING_GROUP_SLOTS + 1, n = 1;
+
+	while (n < need)
+		n <<= 1;
+	return n;
+}
+
+void shmring__geometry_grouped(struct shmring_geometry *g)
+{
+	uint32_t pitch = g->slot_size <= 8 ? 8 : 16;
+
+	g->slot_stride = pitch == 8 ? 32 : 64;
+	/* Bounded: at most 2^30 slots, so about 2^29 groups of 32 bytes. */
+	g->total_size = round_up(g->slots_off + shmring__groups(g->capacity) * g->slot_stride, PAGE);
+}
+
 void shmring__geometry_duplex(struct shmring_geometry *g, uint32_t direction, uint64_t *block)
 {
 	uint64_t c = g->slots_off, stride = g->slot_stride;
@@ -146,6 +164,10 @@ void shmring__hdr_init(struct shmring_hdr *h, uint32_t kind, uint32_t flags,
 	h->version = SHMRING_LAYOUT_VERSION;
 	h->hdr_size = sizeof(*h);
 	h->features = SHMRING_FEAT_STAMPED_SLOTS;
+	/* The caller gives such a ring the grouped geometry, and takes the bit
+	 * off with the stamps of a dense ring or for a duplex. */
+	if (kind == SHMRING_KIND_SPSC && g->slot_size <= SHMRING_GROUP_MAX_SLOT)
+		h->features |= SHMRING_FEAT_GROUPED_SLOTS;
 	h->kind = kind;
 	h->flags = flags;
 	h->capacity = g->capacity;
@@ -200,6 +222,14 @@ int shmring__hdr_validate(const struct shmring_hdr *h, uint64_t seg_size)
 		return -SHMRING_EGEOMETRY;
 	if (h->features & SHMRING_FEAT_DENSE_SLOTS)
 		shmring__geometry_dense(&g);
+	/* Grouped: exactly the plain stamped SPSC rings of small slots. */
+	if (!(h->features & SHMRING_FEAT_GROUPED_SLOTS) !=
+	    !(h->kind == SHMRING_KIND_SPSC &&
+	      !(h->features & (SHMRING_FEAT_DENSE_SLOTS | SHMRING_FEAT_DUPLEX)) &&
+	      h->slot_size <= SHMRING_GROUP_MAX_SLOT))
+		return -SHMRING_EGEOMETRY;
+	if (h->features & SHMRING_FEAT_GROUPED_SLOTS)
+		shmring__geometry_grouped(&g);
 	/* A duplex is two stamped SPSC rings; direction says which this is. */
 	if ((h->features & SHMRING_FEAT_DUPLEX)
 		    ? h->kind != SHMRING_KIND_SPSC || (h->features & SHMRING_FEAT_DENSE_SLOTS) ||
@@ -376,12 +406,17 @@ int shmring__indices_validate(void *base, const struct shmring_hdr *h)
 		 * have read past it. That is legal exactly when the slot
 		 * before the consumer carries the stamp of position cons - 1.
 		 */
+		bool grouped = h->features & SHMRING_FEAT_GROUPED_SLOTS;
+		uint64_t at = grouped ? (cons - 1) / SHMRING_GROUP_SLOTS : cons - 1;
+		uint64_t end = grouped ? (at + 1) * SHMRING_GROUP_SLOTS : cons;
+		uint64_t mask = (grouped ? shmring__groups(h->capacity) : h->capacity) - 1;
 		const unsigned char *slot = (const unsigned char *)base + h->slots_off +
-					    ((cons - 1) & (h->capacity - 1)) * h->slot_stride;
+					    (at & mask) * h->slot_stride;
 		/* Relaxed: compared, not used to read a payload. */
 		uint64_t stamp = shmring__load_relaxed((_Atomic uint64_t *)(void *)slot);
 
-		if (stamp != cons)
+		/* Published: cons up to the end of its group (one slot: cons). */
+		if (stamp - cons > end - cons)
 			return -SHMRING_ECORRUPT;
 		return 0;
 	}

@@ -44,6 +44,10 @@
  * Version 6: a waiter commits to sleep by setting a bit in the waiters word,
  * and notifiers make the wake call only for a committed sleeper; a build of
  * version 5 would leave a version-6 sleeper unwoken.
+ *
+ * Version 7: the slots of a plain SPSC ring of up to 16-byte messages lie
+ * in groups of three under one stamp (SHMRING_FEAT_GROUPED_SLOTS), where
+ * version 6 gave each its own.
  */
 #ifndef SHMRING_RINGBUF_LAYOUT_H
 #define SHMRING_RINGBUF_LAYOUT_H
@@ -58,7 +62,7 @@
 /* The magic of a synchronization object (src/syncobj.h), at the same offset:
  * a ring open that finds it says "another kind", not "not ours". */
 #define SHMRING_SYNC_MAGIC UINT64_C(0x31434e5953484d53) /* "SHMSYNC1" */
-#define SHMRING_LAYOUT_VERSION 6u
+#define SHMRING_LAYOUT_VERSION 7u
 #define SHMRING_CACHELINE 64u
 #define SHMRING_SPACING 128u /* distance between independently written words */
 #define SHMRING_STAMP_SIZE 8u
@@ -96,9 +100,28 @@
  * each direction is that of version 6, so the version stays.
  */
 #define SHMRING_FEAT_DUPLEX (UINT64_C(1) << 3)
+/*
+ * Every SPSC ring with STAMPED_SLOTS, without DUPLEX, whose slots are at
+ * most 16 bytes, and only such a ring (version 7 on): the slots lie in
+ * groups of SHMRING_GROUP_SLOTS, each an 8-byte stamp and then the group's
+ * payloads, each at a pitch of 8 bytes (slots of up to 8) or 16. The group
+ * of position p is p / SHMRING_GROUP_SLOTS (modulo the number of groups),
+ * and its stamp is the newest position of the group published, plus one:
+ * the stamp of p + 1 published position p and every earlier one of its
+ * group. A group takes 32 bytes (8-byte slots) or 64, slot_stride says
+ * which; the number of groups is the smallest power of two above
+ * (capacity + SHMRING_GROUP_SLOTS - 2) / SHMRING_GROUP_SLOTS, so that no
+ * position a producer may write (less than a capacity past the
+ * consumer's) lies a lap of groups ahead of one the consumer is reading.
+ * Six 8-byte messages share a line where a stamp per slot leaves four.
+ * Such a ring always has the bit, and no other has it.
+ */
+#define SHMRING_FEAT_GROUPED_SLOTS (UINT64_C(1) << 4)
+#define SHMRING_GROUP_SLOTS 3u
+#define SHMRING_GROUP_MAX_SLOT 16u /* the largest slot grouped */
 #define SHMRING_FEATURES_KNOWN                                                                    \
 	(SHMRING_FEAT_STAMPED_SLOTS | SHMRING_FEAT_POLL_ONLY | SHMRING_FEAT_DENSE_SLOTS |          \
-	 SHMRING_FEAT_DUPLEX)
+	 SHMRING_FEAT_DUPLEX | SHMRING_FEAT_GROUPED_SLOTS)
 
 struct shmring_hdr {
 	uint64_t magic;             /*   0: SHMRING_MAGIC, stored last at creation */
@@ -527,6 +550,14 @@ int shmring__geometry_kind(uint32_t kind, uint64_t capacity, uint32_t slot_size,
  * no stamp, the stride the slot size rounded up to 8. */
 void shmring__geometry_dense(struct shmring_geometry *g);
 
+/* Make a fixed-slot geometry of at most SHMRING_GROUP_MAX_SLOT bytes the
+ * grouped SPSC layout's (SHMRING_FEAT_GROUPED_SLOTS): slot_stride the bytes
+ * of a group. */
+void shmring__geometry_grouped(struct shmring_geometry *g);
+
+/* The number of groups of a grouped ring of capacity slots. */
+uint64_t shmring__groups(uint64_t capacity);
+
 /*
  * Make a plain SPSC geometry that of one direction of a duplex
  * (SHMRING_FEAT_DUPLEX): slots_off and total_size relative to that
@@ -547,7 +578,10 @@ static inline uint64_t shmring__rec_span(uint64_t len)
 /* FNV-1a 64 over the checked part of the header. */
 uint64_t shmring__hdr_checksum(const struct shmring_hdr *h);
 
-/* Fill a zeroed header for `g`; the caller stores the magic last. */
+/* Fill a zeroed header for `g`; the caller stores the magic last. An SPSC
+ * ring of slots up to SHMRING_GROUP_MAX_SLOT is grouped: g is then the
+ * grouped geometry (shmring__geometry_grouped()), or the caller takes the
+ * bit off (a dense ring, a duplex). */
 void shmring__hdr_init(struct shmring_hdr *h, uint32_t kind, uint32_t flags,
 		       const struct shmring_geometry *g, uint32_t uid, uint32_t pid,
 		       uint64_t ctime_ns);

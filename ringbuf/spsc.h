@@ -2,9 +2,11 @@
 /*
  * ringbuf/spsc.h - the single-producer single-consumer fixed-slot ring.
  *
- * Only the producer writes a slot: payload first, then the slot's stamp
- * (position + 1) with release. The consumer reads the stamp with acquire and
- * never writes a slot back, so each message costs one cache-line transfer.
+ * Only the producer writes a slot: payload first, then the stamp of the
+ * slot's group (position + 1) with release; a group holds one slot, or
+ * SHMRING_GROUP_SLOTS small ones (shmring__lane_stamp()). The consumer reads
+ * the stamp with acquire and never writes a slot back, so each message
+ * costs one cache-line transfer, or a share of one.
  * The consumer publishes its position after every receive call; that word is
  * read by the producer only when its cached copy says the ring is full, so in
  * steady flow it never leaves the consumer's cache. The producer's position
@@ -87,9 +89,19 @@ static inline void shmring__fill(void *payload, const void *src, uint32_t n)
 /* The payload of the slot at pos, in either layout. */
 static inline unsigned char *shmring__spsc_slot(const struct shmring_lane *v, uint64_t pos)
 {
-	unsigned char *s = v->slots + (pos & v->mask) * v->stride;
+	if (v->dense)
+		return v->slots + (pos & v->mask) * v->stride;
+	return shmring__lane_payload(v, pos, shmring__lane_stamp(v, pos));
+}
 
-	return v->dense ? s : s + SHMRING_STAMP_SIZE;
+/* Whether the stamp of pos's group publishes pos (acquire: A-stamp, pairs
+ * with R-stamp in the sends; relaxed where it is only compared). */
+static inline bool shmring__spsc_stamped(const struct shmring_lane *v, uint64_t pos, bool acquire)
+{
+	_Atomic uint64_t *stamp = shmring__lane_stamp(v, pos);
+	uint64_t w = acquire ? shmring__load_acquire(stamp) : shmring__load_relaxed(stamp);
+
+	return shmring__lane_published(w, pos, shmring__lane_end(v, pos));
 }
 
 /*
@@ -184,7 +196,7 @@ static inline unsigned shmring__spsc_send(struct shmring_lane *v, const void *ms
 	for (unsigned i = 0; i < n; i++, pos++, src += v->size) {
 		_Atomic uint64_t *stamp = shmring__lane_stamp(v, pos);
 
-		shmring__fill((unsigned char *)stamp + SHMRING_STAMP_SIZE, src, v->size);
+		shmring__fill(shmring__lane_payload(v, pos, stamp), src, v->size);
 		/* R-stamp: pairs with A-stamp in shmring__spsc_recv(). */
 		shmring__store_release(stamp, pos + 1);
 	}
@@ -215,7 +227,7 @@ static inline bool shmring__spsc_send1(struct shmring_lane *v, const void *msg)
 		return true;
 	}
 	stamp = shmring__lane_stamp(v, pos);
-	shmring__fill((unsigned char *)stamp + SHMRING_STAMP_SIZE, msg, v->size);
+	shmring__fill(shmring__lane_payload(v, pos, stamp), msg, v->size);
 	shmring__lane_stamp1(v, stamp, pos);
 	return true;
 }
@@ -234,10 +246,10 @@ static inline bool shmring__spsc_recv1(struct shmring_lane *v, void *msg)
 		return true;
 	}
 	/* A-stamp: pairs with R-stamp in shmring__spsc_send1() / _send(). */
-	if (shmring__load_acquire(stamp) != pos + 1)
+	if (!shmring__lane_published(shmring__load_acquire(stamp), pos, shmring__lane_end(v, pos)))
 		return false;
 	shmring__lane_read_ahead(v, pos);
-	shmring__copy(msg, (const unsigned char *)stamp + SHMRING_STAMP_SIZE, v->size);
+	shmring__copy(msg, shmring__lane_payload(v, pos, stamp), v->size);
 	shmring__lane_taken1(v, pos);
 	return true;
 }
@@ -250,8 +262,7 @@ static inline bool shmring__spsc_ready(struct shmring_lane *v, uint64_t k)
 	if (v->dense)
 		return shmring__dense_avail(v, k + 1) > k;
 
-	/* A-stamp: pairs with R-stamp in shmring__spsc_send(). */
-	return shmring__load_acquire(shmring__lane_stamp(v, pos)) == pos + 1;
+	return shmring__spsc_stamped(v, pos, true);
 }
 
 /*
@@ -351,8 +362,7 @@ static inline uint64_t shmring__spsc_produced(const struct shmring_lane *v)
 		p = c;
 	if (v->dense)
 		return p - c <= v->capacity ? p : c;
-	while (p - c < v->capacity &&
-	       shmring__load_relaxed(shmring__lane_stamp(v, p)) == p + 1)
+	while (p - c < v->capacity && shmring__spsc_stamped(v, p, false))
 		p++;
 	return p;
 }

@@ -88,15 +88,19 @@ void shmring__stall_end(shmring_t *r)
 /* --- Recovery ------------------------------------------------------------ */
 
 /*
- * SPSC holds no claims, but its stamps are shared memory too: the stamp at
- * the consumer's position may only be that position's (published), the one
- * a lap before (consumed), or zero before the first lap. Anything else
- * would make the consumer wait for ever. The dense layout's producer
- * position, likewise, only from the consumer's to a capacity past it.
+ * SPSC holds no claims, but its stamps are shared memory too: the stamp of
+ * the group at the consumer's position may only publish that position or
+ * later ones of its group; or, the consumer past the group's first slot,
+ * be its position (those before it published, nothing since); or, at the
+ * first slot, be the last of the group a lap of groups before (consumed), or
+ * zero before the first lap. One slot a group: the position's stamp, the
+ * one a lap before, or zero. Anything else would make the consumer wait for
+ * ever. The dense layout's producer position, likewise, only from the
+ * consumer's to a capacity past it.
  */
 static int spsc_stamp_check(const struct shmring_lane *v)
 {
-	uint64_t s;
+	uint64_t s, end, first, lap;
 
 	if (v->dense) {
 		/* Dense: no stamps; the producer's position may only be from
@@ -106,10 +110,15 @@ static int spsc_stamp_check(const struct shmring_lane *v)
 	}
 	/* Relaxed: compared only; the payload is read after A-stamp. */
 	s = shmring__load_relaxed(shmring__lane_stamp(v, v->pos));
+	end = shmring__lane_end(v, v->pos);
+	first = end - v->group;
+	lap = (v->mask + 1) * v->group; /* positions a lap of groups holds */
 
-	if (s == v->pos + 1)
+	if (shmring__lane_published(s, v->pos, end))
 		return 0;
-	if (v->pos >= v->capacity ? s == v->pos + 1 - v->capacity : s == 0)
+	if (v->pos != first)
+		return s == v->pos ? 0 : -SHMRING_ECORRUPT;
+	if (first >= lap ? s == end - lap : s == 0)
 		return 0;
 	return -SHMRING_ECORRUPT;
 }

@@ -57,7 +57,8 @@ static int init_ring(void *base, const struct create_arg *a, const struct shmrin
 			  ctime_ns);
 	h.recovery_ns = a->recovery_ns;
 	h.notifier = a->notifier;
-	h.features |= a->features;
+	h.features &= ~SHMRING_FEAT_GROUPED_SLOTS;
+	h.features |= a->features; /* grouped where create_args() said */
 	if (a->features & SHMRING_FEAT_DENSE_SLOTS)
 		h.features &= ~SHMRING_FEAT_STAMPED_SLOTS; /* one slot layout or the other */
 	h.direction = direction;
@@ -259,14 +260,15 @@ static int claim_role(shmring_t *r, unsigned role, bool many)
 }
 
 /* A lane's go where its checks hold: the payload size, which the by-value
- * paths of shmring/lane.h take to mean SHMRING_LANE_STRIDE_8 bytes per slot
- * when it is 8; 8-byte slots at another stride (a duplex's) get 1, which the
- * by-value paths hand to the pointer paths. */
+ * paths of shmring/lane.h take to mean grouped slots, SHMRING_LANE_GROUP_8
+ * bytes a group, when it is 8; 8-byte slots laid out otherwise (a duplex's,
+ * a ring of a stamp per slot) get 1, which the by-value paths hand to the
+ * pointer paths. */
 static uint32_t lane_go(const shmring_t *r)
 {
 	if (r->hdr.features & SHMRING_FEAT_DENSE_SLOTS)
 		return 0; /* the short paths are the stamped layout's */
-	if (r->hdr.slot_size == 8 && r->hdr.slot_stride != SHMRING_LANE_STRIDE_8)
+	if (r->hdr.slot_size == 8 && !(r->hdr.features & SHMRING_FEAT_GROUPED_SLOTS))
 		return 1;
 	return r->hdr.slot_size;
 }
@@ -690,9 +692,10 @@ int shmring_open(const char *uri, unsigned role, shmring_t **out)
 }
 
 /* Validated creation options: the kind, the flags in effect, the geometry. */
-static int create_args(const struct shmring_opts *opts, struct create_arg *a,
+static int create_args(const struct shmring_opts *opts, bool duplex, struct create_arg *a,
 		       struct shmring_geometry *g)
 {
+	bool grouped;
 	uint32_t kind = opts->kind ? opts->kind : SHMRING_KIND_SPSC;
 	uint32_t flags = opts->flags & (SHMRING_CREATE_MULTI_PRODUCER |
 					SHMRING_CREATE_MULTI_CONSUMER);
@@ -737,13 +740,19 @@ static int create_args(const struct shmring_opts *opts, struct create_arg *a,
 		return rc;
 	if (opts->flags & SHMRING_CREATE_DENSE)
 		shmring__geometry_dense(g);
+	/* Small slots of a plain stamped SPSC ring lie in groups. */
+	grouped = kind == SHMRING_KIND_SPSC && !(opts->flags & SHMRING_CREATE_DENSE) && !duplex &&
+		  opts->slot_size <= SHMRING_GROUP_MAX_SLOT;
+	if (grouped)
+		shmring__geometry_grouped(g);
 	*a = (struct create_arg){.kind = kind, .flags = flags, .g = g, .notifier = opts->notifier,
 				 .features = ((opts->flags & SHMRING_CREATE_POLL_ONLY)
 						      ? SHMRING_FEAT_POLL_ONLY
 						      : 0) |
 					     ((opts->flags & SHMRING_CREATE_DENSE)
 						      ? SHMRING_FEAT_DENSE_SLOTS
-						      : 0),
+						      : 0) |
+					     (grouped ? SHMRING_FEAT_GROUPED_SLOTS : 0),
 				 .recovery_ns = opts->recovery_ns ? opts->recovery_ns
 								  : SHMRING_DEFAULT_RECOVERY_NS};
 	return 0;
@@ -759,7 +768,8 @@ static int open_existing(const struct shmring_uri *u, const struct create_arg *a
 {
 	struct want w = {.kind = a->kind, .slot_size = a->g->slot_size,
 			 .capacity = a->g->capacity, .multi = (int64_t)a->flags,
-			 .notifier = a->notifier, .features = (int64_t)a->features};
+			 .notifier = a->notifier,
+			 .features = (int64_t)(a->features & CHOSEN_FEATURES)};
 
 	return open_uri(u, &w, t);
 }
@@ -801,7 +811,7 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 		return -EINVAL; /* open only */
 	rc = shmring__sock_scheme(uri) ? 0 : shmring__uri_parse(uri, &u);
 	if (rc == 0)
-		rc = create_args(opts, &a, &g);
+		rc = create_args(opts, t->duplex, &a, &g);
 	if (rc < 0)
 		return rc;
 	size = g.total_size;

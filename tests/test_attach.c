@@ -47,6 +47,7 @@ static void *map_object(const char *name, size_t *size)
 static void good_header(struct shmring_hdr *h, struct shmring_geometry *g)
 {
 	assert_int_equal(shmring__geometry(64, 16, 0, g), 0);
+	shmring__geometry_grouped(g);
 	shmring__hdr_init(h, SHMRING_KIND_SPSC, 0, g, (uint32_t)geteuid(), (uint32_t)getpid(), 1);
 }
 
@@ -249,6 +250,7 @@ static void *publish_late(void *p)
 	unsigned char *base;
 
 	assert_int_equal(shmring__geometry(64, 16, 0, &g), 0);
+	shmring__geometry_grouped(&g);
 	shmring__hdr_init(&h, SHMRING_KIND_SPSC, 0, &g, (uint32_t)geteuid(), (uint32_t)getpid(), 1);
 	base = map_object(a->name, &size);
 	test_sleep_ms((unsigned)a->delay_ms);
@@ -278,6 +280,7 @@ static void test_corrupt_header_in_segment(void **state)
 {
 	const char *name = test_ring_name("hdr");
 	struct shmring_hdr *h, saved;
+	struct shmring_geometry g;
 	size_t size;
 
 	(void)state;
@@ -298,7 +301,10 @@ static void test_corrupt_header_in_segment(void **state)
 	assert_int_equal(open_rc(name, SHMRING_CONSUMER), -SHMRING_EGEOMETRY);
 	*h = saved;
 	h->capacity = 1u << 20; /* bigger than the segment, consistently described */
-	h->total_size = (h->slots_off + (1u << 20) * (uint64_t)h->slot_stride + 4095) / 4096 * 4096;
+	assert_int_equal(shmring__geometry(h->capacity, h->slot_size, h->max_participants, &g), 0);
+	if (h->features & SHMRING_FEAT_GROUPED_SLOTS)
+		shmring__geometry_grouped(&g);
+	h->total_size = g.total_size;
 	h->check = shmring__hdr_checksum(h);
 	assert_int_equal(open_rc(name, SHMRING_CONSUMER), -SHMRING_ETRUNCATED);
 	*h = saved;

@@ -26,6 +26,8 @@ static void ring_make(struct ring *r, uint64_t capacity, uint32_t slot)
 	struct shmring_geometry g;
 
 	assert_int_equal(shmring__geometry(capacity, slot, 0, &g), 0);
+	if (slot <= SHMRING_GROUP_MAX_SLOT)
+		shmring__geometry_grouped(&g); /* as shmring__hdr_init() says */
 	r->base = test_block(g.total_size);
 	r->h = (struct shmring_hdr *)(void *)r->base;
 	shmring__hdr_init(r->h, SHMRING_KIND_SPSC, 0, &g, 0, 0, 0);

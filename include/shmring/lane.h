@@ -56,9 +56,9 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Layout 6 (the segment), lane structure 5 (a handle begins with its two
+/* Layout 7 (the segment), lane structure 6 (a handle begins with its two
  * lanes). The library's soname carries this number. */
-#define SHMRING_LANE_ABI 0x0605u
+#define SHMRING_LANE_ABI 0x0706u
 
 /* The segment facts the inline path uses; the library asserts each against
  * its own definitions at build time. */
@@ -69,8 +69,10 @@
 #define SHMRING_LANE_PUBLISH_EVERY 64u                 /* producer position published */
 #define SHMRING_LANE_AHEAD 64u                         /* slots the producer prefetches ahead */
 #define SHMRING_LANE_READ_AHEAD 24u                    /* slots the consumer prefetches ahead */
-#define SHMRING_LANE_STRIDE_8 16u                      /* bytes per slot of an 8-byte payload */
-#define SHMRING_LANE_LINE 64u                          /* a cache line; slots of up to one never straddle two */
+#define SHMRING_LANE_GROUP 3u                          /* slots per stamp where they are grouped */
+#define SHMRING_LANE_GROUP_8 32u                       /* bytes of a group of 8-byte slots */
+#define SHMRING_LANE_LINE 64u                          /* a cache line; groups and slots of up to one never straddle two */
+#define SHMRING_LANE_LINE_SLOTS 6u                     /* the most slots a line holds (8-byte, grouped) */
 #define SHMRING_LANE_SLIP_RUN 16u                      /* messages in a row before a slip (shmring_set_slip()) */
 
 struct shmring_side; /* the segment's per-side words (the library's) */
@@ -81,10 +83,14 @@ struct shmring_lane {
 	unsigned char *slots;        /* slot 0 of the segment */
 	struct shmring_side *prod;   /* the producer's and the consumer's words */
 	struct shmring_side *cons;
-	uint64_t mask;               /* capacity - 1 */
+	uint64_t mask;               /* groups - 1 (one slot a group: capacity - 1) */
 	uint64_t capacity;
-	uint32_t stride;             /* bytes per slot: stamp and payload */
+	uint32_t stride;             /* bytes per group: its stamp and payloads */
 	uint32_t size;               /* payload bytes */
+	uint32_t group;              /* slots per group: 1, or SHMRING_LANE_GROUP */
+	uint32_t pitch;              /* bytes from one payload of a group to the next */
+	uint32_t ahead8;             /* producer, go 8: groups on whose line the
+				      * by-value send asks for (0: its own) */
 	uint64_t pos;                /* this side's next position */
 	uint64_t peer_cache;         /* producer: the consumer position last read;
 				      * a dense ring's consumer: the producer's;
@@ -160,17 +166,66 @@ enum {
 };
 #define SHMRING__LANE_ANSWER(k) ((k) <= 0) /* k is the call's result */
 
-/* The slot of position pos: its stamp, then the payload. */
-static inline _Atomic uint64_t *shmring__lane_stamp(const struct shmring_lane *l, uint64_t pos)
+/*
+ * Slots lie in groups: a stamp, then the group's payloads. A group holds
+ * one slot, or SHMRING_LANE_GROUP of up to 16 bytes (six 8-byte messages
+ * to a line where a stamp each leaves four). The stamp is the newest
+ * position of its group published, plus one; so position pos is published
+ * when its group's stamp lies from pos + 1 to the group's end, the first
+ * position of the next group (one slot a group: the stamp is pos + 1).
+ * Earlier laps leave smaller stamps, zero-filled memory reads as empty.
+ */
+static inline uint64_t shmring__lane_group(const struct shmring_lane *l, uint64_t pos)
 {
-	return (_Atomic uint64_t *)(void *)(l->slots + (pos & l->mask) * l->stride);
+	return l->group == 1 ? pos : pos / SHMRING_LANE_GROUP;
 }
 
-/* The same where the payload is 8 bytes (go is 8): the stride is then
- * SHMRING_LANE_STRIDE_8, which the library checks before it sets go. */
+/* The stamp of pos's group. */
+static inline _Atomic uint64_t *shmring__lane_stamp(const struct shmring_lane *l, uint64_t pos)
+{
+	return (_Atomic uint64_t *)(void *)(l->slots +
+					    (shmring__lane_group(l, pos) & l->mask) * l->stride);
+}
+
+/* The payload of pos, in the group whose stamp is at stamp. */
+static inline unsigned char *shmring__lane_payload(const struct shmring_lane *l, uint64_t pos,
+						   _Atomic uint64_t *stamp)
+{
+	uint64_t first = shmring__lane_group(l, pos) * l->group;
+
+	return (unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE + (pos - first) * l->pitch;
+}
+
+/* The first position past pos's group. */
+static inline uint64_t shmring__lane_end(const struct shmring_lane *l, uint64_t pos)
+{
+	return (shmring__lane_group(l, pos) + 1) * l->group;
+}
+
+/* Whether a group stamp w publishes pos (end: shmring__lane_end(pos)). */
+static inline bool shmring__lane_published(uint64_t w, uint64_t pos, uint64_t end)
+{
+	return w - (pos + 1) < end - pos;
+}
+
+/* The same three where the payload is 8 bytes (go is 8): the slots are
+ * then grouped, SHMRING_LANE_GROUP_8 bytes a group, which the library
+ * checks before it sets go. */
 static inline _Atomic uint64_t *shmring__lane_stamp8(const struct shmring_lane *l, uint64_t pos)
 {
-	return (_Atomic uint64_t *)(void *)(l->slots + (pos & l->mask) * SHMRING_LANE_STRIDE_8);
+	return (_Atomic uint64_t *)(void *)(l->slots + ((pos / SHMRING_LANE_GROUP) & l->mask) *
+							       SHMRING_LANE_GROUP_8);
+}
+
+static inline unsigned char *shmring__lane_payload8(uint64_t pos, _Atomic uint64_t *stamp)
+{
+	return (unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE +
+	       (pos % SHMRING_LANE_GROUP) * SHMRING_LANE_STAMP_SIZE;
+}
+
+static inline uint64_t shmring__lane_end8(uint64_t pos)
+{
+	return (pos / SHMRING_LANE_GROUP + 1) * SHMRING_LANE_GROUP;
 }
 
 /* The copy sizes the short paths move inline (no call): false for any
@@ -263,8 +318,8 @@ static inline void shmring__lane_taken1(struct shmring_lane *l, uint64_t pos)
  * limit - 1 may still hold slots the consumer is reading: taking it for
  * writing takes it from the consumer, which takes it back for its next
  * slot, once per message while the ring stays full. A line holds at most
- * SHMRING_LANE_LINE / SHMRING_LANE_STRIDE_8 slots, so every position up to
- * limit minus that many lies in a line the consumer is done with. With
+ * SHMRING_LANE_LINE_SLOTS slots, so every position up to limit minus that
+ * many lies in a line the consumer is done with. With
  * fewer free slots than that, it is a position just written, whose line a
  * consumer nearly a ring behind is not reading unless the ring is only a
  * few lines long; where limit is below that many (2 slots), the position
@@ -279,7 +334,7 @@ static inline void shmring__lane_taken1(struct shmring_lane *l, uint64_t pos)
  */
 static inline uint64_t shmring__lane_ahead_pos(uint64_t pos, uint64_t limit)
 {
-	uint64_t last = limit - SHMRING_LANE_LINE / SHMRING_LANE_STRIDE_8;
+	uint64_t last = limit - SHMRING_LANE_LINE_SLOTS;
 	uint64_t want = pos + SHMRING_LANE_AHEAD;
 
 	return want < last ? want : last;
@@ -311,16 +366,18 @@ static inline void shmring__prefetch_read(const void *at)
 }
 
 /*
- * Whether the slot of stamp begins a line (the slots begin on one): the
- * producer asks for the line ahead only there, once a line rather than once
- * a message. The slot SHMRING_LANE_AHEAD positions on begins a line where
- * ours does, so every line is still asked for; four slots of 8-byte
- * messages share one, and a producer bound by its own instructions (two
- * threads close together) saves the address and the hint on three of them.
+ * Whether the slot of payload begins a line (its group's stamp begins one
+ * and it is the group's first slot): the producer asks for the line ahead
+ * only there, once a line rather than once a message. The slot a fixed
+ * number of positions on lies in the line as many lines on as ours, for
+ * each line in turn, so every line is still asked for; up to six slots of
+ * 8-byte messages share one, and a producer bound by its own instructions
+ * (two threads close together) saves the address and the hint on all but
+ * one of them.
  */
-static inline bool shmring__lane_line_start(const _Atomic uint64_t *stamp)
+static inline bool shmring__lane_line_start(const unsigned char *payload)
 {
-	return ((uintptr_t)stamp & (SHMRING_LANE_LINE - 1)) == 0;
+	return ((uintptr_t)payload & (SHMRING_LANE_LINE - 1)) == SHMRING_LANE_STAMP_SIZE;
 }
 
 /* The prefetch of slot ahead's first line, and its second where the slot
@@ -465,18 +522,19 @@ static inline SHMRING__ALWAYS_INLINE int shmring__lane_send(struct shmring_lane 
 {
 	uint64_t pos = l->pos, limit = l->limit;
 	_Atomic uint64_t *stamp;
+	unsigned char *payload;
 	int k = shmring__lane_room(l, pos, &limit);
 
 	if (SHMRING_LANE_UNLIKELY(k != SHMRING__LANE_DONE))
 		return k;
 	stamp = shmring__lane_stamp(l, pos);
+	payload = shmring__lane_payload(l, pos, stamp);
 	/* The prefetch before the copy, whose stores the compiler must assume
 	 * may change the lane. For a size the library copies (below) it is
 	 * issued all the same: a hint, it changes nothing the library sees. */
-	if (shmring__lane_line_start(stamp))
+	if (shmring__lane_line_start(payload))
 		shmring__lane_prefetch(l, shmring__lane_ahead_pos(pos, limit));
-	if (SHMRING_LANE_UNLIKELY(!shmring__fill_fixed(
-		    (unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, msg, l->size)))
+	if (SHMRING_LANE_UNLIKELY(!shmring__fill_fixed(payload, msg, l->size)))
 		return SHMRING__LANE_SLOW;
 	return shmring__lane_sent(l, stamp, pos);
 }
@@ -520,7 +578,7 @@ static inline int shmring__lane_nothing(struct shmring_lane *l, uint64_t pos)
 }
 
 /* The short receive, likewise. First: is the message at pos there? Its
- * slot's stamp in *stamp if it is. */
+ * group's stamp in *stamp if it is. */
 static inline bool shmring__lane_ready(const struct shmring_lane *l, uint64_t pos,
 				       _Atomic uint64_t **stamp)
 {
@@ -530,7 +588,8 @@ static inline bool shmring__lane_ready(const struct shmring_lane *l, uint64_t po
 	*stamp = shmring__lane_stamp(l, pos);
 	/* A-stamp: pairs with R-stamp in shmring__lane_stamp1() and the sends
 	 * of ringbuf/spsc.h: the payload is there once the stamp is. */
-	return atomic_load_explicit(*stamp, memory_order_acquire) == pos + 1;
+	return shmring__lane_published(atomic_load_explicit(*stamp, memory_order_acquire), pos,
+				       shmring__lane_end(l, pos));
 }
 
 /* Then, the payload copied out: the slot given back and one look for
@@ -561,8 +620,8 @@ static inline SHMRING__ALWAYS_INLINE int shmring__lane_recv(struct shmring_lane 
 		return shmring__lane_nothing(l, pos);
 	}
 	shmring__lane_read_ahead(l, pos);
-	if (SHMRING_LANE_UNLIKELY(!shmring__copy_fixed(
-		    msg, (const unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, l->size)))
+	if (SHMRING_LANE_UNLIKELY(
+		    !shmring__copy_fixed(msg, shmring__lane_payload(l, pos, stamp), l->size)))
 		return SHMRING__LANE_SLOW;
 	return shmring__lane_received(l, pos);
 }
@@ -600,18 +659,26 @@ static inline int shmring_lane_try_recv(struct shmring_lane *l, void *msg)
  * for every case it does not take (slots other than 8 bytes among them). */
 static inline int shmring__lane_send_u64(struct shmring_lane *l, uint64_t v)
 {
-	uint64_t pos = l->pos, limit = l->limit;
+	uint64_t pos = l->pos, limit = l->limit, group, sub;
 	_Atomic uint64_t *stamp;
+	unsigned char *payload;
 	int k = l->go == 8 ? shmring__lane_room(l, pos, &limit) : SHMRING__LANE_SLOW;
 
 	if (SHMRING_LANE_UNLIKELY(k != SHMRING__LANE_DONE))
 		return k;
-	stamp = shmring__lane_stamp8(l, pos);
-	/* Before the payload's store, as in shmring__lane_send(). */
-	if (shmring__lane_line_start(stamp))
-		shmring__prefetch_write(
-			shmring__lane_stamp8(l, shmring__lane_ahead_pos(pos, limit)));
-	memcpy((unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, &v, 8);
+	group = pos / SHMRING_LANE_GROUP;
+	stamp = (_Atomic uint64_t *)(void *)(l->slots + (group & l->mask) * SHMRING_LANE_GROUP_8);
+	sub = pos % SHMRING_LANE_GROUP;
+	payload = (unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE + sub * SHMRING_LANE_STAMP_SIZE;
+	/* Before the payload's store, as in shmring__lane_send(): at a
+	 * group's first slot (twice a line: a test of the line costs callers'
+	 * inlining of this path, tests/check_inline.sh), the line l->ahead8
+	 * groups on, which the library sets short of any line the consumer may
+	 * be reading (a ring of few slots: 0, our own line). */
+	if (sub == 0)
+		shmring__prefetch_write(l->slots +
+					((group + l->ahead8) & l->mask) * SHMRING_LANE_GROUP_8);
+	memcpy(payload, &v, 8);
 	return shmring__lane_sent(l, stamp, pos);
 }
 
@@ -626,9 +693,10 @@ static inline int shmring__lane_recv_u64(struct shmring_lane *l, uint64_t *v)
 		return SHMRING__LANE_SLOW;
 	stamp = shmring__lane_stamp8(l, pos);
 	/* A-stamp, as in shmring__lane_ready(). */
-	if (SHMRING_LANE_UNLIKELY(atomic_load_explicit(stamp, memory_order_acquire) != pos + 1))
+	if (SHMRING_LANE_UNLIKELY(!shmring__lane_published(
+		    atomic_load_explicit(stamp, memory_order_acquire), pos, shmring__lane_end8(pos))))
 		return SHMRING__LANE_SLOW;
-	memcpy(v, (const unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE, 8);
+	memcpy(v, shmring__lane_payload8(pos, stamp), 8);
 	return shmring__lane_received(l, pos);
 }
 

@@ -53,6 +53,9 @@ static const struct seed seeds[] = {
 	{"spsc-empty", SHMRING_KIND_SPSC, 0, 8, 8, 0, 0, false, false, false, 0, 0},
 	{"spsc-wrapped", SHMRING_KIND_SPSC, 0, 16, 24, 3, 5, false, false, true, 0, 0},
 	{"spsc-held", SHMRING_KIND_SPSC, 0, 8, 8, 1, 3, true, true, false, 1, 0},
+	/* Grouped slots (8 and 16 bytes), left mid-group. */
+	{"spsc-grouped-wrapped", SHMRING_KIND_SPSC, 0, 32, 8, 3, 7, false, false, true, 0, 0},
+	{"spsc-grouped16-held", SHMRING_KIND_SPSC, 0, 16, 16, 2, 4, true, true, false, 1, 0},
 	/* The dense slot layout (SHMRING_CREATE_DENSE): stride 8 (1-byte
 	 * slots), 16 (8 and 12), 24 and 104 (100, the ring full). */
 	{"spsc-dense-empty", SHMRING_KIND_SPSC, SHMRING_CREATE_DENSE, 8, 8, 0, 0, false, false,
@@ -198,6 +201,9 @@ static const struct variant variants[] = {
 	{"mpmc-wrapped", "mpmc-dense-and-stamped",
 	 SHMRING_FEAT_DENSE_SLOTS | SHMRING_FEAT_STAMPED_SLOTS, false},
 	{"msg-spsc", "msg-dense", SHMRING_FEAT_DENSE_SLOTS, false},
+	{"spsc-wrapped", "spsc-stamped-not-grouped", SHMRING_FEAT_STAMPED_SLOTS, false},
+	{"mpsc-wrapped", "mpsc-grouped",
+	 SHMRING_FEAT_STAMPED_SLOTS | SHMRING_FEAT_GROUPED_SLOTS, false},
 };
 
 static void header_variants(const char *dir, const char *from, const unsigned char *img,
@@ -215,7 +221,8 @@ static void header_variants(const char *dir, const char *from, const unsigned ch
 			die("malloc", -ENOMEM);
 		memcpy(out, img, n);
 		memcpy(&h, out, sizeof(h));
-		h.features &= ~(SHMRING_FEAT_STAMPED_SLOTS | SHMRING_FEAT_DENSE_SLOTS);
+		h.features &= ~(SHMRING_FEAT_STAMPED_SLOTS | SHMRING_FEAT_DENSE_SLOTS |
+				SHMRING_FEAT_GROUPED_SLOTS);
 		h.features |= v->features;
 		if (h.kind != SHMRING_KIND_MSG) {
 			struct shmring_geometry g;
