@@ -122,6 +122,52 @@ static void test_spsc_future_stamp(void **state)
 	fh_close(obs);
 }
 
+/*
+ * A group's stamp behind the consumer: the consumer at position 4, the
+ * second of its group (8-byte slots lie three to a stamp), and the group's
+ * stamp forged to 3, as if position 3, already consumed, had never been
+ * published. No producer can leave that; the consumer reports it instead of
+ * waiting for ever, and goes on once the stamp is back.
+ */
+static void test_spsc_group_stamp_behind(void **state)
+{
+	const char *name = test_ring_name("groupbehind");
+	struct fh_agent *p, *c;
+	const struct shmring_hdr *h;
+	_Atomic uint64_t *stamp;
+	shmring_t *obs;
+	size_t size;
+	void *base;
+	int64_t rc;
+
+	(void)state;
+	fh_limit(60);
+	obs = fh_create(name, FH_SPSC, 8, 0, SHMRING_OBSERVER);
+	p = fh_agent_open(name, FH_SPSC, SHMRING_PRODUCER);
+	c = fh_agent_open(name, FH_SPSC, SHMRING_CONSUMER);
+	assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 4), 0);
+	assert_int_equal(fh_agent_call(c, FH_RECV_N, 4, 1000), 0);
+	base = fh_map_ring(name, &size);
+	h = base;
+	assert_true(h->features & SHMRING_FEAT_GROUPED_SLOTS);
+	stamp = (_Atomic uint64_t *)(void *)((char *)base + h->slots_off + h->slot_stride);
+	assert_int_equal(atomic_load(stamp), 4); /* group 1 (3, 4, 5): position 3 published */
+	atomic_store(stamp, 3);
+
+	rc = fh_agent_call(c, FH_RECV, 5000, 0);
+	print_message("recv over a group stamp behind the consumer: %lld (%s) after %.3f ms\n",
+	              (long long)rc, shmring_strerror((int)rc), ms_of(c));
+	assert_int_equal(rc, ECORRUPT);
+
+	atomic_store(stamp, 4);
+	assert_int_equal(fh_agent_call(c, FH_TRY_RECV, 0, 0), -EAGAIN);
+	assert_int_equal(fh_agent_call(p, FH_SEND, 4, 1000), 0);
+	assert_int_equal(fh_agent_call(c, FH_RECV, 1000, 0), 0);
+	assert_int_equal(c->out[0], 4);
+	munmap(base, size);
+	fh_close(obs);
+}
+
 /* --- Forged participant entries ---------------------------------------------------- */
 
 /* Write a producer entry for `pid` into SPSC's sole producer entry. */
@@ -820,6 +866,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_spsc_future_stamp, fh_teardown),
+	    cmocka_unit_test_teardown(test_spsc_group_stamp_behind, fh_teardown),
 	    cmocka_unit_test_teardown(test_pid1_real_start, fh_teardown),
 	    cmocka_unit_test_teardown(test_pid1_wrong_start, fh_teardown),
 	    cmocka_unit_test_teardown(test_start0_foreign_pid, fh_teardown),

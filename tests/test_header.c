@@ -455,6 +455,102 @@ static void test_indices(void **state)
 	free(base);
 }
 
+/*
+ * Grouped slots: exactly the stamped SPSC rings of up to 16-byte slots, in
+ * the grouped geometry; the groups of every capacity leave no position a
+ * producer may write a lap of groups past one the consumer reads, in the
+ * same bytes as a stamp per slot.
+ */
+static void test_grouped_rules(void **state)
+{
+	struct shmring_geometry g, plain;
+	struct shmring_hdr h;
+
+	(void)state;
+	for (uint64_t cap = 2; cap <= SHMRING_MAX_CAPACITY; cap <<= 1) {
+		uint64_t n = shmring__groups(cap);
+
+		assert_true((n & (n - 1)) == 0);
+		/* The farthest group a producer reaches past the consumer's,
+		 * (cap + 1) / 3, is less than a lap of groups; half as many
+		 * would not be. */
+		assert_true((cap + SHMRING_GROUP_SLOTS - 2) / SHMRING_GROUP_SLOTS < n);
+		assert_true((cap + SHMRING_GROUP_SLOTS - 2) / SHMRING_GROUP_SLOTS >= n / 2);
+		for (uint32_t size = 8; size <= 16; size += 8) {
+			assert_int_equal(shmring__geometry(cap, size, 0, &plain), 0);
+			g = plain;
+			shmring__geometry_grouped(&g);
+			assert_int_equal(g.slot_stride, size == 8 ? 32 : 64);
+			assert_int_equal(g.total_size, plain.total_size);
+		}
+	}
+	for (uint32_t size = 1; size <= 24; size++) {
+		assert_int_equal(shmring__geometry(64, size, 0, &g), 0);
+		plain = g;
+		if (size <= SHMRING_GROUP_MAX_SLOT)
+			shmring__geometry_grouped(&g);
+		shmring__hdr_init(&h, SHMRING_KIND_SPSC, 0, &g, 0, 1, 0);
+		assert_int_equal(!!(h.features & SHMRING_FEAT_GROUPED_SLOTS),
+				 size <= SHMRING_GROUP_MAX_SLOT);
+		assert_int_equal(shmring__hdr_validate(&h, g.total_size), 0);
+		/* The bit taken off, or put on a larger slot. */
+		h.features ^= SHMRING_FEAT_GROUPED_SLOTS;
+		assert_int_equal(validate_resealed(&h, g.total_size), -SHMRING_EGEOMETRY);
+		h.features ^= SHMRING_FEAT_GROUPED_SLOTS;
+		if (size > SHMRING_GROUP_MAX_SLOT)
+			continue;
+		/* The bit over a stamp per slot's stride. */
+		h.slot_stride = plain.slot_stride;
+		assert_int_equal(validate_resealed(&h, g.total_size), -SHMRING_EGEOMETRY);
+		h.slot_stride = g.slot_stride;
+		/* With the dense layout, or on a duplex. */
+		h.features |= SHMRING_FEAT_DENSE_SLOTS;
+		h.features &= ~SHMRING_FEAT_STAMPED_SLOTS;
+		assert_int_equal(validate_resealed(&h, g.total_size), -SHMRING_EGEOMETRY);
+		h.features &= ~SHMRING_FEAT_DENSE_SLOTS;
+		h.features |= SHMRING_FEAT_STAMPED_SLOTS | SHMRING_FEAT_DUPLEX;
+		assert_int_equal(validate_resealed(&h, g.total_size), -SHMRING_EGEOMETRY);
+	}
+	/* A consumer past the producer's published position, grouped: the
+	 * stamp of the group before the consumer must publish what it read,
+	 * no more than the group holds. */
+	{
+		unsigned char *base;
+		_Atomic uint64_t *stamp;
+
+		assert_int_equal(shmring__geometry(64, 8, 0, &g), 0);
+		shmring__geometry_grouped(&g);
+		base = test_block(g.total_size);
+		shmring__hdr_init((struct shmring_hdr *)(void *)base, SHMRING_KIND_SPSC, 0, &g, 0, 1,
+				  0);
+		/* Positions 9, 10 and 11 share group 3. */
+		stamp = (_Atomic uint64_t *)(void *)(base + g.slots_off + 3 * g.slot_stride);
+		atomic_store(&shmring__prod_side(base)->pos, 9);
+		atomic_store(&shmring__cons_side(base)->pos, 11);
+		atomic_store(stamp, 10); /* only 9: the consumer read 10 unpublished */
+		assert_int_equal(shmring__indices_validate(base, (void *)base), -SHMRING_ECORRUPT);
+		atomic_store(stamp, 11);
+		assert_int_equal(shmring__indices_validate(base, (void *)base), 0);
+		atomic_store(stamp, 12);
+		assert_int_equal(shmring__indices_validate(base, (void *)base), 0);
+		atomic_store(stamp, 13); /* past the group */
+		assert_int_equal(shmring__indices_validate(base, (void *)base), -SHMRING_ECORRUPT);
+		atomic_store(&shmring__cons_side(base)->pos, 12);
+		atomic_store(stamp, 12);
+		assert_int_equal(shmring__indices_validate(base, (void *)base), 0);
+		atomic_store(stamp, 12 - 3 * 32); /* a lap of groups before */
+		assert_int_equal(shmring__indices_validate(base, (void *)base), -SHMRING_ECORRUPT);
+		free(base);
+	}
+	/* On another kind. */
+	assert_int_equal(shmring__geometry(64, 8, 0, &g), 0);
+	shmring__hdr_init(&h, SHMRING_KIND_MPSC, SHMRING_HDR_MULTI_PRODUCER, &g, 0, 1, 0);
+	assert_false(h.features & SHMRING_FEAT_GROUPED_SLOTS);
+	assert_int_equal(shmring__hdr_validate(&h, g.total_size), 0);
+	h.features |= SHMRING_FEAT_GROUPED_SLOTS;
+	assert_int_equal(validate_resealed(&h, g.total_size), -SHMRING_EGEOMETRY);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -479,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_geometry_rejects),
 		cmocka_unit_test(test_geometry_every_slot_size),
 		cmocka_unit_test(test_indices),
+		cmocka_unit_test(test_grouped_rules),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

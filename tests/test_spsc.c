@@ -417,6 +417,97 @@ static void test_stale_stamp(void **state)
 	ring_free(&r);
 }
 
+/* The group of position pos: its stamp's address. */
+static _Atomic uint64_t *group_stamp(const struct ring *r, uint64_t pos)
+{
+	uint64_t groups = shmring__groups(r->h->capacity);
+
+	return (_Atomic uint64_t *)(void *)(r->base + r->h->slots_off +
+					    (pos / SHMRING_GROUP_SLOTS % groups) * r->h->slot_stride);
+}
+
+/*
+ * Slots of 8 and 16 bytes lie three to a stamp: the stamp of a group is its
+ * newest message's position plus one, each payload at its place in the
+ * group, and nothing else of the segment is written.
+ */
+static void test_grouped_layout(void **state)
+{
+	static const uint32_t sizes[] = {1, 8, 12, 16};
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		uint32_t size = sizes[k], pitch = size <= 8 ? 8 : 16;
+		unsigned char in[16], out[16];
+		struct ring r;
+
+		ring_make(&r, 64, size);
+		assert_true(r.h->features & SHMRING_FEAT_GROUPED_SLOTS);
+		assert_int_equal(r.h->slot_stride, pitch == 8 ? 32 : 64);
+		assert_int_equal(shmring__groups(64), 32);
+		assert_int_equal(r.tx.group, SHMRING_GROUP_SLOTS);
+		assert_int_equal(r.tx.mask, 31);
+		for (uint64_t i = 0; i < 7; i++) {
+			fill(in, size, i);
+			assert_int_equal(ring_send(&r.tx, in, 1, true), 1);
+			/* The group's stamp moved to i + 1; the payload is at its place. */
+			assert_int_equal(atomic_load(group_stamp(&r, i)), i + 1);
+			assert_true(matches((unsigned char *)group_stamp(&r, i) + SHMRING_STAMP_SIZE +
+						    (i % SHMRING_GROUP_SLOTS) * pitch,
+					    size, i));
+		}
+		assert_int_equal(atomic_load(group_stamp(&r, 0)), 3);
+		assert_int_equal(atomic_load(group_stamp(&r, 3)), 6);
+		assert_int_equal(atomic_load(group_stamp(&r, 6)), 7);
+		/* The fourth group was never written. */
+		for (uint64_t b = 0; b < r.h->slot_stride; b++)
+			assert_int_equal(((unsigned char *)group_stamp(&r, 9))[b], 0);
+		assert_int_equal(shmring__spsc_available(&r.rx, 64), 7);
+		assert_false(shmring__spsc_ready(&r.rx, 7));
+		for (uint64_t i = 0; i < 7; i++) {
+			assert_int_equal(ring_recv(&r.rx, out, 1, true), 1);
+			assert_true(matches(out, size, i));
+		}
+		assert_int_equal(ring_recv(&r.rx, out, 1, false), 0);
+		ring_free(&r);
+	}
+}
+
+/*
+ * A group stamp publishes exactly the positions from the consumer's to the
+ * stamp, within the group: one past the group's end, one at the consumer's
+ * position, and those of another lap publish nothing; a batch needs its last
+ * message's group stamped.
+ */
+static void test_group_stamp_bounds(void **state)
+{
+	struct ring r;
+	uint64_t v[8];
+
+	(void)state;
+	ring_make(&r, 8, 8); /* 4 groups: a lap of groups is 12 positions */
+	for (uint64_t i = 0; i < 4; i++)
+		v[i] = i;
+	assert_int_equal(ring_send(&r.tx, v, 4, true), 4);
+	assert_int_equal(ring_recv(&r.rx, v, 1, true), 1); /* the consumer at 1, mid-group */
+	assert_int_equal(shmring__spsc_available(&r.rx, 8), 3);
+	atomic_store(group_stamp(&r, 0), 4); /* past the group's end (3) */
+	assert_false(shmring__spsc_ready(&r.rx, 0));
+	assert_int_equal(shmring__spsc_available(&r.rx, 8), 0);
+	atomic_store(group_stamp(&r, 0), 1); /* the consumer's own position: nothing new */
+	assert_false(shmring__spsc_ready(&r.rx, 0));
+	atomic_store(group_stamp(&r, 0), 2); /* position 1 only */
+	assert_int_equal(shmring__spsc_available(&r.rx, 8), 1);
+	assert_int_equal(ring_recv(&r.rx, v, 2, true), 0); /* 2 not published: all or nothing */
+	atomic_store(group_stamp(&r, 0), 3 + 12); /* the group's end a lap of groups on */
+	assert_int_equal(shmring__spsc_available(&r.rx, 8), 0);
+	atomic_store(group_stamp(&r, 0), 3);
+	assert_int_equal(ring_recv(&r.rx, v, 3, true), 3); /* 1, 2 and 3 (the next group) */
+	assert_int_equal(v[0], 1);
+	assert_int_equal(v[2], 3);
+	ring_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +522,8 @@ int main(void)
 		cmocka_unit_test(test_consumer_takeover),
 		cmocka_unit_test(test_lying_consumer),
 		cmocka_unit_test(test_stale_stamp),
+		cmocka_unit_test(test_grouped_layout),
+		cmocka_unit_test(test_group_stamp_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
