@@ -72,100 +72,104 @@ static void alive(struct fh_agent *ag, const char *what)
 	}
 }
 
-/* --- SPSC stamp from the future ---------------------------------------------------- */
+/* --- SPSC stamps forged ----------------------------------------------------------- */
+
+/* An 8-byte SPSC ring of 8 slots (4 groups of 3 under one stamp each), its
+ * producer and consumer agents, and the segment mapped here. */
+struct stamp_case {
+	shmring_t *obs;
+	struct fh_agent *p, *c;
+	void *base;
+	size_t size;
+};
+
+/* sent messages sent and received of them received; the stamp of group g. */
+static _Atomic uint64_t *stamp_case_open(struct stamp_case *k, const char *name, uint64_t sent,
+                                         uint64_t received, uint64_t g)
+{
+	const struct shmring_hdr *h;
+
+	fh_limit(60);
+	k->obs = fh_create(name, FH_SPSC, 8, 0, SHMRING_OBSERVER);
+	k->p = fh_agent_open(name, FH_SPSC, SHMRING_PRODUCER);
+	k->c = fh_agent_open(name, FH_SPSC, SHMRING_CONSUMER);
+	assert_int_equal(fh_agent_call(k->p, FH_SEND_N, 0, (int64_t)sent), 0);
+	if (received)
+		assert_int_equal(fh_agent_call(k->c, FH_RECV_N, (int64_t)received, 1000), 0);
+	k->base = fh_map_ring(name, &k->size);
+	h = k->base;
+	assert_true(h->features & SHMRING_FEAT_GROUPED_SLOTS);
+	return (_Atomic uint64_t *)(void *)((char *)k->base + h->slots_off + g * h->slot_stride);
+}
+
+/* The consumer's blocking receive over a forged stamp: reported, not waited on. */
+static void stamp_case_corrupt(struct stamp_case *k, const char *what)
+{
+	int64_t rc = fh_agent_call(k->c, FH_RECV, 5000, 0);
+
+	print_message("recv over %s: %lld (%s) after %.3f ms\n", what, (long long)rc,
+	              shmring_strerror((int)rc), ms_of(k->c));
+	assert_int_equal(rc, ECORRUPT);
+	assert_int_equal(fh_agent_call(k->c, FH_TRY_RECV, 0, 0), -EAGAIN);
+}
+
+static void stamp_case_close(struct stamp_case *k)
+{
+	munmap(k->base, k->size);
+	fh_close(k->obs);
+}
 
 static void test_spsc_future_stamp(void **state)
 {
-	const char *name = test_ring_name("future");
-	struct fh_agent *p, *c;
-	const struct shmring_hdr *h;
+	struct stamp_case k;
 	_Atomic uint64_t *stamp;
 	uint64_t orig;
-	shmring_t *obs;
-	size_t size;
-	void *base;
-	int64_t rc;
 
 	(void)state;
-	fh_limit(60);
-	obs = fh_create(name, FH_SPSC, 8, 0, SHMRING_OBSERVER);
-	p = fh_agent_open(name, FH_SPSC, SHMRING_PRODUCER);
-	c = fh_agent_open(name, FH_SPSC, SHMRING_CONSUMER);
-	assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 3), 0);
-	base = fh_map_ring(name, &size);
-	h = base;
-	stamp = (_Atomic uint64_t *)(void *)((char *)base + h->slots_off);
+	stamp = stamp_case_open(&k, test_ring_name("future"), 3, 0, 0);
 	orig = atomic_load(stamp);
 	/* Positions 0-2 published: the stamp of their group (8-byte slots lie
 	 * three to a group) is the newest plus one. */
-	assert_true(h->features & SHMRING_FEAT_GROUPED_SLOTS);
 	assert_int_equal(orig, 3);
 	atomic_store(stamp, orig + 5 * 12); /* five laps of groups ahead (4 groups of 3) */
-
-	rc = fh_agent_call(c, FH_RECV, 5000, 0);
-	print_message("recv over a stamp from the future: %lld (%s) after %.3f ms\n", (long long)rc,
-	              shmring_strerror((int)rc), ms_of(c));
-	assert_int_equal(rc, ECORRUPT);
-	assert_int_equal(fh_agent_call(c, FH_TRY_RECV, 0, 0), -EAGAIN);
+	stamp_case_corrupt(&k, "a stamp from the future");
 
 	/* Repaired: no sticky error, every message comes. */
 	atomic_store(stamp, orig);
-	assert_int_equal(fh_agent_call(c, FH_RECV_N, 3, 5000), 0);
-	assert_int_equal(c->out[0], 3);
-	assert_int_equal(c->out[2], 0);
-	assert_true(c->out[1] && c->out[4]);
-	assert_int_equal(fh_agent_call(c, FH_RECV, 100, 0), -ETIMEDOUT);
-	assert_int_equal(fh_agent_call(p, FH_SEND, 3, 1000), 0);
-	assert_int_equal(fh_agent_call(c, FH_RECV, 1000, 0), 0);
-	assert_int_equal(c->out[0], 3);
-	munmap(base, size);
-	fh_close(obs);
+	assert_int_equal(fh_agent_call(k.c, FH_RECV_N, 3, 5000), 0);
+	assert_int_equal(k.c->out[0], 3);
+	assert_int_equal(k.c->out[2], 0);
+	assert_true(k.c->out[1] && k.c->out[4]);
+	assert_int_equal(fh_agent_call(k.c, FH_RECV, 100, 0), -ETIMEDOUT);
+	assert_int_equal(fh_agent_call(k.p, FH_SEND, 3, 1000), 0);
+	assert_int_equal(fh_agent_call(k.c, FH_RECV, 1000, 0), 0);
+	assert_int_equal(k.c->out[0], 3);
+	stamp_case_close(&k);
 }
 
 /*
  * A group's stamp behind the consumer: the consumer at position 4, the
- * second of its group (8-byte slots lie three to a stamp), and the group's
- * stamp forged to 3, as if position 3, already consumed, had never been
- * published. No producer can leave that; the consumer reports it instead of
- * waiting for ever, and goes on once the stamp is back.
+ * second of its group, and the group's stamp forged to 3, as if position 3,
+ * already consumed, had never been published. No producer can leave that;
+ * the consumer reports it instead of waiting for ever, and goes on once the
+ * stamp is back.
  */
 static void test_spsc_group_stamp_behind(void **state)
 {
-	const char *name = test_ring_name("groupbehind");
-	struct fh_agent *p, *c;
-	const struct shmring_hdr *h;
+	struct stamp_case k;
 	_Atomic uint64_t *stamp;
-	shmring_t *obs;
-	size_t size;
-	void *base;
-	int64_t rc;
 
 	(void)state;
-	fh_limit(60);
-	obs = fh_create(name, FH_SPSC, 8, 0, SHMRING_OBSERVER);
-	p = fh_agent_open(name, FH_SPSC, SHMRING_PRODUCER);
-	c = fh_agent_open(name, FH_SPSC, SHMRING_CONSUMER);
-	assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 4), 0);
-	assert_int_equal(fh_agent_call(c, FH_RECV_N, 4, 1000), 0);
-	base = fh_map_ring(name, &size);
-	h = base;
-	assert_true(h->features & SHMRING_FEAT_GROUPED_SLOTS);
-	stamp = (_Atomic uint64_t *)(void *)((char *)base + h->slots_off + h->slot_stride);
+	stamp = stamp_case_open(&k, test_ring_name("groupbehind"), 4, 4, 1);
 	assert_int_equal(atomic_load(stamp), 4); /* group 1 (3, 4, 5): position 3 published */
 	atomic_store(stamp, 3);
-
-	rc = fh_agent_call(c, FH_RECV, 5000, 0);
-	print_message("recv over a group stamp behind the consumer: %lld (%s) after %.3f ms\n",
-	              (long long)rc, shmring_strerror((int)rc), ms_of(c));
-	assert_int_equal(rc, ECORRUPT);
+	stamp_case_corrupt(&k, "a group stamp behind the consumer");
 
 	atomic_store(stamp, 4);
-	assert_int_equal(fh_agent_call(c, FH_TRY_RECV, 0, 0), -EAGAIN);
-	assert_int_equal(fh_agent_call(p, FH_SEND, 4, 1000), 0);
-	assert_int_equal(fh_agent_call(c, FH_RECV, 1000, 0), 0);
-	assert_int_equal(c->out[0], 4);
-	munmap(base, size);
-	fh_close(obs);
+	assert_int_equal(fh_agent_call(k.p, FH_SEND, 4, 1000), 0);
+	assert_int_equal(fh_agent_call(k.c, FH_RECV, 1000, 0), 0);
+	assert_int_equal(k.c->out[0], 4);
+	stamp_case_close(&k);
 }
 
 /* --- Forged participant entries ---------------------------------------------------- */
