@@ -15,26 +15,6 @@ static_assert(SHMRING_LANE_GROUP == SHMRING_GROUP_SLOTS, "lane.h: another group"
 static_assert(SHMRING_LANE_GROUP_8 == SHMRING_STAMP_SIZE + SHMRING_GROUP_SLOTS * 8 + 0,
 	      "lane.h: another group of 8-byte slots");
 
-/*
- * Grouped slots: how many groups on the by-value send asks for a line
- * (shmring/lane.h), as many bytes on as a stamped ring's send asks where
- * the ring allows it. A producer's group lies at most (capacity + 1) / 3 groups past
- * the consumer's; the group asked for, that many more, must stay short of
- * the consumer's group and of the other group of its line a lap of groups
- * on, else the hint would take the line the consumer reads. A ring too small
- * for any: 0, the producer's own line.
- */
-static uint32_t ahead_groups(const struct shmring_lane *v)
-{
-	uint64_t groups = v->mask + 1, reach = (v->capacity + 1) / SHMRING_GROUP_SLOTS + 3;
-	/* As far in bytes as a stamped ring of 8-byte slots asks. */
-	uint64_t want = SHMRING_LANE_AHEAD * 16 / SHMRING_LANE_GROUP_8;
-
-	if (groups <= reach)
-		return 0;
-	return (uint32_t)(groups - reach < want ? groups - reach : want);
-}
-
 void shmring__spsc_view(struct shmring_lane *v, void *base, const struct shmring_hdr *h)
 {
 	memset(v, 0, sizeof(*v));
@@ -51,7 +31,6 @@ void shmring__spsc_view(struct shmring_lane *v, void *base, const struct shmring
 		v->group = SHMRING_GROUP_SLOTS;
 		v->mask = shmring__groups(h->capacity) - 1;
 		v->pitch = h->slot_size <= 8 ? 8 : 16;
-		v->ahead8 = ahead_groups(v);
 	}
 	v->dense = (h->features & SHMRING_FEAT_DENSE_SLOTS) != 0;
 }

@@ -89,8 +89,6 @@ struct shmring_lane {
 	uint32_t size;               /* payload bytes */
 	uint32_t group;              /* slots per group: 1, or SHMRING_LANE_GROUP */
 	uint32_t pitch;              /* bytes from one payload of a group to the next */
-	uint32_t ahead8;             /* producer, go 8: groups on whose line the
-				      * by-value send asks for (0: its own) */
 	uint64_t pos;                /* this side's next position */
 	uint64_t peer_cache;         /* producer: the consumer position last read;
 				      * a dense ring's consumer: the producer's;
@@ -670,14 +668,13 @@ static inline int shmring__lane_send_u64(struct shmring_lane *l, uint64_t v)
 	stamp = (_Atomic uint64_t *)(void *)(l->slots + (group & l->mask) * SHMRING_LANE_GROUP_8);
 	sub = pos % SHMRING_LANE_GROUP;
 	payload = (unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE + sub * SHMRING_LANE_STAMP_SIZE;
-	/* Before the payload's store, as in shmring__lane_send(): at a
-	 * group's first slot (twice a line: a test of the line costs callers'
-	 * inlining of this path, tests/check_inline.sh), the line l->ahead8
-	 * groups on, which the library sets short of any line the consumer may
-	 * be reading (a ring of few slots: 0, our own line). */
-	if (sub == 0)
-		shmring__prefetch_write(l->slots +
-					((group + l->ahead8) & l->mask) * SHMRING_LANE_GROUP_8);
+	/* No line asked for ahead, where the pointer path asks for one.
+	 * Over grouped slots the hint (once a group or once a line, to
+	 * write or to read) held two threads close together 11-29% below
+	 * this send without it, and gained 10-38% only with the two far
+	 * apart. Without it this send is within 5% of a stamp a slot or
+	 * ahead of it in every state measured (docs/BENCHMARKS.md, "Three
+	 * slots to a stamp, without the hint"). */
 	memcpy(payload, &v, 8);
 	return shmring__lane_sent(l, stamp, pos);
 }
