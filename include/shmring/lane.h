@@ -671,10 +671,10 @@ static inline int shmring__lane_send_u64(struct shmring_lane *l, uint64_t v)
 	/* No line asked for ahead, where the pointer path asks for one.
 	 * Over grouped slots the hint (once a group or once a line, to
 	 * write or to read) held two threads close together 11-29% below
-	 * this send without it, and gained 10-38% only with the two far
-	 * apart. Without it this send is within 5% of a stamp a slot or
-	 * ahead of it in every state measured (docs/BENCHMARKS.md, "Three
-	 * slots to a stamp, without the hint"). */
+	 * this send without it, and gained 14-42% only with the two far
+	 * apart. Without it the grouped stream is level with a stamp a slot
+	 * or ahead of it, but in one state of two threads far apart
+	 * (docs/BENCHMARKS.md, "Three slots to a stamp, without the hint"). */
 	memcpy(payload, &v, 8);
 	return shmring__lane_sent(l, stamp, pos);
 }
