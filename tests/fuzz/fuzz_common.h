@@ -50,6 +50,7 @@
 
 #include "ringbuf/claims.h"
 #include "ringbuf/layout.h"
+#include "shmring/ring.h"
 #include "shmring/common.h" /* SHMRING_ECORRUPT */
 
 #define FUZZ_OPS 16
@@ -265,9 +266,13 @@ static inline bool fuzz_header_layout(struct shmring_hdr *h, uint32_t kind, uint
 		return false;
 	if (dense)
 		shmring__geometry_dense(&g);
+	/* As shmring_create(): the small slots of a stamped SPSC ring lie in
+	 * groups, and shmring__hdr_init() marks them so. */
+	else if (kind == SHMRING_KIND_SPSC && size <= SHMRING_GROUP_MAX_SLOT)
+		shmring__geometry_grouped(&g);
 	shmring__hdr_init(h, kind, flags, &g, 0, 0, 0);
 	if (dense) {
-		h->features &= ~SHMRING_FEAT_STAMPED_SLOTS;
+		h->features &= ~(SHMRING_FEAT_STAMPED_SLOTS | SHMRING_FEAT_GROUPED_SLOTS);
 		h->features |= SHMRING_FEAT_DENSE_SLOTS;
 		h->check = shmring__hdr_checksum(h);
 	}

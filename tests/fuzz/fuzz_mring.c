@@ -117,7 +117,13 @@ static void check_slot(const struct fz *z, const void *p)
 	FUZZ_CHECK(b >= z->slots);
 	off = (uint64_t)(b - z->slots);
 	FUZZ_CHECK(off < z->area);
-	FUZZ_CHECK(off % z->h.slot_stride == (z->dense ? 0 : SHMRING_STAMP_SIZE));
+	if (z->stx.group > 1) { /* grouped: one of the group's payloads */
+		uint64_t in = off % z->h.slot_stride - SHMRING_STAMP_SIZE;
+
+		FUZZ_CHECK(in % z->stx.pitch == 0 && in / z->stx.pitch < z->stx.group);
+	} else {
+		FUZZ_CHECK(off % z->h.slot_stride == (z->dense ? 0 : SHMRING_STAMP_SIZE));
+	}
 	FUZZ_CHECK(off + z->h.slot_size <= z->area);
 }
 
@@ -310,6 +316,14 @@ static uint64_t tx_head(const struct fz *z)
  * the other side reads: the producer's near the consumer's head (rx), the
  * consumer's near the producer's (tx).
  */
+/* The word that stamps position q: its slot's, or its group's (grouped). */
+static unsigned char *slot_word(const struct fz *z, uint64_t q)
+{
+	if (z->spsc && !z->dense)
+		return (unsigned char *)shmring__lane_stamp(&z->stx, q);
+	return z->slots + (q & (z->cap - 1)) * z->h.slot_stride;
+}
+
 static void poke_near(struct fz *z, uint64_t head, const uint8_t *op, uint64_t val, bool rx)
 {
 	uint64_t q = head + (uint64_t)(int64_t)(int8_t)op[2];
@@ -330,7 +344,7 @@ static void poke_near(struct fz *z, uint64_t head, const uint8_t *op, uint64_t v
 		w = lap << SHMRING_SLOT_LAP_SHIFT | (uint64_t)(op[1] & 7) << SHMRING_SLOT_PHASE_SHIFT |
 		    (val & ((UINT64_C(1) << SHMRING_SLOT_PHASE_SHIFT) - 1));
 	}
-	memcpy(z->slots + (q & (z->cap - 1)) * z->h.slot_stride, &w, 8);
+	memcpy(slot_word(z, q), &w, 8);
 }
 
 /* A peer's store between two calls: a slot word, a payload word, a shared
@@ -351,8 +365,8 @@ static void op_poke(struct fz *z, const uint8_t *op)
 	case 2: /* a participant entry's claim range */
 		fuzz_poke_claim(z->base, &z->c, op, val);
 		break;
-	case 3: /* the slot word of a slot */
-		memcpy(z->slots + (op[1] % z->cap) * z->h.slot_stride, &val, 8);
+	case 3: /* the slot word of a slot (of a group, grouped) */
+		memcpy(slot_word(z, op[1]), &val, 8);
 		break;
 	case 4: /* a slot word near the consumer head */
 	case 5: /* a slot word near the producer head */
@@ -640,7 +654,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort(); /* every selector gives a valid geometry */
 	if (!z.spsc && !shmring__mring_ops(probe.kind, &z.ops))
 		abort();
-	z.area = z.cap * z.h.slot_stride;
+	z.area = ((z.h.features & SHMRING_FEAT_GROUPED_SLOTS) ? shmring__groups(z.cap) : z.cap) *
+		 z.h.slot_stride;
 	z.base = fuzz_segment(&z.h, &z.c, data, size, z.area, &z.judge, &z.jctx);
 	z.slots = (unsigned char *)z.base + z.h.slots_off;
 
