@@ -1023,11 +1023,34 @@ int shmring_close(shmring_t *r)
 	return 0;
 }
 
+/*
+ * A System V notifier set goes with its ring: the set the header names,
+ * where the header is valid and the set is the ring's (check_semset()).
+ * Only the header is read, so the set goes too with a ring that would not
+ * open (its positions forged, a participant table beyond repair).
+ */
+static void unlink_semset(const struct shmring_uri *u)
+{
+	struct shmring_region rg;
+	struct shmring_hdr h;
+	void *base;
+
+	if (u->scheme == SHMRING_SCHEME_MEMFD || u->scheme == SHMRING_SCHEME_ANON ||
+	    shmring__region_open(u, true, &rg) < 0)
+		return;
+	if (shmring__region_map(&rg, false, &base) == 0) {
+		if (shmring__segment_read(base, rg.size, &h, sizeof(h), true) == 0 &&
+		    shmring__hdr_validate(&h, rg.size) == 0 && h.creator_uid == rg.owner_uid &&
+		    h.notifier == SHMRING_HDR_NOTIFY_SYSVSEM && check_semset(&h) == 0)
+			semctl(h.semid, 0, IPC_RMID);
+		shmring__region_unmap(rg.scheme, base, rg.size);
+	}
+	shmring__region_close(&rg);
+}
+
 int shmring_unlink(const char *uri)
 {
 	struct shmring_uri u;
-	struct shmring_open_opts o = {.flags = SHMRING_OPEN_ANY_OWNER | SHMRING_OPEN_NOWAIT};
-	shmring_t *r;
 	int rc;
 
 	if (shmring__sock_scheme(uri))
@@ -1035,14 +1058,7 @@ int shmring_unlink(const char *uri)
 	rc = shmring__uri_parse(uri, &u);
 	if (rc < 0)
 		return rc;
-	/* A System V notifier set goes with its ring (a ring that does not
-	 * open is removed all the same). */
-	if (u.scheme != SHMRING_SCHEME_MEMFD && u.scheme != SHMRING_SCHEME_ANON &&
-	    shmring_open_ex(uri, SHMRING_OBSERVER, &o, &r) == 0) {
-		if (r->hdr.notifier == SHMRING_HDR_NOTIFY_SYSVSEM)
-			semctl(r->hdr.semid, 0, IPC_RMID);
-		shmring_close(r);
-	}
+	unlink_semset(&u);
 	return shmring__region_unlink(&u);
 }
 

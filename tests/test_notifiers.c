@@ -348,6 +348,39 @@ static void test_forged_set(void **state)
 	assert_int_equal(semctl(own, 0, GETVAL), -1);
 }
 
+/*
+ * A ring that no longer opens (its consumer position forged past the
+ * producer's) still takes its set with it: unlink reads only the header.
+ * It opened the ring to find the set, and left the set behind.
+ */
+static void test_unlink_unopenable(void **state)
+{
+	const char *name = test_ring_name("unopenable");
+	struct shmring_opts o = {.kind = SHMRING_KIND_MPMC, .slot_size = 16, .capacity = 8,
+				 .notifier = SHMRING_NOTIFIER_SYSVSEM};
+	struct shmring_side *cons;
+	shmring_t *r;
+	void *base;
+	int id, fd;
+
+	(void)state;
+	assert_int_equal(shmring_create(name, &o, SHMRING_OBSERVER, &r), 0);
+	id = semid_of(r);
+	shmring_close(r);
+	fd = shm_open(name, O_RDWR, 0);
+	assert_true(fd >= 0);
+	base = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(base != MAP_FAILED);
+	close(fd);
+	cons = shmring__cons_side(base);
+	atomic_store(&cons->pos, 0x3f);
+	munmap(base, 4096);
+	assert_true(shmring_open(name, SHMRING_OBSERVER, &r) < 0);
+	assert_true(semctl(id, 0, GETVAL) >= 0);
+	assert_int_equal(shmring_unlink(name), 0);
+	assert_int_equal(semctl(id, 0, GETVAL), -1);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -356,6 +389,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_sysvsem, test_teardown_names),
 		cmocka_unit_test_teardown(test_lifecycle, test_teardown_names),
 		cmocka_unit_test_teardown(test_forged_set, test_teardown_names),
+		cmocka_unit_test_teardown(test_unlink_unopenable, test_teardown_names),
 	};
 
 	if (argc > 1) {
