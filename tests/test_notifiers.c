@@ -287,6 +287,19 @@ static void test_lifecycle(void **state)
 
 /* A header rewritten to name a set that is not the ring's is refused: one of
  * another size, one that is gone, a keyed set, another ring's set. */
+/* The first page of ring name, mapped here to forge what a peer could. */
+static void *map_first_page(const char *name)
+{
+	int fd = shm_open(name, O_RDWR, 0);
+	void *base;
+
+	assert_true(fd >= 0);
+	base = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(base != MAP_FAILED);
+	close(fd);
+	return base;
+}
+
 static void test_forged_set(void **state)
 {
 	const char *name = test_ring_name("forged");
@@ -297,7 +310,6 @@ static void test_forged_set(void **state)
 	shmring_t *r, *r2;
 	key_t key = (key_t)(0x53000000u | ((unsigned)getpid() & 0xffffffu));
 	int own, keyed, other, rc, stranger = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
-	int fd;
 
 	(void)state;
 	assert_true(stranger >= 0);
@@ -305,11 +317,7 @@ static void test_forged_set(void **state)
 	own = semid_of(r);
 	shmring_close(r);
 	/* Through a raw mapping of our own: the header now names the stranger. */
-	fd = shm_open(name, O_RDWR, 0);
-	assert_true(fd >= 0);
-	h = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	assert_true(h != MAP_FAILED);
-	close(fd);
+	h = map_first_page(name);
 	h->semid = stranger;
 	h->check = shmring__hdr_checksum(h);
 	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &r2), -SHMRING_EGEOMETRY);
@@ -361,17 +369,13 @@ static void test_unlink_unopenable(void **state)
 	struct shmring_side *cons;
 	shmring_t *r;
 	void *base;
-	int id, fd;
+	int id;
 
 	(void)state;
 	assert_int_equal(shmring_create(name, &o, SHMRING_OBSERVER, &r), 0);
 	id = semid_of(r);
 	shmring_close(r);
-	fd = shm_open(name, O_RDWR, 0);
-	assert_true(fd >= 0);
-	base = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	assert_true(base != MAP_FAILED);
-	close(fd);
+	base = map_first_page(name);
 	cons = shmring__cons_side(base);
 	atomic_store(&cons->pos, 0x3f);
 	munmap(base, 4096);
