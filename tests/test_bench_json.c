@@ -610,12 +610,14 @@ static void test_usage(void **state)
 	assert_int_equal(status, 2);
 	free(run_tool("--scaling --answer-delay 20", &status));
 	assert_int_equal(status, 2);
-	/* An empty list is a usage error said, never a silent exit 2; a --plot
+	/* An empty list or item is a usage error said, never a silent exit 2; a --plot
 	 * directory that cannot be made is said at once, before any figure is
 	 * measured (not after them, with exit 0). */
 	static const char *const said[] = {
 		"--sizes ''", "--sizes ,", "--scaling --producers ''", "--scaling --consumers ,",
 		"--scaling --msg-sizes ''", "--scaling --msg-producers ''",
+		/* An empty item is a usage error, not skipped: "8,,64" is a typo. */
+		"--sizes 8,,64", "--sizes 8,", "--only floor,", "--scaling --producers 1,,2",
 		"--plot /dev/null/plots --duration 1 --sizes 8 --only floor --rtt-only",
 		"--plot /dev/null --duration 1 --sizes 8 --only floor --rtt-only",
 	};

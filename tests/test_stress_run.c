@@ -294,6 +294,19 @@ static void scenario_kinds(void)
 			CHECK(run_tool(c2, 10000, out, sizeof(out)) == 2,
 			      "%s accepted 2 consumers", kinds[i].name);
 	}
+	/* A --sweep list with an item left out is a usage error, not a
+	 * shorter sweep. */
+	{
+		static const char *const sweeps[] = {"1,", "1,,2", ",1", ""};
+
+		for (size_t i = 0; i < sizeof(sweeps) / sizeof(sweeps[0]); i++) {
+			char *args[] = {"--sweep", (char *)sweeps[i], "--count", "10", NULL};
+			char out[OUT_MAX];
+
+			CHECK(run_tool(args, 10000, out, sizeof(out)) == 2,
+			      "--sweep '%s' was not a usage error", sweeps[i]);
+		}
+	}
 }
 
 static void scenario_oversub(void)

@@ -142,7 +142,9 @@ static int parse_sweep(const char *s, unsigned *list, unsigned *n)
 		    *n == MAX_SWEEP || (*end && *end != ','))
 			return -EINVAL;
 		list[(*n)++] = (unsigned)v;
-		s = *end ? end + 1 : end;
+		s = end;
+		if (*s == ',' && !*++s)
+			return -EINVAL; /* a trailing comma: an item left out */
 	}
 	return *n ? 0 : -EINVAL;
 }
