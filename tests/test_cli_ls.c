@@ -476,9 +476,14 @@ static void test_duplex(void **state)
 	char c;
 
 	(void)state;
+	/* Refused, naming the option that clashes and no other. */
 	assert_int_equal(cli_run("create", "--duplex", "--dense", name, NULL), 2);
-	cli_assert_contains(cli_err, "--duplex");
+	cli_assert_contains(cli_err, "not with --dense");
+	assert_null(strstr(cli_err, "--kind"));
 	assert_int_equal(cli_run("create", "--duplex", "-k", "mpsc", name, NULL), 2);
+	cli_assert_contains(cli_err, "not with --kind mpsc");
+	assert_int_equal(cli_run("create", "--duplex", "--notifier", "sysvsem", name, NULL), 2);
+	cli_assert_contains(cli_err, "not with --notifier sysvsem");
 	created = test_now_ns();
 	assert_int_equal(cli_run("create", "--duplex", "-s", "8", "-c", "64", name, NULL), 0);
 	obj = ls_one(name);

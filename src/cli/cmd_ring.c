@@ -299,8 +299,11 @@ int shmring_cmd_create(int argc, char **argv)
 	if (duplex && (o.kind != SHMRING_KIND_SPSC || (o.flags & SHMRING_CREATE_DENSE) ||
 		       o.notifier == SHMRING_NOTIFIER_SYSVSEM)) {
 		fprintf(stderr, "shmring create: --duplex is two spsc rings with stamped slots: "
-				"not with --kind %s, --dense or --notifier sysvsem\n",
-			shmring_cli_kind_name(o.kind));
+				"not with %s%s\n",
+			o.kind != SHMRING_KIND_SPSC ? "--kind "
+			: (o.flags & SHMRING_CREATE_DENSE) ? "--dense"
+							   : "--notifier sysvsem",
+			o.kind != SHMRING_KIND_SPSC ? shmring_cli_kind_name(o.kind) : "");
 		return 2;
 	}
 	name = argv[optind];
