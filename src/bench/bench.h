@@ -199,6 +199,10 @@ struct shmring_bench_ratio {
 double shmring_bench_bracket_floor(const struct shmring_bench_bracket *b);
 double shmring_bench_bracket_plain(const struct shmring_bench_bracket *b);
 const char *shmring_bench_bracket_placement(const struct shmring_bench_bracket *b);
+/* Whether two figures were measured in one placement, near or far (neither
+ * moved nor unknown): the only figures whose ratio a run reports. */
+bool shmring_bench_same_placement(const struct shmring_bench_bracket *a,
+				  const struct shmring_bench_bracket *b);
 /* After a figure measured with *now as the floors before it: measure the
  * floors after it into *b and *now, and whether they moved. 0 or -errno. */
 int shmring_bench_bracket_close(const struct shmring_bench_cfg *cfg,

@@ -109,6 +109,15 @@ const char *shmring_bench_bracket_placement(const struct shmring_bench_bracket *
 	return f < SHMRING_BENCH_NEAR_NS ? "near" : "far";
 }
 
+bool shmring_bench_same_placement(const struct shmring_bench_bracket *a,
+				  const struct shmring_bench_bracket *b)
+{
+	const char *pa = shmring_bench_bracket_placement(a);
+
+	return (strcmp(pa, "near") == 0 || strcmp(pa, "far") == 0) &&
+	       strcmp(pa, shmring_bench_bracket_placement(b)) == 0;
+}
+
 static bool floors_moved(double a, double b)
 {
 	if (a <= 0 || b <= 0)

@@ -768,18 +768,6 @@ static bool same_job(const struct shmring_bench_scale_result *a,
 		       (b->mech->flags & SHMRING_BENCH_SCALE_WAIT);
 }
 
-/* Whether two figures were measured in one placement (near or far, by the
- * floors around each, neither of which moved): the only figures whose ratio
- * this run reports. */
-static bool one_placement(const struct shmring_bench_scale_result *a,
-			  const struct shmring_bench_scale_result *b)
-{
-	const char *pa = shmring_bench_bracket_placement(&a->br);
-
-	return (strcmp(pa, "near") == 0 || strcmp(pa, "far") == 0) &&
-	       strcmp(pa, shmring_bench_bracket_placement(&b->br)) == 0;
-}
-
 /* x_one against the fewest producers of the same row; x_peer against the
  * best peer of the same job and wait class. Each only when both figures are
  * in one placement: a ratio across placements measures the host, not the
@@ -802,7 +790,7 @@ static void ratios(struct shmring_bench_scale_run *run)
 			if (!one || q->producers < one->producers)
 				one = q;
 		}
-		if (one && one->msgs_per_s > 0 && one_placement(r, one))
+		if (one && one->msgs_per_s > 0 && shmring_bench_same_placement(&r->br, &one->br))
 			r->x_one = r->msgs_per_s / one->msgs_per_s;
 		if (r->mech->flags & SHMRING_BENCH_SCALE_PEER)
 			continue;
@@ -811,7 +799,7 @@ static void ratios(struct shmring_bench_scale_run *run)
 
 			if (q->status != SHMRING_BENCH_OK ||
 			    !(q->mech->flags & SHMRING_BENCH_SCALE_PEER) || !same_job(r, q) ||
-			    q->msgs_per_s <= 0 || !one_placement(r, q))
+			    q->msgs_per_s <= 0 || !shmring_bench_same_placement(&r->br, &q->br))
 				continue;
 			if (r->x_peer <= 0 || r->msgs_per_s / q->msgs_per_s < r->x_peer) {
 				r->x_peer = r->msgs_per_s / q->msgs_per_s;

@@ -279,15 +279,6 @@ static void key_ratio(FILE *f, const char *what, double x, const char *placement
 		fprintf(f, "  %-64s unknown (placement changed)\n", what);
 }
 
-static bool one_placement(const struct shmring_bench_scale_result *a,
-			  const struct shmring_bench_scale_result *b)
-{
-	const char *pa = shmring_bench_bracket_placement(&a->br);
-
-	return (strcmp(pa, "near") == 0 || strcmp(pa, "far") == 0) &&
-	       strcmp(pa, shmring_bench_bracket_placement(&b->br)) == 0;
-}
-
 static void key_ratios(FILE *f, const struct shmring_bench_scale_cfg *cfg,
 		       const struct shmring_bench_scale_run *run)
 {
@@ -319,7 +310,7 @@ static void key_ratios(FILE *f, const struct shmring_bench_scale_cfg *cfg,
 				snprintf(what, sizeof(what), "%s %u B, %uC: %uP / %uP", keep[k],
 					 size, cons, pn, p1);
 				key_ratio(f, what,
-					  one_placement(a, b) ? b->msgs_per_s / a->msgs_per_s : 0,
+					  shmring_bench_same_placement(&a->br, &b->br) ? b->msgs_per_s / a->msgs_per_s : 0,
 					  shmring_bench_bracket_placement(&a->br));
 			}
 	/* Each shmring transport against the best peer doing the same job:
