@@ -386,41 +386,82 @@ static int indices_validate_dense(void *base, const struct shmring_hdr *h)
 	return 0; /* too busy to judge: the ring is alive */
 }
 
+/*
+ * The stamped SPSC layout, the consumer past the producer's published
+ * position (cons > prod): a producer that died inside a send leaves its
+ * published position behind the stamps it wrote, a live one publishes only
+ * every SHMRING_LANE_PUBLISH_EVERY messages, and the consumer may have read
+ * past it. That is legal exactly when the group (slot) of cons - 1 shows
+ * cons - 1 published: its stamp from cons to the group's end in this lap,
+ * or the stamp of a position of the next lap, which a producer writes only
+ * after cons - 1. The producer writes less than a capacity past the
+ * consumer, and that reaches the group of cons - 1 again where a lap is
+ * barely a capacity long: any stamped ring of fewer slots than
+ * SHMRING_LANE_PUBLISH_EVERY, a grouped one of 4 (6 positions a lap of
+ * groups). So the next lap's stamp lies from the group's first position a
+ * lap on, plus one, to the lesser of its end a lap on and cons + capacity.
+ */
+static bool spsc_ahead_ok(const unsigned char *slots, const struct shmring_hdr *h, uint64_t cons)
+{
+	bool grouped = h->features & SHMRING_FEAT_GROUPED_SLOTS;
+	uint64_t per = grouped ? SHMRING_GROUP_SLOTS : 1;
+	uint64_t at = (cons - 1) / per, end = (at + 1) * per;
+	uint64_t groups = grouped ? shmring__groups(h->capacity) : h->capacity;
+	/* Counted from cons, so that no bound wraps: the next lap's stamps,
+	 * from lo to hi past cons. */
+	uint64_t lap = groups * per, lo = lap + 1 - (cons - (end - per));
+	uint64_t hi = end - cons + lap < h->capacity ? end - cons + lap : h->capacity;
+	/* Acquire: compared, not used to read a payload; keeps the caller's
+	 * re-read of the consumer's position after it. */
+	uint64_t d = shmring__load_acquire((_Atomic uint64_t *)(void *)(slots + (at & (groups - 1)) *
+									      h->slot_stride)) -
+		     cons;
+
+	/* Published in this lap: cons up to the end of its group (one slot:
+	 * cons). */
+	if (d <= end - cons)
+		return true;
+	return hi >= lo && d - lo <= hi - lo;
+}
+
+/*
+ * Stamped SPSC: the consumer never trails the producer's published position
+ * by more than a capacity, and passes it only over published slots
+ * (spsc_ahead_ok()). While the two sides run, the consumer's position moves
+ * and the producer writes up to a capacity past it, so a pair is judged
+ * only when the consumer's position did not change around the reads of the
+ * producer's and the stamp: the producer cannot have written past the
+ * consumer position then read plus a capacity.
+ */
+static int indices_validate_spsc(void *base, const struct shmring_hdr *h)
+{
+	struct shmring_side *ps = shmring__prod_side(base), *cs = shmring__cons_side(base);
+	const unsigned char *slots = (const unsigned char *)base + h->slots_off;
+
+	for (int tries = 0; tries < 16; tries++) {
+		/* Acquire, all: keeps the loads in this order, so that an
+		 * unchanged consumer position brackets the producer's and the
+		 * stamp (a stamp written after the producer read a later
+		 * consumer position makes the re-read see that position). */
+		uint64_t c1 = shmring__load_acquire(&cs->pos);
+		uint64_t p = shmring__load_acquire(&ps->pos);
+		bool ok = c1 > p ? spsc_ahead_ok(slots, h, c1) : p - c1 <= h->capacity;
+		uint64_t c2 = shmring__load_acquire(&cs->pos);
+
+		if (c1 != c2)
+			continue;
+		return ok ? 0 : -SHMRING_ECORRUPT;
+	}
+	return 0; /* too busy to judge: the ring is alive */
+}
+
 int shmring__indices_validate(void *base, const struct shmring_hdr *h)
 {
-	uint64_t prod, cons;
-
 	if (h->kind == SHMRING_KIND_MSG && indices_validate_msg(base, h) < 0)
 		return -SHMRING_ECORRUPT;
 	if (h->kind != SHMRING_KIND_SPSC)
 		return indices_validate_multi(base, h);
 	if (h->features & SHMRING_FEAT_DENSE_SLOTS)
 		return indices_validate_dense(base, h);
-	/* Relaxed: a snapshot for a sanity check; nothing is published by it. */
-	prod = shmring__load_relaxed(&shmring__prod_side(base)->pos);
-	cons = shmring__load_relaxed(&shmring__cons_side(base)->pos);
-	if (cons > prod) {
-		/*
-		 * A producer that died inside a send leaves its published
-		 * position behind the stamps it wrote, and the consumer may
-		 * have read past it. That is legal exactly when the slot
-		 * before the consumer carries the stamp of position cons - 1.
-		 */
-		bool grouped = h->features & SHMRING_FEAT_GROUPED_SLOTS;
-		uint64_t at = grouped ? (cons - 1) / SHMRING_GROUP_SLOTS : cons - 1;
-		uint64_t end = grouped ? (at + 1) * SHMRING_GROUP_SLOTS : cons;
-		uint64_t mask = (grouped ? shmring__groups(h->capacity) : h->capacity) - 1;
-		const unsigned char *slot = (const unsigned char *)base + h->slots_off +
-					    (at & mask) * h->slot_stride;
-		/* Relaxed: compared, not used to read a payload. */
-		uint64_t stamp = shmring__load_relaxed((_Atomic uint64_t *)(void *)slot);
-
-		/* Published: cons up to the end of its group (one slot: cons). */
-		if (stamp - cons > end - cons)
-			return -SHMRING_ECORRUPT;
-		return 0;
-	}
-	if (prod - cons > h->capacity)
-		return -SHMRING_ECORRUPT;
-	return 0;
+	return indices_validate_spsc(base, h);
 }

@@ -280,6 +280,42 @@ static void test_foreign_slot(void **state)
 	shmring_close(p);
 }
 
+/*
+ * A live ring of fewer slots than the producer's publication period whose
+ * producer has written a lap past the slot (group) before the consumer:
+ * the consumer is past the producer's published position, and the stamp
+ * there is the next lap's. stat opens it as the healthy ring it is, where
+ * it was refused as corrupt (grouped: 4 slots, 6 positions a lap of
+ * groups; a stamp per slot: any capacity below 64).
+ */
+static void test_stat_lapped_small(void **state)
+{
+	static const uint32_t sizes[] = {8, 16, 32};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		const char *name = test_ring_name("lapped");
+		struct shmring_opts o = {.slot_size = sizes[i], .capacity = 4};
+		unsigned char m[32] = {0};
+		shmring_t *p, *c;
+
+		assert_int_equal(shmring_create(name, &o, SHMRING_PRODUCER, &p), 0);
+		assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &c), 0);
+		for (int k = 0; k < 3; k++)
+			assert_int_equal((shmring_try_send)(p, m), 0);
+		for (int k = 0; k < 3; k++)
+			assert_int_equal((shmring_try_recv)(c, m), 0);
+		for (int k = 0; k < 4; k++)
+			assert_int_equal((shmring_try_send)(p, m), 0);
+		assert_int_equal(shmring_count(c), 4);
+		if (cli_run("stat", name, NULL) != 0)
+			fail_msg("stat of a live %u-byte ring: %s", sizes[i], cli_err);
+		cli_assert_contains(cli_out, name);
+		shmring_close(c);
+		shmring_close(p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +325,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_end_of_stream, test_teardown_names),
 		cmocka_unit_test_teardown(test_put_epipe, test_teardown_names),
 		cmocka_unit_test_teardown(test_foreign_slot, test_teardown_names),
+		cmocka_unit_test_teardown(test_stat_lapped_small, test_teardown_names),
 	};
 
 	srand((unsigned)getpid() ^ (unsigned)test_now_ns());

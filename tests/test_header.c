@@ -542,6 +542,34 @@ static void test_grouped_rules(void **state)
 		assert_int_equal(shmring__indices_validate(base, (void *)base), -SHMRING_ECORRUPT);
 		free(base);
 	}
+	/* A consumer past the published position whose producer wrote the
+	 * next lap's position into the group (slot) of cons - 1: 4 slots lie
+	 * in 2 groups (6 positions a lap), 4 stamped ones in 4 slots. The
+	 * producer writes less than a capacity past the consumer (at 3, with
+	 * 0-2 consumed: up to 6), so the stamp 7 of position 6 is legal, 8 is
+	 * not; stamped, at 1: up to 4, stamp 5. */
+	for (uint32_t size = 8; size <= 32; size += 24) {
+		unsigned char *base;
+		_Atomic uint64_t *stamp;
+		uint64_t cons = size == 8 ? 3 : 1, next = size == 8 ? 7 : 5;
+
+		assert_int_equal(shmring__geometry(4, size, 0, &g), 0);
+		if (size == 8)
+			shmring__geometry_grouped(&g);
+		base = test_block(g.total_size);
+		shmring__hdr_init((struct shmring_hdr *)(void *)base, SHMRING_KIND_SPSC, 0, &g, 0, 1,
+				  0);
+		stamp = (_Atomic uint64_t *)(void *)(base + g.slots_off);
+		atomic_store(&shmring__prod_side(base)->pos, 0);
+		atomic_store(&shmring__cons_side(base)->pos, cons);
+		atomic_store(stamp, next);
+		assert_int_equal(shmring__indices_validate(base, (void *)base), 0);
+		atomic_store(stamp, next + 1); /* a position a capacity past the consumer */
+		assert_int_equal(shmring__indices_validate(base, (void *)base), -SHMRING_ECORRUPT);
+		atomic_store(stamp, next - 1); /* the stamp of a position of another group (slot) */
+		assert_int_equal(shmring__indices_validate(base, (void *)base), -SHMRING_ECORRUPT);
+		free(base);
+	}
 	/* On another kind. */
 	assert_int_equal(shmring__geometry(64, 8, 0, &g), 0);
 	shmring__hdr_init(&h, SHMRING_KIND_MPSC, SHMRING_HDR_MULTI_PRODUCER, &g, 0, 1, 0);
