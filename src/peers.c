@@ -217,6 +217,28 @@ static void presence_settle(shmring_t *r, uint64_t seen[2], const uint32_t live[
 	}
 }
 
+/*
+ * A stamped SPSC ring drained by its stamps after its producers left: an
+ * end only if what they left agrees. A producer publishes its position
+ * over stamped messages only (and at close its last), so one published
+ * past ours within a capacity counts messages our stamp does not show;
+ * and the stamp at ours must be one spsc_stamp_check() takes. Otherwise
+ * the stamps were forged under us, and end-of-stream would drop the
+ * messages the ring still counts without a word.
+ */
+static int spsc_eos_check(const shmring_t *r)
+{
+	uint64_t p;
+
+	if (r->hdr.kind != SHMRING_KIND_SPSC || r->rx.dense)
+		return 0;
+	/* Relaxed: compared only; the producers' leaving was acquired. */
+	p = shmring__load_relaxed(&r->rx.prod->pos);
+	if (p - r->rx.pos - 1 < r->hdr.capacity)
+		return -SHMRING_ECORRUPT;
+	return spsc_stamp_check(&r->rx);
+}
+
 int shmring__rx_eos(shmring_t *r)
 {
 	/* Acquire: pairs with the release in the producers' leaving (presence
@@ -224,8 +246,17 @@ int shmring__rx_eos(shmring_t *r)
 	uint64_t p = shmring__load_acquire(&r->ctl->producers);
 
 	if (SHMRING_UNLIKELY(SHMRING_PRESENCE_GONE(p)) && shmring__rx_drained(r) &&
-	    shmring__presence_none(r, SHMRING_PRODUCER, p))
-		return -EPIPE;
+	    shmring__presence_none(r, SHMRING_PRODUCER, p)) {
+		int rc = spsc_eos_check(r);
+
+		/* A producer that attached since may have sent and published:
+		 * not an end, and not a forgery; the next look judges again.
+		 * Acquire: as above. */
+		if (rc < 0 && (!shmring__rx_drained(r) ||
+			       shmring__load_acquire(&r->ctl->producers) != p))
+			return 0;
+		return rc < 0 ? rc : -EPIPE;
+	}
 	return 0;
 }
 

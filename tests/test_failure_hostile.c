@@ -172,6 +172,36 @@ static void test_spsc_group_stamp_behind(void **state)
 	stamp_case_close(&k);
 }
 
+/*
+ * The same with the producer gone: the consumer at position 1, the second of
+ * its group, the producer closed after 0-2 (its last position, 3,
+ * published). A group stamp forged to 0 (no producer leaves it) or to 1
+ * (position 0 alone published, where the producer's position says 1 and 2
+ * were too) made the drained-looking ring an end-of-stream: -EPIPE, and
+ * two messages the ring still counted gone without a word. Reported, and
+ * the stream ends as it should once the stamp is back.
+ */
+static void test_spsc_group_stamp_producer_gone(void **state)
+{
+	static const uint64_t forged[] = {0, 1};
+	struct stamp_case k;
+	_Atomic uint64_t *stamp;
+
+	(void)state;
+	stamp = stamp_case_open(&k, test_ring_name("stampgone"), 3, 1, 0);
+	assert_int_equal(fh_agent_call(k.p, FH_CLOSE, 0, 0), 0);
+	assert_int_equal(atomic_load(stamp), 3);
+	for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		atomic_store(stamp, forged[i]);
+		assert_int_equal(fh_agent_call(k.c, FH_RECV, 1000, 0), ECORRUPT);
+		assert_int_equal(fh_agent_call(k.c, FH_TRY_RECV, 0, 0), ECORRUPT);
+	}
+	atomic_store(stamp, 3);
+	assert_int_equal(fh_agent_call(k.c, FH_RECV_N, 2, 1000), 0);
+	assert_int_equal(fh_agent_call(k.c, FH_RECV, 1000, 0), -EPIPE);
+	stamp_case_close(&k);
+}
+
 /* --- Forged participant entries ---------------------------------------------------- */
 
 /* Write a producer entry for `pid` into SPSC's sole producer entry. */
@@ -871,6 +901,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_spsc_future_stamp, fh_teardown),
 	    cmocka_unit_test_teardown(test_spsc_group_stamp_behind, fh_teardown),
+	    cmocka_unit_test_teardown(test_spsc_group_stamp_producer_gone, fh_teardown),
 	    cmocka_unit_test_teardown(test_pid1_real_start, fh_teardown),
 	    cmocka_unit_test_teardown(test_pid1_wrong_start, fh_teardown),
 	    cmocka_unit_test_teardown(test_start0_foreign_pid, fh_teardown),
