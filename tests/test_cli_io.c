@@ -6,10 +6,18 @@
  * (nothing cut, the lines before it sent); slots too small for the framing
  * are refused; get -n and --timeout; get ends at end-of-stream (producers
  * closed, or SIGKILLed); put fails when the consumers have gone and when
- * --timeout runs out; get refuses a slot put did not frame and leaves it.
- * Skipped (77) when the tool is not built.
+ * --timeout runs out; get refuses a slot put did not frame and leaves it,
+ * and says so when the stamps its producer left were forged; stat opens a
+ * small live ring a lap on. Skipped (77) when the tool is not built.
  */
 #include "test_cli_run.h"
+
+#include "ringbuf/layout.h"
+
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 struct kind {
 	const char *name;
@@ -316,6 +324,51 @@ static void test_stat_lapped_small(void **state)
 	}
 }
 
+/*
+ * get over a group stamp forged behind it after the producer closed: the
+ * consumer at position 1, the producer's 0-2 under one stamp, forged to 1
+ * (position 0 alone published). get polled for ever (with --timeout: exit
+ * 0, the two messages the ring still counted never named); it says the
+ * ring is corrupt and exits 1, and takes both once the stamp is back.
+ */
+static void test_get_forged_stamp(void **state)
+{
+	const char *name = test_ring_name("forged");
+	struct shmring_opts o = {.slot_size = 8, .capacity = 8};
+	unsigned char m[8] = {1, 0, 0, 0, 'a'};
+	_Atomic uint64_t *stamp;
+	struct stat st;
+	shmring_t *p;
+	void *base;
+	int fd;
+
+	(void)state;
+	assert_int_equal(shmring_create(name, &o, SHMRING_PRODUCER, &p), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal((shmring_try_send)(p, m), 0);
+	assert_int_equal(cli_run("get", "-n", "1", name, NULL), 0);
+	assert_string_equal(cli_out, "a\n");
+	shmring_close(p);
+	fd = shm_open(name, O_RDWR, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	base = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	assert_true(base != MAP_FAILED);
+	assert_true(((struct shmring_hdr *)base)->features & SHMRING_FEAT_GROUPED_SLOTS);
+	stamp = (_Atomic uint64_t *)(void *)((char *)base + ((struct shmring_hdr *)base)->slots_off);
+	assert_int_equal(atomic_load(stamp), 3);
+	atomic_store(stamp, 1);
+	assert_int_equal(cli_run("get", "--timeout", "5", name, NULL), 1);
+	cli_assert_contains(cli_err, name);
+	cli_assert_contains(cli_err, "corrupt");
+	assert_string_equal(cli_out, "");
+	atomic_store(stamp, 3);
+	assert_int_equal(cli_run("get", "--timeout", "5", name, NULL), 0);
+	assert_string_equal(cli_out, "a\na\n");
+	munmap(base, (size_t)st.st_size);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +379,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_put_epipe, test_teardown_names),
 		cmocka_unit_test_teardown(test_foreign_slot, test_teardown_names),
 		cmocka_unit_test_teardown(test_stat_lapped_small, test_teardown_names),
+		cmocka_unit_test_teardown(test_get_forged_stamp, test_teardown_names),
 	};
 
 	srand((unsigned)getpid() ^ (unsigned)test_now_ns());
