@@ -68,6 +68,14 @@ void shmring__spsc_attach_producer(struct shmring_lane *v)
 	 * the stamps from the consumer's position on say the rest. */
 	if (pos - cons > v->capacity)
 		pos = cons;
+	/* Past the consumer, a published position follows a stamped slot (a
+	 * producer publishes only what it stamped); one that does not is a
+	 * lie, and resuming there would leave a gap: a consumer waiting at it
+	 * for ever or, grouped, the group's older payloads before it published
+	 * by our first stamp. The consumer's position and the stamps say the
+	 * rest. Acquire: as below. */
+	if (pos != cons && !shmring__spsc_stamped(v, pos - 1, true))
+		pos = cons;
 	/* Skip what a producer that died mid-send stamped but never published;
 	 * those messages are complete (stamped after their payload). */
 	/* Acquire: the payloads of what we skip are visible, as a consumer's

@@ -202,6 +202,36 @@ static void test_spsc_group_stamp_producer_gone(void **state)
 	stamp_case_close(&k);
 }
 
+/*
+ * A producer position forged a slot past the last message (4, of 0-3) once
+ * the producer had closed: the next producer resumed there, and its first
+ * stamp (6, over group 1: 3, 4, 5) published position 4, never written in
+ * this lap, as a message. Resumed after the last stamped slot instead, its
+ * message comes right after the four.
+ */
+static void test_spsc_producer_pos_forged_ahead(void **state)
+{
+	struct stamp_case k;
+	_Atomic uint64_t *ppos;
+
+	(void)state;
+	stamp_case_open(&k, test_ring_name("pposahead"), 4, 0, 1);
+	assert_int_equal(fh_agent_call(k.p, FH_CLOSE, 0, 0), 0);
+	ppos = &shmring__prod_side(k.base)->pos;
+	assert_int_equal(atomic_load(ppos), 4);
+	atomic_store(ppos, 5);
+	assert_int_equal(fh_agent_call(k.p, FH_OPEN, SHMRING_PRODUCER, 0), 0);
+	assert_int_equal(fh_agent_call(k.p, FH_SEND, 100, 1000), 0);
+	for (int64_t i = 0; i < 4; i++) {
+		assert_int_equal(fh_agent_call(k.c, FH_RECV, 1000, 0), 0);
+		assert_int_equal(k.c->out[0], i);
+	}
+	assert_int_equal(fh_agent_call(k.c, FH_RECV, 1000, 0), 0);
+	assert_int_equal(k.c->out[0], 100);
+	assert_true(k.c->out[1]);
+	stamp_case_close(&k);
+}
+
 /* --- Forged participant entries ---------------------------------------------------- */
 
 /* Write a producer entry for `pid` into SPSC's sole producer entry. */
@@ -902,6 +932,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_spsc_future_stamp, fh_teardown),
 	    cmocka_unit_test_teardown(test_spsc_group_stamp_behind, fh_teardown),
 	    cmocka_unit_test_teardown(test_spsc_group_stamp_producer_gone, fh_teardown),
+	    cmocka_unit_test_teardown(test_spsc_producer_pos_forged_ahead, fh_teardown),
 	    cmocka_unit_test_teardown(test_pid1_real_start, fh_teardown),
 	    cmocka_unit_test_teardown(test_pid1_wrong_start, fh_teardown),
 	    cmocka_unit_test_teardown(test_start0_foreign_pid, fh_teardown),
