@@ -609,8 +609,9 @@ int shmring_cmd_get(int argc, char **argv)
 		if (len > max) {
 			fprintf(stderr, "shmring get: %s: message %" PRIu64 ": its length field says "
 					"%zu bytes, more than a slot holds (%zu): not framed by "
-					"'shmring put'; left in the ring\n",
-				name, got + 1, len, max);
+					"'shmring put'; %s\n",
+				name, got + 1, len, max,
+				left == 2 ? "taken from the ring, not written" : "left in the ring");
 			status = 1;
 			break;
 		}
@@ -621,8 +622,9 @@ int shmring_cmd_get(int argc, char **argv)
 		rc = write_all(STDOUT_FILENO, iov, 2);
 		if (rc < 0) {
 			fprintf(stderr, "shmring get: cannot write to standard output: %s; message "
-					"%" PRIu64 " left in the ring\n",
-				strerror(-rc), got + 1);
+					"%" PRIu64 " %s\n",
+				strerror(-rc), got + 1,
+				left == 2 ? "taken from the ring, not written" : "left in the ring");
 			status = 1;
 			break;
 		}
