@@ -38,7 +38,7 @@ const char *shmring_strerror(int err)
 	case SHMRING_ETRUNCATED:
 		return "segment is shorter than its header says (truncated)";
 	case SHMRING_ECORRUPT:
-		return "ring indices are corrupt (consumer past producer or overfull)";
+		return "ring positions or slot stamps are corrupt (the segment was damaged or forged)";
 	case SHMRING_EOWNER:
 		return "permission denied, or header owner differs from the segment owner";
 	case SHMRING_EKIND:
