@@ -301,6 +301,9 @@ struct shmring {
 	struct shmring_judge judge;
 	unsigned spsc_tx_held;  /* SPSC zero-copy: slots reserved / peeked */
 	unsigned spsc_rx_held;
+	int why[2];             /* shmring_last_error(): why the last count- or
+				 * pointer-returning call of a side (SHMRING__TX,
+				 * SHMRING__RX) moved nothing; 0 if it moved some */
 	uint32_t multi;         /* SHMRING_HDR_MULTI_* in effect */
 	struct shmring_mring_ops ops; /* MPSC, SPMC, MPMC */
 	struct shmring_mring mtx;
@@ -333,6 +336,18 @@ void shmring__bell_clear(void *base, uint32_t idx);
  * unfenced, like the notify (N-light): registering happens before arming,
  * and shmring__bells_ring() fences before it reads the armed bits.
  */
+/* The sides of shmring_t.why. */
+#define SHMRING__TX 0
+#define SHMRING__RX 1
+
+/* A count- or pointer-returning call on side moved k: why not (rc) where k
+ * is 0, for shmring_last_error(). Returns k. */
+static inline unsigned shmring__why(shmring_t *r, unsigned side, unsigned k, int rc)
+{
+	r->why[side] = k ? 0 : rc;
+	return k;
+}
+
 static inline void shmring__bells(shmring_t *r)
 {
 	uint64_t mask;

@@ -353,59 +353,90 @@ int shmring_lane_wake(struct shmring_lane *l)
 static unsigned try_send_many(shmring_t *r, const void *msgs, unsigned n, bool all)
 {
 	unsigned k;
+	int rc;
 
 	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_TX)) {
 		if (shmring__tx_gone(r))
-			return 0;
+			return shmring__why(r, SHMRING__TX, 0, -EPIPE);
 		k = send_n(r, msgs, n, all);
 	} else {
 		if (SHMRING_UNLIKELY(r->sock))
 			return shmring__sock_try_send_many(r, msgs, n, all);
-		if (tx_check(r) || shmring__tx_gone(r))
-			return 0;
+		rc = tx_check(r);
+		if (rc == 0 && shmring__tx_gone(r))
+			rc = -EPIPE;
+		if (rc)
+			return shmring__why(r, SHMRING__TX, 0, rc);
 		k = send_any(r, msgs, n, all);
 	}
-	if (!k)
-		tx_nothing(r);
-	return k;
+	return shmring__why(r, SHMRING__TX, k, k ? 0 : tx_nothing(r));
 }
 
 static unsigned try_recv_many(shmring_t *r, void *msgs, unsigned n, bool all)
 {
 	unsigned k;
+	int rc;
 
 	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_RX)) {
 		k = recv_n(r, msgs, n, all);
 	} else {
 		if (SHMRING_UNLIKELY(r->sock))
 			return shmring__sock_try_recv_many(r, msgs, n, all);
-		if (rx_check(r))
-			return 0;
+		rc = rx_check(r);
+		if (rc)
+			return shmring__why(r, SHMRING__RX, 0, rc);
 		k = recv_any(r, msgs, n, all);
 	}
-	if (!k)
-		rx_nothing(r);
-	return k;
+	return shmring__why(r, SHMRING__RX, k, k ? 0 : rx_nothing(r));
+}
+
+/* The arguments of a many-message call: -EINVAL for none to move. */
+static int many_args(const void *msgs, unsigned n)
+{
+	return !msgs || n == 0 ? -EINVAL : 0;
 }
 
 unsigned shmring_try_send_bulk(shmring_t *r, const void *msgs, unsigned n)
 {
+	if (!r)
+		return 0;
+	if (many_args(msgs, n))
+		return shmring__why(r, SHMRING__TX, 0, -EINVAL);
 	return try_send_many(r, msgs, n, true);
 }
 
 unsigned shmring_try_send_burst(shmring_t *r, const void *msgs, unsigned n)
 {
+	if (!r)
+		return 0;
+	if (many_args(msgs, n))
+		return shmring__why(r, SHMRING__TX, 0, -EINVAL);
 	return try_send_many(r, msgs, n, false);
 }
 
 unsigned shmring_try_recv_bulk(shmring_t *r, void *msgs, unsigned n)
 {
+	if (!r)
+		return 0;
+	if (many_args(msgs, n))
+		return shmring__why(r, SHMRING__RX, 0, -EINVAL);
 	return try_recv_many(r, msgs, n, true);
 }
 
 unsigned shmring_try_recv_burst(shmring_t *r, void *msgs, unsigned n)
 {
+	if (!r)
+		return 0;
+	if (many_args(msgs, n))
+		return shmring__why(r, SHMRING__RX, 0, -EINVAL);
 	return try_recv_many(r, msgs, n, false);
+}
+
+int shmring_last_error(const shmring_t *r, enum shmring_role side)
+{
+	if (!r || (side != SHMRING_PRODUCER && side != SHMRING_CONSUMER))
+		return -EINVAL;
+	return r->why[side == SHMRING_PRODUCER ? SHMRING__TX : SHMRING__RX];
 }
 
 /* One blocking operation: what shmring__wait() retries. */
@@ -547,27 +578,31 @@ static int zc_rx_check(const shmring_t *r)
 unsigned shmring_reserve_burst(shmring_t *r, unsigned n, void **slots)
 {
 	unsigned k;
+	int rc;
 
-	if (!r || !slots || n == 0 || r->sock || zc_tx_check(r))
+	if (!r)
 		return 0;
+	rc = !slots || n == 0 ? -EINVAL : r->sock ? -EOPNOTSUPP : zc_tx_check(r);
+	if (rc)
+		return shmring__why(r, SHMRING__TX, 0, rc);
 	if (r->hdr.kind != SHMRING_KIND_SPSC) {
 		if (!r->mtx.held && shmring__tx_gone(r))
-			return 0;
+			return shmring__why(r, SHMRING__TX, 0, -EPIPE);
 		k = r->ops.reserve(&r->mtx, n, slots);
 	} else if (r->spsc_tx_held) {
 		/* Free space only grows: this returns the held slots again. */
-		return shmring__spsc_reserve(&r->tx, n < r->spsc_tx_held ? n : r->spsc_tx_held,
-					     slots);
+		return shmring__why(r, SHMRING__TX,
+				    shmring__spsc_reserve(&r->tx, n < r->spsc_tx_held ? n : r->spsc_tx_held,
+							  slots),
+				    -EAGAIN);
 	} else {
 		if (shmring__tx_gone(r))
-			return 0;
+			return shmring__why(r, SHMRING__TX, 0, -EPIPE);
 		k = shmring__spsc_reserve(&r->tx, n, slots);
 		r->spsc_tx_held = k;
 		shmring__fast_update(r);
 	}
-	if (!k)
-		tx_nothing(r);
-	return k;
+	return shmring__why(r, SHMRING__TX, k, k ? 0 : tx_nothing(r));
 }
 
 void *shmring_reserve(shmring_t *r)
@@ -616,9 +651,13 @@ int shmring_commit(shmring_t *r)
 unsigned shmring_peek_burst(shmring_t *r, unsigned n, const void **slots)
 {
 	unsigned k;
+	int rc;
 
-	if (!r || !slots || n == 0 || r->sock || zc_rx_check(r))
+	if (!r)
 		return 0;
+	rc = !slots || n == 0 ? -EINVAL : r->sock ? -EOPNOTSUPP : zc_rx_check(r);
+	if (rc)
+		return shmring__why(r, SHMRING__RX, 0, rc);
 	if (r->hdr.kind != SHMRING_KIND_SPSC) {
 		k = r->ops.peek(&r->mrx, n, slots);
 		if (r->mrx.freed) /* skipped slots passed on the way */
@@ -626,15 +665,16 @@ unsigned shmring_peek_burst(shmring_t *r, unsigned n, const void **slots)
 		if (k && SHMRING_UNLIKELY(r->stall_since))
 			shmring__stall_end(r);
 	} else if (r->spsc_rx_held) {
-		return shmring__spsc_peek(&r->rx, n < r->spsc_rx_held ? n : r->spsc_rx_held, slots);
+		return shmring__why(r, SHMRING__RX,
+				    shmring__spsc_peek(&r->rx, n < r->spsc_rx_held ? n : r->spsc_rx_held,
+						       slots),
+				    -EAGAIN);
 	} else {
 		k = shmring__spsc_peek(&r->rx, n, slots);
 		r->spsc_rx_held = k;
 		shmring__fast_update(r);
 	}
-	if (!k)
-		rx_nothing(r);
-	return k;
+	return shmring__why(r, SHMRING__RX, k, k ? 0 : rx_nothing(r));
 }
 
 const void *shmring_peek(shmring_t *r)

@@ -87,6 +87,26 @@ static int msg_rx_nothing(shmring_t *r)
 	return shmring__rx_nothing(r, corrupt_once(&r->qrx));
 }
 
+/*
+ * A burst or bulk call's answer k, its checks passed (a count, 0, or the
+ * core's -errno): the count, and why nothing moved for
+ * shmring_last_error(). A receive that moved nothing looks for the peers
+ * whatever the reason; a send only where the ring was full.
+ */
+static unsigned msg_moved(shmring_t *r, unsigned side, int k)
+{
+	int why = k;
+
+	if (side == SHMRING__RX && k <= 0) {
+		int rc = msg_rx_nothing(r);
+
+		why = k < 0 ? k : rc;
+	} else if (side == SHMRING__TX && k == 0) {
+		why = msg_tx_nothing(r);
+	}
+	return shmring__why(r, side, k > 0 ? (unsigned)k : 0, why);
+}
+
 int shmring_msg_try_send(shmring_t *r, const void *buf, size_t len, uint32_t type)
 {
 	struct shmring_msgvec m = {.buf = (void *)(uintptr_t)buf, .len = len, .type = type};
@@ -195,12 +215,20 @@ ssize_t shmring_msg_recv(shmring_t *r, void *buf, size_t cap, uint32_t *type, ui
 void *shmring_msg_reserve(shmring_t *r, size_t len)
 {
 	void *p;
+	int rc;
 
-	if (!r || r->sock || msg_tx_check(r) || shmring__tx_gone(r))
+	if (!r)
 		return NULL;
+	rc = r->sock ? -EOPNOTSUPP : msg_tx_check(r);
+	if (rc == 0 && shmring__tx_gone(r))
+		rc = -EPIPE;
+	if (rc) {
+		shmring__why(r, SHMRING__TX, 0, rc);
+		return NULL;
+	}
 	p = shmring__msg_reserve(&r->qtx, len);
-	if (!p && len <= r->hdr.slot_size)
-		msg_tx_nothing(r);
+	shmring__why(r, SHMRING__TX, p != NULL,
+		     p ? 0 : len > r->hdr.slot_size ? -EMSGSIZE : msg_tx_nothing(r));
 	return p;
 }
 
@@ -229,14 +257,20 @@ const void *shmring_msg_peek(shmring_t *r, size_t *len, uint32_t *type)
 {
 	const void *p;
 
-	if (!r || r->sock || r->hdr.kind != SHMRING_KIND_MSG || !(r->role & SHMRING_CONSUMER))
+	if (!r)
 		return NULL;
+	if (r->sock || r->hdr.kind != SHMRING_KIND_MSG || !(r->role & SHMRING_CONSUMER)) {
+		shmring__why(r, SHMRING__RX, 0,
+			     r->sock				 ? -EOPNOTSUPP
+			     : r->hdr.kind != SHMRING_KIND_MSG ? -SHMRING_EKIND
+							       : -EPERM);
+		return NULL;
+	}
 	p = shmring__msg_peek(&r->qrx, len, type);
 	if (r->qrx.moved) /* skipped records passed on the way */
 		shmring__ec_notify_batched(&r->not_full, 1, r->nf_batch, &r->qrx.cons->wakes);
-	if (!p)
-		msg_rx_nothing(r);
-	else if (SHMRING_UNLIKELY(r->stall_since))
+	shmring__why(r, SHMRING__RX, p != NULL, p ? 0 : msg_rx_nothing(r));
+	if (p && SHMRING_UNLIKELY(r->stall_since))
 		shmring__stall_end(r);
 	return p;
 }
@@ -265,62 +299,58 @@ unsigned shmring_msg_try_send_burst(shmring_t *r, const struct shmring_msgvec *v
 {
 	int k;
 
-	if (!r || !v)
+	if (!r)
 		return 0;
-	if (SHMRING_UNLIKELY(r->sock))
+	if (r->sock && v)
 		return shmring__sock_msg_try_send_many(r, v, n, false);
-	if (msg_tx_check(r))
-		return 0;
+	k = v ? msg_tx_check(r) : -EINVAL;
+	if (k)
+		return shmring__why(r, SHMRING__TX, 0, k);
 	if (n > INT32_MAX)
 		n = INT32_MAX; /* the count must fit the int the core returns */
-	k = msg_send_n(r, v, n, false);
-	if (k == 0)
-		msg_tx_nothing(r);
-	return k > 0 ? (unsigned)k : 0;
+	return msg_moved(r, SHMRING__TX, msg_send_n(r, v, n, false));
 }
 
 unsigned shmring_msg_try_send_bulk(shmring_t *r, const struct shmring_msgvec *v, unsigned n)
 {
 	int k;
 
-	if (r && v && SHMRING_UNLIKELY(r->sock))
-		return shmring__sock_msg_try_send_many(r, v, n, true);
-	if (!r || !v || n > INT32_MAX || msg_tx_check(r))
+	if (!r)
 		return 0;
-	k = msg_send_n(r, v, n, true);
-	if (k == 0)
-		msg_tx_nothing(r);
-	return k > 0 ? (unsigned)k : 0;
+	if (r->sock && v)
+		return shmring__sock_msg_try_send_many(r, v, n, true);
+	k = !v || n > INT32_MAX ? -EINVAL : msg_tx_check(r);
+	if (k)
+		return shmring__why(r, SHMRING__TX, 0, k);
+	return msg_moved(r, SHMRING__TX, msg_send_n(r, v, n, true));
 }
 
 unsigned shmring_msg_try_recv_burst(shmring_t *r, struct shmring_msgvec *v, unsigned n)
 {
 	int k;
 
-	if (!r || !v)
+	if (!r)
 		return 0;
-	if (SHMRING_UNLIKELY(r->sock))
+	if (r->sock && v)
 		return shmring__sock_msg_try_recv_many(r, v, n, false);
-	if (msg_rx_check(r))
-		return 0;
+	k = v ? msg_rx_check(r) : -EINVAL;
+	if (k)
+		return shmring__why(r, SHMRING__RX, 0, k);
 	if (n > INT32_MAX)
 		n = INT32_MAX; /* the count must fit the int the core returns */
-	k = msg_recv_n(r, v, n, false);
-	if (k <= 0)
-		msg_rx_nothing(r);
-	return k > 0 ? (unsigned)k : 0;
+	return msg_moved(r, SHMRING__RX, msg_recv_n(r, v, n, false));
 }
 
 unsigned shmring_msg_try_recv_bulk(shmring_t *r, struct shmring_msgvec *v, unsigned n)
 {
 	int k;
 
-	if (r && v && SHMRING_UNLIKELY(r->sock))
-		return shmring__sock_msg_try_recv_many(r, v, n, true);
-	if (!r || !v || n > INT32_MAX || msg_rx_check(r))
+	if (!r)
 		return 0;
-	k = msg_recv_n(r, v, n, true);
-	if (k <= 0)
-		msg_rx_nothing(r);
-	return k > 0 ? (unsigned)k : 0;
+	if (r->sock && v)
+		return shmring__sock_msg_try_recv_many(r, v, n, true);
+	k = !v || n > INT32_MAX ? -EINVAL : msg_rx_check(r);
+	if (k)
+		return shmring__why(r, SHMRING__RX, 0, k);
+	return msg_moved(r, SHMRING__RX, msg_recv_n(r, v, n, true));
 }

@@ -1669,6 +1669,13 @@ static int rx_check(const shmring_t *r, bool msg)
 	return r->sock->listener ? 0 : -EPERM;
 }
 
+/* A many-message call's answer rc (a count or -errno, checks included): the
+ * count, and why nothing moved for shmring_last_error(). */
+static unsigned many_moved(shmring_t *r, unsigned side, int rc)
+{
+	return shmring__why(r, side, rc > 0 ? (unsigned)rc : 0, rc < 0 ? rc : -EAGAIN);
+}
+
 /* A bulk larger than the capacity never succeeds on a ring; nor here. */
 static bool bulk_too_big(const shmring_t *r, unsigned n, bool all)
 {
@@ -1702,10 +1709,12 @@ unsigned shmring__sock_try_send_many(shmring_t *r, const void *msgs, unsigned n,
 	struct msgs m = {.base = (uint8_t *)(uintptr_t)msgs, .n = n};
 	int rc;
 
-	if (!msgs || n == 0 || tx_check(r, false) || bulk_too_big(r, n, all))
-		return 0;
-	rc = con_send(r->sock, &m, all);
-	return rc < 0 ? 0 : (unsigned)rc;
+	rc = !msgs || n == 0 ? -EINVAL : tx_check(r, false);
+	if (rc == 0 && bulk_too_big(r, n, all))
+		rc = -EAGAIN; /* as on a ring: never room for it */
+	if (rc == 0)
+		rc = con_send(r->sock, &m, all);
+	return many_moved(r, SHMRING__TX, rc);
 }
 
 unsigned shmring__sock_try_recv_many(shmring_t *r, void *msgs, unsigned n, bool all)
@@ -1713,10 +1722,12 @@ unsigned shmring__sock_try_recv_many(shmring_t *r, void *msgs, unsigned n, bool 
 	struct msgs m = {.base = msgs, .n = n};
 	int rc;
 
-	if (!msgs || n == 0 || rx_check(r, false) || bulk_too_big(r, n, all))
-		return 0;
-	rc = lst_recv(r->sock, &m, all, true);
-	return rc < 0 ? 0 : (unsigned)rc;
+	rc = !msgs || n == 0 ? -EINVAL : rx_check(r, false);
+	if (rc == 0 && bulk_too_big(r, n, all))
+		rc = -EAGAIN; /* as on a ring: never that many in it */
+	if (rc == 0)
+		rc = lst_recv(r->sock, &m, all, true);
+	return many_moved(r, SHMRING__RX, rc);
 }
 
 int shmring__sock_send_many(shmring_t *r, const void *msgs, unsigned n, bool all,
@@ -1808,10 +1819,10 @@ unsigned shmring__sock_msg_try_send_many(shmring_t *r, const struct shmring_msgv
 	struct msgs m = {.v = (struct shmring_msgvec *)(uintptr_t)v, .n = n};
 	int rc;
 
-	if (n == 0 || n > INT32_MAX || tx_check(r, true))
-		return 0;
-	rc = con_send(r->sock, &m, all);
-	return rc < 0 ? 0 : (unsigned)rc;
+	rc = n == 0 || n > INT32_MAX ? -EINVAL : tx_check(r, true);
+	if (rc == 0)
+		rc = con_send(r->sock, &m, all);
+	return many_moved(r, SHMRING__TX, rc);
 }
 
 unsigned shmring__sock_msg_try_recv_many(shmring_t *r, struct shmring_msgvec *v, unsigned n,
@@ -1820,8 +1831,8 @@ unsigned shmring__sock_msg_try_recv_many(shmring_t *r, struct shmring_msgvec *v,
 	struct msgs m = {.v = v, .n = n};
 	int rc;
 
-	if (n == 0 || n > INT32_MAX || rx_check(r, true))
-		return 0;
-	rc = lst_recv(r->sock, &m, all, true);
-	return rc < 0 ? 0 : (unsigned)rc;
+	rc = n == 0 || n > INT32_MAX ? -EINVAL : rx_check(r, true);
+	if (rc == 0)
+		rc = lst_recv(r->sock, &m, all, true);
+	return many_moved(r, SHMRING__RX, rc);
 }

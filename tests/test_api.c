@@ -4,7 +4,8 @@
  * errors (a capacity that is not a power of two, sizes, flags, reserved
  * fields), exclusive create and replace, empty/full/wrap-around, bulk and
  * burst through the handle, the information calls, wait policies, the
- * shared mapping of a second open, and the error strings.
+ * shared mapping of a second open, the error strings, and why a burst,
+ * bulk, reserve or peek moved nothing (shmring_last_error()).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -255,6 +256,108 @@ static void test_bulk_burst(void **state)
 	shmring_close(c);
 }
 
+/*
+ * shmring_last_error(): why the last count- or pointer-returning call of a
+ * side moved nothing, found by the one-message form's checks and consuming
+ * nothing; 0 once one moved something. Fixed slots of each layout family
+ * (SPSC, MPMC) and a message ring.
+ */
+static void last_error_fixed(const char *name, uint32_t kind)
+{
+	struct shmring_opts o = {.kind = kind, .slot_size = 8, .capacity = 4};
+	shmring_t *p = NULL, *c = NULL;
+	uint64_t buf[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+	const void *slots[8];
+
+	assert_int_equal(shmring_create(name, &o, SHMRING_PRODUCER, &p), 0);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &c), 0);
+	assert_int_equal(shmring_last_error(c, SHMRING_CONSUMER), 0); /* no call yet */
+	assert_null(shmring_peek(c));
+	assert_int_equal(shmring_last_error(c, SHMRING_CONSUMER), -EAGAIN);
+	assert_int_equal(shmring_last_error(c, SHMRING_PRODUCER), 0); /* the other side's own */
+	assert_int_equal(shmring_try_recv_burst(c, buf, 0), 0);
+	assert_int_equal(shmring_last_error(c, SHMRING_CONSUMER), -EINVAL);
+	assert_int_equal(shmring_try_recv_burst(p, buf, 1), 0);
+	assert_int_equal(shmring_last_error(p, SHMRING_CONSUMER), -EPERM);
+	assert_null(shmring_reserve(c));
+	assert_int_equal(shmring_last_error(c, SHMRING_PRODUCER), -EPERM);
+
+	assert_int_equal(shmring_try_send_burst(p, buf, 8), 4);
+	assert_int_equal(shmring_last_error(p, SHMRING_PRODUCER), 0);
+	assert_int_equal(shmring_try_send_burst(p, buf, 1), 0);
+	assert_int_equal(shmring_last_error(p, SHMRING_PRODUCER), -EAGAIN);
+	assert_null(shmring_reserve(p));
+	assert_int_equal(shmring_last_error(p, SHMRING_PRODUCER), -EAGAIN);
+
+	assert_int_equal(shmring_peek_burst(c, 2, slots), 2);
+	assert_int_equal(shmring_last_error(c, SHMRING_CONSUMER), 0);
+	assert_int_equal(shmring_try_recv_burst(c, buf, 1), 0); /* a peek held */
+	assert_int_equal(shmring_last_error(c, SHMRING_CONSUMER), -EBUSY);
+	assert_int_equal(shmring_release_burst(c, 2), 0);
+
+	/* The producer gone: messages left are still taken, then end-of-stream,
+	 * learnt by a peek without a receive. */
+	shmring_close(p);
+	assert_int_equal(shmring_try_recv_burst(c, buf, 1), 1);
+	assert_non_null(shmring_peek(c));
+	assert_int_equal(shmring_release(c), 0);
+	assert_null(shmring_peek(c));
+	assert_int_equal(shmring_last_error(c, SHMRING_CONSUMER), -EPIPE);
+	assert_int_equal(shmring_try_recv(c, buf), -EPIPE); /* the same answer */
+	shmring_close(c);
+
+	/* A consumer gone that this producer saw: a sender's burst says EPIPE. */
+	assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &p), 0);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &c), 0);
+	assert_int_equal(shmring_try_send_bulk(p, buf, 1), 1);
+	shmring_close(c);
+	assert_int_equal(shmring_try_send_bulk(p, buf, 1), 0);
+	assert_int_equal(shmring_last_error(p, SHMRING_PRODUCER), -EPIPE);
+	shmring_close(p);
+	assert_int_equal(shmring_unlink(name), 0);
+}
+
+static void test_last_error(void **state)
+{
+	const char *name = test_ring_name("why");
+	struct shmring_opts o = {.slot_size = 64, .capacity = 1024,
+				 .flags = SHMRING_CREATE_MULTI_PRODUCER};
+	struct shmring_msgvec v = {.buf = (char[64]){0}, .len = 64};
+	shmring_t *p = NULL, *c = NULL;
+	size_t len;
+
+	(void)state;
+	last_error_fixed(name, SHMRING_KIND_SPSC);
+	last_error_fixed(name, SHMRING_KIND_MPMC);
+
+	o.kind = SHMRING_KIND_MSG;
+	assert_int_equal(shmring_create(name, &o, SHMRING_PRODUCER, &p), 0);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &c), 0);
+	assert_null(shmring_msg_peek(c, &len, NULL));
+	assert_int_equal(shmring_last_error(c, SHMRING_CONSUMER), -EAGAIN);
+	assert_null(shmring_peek(c)); /* a fixed-slot call on a message ring */
+	assert_int_equal(shmring_last_error(c, SHMRING_CONSUMER), -SHMRING_EKIND);
+	assert_null(shmring_msg_reserve(p, 65));
+	assert_int_equal(shmring_last_error(p, SHMRING_PRODUCER), -EMSGSIZE);
+	assert_int_equal(shmring_msg_try_send_burst(p, &v, 1), 1);
+	assert_int_equal(shmring_last_error(p, SHMRING_PRODUCER), 0);
+	v.len = 8; /* the record is 64 bytes: too large for this buffer */
+	assert_int_equal(shmring_msg_try_recv_burst(c, &v, 1), 0);
+	assert_int_equal(shmring_last_error(c, SHMRING_CONSUMER), -EMSGSIZE);
+	v.len = 64;
+	assert_int_equal(shmring_msg_try_recv_bulk(c, &v, 1), 1);
+	assert_int_equal(shmring_last_error(c, SHMRING_CONSUMER), 0);
+	shmring_close(p);
+	assert_int_equal(shmring_msg_try_recv_burst(c, &v, 1), 0);
+	assert_int_equal(shmring_last_error(c, SHMRING_CONSUMER), -EPIPE);
+	shmring_close(c);
+
+	assert_int_equal(shmring_last_error(NULL, SHMRING_CONSUMER), -EINVAL);
+	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &c), 0);
+	assert_int_equal(shmring_last_error(c, SHMRING_OBSERVER), -EINVAL);
+	shmring_close(c);
+}
+
 /* Slot sizes through the handle, sampled (test_spsc sweeps every size). */
 static void test_slot_sizes(void **state)
 {
@@ -434,6 +537,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_capacity_not_pow2, test_teardown_names),
 		cmocka_unit_test_teardown(test_create_bad_options, test_teardown_names),
 		cmocka_unit_test_teardown(test_exclusive_and_replace, test_teardown_names),
+		cmocka_unit_test_teardown(test_last_error, test_teardown_names),
 		cmocka_unit_test_teardown(test_info, test_teardown_names),
 		cmocka_unit_test_teardown(test_empty_full_wrap, test_teardown_names),
 		cmocka_unit_test_teardown(test_bulk_burst, test_teardown_names),

@@ -653,6 +653,21 @@ SHMRING_API unsigned shmring_try_recv_bulk(shmring_t *r, void *msgs, unsigned n)
 SHMRING_API unsigned shmring_try_recv_burst(shmring_t *r, void *msgs, unsigned n);
 
 /*
+ * Why the last call of one side of this handle that answers with a count
+ * or a pointer moved nothing: the burst and bulk sends and receives,
+ * reserve and peek (and their burst forms), and the message ring's
+ * reserve, peek, burst and bulk calls. side is SHMRING_PRODUCER or
+ * SHMRING_CONSUMER. Returns the -errno its one-message form would have
+ * returned: -EAGAIN (full, empty), -EPIPE (no consumer left, end-of-stream),
+ * -SHMRING_ECORRUPT, -EPERM (without the role), -EBUSY (a reservation or peek held), -SHMRING_EKIND,
+ * -EMSGSIZE, -EINVAL (nothing asked for), -EOPNOTSUPP (zero-copy on a
+ * socket channel); 0 when that call moved something, or before any such
+ * call; -EINVAL for a NULL handle or another side. Nothing is consumed to
+ * find out: a consumer that peeks learns end-of-stream here.
+ */
+SHMRING_API int shmring_last_error(const shmring_t *r, enum shmring_role side);
+
+/*
  * Blocking bulk and burst: a bulk waits until all n move (n <= capacity, else
  * -EINVAL); a burst waits until at least one moves. Return the count moved,
  * or -ETIMEDOUT, -EPIPE, -EPERM, -EINVAL, -EBUSY, -SHMRING_EKIND,

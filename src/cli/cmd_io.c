@@ -442,44 +442,6 @@ static int get_release(shmring_t *r, const struct shmring_info *in)
 	return in->kind == SHMRING_KIND_MSG ? shmring_msg_release(r) : shmring_release(r);
 }
 
-/*
- * End-of-stream without taking a message: the producers that attached
- * have all gone and nothing is left. (A receive would say -EPIPE, but
- * would also take a message that came meanwhile before it is written.)
- */
-static bool get_eos(shmring_t *r)
-{
-	struct shmring_info in;
-
-	return shmring_info(r, &in) == 0 && in.producers_gone && shmring_count(r) == 0;
-}
-
-/*
- * Nothing to peek, the producers gone, and yet the ring counts messages
- * they left (fixed slots): a peek has no error to give, and get polled
- * such a ring for ever (or, with --timeout, stopped with exit 0) where the
- * library finds the ring forged under it. A receive of one message with a
- * deadline already past asks it: 1 end-of-stream, 0 nothing to say yet,
- * 2 a message after all (in buf: one that came meanwhile, taken before it
- * is written, the one case where a get killed then loses it), or the
- * library's error.
- */
-static int get_left(shmring_t *r, const struct shmring_info *in, void *buf)
-{
-	struct shmring_info now;
-	int rc;
-
-	if (in->kind == SHMRING_KIND_MSG || shmring_info(r, &now) != 0 || !now.producers_gone ||
-	    shmring_peek(r))
-		return 0;
-	rc = shmring_recv(r, buf, shmring_deadline_in(0));
-	if (rc == 0)
-		return 2;
-	if (rc == -EPIPE)
-		return 1;
-	return rc == -ETIMEDOUT || rc == -EAGAIN ? 0 : rc;
-}
-
 static void get_usage(FILE *f)
 {
 	fprintf(f,
@@ -518,7 +480,6 @@ int shmring_cmd_get(int argc, char **argv)
 	struct shmring_info info;
 	const char *name;
 	shmring_t *r = NULL;
-	unsigned char *slot;
 	size_t max;
 	int c, rc, status = 0;
 
@@ -557,39 +518,29 @@ int shmring_cmd_get(int argc, char **argv)
 	shmring_cli_bus_name(name);
 	if (open_ring("get", name, SHMRING_CONSUMER, &r, &info, &max))
 		return 1;
-	slot = malloc(info.slot_size);
-	if (!slot) {
-		fprintf(stderr, "shmring get: out of memory\n");
-		shmring_close(r);
-		return 1;
-	}
 	idle_since = shmring_clock_ns();
 	while (!counted || got < count) {
 		const unsigned char *msg;
 		unsigned char head[LEN_BYTES];
 		struct iovec iov[2];
 		size_t len = 0;
-		int left = 0;
 
 		msg = get_peek(r, &info, &len);
 		for (int i = 1; !msg && i < PEEKS_PER_LOOK; i++)
 			msg = get_peek(r, &info, &len);
 		if (!msg) {
-			if (get_eos(r))
+			/* Why the peeks found nothing, as the library judged it
+			 * (nothing is taken to ask): end-of-stream, an error such
+			 * as a ring forged under us, or empty for now. */
+			rc = shmring_last_error(r, SHMRING_CONSUMER);
+			if (rc == -EPIPE)
 				break;
-			left = get_left(r, &info, slot);
-			if (left == 1)
-				break;
-			if (left < 0) {
-				shmring_cli_error("get", name, left);
+			if (rc < 0 && rc != -EAGAIN) {
+				shmring_cli_error("get", name, rc);
 				status = 1;
 				break;
 			}
-		}
-		if (left == 2) {
-			msg = slot + LEN_BYTES;
-			len = le32_get(slot);
-		} else if (!msg) {
+
 			if (timeout_ns && shmring_clock_ns() - idle_since >= timeout_ns) {
 				if (counted) {
 					fprintf(stderr, "shmring get: %s: no message for %.3g s: got %" PRIu64
@@ -609,9 +560,8 @@ int shmring_cmd_get(int argc, char **argv)
 		if (len > max) {
 			fprintf(stderr, "shmring get: %s: message %" PRIu64 ": its length field says "
 					"%zu bytes, more than a slot holds (%zu): not framed by "
-					"'shmring put'; %s\n",
-				name, got + 1, len, max,
-				left == 2 ? "taken from the ring, not written" : "left in the ring");
+					"'shmring put'; left in the ring\n",
+				name, got + 1, len, max);
 			status = 1;
 			break;
 		}
@@ -622,13 +572,12 @@ int shmring_cmd_get(int argc, char **argv)
 		rc = write_all(STDOUT_FILENO, iov, 2);
 		if (rc < 0) {
 			fprintf(stderr, "shmring get: cannot write to standard output: %s; message "
-					"%" PRIu64 " %s\n",
-				strerror(-rc), got + 1,
-				left == 2 ? "taken from the ring, not written" : "left in the ring");
+					"%" PRIu64 " left in the ring\n",
+				strerror(-rc), got + 1);
 			status = 1;
 			break;
 		}
-		rc = left == 2 ? 0 : get_release(r, &info);
+		rc = get_release(r, &info);
 		if (rc < 0) {
 			shmring_cli_error("get", name, rc);
 			status = 1;
@@ -638,6 +587,5 @@ int shmring_cmd_get(int argc, char **argv)
 		idle_since = shmring_clock_ns();
 	}
 	shmring_close(r);
-	free(slot);
 	return status;
 }
