@@ -134,9 +134,11 @@ enum fh_op {
 	FH_RECV_LOG,       /* a: deadline ms each, b: target; append to the log until it
 	                    * holds b messages or a recv fails */
 	FH_RECV_BULK,      /* a: n (<= 6), b: deadline ms; out[0..n): seqs, out[7]: valid */
-	FH_RESERVE,        /* a: write a message (0/1), b: its seq; rc 0 or -EAGAIN (NULL) */
+	FH_RESERVE,        /* a: write a message (0/1), b: its seq; rc 0, or why not
+	                    * (shmring_last_error()) */
 	FH_COMMIT,         /* commit what FH_RESERVE took */
-	FH_PEEK,           /* rc 0 or -EAGAIN (NULL); out[0]: seq, out[1]: valid */
+	FH_PEEK,           /* rc 0, or why not (shmring_last_error()); out[0]: seq,
+	                    * out[1]: valid */
 	FH_RELEASE,
 	FH_EXIT,
 };
@@ -440,7 +442,7 @@ static inline int64_t fh__agent_op(struct fh_agent *ag, shmring_t **rp, uint64_t
 		void *p = fh_is_msg(k) ? shmring_msg_reserve(r, sizeof(struct fh_msg))
 		                       : shmring_reserve(r);
 
-		rc = p ? 0 : -EAGAIN;
+		rc = p ? 0 : shmring_last_error(r, SHMRING_PRODUCER);
 		*held_seq = (uint64_t)ag->b;
 		if (p && ag->a) {
 			struct fh_msg m;
@@ -458,7 +460,7 @@ static inline int64_t fh__agent_op(struct fh_agent *ag, shmring_t **rp, uint64_t
 		uint32_t type = 0;
 		const void *p = fh_is_msg(k) ? shmring_msg_peek(r, &len, &type) : shmring_peek(r);
 
-		rc = p ? 0 : -EAGAIN;
+		rc = p ? 0 : shmring_last_error(r, SHMRING_CONSUMER);
 		if (p) {
 			struct fh_msg m;
 

@@ -7,11 +7,13 @@
  *   - a consumer blocked in recv with no deadline gets the k messages the
  *     only producer sent, then -EPIPE within a second of the producer's
  *     close, or of its SIGKILL (a zombie: nobody reaps it during the test);
- *     try_recv then says -EPIPE too, and info.producers_gone is set;
+ *     try_recv then says -EPIPE too, as does shmring_last_error() after a
+ *     peek that found nothing, and info.producers_gone is set;
  *   - a producer attaching after end-of-stream lets the consumer go on (it
  *     blocks again, gets the new messages, then -EPIPE again);
  *   - a producer blocked in send on a full ring gets -EPIPE within a second
- *     of the only consumer's close or SIGKILL, and is not killed by SIGPIPE;
+ *     of the only consumer's close or SIGKILL, and is not killed by SIGPIPE
+ *     (a reserve's shmring_last_error() says -EPIPE then too);
  *     a consumer attaching later finds the messages and lets it go on;
  *   - before any consumer attached (or any producer), nothing is "gone": a
  *     producer fills the ring (-EAGAIN, -ETIMEDOUT, never -EPIPE) and a
@@ -94,8 +96,10 @@ static void eos_after(int id, bool kill_it)
 	if (since(t_gone, c->t_end) > PROMPT_NS)
 		fail_msg("-EPIPE came %.3f ms after the producer went",
 		         (double)since(t_gone, c->t_end) / 1e6);
-	/* A try call at end-of-stream says so too, and so does info. */
+	/* A try call at end-of-stream says so too, so does a peek (through
+	 * shmring_last_error()), and so does info. */
 	assert_int_equal(fh_agent_call(c, FH_TRY_RECV, 0, 0), -EPIPE);
+	assert_int_equal(fh_agent_call(c, FH_PEEK, 0, 0), -EPIPE);
 	in = fh_info(obs);
 	assert_true(in.producers_gone);
 	assert_int_equal(in.producers, 0);
@@ -173,6 +177,7 @@ static void epipe_after(int id, bool kill_it)
 		fail_msg("-EPIPE came %.3f ms after the consumer went",
 		         (double)since(t_gone, p->t_end) / 1e6);
 	assert_int_equal(fh_agent_call(p, FH_TRY_SEND, K, 0), -EPIPE);
+	assert_int_equal(fh_agent_call(p, FH_RESERVE, 0, 0), -EPIPE);
 	in = fh_info(obs);
 	assert_true(in.consumers_gone);
 	assert_int_equal(in.consumers, 0);

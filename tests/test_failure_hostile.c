@@ -195,9 +195,12 @@ static void test_spsc_group_stamp_producer_gone(void **state)
 		atomic_store(stamp, forged[i]);
 		assert_int_equal(fh_agent_call(k.c, FH_RECV, 1000, 0), ECORRUPT);
 		assert_int_equal(fh_agent_call(k.c, FH_TRY_RECV, 0, 0), ECORRUPT);
+		/* A consumer that only peeks learns it too, taking nothing. */
+		assert_int_equal(fh_agent_call(k.c, FH_PEEK, 0, 0), ECORRUPT);
 	}
 	atomic_store(stamp, 3);
 	assert_int_equal(fh_agent_call(k.c, FH_RECV_N, 2, 1000), 0);
+	assert_int_equal(fh_agent_call(k.c, FH_PEEK, 0, 0), -EPIPE);
 	assert_int_equal(fh_agent_call(k.c, FH_RECV, 1000, 0), -EPIPE);
 	stamp_case_close(&k);
 }
