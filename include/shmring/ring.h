@@ -643,7 +643,7 @@ SHMRING_API int shmring_recv(shmring_t *r, void *msg, uint64_t deadline);
  * Bulk: all n messages (contiguous, slot_size bytes each) or none.
  * Burst: as many as fit / are available, up to n. Return the count moved
  * (0 also without the role, while holding a reservation/peek, on a message
- * ring). A bulk of more than the capacity never succeeds (returns 0). With
+ * ring: shmring_last_error() says why). A bulk of more than the capacity never succeeds (returns 0). With
  * many producers (consumers), the messages of one call occupy consecutive
  * positions: no other producer's (consumer's) message falls between them.
  */
@@ -713,7 +713,8 @@ SHMRING_API int shmring_commit_burst(shmring_t *r, unsigned n);
 /*
  * Consumer side: shmring_peek() returns the payload of the next message in
  * place (slot_size bytes, read-only) or NULL when the ring is empty, without
- * the consumer role, or on a message ring; shmring_release() gives the slot
+ * the consumer role, or on a message ring (shmring_last_error() says which,
+ * and end-of-stream or a corrupt ring besides); shmring_release() gives the slot
  * back to producers: 0, or -EINVAL when nothing is peeked. While a peek is
  * held, peek calls return it again and copying receives return -EBUSY.
  *
