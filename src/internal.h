@@ -331,11 +331,6 @@ void shmring__bells_ring(shmring_t *r, uint64_t mask);
 /* Take entry idx's doorbell off (unregister, close, reap). */
 void shmring__bell_clear(void *base, uint32_t idx);
 
-/*
- * After the notify of a publication: ring registered doorbells. Relaxed and
- * unfenced, like the notify (N-light): registering happens before arming,
- * and shmring__bells_ring() fences before it reads the armed bits.
- */
 /* The sides of shmring_t.why. */
 #define SHMRING__TX 0
 #define SHMRING__RX 1
@@ -348,6 +343,11 @@ static inline unsigned shmring__why(shmring_t *r, unsigned side, unsigned k, int
 	return k;
 }
 
+/*
+ * After the notify of a publication: ring registered doorbells. Relaxed and
+ * unfenced, like the notify (N-light): registering happens before arming,
+ * and shmring__bells_ring() fences before it reads the armed bits.
+ */
 static inline void shmring__bells(shmring_t *r)
 {
 	uint64_t mask;
