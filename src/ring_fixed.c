@@ -355,6 +355,10 @@ static unsigned try_send_many(shmring_t *r, const void *msgs, unsigned n, bool a
 	unsigned k;
 	int rc;
 
+	if (!r)
+		return 0;
+	if (!msgs || n == 0)
+		return shmring__why(r, SHMRING__TX, 0, -EINVAL);
 	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_TX)) {
 		if (shmring__tx_gone(r))
 			return shmring__why(r, SHMRING__TX, 0, -EPIPE);
@@ -377,6 +381,10 @@ static unsigned try_recv_many(shmring_t *r, void *msgs, unsigned n, bool all)
 	unsigned k;
 	int rc;
 
+	if (!r)
+		return 0;
+	if (!msgs || n == 0)
+		return shmring__why(r, SHMRING__RX, 0, -EINVAL);
 	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_RX)) {
 		k = recv_n(r, msgs, n, all);
 	} else {
@@ -390,45 +398,23 @@ static unsigned try_recv_many(shmring_t *r, void *msgs, unsigned n, bool all)
 	return shmring__why(r, SHMRING__RX, k, k ? 0 : rx_nothing(r));
 }
 
-/* The arguments of a many-message call: -EINVAL for none to move. */
-static int many_args(const void *msgs, unsigned n)
-{
-	return !msgs || n == 0 ? -EINVAL : 0;
-}
-
 unsigned shmring_try_send_bulk(shmring_t *r, const void *msgs, unsigned n)
 {
-	if (!r)
-		return 0;
-	if (many_args(msgs, n))
-		return shmring__why(r, SHMRING__TX, 0, -EINVAL);
 	return try_send_many(r, msgs, n, true);
 }
 
 unsigned shmring_try_send_burst(shmring_t *r, const void *msgs, unsigned n)
 {
-	if (!r)
-		return 0;
-	if (many_args(msgs, n))
-		return shmring__why(r, SHMRING__TX, 0, -EINVAL);
 	return try_send_many(r, msgs, n, false);
 }
 
 unsigned shmring_try_recv_bulk(shmring_t *r, void *msgs, unsigned n)
 {
-	if (!r)
-		return 0;
-	if (many_args(msgs, n))
-		return shmring__why(r, SHMRING__RX, 0, -EINVAL);
 	return try_recv_many(r, msgs, n, true);
 }
 
 unsigned shmring_try_recv_burst(shmring_t *r, void *msgs, unsigned n)
 {
-	if (!r)
-		return 0;
-	if (many_args(msgs, n))
-		return shmring__why(r, SHMRING__RX, 0, -EINVAL);
 	return try_recv_many(r, msgs, n, false);
 }
 
