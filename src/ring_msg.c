@@ -295,62 +295,56 @@ int shmring_msg_release(shmring_t *r)
 	return rc;
 }
 
-unsigned shmring_msg_try_send_burst(shmring_t *r, const struct shmring_msgvec *v, unsigned n)
+/*
+ * The burst (all false) and bulk forms of a send: a burst's count is
+ * clamped to what the core's int return holds, a bulk past it is refused.
+ */
+static unsigned msg_try_send_many(shmring_t *r, const struct shmring_msgvec *v, unsigned n,
+				  bool all)
 {
 	int k;
 
 	if (!r)
 		return 0;
 	if (r->sock && v)
-		return shmring__sock_msg_try_send_many(r, v, n, false);
-	k = v ? msg_tx_check(r) : -EINVAL;
+		return shmring__sock_msg_try_send_many(r, v, n, all);
+	k = !v || (all && n > INT32_MAX) ? -EINVAL : msg_tx_check(r);
 	if (k)
 		return shmring__why(r, SHMRING__TX, 0, k);
-	if (n > INT32_MAX)
-		n = INT32_MAX; /* the count must fit the int the core returns */
-	return msg_moved(r, SHMRING__TX, msg_send_n(r, v, n, false));
+	return msg_moved(r, SHMRING__TX, msg_send_n(r, v, n > INT32_MAX ? INT32_MAX : n, all));
+}
+
+/* The burst and bulk forms of a receive, the count as for a send. */
+static unsigned msg_try_recv_many(shmring_t *r, struct shmring_msgvec *v, unsigned n, bool all)
+{
+	int k;
+
+	if (!r)
+		return 0;
+	if (r->sock && v)
+		return shmring__sock_msg_try_recv_many(r, v, n, all);
+	k = !v || (all && n > INT32_MAX) ? -EINVAL : msg_rx_check(r);
+	if (k)
+		return shmring__why(r, SHMRING__RX, 0, k);
+	return msg_moved(r, SHMRING__RX, msg_recv_n(r, v, n > INT32_MAX ? INT32_MAX : n, all));
+}
+
+unsigned shmring_msg_try_send_burst(shmring_t *r, const struct shmring_msgvec *v, unsigned n)
+{
+	return msg_try_send_many(r, v, n, false);
 }
 
 unsigned shmring_msg_try_send_bulk(shmring_t *r, const struct shmring_msgvec *v, unsigned n)
 {
-	int k;
-
-	if (!r)
-		return 0;
-	if (r->sock && v)
-		return shmring__sock_msg_try_send_many(r, v, n, true);
-	k = !v || n > INT32_MAX ? -EINVAL : msg_tx_check(r);
-	if (k)
-		return shmring__why(r, SHMRING__TX, 0, k);
-	return msg_moved(r, SHMRING__TX, msg_send_n(r, v, n, true));
+	return msg_try_send_many(r, v, n, true);
 }
 
 unsigned shmring_msg_try_recv_burst(shmring_t *r, struct shmring_msgvec *v, unsigned n)
 {
-	int k;
-
-	if (!r)
-		return 0;
-	if (r->sock && v)
-		return shmring__sock_msg_try_recv_many(r, v, n, false);
-	k = v ? msg_rx_check(r) : -EINVAL;
-	if (k)
-		return shmring__why(r, SHMRING__RX, 0, k);
-	if (n > INT32_MAX)
-		n = INT32_MAX; /* the count must fit the int the core returns */
-	return msg_moved(r, SHMRING__RX, msg_recv_n(r, v, n, false));
+	return msg_try_recv_many(r, v, n, false);
 }
 
 unsigned shmring_msg_try_recv_bulk(shmring_t *r, struct shmring_msgvec *v, unsigned n)
 {
-	int k;
-
-	if (!r)
-		return 0;
-	if (r->sock && v)
-		return shmring__sock_msg_try_recv_many(r, v, n, true);
-	k = !v || n > INT32_MAX ? -EINVAL : msg_rx_check(r);
-	if (k)
-		return shmring__why(r, SHMRING__RX, 0, k);
-	return msg_moved(r, SHMRING__RX, msg_recv_n(r, v, n, true));
+	return msg_try_recv_many(r, v, n, true);
 }

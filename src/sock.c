@@ -1709,7 +1709,7 @@ unsigned shmring__sock_try_send_many(shmring_t *r, const void *msgs, unsigned n,
 	struct msgs m = {.base = (uint8_t *)(uintptr_t)msgs, .n = n};
 	int rc;
 
-	rc = !msgs || n == 0 ? -EINVAL : tx_check(r, false);
+	rc = tx_check(r, false); /* msgs and n: checked by the caller */
 	if (rc == 0 && bulk_too_big(r, n, all))
 		rc = -EAGAIN; /* as on a ring: never room for it */
 	if (rc == 0)
@@ -1722,7 +1722,7 @@ unsigned shmring__sock_try_recv_many(shmring_t *r, void *msgs, unsigned n, bool 
 	struct msgs m = {.base = msgs, .n = n};
 	int rc;
 
-	rc = !msgs || n == 0 ? -EINVAL : rx_check(r, false);
+	rc = rx_check(r, false); /* msgs and n: checked by the caller */
 	if (rc == 0 && bulk_too_big(r, n, all))
 		rc = -EAGAIN; /* as on a ring: never that many in it */
 	if (rc == 0)
