@@ -231,8 +231,11 @@ struct shmring_ctl {
 };
 #define SHMRING_PRESENCE_EVER (UINT64_C(1) << 32)
 #define SHMRING_PRESENCE_LIVE(v) ((uint32_t)(v))
-/* Peers were here once and none is left. */
-#define SHMRING_PRESENCE_GONE(v) ((v) == SHMRING_PRESENCE_EVER)
+/* Peers were here once and none is left. The bits above the flag are never
+ * set by a participant; a word that has them was written by someone else,
+ * and they must not keep it from saying "gone". */
+#define SHMRING_PRESENCE_GONE(v)                                                                   \
+	(SHMRING_PRESENCE_LIVE(v) == 0 && ((v) & SHMRING_PRESENCE_EVER) != 0)
 #define SHMRING_DEFAULT_RECOVERY_NS UINT64_C(5000000)
 #define SHMRING_MIN_RECOVERY_NS UINT64_C(100000)
 #define SHMRING_MAX_RECOVERY_NS UINT64_C(60000000000)

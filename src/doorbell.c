@@ -203,7 +203,7 @@ static bool readable(shmring_t *r)
 	/* Relaxed: as in shmring__tx_gone(); a word saying none is left is
 	 * believed where the participant table agrees. */
 	pres = shmring__load_relaxed(&r->ctl->producers);
-	return SHMRING_PRESENCE_GONE(pres) && shmring__presence_none(r, SHMRING_PRODUCER, pres);
+	return shmring__rx_left(r, pres) && shmring__presence_none(r, SHMRING_PRODUCER, pres);
 }
 
 int shmring_doorbell_arm(shmring_t *r)

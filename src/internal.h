@@ -295,6 +295,8 @@ struct shmring {
 	uint32_t rx_quiet_granted; /* the lane's last grant of empty answers */
 	uint32_t tx_quiet_granted; /* the lane's last grant of full answers */
 	bool saw_consumers;     /* a consumer was attached while we were */
+	bool saw_producers;     /* consumer: the producers' word showed one
+				 * ever attached (shmring__rx_left()) */
 	uint64_t stall_pos;     /* the claim this handle is held back by ... */
 	uint64_t stall_since;   /* ... since (CLOCK_MONOTONIC ns; 0: not held back) */
 	struct shmring_livecache live;
@@ -411,6 +413,22 @@ int shmring__rx_nothing(shmring_t *r, bool corrupt);
  */
 int shmring__block(shmring_t *r, unsigned side, shmring_attempt_fn attempt, void *op,
 		   uint64_t deadline);
+
+/*
+ * Consumer: the producers' presence word p (just read) says that producers
+ * were here and none is left. The word's "ever attached" flag is never
+ * cleared by a participant, but a peer may clear it, and a consumer would
+ * then wait for a first producer for ever once the real ones had gone: the
+ * handle remembers the flag once seen (as a producer remembers its
+ * consumers, saw_consumers). The caller still asks the participant table
+ * (shmring__presence_none()) before it believes the word.
+ */
+static inline bool shmring__rx_left(shmring_t *r, uint64_t p)
+{
+	if (p & SHMRING_PRESENCE_EVER)
+		r->saw_producers = true;
+	return SHMRING_PRESENCE_LIVE(p) == 0 && r->saw_producers;
+}
 
 /* Consumer: nothing published or claimed ahead of us. */
 bool shmring__rx_drained(shmring_t *r);

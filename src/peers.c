@@ -245,7 +245,7 @@ int shmring__rx_eos(shmring_t *r)
 	 * count): their last messages are visible before they are gone. */
 	uint64_t p = shmring__load_acquire(&r->ctl->producers);
 
-	if (SHMRING_UNLIKELY(SHMRING_PRESENCE_GONE(p)) && shmring__rx_drained(r) &&
+	if (SHMRING_UNLIKELY(shmring__rx_left(r, p)) && shmring__rx_drained(r) &&
 	    shmring__presence_none(r, SHMRING_PRODUCER, p)) {
 		int rc = spsc_eos_check(r);
 

@@ -420,8 +420,12 @@ static int attach(shmring_t *r, unsigned role)
 	 * on our messages. */
 	if (role & SHMRING_PRODUCER)
 		shmring__presence_add(r->base, SHMRING_PRODUCER);
-	if (role & SHMRING_CONSUMER)
+	if (role & SHMRING_CONSUMER) {
 		shmring__presence_add(r->base, SHMRING_CONSUMER);
+		/* Acquire: pairs with the release in shmring__presence_add(), as
+		 * every other load of the word; only its flag is kept here. */
+		(void)shmring__rx_left(r, shmring__load_acquire(&r->ctl->producers));
+	}
 	shmring__fast_update(r);
 	return 0;
 }

@@ -235,6 +235,45 @@ static void test_spsc_producer_pos_forged_ahead(void **state)
 	stamp_case_close(&k);
 }
 
+/* --- A producers' presence word forged after they left -------------------------------- */
+
+/*
+ * The producers' presence word rewritten once every producer has closed:
+ * its "ever attached" bit cleared (0), a live count without the bit (3, which
+ * the peer check lowers to 0 and leaves without the bit), or the bit with
+ * bits above the count set. A consumer that received from a producer still
+ * drains the ring and then gets -EPIPE, where it waited for a producer
+ * to come (-ETIMEDOUT here; for ever without a deadline).
+ */
+static void producers_word_forged(int id)
+{
+	static const uint64_t forged[] = {0, 3, SHMRING_PRESENCE_EVER | (UINT64_C(0xdead) << 40)};
+
+	fh_limit(60);
+	for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		const char *name = test_ring_name(fh_kind(id)->tag);
+		shmring_t *obs = fh_create(name, id, 16, 0, SHMRING_OBSERVER);
+		struct fh_agent *p = fh_agent_open(name, id, SHMRING_PRODUCER);
+		struct fh_agent *c = fh_agent_open(name, id, SHMRING_CONSUMER);
+		size_t size;
+		void *base;
+
+		assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 2), 0);
+		assert_int_equal(fh_agent_exit(p), 0);
+		base = fh_map_ring(name, &size);
+		atomic_store(&shmring__ctl(base)->producers, forged[i]);
+		munmap(base, size);
+		assert_int_equal(fh_agent_call(c, FH_RECV_UNTIL_ERR, 0, 2000), -EPIPE);
+		assert_int_equal(c->out[0], 2);
+		assert_true(c->out[1]);
+		assert_true(c->out[4]);
+		assert_int_equal(fh_agent_exit(c), 0);
+		fh_close(obs);
+		shmring_unlink(name);
+	}
+}
+FH_PER_KIND(producers_word_forged)
+
 /* --- Forged participant entries ---------------------------------------------------- */
 
 /* Write a producer entry for `pid` into SPSC's sole producer entry. */
@@ -936,6 +975,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_spsc_group_stamp_behind, fh_teardown),
 	    cmocka_unit_test_teardown(test_spsc_group_stamp_producer_gone, fh_teardown),
 	    cmocka_unit_test_teardown(test_spsc_producer_pos_forged_ahead, fh_teardown),
+	    FH_KIND_TESTS(producers_word_forged),
 	    cmocka_unit_test_teardown(test_pid1_real_start, fh_teardown),
 	    cmocka_unit_test_teardown(test_pid1_wrong_start, fh_teardown),
 	    cmocka_unit_test_teardown(test_start0_foreign_pid, fh_teardown),
