@@ -239,14 +239,43 @@ static int spsc_eos_check(const shmring_t *r)
 	return spsc_stamp_check(&r->rx);
 }
 
+/* The consumer view's verdict of its last call: the positions it just
+ * judged impossible (shmring__mring_drained(), shmring__msg_drained()). */
+static bool rx_view_corrupt(const shmring_t *r)
+{
+	switch (r->hdr.kind) {
+	case SHMRING_KIND_SPSC:
+		return false; /* spsc_eos_check() judges it below */
+	case SHMRING_KIND_MSG:
+		return r->qrx.corrupt;
+	default:
+		return r->mrx.corrupt;
+	}
+}
+
 int shmring__rx_eos(shmring_t *r)
 {
 	/* Acquire: pairs with the release in the producers' leaving (presence
 	 * count): their last messages are visible before they are gone. */
 	uint64_t p = shmring__load_acquire(&r->ctl->producers);
 
-	if (SHMRING_UNLIKELY(shmring__rx_left(r, p)) && shmring__rx_drained(r) &&
-	    shmring__presence_none(r, SHMRING_PRODUCER, p)) {
+	if (SHMRING_LIKELY(!shmring__rx_left(r, p)))
+		return 0;
+	if (!shmring__rx_drained(r)) {
+		/*
+		 * Not drained because the positions are impossible (a message
+		 * ring's producer position off the record alignment, or more
+		 * than an area from ours): with no producer left nobody will
+		 * publish them right, and waiting would be for ever. A
+		 * producer that attached since may have moved them: the next
+		 * look judges again. Acquire: as above.
+		 */
+		if (rx_view_corrupt(r) && shmring__presence_none(r, SHMRING_PRODUCER, p) &&
+		    shmring__load_acquire(&r->ctl->producers) == p)
+			return -SHMRING_ECORRUPT;
+		return 0;
+	}
+	if (shmring__presence_none(r, SHMRING_PRODUCER, p)) {
 		int rc = spsc_eos_check(r);
 
 		/* A producer that attached since may have sent and published:

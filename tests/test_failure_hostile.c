@@ -274,6 +274,42 @@ static void producers_word_forged(int id)
 }
 FH_PER_KIND(producers_word_forged)
 
+/*
+ * A single-producer message ring whose producer position is rewritten once
+ * the producer has closed: off the record alignment, or two areas ahead.
+ * The consumer takes both messages and then is told the ring is corrupt
+ * (the end-of-stream check found the position impossible), where it waited
+ * for records that can never come (-ETIMEDOUT here; for ever without a
+ * deadline).
+ */
+static void test_msg1_prod_pos_forged_gone(void **state)
+{
+	static const uint64_t ahead[] = {1, 2 * 16 * FH_MSG_SPAN};
+
+	(void)state;
+	fh_limit(60);
+	for (size_t i = 0; i < sizeof(ahead) / sizeof(ahead[0]); i++) {
+		const char *name = test_ring_name("msg1pos");
+		shmring_t *obs = fh_create(name, FH_MSG1, 16, 0, SHMRING_OBSERVER);
+		struct fh_agent *p = fh_agent_open(name, FH_MSG1, SHMRING_PRODUCER);
+		struct fh_agent *c = fh_agent_open(name, FH_MSG1, SHMRING_CONSUMER);
+		size_t size;
+		void *base;
+
+		assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 2), 0);
+		assert_int_equal(fh_agent_exit(p), 0);
+		base = fh_map_ring(name, &size);
+		atomic_fetch_add(&shmring__prod_side(base)->pos, ahead[i]);
+		munmap(base, size);
+		assert_int_equal(fh_agent_call(c, FH_RECV_UNTIL_ERR, 0, 2000), ECORRUPT);
+		assert_int_equal(c->out[0], 2);
+		assert_true(c->out[1]);
+		assert_int_equal(fh_agent_exit(c), 0);
+		fh_close(obs);
+		shmring_unlink(name);
+	}
+}
+
 /* --- Forged participant entries ---------------------------------------------------- */
 
 /* Write a producer entry for `pid` into SPSC's sole producer entry. */
@@ -976,6 +1012,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_spsc_group_stamp_producer_gone, fh_teardown),
 	    cmocka_unit_test_teardown(test_spsc_producer_pos_forged_ahead, fh_teardown),
 	    FH_KIND_TESTS(producers_word_forged),
+	    cmocka_unit_test_teardown(test_msg1_prod_pos_forged_gone, fh_teardown),
 	    cmocka_unit_test_teardown(test_pid1_real_start, fh_teardown),
 	    cmocka_unit_test_teardown(test_pid1_wrong_start, fh_teardown),
 	    cmocka_unit_test_teardown(test_start0_foreign_pid, fh_teardown),
