@@ -17,6 +17,9 @@
  *     it is none of these. There is no grace period: a claimer that died
  *     half-way is dead at once; a forged entry naming a live process that
  *     maps the segment holds its entry for as long as that process lives;
+ *   - an entry naming our own pid is alive only while a handle of ours
+ *     holds it (held_has()): /proc would find us alive and mapping the
+ *     segment whatever the entry says;
  *   - otherwise the pid is opened as a pidfd and checked once against
  *     /proc/PID/stat (not a zombie, the same start time, so a recycled pid is
  *     never mistaken for the owner) and /proc/PID/maps (the process maps this
@@ -31,6 +34,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +46,110 @@
 #include <unistd.h>
 
 static _Atomic uint32_t claim_tag;
+
+/*
+ * The entries this process holds or is taking: the entry's address in our
+ * mapping and our owner word (its tag differs between our claims). An entry
+ * that names our own pid is judged here, not in /proc, which finds us alive
+ * and mapping the segment: a word forged with our pid, or one left where no
+ * handle of ours holds it, would otherwise hold its role, its claims and the
+ * other side's end-of-stream for as long as we live. Such an entry is dead.
+ * A mutex, kept across fork(); the child holds none of its parent's entries
+ * (they name the parent's pid).
+ */
+struct held_entry {
+	const struct shmring_part *p;
+	uint64_t owner;
+};
+
+static struct held_entry *held;
+static size_t held_n, held_cap;
+static pthread_mutex_t held_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t held_once = PTHREAD_ONCE_INIT;
+
+static void held_prepare(void)
+{
+	pthread_mutex_lock(&held_lock);
+}
+
+static void held_parent(void)
+{
+	pthread_mutex_unlock(&held_lock);
+}
+
+static void held_child(void)
+{
+	held_n = 0;
+	pthread_mutex_unlock(&held_lock);
+}
+
+static void held_init(void)
+{
+	pthread_atfork(held_prepare, held_parent, held_child);
+}
+
+/* Record that we hold (or are taking) entry p as owner. 0 or -ENOMEM. */
+static int held_add(const struct shmring_part *p, uint64_t owner)
+{
+	int rc = 0;
+
+	pthread_once(&held_once, held_init);
+	pthread_mutex_lock(&held_lock);
+	if (held_n == held_cap) {
+		size_t cap = held_cap ? 2 * held_cap : 16;
+		struct held_entry *n = realloc(held, cap * sizeof(*n));
+
+		if (n) {
+			held = n;
+			held_cap = cap;
+		}
+	}
+	if (held_n < held_cap)
+		held[held_n++] = (struct held_entry){.p = p, .owner = owner};
+	else
+		rc = -ENOMEM;
+	pthread_mutex_unlock(&held_lock);
+	return rc;
+}
+
+/* Forget entry p held as owner (nothing if it is not recorded). */
+static void held_del(const struct shmring_part *p, uint64_t owner)
+{
+	pthread_once(&held_once, held_init);
+	pthread_mutex_lock(&held_lock);
+	for (size_t i = 0; i < held_n; i++)
+		if (held[i].p == p && held[i].owner == owner) {
+			held[i] = held[--held_n];
+			break;
+		}
+	pthread_mutex_unlock(&held_lock);
+}
+
+/* Forget every record of entry p: it holds another process's word, so no
+ * handle of ours holds it. */
+static void held_forget(const struct shmring_part *p)
+{
+	pthread_once(&held_once, held_init);
+	pthread_mutex_lock(&held_lock);
+	for (size_t i = 0; i < held_n;)
+		if (held[i].p == p)
+			held[i] = held[--held_n];
+		else
+			i++;
+	pthread_mutex_unlock(&held_lock);
+}
+
+static bool held_has(const struct shmring_part *p, uint64_t owner)
+{
+	bool found = false;
+
+	pthread_once(&held_once, held_init);
+	pthread_mutex_lock(&held_lock);
+	for (size_t i = 0; i < held_n && !found; i++)
+		found = held[i].p == p && held[i].owner == owner;
+	pthread_mutex_unlock(&held_lock);
+	return found;
+}
 
 /*
  * Read a process's state letter and start time (clock ticks since boot) from
@@ -242,6 +350,17 @@ uint32_t shmring__part_state_of(void *base, struct shmring_livecache *c, uint32_
 		return SHMRING_PART_UNKNOWN;
 	if (pid <= 0)
 		return SHMRING_PART_DEAD;
+	/* Ours only if a handle of ours took it (held_add() came before the
+	 * claim's CAS, held_del() after the release's); one that did is
+	 * judged as any other below (the doorbells use what that caches). */
+	if (pid == getpid() && !held_has(p, owner & ~SHMRING_OWNER_CLAIMING)) {
+		if (entry_moved(p, owner, start)) {
+			if (moved)
+				*moved = true;
+			return SHMRING_PART_ALIVE;
+		}
+		return SHMRING_PART_DEAD;
+	}
 	if (e && e->owner == owner && e->start == start && e->state) {
 		if (e->state == SHMRING_PART_ALIVE && e->pidfd >= 0 && pidfd_exited(e->pidfd))
 			e->state = SHMRING_PART_DEAD;
@@ -406,20 +525,26 @@ static uint64_t owner_word(uint32_t role)
 }
 
 /*
- * Take entry p if it holds `cur` right now: true on success. Two steps
- * (layout.h): the entry is ours with SHMRING_OWNER_CLAIMING from the first
- * CAS, and judged by our pid alone until the second clears it, so a judge
- * never compares us with the start time the previous owner left.
+ * Take entry p if it holds `cur` right now: 1 on success, 0 if not, -ENOMEM.
+ * Two steps (layout.h): the entry is ours with SHMRING_OWNER_CLAIMING from
+ * the first CAS, and judged by our pid alone until the second clears it, so
+ * a judge never compares us with the start time the previous owner left.
+ * Recorded as ours (held_add()) before the first, so that a judge in this
+ * process never finds our word unrecorded.
  */
-static bool take(struct shmring_part *p, uint64_t cur, uint64_t mine, uint64_t pidns)
+static int take(struct shmring_part *p, uint64_t cur, uint64_t mine, uint64_t pidns)
 {
 	uint64_t start = shmring__proc_start_time(getpid());
 	uint64_t claiming = mine | SHMRING_OWNER_CLAIMING;
 
+	if (held_add(p, mine) < 0)
+		return -ENOMEM;
 	/* Acq_rel: on success our later stores follow the claim. */
 	if (!atomic_compare_exchange_strong_explicit(&p->owner, &cur, claiming,
-						     memory_order_acq_rel, memory_order_relaxed))
-		return false;
+						     memory_order_acq_rel, memory_order_relaxed)) {
+		held_del(p, mine);
+		return 0;
+	}
 	/* Release fence: pairs with the acquire fence in
 	 * shmring_participants(): a reader that loads one of the fields
 	 * written below then finds the owner word changed on its re-read. */
@@ -439,8 +564,11 @@ static bool take(struct shmring_part *p, uint64_t cur, uint64_t mine, uint64_t p
 	 * shmring__part_state(). A CAS, not a store: only a judge that found
 	 * us dead (a forged table, or a pid gone) changes the word meanwhile,
 	 * and then the entry is not ours. */
-	return atomic_compare_exchange_strong_explicit(&p->owner, &claiming, mine,
-						       memory_order_release, memory_order_relaxed);
+	if (atomic_compare_exchange_strong_explicit(&p->owner, &claiming, mine,
+						    memory_order_release, memory_order_relaxed))
+		return 1;
+	held_del(p, mine);
+	return 0;
 }
 
 /*
@@ -457,8 +585,10 @@ static int claim_one(void *base, struct shmring_livecache *c, uint32_t i, uint64
 		uint32_t st;
 
 		if (cur == 0 || (cur & SHMRING_OWNER_REAPED)) {
-			if (take(p, cur, mine, c->pidns))
-				return 0;
+			int rc = take(p, cur, mine, c->pidns);
+
+			if (rc != 0)
+				return rc < 0 ? rc : 0;
 			continue;
 		}
 		st = shmring__part_state(base, c, i);
@@ -490,10 +620,14 @@ int shmring__part_claim_any(void *base, const struct shmring_hdr *h, struct shmr
 	uint64_t mine = owner_word(role);
 
 	/* First the free entries: no liveness checks, no system calls. */
-	for (uint32_t i = SHMRING_PART_FIRST_SHARED; i < h->max_participants; i++)
+	for (uint32_t i = SHMRING_PART_FIRST_SHARED; i < h->max_participants; i++) {
 		/* Relaxed: a hint; take() decides. */
-		if (shmring__load_relaxed(&parts[i].owner) == 0 && take(&parts[i], 0, mine, c->pidns))
-			return (int)i;
+		int rc = shmring__load_relaxed(&parts[i].owner) == 0 ? take(&parts[i], 0, mine, c->pidns)
+								      : 0;
+
+		if (rc != 0)
+			return rc < 0 ? rc : (int)i;
+	}
 	/*
 	 * Then entries of processes that died, those with no claim left first:
 	 * a dead claim's range is what recovery reads to know its extent.
@@ -506,8 +640,10 @@ int shmring__part_claim_any(void *base, const struct shmring_hdr *h, struct shmr
 
 			if (pass == 0 && cp != ce)
 				continue;
-			if (claim_one(base, c, i, mine) == 0)
-				return (int)i;
+			int rc = claim_one(base, c, i, mine);
+
+			if (rc != -EBUSY)
+				return rc < 0 ? rc : (int)i;
 		}
 	return -EUSERS;
 }
@@ -516,10 +652,12 @@ void shmring__part_release(void *base, uint32_t idx, uint32_t role, bool present
 {
 	struct shmring_part *p = &shmring__parts(base)[idx];
 	/* Relaxed: the CAS below decides. */
-	uint64_t cur = shmring__load_relaxed(&p->owner);
+	uint64_t cur = shmring__load_relaxed(&p->owner), mine = cur;
 
-	if (SHMRING_PART_PID(cur) != (uint32_t)getpid())
+	if (SHMRING_PART_PID(cur) != (uint32_t)getpid()) {
+		held_forget(p);
 		return; /* reaped and taken over: only a forged table does that */
+	}
 	shmring__bell_clear(base, idx);
 	/* Relaxed: the entry becomes free only with the CAS below. */
 	shmring__store_relaxed(&p->claim_end, shmring__load_relaxed(&p->claim_pos));
@@ -533,4 +671,6 @@ void shmring__part_release(void *base, uint32_t idx, uint32_t role, bool present
 						    memory_order_relaxed) &&
 	    !(cur & SHMRING_OWNER_REAPED) && present)
 		presence_sub(base, role);
+	/* After the entry is seen free (see shmring__part_state_of()). */
+	held_del(p, mine & ~(SHMRING_OWNER_REAPED | SHMRING_OWNER_CLAIMING));
 }

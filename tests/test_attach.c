@@ -595,12 +595,43 @@ static void test_dead_producer_taken_over(void **state)
 	shmring_close(obs);
 }
 
+/* A child that maps ring `name` (an observer) until *stop is closed; its pid. */
+static pid_t start_holder(const char *name, int *stop)
+{
+	int ready[2], hold[2];
+	pid_t pid;
+	char ch;
+
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(hold), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		shmring_t *o = NULL;
+
+		close(ready[0]);
+		close(hold[1]);
+		if (shmring_open(name, SHMRING_OBSERVER, &o) != 0)
+			_exit(1);
+		if (write(ready[1], "r", 1) != 1 || read(hold[0], &ch, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	assert_int_equal(read(ready[0], &ch, 1), 1);
+	close(ready[0]);
+	*stop = hold[1];
+	return pid;
+}
+
 /*
  * A participant entry naming a live pid whose start time differs belongs to
  * a process that died and whose pid was reused: not alive, taken over. With
- * the right start time, a process that maps the ring (this one) is alive and
+ * the right start time, a process that maps the ring (a child) is alive and
  * the role is busy; a live process that does not map it (our parent, pid 1)
- * holds nothing: a forged entry, taken over.
+ * holds nothing: a forged entry, taken over; nor does this process, which
+ * knows that none of its handles holds the entry.
  */
 static void test_recycled_pid(void **state)
 {
@@ -608,9 +639,11 @@ static void test_recycled_pid(void **state)
 	struct shmring_part *parts;
 	unsigned char *base;
 	size_t size;
-	pid_t self = getpid(), parent = getppid();
+	pid_t self = getpid(), parent = getppid(), holder;
 	uint64_t start = shmring__proc_start_time(self);
 	uint64_t pstart = shmring__proc_start_time(parent);
+	uint64_t hstart;
+	int stop, status;
 
 	(void)state;
 	if (start == 0 || pstart == 0) {
@@ -618,13 +651,20 @@ static void test_recycled_pid(void **state)
 		skip();
 	}
 	make_ring(name, 0);
+	holder = start_holder(name, &stop);
+	hstart = shmring__proc_start_time(holder);
 	base = map_object(name, &size);
 	parts = shmring__parts(base);
 	atomic_store(&parts[SHMRING_PART_SOLE_PRODUCER].owner,
+		     ((uint64_t)(uint32_t)holder << 32) | ((uint64_t)SHMRING_PRODUCER << 24) | 1);
+	atomic_store(&parts[SHMRING_PART_SOLE_PRODUCER].start_time, hstart);
+	assert_int_equal(open_rc(name, SHMRING_PRODUCER), -EBUSY);
+	atomic_store(&parts[SHMRING_PART_SOLE_PRODUCER].start_time, hstart + 12345);
+	assert_int_equal(open_rc(name, SHMRING_PRODUCER), 0);
+	/* Our own pid and start time, in an entry no handle of ours holds. */
+	atomic_store(&parts[SHMRING_PART_SOLE_PRODUCER].owner,
 		     ((uint64_t)(uint32_t)self << 32) | ((uint64_t)SHMRING_PRODUCER << 24) | 1);
 	atomic_store(&parts[SHMRING_PART_SOLE_PRODUCER].start_time, start);
-	assert_int_equal(open_rc(name, SHMRING_PRODUCER), -EBUSY);
-	atomic_store(&parts[SHMRING_PART_SOLE_PRODUCER].start_time, start + 12345);
 	assert_int_equal(open_rc(name, SHMRING_PRODUCER), 0);
 	/* Alive, the right start time, but not attached: forged. */
 	atomic_store(&parts[SHMRING_PART_SOLE_PRODUCER].owner,
@@ -650,18 +690,26 @@ static void test_recycled_pid(void **state)
 	 * once judged dead here, and its claims released under it).
 	 */
 	atomic_store(&parts[SHMRING_PART_SOLE_CONSUMER].owner,
-		     ((uint64_t)(uint32_t)self << 32) | ((uint64_t)SHMRING_CONSUMER << 24) |
+		     ((uint64_t)(uint32_t)holder << 32) | ((uint64_t)SHMRING_CONSUMER << 24) |
 			     SHMRING_OWNER_CLAIMING | 1);
 	atomic_store(&parts[SHMRING_PART_SOLE_CONSUMER].start_time, pstart);
 	assert_int_equal(open_rc(name, SHMRING_CONSUMER), -EBUSY);
 	atomic_store(&parts[SHMRING_PART_SOLE_CONSUMER].start_time, 0);
 	assert_int_equal(open_rc(name, SHMRING_CONSUMER), -EBUSY);
+	/* The same claim in our name: none of our handles is taking it. */
+	atomic_store(&parts[SHMRING_PART_SOLE_CONSUMER].owner,
+		     ((uint64_t)(uint32_t)self << 32) | ((uint64_t)SHMRING_CONSUMER << 24) |
+			     SHMRING_OWNER_CLAIMING | 1);
+	assert_int_equal(open_rc(name, SHMRING_CONSUMER), 0);
 	/* The same claim by a pid that cannot exist: dead, taken over. */
 	atomic_store(&parts[SHMRING_PART_SOLE_CONSUMER].owner,
 		     ((uint64_t)0x7ffffff0u << 32) | ((uint64_t)SHMRING_CONSUMER << 24) |
 			     SHMRING_OWNER_CLAIMING | 1);
 	assert_int_equal(open_rc(name, SHMRING_CONSUMER), 0);
 	munmap(base, size);
+	close(stop);
+	assert_int_equal(waitpid(holder, &status, 0), holder);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 /* Two opens in one process share one mapping (and validation happens once). */

@@ -310,6 +310,49 @@ static void test_msg1_prod_pos_forged_gone(void **state)
 	}
 }
 
+/*
+ * A producer entry forged with the pid of the consumer's own process once
+ * the producers have left (the entry a single producer takes, or a shared
+ * one). /proc finds that process alive and mapping the ring, so the entry
+ * held end-of-stream off for as long as the consumer lived: its receive
+ * timed out here, and without a deadline never returned. A process knows
+ * the entries its handles hold: the consumer drains the ring and gets
+ * -EPIPE.
+ */
+static void producer_entry_ourselves(int id)
+{
+	const char *name = test_ring_name(fh_kind(id)->tag);
+	uint32_t idx = fh_kind(id)->mp ? SHMRING_PART_FIRST_SHARED + 5 : SHMRING_PART_SOLE_PRODUCER;
+	shmring_t *c = fh_create(name, id, 16, 0, SHMRING_CONSUMER);
+	struct fh_agent *p = fh_agent_open(name, id, SHMRING_PRODUCER);
+	struct shmring_part *e;
+	struct fh_msg m;
+	size_t size;
+	void *base;
+
+	fh_limit(60);
+	assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 2), 0);
+	assert_int_equal(fh_agent_exit(p), 0);
+	base = fh_map_ring(name, &size);
+	e = &shmring__parts(base)[idx];
+	atomic_store(&e->start_time, fh_start_time(getpid()));
+	atomic_store(&e->attach_ns, realtime_ns());
+	atomic_store(&e->pidns, fh_pidns());
+	atomic_store(&e->uid, (uint32_t)geteuid());
+	atomic_store(&e->gen, 7);
+	atomic_store(&e->owner, ((uint64_t)(uint32_t)getpid() << 32) |
+	                            ((uint64_t)SHMRING_PRODUCER << 24) | 0x1234u);
+	munmap(base, size);
+	for (uint64_t i = 0; i < 2; i++) {
+		assert_int_equal(fh__recv(id, c, &m, false, fh_deadline(2000)), 0);
+		assert_int_equal(m.seq, i);
+	}
+	assert_int_equal(fh__recv(id, c, &m, false, fh_deadline(2000)), -EPIPE);
+	fh_close(c);
+	shmring_unlink(name);
+}
+FH_PER_KIND(producer_entry_ourselves)
+
 /* --- Forged participant entries ---------------------------------------------------- */
 
 /* Write a producer entry for `pid` into SPSC's sole producer entry. */
@@ -943,10 +986,11 @@ static void *flip(void *p)
 
 /*
  * A peer that rewrites an entry's owner word over and over, between a dead
- * process's pid and ours (a live one mapping the segment), while we list
+ * process's pid and a live one mapping the segment (an observer agent: our
+ * own pid in an entry none of our handles holds is dead), while we list
  * the participants: every entry listed must carry the state of the pid it
- * reports (the dead pid dead, ours alive), never the state judged for the
- * other word.
+ * reports (the dead pid dead, the agent's alive), never the state judged
+ * for the other word.
  */
 static void test_participants_torn(void **state)
 {
@@ -956,7 +1000,8 @@ static void test_participants_torn(void **state)
 	void *base = fh_map_ring(name, &size);
 	struct shmring_part *e = &shmring__parts(base)[SHMRING_PART_SOLE_PRODUCER];
 	struct flipper f = {.owner = &e->owner};
-	pid_t dead = fork(), me = getpid();
+	struct fh_agent *live = fh_agent_open(name, FH_SPSC, SHMRING_OBSERVER);
+	pid_t dead = fork(), me = live->pid;
 	unsigned listed[2] = {0, 0}, wrong = 0, rounds = 0;
 	uint64_t t0;
 	pthread_t th;
@@ -995,7 +1040,7 @@ static void test_participants_torn(void **state)
 	}
 	atomic_store(&f.stop, 1);
 	pthread_join(th, NULL);
-	print_message("%u listings: the dead pid listed %u times, ours %u, %u with a state or pid "
+	print_message("%u listings: the dead pid listed %u times, the live %u, %u with a state or pid "
 	              "not its own\n",
 	              rounds, listed[0], listed[1], wrong);
 	assert_int_equal(wrong, 0);
@@ -1013,6 +1058,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_spsc_producer_pos_forged_ahead, fh_teardown),
 	    FH_KIND_TESTS(producers_word_forged),
 	    cmocka_unit_test_teardown(test_msg1_prod_pos_forged_gone, fh_teardown),
+	    FH_KIND_TESTS(producer_entry_ourselves),
 	    cmocka_unit_test_teardown(test_pid1_real_start, fh_teardown),
 	    cmocka_unit_test_teardown(test_pid1_wrong_start, fh_teardown),
 	    cmocka_unit_test_teardown(test_start0_foreign_pid, fh_teardown),
