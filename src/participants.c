@@ -621,10 +621,12 @@ int shmring__part_claim_any(void *base, const struct shmring_hdr *h, struct shmr
 
 	/* First the free entries: no liveness checks, no system calls. */
 	for (uint32_t i = SHMRING_PART_FIRST_SHARED; i < h->max_participants; i++) {
-		/* Relaxed: a hint; take() decides. */
-		int rc = shmring__load_relaxed(&parts[i].owner) == 0 ? take(&parts[i], 0, mine, c->pidns)
-								      : 0;
+		int rc;
 
+		/* Relaxed: a hint; take() decides. */
+		if (shmring__load_relaxed(&parts[i].owner) != 0)
+			continue;
+		rc = take(&parts[i], 0, mine, c->pidns);
 		if (rc != 0)
 			return rc < 0 ? rc : (int)i;
 	}
