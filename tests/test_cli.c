@@ -210,6 +210,17 @@ static void test_create_bad_input(void **state)
 	assert_int_equal(run("create", NULL), 2);
 	assert_contains(err, "usage");
 	assert_int_equal(run("create", name, name, NULL), 2);
+	/* A msg record area that cannot hold two of the largest records, and a
+	 * multiplicity the fixed kind does not have: usage errors that say
+	 * which (they were the library's bare "invalid argument", exit 1). */
+	assert_int_equal(run("create", "--kind", "msg", "--capacity", "32", name, NULL), 2);
+	assert_contains(err, "two of its largest records");
+	assert_int_equal(run("create", "-k", "msg", "-s", "4k", "-c", "64", name, NULL), 2);
+	assert_contains(err, "8224 bytes at least");
+	assert_int_equal(run("create", "--multi-producer", name, NULL), 2);
+	assert_contains(err, "an spsc ring has one producer");
+	assert_int_equal(run("create", "-k", "mpsc", "-C", name, NULL), 2);
+	assert_contains(err, "--kind mpmc");
 	/* None of that created anything. */
 	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &r), -ENOENT);
 	/* Bad names: exit 1, and what is wrong with each, said precisely. */
