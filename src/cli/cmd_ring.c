@@ -345,7 +345,7 @@ int shmring_cmd_create(int argc, char **argv)
 		fprintf(stderr, "shmring create: %s: %s ring has no name to open it by and goes "
 				"with its last mapping, which would be the tool's as it exits; "
 				"create it in the program that uses it\n",
-			name, scheme == SHMRING_CLI_MEMFD ? "memfd" : "anon");
+			name, scheme == SHMRING_CLI_MEMFD ? "a memfd" : "an anon");
 		return 2;
 	}
 	if (duplex) {
