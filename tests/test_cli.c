@@ -233,6 +233,11 @@ static void test_create_bad_input(void **state)
 		{"file:/tmp/../x", "'.' or '..'"},
 		{"sysv:0", "sysv:KEY (1..0xffffffff"},
 		{"sysv:@tmp", "must be absolute"},
+		/* These read "invalid argument (name, sizes, role or flags)". */
+		{"sysv:@/tmp#0", "ID is 1..255"},
+		{"sysv:@/tmp#256", "ID is 1..255"},
+		{"sysv:@/tmp#abc", "ID is 1..255"},
+		{"sysv:@/tmp#", "ID is 1..255"},
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
