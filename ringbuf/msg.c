@@ -1263,7 +1263,8 @@ void shmring__msg_cancel(struct shmring_msgring *v)
 		 * to the record, not past it.
 		 */
 		v->held = false;
-		rx_publish(v, v->held_pos);
+		if (v->held_pos != v->pos)
+			rx_publish(v, v->held_pos);
 	} else if (v->held) {
 		v->held = false;
 		if (v->mp) {
