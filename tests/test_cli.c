@@ -272,6 +272,18 @@ static void test_unknown_scheme_message(void **state)
 			if (run(cmds[c], names[i][0], NULL) != 1 || !strstr(err, names[i][1]))
 				fail_msg("shmring %s %s: %s", cmds[c], names[i][0], err);
 		}
+	/* A malformed socket channel is said to be one, also to put and get,
+	 * which take channels (they read "no segment to create, remove or
+	 * show"). */
+	static const char *io[] = {"put", "get", "stat"};
+	static const char *bad[] = {"tcp:localhost:99999", "tcp:localhost", "unix:rel", "unix:@"};
+
+	for (size_t c = 0; c < sizeof(io) / sizeof(io[0]); c++)
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			if (run(io[c], bad[i], NULL) != 1 ||
+			    !strstr(err, "not a socket channel's name") || strstr(err, "no segment"))
+				fail_msg("shmring %s %s: %s", io[c], bad[i], err);
+		}
 }
 
 static void test_stat_json(void **state)

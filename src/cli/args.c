@@ -4,6 +4,7 @@
  */
 #include "cli/args.h"
 #include "shmring/shmring.h"
+#include "sock.h" /* shmring__sock_uri_parse(): what a socket channel's name is */
 
 #include <errno.h>
 #include <math.h>
@@ -337,6 +338,16 @@ const char *shmring_cli_name_problem(const char *name, char *buf, size_t size)
 		return buf;
 	}
 	if ((len == 4 && !strncmp(name, "unix", 4)) || (len == 3 && !strncmp(name, "tcp", 3))) {
+		struct shmring_sock_uri su;
+
+		/* put, get and bridge take a socket channel: a malformed one
+		 * is that, not "no segment". */
+		if (shmring__sock_uri_parse(name, &su) < 0) {
+			snprintf(buf, size, "not a socket channel's name: unix:/PATH (absolute, at "
+					    "most %u bytes), unix:@NAME or tcp:HOST:PORT (PORT "
+					    "1..65535)", SHMRING_SOCK_UNIX_MAX);
+			return buf;
+		}
 		snprintf(buf, size, "a socket channel (unix:/PATH, unix:@NAME, tcp:HOST:PORT) is "
 				    "no segment to create, remove or show: it lives in the program "
 				    "that listens on it, and producers connect to it");
