@@ -272,6 +272,11 @@ static void test_unknown_scheme_message(void **state)
 			if (run(cmds[c], names[i][0], NULL) != 1 || !strstr(err, names[i][1]))
 				fail_msg("shmring %s %s: %s", cmds[c], names[i][0], err);
 		}
+	/* A channel nobody listens on reads so, not "no such ring". */
+	assert_int_equal(run("put", "unix:/nonexistent-dir/shmt-sock", NULL), 1);
+	assert_contains(err, "nobody listens there (no socket file)");
+	assert_int_equal(run("put", "unix:@shmt-no-such-channel", NULL), 1);
+	assert_contains(err, "nobody listens there");
 	/* A malformed socket channel is said to be one, also to put and get,
 	 * which take channels (they read "no segment to create, remove or
 	 * show"). */
