@@ -1257,10 +1257,10 @@ void shmring__msg_cancel(struct shmring_msgring *v)
 	} else if (v->held && v->held_rx) {
 		/*
 		 * One consumer: its peek claimed nothing shared, and the record
-		 * stays for the next consumer (as on the fixed kinds), where a
-		 * release here consumed it. What the peek passed before it
-		 * (skipped records, padding) is scrubbed and gone: publish up
-		 * to the record, not past it.
+		 * stays for the next consumer (shmring_close() in ring.h, as on
+		 * the fixed kinds). What the peek passed before it (skipped
+		 * records, padding) is scrubbed and gone: publish up to the
+		 * record, not past it.
 		 */
 		v->held = false;
 		if (v->held_pos != v->pos)

@@ -195,7 +195,8 @@ static int parse_cpu(const char *s, size_t len, int *cpu)
  * (not two numbers), -EEXIST (the same twice) or -ENXIO (*bad is not
  * allowed). Every figure is set next to a cache line bounced between the
  * two CPUs, which cannot be bounced on one: a pin that fails, or two
- * processes spinning on one CPU, ended each figure in a watchdog's timeout. */
+ * processes spinning on one CPU, would end each figure in a watchdog's
+ * timeout. */
 static int parse_cpus(const char *arg, struct shmring_bench_cfg *cfg, int *bad)
 {
 	const char *comma = strchr(arg, ',');

@@ -528,8 +528,8 @@ int shmring_cmd_get(int argc, char **argv)
 	name = argv[optind];
 	shmring_cli_bus_name(name);
 	/* A reader that went away (`shmring get NAME | head -1`) is a write
-	 * error said below, exit 1, the message left in the ring: SIGPIPE
-	 * killed get with nothing said. */
+	 * error said below, exit 1, and which message it was: SIGPIPE would
+	 * kill get with nothing said. */
 	signal(SIGPIPE, SIG_IGN);
 	if (open_ring("get", name, SHMRING_CONSUMER, &r, &info, &max))
 		return 1;
