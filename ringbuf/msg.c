@@ -1252,8 +1252,19 @@ bool shmring__msg_drained(struct shmring_msgring *v)
 void shmring__msg_cancel(struct shmring_msgring *v)
 {
 	call_begin(v);
-	if (v->held && v->held_rx) {
+	if (v->held && v->held_rx && v->mc) {
 		shmring__msg_release(v); /* a peek: given back as it is */
+	} else if (v->held && v->held_rx) {
+		/*
+		 * One consumer: its peek claimed nothing shared, and the record
+		 * stays for the next consumer (shmring_close() in ring.h, as on
+		 * the fixed kinds). What the peek passed before it (skipped
+		 * records, padding) is scrubbed and gone: publish up to the
+		 * record, not past it.
+		 */
+		v->held = false;
+		if (v->held_pos != v->pos)
+			rx_publish(v, v->held_pos);
 	} else if (v->held) {
 		v->held = false;
 		if (v->mp) {

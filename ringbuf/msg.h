@@ -247,9 +247,10 @@ bool shmring__msg_drained(struct shmring_msgring *v);
  * At close: give up what the view holds. A reservation with many producers
  * becomes SKIPPED (a CAS from its CLAIMED stamp; counted in ctl->cancelled),
  * with one producer it is dropped (never published, so never the previous
- * lap's bytes; counted too); a peek is released as by
- * shmring__msg_release() (v->moved tells whether producers got room). The
- * view's intent is cleared.
+ * lap's bytes; counted too); a peek with many consumers is released as by
+ * shmring__msg_release(), with one the record stays for the next consumer
+ * (what the peek passed before it is published as consumed; v->moved tells
+ * whether producers got room). The view's intent is cleared.
  */
 void shmring__msg_cancel(struct shmring_msgring *v);
 

@@ -452,6 +452,62 @@ static void test_close_keeps_messages(void **state)
 	shmring_close(c);
 }
 
+/*
+ * A consumer that closes while it holds a peek: with one consumer the
+ * message stays for the next (every kind: a single-consumer message ring
+ * released the record, so the next consumer never saw it), with many it is
+ * released (shmring_close() in ring.h).
+ */
+static void test_close_peek_held(void **state)
+{
+	static const struct {
+		uint32_t kind, flags;
+		bool stays;
+	} cases[] = {
+		{SHMRING_KIND_SPSC, 0, true},
+		{SHMRING_KIND_MPSC, 0, true},
+		{SHMRING_KIND_MSG, 0, true},
+		{SHMRING_KIND_MSG, SHMRING_CREATE_MULTI_PRODUCER, true},
+		{SHMRING_KIND_MPMC, 0, false},
+		{SHMRING_KIND_MSG, SHMRING_CREATE_MULTI_CONSUMER, false},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct shmring_opts o = {.kind = cases[i].kind, .flags = cases[i].flags,
+					 .slot_size = 8, .capacity = 256};
+		const char *name = test_ring_name("peekclose");
+		bool msg = cases[i].kind == SHMRING_KIND_MSG;
+		shmring_t *p, *c;
+		uint64_t v;
+		size_t len;
+
+		assert_int_equal(shmring_create(name, &o, SHMRING_PRODUCER, &p), 0);
+		for (v = 1; v <= 3; v++)
+			assert_int_equal(msg ? shmring_msg_try_send(p, &v, sizeof(v), 0)
+					     : shmring_try_send(p, &v),
+					 0);
+		assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &c), 0);
+		const void *m = msg ? shmring_msg_peek(c, &len, NULL) : shmring_peek(c);
+
+		assert_non_null(m);
+		memcpy(&v, m, sizeof(v));
+		assert_int_equal(v, 1);
+		shmring_close(c);
+		assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &c), 0);
+		assert_int_equal(msg ? shmring_msg_try_recv(c, &v, sizeof(v), NULL)
+				     : shmring_try_recv(c, &v),
+				 msg ? (int)sizeof(v) : 0);
+		if (v != (cases[i].stays ? 1u : 2u))
+			fail_msg("kind %u flags %#x: after a close with a peek held, the next "
+				 "consumer got %llu", cases[i].kind, cases[i].flags,
+				 (unsigned long long)v);
+		shmring_close(c);
+		shmring_close(p);
+		shmring_unlink(name);
+	}
+}
+
 static void test_set_wait(void **state)
 {
 	const char *name = test_ring_name("wait");
@@ -544,6 +600,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_slot_sizes, test_teardown_names),
 		cmocka_unit_test_teardown(test_shared_mapping, test_teardown_names),
 		cmocka_unit_test_teardown(test_close_keeps_messages, test_teardown_names),
+		cmocka_unit_test_teardown(test_close_peek_held, test_teardown_names),
 		cmocka_unit_test_teardown(test_set_wait, test_teardown_names),
 		cmocka_unit_test(test_strings_and_clock),
 		cmocka_unit_test(test_strerror_unknown_is_static),

@@ -620,6 +620,15 @@ static void test_usage(void **state)
 		"--sizes 8,,64", "--sizes 8,", "--only floor,", "--scaling --producers 1,,2",
 		"--plot /dev/null/plots --duration 1 --sizes 8 --only floor --rtt-only",
 		"--plot /dev/null --duration 1 --sizes 8 --only floor --rtt-only",
+		/* CPUs: an empty or signed item was read as CPU 0 (strtol); one
+		 * CPU twice, or one this process may not run on, ran every
+		 * figure into the watchdog (10 s each, then "Connection timed
+		 * out" or "Invalid argument", exit 1). */
+		"--cpus 1, --duration 1 --sizes 8 --only floor --rtt-only",
+		"--cpus +1,0 --duration 1 --sizes 8 --only floor --rtt-only",
+		"--cpus 0,0 --duration 1 --sizes 8 --only floor --rtt-only",
+		"--cpus 0,1023 --duration 1 --sizes 8 --only floor --rtt-only",
+		"--cpus 0,1,2 --duration 1 --sizes 8 --only floor --rtt-only",
 	};
 	for (size_t i = 0; i < sizeof(said) / sizeof(said[0]); i++) {
 		bool why;

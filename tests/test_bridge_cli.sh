@@ -75,6 +75,18 @@ else
 	expect 2 "built without ZeroMQ" --hwm 5 "/$tag-a" "/$tag-c"
 fi
 
+# A bridge listening on unix:/PATH leaves its socket file as it exits: run
+# again there, it takes the path over (it said "a ring or object of that
+# name already exists"), but never from a listener that is still there.
+expect 0 "forwarded=0" --timeout 0.2 "unix:$tmp/sock" "/$tag-c"
+expect 0 "forwarded=0" --timeout 0.2 "unix:$tmp/sock" "/$tag-c"
+timeout 10 "$S" bridge --timeout 3 "unix:$tmp/live" "/$tag-c" 2>/dev/null &
+live=$!
+for _ in $(seq 100); do [ -S "$tmp/live" ] && break; sleep 0.05; done
+expect 1 "already exists" --timeout 0.2 "unix:$tmp/live" "/$tag-m"
+kill $live 2>/dev/null
+wait $live 2>/dev/null
+
 # Right: ring to ring, --count 3, with a status object and its counts.
 printf 'one\ntwo\nthree\nfour\n' | "$S" put "/$tag-a"
 expect 0 "forwarded=3 lost=0 duplicates=0" --name "$tag" --count 3 "/$tag-a" "/$tag-c"

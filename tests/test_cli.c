@@ -210,6 +210,17 @@ static void test_create_bad_input(void **state)
 	assert_int_equal(run("create", NULL), 2);
 	assert_contains(err, "usage");
 	assert_int_equal(run("create", name, name, NULL), 2);
+	/* A msg record area that cannot hold two of the largest records, and a
+	 * multiplicity the fixed kind does not have: usage errors that say
+	 * which (they were the library's bare "invalid argument", exit 1). */
+	assert_int_equal(run("create", "--kind", "msg", "--capacity", "32", name, NULL), 2);
+	assert_contains(err, "two of its largest records");
+	assert_int_equal(run("create", "-k", "msg", "-s", "4k", "-c", "64", name, NULL), 2);
+	assert_contains(err, "8224 bytes at least");
+	assert_int_equal(run("create", "--multi-producer", name, NULL), 2);
+	assert_contains(err, "an spsc ring has one producer");
+	assert_int_equal(run("create", "-k", "mpsc", "-C", name, NULL), 2);
+	assert_contains(err, "--kind mpmc");
 	/* None of that created anything. */
 	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &r), -ENOENT);
 	/* Bad names: exit 1, and what is wrong with each, said precisely. */
@@ -222,6 +233,11 @@ static void test_create_bad_input(void **state)
 		{"file:/tmp/../x", "'.' or '..'"},
 		{"sysv:0", "sysv:KEY (1..0xffffffff"},
 		{"sysv:@tmp", "must be absolute"},
+		/* These read "invalid argument (name, sizes, role or flags)". */
+		{"sysv:@/tmp#0", "ID is 1..255"},
+		{"sysv:@/tmp#256", "ID is 1..255"},
+		{"sysv:@/tmp#abc", "ID is 1..255"},
+		{"sysv:@/tmp#", "ID is 1..255"},
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -255,6 +271,23 @@ static void test_unknown_scheme_message(void **state)
 		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 			if (run(cmds[c], names[i][0], NULL) != 1 || !strstr(err, names[i][1]))
 				fail_msg("shmring %s %s: %s", cmds[c], names[i][0], err);
+		}
+	/* A channel nobody listens on reads so, not "no such ring". */
+	assert_int_equal(run("put", "unix:/nonexistent-dir/shmt-sock", NULL), 1);
+	assert_contains(err, "nobody listens there (no socket file)");
+	assert_int_equal(run("put", "unix:@shmt-no-such-channel", NULL), 1);
+	assert_contains(err, "nobody listens there");
+	/* A malformed socket channel is said to be one, also to put and get,
+	 * which take channels (they read "no segment to create, remove or
+	 * show"). */
+	static const char *io[] = {"put", "get", "stat"};
+	static const char *bad[] = {"tcp:localhost:99999", "tcp:localhost", "unix:rel", "unix:@"};
+
+	for (size_t c = 0; c < sizeof(io) / sizeof(io[0]); c++)
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			if (run(io[c], bad[i], NULL) != 1 ||
+			    !strstr(err, "not a socket channel's name") || strstr(err, "no segment"))
+				fail_msg("shmring %s %s: %s", io[c], bad[i], err);
 		}
 }
 

@@ -462,6 +462,32 @@ static void test_missing_path(void **state)
 	cli_assert_contains(cli_err, want);
 }
 
+/*
+ * "/." and "/..": no POSIX ring's name (create, put and get say so), not
+ * /dev/shm itself or its parent; stat, rm and ls --match called them "a
+ * directory", and rm offered --force, which then refused the name.
+ */
+static void test_dot_names(void **state)
+{
+	static const char *const names[] = {"/.", "/..", "posix:/.."};
+	static const char *const cmds[][2] = {{"stat", NULL}, {"rm", NULL}, {"rm", "--force"},
+					      {"create", NULL}, {"get", NULL}};
+
+	(void)state;
+	for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
+		for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+			int st = cmds[c][1] ? run_limited(cmds[c][0], cmds[c][1], names[n], NULL)
+					    : run_limited(cmds[c][0], names[n], NULL);
+
+			if (st != 1)
+				fail_msg("%s %s: exit %d", cmds[c][0], names[n], st);
+			cli_assert_contains(cli_err, "needs a name after the '/'");
+			cli_assert_lacks(cli_err, "directory");
+			cli_assert_lacks(cli_err, "--force");
+		}
+	}
+}
+
 /* A FIFO where a bridge's status object would be: stat bridge:NAME and
  * bridge --name NAME say it is none, and neither hangs. */
 static void test_bridge_status_fifo(void **state)
@@ -493,6 +519,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_sigbus_stat_race, test_teardown_names),
 	    cmocka_unit_test_teardown(test_replace_only_rings, test_teardown_names),
 	    cmocka_unit_test(test_missing_path),
+	    cmocka_unit_test(test_dot_names),
 	    cmocka_unit_test_teardown(test_bridge_status_fifo, test_teardown_names),
 	};
 

@@ -119,6 +119,15 @@ static void test_too_long(void **state)
 					    "--binary", name, NULL),
 				 1);
 		cli_assert_contains(cli_err, "record 1: the input ends inside it (2 bytes of 5)");
+		/* ... and inside its length field, after a whole record: it has
+		 * no length to say (it read "1 bytes of 0"). */
+		assert_int_equal(cli_run_in(cli_write_file("cutlen", "\2\0\0\0ab\1\0", 8), "put",
+					    "--binary", name, NULL),
+				 1);
+		cli_assert_contains(cli_err, "record 2: the input ends inside its 4-byte length "
+					     "(2 bytes of it)");
+		assert_int_equal(cli_run("get", "-b", "-t", "0.5", name, NULL), 0);
+		assert_memory_equal(cli_out, "\2\0\0\0ab", 6);
 		assert_int_equal(cli_run("rm", name, NULL), 0);
 	}
 	{
@@ -270,6 +279,56 @@ static void test_put_epipe(void **state)
 	cli_assert_contains(err, "the consumers have gone; line 2 not sent");
 }
 
+/*
+ * get whose reader has gone (`shmring get NAME | head -1`): a write error
+ * said, exit 1, not death by SIGPIPE; with one consumer (spsc, msg) the
+ * message it could not write stays in the ring for the next get (on a
+ * message ring the close consumed it); with many it is lost, and said so.
+ */
+static void test_get_reader_gone(void **state)
+{
+	static const char in[] = "one\ntwo\nthree\n";
+	char in_path[600];
+
+	(void)state;
+	snprintf(in_path, sizeof(in_path), "%s", cli_write_file("gone", in, strlen(in)));
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		const char *name = cli_ring_name((int)k, kinds[k].name);
+		bool one = strcmp(kinds[k].name, "mpmc") != 0;
+		int fds[2], err, st;
+		pid_t pid;
+
+		create(name, &kinds[k]);
+		assert_int_equal(cli_run_in(in_path, "put", name, NULL), 0);
+		assert_int_equal(pipe(fds), 0);
+		fflush(stdout);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			err = open(cli_err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+			close(fds[0]); /* the reader, gone before anything is written */
+			if (err < 0 || dup2(fds[1], 1) < 0 || dup2(err, 2) < 0)
+				_exit(126);
+			execl(cli_tool, cli_tool, "get", name, (char *)NULL);
+			_exit(127);
+		}
+		close(fds[0]);
+		close(fds[1]);
+		st = test_wait_pid(pid, 10000);
+		test_read_file(cli_err_path, cli_err, sizeof(cli_err));
+		if (st != 1)
+			fail_msg("get %s with its reader gone: exit %d (%s)", kinds[k].name, st,
+				 cli_err);
+		cli_assert_contains(cli_err, "cannot write to standard output");
+		cli_assert_contains(cli_err, one ? "message 1 left in the ring"
+						 : "message 1 lost (claimed from a ring of many consumers)");
+		assert_int_equal(cli_run("get", "-n", "1", "-t", "1", name, NULL), 0);
+		if (strcmp(cli_out, one ? "one\n" : "two\n"))
+			fail_msg("%s: the next get had \"%s\"", kinds[k].name, cli_out);
+		assert_int_equal(cli_run("rm", name, NULL), 0);
+	}
+}
+
 /* A slot that put did not frame: get stops with an error and leaves it. */
 static void test_foreign_slot(void **state)
 {
@@ -377,6 +436,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_count_and_timeout, test_teardown_names),
 		cmocka_unit_test_teardown(test_end_of_stream, test_teardown_names),
 		cmocka_unit_test_teardown(test_put_epipe, test_teardown_names),
+		cmocka_unit_test_teardown(test_get_reader_gone, test_teardown_names),
 		cmocka_unit_test_teardown(test_foreign_slot, test_teardown_names),
 		cmocka_unit_test_teardown(test_stat_lapped_small, test_teardown_names),
 		cmocka_unit_test_teardown(test_get_forged_stamp, test_teardown_names),

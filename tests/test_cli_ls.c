@@ -118,6 +118,16 @@ static void test_ls_backends(void **state)
 			assert_int_equal(cli_run("ls", "--match", dec, cli_dir, NULL), 0);
 			cli_assert_contains(cli_out, uri);
 		}
+		/* The name as a PATH: a file: ring's name is its file (it was
+		 * "No such file or directory"); a POSIX or System V ring's is
+		 * no path, and the error says how to ask for it. */
+		if (b == 2) {
+			assert_int_equal(cli_run("ls", name, NULL), 0);
+			cli_assert_contains(cli_out, uri);
+		} else {
+			assert_int_equal(cli_run("ls", name, NULL), 1);
+			cli_assert_contains(cli_err, "a ring by its name: --match");
+		}
 		/* stat shows the backend. */
 		assert_int_equal(cli_run("stat", name, NULL), 0);
 		cli_assert_contains(cli_out, "backend ");

@@ -996,13 +996,16 @@ static void test_cancel_single(void **state)
 	}
 }
 
-/* A held peek is released by cancel: producers get the room. */
+/* A held peek at cancel: with many consumers it is released (producers get
+ * the room); with one the record stays for the next consumer, as a fixed
+ * ring's does (shmring_close() in ring.h). */
 static void test_cancel_peek(void **state)
 {
 	(void)state;
 	for (unsigned mi = 0; mi < 4; mi++) {
 		struct ring *r = ring_make(256, 64, modes[mi]);
 		struct shmring_msgring a, c;
+		bool many = modes[mi] & MC;
 		unsigned sent = 0;
 		size_t len;
 
@@ -1011,11 +1014,12 @@ static void test_cancel_peek(void **state)
 		while (send1(&a, 48, sent) == 1)
 			sent++;
 		assert_non_null(shmring__msg_peek(&c, &len, NULL));
+		c.moved = false;
 		shmring__msg_cancel(&c);
 		assert_false(c.held);
-		assert_true(c.moved);
-		assert_int_equal(send1(&a, 48, sent), 1);
-		for (unsigned i = 1; i <= sent; i++)
+		assert_int_equal(c.moved, many);
+		assert_int_equal(send1(&a, 48, sent), many ? 1 : 0);
+		for (unsigned i = many ? 1 : 0; i < sent + many; i++)
 			assert_int_equal(recv1(&c, NULL), i);
 		ring_free(r);
 	}

@@ -263,6 +263,23 @@ static void append(char **args, int n, char *const *more)
 	args[n] = NULL;
 }
 
+/* Run the tool with args for a usage error: exit 2, with want in what it
+ * said on stderr and "too large" only when that is what is wrong. */
+static void expect_usage(char *const *args, const char *want)
+{
+	char out[OUT_MAX], err[OUT_MAX];
+	int st = run_tool(args, 10000, out, sizeof(out));
+
+	if (test_read_file(err_path, err, sizeof(err)) < 0)
+		err[0] = '\0';
+	CHECK(st == 2, "stress %s %s: exit %d, not 2 (usage)", args[0], args[1], st);
+	CHECK(strstr(err, want) != NULL, "stress %s %s: \"%s\" not in: %s", args[0], args[1],
+	      want, err);
+	if (!strstr(want, "too large"))
+		CHECK(strstr(err, "too large") == NULL, "stress %s %s: said \"too large\": %s",
+		      args[0], args[1], err);
+}
+
 static void scenario_kinds(void)
 {
 	static const char *const waits[] = {"spin", "yield", "park"};
@@ -293,6 +310,39 @@ static void scenario_kinds(void)
 		if (!kinds[i].multi_cons)
 			CHECK(run_tool(c2, 10000, out, sizeof(out)) == 2,
 			      "%s accepted 2 consumers", kinds[i].name);
+	}
+	/*
+	 * What the ring cannot be is a usage error said before anything is
+	 * forked: more processes of a shared role than the participant table
+	 * holds (each one past it failed the run, "the ring's participant
+	 * table is full"), a record area too small for two records or a
+	 * capacity past the most (exit 1, "invalid argument"), a --name the
+	 * processes cannot open (memfd: ran into "no such ring") or a
+	 * malformed one; and 0 seconds is not "too large".
+	 */
+	{
+		static const char *const cases[][8] = {
+			{"--producers", "62", "--consumers", "2", "--count", "1", "room for 62"},
+			{"--sweep", "1,64", "--count", "1", "room for 62"},
+			{"--kind", "msg", "--capacity", "64", "--count", "1", "two of its largest"},
+			{"--capacity", "2g", "--count", "1", "at most"},
+			{"--name", "memfd:x", "--count", "1", "by its name"},
+			{"--name", "unix:/tmp/x", "--count", "1", "socket channel"},
+			{"--name", "noslash", "--count", "1", "starts with '/'"},
+			{"--duration", "0", "positive number of seconds"},
+			{"--stall", "0", "--count", "1", "positive number of seconds"},
+			{"--stop-for", "0", "--count", "1", "positive number of seconds"},
+		};
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			char *args[8];
+			int n = 0;
+
+			while (n < 7 && cases[i][n + 1])
+				args[n] = (char *)cases[i][n], n++;
+			args[n] = NULL;
+			expect_usage(args, cases[i][n]);
+		}
 	}
 	/* A --sweep list with an item left out is a usage error, not a
 	 * shorter sweep. */

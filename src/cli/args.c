@@ -4,6 +4,7 @@
  */
 #include "cli/args.h"
 #include "shmring/shmring.h"
+#include "sock.h" /* shmring__sock_uri_parse(): what a socket channel's name is */
 
 #include <errno.h>
 #include <math.h>
@@ -276,6 +277,29 @@ static const char *posix_problem(const char *n, char *buf, size_t size)
 	return buf;
 }
 
+/* "1".."255", or 0x-hex of that range. */
+static bool project_id_ok(const char *s)
+{
+	unsigned base = 10, v = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		int d = digit(*s, base);
+
+		if (d < 0)
+			return false;
+		v = v * base + (unsigned)d;
+		if (v > 255)
+			return false;
+	}
+	return v >= 1;
+}
+
 const char *shmring_cli_name_problem(const char *name, char *buf, size_t size)
 {
 	const char *colon = strchr(name, ':');
@@ -292,8 +316,18 @@ const char *shmring_cli_name_problem(const char *name, char *buf, size_t size)
 	if (len == 4 && !strncmp(name, "file", 4))
 		return path_problem("file:", colon + 1, buf, size);
 	if (len == 4 && !strncmp(name, "sysv", 4)) {
-		if (colon[1] == '@')
+		if (colon[1] == '@') {
+			const char *hash = strrchr(colon + 2, '#');
+
+			/* ftok()'s project ID: the library takes 1..255, decimal
+			 * or 0x-hex. */
+			if (hash && !project_id_ok(hash + 1)) {
+				snprintf(buf, size, "a sysv:@/PATH#ID name's ID is 1..255 (decimal "
+						    "or 0x-hex), not '%.16s'", hash + 1);
+				return buf;
+			}
 			return path_problem("sysv:@", colon + 2, buf, size);
+		}
 		snprintf(buf, size, "a System V name is sysv:KEY (1..0xffffffff, decimal or "
 				    "0x-hex) or sysv:@/PATH[#ID] (ID 1..255)");
 		return buf;
@@ -304,6 +338,16 @@ const char *shmring_cli_name_problem(const char *name, char *buf, size_t size)
 		return buf;
 	}
 	if ((len == 4 && !strncmp(name, "unix", 4)) || (len == 3 && !strncmp(name, "tcp", 3))) {
+		struct shmring_sock_uri su;
+
+		/* put, get and bridge take a socket channel: a malformed one
+		 * is that, not "no segment". */
+		if (shmring__sock_uri_parse(name, &su) < 0) {
+			snprintf(buf, size, "not a socket channel's name: unix:/PATH (absolute, at "
+					    "most %u bytes), unix:@NAME or tcp:HOST:PORT (PORT "
+					    "1..65535)", SHMRING_SOCK_UNIX_MAX);
+			return buf;
+		}
 		snprintf(buf, size, "a socket channel (unix:/PATH, unix:@NAME, tcp:HOST:PORT) is "
 				    "no segment to create, remove or show: it lives in the program "
 				    "that listens on it, and producers connect to it");

@@ -39,7 +39,8 @@ static void usage(FILE *f)
 		"  --skip LIST      leave these mechanisms out\n"
 		"  --rtt-only       round trips only\n"
 		"  --tput-only      throughput only\n"
-		"  --cpus A,B       the two CPUs (default: the first two this process may use)\n"
+		"  --cpus A,B       two different CPUs this process may use (default: the\n"
+		"                   first two)\n"
 		"  --no-retry       do not measure again when the floor moved\n"
 		"  --ratio-rounds N most rounds (A then B) of each back-to-back comparison\n"
 		"                   behind the ratios (default %u, at most %u; 0: no ratios)\n"
@@ -171,19 +172,76 @@ static int plot_dir_ok(const char *dir)
 	return -errno;
 }
 
-static int parse_cpus(const char *arg, struct shmring_bench_cfg *cfg)
+/* One CPU number of --cpus: decimal digits only (strtol() would take a
+ * sign, spaces, and an empty item as 0). */
+static int parse_cpu(const char *s, size_t len, int *cpu)
 {
-	char *end;
-	long a = strtol(arg, &end, 10), b;
+	long v = 0;
 
-	if (end == arg || *end != ',')
+	if (len == 0)
 		return -EINVAL;
-	b = strtol(end + 1, &end, 10);
-	if (*end || a < 0 || b < 0 || a >= CPU_SETSIZE || b >= CPU_SETSIZE)
-		return -EINVAL;
-	cfg->cpu[0] = (int)a;
-	cfg->cpu[1] = (int)b;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (s[i] - '0');
+		if (v >= CPU_SETSIZE)
+			return -EINVAL;
+	}
+	*cpu = (int)v;
 	return 0;
+}
+
+/* "A,B": two different CPUs, each one this process may run on. 0, or -EINVAL
+ * (not two numbers), -EEXIST (the same twice) or -ENXIO (*bad is not
+ * allowed). Every figure is set next to a cache line bounced between the
+ * two CPUs, which cannot be bounced on one: a pin that fails, or two
+ * processes spinning on one CPU, would end each figure in a watchdog's
+ * timeout. */
+static int parse_cpus(const char *arg, struct shmring_bench_cfg *cfg, int *bad)
+{
+	const char *comma = strchr(arg, ',');
+	cpu_set_t set;
+	int cpu[2];
+
+	if (!comma || parse_cpu(arg, (size_t)(comma - arg), &cpu[0]) < 0 ||
+	    parse_cpu(comma + 1, strlen(comma + 1), &cpu[1]) < 0)
+		return -EINVAL;
+	if (cpu[0] == cpu[1])
+		return -EEXIST;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+		for (int i = 0; i < 2; i++) {
+			if (!CPU_ISSET(cpu[i], &set)) {
+				*bad = cpu[i];
+				return -ENXIO;
+			}
+		}
+	}
+	cfg->cpu[0] = cpu[0];
+	cfg->cpu[1] = cpu[1];
+	return 0;
+}
+
+/* The CPUs this process may run on, as "0-3,6" (at most size bytes). */
+static const char *allowed_cpus(char *buf, size_t size)
+{
+	cpu_set_t set;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return "?";
+	for (int c = 0; c < CPU_SETSIZE && n < size; c++) {
+		int last = c;
+
+		if (!CPU_ISSET(c, &set))
+			continue;
+		while (last + 1 < CPU_SETSIZE && CPU_ISSET(last + 1, &set))
+			last++;
+		n += (size_t)snprintf(buf + n, size - n, last > c ? "%s%d-%d" : "%s%d",
+				      n ? "," : "", c, last);
+		c = last;
+	}
+	return buf;
 }
 
 /* Mark the mechanisms named in LIST in sel[] with val; -EINVAL for a name
@@ -283,10 +341,11 @@ static int default_cpus(struct shmring_bench_cfg *cfg)
 	if (n == 0)
 		return -ENODEV;
 	if (n == 1) {
-		cfg->cpu[1] = cfg->cpu[0];
-		fprintf(stderr, "shmring bench: only CPU %d is available: both processes share "
-				"it, and busy-polling figures mean little\n",
+		fprintf(stderr, "shmring bench: only CPU %d is available to this process: the "
+				"figures need two (each is set next to a cache line bounced "
+				"between two CPUs)\n",
 			cfg->cpu[0]);
+		return -ENXIO;
 	}
 	return 0;
 }
@@ -450,7 +509,7 @@ int shmring_cmd_bench(int argc, char **argv)
 	bool scale_opt = false, msg_sizes_given = false, table_opt = false;
 	const char *plot_dir = NULL, *only = NULL, *skip = NULL;
 	unsigned long long duration_ms = 0;
-	int opt;
+	int opt, rc, bad_cpu = -1;
 
 	memset(&scfg, 0, sizeof(scfg));
 	cfg->modes = SHMRING_BENCH_RTT | SHMRING_BENCH_TPUT;
@@ -490,8 +549,24 @@ int shmring_cmd_bench(int argc, char **argv)
 			skip = optarg;
 			break;
 		case O_CPUS:
-			if (parse_cpus(optarg, cfg) != 0) {
-				fprintf(stderr, "shmring bench: bad --cpus '%s' (A,B)\n", optarg);
+			rc = parse_cpus(optarg, cfg, &bad_cpu);
+			if (rc == -EEXIST) {
+				fprintf(stderr, "shmring bench: --cpus '%s': the two CPUs must differ "
+						"(each figure is set next to a cache line bounced "
+						"between them)\n", optarg);
+				return 2;
+			}
+			if (rc == -ENXIO) {
+				char cpus[128];
+
+				fprintf(stderr, "shmring bench: --cpus '%s': this process may not run "
+						"on CPU %d (it may on %s)\n",
+					optarg, bad_cpu, allowed_cpus(cpus, sizeof(cpus)));
+				return 2;
+			}
+			if (rc < 0) {
+				fprintf(stderr, "shmring bench: bad --cpus '%s' (A,B: two CPU "
+						"numbers)\n", optarg);
 				return 2;
 			}
 			cpus_given = true;
@@ -638,14 +713,11 @@ int shmring_cmd_bench(int argc, char **argv)
 	}
 	set_times(cfg, duration_ms ? duration_ms : full ? 1000 : scaling ? 200 : 250);
 	cfg->floor_chunks = full ? 64 : 24;
-	if (!cpus_given && default_cpus(cfg) != 0) {
-		fprintf(stderr, "shmring bench: cannot read this process's CPUs\n");
+	if (!cpus_given && (rc = default_cpus(cfg)) != 0) {
+		if (rc != -ENXIO)
+			fprintf(stderr, "shmring bench: cannot read this process's CPUs\n");
 		return 1;
 	}
-	if (cpus_given && cfg->cpu[0] == cfg->cpu[1])
-		fprintf(stderr, "shmring bench: both processes on CPU %d: busy-polling figures "
-				"mean little\n",
-			cfg->cpu[0]);
 	cfg->progress = isatty(STDERR_FILENO);
 	if (!scaling)
 		return run_table(cfg, only, skip, json, csv, plot_dir);

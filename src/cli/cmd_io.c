@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,9 +358,17 @@ int shmring_cmd_put(int argc, char **argv)
 			break;
 		}
 		if (rc == -EPROTO) {
-			fprintf(stderr, "shmring put: %s: record %" PRIu64 ": the input ends inside "
-					"it (%zu bytes of %zu); not sent\n",
-				name, line, used >= LEN_BYTES ? used - LEN_BYTES : used, len);
+			/* Cut inside its length field, the record has no length
+			 * to say ("1 bytes of 0" it read). */
+			if (used < LEN_BYTES)
+				fprintf(stderr, "shmring put: %s: record %" PRIu64 ": the input ends "
+						"inside its %u-byte length (%zu bytes of it); not "
+						"sent\n",
+					name, line, LEN_BYTES, used);
+			else
+				fprintf(stderr, "shmring put: %s: record %" PRIu64 ": the input ends "
+						"inside it (%zu bytes of %zu); not sent\n",
+					name, line, used - LEN_BYTES, len);
 			status = 1;
 			break;
 		}
@@ -456,7 +465,9 @@ static void get_usage(FILE *f)
 		"is written again by the next get (at most one message per kill). With many\n"
 		"consumers (spmc, mpmc, msg --multi-consumer) a message is claimed before it\n"
 		"is written, and the claim of a get that dies is released by the library:\n"
-		"that message is lost.\n\n"
+		"that message is lost. A write that fails (standard output full, or its reader\n"
+		"gone: 'shmring get NAME | head -1') ends get with exit 1, saying which message\n"
+		"it could not write; the same rule says whether it stays in the ring.\n\n"
 		"Framing as 'shmring put' writes it: a msg ring's records as they are; a fixed\n"
 		"slot's first 4 bytes (little-endian) give the message's length. A slot whose\n"
 		"length is impossible was not written by put: get stops there with an error\n"
@@ -516,6 +527,10 @@ int shmring_cmd_get(int argc, char **argv)
 	}
 	name = argv[optind];
 	shmring_cli_bus_name(name);
+	/* A reader that went away (`shmring get NAME | head -1`) is a write
+	 * error said below, exit 1, and which message it was: SIGPIPE would
+	 * kill get with nothing said. */
+	signal(SIGPIPE, SIG_IGN);
 	if (open_ring("get", name, SHMRING_CONSUMER, &r, &info, &max))
 		return 1;
 	idle_since = shmring_clock_ns();
@@ -571,9 +586,16 @@ int shmring_cmd_get(int argc, char **argv)
 					     : (struct iovec){.iov_base = "\n", .iov_len = 1};
 		rc = write_all(STDOUT_FILENO, iov, 2);
 		if (rc < 0) {
+			/* With many consumers the message was claimed at the
+			 * peek, and the close below releases it (see the help). */
+			bool many = info.kind == SHMRING_KIND_SPMC || info.kind == SHMRING_KIND_MPMC ||
+				    (info.flags & SHMRING_CREATE_MULTI_CONSUMER);
+
 			fprintf(stderr, "shmring get: cannot write to standard output: %s; message "
-					"%" PRIu64 " left in the ring\n",
-				strerror(-rc), got + 1);
+					"%" PRIu64 " %s\n",
+				strerror(-rc), got + 1,
+				many ? "lost (claimed from a ring of many consumers)"
+				     : "left in the ring");
 			status = 1;
 			break;
 		}

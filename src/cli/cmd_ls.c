@@ -307,10 +307,24 @@ static int add_sysv(struct names *s)
 static int add_path(const char *cmd, struct names *s, const char *arg)
 {
 	char real[PATH_MAX], uri[PATH_MAX + 8];
+	const char *path = arg;
 	struct stat st;
 
-	if (!realpath(arg, real) || stat(real, &st) < 0) {
-		fprintf(stderr, "shmring %s: %s: %s\n", cmd, arg, strerror(errno));
+	/* A file: ring's name, as ls lists it and the other commands take it. */
+	if (!strncmp(arg, "file:", 5))
+		path = arg + 5;
+	if (!realpath(path, real) || stat(real, &st) < 0) {
+		enum shmring_cli_scheme sc = shmring_cli_scheme(arg);
+		int e = errno;
+
+		/* A ring's own name ("/orders", "sysv:KEY") is no path. */
+		if (e == ENOENT && (sc == SHMRING_CLI_POSIX || sc == SHMRING_CLI_SYSV) &&
+		    path == arg)
+			fprintf(stderr, "shmring %s: %s: no such file or directory (PATH is a "
+					"file or directory; a ring by its name: --match %s)\n",
+				cmd, arg, arg);
+		else
+			fprintf(stderr, "shmring %s: %s: %s\n", cmd, arg, strerror(e));
 		return 1;
 	}
 	if (S_ISREG(st.st_mode)) {

@@ -306,17 +306,48 @@ int shmring_cmd_create(int argc, char **argv)
 			o.kind != SHMRING_KIND_SPSC ? shmring_cli_kind_name(o.kind) : "");
 		return 2;
 	}
-	name = argv[optind];
-	scheme = shmring_cli_scheme(name);
-	if (scheme == SHMRING_CLI_MEMFD || scheme == SHMRING_CLI_ANON) {
-		fprintf(stderr, "shmring create: %s: a %s ring has no name to open it by and goes "
-				"with its last mapping, which would be the tool's as it exits; "
-				"create it in the program that uses it\n",
-			name, scheme == SHMRING_CLI_MEMFD ? "memfd" : "anon");
-		return 2;
+	/* The library's word for these would be a bare "invalid argument"
+	 * (exit 1): say which option the kind does not take. */
+	if (o.kind != SHMRING_KIND_MSG &&
+	    (o.flags & (SHMRING_CREATE_MULTI_PRODUCER | SHMRING_CREATE_MULTI_CONSUMER))) {
+		bool many_p = o.kind == SHMRING_KIND_MPSC || o.kind == SHMRING_KIND_MPMC;
+		bool many_c = o.kind == SHMRING_KIND_SPMC || o.kind == SHMRING_KIND_MPMC;
+
+		if (((o.flags & SHMRING_CREATE_MULTI_PRODUCER) && !many_p) ||
+		    ((o.flags & SHMRING_CREATE_MULTI_CONSUMER) && !many_c)) {
+			bool p = (o.flags & SHMRING_CREATE_MULTI_PRODUCER) && !many_p;
+
+			fprintf(stderr, "shmring create: --multi-%s: an %s ring has one %s (the "
+					"fixed kinds imply their multiplicity: --kind %s)\n",
+				p ? "producer" : "consumer", shmring_cli_kind_name(o.kind),
+				p ? "producer" : "consumer",
+				p ? (many_c ? "mpmc" : "mpsc") : (many_p ? "mpmc" : "spmc"));
+			return 2;
+		}
 	}
 	if (o.kind == SHMRING_KIND_MSG && !capacity_set)
 		o.capacity = 1u << 20;
+	if (o.kind == SHMRING_KIND_MSG && (o.capacity < SHMRING_MSG_MIN_CAPACITY ||
+					  o.capacity < 2 * shmring_msg_span(o.slot_size))) {
+		uint64_t need = 2 * shmring_msg_span(o.slot_size);
+
+		fprintf(stderr, "shmring create: a msg ring's record area (--capacity %llu bytes) "
+				"must hold two of its largest records (--slot-size %u): %llu "
+				"bytes at least\n",
+			(unsigned long long)o.capacity, o.slot_size,
+			(unsigned long long)(need < SHMRING_MSG_MIN_CAPACITY
+						     ? SHMRING_MSG_MIN_CAPACITY : need));
+		return 2;
+	}
+	name = argv[optind];
+	scheme = shmring_cli_scheme(name);
+	if (scheme == SHMRING_CLI_MEMFD || scheme == SHMRING_CLI_ANON) {
+		fprintf(stderr, "shmring create: %s: %s ring has no name to open it by and goes "
+				"with its last mapping, which would be the tool's as it exits; "
+				"create it in the program that uses it\n",
+			name, scheme == SHMRING_CLI_MEMFD ? "a memfd" : "an anon");
+		return 2;
+	}
 	if (duplex) {
 		shmring_t *d1;
 
@@ -368,8 +399,9 @@ static int rm_one(const char *name, bool force)
 	int rc;
 
 	if (scheme == SHMRING_CLI_MEMFD || scheme == SHMRING_CLI_ANON) {
-		fprintf(stderr, "shmring rm: %s: a %s ring has no name to remove: it goes with "
-				"its last mapping\n", name, scheme == SHMRING_CLI_MEMFD ? "memfd" : "anon");
+		fprintf(stderr, "shmring rm: %s: %s ring has no name to remove: it goes with "
+				"its last mapping\n", name,
+			scheme == SHMRING_CLI_MEMFD ? "a memfd" : "an anon");
 		return 1;
 	}
 	if (force) {

@@ -5,7 +5,9 @@
  */
 #include "bench/bench.h" /* shmring_bench_json_str() */
 #include "cli/args.h"
+#include "cli/probe.h"
 #include "cli/stress.h"
+#include "ringbuf/layout.h" /* the participant table's size and its fixed entries */
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -50,6 +52,8 @@ static void usage(FILE *f)
 		" (default mpmc)\n"
 		"  --producers N        producer processes (default %u; 1 for single-producer kinds)\n"
 		"  --consumers M        consumer processes (default %u; 1 for single-consumer kinds)\n"
+		"                       (of the roles a kind allows many of, %u at most in all:\n"
+		"                       the ring's participant table holds no more)\n"
 		"  --count N            messages per producer\n"
 		"  --duration SECONDS   send for this long (default 5 when --count is not given;\n"
 		"                       with both, whichever ends first)\n"
@@ -85,7 +89,9 @@ static void usage(FILE *f)
 		"  --stop-for SECONDS   longest pause (default 2; pauses are a tenth of it to\n"
 		"                       all of it); --stall is raised past it\n"
 		"  --recovery-ms MS     the ring's recovery deadline (default: the library's)\n",
-		DEFAULT_PRODUCERS, DEFAULT_CONSUMERS, SHMRING_STRESS_HDR, DEFAULT_BITMAP_LIMIT);
+		DEFAULT_PRODUCERS, DEFAULT_CONSUMERS,
+		SHMRING_DEFAULT_PARTICIPANTS - SHMRING_PART_FIRST_SHARED, SHMRING_STRESS_HDR,
+		DEFAULT_BITMAP_LIMIT);
 }
 
 __attribute__((format(printf, 1, 2))) static int bad(const char *fmt, ...)
@@ -100,12 +106,15 @@ __attribute__((format(printf, 1, 2))) static int bad(const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* Positive seconds, at most about 116 days. */
+/* Positive seconds, at most about 116 days: -EINVAL for 0 (not "too
+ * large"), -ERANGE past the most. */
 static int parse_seconds(const char *s, uint64_t *ns)
 {
 	int rc = shmring_cli_parse_time(s, 1000000000u, ns);
 
-	if (rc == 0 && (*ns == 0 || *ns > 10000000ull * 1000000000u))
+	if (rc == 0 && *ns == 0)
+		rc = -EINVAL;
+	if (rc == 0 && *ns > 10000000ull * 1000000000u)
 		rc = -ERANGE;
 	return rc;
 }
@@ -147,6 +156,75 @@ static int parse_sweep(const char *s, unsigned *list, unsigned *n)
 			return -EINVAL; /* a trailing comma: an item left out */
 	}
 	return *n ? 0 : -EINVAL;
+}
+
+/*
+ * A ring the library would refuse to create (which it says as a bare
+ * "invalid argument", once the processes are forked): a capacity past the
+ * most, or a record area that does not hold two of the largest records.
+ */
+static bool geometry_problem(const struct shmring_stress_cfg *cfg)
+{
+	if (cfg->capacity > SHMRING_MAX_CAPACITY) {
+		bad("--capacity must be at most %llu, not %" PRIu64,
+		    (unsigned long long)SHMRING_MAX_CAPACITY, cfg->capacity);
+		return true;
+	}
+	if (cfg->kind->records && (cfg->capacity < SHMRING_MSG_MIN_CAPACITY ||
+				   cfg->capacity < 2 * shmring_msg_span(cfg->slot_size))) {
+		uint64_t need = 2 * shmring_msg_span(cfg->slot_size);
+
+		if (need < SHMRING_MSG_MIN_CAPACITY)
+			need = SHMRING_MSG_MIN_CAPACITY;
+		bad("a %s ring's record area (--capacity %" PRIu64 " bytes) must hold two of "
+		    "its largest records (--slot-size %u): %" PRIu64 " bytes at least",
+		    cfg->kind->name, cfg->capacity, cfg->slot_size, need);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Whether producers and the consumers (and the replacements of killed
+ * ones) overflow the ring's participant table: a role the kind allows many
+ * of takes a shared entry each, of SHMRING_DEFAULT_PARTICIPANTS less the
+ * fixed ones; a process that finds none fails the run ("the ring's
+ * participant table is full").
+ */
+static bool too_many(const struct shmring_stress_cfg *cfg, unsigned producers)
+{
+	const unsigned room = SHMRING_DEFAULT_PARTICIPANTS - SHMRING_PART_FIRST_SHARED;
+	bool many_p = cfg->kind->records ? producers > 1 : cfg->kind->multi_prod;
+	bool many_c = cfg->kind->records ? cfg->consumers > 1 : cfg->kind->multi_cons;
+	unsigned need = (many_p ? producers : 0) + (many_c ? cfg->consumers : 0);
+
+	if (need <= room)
+		return false;
+	bad("the ring's participant table has room for %u producers and consumers (of a role "
+	    "the kind allows many of): %u producers and %u consumers of %s need %u", room,
+	    producers, cfg->consumers, cfg->kind->name, need);
+	return true;
+}
+
+/* --name: one the processes can open by name, and a ring's (the library
+ * says what is wrong with a malformed one). */
+static bool name_problem(const char *name)
+{
+	enum shmring_cli_scheme s = shmring_cli_scheme(name);
+
+	if (s == SHMRING_CLI_MEMFD || s == SHMRING_CLI_ANON) {
+		bad("--name %s: every process opens the ring by its name, and %s ring has "
+		    "none", name, s == SHMRING_CLI_MEMFD ? "a memfd:" : "an anon:");
+		return true;
+	}
+	if (s == SHMRING_CLI_OTHER) {
+		char buf[256];
+		const char *why = shmring_cli_name_problem(name, buf, sizeof(buf));
+
+		bad("--name %s: %s", name, why ? why : "not a ring's name");
+		return true;
+	}
+	return false;
 }
 
 /* --- Summary -------------------------------------------------------------- */
@@ -531,6 +609,13 @@ int shmring_cmd_stress(int argc, char **argv)
 					     : cfg.kind->multi_cons ? DEFAULT_CONSUMERS : 1);
 	cfg.slot_size = (uint32_t)(slot ? slot : cfg.kind->def_slot);
 	cfg.capacity = cap ? cap : cfg.kind->def_cap;
+	if (geometry_problem(&cfg))
+		return 2;
+	for (unsigned i = 0; i < (nsweep ? nsweep : 1); i++)
+		if (too_many(&cfg, nsweep ? list[i] : cfg.producers))
+			return 2;
+	if (cfg.name && name_problem(cfg.name))
+		return 2;
 	if (!cfg.count && !cfg.duration_ns)
 		cfg.duration_ns = DEFAULT_DURATION_NS;
 	if (!timeout_set && cfg.duration_ns)

@@ -113,6 +113,14 @@ void shmring_cli_error(const char *cmd, const char *what, int err)
 		why = shmring_cli_name_problem(what, buf, sizeof(buf));
 	if (!why)
 		why = missing_path(cmd, what, err, buf, sizeof(buf));
+	/* A socket channel nobody listens on: no socket file (-ENOENT, which
+	 * reads "no such ring") or a refused connection. */
+	if (!why && (err == -ENOENT || err == -ECONNREFUSED) &&
+	    (!strncmp(what, "unix:", 5) || !strncmp(what, "tcp:", 4)))
+		why = err == -ENOENT && !strncmp(what, "unix:/", 6)
+			      ? "nobody listens there (no socket file): start the program that "
+				"listens on it first"
+			      : "nobody listens there: start the program that listens on it first";
 	/* The library's word for a name that is not a regular file (a FIFO,
 	 * socket, device, directory, or a symbolic link it does not follow):
 	 * say what it is. */

@@ -258,9 +258,10 @@ void shmring_cli_object_look(const char *uri, struct shmring_cli_object *o)
 	switch (o->scheme) {
 	case SHMRING_CLI_POSIX:
 		/* shm_open()'s file: SHM_DIR "/NAME" (a name the library
-		 * takes; the others are left to it to refuse). */
-		if (arg[0] == '/' && arg[1] && !strchr(arg + 1, '/') &&
-		    strlen(arg) <= SHMRING_CLI_POSIX_NAME_MAX) {
+		 * takes; the others are left to it to refuse: "/." and "/.."
+		 * are no file in SHM_DIR but the directory and its parent). */
+		if (arg[0] == '/' && arg[1] && !strchr(arg + 1, '/') && strcmp(arg, "/.") &&
+		    strcmp(arg, "/..") && strlen(arg) <= SHMRING_CLI_POSIX_NAME_MAX) {
 			char path[sizeof(SHMRING_CLI_SHM_DIR) + SHMRING_CLI_POSIX_NAME_MAX + 1];
 
 			snprintf(path, sizeof(path), "%s%s", SHMRING_CLI_SHM_DIR, arg);

@@ -7,6 +7,7 @@
  * kills one that stopped making progress), then hands what the consumers
  * recorded to the verifier and removes the ring.
  */
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/stress.h"
 
@@ -1182,8 +1183,15 @@ int shmring_stress_run(const struct shmring_stress_cfg *cfg, struct shmring_stre
 	}
 	rc = create_ring(&r);
 	if (rc < 0) {
+		char buf[256];
+		const char *why = NULL;
+
+		/* The library's "invalid argument" for a malformed --name,
+		 * said precisely (the sizes were checked before). */
+		if (rc == -EINVAL || rc == -EPROTONOSUPPORT)
+			why = shmring_cli_name_problem(r.ring, buf, sizeof(buf));
 		snprintf(res->why, sizeof(res->why), "cannot create %s: %s", r.ring,
-			 shmring_strerror(rc));
+			 why ? why : shmring_strerror(rc));
 		goto out;
 	}
 	/* Early, while every producer is still sending; and at most the total
