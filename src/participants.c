@@ -77,15 +77,34 @@ static void held_parent(void)
 	pthread_mutex_unlock(&held_lock);
 }
 
+/* Our pid, kept here: a peer check compares every entry with it, and
+ * getpid() is a system call, which the fast path makes none of. */
+static _Atomic pid_t self_pid;
+
 static void held_child(void)
 {
 	held_n = 0;
+	/* Relaxed: the child has one thread until it makes more, and
+	 * pthread_create() orders this store before them. */
+	atomic_store_explicit(&self_pid, getpid(), memory_order_relaxed);
 	pthread_mutex_unlock(&held_lock);
 }
 
 static void held_init(void)
 {
+	/* Relaxed: pthread_once() orders this store before every return
+	 * from it, in every thread. */
+	atomic_store_explicit(&self_pid, getpid(), memory_order_relaxed);
 	pthread_atfork(held_prepare, held_parent, held_child);
+}
+
+/* Our pid without a system call. */
+static pid_t held_self(void)
+{
+	pthread_once(&held_once, held_init);
+	/* Relaxed: written before pthread_once() returned, or by the fork's
+	 * child handler in this same (then only) thread. */
+	return atomic_load_explicit(&self_pid, memory_order_relaxed);
 }
 
 /* Record that we hold (or are taking) entry p as owner. 0 or -ENOMEM. */
@@ -353,7 +372,7 @@ uint32_t shmring__part_state_of(void *base, struct shmring_livecache *c, uint32_
 	/* Ours only if a handle of ours took it (held_add() came before the
 	 * claim's CAS, held_del() after the release's); one that did is
 	 * judged as any other below (the doorbells use what that caches). */
-	if (pid == getpid() && !held_has(p, owner & ~SHMRING_OWNER_CLAIMING)) {
+	if (pid == held_self() && !held_has(p, owner & ~SHMRING_OWNER_CLAIMING)) {
 		if (entry_moved(p, owner, start)) {
 			if (moved)
 				*moved = true;
