@@ -245,34 +245,56 @@ static void test_spsc_producer_pos_forged_ahead(void **state)
  * drains the ring and then gets -EPIPE, where it waited for a producer
  * to come (-ETIMEDOUT here; for ever without a deadline).
  */
+/*
+ * A ring of kind id (a fresh name with tag) into which a producer agent sent
+ * two messages and left; then forge(base, arg) rewrote the segment. A
+ * consumer agent that had attached before takes both messages, in order, and
+ * then gets `expect` from its receive, within two seconds.
+ */
+static void forged_after_producers(int id, const char *tag, void (*forge)(void *, uint64_t),
+                                   uint64_t arg, int expect)
+{
+	const char *name = test_ring_name(tag);
+	shmring_t *obs = fh_create(name, id, 16, 0, SHMRING_OBSERVER);
+	struct fh_agent *p = fh_agent_open(name, id, SHMRING_PRODUCER);
+	struct fh_agent *c = fh_agent_open(name, id, SHMRING_CONSUMER);
+	size_t size;
+	void *base;
+
+	assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 2), 0);
+	assert_int_equal(fh_agent_exit(p), 0);
+	base = fh_map_ring(name, &size);
+	forge(base, arg);
+	munmap(base, size);
+	assert_int_equal(fh_agent_call(c, FH_RECV_UNTIL_ERR, 0, 2000), expect);
+	assert_int_equal(c->out[0], 2);
+	assert_true(c->out[1]);
+	assert_true(c->out[4]);
+	assert_int_equal(fh_agent_exit(c), 0);
+	fh_close(obs);
+	shmring_unlink(name);
+}
+
+static void forge_producers_word(void *base, uint64_t word)
+{
+	atomic_store(&shmring__ctl(base)->producers, word);
+}
+
 static void producers_word_forged(int id)
 {
 	static const uint64_t forged[] = {0, 3, SHMRING_PRESENCE_EVER | (UINT64_C(0xdead) << 40)};
 
 	fh_limit(60);
-	for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
-		const char *name = test_ring_name(fh_kind(id)->tag);
-		shmring_t *obs = fh_create(name, id, 16, 0, SHMRING_OBSERVER);
-		struct fh_agent *p = fh_agent_open(name, id, SHMRING_PRODUCER);
-		struct fh_agent *c = fh_agent_open(name, id, SHMRING_CONSUMER);
-		size_t size;
-		void *base;
-
-		assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 2), 0);
-		assert_int_equal(fh_agent_exit(p), 0);
-		base = fh_map_ring(name, &size);
-		atomic_store(&shmring__ctl(base)->producers, forged[i]);
-		munmap(base, size);
-		assert_int_equal(fh_agent_call(c, FH_RECV_UNTIL_ERR, 0, 2000), -EPIPE);
-		assert_int_equal(c->out[0], 2);
-		assert_true(c->out[1]);
-		assert_true(c->out[4]);
-		assert_int_equal(fh_agent_exit(c), 0);
-		fh_close(obs);
-		shmring_unlink(name);
-	}
+	for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++)
+		forged_after_producers(id, fh_kind(id)->tag, forge_producers_word, forged[i],
+		                       -EPIPE);
 }
 FH_PER_KIND(producers_word_forged)
+
+static void forge_producer_pos_ahead(void *base, uint64_t ahead)
+{
+	atomic_fetch_add(&shmring__prod_side(base)->pos, ahead);
+}
 
 /*
  * A single-producer message ring whose producer position is rewritten once
@@ -288,26 +310,9 @@ static void test_msg1_prod_pos_forged_gone(void **state)
 
 	(void)state;
 	fh_limit(60);
-	for (size_t i = 0; i < sizeof(ahead) / sizeof(ahead[0]); i++) {
-		const char *name = test_ring_name("msg1pos");
-		shmring_t *obs = fh_create(name, FH_MSG1, 16, 0, SHMRING_OBSERVER);
-		struct fh_agent *p = fh_agent_open(name, FH_MSG1, SHMRING_PRODUCER);
-		struct fh_agent *c = fh_agent_open(name, FH_MSG1, SHMRING_CONSUMER);
-		size_t size;
-		void *base;
-
-		assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 2), 0);
-		assert_int_equal(fh_agent_exit(p), 0);
-		base = fh_map_ring(name, &size);
-		atomic_fetch_add(&shmring__prod_side(base)->pos, ahead[i]);
-		munmap(base, size);
-		assert_int_equal(fh_agent_call(c, FH_RECV_UNTIL_ERR, 0, 2000), ECORRUPT);
-		assert_int_equal(c->out[0], 2);
-		assert_true(c->out[1]);
-		assert_int_equal(fh_agent_exit(c), 0);
-		fh_close(obs);
-		shmring_unlink(name);
-	}
+	for (size_t i = 0; i < sizeof(ahead) / sizeof(ahead[0]); i++)
+		forged_after_producers(FH_MSG1, "msg1pos", forge_producer_pos_ahead, ahead[i],
+		                       ECORRUPT);
 }
 
 /*
