@@ -131,27 +131,15 @@ static int held_add(const struct shmring_part *p, uint64_t owner)
 	return rc;
 }
 
-/* Forget entry p held as owner (nothing if it is not recorded). */
-static void held_del(const struct shmring_part *p, uint64_t owner)
-{
-	pthread_once(&held_once, held_init);
-	pthread_mutex_lock(&held_lock);
-	for (size_t i = 0; i < held_n; i++)
-		if (held[i].p == p && held[i].owner == owner) {
-			held[i] = held[--held_n];
-			break;
-		}
-	pthread_mutex_unlock(&held_lock);
-}
-
-/* Forget every record of entry p: it holds another process's word, so no
- * handle of ours holds it. */
-static void held_forget(const struct shmring_part *p)
+/* Forget the record of entry p held as owner (nothing if there is none),
+ * or with every_owner, every record of p: it holds another process's word,
+ * so no handle of ours holds it. */
+static void held_drop(const struct shmring_part *p, uint64_t owner, bool every_owner)
 {
 	pthread_once(&held_once, held_init);
 	pthread_mutex_lock(&held_lock);
 	for (size_t i = 0; i < held_n;)
-		if (held[i].p == p)
+		if (held[i].p == p && (every_owner || held[i].owner == owner))
 			held[i] = held[--held_n];
 		else
 			i++;
@@ -370,7 +358,7 @@ uint32_t shmring__part_state_of(void *base, struct shmring_livecache *c, uint32_
 	if (pid <= 0)
 		return SHMRING_PART_DEAD;
 	/* Ours only if a handle of ours took it (held_add() came before the
-	 * claim's CAS, held_del() after the release's); one that did is
+	 * claim's CAS, held_drop() after the release's); one that did is
 	 * judged as any other below (the doorbells use what that caches). */
 	if (pid == held_self() && !held_has(p, owner & ~SHMRING_OWNER_CLAIMING)) {
 		if (entry_moved(p, owner, start)) {
@@ -561,7 +549,7 @@ static int take(struct shmring_part *p, uint64_t cur, uint64_t mine, uint64_t pi
 	/* Acq_rel: on success our later stores follow the claim. */
 	if (!atomic_compare_exchange_strong_explicit(&p->owner, &cur, claiming,
 						     memory_order_acq_rel, memory_order_relaxed)) {
-		held_del(p, mine);
+		held_drop(p, mine, false);
 		return 0;
 	}
 	/* Release fence: pairs with the acquire fence in
@@ -586,7 +574,7 @@ static int take(struct shmring_part *p, uint64_t cur, uint64_t mine, uint64_t pi
 	if (atomic_compare_exchange_strong_explicit(&p->owner, &claiming, mine,
 						    memory_order_release, memory_order_relaxed))
 		return 1;
-	held_del(p, mine);
+	held_drop(p, mine, false);
 	return 0;
 }
 
@@ -675,8 +663,8 @@ void shmring__part_release(void *base, uint32_t idx, uint32_t role, bool present
 	/* Relaxed: the CAS below decides. */
 	uint64_t cur = shmring__load_relaxed(&p->owner), mine = cur;
 
-	if (SHMRING_PART_PID(cur) != (uint32_t)getpid()) {
-		held_forget(p);
+	if (SHMRING_PART_PID(cur) != (uint32_t)held_self()) {
+		held_drop(p, 0, true);
 		return; /* reaped and taken over: only a forged table does that */
 	}
 	shmring__bell_clear(base, idx);
@@ -693,5 +681,5 @@ void shmring__part_release(void *base, uint32_t idx, uint32_t role, bool present
 	    !(cur & SHMRING_OWNER_REAPED) && present)
 		presence_sub(base, role);
 	/* After the entry is seen free (see shmring__part_state_of()). */
-	held_del(p, mine & ~(SHMRING_OWNER_REAPED | SHMRING_OWNER_CLAIMING));
+	held_drop(p, mine & ~(SHMRING_OWNER_REAPED | SHMRING_OWNER_CLAIMING), false);
 }
