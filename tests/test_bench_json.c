@@ -592,6 +592,22 @@ static void test_usage(void **state)
 	assert_int_equal(status, 0);
 	assert_non_null(strstr(out, "shmring-mpmc-adaptive"));
 	free(out);
+	/* --only and --skip choose what --list shows; a name not built is a
+	 * usage error there as in a run. */
+	out = run_tool("--list --only shmring-spsc,futex", &status);
+	assert_int_equal(status, 0);
+	assert_non_null(strstr(out, "futex"));
+	assert_null(strstr(out, "shmring-mpmc-batch"));
+	free(out);
+	out = run_tool("--scaling --list --skip shmring-mpmc-adaptive", &status);
+	assert_int_equal(status, 0);
+	assert_null(strstr(out, "shmring-mpmc-adaptive"));
+	assert_non_null(strstr(out, "shmring-mpmc"));
+	free(out);
+	free(run_tool("--list --only no-such-mechanism", &status));
+	assert_int_equal(status, 2);
+	free(run_tool("--scaling --list --only shmring-spsc", &status));
+	assert_int_equal(status, 2);
 	free(run_tool("--producers 2", &status)); /* needs --scaling */
 	assert_int_equal(status, 2);
 	free(run_tool("--scaling --producers 0", &status));

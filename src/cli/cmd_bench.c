@@ -51,7 +51,8 @@ static void usage(FILE *f)
 		"  --csv            CSV on stdout instead of the table\n"
 		"  --plot DIR       also draw latency CDFs and throughput bars into DIR (gnuplot)\n"
 		"  --list           list the mechanisms built into this binary (with\n"
-		"                   --scaling: those of the scaling runs)\n"
+		"                   --scaling: those of the scaling runs; with --only or\n"
+		"                   --skip: those chosen)\n"
 		"  -h, --help       this help\n"
 		"\n"
 		"Scaling (--scaling): one-way throughput against the number of producer\n"
@@ -286,48 +287,6 @@ static void __attribute__((unused)) list_missing(const char *name, const char *l
 #endif
 }
 
-static void list_mechs(void)
-{
-	for (size_t i = 0; i < shmring_bench_nmechs; i++) {
-		const struct shmring_bench_mech *m = shmring_bench_mechs[i];
-
-		const char *modes = m->modes == SHMRING_BENCH_RTT	 ? "rtt"
-				    : m->modes == SHMRING_BENCH_TPUT ? "throughput"
-								     : "rtt,throughput";
-
-		printf("%-*s %-14s %s\n", shmring_bench_name_width(), m->name, modes, m->desc);
-	}
-#ifndef SHMRING_HAVE_DPDK_RING
-	list_missing("(dpdk-ring)", "DPDK (libdpdk)");
-#endif
-#ifndef SHMRING_HAVE_CK
-	list_missing("(ck-ring)", "Concurrency Kit (ck)");
-#endif
-#ifndef SHMRING_HAVE_BOOST
-	list_missing("(boost-spsc)", "boost::lockfree (libboost-dev)");
-#endif
-}
-
-static void list_scale_mechs(void)
-{
-	for (size_t i = 0; i < shmring_bench_scale_nmechs; i++) {
-		const struct shmring_bench_scale_mech *m = shmring_bench_scale_mechs[i];
-
-		printf("%-24s %-14s %s\n", m->name,
-		       (m->flags & SHMRING_BENCH_SCALE_MSG) ? "producers,records" : "producers",
-		       m->desc);
-	}
-#ifndef SHMRING_HAVE_DPDK_RING
-	list_missing("(dpdk-ring-mp)", "DPDK (libdpdk)");
-#endif
-#ifndef SHMRING_HAVE_CK
-	list_missing("(ck-ring-mp)", "Concurrency Kit (ck)");
-#endif
-#ifndef SHMRING_HAVE_BOOST
-	list_missing("(boost-spsc)", "boost::lockfree (libboost-dev)");
-#endif
-}
-
 static int default_cpus(struct shmring_bench_cfg *cfg)
 {
 	cpu_set_t set;
@@ -379,6 +338,79 @@ static int choose(const char *only, const char *skip, const char *const *names, 
 		fprintf(stderr, "shmring bench: no mechanism selected\n");
 		return 2;
 	}
+	return 0;
+}
+
+/* The mechanisms of the table (with --only/--skip: those chosen, a name not
+ * built being a usage error). 0, or 2 after saying why. */
+static int list_mechs(const char *only, const char *skip)
+{
+	const char *names[64];
+	size_t idx[64], n = shmring_bench_nmechs;
+	int rc;
+
+	if (n > 64)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		names[i] = shmring_bench_mechs[i]->name;
+	rc = choose(only, skip, names, shmring_bench_nmechs, "", idx, &n);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		const struct shmring_bench_mech *m = shmring_bench_mechs[idx[i]];
+
+		const char *modes = m->modes == SHMRING_BENCH_RTT	 ? "rtt"
+				    : m->modes == SHMRING_BENCH_TPUT ? "throughput"
+								     : "rtt,throughput";
+
+		printf("%-*s %-14s %s\n", shmring_bench_name_width(), m->name, modes, m->desc);
+	}
+	if (only || skip)
+		return 0;
+#ifndef SHMRING_HAVE_DPDK_RING
+	list_missing("(dpdk-ring)", "DPDK (libdpdk)");
+#endif
+#ifndef SHMRING_HAVE_CK
+	list_missing("(ck-ring)", "Concurrency Kit (ck)");
+#endif
+#ifndef SHMRING_HAVE_BOOST
+	list_missing("(boost-spsc)", "boost::lockfree (libboost-dev)");
+#endif
+	return 0;
+}
+
+/* The same for the scaling runs' mechanisms. */
+static int list_scale_mechs(const char *only, const char *skip)
+{
+	const char *names[64];
+	size_t idx[64], n = shmring_bench_scale_nmechs;
+	int rc;
+
+	if (n > 64)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		names[i] = shmring_bench_scale_mechs[i]->name;
+	rc = choose(only, skip, names, shmring_bench_scale_nmechs, " --scaling", idx, &n);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		const struct shmring_bench_scale_mech *m = shmring_bench_scale_mechs[idx[i]];
+
+		printf("%-24s %-14s %s\n", m->name,
+		       (m->flags & SHMRING_BENCH_SCALE_MSG) ? "producers,records" : "producers",
+		       m->desc);
+	}
+	if (only || skip)
+		return 0;
+#ifndef SHMRING_HAVE_DPDK_RING
+	list_missing("(dpdk-ring-mp)", "DPDK (libdpdk)");
+#endif
+#ifndef SHMRING_HAVE_CK
+	list_missing("(ck-ring-mp)", "Concurrency Kit (ck)");
+#endif
+#ifndef SHMRING_HAVE_BOOST
+	list_missing("(boost-spsc)", "boost::lockfree (libboost-dev)");
+#endif
 	return 0;
 }
 
@@ -692,13 +724,8 @@ int shmring_cmd_bench(int argc, char **argv)
 				"--msg-producers and --spread need --scaling\n");
 		return 2;
 	}
-	if (list) {
-		if (scaling)
-			list_scale_mechs();
-		else
-			list_mechs();
-		return 0;
-	}
+	if (list)
+		return scaling ? list_scale_mechs(only, skip) : list_mechs(only, skip);
 	if (plot_dir && plot_dir_ok(plot_dir) < 0)
 		return 2;
 
