@@ -536,6 +536,7 @@ static void *acceptor(void *arg)
 				/* Its hello may have come since the poll: judged
 				 * then; else refused, as at its deadline. */
 				if (!pending_read(s, &pd[old])) {
+					/* Relaxed: a statistic. */
 					atomic_fetch_add_explicit(&s->refused, 1,
 								  memory_order_relaxed);
 					close_fd(&pd[old].fd);
