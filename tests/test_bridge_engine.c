@@ -205,12 +205,65 @@ static void test_fixed_into_msg(void **state)
 	shmring_close(rx);
 }
 
+/*
+ * A sender that is not a bridge, writing the header as docs/INTERNALS.md
+ * describes it (magic "SHMBRDG1", session, sequence, type, flags, version,
+ * little-endian): the receiving bridge takes it as a sequenced message and
+ * passes the payload alone. The constant was "SMHBRDG1" on the wire, so
+ * such a record went through whole, header and all, as unsequenced.
+ */
+static void le_put(unsigned char *p, uint64_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void test_documented_header(void **state)
+{
+	const char *bn = test_ring_name("brh");
+	shmring_t *rx = make_msg(bn, SHMRING_CONSUMER), *tx = NULL;
+	struct shmring_bridge_counts c;
+	struct runner r;
+	unsigned char rec[SHMRING_BRIDGE_HDR + 3], buf[MAXLEN];
+	uint32_t type = 0;
+	char in[64];
+	ssize_t len;
+
+	(void)state;
+	snprintf(in, sizeof(in), "tcp:127.0.0.1:%d", free_port() + 2);
+	atomic_store(&stop, 0);
+	start(&r, in, bn);
+	assert_int_equal(shmring_open(in, SHMRING_PRODUCER, &tx), 0);
+	memcpy(rec, "SHMBRDG1", 8);
+	le_put(rec + 8, 0x5eed, 8); /* session */
+	le_put(rec + 16, 1, 8);     /* sequence */
+	le_put(rec + 24, 77, 4);    /* type */
+	le_put(rec + 28, 0, 2);     /* flags */
+	le_put(rec + 30, 1, 2);     /* version */
+	memcpy(rec + SHMRING_BRIDGE_HDR, "abc", 3);
+	assert_int_equal(shmring_msg_send(tx, rec, sizeof(rec), 0, shmring_deadline_in(5000000000ull)),
+			 0);
+	len = shmring_msg_recv(rx, buf, sizeof(buf), &type, shmring_deadline_in(5000000000ull));
+	assert_int_equal(len, 3);
+	assert_memory_equal(buf, "abc", 3);
+	assert_int_equal(type, 77);
+	shmring_close(tx);
+	atomic_store(&stop, 1);
+	finish(&r, &c);
+	assert_int_equal(c.forwarded, 1);
+	assert_int_equal(c.senders, 1);
+	assert_int_equal(c.unsequenced, 0);
+	assert_int_equal(c.lost, 0);
+	shmring_close(rx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_tcp, test_teardown_names),
 		cmocka_unit_test_teardown(test_zmq, test_teardown_names),
 		cmocka_unit_test_teardown(test_fixed_into_msg, test_teardown_names),
+		cmocka_unit_test_teardown(test_documented_header, test_teardown_names),
 	};
 
 	alarm(100);

@@ -53,7 +53,7 @@
 
 /* ---------------------------------------------------------- status object */
 
-#define BSTAT_MAGIC UINT64_C(0x3154534242484d53) /* "SHMBBST1" little-endian */
+#define BSTAT_MAGIC UINT64_C(0x3154534242484d53) /* "SMHBBST1" as bytes, little-endian */
 #define BSTAT_VERSION 1u
 #define BSTAT_SESSIONS 64u
 #define BSTAT_PREFIX "/shmring-bridge."
