@@ -436,11 +436,13 @@ static bool unix_socket_stale(const char *uri)
 		return false;
 	while (!listened && fgets(line, sizeof(line), f)) {
 		unsigned long flags;
-		char name[4100];
+		int at = -1;
 
 		line[strcspn(line, "\n")] = '\0';
-		if (sscanf(line, "%*s %*s %*s %lx %*s %*s %*s %4099s", &flags, name) == 2 &&
-		    !strcmp(name, path) && (flags & 0x10000))
+		/* The path is the rest of the line, spaces and all (it is
+		 * printed as it was bound): not one word of it. */
+		if (sscanf(line, "%*s %*s %*s %lx %*s %*s %*s %n", &flags, &at) == 1 && at > 0 &&
+		    !strcmp(line + at, path) && (flags & 0x10000))
 			listened = true;
 	}
 	fclose(f);
