@@ -25,6 +25,10 @@
 #include "helpers.h"
 #include "src/cli/bridge.h"
 
+#ifdef SHMRING_HAVE_ZMQ
+#include <zmq.h>
+#endif
+
 #define MAXLEN 200u
 
 struct runner {
@@ -257,6 +261,98 @@ static void test_documented_header(void **state)
 	shmring_close(rx);
 }
 
+/*
+ * ZeroMQ into a socket channel whose listener comes back taking larger
+ * records than the first one did (another receiving bridge, or a peer that
+ * lies): the bridge keeps its window of records sized for the first, and a
+ * message that fits the new listener but not that window was copied into it
+ * anyway, over the records after it (past the buffer at its end). Now it is
+ * rejected, counted lost, and the bridge goes on.
+ */
+#ifdef SHMRING_HAVE_ZMQ
+static shmring_t *tcp_listener(const char *uri, uint32_t slot)
+{
+	struct shmring_opts o = {.kind = SHMRING_KIND_MSG, .slot_size = slot, .capacity = 1 << 20,
+				 .flags = SHMRING_CREATE_MULTI_PRODUCER};
+	shmring_t *r = NULL;
+	int rc;
+
+	/* The old listener's port, again (its bridge may still be closing). */
+	for (int i = 0; (rc = shmring_create(uri, &o, SHMRING_CONSUMER, &r)) == -EEXIST && i < 100; i++)
+		test_sleep_ms(20);
+	assert_int_equal(rc, 0);
+	return r;
+}
+
+/* Send small messages through zmq until one arrives in rx: its length
+ * (header and payload). */
+static ssize_t until_one(void *push, shmring_t *rx, unsigned char *buf, size_t cap)
+{
+	for (int i = 0; i < 100; i++) {
+		ssize_t len;
+
+		assert_int_equal(zmq_send(push, "hi", 2, 0), 2);
+		len = shmring_msg_recv(rx, buf, cap, NULL, shmring_deadline_in(50000000));
+		if (len >= 0)
+			return len;
+	}
+	fail_msg("nothing came through");
+	return -1;
+}
+#endif
+
+static void test_zmq_into_grown_listener(void **state)
+{
+#ifdef SHMRING_HAVE_ZMQ
+	static unsigned char big[60000], buf[65536];
+	struct shmring_bridge_counts c;
+	struct runner r;
+	char in[96], out[64], addr[48];
+	shmring_t *rx;
+	void *ctx, *push;
+	int zero = 0;
+	ssize_t len;
+
+	(void)state;
+	if (!shmring_bridge_have_zmq())
+		skip();
+	snprintf(addr, sizeof(addr), "tcp://127.0.0.1:%d", free_port() + 3);
+	snprintf(in, sizeof(in), "zmq+%s?bind", addr);
+	snprintf(out, sizeof(out), "tcp:127.0.0.1:%d", free_port() + 4);
+	rx = tcp_listener(out, 100);
+	atomic_store(&stop, 0);
+	start(&r, in, out);
+	ctx = zmq_ctx_new();
+	push = zmq_socket(ctx, ZMQ_PUSH);
+	zmq_setsockopt(push, ZMQ_LINGER, &zero, sizeof(zero));
+	assert_int_equal(zmq_connect(push, addr), 0);
+	assert_int_equal(until_one(push, rx, buf, sizeof(buf)), SHMRING_BRIDGE_HDR + 2);
+	/* The listener goes and comes back with room for 65536-byte records. */
+	shmring_close(rx);
+	rx = tcp_listener(out, 65536);
+	assert_int_equal(until_one(push, rx, buf, sizeof(buf)), SHMRING_BRIDGE_HDR + 2);
+	while (shmring_msg_recv(rx, buf, sizeof(buf), NULL, shmring_deadline_in(200000000)) >= 0)
+		; /* the other small ones */
+	/* 60000 bytes: more than the window's records of the first listener. */
+	memset(big, 0x5a, sizeof(big));
+	assert_int_equal(zmq_send(push, big, sizeof(big), 0), (int)sizeof(big));
+	assert_int_equal(zmq_send(push, "hi", 2, 0), 2);
+	/* Rejected: the next to arrive is the small one after it. */
+	len = shmring_msg_recv(rx, buf, sizeof(buf), NULL, shmring_deadline_in(5000000000ull));
+	assert_int_equal(len, SHMRING_BRIDGE_HDR + 2);
+	zmq_close(push);
+	zmq_ctx_term(ctx);
+	atomic_store(&stop, 1);
+	finish(&r, &c);
+	assert_int_equal(c.errors, 1);
+	assert_true(c.lost >= 1);
+	shmring_close(rx);
+#else
+	(void)state;
+	skip();
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +360,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_zmq, test_teardown_names),
 		cmocka_unit_test_teardown(test_fixed_into_msg, test_teardown_names),
 		cmocka_unit_test_teardown(test_documented_header, test_teardown_names),
+		cmocka_unit_test_teardown(test_zmq_into_grown_listener, test_teardown_names),
 	};
 
 	alarm(100);

@@ -991,7 +991,10 @@ static int to_put_once(struct shmring_bridge *b, const struct msg *m, uint64_t w
 		uint64_t i = b->rp_head % b->rp_n;
 		unsigned char *p = b->rp + i * b->rp_rec;
 
-		if (m->len + SHMRING_BRIDGE_HDR > e->max)
+		/* Also within a record of the window, sized for the listener
+		 * of the first connection: one that came back taking larger
+		 * records (another receiver, or a lie) makes no more room. */
+		if (m->len + SHMRING_BRIDGE_HDR > e->max || m->len + SHMRING_BRIDGE_HDR > b->rp_rec)
 			return -EMSGSIZE;
 		/* One record, the header then the payload, built where it is
 		 * kept for a replay. */
@@ -1151,15 +1154,18 @@ static int to_put(struct shmring_bridge *b, const struct msg *m0, uint64_t deadl
 		}
 		if (rc == -EMSGSIZE) {
 			static bool said;
+			size_t most = b->to.max;
 
 			add(&b->st->c[C_ERRORS], 1);
 			add(&b->st->c[C_LOST], 1);
+			if (b->to.kind == EP_SOCK)
+				most = (most < b->rp_rec ? most : b->rp_rec) - SHMRING_BRIDGE_HDR;
 			if (!said)
 				fprintf(stderr, "shmring bridge: %s: a message of %zu bytes does not fit "
 						"(%s %zu bytes): dropped, counted lost (said once)\n",
 					b->to.uri, m->len,
 					b->to.kind == EP_RING && !b->to.msg ? "slots are" : "at most",
-					b->to.kind == EP_SOCK ? b->to.max - SHMRING_BRIDGE_HDR : b->to.max);
+					most);
 			said = true;
 			return 2;
 		}
