@@ -353,6 +353,70 @@ static void test_zmq_into_grown_listener(void **state)
 #endif
 }
 
+/*
+ * A socket channel into ZeroMQ, with records as long as the listener takes
+ * and no bridge header (a sender that is no bridge): each is kept in the
+ * window for a replay with the header the bridge adds before it. The
+ * window's records were sized for the payload of a record that has a
+ * header, so such a record was written 32 bytes past its place (past the
+ * buffer at the window's last place: ASan's heap-buffer-overflow).
+ */
+static void test_sock_into_zmq_whole_records(void **state)
+{
+#ifdef SHMRING_HAVE_ZMQ
+	static unsigned char rec[65536], got[65536];
+	struct shmring_bridge_counts c;
+	struct runner r;
+	char in[64], out[96], addr[48];
+	shmring_t *tx = NULL;
+	void *ctx, *pull;
+	int zero = 0, timeo = 5000;
+	uint32_t slot;
+
+	(void)state;
+	if (!shmring_bridge_have_zmq())
+		skip();
+	snprintf(in, sizeof(in), "tcp:127.0.0.1:%d", free_port() + 5);
+	snprintf(addr, sizeof(addr), "tcp://127.0.0.1:%d", free_port() + 6);
+	snprintf(out, sizeof(out), "zmq+%s", addr);
+	ctx = zmq_ctx_new();
+	pull = zmq_socket(ctx, ZMQ_PULL);
+	zmq_setsockopt(pull, ZMQ_LINGER, &zero, sizeof(zero));
+	zmq_setsockopt(pull, ZMQ_RCVTIMEO, &timeo, sizeof(timeo));
+	assert_int_equal(zmq_bind(pull, addr), 0);
+	atomic_store(&stop, 0);
+	start(&r, in, out);
+	assert_int_equal(shmring_open(in, SHMRING_PRODUCER, &tx), 0);
+	slot = shmring_slot_size(tx);
+	assert_true(slot <= sizeof(rec));
+	memset(rec, 0x11, slot);
+	/* More than the window holds (8 MiB of such records): every place of
+	 * it is written, the last one too. */
+	for (unsigned i = 0; i < 8u * 1048576 / slot + 2; i++) {
+		int more = 0;
+		size_t ml = sizeof(more);
+
+		rec[0] = (unsigned char)i;
+		assert_int_equal(shmring_msg_send(tx, rec, slot, 0, shmring_deadline_in(5000000000ull)),
+				 0);
+		assert_int_equal(zmq_recv(pull, got, sizeof(got), 0), SHMRING_BRIDGE_HDR);
+		assert_int_equal(zmq_getsockopt(pull, ZMQ_RCVMORE, &more, &ml), 0);
+		assert_true(more);
+		assert_int_equal(zmq_recv(pull, got, sizeof(got), 0), (int)slot);
+		assert_int_equal(got[0], (unsigned char)i);
+	}
+	shmring_close(tx);
+	atomic_store(&stop, 1);
+	finish(&r, &c);
+	assert_int_equal(c.errors, 0);
+	zmq_close(pull);
+	zmq_ctx_term(ctx);
+#else
+	(void)state;
+	skip();
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +425,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_fixed_into_msg, test_teardown_names),
 		cmocka_unit_test_teardown(test_documented_header, test_teardown_names),
 		cmocka_unit_test_teardown(test_zmq_into_grown_listener, test_teardown_names),
+		cmocka_unit_test_teardown(test_sock_into_zmq_whole_records, test_teardown_names),
 	};
 
 	alarm(100);

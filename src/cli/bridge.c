@@ -1027,6 +1027,10 @@ static int to_put_once(struct shmring_bridge *b, const struct msg *m, uint64_t w
 			if (rc < 0)
 				return rc;
 		}
+		/* Never past a record of the window (sized above for the
+		 * longest FROM gives). */
+		if (b->rp && m->len > b->rp_rec - SHMRING_BRIDGE_HDR)
+			return -EMSGSIZE;
 		ztimeout(e, wait_ns);
 		if (!b->o.raw) {
 			/* The header, kept with the payload for a replay. */
@@ -1442,7 +1446,10 @@ int shmring_bridge_open(const struct shmring_bridge_opts *o, struct shmring_brid
 	if (rc == 0 && (b->to.kind == EP_SOCK || (b->to.mon && from_max != SIZE_MAX))) {
 		/* Up to 16384 records or 8 MiB: about what the buffers of a
 		 * loopback or LAN connection hold at both ends. */
-		b->rp_rec = (b->to.kind == EP_SOCK ? b->to.max : from_max + SHMRING_BRIDGE_HDR);
+		/* To ZeroMQ: the header before the longest record FROM gives,
+		 * which from a socket channel may be one without a header of
+		 * its own (from.max, not from_max). */
+		b->rp_rec = (b->to.kind == EP_SOCK ? b->to.max : b->from.max + SHMRING_BRIDGE_HDR);
 		b->rp_rec = (b->rp_rec + 15) & ~(size_t)15;
 		b->rp_n = (8u << 20) / b->rp_rec;
 		if (b->rp_n > 16384)
