@@ -417,6 +417,60 @@ static void test_sock_into_zmq_whole_records(void **state)
 #endif
 }
 
+/*
+ * A socket channel into a ZeroMQ PUB (no replay window): the header the
+ * bridge sends was written into its receive buffer, where the payload of a
+ * record that came without a header of its own starts, over its first 32
+ * bytes.
+ */
+static void test_sock_into_pub_payload(void **state)
+{
+#ifdef SHMRING_HAVE_ZMQ
+	static const char text[] = "a record from a sender that is no bridge, with no header";
+	unsigned char got[256];
+	struct shmring_bridge_counts c;
+	struct runner r;
+	char in[64], out[96], addr[48];
+	shmring_t *tx = NULL;
+	void *ctx, *sub;
+	int zero = 0, timeo = 50, n = -1;
+
+	(void)state;
+	if (!shmring_bridge_have_zmq())
+		skip();
+	snprintf(in, sizeof(in), "tcp:127.0.0.1:%d", free_port() + 7);
+	snprintf(addr, sizeof(addr), "tcp://127.0.0.1:%d", free_port() + 8);
+	snprintf(out, sizeof(out), "zmq-pub+%s?bind", addr);
+	atomic_store(&stop, 0);
+	start(&r, in, out);
+	ctx = zmq_ctx_new();
+	sub = zmq_socket(ctx, ZMQ_SUB);
+	zmq_setsockopt(sub, ZMQ_LINGER, &zero, sizeof(zero));
+	zmq_setsockopt(sub, ZMQ_RCVTIMEO, &timeo, sizeof(timeo));
+	zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
+	assert_int_equal(zmq_connect(sub, addr), 0);
+	assert_int_equal(shmring_open(in, SHMRING_PRODUCER, &tx), 0);
+	/* Until the subscription has reached the publisher. */
+	for (int i = 0; i < 200 && n < 0; i++) {
+		assert_int_equal(shmring_msg_send(tx, text, sizeof(text), 0,
+						  shmring_deadline_in(5000000000ull)),
+				 0);
+		if (zmq_recv(sub, got, sizeof(got), 0) == SHMRING_BRIDGE_HDR)
+			n = zmq_recv(sub, got, sizeof(got), 0);
+	}
+	assert_int_equal(n, (int)sizeof(text));
+	assert_memory_equal(got, text, sizeof(text));
+	shmring_close(tx);
+	atomic_store(&stop, 1);
+	finish(&r, &c);
+	zmq_close(sub);
+	zmq_ctx_term(ctx);
+#else
+	(void)state;
+	skip();
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -426,6 +480,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_documented_header, test_teardown_names),
 		cmocka_unit_test_teardown(test_zmq_into_grown_listener, test_teardown_names),
 		cmocka_unit_test_teardown(test_sock_into_zmq_whole_records, test_teardown_names),
+		cmocka_unit_test_teardown(test_sock_into_pub_payload, test_teardown_names),
 	};
 
 	alarm(100);

@@ -1015,7 +1015,7 @@ static int to_put_once(struct shmring_bridge *b, const struct msg *m, uint64_t w
 	}
 #ifdef SHMRING_HAVE_ZMQ
 	{
-		unsigned char *h = NULL;
+		unsigned char *h = NULL, hb[SHMRING_BRIDGE_HDR];
 		uint64_t i = 0;
 
 		/* The events, at least every millisecond: a peer's going is
@@ -1035,7 +1035,9 @@ static int to_put_once(struct shmring_bridge *b, const struct msg *m, uint64_t w
 		if (!b->o.raw) {
 			/* The header, kept with the payload for a replay. */
 			i = b->rp ? b->rp_head % b->rp_n : 0;
-			h = b->rp ? b->rp + i * b->rp_rec : b->buf;
+			/* Not b->buf: a record that came from a socket channel
+			 * without a header of its own starts there. */
+			h = b->rp ? b->rp + i * b->rp_rec : hb;
 			hdr_write(h, &m->h);
 			/* The high-water mark is checked at the first frame; the
 			 * rest of a multipart message then always goes. */
