@@ -57,7 +57,9 @@ const char *shmring_strerror(int err)
 		return "the System V semaphore set (a ring's notifier, or a semaphore) has been "
 		       "removed";
 	case EPROTO:
-		return "the socket did not carry a ring descriptor";
+		return "protocol error: the peer broke the protocol (a socket channel's "
+		       "handshake or message that is not the channel's, or a socket that did "
+		       "not carry a ring descriptor)";
 	case ENOENT:
 		return "no such ring";
 	case EEXIST:

@@ -51,6 +51,9 @@
 #define SOCK_MAX_CONNS 1024u
 #define SOCK_PENDING_MAX 64u /* handshakes in progress at once */
 #define SOCK_ACCEPT_RETRY_NS UINT64_C(100000000) /* accept again, out of descriptors */
+/* With SOCK_PENDING_MAX handshakes pending, one that has waited this long
+ * makes room for a new connection. */
+#define SOCK_EVICT_NS UINT64_C(500000000)
 #define SOCK_RBUF 65536u     /* tcp read buffer */
 #define SOCK_BATCH 64u       /* messages per sendmmsg/recvmmsg/sendmsg */
 #define SOCK_FAIR 32u        /* messages between looks for other readable connections */
@@ -437,6 +440,26 @@ static bool pending_read(struct shmring_sock *s, struct pending *pd)
 	return true;
 }
 
+/*
+ * With every pending slot taken, the one whose hello has been awaited
+ * longest, if that is SOCK_EVICT_NS or more: its index, or np. *at: when
+ * one will be (the oldest's time), for the poll's timeout.
+ */
+static unsigned evictable(const struct pending *pd, unsigned np, uint64_t now, uint64_t *at)
+{
+	unsigned old = 0;
+
+	*at = SHMRING_NO_DEADLINE;
+	if (np < SOCK_PENDING_MAX)
+		return np;
+	for (unsigned i = 1; i < np; i++)
+		if (pd[i].deadline < pd[old].deadline)
+			old = i;
+	/* deadline = accepted at + SOCK_HANDSHAKE_NS */
+	*at = pd[old].deadline - SOCK_HANDSHAKE_NS + SOCK_EVICT_NS;
+	return now >= *at ? old : np;
+}
+
 static void *acceptor(void *arg)
 {
 	struct shmring_sock *s = arg;
@@ -446,8 +469,8 @@ static void *acceptor(void *arg)
 	uint64_t accept_at = 0; /* out of descriptors: no accept before */
 
 	for (;;) {
-		uint64_t now = now_ns(), next = SHMRING_NO_DEADLINE;
-		bool can_accept = np < SOCK_PENDING_MAX && now >= accept_at;
+		uint64_t now = now_ns(), next = SHMRING_NO_DEADLINE, evict_at;
+		bool can_accept;
 		int k;
 
 		/* A peer that never finishes its handshake is refused. */
@@ -462,9 +485,22 @@ static void *acceptor(void *arg)
 				next = pd[i].deadline;
 			i++;
 		}
+		/*
+		 * Full of peers that connected and never spoke (a flood): a
+		 * new connection takes the place of the oldest once it has
+		 * waited SOCK_EVICT_NS, so that a producer's handshake still
+		 * gets through instead of waiting in the backlog until its
+		 * own deadline.
+		 */
+		can_accept = evictable(pd, np, now, &evict_at) != np || np < SOCK_PENDING_MAX;
+		if (!can_accept && evict_at < next)
+			next = evict_at;
+		if (now < accept_at) {
+			if (can_accept && accept_at < next)
+				next = accept_at;
+			can_accept = false;
+		}
 		pf[0] = (struct pollfd){.fd = s->stopfd, .events = POLLIN};
-		if (np < SOCK_PENDING_MAX && !can_accept && accept_at < next)
-			next = accept_at;
 		pf[1] = (struct pollfd){.fd = s->lfd, .events = can_accept ? POLLIN : 0};
 		for (unsigned i = 0; i < np; i++)
 			pf[2 + i] = (struct pollfd){.fd = pd[i].fd, .events = POLLIN};
@@ -480,9 +516,13 @@ static void *acceptor(void *arg)
 		for (unsigned i = np; i-- > 0;)
 			if (pf[2 + i].revents && pending_read(s, &pd[i]))
 				pd[i] = pd[--np];
-		while ((pf[1].revents & POLLIN) && np < SOCK_PENDING_MAX) {
-			int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		while (pf[1].revents & POLLIN) {
+			unsigned old = evictable(pd, np, now_ns(), &evict_at);
+			int fd;
 
+			if (np == SOCK_PENDING_MAX && old == np)
+				break; /* none has waited long enough yet */
+			fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 			if (fd < 0) {
 				/* The connection stays in the backlog, and the
 				 * listening socket readable: polling it again at
@@ -491,6 +531,17 @@ static void *acceptor(void *arg)
 				    errno == ENOMEM)
 					accept_at = now_ns() + SOCK_ACCEPT_RETRY_NS;
 				break;
+			}
+			if (old < np) {
+				/* Its hello may have come since the poll: judged
+				 * then; else refused, as at its deadline. */
+				if (!pending_read(s, &pd[old])) {
+					/* Relaxed: a statistic. */
+					atomic_fetch_add_explicit(&s->refused, 1,
+								  memory_order_relaxed);
+					close_fd(&pd[old].fd);
+				}
+				pd[old] = pd[--np];
 			}
 			pd[np++] = (struct pending){.fd = fd, .deadline = now_ns() + SOCK_HANDSHAKE_NS};
 		}

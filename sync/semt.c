@@ -31,6 +31,11 @@ static_assert(SEM_VALUE_MAX == INT_MAX, "glibc's SEM_VALUE_MAX");
 
 #define WAITER (UINT64_C(1) << 32)
 #define COUNT(d) ((uint32_t)(d))
+/* The longest one sleep lasts before the count is looked at again (as
+ * SHMRING_SYNC_RECHECK_NS for the futex semaphore): a poster that dies
+ * between its increment and its wake, or a peer that cleared the waiter
+ * count, would otherwise leave a waiter asleep beside a unit. */
+#define RECHECK_NS UINT64_C(100000000)
 
 static _Atomic uint64_t *data_of(void *sem)
 {
@@ -97,9 +102,16 @@ int shmring__semt_wait(void *sem, uint64_t deadline)
 			break;
 		}
 		if (COUNT(d) == 0) {
-			rc = shmring__futex_wait(count_word(sem), 0, deadline);
-			if (rc == -ETIMEDOUT || rc == -EINTR)
+			uint64_t now = shmring__now_ns();
+
+			/* In slices; the deadline is judged at the top. */
+			rc = shmring__futex_wait(count_word(sem), 0,
+						 deadline <= now || deadline - now <= RECHECK_NS
+							 ? deadline
+							 : now + RECHECK_NS);
+			if (rc == -EINTR)
 				break;
+			rc = 0;
 			/* Relaxed: a new guess for the CAS. */
 			d = atomic_load_explicit(data, memory_order_relaxed);
 		} else if (atomic_compare_exchange_weak_explicit(data, &d, d - 1 - WAITER,
@@ -112,6 +124,10 @@ int shmring__semt_wait(void *sem, uint64_t deadline)
 	/* Relaxed: withdraws the announcement; a post that still counted us
 	 * makes one wake call for nobody. */
 	atomic_fetch_sub_explicit(data, WAITER, memory_order_relaxed);
+	/* A unit that came with the deadline (or whose wake was lost) is
+	 * taken, not reported as a timeout. */
+	if (rc == -ETIMEDOUT && shmring__semt_trywait(sem) == 0)
+		return 0;
 	return rc;
 }
 

@@ -28,7 +28,9 @@ int shmring__semt_post(void *sem);
 int shmring__semt_trywait(void *sem);
 
 /* Take a unit, sleeping until deadline (absolute CLOCK_MONOTONIC ns;
- * UINT64_MAX: none): 0, -ETIMEDOUT or -EINTR (a signal). */
+ * UINT64_MAX: none): 0, -ETIMEDOUT or -EINTR (a signal). Sleeps at most
+ * 100 ms at a time and looks at the count again: a unit whose wake was lost
+ * (its poster died in between) is taken then, not after the deadline. */
 int shmring__semt_wait(void *sem, uint64_t deadline);
 
 /* The count, 0..SEM_VALUE_MAX (a forged count beyond it reads as the most). */

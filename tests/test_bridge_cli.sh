@@ -86,6 +86,14 @@ for _ in $(seq 100); do [ -S "$tmp/live" ] && break; sleep 0.05; done
 expect 1 "already exists" --timeout 0.2 "unix:$tmp/live" "/$tag-m"
 kill $live 2>/dev/null
 wait $live 2>/dev/null
+# The same with a space in the path (the kernel's table of sockets shows it
+# as it is; it was read as two words, and the live listener lost its path).
+timeout 10 "$S" bridge --timeout 3 "unix:$tmp/live sp" "/$tag-c" 2>/dev/null &
+live=$!
+for _ in $(seq 100); do [ -S "$tmp/live sp" ] && break; sleep 0.05; done
+expect 1 "already exists" --timeout 0.2 "unix:$tmp/live sp" "/$tag-m"
+kill $live 2>/dev/null
+wait $live 2>/dev/null
 
 # Right: ring to ring, --count 3, with a status object and its counts.
 printf 'one\ntwo\nthree\nfour\n' | "$S" put "/$tag-a"

@@ -25,6 +25,10 @@
 #include "helpers.h"
 #include "src/cli/bridge.h"
 
+#ifdef SHMRING_HAVE_ZMQ
+#include <zmq.h>
+#endif
+
 #define MAXLEN 200u
 
 struct runner {
@@ -205,12 +209,278 @@ static void test_fixed_into_msg(void **state)
 	shmring_close(rx);
 }
 
+/*
+ * A sender that is not a bridge, writing the header as docs/INTERNALS.md
+ * describes it (magic "SHMBRDG1", session, sequence, type, flags, version,
+ * little-endian): the receiving bridge takes it as a sequenced message and
+ * passes the payload alone. The constant was "SMHBRDG1" on the wire, so
+ * such a record went through whole, header and all, as unsequenced.
+ */
+static void le_put(unsigned char *p, uint64_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void test_documented_header(void **state)
+{
+	const char *bn = test_ring_name("brh");
+	shmring_t *rx = make_msg(bn, SHMRING_CONSUMER), *tx = NULL;
+	struct shmring_bridge_counts c;
+	struct runner r;
+	unsigned char rec[SHMRING_BRIDGE_HDR + 3], buf[MAXLEN];
+	uint32_t type = 0;
+	char in[64];
+	ssize_t len;
+
+	(void)state;
+	snprintf(in, sizeof(in), "tcp:127.0.0.1:%d", free_port() + 2);
+	atomic_store(&stop, 0);
+	start(&r, in, bn);
+	assert_int_equal(shmring_open(in, SHMRING_PRODUCER, &tx), 0);
+	memcpy(rec, "SHMBRDG1", 8);
+	le_put(rec + 8, 0x5eed, 8); /* session */
+	le_put(rec + 16, 1, 8);     /* sequence */
+	le_put(rec + 24, 77, 4);    /* type */
+	le_put(rec + 28, 0, 2);     /* flags */
+	le_put(rec + 30, 1, 2);     /* version */
+	memcpy(rec + SHMRING_BRIDGE_HDR, "abc", 3);
+	assert_int_equal(shmring_msg_send(tx, rec, sizeof(rec), 0, shmring_deadline_in(5000000000ull)),
+			 0);
+	len = shmring_msg_recv(rx, buf, sizeof(buf), &type, shmring_deadline_in(5000000000ull));
+	assert_int_equal(len, 3);
+	assert_memory_equal(buf, "abc", 3);
+	assert_int_equal(type, 77);
+	shmring_close(tx);
+	atomic_store(&stop, 1);
+	finish(&r, &c);
+	assert_int_equal(c.forwarded, 1);
+	assert_int_equal(c.senders, 1);
+	assert_int_equal(c.unsequenced, 0);
+	assert_int_equal(c.lost, 0);
+	shmring_close(rx);
+}
+
+/*
+ * ZeroMQ into a socket channel whose listener comes back taking larger
+ * records than the first one did (another receiving bridge, or a peer that
+ * lies): the bridge keeps its window of records sized for the first, and a
+ * message that fits the new listener but not that window was copied into it
+ * anyway, over the records after it (past the buffer at its end). Now it is
+ * rejected, counted lost, and the bridge goes on.
+ */
+#ifdef SHMRING_HAVE_ZMQ
+static shmring_t *tcp_listener(const char *uri, uint32_t slot)
+{
+	struct shmring_opts o = {.kind = SHMRING_KIND_MSG, .slot_size = slot, .capacity = 1 << 20,
+				 .flags = SHMRING_CREATE_MULTI_PRODUCER};
+	shmring_t *r = NULL;
+	int rc;
+
+	/* The old listener's port, again (its bridge may still be closing). */
+	for (int i = 0; (rc = shmring_create(uri, &o, SHMRING_CONSUMER, &r)) == -EEXIST && i < 100; i++)
+		test_sleep_ms(20);
+	assert_int_equal(rc, 0);
+	return r;
+}
+
+/* Send small messages through zmq until one arrives in rx: its length
+ * (header and payload). */
+static ssize_t until_one(void *push, shmring_t *rx, unsigned char *buf, size_t cap)
+{
+	for (int i = 0; i < 100; i++) {
+		ssize_t len;
+
+		assert_int_equal(zmq_send(push, "hi", 2, 0), 2);
+		len = shmring_msg_recv(rx, buf, cap, NULL, shmring_deadline_in(50000000));
+		if (len >= 0)
+			return len;
+	}
+	fail_msg("nothing came through");
+	return -1;
+}
+#endif
+
+static void test_zmq_into_grown_listener(void **state)
+{
+#ifdef SHMRING_HAVE_ZMQ
+	static unsigned char big[60000], buf[65536];
+	struct shmring_bridge_counts c;
+	struct runner r;
+	char in[96], out[64], addr[48];
+	shmring_t *rx;
+	void *ctx, *push;
+	int zero = 0;
+	ssize_t len;
+
+	(void)state;
+	if (!shmring_bridge_have_zmq())
+		skip();
+	snprintf(addr, sizeof(addr), "tcp://127.0.0.1:%d", free_port() + 3);
+	snprintf(in, sizeof(in), "zmq+%s?bind", addr);
+	snprintf(out, sizeof(out), "tcp:127.0.0.1:%d", free_port() + 4);
+	rx = tcp_listener(out, 100);
+	atomic_store(&stop, 0);
+	start(&r, in, out);
+	ctx = zmq_ctx_new();
+	push = zmq_socket(ctx, ZMQ_PUSH);
+	zmq_setsockopt(push, ZMQ_LINGER, &zero, sizeof(zero));
+	assert_int_equal(zmq_connect(push, addr), 0);
+	assert_int_equal(until_one(push, rx, buf, sizeof(buf)), SHMRING_BRIDGE_HDR + 2);
+	/* The listener goes and comes back with room for 65536-byte records. */
+	shmring_close(rx);
+	rx = tcp_listener(out, 65536);
+	assert_int_equal(until_one(push, rx, buf, sizeof(buf)), SHMRING_BRIDGE_HDR + 2);
+	while (shmring_msg_recv(rx, buf, sizeof(buf), NULL, shmring_deadline_in(200000000)) >= 0)
+		; /* the other small ones */
+	/* 60000 bytes: more than the window's records of the first listener. */
+	memset(big, 0x5a, sizeof(big));
+	assert_int_equal(zmq_send(push, big, sizeof(big), 0), (int)sizeof(big));
+	assert_int_equal(zmq_send(push, "hi", 2, 0), 2);
+	/* Rejected: the next to arrive is the small one after it. */
+	len = shmring_msg_recv(rx, buf, sizeof(buf), NULL, shmring_deadline_in(5000000000ull));
+	assert_int_equal(len, SHMRING_BRIDGE_HDR + 2);
+	zmq_close(push);
+	zmq_ctx_term(ctx);
+	atomic_store(&stop, 1);
+	finish(&r, &c);
+	assert_int_equal(c.errors, 1);
+	assert_true(c.lost >= 1);
+	shmring_close(rx);
+#else
+	(void)state;
+	skip();
+#endif
+}
+
+/*
+ * A socket channel into ZeroMQ, with records as long as the listener takes
+ * and no bridge header (a sender that is no bridge): each is kept in the
+ * window for a replay with the header the bridge adds before it. The
+ * window's records were sized for the payload of a record that has a
+ * header, so such a record was written 32 bytes past its place (past the
+ * buffer at the window's last place: ASan's heap-buffer-overflow).
+ */
+static void test_sock_into_zmq_whole_records(void **state)
+{
+#ifdef SHMRING_HAVE_ZMQ
+	static unsigned char rec[65536], got[65536];
+	struct shmring_bridge_counts c;
+	struct runner r;
+	char in[64], out[96], addr[48];
+	shmring_t *tx = NULL;
+	void *ctx, *pull;
+	int zero = 0, timeo = 5000;
+	uint32_t slot;
+
+	(void)state;
+	if (!shmring_bridge_have_zmq())
+		skip();
+	snprintf(in, sizeof(in), "tcp:127.0.0.1:%d", free_port() + 5);
+	snprintf(addr, sizeof(addr), "tcp://127.0.0.1:%d", free_port() + 6);
+	snprintf(out, sizeof(out), "zmq+%s", addr);
+	ctx = zmq_ctx_new();
+	pull = zmq_socket(ctx, ZMQ_PULL);
+	zmq_setsockopt(pull, ZMQ_LINGER, &zero, sizeof(zero));
+	zmq_setsockopt(pull, ZMQ_RCVTIMEO, &timeo, sizeof(timeo));
+	assert_int_equal(zmq_bind(pull, addr), 0);
+	atomic_store(&stop, 0);
+	start(&r, in, out);
+	assert_int_equal(shmring_open(in, SHMRING_PRODUCER, &tx), 0);
+	slot = shmring_slot_size(tx);
+	assert_true(slot <= sizeof(rec));
+	memset(rec, 0x11, slot);
+	/* More than the window holds (8 MiB of such records): every place of
+	 * it is written, the last one too. */
+	for (unsigned i = 0; i < 8u * 1048576 / slot + 2; i++) {
+		int more = 0;
+		size_t ml = sizeof(more);
+
+		rec[0] = (unsigned char)i;
+		assert_int_equal(shmring_msg_send(tx, rec, slot, 0, shmring_deadline_in(5000000000ull)),
+				 0);
+		assert_int_equal(zmq_recv(pull, got, sizeof(got), 0), SHMRING_BRIDGE_HDR);
+		assert_int_equal(zmq_getsockopt(pull, ZMQ_RCVMORE, &more, &ml), 0);
+		assert_true(more);
+		assert_int_equal(zmq_recv(pull, got, sizeof(got), 0), (int)slot);
+		assert_int_equal(got[0], (unsigned char)i);
+	}
+	shmring_close(tx);
+	atomic_store(&stop, 1);
+	finish(&r, &c);
+	assert_int_equal(c.errors, 0);
+	zmq_close(pull);
+	zmq_ctx_term(ctx);
+#else
+	(void)state;
+	skip();
+#endif
+}
+
+/*
+ * A socket channel into a ZeroMQ PUB (no replay window): the header the
+ * bridge sends was written into its receive buffer, where the payload of a
+ * record that came without a header of its own starts, over its first 32
+ * bytes.
+ */
+static void test_sock_into_pub_payload(void **state)
+{
+#ifdef SHMRING_HAVE_ZMQ
+	static const char text[] = "a record from a sender that is no bridge, with no header";
+	unsigned char got[256];
+	struct shmring_bridge_counts c;
+	struct runner r;
+	char in[64], out[96], addr[48];
+	shmring_t *tx = NULL;
+	void *ctx, *sub;
+	int zero = 0, timeo = 50, n = -1;
+
+	(void)state;
+	if (!shmring_bridge_have_zmq())
+		skip();
+	snprintf(in, sizeof(in), "tcp:127.0.0.1:%d", free_port() + 7);
+	snprintf(addr, sizeof(addr), "tcp://127.0.0.1:%d", free_port() + 8);
+	snprintf(out, sizeof(out), "zmq-pub+%s?bind", addr);
+	atomic_store(&stop, 0);
+	start(&r, in, out);
+	ctx = zmq_ctx_new();
+	sub = zmq_socket(ctx, ZMQ_SUB);
+	zmq_setsockopt(sub, ZMQ_LINGER, &zero, sizeof(zero));
+	zmq_setsockopt(sub, ZMQ_RCVTIMEO, &timeo, sizeof(timeo));
+	zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
+	assert_int_equal(zmq_connect(sub, addr), 0);
+	assert_int_equal(shmring_open(in, SHMRING_PRODUCER, &tx), 0);
+	/* Until the subscription has reached the publisher. */
+	for (int i = 0; i < 200 && n < 0; i++) {
+		assert_int_equal(shmring_msg_send(tx, text, sizeof(text), 0,
+						  shmring_deadline_in(5000000000ull)),
+				 0);
+		if (zmq_recv(sub, got, sizeof(got), 0) == SHMRING_BRIDGE_HDR)
+			n = zmq_recv(sub, got, sizeof(got), 0);
+	}
+	assert_int_equal(n, (int)sizeof(text));
+	assert_memory_equal(got, text, sizeof(text));
+	shmring_close(tx);
+	atomic_store(&stop, 1);
+	finish(&r, &c);
+	zmq_close(sub);
+	zmq_ctx_term(ctx);
+#else
+	(void)state;
+	skip();
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_tcp, test_teardown_names),
 		cmocka_unit_test_teardown(test_zmq, test_teardown_names),
 		cmocka_unit_test_teardown(test_fixed_into_msg, test_teardown_names),
+		cmocka_unit_test_teardown(test_documented_header, test_teardown_names),
+		cmocka_unit_test_teardown(test_zmq_into_grown_listener, test_teardown_names),
+		cmocka_unit_test_teardown(test_sock_into_zmq_whole_records, test_teardown_names),
+		cmocka_unit_test_teardown(test_sock_into_pub_payload, test_teardown_names),
 	};
 
 	alarm(100);

@@ -565,6 +565,10 @@ static void test_strerror(void **state)
 	assert_contains(shmring_strerror(-SHMRING_EDROPPED), "repaired");
 	assert_contains(shmring_strerror(-SHMRING_EDROPPED), "dropped");
 	assert_contains(shmring_strerror(-SHMRING_ETRUNCATED), "truncated");
+	/* A socket channel's peer that breaks the handshake is EPROTO too:
+	 * not only a descriptor handoff's. */
+	assert_contains(shmring_strerror(-EPROTO), "protocol");
+	assert_contains(shmring_strerror(-EPROTO), "handshake");
 }
 
 /* Output that cannot be written is a failure, said on stderr. */

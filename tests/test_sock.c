@@ -741,6 +741,49 @@ static void test_out_of_fds(void **state)
 	shmring_close(rx);
 }
 
+/*
+ * A flood of peers that connect and never speak: with every pending slot of
+ * the acceptor taken, a producer waited in the backlog behind them until its
+ * open timed out (-ETIMEDOUT after 5 s). The oldest silent one now makes
+ * room once it has waited half a second.
+ */
+static void test_silent_flood(void **state)
+{
+	enum { SILENT = 100 };
+	const char *uri = ts_uri(TS_ABSTRACT, "flood");
+	shmring_t *rx = listen_on(uri, SHMRING_KIND_MPSC, 16, 16, 0), *tx = NULL;
+	int fds[SILENT];
+	struct shmring_info in;
+	uint8_t b[16] = {7};
+	uint64_t t0;
+	double ms;
+	int rc;
+
+	(void)state;
+	for (int i = 0; i < SILENT; i++) {
+		fds[i] = ts_raw_connect(uri);
+		assert_true(fds[i] >= 0);
+	}
+	t0 = test_now_ns();
+	rc = shmring_open(uri, SHMRING_PRODUCER, &tx);
+	ms = (double)(test_now_ns() - t0) / 1e6;
+	print_message("open behind %d silent peers: %d after %.0f ms\n", SILENT, rc, ms);
+	assert_int_equal(rc, 0);
+	/* Not scaled by TEST_SLOWDOWN: the silent peers' 5 s handshake period
+	 * is what let it in before, and a timer, not the CPU, lets it in now. */
+	assert_true(ms < 4000.0);
+	assert_int_equal(shmring_send(tx, b, in_1s()), 0);
+	assert_int_equal(shmring_recv(rx, b, in_1s()), 0);
+	assert_int_equal(b[0], 7);
+	assert_int_equal(shmring_info(rx, &in), 0);
+	assert_int_equal(in.sock_accepted, 1);
+	assert_true(in.sock_refused > 0);
+	for (int i = 0; i < SILENT; i++)
+		close(fds[i]);
+	shmring_close(tx);
+	shmring_close(rx);
+}
+
 /* --- Fallback, names ------------------------------------------------------------ */
 
 static void test_fallback(void **state)
@@ -842,7 +885,8 @@ int main(void)
 		cmocka_unit_test(test_epipe_timeout), cmocka_unit_test(test_handshake),
 		cmocka_unit_test(test_killed_producer),
 		cmocka_unit_test(test_bad_peers),     cmocka_unit_test(test_trickle),
-		cmocka_unit_test(test_out_of_fds),    cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_out_of_fds),    cmocka_unit_test(test_silent_flood),
+		cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_names),
 	};
 

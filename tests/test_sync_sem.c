@@ -738,6 +738,54 @@ static void test_lost_wake(void **state)
 	munmap(sh, 4096);
 }
 
+/*
+ * The same for a POSIX named semaphore (sync/semt.c): a unit added to
+ * glibc's count without a wake (a poster killed between the two) is taken
+ * within a recheck period, not left beside a waiter that then reported
+ * -ETIMEDOUT at its deadline with the unit still there.
+ */
+static void test_lost_wake_posix(void **state)
+{
+	const char *uri = impl_name(SHMRING_SEM_POSIX, "lost");
+	struct eintr_shared *sh = sh_shared(4096);
+	struct waiter_arg a = {.uri = uri, .sh = sh};
+	shmring_sem_t *s = make(uri, SHMRING_SEM_POSIX, 0);
+	char path[256];
+	int fd = open(sh_shm_path(uri, true, path, sizeof(path)), O_RDWR);
+	_Atomic uint64_t *data;
+	uint64_t t0;
+	double took;
+	void *m;
+	pid_t pid;
+
+	(void)state;
+	assert_true(fd >= 0);
+	m = mmap(NULL, sizeof(sem_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	assert_true(m != MAP_FAILED);
+	data = m;
+	sh->rc = 1;
+	pid = sh_fork(waiter_child, &a, 30);
+	t0 = test_now_ns();
+	while (atomic_load(data) >> 32 == 0) { /* the waiter has announced itself */
+		if (sh_ms_since(t0) > 5000.0 * TEST_SLOWDOWN)
+			fail_msg("no waiter");
+		usleep(1000);
+	}
+	usleep(20000); /* from announced to asleep */
+	t0 = test_now_ns();
+	atomic_fetch_add(data, 1); /* the post, without its wake */
+	assert_int_equal(sh_join(pid, 20), 0);
+	took = sh_ms_since(t0);
+	print_message("waiter took the unit %.2f ms after it appeared unwoken\n", took);
+	assert_int_equal(sh->rc, 0);
+	assert_true(took < 1000.0 * TEST_SLOWDOWN);
+	assert_int_equal(value_of(s), 0);
+	munmap(m, sizeof(sem_t));
+	shmring_sem_close(s);
+	munmap(sh, 4096);
+}
+
 /* --- SEM_UNDO ----------------------------------------------------------------------------- */
 
 struct undo_arg {
@@ -1049,6 +1097,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_teardown(test_dead_waiter, sh_teardown),
 	    cmocka_unit_test_teardown(test_forged_posix_flags, sh_teardown),
 	    cmocka_unit_test_teardown(test_lost_wake, sh_teardown),
+	    cmocka_unit_test_teardown(test_lost_wake_posix, sh_teardown),
 	    cmocka_unit_test_teardown(test_undo, sh_teardown),
 	    cmocka_unit_test_teardown(test_ring_and_kinds, sh_teardown),
 	    cmocka_unit_test_teardown(test_bad_segments, sh_teardown),

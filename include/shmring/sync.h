@@ -159,7 +159,9 @@ struct shmring_sync_open_opts {
  * waiters word may stay one too high: each post then makes one futex wake
  * that finds nobody). A waiter killed in the instant between being woken and
  * taking its unit takes that wake-up with it: the unit stays in the count for
- * the next waiter that comes or is woken by the next post.
+ * the next waiter that comes or is woken by the next post. A poster killed
+ * between adding its unit and waking a waiter strands nobody: a waiter of a
+ * futex or POSIX semaphore looks at the count again at least every 100 ms.
  */
 enum shmring_sem_impl {
 	SHMRING_SEM_FUTEX = 1,

@@ -53,7 +53,7 @@
 
 /* ---------------------------------------------------------- status object */
 
-#define BSTAT_MAGIC UINT64_C(0x3154534242484d53) /* "SHMBBST1" little-endian */
+#define BSTAT_MAGIC UINT64_C(0x3154534242484d53) /* "SMHBBST1" as bytes, little-endian */
 #define BSTAT_VERSION 1u
 #define BSTAT_SESSIONS 64u
 #define BSTAT_PREFIX "/shmring-bridge."
@@ -436,11 +436,13 @@ static bool unix_socket_stale(const char *uri)
 		return false;
 	while (!listened && fgets(line, sizeof(line), f)) {
 		unsigned long flags;
-		char name[4100];
+		int at = -1;
 
 		line[strcspn(line, "\n")] = '\0';
-		if (sscanf(line, "%*s %*s %*s %lx %*s %*s %*s %4099s", &flags, name) == 2 &&
-		    !strcmp(name, path) && (flags & 0x10000))
+		/* The path is the rest of the line, spaces and all (it is
+		 * printed as it was bound): not one word of it. */
+		if (sscanf(line, "%*s %*s %*s %lx %*s %*s %*s %n", &flags, &at) == 1 && at > 0 &&
+		    !strcmp(line + at, path) && (flags & 0x10000))
 			listened = true;
 	}
 	fclose(f);
@@ -989,7 +991,10 @@ static int to_put_once(struct shmring_bridge *b, const struct msg *m, uint64_t w
 		uint64_t i = b->rp_head % b->rp_n;
 		unsigned char *p = b->rp + i * b->rp_rec;
 
-		if (m->len + SHMRING_BRIDGE_HDR > e->max)
+		/* Also within a record of the window, sized for the listener
+		 * of the first connection: one that came back taking larger
+		 * records (another receiver, or a lie) makes no more room. */
+		if (m->len + SHMRING_BRIDGE_HDR > e->max || m->len + SHMRING_BRIDGE_HDR > b->rp_rec)
 			return -EMSGSIZE;
 		/* One record, the header then the payload, built where it is
 		 * kept for a replay. */
@@ -1010,7 +1015,7 @@ static int to_put_once(struct shmring_bridge *b, const struct msg *m, uint64_t w
 	}
 #ifdef SHMRING_HAVE_ZMQ
 	{
-		unsigned char *h = NULL;
+		unsigned char *h = NULL, hb[SHMRING_BRIDGE_HDR];
 		uint64_t i = 0;
 
 		/* The events, at least every millisecond: a peer's going is
@@ -1022,11 +1027,17 @@ static int to_put_once(struct shmring_bridge *b, const struct msg *m, uint64_t w
 			if (rc < 0)
 				return rc;
 		}
+		/* Never past a record of the window (sized above for the
+		 * longest FROM gives). */
+		if (b->rp && m->len > b->rp_rec - SHMRING_BRIDGE_HDR)
+			return -EMSGSIZE;
 		ztimeout(e, wait_ns);
 		if (!b->o.raw) {
 			/* The header, kept with the payload for a replay. */
 			i = b->rp ? b->rp_head % b->rp_n : 0;
-			h = b->rp ? b->rp + i * b->rp_rec : b->buf;
+			/* Not b->buf: a record that came from a socket channel
+			 * without a header of its own starts there. */
+			h = b->rp ? b->rp + i * b->rp_rec : hb;
 			hdr_write(h, &m->h);
 			/* The high-water mark is checked at the first frame; the
 			 * rest of a multipart message then always goes. */
@@ -1149,15 +1160,18 @@ static int to_put(struct shmring_bridge *b, const struct msg *m0, uint64_t deadl
 		}
 		if (rc == -EMSGSIZE) {
 			static bool said;
+			size_t most = b->to.max;
 
 			add(&b->st->c[C_ERRORS], 1);
 			add(&b->st->c[C_LOST], 1);
+			if (b->to.kind == EP_SOCK)
+				most = (most < b->rp_rec ? most : b->rp_rec) - SHMRING_BRIDGE_HDR;
 			if (!said)
 				fprintf(stderr, "shmring bridge: %s: a message of %zu bytes does not fit "
 						"(%s %zu bytes): dropped, counted lost (said once)\n",
 					b->to.uri, m->len,
 					b->to.kind == EP_RING && !b->to.msg ? "slots are" : "at most",
-					b->to.kind == EP_SOCK ? b->to.max - SHMRING_BRIDGE_HDR : b->to.max);
+					most);
 			said = true;
 			return 2;
 		}
@@ -1434,7 +1448,10 @@ int shmring_bridge_open(const struct shmring_bridge_opts *o, struct shmring_brid
 	if (rc == 0 && (b->to.kind == EP_SOCK || (b->to.mon && from_max != SIZE_MAX))) {
 		/* Up to 16384 records or 8 MiB: about what the buffers of a
 		 * loopback or LAN connection hold at both ends. */
-		b->rp_rec = (b->to.kind == EP_SOCK ? b->to.max : from_max + SHMRING_BRIDGE_HDR);
+		/* To ZeroMQ: the header before the longest record FROM gives,
+		 * which from a socket channel may be one without a header of
+		 * its own (from.max, not from_max). */
+		b->rp_rec = (b->to.kind == EP_SOCK ? b->to.max : b->from.max + SHMRING_BRIDGE_HDR);
 		b->rp_rec = (b->rp_rec + 15) & ~(size_t)15;
 		b->rp_n = (8u << 20) / b->rp_rec;
 		if (b->rp_n > 16384)

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SHMRING_BRIDGE_MAGIC UINT64_C(0x3147445242484d53) /* "SHMBRDG1" little-endian */
+#define SHMRING_BRIDGE_MAGIC UINT64_C(0x31474452424d4853) /* "SHMBRDG1" little-endian */
 #define SHMRING_BRIDGE_HDR 32u
 #define SHMRING_BRIDGE_END 1u    /* flags: the session ends; seq is its last message */
 #define SHMRING_BRIDGE_REPLAY 2u /* flags: sent again after a reconnection */
