@@ -247,7 +247,7 @@ int shmring__region_from_fd(int fd, struct shmring_region *out)
 	char link[64], path[32];
 	uint32_t scheme = SHMRING_SCHEME_FILE;
 	ssize_t n;
-	int seals, rc;
+	int seals = 0, rc;
 
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	n = readlink(path, link, sizeof(link) - 1);
@@ -263,6 +263,10 @@ int shmring__region_from_fd(int fd, struct shmring_region *out)
 		scheme = SHMRING_SCHEME_POSIX;
 	}
 	rc = shmring__fd_fill(fd, scheme, out);
+	/* Empty and sealed against growing: no creator can still be reserving
+	 * its space (the wait for one), so it never holds a ring. */
+	if (rc == 0 && scheme == SHMRING_SCHEME_MEMFD && out->size == 0 && (seals & F_SEAL_GROW))
+		rc = -SHMRING_ETRUNCATED;
 	if (rc < 0)
 		close(fd);
 	return rc;

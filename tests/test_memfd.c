@@ -10,7 +10,8 @@
  *   - shmring_fd_recv() refuses what it must: a memfd holding a copy of a
  *     valid ring but not sealed against shrinking (sent by hand with
  *     SCM_RIGHTS: -EPERM), a pipe (-EBADF), a sealed memfd that holds no
- *     ring (SHMRING_EBADMAGIC), a ring of another kind than expected
+ *     ring (SHMRING_EBADMAGIC), a sealed empty memfd (SHMRING_ETRUNCATED),
+ *     a ring of another kind than expected
  *     (SHMRING_EKIND), nothing on a non-blocking socket (-EAGAIN), and a
  *     refused descriptor is closed (no leak); the same copy sealed is taken.
  *   - shmring_fd_send() works for posix and file rings (the receiver has the
@@ -241,6 +242,11 @@ static void test_refused(void **s)
 	                                        F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL),
 	                             payload, (size_t)len, NULL),
 	                 -SHMRING_EBADMAGIC);
+	/* Sealed and empty: it can never grow into a ring (not one still being
+	 * created, -EAGAIN). */
+	assert_int_equal(recv_forged(sv, memfd_with(copy, 0, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL),
+	                             payload, (size_t)len, NULL),
+	                 -SHMRING_ETRUNCATED);
 	free(copy);
 
 	/* Not a regular file. */
