@@ -9,6 +9,7 @@
  */
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/probe.h"
 #include "cli/stress.h"
 
 #include <inttypes.h>
@@ -1045,9 +1046,23 @@ static int make_name(const struct shmring_stress_cfg *cfg, char *out, size_t len
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+/* Whether name is a ring that participants attached to once and none of
+ * whose participants is alive (what `shmring gc` removes). */
+static bool stale_ring(const char *name)
+{
+	struct shmring_cli_look lk;
+	bool stale;
+
+	shmring_cli_look(name, &lk);
+	stale = lk.what == SHMRING_CLI_RING && lk.use == SHMRING_CLI_STALE;
+	shmring_cli_look_done(&lk);
+	return stale;
+}
+
 static int create_ring(struct run *r)
 {
 	const struct shmring_stress_cfg *cfg = r->cfg;
+	int rc;
 	struct shmring_opts o = {.kind = cfg->kind->kind,
 				 .slot_size = cfg->slot_size,
 				 .capacity = cfg->capacity,
@@ -1062,7 +1077,16 @@ static int create_ring(struct run *r)
 	if (cfg->kind->records && cfg->consumers > 1)
 		o.flags |= SHMRING_CREATE_MULTI_CONSUMER;
 
-	return shmring_create(r->ring, &o, SHMRING_OBSERVER, &r->obs);
+	rc = shmring_create(r->ring, &o, SHMRING_OBSERVER, &r->obs);
+	if (rc == -EEXIST && cfg->name && stale_ring(r->ring)) {
+		/* A run killed (SIGKILL) on this name could not remove its
+		 * ring: its processes are all dead, so the ring is nobody's. */
+		fprintf(stderr, "shmring stress: %s: replacing a stale ring (every participant "
+				"is dead)\n", r->ring);
+		o.flags |= SHMRING_CREATE_REPLACE;
+		rc = shmring_create(r->ring, &o, SHMRING_OBSERVER, &r->obs);
+	}
+	return rc;
 }
 
 static void finish(struct run *r)
