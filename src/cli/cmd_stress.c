@@ -62,7 +62,7 @@ static void usage(FILE *f)
 		"  --wait MODE          adaptive (default), spin, yield or park\n"
 		"  --seed N             payload seed (default: from the clock; printed)\n"
 		"  --name NAME          ring name (default: /shmring-stress-PID-N); a stale ring\n"
-		"                       of that name (every participant dead) is replaced\n"
+		"                       of that name (no participant alive) is replaced\n"
 		"  --keep               leave the ring in place at the end\n"
 		"  --stall SECONDS      no message for this long while draining: give up and\n"
 		"                       report the rest lost; 5 s later, kill what still\n"
