@@ -1047,16 +1047,24 @@ static int make_name(const struct shmring_stress_cfg *cfg, char *out, size_t len
 }
 
 /* Whether name is a ring that participants attached to once and none of
- * whose participants is alive (what `shmring gc` removes). */
+ * whose participants is alive (what `shmring gc` removes). One found live
+ * is looked at again for half a second: the children of a run killed just
+ * now die with it (PR_SET_PDEATHSIG), but not all in the same instant. */
 static bool stale_ring(const char *name)
 {
-	struct shmring_cli_look lk;
-	bool stale;
+	for (int i = 0;; i++) {
+		struct shmring_cli_look lk;
+		enum shmring_cli_use use;
+		bool ring;
 
-	shmring_cli_look(name, &lk);
-	stale = lk.what == SHMRING_CLI_RING && lk.use == SHMRING_CLI_STALE;
-	shmring_cli_look_done(&lk);
-	return stale;
+		shmring_cli_look(name, &lk);
+		ring = lk.what == SHMRING_CLI_RING;
+		use = lk.use;
+		shmring_cli_look_done(&lk);
+		if (!ring || use != SHMRING_CLI_LIVE || i == 10)
+			return ring && use == SHMRING_CLI_STALE;
+		nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);
+	}
 }
 
 static int create_ring(struct run *r)
