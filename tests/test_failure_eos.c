@@ -507,10 +507,10 @@ FH_PER_KIND(restart_after_kill)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    FH_KIND_TESTS(eos_close),       FH_KIND_TESTS(eos_kill),
-	    FH_KIND_TESTS(epipe_close),     FH_KIND_TESTS(epipe_kill),
-	    FH_KIND_TESTS(before_consumer), FH_KIND_TESTS(short_deadlines),
-	    FH_KIND_TESTS(forged_zero),     FH_KIND_TESTS(stale_high),
+	    FH_KIND_TESTS(eos_close),          FH_KIND_TESTS(eos_kill),
+	    FH_KIND_TESTS(epipe_close),        FH_KIND_TESTS(epipe_kill),
+	    FH_KIND_TESTS(before_consumer),    FH_KIND_TESTS(short_deadlines),
+	    FH_KIND_TESTS(forged_zero),        FH_KIND_TESTS(stale_high),
 	    FH_KIND_TESTS(restart_after_kill),
 	};
 

@@ -455,8 +455,9 @@ static void scenario_signal(void)
 static void scenario_killed_restart(void)
 {
 	const char *name = test_ring_name("killed");
-	char *argv[] = {tool,   "stress", "--kind", "mpmc", "--producers", "2", "--consumers",
-			"2",    "--duration", "60", "--quiet", "--name", (char *)name, NULL};
+	char *argv[] = {tool,      "stress",      "--kind",     "mpmc",       "--producers",
+	                "2",       "--consumers", "2",          "--duration", "60",
+	                "--quiet", "--name",      (char *)name, NULL};
 	char *pre[] = {"--producers", "2", "--consumers", "2", "--count", "2000", NULL};
 	char out[OUT_MAX];
 	pid_t pid;

@@ -1089,8 +1089,10 @@ static int create_ring(struct run *r)
 	if (rc == -EEXIST && cfg->name && stale_ring(r->ring)) {
 		/* A run killed (SIGKILL) on this name could not remove its
 		 * ring: its processes are all dead, so the ring is nobody's. */
-		fprintf(stderr, "shmring stress: %s: replacing a stale ring (no participant "
-				"is alive)\n", r->ring);
+		fprintf(stderr,
+		        "shmring stress: %s: replacing a stale ring (no participant "
+		        "is alive)\n",
+		        r->ring);
 		o.flags |= SHMRING_CREATE_REPLACE;
 		rc = shmring_create(r->ring, &o, SHMRING_OBSERVER, &r->obs);
 	}
