@@ -446,6 +446,15 @@ int shmring__rx_eos(shmring_t *r);
 bool shmring__presence_none(shmring_t *r, uint32_t role, uint64_t seen);
 
 /*
+ * Reap the dead participants (their entries marked, their counts taken
+ * off) and lower a presence word above the live entries of its role: the
+ * first half of every peer check, and what a producer does as it attaches,
+ * so that a consumer killed before it came is not one it saw
+ * (shmring__tx_gone()). Slow: judges the table's entries.
+ */
+void shmring__peer_reap(shmring_t *r);
+
+/*
  * Producer: the consumers this handle has seen have all gone (send gets
  * -EPIPE). A handle that never saw a consumer may fill the ring for one yet
  * to come (a producer restarted while its consumer is away). One load while

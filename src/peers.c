@@ -289,11 +289,8 @@ int shmring__rx_eos(shmring_t *r)
 	return 0;
 }
 
-int shmring__peer_check(shmring_t *r, unsigned side)
+void shmring__peer_reap(shmring_t *r)
 {
-	uint64_t now = shmring__now_ns(), pos = 0;
-	uint32_t holder = UINT32_MAX;
-	int rc = 0, progress = 0;
 	/* Acquire, both: pair with the release in shmring__presence_add(): an
 	 * attacher counted in a word has its entry visible to the scan below,
 	 * which must come after (presence_settle()). */
@@ -307,6 +304,15 @@ int shmring__peer_check(shmring_t *r, unsigned side)
 		shmring__ec_notify_fenced(&r->not_full, NULL);
 	}
 	presence_settle(r, seen, live);
+}
+
+int shmring__peer_check(shmring_t *r, unsigned side)
+{
+	uint64_t now = shmring__now_ns(), pos = 0;
+	uint32_t holder = UINT32_MAX;
+	int rc = 0, progress = 0;
+
+	shmring__peer_reap(r);
 	for (int i = 0; i < REPAIRS_PER_CHECK; i++) {
 		rc = side == SHMRING_CONSUMER ? recover_rx(r, &pos, &holder)
 					      : recover_tx(r, &pos, &holder);

@@ -544,6 +544,12 @@ static int handle_new(struct shmring_map *m, uint64_t off, unsigned role, const 
 		r->nf_batch = 1;
 	shmring__waiter_init(&r->wait,
 			     r->not_empty.poll_only ? SHMRING_WAIT_YIELD : SHMRING_WAIT_ADAPTIVE, 0);
+	/* A consumer killed before we came is still counted until someone
+	 * reaps it: our first send would take it for one we saw, and get
+	 * -EPIPE once it is reaped, where a producer restarted before its
+	 * consumer may fill the ring for the consumer to come. */
+	if (role & SHMRING_PRODUCER)
+		shmring__peer_reap(r);
 	*out = r;
 	return 0;
 }

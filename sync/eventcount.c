@@ -202,10 +202,25 @@ int shmring__ec_wait(struct shmring_ec *ec, uint32_t key, uint64_t deadline)
 		if (deadline - now > ec->max_sleep_ns) /* deadline > now: checked by the caller */
 			deadline = now + ec->max_sleep_ns;
 	}
-	if (ec->notifier == SHMRING_HDR_NOTIFY_FUTEX)
+	if (ec->notifier == SHMRING_HDR_NOTIFY_FUTEX) {
 		rc = shmring__futex_wait(ec->seq, key, deadline);
-	else
+	} else {
 		rc = sem_sleep(ec, deadline);
+		if (rc < 0 && rc != -ETIMEDOUT && rc != -EINTR) {
+			/*
+			 * The semaphore failed (a System V set removed under
+			 * us with the ring's name): sleep out this sleep, capped
+			 * above, rather than spin through it, and not past it:
+			 * the caller must still look at the ring and its peers
+			 * once per recovery deadline.
+			 */
+			struct timespec ts = ts_of(deadline);
+
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+				;
+			rc = -ETIMEDOUT;
+		}
+	}
 	shmring__ec_cancel(ec);
 	return rc;
 }

@@ -167,15 +167,6 @@ static SHMRING_NOINLINE int spin_yield(struct run *run, uint64_t limit, uint64_t
 	return spin_as(run, limit, deadline, true, 0);
 }
 
-static void sleep_until(uint64_t deadline)
-{
-	struct timespec ts = {.tv_sec = (time_t)(deadline / 1000000000u),
-			      .tv_nsec = (long)(deadline % 1000000000u)};
-
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
-}
-
 /*
  * S-settle: after announcing ourselves (F-wait), re-check for a while before
  * sleeping: a notifier that loaded `waiters` before our announcement has
@@ -228,12 +219,10 @@ static int park(struct run *run, struct shmring_ec *ec, uint64_t deadline, _Atom
 		 * at most ec->max_sleep_ns, so the check runs on time. */
 		bool capped = deadline - now > cap;
 		uint64_t until = capped ? now + cap : deadline;
+		/* A notifier that failed (a System V set removed under us)
+		 * has slept out its time, capped as every sleep: -ETIMEDOUT. */
 		int slept = shmring__ec_wait(ec, key, until);
 
-		if (slept < 0 && slept != -ETIMEDOUT && slept != -EINTR && slept != -EAGAIN)
-			/* The notifier failed (a System V set removed under us):
-			 * sleep out the time rather than spin through it. */
-			sleep_until(until);
 		/* Relaxed: only compared; a wake that came, however late, moved it.
 		 * (Semaphore notifiers move it too: shmring__ec_wake() bumps it.) */
 		bool unwoken = slept == -ETIMEDOUT && shmring__load_relaxed(ec->seq) == key;

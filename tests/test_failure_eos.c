@@ -457,6 +457,43 @@ static void stale_high(int id)
 	fh_close(obs);
 }
 
+/*
+ * Both sides killed, then a producer restarted before its consumer: the
+ * dead consumer is still counted until someone reaps it, and that count
+ * is no consumer this producer saw. It may fill the ring for the
+ * consumer to come (-EAGAIN, -ETIMEDOUT), never -EPIPE; the restarted
+ * consumer then takes everything.
+ */
+static void restart_after_kill(int id)
+{
+	const char *name = test_ring_name(fh_kind(id)->tag);
+	shmring_t *obs;
+	struct fh_agent *c, *p;
+
+	fh_limit(60);
+	obs = trio(name, id, &c, &p);
+	assert_int_equal(fh_agent_call(p, FH_SEND, 0, 1000), 0);
+	fh_agent_kill(c, true);
+	fh_agent_kill(p, true);
+	p = fh_agent_open(name, id, SHMRING_PRODUCER);
+	assert_int_equal(fh_agent_call(p, FH_FILL, 1, 0), -EAGAIN);
+	assert_int_equal(p->out[0], K - 1);
+	/* Long enough for the blocked send to look at its peers and reap. */
+	assert_int_equal(fh_agent_call(p, FH_SEND, K, 100), -ETIMEDOUT);
+	assert_int_equal(fh_agent_call(p, FH_TRY_SEND, K, 0), -EAGAIN);
+	c = fh_agent_open(name, id, SHMRING_CONSUMER);
+	assert_int_equal(fh_agent_call(c, FH_RECV_N, K, 1000), 0);
+	assert_int_equal(c->out[0], K);
+	assert_true(c->out[1]);
+	assert_int_equal(c->out[2], 0);
+	assert_int_equal(fh_agent_call(p, FH_SEND, K, 1000), 0);
+	assert_int_equal(fh_agent_call(c, FH_RECV, 1000, 0), 0);
+	assert_int_equal(c->out[0], K);
+	assert_int_equal(fh_agent_exit(p), 0);
+	assert_int_equal(fh_agent_exit(c), 0);
+	fh_close(obs);
+}
+
 FH_PER_KIND(eos_close)
 FH_PER_KIND(eos_kill)
 FH_PER_KIND(epipe_close)
@@ -465,14 +502,16 @@ FH_PER_KIND(before_consumer)
 FH_PER_KIND(short_deadlines)
 FH_PER_KIND(forged_zero)
 FH_PER_KIND(stale_high)
+FH_PER_KIND(restart_after_kill)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    FH_KIND_TESTS(eos_close),       FH_KIND_TESTS(eos_kill),
-	    FH_KIND_TESTS(epipe_close),     FH_KIND_TESTS(epipe_kill),
-	    FH_KIND_TESTS(before_consumer), FH_KIND_TESTS(short_deadlines),
-	    FH_KIND_TESTS(forged_zero),     FH_KIND_TESTS(stale_high),
+	    FH_KIND_TESTS(eos_close),          FH_KIND_TESTS(eos_kill),
+	    FH_KIND_TESTS(epipe_close),        FH_KIND_TESTS(epipe_kill),
+	    FH_KIND_TESTS(before_consumer),    FH_KIND_TESTS(short_deadlines),
+	    FH_KIND_TESTS(forged_zero),        FH_KIND_TESTS(stale_high),
+	    FH_KIND_TESTS(restart_after_kill),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,7 +14,8 @@
  * open-or-create with another notifier is -SHMRING_EMISMATCH, a System V
  * notifier on memfd:/anon: is -EOPNOTSUPP, shmring_unlink() removes the
  * System V set, and a header naming a set that is not the ring's (another
- * size, removed, keyed, or another ring's) is refused.
+ * size, removed, keyed, or another ring's) is refused; a sleeper whose set
+ * is removed under it (the ring unlinked) still sees a message in time.
  */
 #include <inttypes.h>
 #include <setjmp.h>
@@ -385,6 +386,47 @@ static void test_unlink_unopenable(void **state)
 	assert_int_equal(semctl(id, 0, GETVAL), -1);
 }
 
+
+/*
+ * The ring unlinked (its System V set removed) while a consumer sleeps on
+ * the set: the sleeper's semtimedop fails, and it must still look at the
+ * ring once per recovery deadline. It slept out its whole wait instead (no
+ * deadline: for ever), with a message waiting in the ring.
+ */
+static void test_set_removed_under_sleeper(void **state)
+{
+	const char *name = test_ring_name("removed");
+	struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 8, .capacity = 16,
+				 .notifier = SHMRING_NOTIFIER_SYSVSEM};
+	shmring_t *obs, *p;
+	uint64_t v = 42;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(shmring_create(name, &o, SHMRING_OBSERVER, &obs), 0);
+	assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct shmring_wait w = {.mode = SHMRING_WAIT_PARK};
+		shmring_t *c;
+		uint64_t got = 0;
+
+		alarm(60);
+		if (shmring_open(name, SHMRING_CONSUMER, &c) != 0 || shmring_set_wait(c, &w) != 0)
+			_exit(2);
+		_exit(shmring_recv(c, &got, SHMRING_NO_DEADLINE) == 0 && got == 42 ? 0 : 3);
+	}
+	await_commit(obs, SHMRING_WAIT_PARK);
+	test_sleep_ms(20); /* asleep on the set */
+	assert_int_equal(shmring_unlink(name), 0);
+	test_sleep_ms(50); /* its semtimedop has failed */
+	assert_int_equal(shmring_send(p, &v, SHMRING_NO_DEADLINE), 0);
+	assert_int_equal(test_wait_pid(pid, 2000 * TEST_SLOWDOWN), 0);
+	shmring_close(p);
+	shmring_close(obs);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -394,6 +436,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_lifecycle, test_teardown_names),
 		cmocka_unit_test_teardown(test_forged_set, test_teardown_names),
 		cmocka_unit_test_teardown(test_unlink_unopenable, test_teardown_names),
+		cmocka_unit_test_teardown(test_set_removed_under_sleeper, test_teardown_names),
 	};
 
 	if (argc > 1) {

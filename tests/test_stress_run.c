@@ -14,7 +14,8 @@
  *            the ring removed; the ring removed too when the reader of the
  *            tool's output goes away mid-run (SIGPIPE); and, with the ring's
  *            segment truncated by another process mid-run, one report of it,
- *            exit 1 and the ring removed
+ *            exit 1 and the ring removed; a run SIGKILLed mid-run, then a
+ *            run on the same --name, which replaces the stale ring
  *   long     every kind for 4 s, and the oversubscribed set for 4 s
  *   kill     --kill on every kind (producers, consumers, both): every message
  *            delivered once, or dropped with a dead consumer's claim exactly
@@ -447,6 +448,36 @@ static void scenario_signal(void)
 }
 
 /*
+ * A run with --name SIGKILLed mid-run cannot remove its ring (its children
+ * die with it): a run on the same name replaces the stale ring and passes,
+ * with no cleanup in between.
+ */
+static void scenario_killed_restart(void)
+{
+	const char *name = test_ring_name("killed");
+	char *argv[] = {tool,      "stress",      "--kind",     "mpmc",       "--producers",
+	                "2",       "--consumers", "2",          "--duration", "60",
+	                "--quiet", "--name",      (char *)name, NULL};
+	char *pre[] = {"--producers", "2", "--consumers", "2", "--count", "2000", NULL};
+	char out[OUT_MAX];
+	pid_t pid;
+	int st;
+
+	printf("stress --name %s SIGKILLed after 0.5 s, then run again on the name\n", name);
+	pid = test_spawn(argv, out_path, err_path);
+	CHECK(pid > 0, "spawn");
+	test_sleep_ms(500);
+	kill(pid, SIGKILL);
+	st = test_wait_pid(pid, 30000);
+	CHECK(!ring_gone(name), "no ring left by the killed run (exit %d)", st);
+	test_sleep_ms(300); /* its children die with it */
+	check_verdict_ok(run_json("mpmc", pre, name, NULL, 60000, out, sizeof(out)), out);
+	CHECK(field(out, "received") == 4000, "received %" PRIu64 ", want 4000",
+	      field(out, "received"));
+	CHECK(ring_gone(name), "ring %s left behind", name);
+}
+
+/*
  * The reader of the progress lines goes away mid-run (`shmring stress |
  * head -2`): the next progress line ends the run as an interrupt does, the
  * ring is removed, and the tool then dies of SIGPIPE on its report, as any
@@ -648,6 +679,7 @@ int main(int argc, char **argv)
 		scenario_signal();
 		scenario_pipe_closed();
 		scenario_shrink();
+		scenario_killed_restart();
 	}
 	else if (!strcmp(what, "long"))
 		scenario_long();

@@ -9,6 +9,7 @@
  */
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/probe.h"
 #include "cli/stress.h"
 
 #include <inttypes.h>
@@ -1045,9 +1046,31 @@ static int make_name(const struct shmring_stress_cfg *cfg, char *out, size_t len
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+/* Whether name is a ring that participants attached to once and none of
+ * whose participants is alive (what `shmring gc` removes). One found live
+ * is looked at again for half a second: the children of a run killed just
+ * now die with it (PR_SET_PDEATHSIG), but not all in the same instant. */
+static bool stale_ring(const char *name)
+{
+	for (int i = 0;; i++) {
+		struct shmring_cli_look lk;
+		enum shmring_cli_use use;
+		bool ring;
+
+		shmring_cli_look(name, &lk);
+		ring = lk.what == SHMRING_CLI_RING;
+		use = lk.use;
+		shmring_cli_look_done(&lk);
+		if (!ring || use != SHMRING_CLI_LIVE || i == 10)
+			return ring && use == SHMRING_CLI_STALE;
+		nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);
+	}
+}
+
 static int create_ring(struct run *r)
 {
 	const struct shmring_stress_cfg *cfg = r->cfg;
+	int rc;
 	struct shmring_opts o = {.kind = cfg->kind->kind,
 				 .slot_size = cfg->slot_size,
 				 .capacity = cfg->capacity,
@@ -1062,7 +1085,18 @@ static int create_ring(struct run *r)
 	if (cfg->kind->records && cfg->consumers > 1)
 		o.flags |= SHMRING_CREATE_MULTI_CONSUMER;
 
-	return shmring_create(r->ring, &o, SHMRING_OBSERVER, &r->obs);
+	rc = shmring_create(r->ring, &o, SHMRING_OBSERVER, &r->obs);
+	if (rc == -EEXIST && cfg->name && stale_ring(r->ring)) {
+		/* A run killed (SIGKILL) on this name could not remove its
+		 * ring: its processes are all dead, so the ring is nobody's. */
+		fprintf(stderr,
+		        "shmring stress: %s: replacing a stale ring (no participant "
+		        "is alive)\n",
+		        r->ring);
+		o.flags |= SHMRING_CREATE_REPLACE;
+		rc = shmring_create(r->ring, &o, SHMRING_OBSERVER, &r->obs);
+	}
+	return rc;
 }
 
 static void finish(struct run *r)
