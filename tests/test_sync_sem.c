@@ -653,6 +653,35 @@ static int short_waiter_child(void *p)
 	return 0;
 }
 
+/* glibc's sem_t of a POSIX named semaphore, mapped for forging: its first
+ * word holds the count (low half) and the waiters (high half). */
+static _Atomic uint64_t *map_posix_sem(const char *uri)
+{
+	char path[256];
+	int fd = open(sh_shm_path(uri, true, path, sizeof(path)), O_RDWR);
+	void *m;
+
+	assert_true(fd >= 0);
+	m = mmap(NULL, sizeof(sem_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	assert_true(m != MAP_FAILED);
+	return m;
+}
+
+/* Until the forked waiter has announced itself in the sem_t, then a little
+ * longer (from announced to asleep). */
+static void await_posix_waiter(_Atomic uint64_t *data, const char *what)
+{
+	uint64_t t0 = test_now_ns();
+
+	while (atomic_load(data) >> 32 == 0) {
+		if (sh_ms_since(t0) > 5000.0 * TEST_SLOWDOWN)
+			fail_msg("%s: no waiter", what);
+		usleep(1000);
+	}
+	usleep(20000);
+}
+
 static void test_forged_posix_flags(void **state)
 {
 	static const unsigned forged[] = {0x55, 3, 0xffffffffu, 0};
@@ -660,17 +689,10 @@ static void test_forged_posix_flags(void **state)
 	struct eintr_shared *sh = sh_shared(4096);
 	struct waiter_arg a = {.uri = uri, .sh = sh};
 	shmring_sem_t *s = make(uri, SHMRING_SEM_POSIX, 0);
-	char path[256];
-	int fd = open(sh_shm_path(uri, true, path, sizeof(path)), O_RDWR);
-	_Atomic uint64_t *data;
-	void *m;
+	_Atomic uint64_t *data = map_posix_sem(uri);
+	void *m = (void *)data;
 
 	(void)state;
-	assert_true(fd >= 0);
-	m = mmap(NULL, sizeof(sem_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	assert_true(m != MAP_FAILED);
-	data = m;
 	for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
 		uint64_t t0;
 		pid_t pid;
@@ -683,13 +705,7 @@ static void test_forged_posix_flags(void **state)
 
 		sh->rc = 1;
 		pid = sh_fork(waiter_child, &a, 30);
-		t0 = test_now_ns();
-		while (atomic_load(data) >> 32 == 0) { /* the waiter has announced itself */
-			if (sh_ms_since(t0) > 5000.0 * TEST_SLOWDOWN)
-				fail_msg("flags %#x: no waiter", forged[i]);
-			usleep(1000);
-		}
-		usleep(20000); /* from announced to asleep */
+		await_posix_waiter(data, "forged flags");
 		t0 = test_now_ns();
 		assert_int_equal(shmring_sem_post(s), 0);
 		assert_int_equal(sh_join(pid, 10), 0);
@@ -750,29 +766,15 @@ static void test_lost_wake_posix(void **state)
 	struct eintr_shared *sh = sh_shared(4096);
 	struct waiter_arg a = {.uri = uri, .sh = sh};
 	shmring_sem_t *s = make(uri, SHMRING_SEM_POSIX, 0);
-	char path[256];
-	int fd = open(sh_shm_path(uri, true, path, sizeof(path)), O_RDWR);
-	_Atomic uint64_t *data;
+	_Atomic uint64_t *data = map_posix_sem(uri);
 	uint64_t t0;
 	double took;
-	void *m;
 	pid_t pid;
 
 	(void)state;
-	assert_true(fd >= 0);
-	m = mmap(NULL, sizeof(sem_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	assert_true(m != MAP_FAILED);
-	data = m;
 	sh->rc = 1;
 	pid = sh_fork(waiter_child, &a, 30);
-	t0 = test_now_ns();
-	while (atomic_load(data) >> 32 == 0) { /* the waiter has announced itself */
-		if (sh_ms_since(t0) > 5000.0 * TEST_SLOWDOWN)
-			fail_msg("no waiter");
-		usleep(1000);
-	}
-	usleep(20000); /* from announced to asleep */
+	await_posix_waiter(data, "lost wake");
 	t0 = test_now_ns();
 	atomic_fetch_add(data, 1); /* the post, without its wake */
 	assert_int_equal(sh_join(pid, 20), 0);
@@ -781,7 +783,7 @@ static void test_lost_wake_posix(void **state)
 	assert_int_equal(sh->rc, 0);
 	assert_true(took < 1000.0 * TEST_SLOWDOWN);
 	assert_int_equal(value_of(s), 0);
-	munmap(m, sizeof(sem_t));
+	munmap((void *)data, sizeof(sem_t));
 	shmring_sem_close(s);
 	munmap(sh, 4096);
 }
