@@ -1269,6 +1269,8 @@ uint64_t shmring_count(shmring_t *r)
 {
 	uint64_t prod, cons;
 
+	if (!r)
+		return 0;
 	if (r->sock)
 		return shmring__sock_count(r);
 	prod = produced(r);
@@ -1429,10 +1431,10 @@ int shmring_participants(shmring_t *r, struct shmring_participant *out, unsigned
 
 uint32_t shmring_slot_size(const shmring_t *r)
 {
-	return r->hdr.slot_size;
+	return r ? r->hdr.slot_size : 0;
 }
 
 uint64_t shmring_capacity(const shmring_t *r)
 {
-	return r->hdr.capacity;
+	return r ? r->hdr.capacity : 0;
 }

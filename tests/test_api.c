@@ -169,6 +169,10 @@ static void test_info(void **state)
 	assert_int_equal(in.producers, 1);
 	assert_int_equal(shmring_info(NULL, &in), -EINVAL);
 	assert_int_equal(shmring_info(obs, NULL), -EINVAL);
+	/* The value calls answer 0 for no handle, as documented. */
+	assert_int_equal(shmring_count(NULL), 0);
+	assert_int_equal(shmring_slot_size(NULL), 0);
+	assert_int_equal(shmring_capacity(NULL), 0);
 	shmring_close(p);
 	shmring_close(obs);
 }

@@ -963,7 +963,8 @@ SHMRING_API int shmring_set_recovery(shmring_t *r, uint64_t recovery_ns);
 /* Fill *info from the handle's ring (any role). Thread-safe. */
 SHMRING_API int shmring_info(shmring_t *r, struct shmring_info *info);
 
-/* Messages (MSG: bytes) in the ring now (a snapshot). Thread-safe. */
+/* Messages (MSG: bytes) in the ring now (a snapshot). Thread-safe. This
+ * and the two below return 0 for a NULL handle. */
 SHMRING_API uint64_t shmring_count(shmring_t *r);
 
 /* The ring's slot size in bytes. Thread-safe. */
