@@ -373,7 +373,10 @@ static unsigned try_send_many(shmring_t *r, const void *msgs, unsigned n, bool a
 			return shmring__why(r, SHMRING__TX, 0, rc);
 		k = send_any(r, msgs, n, all);
 	}
-	return shmring__why(r, SHMRING__TX, k, k ? 0 : tx_nothing(r));
+	/* Looked at only when nothing moved: a bulk above the capacity never
+	 * moves, and -EAGAIN would have the caller retry it for ever. */
+	return shmring__why(r, SHMRING__TX, k,
+			    k ? 0 : all && n > r->hdr.capacity ? -EINVAL : tx_nothing(r));
 }
 
 static unsigned try_recv_many(shmring_t *r, void *msgs, unsigned n, bool all)
@@ -395,7 +398,8 @@ static unsigned try_recv_many(shmring_t *r, void *msgs, unsigned n, bool all)
 			return shmring__why(r, SHMRING__RX, 0, rc);
 		k = recv_any(r, msgs, n, all);
 	}
-	return shmring__why(r, SHMRING__RX, k, k ? 0 : rx_nothing(r));
+	return shmring__why(r, SHMRING__RX, k,
+			    k ? 0 : all && n > r->hdr.capacity ? -EINVAL : rx_nothing(r));
 }
 
 unsigned shmring_try_send_bulk(shmring_t *r, const void *msgs, unsigned n)
@@ -464,6 +468,8 @@ static int blocking_send(shmring_t *r, const void *msgs, unsigned n, bool all, u
 	struct op o = {.r = r, .buf = (void *)(uintptr_t)msgs, .n = n, .all = all};
 	int rc;
 
+	if (!r || !msgs)
+		return -EINVAL;
 	if (SHMRING_UNLIKELY(r->sock))
 		return shmring__sock_send_many(r, msgs, n, all, deadline);
 	rc = tx_check(r);
@@ -480,6 +486,8 @@ static int blocking_recv(shmring_t *r, void *msgs, unsigned n, bool all, uint64_
 	struct op o = {.r = r, .buf = msgs, .n = n, .all = all};
 	int rc;
 
+	if (!r || !msgs)
+		return -EINVAL;
 	if (SHMRING_UNLIKELY(r->sock))
 		return shmring__sock_recv_many(r, msgs, n, all, deadline);
 	rc = rx_check(r);

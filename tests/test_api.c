@@ -242,8 +242,20 @@ static void test_bulk_burst(void **state)
 	assert_int_equal(shmring_try_recv_bulk(c, buf, 1), 0);
 	/* Bulk larger than the capacity never succeeds, even on an empty ring. */
 	assert_int_equal(shmring_try_send_bulk(p, buf, 17), 0);
+	/* ... and says so: -EINVAL, not -EAGAIN (to be retried for ever). */
+	assert_int_equal(shmring_last_error(p, SHMRING_PRODUCER), -EINVAL);
 	assert_int_equal(shmring_try_send_burst(p, buf, 17), 16);
+	assert_int_equal(shmring_try_recv_bulk(c, buf, 17), 0);
+	assert_int_equal(shmring_last_error(c, SHMRING_CONSUMER), -EINVAL);
 	/* Blocking forms: argument errors, then moves. */
+	assert_int_equal(shmring_send_bulk(NULL, buf, 1, 0), -EINVAL);
+	assert_int_equal(shmring_send_burst(NULL, buf, 1, 0), -EINVAL);
+	assert_int_equal(shmring_recv_bulk(NULL, buf, 1, 0), -EINVAL);
+	assert_int_equal(shmring_recv_burst(NULL, buf, 1, 0), -EINVAL);
+	assert_int_equal(shmring_send_bulk(p, NULL, 1, 0), -EINVAL);
+	assert_int_equal(shmring_send_burst(p, NULL, 1, 0), -EINVAL);
+	assert_int_equal(shmring_recv_bulk(c, NULL, 1, 0), -EINVAL);
+	assert_int_equal(shmring_recv_burst(c, NULL, 1, 0), -EINVAL);
 	assert_int_equal(shmring_send_bulk(p, buf, 17, SHMRING_NO_DEADLINE), -EINVAL);
 	assert_int_equal(shmring_send_bulk(p, buf, 0, SHMRING_NO_DEADLINE), -EINVAL);
 	assert_int_equal(shmring_send_burst(p, buf, 0, SHMRING_NO_DEADLINE), -EINVAL);

@@ -643,8 +643,9 @@ SHMRING_API int shmring_recv(shmring_t *r, void *msg, uint64_t deadline);
  * Bulk: all n messages (contiguous, slot_size bytes each) or none.
  * Burst: as many as fit / are available, up to n. Return the count moved
  * (0 also without the role, while holding a reservation/peek, on a message
- * ring: shmring_last_error() says why). A bulk of more than the capacity never succeeds (returns 0). With
- * many producers (consumers), the messages of one call occupy consecutive
+ * ring: shmring_last_error() says why). A bulk of more than the capacity
+ * never succeeds (returns 0; shmring_last_error(): -EINVAL). With many
+ * producers (consumers), the messages of one call occupy consecutive
  * positions: no other producer's (consumer's) message falls between them.
  */
 SHMRING_API unsigned shmring_try_send_bulk(shmring_t *r, const void *msgs, unsigned n);
@@ -660,7 +661,8 @@ SHMRING_API unsigned shmring_try_recv_burst(shmring_t *r, void *msgs, unsigned n
  * SHMRING_CONSUMER. Returns the -errno its one-message form would have
  * returned: -EAGAIN (full, empty), -EPIPE (no consumer left, end-of-stream),
  * -SHMRING_ECORRUPT, -EPERM (without the role), -EBUSY (a reservation or peek held), -SHMRING_EKIND,
- * -EMSGSIZE, -EINVAL (nothing asked for), -EOPNOTSUPP (zero-copy on a
+ * -EMSGSIZE, -EINVAL (nothing asked for, or a bulk above the capacity),
+ * -EOPNOTSUPP (zero-copy on a
  * socket channel); 0 when that call moved something, or before any such
  * call; -EINVAL for a NULL handle or another side. Nothing is consumed to
  * find out: a consumer that peeks learns end-of-stream here.
@@ -670,9 +672,10 @@ SHMRING_API int shmring_last_error(const shmring_t *r, enum shmring_role side);
 /*
  * Blocking bulk and burst: a bulk waits until all n move (n <= capacity, else
  * -EINVAL); a burst waits until at least one moves. Return the count moved,
- * or -ETIMEDOUT, -EPIPE, -EPERM, -EINVAL, -EBUSY, -SHMRING_EKIND,
- * -SHMRING_ECORRUPT. A send count includes messages whose claim was repaired
- * before they were published (many producers; only a forged table causes it).
+ * or -ETIMEDOUT, -EPIPE, -EPERM, -EINVAL (also a NULL handle or msgs, n of
+ * 0), -EBUSY, -SHMRING_EKIND, -SHMRING_ECORRUPT. A send count includes
+ * messages whose claim was repaired before they were published (many
+ * producers; only a forged table causes it).
  */
 SHMRING_API int shmring_send_bulk(shmring_t *r, const void *msgs, unsigned n, uint64_t deadline);
 SHMRING_API int shmring_send_burst(shmring_t *r, const void *msgs, unsigned n, uint64_t deadline);
