@@ -308,7 +308,8 @@ static unsigned msg_try_send_many(shmring_t *r, const struct shmring_msgvec *v, 
 		return 0;
 	if (r->sock && v)
 		return shmring__sock_msg_try_send_many(r, v, n, all);
-	k = !v || (all && n > INT32_MAX) ? -EINVAL : msg_tx_check(r);
+	/* Nothing asked for (n of 0) is -EINVAL, as for the fixed kinds. */
+	k = !v || n == 0 || (all && n > INT32_MAX) ? -EINVAL : msg_tx_check(r);
 	if (k)
 		return shmring__why(r, SHMRING__TX, 0, k);
 	return msg_moved(r, SHMRING__TX, msg_send_n(r, v, n > INT32_MAX ? INT32_MAX : n, all));
@@ -323,7 +324,8 @@ static unsigned msg_try_recv_many(shmring_t *r, struct shmring_msgvec *v, unsign
 		return 0;
 	if (r->sock && v)
 		return shmring__sock_msg_try_recv_many(r, v, n, all);
-	k = !v || (all && n > INT32_MAX) ? -EINVAL : msg_rx_check(r);
+	/* Nothing asked for (n of 0) is -EINVAL, as for the fixed kinds. */
+	k = !v || n == 0 || (all && n > INT32_MAX) ? -EINVAL : msg_rx_check(r);
 	if (k)
 		return shmring__why(r, SHMRING__RX, 0, k);
 	return msg_moved(r, SHMRING__RX, msg_recv_n(r, v, n > INT32_MAX ? INT32_MAX : n, all));

@@ -355,6 +355,15 @@ static void test_last_error(void **state)
 	assert_int_equal(shmring_last_error(c, SHMRING_CONSUMER), -SHMRING_EKIND);
 	assert_null(shmring_msg_reserve(p, 65));
 	assert_int_equal(shmring_last_error(p, SHMRING_PRODUCER), -EMSGSIZE);
+	/* Nothing asked for: -EINVAL, as for the fixed kinds, not -EAGAIN. */
+	assert_int_equal(shmring_msg_try_send_burst(p, &v, 0), 0);
+	assert_int_equal(shmring_last_error(p, SHMRING_PRODUCER), -EINVAL);
+	assert_int_equal(shmring_msg_try_send_bulk(p, &v, 0), 0);
+	assert_int_equal(shmring_last_error(p, SHMRING_PRODUCER), -EINVAL);
+	assert_int_equal(shmring_msg_try_recv_burst(c, &v, 0), 0);
+	assert_int_equal(shmring_last_error(c, SHMRING_CONSUMER), -EINVAL);
+	assert_int_equal(shmring_msg_try_recv_bulk(c, &v, 0), 0);
+	assert_int_equal(shmring_last_error(c, SHMRING_CONSUMER), -EINVAL);
 	assert_int_equal(shmring_msg_try_send_burst(p, &v, 1), 1);
 	assert_int_equal(shmring_last_error(p, SHMRING_PRODUCER), 0);
 	v.len = 8; /* the record is 64 bytes: too large for this buffer */
