@@ -9,6 +9,9 @@
 
 uint64_t shmring_msg_span(size_t len)
 {
+	/* Past this the span does not fit 64 bits (it wrapped to 0 or 16). */
+	if ((uint64_t)len > UINT64_MAX - SHMRING_REC_HDR - (SHMRING_REC_ALIGN - 1))
+		return UINT64_MAX;
 	return shmring__rec_span(len);
 }
 

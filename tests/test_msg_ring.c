@@ -115,6 +115,10 @@ static void test_sizes(void **state)
 	assert_int_equal(shmring_msg_span(0), 16);
 	assert_int_equal(shmring_msg_span(1), 32);
 	assert_int_equal(shmring_msg_span(16), 32);
+	/* The largest that fits, then no wrap to a small span. */
+	assert_true(shmring_msg_span(SIZE_MAX - 31) == UINT64_MAX - 15);
+	assert_true(shmring_msg_span(SIZE_MAX - 30) == UINT64_MAX);
+	assert_true(shmring_msg_span(SIZE_MAX) == UINT64_MAX);
 	shmring_close(tx);
 	shmring_close(rx);
 	shmring_close(own);

@@ -743,7 +743,8 @@ SHMRING_API int shmring_release_burst(shmring_t *r, unsigned n);
  * forms); without the role, -EPERM (0 / NULL). Same handle rules as above.
  */
 
-/* Bytes one record of len payload bytes takes in the record area. */
+/* Bytes one record of len payload bytes takes in the record area
+ * (UINT64_MAX where that would not fit 64 bits). */
 SHMRING_API uint64_t shmring_msg_span(size_t len);
 
 /*
