@@ -63,15 +63,18 @@ static int parse_path(const char *p, char *out)
 	return 0;
 }
 
-/* A decimal or 0x-hex number in [lo, hi], nothing else. */
-static int parse_num(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
+/* A decimal (or, with hex, 0x-hex) number in [lo, hi], nothing else. */
+static int parse_num(const char *s, bool hex, uint64_t lo, uint64_t hi, uint64_t *v)
 {
 	char *end;
 	int base = 10;
 
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+	if (hex && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		base = 16;
 		s += 2;
+		/* strtoull() would take a second prefix: "0x0x10" is no number. */
+		if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+			return -EINVAL;
 	}
 	if (!((*s >= '0' && *s <= '9') || (base == 16 && ((*s >= 'a' && *s <= 'f') ||
 							  (*s >= 'A' && *s <= 'F')))))
@@ -91,7 +94,7 @@ static int parse_sysv(const char *p, struct shmring_uri *out)
 
 	out->scheme = SHMRING_SCHEME_SYSV;
 	if (p[0] != '@') {
-		rc = parse_num(p, 1, UINT32_MAX, &v);
+		rc = parse_num(p, true, 1, UINT32_MAX, &v);
 		out->key = (uint32_t)v;
 		return rc;
 	}
@@ -102,7 +105,7 @@ static int parse_sysv(const char *p, struct shmring_uri *out)
 
 		out->proj = 1;
 		if (hash) {
-			rc = parse_num(hash + 1, 1, 255, &v);
+			rc = parse_num(hash + 1, true, 1, 255, &v);
 			if (rc < 0)
 				return rc;
 			out->proj = (uint32_t)v;
@@ -196,7 +199,7 @@ static int parse_tcp(const char *p, struct shmring_sock_uri *out)
 
 	if (!colon || colon == p || colon[1] < '0' || colon[1] > '9')
 		return -EINVAL;
-	if (parse_num(colon + 1, 1, 65535, &port) < 0)
+	if (parse_num(colon + 1, false, 1, 65535, &port) < 0)
 		return -EINVAL;
 	n = (size_t)(colon - p);
 	if (p[0] == '[') {

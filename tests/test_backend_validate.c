@@ -521,6 +521,9 @@ static void test_names(void **s)
 	    {"sysv:12abc", -EINVAL, -EINVAL},
 	    {"sysv:-1", -EINVAL, -EINVAL},
 	    {"sysv:0x100000000", -EINVAL, -EINVAL},
+	    {"sysv:0x0x10", -EINVAL, -EINVAL}, /* strtoull() takes the second 0x */
+	    {"sysv:0X0x10", -EINVAL, -EINVAL},
+	    {"sysv:@/tmp#0x0x1", -EINVAL, -EINVAL},
 	    {"sysv:4294967296", -EINVAL, -EINVAL},
 	    {"sysv:@/tmp#0", -EINVAL, -EINVAL},
 	    {"sysv:@/tmp#256", -EINVAL, -EINVAL},

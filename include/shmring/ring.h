@@ -45,7 +45,7 @@
  *                             the name goes with the listener.
  *   "tcp:HOST:PORT"           TCP (length-prefixed frames, TCP_NODELAY);
  *                             HOST a name, an IPv4 address or [IPv6],
- *                             PORT 1..65535; create binds HOST (0.0.0.0:
+ *                             PORT decimal 1..65535; create binds HOST (0.0.0.0:
  *                             every interface). Nothing to unlink (-EINVAL).
  *   "auto:RING?fallback=SOCKET"
  *                             open only (create: -EINVAL): the ring RING
