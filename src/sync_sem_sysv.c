@@ -179,8 +179,12 @@ int shmring__ssem_wait(int semid, bool undo, uint64_t deadline)
 		if (deadline == SHMRING_NO_DEADLINE) {
 			rc = semop(semid, &op, 1);
 		} else {
-			if (now >= deadline)
-				return shmring__ssem_trywait(semid, undo) == 0 ? 0 : -ETIMEDOUT;
+			if (now >= deadline) {
+				/* Only "none there" is the timeout: a removed
+				 * set stays -EIDRM, whatever the deadline. */
+				rc = shmring__ssem_trywait(semid, undo);
+				return rc == -EAGAIN ? -ETIMEDOUT : rc;
+			}
 			/* semtimedop takes a relative timeout: computed again
 			 * from the deadline on every round (after a signal). */
 			ts.tv_sec = (time_t)((deadline - now) / 1000000000u);

@@ -117,7 +117,16 @@ static void basics(uint32_t impl)
 	assert_int_equal(shmring_sem_close(t), 0);
 	assert_int_equal(shmring_sem_close(s), 0);
 
+	assert_int_equal(shmring_sem_open(uri, NULL, &s), 0);
 	assert_int_equal(shmring_sem_unlink(uri), 0);
+	if (impl == SHMRING_SEM_SYSV) {
+		/* The set went at once: -EIDRM from every call, also from a
+		 * wait whose deadline has passed (not -ETIMEDOUT). */
+		assert_int_equal(shmring_sem_trywait(s), -EIDRM);
+		assert_int_equal(shmring_sem_wait(s, 0), -EIDRM);
+		assert_int_equal(shmring_sem_wait(s, sh_deadline_ms(10)), -EIDRM);
+	}
+	assert_int_equal(shmring_sem_close(s), 0);
 	assert_int_equal(shmring_sem_open(uri, NULL, &t), -ENOENT);
 	assert_null(t);
 	assert_int_equal(shmring_sem_unlink(uri), -ENOENT);
