@@ -1065,6 +1065,8 @@ int shmring_unlink(const char *uri)
 
 	if (shmring__sock_scheme(uri))
 		return shmring__sock_unlink(uri);
+	if (shmring__uri_is_auto(uri))
+		return -EINVAL; /* open only, as for create: name the ring or the socket */
 	rc = shmring__uri_parse(uri, &u);
 	if (rc < 0)
 		return rc;

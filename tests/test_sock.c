@@ -834,6 +834,8 @@ static void test_fallback(void **state)
 	oo = (struct shmring_open_opts){.fallback = "/notasocket"};
 	assert_int_equal(shmring_open_ex(ring, SHMRING_PRODUCER, &oo, &tx), -EINVAL);
 	assert_int_equal(shmring_create(autouri, &o, SHMRING_CONSUMER, &tx), -EINVAL);
+	/* Nor unlinked: a known scheme (not -EPROTONOSUPPORT), open only. */
+	assert_int_equal(shmring_unlink(autouri), -EINVAL);
 	shmring_close(rx);
 	assert_int_equal(shmring_unlink(uri), 0);
 	assert_int_equal(shmring_unlink(uri), -ENOENT);

@@ -48,7 +48,7 @@
  *                             PORT decimal 1..65535; create binds HOST (0.0.0.0:
  *                             every interface). Nothing to unlink (-EINVAL).
  *   "auto:RING?fallback=SOCKET"
- *                             open only (create: -EINVAL): the ring RING
+ *                             open only (create, unlink: -EINVAL): the ring RING
  *                             (any name above) when it opens, else the
  *                             socket channel SOCKET (see struct
  *                             shmring_open_opts.fallback); shmring_info()
