@@ -525,7 +525,8 @@ enum shmring_flush_mode {
  * whole ring) makes it survive a crash of the machine too, at the cost
  * measured in docs/BENCHMARKS.md. On the other backends memory does not
  * outlive the machine and flushing does nothing. 0 or -EINVAL (unknown
- * mode, EVERY with every 0). Not thread-safe on one handle.
+ * mode, EVERY with every 0, another mode with every not 0). Not
+ * thread-safe on one handle.
  */
 SHMRING_API int shmring_set_flush(shmring_t *r, uint32_t mode, uint32_t every);
 
