@@ -610,7 +610,10 @@ SHMRING_API int shmring_doorbell_wait(shmring_t *r, uint64_t deadline);
  * (reported once; the next call looks again), -SHMRING_EDROPPED (send, many
  * producers) when the claim was repaired before it was published, -EPERM
  * without the role, -EBUSY while the handle holds a zero-copy reservation
- * (send) or peek (receive), -SHMRING_EKIND on a message ring.
+ * (send) or peek (receive), -SHMRING_EKIND on a message ring. The
+ * one-message calls (these, the _u64 and blocking forms below) are the
+ * per-message path and do not check r or msg for NULL: both must be valid,
+ * msg pointing to slot_size bytes.
  */
 SHMRING_API int shmring_try_send(shmring_t *r, const void *msg);
 SHMRING_API int shmring_try_recv(shmring_t *r, void *msg);
@@ -749,6 +752,10 @@ SHMRING_API int shmring_release_burst(shmring_t *r, unsigned n);
 SHMRING_API uint64_t shmring_msg_span(size_t len);
 
 /*
+ * The one-record calls below do not check r or buf for NULL (the
+ * per-message path): r must be a handle, and buf may be NULL only when len
+ * (cap) is 0; so may a struct shmring_msgvec's buf only with len 0.
+ *
  * Send one record: 0, -EAGAIN (not enough room now), -EMSGSIZE (len above the
  * ring's largest record), -EBUSY (a reservation is held), -EPIPE (the
  * consumers have gone), -SHMRING_ECORRUPT, -SHMRING_EDROPPED (as for the
