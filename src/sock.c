@@ -1762,7 +1762,7 @@ unsigned shmring__sock_try_send_many(shmring_t *r, const void *msgs, unsigned n,
 
 	rc = tx_check(r, false); /* msgs and n: checked by the caller */
 	if (rc == 0 && bulk_too_big(r, n, all))
-		rc = -EAGAIN; /* as on a ring: never room for it */
+		rc = -EINVAL; /* as on a ring: never room for it */
 	if (rc == 0)
 		rc = con_send(r->sock, &m, all);
 	return many_moved(r, SHMRING__TX, rc);
@@ -1775,7 +1775,7 @@ unsigned shmring__sock_try_recv_many(shmring_t *r, void *msgs, unsigned n, bool 
 
 	rc = rx_check(r, false); /* msgs and n: checked by the caller */
 	if (rc == 0 && bulk_too_big(r, n, all))
-		rc = -EAGAIN; /* as on a ring: never that many in it */
+		rc = -EINVAL; /* as on a ring: never that many in it */
 	if (rc == 0)
 		rc = lst_recv(r->sock, &m, all, true);
 	return many_moved(r, SHMRING__RX, rc);

@@ -162,6 +162,12 @@ static void test_fixed(void **state)
 		for (unsigned i = 0; i < 3; i++)
 			check(got + i * slot, slot, rseq + i);
 		rseq += 3;
+		/* A bulk above the capacity never moves, and says -EINVAL, as on
+		 * a ring (not -EAGAIN, to be retried for ever). */
+		assert_int_equal(shmring_try_send_bulk(tx, b, 65), 0);
+		assert_int_equal(shmring_last_error(tx, SHMRING_PRODUCER), -EINVAL);
+		assert_int_equal(shmring_try_recv_bulk(rx, got, 65), 0);
+		assert_int_equal(shmring_last_error(rx, SHMRING_CONSUMER), -EINVAL);
 		/* Zero-copy is not there on a socket. */
 		assert_null(shmring_reserve(tx));
 		assert_int_equal(shmring_commit(tx), -EOPNOTSUPP);
