@@ -61,6 +61,11 @@ uint64_t shmring__now_ns(void)
 void shmring__waiter_init(struct shmring_waiter *w, uint32_t mode, uint64_t spin_ns)
 {
 	w->mode = mode;
+	/* A spin longer than any deadline is one until the deadline: capped,
+	 * so that start + spin_ns and the budget's doubling cannot wrap (a
+	 * wrapped limit ended the spin at once). */
+	if (spin_ns > UINT64_MAX / 4)
+		spin_ns = UINT64_MAX / 4;
 	w->spin_ns = spin_ns ? spin_ns : (mode == SHMRING_WAIT_YIELD ? 2000u : SHMRING_DEFAULT_SPIN_NS);
 	w->budget_ns = w->spin_ns;
 }

@@ -548,6 +548,17 @@ static void test_set_wait(void **state)
 		assert_int_equal(shmring_recv(r, &v, SHMRING_NO_DEADLINE), 0);
 		assert_int_equal(v, 5);
 	}
+	/* The longest spin there is: spins until the deadline, never parks
+	 * (a wrapped spin limit parked at once). */
+	w = (struct shmring_wait){.mode = SHMRING_WAIT_ADAPTIVE, .spin_ns = UINT64_MAX};
+	assert_int_equal(shmring_set_wait(r, &w), 0);
+	{
+		struct shmring_info in;
+
+		assert_int_equal(shmring_recv(r, &v, shmring_deadline_in(20000000)), -ETIMEDOUT);
+		assert_int_equal(shmring_info(r, &in), 0);
+		assert_int_equal(in.empty_waits, 0);
+	}
 	w = (struct shmring_wait){.mode = SHMRING_WAIT_PARK + 1};
 	assert_int_equal(shmring_set_wait(r, &w), -EINVAL);
 	w = (struct shmring_wait){.mode = SHMRING_WAIT_SPIN, .reserved = 1};

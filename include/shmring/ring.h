@@ -480,7 +480,8 @@ enum shmring_wait_mode {
 struct shmring_wait {
 	uint32_t mode;     /* enum shmring_wait_mode */
 	uint32_t reserved; /* must be zero */
-	uint64_t spin_ns;  /* ADAPTIVE/YIELD: longest spin before the next phase; 0 = default */
+	uint64_t spin_ns;  /* ADAPTIVE/YIELD: longest spin before the next phase; 0 = default;
+			    * longer than any wait (up to UINT64_MAX): until the deadline */
 };
 
 /* Set the handle's wait policy. Not thread-safe on one handle. */
