@@ -258,8 +258,14 @@ static void test_refused(void **s)
 	fcntl(sv[1], F_SETFL, fcntl(sv[1], F_GETFL) | O_NONBLOCK);
 	assert_int_equal(shmring_fd_recv(sv[1], SHMRING_CONSUMER, NULL, &x), -EAGAIN);
 	assert_null(x);
-
+	/* A message that is not shmring_fd_send()'s (no descriptor), then the
+	 * sender gone. */
+	assert_int_equal(send(sv[0], "x", 1, 0), 1);
+	assert_int_equal(shmring_fd_recv(sv[1], SHMRING_CONSUMER, NULL, &x), -EPROTO);
 	close(sv[0]);
+	assert_int_equal(shmring_fd_recv(sv[1], SHMRING_CONSUMER, NULL, &x), -ECONNRESET);
+	assert_null(x);
+
 	close(sv[1]);
 	shmring_close(r);
 

@@ -432,8 +432,9 @@ SHMRING_API int shmring_duplex_dup(shmring_t *r, unsigned end, shmring_t **tx, s
  * (NULL: none; the owner check is skipped, the sender chose to share). A
  * memfd not sealed against shrinking is refused (-EPERM), so no peer can
  * make this process's accesses fault; a descriptor that is not a regular
- * file is -EBADF. Both block on the socket unless it is non-blocking
- * (-EAGAIN). Thread-safe.
+ * file is -EBADF, a message that is not shmring_fd_send()'s -EPROTO (it is
+ * consumed), a sender that closed the connection -ECONNRESET. Both block on
+ * the socket unless it is non-blocking (-EAGAIN). Thread-safe.
  */
 SHMRING_API int shmring_fd_send(shmring_t *r, int sock);
 SHMRING_API int shmring_fd_recv(int sock, unsigned role, const struct shmring_open_opts *opts,
