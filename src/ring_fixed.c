@@ -350,6 +350,14 @@ int shmring_lane_wake(struct shmring_lane *l)
 	return l == &r->tx ? sent_wake(r) : received_wake(r);
 }
 
+/* Why a burst or bulk moved nothing (looked at only then): a bulk above the
+ * capacity never moves, and -EAGAIN would have the caller retry it for
+ * ever; otherwise what the side's look found. */
+static int none_why(const shmring_t *r, unsigned n, bool all, int found)
+{
+	return all && n > r->hdr.capacity ? -EINVAL : found;
+}
+
 static unsigned try_send_many(shmring_t *r, const void *msgs, unsigned n, bool all)
 {
 	unsigned k;
@@ -373,10 +381,7 @@ static unsigned try_send_many(shmring_t *r, const void *msgs, unsigned n, bool a
 			return shmring__why(r, SHMRING__TX, 0, rc);
 		k = send_any(r, msgs, n, all);
 	}
-	/* Looked at only when nothing moved: a bulk above the capacity never
-	 * moves, and -EAGAIN would have the caller retry it for ever. */
-	return shmring__why(r, SHMRING__TX, k,
-			    k ? 0 : all && n > r->hdr.capacity ? -EINVAL : tx_nothing(r));
+	return shmring__why(r, SHMRING__TX, k, k ? 0 : none_why(r, n, all, tx_nothing(r)));
 }
 
 static unsigned try_recv_many(shmring_t *r, void *msgs, unsigned n, bool all)
@@ -398,8 +403,7 @@ static unsigned try_recv_many(shmring_t *r, void *msgs, unsigned n, bool all)
 			return shmring__why(r, SHMRING__RX, 0, rc);
 		k = recv_any(r, msgs, n, all);
 	}
-	return shmring__why(r, SHMRING__RX, k,
-			    k ? 0 : all && n > r->hdr.capacity ? -EINVAL : rx_nothing(r));
+	return shmring__why(r, SHMRING__RX, k, k ? 0 : none_why(r, n, all, rx_nothing(r)));
 }
 
 unsigned shmring_try_send_bulk(shmring_t *r, const void *msgs, unsigned n)

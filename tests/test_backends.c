@@ -459,7 +459,8 @@ static void flush_one(int backend)
 
 	assert_int_equal(shmring_set_flush(tx, SHMRING_FLUSH_EVERY, 0), -EINVAL);
 	assert_int_equal(shmring_set_flush(tx, 77, 1), -EINVAL);
-	assert_int_equal(shmring_set_flush(tx, SHMRING_FLUSH_CLOSE, 5), -EINVAL); /* every: EVERY only */
+	/* every is for EVERY only */
+	assert_int_equal(shmring_set_flush(tx, SHMRING_FLUSH_CLOSE, 5), -EINVAL);
 	assert_int_equal(shmring_set_flush(tx, SHMRING_FLUSH_EVERY, 1), 0);
 	assert_int_equal(shmring_set_flush(rx, SHMRING_FLUSH_EVERY, 3), 0);
 	for (uint64_t i = 0; i < 10; i++) {

@@ -854,7 +854,8 @@ static void test_names(void **state)
 		"unix:/0123456789012345678901234567890123456789012345678901234567890123456789"
 		"01234567890123456789012345678901234567890",
 		"tcp:", "tcp:host", "tcp:host:", "tcp::80", "tcp:host:0", "tcp:host:65536",
-		"tcp:host:8x", "tcp:host:0x50", "tcp:host:0x0x50", "tcp:a:b:80", "tcp:[::1:80", "tcp:[]:80", "tcp:ho st:80",
+		"tcp:host:8x", "tcp:host:0x50", "tcp:host:0x0x50", "tcp:a:b:80", "tcp:[::1:80",
+		"tcp:[]:80", "tcp:ho st:80",
 	};
 	static const char *good[] = {"unix:/tmp/x.sock", "unix:@name/x", "tcp:localhost:1",
 				     "tcp:127.0.0.1:65535", "tcp:[::1]:80", "tcp:0.0.0.0:9"};

@@ -666,12 +666,12 @@ SHMRING_API unsigned shmring_try_recv_burst(shmring_t *r, void *msgs, unsigned n
  * reserve, peek, burst and bulk calls. side is SHMRING_PRODUCER or
  * SHMRING_CONSUMER. Returns the -errno its one-message form would have
  * returned: -EAGAIN (full, empty), -EPIPE (no consumer left, end-of-stream),
- * -SHMRING_ECORRUPT, -EPERM (without the role), -EBUSY (a reservation or peek held), -SHMRING_EKIND,
- * -EMSGSIZE, -EINVAL (nothing asked for, or a bulk above the capacity),
- * -EOPNOTSUPP (zero-copy on a
- * socket channel); 0 when that call moved something, or before any such
- * call; -EINVAL for a NULL handle or another side. Nothing is consumed to
- * find out: a consumer that peeks learns end-of-stream here.
+ * -SHMRING_ECORRUPT, -EPERM (without the role), -EBUSY (a reservation or
+ * peek held), -SHMRING_EKIND, -EMSGSIZE, -EINVAL (nothing asked for, or a
+ * bulk above the capacity), -EOPNOTSUPP (zero-copy on a socket channel); 0
+ * when that call moved something, or before any such call; -EINVAL for a
+ * NULL handle or another side. Nothing is consumed to find out: a consumer
+ * that peeks learns end-of-stream here.
  */
 SHMRING_API int shmring_last_error(const shmring_t *r, enum shmring_role side);
 
