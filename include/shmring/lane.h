@@ -24,7 +24,9 @@
  * handle, is used by the one thread that uses that side of the handle, and
  * may be mixed with the handle's other calls (bulk, blocking, zero-copy) in
  * any order. Its fields are the library's: the caller reads none and writes
- * none. Everything the inline path reads from shared memory is a stamp it
+ * none. The send calls take a producer lane and the receive calls a
+ * consumer lane, and the lane is not checked for NULL or for its side (the
+ * per-message path): a lane of the other side is undefined behaviour. Everything the inline path reads from shared memory is a stamp it
  * compares with a position it holds or a word it tests for zero; slot
  * addresses come from the lane's own position and the geometry open
  * validated.
