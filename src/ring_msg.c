@@ -299,6 +299,26 @@ int shmring_msg_release(shmring_t *r)
 }
 
 /*
+ * A bulk that moved nothing and never can (looked at only then): records
+ * whose spans together pass the area (a send), or more records than the
+ * area ever holds, each taking at least an empty record's span (a
+ * receive). -EAGAIN would have the caller retry it for ever.
+ */
+static bool msg_bulk_never(const shmring_t *r, const struct shmring_msgvec *v, unsigned n,
+			   unsigned side)
+{
+	uint64_t cap = r->hdr.capacity, sum = 0;
+
+	if (side == SHMRING__RX)
+		return n > cap / shmring__rec_span(0);
+	/* Each len is at most the record limit here (else -EMSGSIZE), so
+	 * neither a span nor the sum up to the area wraps. */
+	for (unsigned i = 0; i < n && sum <= cap; i++)
+		sum += shmring__rec_span(v[i].len);
+	return sum > cap;
+}
+
+/*
  * The burst (all false) and bulk forms of a send: a burst's count is
  * clamped to what the core's int return holds, a bulk past it is refused.
  */
@@ -315,7 +335,10 @@ static unsigned msg_try_send_many(shmring_t *r, const struct shmring_msgvec *v, 
 	k = !v || n == 0 || (all && n > INT32_MAX) ? -EINVAL : msg_tx_check(r);
 	if (k)
 		return shmring__why(r, SHMRING__TX, 0, k);
-	return msg_moved(r, SHMRING__TX, msg_send_n(r, v, n > INT32_MAX ? INT32_MAX : n, all));
+	k = msg_send_n(r, v, n > INT32_MAX ? INT32_MAX : n, all);
+	if (k == 0 && all && msg_bulk_never(r, v, n, SHMRING__TX))
+		return shmring__why(r, SHMRING__TX, 0, -EINVAL);
+	return msg_moved(r, SHMRING__TX, k);
 }
 
 /* The burst and bulk forms of a receive, the count as for a send. */
@@ -331,7 +354,10 @@ static unsigned msg_try_recv_many(shmring_t *r, struct shmring_msgvec *v, unsign
 	k = !v || n == 0 || (all && n > INT32_MAX) ? -EINVAL : msg_rx_check(r);
 	if (k)
 		return shmring__why(r, SHMRING__RX, 0, k);
-	return msg_moved(r, SHMRING__RX, msg_recv_n(r, v, n > INT32_MAX ? INT32_MAX : n, all));
+	k = msg_recv_n(r, v, n > INT32_MAX ? INT32_MAX : n, all);
+	if (k == 0 && all && msg_bulk_never(r, v, n, SHMRING__RX))
+		return shmring__why(r, SHMRING__RX, 0, -EINVAL);
+	return msg_moved(r, SHMRING__RX, k);
 }
 
 unsigned shmring_msg_try_send_burst(shmring_t *r, const struct shmring_msgvec *v, unsigned n)

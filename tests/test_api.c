@@ -333,6 +333,32 @@ static void last_error_fixed(const char *name, uint32_t kind)
 	assert_int_equal(shmring_unlink(name), 0);
 }
 
+/*
+ * A message ring's bulk that can never move (records whose spans together
+ * pass the area; more records than the area holds) says -EINVAL, where one
+ * that cannot move now says -EAGAIN. p and c: an empty ring's two sides,
+ * records of up to 64 bytes, cap bytes of area.
+ */
+static void last_error_msg_never(shmring_t *p, shmring_t *c, uint64_t cap)
+{
+	static char buf[64];
+	struct shmring_msgvec many[300];
+	unsigned fit = (unsigned)(cap / shmring_msg_span(64)), most = (unsigned)(cap / shmring_msg_span(0));
+
+	assert_true(most < 300);
+	for (unsigned i = 0; i < 300; i++)
+		many[i] = (struct shmring_msgvec){.buf = buf, .len = sizeof(buf)};
+	assert_int_equal(shmring_msg_try_send_bulk(p, many, fit + 1), 0);
+	assert_int_equal(shmring_last_error(p, SHMRING_PRODUCER), -EINVAL);
+	assert_int_equal(shmring_msg_try_recv_bulk(c, many, 2), 0);
+	assert_int_equal(shmring_last_error(c, SHMRING_CONSUMER), -EAGAIN);
+	assert_int_equal(shmring_msg_try_recv_bulk(c, many, most + 1), 0);
+	assert_int_equal(shmring_last_error(c, SHMRING_CONSUMER), -EINVAL);
+	/* Bursts move what they can: the same counts are not errors there. */
+	assert_int_equal(shmring_msg_try_recv_burst(c, many, most + 1), 0);
+	assert_int_equal(shmring_last_error(c, SHMRING_CONSUMER), -EAGAIN);
+}
+
 static void test_last_error(void **state)
 {
 	const char *name = test_ring_name("why");
@@ -372,6 +398,7 @@ static void test_last_error(void **state)
 	v.len = 64;
 	assert_int_equal(shmring_msg_try_recv_bulk(c, &v, 1), 1);
 	assert_int_equal(shmring_last_error(c, SHMRING_CONSUMER), 0);
+	last_error_msg_never(p, c, o.capacity);
 	shmring_close(p);
 	assert_int_equal(shmring_msg_try_recv_burst(c, &v, 1), 0);
 	assert_int_equal(shmring_last_error(c, SHMRING_CONSUMER), -EPIPE);

@@ -668,7 +668,7 @@ SHMRING_API unsigned shmring_try_recv_burst(shmring_t *r, void *msgs, unsigned n
  * returned: -EAGAIN (full, empty), -EPIPE (no consumer left, end-of-stream),
  * -SHMRING_ECORRUPT, -EPERM (without the role), -EBUSY (a reservation or
  * peek held), -SHMRING_EKIND, -EMSGSIZE, -EINVAL (nothing asked for, or a
- * bulk above the capacity), -EOPNOTSUPP (zero-copy on a socket channel); 0
+ * bulk that never can move: above the capacity), -EOPNOTSUPP (zero-copy on a socket channel); 0
  * when that call moved something, or before any such call; -EINVAL for a
  * NULL handle or another side. Nothing is consumed to find out: a consumer
  * that peeks learns end-of-stream here.
@@ -828,8 +828,12 @@ struct shmring_msgvec {
  * Burst: send / receive as many of v[0..n) as possible, in order; return the
  * count. A send burst stops at the first record that does not fit now or is
  * too large; a receive burst stops before a record whose buffer is too small
- * (it stays in the ring) or at a corrupt one. Bulk: all n or none (0). The
- * records of one call occupy consecutive positions of the ring. Never block.
+ * (it stays in the ring) or at a corrupt one. Bulk: all n or none (0); a
+ * bulk that never can move (a send whose records' shmring_msg_span()s
+ * together pass the area, a receive of more records than the area holds at
+ * an empty record's span each) returns 0 with shmring_last_error() -EINVAL.
+ * The records of one call occupy consecutive positions of the ring. Never
+ * block; shmring_last_error() says why nothing moved.
  */
 SHMRING_API unsigned shmring_msg_try_send_burst(shmring_t *r, const struct shmring_msgvec *v,
 						unsigned n);
