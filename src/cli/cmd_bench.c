@@ -341,19 +341,38 @@ static int choose(const char *only, const char *skip, const char *const *names, 
 	return 0;
 }
 
+/* The table's mechanisms that --only/--skip choose: their indices in
+ * idx[0..*n). 0, or 2 (usage) after saying why, 1 for a table too large. */
+static int choose_mechs(const char *only, const char *skip, size_t *idx, size_t *n)
+{
+	const char *names[64];
+
+	if (shmring_bench_nmechs > 64)
+		return 1;
+	for (size_t i = 0; i < shmring_bench_nmechs; i++)
+		names[i] = shmring_bench_mechs[i]->name;
+	return choose(only, skip, names, shmring_bench_nmechs, "", idx, n);
+}
+
+/* The same among the scaling runs' mechanisms. */
+static int choose_scale_mechs(const char *only, const char *skip, size_t *idx, size_t *n)
+{
+	const char *names[64];
+
+	if (shmring_bench_scale_nmechs > 64)
+		return 1;
+	for (size_t i = 0; i < shmring_bench_scale_nmechs; i++)
+		names[i] = shmring_bench_scale_mechs[i]->name;
+	return choose(only, skip, names, shmring_bench_scale_nmechs, " --scaling", idx, n);
+}
+
 /* The mechanisms of the table (with --only/--skip: those chosen, a name not
  * built being a usage error). 0, or 2 after saying why. */
 static int list_mechs(const char *only, const char *skip)
 {
-	const char *names[64];
-	size_t idx[64], n = shmring_bench_nmechs;
-	int rc;
+	size_t idx[64], n = 0;
+	int rc = choose_mechs(only, skip, idx, &n);
 
-	if (n > 64)
-		return 1;
-	for (size_t i = 0; i < n; i++)
-		names[i] = shmring_bench_mechs[i]->name;
-	rc = choose(only, skip, names, shmring_bench_nmechs, "", idx, &n);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
@@ -382,15 +401,9 @@ static int list_mechs(const char *only, const char *skip)
 /* The same for the scaling runs' mechanisms. */
 static int list_scale_mechs(const char *only, const char *skip)
 {
-	const char *names[64];
-	size_t idx[64], n = shmring_bench_scale_nmechs;
-	int rc;
+	size_t idx[64], n = 0;
+	int rc = choose_scale_mechs(only, skip, idx, &n);
 
-	if (n > 64)
-		return 1;
-	for (size_t i = 0; i < n; i++)
-		names[i] = shmring_bench_scale_mechs[i]->name;
-	rc = choose(only, skip, names, shmring_bench_scale_nmechs, " --scaling", idx, &n);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
@@ -417,17 +430,11 @@ static int list_scale_mechs(const char *only, const char *skip)
 static int run_table(struct shmring_bench_cfg *cfg, const char *only, const char *skip,
 		     bool json, bool csv, const char *plot_dir)
 {
-	const char *names[64];
 	const struct shmring_bench_mech *chosen[64];
 	struct shmring_bench_run run;
 	size_t idx[64], n = 0;
-	int rc;
+	int rc = choose_mechs(only, skip, idx, &n);
 
-	if (shmring_bench_nmechs > 64)
-		return 1;
-	for (size_t i = 0; i < shmring_bench_nmechs; i++)
-		names[i] = shmring_bench_mechs[i]->name;
-	rc = choose(only, skip, names, shmring_bench_nmechs, "", idx, &n);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < n; i++)
@@ -463,17 +470,11 @@ static int run_table(struct shmring_bench_cfg *cfg, const char *only, const char
 static int run_scaling(struct shmring_bench_scale_cfg *cfg, const char *only, const char *skip,
 		       bool json, bool csv, const char *plot_dir)
 {
-	const char *names[64];
 	const struct shmring_bench_scale_mech *chosen[64];
 	struct shmring_bench_scale_run run;
 	size_t idx[64], n = 0;
-	int rc;
+	int rc = choose_scale_mechs(only, skip, idx, &n);
 
-	if (shmring_bench_scale_nmechs > 64)
-		return 1;
-	for (size_t i = 0; i < shmring_bench_scale_nmechs; i++)
-		names[i] = shmring_bench_scale_mechs[i]->name;
-	rc = choose(only, skip, names, shmring_bench_scale_nmechs, " --scaling", idx, &n);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < n; i++)
