@@ -1442,6 +1442,21 @@ static int connect_unix(const struct shmring_sock_uri *u, uint64_t deadline)
 	return fd;
 }
 
+/* A connect to a loopback port nobody listens on can pick that very port as
+ * its source (TCP simultaneous open) and reach itself: our own hello would
+ * come back as the answer, and while the socket lives the listener it waits
+ * for cannot bind. Such a socket is a refusal. */
+static bool connected_to_self(int fd)
+{
+	struct sockaddr_storage me, peer;
+	socklen_t ml = sizeof(me), pl = sizeof(peer);
+
+	if (getsockname(fd, (struct sockaddr *)&me, &ml) < 0 ||
+	    getpeername(fd, (struct sockaddr *)&peer, &pl) < 0)
+		return false;
+	return ml == pl && memcmp(&me, &peer, ml) == 0;
+}
+
 static int connect_tcp(const struct shmring_sock_uri *u, uint64_t deadline)
 {
 	struct addrinfo *res, *ai;
@@ -1460,19 +1475,24 @@ static int connect_tcp(const struct shmring_sock_uri *u, uint64_t deadline)
 			rc = -errno;
 			continue;
 		}
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		if (errno != EINPROGRESS) {
-			rc = -errno;
-			close_fd(&fd);
-			continue;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+			if (errno != EINPROGRESS) {
+				rc = -errno;
+				close_fd(&fd);
+				continue;
+			}
+			p = (struct pollfd){.fd = fd, .events = POLLOUT};
+			while ((rc = poll(&p, 1, ms_until(deadline))) < 0 && errno == EINTR)
+				;
+			if (rc != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err) {
+				rc = rc == 0 ? -ETIMEDOUT : err ? -err : -ECONNREFUSED;
+				close_fd(&fd);
+				continue;
+			}
 		}
-		p = (struct pollfd){.fd = fd, .events = POLLOUT};
-		while ((rc = poll(&p, 1, ms_until(deadline))) < 0 && errno == EINTR)
-			;
-		if (rc == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err == 0)
+		if (!connected_to_self(fd))
 			break;
-		rc = rc == 0 ? -ETIMEDOUT : err ? -err : -ECONNREFUSED;
+		rc = -ECONNREFUSED;
 		close_fd(&fd);
 	}
 	freeaddrinfo(res);

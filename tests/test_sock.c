@@ -17,6 +17,8 @@
  *     still ends at its deadline; the listener out of descriptors with a
  *     connection waiting: its acceptor does not spin, and takes the
  *     connection once it can;
+ *   - a tcp producer whose connect reaches itself (no listener on a port
+ *     of the ephemeral range): refused, not its own hello read back;
  *   - auto: fallback (and the open option), unlink, names, info.
  */
 #include <setjmp.h>
@@ -790,6 +792,56 @@ static void test_silent_flood(void **state)
 	shmring_close(rx);
 }
 
+/* A tcp producer opening a loopback port nobody listens on, again and again,
+ * as a bridge does while its listener restarts: now and then the kernel
+ * gives the connect that very port as its source, and the socket reaches
+ * itself. That is a refusal like the others, not our own hello read back as
+ * the listener's answer (-EPROTO), and the socket must not stay to hold the
+ * port the listener will bind. The kernel's sources for one destination run
+ * through the even ports of its range; an even port is taken, and enough
+ * opens to pass them all twice. */
+static void test_tcp_self_connect(void **state)
+{
+	unsigned lo = 32768, hi = 60999, port = 0;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	char uri[64];
+	long opens, refused = 0;
+	int rc = -ECONNREFUSED;
+
+	(void)state;
+	if (f) {
+		if (fscanf(f, "%u %u", &lo, &hi) != 2)
+			lo = 32768, hi = 60999;
+		fclose(f);
+	}
+	srand((unsigned)getpid());
+	for (int i = 0; i < 100 && !port; i++) {
+		struct sockaddr_in a = {.sin_family = AF_INET,
+					.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		unsigned p = (lo + (unsigned)rand() % (hi - lo + 1)) & ~1u;
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		assert_true(fd >= 0);
+		a.sin_port = htons((uint16_t)p);
+		if (p >= lo && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
+			port = p;
+		close(fd);
+	}
+	assert_true(port != 0);
+	snprintf(uri, sizeof(uri), "tcp:127.0.0.1:%u", port);
+	opens = (long)(hi - lo + 2); /* twice the even ports */
+	for (long i = 0; i < opens && rc == -ECONNREFUSED; i++) {
+		shmring_t *tx = NULL;
+
+		rc = shmring_open(uri, SHMRING_PRODUCER, &tx);
+		refused += rc == -ECONNREFUSED;
+		if (rc == 0)
+			shmring_close(tx);
+	}
+	print_message("%s: %ld opens refused of %ld\n", uri, refused, opens);
+	assert_int_equal(rc, -ECONNREFUSED);
+}
+
 /* --- Fallback, names ------------------------------------------------------------ */
 
 static void test_fallback(void **state)
@@ -895,7 +947,7 @@ int main(void)
 		cmocka_unit_test(test_killed_producer),
 		cmocka_unit_test(test_bad_peers),     cmocka_unit_test(test_trickle),
 		cmocka_unit_test(test_out_of_fds),    cmocka_unit_test(test_silent_flood),
-		cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_tcp_self_connect), cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_names),
 	};
 
