@@ -9,7 +9,9 @@
  *   - back-pressure: with nobody reading the last ring, the first one fills
  *     and stays full (nothing is buffered without bound), and everything
  *     arrives once a reader comes;
- *   - the counts: forwarded, nothing lost or duplicated, one sender.
+ *   - the counts: forwarded, nothing lost or duplicated, one sender;
+ *   - a connecting ZeroMQ endpoint whose handshake failed (ZeroMQ gives it
+ *     up) connects again: a listener that comes after reaches it.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -26,6 +28,10 @@
 #include "src/cli/bridge.h"
 
 #ifdef SHMRING_HAVE_ZMQ
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <zmq.h>
 #endif
 
@@ -471,6 +477,110 @@ static void test_sock_into_pub_payload(void **state)
 #endif
 }
 
+/*
+ * ZeroMQ gives up for good on a connection whose handshake failed: a
+ * listener that is no matching ZeroMQ socket, or the connecting socket
+ * itself (a connect to a loopback port nobody listens on that picked that
+ * very port as its source: seen as a bridge restarted on the far side).
+ * A fake listener answers each connecting bridge with the greeting of a
+ * socket of its own type, then goes; a real one binds the port after it.
+ * The bridge connects again and the message arrives, both ways.
+ */
+#ifdef SHMRING_HAVE_ZMQ
+static int fake_listen(int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	return fd;
+}
+
+/* Take one connection on ls and greet it as a ZMTP 3.0 socket of type
+ * ("PUSH" or "PULL", four letters), then close both. */
+static void fake_greet(int ls, const char *type)
+{
+	unsigned char g[64] = {0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3, 0, 'N', 'U', 'L', 'L'};
+	unsigned char ready[28] = {0x04, 26, 5, 'R', 'E', 'A', 'D', 'Y', 11, 'S', 'o', 'c', 'k',
+				   'e', 't', '-', 'T', 'y', 'p', 'e', 0, 0, 0, 4};
+	struct pollfd p = {.fd = ls, .events = POLLIN};
+	int c;
+
+	memcpy(ready + 24, type, 4);
+	assert_int_equal(poll(&p, 1, 5000), 1);
+	c = accept(ls, NULL, NULL);
+	assert_true(c >= 0);
+	assert_int_equal(write(c, g, sizeof(g)), (ssize_t)sizeof(g));
+	assert_int_equal(write(c, ready, sizeof(ready)), (ssize_t)sizeof(ready));
+	test_sleep_ms(100);
+	close(c);
+	close(ls);
+}
+#endif
+
+static void test_zmq_handshake_failed(void **state)
+{
+#ifdef SHMRING_HAVE_ZMQ
+	const char *a = test_ring_name("bhsa"), *bn = test_ring_name("bhsb");
+	shmring_t *tx = make_msg(a, SHMRING_PRODUCER), *rx = make_msg(bn, SHMRING_CONSUMER);
+	struct shmring_bridge_counts c;
+	struct runner r1, r2;
+	char out[64], in[64], addr_out[48], addr_in[48];
+	unsigned char got[64];
+	void *ctx, *pull, *push;
+	int ls_out, ls_in, zero = 0, timeo = 5000, n;
+
+	(void)state;
+	if (!shmring_bridge_have_zmq())
+		skip();
+	snprintf(addr_out, sizeof(addr_out), "tcp://127.0.0.1:%d", free_port() + 9);
+	snprintf(addr_in, sizeof(addr_in), "tcp://127.0.0.1:%d", free_port() + 10);
+	snprintf(out, sizeof(out), "zmq+%s", addr_out);
+	snprintf(in, sizeof(in), "zmq+%s", addr_in);
+	ls_out = fake_listen(free_port() + 9);
+	ls_in = fake_listen(free_port() + 10);
+	atomic_store(&stop, 0);
+	start(&r1, a, out); /* a PUSH, greeted as by a PUSH */
+	start(&r2, in, bn); /* a PULL, greeted as by a PULL */
+	fake_greet(ls_out, "PUSH");
+	fake_greet(ls_in, "PULL");
+	ctx = zmq_ctx_new();
+	pull = zmq_socket(ctx, ZMQ_PULL);
+	push = zmq_socket(ctx, ZMQ_PUSH);
+	zmq_setsockopt(pull, ZMQ_LINGER, &zero, sizeof(zero));
+	zmq_setsockopt(push, ZMQ_LINGER, &zero, sizeof(zero));
+	zmq_setsockopt(pull, ZMQ_RCVTIMEO, &timeo, sizeof(timeo));
+	zmq_setsockopt(push, ZMQ_SNDTIMEO, &timeo, sizeof(timeo));
+	assert_int_equal(zmq_bind(pull, addr_out), 0);
+	assert_int_equal(zmq_bind(push, addr_in), 0);
+	/* Out: a record into A reaches the PULL, header then payload. */
+	assert_int_equal(shmring_msg_send(tx, "out", 3, 5, shmring_deadline_in(1000000000)), 0);
+	assert_int_equal(zmq_recv(pull, got, sizeof(got), 0), SHMRING_BRIDGE_HDR);
+	assert_int_equal(zmq_recv(pull, got, sizeof(got), 0), 3);
+	assert_memory_equal(got, "out", 3);
+	/* In: a message from the PUSH reaches B. */
+	assert_int_equal(zmq_send(push, "in", 2, 0), 2);
+	n = (int)shmring_msg_recv(rx, got, sizeof(got), NULL, shmring_deadline_in(5000000000ull));
+	assert_int_equal(n, 2);
+	assert_memory_equal(got, "in", 2);
+	atomic_store(&stop, 1);
+	finish(&r1, &c);
+	finish(&r2, &c);
+	zmq_close(pull);
+	zmq_close(push);
+	zmq_ctx_term(ctx);
+	shmring_close(tx);
+	shmring_close(rx);
+#else
+	(void)state;
+	skip();
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -481,6 +591,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_zmq_into_grown_listener, test_teardown_names),
 		cmocka_unit_test_teardown(test_sock_into_zmq_whole_records, test_teardown_names),
 		cmocka_unit_test_teardown(test_sock_into_pub_payload, test_teardown_names),
+		cmocka_unit_test_teardown(test_zmq_handshake_failed, test_teardown_names),
 	};
 
 	alarm(100);

@@ -206,9 +206,13 @@ struct ep {
 	int bell;          /* FROM ring: its socket doorbell, or -1 */
 	/* ZeroMQ */
 	void *z;
-	void *mon;         /* PUSH TO: its connection events (PAIR), or NULL */
-	bool zdown;        /* a peer went and none has come back yet */
-	bool zreplay;      /* one came back: send the window again first */
+	void *mon;         /* its connection events (PAIR): a connecting socket
+			    * or a PUSH TO; else NULL */
+	bool zrep;         /* a PUSH TO that replays its window to a new peer */
+	bool zdown;        /* zrep: a peer went and none has come back yet */
+	bool zreplay;      /* zrep: one came back: send the window again first */
+	bool zshaking;     /* connected, its handshake not done yet */
+	bool zsaid;        /* a failed handshake was reported once */
 	int ztimeo;        /* the send (TO) or receive (FROM) timeout set now */
 	uint64_t zlook;    /* when the events were looked at last */
 	int ztype;
@@ -544,17 +548,23 @@ static int open_zmq(struct shmring_bridge *b, struct ep *e, int scheme, const ch
 	zmq_setsockopt(e->z, ZMQ_LINGER, &zero, sizeof(zero));
 	if (e->ztype == ZMQ_SUB)
 		zmq_setsockopt(e->z, ZMQ_SUBSCRIBE, "", 0);
-	if (e->ztype == ZMQ_PUSH && !b->o.raw) {
+	e->zrep = e->ztype == ZMQ_PUSH && !b->o.raw;
+	if (e->zrep) {
 		/* Messages queue only to a live connection, and its going and
 		 * coming are watched: what the dead one held is sent again,
 		 * first, on the next (see to_zmq_events()). */
-		char mon[64];
 		int one = 1;
 
 		zmq_setsockopt(e->z, ZMQ_IMMEDIATE, &one, sizeof(one));
+	}
+	if (e->zrep || !e->bind) {
+		/* A connecting socket's events are watched too: ZeroMQ gives
+		 * up on a connection whose handshake failed (see zmq_watch()). */
+		char mon[64];
+
 		snprintf(mon, sizeof(mon), "inproc://shmring-bridge-%p", (void *)e);
-		if (zmq_socket_monitor(e->z, mon, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_ACCEPTED |
-							  ZMQ_EVENT_DISCONNECTED) != 0 ||
+		if (zmq_socket_monitor(e->z, mon, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED |
+							  ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0 ||
 		    !(e->mon = zmq_socket(b->zctx, ZMQ_PAIR)) || zmq_connect(e->mon, mon) != 0)
 			return fail(b, -errno, "%s: zmq_socket_monitor: %s", e->uri,
 				    zmq_strerror(errno));
@@ -718,6 +728,75 @@ static struct bstat_sess *sess_get(struct shmring_bridge *b, uint64_t id, bool *
 
 /* ----------------------------------------------------------------- FROM */
 
+#ifdef SHMRING_HAVE_ZMQ
+/* One connection event of e. */
+static void zmq_event(struct shmring_bridge *b, struct ep *e, uint16_t what)
+{
+	if (what == ZMQ_EVENT_CONNECTED) {
+		e->zshaking = true;
+	} else if (what == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+		e->zshaking = false;
+		if (e->zrep) {
+			e->zreplay = e->zdown;
+			e->zdown = false;
+			if (e->zreplay)
+				add(&b->st->c[C_RECONNECTS], 1);
+		}
+	} else if (what == ZMQ_EVENT_DISCONNECTED) {
+		if (e->zrep)
+			e->zdown = true;
+		if (e->zshaking && !e->bind) {
+			/* ZeroMQ ends a connection whose handshake failed and
+			 * never tries it again: a peer that is no matching
+			 * ZeroMQ socket, or our own socket (a connect to a
+			 * loopback port nobody listens on can pick that port
+			 * as its source). Connect again, after a pause, so that
+			 * the listener that comes finds us. */
+			if (!e->zsaid)
+				fprintf(stderr, "shmring bridge: %s: a connection's ZeroMQ handshake "
+						"failed (a peer that is not a matching ZeroMQ socket, or "
+						"the connect reached itself): connecting again\n",
+					e->uri);
+			e->zsaid = true;
+			zmq_disconnect(e->z, e->zaddr);
+			sleep_ns(RECONNECT_MIN_NS);
+			if (zmq_connect(e->z, e->zaddr) != 0)
+				fprintf(stderr, "shmring bridge: %s: cannot connect %s again: %s\n",
+					e->uri, e->zaddr, zmq_strerror(errno));
+		}
+		e->zshaking = false;
+	}
+}
+
+/* Take e's connection events, waiting up to wait_ns for one while a PUSH TO
+ * has no peer: 0, or -EAGAIN (it still has none). */
+static int zmq_watch(struct shmring_bridge *b, struct ep *e, uint64_t wait_ns)
+{
+	e->zlook = shmring_clock_ns();
+	for (;;) {
+		zmq_msg_t ev, addr;
+		int flags = e->zdown ? 0 : ZMQ_DONTWAIT, timeo = (int)(wait_ns / 1000000u);
+		uint16_t what;
+
+		zmq_setsockopt(e->mon, ZMQ_RCVTIMEO, &timeo, sizeof(timeo));
+		zmq_msg_init(&ev);
+		if (zmq_msg_recv(&ev, e->mon, flags) < 0) {
+			zmq_msg_close(&ev);
+			return e->zdown ? -EAGAIN : 0;
+		}
+		/* An event is two frames: 6 bytes (event, value), the address. */
+		what = zmq_msg_size(&ev) >= 2 ? (uint16_t)le_get(zmq_msg_data(&ev), 2) : 0;
+		if (zmq_msg_more(&ev)) {
+			zmq_msg_init(&addr);
+			zmq_msg_recv(&addr, e->mon, 0);
+			zmq_msg_close(&addr);
+		}
+		zmq_msg_close(&ev);
+		zmq_event(b, e, what);
+	}
+}
+#endif
+
 /* Release what a FROM ring lent us, once TO has it (or it was dropped). */
 static void from_done(struct shmring_bridge *b, struct msg *m)
 {
@@ -848,6 +927,8 @@ static int from_get(struct shmring_bridge *b, struct msg *m, uint64_t wait_ns)
 	{
 		int more = 0;
 
+		if (e->mon && shmring_clock_ns() - e->zlook > 1000000)
+			zmq_watch(b, e, 0);
 		zmq_msg_init(&b->zf[0]);
 		b->nzf = 1;
 		/* What is queued already is taken without touching the
@@ -905,47 +986,20 @@ static int from_get(struct shmring_bridge *b, struct msg *m, uint64_t wait_ns)
 
 #ifdef SHMRING_HAVE_ZMQ
 /*
- * A PUSH TO's connection events. A peer that goes takes what its
- * connection held (ZMQ_IMMEDIATE: nothing more queues until one is back);
- * when one comes back, the window of the last records sent goes again,
- * marked REPLAY, before anything new, so the receiver gets what was lost
- * in order and drops what it has. 0, -EAGAIN (no peer yet: waited up to
- * wait_ns), -ECANCELED (stopping during a replay) or -errno.
+ * A ZeroMQ TO's connection events. For a PUSH, a peer that goes takes what
+ * its connection held (ZMQ_IMMEDIATE: nothing more queues until one is
+ * back); when one comes back, the window of the last records sent goes
+ * again, marked REPLAY, before anything new, so the receiver gets what was
+ * lost in order and drops what it has. 0, -EAGAIN (no peer yet: waited up
+ * to wait_ns), -ECANCELED (stopping during a replay) or -errno.
  */
 static int to_zmq_events(struct shmring_bridge *b, uint64_t wait_ns)
 {
 	struct ep *e = &b->to;
+	int rc = zmq_watch(b, e, wait_ns);
 
-	for (;;) {
-		zmq_msg_t ev, addr;
-		int flags = e->zdown ? 0 : ZMQ_DONTWAIT, timeo = (int)(wait_ns / 1000000u);
-		uint16_t what;
-
-		zmq_setsockopt(e->mon, ZMQ_RCVTIMEO, &timeo, sizeof(timeo));
-		zmq_msg_init(&ev);
-		if (zmq_msg_recv(&ev, e->mon, flags) < 0) {
-			zmq_msg_close(&ev);
-			if (e->zdown)
-				return -EAGAIN;
-			break;
-		}
-		/* An event is two frames: 6 bytes (event, value), the address. */
-		what = zmq_msg_size(&ev) >= 2 ? (uint16_t)le_get(zmq_msg_data(&ev), 2) : 0;
-		if (zmq_msg_more(&ev)) {
-			zmq_msg_init(&addr);
-			zmq_msg_recv(&addr, e->mon, 0);
-			zmq_msg_close(&addr);
-		}
-		zmq_msg_close(&ev);
-		if (what == ZMQ_EVENT_DISCONNECTED) {
-			e->zdown = true;
-		} else if (what == ZMQ_EVENT_CONNECTED || what == ZMQ_EVENT_ACCEPTED) {
-			e->zreplay = e->zdown;
-			e->zdown = false;
-			if (e->zreplay)
-				add(&b->st->c[C_RECONNECTS], 1);
-		}
-	}
+	if (rc < 0)
+		return rc;
 	if (!e->zreplay)
 		return 0;
 	for (uint64_t j = 0; j < b->rp_count; j++) {
@@ -1022,7 +1076,6 @@ static int to_put_once(struct shmring_bridge *b, const struct msg *m, uint64_t w
 		 * seen long before ZeroMQ reconnects (100 ms), so nothing new
 		 * goes out on a new connection before the replay. */
 		if (e->mon && (e->zdown || e->zreplay || shmring_clock_ns() - e->zlook > 1000000)) {
-			e->zlook = shmring_clock_ns();
 			rc = to_zmq_events(b, wait_ns);
 			if (rc < 0)
 				return rc;
