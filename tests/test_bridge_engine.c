@@ -487,16 +487,19 @@ static void test_sock_into_pub_payload(void **state)
  * The bridge connects again and the message arrives, both ways.
  */
 #ifdef SHMRING_HAVE_ZMQ
-static int fake_listen(int port)
+/* A listener on a loopback port the kernel picks: its fd, the port in *port. */
+static int fake_listen(int *port)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
 	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
 
 	assert_true(fd >= 0);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
 	assert_int_equal(listen(fd, 4), 0);
+	*port = ntohs(a.sin_port);
 	return fd;
 }
 
@@ -532,17 +535,17 @@ static void test_zmq_handshake_failed(void **state)
 	char out[64], in[64], addr_out[48], addr_in[48];
 	unsigned char got[64];
 	void *ctx, *pull, *push;
-	int ls_out, ls_in, zero = 0, timeo = 5000, n;
+	int ls_out, ls_in, port_out, port_in, zero = 0, timeo = 5000, n;
 
 	(void)state;
 	if (!shmring_bridge_have_zmq())
 		skip();
-	snprintf(addr_out, sizeof(addr_out), "tcp://127.0.0.1:%d", free_port() + 9);
-	snprintf(addr_in, sizeof(addr_in), "tcp://127.0.0.1:%d", free_port() + 10);
+	ls_out = fake_listen(&port_out);
+	ls_in = fake_listen(&port_in);
+	snprintf(addr_out, sizeof(addr_out), "tcp://127.0.0.1:%d", port_out);
+	snprintf(addr_in, sizeof(addr_in), "tcp://127.0.0.1:%d", port_in);
 	snprintf(out, sizeof(out), "zmq+%s", addr_out);
 	snprintf(in, sizeof(in), "zmq+%s", addr_in);
-	ls_out = fake_listen(free_port() + 9);
-	ls_in = fake_listen(free_port() + 10);
 	atomic_store(&stop, 0);
 	start(&r1, a, out); /* a PUSH, greeted as by a PUSH */
 	start(&r2, in, bn); /* a PULL, greeted as by a PULL */
