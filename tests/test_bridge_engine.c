@@ -11,7 +11,9 @@
  *     arrives once a reader comes;
  *   - the counts: forwarded, nothing lost or duplicated, one sender;
  *   - a connecting ZeroMQ endpoint whose handshake failed (ZeroMQ gives it
- *     up) connects again: a listener that comes after reaches it.
+ *     up) connects again: a listener that comes after reaches it;
+ *   - a ZeroMQ frame longer than any ring takes closes its sender's
+ *     connection; a shorter one that does not fit is counted lost.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -584,6 +586,67 @@ static void test_zmq_handshake_failed(void **state)
 #endif
 }
 
+/*
+ * A ZeroMQ FROM into a ring takes frames up to the largest record any ring
+ * or socket channel takes (65536 bytes, and a bridge header's 32): a longer
+ * one closes its sender's connection in ZeroMQ, never reaching the bridge
+ * (nor its memory, up to the high-water mark of them); a shorter one that
+ * does not fit this ring is dropped and counted lost, as before.
+ */
+static void test_zmq_frame_over_largest(void **state)
+{
+#ifdef SHMRING_HAVE_ZMQ
+	static unsigned char big[1 << 20];
+	const char *bn = test_ring_name("bmax");
+	shmring_t *rx = make_msg(bn, SHMRING_CONSUMER);
+	struct shmring_bridge_counts c;
+	struct runner r;
+	char in[96], addr[48];
+	unsigned char got[MAXLEN];
+	void *ctx, *push;
+	int port, zero = 0;
+	ssize_t n = -1;
+
+	(void)state;
+	if (!shmring_bridge_have_zmq())
+		skip();
+	close(fake_listen(&port));
+	snprintf(addr, sizeof(addr), "tcp://127.0.0.1:%d", port);
+	snprintf(in, sizeof(in), "zmq+%s?bind", addr);
+	atomic_store(&stop, 0);
+	start(&r, in, bn);
+	ctx = zmq_ctx_new();
+	push = zmq_socket(ctx, ZMQ_PUSH);
+	zmq_setsockopt(push, ZMQ_LINGER, &zero, sizeof(zero));
+	assert_int_equal(zmq_connect(push, addr), 0);
+	/* 65536 bytes: taken, too long for this ring: counted lost. */
+	assert_int_equal(zmq_send(push, big, 65536, 0), 65536);
+	assert_int_equal(zmq_send(push, "a", 1, 0), 1);
+	n = shmring_msg_recv(rx, got, sizeof(got), NULL, shmring_deadline_in(5000000000ull));
+	assert_int_equal(n, 1);
+	assert_int_equal(got[0], 'a');
+	/* 1 MiB: the connection is closed under it; the sender connects
+	 * again and what it sends next arrives. */
+	assert_int_equal(zmq_send(push, big, sizeof(big), 0), (int)sizeof(big));
+	n = -1;
+	for (int i = 0; i < 100 && n != 1; i++) {
+		assert_int_equal(zmq_send(push, "b", 1, 0), 1);
+		n = shmring_msg_recv(rx, got, sizeof(got), NULL, shmring_deadline_in(50000000));
+	}
+	assert_int_equal(n, 1);
+	assert_int_equal(got[0], 'b');
+	zmq_close(push);
+	zmq_ctx_term(ctx);
+	atomic_store(&stop, 1);
+	finish(&r, &c);
+	assert_int_equal(c.lost, 1);
+	shmring_close(rx);
+#else
+	(void)state;
+	skip();
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -595,6 +658,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_sock_into_zmq_whole_records, test_teardown_names),
 		cmocka_unit_test_teardown(test_sock_into_pub_payload, test_teardown_names),
 		cmocka_unit_test_teardown(test_zmq_handshake_failed, test_teardown_names),
+		cmocka_unit_test_teardown(test_zmq_frame_over_largest, test_teardown_names),
 	};
 
 	alarm(100);

@@ -512,8 +512,8 @@ static int open_zmq(struct shmring_bridge *b, struct ep *e, int scheme, const ch
 	int hwm = b->o.hwm ? (int)b->o.hwm : 1000, timeo = (int)(SLICE_NS / 1000000), zero = 0;
 	const char *q = strchr(addr, '?');
 	size_t alen = q ? (size_t)(q - addr) : strlen(addr);
-	const char *host;
-	int rc;
+	const char *host, *to_addr;
+	int rc, to_scheme;
 
 	if (scheme == 2 && e->from)
 		return fail(b, -EINVAL, "%s: a PUB socket only sends: receive with zmq-sub+%.*s",
@@ -546,6 +546,15 @@ static int open_zmq(struct shmring_bridge *b, struct ep *e, int scheme, const ch
 	zmq_setsockopt(e->z, ZMQ_RCVTIMEO, &timeo, sizeof(timeo));
 	e->ztimeo = timeo;
 	zmq_setsockopt(e->z, ZMQ_LINGER, &zero, sizeof(zero));
+	if (e->from && !zmq_scheme(b->o.to, &to_scheme, &to_addr)) {
+		/* No ring or socket channel takes a record above the largest
+		 * slot: ZeroMQ closes the connection of a peer that sends a
+		 * longer frame rather than holding it (up to the high-water
+		 * mark of them) for us to drop. */
+		int64_t most = (int64_t)SHMRING_MAX_SLOT_SIZE + SHMRING_BRIDGE_HDR;
+
+		zmq_setsockopt(e->z, ZMQ_MAXMSGSIZE, &most, sizeof(most));
+	}
 	if (e->ztype == ZMQ_SUB)
 		zmq_setsockopt(e->z, ZMQ_SUBSCRIBE, "", 0);
 	e->zrep = e->ztype == ZMQ_PUSH && !b->o.raw;
