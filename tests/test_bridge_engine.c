@@ -13,7 +13,9 @@
  *   - a connecting ZeroMQ endpoint whose handshake failed (ZeroMQ gives it
  *     up) connects again: a listener that comes after reaches it;
  *   - a ZeroMQ frame longer than any ring takes closes its sender's
- *     connection; a shorter one that does not fit is counted lost.
+ *     connection; a shorter one that does not fit is counted lost;
+ *   - a socket channel's listener back with shorter records: the bridge
+ *     goes on, dropping what no longer fits.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -29,11 +31,12 @@
 #include "helpers.h"
 #include "src/cli/bridge.h"
 
-#ifdef SHMRING_HAVE_ZMQ
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+
+#ifdef SHMRING_HAVE_ZMQ
 #include <zmq.h>
 #endif
 
@@ -157,6 +160,36 @@ static void through(const char *wire_in, const char *wire_out, unsigned n)
 	shmring_close(rx);
 }
 
+static shmring_t *tcp_listener(const char *uri, uint32_t slot)
+{
+	struct shmring_opts o = {.kind = SHMRING_KIND_MSG, .slot_size = slot, .capacity = 1 << 20,
+				 .flags = SHMRING_CREATE_MULTI_PRODUCER};
+	shmring_t *r = NULL;
+	int rc;
+
+	/* The old listener's port, again (its bridge may still be closing). */
+	for (int i = 0; (rc = shmring_create(uri, &o, SHMRING_CONSUMER, &r)) == -EEXIST && i < 100; i++)
+		test_sleep_ms(20);
+	assert_int_equal(rc, 0);
+	return r;
+}
+
+/* A listener on a loopback port the kernel picks: its fd, the port in *port. */
+static int fake_listen(int *port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
 static int free_port(void)
 {
 	return 20000 + (int)((unsigned)getpid() * 7919u % 40000u);
@@ -278,20 +311,6 @@ static void test_documented_header(void **state)
  * rejected, counted lost, and the bridge goes on.
  */
 #ifdef SHMRING_HAVE_ZMQ
-static shmring_t *tcp_listener(const char *uri, uint32_t slot)
-{
-	struct shmring_opts o = {.kind = SHMRING_KIND_MSG, .slot_size = slot, .capacity = 1 << 20,
-				 .flags = SHMRING_CREATE_MULTI_PRODUCER};
-	shmring_t *r = NULL;
-	int rc;
-
-	/* The old listener's port, again (its bridge may still be closing). */
-	for (int i = 0; (rc = shmring_create(uri, &o, SHMRING_CONSUMER, &r)) == -EEXIST && i < 100; i++)
-		test_sleep_ms(20);
-	assert_int_equal(rc, 0);
-	return r;
-}
-
 /* Send small messages through zmq until one arrives in rx: its length
  * (header and payload). */
 static ssize_t until_one(void *push, shmring_t *rx, unsigned char *buf, size_t cap)
@@ -489,22 +508,6 @@ static void test_sock_into_pub_payload(void **state)
  * The bridge connects again and the message arrives, both ways.
  */
 #ifdef SHMRING_HAVE_ZMQ
-/* A listener on a loopback port the kernel picks: its fd, the port in *port. */
-static int fake_listen(int *port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-
-	assert_true(fd >= 0);
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	assert_int_equal(listen(fd, 4), 0);
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
 /* Take one connection on ls and greet it as a ZMTP 3.0 socket of type
  * ("PUSH" or "PULL", four letters), then close both. */
 static void fake_greet(int ls, const char *type)
@@ -647,6 +650,57 @@ static void test_zmq_frame_over_largest(void **state)
 #endif
 }
 
+/*
+ * A socket channel TO whose listener comes back taking shorter records:
+ * the kept records it cannot take are not sent again (a receiving bridge
+ * counts them lost by their numbers if it never had them), a new message
+ * too long for it is dropped and counted lost, and the bridge goes on.
+ */
+static void test_sock_into_shrunk_listener(void **state)
+{
+	const char *a = test_ring_name("bshr");
+	shmring_t *tx = make_msg(a, SHMRING_PRODUCER), *rx;
+	struct shmring_bridge_counts c;
+	struct runner r;
+	char out[64];
+	unsigned char buf[MAXLEN + SHMRING_BRIDGE_HDR], want[MAXLEN];
+	int port;
+
+	(void)state;
+	close(fake_listen(&port));
+	snprintf(out, sizeof(out), "tcp:127.0.0.1:%d", port);
+	rx = tcp_listener(out, MAXLEN + SHMRING_BRIDGE_HDR);
+	atomic_store(&stop, 0);
+	start(&r, a, out);
+	fill(want, 100, 1);
+	for (uint32_t i = 0; i < 10; i++) {
+		assert_int_equal(shmring_msg_send(tx, want, 100, i, shmring_deadline_in(1000000000)),
+				 0);
+		assert_int_equal(shmring_msg_recv(rx, buf, sizeof(buf), NULL,
+						  shmring_deadline_in(5000000000ull)),
+				 SHMRING_BRIDGE_HDR + 100);
+	}
+	/* Back with records of 64 bytes: 32 of payload after the header. */
+	shmring_close(rx);
+	rx = tcp_listener(out, 64);
+	assert_int_equal(shmring_msg_send(tx, "small1", 6, 0, shmring_deadline_in(1000000000)), 0);
+	assert_int_equal(shmring_msg_send(tx, want, 100, 0, shmring_deadline_in(1000000000)), 0);
+	assert_int_equal(shmring_msg_send(tx, "small2", 6, 0, shmring_deadline_in(1000000000)), 0);
+	for (int k = 1; k <= 2; k++) {
+		ssize_t n = shmring_msg_recv(rx, buf, sizeof(buf), NULL,
+					     shmring_deadline_in(5000000000ull));
+
+		assert_int_equal(n, SHMRING_BRIDGE_HDR + 6);
+		assert_memory_equal(buf + SHMRING_BRIDGE_HDR, k == 1 ? "small1" : "small2", 6);
+	}
+	atomic_store(&stop, 1);
+	finish(&r, &c);
+	assert_int_equal(c.lost, 1);
+	assert_int_equal(c.forwarded, 12);
+	shmring_close(rx);
+	shmring_close(tx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -659,6 +713,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_sock_into_pub_payload, test_teardown_names),
 		cmocka_unit_test_teardown(test_zmq_handshake_failed, test_teardown_names),
 		cmocka_unit_test_teardown(test_zmq_frame_over_largest, test_teardown_names),
+		cmocka_unit_test_teardown(test_sock_into_shrunk_listener, test_teardown_names),
 	};
 
 	alarm(100);

@@ -244,6 +244,7 @@ struct shmring_bridge {
 	uint64_t session;  /* this run's, when it stamps messages */
 	uint64_t seq;
 	bool stamped;      /* sent at least one message of its own session */
+	bool said_misfit;  /* a message TO cannot take was reported */
 	void *zctx;
 	/* A socket channel TO: the last records sent, whole, to send again
 	 * after a reconnection (what the old connection's buffers held). */
@@ -1136,6 +1137,11 @@ static int replay(struct shmring_bridge *b, uint64_t deadline)
 		unsigned char *p = b->rp + i * b->rp_rec;
 		int rc;
 
+		/* A listener that came back taking shorter records: what it
+		 * cannot take is not sent again. A receiving bridge that never
+		 * had it counts it lost at the next number. */
+		if (b->rp_len[i] > b->to.max)
+			continue;
 		p[28] |= SHMRING_BRIDGE_REPLAY; /* the flags' low byte */
 		do {
 			if (deadline == SHMRING_NO_DEADLINE ? stopping(b)
@@ -1221,20 +1227,19 @@ static int to_put(struct shmring_bridge *b, const struct msg *m0, uint64_t deadl
 			atomic_store_explicit(&b->st->pend_valid, 0, memory_order_relaxed);
 		}
 		if (rc == -EMSGSIZE) {
-			static bool said;
 			size_t most = b->to.max;
 
 			add(&b->st->c[C_ERRORS], 1);
 			add(&b->st->c[C_LOST], 1);
 			if (b->to.kind == EP_SOCK)
 				most = (most < b->rp_rec ? most : b->rp_rec) - SHMRING_BRIDGE_HDR;
-			if (!said)
+			if (!b->said_misfit)
 				fprintf(stderr, "shmring bridge: %s: a message of %zu bytes does not fit "
 						"(%s %zu bytes): dropped, counted lost (said once)\n",
 					b->to.uri, m->len,
 					b->to.kind == EP_RING && !b->to.msg ? "slots are" : "at most",
 					most);
-			said = true;
+			b->said_misfit = true;
 			return 2;
 		}
 		if (rc == -EPIPE && b->to.kind == EP_SOCK) {
