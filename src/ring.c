@@ -1230,6 +1230,10 @@ int shmring_fd_recv(int sock, unsigned role, const struct shmring_open_opts *opt
 		*out = NULL;
 	if (!out || !role_ok(role))
 		return -EINVAL;
+	/* A descriptor has no name to fall back from: a fallback asked for
+	 * here is a mistake, said before anything is taken from the socket. */
+	if (opts && opts->fallback)
+		return -EINVAL;
 	rc = want_from(opts, &w);
 	if (rc < 0)
 		return rc;

@@ -7,7 +7,8 @@
  *     the raw descriptor once and finds the segment sealed (ftruncate to
  *     shrink or grow: EPERM), then receives the ring with shmring_fd_recv()
  *     and consumes 10^5 messages the creator sends, checking each.
- *   - shmring_fd_recv() refuses what it must: a memfd holding a copy of a
+ *   - shmring_fd_recv() refuses what it must: a fallback in its options
+ *     (before it receives anything), a memfd holding a copy of a
  *     valid ring but not sealed against shrinking (sent by hand with
  *     SCM_RIGHTS: -EPERM), a pipe (-EBADF), a sealed memfd that holds no
  *     ring (SHMRING_EBADMAGIC), a sealed empty memfd (SHMRING_ETRUNCATED),
@@ -258,6 +259,16 @@ static void test_refused(void **s)
 	fcntl(sv[1], F_SETFL, fcntl(sv[1], F_GETFL) | O_NONBLOCK);
 	assert_int_equal(shmring_fd_recv(sv[1], SHMRING_CONSUMER, NULL, &x), -EAGAIN);
 	assert_null(x);
+	/* A fallback has nothing to fall back from: refused before the
+	 * message is taken, which the next call then receives. */
+	assert_int_equal(shmring_fd_send(r, sv[0]), 0);
+	memset(&oo, 0, sizeof(oo));
+	oo.fallback = "unix:@bt-fallback";
+	assert_int_equal(shmring_fd_recv(sv[1], SHMRING_CONSUMER, &oo, &x), -EINVAL);
+	assert_null(x);
+	assert_int_equal(shmring_fd_recv(sv[1], SHMRING_CONSUMER, NULL, &x), 0);
+	shmring_close(x);
+	x = NULL;
 	/* A message that is not shmring_fd_send()'s (no descriptor), then the
 	 * sender gone. */
 	assert_int_equal(send(sv[0], "x", 1, 0), 1);

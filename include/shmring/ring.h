@@ -429,7 +429,9 @@ SHMRING_API int shmring_duplex_dup(shmring_t *r, unsigned end, shmring_t **tx, s
  * memfd rings; -EOPNOTSUPP for sysv and anon) as one message on the
  * connected socket sock; shmring_fd_recv() receives one such message and
  * opens the ring in role, validating it as shmring_open_ex() does with opts
- * (NULL: none; the owner check is skipped, the sender chose to share). A
+ * (NULL: none; the owner check is skipped, the sender chose to share; a
+ * fallback is -EINVAL, before anything is received: a descriptor has no
+ * name to fall back from). A
  * memfd not sealed against shrinking is refused (-EPERM), so no peer can
  * make this process's accesses fault; a descriptor that is not a regular
  * file is -EBADF, a message that is not shmring_fd_send()'s -EPROTO (it is
