@@ -94,6 +94,15 @@ for _ in $(seq 100); do [ -S "$tmp/live sp" ] && break; sleep 0.05; done
 expect 1 "already exists" --timeout 0.2 "unix:$tmp/live sp" "/$tag-m"
 kill $live 2>/dev/null
 wait $live 2>/dev/null
+# A tcp port another listener holds is said to be in use.
+port=$((20000 + (RANDOM * 7 + $$) % 40000))
+timeout 10 "$S" bridge --timeout 3 "tcp:127.0.0.1:$port" "/$tag-c" 2>/dev/null &
+live=$!
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+expect 1 "tcp:127.0.0.1:$port: the address is already in use" --timeout 0.2 \
+	"tcp:127.0.0.1:$port" "/$tag-m"
+kill $live 2>/dev/null
+wait $live 2>/dev/null
 
 # Right: ring to ring, --count 3, with a status object and its counts.
 printf 'one\ntwo\nthree\nfour\n' | "$S" put "/$tag-a"

@@ -478,6 +478,9 @@ static int open_sock(struct shmring_bridge *b, struct ep *e, size_t peer_max)
 			o.flags |= SHMRING_CREATE_REPLACE;
 			rc = shmring_create(e->uri, &o, SHMRING_CONSUMER, &e->r);
 		}
+		if (rc == -EEXIST && !strncmp(e->uri, "tcp:", 4))
+			return fail(b, rc, "%s: the address is already in use (another listener, "
+					   "or a connection that holds the port)", e->uri);
 		if (rc < 0)
 			return fail(b, rc, "%s: %s", e->uri, shmring_strerror(rc));
 		return ring_learn(b, e);
