@@ -64,12 +64,16 @@ expect 1 "no message for 0.3 s: forwarded 0 of 5" --count 5 --timeout 0.3 "/$tag
 # One ring as FROM and TO (here by two names) would forward each message to
 # itself for ever.
 expect 1 "are the same ring" --timeout 0.3 "/$tag-a" "posix:/$tag-a"
+# So would one socket channel, or one ZeroMQ address bound and connected to.
+expect 1 "are the same channel" --timeout 0.3 tcp:127.0.0.1:7 tcp:127.0.0.1:7
+expect 1 "are the same channel" --timeout 0.3 "unix:$tmp/self" "unix:$tmp/self"
 if "$S" bridge --help | grep -q zmq+tcp; then
 	expect 1 "a PUB socket only sends" zmq-pub+tcp://127.0.0.1:5 "/$tag-c"
 	expect 1 "a SUB socket only receives" "/$tag-a" zmq-sub+tcp://127.0.0.1:5
 	expect 1 "not a ZeroMQ endpoint" "/$tag-a" zmq+nothing
 	expect 1 "unknown option '\?bnd'" "/$tag-a" "zmq+tcp://127.0.0.1:5?bnd"
 	expect 1 "cannot bind" "zmq+tcp://256.1.1.1:5?bind" "/$tag-c"
+	expect 1 "are the same channel" "zmq+tcp://127.0.0.1:7?bind" zmq+tcp://127.0.0.1:7
 else
 	expect 1 "built without ZeroMQ" "/$tag-a" zmq+tcp://127.0.0.1:5
 	expect 2 "built without ZeroMQ" --hwm 5 "/$tag-a" "/$tag-c"

@@ -363,6 +363,23 @@ static int open_ring(struct shmring_bridge *b, struct ep *e)
  * forwarded again, for ever. A header's creation time and creator tell a
  * ring from any other.
  */
+/* FROM and TO name one socket channel or one ZeroMQ address (bound by
+ * one, connected to by the other): what goes out comes back in. */
+static bool same_channel(const char *from, const char *to)
+{
+	const char *fa, *ta;
+	int fs, ts;
+
+	if (is_sock(from) && is_sock(to))
+		return !strcmp(from, to);
+	if (zmq_scheme(from, &fs, &fa) && zmq_scheme(to, &ts, &ta)) {
+		size_t fl = strcspn(fa, "?"), tl = strcspn(ta, "?");
+
+		return fl == tl && !strncmp(fa, ta, fl);
+	}
+	return false;
+}
+
 static bool same_ring(const struct ep *a, const struct ep *c)
 {
 	struct shmring_info x, y;
@@ -1465,6 +1482,12 @@ int shmring_bridge_open(const struct shmring_bridge_opts *o, struct shmring_brid
 		return -ENOMEM;
 	}
 	b->o = *o;
+	if (same_channel(o->from, o->to)) {
+		snprintf(err, errlen, "%s and %s are the same channel: every message would come "
+				      "back to be forwarded again", o->from, o->to);
+		free(b);
+		return -EINVAL;
+	}
 	if (!b->o.connect_ns)
 		b->o.connect_ns = 5000000000u;
 	b->st_fd = -1;
