@@ -357,12 +357,6 @@ static int open_ring(struct shmring_bridge *b, struct ep *e)
 	return 0;
 }
 
-/*
- * FROM and TO the same ring, maybe by two names (posix:/x and /x, two
- * System V names of one key): every message forwarded would come back to be
- * forwarded again, for ever. A header's creation time and creator tell a
- * ring from any other.
- */
 /* FROM and TO name one socket channel or one ZeroMQ address (bound by
  * one, connected to by the other): what goes out comes back in. */
 static bool same_channel(const char *from, const char *to)
@@ -380,6 +374,12 @@ static bool same_channel(const char *from, const char *to)
 	return false;
 }
 
+/*
+ * FROM and TO the same ring, maybe by two names (posix:/x and /x, two
+ * System V names of one key): every message forwarded would come back to be
+ * forwarded again, for ever. A header's creation time and creator tell a
+ * ring from any other.
+ */
 static bool same_ring(const struct ep *a, const struct ep *c)
 {
 	struct shmring_info x, y;
