@@ -84,29 +84,27 @@ fi
 # name already exists"), but never from a listener that is still there.
 expect 0 "forwarded=0" --timeout 0.2 "unix:$tmp/sock" "/$tag-c"
 expect 0 "forwarded=0" --timeout 0.2 "unix:$tmp/sock" "/$tag-c"
-timeout 10 "$S" bridge --timeout 3 "unix:$tmp/live" "/$tag-c" 2>/dev/null &
-live=$!
-for _ in $(seq 100); do [ -S "$tmp/live" ] && break; sleep 0.05; done
-expect 1 "already exists" --timeout 0.2 "unix:$tmp/live" "/$tag-m"
-kill $live 2>/dev/null
-wait $live 2>/dev/null
+# A second bridge on URI while one listens there: exit 1, saying PATTERN.
+# READY... succeeds once the first one listens.
+against_live() { # uri pattern ready...
+	local uri=$1 pat=$2 live
+	shift 2
+	timeout 10 "$S" bridge --timeout 3 "$uri" "/$tag-c" 2>/dev/null &
+	live=$!
+	for _ in $(seq 100); do "$@" 2>/dev/null && break; sleep 0.05; done
+	expect 1 "$pat" --timeout 0.2 "$uri" "/$tag-m"
+	kill $live 2>/dev/null
+	wait $live 2>/dev/null
+}
+tcp_up() { (exec 3<>"/dev/tcp/127.0.0.1/$1"); }
+against_live "unix:$tmp/live" "already exists" test -S "$tmp/live"
 # The same with a space in the path (the kernel's table of sockets shows it
 # as it is; it was read as two words, and the live listener lost its path).
-timeout 10 "$S" bridge --timeout 3 "unix:$tmp/live sp" "/$tag-c" 2>/dev/null &
-live=$!
-for _ in $(seq 100); do [ -S "$tmp/live sp" ] && break; sleep 0.05; done
-expect 1 "already exists" --timeout 0.2 "unix:$tmp/live sp" "/$tag-m"
-kill $live 2>/dev/null
-wait $live 2>/dev/null
+against_live "unix:$tmp/live sp" "already exists" test -S "$tmp/live sp"
 # A tcp port another listener holds is said to be in use.
 port=$((20000 + (RANDOM * 7 + $$) % 40000))
-timeout 10 "$S" bridge --timeout 3 "tcp:127.0.0.1:$port" "/$tag-c" 2>/dev/null &
-live=$!
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
-expect 1 "tcp:127.0.0.1:$port: the address is already in use" --timeout 0.2 \
-	"tcp:127.0.0.1:$port" "/$tag-m"
-kill $live 2>/dev/null
-wait $live 2>/dev/null
+against_live "tcp:127.0.0.1:$port" "tcp:127.0.0.1:$port: the address is already in use" \
+	tcp_up "$port"
 
 # Right: ring to ring, --count 3, with a status object and its counts.
 printf 'one\ntwo\nthree\nfour\n' | "$S" put "/$tag-a"

@@ -311,6 +311,17 @@ static void test_documented_header(void **state)
  * rejected, counted lost, and the bridge goes on.
  */
 #ifdef SHMRING_HAVE_ZMQ
+/* A ZeroMQ socket of type that drops what it holds when closed. */
+static void *zsock(void *ctx, int type)
+{
+	void *z = zmq_socket(ctx, type);
+	int zero = 0;
+
+	assert_non_null(z);
+	zmq_setsockopt(z, ZMQ_LINGER, &zero, sizeof(zero));
+	return z;
+}
+
 /* Send small messages through zmq until one arrives in rx: its length
  * (header and payload). */
 static ssize_t until_one(void *push, shmring_t *rx, unsigned char *buf, size_t cap)
@@ -337,7 +348,6 @@ static void test_zmq_into_grown_listener(void **state)
 	char in[96], out[64], addr[48];
 	shmring_t *rx;
 	void *ctx, *push;
-	int zero = 0;
 	ssize_t len;
 
 	(void)state;
@@ -350,8 +360,7 @@ static void test_zmq_into_grown_listener(void **state)
 	atomic_store(&stop, 0);
 	start(&r, in, out);
 	ctx = zmq_ctx_new();
-	push = zmq_socket(ctx, ZMQ_PUSH);
-	zmq_setsockopt(push, ZMQ_LINGER, &zero, sizeof(zero));
+	push = zsock(ctx, ZMQ_PUSH);
 	assert_int_equal(zmq_connect(push, addr), 0);
 	assert_int_equal(until_one(push, rx, buf, sizeof(buf)), SHMRING_BRIDGE_HDR + 2);
 	/* The listener goes and comes back with room for 65536-byte records. */
@@ -397,7 +406,7 @@ static void test_sock_into_zmq_whole_records(void **state)
 	char in[64], out[96], addr[48];
 	shmring_t *tx = NULL;
 	void *ctx, *pull;
-	int zero = 0, timeo = 5000;
+	int timeo = 5000;
 	uint32_t slot;
 
 	(void)state;
@@ -407,8 +416,7 @@ static void test_sock_into_zmq_whole_records(void **state)
 	snprintf(addr, sizeof(addr), "tcp://127.0.0.1:%d", free_port() + 6);
 	snprintf(out, sizeof(out), "zmq+%s", addr);
 	ctx = zmq_ctx_new();
-	pull = zmq_socket(ctx, ZMQ_PULL);
-	zmq_setsockopt(pull, ZMQ_LINGER, &zero, sizeof(zero));
+	pull = zsock(ctx, ZMQ_PULL);
 	zmq_setsockopt(pull, ZMQ_RCVTIMEO, &timeo, sizeof(timeo));
 	assert_int_equal(zmq_bind(pull, addr), 0);
 	atomic_store(&stop, 0);
@@ -460,7 +468,7 @@ static void test_sock_into_pub_payload(void **state)
 	char in[64], out[96], addr[48];
 	shmring_t *tx = NULL;
 	void *ctx, *sub;
-	int zero = 0, timeo = 50, n = -1;
+	int timeo = 50, n = -1;
 
 	(void)state;
 	if (!shmring_bridge_have_zmq())
@@ -471,8 +479,7 @@ static void test_sock_into_pub_payload(void **state)
 	atomic_store(&stop, 0);
 	start(&r, in, out);
 	ctx = zmq_ctx_new();
-	sub = zmq_socket(ctx, ZMQ_SUB);
-	zmq_setsockopt(sub, ZMQ_LINGER, &zero, sizeof(zero));
+	sub = zsock(ctx, ZMQ_SUB);
 	zmq_setsockopt(sub, ZMQ_RCVTIMEO, &timeo, sizeof(timeo));
 	zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
 	assert_int_equal(zmq_connect(sub, addr), 0);
@@ -540,7 +547,7 @@ static void test_zmq_handshake_failed(void **state)
 	char out[64], in[64], addr_out[48], addr_in[48];
 	unsigned char got[64];
 	void *ctx, *pull, *push;
-	int ls_out, ls_in, port_out, port_in, zero = 0, timeo = 5000, n;
+	int ls_out, ls_in, port_out, port_in, timeo = 5000, n;
 
 	(void)state;
 	if (!shmring_bridge_have_zmq())
@@ -557,10 +564,8 @@ static void test_zmq_handshake_failed(void **state)
 	fake_greet(ls_out, "PUSH");
 	fake_greet(ls_in, "PULL");
 	ctx = zmq_ctx_new();
-	pull = zmq_socket(ctx, ZMQ_PULL);
-	push = zmq_socket(ctx, ZMQ_PUSH);
-	zmq_setsockopt(pull, ZMQ_LINGER, &zero, sizeof(zero));
-	zmq_setsockopt(push, ZMQ_LINGER, &zero, sizeof(zero));
+	pull = zsock(ctx, ZMQ_PULL);
+	push = zsock(ctx, ZMQ_PUSH);
 	zmq_setsockopt(pull, ZMQ_RCVTIMEO, &timeo, sizeof(timeo));
 	zmq_setsockopt(push, ZMQ_SNDTIMEO, &timeo, sizeof(timeo));
 	assert_int_equal(zmq_bind(pull, addr_out), 0);
@@ -607,7 +612,7 @@ static void test_zmq_frame_over_largest(void **state)
 	char in[96], addr[48];
 	unsigned char got[MAXLEN];
 	void *ctx, *push;
-	int port, zero = 0;
+	int port;
 	ssize_t n = -1;
 
 	(void)state;
@@ -619,8 +624,7 @@ static void test_zmq_frame_over_largest(void **state)
 	atomic_store(&stop, 0);
 	start(&r, in, bn);
 	ctx = zmq_ctx_new();
-	push = zmq_socket(ctx, ZMQ_PUSH);
-	zmq_setsockopt(push, ZMQ_LINGER, &zero, sizeof(zero));
+	push = zsock(ctx, ZMQ_PUSH);
 	assert_int_equal(zmq_connect(push, addr), 0);
 	/* 65536 bytes: taken, too long for this ring: counted lost. */
 	assert_int_equal(zmq_send(push, big, 65536, 0), 65536);
