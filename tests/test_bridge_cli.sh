@@ -102,7 +102,10 @@ against_live "unix:$tmp/live" "already exists" test -S "$tmp/live"
 # as it is; it was read as two words, and the live listener lost its path).
 against_live "unix:$tmp/live sp" "already exists" test -S "$tmp/live sp"
 # A tcp port another listener holds is said to be in use.
-port=$((20000 + (RANDOM * 7 + $$) % 40000))
+# Below the ephemeral range (32768-60999 by default): a connect elsewhere on
+# the machine (test_sock makes tens of thousands) never takes it as its
+# source port, which would keep a listener from binding it.
+port=$((20000 + (RANDOM * 7 + $$) % 12000))
 against_live "tcp:127.0.0.1:$port" "tcp:127.0.0.1:$port: the address is already in use" \
 	tcp_up "$port"
 
