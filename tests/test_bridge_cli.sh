@@ -74,9 +74,13 @@ if "$S" bridge --help | grep -q zmq+tcp; then
 	expect 1 "unknown option '\?bnd'" "/$tag-a" "zmq+tcp://127.0.0.1:5?bnd"
 	expect 1 "cannot bind" "zmq+tcp://256.1.1.1:5?bind" "/$tag-c"
 	expect 1 "are the same channel" "zmq+tcp://127.0.0.1:7?bind" zmq+tcp://127.0.0.1:7
+	expect 2 "--max-size '0'" --max-size 0 "/$tag-a" zmq+tcp://127.0.0.1:5
+	expect 2 "--max-size '2G'" --max-size 2G "/$tag-a" zmq+tcp://127.0.0.1:5
+	expect 1 "--max-size applies to a ZeroMQ TO only: /$tag-c" --max-size 10 "/$tag-a" "/$tag-c"
 else
 	expect 1 "built without ZeroMQ" "/$tag-a" zmq+tcp://127.0.0.1:5
 	expect 2 "built without ZeroMQ" --hwm 5 "/$tag-a" "/$tag-c"
+	expect 2 "built without ZeroMQ" --max-size 5 "/$tag-a" "/$tag-c"
 fi
 
 # A bridge listening on unix:/PATH leaves its socket file as it exits: run

@@ -58,16 +58,28 @@ static void *run(void *arg)
 	return NULL;
 }
 
-static void start(struct runner *r, const char *from, const char *to)
+/* The tests' options; start_with() runs a bridge with them. */
+static struct shmring_bridge_opts opts(const char *from, const char *to)
 {
-	struct shmring_bridge_opts o = {.from = from, .to = to, .drain_ns = 200000000,
-					.connect_ns = 5000000000u, .stop = &stop};
+	return (struct shmring_bridge_opts){.from = from, .to = to, .drain_ns = 200000000,
+					    .connect_ns = 5000000000u, .stop = &stop};
+}
+
+static void start_with(struct runner *r, const struct shmring_bridge_opts *o)
+{
 	char err[600];
-	int rc = shmring_bridge_open(&o, &r->b, err, sizeof(err));
+	int rc = shmring_bridge_open(o, &r->b, err, sizeof(err));
 
 	if (rc < 0)
-		fail_msg("bridge %s -> %s: %s", from, to, err);
+		fail_msg("bridge %s -> %s: %s", o->from, o->to, err);
 	assert_int_equal(pthread_create(&r->t, NULL, run, r), 0);
+}
+
+static void start(struct runner *r, const char *from, const char *to)
+{
+	struct shmring_bridge_opts o = opts(from, to);
+
+	start_with(r, &o);
 }
 
 static void finish(struct runner *r, struct shmring_bridge_counts *c)
@@ -658,6 +670,75 @@ static void test_zmq_frame_over_largest(void **state)
 }
 
 /*
+ * A ZeroMQ-to-ZeroMQ relay with --max-size: a message longer than it is
+ * dropped and counted lost, the next one goes on; a frame far longer makes
+ * ZeroMQ close the sender's connection instead of queueing it (never seen,
+ * never counted), and the sender's next messages arrive once it is back.
+ */
+static void test_zmq_relay_max_size(void **state)
+{
+#ifdef SHMRING_HAVE_ZMQ
+	static unsigned char big[1 << 20];
+	struct shmring_bridge_opts o;
+	struct shmring_bridge_counts c;
+	struct runner r;
+	char in[96], out[96], ain[48], aout[48], got[8];
+	void *ctx, *push, *pull;
+	int pin, pout, n = -1, tmo = 50;
+
+	(void)state;
+	if (!shmring_bridge_have_zmq())
+		skip();
+	close(fake_listen(&pin));
+	close(fake_listen(&pout));
+	snprintf(ain, sizeof(ain), "tcp://127.0.0.1:%d", pin);
+	snprintf(aout, sizeof(aout), "tcp://127.0.0.1:%d", pout);
+	snprintf(in, sizeof(in), "zmq+%s?bind", ain);
+	snprintf(out, sizeof(out), "zmq+%s?bind", aout);
+	o = opts(in, out);
+	o.zmq_max = 100;
+	o.raw = true;
+	atomic_store(&stop, 0);
+	start_with(&r, &o);
+	ctx = zmq_ctx_new();
+	push = zsock(ctx, ZMQ_PUSH);
+	pull = zsock(ctx, ZMQ_PULL);
+	zmq_setsockopt(pull, ZMQ_RCVTIMEO, &tmo, sizeof(tmo));
+	assert_int_equal(zmq_connect(pull, aout), 0);
+	assert_int_equal(zmq_connect(push, ain), 0);
+	/* 100 bytes go, 101 are counted lost, the next one goes. */
+	assert_int_equal(zmq_send(push, big, 100, 0), 100);
+	assert_int_equal(zmq_send(push, big, 101, 0), 101);
+	assert_int_equal(zmq_send(push, "a", 1, 0), 1);
+	for (int i = 0; i < 100 && n < 0; i++)
+		n = zmq_recv(pull, big, sizeof(big), 0);
+	assert_int_equal(n, 100);
+	n = zmq_recv(pull, got, sizeof(got), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(got[0], 'a');
+	/* 1 MiB: the connection is closed under it; the sender connects
+	 * again and what it sends next arrives. */
+	assert_int_equal(zmq_send(push, big, sizeof(big), 0), (int)sizeof(big));
+	n = -1;
+	for (int i = 0; i < 100 && n != 1; i++) {
+		assert_int_equal(zmq_send(push, "b", 1, 0), 1);
+		n = zmq_recv(pull, got, sizeof(got), 0);
+	}
+	assert_int_equal(n, 1);
+	assert_int_equal(got[0], 'b');
+	zmq_close(push);
+	zmq_close(pull);
+	zmq_ctx_term(ctx);
+	atomic_store(&stop, 1);
+	finish(&r, &c);
+	assert_int_equal(c.lost, 1);
+#else
+	(void)state;
+	skip();
+#endif
+}
+
+/*
  * A socket channel TO whose listener comes back taking shorter records:
  * the kept records it cannot take are not sent again (a receiving bridge
  * counts them lost by their numbers if it never had them), a new message
@@ -721,6 +802,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_zmq_handshake_failed, test_teardown_names),
 		cmocka_unit_test_teardown(test_zmq_frame_over_largest, test_teardown_names),
 		cmocka_unit_test_teardown(test_sock_into_shrunk_listener, test_teardown_names),
+		cmocka_unit_test_teardown(test_zmq_relay_max_size, test_teardown_names),
 	};
 
 	alarm(100);

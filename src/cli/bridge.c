@@ -567,13 +567,15 @@ static int open_zmq(struct shmring_bridge *b, struct ep *e, int scheme, const ch
 	zmq_setsockopt(e->z, ZMQ_RCVTIMEO, &timeo, sizeof(timeo));
 	e->ztimeo = timeo;
 	zmq_setsockopt(e->z, ZMQ_LINGER, &zero, sizeof(zero));
-	if (e->from && !zmq_scheme(b->o.to, &to_scheme, &to_addr)) {
+	if (e->from && (b->o.zmq_max || !zmq_scheme(b->o.to, &to_scheme, &to_addr))) {
 		/* No ring or socket channel takes a record above the largest
-		 * slot: ZeroMQ closes the connection of a peer that sends a
-		 * longer frame rather than holding it (up to the high-water
-		 * mark of them) for us to drop. */
-		int64_t most = (int64_t)SHMRING_MAX_SLOT_SIZE + SHMRING_BRIDGE_HDR;
+		 * slot, and a ZeroMQ TO none above --max-size: ZeroMQ closes
+		 * the connection of a peer that sends a longer frame (the
+		 * header frame aside) rather than holding it, up to the
+		 * high-water mark of them, for us to drop. */
+		int64_t most = (int64_t)(b->o.zmq_max ? b->o.zmq_max : SHMRING_MAX_SLOT_SIZE);
 
+		most += SHMRING_BRIDGE_HDR;
 		zmq_setsockopt(e->z, ZMQ_MAXMSGSIZE, &most, sizeof(most));
 	}
 	if (e->ztype == ZMQ_SUB)
@@ -604,7 +606,7 @@ static int open_zmq(struct shmring_bridge *b, struct ep *e, int scheme, const ch
 		return fail(b, -errno, "%s: cannot %s %s: %s", e->uri, e->bind ? "bind" : "connect",
 			    e->zaddr, zmq_strerror(errno));
 	e->msg = true;
-	e->max = SIZE_MAX;
+	e->max = !e->from && b->o.zmq_max ? b->o.zmq_max : SIZE_MAX;
 	return 0;
 }
 #endif
@@ -1110,9 +1112,9 @@ static int to_put_once(struct shmring_bridge *b, const struct msg *m, uint64_t w
 			if (rc < 0)
 				return rc;
 		}
-		/* Never past a record of the window (sized above for the
-		 * longest FROM gives). */
-		if (b->rp && m->len > b->rp_rec - SHMRING_BRIDGE_HDR)
+		/* Never past --max-size, nor past a record of the window
+		 * (sized above for the longest FROM gives). */
+		if (m->len > e->max || (b->rp && m->len > b->rp_rec - SHMRING_BRIDGE_HDR))
 			return -EMSGSIZE;
 		ztimeout(e, wait_ns);
 		if (!b->o.raw) {
@@ -1473,8 +1475,9 @@ int shmring_bridge_open(const struct shmring_bridge_opts *o, struct shmring_brid
 			char *err, size_t errlen)
 {
 	struct shmring_bridge *b = calloc(1, sizeof(*b));
+	const char *ta;
 	size_t from_max;
-	int rc;
+	int rc, ts;
 
 	*out = NULL;
 	if (!b) {
@@ -1485,6 +1488,12 @@ int shmring_bridge_open(const struct shmring_bridge_opts *o, struct shmring_brid
 	if (same_channel(o->from, o->to)) {
 		snprintf(err, errlen, "%s and %s are the same channel: every message would come "
 				      "back to be forwarded again", o->from, o->to);
+		free(b);
+		return -EINVAL;
+	}
+	if (o->zmq_max && !zmq_scheme(o->to, &ts, &ta)) {
+		snprintf(err, errlen, "--max-size applies to a ZeroMQ TO only: %s has a size of "
+				      "its own", o->to);
 		free(b);
 		return -EINVAL;
 	}
@@ -1529,7 +1538,8 @@ int shmring_bridge_open(const struct shmring_bridge_opts *o, struct shmring_brid
 			  o->from, from_max, SHMRING_BRIDGE_HDR, o->to, b->to.max);
 	if (rc == 0) {
 		size_t a = b->from.max == SIZE_MAX ? 0 : b->from.max;
-		size_t c = b->to.max == SIZE_MAX ? 0 : b->to.max;
+		/* --max-size bounds what goes to ZeroMQ, not what is read. */
+		size_t c = b->to.kind == EP_ZMQ ? 0 : b->to.max;
 
 		b->bufcap = (a > c ? a : c) + SHMRING_BRIDGE_HDR;
 		if (b->bufcap < SHMRING_MAX_SLOT_SIZE + SHMRING_BRIDGE_HDR)

@@ -66,6 +66,8 @@ struct shmring_bridge_opts {
 	uint64_t connect_ns; /* deadline for the first connection of a socket channel */
 	uint64_t drain_ns;   /* at stop: how long to keep draining FROM into TO */
 	unsigned hwm;        /* ZeroMQ high-water marks (messages); 0: 1000 */
+	size_t zmq_max;      /* ZeroMQ TO: the longest message sent (longer: dropped,
+			      * counted lost); 0: no limit */
 	bool raw;            /* ZeroMQ TO: the payload alone, no header frame */
 	const atomic_int *stop; /* becomes nonzero: drain, then stop */
 };

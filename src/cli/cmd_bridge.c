@@ -41,7 +41,7 @@ static void usage(FILE *f)
 		"  unix:/PATH, unix:@NAME, tcp:HOST:PORT\n"
 		"                  a socket channel: as FROM the bridge listens, as TO it\n"
 		"                  connects (again, with backoff, when the listener goes)\n",
-		shmring_bridge_have_zmq() ? " [--hwm N] [--raw]" : "");
+		shmring_bridge_have_zmq() ? "\n                      [--hwm N] [--max-size BYTES] [--raw]" : "");
 	if (shmring_bridge_have_zmq())
 		fprintf(f,
 			"  zmq+tcp://HOST:PORT       ZeroMQ PULL (FROM) or PUSH (TO)\n"
@@ -77,6 +77,11 @@ static void usage(FILE *f)
 	if (shmring_bridge_have_zmq())
 		fprintf(f,
 			"  --hwm N            ZeroMQ high-water marks, in messages (default 1000)\n"
+			"  --max-size BYTES   to ZeroMQ: the longest message sent; a longer one is\n"
+			"                     dropped and counted lost, and a ZeroMQ FROM closes\n"
+			"                     the connection of a peer that sends one (default: no\n"
+			"                     limit; from ZeroMQ to a ring or socket channel, what\n"
+			"                     TO takes, always)\n"
 			"  --raw              to ZeroMQ: the payload alone, for consumers that are\n"
 			"                     not bridges (their losses cannot be counted)\n");
 	fprintf(f,
@@ -117,6 +122,7 @@ int shmring_cmd_bridge(int argc, char **argv)
 					   {"connect-timeout", required_argument, 0, 'C'},
 					   {"drain", required_argument, 0, 'D'},
 					   {"hwm", required_argument, 0, 'H'},
+					   {"max-size", required_argument, 0, 'M'},
 					   {"raw", no_argument, 0, 'R'},
 					   {"help", no_argument, 0, 'h'},
 					   {0, 0, 0, 0}};
@@ -157,14 +163,25 @@ int shmring_cmd_bridge(int argc, char **argv)
 				return 2;
 			break;
 		case 'H':
+		case 'M':
 		case 'R':
 			if (!shmring_bridge_have_zmq()) {
 				fprintf(stderr, "shmring bridge: --%s: this shmring was built without "
-						"ZeroMQ\n", c == 'H' ? "hwm" : "raw");
+						"ZeroMQ\n", c == 'H' ? "hwm" : c == 'M' ? "max-size" : "raw");
 				return 2;
 			}
 			if (c == 'R') {
 				o.raw = true;
+				break;
+			}
+			if (c == 'M') {
+				rc = shmring_cli_parse_u64(optarg, &v);
+				if (rc < 0 || v == 0 || v > (UINT64_C(1) << 30)) {
+					fprintf(stderr, "shmring bridge: --max-size '%s': not valid; "
+							"bytes, 1..1073741824\n", optarg);
+					return 2;
+				}
+				o.zmq_max = (size_t)v;
 				break;
 			}
 			rc = shmring_cli_parse_u64(optarg, &v);
