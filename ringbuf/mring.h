@@ -17,8 +17,8 @@
  *               to take in its participant entry (the intent, claims.h), takes
  *               it with a CAS on the shared producer position, stamps each
  *               slot CLAIMED(lap, gen, owner) before writing the slot's
- *               first line and publishes FULL over exactly that word (a
- *               look, then a store: shmring__mring_publish_one()).
+ *               first line and publishes with a CAS from exactly that word
+ *               to FULL.
  *   Free space  one consumer (MPSC): from the consumer position, cached per
  *               handle as in SPSC; the consumer never writes a slot back.
  *               many consumers (SPMC, MPMC): from the slot word (Vyukov-style):
@@ -35,7 +35,7 @@
  *
  * Orderings, by label (each pair names its partner):
  *   R-full   producer publishes FULL after the payload  A-full  consumer loads
- *            (a release store):                         the slot word: the
+ *            (CAS with many producers, else a store):   the slot word: the
  *            the payload is visible before the message is.
  *   R-free   consumer stores FREE(L+1) after copying    A-free  producer loads
  *            out: its reads are done before the producer overwrites.
@@ -77,8 +77,8 @@
  *   - a live owner's claim is never taken, however long it is stopped: the
  *     waiter learns where it is held and by whom.
  * A producer whose claim was repaired anyway (judged dead while alive: a
- * forged table) finds its CLAIMED word gone before it publishes, counts the
- * message as dropped and leaves the slot alone.
+ * forged table) finds its CAS to FULL failing, counts the message as
+ * dropped and leaves the slot alone.
  *
  * Untrusted memory: every slot address comes from a position masked by the
  * validated geometry; slot words are only compared; a shared position that
@@ -366,24 +366,19 @@ static inline void shmring__mring_mark_tx(const struct shmring_mring *v, uint64_
 }
 
 /*
- * Producer: publish one filled position. With many producers, only over our
+ * Producer: publish one filled position. With many producers, a CAS from our
  * own CLAIMED word: false when recovery turned the claim into SKIPPED
- * meanwhile (the message is dropped, the slot left alone). A store, not a
- * CAS: a live claim is never repaired (only a forged table makes the judge
- * call it dead), so the look at the word is all an honest ring needs, and it
- * costs no locked instruction on the line the consumer polls. What a forged
- * table can still do in the few instructions between the look and the store
- * (put FULL back over a repair) a forger can do by writing the word itself;
- * consumers and recovery treat the word as untrusted either way.
+ * meanwhile (the message is dropped, the slot left alone).
  */
 static inline bool shmring__mring_publish_one(struct shmring_mring *v, uint64_t t, bool mp)
 {
 	_Atomic uint64_t *w = shmring__mring_word(v, t);
 	uint64_t full = shmring__mring_mine(v, t, SHMRING_SLOT_FULL);
 
-	/* Relaxed: our own CLAIMED store, or a repair's CAS; the store below
-	 * is ordered after the payload by its release, not by this load. */
-	if (mp && shmring__load_relaxed(w) != shmring__mring_mine(v, t, SHMRING_SLOT_CLAIMED)) {
+	if (mp) {
+		/* R-full: pairs with A-full in shmring__mring_claim_rx(). */
+		if (shmring__mring_cas(w, shmring__mring_mine(v, t, SHMRING_SLOT_CLAIMED), full))
+			return true;
 		v->dropped++;
 		return false;
 	}

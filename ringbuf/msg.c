@@ -312,18 +312,18 @@ static bool tx_still_mine(const struct shmring_msgring *v)
 }
 
 /*
- * Many producers: put `stamp` on position p of our claim, our entry having
- * just said the claim is ours (tx_still_mine()). A store, not a CAS: a live
- * producer's claim is never repaired (the judge calls it dead only from a
- * forged table), and what a forger could do between the look and the store,
- * write over its own repair, it can do by writing the stamp itself; the
- * stamp is untrusted wherever it is read. No locked instruction on the line
- * consumers poll.
+ * Many producers: put `stamp` on position p of our claim, with a CAS from
+ * the value seen, so that a repair that wrote p since (after our look at the
+ * entry) is not overwritten either. False: repaired.
  */
-static void tx_stamp(const struct shmring_msgring *v, uint64_t p, uint64_t stamp)
+static bool tx_stamp(const struct shmring_msgring *v, uint64_t p, uint64_t stamp)
 {
+	_Atomic uint64_t *w = &rec_at(v, p)->stamp;
+	/* Relaxed: compared only; the CAS decides. */
+	uint64_t s = shmring__load_relaxed(w);
+
 	/* W-claim (CLAIMED) or R-commit (padding): release, see msg.h. */
-	shmring__store_release(&rec_at(v, p)->stamp, stamp);
+	return cas_exact(w, &s, stamp, memory_order_release);
 }
 
 /*
@@ -346,8 +346,10 @@ static bool write_pad(const struct shmring_msgring *v, uint64_t p)
 	shmring__store_relaxed(&r->info, SHMRING_REC_PAD | (v->owner << SHMRING_REC_OWNER_SHIFT));
 	/* Relaxed: as above. */
 	shmring__store_relaxed(&r->type, 0);
+	if (v->mp)
+		return tx_stamp(v, p, p | SHMRING_REC_COMMITTED);
 	/* R-commit: pairs with A-commit in rx_look(). */
-	tx_stamp(v, p, p | SHMRING_REC_COMMITTED);
+	shmring__store_release(&r->stamp, p | SHMRING_REC_COMMITTED);
 	return true;
 }
 
@@ -368,8 +370,7 @@ static bool write_head(const struct shmring_msgring *v, uint64_t p, uint32_t len
 	/* A producer that dies from here to its commit leaves CLAIMED: recovery
 	 * finds the owner in info and makes the record SKIPPED once that owner
 	 * is dead (shmring__msg_recover_rx()). */
-	tx_stamp(v, p, p | SHMRING_REC_CLAIMED);
-	return true;
+	return tx_stamp(v, p, p | SHMRING_REC_CLAIMED);
 }
 
 /* Publish the record at p. False (many producers): recovery made it SKIPPED
@@ -378,15 +379,24 @@ static bool commit_rec(const struct shmring_msgring *v, uint64_t p, uint32_t typ
 {
 	struct shmring_rec *r = rec_at(v, p);
 
-	/* Relaxed: compared only. A record repaired under us may be someone
-	 * else's by now: not even its type word is ours. Over our CLAIMED
-	 * stamp, seen just now, the commit is a store (see tx_stamp()). */
-	if (v->mp && shmring__load_relaxed(&r->stamp) != (p | SHMRING_REC_CLAIMED))
-		return false;
+	if (v->mp) {
+		uint64_t s = p | SHMRING_REC_CLAIMED;
+
+		/* Relaxed: compared only. A record repaired under us may be
+		 * someone else's by now: not even its type word is ours. */
+		if (shmring__load_relaxed(&r->stamp) != s)
+			return false;
+		/* Relaxed: published by the CAS below. */
+		shmring__store_relaxed(&r->type, type);
+		/* R-commit: release, pairs with A-commit in rx_look(). From
+		 * exactly our CLAIMED stamp, never a store: a repair that came
+		 * first (SKIPPED) wins. */
+		return cas_exact(&r->stamp, &s, p | SHMRING_REC_COMMITTED, memory_order_release);
+	}
 	/* Relaxed: published by the stamp below. */
 	shmring__store_relaxed(&r->type, type);
 	/* R-commit: pairs with A-commit in rx_look(). */
-	tx_stamp(v, p, p | SHMRING_REC_COMMITTED);
+	shmring__store_release(&r->stamp, p | SHMRING_REC_COMMITTED);
 	return true;
 }
 

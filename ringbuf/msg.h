@@ -36,7 +36,7 @@
  * always fit an empty ring.
  *
  * Orderings, by label (each pair names its partner):
- *   R-commit (producer stores COMMITTED)      A-commit (consumer loads the
+ *   R-commit (producer stores/CASes COMMITTED) A-commit (consumer loads the
  *       stamp): header fields and payload are visible before the record is.
  *   R-cons   (one consumer stores its pos)     A-cons (producer loads it):
  *       the consumer's reads are done before the producer reuses the bytes.
@@ -68,9 +68,8 @@
  *   - A CLAIMED record names its owner in `info`. The owner still holds it
  *     only while its entry's range covers the record (the entry may have been
  *     freed or taken over since); if it does not, or the judge says the owner
- *     is dead, the stamp goes CLAIMED -> SKIPPED by a CAS (an owner alive
- *     after all, which takes a forged table, finds its stamp gone when it
- *     looks before its commit: -SHMRING_EDROPPED).
+ *     is dead, the stamp goes CLAIMED -> SKIPPED by a CAS (the owner's late
+ *     commit then fails: -SHMRING_EDROPPED).
  *   - A position taken but never stamped holds an older stamp, size unknown.
  *     Its claimer is among the producers whose range covers it (A-intent);
  *     when they are all dead, the dead claim is filled with FILLER stamps,
