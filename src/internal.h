@@ -202,10 +202,12 @@ struct shmring_livecache {
 	struct shmring_live *e; /* one per table entry */
 	uint32_t n;
 	uint64_t dev, ino;      /* the segment, as /proc/PID/maps names it */
+	uint64_t off;           /* the table's ring in it (a duplex has two) */
 	uint64_t pidns;         /* our pid namespace */
 };
 
-int shmring__live_init(struct shmring_livecache *c, uint32_t n, uint64_t dev, uint64_t ino);
+int shmring__live_init(struct shmring_livecache *c, uint32_t n, uint64_t dev, uint64_t ino,
+		       uint64_t off);
 void shmring__live_free(struct shmring_livecache *c);
 
 /* This process's start time in clock ticks since boot (0 if unknown). */
@@ -239,7 +241,8 @@ int shmring__part_claim_any(void *base, const struct shmring_hdr *h, struct shmr
 			    uint32_t role);
 
 /* Give an entry back; present: its role was counted present and leaves. */
-void shmring__part_release(void *base, uint32_t idx, uint32_t role, bool present);
+void shmring__part_release(void *base, const struct shmring_livecache *c, uint32_t idx,
+			   uint32_t role, bool present);
 
 /* A role joins the presence count (after its entry is claimed). */
 void shmring__presence_add(void *base, uint32_t role);

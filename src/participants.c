@@ -48,8 +48,11 @@
 static _Atomic uint32_t claim_tag;
 
 /*
- * The entries this process holds or is taking: the entry's address in our
- * mapping and our owner word (its tag differs between our claims). An entry
+ * The entries this process holds or is taking: the segment as the kernel
+ * names it (device and inode), the table's place in it and the entry's
+ * index, not its address, for one process may map one segment twice (a
+ * POSIX name and a file: path to the same object are two mappings); and our
+ * owner word (its tag differs between our claims). An entry
  * that names our own pid is judged here, not in /proc, which finds us alive
  * and mapping the segment: a word forged with our pid, or one left where no
  * handle of ours holds it, would otherwise hold its role, its claims and the
@@ -58,7 +61,8 @@ static _Atomic uint32_t claim_tag;
  * (they name the parent's pid).
  */
 struct held_entry {
-	const struct shmring_part *p;
+	uint64_t dev, ino, off; /* the table's segment and place in it */
+	uint32_t idx;
 	uint64_t owner;
 };
 
@@ -107,8 +111,15 @@ static pid_t held_self(void)
 	return atomic_load_explicit(&self_pid, memory_order_relaxed);
 }
 
-/* Record that we hold (or are taking) entry p as owner. 0 or -ENOMEM. */
-static int held_add(const struct shmring_part *p, uint64_t owner)
+/* Whether record h is entry idx of the table c judges. */
+static bool held_is(const struct held_entry *h, const struct shmring_livecache *c, uint32_t idx)
+{
+	return h->idx == idx && h->dev == c->dev && h->ino == c->ino && h->off == c->off;
+}
+
+/* Record that we hold (or are taking) entry idx of c's table as owner. 0 or
+ * -ENOMEM. */
+static int held_add(const struct shmring_livecache *c, uint32_t idx, uint64_t owner)
 {
 	int rc = 0;
 
@@ -124,36 +135,38 @@ static int held_add(const struct shmring_part *p, uint64_t owner)
 		}
 	}
 	if (held_n < held_cap)
-		held[held_n++] = (struct held_entry){.p = p, .owner = owner};
+		held[held_n++] = (struct held_entry){
+			.dev = c->dev, .ino = c->ino, .off = c->off, .idx = idx, .owner = owner};
 	else
 		rc = -ENOMEM;
 	pthread_mutex_unlock(&held_lock);
 	return rc;
 }
 
-/* Forget the record of entry p held as owner (nothing if there is none),
- * or with every_owner, every record of p: it holds another process's word,
+/* Forget the record of entry idx held as owner (nothing if there is none),
+ * or with every_owner, every record of it: it holds another process's word,
  * so no handle of ours holds it. */
-static void held_drop(const struct shmring_part *p, uint64_t owner, bool every_owner)
+static void held_drop(const struct shmring_livecache *c, uint32_t idx, uint64_t owner,
+		      bool every_owner)
 {
 	pthread_once(&held_once, held_init);
 	pthread_mutex_lock(&held_lock);
 	for (size_t i = 0; i < held_n;)
-		if (held[i].p == p && (every_owner || held[i].owner == owner))
+		if (held_is(&held[i], c, idx) && (every_owner || held[i].owner == owner))
 			held[i] = held[--held_n];
 		else
 			i++;
 	pthread_mutex_unlock(&held_lock);
 }
 
-static bool held_has(const struct shmring_part *p, uint64_t owner)
+static bool held_has(const struct shmring_livecache *c, uint32_t idx, uint64_t owner)
 {
 	bool found = false;
 
 	pthread_once(&held_once, held_init);
 	pthread_mutex_lock(&held_lock);
 	for (size_t i = 0; i < held_n && !found; i++)
-		found = held[i].p == p && held[i].owner == owner;
+		found = held_is(&held[i], c, idx) && held[i].owner == owner;
 	pthread_mutex_unlock(&held_lock);
 	return found;
 }
@@ -250,7 +263,8 @@ static uint64_t realtime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int shmring__live_init(struct shmring_livecache *c, uint32_t n, uint64_t dev, uint64_t ino)
+int shmring__live_init(struct shmring_livecache *c, uint32_t n, uint64_t dev, uint64_t ino,
+		       uint64_t off)
 {
 	c->e = calloc(n, sizeof(*c->e));
 	if (!c->e)
@@ -260,6 +274,7 @@ int shmring__live_init(struct shmring_livecache *c, uint32_t n, uint64_t dev, ui
 	c->n = n;
 	c->dev = dev;
 	c->ino = ino;
+	c->off = off;
 	c->pidns = shmring__pidns_self();
 	return 0;
 }
@@ -360,7 +375,7 @@ uint32_t shmring__part_state_of(void *base, struct shmring_livecache *c, uint32_
 	/* Ours only if a handle of ours took it (held_add() came before the
 	 * claim's CAS, held_drop() after the release's); one that did is
 	 * judged as any other below (the doorbells use what that caches). */
-	if (pid == held_self() && !held_has(p, owner & ~SHMRING_OWNER_CLAIMING)) {
+	if (pid == held_self() && !held_has(c, idx, owner & ~SHMRING_OWNER_CLAIMING)) {
 		if (entry_moved(p, owner, start)) {
 			if (moved)
 				*moved = true;
@@ -539,17 +554,19 @@ static uint64_t owner_word(uint32_t role)
  * Recorded as ours (held_add()) before the first, so that a judge in this
  * process never finds our word unrecorded.
  */
-static int take(struct shmring_part *p, uint64_t cur, uint64_t mine, uint64_t pidns)
+static int take(void *base, const struct shmring_livecache *c, uint32_t idx, uint64_t cur,
+		uint64_t mine)
 {
+	struct shmring_part *p = &shmring__parts(base)[idx];
 	uint64_t start = shmring__proc_start_time(getpid());
 	uint64_t claiming = mine | SHMRING_OWNER_CLAIMING;
 
-	if (held_add(p, mine) < 0)
+	if (held_add(c, idx, mine) < 0)
 		return -ENOMEM;
 	/* Acq_rel: on success our later stores follow the claim. */
 	if (!atomic_compare_exchange_strong_explicit(&p->owner, &cur, claiming,
 						     memory_order_acq_rel, memory_order_relaxed)) {
-		held_drop(p, mine, false);
+		held_drop(c, idx, mine, false);
 		return 0;
 	}
 	/* Release fence: pairs with the acquire fence in
@@ -562,7 +579,7 @@ static int take(struct shmring_part *p, uint64_t cur, uint64_t mine, uint64_t pi
 	shmring__store_relaxed(&p->start_time, start);
 	shmring__store_relaxed(&p->attach_ns, realtime_ns());
 	atomic_fetch_add_explicit(&p->gen, 1, memory_order_relaxed);
-	shmring__store_relaxed(&p->pidns, pidns);
+	shmring__store_relaxed(&p->pidns, c->pidns);
 	shmring__store_relaxed(&p->uid, (uint32_t)geteuid());
 	shmring__store_relaxed(&p->parked, 0);
 	shmring__store_relaxed(&p->bell, 0);
@@ -574,7 +591,7 @@ static int take(struct shmring_part *p, uint64_t cur, uint64_t mine, uint64_t pi
 	if (atomic_compare_exchange_strong_explicit(&p->owner, &claiming, mine,
 						    memory_order_release, memory_order_relaxed))
 		return 1;
-	held_drop(p, mine, false);
+	held_drop(c, idx, mine, false);
 	return 0;
 }
 
@@ -592,7 +609,7 @@ static int claim_one(void *base, struct shmring_livecache *c, uint32_t i, uint64
 		uint32_t st;
 
 		if (cur == 0 || (cur & SHMRING_OWNER_REAPED)) {
-			int rc = take(p, cur, mine, c->pidns);
+			int rc = take(base, c, i, cur, mine);
 
 			if (rc != 0)
 				return rc < 0 ? rc : 0;
@@ -633,7 +650,7 @@ int shmring__part_claim_any(void *base, const struct shmring_hdr *h, struct shmr
 		/* Relaxed: a hint; take() decides. */
 		if (shmring__load_relaxed(&parts[i].owner) != 0)
 			continue;
-		rc = take(&parts[i], 0, mine, c->pidns);
+		rc = take(base, c, i, 0, mine);
 		if (rc != 0)
 			return rc < 0 ? rc : (int)i;
 	}
@@ -657,14 +674,15 @@ int shmring__part_claim_any(void *base, const struct shmring_hdr *h, struct shmr
 	return -EUSERS;
 }
 
-void shmring__part_release(void *base, uint32_t idx, uint32_t role, bool present)
+void shmring__part_release(void *base, const struct shmring_livecache *c, uint32_t idx,
+			   uint32_t role, bool present)
 {
 	struct shmring_part *p = &shmring__parts(base)[idx];
 	/* Relaxed: the CAS below decides. */
 	uint64_t cur = shmring__load_relaxed(&p->owner), mine = cur;
 
 	if (SHMRING_PART_PID(cur) != (uint32_t)held_self()) {
-		held_drop(p, 0, true);
+		held_drop(c, idx, 0, true);
 		return; /* reaped and taken over: only a forged table does that */
 	}
 	shmring__bell_clear(base, idx);
@@ -681,5 +699,5 @@ void shmring__part_release(void *base, uint32_t idx, uint32_t role, bool present
 	    !(cur & SHMRING_OWNER_REAPED) && present)
 		presence_sub(base, role);
 	/* After the entry is seen free (see shmring__part_state_of()). */
-	held_drop(p, mine & ~(SHMRING_OWNER_REAPED | SHMRING_OWNER_CLAIMING), false);
+	held_drop(c, idx, mine & ~(SHMRING_OWNER_REAPED | SHMRING_OWNER_CLAIMING), false);
 }

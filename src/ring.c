@@ -241,7 +241,8 @@ static void release_parts(shmring_t *r, bool present)
 
 	for (int i = 0; i < 2; i++)
 		if (r->part[i] >= 0)
-			shmring__part_release(r->base, (uint32_t)r->part[i], roles[i], present);
+			shmring__part_release(r->base, &r->live, (uint32_t)r->part[i], roles[i],
+					      present);
 	r->part[0] = r->part[1] = -1;
 }
 
@@ -522,7 +523,7 @@ static int handle_new(struct shmring_map *m, uint64_t off, unsigned role, const 
 		rc = check_want(r, mi, w);
 	if (rc == 0)
 		rc = shmring__live_init(&r->live, r->hdr.max_participants, mi->maps_dev,
-					mi->maps_ino);
+					mi->maps_ino, off);
 	if (rc == 0)
 		rc = attach(r, role);
 	if (rc < 0) {

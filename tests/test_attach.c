@@ -731,6 +731,64 @@ static void test_same_ring_twice(void **state)
 	shmring_close(c);
 }
 
+/*
+ * One process, one ring under two names (a POSIX name and the file: path of
+ * the same object: two mappings): a consumer waiting on a live producer of
+ * ours that holds a claim must not judge it dead. It reaped the producer
+ * (-EPIPE, the claim skipped) while the held entries were recorded by their
+ * address in one mapping.
+ */
+static void two_names(uint32_t kind, uint32_t flags)
+{
+	const char *name = test_ring_name("2names");
+	struct shmring_opts o = {.kind = kind, .flags = flags, .slot_size = 8, .capacity = 64};
+	struct shmring_info info;
+	char path[160], got[8] = {0};
+	shmring_t *p, *c;
+	void *slot;
+
+	snprintf(path, sizeof(path), "file:/dev/shm%s", name);
+	assert_int_equal(shmring_create(name, &o, SHMRING_PRODUCER, &p), 0);
+	assert_int_equal(shmring_open(path, SHMRING_CONSUMER, &c), 0);
+	assert_ptr_not_equal(p->base, c->base);
+	slot = kind == SHMRING_KIND_MSG ? shmring_msg_reserve(p, 8) : shmring_reserve(p);
+	assert_non_null(slot);
+	memcpy(slot, "claimed", 8);
+	/* Longer than a recovery period (5 ms): the consumer judges its peers. */
+	if (kind == SHMRING_KIND_MSG)
+		assert_int_equal(shmring_msg_recv(c, got, sizeof(got), NULL,
+						  shmring_deadline_in(50000000)),
+				 -ETIMEDOUT);
+	else
+		assert_int_equal(shmring_recv(c, got, shmring_deadline_in(50000000)), -ETIMEDOUT);
+	assert_int_equal(shmring_info(c, &info), 0);
+	assert_int_equal(info.reaped, 0);
+	assert_int_equal(info.prod_repairs, 0);
+	assert_int_equal(kind == SHMRING_KIND_MSG ? shmring_msg_commit(p, 8) : shmring_commit(p),
+			 0);
+	if (kind == SHMRING_KIND_MSG)
+		assert_int_equal(shmring_msg_recv(c, got, sizeof(got), NULL,
+						  shmring_deadline_in(1000000000)),
+				 8);
+	else
+		assert_int_equal(shmring_recv(c, got, shmring_deadline_in(1000000000)), 0);
+	assert_memory_equal(got, "claimed", 8);
+	shmring_close(c);
+	shmring_close(p);
+}
+
+static void test_two_names_mpsc(void **state)
+{
+	(void)state;
+	two_names(SHMRING_KIND_MPSC, 0);
+}
+
+static void test_two_names_msg(void **state)
+{
+	(void)state;
+	two_names(SHMRING_KIND_MSG, SHMRING_CREATE_MULTI_PRODUCER);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -753,6 +811,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_dead_producer_taken_over, test_teardown_names),
 		cmocka_unit_test_teardown(test_recycled_pid, test_teardown_names),
 		cmocka_unit_test_teardown(test_same_ring_twice, test_teardown_names),
+		cmocka_unit_test_teardown(test_two_names_mpsc, test_teardown_names),
+		cmocka_unit_test_teardown(test_two_names_msg, test_teardown_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
