@@ -77,8 +77,11 @@
  *   - a live owner's claim is never taken, however long it is stopped: the
  *     waiter learns where it is held and by whom.
  * A producer whose claim was repaired anyway (judged dead while alive: a
- * forged table) finds its CAS to FULL failing, counts the message as
- * dropped and leaves the slot alone.
+ * forged table, or a setup the judge cannot see into, such as two copies of
+ * the library in one process) finds its CAS to FULL failing, however long
+ * it was stopped before it, counts the message as dropped and leaves the
+ * slot alone: the CAS is what keeps such a late publish off a slot a later
+ * lap has taken (a look and a store would not, docs/BENCHMARKS.md).
  *
  * Untrusted memory: every slot address comes from a position masked by the
  * validated geometry; slot words are only compared; a shared position that

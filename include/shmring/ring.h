@@ -105,7 +105,8 @@
  *     long after the death. A live owner's claim is never taken, however
  *     long it is stopped. Each repair is counted (shmring_info()).
  *     A producer whose claim was repaired anyway (it was judged dead while
- *     alive, which only a forged table can cause) gets -SHMRING_EDROPPED
+ *     alive: a forged table, or a setup the judge cannot see into, such as
+ *     two copies of the library in one process) gets -SHMRING_EDROPPED
  *     from its publish, and the message is not delivered.
  *   - End-of-stream: once producers have been attached and all of them have
  *     gone (closed or died) and the ring is drained, receive calls return
@@ -683,7 +684,7 @@ SHMRING_API int shmring_last_error(const shmring_t *r, enum shmring_role side);
  * or -ETIMEDOUT, -EPIPE, -EPERM, -EINVAL (also a NULL handle or msgs, n of
  * 0), -EBUSY, -SHMRING_EKIND, -SHMRING_ECORRUPT. A send count includes
  * messages whose claim was repaired before they were published (many
- * producers; only a forged table causes it).
+ * producers; see "Failure" above for what causes it).
  */
 SHMRING_API int shmring_send_bulk(shmring_t *r, const void *msgs, unsigned n, uint64_t deadline);
 SHMRING_API int shmring_send_burst(shmring_t *r, const void *msgs, unsigned n, uint64_t deadline);
