@@ -204,13 +204,15 @@ struct shmring_livecache {
 	uint64_t dev, ino;      /* the segment, as /proc/PID/maps names it */
 	uint64_t off;           /* the table's ring in it (a duplex has two) */
 	uint64_t pidns;         /* our pid namespace */
+	bool proc_ours;         /* /proc shows that namespace (its pids are ours) */
 };
 
 int shmring__live_init(struct shmring_livecache *c, uint32_t n, uint64_t dev, uint64_t ino,
 		       uint64_t off);
 void shmring__live_free(struct shmring_livecache *c);
 
-/* This process's start time in clock ticks since boot (0 if unknown). */
+/* Process pid's start time in clock ticks since boot (pid 0: ours; 0 if
+ * unknown). */
 uint64_t shmring__proc_start_time(pid_t pid);
 uint64_t shmring__pidns_self(void);
 

@@ -20,6 +20,9 @@
  *   - an entry naming our own pid is alive only while a handle of ours
  *     holds it (held_has()): /proc would find us alive and mapping the
  *     segment whatever the entry says;
+ *   - where /proc is another pid namespace's (a namespace of our own with
+ *     no /proc mounted for it), the pidfd alone: gone is dead, anything
+ *     else alive;
  *   - otherwise the pid is opened as a pidfd and checked once against
  *     /proc/PID/stat (not a zombie, the same start time, so a recycled pid is
  *     never mistaken for the owner) and /proc/PID/maps (the process maps this
@@ -173,7 +176,8 @@ static bool held_has(const struct shmring_livecache *c, uint32_t idx, uint64_t o
 
 /*
  * Read a process's state letter and start time (clock ticks since boot) from
- * /proc/PID/stat. 0, or -1 if there is no such process to read.
+ * /proc/PID/stat (pid 0: /proc/self/stat, ours whatever namespace /proc
+ * shows). 0, or -1 if there is no such process to read.
  */
 static int proc_stat(pid_t pid, char *state, uint64_t *start)
 {
@@ -183,7 +187,10 @@ static int proc_stat(pid_t pid, char *state, uint64_t *start)
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/stat");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -212,6 +219,23 @@ uint64_t shmring__proc_start_time(pid_t pid)
 	uint64_t start;
 
 	return proc_stat(pid, &state, &start) == 0 ? start : 0;
+}
+
+/*
+ * Whether /proc shows our own pid namespace: a process in a pid namespace
+ * of its own that did not mount a /proc for it (unshare -p without
+ * --mount-proc) reads its ancestor's, where its pids name other processes.
+ * /proc/self is named there by our pid in that namespace, here by getpid().
+ */
+static bool proc_is_ours(void)
+{
+	char link[32];
+	ssize_t n = readlink("/proc/self", link, sizeof(link) - 1);
+
+	if (n <= 0)
+		return false;
+	link[n] = '\0';
+	return strtol(link, NULL, 10) == (long)getpid();
 }
 
 uint64_t shmring__pidns_self(void)
@@ -276,6 +300,7 @@ int shmring__live_init(struct shmring_livecache *c, uint32_t n, uint64_t dev, ui
 	c->ino = ino;
 	c->off = off;
 	c->pidns = shmring__pidns_self();
+	c->proc_ours = proc_is_ours();
 	return 0;
 }
 
@@ -314,6 +339,10 @@ static uint32_t judge_fresh(const struct shmring_livecache *c, pid_t pid, uint64
 		if (kill(pid, 0) < 0 && errno == ESRCH)
 			return SHMRING_PART_DEAD;
 	}
+	/* Another namespace's /proc says nothing about our pid: the pidfd (or
+	 * kill()) said it is there, and that is all we can tell. */
+	if (!c->proc_ours)
+		return (*fd >= 0 && pidfd_exited(*fd)) ? SHMRING_PART_DEAD : SHMRING_PART_ALIVE;
 	/* After the pidfd is open, the pid cannot be recycled under it. */
 	if (proc_stat(pid, &state, &now_start) < 0)
 		return (*fd >= 0 && pidfd_exited(*fd)) ? SHMRING_PART_DEAD : SHMRING_PART_ALIVE;
@@ -558,7 +587,7 @@ static int take(void *base, const struct shmring_livecache *c, uint32_t idx, uin
 		uint64_t mine)
 {
 	struct shmring_part *p = &shmring__parts(base)[idx];
-	uint64_t start = shmring__proc_start_time(getpid());
+	uint64_t start = shmring__proc_start_time(0);
 	uint64_t claiming = mine | SHMRING_OWNER_CLAIMING;
 
 	if (held_add(c, idx, mine) < 0)

@@ -6,9 +6,12 @@
  * create sees them), full of random bytes or all zero, a
  * corrupt header or index in a real ring, a foreign owner, bad names and
  * schemes, wrong roles, a second live producer, and taking over the role of
- * a producer that died without closing.
+ * a producer that died without closing; a live producer of ours is never
+ * judged dead (one ring under two names in one process, a pid namespace
+ * whose /proc is another's).
  */
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -789,6 +792,83 @@ static void test_two_names_msg(void **state)
 	two_names(SHMRING_KIND_MSG, SHMRING_CREATE_MULTI_PRODUCER);
 }
 
+/*
+ * A pid namespace of our own with the ancestor's /proc (unshare -p without
+ * a /proc mounted for it): pid 2 there is our producer, pid 2 in /proc the
+ * host's kthreadd, whose maps root can read. A consumer waiting on the
+ * producer's claim must not judge it by the wrong /proc: it read kthreadd's
+ * maps, found no segment and reaped a live producer (-EPIPE). Needs
+ * CAP_SYS_ADMIN: skipped without it.
+ */
+static int pidns_consumer(const char *name)
+{
+	char got[8];
+	shmring_t *c;
+	int rc = shmring_open(name, SHMRING_CONSUMER, &c);
+
+	if (rc < 0)
+		return 2;
+	rc = shmring_recv(c, got, shmring_deadline_in(50000000));
+	shmring_close(c);
+	return rc == -ETIMEDOUT ? 0 : rc == -EPIPE ? 3 : 4;
+}
+
+static int pidns_producer(const char *name)
+{
+	struct shmring_opts o = {.kind = SHMRING_KIND_MPSC, .slot_size = 8, .capacity = 64};
+	shmring_t *p;
+	pid_t c;
+	int st = 0;
+
+	if (shmring_create(name, &o, SHMRING_PRODUCER, &p) < 0)
+		return 5;
+	if (!shmring_reserve(p))
+		return 6;
+	c = fork();
+	if (c == 0)
+		_exit(pidns_consumer(name));
+	if (c < 0 || waitpid(c, &st, 0) != c || !WIFEXITED(st))
+		return 7;
+	shmring_commit(p);
+	shmring_close(p);
+	return WEXITSTATUS(st);
+}
+
+static void test_pidns_with_foreign_proc(void **state)
+{
+	const char *name = test_ring_name("pidns");
+	pid_t outer;
+	int st = 0;
+
+	(void)state;
+	outer = fork();
+	if (outer == 0) {
+		pid_t init;
+
+		if (unshare(CLONE_NEWPID) != 0)
+			_exit(77);
+		init = fork(); /* pid 1 of the new namespace */
+		if (init == 0) {
+			pid_t prod = fork(); /* pid 2 */
+
+			if (prod == 0)
+				_exit(pidns_producer(name));
+			if (prod < 0 || waitpid(prod, &st, 0) != prod || !WIFEXITED(st))
+				_exit(9);
+			_exit(WEXITSTATUS(st));
+		}
+		if (init < 0 || waitpid(init, &st, 0) != init || !WIFEXITED(st))
+			_exit(8);
+		_exit(WEXITSTATUS(st));
+	}
+	assert_true(outer > 0);
+	assert_int_equal(waitpid(outer, &st, 0), outer);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 77)
+		skip(); /* no CAP_SYS_ADMIN for a pid namespace */
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -813,6 +893,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_same_ring_twice, test_teardown_names),
 		cmocka_unit_test_teardown(test_two_names_mpsc, test_teardown_names),
 		cmocka_unit_test_teardown(test_two_names_msg, test_teardown_names),
+		cmocka_unit_test_teardown(test_pidns_with_foreign_proc, test_teardown_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
