@@ -103,6 +103,20 @@ static int parse_secs(const char *opt, const char *arg, uint64_t *ns)
 	return 0;
 }
 
+/* A ZeroMQ option's number in 1..most, of `unit`: 0, or 2 (said). */
+static int parse_upto(const char *opt, const char *arg, uint64_t most, const char *unit,
+		      uint64_t *v)
+{
+	int rc = shmring_cli_parse_u64(arg, v);
+
+	if (rc < 0 || *v == 0 || *v > most) {
+		fprintf(stderr, "shmring bridge: %s '%s': not valid; %s, 1..%" PRIu64 "\n", opt, arg,
+			unit, most);
+		return 2;
+	}
+	return 0;
+}
+
 static void say_counts(FILE *f, const char *from, const char *to,
 		       const struct shmring_bridge_counts *c)
 {
@@ -175,21 +189,13 @@ int shmring_cmd_bridge(int argc, char **argv)
 				break;
 			}
 			if (c == 'M') {
-				rc = shmring_cli_parse_u64(optarg, &v);
-				if (rc < 0 || v == 0 || v > (UINT64_C(1) << 30)) {
-					fprintf(stderr, "shmring bridge: --max-size '%s': not valid; "
-							"bytes, 1..1073741824\n", optarg);
+				if (parse_upto("--max-size", optarg, UINT64_C(1) << 30, "bytes", &v))
 					return 2;
-				}
 				o.zmq_max = (size_t)v;
 				break;
 			}
-			rc = shmring_cli_parse_u64(optarg, &v);
-			if (rc < 0 || v == 0 || v > 1000000000u) {
-				fprintf(stderr, "shmring bridge: --hwm '%s': not valid; messages, "
-						"1..1000000000\n", optarg);
+			if (parse_upto("--hwm", optarg, 1000000000u, "messages", &v))
 				return 2;
-			}
 			o.hwm = (unsigned)v;
 			break;
 		case 'h':
