@@ -211,8 +211,15 @@ int shmring__live_init(struct shmring_livecache *c, uint32_t n, uint64_t dev, ui
 		       uint64_t off);
 void shmring__live_free(struct shmring_livecache *c);
 
-/* Process pid's start time in clock ticks since boot (pid 0: ours; 0 if
- * unknown). */
+/*
+ * A process's (or thread's) state letter and start time from /proc/PID/stat
+ * (pid 0: ours, whatever namespace /proc shows): clock ticks since boot as
+ * the initial time namespace counts them, whichever namespace we are in
+ * (participants.c). 0, or -errno (-ENOENT: unreadable).
+ */
+int shmring__proc_stat(pid_t pid, char *state, uint64_t *start);
+
+/* Process pid's start time as shmring__proc_stat() gives it; 0 if unknown. */
 uint64_t shmring__proc_start_time(pid_t pid);
 uint64_t shmring__pidns_self(void);
 

@@ -88,12 +88,20 @@ static void held_parent(void)
  * getpid() is a system call, which the fast path makes none of. */
 static _Atomic pid_t self_pid;
 
+/* Our time namespace's boot-time offset, and whether it is read yet
+ * (boot_offset_get()). */
+static _Atomic int64_t boot_offset;
+static _Atomic bool boot_offset_known;
+
 static void held_child(void)
 {
 	held_n = 0;
 	/* Relaxed: the child has one thread until it makes more, and
 	 * pthread_create() orders this store before them. */
 	atomic_store_explicit(&self_pid, getpid(), memory_order_relaxed);
+	/* Relaxed: as self_pid. Read again at first use: we may be the first
+	 * process of a time namespace our parent made (boot_offset_get()). */
+	atomic_store_explicit(&boot_offset_known, false, memory_order_relaxed);
 	pthread_mutex_unlock(&held_lock);
 }
 
@@ -175,11 +183,59 @@ static bool held_has(const struct shmring_livecache *c, uint32_t idx, uint64_t o
 }
 
 /*
- * Read a process's state letter and start time (clock ticks since boot) from
- * /proc/PID/stat (pid 0: /proc/self/stat, ours whatever namespace /proc
- * shows). 0, or -1 if there is no such process to read.
+ * What /proc adds to every start time it shows us, in clock ticks: our time
+ * namespace's boot-time offset (time_namespaces(7); 0 in the initial one).
+ * Two processes in two time namespaces read one process's start time apart
+ * by the difference of their offsets, so each takes its own off: the start
+ * times recorded and compared are the initial namespace's. timens_offsets
+ * shows the namespace our children get, ours unless we left them a new one
+ * (unshare(CLONE_NEWTIME)); then ours is the one we were in, taken to be the
+ * initial namespace. Offsets of whole ticks (whole seconds, as unshare(1)
+ * sets them) compare exactly. Read at first use and again after a fork: the
+ * first child after unshare(CLONE_NEWTIME) is in another namespace than its
+ * parent.
  */
-static int proc_stat(pid_t pid, char *state, uint64_t *start)
+static int64_t boot_offset_read(void)
+{
+	struct stat ours, children;
+	long long sec, nsec;
+	long tck = sysconf(_SC_CLK_TCK);
+	int64_t off = 0;
+	char line[128];
+	FILE *f;
+
+	if (tck <= 0 || stat("/proc/self/ns/time", &ours) != 0 ||
+	    stat("/proc/self/ns/time_for_children", &children) != 0 ||
+	    ours.st_ino != children.st_ino)
+		return 0; /* no time namespaces, or the file shows our children's */
+	f = fopen("/proc/self/timens_offsets", "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "boottime %lld %lld", &sec, &nsec) == 2)
+			off = sec * tck + nsec / (1000000000 / tck);
+	fclose(f);
+	return off;
+}
+
+static int64_t boot_offset_get(void)
+{
+	int64_t off;
+
+	pthread_once(&held_once, held_init); /* for held_child() after a fork */
+	/* Acquire: pairs with the release below, the offset before the flag. */
+	if (atomic_load_explicit(&boot_offset_known, memory_order_acquire))
+		/* Relaxed: ordered by the acquire of the flag. */
+		return atomic_load_explicit(&boot_offset, memory_order_relaxed);
+	off = boot_offset_read();
+	/* Relaxed: racing readers of one process store the same value. */
+	atomic_store_explicit(&boot_offset, off, memory_order_relaxed);
+	/* Release: pairs with the acquire above. */
+	atomic_store_explicit(&boot_offset_known, true, memory_order_release);
+	return off;
+}
+
+int shmring__proc_stat(pid_t pid, char *state, uint64_t *start)
 {
 	char path[64], buf[1024];
 	const char *p;
@@ -193,23 +249,25 @@ static int proc_stat(pid_t pid, char *state, uint64_t *start)
 		snprintf(path, sizeof(path), "/proc/self/stat");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -1;
+		return -errno;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return -1;
+		return -ENOENT;
 	buf[n] = '\0';
 	/* The command name may hold spaces and parentheses: fields resume
 	 * after the last ')'. The state is field 3, starttime field 22. */
 	p = strrchr(buf, ')');
 	if (!p || p[1] != ' ' || !p[2])
-		return -1;
+		return -ENOENT;
 	*state = p[2];
 	/* p is at the ')' that ends field 2: each step moves to the space
 	 * before the next field. */
 	for (int field = 2; field < 22 && p; field++)
 		p = strchr(p + 1, ' ');
-	*start = (p && sscanf(p, " %llu", &st) == 1) ? st : 0;
+	if (!p || sscanf(p, " %llu", &st) != 1)
+		return -ENOENT;
+	*start = (uint64_t)((int64_t)st - boot_offset_get());
 	return 0;
 }
 
@@ -218,7 +276,7 @@ uint64_t shmring__proc_start_time(pid_t pid)
 	char state;
 	uint64_t start;
 
-	return proc_stat(pid, &state, &start) == 0 ? start : 0;
+	return shmring__proc_stat(pid, &state, &start) == 0 ? start : 0;
 }
 
 /*
@@ -344,7 +402,7 @@ static uint32_t judge_fresh(const struct shmring_livecache *c, pid_t pid, uint64
 	if (!c->proc_ours)
 		return (*fd >= 0 && pidfd_exited(*fd)) ? SHMRING_PART_DEAD : SHMRING_PART_ALIVE;
 	/* After the pidfd is open, the pid cannot be recycled under it. */
-	if (proc_stat(pid, &state, &now_start) < 0)
+	if (shmring__proc_stat(pid, &state, &now_start) < 0)
 		return (*fd >= 0 && pidfd_exited(*fd)) ? SHMRING_PART_DEAD : SHMRING_PART_ALIVE;
 	/* A zombie has exited: its parent just has not reaped it yet. */
 	if (state == 'Z' || state == 'X')

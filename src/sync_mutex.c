@@ -87,38 +87,6 @@ static uint64_t self_word(void)
 
 /* --- Judging an owner ---------------------------------------------------------- */
 
-/* A thread's state letter and start time from /proc/TID/stat: 0, or -errno. */
-static int thread_stat(pid_t tid, char *state, uint64_t *start)
-{
-	char path[64], buf[1024];
-	const char *p;
-	unsigned long long st = 0;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -ENOENT;
-	buf[n] = '\0';
-	/* The command name may hold spaces and parentheses: fields resume
-	 * after the last ')'. State is field 3, starttime field 22. */
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ' || !p[2])
-		return -ENOENT;
-	*state = p[2];
-	for (int field = 2; field < 22 && p; field++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p, " %llu", &st) != 1)
-		return -ENOENT;
-	*start = st;
-	return 0;
-}
-
 static bool pidfd_exited(int fd)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -143,7 +111,7 @@ int shmring__mutex_judge(uint64_t obj_ns, uint64_t self_ns, uint64_t o)
 	fd = (int)syscall(SYS_pidfd_open, (pid_t)tid, 0u);
 	if (fd < 0 && errno == ESRCH)
 		return 1;
-	rc = thread_stat((pid_t)tid, &state, &start);
+	rc = shmring__proc_stat((pid_t)tid, &state, &start);
 	if (rc == 0) {
 		if (fd >= 0)
 			close(fd);

@@ -8,7 +8,8 @@
  * schemes, wrong roles, a second live producer, and taking over the role of
  * a producer that died without closing; a live producer of ours is never
  * judged dead (one ring under two names in one process, a pid namespace
- * whose /proc is another's).
+ * whose /proc is another's, a producer and a consumer in two time
+ * namespaces).
  */
 #include <pthread.h>
 #include <sched.h>
@@ -16,6 +17,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "helpers.h"
@@ -869,6 +871,150 @@ static void test_pidns_with_foreign_proc(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/*
+ * Run fn(name) in a time namespace whose boot-time clock is 1000 s ahead of
+ * ours, where /proc shows every start time 100000 ticks later than it shows
+ * us. fn's result is the exit status; 77 when the namespace cannot be made
+ * (no CAP_SYS_ADMIN, no time namespaces). The child closes ours (the test's
+ * end of sync), so that fn sees the test end.
+ */
+static pid_t in_time_ns(int (*fn)(const char *name, int sync), const char *name, int sync,
+			int ours)
+{
+	pid_t outer = fork();
+
+	if (outer == 0) {
+		pid_t inner;
+		int st = 0, fd;
+
+		if (ours >= 0)
+			close(ours);
+		if (unshare(CLONE_NEWTIME) != 0)
+			_exit(77);
+		fd = open("/proc/self/timens_offsets", O_WRONLY);
+		if (fd < 0 || write(fd, "boottime 1000 0", 15) != 15)
+			_exit(77);
+		close(fd);
+		inner = fork(); /* the first process in the namespace */
+		if (inner == 0)
+			_exit(fn(name, sync));
+		if (inner < 0 || waitpid(inner, &st, 0) != inner || !WIFEXITED(st))
+			_exit(8);
+		_exit(WEXITSTATUS(st));
+	}
+	return outer;
+}
+
+/* Inside: hold a claim until told to commit it. */
+static int timens_producer(const char *name, int sync)
+{
+	struct shmring_opts o = {.kind = SHMRING_KIND_MPSC, .slot_size = 8, .capacity = 64};
+	shmring_t *p;
+	void *slot;
+	char go;
+
+	if (shmring_create(name, &o, SHMRING_PRODUCER, &p) < 0)
+		return 5;
+	slot = shmring_reserve(p);
+	if (!slot)
+		return 6;
+	memcpy(slot, "claimed", 8);
+	if (write(sync, "r", 1) != 1 || read(sync, &go, 1) != 1)
+		return 7;
+	if (shmring_commit(p) != 0)
+		return 3; /* the claim was repaired under us */
+	shmring_close(p);
+	return 0;
+}
+
+/* Inside: wait on a claim held outside; judging its producer dead was the bug. */
+static int timens_consumer(const char *name, int sync)
+{
+	struct shmring_info info;
+	char got[8];
+	shmring_t *c;
+	int rc;
+
+	(void)sync;
+	if (shmring_open(name, SHMRING_CONSUMER, &c) < 0)
+		return 2;
+	rc = shmring_recv(c, got, shmring_deadline_in(50000000));
+	if (shmring_info(c, &info) != 0 || info.reaped || info.prod_repairs)
+		rc = -EPIPE;
+	shmring_close(c);
+	return rc == -ETIMEDOUT ? 0 : rc == -EPIPE ? 3 : 4;
+}
+
+/*
+ * Producer and consumer in two time namespaces, whose /proc shows one start
+ * time differently: the recorded start time of a live producer did not match
+ * the one its judge read, and it was reaped (-EPIPE, its claim skipped).
+ * Both directions. Needs CAP_SYS_ADMIN: skipped without it.
+ */
+static void test_timens_producer_inside(void **state)
+{
+	const char *name = test_ring_name("timens");
+	struct shmring_info info;
+	char got[8] = {0}, ready;
+	int sv[2], st = 0;
+	shmring_t *c;
+	pid_t outer;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	outer = in_time_ns(timens_producer, name, sv[1], sv[0]);
+	assert_true(outer > 0);
+	close(sv[1]);
+	if (read(sv[0], &ready, 1) != 1) {
+		assert_int_equal(waitpid(outer, &st, 0), outer);
+		close(sv[0]);
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 77)
+			skip(); /* no time namespace here */
+		fail_msg("producer exited with %d", WEXITSTATUS(st));
+	}
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &c), 0);
+	assert_int_equal(shmring_recv(c, got, shmring_deadline_in(50000000)), -ETIMEDOUT);
+	assert_int_equal(shmring_info(c, &info), 0);
+	assert_int_equal(info.reaped, 0);
+	assert_int_equal(info.prod_repairs, 0);
+	assert_int_equal(write(sv[0], "g", 1), 1);
+	assert_int_equal(shmring_recv(c, got, shmring_deadline_in(1000000000)), 0);
+	assert_memory_equal(got, "claimed", 8);
+	assert_int_equal(waitpid(outer, &st, 0), outer);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	shmring_close(c);
+	close(sv[0]);
+}
+
+static void test_timens_consumer_inside(void **state)
+{
+	const char *name = test_ring_name("timens");
+	struct shmring_opts o = {.kind = SHMRING_KIND_MPSC, .slot_size = 8, .capacity = 64};
+	shmring_t *p;
+	int st = 0;
+	pid_t outer;
+
+	(void)state;
+	assert_int_equal(shmring_create(name, &o, SHMRING_PRODUCER, &p), 0);
+	assert_non_null(shmring_reserve(p));
+	outer = in_time_ns(timens_consumer, name, -1, -1);
+	assert_true(outer > 0);
+	assert_int_equal(waitpid(outer, &st, 0), outer);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 77) {
+		shmring_close(p);
+		skip(); /* no time namespace here */
+	}
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(shmring_commit(p), 0);
+	shmring_close(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -894,6 +1040,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_two_names_mpsc, test_teardown_names),
 		cmocka_unit_test_teardown(test_two_names_msg, test_teardown_names),
 		cmocka_unit_test_teardown(test_pidns_with_foreign_proc, test_teardown_names),
+		cmocka_unit_test_teardown(test_timens_producer_inside, test_teardown_names),
+		cmocka_unit_test_teardown(test_timens_consumer_inside, test_teardown_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,7 +13,8 @@
  *   - without repair: unlock after -EOWNERDEAD makes the mutex
  *     -ENOTRECOVERABLE for every later locker, and wakes one asleep;
  *   - a SIGSTOPped holder is alive: a timed lock gives -ETIMEDOUT, trylock
- *     -EBUSY; after SIGCONT it unlocks and the mutex is free;
+ *     -EBUSY; after SIGCONT it unlocks and the mutex is free; so is a holder
+ *     in another time namespace (whose /proc shows other start times);
  *   - mutual exclusion: 4 processes increment a plain shared counter 10^5
  *     times each; 4 threads sharing one handle do too; a thread that exits
  *     holding the mutex is a dead owner for the others;
@@ -33,7 +34,10 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <sched.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "src/syncobj.h"
 #include "sync_helpers.h"
@@ -435,6 +439,90 @@ static void test_stopped_holder(void **state)
 	munmap(a.sh, 4096);
 }
 
+/* --- A holder in another time namespace is alive ----------------------------------------------
+ */
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* In a time namespace 1000 s ahead of ours (where /proc shows every start
+ * time 100000 ticks later): hold the mutex until told to let go. */
+static int timens_holder(const char *uri, int sync)
+{
+	shmring_mutex_t *m;
+	char go;
+
+	if (shmring_mutex_open(uri, NULL, &m) < 0)
+		return 5;
+	if (shmring_mutex_lock(m) != 0)
+		return 6;
+	if (write(sync, "l", 1) != 1 || read(sync, &go, 1) != 1)
+		return 7;
+	if (shmring_mutex_unlock(m) != 0)
+		return 3; /* taken from us as if we had died */
+	shmring_mutex_close(m);
+	return 0;
+}
+
+/*
+ * The holder's thread start time, as its own /proc shows it, was recorded in
+ * the owner word and compared with what the locker's /proc shows: another
+ * start time, so a live holder was judged dead (-EOWNERDEAD). Needs
+ * CAP_SYS_ADMIN for the namespace: skipped without it.
+ */
+static void test_timens_holder(void **state)
+{
+	const char *uri = sh_name("posix", "timens");
+	shmring_mutex_t *m = make(uri);
+	int sv[2], st = 0;
+	char locked;
+	pid_t outer;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	outer = fork();
+	if (outer == 0) {
+		pid_t inner;
+		int fd;
+
+		close(sv[0]);
+		if (unshare(CLONE_NEWTIME) != 0)
+			_exit(77);
+		fd = open("/proc/self/timens_offsets", O_WRONLY);
+		if (fd < 0 || write(fd, "boottime 1000 0", 15) != 15)
+			_exit(77);
+		close(fd);
+		inner = fork(); /* the first process in the namespace */
+		if (inner == 0)
+			_exit(timens_holder(uri, sv[1]));
+		if (inner < 0 || waitpid(inner, &st, 0) != inner || !WIFEXITED(st))
+			_exit(8);
+		_exit(WEXITSTATUS(st));
+	}
+	assert_true(outer > 0);
+	close(sv[1]);
+	if (read(sv[0], &locked, 1) != 1) {
+		assert_int_equal(waitpid(outer, &st, 0), outer);
+		close(sv[0]);
+		shmring_mutex_close(m);
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 77)
+			skip(); /* no time namespace here */
+		fail_msg("holder exited with %d", WEXITSTATUS(st));
+	}
+	/* Past several check periods: the holder is judged more than once. */
+	assert_int_equal(shmring_mutex_timedlock(m, sh_deadline_ms(100)), -ETIMEDOUT);
+	assert_int_equal(shmring_mutex_trylock(m), -EBUSY);
+	assert_int_equal(write(sv[0], "g", 1), 1);
+	assert_int_equal(waitpid(outer, &st, 0), outer);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(shmring_mutex_trylock(m), 0);
+	assert_int_equal(shmring_mutex_unlock(m), 0);
+	shmring_mutex_close(m);
+	close(sv[0]);
+}
+
 /* --- Mutual exclusion
  * -------------------------------------------------------------------------------- */
 
@@ -669,6 +757,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_owner_killed, sh_teardown),
 	    cmocka_unit_test_teardown(test_not_recoverable, sh_teardown),
 	    cmocka_unit_test_teardown(test_stopped_holder, sh_teardown),
+	    cmocka_unit_test_teardown(test_timens_holder, sh_teardown),
 	    cmocka_unit_test_teardown(test_exclusion_procs, sh_teardown),
 	    cmocka_unit_test_teardown(test_exclusion_threads, sh_teardown),
 	    cmocka_unit_test_teardown(test_eintr, sh_teardown),
