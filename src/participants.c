@@ -24,10 +24,11 @@
  *     no /proc mounted for it), the pidfd alone: gone is dead, anything
  *     else alive;
  *   - otherwise the pid is opened as a pidfd and checked once against
- *     /proc/PID/stat (not a zombie, the same start time, so a recycled pid is
- *     never mistaken for the owner) and /proc/PID/maps (the process maps this
- *     very segment, so a forged entry naming some live process - pid 1, say -
- *     holds nothing). The verdict and the pidfd are cached per entry; later
+ *     /proc/PID/stat (the same start time, so a recycled pid is never
+ *     mistaken for the owner; not a zombie, unless the pidfd says threads
+ *     other than the main one still run) and /proc/PID/maps (the process
+ *     maps this very segment, so a forged entry naming some live process -
+ *     pid 1, say - holds nothing). The verdict and the pidfd are cached per entry; later
  *     checks poll the pidfd (readable once the process has exited), one
  *     system call.
  *   A stopped or traced process is alive: nothing here looks at its state
@@ -35,6 +36,7 @@
  */
 #include "src/internal.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -304,16 +306,15 @@ uint64_t shmring__pidns_self(void)
 }
 
 /*
- * Whether process pid maps the segment (dev, ino): 1 yes, 0 no, -1 cannot
- * tell (no permission to read its maps).
+ * Whether the maps file at path shows the segment (dev, ino): 1 yes, 0 no,
+ * -1 cannot tell (no permission to read it).
  */
-static int maps_segment(pid_t pid, uint64_t dev, uint64_t ino)
+static int maps_file_has(const char *path, uint64_t dev, uint64_t ino)
 {
-	char path[64], line[512];
+	char line[512];
 	FILE *f;
 	int found = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
 		return -1;
@@ -335,6 +336,41 @@ static int maps_segment(pid_t pid, uint64_t dev, uint64_t ino)
 		found = -1;
 	fclose(f);
 	return found;
+}
+
+/* Whether process pid maps the segment (dev, ino), as maps_file_has(). */
+static int maps_segment(pid_t pid, uint64_t dev, uint64_t ino)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	return maps_file_has(path, dev, ino);
+}
+
+/*
+ * The same for a process whose main thread has exited while others run
+ * (pthread_exit() in main()): /proc shows its leader a zombie with no maps,
+ * so the maps are another thread's, the first that can tell.
+ */
+static int maps_segment_threads(pid_t pid, uint64_t dev, uint64_t ino)
+{
+	char path[96];
+	struct dirent *d;
+	DIR *dir;
+	int m = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return -1;
+	while (m == 0 && (d = readdir(dir)))
+		if (d->d_name[0] != '.' && strtol(d->d_name, NULL, 10) != (long)pid) {
+			snprintf(path, sizeof(path), "/proc/%d/task/%.24s/maps", (int)pid,
+				 d->d_name);
+			m = maps_file_has(path, dev, ino);
+		}
+	closedir(dir);
+	return m;
 }
 
 static uint64_t realtime_ns(void)
@@ -404,12 +440,22 @@ static uint32_t judge_fresh(const struct shmring_livecache *c, pid_t pid, uint64
 	/* After the pidfd is open, the pid cannot be recycled under it. */
 	if (shmring__proc_stat(pid, &state, &now_start) < 0)
 		return (*fd >= 0 && pidfd_exited(*fd)) ? SHMRING_PART_DEAD : SHMRING_PART_ALIVE;
-	/* A zombie has exited: its parent just has not reaped it yet. */
-	if (state == 'Z' || state == 'X')
-		return SHMRING_PART_DEAD;
 	if (start && now_start != start)
 		return SHMRING_PART_DEAD; /* the pid now names another process */
-	m = maps_segment(pid, c->dev, c->ino);
+	if (state == 'Z' || state == 'X') {
+		/*
+		 * A zombie leader: the process has exited and its parent has
+		 * not reaped it yet, or only its main thread has exited and
+		 * others run on. The pidfd tells which: it is readable once
+		 * the last thread has exited. Without one, a zombie is taken
+		 * for a process that has exited.
+		 */
+		if (*fd < 0 || pidfd_exited(*fd))
+			return SHMRING_PART_DEAD;
+		m = maps_segment_threads(pid, c->dev, c->ino);
+	} else {
+		m = maps_segment(pid, c->dev, c->ino);
+	}
 	if (m == 0 && c->ino)
 		return SHMRING_PART_DEAD; /* alive, but not attached to this ring */
 	return SHMRING_PART_ALIVE;

@@ -11,6 +11,7 @@
 #define SHMRING_TESTS_HELPERS_H
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -386,6 +387,50 @@ static inline ssize_t test_read_file(const char *path, char *buf, size_t size)
 	close(fd);
 	buf[n] = '\0';
 	return (ssize_t)n;
+}
+
+/* --- A time namespace of its own ------------------------------------------------- */
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/*
+ * Run fn(arg, sync) in a time namespace whose boot-time clock is 1000 s
+ * ahead of ours, where /proc shows every start time 100000 ticks later than
+ * it shows us. Returns the pid to wait for: fn's result is its exit status,
+ * 77 when the namespace cannot be made (no CAP_SYS_ADMIN, no time
+ * namespaces). The child closes ours (the test's end of sync), so that fn
+ * sees the test end; -1 for none.
+ */
+static inline pid_t test_in_time_ns(int (*fn)(const char *arg, int sync), const char *arg,
+				    int sync, int ours)
+{
+	pid_t outer;
+
+	fflush(stdout);
+	fflush(stderr);
+	outer = fork();
+	if (outer == 0) {
+		pid_t inner;
+		int st = 0, fd;
+
+		if (ours >= 0)
+			close(ours);
+		if (unshare(CLONE_NEWTIME) != 0)
+			_exit(TEST_SKIP);
+		fd = open("/proc/self/timens_offsets", O_WRONLY);
+		if (fd < 0 || write(fd, "boottime 1000 0", 15) != 15)
+			_exit(TEST_SKIP);
+		close(fd);
+		inner = fork(); /* the first process in the namespace */
+		if (inner == 0)
+			_exit(fn(arg, sync));
+		if (inner < 0 || waitpid(inner, &st, 0) != inner || !WIFEXITED(st))
+			_exit(8);
+		_exit(WEXITSTATUS(st));
+	}
+	return outer;
 }
 
 #endif /* SHMRING_TESTS_HELPERS_H */

@@ -9,7 +9,7 @@
  * a producer that died without closing; a live producer of ours is never
  * judged dead (one ring under two names in one process, a pid namespace
  * whose /proc is another's, a producer and a consumer in two time
- * namespaces).
+ * namespaces, a producer whose main thread has exited).
  */
 #include <pthread.h>
 #include <sched.h>
@@ -871,44 +871,6 @@ static void test_pidns_with_foreign_proc(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-
-/*
- * Run fn(name) in a time namespace whose boot-time clock is 1000 s ahead of
- * ours, where /proc shows every start time 100000 ticks later than it shows
- * us. fn's result is the exit status; 77 when the namespace cannot be made
- * (no CAP_SYS_ADMIN, no time namespaces). The child closes ours (the test's
- * end of sync), so that fn sees the test end.
- */
-static pid_t in_time_ns(int (*fn)(const char *name, int sync), const char *name, int sync,
-			int ours)
-{
-	pid_t outer = fork();
-
-	if (outer == 0) {
-		pid_t inner;
-		int st = 0, fd;
-
-		if (ours >= 0)
-			close(ours);
-		if (unshare(CLONE_NEWTIME) != 0)
-			_exit(77);
-		fd = open("/proc/self/timens_offsets", O_WRONLY);
-		if (fd < 0 || write(fd, "boottime 1000 0", 15) != 15)
-			_exit(77);
-		close(fd);
-		inner = fork(); /* the first process in the namespace */
-		if (inner == 0)
-			_exit(fn(name, sync));
-		if (inner < 0 || waitpid(inner, &st, 0) != inner || !WIFEXITED(st))
-			_exit(8);
-		_exit(WEXITSTATUS(st));
-	}
-	return outer;
-}
-
 /* Inside: hold a claim until told to commit it. */
 static int timens_producer(const char *name, int sync)
 {
@@ -966,7 +928,7 @@ static void test_timens_producer_inside(void **state)
 
 	(void)state;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	outer = in_time_ns(timens_producer, name, sv[1], sv[0]);
+	outer = test_in_time_ns(timens_producer, name, sv[1], sv[0]);
 	assert_true(outer > 0);
 	close(sv[1]);
 	if (read(sv[0], &ready, 1) != 1) {
@@ -1002,7 +964,7 @@ static void test_timens_consumer_inside(void **state)
 	(void)state;
 	assert_int_equal(shmring_create(name, &o, SHMRING_PRODUCER, &p), 0);
 	assert_non_null(shmring_reserve(p));
-	outer = in_time_ns(timens_consumer, name, -1, -1);
+	outer = test_in_time_ns(timens_consumer, name, -1, -1);
 	assert_true(outer > 0);
 	assert_int_equal(waitpid(outer, &st, 0), outer);
 	assert_true(WIFEXITED(st));
@@ -1013,6 +975,92 @@ static void test_timens_consumer_inside(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 	assert_int_equal(shmring_commit(p), 0);
 	shmring_close(p);
+}
+
+/*
+ * A producer whose main thread has exited (pthread_exit() in main()) while
+ * another thread holds its claim: /proc shows the process's leader a zombie
+ * with no maps, and it was judged dead (-EPIPE to its consumer, the claim
+ * skipped, the producer's commit refused).
+ */
+struct leader_gone {
+	shmring_t *p;
+	pid_t pid;
+	int sync;
+};
+
+static void *leader_gone_thread(void *arg)
+{
+	struct leader_gone *g = arg;
+	char go = 0;
+	int rc;
+
+	/* Until /proc shows the main thread gone (a zombie leader). */
+	for (int i = 0; i < 5000; i++) {
+		char state = 0;
+		uint64_t start;
+
+		if (shmring__proc_stat(g->pid, &state, &start) == 0 && state == 'Z')
+			break;
+		usleep(1000);
+	}
+	if (write(g->sync, "r", 1) != 1 || read(g->sync, &go, 1) != 1)
+		exit(7);
+	rc = shmring_commit(g->p);
+	shmring_close(g->p);
+	exit(rc == 0 ? 0 : 3);
+}
+
+static void test_main_thread_exited(void **state)
+{
+	const char *name = test_ring_name("leader");
+	struct shmring_opts o = {.kind = SHMRING_KIND_MPSC, .slot_size = 8, .capacity = 64};
+	struct shmring_info info;
+	char got[8] = {0}, ready;
+	int sv[2], st = 0;
+	shmring_t *c;
+	pid_t prod;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	fflush(stdout);
+	prod = fork();
+	if (prod == 0) {
+		static struct leader_gone g;
+		pthread_t t;
+		void *slot;
+
+		close(sv[0]);
+		if (shmring_create(name, &o, SHMRING_PRODUCER, &g.p) < 0)
+			_exit(5);
+		slot = shmring_reserve(g.p);
+		if (!slot)
+			_exit(6);
+		memcpy(slot, "claimed", 8);
+		g.pid = getpid();
+		g.sync = sv[1];
+		if (pthread_create(&t, NULL, leader_gone_thread, &g) != 0)
+			_exit(8);
+		pthread_exit(NULL);
+	}
+	assert_true(prod > 0);
+	close(sv[1]);
+	assert_int_equal(read(sv[0], &ready, 1), 1);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &c), 0);
+	assert_int_equal(shmring_recv(c, got, shmring_deadline_in(50000000)), -ETIMEDOUT);
+	assert_int_equal(shmring_info(c, &info), 0);
+	assert_int_equal(info.reaped, 0);
+	assert_int_equal(info.prod_repairs, 0);
+	assert_int_equal(write(sv[0], "g", 1), 1);
+	assert_int_equal(shmring_recv(c, got, shmring_deadline_in(1000000000)), 0);
+	assert_memory_equal(got, "claimed", 8);
+	assert_int_equal(waitpid(prod, &st, 0), prod);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	/* Gone now, every thread: the producer side is free again. */
+	assert_int_equal(shmring_recv(c, got, shmring_deadline_in(1000000000)), -EPIPE);
+	shmring_close(c);
+	close(sv[0]);
 }
 
 int main(void)
@@ -1042,6 +1090,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_pidns_with_foreign_proc, test_teardown_names),
 		cmocka_unit_test_teardown(test_timens_producer_inside, test_teardown_names),
 		cmocka_unit_test_teardown(test_timens_consumer_inside, test_teardown_names),
+		cmocka_unit_test_teardown(test_main_thread_exited, test_teardown_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

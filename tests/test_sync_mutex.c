@@ -34,7 +34,6 @@
 #include <cmocka.h>
 
 #include <pthread.h>
-#include <sched.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -442,12 +441,8 @@ static void test_stopped_holder(void **state)
 /* --- A holder in another time namespace is alive ----------------------------------------------
  */
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-
-/* In a time namespace 1000 s ahead of ours (where /proc shows every start
- * time 100000 ticks later): hold the mutex until told to let go. */
+/* In a time namespace of its own (test_in_time_ns()): hold the mutex until
+ * told to let go. */
 static int timens_holder(const char *uri, int sync)
 {
 	shmring_mutex_t *m;
@@ -481,25 +476,7 @@ static void test_timens_holder(void **state)
 
 	(void)state;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	outer = fork();
-	if (outer == 0) {
-		pid_t inner;
-		int fd;
-
-		close(sv[0]);
-		if (unshare(CLONE_NEWTIME) != 0)
-			_exit(77);
-		fd = open("/proc/self/timens_offsets", O_WRONLY);
-		if (fd < 0 || write(fd, "boottime 1000 0", 15) != 15)
-			_exit(77);
-		close(fd);
-		inner = fork(); /* the first process in the namespace */
-		if (inner == 0)
-			_exit(timens_holder(uri, sv[1]));
-		if (inner < 0 || waitpid(inner, &st, 0) != inner || !WIFEXITED(st))
-			_exit(8);
-		_exit(WEXITSTATUS(st));
-	}
+	outer = test_in_time_ns(timens_holder, uri, sv[1], sv[0]);
 	assert_true(outer > 0);
 	close(sv[1]);
 	if (read(sv[0], &locked, 1) != 1) {
