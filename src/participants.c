@@ -8,7 +8,9 @@
  *   - an entry whose owner carries SHMRING_OWNER_REAPED is dead and counted;
  *   - an owner in another pid namespace cannot be judged from here: its pid
  *     means another process in ours. It counts as alive (UNKNOWN), never dead
- *     by mistake;
+ *     by mistake. Without /proc a process names its namespace through a
+ *     pidfd (Linux 6.11); where neither can, its entry records none (0) and
+ *     is judged as if it shared ours;
  *   - an entry still being filled in (SHMRING_OWNER_CLAIMING: its start
  *     time may still be the previous owner's) or whose start time is 0 (its
  *     claimer could not read one, or the entry is forged) has no start time
@@ -44,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -298,11 +301,27 @@ static bool proc_is_ours(void)
 	return strtol(link, NULL, 10) == (long)getpid();
 }
 
+/* The pidfd ioctl that opens a process's pid namespace (Linux 6.11). */
+#define PIDFD_IOCTL_PID_NAMESPACE _IO(0xFF, 5)
+
 uint64_t shmring__pidns_self(void)
 {
 	struct stat st;
+	int fd, ns;
 
-	return stat("/proc/self/ns/pid", &st) == 0 ? (uint64_t)st.st_ino : 0;
+	if (stat("/proc/self/ns/pid", &st) == 0)
+		return (uint64_t)st.st_ino;
+	/* No /proc (a sandbox, a namespace that mounted none): ask a pidfd. */
+	fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (fd < 0)
+		return 0;
+	ns = ioctl(fd, PIDFD_IOCTL_PID_NAMESPACE, 0);
+	close(fd);
+	if (ns < 0)
+		return 0;
+	fd = fstat(ns, &st);
+	close(ns);
+	return fd == 0 ? (uint64_t)st.st_ino : 0;
 }
 
 /*

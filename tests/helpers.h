@@ -15,11 +15,13 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -389,22 +391,54 @@ static inline ssize_t test_read_file(const char *path, char *buf, size_t size)
 	return (ssize_t)n;
 }
 
-/* --- A time namespace of its own ------------------------------------------------- */
+/* --- Namespaces of their own ---------------------------------------------------- */
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
 
+enum test_ns {
+	/* A time namespace whose boot-time clock is 1000 s ahead of ours,
+	 * where /proc shows every start time 100000 ticks later. */
+	TEST_NS_TIME,
+	/* A pid namespace with no /proc at all (an empty tmpfs over it, in a
+	 * mount namespace of its own), as in a sandbox. */
+	TEST_NS_PID_NO_PROC,
+};
+
+/* Make the namespace; the first child after this is in it. */
+static inline bool test__unshare(enum test_ns how)
+{
+	int fd;
+
+	if (how == TEST_NS_PID_NO_PROC)
+		return unshare(CLONE_NEWNS | CLONE_NEWPID) == 0 &&
+		       mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+		       mount("none", "/proc", "tmpfs", 0, NULL) == 0;
+	if (unshare(CLONE_NEWTIME) != 0)
+		return false;
+	fd = open("/proc/self/timens_offsets", O_WRONLY);
+	if (fd < 0)
+		return false;
+	if (write(fd, "boottime 1000 0", 15) != 15) {
+		close(fd);
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
 /*
- * Run fn(arg, sync) in a time namespace whose boot-time clock is 1000 s
- * ahead of ours, where /proc shows every start time 100000 ticks later than
- * it shows us. Returns the pid to wait for: fn's result is its exit status,
- * 77 when the namespace cannot be made (no CAP_SYS_ADMIN, no time
- * namespaces). The child closes ours (the test's end of sync), so that fn
- * sees the test end; -1 for none.
+ * Run fn(arg, sync) in a namespace made as `how` says, in its second
+ * process (pid 2 in a pid namespace, which names the host's kthreadd in the
+ * host's /proc: pid 1's maps there may be unreadable even to root, which
+ * would judge it alive by luck). Returns the pid to wait for: fn's result
+ * is its exit status, TEST_SKIP when the namespace cannot be made (no
+ * CAP_SYS_ADMIN, not in this kernel). The child closes ours (the test's end
+ * of sync), so that fn sees the test end; -1 for none.
  */
-static inline pid_t test_in_time_ns(int (*fn)(const char *arg, int sync), const char *arg,
-				    int sync, int ours)
+static inline pid_t test_in_ns(enum test_ns how, int (*fn)(const char *arg, int sync),
+			       const char *arg, int sync, int ours)
 {
 	pid_t outer;
 
@@ -413,19 +447,22 @@ static inline pid_t test_in_time_ns(int (*fn)(const char *arg, int sync), const 
 	outer = fork();
 	if (outer == 0) {
 		pid_t inner;
-		int st = 0, fd;
+		int st = 0;
 
 		if (ours >= 0)
 			close(ours);
-		if (unshare(CLONE_NEWTIME) != 0)
+		if (!test__unshare(how))
 			_exit(TEST_SKIP);
-		fd = open("/proc/self/timens_offsets", O_WRONLY);
-		if (fd < 0 || write(fd, "boottime 1000 0", 15) != 15)
-			_exit(TEST_SKIP);
-		close(fd);
-		inner = fork(); /* the first process in the namespace */
-		if (inner == 0)
-			_exit(fn(arg, sync));
+		inner = fork(); /* the first process in the namespace (pid 1) */
+		if (inner == 0) {
+			pid_t second = fork(); /* pid 2: a pid the host has too */
+
+			if (second == 0)
+				_exit(fn(arg, sync));
+			if (second < 0 || waitpid(second, &st, 0) != second || !WIFEXITED(st))
+				_exit(9);
+			_exit(WEXITSTATUS(st));
+		}
 		if (inner < 0 || waitpid(inner, &st, 0) != inner || !WIFEXITED(st))
 			_exit(8);
 		_exit(WEXITSTATUS(st));

@@ -9,7 +9,8 @@
  * a producer that died without closing; a live producer of ours is never
  * judged dead (one ring under two names in one process, a pid namespace
  * whose /proc is another's, a producer and a consumer in two time
- * namespaces, a producer whose main thread has exited).
+ * namespaces, one side in a pid namespace without /proc, a producer whose
+ * main thread has exited).
  */
 #include <pthread.h>
 #include <sched.h>
@@ -872,7 +873,7 @@ static void test_pidns_with_foreign_proc(void **state)
 }
 
 /* Inside: hold a claim until told to commit it. */
-static int timens_producer(const char *name, int sync)
+static int ns_producer(const char *name, int sync)
 {
 	struct shmring_opts o = {.kind = SHMRING_KIND_MPSC, .slot_size = 8, .capacity = 64};
 	shmring_t *p;
@@ -894,7 +895,7 @@ static int timens_producer(const char *name, int sync)
 }
 
 /* Inside: wait on a claim held outside; judging its producer dead was the bug. */
-static int timens_consumer(const char *name, int sync)
+static int ns_consumer(const char *name, int sync)
 {
 	struct shmring_info info;
 	char got[8];
@@ -911,31 +912,25 @@ static int timens_consumer(const char *name, int sync)
 	return rc == -ETIMEDOUT ? 0 : rc == -EPIPE ? 3 : 4;
 }
 
-/*
- * Producer and consumer in two time namespaces, whose /proc shows one start
- * time differently: the recorded start time of a live producer did not match
- * the one its judge read, and it was reaped (-EPIPE, its claim skipped).
- * Both directions. Needs CAP_SYS_ADMIN: skipped without it.
- */
-static void test_timens_producer_inside(void **state)
+/* A producer in a namespace of its own holds a claim; we wait on it. */
+static void producer_inside(enum test_ns how)
 {
-	const char *name = test_ring_name("timens");
+	const char *name = test_ring_name("ns");
 	struct shmring_info info;
 	char got[8] = {0}, ready;
 	int sv[2], st = 0;
 	shmring_t *c;
 	pid_t outer;
 
-	(void)state;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	outer = test_in_time_ns(timens_producer, name, sv[1], sv[0]);
+	outer = test_in_ns(how, ns_producer, name, sv[1], sv[0]);
 	assert_true(outer > 0);
 	close(sv[1]);
 	if (read(sv[0], &ready, 1) != 1) {
 		assert_int_equal(waitpid(outer, &st, 0), outer);
 		close(sv[0]);
-		if (WIFEXITED(st) && WEXITSTATUS(st) == 77)
-			skip(); /* no time namespace here */
+		if (WIFEXITED(st) && WEXITSTATUS(st) == TEST_SKIP)
+			skip(); /* no such namespace here */
 		fail_msg("producer exited with %d", WEXITSTATUS(st));
 	}
 	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &c), 0);
@@ -953,28 +948,64 @@ static void test_timens_producer_inside(void **state)
 	close(sv[0]);
 }
 
-static void test_timens_consumer_inside(void **state)
+/* We hold a claim; a consumer in a namespace of its own waits on it. */
+static void consumer_inside(enum test_ns how)
 {
-	const char *name = test_ring_name("timens");
+	const char *name = test_ring_name("ns");
 	struct shmring_opts o = {.kind = SHMRING_KIND_MPSC, .slot_size = 8, .capacity = 64};
 	shmring_t *p;
 	int st = 0;
 	pid_t outer;
 
-	(void)state;
 	assert_int_equal(shmring_create(name, &o, SHMRING_PRODUCER, &p), 0);
 	assert_non_null(shmring_reserve(p));
-	outer = test_in_time_ns(timens_consumer, name, -1, -1);
+	outer = test_in_ns(how, ns_consumer, name, -1, -1);
 	assert_true(outer > 0);
 	assert_int_equal(waitpid(outer, &st, 0), outer);
 	assert_true(WIFEXITED(st));
-	if (WEXITSTATUS(st) == 77) {
+	if (WEXITSTATUS(st) == TEST_SKIP) {
 		shmring_close(p);
-		skip(); /* no time namespace here */
+		skip(); /* no such namespace here */
 	}
 	assert_int_equal(WEXITSTATUS(st), 0);
 	assert_int_equal(shmring_commit(p), 0);
 	shmring_close(p);
+}
+
+/*
+ * Producer and consumer in two time namespaces, whose /proc shows one start
+ * time differently: the recorded start time of a live producer did not match
+ * the one its judge read, and it was reaped (-EPIPE, its claim skipped).
+ * Both directions. Needs CAP_SYS_ADMIN: skipped without it.
+ */
+static void test_timens_producer_inside(void **state)
+{
+	(void)state;
+	producer_inside(TEST_NS_TIME);
+}
+
+static void test_timens_consumer_inside(void **state)
+{
+	(void)state;
+	consumer_inside(TEST_NS_TIME);
+}
+
+/*
+ * One side in a pid namespace with no /proc at all: it could not name its
+ * namespace (its entry recorded none, and as a judge it had none to compare),
+ * so pids were compared across namespaces and a live producer was reaped.
+ * A pidfd names the namespace now. Needs CAP_SYS_ADMIN: skipped without it.
+ */
+static void test_noproc_pidns_producer_inside(void **state)
+{
+	(void)state;
+	producer_inside(TEST_NS_PID_NO_PROC);
+}
+
+static void test_noproc_pidns_consumer_inside(void **state)
+{
+	(void)state;
+	consumer_inside(TEST_NS_PID_NO_PROC);
 }
 
 /*
@@ -1090,6 +1121,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_pidns_with_foreign_proc, test_teardown_names),
 		cmocka_unit_test_teardown(test_timens_producer_inside, test_teardown_names),
 		cmocka_unit_test_teardown(test_timens_consumer_inside, test_teardown_names),
+		cmocka_unit_test_teardown(test_noproc_pidns_producer_inside, test_teardown_names),
+		cmocka_unit_test_teardown(test_noproc_pidns_consumer_inside, test_teardown_names),
 		cmocka_unit_test_teardown(test_main_thread_exited, test_teardown_names),
 	};
 

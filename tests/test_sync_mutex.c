@@ -441,7 +441,7 @@ static void test_stopped_holder(void **state)
 /* --- A holder in another time namespace is alive ----------------------------------------------
  */
 
-/* In a time namespace of its own (test_in_time_ns()): hold the mutex until
+/* In a time namespace of its own (test_in_ns()): hold the mutex until
  * told to let go. */
 static int timens_holder(const char *uri, int sync)
 {
@@ -476,7 +476,7 @@ static void test_timens_holder(void **state)
 
 	(void)state;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	outer = test_in_time_ns(timens_holder, uri, sv[1], sv[0]);
+	outer = test_in_ns(TEST_NS_TIME, timens_holder, uri, sv[1], sv[0]);
 	assert_true(outer > 0);
 	close(sv[1]);
 	if (read(sv[0], &locked, 1) != 1) {
