@@ -219,6 +219,12 @@ void shmring__live_free(struct shmring_livecache *c);
  */
 int shmring__proc_stat(pid_t pid, char *state, uint64_t *start);
 
+/*
+ * Whether process (or thread) pid maps the segment that /proc/PID/maps names
+ * (dev, ino): 1 yes, 0 no, -1 cannot tell (no permission to read its maps).
+ */
+int shmring__maps_segment(pid_t pid, uint64_t dev, uint64_t ino);
+
 /* Process pid's start time as shmring__proc_stat() gives it; 0 if unknown. */
 uint64_t shmring__proc_start_time(pid_t pid);
 uint64_t shmring__pidns_self(void);

@@ -357,8 +357,7 @@ static int maps_file_has(const char *path, uint64_t dev, uint64_t ino)
 	return found;
 }
 
-/* Whether process pid maps the segment (dev, ino), as maps_file_has(). */
-static int maps_segment(pid_t pid, uint64_t dev, uint64_t ino)
+int shmring__maps_segment(pid_t pid, uint64_t dev, uint64_t ino)
 {
 	char path[64];
 
@@ -473,7 +472,7 @@ static uint32_t judge_fresh(const struct shmring_livecache *c, pid_t pid, uint64
 			return SHMRING_PART_DEAD;
 		m = maps_segment_threads(pid, c->dev, c->ino);
 	} else {
-		m = maps_segment(pid, c->dev, c->ino);
+		m = shmring__maps_segment(pid, c->dev, c->ino);
 	}
 	if (m == 0 && c->ino)
 		return SHMRING_PART_DEAD; /* alive, but not attached to this ring */

@@ -20,9 +20,11 @@
  *
  * Death: a locker that has watched one owner hold the mutex for CHECK_NS
  * judges it (and again every CHECK_NS; its futex sleeps end by then). Dead
- * (no such thread, a zombie, another start time) means a CAS from exactly
+ * (no such thread, a zombie, another start time, a process that no longer
+ * maps the mutex: it ran execve() holding it) means a CAS from exactly
  * the word judged to ours with OWNER_DIED, and -EOWNERDEAD. The judgement
- * reads /proc/TID/stat and opens a pidfd: no signal is ever sent.
+ * reads /proc/TID/stat and /proc/TID/maps and opens a pidfd: no signal is
+ * ever sent.
  *
  * Namespaces: a thread id means something only in its pid namespace. Every
  * handle records its namespace in the object at open, before it can take the
@@ -94,7 +96,8 @@ static bool pidfd_exited(int fd)
 	return poll(&p, 1, 0) == 1 && (p.revents & (POLLIN | POLLHUP | POLLERR));
 }
 
-int shmring__mutex_judge(uint64_t obj_ns, uint64_t self_ns, uint64_t o)
+int shmring__mutex_judge(uint64_t obj_ns, uint64_t self_ns, uint64_t o,
+			 const struct shmring_map_info *mi)
 {
 	uint32_t tid = SHMRING_MUTEX_TID(o);
 	uint64_t start = 0;
@@ -117,8 +120,14 @@ int shmring__mutex_judge(uint64_t obj_ns, uint64_t self_ns, uint64_t o)
 			close(fd);
 		/* A zombie has exited; another start time is another thread
 		 * that got the id since. */
-		return state == 'Z' || state == 'X' ||
-		       (start & SHMRING_MUTEX_START_MASK) != SHMRING_MUTEX_START(o);
+		if (state == 'Z' || state == 'X' ||
+		    (start & SHMRING_MUTEX_START_MASK) != SHMRING_MUTEX_START(o))
+			return 1;
+		/* The same thread, whose process no longer maps the mutex: it
+		 * ran execve() (the new program keeps the id and start time)
+		 * or unmapped the mutex, holding it. Unreadable maps: alive. */
+		return mi->maps_ino && shmring__maps_segment((pid_t)tid, mi->maps_dev,
+							     mi->maps_ino) == 0;
 	}
 	/* /proc could not tell (hidden pids, no /proc): only a pidfd that says
 	 * the process exited is a verdict of death. */
@@ -135,7 +144,7 @@ static bool owner_dead(const struct shmring_mutex *m, uint64_t o)
 	/* seq_cst: after the load of the owner word (see "Namespaces"). */
 	uint64_t ns = atomic_load(&m->st->pidns);
 
-	return shmring__mutex_judge(ns, m->pidns, o) == 1;
+	return shmring__mutex_judge(ns, m->pidns, o, shmring__map_info(m->obj.map)) == 1;
 }
 
 /* --- Handles ---------------------------------------------------------------- */

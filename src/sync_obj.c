@@ -423,7 +423,7 @@ static int stat_segment(const struct shmring_uri *u, uint32_t flags, struct shmr
 		if (tid != 0) {
 			/* Judged as a locker judges it: an id no thread can
 			 * have (a forged word) is a dead holder. */
-			int j = shmring__mutex_judge(ns, shmring__pidns_self(), w);
+			int j = shmring__mutex_judge(ns, shmring__pidns_self(), w, mi);
 
 			in->value = 1;
 			in->holder_tid = tid;

@@ -15,6 +15,7 @@
  *   - a SIGSTOPped holder is alive: a timed lock gives -ETIMEDOUT, trylock
  *     -EBUSY; after SIGCONT it unlocks and the mutex is free; so is a holder
  *     in another time namespace (whose /proc shows other start times);
+ *   - a holder that runs another program (execve()) holding it is dead;
  *   - mutual exclusion: 4 processes increment a plain shared counter 10^5
  *     times each; 4 threads sharing one handle do too; a thread that exits
  *     holding the mutex is a dead owner for the others;
@@ -500,6 +501,52 @@ static void test_timens_holder(void **state)
 	close(sv[0]);
 }
 
+/* --- A holder that runs another program --------------------------------------------------------
+ */
+
+/*
+ * A holder that calls execve() holding the mutex: the new program keeps the
+ * thread's id and start time, so it was judged alive for as long as it ran
+ * (-ETIMEDOUT for ever after); it no longer maps the mutex, which is what a
+ * robust mutex takes for the owner's death.
+ */
+static void test_exec_holder(void **state)
+{
+	const char *uri = sh_name("posix", "exec");
+	shmring_mutex_t *m = make(uri);
+	int pfd[2], st = 0;
+	char ch;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		shmring_mutex_t *h;
+
+		close(pfd[0]);
+		if (shmring_mutex_open(uri, NULL, &h) < 0 || shmring_mutex_lock(h) != 0)
+			_exit(5);
+		if (write(pfd[1], "l", 1) != 1)
+			_exit(6);
+		execl("/bin/sleep", "sleep", "30", (char *)NULL);
+		_exit(7);
+	}
+	assert_true(pid > 0);
+	close(pfd[1]);
+	assert_int_equal(read(pfd[0], &ch, 1), 1); /* locked */
+	assert_int_equal(read(pfd[0], &ch, 1), 0); /* the pipe closed at exec */
+	close(pfd[0]);
+	assert_int_equal(shmring_mutex_timedlock(m, sh_deadline_ms(2000)), -EOWNERDEAD);
+	assert_int_equal(shmring_mutex_consistent(m), 0);
+	assert_int_equal(shmring_mutex_unlock(m), 0);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st));
+	shmring_mutex_close(m);
+}
+
 /* --- Mutual exclusion
  * -------------------------------------------------------------------------------- */
 
@@ -735,6 +782,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_not_recoverable, sh_teardown),
 	    cmocka_unit_test_teardown(test_stopped_holder, sh_teardown),
 	    cmocka_unit_test_teardown(test_timens_holder, sh_teardown),
+	    cmocka_unit_test_teardown(test_exec_holder, sh_teardown),
 	    cmocka_unit_test_teardown(test_exclusion_procs, sh_teardown),
 	    cmocka_unit_test_teardown(test_exclusion_threads, sh_teardown),
 	    cmocka_unit_test_teardown(test_eintr, sh_teardown),
