@@ -188,11 +188,15 @@ const struct shmring_map_info *shmring__map_info(const struct shmring_map *m);
 /* --- Participants (src/participants.c) ----------------------------------- */
 
 /* What a process knows of one table entry's owner (see participants.c). */
+/* How long a live verdict stands before it is made afresh (participants.c). */
+#define SHMRING_REJUDGE_NS UINT64_C(1000000000)
+
 struct shmring_live {
 	uint64_t owner;  /* the owner word judged */
 	uint64_t start;  /* its start time */
 	int pidfd;       /* -1: none */
 	uint32_t state;  /* enum shmring_part_state, 0: judge again */
+	uint64_t judged_ns; /* when (shmring_clock_ns()) */
 	uint32_t same_user; /* doorbell: 0 not looked at, 1 runs as our user, 2 not */
 	uint32_t sig_ok;    /* doorbell: the signal it was last found to take
 			     * (blocked, ignored or caught); 0: none yet */

@@ -30,9 +30,11 @@
  *     mistaken for the owner; not a zombie, unless the pidfd says threads
  *     other than the main one still run) and /proc/PID/maps (the process
  *     maps this very segment, so a forged entry naming some live process -
- *     pid 1, say - holds nothing). The verdict and the pidfd are cached per entry; later
- *     checks poll the pidfd (readable once the process has exited), one
- *     system call.
+ *     pid 1, say - holds nothing). The verdict and the pidfd are cached
+ *     per entry; later checks poll the pidfd (readable once the process
+ *     has exited), one system call, and a live verdict is made afresh
+ *     after SHMRING_REJUDGE_NS (a process that ran execve() lives on
+ *     without the segment).
  *   A stopped or traced process is alive: nothing here looks at its state
  *   beyond "exited".
  */
@@ -537,7 +539,12 @@ uint32_t shmring__part_state_of(void *base, struct shmring_livecache *c, uint32_
 	if (e && e->owner == owner && e->start == start && e->state) {
 		if (e->state == SHMRING_PART_ALIVE && e->pidfd >= 0 && pidfd_exited(e->pidfd))
 			e->state = SHMRING_PART_DEAD;
-		return e->state;
+		/* A live verdict stands while the pidfd says the process runs,
+		 * but not for ever: a process that runs execve() runs on with
+		 * our segment unmapped and its claims abandoned. */
+		if (e->state != SHMRING_PART_ALIVE ||
+		    shmring_clock_ns() - e->judged_ns < SHMRING_REJUDGE_NS)
+			return e->state;
 	}
 	st = judge_fresh(c, pid, start, &fd);
 	if (st == SHMRING_PART_DEAD && entry_moved(p, owner, start)) {
@@ -555,7 +562,8 @@ uint32_t shmring__part_state_of(void *base, struct shmring_livecache *c, uint32_
 	}
 	if (e->pidfd >= 0)
 		close(e->pidfd);
-	*e = (struct shmring_live){.owner = owner, .start = start, .pidfd = fd, .state = st};
+	*e = (struct shmring_live){
+		.owner = owner, .start = start, .pidfd = fd, .state = st, .judged_ns = shmring_clock_ns()};
 	/* Without a pidfd, or while the claim is being written, a live
 	 * verdict cannot be kept: judge again next time. */
 	if (st == SHMRING_PART_ALIVE && (fd < 0 || start == 0))

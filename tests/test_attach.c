@@ -1094,6 +1094,62 @@ static void test_main_thread_exited(void **state)
 	close(sv[0]);
 }
 
+/*
+ * A producer judged alive while it holds a claim, which then runs another
+ * program (execve()): it lives on without the segment, its claim abandoned.
+ * The live verdict was cached for as long as the pidfd said the process ran,
+ * so its consumer waited for ever; it is made afresh now and then.
+ */
+static void test_producer_exec_while_held(void **state)
+{
+	const char *name = test_ring_name("exec");
+	struct shmring_opts o = {.kind = SHMRING_KIND_MPSC, .slot_size = 8, .capacity = 64};
+	struct shmring_info info;
+	int ready[2], go[2], st = 0;
+	char got[8], ch;
+	uint64_t t0;
+	shmring_t *c;
+	pid_t prod;
+
+	(void)state;
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(shmring_create(name, &o, SHMRING_CONSUMER, &c), 0);
+	fflush(stdout);
+	prod = fork();
+	if (prod == 0) {
+		shmring_t *p;
+
+		close(ready[0]);
+		close(go[1]);
+		if (shmring_open(name, SHMRING_PRODUCER, &p) < 0 || !shmring_reserve(p))
+			_exit(5);
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &ch, 1) != 1)
+			_exit(6);
+		execl("/bin/sleep", "sleep", "30", (char *)NULL);
+		_exit(7);
+	}
+	assert_true(prod > 0);
+	close(ready[1]);
+	close(go[0]);
+	assert_int_equal(read(ready[0], &ch, 1), 1);
+	/* Judged alive (and the verdict kept). */
+	assert_int_equal(shmring_recv(c, got, shmring_deadline_in(50000000)), -ETIMEDOUT);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(read(ready[0], &ch, 1), 0); /* the pipe closed at exec */
+	t0 = test_now_ns();
+	assert_int_equal(shmring_recv(c, got, shmring_deadline_in(10000000000)), -EPIPE);
+	print_message("exec'd producer judged dead after %.0f ms\n", (test_now_ns() - t0) / 1e6);
+	assert_int_equal(shmring_info(c, &info), 0);
+	assert_int_equal(info.reaped, 1);
+	assert_int_equal(info.prod_repairs, 1);
+	kill(prod, SIGKILL);
+	assert_int_equal(waitpid(prod, &st, 0), prod);
+	shmring_close(c);
+	close(ready[0]);
+	close(go[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1124,6 +1180,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_noproc_pidns_producer_inside, test_teardown_names),
 		cmocka_unit_test_teardown(test_noproc_pidns_consumer_inside, test_teardown_names),
 		cmocka_unit_test_teardown(test_main_thread_exited, test_teardown_names),
+		cmocka_unit_test_teardown(test_producer_exec_while_held, test_teardown_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
