@@ -58,11 +58,13 @@
 static _Atomic uint32_t claim_tag;
 
 /*
- * The entries this process holds or is taking: the segment as the kernel
- * names it (device and inode), the table's place in it and the entry's
- * index, not its address, for one process may map one segment twice (a
- * POSIX name and a file: path to the same object are two mappings); and our
- * owner word (its tag differs between our claims). An entry
+ * The entries this process holds or is taking: the segment's inode as the
+ * kernel names it, the table's place in it and the entry's index, not its
+ * address, for one process may map one segment twice (a POSIX name and a
+ * file: path to the same object are two mappings); and our owner word (its
+ * tag differs between our claims, so two segments with one inode number
+ * are told apart by it). Not the device: a file reached through an overlay
+ * and through its upper directory is named by two. An entry
  * that names our own pid is judged here, not in /proc, which finds us alive
  * and mapping the segment: a word forged with our pid, or one left where no
  * handle of ours holds it, would otherwise hold its role, its claims and the
@@ -71,7 +73,7 @@ static _Atomic uint32_t claim_tag;
  * (they name the parent's pid).
  */
 struct held_entry {
-	uint64_t dev, ino, off; /* the table's segment and place in it */
+	uint64_t ino, off; /* the table's segment and place in it */
 	uint32_t idx;
 	uint64_t owner;
 };
@@ -132,7 +134,7 @@ static pid_t held_self(void)
 /* Whether record h is entry idx of the table c judges. */
 static bool held_is(const struct held_entry *h, const struct shmring_livecache *c, uint32_t idx)
 {
-	return h->idx == idx && h->dev == c->dev && h->ino == c->ino && h->off == c->off;
+	return h->idx == idx && h->ino == c->ino && h->off == c->off;
 }
 
 /* Record that we hold (or are taking) entry idx of c's table as owner. 0 or
@@ -154,7 +156,7 @@ static int held_add(const struct shmring_livecache *c, uint32_t idx, uint64_t ow
 	}
 	if (held_n < held_cap)
 		held[held_n++] = (struct held_entry){
-			.dev = c->dev, .ino = c->ino, .off = c->off, .idx = idx, .owner = owner};
+			.ino = c->ino, .off = c->off, .idx = idx, .owner = owner};
 	else
 		rc = -ENOMEM;
 	pthread_mutex_unlock(&held_lock);
@@ -328,7 +330,10 @@ uint64_t shmring__pidns_self(void)
 
 /*
  * Whether the maps file at path shows the segment (dev, ino): 1 yes, 0 no,
- * -1 cannot tell (no permission to read it).
+ * -1 cannot tell (no permission to read it). A shared mapping of the same
+ * inode on another device counts: a file reached through an overlay and
+ * through the overlay's upper directory is one file, which /proc names by
+ * two devices (so a process that used the other path was judged dead).
  */
 static int maps_file_has(const char *path, uint64_t dev, uint64_t ino)
 {
@@ -340,12 +345,13 @@ static int maps_file_has(const char *path, uint64_t dev, uint64_t ino)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
+		char perms[8];
 		unsigned maj, min;
 		unsigned long long i;
 		size_t len = strlen(line);
 
-		if (sscanf(line, "%*s %*s %*s %x:%x %llu", &maj, &min, &i) == 3 && i == ino &&
-		    makedev(maj, min) == dev) {
+		if (sscanf(line, "%*s %7s %*s %x:%x %llu", perms, &maj, &min, &i) == 4 &&
+		    i == ino && (makedev(maj, min) == dev || perms[3] == 's')) {
 			found = 1;
 			break;
 		}

@@ -10,7 +10,8 @@
  * judged dead (one ring under two names in one process, a pid namespace
  * whose /proc is another's, a producer and a consumer in two time
  * namespaces, one side in a pid namespace without /proc, a producer whose
- * main thread has exited).
+ * main thread has exited, a file reached through an overlay and through its
+ * upper directory); one that ran another program holding a claim is.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -1150,6 +1151,143 @@ static void test_producer_exec_while_held(void **state)
 	close(go[1]);
 }
 
+/*
+ * One file: ring reached through an overlay by its producer and through the
+ * overlay's upper directory by its consumer: one file, whose mappings
+ * /proc/PID/maps names by two devices. The consumer found the producer not
+ * mapping the ring and reaped it alive. Needs root (a mount namespace and an
+ * overlay mount): skipped without.
+ */
+static int overlay_producer(const char *dir, int sync)
+{
+	char lower[256], upper[256], work[256], merged[256], opts[1024], uri[300];
+	struct shmring_opts o = {.kind = SHMRING_KIND_MPSC, .slot_size = 8, .capacity = 64};
+	shmring_t *p;
+	void *slot;
+	char go;
+
+	snprintf(lower, sizeof(lower), "%s/l", dir);
+	snprintf(upper, sizeof(upper), "%s/u", dir);
+	snprintf(work, sizeof(work), "%s/w", dir);
+	snprintf(merged, sizeof(merged), "%s/m", dir);
+	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("overlay", merged, "overlay", 0, opts) != 0)
+		return TEST_SKIP;
+	snprintf(uri, sizeof(uri), "file:%s/ring", merged);
+	if (shmring_create(uri, &o, SHMRING_PRODUCER, &p) < 0)
+		return 5;
+	slot = shmring_reserve(p);
+	if (!slot)
+		return 6;
+	memcpy(slot, "claimed", 8);
+	if (write(sync, "r", 1) != 1 || read(sync, &go, 1) != 1)
+		return 7;
+	if (shmring_commit(p) != 0)
+		return 3; /* the claim was repaired under us */
+	shmring_close(p);
+	return 0;
+}
+
+/* One process, both paths: its consumer must not judge its own producer's
+ * entry, recorded under the other mapping's device, unheld. */
+static int overlay_both(const char *dir, int sync)
+{
+	char lower[256], upper[256], work[256], merged[256], opts[1024], uri[300], got[8];
+	struct shmring_opts o = {.kind = SHMRING_KIND_MPSC, .slot_size = 8, .capacity = 64};
+	struct shmring_info info;
+	shmring_t *p, *c;
+	void *slot;
+	int rc;
+
+	(void)sync;
+	snprintf(lower, sizeof(lower), "%s/l", dir);
+	snprintf(upper, sizeof(upper), "%s/u", dir);
+	snprintf(work, sizeof(work), "%s/w", dir);
+	snprintf(merged, sizeof(merged), "%s/m", dir);
+	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("overlay", merged, "overlay", 0, opts) != 0)
+		return TEST_SKIP;
+	snprintf(uri, sizeof(uri), "file:%s/ring2", merged);
+	if (shmring_create(uri, &o, SHMRING_PRODUCER, &p) < 0)
+		return 5;
+	snprintf(uri, sizeof(uri), "file:%s/ring2", upper);
+	if (shmring_open(uri, SHMRING_CONSUMER, &c) < 0)
+		return 6;
+	slot = shmring_reserve(p);
+	if (!slot)
+		return 7;
+	memcpy(slot, "claimed", 8);
+	rc = shmring_recv(c, got, shmring_deadline_in(50000000));
+	if (rc != -ETIMEDOUT || shmring_info(c, &info) != 0 || info.reaped || info.prod_repairs)
+		return 3;
+	if (shmring_commit(p) != 0 || shmring_recv(c, got, shmring_deadline_in(1000000000)) != 0 ||
+	    memcmp(got, "claimed", 8) != 0)
+		return 4;
+	shmring_close(c);
+	shmring_close(p);
+	return 0;
+}
+
+static void test_overlay_and_upper(void **state)
+{
+	char dir[] = "/tmp/shmt-ovl-XXXXXX", path[300], uri[300], got[8] = {0}, ready;
+	const char *sub[] = {"l", "u", "w", "m"};
+	struct shmring_info info;
+	int sv[2], st = 0;
+	shmring_t *c;
+	pid_t prod;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (int i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, sub[i]);
+		assert_int_equal(mkdir(path, 0700), 0);
+	}
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	fflush(stdout);
+	prod = fork();
+	if (prod == 0) {
+		close(sv[0]);
+		_exit(overlay_producer(dir, sv[1]));
+	}
+	assert_true(prod > 0);
+	close(sv[1]);
+	if (read(sv[0], &ready, 1) != 1) {
+		assert_int_equal(waitpid(prod, &st, 0), prod);
+		close(sv[0]);
+		snprintf(path, sizeof(path), "rm -rf %s", dir);
+		assert_int_equal(system(path), 0);
+		if (WIFEXITED(st) && WEXITSTATUS(st) == TEST_SKIP)
+			skip(); /* no overlay mount here */
+		fail_msg("producer exited with %d", WEXITSTATUS(st));
+	}
+	snprintf(uri, sizeof(uri), "file:%s/u/ring", dir);
+	assert_int_equal(shmring_open(uri, SHMRING_CONSUMER, &c), 0);
+	assert_int_equal(shmring_recv(c, got, shmring_deadline_in(50000000)), -ETIMEDOUT);
+	assert_int_equal(shmring_info(c, &info), 0);
+	assert_int_equal(info.reaped, 0);
+	assert_int_equal(info.prod_repairs, 0);
+	assert_int_equal(write(sv[0], "g", 1), 1);
+	assert_int_equal(shmring_recv(c, got, shmring_deadline_in(1000000000)), 0);
+	assert_memory_equal(got, "claimed", 8);
+	assert_int_equal(waitpid(prod, &st, 0), prod);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	shmring_close(c);
+	close(sv[0]);
+	prod = fork();
+	if (prod == 0)
+		_exit(overlay_both(dir, -1));
+	assert_true(prod > 0);
+	assert_int_equal(waitpid(prod, &st, 0), prod);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1181,6 +1319,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_noproc_pidns_consumer_inside, test_teardown_names),
 		cmocka_unit_test_teardown(test_main_thread_exited, test_teardown_names),
 		cmocka_unit_test_teardown(test_producer_exec_while_held, test_teardown_names),
+		cmocka_unit_test_teardown(test_overlay_and_upper, test_teardown_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
