@@ -287,8 +287,10 @@ static int send_signal(int pidfd, pid_t pid, uint64_t start, int signo, uint32_t
 
 /*
  * Whether the cached judgement of entry i still stands for its current
- * owner: alive, through a pidfd, and of our user. Then a signal costs one
- * system call; a process that has exited since answers ESRCH to it.
+ * owner: alive, through a pidfd, of our user, and made less than
+ * SHMRING_REJUDGE_NS ago (a process that ran execve() lives on as another
+ * program). Then a signal costs one system call; a process that has exited
+ * since answers ESRCH to it.
  */
 static bool judged_ok(shmring_t *r, uint32_t i, struct shmring_part *p)
 {
@@ -297,6 +299,7 @@ static bool judged_ok(shmring_t *r, uint32_t i, struct shmring_part *p)
 	/* Acquire, both: compared only; either one changed means a new owner
 	 * (or a claim finished) since the cached judgement. */
 	return e->state == SHMRING_PART_ALIVE && e->pidfd >= 0 && e->same_user == 1 &&
+	       shmring_clock_ns() - e->judged_ns < SHMRING_REJUDGE_NS &&
 	       e->start == shmring__load_acquire(&p->start_time) &&
 	       e->owner == shmring__load_acquire(&p->owner);
 }
