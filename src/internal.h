@@ -174,23 +174,34 @@ void *shmring__map_base(const struct shmring_map *m);
 uint64_t shmring__map_size(const struct shmring_map *m);
 
 /* What the process knows of a mapping, beyond where it is. */
+/*
+ * A segment as /proc/PID/maps names it: what a judge of liveness looks for
+ * in another process's maps (participants.c). name: the file's last path
+ * component, for a file: ring only ("" otherwise): a file reached through
+ * an overlay and through its upper directory is named by two devices, and
+ * a shared mapping of the same inode and name on another device is it.
+ */
+struct shmring_maps_id {
+	uint64_t dev, ino;
+	char name[256];
+};
+
 struct shmring_map_info {
 	uint32_t scheme;
 	int fd;             /* the object's descriptor, -1: none (sysv, anon) */
 	uint32_t page_size;
 	uint32_t owner_uid;
 	uint32_t mode;
-	uint64_t maps_dev;  /* the object as /proc/PID/maps names it (liveness) */
-	uint64_t maps_ino;
+	struct shmring_maps_id maps; /* the object in /proc/PID/maps */
 };
 const struct shmring_map_info *shmring__map_info(const struct shmring_map *m);
 
 /* --- Participants (src/participants.c) ----------------------------------- */
 
-/* What a process knows of one table entry's owner (see participants.c). */
 /* How long a live verdict stands before it is made afresh (participants.c). */
 #define SHMRING_REJUDGE_NS UINT64_C(1000000000)
 
+/* What a process knows of one table entry's owner (see participants.c). */
 struct shmring_live {
 	uint64_t owner;  /* the owner word judged */
 	uint64_t start;  /* its start time */
@@ -205,13 +216,13 @@ struct shmring_live {
 struct shmring_livecache {
 	struct shmring_live *e; /* one per table entry */
 	uint32_t n;
-	uint64_t dev, ino;      /* the segment, as /proc/PID/maps names it */
+	struct shmring_maps_id id; /* the segment, as /proc/PID/maps names it */
 	uint64_t off;           /* the table's ring in it (a duplex has two) */
 	uint64_t pidns;         /* our pid namespace */
 	bool proc_ours;         /* /proc shows that namespace (its pids are ours) */
 };
 
-int shmring__live_init(struct shmring_livecache *c, uint32_t n, uint64_t dev, uint64_t ino,
+int shmring__live_init(struct shmring_livecache *c, uint32_t n, const struct shmring_maps_id *id,
 		       uint64_t off);
 void shmring__live_free(struct shmring_livecache *c);
 
@@ -224,10 +235,14 @@ void shmring__live_free(struct shmring_livecache *c);
 int shmring__proc_stat(pid_t pid, char *state, uint64_t *start);
 
 /*
- * Whether process (or thread) pid maps the segment that /proc/PID/maps names
- * (dev, ino): 1 yes, 0 no, -1 cannot tell (no permission to read its maps).
+ * Whether process (or thread) pid maps the segment id: 1 yes, 0 no, -1
+ * cannot tell (no permission to read its maps).
  */
-int shmring__maps_segment(pid_t pid, uint64_t dev, uint64_t ino);
+int shmring__maps_segment(pid_t pid, const struct shmring_maps_id *id);
+
+/* The last path component of what follows the inode on a maps line, in
+ * name ("" when it is not all there or does not fit). */
+void shmring__maps_name(const char *rest, char *name, size_t size);
 
 /* Process pid's start time as shmring__proc_stat() gives it; 0 if unknown. */
 uint64_t shmring__proc_start_time(pid_t pid);

@@ -58,13 +58,14 @@
 static _Atomic uint32_t claim_tag;
 
 /*
- * The entries this process holds or is taking: the segment's inode as the
- * kernel names it, the table's place in it and the entry's index, not its
- * address, for one process may map one segment twice (a POSIX name and a
- * file: path to the same object are two mappings); and our owner word (its
- * tag differs between our claims, so two segments with one inode number
- * are told apart by it). Not the device: a file reached through an overlay
- * and through its upper directory is named by two. An entry
+ * The entries this process holds or is taking: the segment as the kernel
+ * names it (device and inode), the table's place in it and the entry's
+ * index, not its address, for one process may map one segment twice (a
+ * POSIX name and a file: path to the same object are two mappings); and our
+ * owner word (its tag differs between our claims). Whether we hold an entry
+ * is asked without the device: a file reached through an overlay and
+ * through its upper directory is named by two, and the owner word's tag
+ * tells two segments with one inode number apart. An entry
  * that names our own pid is judged here, not in /proc, which finds us alive
  * and mapping the segment: a word forged with our pid, or one left where no
  * handle of ours holds it, would otherwise hold its role, its claims and the
@@ -73,7 +74,7 @@ static _Atomic uint32_t claim_tag;
  * (they name the parent's pid).
  */
 struct held_entry {
-	uint64_t ino, off; /* the table's segment and place in it */
+	uint64_t dev, ino, off; /* the table's segment and place in it */
 	uint32_t idx;
 	uint64_t owner;
 };
@@ -131,10 +132,13 @@ static pid_t held_self(void)
 	return atomic_load_explicit(&self_pid, memory_order_relaxed);
 }
 
-/* Whether record h is entry idx of the table c judges. */
-static bool held_is(const struct held_entry *h, const struct shmring_livecache *c, uint32_t idx)
+/* Whether record h is entry idx of the table c judges (any_dev: on any
+ * device that names the segment's inode). */
+static bool held_is(const struct held_entry *h, const struct shmring_livecache *c, uint32_t idx,
+		    bool any_dev)
 {
-	return h->idx == idx && h->ino == c->ino && h->off == c->off;
+	return h->idx == idx && h->ino == c->id.ino && h->off == c->off &&
+	       (any_dev || h->dev == c->id.dev);
 }
 
 /* Record that we hold (or are taking) entry idx of c's table as owner. 0 or
@@ -156,7 +160,8 @@ static int held_add(const struct shmring_livecache *c, uint32_t idx, uint64_t ow
 	}
 	if (held_n < held_cap)
 		held[held_n++] = (struct held_entry){
-			.ino = c->ino, .off = c->off, .idx = idx, .owner = owner};
+			.dev = c->id.dev, .ino = c->id.ino, .off = c->off, .idx = idx,
+			.owner = owner};
 	else
 		rc = -ENOMEM;
 	pthread_mutex_unlock(&held_lock);
@@ -172,7 +177,8 @@ static void held_drop(const struct shmring_livecache *c, uint32_t idx, uint64_t 
 	pthread_once(&held_once, held_init);
 	pthread_mutex_lock(&held_lock);
 	for (size_t i = 0; i < held_n;)
-		if (held_is(&held[i], c, idx) && (every_owner || held[i].owner == owner))
+		if (every_owner ? held_is(&held[i], c, idx, false)
+				: held_is(&held[i], c, idx, true) && held[i].owner == owner)
 			held[i] = held[--held_n];
 		else
 			i++;
@@ -186,7 +192,7 @@ static bool held_has(const struct shmring_livecache *c, uint32_t idx, uint64_t o
 	pthread_once(&held_once, held_init);
 	pthread_mutex_lock(&held_lock);
 	for (size_t i = 0; i < held_n && !found; i++)
-		found = held_is(&held[i], c, idx) && held[i].owner == owner;
+		found = held_is(&held[i], c, idx, true) && held[i].owner == owner;
 	pthread_mutex_unlock(&held_lock);
 	return found;
 }
@@ -328,16 +334,35 @@ uint64_t shmring__pidns_self(void)
 	return fd == 0 ? (uint64_t)st.st_ino : 0;
 }
 
-/*
- * Whether the maps file at path shows the segment (dev, ino): 1 yes, 0 no,
- * -1 cannot tell (no permission to read it). A shared mapping of the same
- * inode on another device counts: a file reached through an overlay and
- * through the overlay's upper directory is one file, which /proc names by
- * two devices (so a process that used the other path was judged dead).
- */
-static int maps_file_has(const char *path, uint64_t dev, uint64_t ino)
+void shmring__maps_name(const char *rest, char *name, size_t size)
 {
-	char line[512];
+	const char *path = rest + strspn(rest, " \t");
+	size_t len = strcspn(path, "\n");
+	const char *base = path;
+
+	name[0] = '\0';
+	if (path[len] != '\n')
+		return; /* a line longer than the buffer: the name is not all there */
+	for (const char *q = path; q < path + len; q++)
+		if (*q == '/')
+			base = q + 1;
+	len -= (size_t)(base - path);
+	if (len == 0 || len >= size)
+		return;
+	memcpy(name, base, len);
+	name[len] = '\0';
+}
+
+/*
+ * Whether the maps file at path shows segment id: 1 yes, 0 no, -1 cannot
+ * tell (no permission to read it). A shared mapping of the same inode and
+ * file name on another device counts where id has a name (a file: ring
+ * reached through an overlay and through its upper directory, which /proc
+ * names by two devices: a process on the other path was judged dead).
+ */
+static int maps_file_has(const char *path, const struct shmring_maps_id *id)
+{
+	char line[512], name[sizeof(id->name)];
 	FILE *f;
 	int found = 0;
 
@@ -349,11 +374,21 @@ static int maps_file_has(const char *path, uint64_t dev, uint64_t ino)
 		unsigned maj, min;
 		unsigned long long i;
 		size_t len = strlen(line);
+		int end = 0;
 
-		if (sscanf(line, "%*s %7s %*s %x:%x %llu", perms, &maj, &min, &i) == 4 &&
-		    i == ino && (makedev(maj, min) == dev || perms[3] == 's')) {
-			found = 1;
-			break;
+		if (sscanf(line, "%*s %7s %*s %x:%x %llu%n", perms, &maj, &min, &i, &end) == 4 &&
+		    i == id->ino) {
+			if (makedev(maj, min) == id->dev) {
+				found = 1;
+				break;
+			}
+			if (id->name[0] && perms[3] == 's') {
+				shmring__maps_name(line + end, name, sizeof(name));
+				if (strcmp(name, id->name) == 0) {
+					found = 1;
+					break;
+				}
+			}
 		}
 		/* A line longer than the buffer: skip its rest. */
 		while (len && line[len - 1] != '\n' && fgets(line, sizeof(line), f))
@@ -365,12 +400,12 @@ static int maps_file_has(const char *path, uint64_t dev, uint64_t ino)
 	return found;
 }
 
-int shmring__maps_segment(pid_t pid, uint64_t dev, uint64_t ino)
+int shmring__maps_segment(pid_t pid, const struct shmring_maps_id *id)
 {
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	return maps_file_has(path, dev, ino);
+	return maps_file_has(path, id);
 }
 
 /*
@@ -378,7 +413,7 @@ int shmring__maps_segment(pid_t pid, uint64_t dev, uint64_t ino)
  * (pthread_exit() in main()): /proc shows its leader a zombie with no maps,
  * so the maps are another thread's, the first that can tell.
  */
-static int maps_segment_threads(pid_t pid, uint64_t dev, uint64_t ino)
+static int maps_segment_threads(pid_t pid, const struct shmring_maps_id *id)
 {
 	char path[96];
 	struct dirent *d;
@@ -393,7 +428,7 @@ static int maps_segment_threads(pid_t pid, uint64_t dev, uint64_t ino)
 		if (d->d_name[0] != '.' && strtol(d->d_name, NULL, 10) != (long)pid) {
 			snprintf(path, sizeof(path), "/proc/%d/task/%.24s/maps", (int)pid,
 				 d->d_name);
-			m = maps_file_has(path, dev, ino);
+			m = maps_file_has(path, id);
 		}
 	closedir(dir);
 	return m;
@@ -407,7 +442,7 @@ static uint64_t realtime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int shmring__live_init(struct shmring_livecache *c, uint32_t n, uint64_t dev, uint64_t ino,
+int shmring__live_init(struct shmring_livecache *c, uint32_t n, const struct shmring_maps_id *id,
 		       uint64_t off)
 {
 	c->e = calloc(n, sizeof(*c->e));
@@ -416,8 +451,7 @@ int shmring__live_init(struct shmring_livecache *c, uint32_t n, uint64_t dev, ui
 	for (uint32_t i = 0; i < n; i++)
 		c->e[i].pidfd = -1;
 	c->n = n;
-	c->dev = dev;
-	c->ino = ino;
+	c->id = *id;
 	c->off = off;
 	c->pidns = shmring__pidns_self();
 	c->proc_ours = proc_is_ours();
@@ -478,11 +512,11 @@ static uint32_t judge_fresh(const struct shmring_livecache *c, pid_t pid, uint64
 		 */
 		if (*fd < 0 || pidfd_exited(*fd))
 			return SHMRING_PART_DEAD;
-		m = maps_segment_threads(pid, c->dev, c->ino);
+		m = maps_segment_threads(pid, &c->id);
 	} else {
-		m = shmring__maps_segment(pid, c->dev, c->ino);
+		m = shmring__maps_segment(pid, &c->id);
 	}
-	if (m == 0 && c->ino)
+	if (m == 0 && c->id.ino)
 		return SHMRING_PART_DEAD; /* alive, but not attached to this ring */
 	return SHMRING_PART_ALIVE;
 }

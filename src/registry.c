@@ -95,7 +95,8 @@ static struct shmring_map *lookup(const struct shmring_map_key *k)
 /*
  * How the kernel names the mapping at base in /proc/PID/maps (what a judge of
  * liveness compares another process's maps against: for System V and
- * anonymous memory there is no file to stat) and the page size it uses.
+ * anonymous memory there is no file to stat; a file: ring's name too, see
+ * struct shmring_maps_id) and the page size it uses.
  */
 static void probe(void *base, struct shmring_map_info *mi)
 {
@@ -110,14 +111,19 @@ static void probe(void *base, struct shmring_map_info *mi)
 		unsigned maj, min;
 		unsigned long long ino;
 		unsigned kb;
+		int end = 0;
 
-		if (sscanf(line, "%lx-%lx %*s %*s %x:%x %llu", &lo, &hi, &maj, &min, &ino) == 5) {
+		if (sscanf(line, "%lx-%lx %*s %*s %x:%x %llu%n", &lo, &hi, &maj, &min, &ino, &end) ==
+		    5) {
 			if (ours)
 				break; /* the next mapping */
 			ours = lo == (unsigned long)(uintptr_t)base;
 			if (ours) {
-				mi->maps_dev = makedev(maj, min);
-				mi->maps_ino = ino;
+				mi->maps.dev = makedev(maj, min);
+				mi->maps.ino = ino;
+				if (mi->scheme == SHMRING_SCHEME_FILE)
+					shmring__maps_name(line + end, mi->maps.name,
+							   sizeof(mi->maps.name));
 			}
 		} else if (ours && sscanf(line, "KernelPageSize: %u kB", &kb) == 1) {
 			mi->page_size = kb * 1024u;
@@ -185,7 +191,7 @@ int shmring__map_get(struct shmring_region *rg, unsigned how, shmring_map_init_f
 	m->info = (struct shmring_map_info){
 		.scheme = rg->scheme, .fd = rg->fd, .owner_uid = rg->owner_uid, .mode = rg->mode,
 		.page_size = (uint32_t)sysconf(_SC_PAGESIZE),
-		.maps_dev = rg->key.dev, .maps_ino = rg->key.ino,
+		.maps = {.dev = rg->key.dev, .ino = rg->key.ino},
 	};
 	rg->fd = -1; /* kept with the mapping */
 	probe(base, &m->info);

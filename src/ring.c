@@ -522,8 +522,7 @@ static int handle_new(struct shmring_map *m, uint64_t off, unsigned role, const 
 	if (rc == 0)
 		rc = check_want(r, mi, w);
 	if (rc == 0)
-		rc = shmring__live_init(&r->live, r->hdr.max_participants, mi->maps_dev,
-					mi->maps_ino, off);
+		rc = shmring__live_init(&r->live, r->hdr.max_participants, &mi->maps, off);
 	if (rc == 0)
 		rc = attach(r, role);
 	if (rc < 0) {

@@ -54,6 +54,8 @@ struct shmring_mutex {
 	uint64_t pidns;               /* our pid namespace (0: unknown) */
 	_Atomic uint64_t tried_owner; /* trylock: the owner last judged alive ... */
 	_Atomic uint64_t tried_at;    /* ... and when */
+	_Atomic uint64_t mapped_owner; /* the owner last found mapping the mutex ... */
+	_Atomic uint64_t mapped_at;    /* ... and when */
 };
 
 /* --- Who we are ----------------------------------------------------------------- */
@@ -126,8 +128,7 @@ int shmring__mutex_judge(uint64_t obj_ns, uint64_t self_ns, uint64_t o,
 		/* The same thread, whose process no longer maps the mutex: it
 		 * ran execve() (the new program keeps the id and start time)
 		 * or unmapped the mutex, holding it. Unreadable maps: alive. */
-		return mi->maps_ino && shmring__maps_segment((pid_t)tid, mi->maps_dev,
-							     mi->maps_ino) == 0;
+		return mi && mi->maps.ino && shmring__maps_segment((pid_t)tid, &mi->maps) == 0;
 	}
 	/* /proc could not tell (hidden pids, no /proc): only a pidfd that says
 	 * the process exited is a verdict of death. */
@@ -138,13 +139,27 @@ int shmring__mutex_judge(uint64_t obj_ns, uint64_t self_ns, uint64_t o,
 	return rc;
 }
 
-/* Whether the owner named by word o is gone. Never sends a signal. */
-static bool owner_dead(const struct shmring_mutex *m, uint64_t o)
+/*
+ * Whether the owner named by word o is gone. Never sends a signal. Its maps
+ * (which may be long) are read once per SHMRING_REJUDGE_NS per owner, the
+ * cheap checks every time.
+ */
+static bool owner_dead(struct shmring_mutex *m, uint64_t o, uint64_t now)
 {
 	/* seq_cst: after the load of the owner word (see "Namespaces"). */
 	uint64_t ns = atomic_load(&m->st->pidns);
+	/* Relaxed, both: a cache of a verdict, read and written racily by
+	 * threads sharing the handle; the worst is one reading too many. */
+	bool maps = shmring__load_relaxed(&m->mapped_owner) != SHMRING_MUTEX_IDENT(o) ||
+		    now - shmring__load_relaxed(&m->mapped_at) >= SHMRING_REJUDGE_NS;
+	int j = shmring__mutex_judge(ns, m->pidns, o, maps ? shmring__map_info(m->obj.map) : NULL);
 
-	return shmring__mutex_judge(ns, m->pidns, o, shmring__map_info(m->obj.map)) == 1;
+	if (j == 0 && maps) {
+		/* Relaxed, both: as above. */
+		shmring__store_relaxed(&m->mapped_owner, SHMRING_MUTEX_IDENT(o));
+		shmring__store_relaxed(&m->mapped_at, now);
+	}
+	return j == 1;
 }
 
 /* --- Handles ---------------------------------------------------------------- */
@@ -268,7 +283,7 @@ static int lock(struct shmring_mutex *m, uint64_t deadline, bool try)
 		if (try || now >= deadline || now - since >= CHECK_NS) {
 			if (try && judged_alive_lately(m, o, now))
 				return -EBUSY;
-			if (owner_dead(m, o)) {
+			if (owner_dead(m, o, now)) {
 				if (take_over(m, o, me))
 					return -EOWNERDEAD;
 				continue;

@@ -228,7 +228,7 @@ int shmring__sync_sleep_slice(_Atomic uint32_t *word, uint32_t expected, uint64_
  * Judge the thread named by a mutex's owner word o (src/sync_mutex.c), as a
  * locker does: 1 dead (no such thread, a zombie, another start time, a
  * forged id, a thread whose process no longer maps the mutex's segment: mi,
- * as /proc/PID/maps names it), 0 alive, -1 cannot be judged (obj_ns, the
+ * as /proc/PID/maps names it; NULL: not looked at), 0 alive, -1 cannot be judged (obj_ns, the
  * namespace the mutex records, is not self_ns, or self_ns is unknown). Reads
  * /proc and opens a pidfd; never sends a signal.
  */

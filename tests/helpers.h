@@ -20,9 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -402,9 +404,26 @@ enum test_ns {
 	 * where /proc shows every start time 100000 ticks later. */
 	TEST_NS_TIME,
 	/* A pid namespace with no /proc at all (an empty tmpfs over it, in a
-	 * mount namespace of its own), as in a sandbox. */
+	 * mount namespace of its own), as in a sandbox. Only where a pidfd
+	 * names a process's pid namespace (Linux 6.11), the one way to name
+	 * it there. */
 	TEST_NS_PID_NO_PROC,
 };
+
+/* Whether a pidfd names a process's pid namespace (PIDFD_GET_PID_NAMESPACE). */
+static inline bool test__pidfd_names_pidns(void)
+{
+	int fd = (int)syscall(SYS_pidfd_open, getpid(), 0), ns;
+
+	if (fd < 0)
+		return false;
+	ns = ioctl(fd, _IO(0xFF, 5), 0);
+	close(fd);
+	if (ns < 0)
+		return false;
+	close(ns);
+	return true;
+}
 
 /* Make the namespace; the first child after this is in it. */
 static inline bool test__unshare(enum test_ns how)
@@ -412,7 +431,7 @@ static inline bool test__unshare(enum test_ns how)
 	int fd;
 
 	if (how == TEST_NS_PID_NO_PROC)
-		return unshare(CLONE_NEWNS | CLONE_NEWPID) == 0 &&
+		return test__pidfd_names_pidns() && unshare(CLONE_NEWNS | CLONE_NEWPID) == 0 &&
 		       mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
 		       mount("none", "/proc", "tmpfs", 0, NULL) == 0;
 	if (unshare(CLONE_NEWTIME) != 0)
