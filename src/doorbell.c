@@ -280,7 +280,7 @@ static int send_signal(int pidfd, pid_t pid, uint64_t start, int signo, uint32_t
 	if (pidfd >= 0)
 		return (int)syscall(SYS_pidfd_send_signal, pidfd, signo, &si, 0);
 	/* No pidfd: the pid is still the process judged a moment ago. */
-	if (shmring__proc_start_time(pid) != start)
+	if (!shmring__same_start(shmring__proc_start_time(pid), start))
 		return -1;
 	return sigqueue(pid, signo, si.si_value);
 }

@@ -244,6 +244,13 @@ int shmring__maps_segment(pid_t pid, const struct shmring_maps_id *id);
  * name ("" when it is not all there or does not fit). */
 void shmring__maps_name(const char *rest, char *name, size_t size);
 
+/*
+ * Whether two start times from shmring__proc_stat() name one process: equal
+ * within a tick (one read in a time namespace whose offset is not a whole
+ * number of ticks may differ by one). Pids are not reused within a tick.
+ */
+bool shmring__same_start(uint64_t a, uint64_t b);
+
 /* Process pid's start time as shmring__proc_stat() gives it; 0 if unknown. */
 uint64_t shmring__proc_start_time(pid_t pid);
 uint64_t shmring__pidns_self(void);

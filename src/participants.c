@@ -205,10 +205,12 @@ static bool held_has(const struct shmring_livecache *c, uint32_t idx, uint64_t o
  * times recorded and compared are the initial namespace's. timens_offsets
  * shows the namespace our children get, ours unless we left them a new one
  * (unshare(CLONE_NEWTIME)); then ours is the one we were in, taken to be the
- * initial namespace. Offsets of whole ticks (whole seconds, as unshare(1)
- * sets them) compare exactly. Read at first use and again after a fork: the
- * first child after unshare(CLONE_NEWTIME) is in another namespace than its
- * parent.
+ * initial namespace. The kernel adds the offset in nanoseconds and divides
+ * after, so an offset that is not a whole number of ticks leaves a tick of
+ * difference (shmring__same_start() allows it), and a negative one larger
+ * than a process's start wraps its sum around 2^64 (undone here). Read at
+ * first use and again after a fork: the first child after
+ * unshare(CLONE_NEWTIME) is in another namespace than its parent.
  */
 static int64_t boot_offset_read(void)
 {
@@ -255,7 +257,9 @@ int shmring__proc_stat(pid_t pid, char *state, uint64_t *start)
 	char path[64], buf[1024];
 	const char *p;
 	unsigned long long st = 0;
+	int64_t off;
 	ssize_t n;
+	long tck;
 	int fd;
 
 	if (pid)
@@ -282,8 +286,20 @@ int shmring__proc_stat(pid_t pid, char *state, uint64_t *start)
 		p = strchr(p + 1, ' ');
 	if (!p || sscanf(p, " %llu", &st) != 1)
 		return -ENOENT;
-	*start = (uint64_t)((int64_t)st - boot_offset_get());
+	off = boot_offset_get();
+	tck = sysconf(_SC_CLK_TCK);
+	/* A start time and a negative offset summed below 0: the sum wrapped
+	 * to near 2^64 ns before the kernel divided it into ticks. No start
+	 * time in ticks comes near half of that. */
+	if (off < 0 && tck > 0 && st > UINT64_MAX / (1000000000u / (uint64_t)tck) / 2)
+		st -= UINT64_MAX / (1000000000u / (uint64_t)tck);
+	*start = (uint64_t)((int64_t)st - off);
 	return 0;
+}
+
+bool shmring__same_start(uint64_t a, uint64_t b)
+{
+	return a - b + 1 <= 2;
 }
 
 uint64_t shmring__proc_start_time(pid_t pid)
@@ -500,7 +516,7 @@ static uint32_t judge_fresh(const struct shmring_livecache *c, pid_t pid, uint64
 	/* After the pidfd is open, the pid cannot be recycled under it. */
 	if (shmring__proc_stat(pid, &state, &now_start) < 0)
 		return (*fd >= 0 && pidfd_exited(*fd)) ? SHMRING_PART_DEAD : SHMRING_PART_ALIVE;
-	if (start && now_start != start)
+	if (start && !shmring__same_start(now_start, start))
 		return SHMRING_PART_DEAD; /* the pid now names another process */
 	if (state == 'Z' || state == 'X') {
 		/*

@@ -120,10 +120,11 @@ int shmring__mutex_judge(uint64_t obj_ns, uint64_t self_ns, uint64_t o,
 	if (rc == 0) {
 		if (fd >= 0)
 			close(fd);
-		/* A zombie has exited; another start time is another thread
-		 * that got the id since. */
+		/* A zombie has exited; another start time (the low bits the
+		 * word keeps, a tick apart allowed: shmring__same_start()) is
+		 * another thread that got the id since. */
 		if (state == 'Z' || state == 'X' ||
-		    (start & SHMRING_MUTEX_START_MASK) != SHMRING_MUTEX_START(o))
+		    ((start - SHMRING_MUTEX_START(o) + 1) & SHMRING_MUTEX_START_MASK) > 2)
 			return 1;
 		/* The same thread, whose process no longer maps the mutex: it
 		 * ran execve() (the new program keeps the id and start time)

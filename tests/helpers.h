@@ -403,6 +403,10 @@ enum test_ns {
 	/* A time namespace whose boot-time clock is 1000 s ahead of ours,
 	 * where /proc shows every start time 100000 ticks later. */
 	TEST_NS_TIME,
+	/* A time namespace whose boot-time clock is behind ours by more than
+	 * our parent has been running: /proc there shows the parent's start
+	 * time below zero, wrapped around 2^64 ns. */
+	TEST_NS_TIME_BEHIND,
 	/* A pid namespace with no /proc at all (an empty tmpfs over it, in a
 	 * mount namespace of its own), as in a sandbox. Only where a pidfd
 	 * names a process's pid namespace (Linux 6.11), the one way to name
@@ -425,21 +429,67 @@ static inline bool test__pidfd_names_pidns(void)
 	return true;
 }
 
+/* Process pid's start time in seconds after boot (/proc/PID/stat), -1 if
+ * unknown. */
+static inline long long test__start_sec(pid_t pid)
+{
+	char path[64], buf[1024];
+	unsigned long long st;
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	for (int field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %llu", &st) != 1)
+		return -1;
+	return (long long)(st / (unsigned long long)sysconf(_SC_CLK_TCK));
+}
+
 /* Make the namespace; the first child after this is in it. */
 static inline bool test__unshare(enum test_ns how)
 {
-	int fd;
+	char offsets[64];
+	long long behind = 1000;
+	int fd, len;
 
 	if (how == TEST_NS_PID_NO_PROC)
 		return test__pidfd_names_pidns() && unshare(CLONE_NEWNS | CLONE_NEWPID) == 0 &&
 		       mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
 		       mount("none", "/proc", "tmpfs", 0, NULL) == 0;
+	if (how == TEST_NS_TIME_BEHIND) {
+		struct timespec now;
+		long long parent = test__start_sec(getppid());
+
+		if (parent < 0)
+			return false;
+		/* The clock may not go below 0 there: wait until the parent
+		 * has run a second. */
+		behind = -(parent + 1);
+		do {
+			if (clock_gettime(CLOCK_BOOTTIME, &now) != 0)
+				return false;
+			if (now.tv_sec + behind < 1)
+				usleep(50000);
+		} while (now.tv_sec + behind < 1);
+	}
 	if (unshare(CLONE_NEWTIME) != 0)
 		return false;
+	len = snprintf(offsets, sizeof(offsets), "boottime %lld 0", behind);
 	fd = open("/proc/self/timens_offsets", O_WRONLY);
 	if (fd < 0)
 		return false;
-	if (write(fd, "boottime 1000 0", 15) != 15) {
+	if (write(fd, offsets, (size_t)len) != len) {
 		close(fd);
 		return false;
 	}

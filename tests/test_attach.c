@@ -1007,6 +1007,15 @@ static void test_timens_consumer_inside(void **state)
 	consumer_inside(TEST_NS_TIME);
 }
 
+/* A clock behind ours by more than the producer has run: the consumer's
+ * /proc shows the producer's start time below zero, wrapped around 2^64
+ * nanoseconds before it was divided into ticks. */
+static void test_timens_behind_consumer_inside(void **state)
+{
+	(void)state;
+	consumer_inside(TEST_NS_TIME_BEHIND);
+}
+
 /*
  * One side in a pid namespace with no /proc at all: it could not name its
  * namespace (its entry recorded none, and as a judge it had none to compare),
@@ -1298,6 +1307,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_pidns_with_foreign_proc, test_teardown_names),
 		cmocka_unit_test_teardown(test_timens_producer_inside, test_teardown_names),
 		cmocka_unit_test_teardown(test_timens_consumer_inside, test_teardown_names),
+		cmocka_unit_test_teardown(test_timens_behind_consumer_inside, test_teardown_names),
 		cmocka_unit_test_teardown(test_noproc_pidns_producer_inside, test_teardown_names),
 		cmocka_unit_test_teardown(test_noproc_pidns_consumer_inside, test_teardown_names),
 		cmocka_unit_test_teardown(test_main_thread_exited, test_teardown_names),
