@@ -708,8 +708,9 @@ static void test_forged_owner(void **state)
 	assert_int_equal(shmring_mutex_unlock(m), -EPERM);
 	assert_int_equal(SHMRING_MUTEX_IDENT(atomic_load(&r.st->owner)), owner_word(1, start1));
 
-	/* pid 1 with another start time: a dead owner. */
-	atomic_store(&r.st->owner, owner_word(1, start1 + 1) | SHMRING_MUTEX_WAITERS);
+	/* pid 1 with another start time (a second later: start times a tick
+	 * apart are one, shmring__same_start()): a dead owner. */
+	atomic_store(&r.st->owner, owner_word(1, start1 + 100) | SHMRING_MUTEX_WAITERS);
 	t0 = test_now_ns();
 	rc = shmring_mutex_timedlock(m, sh_deadline_ms(5000));
 	print_message("pid 1 with a wrong start time: %s after %.1f ms\n", shmring_strerror(rc),
