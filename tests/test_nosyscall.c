@@ -30,6 +30,9 @@
  *     falls inside it, and the allowance is zero. The *_default_recovery
  *     cases keep the default deadline (5 ms) and allow the polls of one
  *     check per side per deadline the window spans (peer_check_calls()).
+ *     A cached live verdict is made afresh (pidfd_open and /proc reads
+ *     again) once it is a second old (SHMRING_REJUDGE_NS): a window is
+ *     tens of milliseconds, and the warm-up's verdicts are fresh.
  *   - The blocking calls with the adaptive policy yield and park only when
  *     a wait outlasts their spin (50 us at most): under steady traffic,
  *     never. A machine that takes a worker's CPU away for longer stops the
