@@ -251,6 +251,9 @@ void shmring__maps_name(const char *rest, char *name, size_t size);
  */
 bool shmring__same_start(uint64_t a, uint64_t b);
 
+/* Whether the process behind pidfd fd has exited (one poll). */
+bool shmring__pidfd_exited(int fd);
+
 /* Process pid's start time as shmring__proc_stat() gives it; 0 if unknown. */
 uint64_t shmring__proc_start_time(pid_t pid);
 uint64_t shmring__pidns_self(void);

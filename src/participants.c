@@ -486,7 +486,7 @@ void shmring__live_free(struct shmring_livecache *c)
 }
 
 /* Has the process behind a pidfd exited? */
-static bool pidfd_exited(int fd)
+bool shmring__pidfd_exited(int fd)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 
@@ -512,10 +512,10 @@ static uint32_t judge_fresh(const struct shmring_livecache *c, pid_t pid, uint64
 	/* Another namespace's /proc says nothing about our pid: the pidfd (or
 	 * kill()) said it is there, and that is all we can tell. */
 	if (!c->proc_ours)
-		return (*fd >= 0 && pidfd_exited(*fd)) ? SHMRING_PART_DEAD : SHMRING_PART_ALIVE;
+		return (*fd >= 0 && shmring__pidfd_exited(*fd)) ? SHMRING_PART_DEAD : SHMRING_PART_ALIVE;
 	/* After the pidfd is open, the pid cannot be recycled under it. */
 	if (shmring__proc_stat(pid, &state, &now_start) < 0)
-		return (*fd >= 0 && pidfd_exited(*fd)) ? SHMRING_PART_DEAD : SHMRING_PART_ALIVE;
+		return (*fd >= 0 && shmring__pidfd_exited(*fd)) ? SHMRING_PART_DEAD : SHMRING_PART_ALIVE;
 	if (start && !shmring__same_start(now_start, start))
 		return SHMRING_PART_DEAD; /* the pid now names another process */
 	if (state == 'Z' || state == 'X') {
@@ -526,7 +526,7 @@ static uint32_t judge_fresh(const struct shmring_livecache *c, pid_t pid, uint64
 		 * the last thread has exited. Without one, a zombie is taken
 		 * for a process that has exited.
 		 */
-		if (*fd < 0 || pidfd_exited(*fd))
+		if (*fd < 0 || shmring__pidfd_exited(*fd))
 			return SHMRING_PART_DEAD;
 		m = maps_segment_threads(pid, &c->id);
 	} else {
@@ -593,7 +593,7 @@ uint32_t shmring__part_state_of(void *base, struct shmring_livecache *c, uint32_
 		return SHMRING_PART_DEAD;
 	}
 	if (e && e->owner == owner && e->start == start && e->state) {
-		if (e->state == SHMRING_PART_ALIVE && e->pidfd >= 0 && pidfd_exited(e->pidfd))
+		if (e->state == SHMRING_PART_ALIVE && e->pidfd >= 0 && shmring__pidfd_exited(e->pidfd))
 			e->state = SHMRING_PART_DEAD;
 		/* A live verdict stands while the pidfd says the process runs,
 		 * but not for ever: a process that runs execve() runs on with

@@ -37,7 +37,6 @@
 
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,13 +90,6 @@ static uint64_t self_word(void)
 
 /* --- Judging an owner ---------------------------------------------------------- */
 
-static bool pidfd_exited(int fd)
-{
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-
-	return poll(&p, 1, 0) == 1 && (p.revents & (POLLIN | POLLHUP | POLLERR));
-}
-
 int shmring__mutex_judge(uint64_t obj_ns, uint64_t self_ns, uint64_t o,
 			 const struct shmring_map_info *mi)
 {
@@ -135,7 +127,7 @@ int shmring__mutex_judge(uint64_t obj_ns, uint64_t self_ns, uint64_t o,
 	 * the process exited is a verdict of death. */
 	if (fd < 0)
 		return 0;
-	rc = pidfd_exited(fd);
+	rc = shmring__pidfd_exited(fd);
 	close(fd);
 	return rc;
 }
