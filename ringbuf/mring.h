@@ -414,6 +414,25 @@ static inline unsigned shmring__mring_publish_tx(struct shmring_mring *v, uint64
 }
 
 /*
+ * Ask for the line of the slot SHMRING_LANE_AHEAD positions on, for writing,
+ * as the SPSC producer does (shmring/lane.h): its owner transfer then
+ * overlaps this send's work instead of stalling the publish that needs it
+ * (a locked instruction waits for every store before it). With one
+ * consumer only where that slot is known free (the consumer position last
+ * read), so that a nearly full ring's unread lines stay with the consumer;
+ * with many, free slots are not known from a position, and a prefetch of a
+ * line still being read only costs a transfer.
+ */
+static inline void shmring__mring_write_ahead(const struct shmring_mring *v, uint64_t pos,
+					      bool mc)
+{
+	uint64_t ahead = pos + SHMRING_LANE_AHEAD;
+
+	if (mc || ahead - v->peer_cache < v->capacity)
+		shmring__prefetch_write(shmring__mring_word(v, ahead));
+}
+
+/*
  * Send up to n messages (all: n or none); returns the count written. A
  * message whose claim was repaired meanwhile is counted in v->dropped.
  */
@@ -426,6 +445,8 @@ static inline unsigned shmring__mring_send(struct shmring_mring *v, const void *
 
 	for (unsigned i = 0; i < k; i++, src += v->size) {
 		unsigned char *dst = shmring__mring_payload(v, t + i);
+
+		shmring__mring_write_ahead(v, t + i, mc);
 
 		/* What lies past the word's line first, then the claim, the
 		 * rest and the publish on that line, all at once: the line a

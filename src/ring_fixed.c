@@ -175,10 +175,26 @@ static uint64_t dropped(const shmring_t *r)
 	return r->mtx.dropped;
 }
 
+/*
+ * One message on a handle that passed tx_check(): 0, -EPIPE, or
+ * -SHMRING_EDROPPED (a claim repaired under us); -EAGAIN where the ring is
+ * full, before anything is reported for it.
+ */
+static int send_one(shmring_t *r, const void *msg)
+{
+	uint64_t d;
+
+	if (shmring__tx_gone(r))
+		return -EPIPE;
+	d = dropped(r);
+	if (!send_any(r, msg, 1, true))
+		return -EAGAIN;
+	return dropped(r) != d ? -SHMRING_EDROPPED : 0;
+}
+
 /* try_send() when its fast path does not apply: every kind, every check. */
 static SHMRING_NOINLINE int send_general(shmring_t *r, const void *msg)
 {
-	uint64_t d;
 	int rc;
 
 	if (SHMRING_LIKELY(r->fast & SHMRING__FAST_TX)) {
@@ -195,12 +211,8 @@ static SHMRING_NOINLINE int send_general(shmring_t *r, const void *msg)
 	rc = tx_check(r);
 	if (rc)
 		return rc;
-	if (shmring__tx_gone(r))
-		return -EPIPE;
-	d = dropped(r);
-	if (!send_any(r, msg, 1, true))
-		return tx_nothing(r);
-	return dropped(r) != d ? -SHMRING_EDROPPED : 0;
+	rc = send_one(r, msg);
+	return rc == -EAGAIN ? tx_nothing(r) : rc;
 }
 
 /* After a fast send found a sleeper or an armed doorbell. */
@@ -504,7 +516,8 @@ static int blocking_recv(shmring_t *r, void *msgs, unsigned n, bool all, uint64_
 }
 
 /* One message: where the ring has room, the lane's short path, as
- * shmring_try_send() takes it; everything else (a full ring among it) the
+ * shmring_try_send() takes it, or for the other kinds one attempt before
+ * any of the wait is set up; everything else (a full ring among it) the
  * blocking way. */
 int shmring_send(shmring_t *r, const void *msg, uint64_t deadline)
 {
@@ -516,6 +529,11 @@ int shmring_send(shmring_t *r, const void *msg, uint64_t deadline)
 		return 0;
 	if (k == SHMRING__LANE_WAKE)
 		return sent_wake(r);
+	if (SHMRING_LIKELY(msg && !r->sock && !tx_check(r))) {
+		rc = send_one(r, msg);
+		if (rc != -EAGAIN)
+			return rc;
+	}
 	d = dropped(r);
 	rc = blocking_send(r, msg, 1, true, deadline);
 	if (rc < 0)
