@@ -635,8 +635,10 @@ static inline unsigned shmring__mring_reserve(struct shmring_mring *v, unsigned 
 		v->held = k;
 		v->held_rx = false;
 	}
-	for (unsigned i = 0; i < k; i++)
+	for (unsigned i = 0; i < k; i++) {
+		shmring__mring_write_ahead(v, t + i, mc);
 		slots[i] = shmring__mring_payload(v, t + i);
+	}
 	return k;
 }
 
