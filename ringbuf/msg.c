@@ -5,6 +5,7 @@
  * the judge (ringbuf/claims.h).
  */
 #include "ringbuf/msg.h"
+#include "shmring/lane.h" /* shmring__prefetch_write, the distance ahead */
 
 #include <errno.h>
 #include <string.h>
@@ -509,6 +510,22 @@ static void copy_in(const struct shmring_msgring *v, unsigned char *dst, const v
 }
 
 /*
+ * Ask for the line SHMRING_MSG_AHEAD bytes on from p, for writing, where it
+ * is known free by the watermark last read: its transfer then overlaps the
+ * records before it instead of stalling the stamp and commit that need it
+ * (as the fixed kinds' producers do, ringbuf/mring.h).
+ */
+#define SHMRING_MSG_AHEAD (SHMRING_LANE_AHEAD * 16u)
+
+static inline void write_ahead(const struct shmring_msgring *v, uint64_t p)
+{
+	uint64_t ahead = p + SHMRING_MSG_AHEAD;
+
+	if (ahead + SHMRING_LANE_LINE - v->peer_cache <= v->capacity)
+		shmring__prefetch_write(v->area + (ahead & v->mask));
+}
+
+/*
  * Write the records of a claim from t: padding, heads, payloads, commits. A
  * record recovery repaired before we stamped or committed it is not written
  * further and counts in v->dropped.
@@ -522,6 +539,7 @@ static void tx_write(struct shmring_msgring *v, uint64_t t, const struct shmring
 		uint64_t span = shmring__rec_span(m[i].len);
 		bool ok = true;
 
+		write_ahead(v, p);
 		if (left_at(v, p) < span) {
 			ok = write_pad(v, p);
 			p += left_at(v, p);
@@ -561,6 +579,7 @@ static bool tx_one(struct shmring_msgring *v, const struct shmring_msgvec *m)
 	if (v->mp || m->len > v->max_len || left_at(v, t) < span || used > v->capacity ||
 	    v->capacity - used < span)
 		return false;
+	write_ahead(v, t);
 	write_head(v, t, (uint32_t)m->len);
 	if (m->len)
 		copy_in(v, payload_at(v, t), m->buf, m->len);
