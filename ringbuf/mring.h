@@ -418,17 +418,18 @@ static inline unsigned shmring__mring_publish_tx(struct shmring_mring *v, uint64
  * as the SPSC producer does (shmring/lane.h): its owner transfer then
  * overlaps this send's work instead of stalling the publish that needs it
  * (a locked instruction waits for every store before it). With one
- * consumer only where that slot is known free (the consumer position last
- * read), so that a nearly full ring's unread lines stay with the consumer;
- * with many, free slots are not known from a position, and a prefetch of a
- * line still being read only costs a transfer.
+ * consumer only where that slot's whole line is known free (the consumer
+ * position last read; a line holds fewer than SHMRING_LANE_LINE_SLOTS
+ * slots), so that a nearly full ring's unread lines stay with the
+ * consumer; with many, free slots are not known from a position, and a
+ * prefetch of a line still being read only costs a transfer.
  */
 static inline void shmring__mring_write_ahead(const struct shmring_mring *v, uint64_t pos,
 					      bool mc)
 {
 	uint64_t ahead = pos + SHMRING_LANE_AHEAD;
 
-	if (mc || ahead - v->peer_cache < v->capacity)
+	if (mc || ahead + SHMRING_LANE_LINE_SLOTS - v->peer_cache <= v->capacity)
 		shmring__prefetch_write(shmring__mring_word(v, ahead));
 }
 
