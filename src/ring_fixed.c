@@ -531,8 +531,13 @@ int shmring_send(shmring_t *r, const void *msg, uint64_t deadline)
 		return sent_wake(r);
 	if (SHMRING_LIKELY(msg && !r->sock && !tx_check(r))) {
 		rc = send_one(r, msg);
-		if (rc != -EAGAIN)
+		if (rc != -EAGAIN) {
+			/* As shmring__block() ends every call: a stall this
+			 * handle reported is over (a send ends it itself). */
+			if (SHMRING_UNLIKELY(r->stall_since))
+				shmring__stall_end(r);
 			return rc;
+		}
 	}
 	d = dropped(r);
 	rc = blocking_send(r, msg, 1, true, deadline);
