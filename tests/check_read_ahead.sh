@@ -8,6 +8,10 @@
 # inline call, compiled at -O2 by gcc and by clang. A compiler is free to
 # drop a __builtin_prefetch(), and GCC 12 dropped this one without a word.
 # A compiler not installed is not checked.
+# The other kinds' producers ask for their line ahead for writing
+# (shmring__mring_write_ahead() in ringbuf/mring.h, write_ahead() in
+# ringbuf/msg.c): a prefetchw in each of their sends and in the
+# many-producer reserve, or in what it calls, in the library as built.
 # usage: check_read_ahead.sh SOURCE_DIR LIBRARY
 set -euo pipefail
 src=$1 lib=$2
@@ -28,16 +32,16 @@ body() {
 		awk -v fn="<$2>:" '$2 == fn {on = 1; next} /^[0-9a-f]+ </ {on = 0} on'
 }
 
-# prefetches FILE FUNCTION: the prefetcht0 instructions in FUNCTION's body
-# and in the bodies of the functions it calls or jumps to, three calls deep
-# (where the compiler did not inline the short receive: at -O2 one call
-# down, at -O0 two).
+# prefetches FILE FUNCTION [INSN]: the INSN (prefetcht0) instructions in
+# FUNCTION's body and in the bodies of the functions it calls or jumps to,
+# three calls deep (where the compiler did not inline the short receive: at
+# -O2 one call down, at -O0 two; a send's write-ahead at -O0 three).
 callees() {
 	body "$1" "$2" | sed -n 's/.*\(call\|jmp\) .*<\([A-Za-z0-9_.]*\)>.*/\2/p' |
 		grep -v '@plt$' | sort -u
 }
 prefetches() {
-	local f=$1 seen=" $2 " next=$2 fn callee depth
+	local f=$1 seen=" $2 " next=$2 insn=${3:-prefetcht0} fn callee depth
 	for depth in 1 2 3; do
 		local found=""
 		for fn in $next; do
@@ -49,7 +53,7 @@ prefetches() {
 		done
 		next=$found
 	done
-	for fn in $seen; do body "$f" "$fn"; done | grep -c prefetcht0 || true
+	for fn in $seen; do body "$f" "$fn"; done | grep -c "$insn" || true
 }
 
 n=$(prefetches "$lib" shmring_try_recv)
@@ -58,6 +62,15 @@ if [ "$n" = 0 ]; then
 	exit 1
 fi
 echo "$lib: shmring_try_recv reads ahead"
+
+for fn in shmring__mpsc_send shmring__mpmc_send shmring__spmc_send shmring__mpsc_reserve \
+	shmring__mpmc_reserve shmring__msg_send; do
+	if [ "$(prefetches "$lib" "$fn" prefetchw)" = 0 ]; then
+		echo "$lib: no prefetchw in $fn or what it calls" >&2
+		exit 1
+	fi
+done
+echo "$lib: the other kinds' producers write ahead"
 
 cat >"$tmp/user.c" <<'C'
 #include <shmring/shmring.h>
