@@ -412,6 +412,9 @@ enum test_ns {
 	 * names a process's pid namespace (Linux 6.11), the one way to name
 	 * it there. */
 	TEST_NS_PID_NO_PROC,
+	/* A pid namespace that keeps the host's /proc (unshare -p without a
+	 * /proc mounted for it): pid 2 there names the host's kthreadd. */
+	TEST_NS_PID,
 };
 
 /* Whether a pidfd names a process's pid namespace (PIDFD_GET_PID_NAMESPACE). */
@@ -463,6 +466,8 @@ static inline bool test__unshare(enum test_ns how)
 	long long behind = 1000;
 	int fd, len;
 
+	if (how == TEST_NS_PID)
+		return unshare(CLONE_NEWPID) == 0;
 	if (how == TEST_NS_PID_NO_PROC)
 		return test__pidfd_names_pidns() && unshare(CLONE_NEWNS | CLONE_NEWPID) == 0 &&
 		       mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&

@@ -838,6 +838,13 @@ static int pidns_producer(const char *name)
 	return WEXITSTATUS(st);
 }
 
+/* As test_in_ns() runs it: the producer as pid 2. */
+static int pidns_producer_in_ns(const char *name, int sync)
+{
+	(void)sync;
+	return pidns_producer(name);
+}
+
 static void test_pidns_with_foreign_proc(void **state)
 {
 	const char *name = test_ring_name("pidns");
@@ -845,30 +852,11 @@ static void test_pidns_with_foreign_proc(void **state)
 	int st = 0;
 
 	(void)state;
-	outer = fork();
-	if (outer == 0) {
-		pid_t init;
-
-		if (unshare(CLONE_NEWPID) != 0)
-			_exit(77);
-		init = fork(); /* pid 1 of the new namespace */
-		if (init == 0) {
-			pid_t prod = fork(); /* pid 2 */
-
-			if (prod == 0)
-				_exit(pidns_producer(name));
-			if (prod < 0 || waitpid(prod, &st, 0) != prod || !WIFEXITED(st))
-				_exit(9);
-			_exit(WEXITSTATUS(st));
-		}
-		if (init < 0 || waitpid(init, &st, 0) != init || !WIFEXITED(st))
-			_exit(8);
-		_exit(WEXITSTATUS(st));
-	}
+	outer = test_in_ns(TEST_NS_PID, pidns_producer_in_ns, name, -1, -1);
 	assert_true(outer > 0);
 	assert_int_equal(waitpid(outer, &st, 0), outer);
 	assert_true(WIFEXITED(st));
-	if (WEXITSTATUS(st) == 77)
+	if (WEXITSTATUS(st) == TEST_SKIP)
 		skip(); /* no CAP_SYS_ADMIN for a pid namespace */
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
