@@ -48,6 +48,13 @@
  * Version 7: the slots of a plain SPSC ring of up to 16-byte messages lie
  * in groups of three under one stamp (SHMRING_FEAT_GROUPED_SLOTS), where
  * version 6 gave each its own.
+ *
+ * Version 8: a participant entry names the process image that took it
+ * (`image`), so that a process judging an entry with its own pid tells one
+ * held by another copy of the library in it (alive) from one left by the
+ * image it replaced with execve() (dead); version 7 judged both dead. The
+ * many-producer fixed-slot publish is a store over the producer's own
+ * CLAIMED word, where version 7 made it a CAS.
  */
 #ifndef SHMRING_RINGBUF_LAYOUT_H
 #define SHMRING_RINGBUF_LAYOUT_H
@@ -62,7 +69,7 @@
 /* The magic of a synchronization object (src/syncobj.h), at the same offset:
  * a ring open that finds it says "another kind", not "not ours". */
 #define SHMRING_SYNC_MAGIC UINT64_C(0x31434e5953484d53) /* "SHMSYNC1" */
-#define SHMRING_LAYOUT_VERSION 7u
+#define SHMRING_LAYOUT_VERSION 8u
 #define SHMRING_CACHELINE 64u
 #define SHMRING_SPACING 128u /* distance between independently written words */
 #define SHMRING_STAMP_SIZE 8u
@@ -256,6 +263,12 @@ struct shmring_ctl {
  * namespace: a process in another namespace cannot judge the pid and treats
  * the owner as alive.
  *
+ * image names the process image the owner ran when it took the entry: a
+ * hash of the random bytes the kernel gives each execve() (AT_RANDOM), the
+ * same in every copy of the library one image loads, another after the
+ * next execve(); 0 where the claimer had none. Like start_time it is
+ * written while the flag is set and compared only once it is clear.
+ *
  * gen counts the claims of the entry; its low 16 bits go into the slot words
  * the owner stamps, so an old claim never names a later owner of the entry.
  *
@@ -284,7 +297,8 @@ struct shmring_part {
 	_Atomic uint64_t claim_end;  /*  56 */
 	_Atomic uint32_t bell_token; /*  64: the value the doorbell's signal carries */
 	uint32_t reserved0;          /*  68 */
-	uint64_t reserved[7];        /*  72 */
+	_Atomic uint64_t image;      /*  72: the owner's process image (below) */
+	uint64_t reserved[6];        /*  80 */
 };
 
 #define SHMRING_PART_PID(o) ((uint32_t)((o) >> 32))
@@ -389,7 +403,8 @@ static_assert(offsetof(struct shmring_part, claim_pos) == 48, "layout");
 static_assert(offsetof(struct shmring_part, claim_end) == 56, "layout");
 static_assert(offsetof(struct shmring_part, bell) == 44, "layout");
 static_assert(offsetof(struct shmring_part, bell_token) == 64, "layout");
-static_assert(offsetof(struct shmring_part, reserved) == 72, "layout");
+static_assert(offsetof(struct shmring_part, image) == 72, "layout");
+static_assert(offsetof(struct shmring_part, reserved) == 80, "layout");
 static_assert(SHMRING_PROD_OFF == sizeof(struct shmring_hdr), "layout");
 static_assert(SHMRING_CONS_OFF == SHMRING_PROD_OFF + SHMRING_SPACING, "layout");
 static_assert(SHMRING_WAIT_OFF == SHMRING_CONS_OFF + SHMRING_SPACING, "layout");
@@ -431,9 +446,10 @@ static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock-free");
  * the consumer position, as in SPSC, and a slot goes from FULL(L) or
  * SKIPPED(L) straight to CLAIMED(L + 1).
  *
- * A producer publishes with a CAS from its own CLAIMED word to FULL, so a
- * claim that recovery turned into SKIPPED meanwhile (its owner was judged
- * dead) is never overwritten by the owner's late publish.
+ * A producer publishes FULL over its own CLAIMED word, which it looks at
+ * first: a claim that recovery turned into SKIPPED meanwhile (its owner was
+ * judged dead, which a live one is only from a forged table) is dropped by
+ * the owner, not published (ringbuf/mring.h says what a late store can do).
  */
 #define SHMRING_SLOT_FREE 0u
 #define SHMRING_SLOT_CLAIMED 1u

@@ -17,8 +17,8 @@
  *               to take in its participant entry (the intent, claims.h), takes
  *               it with a CAS on the shared producer position, stamps each
  *               slot CLAIMED(lap, gen, owner) before writing the slot's
- *               first line and publishes with a CAS from exactly that word
- *               to FULL.
+ *               first line and publishes FULL over exactly that word (a
+ *               look, then a store: shmring__mring_publish_one()).
  *   Free space  one consumer (MPSC): from the consumer position, cached per
  *               handle as in SPSC; the consumer never writes a slot back.
  *               many consumers (SPMC, MPMC): from the slot word (Vyukov-style):
@@ -35,7 +35,7 @@
  *
  * Orderings, by label (each pair names its partner):
  *   R-full   producer publishes FULL after the payload  A-full  consumer loads
- *            (CAS with many producers, else a store):   the slot word: the
+ *            (a release store):                         the slot word: the
  *            the payload is visible before the message is.
  *   R-free   consumer stores FREE(L+1) after copying    A-free  producer loads
  *            out: its reads are done before the producer overwrites.
@@ -76,12 +76,20 @@
  *     exact word that was judged and counted in the control block;
  *   - a live owner's claim is never taken, however long it is stopped: the
  *     waiter learns where it is held and by whom.
- * A producer whose claim was repaired anyway (judged dead while alive: a
- * forged table, or a setup the judge cannot see into, such as two copies of
- * the library in one process) finds its CAS to FULL failing, however long
- * it was stopped before it, counts the message as dropped and leaves the
- * slot alone: the CAS is what keeps such a late publish off a slot a later
- * lap has taken (a look and a store would not, docs/BENCHMARKS.md).
+ * The judge calls a live process dead only from a forged table (layout 8
+ * judges a second copy of the library in one process and a second mapping
+ * of one segment right: src/participants.c). A producer whose claim was
+ * repaired anyway finds its CLAIMED word gone when it looks before its
+ * publish, counts the message as dropped and leaves the slot alone. If it
+ * was stopped after the look (as it may be after its claim, before its
+ * stamp, or in the middle of its payload, which no CAS could guard), its
+ * late store lands in a slot a later lap may have taken: what the forger
+ * could do by writing that slot itself. Consumers and recovery take the
+ * word as untrusted either way: a word that no live claim explains is
+ * repaired again, and nothing waits on it for longer than a recovery.
+ * The publish was a CAS until layout 8 (docs/BENCHMARKS.md: the locked
+ * instruction on the line the consumer polls kept one producer level with
+ * rte_ring near).
  *
  * Untrusted memory: every slot address comes from a position masked by the
  * validated geometry; slot words are only compared; a shared position that
@@ -369,24 +377,25 @@ static inline void shmring__mring_mark_tx(const struct shmring_mring *v, uint64_
 }
 
 /*
- * Producer: publish one filled position. With many producers, a CAS from our
+ * Producer: publish one filled position. With many producers, only over our
  * own CLAIMED word: false when recovery turned the claim into SKIPPED
- * meanwhile (the message is dropped, the slot left alone).
+ * meanwhile (the message is dropped, the slot left alone). A look and a
+ * store, not a CAS: a live claim is repaired only from a forged table (see
+ * the header comment), and a locked instruction here would wait for the
+ * line the consumer polls.
  */
 static inline bool shmring__mring_publish_one(struct shmring_mring *v, uint64_t t, bool mp)
 {
 	_Atomic uint64_t *w = shmring__mring_word(v, t);
-	uint64_t full = shmring__mring_mine(v, t, SHMRING_SLOT_FULL);
 
-	if (mp) {
-		/* R-full: pairs with A-full in shmring__mring_claim_rx(). */
-		if (shmring__mring_cas(w, shmring__mring_mine(v, t, SHMRING_SLOT_CLAIMED), full))
-			return true;
+	/* Relaxed: compared only; our own CLAIMED store or a repair's CAS.
+	 * The store below is ordered after the payload by its release. */
+	if (mp && shmring__load_relaxed(w) != shmring__mring_mine(v, t, SHMRING_SLOT_CLAIMED)) {
 		v->dropped++;
 		return false;
 	}
 	/* R-full: pairs with A-full in shmring__mring_claim_rx(). */
-	shmring__store_release(w, full);
+	shmring__store_release(w, shmring__mring_mine(v, t, SHMRING_SLOT_FULL));
 	return true;
 }
 
@@ -416,8 +425,8 @@ static inline unsigned shmring__mring_publish_tx(struct shmring_mring *v, uint64
 /*
  * Ask for the line of the slot SHMRING_LANE_AHEAD positions on, for writing,
  * as the SPSC producer does (shmring/lane.h): its owner transfer then
- * overlaps this send's work instead of stalling the publish that needs it
- * (a locked instruction waits for every store before it). With one
+ * overlaps this send's work instead of stalling the next claim (a locked
+ * instruction waits for every store before it). With one
  * consumer only where that slot's whole line is known free (the consumer
  * position last read; a line holds fewer than SHMRING_LANE_LINE_SLOTS
  * slots), so that a nearly full ring's unread lines stay with the

@@ -19,9 +19,11 @@
  *     it is none of these. There is no grace period: a claimer that died
  *     half-way is dead at once; a forged entry naming a live process that
  *     maps the segment holds its entry for as long as that process lives;
- *   - an entry naming our own pid is alive only while a handle of ours
- *     holds it (held_has()): /proc would find us alive and mapping the
- *     segment whatever the entry says;
+ *   - an entry naming our own pid is alive while a handle of ours holds
+ *     it (held_has()) or while it names our process image (image_self()),
+ *     which another copy of the library loaded in this process took; else
+ *     it is dead: /proc would find us alive and mapping the segment
+ *     whatever the entry says;
  *   - where /proc is another pid namespace's (a namespace of our own with
  *     no /proc mounted for it), the pidfd alone: gone is dead, anything
  *     else alive;
@@ -48,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -115,12 +118,56 @@ static void held_child(void)
 	pthread_mutex_unlock(&held_lock);
 }
 
+/*
+ * Our process image (layout.h, `image`): a hash of the bytes the kernel
+ * gives each execve() (AT_RANDOM), so every copy of the library this image
+ * loads computes the same value and the image execve() puts in our place
+ * another. The C library keeps its stack guard and pointer guard in those
+ * bytes, and the entry is readable by every peer: each half goes through a
+ * bijective mixer keyed by the other, so the value says nothing about
+ * either half on its own. 0: no such bytes (the entry then names no image).
+ */
+static uint64_t self_image;
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= UINT64_C(0xff51afd7ed558ccd);
+	x ^= x >> 33;
+	x *= UINT64_C(0xc4ceb9fe1a85ec53);
+	x ^= x >> 33;
+	return x;
+}
+
+static uint64_t image_compute(void)
+{
+	const unsigned char *r = (const unsigned char *)(uintptr_t)getauxval(AT_RANDOM);
+	uint64_t a, b, v;
+
+	if (!r)
+		return 0;
+	memcpy(&a, r, sizeof(a));
+	memcpy(&b, r + 8, sizeof(b));
+	v = mix64(a ^ mix64(b ^ UINT64_C(0x9e3779b97f4a7c15)));
+	return v ? v : 1;
+}
+
 static void held_init(void)
 {
+	/* Set once here, before pthread_once() returns to any thread; a fork
+	 * child runs the same image and keeps it. */
+	self_image = image_compute();
 	/* Relaxed: pthread_once() orders this store before every return
 	 * from it, in every thread. */
 	atomic_store_explicit(&self_pid, getpid(), memory_order_relaxed);
 	pthread_atfork(held_prepare, held_parent, held_child);
+}
+
+/* Our process image, 0 if unknown. */
+static uint64_t image_self(void)
+{
+	pthread_once(&held_once, held_init);
+	return self_image;
 }
 
 /* Our pid without a system call. */
@@ -583,8 +630,18 @@ uint32_t shmring__part_state_of(void *base, struct shmring_livecache *c, uint32_
 		return SHMRING_PART_DEAD;
 	/* Ours only if a handle of ours took it (held_add() came before the
 	 * claim's CAS, held_drop() after the release's); one that did is
-	 * judged as any other below (the doorbells use what that caches). */
+	 * judged as any other below (the doorbells use what that caches).
+	 * One we did not take is alive if it names our image, complete (not
+	 * CLAIMING: the image may be the previous owner's until then): a copy
+	 * of the library we do not share a record with holds it. */
 	if (pid == held_self() && !held_has(c, idx, owner & ~SHMRING_OWNER_CLAIMING)) {
+		/* Relaxed: after the caller's acquire of owner; a later owner's
+		 * value is caught by entry_moved() below. */
+		uint64_t image = shmring__load_relaxed(&p->image);
+
+		if (!(owner & SHMRING_OWNER_CLAIMING) && image && image == image_self() &&
+		    !entry_moved(p, owner, start))
+			return SHMRING_PART_ALIVE;
 		if (entry_moved(p, owner, start)) {
 			if (moved)
 				*moved = true;
@@ -795,6 +852,7 @@ static int take(void *base, const struct shmring_livecache *c, uint32_t idx, uin
 	shmring__store_relaxed(&p->attach_ns, realtime_ns());
 	atomic_fetch_add_explicit(&p->gen, 1, memory_order_relaxed);
 	shmring__store_relaxed(&p->pidns, c->pidns);
+	shmring__store_relaxed(&p->image, image_self());
 	shmring__store_relaxed(&p->uid, (uint32_t)geteuid());
 	shmring__store_relaxed(&p->parked, 0);
 	shmring__store_relaxed(&p->bell, 0);
@@ -904,6 +962,9 @@ void shmring__part_release(void *base, const struct shmring_livecache *c, uint32
 	/* Relaxed: the entry becomes free only with the CAS below. */
 	shmring__store_relaxed(&p->claim_end, shmring__load_relaxed(&p->claim_pos));
 	shmring__store_relaxed(&p->start_time, 0);
+	/* Relaxed: as start_time. A word later forged with our pid over this
+	 * entry names no image of ours. */
+	shmring__store_relaxed(&p->image, 0);
 	/*
 	 * Release: whatever this participant did happens before the entry is
 	 * seen free. If someone judged us dead and reaped the entry, they took

@@ -31,6 +31,11 @@ shmring_test(test_wait SOURCES test_wait.c LABELS fast TIMEOUT 300)
 # also an open racing a create of the same name.
 shmring_test(test_attach SOURCES test_attach.c LABELS fast TIMEOUT 120)
 
+# Two copies of the library in one process (this program's and the shared
+# one, loaded with dlopen()), and a process that replaces its image.
+shmring_test(test_twin SOURCES test_twin.c LABELS fast TIMEOUT 60 LIBS ${CMAKE_DL_LIBS})
+add_dependencies(test_twin shmring)
+
 # The command-line tool (skipped when it is not built). No build dependency on
 # it, so that the other tests build while the tool is being worked on.
 shmring_test(test_cli SOURCES test_cli.c LABELS fast TIMEOUT 120)

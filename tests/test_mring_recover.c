@@ -267,8 +267,8 @@ static void test_dead_producer_stamped(void **st)
 
 /*
  * A live producer judged dead (a forged table) after it took a position and
- * before it stamped it: the claim is repaired as unstamped. Its stamp (a
- * store) and its publish (a CAS from that stamp, which then succeeds) land
+ * before it stamped it: the claim is repaired as unstamped. Its stamp and
+ * its publish (stores, the publish after a look at that stamp) land
  * a lap late, after the consumer took the SKIPPED slot and another producer
  * published there: the slot shows an old lap's message under a taken
  * position. The consumer is held by whoever's recorded intent still covers

@@ -58,9 +58,9 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Layout 7 (the segment), lane structure 6 (a handle begins with its two
+/* Layout 8 (the segment), lane structure 6 (a handle begins with its two
  * lanes). The library's soname carries this number. */
-#define SHMRING_LANE_ABI 0x0706u
+#define SHMRING_LANE_ABI 0x0806u
 
 /* The segment facts the inline path uses; the library asserts each against
  * its own definitions at build time. */

@@ -105,8 +105,7 @@
  *     long after the death. A live owner's claim is never taken, however
  *     long it is stopped. Each repair is counted (shmring_info()).
  *     A producer whose claim was repaired anyway (it was judged dead while
- *     alive: a forged table, or a setup the judge cannot see into, such as
- *     two copies of the library in one process) gets -SHMRING_EDROPPED
+ *     alive, which takes a forged participant table) gets -SHMRING_EDROPPED
  *     from its publish, and the message is not delivered.
  *   - End-of-stream: once producers have been attached and all of them have
  *     gone (closed or died) and the ring is drained, receive calls return
