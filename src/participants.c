@@ -41,6 +41,7 @@
  *   beyond "exited".
  */
 #include "src/internal.h"
+#include "ringbuf/mix.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -129,16 +130,6 @@ static void held_child(void)
  */
 static uint64_t self_image;
 
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= UINT64_C(0xff51afd7ed558ccd);
-	x ^= x >> 33;
-	x *= UINT64_C(0xc4ceb9fe1a85ec53);
-	x ^= x >> 33;
-	return x;
-}
-
 static uint64_t image_compute(void)
 {
 	const unsigned char *r = (const unsigned char *)(uintptr_t)getauxval(AT_RANDOM);
@@ -148,7 +139,7 @@ static uint64_t image_compute(void)
 		return 0;
 	memcpy(&a, r, sizeof(a));
 	memcpy(&b, r + 8, sizeof(b));
-	v = mix64(a ^ mix64(b ^ UINT64_C(0x9e3779b97f4a7c15)));
+	v = shmring__mix64(a ^ shmring__mix64(b ^ UINT64_C(0x9e3779b97f4a7c15)));
 	return v ? v : 1;
 }
 

@@ -26,6 +26,7 @@
 #define SHMRING_TESTS_STRESS_BODY_H
 
 #include "helpers.h"
+#include "ringbuf/mix.h"
 #include <shmring/shmring.h>
 
 #include <pthread.h>
@@ -87,16 +88,6 @@ static inline uint64_t sb_scale(uint64_t n)
 	return n < 200 ? 200 : n;
 }
 
-static inline uint64_t sb_mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= UINT64_C(0xff51afd7ed558ccd);
-	x ^= x >> 33;
-	x *= UINT64_C(0xc4ceb9fe1a85ec53);
-	x ^= x >> 33;
-	return x;
-}
-
 static inline void sb_fail(struct sb_shared *sh, const char *what, unsigned p, uint64_t seq)
 {
 	/* Relaxed: statistics, read after every participant has finished. */
@@ -111,7 +102,7 @@ static inline void sb_fail(struct sb_shared *sh, const char *what, unsigned p, u
 static inline void sb_fill_fixed(void *slot, uint32_t size, unsigned p, uint64_t seq)
 {
 	unsigned char *b = slot;
-	uint64_t w0 = ((uint64_t)p << 40) | seq, w1 = sb_mix(w0);
+	uint64_t w0 = ((uint64_t)p << 40) | seq, w1 = shmring__mix64(w0);
 
 	memcpy(b, &w0, 8);
 	memcpy(b + 8, &w1, 8);
@@ -127,7 +118,7 @@ static inline bool sb_check_fixed(const void *slot, uint32_t size, unsigned *p, 
 
 	memcpy(&w0, b, 8);
 	memcpy(&w1, b + 8, 8);
-	if (w1 != sb_mix(w0))
+	if (w1 != shmring__mix64(w0))
 		return false;
 	for (uint32_t i = 16; i < size; i++)
 		if (b[i] != (unsigned char)((w1 >> ((i % 8) * 8)) ^ i))
@@ -141,7 +132,7 @@ static inline bool sb_check_fixed(const void *slot, uint32_t size, unsigned *p, 
 
 static inline size_t sb_rec_len(uint32_t max, unsigned p, uint64_t seq)
 {
-	uint64_t h = sb_mix(((uint64_t)p << 40) | seq);
+	uint64_t h = shmring__mix64(((uint64_t)p << 40) | seq);
 
 	/* Mostly small records, some of every size up to the largest. */
 	return (h >> 8) % 4 == 0 ? (size_t)(h % (max + 1u)) : (size_t)(h % (max < 64 ? max + 1u : 65u));
@@ -155,7 +146,7 @@ static inline uint32_t sb_rec_type(unsigned p, uint64_t seq)
 static inline void sb_fill_rec(void *buf, size_t len, unsigned p, uint64_t seq)
 {
 	unsigned char *b = buf;
-	uint64_t h = sb_mix((((uint64_t)p << 40) | seq) ^ UINT64_C(0x5555));
+	uint64_t h = shmring__mix64((((uint64_t)p << 40) | seq) ^ UINT64_C(0x5555));
 
 	for (size_t i = 0; i < len; i++)
 		b[i] = (unsigned char)((h >> ((i % 8) * 8)) + i);
@@ -165,7 +156,7 @@ static inline bool sb_check_rec(const void *buf, size_t len, uint32_t max, unsig
 				uint64_t seq)
 {
 	const unsigned char *b = buf;
-	uint64_t h = sb_mix((((uint64_t)p << 40) | seq) ^ UINT64_C(0x5555));
+	uint64_t h = shmring__mix64((((uint64_t)p << 40) | seq) ^ UINT64_C(0x5555));
 
 	if (len != sb_rec_len(max, p, seq))
 		return false;

@@ -5,6 +5,7 @@
  * padding, checksum.
  */
 #include "cli/stress.h"
+#include "ringbuf/mix.h"
 
 #include <string.h>
 
@@ -30,28 +31,19 @@ const struct shmring_stress_kind *shmring_stress_kind_find(const char *name)
 	return NULL;
 }
 
-/* A finaliser with full avalanche: every input bit moves about half of the
- * output bits, so a one-bit tear anywhere changes the checksum. */
-static inline uint64_t fmix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= UINT64_C(0xff51afd7ed558ccd);
-	x ^= x >> 33;
-	x *= UINT64_C(0xc4ceb9fe1a85ec53);
-	x ^= x >> 33;
-	return x;
-}
-
-/* The payload generator: a Weyl sequence through fmix64 (splitmix-style). */
+/* The payload generator: a Weyl sequence through a finaliser with full
+ * avalanche (splitmix-style), so a one-bit tear anywhere changes the
+ * checksum. */
 static inline uint64_t next_rand(uint64_t *state)
 {
 	*state += UINT64_C(0x9e3779b97f4a7c15);
-	return fmix64(*state);
+	return shmring__mix64(*state);
 }
 
 uint64_t shmring_stress_mix(uint64_t seed, uint32_t producer, uint64_t seq)
 {
-	return fmix64(seed ^ fmix64(((uint64_t)producer << 40) ^ seq ^ UINT64_C(0x5bd1e995)));
+	return shmring__mix64(seed ^
+			      shmring__mix64(((uint64_t)producer << 40) ^ seq ^ UINT64_C(0x5bd1e995)));
 }
 
 uint32_t shmring_stress_type(uint32_t producer, uint64_t seq)
@@ -68,7 +60,7 @@ static uint64_t hash_bytes(uint64_t h, const uint8_t *p, size_t n)
 
 	while (n >= 8) {
 		memcpy(&w, p, 8);
-		h = (h ^ fmix64(w)) * UINT64_C(0x9e3779b97f4a7c15);
+		h = (h ^ shmring__mix64(w)) * UINT64_C(0x9e3779b97f4a7c15);
 		h ^= h >> 29;
 		p += 8;
 		n -= 8;
@@ -76,7 +68,7 @@ static uint64_t hash_bytes(uint64_t h, const uint8_t *p, size_t n)
 	w = (uint64_t)n << 56; /* the tail's length, so trailing zero bytes count */
 	for (size_t i = 0; i < n; i++)
 		w |= (uint64_t)p[i] << (8 * i);
-	return fmix64(h ^ fmix64(w));
+	return shmring__mix64(h ^ shmring__mix64(w));
 }
 
 /* Checksum over everything but the sum field itself (bytes 16..23). */
