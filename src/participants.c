@@ -623,25 +623,24 @@ uint32_t shmring__part_state_of(void *base, struct shmring_livecache *c, uint32_
 	 * claim's CAS, held_drop() after the release's); one that did is
 	 * judged as any other below (the doorbells use what that caches).
 	 * One we did not take is alive if it names our image and our start
-	 * time, complete (not CLAIMING: both may be the previous owner's until
-	 * then): a copy of the library we do not share a record with holds
-	 * it. The start time tells us from an earlier process of our pid
-	 * forked from the same image (a fork keeps the image). */
+	 * time, complete (start is 0 while CLAIMING: both may be the previous
+	 * owner's until then): a copy of the library we do not share a
+	 * record with holds it. The start time tells us from an earlier
+	 * process of our pid forked from the same image (a fork keeps the
+	 * image). */
 	if (pid == held_self() && !held_has(c, idx, owner & ~SHMRING_OWNER_CLAIMING)) {
 		/* Relaxed: after the caller's acquire of owner; a later owner's
 		 * value is caught by entry_moved() below. */
 		uint64_t image = shmring__load_relaxed(&p->image);
+		bool other_copy = start && image && image == image_self() &&
+				  shmring__same_start(shmring__proc_start_time(0), start);
 
-		if (!(owner & SHMRING_OWNER_CLAIMING) && image && image == image_self() && start &&
-		    shmring__same_start(shmring__proc_start_time(0), start) &&
-		    !entry_moved(p, owner, start))
-			return SHMRING_PART_ALIVE;
 		if (entry_moved(p, owner, start)) {
 			if (moved)
 				*moved = true;
 			return SHMRING_PART_ALIVE;
 		}
-		return SHMRING_PART_DEAD;
+		return other_copy ? SHMRING_PART_ALIVE : SHMRING_PART_DEAD;
 	}
 	if (e && e->owner == owner && e->start == start && e->state) {
 		if (e->state == SHMRING_PART_ALIVE && e->pidfd >= 0 && shmring__pidfd_exited(e->pidfd))
