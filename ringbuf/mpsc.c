@@ -17,6 +17,18 @@ unsigned shmring__mpsc_recv(struct shmring_mring *v, void *msgs, unsigned n, boo
 	return shmring__mring_recv(v, msgs, n, all, false);
 }
 
+/* One message: the calls above with n = 1 folded in, for the one-message
+ * calls, the most common (no loop over a count at run time). */
+unsigned shmring__mpsc_send1(struct shmring_mring *v, const void *msg)
+{
+	return shmring__mring_send(v, msg, 1, true, true, false);
+}
+
+unsigned shmring__mpsc_recv1(struct shmring_mring *v, void *msg)
+{
+	return shmring__mring_recv(v, msg, 1, true, false);
+}
+
 unsigned shmring__mpsc_reserve(struct shmring_mring *v, unsigned n, void **slots)
 {
 	return shmring__mring_reserve(v, n, slots, true, false);

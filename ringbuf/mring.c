@@ -28,6 +28,7 @@ void shmring__mring_view(struct shmring_mring *v, void *base, const struct shmri
 		v->shift++;
 	v->owner = owner & SHMRING_SLOT_OWNER_MASK;
 	v->gen = gen;
+	v->mine = shmring__mring_state(v, 0, 0, gen, v->owner);
 	v->mp = multi & SHMRING_HDR_MULTI_PRODUCER;
 	v->mc = multi & SHMRING_HDR_MULTI_CONSUMER;
 }
@@ -325,18 +326,21 @@ bool shmring__mring_ops(uint32_t kind, struct shmring_mring_ops *ops)
 		*ops = (struct shmring_mring_ops){shmring__mpsc_send,    shmring__mpsc_recv,
 						  shmring__mpsc_reserve, shmring__mpsc_commit,
 						  shmring__mpsc_peek,    shmring__mpsc_release,
+						  shmring__mpsc_send1,   shmring__mpsc_recv1,
 						  true,                  false};
 		return true;
 	case SHMRING_KIND_SPMC:
 		*ops = (struct shmring_mring_ops){shmring__spmc_send,    shmring__spmc_recv,
 						  shmring__spmc_reserve, shmring__spmc_commit,
 						  shmring__spmc_peek,    shmring__spmc_release,
+						  shmring__spmc_send1,   shmring__spmc_recv1,
 						  false,                 true};
 		return true;
 	case SHMRING_KIND_MPMC:
 		*ops = (struct shmring_mring_ops){shmring__mpmc_send,    shmring__mpmc_recv,
 						  shmring__mpmc_reserve, shmring__mpmc_commit,
 						  shmring__mpmc_peek,    shmring__mpmc_release,
+						  shmring__mpmc_send1,   shmring__mpmc_recv1,
 						  true,                  true};
 		return true;
 	default:

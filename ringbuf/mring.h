@@ -126,6 +126,7 @@ struct shmring_mring {
 	uint32_t shift;      /* log2(capacity) */
 	uint32_t owner;      /* this side's participant index, stamped in slots */
 	uint32_t gen;        /* the entry's generation; its low 16 bits go in slots */
+	uint64_t mine;       /* the owner and generation bits of the words it stamps */
 	bool mp, mc;         /* the kind's sides (from the header) */
 	bool held_rx;        /* what is held: a peek (true) or a reservation */
 	bool corrupt;        /* the last call found a shared index impossible */
@@ -229,7 +230,7 @@ static inline uint64_t shmring__mring_state(const struct shmring_mring *v, uint6
 static inline uint64_t shmring__mring_mine(const struct shmring_mring *v, uint64_t pos,
 					   unsigned phase)
 {
-	return shmring__mring_state(v, pos, phase, v->gen, v->owner);
+	return shmring__mring_state(v, pos, phase, 0, 0) | v->mine;
 }
 
 /*
@@ -597,14 +598,36 @@ static inline bool shmring__mring_is_msg(const struct shmring_mring *v, uint64_t
 
 /* Receive up to n messages (all: n or none); returns the count. Skipped
  * slots on the way are consumed too (v->freed counts both). */
-static inline unsigned shmring__mring_recv(struct shmring_mring *v, void *msgs, unsigned n,
-					   bool all, bool mc)
+static inline SHMRING_ALWAYS_INLINE unsigned shmring__mring_recv(struct shmring_mring *v,
+								 void *msgs, unsigned n, bool all,
+								 bool mc)
 {
 	unsigned char *dst = (unsigned char *)msgs;
 	uint64_t h = 0;
 	unsigned m = 0, got = 0;
-	unsigned k = shmring__mring_claim_rx(v, n, all, mc, &h, &m);
+	unsigned k;
 
+	if (!mc && n == 1) {
+		/*
+		 * One consumer, one message (the one-message call, where n is
+		 * a constant): the head slot published is all that
+		 * shmring__mring_claim_rx() would find and take. Anything
+		 * else (empty, skipped, a later state) goes the general way.
+		 */
+		h = v->pos;
+		/* A-full: pairs with R-full in shmring__mring_publish_one()
+		 * and R-repair in recovery and cancel. */
+		uint64_t w = shmring__load_acquire(shmring__mring_word(v, h));
+
+		if (SHMRING_LIKELY(shmring__mring_cmp(v, w, h, SHMRING_SLOT_FULL) == 0)) {
+			v->corrupt = false;
+			shmring__copy(dst, shmring__mring_payload(v, h), v->size);
+			v->freed = 1;
+			shmring__mring_advance_rx(v, h + 1);
+			return 1;
+		}
+	}
+	k = shmring__mring_claim_rx(v, n, all, mc, &h, &m);
 	v->freed = k;
 	if (!k)
 		return 0;
@@ -785,6 +808,8 @@ struct shmring_mring_ops {
 	int (*commit)(struct shmring_mring *v, unsigned n);
 	unsigned (*peek)(struct shmring_mring *v, unsigned n, const void **slots);
 	int (*release)(struct shmring_mring *v, unsigned n);
+	unsigned (*send1)(struct shmring_mring *v, const void *msg);
+	unsigned (*recv1)(struct shmring_mring *v, void *msg);
 	bool mp, mc;
 };
 
@@ -797,6 +822,8 @@ unsigned shmring__mpsc_reserve(struct shmring_mring *v, unsigned n, void **slots
 int shmring__mpsc_commit(struct shmring_mring *v, unsigned n);
 unsigned shmring__mpsc_peek(struct shmring_mring *v, unsigned n, const void **slots);
 int shmring__mpsc_release(struct shmring_mring *v, unsigned n);
+unsigned shmring__mpsc_send1(struct shmring_mring *v, const void *msg);
+unsigned shmring__mpsc_recv1(struct shmring_mring *v, void *msg);
 
 unsigned shmring__spmc_send(struct shmring_mring *v, const void *msgs, unsigned n, bool all);
 unsigned shmring__spmc_recv(struct shmring_mring *v, void *msgs, unsigned n, bool all);
@@ -804,6 +831,8 @@ unsigned shmring__spmc_reserve(struct shmring_mring *v, unsigned n, void **slots
 int shmring__spmc_commit(struct shmring_mring *v, unsigned n);
 unsigned shmring__spmc_peek(struct shmring_mring *v, unsigned n, const void **slots);
 int shmring__spmc_release(struct shmring_mring *v, unsigned n);
+unsigned shmring__spmc_send1(struct shmring_mring *v, const void *msg);
+unsigned shmring__spmc_recv1(struct shmring_mring *v, void *msg);
 
 unsigned shmring__mpmc_send(struct shmring_mring *v, const void *msgs, unsigned n, bool all);
 unsigned shmring__mpmc_recv(struct shmring_mring *v, void *msgs, unsigned n, bool all);
@@ -811,5 +840,7 @@ unsigned shmring__mpmc_reserve(struct shmring_mring *v, unsigned n, void **slots
 int shmring__mpmc_commit(struct shmring_mring *v, unsigned n);
 unsigned shmring__mpmc_peek(struct shmring_mring *v, unsigned n, const void **slots);
 int shmring__mpmc_release(struct shmring_mring *v, unsigned n);
+unsigned shmring__mpmc_send1(struct shmring_mring *v, const void *msg);
+unsigned shmring__mpmc_recv1(struct shmring_mring *v, void *msg);
 
 #endif /* SHMRING_RINGBUF_MRING_H */

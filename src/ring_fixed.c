@@ -45,7 +45,8 @@ static inline unsigned recv_n(shmring_t *r, void *msgs, unsigned n, bool all)
 /* The other fixed kinds, through their per-kind entry points. */
 static unsigned send_multi(shmring_t *r, const void *msgs, unsigned n, bool all)
 {
-	unsigned k = r->ops.send(&r->mtx, msgs, n, all);
+	/* One message, the most common call, by its own entry point. */
+	unsigned k = n == 1 ? r->ops.send1(&r->mtx, msgs) : r->ops.send(&r->mtx, msgs, n, all);
 
 	if (k) {
 		shmring__ec_notify(&r->not_empty, &r->mtx.prod->wakes);
@@ -58,7 +59,8 @@ static unsigned send_multi(shmring_t *r, const void *msgs, unsigned n, bool all)
 
 static unsigned recv_multi(shmring_t *r, void *msgs, unsigned n, bool all)
 {
-	unsigned k = r->ops.recv(&r->mrx, msgs, n, all);
+	/* As in send_multi(). */
+	unsigned k = n == 1 ? r->ops.recv1(&r->mrx, msgs) : r->ops.recv(&r->mrx, msgs, n, all);
 
 	/* Skipped slots consumed on the way free room too, even when no
 	 * message came with them. */
@@ -92,8 +94,10 @@ static int rx_check(const shmring_t *r)
 	return 0;
 }
 
-/* Any fixed kind, checks done. */
-static unsigned send_any(shmring_t *r, const void *msgs, unsigned n, bool all)
+/* Any fixed kind, checks done. Inlined into every caller: a one-message
+ * call then reaches the kind's entry point without a call of its own. */
+static inline SHMRING_ALWAYS_INLINE unsigned send_any(shmring_t *r, const void *msgs, unsigned n,
+						      bool all)
 {
 	unsigned k = r->hdr.kind == SHMRING_KIND_SPSC ? send_n(r, msgs, n, all)
 						       : send_multi(r, msgs, n, all);
@@ -102,7 +106,8 @@ static unsigned send_any(shmring_t *r, const void *msgs, unsigned n, bool all)
 	return k;
 }
 
-static unsigned recv_any(shmring_t *r, void *msgs, unsigned n, bool all)
+static inline SHMRING_ALWAYS_INLINE unsigned recv_any(shmring_t *r, void *msgs, unsigned n,
+						      bool all)
 {
 	unsigned k = r->hdr.kind == SHMRING_KIND_SPSC ? recv_n(r, msgs, n, all)
 						       : recv_multi(r, msgs, n, all);
@@ -180,7 +185,7 @@ static uint64_t dropped(const shmring_t *r)
  * -SHMRING_EDROPPED (a claim repaired under us); -EAGAIN where the ring is
  * full, before anything is reported for it.
  */
-static int send_one(shmring_t *r, const void *msg)
+static inline SHMRING_ALWAYS_INLINE int send_one(shmring_t *r, const void *msg)
 {
 	uint64_t d;
 
@@ -555,6 +560,10 @@ int shmring_recv(shmring_t *r, void *msg, uint64_t deadline)
 		return 0;
 	if (k == SHMRING__LANE_WAKE)
 		return received_wake(r);
+	/* As shmring_send(): the other kinds make one attempt before any of
+	 * the wait is set up. */
+	if (SHMRING_LIKELY(msg && !r->sock && !rx_check(r)) && recv_any(r, msg, 1, true))
+		return 0;
 	rc = blocking_recv(r, msg, 1, true, deadline);
 	return rc < 0 ? rc : 0;
 }
