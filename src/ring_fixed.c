@@ -520,20 +520,17 @@ static int blocking_recv(shmring_t *r, void *msgs, unsigned n, bool all, uint64_
 	return shmring__block(r, SHMRING_CONSUMER, attempt_recv, &o, deadline);
 }
 
-/* One message: where the ring has room, the lane's short path, as
- * shmring_try_send() takes it, or for the other kinds one attempt before
- * any of the wait is set up; everything else (a full ring among it) the
- * blocking way. */
-int shmring_send(shmring_t *r, const void *msg, uint64_t deadline)
+/*
+ * One message beyond the lane's short path: for the other kinds one attempt
+ * before any of the wait is set up; everything else (a full ring among it)
+ * the blocking way. Out of line, so that the lane's path in shmring_send()
+ * keeps a frame of its own size.
+ */
+static SHMRING_NOINLINE int send_rest(shmring_t *r, const void *msg, uint64_t deadline)
 {
-	int k = shmring__lane_send(&r->tx, msg);
 	uint64_t d;
 	int rc;
 
-	if (SHMRING_LIKELY(k == SHMRING__LANE_DONE))
-		return 0;
-	if (k == SHMRING__LANE_WAKE)
-		return sent_wake(r);
 	if (SHMRING_LIKELY(msg && !r->sock && !tx_check(r))) {
 		rc = send_one(r, msg);
 		if (rc != -EAGAIN) {
@@ -551,21 +548,39 @@ int shmring_send(shmring_t *r, const void *msg, uint64_t deadline)
 	return dropped(r) != d ? -SHMRING_EDROPPED : 0;
 }
 
+/* As send_rest(). */
+static SHMRING_NOINLINE int recv_rest(shmring_t *r, void *msg, uint64_t deadline)
+{
+	int rc;
+
+	if (SHMRING_LIKELY(msg && !r->sock && !rx_check(r)) && recv_any(r, msg, 1, true))
+		return 0;
+	rc = blocking_recv(r, msg, 1, true, deadline);
+	return rc < 0 ? rc : 0;
+}
+
+/* One message: where the ring has room, the lane's short path, as
+ * shmring_try_send() takes it; everything else send_rest(). */
+int shmring_send(shmring_t *r, const void *msg, uint64_t deadline)
+{
+	int k = shmring__lane_send(&r->tx, msg);
+
+	if (SHMRING_LIKELY(k == SHMRING__LANE_DONE))
+		return 0;
+	if (k == SHMRING__LANE_WAKE)
+		return sent_wake(r);
+	return send_rest(r, msg, deadline);
+}
+
 int shmring_recv(shmring_t *r, void *msg, uint64_t deadline)
 {
 	int k = shmring__lane_recv(&r->rx, msg);
-	int rc;
 
 	if (SHMRING_LIKELY(k == SHMRING__LANE_DONE))
 		return 0;
 	if (k == SHMRING__LANE_WAKE)
 		return received_wake(r);
-	/* As shmring_send(): the other kinds make one attempt before any of
-	 * the wait is set up. */
-	if (SHMRING_LIKELY(msg && !r->sock && !rx_check(r)) && recv_any(r, msg, 1, true))
-		return 0;
-	rc = blocking_recv(r, msg, 1, true, deadline);
-	return rc < 0 ? rc : 0;
+	return recv_rest(r, msg, deadline);
 }
 
 int shmring_send_bulk(shmring_t *r, const void *msgs, unsigned n, uint64_t deadline)
