@@ -457,9 +457,27 @@ int shmring__rx_nothing(shmring_t *r, bool corrupt);
  * Wait by the handle's policy for attempt(op) to succeed on one side
  * (SHMRING_PRODUCER: room; SHMRING_CONSUMER: messages), checking peers once
  * per recovery deadline. attempt's result, -ETIMEDOUT, -EPIPE, ...
+ * shmring__block_wait() is the part after a first attempt that found
+ * nothing; shmring__block() makes that attempt inline, so that a call that
+ * needs no wait (most do) runs the caller's attempt without an indirect
+ * call or any of the wait's set-up.
  */
-int shmring__block(shmring_t *r, unsigned side, shmring_attempt_fn attempt, void *op,
-		   uint64_t deadline);
+int shmring__block_wait(shmring_t *r, unsigned side, shmring_attempt_fn attempt, void *op,
+			uint64_t deadline);
+
+static inline SHMRING_ALWAYS_INLINE int shmring__block(shmring_t *r, unsigned side,
+						       shmring_attempt_fn attempt, void *op,
+						       uint64_t deadline)
+{
+	int rc = attempt(op);
+
+	if (rc == 0)
+		return shmring__block_wait(r, side, attempt, op, deadline);
+	/* As every wait ends: a stall this handle reported is over. */
+	if (SHMRING_UNLIKELY(r->stall_since))
+		shmring__stall_end(r);
+	return rc;
+}
 
 /*
  * Consumer: the producers' presence word p (just read) says that producers

@@ -432,27 +432,21 @@ static int timed_out(shmring_t *r, unsigned side, shmring_attempt_fn attempt, vo
 	return rc == 0 ? -ETIMEDOUT : rc;
 }
 
-int shmring__block(shmring_t *r, unsigned side, shmring_attempt_fn attempt, void *op,
-		   uint64_t deadline)
+int shmring__block_wait(shmring_t *r, unsigned side, shmring_attempt_fn attempt, void *op,
+			uint64_t deadline)
 {
-	/* Most calls end at their first attempt: it comes before anything of
-	 * the wait is set up. */
-	int rc = attempt(op);
+	struct blocking b = {.r = r, .side = side, .attempt = attempt, .op = op};
+	struct shmring_wait_ops ops = {.attempt = block_attempt,
+				       .check = block_check,
+				       .ctx = &b,
+				       .check_ns = shmring__recovery_ns(r)};
+	bool tx = side == SHMRING_PRODUCER;
+	int rc = shmring__wait(&r->wait, tx ? &r->not_full : &r->not_empty, &ops, deadline,
+			       tx ? &shmring__prod_side(r->base)->waits
+				  : &shmring__cons_side(r->base)->waits);
 
-	if (rc == 0) {
-		struct blocking b = {.r = r, .side = side, .attempt = attempt, .op = op};
-		struct shmring_wait_ops ops = {.attempt = block_attempt,
-					       .check = block_check,
-					       .ctx = &b,
-					       .check_ns = shmring__recovery_ns(r)};
-		bool tx = side == SHMRING_PRODUCER;
-
-		rc = shmring__wait(&r->wait, tx ? &r->not_full : &r->not_empty, &ops, deadline,
-				   tx ? &shmring__prod_side(r->base)->waits
-				      : &shmring__cons_side(r->base)->waits);
-		if (rc == -ETIMEDOUT)
-			rc = timed_out(r, side, attempt, op);
-	}
+	if (rc == -ETIMEDOUT)
+		rc = timed_out(r, side, attempt, op);
 	if (r->stall_since)
 		shmring__stall_end(r);
 	return rc;

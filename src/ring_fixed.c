@@ -185,7 +185,7 @@ static uint64_t dropped(const shmring_t *r)
  * -SHMRING_EDROPPED (a claim repaired under us); -EAGAIN where the ring is
  * full, before anything is reported for it.
  */
-static inline SHMRING_ALWAYS_INLINE int send_one(shmring_t *r, const void *msg)
+static int send_one(shmring_t *r, const void *msg)
 {
 	uint64_t d;
 
@@ -458,7 +458,10 @@ struct op {
 	bool all;
 };
 
-static int attempt_send(void *ctx)
+/* The attempts and the blocking calls are inlined into each call, as
+ * shmring__block() makes the first attempt: a call that needs no wait runs
+ * straight through to the kind's entry point. */
+static inline SHMRING_ALWAYS_INLINE int attempt_send(void *ctx)
 {
 	struct op *o = ctx;
 	unsigned k;
@@ -471,7 +474,7 @@ static int attempt_send(void *ctx)
 	return tx_corrupt(o->r) ? -SHMRING_ECORRUPT : 0;
 }
 
-static int attempt_recv(void *ctx)
+static inline SHMRING_ALWAYS_INLINE int attempt_recv(void *ctx)
 {
 	struct op *o = ctx;
 	unsigned k = recv_any(o->r, o->buf, o->n, o->all);
@@ -484,7 +487,8 @@ static int attempt_recv(void *ctx)
 	return shmring__rx_eos(o->r);
 }
 
-static int blocking_send(shmring_t *r, const void *msgs, unsigned n, bool all, uint64_t deadline)
+static inline SHMRING_ALWAYS_INLINE int blocking_send(shmring_t *r, const void *msgs, unsigned n,
+						   bool all, uint64_t deadline)
 {
 	struct op o = {.r = r, .buf = (void *)(uintptr_t)msgs, .n = n, .all = all};
 	int rc;
@@ -502,7 +506,8 @@ static int blocking_send(shmring_t *r, const void *msgs, unsigned n, bool all, u
 	return shmring__block(r, SHMRING_PRODUCER, attempt_send, &o, deadline);
 }
 
-static int blocking_recv(shmring_t *r, void *msgs, unsigned n, bool all, uint64_t deadline)
+static inline SHMRING_ALWAYS_INLINE int blocking_recv(shmring_t *r, void *msgs, unsigned n,
+						   bool all, uint64_t deadline)
 {
 	struct op o = {.r = r, .buf = msgs, .n = n, .all = all};
 	int rc;
@@ -521,28 +526,15 @@ static int blocking_recv(shmring_t *r, void *msgs, unsigned n, bool all, uint64_
 }
 
 /*
- * One message beyond the lane's short path: for the other kinds one attempt
- * before any of the wait is set up; everything else (a full ring among it)
- * the blocking way. Out of line, so that the lane's path in shmring_send()
- * keeps a frame of its own size.
+ * One message beyond the lane's short path, the blocking way (whose first
+ * attempt comes before any of the wait is set up). Out of line, so that the
+ * lane's path in shmring_send() keeps a frame of its own size.
  */
 static SHMRING_NOINLINE int send_rest(shmring_t *r, const void *msg, uint64_t deadline)
 {
-	uint64_t d;
-	int rc;
+	uint64_t d = dropped(r);
+	int rc = blocking_send(r, msg, 1, true, deadline);
 
-	if (SHMRING_LIKELY(msg && !r->sock && !tx_check(r))) {
-		rc = send_one(r, msg);
-		if (rc != -EAGAIN) {
-			/* As shmring__block() ends every call: a stall this
-			 * handle reported is over (a send ends it itself). */
-			if (SHMRING_UNLIKELY(r->stall_since))
-				shmring__stall_end(r);
-			return rc;
-		}
-	}
-	d = dropped(r);
-	rc = blocking_send(r, msg, 1, true, deadline);
 	if (rc < 0)
 		return rc;
 	return dropped(r) != d ? -SHMRING_EDROPPED : 0;
@@ -551,11 +543,8 @@ static SHMRING_NOINLINE int send_rest(shmring_t *r, const void *msg, uint64_t de
 /* As send_rest(). */
 static SHMRING_NOINLINE int recv_rest(shmring_t *r, void *msg, uint64_t deadline)
 {
-	int rc;
+	int rc = blocking_recv(r, msg, 1, true, deadline);
 
-	if (SHMRING_LIKELY(msg && !r->sock && !rx_check(r)) && recv_any(r, msg, 1, true))
-		return 0;
-	rc = blocking_recv(r, msg, 1, true, deadline);
 	return rc < 0 ? rc : 0;
 }
 
