@@ -2,10 +2,11 @@
 /*
  * benches/ops_main.c - shmring_gb_ops: what one operation costs in one
  * thread, with no other CPU involved, for every shmring ring kind: send +
- * receive of one message by copy (op/) and in place (zc/), bulk send +
- * receive of 1..256 by copy (bulk/) and in place (zc_bulk/), next to rte_ring
- * (SP/SC and MP/MC), ck_ring (SPSC and MPMC) and boost's spsc_queue doing
- * the same, and what the timing loop itself costs.
+ * receive of one message by copy (op/), by the blocking calls (block/) and
+ * in place (zc/), bulk send + receive of 1..256 by copy (bulk/) and in place
+ * (zc_bulk/), next to rte_ring (SP/SC and MP/MC), ck_ring (SPSC and MPMC)
+ * and boost's spsc_queue doing the same, and what the timing loop itself
+ * costs.
  */
 
 #include "rings.h"
@@ -75,6 +76,13 @@ int main(int argc, char **argv)
 	bench_register_slots("op/boost_spsc", bench_boost_op, NULL);
 #endif
 	(void)mt;
+
+	/* One message by the blocking calls, which a ring with room (a message)
+	 * answers at once: what they cost beyond the try_ calls. */
+	for (unsigned k = 0; k < BENCH_NKINDS; k++) {
+		snprintf(name, sizeof name, "block/shmring-%s", bench_kinds_block[k].name);
+		bench_register_slots(name, bench_shmring_op, (void *)&bench_kinds_block[k]);
+	}
 
 	/* One message written and read in place (no peer offers both halves). */
 	for (unsigned k = 0; k < BENCH_NKINDS; k++) {

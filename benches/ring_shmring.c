@@ -16,18 +16,25 @@
 #include <stdlib.h>
 
 const struct bench_kind bench_kinds[BENCH_NKINDS] = {
-    {SHMRING_KIND_SPSC, "spsc", 0, 0}, {SHMRING_KIND_MPSC, "mpsc", 0, 0},
-    {SHMRING_KIND_SPMC, "spmc", 0, 0}, {SHMRING_KIND_MPMC, "mpmc", 0, 0},
-    {SHMRING_KIND_MSG, "msg", 0, 0},
+    {SHMRING_KIND_SPSC, "spsc", 0, 0, false}, {SHMRING_KIND_MPSC, "mpsc", 0, 0, false},
+    {SHMRING_KIND_SPMC, "spmc", 0, 0, false}, {SHMRING_KIND_MPMC, "mpmc", 0, 0, false},
+    {SHMRING_KIND_MSG, "msg", 0, 0, false},
+};
+
+const struct bench_kind bench_kinds_block[BENCH_NKINDS] = {
+    {SHMRING_KIND_SPSC, "spsc", 0, 0, true}, {SHMRING_KIND_MPSC, "mpsc", 0, 0, true},
+    {SHMRING_KIND_SPMC, "spmc", 0, 0, true}, {SHMRING_KIND_MPMC, "mpmc", 0, 0, true},
+    {SHMRING_KIND_MSG, "msg", 0, 0, true},
 };
 
 const struct bench_kind bench_kind_spsc_poll = {SHMRING_KIND_SPSC, "spsc-poll",
-                                                SHMRING_CREATE_POLL_ONLY, 0};
+                                                SHMRING_CREATE_POLL_ONLY, 0, false};
 const struct bench_kind bench_kind_spsc_dense = {SHMRING_KIND_SPSC, "spsc-dense",
-                                                 SHMRING_CREATE_DENSE, 0};
-const struct bench_kind bench_kind_spsc_slip = {SHMRING_KIND_SPSC, "spsc-slip", 0, BENCH_SLIP};
+                                                 SHMRING_CREATE_DENSE, 0, false};
+const struct bench_kind bench_kind_spsc_slip = {SHMRING_KIND_SPSC, "spsc-slip", 0, BENCH_SLIP,
+                                                false};
 const struct bench_kind bench_kind_spsc_poll_slip = {SHMRING_KIND_SPSC, "spsc-poll-slip",
-                                                     SHMRING_CREATE_POLL_ONLY, BENCH_SLIP};
+                                                     SHMRING_CREATE_POLL_ONLY, BENCH_SLIP, false};
 
 static bool is_msg(const struct bench_kind *k)
 {
@@ -58,17 +65,29 @@ static int ring_create(const struct bench_kind *k, const char *name, uint32_t sl
 	return shmring_create(name, &o, role, out);
 }
 
+/*
+ * The blocking calls' deadline in the block/ rows, set once before the
+ * loop: a call whose ring has room (a message) answers at its first
+ * attempt, before it looks at the deadline, so only a call that would wait
+ * finds it passed (-ETIMEDOUT, a failed benchmark, never a hang).
+ */
+static uint64_t block_deadline;
+
 /* One message in or out by copy, as 0 / -EAGAIN / -errno, for either family. */
 BENCH_INLINE int tx1(const struct bench_kind *k, shmring_t *h, const void *msg, uint32_t slot)
 {
+	if (k->block)
+		return is_msg(k) ? shmring_msg_send(h, msg, slot, 0, block_deadline)
+		                 : shmring_send(h, msg, block_deadline);
 	return is_msg(k) ? shmring_msg_try_send(h, msg, slot, 0) : shmring_try_send(h, msg);
 }
 
 BENCH_INLINE int rx1(const struct bench_kind *k, shmring_t *h, void *msg, uint32_t slot)
 {
 	if (!is_msg(k))
-		return shmring_try_recv(h, msg);
-	const ssize_t n = shmring_msg_try_recv(h, msg, slot, NULL);
+		return k->block ? shmring_recv(h, msg, block_deadline) : shmring_try_recv(h, msg);
+	const ssize_t n = k->block ? shmring_msg_recv(h, msg, slot, NULL, block_deadline)
+	                           : shmring_msg_try_recv(h, msg, slot, NULL);
 	return n < 0 ? (int)n : (size_t)n == slot ? 0 : -EBADMSG;
 }
 
@@ -119,6 +138,7 @@ void bench_shmring_op(shmring_gb_state *st, void *arg)
 	shmring_t *h = one_thread_ring(st, k, slot, name, sizeof name);
 	if (!h)
 		return;
+	block_deadline = shmring_deadline_in(1000000000u);
 	loop_op(st, k, h, slot, false);
 	one_thread_done(st, h, name, 0, slot);
 }

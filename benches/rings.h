@@ -29,12 +29,16 @@ struct bench_kind {
 	const char *name;
 	uint32_t flags;
 	uint32_t slip; /* the consumers' shmring_set_slip() (0: none) */
+	bool block;    /* one thread's op/ by the blocking calls (the block/ rows) */
 };
 /* The slip of the rows that have one: about 2.6 us at a pause per answer. */
 #define BENCH_SLIP 128u
 #define BENCH_NKINDS 5
 /* spsc, mpsc, spmc, mpmc, msg (records of the slot size). */
 extern const struct bench_kind bench_kinds[BENCH_NKINDS];
+/* The same kinds, sending and receiving by shmring_send()/shmring_recv()
+ * (the message ring's shmring_msg_send()/_recv()) in one thread. */
+extern const struct bench_kind bench_kinds_block[BENCH_NKINDS];
 /* The SPSC ring created poll-only (SHMRING_CREATE_POLL_ONLY), and with
  * dense slots (SHMRING_CREATE_DENSE); the SPSC ring with consumers that
  * slip (BENCH_SLIP), created by default and poll-only: pairs only. */
