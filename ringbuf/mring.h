@@ -605,29 +605,7 @@ static inline SHMRING_ALWAYS_INLINE unsigned shmring__mring_recv(struct shmring_
 	unsigned char *dst = (unsigned char *)msgs;
 	uint64_t h = 0;
 	unsigned m = 0, got = 0;
-	unsigned k;
-
-	if (!mc && n == 1) {
-		/*
-		 * One consumer, one message (the one-message call, where n is
-		 * a constant): the head slot published is all that
-		 * shmring__mring_claim_rx() would find and take. Anything
-		 * else (empty, skipped, a later state) goes the general way.
-		 */
-		h = v->pos;
-		/* A-full: pairs with R-full in shmring__mring_publish_one()
-		 * and R-repair in recovery and cancel. */
-		uint64_t w = shmring__load_acquire(shmring__mring_word(v, h));
-
-		if (SHMRING_LIKELY(shmring__mring_cmp(v, w, h, SHMRING_SLOT_FULL) == 0)) {
-			v->corrupt = false;
-			shmring__copy(dst, shmring__mring_payload(v, h), v->size);
-			v->freed = 1;
-			shmring__mring_advance_rx(v, h + 1);
-			return 1;
-		}
-	}
-	k = shmring__mring_claim_rx(v, n, all, mc, &h, &m);
+	unsigned k = shmring__mring_claim_rx(v, n, all, mc, &h, &m);
 	v->freed = k;
 	if (!k)
 		return 0;
