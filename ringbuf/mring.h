@@ -606,6 +606,7 @@ static inline SHMRING_ALWAYS_INLINE unsigned shmring__mring_recv(struct shmring_
 	uint64_t h = 0;
 	unsigned m = 0, got = 0;
 	unsigned k = shmring__mring_claim_rx(v, n, all, mc, &h, &m);
+
 	v->freed = k;
 	if (!k)
 		return 0;
