@@ -57,6 +57,16 @@
 #define SOCK_RBUF 65536u     /* tcp read buffer */
 #define SOCK_BATCH 64u       /* messages per sendmmsg/recvmmsg/sendmsg */
 #define SOCK_FAIR 32u        /* messages between looks for other readable connections */
+/*
+ * A connection its listener has closed takes writes until the listener's
+ * kernel answers one with a reset: a message sent in between is taken and
+ * lost without a word, and when it is a sender's last (a bridge's END)
+ * nothing follows to fail. A send that comes this long after the one before
+ * first asks the kernel whether the listener's close has come (one poll());
+ * the sends of a stream skip the look and learn of a close from the errors
+ * of the sends after it.
+ */
+#define SOCK_QUIET_NS UINT64_C(50000)
 
 /* --- Buffers --------------------------------------------------------------- */
 
@@ -158,6 +168,7 @@ struct shmring_sock {
 	/* Connector. */
 	int fd;
 	atomic_bool gone; /* the listener closed our connection */
+	uint64_t last_send_ns; /* when con_send() last ran (SOCK_QUIET_NS) */
 	struct sbuf out; /* taken by a send, not yet written: tcp bytes, unix
 			  * records of u32 length + packet */
 
@@ -326,15 +337,21 @@ struct pending {
 	uint8_t b[SHMRING_SOCK_HELLO_LEN];
 };
 
+/* Whether the other end of connection fd has closed it (its close, or its
+ * kernel's reset, has come), without waiting. */
+static bool peer_closed(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
 /* Single-producer kinds: is the producer connected now still there? */
 static bool sole_busy(struct shmring_sock *s)
 {
-	struct pollfd p;
-
 	if (many_producers(s) || s->sole_dup < 0)
 		return false;
-	p = (struct pollfd){.fd = s->sole_dup, .events = POLLRDHUP};
-	if (poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+	if (peer_closed(s->sole_dup)) {
 		close_fd(&s->sole_dup);
 		return false;
 	}
@@ -1352,10 +1369,17 @@ static int send_batch(struct shmring_sock *s, const struct msgs *m, unsigned i, 
 static int con_send(struct shmring_sock *s, const struct msgs *m, bool all)
 {
 	unsigned i = 0, n = m->n;
+	uint64_t now = now_ns();
 	int rc;
 
 	if (atomic_load_explicit(&s->gone, memory_order_relaxed))
 		return -EPIPE;
+	/* After a quiet spell, the look of SOCK_QUIET_NS. */
+	if (now - s->last_send_ns >= SOCK_QUIET_NS && peer_closed(s->fd)) {
+		atomic_store_explicit(&s->gone, true, memory_order_relaxed);
+		return -EPIPE;
+	}
+	s->last_send_ns = now;
 	if (m->v) {
 		/* A burst stops before the first record too large, a bulk
 		 * takes none. */

@@ -244,6 +244,7 @@ struct shmring_bridge {
 	uint64_t session;  /* this run's, when it stamps messages */
 	uint64_t seq;
 	bool stamped;      /* sent at least one message of its own session */
+	bool end_done;     /* shmring_bridge_end() has run */
 	bool said_misfit;  /* a message TO cannot take was reported */
 	void *zctx;
 	/* A socket channel TO: the last records sent, whole, to send again
@@ -1601,10 +1602,11 @@ const char *shmring_bridge_error(const struct shmring_bridge *b)
 	return b->err;
 }
 
-void shmring_bridge_close(struct shmring_bridge *b)
+void shmring_bridge_end(struct shmring_bridge *b)
 {
-	if (!b)
+	if (b->end_done)
 		return;
+	b->end_done = true;
 	/* A sending bridge says where its session ended, so that the receiver
 	 * counts a lost tail too. Best effort, within the drain time. */
 	if (b->stamped && to_sequenced(b) && (b->to.r || b->to.z)) {
@@ -1621,6 +1623,13 @@ void shmring_bridge_close(struct shmring_bridge *b)
 			fprintf(stderr, "shmring bridge: %s: could not send the end of this session "
 					"(full)\n", b->to.uri);
 	}
+}
+
+void shmring_bridge_close(struct shmring_bridge *b)
+{
+	if (!b)
+		return;
+	shmring_bridge_end(b);
 #ifdef SHMRING_HAVE_ZMQ
 	if (b->to.z && b->o.drain_ns) {
 		/* What ZeroMQ still queues goes out within the drain time. */

@@ -94,8 +94,15 @@ int shmring_bridge_run(struct shmring_bridge *b);
 void shmring_bridge_get_counts(const struct shmring_bridge *b, struct shmring_bridge_counts *c);
 const char *shmring_bridge_error(const struct shmring_bridge *b);
 
-/* Send the END header (a sending bridge), close both ends; the status object
- * goes unless persistent. NULL is accepted. */
+/*
+ * A sending bridge: send the END header, connecting again first (and
+ * sending the kept records again) where a socket channel's listener went;
+ * what it does shows in the counts. Once; close does it if not done.
+ */
+void shmring_bridge_end(struct shmring_bridge *b);
+
+/* shmring_bridge_end(), then close both ends; the status object goes
+ * unless persistent. NULL is accepted. */
 void shmring_bridge_close(struct shmring_bridge *b);
 
 /* `shmring stat bridge:NAME`: print the status object; 0, or 1 (said why). */

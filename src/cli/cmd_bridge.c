@@ -239,7 +239,9 @@ int shmring_cmd_bridge(int argc, char **argv)
 	rc = shmring_bridge_run(b);
 	if (rc < 0)
 		fprintf(stderr, "shmring bridge: %s\n", shmring_bridge_error(b));
-	shmring_bridge_get_counts(b, &cnt); /* the END close sends counts nothing */
+	/* The END first: a reconnection and a replay for it are counted. */
+	shmring_bridge_end(b);
+	shmring_bridge_get_counts(b, &cnt);
 	shmring_bridge_close(b);
 	say_counts(stderr, o.from, o.to, &cnt);
 	return rc < 0 ? 1 : 0;
