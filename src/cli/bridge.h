@@ -97,7 +97,7 @@ const char *shmring_bridge_error(const struct shmring_bridge *b);
 /*
  * A sending bridge: send the END header, connecting again first (and
  * sending the kept records again) where a socket channel's listener went;
- * what it does shows in the counts. Once; close does it if not done.
+ * such a reconnection is counted. Once; close does it if not done.
  */
 void shmring_bridge_end(struct shmring_bridge *b);
 

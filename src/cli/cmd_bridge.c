@@ -239,7 +239,7 @@ int shmring_cmd_bridge(int argc, char **argv)
 	rc = shmring_bridge_run(b);
 	if (rc < 0)
 		fprintf(stderr, "shmring bridge: %s\n", shmring_bridge_error(b));
-	/* The END first: a reconnection and a replay for it are counted. */
+	/* The END first: a reconnection it makes is counted. */
 	shmring_bridge_end(b);
 	shmring_bridge_get_counts(b, &cnt);
 	shmring_bridge_close(b);
