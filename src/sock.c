@@ -887,11 +887,7 @@ static void stash_record(struct shmring_sock *s, uint32_t type, const void *buf,
  * packet (not a message of any kind). */
 static int unix_zero(int fd)
 {
-	struct pollfd p = {.fd = fd, .events = POLLRDHUP};
-
-	if (poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP)))
-		return -EPIPE;
-	return -EPROTO;
+	return peer_closed(fd) ? -EPIPE : -EPROTO;
 }
 
 /*
