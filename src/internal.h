@@ -341,6 +341,8 @@ struct shmring {
 				 * the clock (shmring__peer_idle()) */
 	uint32_t rx_quiet_granted; /* the lane's last grant of empty answers */
 	uint32_t tx_quiet_granted; /* the lane's last grant of full answers */
+	bool rx_waiting;        /* an empty answer since the last receive
+				 * (ring_fixed.c: rx_nothing()) */
 	bool saw_consumers;     /* a consumer was attached while we were */
 	bool saw_producers;     /* consumer: the producers' word showed one
 				 * ever attached (shmring__rx_left()) */

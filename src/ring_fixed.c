@@ -19,6 +19,7 @@ static inline void freed(shmring_t *r, uint64_t units, _Atomic uint64_t *wakes)
 	/* The wakes may be pending now: the lane's next empty receive comes
 	 * here, to flush them (rx_nothing()). */
 	r->rx.quiet = 0;
+	r->rx_waiting = false;
 }
 
 /* The SPSC fast paths: taken only when r->fast says the checks passed. */
@@ -167,8 +168,22 @@ static int tx_nothing(shmring_t *r)
 				shmring__tx_nothing(r, tx_corrupt(r)));
 }
 
+/*
+ * The first of a wait's empty answers (none since a receive through freed())
+ * begins with a full fence. Not for ordering: on x86 it waits until this
+ * thread's buffered stores are in their lines. Those are typically a
+ * request just sent on another ring, whose answer the thread now polls for:
+ * left in the store buffer while the thread spun here, they reached a far
+ * peer about 20 ns later in busy MPSC and MPMC round trips; near, the fence
+ * costs about 5 ns (docs/BENCHMARKS.md, "The busy round trips' wait for
+ * their own request").
+ */
 static int rx_nothing(shmring_t *r)
 {
+	if (SHMRING_UNLIKELY(!r->rx_waiting)) {
+		r->rx_waiting = true;
+		shmring__fence_full();
+	}
 	lane_quiet_take(r, &r->rx, &r->rx_quiet_granted);
 	return lane_quiet_grant(&r->rx, &r->rx_quiet_granted,
 				shmring__rx_nothing(r, rx_corrupt(r)));
