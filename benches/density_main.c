@@ -60,7 +60,9 @@
  * high); then per placement (near: floor < 150 ns; far: otherwise) the
  * median of each combination and the median of its per-round ratio to
  * stamped, over the rounds whose floor did not move. A run that takes over
- * 3 s (other spinners on the same CPUs) is abandoned and left out.
+ * 3 s (other spinners on the same CPUs) is abandoned and left out; one that
+ * received no message at all in that time, or a message out of order, ends
+ * the program with status 2.
  */
 #include "ringbuf/spsc.h"
 
@@ -303,6 +305,7 @@ struct run {
 	double *chunk_ns;  /* ns per message of each chunk (MAX_CHUNKS) */
 	size_t nchunks;
 	int bad;           /* the consumer saw a message out of order */
+	uint64_t got;      /* messages the consumer received */
 	long preempted[2]; /* involuntary context switches: producer, consumer */
 };
 
@@ -361,6 +364,8 @@ static void endpoint_init(struct endpoint *e, const struct run *run, int side)
 		                                                      : 128;
 		if (run->layout == PACKED) /* stamp and payload back to back */
 			e->sv.stride = (run->size + SHMRING_STAMP_SIZE + 7u) & ~7u;
+		e->sv.group = 1; /* a stamp per slot */
+		e->sv.pitch = e->sv.stride;
 		break;
 	case DENSE:
 	case DENSE_F:
@@ -498,13 +503,16 @@ static void consume(struct run *run)
 		unsigned k;
 
 		while ((k = ep_recv(&e, buf, want)) == 0)
-			if (!paused(run, &spins))
+			if (!paused(run, &spins)) {
+				run->got = i;
 				return;
+			}
 		if (i == 0)
 			last = t0 = now_ns();
 		for (unsigned j = 0; j < k; j++) {
 			if (msg_seq(buf + (size_t)j * run->size) != i + j) {
 				run->bad = 1;
+				run->got = i + j;
 				return;
 			}
 		}
@@ -522,6 +530,7 @@ static void consume(struct run *run)
 	}
 	run->ns = now_ns() - t0;
 	run->nchunks = nchunks;
+	run->got = i;
 }
 
 /* --- Two threads: jobs and the floor --------------------------------------------------- */
@@ -664,7 +673,8 @@ static void shared_reset(struct shared *sh)
 
 /* What one run measured. */
 struct result {
-	double mean;    /* M msg/s over the whole run; 0: abandoned; -1: out of order */
+	double mean;    /* M msg/s over the whole run; 0: abandoned; -1: out of order;
+			 * -3: abandoned without a message received */
 	double chunk;   /* M msg/s of the median chunk */
 	long preempted; /* involuntary context switches of both threads */
 };
@@ -720,8 +730,13 @@ static struct result run_job(struct pair *p, struct shared *sh, enum layout l, e
 		res.mean = -1;
 		return res;
 	}
-	if (atomic_load(&run.stop) || run.ns == 0)
+	if (atomic_load(&run.stop) || run.ns == 0) {
+		/* Other spinners can slow a run past its deadline, but not
+		 * stop every message for 3 s: the layout's code is stuck. */
+		if (run.got == 0)
+			res.mean = -3;
 		return res;
+	}
 	res.mean = (double)messages * 1e3 / (double)run.ns;
 	if (run.nchunks > 0) {
 		qsort(chunk_ns, run.nchunks, sizeof chunk_ns[0], cmp_double);
@@ -814,6 +829,14 @@ int main(int argc, char **argv)
 			if (v.mean == -2) {
 				fprintf(stderr, "shmring_density: cannot create an anon: ring\n");
 				return 1;
+			}
+			if (v.mean == -3) {
+				fprintf(stderr,
+				        "shmring_density: %s %s %uB: no message received in "
+				        "%.0f s\n",
+				        layout_name[combos[c].layout], mode_name[combos[c].mode],
+				        combos[c].size, (double)RUN_LIMIT_NS / 1e9);
+				return 2;
 			}
 			if (v.mean < 0) {
 				fprintf(stderr,

@@ -15,3 +15,10 @@ if(TARGET shmring_loop)
   set_tests_properties(loop_stream loop_stream_8 PROPERTIES LABELS perf TIMEOUT 120 RUN_SERIAL TRUE
                        SKIP_RETURN_CODE 77)
 endif()
+# shmring_density: one round of every layout, 65536 messages a run; a layout
+# that delivers nothing (or out of order) ends it with status 2.
+if(TARGET shmring_density)
+  add_test(NAME density_layouts COMMAND shmring_density 1 65536)
+  set_tests_properties(density_layouts PROPERTIES LABELS perf TIMEOUT 180 RUN_SERIAL TRUE
+                       SKIP_RETURN_CODE 77)
+endif()
