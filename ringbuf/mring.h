@@ -469,11 +469,11 @@ static inline unsigned shmring__mring_send(struct shmring_mring *v, const void *
 			shmring__fill_tail(dst, src, v->size);
 			if (mp)
 				shmring__mring_mark_tx(v, t + i, 1);
-			memcpy(dst, src, SHMRING_LANE_HEAD);
+			shmring__fill_head(dst, src);
 		} else {
 			if (mp)
 				shmring__mring_mark_tx(v, t + i, 1);
-			shmring__copy(dst, src, v->size);
+			shmring__copy_into(dst, src, v->size);
 		}
 		shmring__mring_publish_one(v, t + i, mp);
 	}

@@ -5,7 +5,7 @@
  * the judge (ringbuf/claims.h).
  */
 #include "ringbuf/msg.h"
-#include "shmring/lane.h" /* shmring__prefetch_write, the distance ahead */
+#include "shmring/lane.h" /* shmring__prefetch_write, the distance ahead, shmring__copy_in */
 
 #include <errno.h>
 #include <string.h>
@@ -484,7 +484,7 @@ static void copy_in(const struct shmring_msgring *v, unsigned char *dst, const v
 	_Atomic uint64_t *w = (_Atomic uint64_t *)(void *)dst;
 
 	if (!v->mc) {
-		memcpy(dst, src, len);
+		shmring__copy_in(dst, src, len); /* 8 bytes a load: see there */
 		/* Whole words only, as with many consumers below: a payload
 		 * ending inside a word over an earlier lap's stamp would leave
 		 * the stamp's high bytes, and such a word may name a later

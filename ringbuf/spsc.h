@@ -57,11 +57,35 @@ void shmring__spsc_attach_producer(struct shmring_lane *v);
 /* Take over the consumer side at its published position. */
 void shmring__spsc_attach_consumer(struct shmring_lane *v);
 
-/* Fixed-size copies compile to a few moves; other sizes go to memcpy. */
+/* A message out of a slot: fixed sizes compile to a few moves; other sizes
+ * go to memcpy. */
 static inline void shmring__copy(void *dst, const void *src, uint32_t n)
 {
 	if (!shmring__copy_fixed(dst, src, n))
 		memcpy(dst, src, n);
+}
+
+/* A message from the sender's buffer into a slot, read as
+ * shmring__copy_in() reads it; the fixed sizes unrolled. */
+static inline void shmring__copy_into(void *dst, const void *src, uint32_t n)
+{
+	switch (n) {
+	case 8:
+		shmring__copy_in(dst, src, 8);
+		break;
+	case 16:
+		shmring__copy_in(dst, src, 16);
+		break;
+	case 32:
+		shmring__copy_in(dst, src, 32);
+		break;
+	case 64:
+		shmring__copy_in(dst, src, 64);
+		break;
+	default:
+		shmring__copy_in(dst, src, n);
+		break;
+	}
 }
 
 /* The bytes of an n-byte message (n > SHMRING_LANE_HEAD) that lie past its
@@ -69,9 +93,18 @@ static inline void shmring__copy(void *dst, const void *src, uint32_t n)
 static inline void shmring__fill_tail(unsigned char *payload, const unsigned char *src, uint32_t n)
 {
 	if (n == 64) /* the common size: fixed moves */
-		memcpy(payload + SHMRING_LANE_HEAD, src + SHMRING_LANE_HEAD, 64 - SHMRING_LANE_HEAD);
+		shmring__copy_in(payload + SHMRING_LANE_HEAD, src + SHMRING_LANE_HEAD,
+				 64 - SHMRING_LANE_HEAD);
 	else
-		memcpy(payload + SHMRING_LANE_HEAD, src + SHMRING_LANE_HEAD, n - SHMRING_LANE_HEAD);
+		shmring__copy_in(payload + SHMRING_LANE_HEAD, src + SHMRING_LANE_HEAD,
+				 n - SHMRING_LANE_HEAD);
+}
+
+/* The bytes of a message longer than SHMRING_LANE_HEAD that share its slot's
+ * first line with the stamp, into the slot: after shmring__fill_tail(). */
+static inline void shmring__fill_head(unsigned char *payload, const unsigned char *src)
+{
+	shmring__copy_in(payload, src, SHMRING_LANE_HEAD);
 }
 
 /* A message into its stamped slot: what lies past the stamp's line first
@@ -80,9 +113,9 @@ static inline void shmring__fill(void *payload, const void *src, uint32_t n)
 {
 	if (n > SHMRING_LANE_HEAD) {
 		shmring__fill_tail(payload, src, n);
-		memcpy(payload, src, SHMRING_LANE_HEAD);
+		shmring__fill_head(payload, src);
 	} else {
-		shmring__copy(payload, src, n);
+		shmring__copy_into(payload, src, n);
 	}
 }
 
@@ -189,7 +222,7 @@ static inline unsigned shmring__spsc_send(struct shmring_lane *v, const void *ms
 	}
 	if (v->dense) {
 		for (unsigned i = 0; i < n; i++, src += v->size)
-			shmring__copy(shmring__spsc_slot(v, pos + i), src, v->size);
+			shmring__copy_into(shmring__spsc_slot(v, pos + i), src, v->size);
 		shmring__dense_publish(v, pos + n);
 		return n;
 	}
@@ -222,7 +255,7 @@ static inline bool shmring__spsc_send1(struct shmring_lane *v, const void *msg)
 	if (SHMRING_UNLIKELY(pos - v->peer_cache >= v->capacity) && shmring__spsc_free(v, 1) == 0)
 		return false;
 	if (v->dense) {
-		shmring__copy(shmring__spsc_slot(v, pos), msg, v->size);
+		shmring__copy_into(shmring__spsc_slot(v, pos), msg, v->size);
 		shmring__dense_publish(v, pos + 1);
 		return true;
 	}

@@ -262,26 +262,76 @@ static inline bool shmring__copy_fixed(void *dst, const void *src, uint32_t n)
  * A slot with a longer payload starts on a line (and so its stamp). */
 #define SHMRING_LANE_HEAD (SHMRING_LANE_LINE - SHMRING_LANE_STAMP_SIZE)
 
+/* The largest message shmring__copy_in() reads a word at a time. */
+#define SHMRING_LANE_WORDS_MAX 256u
+
+/*
+ * n bytes of a message from the sender's buffer into shared memory, read 8
+ * bytes a load (the last n % 8 bytes, and messages longer than
+ * SHMRING_LANE_WORDS_MAX, by memcpy()). A sender has usually just stored a
+ * field of the message (a sequence number, a length), and that store is
+ * still in its store buffer. A wider load that covers it only in part
+ * cannot take its bytes from there: it waits until the store, and every
+ * store before it, has reached the cache, among them the last message's,
+ * whose slot line may still be on its way back from the consumer. Each
+ * message then waits for the last one's line, and a stream moves one line
+ * change at a time. An 8-byte load takes its bytes from any store of 8
+ * bytes or more that covers it. (Two threads streaming 64-byte messages
+ * through the library near, ns a message: 48-52 with 16-byte loads, 25-28
+ * with these; docs/BENCHMARKS.md.)
+ */
+static inline void shmring__copy_in(void *dst, const void *src, size_t n)
+{
+	size_t i = 0;
+
+	if (n > SHMRING_LANE_WORDS_MAX) {
+		memcpy(dst, src, n);
+		return;
+	}
+	for (; i + 8u <= n; i += 8u) {
+		uint64_t w;
+
+		memcpy(&w, (const unsigned char *)src + i, 8);
+#if defined(__GNUC__)
+		/* w is opaque here: the compiler cannot merge the loads of
+		 * neighbouring words into one wider load. */
+		__asm__("" : "+r"(w));
+#endif
+		memcpy((unsigned char *)dst + i, &w, 8);
+	}
+	if (i < n)
+		memcpy((unsigned char *)dst + i, (const unsigned char *)src + i, n - i);
+}
+
 /*
  * A message into its stamped slot, for the sizes shmring__copy_fixed()
- * moves (false for any other): what lies past the stamp's line first, then
- * what shares that line. The consumer waiting for the message reads the
- * stamp's line again and again; written in address order, that line is
- * taken for the first bytes, then the next line is fetched, and a read of
- * the consumer's meanwhile takes the stamp's line back, to be fetched
- * again for the rest and the stamp. Written last and all at once, it is
- * fetched once a message (a stream of 64-byte messages through the library's
- * send, far: 81-86 -> 59-61 ns a message; docs/BENCHMARKS.md).
+ * moves (false for any other), through shmring__copy_in(): what lies past
+ * the stamp's line first, then what shares that line. The consumer waiting
+ * for the message reads the stamp's line again and again; written in
+ * address order, that line is taken for the first bytes, then the next line
+ * is fetched, and a read of the consumer's meanwhile takes the stamp's line
+ * back, to be fetched again for the rest and the stamp. Written last and
+ * all at once, it is fetched once a message (a stream of 64-byte messages
+ * through the library's send, far: 81-86 -> 59-61 ns a message;
+ * docs/BENCHMARKS.md).
  */
 static inline bool shmring__fill_fixed(void *payload, const void *src, uint32_t n)
 {
-	if (n == 64) {
-		memcpy((unsigned char *)payload + SHMRING_LANE_HEAD,
-		       (const unsigned char *)src + SHMRING_LANE_HEAD, 64 - SHMRING_LANE_HEAD);
-		memcpy(payload, src, SHMRING_LANE_HEAD);
+	switch (n) {
+	case 64:
+		shmring__copy_in((unsigned char *)payload + SHMRING_LANE_HEAD,
+				 (const unsigned char *)src + SHMRING_LANE_HEAD,
+				 64 - SHMRING_LANE_HEAD);
+		shmring__copy_in(payload, src, SHMRING_LANE_HEAD);
 		return true;
+	case 8:
+	case 16:
+	case 32:
+		shmring__copy_in(payload, src, n);
+		return true;
+	default:
+		return false;
 	}
-	return shmring__copy_fixed(payload, src, n);
 }
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
