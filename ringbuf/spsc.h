@@ -65,36 +65,20 @@ static inline void shmring__copy(void *dst, const void *src, uint32_t n)
 		memcpy(dst, src, n);
 }
 
-/* A message from the sender's buffer into a slot, read as
- * shmring__copy_in() reads it; the fixed sizes unrolled. */
+/* A message from the sender's buffer into a slot, 8 bytes a load
+ * (shmring__copy_in()); the fixed sizes unrolled. */
 static inline void shmring__copy_into(void *dst, const void *src, uint32_t n)
 {
-	switch (n) {
-	case 8:
-		shmring__copy_in(dst, src, 8);
-		break;
-	case 16:
-		shmring__copy_in(dst, src, 16);
-		break;
-	case 32:
-		shmring__copy_in(dst, src, 32);
-		break;
-	case 64:
-		shmring__copy_in(dst, src, 64);
-		break;
-	default:
+	if (!shmring__fill_fixed(dst, src, n))
 		shmring__copy_in(dst, src, n);
-		break;
-	}
 }
 
 /* The bytes of an n-byte message (n > SHMRING_LANE_HEAD) that lie past its
  * slot's first line, into the slot. */
 static inline void shmring__fill_tail(unsigned char *payload, const unsigned char *src, uint32_t n)
 {
-	if (n == 64) /* the common size: fixed moves */
-		shmring__copy_in(payload + SHMRING_LANE_HEAD, src + SHMRING_LANE_HEAD,
-				 64 - SHMRING_LANE_HEAD);
+	if (n == 64) /* the common size: one word */
+		shmring__copy_word(payload + SHMRING_LANE_HEAD, src + SHMRING_LANE_HEAD);
 	else
 		shmring__copy_in(payload + SHMRING_LANE_HEAD, src + SHMRING_LANE_HEAD,
 				 n - SHMRING_LANE_HEAD);
@@ -111,11 +95,13 @@ static inline void shmring__fill_head(unsigned char *payload, const unsigned cha
  * (shmring__fill_fixed()). */
 static inline void shmring__fill(void *payload, const void *src, uint32_t n)
 {
+	if (shmring__fill_fixed(payload, src, n))
+		return;
 	if (n > SHMRING_LANE_HEAD) {
 		shmring__fill_tail(payload, src, n);
 		shmring__fill_head(payload, src);
 	} else {
-		shmring__copy_into(payload, src, n);
+		shmring__copy_in(payload, src, n);
 	}
 }
 

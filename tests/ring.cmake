@@ -93,12 +93,12 @@ if(SHMRING_SANITIZE STREQUAL "" AND NOT SHMRING_BUILD_FUZZERS)
   add_test(NAME test_lane_inlined
            COMMAND bash ${PROJECT_SOURCE_DIR}/tests/check_inline.sh ${PROJECT_SOURCE_DIR})
   set_tests_properties(test_lane_inlined PROPERTIES LABELS fast TIMEOUT 60 SKIP_RETURN_CODE 77)
-  # The SPSC consumer's read-ahead is in the built library's receive and in
-  # a program's inline one (tests/check_read_ahead.sh).
-  add_test(NAME test_lane_read_ahead
-           COMMAND bash ${PROJECT_SOURCE_DIR}/tests/check_read_ahead.sh ${PROJECT_SOURCE_DIR}
+  # The read-ahead, the write-ahead and the sends' 8-byte loads are in the
+  # built library and in a program's inline calls (tests/check_hot_paths.sh).
+  add_test(NAME test_hot_paths
+           COMMAND bash ${PROJECT_SOURCE_DIR}/tests/check_hot_paths.sh ${PROJECT_SOURCE_DIR}
                    $<TARGET_FILE:shmring_static>)
-  set_tests_properties(test_lane_read_ahead PROPERTIES LABELS fast TIMEOUT 60 SKIP_RETURN_CODE 77)
+  set_tests_properties(test_hot_paths PROPERTIES LABELS fast TIMEOUT 60 SKIP_RETURN_CODE 77)
 endif()
 
 # The handle's copy calls inline in C11 (<shmring/shmring.h>): the library's

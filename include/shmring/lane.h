@@ -280,33 +280,39 @@ static inline bool shmring__copy_fixed(void *dst, const void *src, uint32_t n)
  * through the library near, ns a message: 48-52 with 16-byte loads, 25-28
  * with these; docs/BENCHMARKS.md.)
  */
+static inline void shmring__copy_word(unsigned char *dst, const unsigned char *src)
+{
+	uint64_t w;
+
+	memcpy(&w, src, 8);
+#if defined(__GNUC__)
+	/* w is opaque here: the compiler cannot merge the loads of
+	 * neighbouring words into one wider load. */
+	__asm__("" : "+r"(w));
+#endif
+	memcpy(dst, &w, 8);
+}
+
 static inline void shmring__copy_in(void *dst, const void *src, size_t n)
 {
+	unsigned char *d = (unsigned char *)dst;
+	const unsigned char *s = (const unsigned char *)src;
 	size_t i = 0;
 
 	if (n > SHMRING_LANE_WORDS_MAX) {
-		memcpy(dst, src, n);
+		memcpy(d, s, n);
 		return;
 	}
-	for (; i + 8u <= n; i += 8u) {
-		uint64_t w;
-
-		memcpy(&w, (const unsigned char *)src + i, 8);
-#if defined(__GNUC__)
-		/* w is opaque here: the compiler cannot merge the loads of
-		 * neighbouring words into one wider load. */
-		__asm__("" : "+r"(w));
-#endif
-		memcpy((unsigned char *)dst + i, &w, 8);
-	}
+	for (; i + 8u <= n; i += 8u)
+		shmring__copy_word(d + i, s + i);
 	if (i < n)
-		memcpy((unsigned char *)dst + i, (const unsigned char *)src + i, n - i);
+		memcpy(d + i, s + i, n - i);
 }
 
 /*
  * A message into its stamped slot, for the sizes shmring__copy_fixed()
- * moves (false for any other), through shmring__copy_in(): what lies past
- * the stamp's line first, then what shares that line. The consumer waiting
+ * moves (false for any other), 8 bytes a load (shmring__copy_in()): what
+ * lies past the stamp's line first, then what shares that line. The consumer waiting
  * for the message reads the stamp's line again and again; written in
  * address order, that line is taken for the first bytes, then the next line
  * is fetched, and a read of the consumer's meanwhile takes the stamp's line
@@ -317,17 +323,34 @@ static inline void shmring__copy_in(void *dst, const void *src, size_t n)
  */
 static inline bool shmring__fill_fixed(void *payload, const void *src, uint32_t n)
 {
+	unsigned char *d = (unsigned char *)payload;
+	const unsigned char *s = (const unsigned char *)src;
+
+	/* Word by word, each size on its own: a loop shared by the sizes
+	 * would cost the 8-byte send a count and a branch. */
 	switch (n) {
-	case 64:
-		shmring__copy_in((unsigned char *)payload + SHMRING_LANE_HEAD,
-				 (const unsigned char *)src + SHMRING_LANE_HEAD,
-				 64 - SHMRING_LANE_HEAD);
-		shmring__copy_in(payload, src, SHMRING_LANE_HEAD);
-		return true;
 	case 8:
+		shmring__copy_word(d, s);
+		return true;
 	case 16:
+		shmring__copy_word(d + 8, s + 8);
+		shmring__copy_word(d, s);
+		return true;
 	case 32:
-		shmring__copy_in(payload, src, n);
+		shmring__copy_word(d + 24, s + 24);
+		shmring__copy_word(d + 16, s + 16);
+		shmring__copy_word(d + 8, s + 8);
+		shmring__copy_word(d, s);
+		return true;
+	case 64:
+		shmring__copy_word(d + 56, s + 56); /* past the stamp's line */
+		shmring__copy_word(d + 48, s + 48);
+		shmring__copy_word(d + 40, s + 40);
+		shmring__copy_word(d + 32, s + 32);
+		shmring__copy_word(d + 24, s + 24);
+		shmring__copy_word(d + 16, s + 16);
+		shmring__copy_word(d + 8, s + 8);
+		shmring__copy_word(d, s);
 		return true;
 	default:
 		return false;

@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
+# Instructions the hot paths were measured with are in the code that runs,
+# x86-64 only. A compiler not installed is not checked.
+#
 # The SPSC consumer's read-ahead (shmring__lane_read_ahead() in
-# shmring/lane.h) is in the code that runs, x86-64 only: a prefetcht0 in the
-# library's shmring_try_recv() or a function it calls, three calls deep
-# (LIBRARY, as built: at -O2 the short receive may stay a function of its
-# own, at -O0 two), and in a program's own receive through the lane's
-# inline call, compiled at -O2 by gcc and by clang. A compiler is free to
-# drop a __builtin_prefetch(), and GCC 12 dropped this one without a word.
-# A compiler not installed is not checked.
+# shmring/lane.h): a prefetcht0 in the library's shmring_try_recv() or a
+# function it calls, three calls deep (LIBRARY, as built: at -O2 the short
+# receive may stay a function of its own, at -O0 two), and in a program's
+# own receive through the lane's inline call, compiled at -O2 by gcc and by
+# clang. A compiler is free to drop a __builtin_prefetch(), and GCC 12
+# dropped this one without a word.
 # The other kinds' producers ask for their line ahead for writing
 # (shmring__mring_write_ahead() in ringbuf/mring.h, write_ahead() in
 # ringbuf/msg.c): a prefetchw in each of their sends and in the
 # many-producer reserve, or in what it calls, in the library as built.
-# usage: check_read_ahead.sh SOURCE_DIR LIBRARY
+# Senders read the caller's message 8 bytes a load (shmring__copy_in() in
+# shmring/lane.h): no vector register in the library's one-message sends of
+# the fixed-slot kinds, nor in a program's inline send, gcc and clang at
+# -O2. A compiler merging those loads into 16-byte ones would make each
+# message wait for the one before it (docs/INTERNALS.md).
+# usage: check_hot_paths.sh SOURCE_DIR LIBRARY
 set -euo pipefail
 src=$1 lib=$2
 if [ "$(uname -m)" != x86_64 ]; then
@@ -72,12 +79,31 @@ for fn in shmring__mpsc_send shmring__mpmc_send shmring__spmc_send shmring__mpsc
 done
 echo "$lib: the other kinds' producers write ahead"
 
+# vectors FILE FUNCTION: the instructions of FUNCTION that use a vector register.
+vectors() {
+	body "$1" "$2" | grep -E '%[xyz]mm' || true
+}
+for fn in shmring_try_send shmring__mpsc_send shmring__spmc_send shmring__mpmc_send; do
+	if [ -n "$(vectors "$lib" "$fn")" ]; then
+		echo "$lib: $fn moves data through a vector register; a send reads the message" \
+			"8 bytes a load (shmring__copy_in()):" >&2
+		vectors "$lib" "$fn" >&2
+		exit 1
+	fi
+done
+echo "$lib: the sends read the message 8 bytes a load"
+
 cat >"$tmp/user.c" <<'C'
 #include <shmring/shmring.h>
 int user_recv(struct shmring_lane *l, void *msg);
 int user_recv(struct shmring_lane *l, void *msg)
 {
 	return shmring_lane_try_recv(l, msg);
+}
+int user_send(struct shmring_lane *l, const void *msg);
+int user_send(struct shmring_lane *l, const void *msg)
+{
+	return shmring_lane_try_send(l, msg);
 }
 C
 for cc in gcc clang; do
@@ -91,4 +117,11 @@ for cc in gcc clang; do
 		exit 1
 	fi
 	echo "$cc: the inline receive reads ahead"
+	if [ -n "$(vectors "$tmp/user.o" user_send)" ]; then
+		echo "$cc: a send through shmring_lane_try_send() moves data through a vector" \
+			"register:" >&2
+		vectors "$tmp/user.o" user_send >&2
+		exit 1
+	fi
+	echo "$cc: the inline send reads the message 8 bytes a load"
 done
