@@ -466,14 +466,14 @@ static inline unsigned shmring__mring_send(struct shmring_mring *v, const void *
 		 * as from the claim on: recovery finds its claimer by the
 		 * intents, and nobody reads a payload before its FULL word. */
 		if (v->size > SHMRING_LANE_HEAD) {
-			shmring__fill_tail(dst, src, v->size);
+			shmring__fill_tail(dst, src, v->size, !mp);
 			if (mp)
 				shmring__mring_mark_tx(v, t + i, 1);
-			shmring__fill_head(dst, src);
+			shmring__fill_head(dst, src, !mp);
 		} else {
 			if (mp)
 				shmring__mring_mark_tx(v, t + i, 1);
-			shmring__copy_into(dst, src, v->size);
+			shmring__copy_into(dst, src, v->size, !mp);
 		}
 		shmring__mring_publish_one(v, t + i, mp);
 	}

@@ -484,7 +484,13 @@ static void copy_in(const struct shmring_msgring *v, unsigned char *dst, const v
 	_Atomic uint64_t *w = (_Atomic uint64_t *)(void *)dst;
 
 	if (!v->mc) {
-		shmring__copy_in(dst, src, len); /* 8 bytes a load: see there */
+		/* One producer: 8 bytes a load (see shmring__copy_in()). Many:
+		 * as memcpy() reads it, the claim's CAS having waited for every
+		 * older store (see shmring__copy_into()). */
+		if (v->mp)
+			memcpy(dst, src, len);
+		else
+			shmring__copy_in(dst, src, len);
 		/* Whole words only, as with many consumers below: a payload
 		 * ending inside a word over an earlier lap's stamp would leave
 		 * the stamp's high bytes, and such a word may name a later
