@@ -446,9 +446,13 @@ static inline void shmring__mring_write_ahead(const struct shmring_mring *v, uin
 /*
  * Send up to n messages (all: n or none); returns the count written. A
  * message whose claim was repaired meanwhile is counted in v->dropped.
+ * Inlined into each kind's calls, so that mp and mc are constants there:
+ * left to itself, GCC made one copy of it for a kind's two sends, and the
+ * MPMC round trip of 64-byte messages took about 20 ns longer.
  */
-static inline unsigned shmring__mring_send(struct shmring_mring *v, const void *msgs, unsigned n,
-					   bool all, bool mp, bool mc)
+static inline SHMRING_ALWAYS_INLINE unsigned shmring__mring_send(struct shmring_mring *v,
+								  const void *msgs, unsigned n,
+								  bool all, bool mp, bool mc)
 {
 	const unsigned char *src = (const unsigned char *)msgs;
 	uint64_t t = 0;

@@ -71,8 +71,8 @@ static inline void shmring__copy(void *dst, const void *src, uint32_t n)
  * wider moves of shmring__copy(). A send that has just claimed its position
  * with a locked instruction (many producers: ringbuf/mring.h) passes false:
  * that instruction waited for every older store, so a wider load has none
- * to wait for, and its fewer moves kept the MPMC round trip of 64-byte
- * messages about 9 ns shorter (docs/BENCHMARKS.md).
+ * to wait for, and the 8-byte loads gained those streams nothing
+ * (docs/BENCHMARKS.md).
  */
 static inline void shmring__copy_into(void *dst, const void *src, uint32_t n, bool words)
 {
