@@ -277,8 +277,8 @@ static inline bool shmring__copy_fixed(void *dst, const void *src, uint32_t n)
  * message then waits for the last one's line, and a stream moves one line
  * change at a time. An 8-byte load takes its bytes from any store of 8
  * bytes or more that covers it. (Two threads streaming 64-byte messages
- * through the library near, ns a message: 48-52 with 16-byte loads, 25-28
- * with these; docs/BENCHMARKS.md.)
+ * through the library near, ns a message: about 50 with 16-byte loads,
+ * about 25 with these; docs/BENCHMARKS.md.)
  */
 static inline void shmring__copy_word(unsigned char *dst, const unsigned char *src)
 {
