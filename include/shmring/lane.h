@@ -312,14 +312,14 @@ static inline void shmring__copy_in(void *dst, const void *src, size_t n)
 /*
  * A message into its stamped slot, for the sizes shmring__copy_fixed()
  * moves (false for any other), 8 bytes a load (shmring__copy_in()): what
- * lies past the stamp's line first, then what shares that line. The consumer waiting
- * for the message reads the stamp's line again and again; written in
- * address order, that line is taken for the first bytes, then the next line
- * is fetched, and a read of the consumer's meanwhile takes the stamp's line
- * back, to be fetched again for the rest and the stamp. Written last and
- * all at once, it is fetched once a message (a stream of 64-byte messages
- * through the library's send, far: 81-86 -> 59-61 ns a message;
- * docs/BENCHMARKS.md).
+ * lies past the stamp's line first, then what shares that line. The
+ * consumer waiting for the message reads the stamp's line again and again;
+ * written in address order, that line is taken for the first bytes, then
+ * the next line is fetched, and a read of the consumer's meanwhile takes
+ * the stamp's line back, to be fetched again for the rest and the stamp.
+ * Written last and all at once, it is fetched once a message (a stream of
+ * 64-byte messages through the library's send, far: 81-86 -> 59-61 ns a
+ * message; docs/BENCHMARKS.md).
  */
 static inline bool shmring__fill_fixed(void *payload, const void *src, uint32_t n)
 {
