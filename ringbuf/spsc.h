@@ -82,20 +82,28 @@ static inline void shmring__copy_into(void *dst, const void *src, uint32_t n, bo
 		shmring__copy_in(dst, src, n);
 }
 
+/* n bytes of a message from the sender's buffer: 8 bytes a load where
+ * words (shmring__copy_in()), else as memcpy() reads them. */
+static inline void shmring__copy_from(unsigned char *dst, const unsigned char *src, uint32_t n,
+				      bool words)
+{
+	if (words)
+		shmring__copy_in(dst, src, n);
+	else
+		memcpy(dst, src, n);
+}
+
 /* The bytes of an n-byte message (n > SHMRING_LANE_HEAD) that lie past its
  * slot's first line, into the slot; words as for shmring__copy_into(). */
 static inline void shmring__fill_tail(unsigned char *payload, const unsigned char *src, uint32_t n,
 				      bool words)
 {
-	if (n == 64 && words) /* the common size: one word */
-		shmring__copy_word(payload + SHMRING_LANE_HEAD, src + SHMRING_LANE_HEAD);
-	else if (n == 64)
-		memcpy(payload + SHMRING_LANE_HEAD, src + SHMRING_LANE_HEAD, 64 - SHMRING_LANE_HEAD);
-	else if (words)
-		shmring__copy_in(payload + SHMRING_LANE_HEAD, src + SHMRING_LANE_HEAD,
-				 n - SHMRING_LANE_HEAD);
+	if (n == 64) /* the common size: a fixed copy */
+		shmring__copy_from(payload + SHMRING_LANE_HEAD, src + SHMRING_LANE_HEAD,
+				   64 - SHMRING_LANE_HEAD, words);
 	else
-		memcpy(payload + SHMRING_LANE_HEAD, src + SHMRING_LANE_HEAD, n - SHMRING_LANE_HEAD);
+		shmring__copy_from(payload + SHMRING_LANE_HEAD, src + SHMRING_LANE_HEAD,
+				   n - SHMRING_LANE_HEAD, words);
 }
 
 /* The bytes of a message longer than SHMRING_LANE_HEAD that share its slot's
@@ -103,10 +111,7 @@ static inline void shmring__fill_tail(unsigned char *payload, const unsigned cha
  * words as for shmring__copy_into(). */
 static inline void shmring__fill_head(unsigned char *payload, const unsigned char *src, bool words)
 {
-	if (words)
-		shmring__copy_in(payload, src, SHMRING_LANE_HEAD);
-	else
-		memcpy(payload, src, SHMRING_LANE_HEAD);
+	shmring__copy_from(payload, src, SHMRING_LANE_HEAD, words);
 }
 
 /* A message into its stamped slot: what lies past the stamp's line first
