@@ -37,25 +37,47 @@
 #include <zmq.h>
 #endif
 
-/* A free TCP port on loopback (free when asked: taken again at once by the
- * caller, so a race with another program costs a failed figure). */
+/*
+ * A TCP port on loopback, free when asked (the caller listens on it at once).
+ * Taken below the kernel's ephemeral ports (ip_local_port_range, from 32768
+ * unless set otherwise), from which every connect() on the machine is given
+ * its local port: a port the kernel chose here and this process released
+ * could be given to another program's connection before the caller listens
+ * on it, and the listen then fails with EEXIST (seen in the test suite
+ * beside tests that connect). Each call looks through ports of its own,
+ * TRIES past the last call's, from a start spread by the pid, so one
+ * bench's two ports differ and two benches rarely meet.
+ */
 static int free_port(char *why, size_t wl)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -errno;
+	enum { LOW = 20000, SPAN = 12000, TRIES = 256 };
+	static _Atomic unsigned next;
+	const unsigned start = (unsigned)getpid() * 61u + atomic_fetch_add(&next, TRIES);
+	int err = EADDRINUSE;
 
-	if (s >= 0) {
-		if (bind(s, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-		    getsockname(s, (struct sockaddr *)&a, &len) == 0)
-			port = ntohs(a.sin_port);
-		else
-			port = -errno;
+	for (unsigned i = 0; i < TRIES; i++) {
+		const int port = LOW + (int)((start + i) % SPAN);
+		struct sockaddr_in a = {.sin_family = AF_INET,
+					.sin_port = htons((uint16_t)port),
+					.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		bool ok;
+
+		if (s < 0) {
+			err = errno;
+			break;
+		}
+		ok = bind(s, (struct sockaddr *)&a, sizeof(a)) == 0;
+		if (!ok)
+			err = errno;
 		close(s);
+		if (ok)
+			return port;
+		if (err != EADDRINUSE)
+			break;
 	}
-	if (port < 0)
-		snprintf(why, wl, "no free TCP port on loopback: %s", strerror(-port));
-	return port;
+	snprintf(why, wl, "no free TCP port on loopback: %s", strerror(err));
+	return -err;
 }
 
 /* --------------------------------------------- shmring-unix, shmring-tcp */
