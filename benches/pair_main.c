@@ -6,7 +6,8 @@
  * (the SPSC ring also created poll-only or with dense slots, and inline
  * through shmring/lane.h), rte_ring (SP/SC and MP/MC), ck_ring (SPSC and
  * MPMC) and boost's spsc_queue, after the floor they are all measured
- * against.
+ * against, and the bare rows (benches/ring_bare.c): messages one at a
+ * time with nothing around them, the bound of every ring here.
  */
 
 #include "rings.h"
@@ -35,6 +36,10 @@ int main(int argc, char **argv)
 
 	bench_floor_register();
 	for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
+		bench_pair_register(families[i].family, &bench_pair_bare, families[i].mode);
+		if (families[i].mode == BENCH_RTT)
+			bench_pair_register(families[i].family, &bench_pair_bare_duplex,
+			                    families[i].mode);
 		for (unsigned k = 0; k < BENCH_NKINDS; k++)
 			bench_pair_register(families[i].family, &bench_pair_shmring[k],
 			                    families[i].mode);
