@@ -18,9 +18,12 @@
  * is full.
  *
  * Not a ring anyone could use: a message gives up a word (64 bytes) or
- * half of one (8 bytes) to the signal. It is a bound: a ring with a stamp
- * moves at least the lines a bare one moves, so a one-message-at-a-time
- * figure below a bare row's is not to be had by a layout change.
+ * half of one (8 bytes) to the signal. A stream through a ring with a stamp
+ * moves at least the lines a bare one moves, so the stream rows bound what
+ * one message at a time can reach. The round-trip rows are references, not
+ * bounds: a round trip's time grows with the number of lines it cycles
+ * through (docs/BENCHMARKS.md, "The bare rows"), and the library's rings,
+ * 8-byte slots grouped six to a line, ran below rtt/bare/slot:8 there.
  *
  *   bare         two arrays, one per direction, as two rings are.
  *   bare-duplex  round trips only: each exchange's request and reply cells
