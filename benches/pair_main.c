@@ -7,7 +7,7 @@
  * through shmring/lane.h), rte_ring (SP/SC and MP/MC), ck_ring (SPSC and
  * MPMC) and boost's spsc_queue, after the floor they are all measured
  * against, and the bare rows (benches/ring_bare.c): messages one at a
- * time with nothing around them, the bound of every ring here.
+ * time with nothing around them, the bound of the streams.
  */
 
 #include "rings.h"

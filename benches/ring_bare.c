@@ -34,8 +34,6 @@
 
 #include "rings.h"
 
-#include "ringbuf/atomics.h"
-
 #include <stdlib.h>
 
 #define BARE_WORDS (BENCH_MAX_SLOT / 8u)

@@ -76,8 +76,9 @@ void bench_shmring_pair_teardown(struct bench_pair *p);
 /* A shmring pair's attach, then this side's sending end's lane, and its
  * receiving end's where recv; 0 or -errno (the ends closed again). */
 int bench_shmring_lanes_attach(struct bench_pair *p, int side, bool recv);
-/* The bound: messages one at a time, a word of each its signal, nothing
- * else (benches/ring_bare.c); the duplex's layout, round trips only. */
+/* Messages one at a time, a word of each its signal, nothing else
+ * (benches/ring_bare.c): the streams' bound, the round trips' reference;
+ * bare_duplex lays the cells out as a duplex does, round trips only. */
 extern const struct bench_pair_impl bench_pair_bare, bench_pair_bare_duplex;
 /* The SPSC ring with both sides sending and receiving through lanes. */
 extern const struct bench_pair_impl bench_pair_shmring_lane;
