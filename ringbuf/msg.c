@@ -5,7 +5,7 @@
  * the judge (ringbuf/claims.h).
  */
 #include "ringbuf/msg.h"
-#include "shmring/lane.h" /* shmring__prefetch_write, the distance ahead, shmring__copy_in */
+#include "shmring/lane.h" /* shmring__prefetch_write, the distance ahead, shmring__copy_from */
 
 #include <errno.h>
 #include <string.h>
@@ -484,13 +484,9 @@ static void copy_in(const struct shmring_msgring *v, unsigned char *dst, const v
 	_Atomic uint64_t *w = (_Atomic uint64_t *)(void *)dst;
 
 	if (!v->mc) {
-		/* One producer: 8 bytes a load (see shmring__copy_in()). Many:
-		 * as memcpy() reads it, the claim's CAS having waited for every
-		 * older store (see shmring__copy_into()). */
-		if (v->mp)
-			memcpy(dst, src, len);
-		else
-			shmring__copy_in(dst, src, len);
+		/* One producer: 8 bytes a load; many: the claim's CAS has
+		 * waited for every older store (shmring__copy_from()). */
+		shmring__copy_from(dst, src, len, !v->mp);
 		/* Whole words only, as with many consumers below: a payload
 		 * ending inside a word over an earlier lap's stamp would leave
 		 * the stamp's high bytes, and such a word may name a later

@@ -82,17 +82,6 @@ static inline void shmring__copy_into(void *dst, const void *src, uint32_t n, bo
 		shmring__copy_in(dst, src, n);
 }
 
-/* n bytes of a message from the sender's buffer: 8 bytes a load where
- * words (shmring__copy_in()), else as memcpy() reads them. */
-static inline void shmring__copy_from(unsigned char *dst, const unsigned char *src, uint32_t n,
-				      bool words)
-{
-	if (words)
-		shmring__copy_in(dst, src, n);
-	else
-		memcpy(dst, src, n);
-}
-
 /* The bytes of an n-byte message (n > SHMRING_LANE_HEAD) that lie past its
  * slot's first line, into the slot; words as for shmring__copy_into(). */
 static inline void shmring__fill_tail(unsigned char *payload, const unsigned char *src, uint32_t n,

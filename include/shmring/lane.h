@@ -309,6 +309,19 @@ static inline void shmring__copy_in(void *dst, const void *src, size_t n)
 		memcpy(d + i, s + i, n - i);
 }
 
+/* n bytes of a message from the sender's buffer: 8 bytes a load where
+ * words (shmring__copy_in()), else as memcpy() reads them. A send that has
+ * just claimed its position with a locked instruction (many producers)
+ * passes false: that instruction waited for every older store, so a wider
+ * load has none to wait for. */
+static inline void shmring__copy_from(void *dst, const void *src, size_t n, bool words)
+{
+	if (words)
+		shmring__copy_in(dst, src, n);
+	else
+		memcpy(dst, src, n);
+}
+
 /*
  * A message into its stamped slot, for the sizes shmring__copy_fixed()
  * moves (false for any other), 8 bytes a load (shmring__copy_in()): what
