@@ -6,6 +6,7 @@
  */
 #include "src/internal.h"
 #include "src/sock.h"
+#include "src/syncobj.h"
 
 #include <assert.h>
 #include <semaphore.h>
@@ -836,6 +837,11 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 		return -EINVAL; /* nothing named to find or replace */
 	if (!named && a.notifier == SHMRING_HDR_NOTIFY_SYSVSEM)
 		return -EOPNOTSUPP; /* no unlink would ever remove the set */
+	/* One name, one object (shmring__sem_beside()): a ring neither opens
+	 * nor replaces a semaphore. */
+	rc = named ? shmring__sem_beside(&u) : 0;
+	if (rc != 0)
+		return rc > 0 ? -EEXIST : rc;
 	ro = (struct shmring_region_opts){
 		.size = size, .mode = opts->mode ? opts->mode : SHMRING_DEFAULT_MODE,
 		.replace = opts->flags & SHMRING_CREATE_REPLACE,

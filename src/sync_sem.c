@@ -95,6 +95,13 @@ static int sem_new(shmring_sem_t **s)
 	return 0;
 }
 
+int shmring__sem_beside(const struct shmring_uri *u)
+{
+	if (u->scheme == SHMRING_SCHEME_POSIX)
+		return shmring__psem_exists(u);
+	return u->scheme == SHMRING_SCHEME_SYSV ? shmring__ssem_exists(u) : 0;
+}
+
 static int create_futex(const struct shmring_uri *u, const struct shmring_sync_opts *o,
 			shmring_sem_t *s)
 {
@@ -106,25 +113,22 @@ static int create_futex(const struct shmring_uri *u, const struct shmring_sync_o
 
 	if (o->value > SHMRING_SEM_FUTEX_MAX || (o->flags & SHMRING_SYNC_UNDO))
 		return -EINVAL;
-	/* One name, one object: not beside a semaphore of another kind. */
-	if (u->scheme == SHMRING_SCHEME_POSIX || u->scheme == SHMRING_SCHEME_SYSV) {
+	/* One name, one object: a semaphore of another kind under the name
+	 * goes only for replace (shmring__syncobj_create() refuses it
+	 * otherwise), and only if it is a semaphore: another program's file
+	 * or set is -SHMRING_EBADMAGIC, and stays. */
+	rc = c.replace ? shmring__sem_beside(u) : 0;
+	if (rc > 0) {
 		bool posix = u->scheme == SHMRING_SCHEME_POSIX;
 
-		rc = posix ? shmring__psem_exists(u) : shmring__ssem_exists(u);
-		if (rc < 0)
-			return rc;
-		if (rc > 0 && !c.replace)
-			return -EEXIST;
-		/* Replaced only if it is a semaphore: another program's
-		 * file or set is -SHMRING_EBADMAGIC, and stays. */
-		if (rc > 0) {
-			rc = posix ? shmring__psem_replaceable(u) : 0;
-			if (rc == 0)
-				rc = posix ? shmring__psem_unlink(u) : shmring__ssem_unlink(u);
-			if (rc < 0 && rc != -ENOENT)
-				return rc;
-		}
+		rc = posix ? shmring__psem_replaceable(u) : 0;
+		if (rc == 0)
+			rc = posix ? shmring__psem_unlink(u) : shmring__ssem_unlink(u);
+		if (rc == -ENOENT)
+			rc = 0;
 	}
+	if (rc < 0)
+		return rc;
 	rc = shmring__syncobj_create(u, &c, &s->obj);
 	if (rc == 0)
 		s->st = s->obj.state;

@@ -281,6 +281,10 @@ int shmring__ssem_open(const struct shmring_uri *u, uint32_t flags, int *semid);
 int shmring__ssem_unlink(const struct shmring_uri *u);
 /* Whether a semaphore set with that key exists: 1, 0 or -errno. */
 int shmring__ssem_exists(const struct shmring_uri *u);
+/* Whether a POSIX or System V semaphore holds u's name: 1, 0 or -errno.
+ * Its file (set) lies apart from where a segment of that name goes, so a
+ * ring or a segment-based object created there would hide it. */
+int shmring__sem_beside(const struct shmring_uri *u);
 int shmring__ssem_post(int semid, bool undo);
 int shmring__ssem_trywait(int semid, bool undo);
 int shmring__ssem_wait(int semid, bool undo, uint64_t deadline);

@@ -112,6 +112,24 @@ static void basics(uint32_t impl)
 			assert_int_equal(
 			    shmring_sem_create(uri, &(struct shmring_sync_opts){.impl = other}, &t),
 			    -EEXIST);
+	/* So do a ring and an event, also where the semaphore's own file or
+	 * set lies apart from their segment (POSIX, System V). */
+	{
+		struct shmring_opts ro = {.kind = SHMRING_KIND_SPSC, .slot_size = 8, .capacity = 8};
+		shmring_event_t *e = NULL;
+		shmring_t *r = NULL;
+
+		assert_int_equal(shmring_create(uri, &ro, SHMRING_OBSERVER, &r), -EEXIST);
+		assert_int_equal(shmring_event_create(uri, NULL, &e), -EEXIST);
+		if (impl != SHMRING_SEM_FUTEX) {
+			ro.flags = SHMRING_CREATE_OPEN_EXISTING;
+			assert_int_equal(shmring_create(uri, &ro, SHMRING_OBSERVER, &r), -EEXIST);
+			ro.flags = SHMRING_CREATE_REPLACE;
+			assert_int_equal(shmring_create(uri, &ro, SHMRING_OBSERVER, &r), -EEXIST);
+		}
+		assert_null(r);
+		assert_null(e);
+	}
 	assert_int_equal(shmring_sem_create(uri, &o, &t), 0);
 	assert_int_equal(value_of(t), 0);
 	assert_int_equal(shmring_sem_close(t), 0);
