@@ -71,7 +71,8 @@ const char *shmring_strerror(int err)
 	case ETIMEDOUT:
 		return "timed out";
 	case EPERM:
-		return "the handle was not opened in the role this needs";
+		return "operation not permitted: the system's permissions refuse it, or the handle "
+		       "was not opened in the role this needs";
 	case EINVAL:
 		return "invalid argument (name, sizes, role or flags)";
 	case ENOSPC:
