@@ -127,7 +127,9 @@ static void check_refused(const char *name, const char *path, enum thing t)
 		if (!strcmp(cmds[c], "create"))
 			cli_assert_contains(cli_err, "the name is taken by");
 		if (!strcmp(cmds[c], "rm"))
-			cli_assert_contains(cli_err, "not removed");
+			cli_assert_contains(cli_err, t == DIRECTORY ? "not removed (rm removes no "
+								     "directory)"
+								   : "not removed (--force");
 		assert_int_equal(lstat(path, &st), 0);
 	}
 }

@@ -8,7 +8,8 @@
  * closed, or SIGKILLed); put fails when the consumers have gone and when
  * --timeout runs out; get refuses a slot put did not frame and leaves it,
  * and says so when the stamps its producer left were forged; stat opens a
- * small live ring a lap on. Skipped (77) when the tool is not built.
+ * small live ring a lap on; another user's ring only with --any-owner; put
+ * with its input closed fails. Skipped (77) when the tool is not built.
  */
 #include "test_cli_run.h"
 
@@ -428,6 +429,68 @@ static void test_get_forged_stamp(void **state)
 	munmap(base, (size_t)st.st_size);
 }
 
+/* A ring another user created (mode 0666): put and get refuse it and name
+ * --any-owner, which attaches to it. */
+static void test_any_owner(void **state)
+{
+	const char *name = test_ring_name("owner");
+	const char *in = cli_write_file("owner-in", "hello\n", 6);
+	pid_t pid;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* another user to create it is root's to be */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 24,
+					 .capacity = 8, .mode = 0666};
+		shmring_t *r;
+
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(3);
+		if (shmring_create(name, &o, SHMRING_OBSERVER, &r) < 0)
+			_exit(4);
+		shmring_close(r);
+		_exit(0);
+	}
+	assert_int_equal(test_wait_pid(pid, 10000), 0);
+	assert_int_equal(cli_run_in(in, "put", name, NULL), 1);
+	cli_assert_contains(cli_err, "belongs to another user; --any-owner attaches to it");
+	assert_int_equal(cli_run("get", "-n", "1", name, NULL), 1);
+	cli_assert_contains(cli_err, "--any-owner");
+	assert_int_equal(cli_run_in(in, "put", "--any-owner", name, NULL), 0);
+	assert_int_equal(cli_run("get", "-a", "-n", "1", name, NULL), 0);
+	assert_string_equal(cli_out, "hello\n");
+	assert_int_equal(cli_run("rm", name, NULL), 0);
+}
+
+/* put with its standard input closed: a read error, not an empty input. */
+static void test_put_stdin_closed(void **state)
+{
+	const char *name = test_ring_name("closedin");
+	char *argv[] = {cli_tool, "put", (char *)name, NULL};
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(cli_run("create", name, NULL), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int err = open(cli_err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if (err < 0 || dup2(err, 2) < 0)
+			_exit(126);
+		close(0);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	assert_int_equal(test_wait_pid(pid, 10000), 1);
+	assert_true(test_read_file(cli_err_path, cli_err, sizeof(cli_err)) > 0);
+	cli_assert_contains(cli_err, "cannot read standard input");
+	assert_int_equal(cli_run("rm", name, NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -440,6 +503,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_foreign_slot, test_teardown_names),
 		cmocka_unit_test_teardown(test_stat_lapped_small, test_teardown_names),
 		cmocka_unit_test_teardown(test_get_forged_stamp, test_teardown_names),
+		cmocka_unit_test_teardown(test_any_owner, test_teardown_names),
+		cmocka_unit_test_teardown(test_put_stdin_closed, test_teardown_names),
 	};
 
 	srand((unsigned)getpid() ^ (unsigned)test_now_ns());

@@ -274,6 +274,50 @@ static void test_stale_and_gc(void **state)
 	}
 }
 
+/* `shmring rm NAME` (with --force when force) run as user 65534: its exit
+ * status, cli_err what it said. */
+static int rm_as_nobody(const char *name, bool force)
+{
+	char *argv[] = {cli_tool, "rm", force ? "--force" : (char *)name, (char *)name, NULL};
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int err = open(cli_err_path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+
+		if (err < 0 || dup2(err, 2) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(126);
+		if (!force)
+			argv[3] = NULL;
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	pid = test_wait_pid(pid, 20000);
+	if (test_read_file(cli_err_path, cli_err, sizeof(cli_err)) < 0)
+		cli_err[0] = '\0';
+	return pid;
+}
+
+/* Another user's rings, where this one may not remove them: rm says so
+ * rather than offer --force, which fails the same way (and says why). */
+static void test_rm_other_users(void **state)
+{
+	const char *names[2] = {test_ring_name("rootonly"), cli_sysv_name()};
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* another user is root's to be */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(cli_run("create", "--mode", "0600", names[i], NULL), 0);
+		assert_int_equal(rm_as_nobody(names[i], false), 1);
+		cli_assert_contains(cli_err, "not removed (this user may not remove it)");
+		assert_int_equal(rm_as_nobody(names[i], true), 1);
+		cli_assert_contains(cli_err, i == 0 ? "permission denied" : "not permitted");
+		assert_int_equal(cli_run("stat", names[i], NULL), 0);
+		assert_int_equal(cli_run("rm", names[i], NULL), 0);
+	}
+}
+
 /* Objects that are not rings: rm refuses them, --force removes them. */
 static void test_rm_not_a_ring(void **state)
 {
@@ -398,7 +442,7 @@ static void test_stat_json_array(void **state)
 }
 
 /* stat --watch: refreshes (a blank line between, not a terminal) until
- * SIGINT, then exit 0; SIGTERM too. */
+ * SIGINT, then exit 0; SIGTERM too; exit 1 where the last refresh failed. */
 static void test_stat_watch(void **state)
 {
 	const char *name = test_ring_name("watch");
@@ -425,6 +469,15 @@ static void test_stat_watch(void **state)
 			fail_msg("stat --watch refreshed %d times in 1.5 s: %s", n, out);
 		cli_assert_contains(out, "\n\n");
 		cli_assert_lacks(out, "\033[H");
+	}
+	/* The exit status is the last refresh's: with the ring gone, 1. */
+	assert_int_equal(cli_run("rm", name, NULL), 0);
+	{
+		pid_t pid = cli_start(NULL, out_path, err_path, args);
+
+		test_sleep_ms(500);
+		kill(pid, SIGINT);
+		assert_int_equal(test_wait_pid(pid, 10000), 1);
 	}
 }
 
@@ -551,6 +604,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_ls_backends, test_teardown_names),
 		cmocka_unit_test_teardown(test_stale_and_gc, test_teardown_names),
 		cmocka_unit_test_teardown(test_rm_not_a_ring, test_teardown_names),
+		cmocka_unit_test_teardown(test_rm_other_users, test_teardown_names),
 		cmocka_unit_test_teardown(test_stat_json_array, test_teardown_names),
 		cmocka_unit_test_teardown(test_stat_watch, test_teardown_names),
 		cmocka_unit_test_teardown(test_create_options, test_teardown_names),

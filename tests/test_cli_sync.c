@@ -516,6 +516,33 @@ static void test_misuse(void **state)
 	cli_assert_contains(cli_err, "shmring stat: ");
 }
 
+/* One name, one object: a ring is not made where a POSIX named or a System
+ * V semaphore has the name (their file or set lies apart from a segment),
+ * and put and get say what the name is. */
+static void test_ring_over_semaphore(void **state)
+{
+	const char *sem_names[2] = {name_of("posix", "oversem"), name_of("sysv", NULL)};
+	const uint32_t impls[2] = {SHMRING_SEM_POSIX, SHMRING_SEM_SYSV};
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct shmring_sync_opts o = {.impl = impls[i]};
+		shmring_sem_t *s;
+
+		assert_int_equal(shmring_sem_create(sem_names[i], &o, &s), 0);
+		assert_int_equal(cli_run("create", sem_names[i], NULL), 1);
+		cli_assert_contains(cli_err, "the name is taken by a semaphore, not a ring");
+		assert_int_equal(cli_run("create", "--open-existing", sem_names[i], NULL), 1);
+		cli_assert_contains(cli_err, "the name is taken by a semaphore, not a ring");
+		assert_int_equal(cli_run("get", "-n", "1", sem_names[i], NULL), 1);
+		cli_assert_contains(cli_err, "a semaphore, not a ring");
+		assert_int_equal(cli_run("stat", sem_names[i], NULL), 0);
+		cli_assert_lacks(cli_out, "capacity");
+		assert_int_equal(shmring_sem_close(s), 0);
+		assert_int_equal(cli_run("rm", sem_names[i], NULL), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -525,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_gc_and_notifier),
 		cmocka_unit_test(test_rm),
 		cmocka_unit_test(test_misuse),
+		cmocka_unit_test(test_ring_over_semaphore),
 	};
 
 	srand((unsigned)getpid() ^ (unsigned)test_now_ns());

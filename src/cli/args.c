@@ -234,6 +234,15 @@ static bool dot_component(const char *p)
 	return false;
 }
 
+/* Whether s has a control character (as the library's URI parser sees one). */
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
 static const char *path_problem(const char *scheme, const char *p, char *buf, size_t size)
 {
 	if (p[0] != '/')
@@ -244,6 +253,8 @@ static const char *path_problem(const char *scheme, const char *p, char *buf, si
 		snprintf(buf, size, "a %s path is at most %u bytes", scheme, SHMRING_PATH_MAX);
 	else if (p[strlen(p) - 1] == '/')
 		snprintf(buf, size, "a %s path names a file, not a directory", scheme);
+	else if (has_control(p))
+		snprintf(buf, size, "a %s path may not contain control characters", scheme);
 	else
 		return NULL;
 	return buf;
@@ -340,8 +351,8 @@ const char *shmring_cli_name_problem(const char *name, char *buf, size_t size)
 	if ((len == 4 && !strncmp(name, "unix", 4)) || (len == 3 && !strncmp(name, "tcp", 3))) {
 		struct shmring_sock_uri su;
 
-		/* put, get and bridge take a socket channel: a malformed one
-		 * is that, not "no segment". */
+		/* put and bridge take a socket channel (get is refused one
+		 * by the library): a malformed one is that, not "no segment". */
 		if (shmring__sock_uri_parse(name, &su) < 0) {
 			snprintf(buf, size, "not a socket channel's name: unix:/PATH (absolute, at "
 					    "most %u bytes), unix:@NAME or tcp:HOST:PORT (PORT "

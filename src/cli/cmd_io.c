@@ -76,11 +76,13 @@ static bool is_duplex(const char *name)
 	return yes;
 }
 
-/* Open name in role and learn its geometry: 0, or 1 (said why). */
-static int open_ring(const char *cmd, const char *name, unsigned role, shmring_t **r,
-		     struct shmring_info *in, size_t *max)
+/* Open name in role (flags: SHMRING_OPEN_*) and learn its geometry: 0, or 1
+ * (said why). */
+static int open_ring(const char *cmd, const char *name, unsigned role, uint32_t flags,
+		     shmring_t **r, struct shmring_info *in, size_t *max)
 {
-	int rc = shmring_open(name, role, r);
+	const struct shmring_open_opts oo = {.flags = flags};
+	int rc = shmring_open_ex(name, role, &oo, r);
 
 	if (rc < 0) {
 		*r = NULL;
@@ -88,6 +90,10 @@ static int open_ring(const char *cmd, const char *name, unsigned role, shmring_t
 			fprintf(stderr, "shmring %s: %s: this ring allows one %s, and a live process "
 					"is it\n",
 				cmd, name, role == SHMRING_PRODUCER ? "producer" : "consumer");
+		else if (rc == -SHMRING_EFOREIGN)
+			fprintf(stderr, "shmring %s: %s: the ring belongs to another user; "
+					"--any-owner attaches to it (its permissions still "
+					"apply)\n", cmd, name);
 		else if (rc == -SHMRING_EKIND && is_duplex(name))
 			fprintf(stderr, "shmring %s: %s: a duplex: its two ends belong to the "
 					"programs that take them (shmring_duplex_open())\n",
@@ -254,7 +260,7 @@ static int input_next(struct input *in, bool binary, size_t max, const unsigned 
 static void put_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: shmring put [--binary] [--timeout SECONDS] NAME\n\n"
+		"usage: shmring put [--binary] [--any-owner] [--timeout SECONDS] NAME\n\n"
 		"Send each line of standard input, without its newline, as one message (the\n"
 		"last line may lack its newline). put attaches as a producer, waits while the\n"
 		"ring is full, and ends at the end of its input (exit 0). It fails (exit 1)\n"
@@ -271,6 +277,9 @@ static void put_usage(FILE *f)
 		"before the kill, whose offset move it prevented, is sent twice.\n\n"
 		"  -b, --binary           the input is records: a 4-byte little-endian length,\n"
 		"                         then that many bytes\n"
+		"  -a, --any-owner        attach to a ring another user created (without it,\n"
+		"                         such a ring is refused, so that a ring planted under\n"
+		"                         the name is not taken for one's own)\n"
 		"  -t, --timeout SECONDS  fail when a message finds no room for this long\n");
 }
 
@@ -292,12 +301,14 @@ static int put_one(shmring_t *r, const struct shmring_info *in, unsigned char *s
 int shmring_cmd_put(int argc, char **argv)
 {
 	static const struct option lo[] = {{"binary", no_argument, 0, 'b'},
+					   {"any-owner", no_argument, 0, 'a'},
 					   {"timeout", required_argument, 0, 't'},
 					   {"help", no_argument, 0, 'h'},
 					   {0, 0, 0, 0}};
 	const char *name, *what;
 	unsigned char *slot = NULL;
 	uint64_t timeout_ns = 0, line = 0;
+	uint32_t open_flags = 0;
 	struct shmring_info info;
 	struct input input;
 	bool binary = false;
@@ -306,10 +317,13 @@ int shmring_cmd_put(int argc, char **argv)
 	int c, rc, status = 0;
 
 	optind = 0;
-	while ((c = shmring_cli_getopt("put", argc, argv, "bt:h", lo)) != -1) {
+	while ((c = shmring_cli_getopt("put", argc, argv, "bat:h", lo)) != -1) {
 		switch (c) {
 		case 'b':
 			binary = true;
+			break;
+		case 'a':
+			open_flags |= SHMRING_OPEN_ANY_OWNER;
 			break;
 		case 't':
 			if (parse_timeout("put", optarg, &timeout_ns))
@@ -323,14 +337,14 @@ int shmring_cmd_put(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: shmring put [--binary] [--timeout SECONDS] NAME "
-				"(see --help)\n");
+		fprintf(stderr, "usage: shmring put [--binary] [--any-owner] [--timeout SECONDS] "
+				"NAME (see --help)\n");
 		return 2;
 	}
 	name = argv[optind];
 	shmring_cli_bus_name(name);
 	what = binary ? "record" : "line";
-	if (open_ring("put", name, SHMRING_PRODUCER, &r, &info, &max))
+	if (open_ring("put", name, SHMRING_PRODUCER, open_flags, &r, &info, &max))
 		return 1;
 	if (input_init(&input, max + LEN_BYTES + 1) < 0 || !(slot = malloc(info.slot_size))) {
 		fprintf(stderr, "shmring put: out of memory\n");
@@ -454,7 +468,7 @@ static int get_release(shmring_t *r, const struct shmring_info *in)
 static void get_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: shmring get [--binary] [-n COUNT] [--timeout SECONDS] NAME\n\n"
+		"usage: shmring get [--binary] [--any-owner] [-n COUNT] [--timeout SECONDS] NAME\n\n"
 		"Attach as a consumer and write each message to standard output followed by a\n"
 		"newline, until end-of-stream: producers attached, all of them have gone\n"
 		"(closed or died) and the ring is drained (exit 0). With no producer yet, get\n"
@@ -474,6 +488,9 @@ static void get_usage(FILE *f)
 		"and leaves it in the ring.\n\n"
 		"  -b, --binary           write records: a 4-byte little-endian length, then\n"
 		"                         the bytes (what 'shmring put --binary' reads)\n"
+		"  -a, --any-owner        attach to a ring another user created (without it,\n"
+		"                         such a ring is refused, so that a ring planted under\n"
+		"                         the name is not taken for one's own)\n"
 		"  -n, --count COUNT      stop after COUNT messages\n"
 		"  -t, --timeout SECONDS  stop once no message has come for this long: exit 0,\n"
 		"                         or 1 when -n was given and fewer came\n");
@@ -482,11 +499,13 @@ static void get_usage(FILE *f)
 int shmring_cmd_get(int argc, char **argv)
 {
 	static const struct option lo[] = {{"binary", no_argument, 0, 'b'},
+					   {"any-owner", no_argument, 0, 'a'},
 					   {"count", required_argument, 0, 'n'},
 					   {"timeout", required_argument, 0, 't'},
 					   {"help", no_argument, 0, 'h'},
 					   {0, 0, 0, 0}};
 	uint64_t timeout_ns = 0, count = 0, got = 0, idle_since, sleep_ns = 0;
+	uint32_t open_flags = 0;
 	bool binary = false, counted = false;
 	struct shmring_info info;
 	const char *name;
@@ -495,10 +514,13 @@ int shmring_cmd_get(int argc, char **argv)
 	int c, rc, status = 0;
 
 	optind = 0;
-	while ((c = shmring_cli_getopt("get", argc, argv, "bn:t:h", lo)) != -1) {
+	while ((c = shmring_cli_getopt("get", argc, argv, "ban:t:h", lo)) != -1) {
 		switch (c) {
 		case 'b':
 			binary = true;
+			break;
+		case 'a':
+			open_flags |= SHMRING_OPEN_ANY_OWNER;
 			break;
 		case 'n':
 			rc = shmring_cli_parse_u64(optarg, &count);
@@ -521,8 +543,8 @@ int shmring_cmd_get(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: shmring get [--binary] [-n COUNT] [--timeout SECONDS] NAME "
-				"(see --help)\n");
+		fprintf(stderr, "usage: shmring get [--binary] [--any-owner] [-n COUNT] "
+				"[--timeout SECONDS] NAME (see --help)\n");
 		return 2;
 	}
 	name = argv[optind];
@@ -531,7 +553,7 @@ int shmring_cmd_get(int argc, char **argv)
 	 * error said below, exit 1, and which message it was: SIGPIPE would
 	 * kill get with nothing said. */
 	signal(SIGPIPE, SIG_IGN);
-	if (open_ring("get", name, SHMRING_CONSUMER, &r, &info, &max))
+	if (open_ring("get", name, SHMRING_CONSUMER, open_flags, &r, &info, &max))
 		return 1;
 	idle_since = shmring_clock_ns();
 	while (!counted || got < count) {

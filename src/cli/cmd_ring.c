@@ -430,9 +430,12 @@ static int rm_one(const char *name, bool force)
 				name, lk.why ? lk.why : shmring_strerror(lk.err));
 			return 1;
 		}
-		fprintf(stderr, "shmring rm: %s: %s; not removed (--force removes %s)\n", name,
+		fprintf(stderr, "shmring rm: %s: %s; not removed (%s)\n", name,
 			lk.why ? lk.why : shmring_strerror(lk.err),
-			lk.obj.link ? "the link itself, never what it points to" : "it");
+			lk.obj.dir ? "rm removes no directory"
+			: lk.obj.unremovable ? "this user may not remove it"
+			: lk.obj.link ? "--force removes the link itself, never what it points to"
+				      : "--force removes it");
 		return 1;
 	case SHMRING_CLI_UNKNOWN:
 		if (lk.obj.scheme == SHMRING_CLI_OTHER || lk.err == -EINVAL ||
@@ -441,8 +444,10 @@ static int rm_one(const char *name, bool force)
 			return 1;
 		}
 		fprintf(stderr, "shmring rm: %s: cannot tell whether it is a ring or a "
-				"synchronization object: %s; not removed (--force removes it "
-				"without looking)\n", name, shmring_strerror(lk.err));
+				"synchronization object: %s; not removed (%s)\n", name,
+			shmring_strerror(lk.err),
+			lk.obj.unremovable ? "this user may not remove it"
+					   : "--force removes it without looking");
 		return 1;
 	case SHMRING_CLI_NONE:
 		shmring_cli_error("rm", name, lk.err);

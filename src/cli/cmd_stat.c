@@ -386,7 +386,8 @@ static void stat_usage(FILE *f)
 		   "                     \"error\": ...})\n"
 		   "  -w, --watch SECONDS\n"
 		   "                     show again every SECONDS (fractions allowed) until\n"
-		   "                     interrupted (SIGINT, SIGTERM: exit status 0); on a\n"
+		   "                     interrupted (SIGINT, SIGTERM; the exit status is the\n"
+		   "                     last refresh's: 1 if a name failed there); on a\n"
 		   "                     terminal in place, else each refresh after a blank line\n");
 }
 
@@ -573,6 +574,7 @@ int shmring_cmd_stat(int argc, char **argv)
 					   {0, 0, 0, 0}};
 	struct sigaction stop = {.sa_handler = on_stop};
 	bool json = false, watch = false, tty;
+	int status = 0;
 	uint64_t every = 0;
 	int c;
 
@@ -611,17 +613,19 @@ int shmring_cmd_stat(int argc, char **argv)
 	sigaction(SIGINT, &stop, NULL);
 	sigaction(SIGTERM, &stop, NULL);
 	tty = isatty(STDOUT_FILENO);
+	/* The exit status is the last refresh's: a watch whose names have all
+	 * gone (or never were) did not succeed. */
 	for (int round = 0; !stop_watch; round++) {
 		if (tty)
 			printf("\033[H\033[J");
 		else if (round)
 			printf("\n");
-		stat_all(argv + optind, argc - optind, json);
+		status = stat_all(argv + optind, argc - optind, json);
 		/* Each refresh must reach its reader now, and a reader that
 		 * has gone ends the watch. */
 		if (fflush(stdout) != 0 || ferror(stdout))
 			return 1;
 		watch_sleep(every);
 	}
-	return 0;
+	return status;
 }

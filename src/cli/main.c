@@ -108,8 +108,13 @@ void shmring_cli_error(const char *cmd, const char *what, int err)
 	/* The library's "invalid argument" for a name, said precisely; and
 	 * its "not supported" for a socket channel or an auto: name, which
 	 * would otherwise read as a backend's (huge pages, descriptors). */
-	if (err == -EINVAL || err == -EPROTONOSUPPORT ||
-	    (err == -EOPNOTSUPP && shmring_cli_scheme(what) == SHMRING_CLI_OTHER))
+	if (err == -EOPNOTSUPP && !strcmp(cmd, "get") &&
+	    (!strncmp(what, "unix:", 5) || !strncmp(what, "tcp:", 4)))
+		/* A connection to a socket channel only sends. */
+		why = "a socket channel's messages go to the program that listens on it; one "
+		      "that connects only sends (put can, get cannot)";
+	if (!why && (err == -EINVAL || err == -EPROTONOSUPPORT ||
+		     (err == -EOPNOTSUPP && shmring_cli_scheme(what) == SHMRING_CLI_OTHER)))
 		why = shmring_cli_name_problem(what, buf, sizeof(buf));
 	if (!why)
 		why = missing_path(cmd, what, err, buf, sizeof(buf));
@@ -142,14 +147,27 @@ void shmring_cli_error(const char *cmd, const char *what, int err)
 			why = o.not_ring;
 		}
 	}
+	/* No segment, yet the name taken (or not a ring's): a POSIX named or
+	 * System V semaphore, whose file or set lies apart, holds it. */
+	if (!why && (err == -EEXIST || err == -ENOENT)) {
+		struct shmring_cli_look lk;
+
+		shmring_cli_look(what, &lk);
+		if (lk.what == SHMRING_CLI_SYNC && !lk.obj.seen)
+			why = err == -EEXIST ? "the name is taken by a semaphore, not a ring"
+					     : "a semaphore, not a ring";
+		shmring_cli_look_done(&lk);
+	}
 	fprintf(stderr, "shmring %s: %s: %s\n", cmd, what, why ? why : shmring_strerror(err));
 }
 
 /*
  * A standard descriptor that is closed would be handed to the next file the
  * tool opens: with stdout closed, `stat` would print into the ring's own
- * segment. Hold each closed one with /dev/null, read-only for the outputs so
- * that writing to them still fails (and is reported) instead of vanishing.
+ * segment. Hold each closed one with /dev/null, opened the other way round:
+ * write-only for standard input and read-only for the outputs, so that using
+ * them still fails (and is reported) instead of reading nothing or writing
+ * into nothing (`put` with its input closed would send nothing and succeed).
  */
 static void hold_std_fds(void)
 {
@@ -160,7 +178,7 @@ static void hold_std_fds(void)
 			continue;
 		/* The lowest free descriptor: fd itself, as those below it
 		 * are open by now. */
-		got = open("/dev/null", O_RDONLY);
+		got = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
 		if (got > fd) {
 			dup2(got, fd);
 			close(got);

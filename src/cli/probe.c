@@ -116,6 +116,7 @@ static void look_stat(const struct stat *st, struct shmring_cli_object *o)
 	o->type = o->regular ? NULL : type_name(st->st_mode, false);
 	o->not_ring = o->regular ? NULL : type_name(st->st_mode, true);
 	o->link = S_ISLNK(st->st_mode);
+	o->dir = S_ISDIR(st->st_mode);
 	o->size = (uint64_t)st->st_size;
 	o->id[0] = (uint64_t)st->st_dev;
 	o->id[1] = (uint64_t)st->st_ino;
@@ -131,6 +132,30 @@ static void look_stat(const struct stat *st, struct shmring_cli_object *o)
  * hangs the tool or is touched; then fstat, and pread its start (pread, not
  * mmap: a file shrunk meanwhile gives a short read, not SIGBUS).
  */
+/*
+ * Whether this user may not unlink path (st: its lstat): its directory
+ * must be writable and searchable, and a sticky one (/dev/shm, /tmp) lets
+ * only the file's owner, the directory's owner or root remove it.
+ */
+static bool path_unremovable(const char *path, const struct stat *st)
+{
+	char dir[SHMRING_PATH_MAX + 1];
+	const char *slash = strrchr(path, '/');
+	size_t len = slash == path ? 1 : (size_t)(slash - path);
+	struct stat ds;
+	uid_t me = geteuid();
+
+	if (!slash || len > SHMRING_PATH_MAX)
+		return false; /* not a path the tool judges: the removal will say */
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	if (stat(dir, &ds) < 0)
+		return false;
+	if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) < 0)
+		return true;
+	return me != 0 && (ds.st_mode & S_ISVTX) && st->st_uid != me && ds.st_uid != me;
+}
+
 static void look_path(const char *path, struct shmring_cli_object *o)
 {
 	unsigned char head[HEAD_MAX];
@@ -142,6 +167,7 @@ static void look_path(const char *path, struct shmring_cli_object *o)
 		o->err = -errno;
 		return;
 	}
+	o->unremovable = path_unremovable(path, &st);
 	if (!S_ISREG(st.st_mode)) {
 		o->seen = true;
 		look_stat(&st, o);
@@ -232,6 +258,10 @@ static void look_sysv(const char *arg, struct shmring_cli_object *o)
 	id = shmget(key, 0, 0);
 	if (id < 0 || shmctl(id, IPC_STAT, &ds) < 0) {
 		o->err = -errno;
+		/* A segment this user may not read: its owner or creator
+		 * could still remove it, but one who made it unreadable to
+		 * themselves is rare; taken as another user's. */
+		o->unremovable = id >= 0 && errno == EACCES && geteuid() != 0;
 		return;
 	}
 	o->regular = true;

@@ -46,6 +46,10 @@ struct shmring_cli_object {
 			      * "a symbolic link" (never followed), ... */
 	const char *not_ring; /* the same, "..., not a shmring segment" */
 	bool link;            /* it is a symbolic link */
+	bool dir;             /* it is a directory */
+	bool unremovable;     /* this user may not remove it: the directory's
+			       * permissions (posix:, file:), or a System V
+			       * segment this user may not even read */
 	uint64_t size;       /* bytes */
 	uint64_t changed_ns; /* CLOCK_REALTIME of its last change (size, mode, creation) */
 	uint64_t id[2];      /* identity: device and inode, or the System V id */
