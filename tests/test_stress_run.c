@@ -322,7 +322,7 @@ static void scenario_kinds(void)
 	 * malformed one; and 0 seconds is not "too large".
 	 */
 	{
-		static const char *const cases[][8] = {
+		static const char *const cases[][10] = {
 			{"--producers", "62", "--consumers", "2", "--count", "1", "room for 62"},
 			{"--sweep", "1,64", "--count", "1", "room for 62"},
 			{"--kind", "msg", "--capacity", "64", "--count", "1", "two of its largest"},
@@ -333,13 +333,22 @@ static void scenario_kinds(void)
 			{"--duration", "0", "positive number of seconds"},
 			{"--stall", "0", "--count", "1", "positive number of seconds"},
 			{"--stop-for", "0", "--count", "1", "positive number of seconds"},
+			/* A timeout the run cannot end within: its kills were
+			 * reported as the ring's losses (exit 1, FAIL). */
+			{"--duration", "2", "--timeout", "1", "longer than --duration (2 s)"},
+			{"--duration", "1", "--timeout", "1", "longer than --duration (1 s)"},
+			{"--timeout", "3", "longer than the default --duration (5 s)"},
+			{"--duration", "1", "--stop", "1", "--timeout", "3",
+			 "longer than --duration plus --stop-for (3 s)"},
+			{"--count", "1000", "--stop", "1", "--stop-for", "4", "--timeout", "4",
+			 "longer than --stop-for (4 s)"},
 		};
 
 		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-			char *args[8];
+			char *args[10];
 			int n = 0;
 
-			while (n < 7 && cases[i][n + 1])
+			while (n < 9 && cases[i][n + 1])
 				args[n] = (char *)cases[i][n], n++;
 			args[n] = NULL;
 			expect_usage(args, cases[i][n]);

@@ -67,7 +67,8 @@ static void usage(FILE *f)
 		"  --stall SECONDS      no message for this long while draining: give up and\n"
 		"                       report the rest lost; 5 s later, kill what still\n"
 		"                       runs as hung (default 10)\n"
-		"  --timeout SECONDS    kill the run after this long (default: duration + 60,\n"
+		"  --timeout SECONDS    kill the run after this long: more than the duration\n"
+		"                       (plus --stop-for with --stop; default: that + 60,\n"
 		"                       none with --count alone)\n"
 		"  --bitmap-limit N     sequence numbers per producer checked one by one\n"
 		"                       (default %" PRIu64 "); past it: counts and a multiset hash\n"
@@ -226,6 +227,35 @@ static bool name_problem(const char *name)
 		return true;
 	}
 	return false;
+}
+
+/*
+ * Whether --timeout kills the run before it can end: the producers send for
+ * the whole duration, and a process that --stop pauses (as late as 80% of
+ * the run) may stay stopped for all of --stop-for. Those kills would be
+ * reported as the ring's losses. Without --timeout, sets the default: a
+ * minute past both.
+ */
+static bool timeout_problem(struct shmring_stress_cfg *cfg, bool timeout_set, bool duration_set)
+{
+	uint64_t busy = cfg->duration_ns + (cfg->stop ? cfg->stop_max_ns : 0);
+	const char *what;
+
+	if (!timeout_set) {
+		if (cfg->duration_ns)
+			cfg->timeout_ns = busy + 60 * 1000000000ull;
+		return false;
+	}
+	if (cfg->timeout_ns > busy)
+		return false;
+	if (!cfg->stop)
+		what = duration_set ? "--duration" : "the default --duration";
+	else
+		what = cfg->duration_ns ? "--duration plus --stop-for" : "--stop-for";
+	bad("--timeout %g s must be longer than %s (%g s): otherwise the timeout kills the run, "
+	    "and the messages its kills cut off are reported lost",
+	    (double)cfg->timeout_ns / 1e9, what, (double)busy / 1e9);
+	return true;
 }
 
 /* --- Summary -------------------------------------------------------------- */
@@ -449,6 +479,7 @@ int shmring_cmd_stress(int argc, char **argv)
 	uint64_t producers = 0, consumers = 0, slot = 0, cap = 0, nkill = 0, nstop = 0;
 	unsigned list[MAX_SWEEP], nsweep = 0;
 	bool json = false, have_seed = false, timeout_set = false, stall_set = false;
+	bool duration_set = false;
 	const char *kind = "mpmc";
 	uint32_t u = 0;
 	int c, rc, prc;
@@ -479,6 +510,7 @@ int shmring_cmd_stress(int argc, char **argv)
 			if ((prc = parse_seconds(optarg, &cfg.duration_ns)) < 0)
 				rc = bad("--duration must be a positive number of seconds, not '%s'%s",
 					 optarg, too_large(prc));
+			duration_set = true;
 			break;
 		case 's':
 			if ((prc = shmring_cli_parse_u64(optarg, &slot)) < 0 || slot < SHMRING_STRESS_HDR ||
@@ -619,8 +651,6 @@ int shmring_cmd_stress(int argc, char **argv)
 		return 2;
 	if (!cfg.count && !cfg.duration_ns)
 		cfg.duration_ns = DEFAULT_DURATION_NS;
-	if (!timeout_set && cfg.duration_ns)
-		cfg.timeout_ns = cfg.duration_ns + 60 * 1000000000ull;
 	if (!have_seed)
 		cfg.seed = shmring_clock_ns() ^ ((uint64_t)getpid() << 32);
 	if (nsweep && cfg.keep) {
@@ -651,6 +681,8 @@ int shmring_cmd_stress(int argc, char **argv)
 				(double)(cfg.stop_max_ns + 2000000000ull) / 1e9);
 		cfg.stall_ns = cfg.stop_max_ns + 2000000000ull;
 	}
+	if (timeout_problem(&cfg, timeout_set, duration_set))
+		return 2;
 	if (nsweep)
 		return sweep(cfg, list, nsweep, json);
 
