@@ -342,6 +342,11 @@ static void scenario_kinds(void)
 			 "longer than --duration plus --stop-for (3 s)"},
 			{"--count", "1000", "--stop", "1", "--stop-for", "4", "--timeout", "4",
 			 "longer than --stop-for (4 s)"},
+			/* Counts whose total wrapped ("sent 757602 of 0"). */
+			{"--producers", "16", "--count", "1152921504606846976", "--duration", "1",
+			 "more than 2^64 - 1 messages in all (too large)"},
+			{"--sweep", "1,2", "--count", "0x8000000000000000", "--duration", "1",
+			 "x 2 producers is more than 2^64 - 1 messages in all (too large)"},
 		};
 
 		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

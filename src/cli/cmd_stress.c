@@ -54,7 +54,7 @@ static void usage(FILE *f)
 		"  --consumers M        consumer processes (default %u; 1 for single-consumer kinds)\n"
 		"                       (of the roles a kind allows many of, %u at most in all:\n"
 		"                       the ring's participant table holds no more)\n"
-		"  --count N            messages per producer\n"
+		"  --count N            messages per producer (N x producers: 2^64 - 1 at most)\n"
 		"  --duration SECONDS   send for this long (default 5 when --count is not given;\n"
 		"                       with both, whichever ends first)\n"
 		"  --slot-size BYTES    fixed kinds: slot size; msg: largest record (>= %u)\n"
@@ -205,6 +205,17 @@ static bool too_many(const struct shmring_stress_cfg *cfg, unsigned producers)
 	bad("the ring's participant table has room for %u producers and consumers (of a role "
 	    "the kind allows many of): %u producers and %u consumers of %s need %u", room,
 	    producers, cfg->consumers, cfg->kind->name, need);
+	return true;
+}
+
+/* The run's totals (messages sent, the summary's "of N") are counted in 64
+ * bits: a --count whose total does not fit would wrap. */
+static bool too_much(const struct shmring_stress_cfg *cfg, unsigned producers)
+{
+	if (cfg->count <= UINT64_MAX / producers)
+		return false;
+	bad("--count %" PRIu64 " x %u producers is more than 2^64 - 1 messages in all (too large)",
+	    cfg->count, producers);
 	return true;
 }
 
@@ -645,7 +656,8 @@ int shmring_cmd_stress(int argc, char **argv)
 	if (geometry_problem(&cfg))
 		return 2;
 	for (unsigned i = 0; i < (nsweep ? nsweep : 1); i++)
-		if (too_many(&cfg, nsweep ? list[i] : cfg.producers))
+		if (too_many(&cfg, nsweep ? list[i] : cfg.producers) ||
+		    too_much(&cfg, nsweep ? list[i] : cfg.producers))
 			return 2;
 	if (cfg.name && name_problem(cfg.name))
 		return 2;
