@@ -434,6 +434,23 @@ static void scenario_inject(void)
 			CHECK(ring_gone(name), "ring %s left behind after a failed run", name);
 		}
 	}
+	/* The largest count one producer may have: reorder holds a message
+	 * from the first half of it, which wrapped to nothing. */
+	{
+		const char *name = test_ring_name("inject");
+		char *args[] = {"--kind", kinds[0].name, "--producers", "1", "--consumers", "1",
+				"--count", "18446744073709551615", "--duration", "1",
+				"--inject", "reorder", "--json", "--quiet", "--name", (char *)name,
+				NULL};
+		char out[OUT_MAX];
+		int st = run_tool(args, 60000, out, sizeof(out));
+
+		printf("stress --kind %s --count 2^64 - 1 --duration 1 --inject reorder\n"
+		       "  -> exit %d: %s", kinds[0].name, st, out);
+		CHECK(st == 1 && json_true(out, "injected") && field(out, "out_of_order") == 1,
+		      "--inject reorder with --count 2^64 - 1: exit %d", st);
+		CHECK(ring_gone(name), "ring %s left behind after a failed run", name);
+	}
 }
 
 static void scenario_signal(void)

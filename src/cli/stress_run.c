@@ -380,7 +380,7 @@ static int consumer_main(const struct shmring_stress_cfg *cfg, struct shmring_st
 	uint8_t *inbox = a->inbox + (size_t)id * a->inbox_stride;
 	struct injector in = {.mode = cfg->inject,
 			      .at = inject_at,
-			      .below = cfg->count ? (cfg->count + 1) / 2 : UINT64_MAX};
+			      .below = cfg->count ? cfg->count / 2 + cfg->count % 2 : UINT64_MAX};
 	struct endpoint e;
 	uint64_t taken = 0, idle_since = 0, wait_from = 0;
 	unsigned since_clock = 0;
