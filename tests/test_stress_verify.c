@@ -2,7 +2,8 @@
 /*
  * tests/test_stress_verify.c - the message format and the verifier of
  * `shmring stress`, in one process and without a ring: every one-bit
- * corruption of a message is caught; the merge finds a loss, a duplicate
+ * corruption of a message is caught; the bits tracked exactly do not wrap
+ * for a count or a limit near 2^64; the merge finds a loss, a duplicate
  * within one consumer and across two, a reorder, a message never sent, a
  * producer id out of range, and (past the bitmap) a loss, an extra, and a
  * loss and an extra that cancel in the count. With faults: a killed
@@ -82,6 +83,35 @@ static void test_every_bit(void)
 				buf[i / 8] ^= (uint8_t)(1u << (i % 8));
 			}
 		}
+	}
+}
+
+/* The bits tracked exactly: the count or the limit rounded up to 64, within
+ * the budget, whatever the count or the limit (near 2^64 they wrapped to 64
+ * bits: only the first 64 messages checked one by one). */
+static void test_bitmap_bits(void)
+{
+	static const struct {
+		uint64_t count, limit, want;
+	} cases[] = {
+		{0, 100, 128},
+		{100, UINT64_C(1) << 26, 128},
+		{0, UINT64_MAX, SHMRING_STRESS_BITMAP_BUDGET * 8},
+		{0, UINT64_MAX - 62, SHMRING_STRESS_BITMAP_BUDGET * 8},
+		{UINT64_MAX, UINT64_C(1) << 26, UINT64_C(1) << 26},
+		{UINT64_MAX, UINT64_MAX, SHMRING_STRESS_BITMAP_BUDGET * 8},
+		{UINT64_MAX - 62, UINT64_MAX, SHMRING_STRESS_BITMAP_BUDGET * 8},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct shmring_stress_cfg cfg = {.producers = 1, .consumers = 1,
+						 .count = cases[i].count,
+						 .bitmap_limit = cases[i].limit};
+		uint64_t got = shmring_stress_bitmap_bits(&cfg);
+
+		CHECK(got == cases[i].want,
+		      "count %" PRIu64 ", limit %" PRIu64 ": %" PRIu64 " bits, want %" PRIu64,
+		      cases[i].count, cases[i].limit, got, cases[i].want);
 	}
 }
 
@@ -382,6 +412,7 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_format();
 	test_every_bit();
+	test_bitmap_bits();
 	test_merge();
 	test_faults();
 	printf("%s\n", failures ? "FAILED" : "ok");

@@ -54,15 +54,18 @@ static uint64_t round_up(uint64_t v, uint64_t to)
 
 uint64_t shmring_stress_bitmap_bits(const struct shmring_stress_cfg *cfg)
 {
-	uint64_t limit = round_up(cfg->bitmap_limit ? cfg->bitmap_limit : 64, 64);
-	uint64_t want = cfg->count ? round_up(cfg->count, 64) : limit;
+	uint64_t limit = cfg->bitmap_limit ? cfg->bitmap_limit : 64;
+	uint64_t want = cfg->count ? cfg->count : limit;
 	uint64_t pairs = (uint64_t)cfg->producers * shmring_stress_consumer_slots(cfg);
 	uint64_t budget = SHMRING_STRESS_BITMAP_BUDGET * 8 / pairs / 64 * 64;
 
+	/* Rounded up last, below the budget: a count or a limit near 2^64
+	 * rounded up first wrapped to a bitmap of 64 bits. */
 	if (want > limit)
 		want = limit;
 	if (want > budget)
 		want = budget;
+	want = round_up(want, 64);
 	return want < 64 ? 64 : want;
 }
 
