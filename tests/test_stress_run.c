@@ -360,9 +360,11 @@ static void scenario_kinds(void)
 		}
 	}
 	/* A --sweep list with an item left out is a usage error, not a
-	 * shorter sweep. */
+	 * shorter sweep; an item with a sign or a space is one too, as for
+	 * --producers. */
 	{
-		static const char *const sweeps[] = {"1,", "1,,2", ",1", ""};
+		static const char *const sweeps[] = {"1,", "1,,2", ",1", "", " 3", "+3", "1, 2",
+						     "2 ", "-1", "1,+2"};
 
 		for (size_t i = 0; i < sizeof(sweeps) / sizeof(sweeps[0]); i++) {
 			char *args[] = {"--sweep", (char *)sweeps[i], "--count", "10", NULL};

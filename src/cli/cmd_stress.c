@@ -139,25 +139,31 @@ static int parse_name(const char *s, const char *const *names, size_t n, uint32_
 	return -EINVAL;
 }
 
+/* Each item as --producers takes it: no sign, no spaces. */
 static int parse_sweep(const char *s, unsigned *list, unsigned *n)
 {
-	char *end;
+	char *copy = strdup(s), *item = copy, *comma;
+	int rc = copy ? 0 : -ENOMEM;
 
 	*n = 0;
-	while (*s) {
-		unsigned long v;
+	while (rc == 0) {
+		uint64_t v;
 
-		errno = 0;
-		v = strtoul(s, &end, 10);
-		if (errno || end == s || v < 1 || v > SHMRING_STRESS_MAX_PRODUCERS ||
-		    *n == MAX_SWEEP || (*end && *end != ','))
-			return -EINVAL;
-		list[(*n)++] = (unsigned)v;
-		s = end;
-		if (*s == ',' && !*++s)
-			return -EINVAL; /* a trailing comma: an item left out */
+		comma = strchr(item, ',');
+		if (comma)
+			*comma = '\0';
+		/* An empty item ("1,", "1,,2") is one left out, not skipped. */
+		rc = shmring_cli_parse_u64(item, &v);
+		if (rc == 0 && (v < 1 || v > SHMRING_STRESS_MAX_PRODUCERS || *n == MAX_SWEEP))
+			rc = -EINVAL;
+		if (rc == 0)
+			list[(*n)++] = (unsigned)v;
+		if (!comma)
+			break;
+		item = comma + 1;
 	}
-	return *n ? 0 : -EINVAL;
+	free(copy);
+	return rc;
 }
 
 /*
@@ -593,7 +599,7 @@ int shmring_cmd_stress(int argc, char **argv)
 				rc = bad("--bitmap-limit must be a positive number, not '%s'%s", optarg, too_large(prc));
 			break;
 		case OPT_SWEEP:
-			if (parse_sweep(optarg, list, &nsweep) < 0)
+			if ((prc = parse_sweep(optarg, list, &nsweep)) < 0)
 				rc = bad("--sweep takes up to 16 producer counts 1..256 separated by "
 					 "commas, not '%s'%s", optarg, too_large(prc));
 			break;
