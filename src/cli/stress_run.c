@@ -893,7 +893,8 @@ static void fault(struct run *r, bool stop, uint64_t now)
 }
 
 /* Make the faults whose moment has come, and resume the stopped whose pause
- * is over (all of them once the run is stopping: the drain needs them). */
+ * is over: a pause runs whole, into the drain too (docs/STRESS.md), and
+ * --timeout leaves room for it. */
 static void faults(struct run *r, uint64_t now)
 {
 	bool ending = load32(&r->a.ctl->stop);
