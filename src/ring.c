@@ -1338,7 +1338,8 @@ int shmring_info(shmring_t *r, struct shmring_info *info)
 	shmring__part_scan(r->base, &r->hdr, &r->live, live, false);
 	info->producers = live[0];
 	info->consumers = live[1];
-	info->flags = r->multi | ((r->hdr.features & SHMRING_FEAT_POLL_ONLY) ? SHMRING_CREATE_POLL_ONLY : 0) |
+	info->flags = r->multi |
+		      ((r->hdr.features & SHMRING_FEAT_POLL_ONLY) ? SHMRING_CREATE_POLL_ONLY : 0) |
 		      ((r->hdr.features & SHMRING_FEAT_DENSE_SLOTS) ? SHMRING_CREATE_DENSE : 0) |
 		      ((r->hdr.features & SHMRING_FEAT_DUPLEX) ? SHMRING_CREATE_DUPLEX : 0);
 	info->direction = r->hdr.direction;

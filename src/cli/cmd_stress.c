@@ -335,7 +335,8 @@ static void print_json(const struct shmring_stress_cfg *cfg, const struct shmrin
 	for (unsigned c = 0; c < consumer_count(cfg, r); c++)
 		printf("%s%" PRIu64, c ? "," : "", r->per_consumer[c]);
 	printf("],\"inject\":\"%s\",\"injected\":%s,\"verdict\":\"%s\",\"ok\":%s,\"why\":",
-	       inject_names[cfg->inject], r->injected ? "true" : "false", verdict(r), shmring_stress_clean(r) ? "true" : "false");
+	       inject_names[cfg->inject], r->injected ? "true" : "false", verdict(r),
+	       shmring_stress_clean(r) ? "true" : "false");
 	shmring_bench_json_str(stdout, r->why);
 	printf("}");
 }
