@@ -67,6 +67,35 @@ expect 1 "are the same ring" --timeout 0.3 "/$tag-a" "posix:/$tag-a"
 # So would one socket channel, or one ZeroMQ address bound and connected to.
 expect 1 "are the same channel" --timeout 0.3 tcp:127.0.0.1:7 tcp:127.0.0.1:7
 expect 1 "are the same channel" --timeout 0.3 "unix:$tmp/self" "unix:$tmp/self"
+# By two names: what they resolve to is compared, not their text (the
+# bridge listened, connected to itself and dropped each message it had
+# forwarded to itself as a duplicate, so every message went nowhere).
+# A listener on a wildcard address takes in every address of this host.
+expect 1 "are the same channel \(both are port 7 of 127.0.0.1" --timeout 0.3 \
+	tcp:127.0.0.1:7 tcp:localhost:7
+expect 1 "are the same channel" --timeout 0.3 tcp:127.0.0.1:7 tcp:127.0.0.1:007
+expect 1 "are the same channel" --timeout 0.3 tcp:0.0.0.0:7 tcp:127.0.0.1:7
+expect 1 "are the same channel" --timeout 0.3 tcp:0.0.0.0:7 tcp:localhost:7
+expect 1 "are the same channel" --timeout 0.3 "tcp:[::]:7" tcp:127.0.0.1:7
+expect 1 "are the same channel" --timeout 0.3 "tcp:[::ffff:127.0.0.1]:7" tcp:127.0.0.1:7
+# Linux connects to a wildcard address as to this host.
+expect 1 "are the same channel" --timeout 0.3 tcp:127.0.0.1:7 tcp:0.0.0.0:7
+# An address of this host that is not loopback, where it has one.
+here=$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -m1 -E '^[0-9.]+$')
+if [ -n "$here" ]; then
+	expect 1 "are the same channel" --timeout 0.3 tcp:0.0.0.0:7 "tcp:$here:7"
+fi
+mkdir "$tmp/d" && ln -s "$tmp/d" "$tmp/link"
+expect 1 "are the same channel \(both are the socket file " --timeout 0.3 \
+	"unix:$tmp/d/self" "unix:$tmp//link/self"
+expect 1 "are the same channel \(both are the abstract socket @$tag" --timeout 0.3 \
+	"unix:@$tag" "unix:@$tag"
+# Other addresses or ports are other channels: nobody listens there.
+expect 1 "tcp:127.0.0.2:$((20000 + $$ % 9000)): .*(refused|nobody)" --connect-timeout 0.2 \
+	"tcp:127.0.0.1:$((20000 + $$ % 9000))" "tcp:127.0.0.2:$((20000 + $$ % 9000))"
+expect 1 "tcp:127.0.0.1:$((20001 + $$ % 9000)): .*(refused|nobody)" --connect-timeout 0.2 \
+	"tcp:127.0.0.1:$((20000 + $$ % 9000))" "tcp:127.0.0.1:$((20001 + $$ % 9000))"
+expect 1 "unix:@$tag-2: .*(refused|nobody)" --connect-timeout 0.2 "unix:@$tag" "unix:@$tag-2"
 if "$S" bridge --help | grep -q zmq+tcp; then
 	expect 1 "a PUB socket only sends" zmq-pub+tcp://127.0.0.1:5 "/$tag-c"
 	expect 1 "a SUB socket only receives" "/$tag-a" zmq-sub+tcp://127.0.0.1:5
@@ -74,6 +103,12 @@ if "$S" bridge --help | grep -q zmq+tcp; then
 	expect 1 "unknown option '\?bnd'" "/$tag-a" "zmq+tcp://127.0.0.1:5?bnd"
 	expect 1 "cannot bind" "zmq+tcp://256.1.1.1:5?bind" "/$tag-c"
 	expect 1 "are the same channel" "zmq+tcp://127.0.0.1:7?bind" zmq+tcp://127.0.0.1:7
+	expect 1 "are the same channel" --timeout 0.3 "zmq+tcp://*:7" zmq+tcp://127.0.0.1:7
+	expect 1 "are the same channel" --timeout 0.3 "zmq+tcp://*:7" zmq+tcp://localhost:7
+	expect 1 "are the same channel" --timeout 0.3 zmq+tcp://localhost:7 "zmq-pub+tcp://*:7"
+	expect 1 "are the same channel" --timeout 0.3 "zmq+tcp://lo:7?bind" zmq+tcp://127.0.0.1:7
+	expect 1 "are the same channel" --timeout 0.3 "zmq+ipc://$tmp/./z?bind" "zmq+ipc://$tmp//z"
+	expect 1 "are the same channel" --timeout 0.3 "zmq+ipc://@$tag?bind" "zmq+ipc://@$tag"
 	expect 2 "--max-size '0'" --max-size 0 "/$tag-a" zmq+tcp://127.0.0.1:5
 	expect 2 "--max-size '2G'" --max-size 2G "/$tag-a" zmq+tcp://127.0.0.1:5
 	expect 1 "--max-size applies to a ZeroMQ TO only: /$tag-c" --max-size 10 "/$tag-a" "/$tag-c"

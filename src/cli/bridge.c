@@ -22,16 +22,22 @@
 #include "bridge.h"
 #include "shmring/shmring.h"
 
+#include <arpa/inet.h>
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -358,21 +364,351 @@ static int open_ring(struct shmring_bridge *b, struct ep *e)
 	return 0;
 }
 
-/* FROM and TO name one socket channel or one ZeroMQ address (bound by
- * one, connected to by the other): what goes out comes back in. */
-static bool same_channel(const char *from, const char *to)
+/* ------------------------------------------------ one channel, two names */
+
+/*
+ * Where a socket channel or a ZeroMQ endpoint meets its peer, as the kernel
+ * sees it: a TCP port and the addresses its host stands for, a Unix socket's
+ * file with the links and directories of its path resolved, or an abstract
+ * name. The names alone tell too little: tcp:localhost:P reaches a listener
+ * on tcp:127.0.0.1:P, and one on tcp:0.0.0.0:P (or ZeroMQ's host "*") takes
+ * in every address of this host.
+ */
+#define WHERE_ADDRS 32
+
+enum where_kind { W_TEXT, W_TCP, W_PATH, W_ABSTRACT };
+
+struct waddr {
+	int family; /* AF_INET or AF_INET6: an IPv4-mapped IPv6 address is IPv4 */
+	unsigned char a[16];
+};
+
+struct where {
+	enum where_kind kind;
+	char port[16];
+	char host[256];
+	struct waddr addr[WHERE_ADDRS];
+	int naddr; /* -1: the host is no address known here (compared as text) */
+	char name[PATH_MAX];
+};
+
+static void waddr_of(const struct sockaddr *sa, struct waddr *w)
 {
-	const char *fa, *ta;
-	int fs, ts;
+	static const unsigned char mapped[12] = {[10] = 0xff, [11] = 0xff};
 
-	if (is_sock(from) && is_sock(to))
-		return !strcmp(from, to);
-	if (zmq_scheme(from, &fs, &fa) && zmq_scheme(to, &ts, &ta)) {
-		size_t fl = strcspn(fa, "?"), tl = strcspn(ta, "?");
+	memset(w, 0, sizeof(*w));
+	if (sa->sa_family == AF_INET) {
+		w->family = AF_INET;
+		memcpy(w->a, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+		return;
+	}
+	w->family = AF_INET6;
+	memcpy(w->a, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+	if (!memcmp(w->a, mapped, 12)) {
+		w->family = AF_INET;
+		memmove(w->a, w->a + 12, 4);
+		memset(w->a + 4, 0, 12);
+	}
+}
 
-		return fl == tl && !strncmp(fa, ta, fl);
+static bool waddr_eq(const struct waddr *x, const struct waddr *y)
+{
+	return x->family == y->family && !memcmp(x->a, y->a, 16);
+}
+
+static bool waddr_any(const struct waddr *w)
+{
+	static const unsigned char zero[16];
+
+	return !memcmp(w->a, zero, 16);
+}
+
+/* Whether w is an address of this host: a loopback one, or an interface's. */
+static bool waddr_local(const struct waddr *w, const struct ifaddrs *ifs)
+{
+	static const unsigned char one[16] = {[15] = 1};
+
+	if (w->family == AF_INET ? w->a[0] == 127 : !memcmp(w->a, one, 16))
+		return true;
+	for (const struct ifaddrs *i = ifs; i; i = i->ifa_next) {
+		struct waddr x;
+
+		if (!i->ifa_addr ||
+		    (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6))
+			continue;
+		waddr_of(i->ifa_addr, &x);
+		if (waddr_eq(&x, w))
+			return true;
 	}
 	return false;
+}
+
+/*
+ * Whether x and y, on one port, are one socket: one address, or a wildcard
+ * (which a listener binds to take in every address of this host, and which
+ * Linux connects to as this host) and a wildcard or an address of this
+ * host. An IPv4 wildcard takes in IPv4 alone; an IPv6 one both, as neither
+ * the library nor ZeroMQ sets IPV6_V6ONLY.
+ */
+static bool waddr_meet(const struct waddr *x, const struct waddr *y, const struct ifaddrs *ifs)
+{
+	if (waddr_eq(x, y))
+		return true;
+	if (waddr_any(x) && (x->family == AF_INET6 || y->family == AF_INET))
+		return waddr_any(y) || waddr_local(y, ifs);
+	if (waddr_any(y) && (y->family == AF_INET6 || x->family == AF_INET))
+		return waddr_any(x) || waddr_local(x, ifs);
+	return false;
+}
+
+static void waddr_add(struct where *w, const struct waddr *a)
+{
+	for (int i = 0; i < w->naddr; i++)
+		if (waddr_eq(&w->addr[i], a))
+			return;
+	if (w->naddr < WHERE_ADDRS)
+		w->addr[w->naddr++] = *a;
+}
+
+/*
+ * The addresses w->host stands for: "*" both wildcards; a name or address
+ * as the resolver has it; else (ZeroMQ binds to one) the addresses of the
+ * network interface of that name.
+ */
+static void where_resolve(struct where *w, const struct ifaddrs *ifs)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+	struct addrinfo *res;
+	struct waddr a;
+
+	w->naddr = 0;
+	if (!strcmp(w->host, "*")) {
+		memset(&a, 0, sizeof(a));
+		a.family = AF_INET;
+		waddr_add(w, &a);
+		a.family = AF_INET6;
+		waddr_add(w, &a);
+		return;
+	}
+	if (getaddrinfo(w->host, NULL, &hints, &res) == 0) {
+		for (const struct addrinfo *ai = res; ai; ai = ai->ai_next)
+			if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6) {
+				waddr_of(ai->ai_addr, &a);
+				waddr_add(w, &a);
+			}
+		freeaddrinfo(res);
+	}
+	for (const struct ifaddrs *i = ifs; w->naddr == 0 && i; i = i->ifa_next)
+		if (i->ifa_addr && !strcmp(i->ifa_name, w->host) &&
+		    (i->ifa_addr->sa_family == AF_INET || i->ifa_addr->sa_family == AF_INET6)) {
+			waddr_of(i->ifa_addr, &a);
+			waddr_add(w, &a);
+		}
+	if (w->naddr == 0)
+		w->naddr = -1;
+}
+
+/* "HOST:PORT" or "[V6]:PORT", n bytes, into w: false when it is neither. A
+ * decimal port is kept as its number (a leading zero says nothing). */
+static bool where_hostport(struct where *w, const char *p, size_t n)
+{
+	const char *end = p + n, *colon = NULL, *h = p;
+	size_t hl, pl;
+
+	for (const char *c = p; c < end; c++)
+		if (*c == ':')
+			colon = c;
+	if (!colon)
+		return false;
+	hl = (size_t)(colon - p);
+	pl = (size_t)(end - colon - 1);
+	if (hl >= 2 && p[0] == '[' && p[hl - 1] == ']') {
+		h = p + 1;
+		hl -= 2;
+	}
+	if (hl == 0 || hl >= sizeof(w->host) || pl == 0 || pl >= sizeof(w->port))
+		return false;
+	memcpy(w->host, h, hl);
+	w->host[hl] = '\0';
+	memcpy(w->port, colon + 1, pl);
+	w->port[pl] = '\0';
+	if (strspn(w->port, "0123456789") == pl)
+		snprintf(w->port, sizeof(w->port), "%llu", strtoull(w->port, NULL, 10));
+	w->kind = W_TCP;
+	return true;
+}
+
+/* A name of n bytes, as it is. */
+static void where_name(struct where *w, enum where_kind kind, const char *p, size_t n)
+{
+	if (n >= sizeof(w->name))
+		n = sizeof(w->name) - 1;
+	memcpy(w->name, p, n);
+	w->name[n] = '\0';
+	w->kind = kind;
+}
+
+/*
+ * A socket file's path of n bytes, its links and directories resolved as
+ * far as they exist: the whole (a link to the socket, or the socket a
+ * listener left), else the directory with the last name as it is (a
+ * listener's socket is made at open), else the path as given.
+ */
+static void where_path(struct where *w, const char *p, size_t n)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+	const char *d = ".", *base;
+	char *slash;
+	size_t dl, bl;
+
+	where_name(w, W_PATH, p, n);
+	memcpy(path, w->name, strlen(w->name) + 1);
+	if (realpath(path, dir)) {
+		memcpy(w->name, dir, strlen(dir) + 1);
+		return;
+	}
+	slash = strrchr(path, '/');
+	base = path;
+	if (slash) {
+		*slash = '\0';
+		base = slash + 1;
+		d = path[0] ? path : "/";
+	}
+	if (!realpath(d, dir))
+		return;
+	dl = strcmp(dir, "/") ? strlen(dir) : 0;
+	bl = strlen(base);
+	if (dl + 1 + bl >= sizeof(w->name))
+		return;
+	memcpy(w->name, dir, dl);
+	w->name[dl] = '/';
+	memcpy(w->name + dl + 1, base, bl + 1);
+}
+
+/* Where uri meets its peer (uri: a socket channel or a ZeroMQ endpoint). */
+static void where_of(const char *uri, struct where *w)
+{
+	const char *a;
+	int type;
+	size_t n;
+
+	w->naddr = 0;
+	if (!strncmp(uri, "tcp:", 4)) {
+		if (!where_hostport(w, uri + 4, strlen(uri + 4)))
+			where_name(w, W_TEXT, uri, strlen(uri));
+		return;
+	}
+	if (!strncmp(uri, "unix:@", 6)) {
+		where_name(w, W_ABSTRACT, uri + 6, strlen(uri + 6));
+		return;
+	}
+	if (!strncmp(uri, "unix:", 5)) {
+		where_path(w, uri + 5, strlen(uri + 5));
+		return;
+	}
+	/* ZeroMQ: the address, without ?bind or ?connect. */
+	zmq_scheme(uri, &type, &a);
+	n = strcspn(a, "?");
+	if (!strncmp(a, "tcp://", 6)) {
+		const char *hp = a + 6;
+
+		/* "SOURCE;HOST:PORT" connects from SOURCE: the peer is HOST. */
+		for (const char *c = hp; c < a + n; c++)
+			if (*c == ';')
+				hp = c + 1;
+		if (where_hostport(w, hp, (size_t)(a + n - hp)))
+			return;
+	} else if (!strncmp(a, "ipc://@", 7)) {
+		where_name(w, W_ABSTRACT, a + 7, n - 7);
+		return;
+	} else if (!strncmp(a, "ipc://", 6)) {
+		where_path(w, a + 6, n - 6);
+		return;
+	}
+	where_name(w, W_TEXT, a, n);
+}
+
+/* Whether f and t (W_TCP) are one socket; why: the address they share. */
+static bool tcp_meet(struct where *f, struct where *t, char *why, size_t whylen)
+{
+	struct ifaddrs *ifs = NULL;
+	bool same = false;
+
+	if (strcmp(f->port, t->port))
+		return false;
+	if (getifaddrs(&ifs) != 0)
+		ifs = NULL;
+	where_resolve(f, ifs);
+	where_resolve(t, ifs);
+	if (f->naddr < 0 || t->naddr < 0) {
+		/* A name nobody here resolves: only the same name is sure. */
+		same = !strcasecmp(f->host, t->host);
+		snprintf(why, whylen, "both are port %s of %s", f->port, f->host);
+	}
+	for (int i = 0; !same && i < f->naddr; i++)
+		for (int j = 0; !same && j < t->naddr; j++) {
+			const struct waddr *x = &f->addr[i], *y = &t->addr[j];
+			const struct waddr *shown = waddr_any(y) ? x : y;
+			char s[INET6_ADDRSTRLEN];
+
+			if (!waddr_meet(x, y, ifs))
+				continue;
+			same = true;
+			inet_ntop(shown->family, shown->a, s, sizeof(s));
+			if (waddr_any(shown))
+				snprintf(why, whylen,
+					 "both are port %s of every address of this host", f->port);
+			else
+				snprintf(why, whylen, "both are port %s of %s%s", f->port, s,
+					 waddr_any(x) || waddr_any(y) || waddr_local(shown, ifs)
+						 ? ", an address of this host"
+						 : "");
+		}
+	if (ifs)
+		freeifaddrs(ifs);
+	return same;
+}
+
+/*
+ * FROM and TO are one socket channel or one ZeroMQ endpoint (bound by one,
+ * connected to by the other, by any of its names): what goes out comes back
+ * in. why: what they share, for the message.
+ */
+static bool same_channel(const char *from, const char *to, char *why, size_t whylen)
+{
+	struct where *f, *t;
+	const char *fa, *ta;
+	bool same = false;
+	int fs, ts;
+
+	if (!(is_sock(from) && is_sock(to)) &&
+	    !(zmq_scheme(from, &fs, &fa) && zmq_scheme(to, &ts, &ta)))
+		return false;
+	f = malloc(sizeof(*f));
+	t = malloc(sizeof(*t));
+	if (f && t) {
+		where_of(from, f);
+		where_of(to, t);
+	}
+	if (!f || !t) {
+		/* Out of memory: the names alone, as they are. */
+		same = !strcmp(from, to);
+		snprintf(why, whylen, "one name");
+	} else if (f->kind != t->kind) {
+		same = false;
+	} else if (f->kind == W_TCP) {
+		same = tcp_meet(f, t, why, whylen);
+	} else {
+		const char *what = f->kind == W_PATH	   ? "the socket file "
+				   : f->kind == W_ABSTRACT ? "the abstract socket @"
+							   : "";
+
+		same = !strcmp(f->name, t->name);
+		snprintf(why, whylen, "both are %s%s", what, f->name);
+	}
+	free(f);
+	free(t);
+	return same;
 }
 
 /*
@@ -1477,6 +1813,7 @@ int shmring_bridge_open(const struct shmring_bridge_opts *o, struct shmring_brid
 {
 	struct shmring_bridge *b = calloc(1, sizeof(*b));
 	const char *ta;
+	char why[PATH_MAX + 64];
 	size_t from_max;
 	int rc, ts;
 
@@ -1486,9 +1823,9 @@ int shmring_bridge_open(const struct shmring_bridge_opts *o, struct shmring_brid
 		return -ENOMEM;
 	}
 	b->o = *o;
-	if (same_channel(o->from, o->to)) {
-		snprintf(err, errlen, "%s and %s are the same channel: every message would come "
-				      "back to be forwarded again", o->from, o->to);
+	if (same_channel(o->from, o->to, why, sizeof(why))) {
+		snprintf(err, errlen, "%s and %s are the same channel (%s): every message would "
+				      "come back to be forwarded again", o->from, o->to, why);
 		free(b);
 		return -EINVAL;
 	}
