@@ -16,9 +16,13 @@ if [ ! -x "$S" ]; then
 fi
 tag=${SHMRING_TEST_PREFIX:-shmt}-brcli-$$
 tmp=$(mktemp -d)
+live=
+stale=
 cleanup() {
+	[ -n "$live" ] && kill -9 "$live" 2>/dev/null
 	"$S" rm "/$tag-a" "/$tag-b" "/$tag-c" "/$tag-m" >/dev/null 2>&1
-	rm -f "/dev/shm/shmring-bridge.$tag"
+	rm -f "/dev/shm/shmring-bridge.$tag" "/dev/shm/shmring-bridge.$tag-rx"
+	for p in $stale; do rm -f "/dev/shm/shmring-bridge.$p"; done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -172,5 +176,116 @@ if "$S" stat "bridge:$tag-none" 2>"$tmp/err" || ! grep -q "no such bridge" "$tmp
 	echo "FAIL: shmring stat of a bridge that is not there"
 	bad=1
 fi
+
+# The status object of a bridge --name is kept on purpose (a restart resumes
+# every sender's sequence from it), and the tool manages it: ls lists it
+# with its state, rm bridge:NAME removes it while no bridge runs by that name
+# and refuses while one does, and gc leaves it. A bridge without --name that
+# was killed leaves a stale one, which no run resumes and gc removes. (ls did
+# not list them, rm said "unknown scheme", gc ignored them.)
+# check WHAT CMD...: CMD succeeds.
+check() {
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok: $what"
+	else
+		echo "FAIL: $what"
+		bad=1
+	fi
+}
+# state NAME: the STATE column of bridge:NAME in `shmring ls`.
+state() {
+	"$S" ls --match "bridge:$1" | awk -v n="bridge:$1" '$1 == n {print $2}'
+}
+is_state() { [ "$(state "$1")" = "$2" ]; }
+await_state() { # NAME STATE
+	for _ in $(seq 200); do is_state "$1" "$2" && return 0; sleep 0.05; done
+	return 1
+}
+# rm_says STATUS PATTERN ARGS...: `shmring rm ARGS` exits STATUS saying PATTERN
+# (an empty PATTERN: saying nothing).
+rm_says() {
+	local want=$1 pat=$2 rc
+	shift 2
+	"$S" rm "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" != "$want" ] || { [ -n "$pat" ] && ! grep -Eq -- "$pat" "$tmp/err"; } ||
+		{ [ -z "$pat" ] && [ -s "$tmp/err" ]; }; then
+		echo "FAIL: shmring rm $*: exit $rc (want $want), stderr:"
+		sed 's/^/    /' "$tmp/err"
+		echo "    (wanted /$pat/)"
+		bad=1
+	else
+		echo "ok: shmring rm $* -> $rc: $(head -1 "$tmp/err")"
+	fi
+}
+check "ls lists bridge:$tag as kept" is_state "$tag" kept
+check "ls --json shows bridge:$tag" grep -q \
+	"\"name\":\"bridge:$tag\",\"type\":\"bridge\",\"state\":\"kept\",\"running\":false" \
+	<("$S" ls --json --match "bridge:$tag")
+check "stat says bridge:$tag is kept" grep -q "not running; kept" <("$S" stat "bridge:$tag")
+check "gc leaves bridge:$tag" grep -qx '\[\]' <("$S" gc --json --match "bridge:$tag")
+check "bridge:$tag is still there" is_state "$tag" kept
+"$S" bridge --name "$tag" --timeout 10 "/$tag-a" "/$tag-c" 2>/dev/null &
+live=$!
+check "ls lists bridge:$tag as running" await_state "$tag" running
+rm_says 1 "bridge:$tag: a bridge runs by this name \(pid $live\); not removed" "bridge:$tag"
+rm_says 1 "a bridge runs by this name \(pid $live\)" "/shmring-bridge.$tag"
+rm_says 1 "a bridge runs by this name \(pid $live\)" --force "bridge:$tag"
+check "gc leaves a running bridge:$tag" grep -qx '\[\]' <("$S" gc --json --match "bridge:$tag")
+kill -TERM "$live"
+wait "$live"
+live=
+check "bridge:$tag is kept after its bridge" is_state "$tag" kept
+rm_says 0 "" "bridge:$tag"
+check "ls no longer lists bridge:$tag" is_state "$tag" ""
+check "stat finds no bridge:$tag" grep -q "no such bridge" <("$S" stat "bridge:$tag" 2>&1)
+rm_says 1 "bridge:$tag: no such bridge" "bridge:$tag"
+rm_says 1 "a bridge's name is 1..64" "bridge:a/b"
+# Removed, a bridge by that name begins afresh; its POSIX name removes it too.
+expect 0 "forwarded=0 .* restarts=0" --name "$tag" --timeout 0.2 "/$tag-a" "/$tag-c"
+rm_says 0 "" "/shmring-bridge.$tag"
+check "/shmring-bridge.$tag removed" is_state "$tag" ""
+# Stale: a bridge without --name (bridge:PID), killed.
+"$S" bridge --timeout 10 "/$tag-a" "/$tag-c" 2>/dev/null &
+live=$!
+stale=$live
+check "ls lists bridge:$stale as running" await_state "$stale" running
+kill -KILL "$live"
+wait "$live" 2>/dev/null
+live=
+check "bridge:$stale is stale once killed" is_state "$stale" stale
+check "gc --dry-run would remove bridge:$stale" grep -q "would remove bridge:$stale: stale" \
+	<("$S" gc --dry-run --match "bridge:$stale")
+check "bridge:$stale is still there" is_state "$stale" stale
+expect 0 "forwarded=0" --name "$tag" --timeout 0.2 "/$tag-a" "/$tag-c"
+check "gc removes bridge:$stale, and only it" grep -qx \
+	"\[{\"name\":\"bridge:$stale\",\"removed\":true,\"dead\":\[$stale\]}\]" \
+	<("$S" gc --json --match "bridge:$stale" --match "bridge:$tag")
+check "bridge:$stale is gone" is_state "$stale" ""
+check "bridge:$tag is kept" is_state "$tag" kept
+# What goes with a kept object, said: a sender whose session had not ended
+# (killed) would have its earlier messages counted lost by a new run.
+"$S" bridge --name "$tag-rx" --timeout 10 "unix:$tmp/rx" "/$tag-c" 2>/dev/null &
+rx=$!
+printf 'x\n' | "$S" put "/$tag-a"
+"$S" bridge --timeout 10 "/$tag-a" "unix:$tmp/rx" 2>/dev/null &
+live=$!
+stale="$stale $live"
+forwarded() { # NAME N: bridge:NAME has forwarded N messages, within 10 s
+	for _ in $(seq 200); do
+		"$S" stat --json "bridge:$1" 2>/dev/null | grep -q "\"forwarded\":$2," && return 0
+		sleep 0.05
+	done
+	return 1
+}
+check "bridge:$tag-rx forwards the sender's message" forwarded "$tag-rx" 1
+kill -KILL "$live"
+wait "$live" 2>/dev/null
+live=
+kill -TERM "$rx"
+wait "$rx"
+rm_says 0 "bridge:$tag-rx: removed; note: 1 sender had not ended its session" "bridge:$tag-rx"
 [ $bad -eq 0 ] && echo "test_bridge_cli: PASS"
 exit $bad

@@ -491,7 +491,8 @@ static void test_dot_names(void **state)
 }
 
 /* A FIFO where a bridge's status object would be: stat bridge:NAME and
- * bridge --name NAME say it is none, and neither hangs. */
+ * bridge --name NAME say it is none, ls does not list it, rm bridge:NAME
+ * refuses it (--force removes it), and none of them hangs. */
 static void test_bridge_status_fifo(void **state)
 {
 	char name[64], path[128], arg[80];
@@ -507,7 +508,13 @@ static void test_bridge_status_fifo(void **state)
 	                             test_ring_name("to"), NULL),
 	                 1);
 	cli_assert_contains(cli_err, "is not a bridge's status object");
-	assert_int_equal(unlink(path), 0);
+	assert_int_equal(run_limited("ls", "--match", arg, NULL), 0);
+	cli_assert_lacks(cli_out, arg);
+	assert_int_equal(run_limited("rm", arg, NULL), 1);
+	cli_assert_contains(cli_err, "not a bridge's status object; not removed (--force");
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(run_limited("rm", "--force", arg, NULL), 0);
+	assert_true(access(path, F_OK) < 0 && errno == ENOENT);
 }
 
 int main(void)

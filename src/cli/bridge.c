@@ -62,7 +62,10 @@
 #define BSTAT_MAGIC UINT64_C(0x3154534242484d53) /* "SMHBBST1" as bytes, little-endian */
 #define BSTAT_VERSION 1u
 #define BSTAT_SESSIONS 64u
-#define BSTAT_PREFIX "/shmring-bridge."
+#define BSTAT_PREFIX "/" SHMRING_BRIDGE_STATUS_PREFIX
+/* flags: made by a bridge without --name, which removes it as it exits and
+ * which no later run resumes: one left behind is stale. */
+#define BSTAT_TRANSIENT 1u
 #define BSTAT_NAME_MAX 64u
 
 enum { C_FORWARDED, C_LOST, C_DUPS, C_RECONNECTS, C_ERRORS, C_IN_DOUBT, C_UNSEQ, C_SENDERS,
@@ -91,7 +94,7 @@ struct bstat {
 	uint32_t version;
 	uint32_t size;              /* sizeof(struct bstat) */
 	_Atomic uint32_t pid;       /* the bridge running it, or that ran it last */
-	uint32_t reserved0;
+	_Atomic uint32_t flags;     /* BSTAT_TRANSIENT (0 in objects made before it) */
 	_Atomic uint64_t started_ns; /* CLOCK_REALTIME of its start */
 	char from[256], to[256];
 	_Atomic uint64_t c[C_N];
@@ -987,6 +990,21 @@ static int bstat_lock(int fd)
 	return -EBUSY;
 }
 
+/* Whether fd is still the object of that name (not removed meanwhile). */
+static bool bstat_named(int fd, const char *path)
+{
+	struct stat a, c;
+	int fd2 = shm_open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
+	bool same;
+
+	if (fd2 < 0)
+		return false;
+	same = fstat(fd, &a) == 0 && fstat(fd2, &c) == 0 && a.st_dev == c.st_dev &&
+	       a.st_ino == c.st_ino;
+	close(fd2);
+	return same;
+}
+
 static bool bstat_valid(const struct bstat *s, size_t size)
 {
 	return size >= sizeof(*s) && s->magic == BSTAT_MAGIC && s->version == BSTAT_VERSION &&
@@ -1018,10 +1036,18 @@ static int open_status(struct shmring_bridge *b)
 		return fail(b, -EINVAL, "--name '%s': 1..%u characters of [A-Za-z0-9._-]", b->o.name,
 			    BSTAT_NAME_MAX);
 	snprintf(b->st_path, sizeof(b->st_path), BSTAT_PREFIX "%s", b->o.name);
-	b->st_fd = shm_open(b->st_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);
-	if (b->st_fd < 0)
-		return fail(b, -errno, "bridge:%s: %s", b->o.name, strerror(errno));
-	rc = bstat_lock(b->st_fd);
+	for (int tries = 0;; tries++) {
+		b->st_fd = shm_open(b->st_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);
+		if (b->st_fd < 0)
+			return fail(b, -errno, "bridge:%s: %s", b->o.name, strerror(errno));
+		rc = bstat_lock(b->st_fd);
+		/* `shmring rm` and `gc` remove the name holding the lock: an
+		 * object opened before and locked after is nobody's to see
+		 * any more, so the name is opened again (made anew). */
+		if (rc < 0 || bstat_named(b->st_fd, b->st_path) || tries == 10)
+			break;
+		close(b->st_fd);
+	}
 	if (rc == -EBUSY)
 		return fail(b, rc, "bridge:%s: another bridge runs by this name", b->o.name);
 	if (rc < 0 || fstat(b->st_fd, &sb) != 0)
@@ -1060,6 +1086,8 @@ static int open_status(struct shmring_bridge *b)
 		}
 	}
 	atomic_store_explicit(&b->st->pid, (uint32_t)getpid(), memory_order_relaxed);
+	atomic_store_explicit(&b->st->flags, b->o.persist ? 0 : BSTAT_TRANSIENT,
+			      memory_order_relaxed);
 	st(&b->st->started_ns, realtime_ns());
 	return 0;
 }
@@ -1921,10 +1949,8 @@ int shmring_bridge_open(const struct shmring_bridge_opts *o, struct shmring_brid
 	return 0;
 }
 
-void shmring_bridge_get_counts(const struct shmring_bridge *b, struct shmring_bridge_counts *c)
+static void bstat_counts(const struct bstat *s, struct shmring_bridge_counts *c)
 {
-	const struct bstat *s = b->st;
-
 	*c = (struct shmring_bridge_counts){
 		.forwarded = ld(&s->c[C_FORWARDED]),   .lost = ld(&s->c[C_LOST]),
 		.duplicates = ld(&s->c[C_DUPS]),       .reconnects = ld(&s->c[C_RECONNECTS]),
@@ -1932,6 +1958,11 @@ void shmring_bridge_get_counts(const struct shmring_bridge *b, struct shmring_br
 		.unsequenced = ld(&s->c[C_UNSEQ]),     .senders = ld(&s->c[C_SENDERS]),
 		.restarts = ld(&s->c[C_RESTARTS]),     .replayed = ld(&s->c[C_REPLAYED]),
 	};
+}
+
+void shmring_bridge_get_counts(const struct shmring_bridge *b, struct shmring_bridge_counts *c)
+{
+	bstat_counts(b->st, c);
 }
 
 const char *shmring_bridge_error(const struct shmring_bridge *b)
@@ -2017,50 +2048,144 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
+/*
+ * bridge:NAME's status object, mapped for reading: 0 with *fd and *s, or
+ * -EINVAL (not a bridge's name), -ENOENT, -EBADMSG (the name holds
+ * something else; a FIFO there is never waited on), another -errno.
+ */
+static int bstat_map(const char *name, int *fd, struct bstat **s)
+{
+	char path[96];
+	struct stat sb;
+	void *p;
+	int rc;
+
+	if (!name_ok(name))
+		return -EINVAL;
+	snprintf(path, sizeof(path), BSTAT_PREFIX "%s", name);
+	*fd = shm_open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
+	if (*fd < 0)
+		return -errno;
+	rc = fstat(*fd, &sb) != 0 ? -errno : 0;
+	if (rc == 0 && (!S_ISREG(sb.st_mode) || sb.st_size != (off_t)sizeof(**s)))
+		rc = -EBADMSG;
+	p = rc == 0 ? mmap(NULL, sizeof(**s), PROT_READ, MAP_SHARED, *fd, 0) : MAP_FAILED;
+	if (rc == 0 && p == MAP_FAILED)
+		rc = -errno;
+	if (rc == 0 && !bstat_valid(p, sizeof(**s))) {
+		munmap(p, sizeof(**s));
+		rc = -EBADMSG;
+	}
+	if (rc < 0) {
+		close(*fd);
+		return rc;
+	}
+	*s = p;
+	return 0;
+}
+
+/* Whether a bridge holds the object: its lock, taken shared for a moment,
+ * says (fd must hold no lock of its own). */
+static bool bstat_running(int fd)
+{
+	int lk = flock(fd, LOCK_SH | LOCK_NB);
+	bool running = lk != 0 && errno == EWOULDBLOCK;
+
+	if (lk == 0)
+		flock(fd, LOCK_UN);
+	return running;
+}
+
+static void bstat_info(const struct bstat *s, int fd, bool running, struct shmring_bridge_info *in)
+{
+	struct stat sb;
+
+	memset(in, 0, sizeof(*in));
+	in->running = running;
+	in->transient = atomic_load_explicit(&s->flags, memory_order_relaxed) & BSTAT_TRANSIENT;
+	in->pid = atomic_load_explicit(&s->pid, memory_order_relaxed);
+	in->started_ns = ld(&s->started_ns);
+	if (fstat(fd, &sb) == 0) {
+		in->uid = sb.st_uid;
+		in->mode = sb.st_mode & 07777;
+	}
+	/* The strings are the writer's; bound them here. */
+	memcpy(in->from, s->from, sizeof(s->from));
+	memcpy(in->to, s->to, sizeof(s->to));
+	bstat_counts(s, &in->c);
+	for (uint32_t i = 0; i < BSTAT_SESSIONS; i++)
+		if (ld(&s->s[i].id) && !atomic_load_explicit(&s->s[i].ended, memory_order_relaxed))
+			in->open_senders++;
+}
+
+const char *shmring_bridge_state(bool running, bool transient)
+{
+	return running ? "running" : transient ? "stale" : "kept";
+}
+
+int shmring_bridge_look(const char *name, struct shmring_bridge_info *in)
+{
+	struct bstat *s;
+	int fd, rc = bstat_map(name, &fd, &s);
+
+	if (rc < 0)
+		return rc;
+	bstat_info(s, fd, bstat_running(fd), in);
+	munmap(s, sizeof(*s));
+	close(fd);
+	return 0;
+}
+
+int shmring_bridge_remove(const char *name, bool stale_only, struct shmring_bridge_info *in)
+{
+	char path[96];
+	struct bstat *s;
+	int fd, rc = bstat_map(name, &fd, &s);
+
+	if (rc < 0)
+		return rc;
+	/* Its lock, held while the name goes: a bridge that starts meanwhile
+	 * waits for it, and then makes the object anew (see open_status()). */
+	rc = bstat_lock(fd);
+	bstat_info(s, fd, rc == -EBUSY, in);
+	snprintf(path, sizeof(path), BSTAT_PREFIX "%s", name);
+	if (rc == 0 && stale_only && !(in->transient && bstat_named(fd, path)))
+		rc = -ECANCELED;
+	else if (rc == 0 && !bstat_named(fd, path))
+		rc = -ENOENT; /* removed, or replaced, meanwhile: not ours to remove */
+	if (rc == 0 && shm_unlink(path) != 0)
+		rc = -errno;
+	munmap(s, sizeof(*s));
+	close(fd); /* and the lock with it */
+	return rc;
+}
+
 int shmring_bridge_stat(const char *name, bool json)
 {
 	static const char *const keys[C_N] = {"forwarded", "lost", "duplicates", "reconnects",
 					      "errors", "in_doubt", "unsequenced", "senders",
 					      "restarts", "replayed"};
-	char path[96], from[257], to[257];
-	struct stat sb;
+	char from[257], to[257];
 	struct bstat *s;
-	bool running;
-	int fd, lk;
+	bool running, transient;
+	int fd, rc = bstat_map(name, &fd, &s);
 
-	if (!name_ok(name)) {
+	if (rc == -EINVAL) {
 		fprintf(stderr, "shmring stat: bridge:%s: a bridge's name is 1..%u characters of "
 				"[A-Za-z0-9._-]\n", name, BSTAT_NAME_MAX);
 		return 1;
 	}
-	snprintf(path, sizeof(path), BSTAT_PREFIX "%s", name);
-	/* O_NONBLOCK: a FIFO of that name must not hang stat. */
-	fd = shm_open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
-	if (fd < 0) {
-		fprintf(stderr, "shmring stat: bridge:%s: %s\n", name,
-			errno == ENOENT ? "no such bridge (none runs with --name by that name, and "
-					  "none left its status behind)"
-					: strerror(errno));
+	if (rc < 0) {
+		const char *why = rc == -EBADMSG ? "not a bridge's status object" : strerror(-rc);
+
+		if (rc == -ENOENT)
+			why = "no such bridge (none runs with --name by that name, and none left "
+			      "its status behind)";
+		fprintf(stderr, "shmring stat: bridge:%s: %s\n", name, why);
 		return 1;
 	}
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size != (off_t)sizeof(*s)) {
-		fprintf(stderr, "shmring stat: bridge:%s: not a bridge's status object\n", name);
-		close(fd);
-		return 1;
-	}
-	s = mmap(NULL, sizeof(*s), PROT_READ, MAP_SHARED, fd, 0);
-	if (s == MAP_FAILED || !bstat_valid(s, (size_t)sb.st_size)) {
-		fprintf(stderr, "shmring stat: bridge:%s: not a bridge's status object\n", name);
-		if (s != MAP_FAILED)
-			munmap(s, sizeof(*s));
-		close(fd);
-		return 1;
-	}
-	/* Running: the lock is held. A shared lock taken for a moment says. */
-	lk = flock(fd, LOCK_SH | LOCK_NB);
-	running = lk != 0 && errno == EWOULDBLOCK;
-	if (lk == 0)
-		flock(fd, LOCK_UN);
+	running = bstat_running(fd);
+	transient = atomic_load_explicit(&s->flags, memory_order_relaxed) & BSTAT_TRANSIENT;
 	/* The strings are the writer's; bound them here. */
 	memcpy(from, s->from, 256);
 	memcpy(to, s->to, 256);
@@ -2068,8 +2193,9 @@ int shmring_bridge_stat(const char *name, bool json)
 	if (json) {
 		printf("{\"type\":\"bridge\",\"name\":");
 		json_str(name);
-		printf(",\"pid\":%u,\"running\":%s,\"from\":",
-		       atomic_load_explicit(&s->pid, memory_order_relaxed), running ? "true" : "false");
+		printf(",\"pid\":%u,\"running\":%s,\"state\":\"%s\",\"from\":",
+		       atomic_load_explicit(&s->pid, memory_order_relaxed),
+		       running ? "true" : "false", shmring_bridge_state(running, transient));
 		json_str(from);
 		printf(",\"to\":");
 		json_str(to);
@@ -2080,7 +2206,10 @@ int shmring_bridge_stat(const char *name, bool json)
 	} else {
 		printf("bridge:%s  pid %u (%s)\n  from %s\n  to   %s\n", name,
 		       atomic_load_explicit(&s->pid, memory_order_relaxed),
-		       running ? "running" : "not running", from, to);
+		       running     ? "running"
+		       : transient ? "not running; stale: left by a bridge without --name"
+				   : "not running; kept: a bridge started by this name resumes it",
+		       from, to);
 		printf("  ");
 		for (int i = 0; i < C_N; i++)
 			printf("%s%s %" PRIu64, i ? ", " : "", keys[i], ld(&s->c[i]));

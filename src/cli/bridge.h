@@ -108,4 +108,44 @@ void shmring_bridge_close(struct shmring_bridge *b);
 /* `shmring stat bridge:NAME`: print the status object; 0, or 1 (said why). */
 int shmring_bridge_stat(const char *name, bool json);
 
+/*
+ * The status object bridge:NAME is the POSIX shared memory object of this
+ * prefix and NAME (/dev/shm/shmring-bridge.NAME). One made by --name stays
+ * after the bridge, on purpose: every sender's expected sequence number is
+ * in it, so that a restart by that name delivers each message once and
+ * counts each gap. One made without --name (NAME: the pid) goes as the
+ * bridge exits; one left behind (the bridge killed) is stale, as no run
+ * resumes it.
+ */
+#define SHMRING_BRIDGE_STATUS_PREFIX "shmring-bridge."
+
+/* A status object as `shmring ls`, `rm` and `gc` see it. */
+struct shmring_bridge_info {
+	bool running;        /* a bridge holds it now */
+	bool transient;      /* made without --name: stale unless running */
+	uint32_t pid;        /* the bridge running it, or that ran it last */
+	uint64_t started_ns; /* CLOCK_REALTIME of the last run's start */
+	uint32_t uid, mode;  /* the object's owner and permission bits */
+	char from[257], to[257];
+	struct shmring_bridge_counts c;
+	uint32_t open_senders; /* senders seen whose END has not come */
+};
+
+/* "running", "stale" (transient, not running) or "kept". */
+const char *shmring_bridge_state(bool running, bool transient);
+
+/*
+ * Look at bridge:NAME's status object: 0, or -EINVAL (not a bridge's name),
+ * -ENOENT (none), -EBADMSG (something else has the name), another -errno.
+ */
+int shmring_bridge_look(const char *name, struct shmring_bridge_info *in);
+
+/*
+ * Remove bridge:NAME's status object, holding its lock meanwhile: 0, or
+ * -EBUSY (a bridge runs by that name: *in says which), -ECANCELED
+ * (stale_only, and it is not stale), or an error of shmring_bridge_look().
+ * *in is filled whenever the object was found.
+ */
+int shmring_bridge_remove(const char *name, bool stale_only, struct shmring_bridge_info *in);
+
 #endif /* SHMRING_CLI_BRIDGE_H */

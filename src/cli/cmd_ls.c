@@ -3,12 +3,14 @@
  * src/cli/cmd_ls.c - `shmring ls` and `shmring gc`: every ring and named
  * synchronization object on the machine (POSIX segments and named
  * semaphores in /dev/shm, System V segments and semaphore sets, and the
- * files and directories named), what each holds and who uses it; gc removes
- * the stale rings (see shmring_cli_use_of() for the rule) and never a
- * synchronization object.
+ * files and directories named), and every bridge's status object, what each
+ * holds and who uses it; gc removes the stale rings (see
+ * shmring_cli_use_of() for the rule) and the stale bridge status objects
+ * (see bridge.h), and never a synchronization object.
  */
 #include "bench/bench.h" /* shmring_bench_json_str() */
 #include "cli/args.h"
+#include "cli/bridge.h"
 #include "cli/cli.h"
 #include "cli/probe.h"
 #include "cli/sync_show.h"
@@ -518,6 +520,7 @@ static const char *const heads[NCOL] = {"NAME", "KIND",  "CAPACITY", "SLOT", "FI
 struct row {
 	char cell[NCOL][96];
 	char *error; /* for a ring the library refuses: the rest of the line */
+	char *last;  /* when set, the last column's text (longer than a cell) */
 };
 
 static void ls_row(const struct shmring_cli_look *lk, struct row *w)
@@ -592,23 +595,113 @@ static void ls_table(const char *const *head, int ncol, const struct row *rows, 
 			continue;
 		}
 		for (int c = 0; c < ncol; c++)
-			printf("%-*s%s", c + 1 < ncol ? (int)width[c] : 0, rows[i].cell[c],
+			printf("%-*s%s", c + 1 < ncol ? (int)width[c] : 0,
+			       c + 1 == ncol && rows[i].last ? rows[i].last : rows[i].cell[c],
 			       c + 1 < ncol ? "  " : "\n");
 	}
+}
+
+/* ----------------------------------------------- bridges' status objects */
+
+/* The bridges' status objects, one table of their own. */
+enum { B_NAME, B_STATE, B_PID, B_FORWARDED, B_LOST, B_OWNER, B_MODE, B_STARTED, B_ROUTE, BNCOL };
+_Static_assert((int)BNCOL <= (int)NCOL, "a row holds the bridges' cells");
+
+static const char *const bridge_heads[BNCOL] = {"NAME", "STATE", "PID",	    "FORWARDED",
+						"LOST", "OWNER", "MODE",    "STARTED",
+						"FROM -> TO"};
+
+/*
+ * The NAMEs of the files SHM_DIR/shmring-bridge.NAME whose bridge:NAME the
+ * patterns match, sorted (what is in them is looked at later). 0 or
+ * -ENOMEM; an SHM_DIR that cannot be read has none.
+ */
+static int bridge_names(const struct match *m, char ***out, size_t *n)
+{
+	const size_t plen = strlen(SHMRING_BRIDGE_STATUS_PREFIX);
+	char **v = NULL, uri[NAME_MAX + 8];
+	size_t nv, k = 0;
+	int rc = dir_files(SHM_DIR, &v, &nv);
+
+	for (size_t i = 0; i < nv; i++) {
+		bool keep = !strncmp(v[i], SHMRING_BRIDGE_STATUS_PREFIX, plen) && v[i][plen];
+
+		if (keep) {
+			snprintf(uri, sizeof(uri), "bridge:%s", v[i] + plen);
+			keep = matches(m, uri);
+		}
+		if (keep) {
+			memmove(v[i], v[i] + plen, strlen(v[i] + plen) + 1);
+			v[k++] = v[i];
+		} else {
+			free(v[i]);
+		}
+	}
+	*out = v;
+	*n = k;
+	return rc == -ENOMEM ? rc : 0;
+}
+
+static void bridge_row(const char *name, const struct shmring_bridge_info *in, struct row *w)
+{
+	const size_t rl = strlen(in->from) + strlen(in->to) + 5;
+	char ago[16];
+
+	memset(w, 0, sizeof(*w));
+	snprintf(w->cell[B_NAME], sizeof(w->cell[0]), "bridge:%s", name);
+	snprintf(w->cell[B_STATE], sizeof(w->cell[0]), "%s",
+		 shmring_bridge_state(in->running, in->transient));
+	snprintf(w->cell[B_PID], sizeof(w->cell[0]), "%u", in->pid);
+	snprintf(w->cell[B_FORWARDED], sizeof(w->cell[0]), "%" PRIu64, in->c.forwarded);
+	snprintf(w->cell[B_LOST], sizeof(w->cell[0]), "%" PRIu64, in->c.lost);
+	shmring_cli_user(in->uid, w->cell[B_OWNER], sizeof(w->cell[0]));
+	snprintf(w->cell[B_MODE], sizeof(w->cell[0]), "%04o", in->mode);
+	snprintf(w->cell[B_STARTED], sizeof(w->cell[0]), "%s ago",
+		 age(ago, sizeof(ago), in->started_ns));
+	/* FROM and TO are up to 256 bytes each: more than a cell. */
+	w->last = malloc(rl);
+	if (w->last)
+		snprintf(w->last, rl, "%s -> %s", in->from, in->to);
+}
+
+static void bridge_json(const char *name, const struct shmring_bridge_info *in, bool first)
+{
+	const struct shmring_bridge_counts *c = &in->c;
+	char uri[NAME_MAX + 8], user[64];
+
+	snprintf(uri, sizeof(uri), "bridge:%s", name);
+	printf("%s{\"name\":", first ? "" : ",");
+	shmring_bench_json_str(stdout, uri);
+	printf(",\"type\":\"bridge\",\"state\":\"%s\",\"running\":%s,\"pid\":%u,\"from\":",
+	       shmring_bridge_state(in->running, in->transient), in->running ? "true" : "false",
+	       in->pid);
+	shmring_bench_json_str(stdout, in->from);
+	printf(",\"to\":");
+	shmring_bench_json_str(stdout, in->to);
+	printf(",\"forwarded\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"duplicates\":%" PRIu64
+	       ",\"reconnects\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"in_doubt\":%" PRIu64
+	       ",\"unsequenced\":%" PRIu64 ",\"senders\":%" PRIu64 ",\"restarts\":%" PRIu64
+	       ",\"replayed\":%" PRIu64,
+	       c->forwarded, c->lost, c->duplicates, c->reconnects, c->errors, c->in_doubt,
+	       c->unsequenced, c->senders, c->restarts, c->replayed);
+	printf(",\"owner_uid\":%u,\"owner\":", in->uid);
+	shmring_bench_json_str(stdout, shmring_cli_user(in->uid, user, sizeof(user)));
+	printf(",\"mode\":\"%04o\",\"started_ns\":%" PRIu64 "}", in->mode, in->started_ns);
 }
 
 static void ls_usage(FILE *f)
 {
 	fprintf(f, "usage: shmring ls [--json] [--match PATTERN]... [PATH...]\n\n"
-		   "List every ring and named synchronization object (semaphore, event, mutex,\n"
-		   "condition variable) on the machine: the POSIX segments in " SHM_DIR ",\n"
-		   "the POSIX named semaphores there (" SHM_DIR "/sem.NAME, listed as\n"
-		   "posix:/NAME), the System V segments and semaphore sets of shmring's with a\n"
-		   "key, and each file PATH (file: names) and each regular file in each\n"
-		   "directory PATH (not recursive). Other objects are not listed; a segment that\n"
-		   "carries the shmring mark but that the library refuses is listed with the\n"
-		   "reason. Objects of other users are listed when they can be read. A POSIX\n"
-		   "named semaphore carries no mark: those of other programs are listed too.\n\n"
+		   "List every ring, named synchronization object (semaphore, event, mutex,\n"
+		   "condition variable) and bridge's status object on the machine: the POSIX\n"
+		   "segments in " SHM_DIR ", the POSIX named semaphores there\n"
+		   "(" SHM_DIR "/sem.NAME, listed as posix:/NAME), the System V segments and\n"
+		   "semaphore sets of shmring's with a key, and each file PATH (file: names) and\n"
+		   "each regular file in each directory PATH (not recursive). Other objects are\n"
+		   "not listed; a segment that carries the shmring mark but that the library\n"
+		   "refuses is listed with the reason. Objects of other users are listed when\n"
+		   "they can be read. A POSIX named semaphore carries no mark: those of other\n"
+		   "programs are listed too.\n\n"
 		   "Rings: NAME (its URI), KIND, CAPACITY (slots; msg: bytes), SLOT (bytes;\n"
 		   "msg: the largest record), FILL (in the ring / capacity), ALIVE and DEAD (the\n"
 		   "participants, with pids), OWNER, MODE, AGE (since creation), and USE:\n"
@@ -620,12 +713,24 @@ static void ls_usage(FILE *f)
 		   "sem-sysv, event-manual, event-auto, mutex, cond), STATE (a semaphore's count,\n"
 		   "an event set or clear, a mutex free or held by a thread, alive or dead, a\n"
 		   "condition variable's signal count), WAITERS (? where it cannot be told),\n"
-		   "OWNER, MODE, AGE.\n\n"
+		   "OWNER, MODE, AGE.\n"
+		   "Bridges' status objects ('shmring bridge', " SHM_DIR "/shmring-bridge.NAME),\n"
+		   "in a third table: NAME (bridge:NAME), STATE, PID (the bridge running it, or\n"
+		   "that ran it last), FORWARDED, LOST, OWNER, MODE, STARTED (its last run's\n"
+		   "start), FROM -> TO. STATE is one of:\n"
+		   "  running  a bridge holds it now\n"
+		   "  kept     made by --name and kept after the bridge: a bridge started by that\n"
+		   "           name resumes every sender's sequence from it ('shmring rm\n"
+		   "           bridge:NAME' removes it)\n"
+		   "  stale    left by a bridge without --name that did not exit: no run resumes\n"
+		   "           it ('shmring gc' removes it)\n\n"
 		   "      --json           one JSON array, an object a name: \"type\" is \"ring\"\n"
 		   "                       (with \"stale\": true or false), \"sem\", \"event\",\n"
 		   "                       \"mutex\" or \"cond\" (as 'shmring stat --json' shows\n"
-		   "                       them); a refused one: \"name\", \"error\" and \"type\"\n"
-		   "                       (\"ring\" or \"sync\")\n"
+		   "                       them), or \"bridge\" (with \"state\", \"running\",\n"
+		   "                       \"pid\", \"from\", \"to\" and the counts); a refused\n"
+		   "                       one: \"name\", \"error\" and \"type\" (\"ring\" or\n"
+		   "                       \"sync\")\n"
 		   "  -m, --match PATTERN  only names (URIs) that match the shell pattern, e.g.\n"
 		   "                       'posix:/myapp-*' (several: any of them); a name\n"
 		   "                       without wildcards as the other commands take it\n"
@@ -696,17 +801,22 @@ int shmring_cmd_ls(int argc, char **argv)
 {
 	struct scan sc;
 	struct names *s = &sc.names;
-	struct row *rows = NULL, *srows = NULL;
-	size_t nrows = 0, nsync = 0;
+	struct row *rows = NULL, *srows = NULL, *brows = NULL;
+	size_t nrows = 0, nsync = 0, nb = 0, nbrows = 0;
+	char **bn = NULL;
 	int rc, status = 0;
 
 	rc = scan_start("ls", argc, argv, ls_usage, &sc, &status);
 	if (rc >= 0)
 		return rc;
-	if (!sc.json && s->n &&
-	    (!(rows = calloc(s->n, sizeof(*rows))) || !(srows = calloc(s->n, sizeof(*srows))))) {
+	if (bridge_names(&sc.match, &bn, &nb) < 0 ||
+	    (!sc.json && s->n &&
+	     (!(rows = calloc(s->n, sizeof(*rows))) || !(srows = calloc(s->n, sizeof(*srows))))) ||
+	    (!sc.json && nb && !(brows = calloc(nb, sizeof(*brows))))) {
 		fprintf(stderr, "shmring ls: out of memory\n");
 		free(rows);
+		free(srows);
+		strv_free(bn, nb);
 		names_free(s);
 		return 1;
 	}
@@ -728,20 +838,42 @@ int shmring_cmd_ls(int argc, char **argv)
 		*(sync ? &nsync : &nrows) += 1;
 		shmring_cli_look_done(&lk);
 	}
+	for (size_t i = 0; i < nb; i++) {
+		struct shmring_bridge_info in;
+
+		/* What is not a bridge's status object (a FIFO, another
+		 * program's file of that name) is not listed, as ever. */
+		if (shmring_bridge_look(bn[i], &in) < 0)
+			continue;
+		if (sc.json)
+			bridge_json(bn[i], &in, nrows + nsync + nbrows == 0);
+		else
+			bridge_row(bn[i], &in, &brows[nbrows]);
+		nbrows++;
+	}
 	if (sc.json) {
 		printf("]\n");
 	} else {
 		/* The rings' table, as ever (headings alone when there is
-		 * nothing at all); the synchronization objects' after it. */
-		if (nrows || !nsync)
+		 * nothing at all); the synchronization objects' and the
+		 * bridges' after it. */
+		if (nrows || (!nsync && !nbrows))
 			ls_table(heads, NCOL, rows, nrows);
 		if (nrows && nsync)
 			printf("\n");
 		if (nsync)
 			ls_table(sync_heads, SNCOL, srows, nsync);
+		if ((nrows || nsync) && nbrows)
+			printf("\n");
+		if (nbrows)
+			ls_table(bridge_heads, BNCOL, brows, nbrows);
 	}
+	for (size_t i = 0; i < nbrows && brows; i++)
+		free(brows[i].last);
 	free(rows);
 	free(srows);
+	free(brows);
+	strv_free(bn, nb);
 	names_free(s);
 	return status;
 }
@@ -758,11 +890,15 @@ static void gc_usage(FILE *f)
 		   "refuses. A process that attaches between the look and the removal keeps\n"
 		   "its mapping of the removed ring. Synchronization objects (semaphores, events,\n"
 		   "mutexes, condition variables) are never removed: nothing records who uses\n"
-		   "them ('shmring rm' removes one by name).\n\n"
+		   "them ('shmring rm' removes one by name). A bridge's status object is removed\n"
+		   "when stale (left by a bridge without --name that did not exit: no run\n"
+		   "resumes it), never when kept by --name: it holds every sender's sequence,\n"
+		   "which a bridge started by that name resumes ('shmring rm bridge:NAME'\n"
+		   "removes it).\n\n"
 		   "  -n, --dry-run        say what would be removed, remove nothing\n"
 		   "      --json           one JSON array: {\"name\", \"removed\" (or\n"
 		   "                       \"would_remove\"), \"dead\": [pids], and \"error\" when\n"
-		   "                       removing failed}\n"
+		   "                       removing failed}; a bridge's \"name\" is bridge:NAME\n"
 		   "  -m, --match PATTERN  only names (URIs) that match the shell pattern, e.g.\n"
 		   "                       'posix:/myapp-*' (several: any of them); a name\n"
 		   "                       without wildcards as the other commands take it\n"
@@ -775,11 +911,18 @@ int shmring_cmd_gc(int argc, char **argv)
 	struct scan sc;
 	struct names *s = &sc.names;
 	bool first = true;
+	char **bn = NULL;
+	size_t nb = 0;
 	int rc, status = 0;
 
 	rc = scan_start("gc", argc, argv, gc_usage, &sc, &status);
 	if (rc >= 0)
 		return rc;
+	if (bridge_names(&sc.match, &bn, &nb) < 0) {
+		fprintf(stderr, "shmring gc: out of memory\n");
+		names_free(s);
+		return 1;
+	}
 	if (sc.json)
 		printf("[");
 	for (size_t i = 0; i < s->n; i++) {
@@ -828,8 +971,44 @@ int shmring_cmd_gc(int argc, char **argv)
 		}
 		shmring_cli_look_done(&lk);
 	}
+	for (size_t i = 0; i < nb; i++) {
+		struct shmring_bridge_info in;
+		int err = 0;
+
+		/* A stale one only: a kept one holds every sender's sequence,
+		 * which a bridge restarted by its name resumes. */
+		if (shmring_bridge_look(bn[i], &in) < 0 || in.running || !in.transient)
+			continue;
+		if (!sc.dry) {
+			err = shmring_bridge_remove(bn[i], true, &in);
+			/* Run again, taken by a bridge of that name, or gone,
+			 * since the look: not stale any more. */
+			if (err == -EBUSY || err == -ECANCELED || err == -ENOENT)
+				continue;
+		}
+		if (err < 0) {
+			fprintf(stderr, "shmring gc: bridge:%s: %s\n", bn[i], strerror(-err));
+			status = 1;
+		}
+		if (sc.json) {
+			printf("%s{\"name\":\"bridge:%s\",\"%s\":%s,\"dead\":[%u]",
+			       first ? "" : ",", bn[i], sc.dry ? "would_remove" : "removed",
+			       err < 0 ? "false" : "true", in.pid);
+			if (err < 0) {
+				printf(",\"error\":");
+				shmring_bench_json_str(stdout, strerror(-err));
+			}
+			printf("}");
+			first = false;
+		} else if (err == 0) {
+			printf("%s bridge:%s: stale, left by a bridge without --name that did "
+			       "not exit (pid %u)\n",
+			       sc.dry ? "would remove" : "removed", bn[i], in.pid);
+		}
+	}
 	if (sc.json)
 		printf("]\n");
+	strv_free(bn, nb);
 	names_free(s);
 	return status;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * src/cli/cmd_ring.c - create, and rm (of rings and of named synchronization
- * objects).
+ * src/cli/cmd_ring.c - create, and rm (of rings, of named synchronization
+ * objects and of bridges' status objects).
  */
 #include "cli/args.h"
+#include "cli/bridge.h"
 #include "cli/cli.h"
 #include "cli/probe.h"
 #include "shmring/shmring.h"
@@ -385,10 +386,84 @@ static void rm_usage(FILE *f)
 		   "opened, a link never followed). A segment that carries the shmring\n"
 		   "mark but that the library refuses (a corrupt header, another layout\n"
 		   "version) is removed, with a note. memfd: and anon: objects have no name:\n"
-		   "they go with their last mapping.\n\n"
+		   "they go with their last mapping.\n"
+		   "bridge:NAME (or /shmring-bridge.NAME, its POSIX name) removes a bridge's\n"
+		   "status object ('shmring bridge --name NAME'), and with it the counts and\n"
+		   "every sender's sequence: a bridge started again by that name begins afresh,\n"
+		   "and a note says how many senders had not ended their session. Refused while\n"
+		   "a bridge runs by that name, even with --force.\n\n"
 		   "  -f, --force  remove each name without looking at what it is (a System V\n"
 		   "               semaphore set of another program is still left alone; a\n"
-		   "               symbolic link is removed itself, never what it points to)\n");
+		   "               symbolic link is removed itself, never what it points to;\n"
+		   "               bridge:NAME is still refused while a bridge runs by it)\n");
+}
+
+static int rm_one(const char *name, bool force);
+
+/*
+ * The bridge NAME of bridge:NAME, or of the POSIX name of its status object
+ * (/shmring-bridge.NAME, posix:/shmring-bridge.NAME) when a bridge's status
+ * object is there (a ring may have such a name too); else NULL.
+ */
+static const char *bridge_of(const char *name)
+{
+	const size_t plen = strlen(SHMRING_BRIDGE_STATUS_PREFIX);
+	struct shmring_bridge_info in;
+	const char *p = name;
+
+	if (!strncmp(name, "bridge:", 7))
+		return name + 7;
+	if (!strncmp(p, "posix:", 6))
+		p += 6;
+	if (p[0] != '/' || strncmp(p + 1, SHMRING_BRIDGE_STATUS_PREFIX, plen) ||
+	    shmring_bridge_look(p + 1 + plen, &in) != 0)
+		return NULL;
+	return p + 1 + plen;
+}
+
+/*
+ * Remove a bridge's status object, named arg: not while a bridge runs by
+ * that name, even forced (the running bridge would go on writing where
+ * nobody sees it, and the next run would not resume it). 0 or 1.
+ */
+static int rm_bridge(const char *arg, const char *bridge, bool force)
+{
+	struct shmring_bridge_info in;
+	char posix[128];
+	int rc = shmring_bridge_remove(bridge, false, &in);
+
+	if (rc == 0 && in.open_senders && !in.transient) {
+		const char *its = in.open_senders == 1 ? "its" : "their";
+
+		fprintf(stderr, "shmring rm: %s: removed; note: %u sender%s had not ended %s "
+				"session: a bridge started again by this name counts %s earlier "
+				"messages lost, and may deliver %s last ones again\n",
+			arg, in.open_senders, in.open_senders == 1 ? "" : "s", its, its, its);
+	}
+	if (rc == 0)
+		return 0;
+	if (rc == -EBADMSG && force) {
+		/* Something else under the name (a FIFO, a file of another
+		 * program): --force removes it as any name, unlooked at. */
+		snprintf(posix, sizeof(posix), "posix:/" SHMRING_BRIDGE_STATUS_PREFIX "%s", bridge);
+		return rm_one(posix, true);
+	}
+	if (rc == -EBUSY)
+		fprintf(stderr, "shmring rm: %s: a bridge runs by this name (pid %u); not removed: "
+				"stop it first (a bridge without --name removes it as it exits)\n",
+			arg, in.pid);
+	else if (rc == -EINVAL)
+		fprintf(stderr, "shmring rm: %s: a bridge's name is 1..64 characters of "
+				"[A-Za-z0-9._-]\n", arg);
+	else if (rc == -ENOENT)
+		fprintf(stderr, "shmring rm: %s: no such bridge (no status object by that name)\n",
+			arg);
+	else if (rc == -EBADMSG)
+		fprintf(stderr, "shmring rm: %s: not a bridge's status object; not removed "
+				"(--force removes it)\n", arg);
+	else
+		fprintf(stderr, "shmring rm: %s: %s\n", arg, strerror(-rc));
+	return 1;
 }
 
 /* Remove one name; 0 or 1 (the exit status for it). */
@@ -396,8 +471,11 @@ static int rm_one(const char *name, bool force)
 {
 	enum shmring_cli_scheme scheme = shmring_cli_scheme(name);
 	struct shmring_cli_look lk;
+	const char *bridge = !strncmp(name, "bridge:", 7) || !force ? bridge_of(name) : NULL;
 	int rc;
 
+	if (bridge)
+		return rm_bridge(name, bridge, force);
 	if (scheme == SHMRING_CLI_MEMFD || scheme == SHMRING_CLI_ANON) {
 		fprintf(stderr, "shmring rm: %s: %s ring has no name to remove: it goes with "
 				"its last mapping\n", name,
