@@ -609,8 +609,10 @@ static void where_of(const char *uri, struct where *w)
 		where_path(w, uri + 5, strlen(uri + 5));
 		return;
 	}
-	/* ZeroMQ: the address, without ?bind or ?connect. */
-	zmq_scheme(uri, &type, &a);
+	/* ZeroMQ: the address, without ?bind or ?connect (anything else is
+	 * compared as written). */
+	if (!zmq_scheme(uri, &type, &a))
+		a = uri;
 	n = strcspn(a, "?");
 	if (!strncmp(a, "tcp://", 6)) {
 		const char *hp = a + 6;
