@@ -158,13 +158,24 @@ struct shmring_map;
 #define SHMRING__MAP_MLOCK 2u
 
 /*
- * Find the process's mapping of the region, or map it (with `init` run on a
- * fresh mapping; it validates or initialises the segment and may fail). Takes
- * a reference. Closes the region either way (a descriptor is kept with the
- * mapping, for shmring_fd_send()).
+ * What the open that mapped a segment validated (a ring's header, a duplex's
+ * two, a synchronization object's): kept with the mapping, it is what every
+ * handle on it takes, so no handle reads a header from shared memory again.
+ */
+#define SHMRING__MAP_SEEN_BYTES 512u
+
+/*
+ * Find the process's mapping of the region, or map it. `init` runs on every
+ * open and may fail: on a fresh mapping (again false) it validates or
+ * initialises the segment and writes what it validated to seen; on one the
+ * process had (again true: seen holds what that first open wrote, size is
+ * the mapping's) it validates the segment as a first open would, for the
+ * region just opened, and refuses a header that is not the one in seen (the
+ * segment changed under us). Takes a reference. Closes the region either way
+ * (a descriptor is kept with the mapping, for shmring_fd_send()).
  */
 typedef int (*shmring_map_init_fn)(void *base, uint64_t size, const struct shmring_region *rg,
-				   void *arg);
+				   void *arg, void *seen, bool again);
 int shmring__map_get(struct shmring_region *rg, unsigned how, shmring_map_init_fn init, void *arg,
 		     struct shmring_map **out);
 /* Another reference on a mapping held. */
@@ -172,6 +183,8 @@ void shmring__map_ref(struct shmring_map *m);
 void shmring__map_put(struct shmring_map *m);
 void *shmring__map_base(const struct shmring_map *m);
 uint64_t shmring__map_size(const struct shmring_map *m);
+/* What init wrote to seen (SHMRING__MAP_SEEN_BYTES), immutable since. */
+const void *shmring__map_seen(const struct shmring_map *m);
 
 /* What the process knows of a mapping, beyond where it is. */
 /*

@@ -29,6 +29,9 @@ struct shmring_map {
 	void *base;
 	uint64_t size;
 	struct shmring_map_info info;
+	/* Written by init before the mapping enters the table, read-only
+	 * after: the table's mutex publishes it to every later open. */
+	_Alignas(8) unsigned char seen[SHMRING__MAP_SEEN_BYTES];
 };
 
 static struct cds_lfht *table;
@@ -158,13 +161,14 @@ int shmring__map_get(struct shmring_region *rg, unsigned how, shmring_map_init_f
 		bool shrunk = rg->size < m->size;
 
 		pthread_mutex_unlock(&table_lock);
+		/* Validated as a first open would (outside the lock: it may wait
+		 * for a magic), for this region's owner: the header seen when we
+		 * mapped it proves nothing about the segment now. */
+		rc = shrunk ? -SHMRING_ETRUNCATED : init(m->base, m->size, rg, arg, m->seen, true);
 		shmring__region_close(rg);
-		if (shrunk) {
-			shmring__map_put(m);
-			return -SHMRING_ETRUNCATED;
-		}
-		if ((how & SHMRING__MAP_MLOCK) && mlock(m->base, (size_t)m->size) < 0) {
+		if (rc == 0 && (how & SHMRING__MAP_MLOCK) && mlock(m->base, (size_t)m->size) < 0)
 			rc = -errno;
+		if (rc < 0) {
 			shmring__map_put(m);
 			return rc;
 		}
@@ -178,7 +182,7 @@ int shmring__map_get(struct shmring_region *rg, unsigned how, shmring_map_init_f
 	rc = shmring__region_map(rg, how & SHMRING__MAP_POPULATE, &base);
 	if (rc < 0)
 		goto fail;
-	rc = init(base, rg->size, rg, arg);
+	rc = init(base, rg->size, rg, arg, m->seen, false);
 	if (rc == 0 && (how & SHMRING__MAP_MLOCK) && mlock(base, (size_t)rg->size) < 0)
 		rc = -errno;
 	if (rc < 0) {
@@ -248,6 +252,11 @@ void *shmring__map_base(const struct shmring_map *m)
 uint64_t shmring__map_size(const struct shmring_map *m)
 {
 	return m->size;
+}
+
+const void *shmring__map_seen(const struct shmring_map *m)
+{
+	return m->seen;
 }
 
 const struct shmring_map_info *shmring__map_info(const struct shmring_map *m)

@@ -40,6 +40,18 @@ static_assert(SHMRING_NOTIFIER_FUTEX == SHMRING_HDR_NOTIFY_FUTEX &&
 static_assert(sizeof(sem_t) <= sizeof(((struct shmring_waitword *)0)->psem),
 	      "a sem_t fits its place in the wait word");
 
+/*
+ * What the open that mapped a ring validated (or its create wrote), kept
+ * with the mapping (shmring__map_seen()): the header at the mapping's start
+ * and, for a duplex, direction 1's (zero otherwise). Every handle takes its
+ * header from here.
+ */
+struct seen_hdrs {
+	struct shmring_hdr h[2];
+};
+static_assert(sizeof(struct seen_hdrs) <= SHMRING__MAP_SEEN_BYTES, "the headers fit");
+static_assert(sizeof(struct shmring_hdr) == 256, "no padding: headers compare bytewise");
+
 static uint64_t realtime_ns(void)
 {
 	struct timespec ts;
@@ -48,9 +60,10 @@ static uint64_t realtime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Write one ring's header (and its semaphores) at base, magic last. */
+/* Write one ring's header (and its semaphores) at base, magic last; *out
+ * gets the header. */
 static int init_ring(void *base, const struct create_arg *a, const struct shmring_geometry *g,
-		     uint32_t direction, uint64_t ctime_ns)
+		     uint32_t direction, uint64_t ctime_ns, struct shmring_hdr *out)
 {
 	struct shmring_hdr h;
 
@@ -70,28 +83,35 @@ static int init_ring(void *base, const struct create_arg *a, const struct shmrin
 	     sem_init((sem_t *)(void *)shmring__not_full(base)->psem, 1, 0) < 0))
 		return -errno;
 	shmring__segment_publish(base, &h, sizeof(h));
+	*out = h;
 	return 0;
 }
 
-static int init_segment(void *base, uint64_t size, const struct shmring_region *rg, void *arg)
+static int init_segment(void *base, uint64_t size, const struct shmring_region *rg, void *arg,
+			void *seen, bool again)
 {
 	const struct create_arg *a = arg;
+	struct seen_hdrs *sh = seen;
 	struct shmring_geometry g0 = *a->g, g1 = *a->g;
 	uint64_t block, now = a->ctime_ns ? a->ctime_ns : realtime_ns();
 	int rc;
 
 	(void)rg;
+	/* An exclusive create's object is new: a mapping of it already here
+	 * is some other segment, never to be written over. */
+	if (again)
+		return -EEXIST;
 	if (!a->duplex)
 		return size < a->g->total_size ? -SHMRING_ETRUNCATED
-					       : init_ring(base, a, a->g, 0, now);
+					       : init_ring(base, a, a->g, 0, now, &sh->h[0]);
 	shmring__geometry_duplex(&g0, 0, &block);
 	shmring__geometry_duplex(&g1, 1, &block);
 	if (size < g0.total_size)
 		return -SHMRING_ETRUNCATED;
 	/* Direction 1 first: an opener waits for direction 0's magic (A-magic
 	 * in shmring__segment_read()), published last. */
-	rc = init_ring((char *)base + block, a, &g1, 1, now);
-	return rc < 0 ? rc : init_ring(base, a, &g0, 0, now);
+	rc = init_ring((char *)base + block, a, &g1, 1, now, &sh->h[1]);
+	return rc < 0 ? rc : init_ring(base, a, &g0, 0, now, &sh->h[0]);
 }
 
 /* The header's feature bits a creator chooses (an opener may ask for them). */
@@ -190,49 +210,63 @@ static bool duplex_same(const struct shmring_hdr *h0, const struct shmring_hdr *
 	       h1->creator_uid == h0->creator_uid && h1->ctime_ns == h0->ctime_ns;
 }
 
-/* A duplex whose direction 0 (h0, at base) is valid: its direction 1 must be
- * the other half of the same ring. */
-static int duplex_validate(void *base, uint64_t size, const struct shmring_hdr *h0)
+/* A duplex whose direction 0 (h0, at base) is valid: its direction 1 (*h1)
+ * must be the other half of the same ring. */
+static int duplex_validate(void *base, uint64_t size, const struct shmring_hdr *h0,
+			   struct shmring_hdr *h1)
 {
 	uint64_t off = duplex_block(h0);
-	void *b1 = (char *)base + off;
-	struct shmring_hdr h1;
 	int rc;
 
 	if (h0->direction != 0)
 		return -SHMRING_EGEOMETRY;
 	/* Published before direction 0's magic, which the caller acquired. */
-	rc = shmring__segment_read(b1, size - off, &h1, sizeof(h1), true);
+	rc = shmring__segment_read((char *)base + off, size - off, h1, sizeof(*h1), true);
 	if (rc == 0)
-		rc = shmring__hdr_validate(&h1, size - off);
-	if (rc == 0 && !duplex_same(h0, &h1))
+		rc = shmring__hdr_validate(h1, size - off);
+	if (rc == 0 && !duplex_same(h0, h1))
 		rc = -SHMRING_EGEOMETRY;
-	return rc < 0 ? rc : shmring__indices_validate(b1, &h1);
+	return rc;
 }
 
-static int validate_segment(void *base, uint64_t size, const struct shmring_region *rg, void *arg)
+/*
+ * The header(s) of a ring being opened, read once and validated: on a fresh
+ * mapping they become what its handles take (seen); on one this process had
+ * already they must be what it saw then. The shared indices are each
+ * handle's to check (handle_new()): they move, the header never does.
+ */
+static int validate_segment(void *base, uint64_t size, const struct shmring_region *rg, void *arg,
+			    void *seen, bool again)
 {
 	const struct want *w = arg;
-	struct shmring_hdr h;
+	struct seen_hdrs sh;
+	struct shmring_hdr *h = &sh.h[0];
 	int rc;
 
+	memset(&sh, 0, sizeof(sh));
 	/* Another user's segment is not even read unless that was allowed. */
 	if (!w->any_owner && rg->owner_uid != (uint32_t)geteuid())
 		return -SHMRING_EFOREIGN;
-	rc = shmring__segment_read(base, size, &h, sizeof(h), w->flags & SHMRING_OPEN_NOWAIT);
+	rc = shmring__segment_read(base, size, h, sizeof(*h), w->flags & SHMRING_OPEN_NOWAIT);
 	if (rc < 0)
 		return rc;
-	rc = shmring__hdr_validate(&h, size);
+	rc = shmring__hdr_validate(h, size);
 	if (rc < 0)
 		return rc;
-	if (h.creator_uid != rg->owner_uid)
+	if (h->creator_uid != rg->owner_uid)
 		return -SHMRING_EOWNER;
-	if (h.notifier == SHMRING_HDR_NOTIFY_SYSVSEM && (rc = check_semset(&h)) < 0)
+	if (h->notifier == SHMRING_HDR_NOTIFY_SYSVSEM && (rc = check_semset(h)) < 0)
 		return rc;
-	rc = shmring__indices_validate(base, &h);
-	if (rc < 0 || !(h.features & SHMRING_FEAT_DUPLEX))
+	if ((h->features & SHMRING_FEAT_DUPLEX) &&
+	    (rc = duplex_validate(base, size, h, &sh.h[1])) < 0)
 		return rc;
-	return duplex_validate(base, size, &h);
+	/* Written once, by the creator, before we mapped it: a header that
+	 * differs from the one we saw was rewritten since, and our handles
+	 * (which use the one we saw) would not be on the ring it describes. */
+	if (again)
+		return memcmp(&sh, seen, sizeof(sh)) != 0 ? -SHMRING_ECHECK : 0;
+	memcpy(seen, &sh, sizeof(sh));
+	return 0;
 }
 
 /* present: the roles were counted present (attach got that far). */
@@ -513,13 +547,15 @@ static int handle_new(struct shmring_map *m, uint64_t off, unsigned role, const 
 	r->ctl = shmring__ctl(r->base);
 	r->part[0] = r->part[1] = -1;
 	r->pid = getpid();
-	/* The header is immutable once published and was validated from a copy;
-	 * take a fresh copy and re-check it, so nothing later re-reads shared
-	 * memory for geometry. */
-	memcpy(&r->hdr, r->base, sizeof(r->hdr));
-	rc = shmring__hdr_validate(&r->hdr, shmring__map_size(m) - off);
+	/* The header the mapping's open validated (or its create wrote): no
+	 * handle reads one from shared memory. A duplex's direction 1 is the
+	 * only ring at an offset. */
+	r->hdr = ((const struct seen_hdrs *)shmring__map_seen(m))->h[off ? 1 : 0];
+	rc = check_view(r, off, role, duplex_end);
+	/* The positions now, for every handle (a dup's too): they move, and a
+	 * peer may have forged them since any earlier look. */
 	if (rc == 0)
-		rc = check_view(r, off, role, duplex_end);
+		rc = shmring__indices_validate(r->base, &r->hdr);
 	if (rc == 0)
 		rc = check_want(r, mi, w);
 	if (rc == 0)
@@ -599,9 +635,9 @@ struct take {
 /*
  * A duplex end's two handles on a mapping (whose reference it takes over):
  * end A sends on direction 0 and receives on direction 1, end B the other
- * way round, SHMRING_DUPLEX_OBSERVE observes both. Direction 0's header is
- * validated again here for where direction 1 lies; each handle then checks
- * its own header against it.
+ * way round, SHMRING_DUPLEX_OBSERVE observes both. Direction 0's header (the
+ * mapping's, validated when it was mapped) says where direction 1 lies; each
+ * handle then checks its own header against it.
  */
 static int duplex_pair(struct shmring_map *m, unsigned end, const struct want *w,
 		       shmring_t **tx, shmring_t **rx)
@@ -612,13 +648,10 @@ static int duplex_pair(struct shmring_map *m, unsigned end, const struct want *w
 	unsigned roles[2] = {SHMRING_PRODUCER, SHMRING_CONSUMER};
 	int rc;
 
-	memcpy(&h0, shmring__map_base(m), sizeof(h0));
-	rc = shmring__hdr_validate(&h0, shmring__map_size(m));
-	if (rc == 0 && (!(h0.features & SHMRING_FEAT_DUPLEX) || h0.direction != 0))
-		rc = -SHMRING_EKIND; /* not a duplex */
-	if (rc < 0) {
+	h0 = ((const struct seen_hdrs *)shmring__map_seen(m))->h[0];
+	if (!(h0.features & SHMRING_FEAT_DUPLEX) || h0.direction != 0) {
 		shmring__map_put(m);
-		return rc;
+		return -SHMRING_EKIND; /* not a duplex */
 	}
 	off[0] = 0;
 	off[1] = duplex_block(&h0);

@@ -80,12 +80,19 @@ static int hdr_validate(const struct shmring_sync_hdr *h, uint64_t seg_size, uin
 	return 0;
 }
 
-static int init_segment(void *base, uint64_t size, const struct shmring_region *rg, void *arg)
+static_assert(sizeof(struct shmring_sync_hdr) <= SHMRING__MAP_SEEN_BYTES, "the header fits");
+
+static int init_segment(void *base, uint64_t size, const struct shmring_region *rg, void *arg,
+			void *seen, bool again)
 {
 	const struct shmring_sync_create *c = arg;
 	struct shmring_sync_hdr h;
 
 	(void)rg;
+	/* An exclusive create's object is new: a mapping of it already here
+	 * is some other segment, never to be written over. */
+	if (again)
+		return -EEXIST;
 	if (size < SHMRING_SYNC_SEGMENT_SIZE)
 		return -SHMRING_ETRUNCATED;
 	memset(&h, 0, sizeof(h));
@@ -104,6 +111,7 @@ static int init_segment(void *base, uint64_t size, const struct shmring_region *
 		c->init((char *)base + SHMRING_SYNC_STATE_OFF, c);
 	/* The state written by init comes with the header. */
 	shmring__segment_publish(base, &h, sizeof(h));
+	memcpy(seen, &h, sizeof(h));
 	return 0;
 }
 
@@ -112,7 +120,13 @@ struct want {
 	uint32_t flags; /* SHMRING_SYNC_* */
 };
 
-static int validate_segment(void *base, uint64_t size, const struct shmring_region *rg, void *arg)
+/*
+ * The header of an object being opened, read once and validated: on a fresh
+ * mapping it becomes what its handles take (seen); on one this process had
+ * already it must be what it saw then.
+ */
+static int validate_segment(void *base, uint64_t size, const struct shmring_region *rg, void *arg,
+			    void *seen, bool again)
 {
 	const struct want *w = arg;
 	struct shmring_sync_hdr h;
@@ -126,14 +140,21 @@ static int validate_segment(void *base, uint64_t size, const struct shmring_regi
 		rc = hdr_validate(&h, size, w->kind);
 	if (rc == 0 && h.creator_uid != rg->owner_uid)
 		rc = -SHMRING_EOWNER;
-	return rc;
+	if (rc < 0)
+		return rc;
+	/* Written once, by the creator, before we mapped it: one that differs
+	 * from the header we saw was rewritten since. */
+	if (again)
+		return memcmp(&h, seen, sizeof(h)) != 0 ? -SHMRING_ECHECK : 0;
+	memcpy(seen, &h, sizeof(h));
+	return 0;
 }
 
 /*
- * Make *out of a mapping (whose reference it takes over). The mapping may be
- * one this process had already (another handle, or a ring of that name):
- * take a fresh copy of the header and validate it again, so that nothing
- * later re-reads shared memory for what the object is.
+ * Make *out of a mapping (whose reference it takes over): its header is the
+ * one the open that mapped it validated (shmring__map_seen()), so nothing
+ * reads shared memory again for what the object is; what this opener asks
+ * of it (the kind, the owner) is checked here.
  */
 static int take(struct shmring_map *m, const struct want *w, struct shmring_syncobj *out)
 {
@@ -144,7 +165,7 @@ static int take(struct shmring_map *m, const struct want *w, struct shmring_sync
 	if (!(w->flags & SHMRING_SYNC_ANY_OWNER) && mi->owner_uid != (uint32_t)geteuid())
 		rc = -SHMRING_EFOREIGN;
 	if (rc == 0) {
-		memcpy(&out->hdr, base, sizeof(out->hdr));
+		memcpy(&out->hdr, shmring__map_seen(m), sizeof(out->hdr));
 		rc = hdr_validate(&out->hdr, shmring__map_size(m), w->kind);
 	}
 	if (rc == 0 && out->hdr.creator_uid != mi->owner_uid)
