@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/sem.h>
 #include <sys/socket.h>
 #include <cmocka.h>
 
@@ -719,7 +720,7 @@ static void test_recycled_pid(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
-/* Two opens in one process share one mapping (and validation happens once). */
+/* Two opens in one process share one mapping (each open validates it). */
 static void test_same_ring_twice(void **state)
 {
 	const char *name = test_ring_name("twice");
@@ -736,6 +737,280 @@ static void test_same_ring_twice(void **state)
 	shmring_close(a);
 	shmring_close(b);
 	shmring_close(c);
+}
+
+/* --- A second open in a process that has the ring mapped ------------------- */
+
+/*
+ * A peer rewrites the header of a ring this process has open, with a valid
+ * checksum: every later open here validates the segment as a first open
+ * does, and one that finds the header changed is refused. A handle made
+ * from one the process has (shmring_dup()) keeps the header its mapping
+ * validated.
+ */
+
+/* Hand r's descriptor to ourselves and open it in role: a registry hit too. */
+static int fd_open_rc(shmring_t *r, unsigned role)
+{
+	int sv[2];
+	shmring_t *o = (shmring_t *)&o;
+	int rc;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(shmring_fd_send(r, sv[0]), 0);
+	rc = shmring_fd_recv(sv[1], role, NULL, &o);
+	if (rc == 0)
+		shmring_close(o);
+	else
+		assert_null(o);
+	close(sv[0]);
+	close(sv[1]);
+	return rc;
+}
+
+static int dup_rc(shmring_t *r, unsigned role)
+{
+	shmring_t *d = (shmring_t *)&d;
+	int rc = shmring_dup(r, role, &d);
+
+	if (rc == 0)
+		shmring_close(d);
+	else
+		assert_null(d);
+	return rc;
+}
+
+/* The sets a test made, removed by its teardown also when it fails. */
+static int made_sets[2] = {-1, -1};
+
+static int sets_teardown(void **state)
+{
+	for (int i = 0; i < 2; i++)
+		if (made_sets[i] >= 0)
+			semctl(made_sets[i], 0, IPC_RMID);
+	made_sets[0] = made_sets[1] = -1;
+	return test_teardown_names(state);
+}
+
+static int semval(int semid, int num)
+{
+	int v = semctl(semid, num, GETVAL);
+
+	assert_true(v >= 0);
+	return v;
+}
+
+/* The header now names some program's keyed set: no open here posts to it. */
+static void test_reopen_keyed_semset(void **state)
+{
+	const char *name = test_ring_name("resem");
+	struct shmring_opts o = {.slot_size = 32, .capacity = 8};
+	struct shmring_hdr *h;
+	struct shmring_info info;
+	unsigned char m[32] = {1};
+	shmring_t *c, *d;
+	size_t size;
+	int victim;
+
+	(void)state;
+	victim = semget((key_t)(0x5e000000 | (getpid() & 0xffffff)), 2,
+			IPC_CREAT | IPC_EXCL | 0600);
+	assert_true(victim >= 0);
+	made_sets[0] = victim;
+	assert_int_equal(shmring_create(name, &o, SHMRING_CONSUMER, &c), 0);
+	h = map_object(name, &size);
+	h->notifier = SHMRING_HDR_NOTIFY_SYSVSEM;
+	h->semid = victim;
+	h->check = shmring__hdr_checksum(h);
+	/* A sleeper committed on "not empty": a send with this header posts. */
+	atomic_store(&shmring__not_empty(h)->waiters, SHMRING_EC_SLEEP | 1u);
+	assert_int_equal(open_rc(name, SHMRING_PRODUCER), -SHMRING_EGEOMETRY);
+	assert_int_equal(open_rc(name, SHMRING_OBSERVER), -SHMRING_EGEOMETRY);
+	assert_int_equal(fd_open_rc(c, SHMRING_PRODUCER), -SHMRING_EGEOMETRY);
+	/* A handle of ours keeps the notifier its mapping validated. */
+	assert_int_equal(shmring_dup(c, SHMRING_PRODUCER, &d), 0);
+	assert_int_equal(shmring_info(d, &info), 0);
+	assert_int_equal(info.notifier, SHMRING_NOTIFIER_FUTEX);
+	assert_int_equal(shmring_try_send(d, m), 0);
+	shmring_close(d);
+	assert_int_equal(semval(victim, 0), 0);
+	assert_int_equal(semval(victim, 1), 0);
+	atomic_store(&shmring__not_empty(h)->waiters, 0);
+	munmap(h, size);
+	shmring_close(c);
+}
+
+/*
+ * The header now names a set that passes every check of a set (ours, no
+ * key, made in the second the forged creation time names): a first open
+ * cannot tell it from the ring's own, but this process saw another header.
+ */
+static void test_reopen_changed_header(void **state)
+{
+	const char *name = test_ring_name("rechg");
+	struct shmring_opts o = {.slot_size = 32, .capacity = 8};
+	union {
+		int val;
+		struct semid_ds *buf;
+	} arg;
+	struct semid_ds ds;
+	struct shmring_hdr *h;
+	char path[160];
+	shmring_t *c;
+	size_t size;
+	int set;
+
+	(void)state;
+	set = semget(IPC_PRIVATE, 2, IPC_CREAT | 0600);
+	assert_true(set >= 0);
+	made_sets[1] = set;
+	arg.buf = &ds;
+	assert_int_equal(semctl(set, 0, IPC_STAT, arg), 0);
+	assert_int_equal(shmring_create(name, &o, SHMRING_CONSUMER, &c), 0);
+	h = map_object(name, &size);
+	h->notifier = SHMRING_HDR_NOTIFY_SYSVSEM;
+	h->semid = set;
+	h->ctime_ns = (uint64_t)ds.sem_ctime * 1000000000u;
+	h->check = shmring__hdr_checksum(h);
+	assert_int_equal(open_rc(name, SHMRING_PRODUCER), -SHMRING_ECHECK);
+	assert_int_equal(fd_open_rc(c, SHMRING_PRODUCER), -SHMRING_ECHECK);
+	/* The same object under another scheme is mapped afresh: valid there. */
+	snprintf(path, sizeof(path), "file:/dev/shm%s", name);
+	assert_int_equal(open_rc(path, SHMRING_OBSERVER), 0);
+	munmap(h, size);
+	shmring_close(c);
+}
+
+/* The header's creator is no longer the segment's owner. */
+static void test_reopen_forged_creator(void **state)
+{
+	const char *name = test_ring_name("reown");
+	struct shmring_hdr *h;
+	shmring_t *p;
+	size_t size;
+
+	(void)state;
+	make_ring(name, 0);
+	assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &p), 0);
+	h = map_object(name, &size);
+	h->creator_uid = (uint32_t)geteuid() + 1;
+	h->check = shmring__hdr_checksum(h);
+	assert_int_equal(open_rc(name, SHMRING_CONSUMER), -SHMRING_EOWNER);
+	assert_int_equal(open_rc(name, SHMRING_OBSERVER), -SHMRING_EOWNER);
+	assert_int_equal(fd_open_rc(p, SHMRING_CONSUMER), -SHMRING_EOWNER);
+	h->creator_uid = (uint32_t)geteuid();
+	h->check = shmring__hdr_checksum(h);
+	assert_int_equal(open_rc(name, SHMRING_CONSUMER), 0);
+	munmap(h, size);
+	shmring_close(p);
+}
+
+/* The consumers' position now lies past the producers'. */
+static void test_reopen_forged_indices(void **state)
+{
+	const char *name = test_ring_name("reidx");
+	struct shmring_opts o = {.kind = SHMRING_KIND_MPSC, .slot_size = 16, .capacity = 8};
+	unsigned char *base, m[16] = {1};
+	_Atomic uint64_t *cons;
+	shmring_t *p, *c;
+	size_t size;
+
+	(void)state;
+	assert_int_equal(shmring_create(name, &o, SHMRING_PRODUCER, &p), 0);
+	assert_int_equal(shmring_try_send(p, m), 0);
+	assert_int_equal(shmring_try_send(p, m), 0);
+	base = map_object(name, &size);
+	cons = &shmring__cons_side(base)->pos;
+	atomic_store(cons, 7);
+	assert_int_equal(open_rc(name, SHMRING_CONSUMER), -SHMRING_ECORRUPT);
+	assert_int_equal(open_rc(name, SHMRING_OBSERVER), -SHMRING_ECORRUPT);
+	assert_int_equal(fd_open_rc(p, SHMRING_CONSUMER), -SHMRING_ECORRUPT);
+	assert_int_equal(dup_rc(p, SHMRING_CONSUMER), -SHMRING_ECORRUPT);
+	atomic_store(cons, 0);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &c), 0);
+	assert_int_equal(shmring_try_recv(c, m), 0);
+	assert_int_equal(shmring_try_recv(c, m), 0);
+	assert_int_equal(shmring_try_recv(c, m), -EAGAIN);
+	shmring_close(c);
+	munmap(base, size);
+	shmring_close(p);
+}
+
+static int duplex_rc(const char *name, unsigned end)
+{
+	shmring_t *tx = (shmring_t *)&tx, *rx = (shmring_t *)&rx;
+	int rc = shmring_duplex_open(name, end, NULL, &tx, &rx);
+
+	if (rc == 0) {
+		shmring_close(tx);
+		shmring_close(rx);
+	} else {
+		assert_null(tx);
+		assert_null(rx);
+	}
+	return rc;
+}
+
+static int duplex_dup_rc(shmring_t *r, unsigned end)
+{
+	shmring_t *tx = (shmring_t *)&tx, *rx = (shmring_t *)&rx;
+	int rc = shmring_duplex_dup(r, end, &tx, &rx);
+
+	if (rc == 0) {
+		shmring_close(tx);
+		shmring_close(rx);
+	} else {
+		assert_null(tx);
+		assert_null(rx);
+	}
+	return rc;
+}
+
+/* A duplex: each direction's header and indices, at every open and dup. */
+static void test_reopen_duplex(void **state)
+{
+	const char *name = test_ring_name("redup");
+	struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 24, .capacity = 16};
+	struct shmring_hdr *h0, *h1, saved1;
+	unsigned char *base;
+	_Atomic uint64_t *cons1;
+	shmring_t *tx, *rx;
+	size_t size;
+
+	(void)state;
+	assert_int_equal(shmring_duplex_create(name, &o, SHMRING_DUPLEX_A, &tx, &rx), 0);
+	base = map_object(name, &size);
+	h0 = (struct shmring_hdr *)(void *)base;
+	h1 = (struct shmring_hdr *)(void *)(base + h0->slots_off / 2);
+	saved1 = *h1;
+	/* Direction 1's creator. */
+	h1->creator_uid = (uint32_t)geteuid() + 1;
+	h1->check = shmring__hdr_checksum(h1);
+	assert_int_equal(duplex_rc(name, SHMRING_DUPLEX_B), -SHMRING_EGEOMETRY);
+	*h1 = saved1;
+	/* Direction 1's creation time: valid alone, not the header seen. */
+	h1->ctime_ns ^= 1;
+	h1->check = shmring__hdr_checksum(h1);
+	assert_int_equal(duplex_rc(name, SHMRING_DUPLEX_B), -SHMRING_EGEOMETRY);
+	h0->ctime_ns ^= 1;
+	h0->check = shmring__hdr_checksum(h0);
+	assert_int_equal(duplex_rc(name, SHMRING_DUPLEX_B), -SHMRING_ECHECK);
+	assert_int_equal(open_rc(name, SHMRING_OBSERVER), -SHMRING_ECHECK);
+	h0->ctime_ns ^= 1;
+	h0->check = shmring__hdr_checksum(h0);
+	*h1 = saved1;
+	/* Direction 1's consumer position past its producer's. */
+	cons1 = &shmring__cons_side(h1)->pos;
+	atomic_store(cons1, 9);
+	assert_int_equal(duplex_rc(name, SHMRING_DUPLEX_B), -SHMRING_ECORRUPT);
+	assert_int_equal(duplex_dup_rc(tx, SHMRING_DUPLEX_B), -SHMRING_ECORRUPT);
+	assert_int_equal(duplex_dup_rc(tx, SHMRING_DUPLEX_OBSERVE), -SHMRING_ECORRUPT);
+	atomic_store(cons1, 0);
+	assert_int_equal(duplex_rc(name, SHMRING_DUPLEX_B), 0);
+	assert_int_equal(duplex_dup_rc(tx, SHMRING_DUPLEX_OBSERVE), 0);
+	munmap(base, size);
+	shmring_close(tx);
+	shmring_close(rx);
 }
 
 /*
@@ -1304,6 +1579,11 @@ int main(void)
 		cmocka_unit_test_teardown(test_dead_producer_taken_over, test_teardown_names),
 		cmocka_unit_test_teardown(test_recycled_pid, test_teardown_names),
 		cmocka_unit_test_teardown(test_same_ring_twice, test_teardown_names),
+		cmocka_unit_test_teardown(test_reopen_keyed_semset, sets_teardown),
+		cmocka_unit_test_teardown(test_reopen_changed_header, sets_teardown),
+		cmocka_unit_test_teardown(test_reopen_forged_creator, test_teardown_names),
+		cmocka_unit_test_teardown(test_reopen_forged_indices, test_teardown_names),
+		cmocka_unit_test_teardown(test_reopen_duplex, test_teardown_names),
 		cmocka_unit_test_teardown(test_two_names_mpsc, test_teardown_names),
 		cmocka_unit_test_teardown(test_two_names_msg, test_teardown_names),
 		cmocka_unit_test_teardown(test_pidns_with_foreign_proc, test_teardown_names),

@@ -176,7 +176,7 @@ static void test_forged_producer_position(void **state)
 	assert_int_equal(shmring_count(rx), 0);
 
 	/* A consumer in a process that maps the ring over a lying position is
-	 * refused (a process that has it mapped already checked it then). */
+	 * refused (as a second open here is: test_attach). */
 	shmring_close(rx);
 	shmring_close(tx);
 	atomic_store(&ps->pos, 4 + 17);

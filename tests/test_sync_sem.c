@@ -1005,6 +1005,37 @@ static void test_bad_segments(void **state)
 	assert_int_equal(shmring_sem_unlink(uri), 0);
 }
 
+/*
+ * A header rewritten (with a valid checksum) while this process has the
+ * object open: a later open here validates it as a first open would, and
+ * refuses a header that is no longer the one its mapping was opened with.
+ */
+static void test_reopen_forged(void **state)
+{
+	const char *uri = impl_name(SHMRING_SEM_FUTEX, "reopen");
+	shmring_sem_t *s = make(uri, SHMRING_SEM_FUTEX, 3), *d = NULL;
+	struct shmring_sync_hdr saved;
+	size_t size;
+	unsigned char *base = sh_map_raw(uri, &size);
+
+	(void)state;
+	memcpy(&saved, base, sizeof(saved));
+	munmap(base, size);
+	forge_header(uri, 24, (uint32_t)geteuid() + 1, 4, true); /* the creator */
+	assert_int_equal(open_rc(uri, 0), -SHMRING_EOWNER);
+	assert_int_equal(open_rc(uri, SHMRING_SYNC_ANY_OWNER), -SHMRING_EOWNER);
+	forge_header(uri, 24, saved.creator_uid, 4, true);
+	forge_header(uri, 32, saved.ctime_ns ^ 1, 8, true); /* valid, not the one seen */
+	assert_int_equal(open_rc(uri, 0), -SHMRING_ECHECK);
+	/* A handle of ours keeps the header its mapping validated. */
+	assert_int_equal(shmring_sem_dup(s, &d), 0);
+	assert_int_equal(value_of(d), 3);
+	shmring_sem_close(d);
+	forge_header(uri, 32, saved.ctime_ns, 8, true);
+	assert_int_equal(open_rc(uri, 0), 0);
+	shmring_sem_close(s);
+}
+
 static void test_bad_posix_files(void **state)
 {
 	const char *uri = impl_name(SHMRING_SEM_POSIX, "file");
@@ -1132,6 +1163,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_teardown(test_undo, sh_teardown),
 	    cmocka_unit_test_teardown(test_ring_and_kinds, sh_teardown),
 	    cmocka_unit_test_teardown(test_bad_segments, sh_teardown),
+	    cmocka_unit_test_teardown(test_reopen_forged, sh_teardown),
 	    cmocka_unit_test_teardown(test_bad_posix_files, sh_teardown),
 	    cmocka_unit_test_teardown(test_foreign_sysv, sh_teardown),
 	    cmocka_unit_test_teardown(test_bad_options, sh_teardown),
