@@ -334,7 +334,9 @@ SHMRING_API int shmring_create(const char *uri, const struct shmring_opts *opts,
  * (SHMRING_DEFAULT_PARTICIPANTS entries, two of which are kept for the
  * single roles): -EUSERS when none is left. Each
  * handle takes its own entry, also within one process. A second open of the
- * same ring in one process shares its mapping. Thread-safe.
+ * same ring in one process shares its mapping and validates it as the first
+ * did; a header other than the one the first open validated (the segment was
+ * rewritten since) is -SHMRING_ECHECK. Thread-safe.
  */
 SHMRING_API int shmring_open(const char *uri, unsigned role, shmring_t **out);
 
@@ -375,8 +377,9 @@ SHMRING_API int shmring_open_ex(const char *uri, unsigned role,
 /*
  * A new handle on r's ring in the calling process, with its own role, as
  * shmring_open() would give: the way to a second handle on a memfd or anon
- * ring, and the way a child after fork() attaches to what it inherited.
- * Thread-safe.
+ * ring, and the way a child after fork() attaches to what it inherited. It
+ * takes the header r's open validated and checks the shared indices, as an
+ * open does (-SHMRING_ECORRUPT). Thread-safe.
  */
 SHMRING_API int shmring_dup(shmring_t *r, unsigned role, shmring_t **out);
 
