@@ -192,14 +192,14 @@ static bool sweep(struct shmring_msgring *v);
 
 int shmring__msg_attach_producer(struct shmring_msgring *v)
 {
-	uint64_t pos, c;
+	uint64_t pos, w, c;
 
 	call_begin(v);
 	/* Acquire: A-cons, see the header comment. */
-	c = shmring__load_acquire(watermark(v));
-	if (!aligned(c))
+	w = shmring__load_acquire(watermark(v));
+	if (!aligned(w))
 		return corrupt(v);
-	v->peer_cache = c;
+	v->peer_cache = w;
 	if (v->mp)
 		return 0; /* the position is shared and claimed with CAS */
 	/* Acquire: A-ppos: see the records a previous producer wrote before publishing. */
@@ -228,10 +228,17 @@ int shmring__msg_attach_producer(struct shmring_msgring *v)
 		pos = m.next;
 	}
 	v->pos = pos;
-	/* A producer that died left what it wrote past its last commit (a
-	 * reservation's payload) where our headers will go: scrub() the free
-	 * space, from here to a capacity past the consumers. */
-	for (uint64_t q = pos; q - c < v->capacity; q += SHMRING_REC_ALIGN)
+	/*
+	 * A producer that died left what it wrote past its last commit (a
+	 * reservation's payload) where our headers will go: clear the stamp
+	 * words of the free space, which ends a capacity past the watermark w.
+	 * With many consumers that is the release watermark, not their claim
+	 * position: the records between the two are claimed and not released,
+	 * and a peek reads its record until it releases it.
+	 */
+	for (uint64_t q = pos; q - w < v->capacity; q += SHMRING_REC_ALIGN)
+		/* Relaxed: consumers stop at pos until our first commit there
+		 * (R-commit, release) publishes these zeros with it. */
 		shmring__store_relaxed(&rec_at(v, q)->stamp, 0);
 	/* R-ppos: pairs with A-ppos in shmring__msg_drained() and a successor. */
 	shmring__store_release(&v->prod->pos, pos);

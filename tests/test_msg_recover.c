@@ -14,6 +14,8 @@
  *     only, across the end of the area, with and without an entry covering
  *     it), and a repairer that dies mid-repair is itself repaired;
  *   - a dead consumer's claim is released and producers get room;
+ *   - a single producer that restarts under many consumers leaves the
+ *     records they claimed and have not released alone;
  *   - cancelling a reservation gives SKIPPED (many producers) or nothing
  *     (one producer), never a stale duplicate; a cancelled peek is released;
  *   - end-of-stream (drained) and the counters in the control block;
@@ -914,6 +916,82 @@ static void test_dead_consumer(void **state)
 	}
 }
 
+/*
+ * One producer, many consumers: a producer that attaches (a restart) while
+ * consumer C holds a peek of record A and D has received record B behind it
+ * (released, not swept: the release watermark waits at A). The attach used
+ * to clear stamp words up to a capacity past the consumers' claim position,
+ * not past the release watermark: it zeroed words of C's peeked payload and
+ * B's RELEASED stamp, so the watermark stopped at B for good and every
+ * later send failed (-EUCLEAN) on an empty ring; with C dead, recovery
+ * found A's READING stamp gone and called the ring corrupt. Now the peek
+ * stays intact and the ring goes on; a dead C's record is released.
+ */
+static void test_producer_restart_many_consumers(void **state)
+{
+	(void)state;
+	for (unsigned dead = 0; dead < 2; dead++) {
+		struct ring *r = ring_make(1024, 200, MC);
+		struct shmring_msgring a, a2, c, d;
+		struct shmring_side *cs = shmring__cons_side(r->base);
+		const unsigned char *peeked;
+		uint64_t at_a, at_b, pos = 0;
+		uint32_t holder = 0;
+		unsigned seq = 0;
+		size_t len = 0;
+
+		producer(r, &a, P_SOLE);
+		consumer(r, &c, C_C);
+		consumer(r, &d, C_D);
+		/* A lap and a half of traffic first: positions past the first lap. */
+		for (; seq < 24; seq++) {
+			assert_int_equal(send1(&a, 48, seq), 1);
+			assert_int_equal(recv1(&d, NULL), (long)seq);
+		}
+		for (unsigned i = 0; i < 3; i++)
+			assert_int_equal(send1(&a, 48, seq + i), 1);
+		peeked = shmring__msg_peek(&c, &len, NULL);
+		assert_non_null(peeked);
+		assert_int_equal(len, 48);
+		at_a = c.held_pos;
+		assert_int_equal(recv1(&d, NULL), (long)seq + 1);
+		at_b = at_a + 64;
+		assert_int_equal(stamp(r, at_b), at_b | SHMRING_REC_RELEASED);
+		assert_int_equal(atomic_load(&cs->done), at_a);
+		if (dead)
+			atomic_store(&r->dead[C_C], true); /* C dies holding its peek */
+		/* The producer restarts: a new view attaches, the old one is gone. */
+		producer(r, &a2, P_SOLE);
+		assert_int_equal(a2.pos, at_a + 192);
+		assert_true(same(peeked, 48, seq));
+		assert_int_equal(stamp(r, at_a), at_a | SHMRING_REC_READING);
+		assert_int_equal(stamp(r, at_b), at_b | SHMRING_REC_RELEASED);
+		if (!dead) {
+			assert_int_equal(shmring__msg_release(&c), 0);
+			assert_int_equal(atomic_load(&cs->done), at_b + 64);
+		}
+		assert_int_equal(recv1(&d, NULL), (long)seq + 2);
+		seq += 3;
+		/* Laps of traffic: a dead C's record is released once the ring
+		 * fills up to it; nothing else is ever refused. */
+		for (unsigned i = 0; i < 48; i++, seq++) {
+			int rc = send1(&a2, 48, seq);
+
+			if (rc == 0) {
+				assert_true(dead);
+				assert_int_equal(shmring__msg_recover_tx(&a2, &r->j, &pos, &holder),
+						 1);
+				rc = send1(&a2, 48, seq);
+			}
+			assert_int_equal(rc, 1);
+			assert_int_equal(recv1(&d, NULL), (long)seq);
+		}
+		assert_int_equal(atomic_load(&r->ctl->cons_repairs), dead);
+		assert_int_equal(atomic_load(&cs->done), atomic_load(&cs->pos));
+		ring_free(r);
+	}
+}
+
 /* --- Close ------------------------------------------------------------------- */
 
 static void test_cancel_many(void **state)
@@ -1480,6 +1558,7 @@ int main(void)
 		cmocka_unit_test(test_stale_bytes_name_position),
 		cmocka_unit_test(test_payload_names_next_lap),
 		cmocka_unit_test(test_dead_consumer),
+		cmocka_unit_test(test_producer_restart_many_consumers),
 		cmocka_unit_test(test_cancel_many),
 		cmocka_unit_test(test_cancel_single),
 		cmocka_unit_test(test_cancel_peek),
