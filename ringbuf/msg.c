@@ -190,6 +190,18 @@ static _Atomic uint64_t *watermark(const struct shmring_msgring *v)
 
 static bool sweep(struct shmring_msgring *v);
 
+/*
+ * The one producer resumes where the records say its predecessor stopped:
+ * after the last record committed from the watermark w on (the consumer
+ * position, or with many consumers the release watermark). A producer
+ * commits in order and publishes its position after its records, so every
+ * position it published lies behind w or on that walk, and the records it
+ * committed and never published (it died in between) are on the walk too.
+ * A published position anywhere else (inside a record, past the last one)
+ * was forged: resuming there would write over committed records or leave a
+ * gap consumers wait at for ever. So, as in SPSC, the published position is
+ * checked for its reach only, and the records decide.
+ */
 int shmring__msg_attach_producer(struct shmring_msgring *v)
 {
 	uint64_t pos, w, c;
@@ -204,16 +216,19 @@ int shmring__msg_attach_producer(struct shmring_msgring *v)
 		return 0; /* the position is shared and claimed with CAS */
 	/* Acquire: A-ppos: see the records a previous producer wrote before publishing. */
 	pos = shmring__load_acquire(&v->prod->pos);
-	/* Acquire: the consumers' claim position, past which nothing is ours. */
-	c = shmring__load_acquire(&v->cons->pos);
-	if (!aligned(pos) || !aligned(c) || (c > pos ? c - pos : pos - c) > v->capacity) {
-		v->pos = pos & ~ALIGN_MASK; /* never to be used; in bounds all the same */
+	/* Acquire: the consumers' claim position, past which nothing is ours;
+	 * read after w, so never behind it. One consumer: w is that position. */
+	c = v->mc ? shmring__load_acquire(&v->cons->pos) : w;
+	v->pos = w; /* in bounds, should a caller go on with a view that failed */
+	if (!aligned(pos) || !aligned(c) || (c > pos ? c - pos : pos - c) > v->capacity ||
+	    c - w > v->capacity)
 		return corrupt(v);
-	}
-	if (c > pos)
-		pos = c; /* the old producer died after committing, before publishing */
-	/* Skip records a producer that died mid-send committed but did not count. */
-	for (uint64_t start = pos; pos - start < v->capacity;) {
+	/*
+	 * No producer writes meanwhile, and consumers change a record's state
+	 * only (READING, RELEASED; scrub() keeps to payloads), never its
+	 * position or info: the walk sees every record they may claim.
+	 */
+	for (pos = w; pos - w < v->capacity;) {
 		struct shmring_rec *r = rec_at(v, pos);
 		/* A-commit: the record's info is visible with its stamp. */
 		uint64_t s = shmring__load_acquire(&r->stamp);
@@ -222,11 +237,17 @@ int shmring__msg_attach_producer(struct shmring_msgring *v)
 		if (s != (pos | SHMRING_REC_COMMITTED) && s != (pos | SHMRING_REC_READING) &&
 		    s != (pos | SHMRING_REC_RELEASED))
 			break;
-		/* Relaxed: published by the stamp. */
-		if (decode_info(v, pos, shmring__load_relaxed(&r->info), &m) < 0)
-			break;
+		/* Relaxed: published by the stamp. A record that names its own
+		 * position yet cannot be decoded, or runs into the records after
+		 * w, can be neither delivered, passed nor written over. */
+		if (decode_info(v, pos, shmring__load_relaxed(&r->info), &m) < 0 ||
+		    m.next - w > v->capacity)
+			return corrupt(v);
 		pos = m.next;
 	}
+	/* Consumers claim committed records only: a claim past them is a lie. */
+	if (c - w > pos - w)
+		return corrupt(v);
 	v->pos = pos;
 	/*
 	 * A producer that died left what it wrote past its last commit (a

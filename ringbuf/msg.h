@@ -157,8 +157,11 @@ void shmring__msg_view(struct shmring_msgring *v, void *base, const struct shmri
  * Take over a side. 0, or -SHMRING_ECORRUPT (v->corrupt set) when a shared
  * position is misaligned or out of reach of the other side's: the handle
  * must not be used (the open should fail). With one producer, resumes after
- * every record a previous producer committed; with one consumer, at its
- * published position.
+ * the last record committed from the consumers' watermark on, wherever its
+ * predecessor's published position lies within reach (a position inside a
+ * record or past the last one was forged); a record there that cannot be
+ * decoded, or consumers' claims past the records, are corruption too. With
+ * one consumer, at its published position.
  */
 int shmring__msg_attach_producer(struct shmring_msgring *v);
 int shmring__msg_attach_consumer(struct shmring_msgring *v);

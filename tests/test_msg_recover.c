@@ -7,6 +7,9 @@
  *     before the end of the area, out of reach) give -EUCLEAN or nothing,
  *     never a crash or a read past the area, which ends at a PROT_NONE page
  *     (run it under ASan too);
+ *   - a single producer's published position forged within reach (inside a
+ *     record, past a gap) is not resumed from: the committed records say
+ *     where it stands, and none is written over;
  *   - a producer holding a reservation blocks consumers; recovery waits for
  *     it while it lives, makes it SKIPPED once it is dead; its late commit
  *     fails with -SHMRING_EDROPPED and is never delivered;
@@ -447,6 +450,92 @@ static void test_indices_validate(void **state)
 			atomic_store(w, 8);
 			if (f != F_DONE || (modes[mi] & MC))
 				assert_int_equal(shmring__indices_validate(r->base, r->h), -EUCLEAN);
+			ring_free(r);
+		}
+	}
+}
+
+/*
+ * One producer: the position its predecessor published is forged within
+ * reach of the consumers'. Three committed records R0..R2 of 64 bytes from
+ * t (with many consumers, R0 peeked: the release watermark stays at t);
+ * the published position t + 192 becomes
+ *   0: t + 80, inside R1: the new producer resumed there, cleared R1's and
+ *      R2's stamps and wrote its header over R1's payload;
+ *   1: t + 256, past a gap: consumers waited at t + 192 for ever while the
+ *      producer filled the ring past it;
+ *   2: t + 64 and 3: t - 64, positions a producer could have published;
+ *   4: t + 64 with R1's length impossible: R1 can be neither delivered nor
+ *      written over, so the attach reports corruption.
+ * Now the records from the watermark on say where the producer stands: it
+ * resumes at t + 192, and every record arrives once, intact.
+ */
+static void test_forged_producer_position(void **state)
+{
+	(void)state;
+	for (unsigned mi = 0; mi < 2; mi++) {
+		for (unsigned how = 0; how < 5; how++) {
+			static const int64_t forge[] = {80, 256, 64, -64, 64};
+			struct ring *r = ring_make(1024, 200, mi ? MC : 0);
+			struct shmring_msgring a, a2, c, d;
+			_Atomic uint64_t *pp = &shmring__prod_side(r->base)->pos;
+			const unsigned char *peeked = NULL;
+			unsigned seq = 0;
+			uint64_t t;
+			size_t len;
+			int rc;
+
+			producer(r, &a, P_SOLE);
+			consumer(r, &c, C_C);
+			if (mi)
+				consumer(r, &d, C_D);
+			for (; seq < 20; seq++) {
+				assert_int_equal(send1(&a, 48, seq), 1);
+				assert_int_equal(recv1(&c, NULL), (long)seq);
+			}
+			t = a.pos;
+			for (unsigned i = 0; i < 3; i++)
+				assert_int_equal(send1(&a, 48, seq + i), 1);
+			assert_int_equal(atomic_load(pp), t + 192);
+			if (mi) {
+				peeked = shmring__msg_peek(&d, &len, NULL);
+				assert_non_null(peeked);
+				assert_int_equal(d.held_pos, t);
+			}
+			if (how == 4) /* a length above the largest, 200 */
+				atomic_store(&rec(r, t + 64)->info, 201u);
+			atomic_store(pp, t + (uint64_t)forge[how]);
+			view(r, &a2, P_SOLE);
+			rc = shmring__msg_attach_producer(&a2);
+			if (how == 4) {
+				assert_int_equal(rc, -EUCLEAN);
+				assert_true(a2.corrupt);
+				for (unsigned i = 0; i < 3; i++) {
+					uint64_t st = mi && !i ? SHMRING_REC_READING
+							       : SHMRING_REC_COMMITTED;
+
+					assert_int_equal(stamp(r, t + 64 * i), (t + 64 * i) | st);
+				}
+				assert_int_equal(atomic_load(pp), t + 64);
+				ring_free(r);
+				continue;
+			}
+			assert_int_equal(rc, 0);
+			assert_int_equal(a2.pos, t + 192);
+			assert_int_equal(atomic_load(pp), t + 192);
+			assert_int_equal(send1(&a2, 48, seq + 3), 1);
+			if (mi) {
+				assert_true(same(peeked, 48, seq));
+				assert_int_equal(shmring__msg_release(&d), 0);
+			} else {
+				assert_int_equal(recv1(&c, NULL), (long)seq);
+			}
+			for (unsigned i = 1; i < 4; i++)
+				assert_int_equal(recv1(&c, NULL), (long)seq + i);
+			assert_int_equal(recv1(&c, &rc), -1);
+			assert_int_equal(rc, 0);
+			assert_false(c.corrupt);
+			assert_true(shmring__msg_drained(&c));
 			ring_free(r);
 		}
 	}
@@ -1549,6 +1638,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hostile_positions),
 		cmocka_unit_test(test_indices_validate),
+		cmocka_unit_test(test_forged_producer_position),
 		cmocka_unit_test(test_dead_producer_claimed),
 		cmocka_unit_test(test_claimed_entry_taken_over),
 		cmocka_unit_test(test_unstamped_claim),
