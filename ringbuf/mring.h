@@ -21,6 +21,9 @@
  *               look, then a store: shmring__mring_publish_one()).
  *   Free space  one consumer (MPSC): from the consumer position, cached per
  *               handle as in SPSC; the consumer never writes a slot back.
+ *               The first slot of a claim must still show an earlier lap
+ *               (a look at the line the stamp writes next): one of its own
+ *               lap means the position was moved back under messages.
  *               many consumers (SPMC, MPMC): from the slot word (Vyukov-style):
  *               a slot is free for position p when it reads FREE(lap(p)).
  *   Consumers   one (MPSC): private position, published after each receive.
@@ -55,8 +58,9 @@
  *            also sees the position the CAS advanced.
  * Every word that shows a position as taken (W-claim, W-read, R-full, R-free,
  * R-cons, R-repair) is stored with release after the CAS that moved the
- * position past it, so a claimer that loads such a word with acquire and
- * then finds the position unmoved knows the segment lies (the stale-position
+ * position past it, so a claimer that loads such a word with acquire (or
+ * relaxed, then an acquire fence: MPSC's look at its first slot) and then
+ * finds the position unmoved knows the segment lies (the stale-position
  * check below).
  *
  * Recovery. A producer (consumer) stopped between its CAS and its FULL
@@ -250,6 +254,19 @@ static inline int64_t shmring__mring_cmp(const struct shmring_mring *v, uint64_t
 	       ((int64_t)1 << SHMRING_SLOT_PHASE_SHIFT);
 }
 
+/*
+ * Whether slot word w is past (pos, phase): shmring__mring_cmp() > 0, in
+ * fewer instructions for a producer's hot path. The difference of the whole
+ * words has the same top 36 bits, and no borrow reaches them: the state's
+ * owner and generation bits are 0.
+ */
+static inline bool shmring__mring_past(const struct shmring_mring *v, uint64_t w, uint64_t pos,
+				       unsigned phase)
+{
+	return (int64_t)(w - shmring__mring_state(v, pos, phase, 0, 0)) >=
+	       (int64_t)1 << SHMRING_SLOT_PHASE_SHIFT;
+}
+
 /* Exchange a slot word from exactly `expect` (one attempt decides). Release
  * on success; the call sites name their pair. */
 static inline bool shmring__mring_cas(_Atomic uint64_t *w, uint64_t expect, uint64_t want)
@@ -338,6 +355,23 @@ static inline unsigned shmring__mring_claim_tx(struct shmring_mring *v, unsigned
 			*start = t;
 			return k;
 		}
+		/*
+		 * One consumer: room comes from its position, but the slot
+		 * word of t, on the line our stamp writes next, must show an
+		 * earlier lap. A state of t's own lap was stored after a CAS
+		 * took t: t is old, or the position was moved back under
+		 * published messages, which we would overwrite. Once per
+		 * claim, at its first slot: a position moved back lands on
+		 * taken slots from there on.
+		 */
+		if (!mc) {
+			/* Relaxed: only compared; pairs with W-claim, R-full
+			 * and R-repair through the acquire fence at stale. */
+			uint64_t w = shmring__load_relaxed(shmring__mring_word(v, t));
+
+			if (shmring__mring_past(v, w, t, SHMRING_SLOT_FREE))
+				goto stale;
+		}
 		shmring__claim_intent(v->me, t, t + k);
 		/* R-intent: release, pairs with A-intent in recovery: whoever
 		 * sees the position moved sees our intent. The slot words
@@ -354,6 +388,11 @@ stale:
 		 * t) and we loaded it with acquire, so a fresh load sees the
 		 * position past t. If it does not, the segment lies.
 		 */
+		if (!mc)
+			/* Acquire: for the slot word loaded relaxed above, here
+			 * off the hot path; pairs with W-claim, R-full and
+			 * R-repair. */
+			atomic_thread_fence(memory_order_acquire);
 		/* Relaxed: ordered by the acquire that saw the later state. */
 		t2 = mp ? shmring__load_relaxed(&v->prod->pos) : t;
 		if (t2 == t) {

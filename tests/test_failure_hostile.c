@@ -20,6 +20,9 @@
  *     position 2^40 ahead, or consumer position 2^40 ahead): blocking send
  *     and recv return -SHMRING_ECORRUPT, not -ETIMEDOUT; try calls say
  *     full / empty; nothing moves; after repair, blocking calls work again.
+ *   - The MPSC producer position moved back under unconsumed messages: sends
+ *     return -SHMRING_ECORRUPT instead of overwriting them, the consumer
+ *     gets every message, then -SHMRING_ECORRUPT; after repair it works.
  *   - Message ring positions off the 16-byte record alignment (item 7),
  *     forged while detached (one and many of each role) or while attached
  *     (many): no crash, no bad record delivered, -SHMRING_ECORRUPT from
@@ -725,6 +728,64 @@ static void test_mpmc_positions_jump_lap_alias(void **state)
 	positions_jump(FAR, "2^40 (a multiple of 2^32 laps)", false);
 }
 
+/* --- MPSC producer position moved back ---------------------------------------------- */
+
+/*
+ * The MPSC producer position moved back under published, unconsumed
+ * messages (3 sent, the position forged from 3 to 1): two sends returned 0
+ * and overwrote messages 1 and 2, which were lost with no error. Now every
+ * send says corrupt and moves nothing; the consumer gets the three messages,
+ * then corrupt (its position is past the producer's), not a timeout; after
+ * the repair the same handles work.
+ */
+static void test_mpsc_prod_pos_moved_back(void **state)
+{
+	const char *name = test_ring_name("back");
+	struct fh_agent *p, *c;
+	struct shmring_side *ps, *cs;
+	uint64_t seq = 3;
+	shmring_t *obs;
+	size_t size;
+	void *base;
+	int64_t rc;
+
+	(void)state;
+	fh_limit(60);
+	obs = fh_create(name, FH_MPSC, 8, 0, SHMRING_OBSERVER);
+	p = fh_agent_open(name, FH_MPSC, SHMRING_PRODUCER);
+	c = fh_agent_open(name, FH_MPSC, SHMRING_CONSUMER);
+	assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 3), 0);
+	base = fh_map_ring(name, &size);
+	ps = shmring__prod_side(base);
+	cs = shmring__cons_side(base);
+	assert_int_equal(atomic_load(&ps->pos), 3);
+	atomic_store(&ps->pos, 1);
+
+	assert_int_equal(fh_agent_call(p, FH_TRY_SEND, 100, 0), ECORRUPT);
+	rc = fh_agent_call(p, FH_SEND, 101, 3000);
+	print_message("position moved back: send %lld (%s) after %.3f ms\n", (long long)rc,
+	              shmring_strerror((int)rc), ms_of(p));
+	assert_int_equal(rc, ECORRUPT);
+	assert_int_equal(fh_agent_call(p, FH_RESERVE, 1, 102), ECORRUPT);
+	unmoved(ps, cs, 1, 0, "position moved back");
+
+	rc = fh_agent_call(c, FH_RECV_UNTIL_ERR, 0, 3000);
+	print_message("position moved back: received %llu (%llu..%llu), then %lld (%s)\n",
+	              (unsigned long long)c->out[0], (unsigned long long)c->out[2],
+	              (unsigned long long)c->out[3], (long long)rc, shmring_strerror((int)rc));
+	assert_int_equal(c->out[0], 3);
+	assert_true(c->out[1] && c->out[4]); /* valid, 0, 1, 2 in order */
+	assert_int_equal(c->out[3], 2);
+	assert_int_equal(rc, ECORRUPT);
+
+	atomic_store(&ps->pos, 3);
+	works_after_repair(p, c, &seq);
+	munmap(base, size);
+	assert_int_equal(fh_agent_exit(p), 0);
+	assert_int_equal(fh_agent_exit(c), 0);
+	fh_close(obs);
+}
+
 /* --- Message ring positions off the record alignment ---------------------------------- */
 
 /* 7 records through the ring; the positions then stand 7 records in. */
@@ -1070,6 +1131,7 @@ int main(void)
 	    FH_KIND_TESTS(cons_past_prod),
 	    cmocka_unit_test_teardown(test_mpmc_positions_jump, fh_teardown),
 	    cmocka_unit_test_teardown(test_mpmc_positions_jump_lap_alias, fh_teardown),
+	    cmocka_unit_test_teardown(test_mpsc_prod_pos_moved_back, fh_teardown),
 	    cmocka_unit_test_teardown(test_msg1_misaligned_detached, fh_teardown),
 	    cmocka_unit_test_teardown(test_msgm_misaligned_detached, fh_teardown),
 	    cmocka_unit_test_teardown(test_msgm_misaligned_attached, fh_teardown),

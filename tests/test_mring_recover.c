@@ -11,7 +11,9 @@
  * consumer's claim, stamped or not (freed); a reused entry (another
  * generation) judged dead; cancelling at close; skipped slots in bulk,
  * burst and zero-copy receives; end-of-stream; forged positions (corrupt,
- * never a hang) and a forged SPMC consumer position at open.
+ * never a hang), a producer position moved back under unconsumed messages
+ * (corrupt, nothing overwritten) and a forged SPMC consumer position at
+ * open.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -674,6 +676,61 @@ static void test_forged_far(void **st)
 	ring_free(&r);
 }
 
+/*
+ * The producer position moved back under published, unconsumed messages
+ * (3 sent, forged from 3 to 1). MPSC takes its room from the consumer
+ * position, which allows the claim, and overwrote messages 1 and 2 with no
+ * error; the slot word at the claimed position shows its own lap already
+ * published. Every way of sending says corrupt and writes nothing, the
+ * consumer gets the three, and the ring goes on once the position is back.
+ */
+static void test_prod_moved_back(void **st)
+{
+	struct ring r;
+	struct shmring_mring tx, rx;
+	uint64_t out[8], two[2] = {20, 21}, w1, w2;
+	void *s[2];
+
+	ring_make(&r, kind_of(st), 8);
+	producer(&r, &tx, P1);
+	consumer(&r, &rx, C1);
+	for (uint64_t i = 0; i < 3; i++)
+		assert_int_equal(send1(&r, &tx, 10 + i), 1);
+	w1 = word(&r, 1);
+	w2 = word(&r, 2);
+	shmring__store_relaxed(&tx.prod->pos, 1);
+
+	assert_int_equal(send1(&r, &tx, 99), 0);
+	assert_true(tx.corrupt);
+	assert_int_equal(r.ops.send(&tx, two, 2, true), 0);
+	assert_true(tx.corrupt);
+	assert_int_equal(r.ops.send(&tx, two, 2, false), 0);
+	assert_true(tx.corrupt);
+	assert_int_equal(r.ops.reserve(&tx, 2, s), 0);
+	assert_true(tx.corrupt);
+	assert_int_equal(shmring__load_relaxed(&tx.prod->pos), 1);
+	assert_int_equal(word(&r, 1), w1);
+	assert_int_equal(word(&r, 2), w2);
+	/* No intent left to hold a consumer's recovery on us. */
+	assert_int_equal(shmring__load_relaxed(&r.parts[P1].claim_end),
+			 shmring__load_relaxed(&r.parts[P1].claim_pos));
+
+	assert_int_equal(recv8(&r, &rx, out), 3);
+	assert_int_equal(out[0], 10);
+	assert_int_equal(out[1], 11);
+	assert_int_equal(out[2], 12);
+	assert_int_equal(ctr(&r.ctl->skipped), 0);
+
+	shmring__store_relaxed(&tx.prod->pos, 3);
+	assert_int_equal(send1(&r, &tx, 13), 1);
+	assert_false(tx.corrupt);
+	assert_int_equal(recv8(&r, &rx, out), 1);
+	assert_int_equal(out[0], 13);
+	assert_false(rx.corrupt);
+	assert_true(shmring__mring_drained(&rx));
+	ring_free(&r);
+}
+
 /* SPMC at open: a consumer position past the producer's is accepted only
  * over published slots. */
 static void test_spmc_validate(void **st)
@@ -763,6 +820,7 @@ int main(void)
 		MP_KINDS(test_dead_producer_unstamped),
 		MP_KINDS(test_late_stamp_after_lap),
 		MP_KINDS(test_generation_mismatch),
+		MP_KINDS(test_prod_moved_back),
 		MC_KINDS(test_dead_consumer),
 		EACH_KIND(test_cancel_reservation),
 		EACH_KIND(test_cancel_peek),
