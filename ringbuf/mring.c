@@ -33,7 +33,13 @@ void shmring__mring_view(struct shmring_mring *v, void *base, const struct shmri
 	v->mc = multi & SHMRING_HDR_MULTI_CONSUMER;
 }
 
-void shmring__mring_attach_producer(struct shmring_mring *v, bool mp)
+static int corrupt(struct shmring_mring *v)
+{
+	v->corrupt = true;
+	return -SHMRING_ECORRUPT;
+}
+
+int shmring__mring_attach_producer(struct shmring_mring *v, bool mp)
 {
 	uint64_t pos, cons;
 
@@ -41,9 +47,23 @@ void shmring__mring_attach_producer(struct shmring_mring *v, bool mp)
 	cons = shmring__load_acquire(&v->cons->pos);
 	v->peer_cache = cons;
 	if (mp)
-		return; /* many producers share the position and claim with CAS */
-	/* Acquire: see the slots a previous producer wrote before it published. */
+		return 0; /* many producers share the position and claim with CAS */
+	/* Acquire: A-ppos: see the slots a previous producer wrote before it published. */
 	pos = shmring__load_acquire(&v->prod->pos);
+	if (pos > cons) {
+		/*
+		 * The position is stored after the slots below it are
+		 * published (R-ppos), so the slot just below shows FULL of its
+		 * lap or what consumers made of it since; an earlier state
+		 * means the position was moved ahead of the messages, and ours
+		 * would go where no consumer looks.
+		 */
+		/* A-full: pairs with R-full, as for the slots below. */
+		uint64_t w = shmring__load_acquire(shmring__mring_word(v, pos - 1));
+
+		if (shmring__mring_cmp(v, w, pos - 1, SHMRING_SLOT_FULL) < 0)
+			return corrupt(v);
+	}
 	if (cons > pos && cons - pos <= v->capacity)
 		pos = cons; /* the old producer died after publishing slots, not its position */
 	/* Skip what a producer that died mid-send published but did not count:
@@ -56,6 +76,7 @@ void shmring__mring_attach_producer(struct shmring_mring *v, bool mp)
 			break;
 	}
 	shmring__mring_advance_tx(v, pos);
+	return 0;
 }
 
 void shmring__mring_attach_consumer(struct shmring_mring *v, bool mc)
@@ -65,12 +86,6 @@ void shmring__mring_attach_consumer(struct shmring_mring *v, bool mc)
 	/* Relaxed: the consumer's own published position, read back by its
 	 * successor; the slot words carry the synchronisation with producers. */
 	v->pos = shmring__load_relaxed(&v->cons->pos);
-}
-
-static int corrupt(struct shmring_mring *v)
-{
-	v->corrupt = true;
-	return -SHMRING_ECORRUPT;
 }
 
 /* Whether the owner stamped in slot word w is dead (an index outside the

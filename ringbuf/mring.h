@@ -44,9 +44,10 @@
  *            out: its reads are done before the producer overwrites.
  *   R-cons   consumer stores its position (MPSC)        A-cons  producer loads
  *            it: as R-free, for all slots below the position.
- *   R-ppos   the single producer (SPMC) stores its      A-ppos  recovery and
- *            position after the slots' R-full           end-of-stream load it:
- *            whatever is below it is published.
+ *   R-ppos   the single producer (SPMC) stores its      A-ppos  recovery,
+ *            position after the slots' R-full           end-of-stream and the
+ *            (release):                                 next producer's attach
+ *            whatever is below it is published.         load it.
  *   R-intent a claimer stores its intent, then takes    A-intent a waiter loads
  *            the range with a release CAS on the        the position, then the
  *            shared position (claims.h).                intents (claims.h).
@@ -154,8 +155,9 @@ void shmring__mring_view(struct shmring_mring *v, void *base, const struct shmri
 			 uint32_t owner, struct shmring_part *me, uint32_t gen);
 
 /* Take over the single producer side (SPMC): resume after every slot a
- * previous producer published. */
-void shmring__mring_attach_producer(struct shmring_mring *v, bool mp);
+ * previous producer published. 0, or -SHMRING_ECORRUPT (v->corrupt set)
+ * where the published position is ahead of the published slots. */
+int shmring__mring_attach_producer(struct shmring_mring *v, bool mp);
 
 /* Take over the single consumer side (MPSC) at its published position. */
 void shmring__mring_attach_consumer(struct shmring_mring *v, bool mc);
@@ -443,7 +445,7 @@ static inline bool shmring__mring_publish_one(struct shmring_mring *v, uint64_t 
 static inline void shmring__mring_advance_tx(struct shmring_mring *v, uint64_t end)
 {
 	v->pos = end;
-	/* R-ppos: pairs with A-ppos in recovery and end-of-stream; consumers
+	/* R-ppos: pairs with A-ppos in recovery, end-of-stream and attach; consumers
 	 * themselves synchronise on the slot words. */
 	shmring__store_release(&v->prod->pos, end);
 }

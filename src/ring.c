@@ -447,8 +447,12 @@ static int attach(shmring_t *r, unsigned role)
 				    entry_of(r, r->part[0]), gen_of(r, r->part[0]));
 		shmring__mring_view(&r->mrx, r->base, &r->hdr, owner_of(r->part[1]),
 				    entry_of(r, r->part[1]), gen_of(r, r->part[1]));
-		if (role & SHMRING_PRODUCER)
-			shmring__mring_attach_producer(&r->mtx, r->ops.mp);
+		rc = (role & SHMRING_PRODUCER) ? shmring__mring_attach_producer(&r->mtx, r->ops.mp)
+					       : 0;
+		if (rc < 0) {
+			release_parts(r, false);
+			return rc;
+		}
 		if (role & SHMRING_CONSUMER)
 			shmring__mring_attach_consumer(&r->mrx, r->ops.mc);
 	}

@@ -23,6 +23,9 @@
  *   - The MPSC producer position moved back under unconsumed messages: sends
  *     return -SHMRING_ECORRUPT instead of overwriting them, the consumer
  *     gets every message, then -SHMRING_ECORRUPT; after repair it works.
+ *   - An SPMC producer position moved ahead of the published slots while no
+ *     producer is attached: the next producer's open returns
+ *     -SHMRING_ECORRUPT instead of sending into a gap no consumer passes.
  *   - Message ring positions off the 16-byte record alignment (item 7),
  *     forged while detached (one and many of each role) or while attached
  *     (many): no crash, no bad record delivered, -SHMRING_ECORRUPT from
@@ -786,6 +789,55 @@ static void test_mpsc_prod_pos_moved_back(void **state)
 	fh_close(obs);
 }
 
+/*
+ * SPMC, its producer position moved ahead of the published slots (3 sent,
+ * forged from 3 to 5) while no producer was attached: the next producer
+ * resumed at 5, and what it sent was lost in a gap no consumer passes (the
+ * consumer said corrupt). Its open is refused now; after the repair a
+ * producer opens and its messages arrive after the three.
+ */
+static void test_spmc_prod_pos_forged_ahead(void **state)
+{
+	const char *name = test_ring_name("ahead");
+	struct fh_agent *p, *c, *x;
+	struct shmring_side *ps;
+	shmring_t *obs;
+	size_t size;
+	void *base;
+	int64_t rc;
+
+	(void)state;
+	fh_limit(60);
+	obs = fh_create(name, FH_SPMC, 8, 0, SHMRING_OBSERVER);
+	p = fh_agent_open(name, FH_SPMC, SHMRING_PRODUCER);
+	c = fh_agent_open(name, FH_SPMC, SHMRING_CONSUMER);
+	assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 3), 0);
+	assert_int_equal(fh_agent_exit(p), 0);
+	base = fh_map_ring(name, &size);
+	ps = shmring__prod_side(base);
+	assert_int_equal(atomic_load(&ps->pos), 3);
+	atomic_store(&ps->pos, 5);
+
+	x = fh_agent_new(name, FH_SPMC, NULL);
+	rc = fh_agent_call(x, FH_OPEN, SHMRING_PRODUCER, 0);
+	print_message("producer position ahead of its slots: producer open %lld (%s)\n",
+	              (long long)rc, shmring_strerror((int)rc));
+	assert_int_equal(rc, ECORRUPT);
+	assert_int_equal(atomic_load(&ps->pos), 5);
+
+	atomic_store(&ps->pos, 3);
+	assert_int_equal(fh_agent_call(x, FH_OPEN, SHMRING_PRODUCER, 0), 0);
+	assert_int_equal(fh_agent_call(x, FH_SEND_N, 3, 2), 0);
+	assert_int_equal(fh_agent_call(c, FH_RECV_N, 5, 1000), 0);
+	assert_int_equal(c->out[0], 5);
+	assert_true(c->out[1] && c->out[4]); /* valid, 0..4 in order */
+	assert_int_equal(c->out[2], 0);
+	munmap(base, size);
+	assert_int_equal(fh_agent_exit(x), 0);
+	assert_int_equal(fh_agent_exit(c), 0);
+	fh_close(obs);
+}
+
 /* --- Message ring positions off the record alignment ---------------------------------- */
 
 /* 7 records through the ring; the positions then stand 7 records in. */
@@ -1132,6 +1184,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_mpmc_positions_jump, fh_teardown),
 	    cmocka_unit_test_teardown(test_mpmc_positions_jump_lap_alias, fh_teardown),
 	    cmocka_unit_test_teardown(test_mpsc_prod_pos_moved_back, fh_teardown),
+	    cmocka_unit_test_teardown(test_spmc_prod_pos_forged_ahead, fh_teardown),
 	    cmocka_unit_test_teardown(test_msg1_misaligned_detached, fh_teardown),
 	    cmocka_unit_test_teardown(test_msgm_misaligned_detached, fh_teardown),
 	    cmocka_unit_test_teardown(test_msgm_misaligned_attached, fh_teardown),

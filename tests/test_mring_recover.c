@@ -12,8 +12,8 @@
  * generation) judged dead; cancelling at close; skipped slots in bulk,
  * burst and zero-copy receives; end-of-stream; forged positions (corrupt,
  * never a hang), a producer position moved back under unconsumed messages
- * (corrupt, nothing overwritten) and a forged SPMC consumer position at
- * open.
+ * (corrupt, nothing overwritten), a forged SPMC consumer position at open
+ * and an SPMC producer position ahead of its slots (refused at attach).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -779,6 +779,57 @@ static void test_spmc_validate(void **st)
 	ring_free(&r);
 }
 
+/*
+ * SPMC: the producer position moved ahead of the published slots, with
+ * nobody attached as producer. The next producer resumed there and wrote
+ * into a gap no consumer reaches (consumers said corrupt, its messages were
+ * lost); it is refused at attach instead. A position that trails its
+ * published slots (a producer died between the two) is still taken over.
+ */
+static void test_spmc_attach_ahead(void **st)
+{
+	struct ring r;
+	struct shmring_mring tx, rx;
+	uint64_t out[8];
+
+	(void)st;
+	ring_make(&r, SHMRING_KIND_SPMC, 8);
+	producer(&r, &tx, 0);
+	consumer(&r, &rx, C1);
+	for (uint64_t i = 0; i < 13; i++) {
+		assert_int_equal(send1(&r, &tx, i), 1);
+		assert_int_equal(recv8(&r, &rx, out), 1);
+	}
+	for (uint64_t i = 13; i < 16; i++)
+		assert_int_equal(send1(&r, &tx, i), 1);
+
+	shmring__store_relaxed(&tx.prod->pos, 18); /* 16 published */
+	producer(&r, &tx, 0);
+	assert_int_equal(shmring__mring_attach_producer(&tx, false), -SHMRING_ECORRUPT);
+	assert_true(tx.corrupt);
+	assert_int_equal(shmring__load_relaxed(&tx.prod->pos), 18);
+	assert_int_equal(recv8(&r, &rx, out), 3);
+	assert_int_equal(out[0], 13);
+	assert_int_equal(out[2], 15);
+
+	shmring__store_relaxed(&tx.prod->pos, 16);
+	producer(&r, &tx, 0);
+	assert_int_equal(shmring__mring_attach_producer(&tx, false), 0);
+	assert_false(tx.corrupt);
+	assert_int_equal(send1(&r, &tx, 16), 1);
+	assert_int_equal(send1(&r, &tx, 17), 1);
+	shmring__store_relaxed(&tx.prod->pos, 17); /* trails its last slot */
+	producer(&r, &tx, 0);
+	assert_int_equal(shmring__mring_attach_producer(&tx, false), 0);
+	assert_int_equal(tx.pos, 18);
+	assert_int_equal(send1(&r, &tx, 18), 1);
+	assert_int_equal(recv8(&r, &rx, out), 3);
+	assert_int_equal(out[0], 16);
+	assert_int_equal(out[2], 18);
+	assert_false(rx.corrupt);
+	ring_free(&r);
+}
+
 /* End-of-stream: drained only once nothing is published or claimed. */
 static void test_drained(void **st)
 {
@@ -827,6 +878,7 @@ int main(void)
 		MP_KINDS(test_skipped_receives),
 		EACH_KIND(test_forged_far),
 		cmocka_unit_test(test_spmc_validate),
+		cmocka_unit_test(test_spmc_attach_ahead),
 		EACH_KIND(test_drained),
 	};
 
