@@ -434,6 +434,18 @@ static bool commit_rec(const struct shmring_msgring *v, uint64_t p, uint32_t typ
  * Returns the count, the first position in *start and the bytes in *bytes;
  * 0 when nothing fits (v->corrupt set when a position was impossible).
  */
+/* Whether the record at t names t: someone's claim of t stands. */
+static bool tx_taken(const struct shmring_msgring *v, uint64_t t)
+{
+	/* Relaxed: only compared; the fence makes a stamp seen naming t an
+	 * acquire of it (pairs with W-claim and R-commit), so that the
+	 * position the CAS moved past t is seen after it. */
+	if (!names(shmring__load_relaxed(&rec_at(v, t)->stamp), t))
+		return false;
+	atomic_thread_fence(memory_order_acquire);
+	return true;
+}
+
 static unsigned tx_claim(struct shmring_msgring *v, const struct shmring_msgvec *m, unsigned n,
 			 bool all, uint64_t *start, uint64_t *bytes)
 {
@@ -476,6 +488,25 @@ static unsigned tx_claim(struct shmring_msgring *v, const struct shmring_msgvec 
 			*start = t;
 			*bytes = got;
 			return k;
+		}
+		/*
+		 * One consumer: room comes from its position, but the record
+		 * at t must not name t already. Its stamp names t only once a
+		 * CAS took t (W-claim, R-commit: release, after that CAS): t
+		 * is old, or the position was moved back under committed
+		 * records, which we would overwrite. Not where t is where our
+		 * last claim ended, as in the fixed kinds (ringbuf/mring.h).
+		 */
+		if (!v->mc && t != v->intent_end && tx_taken(v, t)) {
+			/* Relaxed: ordered by the acquire fence in tx_taken(). */
+			uint64_t t2 = shmring__load_relaxed(&v->prod->pos);
+
+			if (t2 == t) {
+				corrupt(v);
+				return 0;
+			}
+			t = t2;
+			continue;
 		}
 		/* The intent first, so that a death from here on leaves a claim
 		 * recovery can judge (claims.h). */

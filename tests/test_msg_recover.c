@@ -547,6 +547,37 @@ static void test_forged_producer_position(void **state)
  * A producer dies holding a reservation (CLAIMED): consumers wait while it
  * lives, get the records after it once it is dead; its late commit fails.
  */
+/* Many producers, one consumer: the producer position moved back under
+ * committed records. A send, by the handle that claimed them or by another,
+ * says corrupt and overwrites nothing; the consumer receives every record. */
+static void test_prod_moved_back(void **state)
+{
+	struct ring *r = ring_make(1024, 200, MP);
+	_Atomic uint64_t *pp = &shmring__prod_side(r->base)->pos;
+	struct shmring_msgring a, b, c;
+	uint64_t t;
+
+	(void)state;
+	producer(r, &a, P_A);
+	producer(r, &b, P_B);
+	consumer(r, &c, C_SOLE);
+	t = atomic_load(pp);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(send1(&a, 48, i), 1);
+	assert_int_equal(atomic_load(pp), t + 192);
+	atomic_store(pp, t + 64);
+	assert_int_equal(send1(&a, 48, 7), -EUCLEAN);
+	assert_true(a.corrupt);
+	assert_int_equal(send1(&b, 48, 8), -EUCLEAN);
+	assert_true(b.corrupt);
+	assert_int_equal(atomic_load(pp), t + 64);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(stamp(r, t + 64 * i), (t + 64 * i) | SHMRING_REC_COMMITTED);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(recv1(&c, NULL), (long)i);
+	ring_free(r);
+}
+
 static void test_dead_producer_claimed(void **state)
 {
 	(void)state;
@@ -1639,6 +1670,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_positions),
 		cmocka_unit_test(test_indices_validate),
 		cmocka_unit_test(test_forged_producer_position),
+		cmocka_unit_test(test_prod_moved_back),
 		cmocka_unit_test(test_dead_producer_claimed),
 		cmocka_unit_test(test_claimed_entry_taken_over),
 		cmocka_unit_test(test_unstamped_claim),
