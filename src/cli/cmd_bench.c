@@ -31,7 +31,7 @@ static void usage(FILE *f)
 		"two CPUs: the cache-line floor, shmring's rings, kernel IPC mechanisms and\n"
 		"peer rings, each figure next to the floor measured around it.\n"
 		"\n"
-		"  --quick          8 and 64 B, 250 ms per figure (the default; < 1 minute)\n"
+		"  --quick          8 and 64 B, 250 ms per figure (the default; about 3 minutes)\n"
 		"  --full           8 B, 64 B, 1 KiB and 64 KiB, 1 s per figure\n"
 		"  --sizes LIST     message sizes, e.g. 8,64,1K,64K (multiples of 8, <= 64K)\n"
 		"  --duration MS    time per figure (warm-up is a fifth of it on top)\n"
