@@ -936,11 +936,10 @@ static void test_reopen_forged_indices(void **state)
 	shmring_close(p);
 }
 
-static int duplex_rc(const char *name, unsigned end)
+/* What a duplex open or dup returned: both handles closed where it gave
+ * them, both NULL where it failed. */
+static int duplex_done(int rc, shmring_t *tx, shmring_t *rx)
 {
-	shmring_t *tx = (shmring_t *)&tx, *rx = (shmring_t *)&rx;
-	int rc = shmring_duplex_open(name, end, NULL, &tx, &rx);
-
 	if (rc == 0) {
 		shmring_close(tx);
 		shmring_close(rx);
@@ -951,19 +950,20 @@ static int duplex_rc(const char *name, unsigned end)
 	return rc;
 }
 
+static int duplex_rc(const char *name, unsigned end)
+{
+	shmring_t *tx = (shmring_t *)&tx, *rx = (shmring_t *)&rx;
+	int rc = shmring_duplex_open(name, end, NULL, &tx, &rx);
+
+	return duplex_done(rc, tx, rx);
+}
+
 static int duplex_dup_rc(shmring_t *r, unsigned end)
 {
 	shmring_t *tx = (shmring_t *)&tx, *rx = (shmring_t *)&rx;
 	int rc = shmring_duplex_dup(r, end, &tx, &rx);
 
-	if (rc == 0) {
-		shmring_close(tx);
-		shmring_close(rx);
-	} else {
-		assert_null(tx);
-		assert_null(rx);
-	}
-	return rc;
+	return duplex_done(rc, tx, rx);
 }
 
 /* A duplex: each direction's header and indices, at every open and dup. */

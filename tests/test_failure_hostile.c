@@ -108,6 +108,18 @@ static _Atomic uint64_t *stamp_case_open(struct stamp_case *k, const char *name,
 	return (_Atomic uint64_t *)(void *)((char *)k->base + h->slots_off + g * h->slot_stride);
 }
 
+/* A ring of kind id (8 slots of 8 bytes), a producer and a consumer agent,
+ * three messages sent; its mapping in k->base. */
+static void three_sent(struct stamp_case *k, const char *name, int id)
+{
+	fh_limit(60);
+	k->obs = fh_create(name, id, 8, 0, SHMRING_OBSERVER);
+	k->p = fh_agent_open(name, id, SHMRING_PRODUCER);
+	k->c = fh_agent_open(name, id, SHMRING_CONSUMER);
+	assert_int_equal(fh_agent_call(k->p, FH_SEND_N, 0, 3), 0);
+	k->base = fh_map_ring(name, &k->size);
+}
+
 /* The consumer's blocking receive over a forged stamp: reported, not waited on. */
 static void stamp_case_corrupt(struct stamp_case *k, const char *what)
 {
@@ -744,23 +756,18 @@ static void test_mpmc_positions_jump_lap_alias(void **state)
 static void test_mpsc_prod_pos_moved_back(void **state)
 {
 	const char *name = test_ring_name("back");
+	struct stamp_case k;
 	struct fh_agent *p, *c;
 	struct shmring_side *ps, *cs;
 	uint64_t seq = 3;
-	shmring_t *obs;
-	size_t size;
-	void *base;
 	int64_t rc;
 
 	(void)state;
-	fh_limit(60);
-	obs = fh_create(name, FH_MPSC, 8, 0, SHMRING_OBSERVER);
-	p = fh_agent_open(name, FH_MPSC, SHMRING_PRODUCER);
-	c = fh_agent_open(name, FH_MPSC, SHMRING_CONSUMER);
-	assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 3), 0);
-	base = fh_map_ring(name, &size);
-	ps = shmring__prod_side(base);
-	cs = shmring__cons_side(base);
+	three_sent(&k, name, FH_MPSC);
+	p = k.p;
+	c = k.c;
+	ps = shmring__prod_side(k.base);
+	cs = shmring__cons_side(k.base);
 	assert_int_equal(atomic_load(&ps->pos), 3);
 	atomic_store(&ps->pos, 1);
 
@@ -783,10 +790,10 @@ static void test_mpsc_prod_pos_moved_back(void **state)
 
 	atomic_store(&ps->pos, 3);
 	works_after_repair(p, c, &seq);
-	munmap(base, size);
+	munmap(k.base, k.size);
 	assert_int_equal(fh_agent_exit(p), 0);
 	assert_int_equal(fh_agent_exit(c), 0);
-	fh_close(obs);
+	fh_close(k.obs);
 }
 
 /*
@@ -799,22 +806,16 @@ static void test_mpsc_prod_pos_moved_back(void **state)
 static void test_spmc_prod_pos_forged_ahead(void **state)
 {
 	const char *name = test_ring_name("ahead");
-	struct fh_agent *p, *c, *x;
+	struct stamp_case k;
+	struct fh_agent *c, *x;
 	struct shmring_side *ps;
-	shmring_t *obs;
-	size_t size;
-	void *base;
 	int64_t rc;
 
 	(void)state;
-	fh_limit(60);
-	obs = fh_create(name, FH_SPMC, 8, 0, SHMRING_OBSERVER);
-	p = fh_agent_open(name, FH_SPMC, SHMRING_PRODUCER);
-	c = fh_agent_open(name, FH_SPMC, SHMRING_CONSUMER);
-	assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 3), 0);
-	assert_int_equal(fh_agent_exit(p), 0);
-	base = fh_map_ring(name, &size);
-	ps = shmring__prod_side(base);
+	three_sent(&k, name, FH_SPMC);
+	c = k.c;
+	assert_int_equal(fh_agent_exit(k.p), 0);
+	ps = shmring__prod_side(k.base);
 	assert_int_equal(atomic_load(&ps->pos), 3);
 	atomic_store(&ps->pos, 5);
 
@@ -832,10 +833,10 @@ static void test_spmc_prod_pos_forged_ahead(void **state)
 	assert_int_equal(c->out[0], 5);
 	assert_true(c->out[1] && c->out[4]); /* valid, 0..4 in order */
 	assert_int_equal(c->out[2], 0);
-	munmap(base, size);
+	munmap(k.base, k.size);
 	assert_int_equal(fh_agent_exit(x), 0);
 	assert_int_equal(fh_agent_exit(c), 0);
-	fh_close(obs);
+	fh_close(k.obs);
 }
 
 /* --- Message ring positions off the record alignment ---------------------------------- */
