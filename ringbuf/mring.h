@@ -135,9 +135,7 @@ struct shmring_mring {
 	bool mp, mc;         /* the kind's sides (from the header) */
 	bool held_rx;        /* what is held: a peek (true) or a reservation */
 	bool corrupt;        /* the last call found a shared index impossible */
-	uint64_t pos;        /* a single side's next position; many producers
-			      * of one consumer: the end of this handle's
-			      * last claim */
+	uint64_t pos;        /* a single side's next position */
 	uint64_t peer_cache; /* producer: the consumer position last read (one
 			      * consumer), or the last claim position (many) */
 	uint64_t held_pos;   /* zero-copy: the first position reserved / peeked */
@@ -366,13 +364,13 @@ static inline unsigned shmring__mring_claim_tx(struct shmring_mring *v, unsigned
 		 * took t: t is old, or the position was moved back under
 		 * published messages, which we would overwrite. Once per
 		 * claim, at its first slot: a position moved back lands on
-		 * taken slots from there on. Not where t is where our last
-		 * claim ended: nobody else has claimed since, and the look
-		 * (a load before the locked CAS, which waits for it) cost a
-		 * stream of one producer about 1 ns a message
-		 * (docs/BENCHMARKS.md, "MPSC's look at a claim's first slot").
+		 * taken slots from there on. On every claim: a look skipped
+		 * where t is where this handle's last claim ended was skipped
+		 * for a position forged to that end, which the participant
+		 * table shows (docs/BENCHMARKS.md, "MPSC's look at a claim's
+		 * first slot": about 1 ns a message of one producer).
 		 */
-		if (!mc && t != v->pos) {
+		if (!mc) {
 			/* Relaxed: only compared; pairs with W-claim, R-full
 			 * and R-repair through the acquire fence at stale. */
 			uint64_t w = shmring__load_relaxed(shmring__mring_word(v, t));
@@ -385,7 +383,6 @@ static inline unsigned shmring__mring_claim_tx(struct shmring_mring *v, unsigned
 		 * sees the position moved sees our intent. The slot words
 		 * publish what is written in the slots (R-full). */
 		if (shmring__cas_weak(&v->prod->pos, &t, t + k, memory_order_release)) {
-			v->pos = t + k;
 			*start = t;
 			return k;
 		}

@@ -490,14 +490,14 @@ static unsigned tx_claim(struct shmring_msgring *v, const struct shmring_msgvec 
 			return k;
 		}
 		/*
-		 * One consumer: room comes from its position, but the record
-		 * at t must not name t already. Its stamp names t only once a
+		 * Room comes from the consumers' watermark, but the record at
+		 * t must not name t already. Its stamp names t only once a
 		 * CAS took t (W-claim, R-commit: release, after that CAS): t
-		 * is old, or the position was moved back under committed
-		 * records, which we would overwrite. Not where t is where our
-		 * last claim ended, as in the fixed kinds (ringbuf/mring.h).
+		 * is old, or the position was moved back under records not
+		 * yet consumed, which we would overwrite. On every claim, as
+		 * in the fixed kinds (ringbuf/mring.h).
 		 */
-		if (!v->mc && t != v->intent_end && tx_taken(v, t)) {
+		if (tx_taken(v, t)) {
 			/* Relaxed: ordered by the acquire fence in tx_taken(). */
 			uint64_t t2 = shmring__load_relaxed(&v->prod->pos);
 

@@ -687,17 +687,24 @@ static void test_forged_far(void **st)
 static void test_prod_moved_back(void **st)
 {
 	struct ring r;
-	struct shmring_mring tx, rx;
-	uint64_t out[8], two[2] = {20, 21}, w1, w2;
+	struct shmring_mring tx, tx2, rx;
+	uint64_t out[8], two[2] = {20, 21}, w0, w1, w2;
 	void *s[2];
 
 	ring_make(&r, kind_of(st), 8);
 	producer(&r, &tx, P1);
+	producer(&r, &tx2, P2);
 	consumer(&r, &rx, C1);
 	for (uint64_t i = 0; i < 3; i++)
 		assert_int_equal(send1(&r, &tx, 10 + i), 1);
+	w0 = word(&r, 0);
 	w1 = word(&r, 1);
 	w2 = word(&r, 2);
+	/* To 0, where a handle that has not claimed yet stands. */
+	shmring__store_relaxed(&tx.prod->pos, 0);
+	assert_int_equal(send1(&r, &tx2, 98), 0);
+	assert_true(tx2.corrupt);
+	assert_int_equal(word(&r, 0), w0);
 	shmring__store_relaxed(&tx.prod->pos, 1);
 
 	assert_int_equal(send1(&r, &tx, 99), 0);

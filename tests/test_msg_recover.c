@@ -547,35 +547,42 @@ static void test_forged_producer_position(void **state)
  * A producer dies holding a reservation (CLAIMED): consumers wait while it
  * lives, get the records after it once it is dead; its late commit fails.
  */
-/* Many producers, one consumer: the producer position moved back under
- * committed records. A send, by the handle that claimed them or by another,
- * says corrupt and overwrites nothing; the consumer receives every record. */
+/* Many producers, one consumer or many: the producer position moved back
+ * under committed records, to the first (where a handle that has not
+ * claimed yet stands) or the second. A send, by the handle that claimed
+ * them or by another, says corrupt and overwrites nothing; the consumer
+ * receives every record. */
 static void test_prod_moved_back(void **state)
 {
-	struct ring *r = ring_make(1024, 200, MP);
-	_Atomic uint64_t *pp = &shmring__prod_side(r->base)->pos;
-	struct shmring_msgring a, b, c;
-	uint64_t t;
-
 	(void)state;
-	producer(r, &a, P_A);
-	producer(r, &b, P_B);
-	consumer(r, &c, C_SOLE);
-	t = atomic_load(pp);
-	for (unsigned i = 0; i < 3; i++)
-		assert_int_equal(send1(&a, 48, i), 1);
-	assert_int_equal(atomic_load(pp), t + 192);
-	atomic_store(pp, t + 64);
-	assert_int_equal(send1(&a, 48, 7), -EUCLEAN);
-	assert_true(a.corrupt);
-	assert_int_equal(send1(&b, 48, 8), -EUCLEAN);
-	assert_true(b.corrupt);
-	assert_int_equal(atomic_load(pp), t + 64);
-	for (unsigned i = 0; i < 3; i++)
-		assert_int_equal(stamp(r, t + 64 * i), (t + 64 * i) | SHMRING_REC_COMMITTED);
-	for (unsigned i = 0; i < 3; i++)
-		assert_int_equal(recv1(&c, NULL), (long)i);
-	ring_free(r);
+	for (unsigned mc = 0; mc < 2; mc++) {
+		for (uint64_t back = 0; back <= 64; back += 64) {
+			struct ring *r = ring_make(1024, 200, MP | (mc ? MC : 0));
+			_Atomic uint64_t *pp = &shmring__prod_side(r->base)->pos;
+			struct shmring_msgring a, b, c;
+			uint64_t t;
+
+			producer(r, &a, P_A);
+			producer(r, &b, P_B);
+			consumer(r, &c, mc ? C_C : C_SOLE);
+			t = atomic_load(pp);
+			for (unsigned i = 0; i < 3; i++)
+				assert_int_equal(send1(&a, 48, i), 1);
+			assert_int_equal(atomic_load(pp), t + 192);
+			atomic_store(pp, t + back);
+			assert_int_equal(send1(&a, 48, 7), -EUCLEAN);
+			assert_true(a.corrupt);
+			assert_int_equal(send1(&b, 48, 8), -EUCLEAN);
+			assert_true(b.corrupt);
+			assert_int_equal(atomic_load(pp), t + back);
+			for (unsigned i = 0; i < 3; i++)
+				assert_int_equal(stamp(r, t + 64 * i),
+						 (t + 64 * i) | SHMRING_REC_COMMITTED);
+			for (unsigned i = 0; i < 3; i++)
+				assert_int_equal(recv1(&c, NULL), (long)i);
+			ring_free(r);
+		}
+	}
 }
 
 static void test_dead_producer_claimed(void **state)
@@ -879,10 +886,12 @@ static void test_repairer_dies(void **state)
 }
 
 /*
- * Old bytes under a claim that happen to name its positions (an earlier
- * lap's payload, or forged) do not make a live producer think it was
- * repaired: only its own entry tells it that. Payload tails are completed to
- * whole words, so no torn word of an old stamp is left behind.
+ * Forged bytes inside a claim that name its positions do not make a live
+ * producer think it was repaired: only its own entry tells it that. (An
+ * earlier lap's payload leaves no such word: consumers scrub them. One at
+ * the claim's first position is its own case: the claim says corrupt,
+ * test_prod_moved_back.) Payload tails are completed to whole words, so no
+ * torn word of an old stamp is left behind.
  */
 static void test_stale_bytes_name_position(void **state)
 {
@@ -897,7 +906,7 @@ static void test_stale_bytes_name_position(void **state)
 		producer(r, &a, P_A);
 		consumer(r, &c, C_C);
 		t = atomic_load(&shmring__prod_side(r->base)->pos);
-		for (uint64_t q = t; q < t + 128; q += 16)
+		for (uint64_t q = t + 16; q < t + 64; q += 16)
 			atomic_store(&rec(r, q)->stamp, q | SHMRING_REC_FILLER);
 		assert_int_equal(send1(&a, 40, 3), 1);
 		assert_int_equal(a.dropped, 0);
@@ -906,6 +915,7 @@ static void test_stale_bytes_name_position(void **state)
 		for (int i = 40; i < 48; i++)
 			assert_int_equal(pay[i], 0);
 		assert_int_equal(recv1(&c, NULL), 3);
+		atomic_store(&rec(r, t + 80)->stamp, (t + 80) | SHMRING_REC_FILLER);
 		w = shmring__msg_reserve(&a, 13);
 		assert_non_null(w);
 		pay = w;
