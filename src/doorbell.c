@@ -33,6 +33,7 @@
  */
 #include "src/internal.h"
 
+#include <dirent.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
@@ -232,39 +233,69 @@ static bool same_user(pid_t pid)
 	return stat(path, &st) == 0 && st.st_uid == geteuid();
 }
 
-/*
- * Whether process pid takes signo without dying of it: the signal is
- * blocked by its main thread, ignored or caught (/proc/PID/status). The
- * signal number comes from the bell word, which a peer may have forged on
- * the entry of a consumer that never registered it (or registered
- * another): sent there, a real-time signal's default action ends that
- * process. A registrant blocks its signal in every thread, the main one
- * included, or a signal it asked for would end it just the same.
- */
-static bool takes_signal(pid_t pid, int signo)
+/* The blocked, ignored and caught signal masks of a /proc status file
+ * (a process's, or one of its threads'): 0, or -1 if it cannot be read. */
+static int status_masks(const char *path, uint64_t m[3])
 {
 	static const char *const keys[] = {"SigBlk:", "SigIgn:", "SigCgt:"};
-	uint64_t bit = UINT64_C(1) << (signo - 1);
-	char path[32], line[256];
-	bool ok = false;
-	FILE *f;
+	char line[256];
+	int found = 0;
+	FILE *f = fopen(path, "re");
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
 	if (!f)
-		return false;
-	while (!ok && fgets(line, sizeof(line), f)) {
+		return -1;
+	while (found < 3 && fgets(line, sizeof(line), f)) {
 		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 			size_t n = strlen(keys[k]);
-			unsigned long long mask;
+			unsigned long long v;
 
-			if (strncmp(line, keys[k], n) == 0 && sscanf(line + n, "%llx", &mask) == 1 &&
-			    (mask & bit))
-				ok = true;
+			if (strncmp(line, keys[k], n) == 0 && sscanf(line + n, "%llx", &v) == 1) {
+				m[k] = (uint64_t)v;
+				found++;
+			}
 		}
 	}
 	fclose(f);
-	return ok;
+	return found == 3 ? 0 : -1;
+}
+
+/*
+ * Whether process pid takes signo without dying of it: the signal is
+ * ignored or caught (process-wide), or blocked by every one of its threads
+ * (/proc/PID/task/TID/status: a process-directed signal goes to any thread
+ * that does not block it, and the main thread's mask alone says nothing of
+ * the others). The signal number comes from the bell word, which a peer may
+ * have forged on the entry of a consumer that never registered it (or
+ * registered another): sent there, a real-time signal's default action ends
+ * that process. A registrant blocks its signal in every thread, or a signal
+ * it asked for would end it just the same.
+ */
+static bool takes_signal(pid_t pid, int signo)
+{
+	uint64_t bit = UINT64_C(1) << (signo - 1), m[3];
+	char path[64];
+	bool every = true, any = false;
+	struct dirent *t;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (status_masks(path, m) < 0)
+		return false;
+	if ((m[1] | m[2]) & bit)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return false;
+	while (every && (t = readdir(d))) {
+		if (t->d_name[0] < '0' || t->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/status", (int)pid, t->d_name);
+		every = status_masks(path, m) == 0 && (m[0] & bit);
+		any = true;
+	}
+	closedir(d);
+	return every && any;
 }
 
 static int send_signal(int pidfd, pid_t pid, uint64_t start, int signo, uint32_t token)

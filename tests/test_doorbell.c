@@ -9,7 +9,8 @@
  *   - A registered waiter SIGKILLed while armed is never signalled: the
  *     producer finds it dead, reaps it and takes its doorbell off.
  *   - A signal number forged into a registrant's entry, one the process
- *     does not block, is never sent (it would end it); its own still is.
+ *     does not block (or blocks in its main thread only), is never sent
+ *     (it would end it); its own still is.
  *   - A registrant of another uid is refused; a forged entry naming a live
  *     process of another user (it maps the ring) is never signalled.
  *   - Misuse: a producer handle, a signal out of range, a signal not blocked.
@@ -22,6 +23,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 
@@ -300,12 +302,28 @@ static void test_other_user(void **state)
 	shmring_close(obs);
 }
 
+/* A thread of the consumer's that does not block the forged signal: it
+ * waits for the end of the test (its pipe). */
+static void *unblocked_thread(void *arg)
+{
+	sigset_t s;
+	char c;
+
+	sigemptyset(&s);
+	sigaddset(&s, bell_sig() + 1);
+	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+	(void)!read(*(int *)arg, &c, 1);
+	return NULL;
+}
+
 /*
  * The signal number is the entry's, so a peer may forge another one than
  * the registrant blocks: sent, its default action would end the consumer.
- * Only a signal the process blocks, ignores or catches is sent.
+ * Only a signal the process ignores or catches, or that every one of its
+ * threads blocks, is sent: not one the main thread blocks and another
+ * thread does not (threaded).
  */
-static void test_forged_signo(void **state)
+static void forged_signo(bool threaded)
 {
 	const char *name = test_ring_name("bells");
 	int other = bell_sig() + 1;
@@ -317,16 +335,21 @@ static void test_forged_signo(void **state)
 	pid_t pid;
 	char c;
 
-	(void)state;
 	shmring_close(obs);
 	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &obs), 0);
 	pid = fork_gated(gate, done);
 	if (pid == 0) {
+		int quit[2];
 		sigset_t s;
+		pthread_t t;
 
 		sigemptyset(&s);
 		sigaddset(&s, other);
-		sigprocmask(SIG_UNBLOCK, &s, NULL); /* its default action: the end */
+		/* Its default action: the end. */
+		sigprocmask(threaded ? SIG_BLOCK : SIG_UNBLOCK, &s, NULL);
+		if (threaded && (pipe(quit) < 0 ||
+				 pthread_create(&t, NULL, unblocked_thread, &quit[0]) != 0))
+			_exit(7);
 		block_bell();
 		if (shmring_open(name, SHMRING_CONSUMER, &rx) < 0 ||
 		    shmring_doorbell_register(rx, bell_sig(), 6) < 0 || shmring_doorbell_arm(rx) != 0)
@@ -360,6 +383,13 @@ static void test_forged_signo(void **state)
 	close(gate[1]);
 	close(done[0]);
 	close(done[1]);
+}
+
+static void test_forged_signo(void **state)
+{
+	(void)state;
+	forged_signo(false);
+	forged_signo(true);
 }
 
 static void test_misuse(void **state)
