@@ -80,6 +80,8 @@ struct shmring_region {
 	uint32_t owner_uid;
 	uint32_t mode;      /* permission bits */
 	bool huge;          /* backed by hugetlb pages */
+	int64_t born_s;     /* when the kernel made the object, in seconds
+			     * (its birth time; sysv: shm_ctime); -1: unknown */
 	struct shmring_map_key key;
 };
 

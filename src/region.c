@@ -45,6 +45,7 @@ static int create_anon(const struct shmring_region_opts *o, struct shmring_regio
 	*out = (struct shmring_region){
 		.scheme = SHMRING_SCHEME_ANON, .fd = -1, .shmid = -1, .base = base,
 		.size = size, .huge = size != o->size, .owner_uid = (uint32_t)geteuid(), .mode = o->mode,
+		.born_s = -1,
 		/* Nobody else can name it: the address is identity enough. */
 		.key = {.scheme = SHMRING_SCHEME_ANON, .ino = (uint64_t)(uintptr_t)base},
 	};

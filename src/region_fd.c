@@ -28,6 +28,16 @@ static bool on_hugetlbfs(int fd, uint64_t *page)
 	return true;
 }
 
+/* The file's birth time in seconds, or -1 where its file system keeps none. */
+static int64_t born(int fd)
+{
+	struct statx sx;
+
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &sx) < 0 || !(sx.stx_mask & STATX_BTIME))
+		return -1;
+	return (int64_t)sx.stx_btime.tv_sec;
+}
+
 int shmring__fd_fill(int fd, uint32_t scheme, struct shmring_region *out)
 {
 	struct stat st;
@@ -46,6 +56,7 @@ int shmring__fd_fill(int fd, uint32_t scheme, struct shmring_region *out)
 	out->owner_uid = (uint32_t)st.st_uid;
 	out->mode = (uint32_t)st.st_mode & 07777;
 	out->huge = on_hugetlbfs(fd, &page);
+	out->born_s = born(fd);
 	out->key.scheme = scheme;
 	out->key.dev = (uint64_t)st.st_dev;
 	out->key.ino = (uint64_t)st.st_ino;

@@ -38,6 +38,8 @@ static int fill(int shmid, struct shmring_region *out)
 	out->owner_uid = (uint32_t)ds.shm_perm.uid;
 	out->mode = (uint32_t)ds.shm_perm.mode & 0777;
 	out->huge = false; /* the mapping tells (see registry.c) */
+	/* Made then: nothing here changes a segment's ctime later (IPC_SET). */
+	out->born_s = (int64_t)ds.shm_ctime;
 	out->key.scheme = SHMRING_SCHEME_SYSV;
 	out->key.dev = 0;
 	out->key.ino = (uint64_t)shmid;

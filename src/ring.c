@@ -140,15 +140,21 @@ union semun_arg {
  * creator: two semaphores, created by the ring's creator, without a key
  * (semget(IPC_PRIVATE): a keyed set is some program's named set, never a
  * ring's), in the second the header's creation time names (the creator
- * takes that time from the set it made: set_ctime()). A peer that rewrote
- * the header cannot point our posts at a named set, nor at the set of a
- * ring created in another second. Nothing in a set can name its ring more
- * closely: its semaphores' values are the posts, and anyone who may post
- * may change them. A creator before this check read its clock after
- * making the set, at most a second later on anything but a huge ring
- * populated at create: one second either way is taken.
+ * takes that time from the set it made: set_ctime()), and within
+ * SEMSET_AFTER_S seconds after the kernel made the segment (rg->born_s,
+ * where the backend keeps it): the creator makes the set right after the
+ * segment. The header's time is the creator's word, which a peer that
+ * rewrote the header also rewrites; the segment's birth is the kernel's.
+ * So our posts (and an unlink's IPC_RMID) never reach a named set, nor a
+ * set made when the segment was not being made. Nothing in a set can name
+ * its ring more closely: its semaphores' values are the posts, and anyone
+ * who may post may change them. A creator before this check read its
+ * clock after making the set, at most a second later on anything but a
+ * huge ring populated at create: one second either way is taken.
  */
-static int check_semset(const struct shmring_hdr *h)
+#define SEMSET_AFTER_S 2
+
+static int check_semset(const struct shmring_hdr *h, const struct shmring_region *rg)
 {
 	struct semid_ds ds;
 	union semun_arg arg = {.buf = &ds};
@@ -163,6 +169,11 @@ static int check_semset(const struct shmring_hdr *h)
 	if (ds.sem_perm.__key != IPC_PRIVATE)
 		return -SHMRING_EGEOMETRY;
 	if (ds.sem_ctime < 0 || (uint64_t)ds.sem_ctime > made || made - (uint64_t)ds.sem_ctime > 1)
+		return -SHMRING_EGEOMETRY;
+	/* The set is made after the segment, but the two times come from
+	 * coarse clocks: a second before is taken too. */
+	if (rg->born_s >= 0 &&
+	    (ds.sem_ctime + 1 < rg->born_s || ds.sem_ctime - rg->born_s > SEMSET_AFTER_S))
 		return -SHMRING_EGEOMETRY;
 	return 0;
 }
@@ -255,7 +266,7 @@ static int validate_segment(void *base, uint64_t size, const struct shmring_regi
 		return rc;
 	if (h->creator_uid != rg->owner_uid)
 		return -SHMRING_EOWNER;
-	if (h->notifier == SHMRING_HDR_NOTIFY_SYSVSEM && (rc = check_semset(h)) < 0)
+	if (h->notifier == SHMRING_HDR_NOTIFY_SYSVSEM && (rc = check_semset(h, rg)) < 0)
 		return rc;
 	if ((h->features & SHMRING_FEAT_DUPLEX) &&
 	    (rc = duplex_validate(base, size, h, &sh.h[1])) < 0)
@@ -1094,7 +1105,7 @@ static void unlink_semset(const struct shmring_uri *u)
 	if (shmring__region_map(&rg, false, &base) == 0) {
 		if (shmring__segment_read(base, rg.size, &h, sizeof(h), true) == 0 &&
 		    shmring__hdr_validate(&h, rg.size) == 0 && h.creator_uid == rg.owner_uid &&
-		    h.notifier == SHMRING_HDR_NOTIFY_SYSVSEM && check_semset(&h) == 0)
+		    h.notifier == SHMRING_HDR_NOTIFY_SYSVSEM && check_semset(&h, &rg) == 0)
 			semctl(h.semid, 0, IPC_RMID);
 		shmring__region_unmap(rg.scheme, base, rg.size);
 	}

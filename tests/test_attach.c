@@ -881,6 +881,46 @@ static void test_reopen_changed_header(void **state)
 	shmring_close(c);
 }
 
+/*
+ * The header names a set of this user's made seconds before the segment
+ * (another program's), with the creation time rewritten to match it: no
+ * open takes it, and removing the ring leaves it (the kernel's birth time
+ * of the segment is not the header's to say).
+ */
+static void test_semset_older_than_ring(void **state)
+{
+	const char *name = test_ring_name("oldsem");
+	struct shmring_opts o = {.slot_size = 32, .capacity = 8};
+	union {
+		int val;
+		struct semid_ds *buf;
+	} arg;
+	struct semid_ds ds;
+	struct shmring_hdr *h;
+	shmring_t *c;
+	size_t size;
+	int set;
+
+	(void)state;
+	set = semget(IPC_PRIVATE, 2, IPC_CREAT | 0600);
+	assert_true(set >= 0);
+	made_sets[1] = set;
+	arg.buf = &ds;
+	assert_int_equal(semctl(set, 0, IPC_STAT, arg), 0);
+	test_sleep_ms(3200);
+	assert_int_equal(shmring_create(name, &o, SHMRING_CONSUMER, &c), 0);
+	h = map_object(name, &size);
+	h->notifier = SHMRING_HDR_NOTIFY_SYSVSEM;
+	h->semid = set;
+	h->ctime_ns = (uint64_t)ds.sem_ctime * 1000000000u;
+	h->check = shmring__hdr_checksum(h);
+	munmap(h, size);
+	shmring_close(c);
+	assert_int_equal(open_rc(name, SHMRING_OBSERVER), -SHMRING_EGEOMETRY);
+	assert_int_equal(shmring_unlink(name), 0);
+	assert_int_equal(semctl(set, 0, IPC_STAT, arg), 0);
+}
+
 /* The header's creator is no longer the segment's owner. */
 static void test_reopen_forged_creator(void **state)
 {
@@ -1580,6 +1620,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_recycled_pid, test_teardown_names),
 		cmocka_unit_test_teardown(test_same_ring_twice, test_teardown_names),
 		cmocka_unit_test_teardown(test_reopen_keyed_semset, sets_teardown),
+		cmocka_unit_test_teardown(test_semset_older_than_ring, sets_teardown),
 		cmocka_unit_test_teardown(test_reopen_changed_header, sets_teardown),
 		cmocka_unit_test_teardown(test_reopen_forged_creator, test_teardown_names),
 		cmocka_unit_test_teardown(test_reopen_forged_indices, test_teardown_names),
