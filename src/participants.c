@@ -661,11 +661,15 @@ uint32_t shmring__part_state_of(void *base, struct shmring_livecache *c, uint32_
 			*moved = true;
 		return SHMRING_PART_ALIVE;
 	}
-	if (!e) {
-		if (fd >= 0)
-			close(fd);
-		return st;
+	/* A pidfd serves a live verdict only (it tells when that process
+	 * exits): kept for any other, a table forged to name live processes
+	 * that do not map the ring would hold one for each of its entries. */
+	if ((!e || st != SHMRING_PART_ALIVE) && fd >= 0) {
+		close(fd);
+		fd = -1;
 	}
+	if (!e)
+		return st;
 	if (e->pidfd >= 0)
 		close(e->pidfd);
 	*e = (struct shmring_live){

@@ -37,6 +37,7 @@
  *     facility returned an unexpected error code") or spun past the
  *     deadline.
  */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1103,6 +1104,74 @@ static void *flip(void *p)
 	return NULL;
 }
 
+/* Descriptors this process has open. */
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/*
+ * Entries forged to name a live process that does not map the ring (of our
+ * user, its start time right): each is judged dead, and the handle keeps no
+ * descriptor for it (a pidfd a verdict, kept, would let a forged table of
+ * thousands of entries exhaust the process's descriptors).
+ */
+static void test_participants_forged_live_pid(void **state)
+{
+	const char *name = test_ring_name("pidfds");
+	shmring_t *obs = fh_create(name, FH_MPSC, 8, 0, SHMRING_OBSERVER);
+	struct shmring_participant p[64];
+	struct shmring_info in;
+	struct shmring_part *parts;
+	size_t size;
+	void *base = fh_map_ring(name, &size);
+	pid_t other = fork();
+	int before, n;
+
+	(void)state;
+	fh_limit(60);
+	if (other == 0) {
+		execlp("sleep", "sleep", "30", (char *)NULL);
+		_exit(127);
+	}
+	assert_true(other > 0);
+	test_sleep_ms(100); /* past its execve: no mapping of ours */
+	assert_int_equal(shmring_info(obs, &in), 0);
+	assert_true(in.max_participants >= 24);
+	parts = shmring__parts(base);
+	for (uint32_t i = in.max_participants - 16; i < in.max_participants; i++) {
+		struct shmring_part *e = &parts[i];
+
+		atomic_store(&e->start_time, fh_start_time(other));
+		atomic_store(&e->attach_ns, realtime_ns());
+		atomic_store(&e->pidns, fh_pidns());
+		atomic_store(&e->uid, (uint32_t)geteuid());
+		atomic_store(&e->gen, 1);
+		atomic_store(&e->owner,
+			     ((uint64_t)(uint32_t)other << 32) | ((uint64_t)SHMRING_PRODUCER << 24) | 1u);
+	}
+	before = open_fds();
+	n = shmring_participants(obs, p, 64);
+	assert_true(n >= 16);
+	for (int i = 0; i < n; i++)
+		if (p[i].pid == (uint32_t)other)
+			assert_int_not_equal(p[i].state, SHMRING_PART_ALIVE);
+	assert_true(shmring_participants(obs, p, 64) >= 0);
+	if (open_fds() > before + 2)
+		fail_msg("%d descriptors more after judging 16 forged entries", open_fds() - before);
+	kill(other, SIGKILL);
+	assert_true(waitpid(other, NULL, 0) == other);
+	munmap(base, size);
+	fh_close(obs);
+}
+
 /*
  * A peer that rewrites an entry's owner word over and over, between a dead
  * process's pid and a live one mapping the segment (an observer agent: our
@@ -1190,6 +1259,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_msgm_misaligned_detached, fh_teardown),
 	    cmocka_unit_test_teardown(test_msgm_misaligned_attached, fh_teardown),
 	    cmocka_unit_test_teardown(test_participants_torn, fh_teardown),
+	    cmocka_unit_test_teardown(test_participants_forged_live_pid, fh_teardown),
 	    cmocka_unit_test_teardown(test_psem_flags_forged, fh_teardown),
 	};
 
