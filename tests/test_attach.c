@@ -841,37 +841,52 @@ static void test_reopen_keyed_semset(void **state)
 }
 
 /*
- * The header now names a set that passes every check of a set (ours, no
- * key, made in the second the forged creation time names): a first open
- * cannot tell it from the ring's own, but this process saw another header.
+ * A private set of two made wait_ms before ring name (a consumer handle in
+ * *c), whose header is then rewritten to name it, with the set's creation
+ * time; the header stays mapped in *h (*size bytes). Returns the set.
  */
-static void test_reopen_changed_header(void **state)
+static int header_names_set(const char *name, unsigned wait_ms, shmring_t **c,
+			    struct shmring_hdr **h, size_t *size)
 {
-	const char *name = test_ring_name("rechg");
 	struct shmring_opts o = {.slot_size = 32, .capacity = 8};
 	union {
 		int val;
 		struct semid_ds *buf;
 	} arg;
 	struct semid_ds ds;
-	struct shmring_hdr *h;
-	char path[160];
-	shmring_t *c;
-	size_t size;
-	int set;
+	int set = semget(IPC_PRIVATE, 2, IPC_CREAT | 0600);
 
-	(void)state;
-	set = semget(IPC_PRIVATE, 2, IPC_CREAT | 0600);
 	assert_true(set >= 0);
 	made_sets[1] = set;
 	arg.buf = &ds;
 	assert_int_equal(semctl(set, 0, IPC_STAT, arg), 0);
-	assert_int_equal(shmring_create(name, &o, SHMRING_CONSUMER, &c), 0);
-	h = map_object(name, &size);
-	h->notifier = SHMRING_HDR_NOTIFY_SYSVSEM;
-	h->semid = set;
-	h->ctime_ns = (uint64_t)ds.sem_ctime * 1000000000u;
-	h->check = shmring__hdr_checksum(h);
+	if (wait_ms)
+		test_sleep_ms(wait_ms);
+	assert_int_equal(shmring_create(name, &o, SHMRING_CONSUMER, c), 0);
+	*h = map_object(name, size);
+	(*h)->notifier = SHMRING_HDR_NOTIFY_SYSVSEM;
+	(*h)->semid = set;
+	(*h)->ctime_ns = (uint64_t)ds.sem_ctime * 1000000000u;
+	(*h)->check = shmring__hdr_checksum(*h);
+	return set;
+}
+
+/*
+ * The header now names a set that passes every check of a set (ours, no
+ * key, made in the second the forged creation time names, just before the
+ * segment): a first open cannot tell it from the ring's own, but this
+ * process saw another header.
+ */
+static void test_reopen_changed_header(void **state)
+{
+	const char *name = test_ring_name("rechg");
+	struct shmring_hdr *h;
+	char path[160];
+	shmring_t *c;
+	size_t size;
+
+	(void)state;
+	header_names_set(name, 0, &c, &h, &size);
 	assert_int_equal(open_rc(name, SHMRING_PRODUCER), -SHMRING_ECHECK);
 	assert_int_equal(fd_open_rc(c, SHMRING_PRODUCER), -SHMRING_ECHECK);
 	/* The same object under another scheme is mapped afresh: valid there. */
@@ -890,35 +905,18 @@ static void test_reopen_changed_header(void **state)
 static void test_semset_older_than_ring(void **state)
 {
 	const char *name = test_ring_name("oldsem");
-	struct shmring_opts o = {.slot_size = 32, .capacity = 8};
-	union {
-		int val;
-		struct semid_ds *buf;
-	} arg;
-	struct semid_ds ds;
 	struct shmring_hdr *h;
 	shmring_t *c;
 	size_t size;
 	int set;
 
 	(void)state;
-	set = semget(IPC_PRIVATE, 2, IPC_CREAT | 0600);
-	assert_true(set >= 0);
-	made_sets[1] = set;
-	arg.buf = &ds;
-	assert_int_equal(semctl(set, 0, IPC_STAT, arg), 0);
-	test_sleep_ms(3200);
-	assert_int_equal(shmring_create(name, &o, SHMRING_CONSUMER, &c), 0);
-	h = map_object(name, &size);
-	h->notifier = SHMRING_HDR_NOTIFY_SYSVSEM;
-	h->semid = set;
-	h->ctime_ns = (uint64_t)ds.sem_ctime * 1000000000u;
-	h->check = shmring__hdr_checksum(h);
+	set = header_names_set(name, 3200, &c, &h, &size);
 	munmap(h, size);
 	shmring_close(c);
 	assert_int_equal(open_rc(name, SHMRING_OBSERVER), -SHMRING_EGEOMETRY);
 	assert_int_equal(shmring_unlink(name), 0);
-	assert_int_equal(semctl(set, 0, IPC_STAT, arg), 0);
+	assert_true(semctl(set, 0, GETVAL) >= 0);
 }
 
 /* The header's creator is no longer the segment's owner. */
