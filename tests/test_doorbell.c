@@ -302,16 +302,13 @@ static void test_other_user(void **state)
 	shmring_close(obs);
 }
 
-/* A thread of the consumer's that does not block the forged signal: it
- * waits for the end of the test (its pipe). */
+/* A thread of the consumer's that does not block the forged signal (it is
+ * made before the main thread blocks it, and keeps the mask it was made
+ * with): it waits for the end of the test (its pipe). */
 static void *unblocked_thread(void *arg)
 {
-	sigset_t s;
 	char c;
 
-	sigemptyset(&s);
-	sigaddset(&s, bell_sig() + 1);
-	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
 	(void)!read(*(int *)arg, &c, 1);
 	return NULL;
 }
@@ -346,11 +343,13 @@ static void forged_signo(bool threaded)
 		sigemptyset(&s);
 		sigaddset(&s, other);
 		/* Its default action: the end. */
-		sigprocmask(threaded ? SIG_BLOCK : SIG_UNBLOCK, &s, NULL);
+		sigprocmask(SIG_UNBLOCK, &s, NULL);
+		block_bell(); /* before the thread: every thread blocks the real one */
 		if (threaded && (pipe(quit) < 0 ||
 				 pthread_create(&t, NULL, unblocked_thread, &quit[0]) != 0))
 			_exit(7);
-		block_bell();
+		if (threaded)
+			sigprocmask(SIG_BLOCK, &s, NULL); /* the main thread's only */
 		if (shmring_open(name, SHMRING_CONSUMER, &rx) < 0 ||
 		    shmring_doorbell_register(rx, bell_sig(), 6) < 0 || shmring_doorbell_arm(rx) != 0)
 			_exit(1);
