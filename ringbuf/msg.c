@@ -528,11 +528,13 @@ static unsigned tx_claim(struct shmring_msgring *v, const struct shmring_msgvec 
 /*
  * Copy a payload in. With many consumers, a consumer whose position went
  * stale (it was preempted while others took a lap of records) may load a
- * header word at a place where a producer is now writing payload; it rejects
- * what it reads (stamp mismatch, then a CAS that fails), but in C11 terms the
- * two accesses must both be atomic, so the payload goes in as relaxed 64-bit
- * stores (plain moves on x86 and arm64). The record's span is rounded up to
- * 16 bytes, so the last word may be completed with zeros.
+ * header word at a place where a producer is now writing payload; with many
+ * producers, so may a producer whose first guess at the position is stale
+ * (tx_taken()). It rejects what it reads (stamp mismatch, then a CAS that
+ * fails), but in C11 terms the two accesses must both be atomic, so the
+ * payload goes in as relaxed 64-bit stores (plain moves on x86 and arm64).
+ * The record's span is rounded up to 16 bytes, so the last word may be
+ * completed with zeros.
  */
 static void copy_in(const struct shmring_msgring *v, unsigned char *dst, const void *src,
 		    size_t len)
@@ -542,10 +544,9 @@ static void copy_in(const struct shmring_msgring *v, unsigned char *dst, const v
 	const unsigned char *s = src;
 	_Atomic uint64_t *w = (_Atomic uint64_t *)(void *)dst;
 
-	if (!v->mc) {
-		/* One producer: 8 bytes a load; many: the claim's CAS has
-		 * waited for every older store (shmring__copy_from()). */
-		shmring__copy_from(dst, src, len, !v->mp);
+	if (!v->mc && !v->mp) {
+		/* One producer: 8 bytes a load (shmring__copy_from()). */
+		shmring__copy_from(dst, src, len, true);
 		/* Whole words only, as with many consumers below: a payload
 		 * ending inside a word over an earlier lap's stamp would leave
 		 * the stamp's high bytes, and such a word may name a later
