@@ -1648,12 +1648,21 @@ int shmring__msg_recover_rx(struct shmring_msgring *v, const struct shmring_judg
 	return repair_unstamped(v, j, h, p, stall_pos, holder);
 }
 
-/* Where releasing a dead consumer's records from d may stop: the consumer
- * position c, or the end of a (dead) range covering d before it; *repair
- * set when one of those ranges is a repair (REPAIR). */
+/*
+ * Where releasing a dead consumer's records from d may stop: the nearest of
+ * the consumer position c, the end of every (dead: judged) range covering d,
+ * and the start of every other consumer range past d. Every position in
+ * [d, c) was claimed by a consumer, one claim at a time per consumer, and a
+ * claim's range stays in its entry until the claim is released (A-intent):
+ * so a position below the bound is covered by a dead range, or by none when
+ * its claimer died and its entry was taken over since. *repair is set when
+ * a range covering d is a repair (REPAIR) and when none covers it: a lost
+ * claim may be a repair that left positions unfilled, which are filled then.
+ */
 static uint64_t release_end(const struct shmring_judge *j, uint64_t d, uint64_t c, bool *repair)
 {
 	uint64_t e = c;
+	bool covered = false;
 
 	*repair = false;
 	for (uint32_t i = 0; i < j->nparts; i++) {
@@ -1661,15 +1670,23 @@ static uint64_t release_end(const struct shmring_judge *j, uint64_t d, uint64_t 
 		/* Relaxed: the role only selects entries; the ranges are acquired. */
 		uint64_t owner = shmring__load_relaxed(&pt->owner), cp, ce;
 
-		if (owner == 0 || !(SHMRING_PART_ROLE(owner) & SHMRING_CONSUMER) ||
-		    !range_covers(pt, d, &cp, &ce))
+		if (owner == 0 || !(SHMRING_PART_ROLE(owner) & SHMRING_CONSUMER))
 			continue;
+		if (!range_covers(pt, d, &cp, &ce)) {
+			/* A claim past d: the release stops before it, live or not. */
+			if (cp != ce && ce - cp <= RANGE_MAX && cp - d < e - d)
+				e = cp;
+			continue;
+		}
+		covered = true;
 		if (ce - d < e - d)
 			e = ce;
 		/* Relaxed: the flag of a range just acquired. */
 		if (shmring__load_relaxed(&pt->claim_end) & SHMRING_CLAIM_REPAIR)
 			*repair = true;
 	}
+	if (!covered)
+		*repair = true;
 	return e;
 }
 
@@ -1680,7 +1697,9 @@ static uint64_t release_end(const struct shmring_judge *j, uint64_t d, uint64_t 
  * repairer's claim, positions not yet filled). A dead claimer's records are
  * released by a CAS from the exact stamp judged (the message is lost:
  * ctl->cons_repairs counts the messages), the rest of a dead repair is
- * filled, then the watermark is swept.
+ * filled, then the watermark is swept. A claim whose entry was taken over
+ * since (no range covers it) is released up to the next consumer claim, never
+ * into it: release_end().
  */
 int shmring__msg_recover_tx(struct shmring_msgring *v, const struct shmring_judge *j,
 			    uint64_t *stall_pos, uint32_t *holder)
@@ -1736,7 +1755,7 @@ int shmring__msg_recover_tx(struct shmring_msgring *v, const struct shmring_judg
 		return sweep(v) ? 1 : 0;
 	e = release_end(j, d, c, &repair);
 	if (!names(s, d) && !repair)
-		goto suspect; /* unstamped, and not in a repair: the segment lies */
+		goto suspect; /* unstamped inside a dead receive claim: the segment lies */
 	for (q = d; q != e && q - d < v->capacity;) {
 		struct shmring_rec *r = rec_at(v, q);
 		struct rec_meta m;

@@ -219,6 +219,18 @@ static bool range_empty(struct ring *r, uint32_t idx)
 	return atomic_load(&r->parts[idx].claim_pos) == atomic_load(&r->parts[idx].claim_end);
 }
 
+/*
+ * Entry idx changes hands: its owner died and a new, live process took the
+ * entry (shmring__part_claim_any() takes a dead one when the table is full),
+ * with an empty range and a new generation.
+ */
+static void take_over(struct ring *r, uint32_t idx)
+{
+	atomic_store(&r->parts[idx].claim_end, atomic_load(&r->parts[idx].claim_pos));
+	atomic_fetch_add(&r->parts[idx].gen, 1);
+	atomic_store(&r->dead[idx], false);
+}
+
 static const uint32_t modes[] = {0, MP, MC, MP | MC};
 
 /* --- Hostile positions ------------------------------------------------------ */
@@ -886,6 +898,52 @@ static void test_repairer_dies(void **state)
 }
 
 /*
+ * Many producers and consumers: D, repairing A's dead unstamped claim, took
+ * it as its own (REPAIR range, consumer position moved past it) and died
+ * having stamped none or two of its fillers; then D's entry was taken over,
+ * so no range covers the rest. Producers held back there fill it and go on,
+ * and no message is lost. (It used to be called corrupt, for ever.)
+ */
+static void test_repairer_taken_over(void **state)
+{
+	(void)state;
+	for (unsigned filled = 0; filled <= 2; filled += 2) {
+		struct ring *r = ring_make(1024, 200, MP | MC);
+		struct shmring_side *cs = shmring__cons_side(r->base);
+		struct shmring_msgring a, c;
+		uint64_t pos, t;
+		uint32_t holder;
+		unsigned sent = 0;
+
+		producer(r, &a, P_B);
+		consumer(r, &c, C_C);
+		t = claim_by_hand(r, P_A, 96);
+		atomic_store(&r->dead[P_A], true);
+		assert_int_equal(send1(&a, 12, 9), 1);
+		shmring__claim_intent(&r->parts[C_D], t, (t + 96) | SHMRING_CLAIM_REPAIR);
+		atomic_store(&cs->pos, t + 96);
+		for (unsigned i = 0; i < filled; i++)
+			atomic_store(&rec(r, t + 16 * i)->stamp, (t + 16 * i) | SHMRING_REC_FILLER);
+		atomic_store(&r->dead[C_D], true);
+		take_over(r, C_D);
+		assert_int_equal(recv1(&c, NULL), 9);
+		assert_int_equal(atomic_load(&cs->done), t + 16 * filled);
+		while (send1(&a, 40, 100 + sent) == 1)
+			sent++;
+		assert_int_equal(shmring__msg_recover_tx(&a, &r->j, &pos, &holder), 1);
+		for (uint64_t q = t; q < t + 96; q += 16)
+			assert_int_equal(stamp(r, q), q | SHMRING_REC_FILLER);
+		assert_int_equal(atomic_load(&cs->done), t + 96 + 32);
+		assert_int_equal(atomic_load(&r->ctl->cons_repairs), 0);
+		for (unsigned i = 0; i < sent; i++)
+			assert_int_equal(recv1(&c, NULL), 100 + i);
+		assert_int_equal(send1(&a, 40, 999), 1);
+		assert_int_equal(recv1(&c, NULL), 999);
+		ring_free(r);
+	}
+}
+
+/*
  * Forged bytes inside a claim that name its positions do not make a live
  * producer think it was repaired: only its own entry tells it that. (An
  * earlier lap's payload leaves no such word: consumers scrub them. One at
@@ -1041,6 +1099,80 @@ static void test_dead_consumer(void **state)
 			assert_int_equal(send1(&a, 48, sent), 1);
 			assert_int_equal(recv1(&d, NULL), sent);
 			assert_int_equal(shmring__msg_recover_tx(&a, &r->j, &pos, &holder), 0);
+			ring_free(r);
+		}
+	}
+}
+
+/*
+ * Many consumers: C dies holding a claim (a peek, or a claim it never
+ * stamped) and its entry is taken over, so no range covers the claim any
+ * more, while D, alive, holds a peek of the next record. Recovery releases
+ * C's record and stops at D's claim: D's peek stays READING and intact, and
+ * nothing is counted lost but C's record. (It used to release up to the
+ * consumer position, D's record among them: the producer wrote over the
+ * peek and later sends failed.)
+ */
+static void test_dead_consumer_taken_over(void **state)
+{
+	(void)state;
+	for (unsigned mp = 0; mp < 2; mp++) {
+		for (unsigned how = 0; how < 2; how++) {
+			struct ring *r = ring_make(1024, 200, MC | (mp ? MP : 0));
+			struct shmring_side *cs = shmring__cons_side(r->base);
+			struct shmring_msgring a, c, d;
+			uint64_t pos = 99, p1;
+			uint32_t holder = 0;
+			unsigned sent = 2;
+			const unsigned char *held;
+			size_t len;
+			long got;
+
+			producer(r, &a, P_A);
+			consumer(r, &c, C_C);
+			consumer(r, &d, C_D);
+			assert_int_equal(send1(&a, 48, 0), 1);
+			assert_int_equal(send1(&a, 48, 1), 1);
+			if (how) {
+				/* C claims record 0 (its CAS) and dies before READING. */
+				uint64_t h = atomic_load(&cs->pos);
+
+				shmring__claim_intent(&r->parts[C_C], h, h + 64);
+				assert_true(atomic_compare_exchange_strong(&cs->pos, &h, h + 64));
+			} else {
+				assert_non_null(shmring__msg_peek(&c, &len, NULL));
+			}
+			held = shmring__msg_peek(&d, &len, NULL);
+			assert_non_null(held);
+			assert_int_equal(len, 48);
+			p1 = d.held_pos;
+			assert_int_equal(p1, 64);
+			atomic_store(&r->dead[C_C], true);
+			take_over(r, C_C);
+			while (send1(&a, 48, sent) == 1)
+				sent++;
+			assert_int_equal(shmring__msg_recover_tx(&a, &r->j, &pos, &holder), 1);
+			assert_int_equal(atomic_load(&r->ctl->cons_repairs), 1);
+			assert_int_equal(stamp(r, p1), p1 | SHMRING_REC_READING);
+			assert_int_equal(atomic_load(&cs->done), p1);
+			assert_true(same(held, 48, 1));
+			/* D's live claim holds the watermark now: wait for D. */
+			assert_int_equal(shmring__msg_recover_tx(&a, &r->j, &pos, &holder),
+					 -EAGAIN);
+			assert_int_equal(pos, p1);
+			assert_int_equal(holder, C_D);
+			while (send1(&a, 48, sent) == 1)
+				sent++;
+			assert_true(same(held, 48, 1));
+			assert_int_equal(shmring__msg_release(&d), 0);
+			while (send1(&a, 48, sent) == 1)
+				sent++;
+			for (unsigned i = 2; i < sent; i++) {
+				got = recv1(&d, NULL);
+				assert_int_equal(got, i);
+			}
+			assert_int_equal(recv1(&d, NULL), -1);
+			assert_int_equal(atomic_load(&r->ctl->cons_repairs), 1);
 			ring_free(r);
 		}
 	}
@@ -1687,9 +1819,11 @@ int main(void)
 		cmocka_unit_test(test_unstamped_no_entry),
 		cmocka_unit_test(test_fill_bounded),
 		cmocka_unit_test(test_repairer_dies),
+		cmocka_unit_test(test_repairer_taken_over),
 		cmocka_unit_test(test_stale_bytes_name_position),
 		cmocka_unit_test(test_payload_names_next_lap),
 		cmocka_unit_test(test_dead_consumer),
+		cmocka_unit_test(test_dead_consumer_taken_over),
 		cmocka_unit_test(test_producer_restart_many_consumers),
 		cmocka_unit_test(test_cancel_many),
 		cmocka_unit_test(test_cancel_single),
