@@ -1046,6 +1046,68 @@ static void test_payload_names_next_lap(void **state)
 
 /* --- Consumers that die ------------------------------------------------------ */
 
+/*
+ * One consumer dies after reading a record and before publishing its
+ * position (here: the position put back); the record's payload has words that
+ * name later positions. One producer: the successor receives the record as it
+ * was sent (the consumer used to clear those words before publishing, and the
+ * successor got them zeroed; now the producer clears ahead). Many producers:
+ * the consumer still clears them, having marked the record first, and the
+ * successor passes it as a dead consumer's, counted lost, and receives the
+ * next one. A record with no such word is received again intact either way.
+ */
+static void test_consumer_dies_after_read(void **state)
+{
+	(void)state;
+	for (unsigned mode = 0; mode < 8; mode++) {
+		bool mp = mode & 1, peek = mode & 2, lookalike = mode & 4;
+		struct ring *r = ring_make(1024, 200, mp ? MP : 0);
+		struct shmring_side *cs = shmring__cons_side(r->base);
+		struct shmring_msgring a, c, c2;
+		uint64_t buf[24], t;
+		struct shmring_msgvec m = {.buf = buf, .len = sizeof(buf), .type = 77};
+		uint64_t got[32];
+		struct shmring_msgvec g = {.buf = got, .len = sizeof(got)};
+		bool lost = mp && lookalike;
+
+		producer(r, &a, P_A);
+		consumer(r, &c, C_C);
+		t = atomic_load(&shmring__prod_side(r->base)->pos);
+		for (unsigned w = 0; w < 24; w++)
+			buf[w] = lookalike ? (t + 16 + 8 * w + 1024) | SHMRING_REC_COMMITTED
+					   : 0x0101010101010101u * w;
+		assert_int_equal(shmring__msg_send(&a, &m, 1, true), 1);
+		assert_int_equal(send1(&a, 40, 5), 1);
+		if (peek) {
+			size_t len;
+
+			assert_non_null(shmring__msg_peek(&c, &len, NULL));
+			assert_int_equal(shmring__msg_release(&c), 0);
+		} else {
+			assert_int_equal(shmring__msg_recv(&c, &g, 1, true), 1);
+			assert_memory_equal(got, buf, sizeof(buf));
+		}
+		assert_int_equal(atomic_load(&cs->pos), t + 208);
+		atomic_store(&cs->pos, t); /* it died before publishing */
+		consumer(r, &c2, C_C);
+		if (lost) {
+			assert_int_equal(recv1(&c2, NULL), 5);
+			assert_int_equal(atomic_load(&r->ctl->cons_repairs), 1);
+		} else {
+			g.len = sizeof(got);
+			assert_int_equal(shmring__msg_recv(&c2, &g, 1, true), 1);
+			assert_int_equal(g.len, sizeof(buf));
+			assert_int_equal(g.type, 77);
+			assert_memory_equal(got, buf, sizeof(buf));
+			assert_int_equal(recv1(&c2, NULL), 5);
+			assert_int_equal(atomic_load(&r->ctl->cons_repairs), 0);
+		}
+		assert_int_equal(recv1(&c2, NULL), -1);
+		assert_false(c2.corrupt);
+		ring_free(r);
+	}
+}
+
 static void test_dead_consumer(void **state)
 {
 	(void)state;
@@ -1822,6 +1884,7 @@ int main(void)
 		cmocka_unit_test(test_repairer_taken_over),
 		cmocka_unit_test(test_stale_bytes_name_position),
 		cmocka_unit_test(test_payload_names_next_lap),
+		cmocka_unit_test(test_consumer_dies_after_read),
 		cmocka_unit_test(test_dead_consumer),
 		cmocka_unit_test(test_dead_consumer_taken_over),
 		cmocka_unit_test(test_producer_restart_many_consumers),
