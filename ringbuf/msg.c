@@ -49,38 +49,31 @@ static unsigned char *payload_at(const struct shmring_msgring *v, uint64_t pos)
 }
 
 /*
- * Many producers: clear every 16-byte-aligned word inside the item at p (up
- * to next), its header aside, that names a later position at the same place
- * in the area, before the bytes go back to producers (consumers) or are left
- * unpublished (a producer's cancel). A consumer, or a producer checking a
- * claim (tx_taken()), reads the stamp of a position a producer has claimed
- * and not stamped yet, and finds what an earlier lap left there. A header
- * left there names an older position, but a payload word could name the
- * current one (a payload holding small numbers: 0x2f24 names position 0x2f20
- * as RELEASED), and the record it seemed to describe would be believed. Only
- * a word naming a later position at the same offset can ever be taken for a
- * stamp, so only such a word is stored over: the others cost a load of a
- * line the caller has just read.
+ * Clear every 16-byte-aligned word inside the item at p (up to next), its
+ * header aside, that names a later position at the same place in the area,
+ * before the bytes go back to producers (consumers) or are left unpublished
+ * (a producer's cancel, a new producer's start). A consumer reads the stamp
+ * of a position a producer has claimed and not stamped yet, and finds what
+ * an earlier lap left there. A header left there names an older position,
+ * but a payload word could name the current one (a payload holding small
+ * numbers: 0x2f24 names position 0x2f20 as RELEASED), and the record it
+ * seemed to describe would be believed. Only a word naming a later position
+ * at the same offset can ever be taken for a stamp, so only such a word is
+ * stored over: the others cost a load of a line the caller has just read.
  *
- * One producer clears ahead instead (clear_ahead()): it knows each position
- * a reader will look at before any reader can, so payloads stay as written
- * until their bytes are reused. A consumer that dies between reading a record
- * and publishing its position then leaves it intact for its successor.
- *
- * With many producers and one consumer, that successor would read the record
- * again with such words zeroed. So before its first store into a committed
- * record the one consumer marks the record READING (a state only many
- * consumers use otherwise): its successor finds the mark and passes the
- * record as a dead consumer's, lost and counted (rx_look()), as a dead
- * consumer's claim is with many consumers. A record with no such word, the
- * usual case, is neither marked nor changed.
+ * One consumer hands a record on to its successor when it dies before
+ * publishing its position; cleared words would reach the successor zeroed.
+ * So before its first store into a committed record it marks the record
+ * READING (a state only many consumers use otherwise), and the successor
+ * passes a record so marked as a dead consumer's, lost and counted
+ * (rx_look()), as a dead consumer's claim is with many consumers. A record
+ * with no such word, the usual case, is neither marked nor changed, and
+ * reaches the successor whole.
  */
 static void scrub(const struct shmring_msgring *v, uint64_t p, uint64_t next)
 {
 	bool marked = v->mc;
 
-	if (!v->mp)
-		return;
 	for (uint64_t q = p + SHMRING_REC_ALIGN; q < next; q += SHMRING_REC_ALIGN) {
 		_Atomic uint64_t *w = &rec_at(v, q)->stamp;
 		/* Relaxed, both: the release that gives the bytes back (R-cons,
@@ -95,8 +88,9 @@ static void scrub(const struct shmring_msgring *v, uint64_t p, uint64_t next)
 			_Atomic uint64_t *ps = &rec_at(v, p)->stamp;
 
 			/* Relaxed, both: only the one consumer writes the stamp
-			 * of a record it has not passed; the fence below orders
-			 * the mark. */
+			 * of a record it has not passed (a producer's cancel
+			 * scrubs a record never committed: no mark); the fence
+			 * below orders the mark. */
 			if (shmring__load_relaxed(ps) == (p | SHMRING_REC_COMMITTED))
 				shmring__store_relaxed(ps, p | SHMRING_REC_READING);
 			/* The mark before the zeros, for a successor that reads
@@ -389,24 +383,6 @@ static bool tx_stamp(const struct shmring_msgring *v, uint64_t p, uint64_t stamp
 }
 
 /*
- * One producer, before it commits the item that ends at x: readers look at
- * x's stamp word once they have seen that commit, before the producer has
- * written anything there. Whatever an earlier lap left in the word (a payload
- * or a reservation's bytes) must not name x then; the producer alone writes
- * stamps that name positions from its own on, so a word naming x now is left
- * over, and goes. x is in the free space, or the header of the record at the
- * watermark when the ring is full, whose stamp names an older position.
- */
-static inline void clear_ahead(const struct shmring_msgring *v, uint64_t x)
-{
-	_Atomic uint64_t *w = &rec_at(v, x)->stamp;
-
-	/* Relaxed, both: published by the commit's release that follows. */
-	if (names(shmring__load_relaxed(w), x))
-		shmring__store_relaxed(w, 0);
-}
-
-/*
  * Padding from p to the end of the area. With many producers it goes
  * straight to COMMITTED, before the record after it is stamped CLAIMED; both
  * are inside our claim, whose range (the intent) we stored before taking it.
@@ -428,7 +404,6 @@ static bool write_pad(const struct shmring_msgring *v, uint64_t p)
 	shmring__store_relaxed(&r->type, 0);
 	if (v->mp)
 		return tx_stamp(v, p, p | SHMRING_REC_COMMITTED);
-	clear_ahead(v, p + left_at(v, p));
 	/* R-commit: pairs with A-commit in rx_look(). */
 	shmring__store_release(&r->stamp, p | SHMRING_REC_COMMITTED);
 	return true;
@@ -454,9 +429,9 @@ static bool write_head(const struct shmring_msgring *v, uint64_t p, uint32_t len
 	return tx_stamp(v, p, p | SHMRING_REC_CLAIMED);
 }
 
-/* Publish the record at p, which ends at next. False (many producers):
- * recovery made it SKIPPED first; it stays skipped. */
-static bool commit_rec(const struct shmring_msgring *v, uint64_t p, uint64_t next, uint32_t type)
+/* Publish the record at p. False (many producers): recovery made it SKIPPED
+ * first; it stays skipped. */
+static bool commit_rec(const struct shmring_msgring *v, uint64_t p, uint32_t type)
 {
 	struct shmring_rec *r = rec_at(v, p);
 
@@ -476,7 +451,6 @@ static bool commit_rec(const struct shmring_msgring *v, uint64_t p, uint64_t nex
 	}
 	/* Relaxed: published by the stamp below. */
 	shmring__store_relaxed(&r->type, type);
-	clear_ahead(v, next);
 	/* R-commit: pairs with A-commit in rx_look(). */
 	shmring__store_release(&r->stamp, p | SHMRING_REC_COMMITTED);
 	return true;
@@ -662,7 +636,7 @@ static void tx_write(struct shmring_msgring *v, uint64_t t, const struct shmring
 		if (ok && write_head(v, p, (uint32_t)m[i].len)) {
 			if (m[i].len)
 				copy_in(v, payload_at(v, p), m[i].buf, m[i].len);
-			ok = commit_rec(v, p, p + span, m[i].type);
+			ok = commit_rec(v, p, m[i].type);
 		} else {
 			ok = false;
 		}
@@ -698,7 +672,7 @@ static bool tx_one(struct shmring_msgring *v, const struct shmring_msgvec *m)
 	write_head(v, t, (uint32_t)m->len);
 	if (m->len)
 		copy_in(v, payload_at(v, t), m->buf, m->len);
-	commit_rec(v, t, t + span, m->type);
+	commit_rec(v, t, m->type);
 	tx_published(v, t + span);
 	return true;
 }
@@ -766,7 +740,7 @@ int shmring__msg_commit(struct shmring_msgring *v, uint32_t type)
 	if (!v->held || v->held_rx)
 		return -EINVAL;
 	v->held = false;
-	if (!commit_rec(v, v->held_pos, v->held_end, type)) {
+	if (!commit_rec(v, v->held_pos, type)) {
 		v->dropped++;
 		return -SHMRING_EDROPPED;
 	}
@@ -1427,10 +1401,11 @@ void shmring__msg_cancel(struct shmring_msgring *v)
 			 * (its stamp is still an older one and our position did
 			 * not move), so no consumer sees it, nor the previous
 			 * lap's bytes under it; the next send writes there again,
-			 * and clears the caller's bytes where a reader will look
-			 * (clear_ahead()). Padding before it, committed, is
-			 * consumed as padding.
+			 * with headers where the caller may have written payload:
+			 * scrub() it. Padding before it, committed, is consumed
+			 * as padding.
 			 */
+			scrub(v, v->held_pos, v->held_pos + shmring__rec_span(v->held_len));
 			shmring__count(&v->ctl->cancelled, 1);
 		}
 	}
