@@ -25,6 +25,9 @@
  *     info names the holder and the side while it lasts; 300 ms after the
  *     waiter moved on, info.stall_ns is 0 and stall_max_ns is about the
  *     wait, not the wait plus whatever the handle did afterwards.
+ *   - takeover: a message ring's dead consumer whose participant entry a new
+ *     consumer took (the table full) loses its own record only; a live
+ *     consumer's peek behind it stays whole.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -579,6 +582,154 @@ static void test_stall_consumer_mpmc(void **state)
 	stall_accounting(FH_MPMC, false);
 }
 
+/* --- takeover: a dead consumer's entry taken by a new one ------------------------ */
+
+struct takeover_sh {
+	_Atomic int a_peeked, b_peeked, b_release, b_done, filled, nfill;
+	_Atomic int b_got, b_corrupt, b_last;
+	unsigned char before[32], after[32];
+};
+
+/*
+ * A message ring with many consumers (and one producer, or many): consumer A
+ * peeks record 0 and is killed; consumer B, alive, peeks record 1; a third
+ * process opens consumer handles until the table is full, the last taking
+ * A's dead entry (its claim range goes with it). The producer then needs the
+ * room: recovery releases A's record and stops at B's, so B's peek stays as
+ * it was, one message is counted lost, and after B's release B receives
+ * every record sent after, with no corruption reported. (Recovery used to
+ * release up to the consumer position, B's held record among them.)
+ */
+static void takeover_round(bool mp)
+{
+	const char *name = test_ring_name(mp ? "takeover-mm" : "takeover-m");
+	struct takeover_sh *sh = fh_shared(sizeof(*sh));
+	struct shmring_opts o = {.kind = SHMRING_KIND_MSG, .slot_size = 32, .capacity = 512,
+				 .recovery_ns = 20 * FH_MS,
+				 .flags = SHMRING_CREATE_MULTI_CONSUMER |
+					  (mp ? SHMRING_CREATE_MULTI_PRODUCER : 0)};
+	unsigned char m[32];
+	shmring_t *p = NULL;
+	struct shmring_participant part;
+	struct shmring_info in;
+	pid_t a, b, f;
+	int rc, sent = 0;
+
+	assert_int_equal(shmring_create(name, &o, SHMRING_PRODUCER, &p), 0);
+	fh_keep(p);
+	for (int i = 0; i < 3; i++) {
+		memset(m, 'A' + i, sizeof(m));
+		assert_int_equal(shmring_msg_try_send(p, m, sizeof(m), (uint32_t)i), 0);
+	}
+	a = fork();
+	assert_true(a >= 0);
+	if (a == 0) {
+		shmring_t *r;
+		size_t len;
+
+		fh_child_init(60);
+		if (shmring_open(name, SHMRING_CONSUMER, &r) || !shmring_msg_peek(r, &len, NULL))
+			_exit(3);
+		atomic_store(&sh->a_peeked, 1);
+		for (;;)
+			pause();
+	}
+	fh_track(a);
+	while (!atomic_load(&sh->a_peeked))
+		fh_nap_us(100);
+	b = fork();
+	assert_true(b >= 0);
+	if (b == 0) {
+		shmring_t *r;
+		size_t len;
+		const unsigned char *x;
+
+		fh_child_init(60);
+		if (shmring_open(name, SHMRING_CONSUMER, &r))
+			_exit(3);
+		x = shmring_msg_peek(r, &len, NULL);
+		if (!x || len != 32)
+			_exit(4);
+		memcpy(sh->before, x, 32);
+		atomic_store(&sh->b_peeked, 1);
+		while (!atomic_load(&sh->b_release))
+			fh_nap_us(1000);
+		memcpy(sh->after, x, 32); /* still held: must be unchanged */
+		if (shmring_msg_release(r))
+			_exit(5);
+		for (;;) {
+			unsigned char buf[32];
+			ssize_t n = shmring_msg_recv(r, buf, sizeof(buf), NULL,
+						     shmring_deadline_in(500 * FH_MS));
+
+			if (n == -SHMRING_ECORRUPT) {
+				atomic_fetch_add(&sh->b_corrupt, 1);
+				break;
+			}
+			if (n < 0) {
+				atomic_store(&sh->b_last, (int)n);
+				break;
+			}
+			atomic_fetch_add(&sh->b_got, 1);
+		}
+		atomic_store(&sh->b_done, 1);
+		for (;;)
+			pause();
+	}
+	fh_track(b);
+	while (!atomic_load(&sh->b_peeked))
+		fh_nap_us(100);
+	kill(a, SIGKILL);
+	waitpid(a, NULL, 0);
+	f = fork();
+	assert_true(f >= 0);
+	if (f == 0) {
+		shmring_t *h;
+		int n = 0;
+
+		fh_child_init(60);
+		while (n < 1000 && shmring_open(name, SHMRING_CONSUMER, &h) == 0)
+			n++;
+		atomic_store(&sh->nfill, n);
+		atomic_store(&sh->filled, 1);
+		for (;;)
+			pause();
+	}
+	fh_track(f);
+	while (!atomic_load(&sh->filled))
+		fh_nap_us(100);
+	assert_true(atomic_load(&sh->nfill) > 0);
+	assert_false(fh_part_of(p, a, &part)); /* A's entry was taken over */
+	for (int i = 0; i < 40; i++) {
+		memset(m, 'a' + i % 26, sizeof(m));
+		rc = shmring_msg_send(p, m, sizeof(m), 9, shmring_deadline_in(200 * FH_MS));
+		if (rc)
+			break;
+		sent++;
+	}
+	assert_int_equal(rc, -ETIMEDOUT); /* B's peek and the idle handles hold the rest */
+	assert_true(sent > 0);
+	atomic_store(&sh->b_release, 1);
+	while (!atomic_load(&sh->b_done))
+		fh_nap_us(1000);
+	assert_memory_equal(sh->before, sh->after, 32);
+	assert_int_equal(sh->before[0], 'B');
+	in = fh_info(p);
+	assert_int_equal(in.cons_repairs, 1);
+	assert_int_equal(atomic_load(&sh->b_corrupt), 0);
+	assert_int_equal(atomic_load(&sh->b_last), -ETIMEDOUT);
+	assert_int_equal(atomic_load(&sh->b_got), sent + 1); /* record 2, then ours */
+}
+
+static void test_takeover_msgm(void **state)
+{
+	(void)state;
+	fh_limit(60);
+	takeover_round(false);
+	fh_cleanup();
+	takeover_round(true);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest all[] = {
@@ -591,6 +742,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_teardown(test_stall_consumer_mpmc, fh_teardown),
 	    cmocka_unit_test_teardown(test_stall_producer_msgm, fh_teardown),
 	    cmocka_unit_test_teardown(test_stall_consumer_msgm, fh_teardown),
+	    cmocka_unit_test_teardown(test_takeover_msgm, fh_teardown),
 	};
 	const struct CMUnitTest kill_only[] = {
 	    cmocka_unit_test_teardown(test_kill_producers, fh_teardown),
