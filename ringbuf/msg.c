@@ -484,7 +484,10 @@ static unsigned tx_claim(struct shmring_msgring *v, const struct shmring_msgvec 
 		bool stale = false;
 		uint64_t want, room, got;
 
-		if (!aligned(t)) {
+		/* Below where our own last claim moved it: moved back, maybe
+		 * into the middle of a record, where no stamp would tell. Every
+		 * load of ours comes after our CAS, so never sees less. */
+		if (!aligned(t) || t < v->claimed) {
 			corrupt(v);
 			return 0;
 		}
@@ -545,6 +548,7 @@ static unsigned tx_claim(struct shmring_msgring *v, const struct shmring_msgvec 
 		if (shmring__cas_weak(&v->prod->pos, &t, t + got, memory_order_release)) {
 			*start = t;
 			*bytes = got;
+			v->claimed = t + got;
 			return k;
 		}
 		/* Not ours: a range we do not hold must not cover another's claim. */

@@ -143,6 +143,8 @@ struct shmring_msgring {
 			      * (SKIPPED or filled over) when it came to stamp them */
 	uint64_t intent_end; /* many producers: the claim_end we stored; a repairer
 			      * that judged us dead changes it */
+	uint64_t claimed;    /* many producers: where our last claim moved the
+			      * position; it never goes below that */
 };
 
 /*

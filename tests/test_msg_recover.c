@@ -597,6 +597,39 @@ static void test_prod_moved_back(void **state)
 	}
 }
 
+/*
+ * Many producers: the position moved back into the middle of a record (no
+ * stamp there to tell) is refused by a producer whose own last claim ended
+ * past it, and the records stay whole.
+ */
+static void test_prod_moved_back_mid_record(void **state)
+{
+	(void)state;
+	for (unsigned mc = 0; mc < 2; mc++) {
+		for (uint64_t back = 16; back <= 176; back += 80) {
+			struct ring *r = ring_make(1024, 200, MP | (mc ? MC : 0));
+			_Atomic uint64_t *pp = &shmring__prod_side(r->base)->pos;
+			struct shmring_msgring a, c;
+			uint64_t t;
+
+			producer(r, &a, P_A);
+			consumer(r, &c, mc ? C_C : C_SOLE);
+			t = atomic_load(pp);
+			for (unsigned i = 0; i < 3; i++)
+				assert_int_equal(send1(&a, 48, i), 1);
+			atomic_store(pp, t + back);
+			assert_int_equal(send1(&a, 48, 7), -EUCLEAN);
+			assert_true(a.corrupt);
+			assert_null(shmring__msg_reserve(&a, 8));
+			assert_true(a.corrupt);
+			assert_int_equal(atomic_load(pp), t + back);
+			for (unsigned i = 0; i < 3; i++)
+				assert_int_equal(recv1(&c, NULL), (long)i);
+			ring_free(r);
+		}
+	}
+}
+
 static void test_dead_producer_claimed(void **state)
 {
 	(void)state;
@@ -1874,6 +1907,7 @@ int main(void)
 		cmocka_unit_test(test_indices_validate),
 		cmocka_unit_test(test_forged_producer_position),
 		cmocka_unit_test(test_prod_moved_back),
+		cmocka_unit_test(test_prod_moved_back_mid_record),
 		cmocka_unit_test(test_dead_producer_claimed),
 		cmocka_unit_test(test_claimed_entry_taken_over),
 		cmocka_unit_test(test_unstamped_claim),
