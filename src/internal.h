@@ -286,6 +286,19 @@ uint32_t shmring__part_state(void *base, struct shmring_livecache *c, uint32_t i
 uint32_t shmring__part_state_of(void *base, struct shmring_livecache *c, uint32_t idx,
                                 uint64_t owner, bool *moved);
 
+/*
+ * For a report only (shmring_participants(), and so ls and gc): the entry
+ * idx, whose owner word `owner` carries SHMRING_OWNER_REAPED, judged afresh.
+ * ALIVE when its process still runs with the entry's start time and maps the
+ * segment, else REAPED. A reap judged it dead and the dead stay dead, so only
+ * a bit forged on a live participant's entry (or a pid reused within a clock
+ * tick by a process that maps the ring) reads alive. Claims are never judged
+ * this way: a process that ran execve() was reaped for mapping nothing, and
+ * its abandoned claims stay repairable should it map the ring again.
+ */
+uint32_t shmring__part_reaped_state(void *base, const struct shmring_livecache *c, uint32_t idx,
+				   uint64_t owner);
+
 /* struct shmring_judge's callback: is the claimer (idx, gen) gone? */
 bool shmring__part_dead(void *base, struct shmring_livecache *c, uint32_t idx, uint32_t gen,
 			unsigned gen_bits);

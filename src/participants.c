@@ -681,6 +681,27 @@ uint32_t shmring__part_state_of(void *base, struct shmring_livecache *c, uint32_
 	return st;
 }
 
+uint32_t shmring__part_reaped_state(void *base, const struct shmring_livecache *c, uint32_t idx,
+				   uint64_t owner)
+{
+	struct shmring_part *p = &shmring__parts(base)[idx];
+	/* Relaxed, both: after the caller's acquire of owner; the caller reads
+	 * the owner word again after. */
+	uint64_t start = shmring__load_relaxed(&p->start_time);
+	uint64_t ns = shmring__load_relaxed(&p->pidns);
+	pid_t pid = (pid_t)SHMRING_PART_PID(owner);
+	uint32_t st;
+	int fd;
+
+	/* Nothing to tell a live owner by: the entry stands as reaped. */
+	if (pid <= 0 || !start || !c->id.ino || !c->proc_ours || (ns && ns != c->pidns))
+		return SHMRING_PART_REAPED;
+	st = judge_fresh(c, pid, start, &fd);
+	if (fd >= 0)
+		close(fd);
+	return st == SHMRING_PART_ALIVE ? SHMRING_PART_ALIVE : SHMRING_PART_REAPED;
+}
+
 static bool state_dead(uint32_t st)
 {
 	return st == SHMRING_PART_DEAD || st == SHMRING_PART_REAPED;

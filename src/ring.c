@@ -1451,6 +1451,8 @@ static bool participant_snapshot(shmring_t *r, struct shmring_part *e, uint32_t 
 		};
 		parked = shmring__load_relaxed(&e->parked);
 		st = shmring__part_state_of(r->base, &r->live, i, owner, &moved);
+		if (st == SHMRING_PART_REAPED)
+			st = shmring__part_reaped_state(r->base, &r->live, i, owner);
 		/* Acquire fence: the loads above come before the owner's re-read
 		 * (pairs with the release fence after the claiming CAS in take()). */
 		atomic_thread_fence(memory_order_acquire);

@@ -7,10 +7,17 @@
  * left; rm refuses objects that are not rings (and removes them with
  * --force); option misuse is a usage error (2) with the "shmring CMD:"
  * prefix; stat --json of several names is one array; stat --watch
- * refreshes until SIGINT; create's new options. Skipped (77) when the tool
- * is not built.
+ * refreshes until SIGINT; create's new options. A REAPED bit forged on a
+ * live participant's entry does not make gc remove its ring. Skipped (77)
+ * when the tool is not built.
  */
 #include "test_cli_run.h"
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "ringbuf/layout.h" /* the participant table, to forge an entry */
 
 static const char *backend_names[CLI_BACKENDS] = {"posix", "sysv", "file"};
 
@@ -272,6 +279,56 @@ static void test_stale_and_gc(void **state)
 		shmring_close(cons[b]);
 		assert_int_equal(cli_run("rm", live[b], waiting[b], NULL), 0);
 	}
+}
+
+/*
+ * A REAPED bit forged on the entry of a live producer (a child that maps the
+ * ring): ls shows it alive and the ring live, and gc leaves the ring. Once
+ * the child is killed, the ring is stale and gc removes it.
+ */
+static void test_gc_forged_reaped(void **state)
+{
+	const char *name = test_ring_name("reaped");
+	char uri[700], path[700];
+	const char *obj;
+	struct stat st;
+	unsigned char *base;
+	shmring_t *obs;
+	struct shmring_participant p;
+	pid_t child;
+	int fd;
+
+	(void)state;
+	listed(name, uri, sizeof(uri));
+	assert_int_equal(cli_run("create", "-s", "32", "-c", "8", name, NULL), 0);
+	child = test_fork_participant(name, SHMRING_PRODUCER, NULL, NULL);
+	assert_true(child > 0);
+	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &obs), 0);
+	assert_int_equal(shmring_participants(obs, &p, 1), 1);
+	assert_int_equal(p.pid, (uint32_t)child);
+	shmring_close(obs);
+	snprintf(path, sizeof(path), "/dev/shm%s", name);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	base = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	assert_true(base != MAP_FAILED);
+	atomic_fetch_or(&shmring__parts(base)[p.index].owner, SHMRING_OWNER_REAPED);
+	munmap(base, (size_t)st.st_size);
+	test_sleep_ms(2100); /* past gc's young-ring grace */
+	obj = ls_one(name);
+	assert_non_null(obj);
+	cli_assert_contains(obj, "\"use\":\"live\",\"stale\":false");
+	assert_int_equal(cli_run("gc", "--match", uri, cli_dir, NULL), 0);
+	assert_string_equal(cli_out, "");
+	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &obs), 0);
+	shmring_close(obs);
+	kill(child, SIGKILL);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	assert_int_equal(cli_run("gc", "--match", uri, cli_dir, NULL), 0);
+	cli_assert_contains(cli_out, "removed ");
+	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &obs), -ENOENT);
 }
 
 /* `shmring rm NAME` (with --force when force) run as user 65534: its exit
@@ -603,6 +660,7 @@ int main(void)
 		cmocka_unit_test(test_misuse),
 		cmocka_unit_test_teardown(test_ls_backends, test_teardown_names),
 		cmocka_unit_test_teardown(test_stale_and_gc, test_teardown_names),
+		cmocka_unit_test_teardown(test_gc_forged_reaped, test_teardown_names),
 		cmocka_unit_test_teardown(test_rm_not_a_ring, test_teardown_names),
 		cmocka_unit_test_teardown(test_rm_other_users, test_teardown_names),
 		cmocka_unit_test_teardown(test_stat_json_array, test_teardown_names),

@@ -304,12 +304,17 @@ static void test_other_user(void **state)
 
 /* A thread of the consumer's that does not block the forged signal (it is
  * made before the main thread blocks it, and keeps the mask it was made
- * with): it waits for the end of the test (its pipe). */
+ * with): it says it runs (fds[1]), then waits for the end of the test
+ * (fds[0]). A thread being made has every signal blocked until it first
+ * runs (glibc restores the creator's mask then): /proc shows that mask until
+ * the thread says so. */
 static void *unblocked_thread(void *arg)
 {
+	int *fds = arg;
 	char c;
 
-	(void)!read(*(int *)arg, &c, 1);
+	(void)!write(fds[1], "t", 1);
+	(void)!read(fds[0], &c, 1);
 	return NULL;
 }
 
@@ -336,7 +341,7 @@ static void forged_signo(bool threaded)
 	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &obs), 0);
 	pid = fork_gated(gate, done);
 	if (pid == 0) {
-		int quit[2];
+		int quit[2] = {-1, -1}, up[2] = {-1, -1}, fds[2];
 		sigset_t s;
 		pthread_t t;
 
@@ -345,8 +350,12 @@ static void forged_signo(bool threaded)
 		/* Its default action: the end. */
 		sigprocmask(SIG_UNBLOCK, &s, NULL);
 		block_bell(); /* before the thread: every thread blocks the real one */
-		if (threaded && (pipe(quit) < 0 ||
-				 pthread_create(&t, NULL, unblocked_thread, &quit[0]) != 0))
+		if (threaded && (pipe(quit) < 0 || pipe(up) < 0))
+			_exit(7);
+		fds[0] = quit[0];
+		fds[1] = up[1];
+		if (threaded && (pthread_create(&t, NULL, unblocked_thread, fds) != 0 ||
+				 read(up[0], &c, 1) != 1))
 			_exit(7);
 		if (threaded)
 			sigprocmask(SIG_BLOCK, &s, NULL); /* the main thread's only */

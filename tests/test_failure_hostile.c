@@ -1173,6 +1173,45 @@ static void test_participants_forged_live_pid(void **state)
 }
 
 /*
+ * A REAPED bit forged on a live participant's entry: the report (and so ls
+ * and gc, which remove a ring whose participants all read dead) shows that
+ * participant alive, as its process runs with the entry's start time and
+ * maps the ring. A reaped entry whose process is dead reads REAPED. (The
+ * bit used to be believed: gc removed the name of a ring in use.)
+ */
+static void test_participants_forged_reaped(void **state)
+{
+	const char *name = test_ring_name("reaped");
+	shmring_t *obs = fh_create(name, FH_MPSC, 8, 0, SHMRING_OBSERVER);
+	struct fh_agent *live = fh_agent_open(name, FH_MPSC, SHMRING_PRODUCER);
+	struct fh_agent *gone = fh_agent_open(name, FH_MPSC, SHMRING_PRODUCER);
+	struct shmring_participant pl, pg;
+	struct shmring_part *parts;
+	size_t size;
+	void *base = fh_map_ring(name, &size);
+
+	(void)state;
+	fh_limit(60);
+	parts = shmring__parts(base);
+	assert_true(fh_part_of(obs, live->pid, &pl));
+	assert_true(fh_part_of(obs, gone->pid, &pg));
+	assert_int_equal(pl.state, SHMRING_PART_ALIVE);
+	fh_agent_kill(gone, true);
+	atomic_fetch_or(&parts[pl.index].owner, SHMRING_OWNER_REAPED);
+	atomic_fetch_or(&parts[pg.index].owner, SHMRING_OWNER_REAPED);
+	assert_true(fh_part_of(obs, live->pid, &pl));
+	assert_int_equal(pl.state, SHMRING_PART_ALIVE);
+	assert_true(fh_part_of(obs, gone->pid, &pg));
+	assert_int_equal(pg.state, SHMRING_PART_REAPED);
+	/* Its process gone, the live one's entry reads reaped too. */
+	fh_agent_kill(live, true);
+	assert_true(fh_part_of(obs, live->pid, &pl));
+	assert_int_equal(pl.state, SHMRING_PART_REAPED);
+	munmap(base, size);
+	fh_close(obs);
+}
+
+/*
  * A peer that rewrites an entry's owner word over and over, between a dead
  * process's pid and a live one mapping the segment (an observer agent: our
  * own pid in an entry none of our handles holds is dead), while we list
@@ -1260,6 +1299,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_msgm_misaligned_attached, fh_teardown),
 	    cmocka_unit_test_teardown(test_participants_torn, fh_teardown),
 	    cmocka_unit_test_teardown(test_participants_forged_live_pid, fh_teardown),
+	    cmocka_unit_test_teardown(test_participants_forged_reaped, fh_teardown),
 	    cmocka_unit_test_teardown(test_psem_flags_forged, fh_teardown),
 	};
 
