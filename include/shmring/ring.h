@@ -965,7 +965,10 @@ enum shmring_part_state {
  * whose state is the one judged for the pid it reports; an entry whose owner
  * changed under every one of a few reads is left out, and one still being
  * claimed reports 0 for gen, parked, attach_ns and its claim range (the
- * previous owner's may still be there). Thread-safe.
+ * previous owner's may still be there). An entry marked reaped is judged
+ * again too: one whose process still runs with the entry's start time and
+ * maps the ring (a mark forged on a live participant's entry) reports ALIVE.
+ * Thread-safe.
  */
 SHMRING_API int shmring_participants(shmring_t *r, struct shmring_participant *out, unsigned n);
 
