@@ -14,7 +14,6 @@
 #include "test_cli_run.h"
 
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "ringbuf/layout.h" /* the participant table, to forge an entry */
@@ -289,14 +288,13 @@ static void test_stale_and_gc(void **state)
 static void test_gc_forged_reaped(void **state)
 {
 	const char *name = test_ring_name("reaped");
-	char uri[700], path[700];
+	char uri[700];
 	const char *obj;
-	struct stat st;
+	size_t size;
 	unsigned char *base;
 	shmring_t *obs;
 	struct shmring_participant p;
 	pid_t child;
-	int fd;
 
 	(void)state;
 	listed(name, uri, sizeof(uri));
@@ -307,15 +305,10 @@ static void test_gc_forged_reaped(void **state)
 	assert_int_equal(shmring_participants(obs, &p, 1), 1);
 	assert_int_equal(p.pid, (uint32_t)child);
 	shmring_close(obs);
-	snprintf(path, sizeof(path), "/dev/shm%s", name);
-	fd = open(path, O_RDWR);
-	assert_true(fd >= 0);
-	assert_int_equal(fstat(fd, &st), 0);
-	base = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	assert_true(base != MAP_FAILED);
+	base = test_map_shm(name, &size);
+	assert_non_null(base);
 	atomic_fetch_or(&shmring__parts(base)[p.index].owner, SHMRING_OWNER_REAPED);
-	munmap(base, (size_t)st.st_size);
+	munmap(base, size);
 	test_sleep_ms(2100); /* past gc's young-ring grace */
 	obj = ls_one(name);
 	assert_non_null(obj);
