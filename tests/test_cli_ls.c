@@ -290,7 +290,7 @@ static void test_gc_forged_reaped(void **state)
 	const char *name = test_ring_name("reaped");
 	char uri[700];
 	const char *obj;
-	size_t size;
+	size_t size = 0;
 	unsigned char *base;
 	shmring_t *obs;
 	struct shmring_participant p;
