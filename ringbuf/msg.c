@@ -1546,9 +1546,10 @@ static void mark_repair(struct shmring_part *e, uint64_t h)
 
 	if (!range_covers(e, h, &cp, &ce))
 		return;
-	/* Relaxed: the CAS below decides; the range was acquired above. */
-	ce = shmring__load_relaxed(&e->claim_end);
-	/* Release: the mark before the fillers we write after it. */
+	/* Release: the mark before the fillers we write after it. From the end
+	 * judged, not one read again: an owner that took the entry over since
+	 * has claimed past it, and its range stays unmarked. One marked
+	 * already fails, and stays marked. */
 	atomic_compare_exchange_strong_explicit(&e->claim_end, &ce, ce | SHMRING_CLAIM_REPAIR,
 						memory_order_release, memory_order_relaxed);
 }
@@ -1694,10 +1695,13 @@ int shmring__msg_recover_rx(struct shmring_msgring *v, const struct shmring_judg
  * claim's range stays in its entry until the claim is released (A-intent):
  * so a position below the bound is covered by a dead range, or by none when
  * its claimer died and its entry was taken over since. *repair is set when
- * a range covering d is a repair (REPAIR) and when none covers it: a lost
- * claim may be a repair that left positions unfilled, which are filled then.
+ * a range covering d is a repair (REPAIR), and with many producers (mp) when
+ * none covers it: a lost claim may then be a repair that left positions
+ * unfilled, which are filled. With one producer no consumer repairs, and
+ * nothing below c is ever unstamped.
  */
-static uint64_t release_end(const struct shmring_judge *j, uint64_t d, uint64_t c, bool *repair)
+static uint64_t release_end(const struct shmring_judge *j, uint64_t d, uint64_t c, bool mp,
+			    bool *repair)
 {
 	uint64_t e = c;
 	bool covered = false;
@@ -1723,7 +1727,7 @@ static uint64_t release_end(const struct shmring_judge *j, uint64_t d, uint64_t 
 		if (shmring__load_relaxed(&pt->claim_end) & SHMRING_CLAIM_REPAIR)
 			*repair = true;
 	}
-	if (!covered)
+	if (!covered && mp)
 		*repair = true;
 	return e;
 }
@@ -1791,7 +1795,7 @@ int shmring__msg_recover_tx(struct shmring_msgring *v, const struct shmring_judg
 	/* Acquire: A-intent: a release since the judge shows now. */
 	if (shmring__load_acquire(&rec_at(v, d)->stamp) != s)
 		return sweep(v) ? 1 : 0;
-	e = release_end(j, d, c, &repair);
+	e = release_end(j, d, c, v->mp, &repair);
 	if (!names(s, d) && !repair)
 		goto suspect; /* unstamped inside a dead receive claim: the segment lies */
 	for (q = d; q != e && q - d < v->capacity;) {
