@@ -977,6 +977,34 @@ static void test_repairer_taken_over(void **state)
 }
 
 /*
+ * One producer, many consumers: an unstamped position below the consumers'
+ * position that no range covers can only be forged (no consumer repairs
+ * where one producer writes): recovery says -EUCLEAN and writes nothing.
+ */
+static void test_uncovered_unstamped_one_producer(void **state)
+{
+	struct ring *r = ring_make(1024, 200, MC);
+	struct shmring_side *cs = shmring__cons_side(r->base);
+	struct shmring_msgring a, c;
+	uint64_t pos, t;
+	uint32_t holder;
+	unsigned sent = 0;
+
+	(void)state;
+	producer(r, &a, P_SOLE);
+	consumer(r, &c, C_C);
+	assert_int_equal(send1(&a, 48, 1), 1);
+	t = atomic_load(&cs->pos);
+	atomic_store(&rec(r, t)->stamp, 0); /* as if never stamped */
+	atomic_store(&cs->pos, t + 64);     /* and claimed by a consumer gone */
+	while (send1(&a, 48, 10 + sent) == 1)
+		sent++;
+	assert_int_equal(shmring__msg_recover_tx(&a, &r->j, &pos, &holder), -EUCLEAN);
+	assert_int_equal(stamp(r, t), 0);
+	ring_free(r);
+}
+
+/*
  * Forged bytes inside a claim that name its positions do not make a live
  * producer think it was repaired: only its own entry tells it that. (An
  * earlier lap's payload leaves no such word: consumers scrub them. One at
@@ -1915,6 +1943,7 @@ int main(void)
 		cmocka_unit_test(test_fill_bounded),
 		cmocka_unit_test(test_repairer_dies),
 		cmocka_unit_test(test_repairer_taken_over),
+		cmocka_unit_test(test_uncovered_unstamped_one_producer),
 		cmocka_unit_test(test_stale_bytes_name_position),
 		cmocka_unit_test(test_payload_names_next_lap),
 		cmocka_unit_test(test_consumer_dies_after_read),
