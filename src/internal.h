@@ -273,6 +273,14 @@ bool shmring__pidfd_exited(int fd);
 uint64_t shmring__proc_start_time(pid_t pid);
 uint64_t shmring__pidns_self(void);
 
+/* The calling thread's start time, as shmring__proc_stat() gives a
+ * thread's (whatever namespace /proc shows); 0 if unknown. */
+uint64_t shmring__thread_start_time(void);
+
+/* Whether /proc shows our pid namespace, so that /proc/PID names our pid
+ * PID (not so in a pid namespace that did not mount a /proc of its own). */
+bool shmring__proc_is_ours(void);
+
 /* Judge entry idx now: 0 (free) or enum shmring_part_state. */
 uint32_t shmring__part_state(void *base, struct shmring_livecache *c, uint32_t idx);
 

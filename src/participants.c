@@ -290,9 +290,9 @@ static int64_t boot_offset_get(void)
 	return off;
 }
 
-int shmring__proc_stat(pid_t pid, char *state, uint64_t *start)
+static int proc_stat_at(const char *path, char *state, uint64_t *start)
 {
-	char path[64], buf[1024];
+	char buf[1024];
 	const char *p;
 	unsigned long long st = 0;
 	int64_t off;
@@ -300,10 +300,6 @@ int shmring__proc_stat(pid_t pid, char *state, uint64_t *start)
 	long tck;
 	int fd;
 
-	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	else
-		snprintf(path, sizeof(path), "/proc/self/stat");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -335,6 +331,27 @@ int shmring__proc_stat(pid_t pid, char *state, uint64_t *start)
 	return 0;
 }
 
+int shmring__proc_stat(pid_t pid, char *state, uint64_t *start)
+{
+	char path[64];
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/stat");
+	return proc_stat_at(path, state, start);
+}
+
+uint64_t shmring__thread_start_time(void)
+{
+	char state;
+	uint64_t start;
+
+	/* thread-self, not /proc/TID: right also where /proc is another pid
+	 * namespace's. */
+	return proc_stat_at("/proc/thread-self/stat", &state, &start) == 0 ? start : 0;
+}
+
 bool shmring__same_start(uint64_t a, uint64_t b)
 {
 	return a - b + 1 <= 2;
@@ -354,7 +371,7 @@ uint64_t shmring__proc_start_time(pid_t pid)
  * --mount-proc) reads its ancestor's, where its pids name other processes.
  * /proc/self is named there by our pid in that namespace, here by getpid().
  */
-static bool proc_is_ours(void)
+bool shmring__proc_is_ours(void)
 {
 	char link[32];
 	ssize_t n = readlink("/proc/self", link, sizeof(link) - 1);
@@ -508,7 +525,7 @@ int shmring__live_init(struct shmring_livecache *c, uint32_t n, const struct shm
 	c->id = *id;
 	c->off = off;
 	c->pidns = shmring__pidns_self();
-	c->proc_ours = proc_is_ours();
+	c->proc_ours = shmring__proc_is_ours();
 	return 0;
 }
 

@@ -72,14 +72,15 @@ static pid_t thread_id(void)
 /*
  * This thread's owner word. Cached per thread: a fork child's thread has
  * another id than the parent's thread it copies, so the cache is recomputed
- * there.
+ * there. The start time is /proc/thread-self's: /proc/TID names another
+ * thread where /proc is an ancestor pid namespace's.
  */
 static uint64_t self_word(void)
 {
 	pid_t tid = thread_id();
 
 	if (self.tid != tid) {
-		uint64_t start = shmring__proc_start_time(tid);
+		uint64_t start = shmring__thread_start_time();
 
 		self.word = ((uint64_t)(uint32_t)tid << 32) |
 			    ((start & SHMRING_MUTEX_START_MASK) << 3);
@@ -108,7 +109,9 @@ int shmring__mutex_judge(uint64_t obj_ns, uint64_t self_ns, uint64_t o,
 	fd = (int)syscall(SYS_pidfd_open, (pid_t)tid, 0u);
 	if (fd < 0 && errno == ESRCH)
 		return 1;
-	rc = shmring__proc_stat((pid_t)tid, &state, &start);
+	/* /proc of another pid namespace (ours mounted none) names another
+	 * thread by that id: only the pidfd tells. */
+	rc = shmring__proc_is_ours() ? shmring__proc_stat((pid_t)tid, &state, &start) : -ENOENT;
 	if (rc == 0) {
 		if (fd >= 0)
 			close(fd);
@@ -123,8 +126,8 @@ int shmring__mutex_judge(uint64_t obj_ns, uint64_t self_ns, uint64_t o,
 		 * or unmapped the mutex, holding it. Unreadable maps: alive. */
 		return mi && mi->maps.ino && shmring__maps_segment((pid_t)tid, &mi->maps) == 0;
 	}
-	/* /proc could not tell (hidden pids, no /proc): only a pidfd that says
-	 * the process exited is a verdict of death. */
+	/* /proc could not tell (hidden pids, no /proc, another namespace's):
+	 * only a pidfd that says the process exited is a verdict of death. */
 	if (fd < 0)
 		return 0;
 	rc = shmring__pidfd_exited(fd);

@@ -374,7 +374,8 @@ static uint32_t thread_group(uint32_t tid)
 	ssize_t n;
 	int fd;
 
-	if (tid == 0 || tid >= TID_LIMIT)
+	/* /proc of another pid namespace names another thread by that id. */
+	if (tid == 0 || tid >= TID_LIMIT || !shmring__proc_is_ours())
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%u/status", tid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);

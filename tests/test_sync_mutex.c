@@ -16,6 +16,8 @@
  *     -EBUSY; after SIGCONT it unlocks and the mutex is free; so is a holder
  *     in another time namespace (whose /proc shows other start times);
  *   - a holder that runs another program (execve()) holding it is dead;
+ *   - in a pid namespace that kept the host's /proc, a live holder is alive
+ *     and one that exited is dead;
  *   - mutual exclusion: 4 processes increment a plain shared counter 10^5
  *     times each; 4 threads sharing one handle do too; a thread that exits
  *     holding the mutex is a dead owner for the others;
@@ -501,6 +503,86 @@ static void test_timens_holder(void **state)
 	close(sv[0]);
 }
 
+/* --- Lockers in a pid namespace that kept its ancestor's /proc --------------------------------
+ */
+
+/*
+ * pid 2 of a pid namespace whose /proc is the host's (test_in_ns()): create
+ * the mutex there (so that every opener shares the namespace) and hold it;
+ * a locker (pid 3) must find the holder alive, then a holder that exited
+ * dead.
+ */
+static int pidns_pair(const char *uri, int sync)
+{
+	shmring_mutex_t *m;
+	pid_t pid;
+	int st, rc;
+
+	(void)sync;
+	if (shmring_mutex_create(uri, NULL, &m) < 0)
+		return 5;
+	if (shmring_mutex_lock(m) != 0)
+		return 6;
+	pid = fork();
+	if (pid == 0) {
+		shmring_mutex_t *l;
+
+		if (shmring_mutex_open(uri, NULL, &l) < 0)
+			_exit(10);
+		rc = shmring_mutex_timedlock(l, sh_deadline_ms(100));
+		if (rc != -ETIMEDOUT)
+			_exit(rc == -EOWNERDEAD ? 11 : 12); /* 11: a live holder judged dead */
+		_exit(shmring_mutex_trylock(l) == -EBUSY ? 0 : 13);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return 8;
+	if (WEXITSTATUS(st) != 0)
+		return WEXITSTATUS(st);
+	if (shmring_mutex_unlock(m) != 0)
+		return 3; /* taken from us as if we had died */
+	/* A holder that exits holding it is dead (the pidfd says so). */
+	pid = fork();
+	if (pid == 0) {
+		shmring_mutex_t *h;
+
+		if (shmring_mutex_open(uri, NULL, &h) < 0 || shmring_mutex_lock(h) != 0)
+			_exit(14);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return 15;
+	if (shmring_mutex_timedlock(m, sh_deadline_ms(5000)) != -EOWNERDEAD)
+		return 16;
+	if (shmring_mutex_consistent(m) != 0 || shmring_mutex_unlock(m) != 0)
+		return 17;
+	shmring_mutex_close(m);
+	return 0;
+}
+
+/*
+ * The owner word took its start time from /proc/TID/stat, and judging read
+ * /proc/TID/stat and /proc/TID/maps: in a pid namespace that kept the
+ * host's /proc, TID there names another process (pid 2: kthreadd), whose
+ * maps lack the mutex, so a live holder was judged dead after 10 ms
+ * (-EOWNERDEAD, and its unlock -EPERM). Needs CAP_SYS_ADMIN: skipped
+ * without it.
+ */
+static void test_pidns_keeps_proc(void **state)
+{
+	const char *uri = sh_name("posix", "pidns");
+	pid_t outer;
+	int st = 0;
+
+	(void)state;
+	outer = test_in_ns(TEST_NS_PID, pidns_pair, uri, -1, -1);
+	assert_true(outer > 0);
+	assert_int_equal(waitpid(outer, &st, 0), outer);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) == TEST_SKIP)
+		skip(); /* no pid namespace here */
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 /* --- A holder that runs another program --------------------------------------------------------
  */
 
@@ -784,6 +866,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_stopped_holder, sh_teardown),
 	    cmocka_unit_test_teardown(test_timens_holder, sh_teardown),
 	    cmocka_unit_test_teardown(test_exec_holder, sh_teardown),
+	    cmocka_unit_test_teardown(test_pidns_keeps_proc, sh_teardown),
 	    cmocka_unit_test_teardown(test_exclusion_procs, sh_teardown),
 	    cmocka_unit_test_teardown(test_exclusion_threads, sh_teardown),
 	    cmocka_unit_test_teardown(test_eintr, sh_teardown),

@@ -271,8 +271,10 @@ SHMRING_API bool shmring_event_is_manual(const shmring_event_t *e);
  * (remove and create it again). An owner that is stopped (SIGSTOP) or traced
  * is alive, however long. An owner in another pid namespace than the locker
  * (lockers from two namespaces have used the mutex) cannot be judged and
- * counts as alive. Judging reads /proc/TID/stat and opens a pidfd; it never
- * sends a signal to anyone, also when the owner word is forged (one naming
+ * counts as alive; where /proc is an ancestor namespace's (the lockers' own
+ * mounted none), only a pidfd judges: an owner whose process exited is
+ * dead, any other is alive. Judging reads /proc/TID/stat and opens a pidfd;
+ * it never sends a signal to anyone, also when the owner word is forged (one naming
  * pid 1 with pid 1's start time is a live owner: lockers wait for their
  * deadline; one with another start time is a dead owner).
  *
