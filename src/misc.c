@@ -62,6 +62,8 @@ const char *shmring_strerror(int err)
 		       "not carry a ring descriptor)";
 	case ENOENT:
 		return "no such ring";
+	case ENXIO:
+		return "no such host: a tcp: channel's host name does not resolve";
 	case EEXIST:
 		return "a ring or object of that name already exists";
 	case EBUSY:

@@ -258,7 +258,7 @@ static int tcp_resolve(const struct shmring_sock_uri *u, bool passive, struct ad
 		return -EAGAIN;
 	if (rc == EAI_MEMORY)
 		return -ENOMEM;
-	return -ENOENT; /* no such host */
+	return -ENXIO; /* no such host: not -ENOENT, which says nobody listens */
 }
 
 static void set_nodelay(int fd)

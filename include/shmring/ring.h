@@ -141,7 +141,8 @@
  *     version), one that closes the connection without an answer (a
  *     listener going away) -ECONNRESET, one that does not answer within
  *     5 s -ETIMEDOUT; nobody
- *     there is -ENOENT (unix: no socket file) or -ECONNREFUSED. The listener
+ *     there is -ENOENT (unix: no socket file) or -ECONNREFUSED, a tcp: host
+ *     name that does not resolve -ENXIO. The listener
  *     accepts and checks connections in a thread of its own (started by
  *     create, stopped by close), so an open never waits for the consumer
  *     to call in.
