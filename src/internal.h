@@ -114,12 +114,17 @@ void shmring__region_close(struct shmring_region *r);
  * Whether the object u names may be removed to replace it with a segment
  * whose header starts with magic (SHMRING_MAGIC, SHMRING_SYNC_MAGIC): 0 when
  * there is none, or it carries magic, or it is empty or its magic is zero (a
- * creator that died before its header); -SHMRING_EKIND when it carries the
+ * creator that died before its header) and, where zero_from is not 0, every
+ * byte from zero_from on is zero too; -SHMRING_EKIND when it carries the
  * other shmring magic; -SHMRING_EBADMAGIC for anything else (another
  * program's data; a FIFO, socket, device, directory or symbolic link);
  * -errno when it cannot be looked at (-EACCES). Never waits.
  */
-int shmring__region_replaceable(const struct shmring_uri *u, uint64_t magic);
+int shmring__region_replaceable(const struct shmring_uri *u, uint64_t magic, uint64_t zero_from);
+
+/* Whether every byte of the object u names (posix, file or sysv) from
+ * offset from to its end is zero: 1, 0, -ENOENT, or -errno. Never waits. */
+int shmring__region_zero_from(const struct shmring_uri *u, uint64_t from);
 
 /*
  * A segment's header (a ring's or a synchronization object's; its first 8

@@ -111,39 +111,17 @@ int shmring__region_unlink(const struct shmring_uri *u)
 }
 
 /*
- * Up to 8 bytes from the start of the object u names (a System V segment
- * attached read-only, a file read): how many into *head, -ENOENT, or
+ * The object u names, for reading (not System V): a descriptor, -ENOENT, or
  * -errno. Never waits (O_NONBLOCK) and never follows a symbolic link; what
  * is not a regular file (a FIFO, socket, device, directory, a link at a
  * file: path) is -SHMRING_EBADMAGIC, and is not opened where that could be
  * told first.
  */
-static int region_head(const struct shmring_uri *u, uint64_t *head)
+static int plain_open(const struct shmring_uri *u)
 {
 	struct stat st;
-	ssize_t n;
 	int fd;
 
-	*head = 0;
-	if (u->scheme == SHMRING_SCHEME_SYSV) {
-		struct shmid_ds ds;
-		key_t key;
-		void *at;
-		int id, rc = shmring__sysv_key(u, &key);
-
-		if (rc < 0)
-			return rc;
-		id = shmget(key, 0, 0);
-		if (id < 0 || shmctl(id, IPC_STAT, &ds) < 0)
-			return -errno;
-		at = shmat(id, NULL, SHM_RDONLY);
-		if (at == (void *)-1)
-			return -errno;
-		n = ds.shm_segsz < sizeof(*head) ? (ssize_t)ds.shm_segsz : (ssize_t)sizeof(*head);
-		memcpy(head, at, (size_t)n);
-		shmdt(at);
-		return (int)n;
-	}
 	if (u->scheme == SHMRING_SCHEME_FILE) {
 		if (lstat(u->path, &st) < 0)
 			return -errno;
@@ -165,12 +143,113 @@ static int region_head(const struct shmring_uri *u, uint64_t *head)
 		close(fd);
 		return -SHMRING_EBADMAGIC;
 	}
+	return fd;
+}
+
+/* A System V segment u names, attached read-only: 0 or -errno. */
+static int sysv_attach_ro(const struct shmring_uri *u, void **at, uint64_t *size)
+{
+	struct shmid_ds ds;
+	key_t key;
+	int id, rc = shmring__sysv_key(u, &key);
+
+	if (rc < 0)
+		return rc;
+	id = shmget(key, 0, 0);
+	if (id < 0 || shmctl(id, IPC_STAT, &ds) < 0)
+		return -errno;
+	*at = shmat(id, NULL, SHM_RDONLY);
+	if (*at == (void *)-1)
+		return -errno;
+	*size = (uint64_t)ds.shm_segsz;
+	return 0;
+}
+
+/*
+ * Up to 8 bytes from the start of the object u names (a System V segment
+ * attached read-only, a file read, as plain_open() opens it): how many into
+ * *head, -ENOENT, or -errno.
+ */
+static int region_head(const struct shmring_uri *u, uint64_t *head)
+{
+	ssize_t n;
+	int fd;
+
+	*head = 0;
+	if (u->scheme == SHMRING_SCHEME_SYSV) {
+		uint64_t size;
+		void *at;
+		int rc = sysv_attach_ro(u, &at, &size);
+
+		if (rc < 0)
+			return rc;
+		n = size < sizeof(*head) ? (ssize_t)size : (ssize_t)sizeof(*head);
+		memcpy(head, at, (size_t)n);
+		shmdt(at);
+		return (int)n;
+	}
+	fd = plain_open(u);
+	if (fd < 0)
+		return fd;
 	n = pread(fd, head, sizeof(*head), 0);
 	close(fd);
 	return n < 0 ? -errno : (int)n;
 }
 
-int shmring__region_replaceable(const struct shmring_uri *u, uint64_t magic)
+static bool bytes_zero(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/*
+ * Whether every byte of the object u names from offset `from` to its end is
+ * zero: 1, 0, -ENOENT, or -errno. A System V segment is attached read-only
+ * (its untouched pages read as zero), a file read in pieces.
+ */
+int shmring__region_zero_from(const struct shmring_uri *u, uint64_t from)
+{
+	unsigned char buf[16384];
+	uint64_t off = from;
+	int fd, rc = 1;
+
+	if (u->scheme == SHMRING_SCHEME_SYSV) {
+		uint64_t size;
+		void *at;
+
+		rc = sysv_attach_ro(u, &at, &size);
+		if (rc < 0)
+			return rc;
+		rc = from >= size || bytes_zero((const unsigned char *)at + from, size - from);
+		shmdt(at);
+		return rc;
+	}
+	fd = plain_open(u);
+	if (fd < 0)
+		return fd;
+	for (;;) {
+		ssize_t n = pread(fd, buf, sizeof(buf), (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0)
+				rc = -errno;
+			break;
+		}
+		if (!bytes_zero(buf, (size_t)n)) {
+			rc = 0;
+			break;
+		}
+		off += (uint64_t)n;
+	}
+	close(fd);
+	return rc;
+}
+
+int shmring__region_replaceable(const struct shmring_uri *u, uint64_t magic, uint64_t zero_from)
 {
 	uint64_t head;
 	int n;
@@ -183,9 +262,17 @@ int shmring__region_replaceable(const struct shmring_uri *u, uint64_t magic)
 		return 0;
 	if (n < 0)
 		return n;
-	/* Fewer bytes than a magic: empty, or a creator that died. */
-	if (head == 0 || head == magic)
+	if (head == magic)
 		return 0;
+	/* Fewer bytes than a magic, or a zero magic: empty, or a creator that
+	 * died before its header, which wrote nothing past the header either
+	 * (its space was reserved zero); data there is another program's. */
+	if (head == 0) {
+		n = zero_from ? shmring__region_zero_from(u, zero_from) : 1;
+		if (n == -ENOENT)
+			return 0;
+		return n < 0 ? n : n ? 0 : -SHMRING_EBADMAGIC;
+	}
 	if (n == (int)sizeof(head) && (head == SHMRING_MAGIC || head == SHMRING_SYNC_MAGIC))
 		return -SHMRING_EKIND; /* the other kind of shmring segment */
 	return -SHMRING_EBADMAGIC;

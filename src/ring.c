@@ -905,8 +905,9 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 		return rc;
 	if (ro.replace) {
 		/* Only a ring (or a segment whose creator died before its
-		 * header) is replaced: never another program's data. */
-		rc = shmring__region_replaceable(&u, SHMRING_MAGIC);
+		 * header) is replaced: never another program's data, which
+		 * may start with zeros too. */
+		rc = shmring__region_replaceable(&u, SHMRING_MAGIC, sizeof(struct shmring_hdr));
 		if (rc < 0)
 			return rc;
 		rc = shmring_unlink(uri);
@@ -920,12 +921,20 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 		if (rc != -EEXIST || !or_open || round == 8)
 			break;
 		rc = open_existing(&u, &a, t);
-		if (rc == -EAGAIN)
+		if (rc == -EAGAIN) {
 			/* Still no header after the creator's grace second: it died
-			 * while creating. Take the name over. */
+			 * while creating, and left the rest zero as reserved. Take
+			 * the name over; data past a zero header is another
+			 * program's, and stays. */
+			rc = shmring__region_zero_from(&u, sizeof(struct shmring_hdr));
+			if (rc == 0)
+				return -SHMRING_EBADMAGIC;
+			if (rc < 0 && rc != -ENOENT)
+				return rc;
 			shmring__region_unlink(&u);
-		else if (rc != -ENOENT)
+		} else if (rc != -ENOENT) {
 			return rc;
+		}
 	}
 	if (rc < 0)
 		return rc;

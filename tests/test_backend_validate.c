@@ -453,6 +453,19 @@ static void dead_creator(int b)
 	shmring_close(rx);
 	shmring_close(tx);
 	assert_int_equal(shmring_unlink(uri), 0);
+
+	/* A zero header with data past it is another program's: left alone. */
+	{
+		unsigned char bytes[8192];
+
+		memset(bytes, 0, sizeof(bytes));
+		memset(bytes + 4096, 'x', 4096);
+		assert_int_equal(bt_raw_make(b, uri, sizeof(bytes), bytes, sizeof(bytes)), 0);
+		assert_int_equal(shmring_create(uri, &o, SHMRING_PRODUCER, &tx), -SHMRING_EBADMAGIC);
+		assert_null(tx);
+		assert_int_equal(shmring_create(uri, &o, SHMRING_PRODUCER, &tx), -SHMRING_EBADMAGIC);
+		assert_int_equal(shmring_unlink(uri), 0);
+	}
 }
 
 static void test_dead_creator(void **s)
@@ -753,6 +766,13 @@ static void replace_on(int b)
 	assert_int_equal(replace_ring(uri), -SHMRING_EBADMAGIC);
 	assert_int_equal(replace_event(uri), -SHMRING_EBADMAGIC);
 	assert_int_equal(open_plain(uri, SHMRING_OBSERVER), -SHMRING_EBADMAGIC);
+	/* ... also where it starts with zeros: a creator that died left
+	 * nothing past its header. */
+	memset(bytes, 0, sizeof(bytes) / 2);
+	assert_int_equal(bt_raw_make(b, uri, sizeof(bytes), bytes, sizeof(bytes)), 0);
+	assert_int_equal(replace_ring(uri), -SHMRING_EBADMAGIC);
+	assert_int_equal(replace_ring(uri), -SHMRING_EBADMAGIC); /* still there */
+	assert_int_equal(shmring_unlink(uri), 0);
 
 	/* A zero magic (a creator that died): replaced, by either kind. */
 	assert_int_equal(bt_raw_make(b, uri, 4096, NULL, 0), 0);

@@ -205,8 +205,9 @@ enum shmring_role {
 enum shmring_create_flags {
 	SHMRING_CREATE_PREFAULT = 1u << 0, /* touch every page at create (MAP_POPULATE) */
 	/* Unlink an existing ring of that name first. Only a ring, or a segment
-	 * whose magic is zero or that is empty (a creator that died before its
-	 * header) is removed; anything else is refused and left as it is:
+	 * that is empty or whose magic is zero and every byte past the header
+	 * too (a creator that died before its header) is removed; anything
+	 * else is refused and left as it is:
 	 * -SHMRING_EKIND (a synchronization object), -SHMRING_EBADMAGIC
 	 * (another program's data; a FIFO, socket, device, directory or
 	 * symbolic link under the name). */
@@ -220,7 +221,9 @@ enum shmring_create_flags {
 	 * It must have the kind, slot size, capacity and MULTI flags asked for:
 	 * -SHMRING_EKIND / -SHMRING_EMISMATCH otherwise. A segment of that
 	 * name whose creator died before finishing its header (still all zero
-	 * after the creator's grace second) is replaced. Named backends only. */
+	 * after the creator's grace second) is replaced; one whose header is
+	 * zero but not the rest is another program's: -SHMRING_EBADMAGIC.
+	 * Named backends only. */
 	SHMRING_CREATE_OPEN_EXISTING = 1u << 4,
 	/* Explicit huge pages (hugetlb): memfd, anon, sysv, and file: on a
 	 * hugetlbfs mount. Without HUGE_FALLBACK, -ENOMEM when too few huge
