@@ -116,8 +116,21 @@ static int open_name(const struct shmring_uri *u, int flags, mode_t mode)
 			errno = EISDIR;
 		return fd;
 	}
+	/* A FIFO or device is never a ring (shmring__fd_fill() says -EBADF
+	 * too), and is refused before it is opened where that can be told:
+	 * opening a FIFO makes us its reader and writer for a moment (a writer
+	 * waiting in open() would go on), a terminal could become ours. */
+	if (!(flags & O_CREAT)) {
+		struct stat st;
+
+		if (lstat(u->path, &st) == 0 &&
+		    (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
+			errno = EBADF;
+			return -1;
+		}
+	}
 	/* file: exactly the file named, never one a symbolic link leads to. */
-	return open(u->path, flags | O_NOFOLLOW | O_NONBLOCK, mode);
+	return open(u->path, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, mode);
 }
 
 int shmring__fd_unlink(const struct shmring_uri *u)

@@ -637,14 +637,30 @@ static void test_odd_objects(void **s)
 
 	(void)s;
 	alarm(30 * TEST_SLOWDOWN);
-	/* A FIFO: refused at once, never an open that blocks for a writer. */
+	/* A FIFO: refused at once, never an open that blocks for a writer, and
+	 * never opened: a writer waiting for a reader keeps waiting. */
 	snprintf(uri, sizeof(uri), "file:%s/fifo", bt_dir());
 	assert_int_equal(mkfifo(uri + 5, 0600), 0);
-	t0 = test_now_ns();
-	rc = shmring_open(uri, SHMRING_CONSUMER, &r);
-	assert_int_equal(rc, -EBADF);
-	assert_null(r);
-	assert_true(test_now_ns() - t0 < 500000000ull * TEST_SLOWDOWN);
+	{
+		pid_t w = fork();
+		int st;
+
+		assert_true(w >= 0);
+		if (w == 0) {
+			alarm(10);
+			_exit(open(uri + 5, O_WRONLY) < 0 ? 1 : 0);
+		}
+		test_sleep_ms(100);
+		t0 = test_now_ns();
+		rc = shmring_open(uri, SHMRING_CONSUMER, &r);
+		assert_int_equal(rc, -EBADF);
+		assert_null(r);
+		assert_true(test_now_ns() - t0 < 500000000ull * TEST_SLOWDOWN);
+		test_sleep_ms(100);
+		assert_int_equal(waitpid(w, &st, WNOHANG), 0); /* still waiting */
+		kill(w, SIGKILL);
+		assert_int_equal(waitpid(w, &st, 0), w);
+	}
 	o.flags = SHMRING_CREATE_OPEN_EXISTING;
 	assert_true(shmring_create(uri, &o, SHMRING_CONSUMER, &r) < 0);
 	assert_null(r);
