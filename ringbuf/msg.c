@@ -1797,7 +1797,7 @@ int shmring__msg_recover_tx(struct shmring_msgring *v, const struct shmring_judg
 		return sweep(v) ? 1 : 0;
 	e = release_end(j, d, c, v->mp, &repair);
 	if (!names(s, d) && !repair)
-		goto suspect; /* unstamped inside a dead receive claim: the segment lies */
+		goto suspect; /* unstamped where no repair can be: the segment lies */
 	for (q = d; q != e && q - d < v->capacity;) {
 		struct shmring_rec *r = rec_at(v, q);
 		struct rec_meta m;
