@@ -192,6 +192,9 @@ struct shmring_sock {
 	struct sbuf stash; /* received, not yet taken: tcp frames */
 	_Atomic unsigned stash_n;
 	uint8_t *scratch;  /* unix MSG: a record's bytes past a short buffer */
+	struct shmring_msgvec *kept; /* MSG bulk: the caller's vector as given, put back
+				      * when the bulk takes none */
+	unsigned nkept;               /* its room, in entries */
 };
 
 static bool many_producers(const struct shmring_sock *s)
@@ -294,6 +297,7 @@ static void sock_free(struct shmring_sock *s)
 	sbuf_free(&s->out);
 	sbuf_free(&s->stash);
 	free(s->scratch);
+	free(s->kept);
 	free(s);
 }
 
@@ -1103,6 +1107,20 @@ static int lst_recv(struct shmring_sock *s, const struct msgs *m, bool all, bool
 	int err = 0;
 	unsigned i;
 
+	/* A MSG bulk writes lengths and types into the caller's vector as it
+	 * takes records; one that takes none leaves the vector as given, as a
+	 * ring's does. */
+	if (all && m->v && m->n > 1) {
+		if (m->n > s->nkept) {
+			struct shmring_msgvec *k = realloc(s->kept, m->n * sizeof(*k));
+
+			if (!k)
+				return -ENOMEM;
+			s->kept = k;
+			s->nkept = m->n;
+		}
+		memcpy(s->kept, m->v, m->n * sizeof(*m->v));
+	}
 	if (atomic_load_explicit(&s->queued, memory_order_relaxed))
 		take_queued(s);
 	i = take_frames(s, &s->stash, m, 0, &err);
@@ -1113,6 +1131,8 @@ static int lst_recv(struct shmring_sock *s, const struct msgs *m, bool all, bool
 	if (all && i < m->n && i) {
 		if (stash_unget(s, m, 0, i) < 0)
 			return -ENOMEM;
+		if (m->v)
+			memcpy(m->v, s->kept, i * sizeof(*m->v));
 		i = 0;
 	}
 	if (i) {

@@ -289,6 +289,37 @@ static void test_msg(void **state)
 				rcvd += got_n;
 			}
 		}
+		/* A bulk of 3 with 2 there takes none and leaves the vector as
+		 * given (lengths are capacities going in); then a bulk of 2
+		 * takes both. */
+		fill(b, 40, 41);
+		assert_int_equal(shmring_msg_send(tx, b, 40, 41, in_1s()), 0);
+		fill(b, 50, 42);
+		assert_int_equal(shmring_msg_send(tx, b, 50, 42, in_1s()), 0);
+		{
+			uint64_t end = test_now_ns() + 100000000ull;
+			unsigned got_n = 0;
+
+			while (test_now_ns() < end) {
+				for (unsigned i = 0; i < 3; i++)
+					w[i] = (struct shmring_msgvec){.buf = got + i * 301, .len = 301,
+								       .type = 12345};
+				assert_int_equal(shmring_msg_try_recv_bulk(rx, w, 3), 0);
+				for (unsigned i = 0; i < 3; i++) {
+					assert_int_equal(w[i].len, 301);
+					assert_int_equal(w[i].type, 12345);
+				}
+			}
+			end = test_now_ns() + 2000000000ull * TEST_SLOWDOWN;
+			while (!(got_n = shmring_msg_try_recv_bulk(rx, w, 2)) && test_now_ns() < end)
+				test_sleep_ms(1);
+			assert_int_equal(got_n, 2);
+			assert_int_equal(w[0].len, 40);
+			assert_int_equal(w[0].type, 41);
+			check(w[0].buf, 40, 41);
+			assert_int_equal(w[1].len, 50);
+			check(w[1].buf, 50, 42);
+		}
 		assert_null(shmring_msg_reserve(tx, 1));
 		assert_int_equal(shmring_msg_commit(tx, 0), -EOPNOTSUPP);
 		assert_null(shmring_msg_peek(rx, &(size_t){0}, &type));
