@@ -17,6 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
+/*
+ * A creator that died before its magic wrote at most its header and state:
+ * everything past them is still zero. Data there is another program's, which
+ * replace leaves alone.
+ */
+#define SYNC_WRITTEN (SHMRING_SYNC_STATE_OFF + SHMRING_SYNC_STATE_MAX)
 
 static uint64_t realtime_ns(void)
 {
@@ -195,7 +201,7 @@ int shmring__syncobj_create(const struct shmring_uri *u, const struct shmring_sy
 	/* Only a synchronization object (or a segment whose creator died
 	 * before its header) is replaced: never a ring, nor another
 	 * program's data. */
-	if (c->replace && (rc = shmring__region_replaceable(u, SHMRING_SYNC_MAGIC, 0)) < 0)
+	if (c->replace && (rc = shmring__region_replaceable(u, SHMRING_SYNC_MAGIC, SYNC_WRITTEN)) < 0)
 		return rc;
 	/* One name, one object (shmring__sem_beside()). */
 	rc = named ? shmring__sem_beside(u) : 0;
@@ -281,7 +287,7 @@ int shmring__syncobj_make_room(const struct shmring_uri *u, bool replace)
 	if (!replace)
 		return -EEXIST;
 	/* A segment of that name goes only if it is a synchronization object's. */
-	rc = shmring__region_replaceable(u, SHMRING_SYNC_MAGIC, 0);
+	rc = shmring__region_replaceable(u, SHMRING_SYNC_MAGIC, SYNC_WRITTEN);
 	if (rc == 0 && (rc = shmring__region_unlink(u)) == -ENOENT)
 		rc = 0;
 	return rc;

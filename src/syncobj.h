@@ -139,7 +139,11 @@ static_assert(offsetof(struct shmring_sync_cond, seq) == 0, "layout");
 static_assert(offsetof(struct shmring_sync_cond, waiters) == 4, "layout");
 static_assert(sizeof(struct shmring_sync_cond) == 128, "layout");
 
-static_assert(SHMRING_SYNC_STATE_OFF + 128 <= SHMRING_SYNC_SEGMENT_SIZE, "state fits");
+/* The most bytes a kind's state takes from state_off: what a creator writes
+ * before its magic, the rest of the page staying zero. */
+#define SHMRING_SYNC_STATE_MAX 128u
+static_assert(SHMRING_SYNC_STATE_OFF + SHMRING_SYNC_STATE_MAX <= SHMRING_SYNC_SEGMENT_SIZE,
+	      "state fits");
 
 /* --- Objects in a segment (src/sync_obj.c) ----------------------------- */
 

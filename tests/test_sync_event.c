@@ -108,6 +108,33 @@ static void test_event_basics(void **state)
 	                 0);
 	shmring_event_close(t);
 
+	/* Replace takes a creator's object that died before its magic (header
+	 * and state written, the rest zero), and leaves an object whose first
+	 * bytes are zero but that holds data past them: another program's. */
+	{
+		const struct shmring_sync_opts ro = {.flags = SHMRING_SYNC_REPLACE};
+		const char *fu = sh_name("posix", "zerohead");
+		unsigned char *p;
+		size_t size;
+
+		assert_int_equal(shmring_event_create(fu, NULL, &t), 0);
+		shmring_event_close(t);
+		p = sh_map_raw(fu, &size);
+		memset(p, 0, 8); /* the magic: never stored */
+		munmap(p, size);
+		assert_int_equal(shmring_event_create(fu, &ro, &t), 0);
+		shmring_event_close(t);
+		p = sh_map_raw(fu, &size);
+		memset(p, 0, 8);
+		p[size - 1] = 0x5a; /* another program's byte */
+		munmap(p, size);
+		assert_int_equal(shmring_event_create(fu, &ro, &t), -SHMRING_EBADMAGIC);
+		assert_null(t);
+		p = sh_map_raw(fu, &size);
+		assert_int_equal(p[size - 1], 0x5a);
+		munmap(p, size);
+	}
+
 	/* Options and kinds. */
 	assert_int_equal(shmring_event_create(sh_name("posix", "x"), &bad, &t), -EINVAL);
 	bad = (struct shmring_sync_opts){.value = 2};

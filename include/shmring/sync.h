@@ -80,8 +80,9 @@ typedef struct shmring_cond shmring_cond_t;
 enum shmring_sync_flags {
 	/* create: remove an existing object of that name first (named only).
 	 * Only a synchronization object (a segment with their magic, a POSIX
-	 * named semaphore, a System V set of ours), or a segment whose magic is
-	 * zero or that is empty (a creator that died), is removed; anything else
+	 * named semaphore, a System V set of ours), or a segment that is empty
+	 * or whose magic is zero with nothing past a header and state (a
+	 * creator that died), is removed; anything else
 	 * is refused and left as it is: -SHMRING_EKIND (a ring),
 	 * -SHMRING_EBADMAGIC (another program's data or semaphore set, a file
 	 * sem.NAME that is no semaphore; a FIFO, socket, device, directory or
