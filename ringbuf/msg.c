@@ -1796,8 +1796,17 @@ int shmring__msg_recover_tx(struct shmring_msgring *v, const struct shmring_judg
 	if (shmring__load_acquire(&rec_at(v, d)->stamp) != s)
 		return sweep(v) ? 1 : 0;
 	e = release_end(j, d, c, v->mp, &repair);
-	if (!names(s, d) && !repair)
-		goto suspect; /* unstamped where no repair can be: the segment lies */
+	if (!names(s, d)) {
+		if (!repair)
+			goto suspect; /* unstamped where no repair can be: the segment lies */
+		/* Acquire: pairs with R-done in sweep(). d was a snapshot: once
+		 * the watermark passed it, a producer may have written the next
+		 * lap over its bytes, and no range covers it any more. Only a
+		 * watermark still at d makes the bytes an unfilled repair's: it
+		 * passes d only once d is filled. */
+		if (shmring__load_acquire(&v->cons->done) != d)
+			return 0;
+	}
 	for (q = d; q != e && q - d < v->capacity;) {
 		struct shmring_rec *r = rec_at(v, q);
 		struct rec_meta m;
