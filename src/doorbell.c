@@ -33,7 +33,6 @@
  */
 #include "src/internal.h"
 
-#include <dirent.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
@@ -97,6 +96,36 @@ static void drop_sock(shmring_t *r)
 	r->bell_signo = 0;
 }
 
+/* The handler registration leaves where signo had its default action. */
+static void swallow(int signo)
+{
+	(void)signo;
+}
+
+/*
+ * Producers send only a signal the process catches or ignores (see
+ * takes_signal()): where signo has its default action, it gets a handler
+ * that does nothing. Signals stay blocked for signalfd and sigtimedwait, so
+ * it runs only where a thread does not block signo, instead of the default
+ * action ending the process. It stays after unregistration: a producer that
+ * judged this process keeps that judgement, and a forged armed bell would
+ * still send it.
+ */
+static int keep_signal(int signo)
+{
+	struct sigaction old, sa;
+
+	if (sigaction(signo, NULL, &old) != 0)
+		return -errno;
+	if ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
+		return 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = swallow;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(signo, &sa, NULL) == 0 ? 0 : -errno;
+}
+
 int shmring_doorbell_register(shmring_t *r, int signo, int token)
 {
 	sigset_t cur;
@@ -106,9 +135,12 @@ int shmring_doorbell_register(shmring_t *r, int signo, int token)
 		return rc;
 	if (signo < SIGRTMIN || signo > SIGRTMAX)
 		return -EINVAL;
-	/* A real-time signal nobody blocks terminates the process. */
+	/* Blocked, it waits for signalfd or sigtimedwait. */
 	if (pthread_sigmask(SIG_BLOCK, NULL, &cur) != 0 || sigismember(&cur, signo) != 1)
 		return -EINVAL;
+	rc = keep_signal(signo);
+	if (rc < 0)
+		return rc;
 	drop_sock(r);
 	publish(r, (uint32_t)signo, (uint32_t)token);
 	r->bell_signo = signo;
@@ -233,18 +265,18 @@ static bool same_user(pid_t pid)
 	return stat(path, &st) == 0 && st.st_uid == geteuid();
 }
 
-/* The blocked, ignored and caught signal masks of a /proc status file
- * (a process's, or one of its threads'): 0, or -1 if it cannot be read. */
-static int status_masks(const char *path, uint64_t m[3])
+/* The ignored and caught signal masks of a process's /proc status file:
+ * 0, or -1 if it cannot be read. */
+static int status_masks(const char *path, uint64_t m[2])
 {
-	static const char *const keys[] = {"SigBlk:", "SigIgn:", "SigCgt:"};
+	static const char *const keys[] = {"SigIgn:", "SigCgt:"};
 	char line[256];
 	int found = 0;
 	FILE *f = fopen(path, "re");
 
 	if (!f)
 		return -1;
-	while (found < 3 && fgets(line, sizeof(line), f)) {
+	while (found < 2 && fgets(line, sizeof(line), f)) {
 		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 			size_t n = strlen(keys[k]);
 			unsigned long long v;
@@ -256,46 +288,27 @@ static int status_masks(const char *path, uint64_t m[3])
 		}
 	}
 	fclose(f);
-	return found == 3 ? 0 : -1;
+	return found == 2 ? 0 : -1;
 }
 
 /*
  * Whether process pid takes signo without dying of it: the signal is
- * ignored or caught (process-wide), or blocked by every one of its threads
- * (/proc/PID/task/TID/status: a process-directed signal goes to any thread
- * that does not block it, and the main thread's mask alone says nothing of
- * the others). The signal number comes from the bell word, which a peer may
- * have forged on the entry of a consumer that never registered it (or
- * registered another): sent there, a real-time signal's default action ends
- * that process. A registrant blocks its signal in every thread, or a signal
- * it asked for would end it just the same.
+ * caught or ignored, process-wide (/proc/PID/status). The signal number
+ * comes from the bell word, which a peer may have forged on the entry of a
+ * consumer that never registered it (or registered another): sent there, a
+ * real-time signal's default action ends that process. Registration gives
+ * the signal a handler where it had none. Masks do not answer it: a thread
+ * being made, and the one making it, block every signal for a moment
+ * (glibc, around clone()), so a signal every thread seems to block may be
+ * delivered to one that does not, a moment later.
  */
 static bool takes_signal(pid_t pid, int signo)
 {
-	uint64_t bit = UINT64_C(1) << (signo - 1), m[3];
+	uint64_t bit = UINT64_C(1) << (signo - 1), m[2];
 	char path[64];
-	bool every = true, any = false;
-	struct dirent *t;
-	DIR *d;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if (status_masks(path, m) < 0)
-		return false;
-	if ((m[1] | m[2]) & bit)
-		return true;
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	d = opendir(path);
-	if (!d)
-		return false;
-	while (every && (t = readdir(d))) {
-		if (t->d_name[0] < '0' || t->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/status", (int)pid, t->d_name);
-		every = status_masks(path, m) == 0 && (m[0] & bit);
-		any = true;
-	}
-	closedir(d);
-	return every && any;
+	return status_masks(path, m) == 0 && ((m[0] | m[1]) & bit);
 }
 
 static int send_signal(int pidfd, pid_t pid, uint64_t start, int signo, uint32_t token)

@@ -9,8 +9,9 @@
  *   - A registered waiter SIGKILLed while armed is never signalled: the
  *     producer finds it dead, reaps it and takes its doorbell off.
  *   - A signal number forged into a registrant's entry, one the process
- *     does not block (or blocks in its main thread only), is never sent
- *     (it would end it); its own still is.
+ *     neither catches nor ignores, is never sent (it would end it), even
+ *     while /proc shows it blocked by every thread (a thread being made);
+ *     its own still is: registration gave it a handler.
  *   - A registrant of another uid is refused; a forged entry naming a live
  *     process of another user (it maps the ring) is never signalled.
  *   - Misuse: a producer handle, a signal out of range, a signal not blocked.
@@ -321,9 +322,9 @@ static void *unblocked_thread(void *arg)
 /*
  * The signal number is the entry's, so a peer may forge another one than
  * the registrant blocks: sent, its default action would end the consumer.
- * Only a signal the process ignores or catches, or that every one of its
- * threads blocks, is sent: not one the main thread blocks and another
- * thread does not (threaded).
+ * Only a signal the process ignores or catches is sent: not one every
+ * thread blocks (not threaded), nor one the main thread blocks and another
+ * thread does not (threaded). Registration gave the real one a handler.
  */
 static void forged_signo(bool threaded)
 {
@@ -400,6 +401,98 @@ static void test_forged_signo(void **state)
 	forged_signo(true);
 }
 
+/* A thread that makes short-lived threads until told to stop (*arg); it
+ * keeps the forged signal unblocked, as a program's worker may. */
+static void *nothing(void *arg)
+{
+	return arg;
+}
+
+static void *spawner(void *arg)
+{
+	atomic_int *stop = arg;
+	pthread_t t;
+
+	while (!atomic_load(stop))
+		if (pthread_create(&t, NULL, nothing, NULL) == 0)
+			pthread_join(t, NULL);
+	return NULL;
+}
+
+/*
+ * A thread being made, and the thread making it, block every signal for a
+ * moment (glibc, around clone()); /proc then shows the forged signal
+ * blocked by every thread. Sent in that moment, it stays pending and ends
+ * the process once the two restore their masks. A signal that the process
+ * neither catches nor ignores is never sent, whatever the masks show; the
+ * producer tries again and again while the consumer makes threads.
+ */
+static void test_forged_signo_thread_start(void **state)
+{
+	const char *name = test_ring_name("bellt");
+	struct shmring_opts o = {.kind = SHMRING_KIND_MPSC, .slot_size = 16,
+				 .capacity = 1u << 16, .flags = SHMRING_CREATE_REPLACE};
+	int other = bell_sig() + 2, gate[2], done[2], st;
+	shmring_t *rx, *tx, *obs;
+	struct shmring_part *entry;
+	struct shmring_info in;
+	uint64_t m[2] = {7, 8};
+	pid_t pid;
+	char c;
+
+	(void)state;
+	assert_int_equal(shmring_create(name, &o, SHMRING_CONSUMER, &rx), 0);
+	shmring_close(rx);
+	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &obs), 0);
+	pid = fork_gated(gate, done);
+	if (pid == 0) {
+		atomic_int stop = 0;
+		pthread_t t;
+		sigset_t s;
+
+		sigemptyset(&s);
+		sigaddset(&s, other);
+		sigprocmask(SIG_UNBLOCK, &s, NULL); /* its default action: the end */
+		block_bell();
+		if (pthread_create(&t, NULL, spawner, &stop) != 0)
+			_exit(7);
+		sigprocmask(SIG_BLOCK, &s, NULL); /* the main thread's only */
+		if (shmring_open(name, SHMRING_CONSUMER, &rx) < 0 ||
+		    shmring_doorbell_register(rx, bell_sig(), 6) < 0 || shmring_doorbell_arm(rx) != 0)
+			_exit(1);
+		(void)!write(gate[1], "r", 1);
+		(void)!read(done[0], &c, 1);
+		atomic_store(&stop, 1);
+		pthread_join(t, NULL);
+		_exit(0);
+	}
+	assert_int_equal(read(gate[0], &c, 1), 1);
+	entry = &shmring__parts(shmring__map_base(obs->map))[entry_of(obs, pid)];
+	assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &tx), 0);
+	for (uint32_t i = 0; i < (1u << 16) - 1; i++) {
+		shmring__store_relaxed(&entry->bell, (uint32_t)other | SHMRING_BELL_REGISTERED |
+							 SHMRING_BELL_ARMED);
+		assert_int_equal(shmring_try_send(tx, m), 0);
+		assert_int_equal(shmring_info(obs, &in), 0);
+		if (in.bell_signals != 0 || kill(pid, 0) != 0)
+			break;
+	}
+	(void)!write(done[1], "d", 1);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (WIFSIGNALED(st))
+		fail_msg("the consumer died of signal %d", WTERMSIG(st));
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(shmring_info(obs, &in), 0);
+	assert_int_equal(in.bell_signals, 0);
+	shmring_close(tx);
+	shmring_close(obs);
+	close(gate[0]);
+	close(gate[1]);
+	close(done[0]);
+	close(done[1]);
+}
+
 static void test_misuse(void **state)
 {
 	const char *name = test_ring_name("bellm");
@@ -431,6 +524,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_killed_registrant, test_teardown_names),
 		cmocka_unit_test_teardown(test_other_user, test_teardown_names),
 		cmocka_unit_test_teardown(test_forged_signo, test_teardown_names),
+		cmocka_unit_test_teardown(test_forged_signo_thread_start, test_teardown_names),
 		cmocka_unit_test_teardown(test_misuse, test_teardown_names),
 	};
 

@@ -551,8 +551,9 @@ SHMRING_API int shmring_flush(shmring_t *r);
  * sigtimedwait() rather than in shmring's calls. A consumer handle
  * registers a real-time signal number (SIGRTMIN..SIGRTMAX; shmring uses no
  * signal of its own) and a token; the signal must already be blocked in the
- * calling thread (and should be in every thread of the process: a real-time
- * signal nobody blocks ends the process), or -EINVAL. Only a process of the
+ * calling thread (and should be in every thread of the process: a thread
+ * that does not block it may take the signal, which the wait then misses),
+ * or -EINVAL. Only a process of the
  * ring's owner user may register (-EPERM), and only in one of the first 64
  * participant entries (-EUSERS).
  *
@@ -568,9 +569,11 @@ SHMRING_API int shmring_flush(shmring_t *r);
  *
  * Who is signalled: only a registered consumer that is alive (its pid, start
  * time and pid namespace, and its mapping of this ring, are checked, as for
- * recovery), runs as the signalling process's effective user, and blocks,
- * ignores or catches that signal (a forged signal number never ends a
- * process). The signal goes through its pidfd, so a recycled pid is never
+ * recovery), runs as the signalling process's effective user, and catches
+ * or ignores that signal (a forged signal number never ends a process).
+ * Registration gives the signal a handler that does nothing where it has
+ * its default action, so that a thread that does not block it is not ended
+ * by it either; the handler stays after unregistration. The signal goes through its pidfd, so a recycled pid is never
  * signalled (without pidfds, sigqueue() after a fresh check of the start
  * time). A dead registrant is reaped and taken off; a forged entry signals
  * nobody.
