@@ -61,13 +61,14 @@ enum shmring_claim_verdict {
  * Judge the owners of position pos by the claim ranges in the table, for
  * claims of `role` (SHMRING_PRODUCER or SHMRING_CONSUMER). Returns LIVE as
  * soon as one live entry of that role covers pos (its index in *holder),
- * else DEAD (the index of a dead one covering it in *holder, or UINT32_MAX
- * when none covers it: its entry was taken over since). The caller re-reads
- * the slot afterwards (A-intent).
+ * else DEAD (the index of a dead one covering it in *holder, its generation
+ * in *holder_gen unless NULL, or UINT32_MAX when none covers it: its entry
+ * was taken over since). The caller re-reads the slot afterwards (A-intent).
  */
 static inline enum shmring_claim_verdict shmring__claims_judge(const struct shmring_judge *j,
 								uint64_t pos, uint32_t role,
-								uint32_t *holder)
+								uint32_t *holder,
+								uint32_t *holder_gen)
 {
 	enum shmring_claim_verdict v = SHMRING_CLAIM_DEAD;
 
@@ -89,6 +90,8 @@ static inline enum shmring_claim_verdict shmring__claims_judge(const struct shmr
 		if (pos - cp >= ce - cp || ce - cp > (UINT64_C(1) << 40))
 			continue; /* not covered (or an impossible range) */
 		*holder = i;
+		if (holder_gen)
+			*holder_gen = gen;
 		if (!j->dead(j->ctx, i, gen, 32))
 			return SHMRING_CLAIM_LIVE;
 	}
@@ -100,8 +103,10 @@ static inline void shmring__claim_intent(struct shmring_part *me, uint64_t pos, 
 {
 	if (!me)
 		return;
-	/* Relaxed: published by the release store of claim_pos below. */
-	shmring__store_relaxed(&me->claim_end, end);
+	/* Release: a reader that loads this end alone, with an older
+	 * claim_pos (a torn pair), sees our entry's generation with it. Plain
+	 * on x86; published for judges by the release store of claim_pos. */
+	shmring__store_release(&me->claim_end, end);
 	/* R-intent: pairs with A-intent in shmring__claims_judge(). */
 	shmring__store_release(&me->claim_pos, pos);
 }

@@ -1533,18 +1533,24 @@ static void forget_range(struct shmring_part *e, uint64_t fill)
 }
 
 /*
- * Take the repair on the dead entry e whose range covers h: SHMRING_CLAIM_REPAIR
- * in its claim_end tells its owner, were it alive after all (a misjudged
- * process), that the claim is no longer its own (tx_stamp()), and `stat` that
- * a repair is under way. A CAS from the value read: an entry taken over
- * since keeps its new range. Exclusion between repairers comes from elsewhere
- * (see repair_unstamped()).
+ * Take the repair on the dead entry e, judged under generation gen, whose
+ * range covers h: SHMRING_CLAIM_REPAIR in its claim_end tells its owner,
+ * were it alive after all (a misjudged process), that the claim is no
+ * longer its own (tx_stamp()), and `stat` that a repair is under way. A CAS
+ * from the value read: an entry taken over since keeps its new range.
+ * Exclusion between repairers comes from elsewhere (see repair_unstamped()).
  */
-static void mark_repair(struct shmring_part *e, uint64_t h)
+static void mark_repair(struct shmring_part *e, uint64_t h, uint32_t gen)
 {
 	uint64_t cp, ce;
 
 	if (!range_covers(e, h, &cp, &ce))
+		return;
+	/* Relaxed: after the acquire of claim_end. A new owner's end read with
+	 * the old owner's claim_pos (taken over between our two loads) came
+	 * with its generation (the release in shmring__claim_intent()): not
+	 * the claim judged, and not ours to mark. */
+	if (shmring__load_relaxed(&e->gen) != gen)
 		return;
 	/* Release: the mark before the fillers we write after it. From the end
 	 * judged, not one read again: an owner that took the entry over since
@@ -1591,14 +1597,14 @@ static void repair_intent(struct shmring_msgring *v, uint64_t h, uint64_t e)
  */
 /*
  * Judge the claimers of position pos by the claim ranges (claims.h): 1 when
- * every possible claimer is dead (repair it; *hold names a dead one, or
- * UINT32_MAX), 0 when nothing holds it, -EAGAIN when a live one does
+ * every possible claimer is dead (repair it; *hold names a dead one, of
+ * generation *hold_gen, or UINT32_MAX), 0 when nothing holds it, -EAGAIN when a live one does
  * (*stall_pos, *holder say which).
  */
 static int judge_claim(const struct shmring_judge *j, uint64_t pos, uint32_t role,
-		       uint32_t *hold, uint64_t *stall_pos, uint32_t *holder)
+		       uint32_t *hold, uint32_t *hold_gen, uint64_t *stall_pos, uint32_t *holder)
 {
-	switch (shmring__claims_judge(j, pos, role, hold)) {
+	switch (shmring__claims_judge(j, pos, role, hold, hold_gen)) {
 	case SHMRING_CLAIM_LIVE:
 		*stall_pos = pos;
 		*holder = *hold;
@@ -1614,9 +1620,9 @@ static int repair_unstamped(struct shmring_msgring *v, const struct shmring_judg
 			    uint64_t p, uint64_t *stall_pos, uint32_t *holder)
 {
 	struct shmring_rec *r = rec_at(v, h);
-	uint32_t hold;
+	uint32_t hold, gen = 0;
 	uint64_t e, s;
-	int rc = judge_claim(j, h, SHMRING_PRODUCER, &hold, stall_pos, holder);
+	int rc = judge_claim(j, h, SHMRING_PRODUCER, &hold, &gen, stall_pos, holder);
 
 	if (rc <= 0)
 		return rc;
@@ -1629,7 +1635,7 @@ static int repair_unstamped(struct shmring_msgring *v, const struct shmring_judg
 		return 0;
 	e = fill_end(v, j, h, p);
 	if (hold != UINT32_MAX)
-		mark_repair(&j->parts[hold], h);
+		mark_repair(&j->parts[hold], h, gen);
 	repair_intent(v, h, e);
 	if (v->mc) {
 		uint64_t hh = h;
@@ -1787,7 +1793,7 @@ int shmring__msg_recover_tx(struct shmring_msgring *v, const struct shmring_judg
 		return sweep(v) ? 1 : 0; /* released just now */
 	/* A live consumer holding d reads it, or repairs a dead producer's
 	 * claim there (a CLAIMED stamp it is replacing): wait for it. */
-	rc = judge_claim(j, d, SHMRING_CONSUMER, &hold, stall_pos, holder);
+	rc = judge_claim(j, d, SHMRING_CONSUMER, &hold, NULL, stall_pos, holder);
 	if (rc <= 0)
 		return rc;
 	if (names(s, d) && (s & STATE_MASK) == SHMRING_REC_CLAIMED)
