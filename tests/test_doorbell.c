@@ -303,6 +303,30 @@ static void test_other_user(void **state)
 	shmring_close(obs);
 }
 
+/* The end of a forged-signal test: the consumer told to go, alive to exit
+ * 0, signals the count of signals sent; the handles and pipes closed. */
+static void finish_forged(pid_t pid, int gate[2], int done[2], shmring_t *tx, shmring_t *obs,
+			  uint64_t signals)
+{
+	struct shmring_info in;
+	int st;
+
+	(void)!write(done[1], "d", 1);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (WIFSIGNALED(st))
+		fail_msg("the consumer died of signal %d", WTERMSIG(st));
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(shmring_info(obs, &in), 0);
+	assert_int_equal(in.bell_signals, signals);
+	shmring_close(tx);
+	shmring_close(obs);
+	close(gate[0]);
+	close(gate[1]);
+	close(done[0]);
+	close(done[1]);
+}
+
 /* A thread of the consumer's that does not block the forged signal (it is
  * made before the main thread blocks it, and keeps the mask it was made
  * with): it says it runs (fds[1]), then waits for the end of the test
@@ -334,7 +358,7 @@ static void forged_signo(bool threaded)
 	struct shmring_part *entry;
 	struct shmring_info in;
 	uint64_t m[2] = {5, 6};
-	int gate[2], done[2], st;
+	int gate[2], done[2];
 	pid_t pid;
 	char c;
 
@@ -378,20 +402,7 @@ static void forged_signo(bool threaded)
 	shmring__store_relaxed(&entry->bell,
 			       (uint32_t)bell_sig() | SHMRING_BELL_REGISTERED | SHMRING_BELL_ARMED);
 	assert_int_equal(shmring_try_send(tx, m), 0);
-	(void)!write(done[1], "d", 1);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	if (WIFSIGNALED(st))
-		fail_msg("the consumer died of signal %d", WTERMSIG(st));
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
-	assert_int_equal(shmring_info(obs, &in), 0);
-	assert_int_equal(in.bell_signals, 1);
-	shmring_close(tx);
-	shmring_close(obs);
-	close(gate[0]);
-	close(gate[1]);
-	close(done[0]);
-	close(done[1]);
+	finish_forged(pid, gate, done, tx, obs, 1);
 }
 
 static void test_forged_signo(void **state)
@@ -432,7 +443,7 @@ static void test_forged_signo_thread_start(void **state)
 	const char *name = test_ring_name("bellt");
 	struct shmring_opts o = {.kind = SHMRING_KIND_MPSC, .slot_size = 16,
 				 .capacity = 1u << 16, .flags = SHMRING_CREATE_REPLACE};
-	int other = bell_sig() + 2, gate[2], done[2], st;
+	int other = bell_sig() + 2, gate[2], done[2];
 	shmring_t *rx, *tx, *obs;
 	struct shmring_part *entry;
 	struct shmring_info in;
@@ -477,20 +488,7 @@ static void test_forged_signo_thread_start(void **state)
 		if (in.bell_signals != 0 || kill(pid, 0) != 0)
 			break;
 	}
-	(void)!write(done[1], "d", 1);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	if (WIFSIGNALED(st))
-		fail_msg("the consumer died of signal %d", WTERMSIG(st));
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
-	assert_int_equal(shmring_info(obs, &in), 0);
-	assert_int_equal(in.bell_signals, 0);
-	shmring_close(tx);
-	shmring_close(obs);
-	close(gate[0]);
-	close(gate[1]);
-	close(done[0]);
-	close(done[1]);
+	finish_forged(pid, gate, done, tx, obs, 0);
 }
 
 static void test_misuse(void **state)
