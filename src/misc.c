@@ -51,8 +51,10 @@ const char *shmring_strerror(int err)
 		return "ring belongs to another user (open it with SHMRING_OPEN_ANY_OWNER to "
 		       "allow that)";
 	case EOPNOTSUPP:
-		return "not supported by this backend (huge pages on posix: or outside "
-		       "hugetlbfs, a descriptor of a sysv or anon ring)";
+		return "not supported for this ring: its home, transport or mode does not offer "
+		       "it (huge pages outside hugetlbfs, a descriptor of a sysv or anon ring, "
+		       "zero-copy or a role other than listener-consumer and connection-producer "
+		       "on a socket channel, parking on a poll-only ring)";
 	case EIDRM:
 		return "the System V semaphore set (a ring's notifier, or a semaphore) has been "
 		       "removed";
