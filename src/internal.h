@@ -123,8 +123,14 @@ void shmring__region_close(struct shmring_region *r);
 int shmring__region_replaceable(const struct shmring_uri *u, uint64_t magic, uint64_t zero_from);
 
 /* Whether every byte of the object u names (posix, file or sysv) from
- * offset from to its end is zero: 1, 0, -ENOENT, or -errno. Never waits. */
-int shmring__region_zero_from(const struct shmring_uri *u, uint64_t from);
+ * offset from to its end is zero: 1, 0 (the offset of the first byte that is
+ * not in *nonzero, where given), -ENOENT, or -errno. Never waits. */
+int shmring__region_zero_from(const struct shmring_uri *u, uint64_t from, uint64_t *nonzero);
+
+/* Up to len bytes at offset off of the object u names (posix, file or
+ * sysv, opened as for shmring__region_zero_from()) into buf: how many,
+ * -ENOENT, or -errno. Never waits. */
+int shmring__region_read(const struct shmring_uri *u, uint64_t off, void *buf, size_t len);
 
 /*
  * A segment's header (a ring's or a synchronization object's; its first 8

@@ -196,23 +196,27 @@ static int region_head(const struct shmring_uri *u, uint64_t *head)
 	return n < 0 ? -errno : (int)n;
 }
 
-static bool bytes_zero(const unsigned char *p, size_t n)
+/* The index of the first byte of p[0..n) that is not zero, or n. */
+static size_t first_nonzero(const unsigned char *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
+	size_t i = 0;
+
+	while (i < n && !p[i])
+		i++;
+	return i;
 }
 
 /*
  * Whether every byte of the object u names from offset `from` to its end is
- * zero: 1, 0, -ENOENT, or -errno. A System V segment is attached read-only
- * (its untouched pages read as zero), a file read in pieces.
+ * zero: 1, 0 (the first byte that is not at *nonzero, where given),
+ * -ENOENT, or -errno. A System V segment is attached read-only (its
+ * untouched pages read as zero), a file read in pieces.
  */
-int shmring__region_zero_from(const struct shmring_uri *u, uint64_t from)
+int shmring__region_zero_from(const struct shmring_uri *u, uint64_t from, uint64_t *nonzero)
 {
 	unsigned char buf[16384];
 	uint64_t off = from;
+	size_t i;
 	int fd, rc = 1;
 
 	if (u->scheme == SHMRING_SCHEME_SYSV) {
@@ -222,7 +226,10 @@ int shmring__region_zero_from(const struct shmring_uri *u, uint64_t from)
 		rc = sysv_attach_ro(u, &at, &size);
 		if (rc < 0)
 			return rc;
-		rc = from >= size || bytes_zero((const unsigned char *)at + from, size - from);
+		i = from >= size ? 0 : first_nonzero((const unsigned char *)at + from, size - from);
+		rc = from >= size || i == size - from;
+		if (!rc && nonzero)
+			*nonzero = from + i;
 		shmdt(at);
 		return rc;
 	}
@@ -239,14 +246,44 @@ int shmring__region_zero_from(const struct shmring_uri *u, uint64_t from)
 				rc = -errno;
 			break;
 		}
-		if (!bytes_zero(buf, (size_t)n)) {
+		i = first_nonzero(buf, (size_t)n);
+		if (i < (size_t)n) {
 			rc = 0;
+			if (nonzero)
+				*nonzero = off + i;
 			break;
 		}
 		off += (uint64_t)n;
 	}
 	close(fd);
 	return rc;
+}
+
+int shmring__region_read(const struct shmring_uri *u, uint64_t off, void *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	if (u->scheme == SHMRING_SCHEME_SYSV) {
+		uint64_t size;
+		void *at;
+		int rc = sysv_attach_ro(u, &at, &size);
+
+		if (rc < 0)
+			return rc;
+		n = off >= size ? 0 : size - off < len ? (ssize_t)(size - off) : (ssize_t)len;
+		memcpy(buf, (const unsigned char *)at + off, (size_t)n);
+		shmdt(at);
+		return (int)n;
+	}
+	fd = plain_open(u);
+	if (fd < 0)
+		return fd;
+	do
+		n = pread(fd, buf, len, (off_t)off);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	return n < 0 ? -errno : (int)n;
 }
 
 int shmring__region_replaceable(const struct shmring_uri *u, uint64_t magic, uint64_t zero_from)
@@ -268,7 +305,7 @@ int shmring__region_replaceable(const struct shmring_uri *u, uint64_t magic, uin
 	 * died before its header, which wrote nothing past the header either
 	 * (its space was reserved zero); data there is another program's. */
 	if (head == 0) {
-		n = zero_from ? shmring__region_zero_from(u, zero_from) : 1;
+		n = zero_from ? shmring__region_zero_from(u, zero_from, NULL) : 1;
 		if (n == -ENOENT)
 			return 0;
 		return n < 0 ? n : n ? 0 : -SHMRING_EBADMAGIC;

@@ -851,6 +851,36 @@ static int duplex_args(struct create_arg *a, uint64_t *size)
 	return 0;
 }
 
+/*
+ * Whether the object u names is what a creator that died before its header
+ * left: all zero, or zero everywhere but for a duplex's
+ * direction 1 header at its place, which the creator publishes before
+ * direction 0's (init_segment()). 1, 0 (data there is another program's),
+ * -ENOENT, or -errno. Never waits.
+ */
+static int creator_died(const struct shmring_uri *u)
+{
+	struct shmring_hdr h1;
+	uint64_t at = 0;
+	int rc = shmring__region_zero_from(u, 0, &at);
+
+	/* Bytes in the header without its magic: not a ring's. */
+	if (rc != 0 || at < sizeof(h1))
+		return rc;
+	/* Direction 1 begins on a spacing boundary; its magic's first bytes
+	 * may be zero. The object's size is not judged here: only what lies in
+	 * it. */
+	at -= at % SHMRING_SPACING;
+	rc = shmring__region_read(u, at, &h1, sizeof(h1));
+	if (rc < 0)
+		return rc;
+	if (rc != (int)sizeof(h1) || shmring__hdr_validate(&h1, UINT64_MAX) < 0 ||
+	    !(h1.features & SHMRING_FEAT_DUPLEX) || h1.direction != 1 ||
+	    h1.slots_off - h1.slot_stride / 2 != at)
+		return 0;
+	return shmring__region_zero_from(u, at + sizeof(h1), NULL);
+}
+
 /* shmring_create() and shmring_duplex_create(): what t asks for. */
 static int create_take(const char *uri, const struct shmring_opts *opts, const struct take *t)
 {
@@ -908,6 +938,8 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 		 * header) is replaced: never another program's data, which
 		 * may start with zeros too. */
 		rc = shmring__region_replaceable(&u, SHMRING_MAGIC, sizeof(struct shmring_hdr));
+		if (rc == -SHMRING_EBADMAGIC && creator_died(&u) == 1)
+			rc = 0;
 		if (rc < 0)
 			return rc;
 		rc = shmring_unlink(uri);
@@ -926,7 +958,7 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 			 * while creating, and left the rest zero as reserved. Take
 			 * the name over; data past a zero header is another
 			 * program's, and stays. */
-			rc = shmring__region_zero_from(&u, sizeof(struct shmring_hdr));
+			rc = creator_died(&u);
 			if (rc == 0)
 				return -SHMRING_EBADMAGIC;
 			if (rc < 0 && rc != -ENOENT)

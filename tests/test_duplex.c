@@ -6,7 +6,8 @@
  * plain opens in a role, forged headers of either direction); request and
  * reply between processes through every call form and the lanes, across
  * many laps; the other end killed (-EPIPE both ways, a new end attaches
- * without cleanup); anon rings across fork and file rings reopened.
+ * without cleanup); anon rings across fork and file rings reopened; a
+ * creator killed between its two headers.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -734,6 +735,89 @@ static void test_file_reopen(void **state)
 	assert_int_equal(shmring_unlink(uri), 0);
 }
 
+/* Write size bytes of buf as the file at path, new. */
+static void write_file(const char *path, const unsigned char *buf, size_t size)
+{
+	int fd;
+
+	unlink(path);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, buf, size, 0), (ssize_t)size);
+	close(fd);
+}
+
+/*
+ * A creator killed between publishing direction 1's header and direction
+ * 0's leaves a segment zero but for direction 1's header: as with a plain
+ * ring whose creator died before its header, open-or-create and replace
+ * take the name over. Data anywhere else is another program's, and stays.
+ */
+static void test_creator_died_between_headers(void **state)
+{
+	char path[256], uri[300];
+	struct shmring_opts o = opts_of(8, 64);
+	struct shmring_hdr h0;
+	unsigned char *seg, *left;
+	shmring_t *tx, *rx;
+	size_t size;
+	uint64_t v, block;
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/shmring-test-duplex-died-%d", (int)getpid());
+	snprintf(uri, sizeof(uri), "file:%s", path);
+	unlink(path);
+	assert_int_equal(shmring_duplex_create(uri, &o, SHMRING_DUPLEX_OBSERVE, &tx, &rx), 0);
+	shmring_close(tx);
+	shmring_close(rx);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	size = (size_t)lseek(fd, 0, SEEK_END);
+	seg = malloc(size);
+	left = calloc(1, size);
+	assert_non_null(seg);
+	assert_non_null(left);
+	assert_int_equal(pread(fd, seg, size, 0), (ssize_t)size);
+	close(fd);
+	memcpy(&h0, seg, sizeof(h0));
+	block = h0.slots_off / 2;
+	memcpy(left + block, seg + block, sizeof(h0));
+
+	write_file(path, left, size);
+	assert_int_equal(shmring_duplex_open(uri, SHMRING_DUPLEX_A, NULL, &tx, &rx), -EAGAIN);
+	o.flags = SHMRING_CREATE_OPEN_EXISTING;
+	assert_int_equal(shmring_duplex_create(uri, &o, SHMRING_DUPLEX_A, &tx, &rx), 0);
+	v = 21;
+	assert_int_equal(shmring_try_send(tx, &v), 0);
+	shmring_close(tx);
+	shmring_close(rx);
+	assert_int_equal(shmring_duplex_open(uri, SHMRING_DUPLEX_B, NULL, &tx, &rx), 0);
+	assert_int_equal(shmring_try_recv(rx, &v), 0);
+	assert_int_equal(v, 21);
+	shmring_close(tx);
+	shmring_close(rx);
+
+	write_file(path, left, size);
+	o.flags = SHMRING_CREATE_REPLACE;
+	assert_int_equal(shmring_duplex_create(uri, &o, SHMRING_DUPLEX_A, &tx, &rx), 0);
+	shmring_close(tx);
+	shmring_close(rx);
+
+	/* One more byte anywhere else: not what a creator leaves. */
+	left[size - 1] = 1;
+	write_file(path, left, size);
+	assert_int_equal(shmring_duplex_create(uri, &o, SHMRING_DUPLEX_A, &tx, &rx),
+			 -SHMRING_EBADMAGIC);
+	o.flags = SHMRING_CREATE_OPEN_EXISTING;
+	assert_int_equal(shmring_duplex_create(uri, &o, SHMRING_DUPLEX_A, &tx, &rx),
+			 -SHMRING_EBADMAGIC);
+	assert_int_equal(access(path, F_OK), 0);
+	unlink(path);
+	free(seg);
+	free(left);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -751,6 +835,7 @@ int main(void)
 		cmocka_unit_test(test_anon_fork),
 		cmocka_unit_test(test_memfd_handed),
 		cmocka_unit_test(test_file_reopen),
+		cmocka_unit_test(test_creator_died_between_headers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, test_teardown_names);
