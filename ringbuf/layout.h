@@ -73,6 +73,12 @@
 #define SHMRING_CACHELINE 64u
 #define SHMRING_SPACING 128u /* distance between independently written words */
 #define SHMRING_STAMP_SIZE 8u
+/* An SPSC side attaches only at positions below this: 2^63 messages are
+ * never sent, so higher ones were forged, and from them a ring would run
+ * past 2^64, where positions wrap and neither a stamp (position + 1, 0 is
+ * empty), nor a group (position / 3) nor the producer's saturated room
+ * limit (shmring/lane.h) holds. */
+#define SHMRING_POS_MAX (UINT64_C(1) << 63)
 #define SHMRING_DEFAULT_PARTICIPANTS 64u
 #define SHMRING_MAX_PARTICIPANTS 4096u
 

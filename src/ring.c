@@ -440,6 +440,12 @@ static int attach(shmring_t *r, unsigned role)
 			shmring__spsc_attach_producer(&r->tx);
 		if (role & SHMRING_CONSUMER)
 			shmring__spsc_attach_consumer(&r->rx);
+		/* The positions as attach read them (a side not taken: 0). */
+		if (r->tx.pos >= SHMRING_POS_MAX || r->tx.peer_cache >= SHMRING_POS_MAX ||
+		    r->rx.pos >= SHMRING_POS_MAX) {
+			release_parts(r, false);
+			return -SHMRING_ECORRUPT;
+		}
 		lanes_setup(r);
 	} else if (kind == SHMRING_KIND_MSG) {
 		shmring__msg_view(&r->qtx, r->base, &r->hdr, owner_of(r->part[0]),

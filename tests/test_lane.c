@@ -6,7 +6,8 @@
  * same results as shmring_try_send()/_try_recv() for a full and an empty
  * ring, a reservation or peek held, a consumer or producer gone, and
  * sleepers on both sides woken by lane calls; the by-value 8-byte calls;
- * the producer's room limit at positions near the top of 64 bits.
+ * the producer's room limit at high positions, and none attached near the
+ * top of 64 bits.
  */
 #include "helpers.h"
 
@@ -421,10 +422,8 @@ static void test_poll_only(void **state)
 	assert_int_equal(shmring_unlink(name), 0);
 }
 
-/* Both sides closed, both positions of the segment forged to pos, both
- * sides attached again (as to a segment another writer left so). */
-static void reattach_at(const char *name, shmring_t **tx, shmring_t **rx,
-			struct shmring_lane **lt, struct shmring_lane **lr, uint64_t pos)
+/* Both sides closed, both positions of the segment forged to pos. */
+static void forge_positions(const char *name, shmring_t **tx, shmring_t **rx, uint64_t pos)
 {
 	size_t size = 0;
 	void *base;
@@ -436,6 +435,13 @@ static void reattach_at(const char *name, shmring_t **tx, shmring_t **rx,
 	atomic_store(&shmring__prod_side(base)->pos, pos);
 	atomic_store(&shmring__cons_side(base)->pos, pos);
 	munmap(base, size);
+}
+
+/* Both sides attached again (as to a segment another writer left so). */
+static void reattach_at(const char *name, shmring_t **tx, shmring_t **rx,
+			struct shmring_lane **lt, struct shmring_lane **lr, uint64_t pos)
+{
+	forge_positions(name, tx, rx, pos);
 	assert_int_equal(shmring_open(name, SHMRING_PRODUCER, tx), 0);
 	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, rx), 0);
 	assert_int_equal(shmring_lane_get(*tx, SHMRING_PRODUCER, lt), 0);
@@ -443,23 +449,28 @@ static void reattach_at(const char *name, shmring_t **tx, shmring_t **rx,
 }
 
 /*
- * Positions near the top of 64 bits, as a segment may say: the producer's
- * room limit is the consumer position plus the capacity, saturated where
- * that sum would wrap, so the inline send never takes a slot the library's
- * check by the cached position would refuse: a full ring stays full.
+ * High positions, as a segment may say: the producer's room limit is the
+ * consumer position plus the capacity, so the inline send never takes a
+ * slot the library's check by the cached position would refuse: a full
+ * ring stays full. Positions from SHMRING_POS_MAX on were never reached by
+ * sending: a side refuses to attach there (-SHMRING_ECORRUPT). A ring
+ * attached just below 2^64 ran past it, where a position's stamp (position
+ * + 1) reads as empty, its group (position / 3) is not a lap on, and the
+ * limit, saturated at the top, was never reached again: every send
+ * succeeded, over messages not yet received.
  */
 static void test_limit_at_the_top(void **state)
 {
 	const char *name = test_ring_name("top");
-	shmring_t *tx, *rx;
+	shmring_t *tx, *rx, *r = NULL;
 	struct shmring_lane *lt, *lr;
-	uint64_t v;
+	uint64_t v, at[] = {UINT64_MAX - 5, UINT64_MAX, SHMRING_POS_MAX};
 
 	(void)state;
 	make_pair(name, 8, &tx, &rx, &lt, &lr);
 	assert_int_equal(lt->limit, 8);
-	reattach_at(name, &tx, &rx, &lt, &lr, UINT64_MAX - 12);
-	assert_int_equal(lt->limit, UINT64_MAX - 4);
+	reattach_at(name, &tx, &rx, &lt, &lr, SHMRING_POS_MAX - 12);
+	assert_int_equal(lt->limit, SHMRING_POS_MAX - 4);
 	for (v = 0; v < 8; v++)
 		assert_int_equal(shmring_lane_try_send_u64(lt, v), 0);
 	assert_int_equal(shmring_lane_try_send_u64(lt, v), -EAGAIN);
@@ -468,23 +479,30 @@ static void test_limit_at_the_top(void **state)
 		assert_int_equal(v, i);
 	}
 	assert_int_equal(shmring_lane_try_recv_u64(lr, &v), -EAGAIN);
-	shmring_close(rx);
-	shmring_close(tx);
-	assert_int_equal(shmring_unlink(name), 0);
-	/* Where the sum wraps: saturated. Up to the top the inline send has
-	 * room as the library counts it, and nothing is refused early. A new
-	 * ring: the stamps above would read as messages of a dead producer. */
-	name = test_ring_name("top2");
-	make_pair(name, 8, &tx, &rx, &lt, &lr);
-	reattach_at(name, &tx, &rx, &lt, &lr, UINT64_MAX - 5);
-	assert_int_equal(lt->limit, UINT64_MAX);
-	for (v = 0; v < 5; v++)
-		assert_int_equal(shmring_lane_try_send_u64(lt, v), 0);
-	assert_int_equal(lt->pos, UINT64_MAX);
-	for (uint64_t i = 0; i < 5; i++) {
+	/* Running on past the bound is fine: only attaching there is not. */
+	for (uint64_t i = 0; i < 16; i++) {
+		assert_int_equal(shmring_lane_try_send_u64(lt, 100 + i), 0);
 		assert_int_equal(shmring_lane_try_recv_u64(lr, &v), 0);
-		assert_int_equal(v, i);
+		assert_int_equal(v, 100 + i);
 	}
+	assert_true(lt->pos > SHMRING_POS_MAX);
+	for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+		forge_positions(name, &tx, &rx, at[k]);
+		tx = rx = NULL;
+		assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &r), -SHMRING_ECORRUPT);
+		assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &r), -SHMRING_ECORRUPT);
+		assert_int_equal(shmring_open(name, SHMRING_PRODUCER | SHMRING_CONSUMER, &r),
+				 -SHMRING_ECORRUPT);
+	}
+	/* Put back below the bound: both sides attach and the ring runs. */
+	forge_positions(name, &tx, &rx, 40);
+	assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &tx), 0);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &rx), 0);
+	v = 7;
+	assert_int_equal(shmring_try_send(tx, &v), 0);
+	v = 0;
+	assert_int_equal(shmring_try_recv(rx, &v), 0);
+	assert_int_equal(v, 7);
 	shmring_close(rx);
 	shmring_close(tx);
 	assert_int_equal(shmring_unlink(name), 0);
