@@ -859,32 +859,48 @@ static int duplex_args(struct create_arg *a, uint64_t *size)
 
 /*
  * Whether the object u names is what a creator that died before its header
- * left: all zero, or zero everywhere but for a duplex's
- * direction 1 header at its place, which the creator publishes before
- * direction 0's (init_segment()). 1, 0 (data there is another program's),
- * -ENOENT, or -errno. Never waits.
+ * was published left: a header all zero, or whole but for its magic, which
+ * shmring__segment_publish() stores last (its checksum then holds with the
+ * magic put in); after it, zero, or zero but for a duplex's direction 1
+ * header at its place, which the creator publishes before direction 0's
+ * (init_segment()). 1, 0 (data there is another program's), -ENOENT, or
+ * -errno. Never waits.
  */
 static int creator_died(const struct shmring_uri *u)
 {
-	struct shmring_hdr h1;
+	struct shmring_hdr h;
+	unsigned char *b = (unsigned char *)&h;
 	uint64_t at = 0;
-	int rc = shmring__region_zero_from(u, 0, &at);
+	int rc = shmring__region_read(u, 0, &h, sizeof(h));
+	size_t i = 0;
 
-	/* Bytes in the header without its magic: not a ring's. */
-	if (rc != 0 || at < sizeof(h1))
+	if (rc < 0)
+		return rc;
+	memset(b + rc, 0, sizeof(h) - (size_t)rc);
+	while (i < sizeof(h) && !b[i])
+		i++;
+	if (i < sizeof(h)) {
+		if (rc != (int)sizeof(h) || h.magic != 0)
+			return 0;
+		h.magic = SHMRING_MAGIC;
+		if (shmring__hdr_validate(&h, UINT64_MAX) < 0)
+			return 0;
+	}
+	rc = shmring__region_zero_from(u, sizeof(h), &at);
+	if (rc != 0)
 		return rc;
 	/* Direction 1 begins on a spacing boundary; its magic's first bytes
 	 * may be zero. The object's size is not judged here: only what lies in
 	 * it. */
 	at -= at % SHMRING_SPACING;
-	rc = shmring__region_read(u, at, &h1, sizeof(h1));
+	rc = shmring__region_read(u, at, &h, sizeof(h));
 	if (rc < 0)
 		return rc;
-	if (rc != (int)sizeof(h1) || shmring__hdr_validate(&h1, UINT64_MAX) < 0 ||
-	    !(h1.features & SHMRING_FEAT_DUPLEX) || h1.direction != 1 ||
-	    h1.slots_off - h1.slot_stride / 2 != at)
+	if (rc != (int)sizeof(h) || shmring__hdr_validate(&h, UINT64_MAX) < 0 ||
+	    !(h.features & SHMRING_FEAT_DUPLEX) || h.direction != 1 ||
+	    h.slots_off - h.slot_stride / 2 != at)
 		return 0;
-	return shmring__region_zero_from(u, at + sizeof(h1), NULL);
+	return shmring__region_zero_from(u, at + sizeof(h), NULL);
 }
 
 /* shmring_create() and shmring_duplex_create(): what t asks for. */
@@ -959,10 +975,10 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 		if (rc != -EEXIST || !or_open || round == 8)
 			break;
 		rc = open_existing(&u, &a, t);
-		if (rc == -EAGAIN) {
-			/* Still no header after the creator's grace second: it died
+		if (rc == -EAGAIN || rc == -SHMRING_EBADMAGIC) {
+			/* Still no magic after the creator's grace second: it died
 			 * while creating, and left the rest zero as reserved. Take
-			 * the name over; data past a zero header is another
+			 * the name over; data past the header is another
 			 * program's, and stays. */
 			rc = creator_died(&u);
 			if (rc == 0)

@@ -220,9 +220,11 @@ enum shmring_create_flags {
 	/* Open-or-create: when a ring of that name exists, open it instead.
 	 * It must have the kind, slot size, capacity and MULTI flags asked for:
 	 * -SHMRING_EKIND / -SHMRING_EMISMATCH otherwise. A segment of that
-	 * name whose creator died before finishing its header (still all zero
-	 * after the creator's grace second) is replaced; one whose header is
-	 * zero but not the rest is another program's: -SHMRING_EBADMAGIC.
+	 * name whose creator died before publishing its header (still all zero
+	 * after the creator's grace second, or whole but for its magic; a
+	 * duplex's also zero but for its direction 1 header) is replaced; one
+	 * whose header is zero but not the rest is another program's:
+	 * -SHMRING_EBADMAGIC.
 	 * Named backends only. */
 	SHMRING_CREATE_OPEN_EXISTING = 1u << 4,
 	/* Explicit huge pages (hugetlb): memfd, anon, sysv, and file: on a
