@@ -349,7 +349,10 @@ static void lanes_setup(shmring_t *r)
 	r->rx.presence = &r->ctl->producers;
 	r->rx.waiters = &shmring__not_full(r->base)->waiters;
 	r->tx.poll_only = r->rx.poll_only = (r->hdr.features & SHMRING_FEAT_POLL_ONLY) != 0;
-	r->tx.no_ahead = (r->hdr.features & SHMRING_FEAT_DUPLEX) != 0;
+	/* A duplex's slot holds both directions' halves: a line ahead of
+	 * either side's is the other direction's (or the next slot's other
+	 * half), never its own data. */
+	r->tx.no_ahead = r->rx.no_ahead = (r->hdr.features & SHMRING_FEAT_DUPLEX) != 0;
 }
 
 static_assert(SHMRING_LANE_LIVE(0xfedcba9876543210ull) ==
