@@ -106,6 +106,10 @@ if "$S" bridge --help | grep -q zmq+tcp; then
 	expect 1 "not a ZeroMQ endpoint" "/$tag-a" zmq+nothing
 	expect 1 "unknown option '\?bnd'" "/$tag-a" "zmq+tcp://127.0.0.1:5?bnd"
 	expect 1 "cannot bind" "zmq+tcp://256.1.1.1:5?bind" "/$tag-c"
+	# libzmq takes a port modulo 65536: 70000 would be port 4464.
+	expect 1 "not a TCP port: '70000'" --timeout 0.3 "/$tag-a" zmq+tcp://127.0.0.1:70000
+	expect 1 "not a TCP port: '-1'" --timeout 0.3 "/$tag-a" zmq+tcp://127.0.0.1:-1
+	expect 1 "not a TCP port: '0'" --timeout 0.3 "/$tag-a" zmq+tcp://127.0.0.1:0
 	expect 1 "are the same channel" "zmq+tcp://127.0.0.1:7?bind" zmq+tcp://127.0.0.1:7
 	expect 1 "are the same channel" --timeout 0.3 "zmq+tcp://*:7" zmq+tcp://127.0.0.1:7
 	expect 1 "are the same channel" --timeout 0.3 "zmq+tcp://*:7" zmq+tcp://localhost:7

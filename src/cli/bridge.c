@@ -895,6 +895,20 @@ static int open_zmq(struct shmring_bridge *b, struct ep *e, int scheme, const ch
 	/* Bind to a wildcard host or when asked; connect otherwise. */
 	host = strstr(e->zaddr, "://") + 3;
 	e->bind = q ? !strcmp(q, "?bind") : (host[0] == '*');
+	if (!strncmp(e->zaddr, "tcp://", 6) && strrchr(host, ':')) {
+		/* libzmq takes any number as a port, modulo 65536 ("-5",
+		 * "99999" bind or connect to another port than written). */
+		const char *port = strrchr(host, ':') + 1;
+		size_t n = strspn(port, "0123456789");
+		unsigned long v = 0;
+
+		for (size_t i = 0; i < n && v <= 65535; i++)
+			v = v * 10 + (unsigned long)(port[i] - '0');
+		if (!(e->bind && !strcmp(port, "*")) &&
+		    (!n || port[n] || v > 65535 || (v == 0 && !e->bind)))
+			return fail(b, -EINVAL, "%s: not a TCP port: '%s' (1..65535%s)", e->uri,
+				    port, e->bind ? "; 0 or * binds any free one" : "");
+	}
 	if (!b->zctx && !(b->zctx = zmq_ctx_new()))
 		return fail(b, -errno, "%s: zmq_ctx_new: %s", e->uri, zmq_strerror(errno));
 	e->ztype = scheme == 1 ? (e->from ? ZMQ_PULL : ZMQ_PUSH) : scheme == 2 ? ZMQ_PUB : ZMQ_SUB;
