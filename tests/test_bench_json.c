@@ -645,6 +645,9 @@ static void test_usage(void **state)
 		"--cpus 0,0 --duration 1 --sizes 8 --only floor --rtt-only",
 		"--cpus 0,1023 --duration 1 --sizes 8 --only floor --rtt-only",
 		"--cpus 0,1,2 --duration 1 --sizes 8 --only floor --rtt-only",
+		/* Both "only"s ran the last one given: what the other left out. */
+		"--rtt-only --tput-only --duration 1 --sizes 8 --only floor",
+		"--tput-only --rtt-only --duration 1 --sizes 8 --only floor",
 	};
 	for (size_t i = 0; i < sizeof(said) / sizeof(said[0]); i++) {
 		bool why;

@@ -620,11 +620,16 @@ int shmring_cmd_bench(int argc, char **argv)
 			cfg->retry = false;
 			break;
 		case O_RTT:
-			cfg->modes = SHMRING_BENCH_RTT;
-			modes_given = true;
-			break;
 		case O_TPUT:
-			cfg->modes = SHMRING_BENCH_TPUT;
+			/* Each leaves out what the other keeps: both would leave
+			 * nothing, not the last one given. */
+			if (modes_given &&
+			    cfg->modes != (opt == O_RTT ? SHMRING_BENCH_RTT : SHMRING_BENCH_TPUT)) {
+				fprintf(stderr, "shmring bench: --rtt-only and --tput-only exclude "
+						"each other (without either, both are measured)\n");
+				return 2;
+			}
+			cfg->modes = opt == O_RTT ? SHMRING_BENCH_RTT : SHMRING_BENCH_TPUT;
 			modes_given = true;
 			break;
 		case O_SCALING:
