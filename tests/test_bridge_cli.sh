@@ -120,6 +120,10 @@ if "$S" bridge --help | grep -q zmq+tcp; then
 	expect 2 "--max-size '0'" --max-size 0 "/$tag-a" zmq+tcp://127.0.0.1:5
 	expect 2 "--max-size '2G'" --max-size 2G "/$tag-a" zmq+tcp://127.0.0.1:5
 	expect 1 "--max-size applies to a ZeroMQ TO only: /$tag-c" --max-size 10 "/$tag-a" "/$tag-c"
+	# Without a ZeroMQ endpoint to apply to, they were ignored (exit 0).
+	expect 1 "--raw applies to a ZeroMQ TO only: /$tag-c" --raw --timeout 0.3 \
+		"/$tag-a" "/$tag-c"
+	expect 1 "--hwm applies to ZeroMQ only" --hwm 5 --timeout 0.3 "/$tag-a" "/$tag-c"
 else
 	expect 1 "built without ZeroMQ" "/$tag-a" zmq+tcp://127.0.0.1:5
 	expect 2 "built without ZeroMQ" --hwm 5 "/$tag-a" "/$tag-c"

@@ -1879,6 +1879,19 @@ int shmring_bridge_open(const struct shmring_bridge_opts *o, struct shmring_brid
 		free(b);
 		return -EINVAL;
 	}
+	if (o->raw && !zmq_scheme(o->to, &ts, &ta)) {
+		snprintf(err, errlen, "--raw applies to a ZeroMQ TO only: %s is none (a ring "
+				      "takes the payload alone, a socket channel always the "
+				      "header too)", o->to);
+		free(b);
+		return -EINVAL;
+	}
+	if (o->hwm && !zmq_scheme(o->from, &ts, &ta) && !zmq_scheme(o->to, &ts, &ta)) {
+		snprintf(err, errlen, "--hwm applies to ZeroMQ only: neither %s nor %s is a "
+				      "ZeroMQ endpoint", o->from, o->to);
+		free(b);
+		return -EINVAL;
+	}
 	if (!b->o.connect_ns)
 		b->o.connect_ns = 5000000000u;
 	b->st_fd = -1;
