@@ -152,6 +152,20 @@ static void test_ls_backends(void **state)
 		cli_assert_contains(cli_err, "junk.txt: not a shmring segment");
 		unlink(junk);
 	}
+	/* A ring whose file name is not UTF-8: the byte went into the JSON
+	 * as it was, and the whole listing was no JSON a reader takes. */
+	{
+		char path[600], uri[700];
+
+		snprintf(path, sizeof(path), "%s/bad\xff" "name", cli_dir);
+		snprintf(uri, sizeof(uri), "file:%s", path);
+		if (cli_run("create", uri, NULL) != 0)
+			fail_msg("create %s: %s", uri, cli_err);
+		assert_int_equal(cli_run("ls", "--json", cli_dir, NULL), 0);
+		cli_assert_contains(cli_out, "/bad\\ufffdname\"");
+		assert_null(strchr(cli_out, '\xff'));
+		unlink(path);
+	}
 }
 
 /* Send *(int *)arg messages of 3 bytes, put's framing. */

@@ -268,7 +268,8 @@ void shmring_bench_fmt_size(char *b, size_t n, unsigned size);
 void shmring_bench_fmt_count(char *b, size_t n, double v);
 void shmring_bench_fmt_ratio(char *b, size_t n, double x); /* "-" for x <= 0 */
 const char *shmring_bench_status_name(int status); /* "ok", "skipped", "failed" */
-/* A JSON string, quoted and escaped (also used by other commands). */
+/* A JSON string, quoted and escaped, each byte that is not of well-formed UTF-8 as
+ * U+FFFD (also used by other commands). */
 void shmring_bench_json_str(FILE *f, const char *s);
 
 /* The machine a run is on: CPU model (/proc/cpuinfo), kernel (uname),

@@ -232,18 +232,39 @@ void shmring_bench_row_machine(struct shmring_bench_row *w)
 	shmring_bench_row_str(w, "machine_commit", m->commit[0] ? m->commit : NULL);
 }
 
+/* The length of the well-formed UTF-8 sequence at p (1..4), or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n = p[0] < 0x80 ? 1 : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
+				   : p[0] >= 0xe0 && p[0] <= 0xef ? 3
+				   : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0;
+	/* The second byte's range excludes overlong forms, surrogates and
+	 * code points past U+10FFFF. */
+	unsigned lo = p[0] == 0xe0 ? 0xa0 : p[0] == 0xf0 ? 0x90 : 0x80;
+	unsigned hi = p[0] == 0xed ? 0x9f : p[0] == 0xf4 ? 0x8f : 0xbf;
+
+	for (size_t i = 1; i < n; i++)
+		if (p[i] < (i == 1 ? lo : 0x80) || p[i] > (i == 1 ? hi : 0xbf))
+			return 0;
+	return n;
+}
+
 void shmring_bench_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
-	for (; *s; s++) {
+	while (*s) {
 		unsigned char ch = (unsigned char)*s;
+		size_t n = utf8_len((const unsigned char *)s);
 
 		if (ch == '"' || ch == '\\')
 			fprintf(f, "\\%c", ch);
 		else if (ch < 0x20)
 			fprintf(f, "\\u%04x", ch);
+		else if (n == 0)
+			fputs("\\ufffd", f); /* JSON is UTF-8: a byte that is not, replaced */
 		else
-			fputc(ch, f);
+			fwrite(s, 1, n, f);
+		s += n ? n : 1;
 	}
 	fputc('"', f);
 }
