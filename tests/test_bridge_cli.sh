@@ -180,6 +180,15 @@ if ! "$S" stat --json "bridge:$tag" | grep -q '"type":"bridge".*"running":false.
 fi
 # The same name again resumes it; "four" is still in A.
 expect 0 "forwarded=4 .* restarts=1" --name "$tag" --count 1 "/$tag-a" "/$tag-c"
+# The strings of the status object are its writer's: one that is not UTF-8
+# (its FROM forged at byte 32) went into the JSON as it was.
+printf '/a\377b\0' | dd of="/dev/shm/shmring-bridge.$tag" bs=1 seek=32 conv=notrunc 2>/dev/null
+"$S" stat --json "bridge:$tag" >"$tmp/out"
+if ! grep -q '"from":"/a\\ufffdb"' "$tmp/out" || LC_ALL=C grep -q $'\377' "$tmp/out"; then
+	echo "FAIL: shmring stat --json of a forged bridge:$tag:"
+	cat -v "$tmp/out"
+	bad=1
+fi
 if "$S" stat "bridge:$tag-none" 2>"$tmp/err" || ! grep -q "no such bridge" "$tmp/err"; then
 	echo "FAIL: shmring stat of a bridge that is not there"
 	bad=1
