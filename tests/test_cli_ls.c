@@ -577,6 +577,15 @@ static void test_create_options(void **state)
 	assert_int_equal(shmring_open(sysv, SHMRING_OBSERVER, &r), 0);
 	shmring_close(r);
 	assert_int_equal(cli_run("create", "--prefault", "--replace", name, NULL), 0);
+	/* The notifier and --poll-only are compared too: a mismatch there was
+	 * said as one of capacity, slot size or multiplicity, which agreed. */
+	assert_int_equal(cli_run("create", "--replace", "--notifier", "psem", name, NULL), 0);
+	assert_int_equal(cli_run("create", "--open-existing", "--notifier", "psem", name, NULL), 0);
+	assert_int_equal(cli_run("create", "--open-existing", name, NULL), 1);
+	cli_assert_contains(cli_err, "the ring exists with the psem notifier (asked: futex)");
+	assert_int_equal(cli_run("create", "--replace", "--poll-only", name, NULL), 0);
+	assert_int_equal(cli_run("create", "--open-existing", name, NULL), 1);
+	cli_assert_contains(cli_err, "the ring exists with --poll-only");
 	/* No name to keep them by. */
 	assert_int_equal(cli_run("create", "memfd:x", NULL), 2);
 	cli_assert_contains(cli_err, "shmring create: memfd:x: a memfd ring");

@@ -62,8 +62,9 @@ static void create_usage(FILE *f)
 		"                         died, and repair it\n"
 		"      --exclusive        fail if NAME exists (the default)\n"
 		"      --open-existing    if NAME exists, succeed when it has this kind, slot\n"
-		"                         size, capacity, multiplicity and slot layout\n"
-		"                         (--dense, --duplex or not); else fail\n"
+		"                         size, capacity, multiplicity, slot layout (--dense,\n"
+		"                         --duplex or not), notifier and --poll-only or not;\n"
+		"                         else fail\n"
 		"      --replace, -f, --force\n"
 		"                         remove an existing ring of that name first (only a\n"
 		"                         ring, or a segment left all zero by a creator that\n"
@@ -141,6 +142,23 @@ static void create_failed(const char *name, const struct shmring_opts *o, bool d
 				fprintf(stderr, "shmring create: %s: the ring exists %s dense "
 						"slots (--dense was %sgiven)\n", name,
 					dense ? "with" : "without", dense ? "not " : "");
+				return;
+			}
+			/* The library compares these too. */
+			if (ok && in.notifier != o->notifier) {
+				fprintf(stderr, "shmring create: %s: the ring exists with the %s "
+						"notifier (asked: %s)\n", name,
+					shmring_cli_notifier_name(in.notifier),
+					shmring_cli_notifier_name(o->notifier));
+				return;
+			}
+			if (ok && !!(in.flags & SHMRING_CREATE_POLL_ONLY) !=
+					  !!(o->flags & SHMRING_CREATE_POLL_ONLY)) {
+				bool po = in.flags & SHMRING_CREATE_POLL_ONLY;
+
+				fprintf(stderr, "shmring create: %s: the ring exists %s "
+						"--poll-only (--poll-only was %sgiven)\n", name,
+					po ? "with" : "without", po ? "not " : "");
 				return;
 			}
 		}
