@@ -21,7 +21,8 @@ stale=
 cleanup() {
 	[ -n "$live" ] && kill -9 "$live" 2>/dev/null
 	"$S" rm "/$tag-a" "/$tag-b" "/$tag-c" "/$tag-m" >/dev/null 2>&1
-	rm -f "/dev/shm/shmring-bridge.$tag" "/dev/shm/shmring-bridge.$tag-rx"
+	rm -f "/dev/shm/shmring-bridge.$tag" "/dev/shm/shmring-bridge.$tag-rx" \
+		"/dev/shm/shmring-bridge.$tag-ln"
 	for p in $stale; do rm -f "/dev/shm/shmring-bridge.$p"; done
 	rm -rf "$tmp"
 }
@@ -260,6 +261,17 @@ check "ls no longer lists bridge:$tag" is_state "$tag" ""
 check "stat finds no bridge:$tag" grep -q "no such bridge" <("$S" stat "bridge:$tag" 2>&1)
 rm_says 1 "bridge:$tag: no such bridge" "bridge:$tag"
 rm_says 1 "a bridge's name is 1..64" "bridge:a/b"
+# A symbolic link under a bridge's name: never followed, and --force removes
+# the link itself as it does under any name (it said "Too many levels of
+# symbolic links", exit 1, even with --force).
+echo keep >"$tmp/target"
+ln -s "$tmp/target" "/dev/shm/shmring-bridge.$tag-ln"
+rm_says 1 "a symbolic link \(never followed\)" "bridge:$tag-ln"
+check "stat says bridge:$tag-ln is a symbolic link" grep -q "a symbolic link (never followed)" \
+	<("$S" stat "bridge:$tag-ln" 2>&1)
+rm_says 0 "removed the symbolic link itself" --force "bridge:$tag-ln"
+check "the link's target is left" grep -qx keep "$tmp/target"
+check "the link is gone" test ! -L "/dev/shm/shmring-bridge.$tag-ln"
 # Removed, a bridge by that name begins afresh; its POSIX name removes it too.
 expect 0 "forwarded=0 .* restarts=0" --name "$tag" --timeout 0.2 "/$tag-a" "/$tag-c"
 rm_says 0 "" "/shmring-bridge.$tag"

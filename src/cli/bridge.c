@@ -2227,7 +2227,10 @@ int shmring_bridge_stat(const char *name, bool json)
 		return 1;
 	}
 	if (rc < 0) {
-		const char *why = rc == -EBADMSG ? "not a bridge's status object" : strerror(-rc);
+		const char *why = rc == -EBADMSG ? "not a bridge's status object"
+				  : rc == -ELOOP   ? "a symbolic link (never followed), not a "
+						     "bridge's status object"
+						   : strerror(-rc);
 
 		if (rc == -ENOENT)
 			why = "no such bridge (none runs with --name by that name, and none left "

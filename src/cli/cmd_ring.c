@@ -460,11 +460,13 @@ static int rm_bridge(const char *arg, const char *bridge, bool force)
 	}
 	if (rc == 0)
 		return 0;
-	if (rc == -EBADMSG && force) {
+	if ((rc == -EBADMSG && force) || rc == -ELOOP) {
 		/* Something else under the name (a FIFO, a file of another
-		 * program): --force removes it as any name, unlooked at. */
+		 * program): --force removes it as any name, unlooked at. A
+		 * symbolic link (never followed) too; without --force, it is
+		 * said as rm says one. */
 		snprintf(posix, sizeof(posix), "posix:/" SHMRING_BRIDGE_STATUS_PREFIX "%s", bridge);
-		return rm_one(posix, true);
+		return rm_one(posix, force);
 	}
 	if (rc == -EBUSY)
 		fprintf(stderr, "shmring rm: %s: a bridge runs by this name (pid %u); not removed: "
