@@ -17,9 +17,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/ipc.h>
+#include <sys/sem.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include "src/internal.h"
 
 static const char *const keys[] = {
 	"mechanism", "description", "test", "size", "row", "status", "reason", "samples",
@@ -705,6 +713,77 @@ static void test_answer_delay(void **state)
 	free(out);
 }
 
+/* The System V sets of the rings named /shmring-bench-PID-* there are, up
+ * to max, into ids: how many. */
+static int bench_semsets(pid_t pid, int *ids, int max)
+{
+	char prefix[64], uri[300];
+	struct dirent *e;
+	int n = 0;
+	DIR *d = opendir("/dev/shm");
+
+	assert_non_null(d);
+	snprintf(prefix, sizeof(prefix), "shmring-bench-%ld-", (long)pid);
+	while (n < max && (e = readdir(d))) {
+		shmring_t *r;
+
+		if (strncmp(e->d_name, prefix, strlen(prefix)))
+			continue;
+		snprintf(uri, sizeof(uri), "/%s", e->d_name);
+		if (shmring_open(uri, SHMRING_OBSERVER, &r) != 0)
+			continue;
+		if (r->hdr.notifier == SHMRING_HDR_NOTIFY_SYSVSEM)
+			ids[n++] = ((struct shmring_hdr *)shmring__map_base(r->map))->semid;
+		shmring_close(r);
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * A run interrupted (SIGINT) while rings with the System V notifier are up
+ * removes their semaphore sets with them: the handler removed the segments
+ * alone, and the sets (IPC_PRIVATE) stayed until reboot.
+ */
+static void test_interrupted_semset(void **state)
+{
+	struct semid_ds ds;
+	int ids[4], n = 0, left = 0, st;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		execl(tool, "shmring", "bench", "--only", "shmring-spsc-sysvsem", "--sizes", "8",
+		      "--duration", "5000", "--ratio-rounds", "0", "--rtt-only", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 400 && n == 0; i++) {
+		nanosleep(&(struct timespec){.tv_nsec = 25000000}, NULL);
+		n = bench_semsets(pid, ids, 4);
+	}
+	/* The pair's rings are made one after the other: all of them now. */
+	nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
+	if (n > 0)
+		n = bench_semsets(pid, ids, 4);
+	kill(pid, SIGINT);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (n == 0)
+		fail_msg("no ring with a System V notifier seen from the bench");
+	for (int i = 0; i < n; i++)
+		if (semctl(ids[i], 0, IPC_STAT, &ds) == 0) {
+			semctl(ids[i], 0, IPC_RMID);
+			left++;
+		}
+	if (left)
+		fail_msg("the interrupted bench left %d of its rings' %d semaphore sets", left, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -715,6 +794,7 @@ int main(void)
 		cmocka_unit_test(test_table_ratios),
 		cmocka_unit_test(test_scaling_json),
 		cmocka_unit_test(test_answer_delay),
+		cmocka_unit_test(test_interrupted_semset),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "pair.h"
 #include "payload.h"
+#include "shmring/shmring.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -99,7 +100,10 @@ static void remove_obj(struct obj *o)
 {
 	switch (o->kind) {
 	case SHMRING_BENCH_OBJ_SHM:
-		shm_unlink(o->name);
+		/* Not shm_unlink(): a ring's System V notifier set (sysvsem)
+		 * lives apart from its segment, and only shmring_unlink()
+		 * removes it too (no allocation: safe in the handler). */
+		shmring_unlink(o->name);
 		break;
 	case SHMRING_BENCH_OBJ_PATH:
 		unlink(o->name);

@@ -122,7 +122,7 @@ bool shmring_bench_setup_stopped(int rc, int *status, char *why, size_t wl);
 
 /* Registry of named objects, removed on interruption. */
 enum shmring_bench_obj {
-	SHMRING_BENCH_OBJ_SHM,      /* shm_unlink(name); also shmring's posix rings */
+	SHMRING_BENCH_OBJ_SHM,      /* a shmring ring: shmring_unlink(name) */
 	SHMRING_BENCH_OBJ_PATH,     /* unlink(name) */
 	SHMRING_BENCH_OBJ_MQ,       /* mq_unlink(name) */
 	SHMRING_BENCH_OBJ_SEM,      /* sem_unlink(name) */
