@@ -346,6 +346,17 @@ static void test_foreign_slot(void **state)
 	cli_assert_contains(cli_err, "left in the ring");
 	assert_int_equal(shmring_count(p), 1);
 	shmring_close(p);
+	/* With many consumers the peek claimed it and get's close released
+	 * it: said as lost (it was said "left in the ring", and was gone). */
+	o.kind = SHMRING_KIND_MPMC;
+	o.flags = SHMRING_CREATE_REPLACE;
+	assert_int_equal(shmring_create(name, &o, SHMRING_PRODUCER, &p), 0);
+	assert_int_equal(shmring_try_send(p, slot), 0);
+	assert_int_equal(cli_run("get", name, NULL), 1);
+	cli_assert_contains(cli_err, "message 1: its length field says 65535 bytes");
+	cli_assert_contains(cli_err, "lost (claimed from a ring of many consumers)");
+	assert_int_equal(shmring_count(p), 0);
+	shmring_close(p);
 }
 
 /*

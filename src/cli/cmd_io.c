@@ -485,7 +485,8 @@ static void get_usage(FILE *f)
 		"Framing as 'shmring put' writes it: a msg ring's records as they are; a fixed\n"
 		"slot's first 4 bytes (little-endian) give the message's length. A slot whose\n"
 		"length is impossible was not written by put: get stops there with an error\n"
-		"and leaves it in the ring.\n\n"
+		"and leaves it in the ring (with many consumers it was claimed to be read:\n"
+		"lost, as the same rule says).\n\n"
 		"  -b, --binary           write records: a 4-byte little-endian length, then\n"
 		"                         the bytes (what 'shmring put --binary' reads)\n"
 		"  -a, --any-owner        attach to a ring another user created (without it,\n"
@@ -506,7 +507,7 @@ int shmring_cmd_get(int argc, char **argv)
 					   {0, 0, 0, 0}};
 	uint64_t timeout_ns = 0, count = 0, got = 0, idle_since, sleep_ns = 0;
 	uint32_t open_flags = 0;
-	bool binary = false, counted = false;
+	bool binary = false, counted = false, many;
 	struct shmring_info info;
 	const char *name;
 	shmring_t *r = NULL;
@@ -555,6 +556,10 @@ int shmring_cmd_get(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (open_ring("get", name, SHMRING_CONSUMER, open_flags, &r, &info, &max))
 		return 1;
+	/* With many consumers a message is claimed at the peek, and the close
+	 * below releases a claim held: that message is lost (see the help). */
+	many = info.kind == SHMRING_KIND_SPMC || info.kind == SHMRING_KIND_MPMC ||
+	       (info.flags & SHMRING_CREATE_MULTI_CONSUMER);
 	idle_since = shmring_clock_ns();
 	while (!counted || got < count) {
 		const unsigned char *msg;
@@ -597,8 +602,10 @@ int shmring_cmd_get(int argc, char **argv)
 		if (len > max) {
 			fprintf(stderr, "shmring get: %s: message %" PRIu64 ": its length field says "
 					"%zu bytes, more than a slot holds (%zu): not framed by "
-					"'shmring put'; left in the ring\n",
-				name, got + 1, len, max);
+					"'shmring put'; %s\n",
+				name, got + 1, len, max,
+				many ? "lost (claimed from a ring of many consumers)"
+				     : "left in the ring");
 			status = 1;
 			break;
 		}
@@ -608,11 +615,6 @@ int shmring_cmd_get(int argc, char **argv)
 					     : (struct iovec){.iov_base = "\n", .iov_len = 1};
 		rc = write_all(STDOUT_FILENO, iov, 2);
 		if (rc < 0) {
-			/* With many consumers the message was claimed at the
-			 * peek, and the close below releases it (see the help). */
-			bool many = info.kind == SHMRING_KIND_SPMC || info.kind == SHMRING_KIND_MPMC ||
-				    (info.flags & SHMRING_CREATE_MULTI_CONSUMER);
-
 			fprintf(stderr, "shmring get: cannot write to standard output: %s; message "
 					"%" PRIu64 " %s\n",
 				strerror(-rc), got + 1,
