@@ -316,5 +316,26 @@ live=
 kill -TERM "$rx"
 wait "$rx"
 rm_says 0 "bridge:$tag-rx: removed; note: 1 sender had not ended its session" "bridge:$tag-rx"
+
+# FROM, a file: ring, truncated under a bridge without --name (SIGBUS): it
+# stops with exit 1 and says so, and its status object bridge:PID goes with
+# it (it was left behind, stale, as by a killed bridge).
+"$S" create --capacity 64 "file:$tmp/shrunk" || exit 1
+"$S" bridge --timeout 10 "file:$tmp/shrunk" "/$tag-c" 2>"$tmp/err" &
+live=$!
+stale="$stale $live"
+printf 'y\n' | "$S" put "file:$tmp/shrunk"
+check "bridge:$live forwards" forwarded "$live" 1
+truncate -s 0 "$tmp/shrunk"
+wait "$live"
+rc=$?
+shrunk=$live
+live=
+if [ "$rc" != 1 ] || ! grep -q "shrank under us (SIGBUS" "$tmp/err"; then
+	echo "FAIL: a bridge whose FROM shrank: exit $rc, stderr:"
+	sed 's/^/    /' "$tmp/err"
+	bad=1
+fi
+check "bridge:$shrunk left no status object" test ! -e "/dev/shm/shmring-bridge.$shrunk"
 [ $bad -eq 0 ] && echo "test_bridge_cli: PASS"
 exit $bad

@@ -17,9 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 static atomic_int stop_flag;
+static sigjmp_buf bus_jmp;
+static struct shmring_bridge *volatile bus_bridge; /* once opened, for a SIGBUS */
 
 static void on_stop(int sig)
 {
@@ -224,10 +227,30 @@ int shmring_cmd_bridge(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (sigsetjmp(bus_jmp, 1)) {
+		/* A ring truncated under us (SIGBUS): the library was stopped
+		 * half-way, so touch no ring again and leave at once, as the
+		 * tool's own handler does; but not leaving this run's status
+		 * object behind, which only a killed bridge leaves (stale). */
+		fprintf(stderr, "shmring bridge: %s -> %s: a ring's segment shrank under us (SIGBUS: "
+				"another process truncated it); stopping\n", o.from, o.to);
+		if (bus_bridge) {
+			shmring_bridge_get_counts(bus_bridge, &cnt);
+			say_counts(stderr, o.from, o.to, &cnt);
+		}
+		if (!o.persist) {
+			snprintf(err, sizeof(err), "/" SHMRING_BRIDGE_STATUS_PREFIX "%s", o.name);
+			shm_unlink(err);
+		}
+		_exit(1);
+	}
+	shmring_cli_bus_arm(&bus_jmp);
 	rc = shmring_bridge_open(&o, &b, err, sizeof(err));
 	if (rc < 0) {
 		const char *uri = !strncmp(err, o.from, strlen(o.from)) ? o.from : o.to;
 		char why[256];
+
+		shmring_cli_bus_arm(NULL);
 
 		/* A malformed ring name, said precisely (the error starts
 		 * with the URI it is about). */
@@ -239,12 +262,14 @@ int shmring_cmd_bridge(int argc, char **argv)
 			fprintf(stderr, "shmring bridge: %s\n", err);
 		return 1;
 	}
+	bus_bridge = b;
 	rc = shmring_bridge_run(b);
 	if (rc < 0)
 		fprintf(stderr, "shmring bridge: %s\n", shmring_bridge_error(b));
 	/* The END first: a reconnection it makes is counted. */
 	shmring_bridge_end(b);
 	shmring_bridge_get_counts(b, &cnt);
+	shmring_cli_bus_arm(NULL);
 	shmring_bridge_close(b);
 	say_counts(stderr, o.from, o.to, &cnt);
 	return rc < 0 ? 1 : 0;
