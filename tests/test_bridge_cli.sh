@@ -20,7 +20,7 @@ live=
 stale=
 cleanup() {
 	[ -n "$live" ] && kill -9 "$live" 2>/dev/null
-	"$S" rm "/$tag-a" "/$tag-b" "/$tag-c" "/$tag-m" >/dev/null 2>&1
+	"$S" rm "/$tag-a" "/$tag-b" "/$tag-c" "/$tag-m" "/$tag-d" >/dev/null 2>&1
 	rm -f "/dev/shm/shmring-bridge.$tag" "/dev/shm/shmring-bridge.$tag-rx" \
 		"/dev/shm/shmring-bridge.$tag-ln"
 	for p in $stale; do rm -f "/dev/shm/shmring-bridge.$p"; done
@@ -62,6 +62,11 @@ expect 1 "/$tag-nope: no such ring" "/$tag-nope" "/$tag-c"
 expect 1 "nothing/x.*" "nothing/x" "/$tag-c"
 expect 1 "has 128-byte slots" "/$tag-a" "/$tag-b"
 expect 1 "records of at most 32 bytes" "/$tag-a" "/$tag-m"
+# A duplex was said to be "of another kind (or a ring and a synchronisation
+# object were taken for each other)".
+"$S" create --duplex --capacity 16 "/$tag-d" || exit 1
+expect 1 "/$tag-d: a duplex: its two ends belong to the programs" "/$tag-d" "/$tag-c"
+expect 1 "/$tag-d: a duplex: its two ends belong to the programs" "/$tag-a" "/$tag-d"
 expect 1 "tcp:127.0.0.1:1: .*(refused|nobody)" --connect-timeout 0.2 "/$tag-a" tcp:127.0.0.1:1
 expect 1 "bogus:x.*" "/$tag-a" bogus:x
 expect 1 "--name 'a/b'" --name a/b "/$tag-a" "/$tag-c"

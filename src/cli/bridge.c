@@ -354,6 +354,21 @@ static int open_ring(struct shmring_bridge *b, struct ep *e)
 			    e->from ? "consumer" : "producer");
 	if (rc == -ENOENT)
 		return fail(b, rc, "%s: no such ring (make it with 'shmring create')", e->uri);
+	if (rc == -SHMRING_EKIND) {
+		/* The library's word guesses at a synchronization object; a
+		 * duplex (an observer may open its direction 0) is said so. */
+		struct shmring_info in;
+		shmring_t *o;
+		bool duplex = false;
+
+		if (shmring_open(e->uri, SHMRING_OBSERVER, &o) == 0) {
+			duplex = shmring_info(o, &in) == 0 && (in.flags & SHMRING_CREATE_DUPLEX);
+			shmring_close(o);
+		}
+		if (duplex)
+			return fail(b, rc, "%s: a duplex: its two ends belong to the programs that "
+					   "take them (shmring_duplex_open()), not to a bridge", e->uri);
+	}
 	if (rc < 0)
 		return fail(b, rc, "%s: %s", e->uri, shmring_strerror(rc));
 	rc = ring_learn(b, e);
