@@ -62,6 +62,12 @@ expect 1 "/$tag-nope: no such ring" "/$tag-nope" "/$tag-c"
 expect 1 "nothing/x.*" "nothing/x" "/$tag-c"
 expect 1 "has 128-byte slots" "/$tag-a" "/$tag-b"
 expect 1 "records of at most 32 bytes" "/$tag-a" "/$tag-m"
+# A name that is not a regular file was said as a bare errno ("Bad file
+# descriptor" for a FIFO or a device): said what it is, as other commands do.
+mkfifo "$tmp/fifo"
+expect 1 "file:$tmp/fifo: a FIFO \(named pipe\), not a shmring segment" "file:$tmp/fifo" \
+	"/$tag-c"
+expect 1 "file:/dev/null: a character device, not a shmring segment" "/$tag-a" file:/dev/null
 # A duplex was said to be "of another kind (or a ring and a synchronisation
 # object were taken for each other)".
 "$S" create --duplex --capacity 16 "/$tag-d" || exit 1

@@ -9,6 +9,7 @@
 #include "cli/args.h"
 #include "cli/bridge.h"
 #include "cli/cli.h"
+#include "cli/probe.h"
 #include "shmring/shmring.h"
 
 #include <errno.h>
@@ -258,6 +259,13 @@ int shmring_cmd_bridge(int argc, char **argv)
 		    !strncmp(err, uri, strlen(uri)) &&
 		    err[strlen(uri)] == ':' && shmring_cli_name_problem(uri, why, sizeof(why)))
 			fprintf(stderr, "shmring bridge: %s: %s\n", uri, why);
+		/* A ring's name that is not a regular file (a device, FIFO,
+		 * socket, directory or symbolic link): said what it is, as
+		 * the other commands say it, not as a bare errno. */
+		else if ((rc == -EBADF || rc == -ELOOP || rc == -EISDIR || rc == -ENXIO) &&
+			 shmring_cli_scheme(uri) != SHMRING_CLI_OTHER &&
+			 !strncmp(err, uri, strlen(uri)) && err[strlen(uri)] == ':')
+			shmring_cli_error("bridge", uri, rc);
 		else
 			fprintf(stderr, "shmring bridge: %s\n", err);
 		return 1;
