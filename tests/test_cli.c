@@ -277,6 +277,11 @@ static void test_unknown_scheme_message(void **state)
 	assert_contains(err, "nobody listens there (no socket file)");
 	assert_int_equal(run("put", "unix:@shmt-no-such-channel", NULL), 1);
 	assert_contains(err, "nobody listens there");
+	/* get of an auto: name whose ring is not there: the fallback only
+	 * sends (it read "create, rm and stat take the ring's own name"). */
+	assert_int_equal(run("get", "auto:/shmt-no-such-ring?fallback=unix:@shmt-no-such-channel",
+			     NULL), 1);
+	assert_contains(err, "no such ring, and its fallback is a socket channel");
 	/* A malformed socket channel is said to be one, also to put and get,
 	 * which take channels (they read "no segment to create, remove or
 	 * show"). */

@@ -113,6 +113,11 @@ void shmring_cli_error(const char *cmd, const char *what, int err)
 		/* A connection to a socket channel only sends. */
 		why = "a socket channel's messages go to the program that listens on it; one "
 		      "that connects only sends (put can, get cannot)";
+	else if (err == -EOPNOTSUPP && !strcmp(cmd, "get") && !strncmp(what, "auto:", 5))
+		/* No ring by that name: the library took the fallback. */
+		why = "no such ring, and its fallback is a socket channel, whose messages go to "
+		      "the program that listens on it; one that connects only sends (put can, "
+		      "get cannot)";
 	if (!why && (err == -EINVAL || err == -EPROTONOSUPPORT ||
 		     (err == -EOPNOTSUPP && shmring_cli_scheme(what) == SHMRING_CLI_OTHER)))
 		why = shmring_cli_name_problem(what, buf, sizeof(buf));
