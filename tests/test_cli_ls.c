@@ -164,6 +164,20 @@ static void test_ls_backends(void **state)
 		assert_int_equal(cli_run("ls", "--json", cli_dir, NULL), 0);
 		cli_assert_contains(cli_out, "/bad\\ufffdname\"");
 		assert_null(strchr(cli_out, '\xff'));
+		/* The table shows each byte that is not UTF-8 and each control
+		 * character of a name found in the directory escaped: a name
+		 * somebody chose moved the terminal's cursor, raw. */
+		{
+			char esc[600];
+
+			snprintf(esc, sizeof(esc), "%s/e\033[2J\302\233x", cli_dir);
+			assert_int_equal(rename(path, esc), 0);
+			snprintf(path, sizeof(path), "%s", esc);
+		}
+		assert_int_equal(cli_run("ls", cli_dir, NULL), 0);
+		cli_assert_contains(cli_out, "/e\\x1b[2J\\xc2\\x9bx ");
+		assert_null(strchr(cli_out, '\033'));
+		assert_null(strchr(cli_out, '\302'));
 		unlink(path);
 	}
 }

@@ -232,8 +232,7 @@ void shmring_bench_row_machine(struct shmring_bench_row *w)
 	shmring_bench_row_str(w, "machine_commit", m->commit[0] ? m->commit : NULL);
 }
 
-/* The length of the well-formed UTF-8 sequence at p (1..4), or 0. */
-static size_t utf8_len(const unsigned char *p)
+size_t shmring_bench_utf8_len(const unsigned char *p)
 {
 	size_t n = p[0] < 0x80 ? 1 : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
 				   : p[0] >= 0xe0 && p[0] <= 0xef ? 3
@@ -254,7 +253,7 @@ void shmring_bench_json_str(FILE *f, const char *s)
 	fputc('"', f);
 	while (*s) {
 		unsigned char ch = (unsigned char)*s;
-		size_t n = utf8_len((const unsigned char *)s);
+		size_t n = shmring_bench_utf8_len((const unsigned char *)s);
 
 		if (ch == '"' || ch == '\\')
 			fprintf(f, "\\%c", ch);

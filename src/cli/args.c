@@ -3,6 +3,7 @@
  * src/cli/args.c - option values shared by the subcommands (see args.h).
  */
 #include "cli/args.h"
+#include "bench/bench.h" /* shmring_bench_utf8_len() */
 #include "shmring/shmring.h"
 #include "sock.h" /* shmring__sock_uri_parse(): what a socket channel's name is */
 
@@ -373,4 +374,37 @@ const char *shmring_cli_name_problem(const char *name, char *buf, size_t size)
 	snprintf(buf, size, "unknown scheme '%.*s:' (posix:, sysv:, file:, memfd:, anon:)",
 		 (int)(len > 32 ? 32 : len), name);
 	return buf;
+}
+
+char *shmring_cli_printable(char *dst, size_t size, const char *src)
+{
+	const unsigned char *p = (const unsigned char *)src;
+	size_t at = 0;
+
+	if (size == 0)
+		return dst;
+	while (*p) {
+		size_t n = shmring_bench_utf8_len(p);
+		/* C1 controls: U+0080..U+009F, as UTF-8 0xc2 0x80..0x9f. */
+		bool ctl = n == 1 ? *p < 0x20 || *p == 0x7f : n == 2 && p[0] == 0xc2 && p[1] < 0xa0;
+
+		if (n == 0 || ctl) {
+			for (size_t i = 0; i < (n ? n : 1); i++) {
+				if (at + 4 >= size)
+					goto out;
+				snprintf(dst + at, size - at, "\\x%02x", p[i]);
+				at += 4;
+			}
+			p += n ? n : 1;
+			continue;
+		}
+		if (at + n >= size)
+			break;
+		memcpy(dst + at, p, n);
+		at += n;
+		p += n;
+	}
+out:
+	dst[at] = 0;
+	return dst;
 }

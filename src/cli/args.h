@@ -55,4 +55,15 @@ int shmring_cli_getopt(const char *cmd, int argc, char **argv, const char *short
  */
 const char *shmring_cli_name_problem(const char *name, char *buf, size_t size);
 
+/*
+ * A name found in a directory, as a terminal may be shown it: into dst
+ * (size bytes, cut there), each control character (C0, DEL, C1) and each
+ * byte that is not of well-formed UTF-8 written as \xNN, so that a name
+ * somebody chose cannot move the cursor or rewrite the screen. dst.
+ */
+char *shmring_cli_printable(char *dst, size_t size, const char *src);
+
+/* Room for shmring_cli_printable() of any ring name. */
+#define SHMRING_CLI_PRINTABLE_MAX (4 * (SHMRING_PATH_MAX + 16) + 1)
+
 #endif /* SHMRING_CLI_ARGS_H */

@@ -401,7 +401,10 @@ static bool look_one(const char *cmd, const struct names *s, size_t i, const str
 		if (shown(lk))
 			return true;
 		if (e->named) {
-			fprintf(stderr, "shmring %s: %s: %s\n", cmd, e->shown,
+			char b[SHMRING_CLI_PRINTABLE_MAX];
+
+			fprintf(stderr, "shmring %s: %s: %s\n", cmd,
+				shmring_cli_printable(b, sizeof(b), e->shown),
 				lk->why ? lk->why : shmring_strerror(lk->err));
 			*status = 1;
 		}
@@ -530,7 +533,7 @@ static void ls_row(const struct shmring_cli_look *lk, struct row *w)
 	bool msg = in->kind == SHMRING_KIND_MSG;
 
 	memset(w, 0, sizeof(*w));
-	snprintf(w->cell[C_NAME], sizeof(w->cell[0]), "%s", lk->uri);
+	shmring_cli_printable(w->cell[C_NAME], sizeof(w->cell[0]), lk->uri);
 	if (lk->what != SHMRING_CLI_RING) {
 		w->error = (char *)shmring_strerror(lk->err);
 		return;
@@ -562,7 +565,7 @@ static void sync_row(const struct shmring_cli_look *lk, struct row *w)
 	const struct shmring_sync_info *in = &lk->sync;
 
 	memset(w, 0, sizeof(*w));
-	snprintf(w->cell[S_NAME], sizeof(w->cell[0]), "%s", lk->uri);
+	shmring_cli_printable(w->cell[S_NAME], sizeof(w->cell[0]), lk->uri);
 	if (lk->what != SHMRING_CLI_SYNC) {
 		w->error = (char *)shmring_strerror(lk->err);
 		return;
@@ -644,11 +647,12 @@ static int bridge_names(const struct match *m, char ***out, size_t *n)
 
 static void bridge_row(const char *name, const struct shmring_bridge_info *in, struct row *w)
 {
-	const size_t rl = strlen(in->from) + strlen(in->to) + 5;
+	const size_t rl = 4 * (strlen(in->from) + strlen(in->to)) + 5;
 	char ago[16];
 
 	memset(w, 0, sizeof(*w));
-	snprintf(w->cell[B_NAME], sizeof(w->cell[0]), "bridge:%s", name);
+	memcpy(w->cell[B_NAME], "bridge:", 7);
+	shmring_cli_printable(w->cell[B_NAME] + 7, sizeof(w->cell[0]) - 7, name);
 	snprintf(w->cell[B_STATE], sizeof(w->cell[0]), "%s",
 		 shmring_bridge_state(in->running, in->transient));
 	snprintf(w->cell[B_PID], sizeof(w->cell[0]), "%u", in->pid);
@@ -660,8 +664,12 @@ static void bridge_row(const char *name, const struct shmring_bridge_info *in, s
 		 age(ago, sizeof(ago), in->started_ns));
 	/* FROM and TO are up to 256 bytes each: more than a cell. */
 	w->last = malloc(rl);
-	if (w->last)
-		snprintf(w->last, rl, "%s -> %s", in->from, in->to);
+	if (w->last) {
+		size_t n = strlen(shmring_cli_printable(w->last, rl, in->from));
+
+		memcpy(w->last + n, " -> ", 5);
+		shmring_cli_printable(w->last + n + 4, rl - n - 4, in->to);
+	}
 }
 
 static void bridge_json(const char *name, const struct shmring_bridge_info *in, bool first)
@@ -927,7 +935,7 @@ int shmring_cmd_gc(int argc, char **argv)
 		printf("[");
 	for (size_t i = 0; i < s->n; i++) {
 		struct shmring_cli_look lk;
-		char dead[96];
+		char dead[96], shown[SHMRING_CLI_PRINTABLE_MAX];
 		int err = 0;
 
 		if (!look_one("gc", s, i, &sc.match, &lk, &status))
@@ -945,8 +953,9 @@ int shmring_cmd_gc(int argc, char **argv)
 		lk.r = NULL;
 		if (!sc.dry)
 			err = shmring_cli_remove_seen(lk.uri, &lk.obj);
+		shmring_cli_printable(shown, sizeof(shown), lk.uri);
 		if (err < 0) {
-			fprintf(stderr, "shmring gc: %s: %s\n", lk.uri,
+			fprintf(stderr, "shmring gc: %s: %s\n", shown,
 				err == -ESTALE ? "another object took that name meanwhile; not "
 						"removed" : shmring_strerror(err));
 			status = 1;
@@ -967,7 +976,7 @@ int shmring_cmd_gc(int argc, char **argv)
 			first = false;
 		} else if (err == 0) {
 			printf("%s %s: participants dead %s\n", sc.dry ? "would remove" : "removed",
-			       lk.uri, dead);
+			       shown, dead);
 		}
 		shmring_cli_look_done(&lk);
 	}
