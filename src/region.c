@@ -165,37 +165,6 @@ static int sysv_attach_ro(const struct shmring_uri *u, void **at, uint64_t *size
 	return 0;
 }
 
-/*
- * Up to 8 bytes from the start of the object u names (a System V segment
- * attached read-only, a file read, as plain_open() opens it): how many into
- * *head, -ENOENT, or -errno.
- */
-static int region_head(const struct shmring_uri *u, uint64_t *head)
-{
-	ssize_t n;
-	int fd;
-
-	*head = 0;
-	if (u->scheme == SHMRING_SCHEME_SYSV) {
-		uint64_t size;
-		void *at;
-		int rc = sysv_attach_ro(u, &at, &size);
-
-		if (rc < 0)
-			return rc;
-		n = size < sizeof(*head) ? (ssize_t)size : (ssize_t)sizeof(*head);
-		memcpy(head, at, (size_t)n);
-		shmdt(at);
-		return (int)n;
-	}
-	fd = plain_open(u);
-	if (fd < 0)
-		return fd;
-	n = pread(fd, head, sizeof(*head), 0);
-	close(fd);
-	return n < 0 ? -errno : (int)n;
-}
-
 /* The index of the first byte of p[0..n) that is not zero, or n. */
 static size_t first_nonzero(const unsigned char *p, size_t n)
 {
@@ -284,6 +253,14 @@ int shmring__region_read(const struct shmring_uri *u, uint64_t off, void *buf, s
 	while (n < 0 && errno == EINTR);
 	close(fd);
 	return n < 0 ? -errno : (int)n;
+}
+
+/* Up to 8 bytes from the start of the object u names: how many into
+ * *head (the rest zero), -ENOENT, or -errno. */
+static int region_head(const struct shmring_uri *u, uint64_t *head)
+{
+	*head = 0;
+	return shmring__region_read(u, 0, head, sizeof(*head));
 }
 
 int shmring__region_replaceable(const struct shmring_uri *u, uint64_t magic, uint64_t zero_from)

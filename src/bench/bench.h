@@ -271,8 +271,6 @@ const char *shmring_bench_status_name(int status); /* "ok", "skipped", "failed" 
 /* A JSON string, quoted and escaped, each byte that is not of well-formed UTF-8 as
  * U+FFFD (also used by other commands). */
 void shmring_bench_json_str(FILE *f, const char *s);
-/* The length of the well-formed UTF-8 sequence at p (1..4), or 0. */
-size_t shmring_bench_utf8_len(const unsigned char *p);
 
 /* The machine a run is on: CPU model (/proc/cpuinfo), kernel (uname),
  * compiler (__VERSION__) and the commit the tool was built from ("" when

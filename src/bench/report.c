@@ -15,6 +15,7 @@
 #include <sys/utsname.h>
 
 #include "bench.h"
+#include "../cli/utf8.h"
 #include "hist.h"
 #include "timing.h"
 /* Written at build time for the tool (src/cli/CMakeLists.txt); absent in the
@@ -232,28 +233,12 @@ void shmring_bench_row_machine(struct shmring_bench_row *w)
 	shmring_bench_row_str(w, "machine_commit", m->commit[0] ? m->commit : NULL);
 }
 
-size_t shmring_bench_utf8_len(const unsigned char *p)
-{
-	size_t n = p[0] < 0x80 ? 1 : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
-				   : p[0] >= 0xe0 && p[0] <= 0xef ? 3
-				   : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0;
-	/* The second byte's range excludes overlong forms, surrogates and
-	 * code points past U+10FFFF. */
-	unsigned lo = p[0] == 0xe0 ? 0xa0 : p[0] == 0xf0 ? 0x90 : 0x80;
-	unsigned hi = p[0] == 0xed ? 0x9f : p[0] == 0xf4 ? 0x8f : 0xbf;
-
-	for (size_t i = 1; i < n; i++)
-		if (p[i] < (i == 1 ? lo : 0x80) || p[i] > (i == 1 ? hi : 0xbf))
-			return 0;
-	return n;
-}
-
 void shmring_bench_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	while (*s) {
 		unsigned char ch = (unsigned char)*s;
-		size_t n = shmring_bench_utf8_len((const unsigned char *)s);
+		size_t n = shmring_cli_utf8_len((const unsigned char *)s);
 
 		if (ch == '"' || ch == '\\')
 			fprintf(f, "\\%c", ch);

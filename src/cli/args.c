@@ -3,7 +3,7 @@
  * src/cli/args.c - option values shared by the subcommands (see args.h).
  */
 #include "cli/args.h"
-#include "bench/bench.h" /* shmring_bench_utf8_len() */
+#include "cli/utf8.h"
 #include "shmring/shmring.h"
 #include "sock.h" /* shmring__sock_uri_parse(): what a socket channel's name is */
 
@@ -384,7 +384,7 @@ char *shmring_cli_printable(char *dst, size_t size, const char *src)
 	if (size == 0)
 		return dst;
 	while (*p) {
-		size_t n = shmring_bench_utf8_len(p);
+		size_t n = shmring_cli_utf8_len(p);
 		/* C1 controls: U+0080..U+009F, as UTF-8 0xc2 0x80..0x9f. */
 		bool ctl = n == 1 ? *p < 0x20 || *p == 0x7f : n == 2 && p[0] == 0xc2 && p[1] < 0xa0;
 

@@ -20,6 +20,7 @@
  */
 /* Beside this file: the bench tests build it without the tool's paths. */
 #include "bridge.h"
+#include "utf8.h"
 #include "shmring/shmring.h"
 
 #include <arpa/inet.h>
@@ -2076,22 +2077,6 @@ void shmring_bridge_close(struct shmring_bridge *b)
 
 /* ------------------------------------------------------------------ stat */
 
-/* The length of the well-formed UTF-8 sequence at p (1..4), or 0 (as the
- * tool's other JSON writer, shmring_bench_json_str(), judges it). */
-static size_t utf8_len(const unsigned char *p)
-{
-	size_t n = p[0] < 0x80 ? 1 : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
-				   : p[0] >= 0xe0 && p[0] <= 0xef ? 3
-				   : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0;
-	unsigned lo = p[0] == 0xe0 ? 0xa0 : p[0] == 0xf0 ? 0x90 : 0x80;
-	unsigned hi = p[0] == 0xed ? 0x9f : p[0] == 0xf4 ? 0x8f : 0xbf;
-
-	for (size_t i = 1; i < n; i++)
-		if (p[i] < (i == 1 ? lo : 0x80) || p[i] > (i == 1 ? hi : 0xbf))
-			return 0;
-	return n;
-}
-
 /* A JSON string; the status object's strings are the writer's: a byte that
  * is not of well-formed UTF-8 is written as U+FFFD. */
 static void json_str(const char *s)
@@ -2099,7 +2084,7 @@ static void json_str(const char *s)
 	putchar('"');
 	while (*s) {
 		unsigned char c = (unsigned char)*s;
-		size_t n = utf8_len((const unsigned char *)s);
+		size_t n = shmring_cli_utf8_len((const unsigned char *)s);
 
 		if (c == '"' || c == '\\')
 			printf("\\%c", c);

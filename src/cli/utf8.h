@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * src/cli/utf8.h - where the tool's text output must be UTF-8 (JSON, and names
+ * shown on a terminal): the length of the well-formed sequence at a byte.
+ */
+#ifndef SHMRING_CLI_UTF8_H
+#define SHMRING_CLI_UTF8_H
+#include <stddef.h>
+
+/* The length of the well-formed UTF-8 sequence at p (1..4), or 0. */
+static inline size_t shmring_cli_utf8_len(const unsigned char *p)
+{
+	size_t n = p[0] < 0x80 ? 1 : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
+				   : p[0] >= 0xe0 && p[0] <= 0xef ? 3
+				   : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0;
+	/* The second byte's range excludes overlong forms, surrogates and
+	 * code points past U+10FFFF. */
+	unsigned lo = p[0] == 0xe0 ? 0xa0 : p[0] == 0xf0 ? 0x90 : 0x80;
+	unsigned hi = p[0] == 0xed ? 0x9f : p[0] == 0xf4 ? 0x8f : 0xbf;
+
+	for (size_t i = 1; i < n; i++)
+		if (p[i] < (i == 1 ? lo : 0x80) || p[i] > (i == 1 ? hi : 0xbf))
+			return 0;
+	return n;
+}
+
+#endif /* SHMRING_CLI_UTF8_H */
