@@ -219,6 +219,22 @@ static inline void *test_map_shm(const char *name, size_t *size)
 	return p;
 }
 
+/* size bytes of buf as the file at path, new (an old one removed):
+ * whether all were written. */
+static inline bool test_write_file(const char *path, const unsigned char *buf, size_t size)
+{
+	bool ok;
+	int fd;
+
+	unlink(path);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		return false;
+	ok = pwrite(fd, buf, size, 0) == (ssize_t)size;
+	close(fd);
+	return ok;
+}
+
 static inline uint64_t test_now_ns(void)
 {
 	struct timespec ts;

@@ -735,18 +735,6 @@ static void test_file_reopen(void **state)
 	assert_int_equal(shmring_unlink(uri), 0);
 }
 
-/* Write size bytes of buf as the file at path, new. */
-static void write_file(const char *path, const unsigned char *buf, size_t size)
-{
-	int fd;
-
-	unlink(path);
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(pwrite(fd, buf, size, 0), (ssize_t)size);
-	close(fd);
-}
-
 /*
  * A creator killed between publishing direction 1's header and direction
  * 0's leaves a segment zero but for direction 1's header: as with a plain
@@ -784,7 +772,7 @@ static void test_creator_died_between_headers(void **state)
 	block = h0.slots_off / 2;
 	memcpy(left + block, seg + block, sizeof(h0));
 
-	write_file(path, left, size);
+	assert_true(test_write_file(path, left, size));
 	assert_int_equal(shmring_duplex_open(uri, SHMRING_DUPLEX_A, NULL, &tx, &rx), -EAGAIN);
 	o.flags = SHMRING_CREATE_OPEN_EXISTING;
 	assert_int_equal(shmring_duplex_create(uri, &o, SHMRING_DUPLEX_A, &tx, &rx), 0);
@@ -798,7 +786,7 @@ static void test_creator_died_between_headers(void **state)
 	shmring_close(tx);
 	shmring_close(rx);
 
-	write_file(path, left, size);
+	assert_true(test_write_file(path, left, size));
 	o.flags = SHMRING_CREATE_REPLACE;
 	assert_int_equal(shmring_duplex_create(uri, &o, SHMRING_DUPLEX_A, &tx, &rx), 0);
 	shmring_close(tx);
@@ -807,7 +795,7 @@ static void test_creator_died_between_headers(void **state)
 	/* Killed a moment later: direction 0's header written but for its
 	 * magic, which goes last. */
 	memcpy(left + 8, seg + 8, sizeof(h0) - 8);
-	write_file(path, left, size);
+	assert_true(test_write_file(path, left, size));
 	o.flags = SHMRING_CREATE_OPEN_EXISTING;
 	assert_int_equal(shmring_duplex_create(uri, &o, SHMRING_DUPLEX_A, &tx, &rx), 0);
 	shmring_close(tx);
@@ -817,7 +805,7 @@ static void test_creator_died_between_headers(void **state)
 
 	/* One more byte anywhere else: not what a creator leaves. */
 	left[size - 1] = 1;
-	write_file(path, left, size);
+	assert_true(test_write_file(path, left, size));
 	assert_int_equal(shmring_duplex_create(uri, &o, SHMRING_DUPLEX_A, &tx, &rx),
 			 -SHMRING_EBADMAGIC);
 	o.flags = SHMRING_CREATE_OPEN_EXISTING;

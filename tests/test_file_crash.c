@@ -133,18 +133,6 @@ static void test_mpsc(void **s)
 	crash_run(SHMRING_KIND_MPSC, 2);
 }
 
-/* size bytes of buf as the file at path, new. */
-static void put_file(const char *path, const unsigned char *buf, size_t size)
-{
-	int fd;
-
-	unlink(path);
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(pwrite(fd, buf, size, 0), (ssize_t)size);
-	close(fd);
-}
-
 /*
  * A creator killed after writing its header but before storing the magic,
  * which it stores last: the file holds the whole header but the magic, and
@@ -179,7 +167,7 @@ static void test_killed_before_magic(void **s)
 	close(fd);
 	memset(seg, 0, 8); /* the magic, not stored yet */
 
-	put_file(path, seg, size);
+	assert_true(test_write_file(path, seg, size));
 	assert_int_equal(shmring_open(uri, SHMRING_CONSUMER, &r), -SHMRING_EBADMAGIC);
 	o.flags = SHMRING_CREATE_OPEN_EXISTING;
 	assert_int_equal(shmring_create(uri, &o, SHMRING_PRODUCER, &r), 0);
@@ -192,7 +180,7 @@ static void test_killed_before_magic(void **s)
 
 	/* A byte of the header changed: not what a creator writes. */
 	seg[16] ^= 1;
-	put_file(path, seg, size);
+	assert_true(test_write_file(path, seg, size));
 	assert_int_equal(shmring_create(uri, &o, SHMRING_PRODUCER, &r), -SHMRING_EBADMAGIC);
 	assert_int_equal(access(path, F_OK), 0);
 	unlink(path);
