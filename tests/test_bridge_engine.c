@@ -317,6 +317,62 @@ static void test_documented_header(void **state)
 	shmring_close(rx);
 }
 
+/* A record with the documented header: session 0x5eed, sequence seq. */
+static void send_sequenced(shmring_t *tx, uint64_t seq)
+{
+	unsigned char rec[SHMRING_BRIDGE_HDR + 3];
+
+	memcpy(rec, "SHMBRDG1", 8);
+	le_put(rec + 8, 0x5eed, 8);
+	le_put(rec + 16, seq, 8);
+	le_put(rec + 24, 77, 4);
+	le_put(rec + 28, 0, 2);
+	le_put(rec + 30, 1, 2);
+	memcpy(rec + SHMRING_BRIDGE_HDR, "abc", 3);
+	assert_int_equal(shmring_msg_send(tx, rec, sizeof(rec), 0, shmring_deadline_in(5000000000ull)),
+			 0);
+}
+
+/*
+ * A sender's sequence never reaches 2^64 - 1. A record that says it did
+ * made the next expected number wrap to 0: a count of 2^64 - 3 lost, and
+ * every number the sender had already sent was taken as new (a repeat of
+ * 1 went on). It is not a header of ours: forwarded as it came,
+ * unsequenced.
+ */
+static void test_sequence_at_the_top(void **state)
+{
+	const char *bn = test_ring_name("brt");
+	shmring_t *rx = make_msg(bn, SHMRING_CONSUMER), *tx = NULL;
+	struct shmring_bridge_counts c;
+	struct runner r;
+	unsigned char buf[MAXLEN];
+	uint32_t type = 0;
+	unsigned got = 0;
+	char in[64];
+
+	(void)state;
+	snprintf(in, sizeof(in), "tcp:127.0.0.1:%d", free_port() + 3);
+	atomic_store(&stop, 0);
+	start(&r, in, bn);
+	assert_int_equal(shmring_open(in, SHMRING_PRODUCER, &tx), 0);
+	send_sequenced(tx, 1);
+	send_sequenced(tx, 2);
+	send_sequenced(tx, UINT64_MAX);
+	send_sequenced(tx, 1);
+	while (shmring_msg_recv(rx, buf, sizeof(buf), &type, shmring_deadline_in(500000000ull)) >= 0)
+		got++;
+	shmring_close(tx);
+	atomic_store(&stop, 1);
+	finish(&r, &c);
+	assert_int_equal(got, 3);
+	assert_int_equal(c.forwarded, 3);
+	assert_int_equal(c.unsequenced, 1);
+	assert_int_equal(c.duplicates, 1);
+	assert_int_equal(c.lost, 0);
+	shmring_close(rx);
+}
+
 /*
  * ZeroMQ into a socket channel whose listener comes back taking larger
  * records than the first one did (another receiving bridge, or a peer that
@@ -811,6 +867,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_zmq, test_teardown_names),
 		cmocka_unit_test_teardown(test_fixed_into_msg, test_teardown_names),
 		cmocka_unit_test_teardown(test_documented_header, test_teardown_names),
+		cmocka_unit_test_teardown(test_sequence_at_the_top, test_teardown_names),
 		cmocka_unit_test_teardown(test_zmq_into_grown_listener, test_teardown_names),
 		cmocka_unit_test_teardown(test_sock_into_zmq_whole_records, test_teardown_names),
 		cmocka_unit_test_teardown(test_sock_into_pub_payload, test_teardown_names),

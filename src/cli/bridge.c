@@ -194,9 +194,10 @@ static bool hdr_read(const unsigned char *p, size_t len, struct shmring_bridge_h
 	h->type = (uint32_t)le_get(p + 24, 4);
 	h->flags = (uint16_t)le_get(p + 28, 2);
 	h->version = (uint16_t)le_get(p + 30, 2);
-	/* Session 0 and sequence 0 are never sent; unknown flags and versions
-	 * are not ours to interpret. */
-	return h->version == 1 && h->session != 0 && h->seq != 0 &&
+	/* Session 0 and sequence 0 are never sent, nor sequence 2^64 - 1 (a
+	 * sender's count never gets there; the next expected would wrap to 0);
+	 * unknown flags and versions are not ours to interpret. */
+	return h->version == 1 && h->session != 0 && h->seq != 0 && h->seq != UINT64_MAX &&
 	       (h->flags & ~(SHMRING_BRIDGE_END | SHMRING_BRIDGE_REPLAY)) == 0;
 }
 
