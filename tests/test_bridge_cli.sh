@@ -112,6 +112,22 @@ expect 1 "tcp:127.0.0.2:$((20000 + $$ % 9000)): .*(refused|nobody)" --connect-ti
 expect 1 "tcp:127.0.0.1:$((20001 + $$ % 9000)): .*(refused|nobody)" --connect-timeout 0.2 \
 	"tcp:127.0.0.1:$((20000 + $$ % 9000))" "tcp:127.0.0.1:$((20001 + $$ % 9000))"
 expect 1 "unix:@$tag-2: .*(refused|nobody)" --connect-timeout 0.2 "unix:@$tag" "unix:@$tag-2"
+# SIGTERM while the first connection is still tried is a stop, as once
+# running (exit 0, drained: nothing was taken); it was a failure (exit 1,
+# "Connection refused").
+timeout 20 "$S" bridge --connect-timeout 30 "/$tag-a" "unix:@$tag-nobody" 2>"$tmp/err" &
+pid=$!
+sleep 0.5
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+if [ "$rc" != 0 ] || ! grep -q "stopped before a connection was made" "$tmp/err"; then
+	echo "FAIL: SIGTERM during the first connect: exit $rc (want 0), stderr:"
+	sed 's/^/    /' "$tmp/err"
+	bad=1
+else
+	echo "ok: SIGTERM during the first connect -> 0: $(head -1 "$tmp/err")"
+fi
 if "$S" bridge --help | grep -q zmq+tcp; then
 	expect 1 "a PUB socket only sends" zmq-pub+tcp://127.0.0.1:5 "/$tag-c"
 	expect 1 "a SUB socket only receives" "/$tag-a" zmq-sub+tcp://127.0.0.1:5

@@ -862,6 +862,9 @@ static int open_sock(struct shmring_bridge *b, struct ep *e, size_t peer_max)
 		return ring_learn(b, e);
 	}
 	rc = sock_connect_retry(b, e, shmring_clock_ns() + b->o.connect_ns);
+	if (rc < 0 && transient(rc) && stopping(b))
+		return fail(b, -ECANCELED, "%s: stopped before a connection was made: nothing "
+					   "forwarded", e->uri);
 	if (rc < 0)
 		return fail(b, rc, "%s: %s%s", e->uri, shmring_strerror(rc),
 			    transient(rc) ? " (nobody listening there: start the receiving bridge "

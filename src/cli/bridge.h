@@ -79,7 +79,8 @@ bool shmring_bridge_have_zmq(void);
 
 /*
  * Open both ends and the status object. 0, or -errno with a readable
- * reason in err (the URI first); *out is NULL then.
+ * reason in err (the URI first); *out is NULL then. -ECANCELED: o->stop
+ * was set while the first connection to a socket channel was tried.
  */
 int shmring_bridge_open(const struct shmring_bridge_opts *o, struct shmring_bridge **out,
 			char *err, size_t errlen);

@@ -247,6 +247,13 @@ int shmring_cmd_bridge(int argc, char **argv)
 	}
 	shmring_cli_bus_arm(&bus_jmp);
 	rc = shmring_bridge_open(&o, &b, err, sizeof(err));
+	if (rc == -ECANCELED) {
+		/* SIGINT or SIGTERM while the first connection was tried: a
+		 * stop, as once running, with nothing taken from FROM. */
+		shmring_cli_bus_arm(NULL);
+		fprintf(stderr, "shmring bridge: %s\n", err);
+		return 0;
+	}
 	if (rc < 0) {
 		const char *uri = !strncmp(err, o.from, strlen(o.from)) ? o.from : o.to;
 		char why[256];
