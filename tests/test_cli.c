@@ -448,6 +448,11 @@ static void test_stat_errors(void **state)
 	assert_int_equal(run("stat", "--json", good, missing, NULL), 1);
 	assert_contains(out, good);
 	assert_contains(err, missing);
+	/* A failed name's JSON error is what stderr says: a socket channel's
+	 * was the library's word for huge pages and descriptors. */
+	assert_int_equal(run("stat", "--json", good, "unix:@shmt-nobody", NULL), 1);
+	assert_contains(err, "a socket channel (unix:/PATH");
+	assert_contains(out, "\"error\":\"a socket channel (unix:/PATH");
 	/* A segment that is not a ring. */
 	{
 		const char *junk = test_ring_name("junk");

@@ -23,6 +23,10 @@ int shmring_cmd_bridge(int argc, char **argv);
 /* Print "shmring <cmd>: <name>: <the library's description of err>" to stderr;
  * for a malformed name, what is wrong with it. */
 void shmring_cli_error(const char *cmd, const char *what, int err);
+/* What shmring_cli_error() says after the name: a text of the tool's, in buf
+ * (size bytes), or the library's. */
+const char *shmring_cli_error_text(const char *cmd, const char *what, int err, char *buf,
+				   size_t size);
 
 /*
  * SIGBUS: a ring's segment (POSIX shm or a file: neither can be sealed) may

@@ -327,8 +327,10 @@ static const char *judge_early(const struct shmring_cli_object *o)
 	return NULL;
 }
 
-/* The open failed: say why in the terms of what the object shows. */
-static void open_failed(const char *name, int rc, const struct shmring_cli_object *o)
+/* The open failed: say why in the terms of what the object shows; the
+ * text said (in buf, size bytes, or static). */
+static const char *open_failed(const char *name, int rc, const struct shmring_cli_object *o,
+			       char *buf, size_t size)
 {
 	const char *early = NULL;
 
@@ -339,17 +341,15 @@ static void open_failed(const char *name, int rc, const struct shmring_cli_objec
 	else if (rc == -EAGAIN)
 		early = "the creator never finished writing the header (all zero after waiting "
 			"for it): not a ring, or its creator died while creating it";
-	if (early) {
-		fprintf(stderr, "shmring stat: %s: %s\n", name, early);
-		return;
+	if (!early && rc == -SHMRING_ETRUNCATED && o->seen) {
+		snprintf(buf, size, "%s: the file has %" PRIu64 " bytes; a process shrank it "
+				    "(ftruncate), or it is not a ring", shmring_strerror(rc), o->size);
+		early = buf;
 	}
-	if (rc == -SHMRING_ETRUNCATED && o->seen) {
-		fprintf(stderr, "shmring stat: %s: %s: the file has %" PRIu64 " bytes; a "
-				"process shrank it (ftruncate), or it is not a ring\n",
-			name, shmring_strerror(rc), o->size);
-		return;
-	}
-	shmring_cli_error("stat", name, rc);
+	if (!early)
+		early = shmring_cli_error_text("stat", name, rc, buf, size);
+	fprintf(stderr, "shmring stat: %s: %s\n", name, early);
+	return early;
 }
 
 /* A peer may shrink the segment under the mapping at any time (POSIX shm
@@ -456,7 +456,8 @@ static int stat_all(char **names, int n, bool json)
 		struct shmring_cli_object o;
 		struct reverse d1;
 		bool sync = false, have_d1;
-		const char *early, *end = array ? (i + 1 < n ? "," : "") : "\n";
+		const char *early, *why, *end = array ? (i + 1 < n ? "," : "") : "\n";
+		char wbuf[512];
 		int rc, np = 0, perr = 0;
 
 		if (!strncmp(names[i], "bridge:", 7)) {
@@ -515,9 +516,10 @@ static int stat_all(char **names, int n, bool json)
 			/* si is a copy: nothing shared is read from here on. */
 			shmring_cli_bus_arm(NULL);
 			if (rc < 0) {
-				shmring_cli_error("stat", names[i], rc);
+				why = shmring_cli_error_text("stat", names[i], rc, wbuf, sizeof(wbuf));
+				fprintf(stderr, "shmring stat: %s: %s\n", names[i], why);
 				if (array)
-					json_error(names[i], shmring_strerror(rc), i + 1 == n);
+					json_error(names[i], why, i + 1 == n);
 				status = 1;
 				continue;
 			}
@@ -534,9 +536,9 @@ static int stat_all(char **names, int n, bool json)
 			rc = shmring_info(r, &in);
 		if (rc < 0) {
 			shmring_cli_bus_arm(NULL);
-			open_failed(names[i], rc, &o);
+			why = open_failed(names[i], rc, &o, wbuf, sizeof(wbuf));
 			if (array)
-				json_error(names[i], shmring_strerror(rc), i + 1 == n);
+				json_error(names[i], why, i + 1 == n);
 			shmring_close(r);
 			status = 1;
 			continue;

@@ -100,9 +100,9 @@ static const char *missing_path(const char *cmd, const char *what, int err, char
 	return NULL;
 }
 
-void shmring_cli_error(const char *cmd, const char *what, int err)
+const char *shmring_cli_error_text(const char *cmd, const char *what, int err, char *buf,
+				   size_t size)
 {
-	char buf[256];
 	const char *why = NULL;
 
 	/* The library's "invalid argument" for a name, said precisely; and
@@ -120,9 +120,9 @@ void shmring_cli_error(const char *cmd, const char *what, int err)
 		      "get cannot)";
 	if (!why && (err == -EINVAL || err == -EPROTONOSUPPORT ||
 		     (err == -EOPNOTSUPP && shmring_cli_scheme(what) == SHMRING_CLI_OTHER)))
-		why = shmring_cli_name_problem(what, buf, sizeof(buf));
+		why = shmring_cli_name_problem(what, buf, size);
 	if (!why)
-		why = missing_path(cmd, what, err, buf, sizeof(buf));
+		why = missing_path(cmd, what, err, buf, size);
 	/* A socket channel nobody listens on: no socket file (-ENOENT, which
 	 * reads "no such ring") or a refused connection. */
 	if (!why && (err == -ENOENT || err == -ECONNREFUSED) &&
@@ -140,7 +140,7 @@ void shmring_cli_error(const char *cmd, const char *what, int err)
 
 		shmring_cli_object_look(what, &o);
 		if (o.seen && o.not_ring && err == -EEXIST) {
-			snprintf(buf, sizeof(buf), "the name is taken by %s", o.not_ring);
+			snprintf(buf, size, "the name is taken by %s", o.not_ring);
 			why = buf;
 		} else if (o.seen && err == -EEXIST && o.sync_magic) {
 			why = "the name is taken by a synchronization object, not a ring";
@@ -163,7 +163,15 @@ void shmring_cli_error(const char *cmd, const char *what, int err)
 					     : "a semaphore, not a ring";
 		shmring_cli_look_done(&lk);
 	}
-	fprintf(stderr, "shmring %s: %s: %s\n", cmd, what, why ? why : shmring_strerror(err));
+	return why ? why : shmring_strerror(err);
+}
+
+void shmring_cli_error(const char *cmd, const char *what, int err)
+{
+	char buf[256];
+
+	fprintf(stderr, "shmring %s: %s: %s\n", cmd, what,
+		shmring_cli_error_text(cmd, what, err, buf, sizeof(buf)));
 }
 
 /*
