@@ -303,7 +303,11 @@ static int spmc_ahead_ok(void *base, const struct shmring_hdr *h, uint64_t cons,
  * published slots only (spmc_ahead_ok()); a message ring with one producer
  * keeps the old bound of a capacity. While others use the ring the two
  * positions move; a pair is judged only when the consumer position did not
- * change around the read of the producer's.
+ * change around the read of the producer's. Any position from
+ * SHMRING_POS_MAX on was forged, moving or not: from there the ring would
+ * cross 2^64, where a message ring's scrub() missed a payload word naming
+ * the next lap (a record nobody sent was received) and positions compared
+ * with < and > read as impossible.
  */
 static int indices_validate_multi(void *base, const struct shmring_hdr *h)
 {
@@ -321,6 +325,9 @@ static int indices_validate_multi(void *base, const struct shmring_hdr *h)
 		uint64_t p = shmring__load_acquire(&ps->pos);
 		uint64_t c2 = shmring__load_acquire(&cs->pos);
 
+		/* Never reached by sending (layout.h): forged. */
+		if ((done | c1 | p | c2) >= SHMRING_POS_MAX)
+			return -SHMRING_ECORRUPT;
 		if (c1 != c2)
 			continue;
 		if (msg_mc && done > c1)

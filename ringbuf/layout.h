@@ -77,7 +77,10 @@
  * never sent, so higher ones were forged, and from them a ring would run
  * past 2^64, where positions wrap and neither a stamp (position + 1, 0 is
  * empty), nor a group (position / 3) nor the producer's saturated room
- * limit (shmring/lane.h) holds. */
+ * limit (shmring/lane.h) holds. The other kinds (bytes, for a message
+ * ring) open only with every position below it (shmring__indices_validate()):
+ * past 2^64 the message ring's scrub() misses words naming the next lap, and
+ * positions compared with < and > read as corrupt. */
 #define SHMRING_POS_MAX (UINT64_C(1) << 63)
 #define SHMRING_DEFAULT_PARTICIPANTS 64u
 #define SHMRING_MAX_PARTICIPANTS 4096u
@@ -622,7 +625,8 @@ int shmring__hdr_validate(const struct shmring_hdr *h, uint64_t seg_size);
 /*
  * Validate the live indices of a mapped segment whose header passed
  * shmring__hdr_validate(): 0 or -EUCLEAN (consumer past producer, more than
- * capacity in flight). For a ring in use by others this is a sanity check of
+ * capacity in flight; for the kinds other than SPSC, a position at or past
+ * SHMRING_POS_MAX). For a ring in use by others this is a sanity check of
  * a snapshot, not a proof.
  */
 int shmring__indices_validate(void *base, const struct shmring_hdr *h);

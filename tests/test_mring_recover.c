@@ -13,7 +13,9 @@
  * burst and zero-copy receives; end-of-stream; forged positions (corrupt,
  * never a hang), a producer position moved back under unconsumed messages
  * (corrupt, nothing overwritten), a forged SPMC consumer position at open
- * and an SPMC producer position ahead of its slots (refused at attach).
+ * and an SPMC producer position ahead of its slots (refused at attach);
+ * positions at or past 2^63 (refused at open; across 2^64 recovery and
+ * end-of-stream said corrupt) and a full ring straddling 2^63.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -837,6 +839,63 @@ static void test_spmc_attach_ahead(void **st)
 	ring_free(&r);
 }
 
+/*
+ * Positions from SHMRING_POS_MAX (2^63) on were never reached by sending,
+ * and are refused at open. Forged to 2^64 - 4 with slot words to match (a
+ * consistent ring) they were accepted, and across 2^64 a full ring's
+ * recovery (both sides) and end-of-stream's drained check said corrupt
+ * (-EUCLEAN from a blocking call) where nothing was wrong. Just below the
+ * bound the ring runs on past 2^63, a full ring straddling it judged right.
+ */
+static void test_positions_at_the_top(void **st)
+{
+	static const uint64_t top[] = {UINT64_C(0) - 4, SHMRING_POS_MAX, UINT64_MAX};
+	struct ring r;
+	struct shmring_mring tx, rx;
+	struct shmring_side *ps, *cs;
+	uint64_t out[8], pos = 0, t = SHMRING_POS_MAX - 4;
+	uint32_t holder = 0;
+
+	ring_make(&r, kind_of(st), 8);
+	ps = shmring__prod_side(r.base);
+	cs = shmring__cons_side(r.base);
+	for (size_t k = 0; k < sizeof(top) / sizeof(top[0]); k++) {
+		for (int f = 0; f < 3; f++) {
+			/* Both, then the producer's alone, then the consumer's. */
+			shmring__store_relaxed(&ps->pos, f != 2 ? top[k] : 0);
+			shmring__store_relaxed(&cs->pos, f != 1 ? top[k] : 0);
+			assert_int_equal(shmring__indices_validate(r.base, r.h), -SHMRING_ECORRUPT);
+		}
+	}
+	/* Just below: slot words as the lap before left them. */
+	shmring__store_relaxed(&ps->pos, t);
+	shmring__store_relaxed(&cs->pos, t);
+	for (uint64_t i = 0; i < 8; i++)
+		shmring__store_relaxed((_Atomic uint64_t *)(void *)(r.base + r.h->slots_off +
+								  ((t + i) & 7) * r.h->slot_stride),
+				       r.ops.mc ? state(&r, t + i, SHMRING_SLOT_FREE, 0, 0)
+						: state(&r, t + i - 8, SHMRING_SLOT_FULL, 0, 0));
+	assert_int_equal(shmring__indices_validate(r.base, r.h), 0);
+	producer(&r, &tx, P1);
+	consumer(&r, &rx, C1);
+	for (uint64_t i = 0; i < 8; i++)
+		assert_int_equal(send1(&r, &tx, 100 + i), 1);
+	assert_int_equal(send1(&r, &tx, 999), 0); /* full */
+	assert_false(tx.corrupt);
+	assert_int_equal(shmring__mring_recover_tx(&tx, &r.j, &pos, &holder), 0);
+	assert_false(tx.corrupt);
+	assert_int_equal(shmring__mring_recover_rx(&rx, &r.j, &pos, &holder), 0);
+	assert_false(rx.corrupt);
+	assert_false(shmring__mring_drained(&rx));
+	assert_false(rx.corrupt);
+	assert_int_equal(recv8(&r, &rx, out), 8);
+	for (uint64_t i = 0; i < 8; i++)
+		assert_int_equal(out[i], 100 + i);
+	assert_true(shmring__mring_drained(&rx));
+	assert_false(rx.corrupt);
+	ring_free(&r);
+}
+
 /* End-of-stream: drained only once nothing is published or claimed. */
 static void test_drained(void **st)
 {
@@ -886,6 +945,7 @@ int main(void)
 		EACH_KIND(test_forged_far),
 		cmocka_unit_test(test_spmc_validate),
 		cmocka_unit_test(test_spmc_attach_ahead),
+		EACH_KIND(test_positions_at_the_top),
 		EACH_KIND(test_drained),
 	};
 

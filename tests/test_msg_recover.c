@@ -10,6 +10,8 @@
  *   - a single producer's published position forged within reach (inside a
  *     record, past a gap) is not resumed from: the committed records say
  *     where it stands, and none is written over;
+ *   - positions at or past 2^63 are refused at open: a ring forged just
+ *     below 2^64 ran across it and received a record nobody sent;
  *   - a producer holding a reservation blocks consumers; recovery waits for
  *     it while it lives, makes it SKIPPED once it is dead; its late commit
  *     fails with -SHMRING_EDROPPED and is never delivered;
@@ -1105,6 +1107,85 @@ static void test_payload_names_next_lap(void **state)
 	}
 }
 
+/*
+ * Positions from SHMRING_POS_MAX (2^63) on were never reached by sending,
+ * and are refused at open. Forged to 2^64 - 1024 (all three, stamps clear:
+ * a consistent ring) they were accepted, and the ring then ran across
+ * 2^64: scrub() kept a payload word naming the next lap's position (its
+ * "later" was a smaller number) and the consumer received a record no
+ * producer had sent (type 99, every mode); a producer of many whose last
+ * claim ended below 2^64 got -EUCLEAN from every send once another had
+ * claimed across it; a consumer of many got -EUCLEAN while another held a
+ * peek across it. Just below the bound the ring runs on past 2^63 as
+ * anywhere else (test_payload_names_next_lap's records, nothing else
+ * received).
+ */
+static void test_positions_at_the_top(void **state)
+{
+	static const uint64_t top[] = {UINT64_C(0) - 1024, SHMRING_POS_MAX,
+				       UINT64_MAX & ~UINT64_C(15)};
+
+	(void)state;
+	for (unsigned mi = 0; mi < 4; mi++) {
+		struct ring *r = ring_make(1024, 200, modes[mi]);
+		struct shmring_side *ps = shmring__prod_side(r->base);
+		struct shmring_side *cs = shmring__cons_side(r->base);
+		struct shmring_msgring a, c;
+		uint64_t buf[24]; /* 192 bytes of payload: span 208 */
+		struct shmring_msgvec m = {.buf = buf, .len = sizeof(buf), .type = 77};
+		uint64_t t = SHMRING_POS_MAX - 1024;
+		int rc;
+
+		for (size_t k = 0; k < sizeof(top) / sizeof(top[0]); k++) {
+			/* All three, a consistent ring; then each alone. */
+			atomic_store(&ps->pos, top[k]);
+			atomic_store(&cs->pos, top[k]);
+			atomic_store(&cs->done, (modes[mi] & MC) ? top[k] : 0);
+			assert_int_equal(shmring__indices_validate(r->base, r->h), -EUCLEAN);
+			for (int f = 0; f < F_N; f++) {
+				atomic_store(&ps->pos, f == F_PROD ? top[k] : 0);
+				atomic_store(&cs->pos, f == F_CONS ? top[k] : 0);
+				atomic_store(&cs->done, f == F_DONE ? top[k] : 0);
+				assert_int_equal(shmring__indices_validate(r->base, r->h),
+						 f == F_DONE && !(modes[mi] & MC) ? 0 : -EUCLEAN);
+			}
+		}
+		atomic_store(&ps->pos, t);
+		atomic_store(&cs->pos, t);
+		atomic_store(&cs->done, (modes[mi] & MC) ? t : 0);
+		assert_int_equal(shmring__indices_validate(r->base, r->h), 0);
+		producer(r, &a, P_A);
+		consumer(r, &c, C_C);
+		for (unsigned w = 0; w < 24; w += 2) {
+			uint64_t q = t + 16 + 8 * w;
+
+			buf[w] = (q + 1024) | SHMRING_REC_COMMITTED;
+			buf[w + 1] = 8u | ((uint64_t)P_A << SHMRING_REC_OWNER_SHIFT) |
+				     ((uint64_t)99 << 32);
+		}
+		assert_int_equal(shmring__msg_send(&a, &m, 1, true), 1);
+		{
+			struct shmring_msgvec got = {.buf = (unsigned char[256]){0}, .len = 256};
+
+			assert_int_equal(shmring__msg_recv(&c, &got, 1, true), 1);
+			assert_int_equal(got.type, 77);
+		}
+		for (unsigned i = 0; i < 5; i++) {
+			assert_int_equal(send1(&a, i < 3 ? 192 : i == 3 ? 176 : 8, 10 + i), 1);
+			assert_int_equal(recv1(&c, NULL), 10 + i);
+		}
+		assert_int_equal(atomic_load(&ps->pos), t + 1056);
+		assert_int_equal(recv1(&c, &rc), -1);
+		assert_int_equal(rc, 0);
+		assert_false(c.corrupt);
+		assert_int_equal(send1(&a, 8, 5), 1);
+		assert_int_equal(recv1(&c, NULL), 5);
+		assert_true(shmring__msg_drained(&c));
+		assert_false(c.corrupt);
+		ring_free(r);
+	}
+}
+
 /* --- Consumers that die ------------------------------------------------------ */
 
 /*
@@ -1946,6 +2027,7 @@ int main(void)
 		cmocka_unit_test(test_uncovered_unstamped_one_producer),
 		cmocka_unit_test(test_stale_bytes_name_position),
 		cmocka_unit_test(test_payload_names_next_lap),
+		cmocka_unit_test(test_positions_at_the_top),
 		cmocka_unit_test(test_consumer_dies_after_read),
 		cmocka_unit_test(test_dead_consumer),
 		cmocka_unit_test(test_dead_consumer_taken_over),
