@@ -898,6 +898,9 @@ static int unix_zero(int fd)
  * unix: receive into m[i..) from c: the new i. *st: 0 (m is full), -EAGAIN,
  * -EPIPE (closed), -EPROTO (a packet that is not the channel's), -EMSGSIZE.
  * wait: MSG_DONTWAIT, or MSG_WAITFORONE to sleep until something comes.
+ * A sleep a signal ends is -EAGAIN, not restarted: the socket's receive
+ * timeout (SO_RCVTIMEO) would start again in full, and signals that come
+ * more often than it would keep the caller past its deadline for ever.
  */
 static unsigned unix_recv(struct shmring_sock *s, struct conn *c, const struct msgs *m,
 			  unsigned i, int *st, int wait)
@@ -915,9 +918,9 @@ static unsigned unix_recv(struct shmring_sock *s, struct conn *c, const struct m
 		do
 			k = recv(c->fd, m->base + (size_t)i * slot, slot,
 				 (wait & MSG_DONTWAIT) | MSG_TRUNC);
-		while (k < 0 && errno == EINTR);
+		while (k < 0 && errno == EINTR && (wait & MSG_DONTWAIT));
 		if (k < 0) {
-			*st = errno == EAGAIN ? -EAGAIN : -EPIPE;
+			*st = errno == EAGAIN || errno == EINTR ? -EAGAIN : -EPIPE;
 			return i;
 		}
 		if (k == 0) {
@@ -953,9 +956,9 @@ static unsigned unix_recv(struct shmring_sock *s, struct conn *c, const struct m
 	do
 		n = want == 1 ? (int)recvmsg(c->fd, &mh[0].msg_hdr, (wait & MSG_DONTWAIT) | MSG_TRUNC)
 			      : recvmmsg(c->fd, mh, want, wait | MSG_TRUNC, NULL);
-	while (n < 0 && errno == EINTR);
+	while (n < 0 && errno == EINTR && (wait & MSG_DONTWAIT));
 	if (n < 0) {
-		*st = errno == EAGAIN ? -EAGAIN : -EPIPE;
+		*st = errno == EAGAIN || errno == EINTR ? -EAGAIN : -EPIPE;
 		return i;
 	}
 	if (want == 1)
@@ -1037,8 +1040,8 @@ static unsigned tcp_recv(struct shmring_sock *s, struct conn *c, const struct ms
 			wait = MSG_DONTWAIT;
 		} else if (n == 0) {
 			c->eof = true;
-		} else if (errno != EINTR) {
-			*st = errno == EAGAIN ? -EAGAIN : -EPIPE;
+		} else if (errno != EINTR || !(wait & MSG_DONTWAIT)) {
+			*st = errno == EAGAIN || errno == EINTR ? -EAGAIN : -EPIPE;
 			return i;
 		}
 	}

@@ -14,7 +14,8 @@
  *     frame longer than the maximum, a frame cut short then closed, garbage:
  *     each connection closed and counted while a good producer is served;
  *   - a tcp producer trickling a frame a byte at a time: a timed receive
- *     still ends at its deadline; the listener out of descriptors with a
+ *     still ends at its deadline, and so does one while the process takes
+ *     a signal every 10 ms; the listener out of descriptors with a
  *     connection waiting: its acceptor does not spin, and takes the
  *     connection once it can;
  *   - a tcp producer whose connect reaches itself (no listener on a port
@@ -27,6 +28,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/resource.h>
@@ -740,6 +742,76 @@ static void test_trickle(void **state)
 	shmring_close(rx);
 }
 
+/* Signals the main thread with SIGUSR1 every 10 ms until stop (or a time
+ * limit, so that a receive that never ends makes the test fail, not hang). */
+struct pester_ctx {
+	pthread_t target;
+	atomic_int stop;
+};
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+static void *pester(void *arg)
+{
+	struct pester_ctx *c = arg;
+	uint64_t end = test_now_ns() + 3000000000ull * TEST_SLOWDOWN;
+
+	while (!atomic_load(&c->stop) && test_now_ns() < end) {
+		pthread_kill(c->target, SIGUSR1);
+		test_sleep_ms(10);
+	}
+	return NULL;
+}
+
+/*
+ * A timed receive that sleeps in the receive itself (one producer,
+ * SO_RCVTIMEO) while the process takes a signal every 10 ms, handled with
+ * SA_RESTART (a socket receive with a timeout fails with EINTR all the
+ * same): it still ends at its deadline, never interrupted.
+ */
+static void test_signals(void **state)
+{
+	struct sigaction sa = {.sa_handler = on_usr1, .sa_flags = SA_RESTART}, old;
+
+	(void)state;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+	FOR_EACH_TRANSPORT(t)
+	{
+		for (int msg = 0; msg < 2; msg++) {
+			const char *uri = ts_uri(t, "signals");
+			shmring_t *rx = listen_on(uri, msg ? SHMRING_KIND_MSG : SHMRING_KIND_SPSC,
+						  16, msg ? 4096 : 16, 0);
+			shmring_t *tx = connect_to(uri);
+			struct pester_ctx c = {.target = pthread_self()};
+			uint8_t b[16];
+			pthread_t th;
+			uint64_t t0;
+			int rc;
+
+			assert_int_equal(pthread_create(&th, NULL, pester, &c), 0);
+			t0 = test_now_ns();
+			rc = msg ? (int)shmring_msg_recv(rx, b, sizeof(b), NULL,
+							 shmring_deadline_in(300000000))
+				 : shmring_recv(rx, b, shmring_deadline_in(300000000));
+			t0 = test_now_ns() - t0;
+			atomic_store(&c.stop, 1);
+			pthread_join(th, NULL);
+			assert_int_equal(rc, -ETIMEDOUT);
+			if (t0 >= 300000000 + 1000000000ull * TEST_SLOWDOWN)
+				fail_msg("%s: a 300 ms receive took %" PRIu64 " ms", uri,
+					 t0 / 1000000);
+			shmring_close(tx);
+			shmring_close(rx);
+			shmring_unlink(uri);
+		}
+	}
+	sigaction(SIGUSR1, &old, NULL);
+}
+
 static double cpu_s(void)
 {
 	struct rusage u;
@@ -990,6 +1062,7 @@ int main(void)
 		cmocka_unit_test(test_epipe_timeout), cmocka_unit_test(test_handshake),
 		cmocka_unit_test(test_killed_producer),
 		cmocka_unit_test(test_bad_peers),     cmocka_unit_test(test_trickle),
+		cmocka_unit_test(test_signals),
 		cmocka_unit_test(test_out_of_fds),    cmocka_unit_test(test_silent_flood),
 		cmocka_unit_test(test_tcp_self_connect), cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_names),
