@@ -550,6 +550,11 @@ bool shmring__rx_drained(shmring_t *r);
 /* Consumer, after an empty receive: -EPIPE at end-of-stream, else 0. */
 int shmring__rx_eos(shmring_t *r);
 
+/* Consumer: producers were here and none is left (whether or not their
+ * messages are all taken): nothing more will come. Slow, as
+ * shmring__presence_none() when the word says none. */
+bool shmring__rx_orphaned(shmring_t *r);
+
 /*
  * The presence word of role (read as `seen`) says none is left: whether the
  * participant table agrees (no live or unjudgeable entry in that role). A

@@ -289,6 +289,15 @@ int shmring__rx_eos(shmring_t *r)
 	return 0;
 }
 
+bool shmring__rx_orphaned(shmring_t *r)
+{
+	/* Acquire: as in shmring__rx_eos(): their last messages are visible
+	 * before they are gone. */
+	uint64_t p = shmring__load_acquire(&r->ctl->producers);
+
+	return shmring__rx_left(r, p) && shmring__presence_none(r, SHMRING_PRODUCER, p);
+}
+
 void shmring__peer_reap(shmring_t *r)
 {
 	/* Acquire, both: pair with the release in shmring__presence_add(): an

@@ -435,6 +435,11 @@ static unsigned try_recv_many(shmring_t *r, void *msgs, unsigned n, bool all)
 			return shmring__why(r, SHMRING__RX, 0, rc);
 		k = recv_any(r, msgs, n, all);
 	}
+	/* A bulk short of n once every producer has gone: what is left, as
+	 * the blocking bulk takes it (attempt_recv()). Not on a path that moves
+	 * anything. */
+	if (SHMRING_UNLIKELY(!k && all && n > 1) && shmring__rx_orphaned(r))
+		k = recv_any(r, msgs, n, false);
 	return shmring__why(r, SHMRING__RX, k, k ? 0 : none_why(r, n, all, rx_nothing(r)));
 }
 
@@ -493,13 +498,23 @@ static inline SHMRING_ALWAYS_INLINE int attempt_recv(void *ctx)
 {
 	struct op *o = ctx;
 	unsigned k = recv_any(o->r, o->buf, o->n, o->all);
+	int rc;
 
 	if (k)
 		return (int)k;
 	shmring__flush_freed(o->r); /* we may park: give producers what we freed */
 	if (rx_corrupt(o->r))
 		return -SHMRING_ECORRUPT;
-	return shmring__rx_eos(o->r);
+	rc = shmring__rx_eos(o->r);
+	/* A bulk that asks for more than is left once every producer has
+	 * gone would wait for ever: it takes what is left, as a read of a
+	 * pipe does, and the next call says end-of-stream. */
+	if (rc == 0 && o->all && o->n > 1 && shmring__rx_orphaned(o->r)) {
+		k = recv_any(o->r, o->buf, o->n, false);
+		if (k)
+			return (int)k;
+	}
+	return rc;
 }
 
 static inline SHMRING_ALWAYS_INLINE int blocking_send(shmring_t *r, const void *msgs, unsigned n,

@@ -357,6 +357,10 @@ static unsigned msg_try_recv_many(shmring_t *r, struct shmring_msgvec *v, unsign
 	k = msg_recv_n(r, v, n > INT32_MAX ? INT32_MAX : n, all);
 	if (k == 0 && all && msg_bulk_never(r, v, n, SHMRING__RX))
 		return shmring__why(r, SHMRING__RX, 0, -EINVAL);
+	/* A bulk short of n once every producer has gone: what is left, as
+	 * the fixed kinds' bulk takes it. */
+	if (k == 0 && all && n > 1 && shmring__rx_orphaned(r))
+		k = msg_recv_n(r, v, n > INT32_MAX ? INT32_MAX : n, false);
 	return msg_moved(r, SHMRING__RX, k);
 }
 

@@ -1131,7 +1131,11 @@ static int lst_recv(struct shmring_sock *s, const struct msgs *m, bool all, bool
 		atomic_fetch_sub_explicit(&s->stash_n, i, memory_order_relaxed);
 	if (!err && i < m->n)
 		i = conns_recv(s, m, i, look, &err);
-	if (all && i < m->n && i) {
+	/* A bulk short of n puts back what it took, unless every producer has
+	 * gone (nothing more will come): then it takes what is left, as a
+	 * read of a pipe does, and the next call says end-of-stream. */
+	if (all && i < m->n && i &&
+	    !(s->saw_producer && s->nconns == 0 && atomic_load(&s->queued) == 0)) {
 		if (stash_unget(s, m, 0, i) < 0)
 			return -ENOMEM;
 		if (m->v)

@@ -25,7 +25,11 @@
  *     "none left" while the peer is alive (no false end-of-stream or EPIPE,
  *     the word put back), or one too high (as if a participant died between
  *     freeing its entry and its decrement: end-of-stream and EPIPE still
- *     come within a second of the last peer's close).
+ *     come within a second of the last peer's close);
+ *   - a bulk receive of more than is left once every producer has gone
+ *     takes what is left (it waited for ever), then end-of-stream: every
+ *     fixed kind, blocking and try, and the message ring's try bulk (in
+ *     one process).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -504,6 +508,79 @@ FH_PER_KIND(forged_zero)
 FH_PER_KIND(stale_high)
 FH_PER_KIND(restart_after_kill)
 
+/*
+ * A bulk receive of more than is left once every producer has gone: it
+ * waited until its deadline (for ever without one), and a try bulk said
+ * -EAGAIN for ever. Both now take what is left, as a read of a pipe does,
+ * and the next call says end-of-stream.
+ */
+static void test_bulk_after_producers(void **state)
+{
+	static const uint32_t kinds[] = {SHMRING_KIND_SPSC, SHMRING_KIND_MPSC, SHMRING_KIND_SPMC,
+					 SHMRING_KIND_MPMC};
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		for (int blocking = 0; blocking < 2; blocking++) {
+			struct shmring_opts o = {.kind = kinds[k], .slot_size = 8, .capacity = 16};
+			const char *name = test_ring_name("bulkeos");
+			uint64_t v[5] = {0}, t0;
+			shmring_t *rx, *tx;
+			int n;
+
+			assert_int_equal(shmring_create(name, &o, SHMRING_CONSUMER, &rx), 0);
+			assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &tx), 0);
+			for (uint64_t i = 1; i <= 3; i++)
+				assert_int_equal(shmring_try_send(tx, &i), 0);
+			/* While the producer is there, a bulk of 5 waits. */
+			assert_int_equal(shmring_try_recv_bulk(rx, v, 5), 0);
+			assert_int_equal(shmring_last_error(rx, SHMRING_CONSUMER), -EAGAIN);
+			shmring_close(tx);
+			t0 = test_now_ns();
+			n = blocking ? shmring_recv_bulk(rx, v, 5, shmring_deadline_in(3000000000ull))
+				     : (int)shmring_try_recv_bulk(rx, v, 5);
+			assert_int_equal(n, 3);
+			assert_true(test_now_ns() - t0 < 2000000000ull);
+			for (uint64_t i = 0; i < 3; i++)
+				assert_int_equal(v[i], i + 1);
+			if (blocking)
+				assert_int_equal(shmring_recv_bulk(rx, v, 5, shmring_deadline_in(
+									   3000000000ull)),
+						 -EPIPE);
+			else
+				assert_int_equal(shmring_try_recv(rx, v), -EPIPE);
+			shmring_close(rx);
+			assert_int_equal(shmring_unlink(name), 0);
+		}
+	}
+	/* The message ring's bulk, the same way. */
+	{
+		struct shmring_opts o = {.kind = SHMRING_KIND_MSG, .slot_size = 64, .capacity = 4096};
+		const char *name = test_ring_name("bulkeosm");
+		struct shmring_msgvec v[5];
+		char buf[5][64];
+		shmring_t *rx, *tx;
+
+		assert_int_equal(shmring_create(name, &o, SHMRING_CONSUMER, &rx), 0);
+		assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &tx), 0);
+		for (int i = 0; i < 3; i++)
+			assert_int_equal(shmring_msg_try_send(tx, "abc", 3, (uint32_t)i), 0);
+		for (int i = 0; i < 5; i++)
+			v[i] = (struct shmring_msgvec){.buf = buf[i], .len = sizeof(buf[i])};
+		assert_int_equal(shmring_msg_try_recv_bulk(rx, v, 5), 0);
+		shmring_close(tx);
+		assert_int_equal(shmring_msg_try_recv_bulk(rx, v, 5), 3);
+		for (int i = 0; i < 3; i++) {
+			assert_int_equal(v[i].len, 3);
+			assert_int_equal(v[i].type, (uint32_t)i);
+		}
+		assert_int_equal(shmring_msg_try_recv_bulk(rx, v, 5), 0);
+		assert_int_equal(shmring_last_error(rx, SHMRING_CONSUMER), -EPIPE);
+		shmring_close(rx);
+		assert_int_equal(shmring_unlink(name), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -512,6 +589,7 @@ int main(void)
 	    FH_KIND_TESTS(before_consumer),    FH_KIND_TESTS(short_deadlines),
 	    FH_KIND_TESTS(forged_zero),        FH_KIND_TESTS(stale_high),
 	    FH_KIND_TESTS(restart_after_kill),
+	    cmocka_unit_test(test_bulk_after_producers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -200,8 +200,17 @@ static void test_fixed(void **state)
 		tx = connect_to(uri);
 		fill(b, slot, seq);
 		assert_int_equal(shmring_send(tx, b, in_1s()), 0);
-		recv_one(rx, got, slot, seq);
+		recv_one(rx, got, slot, seq++);
+		/* Once it has gone, a bulk of more than is left takes what is
+		 * left (it waited until its deadline), then end-of-stream. */
+		for (unsigned i = 0; i < 3; i++)
+			fill(b + i * slot, slot, seq + i);
+		assert_int_equal(shmring_send_bulk(tx, b, 3, in_1s()), 3);
 		shmring_close(tx);
+		assert_int_equal(shmring_recv_bulk(rx, got, 5, in_1s()), 3);
+		for (unsigned i = 0; i < 3; i++)
+			check(got + i * slot, slot, seq + i);
+		assert_int_equal(shmring_recv_bulk(rx, got, 5, in_1s()), -EPIPE);
 		shmring_close(rx);
 		shmring_unlink(uri);
 	}

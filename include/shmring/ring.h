@@ -660,7 +660,9 @@ SHMRING_API int shmring_send(shmring_t *r, const void *msg, uint64_t deadline);
 SHMRING_API int shmring_recv(shmring_t *r, void *msg, uint64_t deadline);
 
 /*
- * Bulk: all n messages (contiguous, slot_size bytes each) or none.
+ * Bulk: all n messages (contiguous, slot_size bytes each) or none; but a
+ * bulk receive once every producer has gone takes what is left (fewer than
+ * n: nothing more can come), as a read of a pipe does.
  * Burst: as many as fit / are available, up to n. Return the count moved
  * (0 also without the role, while holding a reservation/peek, on a message
  * ring: shmring_last_error() says why). A bulk of more than the capacity
@@ -691,7 +693,9 @@ SHMRING_API int shmring_last_error(const shmring_t *r, enum shmring_role side);
 
 /*
  * Blocking bulk and burst: a bulk waits until all n move (n <= capacity, else
- * -EINVAL); a burst waits until at least one moves. Return the count moved,
+ * -EINVAL), or receiving, until every producer has gone: then it takes what
+ * is left, fewer than n, and the next call returns -EPIPE; a burst waits
+ * until at least one moves. Return the count moved,
  * or -ETIMEDOUT, -EPIPE, -EPERM, -EINVAL (also a NULL handle or msgs, n of
  * 0), -EBUSY, -SHMRING_EKIND, -SHMRING_ECORRUPT. A send count includes
  * messages whose claim was repaired before they were published (many
@@ -842,7 +846,9 @@ struct shmring_msgvec {
  * Burst: send / receive as many of v[0..n) as possible, in order; return the
  * count. A send burst stops at the first record that does not fit now or is
  * too large; a receive burst stops before a record whose buffer is too small
- * (it stays in the ring) or at a corrupt one. Bulk: all n or none (0); a
+ * (it stays in the ring) or at a corrupt one. Bulk: all n or none (0), but
+ * a bulk receive once every producer has gone takes what is left (fewer
+ * than n: nothing more can come), as a read of a pipe does; a
  * bulk that never can move (a send whose records' shmring_msg_span()s
  * together pass the area, a receive of more records than the area holds at
  * an empty record's span each) returns 0 with shmring_last_error() -EINVAL.
