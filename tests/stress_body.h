@@ -289,9 +289,10 @@ static inline void sb_produce_msg(struct sb_ctx *c, shmring_t *r)
 				sched_yield();
 				continue;
 			}
-			if (cfg->flags & SHMRING_CREATE_MULTI_CONSUMER) {
+			if (cfg->flags &
+			    (SHMRING_CREATE_MULTI_CONSUMER | SHMRING_CREATE_MULTI_PRODUCER)) {
 				/* Word stores, as ring.h asks with many consumers
-				 * (see shmring_msg_reserve()). */
+				 * or producers (see shmring_msg_reserve()). */
 				_Atomic uint64_t *w = p;
 
 				sb_fill_rec(buf, len, c->index, seq);

@@ -809,7 +809,9 @@ SHMRING_API ssize_t shmring_msg_recv(shmring_t *r, void *buf, size_t cap, uint32
  * soon. Records commit in claim order from the consumers' view.
  * With many consumers, another consumer may have probed these bytes as a
  * record header a lap earlier (a claim it then lost) or probe them now (its
- * position went stale while it was preempted): it rejects what it reads, and
+ * position went stale while it was preempted), and with many producers
+ * another producer may look at them as the stamp where its claim starts
+ * (its position went stale a lap ago): it rejects what it reads, and
  * the hardware gives plain stores no trouble, but in C11 terms (and to TSan)
  * a plain store there races with that atomic load. The copying sends write
  * such payloads with relaxed 8-byte atomic stores for this reason; a
