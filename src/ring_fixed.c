@@ -416,6 +416,19 @@ static unsigned try_send_many(shmring_t *r, const void *msgs, unsigned n, bool a
 	return shmring__why(r, SHMRING__TX, k, k ? 0 : none_why(r, n, all, tx_nothing(r)));
 }
 
+/*
+ * A bulk receive that moved nothing because fewer than n are left, once
+ * every producer has gone: nothing more will come, so it would wait (or
+ * answer -EAGAIN) for ever. It takes what is left, as a read of a pipe
+ * does, and the next call says end-of-stream. The count; 0 otherwise. Only
+ * after a receive that moved nothing.
+ */
+static unsigned recv_left(shmring_t *r, void *msgs, unsigned n, bool all)
+{
+	if (!all || n < 2 || !shmring__rx_orphaned(r))
+		return 0;
+	return recv_any(r, msgs, n, false);
+}
 static unsigned try_recv_many(shmring_t *r, void *msgs, unsigned n, bool all)
 {
 	unsigned k;
@@ -435,11 +448,8 @@ static unsigned try_recv_many(shmring_t *r, void *msgs, unsigned n, bool all)
 			return shmring__why(r, SHMRING__RX, 0, rc);
 		k = recv_any(r, msgs, n, all);
 	}
-	/* A bulk short of n once every producer has gone: what is left, as
-	 * the blocking bulk takes it (attempt_recv()). Not on a path that moves
-	 * anything. */
-	if (SHMRING_UNLIKELY(!k && all && n > 1) && shmring__rx_orphaned(r))
-		k = recv_any(r, msgs, n, false);
+	if (SHMRING_UNLIKELY(!k))
+		k = recv_left(r, msgs, n, all);
 	return shmring__why(r, SHMRING__RX, k, k ? 0 : none_why(r, n, all, rx_nothing(r)));
 }
 
@@ -506,14 +516,8 @@ static inline SHMRING_ALWAYS_INLINE int attempt_recv(void *ctx)
 	if (rx_corrupt(o->r))
 		return -SHMRING_ECORRUPT;
 	rc = shmring__rx_eos(o->r);
-	/* A bulk that asks for more than is left once every producer has
-	 * gone would wait for ever: it takes what is left, as a read of a
-	 * pipe does, and the next call says end-of-stream. */
-	if (rc == 0 && o->all && o->n > 1 && shmring__rx_orphaned(o->r)) {
-		k = recv_any(o->r, o->buf, o->n, false);
-		if (k)
-			return (int)k;
-	}
+	if (rc == 0 && (k = recv_left(o->r, o->buf, o->n, o->all)) != 0)
+		return (int)k;
 	return rc;
 }
 
