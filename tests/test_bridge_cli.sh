@@ -115,9 +115,9 @@ expect 1 "unix:@$tag-2: .*(refused|nobody)" --connect-timeout 0.2 "unix:@$tag" "
 # SIGTERM while the first connection is still tried is a stop, as once
 # running (exit 0, drained: nothing was taken); it was a failure (exit 1,
 # "Connection refused").
-timeout 20 "$S" bridge --connect-timeout 30 "/$tag-a" "unix:@$tag-nobody" 2>"$tmp/err" &
+timeout -k 2 20 "$S" bridge --connect-timeout 10 "/$tag-a" "unix:@$tag-nobody" 2>"$tmp/err" &
 pid=$!
-sleep 0.5
+sleep 1
 kill -TERM "$pid"
 wait "$pid"
 rc=$?
