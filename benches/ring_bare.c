@@ -23,7 +23,7 @@
  * one message at a time can reach. The round-trip rows are references, not
  * bounds: a round trip's time grows with the number of lines it cycles
  * through (docs/BENCHMARKS.md, "The bare rows"), and the library's rings,
- * 8-byte slots grouped six to a line, ran below rtt/bare/slot:8 there.
+ * 8-byte slots grouped six to a line (layout 8), ran below rtt/bare/slot:8 there.
  *
  *   bare         two arrays, one per direction, as two rings are.
  *   bare-duplex  round trips only: each exchange's request and reply cells

@@ -97,9 +97,9 @@ void shmring__geometry_dense(struct shmring_geometry *g)
 	g->total_size = round_up(g->slots_off + g->capacity * g->slot_stride, PAGE);
 }
 
-uint64_t shmring__groups(uint64_t capacity)
+uint64_t shmring__groups(uint64_t capacity, uint32_t per)
 {
-	uint64_t need = (capacity + SHMRING_GROUP_SLOTS - 2) / SHMRING_GROUP_SLOTS + 1, n = 1;
+	uint64_t need = (capacity + per - 2) / per + 1, n = 1;
 
 	while (n < need)
 		n <<= 1;
@@ -108,11 +108,12 @@ uint64_t shmring__groups(uint64_t capacity)
 
 void shmring__geometry_grouped(struct shmring_geometry *g)
 {
-	uint32_t pitch = g->slot_size <= 8 ? 8 : 16;
+	uint32_t per = shmring__group_slots(g->slot_size);
 
-	g->slot_stride = pitch == 8 ? 32 : 64;
-	/* Bounded: at most 2^30 slots, so about 2^29 groups of 32 bytes. */
-	g->total_size = round_up(g->slots_off + shmring__groups(g->capacity) * g->slot_stride, PAGE);
+	g->slot_stride = SHMRING_CACHELINE; /* a group a line, for either pitch */
+	/* Bounded: at most 2^30 slots, so at most 2^29 groups of 64 bytes. */
+	g->total_size =
+		round_up(g->slots_off + shmring__groups(g->capacity, per) * g->slot_stride, PAGE);
 }
 
 void shmring__geometry_duplex(struct shmring_geometry *g, uint32_t direction, uint64_t *block)
@@ -404,16 +405,16 @@ static int indices_validate_dense(void *base, const struct shmring_hdr *h)
  * after cons - 1. The producer writes less than a capacity past the
  * consumer, and that reaches the group of cons - 1 again where a lap is
  * barely a capacity long: any stamped ring of fewer slots than
- * SHMRING_LANE_PUBLISH_EVERY, a grouped one of 4 (6 positions a lap of
- * groups). So the next lap's stamp lies from the group's first position a
+ * SHMRING_LANE_PUBLISH_EVERY, a grouped one of 8-byte slots and a capacity
+ * of 8 (14 positions a lap of groups), of 16-byte slots and 4 (6). So the next lap's stamp lies from the group's first position a
  * lap on, plus one, to the lesser of its end a lap on and cons + capacity.
  */
 static bool spsc_ahead_ok(const unsigned char *slots, const struct shmring_hdr *h, uint64_t cons)
 {
 	bool grouped = h->features & SHMRING_FEAT_GROUPED_SLOTS;
-	uint64_t per = grouped ? SHMRING_GROUP_SLOTS : 1;
+	uint64_t per = grouped ? shmring__group_slots(h->slot_size) : 1;
 	uint64_t at = (cons - 1) / per, end = (at + 1) * per;
-	uint64_t groups = grouped ? shmring__groups(h->capacity) : h->capacity;
+	uint64_t groups = grouped ? shmring__groups(h->capacity, (uint32_t)per) : h->capacity;
 	/* Counted from cons, so that no bound wraps: the next lap's stamps,
 	 * from lo to hi past cons. */
 	uint64_t lap = groups * per, lo = lap + 1 - (cons - (end - per));

@@ -55,6 +55,10 @@
  * image it replaced with execve() (dead); version 7 judged both dead. The
  * many-producer fixed-slot publish is a store over the producer's own
  * CLAIMED word, where version 7 made it a CAS.
+ *
+ * Version 9: a group of slots of up to 8 bytes holds seven under its stamp
+ * (one line), where version 8 held three (two groups a line); slots of 9 to
+ * 16 bytes stay three a group, now also a line each.
  */
 #ifndef SHMRING_RINGBUF_LAYOUT_H
 #define SHMRING_RINGBUF_LAYOUT_H
@@ -69,14 +73,14 @@
 /* The magic of a synchronization object (src/syncobj.h), at the same offset:
  * a ring open that finds it says "another kind", not "not ours". */
 #define SHMRING_SYNC_MAGIC UINT64_C(0x31434e5953484d53) /* "SHMSYNC1" */
-#define SHMRING_LAYOUT_VERSION 8u
+#define SHMRING_LAYOUT_VERSION 9u
 #define SHMRING_CACHELINE 64u
 #define SHMRING_SPACING 128u /* distance between independently written words */
 #define SHMRING_STAMP_SIZE 8u
 /* An SPSC side attaches only at positions below this: 2^63 messages are
  * never sent, so higher ones were forged, and from them a ring would run
  * past 2^64, where positions wrap and neither a stamp (position + 1, 0 is
- * empty), nor a group (position / 3) nor the producer's saturated room
+ * empty), nor a group (position / 7 or 3) nor the producer's saturated room
  * limit (shmring/lane.h) holds. The other kinds (bytes, for a message
  * ring) open only with every position below it (shmring__indices_validate()):
  * past 2^64 the message ring's scrub() misses words naming the next lap, and
@@ -119,21 +123,22 @@
 /*
  * Every SPSC ring with STAMPED_SLOTS, without DUPLEX, whose slots are at
  * most 16 bytes, and only such a ring (version 7 on): the slots lie in
- * groups of SHMRING_GROUP_SLOTS, each an 8-byte stamp and then the group's
- * payloads, each at a pitch of 8 bytes (slots of up to 8) or 16. The group
- * of position p is p / SHMRING_GROUP_SLOTS (modulo the number of groups),
- * and its stamp is the newest position of the group published, plus one:
- * the stamp of p + 1 published position p and every earlier one of its
- * group. A group takes 32 bytes (8-byte slots) or 64, slot_stride says
- * which; the number of groups is the smallest power of two above
- * (capacity + SHMRING_GROUP_SLOTS - 2) / SHMRING_GROUP_SLOTS, so that no
- * position a producer may write (less than a capacity past the
- * consumer's) lies a lap of groups ahead of one the consumer is reading.
- * Six 8-byte messages share a line where a stamp per slot leaves four.
- * Such a ring always has the bit, and no other has it.
+ * groups of one line (64 bytes), each an 8-byte stamp and then the group's
+ * payloads: SHMRING_GROUP_SLOTS_8 of them at a pitch of 8 bytes (slots of
+ * up to 8), or SHMRING_GROUP_SLOTS_16 at 16 (shmring__group_slots()). The
+ * group of position p is p / that many (modulo the number of groups), and
+ * its stamp is the newest position of the group published, plus one: the
+ * stamp of p + 1 published position p and every earlier one of its group.
+ * The number of groups is the smallest power of two above (capacity +
+ * per - 2) / per, per the slots a group, so that no position a producer
+ * may write (less than a capacity past the consumer's) lies a lap of
+ * groups ahead of one the consumer is reading. Seven 8-byte messages share
+ * a line where a stamp per slot leaves four. Such a ring always has the
+ * bit, and no other has it.
  */
 #define SHMRING_FEAT_GROUPED_SLOTS (UINT64_C(1) << 4)
-#define SHMRING_GROUP_SLOTS 3u
+#define SHMRING_GROUP_SLOTS_8 7u  /* slots of up to 8 bytes a group (version 9 on) */
+#define SHMRING_GROUP_SLOTS_16 3u /* slots of 9 to 16 bytes a group */
 #define SHMRING_GROUP_MAX_SLOT 16u /* the largest slot grouped */
 #define SHMRING_FEATURES_KNOWN                                                                    \
 	(SHMRING_FEAT_STAMPED_SLOTS | SHMRING_FEAT_POLL_ONLY | SHMRING_FEAT_DENSE_SLOTS |          \
@@ -583,8 +588,14 @@ void shmring__geometry_dense(struct shmring_geometry *g);
  * of a group. */
 void shmring__geometry_grouped(struct shmring_geometry *g);
 
-/* The number of groups of a grouped ring of capacity slots. */
-uint64_t shmring__groups(uint64_t capacity);
+/* The slots a group of a grouped ring of slot_size-byte slots holds. */
+static inline uint32_t shmring__group_slots(uint32_t slot_size)
+{
+	return slot_size <= 8 ? SHMRING_GROUP_SLOTS_8 : SHMRING_GROUP_SLOTS_16;
+}
+
+/* The number of groups of a grouped ring of capacity slots, per a group. */
+uint64_t shmring__groups(uint64_t capacity, uint32_t per);
 
 /*
  * Make a plain SPSC geometry that of one direction of a duplex

@@ -10,10 +10,13 @@
 static_assert((SHMRING_LANE_ABI >> 8) == SHMRING_LAYOUT_VERSION, "lane.h: another layout");
 static_assert(SHMRING_LANE_STAMP_SIZE == SHMRING_STAMP_SIZE, "lane.h: another slot layout");
 static_assert(SHMRING_LANE_LINE == SHMRING_CACHELINE, "lane.h: another line size");
-static_assert(SHMRING_LANE_GROUP == SHMRING_GROUP_SLOTS, "lane.h: another group");
-/* shmring__geometry_grouped(): a stamp and three 8-byte payloads. */
-static_assert(SHMRING_LANE_GROUP_8 == SHMRING_STAMP_SIZE + SHMRING_GROUP_SLOTS * 8 + 0,
+static_assert(SHMRING_LANE_GROUP == SHMRING_GROUP_SLOTS_16, "lane.h: another group");
+static_assert(SHMRING_LANE_GROUP8 == SHMRING_GROUP_SLOTS_8, "lane.h: another group");
+/* shmring__geometry_grouped(): a stamp and seven 8-byte payloads, a line. */
+static_assert(SHMRING_LANE_GROUP_8 == SHMRING_STAMP_SIZE + SHMRING_GROUP_SLOTS_8 * 8 &&
+		      SHMRING_LANE_GROUP_8 == SHMRING_CACHELINE,
 	      "lane.h: another group of 8-byte slots");
+static_assert(SHMRING_LANE_LINE_SLOTS == SHMRING_GROUP_SLOTS_8, "lane.h: another line");
 
 void shmring__spsc_view(struct shmring_lane *v, void *base, const struct shmring_hdr *h)
 {
@@ -28,8 +31,8 @@ void shmring__spsc_view(struct shmring_lane *v, void *base, const struct shmring
 	v->group = 1;
 	v->pitch = h->slot_stride;
 	if (h->features & SHMRING_FEAT_GROUPED_SLOTS) {
-		v->group = SHMRING_GROUP_SLOTS;
-		v->mask = shmring__groups(h->capacity) - 1;
+		v->group = shmring__group_slots(h->slot_size);
+		v->mask = shmring__groups(h->capacity, v->group) - 1;
 		v->pitch = h->slot_size <= 8 ? 8 : 16;
 	}
 	v->dense = (h->features & SHMRING_FEAT_DENSE_SLOTS) != 0;

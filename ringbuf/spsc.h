@@ -4,7 +4,7 @@
  *
  * Only the producer writes a slot: payload first, then the stamp of the
  * slot's group (position + 1) with release; a group holds one slot, or
- * SHMRING_GROUP_SLOTS small ones (shmring__lane_stamp()). The consumer reads
+ * seven or three small ones (shmring__lane_stamp()). The consumer reads
  * the stamp with acquire and never writes a slot back, so each message
  * costs one cache-line transfer, or a share of one.
  * The consumer publishes its position after every receive call; that word is

@@ -81,7 +81,7 @@ static void alive(struct fh_agent *ag, const char *what)
 
 /* --- SPSC stamps forged ----------------------------------------------------------- */
 
-/* An 8-byte SPSC ring of 8 slots (4 groups of 3 under one stamp each), its
+/* An SPSC ring of 8 slots of 16 bytes (4 groups of 3 under one stamp each), its
  * producer and consumer agents, and the segment mapped here. */
 struct stamp_case {
 	shmring_t *obs;
@@ -147,7 +147,7 @@ static void test_spsc_future_stamp(void **state)
 	(void)state;
 	stamp = stamp_case_open(&k, test_ring_name("future"), 3, 0, 0);
 	orig = atomic_load(stamp);
-	/* Positions 0-2 published: the stamp of their group (8-byte slots lie
+	/* Positions 0-2 published: the stamp of their group (16-byte slots lie
 	 * three to a group) is the newest plus one. */
 	assert_int_equal(orig, 3);
 	atomic_store(stamp, orig + 5 * 12); /* five laps of groups ahead (4 groups of 3) */

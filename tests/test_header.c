@@ -468,19 +468,21 @@ static void test_grouped_rules(void **state)
 
 	(void)state;
 	for (uint64_t cap = 2; cap <= SHMRING_MAX_CAPACITY; cap <<= 1) {
-		uint64_t n = shmring__groups(cap);
-
-		assert_true((n & (n - 1)) == 0);
-		/* The farthest group a producer reaches past the consumer's,
-		 * (cap + 1) / 3, is less than a lap of groups; half as many
-		 * would not be. */
-		assert_true((cap + SHMRING_GROUP_SLOTS - 2) / SHMRING_GROUP_SLOTS < n);
-		assert_true((cap + SHMRING_GROUP_SLOTS - 2) / SHMRING_GROUP_SLOTS >= n / 2);
 		for (uint32_t size = 8; size <= 16; size += 8) {
+			uint32_t per = shmring__group_slots(size);
+			uint64_t n = shmring__groups(cap, per);
+
+			assert_int_equal(per, size == 8 ? 7 : 3);
+			assert_true((n & (n - 1)) == 0);
+			/* The farthest group a producer reaches past the
+			 * consumer's, (cap + per - 2) / per, is less than a lap
+			 * of groups; half as many would not be. */
+			assert_true((cap + per - 2) / per < n);
+			assert_true((cap + per - 2) / per >= n / 2);
 			assert_int_equal(shmring__geometry(cap, size, 0, &plain), 0);
 			g = plain;
 			shmring__geometry_grouped(&g);
-			assert_int_equal(g.slot_stride, size == 8 ? 32 : 64);
+			assert_int_equal(g.slot_stride, 64);
 			assert_int_equal(g.total_size, plain.total_size);
 		}
 	}
@@ -514,47 +516,55 @@ static void test_grouped_rules(void **state)
 	/* A consumer past the producer's published position, grouped: the
 	 * stamp of the group before the consumer must publish what it read,
 	 * no more than the group holds. */
-	{
+	for (uint32_t size = 8; size <= 16; size += 8) {
+		uint32_t per = shmring__group_slots(size);
+		uint64_t p = 3 * per, lap = per * shmring__groups(64, per);
 		unsigned char *base;
 		_Atomic uint64_t *stamp;
 
-		assert_int_equal(shmring__geometry(64, 8, 0, &g), 0);
+		assert_int_equal(shmring__geometry(64, size, 0, &g), 0);
 		shmring__geometry_grouped(&g);
 		base = test_block(g.total_size);
 		shmring__hdr_init((struct shmring_hdr *)(void *)base, SHMRING_KIND_SPSC, 0, &g, 0, 1,
 				  0);
-		/* Positions 9, 10 and 11 share group 3. */
+		/* Positions p to p + per - 1 share group 3. */
 		stamp = (_Atomic uint64_t *)(void *)(base + g.slots_off + 3 * g.slot_stride);
-		atomic_store(&shmring__prod_side(base)->pos, 9);
-		atomic_store(&shmring__cons_side(base)->pos, 11);
-		atomic_store(stamp, 10); /* only 9: the consumer read 10 unpublished */
+		atomic_store(&shmring__prod_side(base)->pos, p);
+		atomic_store(&shmring__cons_side(base)->pos, p + 2);
+		atomic_store(stamp, p + 1); /* only p: the consumer read p + 1 unpublished */
 		assert_int_equal(shmring__indices_validate(base, (void *)base), -SHMRING_ECORRUPT);
-		atomic_store(stamp, 11);
+		atomic_store(stamp, p + 2);
 		assert_int_equal(shmring__indices_validate(base, (void *)base), 0);
-		atomic_store(stamp, 12);
+		atomic_store(stamp, p + per); /* the whole group */
 		assert_int_equal(shmring__indices_validate(base, (void *)base), 0);
-		atomic_store(stamp, 13); /* past the group */
+		atomic_store(stamp, p + per + 1); /* past the group */
 		assert_int_equal(shmring__indices_validate(base, (void *)base), -SHMRING_ECORRUPT);
-		atomic_store(&shmring__cons_side(base)->pos, 12);
-		atomic_store(stamp, 12);
+		atomic_store(&shmring__cons_side(base)->pos, p + per);
+		atomic_store(stamp, p + per);
 		assert_int_equal(shmring__indices_validate(base, (void *)base), 0);
-		atomic_store(stamp, 12 - 3 * 32); /* a lap of groups before */
+		atomic_store(stamp, p + per - lap); /* a lap of groups before */
 		assert_int_equal(shmring__indices_validate(base, (void *)base), -SHMRING_ECORRUPT);
 		free(base);
 	}
 	/* A consumer past the published position whose producer wrote the
-	 * next lap's position into the group (slot) of cons - 1: 4 slots lie
-	 * in 2 groups (6 positions a lap), 4 stamped ones in 4 slots. The
-	 * producer writes less than a capacity past the consumer (at 3, with
-	 * 0-2 consumed: up to 6), so the stamp 7 of position 6 is legal, 8 is
-	 * not; stamped, at 1: up to 4, stamp 5. */
-	for (uint32_t size = 8; size <= 32; size += 24) {
+	 * next lap's position into the group (slot) of cons - 1, where a lap
+	 * of groups is barely a capacity long. 8 slots of 8 bytes lie in 2
+	 * groups of 7 (14 positions a lap): the producer writes less than a
+	 * capacity past the consumer (at 7, with 0-6 consumed: up to 14), so
+	 * the stamp 15 of position 14 is legal, 16 is not. 4 slots of 16
+	 * bytes lie in 2 groups of 3 (6 positions a lap): at 3, up to 6, stamp
+	 * 7. 4 stamped slots of 32 bytes: at 1, up to 4, stamp 5. */
+	static const struct {
+		uint32_t size;
+		uint64_t cap, cons, next;
+	} near_lap[] = {{8, 8, 7, 15}, {16, 4, 3, 7}, {32, 4, 1, 5}};
+	for (size_t k = 0; k < sizeof(near_lap) / sizeof(near_lap[0]); k++) {
 		unsigned char *base;
 		_Atomic uint64_t *stamp;
-		uint64_t cons = size == 8 ? 3 : 1, next = size == 8 ? 7 : 5;
+		uint64_t cons = near_lap[k].cons, next = near_lap[k].next;
 
-		assert_int_equal(shmring__geometry(4, size, 0, &g), 0);
-		if (size == 8)
+		assert_int_equal(shmring__geometry(near_lap[k].cap, near_lap[k].size, 0, &g), 0);
+		if (near_lap[k].size <= SHMRING_GROUP_MAX_SLOT)
 			shmring__geometry_grouped(&g);
 		base = test_block(g.total_size);
 		shmring__hdr_init((struct shmring_hdr *)(void *)base, SHMRING_KIND_SPSC, 0, &g, 0, 1,

@@ -420,16 +420,18 @@ static void test_stale_stamp(void **state)
 /* The group of position pos: its stamp's address. */
 static _Atomic uint64_t *group_stamp(const struct ring *r, uint64_t pos)
 {
-	uint64_t groups = shmring__groups(r->h->capacity);
+	uint32_t per = shmring__group_slots(r->h->slot_size);
+	uint64_t groups = shmring__groups(r->h->capacity, per);
 
 	return (_Atomic uint64_t *)(void *)(r->base + r->h->slots_off +
-					    (pos / SHMRING_GROUP_SLOTS % groups) * r->h->slot_stride);
+					    (pos / per % groups) * r->h->slot_stride);
 }
 
 /*
- * Slots of 8 and 16 bytes lie three to a stamp: the stamp of a group is its
- * newest message's position plus one, each payload at its place in the
- * group, and nothing else of the segment is written.
+ * Slots of up to 8 bytes lie seven to a stamp, of 9 to 16 three, a group a
+ * line: the stamp of a group is its newest message's position plus one,
+ * each payload at its place in the group, and nothing else of the segment
+ * is written.
  */
 static void test_grouped_layout(void **state)
 {
@@ -437,34 +439,35 @@ static void test_grouped_layout(void **state)
 
 	(void)state;
 	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
-		uint32_t size = sizes[k], pitch = size <= 8 ? 8 : 16;
+		uint32_t size = sizes[k], pitch = size <= 8 ? 8 : 16, per = size <= 8 ? 7 : 3;
+		uint64_t n = 2 * per + 1; /* two groups whole, one message of a third */
 		unsigned char in[16], out[16];
 		struct ring r;
 
 		ring_make(&r, 64, size);
 		assert_true(r.h->features & SHMRING_FEAT_GROUPED_SLOTS);
-		assert_int_equal(r.h->slot_stride, pitch == 8 ? 32 : 64);
-		assert_int_equal(shmring__groups(64), 32);
-		assert_int_equal(r.tx.group, SHMRING_GROUP_SLOTS);
-		assert_int_equal(r.tx.mask, 31);
-		for (uint64_t i = 0; i < 7; i++) {
+		assert_int_equal(r.h->slot_stride, 64);
+		assert_int_equal(shmring__groups(64, per), per == 7 ? 16 : 32);
+		assert_int_equal(r.tx.group, per);
+		assert_int_equal(r.tx.mask, per == 7 ? 15 : 31);
+		for (uint64_t i = 0; i < n; i++) {
 			fill(in, size, i);
 			assert_int_equal(ring_send(&r.tx, in, 1, true), 1);
 			/* The group's stamp moved to i + 1; the payload is at its place. */
 			assert_int_equal(atomic_load(group_stamp(&r, i)), i + 1);
 			assert_true(matches((unsigned char *)group_stamp(&r, i) + SHMRING_STAMP_SIZE +
-						    (i % SHMRING_GROUP_SLOTS) * pitch,
+						    (i % per) * pitch,
 					    size, i));
 		}
-		assert_int_equal(atomic_load(group_stamp(&r, 0)), 3);
-		assert_int_equal(atomic_load(group_stamp(&r, 3)), 6);
-		assert_int_equal(atomic_load(group_stamp(&r, 6)), 7);
+		assert_int_equal(atomic_load(group_stamp(&r, 0)), per);
+		assert_int_equal(atomic_load(group_stamp(&r, per)), 2 * per);
+		assert_int_equal(atomic_load(group_stamp(&r, 2 * per)), n);
 		/* The fourth group was never written. */
 		for (uint64_t b = 0; b < r.h->slot_stride; b++)
-			assert_int_equal(((unsigned char *)group_stamp(&r, 9))[b], 0);
-		assert_int_equal(shmring__spsc_available(&r.rx, 64), 7);
-		assert_false(shmring__spsc_ready(&r.rx, 7));
-		for (uint64_t i = 0; i < 7; i++) {
+			assert_int_equal(((unsigned char *)group_stamp(&r, 3 * per))[b], 0);
+		assert_int_equal(shmring__spsc_available(&r.rx, 64), n);
+		assert_false(shmring__spsc_ready(&r.rx, n));
+		for (uint64_t i = 0; i < n; i++) {
 			assert_int_equal(ring_recv(&r.rx, out, 1, true), 1);
 			assert_true(matches(out, size, i));
 		}
@@ -481,31 +484,41 @@ static void test_grouped_layout(void **state)
  */
 static void test_group_stamp_bounds(void **state)
 {
-	struct ring r;
-	uint64_t v[8];
-
 	(void)state;
-	ring_make(&r, 8, 8); /* 4 groups: a lap of groups is 12 positions */
-	for (uint64_t i = 0; i < 4; i++)
-		v[i] = i;
-	assert_int_equal(ring_send(&r.tx, v, 4, true), 4);
-	assert_int_equal(ring_recv(&r.rx, v, 1, true), 1); /* the consumer at 1, mid-group */
-	assert_int_equal(shmring__spsc_available(&r.rx, 8), 3);
-	atomic_store(group_stamp(&r, 0), 4); /* past the group's end (3) */
-	assert_false(shmring__spsc_ready(&r.rx, 0));
-	assert_int_equal(shmring__spsc_available(&r.rx, 8), 0);
-	atomic_store(group_stamp(&r, 0), 1); /* the consumer's own position: nothing new */
-	assert_false(shmring__spsc_ready(&r.rx, 0));
-	atomic_store(group_stamp(&r, 0), 2); /* position 1 only */
-	assert_int_equal(shmring__spsc_available(&r.rx, 8), 1);
-	assert_int_equal(ring_recv(&r.rx, v, 2, true), 0); /* 2 not published: all or nothing */
-	atomic_store(group_stamp(&r, 0), 3 + 12); /* the group's end a lap of groups on */
-	assert_int_equal(shmring__spsc_available(&r.rx, 8), 0);
-	atomic_store(group_stamp(&r, 0), 3);
-	assert_int_equal(ring_recv(&r.rx, v, 3, true), 3); /* 1, 2 and 3 (the next group) */
-	assert_int_equal(v[0], 1);
-	assert_int_equal(v[2], 3);
-	ring_free(&r);
+	for (uint32_t size = 8; size <= 16; size += 8) {
+		/* 16 slots of 8 bytes: 4 groups of 7, a lap of groups 28
+		 * positions; 8 of 16 bytes: 4 groups of 3, a lap 12. */
+		uint32_t per = size == 8 ? 7 : 3;
+		uint64_t cap = size == 8 ? 16 : 8, lap = 4 * per;
+		unsigned char m[16 * 8];
+		struct ring r;
+
+		ring_make(&r, cap, size);
+		assert_int_equal(r.tx.group, per);
+		assert_int_equal(r.tx.mask + 1, 4);
+		for (uint64_t i = 0; i <= per; i++)
+			fill(m + i * size, size, i);
+		/* Group 0 whole and the first message of group 1. */
+		assert_int_equal(ring_send(&r.tx, m, per + 1, true), per + 1);
+		assert_int_equal(ring_recv(&r.rx, m, 1, true), 1); /* the consumer at 1, mid-group */
+		assert_int_equal(shmring__spsc_available(&r.rx, 8), per);
+		atomic_store(group_stamp(&r, 0), per + 1); /* past the group's end (per) */
+		assert_false(shmring__spsc_ready(&r.rx, 0));
+		assert_int_equal(shmring__spsc_available(&r.rx, 8), 0);
+		atomic_store(group_stamp(&r, 0), 1); /* the consumer's own position: nothing new */
+		assert_false(shmring__spsc_ready(&r.rx, 0));
+		atomic_store(group_stamp(&r, 0), 2); /* position 1 only */
+		assert_int_equal(shmring__spsc_available(&r.rx, 8), 1);
+		assert_int_equal(ring_recv(&r.rx, m, 2, true), 0); /* 2 not published: all or nothing */
+		atomic_store(group_stamp(&r, 0), per + lap); /* the group's end a lap of groups on */
+		assert_int_equal(shmring__spsc_available(&r.rx, 8), 0);
+		atomic_store(group_stamp(&r, 0), per);
+		/* 1 to per, the last in the next group. */
+		assert_int_equal(ring_recv(&r.rx, m, per, true), per);
+		for (uint64_t i = 0; i < per; i++)
+			assert_true(matches(m + i * size, size, i + 1));
+		ring_free(&r);
+	}
 }
 
 int main(void)

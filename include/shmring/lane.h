@@ -58,9 +58,9 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Layout 8 (the segment), lane structure 6 (a handle begins with its two
+/* Layout 9 (the segment), lane structure 6 (a handle begins with its two
  * lanes). The library's soname carries this number. */
-#define SHMRING_LANE_ABI 0x0806u
+#define SHMRING_LANE_ABI 0x0906u
 
 /* The segment facts the inline path uses; the library asserts each against
  * its own definitions at build time. */
@@ -71,10 +71,11 @@
 #define SHMRING_LANE_PUBLISH_EVERY 64u                 /* producer position published */
 #define SHMRING_LANE_AHEAD 64u                         /* slots the producer prefetches ahead */
 #define SHMRING_LANE_READ_AHEAD 24u                    /* slots the consumer prefetches ahead */
-#define SHMRING_LANE_GROUP 3u                          /* slots per stamp where they are grouped */
-#define SHMRING_LANE_GROUP_8 32u                       /* bytes of a group of 8-byte slots */
+#define SHMRING_LANE_GROUP 3u                          /* slots per stamp, grouped slots of 9-16 bytes */
+#define SHMRING_LANE_GROUP8 7u                         /* slots per stamp, grouped slots of up to 8 */
+#define SHMRING_LANE_GROUP_8 64u                       /* bytes of a group of 8-byte slots */
 #define SHMRING_LANE_LINE 64u                          /* a cache line; groups and slots of up to one never straddle two */
-#define SHMRING_LANE_LINE_SLOTS 6u                     /* the most slots a line holds (8-byte, grouped) */
+#define SHMRING_LANE_LINE_SLOTS 7u                     /* the most slots a line holds (8-byte, grouped) */
 #define SHMRING_LANE_SLIP_RUN 16u                      /* messages in a row before a slip (shmring_set_slip()) */
 
 struct shmring_side; /* the segment's per-side words (the library's) */
@@ -89,7 +90,8 @@ struct shmring_lane {
 	uint64_t capacity;
 	uint32_t stride;             /* bytes per group: its stamp and payloads */
 	uint32_t size;               /* payload bytes */
-	uint32_t group;              /* slots per group: 1, or SHMRING_LANE_GROUP */
+	uint32_t group;              /* slots per group: 1, SHMRING_LANE_GROUP8 or
+				      * SHMRING_LANE_GROUP */
 	uint32_t pitch;              /* bytes from one payload of a group to the next */
 	uint64_t pos;                /* this side's next position */
 	uint64_t peer_cache;         /* producer: the consumer position last read;
@@ -168,8 +170,9 @@ enum {
 
 /*
  * Slots lie in groups: a stamp, then the group's payloads. A group holds
- * one slot, or SHMRING_LANE_GROUP of up to 16 bytes (six 8-byte messages
- * to a line where a stamp each leaves four). The stamp is the newest
+ * one slot, or a line: SHMRING_LANE_GROUP8 slots of up to 8 bytes (seven
+ * 8-byte messages to a line where a stamp each leaves four) or
+ * SHMRING_LANE_GROUP of 9 to 16. The stamp is the newest
  * position of its group published, plus one; so position pos is published
  * when its group's stamp lies from pos + 1 to the group's end, the first
  * position of the next group (one slot a group: the stamp is pos + 1).
@@ -177,7 +180,10 @@ enum {
  */
 static inline uint64_t shmring__lane_group(const struct shmring_lane *l, uint64_t pos)
 {
-	return l->group == 1 ? pos : pos / SHMRING_LANE_GROUP;
+	if (l->group == 1)
+		return pos;
+	/* Constant divisors, each a multiplication. */
+	return l->group == SHMRING_LANE_GROUP8 ? pos / SHMRING_LANE_GROUP8 : pos / SHMRING_LANE_GROUP;
 }
 
 /* The stamp of pos's group. */
@@ -213,19 +219,19 @@ static inline bool shmring__lane_published(uint64_t w, uint64_t pos, uint64_t en
  * checks before it sets go. */
 static inline _Atomic uint64_t *shmring__lane_stamp8(const struct shmring_lane *l, uint64_t pos)
 {
-	return (_Atomic uint64_t *)(void *)(l->slots + ((pos / SHMRING_LANE_GROUP) & l->mask) *
+	return (_Atomic uint64_t *)(void *)(l->slots + ((pos / SHMRING_LANE_GROUP8) & l->mask) *
 							       SHMRING_LANE_GROUP_8);
 }
 
 static inline unsigned char *shmring__lane_payload8(uint64_t pos, _Atomic uint64_t *stamp)
 {
 	return (unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE +
-	       (pos % SHMRING_LANE_GROUP) * SHMRING_LANE_STAMP_SIZE;
+	       (pos % SHMRING_LANE_GROUP8) * SHMRING_LANE_STAMP_SIZE;
 }
 
 static inline uint64_t shmring__lane_end8(uint64_t pos)
 {
-	return (pos / SHMRING_LANE_GROUP + 1) * SHMRING_LANE_GROUP;
+	return (pos / SHMRING_LANE_GROUP8 + 1) * SHMRING_LANE_GROUP8;
 }
 
 /* The copy sizes the short paths move inline (no call): false for any
@@ -456,7 +462,7 @@ static inline void shmring__prefetch_read(const void *at)
  * and it is the group's first slot): the producer asks for the line ahead
  * only there, once a line rather than once a message. The slot a fixed
  * number of positions on lies in the line as many lines on as ours, for
- * each line in turn, so every line is still asked for; up to six slots of
+ * each line in turn, so every line is still asked for; up to seven slots of
  * 8-byte messages share one, and a producer bound by its own instructions
  * (two threads close together) saves the address and the hint on all but
  * one of them.
@@ -752,9 +758,9 @@ static inline int shmring__lane_send_u64(struct shmring_lane *l, uint64_t v)
 
 	if (SHMRING_LANE_UNLIKELY(k != SHMRING__LANE_DONE))
 		return k;
-	group = pos / SHMRING_LANE_GROUP;
+	group = pos / SHMRING_LANE_GROUP8;
 	stamp = (_Atomic uint64_t *)(void *)(l->slots + (group & l->mask) * SHMRING_LANE_GROUP_8);
-	sub = pos % SHMRING_LANE_GROUP;
+	sub = pos % SHMRING_LANE_GROUP8;
 	payload = (unsigned char *)stamp + SHMRING_LANE_STAMP_SIZE + sub * SHMRING_LANE_STAMP_SIZE;
 	/* No line asked for ahead, where the pointer path asks for one.
 	 * Over grouped slots the hint (once a group or once a line, to

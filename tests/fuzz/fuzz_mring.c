@@ -654,7 +654,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort(); /* every selector gives a valid geometry */
 	if (!z.spsc && !shmring__mring_ops(probe.kind, &z.ops))
 		abort();
-	z.area = ((z.h.features & SHMRING_FEAT_GROUPED_SLOTS) ? shmring__groups(z.cap) : z.cap) *
+	z.area = ((z.h.features & SHMRING_FEAT_GROUPED_SLOTS)
+			  ? shmring__groups(z.cap, shmring__group_slots(z.h.slot_size))
+			  : z.cap) *
 		 z.h.slot_stride;
 	z.base = fuzz_segment(&z.h, &z.c, data, size, z.area, &z.judge, &z.jctx);
 	z.slots = (unsigned char *)z.base + z.h.slots_off;
