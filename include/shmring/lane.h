@@ -768,7 +768,9 @@ static inline int shmring__lane_send_u64(struct shmring_lane *l, uint64_t v)
 	 * this send without it, and gained 14-42% only with the two far
 	 * apart. Without it the grouped stream is level with a stamp a slot
 	 * or ahead of it, but in one state of two threads far apart
-	 * (docs/BENCHMARKS.md, "Three slots to a stamp, without the hint"). */
+	 * (docs/BENCHMARKS.md, "Three slots to a stamp, without the hint").
+	 * With seven slots a group, a group a line, the hint once a line
+	 * was level with none near and far ("Seven slots to a stamp"). */
 	memcpy(payload, &v, 8);
 	return shmring__lane_sent(l, stamp, pos);
 }
