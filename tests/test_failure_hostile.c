@@ -254,6 +254,67 @@ static void test_spsc_producer_pos_forged_ahead(void **state)
 	stamp_case_close(&k);
 }
 
+/*
+ * Slots of 8 bytes lie seven to a group: 8 slots make 2 groups, 14
+ * positions a lap. The consumer at position 9, the third of group 1 (7 to
+ * 13), with 8 and 9 sent: the group's stamp 10. Forged to 8 (only 7
+ * published, where 8 was read), past the group (15) or to 0, it is
+ * reported by the blocking receive, not waited on; at the consumer's own
+ * position (9: nothing new) the ring is only empty. The stream goes on once the stamp is back.
+ */
+static void test_spsc8_group_stamp_forged(void **state)
+{
+	static const uint64_t forged[] = {8, 15, 0};
+	struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 8, .capacity = 8};
+	const char *name = test_ring_name("group8");
+	const struct shmring_hdr *h;
+	_Atomic uint64_t *stamp;
+	shmring_t *tx, *rx;
+	uint64_t v;
+	size_t size;
+	void *base;
+
+	(void)state;
+	fh_limit(60);
+	assert_int_equal(shmring_create(name, &o, SHMRING_PRODUCER, &tx), 0);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &rx), 0);
+	for (uint64_t i = 0; i < 8; i++)
+		assert_int_equal(shmring_try_send_u64(tx, i), 0);
+	assert_int_equal(shmring_try_send_u64(tx, 8), -EAGAIN); /* full */
+	for (uint64_t i = 0; i < 9; i++) {
+		if (i == 8)
+			assert_int_equal(shmring_try_send_u64(tx, 8), 0);
+		assert_int_equal(shmring_try_recv_u64(rx, &v), 0);
+		assert_int_equal(v, i);
+	}
+	assert_int_equal(shmring_try_send_u64(tx, 9), 0);
+	base = fh_map_ring(name, &size);
+	h = base;
+	assert_true(h->features & SHMRING_FEAT_GROUPED_SLOTS);
+	assert_int_equal(h->slot_stride, 64);
+	stamp = (_Atomic uint64_t *)(void *)((char *)base + h->slots_off + h->slot_stride);
+	assert_int_equal(atomic_load(stamp), 10);
+	for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		atomic_store(stamp, forged[i]);
+		assert_int_equal(shmring_recv(rx, &v, shmring_deadline_in(5000000000u)),
+				 -SHMRING_ECORRUPT);
+		/* A try call answers from its one look: empty. */
+		assert_int_equal(shmring_try_recv_u64(rx, &v), -EAGAIN);
+	}
+	atomic_store(stamp, 9);
+	assert_int_equal(shmring_recv(rx, &v, shmring_deadline_in(50000000u)), -ETIMEDOUT);
+	atomic_store(stamp, 10);
+	assert_int_equal(shmring_recv(rx, &v, shmring_deadline_in(5000000000u)), 0);
+	assert_int_equal(v, 9);
+	assert_int_equal(shmring_try_send_u64(tx, 10), 0);
+	assert_int_equal(shmring_try_recv_u64(rx, &v), 0);
+	assert_int_equal(v, 10);
+	munmap(base, size);
+	shmring_close(rx);
+	shmring_close(tx);
+	assert_int_equal(shmring_unlink(name), 0);
+}
+
 /* --- A producers' presence word forged after they left -------------------------------- */
 
 /*
@@ -1283,6 +1344,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_spsc_group_stamp_behind, fh_teardown),
 	    cmocka_unit_test_teardown(test_spsc_group_stamp_producer_gone, fh_teardown),
 	    cmocka_unit_test_teardown(test_spsc_producer_pos_forged_ahead, fh_teardown),
+	    cmocka_unit_test_teardown(test_spsc8_group_stamp_forged, fh_teardown),
 	    FH_KIND_TESTS(producers_word_forged),
 	    cmocka_unit_test_teardown(test_msg1_prod_pos_forged_gone, fh_teardown),
 	    FH_KIND_TESTS(producer_entry_ourselves),
