@@ -406,8 +406,9 @@ static int indices_validate_dense(void *base, const struct shmring_hdr *h)
  * consumer, and that reaches the group of cons - 1 again where a lap is
  * barely a capacity long: any stamped ring of fewer slots than
  * SHMRING_LANE_PUBLISH_EVERY, a grouped one of 8-byte slots and a capacity
- * of 8 (14 positions a lap of groups), of 16-byte slots and 4 (6). So the next lap's stamp lies from the group's first position a
- * lap on, plus one, to the lesser of its end a lap on and cons + capacity.
+ * of 8 (14 positions a lap of groups), of 16-byte slots and 4 (6). So the
+ * next lap's stamp lies from the group's first position a lap on, plus
+ * one, to the lesser of its end a lap on and cons + capacity.
  */
 static bool spsc_ahead_ok(const unsigned char *slots, const struct shmring_hdr *h, uint64_t cons)
 {

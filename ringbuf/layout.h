@@ -58,7 +58,7 @@
  *
  * Version 9: a group of slots of up to 8 bytes holds seven under its stamp
  * (one line), where version 8 held three (two groups a line); slots of 9 to
- * 16 bytes stay three a group, now also a line each.
+ * 16 bytes stay three to a group of 64 bytes.
  */
 #ifndef SHMRING_RINGBUF_LAYOUT_H
 #define SHMRING_RINGBUF_LAYOUT_H

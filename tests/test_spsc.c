@@ -500,7 +500,8 @@ static void test_group_stamp_bounds(void **state)
 			fill(m + i * size, size, i);
 		/* Group 0 whole and the first message of group 1. */
 		assert_int_equal(ring_send(&r.tx, m, per + 1, true), per + 1);
-		assert_int_equal(ring_recv(&r.rx, m, 1, true), 1); /* the consumer at 1, mid-group */
+		/* The consumer at 1, mid-group. */
+		assert_int_equal(ring_recv(&r.rx, m, 1, true), 1);
 		assert_int_equal(shmring__spsc_available(&r.rx, 8), per);
 		atomic_store(group_stamp(&r, 0), per + 1); /* past the group's end (per) */
 		assert_false(shmring__spsc_ready(&r.rx, 0));
@@ -509,8 +510,10 @@ static void test_group_stamp_bounds(void **state)
 		assert_false(shmring__spsc_ready(&r.rx, 0));
 		atomic_store(group_stamp(&r, 0), 2); /* position 1 only */
 		assert_int_equal(shmring__spsc_available(&r.rx, 8), 1);
-		assert_int_equal(ring_recv(&r.rx, m, 2, true), 0); /* 2 not published: all or nothing */
-		atomic_store(group_stamp(&r, 0), per + lap); /* the group's end a lap of groups on */
+		/* 2 not published: all or nothing. */
+		assert_int_equal(ring_recv(&r.rx, m, 2, true), 0);
+		/* The group's end a lap of groups on. */
+		atomic_store(group_stamp(&r, 0), per + lap);
 		assert_int_equal(shmring__spsc_available(&r.rx, 8), 0);
 		atomic_store(group_stamp(&r, 0), per);
 		/* 1 to per, the last in the next group. */

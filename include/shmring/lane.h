@@ -71,11 +71,11 @@
 #define SHMRING_LANE_PUBLISH_EVERY 64u                 /* producer position published */
 #define SHMRING_LANE_AHEAD 64u                         /* slots the producer prefetches ahead */
 #define SHMRING_LANE_READ_AHEAD 24u                    /* slots the consumer prefetches ahead */
-#define SHMRING_LANE_GROUP 3u                          /* slots per stamp, grouped slots of 9-16 bytes */
-#define SHMRING_LANE_GROUP8 7u                         /* slots per stamp, grouped slots of up to 8 */
+#define SHMRING_LANE_GROUP 3u                          /* slots a stamp, grouped 9-16 bytes */
+#define SHMRING_LANE_GROUP8 7u                         /* slots a stamp, grouped up to 8 */
 #define SHMRING_LANE_GROUP_8 64u                       /* bytes of a group of 8-byte slots */
 #define SHMRING_LANE_LINE 64u                          /* a cache line; groups and slots of up to one never straddle two */
-#define SHMRING_LANE_LINE_SLOTS 7u                     /* the most slots a line holds (8-byte, grouped) */
+#define SHMRING_LANE_LINE_SLOTS 7u                     /* the most slots a line holds */
 #define SHMRING_LANE_SLIP_RUN 16u                      /* messages in a row before a slip (shmring_set_slip()) */
 
 struct shmring_side; /* the segment's per-side words (the library's) */
@@ -183,7 +183,8 @@ static inline uint64_t shmring__lane_group(const struct shmring_lane *l, uint64_
 	if (l->group == 1)
 		return pos;
 	/* Constant divisors, each a multiplication. */
-	return l->group == SHMRING_LANE_GROUP8 ? pos / SHMRING_LANE_GROUP8 : pos / SHMRING_LANE_GROUP;
+	return l->group == SHMRING_LANE_GROUP8 ? pos / SHMRING_LANE_GROUP8
+					       : pos / SHMRING_LANE_GROUP;
 }
 
 /* The stamp of pos's group. */
