@@ -415,8 +415,10 @@ static inline void shmring__lane_taken1(struct shmring_lane *l, uint64_t pos)
  * many lies in a line the consumer is done with. With
  * fewer free slots than that, it is a position just written, whose line a
  * consumer nearly a ring behind is not reading unless the ring is only a
- * few lines long; where limit is below that many (2 slots), the position
- * asked for is pos's own slot. The line comes over while this and the
+ * few lines long. Where limit itself is below that many (the first
+ * positions of a ring of a few slots), limit minus that many wraps and the
+ * position asked for is SHMRING_LANE_AHEAD on, whose address is masked into
+ * the ring's slots as every other. The line comes over while this and the
  * next messages are written instead of when the producer reaches it, and
  * a consumer just behind the producer finds each line written whole. It
  * loads nothing and never faults.
