@@ -315,6 +315,60 @@ static void test_spsc8_group_stamp_forged(void **state)
 	assert_int_equal(shmring_unlink(name), 0);
 }
 
+/*
+ * The same ring with its producer gone: 11 and 12 sent (group 1's stamp
+ * 13, the producer's position 13), the producer closed, the consumer at
+ * 11. A group stamp forged to 11 (nothing since the consumer's position,
+ * where the producer's says 11 and 12 were published) or to 0 would make
+ * the drained-looking ring an end-of-stream and two messages gone without
+ * a word: reported instead, and the stream ends as it should once the
+ * stamp is back.
+ */
+static void test_spsc8_group_stamp_producer_gone(void **state)
+{
+	static const uint64_t forged[] = {11, 0};
+	struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 8, .capacity = 8};
+	const char *name = test_ring_name("group8gone");
+	const struct shmring_hdr *h;
+	_Atomic uint64_t *stamp;
+	shmring_t *tx, *rx;
+	uint64_t v;
+	size_t size;
+	void *base;
+
+	(void)state;
+	fh_limit(60);
+	assert_int_equal(shmring_create(name, &o, SHMRING_PRODUCER, &tx), 0);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &rx), 0);
+	for (uint64_t i = 0; i < 13; i++) {
+		assert_int_equal(shmring_try_send_u64(tx, i), 0);
+		if (i < 11) {
+			assert_int_equal(shmring_try_recv_u64(rx, &v), 0);
+			assert_int_equal(v, i);
+		}
+	}
+	shmring_close(tx);
+	base = fh_map_ring(name, &size);
+	h = base;
+	stamp = (_Atomic uint64_t *)(void *)((char *)base + h->slots_off + h->slot_stride);
+	assert_int_equal(atomic_load(stamp), 13);
+	for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		atomic_store(stamp, forged[i]);
+		assert_int_equal(shmring_recv(rx, &v, shmring_deadline_in(5000000000u)),
+				 -SHMRING_ECORRUPT);
+		assert_int_equal(shmring_try_recv_u64(rx, &v), -SHMRING_ECORRUPT);
+	}
+	atomic_store(stamp, 13);
+	for (uint64_t i = 11; i < 13; i++) {
+		assert_int_equal(shmring_recv(rx, &v, shmring_deadline_in(5000000000u)), 0);
+		assert_int_equal(v, i);
+	}
+	assert_int_equal(shmring_recv(rx, &v, shmring_deadline_in(5000000000u)), -EPIPE);
+	munmap(base, size);
+	shmring_close(rx);
+	assert_int_equal(shmring_unlink(name), 0);
+}
+
 /* --- A producers' presence word forged after they left -------------------------------- */
 
 /*
@@ -1345,6 +1399,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_spsc_group_stamp_producer_gone, fh_teardown),
 	    cmocka_unit_test_teardown(test_spsc_producer_pos_forged_ahead, fh_teardown),
 	    cmocka_unit_test_teardown(test_spsc8_group_stamp_forged, fh_teardown),
+	    cmocka_unit_test_teardown(test_spsc8_group_stamp_producer_gone, fh_teardown),
 	    FH_KIND_TESTS(producers_word_forged),
 	    cmocka_unit_test_teardown(test_msg1_prod_pos_forged_gone, fh_teardown),
 	    FH_KIND_TESTS(producer_entry_ourselves),
