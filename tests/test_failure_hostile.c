@@ -254,20 +254,43 @@ static void test_spsc_producer_pos_forged_ahead(void **state)
 	stamp_case_close(&k);
 }
 
+/* A ring of 8 slots of 8 bytes (2 groups of 7) named name, its producer in
+ * *tx and its consumer in *rx. */
+static void ring8_open(const char *name, shmring_t **tx, shmring_t **rx)
+{
+	struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 8, .capacity = 8};
+
+	fh_limit(60);
+	assert_int_equal(shmring_create(name, &o, SHMRING_PRODUCER, tx), 0);
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, rx), 0);
+}
+
+/* The stamp of group 1 (positions 7 to 13) of such a ring, through a
+ * second mapping (*base, *size) as a hostile peer would write it. */
+static _Atomic uint64_t *ring8_group1(const char *name, void **base, size_t *size)
+{
+	const struct shmring_hdr *h;
+
+	*base = fh_map_ring(name, size);
+	h = *base;
+	assert_true(h->features & SHMRING_FEAT_GROUPED_SLOTS);
+	assert_int_equal(h->slot_stride, 64);
+	return (_Atomic uint64_t *)(void *)((char *)*base + h->slots_off + h->slot_stride);
+}
+
 /*
  * Slots of 8 bytes lie seven to a group: 8 slots make 2 groups, 14
  * positions a lap. The consumer at position 9, the third of group 1 (7 to
  * 13), with 8 and 9 sent: the group's stamp 10. Forged to 8 (only 7
  * published, where 8 was read), past the group (15) or to 0, it is
  * reported by the blocking receive, not waited on; at the consumer's own
- * position (9: nothing new) the ring is only empty. The stream goes on once the stamp is back.
+ * position (9: nothing new) the ring is only empty. The stream goes on once
+ * the stamp is back.
  */
 static void test_spsc8_group_stamp_forged(void **state)
 {
 	static const uint64_t forged[] = {8, 15, 0};
-	struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 8, .capacity = 8};
 	const char *name = test_ring_name("group8");
-	const struct shmring_hdr *h;
 	_Atomic uint64_t *stamp;
 	shmring_t *tx, *rx;
 	uint64_t v;
@@ -275,9 +298,7 @@ static void test_spsc8_group_stamp_forged(void **state)
 	void *base;
 
 	(void)state;
-	fh_limit(60);
-	assert_int_equal(shmring_create(name, &o, SHMRING_PRODUCER, &tx), 0);
-	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &rx), 0);
+	ring8_open(name, &tx, &rx);
 	for (uint64_t i = 0; i < 8; i++)
 		assert_int_equal(shmring_try_send_u64(tx, i), 0);
 	assert_int_equal(shmring_try_send_u64(tx, 8), -EAGAIN); /* full */
@@ -288,11 +309,7 @@ static void test_spsc8_group_stamp_forged(void **state)
 		assert_int_equal(v, i);
 	}
 	assert_int_equal(shmring_try_send_u64(tx, 9), 0);
-	base = fh_map_ring(name, &size);
-	h = base;
-	assert_true(h->features & SHMRING_FEAT_GROUPED_SLOTS);
-	assert_int_equal(h->slot_stride, 64);
-	stamp = (_Atomic uint64_t *)(void *)((char *)base + h->slots_off + h->slot_stride);
+	stamp = ring8_group1(name, &base, &size);
 	assert_int_equal(atomic_load(stamp), 10);
 	for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
 		atomic_store(stamp, forged[i]);
@@ -327,9 +344,7 @@ static void test_spsc8_group_stamp_forged(void **state)
 static void test_spsc8_group_stamp_producer_gone(void **state)
 {
 	static const uint64_t forged[] = {11, 0};
-	struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 8, .capacity = 8};
 	const char *name = test_ring_name("group8gone");
-	const struct shmring_hdr *h;
 	_Atomic uint64_t *stamp;
 	shmring_t *tx, *rx;
 	uint64_t v;
@@ -337,9 +352,7 @@ static void test_spsc8_group_stamp_producer_gone(void **state)
 	void *base;
 
 	(void)state;
-	fh_limit(60);
-	assert_int_equal(shmring_create(name, &o, SHMRING_PRODUCER, &tx), 0);
-	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &rx), 0);
+	ring8_open(name, &tx, &rx);
 	for (uint64_t i = 0; i < 13; i++) {
 		assert_int_equal(shmring_try_send_u64(tx, i), 0);
 		if (i < 11) {
@@ -348,9 +361,7 @@ static void test_spsc8_group_stamp_producer_gone(void **state)
 		}
 	}
 	shmring_close(tx);
-	base = fh_map_ring(name, &size);
-	h = base;
-	stamp = (_Atomic uint64_t *)(void *)((char *)base + h->slots_off + h->slot_stride);
+	stamp = ring8_group1(name, &base, &size);
 	assert_int_equal(atomic_load(stamp), 13);
 	for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
 		atomic_store(stamp, forged[i]);
