@@ -176,8 +176,13 @@ bool shmring__presence_none(shmring_t *r, uint32_t role, uint64_t seen)
 
 	shmring__part_scan(r->base, &r->hdr, &r->live, live, false);
 	n = role == SHMRING_PRODUCER ? live[0] : live[1];
-	if (n == 0)
+	if (n == 0) {
+		/* Acquire: pairs with the release in shmring__part_release()
+		 * (an entry seen free): what its owner did before it left,
+		 * its last messages, is visible to what the caller does next. */
+		atomic_thread_fence(memory_order_acquire);
 		return true;
+	}
 	/*
 	 * A live participant holds an entry from its claim until its release,
 	 * so the word is wrong: put back what the table shows, unless the
@@ -276,7 +281,19 @@ int shmring__rx_eos(shmring_t *r)
 		return 0;
 	}
 	if (shmring__presence_none(r, SHMRING_PRODUCER, p)) {
-		int rc = spsc_eos_check(r);
+		int rc;
+
+		/*
+		 * The word said none, but it may have been low while a
+		 * producer was still here (a count settled as someone left,
+		 * or forged): one that sent and left between the look above
+		 * and the table's scan left messages the look did not see.
+		 * The scan made them visible (shmring__presence_none()):
+		 * look again.
+		 */
+		if (!shmring__rx_drained(r))
+			return 0;
+		rc = spsc_eos_check(r);
 
 		/* A producer that attached since may have sent and published:
 		 * not an end, and not a forgery; the next look judges again.

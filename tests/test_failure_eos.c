@@ -26,11 +26,18 @@
  *     the word put back), or one too high (as if a participant died between
  *     freeing its entry and its decrement: end-of-stream and EPIPE still
  *     come within a second of the last peer's close);
+ *   - the producers' word forged to "none left" over and over while the
+ *     only producer, after a pause, sends its last messages and leaves: the
+ *     consumer gets every message before -EPIPE (a look that found the ring
+ *     empty just before they came, and a table scan that found the producer
+ *     gone just after, ended the stream with them in the ring);
  *   - a bulk receive of more than is left once every producer has gone
  *     takes what is left (it waited for ever), then end-of-stream: every
  *     fixed kind, blocking and try, and the message ring's try bulk (in
  *     one process).
  */
+#include <inttypes.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -408,6 +415,101 @@ static void forged_zero(int id)
 }
 
 /*
+ * The window between a consumer's two looks at end-of-stream: a word forged
+ * to "none left" (as a count settled while someone left can leave it, one
+ * low) sends the consumer to the participant table after every empty look.
+ * The producer pauses, so that the consumer is looking at an empty ring, then
+ * sends its last messages and closes while the consumer scans. Every round
+ * must deliver every message, in order, then -EPIPE.
+ */
+#define RACE_ROUNDS 150u
+
+struct race {
+	const char *name;
+	int id;
+	unsigned k;           /* messages this round */
+	atomic_bool opened;   /* the producer is attached */
+	atomic_bool stop;     /* the forger stops */
+	_Atomic uint64_t *word;
+	int rc;               /* the producer's first error */
+};
+
+static void *race_producer(void *arg)
+{
+	struct race *x = arg;
+	shmring_t *p = NULL;
+	int rc = shmring_open(x->name, SHMRING_PRODUCER, &p);
+
+	atomic_store(&x->opened, true);
+	for (unsigned i = 0; rc == 0 && i < x->k; i++) {
+		if (i == x->k - 2)
+			fh_nap_us(200); /* the consumer finds the ring empty */
+		rc = fh__send(x->id, p, i, false, fh_deadline(10000));
+	}
+	if (p)
+		shmring_close(p);
+	x->rc = rc;
+	return NULL;
+}
+
+static void *race_forger(void *arg)
+{
+	struct race *x = arg;
+
+	while (!atomic_load(&x->stop)) {
+		atomic_store(x->word, SHMRING_PRESENCE_EVER);
+		for (volatile int i = 0; i < 64; i++)
+			;
+	}
+	return NULL;
+}
+
+static void forged_zero_leaving(int id)
+{
+	const char *name = test_ring_name(fh_kind(id)->tag); /* unlinked every round */
+	unsigned bad = 0;
+
+	fh_limit(120);
+	for (unsigned round = 0; round < RACE_ROUNDS; round++) {
+		struct race x = {.name = name, .id = id, .k = 3 + round % 32};
+		shmring_t *c = fh_create(x.name, id, 64, 0, SHMRING_CONSUMER);
+		size_t size;
+		void *base = fh_map_ring(x.name, &size);
+		pthread_t pt, ft;
+		struct fh_msg m;
+		unsigned got = 0;
+		int rc;
+
+		x.word = &shmring__ctl(base)->producers;
+		assert_int_equal(pthread_create(&pt, NULL, race_producer, &x), 0);
+		while (!atomic_load(&x.opened))
+			sched_yield();
+		assert_int_equal(pthread_create(&ft, NULL, race_forger, &x), 0);
+		while ((rc = fh__recv(id, c, &m, true, 0)) == 0 || rc == -EAGAIN) {
+			if (rc < 0)
+				continue;
+			if (m.seq != got || !fh_msg_ok(&m))
+				fail_msg("round %u: message %" PRIu64 " where %u was due", round,
+				         m.seq, got);
+			got++;
+		}
+		assert_int_equal(pthread_join(pt, NULL), 0);
+		atomic_store(&x.stop, true);
+		assert_int_equal(pthread_join(ft, NULL), 0);
+		assert_int_equal(x.rc, 0);
+		if (rc != -EPIPE || got != x.k) {
+			print_message("round %u: %u of %u messages, then %d (%s)\n", round, got,
+			              x.k, rc, shmring_strerror(rc));
+			bad++;
+		}
+		munmap(base, size);
+		fh_close(c);
+		shmring_unlink(x.name);
+	}
+	assert_int_equal(bad, 0);
+}
+
+/*
  * A word one above the table (a participant killed between freeing its
  * entry and taking itself off the count, or a forged word): the peer check
  * lowers it, so the last producer's close still ends the stream, and the
@@ -505,6 +607,7 @@ FH_PER_KIND(epipe_kill)
 FH_PER_KIND(before_consumer)
 FH_PER_KIND(short_deadlines)
 FH_PER_KIND(forged_zero)
+FH_PER_KIND(forged_zero_leaving)
 FH_PER_KIND(stale_high)
 FH_PER_KIND(restart_after_kill)
 
@@ -587,7 +690,8 @@ int main(void)
 	    FH_KIND_TESTS(eos_close),          FH_KIND_TESTS(eos_kill),
 	    FH_KIND_TESTS(epipe_close),        FH_KIND_TESTS(epipe_kill),
 	    FH_KIND_TESTS(before_consumer),    FH_KIND_TESTS(short_deadlines),
-	    FH_KIND_TESTS(forged_zero),        FH_KIND_TESTS(stale_high),
+	    FH_KIND_TESTS(forged_zero),        FH_KIND_TESTS(forged_zero_leaving),
+	    FH_KIND_TESTS(stale_high),
 	    FH_KIND_TESTS(restart_after_kill),
 	    cmocka_unit_test(test_bulk_after_producers),
 	};

@@ -643,6 +643,11 @@ static void expect_faults(const char *kind, char *const *extra, bool kills, unsi
 	}
 	CHECK(json_u64(out, "longest_gap_ns", &(uint64_t){0}), "no longest_gap_ns");
 	CHECK(json_u64(out, "stall_max_ns", &(uint64_t){0}), "no stall_max_ns");
+	/* At most every consumer that ran (replacements of killed ones too). */
+	CHECK(field(out, "end_of_stream") <=
+		  field(out, "consumers") + field(out, "killed_consumers"),
+	      "end_of_stream %" PRIu64 " above the consumers that ran",
+	      field(out, "end_of_stream"));
 	CHECK(ring_gone(name), "ring %s left behind", name);
 }
 

@@ -311,9 +311,10 @@ static void print_json(const struct shmring_stress_cfg *cfg, const struct shmrin
 	       r->hashed ? "true" : "false");
 	printf(",\"full_waits\":%" PRIu64 ",\"empty_waits\":%" PRIu64 ",\"wakes\":%" PRIu64,
 	       r->full_waits, r->empty_waits, r->wakes);
-	printf(",\"crashed\":%u,\"hung\":%u,\"drain_gave_up\":%u,\"interrupted\":%s"
-	       ",\"aborted\":%s,\"shrank\":%s",
-	       r->crashed, r->hung, r->drain_gave_up, r->interrupted ? "true" : "false",
+	printf(",\"crashed\":%u,\"hung\":%u,\"drain_gave_up\":%u,\"end_of_stream\":%u"
+	       ",\"interrupted\":%s,\"aborted\":%s,\"shrank\":%s",
+	       r->crashed, r->hung, r->drain_gave_up, r->end_of_stream,
+	       r->interrupted ? "true" : "false",
 	       r->aborted ? "true" : "false", r->shrank ? "true" : "false");
 	printf(",\"kill\":%u,\"stop\":%u,\"victims\":\"%s\",\"stop_for_s\":%.3f"
 	       ",\"killed\":%u,\"killed_producers\":%u,\"killed_consumers\":%u,\"stopped\":%u"
@@ -367,8 +368,9 @@ static void print_text(const struct shmring_stress_cfg *cfg, const struct shmrin
 		       "\n", r->full_waits, r->empty_waits, r->wakes);
 	else
 		printf("  ring       (the ring's counters could not be read)\n");
-	printf("  processes  %u crashed or failed, %u hung, %u consumer(s) gave up draining\n",
-	       r->crashed, r->hung, r->drain_gave_up);
+	printf("  processes  %u crashed or failed, %u hung, %u consumer(s) gave up draining, "
+	       "%u stopped at end-of-stream\n",
+	       r->crashed, r->hung, r->drain_gave_up, r->end_of_stream);
 	if (cfg->inject)
 		printf("  inject     %s (self-test of the verifier: FAIL is the expected verdict)\n",
 		       inject_names[cfg->inject]);

@@ -132,6 +132,7 @@ struct shmring_stress_result {
 	unsigned crashed;     /* children that died by a signal or exited non-zero */
 	unsigned hung;        /* children killed because they stopped making progress */
 	unsigned drain_gave_up; /* consumers that stopped waiting for missing messages */
+	unsigned end_of_stream; /* consumers that stopped at end-of-stream (-EPIPE) */
 	bool interrupted;     /* SIGINT/SIGTERM/SIGHUP */
 	bool aborted;         /* a second one: children killed, no verdict */
 	bool shrank;          /* the ring's segment shrank (SIGBUS): stopped, no verdict */

@@ -1116,6 +1116,7 @@ static void finish(struct run *r)
 
 		res->per_consumer[c] = load64(&r->a.cons[c].taken);
 		res->drain_gave_up += r->a.cons[c].drain_gave_up;
+		res->end_of_stream += r->a.cons[c].end_of_stream;
 		if (r->a.cons[c].max_gap_ns > res->longest_gap_ns)
 			res->longest_gap_ns = r->a.cons[c].max_gap_ns;
 		if (l > last)
