@@ -1429,6 +1429,10 @@ int shmring_info(shmring_t *r, struct shmring_info *info)
 	info->capacity = r->hdr.capacity;
 	info->slot_size = r->hdr.slot_size;
 	info->slot_stride = r->hdr.slot_stride;
+	if (r->hdr.kind != SHMRING_KIND_MSG)
+		info->group_slots = (r->hdr.features & SHMRING_FEAT_GROUPED_SLOTS)
+					    ? shmring__group_slots(r->hdr.slot_size)
+					    : 1;
 	info->cacheline = r->hdr.cacheline;
 	info->creator_uid = r->hdr.creator_uid;
 	info->creator_pid = r->hdr.creator_pid;

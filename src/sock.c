@@ -1742,6 +1742,7 @@ int shmring__sock_info(shmring_t *r, struct shmring_info *info)
 	info->capacity = s->p.capacity;
 	info->slot_size = s->p.slot_size;
 	info->slot_stride = s->p.slot_size;
+	info->group_slots = s->p.kind == SHMRING_KIND_MSG ? 0 : 1;
 	info->flags = s->p.flags;
 	info->transport = s->transport;
 	if (s->listener) {

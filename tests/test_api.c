@@ -140,6 +140,7 @@ static void test_info(void **state)
 	assert_int_equal(in.capacity, 128);
 	assert_int_equal(in.slot_size, 40);
 	assert_int_equal(in.slot_stride, 64);
+	assert_int_equal(in.group_slots, 1);
 	assert_int_equal(in.creator_uid, geteuid());
 	assert_int_equal(in.creator_pid, getpid());
 	assert_true(in.total_size >= 128 * 64);
@@ -175,6 +176,43 @@ static void test_info(void **state)
 	assert_int_equal(shmring_capacity(NULL), 0);
 	shmring_close(p);
 	shmring_close(obs);
+}
+
+/* group_slots: how many slots one slot_stride holds, for every layout. */
+static void test_info_group_slots(void **state)
+{
+	static const struct {
+		uint32_t kind, flags, slot;
+		uint64_t capacity;
+		uint32_t stride, group;
+	} cases[] = {
+	    {SHMRING_KIND_SPSC, 0, 1, 64, 64, 7},
+	    {SHMRING_KIND_SPSC, 0, 8, 64, 64, 7},
+	    {SHMRING_KIND_SPSC, 0, 9, 64, 64, 3},
+	    {SHMRING_KIND_SPSC, 0, 16, 64, 64, 3},
+	    {SHMRING_KIND_SPSC, 0, 17, 64, 32, 1},
+	    {SHMRING_KIND_SPSC, SHMRING_CREATE_DENSE, 8, 64, 8, 1},
+	    {SHMRING_KIND_MPSC, 0, 8, 64, 16, 1},
+	    {SHMRING_KIND_MSG, 0, 64, 4096, 16, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *name = test_ring_name("group");
+		struct shmring_opts o = {.kind = cases[i].kind,
+		                         .flags = cases[i].flags,
+		                         .slot_size = cases[i].slot,
+		                         .capacity = cases[i].capacity};
+		struct shmring_info in;
+		shmring_t *r;
+
+		assert_int_equal(shmring_create(name, &o, SHMRING_OBSERVER, &r), 0);
+		assert_int_equal(shmring_info(r, &in), 0);
+		assert_int_equal(in.slot_stride, cases[i].stride);
+		assert_int_equal(in.group_slots, cases[i].group);
+		shmring_close(r);
+		assert_int_equal(shmring_unlink(name), 0);
+	}
 }
 
 static void test_empty_full_wrap(void **state)
@@ -662,6 +700,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_exclusive_and_replace, test_teardown_names),
 		cmocka_unit_test_teardown(test_last_error, test_teardown_names),
 		cmocka_unit_test_teardown(test_info, test_teardown_names),
+		cmocka_unit_test_teardown(test_info_group_slots, test_teardown_names),
 		cmocka_unit_test_teardown(test_empty_full_wrap, test_teardown_names),
 		cmocka_unit_test_teardown(test_bulk_burst, test_teardown_names),
 		cmocka_unit_test_teardown(test_slot_sizes, test_teardown_names),

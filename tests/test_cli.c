@@ -300,7 +300,7 @@ static void test_stat_json(void **state)
 {
 	static const char *keys[] = {
 		"name", "kind", "layout_version", "capacity", "slot_size", "slot_stride",
-		"total_size", "creator_uid", "creator_pid", "ctime_ns", "produced", "consumed",
+		"group_slots", "total_size", "creator_uid", "creator_pid", "ctime_ns", "produced", "consumed",
 		"count", "full_waits", "empty_waits", "wakes", "producers", "consumers"};
 	const char *name = test_ring_name("json");
 	struct shmring_opts o = {.slot_size = 8, .capacity = 64};
@@ -341,6 +341,11 @@ static void test_stat_json(void **state)
 	}
 	assert_contains(out, "\"capacity\":64,");
 	assert_contains(out, "\"slot_size\":8,");
+	/* Seven 8-byte slots to a 64-byte group under one stamp. */
+	assert_contains(out, "\"slot_stride\":64,\"group_slots\":7,");
+	assert_int_equal(run("stat", name, NULL), 0);
+	assert_contains(out, "64 slots of 8 bytes (stride 64: 7 slots to a stamp)");
+	assert_int_equal(run("stat", "--json", name, NULL), 0);
 	assert_contains(out, "\"produced\":5,");
 	assert_contains(out, "\"consumed\":0,");
 	assert_contains(out, "\"count\":5,");
@@ -410,7 +415,7 @@ static void test_dense(void **state)
 	assert_int_equal(in.slot_stride, 24);
 	shmring_close(r);
 	assert_int_equal(run("stat", "--json", name, NULL), 0);
-	assert_contains(out, "\"slot_stride\":24,");
+	assert_contains(out, "\"slot_stride\":24,\"group_slots\":1,");
 	assert_int_equal(run("stat", name, NULL), 0);
 	assert_contains(out, "slots of 20 bytes (stride 24; dense slots");
 	assert_int_equal(run("stat", plain, NULL), 0);

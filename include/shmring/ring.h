@@ -890,7 +890,8 @@ struct shmring_info {
 	uint32_t consumers;  /* live consumer participants */
 	/* added with the multi kinds: */
 	uint32_t flags;      /* SHMRING_CREATE_MULTI_*, _POLL_ONLY and _DENSE in effect for this ring */
-	uint32_t reserved0;
+	uint32_t group_slots; /* fixed slots: how many lie in one slot_stride (7 or 3 in
+			       * an SPSC ring grouped under stamps, else 1); MSG: 0 */
 	uint64_t released;   /* MSG with many consumers: bytes released to producers */
 	/* added with failure recovery (layout 2): */
 	uint64_t recovery_ns;   /* the ring's recovery deadline */

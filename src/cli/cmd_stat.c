@@ -149,13 +149,12 @@ static void stat_json(const char *name, const struct shmring_info *in, uint64_t 
 	printf("{\"name\":");
 	shmring_bench_json_str(stdout, name);
 	printf(",\"type\":\"ring\",\"kind\":\"%s\",\"layout_version\":%u,\"capacity\":%" PRIu64
-	       ",\"slot_size\":%u,\"slot_stride\":%u,\"total_size\":%" PRIu64
+	       ",\"slot_size\":%u,\"slot_stride\":%u,\"group_slots\":%u,\"total_size\":%" PRIu64
 	       ",\"creator_uid\":%u,\"creator_pid\":%u,\"ctime_ns\":%" PRIu64
 	       ",\"produced\":%" PRIu64 ",\"consumed\":%" PRIu64 ",\"count\":%" PRIu64
 	       ",\"full_waits\":%" PRIu64 ",\"empty_waits\":%" PRIu64 ",\"wakes\":%" PRIu64,
 	       shmring_cli_kind_label(in, kb, sizeof(kb)), in->layout_version, in->capacity,
-	       in->slot_size,
-	       in->slot_stride, in->total_size, in->creator_uid, in->creator_pid, in->ctime_ns,
+	       in->slot_size, in->slot_stride, in->group_slots, in->total_size, in->creator_uid, in->creator_pid, in->ctime_ns,
 	       in->produced, in->consumed, count, in->full_waits, in->empty_waits, in->wakes);
 	printf(",\"recovery_ns\":%" PRIu64 ",\"max_participants\":%u,\"producers_gone\":%s"
 	       ",\"consumers_gone\":%s,\"prod_repairs\":%" PRIu64 ",\"cons_repairs\":%" PRIu64
@@ -226,6 +225,10 @@ static void stat_text(const char *name, const struct shmring_info *in, uint64_t 
 	if (in->kind == SHMRING_KIND_MSG)
 		printf("  capacity      %" PRIu64 " bytes of records of up to %u bytes, %" PRIu64
 		       " bytes mapped\n", in->capacity, in->slot_size, in->total_size);
+	else if (in->group_slots > 1)
+		printf("  capacity      %" PRIu64 " slots of %u bytes (stride %u: %u slots to a "
+		       "stamp), %" PRIu64 " bytes mapped\n", in->capacity, in->slot_size,
+		       in->slot_stride, in->group_slots, in->total_size);
 	else
 		printf("  capacity      %" PRIu64 " slots of %u bytes (stride %u%s), %" PRIu64
 		       " bytes mapped\n", in->capacity, in->slot_size, in->slot_stride,
