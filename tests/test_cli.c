@@ -300,8 +300,8 @@ static void test_stat_json(void **state)
 {
 	static const char *keys[] = {
 		"name", "kind", "layout_version", "capacity", "slot_size", "slot_stride",
-		"group_slots", "total_size", "creator_uid", "creator_pid", "ctime_ns", "produced", "consumed",
-		"count", "full_waits", "empty_waits", "wakes", "producers", "consumers"};
+		"group_slots", "total_size", "creator_uid", "creator_pid", "ctime_ns", "produced",
+		"consumed", "count", "full_waits", "empty_waits", "wakes", "producers", "consumers"};
 	const char *name = test_ring_name("json");
 	struct shmring_opts o = {.slot_size = 8, .capacity = 64};
 	shmring_t *p;

@@ -154,7 +154,8 @@ static void stat_json(const char *name, const struct shmring_info *in, uint64_t 
 	       ",\"produced\":%" PRIu64 ",\"consumed\":%" PRIu64 ",\"count\":%" PRIu64
 	       ",\"full_waits\":%" PRIu64 ",\"empty_waits\":%" PRIu64 ",\"wakes\":%" PRIu64,
 	       shmring_cli_kind_label(in, kb, sizeof(kb)), in->layout_version, in->capacity,
-	       in->slot_size, in->slot_stride, in->group_slots, in->total_size, in->creator_uid, in->creator_pid, in->ctime_ns,
+	       in->slot_size, in->slot_stride, in->group_slots, in->total_size, in->creator_uid,
+	       in->creator_pid, in->ctime_ns,
 	       in->produced, in->consumed, count, in->full_waits, in->empty_waits, in->wakes);
 	printf(",\"recovery_ns\":%" PRIu64 ",\"max_participants\":%u,\"producers_gone\":%s"
 	       ",\"consumers_gone\":%s,\"prod_repairs\":%" PRIu64 ",\"cons_repairs\":%" PRIu64
