@@ -420,9 +420,10 @@ static void forged_zero(int id)
  * low) sends the consumer to the participant table after every empty look.
  * The producer pauses, so that the consumer is looking at an empty ring, then
  * sends its last messages and closes while the consumer scans. Every round
- * must deliver every message, in order, then -EPIPE.
+ * must deliver every message, in order, then -EPIPE, to try calls and to
+ * blocking ones.
  */
-#define RACE_ROUNDS 150u
+#define RACE_ROUNDS 100u
 
 struct race {
 	const char *name;
@@ -485,7 +486,10 @@ static void forged_zero_leaving(int id)
 		while (!atomic_load(&x.opened))
 			sched_yield();
 		assert_int_equal(pthread_create(&ft, NULL, race_forger, &x), 0);
-		while ((rc = fh__recv(id, c, &m, true, 0)) == 0 || rc == -EAGAIN) {
+		/* Try calls, and in every fifth round blocking ones (which
+		 * look at the end of the stream before they park). */
+		while ((rc = fh__recv(id, c, &m, round % 5 != 4, fh_deadline(10000))) == 0 ||
+		       rc == -EAGAIN) {
 			if (rc < 0)
 				continue;
 			if (m.seq != got || !fh_msg_ok(&m))
