@@ -100,6 +100,35 @@ static bool stamp_dead(const struct shmring_judge *j, uint64_t w, uint32_t *hold
 }
 
 /*
+ * The live claimer `who` that the stamped word w at q names (a producer's
+ * CLAIMED, a consumer's READING): whether it never made that claim. A
+ * claimer records its range (its intent) before its CAS and keeps it until
+ * its next claim, and makes no claim before it has finished the last one (a
+ * reservation is committed whole, a peek released before the next), so the
+ * range of a claimer whose claim at q is unfinished covers q. One that does
+ * not, with the word unchanged after the range was read, names a claim
+ * never made: a forged word, which would otherwise hold the other side back
+ * for as long as the named process runs. (A forged word inside the live
+ * claimer's real range looks like its claim, and is waited for.)
+ */
+static bool stamp_forged(const struct shmring_mring *v, const struct shmring_judge *j,
+			 uint32_t who, uint64_t q, uint64_t w)
+{
+	struct shmring_part *p = &j->parts[who];
+	/* Acquire: A-intent, pairs with R-intent; after the acquire of w, so
+	 * the range of the claim that stamped w, or of a later one. */
+	uint64_t cp = shmring__load_acquire(&p->claim_pos);
+	/* Acquire: as above; claim_end is stored before claim_pos. */
+	uint64_t ce = shmring__load_acquire(&p->claim_end) & ~SHMRING_CLAIM_REPAIR;
+
+	if (q - cp < ce - cp)
+		return false;
+	/* Acquire: A-full (A-free), the word again after the range: a claimer
+	 * that finished q and claimed again since shows here. */
+	return shmring__load_acquire(shmring__mring_word(v, q)) == w;
+}
+
+/*
  * Repair a claim judged dead: exchange exactly the word that was judged for
  * `want`. Why a word seen once is enough: the states of a slot only move
  * forward (lap << 4 | phase grows with every store, and the lap is part of
@@ -178,8 +207,11 @@ int shmring__mring_recover_rx(struct shmring_mring *v, const struct shmring_judg
 		return 0;
 	if (d == 0) {
 		/* Stamped: the word names the claimer and its generation. */
-		if (!stamp_dead(j, w, &who))
+		if (!stamp_dead(j, w, &who)) {
+			if (stamp_forged(v, j, who, q, w))
+				return corrupt(v);
 			goto live;
+		}
 	} else {
 		/*
 		 * Taken (q < p) but not stamped: the claimer stopped or died
@@ -243,8 +275,11 @@ int shmring__mring_recover_tx(struct shmring_mring *v, const struct shmring_judg
 	d = shmring__mring_cmp(v, w, pq, SHMRING_SLOT_FULL);
 	if (d == SHMRING_SLOT_READING - SHMRING_SLOT_FULL) {
 		/* Stamped READING: the word names the consumer. */
-		if (!stamp_dead(j, w, &who))
+		if (!stamp_dead(j, w, &who)) {
+			if (stamp_forged(v, j, who, pq, w))
+				return corrupt(v);
 			goto live;
+		}
 	} else if (d == 0 || d == SHMRING_SLOT_SKIPPED - SHMRING_SLOT_FULL) {
 		/* Taken (pq < c) but still FULL / SKIPPED: the consumer stopped
 		 * or died between its CAS and its READING (FREE) store. */

@@ -46,6 +46,7 @@
 
 #include "failure_helpers.h"
 #include "ringbuf/layout.h"
+#include "ringbuf/mring.h"
 
 #include <pthread.h>
 
@@ -870,6 +871,75 @@ static void test_mpmc_positions_jump_lap_alias(void **state)
 	positions_jump(FAR, "2^40 (a multiple of 2^32 laps)", false);
 }
 
+/* --- A slot word forged to name a live producer's claim ------------------------------- */
+
+/*
+ * MPSC and MPMC: the slot word at the consumers' head forged to CLAIMED,
+ * naming the live producer's entry and generation at a position its claims
+ * never covered (its last claim was the third message): the blocking
+ * receive says -SHMRING_ECORRUPT, where it waited for as long as that
+ * producer lived; put back, the three messages come, in order.
+ */
+static void forged_claim_live(int id)
+{
+	const char *name = test_ring_name(fh_kind(id)->tag);
+	shmring_t *obs;
+	struct fh_agent *p, *c;
+	struct shmring_mring v;
+	struct shmring_part *parts;
+	const struct shmring_hdr *h;
+	_Atomic uint64_t *w;
+	uint64_t saved;
+	uint32_t idx = UINT32_MAX;
+	size_t size;
+	void *base;
+
+	fh_limit(60);
+	obs = fh_create(name, id, 8, 0, SHMRING_OBSERVER);
+	p = fh_agent_open(name, id, SHMRING_PRODUCER);
+	c = fh_agent_open(name, id, SHMRING_CONSUMER);
+	assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, 3), 0);
+	base = fh_map_ring(name, &size);
+	h = base;
+	parts = shmring__parts(base);
+	for (uint32_t i = 0; i < h->max_participants; i++) {
+		uint64_t o = atomic_load(&parts[i].owner);
+
+		if (SHMRING_PART_PID(o) == (uint32_t)p->pid && (SHMRING_PART_ROLE(o) & SHMRING_PRODUCER))
+			idx = i;
+	}
+	assert_true(idx != UINT32_MAX);
+	shmring__mring_view(&v, base, h, 0, NULL, 0);
+	w = shmring__mring_word(&v, 0);
+	saved = atomic_load(w);
+	atomic_store(w, shmring__mring_state(&v, 0, SHMRING_SLOT_CLAIMED, atomic_load(&parts[idx].gen),
+	                                     idx));
+	assert_int_equal(fh_agent_call(c, FH_RECV, 5000, 0), ECORRUPT);
+	print_message("%s: forged claim of a live producer: corrupt after %.3f ms\n",
+	              fh_kind(id)->tag, ms_of(c));
+	atomic_store(w, saved);
+	assert_int_equal(fh_agent_call(c, FH_RECV_N, 3, 1000), 0);
+	assert_int_equal(c->out[0], 3);
+	assert_true(c->out[1]);
+	assert_true(c->out[4]);
+	munmap(base, size);
+	assert_int_equal(fh_agent_exit(c), 0);
+	assert_int_equal(fh_agent_exit(p), 0);
+	fh_close(obs);
+}
+
+static void test_mpsc_forged_claim_live(void **state)
+{
+	(void)state;
+	forged_claim_live(FH_MPSC);
+}
+
+static void test_mpmc_forged_claim_live(void **state)
+{
+	(void)state;
+	forged_claim_live(FH_MPMC);
+}
+
 /* --- MPSC producer position moved back ---------------------------------------------- */
 
 /*
@@ -1420,6 +1490,8 @@ int main(void)
 	    FH_KIND_TESTS(cons_past_prod),
 	    cmocka_unit_test_teardown(test_mpmc_positions_jump, fh_teardown),
 	    cmocka_unit_test_teardown(test_mpmc_positions_jump_lap_alias, fh_teardown),
+	    cmocka_unit_test_teardown(test_mpsc_forged_claim_live, fh_teardown),
+	    cmocka_unit_test_teardown(test_mpmc_forged_claim_live, fh_teardown),
 	    cmocka_unit_test_teardown(test_mpsc_prod_pos_moved_back, fh_teardown),
 	    cmocka_unit_test_teardown(test_spmc_prod_pos_forged_ahead, fh_teardown),
 	    cmocka_unit_test_teardown(test_msg1_misaligned_detached, fh_teardown),

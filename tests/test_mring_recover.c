@@ -132,6 +132,15 @@ static uint64_t word(struct ring *r, uint64_t pos)
 	return shmring__load_relaxed(shmring__mring_word(&v, pos));
 }
 
+/* Store a slot word as a peer with write access would. */
+static void forge_word(struct ring *r, uint64_t pos, uint64_t w)
+{
+	struct shmring_mring v;
+
+	shmring__mring_view(&v, r->base, r->h, 0, NULL, 0);
+	shmring__store_relaxed(shmring__mring_word(&v, pos), w);
+}
+
 static uint64_t state(struct ring *r, uint64_t pos, unsigned phase, uint32_t gen, uint32_t owner)
 {
 	struct shmring_mring v;
@@ -918,6 +927,118 @@ static void test_drained(void **st)
 	ring_free(&r);
 }
 
+/*
+ * A CLAIMED word forged at the consumers' head, naming a live producer that
+ * never claimed that position (its claim range is elsewhere): the consumer's
+ * recovery says corrupt instead of waiting for as long as that producer
+ * lives, and repairs nothing; once the word is put back the messages come.
+ * A real unpublished claim of a live producer is still waited for.
+ */
+static void test_forged_claim_live(void **st)
+{
+	struct ring r;
+	struct shmring_mring a, b, rx;
+	uint64_t out[8], pos = 99, w0;
+	uint32_t holder = 99;
+	void *s[1];
+
+	ring_make(&r, kind_of(st), 8);
+	producer(&r, &a, P1);
+	producer(&r, &b, P2);
+	consumer(&r, &rx, C1);
+	for (uint64_t i = 0; i < 3; i++)
+		assert_int_equal(send1(&r, &a, 100 + i), 1);
+	w0 = word(&r, 0);
+	/* P2 has claimed nothing; P1's last claim is position 2. */
+	for (int k = 0; k < 2; k++) {
+		uint64_t f = k == 0 ? state(&r, 0, SHMRING_SLOT_CLAIMED, b.gen, P2)
+				    : state(&r, 0, SHMRING_SLOT_CLAIMED, a.gen, P1);
+
+		forge_word(&r, 0, f);
+		assert_int_equal(recv8(&r, &rx, out), 0);
+		assert_int_equal(shmring__mring_recover_rx(&rx, &r.j, &pos, &holder),
+				 -SHMRING_ECORRUPT);
+		assert_true(rx.corrupt);
+		assert_int_equal(word(&r, 0), f);
+		assert_int_equal(ctr(&r.ctl->prod_repairs), 0);
+		forge_word(&r, 0, w0);
+		rx.corrupt = false;
+	}
+	assert_int_equal(recv8(&r, &rx, out), 3);
+	assert_int_equal(out[0], 100);
+	assert_int_equal(out[2], 102);
+
+	/* P2 reserves position 3 and holds it; P1 sends behind it. */
+	assert_int_equal(r.ops.reserve(&b, 1, s), 1);
+	memcpy(s[0], &(uint64_t){103}, 8);
+	assert_int_equal(send1(&r, &a, 104), 1);
+	assert_int_equal(recv8(&r, &rx, out), 0);
+	waits_on_live(&r, &rx, false, 3, P2);
+	assert_false(rx.corrupt);
+	assert_int_equal(r.ops.commit(&b, 1), 0);
+	assert_int_equal(recv8(&r, &rx, out), 2);
+	assert_int_equal(out[0], 103);
+	assert_int_equal(out[1], 104);
+	ring_free(&r);
+}
+
+/*
+ * The same for producers: a READING word forged on a slot a live consumer
+ * never took says corrupt to the producer that waits for the slot; a live
+ * consumer's real peek is still waited for.
+ */
+static void test_forged_reading_live(void **st)
+{
+	struct ring r;
+	struct shmring_mring tx, c1, c2;
+	uint64_t out[8], pos = 99, w1;
+	uint32_t holder = 99;
+	const void *p[1];
+
+	ring_make(&r, kind_of(st), 4);
+	producer(&r, &tx, P1);
+	consumer(&r, &c1, C1);
+	consumer(&r, &c2, C2);
+	for (uint64_t i = 0; i < 4; i++)
+		assert_int_equal(send1(&r, &tx, i), 1);
+	assert_int_equal(r.ops.recv(&c2, out, 1, true), 1); /* position 0 */
+	assert_int_equal(r.ops.recv(&c1, out, 1, true), 1); /* position 1 */
+	assert_int_equal(recv8(&r, &c2, out), 2);
+	assert_int_equal(send1(&r, &tx, 4), 1);
+	w1 = word(&r, 1);
+	/* C2's last claim was positions 2-3: it never held position 1. */
+	forge_word(&r, 1, state(&r, 1, SHMRING_SLOT_READING, c2.gen, C2));
+	assert_int_equal(send1(&r, &tx, 5), 0);
+	assert_int_equal(shmring__mring_recover_tx(&tx, &r.j, &pos, &holder), -SHMRING_ECORRUPT);
+	assert_true(tx.corrupt);
+	assert_int_equal(word(&r, 1), state(&r, 1, SHMRING_SLOT_READING, c2.gen, C2));
+	assert_int_equal(ctr(&r.ctl->cons_repairs), 0);
+	tx.corrupt = false;
+	/* C1's last claim was position 1 (finished): a word inside that range
+	 * cannot be told from its claim, and is waited for. */
+	forge_word(&r, 1, state(&r, 1, SHMRING_SLOT_READING, c1.gen, C1));
+	waits_on_live(&r, &tx, true, 1, C1);
+	assert_false(tx.corrupt);
+	forge_word(&r, 1, w1);
+	assert_int_equal(send1(&r, &tx, 5), 1);
+	/* C1 peeks position 4 and holds it: a producer a lap on waits. */
+	assert_int_equal(r.ops.peek(&c1, 1, p), 1);
+	assert_int_equal(*(const uint64_t *)p[0], 4);
+	assert_int_equal(recv8(&r, &c2, out), 1);
+	assert_int_equal(out[0], 5);
+	for (uint64_t i = 6; i < 8; i++)
+		assert_int_equal(send1(&r, &tx, i), 1);
+	assert_int_equal(send1(&r, &tx, 8), 0);
+	waits_on_live(&r, &tx, true, 4, C1);
+	assert_false(tx.corrupt);
+	assert_int_equal(r.ops.release(&c1, 1), 0);
+	assert_int_equal(send1(&r, &tx, 8), 1);
+	assert_int_equal(recv8(&r, &c2, out), 3);
+	assert_int_equal(out[0], 6);
+	assert_int_equal(out[2], 8);
+	ring_free(&r);
+}
+
 #define EACH_KIND(t) \
 	cmocka_unit_test_prestate(t, (void *)&k_mpsc), \
 	cmocka_unit_test_prestate(t, (void *)&k_spmc), \
@@ -938,6 +1059,8 @@ int main(void)
 		MP_KINDS(test_late_stamp_after_lap),
 		MP_KINDS(test_generation_mismatch),
 		MP_KINDS(test_prod_moved_back),
+		MP_KINDS(test_forged_claim_live),
+		MC_KINDS(test_forged_reading_live),
 		MC_KINDS(test_dead_consumer),
 		EACH_KIND(test_cancel_reservation),
 		EACH_KIND(test_cancel_peek),
