@@ -890,7 +890,7 @@ static void forged_claim_live(int id)
 	const struct shmring_hdr *h;
 	_Atomic uint64_t *w;
 	uint64_t saved;
-	uint32_t idx = UINT32_MAX;
+	uint32_t idx = UINT32_MAX, gen;
 	size_t size;
 	void *base;
 
@@ -905,15 +905,16 @@ static void forged_claim_live(int id)
 	for (uint32_t i = 0; i < h->max_participants; i++) {
 		uint64_t o = atomic_load(&parts[i].owner);
 
-		if (SHMRING_PART_PID(o) == (uint32_t)p->pid && (SHMRING_PART_ROLE(o) & SHMRING_PRODUCER))
+		if (SHMRING_PART_PID(o) == (uint32_t)p->pid &&
+		    (SHMRING_PART_ROLE(o) & SHMRING_PRODUCER))
 			idx = i;
 	}
 	assert_true(idx != UINT32_MAX);
 	shmring__mring_view(&v, base, h, 0, NULL, 0);
 	w = shmring__mring_word(&v, 0);
 	saved = atomic_load(w);
-	atomic_store(w, shmring__mring_state(&v, 0, SHMRING_SLOT_CLAIMED, atomic_load(&parts[idx].gen),
-	                                     idx));
+	gen = atomic_load(&parts[idx].gen);
+	atomic_store(w, shmring__mring_state(&v, 0, SHMRING_SLOT_CLAIMED, gen, idx));
 	assert_int_equal(fh_agent_call(c, FH_RECV, 5000, 0), ECORRUPT);
 	print_message("%s: forged claim of a live producer: corrupt after %.3f ms\n",
 	              fh_kind(id)->tag, ms_of(c));
