@@ -20,6 +20,10 @@
  *     position 2^40 ahead, or consumer position 2^40 ahead): blocking send
  *     and recv return -SHMRING_ECORRUPT, not -ETIMEDOUT; try calls say
  *     full / empty; nothing moves; after repair, blocking calls work again.
+ *   - MPSC and MPMC: the slot word at the consumers' head forged to a claim
+ *     of the live producer outside the range it last claimed: the blocking
+ *     receive says -SHMRING_ECORRUPT (it waited out its deadline), and the
+ *     messages come once the word is put back.
  *   - The MPSC producer position moved back under unconsumed messages: sends
  *     return -SHMRING_ECORRUPT instead of overwriting them, the consumer
  *     gets every message, then -SHMRING_ECORRUPT; after repair it works.

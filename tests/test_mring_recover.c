@@ -10,7 +10,9 @@
  * (repaired again, nothing wedged); a dead
  * consumer's claim, stamped or not (freed); a reused entry (another
  * generation) judged dead; cancelling at close; skipped slots in bulk,
- * burst and zero-copy receives; end-of-stream; forged positions (corrupt,
+ * burst and zero-copy receives; end-of-stream; a stamped claim word forged
+ * to name a live claimer outside its range (corrupt, nothing repaired;
+ * inside it, waited for); forged positions (corrupt,
  * never a hang), a producer position moved back under unconsumed messages
  * (corrupt, nothing overwritten), a forged SPMC consumer position at open
  * and an SPMC producer position ahead of its slots (refused at attach);
