@@ -121,7 +121,9 @@ static bool stamp_forged(const struct shmring_mring *v, const struct shmring_jud
 	/* Acquire: as above; claim_end is stored before claim_pos. */
 	uint64_t ce = shmring__load_acquire(&p->claim_end) & ~SHMRING_CLAIM_REPAIR;
 
-	if (q - cp < ce - cp)
+	/* A range longer than the ring (no claim is) is forged: it covers
+	 * nothing. */
+	if (q - cp < ce - cp && ce - cp <= v->capacity)
 		return false;
 	/* Acquire: A-full (A-free), the word again after the range: a claimer
 	 * that finished q and claimed again since shows here. */

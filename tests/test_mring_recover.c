@@ -966,6 +966,14 @@ static void test_forged_claim_live(void **st)
 		forge_word(&r, 0, w0);
 		rx.corrupt = false;
 	}
+	/* A range longer than the ring, forged into P2's entry over position
+	 * 0, is no claim's: still corrupt. */
+	shmring__store_relaxed(&r.parts[P2].claim_end, UINT64_C(1) << 50);
+	forge_word(&r, 0, state(&r, 0, SHMRING_SLOT_CLAIMED, b.gen, P2));
+	assert_int_equal(shmring__mring_recover_rx(&rx, &r.j, &pos, &holder), -SHMRING_ECORRUPT);
+	forge_word(&r, 0, w0);
+	shmring__store_relaxed(&r.parts[P2].claim_end, 0);
+	rx.corrupt = false;
 	assert_int_equal(recv8(&r, &rx, out), 3);
 	assert_int_equal(out[0], 100);
 	assert_int_equal(out[2], 102);
