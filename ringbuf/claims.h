@@ -63,10 +63,14 @@ enum shmring_claim_verdict {
  * soon as one live entry of that role covers pos (its index in *holder),
  * else DEAD (the index of a dead one covering it in *holder, its generation
  * in *holder_gen unless NULL, or UINT32_MAX when none covers it: its entry
- * was taken over since). The caller re-reads the slot afterwards (A-intent).
+ * was taken over since). An entry whose claim_end carries a bit of
+ * `given_up` is judged as a dead one, alive or not: that mark says its owner
+ * writes nothing more in the range (0 where a ring has no such mark). The
+ * caller re-reads the slot afterwards (A-intent).
  */
 static inline enum shmring_claim_verdict shmring__claims_judge(const struct shmring_judge *j,
 								uint64_t pos, uint32_t role,
+								uint64_t given_up,
 								uint32_t *holder,
 								uint32_t *holder_gen)
 {
@@ -78,7 +82,8 @@ static inline enum shmring_claim_verdict shmring__claims_judge(const struct shmr
 		/* Acquire: A-intent, pairs with R-intent (see above). */
 		uint64_t cp = shmring__load_acquire(&p->claim_pos);
 		/* Acquire: as above; claim_end is stored before claim_pos. */
-		uint64_t ce = shmring__load_acquire(&p->claim_end) & ~SHMRING_CLAIM_REPAIR;
+		uint64_t raw = shmring__load_acquire(&p->claim_end);
+		uint64_t ce = raw & ~SHMRING_CLAIM_REPAIR;
 		/* Relaxed: the role bits only select entries; liveness is
 		 * asked through the callback. */
 		uint64_t owner = shmring__load_relaxed(&p->owner);
@@ -92,7 +97,7 @@ static inline enum shmring_claim_verdict shmring__claims_judge(const struct shmr
 		*holder = i;
 		if (holder_gen)
 			*holder_gen = gen;
-		if (!j->dead(j->ctx, i, gen, 32))
+		if (!(raw & given_up) && !j->dead(j->ctx, i, gen, 32))
 			return SHMRING_CLAIM_LIVE;
 	}
 	return v;

@@ -222,7 +222,7 @@ int shmring__mring_recover_rx(struct shmring_mring *v, const struct shmring_judg
 		 */
 		enum shmring_claim_verdict vd;
 
-		vd = shmring__claims_judge(j, q, SHMRING_PRODUCER, &who, NULL);
+		vd = shmring__claims_judge(j, q, SHMRING_PRODUCER, 0, &who, NULL);
 
 		if (vd == SHMRING_CLAIM_LIVE)
 			goto live;
@@ -287,7 +287,7 @@ int shmring__mring_recover_tx(struct shmring_mring *v, const struct shmring_judg
 		 * or died between its CAS and its READING (FREE) store. */
 		enum shmring_claim_verdict vd;
 
-		vd = shmring__claims_judge(j, pq, SHMRING_CONSUMER, &who, NULL);
+		vd = shmring__claims_judge(j, pq, SHMRING_CONSUMER, 0, &who, NULL);
 
 		if (vd == SHMRING_CLAIM_LIVE)
 			goto live;

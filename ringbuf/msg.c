@@ -1598,13 +1598,24 @@ static void repair_intent(struct shmring_msgring *v, uint64_t h, uint64_t e)
 /*
  * Judge the claimers of position pos by the claim ranges (claims.h): 1 when
  * every possible claimer is dead (repair it; *hold names a dead one, of
- * generation *hold_gen, or UINT32_MAX), 0 when nothing holds it, -EAGAIN when a live one does
- * (*stall_pos, *holder say which).
+ * generation *hold_gen, or UINT32_MAX), 0 when nothing holds it, -EAGAIN
+ * when a live one does (*stall_pos, *holder say which).
+ *
+ * A producer's range marked REPAIR counts as dead whether its owner lives or
+ * not: the mark says a repairer has taken the claim, and an owner alive
+ * after all writes nothing more in it once it sees the mark
+ * (tx_still_mine()), so only a fill completes it. Repairers exclude each
+ * other by the consumer position, not by the mark, so a mark forged on a
+ * live producer gets its claim filled instead of waited for until the
+ * producer claims again or leaves. A consumer's range marked REPAIR is a
+ * live repairer's own claim, waited for like a receive.
  */
 static int judge_claim(const struct shmring_judge *j, uint64_t pos, uint32_t role,
 		       uint32_t *hold, uint32_t *hold_gen, uint64_t *stall_pos, uint32_t *holder)
 {
-	switch (shmring__claims_judge(j, pos, role, hold, hold_gen)) {
+	uint64_t given_up = role == SHMRING_PRODUCER ? SHMRING_CLAIM_REPAIR : 0;
+
+	switch (shmring__claims_judge(j, pos, role, given_up, hold, hold_gen)) {
 	case SHMRING_CLAIM_LIVE:
 		*stall_pos = pos;
 		*holder = *hold;

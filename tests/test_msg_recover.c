@@ -17,7 +17,9 @@
  *     fails with -SHMRING_EDROPPED and is never delivered;
  *   - a claim never stamped is filled with FILLER (within the dead claim
  *     only, across the end of the area, with and without an entry covering
- *     it), and a repairer that dies mid-repair is itself repaired;
+ *     it), and a repairer that dies mid-repair is itself repaired; a live
+ *     producer's claim whose range is marked REPAIR (forged) is filled at
+ *     once, not waited for;
  *   - a dead consumer's claim is released and producers get room;
  *   - a single producer that restarts under many consumers leaves the
  *     records they claimed and have not released alone;
@@ -974,6 +976,106 @@ static void test_repairer_taken_over(void **state)
 			assert_int_equal(recv1(&c, NULL), 100 + i);
 		assert_int_equal(send1(&a, 40, 999), 1);
 		assert_int_equal(recv1(&c, NULL), 999);
+		ring_free(r);
+	}
+}
+
+/*
+ * A live producer's range marked REPAIR by someone who is not repairing it
+ * (a forged table): its owner writes nothing more in the claim (it sees the
+ * mark), so recovery fills the unstamped part at once rather than waiting
+ * for the owner to claim again or leave. Unmarked, the live claim is waited
+ * for as before.
+ */
+static void test_forged_mark_live(void **state)
+{
+	(void)state;
+	for (unsigned mc = 0; mc < 2; mc++) {
+		struct ring *r = ring_make(1024, 200, MP | (mc ? MC : 0));
+		struct shmring_msgring b, c;
+		uint64_t pos = 0, t;
+		uint32_t holder = 0;
+
+		producer(r, &b, P_B);
+		consumer(r, &c, C_C);
+		t = claim_by_hand(r, P_A, 96);
+		assert_int_equal(send1(&b, 20, 500), 1);
+		assert_int_equal(recv1(&c, NULL), -1);
+		assert_int_equal(shmring__msg_recover_rx(&c, &r->j, &pos, &holder), -EAGAIN);
+		assert_int_equal(pos, t);
+		assert_int_equal(holder, P_A);
+		atomic_fetch_or(&r->parts[P_A].claim_end, SHMRING_CLAIM_REPAIR);
+		assert_int_equal(shmring__msg_recover_rx(&c, &r->j, &pos, &holder), 1);
+		for (uint64_t q = t; q < t + 96; q += 16)
+			assert_int_equal(stamp(r, q), q | SHMRING_REC_FILLER);
+		assert_true(range_empty(r, P_A));
+		assert_false(atomic_load(&r->dead[P_A])); /* judged by its mark alone */
+		assert_int_equal(recv1(&c, NULL), 500);
+		assert_true(shmring__msg_drained(&c));
+		ring_free(r);
+	}
+}
+
+/* The same with real sends: a thread keeps marking the live producer's
+ * entry while it sends (until 100 of its sends were dropped); each send it
+ * drops must not hold back the next producer's record. */
+struct marker {
+	struct ring *r;
+	_Atomic bool started, stop;
+};
+
+static void *mark_loop(void *arg)
+{
+	struct marker *m = arg;
+
+	atomic_store(&m->started, true);
+	while (!atomic_load(&m->stop))
+		atomic_fetch_or(&m->r->parts[P_A].claim_end, SHMRING_CLAIM_REPAIR);
+	return NULL;
+}
+
+static void test_forged_mark_sends(void **state)
+{
+	(void)state;
+	for (unsigned mc = 0; mc < 2; mc++) {
+		struct ring *r = ring_make(1024, 200, MP | (mc ? MC : 0));
+		struct marker m = {.r = r};
+		struct shmring_msgring a, b, c;
+		unsigned drops = 0;
+		pthread_t th;
+
+		producer(r, &a, P_A);
+		producer(r, &b, P_B);
+		consumer(r, &c, C_C);
+		assert_int_equal(pthread_create(&th, NULL, mark_loop, &m), 0);
+		while (!atomic_load(&m.started))
+			sched_yield();
+		for (unsigned i = 0; i < 100000 && drops < 100; i++) {
+			uint64_t d = a.dropped, pos;
+			uint32_t holder;
+			long got;
+			unsigned tries = 0;
+
+			assert_int_equal(send1(&a, 40, 2 * i), 1);
+			assert_int_equal(send1(&b, 24, 2 * i + 1), 1);
+			if (a.dropped == d)
+				assert_int_equal(recv1(&c, NULL), 2 * i);
+			else
+				drops++;
+			/* b's record arrives, repairs in between (a drop
+			 * leaves a's claim unstamped) and nothing else. */
+			while ((got = recv1(&c, NULL)) == -1) {
+				int rc = shmring__msg_recover_rx(&c, &r->j, &pos, &holder);
+
+				assert_true(rc == 0 || rc == 1);
+				assert_true(++tries < 1000);
+			}
+			assert_int_equal(got, 2 * i + 1);
+			assert_true(shmring__msg_drained(&c));
+		}
+		atomic_store(&m.stop, true);
+		pthread_join(th, NULL);
+		assert_true(drops > 0); /* the marks did reach sends */
 		ring_free(r);
 	}
 }
@@ -2024,6 +2126,8 @@ int main(void)
 		cmocka_unit_test(test_fill_bounded),
 		cmocka_unit_test(test_repairer_dies),
 		cmocka_unit_test(test_repairer_taken_over),
+		cmocka_unit_test(test_forged_mark_live),
+		cmocka_unit_test(test_forged_mark_sends),
 		cmocka_unit_test(test_uncovered_unstamped_one_producer),
 		cmocka_unit_test(test_stale_bytes_name_position),
 		cmocka_unit_test(test_payload_names_next_lap),
