@@ -473,6 +473,26 @@ static bool tx_taken(const struct shmring_msgring *v, uint64_t t)
 	return true;
 }
 
+/*
+ * Many producers, no room: we hold no claim, so our entry shows none. The
+ * range of our last claim is stale once its records are stamped, and judges
+ * trust a live producer's range (judge_claim()): one forged to cover
+ * another producer's dropped claim would hold consumers back, and with
+ * them every producer waiting for room, ours included, for good. Our own
+ * entry, so the look is in our cache; a store only when there is a range.
+ */
+static void tx_no_claim(struct shmring_msgring *v)
+{
+	if (!v->mp || !v->me || v->held)
+		return; /* a reservation held: its CLAIMED record needs the range */
+	/* Relaxed: our own entry; what it holds is ours or forged. */
+	if (shmring__load_relaxed(&v->me->claim_end) != shmring__load_relaxed(&v->me->claim_pos))
+		/* Release: our claim's stamps before a judge sees the range
+		 * gone (it reads them again after the ranges, A-intent). */
+		shmring__store_release(&v->me->claim_end,
+				       shmring__load_relaxed(&v->me->claim_pos));
+}
+
 static unsigned tx_claim(struct shmring_msgring *v, const struct shmring_msgvec *m, unsigned n,
 			 bool all, uint64_t *start, uint64_t *bytes)
 {
@@ -512,8 +532,10 @@ static unsigned tx_claim(struct shmring_msgring *v, const struct shmring_msgvec 
 		if (v->corrupt)
 			return 0;
 		got = tx_plan(v, t, m, n, room, &k);
-		if (k == 0 || (all && k < n))
+		if (k == 0 || (all && k < n)) {
+			tx_no_claim(v);
 			return 0;
+		}
 		if (!v->mp) {
 			*start = t;
 			*bytes = got;
@@ -684,7 +706,7 @@ static bool tx_one(struct shmring_msgring *v, const struct shmring_msgvec *m)
 int shmring__msg_send(struct shmring_msgring *v, const struct shmring_msgvec *m, unsigned n,
 		      bool all)
 {
-	uint64_t t, bytes;
+	uint64_t t, bytes, d;
 	unsigned k;
 
 	call_begin(v);
@@ -698,7 +720,14 @@ int shmring__msg_send(struct shmring_msgring *v, const struct shmring_msgvec *m,
 	k = tx_claim(v, m, n, all, &t, &bytes);
 	if (!k)
 		return v->corrupt ? -SHMRING_ECORRUPT : 0;
+	d = v->dropped;
 	tx_write(v, t, m, k);
+	if (v->dropped != d)
+		/* A repair took our claim (or our range was forged): the bytes
+		 * we left unstamped are filled by judges, which a range of ours
+		 * still covering them would hold back (judge_claim()); as a
+		 * reservation that finds itself repaired does. */
+		shmring__claim_clear(v->me);
 	if (!v->mp)
 		tx_published(v, t + bytes);
 	return (int)k;

@@ -19,7 +19,8 @@
  *     only, across the end of the area, with and without an entry covering
  *     it), and a repairer that dies mid-repair is itself repaired; a live
  *     producer's claim whose range is marked REPAIR (forged) is filled at
- *     once, not waited for;
+ *     once, not waited for; a producer whose claim was taken, or that finds
+ *     no room, shows no range (a forged one would hold consumers back);
  *   - a dead consumer's claim is released and producers get room;
  *   - a single producer that restarts under many consumers leaves the
  *     records they claimed and have not released alone;
@@ -1017,67 +1018,85 @@ static void test_forged_mark_live(void **state)
 }
 
 /*
- * The same with a real send, the mark put in the middle of it: the first
- * record's payload is read from a page that faults, and the fault handler
- * marks the sender's range, then lets the read go on. The first record
- * commits (it was stamped before the mark); the second is dropped unwritten,
- * and the next producer's record after it still arrives.
+ * Forgeries in the middle of a real send: the first record's payload is read
+ * from a page that faults, and the fault handler changes the sender's range
+ * (marks it REPAIR, or moves its end as a forger would), then lets the read
+ * go on. The first record commits (it was stamped before); the second is
+ * dropped unwritten, and the sender's entry then shows no range.
  */
-static struct ring *mark_ring;
-static unsigned char *mark_page;
-static _Atomic unsigned mark_faults;
+static struct ring *fault_ring;
+static unsigned char *fault_page;
+static _Atomic unsigned fault_count;
+static bool fault_marks; /* else the range's end moves */
 
-static void mark_on_fault(int sig, siginfo_t *si, void *uc)
+static void forge_on_fault(int sig, siginfo_t *si, void *uc)
 {
 	unsigned char *a = si->si_addr;
 
 	(void)uc;
-	if (a < mark_page || a >= mark_page + PAGE) {
+	if (a < fault_page || a >= fault_page + PAGE) {
 		signal(sig, SIG_DFL); /* another fault: let it crash */
 		return;
 	}
-	atomic_fetch_add(&mark_faults, 1);
-	atomic_fetch_or(&mark_ring->parts[P_A].claim_end, SHMRING_CLAIM_REPAIR);
-	if (mprotect(mark_page, PAGE, PROT_READ | PROT_WRITE) != 0)
+	atomic_fetch_add(&fault_count, 1);
+	if (fault_marks)
+		atomic_fetch_or(&fault_ring->parts[P_A].claim_end, SHMRING_CLAIM_REPAIR);
+	else
+		atomic_fetch_add(&fault_ring->parts[P_A].claim_end, 16);
+	if (mprotect(fault_page, PAGE, PROT_READ | PROT_WRITE) != 0)
 		signal(sig, SIG_DFL);
 }
 
-static void test_forged_mark_sends(void **state)
+/* a sends records 10 and 11, forged while it copies record 10 (see above);
+ * the position of the dropped record 11. */
+static uint64_t send_forged(struct ring *r, struct shmring_msgring *a, bool marks)
 {
-	struct sigaction sa = {.sa_sigaction = mark_on_fault, .sa_flags = SA_SIGINFO}, old;
+	struct sigaction sa = {.sa_sigaction = forge_on_fault, .sa_flags = SA_SIGINFO}, old;
+	unsigned char second[24];
+	struct shmring_msgvec m[2] = {{.len = 40, .type = 10},
+				      {.buf = second, .len = sizeof(second), .type = 11}};
+	uint64_t t = atomic_load(&shmring__prod_side(r->base)->pos);
 
-	(void)state;
-	mark_page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	assert_true(mark_page != MAP_FAILED);
+	fault_page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(fault_page != MAP_FAILED);
+	m[0].buf = fault_page;
+	fill(fault_page, 40, 10);
+	fill(second, sizeof(second), 11);
+	assert_int_equal(mprotect(fault_page, PAGE, PROT_NONE), 0);
+	fault_ring = r;
+	fault_marks = marks;
+	atomic_store(&fault_count, 0);
 	sigemptyset(&sa.sa_mask);
 	assert_int_equal(sigaction(SIGSEGV, &sa, &old), 0);
+	assert_int_equal(shmring__msg_send(a, m, 2, true), 2);
+	assert_int_equal(sigaction(SIGSEGV, &old, NULL), 0);
+	munmap(fault_page, PAGE);
+	assert_int_equal(atomic_load(&fault_count), 1);
+	assert_int_equal(a->dropped, 1);
+	assert_true(range_empty(r, P_A));
+	t += shmring__rec_span(40);
+	/* The second record's bytes: unstamped. */
+	assert_true((stamp(r, t) & ~(uint64_t)SHMRING_REC_STATE_MASK) != t);
+	return t;
+}
+
+/* Marked: the next producer's record after the dropped one still arrives. */
+static void test_forged_mark_sends(void **state)
+{
+	(void)state;
 	for (unsigned mc = 0; mc < 2; mc++) {
 		struct ring *r = ring_make(1024, 200, MP | (mc ? MC : 0));
 		struct shmring_msgring a, b, c;
-		unsigned char second[24];
-		struct shmring_msgvec m[2] = {{.buf = mark_page, .len = 40, .type = 10},
-					      {.buf = second, .len = sizeof(second), .type = 11}};
-		uint64_t t, pos;
+		uint64_t pos;
 		uint32_t holder;
 		int rc;
 
 		producer(r, &a, P_A);
 		producer(r, &b, P_B);
 		consumer(r, &c, C_C);
-		fill(mark_page, 40, 10);
-		fill(second, sizeof(second), 11);
-		assert_int_equal(mprotect(mark_page, PAGE, PROT_NONE), 0);
-		mark_ring = r;
-		atomic_store(&mark_faults, 0);
-		t = atomic_load(&shmring__prod_side(r->base)->pos);
-		assert_int_equal(shmring__msg_send(&a, m, 2, true), 2);
-		assert_int_equal(atomic_load(&mark_faults), 1);
-		assert_int_equal(a.dropped, 1);
+		send_forged(r, &a, true);
 		assert_int_equal(send1(&b, 20, 12), 1);
 		assert_int_equal(recv1(&c, NULL), 10);
-		/* The second record's bytes: unstamped, under a live, marked range. */
-		t += shmring__rec_span(40);
-		assert_true((stamp(r, t) & ~(uint64_t)SHMRING_REC_STATE_MASK) != t);
 		assert_int_equal(recv1(&c, &rc), -1);
 		assert_int_equal(rc, 0);
 		assert_int_equal(shmring__msg_recover_rx(&c, &r->j, &pos, &holder), 1);
@@ -1088,8 +1107,46 @@ static void test_forged_mark_sends(void **state)
 		assert_int_equal(recv1(&c, NULL), 13);
 		ring_free(r);
 	}
-	assert_int_equal(sigaction(SIGSEGV, &old, NULL), 0);
-	munmap(mark_page, PAGE);
+}
+
+/*
+ * The range moved, and another live producer's range forged to cover the
+ * dropped record once the ring is full: that producer, finding no room,
+ * shows no range any more, and the consumers get past. (Before, it waited
+ * for room that only the consumers could make, and they waited for it.)
+ */
+static void test_forged_range_full(void **state)
+{
+	(void)state;
+	for (unsigned mc = 0; mc < 2; mc++) {
+		struct ring *r = ring_make(1024, 200, MP | (mc ? MC : 0));
+		struct shmring_msgring a, b, c;
+		uint64_t pos, t;
+		uint32_t holder;
+		unsigned sent = 0;
+		int rc;
+
+		producer(r, &a, P_A);
+		producer(r, &b, P_B);
+		consumer(r, &c, C_C);
+		t = send_forged(r, &a, false);
+		assert_int_equal(recv1(&c, NULL), 10);
+		while (send1(&b, 40, 100 + sent) == 1)
+			sent++;
+		assert_true(sent > 4);
+		shmring__claim_intent(&r->parts[P_B], t, t + 32);
+		assert_int_equal(recv1(&c, &rc), -1);
+		assert_int_equal(rc, 0);
+		assert_int_equal(shmring__msg_recover_rx(&c, &r->j, &pos, &holder), -EAGAIN);
+		assert_int_equal(holder, P_B);
+		assert_int_equal(send1(&b, 40, 999), 0); /* still full */
+		assert_true(range_empty(r, P_B));
+		assert_int_equal(shmring__msg_recover_rx(&c, &r->j, &pos, &holder), 1);
+		for (unsigned i = 0; i < sent; i++)
+			assert_int_equal(recv1(&c, NULL), 100 + i);
+		assert_true(shmring__msg_drained(&c));
+		ring_free(r);
+	}
 }
 
 /*
@@ -2140,6 +2197,7 @@ int main(void)
 		cmocka_unit_test(test_repairer_taken_over),
 		cmocka_unit_test(test_forged_mark_live),
 		cmocka_unit_test(test_forged_mark_sends),
+		cmocka_unit_test(test_forged_range_full),
 		cmocka_unit_test(test_uncovered_unstamped_one_producer),
 		cmocka_unit_test(test_stale_bytes_name_position),
 		cmocka_unit_test(test_payload_names_next_lap),
