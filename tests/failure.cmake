@@ -30,3 +30,9 @@ shmring_test(test_failure_wake SOURCES test_failure_wake.c LABELS fast TIMEOUT 3
 # or misaligned positions, participant entries naming pid 1 or a foreign live
 # pid.
 shmring_test(test_failure_hostile SOURCES test_failure_hostile.c LABELS fast TIMEOUT 300)
+
+# A hostile peer rewriting live participants' claim ranges, marks and
+# generations on a message ring with many producers and consumers for a
+# second, ten rounds: once it stops, records flow again (a forged range used
+# to stop every participant for good, in about one round in six).
+shmring_test(test_failure_forge SOURCES test_failure_forge.c LABELS stress TIMEOUT 300)
