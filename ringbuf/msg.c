@@ -487,8 +487,9 @@ static void tx_no_claim(struct shmring_msgring *v)
 		return; /* a reservation held: its CLAIMED record needs the range */
 	/* Relaxed: our own entry; what it holds is ours or forged. */
 	if (shmring__load_relaxed(&v->me->claim_end) != shmring__load_relaxed(&v->me->claim_pos))
-		/* Release: our claim's stamps before a judge sees the range
-		 * gone (it reads them again after the ranges, A-intent). */
+		/* R-intent: release, pairs with A-intent in the judges: our
+		 * claim's stamps come before its range is seen gone (a judge
+		 * reads the stamp again after the ranges). */
 		shmring__store_release(&v->me->claim_end,
 				       shmring__load_relaxed(&v->me->claim_pos));
 }
@@ -706,7 +707,7 @@ static bool tx_one(struct shmring_msgring *v, const struct shmring_msgvec *m)
 int shmring__msg_send(struct shmring_msgring *v, const struct shmring_msgvec *m, unsigned n,
 		      bool all)
 {
-	uint64_t t, bytes, d;
+	uint64_t t, bytes, dropped;
 	unsigned k;
 
 	call_begin(v);
@@ -720,9 +721,9 @@ int shmring__msg_send(struct shmring_msgring *v, const struct shmring_msgvec *m,
 	k = tx_claim(v, m, n, all, &t, &bytes);
 	if (!k)
 		return v->corrupt ? -SHMRING_ECORRUPT : 0;
-	d = v->dropped;
+	dropped = v->dropped;
 	tx_write(v, t, m, k);
-	if (v->dropped != d)
+	if (v->dropped != dropped)
 		/* A repair took our claim (or our range was forged): the bytes
 		 * we left unstamped are filled by judges, which a range of ours
 		 * still covering them would hold back (judge_claim()); as a
