@@ -142,8 +142,8 @@ static void test_too_long(void **state)
 	}
 }
 
-/* get -n stops after COUNT; --timeout ends the wait (exit 1 only with -n
- * and fewer than COUNT). */
+/* get -n stops after COUNT; end-of-stream and --timeout end the wait (exit 1
+ * only with -n and fewer than COUNT). */
 static void test_count_and_timeout(void **state)
 {
 	static const char in[] = "1\n2\n3\n4\n5\n";
@@ -158,9 +158,14 @@ static void test_count_and_timeout(void **state)
 	assert_int_equal(cli_run_in(p, "put", name, NULL), 0);
 	assert_int_equal(cli_run("get", "-n", "3", name, NULL), 0);
 	assert_string_equal(cli_out, "1\n2\n3\n");
-	assert_int_equal(cli_run("get", "--count", "2", name, NULL), 0);
+	/* put has gone: the stream ends after 5, before the count. */
+	assert_int_equal(cli_run("get", "--count", "4", name, NULL), 1);
 	assert_string_equal(cli_out, "4\n5\n");
+	cli_assert_contains(cli_err, "end of stream");
+	cli_assert_contains(cli_err, "got 2 of 4");
 	assert_int_equal(cli_run("get", "-n", "0", name, NULL), 0);
+	assert_string_equal(cli_out, "");
+	assert_int_equal(cli_run("get", name, NULL), 0);
 	assert_string_equal(cli_out, "");
 
 	/* No producer has ever attached: get waits, until --timeout. */

@@ -492,7 +492,8 @@ static void get_usage(FILE *f)
 		"  -a, --any-owner        attach to a ring another user created (without it,\n"
 		"                         such a ring is refused, so that a ring planted under\n"
 		"                         the name is not taken for one's own)\n"
-		"  -n, --count COUNT      stop after COUNT messages\n"
+		"  -n, --count COUNT      stop after COUNT messages; exit 1 when the stream ends\n"
+		"                         before COUNT came\n"
 		"  -t, --timeout SECONDS  stop once no message has come for this long: exit 0,\n"
 		"                         or 1 when -n was given and fewer came\n");
 }
@@ -575,8 +576,15 @@ int shmring_cmd_get(int argc, char **argv)
 			 * (nothing is taken to ask): end-of-stream, an error such
 			 * as a ring forged under us, or empty for now. */
 			rc = shmring_last_error(r, SHMRING_CONSUMER);
-			if (rc == -EPIPE)
+			if (rc == -EPIPE) {
+				if (counted) {
+					fprintf(stderr, "shmring get: %s: end of stream (the producers "
+							"have gone): got %" PRIu64 " of %" PRIu64 "\n",
+						name, got, count);
+					status = 1;
+				}
 				break;
+			}
 			if (rc < 0 && rc != -EAGAIN) {
 				shmring_cli_error("get", name, rc);
 				status = 1;
