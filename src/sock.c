@@ -40,12 +40,14 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#define SOCK_BACKLOG 128 /* connections the kernel holds before the acceptor takes them */
 #define SOCK_HANDSHAKE_NS UINT64_C(5000000000) /* an open's, and a pending accept's */
 #define SOCK_CLOSE_NS UINT64_C(5000000000)     /* close finishing a partial send */
 #define SOCK_MAX_CONNS 1024u
@@ -574,31 +576,86 @@ static void *acceptor(void *arg)
 
 /* --- Listener: creating it ------------------------------------------------- */
 
+/* Whether the socket file at sa has nobody listening on it (a listener that
+ * died left it): a connect is refused. A live listener sees one connection
+ * that leaves without a hello. */
+static bool unix_stale(const struct sockaddr_un *sa, socklen_t len)
+{
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	bool stale;
+
+	if (fd < 0)
+		return false;
+	stale = connect(fd, (const struct sockaddr *)sa, len) < 0 && errno == ECONNREFUSED;
+	close(fd);
+	return stale;
+}
+
+/* Creators of unix:/path listeners in one directory take turns: a lock on
+ * the directory (-1 where it cannot be opened: no turns, as before). */
+static int unix_dir_lock(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	size_t n = slash ? (size_t)(slash - path) : 0;
+	int fd;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (n == 0)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)n, path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_EX) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
+ * Bind and listen on a unix: name. A socket file that nobody listens on is
+ * a dead listener's and is replaced, as is any socket file with REPLACE;
+ * anything else under the path is left alone (-EEXIST). The look, the
+ * unlink, the bind and the listen are made in the directory's turn, so
+ * that two creators do not both take a stale file for theirs, and none
+ * takes one that another has bound and not yet listened on.
+ */
 static int listen_unix(struct shmring_sock *s, const struct shmring_sock_uri *u,
-		       const struct shmring_opts *opts)
+		       const struct shmring_opts *opts, bool *bound)
 {
 	struct sockaddr_un sa;
 	socklen_t len = unix_addr(u, &sa);
 	struct stat st;
+	int rc = 0, dfd = -1;
 
 	s->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s->lfd < 0)
 		return -errno;
-	/* Only a socket is replaced: a path that names anything else is
-	 * left alone (and bind says EADDRINUSE). */
-	if (!u->abstract && (opts->flags & SHMRING_CREATE_REPLACE) && lstat(u->name, &st) == 0 &&
-	    S_ISSOCK(st.st_mode))
-		unlink(u->name);
-	if (bind(s->lfd, (struct sockaddr *)&sa, len) < 0)
-		return errno == EADDRINUSE ? -EEXIST : -errno;
-	if (!u->abstract &&
-	    chmod(u->name, opts->mode ? opts->mode : SHMRING_DEFAULT_MODE) < 0) {
-		int rc = -errno;
-
-		unlink(u->name);
-		return rc;
+	if (!u->abstract)
+		dfd = unix_dir_lock(u->name);
+	if (bind(s->lfd, (struct sockaddr *)&sa, len) < 0) {
+		rc = errno == EADDRINUSE ? -EEXIST : -errno;
+		if (rc == -EEXIST && !u->abstract && lstat(u->name, &st) == 0 &&
+		    S_ISSOCK(st.st_mode) &&
+		    ((opts->flags & SHMRING_CREATE_REPLACE) || unix_stale(&sa, len))) {
+			unlink(u->name);
+			rc = bind(s->lfd, (struct sockaddr *)&sa, len) < 0
+				     ? (errno == EADDRINUSE ? -EEXIST : -errno)
+				     : 0;
+		}
 	}
-	return 0;
+	if (rc == 0 && !u->abstract) {
+		*bound = true;
+		if (chmod(u->name, opts->mode ? opts->mode : SHMRING_DEFAULT_MODE) < 0)
+			rc = -errno;
+	}
+	if (rc == 0 && listen(s->lfd, SOCK_BACKLOG) < 0)
+		rc = -errno;
+	if (dfd >= 0)
+		close(dfd); /* the turn ends */
+	return rc;
 }
 
 static int listen_tcp(struct shmring_sock *s, const struct shmring_sock_uri *u)
@@ -618,7 +675,8 @@ static int listen_tcp(struct shmring_sock *s, const struct shmring_sock_uri *u)
 		/* A restarted listener binds its port again at once, with
 		 * the old connections still in TIME_WAIT. */
 		setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(s->lfd, ai->ai_addr, ai->ai_addrlen) == 0) {
+		if (bind(s->lfd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    listen(s->lfd, SOCK_BACKLOG) == 0) {
 			rc = 0;
 			break;
 		}
@@ -635,8 +693,6 @@ static int start_listener(struct shmring_sock *s)
 	sigset_t all, old;
 	int rc;
 
-	if (listen(s->lfd, 128) < 0)
-		return -errno;
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	s->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	s->stopfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -670,6 +726,7 @@ int shmring__sock_create(const char *uri, const struct shmring_opts *opts, uint3
 {
 	struct shmring_sock_uri u;
 	struct shmring_sock *s;
+	bool bound = false; /* a socket file of ours is there, to unlink at a failure */
 	int rc = shmring__sock_uri_parse(uri, &u);
 
 	if (rc < 0)
@@ -689,15 +746,13 @@ int shmring__sock_create(const char *uri, const struct shmring_opts *opts, uint3
 					    .flags = multi & (SHMRING_CREATE_MULTI_PRODUCER |
 							      SHMRING_CREATE_MULTI_CONSUMER),
 					    .role = SHMRING_CONSUMER, .capacity = opts->capacity};
-	rc = u.transport == SHMRING_TRANSPORT_UNIX ? listen_unix(s, &u, opts) : listen_tcp(s, &u);
+	rc = u.transport == SHMRING_TRANSPORT_UNIX ? listen_unix(s, &u, opts, &bound)
+						   : listen_tcp(s, &u);
 	if (rc == 0)
 		rc = start_listener(s);
 	if (rc == 0)
 		rc = handle_new(s, role, out);
 	if (rc < 0) {
-		bool bound = s->lfd >= 0 && u.transport == SHMRING_TRANSPORT_UNIX && !u.abstract &&
-			     rc != -EEXIST;
-
 		if (s->thr_on) {
 			uint64_t one = 1;
 

@@ -20,6 +20,8 @@
  *     connection once it can;
  *   - a tcp producer whose connect reaches itself (no listener on a port
  *     of the ephemeral range): refused, not its own hello read back;
+ *   - a unix: listener killed -9: its socket file is taken by the next
+ *     create; a live one's is refused unless REPLACE, a plain file never;
  *   - auto: fallback (and the open option), unlink, names, info.
  */
 #include <setjmp.h>
@@ -1064,6 +1066,85 @@ static void test_names(void **state)
 	}
 }
 
+/* A unix: listener killed -9 leaves its socket file: the next create takes
+ * the name without REPLACE. A live listener's name is refused (and the look
+ * leaves it serving), REPLACE takes it, and a file that is no socket is
+ * never touched. */
+static void test_stale_socket(void **state)
+{
+	const char *uri = ts_uri(TS_UNIX, "stale");
+	uint8_t b[16], got[16];
+	shmring_t *rx, *rx2, *tx, *r = NULL;
+	struct stat st;
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	(void)state;
+	assert_int_equal(pipe(ready), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 16,
+					 .capacity = 16};
+
+		if (shmring_create(uri, &o, SHMRING_CONSUMER, &r) != 0)
+			_exit(1);
+		(void)!write(ready[1], "x", 1);
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	close(ready[1]);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_int_equal(lstat(uri + 5, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+
+	rx = listen_on(uri, SHMRING_KIND_SPSC, 16, 16, 0);
+	{
+		struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 16,
+					 .capacity = 16};
+
+		assert_int_equal(shmring_create(uri, &o, SHMRING_CONSUMER, &r), -EEXIST);
+	}
+	tx = connect_to(uri);
+	fill(b, 16, 1);
+	assert_int_equal(shmring_send(tx, b, in_1s()), 0);
+	recv_one(rx, got, 16, 1);
+	shmring_close(tx);
+
+	rx2 = listen_on(uri, SHMRING_KIND_SPSC, 16, 16, SHMRING_CREATE_REPLACE);
+	tx = connect_to(uri);
+	fill(b, 16, 2);
+	assert_int_equal(shmring_send(tx, b, in_1s()), 0);
+	recv_one(rx2, got, 16, 2);
+	/* The old listener got nothing more: its one producer closed. */
+	assert_int_equal(shmring_try_recv(rx, got), -EPIPE);
+	shmring_close(tx);
+	shmring_close(rx2);
+	shmring_close(rx);
+
+	/* Not a socket: left alone, with REPLACE too. */
+	{
+		struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 16,
+					 .capacity = 16, .flags = SHMRING_CREATE_REPLACE};
+		int fd;
+
+		unlink(uri + 5);
+		fd = open(uri + 5, O_CREAT | O_WRONLY, 0600);
+		assert_true(fd >= 0);
+		close(fd);
+		assert_int_equal(shmring_create(uri, &o, SHMRING_CONSUMER, &r), -EEXIST);
+		o.flags = 0;
+		assert_int_equal(shmring_create(uri, &o, SHMRING_CONSUMER, &r), -EEXIST);
+		assert_int_equal(lstat(uri + 5, &st), 0);
+		assert_true(S_ISREG(st.st_mode));
+		unlink(uri + 5);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1074,7 +1155,7 @@ int main(void)
 		cmocka_unit_test(test_signals),
 		cmocka_unit_test(test_out_of_fds),    cmocka_unit_test(test_silent_flood),
 		cmocka_unit_test(test_tcp_self_connect), cmocka_unit_test(test_fallback),
-		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_names),         cmocka_unit_test(test_stale_socket),
 	};
 
 	signal(SIGPIPE, SIG_DFL); /* a SIGPIPE would end the test: none must come */

@@ -41,6 +41,13 @@
  *                             bound at an absolute path of at most 107 bytes;
  *                             shmring_unlink() removes the socket file
  *                             (-ENOTSOCK if the path is something else).
+ *                             create replaces a socket file that nobody
+ *                             listens on (a listener that died), and with
+ *                             SHMRING_CREATE_REPLACE any socket file (a live
+ *                             listener keeps its connections and is reached
+ *                             by no new one); anything else is -EEXIST.
+ *                             The look is a connect: a live listener counts
+ *                             it in sock_refused (it sends no hello).
  *   "unix:@name"              the same in the abstract namespace: no file,
  *                             the name goes with the listener.
  *   "tcp:HOST:PORT"           TCP (length-prefixed frames, TCP_NODELAY);

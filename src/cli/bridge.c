@@ -794,42 +794,6 @@ static int sock_connect_retry(struct shmring_bridge *b, struct ep *e, uint64_t d
 	}
 }
 
-/*
- * A unix:/PATH whose socket file nobody listens on any more: a bridge (or
- * another listener) that exited or died left it, and binding there again
- * says the name is taken. Told by the kernel's table of Unix sockets
- * (/proc/net/unix: a listening one has __SO_ACCEPTCON, 0x10000, among its
- * flags), not by connecting, which a live listener would count. false when
- * the table cannot be read: nothing is replaced then.
- */
-static bool unix_socket_stale(const char *uri)
-{
-	const char *path = uri + 5;
-	char line[4200];
-	struct stat st;
-	bool listened = false;
-	FILE *f;
-
-	if (strncmp(uri, "unix:/", 6) || lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
-		return false;
-	f = fopen("/proc/net/unix", "re");
-	if (!f)
-		return false;
-	while (!listened && fgets(line, sizeof(line), f)) {
-		unsigned long flags;
-		int at = -1;
-
-		line[strcspn(line, "\n")] = '\0';
-		/* The path is the rest of the line, spaces and all (it is
-		 * printed as it was bound): not one word of it. */
-		if (sscanf(line, "%*s %*s %*s %lx %*s %*s %*s %n", &flags, &at) == 1 && at > 0 &&
-		    !strcmp(line + at, path) && (flags & 0x10000))
-			listened = true;
-	}
-	fclose(f);
-	return !listened;
-}
-
 static int open_sock(struct shmring_bridge *b, struct ep *e, size_t peer_max)
 {
 	int rc;
@@ -847,13 +811,9 @@ static int open_sock(struct shmring_bridge *b, struct ep *e, size_t peer_max)
 				    "%s: messages of %zu bytes and the bridge's %u-byte header exceed "
 				    "a socket channel's largest message (%u bytes)",
 				    e->uri, peer_max, SHMRING_BRIDGE_HDR, SHMRING_MAX_SLOT_SIZE);
-		rc = shmring_create(e->uri, &o, SHMRING_CONSUMER, &e->r);
 		/* A bridge restarted on its unix:/PATH finds the socket file
-		 * it left: replaced (only a socket is) when nobody listens. */
-		if (rc == -EEXIST && unix_socket_stale(e->uri)) {
-			o.flags |= SHMRING_CREATE_REPLACE;
-			rc = shmring_create(e->uri, &o, SHMRING_CONSUMER, &e->r);
-		}
+		 * it left: the library takes it over when nobody listens. */
+		rc = shmring_create(e->uri, &o, SHMRING_CONSUMER, &e->r);
 		if (rc == -EEXIST && !strncmp(e->uri, "tcp:", 4))
 			return fail(b, rc, "%s: the address is already in use (another listener, "
 					   "or a connection that holds the port)", e->uri);
