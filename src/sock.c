@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #define SOCK_BACKLOG 128 /* connections the kernel holds before the acceptor takes them */
+#define SOCK_DIR_LOCK_NS UINT64_C(2000000000) /* a create's wait for its directory's turn */
 #define SOCK_HANDSHAKE_NS UINT64_C(5000000000) /* an open's, and a pending accept's */
 #define SOCK_CLOSE_NS UINT64_C(5000000000)     /* close finishing a partial send */
 #define SOCK_MAX_CONNS 1024u
@@ -592,7 +593,9 @@ static bool unix_stale(const struct sockaddr_un *sa, socklen_t len)
 }
 
 /* Creators of unix:/path listeners in one directory take turns: a lock on
- * the directory (-1 where it cannot be opened: no turns, as before). */
+ * the directory. -1 (no turn) where it cannot be opened, or when another
+ * process has held it for SOCK_DIR_LOCK_NS: one that holds it for good
+ * (it need not be ours) makes creates go on without turns, not hang. */
 static int unix_dir_lock(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -607,9 +610,14 @@ static int unix_dir_lock(const char *path)
 	else
 		snprintf(dir, sizeof(dir), "%.*s", (int)n, path);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0 && flock(fd, LOCK_EX) < 0) {
-		close(fd);
-		fd = -1;
+	if (fd < 0)
+		return -1;
+	for (uint64_t end = now_ns() + SOCK_DIR_LOCK_NS; flock(fd, LOCK_EX | LOCK_NB) < 0;) {
+		if ((errno != EWOULDBLOCK && errno != EINTR) || now_ns() >= end) {
+			close(fd);
+			return -1;
+		}
+		nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
 	}
 	return fd;
 }

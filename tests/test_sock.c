@@ -33,6 +33,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 
 #include "sock_helpers.h"
@@ -1125,6 +1126,27 @@ static void test_stale_socket(void **state)
 	shmring_close(tx);
 	shmring_close(rx2);
 	shmring_close(rx);
+
+	/* A directory locked for good by someone else: the create waits for
+	 * its turn a while, then goes on without it. */
+	{
+		char dir[160];
+		int dfd;
+
+		snprintf(dir, sizeof(dir), "%s", uri + 5);
+		*strrchr(dir, '/') = '\0';
+		dfd = open(dir, O_RDONLY | O_DIRECTORY);
+		assert_true(dfd >= 0);
+		assert_int_equal(flock(dfd, LOCK_EX), 0);
+		rx = listen_on(uri, SHMRING_KIND_SPSC, 16, 16, 0); /* rx's file, stale */
+		tx = connect_to(uri);
+		fill(b, 16, 3);
+		assert_int_equal(shmring_send(tx, b, in_1s()), 0);
+		recv_one(rx, got, 16, 3);
+		shmring_close(tx);
+		shmring_close(rx);
+		close(dfd);
+	}
 
 	/* Not a socket: left alone, with REPLACE too. */
 	{
