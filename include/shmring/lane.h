@@ -750,6 +750,37 @@ static inline int shmring_lane_try_recv(struct shmring_lane *l, void *msg)
  * handle.
  */
 
+/*
+ * go 1: 8-byte slots with a stamp each (a duplex's). The by-value calls
+ * take them in their out-of-line tails below, the message in registers all
+ * the way. Through the pointer path's short calls (a copy through memory),
+ * with the tail's result also behind the pointer the library's receive was
+ * given, a duplex's round trip by value took 129-164 ns near where it takes
+ * 94-118 ns so (docs/BENCHMARKS.md).
+ */
+static inline int shmring__lane_send1_u64(struct shmring_lane *l, uint64_t v, uint64_t pos,
+					  uint64_t limit)
+{
+	_Atomic uint64_t *stamp = shmring__lane_stamp(l, pos);
+	unsigned char *payload = shmring__lane_payload(l, pos, stamp);
+
+	if (shmring__lane_line_start(payload))
+		shmring__lane_prefetch(l, shmring__lane_ahead_pos(pos, limit));
+	memcpy(payload, &v, 8);
+	return shmring__lane_sent(l, stamp, pos);
+}
+
+static inline int shmring__lane_recv1_u64(struct shmring_lane *l, uint64_t *v)
+{
+	uint64_t pos = l->pos;
+	_Atomic uint64_t *stamp;
+
+	if (SHMRING_LANE_UNLIKELY(!shmring__lane_ready(l, pos, &stamp)))
+		return SHMRING__LANE_SLOW;
+	memcpy(v, shmring__lane_payload(l, pos, stamp), 8);
+	return shmring__lane_received(l, pos);
+}
+
 /* The short send of v; SHMRING__LANE_SLOW before anything is published
  * for every case it does not take (slots other than 8 bytes among them). */
 static inline int shmring__lane_send_u64(struct shmring_lane *l, uint64_t v)
@@ -803,10 +834,21 @@ struct shmring__got {
 	uint64_t v;
 };
 
-/* Neither out-of-line function is marked cold: on a duplex (go 1) every
- * call comes here and on every ring every empty poll does, and a cold
- * function's placement apart and smaller code cost a duplex's round trip
- * by value 18-21 ns near (docs/BENCHMARKS.md). Out of line: after the
+/* The library's receive by value, its result in registers: the caller's
+ * message is never behind a pointer the library was given, and neither is
+ * the out-of-line tail's below. */
+static __attribute__((noinline, unused)) struct shmring__got shmring__recv_u64_lib(shmring_t *r)
+{
+	struct shmring__got g = {0, 0};
+
+	g.rc = shmring_try_recv_u64(r, &g.v);
+	return g;
+}
+
+/* Neither out-of-line function is marked cold: every empty poll comes
+ * here, and a cold function's placement apart and smaller code cost a
+ * duplex's round trip by value 18-21 ns near (docs/BENCHMARKS.md, when
+ * every call of a duplex came here). Out of line: after the
  * short receive left k to do (a wake, an empty ring, or the receive
  * itself) on handle r. One call site, as for the send below. */
 static __attribute__((noinline, unused)) struct shmring__got
@@ -816,18 +858,18 @@ shmring__recv_u64_after(shmring_t *r, int k)
 	struct shmring_lane *l = SHMRING__HANDLE_LANE(r, 1);
 
 	/* go 8: the short receive found the ring empty (it sends nothing
-	 * else here). go 1: 8-byte slots at a stride the by-value path does
-	 * not know (a duplex's): the pointer path's short receive. */
+	 * else here). go 1: the receive of a stamp a slot, here. */
 	if (k == SHMRING__LANE_SLOW && l->go == 8)
 		k = shmring__lane_nothing(l, l->pos);
-	else if (k == SHMRING__LANE_SLOW && l->go == 1)
-		k = shmring__lane_recv(l, &g.v);
+	else if (k == SHMRING__LANE_SLOW && l->go == 1 &&
+		 (k = shmring__lane_recv1_u64(l, &g.v)) == SHMRING__LANE_SLOW)
+		k = shmring__lane_nothing(l, l->pos);
 	if (SHMRING__LANE_ANSWER(k))
 		g.rc = k;
 	else if (k == SHMRING__LANE_WAKE)
 		g.rc = shmring_lane_wake(l);
 	else
-		g.rc = shmring_try_recv_u64(r, &g.v);
+		g = shmring__recv_u64_lib(r);
 	return g;
 }
 
@@ -853,9 +895,10 @@ shmring__send_u64_after(shmring_t *r, uint64_t v, int k)
 {
 	struct shmring_lane *l = SHMRING__HANDLE_LANE(r, 0);
 
-	/* go 1, as in shmring__recv_u64_after(): the pointer path's short send. */
-	if (k == SHMRING__LANE_SLOW && l->go == 1)
-		k = shmring__lane_send(l, &v);
+	/* go 1: the send of a stamp a slot, here. */
+	if (k == SHMRING__LANE_SLOW && l->go == 1 &&
+	    (k = shmring__lane_room(l, l->pos, &l->limit)) == SHMRING__LANE_DONE)
+		k = shmring__lane_send1_u64(l, v, l->pos, l->limit);
 	if (SHMRING__LANE_ANSWER(k))
 		return k;
 	return k == SHMRING__LANE_WAKE ? shmring_lane_wake(l) : shmring_try_send_u64(r, v);
