@@ -845,10 +845,10 @@ static __attribute__((noinline, unused)) struct shmring__got shmring__recv_u64_l
 	return g;
 }
 
-/* Neither out-of-line function is marked cold: every empty poll comes
- * here, and a cold function's placement apart and smaller code cost a
- * duplex's round trip by value 18-21 ns near (docs/BENCHMARKS.md, when
- * every call of a duplex came here). Out of line: after the
+/* Neither out-of-line function is marked cold: on a duplex (go 1) every
+ * call comes here and on every ring every empty poll does, and a cold
+ * function's placement apart and smaller code cost a duplex's round trip
+ * by value 18-21 ns near (docs/BENCHMARKS.md). Out of line: after the
  * short receive left k to do (a wake, an empty ring, or the receive
  * itself) on handle r. One call site, as for the send below. */
 static __attribute__((noinline, unused)) struct shmring__got
