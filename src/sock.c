@@ -593,22 +593,17 @@ static bool unix_stale(const struct sockaddr_un *sa, socklen_t len)
 }
 
 /* Creators of unix:/path listeners in one directory take turns: a lock on
- * the directory. -1 (no turn) where it cannot be opened, or when another
- * process has held it for SOCK_DIR_LOCK_NS: one that holds it for good
- * (it need not be ours) makes creates go on without turns, not hang. */
+ * the directory of path (absolute: the name's parser sees to it). -1 (no
+ * turn) where it cannot be opened, or when another process has held it for
+ * SOCK_DIR_LOCK_NS: one that holds it for good (it need not be ours) makes
+ * creates go on without turns, not hang. */
 static int unix_dir_lock(const char *path)
 {
-	const char *slash = strrchr(path, '/');
 	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	size_t n = slash ? (size_t)(slash - path) : 0;
+	size_t n = (size_t)(strrchr(path, '/') - path);
 	int fd;
 
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else if (n == 0)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)n, path);
+	snprintf(dir, sizeof(dir), "%.*s", (int)(n ? n : 1), path);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -620,6 +615,14 @@ static int unix_dir_lock(const char *path)
 		nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
 	}
 	return fd;
+}
+
+/* bind(): 0, -EEXIST for a name in use, else -errno. */
+static int unix_bind(int fd, const struct sockaddr_un *sa, socklen_t len)
+{
+	if (bind(fd, (const struct sockaddr *)sa, len) == 0)
+		return 0;
+	return errno == EADDRINUSE ? -EEXIST : -errno;
 }
 
 /*
@@ -636,23 +639,18 @@ static int listen_unix(struct shmring_sock *s, const struct shmring_sock_uri *u,
 	struct sockaddr_un sa;
 	socklen_t len = unix_addr(u, &sa);
 	struct stat st;
-	int rc = 0, dfd = -1;
+	int rc, dfd = -1;
 
 	s->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s->lfd < 0)
 		return -errno;
 	if (!u->abstract)
 		dfd = unix_dir_lock(u->name);
-	if (bind(s->lfd, (struct sockaddr *)&sa, len) < 0) {
-		rc = errno == EADDRINUSE ? -EEXIST : -errno;
-		if (rc == -EEXIST && !u->abstract && lstat(u->name, &st) == 0 &&
-		    S_ISSOCK(st.st_mode) &&
-		    ((opts->flags & SHMRING_CREATE_REPLACE) || unix_stale(&sa, len))) {
-			unlink(u->name);
-			rc = bind(s->lfd, (struct sockaddr *)&sa, len) < 0
-				     ? (errno == EADDRINUSE ? -EEXIST : -errno)
-				     : 0;
-		}
+	rc = unix_bind(s->lfd, &sa, len);
+	if (rc == -EEXIST && !u->abstract && lstat(u->name, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    ((opts->flags & SHMRING_CREATE_REPLACE) || unix_stale(&sa, len))) {
+		unlink(u->name);
+		rc = unix_bind(s->lfd, &sa, len);
 	}
 	if (rc == 0 && !u->abstract) {
 		*bound = true;
