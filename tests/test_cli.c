@@ -509,6 +509,17 @@ static void test_top_level(void **state)
 	assert_contains(out, "usage");
 	assert_int_equal(run("stat", "--help", NULL), 0);
 	assert_int_equal(run("rm", "--help", NULL), 0);
+	/* help COMMAND is COMMAND --help; nothing after -V goes unread. */
+	assert_int_equal(run("help", "stat", NULL), 0);
+	assert_contains(out, "usage: shmring stat");
+	assert_int_equal(run("help", "help", NULL), 0);
+	assert_contains(out, "commands:");
+	assert_int_equal(run("help", "stt", NULL), 2);
+	assert_contains(err, "unknown command 'stt'; did you mean 'stat'?");
+	assert_int_equal(run("help", "stat", "rm", NULL), 2);
+	assert_contains(err, "one command name");
+	assert_int_equal(run("-V", "extra", NULL), 2);
+	assert_contains(err, "takes no arguments");
 }
 
 /* Issue 7, item 12: a size whose suffix overflows 64 bits is an error, not

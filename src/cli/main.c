@@ -46,8 +46,8 @@ static void usage(FILE *f)
 		   "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\n'shmring COMMAND --help' describes a command. 'shmring --version' (-V) "
-		   "prints the version.\n");
+	fprintf(f, "\n'shmring COMMAND --help' (or 'shmring help COMMAND') describes a command.\n"
+		   "'shmring --version' (-V) prints the version.\n");
 }
 
 /*
@@ -284,10 +284,37 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		usage(stdout);
-		return check_output(NULL, 0);
+		if (argc == 2 || (argc == 3 && (!strcmp(argv[2], "help") || !strcmp(argv[2], "--help") ||
+						!strcmp(argv[2], "-h")))) {
+			usage(stdout);
+			return check_output(NULL, 0);
+		}
+		/* shmring help COMMAND: as shmring COMMAND --help. */
+		for (size_t i = 0; argc == 3 && i < sizeof(commands) / sizeof(commands[0]); i++)
+			if (!strcmp(argv[2], commands[i].name)) {
+				char *help[] = {argv[2], "--help", NULL};
+
+				return check_output(commands[i].name, commands[i].run(2, help));
+			}
+		if (argc > 3) {
+			fprintf(stderr, "shmring: %s takes one command name\n\n", argv[1]);
+		} else {
+			for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+				names[i] = commands[i].name;
+			near = shmring_cli_nearest(argv[2], names, sizeof(names) / sizeof(names[0]));
+			fprintf(stderr, "shmring: %s: unknown command '%s'", argv[1], argv[2]);
+			if (near)
+				fprintf(stderr, "; did you mean '%s'?", near);
+			fprintf(stderr, "\n\n");
+		}
+		usage(stderr);
+		return 2;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		if (argc > 2) {
+			fprintf(stderr, "shmring: %s takes no arguments ('%s')\n", argv[1], argv[2]);
+			return 2;
+		}
 		printf("shmring %s\n", shmring_version());
 		return check_output(NULL, 0);
 	}
