@@ -547,9 +547,61 @@ static void test_boost_spsc_listed(void **state)
 }
 #endif
 
+/*
+ * The table says when the floor timed like the figures lies well above the
+ * bare one (the bench's own work then weighs in every x floor), and says
+ * nothing where the two agree or where the floors moved.
+ */
+static char *table_of(double timed, double bare, bool moved)
+{
+	struct shmring_bench_result r;
+	struct shmring_bench_run run;
+	struct shmring_bench_cfg c;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	memset(&r, 0, sizeof(r));
+	memset(&run, 0, sizeof(run));
+	memset(&c, 0, sizeof(c));
+	c.cpu[1] = 1;
+	r.mech = &shmring_bench_mech_floor;
+	r.mode = SHMRING_BENCH_RTT;
+	r.size = 8;
+	r.status = SHMRING_BENCH_OK;
+	r.p50 = r.p90 = r.p99 = r.p999 = r.max = r.mean = timed;
+	r.br.floor_before = r.br.floor_after = timed;
+	r.br.plain_before = r.br.plain_after = bare;
+	r.br.moved = moved;
+	run.res = &r;
+	run.nres = 1;
+	assert_non_null(f);
+	shmring_bench_report_table(f, &c, &run);
+	assert_int_equal(fclose(f), 0);
+	return text;
+}
+
+static void test_table_says_the_floor_is_heavy(void **state)
+{
+	char *t;
+
+	(void)state;
+	t = table_of(160, 64, false);
+	assert_non_null(strstr(t, "1 figure(s) had a timed floor 2.5-2.5x the bare one"));
+	assert_non_null(strstr(t, "read x bare"));
+	free(t);
+	t = table_of(80, 70, false);
+	assert_null(strstr(t, "timed floor"));
+	free(t);
+	t = table_of(160, 64, true);
+	assert_null(strstr(t, "timed floor"));
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table_says_the_floor_is_heavy),
 		cmocka_unit_test(test_floor),
 		cmocka_unit_test(test_every_mechanism),
 		cmocka_unit_test(test_mechanisms_have_their_flags),

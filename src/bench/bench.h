@@ -191,6 +191,8 @@ struct shmring_bench_ratio {
 
 /* Floors that differ by more than this much mean the placement changed. */
 #define SHMRING_BENCH_MOVED_RATIO 1.5
+/* A timed floor above this many bare floors: the harness weighs (report.c). */
+#define SHMRING_BENCH_HEAVY_RATIO 1.5
 /* Below this floor round trip the two vCPUs are "near" each other. */
 #define SHMRING_BENCH_NEAR_NS 200.0
 
