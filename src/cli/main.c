@@ -273,11 +273,24 @@ static void bus_install(const char *cmd)
 	sigaction(SIGBUS, &sa, NULL);
 }
 
-int main(int argc, char **argv)
+/* A name that is no command, with the nearest command's, then the usage. */
+static void unknown_command(const char *prefix, const char *name)
 {
 	const char *names[sizeof(commands) / sizeof(commands[0])];
 	const char *near;
 
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		names[i] = commands[i].name;
+	near = shmring_cli_nearest(name, names, sizeof(names) / sizeof(names[0]));
+	fprintf(stderr, "shmring: %sunknown command '%s'", prefix, name);
+	if (near)
+		fprintf(stderr, "; did you mean '%s'?", near);
+	fprintf(stderr, "\n\n");
+	usage(stderr);
+}
+
+int main(int argc, char **argv)
+{
 	hold_std_fds();
 	if (argc < 2) {
 		usage(stderr);
@@ -298,16 +311,10 @@ int main(int argc, char **argv)
 			}
 		if (argc > 3) {
 			fprintf(stderr, "shmring: %s takes one command name\n\n", argv[1]);
+			usage(stderr);
 		} else {
-			for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-				names[i] = commands[i].name;
-			near = shmring_cli_nearest(argv[2], names, sizeof(names) / sizeof(names[0]));
-			fprintf(stderr, "shmring: %s: unknown command '%s'", argv[1], argv[2]);
-			if (near)
-				fprintf(stderr, "; did you mean '%s'?", near);
-			fprintf(stderr, "\n\n");
+			unknown_command("help: ", argv[2]);
 		}
-		usage(stderr);
 		return 2;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
@@ -323,7 +330,6 @@ int main(int argc, char **argv)
 			bus_install(commands[i].name);
 			return check_output(commands[i].name, commands[i].run(argc - 1, argv + 1));
 		}
-		names[i] = commands[i].name;
 	}
 	if (argv[1][0] == '-') {
 		fprintf(stderr, "shmring: unknown option '%s' (options come after the command)\n\n",
@@ -331,11 +337,6 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	near = shmring_cli_nearest(argv[1], names, sizeof(names) / sizeof(names[0]));
-	fprintf(stderr, "shmring: unknown command '%s'", argv[1]);
-	if (near)
-		fprintf(stderr, "; did you mean '%s'?", near);
-	fprintf(stderr, "\n\n");
-	usage(stderr);
+	unknown_command("", argv[1]);
 	return 2;
 }
