@@ -273,6 +273,22 @@ static void bus_install(const char *cmd)
 	sigaction(SIGBUS, &sa, NULL);
 }
 
+/* The command called name, or NULL. */
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
+}
+
+/* Run command c with its own arguments (argv[0] is its name). */
+static int run_command(const struct command *c, int argc, char **argv)
+{
+	bus_install(c->name);
+	return check_output(c->name, c->run(argc, argv));
+}
+
 /* A name that is no command, with the nearest command's, then the usage. */
 static void unknown_command(const char *prefix, const char *name)
 {
@@ -291,6 +307,8 @@ static void unknown_command(const char *prefix, const char *name)
 
 int main(int argc, char **argv)
 {
+	const struct command *c;
+
 	hold_std_fds();
 	if (argc < 2) {
 		usage(stderr);
@@ -303,12 +321,11 @@ int main(int argc, char **argv)
 			return check_output(NULL, 0);
 		}
 		/* shmring help COMMAND: as shmring COMMAND --help. */
-		for (size_t i = 0; argc == 3 && i < sizeof(commands) / sizeof(commands[0]); i++)
-			if (!strcmp(argv[2], commands[i].name)) {
-				char *help[] = {argv[2], "--help", NULL};
+		if (argc == 3 && (c = find_command(argv[2])) != NULL) {
+			char *help[] = {argv[2], "--help", NULL};
 
-				return check_output(commands[i].name, commands[i].run(2, help));
-			}
+			return run_command(c, 2, help);
+		}
 		if (argc > 3) {
 			fprintf(stderr, "shmring: %s takes one command name\n\n", argv[1]);
 			usage(stderr);
@@ -325,12 +342,8 @@ int main(int argc, char **argv)
 		printf("shmring %s\n", shmring_version());
 		return check_output(NULL, 0);
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (!strcmp(argv[1], commands[i].name)) {
-			bus_install(commands[i].name);
-			return check_output(commands[i].name, commands[i].run(argc - 1, argv + 1));
-		}
-	}
+	if ((c = find_command(argv[1])) != NULL)
+		return run_command(c, argc - 1, argv + 1);
 	if (argv[1][0] == '-') {
 		fprintf(stderr, "shmring: unknown option '%s' (options come after the command)\n\n",
 			argv[1]);
