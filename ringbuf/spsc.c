@@ -88,8 +88,9 @@ void shmring__spsc_attach_producer(struct shmring_lane *v)
 	v->pos = pos;
 	shmring__lane_seen(v, cons);
 	v->published = &v->prod->pos;
-	/* Relaxed: observers only, as in shmring__spsc_send(). */
-	shmring__store_relaxed(&v->prod->pos, pos);
+	/* R-pub, as in shmring__spsc_publish(): the stamps below pos, which
+	 * we read with acquire, are there for whoever reads it. */
+	shmring__store_release(&v->prod->pos, pos);
 }
 
 void shmring__spsc_attach_consumer(struct shmring_lane *v)

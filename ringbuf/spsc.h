@@ -184,22 +184,24 @@ static inline uint64_t shmring__spsc_free(struct shmring_lane *v, uint64_t want)
 		shmring__lane_seen(v, c);
 		free_slots = v->capacity - (v->pos - c);
 		if (free_slots < want && !v->dense) /* dense: published already */
-			/* Relaxed: for observers (see shmring__spsc_publish()). */
-			shmring__store_relaxed(&v->prod->pos, v->pos);
+			/* R-pub, as in shmring__spsc_publish(). */
+			shmring__store_release(&v->prod->pos, v->pos);
 	}
 	return free_slots;
 }
 
 /*
  * Publish the producer's position if the messages just sent (old..pos)
- * crossed a multiple of SHMRING_LANE_PUBLISH_EVERY. Relaxed: for observers
- * and for a later producer to resume from; consumers synchronise on stamps,
- * and whoever reads it also reads the stamps past it.
+ * crossed a multiple of SHMRING_LANE_PUBLISH_EVERY: for observers, for a
+ * later producer to resume from, and for the consumer's stamp check.
+ * Consumers synchronise on stamps; the position only bounds them.
  */
 static inline void shmring__spsc_publish(struct shmring_lane *v, uint64_t old)
 {
 	if (old / SHMRING_LANE_PUBLISH_EVERY != v->pos / SHMRING_LANE_PUBLISH_EVERY)
-		shmring__store_relaxed(&v->prod->pos, v->pos);
+		/* R-pub: pairs with A-pub in the consumer's stamp check
+		 * (src/peers.c): the stamps below it are there once it is. */
+		shmring__store_release(&v->prod->pos, v->pos);
 }
 
 /*

@@ -95,12 +95,14 @@ void shmring__stall_end(shmring_t *r)
  * first slot, be the last of the group a lap of groups before (consumed), or
  * zero before the first lap. One slot a group: the position's stamp, the
  * one a lap before, or zero. Anything else would make the consumer wait for
- * ever. The dense layout's producer position, likewise, only from the
- * consumer's to a capacity past it.
+ * ever, and so would any stamp short of ours where the producer published
+ * its position past ours (it publishes only what it stamped). The dense
+ * layout's producer position, likewise, only from the consumer's to a
+ * capacity past it.
  */
 static int spsc_stamp_check(const struct shmring_lane *v)
 {
-	uint64_t s, end, first, lap;
+	uint64_t s, p, end, first, lap;
 
 	if (v->dense) {
 		/* Dense: no stamps; the producer's position may only be from
@@ -108,6 +110,9 @@ static int spsc_stamp_check(const struct shmring_lane *v)
 		s = shmring__load_relaxed(&v->prod->pos);
 		return s - v->pos <= v->capacity ? 0 : -SHMRING_ECORRUPT;
 	}
+	/* A-pub: pairs with R-pub wherever the producer publishes its
+	 * position: the stamps below it are visible to the read below. */
+	p = shmring__load_acquire(&v->prod->pos);
 	/* Relaxed: compared only; the payload is read after A-stamp. */
 	s = shmring__load_relaxed(shmring__lane_stamp(v, v->pos));
 	end = shmring__lane_end(v, v->pos);
@@ -116,6 +121,12 @@ static int spsc_stamp_check(const struct shmring_lane *v)
 
 	if (shmring__lane_published(s, v->pos, end))
 		return 0;
+	/* The producer published past us (by at most a ring), yet our stamp
+	 * says not yet: a stamp rewritten after it was published. Waiting
+	 * would wait for ever, behind messages that are there. A position
+	 * behind ours is a producer's that died before publishing, or lags. */
+	if (p - v->pos - 1 < v->capacity)
+		return -SHMRING_ECORRUPT;
 	if (v->pos != first)
 		return s == v->pos ? 0 : -SHMRING_ECORRUPT;
 	if (first >= lap ? s == end - lap : s == 0)
@@ -224,23 +235,16 @@ static void presence_settle(shmring_t *r, uint64_t seen[2], const uint32_t live[
 
 /*
  * A stamped SPSC ring drained by its stamps after its producers left: an
- * end only if what they left agrees. A producer publishes its position
- * over stamped messages only (and at close its last), so one published
- * past ours within a capacity counts messages our stamp does not show;
- * and the stamp at ours must be one spsc_stamp_check() takes. Otherwise
- * the stamps were forged under us, and end-of-stream would drop the
- * messages the ring still counts without a word.
+ * end only if what they left agrees, as spsc_stamp_check() judges it (a
+ * producer publishes its position over stamped messages only, and at
+ * close its last). Otherwise the stamps were forged under us, and
+ * end-of-stream would drop the messages the ring still counts without a
+ * word.
  */
 static int spsc_eos_check(const shmring_t *r)
 {
-	uint64_t p;
-
 	if (r->hdr.kind != SHMRING_KIND_SPSC || r->rx.dense)
 		return 0;
-	/* Relaxed: compared only; the producers' leaving was acquired. */
-	p = shmring__load_relaxed(&r->rx.prod->pos);
-	if (p - r->rx.pos - 1 < r->hdr.capacity)
-		return -SHMRING_ECORRUPT;
 	return spsc_stamp_check(&r->rx);
 }
 

@@ -9,6 +9,8 @@
  *   - SPSC slot stamp "from the future" with messages in the ring: a
  *     blocking recv returns -SHMRING_ECORRUPT (not -ETIMEDOUT), a try_recv
  *     says empty; after the stamp is put back, recv delivers every message.
+ *     Likewise a stamp put back to "unwritten" under messages the producer
+ *     published (its position past the consumer's).
  *   - SPSC participant entry naming pid 1 (with its real start time, and
  *     with a wrong one), or a live foreign pid with start_time 0: producer
  *     opens succeed within a few seconds (pid 1 does not map the ring; a
@@ -193,6 +195,40 @@ static void test_spsc_group_stamp_behind(void **state)
 	assert_int_equal(fh_agent_call(k.p, FH_SEND, 4, 1000), 0);
 	assert_int_equal(fh_agent_call(k.c, FH_RECV, 1000, 0), 0);
 	assert_int_equal(k.c->out[0], 4);
+	stamp_case_close(&k);
+}
+
+/*
+ * A stamp rewritten back to what an unwritten group shows (0 on the first
+ * lap) under messages the producer has published: the ring full (8 of 8),
+ * the producer's position published at the full ring. Producer and consumer
+ * then waited on each other for ever, the consumer's stamp saying "not yet"
+ * and the producer's ring full, the six messages behind the forged group
+ * never delivered. The consumer reports it; with the stamp back, every
+ * message comes and the producer sends again.
+ */
+static void test_spsc_stamp_unpublished_under_producer(void **state)
+{
+	struct stamp_case k;
+	_Atomic uint64_t *stamp;
+
+	(void)state;
+	stamp = stamp_case_open(&k, test_ring_name("stampback"), 8, 0, 0);
+	assert_int_equal(atomic_load(stamp), 3); /* group 0 (0, 1, 2) published */
+	atomic_store(stamp, 0);
+	/* The ring full: the producer's send publishes its position, 8. */
+	assert_int_equal(fh_agent_call(k.p, FH_SEND, 8, 100), -ETIMEDOUT);
+	stamp_case_corrupt(&k, "a stamp back to unwritten under a full ring");
+
+	atomic_store(stamp, 3);
+	assert_int_equal(fh_agent_call(k.c, FH_RECV_N, 8, 5000), 0);
+	assert_int_equal(k.c->out[0], 8);
+	assert_int_equal(k.c->out[2], 0);
+	assert_int_equal(k.c->out[3], 7);
+	assert_true(k.c->out[1] && k.c->out[4]);
+	assert_int_equal(fh_agent_call(k.p, FH_SEND, 8, 1000), 0);
+	assert_int_equal(fh_agent_call(k.c, FH_RECV, 1000, 0), 0);
+	assert_int_equal(k.c->out[0], 8);
 	stamp_case_close(&k);
 }
 
@@ -1486,6 +1522,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_spsc_future_stamp, fh_teardown),
 	    cmocka_unit_test_teardown(test_spsc_group_stamp_behind, fh_teardown),
+	    cmocka_unit_test_teardown(test_spsc_stamp_unpublished_under_producer, fh_teardown),
 	    cmocka_unit_test_teardown(test_spsc_group_stamp_producer_gone, fh_teardown),
 	    cmocka_unit_test_teardown(test_spsc_producer_pos_forged_ahead, fh_teardown),
 	    cmocka_unit_test_teardown(test_spsc8_group_stamp_forged, fh_teardown),

@@ -389,9 +389,10 @@ static inline void shmring__lane_stamp1(struct shmring_lane *l, _Atomic uint64_t
 	atomic_store_explicit(stamp, pos + 1, memory_order_release);
 	l->pos = pos + 1;
 	if (SHMRING_LANE_UNLIKELY((pos + 1) % SHMRING_LANE_PUBLISH_EVERY == 0))
-		/* Relaxed: for observers and a later producer, who read the
-		 * stamps past it (ringbuf/spsc.h). */
-		atomic_store_explicit(l->published, pos + 1, memory_order_relaxed);
+		/* R-pub: pairs with A-pub in the consumer's stamp check: the
+		 * stamps below it are there once it is (a plain store on
+		 * x86-64, as relaxed would be). */
+		atomic_store_explicit(l->published, pos + 1, memory_order_release);
 }
 
 /* The message at pos has been copied out: give its slot back. Consumer only. */
