@@ -79,13 +79,24 @@ int shmring__mring_attach_producer(struct shmring_mring *v, bool mp)
 	return 0;
 }
 
-void shmring__mring_attach_consumer(struct shmring_mring *v, bool mc)
+int shmring__mring_attach_consumer(struct shmring_mring *v, bool mc)
 {
+	uint64_t c, p;
+
 	if (mc)
-		return; /* many consumers share the position and claim with CAS */
+		return 0; /* many consumers share the position and claim with CAS */
 	/* Relaxed: the consumer's own published position, read back by its
 	 * successor; the slot words carry the synchronisation with producers. */
-	v->pos = shmring__load_relaxed(&v->cons->pos);
+	c = shmring__load_relaxed(&v->cons->pos);
+	/* Relaxed: compared only. */
+	p = shmring__load_relaxed(&v->prod->pos);
+	/* Many producers claim past the consumer by a ring at most, and never
+	 * behind it; one publishes after its slots, so the consumer may be
+	 * ahead of it, by less than a ring. */
+	if (v->mp ? c > p || p - c > v->capacity : (c > p ? c - p : p - c) > v->capacity)
+		return corrupt(v);
+	v->pos = c;
+	return 0;
 }
 
 /* Whether the owner stamped in slot word w is dead (an index outside the

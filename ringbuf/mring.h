@@ -159,8 +159,10 @@ void shmring__mring_view(struct shmring_mring *v, void *base, const struct shmri
  * where the published position is ahead of the published slots. */
 int shmring__mring_attach_producer(struct shmring_mring *v, bool mp);
 
-/* Take over the single consumer side (MPSC) at its published position. */
-void shmring__mring_attach_consumer(struct shmring_mring *v, bool mc);
+/* Take over the single consumer side (MPSC) at its published position: 0,
+ * or -SHMRING_ECORRUPT (v->corrupt set) where it lies behind the producers'
+ * by more than a ring, or past theirs. */
+int shmring__mring_attach_consumer(struct shmring_mring *v, bool mc);
 
 /*
  * Consumer side, slow path: repair what holds this consumer back, if its

@@ -411,6 +411,32 @@ static uint32_t gen_of(shmring_t *r, int part)
 	return part < 0 ? 0 : shmring__load_relaxed(&shmring__parts(r->base)[part].gen);
 }
 
+/*
+ * The private positions attach took, each read from shared memory once: in
+ * bounds, or the handle is refused. The open validated the shared ones
+ * before (shmring__indices_validate()), but a peer may rewrite them between
+ * that look and attach's own, and a position attach keeps is never read
+ * from shared memory again. A side not taken, or shared by many (claimed
+ * with CAS and checked at each use), holds 0.
+ */
+static bool attached_in_bounds(const shmring_t *r)
+{
+	uint64_t tx, cache, rx;
+
+	switch (r->hdr.kind) {
+	case SHMRING_KIND_SPSC:
+		tx = r->tx.pos, cache = r->tx.peer_cache, rx = r->rx.pos;
+		break;
+	case SHMRING_KIND_MSG:
+		tx = r->qtx.pos, cache = r->qtx.peer_cache, rx = r->qrx.pos;
+		break;
+	default:
+		tx = r->mtx.pos, cache = r->mtx.peer_cache, rx = r->mrx.pos;
+		break;
+	}
+	return (tx | cache | rx) < SHMRING_POS_MAX;
+}
+
 static int attach(shmring_t *r, unsigned role)
 {
 	uint32_t kind = r->hdr.kind;
@@ -443,13 +469,6 @@ static int attach(shmring_t *r, unsigned role)
 			shmring__spsc_attach_producer(&r->tx);
 		if (role & SHMRING_CONSUMER)
 			shmring__spsc_attach_consumer(&r->rx);
-		/* The positions as attach read them (a side not taken: 0). */
-		if (r->tx.pos >= SHMRING_POS_MAX || r->tx.peer_cache >= SHMRING_POS_MAX ||
-		    r->rx.pos >= SHMRING_POS_MAX) {
-			release_parts(r, false);
-			return -SHMRING_ECORRUPT;
-		}
-		lanes_setup(r);
 	} else if (kind == SHMRING_KIND_MSG) {
 		shmring__msg_view(&r->qtx, r->base, &r->hdr, owner_of(r->part[0]),
 				  entry_of(r, r->part[0]), gen_of(r, r->part[0]));
@@ -469,13 +488,19 @@ static int attach(shmring_t *r, unsigned role)
 				    entry_of(r, r->part[1]), gen_of(r, r->part[1]));
 		rc = (role & SHMRING_PRODUCER) ? shmring__mring_attach_producer(&r->mtx, r->ops.mp)
 					       : 0;
+		if (rc == 0 && (role & SHMRING_CONSUMER))
+			rc = shmring__mring_attach_consumer(&r->mrx, r->ops.mc);
 		if (rc < 0) {
 			release_parts(r, false);
 			return rc;
 		}
-		if (role & SHMRING_CONSUMER)
-			shmring__mring_attach_consumer(&r->mrx, r->ops.mc);
 	}
+	if (!attached_in_bounds(r)) {
+		release_parts(r, false);
+		return -SHMRING_ECORRUPT;
+	}
+	if (kind == SHMRING_KIND_SPSC)
+		lanes_setup(r);
 	/* Present only once the side is set up: a peer that sees us may count
 	 * on our messages. */
 	if (role & SHMRING_PRODUCER)

@@ -30,6 +30,8 @@ shmring_test(test_wait SOURCES test_wait.c LABELS fast TIMEOUT 300)
 # Bad input: every error a clear errno, never a crash (run it under ASan);
 # also an open racing a create of the same name.
 shmring_test(test_attach SOURCES test_attach.c LABELS fast TIMEOUT 120)
+# A position forged between an open's validation and its attach.
+shmring_test(test_attach_race SOURCES test_attach_race.c LABELS fast TIMEOUT 60)
 
 # Two copies of the library in one process (this program's and the shared
 # one, loaded with dlopen()), and a process that replaces its image.
