@@ -4,7 +4,9 @@
 # test_bridge_cli.sh - `shmring bridge` used wrongly says why and exits
 # non-zero (2: usage, 1: failure); used rightly with --count it stops and
 # says its counts; `shmring stat bridge:NAME` shows them. ZeroMQ's schemes
-# work, or say the build has none, and help lists them only when built.
+# work, or say the build has none, and help lists them only when built. A
+# bridge listening on unix:/PATH removes the socket file it bound as it
+# exits, and no other.
 # Exit 0 pass, 1 fail, 77 skip.
 set -u
 
@@ -21,6 +23,7 @@ stale=
 cleanup() {
 	[ -n "$live" ] && kill -9 "$live" 2>/dev/null
 	"$S" rm "/$tag-a" "/$tag-b" "/$tag-c" "/$tag-m" "/$tag-d" >/dev/null 2>&1
+	rm -f "/dev/shm/$tag-e" "/dev/shm/$tag-z"
 	rm -f "/dev/shm/shmring-bridge.$tag" "/dev/shm/shmring-bridge.$tag-rx" \
 		"/dev/shm/shmring-bridge.$tag-ln"
 	for p in $stale; do rm -f "/dev/shm/shmring-bridge.$p"; done
@@ -68,6 +71,21 @@ mkfifo "$tmp/fifo"
 expect 1 "file:$tmp/fifo: a FIFO \(named pipe\), not a shmring segment" "file:$tmp/fifo" \
 	"/$tag-c"
 expect 1 "file:/dev/null: a character device, not a shmring segment" "/$tag-a" file:/dev/null
+# An empty and an all-zero segment (a creator that died before writing the
+# header) are said as stat says them: it said the library's "full or empty,
+# or still being created".
+: >"/dev/shm/$tag-e"
+head -c 4096 /dev/zero >"/dev/shm/$tag-z"
+expect 1 "/$tag-e: empty file \(still, after waiting for its creator\)" --timeout 0.2 \
+	"/$tag-e" "/$tag-c"
+expect 1 "/$tag-z: the creator never finished writing the header \(all zero" --timeout 0.2 \
+	"/$tag-a" "/$tag-z"
+rm -f "/dev/shm/$tag-e" "/dev/shm/$tag-z"
+# A name of hundreds of bytes, said whole with the reason after it (the
+# message was cut at 512 bytes, then not known to be about TO).
+long=$tmp/no-such-dir
+while [ ${#long} -lt 700 ]; do long=$long/$(printf 'd%.0s' $(seq 200)); done
+expect 1 "file:$long/ring: no such ring" --timeout 0.2 "/$tag-a" "file:$long/ring"
 # A duplex was said to be "of another kind (or a ring and a synchronisation
 # object were taken for each other)".
 "$S" create --duplex --capacity 16 "/$tag-d" || exit 1
@@ -172,34 +190,90 @@ else
 	expect 2 "built without ZeroMQ" --max-size 5 "/$tag-a" "/$tag-c"
 fi
 
-# A bridge listening on unix:/PATH leaves its socket file as it exits: run
-# again there, it takes the path over (it said "a ring or object of that
-# name already exists"), but never from a listener that is still there.
+# no_sock WHAT PATH: nothing is left at PATH.
+no_sock() {
+	if [ -e "$2" ] || [ -L "$2" ]; then
+		echo "FAIL: $1: $2 is still there"
+		bad=1
+	else
+		echo "ok: $1: $2 is gone"
+	fi
+}
+# A bridge listening on unix:/PATH removes the socket file it bound as it
+# exits: by --timeout, SIGINT or SIGTERM (it was left behind, and 'shmring
+# rm' refuses any unix: name).
 expect 0 "forwarded=0" --timeout 0.2 "unix:$tmp/sock" "/$tag-c"
+no_sock "after --timeout" "$tmp/sock"
+for sig in INT TERM; do
+	"$S" bridge --timeout 10 "unix:$tmp/sock" "/$tag-c" 2>/dev/null &
+	live=$!
+	for _ in $(seq 100); do [ -S "$tmp/sock" ] && break; sleep 0.05; done
+	kill -"$sig" "$live"
+	wait "$live"
+	rc=$?
+	live=
+	[ "$rc" = 0 ] || { echo "FAIL: a listening bridge stopped by SIG$sig: exit $rc"; bad=1; }
+	no_sock "after SIG$sig" "$tmp/sock"
+done
+# One a killed bridge left is taken over by the next bridge there, which
+# removes it in its turn.
+"$S" bridge --timeout 10 "unix:$tmp/sock" "/$tag-c" 2>/dev/null &
+live=$!
+for _ in $(seq 100); do [ -S "$tmp/sock" ] && break; sleep 0.05; done
+kill -KILL "$live"
+wait "$live" 2>/dev/null
+stale="$stale $live"
+live=
+if [ -S "$tmp/sock" ]; then echo "ok: a killed bridge left its socket file"; else
+	echo "FAIL: no socket file after a killed bridge"; bad=1; fi
 expect 0 "forwarded=0" --timeout 0.2 "unix:$tmp/sock" "/$tag-c"
-# A second bridge on URI while one listens there: exit 1, saying PATTERN.
-# READY... succeeds once the first one listens.
-against_live() { # uri pattern ready...
-	local uri=$1 pat=$2 live
-	shift 2
+no_sock "taken over, then its bridge ended" "$tmp/sock"
+# Only the file it bound: another listener that took the path meanwhile
+# (its file removed, another bound there) keeps its own.
+"$S" bridge --timeout 10 "unix:$tmp/sock" "/$tag-c" 2>/dev/null &
+live=$!
+for _ in $(seq 100); do [ -S "$tmp/sock" ] && break; sleep 0.05; done
+"$S" rm --force "unix:$tmp/sock"
+"$S" bridge --timeout 10 "unix:$tmp/sock" "/$tag-m" 2>/dev/null &
+other=$!
+for _ in $(seq 100); do [ -S "$tmp/sock" ] && break; sleep 0.05; done
+kill -TERM "$live"
+wait "$live"
+live=
+if [ -S "$tmp/sock" ]; then echo "ok: the other listener's socket file is left"; else
+	echo "FAIL: a bridge removed the socket file another listener bound"; bad=1; fi
+kill -TERM "$other"
+wait "$other"
+no_sock "the other listener ended" "$tmp/sock"
+# A second bridge on URI while one listens there: exit 1, saying PATTERN, and
+# the first one's socket file stays (FILE, when there is one) until the
+# first one ends. READY... succeeds once the first one listens.
+against_live() { # uri pattern file ready...
+	local uri=$1 pat=$2 file=$3 live
+	shift 3
 	timeout 10 "$S" bridge --timeout 3 "$uri" "/$tag-c" 2>/dev/null &
 	live=$!
 	for _ in $(seq 100); do "$@" 2>/dev/null && break; sleep 0.05; done
 	expect 1 "$pat" --timeout 0.2 "$uri" "/$tag-m"
+	if [ -n "$file" ] && [ ! -S "$file" ]; then
+		echo "FAIL: the bridge refused on $uri removed the live one's socket file"
+		bad=1
+	fi
 	kill $live 2>/dev/null
 	wait $live 2>/dev/null
+	[ -z "$file" ] || no_sock "the live bridge on $uri ended" "$file"
 }
 tcp_up() { (exec 3<>"/dev/tcp/127.0.0.1/$1"); }
-against_live "unix:$tmp/live" "already exists" test -S "$tmp/live"
+against_live "unix:$tmp/live" "already exists" "$tmp/live" test -S "$tmp/live"
 # The same with a space in the path (the kernel's table of sockets shows it
 # as it is; it was read as two words, and the live listener lost its path).
-against_live "unix:$tmp/live sp" "already exists" test -S "$tmp/live sp"
+against_live "unix:$tmp/live sp" "already exists" "$tmp/live sp" test -S "$tmp/live sp"
 # A tcp port another listener holds is said to be in use.
 # Below the ephemeral range (32768-60999 by default): a connect elsewhere on
 # the machine (test_sock makes tens of thousands) never takes it as its
 # source port, which would keep a listener from binding it.
 port=$((20000 + (RANDOM * 7 + $$) % 12000))
-against_live "tcp:127.0.0.1:$port" "tcp:127.0.0.1:$port: the address is already in use" \
+against_live "tcp:127.0.0.1:$port" "tcp:127.0.0.1:$port: the address is already in use" "" \
 	tcp_up "$port"
 
 # Right: ring to ring, --count 3, with a status object and its counts.

@@ -5,8 +5,9 @@
  * values of `stat --json`, and that what the tool creates is what the
  * library opens; sizes that overflow, modes nobody could use, output that
  * cannot be written, files in /dev/shm that are not (whole) rings, the
- * failure information of `stat` (issue 7). Skipped (77) when the tool is
- * not built.
+ * failure information of `stat` (issue 7); a reader that went away (no
+ * death by SIGPIPE); stress --list-kinds and --name misuse; what rm and gc
+ * do with nothing to do. Skipped (77) when the tool is not built.
  */
 #include <limits.h>
 #include <setjmp.h>
@@ -22,10 +23,10 @@ static char tmpdir[] = "/tmp/shmring-test-cli-XXXXXX";
 static char out_path[512], err_path[512];
 static char out[16384], err[16384];
 
-/* Where a run's stdout goes: the capture file, another path, or nowhere
- * (closed). */
+/* Where a run's stdout goes: the capture file, another path, nowhere
+ * (closed), or a pipe whose reader has gone (as after `| head -1`). */
 static const char *stdout_to;
-static bool stdout_closed;
+static bool stdout_closed, stdout_no_reader;
 
 static int vrun(const char *arg, va_list ap)
 {
@@ -37,7 +38,15 @@ static int vrun(const char *arg, va_list ap)
 	for (const char *a = arg; a && argc < 15; a = va_arg(ap, const char *))
 		argv[argc++] = (char *)a;
 	argv[argc] = NULL;
-	if (stdout_closed) {
+	if (stdout_closed || stdout_no_reader) {
+		int p[2] = {-1, -1};
+
+		/* The read end goes before the tool starts: its first write
+		 * to the pipe fails (EPIPE, and SIGPIPE). */
+		if (stdout_no_reader) {
+			assert_int_equal(pipe(p), 0);
+			close(p[0]);
+		}
 		fflush(stdout);
 		pid = fork();
 		if (pid == 0) {
@@ -46,15 +55,27 @@ static int vrun(const char *arg, va_list ap)
 			if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
 				_exit(126);
 			close(fd);
-			close(STDOUT_FILENO);
+			if (stdout_no_reader) {
+				if (dup2(p[1], STDOUT_FILENO) < 0)
+					_exit(126);
+				close(p[1]);
+				/* As a shell starts a pipeline, whatever the
+				 * test's own runner ignores. */
+				signal(SIGPIPE, SIG_DFL);
+			} else {
+				close(STDOUT_FILENO);
+			}
 			execv(argv[0], argv);
 			_exit(127);
 		}
+		if (stdout_no_reader)
+			close(p[1]);
 	} else {
 		pid = test_spawn(argv, stdout_to ? stdout_to : out_path, err_path);
 	}
 	status = test_wait_pid(pid, 60000);
-	if (stdout_to || stdout_closed || test_read_file(out_path, out, sizeof(out)) < 0)
+	if (stdout_to || stdout_closed || stdout_no_reader ||
+	    test_read_file(out_path, out, sizeof(out)) < 0)
 		out[0] = '\0';
 	if (test_read_file(err_path, err, sizeof(err)) < 0)
 		err[0] = '\0';
@@ -86,6 +107,20 @@ static int run_out(const char *path, const char *arg, ...)
 	va_end(ap);
 	stdout_to = NULL;
 	stdout_closed = false;
+	return st;
+}
+
+/* The same with stdout a pipe nobody reads any more. */
+static int run_no_reader(const char *arg, ...)
+{
+	va_list ap;
+	int st;
+
+	stdout_no_reader = true;
+	va_start(ap, arg);
+	st = vrun(arg, ap);
+	va_end(ap);
+	stdout_no_reader = false;
 	return st;
 }
 
@@ -625,6 +660,116 @@ static void test_output_unwritable(void **state)
 	assert_int_equal(run("stat", name, NULL), 0);
 }
 
+/*
+ * A reader that went away (`shmring ls | head -1`): every command says that
+ * it could not write, and why, and exits 1. SIGPIPE killed all but get and
+ * bridge with nothing said (exit 141). stress still removes its ring.
+ */
+static void test_output_reader_gone(void **state)
+{
+	static const char broken[] = ": cannot write to standard output: Broken pipe";
+	const char *name = test_ring_name("noreader");
+	const char *sname = test_ring_name("noreader-stress");
+	shmring_t *r;
+
+	(void)state;
+	assert_int_equal(run("create", name, NULL), 0);
+	assert_int_equal(run_no_reader("ls", "--match", name, NULL), 1);
+	assert_contains(err, "shmring ls");
+	assert_contains(err, broken);
+	assert_int_equal(run_no_reader("--help", NULL), 1);
+	assert_contains(err, "shmring: cannot write to standard output: Broken pipe");
+	assert_int_equal(run_no_reader("--version", NULL), 1);
+	assert_contains(err, "shmring: cannot write to standard output: Broken pipe");
+	assert_int_equal(run_no_reader("help", "stat", NULL), 1);
+	assert_contains(err, "shmring stat");
+	assert_contains(err, broken);
+	assert_int_equal(run_no_reader("stat", name, NULL), 1);
+	assert_contains(err, "shmring stat");
+	assert_contains(err, broken);
+	assert_int_equal(run_no_reader("stat", "--json", name, NULL), 1);
+	assert_contains(err, broken);
+	/* A watch ends at the first refresh nobody reads, and says so. */
+	assert_int_equal(run_no_reader("stat", "--watch", "0.1", name, NULL), 1);
+	assert_contains(err, "shmring stat");
+	assert_contains(err, broken);
+	assert_int_equal(run_no_reader("gc", "--json", "--match", name, NULL), 1);
+	assert_contains(err, "shmring gc");
+	assert_contains(err, broken);
+	assert_int_equal(run_no_reader("bench", "--list", NULL), 1);
+	assert_contains(err, "shmring bench");
+	assert_contains(err, broken);
+	assert_int_equal(run_no_reader("stress", "--list-kinds", NULL), 1);
+	assert_contains(err, "shmring stress");
+	assert_contains(err, broken);
+	/* A run whose summary nobody reads: said, and its ring removed. */
+	assert_int_equal(run_no_reader("stress", "--kind", "spsc", "--duration", "0.3", "--quiet",
+				       "--name", sname, NULL),
+			 1);
+	assert_contains(err, "shmring stress");
+	assert_contains(err, broken);
+	assert_int_equal(shmring_open(sname, SHMRING_OBSERVER, &r), -ENOENT);
+}
+
+/*
+ * stress --list-kinds with an argument or option after it is a usage error,
+ * as bench --list is (it listed and exited 0); a --name too long for a POSIX
+ * name is one too, as other malformed names are (it failed the run, exit 1).
+ */
+static void test_stress_list_and_name(void **state)
+{
+	static char longname[5002];
+
+	(void)state;
+	assert_int_equal(run("stress", "--list-kinds", "extra", NULL), 2);
+	assert_contains(err, "shmring stress: unexpected argument 'extra'");
+	assert_string_equal(out, "");
+	assert_int_equal(run("stress", "--list-kinds", "--bogus", NULL), 2);
+	assert_contains(err, "shmring stress: unknown option '--bogus'");
+	assert_string_equal(out, "");
+	assert_int_equal(run("stress", "--list-kinds", NULL), 0);
+	assert_contains(out, "mpmc\n");
+	assert_int_equal(run("bench", "--list", "extra", NULL), 2);
+
+	longname[0] = '/';
+	memset(longname + 1, 'x', sizeof(longname) - 2);
+	assert_int_equal(run("stress", "--count", "1", "--name", longname, NULL), 2);
+	assert_contains(err, "a POSIX ring name is at most 200 characters");
+}
+
+/*
+ * What rm and gc do with nothing to do, as their help says: rm of a name
+ * that does not exist fails (exit 1, "no such ring"), with --force too; gc
+ * with nothing stale prints nothing (--json: an empty array) and exits 0.
+ * bench's help says what --ratio-rounds 0 leaves (it said "no ratios", and
+ * the ratios over the floor were still printed).
+ */
+static void test_nothing_to_do_documented(void **state)
+{
+	const char *missing = test_ring_name("nothing");
+
+	(void)state;
+	assert_int_equal(run("rm", missing, NULL), 1);
+	assert_contains(err, "no such ring");
+	assert_int_equal(run("rm", "--force", missing, NULL), 1);
+	assert_contains(err, "no such ring");
+	assert_int_equal(run("rm", "--help", NULL), 0);
+	assert_contains(out, "a name that does not exist included ('no such ring',");
+	assert_contains(out, "with --force too");
+
+	assert_int_equal(run("gc", "--match", missing, NULL), 0);
+	assert_string_equal(out, "");
+	assert_string_equal(err, "");
+	assert_int_equal(run("gc", "--json", "--match", missing, NULL), 0);
+	assert_string_equal(out, "[]\n");
+	assert_int_equal(run("gc", "--help", NULL), 0);
+	assert_contains(out, "nothing is printed (--json: []) and the exit status is 0");
+
+	assert_int_equal(run("bench", "--help", NULL), 0);
+	assert_true(strstr(out, "0: no ratios") == NULL);
+	assert_contains(out, "the Ratios section holds only the round trips of");
+}
+
 /* Usage errors go to stderr with 2; errors share one prefix. */
 static void test_usage_and_prefix(void **state)
 {
@@ -854,6 +999,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_mode_unusable, test_teardown_names),
 		cmocka_unit_test(test_strerror),
 		cmocka_unit_test_teardown(test_output_unwritable, test_teardown_names),
+		cmocka_unit_test_teardown(test_output_reader_gone, test_teardown_names),
+		cmocka_unit_test(test_stress_list_and_name),
+		cmocka_unit_test_teardown(test_nothing_to_do_documented, test_teardown_names),
 		cmocka_unit_test(test_usage_and_prefix),
 		cmocka_unit_test(test_unknown_command_suggestion),
 		cmocka_unit_test_teardown(test_stat_not_a_ring, test_teardown_names),

@@ -10,6 +10,7 @@
  * is not built. create --replace removes a ring (or a segment its creator
  * left all zero), never another program's data, a synchronization object or
  * a FIFO. A file: directory or sysv:@ key file that does not exist is named.
+ * A name of hundreds of bytes is said whole, with the reason after it.
  */
 #include "test_cli_run.h"
 
@@ -465,6 +466,53 @@ static void test_missing_path(void **state)
 }
 
 /*
+ * A file: name of about 700 bytes (well-formed, in directories that do not
+ * exist) and one past the longest path: every message names it whole and
+ * says why after it. A bridge cut "URI: reason" at 512 bytes and then did
+ * not know which URI it was about; stat and put cut theirs at 256.
+ */
+static void test_long_names(void **state)
+{
+	static char dir[1200], name[1300], longest[1300], want[1400];
+	const char *ring = test_ring_name("long-peer");
+	size_t n;
+
+	(void)state;
+	n = (size_t)snprintf(dir, sizeof(dir), "%s/no-such-dir", cli_dir);
+	while (n < 680) {
+		/* Components of 200 bytes: each one a file name may be. */
+		dir[n++] = '/';
+		for (int i = 0; i < 200; i++)
+			dir[n++] = 'd';
+	}
+	dir[n] = '\0';
+	snprintf(name, sizeof(name), "file:%s/ring", dir);
+	snprintf(want, sizeof(want), "no such ring: the directory %s does not exist", dir);
+	assert_int_equal(run_limited("stat", name, NULL), 1);
+	cli_assert_contains(cli_err, want);
+	assert_int_equal(run_limited("put", name, NULL), 1);
+	cli_assert_contains(cli_err, want);
+
+	assert_int_equal(cli_run("create", ring, NULL), 0);
+	snprintf(want, sizeof(want), "shmring bridge: %s: no such ring", name);
+	assert_int_equal(run_limited("bridge", "--timeout", "0.2", ring, name, NULL), 1);
+	cli_assert_contains(cli_err, want);
+	assert_int_equal(run_limited("bridge", "--timeout", "0.2", name, ring, NULL), 1);
+	cli_assert_contains(cli_err, want);
+
+	/* One byte past the longest path: malformed, and said which way. */
+	n = (size_t)snprintf(longest, sizeof(longest), "file:/");
+	for (; n < 5 + SHMRING_PATH_MAX + 1; n++)
+		longest[n] = n % 201 ? 'p' : '/';
+	longest[n] = '\0';
+	snprintf(want, sizeof(want), "shmring bridge: %s: a file: path is at most", longest);
+	assert_int_equal(run_limited("bridge", "--timeout", "0.2", ring, longest, NULL), 1);
+	cli_assert_contains(cli_err, want);
+	assert_int_equal(run_limited("bridge", "--timeout", "0.2", longest, ring, NULL), 1);
+	cli_assert_contains(cli_err, want);
+}
+
+/*
  * "/." and "/..": no POSIX ring's name (create, put and get say so), not
  * /dev/shm itself or its parent; stat, rm and ls --match called them "a
  * directory", and rm offered --force, which then refused the name.
@@ -528,6 +576,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_sigbus_stat_race, test_teardown_names),
 	    cmocka_unit_test_teardown(test_replace_only_rings, test_teardown_names),
 	    cmocka_unit_test(test_missing_path),
+	    cmocka_unit_test_teardown(test_long_names, test_teardown_names),
 	    cmocka_unit_test(test_dot_names),
 	    cmocka_unit_test_teardown(test_bridge_status_fifo, test_teardown_names),
 	};

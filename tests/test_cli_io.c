@@ -9,7 +9,8 @@
  * --timeout runs out; get refuses a slot put did not frame and leaves it,
  * and says so when the stamps its producer left were forged; stat opens a
  * small live ring a lap on; another user's ring only with --any-owner; put
- * with its input closed fails. Skipped (77) when the tool is not built.
+ * with its input closed fails; put and get on an empty or all-zero segment
+ * say which. Skipped (77) when the tool is not built.
  */
 #include "test_cli_run.h"
 
@@ -507,6 +508,46 @@ static void test_put_stdin_closed(void **state)
 	assert_int_equal(cli_run("rm", name, NULL), 0);
 }
 
+/* Make an object in /dev/shm of size bytes, all zero: a creator that died
+ * before (or while) writing the header. */
+static void make_zero_segment(const char *name, size_t size)
+{
+	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);
+	close(fd);
+}
+
+/*
+ * put and get on an empty and on an all-zero segment say which, as stat
+ * does, after the library's wait for a creator: they said the library's
+ * "full or empty, or still being created".
+ */
+static void test_not_a_ring(void **state)
+{
+	static const char *const cmds[] = {"put", "get"};
+	const char *empty = test_ring_name("empty");
+	const char *zero = test_ring_name("zero");
+
+	(void)state;
+	make_zero_segment(empty, 0);
+	make_zero_segment(zero, 4096);
+	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+		assert_int_equal(cli_run(cmds[c], empty, NULL), 1);
+		cli_assert_contains(cli_err, empty);
+		cli_assert_contains(cli_err, "empty file (still, after waiting for its creator): "
+					     "not a ring, or its creator died before writing the "
+					     "header");
+		cli_assert_lacks(cli_err, "full or empty");
+		assert_int_equal(cli_run(cmds[c], zero, NULL), 1);
+		cli_assert_contains(cli_err, zero);
+		cli_assert_contains(cli_err, "the creator never finished writing the header (all "
+					     "zero after waiting for it)");
+		cli_assert_lacks(cli_err, "full or empty");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -521,6 +562,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_get_forged_stamp, test_teardown_names),
 		cmocka_unit_test_teardown(test_any_owner, test_teardown_names),
 		cmocka_unit_test_teardown(test_put_stdin_closed, test_teardown_names),
+		cmocka_unit_test_teardown(test_not_a_ring, test_teardown_names),
 	};
 
 	srand((unsigned)getpid() ^ (unsigned)test_now_ns());

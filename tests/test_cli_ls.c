@@ -7,7 +7,8 @@
  * left; rm refuses objects that are not rings (and removes them with
  * --force); option misuse is a usage error (2) with the "shmring CMD:"
  * prefix; stat --json of several names is one array; stat --watch
- * refreshes until SIGINT; create's new options. A REAPED bit forged on a
+ * refreshes until SIGINT, refuses at once a name that can never be there
+ * and waits for one that is not there yet; create's new options. A REAPED bit forged on a
  * live participant's entry does not make gc remove its ring. Skipped (77)
  * when the tool is not built.
  */
@@ -559,6 +560,69 @@ static void test_stat_watch(void **state)
 	}
 }
 
+/*
+ * stat --watch on a name that can never be there (malformed, of an unknown
+ * scheme, empty, a socket channel, memfd:) says so once and exits 2 at once,
+ * also beside a good name: it said it again every refresh, for ever. A
+ * well-formed name that is not there yet is watched until it appears.
+ */
+static void test_stat_watch_names(void **state)
+{
+	static const char *const never[] = {"foo:bar", "", "bad name", "file:rel", "memfd:x",
+					    "unix:/tmp/shmt-nobody"};
+	const char *good = test_ring_name("watch-good");
+	const char *later = test_ring_name("watch-later");
+	const char *args[] = {"stat", "--watch", "0.1", NULL, NULL, NULL};
+
+	(void)state;
+	assert_int_equal(cli_run("create", good, NULL), 0);
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
+		for (int with_good = 0; with_good < 2; with_good++) {
+			const char *seen;
+			int st, n = 0;
+
+			args[3] = with_good ? good : never[i];
+			args[4] = with_good ? never[i] : NULL;
+			st = test_wait_pid(cli_start(NULL, cli_out_path, cli_err_path, args),
+					   5000 * TEST_SLOWDOWN);
+			test_read_file(cli_out_path, cli_out, sizeof(cli_out));
+			test_read_file(cli_err_path, cli_err, sizeof(cli_err));
+			if (st != 2)
+				fail_msg("stat --watch '%s': exit %d (-1: it went on); stderr: %s",
+					 never[i], st, cli_err);
+			for (seen = cli_err; (seen = strstr(seen, "shmring stat: ")); seen++)
+				n++;
+			if (n != 1)
+				fail_msg("stat --watch '%s': said %d times: %s", never[i], n,
+					 cli_err);
+			assert_string_equal(cli_out, "");
+		}
+	}
+
+	/* Not there at first: "no such ring", then shown once it is made;
+	 * the exit status is the last refresh's. */
+	args[3] = later;
+	args[4] = NULL;
+	{
+		char out_path[600], err_path[600];
+		pid_t pid;
+
+		/* Its own files: cli_run() below writes the usual ones. */
+		snprintf(out_path, sizeof(out_path), "%s/watch-later.out", cli_dir);
+		snprintf(err_path, sizeof(err_path), "%s/watch-later.err", cli_dir);
+		pid = cli_start(NULL, out_path, err_path, args);
+		test_sleep_ms(400);
+		assert_int_equal(cli_run("create", later, NULL), 0);
+		test_sleep_ms(600);
+		kill(pid, SIGINT);
+		assert_int_equal(test_wait_pid(pid, 10000), 0);
+		test_read_file(out_path, cli_out, sizeof(cli_out));
+		test_read_file(err_path, cli_err, sizeof(cli_err));
+		cli_assert_contains(cli_err, "no such ring");
+		cli_assert_contains(cli_out, "  kind ");
+	}
+}
+
 /* create: every scheme it can name, the new options, and what it refuses. */
 static void test_create_options(void **state)
 {
@@ -695,6 +759,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_rm_other_users, test_teardown_names),
 		cmocka_unit_test_teardown(test_stat_json_array, test_teardown_names),
 		cmocka_unit_test_teardown(test_stat_watch, test_teardown_names),
+		cmocka_unit_test_teardown(test_stat_watch_names, test_teardown_names),
 		cmocka_unit_test_teardown(test_create_options, test_teardown_names),
 		cmocka_unit_test_teardown(test_duplex, test_teardown_names),
 	};

@@ -8,6 +8,7 @@
  * made elsewhere when gnuplot is not installed here.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,8 @@ static int gnuplot(const char *dir, const char *script)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
+		/* The tool ignores SIGPIPE, and exec keeps what is ignored. */
+		signal(SIGPIPE, SIG_DFL);
 		if (chdir(dir) != 0)
 			_exit(127);
 		execlp("gnuplot", "gnuplot", script, (char *)NULL);

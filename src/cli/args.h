@@ -63,7 +63,17 @@ const char *shmring_cli_name_problem(const char *name, char *buf, size_t size);
  */
 char *shmring_cli_printable(char *dst, size_t size, const char *src);
 
+/* The longest ring name the library takes (shmring/shmring.h): a file: or
+ * sysv:@ name, a path of SHMRING_PATH_MAX bytes with its scheme and a
+ * project ID ("sysv:@" PATH "#0xff"). */
+#define SHMRING_CLI_NAME_MAX (SHMRING_PATH_MAX + 16)
+
 /* Room for shmring_cli_printable() of any ring name. */
-#define SHMRING_CLI_PRINTABLE_MAX (4 * (SHMRING_PATH_MAX + 16) + 1)
+#define SHMRING_CLI_PRINTABLE_MAX (4 * SHMRING_CLI_NAME_MAX + 1)
+
+/* Room for an error message that quotes two names of the longest kind (a
+ * bridge's FROM and TO; a name and the directory it lacks) with the words
+ * around them, so that the reason at its end is never cut off. */
+#define SHMRING_CLI_ERR_MAX (2 * SHMRING_CLI_NAME_MAX + 512)
 
 #endif /* SHMRING_CLI_ARGS_H */

@@ -19,6 +19,7 @@
  * and counts it as in doubt.
  */
 /* Beside this file: the bench tests build it without the tool's paths. */
+#include "args.h" /* SHMRING_CLI_ERR_MAX */
 #include "bridge.h"
 #include "utf8.h"
 #include "shmring/shmring.h"
@@ -215,6 +216,11 @@ struct ep {
 	size_t max;        /* largest payload; a fixed ring's exact size */
 	uint64_t capacity;
 	int bell;          /* FROM ring: its socket doorbell, or -1 */
+	/* A unix:/PATH listener: the socket file it bound, removed at close */
+	bool sock_file;
+	pid_t sock_pid;    /* the process that bound it */
+	dev_t sock_dev;
+	ino_t sock_ino;
 	/* ZeroMQ */
 	void *z;
 	void *mon;         /* its connection events (PAIR): a connecting socket
@@ -267,7 +273,7 @@ struct shmring_bridge {
 	uint64_t rp_count;   /* records kept now (< rp_n) */
 	size_t *rp_len;
 	uint32_t *rp_type;
-	char err[512];
+	char err[SHMRING_CLI_ERR_MAX]; /* "URI: reason", or two URIs and why */
 #ifdef SHMRING_HAVE_ZMQ
 	zmq_msg_t zf[2];
 	int nzf;
@@ -318,8 +324,31 @@ static int zmq_scheme(const char *uri, int *type, const char **addr)
 	return 0;
 }
 
+/*
+ * Remove the socket file a unix:/PATH listener of ours bound (the library
+ * leaves it), and nothing else: not in a child that inherited the handle,
+ * and not when the path is now another file (a listener made with
+ * SHMRING_CREATE_REPLACE took it). Called while the listener still
+ * answers: a creator takes over only a socket file whose listener is
+ * gone, so none can bind its own at the path between the look and the
+ * unlink (one with SHMRING_CREATE_REPLACE still can, in that instant).
+ */
+static void sock_file_remove(struct ep *e)
+{
+	const char *path = e->uri + 5; /* "unix:" */
+	struct stat st;
+
+	if (!e->sock_file || e->sock_pid != getpid())
+		return;
+	e->sock_file = false;
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == e->sock_dev &&
+	    st.st_ino == e->sock_ino)
+		unlink(path);
+}
+
 static void ep_close(struct ep *e)
 {
+	sock_file_remove(e);
 	shmring_close(e->r); /* closes the doorbell socket too */
 	e->r = NULL;
 	e->bell = -1;
@@ -811,14 +840,26 @@ static int open_sock(struct shmring_bridge *b, struct ep *e, size_t peer_max)
 				    "%s: messages of %zu bytes and the bridge's %u-byte header exceed "
 				    "a socket channel's largest message (%u bytes)",
 				    e->uri, peer_max, SHMRING_BRIDGE_HDR, SHMRING_MAX_SLOT_SIZE);
-		/* A bridge restarted on its unix:/PATH finds the socket file
-		 * it left: the library takes it over when nobody listens. */
+		/* A socket file a killed bridge left at unix:/PATH: the
+		 * library takes it over when nobody listens. */
 		rc = shmring_create(e->uri, &o, SHMRING_CONSUMER, &e->r);
 		if (rc == -EEXIST && !strncmp(e->uri, "tcp:", 4))
 			return fail(b, rc, "%s: the address is already in use (another listener, "
 					   "or a connection that holds the port)", e->uri);
 		if (rc < 0)
 			return fail(b, rc, "%s: %s", e->uri, shmring_strerror(rc));
+		/* The file just bound is ours to remove at close: which file
+		 * it is, so that another one at the path later is left. */
+		if (!strncmp(e->uri, "unix:/", 6)) {
+			struct stat st;
+
+			if (lstat(e->uri + 5, &st) == 0 && S_ISSOCK(st.st_mode)) {
+				e->sock_file = true;
+				e->sock_pid = getpid();
+				e->sock_dev = st.st_dev;
+				e->sock_ino = st.st_ino;
+			}
+		}
 		return ring_learn(b, e);
 	}
 	rc = sock_connect_retry(b, e, shmring_clock_ns() + b->o.connect_ns);
@@ -2000,6 +2041,11 @@ void shmring_bridge_end(struct shmring_bridge *b)
 			fprintf(stderr, "shmring bridge: %s: could not send the end of this session "
 					"(full)\n", b->to.uri);
 	}
+}
+
+void shmring_bridge_remove_sock_file(struct shmring_bridge *b)
+{
+	sock_file_remove(&b->from);
 }
 
 void shmring_bridge_close(struct shmring_bridge *b)

@@ -103,8 +103,15 @@ const char *shmring_bridge_error(const struct shmring_bridge *b);
 void shmring_bridge_end(struct shmring_bridge *b);
 
 /* shmring_bridge_end(), then close both ends; the status object goes
- * unless persistent. NULL is accepted. */
+ * unless persistent, and so does the socket file a unix:/PATH FROM bound
+ * (only that file: not one another listener has put at the path since).
+ * NULL is accepted. */
 void shmring_bridge_close(struct shmring_bridge *b);
+
+/* Of what close does, only the removal of that socket file, touching no
+ * ring or socket: for a bridge the library was stopped in half-way
+ * (SIGBUS), which is never closed. */
+void shmring_bridge_remove_sock_file(struct shmring_bridge *b);
 
 /* `shmring stat bridge:NAME`: print the status object; 0, or 1 (said why). */
 int shmring_bridge_stat(const char *name, bool json);

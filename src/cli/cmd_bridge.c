@@ -44,7 +44,14 @@ static void usage(FILE *f)
 		"                  producer (TO); fixed slots or a message ring's records\n"
 		"  unix:/PATH, unix:@NAME, tcp:HOST:PORT\n"
 		"                  a socket channel: as FROM the bridge listens, as TO it\n"
-		"                  connects (again, with backoff, when the listener goes)\n",
+		"                  connects (again, with backoff, when the listener goes).\n"
+		"                  The socket file a FROM unix:/PATH bridge binds goes when\n"
+		"                  it exits (--count, --timeout, SIGINT, SIGTERM, an\n"
+		"                  error), unless another listener has taken the path\n"
+		"                  since; one a killed bridge left (SIGKILL, or another\n"
+		"                  signal it does not catch) is taken over by the next\n"
+		"                  bridge there ('shmring rm --force unix:/PATH' removes\n"
+		"                  it)\n",
 		shmring_bridge_have_zmq() ? "\n                      [--hwm N] [--max-size BYTES] [--raw]" : "");
 	if (shmring_bridge_have_zmq())
 		fprintf(f,
@@ -151,7 +158,7 @@ int shmring_cmd_bridge(int argc, char **argv)
 	struct sigaction sa = {.sa_handler = on_stop};
 	struct shmring_bridge_counts cnt;
 	struct shmring_bridge *b;
-	char err[600], pidname[32];
+	char err[SHMRING_CLI_ERR_MAX], pidname[32];
 	uint64_t v;
 	int c, rc;
 
@@ -227,7 +234,6 @@ int shmring_cmd_bridge(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	if (sigsetjmp(bus_jmp, 1)) {
 		/* A ring truncated under us (SIGBUS): the library was stopped
 		 * half-way, so touch no ring again and leave at once, as the
@@ -238,6 +244,7 @@ int shmring_cmd_bridge(int argc, char **argv)
 		if (bus_bridge) {
 			shmring_bridge_get_counts(bus_bridge, &cnt);
 			say_counts(stderr, o.from, o.to, &cnt);
+			shmring_bridge_remove_sock_file(bus_bridge);
 		}
 		if (!o.persist) {
 			snprintf(err, sizeof(err), "/" SHMRING_BRIDGE_STATUS_PREFIX "%s", o.name);
@@ -267,9 +274,12 @@ int shmring_cmd_bridge(int argc, char **argv)
 		    err[strlen(uri)] == ':' && shmring_cli_name_problem(uri, why, sizeof(why)))
 			fprintf(stderr, "shmring bridge: %s: %s\n", uri, why);
 		/* A ring's name that is not a regular file (a device, FIFO,
-		 * socket, directory or symbolic link): said what it is, as
-		 * the other commands say it, not as a bare errno. */
-		else if ((rc == -EBADF || rc == -ELOOP || rc == -EISDIR || rc == -ENXIO) &&
+		 * socket, directory or symbolic link), or a segment that is
+		 * empty, all zero or shorter than a header: said what it is,
+		 * as the other commands say it, not as a bare errno or the
+		 * library's "full or empty, or still being created". */
+		else if ((rc == -EBADF || rc == -ELOOP || rc == -EISDIR || rc == -ENXIO ||
+			  rc == -EAGAIN || rc == -SHMRING_ETRUNCATED || rc == -SHMRING_EBADMAGIC) &&
 			 shmring_cli_scheme(uri) != SHMRING_CLI_OTHER &&
 			 !strncmp(err, uri, strlen(uri)) && err[strlen(uri)] == ':')
 			shmring_cli_error("bridge", uri, rc);

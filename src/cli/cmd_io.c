@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -551,10 +550,8 @@ int shmring_cmd_get(int argc, char **argv)
 	}
 	name = argv[optind];
 	shmring_cli_bus_name(name);
-	/* A reader that went away (`shmring get NAME | head -1`) is a write
-	 * error said below, exit 1, and which message it was: SIGPIPE would
-	 * kill get with nothing said. */
-	signal(SIGPIPE, SIG_IGN);
+	/* SIGPIPE is ignored (main()): a reader that went away is a write
+	 * error said below, with which message it was. */
 	if (open_ring("get", name, SHMRING_CONSUMER, open_flags, &r, &info, &max))
 		return 1;
 	/* With many consumers a message is claimed at the peek, and the close

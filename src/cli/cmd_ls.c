@@ -911,7 +911,10 @@ static void gc_usage(FILE *f)
 		   "                       'posix:/myapp-*' (several: any of them); a name\n"
 		   "                       without wildcards as the other commands take it\n"
 		   "                       ('/NAME', 'sysv:KEY' in decimal or hex) matches\n"
-		   "                       that object\n");
+		   "                       that object\n\n"
+		   "Each removal is one line on standard output. With nothing stale to remove,\n"
+		   "nothing is printed (--json: []) and the exit status is 0. Exit status 1: a\n"
+		   "removal failed, or a PATH could not be looked at; 2 usage.\n");
 }
 
 int shmring_cmd_gc(int argc, char **argv)

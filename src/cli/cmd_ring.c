@@ -413,7 +413,10 @@ static void rm_usage(FILE *f)
 		   "  -f, --force  remove each name without looking at what it is (a System V\n"
 		   "               semaphore set of another program is still left alone; a\n"
 		   "               symbolic link is removed itself, never what it points to;\n"
-		   "               bridge:NAME is still refused while a bridge runs by it)\n");
+		   "               bridge:NAME is still refused while a bridge runs by it)\n\n"
+		   "Exit status: 0 when every name was removed; 1 when one was not (the others\n"
+		   "are still removed), a name that does not exist included ('no such ring',\n"
+		   "with --force too); 2 usage.\n");
 }
 
 static int rm_one(const char *name, bool force);

@@ -331,29 +331,16 @@ static const char *judge_early(const struct shmring_cli_object *o)
 	return NULL;
 }
 
-/* The open failed: say why in the terms of what the object shows; the
- * text said (in buf, size bytes, or static). */
-static const char *open_failed(const char *name, int rc, const struct shmring_cli_object *o,
-			       char *buf, size_t size)
+/* The open failed: say why, as every command does (in the terms of what
+ * the object shows where the library's word is vague: see
+ * shmring_cli_open_failure()); the text said (in buf, size bytes, or
+ * static). */
+static const char *open_failed(const char *name, int rc, char *buf, size_t size)
 {
-	const char *early = NULL;
+	const char *why = shmring_cli_error_text("stat", name, rc, buf, size);
 
-	if (o->seen && o->size == 0 &&
-	    (rc == -EAGAIN || rc == -SHMRING_ETRUNCATED || rc == -SHMRING_EBADMAGIC))
-		early = "empty file (still, after waiting for its creator): not a ring, or its "
-			"creator died before writing the header";
-	else if (rc == -EAGAIN)
-		early = "the creator never finished writing the header (all zero after waiting "
-			"for it): not a ring, or its creator died while creating it";
-	if (!early && rc == -SHMRING_ETRUNCATED && o->seen) {
-		snprintf(buf, size, "%s: the file has %" PRIu64 " bytes; a process shrank it "
-				    "(ftruncate), or it is not a ring", shmring_strerror(rc), o->size);
-		early = buf;
-	}
-	if (!early)
-		early = shmring_cli_error_text("stat", name, rc, buf, size);
-	fprintf(stderr, "shmring stat: %s: %s\n", name, early);
-	return early;
+	fprintf(stderr, "shmring stat: %s: %s\n", name, why);
+	return why;
 }
 
 /* A peer may shrink the segment under the mapping at any time (POSIX shm
@@ -393,7 +380,10 @@ static void stat_usage(FILE *f)
 		   "                     show again every SECONDS (fractions allowed) until\n"
 		   "                     interrupted (SIGINT, SIGTERM; the exit status is the\n"
 		   "                     last refresh's: 1 if a name failed there); on a\n"
-		   "                     terminal in place, else each refresh after a blank line\n");
+		   "                     terminal in place, else each refresh after a blank line.\n"
+		   "                     A name that is not there yet is shown once it appears;\n"
+		   "                     one that never can (malformed, a socket channel, memfd:\n"
+		   "                     or anon:) is refused at once, exit 2\n");
 }
 
 /* A failed name in a JSON array. */
@@ -461,7 +451,7 @@ static int stat_all(char **names, int n, bool json)
 		struct reverse d1;
 		bool sync = false, have_d1;
 		const char *early, *why, *end = array ? (i + 1 < n ? "," : "") : "\n";
-		char wbuf[512];
+		char wbuf[SHMRING_CLI_ERR_MAX];
 		int rc, np = 0, perr = 0;
 
 		if (!strncmp(names[i], "bridge:", 7)) {
@@ -540,7 +530,7 @@ static int stat_all(char **names, int n, bool json)
 			rc = shmring_info(r, &in);
 		if (rc < 0) {
 			shmring_cli_bus_arm(NULL);
-			why = open_failed(names[i], rc, &o, wbuf, sizeof(wbuf));
+			why = open_failed(names[i], rc, wbuf, sizeof(wbuf));
 			if (array)
 				json_error(names[i], why, i + 1 == n);
 			shmring_close(r);
@@ -561,6 +551,32 @@ static int stat_all(char **names, int n, bool json)
 	if (array)
 		printf("]\n");
 	return status;
+}
+
+/*
+ * Whether a --watch name can never show anything, said on stderr: one
+ * malformed (or of a scheme stat cannot show: a socket channel, an auto:
+ * name), or a memfd: or anon: ring, which has no name to be found by.
+ * bridge:NAME is the bridge's (any such name may appear).
+ */
+static bool watch_name_problem(const char *name)
+{
+	enum shmring_cli_scheme s = shmring_cli_scheme(name);
+	const char *why;
+	char buf[256];
+
+	if (!strncmp(name, "bridge:", 7))
+		return false;
+	if (s == SHMRING_CLI_MEMFD || s == SHMRING_CLI_ANON) {
+		fprintf(stderr, "shmring stat: %s: %s ring has no name to be shown by: it "
+				"lives in the process that made it\n",
+			name, s == SHMRING_CLI_MEMFD ? "a memfd" : "an anon");
+		return true;
+	}
+	why = shmring_cli_name_problem(name, buf, sizeof(buf));
+	if (why)
+		fprintf(stderr, "shmring stat: %s: %s\n", name, why);
+	return why != NULL;
 }
 
 /* Sleep ns unless a stop signal comes first. */
@@ -615,6 +631,13 @@ int shmring_cmd_stat(int argc, char **argv)
 	if (!watch) {
 		return stat_all(argv + optind, argc - optind, json);
 	}
+	/* A malformed name never comes to exist: said once, not at every
+	 * refresh for ever. A well-formed one that does not exist yet is
+	 * watched, as it may appear. */
+	for (int i = optind; i < argc; i++) {
+		if (watch_name_problem(argv[i]))
+			return 2;
+	}
 	/* No SA_RESTART: the signal ends the sleep at once. */
 	sigemptyset(&stop.sa_mask);
 	sigaction(SIGINT, &stop, NULL);
@@ -629,7 +652,7 @@ int shmring_cmd_stat(int argc, char **argv)
 			printf("\n");
 		status = stat_all(argv + optind, argc - optind, json);
 		/* Each refresh must reach its reader now, and a reader that
-		 * has gone ends the watch. */
+		 * has gone ends the watch (main() says so). */
 		if (fflush(stdout) != 0 || ferror(stdout))
 			return 1;
 		watch_sleep(every);

@@ -225,21 +225,21 @@ static bool too_much(const struct shmring_stress_cfg *cfg, unsigned producers)
 	return true;
 }
 
-/* --name: one the processes can open by name, and a ring's (the library
- * says what is wrong with a malformed one). */
+/* --name: one the processes can open by name, and a well-formed ring's
+ * (what is wrong with a malformed one is said before anything is made). */
 static bool name_problem(const char *name)
 {
 	enum shmring_cli_scheme s = shmring_cli_scheme(name);
+	const char *why;
+	char buf[256];
 
 	if (s == SHMRING_CLI_MEMFD || s == SHMRING_CLI_ANON) {
 		bad("--name %s: every process opens the ring by its name, and %s ring has "
 		    "none", name, s == SHMRING_CLI_MEMFD ? "a memfd:" : "an anon:");
 		return true;
 	}
-	if (s == SHMRING_CLI_OTHER) {
-		char buf[256];
-		const char *why = shmring_cli_name_problem(name, buf, sizeof(buf));
-
+	why = shmring_cli_name_problem(name, buf, sizeof(buf));
+	if (why || s == SHMRING_CLI_OTHER) {
 		bad("--name %s: %s", name, why ? why : "not a ring's name");
 		return true;
 	}
@@ -499,7 +499,7 @@ int shmring_cmd_stress(int argc, char **argv)
 	uint64_t producers = 0, consumers = 0, slot = 0, cap = 0, nkill = 0, nstop = 0;
 	unsigned list[MAX_SWEEP], nsweep = 0;
 	bool json = false, have_seed = false, timeout_set = false, stall_set = false;
-	bool duration_set = false;
+	bool duration_set = false, list_kinds = false;
 	const char *kind = "mpmc";
 	uint32_t u = 0;
 	int c, rc, prc;
@@ -612,14 +612,9 @@ int shmring_cmd_stress(int argc, char **argv)
 		case OPT_QUIET:
 			cfg.quiet = true;
 			break;
-		case OPT_LIST: {
-			size_t n;
-			const struct shmring_stress_kind *k = shmring_stress_kinds(&n);
-
-			for (size_t i = 0; i < n; i++)
-				printf("%s\n", k[i].name);
-			return 0;
-		}
+		case OPT_LIST:
+			list_kinds = true;
+			break;
 		case OPT_INJECT:
 			if (parse_name(optarg, inject_names, 5, &u) < 0)
 				rc = bad("--inject must be lose, dup, reorder or tear, not '%s'%s",
@@ -638,6 +633,16 @@ int shmring_cmd_stress(int argc, char **argv)
 	if (optind != argc) {
 		bad("unexpected argument '%s'", argv[optind]);
 		return 2;
+	}
+	/* After every option was read, as bench --list: a mistake after it
+	 * is a usage error, not ignored. */
+	if (list_kinds) {
+		size_t n;
+		const struct shmring_stress_kind *k = shmring_stress_kinds(&n);
+
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", k[i].name);
+		return 0;
 	}
 	cfg.kind = shmring_stress_kind_find(kind);
 	if (!cfg.kind) {

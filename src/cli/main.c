@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -123,6 +124,16 @@ const char *shmring_cli_error_text(const char *cmd, const char *what, int err, c
 		why = shmring_cli_name_problem(what, buf, size);
 	if (!why)
 		why = missing_path(cmd, what, err, buf, size);
+	/* An empty or all-zero segment, or one shorter than a header: the
+	 * library's "full or empty, or still being created" and "truncated"
+	 * said in the terms of what the object shows now. */
+	if (!why && (err == -EAGAIN || err == -SHMRING_ETRUNCATED || err == -SHMRING_EBADMAGIC) &&
+	    shmring_cli_scheme(what) != SHMRING_CLI_OTHER) {
+		struct shmring_cli_object o;
+
+		shmring_cli_object_look(what, &o);
+		why = shmring_cli_open_failure(err, &o, buf, size);
+	}
 	/* A socket channel nobody listens on: no socket file (-ENOENT, which
 	 * reads "no such ring") or a refused connection. */
 	if (!why && (err == -ENOENT || err == -ECONNREFUSED) &&
@@ -168,7 +179,7 @@ const char *shmring_cli_error_text(const char *cmd, const char *what, int err, c
 
 void shmring_cli_error(const char *cmd, const char *what, int err)
 {
-	char buf[256];
+	char buf[SHMRING_CLI_ERR_MAX];
 
 	fprintf(stderr, "shmring %s: %s: %s\n", cmd, what,
 		shmring_cli_error_text(cmd, what, err, buf, sizeof(buf)));
@@ -199,13 +210,22 @@ static void hold_std_fds(void)
 	}
 }
 
-/* What was printed must have reached stdout: a full disk or a closed
- * descriptor is a failure, even for a command that did everything else. */
+/* What was printed must have reached stdout: a full disk, a closed
+ * descriptor or a reader that went away is a failure, even for a command
+ * that did everything else. */
 static int check_output(const char *cmd, int status)
 {
+	struct pollfd p = {.fd = STDOUT_FILENO, .events = POLLOUT};
+
 	errno = 0;
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return status;
+	/* A write that failed earlier took its errno with it, and the stream
+	 * dropped what it could not write: this flush had nothing left to
+	 * fail on. A pipe whose reader went away still says so (POLLERR on
+	 * its write end). */
+	if (!errno && poll(&p, 1, 0) == 1 && (p.revents & POLLERR))
+		errno = EPIPE;
 	fprintf(stderr, "shmring%s%s: cannot write to standard output%s%s\n", cmd ? " " : "",
 		cmd ? cmd : "", errno ? ": " : "", errno ? strerror(errno) : "");
 	return status ? status : 1;
@@ -310,6 +330,16 @@ int main(int argc, char **argv)
 	const struct command *c;
 
 	hold_std_fds();
+	/*
+	 * A reader that went away (`shmring stat -w 1 /X | head -3`, `shmring
+	 * ls | head -1`) is a write error, said (check_output(), or the
+	 * command itself: get says which message was left in the ring) with a
+	 * failing exit status; SIGPIPE would kill the tool with nothing said
+	 * (exit 141). Ignored once here, for every command. A child that execs another program sets it back to SIG_DFL first,
+	 * as exec keeps a signal ignored (src/bench/plot.c); stress catches it
+	 * during a run, to end the run as an interrupt does (stress_run.c).
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

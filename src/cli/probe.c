@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -313,6 +314,29 @@ void shmring_cli_object_look(const char *uri, struct shmring_cli_object *o)
 bool shmring_cli_object_settled(const struct shmring_cli_object *o)
 {
 	return shmring_cli_realtime_ns() > o->changed_ns + SETTLED_NS;
+}
+
+const char *shmring_cli_open_failure(int err, const struct shmring_cli_object *o, char *buf,
+				     size_t size)
+{
+	if (!o->seen)
+		return NULL;
+	if (o->size == 0 &&
+	    (err == -EAGAIN || err == -SHMRING_ETRUNCATED || err == -SHMRING_EBADMAGIC))
+		return "empty file (still, after waiting for its creator): not a ring, or its "
+		       "creator died before writing the header";
+	/* Only while it is still all zero: bytes there now are a creator that
+	 * has just finished, which the library's "still being created" says. */
+	if (err == -EAGAIN && o->all_zero)
+		return "the creator never finished writing the header (all zero after waiting "
+		       "for it): not a ring, or its creator died while creating it";
+	if (err == -SHMRING_ETRUNCATED) {
+		snprintf(buf, size, "%s: the file has %" PRIu64 " bytes; a process shrank it "
+				    "(ftruncate), or it is not a ring",
+			 shmring_strerror(err), o->size);
+		return buf;
+	}
+	return NULL;
 }
 
 struct shmring_participant *shmring_cli_participants(shmring_t *r, const struct shmring_info *in,

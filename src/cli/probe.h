@@ -72,6 +72,19 @@ void shmring_cli_object_look(const char *uri, struct shmring_cli_object *o);
  * second for a creator; twice that leaves no doubt). */
 bool shmring_cli_object_settled(const struct shmring_cli_object *o);
 
+/*
+ * Why opening the object failed with err, in the terms of what o (looked at
+ * after the failure) shows, where the library's word is too vague: an empty
+ * file (-EAGAIN, -SHMRING_ETRUNCATED or -SHMRING_EBADMAGIC), a header still
+ * all zero after the library's wait for its creator (-EAGAIN: "full or
+ * empty, or still being created" says nothing of that), or a file shorter
+ * than a header (-SHMRING_ETRUNCATED, with its size). The text (in buf,
+ * size bytes, or static), or NULL when o does not explain err. The one
+ * judgement of every command (shmring_cli_error_text(), stat).
+ */
+const char *shmring_cli_open_failure(int err, const struct shmring_cli_object *o, char *buf,
+				     size_t size);
+
 /* What a name turned out to be. */
 enum shmring_cli_what {
 	SHMRING_CLI_NONE,     /* no such object (err says why) */
