@@ -226,12 +226,21 @@ int shmring_doorbell_unregister(shmring_t *r)
 	return 0;
 }
 
-/* Messages to read now, or end-of-stream to report: the caller reads. */
+/*
+ * Messages to read now, or end-of-stream (or another error) to report: the
+ * caller reads. A producer killed rings nothing and leaves the presence
+ * word counting it, so an empty ring also looks at the peers, at most once
+ * a recovery period, as a blocked receive does: a loop that arms on each
+ * wake-up of its poll timeout learns of the death within about the deadline.
+ */
 static bool readable(shmring_t *r)
 {
 	uint64_t pres;
 
 	if (shmring_count(r) > 0)
+		return true;
+	/* Repaired claims (progress) or an error: the receive says. */
+	if (shmring__now_ns() >= r->next_check && shmring__peer_check(r, SHMRING_CONSUMER) != 0)
 		return true;
 	/* Relaxed: as in shmring__tx_gone(); a word saying none is left is
 	 * believed where the participant table agrees. */

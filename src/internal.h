@@ -382,10 +382,14 @@ struct shmring {
 	struct shmring_ctl *ctl;
 	uint64_t nf_batch;      /* wake parked producers once this many units are freed */
 	uint64_t recovery_ns;   /* the deadline in force for this handle */
-	uint64_t next_check;    /* try calls and timed-out blocking calls: when
-				 * the next peer check is due */
+	uint64_t next_check;    /* when try calls and timed-out blocking calls
+				 * next look at the peers (every look sets it) */
 	unsigned idle;          /* fruitless try calls since the last look at
 				 * the clock (shmring__peer_idle()) */
+	unsigned idle_tries;    /* the fruitless calls between two looks at
+				 * the clock, paced to the caller's loop (0:
+				 * none yet; look at the next) */
+	uint64_t idle_at;       /* when the clock was last looked at */
 	uint32_t rx_quiet_granted; /* the lane's last grant of empty answers */
 	uint32_t tx_quiet_granted; /* the lane's last grant of full answers */
 	bool rx_waiting;        /* an empty answer since the last receive
@@ -489,6 +493,9 @@ int shmring__peer_check(shmring_t *r, unsigned side);
 
 /* After a fruitless try call: shmring__peer_check() now and then. */
 int shmring__peer_idle(shmring_t *r, unsigned side);
+/* The fruitless answers a lane may give on its own before the library's next
+ * (shmring__peer_idle()'s pace, less the library's own). */
+uint32_t shmring__idle_grant(const shmring_t *r);
 
 /* End the stall this handle recorded. */
 void shmring__stall_end(shmring_t *r);

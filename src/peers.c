@@ -14,7 +14,7 @@
  */
 #include "src/internal.h"
 
-#define IDLE_TRIES 256u /* fruitless try calls between looks at the clock */
+#define IDLE_TRIES 256u /* the most fruitless try calls between looks at the clock */
 #define REPAIRS_PER_CHECK 64 /* claims one check repairs before it lets the caller go on */
 
 bool shmring__judge_dead(void *ctx, uint32_t idx, uint32_t gen, unsigned gen_bits)
@@ -342,6 +342,9 @@ int shmring__peer_check(shmring_t *r, unsigned side)
 	uint32_t holder = UINT32_MAX;
 	int rc = 0, progress = 0;
 
+	/* Every look, a blocked call's included, puts off the next one a try
+	 * call or a timed-out call would take (r->next_check). */
+	r->next_check = now + shmring__recovery_ns(r);
 	shmring__peer_reap(r);
 	for (int i = 0; i < REPAIRS_PER_CHECK; i++) {
 		rc = side == SHMRING_CONSUMER ? recover_rx(r, &pos, &holder)
@@ -378,17 +381,41 @@ int shmring__peer_check(shmring_t *r, unsigned side)
 	return progress;
 }
 
+/*
+ * The fruitless calls until the next look at the clock, from the pace of
+ * the last r->idle of them (now - r->idle_at): as many as take about a
+ * quarter of the recovery deadline, from 1 to IDLE_TRIES. A loop that spins
+ * looks every IDLE_TRIES calls (a clock read costs it nothing it would
+ * notice); one that polls every few milliseconds, or sleeps in its own event
+ * loop between calls, looks on each call. Either notices a death within
+ * about the deadline, as a blocked call does; counted calls alone took
+ * IDLE_TRIES times the loop's period (2.6 s at 10 ms a call).
+ */
+static void idle_pace(shmring_t *r, uint64_t now)
+{
+	uint64_t dt = now - r->idle_at, n;
+
+	r->idle_at = now;
+	n = dt ? (uint64_t)r->idle * (shmring__recovery_ns(r) / 4) / dt : IDLE_TRIES;
+	r->idle_tries = n < 1 ? 1 : n > IDLE_TRIES ? IDLE_TRIES : (unsigned)n;
+}
+
+uint32_t shmring__idle_grant(const shmring_t *r)
+{
+	return r->idle_tries > 1 ? r->idle_tries - 1 : 0;
+}
+
 int shmring__peer_idle(shmring_t *r, unsigned side)
 {
 	uint64_t now;
 
-	if (++r->idle < IDLE_TRIES)
+	if (++r->idle < r->idle_tries)
 		return 0;
-	r->idle = 0;
 	now = shmring__now_ns();
+	idle_pace(r, now);
+	r->idle = 0;
 	if (now < r->next_check)
 		return 0;
-	r->next_check = now + shmring__recovery_ns(r);
 	return shmring__peer_check(r, side);
 }
 
@@ -455,7 +482,6 @@ static int timed_out(shmring_t *r, unsigned side, shmring_attempt_fn attempt, vo
 
 	if (now < r->next_check)
 		return -ETIMEDOUT;
-	r->next_check = now + shmring__recovery_ns(r);
 	rc = shmring__peer_check(r, side);
 	if (rc > 0)
 		rc = attempt(op);

@@ -137,15 +137,13 @@ static bool rx_corrupt(shmring_t *r)
 	return c;
 }
 
-/* Full (empty) answers an SPSC lane gives on its own between two of the
- * library's (shmring__lane_again()). */
-#define LANE_QUIET 255u
-
 /*
  * A lane's answers of its own since the library's last count as the tries
  * they were towards the next look at the peers (shmring__peer_idle()); the
  * library's answer rc, if -EAGAIN (nothing to flush, nothing corrupt, the
- * peers there), grants the lane the next ones.
+ * peers there), grants the lane the next ones: full (empty) answers it
+ * gives on its own (shmring__lane_again()) until the library's next look,
+ * none for a loop slow enough to look on every call.
  */
 static void lane_quiet_take(shmring_t *r, struct shmring_lane *l, uint32_t *granted)
 {
@@ -153,10 +151,10 @@ static void lane_quiet_take(shmring_t *r, struct shmring_lane *l, uint32_t *gran
 	l->quiet = *granted = 0;
 }
 
-static int lane_quiet_grant(struct shmring_lane *l, uint32_t *granted, int rc)
+static int lane_quiet_grant(shmring_t *r, struct shmring_lane *l, uint32_t *granted, int rc)
 {
 	if (rc == -EAGAIN && l->go)
-		l->quiet = *granted = LANE_QUIET;
+		l->quiet = *granted = shmring__idle_grant(r);
 	return rc;
 }
 
@@ -164,7 +162,7 @@ static int lane_quiet_grant(struct shmring_lane *l, uint32_t *granted, int rc)
 static int tx_nothing(shmring_t *r)
 {
 	lane_quiet_take(r, &r->tx, &r->tx_quiet_granted);
-	return lane_quiet_grant(&r->tx, &r->tx_quiet_granted,
+	return lane_quiet_grant(r, &r->tx, &r->tx_quiet_granted,
 				shmring__tx_nothing(r, tx_corrupt(r)));
 }
 
@@ -185,7 +183,7 @@ static int rx_nothing(shmring_t *r)
 		shmring__fence_full();
 	}
 	lane_quiet_take(r, &r->rx, &r->rx_quiet_granted);
-	return lane_quiet_grant(&r->rx, &r->rx_quiet_granted,
+	return lane_quiet_grant(r, &r->rx, &r->rx_quiet_granted,
 				shmring__rx_nothing(r, rx_corrupt(r)));
 }
 

@@ -6,6 +6,8 @@
  *     messages), and each carries the registered token.
  *   - shmring_doorbell_wait(): -ETIMEDOUT with nothing to read, 0 once a
  *     message comes, 0 at end-of-stream.
+ *   - A consumer in its own loop (arm, then a sleep with a timeout) learns
+ *     of its producer's SIGKILL from the arm within a second: end-of-stream.
  *   - A registered waiter SIGKILLed while armed is never signalled: the
  *     producer finds it dead, reaps it and takes its doorbell off.
  *   - A signal number forged into a registrant's entry, one the process
@@ -207,6 +209,60 @@ static void test_wait(void **state)
 	assert_int_equal(shmring_doorbell_unregister(rx), 0);
 	assert_int_equal(shmring_doorbell_arm(rx), -EINVAL);
 	shmring_close(rx);
+}
+
+/*
+ * A consumer in its own loop (arm, then sigtimedwait() with a timeout of
+ * 100 ms) whose only producer is SIGKILLed: a dead producer rings nothing,
+ * and the presence word still counts it, so the arm must look at the
+ * producers itself. It returns 1 within a second (a few timeouts), and the
+ * receive says end-of-stream. Without that look the loop armed and slept
+ * for ever.
+ */
+static void test_arm_sees_killed_producer(void **state)
+{
+	const char *name = test_ring_name("bellkp");
+	shmring_t *rx = make(name, SHMRING_KIND_SPSC, 0), *tx;
+	struct timespec tmo = {.tv_sec = 0, .tv_nsec = 100000000};
+	sigset_t s;
+	uint64_t m[2] = {5, 6}, t0;
+	int gate[2], rc = 0;
+	pid_t pid;
+	char c;
+
+	(void)state;
+	block_bell();
+	assert_int_equal(shmring_doorbell_register(rx, bell_sig(), 4), 0);
+	assert_int_equal(pipe(gate), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (shmring_open(name, SHMRING_PRODUCER, &tx) < 0 || shmring_try_send(tx, m) < 0)
+			_exit(1);
+		(void)!write(gate[1], "r", 1);
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(read(gate[0], &c, 1), 1);
+	assert_int_equal(shmring_doorbell_arm(rx), 1); /* the message */
+	assert_int_equal(shmring_try_recv(rx, m), 0);
+	assert_int_equal(m[0], 5);
+	assert_int_equal(shmring_try_recv(rx, m), -EAGAIN);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	sigemptyset(&s);
+	sigaddset(&s, bell_sig());
+	t0 = test_now_ns();
+	while (test_now_ns() - t0 < 5000000000ull && (rc = shmring_doorbell_arm(rx)) == 0)
+		sigtimedwait(&s, NULL, &tmo);
+	print_message("arm after the producer's SIGKILL: %d after %.0f ms\n", rc,
+		      (double)(test_now_ns() - t0) / 1e6);
+	assert_int_equal(rc, 1);
+	assert_true(test_now_ns() - t0 < 1000000000ull);
+	assert_int_equal(shmring_try_recv(rx, m), -EPIPE);
+	shmring_close(rx);
+	close(gate[0]);
+	close(gate[1]);
 }
 
 static void test_killed_registrant(void **state)
@@ -519,6 +575,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_epoll_four_producers, test_teardown_names),
 		cmocka_unit_test_teardown(test_wait, test_teardown_names),
+		cmocka_unit_test_teardown(test_arm_sees_killed_producer, test_teardown_names),
 		cmocka_unit_test_teardown(test_killed_registrant, test_teardown_names),
 		cmocka_unit_test_teardown(test_other_user, test_teardown_names),
 		cmocka_unit_test_teardown(test_forged_signo, test_teardown_names),

@@ -21,6 +21,8 @@
  *   - the same with calls whose deadlines are far shorter than the recovery
  *     deadline, in a loop: -EPIPE once the peer is killed, and a killed
  *     consumer's claim repaired where another consumer stays;
+ *   - try receives 10 ms apart: -EPIPE within a second of the producer's
+ *     SIGKILL;
  *   - presence words that disagree with the participant table: forged to
  *     "none left" while the peer is alive (no false end-of-stream or EPIPE,
  *     the word put back), or one too high (as if a participant died between
@@ -340,6 +342,53 @@ static void short_deadlines(int id)
 	}
 }
 
+/*
+ * Try calls at an event loop's pace (10 ms apart), not a spin: the producer
+ * SIGKILLed after its K messages; the consumer takes them, then -EPIPE
+ * within a second of its first empty answer, as a blocked receive learns of
+ * the death within the recovery deadline. Counted calls alone looked at the
+ * producers once every 256 fruitless ones: 2.6 s at this pace, minutes at a
+ * second a call.
+ */
+static void slow_tries(int id)
+{
+	const char *name = test_ring_name(fh_kind(id)->tag);
+	struct fh_agent *p;
+	struct fh_msg m;
+	shmring_t *r;
+	uint64_t got = 0, t0 = 0, took;
+	int rc;
+
+	fh_limit(60);
+	r = fh_create(name, id, K, 0, SHMRING_CONSUMER);
+	p = fh_agent_open(name, id, SHMRING_PRODUCER);
+	assert_int_equal(fh_agent_call(p, FH_SEND_N, 0, K), 0);
+	fh_agent_kill(p, false);
+	for (;;) {
+		rc = fh__recv(id, r, &m, true, 0);
+		if (rc == 0) {
+			assert_true(fh_msg_ok(&m));
+			assert_int_equal(m.seq, got);
+			got++;
+			continue;
+		}
+		if (rc != -EAGAIN)
+			break;
+		if (!t0)
+			t0 = test_now_ns();
+		if (test_now_ns() - t0 > 5000 * FH_MS)
+			break;
+		test_sleep_ms(10);
+	}
+	took = t0 ? test_now_ns() - t0 : 0;
+	print_message("%s: try receives 10 ms apart got %llu, then %d (%s) after %.0f ms\n",
+	              fh_kind(id)->tag, (unsigned long long)got, rc, shmring_strerror(rc),
+	              (double)took / 1e6);
+	assert_int_equal(got, K);
+	assert_int_equal(rc, -EPIPE);
+	assert_true(took < 1000 * FH_MS);
+}
+
 /* --- Presence words that disagree with the participant table ------------------- */
 
 /* Store v into the producers' (role SHMRING_PRODUCER) or consumers' word
@@ -610,6 +659,7 @@ FH_PER_KIND(epipe_close)
 FH_PER_KIND(epipe_kill)
 FH_PER_KIND(before_consumer)
 FH_PER_KIND(short_deadlines)
+FH_PER_KIND(slow_tries)
 FH_PER_KIND(forged_zero)
 FH_PER_KIND(forged_zero_leaving)
 FH_PER_KIND(stale_high)
@@ -694,6 +744,7 @@ int main(void)
 	    FH_KIND_TESTS(eos_close),          FH_KIND_TESTS(eos_kill),
 	    FH_KIND_TESTS(epipe_close),        FH_KIND_TESTS(epipe_kill),
 	    FH_KIND_TESTS(before_consumer),    FH_KIND_TESTS(short_deadlines),
+	    FH_KIND_TESTS(slow_tries),
 	    FH_KIND_TESTS(forged_zero),        FH_KIND_TESTS(forged_zero_leaving),
 	    FH_KIND_TESTS(stale_high),
 	    FH_KIND_TESTS(restart_after_kill),

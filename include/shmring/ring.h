@@ -574,7 +574,11 @@ SHMRING_API int shmring_flush(shmring_t *r);
  * (SI_QUEUE), and disarms it; more messages send nothing more until the
  * consumer arms again, so the signal rate is bounded by the consumer's
  * drains. A signal may come with nothing left to read (a message consumed
- * before it arrived): read until -EAGAIN, then arm.
+ * before it arrived): read until -EAGAIN, then arm. A producer that dies
+ * sends nothing: a loop that must learn of it sleeps at most the recovery
+ * deadline at a time (a poll timeout) and arms again on waking; the arm
+ * then looks at the producers as a blocked receive does, and returns 1 for
+ * the end-of-stream the next receive reports.
  *
  * Who is signalled: only a registered consumer that is alive (its pid, start
  * time and pid namespace, and its mapping of this ring, are checked, as for
