@@ -219,6 +219,18 @@ static inline void *test_map_shm(const char *name, size_t *size)
 	return p;
 }
 
+/* A new POSIX shm object of size bytes, all zero: what a creator that died
+ * before (or while) writing the header leaves. Whether it was made. */
+static inline bool test_zero_shm(const char *name, size_t size)
+{
+	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+	bool ok = fd >= 0 && ftruncate(fd, (off_t)size) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 /* size bytes of buf as the file at path, new (an old one removed):
  * whether all were written. */
 static inline bool test_write_file(const char *path, const unsigned char *buf, size_t size)

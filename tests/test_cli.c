@@ -810,16 +810,6 @@ static void test_unknown_command_suggestion(void **state)
 	assert_true(strstr(err, "did you mean") == NULL);
 }
 
-/* Make a file in /dev/shm of size bytes, all zero. */
-static void make_zero_file(const char *name, size_t size)
-{
-	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
-
-	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, (off_t)size), 0);
-	close(fd);
-}
-
 /*
  * Files in /dev/shm that are not whole rings: all zero, empty (a creator
  * that died before the header), truncated after creation. stat says which,
@@ -839,18 +829,18 @@ static void test_stat_not_a_ring(void **state)
 	(void)state;
 	/* Young all-zero and empty files: after the library's wait for their
 	 * creator. */
-	make_zero_file(young, 4096);
+	assert_true(test_zero_shm(young, 4096));
 	assert_int_equal(run("stat", young, NULL), 1);
 	assert_contains(err, "shmring stat: ");
 	assert_contains(err, "never finished writing the header (all zero");
 	assert_true(strstr(err, "full or empty") == NULL);
-	make_zero_file(young_empty, 0);
+	assert_true(test_zero_shm(young_empty, 0));
 	assert_int_equal(run("stat", young_empty, NULL), 1);
 	assert_contains(err, "empty file");
 	assert_true(strstr(err, "full or empty") == NULL);
 
-	make_zero_file(zero, 4096);
-	make_zero_file(empty, 0);
+	assert_true(test_zero_shm(zero, 4096));
+	assert_true(test_zero_shm(empty, 0));
 	/* A ring, then shrunk by some process. */
 	assert_int_equal(run("create", "--capacity", "1024", "--slot-size", "256", cut, NULL), 0);
 	snprintf(path, sizeof(path), "/dev/shm%s", cut);

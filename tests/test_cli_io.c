@@ -508,17 +508,6 @@ static void test_put_stdin_closed(void **state)
 	assert_int_equal(cli_run("rm", name, NULL), 0);
 }
 
-/* Make an object in /dev/shm of size bytes, all zero: a creator that died
- * before (or while) writing the header. */
-static void make_zero_segment(const char *name, size_t size)
-{
-	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
-
-	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, (off_t)size), 0);
-	close(fd);
-}
-
 /*
  * put and get on an empty and on an all-zero segment say which, as stat
  * does, after the library's wait for a creator: they said the library's
@@ -531,8 +520,8 @@ static void test_not_a_ring(void **state)
 	const char *zero = test_ring_name("zero");
 
 	(void)state;
-	make_zero_segment(empty, 0);
-	make_zero_segment(zero, 4096);
+	assert_true(test_zero_shm(empty, 0));
+	assert_true(test_zero_shm(zero, 4096));
 	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
 		assert_int_equal(cli_run(cmds[c], empty, NULL), 1);
 		cli_assert_contains(cli_err, empty);
