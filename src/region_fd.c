@@ -107,8 +107,10 @@ static int size_named(int fd, const struct shmring_region_opts *o)
 
 static int open_name(const struct shmring_uri *u, int flags, mode_t mode)
 {
+	int fd;
+
 	if (u->scheme == SHMRING_SCHEME_POSIX) {
-		int fd = shm_open(u->path, flags, mode);
+		fd = shm_open(u->path, flags, mode);
 
 		/* glibc folds a directory's EISDIR into EINVAL; the name was
 		 * checked when the URI was parsed, so EINVAL here is that. */
@@ -116,21 +118,28 @@ static int open_name(const struct shmring_uri *u, int flags, mode_t mode)
 			errno = EISDIR;
 		return fd;
 	}
-	/* A FIFO or device is never a ring (shmring__fd_fill() says -EBADF
-	 * too), and is refused before it is opened where that can be told:
-	 * opening a FIFO makes us its reader and writer for a moment (a writer
-	 * waiting in open() would go on), a terminal could become ours. */
+	/* A FIFO, socket or device is never a ring (shmring__fd_fill() says
+	 * -EBADF too), and is refused before it is opened where that can be
+	 * told: opening a FIFO makes us its reader and writer for a moment (a
+	 * writer waiting in open() would go on), a terminal could become ours,
+	 * and a socket's open fails with ENXIO, which reads as a host name
+	 * that does not resolve. */
 	if (!(flags & O_CREAT)) {
 		struct stat st;
 
 		if (lstat(u->path, &st) == 0 &&
-		    (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
+		    (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ||
+		     S_ISSOCK(st.st_mode))) {
 			errno = EBADF;
 			return -1;
 		}
 	}
-	/* file: exactly the file named, never one a symbolic link leads to. */
-	return open(u->path, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, mode);
+	/* file: exactly the file named, never one a symbolic link leads to;
+	 * a socket put there since the look above is one too. */
+	fd = open(u->path, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, mode);
+	if (fd < 0 && errno == ENXIO)
+		errno = EBADF;
+	return fd;
 }
 
 int shmring__fd_unlink(const struct shmring_uri *u)

@@ -931,6 +931,46 @@ static int creator_died(const struct shmring_uri *u)
 	return shmring__region_zero_from(u, at + sizeof(h), NULL);
 }
 
+/*
+ * Whether the object at u was made within the last two seconds (the
+ * kernel's birth time, in whole seconds; false where the file system keeps
+ * none): by a creator still inside the grace second every opener gives it.
+ * Open-or-create takes such an object for a dead creator's only once it is
+ * older: one made by another creator racing us, after it removed the one
+ * whose creator did die, is that creator's ring in the making.
+ */
+static bool object_young(const struct shmring_uri *u)
+{
+	struct shmring_region rg;
+	int64_t born;
+
+	if (shmring__region_open(u, true, &rg) < 0)
+		return false;
+	born = rg.born_s;
+	shmring__region_close(&rg);
+	return born >= 0 && (int64_t)time(NULL) - born < 2;
+}
+
+/*
+ * Whether the object at u, judged a dead creator's (died) or not, is a
+ * racing creator's ring in the making: young, and a dead creator's look
+ * (died), or its header being written (zero past it), or published (the
+ * magic). Another program's data, young or not, is none of these.
+ */
+static bool in_the_making(const struct shmring_uri *u, bool died)
+{
+	uint64_t head = 0;
+
+	if (!object_young(u))
+		return false;
+	if (died)
+		return true;
+	if (shmring__region_read(u, 0, &head, sizeof(head)) == (int)sizeof(head) &&
+	    head == SHMRING_MAGIC)
+		return true;
+	return shmring__region_zero_from(u, sizeof(struct shmring_hdr), NULL) == 1;
+}
+
 /* shmring_create() and shmring_duplex_create(): what t asks for. */
 static int create_take(const char *uri, const struct shmring_opts *opts, const struct take *t)
 {
@@ -1009,6 +1049,8 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 			 * the name over; data past the header is another
 			 * program's, and stays. */
 			rc = creator_died(&u);
+			if (rc >= 0 && in_the_making(&u, rc == 1))
+				continue; /* a creator racing us: its ring, next round */
 			if (rc == 0)
 				return -SHMRING_EBADMAGIC;
 			if (rc < 0 && rc != -ENOENT)
@@ -1356,7 +1398,8 @@ static int recv_fd(int sock)
 	}
 	if (n == 0 && fd < 0)
 		return -ECONNRESET; /* the sender went away */
-	if (fd < 0 || n != 1 || tag != FD_TAG || (msg.msg_flags & MSG_CTRUNC)) {
+	/* MSG_TRUNC: a datagram or packet longer than the tag, not ours. */
+	if (fd < 0 || n != 1 || tag != FD_TAG || (msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC))) {
 		if (fd >= 0)
 			close(fd);
 		return -EPROTO;

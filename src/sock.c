@@ -388,6 +388,12 @@ static void judge(struct shmring_sock *s, struct pending *pd, size_t len)
 		rc = -EBUSY;
 	if (rc == 0 && atomic_load(&s->queued) + atomic_load(&s->nconns_seen) >= SOCK_MAX_CONNS)
 		rc = -EUSERS;
+	/* The sole producer's duplicate is what keeps the next one out
+	 * (sole_busy()): without it (no descriptor left) the connection is
+	 * refused as one too many, not taken unguarded. */
+	if (rc == 0 && !many_producers(s) &&
+	    (s->sole_dup = fcntl(pd->fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		rc = -EUSERS;
 	if (rc < 0) {
 		a.type = SHMRING_SOCK_REFUSE;
 		a.error = (uint32_t)-rc;
@@ -401,8 +407,7 @@ static void judge(struct shmring_sock *s, struct pending *pd, size_t len)
 					.type = SHMRING_SOCK_ACCEPT, .kind = s->p.kind,
 					.slot_size = s->p.slot_size, .role = s->p.role,
 					.flags = s->p.flags, .capacity = s->p.capacity};
-	if (!many_producers(s))
-		s->sole_dup = fcntl(pd->fd, F_DUPFD_CLOEXEC, 0);
+
 	pthread_mutex_lock(&s->mu);
 	if (s->qn == s->qcap) {
 		unsigned cap = s->qcap ? s->qcap * 2 : 16;
@@ -775,6 +780,16 @@ int shmring__sock_create(const char *uri, const struct shmring_opts *opts, uint3
 
 /* --- Listener: connections ------------------------------------------------- */
 
+/* A connection the listener cannot keep: shut down, not only closed, as in
+ * conn_drop(): the acceptor may hold a duplicate (a sole producer's), and
+ * the producer must see its connection end (EPIPE), not send into it. */
+static void conn_refuse(struct shmring_sock *s, int fd)
+{
+	shutdown(fd, SHUT_RDWR);
+	close(fd);
+	atomic_fetch_add_explicit(&s->refused, 1, memory_order_relaxed);
+}
+
 static void conn_add(struct shmring_sock *s, int fd)
 {
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP};
@@ -785,7 +800,7 @@ static void conn_add(struct shmring_sock *s, int fd)
 		struct conn **a = realloc(s->conns, cap * sizeof(*a));
 
 		if (!a) {
-			close(fd);
+			conn_refuse(s, fd);
 			return;
 		}
 		s->conns = a;
@@ -793,14 +808,14 @@ static void conn_add(struct shmring_sock *s, int fd)
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		close(fd);
+		conn_refuse(s, fd);
 		return;
 	}
 	c->fd = fd;
 	c->ready = true; /* it may have sent already */
 	ev.data.ptr = c;
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		close(fd);
+		conn_refuse(s, fd);
 		free(c);
 		return;
 	}

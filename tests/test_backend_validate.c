@@ -24,7 +24,8 @@
  *     with another geometry (SHMRING_EKIND / SHMRING_EMISMATCH) and with the
  *     same (the same ring: a message sent through one handle arrives through
  *     the other), and of a segment whose creator died before its header
- *     (all zero: replaced after the grace second);
+ *     (all zero: replaced after the grace second, also by several processes
+ *     at once);
  *   - malformed names for every scheme (-EINVAL), a missing sysv:@ file
  *     (-ENOENT), "memfd:x" opened (-ENOENT), an unknown scheme
  *     (-EPROTONOSUPPORT), and names at their limits that work;
@@ -45,6 +46,7 @@
 #include "backend_helpers.h"
 
 #include <sys/sem.h>
+#include <sys/un.h>
 
 static const int named[] = {BT_POSIX, BT_SYSV, BT_FILE};
 #define NNAMED 3
@@ -454,6 +456,67 @@ static void dead_creator(int b)
 	shmring_close(tx);
 	assert_int_equal(shmring_unlink(uri), 0);
 
+	/*
+	 * Several processes taking the name over at once, each after its own
+	 * grace second: the first one's new ring is what the others find when
+	 * they judge the name again. They said -SHMRING_EBADMAGIC ("another
+	 * program's data") about it, or took it for a dead creator's while it
+	 * was being made and replaced it, leaving its maker a ring nobody else
+	 * could open. Each now opens the one ring the name holds.
+	 */
+	{
+		enum { RACERS = 4 };
+		struct shmring_info in;
+		uint64_t id[2], want[2];
+		pid_t kid[RACERS];
+		int gate[2], res[2], st;
+		char c;
+
+		assert_int_equal(bt_raw_make(b, uri, 65536, NULL, 0), 0);
+		assert_int_equal(pipe(gate), 0);
+		assert_int_equal(pipe(res), 0);
+		for (int i = 0; i < RACERS; i++) {
+			kid[i] = fork();
+			assert_true(kid[i] >= 0);
+			if (kid[i] == 0) {
+				int rc;
+
+				close(gate[1]);
+				alarm(30 * TEST_SLOWDOWN);
+				(void)!read(gate[0], &c, 1); /* all go at the close */
+				rc = shmring_create(uri, &o, SHMRING_OBSERVER, &tx);
+				if (rc == 0 && (rc = shmring_info(tx, &in)) == 0) {
+					/* Which ring: its creation time and creator. */
+					id[0] = in.ctime_ns;
+					id[1] = in.creator_pid;
+					(void)!write(res[1], id, sizeof(id));
+				}
+				_exit(rc == 0 ? 0 : 100 + (-rc & 0x7f));
+			}
+		}
+		close(gate[0]);
+		close(gate[1]);
+		close(res[1]);
+		for (int i = 0; i < RACERS; i++) {
+			assert_int_equal(waitpid(kid[i], &st, 0), kid[i]);
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+				fail_msg("%s racer %d: %s %d", uri, i, WIFEXITED(st) ? "exit" : "signal",
+				         WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+		}
+		assert_int_equal(shmring_open(uri, SHMRING_OBSERVER, &tx), 0);
+		assert_int_equal(shmring_info(tx, &in), 0);
+		want[0] = in.ctime_ns;
+		want[1] = in.creator_pid;
+		for (int i = 0; i < RACERS; i++) {
+			assert_int_equal(read(res[0], id, sizeof(id)), (ssize_t)sizeof(id));
+			assert_memory_equal(id, want, sizeof(id));
+		}
+		close(res[0]);
+		shmring_close(tx);
+		tx = NULL;
+		assert_int_equal(shmring_unlink(uri), 0);
+	}
+
 	/* A zero header with data past it is another program's: left alone. */
 	{
 		unsigned char bytes[8192];
@@ -677,6 +740,24 @@ static void test_odd_objects(void **s)
 		assert_int_equal(symlink("fifo", link + 5), 0);
 		assert_int_equal(shmring_open(link, SHMRING_OBSERVER, &r), -ELOOP);
 		assert_int_equal(unlink(link + 5), 0);
+	}
+	/* A Unix socket's file: -EBADF as for a FIFO (its open said ENXIO,
+	 * "no such host"). */
+	{
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		int sk = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		snprintf(uri, sizeof(uri), "file:%s/sock", bt_dir());
+		assert_true(sk >= 0);
+		assert_true(strlen(uri + 5) < sizeof(sa.sun_path));
+		strcpy(sa.sun_path, uri + 5);
+		assert_int_equal(bind(sk, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		assert_int_equal(shmring_open(uri, SHMRING_OBSERVER, &r), -EBADF);
+		o.flags = SHMRING_CREATE_OPEN_EXISTING;
+		assert_int_equal(shmring_create(uri, &o, SHMRING_CONSUMER, &r), -EBADF);
+		o.flags = 0;
+		close(sk);
+		assert_int_equal(unlink(uri + 5), 0);
 	}
 	/* A directory under a POSIX name (glibc's shm_open says EINVAL). */
 	bt_uri(BT_POSIX, "sdir", uri, sizeof(uri));

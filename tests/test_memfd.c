@@ -13,8 +13,9 @@
  *     SCM_RIGHTS: -EPERM), a pipe (-EBADF), a sealed memfd that holds no
  *     ring (SHMRING_EBADMAGIC), a sealed empty memfd (SHMRING_ETRUNCATED),
  *     a ring of another kind than expected
- *     (SHMRING_EKIND), nothing on a non-blocking socket (-EAGAIN), and a
- *     refused descriptor is closed (no leak); the same copy sealed is taken.
+ *     (SHMRING_EKIND), nothing on a non-blocking socket (-EAGAIN), a packet
+ *     longer than the library's message (-EPROTO), and a refused
+ *     descriptor is closed (no leak); the same copy sealed is taken.
  *   - shmring_fd_send() works for posix and file rings (the receiver has the
  *     same ring) and is -EOPNOTSUPP for sysv and anon.
  *   - "memfd:x" cannot be opened (-ENOENT) nor unlinked (-EINVAL).
@@ -248,6 +249,23 @@ static void test_refused(void **s)
 	assert_int_equal(recv_forged(sv, memfd_with(copy, 0, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL),
 	                             payload, (size_t)len, NULL),
 	                 -SHMRING_ETRUNCATED);
+	/* Over a packet socket, the library's message with more bytes after
+	 * it: not fd_send()'s message (the excess was cut off unread). */
+	{
+		unsigned char longer[8] = {0};
+		int sq[2];
+
+		assert_true((size_t)len < sizeof(longer) - 4);
+		memcpy(longer, payload, (size_t)len);
+		assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sq), 0);
+		assert_int_equal(recv_forged(sq,
+		                             memfd_with(copy, (size_t)st.st_size,
+		                                        F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL),
+		                             longer, (size_t)len + 4, NULL),
+		                 -EPROTO);
+		close(sq[0]);
+		close(sq[1]);
+	}
 	free(copy);
 
 	/* Not a regular file. */

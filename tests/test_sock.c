@@ -866,6 +866,49 @@ static void test_out_of_fds(void **state)
 }
 
 /*
+ * A single producer's channel whose acceptor cannot duplicate the producer's
+ * socket (no descriptor left): the duplicate is what keeps a second producer
+ * out, and without it the connection was taken all the same, and a second
+ * producer let in too. It is refused (-EUSERS); with descriptors back, a
+ * producer is taken and a second one is -EBUSY.
+ */
+static void test_sole_dup_out_of_fds(void **state)
+{
+	const char *uri = ts_uri(TS_ABSTRACT, "nodup");
+	shmring_t *rx = listen_on(uri, SHMRING_KIND_SPSC, 8, 16, 0), *tx, *tx2 = NULL;
+	struct rlimit old, low;
+	uint64_t v = 7;
+	int fd, next, rc;
+
+	(void)state;
+	/* Room for the raw client's socket and the accepted one, not for the
+	 * duplicate. */
+	next = open("/dev/null", O_RDONLY | O_CLOEXEC); /* the lowest free number */
+	assert_true(next >= 0);
+	close(next);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = (struct rlimit){.rlim_cur = (rlim_t)next + 2, .rlim_max = old.rlim_max};
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	fd = ts_raw_connect(uri);
+	assert_true(fd >= 0);
+	rc = ts_raw_hello(fd);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	print_message("a sole producer the acceptor cannot hold: %d (%s)\n", rc, strerror(-rc));
+	assert_int_equal(rc, -EUSERS);
+	close(fd);
+	/* Descriptors again: one producer, and only one. */
+	tx = connect_to(uri);
+	assert_int_equal(shmring_open(uri, SHMRING_PRODUCER, &tx2), -EBUSY);
+	assert_null(tx2);
+	assert_int_equal(shmring_send(tx, &v, shmring_deadline_in(1000000000)), 0);
+	v = 0;
+	assert_int_equal(shmring_recv(rx, &v, shmring_deadline_in(1000000000)), 0);
+	assert_int_equal(v, 7);
+	shmring_close(tx);
+	shmring_close(rx);
+}
+
+/*
  * A flood of peers that connect and never speak: with every pending slot of
  * the acceptor taken, a producer waited in the backlog behind them until its
  * open timed out (-ETIMEDOUT after 5 s). The oldest silent one now makes
@@ -1175,7 +1218,8 @@ int main(void)
 		cmocka_unit_test(test_killed_producer),
 		cmocka_unit_test(test_bad_peers),     cmocka_unit_test(test_trickle),
 		cmocka_unit_test(test_signals),
-		cmocka_unit_test(test_out_of_fds),    cmocka_unit_test(test_silent_flood),
+		cmocka_unit_test(test_out_of_fds),    cmocka_unit_test(test_sole_dup_out_of_fds),
+		cmocka_unit_test(test_silent_flood),
 		cmocka_unit_test(test_tcp_self_connect), cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_names),         cmocka_unit_test(test_stale_socket),
 	};

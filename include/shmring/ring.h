@@ -134,7 +134,8 @@
  *     roles are -EOPNOTSUPP. The listener takes as many producers as the
  *     kind allows: SPSC, SPMC and MSG without MULTI_PRODUCER one at a time
  *     (a second open is refused with -EBUSY until the first has closed),
- *     the others up to 1024 connections (-EUSERS beyond).
+ *     the others up to 1024 connections (-EUSERS beyond, and for any
+ *     connection while the listener's process has no descriptor left).
  *   - Messages: the kind and slot size are the ring's (fixed kinds exactly
  *     slot_size bytes, MSG 0..slot_size bytes and a type; -EMSGSIZE as on a
  *     ring). capacity is recorded and checked by shmring_open_ex(), but the
@@ -231,7 +232,10 @@ enum shmring_create_flags {
 	 * after the creator's grace second, or whole but for its magic; a
 	 * duplex's also zero but for its direction 1 header) is replaced; one
 	 * whose header is zero but not the rest is another program's:
-	 * -SHMRING_EBADMAGIC.
+	 * -SHMRING_EBADMAGIC. A segment made less than two seconds ago (where
+	 * the file system keeps birth times) is never taken for a dead
+	 * creator's: several processes taking the name over at once all get
+	 * the first one's new ring.
 	 * Named backends only. */
 	SHMRING_CREATE_OPEN_EXISTING = 1u << 4,
 	/* Explicit huge pages (hugetlb): memfd, anon, sysv, and file: on a
@@ -449,7 +453,9 @@ SHMRING_API int shmring_duplex_dup(shmring_t *r, unsigned end, shmring_t **tx, s
  * fallback is -EINVAL, before anything is received: a descriptor has no
  * name to fall back from). A
  * memfd not sealed against shrinking is refused (-EPERM), so no peer can
- * make this process's accesses fault; a descriptor that is not a regular
+ * make this process's accesses to a memfd ring fault; a posix or file
+ * ring's descriptor its sender can shrink, as anyone with write access to
+ * its name can (see "Truncation" below). A descriptor that is not a regular
  * file is -EBADF, a message that is not shmring_fd_send()'s -EPROTO (it is
  * consumed), a sender that closed the connection -ECONNRESET. Both block on
  * the socket unless it is non-blocking (-EAGAIN). Thread-safe.
