@@ -103,9 +103,10 @@ int shmring__region_open(const struct shmring_uri *u, bool nowait, struct shmrin
 int shmring__region_from_fd(int fd, struct shmring_region *out);
 
 /* -EOPNOTSUPP where explicit huge pages can never be had for u (POSIX shared
- * memory; a file outside hugetlbfs), known before anything is created or
- * removed; else 0 (other failures are left to the create). */
-int shmring__region_huge_possible(const struct shmring_uri *u);
+ * memory; a file outside hugetlbfs), -ENOMEM where a System V segment of
+ * size bytes would find too few free now, known before anything is created
+ * or removed; else 0 (other failures are left to the create). */
+int shmring__region_huge_possible(const struct shmring_uri *u, uint64_t size);
 
 int shmring__region_unlink(const struct shmring_uri *u);
 void shmring__region_close(struct shmring_region *r);

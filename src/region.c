@@ -96,9 +96,39 @@ int shmring__region_open(const struct shmring_uri *u, bool nowait, struct shmrin
 	return shmring__fd_open(u, nowait, out);
 }
 
-int shmring__region_huge_possible(const struct shmring_uri *u)
+/* Free huge pages now (HugePages_Free); -1 where /proc/meminfo says none. */
+static long huge_pages_free(void)
 {
-	return fd_scheme(u->scheme) ? shmring__fd_huge_possible(u) : 0;
+	FILE *f = fopen("/proc/meminfo", "re");
+	char line[128];
+	long n = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "HugePages_Free: %ld", &n) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+int shmring__region_huge_possible(const struct shmring_uri *u, uint64_t size)
+{
+	uint64_t page;
+	long free_pages;
+
+	if (fd_scheme(u->scheme))
+		return shmring__fd_huge_possible(u);
+	if (u->scheme != SHMRING_SCHEME_SYSV)
+		return 0;
+	/* A segment on huge pages takes them from the reserved pool when it
+	 * is made: too few free now is the -ENOMEM shmget() would give. Others
+	 * may take pages between this look and the create; then the create
+	 * fails as it would have. */
+	free_pages = huge_pages_free();
+	page = huge_page_size();
+	if (free_pages >= 0 && (uint64_t)free_pages < (size + page - 1) / page)
+		return -ENOMEM;
+	return 0;
 }
 
 int shmring__region_unlink(const struct shmring_uri *u)

@@ -1021,7 +1021,7 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 	 * pages where there can be none are refused first: the old ring must
 	 * not go for a create that cannot succeed. */
 	if (ro.replace && ro.huge && !ro.huge_fallback &&
-	    (rc = shmring__region_huge_possible(&u)) < 0)
+	    (rc = shmring__region_huge_possible(&u, size)) < 0)
 		return rc;
 	if (ro.replace) {
 		/* Only a ring (or a segment whose creator died before its

@@ -11,7 +11,8 @@
  * private mount namespace of a child, when the kernel lets us) does too.
  * posix: (tmpfs) and a file outside hugetlbfs cannot: -EOPNOTSUPP, or base
  * pages with HUGE_FALLBACK. With no free huge page left, HUGE alone is
- * -ENOMEM and HUGE | HUGE_FALLBACK gives a ring on base pages.
+ * -ENOMEM and HUGE | HUGE_FALLBACK gives a ring on base pages; REPLACE |
+ * HUGE over a System V ring is -ENOMEM with the old ring left in place.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -246,6 +247,26 @@ static void test_huge(void **s)
 	huge_one(BT_MEMFD, SHMRING_CREATE_HUGE | SHMRING_CREATE_HUGE_FALLBACK, 0, base_size);
 	huge_one(BT_ANON, SHMRING_CREATE_HUGE | SHMRING_CREATE_HUGE_FALLBACK, 0, base_size);
 	huge_one(BT_SYSV, SHMRING_CREATE_HUGE | SHMRING_CREATE_HUGE_FALLBACK, 0, base_size);
+	/* Replacing a System V ring with one on huge pages that cannot be had:
+	 * -ENOMEM, and the old ring is still there (it was removed first, and
+	 * the create then failed). */
+	{
+		struct shmring_opts o = huge_opts(0);
+		char uri[BT_URI_MAX];
+		shmring_t *r = NULL;
+
+		assert_int_equal(bt_create(BT_SYSV, "hugerep", &o, SHMRING_OBSERVER, &r, uri,
+		                           sizeof(uri)),
+		                 0);
+		shmring_close(r);
+		r = NULL;
+		o.flags = SHMRING_CREATE_REPLACE | SHMRING_CREATE_HUGE;
+		assert_int_equal(shmring_create(uri, &o, SHMRING_OBSERVER, &r), -ENOMEM);
+		assert_null(r);
+		assert_int_equal(shmring_open(uri, SHMRING_OBSERVER, &r), 0);
+		shmring_close(r);
+		assert_int_equal(shmring_unlink(uri), 0);
+	}
 	/* A failed create leaves no sysv segment behind: checked at teardown
 	 * by removing what bt_create registered (nothing to find). */
 	restore_nr();
