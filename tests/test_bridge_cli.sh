@@ -394,20 +394,21 @@ check "/shmring-bridge.$tag removed" is_state "$tag" ""
 # Stale: a bridge without --name (bridge:PID), killed.
 "$S" bridge --timeout 10 "/$tag-a" "/$tag-c" 2>/dev/null &
 live=$!
-stale=$live
-check "ls lists bridge:$stale as running" await_state "$stale" running
+dead=$live
+stale="$stale $dead"
+check "ls lists bridge:$dead as running" await_state "$dead" running
 kill -KILL "$live"
 wait "$live" 2>/dev/null
 live=
-check "bridge:$stale is stale once killed" is_state "$stale" stale
-check "gc --dry-run would remove bridge:$stale" grep -q "would remove bridge:$stale: stale" \
-	<("$S" gc --dry-run --match "bridge:$stale")
-check "bridge:$stale is still there" is_state "$stale" stale
+check "bridge:$dead is stale once killed" is_state "$dead" stale
+check "gc --dry-run would remove bridge:$dead" grep -q "would remove bridge:$dead: stale" \
+	<("$S" gc --dry-run --match "bridge:$dead")
+check "bridge:$dead is still there" is_state "$dead" stale
 expect 0 "forwarded=0" --name "$tag" --timeout 0.2 "/$tag-a" "/$tag-c"
-check "gc removes bridge:$stale, and only it" grep -qx \
-	"\[{\"name\":\"bridge:$stale\",\"removed\":true,\"dead\":\[$stale\]}\]" \
-	<("$S" gc --json --match "bridge:$stale" --match "bridge:$tag")
-check "bridge:$stale is gone" is_state "$stale" ""
+check "gc removes bridge:$dead, and only it" grep -qx \
+	"\[{\"name\":\"bridge:$dead\",\"removed\":true,\"dead\":\[$dead\]}\]" \
+	<("$S" gc --json --match "bridge:$dead" --match "bridge:$tag")
+check "bridge:$dead is gone" is_state "$dead" ""
 check "bridge:$tag is kept" is_state "$tag" kept
 # What goes with a kept object, said: a sender whose session had not ended
 # (killed) would have its earlier messages counted lost by a new run.
