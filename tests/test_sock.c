@@ -833,23 +833,32 @@ static double cpu_s(void)
 	       (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
+/* Lower the descriptor limit so that n more descriptors can be opened, and
+ * not one more; the limit before in *old, for setrlimit() to restore. */
+static void fds_left(int n, struct rlimit *old)
+{
+	struct rlimit low;
+	int next = open("/dev/null", O_RDONLY | O_CLOEXEC); /* the lowest free number */
+
+	assert_true(next >= 0);
+	close(next);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, old), 0);
+	low = (struct rlimit){.rlim_cur = (rlim_t)(next + n), .rlim_max = old->rlim_max};
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+}
+
 static void test_out_of_fds(void **state)
 {
 	const char *uri = ts_uri(TS_ABSTRACT, "nofd");
 	shmring_t *rx = listen_on(uri, SHMRING_KIND_MPSC, 16, 16, 0);
-	struct rlimit old, low;
+	struct rlimit old;
 	double cpu;
-	int fd, next;
+	int fd;
 
 	(void)state;
 	/* Room for the raw client's socket and not one more: the acceptor's
 	 * accept fails with EMFILE, the connection waits in the backlog. */
-	next = open("/dev/null", O_RDONLY | O_CLOEXEC); /* the lowest free number */
-	assert_true(next >= 0);
-	close(next);
-	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
-	low = (struct rlimit){.rlim_cur = (rlim_t)next + 1, .rlim_max = old.rlim_max};
-	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	fds_left(1, &old);
 	fd = ts_raw_connect(uri);
 	assert_true(fd >= 0);
 	test_sleep_ms(100);
@@ -876,19 +885,14 @@ static void test_sole_dup_out_of_fds(void **state)
 {
 	const char *uri = ts_uri(TS_ABSTRACT, "nodup");
 	shmring_t *rx = listen_on(uri, SHMRING_KIND_SPSC, 8, 16, 0), *tx, *tx2 = NULL;
-	struct rlimit old, low;
+	struct rlimit old;
 	uint64_t v = 7;
-	int fd, next, rc;
+	int fd, rc;
 
 	(void)state;
 	/* Room for the raw client's socket and the accepted one, not for the
 	 * duplicate. */
-	next = open("/dev/null", O_RDONLY | O_CLOEXEC); /* the lowest free number */
-	assert_true(next >= 0);
-	close(next);
-	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
-	low = (struct rlimit){.rlim_cur = (rlim_t)next + 2, .rlim_max = old.rlim_max};
-	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	fds_left(2, &old);
 	fd = ts_raw_connect(uri);
 	assert_true(fd >= 0);
 	rc = ts_raw_hello(fd);
