@@ -951,6 +951,19 @@ static bool object_young(const struct shmring_uri *u)
 	return born >= 0 && (int64_t)time(NULL) - born < 2;
 }
 
+/* Which object u names now (device and inode, or System V id), in *k; false
+ * if none. */
+static bool object_key(const struct shmring_uri *u, struct shmring_map_key *k)
+{
+	struct shmring_region rg;
+
+	if (shmring__region_open(u, true, &rg) < 0)
+		return false;
+	*k = rg.key;
+	shmring__region_close(&rg);
+	return true;
+}
+
 /*
  * Whether the object at u, judged a dead creator's (died) or not, is a
  * racing creator's ring in the making: young, and a dead creator's look
@@ -1044,6 +1057,9 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 			break;
 		rc = open_existing(&u, &a, t);
 		if (rc == -EAGAIN || rc == -SHMRING_EBADMAGIC) {
+			struct shmring_map_key judged, now;
+			bool seen = object_key(&u, &judged);
+
 			/* Still no magic after the creator's grace second: it died
 			 * while creating, and left the rest zero as reserved. Take
 			 * the name over; data past the header is another
@@ -1055,6 +1071,11 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 				return -SHMRING_EBADMAGIC;
 			if (rc < 0 && rc != -ENOENT)
 				return rc;
+			/* Only the object judged: one a racing creator put
+			 * there since is its ring in the making. */
+			if (seen && (!object_key(&u, &now) || now.dev != judged.dev ||
+				     now.ino != judged.ino))
+				continue;
 			shmring__region_unlink(&u);
 		} else if (rc != -ENOENT) {
 			return rc;

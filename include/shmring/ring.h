@@ -234,8 +234,11 @@ enum shmring_create_flags {
 	 * whose header is zero but not the rest is another program's:
 	 * -SHMRING_EBADMAGIC. A segment made less than two seconds ago (where
 	 * the file system keeps birth times) is never taken for a dead
-	 * creator's: several processes taking the name over at once all get
-	 * the first one's new ring.
+	 * creator's, and only the segment judged is removed: several processes
+	 * taking the name over at once open the first one's new ring rather
+	 * than refuse it. Two that judge the one dead segment in the same
+	 * instant may each make a ring; the one made first is then left to its
+	 * maker alone.
 	 * Named backends only. */
 	SHMRING_CREATE_OPEN_EXISTING = 1u << 4,
 	/* Explicit huge pages (hugetlb): memfd, anon, sysv, and file: on a
