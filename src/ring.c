@@ -931,6 +931,20 @@ static int creator_died(const struct shmring_uri *u)
 	return shmring__region_zero_from(u, at + sizeof(h), NULL);
 }
 
+/* The object u names now: its identity (device and inode, or System V id)
+ * in *k and its birth time in *born_s (-1: unknown); false if none. */
+static bool object_look(const struct shmring_uri *u, struct shmring_map_key *k, int64_t *born_s)
+{
+	struct shmring_region rg;
+
+	if (shmring__region_open(u, true, &rg) < 0)
+		return false;
+	*k = rg.key;
+	*born_s = rg.born_s;
+	shmring__region_close(&rg);
+	return true;
+}
+
 /*
  * Whether the object at u was made within the last two seconds (the
  * kernel's birth time, in whole seconds; false where the file system keeps
@@ -941,27 +955,10 @@ static int creator_died(const struct shmring_uri *u)
  */
 static bool object_young(const struct shmring_uri *u)
 {
-	struct shmring_region rg;
+	struct shmring_map_key k;
 	int64_t born;
 
-	if (shmring__region_open(u, true, &rg) < 0)
-		return false;
-	born = rg.born_s;
-	shmring__region_close(&rg);
-	return born >= 0 && (int64_t)time(NULL) - born < 2;
-}
-
-/* Which object u names now (device and inode, or System V id), in *k; false
- * if none. */
-static bool object_key(const struct shmring_uri *u, struct shmring_map_key *k)
-{
-	struct shmring_region rg;
-
-	if (shmring__region_open(u, true, &rg) < 0)
-		return false;
-	*k = rg.key;
-	shmring__region_close(&rg);
-	return true;
+	return object_look(u, &k, &born) && born >= 0 && (int64_t)time(NULL) - born < 2;
 }
 
 /*
@@ -1058,7 +1055,8 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 		rc = open_existing(&u, &a, t);
 		if (rc == -EAGAIN || rc == -SHMRING_EBADMAGIC) {
 			struct shmring_map_key judged, now;
-			bool seen = object_key(&u, &judged);
+			int64_t born;
+			bool seen = object_look(&u, &judged, &born);
 
 			/* Still no magic after the creator's grace second: it died
 			 * while creating, and left the rest zero as reserved. Take
@@ -1073,7 +1071,7 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 				return rc;
 			/* Only the object judged: one a racing creator put
 			 * there since is its ring in the making. */
-			if (seen && (!object_key(&u, &now) || now.dev != judged.dev ||
+			if (seen && (!object_look(&u, &now, &born) || now.dev != judged.dev ||
 				     now.ino != judged.ino))
 				continue;
 			shmring__region_unlink(&u);
