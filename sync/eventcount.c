@@ -199,7 +199,13 @@ int shmring__ec_wait(struct shmring_ec *ec, uint32_t key, uint64_t deadline)
 	if (ec->max_sleep_ns) {
 		uint64_t now = shmring__now_ns();
 
-		if (deadline - now > ec->max_sleep_ns) /* deadline > now: checked by the caller */
+		/* The caller's look at the clock came before its settle look
+		 * (or a preemption): the deadline may have passed since. */
+		if (deadline <= now) {
+			shmring__ec_cancel(ec);
+			return -ETIMEDOUT;
+		}
+		if (deadline - now > ec->max_sleep_ns)
 			deadline = now + ec->max_sleep_ns;
 	}
 	if (ec->notifier == SHMRING_HDR_NOTIFY_FUTEX) {

@@ -203,7 +203,8 @@ void shmring__ec_cancel(struct shmring_ec *ec);
 
 /* Sleep until notified, the deadline or max_sleep_ns, whichever is first;
  * ends the announcement made by prepare. Returns 0, -EAGAIN (already
- * notified), -ETIMEDOUT or -EINTR; a semaphore notifier that fails (its
+ * notified), -ETIMEDOUT (also where the deadline has passed since the
+ * caller looked at the clock) or -EINTR; a semaphore notifier that fails (its
  * System V set removed) sleeps out the capped time: -ETIMEDOUT. The caller has re-checked for
  * SHMRING_EC_SETTLE_NS (S-settle), committed and re-checked (C-commit), and
  * caps its first sleep of a wait at SHMRING_EC_FIRST_SLEEP_NS through

@@ -275,6 +275,45 @@ static void test_past_deadline(void **state)
 	shmring_close(r);
 }
 
+/*
+ * Deadlines a few microseconds ahead, parked: one that passes during the
+ * wait's last looks before its sleep ends the wait, not the sleep's cap
+ * (the recovery deadline, 10 s here), on every kind.
+ */
+static void test_deadline_during_settle(void **state)
+{
+	static const uint32_t kinds[] = {SHMRING_KIND_SPSC, SHMRING_KIND_MPSC, SHMRING_KIND_MPMC,
+					 SHMRING_KIND_MSG};
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		const char *name = test_ring_name("settle");
+		struct shmring_opts o = {.kind = kinds[k],
+					 .slot_size = kinds[k] == SHMRING_KIND_MSG ? 256 : 16,
+					 .capacity = kinds[k] == SHMRING_KIND_MSG ? 4096 : 16,
+					 .recovery_ns = 10000 * MS};
+		shmring_t *c = NULL, *p = NULL;
+		char buf[256];
+
+		assert_int_equal(shmring_create(name, &o, SHMRING_CONSUMER, &c), 0);
+		/* A live producer: the empty ring is not at its end. */
+		assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &p), 0);
+		set_mode(c, SHMRING_WAIT_PARK);
+		for (int i = 0; i < 64; i++) {
+			uint64_t deadline = shmring_clock_ns() + 1000 + (uint64_t)(i % 8) * 500;
+			long rc = kinds[k] == SHMRING_KIND_MSG
+					  ? (long)shmring_msg_recv(c, buf, sizeof(buf), NULL, deadline)
+					  : (long)shmring_recv(c, buf, deadline);
+
+			assert_int_equal(rc, -ETIMEDOUT);
+			check_on_time("recv near its deadline, by kind", kinds[k], deadline, shmring_clock_ns());
+		}
+		shmring_close(p);
+		shmring_close(c);
+		shmring_unlink(name);
+	}
+}
+
 static volatile sig_atomic_t alarms;
 
 static void on_alarm(int sig)
@@ -324,6 +363,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_producer_parks_and_wakes, test_teardown_names),
 		cmocka_unit_test_teardown(test_timeouts, test_teardown_names),
 		cmocka_unit_test_teardown(test_past_deadline, test_teardown_names),
+		cmocka_unit_test_teardown(test_deadline_during_settle, test_teardown_names),
 		cmocka_unit_test_teardown(test_signals_do_not_interrupt, test_teardown_names),
 	};
 
