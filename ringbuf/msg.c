@@ -294,16 +294,19 @@ int shmring__msg_attach_producer(struct shmring_msgring *v)
 }
 
 /*
- * Room from position t for a producer that wants `want` bytes: capacity less
- * what is in use. Returns the room, or sets *stale when t turns out older
- * than the watermark (someone else's claims moved on), or marks the view
- * corrupt and returns 0.
+ * Room from position t for a producer that needs `want` bytes and would
+ * take `wish` (a burst's every record; else want): capacity less what is in
+ * use. The watermark is read again unless the cached one leaves the wish.
+ * Returns the room, or sets *stale when t turns out older than the
+ * watermark (someone else's claims moved on), or marks the view corrupt
+ * and returns 0.
  */
-static uint64_t tx_room(struct shmring_msgring *v, uint64_t t, uint64_t want, bool *stale)
+static uint64_t tx_room(struct shmring_msgring *v, uint64_t t, uint64_t want, uint64_t wish,
+			bool *stale)
 {
 	uint64_t used = t - v->peer_cache;
 
-	if (used <= v->capacity && v->capacity - used >= want)
+	if (used <= v->capacity && v->capacity - used >= wish)
 		return v->capacity - used;
 	for (int pass = 0;; pass++) {
 		/* A-cons: pairs with R-cons (one consumer) or R-done (many). */
@@ -503,7 +506,8 @@ static unsigned tx_claim(struct shmring_msgring *v, const struct shmring_msgvec 
 
 	for (;;) {
 		bool stale = false;
-		uint64_t want, room, got;
+		uint64_t want, wish, room, got;
+		unsigned kw;
 
 		/* Below where our own last claim moved it: moved back, maybe
 		 * into the middle of a record, where no stamp would tell. Every
@@ -516,7 +520,9 @@ static unsigned tx_claim(struct shmring_msgring *v, const struct shmring_msgvec 
 		want = tx_plan(v, t, m, all ? n : 1, v->capacity, &k);
 		if (k < (all ? n : 1))
 			return 0; /* too large for the ring at all */
-		room = tx_room(v, t, want, &stale);
+		/* A burst plans against the room it would fill. */
+		wish = all || n == 1 ? want : tx_plan(v, t, m, n, v->capacity, &kw);
+		room = tx_room(v, t, want, wish, &stale);
 		if (stale) {
 			/* As in the fixed kinds: the watermark we saw was
 			 * stored after the CAS that moved the position past t. */
