@@ -267,10 +267,11 @@ int shmring__syncobj_exists(const struct shmring_uri *u)
 		return errno == ENOENT ? 0 : (errno == EACCES ? 1 : -errno);
 	}
 	if (u->scheme == SHMRING_SCHEME_SYSV) {
-		key_t key = u->key_from_path ? ftok(u->path, (int)u->proj) : (key_t)u->key;
+		key_t key;
+		int rc = shmring__sysv_key(u, &key);
 
-		if (key == (key_t)-1)
-			return -errno;
+		if (rc < 0)
+			return rc;
 		if (shmget(key, 0, 0) >= 0)
 			return 1;
 		return errno == ENOENT ? 0 : (errno == EACCES ? 1 : -errno);

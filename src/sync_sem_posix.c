@@ -144,8 +144,10 @@ int shmring__psem_open(const struct shmring_uri *u, uint32_t flags, struct shmri
 	sem_path(u, path, sizeof(path));
 	fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		/* A symbolic link (ELOOP) is never a semaphore of ours. */
-		return errno == ELOOP ? -SHMRING_EBADMAGIC : -errno;
+		/* A symbolic link (ELOOP), a directory (EISDIR) or a socket
+		 * (ENXIO) is never a semaphore of ours. */
+		return errno == ELOOP || errno == EISDIR || errno == ENXIO ? -SHMRING_EBADMAGIC
+									    : -errno;
 	if (fstat(fd, &st) < 0)
 		rc = -errno;
 	else if (!S_ISREG(st.st_mode))

@@ -39,6 +39,9 @@
 
 #include <limits.h>
 #include <sched.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include "src/syncobj.h"
 #include "sync_helpers.h"
@@ -1065,7 +1068,46 @@ static void test_bad_posix_files(void **state)
 	assert_int_equal(symlink("/dev/null", path), 0);
 	assert_int_equal(open_rc(uri, 0), -SHMRING_EBADMAGIC);
 	assert_int_equal(unlink(path), 0);
+	/* A directory, then a socket in its place: not a semaphore either. */
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(open_rc(uri, 0), -SHMRING_EBADMAGIC);
+	assert_int_equal(rmdir(path), 0);
+	{
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		int sk = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		assert_true(sk >= 0 && strlen(path) < sizeof(sa.sun_path));
+		strcpy(sa.sun_path, path);
+		assert_int_equal(bind(sk, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		assert_int_equal(open_rc(uri, 0), -SHMRING_EBADMAGIC);
+		close(sk);
+		assert_int_equal(unlink(path), 0);
+	}
 	assert_int_equal(open_rc(uri, 0), -ENOENT);
+}
+
+/* The largest System V key is a key like any other (not ftok()'s -1): the
+ * object under it is found, and the other implementation refused beside it. */
+static void test_sysv_key_max(void **state)
+{
+	const char *uri = "sysv:0xffffffff";
+	struct shmring_sync_opts so = {.impl = SHMRING_SEM_SYSV};
+	shmring_sem_t *s, *t = NULL;
+
+	(void)state;
+	if (shmring_sem_unlink(uri) == 0)
+		fprintf(stderr, "removed a stale object under %s\n", uri);
+	s = make(uri, SHMRING_SEM_FUTEX, 3);
+	assert_int_equal(shmring_sem_open(uri, NULL, &t), 0);
+	assert_int_equal(shmring_sem_impl(t), SHMRING_SEM_FUTEX);
+	assert_int_equal(value_of(t), 3);
+	shmring_sem_close(t);
+	t = NULL;
+	assert_int_equal(shmring_sem_create(uri, &so, &t), -EEXIST);
+	assert_null(t);
+	shmring_sem_close(s);
+	assert_int_equal(shmring_sem_unlink(uri), 0);
+	assert_int_equal(shmring_sem_unlink(uri), -ENOENT);
 }
 
 static void test_foreign_sysv(void **state)
@@ -1165,6 +1207,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_teardown(test_bad_segments, sh_teardown),
 	    cmocka_unit_test_teardown(test_reopen_forged, sh_teardown),
 	    cmocka_unit_test_teardown(test_bad_posix_files, sh_teardown),
+	    cmocka_unit_test_teardown(test_sysv_key_max, sh_teardown),
 	    cmocka_unit_test_teardown(test_foreign_sysv, sh_teardown),
 	    cmocka_unit_test_teardown(test_bad_options, sh_teardown),
 	};
