@@ -241,7 +241,7 @@ static int lock(struct shmring_mutex *m, uint64_t deadline, bool try)
 	uint64_t me = self_word();
 	uint64_t o = 0, watched = 0, since = 0;
 	bool contended = false;
-	int spins = try ? SPINS : 0;
+	int spins = try ? SPINS : 0, lost = 0;
 
 	/* M1 (acquire): pairs with M2 in unlock. */
 	if (atomic_compare_exchange_strong_explicit(&st->owner, &o, me, memory_order_acquire,
@@ -262,6 +262,16 @@ static int lock(struct shmring_mutex *m, uint64_t deadline, bool try)
 				    &st->owner, &o, me | (contended ? SHMRING_MUTEX_WAITERS : 0),
 				    memory_order_acquire, memory_order_relaxed))
 				return 0;
+			/* Lost to another locker, or to a peer that keeps
+			 * rewriting a free-looking word: the try and the
+			 * deadline still end the call. */
+			if (++lost >= SPINS) {
+				lost = 0;
+				if (try)
+					return -EBUSY;
+				if (shmring__now_ns() >= deadline)
+					return -ETIMEDOUT;
+			}
 			continue;
 		}
 		if (SHMRING_MUTEX_IDENT(o) == me)
@@ -282,6 +292,13 @@ static int lock(struct shmring_mutex *m, uint64_t deadline, bool try)
 			if (owner_dead(m, o, now)) {
 				if (take_over(m, o, me))
 					return -EOWNERDEAD;
+				/* The word moved on (another taker, or a peer
+				 * rewriting it): judged again next time, but not
+				 * past the try or the deadline. */
+				if (try)
+					return -EBUSY;
+				if (now >= deadline)
+					return -ETIMEDOUT;
 				continue;
 			}
 			if (try) {

@@ -857,6 +857,95 @@ static void test_forged_owner(void **state)
 	munmap(vs, 4096);
 }
 
+/* A peer that rewrites the owner word without end, with owners that do
+ * not exist (each a dead owner, each gone by the take-over's CAS). */
+struct churn {
+	_Atomic uint64_t *owner;
+	_Atomic int *stop;
+};
+
+static int churner(void *p)
+{
+	struct churn *c = p;
+	cpu_set_t one;
+	uint64_t k = 0;
+
+	CPU_ZERO(&one);
+	CPU_SET(1, &one);
+	(void)sched_setaffinity(0, sizeof(one), &one);
+	while (!atomic_load(c->stop))
+		for (int i = 0; i < 1000; i++, k++)
+			atomic_store(c->owner, owner_word(1, 0) ^ ((k & 0xffffff) << 3));
+	return 0;
+}
+
+/* A mutex taken over from the churn's dead owner, given back unless the
+ * churn has already written another owner over ours (-EPERM). */
+static void give_back(shmring_mutex_t *m, int rc)
+{
+	if (rc != -EOWNERDEAD)
+		return;
+	rc = shmring_mutex_consistent(m);
+	assert_true(rc == 0 || rc == -EPERM);
+	rc = shmring_mutex_unlock(m);
+	assert_true(rc == 0 || rc == -EPERM);
+}
+
+/* Under that peer, trylock returns at once and timedlock by its deadline
+ * (or either takes the mutex over, -EOWNERDEAD), never held by the churn. */
+static void test_forged_owner_churn(void **state)
+{
+	const char *uri = sh_name("posix", "churn");
+	shmring_mutex_t *m = make(uri);
+	struct raw r = raw_map(uri);
+	struct shared *vs = sh_shared(4096);
+	struct churn c = {.owner = &r.st->owner, .stop = &vs->done};
+	const double bound_ms = 20.0 * TEST_SLOWDOWN;
+	double worst_try = 0, worst_timed = 0;
+	cpu_set_t one, all;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	(void)sched_setaffinity(0, sizeof(one), &one);
+	pid = sh_fork(churner, &c, 30);
+	usleep(20000);
+	for (int i = 0; i < 20; i++) {
+		uint64_t t0 = test_now_ns();
+		int rc = shmring_mutex_trylock(m);
+		double ms = sh_ms_since(t0);
+
+		if (rc != -EBUSY && rc != -EOWNERDEAD)
+			fail_msg("trylock under churn: %s", shmring_strerror(rc));
+		worst_try = ms > worst_try ? ms : worst_try;
+		give_back(m, rc);
+	}
+	for (int i = 0; i < 5; i++) {
+		uint64_t deadline = shmring_deadline_in(20 * SH_MS), t;
+		int rc = shmring_mutex_timedlock(m, deadline);
+
+		t = shmring_clock_ns();
+		if (rc != -ETIMEDOUT && rc != -EOWNERDEAD)
+			fail_msg("timedlock under churn: %s", shmring_strerror(rc));
+		give_back(m, rc);
+		if (t > deadline && (double)(t - deadline) / 1e6 > worst_timed)
+			worst_timed = (double)(t - deadline) / 1e6;
+	}
+	atomic_store(&vs->done, 1);
+	assert_int_equal(sh_join(pid, 30), 0);
+	(void)sched_setaffinity(0, sizeof(all), &all);
+	print_message("under churn: trylock took at most %.2f ms, timedlock at most %.2f ms "
+		      "past its deadline\n", worst_try, worst_timed);
+	assert_true(worst_try < bound_ms);
+	assert_true(worst_timed < bound_ms);
+	atomic_store(&r.st->owner, 0);
+	munmap(r.base, r.size);
+	shmring_mutex_close(m);
+	munmap(vs, 4096);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -871,6 +960,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_exclusion_threads, sh_teardown),
 	    cmocka_unit_test_teardown(test_eintr, sh_teardown),
 	    cmocka_unit_test_teardown(test_forged_owner, sh_teardown),
+	    cmocka_unit_test_teardown(test_forged_owner_churn, sh_teardown),
 	};
 
 	alarm(600 * TEST_SLOWDOWN);
