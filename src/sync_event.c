@@ -163,6 +163,10 @@ int shmring_event_wait(shmring_event_t *e, uint64_t deadline)
 			/* In slices: a set whose setter died before its wake
 			 * is found at the next look. */
 			rc = shmring__sync_sleep_slice(&e->st->state, s, deadline);
+		else if (shmring__now_ns() >= deadline)
+			/* Set, and taken by another waiter first (or a peer
+			 * rewriting the word): not past the deadline. */
+			rc = -ETIMEDOUT;
 		/* Relaxed: a hint for setters; a forged 0 wraps to a large
 		 * count, which costs setters a vain wake, nothing worse. */
 		atomic_fetch_sub_explicit(&e->st->waiters, 1, memory_order_relaxed);

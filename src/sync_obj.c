@@ -354,7 +354,11 @@ int shmring__sync_sleep_slice(_Atomic uint32_t *word, uint32_t expected, uint64_
 	uint64_t now = shmring__now_ns();
 	int rc;
 
-	if (deadline <= now || deadline - now <= SHMRING_SYNC_RECHECK_NS)
+	/* Past the deadline: a word that keeps changing would otherwise send
+	 * the caller round again (-EAGAIN is 0 here) without end. */
+	if (deadline <= now)
+		return -ETIMEDOUT;
+	if (deadline - now <= SHMRING_SYNC_RECHECK_NS)
 		return shmring__sync_sleep(word, expected, deadline);
 	rc = shmring__sync_sleep(word, expected, now + SHMRING_SYNC_RECHECK_NS);
 	return rc == -ETIMEDOUT ? 0 : rc;

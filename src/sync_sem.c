@@ -76,6 +76,10 @@ static int fsem_wait(struct shmring_sync_sem *st, uint64_t deadline)
 			/* In slices: a unit posted without a wake (its poster
 			 * died between the two) is found at the next look. */
 			rc = shmring__sync_sleep_slice(&st->count, 0, deadline);
+		else if (shmring__now_ns() >= deadline)
+			/* A unit seen and lost to another taker (or a peer
+			 * rewriting the count) ends no wait past its deadline. */
+			rc = -ETIMEDOUT;
 		/* Relaxed: only a hint for posters. A forged 0 wraps to a
 		 * large count: posts then wake in vain, nothing worse. */
 		atomic_fetch_sub_explicit(&st->waiters, 1, memory_order_relaxed);

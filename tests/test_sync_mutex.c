@@ -104,6 +104,7 @@ static void wait_waiters_bit(struct raw *r)
 /* --- Children ----------------------------------------------------------------------- */
 
 struct shared {
+	_Atomic int go;      /* the child may start */
 	_Atomic int holding; /* the child holds the mutex */
 	_Atomic int done;
 	_Atomic unsigned signals;
@@ -857,6 +858,53 @@ static void test_forged_owner(void **state)
 	munmap(vs, 4096);
 }
 
+/* A holder that closes its only handle of the mutex and lives on. */
+struct closer_arg {
+	const char *uri;
+	struct shared *sh;
+};
+
+static int close_holding(void *p)
+{
+	struct closer_arg *a = p;
+	shmring_mutex_t *m;
+
+	/* Forked before the mutex was made: no mapping of it inherited. */
+	while (!atomic_load(&a->sh->go))
+		usleep(1000);
+	m = open_m(a->uri);
+	a->sh->rc = shmring_mutex_lock(m);
+	shmring_mutex_close(m);
+	atomic_store(&a->sh->holding, 1);
+	while (!atomic_load(&a->sh->done))
+		usleep(1000);
+	return 0;
+}
+
+/* Closing the last handle while holding abandons the hold (sync.h): the
+ * next locker takes the mutex over from the live process. */
+static void test_close_holding(void **state)
+{
+	const char *uri = sh_name("posix", "closeheld");
+	struct shared *sh = sh_shared(4096);
+	struct closer_arg a = {.uri = uri, .sh = sh};
+	pid_t pid = sh_fork(close_holding, &a, 30);
+	shmring_mutex_t *m = make(uri);
+
+	(void)state;
+	atomic_store(&sh->go, 1);
+	wait_flag(&sh->holding, "the holder closed");
+	assert_int_equal(sh->rc, 0);
+	assert_int_equal(shmring_mutex_timedlock(m, sh_deadline_ms(5000)), -EOWNERDEAD);
+	assert_int_equal(kill(pid, 0), 0); /* alive all along */
+	assert_int_equal(shmring_mutex_consistent(m), 0);
+	assert_int_equal(shmring_mutex_unlock(m), 0);
+	atomic_store(&sh->done, 1);
+	assert_int_equal(sh_join(pid, 30), 0);
+	shmring_mutex_close(m);
+	munmap(sh, 4096);
+}
+
 /* A peer that rewrites the owner word without end, with owners that do
  * not exist (each a dead owner, each gone by the take-over's CAS). */
 struct churn {
@@ -961,6 +1009,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_eintr, sh_teardown),
 	    cmocka_unit_test_teardown(test_forged_owner, sh_teardown),
 	    cmocka_unit_test_teardown(test_forged_owner_churn, sh_teardown),
+	    cmocka_unit_test_teardown(test_close_holding, sh_teardown),
 	};
 
 	alarm(600 * TEST_SLOWDOWN);

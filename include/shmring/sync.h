@@ -288,7 +288,10 @@ SHMRING_API int shmring_mutex_create(const char *uri, const struct shmring_sync_
 SHMRING_API int shmring_mutex_open(const char *uri, const struct shmring_sync_open_opts *opts,
 				   shmring_mutex_t **out);
 SHMRING_API int shmring_mutex_dup(shmring_mutex_t *m, shmring_mutex_t **out);
-/* Close a handle; a mutex this process holds stays held (0). */
+/* Close a handle (0). A mutex this process holds stays held while the
+ * process still maps it (another handle of it); closing the last one
+ * abandons the hold, as execve() does: the next locker judges the owner
+ * dead (-EOWNERDEAD). */
 SHMRING_API int shmring_mutex_close(shmring_mutex_t *m);
 SHMRING_API int shmring_mutex_unlink(const char *uri);
 
