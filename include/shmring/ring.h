@@ -480,7 +480,9 @@ SHMRING_API int shmring_fd_recv(int sock, unsigned role, const struct shmring_op
  * or on the role leaving (end-of-stream, EPIPE), is woken. With a flush
  * policy (shmring_set_flush()) the ring is msynced first. A handle inherited
  * across fork() and closed in the child gives back only the child's memory.
- * Always 0. Thread-safe with respect to other handles.
+ * Always 0. Thread-safe with respect to other handles. The handle is freed:
+ * any later use of r, a second close included, is undefined, as after
+ * free().
  */
 SHMRING_API int shmring_close(shmring_t *r);
 
@@ -717,7 +719,7 @@ SHMRING_API int shmring_last_error(const shmring_t *r, enum shmring_role side);
  * is left, fewer than n, and the next call returns -EPIPE; a burst waits
  * until at least one moves. Return the count moved,
  * or -ETIMEDOUT, -EPIPE, -EPERM, -EINVAL (also a NULL handle or msgs, n of
- * 0), -EBUSY, -SHMRING_EKIND, -SHMRING_ECORRUPT. A send count includes
+ * 0, n above INT32_MAX, which the count could not return), -EBUSY, -SHMRING_EKIND, -SHMRING_ECORRUPT. A send count includes
  * messages whose claim was repaired before they were published (many
  * producers; see "Failure" above for what causes it).
  */
