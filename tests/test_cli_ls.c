@@ -569,7 +569,8 @@ static void test_stat_watch(void **state)
 static void test_stat_watch_names(void **state)
 {
 	static const char *const never[] = {"foo:bar", "", "bad name", "file:rel", "memfd:x",
-					    "unix:/tmp/shmt-nobody"};
+					    "unix:/tmp/shmt-nobody", "bridge:../x", "bridge:",
+					    "sysv:0", "sysv:0x0x1"};
 	const char *good = test_ring_name("watch-good");
 	const char *later = test_ring_name("watch-later");
 	const char *args[] = {"stat", "--watch", "0.1", NULL, NULL, NULL};
@@ -620,6 +621,26 @@ static void test_stat_watch_names(void **state)
 		test_read_file(err_path, cli_err, sizeof(cli_err));
 		cli_assert_contains(cli_err, "no such ring");
 		cli_assert_contains(cli_out, "  kind ");
+	}
+
+	/* A System V ring by its key: watched and shown like any other (every
+	 * sysv:KEY was taken for a malformed name), and stress runs on one. */
+	{
+		const char *sysv = cli_sysv_name();
+		pid_t pid;
+
+		assert_int_equal(cli_run("create", sysv, NULL), 0);
+		args[3] = sysv;
+		pid = cli_start(NULL, cli_out_path, cli_err_path, args);
+		test_sleep_ms(300);
+		kill(pid, SIGINT);
+		assert_int_equal(test_wait_pid(pid, 10000), 0);
+		test_read_file(cli_out_path, cli_out, sizeof(cli_out));
+		cli_assert_contains(cli_out, "  kind ");
+		assert_int_equal(cli_run("rm", sysv, NULL), 0);
+		assert_int_equal(cli_run("stress", "--quiet", "--kind", "spsc", "--count", "10",
+					 "--name", sysv, NULL),
+				 0);
 	}
 }
 

@@ -289,10 +289,12 @@ static const char *posix_problem(const char *n, char *buf, size_t size)
 	return buf;
 }
 
-/* "1".."255", or 0x-hex of that range. */
-static bool project_id_ok(const char *s)
+/* A number from 1 to hi, decimal or 0x-hex, as the library's names take
+ * one (a System V key, ftok()'s project ID). */
+static bool num_ok(const char *s, uint64_t hi)
 {
-	unsigned base = 10, v = 0;
+	unsigned base = 10;
+	uint64_t v = 0;
 
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		base = 16;
@@ -306,7 +308,7 @@ static bool project_id_ok(const char *s)
 		if (d < 0)
 			return false;
 		v = v * base + (unsigned)d;
-		if (v > 255)
+		if (v > hi)
 			return false;
 	}
 	return v >= 1;
@@ -333,13 +335,15 @@ const char *shmring_cli_name_problem(const char *name, char *buf, size_t size)
 
 			/* ftok()'s project ID: the library takes 1..255, decimal
 			 * or 0x-hex. */
-			if (hash && !project_id_ok(hash + 1)) {
+			if (hash && !num_ok(hash + 1, 255)) {
 				snprintf(buf, size, "a sysv:@/PATH#ID name's ID is 1..255 (decimal "
 						    "or 0x-hex), not '%.16s'", hash + 1);
 				return buf;
 			}
 			return path_problem("sysv:@", colon + 2, buf, size);
 		}
+		if (num_ok(colon + 1, UINT32_MAX))
+			return NULL;
 		snprintf(buf, size, "a System V name is sysv:KEY (1..0xffffffff, decimal or "
 				    "0x-hex) or sysv:@/PATH[#ID] (ID 1..255)");
 		return buf;

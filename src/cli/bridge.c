@@ -145,7 +145,7 @@ static void sleep_ns(uint64_t ns)
 	nanosleep(&ts, NULL);
 }
 
-static bool name_ok(const char *n)
+bool shmring_bridge_name_ok(const char *n)
 {
 	size_t len = strlen(n);
 
@@ -1069,7 +1069,7 @@ static int open_status(struct shmring_bridge *b)
 		bstat_init(b->st);
 		return 0;
 	}
-	if (!name_ok(b->o.name))
+	if (!shmring_bridge_name_ok(b->o.name))
 		return fail(b, -EINVAL, "--name '%s': 1..%u characters of [A-Za-z0-9._-]", b->o.name,
 			    BSTAT_NAME_MAX);
 	snprintf(b->st_path, sizeof(b->st_path), BSTAT_PREFIX "%s", b->o.name);
@@ -2121,7 +2121,7 @@ static int bstat_map(const char *name, int *fd, struct bstat **s)
 	void *p;
 	int rc;
 
-	if (!name_ok(name))
+	if (!shmring_bridge_name_ok(name))
 		return -EINVAL;
 	snprintf(path, sizeof(path), BSTAT_PREFIX "%s", name);
 	*fd = shm_open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);

@@ -114,6 +114,10 @@ void shmring_bridge_close(struct shmring_bridge *b);
 void shmring_bridge_remove_sock_file(struct shmring_bridge *b);
 
 /* `shmring stat bridge:NAME`: print the status object; 0, or 1 (said why). */
+/* Whether a bridge's name (bridge:NAME) is one: 1..64 characters of
+ * [A-Za-z0-9._-], not "." or "..". */
+bool shmring_bridge_name_ok(const char *n);
+
 int shmring_bridge_stat(const char *name, bool json);
 
 /*

@@ -557,7 +557,7 @@ static int stat_all(char **names, int n, bool json)
  * Whether a --watch name can never show anything, said on stderr: one
  * malformed (or of a scheme stat cannot show: a socket channel, an auto:
  * name), or a memfd: or anon: ring, which has no name to be found by.
- * bridge:NAME is the bridge's (any such name may appear).
+ * bridge:NAME is the bridge's (any well-formed such name may appear).
  */
 static bool watch_name_problem(const char *name)
 {
@@ -565,8 +565,13 @@ static bool watch_name_problem(const char *name)
 	const char *why;
 	char buf[256];
 
-	if (!strncmp(name, "bridge:", 7))
-		return false;
+	if (!strncmp(name, "bridge:", 7)) {
+		if (shmring_bridge_name_ok(name + 7))
+			return false;
+		fprintf(stderr, "shmring stat: %s: a bridge's name is 1..64 characters of "
+				"[A-Za-z0-9._-]\n", name);
+		return true;
+	}
 	if (s == SHMRING_CLI_MEMFD || s == SHMRING_CLI_ANON) {
 		fprintf(stderr, "shmring stat: %s: %s ring has no name to be shown by: it "
 				"lives in the process that made it\n",
