@@ -391,8 +391,14 @@ struct shmring {
 				 * the clock, paced to the caller's loop (0:
 				 * none yet; look at the next) */
 	uint64_t idle_at;       /* when the clock was last looked at */
+	unsigned busy;          /* sends that moved something since the last
+				 * look at the clock (shmring__peer_busy()) */
+	unsigned busy_tries;    /* such sends between two looks, paced as the
+				 * fruitless calls are (0: look at the next) */
+	uint64_t busy_at;       /* when they last looked at the clock */
 	uint32_t rx_quiet_granted; /* the lane's last grant of empty answers */
 	uint32_t tx_quiet_granted; /* the lane's last grant of full answers */
+	uint32_t tx_sends_granted; /* the lane's last grant of sends */
 	bool rx_waiting;        /* an empty answer since the last receive
 				 * (ring_fixed.c: rx_nothing()) */
 	bool saw_consumers;     /* a consumer was attached while we were */
@@ -497,6 +503,31 @@ int shmring__peer_idle(shmring_t *r, unsigned side);
 /* The fruitless answers a lane may give on its own before the library's next
  * (shmring__peer_idle()'s pace, less the library's own). */
 uint32_t shmring__idle_grant(const shmring_t *r);
+
+/*
+ * After sends that moved something (n of them, counted as calls): now and
+ * then, paced as shmring__peer_idle() is, a look at the clock, and once a
+ * recovery deadline the dead peers reaped, so that a consumer killed while
+ * the ring still has room is noticed as a full ring's answers notice it:
+ * the next send is -EPIPE. The sends' own result stands.
+ */
+void shmring__peer_busy_look(shmring_t *r);
+
+static inline void shmring__peer_busy(shmring_t *r, unsigned n)
+{
+	r->busy += n;
+	if (SHMRING_UNLIKELY(r->busy >= r->busy_tries))
+		shmring__peer_busy_look(r);
+}
+
+/* After a send that moved something: wake sleepers and armed doorbells,
+ * and count it towards the next look (shmring__peer_busy()). */
+static inline void shmring__sent(shmring_t *r, _Atomic uint64_t *wakes)
+{
+	shmring__ec_notify(&r->not_empty, wakes);
+	shmring__bells(r);
+	shmring__peer_busy(r, 1);
+}
 
 /* End the stall this handle recorded. */
 void shmring__stall_end(shmring_t *r);

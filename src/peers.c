@@ -391,13 +391,18 @@ int shmring__peer_check(shmring_t *r, unsigned side)
  * about the deadline, as a blocked call does; counted calls alone took
  * IDLE_TRIES times the loop's period (2.6 s at 10 ms a call).
  */
+static unsigned paced(const shmring_t *r, unsigned calls, uint64_t *at, uint64_t now)
+{
+	uint64_t dt = now - *at, n;
+
+	*at = now;
+	n = dt ? (uint64_t)calls * (shmring__recovery_ns(r) / 4) / dt : IDLE_TRIES;
+	return n < 1 ? 1 : n > IDLE_TRIES ? IDLE_TRIES : (unsigned)n;
+}
+
 static void idle_pace(shmring_t *r, uint64_t now)
 {
-	uint64_t dt = now - r->idle_at, n;
-
-	r->idle_at = now;
-	n = dt ? (uint64_t)r->idle * (shmring__recovery_ns(r) / 4) / dt : IDLE_TRIES;
-	r->idle_tries = n < 1 ? 1 : n > IDLE_TRIES ? IDLE_TRIES : (unsigned)n;
+	r->idle_tries = paced(r, r->idle, &r->idle_at, now);
 }
 
 uint32_t shmring__idle_grant(const shmring_t *r)
@@ -417,6 +422,20 @@ int shmring__peer_idle(shmring_t *r, unsigned side)
 	if (now < r->next_check)
 		return 0;
 	return shmring__peer_check(r, side);
+}
+
+void shmring__peer_busy_look(shmring_t *r)
+{
+	uint64_t now = shmring__now_ns();
+
+	r->busy_tries = paced(r, r->busy, &r->busy_at, now);
+	r->busy = 0;
+	if (now < r->next_check)
+		return;
+	/* The look of shmring__peer_check() less its repairs: nothing holds a
+	 * send back that just moved something. */
+	r->next_check = now + shmring__recovery_ns(r);
+	shmring__peer_reap(r);
 }
 
 /* --- What the send and receive files share ------------------------------- */

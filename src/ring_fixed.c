@@ -28,8 +28,7 @@ static inline unsigned send_n(shmring_t *r, const void *msgs, unsigned n, bool a
 	unsigned k = shmring__spsc_send(&r->tx, msgs, n, all);
 
 	if (k) {
-		shmring__ec_notify(&r->not_empty, &r->tx.prod->wakes);
-		shmring__bells(r);
+		shmring__sent(r, &r->tx.prod->wakes);
 	}
 	return k;
 }
@@ -50,8 +49,7 @@ static unsigned send_multi(shmring_t *r, const void *msgs, unsigned n, bool all)
 	unsigned k = n == 1 ? r->ops.send1(&r->mtx, msgs) : r->ops.send(&r->mtx, msgs, n, all);
 
 	if (k) {
-		shmring__ec_notify(&r->not_empty, &r->mtx.prod->wakes);
-		shmring__bells(r);
+		shmring__sent(r, &r->mtx.prod->wakes);
 		if (SHMRING_UNLIKELY(r->stall_since))
 			shmring__stall_end(r);
 	}
@@ -220,8 +218,7 @@ static SHMRING_NOINLINE int send_general(shmring_t *r, const void *msg)
 			return -EPIPE;
 		if (!shmring__spsc_send1(&r->tx, msg))
 			return tx_nothing(r);
-		shmring__ec_notify(&r->not_empty, &r->tx.prod->wakes);
-		shmring__bells(r);
+		shmring__sent(r, &r->tx.prod->wakes);
 		return 0;
 	}
 	if (SHMRING_UNLIKELY(r->sock))
@@ -233,11 +230,20 @@ static SHMRING_NOINLINE int send_general(shmring_t *r, const void *msg)
 	return rc == -EAGAIN ? tx_nothing(r) : rc;
 }
 
-/* After a fast send found a sleeper or an armed doorbell. */
+/*
+ * After a fast send found a sleeper or an armed doorbell, or spent the
+ * lane's sends: those count towards the library's next look at the peers
+ * (shmring__peer_busy()), and the lane is granted the sends left until it.
+ */
 static SHMRING_NOINLINE int sent_wake(shmring_t *r)
 {
 	shmring__ec_notify(&r->not_empty, &r->tx.prod->wakes);
 	shmring__bells(r);
+	if (r->tx.sends == 0) {
+		shmring__peer_busy(r, r->tx_sends_granted);
+		r->tx.sends = r->tx_sends_granted =
+			r->busy_tries > r->busy ? r->busy_tries - r->busy : 1;
+	}
 	return 0;
 }
 
@@ -692,8 +698,7 @@ int shmring_commit_burst(shmring_t *r, unsigned n)
 	if (r->hdr.kind != SHMRING_KIND_SPSC) {
 		rc = r->ops.commit(&r->mtx, n);
 		if (rc == 0 || rc == -SHMRING_EDROPPED) {
-			shmring__ec_notify(&r->not_empty, &r->mtx.prod->wakes);
-			shmring__bells(r);
+			shmring__sent(r, &r->mtx.prod->wakes);
 			shmring__moved(r, n);
 		}
 		return rc;
@@ -703,8 +708,7 @@ int shmring_commit_burst(shmring_t *r, unsigned n)
 	shmring__spsc_commit(&r->tx, n);
 	r->spsc_tx_held = 0;
 	shmring__fast_update(r);
-	shmring__ec_notify(&r->not_empty, &r->tx.prod->wakes);
-	shmring__bells(r);
+	shmring__sent(r, &r->tx.prod->wakes);
 	shmring__moved(r, n);
 	return 0;
 }

@@ -54,8 +54,7 @@ static int msg_send_n(shmring_t *r, const struct shmring_msgvec *m, unsigned n, 
 		/* Our sweep moved the release watermark: others may fit now. */
 		shmring__ec_notify(&r->not_full, &r->qtx.prod->wakes);
 	if (k > 0) {
-		shmring__ec_notify(&r->not_empty, &r->qtx.prod->wakes);
-		shmring__bells(r);
+		shmring__sent(r, &r->qtx.prod->wakes);
 		if (SHMRING_UNLIKELY(r->stall_since))
 			shmring__stall_end(r);
 		shmring__moved(r, (uint64_t)k);
@@ -249,8 +248,7 @@ int shmring_msg_commit(shmring_t *r, uint32_t type)
 		return -EPERM;
 	rc = shmring__msg_commit(&r->qtx, type);
 	if (rc == 0 || rc == -SHMRING_EDROPPED) {
-		shmring__ec_notify(&r->not_empty, &r->qtx.prod->wakes);
-		shmring__bells(r);
+		shmring__sent(r, &r->qtx.prod->wakes);
 		shmring__moved(r, 1);
 	}
 	return rc;

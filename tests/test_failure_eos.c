@@ -389,6 +389,40 @@ static void slow_tries(int id)
 	assert_true(took < 1000 * FH_MS);
 }
 
+/*
+ * The same for a producer whose consumer is SIGKILLed while the ring has
+ * plenty of room: its try sends, 10 ms apart, each move a message, and one
+ * of them is -EPIPE within a second, as a write to a pipe whose reader died
+ * is. Sends that moved something never looked at the consumers: -EPIPE came
+ * only once the ring was full (here 1024 sends, ten seconds).
+ */
+static void slow_sends(int id)
+{
+	const char *name = test_ring_name(fh_kind(id)->tag);
+	struct fh_agent *c;
+	shmring_t *r;
+	uint64_t sent = 0, t0, took;
+	int rc;
+
+	fh_limit(60);
+	r = fh_create(name, id, 1024, 0, SHMRING_PRODUCER);
+	c = fh_agent_open(name, id, SHMRING_CONSUMER);
+	assert_int_equal(fh__send(id, r, sent++, true, 0), 0); /* a consumer seen */
+	fh_agent_kill(c, true);
+	t0 = test_now_ns();
+	while ((rc = fh__send(id, r, sent, true, 0)) == 0 && test_now_ns() - t0 < 5000 * FH_MS) {
+		sent++;
+		test_sleep_ms(10);
+	}
+	took = test_now_ns() - t0;
+	print_message("%s: try sends 10 ms apart after the consumer's death moved %llu, then "
+	              "%d (%s) after %.0f ms\n",
+	              fh_kind(id)->tag, (unsigned long long)sent - 1, rc, shmring_strerror(rc),
+	              (double)took / 1e6);
+	assert_int_equal(rc, -EPIPE);
+	assert_true(took < 1000 * FH_MS);
+}
+
 /* --- Presence words that disagree with the participant table ------------------- */
 
 /* Store v into the producers' (role SHMRING_PRODUCER) or consumers' word
@@ -660,6 +694,7 @@ FH_PER_KIND(epipe_kill)
 FH_PER_KIND(before_consumer)
 FH_PER_KIND(short_deadlines)
 FH_PER_KIND(slow_tries)
+FH_PER_KIND(slow_sends)
 FH_PER_KIND(forged_zero)
 FH_PER_KIND(forged_zero_leaving)
 FH_PER_KIND(stale_high)
@@ -744,7 +779,7 @@ int main(void)
 	    FH_KIND_TESTS(eos_close),          FH_KIND_TESTS(eos_kill),
 	    FH_KIND_TESTS(epipe_close),        FH_KIND_TESTS(epipe_kill),
 	    FH_KIND_TESTS(before_consumer),    FH_KIND_TESTS(short_deadlines),
-	    FH_KIND_TESTS(slow_tries),
+	    FH_KIND_TESTS(slow_tries),         FH_KIND_TESTS(slow_sends),
 	    FH_KIND_TESTS(forged_zero),        FH_KIND_TESTS(forged_zero_leaving),
 	    FH_KIND_TESTS(stale_high),
 	    FH_KIND_TESTS(restart_after_kill),

@@ -58,9 +58,9 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Layout 9 (the segment), lane structure 6 (a handle begins with its two
+/* Layout 9 (the segment), lane structure 7 (a handle begins with its two
  * lanes). The library's soname carries this number. */
-#define SHMRING_LANE_ABI 0x0906u
+#define SHMRING_LANE_ABI 0x0907u
 
 /* The segment facts the inline path uses; the library asserts each against
  * its own definitions at build time. */
@@ -121,6 +121,9 @@ struct shmring_lane {
 				      * (shmring_set_slip()); 0: never slips */
 	uint16_t slipping;           /* consumer: answers left in this slip,
 				      * the library's to count (go is 0) */
+	uint32_t sends;              /* producer: sends the short path makes
+				      * before the library looks at the peers
+				      * again (at least 1 where go is set) */
 };
 
 /*
@@ -143,7 +146,8 @@ SHMRING_API int shmring_lane_get_abi(shmring_t *r, unsigned role, unsigned abi,
 				     struct shmring_lane **out);
 
 /* After an inline send (receive) that published and found a sleeper or an
- * armed doorbell (a producer asleep for room): wake them. Returns 0. */
+ * armed doorbell (a producer asleep for room): wake them; after a send that
+ * spent the lane's sends, look at the peers when due. Returns 0. */
 SHMRING_API int shmring_lane_wake(struct shmring_lane *l);
 
 /* The rest of this header is the inline path itself. */
@@ -599,6 +603,10 @@ static inline int shmring__lane_sent(struct shmring_lane *l, _Atomic uint64_t *s
 	uint64_t w;
 
 	shmring__lane_stamp1(l, stamp, pos);
+	/* Sent: a consumer killed while the ring has room is found by the
+	 * library's paced look, as a full ring's answers find it. */
+	if (SHMRING_LANE_UNLIKELY(--l->sends == 0))
+		return SHMRING__LANE_WAKE;
 	if (l->poll_only)
 		return SHMRING__LANE_DONE;
 	/* N-light: no fence after the publication; the compiler barrier only
