@@ -398,7 +398,7 @@ struct shmring {
 	uint64_t busy_at;       /* when they last looked at the clock */
 	uint32_t rx_quiet_granted; /* the lane's last grant of empty answers */
 	uint32_t tx_quiet_granted; /* the lane's last grant of full answers */
-	uint32_t tx_sends_granted; /* the lane's last grant of sends */
+	uint64_t tx_look_from;     /* the lane's position at its last look_at */
 	bool rx_waiting;        /* an empty answer since the last receive
 				 * (ring_fixed.c: rx_nothing()) */
 	bool saw_consumers;     /* a consumer was attached while we were */

@@ -15,6 +15,11 @@
 #include "src/internal.h"
 
 #define IDLE_TRIES 256u /* the most fruitless try calls between looks at the clock */
+/* The most sends that move something between two looks at the clock: a
+ * lane's look costs a read of the consumer's line and a call into the
+ * library, which every 256 sends cost a tight loop 14-17%
+ * (docs/BENCHMARKS.md); 65536 sends take 130 us at its pace. */
+#define BUSY_SENDS 65536u
 #define REPAIRS_PER_CHECK 64 /* claims one check repairs before it lets the caller go on */
 
 bool shmring__judge_dead(void *ctx, uint32_t idx, uint32_t gen, unsigned gen_bits)
@@ -391,18 +396,19 @@ int shmring__peer_check(shmring_t *r, unsigned side)
  * about the deadline, as a blocked call does; counted calls alone took
  * IDLE_TRIES times the loop's period (2.6 s at 10 ms a call).
  */
-static unsigned paced(const shmring_t *r, unsigned calls, uint64_t *at, uint64_t now)
+static unsigned paced(const shmring_t *r, unsigned calls, uint64_t *at, uint64_t now,
+		      unsigned most)
 {
 	uint64_t dt = now - *at, n;
 
 	*at = now;
-	n = dt ? (uint64_t)calls * (shmring__recovery_ns(r) / 4) / dt : IDLE_TRIES;
-	return n < 1 ? 1 : n > IDLE_TRIES ? IDLE_TRIES : (unsigned)n;
+	n = dt ? (uint64_t)calls * (shmring__recovery_ns(r) / 4) / dt : most;
+	return n < 1 ? 1 : n > most ? most : (unsigned)n;
 }
 
 static void idle_pace(shmring_t *r, uint64_t now)
 {
-	r->idle_tries = paced(r, r->idle, &r->idle_at, now);
+	r->idle_tries = paced(r, r->idle, &r->idle_at, now, IDLE_TRIES);
 }
 
 uint32_t shmring__idle_grant(const shmring_t *r)
@@ -428,7 +434,7 @@ void shmring__peer_busy_look(shmring_t *r)
 {
 	uint64_t now = shmring__now_ns();
 
-	r->busy_tries = paced(r, r->busy, &r->busy_at, now);
+	r->busy_tries = paced(r, r->busy, &r->busy_at, now, BUSY_SENDS);
 	r->busy = 0;
 	if (now < r->next_check)
 		return;

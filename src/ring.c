@@ -328,9 +328,9 @@ void shmring__fast_update(shmring_t *r)
 	r->fast = 0;
 	r->tx.go = r->rx.go = 0;
 	r->rx.slipping = 0; /* a slip ends where go is set again */
-	/* The sends the lane made of its grant are not counted: the next
-	 * look comes a grant later at most. */
-	r->tx.sends = r->tx_sends_granted = 1;
+	/* The lane's next send goes to the library, which sets look_at. */
+	r->tx.look_at = r->tx.limit = 0;
+	r->tx_look_from = r->tx.pos;
 	/* Flushing counts messages: not on the fast paths. */
 	if (r->hdr.kind != SHMRING_KIND_SPSC || r->flush_every)
 		return;

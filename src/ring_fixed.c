@@ -208,6 +208,24 @@ static int send_one(shmring_t *r, const void *msg)
 	return dropped(r) != d ? -SHMRING_EDROPPED : 0;
 }
 
+/*
+ * The lane's sends reached look_at (its limit): they count towards the
+ * library's next look at the peers (shmring__peer_busy()), and look_at
+ * moves on by the sends left until that look.
+ */
+static void lane_look_again(shmring_t *r)
+{
+	struct shmring_lane *l = &r->tx;
+	uint64_t n = l->pos - r->tx_look_from;
+
+	/* Counted as calls: a count past any pace's is as good as it. */
+	shmring__peer_busy(r, n < (1u << 20) ? (unsigned)n : 1u << 20);
+	r->tx_look_from = l->pos;
+	l->look_at = l->pos + (r->busy_tries > r->busy ? r->busy_tries - r->busy : 1) - 1;
+	if (l->limit > l->look_at)
+		l->limit = l->look_at;
+}
+
 /* try_send() when its fast path does not apply: every kind, every check. */
 static SHMRING_NOINLINE int send_general(shmring_t *r, const void *msg)
 {
@@ -218,7 +236,13 @@ static SHMRING_NOINLINE int send_general(shmring_t *r, const void *msg)
 			return -EPIPE;
 		if (!shmring__spsc_send1(&r->tx, msg))
 			return tx_nothing(r);
-		shmring__sent(r, &r->tx.prod->wakes);
+		shmring__ec_notify(&r->not_empty, &r->tx.prod->wakes);
+		shmring__bells(r);
+		/* Counted once: with the lane's sends where it reached look_at. */
+		if (r->tx.pos > r->tx.look_at)
+			lane_look_again(r);
+		else
+			shmring__peer_busy(r, 1);
 		return 0;
 	}
 	if (SHMRING_UNLIKELY(r->sock))
@@ -230,20 +254,11 @@ static SHMRING_NOINLINE int send_general(shmring_t *r, const void *msg)
 	return rc == -EAGAIN ? tx_nothing(r) : rc;
 }
 
-/*
- * After a fast send found a sleeper or an armed doorbell, or spent the
- * lane's sends: those count towards the library's next look at the peers
- * (shmring__peer_busy()), and the lane is granted the sends left until it.
- */
+/* After a fast send found a sleeper or an armed doorbell. */
 static SHMRING_NOINLINE int sent_wake(shmring_t *r)
 {
 	shmring__ec_notify(&r->not_empty, &r->tx.prod->wakes);
 	shmring__bells(r);
-	if (r->tx.sends == 0) {
-		shmring__peer_busy(r, r->tx_sends_granted);
-		r->tx.sends = r->tx_sends_granted =
-			r->busy_tries > r->busy ? r->busy_tries - r->busy : 1;
-	}
 	return 0;
 }
 

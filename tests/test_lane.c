@@ -449,8 +449,8 @@ static void reattach_at(const char *name, shmring_t **tx, shmring_t **rx,
 }
 
 /*
- * High positions, as a segment may say: the producer's room limit is the
- * consumer position plus the capacity, so the inline send never takes a
+ * High positions, as a segment may say: the producer's room limit is at
+ * most the consumer position plus the capacity, so the inline send never takes a
  * slot the library's check by the cached position would refuse: a full
  * ring stays full. Positions from SHMRING_POS_MAX on were never reached by
  * sending: a side refuses to attach there (-SHMRING_ECORRUPT). A ring
@@ -468,9 +468,11 @@ static void test_limit_at_the_top(void **state)
 
 	(void)state;
 	make_pair(name, 8, &tx, &rx, &lt, &lr);
-	assert_int_equal(lt->limit, 8);
+	/* At most the consumer's position plus the capacity (less where the
+	 * library's next look at the peers comes first: look_at). */
+	assert_true(lt->limit <= 8);
 	reattach_at(name, &tx, &rx, &lt, &lr, SHMRING_POS_MAX - 12);
-	assert_int_equal(lt->limit, SHMRING_POS_MAX - 4);
+	assert_true(lt->limit <= SHMRING_POS_MAX - 4);
 	for (v = 0; v < 8; v++)
 		assert_int_equal(shmring_lane_try_send_u64(lt, v), 0);
 	assert_int_equal(shmring_lane_try_send_u64(lt, v), -EAGAIN);

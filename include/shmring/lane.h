@@ -98,7 +98,8 @@ struct shmring_lane {
 				      * a dense ring's consumer: the producer's;
 				      * a stamped ring's consumer: its position
 				      * when it last found the ring empty */
-	uint64_t limit;              /* producer: peer_cache + capacity (saturated),
+	uint64_t limit;              /* producer: peer_cache + capacity (saturated)
+				      * or look_at, whichever is less;
 				      * the first position without room by it */
 	_Atomic uint64_t *published; /* this side's position as others read it */
 	_Atomic uint64_t *presence;  /* the other side's presence word */
@@ -121,9 +122,9 @@ struct shmring_lane {
 				      * (shmring_set_slip()); 0: never slips */
 	uint16_t slipping;           /* consumer: answers left in this slip,
 				      * the library's to count (go is 0) */
-	uint32_t sends;              /* producer: sends the short path makes
-				      * before the library looks at the peers
-				      * again (at least 1 where go is set) */
+	uint64_t look_at;            /* producer: the position whose send goes
+				      * to the library, to look at the peers
+				      * now and then; limit never lies past it */
 };
 
 /*
@@ -146,8 +147,7 @@ SHMRING_API int shmring_lane_get_abi(shmring_t *r, unsigned role, unsigned abi,
 				     struct shmring_lane **out);
 
 /* After an inline send (receive) that published and found a sleeper or an
- * armed doorbell (a producer asleep for room): wake them; after a send that
- * spent the lane's sends, look at the peers when due. Returns 0. */
+ * armed doorbell (a producer asleep for room): wake them. Returns 0. */
 SHMRING_API int shmring_lane_wake(struct shmring_lane *l);
 
 /* The rest of this header is the inline path itself. */
@@ -541,11 +541,14 @@ static inline int shmring__lane_again(struct shmring_lane *l)
 
 /* The producer's reading of the consumer position c (checked): the cache,
  * and the limit of the room check, saturated rather than let it wrap (a
- * limit past every position is exact there: each has room). */
+ * limit past every position is exact there: each has room), and never past
+ * look_at. */
 static inline void shmring__lane_seen(struct shmring_lane *l, uint64_t c)
 {
+	uint64_t limit = c > UINT64_MAX - l->capacity ? UINT64_MAX : c + l->capacity;
+
 	l->peer_cache = c;
-	l->limit = c > UINT64_MAX - l->capacity ? UINT64_MAX : c + l->capacity;
+	l->limit = limit < l->look_at ? limit : l->look_at;
 }
 
 /*
@@ -571,7 +574,14 @@ static inline int shmring__lane_refill(struct shmring_lane *l, uint64_t pos, uin
 		return shmring__lane_again(l);
 	shmring__lane_seen(l, c);
 	*limit = l->limit;
-	return SHMRING__LANE_DONE;
+	/*
+	 * Room, but the limit is look_at: this send goes to the library,
+	 * which looks at the peers now and then, so that a consumer killed
+	 * while the ring has room is found as a full ring's answers find it.
+	 * Through the limit, not a test of its own on every send: one cost a
+	 * tight loop 7-15% (docs/BENCHMARKS.md).
+	 */
+	return SHMRING_LANE_LIKELY(pos < l->limit) ? SHMRING__LANE_DONE : SHMRING__LANE_SLOW;
 }
 
 /*
@@ -603,10 +613,6 @@ static inline int shmring__lane_sent(struct shmring_lane *l, _Atomic uint64_t *s
 	uint64_t w;
 
 	shmring__lane_stamp1(l, stamp, pos);
-	/* Sent: a consumer killed while the ring has room is found by the
-	 * library's paced look, as a full ring's answers find it. */
-	if (SHMRING_LANE_UNLIKELY(--l->sends == 0))
-		return SHMRING__LANE_WAKE;
 	if (l->poll_only)
 		return SHMRING__LANE_DONE;
 	/* N-light: no fence after the publication; the compiler barrier only
