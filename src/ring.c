@@ -1246,7 +1246,8 @@ int shmring_close(shmring_t *r)
  * A System V notifier set goes with its ring: the set the header names,
  * where the header is valid and the set is the ring's (check_semset()).
  * Only the header is read, so the set goes too with a ring that would not
- * open (its positions forged, a participant table beyond repair).
+ * open (its positions forged, a participant table beyond repair, the
+ * segment truncated after its header: validated as if whole).
  */
 static void unlink_semset(const struct shmring_uri *u)
 {
@@ -1259,7 +1260,7 @@ static void unlink_semset(const struct shmring_uri *u)
 		return;
 	if (shmring__region_map(&rg, false, &base) == 0) {
 		if (shmring__segment_read(base, rg.size, &h, sizeof(h), true) == 0 &&
-		    shmring__hdr_validate(&h, rg.size) == 0 && h.creator_uid == rg.owner_uid &&
+		    shmring__hdr_validate(&h, UINT64_MAX) == 0 && h.creator_uid == rg.owner_uid &&
 		    h.notifier == SHMRING_HDR_NOTIFY_SYSVSEM && check_semset(&h, &rg) == 0)
 			semctl(h.semid, 0, IPC_RMID);
 		shmring__region_unmap(rg.scheme, base, rg.size);

@@ -61,6 +61,19 @@ static int check_set(int semid, uint32_t flags)
 	}
 }
 
+/* Whether semid was made (or last set) within the time a creator takes to
+ * finish it, and a second more. */
+static bool set_young(int semid)
+{
+	struct semid_ds ds;
+	union semun arg = {.buf = &ds};
+	time_t now = time(NULL);
+
+	if (semctl(semid, 0, IPC_STAT, arg) < 0)
+		return false;
+	return now >= ds.sem_ctime && now - ds.sem_ctime <= INIT_WAIT_MS / 1000 + 1;
+}
+
 int shmring__ssem_exists(const struct shmring_uri *u)
 {
 	key_t key;
@@ -83,9 +96,13 @@ int shmring__ssem_unlink(const struct shmring_uri *u)
 	id = semget(key, 0, 0);
 	if (id < 0)
 		return -errno;
-	/* Only a set of ours (any owner: the permissions decide). A creator
-	 * still at work, or a set whose marker was lost: ours or nobody's. */
+	/* Only a set of ours (any owner: the permissions decide), or one
+	 * whose creator is still at work. A set never operated on that is
+	 * older than a creator takes is another program's (a creator of ours
+	 * that died there left it to ipcrm(1) too). */
 	rc = check_set(id, SHMRING_SYNC_ANY_OWNER | SHMRING_SYNC_NOWAIT);
+	if (rc == -EAGAIN && !set_young(id))
+		return -SHMRING_EBADMAGIC;
 	if (rc < 0 && rc != -EAGAIN)
 		return rc;
 	return semctl(id, 0, IPC_RMID) < 0 ? -errno : 0;

@@ -279,6 +279,20 @@ static void test_lifecycle(void **state)
 	/* Unlink takes the set with it. */
 	assert_int_equal(shmring_unlink(name), 0);
 	assert_int_equal(semctl(id, 0, GETVAL), -1);
+	/* Also from a ring truncated after its header (it was left behind,
+	 * and IPC_PRIVATE: nothing named it any more). */
+	assert_int_equal(shmring_create(name, &o, SHMRING_OBSERVER, &r), 0);
+	id = semid_of(r);
+	shmring_close(r);
+	{
+		int fd = shm_open(name, O_RDWR, 0);
+
+		assert_true(fd >= 0);
+		assert_int_equal(ftruncate(fd, 4096), 0);
+		close(fd);
+	}
+	assert_int_equal(shmring_unlink(name), 0);
+	assert_int_equal(semctl(id, 0, GETVAL), -1);
 	/* Nothing named would remove a set made for memfd: or anon:. */
 	assert_int_equal(shmring_create("memfd:", &o, SHMRING_OBSERVER, &r), -EOPNOTSUPP);
 	assert_int_equal(shmring_create("anon:", &o, SHMRING_OBSERVER, &r), -EOPNOTSUPP);

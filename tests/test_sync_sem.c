@@ -1136,6 +1136,17 @@ static void test_foreign_sysv(void **state)
 	assert_int_equal(open_rc(uri, 0), 0);
 	assert_int_equal(shmring_sem_unlink(uri), 0);
 	assert_int_equal(open_rc(uri, 0), -ENOENT);
+	/* Two, never operated on: a creator at work while young, removed by
+	 * unlink then; older than a creator takes, another program's, left
+	 * alone (it was removed). */
+	id = semget(key, 2, IPC_CREAT | IPC_EXCL | 0600);
+	assert_true(id >= 0);
+	assert_int_equal(shmring_sem_unlink(uri), 0);
+	id = semget(key, 2, IPC_CREAT | IPC_EXCL | 0600);
+	assert_true(id >= 0);
+	sleep(3);
+	assert_int_equal(shmring_sem_unlink(uri), -SHMRING_EBADMAGIC);
+	assert_int_equal(semctl(id, 0, IPC_RMID), 0);
 }
 
 static void test_bad_options(void **state)
