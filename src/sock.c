@@ -1558,7 +1558,9 @@ static int connect_unix(const struct shmring_sock_uri *u, uint64_t deadline)
 	       (errno == EAGAIN || errno == EINTR) && now_ns() < deadline)
 		poll(NULL, 0, 1);
 	if (rc < 0) {
-		rc = errno == EAGAIN ? -ETIMEDOUT : -errno;
+		/* EPROTOTYPE: a socket of another type listens there, not a
+		 * channel (and not SHMRING_EKIND, which has its number). */
+		rc = errno == EAGAIN ? -ETIMEDOUT : errno == EPROTOTYPE ? -EPROTO : -errno;
 		close(fd);
 		return rc;
 	}

@@ -1118,6 +1118,33 @@ static void test_names(void **state)
  * the name without REPLACE. A live listener's name is refused (and the look
  * leaves it serving), REPLACE takes it, and a file that is no socket is
  * never touched. */
+/* A socket of another type listening at a unix: path is no channel:
+ * -EPROTO, not the connect's EPROTOTYPE, which is SHMRING_EKIND's number
+ * ("ring of another kind"). */
+static void test_other_socket_type(void **state)
+{
+	const char *uri = ts_uri(TS_UNIX, "othertype");
+	static const int types[] = {SOCK_STREAM, SOCK_DGRAM};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		int fd = socket(AF_UNIX, types[i], 0);
+		shmring_t *r = NULL;
+
+		assert_true(fd >= 0 && strlen(uri + 5) < sizeof(sa.sun_path));
+		strcpy(sa.sun_path, uri + 5);
+		unlink(sa.sun_path);
+		assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		if (types[i] == SOCK_STREAM)
+			assert_int_equal(listen(fd, 4), 0);
+		assert_int_equal(shmring_open(uri, SHMRING_PRODUCER, &r), -EPROTO);
+		assert_null(r);
+		close(fd);
+		unlink(sa.sun_path);
+	}
+}
+
 static void test_stale_socket(void **state)
 {
 	const char *uri = ts_uri(TS_UNIX, "stale");
@@ -1226,6 +1253,7 @@ int main(void)
 		cmocka_unit_test(test_silent_flood),
 		cmocka_unit_test(test_tcp_self_connect), cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_names),         cmocka_unit_test(test_stale_socket),
+		cmocka_unit_test(test_other_socket_type),
 	};
 
 	signal(SIGPIPE, SIG_DFL); /* a SIGPIPE would end the test: none must come */
