@@ -132,6 +132,14 @@ static int spsc_stamp_check(const struct shmring_lane *v)
 	 * behind ours is a producer's that died before publishing, or lags. */
 	if (p - v->pos - 1 < v->capacity)
 		return -SHMRING_ECORRUPT;
+	/* Likewise a later group published while ours says not yet: one
+	 * producer stamps in order. Acquire (A-stamp): the stamps before that
+	 * one, ours among them, are visible to the load of ours after it. */
+	if (shmring__lane_published(shmring__load_acquire(shmring__lane_stamp(v, end)), end,
+				    shmring__lane_end(v, end)) &&
+	    !shmring__lane_published(shmring__load_relaxed(shmring__lane_stamp(v, v->pos)), v->pos,
+				     end))
+		return -SHMRING_ECORRUPT;
 	if (v->pos != first)
 		return s == v->pos ? 0 : -SHMRING_ECORRUPT;
 	if (first >= lap ? s == end - lap : s == 0)

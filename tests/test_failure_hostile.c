@@ -252,6 +252,30 @@ static void test_spsc_stamp_unpublished_under_producer(void **state)
 }
 
 /*
+ * A group stamp rewritten to "nothing yet" (zero, as before the first lap)
+ * under a later group that is published, the producer alive and its
+ * position not yet published: the consumer waited for ever (a blocking
+ * receive timed out), and once the producer went the stream ended with
+ * the later messages in the ring. One producer stamps in order: the later
+ * stamp says ours was there. Reported; all delivered once it is back.
+ */
+static void test_spsc_stamp_zero_under_later(void **state)
+{
+	struct stamp_case k;
+	_Atomic uint64_t *stamp;
+
+	(void)state;
+	stamp = stamp_case_open(&k, test_ring_name("stampzero"), 4, 0, 0);
+	assert_int_equal(atomic_load(stamp), 3); /* group 0 (0, 1, 2); group 1 holds 3 */
+	atomic_store(stamp, 0);
+	assert_int_equal(fh_agent_call(k.c, FH_RECV, 1000, 0), ECORRUPT);
+	atomic_store(stamp, 3);
+	assert_int_equal(fh_agent_call(k.c, FH_RECV_N, 4, 5000), 0);
+	assert_int_equal(k.c->out[0], 4);
+	stamp_case_close(&k);
+}
+
+/*
  * The same with the producer gone: the consumer at position 1, the second of
  * its group, the producer closed after 0-2 (its last position, 3,
  * published). A group stamp forged to 0 (no producer leaves it) or to 1
@@ -1545,6 +1569,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_spsc_future_stamp, fh_teardown),
 	    cmocka_unit_test_teardown(test_spsc_group_stamp_behind, fh_teardown),
 	    cmocka_unit_test_teardown(test_spsc_stamp_unpublished_under_producer, fh_teardown),
+	    cmocka_unit_test_teardown(test_spsc_stamp_zero_under_later, fh_teardown),
 	    cmocka_unit_test_teardown(test_spsc_group_stamp_producer_gone, fh_teardown),
 	    cmocka_unit_test_teardown(test_spsc_producer_pos_forged_ahead, fh_teardown),
 	    cmocka_unit_test_teardown(test_spsc8_group_stamp_forged, fh_teardown),
