@@ -1449,11 +1449,16 @@ int shmring_fd_recv(int sock, unsigned role, const struct shmring_open_opts *opt
 	if (rc < 0)
 		return rc;
 	w.any_owner = true; /* the sender chose to share it */
+	/* Nobody creates what a sender hands over: no wait for a creator, and
+	 * a segment without a header (all zero) is no ring. */
+	w.flags |= SHMRING_OPEN_NOWAIT;
 	fd = recv_fd(sock);
 	if (fd < 0)
 		return fd;
 	rc = shmring__region_from_fd(fd, &rg);
-	return rc < 0 ? rc : open_region(&rg, &w, &(struct take){.role = role, .out = out});
+	if (rc == 0)
+		rc = open_region(&rg, &w, &(struct take){.role = role, .out = out});
+	return rc == -EAGAIN ? -SHMRING_EBADMAGIC : rc;
 }
 
 int shmring_set_recovery(shmring_t *r, uint64_t recovery_ns)

@@ -11,7 +11,8 @@
  *     (before it receives anything), a memfd holding a copy of a
  *     valid ring but not sealed against shrinking (sent by hand with
  *     SCM_RIGHTS: -EPERM), a pipe (-EBADF), a sealed memfd that holds no
- *     ring (SHMRING_EBADMAGIC), a sealed empty memfd (SHMRING_ETRUNCATED),
+ *     ring, all zero included (SHMRING_EBADMAGIC, at once), a sealed empty
+ *     memfd (SHMRING_ETRUNCATED),
  *     a ring of another kind than expected
  *     (SHMRING_EKIND), nothing on a non-blocking socket (-EAGAIN), a packet
  *     longer than the library's message (-EPROTO), and a refused
@@ -244,6 +245,21 @@ static void test_refused(void **s)
 	                                        F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL),
 	                             payload, (size_t)len, NULL),
 	                 -SHMRING_EBADMAGIC);
+	/* Sealed and all zero: no creator is writing what a sender handed
+	 * over, so not a ring at once (it waited a second for one, then said
+	 * -EAGAIN, "still being created"). */
+	memset(copy, 0, (size_t)st.st_size);
+	{
+		uint64_t t0 = test_now_ns();
+
+		assert_int_equal(recv_forged(sv,
+		                             memfd_with(copy, (size_t)st.st_size,
+		                                        F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL),
+		                             payload, (size_t)len, NULL),
+		                 -SHMRING_EBADMAGIC);
+		/* Under the wait's second (TSan: loosely). */
+		assert_true(test_now_ns() - t0 < (TEST_SLOWDOWN > 5 ? 5000 : 900) * 1000000ull);
+	}
 	/* Sealed and empty: it can never grow into a ring (not one still being
 	 * created, -EAGAIN). */
 	assert_int_equal(recv_forged(sv, memfd_with(copy, 0, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL),

@@ -459,7 +459,8 @@ SHMRING_API int shmring_duplex_dup(shmring_t *r, unsigned end, shmring_t **tx, s
  * make this process's accesses to a memfd ring fault; a posix or file
  * ring's descriptor its sender can shrink, as anyone with write access to
  * its name can (see "Truncation" below). A descriptor that is not a regular
- * file is -EBADF, a message that is not shmring_fd_send()'s -EPROTO (it is
+ * file is -EBADF, one of a segment that holds no ring (all zero included:
+ * nobody is still creating it) -SHMRING_EBADMAGIC, a message that is not shmring_fd_send()'s -EPROTO (it is
  * consumed), a sender that closed the connection -ECONNRESET. Both block on
  * the socket unless it is non-blocking (-EAGAIN). Thread-safe.
  */
