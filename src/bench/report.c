@@ -337,8 +337,20 @@ static void x_floor_text(char *b, size_t n, const struct shmring_bench_result *r
 		shmring_bench_fmt_ratio(b, n, x);
 }
 
+/* Whether the run has a figure (or a failure) of mode to show: a table
+ * with none is left out (--rtt-only, --tput-only). */
+static bool has_rows(const struct shmring_bench_run *run, int mode)
+{
+	for (size_t i = 0; i < run->nres; i++)
+		if ((int)run->res[i].mode == mode && run->res[i].status != SHMRING_BENCH_SKIPPED)
+			return true;
+	return false;
+}
+
 static void rtt_rows(FILE *f, const struct shmring_bench_run *run)
 {
+	if (!has_rows(run, SHMRING_BENCH_RTT))
+		return;
 	fprintf(f, "\nRound trip, two processes (p50..max of %s)\n",
 		"every round trip in the window");
 	fprintf(f, "%-*s %6s %9s %9s %9s %9s %9s %7s %6s %9s %7s %7s  %s\n", NAME_W, "mechanism",
@@ -373,6 +385,8 @@ static void rtt_rows(FILE *f, const struct shmring_bench_run *run)
 
 static void tput_rows(FILE *f, const struct shmring_bench_run *run)
 {
+	if (!has_rows(run, SHMRING_BENCH_TPUT))
+		return;
 	fprintf(f, "\nOne-way throughput, two processes\n");
 	fprintf(f, "%-*s %6s %10s %10s %10s %7s %7s %7s  %s\n", NAME_W, "mechanism", "size", "msgs/s",
 		"MB/s", "cpu/msg", "x floor", "floor", "bare", "placement");
