@@ -451,6 +451,18 @@ static void test_table_ratios(void **state)
 	 * both tests. */
 	assert_int_equal(ratios, 2 + 4);
 	free(out);
+	/* One kind of figure asked for: the other table is left out, not
+	 * printed empty. */
+	out = run_tool("--duration 1 --sizes 8 --no-retry --only floor --rtt-only", &status);
+	assert_int_equal(status, 0);
+	assert_non_null(strstr(out, "\nRound trip, two processes"));
+	assert_null(strstr(out, "One-way throughput"));
+	free(out);
+	out = run_tool("--duration 1 --sizes 8 --no-retry --only pipe --tput-only", &status);
+	assert_int_equal(status, 0);
+	assert_non_null(strstr(out, "\nOne-way throughput, two processes"));
+	assert_null(strstr(out, "Round trip, two processes"));
+	free(out);
 	free(run_tool("--ratio-rounds 99", &status));
 	assert_int_equal(status, 2);
 	free(run_tool("--scaling --ratio-rounds 2", &status));
