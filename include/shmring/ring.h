@@ -123,7 +123,8 @@
  *     not seen a consumer yet may fill the ring for one to come (a producer
  *     restarted while its consumer is away). A death is noticed by a blocked call within the recovery
  *     deadline, and by try calls (or timed calls that time out) in a loop
- *     at about the same pace.
+ *     at about the same pace; a consumer's death also by a producer whose
+ *     sends still find room (the send after the look is -EPIPE).
  */
 /*
  * Socket channels ("unix:" and "tcp:" names): the ring's calls over
