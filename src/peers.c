@@ -15,11 +15,15 @@
 #include "src/internal.h"
 
 #define IDLE_TRIES 256u /* the most fruitless try calls between looks at the clock */
-/* The most sends that move something between two looks at the clock: a
- * lane's look costs a read of the consumer's line and a call into the
- * library, which every 256 sends cost a tight loop 14-17%
- * (docs/BENCHMARKS.md); 65536 sends take 130 us at its pace. */
-#define BUSY_SENDS 65536u
+/*
+ * The most sends that move something between two looks at the clock. A
+ * count cannot see a loop slow down: after a fast run of sends, the next
+ * look comes that many sends later however slow they have become, so this
+ * bounds how many a dead consumer is sent after such a change of pace.
+ * Each look costs a tight loop a call into the library and a clock read
+ * (docs/BENCHMARKS.md, "Sends that look at the consumers").
+ */
+#define BUSY_SENDS 1024u
 #define REPAIRS_PER_CHECK 64 /* claims one check repairs before it lets the caller go on */
 
 bool shmring__judge_dead(void *ctx, uint32_t idx, uint32_t gen, unsigned gen_bits)

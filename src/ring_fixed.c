@@ -156,9 +156,14 @@ static int lane_quiet_grant(shmring_t *r, struct shmring_lane *l, uint32_t *gran
 	return rc;
 }
 
-/* The library's full send and empty receive. */
+static void lane_look_again(shmring_t *r);
+
+/* The library's full send and empty receive. A full ring's polls that
+ * reached the library at look_at go back to the lane's short path. */
 static int tx_nothing(shmring_t *r)
 {
+	if (r->tx.go && r->tx.pos >= r->tx.look_at)
+		lane_look_again(r);
 	lane_quiet_take(r, &r->tx, &r->tx_quiet_granted);
 	return lane_quiet_grant(r, &r->tx, &r->tx_quiet_granted,
 				shmring__tx_nothing(r, tx_corrupt(r)));

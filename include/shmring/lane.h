@@ -563,25 +563,28 @@ static inline void shmring__lane_seen(struct shmring_lane *l, uint64_t c)
  */
 static inline int shmring__lane_refill(struct shmring_lane *l, uint64_t pos, uint64_t *limit)
 {
+	uint64_t c;
+
+	/*
+	 * At look_at (the limit never lies past it): this send goes to the
+	 * library, which looks at the peers now and then, so that a consumer
+	 * killed while the ring has room is found as a full ring's answers
+	 * find it. Through the limit, not a test of its own on every send:
+	 * one cost a tight loop 7-15% (docs/BENCHMARKS.md).
+	 */
+	if (pos >= l->look_at)
+		return SHMRING__LANE_SLOW;
 	/* A-cons: pairs with R-cons in shmring__lane_taken1() and the
 	 * receives of ringbuf/spsc.h: the consumer's reads of the slots below
 	 * c are over before we reuse them. */
-	uint64_t c = atomic_load_explicit(
+	c = atomic_load_explicit(
 		(_Atomic uint64_t *)(void *)((unsigned char *)l->cons + SHMRING_LANE_SIDE_POS),
 		memory_order_acquire);
-
 	if (SHMRING_LANE_UNLIKELY(pos - c >= l->capacity))
 		return shmring__lane_again(l);
 	shmring__lane_seen(l, c);
-	*limit = l->limit;
-	/*
-	 * Room, but the limit is look_at: this send goes to the library,
-	 * which looks at the peers now and then, so that a consumer killed
-	 * while the ring has room is found as a full ring's answers find it.
-	 * Through the limit, not a test of its own on every send: one cost a
-	 * tight loop 7-15% (docs/BENCHMARKS.md).
-	 */
-	return SHMRING_LANE_LIKELY(pos < l->limit) ? SHMRING__LANE_DONE : SHMRING__LANE_SLOW;
+	*limit = l->limit; /* above pos: pos is below look_at and c + capacity */
+	return SHMRING__LANE_DONE;
 }
 
 /*

@@ -124,7 +124,9 @@
  *     restarted while its consumer is away). A death is noticed by a blocked call within the recovery
  *     deadline, and by try calls (or timed calls that time out) in a loop
  *     at about the same pace; a consumer's death also by a producer whose
- *     sends still find room (the send after the look is -EPIPE).
+ *     sends still find room (the send after the look is -EPIPE; a count
+ *     of sends paced to a fast run looks again at most 1024 sends on,
+ *     however slow they become).
  */
 /*
  * Socket channels ("unix:" and "tcp:" names): the ring's calls over
