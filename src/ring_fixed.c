@@ -22,14 +22,44 @@ static inline void freed(shmring_t *r, uint64_t units, _Atomic uint64_t *wakes)
 	r->rx_waiting = false;
 }
 
+/*
+ * The SPSC producer's sends since the last count, by whichever path (the
+ * lane's short send, the library's single, bulk and zero-copy sends): each
+ * counted once towards the next look at the peers (shmring__peer_busy()),
+ * by the position. Where the lane reached look_at, look_at moves on by the
+ * sends left until that look, and the limit with it.
+ */
+static void spsc_count(shmring_t *r)
+{
+	struct shmring_lane *l = &r->tx;
+	uint64_t n = l->pos - r->tx_look_from;
+
+	/* Counted as calls: a count past any pace's is as good as it. */
+	shmring__peer_busy(r, n < (1u << 20) ? (unsigned)n : 1u << 20);
+	r->tx_look_from = l->pos;
+	if (l->pos < l->look_at)
+		return;
+	l->look_at = l->pos + (r->busy_tries > r->busy ? r->busy_tries - r->busy : 1) - 1;
+	if (l->limit > l->look_at)
+		l->limit = l->look_at;
+}
+
+/* After SPSC sends that moved something: wake sleepers and armed
+ * doorbells, and count them. */
+static void spsc_sent(shmring_t *r)
+{
+	shmring__ec_notify(&r->not_empty, &r->tx.prod->wakes);
+	shmring__bells(r);
+	spsc_count(r);
+}
+
 /* The SPSC fast paths: taken only when r->fast says the checks passed. */
 static inline unsigned send_n(shmring_t *r, const void *msgs, unsigned n, bool all)
 {
 	unsigned k = shmring__spsc_send(&r->tx, msgs, n, all);
 
-	if (k) {
-		shmring__sent(r, &r->tx.prod->wakes);
-	}
+	if (k)
+		spsc_sent(r);
 	return k;
 }
 
@@ -156,14 +186,12 @@ static int lane_quiet_grant(shmring_t *r, struct shmring_lane *l, uint32_t *gran
 	return rc;
 }
 
-static void lane_look_again(shmring_t *r);
-
 /* The library's full send and empty receive. A full ring's polls that
  * reached the library at look_at go back to the lane's short path. */
 static int tx_nothing(shmring_t *r)
 {
 	if (r->tx.go && r->tx.pos >= r->tx.look_at)
-		lane_look_again(r);
+		spsc_count(r);
 	lane_quiet_take(r, &r->tx, &r->tx_quiet_granted);
 	return lane_quiet_grant(r, &r->tx, &r->tx_quiet_granted,
 				shmring__tx_nothing(r, tx_corrupt(r)));
@@ -213,24 +241,6 @@ static int send_one(shmring_t *r, const void *msg)
 	return dropped(r) != d ? -SHMRING_EDROPPED : 0;
 }
 
-/*
- * The lane's sends reached look_at (its limit): they count towards the
- * library's next look at the peers (shmring__peer_busy()), and look_at
- * moves on by the sends left until that look.
- */
-static void lane_look_again(shmring_t *r)
-{
-	struct shmring_lane *l = &r->tx;
-	uint64_t n = l->pos - r->tx_look_from;
-
-	/* Counted as calls: a count past any pace's is as good as it. */
-	shmring__peer_busy(r, n < (1u << 20) ? (unsigned)n : 1u << 20);
-	r->tx_look_from = l->pos;
-	l->look_at = l->pos + (r->busy_tries > r->busy ? r->busy_tries - r->busy : 1) - 1;
-	if (l->limit > l->look_at)
-		l->limit = l->look_at;
-}
-
 /* try_send() when its fast path does not apply: every kind, every check. */
 static SHMRING_NOINLINE int send_general(shmring_t *r, const void *msg)
 {
@@ -241,13 +251,7 @@ static SHMRING_NOINLINE int send_general(shmring_t *r, const void *msg)
 			return -EPIPE;
 		if (!shmring__spsc_send1(&r->tx, msg))
 			return tx_nothing(r);
-		shmring__ec_notify(&r->not_empty, &r->tx.prod->wakes);
-		shmring__bells(r);
-		/* Counted once: with the lane's sends where it reached look_at. */
-		if (r->tx.pos > r->tx.look_at)
-			lane_look_again(r);
-		else
-			shmring__peer_busy(r, 1);
+		spsc_sent(r);
 		return 0;
 	}
 	if (SHMRING_UNLIKELY(r->sock))
@@ -728,7 +732,7 @@ int shmring_commit_burst(shmring_t *r, unsigned n)
 	shmring__spsc_commit(&r->tx, n);
 	r->spsc_tx_held = 0;
 	shmring__fast_update(r);
-	shmring__sent(r, &r->tx.prod->wakes);
+	spsc_sent(r);
 	shmring__moved(r, n);
 	return 0;
 }
