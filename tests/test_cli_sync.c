@@ -536,6 +536,12 @@ static void test_ring_over_semaphore(void **state)
 		cli_assert_contains(cli_err, "the name is taken by a semaphore, not a ring");
 		assert_int_equal(cli_run("get", "-n", "1", sem_names[i], NULL), 1);
 		cli_assert_contains(cli_err, "a semaphore, not a ring");
+		/* The bridge, too, names what is there (its engine has no
+		 * words of its own for it). */
+		assert_int_equal(cli_run("bridge", "--timeout", "1", sem_names[i],
+					 "unix:/nonexistent-dir/b.sock", NULL),
+				 1);
+		cli_assert_contains(cli_err, "a semaphore, not a ring");
 		assert_int_equal(cli_run("stat", sem_names[i], NULL), 0);
 		cli_assert_lacks(cli_out, "capacity");
 		assert_int_equal(shmring_sem_close(s), 0);

@@ -383,8 +383,6 @@ static int open_ring(struct shmring_bridge *b, struct ep *e)
 	if (rc == -EBUSY)
 		return fail(b, rc, "%s: this ring allows one %s, and a live process is it", e->uri,
 			    e->from ? "consumer" : "producer");
-	if (rc == -ENOENT)
-		return fail(b, rc, "%s: no such ring (make it with 'shmring create')", e->uri);
 	if (rc == -SHMRING_EKIND) {
 		/* The library's word guesses at a synchronization object; a
 		 * duplex (an observer may open its direction 0) is said so. */
@@ -400,6 +398,15 @@ static int open_ring(struct shmring_bridge *b, struct ep *e)
 			return fail(b, rc, "%s: a duplex: its two ends belong to the programs that "
 					   "take them (shmring_duplex_open()), not to a bridge", e->uri);
 	}
+	if (rc < 0 && b->o.open_why) {
+		char buf[sizeof(b->err)];
+		const char *why = b->o.open_why(e->uri, rc, buf, sizeof(buf));
+
+		if (why)
+			return fail(b, rc, "%s: %s", e->uri, why);
+	}
+	if (rc == -ENOENT)
+		return fail(b, rc, "%s: no such ring (make it with 'shmring create')", e->uri);
 	if (rc < 0)
 		return fail(b, rc, "%s: %s", e->uri, shmring_strerror(rc));
 	rc = ring_learn(b, e);

@@ -70,6 +70,9 @@ struct shmring_bridge_opts {
 			      * counted lost); 0: no limit */
 	bool raw;            /* ZeroMQ TO: the payload alone, no header frame */
 	const atomic_int *stop; /* becomes nonzero: drain, then stop */
+	/* The caller's words for a ring FROM or TO that does not open, given
+	 * its name and the -errno (NULL: the engine's own, or it has none). */
+	const char *(*open_why)(const char *uri, int err, char *buf, size_t size);
 };
 
 struct shmring_bridge;

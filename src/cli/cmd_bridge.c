@@ -31,6 +31,15 @@ static void on_stop(int sig)
 	atomic_store_explicit(&stop_flag, 1, memory_order_relaxed);
 }
 
+/* The tool's words for a ring that does not open, where they say more than
+ * the library's (a semaphore at the name, a missing directory). */
+static const char *open_why(const char *uri, int err, char *buf, size_t size)
+{
+	const char *why = shmring_cli_error_text("bridge", uri, err, buf, size);
+
+	return strcmp(why, shmring_strerror(err)) ? why : NULL;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -154,7 +163,8 @@ int shmring_cmd_bridge(int argc, char **argv)
 					   {"raw", no_argument, 0, 'R'},
 					   {"help", no_argument, 0, 'h'},
 					   {0, 0, 0, 0}};
-	struct shmring_bridge_opts o = {.drain_ns = 2000000000u, .stop = &stop_flag};
+	struct shmring_bridge_opts o = {
+		.drain_ns = 2000000000u, .stop = &stop_flag, .open_why = open_why};
 	struct sigaction sa = {.sa_handler = on_stop};
 	struct shmring_bridge_counts cnt;
 	struct shmring_bridge *b;
