@@ -109,6 +109,13 @@ int shmring__region_from_fd(int fd, struct shmring_region *out);
 int shmring__region_huge_possible(const struct shmring_uri *u, uint64_t size);
 
 int shmring__region_unlink(const struct shmring_uri *u);
+/*
+ * Unlink u only while it names the object judged, never one that another
+ * process made there since: 0, -ESTALE (another object has the name now),
+ * -ENOENT, -EBUSY (someone else held the object's lock throughout), -errno.
+ */
+int shmring__region_unlink_judged(const struct shmring_uri *u,
+				  const struct shmring_map_key *judged);
 void shmring__region_close(struct shmring_region *r);
 
 /*

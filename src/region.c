@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
@@ -138,6 +140,84 @@ int shmring__region_unlink(const struct shmring_uri *u)
 	if (!fd_scheme(u->scheme) || u->scheme == SHMRING_SCHEME_MEMFD)
 		return -EINVAL; /* nothing named to remove */
 	return shmring__fd_unlink(u);
+}
+
+/* How long a taker waits for another that holds the judged object's lock. */
+#define JUDGED_LOCK_NS 200000000ull
+
+static int plain_open(const struct shmring_uri *u);
+
+/* Whether descriptor fd is the object k, as fstat() sees it now. */
+static bool fd_is(int fd, const struct shmring_map_key *k)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && (uint64_t)st.st_dev == k->dev &&
+	       (uint64_t)st.st_ino == k->ino;
+}
+
+/* Whether u's name reaches the object k now. */
+static int name_is(const struct shmring_uri *u, const struct shmring_map_key *k)
+{
+	int fd = plain_open(u);
+	bool same;
+
+	if (fd < 0)
+		return fd;
+	same = fd_is(fd, k);
+	close(fd);
+	return same ? 0 : -ESTALE;
+}
+
+/*
+ * Two processes that judged one object dead each remove it by its name; the
+ * second would remove what the first made there meanwhile. They take turns
+ * on the object's exclusive lock (flock) and look at the name again under
+ * it: the second finds the name gone or another object's. A System V
+ * segment goes by its id, which a new segment at the key does not share.
+ */
+int shmring__region_unlink_judged(const struct shmring_uri *u,
+				  const struct shmring_map_key *judged)
+{
+	const struct timespec tick = {.tv_nsec = 1000000};
+	uint64_t end;
+	int fd, rc;
+
+	if (u->scheme == SHMRING_SCHEME_SYSV) {
+		struct shmid_ds ds;
+		key_t key;
+
+		if ((rc = shmring__sysv_key(u, &key)) < 0)
+			return rc;
+		if (judged->ino > INT32_MAX)
+			return -ESTALE;
+		if (shmctl((int)judged->ino, IPC_STAT, &ds) < 0)
+			return errno == EINVAL || errno == EIDRM ? -ENOENT : -errno;
+		if (ds.shm_perm.__key != key)
+			return -ESTALE; /* removed already (its key is gone) */
+		return shmctl((int)judged->ino, IPC_RMID, NULL) < 0 ? -errno : 0;
+	}
+	if (!fd_scheme(u->scheme) || u->scheme == SHMRING_SCHEME_MEMFD)
+		return -EINVAL; /* nothing named to remove */
+	fd = plain_open(u);
+	if (fd < 0)
+		return fd;
+	rc = fd_is(fd, judged) ? 0 : -ESTALE;
+	end = shmring_clock_ns() + JUDGED_LOCK_NS;
+	while (rc == 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			rc = -errno;
+		else if (shmring_clock_ns() >= end)
+			rc = -EBUSY;
+		else
+			nanosleep(&tick, NULL);
+	}
+	if (rc == 0)
+		rc = name_is(u, judged);
+	if (rc == 0)
+		rc = shmring__fd_unlink(u);
+	close(fd); /* and the lock with it */
+	return rc;
 }
 
 /*

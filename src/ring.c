@@ -1057,7 +1057,7 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 			break;
 		rc = open_existing(&u, &a, t);
 		if (rc == -EAGAIN || rc == -SHMRING_EBADMAGIC) {
-			struct shmring_map_key judged, now;
+			struct shmring_map_key judged;
 			int64_t born;
 			bool seen = object_look(&u, &judged, &born);
 
@@ -1073,11 +1073,10 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 			if (rc < 0 && rc != -ENOENT)
 				return rc;
 			/* Only the object judged: one a racing creator put
-			 * there since is its ring in the making. */
-			if (seen && (!object_look(&u, &now, &born) || now.dev != judged.dev ||
-				     now.ino != judged.ino))
-				continue;
-			shmring__region_unlink(&u);
+			 * there since is its ring in the making. Whatever
+			 * came of it, the next round looks at the name again. */
+			if (seen)
+				shmring__region_unlink_judged(&u, &judged);
 		} else if (rc != -ENOENT) {
 			return rc;
 		}
