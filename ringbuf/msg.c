@@ -932,6 +932,21 @@ static void rx_publish(struct shmring_msgring *v, uint64_t end)
 	v->moved = true;
 }
 
+/*
+ * Whether a released record that ends at `end` lies inside what consumers
+ * claimed, as every released record does: its length cannot carry the
+ * watermark past the claim position (*c, read again when end is past it).
+ */
+static bool within_claims(struct shmring_msgring *v, uint64_t end, uint64_t *c, bool *have_c)
+{
+	if (!*have_c || end > *c) {
+		/* Acquire: compared only; keeps the order of the loads. */
+		*c = shmring__load_acquire(&v->cons->pos);
+		*have_c = true;
+	}
+	return end <= *c;
+}
+
 static bool sweep(struct shmring_msgring *v)
 {
 	uint64_t d, c = 0;
@@ -961,18 +976,14 @@ static bool sweep(struct shmring_msgring *v)
 			 * receiver), written by its claimer and never read back:
 			 * done with once written. Never past the claim position.
 			 */
-			if (!have_c) {
-				/* Acquire: compared only; keeps the order of the loads. */
-				c = shmring__load_acquire(&v->cons->pos);
-				have_c = true;
-			}
-			if (d >= c)
+			if (!within_claims(v, d + 1, &c, &have_c))
 				break;
 			m.next = d + SHMRING_REC_ALIGN;
 		} else if (s != (d | SHMRING_REC_RELEASED)) {
 			break;
 		} else if (/* Relaxed: published by the stamp; the CAS rejects what changed. */
-			   decode_info(v, d, shmring__load_relaxed(&r->info), &m) < 0) {
+			   decode_info(v, d, shmring__load_relaxed(&r->info), &m) < 0 ||
+			   !within_claims(v, m.next, &c, &have_c)) {
 			/* Acquire: as above. Only a watermark that stood still
 			 * while we read makes the record's info suspect. */
 			uint64_t d2 = shmring__load_acquire(&v->cons->done);

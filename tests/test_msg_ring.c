@@ -350,6 +350,57 @@ static void test_corrupt(void **state)
 	}
 }
 
+/*
+ * Many consumers: a peer rewrites the length of a record under a peek. The
+ * release's sweep must not carry the release watermark past the consumers'
+ * claim position (the producer would write over records not yet read, and
+ * every receive would be -SHMRING_ECORRUPT for good): the record after it
+ * waits, the records behind it are delivered, and the ring goes on.
+ */
+static void test_release_length_forged(void **state)
+{
+	(void)state;
+	for (unsigned m = 2; m < 4; m++) {
+		const char *name = test_ring_name("msg-rel-forged");
+		shmring_t *own = msg_create(name, 1024, 200, modes[m]), *tx, *rx;
+		struct shmring_hdr *h;
+		struct shmring_side *cs;
+		struct shmring_rec *rec;
+		unsigned char buf[256], *seg;
+		const char *want[] = {"BBBB", "CCCC"};
+		uint32_t type;
+		size_t size, len;
+
+		assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &tx), 0);
+		assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &rx), 0);
+		assert_int_equal(shmring_msg_try_send(tx, "AAAA", 4, 1), 0);
+		assert_int_equal(shmring_msg_try_send(tx, "BBBB", 4, 2), 0);
+		assert_int_equal(shmring_msg_try_send(tx, "CCCC", 4, 3), 0);
+		assert_non_null(shmring_msg_peek(rx, &len, &type));
+		assert_int_equal(len, 4);
+		seg = map_raw(name, &size);
+		h = (struct shmring_hdr *)(void *)seg;
+		cs = shmring__cons_side(seg);
+		rec = (struct shmring_rec *)(void *)(seg + h->slots_off);
+		atomic_store(&rec->info, 200u); /* within the largest: it decodes */
+		assert_int_equal(shmring_msg_release(rx), 0);
+		assert_true(atomic_load(&cs->done) <= atomic_load(&cs->pos));
+		for (int i = 0; i < 2; i++) {
+			assert_int_equal(shmring_msg_try_recv(rx, buf, sizeof(buf), &type), 4);
+			assert_memory_equal(buf, want[i], 4);
+		}
+		for (int i = 0; i < 100; i++) {
+			assert_int_equal(shmring_msg_try_send(tx, "later", 5, 9), 0);
+			assert_int_equal(shmring_msg_try_recv(rx, buf, sizeof(buf), &type), 5);
+		}
+		assert_true(atomic_load(&cs->done) <= atomic_load(&cs->pos));
+		munmap(seg, size);
+		shmring_close(tx);
+		shmring_close(rx);
+		shmring_close(own);
+	}
+}
+
 static void test_create_rules(void **state)
 {
 	const char *name = test_ring_name("msg-rules");
@@ -429,6 +480,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_zero_copy, test_teardown_names),
 		cmocka_unit_test_teardown(test_interleaved_reservations, test_teardown_names),
 		cmocka_unit_test_teardown(test_corrupt, test_teardown_names),
+		cmocka_unit_test_teardown(test_release_length_forged, test_teardown_names),
 		cmocka_unit_test_teardown(test_create_rules, test_teardown_names),
 	};
 
