@@ -1728,8 +1728,17 @@ int shmring__msg_recover_rx(struct shmring_msgring *v, const struct shmring_judg
 
 	call_begin(v);
 	*holder = UINT32_MAX;
-	if (!v->mp || v->held)
+	if (v->held)
 		return 0;
+	if (!v->mp) {
+		/* Nothing to repair: one producer claims nothing in shared
+		 * memory. But a head that is no record below the position it
+		 * published (a stamp or length rewritten, a consumer position
+		 * moved) would be waited at for ever: corrupt, as at the end
+		 * of the stream. */
+		shmring__msg_drained(v);
+		return v->corrupt ? -SHMRING_ECORRUPT : 0;
+	}
 	/* Relaxed: a snapshot; a repair checks it again before it writes. */
 	h = v->mc ? shmring__load_relaxed(&v->cons->pos) : v->pos;
 	/* Acquire: A-intent: the range of every claim below p is visible (or

@@ -401,6 +401,83 @@ static void test_release_length_forged(void **state)
 	}
 }
 
+/* Receive until something other than -EAGAIN comes back, for up to 2 s. */
+static ssize_t recv_until_told(shmring_t *rx, shmring_t *tx, unsigned char *buf, size_t size)
+{
+	ssize_t n = -EAGAIN;
+
+	for (int i = 0; i < 2000 && n == -EAGAIN; i++) {
+		(void)shmring_msg_try_send(tx, "world", 5, 2); /* -EAGAIN once full */
+		n = shmring_msg_try_recv(rx, buf, size, NULL);
+		usleep(1000);
+	}
+	return n;
+}
+
+/*
+ * One producer: a peer forges a record at the empty head (a zero-length
+ * one, which is delivered), and the consumer, past it, stands between the
+ * producer's records. Or it moves the consumer position up to the
+ * producer's, and the producer writes over the records not yet read. Both
+ * used to leave the consumer waiting for ever (-EAGAIN, or a blocking
+ * receive that never returned); the producer's position, published past a
+ * head where no record is, now says -SHMRING_ECORRUPT.
+ */
+static void test_head_forged_one_producer(void **state)
+{
+	(void)state;
+	for (unsigned m = 0; m < 4; m += 2) {
+		const char *name = test_ring_name("msg-head-forged");
+		shmring_t *own = msg_create(name, 1024, 64, modes[m]), *tx, *rx;
+		struct shmring_hdr *h;
+		struct shmring_rec *rec;
+		unsigned char buf[128], *seg;
+		uint64_t head;
+		size_t size;
+
+		assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &tx), 0);
+		assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &rx), 0);
+		assert_int_equal(shmring_msg_try_send(tx, "hello", 5, 1), 0);
+		assert_int_equal(shmring_msg_try_recv(rx, buf, sizeof(buf), NULL), 5);
+		seg = map_raw(name, &size);
+		h = (struct shmring_hdr *)(void *)seg;
+		head = atomic_load(&shmring__prod_side(seg)->pos);
+		rec = (struct shmring_rec *)(void *)(seg + h->slots_off + (head & 1023));
+		atomic_store(&rec->info, 0u);
+		atomic_store(&rec->stamp, head | SHMRING_REC_COMMITTED);
+		assert_int_equal(shmring_msg_try_recv(rx, buf, sizeof(buf), NULL), 0);
+		assert_int_equal(recv_until_told(rx, tx, buf, sizeof(buf)), -SHMRING_ECORRUPT);
+		assert_int_equal(shmring_msg_recv(rx, buf, sizeof(buf), NULL, shmring_deadline_in(2000000000)),
+				 -SHMRING_ECORRUPT);
+		munmap(seg, size);
+		shmring_close(tx);
+		shmring_close(rx);
+		shmring_close(own);
+		assert_int_equal(shmring_unlink(name), 0);
+		if (m)
+			continue;
+
+		/* The consumer position moved up to the producer's: the
+		 * producer laps the records still to be read. */
+		own = msg_create(name, 1024, 64, modes[m]);
+		assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &tx), 0);
+		assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &rx), 0);
+		for (int i = 0; i < 5; i++)
+			assert_int_equal(shmring_msg_try_send(tx, "early", 5, 1), 0);
+		seg = map_raw(name, &size);
+		atomic_store(&shmring__cons_side(seg)->pos,
+			     atomic_load(&shmring__prod_side(seg)->pos));
+		for (int i = 0; i < 40; i++)
+			(void)shmring_msg_try_send(tx, "later", 5, 1);
+		assert_int_equal(shmring_msg_recv(rx, buf, sizeof(buf), NULL, shmring_deadline_in(2000000000)),
+				 -SHMRING_ECORRUPT);
+		munmap(seg, size);
+		shmring_close(tx);
+		shmring_close(rx);
+		shmring_close(own);
+	}
+}
+
 static void test_create_rules(void **state)
 {
 	const char *name = test_ring_name("msg-rules");
@@ -481,6 +558,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_interleaved_reservations, test_teardown_names),
 		cmocka_unit_test_teardown(test_corrupt, test_teardown_names),
 		cmocka_unit_test_teardown(test_release_length_forged, test_teardown_names),
+		cmocka_unit_test_teardown(test_head_forged_one_producer, test_teardown_names),
 		cmocka_unit_test_teardown(test_create_rules, test_teardown_names),
 	};
 
