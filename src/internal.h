@@ -152,7 +152,9 @@ void shmring__segment_publish(void *base, const void *hdr, size_t len);
 int shmring__segment_read(const void *base, uint64_t size, void *hdr, size_t len, bool nowait);
 
 /* Map an open region (anon: take its mapping): 0 or -errno. */
-int shmring__region_map(struct shmring_region *rg, bool populate, void **base);
+int shmring__region_map(struct shmring_region *rg, void **base);
+/* Fault in len bytes from b for writing: 0, -EOPNOTSUPP or -errno. */
+int shmring__region_populate(void *b, uint64_t len);
 void shmring__region_unmap(uint32_t scheme, void *base, uint64_t size);
 
 /* The backend-specific parts (src/region_fd.c, src/region_sysv.c). */
@@ -192,11 +194,14 @@ struct shmring_map;
  * process had (again true: seen holds what that first open wrote, size is
  * the mapping's) it validates the segment as a first open would, for the
  * region just opened, and refuses a header that is not the one in seen (the
- * segment changed under us). Takes a reference. Closes the region either way
+ * segment changed under us). On success *used is how many bytes from base
+ * the segment's header says it takes (at most size): what SHMRING__MAP_POPULATE
+ * and SHMRING__MAP_MLOCK cover, however much longer the object is. Takes a
+ * reference. Closes the region either way
  * (a descriptor is kept with the mapping, for shmring_fd_send()).
  */
 typedef int (*shmring_map_init_fn)(void *base, uint64_t size, const struct shmring_region *rg,
-				   void *arg, void *seen, bool again);
+				   void *arg, void *seen, bool again, uint64_t *used);
 int shmring__map_get(struct shmring_region *rg, unsigned how, shmring_map_init_fn init, void *arg,
 		     struct shmring_map **out);
 /* Another reference on a mapping held. */

@@ -420,7 +420,16 @@ void shmring__region_unmap(uint32_t scheme, void *base, uint64_t size)
 		munmap(base, (size_t)size);
 }
 
-int shmring__region_map(struct shmring_region *rg, bool populate, void **base)
+int shmring__region_populate(void *b, uint64_t len)
+{
+	/* For writing: MAP_POPULATE maps a shared file's pages read-only, so
+	 * every first write would still fault. */
+	if (madvise(b, (size_t)len, MADV_POPULATE_WRITE) < 0)
+		return errno == EINVAL ? -EOPNOTSUPP : -errno;
+	return 0;
+}
+
+int shmring__region_map(struct shmring_region *rg, void **base)
 {
 	void *b;
 
@@ -439,16 +448,6 @@ int shmring__region_map(struct shmring_region *rg, bool populate, void **base)
 		b = mmap(NULL, (size_t)rg->size, PROT_READ | PROT_WRITE, MAP_SHARED, rg->fd, 0);
 		if (b == MAP_FAILED)
 			return -errno;
-	}
-	/*
-	 * Populate for writing: MAP_POPULATE maps a shared file's pages
-	 * read-only, so every first write would still fault.
-	 */
-	if (populate && madvise(b, (size_t)rg->size, MADV_POPULATE_WRITE) < 0) {
-		int rc = errno == EINVAL ? -EOPNOTSUPP : -errno;
-
-		shmring__region_unmap(rg->scheme, b, rg->size);
-		return rc;
 	}
 	*base = b;
 	return 0;

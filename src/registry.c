@@ -140,6 +140,7 @@ int shmring__map_get(struct shmring_region *rg, unsigned how, shmring_map_init_f
 		     struct shmring_map **out)
 {
 	struct shmring_map *m;
+	uint64_t used = 0;
 	void *base;
 	int rc;
 
@@ -164,9 +165,10 @@ int shmring__map_get(struct shmring_region *rg, unsigned how, shmring_map_init_f
 		/* Validated as a first open would (outside the lock: it may wait
 		 * for a magic), for this region's owner: the header seen when we
 		 * mapped it proves nothing about the segment now. */
-		rc = shrunk ? -SHMRING_ETRUNCATED : init(m->base, m->size, rg, arg, m->seen, true);
+		rc = shrunk ? -SHMRING_ETRUNCATED
+			    : init(m->base, m->size, rg, arg, m->seen, true, &used);
 		shmring__region_close(rg);
-		if (rc == 0 && (how & SHMRING__MAP_MLOCK) && mlock(m->base, (size_t)m->size) < 0)
+		if (rc == 0 && (how & SHMRING__MAP_MLOCK) && mlock(m->base, (size_t)used) < 0)
 			rc = -errno;
 		if (rc < 0) {
 			shmring__map_put(m);
@@ -179,11 +181,15 @@ int shmring__map_get(struct shmring_region *rg, unsigned how, shmring_map_init_f
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		goto fail;
-	rc = shmring__region_map(rg, how & SHMRING__MAP_POPULATE, &base);
+	rc = shmring__region_map(rg, &base);
 	if (rc < 0)
 		goto fail;
-	rc = init(base, rg->size, rg, arg, m->seen, false);
-	if (rc == 0 && (how & SHMRING__MAP_MLOCK) && mlock(base, (size_t)rg->size) < 0)
+	/* Faulted in and locked: the segment the header describes, never
+	 * more of the object (a peer may have grown it, or sent a longer one). */
+	rc = init(base, rg->size, rg, arg, m->seen, false, &used);
+	if (rc == 0 && (how & SHMRING__MAP_POPULATE))
+		rc = shmring__region_populate(base, used);
+	if (rc == 0 && (how & SHMRING__MAP_MLOCK) && mlock(base, (size_t)used) < 0)
 		rc = -errno;
 	if (rc < 0) {
 		shmring__region_unmap(rg->scheme, base, rg->size);

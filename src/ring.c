@@ -88,7 +88,7 @@ static int init_ring(void *base, const struct create_arg *a, const struct shmrin
 }
 
 static int init_segment(void *base, uint64_t size, const struct shmring_region *rg, void *arg,
-			void *seen, bool again)
+			void *seen, bool again, uint64_t *used)
 {
 	const struct create_arg *a = arg;
 	struct seen_hdrs *sh = seen;
@@ -101,13 +101,16 @@ static int init_segment(void *base, uint64_t size, const struct shmring_region *
 	 * is some other segment, never to be written over. */
 	if (again)
 		return -EEXIST;
-	if (!a->duplex)
+	if (!a->duplex) {
+		*used = a->g->total_size;
 		return size < a->g->total_size ? -SHMRING_ETRUNCATED
 					       : init_ring(base, a, a->g, 0, now, &sh->h[0]);
+	}
 	shmring__geometry_duplex(&g0, 0, &block);
 	shmring__geometry_duplex(&g1, 1, &block);
 	if (size < g0.total_size)
 		return -SHMRING_ETRUNCATED;
+	*used = g0.total_size;
 	/* Direction 1 first: an opener waits for direction 0's magic (A-magic
 	 * in shmring__segment_read()), published last. */
 	rc = init_ring((char *)base + block, a, &g1, 1, now, &sh->h[1]);
@@ -247,7 +250,7 @@ static int duplex_validate(void *base, uint64_t size, const struct shmring_hdr *
  * handle's to check (handle_new()): they move, the header never does.
  */
 static int validate_segment(void *base, uint64_t size, const struct shmring_region *rg, void *arg,
-			    void *seen, bool again)
+			    void *seen, bool again, uint64_t *used)
 {
 	const struct want *w = arg;
 	struct seen_hdrs sh;
@@ -271,6 +274,7 @@ static int validate_segment(void *base, uint64_t size, const struct shmring_regi
 	if ((h->features & SHMRING_FEAT_DUPLEX) &&
 	    (rc = duplex_validate(base, size, h, &sh.h[1])) < 0)
 		return rc;
+	*used = h->total_size; /* validated: within size */
 	/* Written once, by the creator, before we mapped it: a header that
 	 * differs from the one we saw was rewritten since, and our handles
 	 * (which use the one we saw) would not be on the ring it describes. */
@@ -1257,7 +1261,7 @@ static void unlink_semset(const struct shmring_uri *u)
 	if (u->scheme == SHMRING_SCHEME_MEMFD || u->scheme == SHMRING_SCHEME_ANON ||
 	    shmring__region_open(u, true, &rg) < 0)
 		return;
-	if (shmring__region_map(&rg, false, &base) == 0) {
+	if (shmring__region_map(&rg, &base) == 0) {
 		if (shmring__segment_read(base, rg.size, &h, sizeof(h), true) == 0 &&
 		    shmring__hdr_validate(&h, UINT64_MAX) == 0 && h.creator_uid == rg.owner_uid &&
 		    h.notifier == SHMRING_HDR_NOTIFY_SYSVSEM && check_semset(&h, &rg) == 0)

@@ -89,7 +89,7 @@ static int hdr_validate(const struct shmring_sync_hdr *h, uint64_t seg_size, uin
 static_assert(sizeof(struct shmring_sync_hdr) <= SHMRING__MAP_SEEN_BYTES, "the header fits");
 
 static int init_segment(void *base, uint64_t size, const struct shmring_region *rg, void *arg,
-			void *seen, bool again)
+			void *seen, bool again, uint64_t *used)
 {
 	const struct shmring_sync_create *c = arg;
 	struct shmring_sync_hdr h;
@@ -101,6 +101,7 @@ static int init_segment(void *base, uint64_t size, const struct shmring_region *
 		return -EEXIST;
 	if (size < SHMRING_SYNC_SEGMENT_SIZE)
 		return -SHMRING_ETRUNCATED;
+	*used = SHMRING_SYNC_SEGMENT_SIZE;
 	memset(&h, 0, sizeof(h));
 	h.magic = SHMRING_SYNC_MAGIC;
 	h.version = SHMRING_SYNC_LAYOUT_VERSION;
@@ -132,7 +133,7 @@ struct want {
  * already it must be what it saw then.
  */
 static int validate_segment(void *base, uint64_t size, const struct shmring_region *rg, void *arg,
-			    void *seen, bool again)
+			    void *seen, bool again, uint64_t *used)
 {
 	const struct want *w = arg;
 	struct shmring_sync_hdr h;
@@ -148,6 +149,7 @@ static int validate_segment(void *base, uint64_t size, const struct shmring_regi
 		rc = -SHMRING_EOWNER;
 	if (rc < 0)
 		return rc;
+	*used = h.total_size; /* validated: within size */
 	/* Written once, by the creator, before we mapped it: one that differs
 	 * from the header we saw was rewritten since. */
 	if (again)

@@ -123,6 +123,52 @@ static void test_exclusive_and_replace(void **state)
 	assert_true(absent(name));
 }
 
+/* Blocks the object at a POSIX name holds now (its pages in use). */
+static uint64_t object_bytes(const char *name)
+{
+	char path[300];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/dev/shm%s", name);
+	assert_int_equal(stat(path, &st), 0);
+	return (uint64_t)st.st_blocks * 512u;
+}
+
+/*
+ * An object longer than its ring (a peer grew it): opening with PREFAULT or
+ * MLOCK faults in and locks the ring, not the whole object, which would
+ * take as much memory as the peer chose (and fail where it has none).
+ */
+static void test_prefault_grown(void **state)
+{
+	const char *name = test_ring_name("grown");
+	struct shmring_open_opts oo = {.flags = SHMRING_OPEN_PREFAULT};
+	char path[300];
+	shmring_t *a, *b;
+	uint64_t v = 7;
+	int fd;
+
+	(void)state;
+	a = make(name, 16, 8, SHMRING_PRODUCER);
+	assert_int_equal(shmring_try_send(a, &v), 0);
+	shmring_close(a); /* no mapping of it left in this process */
+	snprintf(path, sizeof(path), "/dev/shm%s", name);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 256 << 20), 0);
+	close(fd);
+	assert_int_equal(shmring_open_ex(name, SHMRING_CONSUMER, &oo, &b), 0);
+	assert_true(object_bytes(name) < (8u << 20));
+	assert_int_equal(shmring_try_recv(b, &v), 0);
+	assert_int_equal(v, 7);
+	shmring_close(b);
+	oo.flags = SHMRING_OPEN_MLOCK;
+	assert_int_equal(shmring_open_ex(name, SHMRING_OBSERVER, &oo, &b), 0);
+	assert_true(object_bytes(name) < (8u << 20));
+	shmring_close(b);
+	assert_int_equal(shmring_unlink(name), 0);
+}
+
 static void test_info(void **state)
 {
 	const char *name = test_ring_name("info");
@@ -699,6 +745,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_create_bad_options, test_teardown_names),
 		cmocka_unit_test_teardown(test_exclusive_and_replace, test_teardown_names),
 		cmocka_unit_test_teardown(test_last_error, test_teardown_names),
+		cmocka_unit_test_teardown(test_prefault_grown, test_teardown_names),
 		cmocka_unit_test_teardown(test_info, test_teardown_names),
 		cmocka_unit_test_teardown(test_info_group_slots, test_teardown_names),
 		cmocka_unit_test_teardown(test_empty_full_wrap, test_teardown_names),
