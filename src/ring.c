@@ -982,8 +982,12 @@ static bool in_the_making(const struct shmring_uri *u, bool died)
 		return false;
 	if (died)
 		return true;
-	if (shmring__region_read(u, 0, &head, sizeof(head)) == (int)sizeof(head) &&
-	    head == SHMRING_MAGIC)
+	/* A creator publishes its magic last: the word is zero or the magic.
+	 * Anything else there is another program's data, young or not. */
+	if (shmring__region_read(u, 0, &head, sizeof(head)) < 0 ||
+	    (head != 0 && head != SHMRING_MAGIC))
+		return false;
+	if (head == SHMRING_MAGIC)
 		return true;
 	return shmring__region_zero_from(u, sizeof(struct shmring_hdr), NULL) == 1;
 }
@@ -1060,7 +1064,10 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 		if (rc != -EEXIST || !or_open || round == 8)
 			break;
 		rc = open_existing(&u, &a, t);
-		if (rc == -EAGAIN || rc == -SHMRING_EBADMAGIC) {
+		/* No header, or no whole one (a creator that died reserving
+		 * the space, on a file system without fallocate()). */
+		if (rc == -EAGAIN || rc == -SHMRING_EBADMAGIC || rc == -SHMRING_ETRUNCATED) {
+			int opened = rc;
 			struct shmring_map_key judged;
 			int64_t born;
 			bool seen = object_look(&u, &judged, &born);
@@ -1073,7 +1080,7 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 			if (rc >= 0 && in_the_making(&u, rc == 1))
 				continue; /* a creator racing us: its ring, next round */
 			if (rc == 0)
-				return -SHMRING_EBADMAGIC;
+				return opened == -SHMRING_ETRUNCATED ? opened : -SHMRING_EBADMAGIC;
 			if (rc < 0 && rc != -ENOENT)
 				return rc;
 			/* Only the object judged: one a racing creator put

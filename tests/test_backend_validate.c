@@ -436,12 +436,17 @@ static void test_open_existing(void **s)
 /* A segment whose creator died before writing its header: all zero, replaced. */
 static void dead_creator(int b)
 {
-	char uri[BT_URI_MAX];
+	char uri[BT_URI_MAX], short_uri[BT_URI_MAX];
 	struct shmring_opts o = spsc_opts(16, 64);
 	shmring_t *tx = NULL, *rx = NULL;
 	struct bt_msg m = bt_msg_of(5), got;
-	uint64_t t0;
+	uint64_t t0, short_made;
 
+	/* A creator that died reserving its space where the file system has
+	 * no fallocate(): zero, shorter than a header. Judged at the end, once
+	 * older than a creator takes. */
+	assert_int_equal(bt_raw_make(b, short_uri, 100, NULL, 0), 0);
+	short_made = test_now_ns();
 	assert_int_equal(bt_raw_make(b, uri, 65536, NULL, 0), 0);
 	o.flags = SHMRING_CREATE_OPEN_EXISTING;
 	t0 = test_now_ns();
@@ -535,6 +540,29 @@ static void dead_creator(int b)
 		assert_int_equal(shmring_create(uri, &o, SHMRING_PRODUCER, &tx), -SHMRING_EBADMAGIC);
 		assert_int_equal(shmring_unlink(uri), 0);
 	}
+
+	/* Nor when it is young and zero past another program's first bytes:
+	 * no creator's header begins so (it was -EEXIST after every round). */
+	{
+		static const char garbage[] = "hello world garbage";
+
+		assert_int_equal(bt_raw_make(b, uri, 20480, garbage, sizeof(garbage)), 0);
+		assert_int_equal(shmring_create(uri, &o, SHMRING_PRODUCER, &tx), -SHMRING_EBADMAGIC);
+		assert_null(tx);
+		assert_int_equal(shmring_unlink(uri), 0);
+	}
+
+	/* The short zero object, now old: replaced, as a longer one is (it
+	 * was -SHMRING_ETRUNCATED). */
+	while (test_now_ns() - short_made < 2200000000ull)
+		usleep(50000);
+	assert_int_equal(shmring_create(short_uri, &o, SHMRING_PRODUCER, &tx), 0);
+	assert_int_equal(shmring_open(short_uri, SHMRING_CONSUMER, &rx), 0);
+	assert_int_equal(shmring_try_send(tx, &m), 0);
+	assert_int_equal(shmring_try_recv(rx, &got), 0);
+	shmring_close(rx);
+	shmring_close(tx);
+	assert_int_equal(shmring_unlink(short_uri), 0);
 }
 
 static void test_dead_creator(void **s)
