@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #define CREATE_WAIT_MS 1000 /* as long as an opener waits for the header */
+#define SHM_DIR "/dev/shm" /* where glibc's shm_open() opens names */
 
 static bool on_hugetlbfs(int fd, uint64_t *page)
 {
@@ -105,11 +106,29 @@ static int size_named(int fd, const struct shmring_region_opts *o)
 	return reserve(fd, size);
 }
 
+/* Whether what is at path now is a FIFO, socket or device (not followed). */
+static bool special_at(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) ||
+					 S_ISBLK(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
 static int open_name(const struct shmring_uri *u, int flags, mode_t mode)
 {
 	int fd;
 
 	if (u->scheme == SHMRING_SCHEME_POSIX) {
+		char path[sizeof(SHM_DIR) + SHMRING_PATH_MAX + 1];
+
+		/* As for file: below; anyone may make a FIFO in the directory
+		 * shm_open() opens in. */
+		snprintf(path, sizeof(path), SHM_DIR "%s", u->path);
+		if (!(flags & O_CREAT) && special_at(path)) {
+			errno = EBADF;
+			return -1;
+		}
 		fd = shm_open(u->path, flags, mode);
 
 		/* glibc folds a directory's EISDIR into EINVAL; the name was
@@ -124,15 +143,9 @@ static int open_name(const struct shmring_uri *u, int flags, mode_t mode)
 	 * writer waiting in open() would go on), a terminal could become ours,
 	 * and a socket's open fails with ENXIO, which reads as a host name
 	 * that does not resolve. */
-	if (!(flags & O_CREAT)) {
-		struct stat st;
-
-		if (lstat(u->path, &st) == 0 &&
-		    (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ||
-		     S_ISSOCK(st.st_mode))) {
-			errno = EBADF;
-			return -1;
-		}
+	if (!(flags & O_CREAT) && special_at(u->path)) {
+		errno = EBADF;
+		return -1;
 	}
 	/* file: exactly the file named, never one a symbolic link leads to;
 	 * a socket put there since the look above is one too. */

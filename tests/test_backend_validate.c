@@ -736,16 +736,25 @@ static void test_odd_objects(void **s)
 	alarm(30 * TEST_SLOWDOWN);
 	/* A FIFO: refused at once, never an open that blocks for a writer, and
 	 * never opened: a writer waiting for a reader keeps waiting. */
-	snprintf(uri, sizeof(uri), "file:%s/fifo", bt_dir());
-	assert_int_equal(mkfifo(uri + 5, 0600), 0);
-	{
-		pid_t w = fork();
+	/* Under a POSIX name too: anyone may make one in /dev/shm. */
+	for (int posix = 1; posix >= 0; posix--) {
+		char path[BT_URI_MAX + 16];
+		pid_t w;
 		int st;
 
+		if (posix) {
+			snprintf(uri, sizeof(uri), "posix:/shmt-%d-fifo", (int)getpid());
+			snprintf(path, sizeof(path), "/dev/shm%s", uri + 6);
+		} else {
+			snprintf(uri, sizeof(uri), "file:%s/fifo", bt_dir());
+			snprintf(path, sizeof(path), "%s", uri + 5);
+		}
+		assert_int_equal(mkfifo(path, 0600), 0);
+		w = fork();
 		assert_true(w >= 0);
 		if (w == 0) {
 			alarm(10);
-			_exit(open(uri + 5, O_WRONLY) < 0 ? 1 : 0);
+			_exit(open(path, O_WRONLY) < 0 ? 1 : 0);
 		}
 		test_sleep_ms(100);
 		t0 = test_now_ns();
@@ -753,15 +762,17 @@ static void test_odd_objects(void **s)
 		assert_int_equal(rc, -EBADF);
 		assert_null(r);
 		assert_true(test_now_ns() - t0 < 500000000ull * TEST_SLOWDOWN);
+		o.flags = SHMRING_CREATE_OPEN_EXISTING;
+		assert_true(shmring_create(uri, &o, SHMRING_CONSUMER, &r) < 0);
+		assert_null(r);
+		o.flags = 0;
 		test_sleep_ms(100);
 		assert_int_equal(waitpid(w, &st, WNOHANG), 0); /* still waiting */
 		kill(w, SIGKILL);
 		assert_int_equal(waitpid(w, &st, 0), w);
+		if (posix)
+			assert_int_equal(unlink(path), 0);
 	}
-	o.flags = SHMRING_CREATE_OPEN_EXISTING;
-	assert_true(shmring_create(uri, &o, SHMRING_CONSUMER, &r) < 0);
-	assert_null(r);
-	o.flags = 0;
 	/* A directory, a device, a symbolic link (to a FIFO, or to nothing). */
 	snprintf(uri, sizeof(uri), "file:%s", bt_dir());
 	assert_int_equal(shmring_open(uri, SHMRING_OBSERVER, &r), -EISDIR);
