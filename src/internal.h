@@ -116,6 +116,20 @@ int shmring__region_unlink(const struct shmring_uri *u);
  */
 int shmring__region_unlink_judged(const struct shmring_uri *u,
 				  const struct shmring_map_key *judged);
+/*
+ * A creator holds its new object's lock (flock, exclusive) from its create
+ * until its header is published: a judge that finds the lock held knows a
+ * live process is making the ring, however long it is stopped.
+ * shmring__flock_wait(): flock(fd, op) retried for up to wait_ns (0 or
+ * -errno; -EBUSY when still held); shmring__fd_create() takes the lock,
+ * shmring__region_made() lets it go (fd: the mapping's; -1: none), and
+ * shmring__region_in_making() says whether the object at u is so held now
+ * (POSIX and file: names; false for others).
+ */
+#define SHMRING__LOCK_WAIT_NS 200000000ull /* how long a lock is waited for */
+int shmring__flock_wait(int fd, int op, uint64_t wait_ns);
+void shmring__region_made(int fd);
+bool shmring__region_in_making(const struct shmring_uri *u);
 void shmring__region_close(struct shmring_region *r);
 
 /*

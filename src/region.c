@@ -142,9 +142,6 @@ int shmring__region_unlink(const struct shmring_uri *u)
 	return shmring__fd_unlink(u);
 }
 
-/* How long a taker waits for another that holds the judged object's lock. */
-#define JUDGED_LOCK_NS 200000000ull
-
 static int plain_open(const struct shmring_uri *u);
 
 /* Whether descriptor fd is the object k, as fstat() sees it now. */
@@ -176,11 +173,48 @@ static int name_is(const struct shmring_uri *u, const struct shmring_map_key *k)
  * it: the second finds the name gone or another object's. A System V
  * segment goes by its id, which a new segment at the key does not share.
  */
+int shmring__flock_wait(int fd, int op, uint64_t wait_ns)
+{
+	const struct timespec tick = {.tv_nsec = 1000000};
+	uint64_t end = shmring_clock_ns() + wait_ns;
+
+	while (flock(fd, op | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -errno;
+		if (shmring_clock_ns() >= end)
+			return -EBUSY;
+		nanosleep(&tick, NULL);
+	}
+	return 0;
+}
+
+void shmring__region_made(int fd)
+{
+	if (fd >= 0)
+		flock(fd, LOCK_UN);
+}
+
+bool shmring__region_in_making(const struct shmring_uri *u)
+{
+	bool held;
+	int fd;
+
+	if (!fd_scheme(u->scheme) || u->scheme == SHMRING_SCHEME_MEMFD)
+		return false;
+	fd = plain_open(u);
+	if (fd < 0)
+		return false;
+	/* Shared: two judges looking at once do not see each other. A
+	 * taker's exclusive hold (shmring__region_unlink_judged()) reads as
+	 * held too, and it is: the next look finds its outcome. */
+	held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd); /* and our shared lock with it */
+	return held;
+}
+
 int shmring__region_unlink_judged(const struct shmring_uri *u,
 				  const struct shmring_map_key *judged)
 {
-	const struct timespec tick = {.tv_nsec = 1000000};
-	uint64_t end;
 	int fd, rc;
 
 	if (u->scheme == SHMRING_SCHEME_SYSV) {
@@ -203,15 +237,8 @@ int shmring__region_unlink_judged(const struct shmring_uri *u,
 	if (fd < 0)
 		return fd;
 	rc = fd_is(fd, judged) ? 0 : -ESTALE;
-	end = shmring_clock_ns() + JUDGED_LOCK_NS;
-	while (rc == 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			rc = -errno;
-		else if (shmring_clock_ns() >= end)
-			rc = -EBUSY;
-		else
-			nanosleep(&tick, NULL);
-	}
+	if (rc == 0)
+		rc = shmring__flock_wait(fd, LOCK_EX, SHMRING__LOCK_WAIT_NS);
 	if (rc == 0)
 		rc = name_is(u, judged);
 	if (rc == 0)

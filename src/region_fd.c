@@ -9,6 +9,7 @@
 #include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -247,6 +248,10 @@ int shmring__fd_create(const struct shmring_uri *u, const struct shmring_region_
 	fd = open_name(u, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)o->mode);
 	if (fd < 0)
 		return -errno;
+	/* Held until the header is published (shmring__region_made()). A
+	 * judge's look may hold it shared for a moment; one held past the
+	 * wait leaves this creator judged by the object's age alone. */
+	(void)shmring__flock_wait(fd, LOCK_EX, SHMRING__LOCK_WAIT_NS);
 	rc = 0;
 	/* open applies the umask; the caller asked for exactly `mode`. */
 	if (fchmod(fd, (mode_t)o->mode) < 0)

@@ -1072,6 +1072,10 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 			int64_t born;
 			bool seen = object_look(&u, &judged, &born);
 
+			/* A creator that holds the object's lock lives, however
+			 * long it takes or is stopped: its ring, a later round. */
+			if (shmring__region_in_making(&u))
+				continue;
 			/* Still no magic after the creator's grace second: it died
 			 * while creating, and left the rest zero as reserved. Take
 			 * the name over; data past the header is another
@@ -1109,8 +1113,10 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 			      ((opts->flags & SHMRING_CREATE_PREFAULT) ? SHMRING__MAP_POPULATE : 0) |
 				      ((opts->flags & SHMRING_CREATE_MLOCK) ? SHMRING__MAP_MLOCK : 0),
 			      init_segment, &a, &m);
-	if (rc == 0)
+	if (rc == 0) {
+		shmring__region_made(shmring__map_info(m)->fd); /* published */
 		rc = take_handles(m, NULL, t);
+	}
 	if (rc < 0 && named)
 		shmring__region_unlink(&u);
 	if (rc < 0 && a.notifier == SHMRING_HDR_NOTIFY_SYSVSEM)

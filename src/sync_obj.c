@@ -213,8 +213,10 @@ int shmring__syncobj_create(const struct shmring_uri *u, const struct shmring_sy
 	if (rc < 0)
 		return rc;
 	rc = shmring__map_get(&rg, 0, init_segment, (void *)c, &m);
-	if (rc == 0)
+	if (rc == 0) {
+		shmring__region_made(shmring__map_info(m)->fd); /* published */
 		rc = take(m, &w, out);
+	}
 	if (rc < 0 && named)
 		shmring__region_unlink(u);
 	return rc;

@@ -45,6 +45,7 @@
 
 #include "backend_helpers.h"
 
+#include <sys/file.h>
 #include <sys/sem.h>
 #include <sys/un.h>
 
@@ -436,17 +437,27 @@ static void test_open_existing(void **s)
 /* A segment whose creator died before writing its header: all zero, replaced. */
 static void dead_creator(int b)
 {
-	char uri[BT_URI_MAX], short_uri[BT_URI_MAX];
+	char uri[BT_URI_MAX], short_uri[BT_URI_MAX], live_uri[BT_URI_MAX];
 	struct shmring_opts o = spsc_opts(16, 64);
 	shmring_t *tx = NULL, *rx = NULL;
 	struct bt_msg m = bt_msg_of(5), got;
 	uint64_t t0, short_made;
+	int live_fd = -1;
 
 	/* A creator that died reserving its space where the file system has
 	 * no fallocate(): zero, shorter than a header. Judged at the end, once
 	 * older than a creator takes. */
 	assert_int_equal(bt_raw_make(b, short_uri, 100, NULL, 0), 0);
 	short_made = test_now_ns();
+	/* And one whose creator lives (stopped, say) before its header: it
+	 * holds the object's lock, as shmring_create() does until it
+	 * publishes. A POSIX name stands for the names that have a lock. */
+	if (b == BT_POSIX) {
+		assert_int_equal(bt_raw_make(b, live_uri, 65536, NULL, 0), 0);
+		live_fd = shm_open(live_uri + 6, O_RDONLY, 0);
+		assert_true(live_fd >= 0);
+		assert_int_equal(flock(live_fd, LOCK_EX), 0);
+	}
 	assert_int_equal(bt_raw_make(b, uri, 65536, NULL, 0), 0);
 	o.flags = SHMRING_CREATE_OPEN_EXISTING;
 	t0 = test_now_ns();
@@ -563,6 +574,22 @@ static void dead_creator(int b)
 	shmring_close(rx);
 	shmring_close(tx);
 	assert_int_equal(shmring_unlink(short_uri), 0);
+
+	/* The live creator's object, as old: never taken over (it was, and
+	 * the creator went on into a ring nobody else could open). */
+	if (live_fd >= 0) {
+		struct stat before, after;
+		char path[BT_URI_MAX + 16];
+
+		snprintf(path, sizeof(path), "/dev/shm%s", live_uri + 6);
+		assert_int_equal(fstat(live_fd, &before), 0);
+		assert_int_equal(shmring_create(live_uri, &o, SHMRING_PRODUCER, &tx), -EEXIST);
+		assert_null(tx);
+		assert_int_equal(stat(path, &after), 0);
+		assert_int_equal(after.st_ino, before.st_ino);
+		close(live_fd);
+		assert_int_equal(shmring_unlink(live_uri), 0);
+	}
 }
 
 static void test_dead_creator(void **s)
