@@ -469,8 +469,8 @@ int shmring__region_map(struct shmring_region *rg, void **base)
 		rg->base = NULL; /* the mapping is the caller's now */
 	} else if (rg->scheme == SHMRING_SCHEME_SYSV) {
 		b = shmat(rg->shmid, NULL, 0);
-		if (b == (void *)-1)
-			return -errno;
+		if (b == (void *)-1) /* removed since it was opened: not there */
+			return errno == EINVAL || errno == EIDRM ? -ENOENT : -errno;
 	} else {
 		b = mmap(NULL, (size_t)rg->size, PROT_READ | PROT_WRITE, MAP_SHARED, rg->fd, 0);
 		if (b == MAP_FAILED)

@@ -751,6 +751,55 @@ static void test_names(void **s)
 
 /* --- Files that are not regular, and backends without names ------------------------------ */
 
+/*
+ * A System V segment removed between an opener's shmget() and its next call
+ * on the id is not there: -ENOENT, as for a name removed before the open
+ * (it was -EINVAL or -EIDRM, and open-or-create gave up on them).
+ */
+static void test_sysv_open_racing_remove(void **s)
+{
+	struct shmring_opts o = spsc_opts(16, 64);
+	char uri[BT_URI_MAX];
+	int ok = 0, gone = 0, st;
+	uint64_t end;
+	pid_t kid;
+
+	(void)s;
+	alarm(30 * TEST_SLOWDOWN);
+	bt_uri(BT_SYSV, "race", uri, sizeof(uri));
+	kid = fork();
+	assert_true(kid >= 0);
+	if (kid == 0) {
+		bt_child_init(20);
+		for (;;) {
+			shmring_t *h;
+
+			if (shmring_create(uri, &o, SHMRING_OBSERVER, &h) == 0)
+				shmring_close(h);
+			usleep(200);
+			shmring_unlink(uri);
+			usleep(200);
+		}
+	}
+	for (end = test_now_ns() + 1000000000ull; test_now_ns() < end;) {
+		shmring_t *h;
+		int rc = shmring_open(uri, SHMRING_OBSERVER, &h);
+
+		if (rc == 0)
+			shmring_close(h);
+		if (rc != 0 && rc != -ENOENT)
+			fail_msg("%s: open racing a remove: %d (%s)", uri, rc, shmring_strerror(rc));
+		ok += rc == 0;
+		gone += rc == -ENOENT;
+		usleep(50);
+	}
+	kill(kid, SIGKILL);
+	assert_int_equal(waitpid(kid, &st, 0), kid);
+	shmring_unlink(uri);
+	print_message("%s: %d opens, %d found it removed\n", uri, ok, gone);
+	assert_true(ok > 0 && gone > 0);
+}
+
 static void test_odd_objects(void **s)
 {
 	struct shmring_opts o = spsc_opts(16, 64);
@@ -1039,6 +1088,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_owner, bt_teardown),
 	    cmocka_unit_test_teardown(test_open_existing, bt_teardown),
 	    cmocka_unit_test_teardown(test_dead_creator, bt_teardown),
+	    cmocka_unit_test_teardown(test_sysv_open_racing_remove, bt_teardown),
 	    cmocka_unit_test_teardown(test_odd_objects, bt_teardown),
 	    cmocka_unit_test_teardown(test_replace, bt_teardown),
 	    cmocka_unit_test_teardown(test_sync_on_fifo, bt_teardown),
