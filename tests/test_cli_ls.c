@@ -759,6 +759,11 @@ static void test_duplex(void **state)
 	if (!obj)
 		fail_msg("%s not listed: %s", name, cli_out);
 	cli_assert_contains(obj, "\"use\":\"live\"");
+	/* stat judges as ls and gc do (it said "stale", from direction 0). */
+	assert_int_equal(cli_run("stat", "--json", name, NULL), 0);
+	cli_assert_contains(cli_out, "\"use\":\"live\"");
+	assert_int_equal(cli_run("stat", name, NULL), 0);
+	cli_assert_contains(cli_out, "alive; all consumers have gone; live\n");
 	assert_int_equal(cli_run("gc", "--dry-run", "--match", uri, cli_dir, NULL), 0);
 	assert_string_equal(cli_out, "");
 	/* End B goes too: stale in both directions, and gc removes it. */

@@ -141,7 +141,7 @@ struct reverse {
 };
 
 static void stat_json(const char *name, const struct shmring_info *in, uint64_t count,
-		      const struct shmring_participant *p, int np, int perr,
+		      const struct shmring_participant *p, int np, int perr, const char *use,
 		      const struct reverse *d1, const char *end)
 {
 	char kb[16], user[64];
@@ -171,8 +171,7 @@ static void stat_json(const char *name, const struct shmring_info *in, uint64_t 
 	       shmring_cli_notifier_name(in->notifier), in->bell_signals,
 	       (in->flags & SHMRING_CREATE_POLL_ONLY) ? "true" : "false",
 	       (in->flags & SHMRING_CREATE_DENSE) ? "true" : "false");
-	printf(",\"mode\":\"%04o\",\"use\":\"%s\"", in->mode,
-	       perr < 0 ? "unknown" : shmring_cli_use_name(shmring_cli_use_of(in, count, p, np)));
+	printf(",\"mode\":\"%04o\",\"use\":\"%s\"", in->mode, use);
 	printf(",\"stall_side\":\"%s\",\"stall_pos\":%" PRIu64 ",\"stall_ns\":%" PRIu64
 	       ",\"stall_pid\":%u,\"stall_max_ns\":%" PRIu64,
 	       in->stall_ns ? side_label(in->stall_side) : "none", in->stall_pos, in->stall_ns,
@@ -215,7 +214,7 @@ static const char *pid_state(const struct shmring_participant *p, int np, uint32
 }
 
 static void stat_text(const char *name, const struct shmring_info *in, uint64_t count,
-		      const struct shmring_participant *p, int np, int perr,
+		      const struct shmring_participant *p, int np, int perr, const char *use,
 		      const struct reverse *rev)
 {
 	char kb[16], d1[32], d2[32], user[64];
@@ -248,9 +247,7 @@ static void stat_text(const char *name, const struct shmring_info *in, uint64_t 
 	       "\n", in->produced, in->consumed, count);
 	printf("  participants  %u producer(s), %u consumer(s) alive%s%s; %s\n", in->producers,
 	       in->consumers, in->producers_gone ? "; all producers have gone" : "",
-	       in->consumers_gone ? "; all consumers have gone" : "",
-	       perr < 0 ? "use unknown"
-			: shmring_cli_use_name(shmring_cli_use_of(in, count, p, np)));
+	       in->consumers_gone ? "; all consumers have gone" : "", use);
 	printf("  waits         full %" PRIu64 ", empty %" PRIu64 ", wakes %" PRIu64 "\n",
 	       in->full_waits, in->empty_waits, in->wakes);
 	if (rev) {
@@ -450,7 +447,7 @@ static int stat_all(char **names, int n, bool json)
 		struct shmring_cli_object o;
 		struct reverse d1;
 		bool sync = false, have_d1;
-		const char *early, *why, *end = array ? (i + 1 < n ? "," : "") : "\n";
+		const char *early, *why, *use, *end = array ? (i + 1 < n ? "," : "") : "\n";
 		char wbuf[SHMRING_CLI_ERR_MAX];
 		int rc, np = 0, perr = 0;
 
@@ -539,11 +536,16 @@ static int stat_all(char **names, int n, bool json)
 		}
 		p = shmring_cli_participants(r, &in, &np, &perr);
 		have_d1 = (in.flags & SHMRING_CREATE_DUPLEX) && reverse_of(names[i], &oo, &d1) == 0;
+		use = perr < 0 ? NULL
+			       : shmring_cli_use_name(shmring_cli_ring_use(names[i], &in,
+									   shmring_count(r), p, np));
 		if (json)
-			stat_json(names[i], &in, shmring_count(r), p, np, perr, have_d1 ? &d1 : NULL,
-				  end);
+			stat_json(names[i], &in, shmring_count(r), p, np, perr, use ? use : "unknown",
+				  have_d1 ? &d1 : NULL, end);
 		else
-			stat_text(names[i], &in, shmring_count(r), p, np, perr, have_d1 ? &d1 : NULL);
+			stat_text(names[i], &in, shmring_count(r), p, np, perr,
+				  use ? use : "use unknown",
+				  have_d1 ? &d1 : NULL);
 		shmring_cli_bus_arm(NULL);
 		free(p);
 		shmring_close(r);

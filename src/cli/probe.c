@@ -490,6 +490,16 @@ static enum shmring_cli_use duplex_use(const char *uri, const struct shmring_ope
 	return rank[d1] > rank[d0] ? d1 : d0;
 }
 
+enum shmring_cli_use shmring_cli_ring_use(const char *uri, const struct shmring_info *in,
+					  uint64_t count, const struct shmring_participant *p,
+					  int np)
+{
+	const struct shmring_open_opts oo = {.flags = SHMRING_OPEN_ANY_OWNER | SHMRING_OPEN_NOWAIT};
+	enum shmring_cli_use use = shmring_cli_use_of(in, count, p, np);
+
+	return (in->flags & SHMRING_CREATE_DUPLEX) ? duplex_use(uri, &oo, use) : use;
+}
+
 void shmring_cli_look(const char *uri, struct shmring_cli_look *lk)
 {
 	const struct shmring_open_opts oo = {.flags = SHMRING_OPEN_ANY_OWNER | SHMRING_OPEN_NOWAIT};
@@ -552,9 +562,7 @@ void shmring_cli_look(const char *uri, struct shmring_cli_look *lk)
 	lk->p = shmring_cli_participants(r, &lk->in, &lk->np, &lk->perr);
 	/* A table that cannot be read cannot show anyone dead: never stale. */
 	lk->use = lk->perr ? SHMRING_CLI_LIVE
-			   : shmring_cli_use_of(&lk->in, lk->count, lk->p, lk->np);
-	if (lk->in.flags & SHMRING_CREATE_DUPLEX)
-		lk->use = duplex_use(uri, &oo, lk->use);
+			   : shmring_cli_ring_use(uri, &lk->in, lk->count, lk->p, lk->np);
 }
 
 void shmring_cli_look_done(struct shmring_cli_look *lk)

@@ -150,6 +150,11 @@ struct shmring_participant *shmring_cli_participants(shmring_t *r, const struct 
  */
 enum shmring_cli_use shmring_cli_use_of(const struct shmring_info *in, uint64_t count,
 					const struct shmring_participant *p, int np);
+/* The same for the ring at uri whose info, count and table these are: a
+ * duplex's is the more alive of its two directions' (as ls and gc judge). */
+enum shmring_cli_use shmring_cli_ring_use(const char *uri, const struct shmring_info *in,
+					  uint64_t count, const struct shmring_participant *p,
+					  int np);
 const char *shmring_cli_use_name(enum shmring_cli_use u);
 
 /*
