@@ -760,7 +760,7 @@ static void test_sysv_open_racing_remove(void **s)
 {
 	struct shmring_opts o = spsc_opts(16, 64);
 	char uri[BT_URI_MAX];
-	int ok = 0, gone = 0, st;
+	int ok = 0, gone = 0, other = 0, st;
 	uint64_t end;
 	pid_t kid;
 
@@ -787,8 +787,9 @@ static void test_sysv_open_racing_remove(void **s)
 
 		if (rc == 0)
 			shmring_close(h);
-		if (rc != 0 && rc != -ENOENT)
-			fail_msg("%s: open racing a remove: %d (%s)", uri, rc, shmring_strerror(rc));
+		if (rc != 0 && rc != -ENOENT && !other++)
+			print_message("%s: open racing a remove: %d (%s)\n", uri, rc,
+				      shmring_strerror(rc));
 		ok += rc == 0;
 		gone += rc == -ENOENT;
 		usleep(50);
@@ -797,6 +798,7 @@ static void test_sysv_open_racing_remove(void **s)
 	assert_int_equal(waitpid(kid, &st, 0), kid);
 	shmring_unlink(uri);
 	print_message("%s: %d opens, %d found it removed\n", uri, ok, gone);
+	assert_int_equal(other, 0);
 	assert_true(ok > 0 && gone > 0);
 }
 

@@ -448,6 +448,32 @@ static void test_rm_not_a_ring(void **state)
 	assert_true(shmget((key_t)strtoul(sysv + 5, NULL, 16), 0, 0) < 0);
 	assert_true(access(cli_path(file), F_OK) < 0);
 
+	/* A segment named by a key file and a hex project ID, as the library
+	 * takes it: looked at, so refused with the way to remove it. */
+	{
+		const char *keyfile = cli_write_file("keyfile", bytes, 1);
+		char name[700];
+		key_t k;
+
+		k = ftok(keyfile, 0x10);
+		assert_true(k != (key_t)-1);
+		id = shmget(k, 4096, IPC_CREAT | IPC_EXCL | 0600);
+		assert_true(id >= 0);
+		{
+			char *at = shmat(id, NULL, 0);
+
+			assert_true(at != (void *)-1);
+			memset(at, 'x', 64);
+			shmdt(at);
+		}
+		snprintf(name, sizeof(name), "sysv:@%s#0x10", keyfile);
+		assert_int_equal(cli_run("rm", name, NULL), 1);
+		cli_assert_contains(cli_err, "not a shmring segment");
+		cli_assert_contains(cli_err, "--force removes it");
+		assert_int_equal(cli_run("rm", "--force", name, NULL), 0);
+		assert_true(shmget(k, 0, 0) < 0);
+	}
+
 	/* Ours, but refused by the library (a header byte changed): ls lists
 	 * it with the reason, rm removes it with a note. */
 	for (int b = 0; b < CLI_BACKENDS; b++) {

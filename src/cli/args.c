@@ -289,9 +289,7 @@ static const char *posix_problem(const char *n, char *buf, size_t size)
 	return buf;
 }
 
-/* A number from 1 to hi, decimal or 0x-hex, as the library's names take
- * one (a System V key, ftok()'s project ID). */
-static bool num_ok(const char *s, uint64_t hi)
+bool shmring_cli_name_number(const char *s, uint64_t hi, uint64_t *out)
 {
 	unsigned base = 10;
 	uint64_t v = 0;
@@ -311,7 +309,15 @@ static bool num_ok(const char *s, uint64_t hi)
 		if (v > hi)
 			return false;
 	}
+	*out = v;
 	return v >= 1;
+}
+
+static bool num_ok(const char *s, uint64_t hi)
+{
+	uint64_t v;
+
+	return shmring_cli_name_number(s, hi, &v);
 }
 
 const char *shmring_cli_name_problem(const char *name, char *buf, size_t size)

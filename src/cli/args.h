@@ -8,6 +8,7 @@
 #define SHMRING_CLI_ARGS_H
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,10 @@ int shmring_cli_getopt(const char *cmd, int argc, char **argv, const char *short
  * something else).
  */
 const char *shmring_cli_name_problem(const char *name, char *buf, size_t size);
+
+/* A number from 1 to hi, decimal or 0x-hex, as the library's names take one
+ * (a System V key, ftok()'s project ID), into *v: whether s is one. */
+bool shmring_cli_name_number(const char *s, uint64_t hi, uint64_t *v);
 
 /*
  * A name found in a directory, as a terminal may be shown it: into dst

@@ -3,6 +3,7 @@
  * src/cli/probe.c - what a name stands for (see probe.h): the object as the
  * OS shows it, the library's view of it, and the "stale" rule.
  */
+#include "cli/args.h"
 #include "cli/probe.h"
 #include "ringbuf/layout.h" /* SHMRING_MAGIC, SHMRING_SYNC_MAGIC: what a segment holds */
 
@@ -195,56 +196,23 @@ static void look_path(const char *path, struct shmring_cli_object *o)
  * when the name is not one the tool can read (the library then says why). */
 static key_t sysv_key(const char *arg)
 {
-	unsigned long long v = 0;
-	const char *p = arg;
-	unsigned base = 10;
+	uint64_t v = 1;
 
 	if (arg[0] == '@') {
 		char path[SHMRING_PATH_MAX + 1];
 		const char *hash = strrchr(arg, '#');
 		size_t len = hash ? (size_t)(hash - arg - 1) : strlen(arg + 1);
-		int id = 1;
+		key_t k;
 
-		if (len == 0 || len > SHMRING_PATH_MAX)
+		if (len == 0 || len > SHMRING_PATH_MAX ||
+		    (hash && !shmring_cli_name_number(hash + 1, 255, &v)))
 			return 0;
-		if (hash) {
-			char *end;
-			long l = strtol(hash + 1, &end, 10);
-
-			if (!hash[1] || *end || l < 1 || l > 255)
-				return 0;
-			id = (int)l;
-		}
 		memcpy(path, arg + 1, len);
 		path[len] = '\0';
-		{
-			key_t k = ftok(path, id);
-
-			return k == (key_t)-1 ? 0 : k;
-		}
+		k = ftok(path, (int)v);
+		return k == (key_t)-1 ? 0 : k;
 	}
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-		base = 16;
-		p += 2;
-	}
-	if (!*p)
-		return 0;
-	for (; *p; p++) {
-		unsigned d;
-
-		if (*p >= '0' && *p <= '9')
-			d = (unsigned)(*p - '0');
-		else if (base == 16 && *p >= 'a' && *p <= 'f')
-			d = (unsigned)(*p - 'a') + 10;
-		else if (base == 16 && *p >= 'A' && *p <= 'F')
-			d = (unsigned)(*p - 'A') + 10;
-		else
-			return 0;
-		v = v * base + d;
-		if (v > 0xffffffffull)
-			return 0;
-	}
-	return (key_t)(uint32_t)v;
+	return shmring_cli_name_number(arg, UINT32_MAX, &v) ? (key_t)(uint32_t)v : 0;
 }
 
 static void look_sysv(const char *arg, struct shmring_cli_object *o)
