@@ -71,6 +71,19 @@ static void test_misuse(void **state)
 	cli_assert_contains(cli_err, "shmring stress: unknown option '--bogus'");
 	assert_int_equal(cli_run("bench", "--bogus", NULL), 2);
 	cli_assert_contains(cli_err, "shmring bench: unknown option '--bogus'");
+	/* A name no object can have: said so, not "--force removes it". */
+	{
+		char name[1200] = "file:/tmp/";
+
+		memset(name + 10, 'a', 300);
+		assert_int_equal(cli_run("rm", name, NULL), 1);
+		cli_assert_contains(cli_err, "longer than a file name can be");
+		cli_assert_lacks(cli_err, "--force");
+		memset(name + 10, 'a', 1100);
+		assert_int_equal(cli_run("rm", name, NULL), 1);
+		cli_assert_contains(cli_err, "at most 1024 bytes");
+		cli_assert_lacks(cli_err, "--force");
+	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		char want[64];
 

@@ -544,6 +544,16 @@ static int rm_one(const char *name, bool force)
 			shmring_cli_error("rm", name, lk.err);
 			return 1;
 		}
+		if (lk.err == -ENAMETOOLONG) {
+			/* No object can have the name: --force would fail too.
+			 * The library's limit, where the name passes it. */
+			char buf[SHMRING_CLI_ERR_MAX];
+			const char *why = shmring_cli_name_problem(name, buf, sizeof(buf));
+
+			fprintf(stderr, "shmring rm: %s: %s\n", name,
+				why ? why : "a part of the path is longer than a file name can be");
+			return 1;
+		}
 		fprintf(stderr, "shmring rm: %s: cannot tell whether it is a ring or a "
 				"synchronization object: %s; not removed (%s)\n", name,
 			shmring_strerror(lk.err),
