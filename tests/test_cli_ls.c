@@ -485,6 +485,13 @@ static void test_rm_not_a_ring(void **state)
 		cli_assert_contains(cli_err, "--force removes it");
 		assert_int_equal(cli_run("rm", "--force", name, NULL), 0);
 		assert_true(shmget(k, 0, 0) < 0);
+		/* A ring so named: --match takes the name as rm does. */
+		assert_int_equal(cli_run("create", name, NULL), 0);
+		assert_int_equal(cli_run("ls", "--json", "--match", name, NULL), 0);
+		snprintf(name, sizeof(name), "\"name\":\"sysv:0x%08x\"", (unsigned)k);
+		cli_assert_contains(cli_out, name);
+		snprintf(name, sizeof(name), "sysv:@%s#16", keyfile);
+		assert_int_equal(cli_run("rm", name, NULL), 0);
 	}
 
 	/* Ours, but refused by the library (a header byte changed): ls lists

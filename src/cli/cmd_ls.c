@@ -46,12 +46,13 @@ struct match {
 /*
  * A pattern without wildcards that names a ring as the other commands take
  * it, written the way ls lists it: "/NAME" as "posix:/NAME", and a System
- * V key in any base as the zero-padded hex of the list ("sysv:0x00001234").
+ * V key in any base, or by its key file (sysv:@/PATH#ID), as the zero-padded
+ * hex of the list ("sysv:0x00001234").
  * Else the pattern as given.
  */
 static const char *match_literal(const char *pat, char *buf, size_t size)
 {
-	uint64_t key;
+	key_t key;
 
 	if (strpbrk(pat, "*?[\\"))
 		return pat;
@@ -59,9 +60,8 @@ static const char *match_literal(const char *pat, char *buf, size_t size)
 		snprintf(buf, size, "posix:%s", pat);
 		return buf;
 	}
-	if (strncmp(pat, "sysv:", 5) == 0 && shmring_cli_parse_u64(pat + 5, &key) == 0 &&
-	    key >= 1 && key <= UINT32_MAX) {
-		snprintf(buf, size, "sysv:0x%08" PRIx64, key);
+	if (strncmp(pat, "sysv:", 5) == 0 && (key = shmring_cli_sysv_key(pat + 5)) != 0) {
+		snprintf(buf, size, "sysv:0x%08" PRIx32, (uint32_t)key);
 		return buf;
 	}
 	return pat;

@@ -194,7 +194,7 @@ static void look_path(const char *path, struct shmring_cli_object *o)
 
 /* "KEY" (decimal or 0x-hex, 1..0xffffffff) or "@/path[#ID]": the key, or 0
  * when the name is not one the tool can read (the library then says why). */
-static key_t sysv_key(const char *arg)
+key_t shmring_cli_sysv_key(const char *arg)
 {
 	uint64_t v = 1;
 
@@ -218,7 +218,7 @@ static key_t sysv_key(const char *arg)
 static void look_sysv(const char *arg, struct shmring_cli_object *o)
 {
 	struct shmid_ds ds;
-	key_t key = sysv_key(arg);
+	key_t key = shmring_cli_sysv_key(arg);
 	void *at;
 	int id;
 

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* The scheme of a URI as the tool tells them apart. */
 enum shmring_cli_scheme {
@@ -150,6 +151,10 @@ struct shmring_participant *shmring_cli_participants(shmring_t *r, const struct 
  */
 enum shmring_cli_use shmring_cli_use_of(const struct shmring_info *in, uint64_t count,
 					const struct shmring_participant *p, int np);
+/* The key of a System V name after "sysv:" ("KEY" in decimal or 0x-hex, or
+ * "@/path[#ID]" by ftok()), or 0 when it names none the tool can read. */
+key_t shmring_cli_sysv_key(const char *arg);
+
 /* The same for the ring at uri whose info, count and table these are: a
  * duplex's is the more alive of its two directions' (as ls and gc judge). */
 enum shmring_cli_use shmring_cli_ring_use(const char *uri, const struct shmring_info *in,
