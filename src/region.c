@@ -343,8 +343,16 @@ int shmring__region_zero_from(const struct shmring_uri *u, uint64_t from, uint64
 	if (fd < 0)
 		return fd;
 	for (;;) {
-		ssize_t n = pread(fd, buf, sizeof(buf), (off_t)off);
+		/* Holes read as zero: skip them, so that a sparse object of any
+		 * length is judged by the bytes it holds. */
+		off_t data = lseek(fd, (off_t)off, SEEK_DATA);
+		ssize_t n;
 
+		if (data < 0 && errno == ENXIO)
+			break; /* nothing but a hole from off to the end */
+		if (data > (off_t)off)
+			off = (uint64_t)data;
+		n = pread(fd, buf, sizeof(buf), (off_t)off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {

@@ -437,7 +437,7 @@ static void test_open_existing(void **s)
 /* A segment whose creator died before writing its header: all zero, replaced. */
 static void dead_creator(int b)
 {
-	char uri[BT_URI_MAX], short_uri[BT_URI_MAX], live_uri[BT_URI_MAX];
+	char uri[BT_URI_MAX], short_uri[BT_URI_MAX], live_uri[BT_URI_MAX], sparse_uri[BT_URI_MAX];
 	struct shmring_opts o = spsc_opts(16, 64);
 	shmring_t *tx = NULL, *rx = NULL;
 	struct bt_msg m = bt_msg_of(5), got;
@@ -449,6 +449,10 @@ static void dead_creator(int b)
 	 * older than a creator takes. */
 	assert_int_equal(bt_raw_make(b, short_uri, 100, NULL, 0), 0);
 	short_made = test_now_ns();
+	/* And a sparse one of 4 GiB: its holes are not read (they took a
+	 * 16 KiB read each, about ten seconds in all). */
+	if (b != BT_SYSV)
+		assert_int_equal(bt_raw_make(b, sparse_uri, 4ull << 30, NULL, 0), 0);
 	/* And one whose creator lives (stopped, say) before its header: it
 	 * holds the object's lock, as shmring_create() does until it
 	 * publishes. A POSIX name stands for the names that have a lock. */
@@ -574,6 +578,13 @@ static void dead_creator(int b)
 	shmring_close(rx);
 	shmring_close(tx);
 	assert_int_equal(shmring_unlink(short_uri), 0);
+	if (b != BT_SYSV) {
+		t0 = test_now_ns();
+		assert_int_equal(shmring_create(sparse_uri, &o, SHMRING_PRODUCER, &tx), 0);
+		assert_true(test_now_ns() - t0 < 3000000000ull * TEST_SLOWDOWN);
+		shmring_close(tx);
+		assert_int_equal(shmring_unlink(sparse_uri), 0);
+	}
 
 	/* The live creator's object, as old: never taken over (it was, and
 	 * the creator went on into a ring nobody else could open). */
