@@ -15,6 +15,7 @@
 #include "sync/eventcount.h"
 #include "sync/wait.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -109,6 +110,12 @@ int shmring__region_from_fd(int fd, struct shmring_region *out);
 int shmring__region_huge_possible(const struct shmring_uri *u, uint64_t size);
 
 int shmring__region_unlink(const struct shmring_uri *u);
+/* The -errno of a call on a System V id that shmget() (or an earlier look)
+ * gave: one removed since (EINVAL, EIDRM) is not there, -ENOENT. */
+static inline int shmring__sysv_errno(void)
+{
+	return errno == EINVAL || errno == EIDRM ? -ENOENT : -errno;
+}
 /*
  * Unlink u only while it names the object judged, never one that another
  * process made there since: 0, -ESTALE (another object has the name now),
@@ -190,9 +197,13 @@ int shmring__sysv_key(const struct shmring_uri *u, key_t *key);
 
 struct shmring_map;
 
-/* How to map: populate / mlock this process's mapping. */
+/* How to map: populate / mlock this process's mapping. FRESH: an object
+ * this call just made (its whole length is ours): populated and locked
+ * before init, so that a failure there publishes no header an opener could
+ * take before the object is removed. */
 #define SHMRING__MAP_POPULATE 1u
 #define SHMRING__MAP_MLOCK 2u
+#define SHMRING__MAP_FRESH 4u
 
 /*
  * What the open that mapped a segment validated (a ring's header, a duplex's

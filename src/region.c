@@ -226,7 +226,7 @@ int shmring__region_unlink_judged(const struct shmring_uri *u,
 		if (judged->ino > INT32_MAX)
 			return -ESTALE;
 		if (shmctl((int)judged->ino, IPC_STAT, &ds) < 0)
-			return errno == EINVAL || errno == EIDRM ? -ENOENT : -errno;
+			return shmring__sysv_errno();
 		if (ds.shm_perm.__key != key)
 			return -ESTALE; /* removed already (its key is gone) */
 		return shmctl((int)judged->ino, IPC_RMID, NULL) < 0 ? -errno : 0;
@@ -239,6 +239,11 @@ int shmring__region_unlink_judged(const struct shmring_uri *u,
 	rc = fd_is(fd, judged) ? 0 : -ESTALE;
 	if (rc == 0)
 		rc = shmring__flock_wait(fd, LOCK_EX, SHMRING__LOCK_WAIT_NS);
+	/* No locks here (NFS takes an exclusive one only on a descriptor
+	 * open for writing, and some file systems have none): removed as
+	 * before the locks, by the look at the name alone. */
+	if (rc == -EBADF || rc == -ENOLCK || rc == -EOPNOTSUPP || rc == -EINVAL)
+		rc = 0;
 	if (rc == 0)
 		rc = name_is(u, judged);
 	if (rc == 0)
@@ -293,11 +298,13 @@ static int sysv_attach_ro(const struct shmring_uri *u, void **at, uint64_t *size
 	if (rc < 0)
 		return rc;
 	id = shmget(key, 0, 0);
-	if (id < 0 || shmctl(id, IPC_STAT, &ds) < 0)
+	if (id < 0)
 		return -errno;
+	if (shmctl(id, IPC_STAT, &ds) < 0)
+		return shmring__sysv_errno();
 	*at = shmat(id, NULL, SHM_RDONLY);
 	if (*at == (void *)-1)
-		return -errno;
+		return shmring__sysv_errno();
 	*size = (uint64_t)ds.shm_segsz;
 	return 0;
 }
@@ -478,7 +485,7 @@ int shmring__region_map(struct shmring_region *rg, void **base)
 	} else if (rg->scheme == SHMRING_SCHEME_SYSV) {
 		b = shmat(rg->shmid, NULL, 0);
 		if (b == (void *)-1) /* removed since it was opened: not there */
-			return errno == EINVAL || errno == EIDRM ? -ENOENT : -errno;
+			return shmring__sysv_errno();
 	} else {
 		b = mmap(NULL, (size_t)rg->size, PROT_READ | PROT_WRITE, MAP_SHARED, rg->fd, 0);
 		if (b == MAP_FAILED)

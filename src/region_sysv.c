@@ -24,19 +24,12 @@ int shmring__sysv_key(const struct shmring_uri *u, key_t *key)
 	return *key == IPC_PRIVATE ? -EINVAL : 0;
 }
 
-/* The errno of a call on an id that shmget() just gave: a segment removed
- * in between (EINVAL, EIDRM) is one that is not there. */
-static int gone_errno(void)
-{
-	return errno == EINVAL || errno == EIDRM ? -ENOENT : -errno;
-}
-
 static int fill(int shmid, struct shmring_region *out)
 {
 	struct shmid_ds ds;
 
 	if (shmctl(shmid, IPC_STAT, &ds) < 0)
-		return gone_errno();
+		return shmring__sysv_errno();
 	out->scheme = SHMRING_SCHEME_SYSV;
 	out->fd = -1;
 	out->shmid = shmid;
@@ -63,7 +56,7 @@ int shmring__sysv_unlink(const struct shmring_uri *u)
 	id = shmget(key, 0, 0);
 	if (id < 0)
 		return -errno;
-	return shmctl(id, IPC_RMID, NULL) < 0 ? gone_errno() : 0;
+	return shmctl(id, IPC_RMID, NULL) < 0 ? shmring__sysv_errno() : 0;
 }
 
 int shmring__sysv_create(const struct shmring_uri *u, const struct shmring_region_opts *o,

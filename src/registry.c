@@ -136,6 +136,18 @@ static void probe(void *base, struct shmring_map_info *mi)
 	fclose(f);
 }
 
+/* Populate and lock len bytes from base, as `how` asks: 0 or -errno. */
+static int prepare(void *base, uint64_t len, unsigned how)
+{
+	int rc = 0;
+
+	if (how & SHMRING__MAP_POPULATE)
+		rc = shmring__region_populate(base, len);
+	if (rc == 0 && (how & SHMRING__MAP_MLOCK) && mlock(base, (size_t)len) < 0)
+		rc = -errno;
+	return rc;
+}
+
 int shmring__map_get(struct shmring_region *rg, unsigned how, shmring_map_init_fn init, void *arg,
 		     struct shmring_map **out)
 {
@@ -185,12 +197,15 @@ int shmring__map_get(struct shmring_region *rg, unsigned how, shmring_map_init_f
 	if (rc < 0)
 		goto fail;
 	/* Faulted in and locked: the segment the header describes, never
-	 * more of the object (a peer may have grown it, or sent a longer one). */
-	rc = init(base, rg->size, rg, arg, m->seen, false, &used);
-	if (rc == 0 && (how & SHMRING__MAP_POPULATE))
-		rc = shmring__region_populate(base, used);
-	if (rc == 0 && (how & SHMRING__MAP_MLOCK) && mlock(base, (size_t)used) < 0)
-		rc = -errno;
+	 * more of the object (a peer may have grown it, or sent a longer one);
+	 * a fresh object whole, before its header is written. */
+	used = rg->size;
+	if (how & SHMRING__MAP_FRESH)
+		rc = prepare(base, used, how);
+	if (rc == 0)
+		rc = init(base, rg->size, rg, arg, m->seen, false, &used);
+	if (rc == 0 && !(how & SHMRING__MAP_FRESH))
+		rc = prepare(base, used, how);
 	if (rc < 0) {
 		shmring__region_unmap(rg->scheme, base, rg->size);
 		goto fail;

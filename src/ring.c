@@ -968,6 +968,14 @@ static bool object_young(const struct shmring_uri *u)
 	return object_look(u, &k, &born) && born >= 0 && (int64_t)time(NULL) - born < 2;
 }
 
+/* Whether the object at u begins with a zero word (no magic, yet). */
+static bool first_word_zero(const struct shmring_uri *u)
+{
+	uint64_t head = 0;
+
+	return shmring__region_read(u, 0, &head, sizeof(head)) >= 0 && head == 0;
+}
+
 /*
  * Whether the object at u, judged a dead creator's (died) or not, is a
  * racing creator's ring in the making: young, and a dead creator's look
@@ -984,12 +992,11 @@ static bool in_the_making(const struct shmring_uri *u, bool died)
 		return true;
 	/* A creator publishes its magic last: the word is zero or the magic.
 	 * Anything else there is another program's data, young or not. */
-	if (shmring__region_read(u, 0, &head, sizeof(head)) < 0 ||
-	    (head != 0 && head != SHMRING_MAGIC))
-		return false;
-	if (head == SHMRING_MAGIC)
+	if (shmring__region_read(u, 0, &head, sizeof(head)) == (int)sizeof(head) &&
+	    head == SHMRING_MAGIC)
 		return true;
-	return shmring__region_zero_from(u, sizeof(struct shmring_hdr), NULL) == 1;
+	return first_word_zero(u) &&
+	       shmring__region_zero_from(u, sizeof(struct shmring_hdr), NULL) == 1;
 }
 
 /* shmring_create() and shmring_duplex_create(): what t asks for. */
@@ -1073,8 +1080,10 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 			bool seen = object_look(&u, &judged, &born);
 
 			/* A creator that holds the object's lock lives, however
-			 * long it takes or is stopped: its ring, a later round. */
-			if (shmring__region_in_making(&u))
+			 * long it takes or is stopped: its ring, a later round.
+			 * Only an object with no magic yet can be one: another
+			 * program may lock its own file. */
+			if (first_word_zero(&u) && shmring__region_in_making(&u))
 				continue;
 			/* Still no magic after the creator's grace second: it died
 			 * while creating, and left the rest zero as reserved. Take
@@ -1110,7 +1119,8 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 		}
 	}
 	rc = shmring__map_get(&rg,
-			      ((opts->flags & SHMRING_CREATE_PREFAULT) ? SHMRING__MAP_POPULATE : 0) |
+			      SHMRING__MAP_FRESH |
+				      ((opts->flags & SHMRING_CREATE_PREFAULT) ? SHMRING__MAP_POPULATE : 0) |
 				      ((opts->flags & SHMRING_CREATE_MLOCK) ? SHMRING__MAP_MLOCK : 0),
 			      init_segment, &a, &m);
 	if (rc == 0) {

@@ -541,7 +541,7 @@ static int stat_ssem(const struct shmring_uri *u, uint32_t flags, struct shmring
 		return rc;
 	if (semctl(id, 0, IPC_STAT, arg) < 0 || (v = semctl(id, 0, GETVAL)) < 0 ||
 	    (n = semctl(id, 0, GETNCNT)) < 0 || (pid = semctl(id, 1, GETPID)) < 0)
-		return errno == EINVAL || errno == EIDRM ? -ENOENT : -errno;
+		return shmring__sysv_errno();
 	in->type = SHMRING_SYNC_KIND_SEM;
 	in->impl = SHMRING_SEM_SYSV;
 	in->value = (uint32_t)v;

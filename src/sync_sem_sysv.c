@@ -42,14 +42,14 @@ static int check_set(int semid, uint32_t flags)
 
 	for (int waited = 0;; waited++) {
 		if (semctl(semid, 0, IPC_STAT, arg) < 0)
-			return errno == EINVAL || errno == EIDRM ? -ENOENT : -errno;
+			return shmring__sysv_errno();
 		if (!(flags & SHMRING_SYNC_ANY_OWNER) && ds.sem_perm.uid != geteuid())
 			return -SHMRING_EFOREIGN;
 		if (ds.sem_nsems != 2)
 			return -SHMRING_EBADMAGIC;
 		v = semctl(semid, 1, GETVAL);
 		if (v < 0)
-			return errno == EINVAL || errno == EIDRM ? -ENOENT : -errno;
+			return shmring__sysv_errno();
 		if (v == SHMRING_SYSV_MARKER)
 			return 0;
 		/* Never operated on and no marker yet: a creator at work. */

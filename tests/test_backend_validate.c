@@ -557,13 +557,22 @@ static void dead_creator(int b)
 	}
 
 	/* Nor when it is young and zero past another program's first bytes:
-	 * no creator's header begins so (it was -EEXIST after every round). */
+	 * no creator's header begins so (it was -EEXIST after every round).
+	 * Nor when that program holds its file's lock, as a creator does. */
 	{
 		static const char garbage[] = "hello world garbage";
+		int lk = -1;
 
 		assert_int_equal(bt_raw_make(b, uri, 20480, garbage, sizeof(garbage)), 0);
+		if (b != BT_SYSV) {
+			lk = b == BT_POSIX ? shm_open(uri + 6, O_RDONLY, 0) : open(uri + 5, O_RDONLY);
+			assert_true(lk >= 0);
+			assert_int_equal(flock(lk, LOCK_EX), 0);
+		}
 		assert_int_equal(shmring_create(uri, &o, SHMRING_PRODUCER, &tx), -SHMRING_EBADMAGIC);
 		assert_null(tx);
+		if (lk >= 0)
+			close(lk);
 		assert_int_equal(shmring_unlink(uri), 0);
 	}
 
