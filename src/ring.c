@@ -1499,6 +1499,23 @@ int shmring_set_recovery(shmring_t *r, uint64_t recovery_ns)
 	return 0;
 }
 
+int shmring_peers_check(shmring_t *r)
+{
+	int rc = 0;
+
+	if (!r)
+		return -EINVAL;
+	if (r->sock)
+		return -EOPNOTSUPP;
+	if (r->role & SHMRING_PRODUCER)
+		rc = shmring__peer_check(r, SHMRING_PRODUCER);
+	if (rc >= 0 && (r->role & SHMRING_CONSUMER))
+		rc = shmring__peer_check(r, SHMRING_CONSUMER);
+	if (!(r->role & (SHMRING_PRODUCER | SHMRING_CONSUMER)))
+		shmring__peer_reap(r);
+	return rc < 0 ? rc : 0;
+}
+
 /* --- Information --------------------------------------------------------- */
 
 /* Where the producers are: an SPSC producer publishes its position only

@@ -287,6 +287,66 @@ static void test_put_epipe(void **state)
 }
 
 /*
+ * put whose input idles after a fast run, and whose consumer is killed
+ * meanwhile: it says so and exits 1 while it waits for input (its sends
+ * that find room would tell only up to 1024 sends later, and an idle put
+ * sends nothing).
+ */
+static void test_put_idle_epipe(void **state)
+{
+	const char *name = test_ring_name("idle-epipe");
+	const char *args[] = {"put", name, NULL};
+	char fifo[600], err_path[600], out_path[600], text[500 * 4];
+	static char err[4096];
+	int fd, ready[2], st;
+	pid_t put, cons;
+	uint64_t t0;
+
+	(void)state;
+	snprintf(fifo, sizeof(fifo), "%s/idle-fifo", cli_dir);
+	snprintf(err_path, sizeof(err_path), "%s/idle.err", cli_dir);
+	snprintf(out_path, sizeof(out_path), "%s/idle.out", cli_dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(cli_run("create", "-c", "4096", name, NULL), 0);
+	assert_int_equal(pipe(ready), 0);
+	cons = fork();
+	assert_true(cons >= 0);
+	if (cons == 0) {
+		unsigned char slot[64];
+		shmring_t *c;
+
+		alarm(30);
+		if (shmring_open(name, SHMRING_CONSUMER, &c) < 0)
+			_exit(1);
+		for (int i = 0; i < 500; i++)
+			if (shmring_recv(c, slot, shmring_deadline_in(10000000000ull)) < 0)
+				_exit(2);
+		(void)!write(ready[1], "x", 1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	put = cli_start(fifo, out_path, err_path, args);
+	fd = open(fifo, O_WRONLY);
+	assert_true(fd >= 0);
+	for (int i = 0; i < 500; i++)
+		memcpy(text + 4 * i, "abc\n", 4);
+	assert_int_equal(write(fd, text, sizeof(text)), (ssize_t)sizeof(text));
+	assert_int_equal(read(ready[0], text, 1), 1);
+	close(ready[0]);
+	kill(cons, SIGKILL);
+	assert_int_equal(waitpid(cons, &st, 0), cons);
+	t0 = test_now_ns();
+	st = test_wait_pid(put, 5000); /* the input stays open, and idle */
+	close(fd);
+	test_read_file(err_path, err, sizeof(err));
+	print_message("put: exit %d %.0f ms after its consumer's death: %s", st,
+		      (double)(test_now_ns() - t0) / 1e6, err);
+	assert_int_equal(st, 1);
+	cli_assert_contains(err, "the consumers have gone while the input was idle; 500 lines sent");
+}
+
+/*
  * get whose reader has gone (`shmring get NAME | head -1`): a write error
  * said, exit 1, not death by SIGPIPE; with one consumer (spsc, msg) the
  * message it could not write stays in the ring for the next get (on a
@@ -551,6 +611,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_get_forged_stamp, test_teardown_names),
 		cmocka_unit_test_teardown(test_any_owner, test_teardown_names),
 		cmocka_unit_test_teardown(test_put_stdin_closed, test_teardown_names),
+		cmocka_unit_test_teardown(test_put_idle_epipe, test_teardown_names),
 		cmocka_unit_test_teardown(test_not_a_ring, test_teardown_names),
 	};
 

@@ -435,6 +435,52 @@ static void slow_sends(int id)
 	}
 }
 
+/*
+ * shmring_peers_check(): a producer that sent a fast run and then waits for
+ * something else (its input, say) learns of its consumer's death without a
+ * send, which its sends that find room would tell only up to 1024 sends
+ * later; a consumer learns of end-of-stream once it has taken what is left;
+ * an observer only reaps.
+ */
+static void peers_check(int id)
+{
+	const char *name = test_ring_name(fh_kind(id)->tag);
+	struct fh_agent *c;
+	struct fh_msg m;
+	shmring_t *r, *rx, *obs;
+	uint64_t sent = 0, t0;
+	int rc;
+
+	fh_limit(60);
+	r = fh_create(name, id, 4096, 0, SHMRING_PRODUCER);
+	assert_int_equal(shmring_peers_check(r), 0); /* no consumer seen: not gone */
+	c = fh_agent_open(name, id, SHMRING_CONSUMER);
+	while (sent < 200)
+		assert_int_equal(fh__send(id, r, sent++, true, 0), 0);
+	assert_int_equal(shmring_peers_check(r), 0);
+	fh_agent_kill(c, true);
+	t0 = test_now_ns();
+	while ((rc = shmring_peers_check(r)) == 0 && test_now_ns() - t0 < 2000 * FH_MS)
+		test_sleep_ms(1);
+	print_message("%s: peers_check %d (%s) %.1f ms after the consumer's death\n",
+	              fh_kind(id)->tag, rc, shmring_strerror(rc),
+	              (double)(test_now_ns() - t0) / 1e6);
+	assert_int_equal(rc, -EPIPE);
+
+	/* A consumer after the producer has gone: what is left, then the end. */
+	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &rx), 0);
+	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &obs), 0);
+	fh_close(r);
+	while ((rc = fh__recv(id, rx, &m, false, shmring_deadline_in(5000 * FH_MS))) == 0)
+		;
+	assert_int_equal(rc, -EPIPE);
+	assert_int_equal(shmring_peers_check(rx), -EPIPE);
+	assert_int_equal(shmring_peers_check(obs), 0);
+	assert_int_equal(shmring_peers_check(NULL), -EINVAL);
+	shmring_close(obs);
+	shmring_close(rx);
+}
+
 /* --- Presence words that disagree with the participant table ------------------- */
 
 /* Store v into the producers' (role SHMRING_PRODUCER) or consumers' word
@@ -707,6 +753,7 @@ FH_PER_KIND(before_consumer)
 FH_PER_KIND(short_deadlines)
 FH_PER_KIND(slow_tries)
 FH_PER_KIND(slow_sends)
+FH_PER_KIND(peers_check)
 FH_PER_KIND(forged_zero)
 FH_PER_KIND(forged_zero_leaving)
 FH_PER_KIND(stale_high)
@@ -792,6 +839,7 @@ int main(void)
 	    FH_KIND_TESTS(epipe_close),        FH_KIND_TESTS(epipe_kill),
 	    FH_KIND_TESTS(before_consumer),    FH_KIND_TESTS(short_deadlines),
 	    FH_KIND_TESTS(slow_tries),         FH_KIND_TESTS(slow_sends),
+	    FH_KIND_TESTS(peers_check),
 	    FH_KIND_TESTS(forged_zero),        FH_KIND_TESTS(forged_zero_leaving),
 	    FH_KIND_TESTS(stale_high),
 	    FH_KIND_TESTS(restart_after_kill),

@@ -1025,6 +1025,19 @@ SHMRING_API int shmring_participants(shmring_t *r, struct shmring_participant *o
 SHMRING_API int shmring_set_recovery(shmring_t *r, uint64_t recovery_ns);
 
 /*
+ * Look at the peers now, as a waiting call does: reap participants that
+ * died and repair what they held. For a program that sends or receives only
+ * now and then (between reads of its own input, say), which a send that
+ * finds room or a receive that finds a message does not tell of a death
+ * until its next paced look. 0; -EPIPE: a producer handle whose consumers
+ * (once one attached) have all gone, or a consumer handle at end-of-stream
+ * (every producer gone, nothing left); -SHMRING_ECORRUPT; -EINVAL (NULL);
+ * -EOPNOTSUPP (a socket channel: its calls see the peer's close). An
+ * observer handle only reaps: 0. Not thread-safe on one handle.
+ */
+SHMRING_API int shmring_peers_check(shmring_t *r);
+
+/*
  * For a message ring, capacity is bytes, slot_size the largest payload,
  * slot_stride the record alignment, and produced/consumed (and
  * shmring_count()) are byte positions, padding included. With many producers,

@@ -145,7 +145,37 @@ struct input {
 	unsigned char *buf;
 	size_t cap, start, end;
 	bool eof;
+	shmring_t *watch; /* looked at while the input is idle (NULL: none) */
+	int idle_ms;      /* how often */
 };
+
+/*
+ * Wait for input that is not there yet, looking at the ring's consumers
+ * every in->idle_ms: a line now and then says nothing of a death for up to
+ * 1024 sends after a fast run (shmring_peers_check()). 0 (input, or its
+ * end), -EPIPE (the consumers have gone) or -errno.
+ */
+static int input_wait(struct input *in)
+{
+	struct pollfd p = {.fd = in->fd, .events = POLLIN};
+
+	if (in->seekable || !in->watch)
+		return 0;
+	for (;;) {
+		int n = poll(&p, 1, in->idle_ms);
+
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return 0; /* the read says what is wrong */
+		if (n == 0) {
+			int rc = shmring_peers_check(in->watch);
+
+			if (rc == -EPIPE)
+				return rc;
+		}
+	}
+}
 
 static int input_init(struct input *in, size_t need)
 {
@@ -175,6 +205,9 @@ static int input_fill(struct input *in)
 		in->end -= in->start;
 		in->start = 0;
 	}
+	n = input_wait(in);
+	if (n < 0)
+		return (int)n;
 	do {
 		n = in->seekable ? pread(in->fd, in->buf + in->end, in->cap - in->end, in->next)
 				 : read(in->fd, in->buf + in->end, in->cap - in->end);
@@ -263,8 +296,9 @@ static void put_usage(FILE *f)
 		"Send each line of standard input, without its newline, as one message (the\n"
 		"last line may lack its newline). put attaches as a producer, waits while the\n"
 		"ring is full, and ends at the end of its input (exit 0). It fails (exit 1)\n"
-		"when the consumers have gone, when --timeout runs out, and at a line longer\n"
-		"than the ring's largest message (it names the line; nothing is cut).\n\n"
+		"when the consumers have gone (also while its input is idle: it looks at them\n"
+		"as a waiting call does), when --timeout runs out, and at a line longer than\n"
+		"the ring's largest message (it names the line; nothing is cut).\n\n"
 		"Framing: on a msg ring each line is one record of its length. A fixed slot\n"
 		"carries the message's length (4 bytes, little-endian) and then its bytes,\n"
 		"zero-padded: messages of up to SLOT-SIZE - 4 bytes, on slots of 5 bytes or\n"
@@ -350,6 +384,12 @@ int shmring_cmd_put(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
+	/* A socket channel's sends see the peer's close themselves. */
+	if (info.transport == SHMRING_TRANSPORT_SHM) {
+		input.watch = r;
+		input.idle_ms = (int)(info.recovery_ns / 1000000u);
+		input.idle_ms = input.idle_ms < 50 ? 50 : input.idle_ms > 1000 ? 1000 : input.idle_ms;
+	}
 	for (;;) {
 		const unsigned char *msg;
 		size_t len = 0, used = 0;
@@ -382,6 +422,12 @@ int shmring_cmd_put(int argc, char **argv)
 				fprintf(stderr, "shmring put: %s: record %" PRIu64 ": the input ends "
 						"inside it (%zu bytes of %zu); not sent\n",
 					name, line, used - LEN_BYTES, len);
+			status = 1;
+			break;
+		}
+		if (rc == -EPIPE) {
+			fprintf(stderr, "shmring put: %s: the consumers have gone while the input "
+					"was idle; %" PRIu64 " %ss sent\n", name, line - 1, what);
 			status = 1;
 			break;
 		}
