@@ -131,7 +131,8 @@ int shmring__region_unlink_judged(const struct shmring_uri *u,
  * -errno; -EBUSY when still held); shmring__fd_create() takes the lock,
  * shmring__region_made() lets it go (fd: the mapping's; -1: none), and
  * shmring__region_in_making() says whether the object at u is so held now
- * (POSIX and file: names; false for others).
+ * (POSIX and file: names), or, for a System V segment, which has no lock,
+ * whether the process that made it lives and is still attached to it.
  */
 #define SHMRING__LOCK_WAIT_NS 200000000ull /* how long a lock is waited for */
 int shmring__flock_wait(int fd, int op, uint64_t wait_ns);

@@ -199,6 +199,22 @@ bool shmring__region_in_making(const struct shmring_uri *u)
 	bool held;
 	int fd;
 
+	if (u->scheme == SHMRING_SCHEME_SYSV) {
+		struct shmid_ds ds;
+		uint64_t start;
+		key_t key;
+		char state;
+		int id;
+
+		/* No lock: the process that made the segment, alive and still
+		 * attached to it (a dead one detached). Another process's
+		 * attach while its creator's pid names someone else reads so
+		 * too, for the moment: the next round looks again. */
+		if (shmring__sysv_key(u, &key) < 0 || (id = shmget(key, 0, 0)) < 0 ||
+		    shmctl(id, IPC_STAT, &ds) < 0 || ds.shm_nattch == 0)
+			return false;
+		return shmring__proc_stat(ds.shm_cpid, &state, &start) == 0 && state != 'Z';
+	}
 	if (!fd_scheme(u->scheme) || u->scheme == SHMRING_SCHEME_MEMFD)
 		return false;
 	fd = plain_open(u);

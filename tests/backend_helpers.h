@@ -450,23 +450,36 @@ static inline int bt_raw_make(int b, char *uri, size_t size, const void *data, s
 	int fd;
 
 	if (b == BT_SYSV) {
+		/* Made by a child that then exits, as a program that made it
+		 * and went would leave it: its creator's pid names nobody. */
 		for (int tries = 0; tries < 64; tries++) {
-			void *p;
-			int id;
+			pid_t kid;
+			int st;
 
 			bt_uri(BT_SYSV, "raw", uri, BT_URI_MAX);
-			id = shmget(bt_sysv_key(uri), size, IPC_CREAT | IPC_EXCL | 0600);
-			if (id < 0 && errno == EEXIST)
+			fflush(stdout);
+			kid = fork();
+			if (kid < 0)
+				return -errno;
+			if (kid == 0) {
+				int id = shmget(bt_sysv_key(uri), size, IPC_CREAT | IPC_EXCL | 0600);
+				void *p;
+
+				if (id < 0)
+					_exit(errno & 0xff);
+				p = shmat(id, NULL, 0);
+				if (p == (void *)-1)
+					_exit(errno & 0xff);
+				if (len)
+					memcpy(p, data, len);
+				shmdt(p);
+				_exit(0);
+			}
+			if (waitpid(kid, &st, 0) != kid || !WIFEXITED(st))
+				return -ECHILD;
+			if (WEXITSTATUS(st) == EEXIST)
 				continue;
-			if (id < 0)
-				return -errno;
-			p = shmat(id, NULL, 0);
-			if (p == (void *)-1)
-				return -errno;
-			if (len)
-				memcpy(p, data, len);
-			shmdt(p);
-			return 0;
+			return -WEXITSTATUS(st);
 		}
 		return -EEXIST;
 	}

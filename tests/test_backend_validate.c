@@ -442,7 +442,8 @@ static void dead_creator(int b)
 	shmring_t *tx = NULL, *rx = NULL;
 	struct bt_msg m = bt_msg_of(5), got;
 	uint64_t t0, short_made;
-	int live_fd = -1;
+	int live_fd = -1, live_id = -1;
+	void *live_at = NULL;
 
 	/* A creator that died reserving its space where the file system has
 	 * no fallocate(): zero, shorter than a header. Judged at the end, once
@@ -455,12 +456,19 @@ static void dead_creator(int b)
 		assert_int_equal(bt_raw_make(b, sparse_uri, 4ull << 30, NULL, 0), 0);
 	/* And one whose creator lives (stopped, say) before its header: it
 	 * holds the object's lock, as shmring_create() does until it
-	 * publishes. A POSIX name stands for the names that have a lock. */
+	 * publishes (a POSIX name stands for the names that have a lock); a
+	 * System V segment's creator is alive and attached to it. */
 	if (b == BT_POSIX) {
 		assert_int_equal(bt_raw_make(b, live_uri, 65536, NULL, 0), 0);
 		live_fd = shm_open(live_uri + 6, O_RDONLY, 0);
 		assert_true(live_fd >= 0);
 		assert_int_equal(flock(live_fd, LOCK_EX), 0);
+	} else if (b == BT_SYSV) {
+		bt_uri(BT_SYSV, "live", live_uri, sizeof(live_uri));
+		live_id = shmget(bt_sysv_key(live_uri), 65536, IPC_CREAT | IPC_EXCL | 0600);
+		assert_true(live_id >= 0);
+		live_at = shmat(live_id, NULL, 0);
+		assert_true(live_at != (void *)-1);
 	}
 	assert_int_equal(bt_raw_make(b, uri, 65536, NULL, 0), 0);
 	o.flags = SHMRING_CREATE_OPEN_EXISTING;
@@ -609,6 +617,13 @@ static void dead_creator(int b)
 		assert_int_equal(after.st_ino, before.st_ino);
 		close(live_fd);
 		assert_int_equal(shmring_unlink(live_uri), 0);
+	}
+	if (live_id >= 0) {
+		assert_int_equal(shmring_create(live_uri, &o, SHMRING_PRODUCER, &tx), -EEXIST);
+		assert_null(tx);
+		assert_int_equal(shmget(bt_sysv_key(live_uri), 0, 0), live_id);
+		shmdt(live_at);
+		assert_int_equal(shmctl(live_id, IPC_RMID, NULL), 0);
 	}
 }
 

@@ -237,13 +237,14 @@ enum shmring_create_flags {
 	 * whose header is zero but not the rest is another program's:
 	 * -SHMRING_EBADMAGIC. A creator holds its new object's lock (flock)
 	 * until its header is published, and an object whose lock is held is
-	 * never taken for a dead creator's (POSIX and file: names; a System V
-	 * segment is judged by its age alone). A segment made less than two
-	 * seconds ago (where the file system keeps birth times) is not either,
-	 * and only the segment judged is removed: several processes taking the
-	 * name over at once take turns on its lock, and open the first one's
-	 * new ring rather than refuse it. A name a live creator holds for
-	 * longer than open-or-create's rounds (about eight seconds) is -EEXIST.
+	 * never taken for a dead creator's (POSIX and file: names); nor is a
+	 * System V segment whose maker lives and is attached to it, nor a
+	 * segment made less than two seconds ago (where the file system keeps
+	 * birth times). Only the segment judged is removed: several processes
+	 * taking the name over at once take turns on its lock, and open the
+	 * first one's new ring rather than refuse it. A name a live creator
+	 * holds for longer than open-or-create's rounds (about eight seconds)
+	 * is -EEXIST.
 	 * Named backends only. */
 	SHMRING_CREATE_OPEN_EXISTING = 1u << 4,
 	/* Explicit huge pages (hugetlb): memfd, anon, sysv, and file: on a
