@@ -715,7 +715,8 @@ static inline int shmring__mring_commit(struct shmring_mring *v, unsigned n, boo
 {
 	unsigned lost;
 
-	if (n == 0 || n > v->held || (mp && n != v->held))
+	/* One producer: fewer than held (none included) gives the rest back. */
+	if (v->held == 0 || n > v->held || (mp && n != v->held))
 		return -EINVAL;
 	lost = shmring__mring_publish_tx(v, v->held_pos, n, mp);
 	v->held = 0;
@@ -798,7 +799,8 @@ static inline int shmring__mring_release(struct shmring_mring *v, unsigned n, bo
 	uint64_t i = 0;
 	unsigned seen = 0;
 
-	if (n == 0 || n > v->held || (mc && n != v->held))
+	/* One consumer: fewer than held (none included) leaves the rest. */
+	if (v->held == 0 || n > v->held || (mc && n != v->held))
 		return -EINVAL;
 	if (mc) {
 		for (i = 0; i < v->held_span; i++) {

@@ -727,10 +727,14 @@ int shmring_commit_burst(shmring_t *r, unsigned n)
 		}
 		return rc;
 	}
-	if (n == 0 || n > r->spsc_tx_held)
+	if (r->spsc_tx_held == 0 || n > r->spsc_tx_held)
 		return -EINVAL;
-	shmring__spsc_commit(&r->tx, n);
 	r->spsc_tx_held = 0;
+	if (n == 0) { /* all given back: nothing was claimed in shared memory */
+		shmring__fast_update(r);
+		return 0;
+	}
+	shmring__spsc_commit(&r->tx, n);
 	shmring__fast_update(r);
 	spsc_sent(r);
 	shmring__moved(r, n);
@@ -797,10 +801,14 @@ int shmring_release_burst(shmring_t *r, unsigned n)
 			shmring__moved(r, n);
 		return rc;
 	}
-	if (n == 0 || n > r->spsc_rx_held)
+	if (r->spsc_rx_held == 0 || n > r->spsc_rx_held)
 		return -EINVAL;
-	shmring__spsc_release(&r->rx, n);
 	r->spsc_rx_held = 0;
+	if (n == 0) { /* all left in the ring, for the next receive */
+		shmring__fast_update(r);
+		return 0;
+	}
+	shmring__spsc_release(&r->rx, n);
 	shmring__fast_update(r);
 	freed(r, n, &r->rx.cons->wakes);
 	shmring__moved(r, n);

@@ -146,9 +146,17 @@ static void test_zero_copy(void **state)
 	if (KT_MP) {
 		/* Many producers: the claim is ours, all of it must be published. */
 		assert_int_equal(shmring_commit_burst(tx, 3), -EINVAL);
+		assert_int_equal(shmring_commit_burst(tx, 0), -EINVAL);
 		assert_int_equal(shmring_commit_burst(tx, 8), 0);
 	} else {
-		/* One producer: publish 3, give 5 back. */
+		/* One producer: every slot given back (it was -EINVAL, and the
+		 * reservation stayed held), then publish 3, give 5 back. */
+		assert_int_equal(shmring_commit_burst(tx, 0), 0);
+		assert_int_equal(shmring_commit_burst(tx, 0), -EINVAL); /* nothing held */
+		assert_int_equal(shmring_count(own), 0);
+		assert_int_equal(shmring_reserve_burst(tx, 16, slots), 8);
+		for (unsigned i = 0; i < 8; i++)
+			memset(slots[i], (int)i, 32);
 		assert_int_equal(shmring_commit_burst(tx, 3), 0);
 		assert_int_equal(shmring_reserve_burst(tx, 16, slots), 5);
 		for (unsigned i = 0; i < 5; i++)
@@ -163,9 +171,16 @@ static void test_zero_copy(void **state)
 		assert_int_equal(((const unsigned char *)in[i])[5], i);
 	if (KT_MC) {
 		assert_int_equal(shmring_release_burst(rx, 2), -EINVAL);
+		assert_int_equal(shmring_release_burst(rx, 0), -EINVAL);
 		assert_int_equal(shmring_release_burst(rx, 8), 0);
 	} else {
-		/* One consumer: release 2, the other 6 stay. */
+		/* One consumer: none released, all 8 stay; then release 2, the
+		 * other 6 stay. */
+		assert_int_equal(shmring_release_burst(rx, 0), 0);
+		assert_int_equal(shmring_release_burst(rx, 0), -EINVAL); /* nothing held */
+		assert_int_equal(shmring_count(own), 8);
+		assert_int_equal(shmring_peek_burst(rx, 16, in), 8);
+		assert_int_equal(((const unsigned char *)in[0])[5], 0);
 		assert_int_equal(shmring_release_burst(rx, 2), 0);
 		assert_int_equal(shmring_try_recv_burst(rx, msg, 1), 1);
 		assert_int_equal(msg[0], 2);

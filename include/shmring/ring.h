@@ -750,7 +750,7 @@ SHMRING_API int shmring_recv_burst(shmring_t *r, void *msgs, unsigned n, uint64_
  * jump back to the start of the slot area where the ring wraps); it returns
  * k, 0 when full. shmring_commit_burst(r, m) publishes the first m of them in
  * order. With one producer (SPSC, SPMC) m may be less than k: the rest is
- * given back. With many producers (MPSC, MPMC) the slots are claimed for this
+ * given back (all of it when m is 0). With many producers (MPSC, MPMC) the slots are claimed for this
  * handle, consumers wait for them, and m must equal k (-EINVAL otherwise,
  * nothing done). shmring_commit() is shmring_commit_burst(r, 1).
  *
@@ -776,7 +776,7 @@ SHMRING_API int shmring_commit_burst(shmring_t *r, unsigned n);
  *
  * shmring_peek_burst() / shmring_release_burst(): up to n consecutive
  * messages, addresses as for reserve_burst. With one consumer (SPSC, MPSC)
- * releasing fewer than peeked leaves the rest in the ring; with many
+ * releasing fewer than peeked (none included) leaves the rest in the ring; with many
  * consumers (SPMC, MPMC) the peeked messages are claimed by this handle and m
  * must equal the count peeked (-EINVAL otherwise, nothing done).
  *
