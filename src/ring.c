@@ -1212,8 +1212,10 @@ int shmring_dup(shmring_t *r, unsigned role, shmring_t **out)
 	if (r->sock)
 		return -EOPNOTSUPP;
 	shmring__map_ref(r->map);
-	/* The same ring: a duplex's direction stays the one r is on. */
-	return handle_new(r->map, r->view_off, role, NULL, r->duplex_end, out);
+	/* The same ring: a duplex's direction stays the one r is on. A role
+	 * there comes only with an end (shmring_duplex_dup()): a dup in one
+	 * would hold half of an end, and the end's process could not take it. */
+	return handle_new(r->map, r->view_off, role, NULL, false, out);
 }
 
 /*

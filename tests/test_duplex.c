@@ -282,6 +282,26 @@ static void test_refused(void **state)
 	assert_true(in.flags & SHMRING_CREATE_DUPLEX);
 	assert_int_equal(shmring_dup(r, SHMRING_CONSUMER, &tx2), -SHMRING_EKIND);
 	shmring_close(r);
+	/* Nor does a dup of a handle the duplex calls made take a role: an
+	 * observer's would hold half of end B (and B's process could not
+	 * take it), an end's the other end's side. Observing is open to all. */
+	{
+		shmring_t *d0, *d1, *h = NULL;
+
+		assert_int_equal(shmring_duplex_open(name, SHMRING_DUPLEX_OBSERVE, NULL, &d0, &d1),
+				 0);
+		assert_int_equal(shmring_dup(d0, SHMRING_CONSUMER, &h), -SHMRING_EKIND);
+		assert_int_equal(shmring_dup(d1, SHMRING_PRODUCER, &h), -SHMRING_EKIND);
+		assert_int_equal(shmring_dup(tx, SHMRING_CONSUMER, &h), -SHMRING_EKIND);
+		assert_int_equal(shmring_dup(rx, SHMRING_PRODUCER, &h), -SHMRING_EKIND);
+		assert_null(h);
+		assert_int_equal(shmring_dup(d1, SHMRING_OBSERVER, &h), 0);
+		assert_int_equal(shmring_info(h, &in), 0);
+		assert_int_equal(in.direction, 1);
+		shmring_close(h);
+		shmring_close(d0);
+		shmring_close(d1);
+	}
 	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &r), 0);
 	/* Open-or-create of a plain ring finds the duplex: not what it asked for. */
 	o.flags = SHMRING_CREATE_OPEN_EXISTING;
