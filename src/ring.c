@@ -641,8 +641,13 @@ static int handle_new(struct shmring_map *m, uint64_t off, unsigned role, const 
 	 * reaps it: our first send would take it for one we saw, and get
 	 * -EPIPE once it is reaped, where a producer restarted before its
 	 * consumer may fill the ring for the consumer to come. */
-	if (role & SHMRING_PRODUCER)
+	if (role & SHMRING_PRODUCER) {
 		shmring__peer_reap(r);
+		/* A consumer present now, the dead ones reaped, is one we saw:
+		 * its death is -EPIPE even before our first send (a look that
+		 * reaped it first took us for a producer that never saw one). */
+		(void)shmring__tx_gone(r);
+	}
 	*out = r;
 	return 0;
 }

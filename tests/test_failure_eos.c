@@ -479,6 +479,25 @@ static void peers_check(int id)
 	assert_int_equal(shmring_peers_check(NULL), -EINVAL);
 	shmring_close(obs);
 	shmring_close(rx);
+
+	/* A producer that opens while a consumer is attached, and neither
+	 * sends nor looks before the consumer dies: the look that reaps the
+	 * consumer took it for a producer that never saw one. */
+	name = test_ring_name(fh_kind(id)->tag);
+	obs = fh_create(name, id, 4096, 0, SHMRING_OBSERVER);
+	c = fh_agent_open(name, id, SHMRING_CONSUMER);
+	assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &r), 0);
+	fh_agent_kill(c, true);
+	assert_int_equal(shmring_peers_check(r), -EPIPE);
+	shmring_close(r);
+	/* One that opens after the consumer died may fill the ring for the
+	 * next: nothing said. */
+	c = fh_agent_open(name, id, SHMRING_CONSUMER);
+	fh_agent_kill(c, true);
+	assert_int_equal(shmring_open(name, SHMRING_PRODUCER, &r), 0);
+	assert_int_equal(shmring_peers_check(r), 0);
+	assert_int_equal(fh__send(id, r, 0, true, 0), 0);
+	shmring_close(r);
 }
 
 /* --- Presence words that disagree with the participant table ------------------- */
