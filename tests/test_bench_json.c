@@ -668,6 +668,9 @@ static void test_usage(void **state)
 		/* Both "only"s ran the last one given: what the other left out. */
 		"--rtt-only --tput-only --duration 1 --sizes 8 --only floor",
 		"--tput-only --rtt-only --duration 1 --sizes 8 --only floor",
+		/* A selection with no figure of the kind asked for measured
+		 * nothing, and said "all measured" (exit 0). */
+		"--tput-only --duration 1 --sizes 8 --only eventfd",
 	};
 	for (size_t i = 0; i < sizeof(said) / sizeof(said[0]); i++) {
 		bool why;

@@ -72,7 +72,8 @@ static void usage(FILE *f)
 		"  --plot DIR (throughput against producers, and against record size) apply;\n"
 		"  the default is 8 and 64 B, 200 ms a figure (--full: 1 s).\n"
 		"\n"
-		"Exit status: 0 all measured, 1 a measurement failed, 2 usage.\n",
+		"Exit status: 0 all measured, 1 a measurement failed, 2 usage (a selection\n"
+		"that measures nothing included).\n",
 		DEFAULT_RATIO_ROUNDS, SHMRING_BENCH_RATIO_MAX_ROUNDS, SHMRING_BENCH_SCALE_MAX_PRODUCERS,
 		SHMRING_BENCH_SCALE_MAX_CONSUMERS);
 }
@@ -459,12 +460,24 @@ static int run_table(struct shmring_bench_cfg *cfg, const char *only, const char
 		shmring_bench_plot(plot_dir, cfg, &run);
 
 	rc = 0;
-	for (size_t i = 0; i < run.nres; i++)
+	bool any = false;
+
+	for (size_t i = 0; i < run.nres; i++) {
 		if (run.res[i].status == SHMRING_BENCH_FAILED)
 			rc = 1;
+		any |= run.res[i].status == SHMRING_BENCH_OK;
+	}
 	for (size_t i = 0; i < run.nratios; i++)
 		if (run.ratios[i].status == SHMRING_BENCH_FAILED)
 			rc = 1;
+	if (rc == 0 && !any) {
+		/* Every figure asked for is one the chosen mechanisms have none
+		 * of ("Not measured" says why): a selection that measures
+		 * nothing, as one that chooses nothing. */
+		fprintf(stderr, "shmring bench: nothing measured: the mechanisms chosen have no "
+				"figure of the kind asked for\n");
+		rc = 2;
+	}
 	shmring_bench_run_free(&run);
 	return rc;
 }
