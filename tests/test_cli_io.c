@@ -253,6 +253,19 @@ static void test_end_of_stream(void **state)
 	}
 }
 
+/* Start `shmring args...` reading a new FIFO <dir>/TAG-fifo (opened by the
+ * caller), its output to TAG.out and TAG.err: the paths in fifo, err, out
+ * (600 bytes each). */
+static pid_t put_on_fifo(const char *tag, const char *const args[], char *fifo, char *err,
+			 char *out)
+{
+	snprintf(fifo, 600, "%s/%s-fifo", cli_dir, tag);
+	snprintf(err, 600, "%s/%s.err", cli_dir, tag);
+	snprintf(out, 600, "%s/%s.out", cli_dir, tag);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	return cli_start(fifo, out, err, args);
+}
+
 /* put fails (exit 1) when the consumer it has seen goes. */
 static void test_put_epipe(void **state)
 {
@@ -266,13 +279,9 @@ static void test_put_epipe(void **state)
 	int fd;
 
 	(void)state;
-	snprintf(fifo, sizeof(fifo), "%s/fifo", cli_dir);
-	snprintf(err_path, sizeof(err_path), "%s/epipe.err", cli_dir);
-	snprintf(out_path, sizeof(out_path), "%s/epipe.out", cli_dir);
-	assert_int_equal(mkfifo(fifo, 0600), 0);
 	assert_int_equal(cli_run("create", name, NULL), 0);
 	assert_int_equal(shmring_open(name, SHMRING_CONSUMER, &c), 0);
-	put = cli_start(fifo, out_path, err_path, args);
+	put = put_on_fifo("epipe", args, fifo, err_path, out_path);
 	fd = open(fifo, O_WRONLY);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "one\n", 4), 4);
@@ -303,10 +312,6 @@ static void test_put_idle_epipe(void **state)
 	uint64_t t0;
 
 	(void)state;
-	snprintf(fifo, sizeof(fifo), "%s/idle-fifo", cli_dir);
-	snprintf(err_path, sizeof(err_path), "%s/idle.err", cli_dir);
-	snprintf(out_path, sizeof(out_path), "%s/idle.out", cli_dir);
-	assert_int_equal(mkfifo(fifo, 0600), 0);
 	assert_int_equal(cli_run("create", "-c", "4096", name, NULL), 0);
 	assert_int_equal(pipe(ready), 0);
 	cons = fork();
@@ -326,7 +331,7 @@ static void test_put_idle_epipe(void **state)
 		_exit(0);
 	}
 	close(ready[1]);
-	put = cli_start(fifo, out_path, err_path, args);
+	put = put_on_fifo("idle", args, fifo, err_path, out_path);
 	fd = open(fifo, O_WRONLY);
 	assert_true(fd >= 0);
 	for (int i = 0; i < 500; i++)
