@@ -180,8 +180,9 @@ int shmring__map_get(struct shmring_region *rg, unsigned how, shmring_map_init_f
 		rc = shrunk ? -SHMRING_ETRUNCATED
 			    : init(m->base, m->size, rg, arg, m->seen, true, &used);
 		shmring__region_close(rg);
-		if (rc == 0 && (how & SHMRING__MAP_MLOCK) && mlock(m->base, (size_t)used) < 0)
-			rc = -errno;
+		/* Populated when it was first mapped; locked for each opener. */
+		if (rc == 0)
+			rc = prepare(m->base, used, how & SHMRING__MAP_MLOCK);
 		if (rc < 0) {
 			shmring__map_put(m);
 			return rc;

@@ -990,6 +990,7 @@ static bool first_word_zero(const struct shmring_uri *u)
 static bool in_the_making(const struct shmring_uri *u, bool died)
 {
 	uint64_t head = 0;
+	int n;
 
 	if (!object_young(u))
 		return false;
@@ -997,10 +998,10 @@ static bool in_the_making(const struct shmring_uri *u, bool died)
 		return true;
 	/* A creator publishes its magic last: the word is zero or the magic.
 	 * Anything else there is another program's data, young or not. */
-	if (shmring__region_read(u, 0, &head, sizeof(head)) == (int)sizeof(head) &&
-	    head == SHMRING_MAGIC)
+	n = shmring__region_read(u, 0, &head, sizeof(head));
+	if (n == (int)sizeof(head) && head == SHMRING_MAGIC)
 		return true;
-	return first_word_zero(u) &&
+	return n >= 0 && head == 0 &&
 	       shmring__region_zero_from(u, sizeof(struct shmring_hdr), NULL) == 1;
 }
 

@@ -99,6 +99,18 @@ static char *run_tool(const char *args, int *status)
 	return out;
 }
 
+/* The tool with args exits 0, and its output has `has` and lacks `lacks`. */
+static void tool_shows(const char *args, const char *has, const char *lacks)
+{
+	int status;
+	char *out = run_tool(args, &status);
+
+	assert_int_equal(status, 0);
+	assert_non_null(strstr(out, has));
+	assert_null(strstr(out, lacks));
+	free(out);
+}
+
 /* Run the tool with args for a usage error: its exit status, and whether it
  * said why on stderr (a usage error must never be silent). */
 static int run_usage_error(const char *args, bool *said)
@@ -453,16 +465,10 @@ static void test_table_ratios(void **state)
 	free(out);
 	/* One kind of figure asked for: the other table is left out, not
 	 * printed empty. */
-	out = run_tool("--duration 1 --sizes 8 --no-retry --only floor --rtt-only", &status);
-	assert_int_equal(status, 0);
-	assert_non_null(strstr(out, "\nRound trip, two processes"));
-	assert_null(strstr(out, "One-way throughput"));
-	free(out);
-	out = run_tool("--duration 1 --sizes 8 --no-retry --only pipe --tput-only", &status);
-	assert_int_equal(status, 0);
-	assert_non_null(strstr(out, "\nOne-way throughput, two processes"));
-	assert_null(strstr(out, "Round trip, two processes"));
-	free(out);
+	tool_shows("--duration 1 --sizes 8 --no-retry --only floor --rtt-only",
+		   "\nRound trip, two processes", "One-way throughput");
+	tool_shows("--duration 1 --sizes 8 --no-retry --only pipe --tput-only",
+		   "\nOne-way throughput, two processes", "Round trip, two processes");
 	free(run_tool("--ratio-rounds 99", &status));
 	assert_int_equal(status, 2);
 	free(run_tool("--scaling --ratio-rounds 2", &status));
@@ -614,16 +620,9 @@ static void test_usage(void **state)
 	free(out);
 	/* --only and --skip choose what --list shows; a name not built is a
 	 * usage error there as in a run. */
-	out = run_tool("--list --only shmring-spsc,futex", &status);
-	assert_int_equal(status, 0);
-	assert_non_null(strstr(out, "futex"));
-	assert_null(strstr(out, "shmring-mpmc-batch"));
-	free(out);
-	out = run_tool("--scaling --list --skip shmring-mpmc-adaptive", &status);
-	assert_int_equal(status, 0);
-	assert_null(strstr(out, "shmring-mpmc-adaptive"));
-	assert_non_null(strstr(out, "shmring-mpmc"));
-	free(out);
+	tool_shows("--list --only shmring-spsc,futex", "futex", "shmring-mpmc-batch");
+	tool_shows("--scaling --list --skip shmring-mpmc-adaptive", "shmring-mpmc",
+		   "shmring-mpmc-adaptive");
 	free(run_tool("--list --only no-such-mechanism", &status));
 	assert_int_equal(status, 2);
 	free(run_tool("--scaling --list --only shmring-spsc", &status));
