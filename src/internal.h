@@ -138,6 +138,17 @@ int shmring__region_unlink_judged(const struct shmring_uri *u,
 int shmring__flock_wait(int fd, int op, uint64_t wait_ns);
 void shmring__region_made(int fd);
 bool shmring__region_in_making(const struct shmring_uri *u);
+/*
+ * A process taking a role on the object k that u named holds a shared lock
+ * on it while it joins; a remover of stale rings holds the exclusive one
+ * while it judges again and removes, so a joiner is either seen by that
+ * judgement or finds the name gone. 0 with *lock the descriptor that holds
+ * it (close() lets it go), or -1 where none is to be had (System V, memfd,
+ * no locks on the file system, one held past SHMRING__LOCK_WAIT_NS);
+ * -ESTALE: u names another object now, or none.
+ */
+int shmring__region_join(const struct shmring_uri *u, const struct shmring_map_key *k,
+			 int *lock);
 void shmring__region_close(struct shmring_region *r);
 
 /*

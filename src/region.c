@@ -228,6 +228,35 @@ bool shmring__region_in_making(const struct shmring_uri *u)
 	return held;
 }
 
+int shmring__region_join(const struct shmring_uri *u, const struct shmring_map_key *k, int *lock)
+{
+	int fd;
+
+	*lock = -1;
+	if (!fd_scheme(u->scheme) || u->scheme == SHMRING_SCHEME_MEMFD)
+		return 0;
+	fd = plain_open(u);
+	if (fd == -ENOENT)
+		return -ESTALE;
+	if (fd < 0)
+		return 0; /* no descriptor to lock by: joined as without locks */
+	if (!fd_is(fd, k)) {
+		close(fd);
+		return -ESTALE;
+	}
+	if (shmring__flock_wait(fd, LOCK_SH, SHMRING__LOCK_WAIT_NS) < 0) {
+		close(fd);
+		return 0;
+	}
+	/* Under the lock: a remover that held it before us removed the name. */
+	if (name_is(u, k) < 0) {
+		close(fd);
+		return -ESTALE;
+	}
+	*lock = fd;
+	return 0;
+}
+
 int shmring__region_unlink_judged(const struct shmring_uri *u,
 				  const struct shmring_map_key *judged)
 {

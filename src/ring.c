@@ -761,12 +761,34 @@ static int open_region(struct shmring_region *rg, const struct want *w, const st
 	return take_handles(m, w, t);
 }
 
+/*
+ * Open the object u names and take t's handles. One that takes a role joins
+ * under the object's shared lock (shmring__region_join()): a remover of
+ * stale rings either sees it or removed the name first, and then the name
+ * is looked at again (another ring may have it now).
+ */
 static int open_uri(const struct shmring_uri *u, const struct want *w, const struct take *t)
 {
-	struct shmring_region rg;
-	int rc = shmring__region_open(u, w->flags & SHMRING_OPEN_NOWAIT, &rg);
+	bool joins = t->duplex ? t->role != SHMRING_DUPLEX_OBSERVE : t->role != SHMRING_OBSERVER;
 
-	return rc < 0 ? rc : open_region(&rg, w, t);
+	for (int round = 0;; round++) {
+		struct shmring_region rg;
+		int lock = -1;
+		int rc = shmring__region_open(u, w->flags & SHMRING_OPEN_NOWAIT, &rg);
+
+		if (rc < 0)
+			return rc;
+		if (joins && (rc = shmring__region_join(u, &rg.key, &lock)) < 0) {
+			shmring__region_close(&rg);
+			if (round == 8)
+				return -ENOENT; /* removed and made again, each time */
+			continue;
+		}
+		rc = open_region(&rg, w, t);
+		if (lock >= 0)
+			close(lock); /* joined: a remover judges with us in the table */
+		return rc;
+	}
 }
 
 int shmring_open_ex(const char *uri, unsigned role, const struct shmring_open_opts *opts,

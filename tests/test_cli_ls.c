@@ -14,6 +14,7 @@
  */
 #include "test_cli_run.h"
 
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 
@@ -364,6 +365,89 @@ static void test_gc_forged_reaped(void **state)
 	assert_int_equal(cli_run("gc", "--match", uri, cli_dir, NULL), 0);
 	cli_assert_contains(cli_out, "removed ");
 	assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &obs), -ENOENT);
+}
+
+/* A descriptor of the object behind a posix: or file: name. */
+static int object_fd(const char *name)
+{
+	return strncmp(name, "file:", 5) ? shm_open(name, O_RDONLY, 0)
+					 : open(cli_path(name), O_RDONLY | O_CLOEXEC);
+}
+
+/* The child's side of test_gc_joining(): a consumer that opens the name
+ * once told to, and exits 0 if it got the ring of 16 slots (1: another). */
+static int join_capacity(const char *name, int go)
+{
+	struct shmring_info in;
+	shmring_t *r;
+	char c;
+
+	int rc = -ENOENT;
+
+	if (read(go, &c, 1) != 1)
+		return 2;
+	/* Between the removal and the new ring the name is free: again. */
+	for (int i = 0; i < 5000 && rc == -ENOENT; i++)
+		if ((rc = shmring_open(name, SHMRING_CONSUMER, &r)) == -ENOENT)
+			usleep(1000);
+	if (rc != 0)
+		return 2;
+	return shmring_info(r, &in) == 0 && in.capacity == 16 ? 0 : 1;
+}
+
+/*
+ * gc and joiners take turns on the ring's lock (POSIX and file names). A
+ * stale ring whose lock a joiner holds is not removed, and said so. A
+ * process whose open finds the lock held by a remover, which then removes
+ * the name and another ring takes it, opens that other ring: the one it
+ * first found is gone for everyone.
+ */
+static void test_gc_joining(void **state)
+{
+	(void)state;
+	for (int b = 0; b < CLI_BACKENDS; b++) {
+		const char *name = cli_ring_name(b, "joining");
+		char uri[700];
+		int fd, go[2], st;
+		shmring_t *r;
+		pid_t child;
+
+		if (b == 1)
+			continue; /* System V: no lock (gc's page says so) */
+		listed(name, uri, sizeof(uri));
+		assert_int_equal(cli_run("create", "-s", "32", "-c", "8", name, NULL), 0);
+		producer_dies(name, 0);
+		test_sleep_ms(2100); /* past gc's young-ring grace */
+		fd = object_fd(name);
+		assert_true(fd >= 0);
+		assert_int_equal(flock(fd, LOCK_SH), 0); /* a joiner, stopped */
+		assert_int_equal(cli_run("gc", "--match", uri, cli_dir, NULL), 1);
+		cli_assert_contains(cli_err, "holds its lock");
+		assert_int_equal(shmring_open(name, SHMRING_OBSERVER, &r), 0);
+		shmring_close(r);
+		/* Now the remover's hold, with a consumer opening under it. */
+		assert_int_equal(flock(fd, LOCK_EX), 0);
+		assert_int_equal(pipe(go), 0);
+		child = fork();
+		assert_true(child >= 0);
+		if (child == 0) {
+			close(fd); /* the remover's lock is the parent's alone */
+			_exit(join_capacity(name, go[0]));
+		}
+		assert_int_equal(write(go[1], "g", 1), 1);
+		test_sleep_ms(30); /* its open waits on the lock (for up to 200 ms) */
+		assert_int_equal(shmring_unlink(name), 0);
+		assert_int_equal(cli_run("create", "-s", "32", "-c", "16", name, NULL), 0);
+		close(fd); /* and the lock with it */
+		assert_int_equal(waitpid(child, &st, 0), child);
+		assert_true(WIFEXITED(st));
+		if (WEXITSTATUS(st) != 0)
+			fail_msg("%s: the joiner %s", name,
+				 WEXITSTATUS(st) == 1 ? "took the removed ring" : "could not open");
+		close(go[0]);
+		close(go[1]);
+		assert_int_equal(cli_run("rm", name, NULL), 0);
+	}
 }
 
 /* `shmring rm NAME` (with --force when force) run as user 65534: its exit
@@ -827,6 +911,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_ls_backends, test_teardown_names),
 		cmocka_unit_test_teardown(test_stale_and_gc, test_teardown_names),
 		cmocka_unit_test_teardown(test_gc_forged_reaped, test_teardown_names),
+		cmocka_unit_test_teardown(test_gc_joining, test_teardown_names),
 		cmocka_unit_test_teardown(test_rm_not_a_ring, test_teardown_names),
 		cmocka_unit_test_teardown(test_rm_other_users, test_teardown_names),
 		cmocka_unit_test_teardown(test_stat_json_array, test_teardown_names),

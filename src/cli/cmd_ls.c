@@ -895,8 +895,12 @@ static void gc_usage(FILE *f)
 		   "ring with a participant alive or in another pid namespace, one that nobody\n"
 		   "has attached to yet (as 'shmring create' leaves it), one whose messages wait\n"
 		   "for a first consumer, one created less than 2 s ago, and one the library\n"
-		   "refuses. A process that attaches between the look and the removal keeps\n"
-		   "its mapping of the removed ring. Synchronization objects (semaphores, events,\n"
+		   "refuses. A ring is judged again under its lock, which each process taking\n"
+		   "a role holds while it attaches: one that attached meanwhile keeps the ring.\n"
+		   "A System V segment has no lock: a process that attaches between the look\n"
+		   "and the removal keeps its mapping of the removed segment. A ring whose lock\n"
+		   "stays held (a process stopped while attaching) is not removed, and said so.\n"
+		   "Synchronization objects (semaphores, events,\n"
 		   "mutexes, condition variables) are never removed: nothing records who uses\n"
 		   "them ('shmring rm' removes one by name). A bridge's status object is removed\n"
 		   "when stale (left by a bridge without --name that did not exit: no run\n"
@@ -955,12 +959,19 @@ int shmring_cmd_gc(int argc, char **argv)
 		shmring_close(lk.r);
 		lk.r = NULL;
 		if (!sc.dry)
-			err = shmring_cli_remove_seen(lk.uri, &lk.obj);
+			err = shmring_cli_remove_stale(lk.uri, &lk.obj);
+		if (err == -EADDRINUSE) {
+			shmring_cli_look_done(&lk);
+			continue; /* joined since the look: not stale now */
+		}
 		shmring_cli_printable(shown, sizeof(shown), lk.uri);
 		if (err < 0) {
 			fprintf(stderr, "shmring gc: %s: %s\n", shown,
 				err == -ESTALE ? "another object took that name meanwhile; not "
-						"removed" : shmring_strerror(err));
+						"removed"
+				: err == -EBUSY ? "a process holds its lock (one joining it, or "
+						  "stopped while joining); not removed"
+						: shmring_strerror(err));
 			status = 1;
 		}
 		if (sc.json) {
@@ -971,9 +982,9 @@ int shmring_cmd_gc(int argc, char **argv)
 			json_pids(&lk, true);
 			if (err < 0) {
 				printf(",\"error\":");
-				shmring_bench_json_str(stdout, err == -ESTALE
-								       ? "replaced meanwhile"
-								       : shmring_strerror(err));
+				shmring_bench_json_str(stdout, err == -ESTALE  ? "replaced meanwhile"
+							       : err == -EBUSY ? "locked by a joiner"
+									       : shmring_strerror(err));
 			}
 			printf("}");
 			first = false;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
@@ -248,35 +249,43 @@ static void look_sysv(const char *arg, struct shmring_cli_object *o)
 	shmdt(at);
 }
 
-void shmring_cli_object_look(const char *uri, struct shmring_cli_object *o)
+#define OBJECT_PATH_MAX (sizeof(SHMRING_CLI_SHM_DIR) + SHMRING_CLI_POSIX_NAME_MAX + 1)
+
+/* The file a posix: or file: name is, in buf (size OBJECT_PATH_MAX for
+ * posix:); NULL where the name has none. */
+static const char *object_path(const char *uri, char *buf, size_t size)
 {
 	const char *arg = uri_arg(uri);
 
-	memset(o, 0, sizeof(*o));
-	o->scheme = shmring_cli_scheme(uri);
-	switch (o->scheme) {
+	switch (shmring_cli_scheme(uri)) {
 	case SHMRING_CLI_POSIX:
 		/* shm_open()'s file: SHM_DIR "/NAME" (a name the library
 		 * takes; the others are left to it to refuse: "/." and "/.."
 		 * are no file in SHM_DIR but the directory and its parent). */
 		if (arg[0] == '/' && arg[1] && !strchr(arg + 1, '/') && strcmp(arg, "/.") &&
 		    strcmp(arg, "/..") && strlen(arg) <= SHMRING_CLI_POSIX_NAME_MAX) {
-			char path[sizeof(SHMRING_CLI_SHM_DIR) + SHMRING_CLI_POSIX_NAME_MAX + 1];
-
-			snprintf(path, sizeof(path), "%s%s", SHMRING_CLI_SHM_DIR, arg);
-			look_path(path, o);
+			snprintf(buf, size, "%s%s", SHMRING_CLI_SHM_DIR, arg);
+			return buf;
 		}
-		break;
+		return NULL;
 	case SHMRING_CLI_FILE:
-		if (arg[0] == '/')
-			look_path(arg, o);
-		break;
-	case SHMRING_CLI_SYSV:
-		look_sysv(arg, o);
-		break;
+		return arg[0] == '/' ? arg : NULL;
 	default:
-		break;
+		return NULL;
 	}
+}
+
+void shmring_cli_object_look(const char *uri, struct shmring_cli_object *o)
+{
+	char buf[OBJECT_PATH_MAX];
+	const char *path = object_path(uri, buf, sizeof(buf));
+
+	memset(o, 0, sizeof(*o));
+	o->scheme = shmring_cli_scheme(uri);
+	if (path)
+		look_path(path, o);
+	else if (o->scheme == SHMRING_CLI_SYSV)
+		look_sysv(uri_arg(uri), o);
 }
 
 bool shmring_cli_object_settled(const struct shmring_cli_object *o)
@@ -552,6 +561,47 @@ int shmring_cli_remove_seen(const char *uri, const struct shmring_cli_object *se
 	if (seen->seen && now.seen && (now.id[0] != seen->id[0] || now.id[1] != seen->id[1]))
 		return -ESTALE;
 	return shmring_unlink(uri);
+}
+
+int shmring_cli_remove_stale(const char *uri, const struct shmring_cli_object *seen)
+{
+	const uint64_t wait_ns = 200000000; /* a joiner holds its lock for microseconds */
+	char buf[OBJECT_PATH_MAX];
+	const char *path = object_path(uri, buf, sizeof(buf));
+	struct shmring_cli_look again;
+	struct stat st;
+	bool stale;
+	int fd, rc;
+
+	if (!path)
+		return shmring_cli_remove_seen(uri, seen); /* System V: no lock */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_dev != seen->id[0] ||
+	    (uint64_t)st.st_ino != seen->id[1]) {
+		close(fd);
+		return -ESTALE;
+	}
+	/* Exclusive: each process that takes a role joins under the shared
+	 * lock (the library's open), so none joins between the look below
+	 * and the unlink. No locks on the file system: as without them. */
+	for (uint64_t end = shmring_clock_ns() + wait_ns; flock(fd, LOCK_EX | LOCK_NB) < 0;) {
+		if (errno == ENOLCK || errno == EOPNOTSUPP || errno == EINVAL)
+			break;
+		if ((errno != EWOULDBLOCK && errno != EINTR) || shmring_clock_ns() >= end) {
+			close(fd);
+			return -EBUSY;
+		}
+		usleep(1000);
+	}
+	shmring_cli_look(uri, &again);
+	stale = again.what == SHMRING_CLI_RING && again.use == SHMRING_CLI_STALE &&
+		again.obj.seen && again.obj.id[0] == seen->id[0] && again.obj.id[1] == seen->id[1];
+	shmring_cli_look_done(&again);
+	rc = stale ? shmring_cli_remove_seen(uri, seen) : -EADDRINUSE;
+	close(fd); /* and the lock with it */
+	return rc;
 }
 
 int shmring_cli_remove_sync(const char *uri, const struct shmring_cli_object *seen,

@@ -168,6 +168,15 @@ const char *shmring_cli_use_name(enum shmring_cli_use u);
  * library's error.
  */
 int shmring_cli_remove_seen(const char *uri, const struct shmring_cli_object *seen);
+/*
+ * gc's removal of a ring judged stale: under the object's exclusive lock,
+ * judged again, and unlinked if it is still the object seen and still
+ * stale: 0, -ESTALE (another object has the name), -EADDRINUSE (someone
+ * joined it since the look), -EBUSY (its lock stayed held: someone is
+ * joining it now), or the library's error. System V segments have no lock:
+ * as shmring_cli_remove_seen().
+ */
+int shmring_cli_remove_stale(const char *uri, const struct shmring_cli_object *seen);
 
 /*
  * The same for a synchronization object seen as *in (the right removal for
