@@ -507,9 +507,15 @@ static void stall_accounting(int id, bool producer_held)
 		assert_int_equal(fh_agent_call(p, FH_RESERVE, 1, 0), 0);
 		fh_agent_start(c, FH_RECV, 5000, 0);
 	}
+	/* The waiter records the stall once it has waited (its call's own
+	 * limit is 5 s): looked at until then, or for 3 s. */
 	test_sleep_ms(200);
-	assert_false(fh_agent_done(waiter));
 	in = fh_info(obs);
+	for (int i = 0; i < 280 && in.stall_pid != (uint32_t)holder->pid; i++) {
+		test_sleep_ms(10);
+		in = fh_info(obs);
+	}
+	assert_false(fh_agent_done(waiter));
 	print_message("%s, %s held back: stall_pid %u (holder %d) side %u stall_ns %.3f ms\n",
 	              fh_kind(id)->tag, producer_held ? "producer" : "consumer", in.stall_pid,
 	              (int)holder->pid, in.stall_side, (double)in.stall_ns / 1e6);

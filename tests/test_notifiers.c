@@ -431,8 +431,20 @@ static void test_set_removed_under_sleeper(void **state)
 			_exit(2);
 		_exit(shmring_recv(c, &got, SHMRING_NO_DEADLINE) == 0 && got == 42 ? 0 : 3);
 	}
-	await_commit(obs, SHMRING_WAIT_PARK);
-	test_sleep_ms(20); /* asleep on the set */
+	{
+		/* Asleep on the set before the ring goes: what the test is about
+		 * (a child not yet there could not open it). */
+		_Atomic uint32_t *w = &shmring__not_empty(obs->base)->waiters;
+		uint64_t until = shmring_clock_ns() + 5000000000ull * TEST_SLOWDOWN;
+
+		/* Relaxed: a look at a flag, nothing read through it. */
+		while (!(atomic_load_explicit(w, memory_order_relaxed) & SHMRING_EC_SLEEP))
+			if (shmring_clock_ns() > until)
+				fail_msg("the consumer never went to sleep");
+			else
+				test_sleep_ms(1);
+	}
+	test_sleep_ms(20); /* in its semtimedop */
 	assert_int_equal(shmring_unlink(name), 0);
 	test_sleep_ms(50); /* its semtimedop has failed */
 	assert_int_equal(shmring_send(p, &v, SHMRING_NO_DEADLINE), 0);

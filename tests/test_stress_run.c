@@ -131,6 +131,47 @@ static bool ring_gone(const char *name)
 	return access(path, F_OK) != 0;
 }
 
+/* Wait (up to 20 s, stretched in sanitizer builds) until the run on name
+ * has sent a message: its ring made and its handlers in place. */
+static bool run_under_way(const char *name)
+{
+	for (int waited = 0; waited < 20000 * (int)TEST_SLOWDOWN; waited += 10) {
+		struct shmring_info in;
+		shmring_t *r;
+		bool sent = false;
+
+		if (shmring_open(name, SHMRING_OBSERVER, &r) == 0) {
+			sent = shmring_info(r, &in) == 0 && in.produced > 0;
+			shmring_close(r);
+		}
+		if (sent)
+			return true;
+		test_sleep_ms(10);
+	}
+	return false;
+}
+
+/* Wait (as long) until no participant of the ring at name is alive. */
+static bool participants_gone(const char *name)
+{
+	for (int waited = 0; waited < 20000 * (int)TEST_SLOWDOWN; waited += 10) {
+		struct shmring_participant p[64];
+		shmring_t *r;
+		int n, alive = 0;
+
+		if (shmring_open(name, SHMRING_OBSERVER, &r) != 0)
+			return false;
+		n = shmring_participants(r, p, 64);
+		for (int i = 0; i < n; i++)
+			alive += p[i].state == SHMRING_PART_ALIVE;
+		shmring_close(r);
+		if (n >= 0 && alive == 0)
+			return true;
+		test_sleep_ms(10);
+	}
+	return false;
+}
+
 static void load_kinds(void)
 {
 	char *args[] = {"--list-kinds", NULL};
@@ -464,12 +505,12 @@ static void scenario_signal(void)
 	pid_t pid;
 	int st;
 
-	printf("stress --kind %s --duration 60, SIGINT after 1.5 s\n", kinds[nkinds - 1].name);
+	printf("stress --kind %s --duration 60, SIGINT once under way\n", kinds[nkinds - 1].name);
 	pid = test_spawn(argv, out_path, err_path);
 	CHECK(pid > 0, "spawn");
-	test_sleep_ms(1500);
+	CHECK(run_under_way(name), "the run on %s never sent", name);
 	kill(pid, SIGINT);
-	st = test_wait_pid(pid, 30000);
+	st = test_wait_pid(pid, 30000 * TEST_SLOWDOWN);
 	test_read_file(out_path, out, sizeof(out));
 	printf("  -> exit %d: %s", st, out);
 	CHECK(st == 130, "exit %d after SIGINT, want 130", st);
@@ -496,14 +537,14 @@ static void scenario_killed_restart(void)
 	pid_t pid;
 	int st;
 
-	printf("stress --name %s SIGKILLed after 0.5 s, then run again on the name\n", name);
+	printf("stress --name %s SIGKILLed under way, then run again on the name\n", name);
 	pid = test_spawn(argv, out_path, err_path);
 	CHECK(pid > 0, "spawn");
-	test_sleep_ms(500);
+	CHECK(run_under_way(name), "the run on %s never sent", name);
 	kill(pid, SIGKILL);
-	st = test_wait_pid(pid, 30000);
+	st = test_wait_pid(pid, 30000 * TEST_SLOWDOWN);
 	CHECK(!ring_gone(name), "no ring left by the killed run (exit %d)", st);
-	test_sleep_ms(300); /* its children die with it */
+	CHECK(participants_gone(name), "the killed run's children live on"); /* they die with it */
 	check_verdict_ok(run_json("mpmc", pre, name, NULL, 60000, out, sizeof(out)), out);
 	CHECK(field(out, "received") == 4000, "received %" PRIu64 ", want 4000",
 	      field(out, "received"));
@@ -581,12 +622,11 @@ static void scenario_shrink(void)
 	pid_t pid;
 	int st;
 
-	printf("stress --kind mpmc --duration 60, its segment truncated after 1.5 s\n");
+	printf("stress --kind mpmc --duration 60, its segment truncated once under way\n");
 	snprintf(seg, sizeof(seg), "/dev/shm%s", name);
 	pid = test_spawn(argv, out_path, err_path);
 	CHECK(pid > 0, "spawn");
-	test_sleep_ms(1500);
-	CHECK(!ring_gone(name), "ring %s not there while the run goes on", name);
+	CHECK(run_under_way(name), "the run on %s never sent", name);
 	t0 = test_now_ns();
 	CHECK(truncate(seg, 4096) == 0, "truncate %s: %s", seg, strerror(errno));
 	st = test_wait_pid(pid, 30000 * TEST_SLOWDOWN);
