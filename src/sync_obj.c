@@ -205,8 +205,11 @@ int shmring__syncobj_create(const struct shmring_uri *u, const struct shmring_sy
 	 * program's data. */
 	if (c->replace && (rc = shmring__region_replaceable(u, SHMRING_SYNC_MAGIC, SYNC_WRITTEN)) < 0)
 		return rc;
-	/* One name, one object (shmring__sem_beside()). */
+	/* One name, one object (shmring__sem_beside()): a semaphore of another
+	 * implementation under the name goes only for replace. */
 	rc = named ? shmring__sem_beside(u) : 0;
+	if (rc > 0 && c->replace)
+		rc = shmring__sem_beside_remove(u);
 	if (rc != 0)
 		return rc > 0 ? -EEXIST : rc;
 	rc = shmring__region_create(u, &ro, &rg);

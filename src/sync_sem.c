@@ -106,6 +106,16 @@ int shmring__sem_beside(const struct shmring_uri *u)
 	return u->scheme == SHMRING_SCHEME_SYSV ? shmring__ssem_exists(u) : 0;
 }
 
+int shmring__sem_beside_remove(const struct shmring_uri *u)
+{
+	bool posix = u->scheme == SHMRING_SCHEME_POSIX;
+	int rc = posix ? shmring__psem_replaceable(u) : 0;
+
+	if (rc == 0)
+		rc = posix ? shmring__psem_unlink(u) : shmring__ssem_unlink(u);
+	return rc == -ENOENT ? 0 : rc;
+}
+
 static int create_futex(const struct shmring_uri *u, const struct shmring_sync_opts *o,
 			shmring_sem_t *s)
 {
@@ -117,22 +127,6 @@ static int create_futex(const struct shmring_uri *u, const struct shmring_sync_o
 
 	if (o->value > SHMRING_SEM_FUTEX_MAX || (o->flags & SHMRING_SYNC_UNDO))
 		return -EINVAL;
-	/* One name, one object: a semaphore of another kind under the name
-	 * goes only for replace (shmring__syncobj_create() refuses it
-	 * otherwise), and only if it is a semaphore: another program's file
-	 * or set is -SHMRING_EBADMAGIC, and stays. */
-	rc = c.replace ? shmring__sem_beside(u) : 0;
-	if (rc > 0) {
-		bool posix = u->scheme == SHMRING_SCHEME_POSIX;
-
-		rc = posix ? shmring__psem_replaceable(u) : 0;
-		if (rc == 0)
-			rc = posix ? shmring__psem_unlink(u) : shmring__ssem_unlink(u);
-		if (rc == -ENOENT)
-			rc = 0;
-	}
-	if (rc < 0)
-		return rc;
 	rc = shmring__syncobj_create(u, &c, &s->obj);
 	if (rc == 0)
 		s->st = s->obj.state;

@@ -289,6 +289,10 @@ int shmring__ssem_exists(const struct shmring_uri *u);
  * Its file (set) lies apart from where a segment of that name goes, so a
  * ring or a segment-based object created there would hide it. */
 int shmring__sem_beside(const struct shmring_uri *u);
+/* Remove the semaphore beside u's name for a replacing create: 0 (also
+ * when it has gone meanwhile), -SHMRING_EBADMAGIC when it is no semaphore of
+ * ours (another program's file or set stays), or -errno. */
+int shmring__sem_beside_remove(const struct shmring_uri *u);
 int shmring__ssem_post(int semid, bool undo);
 int shmring__ssem_trywait(int semid, bool undo);
 int shmring__ssem_wait(int semid, bool undo, uint64_t deadline);

@@ -108,6 +108,44 @@ static void test_event_basics(void **state)
 	                 0);
 	shmring_event_close(t);
 
+	/* Replace also takes the name from a POSIX or System V semaphore, for
+	 * each object that lives in a segment (it found the name taken). */
+	for (int k = 0; k < 2; k++) {
+		const struct shmring_sync_opts ro = {.flags = SHMRING_SYNC_REPLACE};
+		const struct shmring_sync_opts so = {.impl = k ? SHMRING_SEM_SYSV
+							       : SHMRING_SEM_POSIX};
+
+		for (int what = 0; what < 3; what++) {
+			const char *u = sh_name(k ? "sysv" : "posix", "oversem");
+			shmring_sem_t *s = NULL, *s2 = NULL;
+			shmring_mutex_t *mx = NULL;
+			shmring_cond_t *cv = NULL;
+			int rc;
+
+			assert_int_equal(shmring_sem_create(u, &so, &s), 0);
+			shmring_sem_close(s);
+			rc = what == 0	 ? shmring_event_create(u, NULL, &t)
+			     : what == 1 ? shmring_mutex_create(u, NULL, &mx)
+					 : shmring_cond_create(u, NULL, &cv);
+			assert_int_equal(rc, -EEXIST);
+			rc = what == 0	 ? shmring_event_create(u, &ro, &t)
+			     : what == 1 ? shmring_mutex_create(u, &ro, &mx)
+					 : shmring_cond_create(u, &ro, &cv);
+			if (rc != 0)
+				fail_msg("%s over a %s semaphore with replace: %s",
+					 what == 0 ? "event" : what == 1 ? "mutex" : "cond",
+					 k ? "System V" : "POSIX", shmring_strerror(rc));
+			/* The semaphore has gone: the name opens what replaced it. */
+			assert_int_equal(shmring_sem_open(u, NULL, &s2), -SHMRING_EKIND);
+			if (what == 0)
+				shmring_event_close(t);
+			else if (what == 1)
+				shmring_mutex_close(mx);
+			else
+				shmring_cond_close(cv);
+		}
+	}
+
 	/* Replace takes a creator's object that died before its magic (header
 	 * and state written, the rest zero), and leaves an object whose first
 	 * bytes are zero but that holds data past them: another program's. */
