@@ -30,9 +30,13 @@ static int sem_err(int e)
 	return e == EINVAL || e == EIDRM ? -EIDRM : -e;
 }
 
+static bool set_young(int semid);
+
 /*
  * Whether semid is a finished set of ours: 0, -SHMRING_EBADMAGIC,
  * -SHMRING_EFOREIGN, -EAGAIN (its creator is still setting it up), -errno.
+ * A set never operated on that is older than a creator takes is another
+ * program's (a creator of ours that died there left it to ipcrm(1) too).
  */
 static int check_set(int semid, uint32_t flags)
 {
@@ -56,7 +60,7 @@ static int check_set(int semid, uint32_t flags)
 		if (v != 0 || ds.sem_otime != 0)
 			return -SHMRING_EBADMAGIC;
 		if ((flags & SHMRING_SYNC_NOWAIT) || waited == INIT_WAIT_MS)
-			return -EAGAIN;
+			return set_young(semid) ? -EAGAIN : -SHMRING_EBADMAGIC;
 		usleep(1000);
 	}
 }
@@ -97,12 +101,8 @@ int shmring__ssem_unlink(const struct shmring_uri *u)
 	if (id < 0)
 		return -errno;
 	/* Only a set of ours (any owner: the permissions decide), or one
-	 * whose creator is still at work. A set never operated on that is
-	 * older than a creator takes is another program's (a creator of ours
-	 * that died there left it to ipcrm(1) too). */
+	 * whose creator is still at work. */
 	rc = check_set(id, SHMRING_SYNC_ANY_OWNER | SHMRING_SYNC_NOWAIT);
-	if (rc == -EAGAIN && !set_young(id))
-		return -SHMRING_EBADMAGIC;
 	if (rc < 0 && rc != -EAGAIN)
 		return rc;
 	return semctl(id, 0, IPC_RMID) < 0 ? -errno : 0;

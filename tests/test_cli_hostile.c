@@ -538,6 +538,30 @@ static void test_dot_names(void **state)
 	}
 }
 
+/*
+ * Names from the command line reach standard error with their control
+ * bytes (and bytes of no well-formed UTF-8) written as \xNN: an argument
+ * cannot move the cursor or retitle the terminal. Well-formed UTF-8 stays.
+ */
+static void test_escaped_arguments(void **state)
+{
+	static const char *const cmds[] = {"stat", "rm", "get", "put", "create", "ls"};
+
+	(void)state;
+	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+		int st = run_limited(cmds[c], "/a\033]0;X\007b\xff\xc2\x9b", NULL);
+
+		if (st == 0)
+			fail_msg("%s of a forbidden name: exit 0", cmds[c]);
+		cli_assert_contains(cli_err, "/a\\x1b]0;X\\x07b\\xff\\xc2\\x9b");
+		for (const char *p = cli_err; *p; p++)
+			if ((*p > 0 && *p < 0x20 && *p != '\n') || *p == 0x7f)
+				fail_msg("%s: a control byte 0x%02x on standard error", cmds[c], *p);
+	}
+	assert_int_equal(run_limited("stat", "/caf\xc3\xa9", NULL), 1);
+	cli_assert_contains(cli_err, "/caf\xc3\xa9");
+}
+
 /* A FIFO where a bridge's status object would be: stat bridge:NAME and
  * bridge --name NAME say it is none, ls does not list it, rm bridge:NAME
  * refuses it (--force removes it), and none of them hangs. */
@@ -579,6 +603,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_long_names, test_teardown_names),
 	    cmocka_unit_test(test_dot_names),
 	    cmocka_unit_test_teardown(test_bridge_status_fifo, test_teardown_names),
+	    cmocka_unit_test(test_escaped_arguments),
 	};
 
 	srand((unsigned)getpid() ^ (unsigned)test_now_ns());

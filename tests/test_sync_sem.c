@@ -1146,6 +1146,9 @@ static void test_foreign_sysv(void **state)
 	assert_true(id >= 0);
 	sleep(3);
 	assert_int_equal(shmring_sem_unlink(uri), -SHMRING_EBADMAGIC);
+	/* and open says so at once (it was "still being created"). */
+	assert_int_equal(open_rc(uri, SHMRING_SYNC_NOWAIT), -SHMRING_EBADMAGIC);
+	assert_int_equal(open_rc(uri, 0), -SHMRING_EBADMAGIC);
 	assert_int_equal(semctl(id, 0, IPC_RMID), 0);
 }
 

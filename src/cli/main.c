@@ -5,12 +5,14 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/probe.h"
+#include "cli/utf8.h"
 #include "shmring/shmring.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -210,6 +212,66 @@ static void hold_std_fds(void)
 	}
 }
 
+/*
+ * Standard error goes through this filter: its messages quote names and
+ * values from the command line, and a byte that would reach a terminal as a
+ * control (C0 but newline and tab, DEL, C1) or is no well-formed UTF-8 is
+ * written as \xNN, so that an argument cannot move the cursor or rewrite
+ * the screen. The bench's progress line keeps its carriage return and its
+ * erase to the end of the line.
+ */
+static ssize_t err_write(void *cookie, const char *buf, size_t size)
+{
+	const unsigned char *p = (const unsigned char *)buf, *end = p + size;
+	char out[1024];
+	size_t at = 0;
+
+	(void)cookie;
+	while (p < end || at) {
+		unsigned char q[4] = {0};
+		size_t left = (size_t)(end - p), n;
+		bool ctl;
+
+		if (p == end || at + 16 > sizeof(out)) {
+			for (size_t done = 0; done < at;) {
+				ssize_t w = write(STDERR_FILENO, out + done, at - done);
+
+				if (w < 0 && errno != EINTR)
+					return -1;
+				done += w > 0 ? (size_t)w : 0;
+			}
+			at = 0;
+			continue;
+		}
+		/* Zero past the end fails a sequence that the end cuts. */
+		memcpy(q, p, left < 4 ? left : 4);
+		n = shmring_cli_utf8_len(q);
+		ctl = n == 1 ? (*p < 0x20 && *p != '\n' && *p != '\t' && *p != '\r') || *p == 0x7f
+			     : n == 2 && p[0] == 0xc2 && p[1] < 0xa0;
+		if (*p == 0x1b && left >= 3 && p[1] == '[' && p[2] == 'K') {
+			memcpy(out + at, p, 3);
+			at += 3;
+			p += 3;
+		} else if (n == 0 || ctl) {
+			at += (size_t)snprintf(out + at, sizeof(out) - at, "\\x%02x", *p);
+			p++;
+		} else {
+			memcpy(out + at, p, n);
+			at += n;
+			p += n;
+		}
+	}
+	return (ssize_t)size;
+}
+
+static void filter_stderr(void)
+{
+	FILE *f = fopencookie(NULL, "w", (cookie_io_functions_t){.write = err_write});
+
+	if (f && setvbuf(f, NULL, _IONBF, 0) == 0)
+		stderr = f;
+}
+
 /* What was printed must have reached stdout: a full disk, a closed
  * descriptor or a reader that went away is a failure, even for a command
  * that did everything else. */
@@ -330,6 +392,7 @@ int main(int argc, char **argv)
 	const struct command *c;
 
 	hold_std_fds();
+	filter_stderr();
 	/*
 	 * A reader that went away (`shmring stat -w 1 /X | head -3`, `shmring
 	 * ls | head -1`) is a write error, said (check_output(), or the
