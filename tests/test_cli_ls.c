@@ -103,6 +103,17 @@ static void test_misuse(void **state)
 	cli_assert_contains(cli_out, "get ");
 	assert_int_equal(cli_run("sl", NULL), 2);
 	cli_assert_contains(cli_err, "unknown command 'sl'");
+	/* Patterns that no listed name can ever match. */
+	assert_int_equal(cli_run("ls", "--match", "", NULL), 2);
+	cli_assert_contains(cli_err, "an empty pattern matches no name");
+	assert_int_equal(cli_run("gc", "--match", "sysv:99999999999999999999", NULL), 2);
+	cli_assert_contains(cli_err, "not a System V key");
+	assert_int_equal(cli_run("gc", "--dry-run", "--match", "sysv:*", NULL), 0);
+	/* A ring by descriptor has no name to be found by. */
+	assert_int_equal(cli_run("stat", "memfd:x", NULL), 1);
+	cli_assert_contains(cli_err, "a memfd ring has no name");
+	assert_int_equal(cli_run("get", "anon:", NULL), 1);
+	cli_assert_contains(cli_err, "an anon ring has no name");
 }
 
 /* A ring of each backend made by the tool is listed, unused. */

@@ -73,6 +73,18 @@ static int match_add(const char *cmd, struct match *m, const char *pat)
 		fprintf(stderr, "shmring %s: at most %d --match patterns\n", cmd, MATCH_MAX);
 		return 2;
 	}
+	/* A literal that no listed name can ever be is a mistake, said. */
+	if (!*pat) {
+		fprintf(stderr, "shmring %s: --match '': an empty pattern matches no name\n", cmd);
+		return 2;
+	}
+	if (!strncmp(pat, "sysv:", 5) && !strpbrk(pat, "*?[\\") &&
+	    shmring_cli_sysv_key(pat + 5) == 0) {
+		fprintf(stderr, "shmring %s: --match '%s': not a System V key (decimal or 0x hex, "
+				"1..0xffffffff, or @PATH[#ID] of an existing file)\n",
+			cmd, pat);
+		return 2;
+	}
 	m->pat[m->n] = match_literal(pat, m->lit[m->n], sizeof(m->lit[m->n]));
 	m->n++;
 	return 0;
@@ -743,7 +755,8 @@ static void ls_usage(FILE *f)
 		   "                       'posix:/myapp-*' (several: any of them); a name\n"
 		   "                       without wildcards as the other commands take it\n"
 		   "                       ('/NAME', 'sysv:KEY' in decimal or hex) matches\n"
-		   "                       that object\n");
+		   "                       that object; an empty pattern, or a sysv: one\n"
+		   "                       without wildcards that is no key, is refused\n");
 }
 
 /* What ls and gc take, parsed once for both. */
@@ -915,7 +928,8 @@ static void gc_usage(FILE *f)
 		   "                       'posix:/myapp-*' (several: any of them); a name\n"
 		   "                       without wildcards as the other commands take it\n"
 		   "                       ('/NAME', 'sysv:KEY' in decimal or hex) matches\n"
-		   "                       that object\n\n"
+		   "                       that object; an empty pattern, or a sysv: one\n"
+		   "                       without wildcards that is no key, is refused\n\n"
 		   "Each removal is one line on standard output. With nothing stale to remove,\n"
 		   "nothing is printed (--json: []) and the exit status is 0. Exit status 1: a\n"
 		   "removal failed, or a PATH could not be looked at; 2 usage.\n");

@@ -67,8 +67,9 @@ static void create_usage(FILE *f)
 		"                         else fail\n"
 		"      --replace, -f, --force\n"
 		"                         remove an existing ring of that name first (only a\n"
-		"                         ring, or a segment left all zero by a creator that\n"
-		"                         died: anything else under the name is refused)\n"
+		"                         ring, or a segment left empty or all zero by a\n"
+		"                         creator that died: anything else under the name is\n"
+		"                         refused)\n"
 		"      --huge             explicit huge pages: sysv:, or file: on a hugetlbfs\n"
 		"                         mount; needs pages reserved in /proc/sys/vm/nr_hugepages\n"
 		"      --huge-fallback    --huge, or normal pages when huge ones cannot be had\n"
@@ -85,7 +86,7 @@ static void create_usage(FILE *f)
 		"                         slots interleaved so a request and its reply share a\n"
 		"                         cache line; programs take an end with\n"
 		"                         shmring_duplex_open() (capacity and slot size per\n"
-		"                         direction)\n"
+		"                         direction); not with --dense or --notifier sysvsem\n"
 		"Sizes take k, m, g (binary).\n",
 		(double)SHMRING_DEFAULT_RECOVERY_NS / 1e6);
 }

@@ -90,7 +90,9 @@ static void usage(FILE *f)
 		"                       consumer is replaced by a new one\n"
 		"  --stop-for SECONDS   longest pause (default 2; pauses are a tenth of it to\n"
 		"                       all of it); --stall is raised past it\n"
-		"  --recovery-ms MS     the ring's recovery deadline (default: the library's)\n",
+		"  --recovery-ms MS     the ring's recovery deadline (default: the library's)\n\n"
+		"Short forms: -k --kind, -p --producers, -c --consumers, -n --count,\n"
+		"-d --duration, -s --slot-size, -C --capacity, -h --help.\n",
 		DEFAULT_PRODUCERS, DEFAULT_CONSUMERS,
 		SHMRING_DEFAULT_PARTICIPANTS - SHMRING_PART_FIRST_SHARED, SHMRING_STRESS_HDR,
 		DEFAULT_BITMAP_LIMIT);

@@ -121,6 +121,18 @@ const char *shmring_cli_error_text(const char *cmd, const char *what, int err, c
 		why = "no such ring, and its fallback is a socket channel, whose messages go to "
 		      "the program that listens on it; one that connects only sends (put can, "
 		      "get cannot)";
+	/* A ring by descriptor has no name to find it by. */
+	if (err == -ENOENT && (shmring_cli_scheme(what) == SHMRING_CLI_MEMFD ||
+			       shmring_cli_scheme(what) == SHMRING_CLI_ANON))
+		why = shmring_cli_scheme(what) == SHMRING_CLI_MEMFD
+			      ? "a memfd ring has no name to be found by: it lives in the process "
+				"that made it and those it passes its descriptor to"
+			      : "an anon ring has no name to be found by: it lives in the process "
+				"that made it and its children";
+	/* The library's word names its open flag; the tool's commands other
+	 * than put and get (which say --any-owner) only look or refuse. */
+	if (err == -SHMRING_EFOREIGN)
+		why = "the ring belongs to another user (its creator is not this user)";
 	if (!why && (err == -EINVAL || err == -EPROTONOSUPPORT ||
 		     (err == -EOPNOTSUPP && shmring_cli_scheme(what) == SHMRING_CLI_OTHER)))
 		why = shmring_cli_name_problem(what, buf, size);
