@@ -93,7 +93,7 @@ expect 1 "/$tag-d: a duplex: its two ends belong to the programs" "/$tag-d" "/$t
 expect 1 "/$tag-d: a duplex: its two ends belong to the programs" "/$tag-a" "/$tag-d"
 expect 1 "tcp:127.0.0.1:1: .*(refused|nobody)" --connect-timeout 0.2 "/$tag-a" tcp:127.0.0.1:1
 expect 1 "bogus:x.*" "/$tag-a" bogus:x
-expect 1 "--name 'a/b'" --name a/b "/$tag-a" "/$tag-c"
+expect 2 "--name 'a/b'" --name a/b "/$tag-a" "/$tag-c"
 expect 1 "no message for 0.3 s: forwarded 0 of 5" --count 5 --timeout 0.3 "/$tag-a" "/$tag-c"
 # One ring as FROM and TO (here by two names) would forward each message to
 # itself for ever.

@@ -176,6 +176,11 @@ int shmring_cmd_bridge(int argc, char **argv)
 	while ((c = shmring_cli_getopt("bridge", argc, argv, "n:t:h", lo)) != -1) {
 		switch (c) {
 		case 'N':
+			if (!shmring_bridge_name_ok(optarg)) {
+				fprintf(stderr, "shmring bridge: --name '%s': 1..64 characters of "
+						"[A-Za-z0-9._-]\n", optarg);
+				return 2;
+			}
 			o.name = optarg;
 			o.persist = true;
 			break;
