@@ -108,6 +108,9 @@ int shmring__region_from_fd(int fd, struct shmring_region *out);
  * size bytes would find too few free now, known before anything is created
  * or removed; else 0 (other failures are left to the create). */
 int shmring__region_huge_possible(const struct shmring_uri *u, uint64_t size);
+/* Whether size bytes of memory without a mount's limit (memfd:, anon:) can
+ * be had now (available memory and free swap): 0, or -ENOMEM. */
+int shmring__region_memory_fits(uint64_t size);
 
 int shmring__region_unlink(const struct shmring_uri *u);
 /* The -errno of a call on a System V id that shmget() (or an earlier look)
@@ -144,10 +147,10 @@ bool shmring__region_in_making(const struct shmring_uri *u);
  * while it judges again and removes, so a joiner is either seen by that
  * judgement or finds the name gone. 0 with *lock the descriptor that holds
  * it (close() lets it go), or -1 where none is to be had (System V, memfd,
- * no locks on the file system, one held past SHMRING__LOCK_WAIT_NS);
- * -ESTALE: u names another object now, or none.
+ * no locks on the file system, one held past SHMRING__LOCK_WAIT_NS, or
+ * held at all with nowait); -ESTALE: u names another object now, or none.
  */
-int shmring__region_join(const struct shmring_uri *u, const struct shmring_map_key *k,
+int shmring__region_join(const struct shmring_uri *u, const struct shmring_map_key *k, bool nowait,
 			 int *lock);
 void shmring__region_close(struct shmring_region *r);
 

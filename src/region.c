@@ -54,19 +54,45 @@ static int create_anon(const struct shmring_region_opts *o, struct shmring_regio
 	return 0;
 }
 
+/* A figure of /proc/meminfo in bytes ("Hugepagesize:"), or dflt. */
+static uint64_t meminfo(const char *key, uint64_t dflt)
+{
+	FILE *f = fopen("/proc/meminfo", "re");
+	size_t len = strlen(key);
+	char line[128];
+	unsigned long long kb;
+	uint64_t v = dflt;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && sscanf(line + len, " %llu kB", &kb) == 1) {
+			v = kb > UINT64_MAX / 1024u ? UINT64_MAX : (uint64_t)kb * 1024u;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return v;
+}
+
 /* The default huge page size (what MAP_HUGETLB and SHM_HUGETLB use). */
 static uint64_t huge_page_size(void)
 {
-	FILE *f = fopen("/proc/meminfo", "re");
-	char line[128];
-	unsigned long kb = 2048;
+	return meminfo("Hugepagesize:", 2048u * 1024u);
+}
 
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "Hugepagesize: %lu kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return (uint64_t)kb * 1024u;
+/*
+ * Memory without a mount's limit (memfd, anon) comes out of what the
+ * machine has: more than is available with the free swap would have the
+ * kernel's out-of-memory killer end some process (this one, or another) as
+ * the pages are reserved or touched. -ENOMEM instead, up front.
+ */
+int shmring__region_memory_fits(uint64_t size)
+{
+	uint64_t avail = meminfo("MemAvailable:", UINT64_MAX);
+	uint64_t swap = meminfo("SwapFree:", 0);
+
+	if (avail == UINT64_MAX || swap > UINT64_MAX - avail)
+		return 0; /* no figure to judge by */
+	return size > avail + swap ? -ENOMEM : 0;
 }
 
 int shmring__region_create(const struct shmring_uri *u, const struct shmring_region_opts *o,
@@ -84,6 +110,13 @@ int shmring__region_create(const struct shmring_uri *u, const struct shmring_reg
 	}
 	if (u->scheme == SHMRING_SCHEME_SYSV)
 		return shmring__sysv_create(u, &h, out);
+	/* Huge pages come out of their own pool, which says -ENOMEM itself. */
+	if ((u->scheme == SHMRING_SCHEME_ANON || u->scheme == SHMRING_SCHEME_MEMFD) && !o->huge) {
+		int rc = shmring__region_memory_fits(o->size);
+
+		if (rc < 0)
+			return rc;
+	}
 	if (u->scheme == SHMRING_SCHEME_ANON)
 		return create_anon(&h, out);
 	return shmring__fd_create(u, &h, out);
@@ -228,9 +261,10 @@ bool shmring__region_in_making(const struct shmring_uri *u)
 	return held;
 }
 
-int shmring__region_join(const struct shmring_uri *u, const struct shmring_map_key *k, int *lock)
+int shmring__region_join(const struct shmring_uri *u, const struct shmring_map_key *k, bool nowait,
+			 int *lock)
 {
-	int fd;
+	int fd, rc;
 
 	*lock = -1;
 	if (!fd_scheme(u->scheme) || u->scheme == SHMRING_SCHEME_MEMFD)
@@ -244,13 +278,16 @@ int shmring__region_join(const struct shmring_uri *u, const struct shmring_map_k
 		close(fd);
 		return -ESTALE;
 	}
-	if (shmring__flock_wait(fd, LOCK_SH, SHMRING__LOCK_WAIT_NS) < 0) {
+	if (shmring__flock_wait(fd, LOCK_SH, nowait ? 0 : SHMRING__LOCK_WAIT_NS) < 0) {
 		close(fd);
-		return 0;
+		fd = -1; /* joined without the lock, the name looked at all the same */
 	}
-	/* Under the lock: a remover that held it before us removed the name. */
-	if (name_is(u, k) < 0) {
-		close(fd);
+	/* Under the lock: a remover that held it before us removed the name.
+	 * What cannot be looked at (no descriptor left) is taken as ours. */
+	rc = name_is(u, k);
+	if (rc == -ESTALE || rc == -ENOENT) {
+		if (fd >= 0)
+			close(fd);
 		return -ESTALE;
 	}
 	*lock = fd;

@@ -763,28 +763,36 @@ static int open_region(struct shmring_region *rg, const struct want *w, const st
 
 /*
  * Open the object u names and take t's handles. One that takes a role joins
- * under the object's shared lock (shmring__region_join()): a remover of
- * stale rings either sees it or removed the name first, and then the name
- * is looked at again (another ring may have it now).
+ * under the object's shared lock (shmring__region_join()), once the segment
+ * is validated (never while it waits for a creator): a remover of stale
+ * rings either sees it or removed the name first, and then the name is
+ * looked at again (another ring may have it now).
  */
 static int open_uri(const struct shmring_uri *u, const struct want *w, const struct take *t)
 {
 	bool joins = t->duplex ? t->role != SHMRING_DUPLEX_OBSERVE : t->role != SHMRING_OBSERVER;
+	bool nowait = w->flags & SHMRING_OPEN_NOWAIT;
 
 	for (int round = 0;; round++) {
 		struct shmring_region rg;
+		struct shmring_map_key key;
+		struct shmring_map *m;
 		int lock = -1;
-		int rc = shmring__region_open(u, w->flags & SHMRING_OPEN_NOWAIT, &rg);
+		int rc = shmring__region_open(u, nowait, &rg);
 
 		if (rc < 0)
 			return rc;
-		if (joins && (rc = shmring__region_join(u, &rg.key, &lock)) < 0) {
-			shmring__region_close(&rg);
+		key = rg.key; /* the mapping takes the region over */
+		rc = shmring__map_get(&rg, map_how(w->flags), validate_segment, (void *)w, &m);
+		if (rc < 0)
+			return rc;
+		if (joins && (rc = shmring__region_join(u, &key, nowait, &lock)) < 0) {
+			shmring__map_put(m);
 			if (round == 8)
 				return -ENOENT; /* removed and made again, each time */
 			continue;
 		}
-		rc = open_region(&rg, w, t);
+		rc = take_handles(m, w, t);
 		if (lock >= 0)
 			close(lock); /* joined: a remover judges with us in the table */
 		return rc;

@@ -405,8 +405,11 @@ int(shmring_try_recv_u64)(shmring_t *r, uint64_t *v)
 /* An inline short path of shmring/lane.h published and found someone to wake. */
 int shmring_lane_wake(struct shmring_lane *l)
 {
-	shmring_t *r = l->ring;
+	shmring_t *r;
 
+	if (!l)
+		return -EINVAL;
+	r = l->ring;
 	return l == &r->tx ? sent_wake(r) : received_wake(r);
 }
 

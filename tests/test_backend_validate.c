@@ -472,10 +472,33 @@ static void dead_creator(int b)
 	}
 	assert_int_equal(bt_raw_make(b, uri, 65536, NULL, 0), 0);
 	o.flags = SHMRING_CREATE_OPEN_EXISTING;
-	t0 = test_now_ns();
-	assert_int_equal(shmring_create(uri, &o, SHMRING_PRODUCER, &tx), 0);
-	/* Judged only after the grace second. */
-	assert_true(test_now_ns() - t0 >= 900000000ull);
+	/* With a consumer trying to open it all along: its opens wait for the
+	 * magic without the object's lock, which the taker needs (it held the
+	 * lock through each wait, and the create gave up, -EEXIST). */
+	{
+		pid_t poller = fork();
+		int st;
+
+		assert_true(poller >= 0);
+		if (poller == 0) {
+			alarm(60 * TEST_SLOWDOWN);
+			for (;;) {
+				int rc = shmring_open(uri, SHMRING_CONSUMER, &rx);
+
+				if (rc == 0)
+					_exit(0); /* closed at exit */
+				if (rc != -EAGAIN && rc != -ENOENT && rc != -SHMRING_EBADMAGIC)
+					_exit(100 + (-rc & 0x7f));
+			}
+		}
+		t0 = test_now_ns();
+		assert_int_equal(shmring_create(uri, &o, SHMRING_PRODUCER, &tx), 0);
+		/* Judged only after the grace second. */
+		assert_true(test_now_ns() - t0 >= 900000000ull);
+		assert_int_equal(waitpid(poller, &st, 0), poller);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+	}
 	assert_int_equal(shmring_open(uri, SHMRING_CONSUMER, &rx), 0);
 	assert_int_equal(shmring_try_send(tx, &m), 0);
 	assert_int_equal(shmring_try_recv(rx, &got), 0);

@@ -73,6 +73,7 @@ static void test_get_refusals(void **state)
 	assert_int_equal(shmring_open(name, 0, &obs), 0);
 	assert_int_equal(shmring_lane_get(NULL, SHMRING_PRODUCER, &l), -EINVAL);
 	assert_int_equal(shmring_lane_get(tx, SHMRING_PRODUCER, NULL), -EINVAL);
+	assert_int_equal(shmring_lane_wake(NULL), -EINVAL);
 	assert_int_equal(shmring_lane_get(tx, 0, &l), -EINVAL);
 	assert_int_equal(shmring_lane_get(tx, SHMRING_PRODUCER | SHMRING_CONSUMER, &l), -EINVAL);
 	/* A header written for another layout or lane structure. */

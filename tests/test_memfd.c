@@ -29,6 +29,8 @@
 
 #include "backend_helpers.h"
 
+#include <sys/sysinfo.h>
+
 #define EXEC_MSGS 100000u
 
 /* Descriptors open in this process now. */
@@ -363,12 +365,43 @@ static void test_send_backends(void **s)
 	close(sv[1]);
 }
 
+/*
+ * A memfd or anon ring larger than the machine's memory and swap: -ENOMEM at
+ * create. The memfd's reservation had the kernel's out-of-memory killer end
+ * a process (this one) instead; an anon one would have, as it filled.
+ */
+static void test_more_than_memory(void **s)
+{
+	struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = SHMRING_MAX_SLOT_SIZE,
+				 .capacity = 2};
+	static const char *const uris[] = {"memfd:big", "anon:"};
+	struct sysinfo si;
+	uint64_t have;
+
+	(void)s;
+	assert_int_equal(sysinfo(&si), 0);
+	have = ((uint64_t)si.totalram + si.totalswap) * si.mem_unit;
+	while (o.capacity < SHMRING_MAX_CAPACITY && o.capacity * o.slot_size <= have)
+		o.capacity *= 2;
+	if (o.capacity * o.slot_size <= have) {
+		print_message("skipped: the largest ring fits this machine's memory\n");
+		return;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		shmring_t *r = (shmring_t *)1;
+
+		assert_int_equal(shmring_create(uris[i], &o, SHMRING_PRODUCER, &r), -ENOMEM);
+		assert_null(r);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_exec_receiver, bt_teardown),
 	    cmocka_unit_test_teardown(test_refused, bt_teardown),
 	    cmocka_unit_test_teardown(test_send_backends, bt_teardown),
+	    cmocka_unit_test(test_more_than_memory),
 	};
 
 	receiver_main(argc, argv);
