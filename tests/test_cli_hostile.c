@@ -560,6 +560,24 @@ static void test_escaped_arguments(void **state)
 	}
 	assert_int_equal(run_limited("stat", "/caf\xc3\xa9", NULL), 1);
 	cli_assert_contains(cli_err, "/caf\xc3\xa9");
+	/* A carriage return and an erase to the end of the line too. */
+	assert_true(run_limited("stat", "/a\rXY\033[Kz", NULL) != 0);
+	cli_assert_contains(cli_err, "/a\\x0dXY\\x1b[Kz");
+	/* A message longer than the C library's piece (8 KiB): a character
+	 * that the cut between pieces splits comes out whole. */
+	{
+		static char pat[16384];
+		size_t n = (size_t)snprintf(pat, sizeof(pat), "sysv:a");
+
+		while (n + 2 < 12000) {
+			pat[n++] = '\xc3';
+			pat[n++] = '\xa9';
+		}
+		pat[n] = '\0';
+		assert_int_equal(run_limited("ls", "--match", pat, NULL), 2);
+		cli_assert_contains(cli_err, "not a System V key");
+		cli_assert_lacks(cli_err, "\\x");
+	}
 }
 
 /* A FIFO where a bridge's status object would be: stat bridge:NAME and

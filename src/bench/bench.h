@@ -283,6 +283,10 @@ struct shmring_bench_machine {
 const struct shmring_bench_machine *shmring_bench_machine(void);
 /* The "machine: ..." line of a table's header. */
 void shmring_bench_machine_line(FILE *f);
+/* The progress line (printf format) on standard error's descriptor itself,
+ * past the tool's filter of what its messages quote: its carriage return
+ * and its erase to the end of the line reach the terminal. */
+__attribute__((format(printf, 1, 2))) void shmring_bench_progress(const char *fmt, ...);
 
 /*
  * One value of a JSON object or CSV row. Every row of a report has every

@@ -9,10 +9,12 @@
  * where a field does not apply, so that a consumer never has to guess.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "../cli/utf8.h"
@@ -160,6 +162,24 @@ const struct shmring_bench_machine *shmring_bench_machine(void)
 	snprintf(m.commit, sizeof(m.commit), "%s", SHMRING_BUILD_COMMIT);
 #endif
 	return &m;
+}
+
+void shmring_bench_progress(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = (int)sizeof(line) - 1;
+	/* One write: a progress line that does not reach the terminal is
+	 * no loss, and not retried. */
+	(void)!write(STDERR_FILENO, line, (size_t)n);
 }
 
 void shmring_bench_machine_line(FILE *f)

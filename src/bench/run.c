@@ -184,10 +184,9 @@ static void progress(const struct shmring_bench_cfg *cfg, size_t i, size_t n, ui
 {
 	if (!cfg->progress)
 		return;
-	fprintf(stderr, "\r\033[K[%3zu/%zu %3.0fs] %s %s %u B%s", i + 1, n,
-		(double)(shmring_bench_mono_ns() - t0) / 1e9, m->name, mode_name(mode), size,
-		what);
-	fflush(stderr);
+	shmring_bench_progress("\r\033[K[%3zu/%zu %3.0fs] %s %s %u B%s", i + 1, n,
+			       (double)(shmring_bench_mono_ns() - t0) / 1e9, m->name,
+			       mode_name(mode), size, what);
 }
 
 static int measure_bracketed(const struct shmring_bench_cfg *cfg,
@@ -330,10 +329,9 @@ static void compare_progress(const struct shmring_bench_cfg *cfg, size_t k, size
 {
 	if (!cfg->progress)
 		return;
-	fprintf(stderr, "\r\033[K[ratio %zu/%zu %3.0fs] %s / %s %s %u B, round %u", k + 1, n,
-		(double)(shmring_bench_mono_ns() - t0) / 1e9, ra->a->name, ra->b->name,
-		mode_name(ra->mode), ra->size, round + 1);
-	fflush(stderr);
+	shmring_bench_progress("\r\033[K[ratio %zu/%zu %3.0fs] %s / %s %s %u B, round %u", k + 1,
+			       n, (double)(shmring_bench_mono_ns() - t0) / 1e9, ra->a->name,
+			       ra->b->name, mode_name(ra->mode), ra->size, round + 1);
 }
 
 /* Rounds of A then B until a placement holds both (after the least rounds
@@ -498,8 +496,7 @@ int shmring_bench_run_all(const struct shmring_bench_cfg *cfg,
 
 	rc = compare_all(cfg, mechs, nmechs, run, &floor_now, t0);
 	if (cfg->progress) {
-		fprintf(stderr, "\r\033[K");
-		fflush(stderr);
+		shmring_bench_progress("\r\033[K");
 	}
 	if (rc)
 		return rc;

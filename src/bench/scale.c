@@ -814,10 +814,10 @@ static void progress(const struct shmring_bench_scale_cfg *cfg, size_t i, size_t
 {
 	if (!cfg->base.progress)
 		return;
-	fprintf(stderr, "\r\033[K[%3zu/%zu %3.0fs] %s %u B, %u producer(s), %u consumer(s)%s",
-		i + 1, n, (double)(shmring_bench_mono_ns() - t0) / 1e9, j->m->name, j->size,
-		j->producers, j->consumers, what);
-	fflush(stderr);
+	shmring_bench_progress("\r\033[K[%3zu/%zu %3.0fs] %s %u B, %u producer(s), %u "
+			       "consumer(s)%s",
+			       i + 1, n, (double)(shmring_bench_mono_ns() - t0) / 1e9, j->m->name,
+			       j->size, j->producers, j->consumers, what);
 }
 
 int shmring_bench_scale_run_all(const struct shmring_bench_scale_cfg *cfg,
@@ -862,8 +862,7 @@ int shmring_bench_scale_run_all(const struct shmring_bench_scale_cfg *cfg,
 		res->br.retried = true;
 	}
 	if (cfg->base.progress) {
-		fprintf(stderr, "\r\033[K");
-		fflush(stderr);
+		shmring_bench_progress("\r\033[K");
 	}
 	free(jobs);
 	if (rc)

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -229,59 +230,109 @@ static void hold_std_fds(void)
  * values from the command line, and a byte that would reach a terminal as a
  * control (C0 but newline and tab, DEL, C1) or is no well-formed UTF-8 is
  * written as \xNN, so that an argument cannot move the cursor or rewrite
- * the screen. The bench's progress line keeps its carriage return and its
- * erase to the end of the line.
+ * the screen. The C library hands a long message over in pieces: a
+ * sequence that a piece cuts is held for the next one (and escaped at exit
+ * if none completes it). Each piece leaves in one write(), so that another
+ * process's lines on the same descriptor do not land inside it. (The
+ * bench's progress line, which is the tool's own text, goes to the
+ * descriptor itself: shmring_bench_progress().)
  */
-static ssize_t err_write(void *cookie, const char *buf, size_t size)
+static unsigned char err_held[4];
+static size_t err_nheld;
+
+/* The bytes of the UTF-8 sequence that lead starts (2..4), or 0. */
+static size_t utf8_want(unsigned char lead)
 {
-	const unsigned char *p = (const unsigned char *)buf, *end = p + size;
-	char out[1024];
+	return lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3
+		: lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+}
+
+/* Escape len bytes at p into out (room for 4 * len): its length. Unless
+ * last, a sequence cut at the end is held in err_held instead. */
+static size_t err_escape(char *out, const unsigned char *p, size_t len, bool last)
+{
+	const unsigned char *end = p + len;
 	size_t at = 0;
 
-	(void)cookie;
-	while (p < end || at) {
+	while (p < end) {
+		size_t left = (size_t)(end - p), want = utf8_want(*p), n;
 		unsigned char q[4] = {0};
-		size_t left = (size_t)(end - p), n;
-		bool ctl;
+		bool ctl, cut = !last && want > left;
 
-		if (p == end || at + 16 > sizeof(out)) {
-			for (size_t done = 0; done < at;) {
-				ssize_t w = write(STDERR_FILENO, out + done, at - done);
-
-				if (w < 0 && errno != EINTR)
-					return -1;
-				done += w > 0 ? (size_t)w : 0;
-			}
-			at = 0;
-			continue;
+		for (size_t i = 1; cut && i < left; i++)
+			cut = p[i] >= 0x80 && p[i] <= 0xbf;
+		if (cut) {
+			memcpy(err_held, p, left);
+			err_nheld = left;
+			break;
 		}
 		/* Zero past the end fails a sequence that the end cuts. */
 		memcpy(q, p, left < 4 ? left : 4);
 		n = shmring_cli_utf8_len(q);
-		ctl = n == 1 ? (*p < 0x20 && *p != '\n' && *p != '\t' && *p != '\r') || *p == 0x7f
+		ctl = n == 1 ? (*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f
 			     : n == 2 && p[0] == 0xc2 && p[1] < 0xa0;
-		if (*p == 0x1b && left >= 3 && p[1] == '[' && p[2] == 'K') {
-			memcpy(out + at, p, 3);
-			at += 3;
-			p += 3;
-		} else if (n == 0 || ctl) {
-			at += (size_t)snprintf(out + at, sizeof(out) - at, "\\x%02x", *p);
-			p++;
+		if (n == 0 || ctl) {
+			for (size_t i = 0; i < (n ? n : 1); i++)
+				at += (size_t)snprintf(out + at, 5, "\\x%02x", p[i]);
+			p += n ? n : 1;
 		} else {
 			memcpy(out + at, p, n);
 			at += n;
 			p += n;
 		}
 	}
-	return (ssize_t)size;
+	return at;
+}
+
+static int err_put(const char *out, size_t len)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t w = write(STDERR_FILENO, out + done, len - done);
+
+		if (w < 0 && errno != EINTR)
+			return -1;
+		done += w > 0 ? (size_t)w : 0;
+	}
+	return 0;
+}
+
+static ssize_t err_write(void *cookie, const char *buf, size_t size)
+{
+	size_t len = err_nheld + size;
+	unsigned char *in = malloc(len ? len : 1);
+	char *out = malloc(4 * len + 1);
+	int rc = -1;
+
+	(void)cookie;
+	if (in && out) {
+		memcpy(in, err_held, err_nheld);
+		memcpy(in + err_nheld, buf, size);
+		err_nheld = 0;
+		rc = err_put(out, err_escape(out, in, len, false));
+	}
+	free(in);
+	free(out);
+	return rc < 0 ? -1 : (ssize_t)size;
+}
+
+/* A sequence cut at the very end, escaped. */
+static void err_flush_held(void)
+{
+	char out[4 * sizeof(err_held) + 1];
+	size_t n = err_nheld;
+
+	err_nheld = 0;
+	(void)err_put(out, err_escape(out, err_held, n, true));
 }
 
 static void filter_stderr(void)
 {
 	FILE *f = fopencookie(NULL, "w", (cookie_io_functions_t){.write = err_write});
 
-	if (f && setvbuf(f, NULL, _IONBF, 0) == 0)
+	if (f && setvbuf(f, NULL, _IONBF, 0) == 0) {
 		stderr = f;
+		atexit(err_flush_held);
+	}
 }
 
 /* What was printed must have reached stdout: a full disk, a closed

@@ -587,7 +587,9 @@ int shmring_cli_remove_stale(const char *uri, const struct shmring_cli_object *s
 	 * lock (the library's open), so none joins between the look below
 	 * and the unlink. No locks on the file system: as without them. */
 	for (uint64_t end = shmring_clock_ns() + wait_ns; flock(fd, LOCK_EX | LOCK_NB) < 0;) {
-		if (errno == ENOLCK || errno == EOPNOTSUPP || errno == EINVAL)
+		/* NFS takes an exclusive lock only on a descriptor open for
+		 * writing (EBADF), and some file systems have none. */
+		if (errno == EBADF || errno == ENOLCK || errno == EOPNOTSUPP || errno == EINVAL)
 			break;
 		if ((errno != EWOULDBLOCK && errno != EINTR) || shmring_clock_ns() >= end) {
 			close(fd);
