@@ -522,6 +522,44 @@ static void scenario_signal(void)
 }
 
 /*
+ * SIGTERM to the whole process group (timeout(1), kill -TERM -PGID, a service
+ * manager's stop) ends the run as SIGINT does: exit 130, clean. Its
+ * children took the signal's default and died of it, and the run blamed
+ * the ring ("consumer 0 was killed by signal 15", messages lost).
+ */
+static void scenario_group_term(void)
+{
+	const char *name = test_ring_name("groupterm");
+	char *argv[] = {tool, "stress", "--kind", "mpmc", "--producers", "2", "--consumers", "2",
+			"--duration", "60", "--json", "--quiet", "--name", (char *)name, NULL};
+	char out[OUT_MAX];
+	pid_t pid;
+	int st;
+
+	printf("stress --kind mpmc --duration 60 in its own process group, SIGTERM to the group\n");
+	fflush(stdout);
+	pid = fork();
+	CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if (setsid() < 0 || fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	CHECK(run_under_way(name), "the run on %s never sent", name);
+	kill(-pid, SIGTERM);
+	st = test_wait_pid(pid, 30000 * TEST_SLOWDOWN);
+	test_read_file(out_path, out, sizeof(out));
+	printf("  -> exit %d: %s", st, out);
+	CHECK(st == 130, "exit %d after SIGTERM to the group, want 130", st);
+	CHECK(json_true(out, "interrupted"), "not marked interrupted");
+	CHECK(field(out, "lost") == 0 && field(out, "duplicated") == 0, "violations");
+	CHECK(ring_gone(name), "ring %s left behind after SIGTERM", name);
+}
+
+/*
  * A run with --name SIGKILLed mid-run cannot remove its ring (its children
  * die with it): a run on the same name replaces the stale ring and passes,
  * with no cleanup in between.
@@ -754,6 +792,7 @@ int main(int argc, char **argv)
 		scenario_inject();
 	else if (!strcmp(what, "signal")) {
 		scenario_signal();
+		scenario_group_term();
 		scenario_pipe_closed();
 		scenario_shrink();
 		scenario_killed_restart();

@@ -722,12 +722,14 @@ static void child_setup(pid_t parent)
 {
 	struct sigaction bus = {.sa_handler = child_on_bus};
 
-	/* Ctrl-C reaches the whole process group: the parent alone decides
-	 * how the run ends, so children ignore it. If the parent dies, they
-	 * must not live on, spinning on a ring nobody watches. */
+	/* Ctrl-C reaches the whole process group, and so does the SIGTERM of
+	 * timeout(1), kill -TERM -PGID or a service manager's stop: the parent
+	 * alone decides how the run ends, so children ignore both (a child
+	 * killed by it was blamed on the ring). If the parent dies, they must
+	 * not live on, spinning on a ring nobody watches. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
-	signal(SIGTERM, SIG_DFL);
+	signal(SIGTERM, SIG_IGN);
 	sigemptyset(&bus.sa_mask);
 	sigaction(SIGBUS, &bus, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
