@@ -72,6 +72,10 @@ static void test_misuse(void **state)
 	cli_assert_contains(cli_err, "shmring stress: unknown option '--bogus'");
 	assert_int_equal(cli_run("bench", "--bogus", NULL), 2);
 	cli_assert_contains(cli_err, "shmring bench: unknown option '--bogus'");
+	assert_int_equal(cli_run("bench", "--quick", "--full", NULL), 2);
+	cli_assert_contains(cli_err, "choose one");
+	assert_int_equal(cli_run("bench", "--sizes", "8,64,8", NULL), 2);
+	cli_assert_contains(cli_err, "given twice");
 	/* A name no object can have: said so, not "--force removes it". */
 	{
 		char name[1200] = "file:/tmp/";

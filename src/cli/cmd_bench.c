@@ -32,8 +32,10 @@ static void usage(FILE *f)
 		"peer rings, each figure next to the floor measured around it.\n"
 		"\n"
 		"  --quick          8 and 64 B, 250 ms per figure (the default; about 3 minutes)\n"
-		"  --full           8 B, 64 B, 1 KiB and 64 KiB, 1 s per figure\n"
-		"  --sizes LIST     message sizes, e.g. 8,64,1K,64K (multiples of 8, <= 64K)\n"
+		"  --full           8 B, 64 B, 1 KiB and 64 KiB, 1 s per figure (not with\n"
+		"                   --quick)\n"
+		"  --sizes LIST     message sizes, e.g. 8,64,1K,64K (multiples of 8, <= 64K,\n"
+		"                   each once)\n"
 		"  --duration MS    time per figure (warm-up is a fifth of it on top)\n"
 		"  --only LIST      run only these mechanisms (comma-separated; see --list)\n"
 		"  --skip LIST      leave these mechanisms out\n"
@@ -123,6 +125,13 @@ static int parse_sizes(const char *arg, struct shmring_bench_cfg *cfg)
 			rc = -EINVAL;
 			break;
 		}
+		for (unsigned i = 0; i < cfg->nsizes; i++)
+			if (cfg->sizes[i] == cfg->sizes[cfg->nsizes]) {
+				fprintf(stderr, "shmring bench: --sizes: '%s' is given twice\n", t);
+				rc = -EINVAL;
+			}
+		if (rc)
+			break;
 		cfg->nsizes++;
 	}
 	free(copy); /* at least one item was parsed or refused: "" is one */
@@ -553,6 +562,7 @@ int shmring_cmd_bench(int argc, char **argv)
 	struct shmring_bench_scale_cfg scfg;
 	struct shmring_bench_cfg *cfg = &scfg.base;
 	bool full = false, json = false, csv = false, list = false, scaling = false;
+	bool quick_given = false;
 	bool sizes_given = false, cpus_given = false, modes_given = false;
 	bool scale_opt = false, msg_sizes_given = false, table_opt = false;
 	const char *plot_dir = NULL, *only = NULL, *skip = NULL;
@@ -567,10 +577,14 @@ int shmring_cmd_bench(int argc, char **argv)
 	while ((opt = shmring_cli_getopt("bench", argc, argv, "h", opts)) != -1) {
 		switch (opt) {
 		case O_QUICK:
-			full = false;
-			break;
 		case O_FULL:
-			full = true;
+			/* One or the other: the last of both would win unsaid. */
+			if (quick_given && full != (opt == O_FULL)) {
+				fprintf(stderr, "shmring bench: --quick and --full: choose one\n");
+				return 2;
+			}
+			quick_given = true;
+			full = opt == O_FULL;
 			break;
 		case O_SIZES:
 			if (parse_sizes(optarg, cfg) != 0)
