@@ -496,29 +496,49 @@ static void scenario_inject(void)
 	}
 }
 
+/*
+ * Start the run argv on name (in its own process group when group), signal
+ * it (or its group) once it is under way, and check that it ended as an
+ * interrupt: exit 130, clean, its ring removed.
+ */
+static void interrupted_run(char *const argv[], const char *name, bool group, int sig)
+{
+	char out[OUT_MAX];
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	pid = fork();
+	CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if ((group && setsid() < 0) || fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	CHECK(run_under_way(name), "the run on %s never sent", name);
+	kill(group ? -pid : pid, sig);
+	st = test_wait_pid(pid, 30000 * TEST_SLOWDOWN);
+	test_read_file(out_path, out, sizeof(out));
+	printf("  -> exit %d: %s", st, out);
+	CHECK(st == 130, "exit %d after %s, want 130", st, strsignal(sig));
+	CHECK(json_true(out, "interrupted"), "not marked interrupted");
+	CHECK(field(out, "lost") == 0 && field(out, "duplicated") == 0, "violations");
+	CHECK(field(out, "sent") > 0 && field(out, "received") == field(out, "sent"),
+	      "sent/received");
+	CHECK(ring_gone(name), "ring %s left behind after %s", name, strsignal(sig));
+}
+
 static void scenario_signal(void)
 {
 	const char *name = test_ring_name("sigint");
 	char *argv[] = {tool, "stress", "--kind", kinds[nkinds - 1].name, "--duration", "60",
 			"--json", "--quiet", "--name", (char *)name, NULL};
-	char out[OUT_MAX];
-	pid_t pid;
-	int st;
 
 	printf("stress --kind %s --duration 60, SIGINT once under way\n", kinds[nkinds - 1].name);
-	pid = test_spawn(argv, out_path, err_path);
-	CHECK(pid > 0, "spawn");
-	CHECK(run_under_way(name), "the run on %s never sent", name);
-	kill(pid, SIGINT);
-	st = test_wait_pid(pid, 30000 * TEST_SLOWDOWN);
-	test_read_file(out_path, out, sizeof(out));
-	printf("  -> exit %d: %s", st, out);
-	CHECK(st == 130, "exit %d after SIGINT, want 130", st);
-	CHECK(json_true(out, "interrupted"), "not marked interrupted");
-	CHECK(field(out, "lost") == 0 && field(out, "duplicated") == 0, "violations");
-	CHECK(field(out, "sent") > 0 && field(out, "received") == field(out, "sent"),
-	      "sent/received");
-	CHECK(ring_gone(name), "ring %s left behind after SIGINT", name);
+	interrupted_run(argv, name, false, SIGINT);
 }
 
 /*
@@ -532,31 +552,9 @@ static void scenario_group_term(void)
 	const char *name = test_ring_name("groupterm");
 	char *argv[] = {tool, "stress", "--kind", "mpmc", "--producers", "2", "--consumers", "2",
 			"--duration", "60", "--json", "--quiet", "--name", (char *)name, NULL};
-	char out[OUT_MAX];
-	pid_t pid;
-	int st;
 
 	printf("stress --kind mpmc --duration 60 in its own process group, SIGTERM to the group\n");
-	fflush(stdout);
-	pid = fork();
-	CHECK(pid >= 0, "fork");
-	if (pid == 0) {
-		int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		if (setsid() < 0 || fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
-			_exit(126);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	CHECK(run_under_way(name), "the run on %s never sent", name);
-	kill(-pid, SIGTERM);
-	st = test_wait_pid(pid, 30000 * TEST_SLOWDOWN);
-	test_read_file(out_path, out, sizeof(out));
-	printf("  -> exit %d: %s", st, out);
-	CHECK(st == 130, "exit %d after SIGTERM to the group, want 130", st);
-	CHECK(json_true(out, "interrupted"), "not marked interrupted");
-	CHECK(field(out, "lost") == 0 && field(out, "duplicated") == 0, "violations");
-	CHECK(ring_gone(name), "ring %s left behind after SIGTERM", name);
+	interrupted_run(argv, name, true, SIGTERM);
 }
 
 /*
