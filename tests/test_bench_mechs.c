@@ -265,7 +265,8 @@ static void test_scaling_faults_are_caught(void **state)
 static struct shmring_bench_mech broken;
 static const struct shmring_bench_mech *pipe_mech;
 static unsigned sent_count;
-static int fault; /* 1 flip a byte, 2 drop a message, 3 repeat one, 4 stale line */
+static int fault; /* 1 flip a byte, 2 drop a message, 3 repeat one, 4 stale line,
+		   * 5 a receive that writes the first word only */
 static _Atomic int *injected; /* shared with the server: the fault was made */
 static unsigned char *last;
 
@@ -300,6 +301,25 @@ static int broken_send(struct shmring_bench_chan *c, const void *msg)
 	return rc;
 }
 
+/* Fault 5: a receive that delivers the first word only, leaving the rest
+ * of the caller's buffer as it was (it held the very pattern the check
+ * wants, and such a transport passed). */
+static int broken_recv(struct shmring_bench_chan *c, void *msg)
+{
+	unsigned char *m = malloc(c->size);
+	int rc;
+
+	if (!m)
+		return -ENOMEM;
+	rc = pipe_mech->recv(c, m);
+	if (rc == 0) {
+		memcpy(msg, m, 8);
+		atomic_store(injected, 1);
+	}
+	free(m);
+	return rc;
+}
+
 static void expect_caught(int kind, unsigned mode, unsigned size, const char *words)
 {
 	struct shmring_bench_result r;
@@ -307,6 +327,8 @@ static void expect_caught(int kind, unsigned mode, unsigned size, const char *wo
 	broken = *pipe_mech;
 	broken.name = "broken-pipe";
 	broken.send = broken_send;
+	if (kind == 5)
+		broken.recv = broken_recv;
 	fault = kind;
 	if (!injected) {
 		injected = mmap(NULL, sizeof(*injected), PROT_READ | PROT_WRITE,
@@ -349,6 +371,9 @@ static void test_faults_are_caught(void **state)
 	expect_caught(2, SHMRING_BENCH_TPUT, 8, "arrived as");
 	expect_caught(3, SHMRING_BENCH_TPUT, 64, "arrived as");
 	expect_caught(1, SHMRING_BENCH_TPUT, 1024, "corrupt");
+	/* A receive that writes the first word alone. */
+	expect_caught(5, SHMRING_BENCH_TPUT, 64, "corrupt");
+	expect_caught(5, SHMRING_BENCH_RTT, 64, "corrupt");
 }
 
 static void test_floor(void **state)

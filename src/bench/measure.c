@@ -62,7 +62,7 @@ static int serve_rtt(struct shmring_bench_chan *c, struct shmring_bench_ctl *ctl
 {
 	const struct shmring_bench_mech *m = c->mech;
 	const uint64_t delay = shmring_bench_ns_to_ticks(c->cfg->answer_delay_ns);
-	void *msg = shmring_bench_payload_new(c->size);
+	void *msg = shmring_bench_payload_new_rx(c->size);
 	uint64_t expect = 1, first = 0, cpu0 = 0;
 	bool timing = false;
 	int rc;
@@ -238,7 +238,7 @@ static int client_rtt(struct shmring_bench_chan *c, struct shmring_bench_ctl *ct
 	const struct shmring_bench_mech *m = c->mech;
 	const struct shmring_bench_cfg *cfg = c->cfg;
 	void *tx = shmring_bench_payload_new(c->size);
-	void *rx = shmring_bench_payload_new(c->size);
+	void *rx = shmring_bench_payload_new_rx(c->size);
 	uint64_t warm = shmring_bench_ns_to_ticks(cfg->warm_ns);
 	uint64_t run = shmring_bench_ns_to_ticks(cfg->run_ns);
 	uint64_t delay = shmring_bench_ns_to_ticks(cfg->answer_delay_ns);
@@ -314,7 +314,7 @@ static int consume(struct shmring_bench_chan *c, struct shmring_bench_ctl *ctl, 
 {
 	const struct shmring_bench_mech *m = c->mech;
 	const struct shmring_bench_cfg *cfg = c->cfg;
-	void *rx = shmring_bench_payload_new(c->size);
+	void *rx = shmring_bench_payload_new_rx(c->size);
 	uint64_t warm = shmring_bench_ns_to_ticks(cfg->warm_ns);
 	uint64_t run = shmring_bench_ns_to_ticks(cfg->run_ns);
 	uint64_t expect = 1, t0 = 0, n0 = 0, cpu0 = 0, end = 0;

@@ -39,6 +39,18 @@ void *shmring_bench_payload_new(unsigned size)
 	return m;
 }
 
+void *shmring_bench_payload_new_rx(unsigned size)
+{
+	size_t len = (size + 63u) & ~63u;
+	uint64_t *m = aligned_alloc(64, len ? len : 64);
+
+	/* The pattern's complement: a transport that leaves a byte
+	 * unwritten fails the check at the first message. */
+	for (unsigned i = 0; m && i < size / 8u; i++)
+		m[i] = ~pattern[i];
+	return m;
+}
+
 void shmring_bench_payload_stamp(void *msg, unsigned size, uint64_t seq)
 {
 	uint64_t *w = msg;

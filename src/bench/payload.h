@@ -28,6 +28,11 @@ int shmring_bench_payload_init(void);
  * NULL when out of memory. Free with free(). */
 void *shmring_bench_payload_new(unsigned size);
 
+/* A new buffer to receive into: size bytes holding none of the pattern (so
+ * that nothing a transport left unwritten passes the check), 64-byte
+ * aligned; NULL when out of memory. Free with free(). */
+void *shmring_bench_payload_new_rx(unsigned size);
+
 /* Stamp msg (made by payload_new) with seq. */
 void shmring_bench_payload_stamp(void *msg, unsigned size, uint64_t seq);
 

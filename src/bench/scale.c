@@ -296,7 +296,7 @@ static int consume(struct shmring_bench_scale_end *e, struct ctl *ctl, struct ch
 {
 	const struct shmring_bench_scale_mech *m = e->mech;
 	struct consumer *k = calloc(1, sizeof(*k));
-	void *msg = shmring_bench_payload_new(e->size);
+	void *msg = shmring_bench_payload_new_rx(e->size);
 	struct window w = {PH_WARM, 0, 0};
 	int rc = 0;
 

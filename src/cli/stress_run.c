@@ -214,6 +214,7 @@ static int producer_main(const struct shmring_stress_cfg *cfg, struct shmring_st
 				 * message was not delivered. Counted (a live
 				 * process must never be repaired), then resent. */
 				me->dropped_live++;
+				rc = 0; /* answered: no failure if a stop comes next */
 				continue;
 			}
 			if (rc == -EPIPE) {
@@ -221,6 +222,7 @@ static int producer_main(const struct shmring_stress_cfg *cfg, struct shmring_st
 				 * replacement is on its way. */
 				me->epipe++;
 				sleep_ns(EPIPE_RETRY_NS);
+				rc = 0;
 				continue;
 			}
 			if (rc < 0)

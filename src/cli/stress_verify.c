@@ -207,9 +207,10 @@ void shmring_stress_record(struct shmring_stress_area *a, unsigned c, const void
 				rec->ooo++;
 		}
 	} else {
-		/* Past the bitmap a repeat cannot be told from a reorder here; the
-		 * parent's count and sum catch the repeat. */
-		if (h.seq < rec->next)
+		/* Past the bitmap a repeat cannot be told from a reorder here,
+		 * but for a repeat of the last one (no reorder brings that one
+		 * twice); the parent's count and sum catch the repeat. */
+		if (h.seq + 1 < rec->next)
 			rec->ooo++;
 		rec->beyond++;
 		rec->beyond_hash += shmring_stress_mix(a->seed, h.producer, h.seq);
