@@ -233,12 +233,20 @@ static void test_merge(void)
 	give_all(&f, 1000, 1, 500);
 	verdict(&f, "past the bitmap: one lost", 1, 0, 0, 0, 0);
 
-	/* 500 missing, 501 twice: the count balances, the sum does not (and
-	 * the second 501 comes after a later one: out of order too). */
+	/* 500 missing, 501 twice: the count balances, the sum does not. The
+	 * second 501 repeats the last one: a duplicate, no reorder (no
+	 * reorder brings the last one again; it counted as both). */
 	setup(&f, 1, 1, 64, 1000);
 	for (uint64_t s = 0; s < 1000; s++)
 		give(&f, 0, 0, s == 500 ? 501 : s);
-	verdict(&f, "past the bitmap: lost + extra cancel", 1, 1, 1, 0, 0);
+	verdict(&f, "past the bitmap: lost + extra cancel", 1, 1, 0, 0, 0);
+
+	/* 501 twice with 502 between: the second one is behind a later one,
+	 * out of order as well as repeated. */
+	setup(&f, 1, 1, 64, 1000);
+	for (uint64_t s = 0; s < 1000; s++)
+		give(&f, 0, 0, s == 500 ? 501 : s == 501 ? 502 : s == 502 ? 501 : s);
+	verdict(&f, "past the bitmap: a repeat behind a later one", 1, 1, 1, 0, 0);
 }
 
 /* The verdict with the ring's counts, for the fault cases. */
