@@ -7,12 +7,12 @@ SHMRING_JOBS=${SHMRING_JOBS:-$(nproc 2>/dev/null || echo 2)}
 # Debian packages the build, the tests and the benchmarks need. The peer rings
 # (DPDK rte_ring, Concurrency Kit ck_ring, boost::lockfree::spsc_queue), ZeroMQ
 # and gnuplot are optional for the build; they are installed so that `shmring
-# bench` can compare and plot and `shmring bridge` can speak ZeroMQ. strace
-# lets a test count the system calls of the fast path.
-# clang and its runtime libraries (libFuzzer, ASan, UBSan) build the fuzzers.
+# bench` can compare and plot and `shmring bridge` can speak ZeroMQ.
+# clang and its runtime libraries (libFuzzer, ASan, UBSan) build the fuzzers;
+# groff lets the man page check see groff's warnings.
 SHMRING_PACKAGES=(cmake gcc g++ make pkg-config libcmocka-dev liburcu-dev libbenchmark-dev
                   libck-dev libdpdk-dev libboost-dev libzmq3-dev gnuplot-nox clang
-                  libclang-rt-14-dev strace)
+                  libclang-rt-14-dev groff-base)
 
 log() { printf '==> %s\n' "$*" >&2; }
 

@@ -454,7 +454,7 @@ static inline void shmring__prefetch_write(const void *at)
  * dropped the read-ahead's __builtin_prefetch() (behind its test of the
  * stride) from the library's receive and from a program's inline one,
  * where clang kept it; an asm statement stays as written
- * (tests/check_read_ahead.sh).
+ * (tests/check_hot_paths.sh).
  */
 static inline void shmring__prefetch_read(const void *at)
 {
