@@ -622,7 +622,7 @@ void shmring_bench_report_table(FILE *f, const struct shmring_bench_cfg *cfg,
 	fprintf(f, "\nx floor, x bare: p50 / floor, / bare floor (throughput: time per message / "
 		   "floor). cpu: CPU time of both processes per round trip\nor message. "
 		   "placement: near or far (bare floor below or above %.0f ns); \"moved\": the "
-		   "floor changed more than %.1fx across the\nfigure (measured once more, "
+		   "bare floor changed more than %.1fx across the\nfigure (measured once more, "
 		   "\"(2nd)\"), and its x floor is \"?\". Mechanisms are compared only under "
 		   "\"Ratios\", never across the tables.\n",
 		SHMRING_BENCH_NEAR_NS, SHMRING_BENCH_MOVED_RATIO);

@@ -716,6 +716,10 @@ static int measure_bracketed(const struct shmring_bench_scale_cfg *cfg,
 {
 	int rc = shmring_bench_scale_measure(cfg, m, test, size, p, c, res);
 
+	/* A failure may have taken seconds (up to its watchdog): the next
+	 * figure's floor before is taken afresh. */
+	if (rc == 0 && res->status == SHMRING_BENCH_FAILED)
+		return shmring_bench_floors(&cfg->base, &now->timed, &now->plain);
 	if (rc || res->status != SHMRING_BENCH_OK)
 		return rc;
 	return shmring_bench_bracket_close(&cfg->base, now, &res->br);
@@ -783,29 +787,41 @@ static void ratios(struct shmring_bench_scale_run *run)
 		for (size_t j = 0; j < run->nres; j++) {
 			const struct shmring_bench_scale_result *q = &run->res[j];
 
-			if (q->status != SHMRING_BENCH_OK || q->mech != r->mech ||
-			    q->test != r->test || q->size != r->size ||
+			/* The fewest producers of the row, measured or not: a
+			 * failed one leaves no x_one rather than another
+			 * count's under the "max/1P" heading. */
+			if (q->mech != r->mech || q->test != r->test || q->size != r->size ||
 			    q->consumers != r->consumers)
 				continue;
 			if (!one || q->producers < one->producers)
 				one = q;
 		}
-		if (one && one->msgs_per_s > 0 && shmring_bench_same_placement(&r->br, &one->br))
+		if (one && one->status == SHMRING_BENCH_OK && one->msgs_per_s > 0 &&
+		    shmring_bench_same_placement(&r->br, &one->br))
 			r->x_one = r->msgs_per_s / one->msgs_per_s;
 		if (r->mech->flags & SHMRING_BENCH_SCALE_PEER)
 			continue;
+		/* The fastest peer, wherever it ran; in another placement, no
+		 * ratio (a slower peer in ours is not the best). */
+		const struct shmring_bench_scale_result *best = NULL;
+
 		for (size_t j = 0; j < run->nres; j++) {
 			const struct shmring_bench_scale_result *q = &run->res[j];
 
 			if (q->status != SHMRING_BENCH_OK ||
 			    !(q->mech->flags & SHMRING_BENCH_SCALE_PEER) || !same_job(r, q) ||
-			    q->msgs_per_s <= 0 || !shmring_bench_same_placement(&r->br, &q->br))
+			    q->msgs_per_s <= 0)
 				continue;
-			if (r->x_peer <= 0 || r->msgs_per_s / q->msgs_per_s < r->x_peer) {
-				r->x_peer = r->msgs_per_s / q->msgs_per_s;
-				r->best_peer = q->mech->name;
-			}
+			if (!best || q->msgs_per_s > best->msgs_per_s)
+				best = q;
 		}
+		if (!best)
+			continue;
+		r->best_peer = best->mech->name;
+		if (shmring_bench_same_placement(&r->br, &best->br))
+			r->x_peer = r->msgs_per_s / best->msgs_per_s;
+		else
+			r->peer_elsewhere = true;
 	}
 }
 
@@ -857,7 +873,10 @@ int shmring_bench_scale_run_all(const struct shmring_bench_scale_cfg *cfg,
 		if (rc == 0)
 			rc = measure_bracketed(cfg, j->m, j->test, j->size, j->producers,
 					       j->consumers, &now, &again);
-		if (rc == 0 && again.status == SHMRING_BENCH_OK)
+		/* The second figure stands, and so does a failure of it (a check
+		 * that failed once fails the mechanism). */
+		if (rc == 0 &&
+		    (again.status == SHMRING_BENCH_OK || again.status == SHMRING_BENCH_FAILED))
 			*res = again;
 		res->br.retried = true;
 	}

@@ -154,6 +154,7 @@ struct shmring_bench_scale_result {
 	double x_one;       /* vs the same row with the fewest producers measured */
 	double x_peer;      /* shmring rows: vs the best peer doing the same job; 0 none */
 	const char *best_peer;
+	bool peer_elsewhere; /* the best peer's figure is in another placement: no x_peer */
 };
 
 struct shmring_bench_scale_run {

@@ -166,7 +166,7 @@ static void producers_matrix(FILE *f, const struct shmring_bench_scale_cfg *cfg,
 		const struct shmring_bench_scale_result *last = NULL;
 		double worst = 0;
 		const char *worst_peer = NULL;
-		unsigned worst_p = 0;
+		unsigned worst_p = 0, elsewhere = 0;
 
 		for (unsigned p = 0; p < cfg->nproducers; p++) {
 			const struct shmring_bench_scale_result *r =
@@ -177,6 +177,7 @@ static void producers_matrix(FILE *f, const struct shmring_bench_scale_cfg *cfg,
 			fprintf(f, " %10s", c);
 			if (r && r->status == SHMRING_BENCH_OK) {
 				last = r;
+				elsewhere += r->peer_elsewhere;
 				if (r->x_peer > 0 && (worst <= 0 || r->x_peer < worst)) {
 					worst = r->x_peer;
 					worst_peer = r->best_peer;
@@ -188,6 +189,10 @@ static void producers_matrix(FILE *f, const struct shmring_bench_scale_cfg *cfg,
 
 		shmring_bench_fmt_ratio(x1, sizeof(x1),
 					last && last->producers == pmax ? last->x_one : 0);
+		/* Fairness and CPU at the largest count, or "-": never another
+		 * count's under that heading. */
+		if (last && last->producers != pmax)
+			last = NULL;
 		shmring_bench_fmt_ratio(fair, sizeof(fair), last ? last->min_share : 0);
 		if (last)
 			shmring_bench_fmt_ns(cpu, sizeof(cpu), last->cpu_ns_per_msg);
@@ -195,7 +200,10 @@ static void producers_matrix(FILE *f, const struct shmring_bench_scale_cfg *cfg,
 			snprintf(cpu, sizeof(cpu), "-");
 		fprintf(f, " %7s %8s %9s", x1, fair, cpu);
 		if (worst > 0)
-			fprintf(f, "  %.3g x %s at %uP", worst, worst_peer, worst_p);
+			fprintf(f, "  %.3g x %s at %uP%s", worst, worst_peer, worst_p,
+				elsewhere ? " (of the counts in one placement)" : "");
+		else if (elsewhere)
+			fprintf(f, "  unknown (placement changed)");
 		fputc('\n', f);
 	}
 	if (header)
@@ -320,26 +328,45 @@ static void key_ratios(FILE *f, const struct shmring_bench_scale_cfg *cfg,
 
 	for (size_t i = 0; i < nm; i++) {
 		const struct shmring_bench_scale_result *worst = NULL;
+		unsigned elsewhere = 0, compared = 0;
 
 		if (ms[i]->flags & SHMRING_BENCH_SCALE_PEER)
 			continue;
 		for (size_t j = 0; j < run->nres; j++) {
 			const struct shmring_bench_scale_result *r = &run->res[j];
 
-			if (r->mech == ms[i] && r->status == SHMRING_BENCH_OK && r->x_peer > 0 &&
-			    (!worst || r->x_peer < worst->x_peer))
-				worst = r;
+			if (r->mech != ms[i] || r->status != SHMRING_BENCH_OK)
+				continue;
+			elsewhere += r->peer_elsewhere;
+			if (r->x_peer > 0) {
+				compared++;
+				if (!worst || r->x_peer < worst->x_peer)
+					worst = r;
+			}
 		}
-		if (!worst)
+		if (!worst && !elsewhere)
 			continue;
 		if (!header) {
 			fprintf(f, "\nIn this run\n");
 			header = true;
 		}
-		snprintf(what, sizeof(what), "%s / best peer, worst case (%u B %uP %uC, %s)",
+		/* A worst case over some figures only is said to be so: the
+		 * one left out may be the worst. */
+		if (!worst) {
+			snprintf(what, sizeof(what), "%s / best peer, worst case", ms[i]->name);
+			key_ratio(f, what, 0, "");
+			continue;
+		}
+		snprintf(what, sizeof(what), "%s / best peer, worst case (%u B %uP %uC, %s)%s",
 			 ms[i]->name, worst->size, worst->producers, worst->consumers,
-			 worst->best_peer);
+			 worst->best_peer,
+			 elsewhere ? ", over the figures whose best peer ran in their placement"
+				   : "");
 		key_ratio(f, what, worst->x_peer, shmring_bench_bracket_placement(&worst->br));
+		if (elsewhere)
+			fprintf(f, "    (%u of %u figures compared; the others: unknown, the best "
+				   "peer in another placement)\n",
+				compared, compared + elsewhere);
 	}
 }
 
@@ -367,7 +394,7 @@ void shmring_bench_scale_report_table(FILE *f, const struct shmring_bench_scale_
 	for (size_t i = 0; i < run->nres; i++)
 		failed += run->res[i].status == SHMRING_BENCH_FAILED;
 	fprintf(f, "\nCells: rate and placement (n near, f far, by the bare floor below or above "
-		   "%.0f ns; m: the floor moved more than %.1fx across the figure; !: still "
+		   "%.0f ns; m: the bare floor moved more than %.1fx across the figure; !: still "
 		   "delivering long after the window\n(a collapse): cut off, the messages left "
 		   "unchecked).\n"
 		   "max/1P: the largest producer count against the smallest, same transport. "
