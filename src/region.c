@@ -39,6 +39,12 @@ static int create_anon(const struct shmring_region_opts *o, struct shmring_regio
 	if (base != MAP_FAILED) {
 		size = o->huge_size;
 	} else {
+		/* Normal pages (asked for, or the fallback; huge ones come
+		 * out of their own pool, which says -ENOMEM itself). */
+		int rc = shmring__region_memory_fits(size);
+
+		if (rc < 0)
+			return rc;
 		base = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE,
 			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 		if (base == MAP_FAILED)
@@ -110,13 +116,6 @@ int shmring__region_create(const struct shmring_uri *u, const struct shmring_reg
 	}
 	if (u->scheme == SHMRING_SCHEME_SYSV)
 		return shmring__sysv_create(u, &h, out);
-	/* Huge pages come out of their own pool, which says -ENOMEM itself. */
-	if ((u->scheme == SHMRING_SCHEME_ANON || u->scheme == SHMRING_SCHEME_MEMFD) && !o->huge) {
-		int rc = shmring__region_memory_fits(o->size);
-
-		if (rc < 0)
-			return rc;
-	}
 	if (u->scheme == SHMRING_SCHEME_ANON)
 		return create_anon(&h, out);
 	return shmring__fd_create(u, &h, out);
@@ -270,7 +269,9 @@ int shmring__region_join(const struct shmring_uri *u, const struct shmring_map_k
 	if (!fd_scheme(u->scheme) || u->scheme == SHMRING_SCHEME_MEMFD)
 		return 0;
 	fd = plain_open(u);
-	if (fd == -ENOENT)
+	/* Gone, or now something that is no ring's file (a FIFO, a link): the
+	 * name reaches another object. */
+	if (fd == -ENOENT || fd == -SHMRING_EBADMAGIC)
 		return -ESTALE;
 	if (fd < 0)
 		return 0; /* no descriptor to lock by: joined as without locks */

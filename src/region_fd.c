@@ -209,6 +209,10 @@ static int create_memfd(const struct shmring_uri *u, const struct shmring_region
 		size = o->size;
 	}
 	if (fd < 0) {
+		/* Normal pages (asked for, or the fallback): what no mount
+		 * limits comes out of the machine's memory. */
+		if ((rc = shmring__region_memory_fits(size)) < 0)
+			return rc;
 		fd = memfd_create(label, flags);
 		if (fd < 0)
 			return -errno;

@@ -147,7 +147,8 @@ SHMRING_API int shmring_lane_get_abi(shmring_t *r, unsigned role, unsigned abi,
 				     struct shmring_lane **out);
 
 /* After an inline send (receive) that published and found a sleeper or an
- * armed doorbell (a producer asleep for room): wake them. Returns 0. */
+ * armed doorbell (a producer asleep for room): wake them. Returns 0
+ * (-EINVAL for a NULL lane). */
 SHMRING_API int shmring_lane_wake(struct shmring_lane *l);
 
 /* The rest of this header is the inline path itself. */

@@ -347,7 +347,7 @@ static void place(char *b, size_t n, const struct shmring_bench_result *r)
 		 r->br.retried ? " (2nd)" : "");
 }
 
-/* A figure over its floor: "?" when the floors around it moved, as the
+/* A figure over its floor: "?" when the bare floors around it moved, as the
  * figure then belongs to neither placement. */
 static void x_floor_text(char *b, size_t n, const struct shmring_bench_result *r, double x)
 {

@@ -151,7 +151,8 @@ struct shmring_bench_scale_result {
 	struct shmring_bench_bracket br; /* the floors around the figure */
 	bool stalled;       /* cut off after the window with messages still queued:
 			       the rate stands, the rest was not checked */
-	double x_one;       /* vs the same row with the fewest producers measured */
+	double x_one;       /* vs the same row at its fewest producers (0: that one
+			       failed, or ran in another placement) */
 	double x_peer;      /* shmring rows: vs the best peer doing the same job; 0 none */
 	const char *best_peer;
 	bool peer_elsewhere; /* the best peer's figure is in another placement: no x_peer */

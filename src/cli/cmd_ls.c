@@ -974,9 +974,9 @@ int shmring_cmd_gc(int argc, char **argv)
 		lk.r = NULL;
 		if (!sc.dry)
 			err = shmring_cli_remove_stale(lk.uri, &lk.obj);
-		if (err == -EADDRINUSE) {
+		if (err == -EADDRINUSE || err == -ENOENT) {
 			shmring_cli_look_done(&lk);
-			continue; /* joined since the look: not stale now */
+			continue; /* joined since the look, or removed by another */
 		}
 		shmring_cli_printable(shown, sizeof(shown), lk.uri);
 		if (err < 0) {

@@ -133,7 +133,7 @@ const char *shmring_cli_error_text(const char *cmd, const char *what, int err, c
 	/* The library's word names its open flag; the tool's commands other
 	 * than put and get (which say --any-owner) only look or refuse. */
 	if (err == -SHMRING_EFOREIGN)
-		why = "the ring belongs to another user (its creator is not this user)";
+		why = "it belongs to another user (its creator is not this user)";
 	if (!why && (err == -EINVAL || err == -EPROTONOSUPPORT ||
 		     (err == -EOPNOTSUPP && shmring_cli_scheme(what) == SHMRING_CLI_OTHER)))
 		why = shmring_cli_name_problem(what, buf, size);

@@ -591,7 +591,12 @@ int shmring_cli_remove_stale(const char *uri, const struct shmring_cli_object *s
 		 * writing (EBADF), and some file systems have none. */
 		if (errno == EBADF || errno == ENOLCK || errno == EOPNOTSUPP || errno == EINVAL)
 			break;
-		if ((errno != EWOULDBLOCK && errno != EINTR) || shmring_clock_ns() >= end) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			rc = -errno;
+			close(fd);
+			return rc;
+		}
+		if (shmring_clock_ns() >= end) {
 			close(fd);
 			return -EBUSY;
 		}
@@ -600,8 +605,13 @@ int shmring_cli_remove_stale(const char *uri, const struct shmring_cli_object *s
 	shmring_cli_look(uri, &again);
 	stale = again.what == SHMRING_CLI_RING && again.use == SHMRING_CLI_STALE &&
 		again.obj.seen && again.obj.id[0] == seen->id[0] && again.obj.id[1] == seen->id[1];
+	rc = stale ? shmring_cli_remove_seen(uri, seen)
+	     : again.what == SHMRING_CLI_NONE ? -ENOENT
+	     : again.what == SHMRING_CLI_RING && again.obj.seen &&
+			       again.obj.id[0] == seen->id[0] && again.obj.id[1] == seen->id[1]
+		     ? -EADDRINUSE
+		     : -ESTALE;
 	shmring_cli_look_done(&again);
-	rc = stale ? shmring_cli_remove_seen(uri, seen) : -EADDRINUSE;
 	close(fd); /* and the lock with it */
 	return rc;
 }

@@ -171,9 +171,10 @@ int shmring_cli_remove_seen(const char *uri, const struct shmring_cli_object *se
 /*
  * gc's removal of a ring judged stale: under the object's exclusive lock,
  * judged again, and unlinked if it is still the object seen and still
- * stale: 0, -ESTALE (another object has the name), -EADDRINUSE (someone
- * joined it since the look), -EBUSY (its lock stayed held: someone is
- * joining it now), or the library's error. System V segments have no lock:
+ * stale: 0, -ESTALE (another object has the name), -ENOENT (removed
+ * meanwhile), -EADDRINUSE (the same ring, no longer stale: someone joined
+ * it since the look), -EBUSY (its lock stayed held: someone is joining it
+ * now), or the library's error (an unexpected one from flock()). System V segments have no lock:
  * as shmring_cli_remove_seen().
  */
 int shmring_cli_remove_stale(const char *uri, const struct shmring_cli_object *seen);
