@@ -139,6 +139,13 @@ int shmring__region_unlink_judged(const struct shmring_uri *u,
  */
 #define SHMRING__LOCK_WAIT_NS 200000000ull /* how long a lock is waited for */
 int shmring__flock_wait(int fd, int op, uint64_t wait_ns);
+/* Whether flock()'s -errno rc means no lock is to be had there (NFS takes an
+ * exclusive one only on a descriptor open for writing, and some file
+ * systems have none): the caller goes on as without locks. */
+static inline bool shmring__flock_none(int rc)
+{
+	return rc == -EBADF || rc == -ENOLCK || rc == -EOPNOTSUPP || rc == -EINVAL;
+}
 void shmring__region_made(int fd);
 bool shmring__region_in_making(const struct shmring_uri *u);
 /*

@@ -322,10 +322,9 @@ int shmring__region_unlink_judged(const struct shmring_uri *u,
 	rc = fd_is(fd, judged) ? 0 : -ESTALE;
 	if (rc == 0)
 		rc = shmring__flock_wait(fd, LOCK_EX, SHMRING__LOCK_WAIT_NS);
-	/* No locks here (NFS takes an exclusive one only on a descriptor
-	 * open for writing, and some file systems have none): removed as
-	 * before the locks, by the look at the name alone. */
-	if (rc == -EBADF || rc == -ENOLCK || rc == -EOPNOTSUPP || rc == -EINVAL)
+	/* No locks here: removed as before the locks, by the look at the
+	 * name alone. */
+	if (shmring__flock_none(rc))
 		rc = 0;
 	if (rc == 0)
 		rc = name_is(u, judged);

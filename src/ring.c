@@ -750,52 +750,51 @@ static int take_handles(struct shmring_map *m, const struct want *w, const struc
 	return handle_new(m, 0, t->role, w, false, t->out);
 }
 
-/* Map a region and take handles on it, validating what w asks. */
-static int open_region(struct shmring_region *rg, const struct want *w, const struct take *t)
+/*
+ * Map a region and take handles on it, validating what w asks. With u (the
+ * name it was opened by), one that takes a role joins under the object's
+ * shared lock (shmring__region_join()), once the segment is validated
+ * (never while it waits for a creator): a remover of stale rings either
+ * sees it or removed the name first; -ESTALE then (nothing else here says
+ * it), and the caller looks at the name again.
+ */
+static int open_region(struct shmring_region *rg, const struct want *w, const struct take *t,
+		       const struct shmring_uri *u)
 {
+	bool joins = u && (t->duplex ? t->role != SHMRING_DUPLEX_OBSERVE
+				     : t->role != SHMRING_OBSERVER);
+	struct shmring_map_key key = rg->key; /* the mapping takes the region over */
 	struct shmring_map *m;
+	int lock = -1;
 	int rc = shmring__map_get(rg, map_how(w->flags), validate_segment, (void *)w, &m);
 
 	if (rc < 0)
 		return rc;
-	return take_handles(m, w, t);
+	if (joins &&
+	    (rc = shmring__region_join(u, &key, w->flags & SHMRING_OPEN_NOWAIT, &lock)) < 0) {
+		shmring__map_put(m);
+		return rc;
+	}
+	rc = take_handles(m, w, t);
+	if (lock >= 0)
+		close(lock); /* joined: a remover judges with us in the table */
+	return rc;
 }
 
-/*
- * Open the object u names and take t's handles. One that takes a role joins
- * under the object's shared lock (shmring__region_join()), once the segment
- * is validated (never while it waits for a creator): a remover of stale
- * rings either sees it or removed the name first, and then the name is
- * looked at again (another ring may have it now).
- */
+/* Open the object u names and take t's handles; a name that moved under a
+ * joiner is opened again (another ring may have it now). */
 static int open_uri(const struct shmring_uri *u, const struct want *w, const struct take *t)
 {
-	bool joins = t->duplex ? t->role != SHMRING_DUPLEX_OBSERVE : t->role != SHMRING_OBSERVER;
-	bool nowait = w->flags & SHMRING_OPEN_NOWAIT;
-
 	for (int round = 0;; round++) {
 		struct shmring_region rg;
-		struct shmring_map_key key;
-		struct shmring_map *m;
-		int lock = -1;
-		int rc = shmring__region_open(u, nowait, &rg);
+		int rc = shmring__region_open(u, w->flags & SHMRING_OPEN_NOWAIT, &rg);
 
-		if (rc < 0)
+		if (rc == 0)
+			rc = open_region(&rg, w, t, u);
+		if (rc != -ESTALE)
 			return rc;
-		key = rg.key; /* the mapping takes the region over */
-		rc = shmring__map_get(&rg, map_how(w->flags), validate_segment, (void *)w, &m);
-		if (rc < 0)
-			return rc;
-		if (joins && (rc = shmring__region_join(u, &key, nowait, &lock)) < 0) {
-			shmring__map_put(m);
-			if (round == 8)
-				return -ENOENT; /* removed and made again, each time */
-			continue;
-		}
-		rc = take_handles(m, w, t);
-		if (lock >= 0)
-			close(lock); /* joined: a remover judges with us in the table */
-		return rc;
+		if (round == 8)
+			return -ENOENT; /* removed and made again, each time */
 	}
 }
 
@@ -1521,7 +1520,7 @@ int shmring_fd_recv(int sock, unsigned role, const struct shmring_open_opts *opt
 		return fd;
 	rc = shmring__region_from_fd(fd, &rg);
 	if (rc == 0)
-		rc = open_region(&rg, &w, &(struct take){.role = role, .out = out});
+		rc = open_region(&rg, &w, &(struct take){.role = role, .out = out}, NULL);
 	return rc == -EAGAIN ? -SHMRING_EBADMAGIC : rc;
 }
 

@@ -395,8 +395,7 @@ char *shmring_cli_printable(char *dst, size_t size, const char *src)
 		return dst;
 	while (*p) {
 		size_t n = shmring_cli_utf8_len(p);
-		/* C1 controls: U+0080..U+009F, as UTF-8 0xc2 0x80..0x9f. */
-		bool ctl = n == 1 ? *p < 0x20 || *p == 0x7f : n == 2 && p[0] == 0xc2 && p[1] < 0xa0;
+		bool ctl = shmring_cli_utf8_control(p, n);
 
 		if (n == 0 || ctl) {
 			for (size_t i = 0; i < (n ? n : 1); i++) {

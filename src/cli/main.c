@@ -240,13 +240,6 @@ static void hold_std_fds(void)
 static unsigned char err_held[4];
 static size_t err_nheld;
 
-/* The bytes of the UTF-8 sequence that lead starts (2..4), or 0. */
-static size_t utf8_want(unsigned char lead)
-{
-	return lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3
-		: lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
-}
-
 /* Escape len bytes at p into out (room for 4 * len): its length. Unless
  * last, a sequence cut at the end is held in err_held instead. */
 static size_t err_escape(char *out, const unsigned char *p, size_t len, bool last)
@@ -255,7 +248,7 @@ static size_t err_escape(char *out, const unsigned char *p, size_t len, bool las
 	size_t at = 0;
 
 	while (p < end) {
-		size_t left = (size_t)(end - p), want = utf8_want(*p), n;
+		size_t left = (size_t)(end - p), want = shmring_cli_utf8_want(*p), n;
 		unsigned char q[4] = {0};
 		bool ctl, cut = !last && want > left;
 
@@ -269,8 +262,7 @@ static size_t err_escape(char *out, const unsigned char *p, size_t len, bool las
 		/* Zero past the end fails a sequence that the end cuts. */
 		memcpy(q, p, left < 4 ? left : 4);
 		n = shmring_cli_utf8_len(q);
-		ctl = n == 1 ? (*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f
-			     : n == 2 && p[0] == 0xc2 && p[1] < 0xa0;
+		ctl = shmring_cli_utf8_control(p, n) && *p != '\n' && *p != '\t';
 		if (n == 0 || ctl) {
 			for (size_t i = 0; i < (n ? n : 1); i++)
 				at += (size_t)snprintf(out + at, 5, "\\x%02x", p[i]);

@@ -5,6 +5,7 @@
  */
 #include "cli/args.h"
 #include "cli/probe.h"
+#include "internal.h" /* shmring__flock_wait(): the object's lock, as the library takes it */
 #include "ringbuf/layout.h" /* SHMRING_MAGIC, SHMRING_SYNC_MAGIC: what a segment holds */
 
 #include <errno.h>
@@ -551,6 +552,12 @@ void shmring_cli_look_done(struct shmring_cli_look *lk)
 	lk->r = NULL;
 }
 
+/* Whether two looks that both saw an object saw the same one. */
+static bool same_object(const struct shmring_cli_object *a, const struct shmring_cli_object *b)
+{
+	return a->seen && b->seen && a->id[0] == b->id[0] && a->id[1] == b->id[1];
+}
+
 int shmring_cli_remove_seen(const char *uri, const struct shmring_cli_object *seen)
 {
 	struct shmring_cli_object now;
@@ -558,19 +565,17 @@ int shmring_cli_remove_seen(const char *uri, const struct shmring_cli_object *se
 	shmring_cli_object_look(uri, &now);
 	if (now.err == -ENOENT)
 		return -ENOENT;
-	if (seen->seen && now.seen && (now.id[0] != seen->id[0] || now.id[1] != seen->id[1]))
+	if (seen->seen && now.seen && !same_object(&now, seen))
 		return -ESTALE;
 	return shmring_unlink(uri);
 }
 
 int shmring_cli_remove_stale(const char *uri, const struct shmring_cli_object *seen)
 {
-	const uint64_t wait_ns = 200000000; /* a joiner holds its lock for microseconds */
 	char buf[OBJECT_PATH_MAX];
 	const char *path = object_path(uri, buf, sizeof(buf));
 	struct shmring_cli_look again;
 	struct stat st;
-	bool stale;
 	int fd, rc;
 
 	if (!path)
@@ -578,39 +583,28 @@ int shmring_cli_remove_stale(const char *uri, const struct shmring_cli_object *s
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || (uint64_t)st.st_dev != seen->id[0] ||
+	if (fstat(fd, &st) < 0 || !seen->seen || (uint64_t)st.st_dev != seen->id[0] ||
 	    (uint64_t)st.st_ino != seen->id[1]) {
 		close(fd);
 		return -ESTALE;
 	}
 	/* Exclusive: each process that takes a role joins under the shared
 	 * lock (the library's open), so none joins between the look below
-	 * and the unlink. No locks on the file system: as without them. */
-	for (uint64_t end = shmring_clock_ns() + wait_ns; flock(fd, LOCK_EX | LOCK_NB) < 0;) {
-		/* NFS takes an exclusive lock only on a descriptor open for
-		 * writing (EBADF), and some file systems have none. */
-		if (errno == EBADF || errno == ENOLCK || errno == EOPNOTSUPP || errno == EINVAL)
-			break;
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			rc = -errno;
-			close(fd);
-			return rc;
-		}
-		if (shmring_clock_ns() >= end) {
-			close(fd);
-			return -EBUSY;
-		}
-		usleep(1000);
+	 * and the unlink. A joiner holds it for microseconds. */
+	rc = shmring__flock_wait(fd, LOCK_EX, SHMRING__LOCK_WAIT_NS);
+	if (rc < 0 && !shmring__flock_none(rc)) {
+		close(fd);
+		return rc; /* -EBUSY: held throughout */
 	}
 	shmring_cli_look(uri, &again);
-	stale = again.what == SHMRING_CLI_RING && again.use == SHMRING_CLI_STALE &&
-		again.obj.seen && again.obj.id[0] == seen->id[0] && again.obj.id[1] == seen->id[1];
-	rc = stale ? shmring_cli_remove_seen(uri, seen)
-	     : again.what == SHMRING_CLI_NONE ? -ENOENT
-	     : again.what == SHMRING_CLI_RING && again.obj.seen &&
-			       again.obj.id[0] == seen->id[0] && again.obj.id[1] == seen->id[1]
-		     ? -EADDRINUSE
-		     : -ESTALE;
+	if (again.what == SHMRING_CLI_NONE)
+		rc = -ENOENT;
+	else if (again.what != SHMRING_CLI_RING || !same_object(&again.obj, seen))
+		rc = -ESTALE;
+	else if (again.use != SHMRING_CLI_STALE)
+		rc = -EADDRINUSE;
+	else
+		rc = shmring_cli_remove_seen(uri, seen);
 	shmring_cli_look_done(&again);
 	close(fd); /* and the lock with it */
 	return rc;
@@ -629,8 +623,7 @@ int shmring_cli_remove_sync(const char *uri, const struct shmring_cli_object *se
 	} else {
 		if (now.err == -ENOENT)
 			return -ENOENT;
-		if (seen->seen && now.seen &&
-		    (now.id[0] != seen->id[0] || now.id[1] != seen->id[1]))
+		if (seen->seen && now.seen && !same_object(&now, seen))
 			return -ESTALE;
 	}
 	/* Removes the object of whichever implementation has the name (any
