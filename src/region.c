@@ -86,10 +86,11 @@ static uint64_t huge_page_size(void)
 }
 
 /*
- * Memory without a mount's limit (memfd, anon) comes out of what the
- * machine has: more than is available with the free swap would have the
- * kernel's out-of-memory killer end some process (this one, or another) as
- * the pages are reserved or touched. -ENOMEM instead, up front.
+ * Normal pages of memory (memfd, anon, System V, tmpfs files such as POSIX
+ * shm's) come out of what the machine has: more than is available with the
+ * free swap would have the kernel's out-of-memory killer end some process
+ * (this one, or another) as the pages are reserved or touched. -ENOMEM
+ * instead, up front.
  */
 int shmring__region_memory_fits(uint64_t size)
 {

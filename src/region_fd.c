@@ -30,6 +30,14 @@ static bool on_hugetlbfs(int fd, uint64_t *page)
 	return true;
 }
 
+/* Whether fd's pages are memory: tmpfs (/dev/shm, a file: ring there). */
+static bool on_tmpfs(int fd)
+{
+	struct statfs fs;
+
+	return fstatfs(fd, &fs) == 0 && fs.f_type == TMPFS_MAGIC;
+}
+
 /* The file's birth time in seconds, or -1 where its file system keeps none. */
 static int64_t born(int fd)
 {
@@ -104,6 +112,11 @@ static int size_named(int fd, const struct shmring_region_opts *o)
 	}
 	if (o->huge && !o->huge_fallback)
 		return -EOPNOTSUPP;
+	/* tmpfs's size limit (by default half of memory, often set to all
+	 * of it for /dev/shm) does not keep the reservation within what is
+	 * free: more would have the out-of-memory killer end some process. */
+	if (on_tmpfs(fd) && (rc = shmring__region_memory_fits(size)) < 0)
+		return rc;
 	return reserve(fd, size);
 }
 

@@ -76,6 +76,11 @@ int shmring__sysv_create(const struct shmring_uri *u, const struct shmring_regio
 		id = shmget(key, (size_t)o->huge_size, flags | SHM_HUGETLB);
 	if (id < 0 && o->huge && (errno == EEXIST || !o->huge_fallback))
 		return errno == EPERM ? -EPERM : -errno;
+	/* Normal pages come out of the machine's memory as they are touched;
+	 * shmget's own check (the overcommit rule) counts all of it, not what
+	 * is free. */
+	if (id < 0 && (rc = shmring__region_memory_fits(o->size)) < 0)
+		return rc;
 	if (id < 0)
 		id = shmget(key, (size_t)o->size, flags);
 	if (id < 0)

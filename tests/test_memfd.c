@@ -20,6 +20,8 @@
  *   - shmring_fd_send() works for posix and file rings (the receiver has the
  *     same ring) and is -EOPNOTSUPP for sysv and anon.
  *   - "memfd:x" cannot be opened (-ENOENT) nor unlinked (-EINVAL).
+ *   - A ring larger than memory and swap is -ENOMEM at create on every
+ *     backend whose pages are memory (memfd, anon, POSIX shm, System V).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -366,15 +368,19 @@ static void test_send_backends(void **s)
 }
 
 /*
- * A memfd or anon ring larger than the machine's memory and swap: -ENOMEM at
- * create. The memfd's reservation had the kernel's out-of-memory killer end
- * a process (this one) instead; an anon one would have, as it filled.
+ * A memfd, anon, POSIX shm or System V ring larger than the machine's memory
+ * and swap: -ENOMEM at create. The memfd's reservation had the kernel's
+ * out-of-memory killer end a process (this one) instead; an anon one would
+ * have, as it filled. POSIX shm said -ENOSPC where the ring was larger than
+ * /dev/shm, and reserved the pages where /dev/shm's limit left room for it.
  */
 static void test_more_than_memory(void **s)
 {
 	struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = SHMRING_MAX_SLOT_SIZE,
 				 .capacity = 2};
-	static const char *const uris[] = {"memfd:big", "anon:"};
+	/* Every backend whose pages are memory (POSIX shm on /dev/shm too,
+	 * whose tmpfs limit may be all of memory). */
+	static const int backends[] = {BT_MEMFD, BT_ANON, BT_POSIX, BT_SYSV};
 	struct sysinfo si;
 	uint64_t have;
 
@@ -387,10 +393,13 @@ static void test_more_than_memory(void **s)
 		print_message("skipped: the largest ring fits this machine's memory\n");
 		return;
 	}
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
 		shmring_t *r = (shmring_t *)1;
+		char uri[BT_URI_MAX];
 
-		assert_int_equal(shmring_create(uris[i], &o, SHMRING_PRODUCER, &r), -ENOMEM);
+		bt_uri(backends[i], "big", uri, sizeof(uri));
+		if (shmring_create(uri, &o, SHMRING_PRODUCER, &r) != -ENOMEM)
+			fail_msg("%s: not -ENOMEM", uri);
 		assert_null(r);
 	}
 }

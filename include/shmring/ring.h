@@ -333,8 +333,9 @@ enum shmring_notifier {
  * Create a ring; creation is exclusive (-EEXIST if the name is taken) unless
  * SHMRING_CREATE_REPLACE or SHMRING_CREATE_OPEN_EXISTING. Space is reserved
  * before the header is written (fallocate on tmpfs and files), so a full
- * /dev/shm or disk fails here with -ENOSPC instead of a SIGBUS later. The
- * permission bits are exactly opts->mode (the umask does not apply). role
+ * /dev/shm or disk fails here with -ENOSPC instead of a SIGBUS later, and a
+ * ring whose pages are memory (memfd, anon, System V, tmpfs) larger than the
+ * memory available with the free swap with -ENOMEM. The permission bits are exactly opts->mode (the umask does not apply). role
  * as for shmring_open(). On success *out is a new handle.
  * Errors: -EINVAL (bad name, options or role), -EEXIST, -ENOSPC, -EACCES,
  * -ENOMEM, -EMFILE, -EOPNOTSUPP (an option the backend cannot do),
