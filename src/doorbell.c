@@ -11,7 +11,10 @@
  * sends the one signal. So a waiter that has not drained gets one signal
  * however many messages come (the rate is bounded by the waiter's drains),
  * and arming after publication is never missed (the arm's full fence pairs
- * with F-notify, as the eventcount's F-wait does).
+ * with F-notify, as the eventcount's F-wait does). The producer's look at
+ * the mask is unfenced (N-light): a registration waits out the settle time
+ * (S-settle in publish()) so that a message whose producer looked before the
+ * registration's bit is visible by the time the first arming looks.
  *
  * Only a live process of the signaller's own user that maps this ring is
  * signalled: the entry is judged as for recovery (pid, start time, pid
@@ -86,6 +89,17 @@ static void publish(shmring_t *r, uint32_t bell, uint32_t token)
 	/* Relaxed: the mask is a hint that entries are worth looking at; each
 	 * entry's own word decides (and arming fences). */
 	atomic_fetch_or_explicit(&r->ctl->bells, my_bit(r), memory_order_relaxed);
+	/*
+	 * S-settle, as a waiter's (sync/eventcount.h): a producer looks at the
+	 * mask unfenced after its publication (shmring__bells()), so one whose
+	 * look came before our bit may hold a message in its store buffer that
+	 * it will ring no bell for. Past the settle time it is visible, and the
+	 * look at the ring that arming makes (shmring_doorbell_arm()) sees it.
+	 * F-reg: the fence puts our bit before the time we count.
+	 */
+	shmring__fence_full();
+	for (uint64_t until = shmring__now_ns() + SHMRING_EC_SETTLE_NS; shmring__now_ns() < until;)
+		shmring__cpu_relax();
 }
 
 /* The socket of a previous socket registration goes with it. */

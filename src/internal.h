@@ -513,8 +513,10 @@ static inline unsigned shmring__why(shmring_t *r, unsigned side, unsigned k, int
 
 /*
  * After the notify of a publication: ring registered doorbells. Relaxed and
- * unfenced, like the notify (N-light): registering happens before arming,
- * and shmring__bells_ring() fences before it reads the armed bits.
+ * unfenced, like the notify (N-light): a registration waits out the settle
+ * time before its first arming looks at the ring (S-settle in doorbell.c's
+ * publish()), and shmring__bells_ring() fences before it reads the armed
+ * bits (F-notify, against F-arm).
  */
 static inline void shmring__bells(shmring_t *r)
 {

@@ -166,6 +166,7 @@ uint32_t shmring__ec_prepare(struct shmring_ec *ec)
 
 void shmring__ec_commit(struct shmring_ec *ec)
 {
+	/* Relaxed: a first guess for the CAS below, which decides. */
 	uint32_t w = shmring__load_relaxed(ec->waiters);
 	uint32_t nw;
 
@@ -201,10 +202,8 @@ int shmring__ec_wait(struct shmring_ec *ec, uint32_t key, uint64_t deadline)
 
 		/* The caller's look at the clock came before its settle look
 		 * (or a preemption): the deadline may have passed since. */
-		if (deadline <= now) {
-			shmring__ec_cancel(ec);
+		if (deadline <= now)
 			return -ETIMEDOUT;
-		}
 		if (deadline - now > ec->max_sleep_ns)
 			deadline = now + ec->max_sleep_ns;
 	}
@@ -227,6 +226,13 @@ int shmring__ec_wait(struct shmring_ec *ec, uint32_t key, uint64_t deadline)
 			rc = -ETIMEDOUT;
 		}
 	}
-	shmring__ec_cancel(ec);
 	return rc;
+}
+
+uint32_t shmring__ec_rekey(struct shmring_ec *ec)
+{
+	/* Acquire: pairs with the release increment in shmring__ec_wake(), as
+	 * in shmring__ec_prepare(); no fence: the announcement it follows was
+	 * fenced when it was made. */
+	return shmring__load_acquire(ec->seq);
 }

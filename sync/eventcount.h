@@ -17,7 +17,10 @@
  * takes to leave a store buffer (a cache-line transfer, under a microsecond
  * even in far placement), before it sleeps. And its first sleep of a wait
  * is at most SHMRING_EC_FIRST_SLEEP_NS, so that even a store held back
- * longer than the settle costs one short sleep, never a lost wake-up. Paths
+ * longer than the settle costs one short sleep, never a lost wake-up. The
+ * announcement then stands until the wait ends, across every sleep and
+ * re-check: a notifier whose load comes after it sees the waiter and takes
+ * the C-wake path below, so only the first sleep races N-light. Paths
  * that pause (an empty ring, close, a reaped peer) notify with the fence
  * (shmring__ec_notify_fenced(), shmring__ec_flush()).
 
@@ -195,20 +198,26 @@ static inline bool shmring__ec_has_pending(const struct shmring_ec *ec)
  * Announce a waiter and return the key to wait on. After this, re-check the
  * condition for SHMRING_EC_SETTLE_NS (S-settle); if it still does not hold,
  * shmring__ec_commit(), re-check once more, and if it still does not hold,
- * shmring__ec_wait(); else shmring__ec_cancel().
+ * shmring__ec_wait(). One announcement serves the whole wait: after a sleep,
+ * take a new key (shmring__ec_rekey()), re-check, and commit and sleep
+ * again, or end the wait with shmring__ec_cancel(). While the announcement
+ * stands, every notifier sees a waiter and takes the C-wake path, so only
+ * the first sleep of a wait races N-light (see above); re-announcing for
+ * each sleep would open that race again at every one.
  */
 uint32_t shmring__ec_prepare(struct shmring_ec *ec);
+uint32_t shmring__ec_rekey(struct shmring_ec *ec);
 void shmring__ec_commit(struct shmring_ec *ec);
 void shmring__ec_cancel(struct shmring_ec *ec);
 
 /* Sleep until notified, the deadline or max_sleep_ns, whichever is first;
- * ends the announcement made by prepare. Returns 0, -EAGAIN (already
+ * the announcement made by prepare stands. Returns 0, -EAGAIN (already
  * notified), -ETIMEDOUT (also where the deadline has passed since the
  * caller looked at the clock) or -EINTR; a semaphore notifier that fails (its
- * System V set removed) sleeps out the capped time: -ETIMEDOUT. The caller has re-checked for
- * SHMRING_EC_SETTLE_NS (S-settle), committed and re-checked (C-commit), and
- * caps its first sleep of a wait at SHMRING_EC_FIRST_SLEEP_NS through
- * deadline. */
+ * System V set removed) sleeps out the capped time: -ETIMEDOUT. The caller has
+ * re-checked (for SHMRING_EC_SETTLE_NS after prepare: S-settle), committed
+ * and re-checked (C-commit), and caps its first sleep of a wait at
+ * SHMRING_EC_FIRST_SLEEP_NS through deadline. */
 int shmring__ec_wait(struct shmring_ec *ec, uint32_t key, uint64_t deadline);
 
 #endif /* SHMRING_SYNC_EVENTCOUNT_H */

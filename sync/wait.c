@@ -191,16 +191,17 @@ static int park(struct run *run, struct shmring_ec *ec, uint64_t deadline, _Atom
 		uint64_t *late)
 {
 	/* The first sleep is short: the bound on a wake-up that S-settle
-	 * did not cover. */
+	 * did not cover. Later sleeps need none: one announcement stands for
+	 * the whole wait, so every notifier from then on sees us (see
+	 * shmring__ec_prepare() in sync/eventcount.h). */
 	uint64_t cap = SHMRING_EC_FIRST_SLEEP_NS;
+	uint32_t key = shmring__ec_prepare(ec);
+	uint64_t now = shmring__now_ns();
+	int r = attempt_and_check(run, now);
 
+	if (!r)
+		r = settle(run, now);
 	for (;;) {
-		uint32_t key = shmring__ec_prepare(ec);
-		uint64_t now = shmring__now_ns();
-		int r = attempt_and_check(run, now);
-
-		if (!r)
-			r = settle(run, now);
 		if (!r && now < deadline) {
 			/* C-commit: announce the sleep, then the last look. Each
 			 * commit is counted as a park: a notifier makes at most
@@ -233,11 +234,12 @@ static int park(struct run *run, struct shmring_ec *ec, uint64_t deadline, _Atom
 		bool unwoken = slept == -ETIMEDOUT && shmring__load_relaxed(ec->seq) == key;
 
 		cap = UINT64_MAX;
-		r = attempt_and_check(run, shmring__now_ns());
+		/* The key before the look: a wake after the look changes it. */
+		key = shmring__ec_rekey(ec);
+		now = shmring__now_ns();
+		r = attempt_and_check(run, now);
 		if (r > 0 && capped && unwoken)
 			(*late)++;
-		if (r)
-			return r;
 	}
 }
 

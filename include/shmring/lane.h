@@ -623,8 +623,8 @@ static inline int shmring__lane_sent(struct shmring_lane *l, _Atomic uint64_t *s
 	 * keeps the loads below after the stamp in program order. */
 	atomic_signal_fence(memory_order_seq_cst);
 	/* Relaxed, both: N-light, pairs with F-wait and S-settle in a waiter
-	 * (waiters) and with the fence before the armed bits are read
-	 * (bells). */
+	 * (waiters) and with S-settle in a doorbell's registration (bells;
+	 * the armed bits themselves are read after F-notify). */
 	w = SHMRING_LANE_WAITING(atomic_load_explicit(l->waiters, memory_order_relaxed)) |
 	    atomic_load_explicit(l->bells, memory_order_relaxed);
 	return SHMRING_LANE_UNLIKELY(w != 0) ? SHMRING__LANE_WAKE : SHMRING__LANE_DONE;
