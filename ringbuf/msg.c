@@ -854,8 +854,13 @@ static enum look rx_look(struct shmring_msgring *v, uint64_t h, struct rec_meta 
 	if (v->mc) {
 		/*
 		 * Another consumer may have taken the record, released it, and
-		 * a producer reused the bytes while we read: check the stamp
-		 * again (seqlock-style) before believing info.
+		 * a producer reused the bytes while we read: a stamp that moved
+		 * says so now. It is not a seqlock (a producer writes info
+		 * before the stamp, so the stamp may not have moved yet when
+		 * info has): info is only ever used for a claim from h, and the
+		 * consumers' CAS of their position from h, which the record's
+		 * reuse had already moved, refuses that claim. This look turns
+		 * most such reads away early; decode_info() bounds the rest.
 		 */
 		atomic_thread_fence(memory_order_acquire); /* our reads above before the re-check */
 		/* Relaxed: ordered by the fence. */

@@ -801,7 +801,9 @@ static bool reap(void *base, struct shmring_part *p, uint64_t owner)
 		struct shmring_waitword *ww = parked == SHMRING_PARKED_NOT_EMPTY
 						      ? shmring__not_empty(base)
 						      : shmring__not_full(base);
-		/* Relaxed: as the waiter's own decrement in shmring__ec_cancel(). */
+		/* Relaxed, the load and the CAS both ways: as the waiter's own
+		 * decrement in shmring__ec_cancel(); a failed CAS tries again
+		 * with the word it saw. */
 		uint32_t w = shmring__load_relaxed(&ww->waiters);
 
 		while (SHMRING_EC_WAITING(w) != 0 &&

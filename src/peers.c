@@ -48,11 +48,11 @@ void shmring__recovery_apply(shmring_t *r)
 	/*
 	 * A sleeper re-checks its peers once per period. A wake that found
 	 * nobody silences a stale waiters word for as long, but never more
-	 * than QUIET_MAX_NS: the word's park count wraps after 65536 parks, and
-	 * a new waiter whose word came round to the silenced one must not be
-	 * left to sleep out a long period (seen with 60 s periods: ~650k parks
-	 * a minute in a ping-pong). 65536 parks, each a futex call, take far
-	 * longer than 5 ms.
+	 * than QUIET_MAX_NS: the word's park count (15 bits) wraps after 32768
+	 * parks, and a new waiter whose word came round to the silenced one
+	 * must not be left to sleep out a long period (seen with 60 s periods:
+	 * ~650k parks a minute in a ping-pong). 32768 parks, each a futex
+	 * call, take far longer than 5 ms.
 	 */
 	r->not_empty.max_sleep_ns = r->not_full.max_sleep_ns = ns;
 	r->not_empty.quiet_ns = r->not_full.quiet_ns = ns < QUIET_MAX_NS ? ns : QUIET_MAX_NS;

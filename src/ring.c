@@ -1621,9 +1621,10 @@ int shmring_info(shmring_t *r, struct shmring_info *info)
 	info->owner_uid = shmring__map_info(r->map)->owner_uid;
 	info->mode = shmring__map_info(r->map)->mode;
 	info->notifier = r->hdr.notifier;
+	/* Relaxed, this and every load below: live statistics and states,
+	 * each read once for display; the snapshot orders nothing. */
 	info->bell_signals = shmring__load_relaxed(&ctl->bell_signals);
 	info->late_wakes = r->wait.late_wakes;
-	/* Relaxed, all: live statistics, each read once for display. */
 	info->produced = produced(r);
 	info->consumed = shmring__load_relaxed(&cons->pos);
 	info->full_waits = shmring__load_relaxed(&prod->waits);

@@ -166,6 +166,10 @@ struct shmring_sock {
 	bool listener;
 	bool fixed;     /* a fixed kind: every message slot_size bytes */
 	struct shmring_sock_params p;
+	/* The atomics below are counts and looks read by another thread
+	 * (shmring_info(), the acceptor, a look without the mutex); what they
+	 * count is handed over under `mu` or stays in the caller's thread, so
+	 * none of them publishes data. */
 	_Atomic uint64_t moved; /* messages sent / received by this handle */
 
 	/* Connector. */
@@ -386,6 +390,8 @@ static void judge(struct shmring_sock *s, struct pending *pd, size_t len)
 		rc = shmring__sock_hello_check(&h, &s->p, false);
 	if (rc == 0 && h.role == SHMRING_PRODUCER && sole_busy(s))
 		rc = -EBUSY;
+	/* Sequentially consistent (the default), both: a limit, judged on the
+	 * latest counts; each is stored by the one thread that owns it. */
 	if (rc == 0 && atomic_load(&s->queued) + atomic_load(&s->nconns_seen) >= SOCK_MAX_CONNS)
 		rc = -EUSERS;
 	/* The sole producer's duplicate is what keeps the next one out
@@ -430,7 +436,11 @@ static void judge(struct shmring_sock *s, struct pending *pd, size_t len)
 	 * has its answer is in the queue or taken, never neither (the
 	 * consumer's end-of-stream looks at both). */
 	s->q[s->qn++] = pd->fd;
+	/* Sequentially consistent: the data path's look without the mutex
+	 * (lst_recv(), lst_eos()) sees it no later than the answer below; the
+	 * queue itself is handed over under the mutex (take_queued()). */
 	atomic_store(&s->queued, s->qn);
+	/* Relaxed: a statistic. */
 	atomic_fetch_add_explicit(&s->accepted, 1, memory_order_relaxed);
 	reply(pd->fd, &a);
 	pthread_mutex_unlock(&s->mu);
@@ -820,6 +830,7 @@ static void conn_add(struct shmring_sock *s, int fd)
 		return;
 	}
 	s->conns[s->nconns++] = c;
+	/* Relaxed: a copy for other threads' counts; nconns is this thread's. */
 	atomic_store_explicit(&s->nconns_seen, s->nconns, memory_order_relaxed);
 	s->saw_producer = true;
 }
@@ -835,6 +846,7 @@ static void take_queued(struct shmring_sock *s)
 	for (unsigned i = 0; i < s->qn; i++)
 		conn_add(s, s->q[i]);
 	s->qn = 0;
+	/* Sequentially consistent, as the acceptor's store; under the mutex. */
 	atomic_store(&s->queued, 0);
 	pthread_mutex_unlock(&s->mu);
 }
@@ -852,6 +864,7 @@ static void conn_drop(struct shmring_sock *s, unsigned i, bool error)
 	sbuf_free(&c->rb);
 	free(c);
 	s->conns[i] = s->conns[--s->nconns];
+	/* Relaxed, both: counts for other threads (see conn_add()). */
 	atomic_store_explicit(&s->nconns_seen, s->nconns, memory_order_relaxed);
 	if (s->cur >= s->nconns)
 		s->cur = 0;
@@ -943,6 +956,7 @@ static int stash_unget(struct shmring_sock *s, const struct msgs *m, unsigned fr
 	}
 	sbuf_free(&s->stash);
 	s->stash = nb;
+	/* Relaxed: a count for shmring_count(); the stash is this thread's. */
 	atomic_fetch_add_explicit(&s->stash_n, to - from, memory_order_relaxed);
 	return 0;
 }
@@ -960,6 +974,7 @@ static void stash_record(struct shmring_sock *s, uint32_t type, const void *buf,
 	sbuf_put(&s->stash, h, sizeof(h));
 	sbuf_put(&s->stash, buf, cap);
 	sbuf_put(&s->stash, s->scratch, len - cap);
+	/* Relaxed: as in stash_unget(). */
 	atomic_fetch_add_explicit(&s->stash_n, 1, memory_order_relaxed);
 }
 
@@ -1176,6 +1191,8 @@ static unsigned conns_recv(struct shmring_sock *s, const struct msgs *m, unsigne
 
 static bool lst_eos(struct shmring_sock *s)
 {
+	/* queued: sequentially consistent, against the acceptor's store before
+	 * its answer; stash_n: relaxed, this thread's own count. */
 	return s->saw_producer && s->nconns == 0 && atomic_load(&s->queued) == 0 &&
 	       atomic_load_explicit(&s->stash_n, memory_order_relaxed) == 0;
 }
@@ -1200,16 +1217,19 @@ static int lst_recv(struct shmring_sock *s, const struct msgs *m, bool all, bool
 		}
 		memcpy(s->kept, m->v, m->n * sizeof(*m->v));
 	}
+	/* Relaxed: a look; take_queued() takes the queue under the mutex. */
 	if (atomic_load_explicit(&s->queued, memory_order_relaxed))
 		take_queued(s);
 	i = take_frames(s, &s->stash, m, 0, &err);
 	if (i)
+		/* Relaxed: as in stash_unget(). */
 		atomic_fetch_sub_explicit(&s->stash_n, i, memory_order_relaxed);
 	if (!err && i < m->n)
 		i = conns_recv(s, m, i, look, &err);
 	/* A bulk short of n puts back what it took, unless every producer has
 	 * gone (nothing more will come): then it takes what is left, as a
 	 * read of a pipe does, and the next call says end-of-stream. */
+	/* queued: as in lst_eos(). */
 	if (all && i < m->n && i &&
 	    !(s->saw_producer && s->nconns == 0 && atomic_load(&s->queued) == 0)) {
 		if (stash_unget(s, m, 0, i) < 0)
@@ -1235,6 +1255,7 @@ static int lst_recv(struct shmring_sock *s, const struct msgs *m, bool all, bool
  */
 static bool lst_sole_wait(struct shmring_sock *s, const struct msgs *m)
 {
+	/* Relaxed, both: looks, as in lst_recv(). */
 	return m->n == 1 && !many_producers(s) && s->nconns == 1 &&
 	       !atomic_load_explicit(&s->queued, memory_order_relaxed) &&
 	       !atomic_load_explicit(&s->stash_n, memory_order_relaxed);
@@ -1287,6 +1308,7 @@ static int lst_recv_wait(struct shmring_sock *s, const struct msgs *m, bool all,
 					     : tcp_recv(s, c, m, 0, &st, MSG_WAITFORONE);
 
 			if (i) {
+				/* Relaxed: a statistic. */
 				atomic_fetch_add_explicit(&s->moved, i, memory_order_relaxed);
 				return (int)i;
 			}
@@ -1333,6 +1355,8 @@ static int out_flush(struct shmring_sock *s)
 				continue;
 			if (errno == EAGAIN)
 				return -EAGAIN;
+			/* Relaxed: a flag the sending thread reads and shmring_info()
+			 * shows; it publishes nothing. */
 			atomic_store_explicit(&s->gone, true, memory_order_relaxed);
 			return -EPIPE;
 		}
@@ -1471,6 +1495,7 @@ static int con_send(struct shmring_sock *s, const struct msgs *m, bool all)
 	uint64_t now = now_ns();
 	int rc;
 
+	/* Relaxed, the flag's every use: see out_flush(). */
 	if (atomic_load_explicit(&s->gone, memory_order_relaxed))
 		return -EPIPE;
 	/* After a quiet spell, the look of SOCK_QUIET_NS. */
@@ -1500,6 +1525,7 @@ static int con_send(struct shmring_sock *s, const struct msgs *m, bool all)
 		rc = send_batch(s, m, i, k, &part);
 		if (rc < 0) {
 			if (rc != -EAGAIN) {
+				/* Relaxed: see out_flush(). */
 				atomic_store_explicit(&s->gone, true, memory_order_relaxed);
 				rc = -EPIPE;
 			}
@@ -1521,6 +1547,7 @@ static int con_send(struct shmring_sock *s, const struct msgs *m, bool all)
 	}
 	if (i == 0)
 		return -EAGAIN;
+	/* Relaxed: a statistic. */
 	atomic_fetch_add_explicit(&s->moved, i, memory_order_relaxed);
 	return (int)i;
 }
@@ -1779,7 +1806,7 @@ int shmring__sock_close(shmring_t *r)
 			shutdown(s->conns[i]->fd, SHUT_RDWR);
 		for (unsigned i = 0; i < s->qn; i++)
 			shutdown(s->q[i], SHUT_RDWR);
-	} else if (s->out.len > s->out.off && !atomic_load(&s->gone)) {
+	} else if (s->out.len > s->out.off && !atomic_load(&s->gone)) { /* see out_flush() */
 		uint64_t deadline = now_ns() + SOCK_CLOSE_NS;
 
 		while (out_flush(s) == -EAGAIN && now_ns() < deadline) {
@@ -1813,6 +1840,7 @@ int shmring__sock_unlink(const char *uri)
 int shmring__sock_info(shmring_t *r, struct shmring_info *info)
 {
 	struct shmring_sock *s = r->sock;
+	/* Relaxed, every load here: a snapshot of counts (shmring_info()). */
 	uint64_t moved = atomic_load_explicit(&s->moved, memory_order_relaxed);
 
 	memset(info, 0, sizeof(*info));
@@ -1846,6 +1874,7 @@ int shmring__sock_info(shmring_t *r, struct shmring_info *info)
 
 uint64_t shmring__sock_count(shmring_t *r)
 {
+	/* Relaxed: a count, as in stash_unget(). */
 	return atomic_load_explicit(&r->sock->stash_n, memory_order_relaxed);
 }
 
