@@ -738,8 +738,11 @@ int shmring_commit_burst(shmring_t *r, unsigned n)
 		return 0;
 	}
 	shmring__spsc_commit(&r->tx, n);
-	shmring__fast_update(r);
+	/* Counted from the reservation's position before fast_update() moves
+	 * the count's start to here: commits look at the consumers as copies
+	 * do, every so many (spsc_count()). */
 	spsc_sent(r);
+	shmring__fast_update(r);
 	shmring__moved(r, n);
 	return 0;
 }

@@ -267,6 +267,20 @@ static inline int fh__send(int kind, shmring_t *r, uint64_t seq, bool try_only, 
 	return try_only ? shmring_try_send(r, &m) : shmring_send(r, &m, deadline);
 }
 
+/* One test message in place (reserve, then commit): 0 or a negative errno. */
+static inline int fh__send_zc(int kind, shmring_t *r, uint64_t seq)
+{
+	struct fh_msg m;
+	void *slot;
+
+	fh_msg_make(&m, seq);
+	slot = fh_is_msg(kind) ? shmring_msg_reserve(r, sizeof(m)) : shmring_reserve(r);
+	if (!slot)
+		return shmring_last_error(r, SHMRING_PRODUCER);
+	memcpy(slot, &m, sizeof(m));
+	return fh_is_msg(kind) ? shmring_msg_commit(r, (uint32_t)seq) : shmring_commit(r);
+}
+
 /* One test message out; 0 (and *m) or a negative errno; -EBADMSG for a record
  * of the wrong length or type. */
 static inline int fh__recv(int kind, shmring_t *r, struct fh_msg *m, bool try_only,
