@@ -374,15 +374,30 @@ static bool judged_ok(shmring_t *r, uint32_t i, struct shmring_part *p)
 /* Judge entry i afresh: true if its owner may be signalled. */
 static bool judge(shmring_t *r, uint32_t i)
 {
-	uint32_t st = shmring__part_state(r->base, &r->live, i);
 	struct shmring_live *e = &r->live.e[i];
+	bool moved = false;
+	uint64_t owner;
+	uint32_t st;
+
+	/* An entry taken while we judged it once more: it has settled by then,
+	 * unless a forger keeps rewriting it. */
+	for (int tries = 0; tries < 2 && (tries == 0 || moved); tries++) {
+		moved = false;
+		/* Acquire: as in shmring__part_state(). */
+		owner = shmring__load_acquire(&shmring__parts(r->base)[i].owner);
+		st = shmring__part_state_of(r->base, &r->live, i, owner, &moved);
+	}
 
 	if (st == SHMRING_PART_DEAD || st == SHMRING_PART_REAPED) {
 		shmring__part_scan(r->base, &r->hdr, &r->live, NULL, true);
 		return false;
 	}
-	if (st != SHMRING_PART_ALIVE || !(SHMRING_PART_ROLE(e->owner) & SHMRING_CONSUMER))
-		return false; /* unjudgeable (another pid namespace) or not a consumer */
+	/* Not signalled: unjudgeable (another pid namespace), not a consumer,
+	 * or taken while we judged it, twice (the cache, e, still describes
+	 * the owner before). */
+	if (st != SHMRING_PART_ALIVE || moved || e->owner != owner ||
+	    !(SHMRING_PART_ROLE(owner) & SHMRING_CONSUMER))
+		return false;
 	if (!e->same_user)
 		e->same_user = same_user((pid_t)SHMRING_PART_PID(e->owner)) ? 1 : 2;
 	return e->same_user == 1;
