@@ -404,9 +404,12 @@ int shmring__peer_check(shmring_t *r, unsigned side)
  * quarter of the recovery deadline, from 1 to IDLE_TRIES. A loop that spins
  * looks every IDLE_TRIES calls (a clock read costs it nothing it would
  * notice); one that polls every few milliseconds, or sleeps in its own event
- * loop between calls, looks on each call. Either notices a death within
- * about the deadline, as a blocked call does; counted calls alone took
- * IDLE_TRIES times the loop's period (2.6 s at 10 ms a call).
+ * loop between calls, looks on each call once a look has seen that pace.
+ * Either notices a death within about the deadline, as a blocked call does;
+ * counted calls alone took IDLE_TRIES times the loop's period (2.6 s at 10 ms
+ * a call). A count cannot see a loop slow down: one that spun and then polls
+ * every 20 ms looks next IDLE_TRIES calls on (about 5 s), and at its pace
+ * from then on (ring.h says so, and points to shmring_peers_check()).
  */
 static unsigned paced(const shmring_t *r, unsigned calls, uint64_t *at, uint64_t now,
 		      unsigned most)

@@ -123,10 +123,13 @@
  *     not seen a consumer yet may fill the ring for one to come (a producer
  *     restarted while its consumer is away). A death is noticed by a blocked call within the recovery
  *     deadline, and by try calls (or timed calls that time out) in a loop
- *     at about the same pace; a consumer's death also by a producer whose
- *     sends still find room (the send after the look is -EPIPE; a count
- *     of sends paced to a fast run looks again at most 1024 sends on,
- *     however slow they become).
+ *     at about the same pace (a count of fruitless calls paced to a loop
+ *     that spun looks again at most 256 calls on, however slow they
+ *     become); a consumer's death also by a producer whose sends still find
+ *     room (the send after the look is -EPIPE; a count of sends paced to a
+ *     fast run looks again at most 1024 sends on, however slow they
+ *     become). A loop that slows down (a back-off after spinning) and
+ *     wants the deadline's pace calls shmring_peers_check() now and then.
  */
 /*
  * Socket channels ("unix:" and "tcp:" names): the ring's calls over
