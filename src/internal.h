@@ -127,6 +127,22 @@ static inline int shmring__sysv_errno(void)
 int shmring__region_unlink_judged(const struct shmring_uri *u,
 				  const struct shmring_map_key *judged);
 /*
+ * Whether u names the object judged now: 0, -ESTALE, -ENOENT, -errno. A
+ * System V segment is judged by its id (judged->ino): removed already when
+ * its key is gone.
+ */
+int shmring__region_names(const struct shmring_uri *u, const struct shmring_map_key *judged);
+/* Unlink u while it names the object judged, without its lock (held by the
+ * caller, or none to take): the look comes right before the unlink. */
+int shmring__region_unlink_held(const struct shmring_uri *u, const struct shmring_map_key *judged);
+/*
+ * As shmring__region_unlink_judged(), for a caller that holds the object's
+ * lock already (or that has none to take): the look at the name comes right
+ * before the unlink, and a System V segment goes by its id. The ring's own
+ * System V semaphore set goes with it. For the tool's rm and gc.
+ */
+int shmring__unlink_judged(const char *uri, const struct shmring_map_key *judged);
+/*
  * A creator holds its new object's lock (flock, exclusive) from its create
  * until its header is published: a judge that finds the lock held knows a
  * live process is making the ring, however long it is stopped.

@@ -603,6 +603,9 @@ static bool entry_moved(struct shmring_part *p, uint64_t owner, uint64_t start)
 	return start && shmring__load_relaxed(&p->start_time) != start;
 }
 
+/* PID_MAX_LIMIT on 64-bit kernels: no pid is larger in any namespace. */
+#define PID_LIMIT (1 << 22)
+
 uint32_t shmring__part_state(void *base, struct shmring_livecache *c, uint32_t idx)
 {
 	/* Acquire: pairs with the release CAS that ends a claim in take(): the
@@ -632,10 +635,12 @@ uint32_t shmring__part_state_of(void *base, struct shmring_livecache *c, uint32_
 		return SHMRING_PART_REAPED;
 	if (owner & SHMRING_OWNER_CLAIMING)
 		start = ns = 0; /* judged by the pid alone (layout.h) */
+	/* No pid namespace has pids past the kernel's limit (2^22): forged,
+	 * whichever namespace the entry names. */
+	if (pid <= 0 || pid > PID_LIMIT)
+		return SHMRING_PART_DEAD;
 	if (ns && c->pidns && ns != c->pidns)
 		return SHMRING_PART_UNKNOWN;
-	if (pid <= 0)
-		return SHMRING_PART_DEAD;
 	/* Ours only if a handle of ours took it (held_add() came before the
 	 * claim's CAS, held_drop() after the release's); one that did is
 	 * judged as any other below (the doorbells use what that caches).

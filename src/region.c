@@ -296,23 +296,50 @@ int shmring__region_join(const struct shmring_uri *u, const struct shmring_map_k
 	return 0;
 }
 
+/* The System V segment judged (by its id) while it still has u's key. */
+static int sysv_names(const struct shmring_uri *u, const struct shmring_map_key *judged)
+{
+	struct shmid_ds ds;
+	key_t key;
+	int rc;
+
+	if ((rc = shmring__sysv_key(u, &key)) < 0)
+		return rc;
+	if (judged->ino > INT32_MAX)
+		return -ESTALE;
+	if (shmctl((int)judged->ino, IPC_STAT, &ds) < 0)
+		return shmring__sysv_errno();
+	return ds.shm_perm.__key == key ? 0 : -ESTALE; /* else removed already */
+}
+
+int shmring__region_names(const struct shmring_uri *u, const struct shmring_map_key *judged)
+{
+	if (u->scheme == SHMRING_SCHEME_SYSV)
+		return sysv_names(u, judged);
+	if (!fd_scheme(u->scheme) || u->scheme == SHMRING_SCHEME_MEMFD)
+		return -EINVAL; /* nothing named */
+	return name_is(u, judged);
+}
+
+int shmring__region_unlink_held(const struct shmring_uri *u, const struct shmring_map_key *judged)
+{
+	int rc = shmring__region_names(u, judged);
+
+	if (rc < 0)
+		return rc;
+	if (u->scheme == SHMRING_SCHEME_SYSV)
+		return shmctl((int)judged->ino, IPC_RMID, NULL) < 0 ? shmring__sysv_errno() : 0;
+	return shmring__fd_unlink(u);
+}
+
 int shmring__region_unlink_judged(const struct shmring_uri *u,
 				  const struct shmring_map_key *judged)
 {
 	int fd, rc;
 
 	if (u->scheme == SHMRING_SCHEME_SYSV) {
-		struct shmid_ds ds;
-		key_t key;
-
-		if ((rc = shmring__sysv_key(u, &key)) < 0)
+		if ((rc = sysv_names(u, judged)) < 0)
 			return rc;
-		if (judged->ino > INT32_MAX)
-			return -ESTALE;
-		if (shmctl((int)judged->ino, IPC_STAT, &ds) < 0)
-			return shmring__sysv_errno();
-		if (ds.shm_perm.__key != key)
-			return -ESTALE; /* removed already (its key is gone) */
 		return shmctl((int)judged->ino, IPC_RMID, NULL) < 0 ? -errno : 0;
 	}
 	if (!fd_scheme(u->scheme) || u->scheme == SHMRING_SCHEME_MEMFD)

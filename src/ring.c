@@ -1331,6 +1331,21 @@ static void unlink_semset(const struct shmring_uri *u)
 	shmring__region_close(&rg);
 }
 
+int shmring__unlink_judged(const char *uri, const struct shmring_map_key *judged)
+{
+	struct shmring_uri u;
+	int rc = shmring__uri_parse(uri, &u);
+
+	/* Looked at before the set goes (the set is found through the name)
+	 * and again right before the unlink. */
+	if (rc == 0)
+		rc = shmring__region_names(&u, judged);
+	if (rc < 0)
+		return rc;
+	unlink_semset(&u);
+	return shmring__region_unlink_held(&u, judged);
+}
+
 int shmring_unlink(const char *uri)
 {
 	struct shmring_uri u;
@@ -1584,12 +1599,28 @@ uint64_t shmring_count(shmring_t *r)
 	return prod - cons > r->hdr.capacity ? r->hdr.capacity : prod - cons;
 }
 
+/*
+ * The longest a stall of this ring can have lasted: its age (CLOCK_REALTIME
+ * since its creation, from the validated header) and a minute for the clock
+ * being set meanwhile. UINT64_MAX where the creation time is not in the past.
+ */
+static uint64_t age_bound(const shmring_t *r)
+{
+	struct timespec ts;
+	uint64_t real;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return UINT64_MAX;
+	real = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return real > r->hdr.ctime_ns ? real - r->hdr.ctime_ns + 60000000000u : UINT64_MAX;
+}
+
 int shmring_info(shmring_t *r, struct shmring_info *info)
 {
 	struct shmring_side *prod, *cons;
 	struct shmring_ctl *ctl;
 	uint64_t since, now, pres;
-	uint32_t part, live[2];
+	uint32_t part, side, live[2];
 
 	if (!r || !info)
 		return -EINVAL;
@@ -1645,6 +1676,8 @@ int shmring_info(shmring_t *r, struct shmring_info *info)
 	info->cancelled = shmring__load_relaxed(&ctl->cancelled);
 	info->reaped = shmring__load_relaxed(&ctl->reaped);
 	info->stall_max_ns = shmring__load_relaxed(&ctl->stall_max_ns);
+	if (info->stall_max_ns > age_bound(r))
+		info->stall_max_ns = 0; /* longer than the ring has been: forged */
 	/* A word that says none is left is believed where the table agrees
 	 * (shmring__presence_none()): here the counts just taken. */
 	pres = shmring__load_relaxed(&ctl->producers);
@@ -1653,10 +1686,13 @@ int shmring_info(shmring_t *r, struct shmring_info *info)
 	info->consumers_gone = SHMRING_PRESENCE_GONE(pres) && info->consumers == 0;
 	since = shmring__load_relaxed(&ctl->stall_since_ns);
 	now = shmring__now_ns();
-	if (since && since <= now) {
+	side = shmring__load_relaxed(&ctl->stall_side);
+	/* A stall of a side that is none, or older than the ring: forged. */
+	if (since && since <= now && now - since <= age_bound(r) &&
+	    (side == SHMRING_PRODUCER || side == SHMRING_CONSUMER)) {
 		info->stall_pos = shmring__load_relaxed(&ctl->stall_pos);
 		info->stall_ns = now - since;
-		info->stall_side = shmring__load_relaxed(&ctl->stall_side) & 3u;
+		info->stall_side = side;
 		part = shmring__load_relaxed(&ctl->stall_part);
 		if (part < r->hdr.max_participants)
 			info->stall_pid = SHMRING_PART_PID(

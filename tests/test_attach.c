@@ -12,6 +12,9 @@
  * namespaces, one side in a pid namespace without /proc, a producer whose
  * main thread has exited, a file reached through an overlay and through its
  * upper directory); one that ran another program holding a claim is.
+ * The tool's removal of a ring it judged (rm, gc: shmring__unlink_judged())
+ * leaves alone a ring made under the name since, on every named backend.
+ * Forged stall words are not shown as a stall, nor an impossible pid as alive.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -20,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <cmocka.h>
 
@@ -1595,6 +1599,158 @@ static void test_overlay_and_upper(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/*
+ * Forged stall words are not shown as a stall: a side that is neither role,
+ * a start or a longest stall from before the ring was made (a 584-year
+ * longest stall was printed as measured). A stall a real side began a
+ * moment ago is.
+ */
+static void test_forged_stall(void **state)
+{
+	struct shmring_opts o = {.kind = SHMRING_KIND_MPSC, .slot_size = 8, .capacity = 64};
+	const char *name = test_ring_name("stall");
+	struct shmring_info in;
+	struct shmring_ctl *ctl;
+	shmring_t *r;
+
+	(void)state;
+	assert_int_equal(shmring_create(name, &o, SHMRING_PRODUCER, &r), 0);
+	ctl = shmring__ctl(shmring__map_base(r->map));
+	atomic_store(&ctl->stall_max_ns, UINT64_MAX - UINT32_MAX);
+	atomic_store(&ctl->stall_since_ns, shmring__now_ns() - 1000000u);
+	atomic_store(&ctl->stall_side, 0);
+	assert_int_equal(shmring_info(r, &in), 0);
+	assert_int_equal(in.stall_ns, 0);
+	assert_int_equal(in.stall_max_ns, 0);
+	atomic_store(&ctl->stall_side, 3);
+	assert_int_equal(shmring_info(r, &in), 0);
+	assert_int_equal(in.stall_ns, 0);
+	atomic_store(&ctl->stall_side, SHMRING_CONSUMER);
+	atomic_store(&ctl->stall_since_ns, 1);
+	assert_int_equal(shmring_info(r, &in), 0);
+	assert_int_equal(in.stall_ns, 0);
+	atomic_store(&ctl->stall_max_ns, 1000000u);
+	atomic_store(&ctl->stall_since_ns, shmring__now_ns() - 1000000u);
+	assert_int_equal(shmring_info(r, &in), 0);
+	assert_true(in.stall_ns >= 1000000u);
+	assert_int_equal(in.stall_side, SHMRING_CONSUMER);
+	assert_int_equal(in.stall_max_ns, 1000000u);
+	shmring_close(r);
+}
+
+/*
+ * A participant entry naming a pid no kernel gives (past 2^22), in another
+ * pid namespace: dead, not unjudgeable (it kept the ring counted as in use
+ * for ever, and gc from removing it).
+ */
+static void test_forged_pid(void **state)
+{
+	struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 8, .capacity = 64};
+	const char *name = test_ring_name("pid");
+	struct shmring_participant p[64];
+	struct shmring_part *e;
+	shmring_t *r;
+	int n, seen = 0;
+
+	(void)state;
+	assert_int_equal(shmring_create(name, &o, SHMRING_PRODUCER, &r), 0);
+	e = &shmring__parts(shmring__map_base(r->map))[44];
+	atomic_store(&e->pidns, UINT64_C(4026531836) + 12345u);
+	atomic_store(&e->start_time, 1);
+	atomic_store(&e->owner, ((uint64_t)4163070721u << 32) |
+				    ((uint64_t)SHMRING_CONSUMER << 24) | 1u);
+	n = shmring_participants(r, p, 64);
+	assert_true(n >= 1);
+	for (int i = 0; i < n; i++) {
+		if (p[i].pid != 4163070721u)
+			continue;
+		seen++;
+		if (p[i].state != SHMRING_PART_DEAD && p[i].state != SHMRING_PART_REAPED)
+			fail_msg("an impossible pid judged %u", p[i].state);
+	}
+	assert_int_equal(seen, 1);
+	shmring_close(r);
+}
+
+/* The identity a remover judged: the file's, or a System V segment's id. */
+static struct shmring_map_key judged_key(const char *uri)
+{
+	struct shmring_map_key k = {0};
+	struct stat st;
+
+	if (strncmp(uri, "sysv:", 5) == 0) {
+		int id = shmget((key_t)strtoul(uri + 5, NULL, 16), 0, 0);
+
+		assert_true(id >= 0);
+		k.ino = (uint64_t)id;
+		return k;
+	}
+	if (strncmp(uri, "file:", 5) == 0)
+		assert_int_equal(stat(uri + 5, &st), 0);
+	else {
+		char path[300];
+
+		snprintf(path, sizeof(path), "/dev/shm%s", uri);
+		assert_int_equal(stat(path, &st), 0);
+	}
+	k.dev = (uint64_t)st.st_dev;
+	k.ino = (uint64_t)st.st_ino;
+	return k;
+}
+
+/*
+ * A ring judged, removed and made again under its name by someone else:
+ * the judged removal says -ESTALE and the new ring stays (gc removed it, by
+ * name, when the name changed hands between its look and its unlink); once
+ * judged again, it goes. A System V notifier's set goes with its ring.
+ */
+static void test_unlink_judged(void **state)
+{
+	struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 8, .capacity = 64,
+				 .notifier = SHMRING_NOTIFIER_SYSVSEM};
+	char file[256], sysv[32];
+	const char *uris[3];
+
+	(void)state;
+	snprintf(file, sizeof(file), "file:/tmp/shmt-%d-judged", (int)getpid());
+	uris[0] = test_ring_name("judged");
+	uris[1] = file;
+	uris[2] = NULL;
+	for (int tries = 0; tries < 64 && !uris[2]; tries++) {
+		shmring_t *r;
+
+		snprintf(sysv, sizeof(sysv), "sysv:0x%08x",
+			 0x10000000u | ((unsigned)getpid() * 7919u + (unsigned)tries) % 0x6fffffffu);
+		if (shmring_create(sysv, &o, SHMRING_PRODUCER, &r) == 0) {
+			shmring_close(r);
+			uris[2] = sysv;
+		}
+	}
+	assert_non_null(uris[2]);
+	for (int i = 0; i < 3; i++) {
+		struct shmring_map_key old, now;
+		shmring_t *held, *r;
+
+		/* Held open, as gc holds the object it judged (its lock): a
+		 * file system cannot give the new file the old one's inode. */
+		if (i < 2)
+			assert_int_equal(shmring_create(uris[i], &o, SHMRING_PRODUCER, &held), 0);
+		else
+			assert_int_equal(shmring_open(uris[i], SHMRING_OBSERVER, &held), 0);
+		old = judged_key(uris[i]);
+		assert_int_equal(shmring_unlink(uris[i]), 0);
+		assert_int_equal(shmring_create(uris[i], &o, SHMRING_PRODUCER, &r), 0);
+		if (shmring__unlink_judged(uris[i], &old) != -ESTALE)
+			fail_msg("%s: the ring made since was not left alone", uris[i]);
+		now = judged_key(uris[i]);
+		assert_int_equal(shmring__unlink_judged(uris[i], &now), 0);
+		/* Gone (a System V segment still attached: its key gone). */
+		assert_int_equal(shmring__unlink_judged(uris[i], &now), i == 2 ? -ESTALE : -ENOENT);
+		shmring_close(r);
+		shmring_close(held);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1634,6 +1790,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_main_thread_exited, test_teardown_names),
 		cmocka_unit_test_teardown(test_producer_exec_while_held, test_teardown_names),
 		cmocka_unit_test_teardown(test_overlay_and_upper, overlay_teardown),
+		cmocka_unit_test_teardown(test_unlink_judged, test_teardown_names),
+		cmocka_unit_test_teardown(test_forged_stall, test_teardown_names),
+		cmocka_unit_test_teardown(test_forged_pid, test_teardown_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,8 +37,8 @@ const char *shmring_cli_error_text(const char *cmd, const char *what, int err, c
  * stderr and exits with status 1 (async-signal-safe: write(2), _exit(2)).
  */
 
-/* The name the message gives (a ring the command works on), or NULL. The
- * string must live until the command ends. */
+/* The name the message gives (a ring the command works on), or NULL; a
+ * printable copy is kept. */
 void shmring_cli_bus_name(const char *name);
 
 /* Arm (jb) or disarm (NULL) a recovery point in the calling thread: a

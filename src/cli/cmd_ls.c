@@ -407,7 +407,7 @@ static bool look_one(const char *cmd, const struct names *s, size_t i, const str
 {
 	const struct name *e = &s->v[i];
 	bool alt = e->alt && matches(m, e->alt);
-
+	shmring_cli_bus_name(e->shown); /* the ring a SIGBUS's message names */
 	if (matches(m, e->uri)) {
 		shmring_cli_look(e->uri, lk);
 		if (shown(lk))

@@ -356,7 +356,12 @@ static _Thread_local sigjmp_buf *volatile bus_jump;
 
 void shmring_cli_bus_name(const char *name)
 {
-	bus_ring = name;
+	/* Printable here: the handler writes it to stderr past the filter. */
+	static char printable[SHMRING_CLI_PRINTABLE_MAX];
+
+	bus_ring = NULL; /* no name while it is being written */
+	if (name)
+		bus_ring = shmring_cli_printable(printable, sizeof(printable), name);
 }
 
 void shmring_cli_bus_arm(sigjmp_buf *jb)

@@ -561,12 +561,20 @@ static bool same_object(const struct shmring_cli_object *a, const struct shmring
 int shmring_cli_remove_seen(const char *uri, const struct shmring_cli_object *seen)
 {
 	struct shmring_cli_object now;
+	struct shmring_map_key judged = {0};
 
+	if (seen->seen) {
+		/* Only the object seen: the library looks at the name again
+		 * right before the unlink (a System V segment goes by its id). */
+		if (strncmp(uri, "sysv:", 5) == 0)
+			judged.ino = seen->id[0];
+		else
+			judged = (struct shmring_map_key){.dev = seen->id[0], .ino = seen->id[1]};
+		return shmring__unlink_judged(uri, &judged);
+	}
 	shmring_cli_object_look(uri, &now);
 	if (now.err == -ENOENT)
 		return -ENOENT;
-	if (seen->seen && now.seen && !same_object(&now, seen))
-		return -ESTALE;
 	return shmring_unlink(uri);
 }
 
