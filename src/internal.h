@@ -108,9 +108,15 @@ int shmring__region_from_fd(int fd, struct shmring_region *out);
  * size bytes would find too few free now, known before anything is created
  * or removed; else 0 (other failures are left to the create). */
 int shmring__region_huge_possible(const struct shmring_uri *u, uint64_t size);
-/* Whether size bytes of memory without a mount's limit (memfd:, anon:) can
- * be had now (available memory and free swap): 0, or -ENOMEM. */
+/* Whether size bytes of normal pages of memory (memfd:, anon:, sysv:,
+ * tmpfs files) can be had now (available memory and free swap): 0, or
+ * -ENOMEM. */
 int shmring__region_memory_fits(uint64_t size);
+/* The same for a ring of size bytes that replaces the object u names, whose
+ * pages its removal gives back: known before the old one goes. */
+int shmring__region_replace_fits(const struct shmring_uri *u, uint64_t size);
+/* Whether fd's pages are memory (tmpfs). */
+bool shmring__fd_on_tmpfs(int fd);
 
 int shmring__region_unlink(const struct shmring_uri *u);
 /* The -errno of a call on a System V id that shmget() (or an earlier look)

@@ -102,6 +102,39 @@ int shmring__region_memory_fits(uint64_t size)
 	return size > avail + swap ? -ENOMEM : 0;
 }
 
+static int plain_open(const struct shmring_uri *u);
+
+int shmring__region_replace_fits(const struct shmring_uri *u, uint64_t size)
+{
+	uint64_t old = 0;
+
+	if (u->scheme == SHMRING_SCHEME_SYSV) {
+		struct shmid_ds ds;
+		key_t key;
+		int id;
+
+		if (shmring__sysv_key(u, &key) < 0)
+			return 0; /* the create says what is wrong */
+		id = shmget(key, 0, 0);
+		if (id >= 0 && shmctl(id, IPC_STAT, &ds) == 0)
+			old = (uint64_t)ds.shm_segsz;
+	} else if (u->scheme == SHMRING_SCHEME_POSIX || u->scheme == SHMRING_SCHEME_FILE) {
+		struct stat st;
+		int fd = plain_open(u);
+		bool memory = fd >= 0 && shmring__fd_on_tmpfs(fd);
+
+		if (memory && fstat(fd, &st) == 0)
+			old = (uint64_t)st.st_size;
+		if (fd >= 0)
+			close(fd);
+		if (fd >= 0 && !memory)
+			return 0; /* on disk, or huge pages: no memory to judge by */
+	} else {
+		return 0;
+	}
+	return shmring__region_memory_fits(size > old ? size - old : 0);
+}
+
 int shmring__region_create(const struct shmring_uri *u, const struct shmring_region_opts *o,
 			   struct shmring_region *out)
 {
@@ -175,7 +208,6 @@ int shmring__region_unlink(const struct shmring_uri *u)
 	return shmring__fd_unlink(u);
 }
 
-static int plain_open(const struct shmring_uri *u);
 
 /* Whether descriptor fd is the object k, as fstat() sees it now. */
 static bool fd_is(int fd, const struct shmring_map_key *k)

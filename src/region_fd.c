@@ -31,7 +31,7 @@ static bool on_hugetlbfs(int fd, uint64_t *page)
 }
 
 /* Whether fd's pages are memory: tmpfs (/dev/shm, a file: ring there). */
-static bool on_tmpfs(int fd)
+bool shmring__fd_on_tmpfs(int fd)
 {
 	struct statfs fs;
 
@@ -115,7 +115,7 @@ static int size_named(int fd, const struct shmring_region_opts *o)
 	/* tmpfs's size limit (by default half of memory, often set to all
 	 * of it for /dev/shm) does not keep the reservation within what is
 	 * free: more would have the out-of-memory killer end some process. */
-	if (on_tmpfs(fd) && (rc = shmring__region_memory_fits(size)) < 0)
+	if (shmring__fd_on_tmpfs(fd) && (rc = shmring__region_memory_fits(size)) < 0)
 		return rc;
 	return reserve(fd, size);
 }

@@ -78,7 +78,10 @@ int shmring__sysv_create(const struct shmring_uri *u, const struct shmring_regio
 		return errno == EPERM ? -EPERM : -errno;
 	/* Normal pages come out of the machine's memory as they are touched;
 	 * shmget's own check (the overcommit rule) counts all of it, not what
-	 * is free. */
+	 * is free. A key taken is -EEXIST first, as the create below says it
+	 * (open-or-create opens it). */
+	if (id < 0 && shmget(key, 0, 0) >= 0)
+		return -EEXIST;
 	if (id < 0 && (rc = shmring__region_memory_fits(o->size)) < 0)
 		return rc;
 	if (id < 0)

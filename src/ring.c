@@ -1086,6 +1086,9 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 	if (ro.replace && ro.huge && !ro.huge_fallback &&
 	    (rc = shmring__region_huge_possible(&u, size)) < 0)
 		return rc;
+	/* Nor more memory than there is, the old ring's given back. */
+	if (ro.replace && !ro.huge && (rc = shmring__region_replace_fits(&u, size)) < 0)
+		return rc;
 	if (ro.replace) {
 		/* Only a ring (or a segment whose creator died before its
 		 * header) is replaced: never another program's data, which
@@ -1312,7 +1315,7 @@ int shmring_close(shmring_t *r)
  * open (its positions forged, a participant table beyond repair, the
  * segment truncated after its header: validated as if whole).
  */
-static void unlink_semset(const struct shmring_uri *u)
+static void unlink_semset(const struct shmring_uri *u, const struct shmring_map_key *judged)
 {
 	struct shmring_region rg;
 	struct shmring_hdr h;
@@ -1321,6 +1324,11 @@ static void unlink_semset(const struct shmring_uri *u)
 	if (u->scheme == SHMRING_SCHEME_MEMFD || u->scheme == SHMRING_SCHEME_ANON ||
 	    shmring__region_open(u, true, &rg) < 0)
 		return;
+	/* Only the judged ring's set: the name may reach another since. */
+	if (judged && (rg.key.dev != judged->dev || rg.key.ino != judged->ino)) {
+		shmring__region_close(&rg);
+		return;
+	}
 	if (shmring__region_map(&rg, &base) == 0) {
 		if (shmring__segment_read(base, rg.size, &h, sizeof(h), true) == 0 &&
 		    shmring__hdr_validate(&h, UINT64_MAX) == 0 && h.creator_uid == rg.owner_uid &&
@@ -1342,7 +1350,7 @@ int shmring__unlink_judged(const char *uri, const struct shmring_map_key *judged
 		rc = shmring__region_names(&u, judged);
 	if (rc < 0)
 		return rc;
-	unlink_semset(&u);
+	unlink_semset(&u, judged);
 	return shmring__region_unlink_held(&u, judged);
 }
 
@@ -1358,7 +1366,7 @@ int shmring_unlink(const char *uri)
 	rc = shmring__uri_parse(uri, &u);
 	if (rc < 0)
 		return rc;
-	unlink_semset(&u);
+	unlink_semset(&u, NULL);
 	return shmring__region_unlink(&u);
 }
 

@@ -1639,9 +1639,9 @@ static void test_forged_stall(void **state)
 }
 
 /*
- * A participant entry naming a pid no kernel gives (past 2^22), in another
- * pid namespace: dead, not unjudgeable (it kept the ring counted as in use
- * for ever, and gc from removing it).
+ * A participant entry naming a pid no kernel gives (past 2^22, positive as
+ * a pid_t), in another pid namespace: dead, not unjudgeable (it kept the
+ * ring counted as in use for ever, and gc from removing it).
  */
 static void test_forged_pid(void **state)
 {
@@ -1657,12 +1657,12 @@ static void test_forged_pid(void **state)
 	e = &shmring__parts(shmring__map_base(r->map))[44];
 	atomic_store(&e->pidns, UINT64_C(4026531836) + 12345u);
 	atomic_store(&e->start_time, 1);
-	atomic_store(&e->owner, ((uint64_t)4163070721u << 32) |
+	atomic_store(&e->owner, ((uint64_t)5000000u << 32) |
 				    ((uint64_t)SHMRING_CONSUMER << 24) | 1u);
 	n = shmring_participants(r, p, 64);
 	assert_true(n >= 1);
 	for (int i = 0; i < n; i++) {
-		if (p[i].pid != 4163070721u)
+		if (p[i].pid != 5000000u)
 			continue;
 		seen++;
 		if (p[i].state != SHMRING_PART_DEAD && p[i].state != SHMRING_PART_REAPED)

@@ -21,7 +21,9 @@
  *     same ring) and is -EOPNOTSUPP for sysv and anon.
  *   - "memfd:x" cannot be opened (-ENOENT) nor unlinked (-EINVAL).
  *   - A ring larger than memory and swap is -ENOMEM at create on every
- *     backend whose pages are memory (memfd, anon, POSIX shm, System V).
+ *     backend whose pages are memory (memfd, anon, POSIX shm, System V);
+ *     a name taken is -EEXIST all the same, and such a replace leaves the
+ *     old ring in place.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -401,6 +403,32 @@ static void test_more_than_memory(void **s)
 		if (shmring_create(uri, &o, SHMRING_PRODUCER, &r) != -ENOMEM)
 			fail_msg("%s: not -ENOMEM", uri);
 		assert_null(r);
+	}
+	/* A name taken by a small ring: -EEXIST as ever (System V said
+	 * -ENOMEM, so open-or-create failed), and a replace that cannot be had
+	 * leaves the old ring in place (it was removed first). */
+	for (size_t i = 2; i < sizeof(backends) / sizeof(backends[0]); i++) {
+		struct shmring_opts small = {.kind = SHMRING_KIND_SPSC, .slot_size = 8,
+					     .capacity = 64};
+		struct shmring_opts replace = o;
+		char uri[BT_URI_MAX];
+		shmring_t *r, *big = NULL;
+		int rc = -EEXIST;
+
+		bt_uri(backends[i], "taken", uri, sizeof(uri));
+		for (int tries = 0; rc == -EEXIST && tries < 16; tries++)
+			if ((rc = shmring_create(uri, &small, SHMRING_PRODUCER, &r)) == -EEXIST)
+				bt_uri(backends[i], "taken", uri, sizeof(uri)); /* a sysv key in use */
+		assert_int_equal(rc, 0);
+		if (shmring_create(uri, &o, SHMRING_PRODUCER, &big) != -EEXIST)
+			fail_msg("%s: a taken name is not -EEXIST", uri);
+		replace.flags = SHMRING_CREATE_REPLACE;
+		if (shmring_create(uri, &replace, SHMRING_PRODUCER, &big) != -ENOMEM)
+			fail_msg("%s: a replace larger than memory is not -ENOMEM", uri);
+		shmring_close(r);
+		assert_int_equal(shmring_open(uri, SHMRING_CONSUMER, &r), 0);
+		shmring_close(r);
+		assert_int_equal(shmring_unlink(uri), 0);
 	}
 }
 
