@@ -610,8 +610,12 @@ SHMRING_API int shmring_flush(shmring_t *r);
  * its default action, so that a thread that does not block it is not ended
  * by it either; the handler stays after unregistration. The signal goes through its pidfd, so a recycled pid is never
  * signalled (without pidfds, sigqueue() after a fresh check of the start
- * time). A dead registrant is reaped and taken off; a forged entry signals
- * nobody.
+ * time). A dead registrant is reaped and taken off. Which process an entry
+ * names is what the segment says: a peer with write access to it can forge
+ * an entry naming another process of that user that maps this ring (an
+ * observer, say) and catches or ignores that signal, which then gets it: a
+ * spurious wake-up, never a death. A forged entry naming any other process
+ * signals nobody.
  *
  * shmring_doorbell_wait() arms and waits with sigtimedwait() for the
  * registered signal until there is something to read (0) or the deadline
