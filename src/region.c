@@ -127,8 +127,10 @@ int shmring__region_replace_fits(const struct shmring_uri *u, uint64_t size)
 			old = (uint64_t)st.st_size;
 		if (fd >= 0)
 			close(fd);
-		if (fd >= 0 && !memory)
-			return 0; /* on disk, or huge pages: no memory to judge by */
+		/* Nothing there (the create checks for itself), or not memory
+		 * (on disk, huge pages). */
+		if (!memory)
+			return 0;
 	} else {
 		return 0;
 	}
@@ -207,7 +209,6 @@ int shmring__region_unlink(const struct shmring_uri *u)
 		return -EINVAL; /* nothing named to remove */
 	return shmring__fd_unlink(u);
 }
-
 
 /* Whether descriptor fd is the object k, as fstat() sees it now. */
 static bool fd_is(int fd, const struct shmring_map_key *k)
@@ -369,11 +370,8 @@ int shmring__region_unlink_judged(const struct shmring_uri *u,
 {
 	int fd, rc;
 
-	if (u->scheme == SHMRING_SCHEME_SYSV) {
-		if ((rc = sysv_names(u, judged)) < 0)
-			return rc;
-		return shmctl((int)judged->ino, IPC_RMID, NULL) < 0 ? -errno : 0;
-	}
+	if (u->scheme == SHMRING_SCHEME_SYSV)
+		return shmring__region_unlink_held(u, judged); /* no lock: by its id */
 	if (!fd_scheme(u->scheme) || u->scheme == SHMRING_SCHEME_MEMFD)
 		return -EINVAL; /* nothing named to remove */
 	fd = plain_open(u);

@@ -1627,7 +1627,7 @@ int shmring_info(shmring_t *r, struct shmring_info *info)
 {
 	struct shmring_side *prod, *cons;
 	struct shmring_ctl *ctl;
-	uint64_t since, now, pres;
+	uint64_t since, now, pres, age;
 	uint32_t part, side, live[2];
 
 	if (!r || !info)
@@ -1683,8 +1683,9 @@ int shmring_info(shmring_t *r, struct shmring_info *info)
 	info->skipped = shmring__load_relaxed(&ctl->skipped);
 	info->cancelled = shmring__load_relaxed(&ctl->cancelled);
 	info->reaped = shmring__load_relaxed(&ctl->reaped);
+	age = age_bound(r);
 	info->stall_max_ns = shmring__load_relaxed(&ctl->stall_max_ns);
-	if (info->stall_max_ns > age_bound(r))
+	if (info->stall_max_ns > age)
 		info->stall_max_ns = 0; /* longer than the ring has been: forged */
 	/* A word that says none is left is believed where the table agrees
 	 * (shmring__presence_none()): here the counts just taken. */
@@ -1696,7 +1697,7 @@ int shmring_info(shmring_t *r, struct shmring_info *info)
 	now = shmring__now_ns();
 	side = shmring__load_relaxed(&ctl->stall_side);
 	/* A stall of a side that is none, or older than the ring: forged. */
-	if (since && since <= now && now - since <= age_bound(r) &&
+	if (since && since <= now && now - since <= age &&
 	    (side == SHMRING_PRODUCER || side == SHMRING_CONSUMER)) {
 		info->stall_pos = shmring__load_relaxed(&ctl->stall_pos);
 		info->stall_ns = now - since;
