@@ -21,7 +21,8 @@
  *		pause();
  *
  * A lane is part of its handle: it is valid until shmring_close() of that
- * handle, is used by the one thread that uses that side of the handle, and
+ * handle, is used by the one thread that uses the handle (both sides of a
+ * handle with both roles: one thread at a time), and
  * may be mixed with the handle's other calls (bulk, blocking, zero-copy) in
  * any order. Its fields are the library's: the caller reads none and writes
  * none. The send calls take a producer lane and the receive calls a

@@ -70,7 +70,10 @@
  *   - Handles are not shared between threads: each thread that sends or
  *     receives uses its own handle (open the ring again; the mapping is shared
  *     inside the process). A handle may move between threads with external
- *     synchronisation.
+ *     synchronisation. A handle with both roles is one handle: one thread at
+ *     a time uses either side (two threads, one a side, open a handle each).
+ *     "Thread-safe" below means with respect to other handles; a call on a
+ *     handle another thread is using is not, unless it says so.
  *   - Send calls need a handle opened with SHMRING_PRODUCER, receive calls one
  *     opened with SHMRING_CONSUMER; otherwise they return -EPERM.
  *   - try_* calls never block. A call that moves a message makes no system
@@ -1054,17 +1057,19 @@ SHMRING_API int shmring_peers_check(shmring_t *r);
  * consumers, consumed counts claims, some perhaps still being read.
  */
 
-/* Fill *info from the handle's ring (any role). Thread-safe. */
+/* Fill *info from the handle's ring (any role). Thread-safe (with respect to
+ * other handles: the handle's own counts are read as they are). */
 SHMRING_API int shmring_info(shmring_t *r, struct shmring_info *info);
 
-/* Messages (MSG: bytes) in the ring now (a snapshot). Thread-safe. This
- * and the two below return 0 for a NULL handle. */
+/* Messages (MSG: bytes) in the ring now (a snapshot). Thread-safe, as
+ * shmring_info(). This and the two below return 0 for a NULL handle. */
 SHMRING_API uint64_t shmring_count(shmring_t *r);
 
-/* The ring's slot size in bytes. Thread-safe. */
+/* The ring's slot size in bytes. Thread-safe, even on a handle in use. */
 SHMRING_API uint32_t shmring_slot_size(const shmring_t *r);
 
-/* The ring's capacity in slots (MSG: bytes). Thread-safe. */
+/* The ring's capacity in slots (MSG: bytes). Thread-safe, even on a handle
+ * in use. */
 SHMRING_API uint64_t shmring_capacity(const shmring_t *r);
 
 #ifdef __cplusplus
