@@ -1044,7 +1044,7 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 	struct shmring_map *m;
 	struct create_arg a;
 	uint64_t size;
-	bool or_open, named;
+	bool or_open, named, making = false;
 	int rc;
 
 	if (!opts)
@@ -1103,11 +1103,16 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 			return rc;
 		ro.replace = false;
 	}
-	/* Open-or-create races other creators and removers: a few rounds. */
+	/* Open-or-create races other creators and removers: a few rounds. A
+	 * name a live creator still holds after them is -EAGAIN, as an open of
+	 * it says (still being created), not -EEXIST. */
 	for (int round = 0;; round++) {
 		rc = shmring__region_create(&u, &ro, &rg);
+		if (rc == -EEXIST && making && round == 8)
+			rc = -EAGAIN;
 		if (rc != -EEXIST || !or_open || round == 8)
 			break;
+		making = false;
 		rc = open_existing(&u, &a, t);
 		/* No header, or no whole one (a creator that died reserving
 		 * the space, on a file system without fallocate()). */
@@ -1121,15 +1126,19 @@ static int create_take(const char *uri, const struct shmring_opts *opts, const s
 			 * long it takes or is stopped: its ring, a later round.
 			 * Only an object with no magic yet can be one: another
 			 * program may lock its own file. */
-			if (first_word_zero(&u) && shmring__region_in_making(&u))
+			if (first_word_zero(&u) && shmring__region_in_making(&u)) {
+				making = true;
 				continue;
+			}
 			/* Still no magic after the creator's grace second: it died
 			 * while creating, and left the rest zero as reserved. Take
 			 * the name over; data past the header is another
 			 * program's, and stays. */
 			rc = creator_died(&u);
-			if (rc >= 0 && in_the_making(&u, rc == 1))
+			if (rc >= 0 && in_the_making(&u, rc == 1)) {
+				making = true;
 				continue; /* a creator racing us: its ring, next round */
+			}
 			if (rc == 0)
 				return opened == -SHMRING_ETRUNCATED ? opened : -SHMRING_EBADMAGIC;
 			if (rc < 0 && rc != -ENOENT)

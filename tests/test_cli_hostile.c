@@ -6,7 +6,8 @@
  * put and create say what it is and exit 1, and nothing hangs; rm never
  * removes what a symbolic link points to. A ring's segment shrunk
  * (ftruncate) under a running get, put or stat, or before it is opened: the
- * tool says so and exits 1, never dies of SIGBUS. Skipped (77) when the tool
+ * tool says so and exits 1, never dies of SIGBUS. A name whose live creator
+ * holds it before its header is said to be still being created. Skipped (77) when the tool
  * is not built. create --replace removes a ring (or a segment its creator
  * left all zero), never another program's data, a synchronization object or
  * a FIFO. A file: directory or sysv:@ key file that does not exist is named.
@@ -14,6 +15,7 @@
  */
 #include "test_cli_run.h"
 
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
@@ -335,6 +337,37 @@ static void test_truncated_before(void **state)
 }
 
 /*
+ * A name whose creator lives and holds it before its header (stopped, say:
+ * here this process holds the object's lock over a zeroed segment, as a
+ * creator does until it publishes): stat, get and put say it is still being
+ * created, exit 1 (they said its creator might have died).
+ */
+static void test_creator_holds(void **state)
+{
+	static const char *const cmds[] = {"stat", "get", "put"};
+	const char *name = test_ring_name("making");
+	char seg[700];
+	int fd;
+
+	(void)state;
+	fd = open(shm_path(name, seg, sizeof(seg)), O_RDWR | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 65536), 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+		int rc = c ? run_limited(cmds[c], "--timeout", "1", name, NULL)
+			   : run_limited(cmds[c], name, NULL);
+
+		if (rc != 1)
+			fail_msg("shmring %s %s (being created): exit %d; stderr: %s", cmds[c], name,
+			         rc, cli_err);
+		cli_assert_contains(cli_err, "still being created");
+		cli_assert_lacks(cli_err, "died");
+	}
+	close(fd);
+}
+
+/*
  * stat and ls while another process shrinks and restores the segment over
  * and over: each run shows the ring or says it was truncated, exit 0 or 1,
  * and none dies of SIGBUS.
@@ -615,6 +648,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_link_and_ls, test_teardown_names),
 	    cmocka_unit_test_teardown(test_sigbus_get_put, test_teardown_names),
 	    cmocka_unit_test_teardown(test_truncated_before, test_teardown_names),
+	    cmocka_unit_test_teardown(test_creator_holds, test_teardown_names),
 	    cmocka_unit_test_teardown(test_sigbus_stat_race, test_teardown_names),
 	    cmocka_unit_test_teardown(test_replace_only_rings, test_teardown_names),
 	    cmocka_unit_test(test_missing_path),

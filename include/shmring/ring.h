@@ -250,7 +250,7 @@ enum shmring_create_flags {
 	 * taking the name over at once take turns on its lock, and open the
 	 * first one's new ring rather than refuse it. A name a live creator
 	 * holds for longer than open-or-create's rounds (about eight seconds)
-	 * is -EEXIST.
+	 * is -EAGAIN (still being created, as an open says).
 	 * Named backends only. */
 	SHMRING_CREATE_OPEN_EXISTING = 1u << 4,
 	/* Explicit huge pages (hugetlb): memfd, anon, sysv, and file: on a

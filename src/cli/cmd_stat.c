@@ -317,6 +317,9 @@ static const char *judge_early(const struct shmring_cli_object *o)
 		return o->not_ring;
 	if (!o->seen || !shmring_cli_object_settled(o))
 		return NULL;
+	if (o->in_making)
+		return "still being created: its creator, alive, holds it (stopped, or slow to "
+		       "write the header)";
 	if (o->size == 0)
 		return "empty file: not a ring, or its creator died before writing the header";
 	if (o->head_len >= 8 && o->all_zero)

@@ -287,6 +287,11 @@ void shmring_cli_object_look(const char *uri, struct shmring_cli_object *o)
 		look_path(path, o);
 	else if (o->scheme == SHMRING_CLI_SYSV)
 		look_sysv(uri_arg(uri), o);
+	if (o->seen && (o->size == 0 || o->all_zero)) {
+		struct shmring_uri u;
+
+		o->in_making = shmring__uri_parse(uri, &u) == 0 && shmring__region_in_making(&u);
+	}
 }
 
 bool shmring_cli_object_settled(const struct shmring_cli_object *o)
@@ -299,6 +304,9 @@ const char *shmring_cli_open_failure(int err, const struct shmring_cli_object *o
 {
 	if (!o->seen)
 		return NULL;
+	if (o->in_making && (err == -EAGAIN || err == -SHMRING_ETRUNCATED))
+		return "still being created: its creator, alive, holds it (stopped, or slow "
+		       "to write the header)";
 	if (o->size == 0 &&
 	    (err == -EAGAIN || err == -SHMRING_ETRUNCATED || err == -SHMRING_EBADMAGIC))
 		return "empty file (still, after waiting for its creator): not a ring, or its "

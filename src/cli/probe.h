@@ -59,6 +59,9 @@ struct shmring_cli_object {
 	bool sync_magic;     /* ... with the synchronization objects' magic */
 	bool zero_magic;     /* its first 8 bytes are zero */
 	bool all_zero;       /* every byte read is zero */
+	bool in_making;      /* empty or all zero, and its creator holds it: the
+			      * object's lock, or a System V segment's maker
+			      * alive and attached (the library's judgement) */
 };
 
 /*
