@@ -1478,19 +1478,29 @@ int shmring_fd_send(shmring_t *r, int sock)
 	return n < 0 ? -errno : 0;
 }
 
-/* The descriptor of one received message: exactly one, tagged; any other
- * descriptor that came along is closed. */
+#ifndef SCM_PIDFD
+#define SCM_PIDFD 0x04 /* Linux 6.5: the sender's pidfd, on SO_PASSPIDFD */
+#endif
+
+/*
+ * The descriptor of one received message: exactly one, tagged. Room for the
+ * credentials and the pidfd that a socket with SO_PASSCRED or SO_PASSPIDFD
+ * also receives (they came first and crowded the descriptor out); every
+ * descriptor that is not the ring's (a pidfd, a second one) is closed.
+ */
 static int recv_fd(int sock)
 {
 	union {
 		struct cmsghdr h;
-		char buf[CMSG_SPACE(4 * sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int)) +
+			 CMSG_SPACE(4 * sizeof(int))];
 	} c;
 	char tag = 0;
 	struct iovec iov = {.iov_base = &tag, .iov_len = 1};
 	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
 			     .msg_controllen = sizeof(c.buf)};
-	int fd = -1;
+	int fd = -1, fds = 0, type = 0;
+	socklen_t len = sizeof(type);
 	ssize_t n;
 
 	do
@@ -1501,23 +1511,28 @@ static int recv_fd(int sock)
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
 		size_t k;
 
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
+		if (cm->cmsg_level != SOL_SOCKET ||
+		    (cm->cmsg_type != SCM_RIGHTS && cm->cmsg_type != SCM_PIDFD))
+			continue; /* credentials: nothing to close */
 		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (size_t i = 0; i < k; i++) {
 			int got;
 
 			memcpy(&got, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			if (fd < 0)
+			if (cm->cmsg_type == SCM_RIGHTS && fds++ == 0)
 				fd = got;
 			else
 				close(got);
 		}
 	}
-	if (n == 0 && fd < 0)
+	/* End of file on a stream or packet connection (where an empty
+	 * packet reads the same); on a datagram socket, an empty message. */
+	if (n == 0 && fds == 0 &&
+	    (getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_DGRAM))
 		return -ECONNRESET; /* the sender went away */
-	/* MSG_TRUNC: a datagram or packet longer than the tag, not ours. */
-	if (fd < 0 || n != 1 || tag != FD_TAG || (msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC))) {
+	/* MSG_TRUNC: a datagram or packet longer than the tag, not ours; more
+	 * than one descriptor is not shmring_fd_send()'s either. */
+	if (fds != 1 || n != 1 || tag != FD_TAG || (msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC))) {
 		if (fd >= 0)
 			close(fd);
 		return -EPROTO;

@@ -20,6 +20,8 @@
  *   - shmring_fd_send() works for posix and file rings (the receiver has the
  *     same ring) and is -EOPNOTSUPP for sysv and anon.
  *   - "memfd:x" cannot be opened (-ENOENT) nor unlinked (-EINVAL).
+ *   - A receiving socket with SO_PASSCRED gets the ring; a message with two
+ *     descriptors, or an empty datagram, is -EPROTO.
  *   - A ring larger than memory and swap is -ENOMEM at create on every
  *     backend whose pages are memory (memfd, anon, POSIX shm, System V);
  *     a name taken is -EEXIST all the same, and such a replace leaves the
@@ -370,6 +372,65 @@ static void test_send_backends(void **s)
 }
 
 /*
+ * Messages as a receiving socket may see them: with the sender's
+ * credentials (SO_PASSCRED: they crowded the descriptor out of the control
+ * buffer, -EPROTO, and the ring was lost), with two descriptors (-EPROTO,
+ * both closed: it took the first), and an empty datagram (-EPROTO: it said
+ * the sender had gone, -ECONNRESET).
+ */
+static void test_socket_options(void **s)
+{
+	struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 8, .capacity = 64};
+	shmring_t *r = NULL, *x = NULL;
+	int sv[2], dg[2], one = 1, before;
+	char cbuf[CMSG_SPACE(2 * sizeof(int))] = {0};
+	char tag = 0;
+	struct iovec iov = {.iov_base = &tag, .iov_len = 1};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *cm;
+	int fds[2];
+
+	(void)s;
+	assert_int_equal(shmring_create("memfd:bt-cred", &o, SHMRING_OBSERVER, &r), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)), 0);
+	assert_int_equal(shmring_fd_send(r, sv[0]), 0);
+	assert_int_equal(shmring_fd_recv(sv[1], SHMRING_CONSUMER, NULL, &x), 0);
+	shmring_close(x);
+
+	/* The library's message, with a second descriptor beside the ring's
+	 * (taken raw without the credentials). */
+	one = 0;
+	assert_int_equal(setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)), 0);
+	assert_int_equal(shmring_fd_send(r, sv[0]), 0);
+	assert_int_equal(bt_recv_fd_raw(sv[1], &fds[0], &tag, 1), 1);
+	fds[1] = dup(fds[0]);
+	msg.msg_control = cbuf;
+	msg.msg_controllen = sizeof(cbuf);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
+	assert_int_equal(sendmsg(sv[0], &msg, 0), 1);
+	close(fds[0]);
+	close(fds[1]);
+	before = fd_count();
+	assert_int_equal(shmring_fd_recv(sv[1], SHMRING_CONSUMER, NULL, &x), -EPROTO);
+	assert_null(x);
+	assert_int_equal(fd_count(), before);
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, dg), 0);
+	assert_int_equal(send(dg[0], "", 0, 0), 0);
+	assert_int_equal(shmring_fd_recv(dg[1], SHMRING_CONSUMER, NULL, &x), -EPROTO);
+	close(dg[0]);
+	close(dg[1]);
+	close(sv[0]);
+	close(sv[1]);
+	shmring_close(r);
+}
+
+/*
  * A memfd, anon, POSIX shm or System V ring larger than the machine's memory
  * and swap: -ENOMEM at create. The memfd's reservation had the kernel's
  * out-of-memory killer end a process (this one) instead; an anon one would
@@ -438,6 +499,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_teardown(test_exec_receiver, bt_teardown),
 	    cmocka_unit_test_teardown(test_refused, bt_teardown),
 	    cmocka_unit_test_teardown(test_send_backends, bt_teardown),
+	    cmocka_unit_test(test_socket_options),
 	    cmocka_unit_test(test_more_than_memory),
 	};
 
