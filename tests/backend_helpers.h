@@ -551,26 +551,34 @@ static inline void bt_inherit(int fd)
 
 /* --- Descriptors by hand ------------------------------------------------------- */
 
-/* Send `len` bytes and, when fd >= 0, the descriptor fd (SCM_RIGHTS). */
-static inline int bt_send_fd_raw(int sock, int fd, const void *data, size_t len)
+/* Send `len` bytes and the n (at most 4) descriptors fds (SCM_RIGHTS). */
+static inline int bt_send_fds_raw(int sock, const int *fds, size_t n, const void *data, size_t len)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
+	char cbuf[CMSG_SPACE(4 * sizeof(int))];
 	struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 
 	memset(cbuf, 0, sizeof(cbuf));
-	if (fd >= 0) {
+	if (n > 4)
+		return -EINVAL;
+	if (n) {
 		struct cmsghdr *c;
 
 		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
+		mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
 		c = CMSG_FIRSTHDR(&mh);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(n * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, n * sizeof(int));
 	}
 	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+/* Send `len` bytes and, when fd >= 0, the descriptor fd (SCM_RIGHTS). */
+static inline int bt_send_fd_raw(int sock, int fd, const void *data, size_t len)
+{
+	return bt_send_fds_raw(sock, &fd, fd >= 0 ? 1 : 0, data, len);
 }
 
 /* Receive one message: its bytes into data (cap), a descriptor into *fd (-1 if none).

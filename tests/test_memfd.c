@@ -382,13 +382,8 @@ static void test_socket_options(void **s)
 {
 	struct shmring_opts o = {.kind = SHMRING_KIND_SPSC, .slot_size = 8, .capacity = 64};
 	shmring_t *r = NULL, *x = NULL;
-	int sv[2], dg[2], one = 1, before;
-	char cbuf[CMSG_SPACE(2 * sizeof(int))] = {0};
+	int sv[2], dg[2], fds[2], one = 1, before;
 	char tag = 0;
-	struct iovec iov = {.iov_base = &tag, .iov_len = 1};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-	struct cmsghdr *cm;
-	int fds[2];
 
 	(void)s;
 	assert_int_equal(shmring_create("memfd:bt-cred", &o, SHMRING_OBSERVER, &r), 0);
@@ -405,14 +400,7 @@ static void test_socket_options(void **s)
 	assert_int_equal(shmring_fd_send(r, sv[0]), 0);
 	assert_int_equal(bt_recv_fd_raw(sv[1], &fds[0], &tag, 1), 1);
 	fds[1] = dup(fds[0]);
-	msg.msg_control = cbuf;
-	msg.msg_controllen = sizeof(cbuf);
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
-	assert_int_equal(sendmsg(sv[0], &msg, 0), 1);
+	assert_int_equal(bt_send_fds_raw(sv[0], fds, 2, &tag, 1), 0);
 	close(fds[0]);
 	close(fds[1]);
 	before = fd_count();
