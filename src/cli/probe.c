@@ -574,7 +574,7 @@ int shmring_cli_remove_seen(const char *uri, const struct shmring_cli_object *se
 	if (seen->seen) {
 		/* Only the object seen: the library looks at the name again
 		 * right before the unlink (a System V segment goes by its id). */
-		if (strncmp(uri, "sysv:", 5) == 0)
+		if (seen->scheme == SHMRING_CLI_SYSV)
 			judged.ino = seen->id[0];
 		else
 			judged = (struct shmring_map_key){.dev = seen->id[0], .ino = seen->id[1]};
